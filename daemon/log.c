@@ -1,0 +1,79 @@
+/*
+ * log.c: stderr or journal logging. The two settings below are written once
+ * by mvg_log_setup() from main before threads exist (the one exception to
+ * "no global mutable state outside main", as in OpenBSD ntpd's log.c).
+ */
+#include "log.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-journal.h>
+#include <time.h>
+#include <unistd.h>
+
+static mvg_log_sink log_sink = MVG_LOG_SINK_STDERR;
+static mvg_log_level log_max = MVG_LOG_INFO;
+
+void mvg_log_setup(mvg_log_sink sink, mvg_log_level max_level)
+{
+    log_sink = sink;
+    log_max = max_level;
+}
+
+mvg_log_sink mvg_log_sink_auto(void)
+{
+    /* systemd sets JOURNAL_STREAM=dev:inode of the stream it connected to
+     * stderr; only trust it when stderr still is that stream. */
+    const char *js = getenv("JOURNAL_STREAM");
+    struct stat st;
+    unsigned long long dev, ino;
+    if (js && sscanf(js, "%llu:%llu", &dev, &ino) == 2 && fstat(STDERR_FILENO, &st) == 0 &&
+        (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino)
+        return MVG_LOG_SINK_JOURNAL;
+    return MVG_LOG_SINK_STDERR;
+}
+
+static const char *level_tag(mvg_log_level l)
+{
+    switch (l) {
+    case MVG_LOG_ERR:
+        return "error";
+    case MVG_LOG_WARN:
+        return "warning";
+    case MVG_LOG_NOTICE:
+        return "notice";
+    case MVG_LOG_INFO:
+        return "info";
+    default:
+        return "debug";
+    }
+}
+
+void mvg_log(mvg_log_level level, const char *fmt, ...)
+{
+    if (level > log_max)
+        return;
+    int saved = errno;
+    char msg[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+
+    if (log_sink == MVG_LOG_SINK_JOURNAL) {
+        sd_journal_print((int)level, "%s", msg);
+    } else {
+        struct timespec ts;
+        struct tm tm;
+        char when[32];
+        clock_gettime(CLOCK_REALTIME, &ts);
+        gmtime_r(&ts.tv_sec, &tm);
+        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
+        fprintf(stderr, "%s.%03ldZ %s: %s\n", when, ts.tv_nsec / 1000000, level_tag(level), msg);
+    }
+    errno = saved;
+}

@@ -1,0 +1,2 @@
+/* PLACEHOLDER: the bus pollers. */
+typedef int mvg_poller_placeholder;

@@ -1,0 +1,2 @@
+/* PLACEHOLDER */
+typedef int mvg_codec_placeholder;

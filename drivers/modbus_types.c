@@ -1,0 +1,102 @@
+/*
+ * modbus_types.c: names and widths of the shared Modbus vocabulary.
+ */
+#include "modbus_types.h"
+
+#include <string.h>
+
+static const char *const area_names[] = {"coil", "discrete", "input", "holding"};
+static const char *const type_names[] = {"bool",   "int16",  "uint16",  "int32",  "uint32",
+                                         "int64",  "uint64", "float32", "float64"};
+static const char *const order_names[] = {"AB",       "BA",       "ABCD",     "CDAB",     "BADC",
+                                          "DCBA",     "ABCDEFGH", "GHEFCDAB", "BADCFEHG", "HGFEDCBA"};
+static const char *const kind_names[] = {"gauge", "counter"};
+static const char *const quality_names[] = {"good",         "stale",   "comm_error",   "exception",
+                                            "out_of_range", "invalid", "counter_reset"};
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *name_of(const char *const *names, unsigned n, unsigned i)
+{
+    return i < n ? names[i] : "?";
+}
+
+static int parse_in(const char *const *names, unsigned n, const char *s, unsigned *out)
+{
+    if (!s)
+        return -1;
+    for (unsigned i = 0; i < n; i++) {
+        if (strcmp(names[i], s) == 0) {
+            *out = i;
+            return 0;
+        }
+    }
+    return -1;
+}
+
+const char *mvg_area_name(mvg_area a) { return name_of(area_names, COUNT(area_names), (unsigned)a); }
+const char *mvg_type_name(mvg_type t) { return name_of(type_names, COUNT(type_names), (unsigned)t); }
+const char *mvg_order_name(mvg_order o) { return name_of(order_names, COUNT(order_names), (unsigned)o); }
+const char *mvg_kind_name(mvg_kind k) { return name_of(kind_names, COUNT(kind_names), (unsigned)k); }
+const char *mvg_quality_name(mvg_quality q)
+{
+    return name_of(quality_names, COUNT(quality_names), (unsigned)q);
+}
+
+#define DEFINE_PARSE(fn, T, names)                                                                 \
+    int fn(const char *s, T *out)                                                                  \
+    {                                                                                              \
+        unsigned i;                                                                                \
+        if (parse_in(names, COUNT(names), s, &i) != 0)                                             \
+            return -1;                                                                             \
+        *out = (T)i;                                                                               \
+        return 0;                                                                                  \
+    }
+
+DEFINE_PARSE(mvg_area_parse, mvg_area, area_names)
+DEFINE_PARSE(mvg_type_parse, mvg_type, type_names)
+DEFINE_PARSE(mvg_order_parse, mvg_order, order_names)
+DEFINE_PARSE(mvg_kind_parse, mvg_kind, kind_names)
+DEFINE_PARSE(mvg_quality_parse, mvg_quality, quality_names)
+
+unsigned mvg_type_bytes(mvg_type t)
+{
+    switch (t) {
+    case MVG_TYPE_BOOL:
+    case MVG_TYPE_INT16:
+    case MVG_TYPE_UINT16:
+        return 2;
+    case MVG_TYPE_INT32:
+    case MVG_TYPE_UINT32:
+    case MVG_TYPE_FLOAT32:
+        return 4;
+    case MVG_TYPE_INT64:
+    case MVG_TYPE_UINT64:
+    case MVG_TYPE_FLOAT64:
+        return 8;
+    }
+    return 2;
+}
+
+unsigned mvg_type_registers(mvg_type t) { return mvg_type_bytes(t) / 2; }
+
+mvg_order mvg_type_default_order(mvg_type t)
+{
+    switch (mvg_type_bytes(t)) {
+    case 4:
+        return MVG_ORDER_ABCD;
+    case 8:
+        return MVG_ORDER_ABCDEFGH;
+    default:
+        return MVG_ORDER_AB;
+    }
+}
+
+int mvg_order_fits_type(mvg_order o, mvg_type t)
+{
+    unsigned want = mvg_type_bytes(t);
+    unsigned have = (unsigned)strlen(mvg_order_name(o));
+    return want == have;
+}
+
+int mvg_area_is_bits(mvg_area a) { return a == MVG_AREA_COIL || a == MVG_AREA_DISCRETE; }

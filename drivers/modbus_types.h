@@ -1,0 +1,95 @@
+/*
+ * modbus_types.h: the vocabulary shared by the drivers, the config loader and
+ * the daemon: register areas, value types, byte orders, point kinds and the
+ * quality flag that travels with every sample. Plain values only, no state.
+ */
+#ifndef MVG_MODBUS_TYPES_H
+#define MVG_MODBUS_TYPES_H
+
+#include <stdint.h>
+
+typedef enum {
+    MVG_AREA_COIL,     /* function 1, bits */
+    MVG_AREA_DISCRETE, /* function 2, bits */
+    MVG_AREA_INPUT,    /* function 4, 16-bit registers */
+    MVG_AREA_HOLDING   /* function 3, 16-bit registers */
+} mvg_area;
+
+typedef enum {
+    MVG_TYPE_BOOL,
+    MVG_TYPE_INT16,
+    MVG_TYPE_UINT16,
+    MVG_TYPE_INT32,
+    MVG_TYPE_UINT32,
+    MVG_TYPE_INT64,
+    MVG_TYPE_UINT64,
+    MVG_TYPE_FLOAT32,
+    MVG_TYPE_FLOAT64
+} mvg_type;
+
+/*
+ * The letters name the bytes of the big-endian value in the order they
+ * arrive on the wire (register by register, high byte first). AB/BA apply to
+ * 16-bit types, the 4-letter forms to 32-bit types, the 8-letter forms to
+ * 64-bit types.
+ */
+typedef enum {
+    MVG_ORDER_AB,
+    MVG_ORDER_BA,
+    MVG_ORDER_ABCD,
+    MVG_ORDER_CDAB,
+    MVG_ORDER_BADC,
+    MVG_ORDER_DCBA,
+    MVG_ORDER_ABCDEFGH,
+    MVG_ORDER_GHEFCDAB,
+    MVG_ORDER_BADCFEHG,
+    MVG_ORDER_HGFEDCBA
+} mvg_order;
+
+typedef enum { MVG_KIND_GAUGE, MVG_KIND_COUNTER } mvg_kind;
+
+typedef enum {
+    MVG_Q_GOOD,
+    MVG_Q_STALE,
+    MVG_Q_COMM_ERROR,
+    MVG_Q_EXCEPTION,
+    MVG_Q_OUT_OF_RANGE,
+    MVG_Q_INVALID,
+    MVG_Q_COUNTER_RESET
+} mvg_quality;
+
+/* One point's value at one time. value is NaN whenever quality says the
+ * read produced no value (comm_error, exception); it is never the last
+ * good value repeated. */
+typedef struct {
+    int64_t ts_ms;          /* UTC epoch milliseconds */
+    double value;           /* engineering units: raw * scale + offset */
+    mvg_quality quality;
+    uint8_t exception_code; /* Modbus exception code when quality is EXCEPTION */
+} mvg_sample;
+
+/* Lower-case names as they appear in config files and JSON output.
+ * The parse functions return 0 on success, -1 for an unknown name. */
+const char *mvg_area_name(mvg_area a);
+const char *mvg_type_name(mvg_type t);
+const char *mvg_order_name(mvg_order o);
+const char *mvg_kind_name(mvg_kind k);
+const char *mvg_quality_name(mvg_quality q);
+int mvg_area_parse(const char *s, mvg_area *out);
+int mvg_type_parse(const char *s, mvg_type *out);
+int mvg_order_parse(const char *s, mvg_order *out);
+int mvg_kind_parse(const char *s, mvg_kind *out);
+int mvg_quality_parse(const char *s, mvg_quality *out);
+
+/* Width of a type in 16-bit registers (bool: 1; in bit areas a bool is one bit). */
+unsigned mvg_type_registers(mvg_type t);
+/* Width in bytes of the wire value (bool 2, int16 2, int32 4, ...). */
+unsigned mvg_type_bytes(mvg_type t);
+/* The order a point of this type gets when the config names none. */
+mvg_order mvg_type_default_order(mvg_type t);
+/* 1 when the order fits the type's width (AB/BA for 16-bit, ...). */
+int mvg_order_fits_type(mvg_order o, mvg_type t);
+/* 1 for coil and discrete inputs. */
+int mvg_area_is_bits(mvg_area a);
+
+#endif

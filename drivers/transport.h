@@ -1,0 +1,40 @@
+/*
+ * transport.h: one Modbus client connection for one bus (TCP, RTU, or RTU
+ * framing over TCP as serial device servers use). Backends sit behind one
+ * table of function pointers. A transport is used by one thread only (the
+ * bus's poller). It connects lazily and reconnects after a failure.
+ */
+#ifndef MVG_TRANSPORT_H
+#define MVG_TRANSPORT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+
+typedef struct mvg_transport mvg_transport;
+
+enum {
+    MVG_TR_OK = 0,
+    MVG_TR_COMM = -1,      /* timeout, connection refused/lost, bad frame */
+    MVG_TR_EXCEPTION = -2, /* the device answered with a Modbus exception */
+    MVG_TR_USAGE = -3      /* bad arguments (count too large, ...) */
+};
+
+mvg_transport *mvg_transport_new(const mvg_bus_cfg *bus, char *err, size_t errlen);
+void mvg_transport_free(mvg_transport *t);
+
+/*
+ * Reads count registers (holding/input, into regs) or bits (coil/discrete,
+ * into bits as 0/1 bytes) from unit_id. Returns MVG_TR_OK, MVG_TR_COMM (err
+ * says why; the connection is closed and reopened on the next call),
+ * MVG_TR_EXCEPTION (*exception_code set) or MVG_TR_USAGE.
+ */
+int mvg_transport_read(mvg_transport *t, int unit_id, mvg_area area, unsigned start,
+                       unsigned count, uint16_t *regs, uint8_t *bits, uint8_t *exception_code,
+                       char *err, size_t errlen);
+
+/* Closes the connection (the next read reopens it). */
+void mvg_transport_close(mvg_transport *t);
+
+#endif

@@ -1,0 +1,40 @@
+#!/bin/sh
+# Installs every Debian 12 package that mvgate's build, tests and demo need.
+# Idempotent: packages already present are left alone, and apt is only asked
+# to refresh its lists when something is missing. Run as root.
+set -eu
+
+PACKAGES="
+build-essential cmake pkg-config clang libclang-rt-14-dev
+libmodbus-dev libconfig-dev libjansson-dev liblapacke-dev libsqlite3-dev
+libsodium-dev libcurl4-openssl-dev libsystemd-dev libpaho-mqtt-dev zlib1g-dev
+libcmocka-dev
+python3 python3-pymodbus socat mbpoll
+mosquitto mosquitto-clients influxdb
+"
+
+missing=""
+for p in $PACKAGES; do
+    if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+        missing="$missing $p"
+    fi
+done
+
+if [ -z "$missing" ]; then
+    echo "install-deps: all packages present"
+    exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing packages:$missing; run as root (or with sudo)" >&2
+    exit 1
+fi
+
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -q
+# shellcheck disable=SC2086
+apt-get install -y -q --no-install-recommends $missing
+# Debian starts the packaged brokers and databases as services; the tests and
+# the demo run their own on free loopback ports, so the system ones are not
+# needed. Leave them as the administrator configured them.

@@ -1,0 +1,14 @@
+/*
+ * commands.h: the subcommands of the mvgate operator CLI, one per file
+ * (cmd_<name>.c). Each takes the arguments after its name (argv[0] is the
+ * subcommand) and returns the process exit code.
+ */
+#ifndef MVG_COMMANDS_H
+#define MVG_COMMANDS_H
+
+int mvg_cmd_check(int argc, char **argv);   /* validate a config */
+int mvg_cmd_read(int argc, char **argv);    /* poll every point once */
+int mvg_cmd_fit(int argc, char **argv);     /* fit a baseline model to a CSV */
+int mvg_cmd_savings(int argc, char **argv); /* savings of a reporting CSV against a model */
+
+#endif

@@ -1,0 +1,51 @@
+/*
+ * main.c of mvgate, the operator CLI: dispatches to the subcommands.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+
+struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+};
+
+static const struct command commands[] = {
+    {"check", mvg_cmd_check, "check -c FILE                 validate a configuration"},
+    {"read", mvg_cmd_read, "read -c FILE [--device NAME] [--json]   poll every point once"},
+    {"fit", mvg_cmd_fit, "fit --model TYPE --csv FILE --y COL [--x COL]... [--json]   fit a baseline model"},
+    {"savings", mvg_cmd_savings,
+     "savings --model MODEL.json --csv FILE --y COL [--x COL]... [--json]   verified savings"},
+};
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: mvgate COMMAND [OPTIONS]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        fprintf(out, "  %s\n", commands[i].summary);
+    fprintf(out, "\nmvgate COMMAND --help shows a command's options.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("mvgate %s\n", MVG_VERSION);
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "mvgate: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return 2;
+}
