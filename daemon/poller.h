@@ -1,0 +1,42 @@
+/*
+ * poller.h: one thread per bus. A poller owns its bus's transport (a
+ * libmodbus context is not thread-safe, and a serial line is one bus however
+ * many unit ids hang on it), one mvg_acquire per device, and the schedule:
+ * each device is polled at its own interval on the monotonic clock; a device
+ * that fails offline_after polls in a row goes offline and is re-probed every
+ * reprobe_ms with a single attempt, so a dead meter costs the bus at most one
+ * timeout per re-probe. Every poll's samples go to the sample queue.
+ */
+#ifndef MVG_POLLER_H
+#define MVG_POLLER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "sample_queue.h"
+
+typedef struct mvg_poller mvg_poller;
+
+typedef struct {
+    int online;
+    int64_t last_good_ms;   /* realtime of the last poll with an answer; 0 = never */
+    uint64_t polls, failed_polls;
+    uint64_t overruns;      /* polls that started a whole interval late */
+    char last_error[256];
+} mvg_device_status;
+
+/* Starts the thread for cfg->buses[bus]. cfg must outlive the poller. */
+mvg_poller *mvg_poller_start(const mvg_config *cfg, size_t bus, unsigned generation,
+                             mvg_sample_queue *queue, char *err, size_t errlen);
+/* Stops the thread (at most one request timeout later) and frees. */
+void mvg_poller_stop(mvg_poller *p);
+
+/* Monotonic ms of the thread's last turn of its loop: the watchdog feeds
+ * systemd only while every poller is alive. */
+int64_t mvg_poller_heartbeat(mvg_poller *p);
+
+/* Status of the poller's device with the config index device; -1 if not its. */
+int mvg_poller_device_status(mvg_poller *p, size_t device, mvg_device_status *out);
+
+#endif

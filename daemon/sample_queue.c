@@ -1,0 +1,121 @@
+/*
+ * sample_queue.c: a ring of batch pointers under one mutex and condvar.
+ */
+#include "sample_queue.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct mvg_sample_queue {
+    pthread_mutex_t mu;
+    pthread_cond_t nonempty;
+    mvg_sample_batch **ring;
+    size_t cap, head, len;
+    uint64_t dropped;
+};
+
+mvg_sample_queue *mvg_sample_queue_new(size_t capacity)
+{
+    mvg_sample_queue *q = calloc(1, sizeof *q);
+    if (!q)
+        return NULL;
+    q->ring = calloc(capacity ? capacity : 1, sizeof *q->ring);
+    if (!q->ring) {
+        free(q);
+        return NULL;
+    }
+    q->cap = capacity ? capacity : 1;
+    pthread_mutex_init(&q->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&q->nonempty, &ca);
+    pthread_condattr_destroy(&ca);
+    return q;
+}
+
+void mvg_sample_queue_free(mvg_sample_queue *q)
+{
+    if (!q)
+        return;
+    for (size_t i = 0; i < q->len; i++)
+        free(q->ring[(q->head + i) % q->cap]);
+    free(q->ring);
+    pthread_mutex_destroy(&q->mu);
+    pthread_cond_destroy(&q->nonempty);
+    free(q);
+}
+
+int mvg_sample_queue_push(mvg_sample_queue *q, size_t device, unsigned generation, int online,
+                          const mvg_sample *samples, size_t n)
+{
+    mvg_sample_batch *b = malloc(sizeof *b + n * sizeof b->samples[0]);
+    if (!b) {
+        pthread_mutex_lock(&q->mu);
+        q->dropped++;
+        pthread_mutex_unlock(&q->mu);
+        return -1;
+    }
+    b->device = device;
+    b->generation = generation;
+    b->online = online;
+    b->n = n;
+    memcpy(b->samples, samples, n * sizeof b->samples[0]);
+
+    pthread_mutex_lock(&q->mu);
+    if (q->len == q->cap) {
+        q->dropped++;
+        pthread_mutex_unlock(&q->mu);
+        free(b);
+        return -1;
+    }
+    q->ring[(q->head + q->len) % q->cap] = b;
+    q->len++;
+    pthread_cond_signal(&q->nonempty);
+    pthread_mutex_unlock(&q->mu);
+    return 0;
+}
+
+mvg_sample_batch *mvg_sample_queue_pop(mvg_sample_queue *q, int timeout_ms)
+{
+    struct timespec until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    until.tv_sec += timeout_ms / 1000;
+    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+    if (until.tv_nsec >= 1000000000L) {
+        until.tv_sec++;
+        until.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&q->mu);
+    while (q->len == 0) {
+        if (pthread_cond_timedwait(&q->nonempty, &q->mu, &until) == ETIMEDOUT)
+            break;
+    }
+    mvg_sample_batch *b = NULL;
+    if (q->len > 0) {
+        b = q->ring[q->head];
+        q->head = (q->head + 1) % q->cap;
+        q->len--;
+    }
+    pthread_mutex_unlock(&q->mu);
+    return b;
+}
+
+uint64_t mvg_sample_queue_dropped(mvg_sample_queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    uint64_t d = q->dropped;
+    pthread_mutex_unlock(&q->mu);
+    return d;
+}
+
+size_t mvg_sample_queue_depth(mvg_sample_queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    size_t n = q->len;
+    pthread_mutex_unlock(&q->mu);
+    return n;
+}
