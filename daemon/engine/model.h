@@ -9,8 +9,8 @@
 
 #include <stddef.h>
 
-#define MVG_MODEL_MAX_X 8      /* independent variables of a linear model */
-#define MVG_MODEL_MAX_COEF 10  /* b0 + MAX_X, or change-point forms */
+#define MVG_MODEL_MAX_X 12     /* independent variables of a linear model (NIST Filip needs 10) */
+#define MVG_MODEL_MAX_COEF 13  /* b0 + MAX_X, or change-point forms */
 #define MVG_MODEL_MAX_REASONS 8
 
 typedef enum {
@@ -53,6 +53,8 @@ typedef struct {
     int pass;                 /* ASHRAE 14 verdict */
     size_t nreasons;
     char reasons[MVG_MODEL_MAX_REASONS][160];
+    size_t nseg;              /* segments of a change-point form (2 or 3), else 0 */
+    size_t seg_n[3];          /* points per segment, from low x to high x */
 } mvg_model;
 
 /*
@@ -65,6 +67,28 @@ typedef struct {
 int mvg_model_fit(mvg_model_type type, const double *y, const double *const *x, size_t nx,
                   size_t n, double coverage, const mvg_model_criteria *crit, mvg_model *out,
                   char *err, size_t errlen);
+
+/* One candidate of an auto fit, for reporting the choice. */
+typedef struct {
+    mvg_model_type type;
+    int fitted;               /* 0 when the fit itself failed (why says so) */
+    int qualified;            /* fitted, physically plausible, enough points per segment */
+    double adj_r2;
+    char why[160];            /* reason for a failure or a disqualification, else "" */
+} mvg_model_candidate;
+
+#define MVG_MODEL_MAX_CANDIDATES 6
+
+/*
+ * Auto fit: fits mean, linear (2P or multivariable), 3pc, 3ph, 4p and 5p,
+ * disqualifies physically wrong slope signs and segments with fewer than
+ * crit->min_points_per_segment points, and keeps the qualified candidate
+ * with the highest adjusted R2 (CalTRACK's rule). cands (may be NULL) gets
+ * up to MVG_MODEL_MAX_CANDIDATES entries, *ncands their count.
+ */
+int mvg_model_fit_auto(const double *y, const double *const *x, size_t nx, size_t n,
+                       double coverage, const mvg_model_criteria *crit, mvg_model *out,
+                       mvg_model_candidate *cands, size_t *ncands, char *err, size_t errlen);
 
 /* The model's value at one row of independent variables (x[j]). */
 double mvg_model_predict(const mvg_model *m, const double *x);
