@@ -1,0 +1,264 @@
+/*
+ * convert.c: stream conversions. The default factors live in one table-like
+ * block each (mvg_convert_defaults) so that docs/conversions.md can cite
+ * them one by one; nothing else in the engine hard-codes a factor.
+ */
+#include "convert.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+
+#define TJ_PER_KWH 3.6e-6 /* 1 kWh = 3.6 MJ */
+
+/* Built-in defaults; see docs/conversions.md for the source of each. */
+#define DEF_GRID_KG_PER_KWH 0.5703   /* mainland China national grid average (MEE 2023) */
+#define DEF_NG_KG_PER_TJ 56100.0     /* IPCC 2006 Vol.2 Ch.1 Table 1.4 */
+#define DEF_DIESEL_KG_PER_TJ 74100.0 /* gas/diesel oil */
+#define DEF_LPG_KG_PER_TJ 63100.0
+#define DEF_NG_NCV 48.0              /* TJ/Gg, IPCC 2006 Vol.2 Ch.1 Table 1.2 */
+#define DEF_DIESEL_NCV 43.0
+#define DEF_LPG_NCV 47.3
+#define DEF_NG_KG_PER_NM3 0.75       /* typical pipeline gas at 0 degC, 101.325 kPa */
+#define DEF_DIESEL_KG_PER_L 0.84
+#define DEF_LPG_KG_PER_L 0.54
+#define DEF_STEAM_KJ_PER_KG 2442.0   /* sat. steam 10 bar abs (2777) - feedwater 80 degC (335) */
+#define DEF_O2_REF_PCT 3.0           /* gas- and oil-fired boilers */
+
+static const char *const stream_names[] = {"electricity", "fuel", "heat", "water",
+                                           "nox",         "so2",  "voc",  "cost"};
+static const char *const fuel_names[] = {"natural_gas", "diesel", "lpg"};
+
+const char *mvg_convert_stream_name(mvg_stream_type t)
+{
+    return (unsigned)t < sizeof stream_names / sizeof *stream_names ? stream_names[t] : "?";
+}
+
+int mvg_convert_stream_parse(const char *s, mvg_stream_type *out)
+{
+    for (size_t i = 0; i < sizeof stream_names / sizeof *stream_names; i++)
+        if (strcmp(s, stream_names[i]) == 0) {
+            *out = (mvg_stream_type)i;
+            return 0;
+        }
+    /* Accepted synonyms a site engineer would write. */
+    if (strcmp(s, "steam") == 0) {
+        *out = MVG_STREAM_HEAT;
+        return 0;
+    }
+    if (strcmp(s, "wastewater") == 0) {
+        *out = MVG_STREAM_WATER;
+        return 0;
+    }
+    return -1;
+}
+
+const char *mvg_convert_fuel_name(mvg_fuel f)
+{
+    return (unsigned)f < sizeof fuel_names / sizeof *fuel_names ? fuel_names[f] : "?";
+}
+
+int mvg_convert_fuel_parse(const char *s, mvg_fuel *out)
+{
+    for (size_t i = 0; i < sizeof fuel_names / sizeof *fuel_names; i++)
+        if (strcmp(s, fuel_names[i]) == 0) {
+            *out = (mvg_fuel)i;
+            return 0;
+        }
+    return -1;
+}
+
+const mvg_conv_field mvg_convert_fields[] = {
+    {"amount", NULL, offsetof(mvg_conv_result, amount)},
+    {"kwh", "kWh", offsetof(mvg_conv_result, kwh)},
+    {"tj", "TJ", offsetof(mvg_conv_result, tj)},
+    {"co2_t", "t", offsetof(mvg_conv_result, co2_t)},
+    {"pollutant_kg", "kg", offsetof(mvg_conv_result, pollutant_kg)},
+    {"water_m3", "m3", offsetof(mvg_conv_result, water_m3)},
+    {"cost_hkd", "HK$", offsetof(mvg_conv_result, cost_hkd)},
+};
+const size_t mvg_convert_nfields = sizeof mvg_convert_fields / sizeof *mvg_convert_fields;
+
+static int unit_is(const char *u, const char *a) { return strcasecmp(u, a) == 0; }
+
+static int fuel_defaults(mvg_conv_factors *f, const char *unit, char *err, size_t errlen)
+{
+    static const double kg_per_tj[] = {DEF_NG_KG_PER_TJ, DEF_DIESEL_KG_PER_TJ, DEF_LPG_KG_PER_TJ};
+    static const double ncv[] = {DEF_NG_NCV, DEF_DIESEL_NCV, DEF_LPG_NCV};
+    f->co2_factor = kg_per_tj[f->fuel];
+    f->ncv_tj_per_gg = ncv[f->fuel];
+    if (unit_is(unit, "kg")) {
+        f->kg_per_unit = 1.0;
+        return 0;
+    }
+    if (unit_is(unit, "t")) {
+        f->kg_per_unit = 1000.0;
+        return 0;
+    }
+    f->defaulted |= MVG_CONV_DEF_MASS;
+    if (f->fuel == MVG_FUEL_NATURAL_GAS && unit_is(unit, "Nm3")) {
+        f->kg_per_unit = DEF_NG_KG_PER_NM3;
+        return 0;
+    }
+    if (f->fuel != MVG_FUEL_NATURAL_GAS && unit_is(unit, "L")) {
+        f->kg_per_unit = f->fuel == MVG_FUEL_DIESEL ? DEF_DIESEL_KG_PER_L : DEF_LPG_KG_PER_L;
+        return 0;
+    }
+    if (f->fuel != MVG_FUEL_NATURAL_GAS && unit_is(unit, "m3")) {
+        f->kg_per_unit =
+            1000.0 * (f->fuel == MVG_FUEL_DIESEL ? DEF_DIESEL_KG_PER_L : DEF_LPG_KG_PER_L);
+        return 0;
+    }
+    snprintf(err, errlen, "%s measured in '%s': use %s", mvg_convert_fuel_name(f->fuel), unit,
+             f->fuel == MVG_FUEL_NATURAL_GAS ? "Nm3, kg or t" : "L, m3 (liquid), kg or t");
+    return -1;
+}
+
+int mvg_convert_defaults(mvg_stream_type type, mvg_fuel fuel, const char *unit,
+                         mvg_conv_factors *f, char *err, size_t errlen)
+{
+    memset(f, 0, sizeof *f);
+    f->type = type;
+    f->fuel = fuel;
+    f->flow_basis = MVG_FLOW_MEASURED;
+    f->o2_ref_pct = DEF_O2_REF_PCT;
+    f->defaulted = MVG_CONV_DEF_COST;
+    if (!unit || strlen(unit) >= sizeof f->unit) {
+        snprintf(err, errlen, "stream unit missing or too long");
+        return -1;
+    }
+    snprintf(f->unit, sizeof f->unit, "%s", unit);
+    const char *want = NULL;
+    switch (type) {
+    case MVG_STREAM_ELECTRICITY:
+        f->co2_factor = DEF_GRID_KG_PER_KWH;
+        f->defaulted |= MVG_CONV_DEF_CO2;
+        if (!unit_is(unit, "kWh") && !unit_is(unit, "MWh"))
+            want = "kWh or MWh";
+        break;
+    case MVG_STREAM_FUEL:
+        f->defaulted |= MVG_CONV_DEF_CO2 | MVG_CONV_DEF_NCV;
+        return fuel_defaults(f, unit, err, errlen);
+    case MVG_STREAM_HEAT:
+        /* The CO2 of delivered heat depends on how it was made: 0 until configured. */
+        f->defaulted |= MVG_CONV_DEF_CO2;
+        if (unit_is(unit, "t")) {
+            f->enthalpy_kj_per_kg = DEF_STEAM_KJ_PER_KG;
+            f->defaulted |= MVG_CONV_DEF_ENTHALPY;
+        } else if (!unit_is(unit, "kWh") && !unit_is(unit, "kWh_th") && !unit_is(unit, "MWh") &&
+                   !unit_is(unit, "GJ"))
+            want = "kWh_th, MWh, GJ, or t (of steam)";
+        break;
+    case MVG_STREAM_WATER:
+        if (!unit_is(unit, "m3"))
+            want = "m3";
+        break;
+    case MVG_STREAM_NOX:
+    case MVG_STREAM_SO2:
+        f->defaulted |= MVG_CONV_DEF_O2_REF;
+        if (!unit_is(unit, "kg"))
+            want = "kg";
+        break;
+    case MVG_STREAM_VOC:
+        if (!unit_is(unit, "kg"))
+            want = "kg";
+        break;
+    case MVG_STREAM_COST:
+        f->cost_per_unit = 1.0;
+        f->defaulted &= ~(unsigned)MVG_CONV_DEF_COST;
+        if (!unit_is(unit, "HKD") && !unit_is(unit, "HK$"))
+            want = "HKD";
+        break;
+    default:
+        snprintf(err, errlen, "unknown stream type");
+        return -1;
+    }
+    if (want) {
+        snprintf(err, errlen, "a '%s' stream measured in '%s': use %s", mvg_convert_stream_name(type),
+                 unit, want);
+        return -1;
+    }
+    return 0;
+}
+
+/* kWh of one unit of an electricity or heat stream. */
+static double kwh_per_unit(const mvg_conv_factors *f)
+{
+    if (unit_is(f->unit, "MWh"))
+        return 1000.0;
+    if (unit_is(f->unit, "GJ"))
+        return 1.0 / 0.0036;
+    if (unit_is(f->unit, "t")) /* steam: kJ -> kWh */
+        return 1000.0 * f->enthalpy_kj_per_kg / 3600.0;
+    return 1.0;
+}
+
+void mvg_convert_apply(const mvg_conv_factors *f, double amount, mvg_conv_result *out)
+{
+    memset(out, 0, sizeof *out);
+    out->amount = amount;
+    out->cost_hkd = amount * f->cost_per_unit;
+    switch (f->type) {
+    case MVG_STREAM_ELECTRICITY:
+        out->kwh = amount * kwh_per_unit(f);
+        out->tj = out->kwh * TJ_PER_KWH;
+        out->co2_t = out->kwh * f->co2_factor / 1000.0;
+        break;
+    case MVG_STREAM_FUEL: {
+        double gg = amount * f->kg_per_unit / 1e6; /* 1 Gg = 1e6 kg */
+        out->tj = gg * f->ncv_tj_per_gg;
+        out->kwh = out->tj / TJ_PER_KWH;
+        out->co2_t = out->tj * f->co2_factor / 1000.0;
+        break;
+    }
+    case MVG_STREAM_HEAT:
+        out->kwh = amount * kwh_per_unit(f);
+        out->tj = out->kwh * TJ_PER_KWH;
+        out->co2_t = out->kwh * f->co2_factor / 1000.0;
+        break;
+    case MVG_STREAM_WATER:
+        out->water_m3 = amount;
+        break;
+    case MVG_STREAM_NOX:
+    case MVG_STREAM_SO2:
+    case MVG_STREAM_VOC:
+        out->pollutant_kg = amount;
+        break;
+    case MVG_STREAM_COST:
+        break;
+    }
+}
+
+double mvg_convert_o2_corrected(double c_mg_nm3, double o2_pct, double o2_ref_pct)
+{
+    if (!isfinite(c_mg_nm3) || !isfinite(o2_pct) || !isfinite(o2_ref_pct) || o2_pct >= 21.0 ||
+        o2_ref_pct >= 21.0)
+        return NAN;
+    return c_mg_nm3 * (21.0 - o2_ref_pct) / (21.0 - o2_pct);
+}
+
+double mvg_convert_flue_mass_kg(double c_mg_nm3, double o2_pct, double o2_ref_pct,
+                                double q_nm3_h, mvg_flow_basis basis, double hours)
+{
+    /* mg -> kg is 1e-6. On the measured basis the O2 correction cancels out:
+     * C_ref * Q_ref = C * Q, because Q_ref = Q * (21 - O2) / (21 - O2_ref). */
+    if (basis == MVG_FLOW_MEASURED)
+        return c_mg_nm3 * q_nm3_h * hours * 1e-6;
+    return mvg_convert_o2_corrected(c_mg_nm3, o2_pct, o2_ref_pct) * q_nm3_h * hours * 1e-6;
+}
+
+double mvg_convert_voc_removed_kg(double c_in_mg_nm3, double q_in_nm3_h, double c_out_mg_nm3,
+                                  double q_out_nm3_h, double hours)
+{
+    return (c_in_mg_nm3 * q_in_nm3_h - c_out_mg_nm3 * q_out_nm3_h) * hours * 1e-6;
+}
+
+double mvg_convert_voc_efficiency(double c_in_mg_nm3, double q_in_nm3_h, double c_out_mg_nm3,
+                                  double q_out_nm3_h)
+{
+    double in = c_in_mg_nm3 * q_in_nm3_h;
+    if (!(in > 0.0))
+        return NAN;
+    return 1.0 - c_out_mg_nm3 * q_out_nm3_h / in;
+}

@@ -1,0 +1,120 @@
+/*
+ * convert.h: conversions of a savings stream's amount (in the stream's own
+ * unit: kWh, Nm3, L, kg, t of steam, m3, kg of pollutant, HK$) into the
+ * scheme's reporting quantities: energy (kWh and TJ), CO2 (t), pollutant
+ * mass (kg), water (m3) and cost (HK$). It also owns the flue-gas formulas
+ * (concentration corrected to reference O2, pollutant mass from concentration
+ * and flow, VOC removed by a treatment unit). Every factor is a field of
+ * mvg_conv_factors, filled with a documented default (docs/conversions.md
+ * gives each source) and overridable from the config. Pure: no state, no I/O.
+ */
+#ifndef MVG_CONVERT_H
+#define MVG_CONVERT_H
+
+#include <stddef.h>
+
+typedef enum {
+    MVG_STREAM_ELECTRICITY, /* kWh */
+    MVG_STREAM_FUEL,        /* Nm3, m3, L, kg or t of a fuel */
+    MVG_STREAM_HEAT,        /* kWh_th, or t of steam with an enthalpy */
+    MVG_STREAM_WATER,       /* m3 of water or wastewater */
+    MVG_STREAM_NOX,         /* kg NOx (from mg/Nm3, O2 and flue-gas flow) */
+    MVG_STREAM_SO2,         /* kg SO2 (likewise) */
+    MVG_STREAM_VOC,         /* kg VOC (inlet and outlet concentration and flow) */
+    MVG_STREAM_COST         /* HK$ of production cost */
+} mvg_stream_type;
+
+const char *mvg_convert_stream_name(mvg_stream_type t); /* "electricity", ... */
+int mvg_convert_stream_parse(const char *s, mvg_stream_type *out);
+
+typedef enum { MVG_FUEL_NATURAL_GAS, MVG_FUEL_DIESEL, MVG_FUEL_LPG } mvg_fuel;
+
+const char *mvg_convert_fuel_name(mvg_fuel f); /* "natural_gas", "diesel", "lpg" */
+int mvg_convert_fuel_parse(const char *s, mvg_fuel *out);
+
+/* Bits of mvg_conv_factors.defaulted: which factors still hold the built-in
+ * default, so that outputs can say "grid factor not configured". */
+enum {
+    MVG_CONV_DEF_CO2 = 1u << 0,
+    MVG_CONV_DEF_COST = 1u << 1,
+    MVG_CONV_DEF_NCV = 1u << 2,
+    MVG_CONV_DEF_MASS = 1u << 3,
+    MVG_CONV_DEF_ENTHALPY = 1u << 4,
+    MVG_CONV_DEF_O2_REF = 1u << 5
+};
+
+typedef enum {
+    /* The flue-gas flow is the measured dry flow at the measured O2 (what a
+     * flow meter reports): mass = C * Q, whatever O2 is. */
+    MVG_FLOW_MEASURED,
+    /* The flow is already expressed at the reference O2: mass = C_ref * Q. */
+    MVG_FLOW_REFERENCE
+} mvg_flow_basis;
+
+typedef struct {
+    mvg_stream_type type;
+    char unit[16];               /* the stream's unit: "kWh", "Nm3", "L", "kg", "t", "m3", ... */
+    /* electricity: grid factor, kg CO2 per kWh. fuel: kg CO2 per TJ (IPCC).
+     * heat: kg CO2 per kWh_th (0 unless the heat source is known). */
+    double co2_factor;
+    double cost_per_unit;        /* HK$ per stream unit; 0 = not costed */
+    /* fuel */
+    mvg_fuel fuel;
+    double kg_per_unit;          /* mass of one stream unit (density for Nm3/L/m3) */
+    double ncv_tj_per_gg;        /* net calorific value */
+    /* heat as steam (unit "t"): net enthalpy delivered, steam minus feedwater */
+    double enthalpy_kj_per_kg;
+    /* NOx / SO2 */
+    double o2_ref_pct;           /* reference O2 for corrected concentrations */
+    mvg_flow_basis flow_basis;
+    unsigned defaulted;          /* MVG_CONV_DEF_* bits */
+} mvg_conv_factors;
+
+/*
+ * Fills f with the defaults for a stream of type measured in unit (and fuel,
+ * for MVG_STREAM_FUEL). Returns 0, or -1 with err when the unit does not fit
+ * the stream (e.g. a fuel in "kWh": give its mass or volume).
+ */
+int mvg_convert_defaults(mvg_stream_type type, mvg_fuel fuel, const char *unit,
+                         mvg_conv_factors *f, char *err, size_t errlen);
+
+/* Conversions of one amount. Fields that do not apply to a stream are 0. */
+typedef struct {
+    double amount;      /* in the stream's unit (mvg_conv_factors.unit) */
+    double kwh;         /* kWh (electric, thermal, or the fuel's energy by NCV) */
+    double tj;          /* TJ */
+    double co2_t;       /* t CO2 */
+    double pollutant_kg;/* kg of NOx, SO2 or VOC */
+    double water_m3;    /* m3 */
+    double cost_hkd;    /* HK$ */
+} mvg_conv_result;
+
+/* Names and units of the mvg_conv_result fields, for publishers. */
+typedef struct {
+    const char *name;
+    const char *unit;
+    size_t offset;      /* offsetof(mvg_conv_result, field) */
+} mvg_conv_field;
+extern const mvg_conv_field mvg_convert_fields[];
+extern const size_t mvg_convert_nfields;
+
+void mvg_convert_apply(const mvg_conv_factors *f, double amount, mvg_conv_result *out);
+
+/* C_ref = C * (21 - O2_ref) / (21 - O2); NaN when O2 >= 21 or inputs are not finite. */
+double mvg_convert_o2_corrected(double c_mg_nm3, double o2_pct, double o2_ref_pct);
+
+/*
+ * Pollutant mass in kg over hours from a concentration (mg/Nm3, dry, as
+ * measured at o2_pct) and a flue-gas flow (Nm3/h) on the given basis.
+ */
+double mvg_convert_flue_mass_kg(double c_mg_nm3, double o2_pct, double o2_ref_pct,
+                                double q_nm3_h, mvg_flow_basis basis, double hours);
+
+/* VOC removed by a treatment unit, kg: (C_in*Q_in - C_out*Q_out) * hours. */
+double mvg_convert_voc_removed_kg(double c_in_mg_nm3, double q_in_nm3_h, double c_out_mg_nm3,
+                                  double q_out_nm3_h, double hours);
+/* Removal efficiency 1 - (C_out*Q_out)/(C_in*Q_in) as a fraction; NaN when the inlet is 0. */
+double mvg_convert_voc_efficiency(double c_in_mg_nm3, double q_in_nm3_h, double c_out_mg_nm3,
+                                  double q_out_nm3_h);
+
+#endif

@@ -1,0 +1,200 @@
+/*
+ * test_convert.c: each stream conversion against values computed by hand
+ * (the arithmetic is written out beside each expectation).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "convert.h"
+
+#define REL(a, b) assert_true(fabs((a) - (b)) <= 1e-12 * fmax(1.0, fabs(b)))
+
+static void defaults_for(mvg_stream_type t, mvg_fuel fuel, const char *unit, mvg_conv_factors *f)
+{
+    char err[160] = "";
+    int rc = mvg_convert_defaults(t, fuel, unit, f, err, sizeof err);
+    if (rc != 0)
+        fail_msg("%s", err);
+}
+
+static void test_electricity(void **state)
+{
+    (void)state;
+    mvg_conv_factors f;
+    mvg_conv_result r;
+    defaults_for(MVG_STREAM_ELECTRICITY, 0, "kWh", &f);
+    assert_true(f.defaulted & MVG_CONV_DEF_CO2);
+    REL(f.co2_factor, 0.5703);
+    f.co2_factor = 0.39; /* e.g. a Hong Kong utility */
+    f.cost_per_unit = 1.35;
+    mvg_convert_apply(&f, 1000.0, &r);
+    REL(r.kwh, 1000.0);
+    REL(r.tj, 0.0036);    /* 1000 kWh * 3.6 MJ = 3600 MJ */
+    REL(r.co2_t, 0.39);   /* 1000 * 0.39 kg = 390 kg */
+    REL(r.cost_hkd, 1350.0);
+    assert_true(r.pollutant_kg == 0.0 && r.water_m3 == 0.0);
+
+    defaults_for(MVG_STREAM_ELECTRICITY, 0, "MWh", &f);
+    mvg_convert_apply(&f, 2.0, &r);
+    REL(r.kwh, 2000.0);
+    REL(r.co2_t, 2000.0 * 0.5703 / 1000.0);
+}
+
+static void test_fuels(void **state)
+{
+    (void)state;
+    mvg_conv_factors f;
+    mvg_conv_result r;
+
+    /* 1000 Nm3 * 0.75 kg/Nm3 = 750 kg = 7.5e-4 Gg; * 48.0 TJ/Gg = 0.036 TJ;
+     * * 56,100 kg/TJ = 2019.6 kg CO2; 0.036 TJ / 3.6e-6 = 10,000 kWh. */
+    defaults_for(MVG_STREAM_FUEL, MVG_FUEL_NATURAL_GAS, "Nm3", &f);
+    f.cost_per_unit = 4.0;
+    mvg_convert_apply(&f, 1000.0, &r);
+    REL(r.tj, 0.036);
+    REL(r.co2_t, 2.0196);
+    REL(r.kwh, 10000.0);
+    REL(r.cost_hkd, 4000.0);
+
+    /* 1000 L * 0.84 kg/L = 840 kg; * 43.0e-6 = 0.03612 TJ; * 74,100 = 2676.492 kg. */
+    defaults_for(MVG_STREAM_FUEL, MVG_FUEL_DIESEL, "L", &f);
+    mvg_convert_apply(&f, 1000.0, &r);
+    REL(r.tj, 0.03612);
+    REL(r.co2_t, 2.676492);
+
+    /* 100 kg LPG = 1e-4 Gg * 47.3 = 0.00473 TJ; * 63,100 = 298.463 kg. */
+    defaults_for(MVG_STREAM_FUEL, MVG_FUEL_LPG, "kg", &f);
+    assert_false(f.defaulted & MVG_CONV_DEF_MASS);
+    mvg_convert_apply(&f, 100.0, &r);
+    REL(r.tj, 0.00473);
+    REL(r.co2_t, 0.298463);
+
+    /* 2 t diesel = 2000 kg = 0.002 Gg * 43 = 0.086 TJ. */
+    defaults_for(MVG_STREAM_FUEL, MVG_FUEL_DIESEL, "t", &f);
+    mvg_convert_apply(&f, 2.0, &r);
+    REL(r.tj, 0.086);
+
+    /* A configured gas density changes the mass: 1000 Nm3 * 0.80 = 800 kg -> 0.0384 TJ. */
+    defaults_for(MVG_STREAM_FUEL, MVG_FUEL_NATURAL_GAS, "Nm3", &f);
+    f.kg_per_unit = 0.80;
+    mvg_convert_apply(&f, 1000.0, &r);
+    REL(r.tj, 0.0384);
+}
+
+static void test_heat_water_cost(void **state)
+{
+    (void)state;
+    mvg_conv_factors f;
+    mvg_conv_result r;
+
+    /* 10 t steam * 1000 kg/t * 2442 kJ/kg = 24,420,000 kJ = 0.02442 TJ = 6783.33 kWh. */
+    defaults_for(MVG_STREAM_HEAT, 0, "t", &f);
+    mvg_convert_apply(&f, 10.0, &r);
+    REL(r.tj, 0.02442);
+    REL(r.kwh, 24420000.0 / 3600.0);
+    assert_true(r.co2_t == 0.0);
+
+    defaults_for(MVG_STREAM_HEAT, 0, "GJ", &f);
+    mvg_convert_apply(&f, 5.0, &r);
+    REL(r.tj, 0.005);
+
+    defaults_for(MVG_STREAM_HEAT, 0, "kWh_th", &f);
+    f.co2_factor = 0.2;
+    mvg_convert_apply(&f, 500.0, &r);
+    REL(r.tj, 0.0018);
+    REL(r.co2_t, 0.1);
+
+    defaults_for(MVG_STREAM_WATER, 0, "m3", &f);
+    f.cost_per_unit = 9.5;
+    mvg_convert_apply(&f, 120.0, &r);
+    REL(r.water_m3, 120.0);
+    REL(r.cost_hkd, 1140.0);
+    assert_true(r.tj == 0.0);
+
+    defaults_for(MVG_STREAM_COST, 0, "HKD", &f);
+    mvg_convert_apply(&f, 2500.0, &r);
+    REL(r.cost_hkd, 2500.0);
+}
+
+static void test_flue_gas(void **state)
+{
+    (void)state;
+    /* 100 mg/Nm3 at 6 % O2 to 3 % O2: 100 * 18 / 15 = 120. */
+    REL(mvg_convert_o2_corrected(100.0, 6.0, 3.0), 120.0);
+    /* at 11 % reference: 100 * 10 / 15 */
+    REL(mvg_convert_o2_corrected(100.0, 6.0, 11.0), 100.0 * 10.0 / 15.0);
+    assert_true(isnan(mvg_convert_o2_corrected(100.0, 21.0, 3.0)));
+    assert_true(isnan(mvg_convert_o2_corrected(NAN, 5.0, 3.0)));
+
+    /* Reference basis: 120 mg/Nm3 * 10,000 Nm3/h * 0.25 h = 300,000 mg = 0.3 kg. */
+    REL(mvg_convert_flue_mass_kg(100.0, 6.0, 3.0, 10000.0, MVG_FLOW_REFERENCE, 0.25), 0.3);
+    /* Measured basis: 100 * 10,000 * 0.25 = 250,000 mg = 0.25 kg. */
+    REL(mvg_convert_flue_mass_kg(100.0, 6.0, 3.0, 10000.0, MVG_FLOW_MEASURED, 0.25), 0.25);
+
+    mvg_conv_factors f;
+    mvg_conv_result r;
+    defaults_for(MVG_STREAM_NOX, 0, "kg", &f);
+    REL(f.o2_ref_pct, 3.0);
+    mvg_convert_apply(&f, 0.25, &r);
+    REL(r.pollutant_kg, 0.25);
+}
+
+static void test_voc(void **state)
+{
+    (void)state;
+    /* in: 500 mg/Nm3 * 20,000 Nm3/h = 1e7 mg/h; out: 25 * 20,500 = 512,500 mg/h;
+     * over 0.25 h: (1e7 - 512,500) * 0.25 = 2,371,875 mg = 2.371875 kg. */
+    REL(mvg_convert_voc_removed_kg(500.0, 20000.0, 25.0, 20500.0, 0.25), 2.371875);
+    REL(mvg_convert_voc_efficiency(500.0, 20000.0, 25.0, 20500.0), 1.0 - 512500.0 / 1e7);
+    assert_true(isnan(mvg_convert_voc_efficiency(0.0, 20000.0, 25.0, 20500.0)));
+}
+
+static void test_bad_units(void **state)
+{
+    (void)state;
+    mvg_conv_factors f;
+    char err[160];
+    assert_int_equal(
+        mvg_convert_defaults(MVG_STREAM_FUEL, MVG_FUEL_NATURAL_GAS, "L", &f, err, sizeof err), -1);
+    assert_string_equal(err, "natural_gas measured in 'L': use Nm3, kg or t");
+    assert_int_equal(mvg_convert_defaults(MVG_STREAM_ELECTRICITY, 0, "m3", &f, err, sizeof err),
+                     -1);
+    assert_string_equal(err, "a 'electricity' stream measured in 'm3': use kWh or MWh");
+    assert_int_equal(mvg_convert_defaults(MVG_STREAM_NOX, 0, "t", &f, err, sizeof err), -1);
+    assert_string_equal(err, "a 'nox' stream measured in 't': use kg");
+}
+
+static void test_names(void **state)
+{
+    (void)state;
+    mvg_stream_type t;
+    mvg_fuel fu;
+    assert_int_equal(mvg_convert_stream_parse("voc", &t), 0);
+    assert_int_equal(t, MVG_STREAM_VOC);
+    assert_int_equal(mvg_convert_stream_parse("steam", &t), 0);
+    assert_int_equal(t, MVG_STREAM_HEAT);
+    assert_int_equal(mvg_convert_stream_parse("coal", &t), -1);
+    assert_int_equal(mvg_convert_fuel_parse("lpg", &fu), 0);
+    assert_int_equal(fu, MVG_FUEL_LPG);
+    assert_string_equal(mvg_convert_stream_name(MVG_STREAM_SO2), "so2");
+    /* Every output field but the raw amount states a unit. */
+    for (size_t i = 1; i < mvg_convert_nfields; i++)
+        assert_non_null(mvg_convert_fields[i].unit);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_electricity),     cmocka_unit_test(test_fuels),
+        cmocka_unit_test(test_heat_water_cost), cmocka_unit_test(test_flue_gas),
+        cmocka_unit_test(test_voc),             cmocka_unit_test(test_bad_units),
+        cmocka_unit_test(test_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
