@@ -1,0 +1,84 @@
+/*
+ * point.c: one point's decode, scaling, quality and counter tracking.
+ */
+#include "point.h"
+
+#include <math.h>
+
+#include "codec.h"
+
+int mvg_point_decode(const mvg_point_cfg *p, const uint16_t *regs, const uint8_t *bits,
+                     double *raw_out, double *value_out, mvg_quality *q)
+{
+    double raw = NAN;
+    int rc = -1;
+
+    if (p && mvg_area_is_bits(p->area)) {
+        if (p->type == MVG_TYPE_BOOL && bits) {
+            raw = bits[0] ? 1.0 : 0.0;
+            rc = 0;
+        }
+    } else if (p && regs) {
+        rc = mvg_codec_decode(p->type, p->order, regs, &raw);
+    }
+    if (rc != 0) {
+        if (raw_out)
+            *raw_out = NAN;
+        if (value_out)
+            *value_out = NAN;
+        if (q)
+            *q = MVG_Q_INVALID;
+        return -1;
+    }
+
+    double value = raw * p->scale + p->offset;
+    mvg_quality quality = MVG_Q_GOOD;
+    if (!isfinite(raw) || !isfinite(value))
+        quality = MVG_Q_INVALID;
+    else if ((p->has_min && value < p->min) || (p->has_max && value > p->max))
+        quality = MVG_Q_OUT_OF_RANGE;
+
+    if (raw_out)
+        *raw_out = raw;
+    if (value_out)
+        *value_out = value;
+    if (q)
+        *q = quality;
+    return 0;
+}
+
+int mvg_point_counter_step(mvg_counter_track *t, const mvg_point_cfg *p, double raw,
+                           mvg_quality *q)
+{
+    if (!t || !p || !q)
+        return -1;
+    if (p->kind != MVG_KIND_COUNTER || *q != MVG_Q_GOOD)
+        return 0;
+
+    t->rolled = 0;
+    if (!t->have_prev) {
+        t->have_prev = 1;
+        t->prev_raw = raw;
+        t->step_raw = 0.0;
+        return 0;
+    }
+    if (raw >= t->prev_raw) {
+        t->step_raw = raw - t->prev_raw;
+        t->prev_raw = raw;
+        return 0;
+    }
+
+    double span = mvg_codec_wrap_span(p->type);
+    double wrapped = raw + span - t->prev_raw;
+    if (span > 0.0 && wrapped < span / 4.0) {
+        t->step_raw = wrapped;
+        t->rolled = 1;
+        t->rollovers++;
+    } else {
+        t->step_raw = 0.0;
+        t->resets++;
+        *q = MVG_Q_COUNTER_RESET;
+    }
+    t->prev_raw = raw;
+    return 0;
+}
