@@ -5,17 +5,17 @@
  * mvg_config_projects_load() with the parsed libconfig tree after it has
  * checked gateway, buses and devices; this module checks the `derived` and
  * `projects` sections (including references to devices and points) and owns
- * the mvg_projects_cfg it returns.
+ * the mvg_projects_cfg it returns. The keys are documented in docs/config.md.
  */
 #ifndef MVG_CONFIG_PROJECTS_H
 #define MVG_CONFIG_PROJECTS_H
 
 #include <libconfig.h>
+#include <stdint.h>
 
 #include "config.h"
 #include "diag.h"
-
-typedef struct mvg_projects_cfg mvg_projects_cfg;
+#include "engine/project.h" /* the plain project structs it fills */
 
 /*
  * root: the libconfig root setting. cfg: the already-checked devices (for
@@ -25,5 +25,9 @@ typedef struct mvg_projects_cfg mvg_projects_cfg;
 int mvg_config_projects_load(const config_setting_t *root, const mvg_config *cfg,
                              mvg_diags *diags, mvg_projects_cfg **out);
 void mvg_config_projects_free(mvg_projects_cfg *p);
+
+/* Parses an ISO 8601 UTC time ("2025-03-01", "2025-03-01T08:00:00Z",
+ * "2025-03-01T16:00+08:00") to epoch ms. Returns 0 or -1. */
+int mvg_config_parse_time(const char *s, int64_t *ms);
 
 #endif

@@ -1,0 +1,770 @@
+/*
+ * project.c: phases, baseline collection, the fit at the end of the
+ * baseline, and the per-interval savings of each stream.
+ *
+ * Choices worth knowing (docs/conversions.md and docs/config.md say more):
+ * - An interval counts for a stream when every channel it uses is covered
+ *   at least min_interval_coverage; amounts (counter deltas, rate
+ *   integrals) are then normalised to the full interval (value / coverage)
+ *   so that the model sees like for like in baseline and reporting.
+ * - Intervals that straddle a period boundary are excluded.
+ * - Non-routine adjustments are added to the adjusted baseline but kept
+ *   apart: the FSU and the savings fraction are those of the routine
+ *   (modelled) savings; total savings = avoided + adjustments.
+ */
+#include "project.h"
+
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "savings.h"
+
+typedef struct {
+    int idx; /* channel index in the records; -1 when unused */
+    mvg_ref_agg agg;
+    int is_counter;
+} bound_ref;
+
+typedef struct {
+    const mvg_stream_cfg *cfg;
+    bound_ref actual, x[MVG_MODEL_MAX_X], conc, o2, flow, in_conc, in_flow, out_conc, out_flow;
+    /* collected baseline rows: col[0] = y, col[1 + j] = x[j] */
+    double *col[1 + MVG_MODEL_MAX_X];
+    size_t nrows, cap;
+    int model_ready;
+    mvg_model model;
+    char why[200];
+    /* reporting accumulators (valid intervals with a baseline value) */
+    uint64_t m;
+    double covered_h, cum_base, cum_actual, cum_adjust, cum_in, cum_out;
+} stream_state;
+
+struct mvg_project {
+    const mvg_project_cfg *cfg;
+    int64_t len_ms;
+    int64_t last_end_ms;  /* end of the last record fed; INT64_MIN before the first */
+    uint64_t baseline_records;
+    int fitted;           /* the fit was done (successfully or not) */
+    size_t ns;
+    stream_state s[MVG_PROJECT_MAX_STREAMS];
+};
+
+static const char *const phase_names[] = {"before", "baseline", "installation",
+                                          "excluded", "reporting", "after"};
+
+const char *mvg_project_phase_name(mvg_phase p)
+{
+    return (unsigned)p < sizeof phase_names / sizeof *phase_names ? phase_names[p] : "?";
+}
+
+/* ---- construction ------------------------------------------------------- */
+
+static int bind(bound_ref *b, const mvg_ref_cfg *r, const char *const *ch, size_t nch,
+                const char *stream, char *err, size_t errlen)
+{
+    b->idx = -1;
+    b->agg = r->agg;
+    b->is_counter = r->is_counter;
+    for (size_t i = 0; i < nch; i++)
+        if (strcmp(ch[i], r->channel) == 0) {
+            b->idx = (int)i;
+            return 0;
+        }
+    snprintf(err, errlen, "stream '%s': channel '%s' is not among the interval channels", stream,
+             r->channel);
+    return -1;
+}
+
+static void unbind(bound_ref *b) { b->idx = -1; }
+
+mvg_project *mvg_project_new(const mvg_project_cfg *cfg, const char *const *channels,
+                             size_t nchannels, char *err, size_t errlen)
+{
+    if (!cfg || (!channels && nchannels)) {
+        snprintf(err, errlen, "bad arguments");
+        return NULL;
+    }
+    if (cfg->nstreams == 0 || cfg->nstreams > MVG_PROJECT_MAX_STREAMS) {
+        snprintf(err, errlen, "project '%s': %zu streams (1..%d)", cfg->name, cfg->nstreams,
+                 MVG_PROJECT_MAX_STREAMS);
+        return NULL;
+    }
+    if (cfg->interval_min < 1 || cfg->interval_min > 60) {
+        snprintf(err, errlen, "project '%s': interval_min %d outside 1..60", cfg->name,
+                 cfg->interval_min);
+        return NULL;
+    }
+    mvg_project *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->cfg = cfg;
+    p->len_ms = (int64_t)cfg->interval_min * 60000;
+    p->last_end_ms = INT64_MIN;
+    p->ns = cfg->nstreams;
+    char e2[200];
+    for (size_t i = 0; i < p->ns; i++) {
+        stream_state *s = &p->s[i];
+        const mvg_stream_cfg *sc = &cfg->streams[i];
+        s->cfg = sc;
+        int rc = 0;
+        unbind(&s->actual);
+        unbind(&s->conc);
+        unbind(&s->o2);
+        unbind(&s->flow);
+        unbind(&s->in_conc);
+        unbind(&s->in_flow);
+        unbind(&s->out_conc);
+        unbind(&s->out_flow);
+        if (sc->has_actual)
+            rc |= bind(&s->actual, &sc->actual, channels, nchannels, sc->name, e2, sizeof e2);
+        if (sc->has_flue) {
+            rc |= bind(&s->conc, &sc->conc, channels, nchannels, sc->name, e2, sizeof e2);
+            rc |= bind(&s->flow, &sc->flow, channels, nchannels, sc->name, e2, sizeof e2);
+            if (sc->has_o2)
+                rc |= bind(&s->o2, &sc->o2, channels, nchannels, sc->name, e2, sizeof e2);
+        }
+        if (sc->type == MVG_STREAM_VOC) {
+            rc |= bind(&s->in_conc, &sc->in_conc, channels, nchannels, sc->name, e2, sizeof e2);
+            rc |= bind(&s->in_flow, &sc->in_flow, channels, nchannels, sc->name, e2, sizeof e2);
+            rc |= bind(&s->out_conc, &sc->out_conc, channels, nchannels, sc->name, e2, sizeof e2);
+            rc |= bind(&s->out_flow, &sc->out_flow, channels, nchannels, sc->name, e2, sizeof e2);
+        }
+        for (size_t j = 0; j < sc->nx; j++)
+            rc |= bind(&s->x[j], &sc->x[j], channels, nchannels, sc->name, e2, sizeof e2);
+        if (rc) {
+            snprintf(err, errlen, "project '%s': %s", cfg->name, e2);
+            mvg_project_free(p);
+            return NULL;
+        }
+        if (sc->model_given) {
+            s->model = sc->model;
+            s->model_ready = 1;
+        }
+    }
+    return p;
+}
+
+void mvg_project_free(mvg_project *p)
+{
+    if (!p)
+        return;
+    for (size_t i = 0; i < p->ns; i++)
+        for (size_t j = 0; j <= MVG_MODEL_MAX_X; j++)
+            free(p->s[i].col[j]);
+    free(p);
+}
+
+size_t mvg_project_stream_count(const mvg_project *p) { return p ? p->ns : 0; }
+const mvg_project_cfg *mvg_project_config(const mvg_project *p) { return p ? p->cfg : NULL; }
+
+const mvg_model *mvg_project_model(const mvg_project *p, size_t i, const char **why)
+{
+    if (!p || i >= p->ns) {
+        if (why)
+            *why = "no such stream";
+        return NULL;
+    }
+    if (why)
+        *why = p->s[i].why;
+    return p->s[i].model_ready ? &p->s[i].model : NULL;
+}
+
+/* ---- per interval ------------------------------------------------------- */
+
+static mvg_phase phase_of(const mvg_project_cfg *c, int64_t s, int64_t e)
+{
+    if (e <= c->baseline_start_ms)
+        return MVG_PHASE_BEFORE;
+    if (s >= c->baseline_start_ms && e <= c->baseline_end_ms)
+        return MVG_PHASE_BASELINE;
+    if (c->has_installation && s >= c->installation_start_ms && e <= c->installation_end_ms)
+        return MVG_PHASE_INSTALLATION;
+    if (c->has_reporting_end && s >= c->reporting_end_ms)
+        return MVG_PHASE_AFTER;
+    if (s >= c->reporting_start_ms && (!c->has_reporting_end || e <= c->reporting_end_ms))
+        return MVG_PHASE_REPORTING;
+    return MVG_PHASE_EXCLUDED;
+}
+
+/* One figure of a channel; *cov takes the lowest coverage seen. */
+static double ref_value(const bound_ref *b, const mvg_interval_record *rec, int for_x, double *cov)
+{
+    const mvg_interval_value *v = &rec->ch[b->idx];
+    if (v->coverage < *cov)
+        *cov = v->coverage;
+    mvg_ref_agg agg = b->agg;
+    if (agg == MVG_REF_AUTO)
+        agg = for_x && !b->is_counter ? MVG_REF_MEAN : MVG_REF_SUM;
+    switch (agg) {
+    case MVG_REF_MEAN:
+        return v->coverage > 0.0 ? v->mean : NAN;
+    case MVG_REF_MIN:
+        return v->min;
+    case MVG_REF_MAX:
+        return v->max;
+    default:
+        return v->coverage > 0.0 ? v->value / v->coverage : NAN;
+    }
+}
+
+static double mean_of(const bound_ref *b, const mvg_interval_record *rec, double *cov)
+{
+    bound_ref m = *b;
+    m.agg = MVG_REF_MEAN;
+    return ref_value(&m, rec, 1, cov);
+}
+
+static int append_row(stream_state *s, double y, const double *x)
+{
+    size_t nx = s->cfg->nx;
+    if (s->nrows == s->cap) {
+        size_t cap = s->cap ? s->cap * 2 : 256;
+        for (size_t j = 0; j <= nx; j++) {
+            double *c = realloc(s->col[j], cap * sizeof *c);
+            if (!c)
+                return -1;
+            s->col[j] = c;
+        }
+        s->cap = cap;
+    }
+    s->col[0][s->nrows] = y;
+    for (size_t j = 0; j < nx; j++)
+        s->col[1 + j][s->nrows] = x[j];
+    s->nrows++;
+    return 0;
+}
+
+static double expected_baseline_intervals(const mvg_project *p)
+{
+    const mvg_project_cfg *c = p->cfg;
+    int64_t end = p->last_end_ms < c->baseline_end_ms ? p->last_end_ms : c->baseline_end_ms;
+    double expected = (double)(end - c->baseline_start_ms) / (double)p->len_ms;
+    return expected >= 1.0 ? expected : 1.0;
+}
+
+int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
+{
+    char failed[400] = "";
+    p->fitted = 1;
+    double expected = expected_baseline_intervals(p);
+    for (size_t i = 0; i < p->ns; i++) {
+        stream_state *s = &p->s[i];
+        const mvg_stream_cfg *sc = s->cfg;
+        if (s->model_ready || !sc->has_model)
+            continue;
+        const double *xs[MVG_MODEL_MAX_X];
+        for (size_t j = 0; j < sc->nx; j++)
+            xs[j] = s->col[1 + j];
+        double cov = (double)s->nrows / expected;
+        if (cov > 1.0)
+            cov = 1.0;
+        mvg_model_criteria crit = p->cfg->criteria;
+        crit.confidence = p->cfg->confidence;
+        int rc;
+        if (s->nrows == 0) {
+            snprintf(s->why, sizeof s->why, "no valid baseline intervals");
+            rc = -1;
+        } else if (sc->model_type == MVG_MODEL_AUTO) {
+            rc = mvg_model_fit_auto(s->col[0], xs, sc->nx, s->nrows, cov, &crit, &s->model, NULL,
+                                    NULL, s->why, sizeof s->why);
+        } else {
+            rc = mvg_model_fit(sc->model_type, s->col[0], xs, sc->nx, s->nrows, cov, &crit,
+                               &s->model, s->why, sizeof s->why);
+        }
+        if (rc == 0) {
+            s->model_ready = 1;
+            s->why[0] = '\0';
+        } else {
+            size_t l = strlen(failed);
+            snprintf(failed + l, sizeof failed - l, "%s%s: %s", l ? "; " : "", sc->name, s->why);
+        }
+    }
+    if (failed[0]) {
+        snprintf(err, errlen, "project '%s': fit failed for %s", p->cfg->name, failed);
+        return -1;
+    }
+    return 0;
+}
+
+static double hours_of(const mvg_project *p) { return (double)p->len_ms / 3600000.0; }
+
+static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_record *rec,
+                            mvg_phase phase, mvg_stream_result *r)
+{
+    const mvg_stream_cfg *sc = s->cfg;
+    const double h = hours_of(p);
+    double cov = 1.0, in_mass = NAN;
+    double actual;
+    if (sc->has_actual) {
+        actual = ref_value(&s->actual, rec, 0, &cov);
+    } else if (sc->has_flue) {
+        double c = mean_of(&s->conc, rec, &cov), q = mean_of(&s->flow, rec, &cov);
+        double o2 = sc->has_o2 ? mean_of(&s->o2, rec, &cov) : NAN;
+        actual = mvg_convert_flue_mass_kg(c, o2, sc->factors.o2_ref_pct, q, sc->factors.flow_basis,
+                                          h);
+    } else { /* voc */
+        double ci = mean_of(&s->in_conc, rec, &cov), qi = mean_of(&s->in_flow, rec, &cov);
+        double co = mean_of(&s->out_conc, rec, &cov), qo = mean_of(&s->out_flow, rec, &cov);
+        in_mass = ci * qi * h * 1e-6;
+        actual = co * qo * h * 1e-6;
+    }
+    int ok = isfinite(actual);
+    for (size_t j = 0; j < sc->nx; j++) {
+        r->x[j] = ref_value(&s->x[j], rec, 1, &cov);
+        ok = ok && isfinite(r->x[j]);
+    }
+    if (sc->type == MVG_STREAM_VOC && !isfinite(in_mass))
+        ok = 0;
+    r->nx = sc->nx;
+    r->coverage = cov;
+    r->valid = ok && cov >= p->cfg->min_interval_coverage;
+    r->actual = actual;
+
+    if (phase == MVG_PHASE_BASELINE && r->valid && !s->model_ready && sc->has_model &&
+        !p->fitted)
+        append_row(s, actual, r->x); /* on ENOMEM the row is lost; the coverage shows it */
+
+    if (phase == MVG_PHASE_REPORTING) {
+        double adj = 0.0;
+        for (size_t k = 0; k < sc->nadjust; k++) {
+            const mvg_adjust_cfg *a = &sc->adjust[k];
+            if (a->once)
+                adj += a->once_at_ms >= rec->start_ms && a->once_at_ms < rec->end_ms ? a->amount
+                                                                                     : 0.0;
+            else if (r->valid)
+                adj += a->amount;
+        }
+        double base = NAN;
+        if (r->valid) {
+            if (sc->has_model)
+                base = s->model_ready ? mvg_model_predict(&s->model, r->x) : NAN;
+            else
+                base = in_mass;
+        }
+        r->adjusted_baseline = base;
+        r->avoided = base - actual;
+        r->adjustment = adj;
+        r->savings = (isfinite(base) ? r->avoided : 0.0) + adj;
+        if (isfinite(base)) {
+            s->m++;
+            s->covered_h += h;
+            s->cum_base += base;
+            s->cum_actual += actual;
+            if (sc->type == MVG_STREAM_VOC) {
+                s->cum_in += in_mass;
+                s->cum_out += actual;
+            }
+        }
+        s->cum_adjust += adj;
+        mvg_convert_apply(&sc->factors, r->savings, &r->conv);
+    }
+}
+
+static void stream_totals(const mvg_project *p, const stream_state *s, mvg_stream_result *r)
+{
+    const mvg_stream_cfg *sc = s->cfg;
+    r->model_ready = s->model_ready;
+    r->model_pass = s->model_ready && s->model.pass;
+    r->baseline_rows = s->model_ready && !sc->model_given ? s->model.n : s->nrows;
+    r->m = (size_t)s->m;
+    r->covered_hours = s->covered_h;
+    r->cum_adjusted_baseline = s->cum_base;
+    r->cum_actual = s->cum_actual;
+    r->cum_avoided = s->cum_base - s->cum_actual;
+    r->cum_adjustment = s->cum_adjust;
+    r->cum_savings = r->cum_avoided + s->cum_adjust;
+    r->savings_fraction = s->cum_base != 0.0 ? r->cum_avoided / s->cum_base : NAN;
+    r->fsu = r->savings_low = r->savings_high = NAN;
+    if (s->model_ready && s->m > 0) {
+        char e[160];
+        double fsu;
+        if (mvg_savings_fsu(&s->model, (size_t)s->m, s->cum_base, r->cum_avoided,
+                            p->cfg->confidence, &fsu, e, sizeof e) == 0) {
+            r->fsu = fsu;
+            r->savings_low = r->cum_avoided - fabs(r->cum_avoided) * fsu;
+            r->savings_high = r->cum_avoided + fabs(r->cum_avoided) * fsu;
+        }
+    }
+    mvg_convert_apply(&sc->factors, r->cum_savings, &r->cum_conv);
+    r->annual_savings = s->covered_h > 0.0 ? r->cum_savings * 8760.0 / s->covered_h : NAN;
+    mvg_convert_apply(&sc->factors, r->annual_savings, &r->annual_conv);
+    r->removal_efficiency = sc->type == MVG_STREAM_VOC && s->cum_in > 0.0
+                                ? 1.0 - s->cum_out / s->cum_in
+                                : NAN;
+}
+
+int mvg_project_update(mvg_project *p, const mvg_interval_record *rec, mvg_project_result *out,
+                       char *err, size_t errlen)
+{
+    if (!p || !rec || !rec->ch) {
+        snprintf(err, errlen, "bad arguments");
+        return -1;
+    }
+    if (rec->end_ms - rec->start_ms != p->len_ms) {
+        snprintf(err, errlen, "project '%s': a %lld ms record, the project's interval is %lld ms",
+                 p->cfg->name, (long long)(rec->end_ms - rec->start_ms), (long long)p->len_ms);
+        return -1;
+    }
+    if (rec->start_ms < p->last_end_ms) {
+        snprintf(err, errlen, "project '%s': record at %lld ms comes before the previous one",
+                 p->cfg->name, (long long)rec->start_ms);
+        return -1;
+    }
+    p->last_end_ms = rec->end_ms;
+    int fitted_now = 0;
+    if (!p->fitted && rec->start_ms >= p->cfg->baseline_end_ms) {
+        char e[400];
+        mvg_project_fit_now(p, e, sizeof e); /* failures stay visible per stream */
+        fitted_now = 1;
+    }
+    mvg_phase phase = phase_of(p->cfg, rec->start_ms, rec->end_ms);
+    if (phase == MVG_PHASE_BASELINE)
+        p->baseline_records++;
+    mvg_project_result local;
+    mvg_project_result *r = out ? out : &local;
+    /* Whole struct cleared: results compare bytewise after a restore. */
+    memset(r, 0, offsetof(mvg_project_result, streams) + p->ns * sizeof r->streams[0]);
+    r->start_ms = rec->start_ms;
+    r->end_ms = rec->end_ms;
+    r->phase = phase;
+    r->fitted_now = fitted_now;
+    r->confidence = p->cfg->confidence;
+    r->nstreams = p->ns;
+    for (size_t i = 0; i < p->ns; i++) {
+        stream_state *s = &p->s[i];
+        mvg_stream_result *sr = &r->streams[i];
+        snprintf(sr->name, sizeof sr->name, "%s", s->cfg->name);
+        snprintf(sr->unit, sizeof sr->unit, "%s", s->cfg->factors.unit);
+        sr->type = s->cfg->type;
+        stream_interval(p, s, rec, phase, sr);
+        if (out)
+            stream_totals(p, s, sr);
+    }
+    return 0;
+}
+
+/* ---- state -------------------------------------------------------------- */
+
+#define PRJ_MAGIC "MVGPRJ\0\1"
+#define PRJ_VERSION 1u
+
+typedef struct {
+    uint8_t *p; /* NULL: count only */
+    size_t cap, len;
+    int over;
+} wbuf;
+
+static void put(wbuf *w, const void *v, size_t n)
+{
+    if (w->p) {
+        if (w->len + n > w->cap) {
+            w->over = 1;
+            return;
+        }
+        memcpy(w->p + w->len, v, n);
+    }
+    w->len += n;
+}
+
+/* Little-endian, whatever the host. */
+static void put_u64(wbuf *w, uint64_t v)
+{
+    uint8_t b[8];
+    for (int i = 0; i < 8; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+    put(w, b, 8);
+}
+static void put_u32(wbuf *w, uint32_t v) { put_u64(w, v); }
+static void put_f64(wbuf *w, double d)
+{
+    uint64_t u;
+    memcpy(&u, &d, 8);
+    put_u64(w, u);
+}
+static void put_str(wbuf *w, const char *s)
+{
+    size_t n = strlen(s);
+    put_u64(w, n);
+    put(w, s, n);
+}
+
+typedef struct {
+    const uint8_t *p;
+    size_t len, pos;
+    int bad;
+} rbuf;
+
+static uint64_t get_u64(rbuf *r)
+{
+    if (r->bad || r->len - r->pos < 8) {
+        r->bad = 1;
+        return 0;
+    }
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v |= (uint64_t)r->p[r->pos + (size_t)i] << (8 * i);
+    r->pos += 8;
+    return v;
+}
+static double get_f64(rbuf *r)
+{
+    uint64_t u = get_u64(r);
+    double d;
+    memcpy(&d, &u, 8);
+    return d;
+}
+static void get_str(rbuf *r, char *dst, size_t cap)
+{
+    uint64_t n = get_u64(r);
+    if (r->bad || n >= cap || r->len - r->pos < n) {
+        r->bad = 1;
+        dst[0] = '\0';
+        return;
+    }
+    memcpy(dst, r->p + r->pos, (size_t)n);
+    dst[n] = '\0';
+    r->pos += (size_t)n;
+}
+
+static uint64_t fnv1a(const uint8_t *p, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++) {
+        h ^= p[i];
+        h *= 1099511628211ULL;
+    }
+    return h;
+}
+
+/* Every field of mvg_model, one by one (no padding bytes, no host layout). */
+static void put_model(wbuf *w, const mvg_model *m)
+{
+    put_u32(w, (uint32_t)m->type);
+    put_u64(w, m->nx);
+    put_u64(w, m->ncoef);
+    for (size_t i = 0; i < MVG_MODEL_MAX_COEF; i++) {
+        put_f64(w, m->coef[i]);
+        put_f64(w, m->std_err[i]);
+        put_f64(w, m->t_stat[i]);
+    }
+    put_u64(w, m->ncp);
+    put_f64(w, m->cp[0]);
+    put_f64(w, m->cp[1]);
+    put_u64(w, m->n);
+    put_u64(w, m->p);
+    const double d[] = {m->ybar, m->sse,  m->r2,  m->adj_r2,  m->rmse,
+                        m->cv_rmse, m->nmbe, m->rho, m->coverage};
+    for (size_t i = 0; i < sizeof d / sizeof *d; i++)
+        put_f64(w, d[i]);
+    put_u64(w, (uint64_t)(int64_t)m->pass);
+    put_u64(w, m->nreasons);
+    for (size_t i = 0; i < m->nreasons && i < MVG_MODEL_MAX_REASONS; i++)
+        put_str(w, m->reasons[i]);
+    put_u64(w, m->nseg);
+    for (size_t i = 0; i < 3; i++)
+        put_u64(w, m->seg_n[i]);
+}
+
+static void get_model(rbuf *r, mvg_model *m)
+{
+    memset(m, 0, sizeof *m);
+    m->type = (mvg_model_type)get_u64(r);
+    m->nx = (size_t)get_u64(r);
+    m->ncoef = (size_t)get_u64(r);
+    for (size_t i = 0; i < MVG_MODEL_MAX_COEF; i++) {
+        m->coef[i] = get_f64(r);
+        m->std_err[i] = get_f64(r);
+        m->t_stat[i] = get_f64(r);
+    }
+    m->ncp = (size_t)get_u64(r);
+    m->cp[0] = get_f64(r);
+    m->cp[1] = get_f64(r);
+    m->n = (size_t)get_u64(r);
+    m->p = (size_t)get_u64(r);
+    double *d[] = {&m->ybar, &m->sse,  &m->r2,  &m->adj_r2,  &m->rmse,
+                   &m->cv_rmse, &m->nmbe, &m->rho, &m->coverage};
+    for (size_t i = 0; i < sizeof d / sizeof *d; i++)
+        *d[i] = get_f64(r);
+    m->pass = (int)(int64_t)get_u64(r);
+    m->nreasons = (size_t)get_u64(r);
+    if (m->nreasons > MVG_MODEL_MAX_REASONS || m->nx > MVG_MODEL_MAX_X ||
+        m->ncoef > MVG_MODEL_MAX_COEF || m->ncp > 2 || m->type > MVG_MODEL_AUTO) {
+        r->bad = 1;
+        return;
+    }
+    for (size_t i = 0; i < m->nreasons; i++)
+        get_str(r, m->reasons[i], sizeof m->reasons[i]);
+    m->nseg = (size_t)get_u64(r);
+    for (size_t i = 0; i < 3; i++)
+        m->seg_n[i] = (size_t)get_u64(r);
+}
+
+static void write_state(const mvg_project *p, wbuf *w)
+{
+    put(w, PRJ_MAGIC, 8);
+    put_u32(w, PRJ_VERSION);
+    put_u64(w, 0); /* total length, patched by save */
+    put_str(w, p->cfg->name);
+    put_u64(w, p->ns);
+    for (size_t i = 0; i < p->ns; i++) {
+        put_str(w, p->s[i].cfg->name);
+        put_u32(w, (uint32_t)p->s[i].cfg->type);
+        put_u64(w, p->s[i].cfg->nx);
+    }
+    put_u64(w, (uint64_t)p->last_end_ms);
+    put_u64(w, p->baseline_records);
+    put_u64(w, (uint64_t)p->fitted);
+    for (size_t i = 0; i < p->ns; i++) {
+        const stream_state *s = &p->s[i];
+        put_u64(w, s->nrows);
+        for (size_t j = 0; j <= s->cfg->nx; j++)
+            for (size_t k = 0; k < s->nrows; k++)
+                put_f64(w, s->col[j][k]);
+        put_u64(w, (uint64_t)s->model_ready);
+        if (s->model_ready)
+            put_model(w, &s->model);
+        put_str(w, s->why);
+        put_u64(w, s->m);
+        const double d[] = {s->covered_h, s->cum_base, s->cum_actual,
+                            s->cum_adjust, s->cum_in,  s->cum_out};
+        for (size_t k = 0; k < sizeof d / sizeof *d; k++)
+            put_f64(w, d[k]);
+    }
+}
+
+size_t mvg_project_state_size(const mvg_project *p)
+{
+    wbuf w = {0};
+    write_state(p, &w);
+    return w.len + 8; /* + checksum */
+}
+
+int mvg_project_save(const mvg_project *p, void *buf, size_t cap, size_t *written, char *err,
+                     size_t errlen)
+{
+    size_t need = mvg_project_state_size(p);
+    if (!buf || cap < need) {
+        snprintf(err, errlen, "project state needs %zu bytes, buffer has %zu", need, cap);
+        return -1;
+    }
+    wbuf w = {.p = buf, .cap = cap};
+    write_state(p, &w);
+    wbuf len = {.p = (uint8_t *)buf + 16, .cap = 8};
+    put_u64(&len, need);
+    put_u64(&w, fnv1a(buf, w.len));
+    *written = w.len;
+    return w.over ? -1 : 0;
+}
+
+int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, size_t errlen)
+{
+    const uint8_t *b = buf;
+    if (!buf || len < 40 || memcmp(b, PRJ_MAGIC, 8) != 0) {
+        snprintf(err, errlen, "not a project state (bad magic or too short)");
+        return -1;
+    }
+    rbuf r = {.p = b, .len = len, .pos = 8};
+    uint64_t ver = get_u64(&r);
+    if (ver != PRJ_VERSION) {
+        snprintf(err, errlen, "project state version %llu, this build reads %u",
+                 (unsigned long long)ver, PRJ_VERSION);
+        return -1;
+    }
+    uint64_t total = get_u64(&r);
+    if (total != len) {
+        snprintf(err, errlen, "project state is %zu bytes, its header says %llu (truncated?)", len,
+                 (unsigned long long)total);
+        return -1;
+    }
+    rbuf tail = {.p = b, .len = len, .pos = len - 8};
+    if (get_u64(&tail) != fnv1a(b, len - 8)) {
+        snprintf(err, errlen, "project state checksum mismatch (corrupted)");
+        return -1;
+    }
+    r.len = len - 8;
+    char name[MVG_PRJ_NAME_MAX];
+    get_str(&r, name, sizeof name);
+    uint64_t ns = get_u64(&r);
+    if (r.bad || strcmp(name, p->cfg->name) != 0 || ns != p->ns) {
+        snprintf(err, errlen, "project state belongs to project '%s' with %llu streams, not '%s'",
+                 name, (unsigned long long)ns, p->cfg->name);
+        return -1;
+    }
+    for (size_t i = 0; i < p->ns; i++) {
+        char sn[MVG_PRJ_NAME_MAX];
+        get_str(&r, sn, sizeof sn);
+        uint64_t type = get_u64(&r), nx = get_u64(&r);
+        const mvg_stream_cfg *sc = p->s[i].cfg;
+        if (r.bad || strcmp(sn, sc->name) != 0 || type != (uint64_t)sc->type || nx != sc->nx) {
+            snprintf(err, errlen, "project '%s': saved stream %zu ('%s') differs from the config",
+                     p->cfg->name, i, sn);
+            return -1;
+        }
+    }
+    /* Read into a copy first so that a failure leaves p unchanged. */
+    mvg_project *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    t->cfg = p->cfg;
+    t->len_ms = p->len_ms;
+    t->ns = p->ns;
+    t->last_end_ms = (int64_t)get_u64(&r);
+    t->baseline_records = get_u64(&r);
+    t->fitted = (int)get_u64(&r);
+    for (size_t i = 0; i < t->ns && !r.bad; i++) {
+        stream_state *s = &t->s[i];
+        s->cfg = p->s[i].cfg;
+        memcpy(s->x, p->s[i].x, sizeof s->x);
+        s->actual = p->s[i].actual;
+        s->conc = p->s[i].conc;
+        s->o2 = p->s[i].o2;
+        s->flow = p->s[i].flow;
+        s->in_conc = p->s[i].in_conc;
+        s->in_flow = p->s[i].in_flow;
+        s->out_conc = p->s[i].out_conc;
+        s->out_flow = p->s[i].out_flow;
+        uint64_t nrows = get_u64(&r);
+        size_t ncol = s->cfg->nx + 1;
+        if (r.bad || nrows > (r.len - r.pos) / 8 / ncol) {
+            r.bad = 1;
+            break;
+        }
+        s->nrows = s->cap = (size_t)nrows;
+        for (size_t j = 0; j < ncol && nrows; j++) {
+            s->col[j] = malloc((size_t)nrows * sizeof(double));
+            if (!s->col[j]) {
+                r.bad = 1;
+                break;
+            }
+            for (size_t k = 0; k < nrows; k++)
+                s->col[j][k] = get_f64(&r);
+        }
+        s->model_ready = (int)get_u64(&r);
+        if (s->model_ready)
+            get_model(&r, &s->model);
+        get_str(&r, s->why, sizeof s->why);
+        s->m = get_u64(&r);
+        double *d[] = {&s->covered_h, &s->cum_base, &s->cum_actual,
+                       &s->cum_adjust, &s->cum_in,  &s->cum_out};
+        for (size_t k = 0; k < sizeof d / sizeof *d; k++)
+            *d[k] = get_f64(&r);
+    }
+    if (r.bad || r.pos != r.len) {
+        mvg_project_free(t);
+        snprintf(err, errlen, "project '%s': state is malformed", p->cfg->name);
+        return -1;
+    }
+    for (size_t i = 0; i < p->ns; i++)
+        for (size_t j = 0; j <= MVG_MODEL_MAX_X; j++)
+            free(p->s[i].col[j]);
+    *p = *t;
+    free(t);
+    return 0;
+}

@@ -1,0 +1,230 @@
+/*
+ * project.h: one M&V project of the engine: its phases (baseline,
+ * installation, reporting), its savings streams and their frozen baseline
+ * models. An mvg_project is fed the interval records of the aggregator that
+ * carries its channels; from each record it works out the phase, collects
+ * the baseline rows, fits the models when the baseline ends (or on
+ * command), and in the reporting period computes per stream and interval:
+ * the adjusted baseline, the avoided use, the non-routine adjustments
+ * (reported separately), the cumulative totals, the savings fraction, the
+ * FSU and savings interval (savings.h), the annualised savings and the
+ * conversions of the savings (convert.h). It owns the collected baseline
+ * rows, the fitted models and the accumulators; its state serialises to
+ * bytes and restores exactly. Pure: no clock, no I/O. Not thread-safe.
+ */
+#ifndef MVG_PROJECT_H
+#define MVG_PROJECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "convert.h"
+#include "interval.h"
+#include "model.h"
+
+#define MVG_PROJECT_MAX_STREAMS 8
+#define MVG_PRJ_NAME_MAX 64 /* = MVG_NAME_MAX of config.h (checked there) */
+
+/* ---- configuration: plain values, filled and checked by config_projects.c ---- */
+
+typedef struct {
+    const char *file; /* owned by the mvg_projects_cfg */
+    int line;
+} mvg_prj_src;
+
+typedef struct mvg_projects_cfg mvg_projects_cfg;
+
+/* Room for "device.point" and for implicit names "~project.stream.role". */
+#define MVG_CHANNEL_NAME_MAX (2 * MVG_PRJ_NAME_MAX + 24)
+
+/* Which figure of a channel's interval record a reference takes. */
+typedef enum {
+    MVG_REF_AUTO,  /* actual: the amount; x: the amount of a counter, the mean of a gauge */
+    MVG_REF_SUM,   /* the amount: counter delta, or rate integral ("name:sum") */
+    MVG_REF_MEAN,  /* time-weighted mean ("name:mean") */
+    MVG_REF_MIN,   /* ("name:min") */
+    MVG_REF_MAX    /* ("name:max") */
+} mvg_ref_agg;
+
+/* A reference to an interval channel: a point "device.point", a derived
+ * channel, or an inline expression (then an implicit derived channel whose
+ * name starts with '~' is added to mvg_projects_cfg.derived). */
+typedef struct {
+    char channel[MVG_CHANNEL_NAME_MAX];
+    mvg_ref_agg agg;
+    int is_counter;             /* the channel is a counter point (derived: 0) */
+    mvg_prj_src src;
+} mvg_ref_cfg;
+
+typedef struct {
+    char name[MVG_CHANNEL_NAME_MAX]; /* implicit ones: "~project.stream.role" */
+    char *expr;                 /* owned */
+    char unit[32];
+    mvg_prj_src src;
+} mvg_derived_cfg;
+
+/* A non-routine adjustment, in the stream's unit, added to the adjusted
+ * baseline (positive: the baseline would have been higher, e.g. a new line). */
+typedef struct {
+    char reason[128];
+    int once;                   /* 1: amount once, in the interval holding once_at_ms */
+    int64_t once_at_ms;
+    double amount;              /* per interval, or the one-off amount */
+    mvg_prj_src src;
+} mvg_adjust_cfg;
+
+typedef struct {
+    char name[MVG_PRJ_NAME_MAX];
+    mvg_stream_type type;
+    mvg_conv_factors factors;
+    int has_actual;
+    mvg_ref_cfg actual;
+    /* baseline model: fitted at the end of the baseline unless given */
+    int has_model;              /* VOC streams may go without: baseline = inlet mass */
+    mvg_model_type model_type;  /* AUTO allowed */
+    size_t nx;
+    mvg_ref_cfg x[MVG_MODEL_MAX_X];
+    int model_given;            /* coefficients in the config: used as is */
+    mvg_model model;            /* when model_given */
+    /* NOx / SO2 from concentration (mg/Nm3), O2 (%) and flue-gas flow (Nm3/h) */
+    int has_flue;
+    mvg_ref_cfg conc, o2, flow;
+    int has_o2;
+    /* VOC: inlet and outlet concentration (mg/Nm3) and flow (Nm3/h) */
+    mvg_ref_cfg in_conc, in_flow, out_conc, out_flow;
+    mvg_adjust_cfg *adjust;
+    size_t nadjust;
+    mvg_prj_src src;
+} mvg_stream_cfg;
+
+typedef struct {
+    char name[MVG_PRJ_NAME_MAX];
+    char technology[MVG_PRJ_NAME_MAX];
+    int interval_min;           /* 1..60, default 15 */
+    int64_t baseline_start_ms, baseline_end_ms;
+    int has_installation;
+    int64_t installation_start_ms, installation_end_ms;
+    int64_t reporting_start_ms;
+    int has_reporting_end;
+    int64_t reporting_end_ms;
+    double confidence;          /* default 0.90 */
+    double min_interval_coverage; /* an interval counts when every channel is covered this much; default 0.90 */
+    mvg_model_criteria criteria;
+    mvg_stream_cfg *streams;
+    size_t nstreams;
+    mvg_prj_src src;
+} mvg_project_cfg;
+
+struct mvg_projects_cfg {
+    mvg_derived_cfg *derived;   /* declared ones first, then the implicit ones */
+    size_t nderived;
+    mvg_project_cfg *projects;
+    size_t nprojects;
+    char **files;               /* owned copies of the source file names */
+    size_t nfiles;
+};
+
+/* ---- the running project ---------------------------------------------- */
+
+
+typedef enum {
+    MVG_PHASE_BEFORE,       /* before the baseline starts */
+    MVG_PHASE_BASELINE,     /* collected for the fit */
+    MVG_PHASE_INSTALLATION, /* excluded */
+    MVG_PHASE_EXCLUDED,     /* straddles a period boundary, or between periods: excluded */
+    MVG_PHASE_REPORTING,    /* savings computed */
+    MVG_PHASE_AFTER         /* after the reporting period ended */
+} mvg_phase;
+
+const char *mvg_project_phase_name(mvg_phase p); /* "baseline", ... */
+
+/* Per stream and interval. Amounts are in the stream's unit (unit[]);
+ * fractions are fractions (not percent); NaN where a figure is undefined. */
+typedef struct {
+    char name[MVG_PRJ_NAME_MAX];
+    mvg_stream_type type;
+    char unit[16];
+    int valid;               /* every channel covered >= min_interval_coverage */
+    double coverage;         /* lowest coverage of the stream's channels, 0..1 */
+    double actual;           /* this interval's use [unit] (normalised to the full interval) */
+    size_t nx;
+    double x[MVG_MODEL_MAX_X];
+    /* state of the baseline model */
+    int model_ready;         /* fitted (or given), frozen */
+    int model_pass;          /* its ASHRAE 14 verdict */
+    size_t baseline_rows;    /* rows collected so far (before the fit) or used by it */
+    /* reporting only (0 elsewhere, NaN when no model) */
+    double adjusted_baseline;/* model(x) [unit]; a voc stream without model: inlet mass */
+    double avoided;          /* adjusted_baseline - actual [unit] */
+    double adjustment;       /* non-routine adjustments of this interval [unit] */
+    double savings;          /* avoided + adjustment [unit] */
+    mvg_conv_result conv;    /* conversions of this interval's savings */
+    /* cumulative over the valid reporting intervals */
+    size_t m;                /* reporting points */
+    double covered_hours;    /* h */
+    double cum_adjusted_baseline, cum_actual, cum_avoided, cum_adjustment, cum_savings;
+    double savings_fraction; /* cum_avoided / cum_adjusted_baseline */
+    double fsu;              /* fractional savings uncertainty of cum_avoided (NaN if undefined) */
+    double savings_low, savings_high; /* interval of cum_avoided at the project's confidence */
+    mvg_conv_result cum_conv;    /* conversions of cum_savings */
+    double annual_savings;       /* cum_savings * 8760 / covered_hours [unit per year] */
+    mvg_conv_result annual_conv; /* conversions of annual_savings (per year) */
+    double removal_efficiency;   /* voc: 1 - cum outlet / cum inlet; else NaN */
+} mvg_stream_result;
+
+typedef struct {
+    int64_t start_ms, end_ms;
+    mvg_phase phase;
+    int fitted_now;          /* the models were fitted on this record */
+    double confidence;
+    size_t nstreams;
+    mvg_stream_result streams[MVG_PROJECT_MAX_STREAMS];
+} mvg_project_result;
+
+typedef struct mvg_project mvg_project;
+
+/*
+ * Creates the project of cfg (which must outlive it). channels names the
+ * channels of the interval records the project will be fed, in record
+ * order; every channel the project references must be among them.
+ * Returns NULL with err (a channel missing, too many streams, ...).
+ */
+mvg_project *mvg_project_new(const mvg_project_cfg *cfg, const char *const *channels,
+                             size_t nchannels, char *err, size_t errlen);
+void mvg_project_free(mvg_project *p);
+
+/*
+ * Feeds one interval record (in time order; its length must be the
+ * project's interval). Fills out (may be NULL). Fits the models first when
+ * this is the first record at or after the end of the baseline. Returns 0,
+ * or -1 with err (wrong interval length, record out of order).
+ */
+int mvg_project_update(mvg_project *p, const mvg_interval_record *rec, mvg_project_result *out,
+                       char *err, size_t errlen);
+
+/*
+ * Fits every stream's model now on the rows collected so far and freezes
+ * it (a model given in the config stays as is; a stream already fitted is
+ * not refitted). Returns 0 when every stream has a model, or -1 with err
+ * naming the streams whose fit failed (they report no savings).
+ */
+int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen);
+
+size_t mvg_project_stream_count(const mvg_project *p);
+/* The frozen model of stream i, or NULL before the fit (or when it failed).
+ * why (may be NULL) gets the fit error when it failed, else "". */
+const mvg_model *mvg_project_model(const mvg_project *p, size_t i, const char **why);
+const mvg_project_cfg *mvg_project_config(const mvg_project *p);
+
+/*
+ * State serialisation (accumulators, collected rows, frozen models): exact,
+ * versioned, little-endian, with a magic, the project's identity (name,
+ * streams, x counts), length checks and a checksum. load restores into a
+ * project created from the same config and leaves it unchanged on failure.
+ */
+size_t mvg_project_state_size(const mvg_project *p);
+int mvg_project_save(const mvg_project *p, void *buf, size_t cap, size_t *written, char *err,
+                     size_t errlen);
+int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, size_t errlen);
+
+#endif
