@@ -17,6 +17,7 @@
 
 #define MAXPTS 16
 #define MAXSTATE 6
+#define MAXSTREAMS 64
 
 struct mvg_sim_plant {
     mvg_sim_plant_kind kind;
@@ -31,6 +32,14 @@ struct mvg_sim_plant {
     double x[MAXSTATE];     /* dynamic state */
     double dx[MAXSTATE];    /* its derivative over the step */
     double show[MAXSTATE];  /* values for `status` */
+    /* Memo of the two knots each smooth() stream last used: a pure cache
+     * (same results with or without it) that saves two log/sqrt/cos per
+     * stream and step. */
+    struct {
+        int64_t k;
+        double period;
+        double a, b;
+    } memo[MAXSTREAMS];
 };
 
 /* ---- seeded, stateless noise ------------------------------------------ */
@@ -58,13 +67,25 @@ static double gauss_at(uint64_t seed, unsigned stream, int64_t k)
 
 /* Smooth noise of unit variance at the knots, cosine-interpolated between
  * knots `period` seconds apart: slow wander of demand or weather. */
-static double smooth(const mvg_sim_plant *p, unsigned stream, double t, double period)
+static double smooth(mvg_sim_plant *p, unsigned stream, double t, double period)
 {
     double q = t / period;
     double k = floor(q);
     double f = (1.0 - cos(M_PI * (q - k))) / 2.0;
-    double a = gauss_at(p->seed, stream, (int64_t)k);
-    double b = gauss_at(p->seed, stream, (int64_t)k + 1);
+    double a, b;
+    if (stream < MAXSTREAMS && p->memo[stream].k == (int64_t)k && p->memo[stream].period == period) {
+        a = p->memo[stream].a;
+        b = p->memo[stream].b;
+    } else {
+        a = gauss_at(p->seed, stream, (int64_t)k);
+        b = gauss_at(p->seed, stream, (int64_t)k + 1);
+        if (stream < MAXSTREAMS) {
+            p->memo[stream].k = (int64_t)k;
+            p->memo[stream].period = period;
+            p->memo[stream].a = a;
+            p->memo[stream].b = b;
+        }
+    }
     return a + (b - a) * f;
 }
 
@@ -242,7 +263,7 @@ static const mvg_sim_point voc_pts[V_N] = {
  * receiver (4 m3) links delivery and demand: dp/dt = (Q - D) p_atm / V. */
 enum { XC_P, XC_LOADED };
 
-static double comp_demand(const mvg_sim_plant *p, double t)
+static double comp_demand(mvg_sim_plant *p, double t)
 {
     static const knot wk[] = {{0, 2.6},    {5.5, 2.6},  {7.5, 7.2},  {11.8, 7.6}, {12.2, 5.0},
                               {12.9, 5.0}, {13.3, 7.6}, {17.0, 7.4}, {17.5, 5.4}, {21.5, 5.2},
@@ -373,7 +394,7 @@ static const char *const chil_show[] = {"load_kw", "cop", "part_load"};
  * burner with O2 trim: 88.5 %, O2 about 3 %, NOx 24-32 mg/Nm3. Natural gas
  * NCV 36 MJ/Nm3; flue gas about 10.5 Nm3 per Nm3 of gas at stoichiometry
  * plus 9.5 Nm3 per unit of excess air. */
-static double boil_demand(const mvg_sim_plant *p, double t)
+static double boil_demand(mvg_sim_plant *p, double t)
 {
     static const knot wk[] = {{0, 2.8},  {6.0, 2.8},  {7.0, 6.5}, {12.0, 7.0}, {13.0, 6.0},
                               {14.0, 7.0}, {22.0, 6.5}, {23.0, 3.0}, {24, 2.8}};
@@ -427,7 +448,7 @@ static const char *const boil_show[] = {"heat_kw", "efficiency", "excess_air_lam
  * intake and everything is discharged. Retrofit: membrane recycling returns
  * 30-50 % (about 40 %) of the wastewater to the process, cutting both intake
  * and discharge by that volume; the discharge gets more concentrated. */
-static double ww_production(const mvg_sim_plant *p, double t)
+static double ww_production(mvg_sim_plant *p, double t)
 {
     static const knot wk[] = {{0, 1.5},  {7.5, 1.5},  {8.5, 5.0},  {12.0, 5.2}, {12.5, 3.5},
                               {13.5, 5.2}, {19.5, 5.0}, {20.5, 1.5}, {24, 1.5}};
@@ -475,7 +496,7 @@ static const char *const ww_show[] = {"process_water_m3h", "recycle_fraction"};
  * 30-day change cycle (cycle aligned to the UTC epoch, offset by the seed).
  * Retrofit: zeolite rotor concentrator + RTO, removal about 97.5 %, at the
  * cost of more fan power for the extra pressure drop. */
-static double voc_flow(const mvg_sim_plant *p, double t)
+static double voc_flow(mvg_sim_plant *p, double t)
 {
     static const knot wk[] = {{0, 6000}, {7.0, 6000}, {8.0, 26000}, {23.0, 26000}, {23.5, 6000}, {24, 6000}};
     static const knot sat[] = {{0, 6000}, {7.5, 6000}, {8.0, 24000}, {17.0, 24000}, {17.5, 6000}, {24, 6000}};
