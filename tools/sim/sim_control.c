@@ -19,6 +19,7 @@
 #define MAXCTL 8
 #define LINE_MAX_LEN 512
 #define MAXTOK 6
+#define REPLY_MAX 8192 /* a status line of the largest plant is about 1 kB */
 
 static int fail(char *reply, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int fail(char *reply, size_t len, const char *fmt, ...)
@@ -408,10 +409,9 @@ void mvg_sim_control_process(mvg_sim_control *c, const fd_set *rd)
         char *nl;
         while (cl->fd >= 0 && (nl = memchr(cl->buf, '\n', cl->len)) != NULL) {
             *nl = '\0';
-            static const size_t replen = 8192;
-            char *reply = malloc(replen);
+            char *reply = malloc(REPLY_MAX);
             if (reply) {
-                c->fn(c->user, cl->buf, reply, replen - 1);
+                c->fn(c->user, cl->buf, reply, REPLY_MAX - 1);
                 strcat(reply, "\n");
                 send_all(cl->fd, reply, strlen(reply));
                 free(reply);
