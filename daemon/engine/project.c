@@ -37,6 +37,12 @@ typedef struct {
     int model_ready;
     mvg_model model;
     char why[200];
+    /* FSU = fsu_k / sqrt(m) / |F|: the part fixed by the frozen model (t at
+     * df = n - p, CV(RMSE), the autocorrelation terms), taken once from
+     * savings.h with m = 1 and F = 1 so that the Student-t quantile is not
+     * recomputed every interval. Derived, so not part of the saved state. */
+    int fsu_k_done;
+    double fsu_k;
     /* reporting accumulators (valid intervals with a baseline value) */
     uint64_t m;
     double covered_h, cum_base, cum_actual, cum_adjust, cum_in, cum_out;
@@ -106,7 +112,7 @@ mvg_project *mvg_project_new(const mvg_project_cfg *cfg, const char *const *chan
     p->len_ms = (int64_t)cfg->interval_min * 60000;
     p->last_end_ms = INT64_MIN;
     p->ns = cfg->nstreams;
-    char e2[200];
+    char e2[400];
     for (size_t i = 0; i < p->ns; i++) {
         stream_state *s = &p->s[i];
         const mvg_stream_cfg *sc = &cfg->streams[i];
@@ -365,7 +371,7 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
     }
 }
 
-static void stream_totals(const mvg_project *p, const stream_state *s, mvg_stream_result *r)
+static void stream_totals(const mvg_project *p, stream_state *s, mvg_stream_result *r)
 {
     const mvg_stream_cfg *sc = s->cfg;
     r->model_ready = s->model_ready;
@@ -380,15 +386,18 @@ static void stream_totals(const mvg_project *p, const stream_state *s, mvg_strea
     r->cum_savings = r->cum_avoided + s->cum_adjust;
     r->savings_fraction = s->cum_base != 0.0 ? r->cum_avoided / s->cum_base : NAN;
     r->fsu = r->savings_low = r->savings_high = NAN;
-    if (s->model_ready && s->m > 0) {
+    if (s->model_ready && !s->fsu_k_done) {
         char e[160];
-        double fsu;
-        if (mvg_savings_fsu(&s->model, (size_t)s->m, s->cum_base, r->cum_avoided,
-                            p->cfg->confidence, &fsu, e, sizeof e) == 0) {
-            r->fsu = fsu;
-            r->savings_low = r->cum_avoided - fabs(r->cum_avoided) * fsu;
-            r->savings_high = r->cum_avoided + fabs(r->cum_avoided) * fsu;
-        }
+        if (mvg_savings_fsu(&s->model, 1, 1.0, 1.0, p->cfg->confidence, &s->fsu_k, e, sizeof e) != 0)
+            s->fsu_k = NAN;
+        s->fsu_k_done = 1;
+    }
+    if (s->model_ready && s->m > 0 && isfinite(s->fsu_k) && r->cum_avoided != 0.0 &&
+        s->cum_base != 0.0) {
+        double fsu = s->fsu_k / sqrt((double)s->m) / fabs(r->cum_avoided / s->cum_base);
+        r->fsu = fsu;
+        r->savings_low = r->cum_avoided - fabs(r->cum_avoided) * fsu;
+        r->savings_high = r->cum_avoided + fabs(r->cum_avoided) * fsu;
     }
     mvg_convert_apply(&sc->factors, r->cum_savings, &r->cum_conv);
     r->annual_savings = s->covered_h > 0.0 ? r->cum_savings * 8760.0 / s->covered_h : NAN;
