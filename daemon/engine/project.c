@@ -290,6 +290,16 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
             snprintf(failed + l, sizeof failed - l, "%s%s: %s", l ? "; " : "", sc->name, s->why);
         }
     }
+    /* The models are frozen: the rows are not needed any more (up to a few
+     * MB for a year of 15-min data on a gateway with little memory). */
+    for (size_t i = 0; i < p->ns; i++) {
+        stream_state *s = &p->s[i];
+        for (size_t j = 0; j <= MVG_MODEL_MAX_X; j++) {
+            free(s->col[j]);
+            s->col[j] = NULL;
+        }
+        s->cap = 0;
+    }
     if (failed[0]) {
         snprintf(err, errlen, "project '%s': fit failed for %s", p->cfg->name, failed);
         return -1;
@@ -376,7 +386,7 @@ static void stream_totals(const mvg_project *p, stream_state *s, mvg_stream_resu
     const mvg_stream_cfg *sc = s->cfg;
     r->model_ready = s->model_ready;
     r->model_pass = s->model_ready && s->model.pass;
-    r->baseline_rows = s->model_ready && !sc->model_given ? s->model.n : s->nrows;
+    r->baseline_rows = s->nrows; /* kept as a count after the rows are freed */
     r->m = (size_t)s->m;
     r->covered_hours = s->covered_h;
     r->cum_adjusted_baseline = s->cum_base;
@@ -630,9 +640,11 @@ static void write_state(const mvg_project *p, wbuf *w)
     put_u64(w, (uint64_t)p->fitted);
     for (size_t i = 0; i < p->ns; i++) {
         const stream_state *s = &p->s[i];
+        size_t stored = s->col[0] ? s->nrows : 0; /* freed after the fit */
         put_u64(w, s->nrows);
+        put_u64(w, stored);
         for (size_t j = 0; j <= s->cfg->nx; j++)
-            for (size_t k = 0; k < s->nrows; k++)
+            for (size_t k = 0; k < stored; k++)
                 put_f64(w, s->col[j][k]);
         put_u64(w, (uint64_t)s->model_ready);
         if (s->model_ready)
@@ -739,20 +751,21 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
         s->in_flow = p->s[i].in_flow;
         s->out_conc = p->s[i].out_conc;
         s->out_flow = p->s[i].out_flow;
-        uint64_t nrows = get_u64(&r);
+        uint64_t nrows = get_u64(&r), stored = get_u64(&r);
         size_t ncol = s->cfg->nx + 1;
-        if (r.bad || nrows > (r.len - r.pos) / 8 / ncol) {
+        if (r.bad || (stored != 0 && stored != nrows) || stored > (r.len - r.pos) / 8 / ncol) {
             r.bad = 1;
             break;
         }
-        s->nrows = s->cap = (size_t)nrows;
-        for (size_t j = 0; j < ncol && nrows; j++) {
-            s->col[j] = malloc((size_t)nrows * sizeof(double));
+        s->nrows = (size_t)nrows;
+        s->cap = (size_t)stored;
+        for (size_t j = 0; j < ncol && stored; j++) {
+            s->col[j] = malloc((size_t)stored * sizeof(double));
             if (!s->col[j]) {
                 r.bad = 1;
                 break;
             }
-            for (size_t k = 0; k < nrows; k++)
+            for (size_t k = 0; k < stored; k++)
                 s->col[j][k] = get_f64(&r);
         }
         s->model_ready = (int)get_u64(&r);
