@@ -21,6 +21,7 @@ import time
 import unittest
 
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
+from pymodbus.framer.rtu_framer import ModbusRtuFramer
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 SRC = os.environ.get("MVG_SRC", os.path.dirname(os.path.dirname(HERE)))
@@ -44,6 +45,7 @@ class Sim:
         self.tcp = int(fields["tcp"])
         self.control = int(fields["control"])
         self.rtu = fields["rtu"]
+        self.rtutcp = int(fields["rtutcp"]) if "rtutcp" in fields else None
         self._ctl = socket.create_connection(("127.0.0.1", self.control), timeout=5)
         self._ctl_file = self._ctl.makefile("rw")
 
@@ -456,6 +458,30 @@ class BulkAndRtuTest(unittest.TestCase):
             self.assertEqual(sim.stop(), 0)
             self.assertFalse(os.path.lexists(path), "the RTU symlink must be removed on exit")
             os.rmdir(d)
+
+
+    def test_rtu_over_tcp(self):
+        sim = Sim("--plant", "compressor", "--rtu-tcp-port", "0")
+        try:
+            self.assertIsNotNone(sim.rtutcp)
+            c = ModbusTcpClient("127.0.0.1", port=sim.rtutcp, framer=ModbusRtuFramer, timeout=1, retries=0)
+            self.assertTrue(c.connect())
+            regs = ok_read(c.read_holding_registers(4, 2, slave=2))
+            self.assertTrue(600 < regs[0] < 800, regs)
+            self.assertTrue(10 < f32(ok_read(c.read_input_registers(4, 2, slave=1))) < 70)
+            # A transparent serial server passes no gateway exception: silence.
+            r = c.read_holding_registers(0, 2, slave=5)
+            self.assertTrue(r.isError() and not hasattr(r, "exception_code"), r)
+            self.assertEqual(sim.cmd("fault exception 2 1"), "ok")
+            r = c.read_input_registers(4, 2, slave=1)
+            self.assertEqual(getattr(r, "exception_code", None), 2, r)
+            c.close()
+            # The MBAP port is unaffected by the extra listener.
+            m = sim.client()
+            ok_read(m.read_holding_registers(4, 2, slave=2))
+            m.close()
+        finally:
+            self.assertEqual(sim.stop(), 0)
 
 
 class ExampleConfigTest(unittest.TestCase):

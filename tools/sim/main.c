@@ -100,6 +100,8 @@ static void usage(FILE *out)
             "  --host ADDR           TCP address to listen on (default 127.0.0.1)\n"
             "  --port N              Modbus TCP port (default 5020; 0 = any free port)\n"
             "  --rtu PATH            also serve RTU on a pseudo-terminal linked at PATH\n"
+            "  --rtu-tcp-port N      also serve RTU framing over TCP on port N (0 = any free\n"
+            "                        port; the ready line then ends with rtutcp=PORT)\n"
             "  --control-port N      control port on 127.0.0.1 (default 0 = any free port)\n"
             "  --time-scale K        plant clock runs K times real time (default 1)\n"
             "  --seed S              seed of demand and noise (default 1)\n"
@@ -176,7 +178,7 @@ typedef struct {
     const char *phase;
     const char *host;
     const char *rtu;
-    long port, control_port, bulk_devices, bulk_points;
+    long port, control_port, rtu_tcp_port, bulk_devices, bulk_points;
     double scale;
     unsigned long long seed;
     int have_start;
@@ -186,18 +188,20 @@ typedef struct {
 
 static int parse_args(int argc, char **argv, options *o)
 {
-    enum { O_PLANT = 256, O_PHASE, O_HOST, O_PORT, O_RTU, O_CTL, O_SCALE, O_SEED, O_START, O_BD, O_BP,
-           O_PCONF, O_PMAP, O_HELP };
+    enum { O_PLANT = 256, O_PHASE, O_HOST, O_PORT, O_RTU, O_RTUTCP, O_CTL, O_SCALE, O_SEED, O_START, O_BD,
+           O_BP, O_PCONF, O_PMAP, O_HELP };
     static const struct option longopts[] = {
         {"plant", required_argument, NULL, O_PLANT},      {"phase", required_argument, NULL, O_PHASE},
         {"host", required_argument, NULL, O_HOST},        {"port", required_argument, NULL, O_PORT},
         {"rtu", required_argument, NULL, O_RTU},          {"control-port", required_argument, NULL, O_CTL},
+        {"rtu-tcp-port", required_argument, NULL, O_RTUTCP},
         {"time-scale", required_argument, NULL, O_SCALE}, {"seed", required_argument, NULL, O_SEED},
         {"start", required_argument, NULL, O_START},      {"bulk-devices", required_argument, NULL, O_BD},
         {"bulk-points", required_argument, NULL, O_BP},   {"print-config", no_argument, NULL, O_PCONF},
         {"print-map", no_argument, NULL, O_PMAP},         {"help", no_argument, NULL, O_HELP},
         {NULL, 0, NULL, 0}};
-    *o = (options){.phase = "baseline", .host = "127.0.0.1", .port = 5020, .scale = 1.0, .seed = 1};
+    *o = (options){.phase = "baseline", .host = "127.0.0.1", .port = 5020, .rtu_tcp_port = -1, .scale = 1.0,
+                   .seed = 1};
     int c;
     char *end;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -208,6 +212,10 @@ static int parse_args(int argc, char **argv, options *o)
         case O_RTU: o->rtu = optarg; break;
         case O_PORT:
             if (parse_long_arg("--port", optarg, 0, 65535, &o->port))
+                return -1;
+            break;
+        case O_RTUTCP:
+            if (parse_long_arg("--rtu-tcp-port", optarg, 0, 65535, &o->rtu_tcp_port))
                 return -1;
             break;
         case O_CTL:
@@ -359,7 +367,7 @@ int main(int argc, char **argv)
         if (mvg_sim_regs_mapping(s.regs, u))
             refresh_unit(&s, u);
 
-    mvg_sim_server_opts so = {o.host, (int)o.port, o.rtu, s.regs, &s.faults, refresh_unit, &s};
+    mvg_sim_server_opts so = {o.host, (int)o.port, o.rtu, (int)o.rtu_tcp_port, s.regs, &s.faults, refresh_unit, &s};
     srv = mvg_sim_server_new(&so, err, sizeof err);
     if (srv == NULL) {
         fprintf(stderr, "mvgate-sim: %s\n", err);
@@ -378,8 +386,14 @@ int main(int argc, char **argv)
     sigaction(SIGINT, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    printf("ready tcp=%d control=%d rtu=%s\n", mvg_sim_server_port(srv), mvg_sim_control_port(ctl),
+    /* One line, flushed: tests wait for it and read the ports from it. The
+     * RTU-over-TCP field is appended only when asked for, so the line keeps
+     * its documented shape otherwise. */
+    printf("ready tcp=%d control=%d rtu=%s", mvg_sim_server_port(srv), mvg_sim_control_port(ctl),
            o.rtu ? o.rtu : "-");
+    if (mvg_sim_server_rtu_tcp_port(srv) >= 0)
+        printf(" rtutcp=%d", mvg_sim_server_rtu_tcp_port(srv));
+    printf("\n");
     fflush(stdout);
 
     double last_refresh = mono_now();

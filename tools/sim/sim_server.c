@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -23,18 +24,20 @@
 #define ADU_MAX 260
 #define RTU_GAP_S 0.05 /* a partial RTU frame older than this is line noise */
 
+/* A request source: a TCP client (MBAP or RTU framing) or the pty line. */
 typedef struct {
-    int fd; /* -1: free slot */
+    int fd;     /* -1: free slot */
+    int rtu;    /* RTU framing (pty, or RTU over TCP) instead of MBAP */
     unsigned id;
     uint8_t buf[2 * ADU_MAX];
     size_t len;
+    double last_rx;
     int npending;
     double due_last;
 } client;
 
 typedef struct {
     int used;
-    int rtu;
     unsigned client_id;
     double due;
     int len;
@@ -42,18 +45,16 @@ typedef struct {
 } pending;
 
 struct mvg_sim_server {
-    modbus_t *tcp;
+    modbus_t *tcp;          /* MBAP replies (and the listening socket) */
     int lfd;
     int port;
-    modbus_t *rtu;
+    modbus_t *rtu;          /* RTU replies, on the pty or an RTU-over-TCP client */
+    int rtl_fd;             /* RTU-over-TCP listening socket, -1 when off */
+    int rtu_tcp_port;
     int pty_master, pty_slave;
     char rtu_path[PATH_MAX];
     int rtu_linked;
-    uint8_t rbuf[2 * ADU_MAX];
-    size_t rlen;
-    double rlast;
-    int rtu_npending;
-    double rtu_due_last;
+    client line;            /* the pty as a request source (id 0) */
     client clients[MAXCLIENTS];
     pending pend[MAXPENDING];
     unsigned next_id;
@@ -118,13 +119,28 @@ static int open_rtu(mvg_sim_server *s, const char *path, char *err, size_t errle
     }
     snprintf(s->rtu_path, sizeof s->rtu_path, "%s", path);
     s->rtu_linked = 1;
+    s->line.fd = s->pty_master;
+    s->line.rtu = 1;
+    return 0;
+}
 
-    s->rtu = modbus_new_rtu(slave, 19200, 'N', 8, 1);
-    if (s->rtu == NULL) {
-        snprintf(err, errlen, "modbus_new_rtu: %s", modbus_strerror(errno));
+static int listen_on(const char *host, int port, int *fd, int *bound, char *err, size_t errlen)
+{
+    struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
+    if (inet_pton(AF_INET, host, &sa.sin_addr) != 1) {
+        snprintf(err, errlen, "host '%s' is not an IPv4 address", host);
         return -1;
     }
-    modbus_set_socket(s->rtu, s->pty_master);
+    int one = 1;
+    *fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (*fd < 0 || setsockopt(*fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+        bind(*fd, (struct sockaddr *)&sa, sizeof sa) != 0 || listen(*fd, 16) != 0) {
+        snprintf(err, errlen, "cannot listen on %s:%d: %s", host, port, strerror(errno));
+        return -1;
+    }
+    socklen_t sl = sizeof sa;
+    getsockname(*fd, (struct sockaddr *)&sa, &sl);
+    *bound = ntohs(sa.sin_port);
     return 0;
 }
 
@@ -158,7 +174,8 @@ mvg_sim_server *mvg_sim_server_new(const mvg_sim_server_opts *o, char *err, size
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    s->lfd = s->pty_master = s->pty_slave = -1;
+    s->lfd = s->rtl_fd = s->pty_master = s->pty_slave = -1;
+    s->line.fd = -1;
     for (int i = 0; i < MAXCLIENTS; i++)
         s->clients[i].fd = -1;
     s->regs = o->regs;
@@ -170,6 +187,14 @@ mvg_sim_server *mvg_sim_server_new(const mvg_sim_server_opts *o, char *err, size
         goto fail;
     if (o->rtu_path && open_rtu(s, o->rtu_path, err, errlen) != 0)
         goto fail;
+    if (o->rtu_tcp_port >= 0 && listen_on(o->host, o->rtu_tcp_port, &s->rtl_fd, &s->rtu_tcp_port, err, errlen) != 0)
+        goto fail;
+    /* Never connected: only its framing is used, on whichever fd we set. */
+    s->rtu = modbus_new_rtu("/dev/null", 19200, 'N', 8, 1);
+    if (s->rtu == NULL) {
+        snprintf(err, errlen, "modbus_new_rtu: %s", modbus_strerror(errno));
+        goto fail;
+    }
     return s;
 fail:
     mvg_sim_server_free(s);
@@ -179,7 +204,7 @@ fail:
 static void close_client(mvg_sim_server *s, client *c)
 {
     for (int i = 0; i < MAXPENDING; i++)
-        if (s->pend[i].used && !s->pend[i].rtu && s->pend[i].client_id == c->id)
+        if (s->pend[i].used && s->pend[i].client_id == c->id)
             s->pend[i].used = 0;
     close(c->fd);
     c->fd = -1;
@@ -196,6 +221,8 @@ void mvg_sim_server_free(mvg_sim_server *s)
             close_client(s, &s->clients[i]);
     if (s->lfd >= 0)
         close(s->lfd);
+    if (s->rtl_fd >= 0)
+        close(s->rtl_fd);
     if (s->tcp)
         modbus_free(s->tcp);
     if (s->rtu)
@@ -214,22 +241,26 @@ int mvg_sim_server_port(const mvg_sim_server *s)
     return s->port;
 }
 
+int mvg_sim_server_rtu_tcp_port(const mvg_sim_server *s)
+{
+    return s->rtl_fd >= 0 ? s->rtu_tcp_port : -1;
+}
+
+static int add_fd(int fd, fd_set *rd, int maxfd)
+{
+    if (fd < 0)
+        return maxfd;
+    FD_SET(fd, rd);
+    return fd > maxfd ? fd : maxfd;
+}
+
 int mvg_sim_server_fdset(const mvg_sim_server *s, fd_set *rd, int maxfd)
 {
-    FD_SET(s->lfd, rd);
-    if (s->lfd > maxfd)
-        maxfd = s->lfd;
+    maxfd = add_fd(s->lfd, rd, maxfd);
+    maxfd = add_fd(s->rtl_fd, rd, maxfd);
+    maxfd = add_fd(s->line.fd, rd, maxfd);
     for (int i = 0; i < MAXCLIENTS; i++)
-        if (s->clients[i].fd >= 0) {
-            FD_SET(s->clients[i].fd, rd);
-            if (s->clients[i].fd > maxfd)
-                maxfd = s->clients[i].fd;
-        }
-    if (s->pty_master >= 0) {
-        FD_SET(s->pty_master, rd);
-        if (s->pty_master > maxfd)
-            maxfd = s->pty_master;
-    }
+        maxfd = add_fd(s->clients[i].fd, rd, maxfd);
     return maxfd;
 }
 
@@ -239,8 +270,12 @@ double mvg_sim_server_next_due(const mvg_sim_server *s)
     for (int i = 0; i < MAXPENDING; i++)
         if (s->pend[i].used && s->pend[i].due < due)
             due = s->pend[i].due;
-    if (s->rlen > 0 && s->rlast + RTU_GAP_S < due)
-        due = s->rlast + RTU_GAP_S;
+    if (s->line.len > 0 && s->line.last_rx + RTU_GAP_S < due)
+        due = s->line.last_rx + RTU_GAP_S;
+    for (int i = 0; i < MAXCLIENTS; i++)
+        if (s->clients[i].fd >= 0 && s->clients[i].rtu && s->clients[i].len > 0 &&
+            s->clients[i].last_rx + RTU_GAP_S < due)
+            due = s->clients[i].last_rx + RTU_GAP_S;
     return due;
 }
 
@@ -256,6 +291,8 @@ static int dropped(const mvg_sim_faults *fl, int unit)
 
 static client *find_client(mvg_sim_server *s, unsigned id)
 {
+    if (id == 0)
+        return s->line.fd >= 0 ? &s->line : NULL;
     for (int i = 0; i < MAXCLIENTS; i++)
         if (s->clients[i].fd >= 0 && s->clients[i].id == id)
             return &s->clients[i];
@@ -263,14 +300,14 @@ static client *find_client(mvg_sim_server *s, unsigned id)
 }
 
 /* Sends the answer to one request now, as the faults say. */
-static void answer(mvg_sim_server *s, int rtu, client *c, const uint8_t *f, int len)
+static void answer(mvg_sim_server *s, client *c, const uint8_t *f, int len)
 {
-    int unit = unit_of(rtu, f);
+    int unit = unit_of(c->rtu, f);
     modbus_mapping_t *map = mvg_sim_regs_mapping(s->regs, unit);
     if (map == NULL || dropped(s->faults, unit))
         return;
-    modbus_t *ctx = rtu ? s->rtu : s->tcp;
-    modbus_set_socket(ctx, rtu ? s->pty_master : c->fd);
+    modbus_t *ctx = c->rtu ? s->rtu : s->tcp;
+    modbus_set_socket(ctx, c->fd);
     int code = s->faults->exc[unit] ? s->faults->exc[unit] : s->faults->exc_all;
     if (code > 0) {
         modbus_reply_exception(ctx, f, (unsigned)code);
@@ -281,13 +318,14 @@ static void answer(mvg_sim_server *s, int rtu, client *c, const uint8_t *f, int 
     modbus_reply(ctx, f, len, map);
 }
 
-static void handle_frame(mvg_sim_server *s, int rtu, client *c, const uint8_t *f, int len, double now)
+static void handle_frame(mvg_sim_server *s, client *c, const uint8_t *f, int len, double now)
 {
-    int unit = unit_of(rtu, f);
+    int unit = unit_of(c->rtu, f);
     if (mvg_sim_regs_mapping(s->regs, unit) == NULL) {
-        /* A TCP gateway says its target did not answer; a serial line just
-         * stays silent, as a missing slave would. */
-        if (!rtu && !s->faults->drop_all) {
+        /* A TCP gateway says its target did not answer; a serial line (or a
+         * transparent serial server) just stays silent, as a missing slave
+         * would. */
+        if (!c->rtu && !s->faults->drop_all) {
             modbus_set_socket(s->tcp, c->fd);
             modbus_reply_exception(s->tcp, f, MODBUS_EXCEPTION_GATEWAY_TARGET);
         }
@@ -297,27 +335,24 @@ static void handle_frame(mvg_sim_server *s, int rtu, client *c, const uint8_t *f
         return;
     int delay = s->faults->delay_all_ms > s->faults->delay_ms[unit] ? s->faults->delay_all_ms
                                                                    : s->faults->delay_ms[unit];
-    int *npend = rtu ? &s->rtu_npending : &c->npending;
-    double *last = rtu ? &s->rtu_due_last : &c->due_last;
-    if (delay <= 0 && *npend == 0) {
-        answer(s, rtu, c, f, len);
+    if (delay <= 0 && c->npending == 0) {
+        answer(s, c, f, len);
         return;
     }
     /* Replies to one client keep the order of its requests. */
     double due = now + delay / 1000.0;
-    if (*npend > 0 && due < *last)
-        due = *last;
+    if (c->npending > 0 && due < c->due_last)
+        due = c->due_last;
     for (int i = 0; i < MAXPENDING; i++)
         if (!s->pend[i].used) {
             pending *p = &s->pend[i];
             p->used = 1;
-            p->rtu = rtu;
-            p->client_id = rtu ? 0 : c->id;
+            p->client_id = c->id;
             p->due = due;
             p->len = len;
             memcpy(p->frame, f, (size_t)len);
-            (*npend)++;
-            *last = due;
+            c->npending++;
+            c->due_last = due;
             return;
         }
     /* Queue full: the request is lost, as on an overloaded device. */
@@ -336,9 +371,7 @@ static int frame_tcp(mvg_sim_server *s, client *c, double now)
             return -1;
         if (c->len - off < 6 + n)
             break;
-        handle_frame(s, 0, c, f, (int)(6 + n), now);
-        if (c->fd < 0)
-            return 0;
+        handle_frame(s, c, f, (int)(6 + n), now);
         off += 6 + n;
     }
     memmove(c->buf, c->buf + off, c->len - off);
@@ -368,33 +401,33 @@ static int rtu_request_length(const uint8_t *f, size_t n)
     }
 }
 
-static void frame_rtu(mvg_sim_server *s, double now)
+static void frame_rtu(mvg_sim_server *s, client *c, double now)
 {
     size_t off = 0;
-    while (off < s->rlen) {
-        const uint8_t *f = s->rbuf + off;
-        int need = rtu_request_length(f, s->rlen - off);
+    while (off < c->len) {
+        const uint8_t *f = c->buf + off;
+        int need = rtu_request_length(f, c->len - off);
         if (need < 0) {
-            off = s->rlen; /* garbage: drop what we have and resync on silence */
+            off = c->len; /* garbage: drop what we have and resync on silence */
             break;
         }
-        if (need == 0 || (size_t)need > s->rlen - off)
+        if (need == 0 || (size_t)need > c->len - off)
             break;
         uint16_t crc = mvg_sim_server_crc16(f, (size_t)need - 2);
         if (f[need - 2] != (crc & 0xFF) || f[need - 1] != (crc >> 8)) {
             off++; /* bad CRC: slide one byte and look for a frame again */
             continue;
         }
-        handle_frame(s, 1, NULL, f, need, now);
+        handle_frame(s, c, f, need, now);
         off += (size_t)need;
     }
-    memmove(s->rbuf, s->rbuf + off, s->rlen - off);
-    s->rlen -= off;
+    memmove(c->buf, c->buf + off, c->len - off);
+    c->len -= off;
 }
 
-static void accept_clients(mvg_sim_server *s)
+static void accept_client(mvg_sim_server *s, int lfd, int rtu)
 {
-    int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+    int fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
     if (fd < 0)
         return;
     for (int i = 0; i < MAXCLIENTS; i++)
@@ -403,6 +436,7 @@ static void accept_clients(mvg_sim_server *s)
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
             client *c = &s->clients[i];
             c->fd = fd;
+            c->rtu = rtu;
             c->id = ++s->next_id;
             c->len = 0;
             c->npending = 0;
@@ -422,17 +456,34 @@ static void send_due(mvg_sim_server *s, double now)
             return;
         pending *p = &s->pend[best];
         p->used = 0;
-        if (p->rtu) {
-            s->rtu_npending--;
-            answer(s, 1, NULL, p->frame, p->len);
-        } else {
-            client *c = find_client(s, p->client_id);
-            if (c) {
-                c->npending--;
-                answer(s, 0, c, p->frame, p->len);
-            }
+        client *c = find_client(s, p->client_id);
+        if (c) {
+            c->npending--;
+            answer(s, c, p->frame, p->len);
         }
     }
+}
+
+/* Reads what a source has sent and answers the complete requests.
+ * Returns -1 when a TCP connection ended or cannot be trusted. */
+static int receive(mvg_sim_server *s, client *c, double now)
+{
+    /* On an RTU line a pause ends a frame: a stale partial frame is noise. */
+    if (c->rtu && c->len > 0 && now - c->last_rx > RTU_GAP_S)
+        c->len = 0;
+    ssize_t n = read(c->fd, c->buf + c->len, sizeof c->buf - c->len);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        return 0;
+    if (n <= 0)
+        return c == &s->line ? 0 : -1;
+    c->len += (size_t)n;
+    c->last_rx = now;
+    if (!c->rtu)
+        return frame_tcp(s, c, now);
+    frame_rtu(s, c, now);
+    if (c->len == sizeof c->buf)
+        c->len = 0;
+    return 0;
 }
 
 void mvg_sim_server_process(mvg_sim_server *s, const fd_set *rd, double now)
@@ -444,35 +495,19 @@ void mvg_sim_server_process(mvg_sim_server *s, const fd_set *rd, double now)
                 close_client(s, &s->clients[i]);
     }
     if (FD_ISSET(s->lfd, rd))
-        accept_clients(s);
+        accept_client(s, s->lfd, 0);
+    if (s->rtl_fd >= 0 && FD_ISSET(s->rtl_fd, rd))
+        accept_client(s, s->rtl_fd, 1);
     for (int i = 0; i < MAXCLIENTS; i++) {
         client *c = &s->clients[i];
-        if (c->fd < 0 || !FD_ISSET(c->fd, rd))
-            continue;
-        ssize_t n = recv(c->fd, c->buf + c->len, sizeof c->buf - c->len, 0);
-        if (n < 0 && (errno == EINTR || errno == EAGAIN))
-            continue;
-        if (n <= 0) {
-            close_client(s, c);
-            continue;
-        }
-        c->len += (size_t)n;
-        if (frame_tcp(s, c, now) != 0 && c->fd >= 0)
+        if (c->fd >= 0 && FD_ISSET(c->fd, rd) && receive(s, c, now) != 0)
             close_client(s, c);
     }
-    if (s->pty_master >= 0) {
-        if (s->rlen > 0 && now - s->rlast > RTU_GAP_S)
-            s->rlen = 0;
-        if (FD_ISSET(s->pty_master, rd)) {
-            ssize_t n = read(s->pty_master, s->rbuf + s->rlen, sizeof s->rbuf - s->rlen);
-            if (n > 0) {
-                s->rlen += (size_t)n;
-                s->rlast = now;
-                frame_rtu(s, now);
-                if (s->rlen == sizeof s->rbuf)
-                    s->rlen = 0;
-            }
-        }
+    if (s->line.fd >= 0) {
+        if (FD_ISSET(s->line.fd, rd))
+            receive(s, &s->line, now);
+        else if (s->line.len > 0 && now - s->line.last_rx > RTU_GAP_S)
+            s->line.len = 0;
     }
     send_due(s, now);
 }

@@ -1,7 +1,8 @@
 /*
  * sim_server.h: the Modbus side of mvgate-sim. It owns the TCP listening
- * socket and its clients, and optionally a pseudo-terminal serving RTU
- * (with a symlink so that a daemon can open it like /dev/ttyUSB0). It frames
+ * socket and its clients, optionally a pseudo-terminal serving RTU (with a
+ * symlink so that a daemon can open it like /dev/ttyUSB0) and optionally a
+ * second TCP port speaking RTU framing, as serial device servers do. It frames
  * requests itself, without blocking, so that one select() loop serves every
  * client; libmodbus builds and sends the replies from the addressed unit's
  * mapping. Link-level faults (drop, delay, exception) come from a
@@ -37,6 +38,7 @@ typedef struct {
     const char *host;       /* TCP address to listen on */
     int port;               /* 0: any free port */
     const char *rtu_path;   /* NULL: no RTU; else the symlink to create */
+    int rtu_tcp_port;       /* -1: no RTU over TCP; 0: any free port */
     mvg_sim_regs *regs;     /* borrowed */
     const mvg_sim_faults *faults; /* borrowed */
     mvg_sim_refresh_fn refresh;
@@ -48,6 +50,8 @@ mvg_sim_server *mvg_sim_server_new(const mvg_sim_server_opts *o, char *err, size
 void mvg_sim_server_free(mvg_sim_server *s);
 
 int mvg_sim_server_port(const mvg_sim_server *s);
+/* The RTU-over-TCP port, -1 when not served. */
+int mvg_sim_server_rtu_tcp_port(const mvg_sim_server *s);
 
 /* Adds the server's descriptors to rd; returns the new highest fd. */
 int mvg_sim_server_fdset(const mvg_sim_server *s, fd_set *rd, int maxfd);
