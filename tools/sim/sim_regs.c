@@ -32,6 +32,7 @@ struct mvg_sim_regs {
 
 mvg_sim_regs *mvg_sim_regs_new(const mvg_sim_point *pts, size_t n, char *err, size_t errlen)
 {
+    uint8_t *used = NULL; /* per unit: a bitmap of taken registers per area */
     mvg_sim_regs *r = calloc(1, sizeof(*r));
     if (r == NULL || (r->slots = calloc(n ? n : 1, sizeof(slot))) == NULL) {
         snprintf(err, errlen, "out of memory for %zu points", n);
@@ -46,8 +47,7 @@ mvg_sim_regs *mvg_sim_regs_new(const mvg_sim_point *pts, size_t n, char *err, si
             goto fail;
         }
     }
-    /* One pass per unit; a bitmap per area finds overlapping points. */
-    uint8_t *used = calloc(2, 65536 / 8);
+    used = calloc(2, 65536 / 8);
     if (used == NULL) {
         snprintf(err, errlen, "out of memory");
         goto fail;
@@ -56,7 +56,6 @@ mvg_sim_regs *mvg_sim_regs_new(const mvg_sim_point *pts, size_t n, char *err, si
         int unit = r->slots[i].pt.unit;
         if (r->units[unit].map != NULL) {
             snprintf(err, errlen, "unit %d: its points must be listed together", unit);
-            free(used);
             goto fail;
         }
         memset(used, 0, 2 * 65536 / 8);
@@ -70,7 +69,6 @@ mvg_sim_regs *mvg_sim_regs_new(const mvg_sim_point *pts, size_t n, char *err, si
                 if (a > 65535 || (bits[a / 8] & (1u << (a % 8)))) {
                     snprintf(err, errlen, "unit %d: point at %s address %u overlaps another or passes 65535",
                              unit, mvg_area_name(p->area), p->address);
-                    free(used);
                     goto fail;
                 }
                 bits[a / 8] |= (uint8_t)(1u << (a % 8));
@@ -84,7 +82,6 @@ mvg_sim_regs *mvg_sim_regs_new(const mvg_sim_point *pts, size_t n, char *err, si
         if (r->units[unit].map == NULL) {
             snprintf(err, errlen, "unit %d: cannot allocate its register map: %s", unit,
                      modbus_strerror(errno));
-            free(used);
             goto fail;
         }
         r->units[unit].first = i;
@@ -94,6 +91,7 @@ mvg_sim_regs *mvg_sim_regs_new(const mvg_sim_point *pts, size_t n, char *err, si
     free(used);
     return r;
 fail:
+    free(used);
     mvg_sim_regs_free(r);
     return NULL;
 }
