@@ -197,11 +197,15 @@ static int fault(const mvg_sim_control_env *env, char **tok, int ntok, char *rep
             return fail(reply, len, "usage: fault drop [UNIT]");
         if (opt_unit(env, ntok > 2 ? tok[2] : NULL, &unit, reply, len) != 0)
             return -1;
-        if (unit < 0)
+        /* All units: the whole gateway dies, so its connections go too.
+         * One unit: a dead meter behind a live gateway; the connection, which
+         * other meters share, stays up and that unit just never answers. */
+        if (unit < 0) {
             f->drop_all = 1;
-        else
+            f->drop_gen++;
+        } else {
             f->drop[unit] = 1;
-        f->drop_gen++;
+        }
         return ok(reply, len);
     }
     if (strcmp(what, "delay") == 0 || strcmp(what, "exception") == 0) {

@@ -7,7 +7,8 @@
  * commands act on the plant, register image and fault table it is given.
  *
  *   phase baseline|retrofit
- *   fault drop [UNIT]              close TCP clients; UNIT (or all) stops answering
+ *   fault drop [UNIT]              UNIT stops answering; without UNIT, every TCP
+ *                                  client is disconnected and nothing answers
  *   fault delay MS [UNIT]          answer MS milliseconds late
  *   fault exception CODE [UNIT]    answer with Modbus exception CODE (1..11)
  *   fault nan UNIT ADDRESS         that float point reads NaN

@@ -20,7 +20,7 @@
 
 /* Link-level faults; unit-specific entries apply on top of the _all ones. */
 typedef struct {
-    unsigned drop_gen;      /* bumped by each drop command: the server closes its TCP clients */
+    unsigned drop_gen;      /* bumped by `fault drop` (all units): the server closes its TCP clients */
     int drop_all;           /* no unit answers */
     uint8_t drop[256];      /* this unit does not answer */
     int delay_all_ms;       /* every answer this late ... */
