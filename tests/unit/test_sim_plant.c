@@ -13,6 +13,9 @@
 
 #include "../../tools/sim/sim_plant.c"
 #include "../../tools/sim/sim_regs.c"
+#include "../../tools/sim/sim_control.c"
+
+#include <jansson.h>
 
 #include "codec.h"
 
@@ -385,6 +388,132 @@ static void test_regs_reject_overlap(void **state)
     mvg_sim_regs_free(r);
 }
 
+/* ---- control commands ---------------------------------------------------- */
+
+typedef struct {
+    mvg_sim_plant *plant;
+    mvg_sim_regs *regs;
+    mvg_sim_faults faults;
+    mvg_sim_control_env env;
+    char reply[REPLY_MAX];
+} ctl_fixture;
+
+static int ctl_setup(void **state)
+{
+    static ctl_fixture f;
+    char err[200];
+    size_t n;
+    memset(&f, 0, sizeof f);
+    f.plant = mvg_sim_plant_new(MVG_SIM_COMPRESSOR, MVG_SIM_BASELINE, 1, MONDAY + 9 * 3600);
+    const mvg_sim_point *pts = mvg_sim_plant_points(MVG_SIM_COMPRESSOR, &n);
+    f.regs = mvg_sim_regs_new(pts, n, err, sizeof err);
+    for (size_t i = 0; i < n; i++)
+        mvg_sim_regs_store(f.regs, i, mvg_sim_plant_value(f.plant, i));
+    f.env = (mvg_sim_control_env){f.plant, f.regs, &f.faults, mvg_sim_plant_time(f.plant), 60.0};
+    *state = &f;
+    return f.plant && f.regs ? 0 : -1;
+}
+
+static int ctl_teardown(void **state)
+{
+    ctl_fixture *f = *state;
+    mvg_sim_regs_free(f->regs);
+    mvg_sim_plant_free(f->plant);
+    return 0;
+}
+
+static int run(ctl_fixture *f, const char *line)
+{
+    return mvg_sim_control_exec(&f->env, line, f->reply, sizeof f->reply);
+}
+
+static void test_control_link_faults(void **state)
+{
+    ctl_fixture *f = *state;
+    assert_int_equal(run(f, "fault delay 250 2"), 0);
+    assert_string_equal(f->reply, "ok");
+    assert_int_equal(f->faults.delay_ms[2], 250);
+    assert_int_equal(f->faults.delay_all_ms, 0);
+    assert_int_equal(run(f, "fault delay 40"), 0);
+    assert_int_equal(f->faults.delay_all_ms, 40);
+    assert_int_equal(run(f, "fault delay 250 9"), -1);
+    assert_string_equal(f->reply, "error: no meter at unit 9");
+    assert_int_equal(run(f, "fault delay -1"), -1);
+    assert_int_equal(run(f, "fault exception 11"), 0);
+    assert_int_equal(f->faults.exc_all, 11);
+    assert_int_equal(run(f, "fault exception 4 1"), 0);
+    assert_int_equal(f->faults.exc[1], 4);
+    assert_int_equal(run(f, "fault exception 0"), -1);
+    assert_int_equal(run(f, "fault exception 12 1"), -1);
+    unsigned gen = f->faults.drop_gen;
+    assert_int_equal(run(f, "fault drop 2"), 0);
+    assert_int_equal(f->faults.drop[2], 1);
+    assert_int_equal(f->faults.drop_gen, gen); /* one meter: connections stay */
+    assert_int_equal(run(f, "fault drop"), 0);
+    assert_int_equal(f->faults.drop_all, 1);
+    assert_int_equal(f->faults.drop_gen, gen + 1);
+    assert_int_equal(run(f, "clear"), 0);
+    assert_int_equal(f->faults.drop_all + f->faults.drop[2] + f->faults.exc[1] + f->faults.exc_all, 0);
+    assert_int_equal(f->faults.delay_all_ms + f->faults.delay_ms[2], 0);
+    assert_int_equal(f->faults.drop_gen, gen + 1); /* clear does not reconnect-kick again */
+    assert_int_equal(run(f, "fault drop 1 2"), -1);
+    assert_int_equal(run(f, "fault melt"), -1);
+    assert_non_null(strstr(f->reply, "unknown fault 'melt'"));
+    assert_int_equal(run(f, "fault delay 1 2 3 4 5 6 7"), -1);
+    assert_int_equal(run(f, ""), -1);
+    assert_int_equal(run(f, "reboot"), -1);
+    assert_int_equal(strncmp(f->reply, "error: ", 7), 0);
+}
+
+static void test_control_point_faults_and_phase(void **state)
+{
+    ctl_fixture *f = *state;
+    size_t kw = point_index(MVG_SIM_COMPRESSOR, 1, "power_kw");
+    size_t kwh = point_index(MVG_SIM_COMPRESSOR, 1, "energy_kwh");
+    assert_int_equal(run(f, "fault nan 1 4"), 0);
+    mvg_sim_regs_store(f->regs, kw, 50.0);
+    assert_true(isnan(decode(f->regs, kw)));
+    assert_int_equal(run(f, "fault nan 1 input:99"), -1);
+    assert_int_equal(run(f, "fault nan 1"), -1);
+    /* Rollover lead: 120 plant seconds at the current rate, in counts. */
+    double rate = mvg_sim_plant_rate(f->plant, kwh);
+    assert_int_equal(run(f, "fault rollover 1 12"), 0);
+    mvg_sim_regs_store(f->regs, kwh, mvg_sim_plant_value(f->plant, kwh));
+    double lead = 4294967296.0 - decode(f->regs, kwh);
+    assert_true(fabs(lead - ceil(rate * 120.0 / 0.01)) <= 1.0);
+    assert_int_equal(run(f, "fault reset 2 holding:2"), 0);
+    assert_int_equal(run(f, "fault reset 2 4"), -1); /* a gauge */
+    assert_int_equal(run(f, "phase retrofit"), 0);
+    assert_int_equal(mvg_sim_plant_phase(f->plant), MVG_SIM_RETROFIT);
+    assert_int_equal(run(f, "phase later"), -1);
+    assert_int_equal(run(f, "clear"), 0);
+    mvg_sim_regs_store(f->regs, kw, 50.0);
+    assert_true(decode(f->regs, kw) == 50.0);
+}
+
+static void test_control_status_json(void **state)
+{
+    ctl_fixture *f = *state;
+    assert_int_equal(run(f, "status"), 0);
+    json_error_t jerr;
+    json_t *j = json_loads(f->reply, 0, &jerr);
+    assert_non_null(j);
+    assert_string_equal(json_string_value(json_object_get(j, "plant")), "compressor");
+    assert_string_equal(json_string_value(json_object_get(j, "clock")), "2026-03-02T01:00:00.000Z");
+    json_t *vals = json_object_get(j, "values");
+    assert_int_equal(json_object_size(vals), K_N);
+    size_t kwh = point_index(MVG_SIM_COMPRESSOR, 1, "energy_kwh");
+    double v = json_number_value(json_object_get(vals, "comp_power.energy_kwh"));
+    assert_true(fabs(v - mvg_sim_plant_value(f->plant, kwh)) < 1e-4);
+    assert_non_null(json_object_get(json_object_get(j, "state"), "pressure_bar"));
+    assert_true(json_is_false(json_object_get(json_object_get(j, "faults"), "drop_all")));
+    json_decref(j);
+
+    char buf[40];
+    mvg_sim_control_iso8601(1772380800.5, buf, sizeof buf);
+    assert_string_equal(buf, "2026-03-01T16:00:00.500Z");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +531,9 @@ int main(void)
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_regs_encode_and_faults),
         cmocka_unit_test(test_regs_reject_overlap),
+        cmocka_unit_test_setup_teardown(test_control_link_faults, ctl_setup, ctl_teardown),
+        cmocka_unit_test_setup_teardown(test_control_point_faults_and_phase, ctl_setup, ctl_teardown),
+        cmocka_unit_test_setup_teardown(test_control_status_json, ctl_setup, ctl_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

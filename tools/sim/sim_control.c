@@ -21,8 +21,8 @@
 #define MAXTOK 6
 #define REPLY_MAX 8192 /* a status line of the largest plant is about 1 kB */
 
-static int fail(char *reply, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static int fail(char *reply, size_t len, const char *fmt, ...)
+static int reply_error(char *reply, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int reply_error(char *reply, size_t len, const char *fmt, ...)
 {
     va_list ap;
     int n = snprintf(reply, len, "error: ");
@@ -140,7 +140,7 @@ static int status(const mvg_sim_control_env *env, char *reply, size_t len)
     put(&b, ",\"faults\":{\"drop_all\":%s,\"delay_all_ms\":%d,\"exception_all\":%d}}",
         f->drop_all ? "true" : "false", f->delay_all_ms, f->exc_all);
     if (b.truncated)
-        return fail(reply, len, "status does not fit in %zu bytes", len);
+        return reply_error(reply, len, "status does not fit in %zu bytes", len);
     return 0;
 }
 
@@ -151,9 +151,9 @@ static int opt_unit(const mvg_sim_control_env *env, const char *tok, long *unit,
     if (tok == NULL)
         return 0;
     if (parse_long(tok, 0, 255, unit) != 0)
-        return fail(reply, len, "'%s' is not a unit id (0..255)", tok);
+        return reply_error(reply, len, "'%s' is not a unit id (0..255)", tok);
     if (mvg_sim_regs_mapping(env->regs, (int)*unit) == NULL)
-        return fail(reply, len, "no meter at unit %ld", *unit);
+        return reply_error(reply, len, "no meter at unit %ld", *unit);
     return 0;
 }
 
@@ -164,11 +164,11 @@ static int point_fault(const mvg_sim_control_env *env, const char *what, char **
     size_t idx;
     char err[200];
     if (ntok != 4)
-        return fail(reply, len, "usage: fault %s UNIT ADDRESS", what);
+        return reply_error(reply, len, "usage: fault %s UNIT ADDRESS", what);
     if (parse_long(tok[2], 0, 255, &unit) != 0)
-        return fail(reply, len, "'%s' is not a unit id (0..255)", tok[2]);
+        return reply_error(reply, len, "'%s' is not a unit id (0..255)", tok[2]);
     if (mvg_sim_regs_find(env->regs, (int)unit, tok[3], &idx, err, sizeof err) != 0)
-        return fail(reply, len, "%s", err);
+        return reply_error(reply, len, "%s", err);
     int rc;
     if (strcmp(what, "nan") == 0) {
         rc = mvg_sim_regs_fault_nan(env->regs, idx, err, sizeof err);
@@ -181,7 +181,7 @@ static int point_fault(const mvg_sim_control_env *env, const char *what, char **
         rc = mvg_sim_regs_fault_rollover(env->regs, idx, before < 10 ? 10 : before, err, sizeof err);
     }
     if (rc != 0)
-        return fail(reply, len, "%s", err);
+        return reply_error(reply, len, "%s", err);
     return ok(reply, len);
 }
 
@@ -190,11 +190,11 @@ static int fault(const mvg_sim_control_env *env, char **tok, int ntok, char *rep
     mvg_sim_faults *f = env->faults;
     long unit, v;
     if (ntok < 2)
-        return fail(reply, len, "usage: fault drop|delay|exception|nan|rollover|reset ...");
+        return reply_error(reply, len, "usage: fault drop|delay|exception|nan|rollover|reset ...");
     const char *what = tok[1];
     if (strcmp(what, "drop") == 0) {
         if (ntok > 3)
-            return fail(reply, len, "usage: fault drop [UNIT]");
+            return reply_error(reply, len, "usage: fault drop [UNIT]");
         if (opt_unit(env, ntok > 2 ? tok[2] : NULL, &unit, reply, len) != 0)
             return -1;
         /* All units: the whole gateway dies, so its connections go too.
@@ -211,9 +211,9 @@ static int fault(const mvg_sim_control_env *env, char **tok, int ntok, char *rep
     if (strcmp(what, "delay") == 0 || strcmp(what, "exception") == 0) {
         int is_delay = what[1] == 'e';
         if (ntok < 3 || ntok > 4)
-            return fail(reply, len, "usage: fault %s %s [UNIT]", what, is_delay ? "MS" : "CODE");
+            return reply_error(reply, len, "usage: fault %s %s [UNIT]", what, is_delay ? "MS" : "CODE");
         if (is_delay ? parse_long(tok[2], 0, 600000, &v) : parse_long(tok[2], 1, 11, &v))
-            return fail(reply, len, is_delay ? "delay '%s' must be 0..600000 ms"
+            return reply_error(reply, len, is_delay ? "delay '%s' must be 0..600000 ms"
                                              : "exception code '%s' must be 1..11", tok[2]);
         if (opt_unit(env, ntok > 3 ? tok[3] : NULL, &unit, reply, len) != 0)
             return -1;
@@ -232,7 +232,7 @@ static int fault(const mvg_sim_control_env *env, char **tok, int ntok, char *rep
     }
     if (strcmp(what, "nan") == 0 || strcmp(what, "rollover") == 0 || strcmp(what, "reset") == 0)
         return point_fault(env, what, tok, ntok, reply, len);
-    return fail(reply, len, "unknown fault '%s' (drop, delay, exception, nan, rollover, reset)", what);
+    return reply_error(reply, len, "unknown fault '%s' (drop, delay, exception, nan, rollover, reset)", what);
 }
 
 int mvg_sim_control_exec(const mvg_sim_control_env *env, const char *line, char *reply, size_t len)
@@ -243,19 +243,19 @@ int mvg_sim_control_exec(const mvg_sim_control_env *env, const char *line, char 
     snprintf(copy, sizeof copy, "%s", line);
     for (char *t = strtok_r(copy, " \t\r\n", &save); t; t = strtok_r(NULL, " \t\r\n", &save)) {
         if (ntok == MAXTOK)
-            return fail(reply, len, "too many words");
+            return reply_error(reply, len, "too many words");
         tok[ntok++] = t;
     }
     if (ntok == 0)
-        return fail(reply, len, "empty command (try help)");
+        return reply_error(reply, len, "empty command (try help)");
     if (strcmp(tok[0], "status") == 0 && ntok == 1)
         return status(env, reply, len);
     if (strcmp(tok[0], "phase") == 0) {
         mvg_sim_phase ph;
         if (ntok != 2 || mvg_sim_phase_parse(tok[1], &ph) != 0)
-            return fail(reply, len, "usage: phase baseline|retrofit");
+            return reply_error(reply, len, "usage: phase baseline|retrofit");
         if (env->plant == NULL)
-            return fail(reply, len, "bulk mode has no plant and no phase");
+            return reply_error(reply, len, "bulk mode has no plant and no phase");
         mvg_sim_plant_set_phase(env->plant, ph);
         return ok(reply, len);
     }
@@ -275,7 +275,7 @@ int mvg_sim_control_exec(const mvg_sim_control_env *env, const char *line, char 
                              "status");
         return 0;
     }
-    return fail(reply, len, "unknown command '%s' (try help)", tok[0]);
+    return reply_error(reply, len, "unknown command '%s' (try help)", tok[0]);
 }
 
 /* ---- listener ------------------------------------------------------------ */
