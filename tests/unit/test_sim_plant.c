@@ -275,6 +275,36 @@ static void test_chiller_heat_balance(void **state)
     mvg_sim_plant_free(p);
 }
 
+/* Every value stays inside the range the example configs declare (so that a
+ * gateway reading them reports `good`), at every hour of a week, for both
+ * phases and several seeds. Models are pure functions of time apart from the
+ * compressor's pressure, so each sample is a plant started there and run for
+ * ten minutes to settle. */
+static void test_values_within_declared_ranges(void **state)
+{
+    (void)state;
+    for (int k = 0; k < MVG_SIM_NPLANTS; k++) {
+        size_t n;
+        const mvg_sim_point *pts = mvg_sim_plant_points((mvg_sim_plant_kind)k, &n);
+        for (int ph = 0; ph < 2; ph++)
+            for (uint64_t seed = 1; seed <= 3; seed++)
+                for (int h = 0; h < 7 * 24; h += 3) {
+                    double t0 = MONDAY + h * 3600.0 + seed * 997.0;
+                    mvg_sim_plant *p = mvg_sim_plant_new((mvg_sim_plant_kind)k, (mvg_sim_phase)ph, seed, t0);
+                    mvg_sim_plant_advance(p, t0 + 600.0);
+                    for (size_t i = 0; i < n; i++) {
+                        double v = mvg_sim_plant_value(p, i);
+                        if (!(v >= pts[i].min && (isnan(pts[i].max) || v <= pts[i].max)))
+                            fail_msg("%s %s unit %d %s = %g outside [%g, %g] at hour %d seed %d",
+                                     mvg_sim_plant_kind_name((mvg_sim_plant_kind)k),
+                                     mvg_sim_phase_name((mvg_sim_phase)ph), pts[i].unit, pts[i].name, v,
+                                     pts[i].min, pts[i].max, h, (int)seed);
+                    }
+                    mvg_sim_plant_free(p);
+                }
+    }
+}
+
 static void test_names(void **state)
 {
     (void)state;
@@ -528,6 +558,7 @@ int main(void)
         cmocka_unit_test(test_voc_removal),
         cmocka_unit_test(test_compressor_pressure_band),
         cmocka_unit_test(test_chiller_heat_balance),
+        cmocka_unit_test(test_values_within_declared_ranges),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_regs_encode_and_faults),
         cmocka_unit_test(test_regs_reject_overlap),
