@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "config.h"
 #include "transport.h"
 
@@ -34,16 +35,16 @@ void mvg_acquire_free(mvg_acquire *a);
 
 /*
  * Polls the device once through t. Fills samples[0..npoints) (same order as
- * the device's points). clock_ms is called after each response to stamp
- * the samples it carries (realtime epoch ms), so samples are timed by when
- * their data arrived, not when the poll began.
+ * the device's points). Each response's samples are stamped by tb when it
+ * arrives, so samples are timed by when their data came, not when the poll
+ * began.
  * A request that fails gives comm_error (or exception) samples with a NaN
  * value: never the previous value. After a failed request that timed out,
  * the device's remaining requests of this poll are not sent (they would only
  * time out too, and delay the other devices of the bus).
  */
 void mvg_acquire_poll(mvg_acquire *a, mvg_transport *t, const mvg_acquire_opts *opts,
-                      int64_t (*clock_ms)(void), mvg_sample *samples, mvg_acquire_result *res);
+                      const mvg_timebase *tb, mvg_sample *samples, mvg_acquire_result *res);
 
 size_t mvg_acquire_requests(const mvg_acquire *a);
 

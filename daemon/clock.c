@@ -24,3 +24,18 @@ void mvg_clock_sleep_ms(int64_t ms)
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
         ;
 }
+
+void mvg_timebase_init(mvg_timebase *tb, double scale, int64_t origin_ms)
+{
+    tb->real_start_ms = mvg_clock_real_ms();
+    tb->scale = scale > 0 ? scale : 1.0;
+    tb->origin_ms = origin_ms ? origin_ms : tb->real_start_ms;
+}
+
+int64_t mvg_timebase_now(const mvg_timebase *tb)
+{
+    int64_t real = mvg_clock_real_ms();
+    if (tb->scale == 1.0 && tb->origin_ms == tb->real_start_ms)
+        return real;
+    return tb->origin_ms + (int64_t)((double)(real - tb->real_start_ms) * tb->scale);
+}

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "clock.h"
 #include "config.h"
 #include "sample_queue.h"
 
@@ -26,9 +27,10 @@ typedef struct {
     char last_error[256];
 } mvg_device_status;
 
-/* Starts the thread for cfg->buses[bus]. cfg must outlive the poller. */
+/* Starts the thread for cfg->buses[bus]. cfg and tb must outlive the poller. */
 mvg_poller *mvg_poller_start(const mvg_config *cfg, size_t bus, unsigned generation,
-                             mvg_sample_queue *queue, char *err, size_t errlen);
+                             const mvg_timebase *tb, mvg_sample_queue *queue, char *err,
+                             size_t errlen);
 /* Stops the thread (at most one request timeout later) and frees. */
 void mvg_poller_stop(mvg_poller *p);
 

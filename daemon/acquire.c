@@ -1,0 +1,141 @@
+/*
+ * acquire.c: execute a device's read plan and decode each point.
+ */
+#include "acquire.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "plan.h"
+#include "point.h"
+
+struct mvg_acquire {
+    const mvg_device_cfg *dev;
+    mvg_plan plan;
+    uint16_t *regs;              /* MVG_PLAN_MAX_REGS per request */
+    uint8_t *bits;               /* MVG_PLAN_MAX_BITS per request */
+    mvg_counter_track *counters; /* one per point */
+};
+
+mvg_acquire *mvg_acquire_new(const mvg_device_cfg *dev, char *err, size_t errlen)
+{
+    mvg_acquire *a = calloc(1, sizeof *a);
+    if (!a) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    a->dev = dev;
+    if (mvg_plan_build(dev->points, dev->npoints, dev->max_gap, &a->plan, err, errlen) != 0) {
+        free(a);
+        return NULL;
+    }
+    a->regs = calloc(MVG_PLAN_MAX_REGS, sizeof *a->regs);
+    a->bits = calloc(MVG_PLAN_MAX_BITS, sizeof *a->bits);
+    a->counters = calloc(dev->npoints ? dev->npoints : 1, sizeof *a->counters);
+    if (!a->regs || !a->bits || !a->counters) {
+        snprintf(err, errlen, "out of memory");
+        mvg_acquire_free(a);
+        return NULL;
+    }
+    return a;
+}
+
+void mvg_acquire_free(mvg_acquire *a)
+{
+    if (!a)
+        return;
+    mvg_plan_free(&a->plan);
+    free(a->regs);
+    free(a->bits);
+    free(a->counters);
+    free(a);
+}
+
+size_t mvg_acquire_requests(const mvg_acquire *a) { return a->plan.nreqs; }
+
+/* Fills the samples of every point served by request r. */
+static void fill_points(mvg_acquire *a, size_t r, int rc, uint8_t exc, int64_t ts,
+                        mvg_sample *samples)
+{
+    const mvg_device_cfg *dev = a->dev;
+    for (size_t i = 0; i < dev->npoints; i++) {
+        const mvg_plan_slot *slot = &a->plan.slots[i];
+        if (slot->req != r)
+            continue;
+        mvg_sample *s = &samples[i];
+        s->ts_ms = ts;
+        s->exception_code = 0;
+        if (rc == MVG_TR_EXCEPTION) {
+            s->value = NAN;
+            s->quality = MVG_Q_EXCEPTION;
+            s->exception_code = exc;
+            continue;
+        }
+        if (rc != MVG_TR_OK) {
+            s->value = NAN;
+            s->quality = MVG_Q_COMM_ERROR;
+            continue;
+        }
+        const mvg_point_cfg *p = &dev->points[i];
+        double raw, value;
+        mvg_quality q;
+        mvg_point_decode(p, a->regs + slot->offset, a->bits + slot->offset, &raw, &value, &q);
+        if (q == MVG_Q_GOOD && p->kind == MVG_KIND_COUNTER)
+            mvg_point_counter_step(&a->counters[i], p, raw, &q);
+        /* An invalid reading (NaN/Inf) carries no number worth passing on. */
+        s->value = q == MVG_Q_INVALID ? NAN : value;
+        s->quality = q;
+    }
+}
+
+void mvg_acquire_poll(mvg_acquire *a, mvg_transport *t, const mvg_acquire_opts *opts,
+                      const mvg_timebase *tb, mvg_sample *samples, mvg_acquire_result *res)
+{
+    memset(res, 0, sizeof *res);
+    size_t nreq = opts->probe_only && a->plan.nreqs > 0 ? 1 : a->plan.nreqs;
+    int gave_up = 0;
+
+    for (size_t r = 0; r < a->plan.nreqs; r++) {
+        const mvg_plan_req *req = &a->plan.reqs[r];
+        int rc = MVG_TR_COMM;
+        uint8_t exc = 0;
+        char err[256] = "";
+
+        if (r < nreq && !gave_up) {
+            int attempts = opts->probe_only ? 1 : 1 + (opts->retries > 0 ? opts->retries : 0);
+            int delay = opts->backoff_ms;
+            for (int k = 0; k < attempts; k++) {
+                if (k > 0) {
+                    mvg_clock_sleep_ms(delay);
+                    delay *= 2;
+                }
+                res->requests++;
+                rc = mvg_transport_read(t, a->dev->unit_id, req->area, req->start, req->count,
+                                        a->regs, a->bits, &exc, err, sizeof err);
+                /* An exception is an answer: the device is there and said no;
+                 * asking again gives the same answer. */
+                if (rc == MVG_TR_OK || rc == MVG_TR_EXCEPTION)
+                    break;
+            }
+            if (rc == MVG_TR_OK || rc == MVG_TR_EXCEPTION)
+                res->comm_ok = 1;
+            if (rc != MVG_TR_OK) {
+                res->failed++;
+                snprintf(res->last_error, sizeof res->last_error, "%s",
+                         rc == MVG_TR_EXCEPTION ? "Modbus exception" : err);
+                if (rc == MVG_TR_EXCEPTION)
+                    snprintf(res->last_error, sizeof res->last_error,
+                             "%s %u+%u: Modbus exception %u", mvg_area_name(req->area),
+                             req->start, req->count, exc);
+                if (rc == MVG_TR_COMM)
+                    gave_up = 1;
+            }
+        } else {
+            snprintf(err, sizeof err, "not read");
+        }
+        fill_points(a, r, rc, exc, mvg_timebase_now(tb), samples);
+    }
+}

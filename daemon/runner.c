@@ -1,0 +1,487 @@
+/*
+ * runner.c: samples -> interval channels -> projects.
+ *
+ * Variables: every point of every device (flattened, device by device) and
+ * then every derived channel, in declaration order (a derived channel may
+ * use the ones before it). A project's interval channels are bound to
+ * variables by name ("device.point" or a derived name).
+ */
+#include "runner.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "config_projects.h"
+#include "engine/engine_state.h"
+#include "engine/expr.h"
+
+/* Two good samples of a point further apart than this many of its polls
+ * are not bridged by the interval integration (and an input that old makes
+ * a derived value stale). */
+#define GAP_POLLS 5
+#define GAP_MIN_MS 10000
+
+struct var {
+    char name[MVG_CHANNEL_NAME_MAX];
+    double value;
+    mvg_quality q;
+    int64_t ts;            /* of the latest sample; 0 = never */
+    int64_t max_gap_ms;
+    mvg_interval_kind kind;
+    double wrap_span;
+    double unit_s;
+    int changed;           /* in the batch being processed */
+};
+
+struct derived {
+    size_t var;
+    mvg_expr *expr;
+    int *inputs;
+    size_t ninputs;
+};
+
+struct binding {
+    size_t project, channel;
+};
+
+struct bindings {
+    struct binding *b;
+    size_t n;
+};
+
+struct proj {
+    mvg_interval *agg;
+    mvg_project *prj;
+    char **names;
+    size_t nch;
+    size_t *ch_var;        /* variable of each channel */
+};
+
+struct mvg_runner {
+    const mvg_config *cfg;
+    size_t *point_base;    /* first variable of each device */
+    struct var *vars;
+    size_t nvars;
+    struct bindings *bind; /* per variable */
+    struct derived *der;
+    size_t nder;
+    struct proj *proj;
+    size_t nproj;
+    double *vals;          /* scratch for expression evaluation */
+    mvg_quality *qs;
+};
+
+/* Seconds per unit of time of a rate, from its unit: the integral of a rate
+ * over an interval is divided by this to give an amount (kW -> kWh, m3/h ->
+ * m3, m3/min -> m3). Units that are not rates (degC, %, bar) get 3600 too:
+ * their integral is never used as an amount, only their mean. */
+static double unit_seconds(const char *unit)
+{
+    const char *slash = strrchr(unit, '/');
+    if (slash) {
+        const char *t = slash + 1;
+        if (!strcmp(t, "s") || !strcmp(t, "sec"))
+            return 1;
+        if (!strcmp(t, "min"))
+            return 60;
+        if (!strcmp(t, "d") || !strcmp(t, "day"))
+            return 86400;
+    }
+    return 3600;
+}
+
+void mvg_runner_free(mvg_runner *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nproj; i++) {
+        struct proj *p = &r->proj[i];
+        mvg_interval_free(p->agg);
+        mvg_project_free(p->prj);
+        for (size_t k = 0; k < p->nch; k++)
+            free(p->names[k]);
+        free(p->names);
+        free(p->ch_var);
+    }
+    free(r->proj);
+    for (size_t i = 0; i < r->nder; i++) {
+        mvg_expr_free(r->der[i].expr);
+        free(r->der[i].inputs);
+    }
+    free(r->der);
+    for (size_t i = 0; r->bind && i < r->nvars; i++)
+        free(r->bind[i].b);
+    free(r->bind);
+    free(r->vars);
+    free(r->point_base);
+    free(r->vals);
+    free(r->qs);
+    free(r);
+}
+
+static long find_var(const mvg_runner *r, const char *name, size_t limit)
+{
+    for (size_t i = 0; i < limit; i++)
+        if (strcmp(r->vars[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+struct resolve_ctx {
+    const mvg_runner *r;
+    size_t limit;
+};
+
+static int resolve(const char *name, void *user)
+{
+    const struct resolve_ctx *c = user;
+    long v = find_var(c->r, name, c->limit);
+    return v < 0 ? -1 : (int)v;
+}
+
+static int add_channel(mvg_runner *r, struct proj *p, size_t pi, const char *name, char *err,
+                       size_t errlen)
+{
+    for (size_t k = 0; k < p->nch; k++)
+        if (strcmp(p->names[k], name) == 0)
+            return 0;
+    long v = find_var(r, name, r->nvars);
+    if (v < 0) {
+        snprintf(err, errlen, "project '%s': unknown channel '%s'", r->cfg->projects->projects[pi].name,
+                 name);
+        return -1;
+    }
+    char **names = realloc(p->names, (p->nch + 1) * sizeof *names);
+    size_t *cv = realloc(p->ch_var, (p->nch + 1) * sizeof *cv);
+    if (names)
+        p->names = names;
+    if (cv)
+        p->ch_var = cv;
+    struct bindings *bd = &r->bind[v];
+    struct binding *b = realloc(bd->b, (bd->n + 1) * sizeof *b);
+    if (!names || !cv || !b || !(p->names[p->nch] = strdup(name))) {
+        if (b)
+            bd->b = b;
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    bd->b = b;
+    bd->b[bd->n++] = (struct binding){pi, p->nch};
+    p->ch_var[p->nch++] = (size_t)v;
+    return 0;
+}
+
+static int bind_project(mvg_runner *r, size_t pi, char *err, size_t errlen)
+{
+    const mvg_project_cfg *pc = &r->cfg->projects->projects[pi];
+    struct proj *p = &r->proj[pi];
+    for (size_t s = 0; s < pc->nstreams; s++) {
+        const mvg_stream_cfg *sc = &pc->streams[s];
+        const mvg_ref_cfg *refs[4 + 4 + MVG_MODEL_MAX_X];
+        size_t n = 0;
+        if (sc->has_actual)
+            refs[n++] = &sc->actual;
+        if (sc->has_flue) {
+            refs[n++] = &sc->conc;
+            refs[n++] = &sc->flow;
+            if (sc->has_o2)
+                refs[n++] = &sc->o2;
+        }
+        if (sc->type == MVG_STREAM_VOC) {
+            refs[n++] = &sc->in_conc;
+            refs[n++] = &sc->in_flow;
+            refs[n++] = &sc->out_conc;
+            refs[n++] = &sc->out_flow;
+        }
+        for (size_t j = 0; j < sc->nx; j++)
+            refs[n++] = &sc->x[j];
+        for (size_t k = 0; k < n; k++)
+            if (add_channel(r, p, pi, refs[k]->channel, err, errlen) != 0)
+                return -1;
+    }
+    mvg_interval_channel *spec = calloc(p->nch ? p->nch : 1, sizeof *spec);
+    if (!spec) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t k = 0; k < p->nch; k++) {
+        const struct var *v = &r->vars[p->ch_var[k]];
+        spec[k] = (mvg_interval_channel){p->names[k], v->kind, v->wrap_span, v->unit_s, v->max_gap_ms};
+    }
+    char e[256];
+    p->agg = mvg_interval_new(pc->interval_min, spec, p->nch, e, sizeof e);
+    free(spec);
+    if (!p->agg) {
+        snprintf(err, errlen, "project '%s': %s", pc->name, e);
+        return -1;
+    }
+    p->prj = mvg_project_new(pc, (const char *const *)p->names, p->nch, e, sizeof e);
+    if (!p->prj) {
+        snprintf(err, errlen, "%s", e);
+        return -1;
+    }
+    return 0;
+}
+
+mvg_runner *mvg_runner_new(const mvg_config *cfg, char *err, size_t errlen)
+{
+    mvg_runner *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->cfg = cfg;
+    const mvg_projects_cfg *pcfg = cfg->projects;
+    size_t npoints = 0;
+    for (size_t d = 0; d < cfg->ndevices; d++)
+        npoints += cfg->devices[d].npoints;
+    size_t nder = pcfg ? pcfg->nderived : 0;
+    r->nvars = npoints + nder;
+    r->point_base = calloc(cfg->ndevices ? cfg->ndevices : 1, sizeof *r->point_base);
+    r->vars = calloc(r->nvars ? r->nvars : 1, sizeof *r->vars);
+    r->bind = calloc(r->nvars ? r->nvars : 1, sizeof *r->bind);
+    r->vals = calloc(r->nvars ? r->nvars : 1, sizeof *r->vals);
+    r->qs = calloc(r->nvars ? r->nvars : 1, sizeof *r->qs);
+    r->der = calloc(nder ? nder : 1, sizeof *r->der);
+    size_t nproj = pcfg ? pcfg->nprojects : 0;
+    r->proj = calloc(nproj ? nproj : 1, sizeof *r->proj);
+    if (!r->point_base || !r->vars || !r->bind || !r->vals || !r->qs || !r->der || !r->proj) {
+        snprintf(err, errlen, "out of memory");
+        mvg_runner_free(r);
+        return NULL;
+    }
+
+    size_t v = 0;
+    for (size_t d = 0; d < cfg->ndevices; d++) {
+        const mvg_device_cfg *dev = &cfg->devices[d];
+        r->point_base[d] = v;
+        int64_t gap = (int64_t)dev->interval_ms * GAP_POLLS;
+        if (gap < GAP_MIN_MS)
+            gap = GAP_MIN_MS;
+        for (size_t k = 0; k < dev->npoints; k++, v++) {
+            const mvg_point_cfg *p = &dev->points[k];
+            struct var *x = &r->vars[v];
+            snprintf(x->name, sizeof x->name, "%s.%s", dev->name, p->name);
+            x->value = NAN;
+            x->q = MVG_Q_COMM_ERROR;
+            x->max_gap_ms = gap;
+            x->kind = p->kind == MVG_KIND_COUNTER ? MVG_INTERVAL_COUNTER : MVG_INTERVAL_RATE;
+            x->wrap_span = p->kind == MVG_KIND_COUNTER ? mvg_codec_wrap_span(p->type) * fabs(p->scale) : 0;
+            x->unit_s = unit_seconds(p->unit);
+        }
+    }
+    for (size_t i = 0; i < nder; i++, v++) {
+        const mvg_derived_cfg *dc = &pcfg->derived[i];
+        struct var *x = &r->vars[v];
+        snprintf(x->name, sizeof x->name, "%s", dc->name);
+        x->value = NAN;
+        x->q = MVG_Q_COMM_ERROR;
+        x->kind = MVG_INTERVAL_RATE;
+        x->unit_s = unit_seconds(dc->unit);
+        struct derived *dv = &r->der[r->nder++];
+        dv->var = v;
+        struct resolve_ctx rc = {r, v};
+        char e[256];
+        dv->expr = mvg_expr_compile(dc->expr, resolve, &rc, e, sizeof e);
+        if (!dv->expr) {
+            snprintf(err, errlen, "derived '%s': %s", dc->name, e);
+            mvg_runner_free(r);
+            return NULL;
+        }
+        size_t n = mvg_expr_vars(dv->expr, NULL, 0);
+        dv->inputs = calloc(n ? n : 1, sizeof *dv->inputs);
+        if (!dv->inputs) {
+            snprintf(err, errlen, "out of memory");
+            mvg_runner_free(r);
+            return NULL;
+        }
+        dv->ninputs = mvg_expr_vars(dv->expr, dv->inputs, n);
+        x->max_gap_ms = GAP_MIN_MS;
+        for (size_t k = 0; k < dv->ninputs; k++)
+            if (r->vars[dv->inputs[k]].max_gap_ms > x->max_gap_ms)
+                x->max_gap_ms = r->vars[dv->inputs[k]].max_gap_ms;
+    }
+    for (size_t pi = 0; pi < nproj; pi++) {
+        r->nproj++;
+        if (bind_project(r, pi, err, errlen) != 0) {
+            mvg_runner_free(r);
+            return NULL;
+        }
+    }
+    return r;
+}
+
+static void feed(mvg_runner *r, size_t var, const mvg_sample *s)
+{
+    const struct bindings *bd = &r->bind[var];
+    for (size_t i = 0; i < bd->n; i++) {
+        struct proj *p = &r->proj[bd->b[i].project];
+        /* Rejections (out of order, late) are counted by the aggregator. */
+        mvg_interval_push(p->agg, bd->b[i].channel, s);
+    }
+}
+
+void mvg_runner_push(mvg_runner *r, size_t device, const mvg_sample *samples, size_t n)
+{
+    if (device >= r->cfg->ndevices || n != r->cfg->devices[device].npoints)
+        return;
+    size_t base = r->point_base[device];
+    int64_t batch_ts = 0;
+    for (size_t k = 0; k < n; k++) {
+        struct var *x = &r->vars[base + k];
+        const mvg_sample *s = &samples[k];
+        if (s->ts_ms <= x->ts)
+            continue; /* not newer than what we have: the aggregator would refuse it */
+        x->value = s->value;
+        x->q = s->quality;
+        x->ts = s->ts_ms;
+        x->changed = 1;
+        if (s->ts_ms > batch_ts)
+            batch_ts = s->ts_ms;
+        feed(r, base + k, s);
+    }
+
+    /* Derived channels whose inputs moved, in order (later ones may use
+     * earlier ones). An input not seen for longer than its max gap counts
+     * as stale: the derived value is as good as the worst of its inputs. */
+    for (size_t i = 0; i < r->nder; i++) {
+        struct derived *dv = &r->der[i];
+        int moved = 0;
+        for (size_t k = 0; k < dv->ninputs; k++)
+            moved |= r->vars[dv->inputs[k]].changed;
+        struct var *x = &r->vars[dv->var];
+        if (!moved || batch_ts <= x->ts)
+            continue;
+        for (size_t k = 0; k < r->nvars; k++) {
+            const struct var *in = &r->vars[k];
+            r->vals[k] = in->value;
+            r->qs[k] = in->q;
+            if (in->ts == 0)
+                r->qs[k] = MVG_Q_COMM_ERROR;
+            else if (batch_ts - in->ts > in->max_gap_ms && in->q == MVG_Q_GOOD)
+                r->qs[k] = MVG_Q_STALE;
+        }
+        double val;
+        mvg_quality q;
+        mvg_expr_eval(dv->expr, r->vals, r->qs, r->nvars, &val, &q);
+        x->value = val;
+        x->q = q;
+        x->ts = batch_ts;
+        x->changed = 1;
+        mvg_sample s = {.ts_ms = batch_ts, .value = val, .quality = q};
+        feed(r, dv->var, &s);
+    }
+    for (size_t k = 0; k < r->nvars; k++)
+        r->vars[k].changed = 0;
+}
+
+struct emit_ctx {
+    mvg_runner *r;
+    size_t project;
+    mvg_runner_emit_fn emit;
+    void *user;
+};
+
+static int on_record(const mvg_interval_record *rec, void *user)
+{
+    struct emit_ctx *c = user;
+    mvg_project_result res;
+    char err[256];
+    if (mvg_project_update(c->r->proj[c->project].prj, rec, &res, err, sizeof err) != 0)
+        return 0; /* a record the project refuses (out of order) is not published */
+    if (c->emit)
+        c->emit(c->user, c->project, rec, &res);
+    return 0;
+}
+
+int mvg_runner_advance(mvg_runner *r, int64_t now_ms, mvg_runner_emit_fn emit, void *user)
+{
+    int total = 0;
+    for (size_t i = 0; i < r->nproj; i++) {
+        struct emit_ctx c = {r, i, emit, user};
+        int n = mvg_interval_advance(r->proj[i].agg, now_ms, on_record, &c);
+        if (n > 0)
+            total += n;
+    }
+    return total;
+}
+
+size_t mvg_runner_project_count(const mvg_runner *r) { return r->nproj; }
+
+mvg_project *mvg_runner_project(mvg_runner *r, size_t i) { return i < r->nproj ? r->proj[i].prj : NULL; }
+
+const char *const *mvg_runner_channels(const mvg_runner *r, size_t project, size_t *n)
+{
+    *n = project < r->nproj ? r->proj[project].nch : 0;
+    return project < r->nproj ? (const char *const *)r->proj[project].names : NULL;
+}
+
+uint64_t mvg_runner_rejected(const mvg_runner *r)
+{
+    uint64_t n = 0;
+    for (size_t i = 0; i < r->nproj; i++)
+        for (size_t k = 0; k < r->proj[i].nch; k++)
+            n += mvg_interval_rejected(r->proj[i].agg, k);
+    return n;
+}
+
+/* The engine state API takes arrays of aggregators and projects. */
+static int gather(const mvg_runner *r, mvg_interval ***aggs, mvg_project ***prjs)
+{
+    *aggs = calloc(r->nproj ? r->nproj : 1, sizeof **aggs);
+    *prjs = calloc(r->nproj ? r->nproj : 1, sizeof **prjs);
+    if (!*aggs || !*prjs) {
+        free(*aggs);
+        free(*prjs);
+        return -1;
+    }
+    for (size_t i = 0; i < r->nproj; i++) {
+        (*aggs)[i] = r->proj[i].agg;
+        (*prjs)[i] = r->proj[i].prj;
+    }
+    return 0;
+}
+
+size_t mvg_runner_state_size(const mvg_runner *r)
+{
+    mvg_interval **aggs;
+    mvg_project **prjs;
+    if (gather(r, &aggs, &prjs) != 0)
+        return 0;
+    size_t n = mvg_engine_state_size(aggs, r->nproj, prjs, r->nproj);
+    free(aggs);
+    free(prjs);
+    return n;
+}
+
+int mvg_runner_save(const mvg_runner *r, void *buf, size_t cap, size_t *written, char *err,
+                    size_t errlen)
+{
+    mvg_interval **aggs;
+    mvg_project **prjs;
+    if (gather(r, &aggs, &prjs) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = mvg_engine_state_save(aggs, r->nproj, prjs, r->nproj, buf, cap, written, err, errlen);
+    free(aggs);
+    free(prjs);
+    return rc;
+}
+
+int mvg_runner_load(mvg_runner *r, const void *buf, size_t len, char *err, size_t errlen)
+{
+    mvg_interval **aggs;
+    mvg_project **prjs;
+    if (gather(r, &aggs, &prjs) != 0) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = mvg_engine_state_load(aggs, r->nproj, prjs, r->nproj, buf, len, err, errlen);
+    free(aggs);
+    free(prjs);
+    return rc;
+}

@@ -1,0 +1,53 @@
+/*
+ * runner.h: the M&V engine as the daemon runs it. The runner owns, for the
+ * configured projects, one interval aggregator and one mvg_project each, the
+ * compiled derived channels, and the latest value of every point and
+ * derived channel. It maps each polled sample to the interval channels that
+ * reference its point, evaluates the derived channels whose inputs changed,
+ * and, when told the time, emits every completed interval with its
+ * project's result. Like the engine it is pure: no clock, no I/O; time
+ * comes in with the samples and with mvg_runner_advance().
+ */
+#ifndef MVG_RUNNER_H
+#define MVG_RUNNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "engine/interval.h"
+#include "engine/project.h"
+
+typedef struct mvg_runner mvg_runner;
+
+/* Builds the runner of cfg's projects (none is fine: the runner then only
+ * tracks values). cfg must outlive the runner. NULL with err on failure. */
+mvg_runner *mvg_runner_new(const mvg_config *cfg, char *err, size_t errlen);
+void mvg_runner_free(mvg_runner *r);
+
+/* One poll of device: samples[i] belongs to the device's point i. */
+void mvg_runner_push(mvg_runner *r, size_t device, const mvg_sample *samples, size_t n);
+
+/* Called for every completed interval of a project, in time order. */
+typedef void (*mvg_runner_emit_fn)(void *user, size_t project, const mvg_interval_record *rec,
+                                   const mvg_project_result *res);
+
+/* Emits the intervals that ended before now_ms (every sample stamped
+ * before now_ms must have been pushed). Returns the number emitted. */
+int mvg_runner_advance(mvg_runner *r, int64_t now_ms, mvg_runner_emit_fn emit, void *user);
+
+size_t mvg_runner_project_count(const mvg_runner *r);
+mvg_project *mvg_runner_project(mvg_runner *r, size_t i);
+/* Names of the interval channels of project i, in record order. */
+const char *const *mvg_runner_channels(const mvg_runner *r, size_t project, size_t *n);
+
+/* Samples dropped by the aggregators (out of order or late). */
+uint64_t mvg_runner_rejected(const mvg_runner *r);
+
+/* Whole engine state as bytes (engine_state.h) and back, for restarts. */
+size_t mvg_runner_state_size(const mvg_runner *r);
+int mvg_runner_save(const mvg_runner *r, void *buf, size_t cap, size_t *written, char *err,
+                    size_t errlen);
+int mvg_runner_load(mvg_runner *r, const void *buf, size_t len, char *err, size_t errlen);
+
+#endif
