@@ -1,0 +1,152 @@
+/*
+ * outbox.c: a publisher's handle on its outbox (outbox.h), on its own SQLite
+ * connection so that it reads while the pipeline writes (WAL).
+ */
+#include "outbox.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
+
+struct mvg_outbox {
+    sqlite3 *db;
+    char *publisher;
+    sqlite3_stmt *fetch;
+    sqlite3_stmt *ack;
+};
+
+/* An interval or model entry carries no payload of its own: it points at
+ * the record, stored once. */
+static const char fetch_sql[] =
+    "SELECT o.id, o.cls, o.topic, COALESCE(o.payload, i.payload, m.payload), o.retained,"
+    " o.created_ms FROM outbox o LEFT JOIN intervals i ON i.id = o.interval_id"
+    " LEFT JOIN models m ON m.id = o.model_id"
+    " WHERE o.publisher = ?1 AND o.delivered = 0 AND o.id > ?2 ORDER BY o.id LIMIT ?3";
+
+mvg_outbox *mvg_outbox_open(const char *db_path, const char *publisher, char *err, size_t errlen)
+{
+    if (!db_path || !publisher || !*publisher) {
+        snprintf(err, errlen, "outbox: database path and publisher name are required");
+        return NULL;
+    }
+    mvg_outbox *ob = calloc(1, sizeof *ob);
+    if (!ob || !(ob->publisher = strdup(publisher))) {
+        snprintf(err, errlen, "outbox: out of memory");
+        free(ob);
+        return NULL;
+    }
+    if (sqlite3_open_v2(db_path, &ob->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        snprintf(err, errlen, "outbox: cannot open %s: %s", db_path,
+                 ob->db ? sqlite3_errmsg(ob->db) : "out of memory");
+        goto fail;
+    }
+    sqlite3_busy_timeout(ob->db, 5000);
+    if (sqlite3_exec(ob->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
+        sqlite3_exec(ob->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "outbox: %s: %s", db_path, sqlite3_errmsg(ob->db));
+        goto fail;
+    }
+    if (mvg_store_schema_apply(ob->db, NULL, err, errlen) < 0)
+        goto fail;
+    if (sqlite3_prepare_v2(ob->db, fetch_sql, -1, &ob->fetch, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(ob->db,
+                           "UPDATE outbox SET delivered = 1, payload = NULL"
+                           " WHERE id = ?1 AND publisher = ?2 AND delivered = 0",
+                           -1, &ob->ack, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "outbox: %s: %s", db_path, sqlite3_errmsg(ob->db));
+        goto fail;
+    }
+    return ob;
+fail:
+    mvg_outbox_close(ob);
+    return NULL;
+}
+
+void mvg_outbox_close(mvg_outbox *ob)
+{
+    if (!ob)
+        return;
+    sqlite3_finalize(ob->fetch);
+    sqlite3_finalize(ob->ack);
+    sqlite3_close(ob->db);
+    free(ob->publisher);
+    free(ob);
+}
+
+void mvg_outbox_entries_free(mvg_outbox_entry *e, size_t n)
+{
+    if (!e)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        free(e[i].topic);
+        free(e[i].payload);
+        e[i].topic = e[i].payload = NULL;
+    }
+}
+
+int mvg_outbox_fetch(mvg_outbox *ob, int64_t after_id, size_t max, mvg_outbox_entry *out,
+                     size_t *n, char *err, size_t errlen)
+{
+    *n = 0;
+    if (max == 0)
+        return 0;
+    sqlite3_stmt *q = ob->fetch;
+    sqlite3_bind_text(q, 1, ob->publisher, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, after_id);
+    sqlite3_bind_int64(q, 3, (sqlite3_int64)(max > INT64_MAX ? INT64_MAX : max));
+    int rc;
+    while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+        mvg_outbox_entry *e = &out[*n];
+        memset(e, 0, sizeof *e);
+        e->id = sqlite3_column_int64(q, 0);
+        e->cls = (mvg_out_class)sqlite3_column_int(q, 1);
+        const unsigned char *t = sqlite3_column_text(q, 2);
+        e->topic = strdup(t ? (const char *)t : "");
+        const void *p = sqlite3_column_blob(q, 3);
+        e->len = (size_t)sqlite3_column_bytes(q, 3);
+        e->payload = malloc(e->len + 1);
+        if (!e->topic || !e->payload) {
+            (*n)++;
+            rc = SQLITE_NOMEM;
+            break;
+        }
+        if (e->len)
+            memcpy(e->payload, p, e->len);
+        e->payload[e->len] = '\0';
+        e->retained = sqlite3_column_int(q, 4);
+        e->created_ms = sqlite3_column_int64(q, 5);
+        (*n)++;
+    }
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "outbox '%s': fetch: %s", ob->publisher,
+                 rc == SQLITE_NOMEM ? "out of memory" : sqlite3_errmsg(ob->db));
+        mvg_outbox_entries_free(out, *n);
+        *n = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int mvg_outbox_ack(mvg_outbox *ob, int64_t id, char *err, size_t errlen)
+{
+    sqlite3_bind_int64(ob->ack, 1, id);
+    sqlite3_bind_text(ob->ack, 2, ob->publisher, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(ob->ack);
+    sqlite3_reset(ob->ack);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "outbox '%s': ack %lld: %s", ob->publisher, (long long)id,
+                 sqlite3_errmsg(ob->db));
+        return -1;
+    }
+    return 0;
+}
+
+int mvg_outbox_get_stats(mvg_outbox *ob, mvg_outbox_stats *st, char *err, size_t errlen)
+{
+    return mvg_store_outbox_stats_db(ob->db, ob->publisher, st, err, errlen);
+}

@@ -1,0 +1,699 @@
+/*
+ * store.c: the durable store (store.h) on one SQLite connection.
+ */
+#include "store.h"
+
+#include <math.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct mvg_store {
+    sqlite3 *db;
+    mvg_store_opts opts;
+    int in_txn;     /* inside mvg_store_begin()..commit() */
+};
+
+int mvg_store_path(const char *data_dir, char *buf, size_t len)
+{
+    int n = snprintf(buf, len, "%s/mvgate.db", data_dir);
+    return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int dberr(mvg_store *st, char *err, size_t errlen, const char *what)
+{
+    snprintf(err, errlen, "store: %s: %s", what, sqlite3_errmsg(st->db));
+    return -1;
+}
+
+/* Statements are prepared per call: next to a commit their cost is small
+ * (see the bench), and the handle keeps no statement state to go stale.
+ * The per-row loops (samples, outbox entries) prepare once per batch. */
+static sqlite3_stmt *prep(mvg_store *st, const char *sql, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = NULL;
+    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK) {
+        dberr(st, err, errlen, "prepare");
+        return NULL;
+    }
+    return q;
+}
+
+mvg_store *mvg_store_open(const char *path, const mvg_store_opts *opts, char *err, size_t errlen)
+{
+    mvg_store *st = calloc(1, sizeof *st);
+    if (!st) {
+        snprintf(err, errlen, "store: out of memory");
+        return NULL;
+    }
+    if (opts)
+        st->opts = *opts;
+    if (st->opts.busy_timeout_ms <= 0)
+        st->opts.busy_timeout_ms = 5000;
+    if (st->opts.checkpoints_keep <= 0)
+        st->opts.checkpoints_keep = 3;
+    int flags = st->opts.read_only ? SQLITE_OPEN_READONLY
+                                   : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    if (sqlite3_open_v2(path, &st->db, flags, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "store: cannot open database %s: %s%s", path,
+                 st->db ? sqlite3_errmsg(st->db) : "out of memory",
+                 st->opts.read_only ? " (does it exist? mvgated creates it on first run)" : "");
+        goto fail;
+    }
+    sqlite3_busy_timeout(st->db, st->opts.busy_timeout_ms);
+    if (st->opts.read_only) {
+        sqlite3_stmt *q = prep(st, "PRAGMA user_version", err, errlen);
+        int v = q && sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
+        sqlite3_finalize(q);
+        if (v != MVG_STORE_SCHEMA_VERSION) {
+            snprintf(err, errlen, "store: %s is not an mvgate database of schema %d (found %d)",
+                     path, MVG_STORE_SCHEMA_VERSION, v);
+            goto fail;
+        }
+        return st;
+    }
+    char pragmas[128];
+    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+             st->opts.sync_full ? "FULL" : "NORMAL");
+    char *msg = NULL;
+    if (sqlite3_exec(st->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, errlen, "store: %s: %s", path, msg ? msg : sqlite3_errmsg(st->db));
+        sqlite3_free(msg);
+        goto fail;
+    }
+    if (mvg_store_schema_apply(st->db, st->opts.gateway_id, err, errlen) < 0)
+        goto fail;
+    return st;
+fail:
+    mvg_store_close(st);
+    return NULL;
+}
+
+void mvg_store_close(mvg_store *st)
+{
+    if (!st)
+        return;
+    if (st->in_txn)
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    sqlite3_close_v2(st->db);
+    free(st);
+}
+
+int mvg_store_begin(mvg_store *st, char *err, size_t errlen)
+{
+    if (st->in_txn) {
+        snprintf(err, errlen, "store: a transaction is already open");
+        return -1;
+    }
+    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+        return dberr(st, err, errlen, "begin");
+    st->in_txn = 1;
+    return 0;
+}
+
+int mvg_store_commit(mvg_store *st, char *err, size_t errlen)
+{
+    if (!st->in_txn) {
+        snprintf(err, errlen, "store: commit without begin");
+        return -1;
+    }
+    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        dberr(st, err, errlen, "commit");
+        mvg_store_rollback(st);
+        return -1;
+    }
+    st->in_txn = 0;
+    return 0;
+}
+
+void mvg_store_rollback(mvg_store *st)
+{
+    if (st && st->in_txn) {
+        sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+        st->in_txn = 0;
+    }
+}
+
+/* Single calls outside begin/commit get their own transaction. */
+static int auto_begin(mvg_store *st, int *own, char *err, size_t errlen)
+{
+    *own = !st->in_txn;
+    return *own ? mvg_store_begin(st, err, errlen) : 0;
+}
+
+static int auto_end(mvg_store *st, int own, int rc, char *err, size_t errlen)
+{
+    if (!own)
+        return rc;
+    if (rc < 0) {
+        mvg_store_rollback(st);
+        return rc;
+    }
+    return mvg_store_commit(st, err, errlen);
+}
+
+/* Drops undelivered entries of publisher, lowest class first and oldest
+ * first within a class, until its outbox fits the bound; counts each drop. */
+static int enforce_bound(mvg_store *st, const char *publisher, char *err, size_t errlen)
+{
+    int64_t maxe = st->opts.outbox_max_entries, maxb = st->opts.outbox_max_bytes;
+    if (maxe <= 0 && maxb <= 0)
+        return 0;
+    sqlite3_stmt *depth = prep(st, "SELECT entries, bytes FROM outbox_depth WHERE publisher = ?1",
+                               err, errlen);
+    sqlite3_stmt *victim = prep(st,
+                                "SELECT id, cls FROM outbox WHERE publisher = ?1 AND delivered = 0"
+                                " ORDER BY cls, id LIMIT 1",
+                                err, errlen);
+    sqlite3_stmt *del = prep(st, "DELETE FROM outbox WHERE id = ?1", err, errlen);
+    sqlite3_stmt *count = prep(st,
+                               "INSERT INTO outbox_drops VALUES(?1, ?2, 1) ON CONFLICT(publisher, cls)"
+                               " DO UPDATE SET count = count + 1",
+                               err, errlen);
+    int rc = -1;
+    if (!depth || !victim || !del || !count)
+        goto done;
+    sqlite3_bind_text(depth, 1, publisher, -1, SQLITE_STATIC);
+    sqlite3_bind_text(victim, 1, publisher, -1, SQLITE_STATIC);
+    sqlite3_bind_text(count, 1, publisher, -1, SQLITE_STATIC);
+    for (;;) {
+        if (sqlite3_step(depth) != SQLITE_ROW) {
+            rc = 0; /* no entry yet */
+            break;
+        }
+        int64_t e = sqlite3_column_int64(depth, 0), b = sqlite3_column_int64(depth, 1);
+        sqlite3_reset(depth);
+        if ((maxe <= 0 || e <= maxe) && (maxb <= 0 || b <= maxb)) {
+            rc = 0;
+            break;
+        }
+        if (sqlite3_step(victim) != SQLITE_ROW) {
+            rc = 0;
+            break;
+        }
+        int64_t id = sqlite3_column_int64(victim, 0);
+        int cls = sqlite3_column_int(victim, 1);
+        sqlite3_reset(victim);
+        sqlite3_bind_int64(del, 1, id);
+        sqlite3_bind_int(count, 2, cls);
+        int r1 = sqlite3_step(del), r2 = sqlite3_step(count);
+        sqlite3_reset(del);
+        sqlite3_reset(count);
+        if (r1 != SQLITE_DONE || r2 != SQLITE_DONE) {
+            dberr(st, err, errlen, "outbox bound");
+            break;
+        }
+    }
+done:
+    sqlite3_finalize(depth);
+    sqlite3_finalize(victim);
+    sqlite3_finalize(del);
+    sqlite3_finalize(count);
+    return rc;
+}
+
+/* ref_col: "interval_id" or "model_id" for entries whose payload is NULL. */
+static int insert_outs(mvg_store *st, const mvg_store_out *outs, size_t nouts, int64_t ref_id,
+                       int ref_model, size_t ref_len, char *err, size_t errlen)
+{
+    if (nouts == 0)
+        return 0;
+    sqlite3_stmt *q = prep(st,
+                           "INSERT INTO outbox(publisher, cls, topic, payload, interval_id, model_id,"
+                           " bytes, retained, created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                           err, errlen);
+    if (!q)
+        return -1;
+    int64_t now = now_ms();
+    int rc = 0;
+    for (size_t i = 0; i < nouts && rc == 0; i++) {
+        const mvg_store_out *o = &outs[i];
+        if (!o->publisher || !*o->publisher || (int)o->cls < 0 || o->cls > MVG_OUT_INTERVAL ||
+            (!o->payload && ref_id <= 0)) {
+            snprintf(err, errlen, "store: outbox entry %zu: publisher, class 0..4 and a payload"
+                     " (or a record to reference) are required", i);
+            rc = -1;
+            break;
+        }
+        sqlite3_bind_text(q, 1, o->publisher, -1, SQLITE_STATIC);
+        sqlite3_bind_int(q, 2, (int)o->cls);
+        sqlite3_bind_text(q, 3, o->topic ? o->topic : "", -1, SQLITE_STATIC);
+        if (o->payload) {
+            sqlite3_bind_blob64(q, 4, o->payload, o->len, SQLITE_STATIC);
+            sqlite3_bind_null(q, 5);
+            sqlite3_bind_null(q, 6);
+            sqlite3_bind_int64(q, 7, (sqlite3_int64)o->len);
+        } else {
+            sqlite3_bind_null(q, 4);
+            if (ref_model) {
+                sqlite3_bind_null(q, 5);
+                sqlite3_bind_int64(q, 6, ref_id);
+            } else {
+                sqlite3_bind_int64(q, 5, ref_id);
+                sqlite3_bind_null(q, 6);
+            }
+            sqlite3_bind_int64(q, 7, (sqlite3_int64)ref_len);
+        }
+        sqlite3_bind_int(q, 8, o->retained ? 1 : 0);
+        sqlite3_bind_int64(q, 9, now);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = dberr(st, err, errlen, "outbox insert");
+        sqlite3_reset(q);
+        if (rc == 0)
+            rc = enforce_bound(st, o->publisher, err, errlen);
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int mvg_store_add_outbox(mvg_store *st, const mvg_store_out *outs, size_t nouts, char *err,
+                         size_t errlen)
+{
+    int own;
+    if (auto_begin(st, &own, err, errlen) < 0)
+        return -1;
+    int rc = insert_outs(st, outs, nouts, 0, 0, 0, err, errlen);
+    return auto_end(st, own, rc, err, errlen);
+}
+
+int mvg_store_point_id(mvg_store *st, const char *device, const char *point, int64_t *id,
+                       char *err, size_t errlen)
+{
+    sqlite3_stmt *ins = prep(st, "INSERT OR IGNORE INTO points(device, point) VALUES(?1, ?2)", err,
+                             errlen);
+    sqlite3_stmt *sel = prep(st, "SELECT id FROM points WHERE device = ?1 AND point = ?2", err,
+                             errlen);
+    int rc = -1;
+    if (ins && sel) {
+        sqlite3_bind_text(ins, 1, device, -1, SQLITE_STATIC);
+        sqlite3_bind_text(ins, 2, point, -1, SQLITE_STATIC);
+        sqlite3_bind_text(sel, 1, device, -1, SQLITE_STATIC);
+        sqlite3_bind_text(sel, 2, point, -1, SQLITE_STATIC);
+        if (sqlite3_step(ins) == SQLITE_DONE && sqlite3_step(sel) == SQLITE_ROW) {
+            *id = sqlite3_column_int64(sel, 0);
+            rc = 0;
+        } else {
+            dberr(st, err, errlen, "point id");
+        }
+    }
+    sqlite3_finalize(ins);
+    sqlite3_finalize(sel);
+    return rc;
+}
+
+int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, char *err,
+                          size_t errlen)
+{
+    int own;
+    if (auto_begin(st, &own, err, errlen) < 0)
+        return -1;
+    sqlite3_stmt *q = prep(st,
+                           "INSERT INTO samples(point_id, ts_ms, value, quality, exc)"
+                           " VALUES(?1, ?2, ?3, ?4, ?5)",
+                           err, errlen);
+    int rc = q ? 0 : -1;
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        sqlite3_bind_int64(q, 1, s[i].point_id);
+        sqlite3_bind_int64(q, 2, s[i].s.ts_ms);
+        if (isfinite(s[i].s.value))
+            sqlite3_bind_double(q, 3, s[i].s.value);
+        else
+            sqlite3_bind_null(q, 3);
+        sqlite3_bind_int(q, 4, (int)s[i].s.quality);
+        sqlite3_bind_int(q, 5, s[i].s.exception_code);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = dberr(st, err, errlen, "sample insert");
+        sqlite3_reset(q);
+    }
+    sqlite3_finalize(q);
+    return auto_end(st, own, rc, err, errlen);
+}
+
+static int next_num(mvg_store *st, const char *sql, const char *project, int64_t *out, char *err,
+                    size_t errlen)
+{
+    sqlite3_stmt *q = prep(st, sql, err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : dberr(st, err, errlen, "next number");
+    if (rc == 0)
+        *out = sqlite3_column_int64(q, 0) + 1;
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int mvg_store_next_seq(mvg_store *st, const char *project, int64_t *seq, char *err, size_t errlen)
+{
+    return next_num(st, "SELECT COALESCE(MAX(seq), 0) FROM intervals WHERE project = ?1", project,
+                    seq, err, errlen);
+}
+
+int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const mvg_store_out *outs,
+                           size_t nouts, char *err, size_t errlen)
+{
+    if (!rec->project || !*rec->project || !rec->payload) {
+        snprintf(err, errlen, "store: an interval record needs a project and a payload");
+        return -1;
+    }
+    int own;
+    if (auto_begin(st, &own, err, errlen) < 0)
+        return -1;
+    int64_t next = 0;
+    int rc = mvg_store_next_seq(st, rec->project, &next, err, errlen);
+    if (rc == 0 && rec->seq != next) {
+        snprintf(err, errlen, "store: project '%s': record seq %lld, expected %lld", rec->project,
+                 (long long)rec->seq, (long long)next);
+        rc = -1;
+    }
+    sqlite3_stmt *q = rc == 0 ? prep(st,
+                                     "INSERT INTO intervals(project, seq, start_ms, end_ms,"
+                                     " created_ms, payload) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                                     err, errlen)
+                              : NULL;
+    if (rc == 0 && !q)
+        rc = -1;
+    if (rc == 0) {
+        sqlite3_bind_text(q, 1, rec->project, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, rec->seq);
+        sqlite3_bind_int64(q, 3, rec->start_ms);
+        sqlite3_bind_int64(q, 4, rec->end_ms);
+        sqlite3_bind_int64(q, 5, now_ms());
+        sqlite3_bind_text64(q, 6, rec->payload, rec->len, SQLITE_STATIC, SQLITE_UTF8);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = dberr(st, err, errlen, "interval insert");
+    }
+    sqlite3_finalize(q);
+    if (rc == 0)
+        rc = insert_outs(st, outs, nouts, sqlite3_last_insert_rowid(st->db), 0, rec->len, err,
+                         errlen);
+    return auto_end(st, own, rc, err, errlen);
+}
+
+int mvg_store_add_model(mvg_store *st, const char *project, const char *json, size_t len,
+                        const mvg_store_out *outs, size_t nouts, int64_t *version, char *err,
+                        size_t errlen)
+{
+    if (!project || !*project || !json) {
+        snprintf(err, errlen, "store: a model needs a project and its JSON");
+        return -1;
+    }
+    int own;
+    if (auto_begin(st, &own, err, errlen) < 0)
+        return -1;
+    int64_t v = 0;
+    int rc = next_num(st, "SELECT COALESCE(MAX(version), 0) FROM models WHERE project = ?1",
+                      project, &v, err, errlen);
+    sqlite3_stmt *q = rc == 0 ? prep(st,
+                                     "INSERT INTO models(project, version, created_ms, payload)"
+                                     " VALUES(?1, ?2, ?3, ?4)",
+                                     err, errlen)
+                              : NULL;
+    if (rc == 0 && !q)
+        rc = -1;
+    if (rc == 0) {
+        sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, v);
+        sqlite3_bind_int64(q, 3, now_ms());
+        sqlite3_bind_text64(q, 4, json, len, SQLITE_STATIC, SQLITE_UTF8);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = dberr(st, err, errlen, "model insert");
+    }
+    sqlite3_finalize(q);
+    if (rc == 0)
+        rc = insert_outs(st, outs, nouts, sqlite3_last_insert_rowid(st->db), 1, len, err, errlen);
+    if (rc == 0 && version)
+        *version = v;
+    return auto_end(st, own, rc, err, errlen);
+}
+
+static char *dup_col(sqlite3_stmt *q, int col, size_t *len)
+{
+    size_t n = (size_t)sqlite3_column_bytes(q, col);
+    const void *p = sqlite3_column_blob(q, col);
+    char *s = malloc(n + 1);
+    if (s) {
+        if (n)
+            memcpy(s, p, n);
+        s[n] = '\0';
+    }
+    if (len)
+        *len = n;
+    return s;
+}
+
+int mvg_store_get_model(mvg_store *st, const char *project, char **json, int64_t *version,
+                        char *err, size_t errlen)
+{
+    *json = NULL;
+    *version = 0;
+    sqlite3_stmt *q = prep(st,
+                           "SELECT version, payload FROM models WHERE project = ?1"
+                           " ORDER BY version DESC LIMIT 1",
+                           err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+    int r = sqlite3_step(q), rc = 0;
+    if (r == SQLITE_ROW) {
+        *version = sqlite3_column_int64(q, 0);
+        if (!(*json = dup_col(q, 1, NULL))) {
+            snprintf(err, errlen, "store: out of memory");
+            rc = -1;
+        }
+    } else if (r != SQLITE_DONE) {
+        rc = dberr(st, err, errlen, "model read");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int mvg_store_put_checkpoint(mvg_store *st, int64_t ts_ms, const void *blob, size_t len, char *err,
+                             size_t errlen)
+{
+    int own;
+    if (auto_begin(st, &own, err, errlen) < 0)
+        return -1;
+    sqlite3_stmt *q = prep(st,
+                           "INSERT INTO checkpoints(ts_ms, interval_id, created_ms, state)"
+                           " VALUES(?1, (SELECT COALESCE(MAX(id), 0) FROM intervals), ?2, ?3)",
+                           err, errlen);
+    sqlite3_stmt *trim = prep(st,
+                              "DELETE FROM checkpoints WHERE id <= (SELECT id FROM checkpoints"
+                              " ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+                              err, errlen);
+    int rc = q && trim ? 0 : -1;
+    if (rc == 0) {
+        sqlite3_bind_int64(q, 1, ts_ms);
+        sqlite3_bind_int64(q, 2, now_ms());
+        sqlite3_bind_blob64(q, 3, len ? blob : "", len, SQLITE_STATIC);
+        sqlite3_bind_int(trim, 1, st->opts.checkpoints_keep);
+        if (sqlite3_step(q) != SQLITE_DONE || sqlite3_step(trim) != SQLITE_DONE)
+            rc = dberr(st, err, errlen, "checkpoint");
+    }
+    sqlite3_finalize(q);
+    sqlite3_finalize(trim);
+    return auto_end(st, own, rc, err, errlen);
+}
+
+int mvg_store_get_checkpoint(mvg_store *st, void **blob, size_t *len, int64_t *ts_ms,
+                             int64_t *interval_id, char *err, size_t errlen)
+{
+    *blob = NULL;
+    *len = 0;
+    *ts_ms = *interval_id = 0;
+    sqlite3_stmt *q = prep(st,
+                           "SELECT ts_ms, interval_id, state FROM checkpoints"
+                           " ORDER BY id DESC LIMIT 1",
+                           err, errlen);
+    if (!q)
+        return -1;
+    int r = sqlite3_step(q), rc = 0;
+    if (r == SQLITE_ROW) {
+        *ts_ms = sqlite3_column_int64(q, 0);
+        *interval_id = sqlite3_column_int64(q, 1);
+        if (!(*blob = dup_col(q, 2, len))) {
+            snprintf(err, errlen, "store: out of memory");
+            rc = -1;
+        }
+    } else if (r != SQLITE_DONE) {
+        rc = dberr(st, err, errlen, "checkpoint read");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int mvg_store_seq_at(mvg_store *st, const char *project, int64_t interval_id, int64_t *seq,
+                     char *err, size_t errlen)
+{
+    sqlite3_stmt *q = prep(st,
+                           "SELECT COALESCE(MAX(seq), 0) FROM intervals WHERE project = ?1"
+                           " AND id <= ?2",
+                           err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, interval_id);
+    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : dberr(st, err, errlen, "seq");
+    if (rc == 0)
+        *seq = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int exec_changes(mvg_store *st, const char *sql, int64_t a, int64_t *changes, char *err,
+                        size_t errlen)
+{
+    sqlite3_stmt *q = prep(st, sql, err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, a);
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : dberr(st, err, errlen, "prune");
+    sqlite3_finalize(q);
+    if (changes)
+        *changes += sqlite3_changes(st->db);
+    return rc;
+}
+
+int mvg_store_prune(mvg_store *st, int64_t now, int64_t *pruned, char *err, size_t errlen)
+{
+    int own;
+    if (auto_begin(st, &own, err, errlen) < 0)
+        return -1;
+    int64_t n = 0;
+    int rc = 0;
+    if (st->opts.sample_max_age_ms > 0)
+        rc = exec_changes(st, "DELETE FROM samples WHERE ts_ms < ?1",
+                          now - st->opts.sample_max_age_ms, &n, err, errlen);
+    if (rc == 0 && st->opts.sample_max_rows > 0)
+        rc = exec_changes(st,
+                          "DELETE FROM samples WHERE id <= (SELECT id FROM samples"
+                          " ORDER BY id DESC LIMIT 1 OFFSET ?1)",
+                          st->opts.sample_max_rows, &n, err, errlen);
+    if (rc == 0 && n > 0)
+        rc = exec_changes(st,
+                          "UPDATE meta SET value = value + ?1 WHERE key = 'samples_pruned'", n,
+                          NULL, err, errlen);
+    if (rc == 0)
+        rc = exec_changes(st, "DELETE FROM outbox WHERE delivered <> 0 AND ?1", 1, NULL, err,
+                          errlen);
+    if (rc == 0 && pruned)
+        *pruned = n;
+    return auto_end(st, own, rc, err, errlen);
+}
+
+static int scalar(mvg_store *st, const char *sql, int64_t *out, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = prep(st, sql, err, errlen);
+    if (!q)
+        return -1;
+    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : dberr(st, err, errlen, "status");
+    if (rc == 0)
+        *out = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int mvg_store_get_status(mvg_store *st, mvg_store_status *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    int64_t pages = 0, freel = 0, psize = 0;
+    if (scalar(st, "SELECT COUNT(*) FROM samples", &out->samples, err, errlen) < 0 ||
+        scalar(st, "SELECT COALESCE((SELECT value FROM meta WHERE key = 'samples_pruned'), 0)",
+               &out->samples_pruned, err, errlen) < 0 ||
+        scalar(st, "SELECT COUNT(*) FROM intervals", &out->intervals, err, errlen) < 0 ||
+        scalar(st, "SELECT COUNT(*) FROM models", &out->models, err, errlen) < 0 ||
+        scalar(st, "SELECT COUNT(*) FROM checkpoints", &out->checkpoints, err, errlen) < 0 ||
+        scalar(st, "PRAGMA page_count", &pages, err, errlen) < 0 ||
+        scalar(st, "PRAGMA freelist_count", &freel, err, errlen) < 0 ||
+        scalar(st, "PRAGMA page_size", &psize, err, errlen) < 0)
+        return -1;
+    out->db_bytes = (pages - freel) * psize;
+    return 0;
+}
+
+int mvg_store_outbox_stats(mvg_store *st, const char *publisher, mvg_outbox_stats *out, char *err,
+                           size_t errlen)
+{
+    return mvg_store_outbox_stats_db(st->db, publisher, out, err, errlen);
+}
+
+int mvg_store_foreach_sample(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_sample_fn fn,
+                             void *user, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = prep(st,
+                           "SELECT p.device, p.point, s.ts_ms, s.value, s.quality, s.exc"
+                           " FROM samples s JOIN points p ON p.id = s.point_id"
+                           " WHERE s.ts_ms >= ?1 AND s.ts_ms < ?2 ORDER BY s.ts_ms, s.id",
+                           err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    int r, rc = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        mvg_sample s = {
+            .ts_ms = sqlite3_column_int64(q, 2),
+            .value = sqlite3_column_type(q, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 3),
+            .quality = (mvg_quality)sqlite3_column_int(q, 4),
+            .exception_code = (uint8_t)sqlite3_column_int(q, 5),
+        };
+        if ((rc = fn(user, (const char *)sqlite3_column_text(q, 0),
+                     (const char *)sqlite3_column_text(q, 1), &s)) != 0)
+            break;
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = dberr(st, err, errlen, "sample read");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int foreach_record(mvg_store *st, const char *sql, int64_t from_ms, int64_t to_ms,
+                          mvg_store_record_fn fn, void *user, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = prep(st, sql, err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    int r, rc = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *payload = (const char *)sqlite3_column_text(q, 4);
+        size_t len = (size_t)sqlite3_column_bytes(q, 4);
+        if ((rc = fn(user, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1),
+                     sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3), payload ? payload : "",
+                     len)) != 0)
+            break;
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = dberr(st, err, errlen, "record read");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int mvg_store_foreach_interval(mvg_store *st, int64_t from_ms, int64_t to_ms,
+                               mvg_store_record_fn fn, void *user, char *err, size_t errlen)
+{
+    return foreach_record(st,
+                          "SELECT project, seq, start_ms, end_ms, payload FROM intervals"
+                          " WHERE start_ms >= ?1 AND start_ms < ?2 ORDER BY start_ms, project, seq",
+                          from_ms, to_ms, fn, user, err, errlen);
+}
+
+int mvg_store_foreach_model(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_record_fn fn,
+                            void *user, char *err, size_t errlen)
+{
+    return foreach_record(st,
+                          "SELECT project, version, created_ms, created_ms, payload FROM models"
+                          " WHERE created_ms >= ?1 AND created_ms < ?2 ORDER BY created_ms, id",
+                          from_ms, to_ms, fn, user, err, errlen);
+}

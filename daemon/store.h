@@ -1,0 +1,171 @@
+/*
+ * store.h: the durable store, the gateway's single source of truth. One
+ * SQLite database (WAL) under data_dir holds the raw samples (for replay,
+ * with retention), the interval records with a per-project seq that grows
+ * by exactly one, the fitted models (versioned), engine state checkpoints,
+ * meta values and counters, and one outbox per publisher (drained through
+ * outbox.h on the publishers' own connections). The store owns its
+ * connection and the schema (created and migrated on open, versioned by
+ * PRAGMA user_version). Tables are documented in docs/store.md.
+ *
+ * Atomicity: every add call runs inside a transaction. Called alone it makes
+ * its own; between mvg_store_begin() and mvg_store_commit() the calls join
+ * one transaction, so an interval record, its outbox entries, the samples it
+ * covers and the engine checkpoint land together or not at all. The pipeline
+ * learns the seq of the record it is about to write with
+ * mvg_store_next_seq() inside that transaction, builds its payloads with it,
+ * then adds the record: nobody else can take the seq in between (BEGIN
+ * IMMEDIATE holds the write lock). One handle is used by one thread.
+ */
+#ifndef MVG_STORE_H
+#define MVG_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modbus_types.h"
+#include "outbox.h"
+
+#define MVG_STORE_SCHEMA_VERSION 1
+
+typedef struct mvg_store mvg_store;
+
+typedef struct {
+    int read_only;              /* open an existing database for reading (export) */
+    int sync_full;              /* 1: synchronous=FULL (power loss safe per commit); 0: NORMAL */
+    int busy_timeout_ms;        /* 0: 5000 */
+    const char *gateway_id;     /* recorded in meta on creation; NULL: "" */
+    /* Raw sample retention, applied by mvg_store_prune(); 0 = no limit. */
+    int64_t sample_max_age_ms;
+    int64_t sample_max_rows;
+    /* Bound of each publisher's undelivered outbox; 0 = no limit. */
+    int64_t outbox_max_entries;
+    int64_t outbox_max_bytes;
+    int checkpoints_keep;       /* 0: 3 */
+} mvg_store_opts;
+
+/* The database path under data_dir: "<data_dir>/mvgate.db". Returns 0, or -1
+ * when it does not fit in buf. */
+int mvg_store_path(const char *data_dir, char *buf, size_t len);
+
+/* Opens (read-write: creating or migrating the schema) the database at path.
+ * opts may be NULL (defaults). NULL with err on failure. */
+mvg_store *mvg_store_open(const char *path, const mvg_store_opts *opts, char *err, size_t errlen);
+void mvg_store_close(mvg_store *st);
+
+/* Explicit transaction (BEGIN IMMEDIATE). A failed add inside it leaves the
+ * transaction open: the caller rolls back. */
+int mvg_store_begin(mvg_store *st, char *err, size_t errlen);
+int mvg_store_commit(mvg_store *st, char *err, size_t errlen);
+void mvg_store_rollback(mvg_store *st);
+
+/* One outbox entry to write with a record. payload NULL means "the record's
+ * own payload" (an interval or model JSON is then stored once, referenced). */
+typedef struct {
+    const char *publisher;      /* "mqtt", "influx" */
+    mvg_out_class cls;
+    const char *topic;          /* NULL: "" */
+    const char *payload;
+    size_t len;
+    int retained;
+} mvg_store_out;
+
+/* Writes outbox entries not tied to a record (telemetry, status, totals). */
+int mvg_store_add_outbox(mvg_store *st, const mvg_store_out *outs, size_t nouts, char *err,
+                         size_t errlen);
+
+/* Raw samples: the id of (device, point), created on first use and cached. */
+int mvg_store_point_id(mvg_store *st, const char *device, const char *point, int64_t *id,
+                       char *err, size_t errlen);
+
+typedef struct {
+    int64_t point_id;           /* from mvg_store_point_id() */
+    mvg_sample s;               /* NaN value is stored as NULL */
+} mvg_store_sample;
+
+int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, char *err,
+                          size_t errlen);
+
+/* The seq the next interval record of project must carry (1 for the first). */
+int mvg_store_next_seq(mvg_store *st, const char *project, int64_t *seq, char *err, size_t errlen);
+
+typedef struct {
+    const char *project;
+    int64_t seq;                /* must equal mvg_store_next_seq() */
+    int64_t start_ms, end_ms;
+    const char *payload;        /* the JSON record the pipeline built */
+    size_t len;
+} mvg_store_interval;
+
+/* Writes the record and its outbox entries; refuses a seq that is not the
+ * next one (no gap, no duplicate). */
+int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const mvg_store_out *outs,
+                           size_t nouts, char *err, size_t errlen);
+
+/* A fitted model of project (JSON); gets the next version (1, 2, ...); the
+ * newest is current. outs as for intervals (payload NULL = the model JSON). */
+int mvg_store_add_model(mvg_store *st, const char *project, const char *json, size_t len,
+                        const mvg_store_out *outs, size_t nouts, int64_t *version, char *err,
+                        size_t errlen);
+/* The current model: *json malloc'd (caller frees), or NULL and version 0 when none. */
+int mvg_store_get_model(mvg_store *st, const char *project, char **json, int64_t *version,
+                        char *err, size_t errlen);
+
+/* Engine checkpoint: the state blob as of sample time ts_ms. The store
+ * records with it the id of the last interval record written so far
+ * (write both in one transaction and a restart resumes exactly). Only the
+ * last checkpoints_keep are kept. */
+int mvg_store_put_checkpoint(mvg_store *st, int64_t ts_ms, const void *blob, size_t len, char *err,
+                             size_t errlen);
+/* The newest checkpoint: *blob malloc'd (NULL, len 0 when none). */
+int mvg_store_get_checkpoint(mvg_store *st, void **blob, size_t *len, int64_t *ts_ms,
+                             int64_t *interval_id, char *err, size_t errlen);
+/* The last seq of project among records with id <= interval_id (0 when none). */
+int mvg_store_seq_at(mvg_store *st, const char *project, int64_t interval_id, int64_t *seq,
+                     char *err, size_t errlen);
+
+/* Applies sample retention (age relative to now_ms, row count) and purges
+ * delivered outbox entries. *pruned (may be NULL) gets the samples deleted;
+ * the running total is kept in meta. */
+int mvg_store_prune(mvg_store *st, int64_t now_ms, int64_t *pruned, char *err, size_t errlen);
+
+typedef struct {
+    int64_t samples;            /* rows kept */
+    int64_t samples_pruned;     /* deleted by retention since creation */
+    int64_t intervals;
+    int64_t models;
+    int64_t checkpoints;
+    int64_t db_bytes;           /* pages in use * page size */
+} mvg_store_status;
+
+int mvg_store_get_status(mvg_store *st, mvg_store_status *out, char *err, size_t errlen);
+/* The outbox figures of one publisher (as mvg_outbox_get_stats()). */
+int mvg_store_outbox_stats(mvg_store *st, const char *publisher, mvg_outbox_stats *out, char *err,
+                           size_t errlen);
+
+/* Reading for export and replay, in time order, rows with from_ms <= t < to_ms
+ * (samples: ts_ms; intervals: start_ms; models: created_ms). A callback
+ * returning non-zero stops the walk, and that value is returned. */
+typedef int (*mvg_store_sample_fn)(void *user, const char *device, const char *point,
+                                   const mvg_sample *s);
+typedef int (*mvg_store_record_fn)(void *user, const char *project, int64_t seq_or_version,
+                                   int64_t start_ms, int64_t end_ms, const char *payload,
+                                   size_t len);
+int mvg_store_foreach_sample(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_sample_fn fn,
+                             void *user, char *err, size_t errlen);
+/* intervals: start_ms, end_ms of the record; */
+int mvg_store_foreach_interval(mvg_store *st, int64_t from_ms, int64_t to_ms,
+                               mvg_store_record_fn fn, void *user, char *err, size_t errlen);
+/* models: start_ms = end_ms = created_ms. */
+int mvg_store_foreach_model(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_record_fn fn,
+                            void *user, char *err, size_t errlen);
+
+/* Shared with outbox.c: creates or migrates the schema on an open
+ * connection (idempotent, in its own transaction). */
+struct sqlite3;
+int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err, size_t errlen);
+/* Shared with outbox.c: the stats of one publisher's outbox on a connection. */
+int mvg_store_outbox_stats_db(struct sqlite3 *db, const char *publisher, mvg_outbox_stats *out,
+                              char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,135 @@
+/*
+ * store_schema.c: the store's tables (docs/store.md), created or migrated on
+ * open by whichever connection comes first (the store or an outbox), and the
+ * outbox figures both of them report.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "store.h"
+
+/* Version 1. The outbox depth is kept by triggers so that the size bound is
+ * checked in O(1) on every append, whichever connection acks. AUTOINCREMENT
+ * on outbox.id: a publisher's cursor must never see an id again after the
+ * newest entry was purged. */
+static const char schema_v1[] =
+    "CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS points(id INTEGER PRIMARY KEY, device TEXT NOT NULL,"
+    " point TEXT NOT NULL, UNIQUE(device, point));"
+    "CREATE TABLE IF NOT EXISTS samples(id INTEGER PRIMARY KEY, point_id INTEGER NOT NULL,"
+    " ts_ms INTEGER NOT NULL, value REAL, quality INTEGER NOT NULL, exc INTEGER NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS samples_ts ON samples(ts_ms);"
+    "CREATE TABLE IF NOT EXISTS intervals(id INTEGER PRIMARY KEY, project TEXT NOT NULL,"
+    " seq INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
+    " created_ms INTEGER NOT NULL, payload TEXT NOT NULL, UNIQUE(project, seq));"
+    "CREATE INDEX IF NOT EXISTS intervals_start ON intervals(start_ms);"
+    "CREATE TABLE IF NOT EXISTS models(id INTEGER PRIMARY KEY, project TEXT NOT NULL,"
+    " version INTEGER NOT NULL, created_ms INTEGER NOT NULL, payload TEXT NOT NULL,"
+    " UNIQUE(project, version));"
+    "CREATE TABLE IF NOT EXISTS checkpoints(id INTEGER PRIMARY KEY, ts_ms INTEGER NOT NULL,"
+    " interval_id INTEGER NOT NULL, created_ms INTEGER NOT NULL, state BLOB NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS outbox(id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    " publisher TEXT NOT NULL, cls INTEGER NOT NULL, topic TEXT NOT NULL, payload BLOB,"
+    " interval_id INTEGER, model_id INTEGER, bytes INTEGER NOT NULL, retained INTEGER NOT NULL,"
+    " created_ms INTEGER NOT NULL, delivered INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS outbox_pending ON outbox(publisher, id) WHERE delivered = 0;"
+    "CREATE INDEX IF NOT EXISTS outbox_drop ON outbox(publisher, cls, id) WHERE delivered = 0;"
+    "CREATE TABLE IF NOT EXISTS outbox_depth(publisher TEXT PRIMARY KEY,"
+    " entries INTEGER NOT NULL, bytes INTEGER NOT NULL) WITHOUT ROWID;"
+    "CREATE TABLE IF NOT EXISTS outbox_drops(publisher TEXT NOT NULL, cls INTEGER NOT NULL,"
+    " count INTEGER NOT NULL, PRIMARY KEY(publisher, cls)) WITHOUT ROWID;"
+    "CREATE TRIGGER IF NOT EXISTS outbox_ins AFTER INSERT ON outbox BEGIN"
+    " INSERT OR IGNORE INTO outbox_depth VALUES(new.publisher, 0, 0);"
+    " UPDATE outbox_depth SET entries = entries + 1, bytes = bytes + new.bytes"
+    "  WHERE publisher = new.publisher; END;"
+    "CREATE TRIGGER IF NOT EXISTS outbox_ack AFTER UPDATE OF delivered ON outbox"
+    " WHEN old.delivered = 0 AND new.delivered <> 0 BEGIN"
+    " UPDATE outbox_depth SET entries = entries - 1, bytes = bytes - old.bytes"
+    "  WHERE publisher = old.publisher; END;"
+    "CREATE TRIGGER IF NOT EXISTS outbox_del AFTER DELETE ON outbox WHEN old.delivered = 0 BEGIN"
+    " UPDATE outbox_depth SET entries = entries - 1, bytes = bytes - old.bytes"
+    "  WHERE publisher = old.publisher; END;";
+
+int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err, size_t errlen)
+{
+    char *msg = NULL;
+    if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, &msg) != SQLITE_OK)
+        goto fail;
+    sqlite3_stmt *q = NULL;
+    int version = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &q, NULL) == SQLITE_OK &&
+        sqlite3_step(q) == SQLITE_ROW)
+        version = sqlite3_column_int(q, 0);
+    sqlite3_finalize(q);
+    if (version < 0) {
+        msg = sqlite3_mprintf("%s", sqlite3_errmsg(db));
+        goto fail_rollback;
+    }
+    if (version > MVG_STORE_SCHEMA_VERSION) {
+        msg = sqlite3_mprintf("schema version %d is newer than this program's (%d): upgrade mvgate",
+                              version, MVG_STORE_SCHEMA_VERSION);
+        goto fail_rollback;
+    }
+    if (version < 1) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        char *meta = sqlite3_mprintf(
+            "INSERT OR IGNORE INTO meta VALUES('gateway_id', %Q);"
+            "INSERT OR IGNORE INTO meta VALUES('created_ms', %lld);"
+            "INSERT OR IGNORE INTO meta VALUES('samples_pruned', 0);"
+            "PRAGMA user_version = %d;",
+            gateway_id ? gateway_id : "", now, MVG_STORE_SCHEMA_VERSION);
+        int rc = sqlite3_exec(db, schema_v1, NULL, NULL, &msg);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, meta, NULL, NULL, &msg);
+        sqlite3_free(meta);
+        if (rc != SQLITE_OK)
+            goto fail_rollback;
+    }
+    if (sqlite3_exec(db, "COMMIT", NULL, NULL, &msg) != SQLITE_OK)
+        goto fail_rollback;
+    return 0;
+fail_rollback:
+    sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+fail:
+    snprintf(err, errlen, "store schema: %s", msg ? msg : sqlite3_errmsg(db));
+    sqlite3_free(msg);
+    return -1;
+}
+
+int mvg_store_outbox_stats_db(struct sqlite3 *db, const char *publisher, mvg_outbox_stats *out,
+                              char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    static const char *const sql[] = {
+        "SELECT entries, 0 FROM outbox_depth WHERE publisher = ?1",
+        "SELECT created_ms, 0 FROM outbox WHERE publisher = ?1 AND delivered = 0 ORDER BY id LIMIT 1",
+        "SELECT cls, count FROM outbox_drops WHERE publisher = ?1",
+    };
+    for (int i = 0; i < 3; i++) {
+        sqlite3_stmt *q = NULL;
+        if (sqlite3_prepare_v2(db, sql[i], -1, &q, NULL) != SQLITE_OK)
+            goto fail;
+        sqlite3_bind_text(q, 1, publisher, -1, SQLITE_STATIC);
+        int rc;
+        while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+            int64_t a = sqlite3_column_int64(q, 0), b = sqlite3_column_int64(q, 1);
+            if (i == 0)
+                out->depth = (uint64_t)a;
+            else if (i == 1)
+                out->oldest_ms = a;
+            else if (a >= 0 && a <= MVG_OUT_INTERVAL)
+                out->dropped[a] = (uint64_t)b;
+        }
+        sqlite3_finalize(q);
+        if (rc != SQLITE_DONE)
+            goto fail;
+    }
+    return 0;
+fail:
+    snprintf(err, errlen, "outbox stats of '%s': %s", publisher, sqlite3_errmsg(db));
+    return -1;
+}

@@ -1,0 +1,183 @@
+/*
+ * test_outbox.c: the publisher side of the outbox on its own connection:
+ * fetch in id order after a cursor, per publisher, payloads referenced from
+ * interval records, idempotent ack, stats and the size bound's drop order.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "outbox.h"
+#include "store.h"
+
+static char dir[64], db[128], err[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(dir, "/tmp/mvg_outbox_XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(db, sizeof db, "%s/mvgate.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static void add_interval(mvg_store *st, const char *project, const char *json)
+{
+    int64_t seq = 0;
+    assert_int_equal(mvg_store_begin(st, err, sizeof err), 0);
+    assert_int_equal(mvg_store_next_seq(st, project, &seq, err, sizeof err), 0);
+    mvg_store_interval rec = {project, seq, seq * 900000, (seq + 1) * 900000, json, strlen(json)};
+    mvg_store_out outs[2] = {
+        {"mqtt", MVG_OUT_INTERVAL, "interval/p", NULL, 0, 0},
+        {"influx", MVG_OUT_INTERVAL, NULL, "iv,p=x v=1 1\n", 13, 0},
+    };
+    assert_int_equal(mvg_store_add_interval(st, &rec, outs, 2, err, sizeof err), 0);
+    assert_int_equal(mvg_store_commit(st, err, sizeof err), 0);
+}
+
+static void test_fetch_ack_stats(void **state)
+{
+    (void)state;
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    mvg_outbox *ob = mvg_outbox_open(db, "mqtt", err, sizeof err);
+    assert_non_null(ob);
+    mvg_outbox *ib = mvg_outbox_open(db, "influx", err, sizeof err);
+    assert_non_null(ib);
+
+    add_interval(st, "p", "{\"seq\":1}");
+    mvg_store_out tel = {"mqtt", MVG_OUT_TELEMETRY, "telemetry/m1", "{\"v\":2}", 7, 0};
+    assert_int_equal(mvg_store_add_outbox(st, &tel, 1, err, sizeof err), 0);
+    add_interval(st, "p", "{\"seq\":2}");
+
+    mvg_outbox_entry e[8];
+    size_t n = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 8, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 3);
+    assert_true(e[0].id < e[1].id && e[1].id < e[2].id);
+    assert_string_equal(e[0].payload, "{\"seq\":1}"); /* referenced from the record */
+    assert_int_equal(e[0].len, 9);
+    assert_string_equal(e[0].topic, "interval/p");
+    assert_int_equal(e[0].cls, MVG_OUT_INTERVAL);
+    assert_string_equal(e[1].payload, "{\"v\":2}");
+    assert_int_equal(e[1].cls, MVG_OUT_TELEMETRY);
+    assert_string_equal(e[2].payload, "{\"seq\":2}");
+    assert_true(e[0].created_ms > 1700000000000LL);
+    int64_t id0 = e[0].id, id1 = e[1].id;
+    mvg_outbox_entries_free(e, n);
+
+    /* the cursor: only entries after id0 */
+    assert_int_equal(mvg_outbox_fetch(ob, id0, 1, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 1);
+    assert_int_equal(e[0].id, id1);
+    mvg_outbox_entries_free(e, n);
+
+    /* the other publisher sees only its own */
+    assert_int_equal(mvg_outbox_fetch(ib, 0, 8, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    assert_string_equal(e[0].payload, "iv,p=x v=1 1\n");
+    assert_string_equal(e[0].topic, "");
+    mvg_outbox_entries_free(e, n);
+
+    mvg_outbox_stats s;
+    assert_int_equal(mvg_outbox_get_stats(ob, &s, err, sizeof err), 0);
+    assert_int_equal(s.depth, 3);
+    assert_true(s.oldest_ms > 0);
+    assert_int_equal(mvg_outbox_ack(ob, id0, err, sizeof err), 0);
+    assert_int_equal(mvg_outbox_ack(ob, id0, err, sizeof err), 0); /* idempotent */
+    assert_int_equal(mvg_outbox_get_stats(ob, &s, err, sizeof err), 0);
+    assert_int_equal(s.depth, 2);
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 8, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(e[0].id, id1);
+    mvg_outbox_entries_free(e, n);
+
+    /* purge of delivered rows must not let a new entry reuse an old id */
+    assert_int_equal(mvg_outbox_ack(ob, id1, err, sizeof err), 0);
+    assert_int_equal(mvg_store_prune(st, 0, NULL, err, sizeof err), 0);
+    assert_int_equal(mvg_store_add_outbox(st, &tel, 1, err, sizeof err), 0);
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 8, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    assert_true(e[1].id > e[0].id && e[0].id > id1);
+    mvg_outbox_entries_free(e, n);
+
+    mvg_outbox_close(ob);
+    mvg_outbox_close(ib);
+    mvg_store_close(st);
+    mvg_outbox_close(NULL);
+}
+
+/* Max 4 entries: telemetry goes first, then status, ..., intervals last,
+ * oldest first within a class; every drop is counted per class. */
+static void test_bound_drop_order(void **state)
+{
+    (void)state;
+    mvg_store_opts o = {.outbox_max_entries = 4};
+    mvg_store *st = mvg_store_open(db, &o, err, sizeof err);
+    assert_non_null(st);
+    mvg_store_out t1 = {"mqtt", MVG_OUT_TELEMETRY, "telemetry/a", "t1", 2, 0};
+    mvg_store_out t2 = {"mqtt", MVG_OUT_TELEMETRY, "telemetry/a", "t2", 2, 0};
+    mvg_store_out s1 = {"mqtt", MVG_OUT_STATUS, "status", "s1", 2, 1};
+    mvg_store_out m1 = {"mqtt", MVG_OUT_TOTALS, "totals/p", "m1", 2, 1};
+    assert_int_equal(mvg_store_add_outbox(st, &t1, 1, err, sizeof err), 0);
+    assert_int_equal(mvg_store_add_outbox(st, &s1, 1, err, sizeof err), 0);
+    assert_int_equal(mvg_store_add_outbox(st, &t2, 1, err, sizeof err), 0);
+    assert_int_equal(mvg_store_add_outbox(st, &m1, 1, err, sizeof err), 0);
+    add_interval(st, "p", "{\"i\":1}");  /* 5 mqtt entries: t1 goes */
+    add_interval(st, "p", "{\"i\":2}");  /* t2 goes */
+    add_interval(st, "p", "{\"i\":3}");  /* s1 goes */
+    add_interval(st, "p", "{\"i\":4}");  /* m1 goes */
+    add_interval(st, "p", "{\"i\":5}");  /* the oldest interval goes */
+    mvg_outbox *ob = mvg_outbox_open(db, "mqtt", err, sizeof err);
+    assert_non_null(ob);
+    mvg_outbox_entry e[8];
+    size_t n = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 8, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 4);
+    assert_string_equal(e[0].payload, "{\"i\":2}");
+    assert_string_equal(e[3].payload, "{\"i\":5}");
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_stats s;
+    assert_int_equal(mvg_outbox_get_stats(ob, &s, err, sizeof err), 0);
+    assert_int_equal(s.depth, 4);
+    assert_int_equal(s.dropped[MVG_OUT_TELEMETRY], 2);
+    assert_int_equal(s.dropped[MVG_OUT_STATUS], 1);
+    assert_int_equal(s.dropped[MVG_OUT_TOTALS], 1);
+    assert_int_equal(s.dropped[MVG_OUT_MODEL], 0);
+    assert_int_equal(s.dropped[MVG_OUT_INTERVAL], 1);
+    /* the influx outbox is bounded on its own: 5 entries -> 4, 1 interval dropped */
+    mvg_outbox_stats si;
+    assert_int_equal(mvg_store_outbox_stats(st, "influx", &si, err, sizeof err), 0);
+    assert_int_equal(si.depth, 4);
+    assert_int_equal(si.dropped[MVG_OUT_INTERVAL], 1);
+    /* the record itself stays in the store */
+    mvg_store_status ss;
+    assert_int_equal(mvg_store_get_status(st, &ss, err, sizeof err), 0);
+    assert_int_equal(ss.intervals, 5);
+    mvg_outbox_close(ob);
+    mvg_store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_fetch_ack_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_bound_drop_order, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
