@@ -1,0 +1,321 @@
+/*
+ * test_store.c: the durable store: seq discipline, models, checkpoints,
+ * samples with retention, schema version, and crash safety for real: a
+ * forked child appends in a loop and is SIGKILLed at random moments 25
+ * times; the database must then be intact, seq gap-free, every record with
+ * its outbox entries and samples, and the newest checkpoint at the newest
+ * record (they are written in one transaction).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sqlite3.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "store.h"
+
+static char dir[64], db[128], err[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(dir, "/tmp/mvg_store_XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(db, sizeof db, "%s/mvgate.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static int64_t query_int(const char *sql)
+{
+    sqlite3 *h = NULL;
+    sqlite3_stmt *q = NULL;
+    int64_t v = -1;
+    if (sqlite3_open_v2(db, &h, SQLITE_OPEN_READONLY, NULL) == SQLITE_OK &&
+        sqlite3_prepare_v2(h, sql, -1, &q, NULL) == SQLITE_OK && sqlite3_step(q) == SQLITE_ROW)
+        v = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+    return v;
+}
+
+static void test_path(void **state)
+{
+    (void)state;
+    char buf[32];
+    assert_int_equal(mvg_store_path("/var/lib/mvgate", buf, sizeof buf), 0);
+    assert_string_equal(buf, "/var/lib/mvgate/mvgate.db");
+    assert_int_equal(mvg_store_path("/a/very/long/directory/name", buf, sizeof buf), -1);
+}
+
+static void test_seq_models_checkpoints(void **state)
+{
+    (void)state;
+    mvg_store_opts o = {.gateway_id = "gw-1", .sync_full = 1, .checkpoints_keep = 2};
+    mvg_store *st = mvg_store_open(db, &o, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(query_int("PRAGMA user_version"), MVG_STORE_SCHEMA_VERSION);
+
+    int64_t seq = 0;
+    assert_int_equal(mvg_store_next_seq(st, "a", &seq, err, sizeof err), 0);
+    assert_int_equal(seq, 1);
+    mvg_store_interval r = {"a", 2, 0, 900000, "{}", 2};
+    assert_int_equal(mvg_store_add_interval(st, &r, NULL, 0, err, sizeof err), -1);
+    assert_non_null(strstr(err, "expected 1"));
+    r.seq = 1;
+    assert_int_equal(mvg_store_add_interval(st, &r, NULL, 0, err, sizeof err), 0);
+    assert_int_equal(mvg_store_add_interval(st, &r, NULL, 0, err, sizeof err), -1); /* duplicate */
+    mvg_store_interval b = {"b", 1, 0, 900000, "{\"b\":1}", 7};
+    assert_int_equal(mvg_store_add_interval(st, &b, NULL, 0, err, sizeof err), 0);
+    assert_int_equal(mvg_store_next_seq(st, "a", &seq, err, sizeof err), 0);
+    assert_int_equal(seq, 2);
+
+    /* a failed transaction leaves nothing */
+    assert_int_equal(mvg_store_begin(st, err, sizeof err), 0);
+    r.seq = 2;
+    assert_int_equal(mvg_store_add_interval(st, &r, NULL, 0, err, sizeof err), 0);
+    mvg_store_rollback(st);
+    assert_int_equal(mvg_store_next_seq(st, "a", &seq, err, sizeof err), 0);
+    assert_int_equal(seq, 2);
+
+    int64_t v = 0;
+    char *json = NULL;
+    assert_int_equal(mvg_store_get_model(st, "a", &json, &v, err, sizeof err), 0);
+    assert_null(json);
+    assert_int_equal(v, 0);
+    assert_int_equal(mvg_store_add_model(st, "a", "{\"m\":1}", 7, NULL, 0, &v, err, sizeof err), 0);
+    assert_int_equal(v, 1);
+    assert_int_equal(mvg_store_add_model(st, "a", "{\"m\":2}", 7, NULL, 0, &v, err, sizeof err), 0);
+    assert_int_equal(v, 2);
+    assert_int_equal(mvg_store_get_model(st, "a", &json, &v, err, sizeof err), 0);
+    assert_string_equal(json, "{\"m\":2}");
+    assert_int_equal(v, 2);
+    free(json);
+
+    for (int i = 1; i <= 3; i++) {
+        unsigned char blob[3] = {(unsigned char)i, 0, 0xff};
+        assert_int_equal(mvg_store_put_checkpoint(st, i * 1000, blob, 3, err, sizeof err), 0);
+    }
+    void *cp = NULL;
+    size_t len = 0;
+    int64_t ts = 0, iid = 0;
+    assert_int_equal(mvg_store_get_checkpoint(st, &cp, &len, &ts, &iid, err, sizeof err), 0);
+    assert_int_equal(len, 3);
+    assert_int_equal(((unsigned char *)cp)[0], 3);
+    assert_int_equal(((unsigned char *)cp)[2], 0xff);
+    assert_int_equal(ts, 3000);
+    assert_int_equal(iid, 2); /* the two interval rows written before it */
+    free(cp);
+    assert_int_equal(mvg_store_seq_at(st, "a", iid, &seq, err, sizeof err), 0);
+    assert_int_equal(seq, 1);
+
+    mvg_store_status s;
+    assert_int_equal(mvg_store_get_status(st, &s, err, sizeof err), 0);
+    assert_int_equal(s.intervals, 2);
+    assert_int_equal(s.models, 2);
+    assert_int_equal(s.checkpoints, 2); /* keep 2 */
+    assert_true(s.db_bytes > 0);
+    mvg_store_close(st);
+    mvg_store_close(NULL);
+
+    /* reopen: meta survived, schema not redone */
+    st = mvg_store_open(db, &o, err, sizeof err);
+    assert_non_null(st);
+    mvg_store_close(st);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM meta WHERE key = 'gateway_id' AND value = 'gw-1'"),
+                     1);
+    o.read_only = 1;
+    st = mvg_store_open(db, &o, err, sizeof err);
+    assert_non_null(st);
+    mvg_store_interval c = {"a", 2, 0, 1, "{}", 2};
+    assert_int_equal(mvg_store_add_interval(st, &c, NULL, 0, err, sizeof err), -1);
+    mvg_store_close(st);
+}
+
+static void test_newer_schema_refused(void **state)
+{
+    (void)state;
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+    assert_null(mvg_store_open(db, NULL, err, sizeof err));
+    assert_non_null(strstr(err, "newer"));
+    char missing[160];
+    snprintf(missing, sizeof missing, "%s/none.db", dir);
+    mvg_store_opts ro = {.read_only = 1};
+    assert_null(mvg_store_open(missing, &ro, err, sizeof err));
+    assert_non_null(strstr(err, "cannot open"));
+}
+
+static void test_samples_retention(void **state)
+{
+    (void)state;
+    mvg_store_opts o = {.sample_max_age_ms = 10000, .sample_max_rows = 5};
+    mvg_store *st = mvg_store_open(db, &o, err, sizeof err);
+    assert_non_null(st);
+    int64_t p1 = 0, p2 = 0, again = 0;
+    assert_int_equal(mvg_store_point_id(st, "m1", "kwh", &p1, err, sizeof err), 0);
+    assert_int_equal(mvg_store_point_id(st, "m1", "kw", &p2, err, sizeof err), 0);
+    assert_int_equal(mvg_store_point_id(st, "m1", "kwh", &again, err, sizeof err), 0);
+    assert_int_equal(again, p1);
+    assert_true(p1 != p2);
+    mvg_store_sample s[8];
+    for (int i = 0; i < 8; i++)
+        s[i] = (mvg_store_sample){i % 2 ? p2 : p1,
+                                  {.ts_ms = 1000 * (i + 1), .value = i + 0.5, .quality = MVG_Q_GOOD}};
+    s[3].s.value = NAN;
+    s[3].s.quality = MVG_Q_EXCEPTION;
+    s[3].s.exception_code = 2;
+    assert_int_equal(mvg_store_add_samples(st, s, 8, err, sizeof err), 0);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM samples WHERE value IS NULL AND exc = 2 AND quality = 3"),
+                     1);
+    int64_t pruned = -1;
+    /* now 12000, max age 10 s: ts 1000 goes (< 2000); then rows 8-1 = 7 > 5: 2 more */
+    assert_int_equal(mvg_store_prune(st, 12000, &pruned, err, sizeof err), 0);
+    assert_int_equal(pruned, 3);
+    assert_int_equal(query_int("SELECT MIN(ts_ms) FROM samples"), 4000);
+    assert_int_equal(mvg_store_prune(st, 12000, &pruned, err, sizeof err), 0);
+    assert_int_equal(pruned, 0);
+    mvg_store_status ss;
+    assert_int_equal(mvg_store_get_status(st, &ss, err, sizeof err), 0);
+    assert_int_equal(ss.samples, 5);
+    assert_int_equal(ss.samples_pruned, 3);
+    mvg_store_close(st);
+}
+
+/* The child's loop: one transaction = 10 samples + interval record + 2 outbox
+ * entries + checkpoint. It resumes from the stored seq like the daemon. */
+static void child_loop(int ready_fd)
+{
+    char e[256];
+    mvg_store_opts o = {.gateway_id = "gw-crash"};
+    mvg_store *st = mvg_store_open(db, &o, e, sizeof e);
+    if (!st)
+        _exit(3);
+    int64_t pid = 0;
+    if (mvg_store_point_id(st, "m", "kwh", &pid, e, sizeof e) < 0)
+        _exit(4);
+    if (write(ready_fd, "r", 1) != 1)
+        _exit(5);
+    for (;;) {
+        int64_t seq = 0;
+        char json[128], line[128];
+        if (mvg_store_begin(st, e, sizeof e) < 0 || mvg_store_next_seq(st, "p", &seq, e, sizeof e) < 0)
+            _exit(6);
+        mvg_store_sample s[10];
+        for (int i = 0; i < 10; i++)
+            s[i] = (mvg_store_sample){pid, {.ts_ms = seq * 1000 + i, .value = (double)seq}};
+        int n = snprintf(json, sizeof json, "{\"schema\":1,\"seq\":%lld}", (long long)seq);
+        int m = snprintf(line, sizeof line, "iv,project=p seq=%lldi %lld\n", (long long)seq,
+                         (long long)seq);
+        mvg_store_interval rec = {"p", seq, seq * 1000, seq * 1000 + 1000, json, (size_t)n};
+        mvg_store_out outs[2] = {{"mqtt", MVG_OUT_INTERVAL, "interval/p", NULL, 0, 0},
+                                 {"influx", MVG_OUT_INTERVAL, NULL, line, (size_t)m, 0}};
+        if (mvg_store_add_samples(st, s, 10, e, sizeof e) < 0 ||
+            mvg_store_add_interval(st, &rec, outs, 2, e, sizeof e) < 0 ||
+            mvg_store_put_checkpoint(st, seq * 1000 + 1000, &seq, sizeof seq, e, sizeof e) < 0 ||
+            mvg_store_commit(st, e, sizeof e) < 0)
+            _exit(7);
+    }
+}
+
+static void test_kill9_loop(void **state)
+{
+    (void)state;
+    srand((unsigned)time(NULL) ^ (unsigned)getpid());
+    int kills = 0;
+    for (int round = 0; round < 25; round++) {
+        int fds[2];
+        assert_int_equal(pipe(fds), 0);
+        pid_t pid = fork();
+        assert_true(pid >= 0);
+        if (pid == 0) {
+            close(fds[0]);
+            child_loop(fds[1]);
+        }
+        close(fds[1]);
+        char c;
+        assert_int_equal(read(fds[0], &c, 1), 1); /* the child has the database open */
+        close(fds[0]);
+        usleep((useconds_t)(rand() % 20000));
+        assert_int_equal(kill(pid, SIGKILL), 0);
+        int status = 0;
+        assert_int_equal(waitpid(pid, &status, 0), pid);
+        /* killed, not exited with an error of its own */
+        assert_true(WIFSIGNALED(status));
+        kills++;
+    }
+    assert_int_equal(kills, 25);
+
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    mvg_store_close(st);
+    sqlite3 *h = NULL;
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_prepare_v2(h, "PRAGMA integrity_check", -1, &q, NULL), SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_string_equal((const char *)sqlite3_column_text(q, 0), "ok");
+    sqlite3_finalize(q);
+    sqlite3_close(h);
+
+    int64_t n = query_int("SELECT COUNT(*) FROM intervals WHERE project = 'p'");
+    print_message("kill -9 loop: %d kills, %lld records committed\n", kills, (long long)n);
+    assert_true(n > 0);
+    /* seq 1..n without a gap or duplicate */
+    assert_int_equal(query_int("SELECT MIN(seq) FROM intervals"), 1);
+    assert_int_equal(query_int("SELECT MAX(seq) FROM intervals"), n);
+    assert_int_equal(query_int("SELECT COUNT(DISTINCT seq) FROM intervals"), n);
+    /* every record with its two outbox entries and its ten samples */
+    assert_int_equal(query_int("SELECT COUNT(*) FROM intervals i WHERE (SELECT COUNT(*) FROM outbox o"
+                               " WHERE o.interval_id = i.id AND o.publisher = 'mqtt') = 1"),
+                     n);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM outbox WHERE publisher = 'influx'"), n);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM samples"), 10 * n);
+    assert_int_equal(query_int("SELECT entries FROM outbox_depth WHERE publisher = 'mqtt'"), n);
+    /* the newest checkpoint is the newest record's */
+    st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    void *cp = NULL;
+    size_t len = 0;
+    int64_t ts = 0, iid = 0, seq = 0;
+    assert_int_equal(mvg_store_get_checkpoint(st, &cp, &len, &ts, &iid, err, sizeof err), 0);
+    assert_int_equal(len, sizeof(int64_t));
+    memcpy(&seq, cp, sizeof seq);
+    free(cp);
+    assert_int_equal(seq, n);
+    assert_int_equal(ts, n * 1000 + 1000);
+    assert_int_equal(mvg_store_seq_at(st, "p", iid, &seq, err, sizeof err), 0);
+    assert_int_equal(seq, n);
+    mvg_store_close(st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_path),
+        cmocka_unit_test_setup_teardown(test_seq_models_checkpoints, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_samples_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_kill9_loop, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
