@@ -74,7 +74,8 @@ typedef struct {
 int mvg_store_add_outbox(mvg_store *st, const mvg_store_out *outs, size_t nouts, char *err,
                          size_t errlen);
 
-/* Raw samples: the id of (device, point), created on first use and cached. */
+/* Raw samples: the id of (device, point), created on first use. The pipeline
+ * resolves its points once at start and keeps the ids. */
 int mvg_store_point_id(mvg_store *st, const char *device, const char *point, int64_t *id,
                        char *err, size_t errlen);
 
@@ -153,7 +154,7 @@ typedef int (*mvg_store_record_fn)(void *user, const char *project, int64_t seq_
                                    size_t len);
 int mvg_store_foreach_sample(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_sample_fn fn,
                              void *user, char *err, size_t errlen);
-/* intervals: start_ms, end_ms of the record; */
+/* intervals: seq, start_ms and end_ms of the record. */
 int mvg_store_foreach_interval(mvg_store *st, int64_t from_ms, int64_t to_ms,
                                mvg_store_record_fn fn, void *user, char *err, size_t errlen);
 /* models: start_ms = end_ms = created_ms. */
