@@ -564,6 +564,29 @@ static int exec_changes(mvg_store *st, const char *sql, int64_t a, int64_t *chan
     return rc;
 }
 
+static int scalar(mvg_store *st, const char *sql, int64_t *out, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = prep(st, sql, err, errlen);
+    if (!q)
+        return -1;
+    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : dberr(st, err, errlen, "status");
+    if (rc == 0)
+        *out = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int used_bytes(mvg_store *st, int64_t *out, char *err, size_t errlen)
+{
+    int64_t pages = 0, freel = 0, psize = 0;
+    if (scalar(st, "PRAGMA page_count", &pages, err, errlen) < 0 ||
+        scalar(st, "PRAGMA freelist_count", &freel, err, errlen) < 0 ||
+        scalar(st, "PRAGMA page_size", &psize, err, errlen) < 0)
+        return -1;
+    *out = (pages - freel) * psize;
+    return 0;
+}
+
 int mvg_store_prune(mvg_store *st, int64_t now, int64_t *pruned, char *err, size_t errlen)
 {
     int own;
@@ -579,6 +602,22 @@ int mvg_store_prune(mvg_store *st, int64_t now, int64_t *pruned, char *err, size
                           "DELETE FROM samples WHERE id <= (SELECT id FROM samples"
                           " ORDER BY id DESC LIMIT 1 OFFSET ?1)",
                           st->opts.sample_max_rows, &n, err, errlen);
+    /* Size: delete the oldest tenth of the samples until the pages in use
+     * fit (deleted rows free their pages for reuse; the file keeps its size). */
+    while (rc == 0 && st->opts.sample_max_bytes > 0) {
+        int64_t used = 0, rows = 0, before = n;
+        if ((rc = used_bytes(st, &used, err, errlen)) < 0 ||
+            used <= st->opts.sample_max_bytes)
+            break;
+        if ((rc = scalar(st, "SELECT COUNT(*) FROM samples", &rows, err, errlen)) < 0 || rows == 0)
+            break;
+        rc = exec_changes(st,
+                          "DELETE FROM samples WHERE id IN (SELECT id FROM samples"
+                          " ORDER BY id LIMIT ?1)",
+                          rows / 10 + 1, &n, err, errlen);
+        if (rc == 0 && n == before)
+            break;
+    }
     if (rc == 0 && n > 0)
         rc = exec_changes(st,
                           "UPDATE meta SET value = value + ?1 WHERE key = 'samples_pruned'", n,
@@ -591,33 +630,17 @@ int mvg_store_prune(mvg_store *st, int64_t now, int64_t *pruned, char *err, size
     return auto_end(st, own, rc, err, errlen);
 }
 
-static int scalar(mvg_store *st, const char *sql, int64_t *out, char *err, size_t errlen)
-{
-    sqlite3_stmt *q = prep(st, sql, err, errlen);
-    if (!q)
-        return -1;
-    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : dberr(st, err, errlen, "status");
-    if (rc == 0)
-        *out = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return rc;
-}
-
 int mvg_store_get_status(mvg_store *st, mvg_store_status *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
-    int64_t pages = 0, freel = 0, psize = 0;
     if (scalar(st, "SELECT COUNT(*) FROM samples", &out->samples, err, errlen) < 0 ||
         scalar(st, "SELECT COALESCE((SELECT value FROM meta WHERE key = 'samples_pruned'), 0)",
                &out->samples_pruned, err, errlen) < 0 ||
         scalar(st, "SELECT COUNT(*) FROM intervals", &out->intervals, err, errlen) < 0 ||
         scalar(st, "SELECT COUNT(*) FROM models", &out->models, err, errlen) < 0 ||
         scalar(st, "SELECT COUNT(*) FROM checkpoints", &out->checkpoints, err, errlen) < 0 ||
-        scalar(st, "PRAGMA page_count", &pages, err, errlen) < 0 ||
-        scalar(st, "PRAGMA freelist_count", &freel, err, errlen) < 0 ||
-        scalar(st, "PRAGMA page_size", &psize, err, errlen) < 0)
+        used_bytes(st, &out->db_bytes, err, errlen) < 0)
         return -1;
-    out->db_bytes = (pages - freel) * psize;
     return 0;
 }
 

@@ -38,6 +38,7 @@ typedef struct {
     /* Raw sample retention, applied by mvg_store_prune(); 0 = no limit. */
     int64_t sample_max_age_ms;
     int64_t sample_max_rows;
+    int64_t sample_max_bytes;   /* database pages in use; oldest samples go first */
     /* Bound of each publisher's undelivered outbox; 0 = no limit. */
     int64_t outbox_max_entries;
     int64_t outbox_max_bytes;
@@ -125,7 +126,8 @@ int mvg_store_get_checkpoint(mvg_store *st, void **blob, size_t *len, int64_t *t
 int mvg_store_seq_at(mvg_store *st, const char *project, int64_t interval_id, int64_t *seq,
                      char *err, size_t errlen);
 
-/* Applies sample retention (age relative to now_ms, row count) and purges
+/* Applies sample retention (age relative to now_ms, row count, database
+ * size: the only table that grows fast is samples, so it pays) and purges
  * delivered outbox entries. *pruned (may be NULL) gets the samples deleted;
  * the running total is kept in meta. */
 int mvg_store_prune(mvg_store *st, int64_t now_ms, int64_t *pruned, char *err, size_t errlen);

@@ -43,6 +43,40 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
+static int64_t query_int(const char *sql);
+
+/* The size bound: 20000 samples take well over 256 KiB; prune brings the
+ * pages in use under the bound by deleting the oldest rows only. */
+static void test_samples_size_bound(void **state)
+{
+    (void)state;
+    mvg_store_opts o = {.sample_max_bytes = 256 * 1024};
+    mvg_store *st = mvg_store_open(db, &o, err, sizeof err);
+    assert_non_null(st);
+    int64_t p = 0;
+    assert_int_equal(mvg_store_point_id(st, "m", "kw", &p, err, sizeof err), 0);
+    mvg_store_sample s[100];
+    for (int b = 0; b < 200; b++) {
+        for (int i = 0; i < 100; i++)
+            s[i] = (mvg_store_sample){p, {.ts_ms = b * 100 + i, .value = i}};
+        assert_int_equal(mvg_store_add_samples(st, s, 100, err, sizeof err), 0);
+    }
+    mvg_store_status ss;
+    assert_int_equal(mvg_store_get_status(st, &ss, err, sizeof err), 0);
+    assert_true(ss.db_bytes > 256 * 1024);
+    int64_t pruned = 0;
+    assert_int_equal(mvg_store_prune(st, 0, &pruned, err, sizeof err), 0);
+    assert_int_equal(mvg_store_get_status(st, &ss, err, sizeof err), 0);
+    assert_true(ss.db_bytes <= 256 * 1024);
+    assert_true(pruned > 0 && pruned < 20000);
+    assert_int_equal(ss.samples, 20000 - pruned);
+    assert_int_equal(ss.samples_pruned, pruned);
+    /* the newest survive, the oldest went */
+    assert_int_equal(query_int("SELECT MAX(ts_ms) FROM samples"), 19999);
+    assert_int_equal(query_int("SELECT MIN(ts_ms) FROM samples"), pruned);
+    mvg_store_close(st);
+}
+
 static int64_t query_int(const char *sql)
 {
     sqlite3 *h = NULL;
@@ -315,6 +349,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_seq_models_checkpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_samples_retention, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_samples_size_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_loop, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
