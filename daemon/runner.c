@@ -226,7 +226,7 @@ static int bind_project(mvg_runner *r, size_t pi, char *err, size_t errlen)
     return 0;
 }
 
-mvg_runner *mvg_runner_new(const mvg_config *cfg, char *err, size_t errlen)
+mvg_runner *mvg_runner_new(const mvg_config *cfg, double time_scale, char *err, size_t errlen)
 {
     mvg_runner *r = calloc(1, sizeof *r);
     if (!r) {
@@ -261,6 +261,7 @@ mvg_runner *mvg_runner_new(const mvg_config *cfg, char *err, size_t errlen)
         int64_t gap = (int64_t)dev->interval_ms * GAP_POLLS;
         if (gap < GAP_MIN_MS)
             gap = GAP_MIN_MS;
+        gap = (int64_t)((double)gap * (time_scale > 0 ? time_scale : 1.0));
         for (size_t k = 0; k < dev->npoints; k++, v++) {
             const mvg_point_cfg *p = &dev->points[k];
             struct var *x = &r->vars[v];
@@ -299,7 +300,7 @@ mvg_runner *mvg_runner_new(const mvg_config *cfg, char *err, size_t errlen)
             return NULL;
         }
         dv->ninputs = mvg_expr_vars(dv->expr, dv->inputs, n);
-        x->max_gap_ms = GAP_MIN_MS;
+        x->max_gap_ms = 1;
         for (size_t k = 0; k < dv->ninputs; k++)
             if (r->vars[dv->inputs[k]].max_gap_ms > x->max_gap_ms)
                 x->max_gap_ms = r->vars[dv->inputs[k]].max_gap_ms;

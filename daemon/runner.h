@@ -21,8 +21,11 @@
 typedef struct mvg_runner mvg_runner;
 
 /* Builds the runner of cfg's projects (none is fine: the runner then only
- * tracks values). cfg must outlive the runner. NULL with err on failure. */
-mvg_runner *mvg_runner_new(const mvg_config *cfg, char *err, size_t errlen);
+ * tracks values). cfg must outlive the runner. time_scale is the speed of
+ * the timebase that stamps the samples (1 in production): the gaps the
+ * aggregators may bridge are a few polls of real time, so they scale with
+ * it. NULL with err on failure. */
+mvg_runner *mvg_runner_new(const mvg_config *cfg, double time_scale, char *err, size_t errlen);
 void mvg_runner_free(mvg_runner *r);
 
 /* One poll of device: samples[i] belongs to the device's point i. */

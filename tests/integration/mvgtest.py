@@ -1,0 +1,208 @@
+"""Shared helpers of the integration tests: binaries, free ports, processes
+started and stopped by PID with readiness awaited (never a bare sleep), the
+simulator and its control port, and a small runner that prints
+'N passed, M failed' and sets the exit code.
+
+Every test runs on 127.0.0.1 with ports the kernel hands out."""
+
+import os
+import re
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+
+SRC = os.environ.get("MVG_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BIN = os.environ.get("MVG_BIN") or os.path.join(SRC, "build", "bin")
+
+
+def binary(name):
+    return os.path.join(BIN, name)
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, timeout=10.0, what="condition", interval=0.02):
+    """Polls pred() until it returns a true value; fails with what."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out after %.1f s waiting for %s" % (timeout, what))
+        time.sleep(interval)
+
+
+def wait_port(port, timeout=10.0):
+    def up():
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return True
+        except OSError:
+            return False
+    wait_until(up, timeout, "port %d to accept connections" % port)
+
+
+class Proc:
+    """A child process whose stdout and stderr are collected line by line."""
+
+    def __init__(self, args, env=None, name=None):
+        self.name = name or os.path.basename(args[0])
+        full_env = dict(os.environ)
+        if env:
+            full_env.update(env)
+        self.p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  stdin=subprocess.DEVNULL, env=full_env)
+        self.out_lines = []
+        self.err_lines = []
+        self._bufs = {self.p.stdout.fileno(): b"", self.p.stderr.fileno(): b""}
+        for f in (self.p.stdout, self.p.stderr):
+            os.set_blocking(f.fileno(), False)
+
+    @property
+    def pid(self):
+        return self.p.pid
+
+    def pump(self, timeout=0.0):
+        """Reads whatever output is available (waiting up to timeout)."""
+        fds = [f for f in (self.p.stdout, self.p.stderr) if not f.closed]
+        if not fds:
+            return
+        r, _, _ = select.select(fds, [], [], timeout)
+        for f in r:
+            try:
+                data = os.read(f.fileno(), 65536)
+            except BlockingIOError:
+                continue
+            buf = self._bufs[f.fileno()] + data
+            *lines, rest = buf.split(b"\n")
+            self._bufs[f.fileno()] = rest
+            target = self.out_lines if f is self.p.stdout else self.err_lines
+            target.extend(l.decode("utf-8", "replace") for l in lines)
+
+    def wait_line(self, pattern, timeout=10.0, stream="out", start=0):
+        """Waits for a line matching pattern; returns the match."""
+        rx = re.compile(pattern)
+        deadline = time.monotonic() + timeout
+        while True:
+            lines = self.out_lines if stream == "out" else self.err_lines
+            for line in lines[start:]:
+                m = rx.search(line)
+                if m:
+                    return m
+            if self.p.poll() is not None:
+                self.pump(0)
+                lines = self.out_lines if stream == "out" else self.err_lines
+                for line in lines[start:]:
+                    m = rx.search(line)
+                    if m:
+                        return m
+                raise AssertionError("%s exited with %s before printing /%s/; stderr:\n%s"
+                                     % (self.name, self.p.returncode, pattern, "\n".join(self.err_lines[-30:])))
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise AssertionError("timed out waiting for /%s/ from %s; last stderr:\n%s"
+                                     % (pattern, self.name, "\n".join(self.err_lines[-30:])))
+            self.pump(min(left, 0.2))
+
+    def signal(self, sig):
+        if self.p.poll() is None:
+            os.kill(self.p.pid, sig)
+
+    def stop(self, timeout=10.0):
+        """SIGTERM, then SIGKILL after timeout; returns the exit code."""
+        if self.p.poll() is None:
+            os.kill(self.p.pid, signal.SIGTERM)
+            deadline = time.monotonic() + timeout
+            while self.p.poll() is None and time.monotonic() < deadline:
+                self.pump(0.05)
+            if self.p.poll() is None:
+                os.kill(self.p.pid, signal.SIGKILL)
+                self.p.wait()
+        self.pump(0)
+        return self.p.returncode
+
+
+class Sim:
+    """mvgate-sim on free ports; ready when it printed its ready line."""
+
+    def __init__(self, plant="compressor", phase="baseline", extra=()):
+        args = [binary("mvgate-sim"), "--plant", plant, "--phase", phase, "--port", "0",
+                "--control-port", "0"] + list(extra)
+        self.proc = Proc(args, name="mvgate-sim")
+        m = self.proc.wait_line(r"^ready tcp=(\d+) control=(\d+) rtu=(\S+)", timeout=10)
+        self.port = int(m.group(1))
+        self.control_port = int(m.group(2))
+        self.rtu = None if m.group(3) == "-" else m.group(3)
+
+    def control(self, line):
+        with socket.create_connection(("127.0.0.1", self.control_port), timeout=5) as s:
+            s.sendall((line + "\n").encode())
+            f = s.makefile("r")
+            return f.readline().strip()
+
+    def stop(self):
+        return self.proc.stop()
+
+
+def example_config(plant, port, data_dir):
+    """The shipped example config of a plant, pointed at our simulator."""
+    with open(os.path.join(SRC, "config", "examples", plant + ".conf")) as f:
+        text = f.read()
+    text = re.sub(r"port\s*=\s*5020", "port = %d" % port, text)
+    text = re.sub(r'data_dir\s*=\s*"[^"]*"', 'data_dir = "%s"' % data_dir, text)
+    return text
+
+
+class TempDir:
+    def __enter__(self):
+        self.path = tempfile.mkdtemp(prefix="mvgate-test-")
+        return self.path
+
+    def __exit__(self, *exc):
+        shutil.rmtree(self.path, ignore_errors=True)
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+    return path
+
+
+def run(args, timeout=60, env=None):
+    full_env = dict(os.environ)
+    if env:
+        full_env.update(env)
+    return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def main(tests):
+    """Runs each test function; prints a summary line; exits 1 on failure."""
+    passed = failed = 0
+    only = sys.argv[1:]
+    for t in tests:
+        if only and t.__name__ not in only:
+            continue
+        t0 = time.monotonic()
+        try:
+            t()
+        except Exception:
+            failed += 1
+            print("FAIL %s (%.1f s)" % (t.__name__, time.monotonic() - t0))
+            traceback.print_exc()
+        else:
+            passed += 1
+            print("ok   %s (%.1f s)" % (t.__name__, time.monotonic() - t0))
+        sys.stdout.flush()
+    print("%d passed, %d failed" % (passed, failed))
+    sys.exit(1 if failed or not passed else 0)

@@ -1,0 +1,91 @@
+"""An independent Modbus server for the integration tests, built on Debian's
+pymodbus 3.0 (run with /usr/bin/python3). It serves a fixed register map for
+units 1 and 2 so that tests can compare mvgate's decoding with values
+computed here, independently of mvgate's own codec.
+
+  pymodbus_peer.py tcp PORT          Modbus TCP
+  pymodbus_peer.py rtu-tcp PORT      RTU framing over TCP (serial device server)
+  pymodbus_peer.py rtu DEVICE BAUD   RTU on a serial device (e.g. one end of a socat pty pair)
+
+Prints 'ready' on stdout once it accepts requests."""
+
+import asyncio
+import struct
+import sys
+
+from pymodbus.datastore import ModbusSequentialDataBlock as Block
+from pymodbus.datastore import ModbusServerContext, ModbusSlaveContext
+from pymodbus.framer.rtu_framer import ModbusRtuFramer
+from pymodbus.framer.socket_framer import ModbusSocketFramer
+from pymodbus.server.async_io import ModbusSerialServer, ModbusTcpServer
+
+
+def words(fmt, value):
+    """Big-endian register words of a value packed with struct format fmt."""
+    raw = struct.pack(">" + fmt, value)
+    return [int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2)]
+
+
+def swap_words(ws):
+    """CDAB / GHEFCDAB: the register order reversed, bytes kept."""
+    return list(reversed(ws))
+
+
+# The map (0-based addresses), shared with the tests through EXPECTED.
+EXPECTED = {
+    "f32_abcd": ("holding", 0, "float32", "ABCD", 230.5),
+    "f32_cdab": ("holding", 2, "float32", "CDAB", -17.25),
+    "i16": ("holding", 4, "int16", "AB", -1234),
+    "u32_abcd": ("holding", 5, "uint32", "ABCD", 123456789),
+    "f64": ("holding", 7, "float64", "ABCDEFGH", -12345.678),
+    "u64_ghef": ("holding", 11, "uint64", "GHEFCDAB", 9007199254740000),
+    "in_f32": ("input", 0, "float32", "ABCD", 50.0),
+    "coil2": ("coil", 2, "bool", None, 1),
+    "coil1": ("coil", 1, "bool", None, 0),
+    "di1": ("discrete", 1, "bool", None, 1),
+}
+
+
+def holding(unit):
+    hr = [0] * 50
+    hr[0:2] = words("f", 230.5)
+    hr[2:4] = swap_words(words("f", -17.25))
+    hr[4:5] = words("h", -1234)
+    hr[5:7] = words("I", 123456789)
+    hr[7:11] = words("d", -12345.678)
+    hr[11:15] = swap_words(words("Q", 9007199254740000))
+    hr[20] = unit * 1000  # tells the units apart
+    return hr
+
+
+def slave(unit):
+    return ModbusSlaveContext(
+        hr=Block(0, holding(unit)),
+        ir=Block(0, words("f", 50.0) + [0] * 48),
+        co=Block(0, [0, 0, 1, 1] + [0] * 12),
+        di=Block(0, [0, 1] + [0] * 14),
+        zero_mode=True,  # or every address is off by one
+    )
+
+
+async def main():
+    mode = sys.argv[1]
+    ctx = ModbusServerContext(slaves={1: slave(1), 2: slave(2)}, single=False)
+    if mode in ("tcp", "rtu-tcp"):
+        framer = ModbusSocketFramer if mode == "tcp" else ModbusRtuFramer
+        server = ModbusTcpServer(ctx, framer=framer, address=("127.0.0.1", int(sys.argv[2])),
+                                 allow_reuse_address=True)
+        task = asyncio.create_task(server.serve_forever())
+        await server.serving
+        print("ready", flush=True)
+        await task
+    else:
+        server = ModbusSerialServer(ctx, framer=ModbusRtuFramer, port=sys.argv[2],
+                                    baudrate=int(sys.argv[3]), parity="N", bytesize=8, stopbits=1)
+        await server.start()
+        print("ready", flush=True)
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
