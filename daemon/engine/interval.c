@@ -292,10 +292,12 @@ static int add_segment(mvg_interval *agg, size_t ci, int64_t t0, double v0, int6
             cum_prev = cum;
         }
         /* the samples themselves were counted when pushed; here only the
-         * values where the segment crosses a boundary */
+         * values where the segment crosses a boundary. A sample exactly on
+         * an interval's end opens the next interval, but the curve of this
+         * one still reaches it, so its extremes include it. */
         if (t != t0)
             extend(a, wrap_reading(c, va));
-        if (e != t1)
+        if (e != t1 || e == (k + 1) * agg->len_ms)
             extend(a, wrap_reading(c, vb));
         t = e;
         va = vb;

@@ -217,7 +217,7 @@ static void test_counter_uint16_rollover(void **state)
 {
     (void)state;
     mvg_interval *agg = new1(counter_ch("kwh", 65536.0, 10 * MIN_MS));
-    /* 65500 -> 65530 (+30) -> 10 (+36 across the wrap) -> 50 (+40) -> 60 (+10) */
+    /* 65500 -> 65530 (+30) -> 10 (+16 across the wrap at 65536) -> 50 (+40) -> 60 (+10) */
     good(agg, 0, T0, 65500);
     good(agg, 0, T0 + 5 * MIN_MS, 65530);
     good(agg, 0, T0 + 10 * MIN_MS, 10);
@@ -225,7 +225,7 @@ static void test_counter_uint16_rollover(void **state)
     good(agg, 0, T0 + 15 * MIN_MS, 60);
     sink s = {0};
     assert_int_equal(mvg_interval_advance(agg, T0 + 15 * MIN_MS, collect, &s), 1);
-    assert_near(s.r[0].ch[0].value, 116.0, 0);
+    assert_near(s.r[0].ch[0].value, 96.0, 0);
     assert_true(s.r[0].ch[0].flags & MVG_INTERVAL_F_ROLLOVER);
     assert_false(s.r[0].ch[0].flags & MVG_INTERVAL_F_RESET);
     assert_near(s.r[0].ch[0].coverage, 1.0, 0);
@@ -271,8 +271,9 @@ static void test_counter_reset_excluded(void **state)
     mvg_interval_free(agg);
 
     /* a backward step that is no wrap (uint16: 1010 -> 3 would be a wrap of
-     * 65529, more than half the span): excluded, re-based on the 3 */
-    agg = new1(counter_ch("kwh", 65536.0, 10 * MIN_MS));
+     * 65529, more than half the span): excluded, re-based on the 3; the
+     * 3 -> 8 step spans 11 min, within this channel's 15-min max gap */
+    agg = new1(counter_ch("kwh", 65536.0, 15 * MIN_MS));
     good(agg, 0, T0, 1000);
     good(agg, 0, T0 + 2 * MIN_MS, 1010);
     good(agg, 0, T0 + 4 * MIN_MS, 3);
