@@ -1,7 +1,328 @@
-/* PLACEHOLDER: mvgated. */
+/*
+ * main.c of mvgated: options, signals, systemd notification and the
+ * pipeline loop. It owns the process-wide state: the signal flags (the only
+ * global mutable state of the daemon), the timebase, the sample queue and
+ * the running gateway, which a SIGHUP replaces by a new one only when the
+ * new configuration loaded and built completely.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
-int main(void)
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "clock.h"
+#include "config.h"
+#include "config_projects.h"
+#include "diag.h"
+#include "gateway.h"
+#include "log.h"
+#include "logfmt.h"
+#include "sample_queue.h"
+
+#define QUEUE_BATCHES 4096
+#define POP_WAIT_MS 200
+
+static volatile sig_atomic_t got_stop, got_reload;
+
+static void on_signal(int sig)
 {
-    fprintf(stderr, "mvgated: not built yet\n");
-    return 2;
+    if (sig == SIGHUP)
+        got_reload = 1;
+    else
+        got_stop = 1;
+}
+
+typedef struct {
+    const char *config_path;
+    const char *profile_dir;
+    mvg_log_level level;
+    double time_scale;
+    int64_t time_origin_ms;
+} options;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: mvgated -c FILE [--log-level LEVEL] [--profile-dir DIR]\n"
+            "               [--time-scale K --time-origin ISO8601]\n"
+            "  -c, --config FILE      gateway configuration (libconfig)\n"
+            "  --log-level LEVEL      error, warning, notice, info (default) or debug\n"
+            "  --profile-dir DIR      device profiles (default: next to the config, then the\n"
+            "                         installed ones)\n"
+            "  --time-scale K         run the sample clock K times faster (simulated plants)\n"
+            "  --time-origin T        the sample clock's start (with --time-scale)\n"
+            "Signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.\n");
+}
+
+static int parse_level(const char *s, mvg_log_level *out)
+{
+    static const struct { const char *name; mvg_log_level level; } levels[] = {
+        {"error", MVG_LOG_ERR},   {"warning", MVG_LOG_WARN}, {"notice", MVG_LOG_NOTICE},
+        {"info", MVG_LOG_INFO},   {"debug", MVG_LOG_DEBUG},
+    };
+    for (size_t i = 0; i < sizeof levels / sizeof levels[0]; i++)
+        if (strcmp(s, levels[i].name) == 0) {
+            *out = levels[i].level;
+            return 0;
+        }
+    return -1;
+}
+
+/* 0 ok, 2 usage error (message printed), 1 for --help/--version done. */
+static int parse_options(int argc, char **argv, options *o)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},  {"log-level", required_argument, NULL, 'l'},
+        {"profile-dir", required_argument, NULL, 'p'}, {"time-scale", required_argument, NULL, 's'},
+        {"time-origin", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->level = MVG_LOG_INFO;
+    o->time_scale = 1.0;
+    int c;
+    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'c':
+            o->config_path = optarg;
+            break;
+        case 'l':
+            if (parse_level(optarg, &o->level) != 0) {
+                fprintf(stderr, "mvgated: unknown log level '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'p':
+            o->profile_dir = optarg;
+            break;
+        case 's':
+            errno = 0;
+            o->time_scale = strtod(optarg, &end);
+            if (errno || *end || !(o->time_scale >= 1e-3 && o->time_scale <= 1e6)) {
+                fprintf(stderr, "mvgated: --time-scale wants a number in 0.001..1e6, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'o':
+            if (mvg_config_parse_time(optarg, &o->time_origin_ms) != 0) {
+                fprintf(stderr, "mvgated: --time-origin wants an ISO 8601 UTC time, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return 1;
+        case 'V':
+            printf("mvgated %s\n", MVG_VERSION);
+            return 1;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!o->config_path || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    return 0;
+}
+
+static mvg_config *load_config(const options *o)
+{
+    mvg_diags *diags = mvg_diags_new();
+    mvg_config_opts copts = {.profile_dir = o->profile_dir};
+    mvg_config *cfg = diags ? mvg_config_load(o->config_path, &copts, diags) : NULL;
+    if (!cfg) {
+        size_t n = diags ? mvg_diags_count(diags) : 0;
+        for (size_t i = 0; i < n; i++)
+            mvg_log(MVG_LOG_ERR, "%s", mvg_diags_get(diags, i));
+        if (n == 0)
+            mvg_log(MVG_LOG_ERR, "%s: cannot load the configuration", o->config_path);
+    }
+    mvg_diags_free(diags);
+    return cfg;
+}
+
+/* Starts the pollers with the stop/reload signals blocked, so that the
+ * threads inherit a mask that leaves the signals to this thread. */
+static int start_gateway(mvg_gateway *g, const mvg_timebase *tb, mvg_sample_queue *q, char *err,
+                         size_t errlen)
+{
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGTERM);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
+    int rc = mvg_gateway_start(g, tb, q, err, errlen);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return rc;
+}
+
+static mvg_gateway *build_gateway(const options *o, unsigned generation, char *err, size_t errlen)
+{
+    mvg_config *cfg = load_config(o);
+    if (!cfg) {
+        snprintf(err, errlen, "the configuration has errors");
+        return NULL;
+    }
+    return mvg_gateway_new(cfg, generation, o->time_scale, err, errlen);
+}
+
+static void summary(const mvg_gateway *g, const char *what)
+{
+    const mvg_config *cfg = mvg_gateway_config(g);
+    size_t npoints = 0;
+    for (size_t i = 0; i < cfg->ndevices; i++)
+        npoints += cfg->devices[i].npoints;
+    mvg_log(MVG_LOG_NOTICE, "%s: %zu buses, %zu devices, %zu points, %zu projects (gateway %s)",
+            what, cfg->nbuses, cfg->ndevices, npoints,
+            cfg->projects ? cfg->projects->nprojects : (size_t)0,
+            cfg->gateway.id);
+}
+
+typedef struct {
+    mvg_gateway *g;
+} emit_ctx;
+
+static void on_interval(void *user, size_t project, const mvg_interval_record *rec,
+                        const mvg_project_result *res)
+{
+    (void)rec;
+    emit_ctx *ctx = user;
+    mvg_project *prj = mvg_runner_project(mvg_gateway_runner(ctx->g), project);
+    const char *name = mvg_project_config(prj)->name;
+    char line[2048];
+    if (res->fitted_now)
+        for (size_t s = 0; s < res->nstreams; s++) {
+            const char *why = NULL;
+            const mvg_model *m = mvg_project_model(prj, s, &why);
+            if (m)
+                mvg_log(MVG_LOG_NOTICE, "%s",
+                        mvg_logfmt_model(name, res->streams[s].name, m, line, sizeof line));
+            else
+                mvg_log(MVG_LOG_WARN, "%s: no baseline model of %s: %s", name,
+                        res->streams[s].name, why && *why ? why : "fit failed");
+        }
+    for (size_t s = 0; s < res->nstreams; s++)
+        mvg_log(MVG_LOG_NOTICE, "%s", mvg_logfmt_stream(name, res, s, line, sizeof line));
+}
+
+static void reload(const options *o, mvg_gateway **running, unsigned *generation,
+                   const mvg_timebase *tb, mvg_sample_queue *q)
+{
+    char err[512];
+    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading %s",
+               (long long)mvg_clock_mono_ms() * 1000, o->config_path);
+    mvg_log(MVG_LOG_NOTICE, "reloading %s", o->config_path);
+    mvg_gateway *next = build_gateway(o, *generation + 1, err, sizeof err);
+    if (!next) {
+        mvg_log(MVG_LOG_ERR, "reload failed (%s); the running configuration stays in force", err);
+        sd_notify(0, "READY=1\nSTATUS=reload failed; running the previous configuration");
+        return;
+    }
+    int moved = mvg_gateway_adopt_state(next, *running, err, sizeof err);
+    if (moved < 0)
+        mvg_log(MVG_LOG_WARN, "the projects changed, their engine state starts afresh: %s", err);
+    /* stop the old pollers first: two pollers must never share a serial line */
+    mvg_gateway_free(*running);
+    *running = NULL;
+    if (start_gateway(next, tb, q, err, sizeof err) != 0) {
+        mvg_log(MVG_LOG_ERR, "cannot start the pollers of the new configuration: %s", err);
+        mvg_gateway_free(next);
+        got_stop = 1;
+        return;
+    }
+    *running = next;
+    *generation += 1;
+    summary(next, "reloaded");
+    sd_notify(0, "READY=1\nSTATUS=running");
+}
+
+int main(int argc, char **argv)
+{
+    options o;
+    int rc = parse_options(argc, argv, &o);
+    if (rc)
+        return rc == 1 ? 0 : 2;
+    mvg_log_setup(mvg_log_sink_auto(), o.level);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    mvg_timebase tb;
+    mvg_timebase_init(&tb, o.time_scale, o.time_origin_ms);
+    char err[512];
+    unsigned generation = 1;
+    mvg_gateway *g = build_gateway(&o, generation, err, sizeof err);
+    if (!g) {
+        mvg_log(MVG_LOG_ERR, "not started: %s", err);
+        return 1;
+    }
+    mvg_sample_queue *q = mvg_sample_queue_new(QUEUE_BATCHES);
+    if (!q || start_gateway(g, &tb, q, err, sizeof err) != 0) {
+        mvg_log(MVG_LOG_ERR, "not started: %s", q ? err : "out of memory");
+        mvg_gateway_free(g);
+        mvg_sample_queue_free(q);
+        return 1;
+    }
+    summary(g, "started");
+    sd_notify(0, "READY=1\nSTATUS=running");
+
+    uint64_t wd_usec = 0;
+    int64_t wd_every = sd_watchdog_enabled(0, &wd_usec) > 0 ? (int64_t)(wd_usec / 2000) : 0;
+    int64_t wd_last = 0;
+    char line[4096];
+    while (!got_stop) {
+        if (got_reload) {
+            got_reload = 0;
+            reload(&o, &g, &generation, &tb, q);
+            if (!g)
+                break;
+        }
+        mvg_sample_batch *b = mvg_sample_queue_pop(q, POP_WAIT_MS);
+        if (b && b->generation == generation) {
+            mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
+            mvg_runner_push(mvg_gateway_runner(g), b->device, b->samples, b->n);
+        }
+        free(b);
+        /* An interval closes once no sample stamped inside it can still be
+         * on its way: a poll may take the worst poll time, plus one turn of
+         * this loop, all in the timebase's (possibly faster) time. */
+        int64_t lag = (int64_t)((double)(mvg_gateway_worst_poll_ms(g) + 2 * POP_WAIT_MS) *
+                                o.time_scale);
+        emit_ctx ctx = {g};
+        mvg_runner_advance(mvg_gateway_runner(g), mvg_timebase_now(&tb) - lag, on_interval, &ctx);
+
+        int64_t now = mvg_clock_mono_ms();
+        /* feed the watchdog only while this loop turns and no poller is stuck */
+        if (wd_every > 0 && now - wd_last >= wd_every &&
+            mvg_gateway_alive(g, now, mvg_gateway_worst_poll_ms(g) + 2000)) {
+            sd_notify(0, "WATCHDOG=1");
+            wd_last = now;
+        }
+    }
+    sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+    mvg_log(MVG_LOG_NOTICE, "stopping");
+    mvg_gateway_free(g);
+    if (mvg_sample_queue_dropped(q))
+        mvg_log(MVG_LOG_WARN, "%llu polls were dropped on a full queue",
+                (unsigned long long)mvg_sample_queue_dropped(q));
+    mvg_sample_queue_free(q);
+    mvg_log(MVG_LOG_NOTICE, "stopped");
+    return 0;
 }

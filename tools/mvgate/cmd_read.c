@@ -1,10 +1,228 @@
-/* cmd_read.c: PLACEHOLDER, replaced by its owner. */
+/*
+ * cmd_read.c: `mvgate read -c FILE [--device NAME] [--json]`: polls every
+ * point of the configured devices once, as the daemon would (same planner,
+ * transports, decoding and quality rules), and prints the values. Buses are
+ * polled in parallel, one thread each, so a dead bus costs its own timeout
+ * only. Exit 0 when every value is good, 1 when some are not, 2 for usage
+ * or configuration errors.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acquire.h"
+#include "clock.h"
 #include "commands.h"
+#include "config.h"
+#include "diag.h"
+#include "transport.h"
+
+typedef struct {
+    const mvg_config *cfg;
+    size_t bus;
+    const int *selected;   /* per device */
+    mvg_sample **samples;  /* per device, npoints each */
+    char (*errors)[300];   /* per device: why its poll failed, or "" */
+    const mvg_timebase *tb;
+} bus_job;
+
+static void *poll_bus(void *arg)
+{
+    bus_job *job = arg;
+    const mvg_config *cfg = job->cfg;
+    const mvg_bus_cfg *bus = &cfg->buses[job->bus];
+    char err[256] = "";
+    mvg_transport *t = mvg_transport_new(bus, err, sizeof err);
+    for (size_t d = 0; d < cfg->ndevices; d++) {
+        const mvg_device_cfg *dev = &cfg->devices[d];
+        if (dev->bus != job->bus || !job->selected[d])
+            continue;
+        if (!t) {
+            for (size_t i = 0; i < dev->npoints; i++)
+                job->samples[d][i] = (mvg_sample){.ts_ms = mvg_timebase_now(job->tb),
+                                                  .value = NAN, .quality = MVG_Q_COMM_ERROR};
+            snprintf(job->errors[d], sizeof job->errors[d], "bus %s: %s", bus->name, err);
+            continue;
+        }
+        mvg_acquire *a = mvg_acquire_new(dev, err, sizeof err);
+        if (!a) {
+            for (size_t i = 0; i < dev->npoints; i++)
+                job->samples[d][i] = (mvg_sample){.value = NAN, .quality = MVG_Q_COMM_ERROR};
+            snprintf(job->errors[d], sizeof job->errors[d], "%s", err);
+            continue;
+        }
+        mvg_acquire_opts opts = {.retries = bus->retries, .backoff_ms = bus->backoff_ms};
+        mvg_acquire_result res;
+        mvg_acquire_poll(a, t, &opts, job->tb, job->samples[d], &res);
+        if (res.failed)
+            snprintf(job->errors[d], sizeof job->errors[d], "%s", res.last_error);
+        mvg_acquire_free(a);
+    }
+    mvg_transport_free(t);
+    return NULL;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: mvgate read -c FILE [--device NAME] [--json] [--profile-dir DIR]\n"
+                 "Polls every point once and prints value, unit and quality.\n"
+                 "Exit 0 when every value is good, 1 when some are not, 2 on errors.\n");
+}
+
+static void print_text(const mvg_config *cfg, const int *selected, mvg_sample **samples)
+{
+    printf("%-16s %-24s %18s %-10s %s\n", "device", "point", "value", "unit", "quality");
+    for (size_t d = 0; d < cfg->ndevices; d++) {
+        if (!selected[d])
+            continue;
+        const mvg_device_cfg *dev = &cfg->devices[d];
+        for (size_t i = 0; i < dev->npoints; i++) {
+            const mvg_sample *s = &samples[d][i];
+            char value[32];
+            if (isfinite(s->value))
+                snprintf(value, sizeof value, "%.10g", s->value);
+            else
+                snprintf(value, sizeof value, "-");
+            printf("%-16s %-24s %18s %-10s %s", dev->name, dev->points[i].name, value,
+                   dev->points[i].unit, mvg_quality_name(s->quality));
+            if (s->quality == MVG_Q_EXCEPTION)
+                printf(" (code %u)", s->exception_code);
+            putchar('\n');
+        }
+    }
+}
+
+static int print_json(const mvg_config *cfg, const int *selected, mvg_sample **samples)
+{
+    json_t *root = json_object();
+    for (size_t d = 0; root && d < cfg->ndevices; d++) {
+        if (!selected[d])
+            continue;
+        const mvg_device_cfg *dev = &cfg->devices[d];
+        json_t *jd = json_object();
+        for (size_t i = 0; jd && i < dev->npoints; i++) {
+            const mvg_sample *s = &samples[d][i];
+            /* a value that is not a number (comm error, NaN) is null, never 0 */
+            json_t *v = isfinite(s->value) && s->quality != MVG_Q_COMM_ERROR &&
+                                s->quality != MVG_Q_EXCEPTION
+                            ? json_real(s->value)
+                            : json_null();
+            json_t *jp = json_pack("{s:o, s:s, s:s}", "value", v, "unit", dev->points[i].unit,
+                                   "quality", mvg_quality_name(s->quality));
+            if (jp && s->quality == MVG_Q_EXCEPTION)
+                json_object_set_new(jp, "exception_code", json_integer(s->exception_code));
+            json_object_set_new(jd, dev->points[i].name, jp);
+        }
+        json_object_set_new(root, dev->name, jd);
+    }
+    char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
+    json_decref(root);
+    if (!text) {
+        fprintf(stderr, "mvgate read: out of memory\n");
+        return -1;
+    }
+    puts(text);
+    free(text);
+    return 0;
+}
+
 int mvg_cmd_read(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "mvgate read: not built yet\n");
-    return 2;
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"device", required_argument, NULL, 'd'},
+        {"json", no_argument, NULL, 'j'},         {"profile-dir", required_argument, NULL, 'p'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL, *device = NULL;
+    int json = 0;
+    mvg_config_opts copts = {0};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:d:jh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        case 'd': device = optarg; break;
+        case 'j': json = 1; break;
+        case 'p': copts.profile_dir = optarg; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!path || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    mvg_diags *diags = mvg_diags_new();
+    mvg_config *cfg = diags ? mvg_config_load(path, &copts, diags) : NULL;
+    if (!cfg) {
+        if (diags)
+            mvg_diags_print(diags, stderr);
+        mvg_diags_free(diags);
+        return 2;
+    }
+    mvg_diags_free(diags);
+
+    int rc = 2;
+    int *selected = calloc(cfg->ndevices + 1, sizeof *selected);
+    mvg_sample **samples = calloc(cfg->ndevices + 1, sizeof *samples);
+    char(*errors)[300] = calloc(cfg->ndevices + 1, sizeof *errors);
+    bus_job *jobs = calloc(cfg->nbuses + 1, sizeof *jobs);
+    pthread_t *threads = calloc(cfg->nbuses + 1, sizeof *threads);
+    int *started = calloc(cfg->nbuses + 1, sizeof *started);
+    if (!selected || !samples || !errors || !jobs || !threads || !started)
+        goto out;
+    if (device && mvg_config_find_device(cfg, device) < 0) {
+        fprintf(stderr, "mvgate read: %s has no device '%s'\n", path, device);
+        goto out;
+    }
+    for (size_t d = 0; d < cfg->ndevices; d++) {
+        selected[d] = !device || strcmp(cfg->devices[d].name, device) == 0;
+        samples[d] = calloc(cfg->devices[d].npoints + 1, sizeof **samples);
+        if (!samples[d])
+            goto out;
+    }
+    mvg_timebase tb;
+    mvg_timebase_init(&tb, 1.0, 0);
+    for (size_t b = 0; b < cfg->nbuses; b++) {
+        jobs[b] = (bus_job){cfg, b, selected, samples, errors, &tb};
+        started[b] = pthread_create(&threads[b], NULL, poll_bus, &jobs[b]) == 0;
+        if (!started[b])
+            poll_bus(&jobs[b]);
+    }
+    for (size_t b = 0; b < cfg->nbuses; b++)
+        if (started[b])
+            pthread_join(threads[b], NULL);
+
+    int all_good = 1;
+    for (size_t d = 0; d < cfg->ndevices; d++) {
+        if (!selected[d])
+            continue;
+        if (errors[d][0])
+            fprintf(stderr, "mvgate read: %s: %s\n", cfg->devices[d].name, errors[d]);
+        for (size_t i = 0; i < cfg->devices[d].npoints; i++)
+            if (samples[d][i].quality != MVG_Q_GOOD)
+                all_good = 0;
+    }
+    if (json) {
+        if (print_json(cfg, selected, samples) != 0)
+            goto out;
+    } else {
+        print_text(cfg, selected, samples);
+    }
+    rc = all_good ? 0 : 1;
+out:
+    for (size_t d = 0; samples && d < cfg->ndevices; d++)
+        free(samples[d]);
+    free(samples);
+    free(selected);
+    free(errors);
+    free(jobs);
+    free(threads);
+    free(started);
+    mvg_config_free(cfg);
+    return rc;
 }

@@ -1,0 +1,124 @@
+/*
+ * gateway.c: one running configuration: config, runner and bus pollers
+ * (see gateway.h).
+ */
+#include "gateway.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "poller.h"
+
+struct mvg_gateway {
+    mvg_config *cfg;
+    unsigned generation;
+    mvg_runner *runner;
+    mvg_poller **pollers; /* one per bus, NULL until started */
+    size_t npollers;
+};
+
+mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_scale, char *err,
+                             size_t errlen)
+{
+    mvg_gateway *g = calloc(1, sizeof *g);
+    if (!g) {
+        snprintf(err, errlen, "out of memory");
+        mvg_config_free(cfg);
+        return NULL;
+    }
+    g->cfg = cfg;
+    g->generation = generation;
+    g->runner = mvg_runner_new(cfg, time_scale, err, errlen);
+    if (!g->runner) {
+        mvg_gateway_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+int mvg_gateway_adopt_state(mvg_gateway *g, const mvg_gateway *from, char *err, size_t errlen)
+{
+    if (!from || mvg_runner_project_count(from->runner) == 0)
+        return 0;
+    size_t cap = mvg_runner_state_size(from->runner), len = 0;
+    void *buf = malloc(cap ? cap : 1);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = mvg_runner_save(from->runner, buf, cap, &len, err, errlen);
+    if (rc == 0)
+        rc = mvg_runner_load(g->runner, buf, len, err, errlen);
+    free(buf);
+    return rc == 0 ? 1 : -1;
+}
+
+int mvg_gateway_start(mvg_gateway *g, const mvg_timebase *tb, mvg_sample_queue *queue, char *err,
+                      size_t errlen)
+{
+    g->pollers = calloc(g->cfg->nbuses ? g->cfg->nbuses : 1, sizeof *g->pollers);
+    if (!g->pollers) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t b = 0; b < g->cfg->nbuses; b++) {
+        g->pollers[b] = mvg_poller_start(g->cfg, b, g->generation, tb, queue, err, errlen);
+        if (!g->pollers[b]) {
+            for (size_t k = 0; k < b; k++)
+                mvg_poller_stop(g->pollers[k]);
+            free(g->pollers);
+            g->pollers = NULL;
+            return -1;
+        }
+        g->npollers = b + 1;
+    }
+    return 0;
+}
+
+void mvg_gateway_free(mvg_gateway *g)
+{
+    if (!g)
+        return;
+    for (size_t b = 0; b < g->npollers; b++)
+        mvg_poller_stop(g->pollers[b]);
+    free(g->pollers);
+    mvg_runner_free(g->runner);
+    mvg_config_free(g->cfg);
+    free(g);
+}
+
+const mvg_config *mvg_gateway_config(const mvg_gateway *g) { return g->cfg; }
+mvg_runner *mvg_gateway_runner(mvg_gateway *g) { return g->runner; }
+unsigned mvg_gateway_generation(const mvg_gateway *g) { return g->generation; }
+
+int64_t mvg_gateway_worst_poll_ms(const mvg_gateway *g)
+{
+    int64_t worst = 0;
+    for (size_t b = 0; b < g->cfg->nbuses; b++) {
+        const mvg_bus_cfg *bus = &g->cfg->buses[b];
+        /* a timed-out request ends the device's poll (acquire.h), so a poll
+         * costs at most one request with all its retries and backoffs */
+        int64_t t = (int64_t)bus->timeout_ms * (bus->retries + 1);
+        int64_t backoff = bus->backoff_ms;
+        for (int r = 0; r < bus->retries; r++, backoff *= 2)
+            t += backoff;
+        if (t > worst)
+            worst = t;
+    }
+    return worst;
+}
+
+int mvg_gateway_alive(mvg_gateway *g, int64_t now_mono_ms, int64_t limit_ms)
+{
+    for (size_t b = 0; b < g->npollers; b++)
+        if (now_mono_ms - mvg_poller_heartbeat(g->pollers[b]) > limit_ms)
+            return 0;
+    return 1;
+}
+
+int mvg_gateway_device_status(mvg_gateway *g, size_t device, mvg_device_status *out)
+{
+    if (device >= g->cfg->ndevices || g->cfg->devices[device].bus >= g->npollers)
+        return -1;
+    return mvg_poller_device_status(g->pollers[g->cfg->devices[device].bus], device, out);
+}

@@ -1,0 +1,59 @@
+/*
+ * gateway.h: one running configuration of the daemon. A gateway owns its
+ * loaded config, the engine runner built from it, and (once started) one
+ * poller thread per bus. A reload builds a whole new gateway next to the
+ * running one and only swaps when everything in it was built, so a bad new
+ * config never stops the running one; the engine state (baseline rows,
+ * accumulators, frozen models) moves across when the projects are the same.
+ */
+#ifndef MVG_GATEWAY_H
+#define MVG_GATEWAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "clock.h"
+#include "config.h"
+#include "poller.h"
+#include "runner.h"
+#include "sample_queue.h"
+
+typedef struct mvg_gateway mvg_gateway;
+
+/* Builds the runner of cfg (the gateway takes cfg over, also on failure).
+ * time_scale is the timebase's speed. NULL with err on failure. */
+mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_scale, char *err,
+                             size_t errlen);
+
+/* Moves the engine state of from into g when their projects match. Returns
+ * 1 when moved, 0 when there was nothing to move, -1 with err when the
+ * projects differ (g then starts afresh). */
+int mvg_gateway_adopt_state(mvg_gateway *g, const mvg_gateway *from, char *err, size_t errlen);
+
+/* Starts one poller thread per bus; samples go to queue, stamped by tb
+ * (which must outlive the gateway). Returns 0, or -1 with err (the pollers
+ * started so far are stopped again). */
+int mvg_gateway_start(mvg_gateway *g, const mvg_timebase *tb, mvg_sample_queue *queue, char *err,
+                      size_t errlen);
+
+/* Stops the pollers (each at most one request timeout later) and frees
+ * everything, the config included. */
+void mvg_gateway_free(mvg_gateway *g);
+
+const mvg_config *mvg_gateway_config(const mvg_gateway *g);
+mvg_runner *mvg_gateway_runner(mvg_gateway *g);
+unsigned mvg_gateway_generation(const mvg_gateway *g);
+
+/* Longest a device poll may take on the slowest bus (every attempt timing
+ * out, with the backoffs), in ms of real time: how stale a poller's
+ * heartbeat may get before it counts as stuck, and how late a sample may
+ * reach the engine after its timestamp. */
+int64_t mvg_gateway_worst_poll_ms(const mvg_gateway *g);
+
+/* 1 when every poller turned its loop within limit_ms before now_mono_ms. */
+int mvg_gateway_alive(mvg_gateway *g, int64_t now_mono_ms, int64_t limit_ms);
+
+/* Status of device i (config index); -1 when no poller has it. */
+int mvg_gateway_device_status(mvg_gateway *g, size_t device, mvg_device_status *out);
+
+#endif
