@@ -13,6 +13,7 @@ struct mvg_gateway {
     mvg_config *cfg;
     unsigned generation;
     mvg_runner *runner;
+    mvg_pipeline *pipeline;
     mvg_poller **pollers; /* one per bus, NULL until started */
     size_t npollers;
 };
@@ -29,7 +30,11 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
     g->cfg = cfg;
     g->generation = generation;
     g->runner = mvg_runner_new(cfg, time_scale, err, errlen);
-    if (!g->runner) {
+    if (g->runner) {
+        mvg_pipeline_opts po = {0};
+        g->pipeline = mvg_pipeline_open(cfg, g->runner, &po, err, errlen);
+    }
+    if (!g->pipeline) {
         mvg_gateway_free(g);
         return NULL;
     }
@@ -50,6 +55,8 @@ int mvg_gateway_adopt_state(mvg_gateway *g, const mvg_gateway *from, char *err, 
     if (rc == 0)
         rc = mvg_runner_load(g->runner, buf, len, err, errlen);
     free(buf);
+    if (rc == 0)
+        mvg_pipeline_adopt_marks(g->pipeline, from->pipeline);
     return rc == 0 ? 1 : -1;
 }
 
@@ -82,6 +89,7 @@ void mvg_gateway_free(mvg_gateway *g)
     for (size_t b = 0; b < g->npollers; b++)
         mvg_poller_stop(g->pollers[b]);
     free(g->pollers);
+    mvg_pipeline_close(g->pipeline);
     mvg_runner_free(g->runner);
     mvg_config_free(g->cfg);
     free(g);
@@ -89,6 +97,7 @@ void mvg_gateway_free(mvg_gateway *g)
 
 const mvg_config *mvg_gateway_config(const mvg_gateway *g) { return g->cfg; }
 mvg_runner *mvg_gateway_runner(mvg_gateway *g) { return g->runner; }
+mvg_pipeline *mvg_gateway_pipeline(mvg_gateway *g) { return g->pipeline; }
 unsigned mvg_gateway_generation(const mvg_gateway *g) { return g->generation; }
 
 int64_t mvg_gateway_worst_poll_ms(const mvg_gateway *g)

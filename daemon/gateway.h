@@ -5,6 +5,7 @@
  * running one and only swaps when everything in it was built, so a bad new
  * config never stops the running one; the engine state (baseline rows,
  * accumulators, frozen models) moves across when the projects are the same.
+ * It also owns the pipeline (store handle) of its config's data_dir.
  */
 #ifndef MVG_GATEWAY_H
 #define MVG_GATEWAY_H
@@ -14,14 +15,16 @@
 
 #include "clock.h"
 #include "config.h"
+#include "pipeline.h"
 #include "poller.h"
 #include "runner.h"
 #include "sample_queue.h"
 
 typedef struct mvg_gateway mvg_gateway;
 
-/* Builds the runner of cfg (the gateway takes cfg over, also on failure).
- * time_scale is the timebase's speed. NULL with err on failure. */
+/* Builds the runner of cfg and opens its store pipeline (the gateway takes
+ * cfg over, also on failure). time_scale is the timebase's speed. NULL with
+ * err on failure. */
 mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_scale, char *err,
                              size_t errlen);
 
@@ -40,6 +43,7 @@ int mvg_gateway_start(mvg_gateway *g, const mvg_timebase *tb, mvg_sample_queue *
  * everything, the config included. */
 void mvg_gateway_free(mvg_gateway *g);
 
+mvg_pipeline *mvg_gateway_pipeline(mvg_gateway *g);
 const mvg_config *mvg_gateway_config(const mvg_gateway *g);
 mvg_runner *mvg_gateway_runner(mvg_gateway *g);
 unsigned mvg_gateway_generation(const mvg_gateway *g);

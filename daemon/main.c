@@ -193,10 +193,11 @@ typedef struct {
     mvg_gateway *g;
 } emit_ctx;
 
-static void on_interval(void *user, size_t project, const mvg_interval_record *rec,
+static void on_interval(void *user, size_t project, int64_t seq, const mvg_interval_record *rec,
                         const mvg_project_result *res)
 {
     (void)rec;
+    (void)seq;
     emit_ctx *ctx = user;
     mvg_project *prj = mvg_runner_project(mvg_gateway_runner(ctx->g), project);
     const char *name = mvg_project_config(prj)->name;
@@ -214,6 +215,21 @@ static void on_interval(void *user, size_t project, const mvg_interval_record *r
         }
     for (size_t s = 0; s < res->nstreams; s++)
         mvg_log(MVG_LOG_NOTICE, "%s", mvg_logfmt_stream(name, res, s, line, sizeof line));
+}
+
+/* Resumes the engine from the store after a restart (or a crash). */
+static void restore(mvg_gateway *g)
+{
+    char err[512];
+    int64_t replayed = 0;
+    int rc = mvg_pipeline_restore(mvg_gateway_pipeline(g), &replayed, err, sizeof err);
+    if (rc > 0)
+        mvg_log(MVG_LOG_NOTICE, "engine resumed from its checkpoint; %lld stored samples replayed",
+                (long long)replayed);
+    else if (rc < 0)
+        mvg_log(MVG_LOG_ERR, "cannot resume from the store: %s; the engine starts afresh", err);
+    else if (err[0])
+        mvg_log(MVG_LOG_WARN, "%s; the engine starts afresh", err);
 }
 
 static void reload(const options *o, mvg_gateway **running, unsigned *generation,
@@ -268,6 +284,7 @@ int main(int argc, char **argv)
     mvg_timebase_init(&tb, o.time_scale, o.time_origin_ms);
     char err[512];
     unsigned generation = 1;
+    err[0] = '\0';
     mvg_gateway *g = build_gateway(&o, generation, err, sizeof err);
     if (!g) {
         mvg_log(MVG_LOG_ERR, "not started: %s", err);
@@ -280,6 +297,8 @@ int main(int argc, char **argv)
         mvg_sample_queue_free(q);
         return 1;
     }
+    err[0] = '\0';
+    restore(g);
     summary(g, "started");
     sd_notify(0, "READY=1\nSTATUS=running");
 
@@ -297,7 +316,8 @@ int main(int argc, char **argv)
         mvg_sample_batch *b = mvg_sample_queue_pop(q, POP_WAIT_MS);
         if (b && b->generation == generation) {
             mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
-            mvg_runner_push(mvg_gateway_runner(g), b->device, b->samples, b->n);
+            if (mvg_pipeline_batch(mvg_gateway_pipeline(g), b, err, sizeof err) != 0)
+                mvg_log(MVG_LOG_ERR, "store: %s", err);
         }
         free(b);
         /* An interval closes once no sample stamped inside it can still be
@@ -306,7 +326,9 @@ int main(int argc, char **argv)
         int64_t lag = (int64_t)((double)(mvg_gateway_worst_poll_ms(g) + 2 * POP_WAIT_MS) *
                                 o.time_scale);
         emit_ctx ctx = {g};
-        mvg_runner_advance(mvg_gateway_runner(g), mvg_timebase_now(&tb) - lag, on_interval, &ctx);
+        if (mvg_pipeline_advance(mvg_gateway_pipeline(g), mvg_timebase_now(&tb) - lag, on_interval,
+                                 &ctx, err, sizeof err) < 0)
+            mvg_log(MVG_LOG_ERR, "store: %s", err);
 
         int64_t now = mvg_clock_mono_ms();
         /* feed the watchdog only while this loop turns and no poller is stuck */

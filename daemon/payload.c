@@ -1,0 +1,171 @@
+/*
+ * payload.c: JSON payloads (payload.h), built with jansson so that the
+ * escaping and number formatting are a library's, not ours.
+ */
+#include "payload.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "engine/convert.h"
+
+#define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(17))
+
+const char *mvg_payload_time(int64_t ms, char *buf, size_t len)
+{
+    int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+    time_t t = (time_t)s;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    char day[32];
+    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, len, "%s.%03dZ", day, (int)(ms - s * 1000));
+    return buf;
+}
+
+/* A number, or null when it is not one. */
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *jtime(int64_t ms)
+{
+    char buf[40];
+    return json_string(mvg_payload_time(ms, buf, sizeof buf));
+}
+
+static char *dump(json_t *doc)
+{
+    char *s = doc ? json_dumps(doc, DUMP_FLAGS) : NULL;
+    json_decref(doc);
+    return s;
+}
+
+char *mvg_payload_telemetry(const char *gateway, const mvg_device_cfg *dev,
+                            const mvg_sample_batch *b)
+{
+    json_t *samples = json_array();
+    for (size_t i = 0; samples && i < b->n && i < dev->npoints; i++) {
+        const mvg_sample *s = &b->samples[i];
+        json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:s}", "point", dev->points[i].name, "ts",
+                              jtime(s->ts_ms), "value", num(s->value), "unit",
+                              dev->points[i].unit, "quality", mvg_quality_name(s->quality));
+        if (o && s->quality == MVG_Q_EXCEPTION)
+            json_object_set_new(o, "exception_code", json_integer(s->exception_code));
+        json_array_append_new(samples, o);
+    }
+    return dump(json_pack("{s:s, s:s, s:s, s:b, s:o}", "schema", MVG_SCHEMA_TELEMETRY, "gateway",
+                          gateway, "device", dev->name, "online", b->online, "samples", samples));
+}
+
+static json_t *conv(const mvg_conv_result *c)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < mvg_convert_nfields; i++) {
+        const mvg_conv_field *f = &mvg_convert_fields[i];
+        json_object_set_new(o, f->name, num(*(const double *)((const char *)c + f->offset)));
+    }
+    return o;
+}
+
+static json_t *conv_units(void)
+{
+    json_t *o = json_object();
+    for (size_t i = 0; o && i < mvg_convert_nfields; i++)
+        json_object_set_new(o, mvg_convert_fields[i].name,
+                            json_string(mvg_convert_fields[i].unit ? mvg_convert_fields[i].unit : "stream unit"));
+    return o;
+}
+
+static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result *r)
+{
+    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+                     "m", (json_int_t)r->m, "covered_hours", num(r->covered_hours),
+                     "adjusted_baseline", num(r->cum_adjusted_baseline), "actual",
+                     num(r->cum_actual), "avoided", num(r->cum_avoided), "adjustment",
+                     num(r->cum_adjustment), "savings", num(r->cum_savings), "savings_fraction",
+                     num(r->savings_fraction), "fsu", num(r->fsu), "confidence",
+                     num(res->confidence), "savings_low", num(r->savings_low), "savings_high",
+                     num(r->savings_high), "converted", conv(&r->cum_conv), "annual_savings",
+                     num(r->annual_savings), "annual_converted", conv(&r->annual_conv));
+}
+
+static json_t *stream(const mvg_project_result *res, size_t i, int with_interval)
+{
+    const mvg_stream_result *r = &res->streams[i];
+    json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", r->name, "type",
+                          mvg_convert_stream_name(r->type), "unit", r->unit, "model_ready",
+                          r->model_ready, "model_pass", r->model_pass);
+    if (!o)
+        return NULL;
+    if (with_interval) {
+        json_t *x = json_array();
+        for (size_t k = 0; x && k < r->nx; k++)
+            json_array_append_new(x, num(r->x[k]));
+        json_object_set_new(o, "valid", json_boolean(r->valid));
+        json_object_set_new(o, "coverage", num(r->coverage));
+        json_object_set_new(o, "actual", num(r->actual));
+        json_object_set_new(o, "x", x);
+        json_object_set_new(o, "adjusted_baseline", num(r->adjusted_baseline));
+        json_object_set_new(o, "avoided", num(r->avoided));
+        json_object_set_new(o, "adjustment", num(r->adjustment));
+        json_object_set_new(o, "savings", num(r->savings));
+        json_object_set_new(o, "converted", conv(&r->conv));
+        if (res->phase == MVG_PHASE_BASELINE)
+            json_object_set_new(o, "baseline_rows", json_integer((json_int_t)r->baseline_rows));
+    }
+    json_object_set_new(o, "cumulative", cumulative(res, r));
+    json_object_set_new(o, "removal_efficiency", num(r->removal_efficiency));
+    return o;
+}
+
+static json_t *flags(uint32_t f)
+{
+    json_t *a = json_array();
+    if (f & MVG_INTERVAL_F_ROLLOVER)
+        json_array_append_new(a, json_string("rollover"));
+    if (f & MVG_INTERVAL_F_RESET)
+        json_array_append_new(a, json_string("reset"));
+    if (f & MVG_INTERVAL_F_GAP)
+        json_array_append_new(a, json_string("gap"));
+    if (f & MVG_INTERVAL_F_LATE)
+        json_array_append_new(a, json_string("late"));
+    return a;
+}
+
+char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq,
+                           const mvg_interval_record *rec, const char *const *channels,
+                           const mvg_project_result *res)
+{
+    json_t *streams = json_array(), *chans = json_array();
+    for (size_t i = 0; streams && i < res->nstreams; i++)
+        json_array_append_new(streams, stream(res, i, 1));
+    for (size_t i = 0; chans && i < rec->nch; i++) {
+        const mvg_interval_value *v = &rec->ch[i];
+        json_array_append_new(
+            chans, json_pack("{s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:i, s:i, s:i, s:o}", "name",
+                             channels[i], "value", num(v->value), "gap_delta", num(v->gap_delta),
+                             "mean", num(v->mean), "min", num(v->min), "max", num(v->max),
+                             "coverage", num(v->coverage), "n_good", (int)v->n_good, "n_bad",
+                             (int)v->n_bad, "n_rejected", (int)v->n_rejected, "flags",
+                             flags(v->flags)));
+    }
+    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o}", "schema",
+                          MVG_SCHEMA_INTERVAL, "gateway", gateway, "project", project, "seq",
+                          (json_int_t)seq, "start", jtime(rec->start_ms), "end", jtime(rec->end_ms),
+                          "phase", mvg_project_phase_name(res->phase), "partial", rec->partial,
+                          "fitted_now", res->fitted_now, "units", conv_units(), "streams", streams,
+                          "channels", chans));
+}
+
+char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,
+                         const mvg_project_result *res)
+{
+    json_t *streams = json_array();
+    for (size_t i = 0; streams && i < res->nstreams; i++)
+        json_array_append_new(streams, stream(res, i, 0));
+    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:o}", "schema", MVG_SCHEMA_TOTALS,
+                          "gateway", gateway, "project", project, "seq", (json_int_t)seq, "as_of",
+                          jtime(res->end_ms), "phase", mvg_project_phase_name(res->phase),
+                          "units", conv_units(), "streams", streams));
+}

@@ -1,0 +1,39 @@
+/*
+ * payload.h: the JSON documents mvgate publishes and stores: telemetry (one
+ * device poll), interval records (one project interval with every stream's
+ * savings and the channels behind them) and running totals. Every document
+ * carries a "schema" name with its version, ISO 8601 UTC times, units and
+ * qualities; numbers that are undefined are null, never 0. The schemas are
+ * in docs/schemas/ and documented in docs/mqtt.md. Returns malloc'd text
+ * (the caller frees it) or NULL when out of memory.
+ */
+#ifndef MVG_PAYLOAD_H
+#define MVG_PAYLOAD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "engine/interval.h"
+#include "engine/project.h"
+#include "sample_queue.h"
+
+#define MVG_SCHEMA_TELEMETRY "mvgate/telemetry/1"
+#define MVG_SCHEMA_INTERVAL "mvgate/interval/1"
+#define MVG_SCHEMA_TOTALS "mvgate/totals/1"
+
+/* ISO 8601 UTC with milliseconds ("2026-01-06T01:05:00.000Z"). */
+const char *mvg_payload_time(int64_t ms, char *buf, size_t len);
+
+char *mvg_payload_telemetry(const char *gateway, const mvg_device_cfg *dev,
+                            const mvg_sample_batch *b);
+
+/* channels: the names of rec's channels in order. */
+char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq,
+                           const mvg_interval_record *rec, const char *const *channels,
+                           const mvg_project_result *res);
+
+char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,
+                         const mvg_project_result *res);
+
+#endif

@@ -1,0 +1,453 @@
+/*
+ * pipeline.c: polls -> store -> engine -> durable interval records
+ * (pipeline.h).
+ */
+#include "pipeline.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lineproto.h"
+#include "payload.h"
+#include "store.h"
+
+#define CKPT_MAGIC 0x3154504b43474d56ULL /* "MVGCKPT1" */
+
+/* One completed interval, copied out of the runner's callback (its arrays
+ * live only during the callback) until the transaction that stores it. */
+typedef struct {
+    size_t project;
+    mvg_interval_record rec;
+    mvg_interval_value *ch;
+    mvg_project_result res;
+} pending;
+
+struct mvg_pipeline {
+    const mvg_config *cfg;
+    mvg_runner *runner;
+    mvg_pipeline_opts opts;
+    mvg_store *store;
+    char db_path[MVG_PATH_MAX + 16];
+    int64_t **point_ids;   /* [device][point] */
+    int64_t *high_water;   /* per device: newest sample time fed to the engine */
+    mvg_store_sample *rows;
+    size_t rows_cap;
+    pending *pend;
+    size_t npend, pend_cap;
+    int oom;
+    mvg_lp *lp;
+};
+
+static void free_ids(mvg_pipeline *p)
+{
+    for (size_t d = 0; p->point_ids && d < p->cfg->ndevices; d++)
+        free(p->point_ids[d]);
+    free(p->point_ids);
+}
+
+void mvg_pipeline_close(mvg_pipeline *p)
+{
+    if (!p)
+        return;
+    free_ids(p);
+    free(p->high_water);
+    free(p->rows);
+    for (size_t i = 0; i < p->npend; i++)
+        free(p->pend[i].ch);
+    free(p->pend);
+    mvg_lp_free(p->lp);
+    mvg_store_close(p->store);
+    free(p);
+}
+
+mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
+                                const mvg_pipeline_opts *opts, char *err, size_t errlen)
+{
+    mvg_pipeline *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->cfg = cfg;
+    p->runner = runner;
+    if (opts)
+        p->opts = *opts;
+    if (mvg_store_path(cfg->gateway.data_dir, p->db_path, sizeof p->db_path) != 0) {
+        snprintf(err, errlen, "data_dir '%s' is too long", cfg->gateway.data_dir);
+        goto fail;
+    }
+    mvg_store_opts so = {.sync_full = p->opts.sync_full, .gateway_id = cfg->gateway.id};
+    p->store = mvg_store_open(p->db_path, &so, err, errlen);
+    if (!p->store)
+        goto fail;
+    p->point_ids = calloc(cfg->ndevices + 1, sizeof *p->point_ids);
+    p->high_water = calloc(cfg->ndevices + 1, sizeof *p->high_water);
+    p->lp = mvg_lp_new();
+    if (!p->point_ids || !p->high_water || !p->lp) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    for (size_t d = 0; d < cfg->ndevices; d++) {
+        const mvg_device_cfg *dev = &cfg->devices[d];
+        p->point_ids[d] = calloc(dev->npoints + 1, sizeof **p->point_ids);
+        if (!p->point_ids[d]) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        for (size_t k = 0; k < dev->npoints; k++)
+            if (mvg_store_point_id(p->store, dev->name, dev->points[k].name, &p->point_ids[d][k],
+                                   err, errlen) != 0)
+                goto fail;
+        if (dev->npoints > p->rows_cap)
+            p->rows_cap = dev->npoints;
+    }
+    p->rows = calloc(p->rows_cap + 1, sizeof *p->rows);
+    if (!p->rows) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    return p;
+fail:
+    mvg_pipeline_close(p);
+    return NULL;
+}
+
+const char *mvg_pipeline_db_path(const mvg_pipeline *p) { return p->db_path; }
+
+void mvg_pipeline_adopt_marks(mvg_pipeline *p, const mvg_pipeline *from)
+{
+    for (size_t d = 0; d < p->cfg->ndevices; d++) {
+        long k = mvg_config_find_device(from->cfg, p->cfg->devices[d].name);
+        if (k >= 0)
+            p->high_water[d] = from->high_water[k];
+    }
+}
+
+/* ---- checkpoints: [magic][ndevices][high water per device][runner state] */
+
+static void put_u64(unsigned char *b, uint64_t v)
+{
+    for (int i = 0; i < 8; i++)
+        b[i] = (unsigned char)(v >> (8 * i));
+}
+
+static uint64_t get_u64(const unsigned char *b)
+{
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; i--)
+        v = v << 8 | b[i];
+    return v;
+}
+
+static int write_checkpoint(mvg_pipeline *p, int64_t ts_ms, char *err, size_t errlen)
+{
+    size_t nd = p->cfg->ndevices, head = 16 + 8 * nd;
+    size_t cap = head + mvg_runner_state_size(p->runner), used = 0;
+    unsigned char *buf = malloc(cap);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    put_u64(buf, CKPT_MAGIC);
+    put_u64(buf + 8, nd);
+    for (size_t d = 0; d < nd; d++)
+        put_u64(buf + 16 + 8 * d, (uint64_t)p->high_water[d]);
+    int rc = mvg_runner_save(p->runner, buf + head, cap - head, &used, err, errlen);
+    if (rc == 0)
+        rc = mvg_store_put_checkpoint(p->store, ts_ms, buf, head + used, err, errlen);
+    free(buf);
+    return rc;
+}
+
+typedef struct {
+    mvg_pipeline *p;
+    int64_t count;
+    /* the current group: samples of one device with one timestamp (one
+     * response of a poll), fed together as the live poll fed them */
+    long device;
+    int64_t ts;
+    mvg_sample *group;
+    size_t group_cap;
+    int any;
+} replay_ctx;
+
+static void flush_group(replay_ctx *c)
+{
+    if (!c->any)
+        return;
+    const mvg_device_cfg *dev = &c->p->cfg->devices[c->device];
+    mvg_runner_push(c->p->runner, (size_t)c->device, c->group, dev->npoints);
+    if (c->ts > c->p->high_water[c->device])
+        c->p->high_water[c->device] = c->ts;
+    c->any = 0;
+}
+
+static int replay_one(void *user, const char *device, const char *point, const mvg_sample *s)
+{
+    replay_ctx *c = user;
+    long d = mvg_config_find_device(c->p->cfg, device);
+    if (d < 0 || s->ts_ms <= c->p->high_water[d])
+        return 0; /* a device no longer configured, or already in the checkpoint */
+    const mvg_device_cfg *dev = &c->p->cfg->devices[d];
+    long k = mvg_config_find_point(dev, point);
+    if (k < 0)
+        return 0;
+    if (c->any && (d != c->device || s->ts_ms != c->ts))
+        flush_group(c);
+    if (!c->any) {
+        if (dev->npoints > c->group_cap) {
+            mvg_sample *g = realloc(c->group, dev->npoints * sizeof *g);
+            if (!g)
+                return -1;
+            c->group = g;
+            c->group_cap = dev->npoints;
+        }
+        /* points not in this response carry no time: the runner skips them */
+        for (size_t i = 0; i < dev->npoints; i++)
+            c->group[i] = (mvg_sample){.ts_ms = INT64_MIN, .value = NAN,
+                                       .quality = MVG_Q_COMM_ERROR};
+        c->device = d;
+        c->ts = s->ts_ms;
+        c->any = 1;
+    }
+    c->group[k] = *s;
+    c->count++;
+    return 0;
+}
+
+int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t errlen)
+{
+    *replayed = 0;
+    void *blob = NULL;
+    size_t len = 0;
+    int64_t ts = 0, interval_id = 0;
+    if (mvg_store_get_checkpoint(p->store, &blob, &len, &ts, &interval_id, err, errlen) != 0)
+        return -1;
+    if (!blob)
+        return 0;
+    const unsigned char *b = blob;
+    size_t nd = p->cfg->ndevices, head = 16 + 8 * nd;
+    int rc = 0;
+    if (len < 16 || get_u64(b) != CKPT_MAGIC || get_u64(b + 8) != nd || len < head) {
+        snprintf(err, errlen, "the newest checkpoint was written for other devices");
+    } else if (mvg_runner_load(p->runner, b + head, len - head, err, errlen) == 0) {
+        int64_t oldest = INT64_MAX;
+        for (size_t d = 0; d < nd; d++) {
+            p->high_water[d] = (int64_t)get_u64(b + 16 + 8 * d);
+            if (p->high_water[d] < oldest)
+                oldest = p->high_water[d];
+        }
+        replay_ctx c = {.p = p};
+        rc = mvg_store_foreach_sample(p->store, oldest == INT64_MAX ? 0 : oldest + 1, INT64_MAX,
+                                      replay_one, &c, err, errlen);
+        flush_group(&c);
+        free(c.group);
+        *replayed = c.count;
+        rc = rc == 0 ? 1 : -1;
+    }
+    free(blob);
+    return rc;
+}
+
+/* ---- polls ------------------------------------------------------------- */
+
+static int add_telemetry(mvg_pipeline *p, const mvg_device_cfg *dev, const mvg_sample_batch *b,
+                         char *err, size_t errlen)
+{
+    mvg_store_out outs[2];
+    size_t n = 0;
+    char *json = NULL;
+    char topic[MVG_NAME_MAX + 16];
+    if (p->opts.mqtt) {
+        json = mvg_payload_telemetry(p->cfg->gateway.id, dev, b);
+        if (!json) {
+            snprintf(err, errlen, "out of memory");
+            return -1;
+        }
+        snprintf(topic, sizeof topic, "telemetry/%s", dev->name);
+        outs[n++] = (mvg_store_out){"mqtt", MVG_OUT_TELEMETRY, topic, json, strlen(json), 0};
+    }
+    if (p->opts.influx) {
+        mvg_lp_clear(p->lp);
+        for (size_t i = 0; i < b->n; i++) {
+            const mvg_sample *s = &b->samples[i];
+            mvg_lp_begin(p->lp, "mvgate_sample");
+            mvg_lp_tag(p->lp, "gateway", p->cfg->gateway.id);
+            mvg_lp_tag(p->lp, "device", dev->name);
+            mvg_lp_tag(p->lp, "point", dev->points[i].name);
+            mvg_lp_field_double(p->lp, "value", s->value);
+            mvg_lp_field_string(p->lp, "quality", mvg_quality_name(s->quality));
+            mvg_lp_end(p->lp, s->ts_ms);
+        }
+        size_t len = 0;
+        const char *lines = mvg_lp_data(p->lp, &len);
+        if (len)
+            outs[n++] = (mvg_store_out){"influx", MVG_OUT_TELEMETRY, "", lines, len, 0};
+    }
+    int rc = n ? mvg_store_add_outbox(p->store, outs, n, err, errlen) : 0;
+    free(json);
+    return rc;
+}
+
+int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, size_t errlen)
+{
+    if (b->device >= p->cfg->ndevices || b->n != p->cfg->devices[b->device].npoints) {
+        snprintf(err, errlen, "a poll that does not match the configuration");
+        return -1;
+    }
+    const mvg_device_cfg *dev = &p->cfg->devices[b->device];
+    int rc = mvg_store_begin(p->store, err, errlen);
+    if (rc == 0) {
+        for (size_t i = 0; i < b->n; i++)
+            p->rows[i] = (mvg_store_sample){p->point_ids[b->device][i], b->samples[i]};
+        rc = mvg_store_add_samples(p->store, p->rows, b->n, err, errlen);
+        if (rc == 0)
+            rc = add_telemetry(p, dev, b, err, errlen);
+        if (rc == 0)
+            rc = mvg_store_commit(p->store, err, errlen);
+        if (rc != 0)
+            mvg_store_rollback(p->store);
+    }
+    /* the engine still gets the poll: a full disk must not stop the savings */
+    mvg_runner_push(p->runner, b->device, b->samples, b->n);
+    for (size_t i = 0; i < b->n; i++)
+        if (b->samples[i].ts_ms > p->high_water[b->device])
+            p->high_water[b->device] = b->samples[i].ts_ms;
+    return rc;
+}
+
+/* ---- intervals --------------------------------------------------------- */
+
+static void collect(void *user, size_t project, const mvg_interval_record *rec,
+                    const mvg_project_result *res)
+{
+    mvg_pipeline *p = user;
+    if (p->npend == p->pend_cap) {
+        size_t cap = p->pend_cap ? 2 * p->pend_cap : 8;
+        pending *np = realloc(p->pend, cap * sizeof *np);
+        if (!np) {
+            p->oom = 1;
+            return;
+        }
+        p->pend = np;
+        p->pend_cap = cap;
+    }
+    pending *e = &p->pend[p->npend];
+    e->ch = malloc((rec->nch ? rec->nch : 1) * sizeof *e->ch);
+    if (!e->ch) {
+        p->oom = 1;
+        return;
+    }
+    memcpy(e->ch, rec->ch, rec->nch * sizeof *e->ch);
+    e->project = project;
+    e->rec = *rec;
+    e->rec.ch = e->ch;
+    e->res = *res;
+    p->npend++;
+}
+
+static int interval_lines(mvg_pipeline *p, const char *project, int64_t seq,
+                          const mvg_project_result *res)
+{
+    mvg_lp_clear(p->lp);
+    for (size_t s = 0; s < res->nstreams; s++) {
+        const mvg_stream_result *r = &res->streams[s];
+        mvg_lp_begin(p->lp, "mvgate_interval");
+        mvg_lp_tag(p->lp, "gateway", p->cfg->gateway.id);
+        mvg_lp_tag(p->lp, "project", project);
+        mvg_lp_tag(p->lp, "stream", r->name);
+        mvg_lp_field_int(p->lp, "seq", seq);
+        mvg_lp_field_string(p->lp, "phase", mvg_project_phase_name(res->phase));
+        mvg_lp_field_bool(p->lp, "valid", r->valid);
+        mvg_lp_field_double(p->lp, "coverage", r->coverage);
+        mvg_lp_field_double(p->lp, "actual", r->actual);
+        mvg_lp_field_double(p->lp, "adjusted_baseline", r->adjusted_baseline);
+        mvg_lp_field_double(p->lp, "savings", r->savings);
+        mvg_lp_field_double(p->lp, "cum_savings", r->cum_savings);
+        mvg_lp_field_double(p->lp, "fsu", r->fsu);
+        mvg_lp_field_double(p->lp, "cum_tj", r->cum_conv.tj);
+        mvg_lp_field_double(p->lp, "cum_co2_t", r->cum_conv.co2_t);
+        mvg_lp_field_double(p->lp, "cum_cost_hkd", r->cum_conv.cost_hkd);
+        mvg_lp_end(p->lp, res->end_ms);
+    }
+    return 0;
+}
+
+static int store_one(mvg_pipeline *p, const pending *e, int64_t *seq_out, char *err, size_t errlen)
+{
+    mvg_project *prj = mvg_runner_project(p->runner, e->project);
+    const char *name = mvg_project_config(prj)->name;
+    size_t nch = 0;
+    const char *const *channels = mvg_runner_channels(p->runner, e->project, &nch);
+    int64_t seq = 0;
+    if (mvg_store_next_seq(p->store, name, &seq, err, errlen) != 0)
+        return -1;
+    char *json = mvg_payload_interval(p->cfg->gateway.id, name, seq, &e->rec, channels, &e->res);
+    char *totals = mvg_payload_totals(p->cfg->gateway.id, name, seq, &e->res);
+    int rc = -1;
+    if (!json || !totals) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    char t_interval[MVG_NAME_MAX + 16], t_totals[MVG_NAME_MAX + 16];
+    snprintf(t_interval, sizeof t_interval, "interval/%s", name);
+    snprintf(t_totals, sizeof t_totals, "totals/%s", name);
+    mvg_store_out outs[3];
+    size_t n = 0;
+    if (p->opts.mqtt) {
+        outs[n++] = (mvg_store_out){"mqtt", MVG_OUT_INTERVAL, t_interval, NULL, 0, 0};
+        outs[n++] = (mvg_store_out){"mqtt", MVG_OUT_TOTALS, t_totals, totals, strlen(totals), 1};
+    }
+    if (p->opts.influx) {
+        interval_lines(p, name, seq, &e->res);
+        size_t len = 0;
+        const char *lines = mvg_lp_data(p->lp, &len);
+        if (len)
+            outs[n++] = (mvg_store_out){"influx", MVG_OUT_INTERVAL, "", lines, len, 0};
+    }
+    mvg_store_interval rec = {name, seq, e->rec.start_ms, e->rec.end_ms, json, strlen(json)};
+    rc = mvg_store_add_interval(p->store, &rec, outs, n, err, errlen);
+    *seq_out = seq;
+out:
+    free(json);
+    free(totals);
+    return rc;
+}
+
+int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn done, void *user,
+                         char *err, size_t errlen)
+{
+    mvg_runner_advance(p->runner, now_ms, collect, p);
+    int rc = 0, written = 0;
+    int64_t *seqs = NULL;
+    if (p->oom) {
+        snprintf(err, errlen, "out of memory: interval records lost until a restart");
+        rc = -1;
+    } else if (p->npend > 0) {
+        seqs = calloc(p->npend, sizeof *seqs);
+        rc = seqs ? mvg_store_begin(p->store, err, errlen) : -1;
+        for (size_t i = 0; rc == 0 && i < p->npend; i++)
+            rc = store_one(p, &p->pend[i], &seqs[i], err, errlen);
+        /* the engine state after these records, in the same transaction: a
+         * restart resumes exactly after the last stored record */
+        if (rc == 0)
+            rc = write_checkpoint(p, p->pend[p->npend - 1].rec.end_ms, err, errlen);
+        if (rc == 0)
+            rc = mvg_store_commit(p->store, err, errlen);
+        else if (seqs)
+            mvg_store_rollback(p->store);
+        if (rc == 0) {
+            written = (int)p->npend;
+            for (size_t i = 0; done && i < p->npend; i++)
+                done(user, p->pend[i].project, seqs[i], &p->pend[i].rec, &p->pend[i].res);
+        }
+    }
+    free(seqs);
+    for (size_t i = 0; i < p->npend; i++)
+        free(p->pend[i].ch);
+    p->npend = 0;
+    p->oom = 0;
+    return rc == 0 ? written : -1;
+}

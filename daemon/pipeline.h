@@ -1,0 +1,67 @@
+/*
+ * pipeline.h: the daemon's path from polls to durable records. The pipeline
+ * owns the store handle of the running gateway and, for each device poll,
+ * stores the raw samples (and a telemetry entry for each publisher) before
+ * the engine sees them; for each completed interval it writes, in ONE
+ * transaction, the interval record with its per-project seq, its outbox
+ * entries (MQTT interval and retained totals, InfluxDB lines) and an engine
+ * checkpoint. After a crash, mvg_pipeline_restore() loads the newest
+ * checkpoint and replays the samples stored after it, so no interval is lost
+ * or counted twice and seq continues without a gap.
+ */
+#ifndef MVG_PIPELINE_H
+#define MVG_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "runner.h"
+#include "sample_queue.h"
+
+typedef struct mvg_pipeline mvg_pipeline;
+
+typedef struct {
+    int mqtt;        /* write MQTT outbox entries */
+    int influx;      /* write InfluxDB outbox entries */
+    int sync_full;   /* synchronous=FULL */
+} mvg_pipeline_opts;
+
+/* Called for every interval record once it is durable. */
+typedef void (*mvg_pipeline_record_fn)(void *user, size_t project, int64_t seq,
+                                       const mvg_interval_record *rec,
+                                       const mvg_project_result *res);
+
+/* Opens (creating) the store under cfg's data_dir. cfg and runner must
+ * outlive the pipeline. NULL with err. */
+mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
+                                const mvg_pipeline_opts *opts, char *err, size_t errlen);
+void mvg_pipeline_close(mvg_pipeline *p);
+
+/* Restores the runner from the newest checkpoint and replays the samples
+ * stored after it. *replayed gets the number of samples fed again. Returns
+ * 1 when a checkpoint was restored, 0 when there was none (or it belongs to
+ * other projects: then the engine starts afresh, said in err), -1 on a
+ * store error. */
+int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t errlen);
+
+/* Stores one poll, then feeds it to the engine. Returns 0 or -1 (store
+ * error: the poll is still fed to the engine, err says what was lost). */
+int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, size_t errlen);
+
+/* Emits the intervals that ended before now_ms and makes each durable
+ * (record, outbox entries, checkpoint in one transaction) before calling
+ * done for it. Returns the number of records written or -1 (store error:
+ * nothing of the failing step was written; the records come again after a
+ * restart from the previous checkpoint). */
+int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn done, void *user,
+                         char *err, size_t errlen);
+
+/* Carries the per-device high-water marks of from (devices matched by
+ * name) into p, after a reload moved the engine state across. */
+void mvg_pipeline_adopt_marks(mvg_pipeline *p, const mvg_pipeline *from);
+
+/* The database path (for the publishers' own connections). */
+const char *mvg_pipeline_db_path(const mvg_pipeline *p);
+
+#endif
