@@ -183,7 +183,7 @@ static int64_t days_from_civil(int y, unsigned m, unsigned d)
 
 int mvg_config_parse_time(const char *s, int64_t *ms)
 {
-    int y, mo, d, h = 0, mi = 0, se = 0, n = 0;
+    int y, mo, d, h = 0, mi = 0, se = 0, n = 0, frac_ms = 0;
     if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
         return -1;
     const char *p = s + n;
@@ -196,6 +196,16 @@ int mvg_config_parse_time(const char *s, int64_t *ms)
             if (sscanf(p + 1, "%2d%n", &se, &k) != 1 || k != 2)
                 return -1;
             p += 1 + k;
+            if (*p == '.') { /* fraction of a second: milliseconds kept, the rest cut */
+                int digits = 0;
+                for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+                    if (digits < 3)
+                        frac_ms = frac_ms * 10 + (*p - '0');
+                if (digits == 0)
+                    return -1;
+                for (; digits < 3; digits++)
+                    frac_ms *= 10;
+            }
         }
     }
     int off_min = 0;
@@ -216,7 +226,7 @@ int mvg_config_parse_time(const char *s, int64_t *ms)
         return -1;
     int64_t sec = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
                   off_min * 60;
-    *ms = sec * 1000;
+    *ms = sec * 1000 + frac_ms;
     return 0;
 }
 

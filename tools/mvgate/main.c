@@ -18,6 +18,8 @@ static const struct command commands[] = {
     {"fit", mvg_cmd_fit, "fit --model TYPE --csv FILE --y COL [--x COL]... [--json]   fit a baseline model"},
     {"savings", mvg_cmd_savings,
      "savings --model MODEL.json --csv FILE --y COL [--x COL]... [--json]   verified savings"},
+    {"export", mvg_cmd_export,
+     "export -c FILE [--from T] [--to T] [--format csv|jsonl] [--what samples|intervals|models]"},
 };
 
 static void usage(FILE *out)

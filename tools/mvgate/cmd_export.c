@@ -1,0 +1,240 @@
+/*
+ * cmd_export.c: `mvgate export -c FILE [--from T] [--to T]
+ * [--format csv|jsonl] [--what samples|intervals|models]`: writes stored
+ * records to stdout from the gateway's database, opened read-only so that
+ * it can run next to the daemon. Interval and model records are written
+ * byte for byte (their signatures must still verify on the copy).
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "commands.h"
+#include "config.h"
+#include "config_projects.h"
+#include "diag.h"
+#include "payload.h"
+#include "store.h"
+
+typedef enum { FMT_CSV, FMT_JSONL } out_format;
+
+typedef struct {
+    out_format fmt;
+    int header_done;
+    FILE *out;
+} writer;
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: mvgate export -c FILE [--from T] [--to T] [--format csv|jsonl]\n"
+                 "                     [--what samples|intervals|models]\n"
+                 "T: ISO 8601 UTC (2026-11-28T10:00:00Z, optional .fff) or epoch ms.\n"
+                 "from is inclusive, to exclusive. Default: every interval record, CSV.\n");
+}
+
+static int parse_when(const char *s, int64_t *ms)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*s && !*end && !errno) {
+        *ms = v;
+        return 0;
+    }
+    return mvg_config_parse_time(s, ms);
+}
+
+/* CSV field: quoted, inner quotes doubled (RFC 4180). */
+static void csv_quoted(FILE *out, const char *s, size_t len)
+{
+    fputc('"', out);
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] == '"')
+            fputc('"', out);
+        fputc(s[i], out);
+    }
+    fputc('"', out);
+}
+
+/* JSON string of a name (names are [A-Za-z0-9_-], but stay safe). */
+static void json_name(FILE *out, const char *s)
+{
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', out);
+        if ((unsigned char)*s >= 0x20)
+            fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static int on_sample(void *user, const char *device, const char *point, const mvg_sample *s)
+{
+    writer *w = user;
+    char when[40], value[40];
+    mvg_payload_time(s->ts_ms, when, sizeof when);
+    if (isfinite(s->value))
+        snprintf(value, sizeof value, "%.17g", s->value);
+    else
+        value[0] = '\0';
+    if (w->fmt == FMT_CSV) {
+        if (!w->header_done++)
+            fprintf(w->out, "time,ts_ms,device,point,value,quality,exception_code\n");
+        fprintf(w->out, "%s,%lld,%s,%s,%s,%s,%u\n", when, (long long)s->ts_ms, device, point,
+                value, mvg_quality_name(s->quality), s->exception_code);
+    } else {
+        fprintf(w->out, "{\"time\":\"%s\",\"ts_ms\":%lld,\"device\":", when, (long long)s->ts_ms);
+        json_name(w->out, device);
+        fprintf(w->out, ",\"point\":");
+        json_name(w->out, point);
+        fprintf(w->out, ",\"value\":%s,\"quality\":\"%s\"", value[0] ? value : "null",
+                mvg_quality_name(s->quality));
+        if (s->quality == MVG_Q_EXCEPTION)
+            fprintf(w->out, ",\"exception_code\":%u", s->exception_code);
+        fprintf(w->out, "}\n");
+    }
+    return ferror(w->out) ? -1 : 0;
+}
+
+static int write_record(writer *w, const char *key, const char *project, int64_t n,
+                        int64_t start_ms, int64_t end_ms, const char *payload, size_t len,
+                        int with_end)
+{
+    char s[40], e[40];
+    mvg_payload_time(start_ms, s, sizeof s);
+    mvg_payload_time(end_ms, e, sizeof e);
+    if (w->fmt == FMT_CSV) {
+        if (!w->header_done++)
+            fprintf(w->out, with_end ? "project,%s,start,end,record\n" : "project,%s,created,record\n",
+                    key);
+        fprintf(w->out, "%s,%lld,%s,", project, (long long)n, s);
+        if (with_end)
+            fprintf(w->out, "%s,", e);
+        csv_quoted(w->out, payload, len);
+        fputc('\n', w->out);
+    } else {
+        fprintf(w->out, "{\"project\":");
+        json_name(w->out, project);
+        fprintf(w->out, ",\"%s\":%lld,\"%s\":\"%s\"", key, (long long)n,
+                with_end ? "start" : "created", s);
+        if (with_end)
+            fprintf(w->out, ",\"end\":\"%s\"", e);
+        fprintf(w->out, ",\"record\":");
+        fwrite(payload, 1, len, w->out);
+        fprintf(w->out, "}\n");
+    }
+    return ferror(w->out) ? -1 : 0;
+}
+
+static int on_interval(void *user, const char *project, int64_t seq, int64_t start_ms,
+                       int64_t end_ms, const char *payload, size_t len)
+{
+    return write_record(user, "seq", project, seq, start_ms, end_ms, payload, len, 1);
+}
+
+static int on_model(void *user, const char *project, int64_t version, int64_t start_ms,
+                    int64_t end_ms, const char *payload, size_t len)
+{
+    return write_record(user, "version", project, version, start_ms, end_ms, payload, len, 0);
+}
+
+int mvg_cmd_export(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"from", required_argument, NULL, 'f'},
+        {"to", required_argument, NULL, 't'},     {"format", required_argument, NULL, 'F'},
+        {"what", required_argument, NULL, 'w'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL, *what = "intervals";
+    int64_t from = INT64_MIN, to = INT64_MAX;
+    writer w = {FMT_CSV, 0, stdout};
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'f':
+        case 't':
+            if (parse_when(optarg, c == 'f' ? &from : &to) != 0) {
+                fprintf(stderr, "mvgate export: --%s '%s' is neither ISO 8601 UTC nor epoch ms\n",
+                        c == 'f' ? "from" : "to", optarg);
+                return 2;
+            }
+            break;
+        case 'F':
+            if (strcmp(optarg, "csv") == 0)
+                w.fmt = FMT_CSV;
+            else if (strcmp(optarg, "jsonl") == 0)
+                w.fmt = FMT_JSONL;
+            else {
+                fprintf(stderr, "mvgate export: --format is csv or jsonl, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'w':
+            if (strcmp(optarg, "samples") && strcmp(optarg, "intervals") && strcmp(optarg, "models")) {
+                fprintf(stderr, "mvgate export: --what is samples, intervals or models, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            what = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!path || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    mvg_diags *diags = mvg_diags_new();
+    mvg_config *cfg = diags ? mvg_config_load(path, NULL, diags) : NULL;
+    if (!cfg) {
+        if (diags)
+            mvg_diags_print(diags, stderr);
+        mvg_diags_free(diags);
+        return 2;
+    }
+    mvg_diags_free(diags);
+    char db[MVG_PATH_MAX + 16], err[512];
+    int rc = 2;
+    mvg_store *st = NULL;
+    if (mvg_store_path(cfg->gateway.data_dir, db, sizeof db) != 0) {
+        fprintf(stderr, "mvgate export: data_dir too long\n");
+        goto out;
+    }
+    mvg_store_opts so = {.read_only = 1};
+    st = mvg_store_open(db, &so, err, sizeof err);
+    if (!st) {
+        fprintf(stderr, "mvgate export: %s\n", err);
+        goto out;
+    }
+    int r;
+    if (strcmp(what, "samples") == 0)
+        r = mvg_store_foreach_sample(st, from, to, on_sample, &w, err, sizeof err);
+    else if (strcmp(what, "intervals") == 0)
+        r = mvg_store_foreach_interval(st, from, to, on_interval, &w, err, sizeof err);
+    else
+        r = mvg_store_foreach_model(st, from, to, on_model, &w, err, sizeof err);
+    if (fflush(stdout) != 0 || r != 0) {
+        fprintf(stderr, "mvgate export: %s\n", r != 0 && err[0] ? err : "write error");
+        rc = 1;
+        goto out;
+    }
+    rc = 0;
+out:
+    mvg_store_close(st);
+    mvg_config_free(cfg);
+    return rc;
+}
