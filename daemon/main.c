@@ -23,9 +23,11 @@
 #include "log.h"
 #include "logfmt.h"
 #include "sample_queue.h"
+#include "status.h"
 
 #define QUEUE_BATCHES 4096
 #define POP_WAIT_MS 200
+#define STATUS_EVERY_MS 5000
 
 static volatile sig_atomic_t got_stop, got_reload;
 
@@ -43,6 +45,7 @@ typedef struct {
     mvg_log_level level;
     double time_scale;
     int64_t time_origin_ms;
+    int64_t time_anchor_ms; /* real time at which the scaled clock reads the origin; 0 = start */
 } options;
 
 static void usage(FILE *out)
@@ -56,6 +59,8 @@ static void usage(FILE *out)
             "                         installed ones)\n"
             "  --time-scale K         run the sample clock K times faster (simulated plants)\n"
             "  --time-origin T        the sample clock's start (with --time-scale)\n"
+            "  --time-anchor T        the real time at which the sample clock read T (default:\n"
+            "                         now); keeps the clock continuous across restarts\n"
             "Signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.\n");
 }
 
@@ -79,7 +84,8 @@ static int parse_options(int argc, char **argv, options *o)
     static const struct option longopts[] = {
         {"config", required_argument, NULL, 'c'},  {"log-level", required_argument, NULL, 'l'},
         {"profile-dir", required_argument, NULL, 'p'}, {"time-scale", required_argument, NULL, 's'},
-        {"time-origin", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {"time-origin", required_argument, NULL, 'o'}, {"time-anchor", required_argument, NULL, 'a'},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -113,6 +119,13 @@ static int parse_options(int argc, char **argv, options *o)
         case 'o':
             if (mvg_config_parse_time(optarg, &o->time_origin_ms) != 0) {
                 fprintf(stderr, "mvgated: --time-origin wants an ISO 8601 UTC time, not '%s'\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'a':
+            if (mvg_config_parse_time(optarg, &o->time_anchor_ms) != 0) {
+                fprintf(stderr, "mvgated: --time-anchor wants an ISO 8601 UTC time, not '%s'\n",
                         optarg);
                 return 2;
             }
@@ -232,6 +245,33 @@ static void restore(mvg_gateway *g)
         mvg_log(MVG_LOG_WARN, "%s; the engine starts afresh", err);
 }
 
+/* Writes the status document (store meta, MQTT retained status). */
+static void publish_status(mvg_gateway *g, mvg_sample_queue *q, const char *state,
+                           int64_t started_ms)
+{
+    const mvg_config *cfg = mvg_gateway_config(g);
+    mvg_device_status *devs = calloc(cfg->ndevices + 1, sizeof *devs);
+    char err[512];
+    if (!devs)
+        return;
+    for (size_t d = 0; d < cfg->ndevices; d++)
+        mvg_gateway_device_status(g, d, &devs[d]);
+    mvg_store_status store;
+    mvg_status_input in = {.cfg = cfg, .state = state, .now_ms = mvg_clock_real_ms(),
+                           .started_ms = started_ms, .devices = devs,
+                           .queue_depth = mvg_sample_queue_depth(q),
+                           .queue_dropped = mvg_sample_queue_dropped(q)};
+    mvg_pipeline *p = mvg_gateway_pipeline(g);
+    if (mvg_pipeline_store_status(p, &store, err, sizeof err) == 0)
+        in.store = &store;
+    char *json = NULL;
+    if (mvg_pipeline_figures(p, &in, err, sizeof err) != 0 || !(json = mvg_status_json(&in)) ||
+        mvg_pipeline_put_status(p, json, err, sizeof err) != 0)
+        mvg_log(MVG_LOG_WARN, "status not stored: %s", json ? err : "out of memory");
+    free(json);
+    free(devs);
+}
+
 static void reload(const options *o, mvg_gateway **running, unsigned *generation,
                    const mvg_timebase *tb, mvg_sample_queue *q)
 {
@@ -282,6 +322,8 @@ int main(int argc, char **argv)
 
     mvg_timebase tb;
     mvg_timebase_init(&tb, o.time_scale, o.time_origin_ms);
+    if (o.time_anchor_ms)
+        tb.real_start_ms = o.time_anchor_ms;
     char err[512];
     unsigned generation = 1;
     err[0] = '\0';
@@ -304,7 +346,8 @@ int main(int argc, char **argv)
 
     uint64_t wd_usec = 0;
     int64_t wd_every = sd_watchdog_enabled(0, &wd_usec) > 0 ? (int64_t)(wd_usec / 2000) : 0;
-    int64_t wd_last = 0;
+    int64_t wd_last = 0, status_last = 0;
+    int64_t started_ms = mvg_clock_real_ms();
     char line[4096];
     while (!got_stop) {
         if (got_reload) {
@@ -331,6 +374,10 @@ int main(int argc, char **argv)
             mvg_log(MVG_LOG_ERR, "store: %s", err);
 
         int64_t now = mvg_clock_mono_ms();
+        if (now - status_last >= STATUS_EVERY_MS) {
+            publish_status(g, q, "online", started_ms);
+            status_last = now;
+        }
         /* feed the watchdog only while this loop turns and no poller is stuck */
         if (wd_every > 0 && now - wd_last >= wd_every &&
             mvg_gateway_alive(g, now, mvg_gateway_worst_poll_ms(g) + 2000)) {
@@ -340,6 +387,8 @@ int main(int argc, char **argv)
     }
     sd_notify(0, "STOPPING=1\nSTATUS=stopping");
     mvg_log(MVG_LOG_NOTICE, "stopping");
+    if (g)
+        publish_status(g, q, "stopped", started_ms);
     mvg_gateway_free(g);
     if (mvg_sample_queue_dropped(q))
         mvg_log(MVG_LOG_WARN, "%llu polls were dropped on a full queue",

@@ -11,6 +11,7 @@
 
 #include "lineproto.h"
 #include "payload.h"
+#include "status.h"
 #include "store.h"
 
 #define CKPT_MAGIC 0x3154504b43474d56ULL /* "MVGCKPT1" */
@@ -225,8 +226,17 @@ int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t e
     int64_t ts = 0, interval_id = 0;
     if (mvg_store_get_checkpoint(p->store, &blob, &len, &ts, &interval_id, err, errlen) != 0)
         return -1;
-    if (!blob)
-        return 0;
+    if (!blob) {
+        /* no interval was completed yet: the samples stored so far are all
+         * the engine has lost */
+        replay_ctx c = {.p = p};
+        int rc = mvg_store_foreach_sample(p->store, INT64_MIN, INT64_MAX, replay_one, &c, err,
+                                          errlen);
+        flush_group(&c);
+        free(c.group);
+        *replayed = c.count;
+        return rc == 0 ? 0 : -1;
+    }
     const unsigned char *b = blob;
     size_t nd = p->cfg->ndevices, head = 16 + 8 * nd;
     int rc = 0;
@@ -450,4 +460,43 @@ int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn
     p->npend = 0;
     p->oom = 0;
     return rc == 0 ? written : -1;
+}
+
+/* ---- status -------------------------------------------------------------- */
+
+int mvg_pipeline_figures(mvg_pipeline *p, struct mvg_status_input *in, char *err, size_t errlen)
+{
+    in->npublishers = 0;
+    const char *pubs[] = {"mqtt", "influx"};
+    int on[] = {p->opts.mqtt, p->opts.influx};
+    for (size_t i = 0; i < 2; i++) {
+        if (!on[i])
+            continue;
+        size_t k = in->npublishers++;
+        in->publisher[k] = pubs[i];
+        if (mvg_store_outbox_stats(p->store, pubs[i], &in->outbox[k], err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t errlen)
+{
+    if (mvg_store_begin(p->store, err, errlen) != 0)
+        return -1;
+    int rc = mvg_store_put_meta(p->store, "status", json, err, errlen);
+    if (rc == 0 && p->opts.mqtt) {
+        mvg_store_out out = {"mqtt", MVG_OUT_STATUS, "status", json, strlen(json), 1};
+        rc = mvg_store_add_outbox(p->store, &out, 1, err, errlen);
+    }
+    if (rc == 0)
+        rc = mvg_store_commit(p->store, err, errlen);
+    else
+        mvg_store_rollback(p->store);
+    return rc;
+}
+
+int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err, size_t errlen)
+{
+    return mvg_store_get_status(p->store, out, err, errlen);
 }

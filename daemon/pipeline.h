@@ -18,6 +18,7 @@
 #include "config.h"
 #include "runner.h"
 #include "sample_queue.h"
+#include "store.h"
 
 typedef struct mvg_pipeline mvg_pipeline;
 
@@ -39,10 +40,11 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
 void mvg_pipeline_close(mvg_pipeline *p);
 
 /* Restores the runner from the newest checkpoint and replays the samples
- * stored after it. *replayed gets the number of samples fed again. Returns
- * 1 when a checkpoint was restored, 0 when there was none (or it belongs to
- * other projects: then the engine starts afresh, said in err), -1 on a
- * store error. */
+ * stored after it (all stored samples when there is no checkpoint yet).
+ * *replayed gets the number of samples fed again. Returns 1 when a
+ * checkpoint was restored, 0 when there was none (or it belongs to other
+ * projects: then the engine starts afresh, said in err), -1 on a store
+ * error. */
 int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t errlen);
 
 /* Stores one poll, then feeds it to the engine. Returns 0 or -1 (store
@@ -60,6 +62,18 @@ int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn
 /* Carries the per-device high-water marks of from (devices matched by
  * name) into p, after a reload moved the engine state across. */
 void mvg_pipeline_adopt_marks(mvg_pipeline *p, const mvg_pipeline *from);
+
+/* Fills in the store's figures and each enabled publisher's outbox (for
+ * the status document). Returns 0 or -1. */
+struct mvg_status_input;
+int mvg_pipeline_figures(mvg_pipeline *p, struct mvg_status_input *in, char *err, size_t errlen);
+
+/* The store's own figures (rows, size). Returns 0 or -1. */
+int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err, size_t errlen);
+
+/* Stores the status document (meta "status") and queues it, retained, for
+ * MQTT when enabled. Returns 0 or -1. */
+int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t errlen);
 
 /* The database path (for the publishers' own connections). */
 const char *mvg_pipeline_db_path(const mvg_pipeline *p);

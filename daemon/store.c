@@ -630,6 +630,41 @@ int mvg_store_prune(mvg_store *st, int64_t now, int64_t *pruned, char *err, size
     return auto_end(st, own, rc, err, errlen);
 }
 
+int mvg_store_put_meta(mvg_store *st, const char *key, const char *value, char *err,
+                       size_t errlen)
+{
+    sqlite3_stmt *q = prep(st, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : dberr(st, err, errlen, "meta");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int mvg_store_get_meta(mvg_store *st, const char *key, char **value, char *err, size_t errlen)
+{
+    *value = NULL;
+    sqlite3_stmt *q = prep(st, "SELECT CAST(value AS TEXT) FROM meta WHERE key = ?1", err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int rc = 0, step = sqlite3_step(q);
+    if (step == SQLITE_ROW) {
+        size_t len = 0;
+        *value = dup_col(q, 0, &len);
+        if (!*value && sqlite3_column_type(q, 0) != SQLITE_NULL) {
+            snprintf(err, errlen, "store: out of memory");
+            rc = -1;
+        }
+    } else if (step != SQLITE_DONE) {
+        rc = dberr(st, err, errlen, "meta");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
 int mvg_store_get_status(mvg_store *st, mvg_store_status *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);

@@ -132,6 +132,12 @@ int mvg_store_seq_at(mvg_store *st, const char *project, int64_t interval_id, in
  * the running total is kept in meta. */
 int mvg_store_prune(mvg_store *st, int64_t now_ms, int64_t *pruned, char *err, size_t errlen);
 
+/* Small named values of the gateway (e.g. "status": the daemon's latest
+ * status document). put replaces; get gives a malloc'd copy or NULL. */
+int mvg_store_put_meta(mvg_store *st, const char *key, const char *value, char *err,
+                       size_t errlen);
+int mvg_store_get_meta(mvg_store *st, const char *key, char **value, char *err, size_t errlen);
+
 typedef struct {
     int64_t samples;            /* rows kept */
     int64_t samples_pruned;     /* deleted by retention since creation */

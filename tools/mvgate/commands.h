@@ -11,5 +11,6 @@ int mvg_cmd_read(int argc, char **argv);    /* poll every point once */
 int mvg_cmd_fit(int argc, char **argv);     /* fit a baseline model to a CSV */
 int mvg_cmd_savings(int argc, char **argv); /* savings of a reporting CSV against a model */
 int mvg_cmd_export(int argc, char **argv);  /* stored records to CSV or JSON lines */
+int mvg_cmd_status(int argc, char **argv);  /* the daemon's status from the store */
 
 #endif

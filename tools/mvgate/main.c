@@ -18,6 +18,7 @@ static const struct command commands[] = {
     {"fit", mvg_cmd_fit, "fit --model TYPE --csv FILE --y COL [--x COL]... [--json]   fit a baseline model"},
     {"savings", mvg_cmd_savings,
      "savings --model MODEL.json --csv FILE --y COL [--x COL]... [--json]   verified savings"},
+    {"status", mvg_cmd_status, "status -c FILE [--json]        the running daemon's status"},
     {"export", mvg_cmd_export,
      "export -c FILE [--from T] [--to T] [--format csv|jsonl] [--what samples|intervals|models]"},
 };

@@ -1,0 +1,38 @@
+/*
+ * status.h: the gateway's status document (schema mvgate/status/1): state,
+ * version, uptime, every device's state with its last good poll, the
+ * sample queue, the store and each publisher's outbox depth, age and drop
+ * counters. The daemon writes it to the store (meta "status") and to the
+ * MQTT outbox (retained `status`) every few seconds; `mvgate status` reads
+ * it back. Building it is pure: the caller gathers the figures.
+ */
+#ifndef MVG_STATUS_H
+#define MVG_STATUS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "outbox.h"
+#include "poller.h"
+#include "store.h"
+
+#define MVG_SCHEMA_STATUS "mvgate/status/1"
+#define MVG_STATUS_MAX_PUBLISHERS 2
+
+typedef struct mvg_status_input {
+    const mvg_config *cfg;
+    const char *state;              /* "online", "stopping" */
+    int64_t now_ms, started_ms;     /* realtime */
+    const mvg_device_status *devices; /* cfg->ndevices entries */
+    uint64_t queue_depth, queue_dropped;
+    const mvg_store_status *store;  /* may be NULL */
+    size_t npublishers;
+    const char *publisher[MVG_STATUS_MAX_PUBLISHERS];
+    mvg_outbox_stats outbox[MVG_STATUS_MAX_PUBLISHERS];
+} mvg_status_input;
+
+/* malloc'd JSON text, or NULL when out of memory. */
+char *mvg_status_json(const mvg_status_input *in);
+
+#endif

@@ -1,0 +1,173 @@
+/*
+ * cmd_status.c: `mvgate status -c FILE [--json]`: the daemon's latest
+ * status document from the store (the daemon rewrites it every few
+ * seconds), with live outbox figures. Exit 0 when the daemon reported
+ * within the last 30 s and every device is online, 1 when not (stale
+ * status, devices offline, or undelivered records older than an hour), 2
+ * on errors; so it serves as a monitoring check too.
+ */
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "commands.h"
+#include "config.h"
+#include "diag.h"
+#include "store.h"
+
+#define FRESH_S 30
+#define OUTBOX_OLD_S 3600
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: mvgate status -c FILE [--json]\n"
+                 "Shows the running daemon's status (devices, outboxes, store).\n"
+                 "Exit 0 when all is well, 1 when the status is stale, a device is offline or\n"
+                 "an outbox holds records older than an hour, 2 on errors.\n");
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static const char *str(json_t *o, const char *key)
+{
+    const char *s = json_string_value(json_object_get(o, key));
+    return s ? s : "-";
+}
+
+int mvg_cmd_status(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL;
+    int as_json = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:jh", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c': path = optarg; break;
+        case 'j': as_json = 1; break;
+        case 'h': usage(stdout); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!path || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    mvg_diags *diags = mvg_diags_new();
+    mvg_config *cfg = diags ? mvg_config_load(path, NULL, diags) : NULL;
+    if (!cfg) {
+        if (diags)
+            mvg_diags_print(diags, stderr);
+        mvg_diags_free(diags);
+        return 2;
+    }
+    mvg_diags_free(diags);
+    char db[MVG_PATH_MAX + 16], err[512];
+    char *text = NULL;
+    json_t *doc = NULL;
+    mvg_store *st = NULL;
+    int rc = 2;
+    mvg_store_opts so = {.read_only = 1};
+    if (mvg_store_path(cfg->gateway.data_dir, db, sizeof db) != 0 ||
+        !(st = mvg_store_open(db, &so, err, sizeof err))) {
+        fprintf(stderr, "mvgate status: %s\n", st ? "data_dir too long" : err);
+        goto out;
+    }
+    if (mvg_store_get_meta(st, "status", &text, err, sizeof err) != 0) {
+        fprintf(stderr, "mvgate status: %s\n", err);
+        goto out;
+    }
+    if (!text) {
+        fprintf(stderr, "mvgate status: %s has no status yet: has mvgated run with this config?\n",
+                db);
+        goto out;
+    }
+    json_error_t jerr;
+    doc = json_loads(text, 0, &jerr);
+    if (!doc) {
+        fprintf(stderr, "mvgate status: the stored status is not JSON: %s\n", jerr.text);
+        goto out;
+    }
+    /* the daemon's clock is the realtime clock: compare with ours */
+    int64_t t = 0;
+    const char *when = str(doc, "time");
+    struct tm tm = {0};
+    if (strptime(when, "%Y-%m-%dT%H:%M:%S", &tm))
+        t = (int64_t)timegm(&tm) * 1000;
+    int64_t age_s = t ? (now_ms() - t) / 1000 : -1;
+    int ok = age_s >= 0 && age_s <= FRESH_S && strcmp(str(doc, "state"), "online") == 0;
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(doc, "devices"), i, d)
+        if (!json_is_true(json_object_get(d, "online")))
+            ok = 0;
+    /* live outbox figures: the daemon's are up to a few seconds old */
+    json_t *outbox = json_object_get(doc, "outbox");
+    const char *pub;
+    json_t *o;
+    json_object_foreach(outbox, pub, o) {
+        mvg_outbox_stats os;
+        if (mvg_store_outbox_stats(st, pub, &os, err, sizeof err) == 0) {
+            json_object_set_new(o, "depth", json_integer((json_int_t)os.depth));
+            json_object_set_new(o, "age_s", json_integer(os.oldest_ms ? (json_int_t)((now_ms() - os.oldest_ms) / 1000) : 0));
+        }
+        if (json_integer_value(json_object_get(o, "age_s")) > OUTBOX_OLD_S)
+            ok = 0;
+    }
+    json_object_set_new(doc, "status_age_s", json_integer((json_int_t)age_s));
+    if (as_json) {
+        char *out = json_dumps(doc, JSON_INDENT(2));
+        if (out)
+            puts(out);
+        free(out);
+    } else {
+        printf("gateway %s (site %s), mvgated %s: %s as of %s (%lld s ago), up %lld s\n",
+               str(doc, "gateway"), str(doc, "site"), str(doc, "version"), str(doc, "state"), when,
+               (long long)age_s, (long long)json_integer_value(json_object_get(doc, "uptime_s")));
+        printf("%-16s %-10s %-8s %-25s %10s %8s  %s\n", "device", "bus", "state", "last good poll",
+               "polls", "failed", "last error");
+        json_array_foreach(json_object_get(doc, "devices"), i, d)
+            printf("%-16s %-10s %-8s %-25s %10lld %8lld  %s\n", str(d, "name"), str(d, "bus"),
+                   json_is_true(json_object_get(d, "online")) ? "online" : "OFFLINE",
+                   str(d, "last_good"), (long long)json_integer_value(json_object_get(d, "polls")),
+                   (long long)json_integer_value(json_object_get(d, "failed_polls")),
+                   str(d, "last_error"));
+        json_object_foreach(outbox, pub, o) {
+            json_t *dr = json_object_get(o, "dropped");
+            printf("outbox %-8s depth %lld, oldest %lld s, dropped: telemetry %lld, intervals %lld\n",
+                   pub, (long long)json_integer_value(json_object_get(o, "depth")),
+                   (long long)json_integer_value(json_object_get(o, "age_s")),
+                   (long long)json_integer_value(json_object_get(dr, "telemetry")),
+                   (long long)json_integer_value(json_object_get(dr, "interval")));
+        }
+        json_t *s = json_object_get(doc, "store");
+        printf("store: %lld samples, %lld intervals, %lld models, %lld bytes\n",
+               (long long)json_integer_value(json_object_get(s, "samples")),
+               (long long)json_integer_value(json_object_get(s, "intervals")),
+               (long long)json_integer_value(json_object_get(s, "models")),
+               (long long)json_integer_value(json_object_get(s, "db_bytes")));
+        json_t *q = json_object_get(doc, "queue");
+        printf("sample queue: depth %lld, dropped %lld\n",
+               (long long)json_integer_value(json_object_get(q, "depth")),
+               (long long)json_integer_value(json_object_get(q, "dropped")));
+        if (age_s > FRESH_S)
+            printf("the status is %lld s old: is mvgated running?\n", (long long)age_s);
+    }
+    rc = ok ? 0 : 1;
+out:
+    json_decref(doc);
+    free(text);
+    mvg_store_close(st);
+    mvg_config_free(cfg);
+    return rc;
+}
