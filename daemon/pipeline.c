@@ -31,7 +31,7 @@ struct mvg_pipeline {
     mvg_pipeline_opts opts;
     mvg_store *store;
     char db_path[MVG_PATH_MAX + 16];
-    int64_t **point_ids;   /* [device][point] */
+    int64_t **point_ids;   /* [device][point]; 0 = not stored */
     int64_t *high_water;   /* per device: newest sample time fed to the engine */
     mvg_store_sample *rows;
     size_t rows_cap;
@@ -98,7 +98,8 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
             goto fail;
         }
         for (size_t k = 0; k < dev->npoints; k++)
-            if (mvg_store_point_id(p->store, dev->name, dev->points[k].name, &p->point_ids[d][k],
+            if ((p->opts.all_samples || mvg_runner_point_needed(runner, d, k)) &&
+                mvg_store_point_id(p->store, dev->name, dev->points[k].name, &p->point_ids[d][k],
                                    err, errlen) != 0)
                 goto fail;
         if (dev->npoints > p->rows_cap)
@@ -308,11 +309,14 @@ int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, si
         return -1;
     }
     const mvg_device_cfg *dev = &p->cfg->devices[b->device];
-    int rc = mvg_store_begin(p->store, err, errlen);
+    size_t n = 0;
+    for (size_t i = 0; i < b->n; i++)
+        if (p->point_ids[b->device][i])
+            p->rows[n++] = (mvg_store_sample){p->point_ids[b->device][i], b->samples[i]};
+    /* a poll with nothing to keep costs no transaction */
+    int rc = n || p->opts.mqtt || p->opts.influx ? mvg_store_begin(p->store, err, errlen) : 1;
     if (rc == 0) {
-        for (size_t i = 0; i < b->n; i++)
-            p->rows[i] = (mvg_store_sample){p->point_ids[b->device][i], b->samples[i]};
-        rc = mvg_store_add_samples(p->store, p->rows, b->n, err, errlen);
+        rc = n ? mvg_store_add_samples(p->store, p->rows, n, err, errlen) : 0;
         if (rc == 0)
             rc = add_telemetry(p, dev, b, err, errlen);
         if (rc == 0)
@@ -320,6 +324,8 @@ int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, si
         if (rc != 0)
             mvg_store_rollback(p->store);
     }
+    if (rc > 0)
+        rc = 0;
     /* the engine still gets the poll: a full disk must not stop the savings */
     mvg_runner_push(p->runner, b->device, b->samples, b->n);
     for (size_t i = 0; i < b->n; i++)

@@ -1,7 +1,8 @@
 /*
  * pipeline.h: the daemon's path from polls to durable records. The pipeline
  * owns the store handle of the running gateway and, for each device poll,
- * stores the raw samples (and a telemetry entry for each publisher) before
+ * stores the raw samples the engine uses (all of them on request; the rest
+ * only go out as telemetry) and a telemetry entry for each publisher before
  * the engine sees them; for each completed interval it writes, in ONE
  * transaction, the interval record with its per-project seq, its outbox
  * entries (MQTT interval and retained totals, InfluxDB lines) and an engine
@@ -26,6 +27,7 @@ typedef struct {
     int mqtt;        /* write MQTT outbox entries */
     int influx;      /* write InfluxDB outbox entries */
     int sync_full;   /* synchronous=FULL */
+    int all_samples; /* store every point's samples, not only those the engine uses */
 } mvg_pipeline_opts;
 
 /* Called for every interval record once it is durable. */

@@ -420,6 +420,20 @@ const char *const *mvg_runner_channels(const mvg_runner *r, size_t project, size
     return project < r->nproj ? (const char *const *)r->proj[project].names : NULL;
 }
 
+int mvg_runner_point_needed(const mvg_runner *r, size_t device, size_t point)
+{
+    if (device >= r->cfg->ndevices || point >= r->cfg->devices[device].npoints)
+        return 0;
+    size_t v = r->point_base[device] + point;
+    if (r->bind[v].n > 0)
+        return 1;
+    for (size_t i = 0; i < r->nder; i++)
+        for (size_t k = 0; k < r->der[i].ninputs; k++)
+            if ((size_t)r->der[i].inputs[k] == v)
+                return 1;
+    return 0;
+}
+
 uint64_t mvg_runner_rejected(const mvg_runner *r)
 {
     uint64_t n = 0;

@@ -44,6 +44,10 @@ mvg_project *mvg_runner_project(mvg_runner *r, size_t i);
 /* Names of the interval channels of project i, in record order. */
 const char *const *mvg_runner_channels(const mvg_runner *r, size_t project, size_t *n);
 
+/* 1 when the engine uses point (directly in a project, or as an input of a
+ * derived channel): its samples are what a restart or a replay needs. */
+int mvg_runner_point_needed(const mvg_runner *r, size_t device, size_t point);
+
 /* Samples dropped by the aggregators (out of order or late). */
 uint64_t mvg_runner_rejected(const mvg_runner *r);
 
