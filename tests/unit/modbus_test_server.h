@@ -34,7 +34,7 @@
 #include <unistd.h>
 
 /* Listening socket on 127.0.0.1:port (0: any); *out_port gets the port. */
-static int mts_listen(int port, int *out_port)
+static inline int mts_listen(int port, int *out_port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -46,6 +46,7 @@ static int mts_listen(int port, int *out_port)
     a.sin_family = AF_INET;
     a.sin_port = htons((uint16_t)port);
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    *out_port = 0;
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0 || listen(fd, 8) != 0) {
         close(fd);
         return -1;
@@ -57,7 +58,7 @@ static int mts_listen(int port, int *out_port)
 }
 
 /* Waits up to ms for a connection; -1 when none came. */
-static int mts_accept(int lfd, int ms)
+static inline int mts_accept(int lfd, int ms)
 {
     struct pollfd p = {lfd, POLLIN, 0};
     if (poll(&p, 1, ms) <= 0)
@@ -65,7 +66,7 @@ static int mts_accept(int lfd, int ms)
     return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 }
 
-static void mts_sleep_ms(int ms)
+static inline void mts_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
     while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
@@ -88,12 +89,12 @@ typedef struct {
 } mts_mb;
 
 /* The values the libmodbus server holds (and the tests expect). */
-static uint16_t mts_mb_holding(unsigned addr, unsigned gen) { return (uint16_t)(gen * 10000u + addr * 3u + 1u); }
-static uint16_t mts_mb_input(unsigned addr) { return (uint16_t)(0xF000u + addr); }
-static uint8_t mts_mb_coil(unsigned addr) { return addr % 3 == 0; }
-static uint8_t mts_mb_discrete(unsigned addr) { return (addr / 2) % 2; }
+static inline uint16_t mts_mb_holding(unsigned addr, unsigned gen) { return (uint16_t)(gen * 10000u + addr * 3u + 1u); }
+static inline uint16_t mts_mb_input(unsigned addr) { return (uint16_t)(0xF000u + addr); }
+static inline uint8_t mts_mb_coil(unsigned addr) { return addr % 3 == 0; }
+static inline uint8_t mts_mb_discrete(unsigned addr) { return (addr / 2) % 2; }
 
-static void *mts_mb_main(void *arg)
+static inline void *mts_mb_main(void *arg)
 {
     mts_mb *s = arg;
     while (!atomic_load(&s->stop)) {
@@ -123,7 +124,7 @@ static void *mts_mb_main(void *arg)
 
 /* Starts a server on port (0: any); gen shifts the holding values, so a
  * restarted server is told apart from the old one. Returns 0 or -1. */
-static int mts_mb_start(mts_mb *s, int port, unsigned gen)
+static inline int mts_mb_start(mts_mb *s, int port, unsigned gen)
 {
     memset(s, 0, sizeof *s);
     s->lfd = mts_listen(port, &s->port);
@@ -146,7 +147,7 @@ static int mts_mb_start(mts_mb *s, int port, unsigned gen)
     return pthread_create(&s->th, NULL, mts_mb_main, s) == 0 ? 0 : -1;
 }
 
-static void mts_mb_stop(mts_mb *s)
+static inline void mts_mb_stop(mts_mb *s)
 {
     atomic_store(&s->stop, 1);
     pthread_join(s->th, NULL);
@@ -179,7 +180,7 @@ typedef struct {
     atomic_int connections;
 } mts_rtt;
 
-static uint16_t mts_crc16(const uint8_t *buf, size_t len)
+static inline uint16_t mts_crc16(const uint8_t *buf, size_t len)
 {
     /* Written out again here rather than calling the code under test:
      * same algorithm, but a transcription error in one shows as a CRC
@@ -193,12 +194,12 @@ static uint16_t mts_crc16(const uint8_t *buf, size_t len)
     return crc;
 }
 
-static uint16_t mts_rtt_holding(unsigned addr, unsigned seq) { return (uint16_t)(seq * 1000u + addr); }
-static uint16_t mts_rtt_input(unsigned addr) { return (uint16_t)(0xA000u + addr * 5u); }
-static uint8_t mts_rtt_coil(unsigned addr) { return (addr * 7u) % 5u < 2u; }
-static uint8_t mts_rtt_discrete(unsigned addr) { return addr % 2 == 1; }
+static inline uint16_t mts_rtt_holding(unsigned addr, unsigned seq) { return (uint16_t)(seq * 1000u + addr); }
+static inline uint16_t mts_rtt_input(unsigned addr) { return (uint16_t)(0xA000u + addr * 5u); }
+static inline uint8_t mts_rtt_coil(unsigned addr) { return (addr * 7u) % 5u < 2u; }
+static inline uint8_t mts_rtt_discrete(unsigned addr) { return addr % 2 == 1; }
 
-static void mts_rtt_send(int fd, uint8_t *f, size_t len, int bad_crc)
+static inline void mts_rtt_send(int fd, uint8_t *f, size_t len, int bad_crc)
 {
     uint16_t crc = mts_crc16(f, len);
     f[len] = (uint8_t)(crc & 0xFF);
@@ -209,7 +210,7 @@ static void mts_rtt_send(int fd, uint8_t *f, size_t len, int bad_crc)
     (void)n;
 }
 
-static void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq)
+static inline void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq)
 {
     int mode = atomic_load(&s->mode);
     int delay = atomic_exchange(&s->delay_next_ms, 0);
@@ -255,7 +256,7 @@ static void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq)
     mts_rtt_send(fd, f, len, mode == MTS_BAD_CRC);
 }
 
-static void *mts_rtt_main(void *arg)
+static inline void *mts_rtt_main(void *arg)
 {
     mts_rtt *s = arg;
     while (!atomic_load(&s->stop)) {
@@ -295,7 +296,7 @@ static void *mts_rtt_main(void *arg)
     return NULL;
 }
 
-static int mts_rtt_start(mts_rtt *s, int port, int unit)
+static inline int mts_rtt_start(mts_rtt *s, int port, int unit)
 {
     memset(s, 0, sizeof *s);
     s->unit = unit;
@@ -305,7 +306,7 @@ static int mts_rtt_start(mts_rtt *s, int port, int unit)
     return pthread_create(&s->th, NULL, mts_rtt_main, s) == 0 ? 0 : -1;
 }
 
-static void mts_rtt_stop(mts_rtt *s)
+static inline void mts_rtt_stop(mts_rtt *s)
 {
     atomic_store(&s->stop, 1);
     pthread_join(s->th, NULL);

@@ -40,7 +40,7 @@ static mvg_bus_cfg bus(mvg_bus_type type, int port, int timeout_ms)
 /* A port nobody listens on: bound once, then released. */
 static int dead_port(void)
 {
-    int port;
+    int port = 0;
     int fd = mts_listen(0, &port);
     assert_true(fd >= 0);
     close(fd);
