@@ -171,6 +171,7 @@ enum {
 
 typedef struct {
     int lfd, port;
+    int line_fd;             /* >= 0: serve this fd (a pty master), no listening */
     pthread_t th;
     atomic_int stop;
     int unit;                /* the unit that answers; others are silent */
@@ -199,6 +200,15 @@ static inline uint16_t mts_rtt_input(unsigned addr) { return (uint16_t)(0xA000u 
 static inline uint8_t mts_rtt_coil(unsigned addr) { return (addr * 7u) % 5u < 2u; }
 static inline uint8_t mts_rtt_discrete(unsigned addr) { return addr % 2 == 1; }
 
+/* send() without SIGPIPE on a socket, write() on a pty. */
+static inline void mts_write(int fd, const uint8_t *buf, size_t len)
+{
+    ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+    if (n == -1 && errno == ENOTSOCK)
+        n = write(fd, buf, len);
+    (void)n;
+}
+
 static inline void mts_rtt_send(int fd, uint8_t *f, size_t len, int bad_crc)
 {
     uint16_t crc = mts_crc16(f, len);
@@ -206,8 +216,7 @@ static inline void mts_rtt_send(int fd, uint8_t *f, size_t len, int bad_crc)
     f[len + 1] = (uint8_t)(crc >> 8);
     if (bad_crc)
         f[len] ^= 0xFF;
-    ssize_t n = send(fd, f, len + 2, MSG_NOSIGNAL);
-    (void)n;
+    mts_write(fd, f, len + 2);
 }
 
 static inline void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq)
@@ -249,48 +258,58 @@ static inline void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq)
         len = 3 + nb;
     }
     if (mode == MTS_TRUNCATED) {
-        ssize_t n = send(fd, f, (len + 2) / 2, MSG_NOSIGNAL);
-        (void)n;
+        mts_write(fd, f, (len + 2) / 2);
         return;
     }
     mts_rtt_send(fd, f, len, mode == MTS_BAD_CRC);
 }
 
+/* Serves RTU requests on fd (a TCP client, or a pty master) until stop or
+ * end of file. */
+static inline void mts_rtt_serve(mts_rtt *s, int fd)
+{
+    uint8_t buf[1024];
+    size_t len = 0;
+    while (!atomic_load(&s->stop)) {
+        struct pollfd p = {fd, POLLIN, 0};
+        if (poll(&p, 1, 50) <= 0)
+            continue;
+        ssize_t n = read(fd, buf + len, sizeof buf - len);
+        if (n <= 0)
+            break;
+        len += (size_t)n;
+        /* Every request our client sends is an 8-byte read. */
+        size_t off = 0;
+        while (len - off >= 8) {
+            const uint8_t *q = buf + off;
+            uint16_t crc = mts_crc16(q, 6);
+            if (q[6] != (crc & 0xFF) || q[7] != (crc >> 8)) {
+                off++;
+                continue;
+            }
+            int seq = atomic_fetch_add(&s->requests, 1) + 1;
+            if (q[0] == s->unit)
+                mts_rtt_answer(s, fd, q, seq);
+            off += 8;
+        }
+        memmove(buf, buf + off, len - off);
+        len -= off;
+    }
+}
+
 static inline void *mts_rtt_main(void *arg)
 {
     mts_rtt *s = arg;
+    if (s->line_fd >= 0) {
+        mts_rtt_serve(s, s->line_fd);
+        return NULL;
+    }
     while (!atomic_load(&s->stop)) {
         int cfd = mts_accept(s->lfd, 50);
         if (cfd < 0)
             continue;
         atomic_fetch_add(&s->connections, 1);
-        uint8_t buf[1024];
-        size_t len = 0;
-        while (!atomic_load(&s->stop)) {
-            struct pollfd p = {cfd, POLLIN, 0};
-            if (poll(&p, 1, 50) <= 0)
-                continue;
-            ssize_t n = recv(cfd, buf + len, sizeof buf - len, 0);
-            if (n <= 0)
-                break;
-            len += (size_t)n;
-            /* Every request our client sends is an 8-byte read. */
-            size_t off = 0;
-            while (len - off >= 8) {
-                const uint8_t *q = buf + off;
-                uint16_t crc = mts_crc16(q, 6);
-                if (q[6] != (crc & 0xFF) || q[7] != (crc >> 8)) {
-                    off++;
-                    continue;
-                }
-                int seq = atomic_fetch_add(&s->requests, 1) + 1;
-                if (q[0] == s->unit)
-                    mts_rtt_answer(s, cfd, q, seq);
-                off += 8;
-            }
-            memmove(buf, buf + off, len - off);
-            len -= off;
-        }
+        mts_rtt_serve(s, cfd);
         close(cfd);
     }
     return NULL;
@@ -300,9 +319,21 @@ static inline int mts_rtt_start(mts_rtt *s, int port, int unit)
 {
     memset(s, 0, sizeof *s);
     s->unit = unit;
+    s->line_fd = -1;
     s->lfd = mts_listen(port, &s->port);
     if (s->lfd < 0)
         return -1;
+    return pthread_create(&s->th, NULL, mts_rtt_main, s) == 0 ? 0 : -1;
+}
+
+/* Serves a serial line instead: fd is the master side of a pty whose
+ * slave the client opens (the caller owns and closes fd). */
+static inline int mts_rtt_start_line(mts_rtt *s, int fd, int unit)
+{
+    memset(s, 0, sizeof *s);
+    s->unit = unit;
+    s->lfd = -1;
+    s->line_fd = fd;
     return pthread_create(&s->th, NULL, mts_rtt_main, s) == 0 ? 0 : -1;
 }
 
@@ -310,7 +341,8 @@ static inline void mts_rtt_stop(mts_rtt *s)
 {
     atomic_store(&s->stop, 1);
     pthread_join(s->th, NULL);
-    close(s->lfd);
+    if (s->lfd >= 0)
+        close(s->lfd);
 }
 
 #endif
