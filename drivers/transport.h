@@ -29,6 +29,13 @@ void mvg_transport_free(mvg_transport *t);
  * into bits as 0/1 bytes) from unit_id. Returns MVG_TR_OK, MVG_TR_COMM (err
  * says why; the connection is closed and reopened on the next call),
  * MVG_TR_EXCEPTION (*exception_code set) or MVG_TR_USAGE.
+ * On RTU lines (serial, or RTU over TCP) a timeout or a bad frame keeps the
+ * line open, since a silent unit says nothing about the link; instead the
+ * next request first waits until twice the timeout has passed since the
+ * failed one and discards what arrived, so a late reply is never taken for
+ * the next answer. Socket errors and EOF close the connection.
+ * count is 1..125 registers or 1..2000 bits; unit_id 0..255 on TCP,
+ * 1..247 on RTU lines (0 is broadcast: nobody answers a read).
  */
 int mvg_transport_read(mvg_transport *t, int unit_id, mvg_area area, unsigned start,
                        unsigned count, uint16_t *regs, uint8_t *bits, uint8_t *exception_code,

@@ -1,0 +1,180 @@
+/*
+ * tr_modbus.c: the libmodbus backend, for Modbus TCP and for RTU on a local
+ * serial port. Owns one modbus_t (libmodbus contexts are not thread-safe:
+ * one per bus thread, see LIBRARY-NOTES).
+ *
+ * Error recovery stays at libmodbus's default (none): with LINK recovery a
+ * dead meter would block the poller forever; we reconnect ourselves.
+ * After a communication failure a TCP connection is closed, so that a late
+ * reply can only ever reach the dead socket. A serial line stays open
+ * through a timeout (a missing unit on a shared line says nothing about the
+ * line), but the next request first waits out the window in which the late
+ * reply could still come, then discards whatever arrived.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <modbus.h>
+
+#include "transport_backend.h"
+
+typedef struct {
+    modbus_t *ctx;
+    int rtu;
+    int connected;
+    int timeout_ms;
+    int64_t quiet_at_ms; /* RTU: no late reply expected after this (0: none pending) */
+} tr_modbus;
+
+static void set_timeouts(modbus_t *ctx, int ms)
+{
+    uint32_t s = (uint32_t)(ms / 1000), us = (uint32_t)(ms % 1000) * 1000u;
+    modbus_set_response_timeout(ctx, s, us);
+    /* Between the bytes of one reply: a stalled reply fails within the
+     * same budget as a missing one. */
+    modbus_set_byte_timeout(ctx, s, us);
+}
+
+void *mvg_tr_modbus_new(const mvg_bus_cfg *bus, char *err, size_t errlen)
+{
+    tr_modbus *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(err, errlen, "bus %s: out of memory", bus->name);
+        return NULL;
+    }
+    m->timeout_ms = mvg_tr_timeout_ms(bus);
+    if (bus->type == MVG_BUS_RTU) {
+        m->rtu = 1;
+        int baud = bus->baud > 0 ? bus->baud : 9600;
+        char parity = bus->parity ? bus->parity : 'N';
+        int data_bits = bus->data_bits > 0 ? bus->data_bits : 8;
+        int stop_bits = bus->stop_bits > 0 ? bus->stop_bits : 1;
+        m->ctx = modbus_new_rtu(bus->device, baud, parity, data_bits, stop_bits);
+        if (!m->ctx)
+            snprintf(err, errlen, "bus %s: %s: %s", bus->name, bus->device,
+                     modbus_strerror(errno));
+    } else {
+        char port[16];
+        snprintf(port, sizeof port, "%d", bus->port > 0 ? bus->port : 502);
+        /* The _pi variant resolves host names as well as literals. */
+        m->ctx = modbus_new_tcp_pi(bus->host, port);
+        if (!m->ctx)
+            snprintf(err, errlen, "bus %s: %s:%s: %s", bus->name, bus->host, port,
+                     modbus_strerror(errno));
+    }
+    if (!m->ctx) {
+        free(m);
+        return NULL;
+    }
+    set_timeouts(m->ctx, m->timeout_ms);
+    return m;
+}
+
+static void tr_close(void *impl)
+{
+    tr_modbus *m = impl;
+    if (m->connected)
+        modbus_close(m->ctx);
+    m->connected = 0;
+    m->quiet_at_ms = 0;
+}
+
+static void tr_free(void *impl)
+{
+    tr_modbus *m = impl;
+    if (!m)
+        return;
+    tr_close(m);
+    modbus_free(m->ctx);
+    free(m);
+}
+
+/* A readable reason for a libmodbus failure with errno e. */
+static void describe(const tr_modbus *m, int e, int connecting, char *err, size_t errlen)
+{
+    char buf[128];
+    if (e == ETIMEDOUT || (connecting && e == EINPROGRESS)) {
+        /* libmodbus 3.1.6 leaves EINPROGRESS after a connect timeout. */
+        snprintf(err, errlen, "%stimeout after %d ms", connecting ? "connect " : "", m->timeout_ms);
+    } else if (e == EMBBADCRC) {
+        snprintf(err, errlen, "CRC mismatch");
+    } else if (e > MODBUS_ENOBASE) {
+        snprintf(err, errlen, "%s", modbus_strerror(e));
+    } else {
+        snprintf(err, errlen, "%s", mvg_tr_strerror(e, buf, sizeof buf));
+    }
+}
+
+static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsigned count,
+                   uint16_t *regs, uint8_t *bits, uint8_t *exception_code, char *err,
+                   size_t errlen)
+{
+    tr_modbus *m = impl;
+
+    if (!m->connected) {
+        if (modbus_connect(m->ctx) == -1) {
+            int e = errno;
+            /* libmodbus keeps the failed socket open; drop it. */
+            modbus_close(m->ctx);
+            describe(m, e, 1, err, errlen);
+            return MVG_TR_COMM;
+        }
+        m->connected = 1;
+    }
+    if (m->rtu) {
+        if (m->quiet_at_ms) {
+            mvg_tr_sleep_until(m->quiet_at_ms);
+            m->quiet_at_ms = 0;
+        }
+        modbus_flush(m->ctx);
+    }
+    if (modbus_set_slave(m->ctx, unit_id) == -1) {
+        snprintf(err, errlen, "invalid unit id");
+        return MVG_TR_USAGE;
+    }
+
+    int64_t sent = mvg_tr_now_ms();
+    int n = -1;
+    int addr = (int)start, nb = (int)count;
+    switch (area) {
+    case MVG_AREA_HOLDING:
+        n = modbus_read_registers(m->ctx, addr, nb, regs);
+        break;
+    case MVG_AREA_INPUT:
+        n = modbus_read_input_registers(m->ctx, addr, nb, regs);
+        break;
+    case MVG_AREA_COIL:
+        n = modbus_read_bits(m->ctx, addr, nb, bits);
+        break;
+    case MVG_AREA_DISCRETE:
+        n = modbus_read_input_bits(m->ctx, addr, nb, bits);
+        break;
+    }
+    if (n == nb)
+        return MVG_TR_OK;
+
+    int e = errno;
+    if (n == -1 && e > MODBUS_ENOBASE && e - MODBUS_ENOBASE <= MODBUS_EXCEPTION_GATEWAY_TARGET) {
+        /* The device answered "no": the link is fine, keep it. */
+        if (exception_code)
+            *exception_code = (uint8_t)(e - MODBUS_ENOBASE);
+        snprintf(err, errlen, "exception %d (%s)", e - MODBUS_ENOBASE, modbus_strerror(e));
+        return MVG_TR_EXCEPTION;
+    }
+    if (n >= 0)
+        snprintf(err, errlen, "short reply: %d of %d", n, nb);
+    else
+        describe(m, e, 0, err, errlen);
+    if (m->rtu && n == -1 && (e == ETIMEDOUT || e == EMBBADCRC || e == EMBBADDATA ||
+                              e == EMBBADSLAVE || e == EMBBADEXC || e == EMBUNKEXC)) {
+        /* The reply (or the rest of a broken one) may still be on its way. */
+        m->quiet_at_ms = sent + 2 * (int64_t)m->timeout_ms;
+    } else {
+        tr_close(m);
+    }
+    return MVG_TR_COMM;
+}
+
+const mvg_tr_backend mvg_tr_modbus_backend = {tr_read, tr_close, tr_free};

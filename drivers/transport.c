@@ -1,0 +1,144 @@
+/*
+ * transport.c: the public transport handle. Owns the backend instance,
+ * rejects bad arguments before anything reaches the wire, and prefixes
+ * every error with where the request went ("HOST:PORT unit N: ...").
+ */
+#include "transport.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "plan.h"
+#include "transport_backend.h"
+
+struct mvg_transport {
+    const mvg_tr_backend *be;
+    void *impl;
+    mvg_bus_type type;
+    char where[MVG_PATH_MAX + 16];
+};
+
+int mvg_tr_timeout_ms(const mvg_bus_cfg *bus)
+{
+    return bus->timeout_ms > 0 ? bus->timeout_ms : 1000;
+}
+
+int64_t mvg_tr_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void mvg_tr_sleep_until(int64_t until_ms)
+{
+    int64_t left = until_ms - mvg_tr_now_ms();
+    if (left <= 0)
+        return;
+    struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+        ;
+}
+
+const char *mvg_tr_strerror(int e, char *buf, size_t len)
+{
+    /* GNU strerror_r (we build with _GNU_SOURCE) may return a static string. */
+    const char *s = strerror_r(e, buf, len);
+    snprintf(buf, len, "%s", s);
+    if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+        buf[0] = (char)(buf[0] - 'A' + 'a');
+    return buf;
+}
+
+mvg_transport *mvg_transport_new(const mvg_bus_cfg *bus, char *err, size_t errlen)
+{
+    if (!bus) {
+        snprintf(err, errlen, "transport: no bus configuration");
+        return NULL;
+    }
+    mvg_transport *t = calloc(1, sizeof *t);
+    if (!t) {
+        snprintf(err, errlen, "bus %s: out of memory", bus->name);
+        return NULL;
+    }
+    t->type = bus->type;
+    switch (bus->type) {
+    case MVG_BUS_TCP:
+    case MVG_BUS_RTU_TCP:
+        if (strchr(bus->host, ':'))
+            snprintf(t->where, sizeof t->where, "[%s]:%d", bus->host, bus->port);
+        else
+            snprintf(t->where, sizeof t->where, "%s:%d", bus->host, bus->port);
+        t->be = bus->type == MVG_BUS_TCP ? &mvg_tr_modbus_backend : &mvg_tr_rtu_tcp_backend;
+        t->impl = bus->type == MVG_BUS_TCP ? mvg_tr_modbus_new(bus, err, errlen)
+                                           : mvg_tr_rtu_tcp_new(bus, err, errlen);
+        break;
+    case MVG_BUS_RTU:
+        snprintf(t->where, sizeof t->where, "%s", bus->device);
+        t->be = &mvg_tr_modbus_backend;
+        t->impl = mvg_tr_modbus_new(bus, err, errlen);
+        break;
+    default:
+        snprintf(err, errlen, "bus %s: unknown bus type %d", bus->name, (int)bus->type);
+        break;
+    }
+    if (!t->impl) {
+        free(t);
+        return NULL;
+    }
+    return t;
+}
+
+void mvg_transport_free(mvg_transport *t)
+{
+    if (!t)
+        return;
+    t->be->free(t->impl);
+    free(t);
+}
+
+void mvg_transport_close(mvg_transport *t)
+{
+    if (t)
+        t->be->close(t->impl);
+}
+
+int mvg_transport_read(mvg_transport *t, int unit_id, mvg_area area, unsigned start,
+                       unsigned count, uint16_t *regs, uint8_t *bits, uint8_t *exception_code,
+                       char *err, size_t errlen)
+{
+    char msg[256] = "";
+    int rc = MVG_TR_USAGE;
+    int area_ok = (int)area >= (int)MVG_AREA_COIL && (int)area <= (int)MVG_AREA_HOLDING;
+    int is_bits = area_ok && mvg_area_is_bits(area);
+    unsigned limit = is_bits ? MVG_PLAN_MAX_BITS : MVG_PLAN_MAX_REGS;
+    /* Unit 0 is the broadcast address: on a serial line nobody answers it. */
+    int unit_min = t && t->type == MVG_BUS_TCP ? 0 : 1;
+    int unit_max = t && t->type == MVG_BUS_TCP ? 255 : 247;
+
+    if (!t) {
+        snprintf(err, errlen, "transport: NULL handle");
+        return MVG_TR_USAGE;
+    }
+    if (!area_ok)
+        snprintf(msg, sizeof msg, "unknown area %d", (int)area);
+    else if (unit_id < unit_min || unit_id > unit_max)
+        snprintf(msg, sizeof msg, "unit id out of range %d..%d", unit_min, unit_max);
+    else if (count < 1 || count > limit)
+        snprintf(msg, sizeof msg, "cannot read %u %s at once (1..%u)", count,
+                 is_bits ? "bits" : "registers", limit);
+    else if (start > 65535u || start + count > 65536u)
+        snprintf(msg, sizeof msg, "%s %u+%u runs past address 65535", mvg_area_name(area), start,
+                 count);
+    else if ((is_bits && !bits) || (!is_bits && !regs))
+        snprintf(msg, sizeof msg, "no buffer for the %s", is_bits ? "bits" : "registers");
+    else
+        rc = t->be->read(t->impl, unit_id, area, start, count, regs, bits, exception_code, msg,
+                         sizeof msg);
+    if (rc != MVG_TR_OK)
+        snprintf(err, errlen, "%s unit %d: %s", t->where, unit_id, msg);
+    return rc;
+}

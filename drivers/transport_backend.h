@@ -1,0 +1,41 @@
+/*
+ * transport_backend.h: the table of functions each transport backend
+ * provides (libmodbus TCP/RTU in tr_modbus.c, RTU framing over a TCP socket
+ * in tr_rtu_tcp.c) and small helpers they share. transport.c checks the
+ * arguments once and dispatches; backends assume valid arguments.
+ */
+#ifndef MVG_TRANSPORT_BACKEND_H
+#define MVG_TRANSPORT_BACKEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "transport.h"
+
+typedef struct {
+    /* Same contract as mvg_transport_read; err is already prefixed by the
+     * caller with where the request went. */
+    int (*read)(void *impl, int unit_id, mvg_area area, unsigned start, unsigned count,
+                uint16_t *regs, uint8_t *bits, uint8_t *exception_code, char *err,
+                size_t errlen);
+    void (*close)(void *impl);
+    void (*free)(void *impl);
+} mvg_tr_backend;
+
+extern const mvg_tr_backend mvg_tr_modbus_backend;
+extern const mvg_tr_backend mvg_tr_rtu_tcp_backend;
+
+void *mvg_tr_modbus_new(const mvg_bus_cfg *bus, char *err, size_t errlen);
+void *mvg_tr_rtu_tcp_new(const mvg_bus_cfg *bus, char *err, size_t errlen);
+
+/* The bus's per-request timeout in ms, with the config default for unset. */
+int mvg_tr_timeout_ms(const mvg_bus_cfg *bus);
+/* Monotonic clock in milliseconds. */
+int64_t mvg_tr_now_ms(void);
+/* Sleeps until the monotonic clock reaches until_ms (no-op if past). */
+void mvg_tr_sleep_until(int64_t until_ms);
+/* strerror(e) with a lower-case first letter, thread-safe, into buf. */
+const char *mvg_tr_strerror(int e, char *buf, size_t len);
+
+#endif
