@@ -308,6 +308,55 @@ static void test_tcp_reconnect_after_restart(void **state)
     mts_mb_stop(&srv);
 }
 
+/* A listener whose accept queue is full and never drained: the kernel drops
+ * further SYNs, so a connect hangs until our timeout. */
+static int full_listener(int *port, int *filler)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(lfd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(lfd, 0), 0);
+    socklen_t len = sizeof a;
+    getsockname(lfd, (struct sockaddr *)&a, &len);
+    *port = ntohs(a.sin_port);
+    /* Fill the queue (backlog 0 still admits one, sometimes two). */
+    for (int i = 0; i < 2; i++) {
+        filler[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        connect(filler[i], (struct sockaddr *)&a, sizeof a);
+    }
+    mts_sleep_ms(50);
+    return lfd;
+}
+
+static void test_connect_timeout(void **state)
+{
+    (void)state;
+    int port, filler[2];
+    int lfd = full_listener(&port, filler);
+    for (int k = 0; k < 2; k++) {
+        mvg_bus_cfg b = bus(k == 0 ? MVG_BUS_TCP : MVG_BUS_RTU_TCP, port, 300);
+        char err[256] = "", want[256];
+        mvg_transport *t = mvg_transport_new(&b, err, sizeof err);
+        uint16_t regs[2];
+        uint8_t exc = 0;
+        int64_t t0 = now_ms();
+        assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 0, 2, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+        int64_t took = now_ms() - t0;
+        if (took < 290 || took > 800)
+            fail_msg("%s: connect gave up after %lld ms (%s)", k ? "rtu-tcp" : "tcp", (long long)took, err);
+        snprintf(want, sizeof want, "127.0.0.1:%d unit 1: connect timeout after 300 ms", port);
+        assert_string_equal(err, want);
+        mvg_transport_free(t);
+    }
+    close(filler[0]);
+    close(filler[1]);
+    close(lfd);
+}
+
 /* ---- RTU over TCP (ours) ---- */
 
 static void test_rtt_reads(void **state)
@@ -527,6 +576,7 @@ int main(void)
         cmocka_unit_test(test_tcp_connection_refused),
         cmocka_unit_test(test_tcp_timeout),
         cmocka_unit_test(test_tcp_reconnect_after_restart),
+        cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_rtt_reads),
         cmocka_unit_test(test_rtt_exception_keeps_connection),
         cmocka_unit_test(test_rtt_timeout_and_refused),
