@@ -316,7 +316,8 @@ static size_t reference_count(const mvg_point_cfg *p, size_t n, unsigned max_gap
             if (endmap[a] == 0)
                 continue;
             unsigned e = endmap[a];
-            if (open && (a > end ? a - end : 0) <= max_gap && (e > end ? e : end) - start <= limit) {
+            unsigned gap = a > end ? a - end : 0, new_end = e > end ? e : end;
+            if (open && gap <= max_gap && new_end - start <= limit) {
                 if (e > end)
                     end = e;
                 continue;
