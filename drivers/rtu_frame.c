@@ -90,7 +90,8 @@ int mvg_rtu_parse_reply(const uint8_t *frame, size_t len, uint8_t unit, mvg_area
     int is_bits = mvg_area_is_bits(area);
     unsigned want = is_bits ? (count + 7) / 8 : 2 * count;
     if (frame[2] != want || len != 5 + (size_t)want) {
-        snprintf(err, errlen, "byte count %u in a %zu-byte frame, expected %u", frame[2], len, want);
+        snprintf(err, errlen, "byte count %u in a %zu-byte frame, expected %u", frame[2], len,
+                 want);
         return MVG_TR_COMM;
     }
     const uint8_t *data = frame + 3;

@@ -116,8 +116,10 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     if (!m->connected) {
         if (modbus_connect(m->ctx) == -1) {
             int e = errno;
-            /* libmodbus keeps the failed socket open; drop it. */
-            modbus_close(m->ctx);
+            /* libmodbus normally drops the socket itself; make sure no
+             * half-open one stays. */
+            if (modbus_get_socket(m->ctx) != -1)
+                modbus_close(m->ctx);
             describe(m, e, 1, err, errlen);
             return MVG_TR_COMM;
         }

@@ -132,11 +132,13 @@ static int do_connect(tr_rtt *r, char *err, size_t errlen)
 }
 
 /* Reads and discards until the deadline (or, with deadline 0, until nothing
- * is buffered). Returns 0, or -1 when the peer closed or the socket failed. */
+ * is buffered, at most 64 KiB: a peer that streams without pause is not
+ * going to give us a clean start anyway). Returns 0, or -1 when the peer
+ * closed or the socket failed. */
 static int discard(tr_rtt *r, int64_t deadline, char *err, size_t errlen)
 {
     uint8_t junk[512];
-    for (;;) {
+    for (int rounds = 0; deadline || rounds < 128; rounds++) {
         int wait = deadline ? remaining(deadline) : 0;
         struct pollfd pfd = {r->fd, POLLIN, 0};
         int p = poll(&pfd, 1, wait);
@@ -157,6 +159,7 @@ static int discard(tr_rtt *r, int64_t deadline, char *err, size_t errlen)
         }
         return -1;
     }
+    return 0;
 }
 
 static int send_all(tr_rtt *r, const uint8_t *buf, size_t len, int64_t deadline, char *err,

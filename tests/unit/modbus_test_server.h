@@ -89,7 +89,10 @@ typedef struct {
 } mts_mb;
 
 /* The values the libmodbus server holds (and the tests expect). */
-static inline uint16_t mts_mb_holding(unsigned addr, unsigned gen) { return (uint16_t)(gen * 10000u + addr * 3u + 1u); }
+static inline uint16_t mts_mb_holding(unsigned addr, unsigned gen)
+{
+    return (uint16_t)(gen * 10000u + addr * 3u + 1u);
+}
 static inline uint16_t mts_mb_input(unsigned addr) { return (uint16_t)(0xF000u + addr); }
 static inline uint8_t mts_mb_coil(unsigned addr) { return addr % 3 == 0; }
 static inline uint8_t mts_mb_discrete(unsigned addr) { return (addr / 2) % 2; }
@@ -195,7 +198,10 @@ static inline uint16_t mts_crc16(const uint8_t *buf, size_t len)
     return crc;
 }
 
-static inline uint16_t mts_rtt_holding(unsigned addr, unsigned seq) { return (uint16_t)(seq * 1000u + addr); }
+static inline uint16_t mts_rtt_holding(unsigned addr, unsigned seq)
+{
+    return (uint16_t)(seq * 1000u + addr);
+}
 static inline uint16_t mts_rtt_input(unsigned addr) { return (uint16_t)(0xA000u + addr * 5u); }
 static inline uint8_t mts_rtt_coil(unsigned addr) { return (addr * 7u) % 5u < 2u; }
 static inline uint8_t mts_rtt_discrete(unsigned addr) { return addr % 2 == 1; }
@@ -242,7 +248,8 @@ static inline void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq)
     } else if (regs) {
         f[2] = (uint8_t)(2 * count);
         for (unsigned i = 0; i < count; i++) {
-            uint16_t v = fc == 3 ? mts_rtt_holding(start + i, (unsigned)seq) : mts_rtt_input(start + i);
+            uint16_t v = fc == 3 ? mts_rtt_holding(start + i, (unsigned)seq)
+                                 : mts_rtt_input(start + i);
             f[3 + 2 * i] = (uint8_t)(v >> 8);
             f[4 + 2 * i] = (uint8_t)v;
         }

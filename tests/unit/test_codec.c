@@ -128,12 +128,15 @@ static void test_encode_refuses_what_the_type_cannot_hold(void **state)
     assert_int_equal(mvg_codec_encode(MVG_TYPE_INT16, MVG_ORDER_AB, 32768.0, r), -1);
     assert_int_equal(mvg_codec_encode(MVG_TYPE_INT32, MVG_ORDER_ABCD, 2147483648.0, r), -1);
     assert_int_equal(mvg_codec_encode(MVG_TYPE_UINT32, MVG_ORDER_ABCD, 4294967296.0, r), -1);
-    assert_int_equal(mvg_codec_encode(MVG_TYPE_INT64, MVG_ORDER_ABCDEFGH, 9223372036854775808.0, r), -1);
-    assert_int_equal(mvg_codec_encode(MVG_TYPE_UINT64, MVG_ORDER_ABCDEFGH, 18446744073709551616.0, r), -1);
+    assert_int_equal(mvg_codec_encode(MVG_TYPE_INT64, MVG_ORDER_ABCDEFGH,
+                                      9223372036854775808.0, r), -1);
+    assert_int_equal(mvg_codec_encode(MVG_TYPE_UINT64, MVG_ORDER_ABCDEFGH,
+                                      18446744073709551616.0, r), -1);
     assert_int_equal(mvg_codec_encode(MVG_TYPE_UINT32, MVG_ORDER_ABCD, NAN, r), -1);
     assert_int_equal(mvg_codec_encode(MVG_TYPE_INT32, MVG_ORDER_ABCD, INFINITY, r), -1);
     /* Edges that fit. */
-    assert_int_equal(mvg_codec_encode(MVG_TYPE_INT64, MVG_ORDER_ABCDEFGH, -9223372036854775808.0, r), 0);
+    assert_int_equal(mvg_codec_encode(MVG_TYPE_INT64, MVG_ORDER_ABCDEFGH,
+                                      -9223372036854775808.0, r), 0);
     assert_int_equal(r[0], 0x8000);
     assert_int_equal(r[3], 0x0000);
     /* Integers round to nearest: 41.6 -> 42 = 0x002A. */

@@ -1,7 +1,9 @@
 /*
  * test_plan.c: the read planner against requests worked out by hand, and a
  * property test over random point sets checked against a reference planner
- * written differently (a walk over an address map instead of sorted points).
+ * written differently (a walk over an address map instead of sorted points),
+ * and, on small sets, against the fewest requests any grouping allows (brute
+ * force over every set partition).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -314,7 +316,8 @@ static size_t reference_count(const mvg_point_cfg *p, size_t n, unsigned max_gap
             if (endmap[a] == 0)
                 continue;
             unsigned e = endmap[a];
-            if (open && (a > end ? a - end : 0) <= max_gap && (e > end ? e : end) - start <= limit) {
+            unsigned gap = a > end ? a - end : 0, new_end = e > end ? e : end;
+            if (open && gap <= max_gap && new_end - start <= limit) {
                 if (e > end)
                     end = e;
                 continue;
@@ -407,6 +410,103 @@ static void test_property_random(void **state)
     free(p);
 }
 
+/* ---- optimality on small sets: brute force over every set partition ---- */
+
+/* Can these points share one request? Same area, and read in address order
+ * every hole between the covered part and the next point is <= max_gap,
+ * and the whole span fits the limit. */
+static int group_ok(const mvg_point_cfg *p, const size_t *idx, size_t n, unsigned max_gap)
+{
+    size_t order[8] = {0};
+    if (n == 0 || n > 8)
+        return n == 0;
+    for (size_t i = 0; i < n; i++)
+        order[i] = idx[i];
+    for (size_t i = 1; i < n; i++) /* insertion sort by address */
+        for (size_t j = i; j > 0 && p[order[j]].address < p[order[j - 1]].address; j--) {
+            size_t tmp = order[j];
+            order[j] = order[j - 1];
+            order[j - 1] = tmp;
+        }
+    mvg_area area = p[order[0]].area;
+    unsigned start = p[order[0]].address, end = start;
+    for (size_t i = 0; i < n; i++) {
+        const mvg_point_cfg *q = &p[order[i]];
+        if (q->area != area)
+            return 0;
+        if (q->address > end && q->address - end > max_gap)
+            return 0;
+        unsigned e = q->address + (mvg_area_is_bits(q->area) ? 1 : mvg_type_registers(q->type));
+        if (e > end)
+            end = e;
+    }
+    return end - start <= (mvg_area_is_bits(area) ? 2000u : 125u);
+}
+
+typedef struct {
+    const mvg_point_cfg *p;
+    size_t n;
+    unsigned max_gap;
+    size_t groups[8][8];
+    size_t sizes[8];
+    size_t best;
+} brute;
+
+static void brute_assign(brute *b, size_t i, size_t ngroups)
+{
+    if (ngroups >= b->best)
+        return;
+    if (i == b->n) {
+        for (size_t g = 0; g < ngroups; g++)
+            if (!group_ok(b->p, b->groups[g], b->sizes[g], b->max_gap))
+                return;
+        b->best = ngroups;
+        return;
+    }
+    for (size_t g = 0; g <= ngroups && g < 8; g++) {
+        b->groups[g][b->sizes[g]++] = i;
+        brute_assign(b, i + 1, g == ngroups ? ngroups + 1 : ngroups);
+        b->sizes[g]--;
+    }
+}
+
+static void test_fewest_requests_brute_force(void **state)
+{
+    (void)state;
+    static const mvg_type types[] = {MVG_TYPE_UINT16, MVG_TYPE_FLOAT32, MVG_TYPE_UINT64};
+    uint64_t seed = 12345;
+    size_t nontrivial = 0;
+    for (int iter = 0; iter < 3000; iter++) {
+        mvg_point_cfg p[8];
+        size_t n = 1 + (size_t)(rng_next(&seed) % 8);
+        /* Mostly one or two areas and gaps around max_gap; spans that can
+         * reach the 125 limit when max_gap is large. */
+        unsigned max_gap = (unsigned)(rng_next(&seed) % 4 == 0 ? 60 : rng_next(&seed) % 6);
+        unsigned window = max_gap >= 60 ? 200 : 24;
+        for (size_t i = 0; i < n; i++) {
+            mvg_area area = rng_next(&seed) % 3 == 0 ? MVG_AREA_INPUT : MVG_AREA_HOLDING;
+            p[i] = pt(area, (unsigned)(rng_next(&seed) % window), types[rng_next(&seed) % 3]);
+        }
+        brute b;
+        memset(&b, 0, sizeof b);
+        b.p = p;
+        b.n = n;
+        b.max_gap = max_gap;
+        b.best = n + 1;
+        brute_assign(&b, 0, 0);
+
+        mvg_plan pl;
+        char err[256];
+        assert_int_equal(mvg_plan_build(p, n, max_gap, &pl, err, sizeof err), 0);
+        if (pl.nreqs != b.best)
+            fail_msg("iteration %d: planner %zu requests, fewest possible %zu", iter, pl.nreqs,
+                     b.best);
+        nontrivial += b.best > 1 && b.best < n;
+        mvg_plan_free(&pl);
+    }
+    assert_true(nontrivial > 300);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -421,6 +521,7 @@ int main(void)
         cmocka_unit_test(test_address_space_end),
         cmocka_unit_test(test_non_bool_in_bit_area_rejected),
         cmocka_unit_test(test_property_random),
+        cmocka_unit_test(test_fewest_requests_brute_force),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -37,6 +37,15 @@ static mvg_bus_cfg bus(mvg_bus_type type, int port, int timeout_ms)
     return b;
 }
 
+/* mvg_transport_read with the buffer the area calls for (err: 256 bytes). */
+static int rd(mvg_transport *t, int unit, mvg_area area, unsigned start, unsigned count,
+              void *buf, uint8_t *exc, char *err)
+{
+    int b = mvg_area_is_bits(area);
+    return mvg_transport_read(t, unit, area, start, count, b ? NULL : buf, b ? buf : NULL, exc,
+                              err, 256);
+}
+
 /* A port nobody listens on: bound once, then released. */
 static int dead_port(void)
 {
@@ -169,16 +178,16 @@ static void test_tcp_reads(void **state)
     uint16_t regs[125];
     uint8_t bits[2000];
     uint8_t exc = 0;
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 0, 10, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 0, 10, regs, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 10; i++)
         assert_int_equal(regs[i], mts_mb_holding(i, 0));
-    assert_int_equal(mvg_transport_read(t, 255, MVG_AREA_INPUT, 75, 125, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 255, MVG_AREA_INPUT, 75, 125, regs, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 125; i++)
         assert_int_equal(regs[i], mts_mb_input(75 + i));
-    assert_int_equal(mvg_transport_read(t, 0, MVG_AREA_COIL, 1000, 2000, NULL, bits, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 0, MVG_AREA_COIL, 1000, 2000, bits, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 2000; i++)
         assert_int_equal(bits[i], mts_mb_coil(1000 + i));
-    assert_int_equal(mvg_transport_read(t, 9, MVG_AREA_DISCRETE, 5, 37, NULL, bits, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 9, MVG_AREA_DISCRETE, 5, 37, bits, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 37; i++)
         assert_int_equal(bits[i], mts_mb_discrete(5 + i));
     assert_int_equal(atomic_load(&srv.requests), 4);
@@ -199,9 +208,9 @@ static void test_tcp_exception_keeps_connection(void **state)
     uint16_t regs[125];
     uint8_t exc = 0;
     /* 190..209: past the 200 registers the server has. */
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 190, 20, regs, NULL, &exc, err, sizeof err), MVG_TR_EXCEPTION);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 190, 20, regs, &exc, err), MVG_TR_EXCEPTION);
     assert_int_equal(exc, 2);
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 190, 10, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 190, 10, regs, &exc, err), MVG_TR_OK);
     assert_int_equal(regs[9], mts_mb_holding(199, 0));
     assert_int_equal(atomic_load(&srv.connections), 1);
     mvg_transport_free(t);
@@ -221,20 +230,23 @@ static void test_usage_errors_never_reach_the_wire(void **state)
     uint16_t regs[126];
     uint8_t bits[2001];
     uint8_t exc = 0;
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 0, 126, regs, NULL, &exc, err, sizeof err), MVG_TR_USAGE);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 0, 126, regs, &exc, err), MVG_TR_USAGE);
     assert_non_null(strstr(err, "126"));
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_INPUT, 0, 0, regs, NULL, &exc, err, sizeof err), MVG_TR_USAGE);
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_COIL, 0, 2001, NULL, bits, &exc, err, sizeof err), MVG_TR_USAGE);
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 65535, 2, regs, NULL, &exc, err, sizeof err), MVG_TR_USAGE);
-    assert_int_equal(mvg_transport_read(t, 256, MVG_AREA_HOLDING, 0, 1, regs, NULL, &exc, err, sizeof err), MVG_TR_USAGE);
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 0, 1, NULL, bits, &exc, err, sizeof err), MVG_TR_USAGE);
-    assert_int_equal(mvg_transport_read(rt, 0, MVG_AREA_HOLDING, 0, 1, regs, NULL, &exc, err, sizeof err), MVG_TR_USAGE);
-    assert_int_equal(mvg_transport_read(rt, 248, MVG_AREA_HOLDING, 0, 1, regs, NULL, &exc, err, sizeof err), MVG_TR_USAGE);
-    assert_int_equal(mvg_transport_read(rt, 1, MVG_AREA_DISCRETE, 0, 2001, NULL, bits, &exc, err, sizeof err), MVG_TR_USAGE);
+    assert_int_equal(rd(t, 1, MVG_AREA_INPUT, 0, 0, regs, &exc, err), MVG_TR_USAGE);
+    assert_int_equal(rd(t, 1, MVG_AREA_COIL, 0, 2001, bits, &exc, err), MVG_TR_USAGE);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 65535, 2, regs, &exc, err), MVG_TR_USAGE);
+    assert_int_equal(rd(t, 256, MVG_AREA_HOLDING, 0, 1, regs, &exc, err), MVG_TR_USAGE);
+    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 0, 1, NULL, bits, &exc, err,
+                                        sizeof err),
+                     MVG_TR_USAGE);
+    assert_int_equal(rd(rt, 0, MVG_AREA_HOLDING, 0, 1, regs, &exc, err), MVG_TR_USAGE);
+    assert_int_equal(rd(rt, 248, MVG_AREA_HOLDING, 0, 1, regs, &exc, err), MVG_TR_USAGE);
+    assert_int_equal(rd(rt, 1, MVG_AREA_DISCRETE, 0, 2001, bits, &exc, err), MVG_TR_USAGE);
     assert_int_equal(atomic_load(&srv.connections), 0);
     /* The limits themselves are fine. */
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 65535 - 124, 125, regs, NULL, &exc, err, sizeof err), MVG_TR_EXCEPTION);
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_DISCRETE, 0, 2000, NULL, bits, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 65535 - 124, 125, regs, &exc, err),
+                     MVG_TR_EXCEPTION);
+    assert_int_equal(rd(t, 1, MVG_AREA_DISCRETE, 0, 2000, bits, &exc, err), MVG_TR_OK);
     mvg_transport_free(t);
     mvg_transport_free(rt);
     mts_mb_stop(&srv);
@@ -249,7 +261,7 @@ static void test_tcp_connection_refused(void **state)
     mvg_transport *t = mvg_transport_new(&b, err, sizeof err);
     uint16_t regs[4];
     uint8_t exc = 0;
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
     snprintf(want, sizeof want, "127.0.0.1:%d unit 3: connection refused", port);
     assert_string_equal(err, want);
     mvg_transport_free(t);
@@ -267,14 +279,14 @@ static void test_tcp_timeout(void **state)
     uint16_t regs[4];
     uint8_t exc = 0;
     int64_t t0 = now_ms();
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
     int64_t took = now_ms() - t0;
     assert_true(took >= 290);
     assert_true(took < 700);
     snprintf(want, sizeof want, "127.0.0.1:%d unit 1: timeout after 300 ms", silent.port);
     assert_string_equal(err, want);
     /* The connection was dropped: the next read opens a new one. */
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
     assert_int_equal(atomic_load(&silent.connections), 2);
     mvg_transport_free(t);
     mts_rtt_stop(&silent);
@@ -291,21 +303,71 @@ static void test_tcp_reconnect_after_restart(void **state)
     mvg_transport *t = mvg_transport_new(&b, err, sizeof err);
     uint16_t regs[4];
     uint8_t exc = 0;
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 10, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 10, 4, regs, &exc, err), MVG_TR_OK);
     assert_int_equal(regs[0], mts_mb_holding(10, 0));
     mts_mb_stop(&srv);
 
     /* Down: the read fails, quickly. */
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 10, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 10, 4, regs, &exc, err), MVG_TR_COMM);
 
     /* Back up, on the same port, with other values. */
     assert_int_equal(mts_mb_start(&srv, port, 1), 0);
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 10, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 10, 4, regs, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 4; i++)
         assert_int_equal(regs[i], mts_mb_holding(10 + i, 1));
     assert_int_equal(atomic_load(&srv.connections), 1);
     mvg_transport_free(t);
     mts_mb_stop(&srv);
+}
+
+/* A listener whose accept queue is full and never drained: the kernel drops
+ * further SYNs, so a connect hangs until our timeout. */
+static int full_listener(int *port, int *filler)
+{
+    int lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    assert_true(lfd >= 0);
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    assert_int_equal(bind(lfd, (struct sockaddr *)&a, sizeof a), 0);
+    assert_int_equal(listen(lfd, 0), 0);
+    socklen_t len = sizeof a;
+    getsockname(lfd, (struct sockaddr *)&a, &len);
+    *port = ntohs(a.sin_port);
+    /* Fill the queue (backlog 0 still admits one, sometimes two). */
+    for (int i = 0; i < 2; i++) {
+        filler[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+        connect(filler[i], (struct sockaddr *)&a, sizeof a);
+    }
+    mts_sleep_ms(50);
+    return lfd;
+}
+
+static void test_connect_timeout(void **state)
+{
+    (void)state;
+    int port, filler[2];
+    int lfd = full_listener(&port, filler);
+    for (int k = 0; k < 2; k++) {
+        mvg_bus_cfg b = bus(k == 0 ? MVG_BUS_TCP : MVG_BUS_RTU_TCP, port, 300);
+        char err[256] = "", want[256];
+        mvg_transport *t = mvg_transport_new(&b, err, sizeof err);
+        uint16_t regs[2];
+        uint8_t exc = 0;
+        int64_t t0 = now_ms();
+        assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 0, 2, regs, &exc, err), MVG_TR_COMM);
+        int64_t took = now_ms() - t0;
+        if (took < 290 || took > 800)
+            fail_msg("%s: connect gave up after %lld ms (%s)", k ? "rtu-tcp" : "tcp",
+                     (long long)took, err);
+        snprintf(want, sizeof want, "127.0.0.1:%d unit 1: connect timeout after 300 ms", port);
+        assert_string_equal(err, want);
+        mvg_transport_free(t);
+    }
+    close(filler[0]);
+    close(filler[1]);
+    close(lfd);
 }
 
 /* ---- RTU over TCP (ours) ---- */
@@ -323,19 +385,19 @@ static void test_rtt_reads(void **state)
     uint8_t bits[2000];
     uint8_t exc = 0;
 
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 10, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 10, regs, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 10; i++)
         assert_int_equal(regs[i], mts_rtt_holding(i, 1));
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_INPUT, 75, 125, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_INPUT, 75, 125, regs, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 125; i++)
         assert_int_equal(regs[i], mts_rtt_input(75 + i));
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_COIL, 0, 2000, NULL, bits, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_COIL, 0, 2000, bits, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 2000; i++)
         assert_int_equal(bits[i], mts_rtt_coil(i));
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_DISCRETE, 7, 13, NULL, bits, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_DISCRETE, 7, 13, bits, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 13; i++)
         assert_int_equal(bits[i], mts_rtt_discrete(7 + i));
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 100, 3, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 100, 3, regs, &exc, err), MVG_TR_OK);
     assert_int_equal(regs[2], mts_rtt_holding(102, 5));
     assert_int_equal(atomic_load(&srv.connections), 1);
     mvg_transport_free(t);
@@ -353,10 +415,10 @@ static void test_rtt_exception_keeps_connection(void **state)
     uint16_t regs[125];
     uint8_t exc = 0;
     int64_t t0 = now_ms();
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 190, 20, regs, NULL, &exc, err, sizeof err), MVG_TR_EXCEPTION);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 190, 20, regs, &exc, err), MVG_TR_EXCEPTION);
     assert_int_equal(exc, 2);
     /* An exception is a good answer: no quiet window before the next read. */
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 190, 10, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 190, 10, regs, &exc, err), MVG_TR_OK);
     assert_true(now_ms() - t0 < 500);
     assert_int_equal(regs[0], mts_rtt_holding(190, 2));
     assert_int_equal(atomic_load(&srv.connections), 1);
@@ -376,14 +438,14 @@ static void test_rtt_timeout_and_refused(void **state)
     uint8_t exc = 0;
     /* Unit 4 is not on the line: silence, as on a real serial bus. */
     int64_t t0 = now_ms();
-    assert_int_equal(mvg_transport_read(t, 4, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 4, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
     int64_t took = now_ms() - t0;
     assert_true(took >= 290);
     assert_true(took < 700);
     snprintf(want, sizeof want, "127.0.0.1:%d unit 4: timeout after 300 ms", srv.port);
     assert_string_equal(err, want);
     /* Unit 3 on the same connection still answers. */
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_OK);
     assert_int_equal(regs[3], mts_rtt_holding(3, 2));
     assert_int_equal(atomic_load(&srv.connections), 1);
     mvg_transport_free(t);
@@ -392,7 +454,7 @@ static void test_rtt_timeout_and_refused(void **state)
     int port = dead_port();
     mvg_bus_cfg d = bus(MVG_BUS_RTU_TCP, port, 300);
     t = mvg_transport_new(&d, err, sizeof err);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
     snprintf(want, sizeof want, "127.0.0.1:%d unit 3: connection refused", port);
     assert_string_equal(err, want);
     mvg_transport_free(t);
@@ -411,11 +473,11 @@ static void test_rtt_late_reply_not_misread(void **state)
 
     /* The reply to request 1 comes 300 ms late, after our 200 ms timeout. */
     atomic_store(&srv.delay_next_ms, 300);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 20, 8, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 20, 8, regs, &exc, err), MVG_TR_COMM);
     assert_non_null(strstr(err, "timeout after 200 ms"));
     /* The very same request again: the late reply (values of seq 1) is
      * well-formed and would pass every check; only its timing gives it away. */
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 20, 8, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 20, 8, regs, &exc, err), MVG_TR_OK);
     assert_int_equal(atomic_load(&srv.requests), 2);
     for (unsigned i = 0; i < 8; i++)
         assert_int_equal(regs[i], mts_rtt_holding(20 + i, 2));
@@ -436,27 +498,28 @@ static void test_rtt_bad_frames(void **state)
     uint8_t exc = 0;
 
     atomic_store(&srv.mode, MTS_BAD_CRC);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 8, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 8, regs, &exc, err), MVG_TR_COMM);
     assert_non_null(strstr(err, "CRC mismatch"));
 
     atomic_store(&srv.mode, MTS_WRONG_UNIT);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 8, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
-    snprintf(want, sizeof want, "127.0.0.1:%d unit 3: reply from unit 4, expected unit 3", srv.port);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 8, regs, &exc, err), MVG_TR_COMM);
+    snprintf(want, sizeof want, "127.0.0.1:%d unit 3: reply from unit 4, expected unit 3",
+             srv.port);
     assert_string_equal(err, want);
 
     atomic_store(&srv.mode, MTS_WRONG_FC);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 8, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 8, regs, &exc, err), MVG_TR_COMM);
     assert_non_null(strstr(err, "unexpected function code 0x10"));
 
     atomic_store(&srv.mode, MTS_TRUNCATED);
     int64_t t0 = now_ms();
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 8, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 8, regs, &exc, err), MVG_TR_COMM);
     /* The quiet window after the previous bad frame, then one timeout. */
     assert_true(now_ms() - t0 < 2 * 150 + 150 + 200);
     assert_non_null(strstr(err, "timeout after 150 ms (10 of 21 bytes received)"));
 
     atomic_store(&srv.mode, MTS_NORMAL);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 8, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 8, regs, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 8; i++)
         assert_int_equal(regs[i], mts_rtt_holding(i, 5));
     assert_int_equal(atomic_load(&srv.connections), 1);
@@ -476,18 +539,18 @@ static void test_rtt_reconnect_after_restart(void **state)
     uint16_t regs[4];
     uint8_t exc = 0;
     for (int k = 1; k <= 3; k++) {
-        assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+        assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_OK);
         assert_int_equal(regs[1], mts_rtt_holding(1, (unsigned)k));
     }
     mts_rtt_stop(&srv);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
     assert_non_null(strstr(err, "connection refused"));
 
     /* The new server counts from 1 again: the reply is its own. The hang-up
      * of the old connection was noticed before sending, so no request was
      * lost on it. */
     assert_int_equal(mts_rtt_start(&srv, port, 3), 0);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_OK);
     assert_int_equal(regs[1], mts_rtt_holding(1, 1));
     mvg_transport_free(t);
     mts_rtt_stop(&srv);
@@ -495,10 +558,10 @@ static void test_rtt_reconnect_after_restart(void **state)
     /* Restart while connected and idle: the next read reconnects at once. */
     assert_int_equal(mts_rtt_start(&srv, port, 3), 0);
     t = mvg_transport_new(&b, err, sizeof err);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_OK);
     mts_rtt_stop(&srv);
     assert_int_equal(mts_rtt_start(&srv, port, 3), 0);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_OK);
     assert_int_equal(regs[1], mts_rtt_holding(1, 1));
     assert_int_equal(atomic_load(&srv.connections), 1);
     mvg_transport_free(t);
@@ -527,6 +590,7 @@ int main(void)
         cmocka_unit_test(test_tcp_connection_refused),
         cmocka_unit_test(test_tcp_timeout),
         cmocka_unit_test(test_tcp_reconnect_after_restart),
+        cmocka_unit_test(test_connect_timeout),
         cmocka_unit_test(test_rtt_reads),
         cmocka_unit_test(test_rtt_exception_keeps_connection),
         cmocka_unit_test(test_rtt_timeout_and_refused),

@@ -32,6 +32,15 @@ static int64_t now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* mvg_transport_read with the buffer the area calls for (err: 256 bytes). */
+static int rd(mvg_transport *t, int unit, mvg_area area, unsigned start, unsigned count,
+              void *buf, uint8_t *exc, char *err)
+{
+    int b = mvg_area_is_bits(area);
+    return mvg_transport_read(t, unit, area, start, count, b ? NULL : buf, b ? buf : NULL, exc,
+                              err, 256);
+}
+
 static int line_setup(void **state)
 {
     line *l = calloc(1, sizeof *l);
@@ -94,23 +103,23 @@ static void test_rtu_reads(void **state)
     char err[256] = "";
     int seq0 = atomic_load(&l->srv.requests);
 
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 10, 5, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 10, 5, regs, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 5; i++)
         assert_int_equal(regs[i], mts_rtt_holding(10 + i, (unsigned)seq0 + 1));
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_INPUT, 75, 125, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_INPUT, 75, 125, regs, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 125; i++)
         assert_int_equal(regs[i], mts_rtt_input(75 + i));
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_COIL, 0, 2000, NULL, bits, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_COIL, 0, 2000, bits, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 2000; i++)
         assert_int_equal(bits[i], mts_rtt_coil(i));
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_DISCRETE, 1, 9, NULL, bits, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_DISCRETE, 1, 9, bits, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 9; i++)
         assert_int_equal(bits[i], mts_rtt_discrete(1 + i));
 
     /* An exception, then the line works on. */
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 195, 10, regs, NULL, &exc, err, sizeof err), MVG_TR_EXCEPTION);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 195, 10, regs, &exc, err), MVG_TR_EXCEPTION);
     assert_int_equal(exc, 2);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 2, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 2, regs, &exc, err), MVG_TR_OK);
     assert_int_equal(regs[1], mts_rtt_holding(1, (unsigned)seq0 + 6));
     mvg_transport_free(t);
 }
@@ -123,7 +132,7 @@ static void test_rtu_missing_unit_times_out(void **state)
     uint8_t exc = 0;
     char err[256] = "", want[300];
     int64_t t0 = now_ms();
-    assert_int_equal(mvg_transport_read(t, 9, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 9, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
     int64_t took = now_ms() - t0;
     assert_true(took >= 290);
     assert_true(took < 800);
@@ -131,7 +140,7 @@ static void test_rtu_missing_unit_times_out(void **state)
     assert_string_equal(err, want);
     /* The line stays usable for the unit that is there. */
     int seq = atomic_load(&l->srv.requests);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 4, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_OK);
     assert_int_equal(regs[2], mts_rtt_holding(2, (unsigned)seq + 1));
     mvg_transport_free(t);
 }
@@ -145,8 +154,8 @@ static void test_rtu_late_reply_not_misread(void **state)
     char err[256] = "";
     int seq = atomic_load(&l->srv.requests);
     atomic_store(&l->srv.delay_next_ms, 300);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 40, 6, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 40, 6, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 40, 6, regs, &exc, err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 40, 6, regs, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 6; i++)
         assert_int_equal(regs[i], mts_rtt_holding(40 + i, (unsigned)seq + 2));
     mvg_transport_free(t);
@@ -160,11 +169,11 @@ static void test_rtu_bad_crc(void **state)
     uint8_t exc = 0;
     char err[256] = "";
     atomic_store(&l->srv.mode, MTS_BAD_CRC);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 6, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 6, regs, &exc, err), MVG_TR_COMM);
     assert_non_null(strstr(err, "CRC mismatch"));
     atomic_store(&l->srv.mode, MTS_NORMAL);
     int seq = atomic_load(&l->srv.requests);
-    assert_int_equal(mvg_transport_read(t, 3, MVG_AREA_HOLDING, 0, 6, regs, NULL, &exc, err, sizeof err), MVG_TR_OK);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 6, regs, &exc, err), MVG_TR_OK);
     assert_int_equal(regs[5], mts_rtt_holding(5, (unsigned)seq + 1));
     mvg_transport_free(t);
 }
@@ -183,7 +192,7 @@ static void test_rtu_missing_device_file(void **state)
     assert_non_null(t);
     uint16_t regs[1];
     uint8_t exc = 0;
-    assert_int_equal(mvg_transport_read(t, 1, MVG_AREA_HOLDING, 0, 1, regs, NULL, &exc, err, sizeof err), MVG_TR_COMM);
+    assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 0, 1, regs, &exc, err), MVG_TR_COMM);
     assert_string_equal(err, "/nonexistent/ttyUSB9 unit 1: no such file or directory");
     mvg_transport_free(t);
 }
