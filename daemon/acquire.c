@@ -82,7 +82,10 @@ static void fill_points(mvg_acquire *a, size_t r, int rc, uint8_t exc, int64_t t
         const mvg_point_cfg *p = &dev->points[i];
         double raw, value;
         mvg_quality q;
-        mvg_point_decode(p, a->regs + slot->offset, a->bits + slot->offset, &raw, &value, &q);
+        /* only the buffer of the request's area is in range for the offset */
+        int bits = mvg_area_is_bits(a->plan.reqs[r].area);
+        mvg_point_decode(p, bits ? NULL : a->regs + slot->offset,
+                         bits ? a->bits + slot->offset : NULL, &raw, &value, &q);
         if (q == MVG_Q_GOOD && p->kind == MVG_KIND_COUNTER)
             mvg_point_counter_step(&a->counters[i], p, raw, &q);
         /* An invalid reading (NaN/Inf) carries no number worth passing on. */
