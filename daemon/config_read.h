@@ -1,0 +1,41 @@
+/*
+ * config_read.h: typed reading of libconfig settings with diagnostics. Each
+ * reader checks a member's type and range and, on a problem, adds
+ * "FILE:LINE: context: message" to the diag list and counts an error, so a
+ * section loader collects every problem in one pass. Owns nothing.
+ */
+#ifndef MVG_CONFIG_READ_H
+#define MVG_CONFIG_READ_H
+
+#include <libconfig.h>
+#include <stddef.h>
+
+#include "diag.h"
+
+typedef struct {
+    mvg_diags *diags;
+    int errors;
+} mvg_cfgr;
+
+void mvg_cfgr_fail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Every member of group g must be one of allowed (NULL-terminated). */
+void mvg_cfgr_keys(mvg_cfgr *r, const config_setting_t *g, const char *const *allowed,
+                   const char *ctx);
+
+/* Optional members: absent leaves *v untouched and returns 0; read returns
+ * 1; a wrong type or range reports and returns -1. */
+int mvg_cfgr_int(mvg_cfgr *r, const config_setting_t *g, const char *key, const char *ctx,
+                 long long lo, long long hi, long long *v);
+int mvg_cfgr_number(mvg_cfgr *r, const config_setting_t *g, const char *key, const char *ctx,
+                    double lo, double hi, double *v);
+int mvg_cfgr_bool(mvg_cfgr *r, const config_setting_t *g, const char *key, const char *ctx, int *v);
+/* Copies into buf (cap bytes, too long is an error). */
+int mvg_cfgr_string(mvg_cfgr *r, const config_setting_t *g, const char *key, const char *ctx,
+                    char *buf, size_t cap);
+/* One of choices (NULL-terminated): *index gets its position. */
+int mvg_cfgr_choice(mvg_cfgr *r, const config_setting_t *g, const char *key, const char *ctx,
+                    const char *const *choices, int *index);
+
+#endif
