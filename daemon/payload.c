@@ -42,11 +42,13 @@ static char *dump(json_t *doc)
 }
 
 char *mvg_payload_telemetry(const char *gateway, const mvg_device_cfg *dev,
-                            const mvg_sample_batch *b)
+                            const mvg_sample_batch *b, const unsigned char *only)
 {
     json_t *samples = json_array();
     for (size_t i = 0; samples && i < b->n && i < dev->npoints; i++) {
         const mvg_sample *s = &b->samples[i];
+        if (only && !only[i])
+            continue;
         json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:s}", "point", dev->points[i].name, "ts",
                               jtime(s->ts_ms), "value", num(s->value), "unit",
                               dev->points[i].unit, "quality", mvg_quality_name(s->quality));

@@ -25,8 +25,9 @@
 /* ISO 8601 UTC with milliseconds ("2026-01-06T01:05:00.000Z"). */
 const char *mvg_payload_time(int64_t ms, char *buf, size_t len);
 
+/* only: which points to include (NULL: all). */
 char *mvg_payload_telemetry(const char *gateway, const mvg_device_cfg *dev,
-                            const mvg_sample_batch *b);
+                            const mvg_sample_batch *b, const unsigned char *only);
 
 /* channels: the names of rec's channels in order. */
 char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config_publish.h"
 #include "lineproto.h"
 #include "payload.h"
 #include "status.h"
@@ -33,6 +34,9 @@ struct mvg_pipeline {
     char db_path[MVG_PATH_MAX + 16];
     int64_t **point_ids;   /* [device][point]; 0 = not stored */
     int64_t *high_water;   /* per device: newest sample time fed to the engine */
+    uint64_t *polls;       /* per device: polls seen (telemetry every N) */
+    mvg_sample **last_sent;/* per device: what MQTT telemetry last carried (on change) */
+    unsigned char *changed;/* scratch: points to send */
     mvg_store_sample *rows;
     size_t rows_cap;
     pending *pend;
@@ -52,6 +56,11 @@ void mvg_pipeline_close(mvg_pipeline *p)
 {
     if (!p)
         return;
+    for (size_t d = 0; p->last_sent && d < p->cfg->ndevices; d++)
+        free(p->last_sent[d]);
+    free(p->last_sent);
+    free(p->polls);
+    free(p->changed);
     free_ids(p);
     free(p->high_water);
     free(p->rows);
@@ -85,8 +94,10 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
         goto fail;
     p->point_ids = calloc(cfg->ndevices + 1, sizeof *p->point_ids);
     p->high_water = calloc(cfg->ndevices + 1, sizeof *p->high_water);
+    p->polls = calloc(cfg->ndevices + 1, sizeof *p->polls);
+    p->last_sent = calloc(cfg->ndevices + 1, sizeof *p->last_sent);
     p->lp = mvg_lp_new();
-    if (!p->point_ids || !p->high_water || !p->lp) {
+    if (!p->point_ids || !p->high_water || !p->polls || !p->last_sent || !p->lp) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -104,9 +115,17 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
                 goto fail;
         if (dev->npoints > p->rows_cap)
             p->rows_cap = dev->npoints;
+        p->last_sent[d] = calloc(dev->npoints + 1, sizeof **p->last_sent);
+        if (!p->last_sent[d]) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
+        for (size_t k = 0; k < dev->npoints; k++)
+            p->last_sent[d][k].quality = MVG_Q_STALE; /* nothing sent yet: the first poll goes */
     }
     p->rows = calloc(p->rows_cap + 1, sizeof *p->rows);
-    if (!p->rows) {
+    p->changed = calloc(p->rows_cap + 1, 1);
+    if (!p->rows || !p->changed) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -264,6 +283,32 @@ int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t e
 
 /* ---- polls ------------------------------------------------------------- */
 
+/* Which points of this poll MQTT telemetry carries; 0 when none. */
+static size_t telemetry_pick(mvg_pipeline *p, const mvg_sample_batch *b)
+{
+    size_t d = b->device, n = 0;
+    uint64_t poll = p->polls[d]++;
+    for (size_t i = 0; i < b->n; i++) {
+        const mvg_sample *s = &b->samples[i];
+        mvg_sample *last = &p->last_sent[d][i];
+        int send;
+        if (p->opts.telemetry_mode == MVG_TELEMETRY_OFF)
+            send = 0;
+        else if (p->opts.telemetry_mode == MVG_TELEMETRY_EVERY)
+            send = poll % (uint64_t)(p->opts.telemetry_every > 0 ? p->opts.telemetry_every : 1) == 0;
+        else
+            send = s->quality != last->quality ||
+                   (s->quality == MVG_Q_GOOD &&
+                    !(fabs(s->value - last->value) <= p->opts.deadband * fabs(last->value)));
+        p->changed[i] = (unsigned char)send;
+        if (send) {
+            *last = *s;
+            n++;
+        }
+    }
+    return n;
+}
+
 static int add_telemetry(mvg_pipeline *p, const mvg_device_cfg *dev, const mvg_sample_batch *b,
                          char *err, size_t errlen)
 {
@@ -271,8 +316,8 @@ static int add_telemetry(mvg_pipeline *p, const mvg_device_cfg *dev, const mvg_s
     size_t n = 0;
     char *json = NULL;
     char topic[MVG_NAME_MAX + 16];
-    if (p->opts.mqtt) {
-        json = mvg_payload_telemetry(p->cfg->gateway.id, dev, b);
+    if (p->opts.mqtt && telemetry_pick(p, b) > 0) {
+        json = mvg_payload_telemetry(p->cfg->gateway.id, dev, b, p->changed);
         if (!json) {
             snprintf(err, errlen, "out of memory");
             return -1;
@@ -280,7 +325,7 @@ static int add_telemetry(mvg_pipeline *p, const mvg_device_cfg *dev, const mvg_s
         snprintf(topic, sizeof topic, "telemetry/%s", dev->name);
         outs[n++] = (mvg_store_out){"mqtt", MVG_OUT_TELEMETRY, topic, json, strlen(json), 0};
     }
-    if (p->opts.influx) {
+    if (p->opts.influx && p->opts.influx_telemetry) {
         mvg_lp_clear(p->lp);
         for (size_t i = 0; i < b->n; i++) {
             const mvg_sample *s = &b->samples[i];

@@ -28,6 +28,13 @@ typedef struct {
     int influx;      /* write InfluxDB outbox entries */
     int sync_full;   /* synchronous=FULL */
     int all_samples; /* store every point's samples, not only those the engine uses */
+    int influx_telemetry; /* InfluxDB gets the samples too, not only interval records */
+    /* MQTT telemetry: every Nth poll, or on change (a point whose value
+     * moved by more than deadband, relative, or whose quality changed), or
+     * off. */
+    int telemetry_mode;   /* mvg_telemetry_mode (config_publish.h) */
+    int telemetry_every;  /* >= 1 */
+    double deadband;
 } mvg_pipeline_opts;
 
 /* Called for every interval record once it is durable. */
