@@ -205,9 +205,10 @@ def check_profile(text, fname):
             if other:
                 errs.append("%s: register %s %d already used by %s" % (where, area, a, other))
             used[(area, a)] = name
+        # libconfig's float lookups refuse an integer literal unless auto-convert is on.
         for k in ("scale", "offset", "min", "max"):
-            if k in p and not isinstance(p[k], (int, float)):
-                errs.append("%s: %s must be a number" % (where, k))
+            if k in p and not isinstance(p[k], float):
+                errs.append("%s: %s must be a float literal (e.g. 1.0)" % (where, k))
         if p.get("scale") == 0:
             errs.append("%s: scale 0" % where)
         if "unit" in p and (not isinstance(p["unit"], str) or not p["unit"]):
@@ -260,6 +261,7 @@ class CheckerSelfTest(unittest.TestCase):
         self.assert_fails(GOOD.replace("# Source: none.\n", ""), "Source")
         self.assert_fails(GOOD.replace("address = 0;", "address = 65535;"), "out of 0..65535")
         self.assert_fails(GOOD.replace('unit = "V";', 'unit "V";'), "line 5: expected = after unit")
+        self.assert_fails(GOOD.replace("scale = 0.01;", "scale = 100;"), "float literal")
 
 
 class ProfilesTest(unittest.TestCase):
