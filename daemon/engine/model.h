@@ -13,12 +13,19 @@
 #define MVG_MODEL_MAX_COEF 13  /* b0 + MAX_X, or change-point forms */
 #define MVG_MODEL_MAX_REASONS 8
 
+/*
+ * Forms. Sign convention: (x-c)+ = max(x-c, 0) and (x-c)- = max(c-x, 0),
+ * both non-negative, so a physical heating slope (use rises as x falls
+ * below c) and a physical cooling slope are both positive. The intensity
+ * form has no intercept; its R2 is still computed about ybar, as for the
+ * other forms, so that adjusted R2 compares across forms.
+ */
 typedef enum {
     MVG_MODEL_MEAN,      /* E = b0 */
     MVG_MODEL_INTENSITY, /* E = b1*x */
     MVG_MODEL_LINEAR,    /* E = b0 + sum bi*xi */
     MVG_MODEL_3PC,       /* E = b0 + b1*(x-c)+ */
-    MVG_MODEL_3PH,       /* E = b0 + b1*(x-c)- */
+    MVG_MODEL_3PH,       /* E = b0 + b1*(x-c)-, i.e. b0 + b1*max(c-x,0), b1 > 0 for heating */
     MVG_MODEL_4P,        /* E = b0 + b1*(x-c)- + b2*(x-c)+ */
     MVG_MODEL_5P,        /* E = b0 + b1*(x-c1)- + b2*(x-c2)+, c1 < c2 */
     MVG_MODEL_AUTO       /* fit the candidates, keep the best valid one */
@@ -80,9 +87,10 @@ typedef struct {
 #define MVG_MODEL_MAX_CANDIDATES 6
 
 /*
- * Auto fit: fits mean, linear (2P or multivariable), 3pc, 3ph, 4p and 5p,
- * disqualifies physically wrong slope signs and segments with fewer than
- * crit->min_points_per_segment points, and keeps the qualified candidate
+ * Auto fit: fits mean, linear (2P or multivariable), 3pc, 3ph, 4p and 5p
+ * (change-point forms only when nx == 1), disqualifies physically wrong or
+ * insignificant (p >= 0.10, as CalTRACK) heating/cooling slopes and segments
+ * with fewer than crit->min_points_per_segment points, and keeps the qualified candidate
  * with the highest adjusted R2 (CalTRACK's rule). cands (may be NULL) gets
  * up to MVG_MODEL_MAX_CANDIDATES entries, *ncands their count.
  */

@@ -1,10 +1,172 @@
-/* cmd_savings.c: PLACEHOLDER, replaced by its owner. */
+/*
+ * cmd_savings.c: `mvgate savings`: the avoided energy of a reporting-period
+ * CSV against a baseline model saved by `mvgate fit --json`: adjusted
+ * baseline, actual, savings, the ASHRAE Guideline 14 fractional savings
+ * uncertainty and the savings interval. Exit 0 with results (the FSU may be
+ * null when undefined, e.g. zero savings), 2 on bad input.
+ */
+#include <getopt.h>
+#include <math.h>
 #include <stdio.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cli_data.h"
 #include "commands.h"
+#include "model_json.h"
+#include "savings.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: mvgate savings --model MODEL.json --csv FILE --y COL [--x COL]... "
+            "[--confidence C] [--json]\n"
+            "  --model FILE     the model as printed by mvgate fit --json\n"
+            "  --csv FILE       CSV with a header row (reporting period)\n"
+            "  --y COL          the measured energy use column\n"
+            "  --x COL          independent variables, in the model's order (default: the\n"
+            "                   model's x names)\n"
+            "  --confidence C   two-sided level of the FSU and the interval (default 0.90)\n"
+            "  --json           print JSON\n");
+}
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
 int mvg_cmd_savings(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    fprintf(stderr, "mvgate savings: not built yet\n");
-    return 2;
+    static const struct option opts[] = {
+        {"model", required_argument, NULL, 'm'}, {"csv", required_argument, NULL, 'f'},
+        {"y", required_argument, NULL, 'y'},     {"x", required_argument, NULL, 'x'},
+        {"confidence", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
+    const char *model_path = NULL, *csv = NULL, *ycol = NULL;
+    const char *xcols[MVG_MODEL_MAX_X];
+    size_t nx = 0;
+    int json = 0, o;
+    double conf = 0.90;
+    optind = 1;
+    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (o) {
+        case 'm':
+            model_path = optarg;
+            break;
+        case 'f':
+            csv = optarg;
+            break;
+        case 'y':
+            ycol = optarg;
+            break;
+        case 'x':
+            if (nx == MVG_MODEL_MAX_X) {
+                fprintf(stderr, "mvgate savings: at most %d --x columns\n", MVG_MODEL_MAX_X);
+                return 2;
+            }
+            xcols[nx++] = optarg;
+            break;
+        case 'c':
+            if (mvg_cli_parse_confidence(optarg, &conf) != 0) {
+                fprintf(stderr, "mvgate savings: --confidence '%s' must be a number in (0, 1)\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'j':
+            json = 1;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "mvgate savings: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    if (!model_path || !csv || !ycol) {
+        fprintf(stderr, "mvgate savings: --model, --csv and --y are required\n");
+        usage(stderr);
+        return 2;
+    }
+
+    json_error_t jerr;
+    json_t *mj = json_load_file(model_path, 0, &jerr);
+    if (!mj) {
+        fprintf(stderr, "mvgate savings: %s:%d: %s\n", model_path, jerr.line, jerr.text);
+        return 2;
+    }
+    mvg_model m;
+    char xnames[MVG_MODEL_MAX_X][MVG_MODEL_XNAME_MAX];
+    char err[1024] = "";
+    int rc = mvg_model_from_json(mj, &m, xnames, err, sizeof err);
+    json_decref(mj);
+    if (rc != 0) {
+        fprintf(stderr, "mvgate savings: %s: %s\n", model_path, err);
+        return 2;
+    }
+    if (nx == 0) {
+        for (size_t j = 0; j < m.nx; j++)
+            xcols[j] = xnames[j];
+        nx = m.nx;
+    } else if (nx != m.nx) {
+        fprintf(stderr, "mvgate savings: %zu --x columns given, the %s model in %s uses %zu\n",
+                nx, mvg_model_type_name(m.type), model_path, m.nx);
+        return 2;
+    }
+
+    mvg_cli_data d;
+    if (mvg_cli_data_load(csv, ycol, xcols, nx, &d, err, sizeof err) != 0) {
+        fprintf(stderr, "mvgate savings: %s\n", err);
+        mvg_cli_data_free(&d);
+        return 2;
+    }
+    if (d.n == 0) {
+        fprintf(stderr, "mvgate savings: %s: no data rows\n", csv);
+        mvg_cli_data_free(&d);
+        return 2;
+    }
+    mvg_savings s;
+    char fsu_err[256] = "";
+    rc = mvg_savings_compute(&m, d.y, (const double *const *)d.x, nx, d.n, conf, &s, fsu_err,
+                             sizeof fsu_err);
+    mvg_cli_data_free(&d);
+    if (rc != 0 && !isfinite(s.adjusted_baseline + s.actual)) {
+        fprintf(stderr, "mvgate savings: %s: %s\n", csv, fsu_err);
+        return 2;
+    }
+    if (json) {
+        json_t *out = json_object();
+        json_object_set_new(out, "adjusted_baseline", num(s.adjusted_baseline));
+        json_object_set_new(out, "actual", num(s.actual));
+        json_object_set_new(out, "savings", num(s.savings));
+        json_object_set_new(out, "savings_fraction", num(s.savings_fraction));
+        json_object_set_new(out, "fsu", num(s.fsu));
+        json_object_set_new(out, "savings_low", num(s.savings_low));
+        json_object_set_new(out, "savings_high", num(s.savings_high));
+        json_object_set_new(out, "m", json_integer((json_int_t)s.m));
+        json_object_set_new(out, "confidence", json_real(conf));
+        json_object_set_new(out, "t", num(s.t));
+        json_object_set_new(out, "n_eff", num(s.n_eff));
+        if (rc != 0)
+            json_object_set_new(out, "fsu_note", json_string(fsu_err));
+        int dr = json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+        json_decref(out);
+        printf("\n");
+        return dr == 0 ? 0 : 2;
+    }
+    printf("model: %s (n = %zu, p = %zu, CV(RMSE) %.2f %%, rho %.3f)   reporting points m = %zu\n",
+           mvg_model_type_name(m.type), m.n, m.p, 100 * m.cv_rmse, m.rho, s.m);
+    printf("adjusted baseline %.6g\nactual            %.6g\nsavings           %.6g (%.2f %% of "
+           "the adjusted baseline)\n",
+           s.adjusted_baseline, s.actual, s.savings, 100 * s.savings_fraction);
+    if (rc == 0)
+        printf("FSU at %.0f %%      %.2f %%   (t = %.4f, n' = %.1f)\n"
+               "savings interval  [%.6g, %.6g]\n",
+               100 * conf, 100 * s.fsu, s.t, s.n_eff, s.savings_low, s.savings_high);
+    else
+        printf("FSU               undefined: %s\n", fsu_err);
+    return 0;
 }

@@ -1,0 +1,321 @@
+/*
+ * model_json.c: mvg_model <-> JSON (model_json.h). Owns the key names and
+ * the validation of a model read back from JSON: the form's coefficient
+ * and change-point counts, n > p, the x count, the order of change points.
+ */
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "model_json.h"
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}
+
+static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
+
+static json_t *num_array(const double *v, size_t n)
+{
+    json_t *a = json_array();
+    for (size_t i = 0; a && i < n; i++)
+        json_array_append_new(a, num(v[i]));
+    return a;
+}
+
+json_t *mvg_model_to_json(const mvg_model *m, const char *const *xnames)
+{
+    json_t *o = json_object();
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "model", json_string(mvg_model_type_name(m->type)));
+    json_t *xs = json_array();
+    for (size_t j = 0; j < m->nx; j++) {
+        char def[32];
+        snprintf(def, sizeof def, "x%zu", j + 1);
+        json_array_append_new(xs, json_string(xnames && xnames[j] ? xnames[j] : def));
+    }
+    json_object_set_new(o, "x", xs);
+    json_object_set_new(o, "nx", json_integer((json_int_t)m->nx));
+    json_object_set_new(o, "coefficients", num_array(m->coef, m->ncoef));
+    json_object_set_new(o, "std_errors", num_array(m->std_err, m->ncoef));
+    json_object_set_new(o, "t_stats", num_array(m->t_stat, m->ncoef));
+    json_object_set_new(o, "change_points", num_array(m->cp, m->ncp));
+    json_object_set_new(o, "n", json_integer((json_int_t)m->n));
+    json_object_set_new(o, "p", json_integer((json_int_t)m->p));
+    json_object_set_new(o, "ybar", num(m->ybar));
+    json_object_set_new(o, "sse", num(m->sse));
+    json_object_set_new(o, "r2", num(m->r2));
+    json_object_set_new(o, "adj_r2", num(m->adj_r2));
+    json_object_set_new(o, "rmse", num(m->rmse));
+    json_object_set_new(o, "cv_rmse", num(m->cv_rmse));
+    json_object_set_new(o, "nmbe", num(m->nmbe));
+    json_object_set_new(o, "rho", num(m->rho));
+    json_object_set_new(o, "coverage", num(m->coverage));
+    json_t *seg = json_array();
+    for (size_t s = 0; s < m->nseg; s++)
+        json_array_append_new(seg, json_integer((json_int_t)m->seg_n[s]));
+    json_object_set_new(o, "seg_n", seg);
+    json_t *v = json_object();
+    json_object_set_new(v, "pass", json_boolean(m->pass));
+    json_t *rs = json_array();
+    for (size_t r = 0; r < m->nreasons; r++)
+        json_array_append_new(rs, json_string(m->reasons[r]));
+    json_object_set_new(v, "reasons", rs);
+    json_object_set_new(o, "ashrae14", v);
+    return o;
+}
+
+/* Reads a number key: required (must be a finite number) or optional
+ * (absent or null -> def). Returns 0 or -1 with err. */
+static int get_num(const json_t *j, const char *key, int required, double def, double *out,
+                   char *err, size_t errlen)
+{
+    const json_t *v = json_object_get(j, key);
+    if (!v || json_is_null(v)) {
+        if (required) {
+            set_err(err, errlen, "model JSON: '%s' is missing", key);
+            return -1;
+        }
+        *out = def;
+        return 0;
+    }
+    if (!json_is_number(v)) {
+        set_err(err, errlen, "model JSON: '%s' must be a number", key);
+        return -1;
+    }
+    *out = json_number_value(v);
+    if (!isfinite(*out)) {
+        set_err(err, errlen, "model JSON: '%s' is not finite", key);
+        return -1;
+    }
+    return 0;
+}
+
+static int get_count(const json_t *j, const char *key, int required, size_t *out, char *err,
+                     size_t errlen)
+{
+    const json_t *v = json_object_get(j, key);
+    if (!v) {
+        if (required) {
+            set_err(err, errlen, "model JSON: '%s' is missing", key);
+            return -1;
+        }
+        return 1;
+    }
+    if (!json_is_integer(v) || json_integer_value(v) < 0) {
+        set_err(err, errlen, "model JSON: '%s' must be a non-negative integer", key);
+        return -1;
+    }
+    *out = (size_t)json_integer_value(v);
+    return 0;
+}
+
+/* Array of numbers of exactly n entries; nulls allowed (-> NaN) when
+ * allow_null. */
+static int get_nums(const json_t *j, const char *key, size_t n, int required, int allow_null,
+                    double *out, char *err, size_t errlen)
+{
+    const json_t *a = json_object_get(j, key);
+    if (!a) {
+        if (required) {
+            set_err(err, errlen, "model JSON: '%s' is missing", key);
+            return -1;
+        }
+        for (size_t i = 0; i < n; i++)
+            out[i] = NAN;
+        return 0;
+    }
+    if (!json_is_array(a)) {
+        set_err(err, errlen, "model JSON: '%s' must be an array of numbers", key);
+        return -1;
+    }
+    if (json_array_size(a) != n) {
+        set_err(err, errlen, "model JSON: '%s' has %zu values, this model needs %zu", key,
+                json_array_size(a), n);
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_array_get(a, i);
+        if (allow_null && json_is_null(v)) {
+            out[i] = NAN;
+            continue;
+        }
+        if (!json_is_number(v) || !isfinite(json_number_value(v))) {
+            set_err(err, errlen, "model JSON: '%s'[%zu] must be a finite number", key, i);
+            return -1;
+        }
+        out[i] = json_number_value(v);
+    }
+    return 0;
+}
+
+int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_XNAME_MAX],
+                        char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    if (!json_is_object(j)) {
+        set_err(err, errlen, "model JSON: not an object");
+        return -1;
+    }
+    const json_t *t = json_object_get(j, "model");
+    if (!json_is_string(t)) {
+        set_err(err, errlen, "model JSON: 'model' (the type) is missing or not a string");
+        return -1;
+    }
+    if (mvg_model_type_parse(json_string_value(t), &m->type) != 0 || m->type == MVG_MODEL_AUTO) {
+        set_err(err, errlen,
+                "model JSON: 'model' is '%s', not one of mean, intensity, linear, 3pc, 3ph, 4p, 5p",
+                json_string_value(t));
+        return -1;
+    }
+    const json_t *xs = json_object_get(j, "x");
+    if (!json_is_array(xs)) {
+        set_err(err, errlen, "model JSON: 'x' (the column names) is missing or not an array");
+        return -1;
+    }
+    m->nx = json_array_size(xs);
+    if (m->nx > MVG_MODEL_MAX_X) {
+        set_err(err, errlen, "model JSON: 'x' has %zu names, at most %d", m->nx, MVG_MODEL_MAX_X);
+        return -1;
+    }
+    for (size_t k = 0; k < m->nx; k++) {
+        const json_t *v = json_array_get(xs, k);
+        if (!json_is_string(v) || json_string_length(v) == 0 ||
+            json_string_length(v) >= MVG_MODEL_XNAME_MAX) {
+            set_err(err, errlen, "model JSON: 'x'[%zu] must be a column name (1..%d characters)", k,
+                    MVG_MODEL_XNAME_MAX - 1);
+            return -1;
+        }
+        if (xnames)
+            snprintf(xnames[k], MVG_MODEL_XNAME_MAX, "%s", json_string_value(v));
+    }
+    size_t nx = m->nx;
+    int r = get_count(j, "nx", 0, &nx, err, errlen);
+    if (r < 0)
+        return -1;
+    if (nx != m->nx) {
+        set_err(err, errlen, "model JSON: 'nx' is %zu but 'x' names %zu columns", nx, m->nx);
+        return -1;
+    }
+    size_t ncp = 0;
+    switch (m->type) {
+    case MVG_MODEL_MEAN:
+        m->ncoef = 1;
+        break;
+    case MVG_MODEL_INTENSITY:
+        m->ncoef = 1;
+        break;
+    case MVG_MODEL_LINEAR:
+        m->ncoef = 1 + m->nx;
+        break;
+    case MVG_MODEL_3PC:
+    case MVG_MODEL_3PH:
+        m->ncoef = 2;
+        ncp = 1;
+        break;
+    case MVG_MODEL_4P:
+        m->ncoef = 3;
+        ncp = 1;
+        break;
+    default:
+        m->ncoef = 3;
+        ncp = 2;
+        break;
+    }
+    if (m->type != MVG_MODEL_MEAN && m->type != MVG_MODEL_LINEAR && m->nx != 1) {
+        set_err(err, errlen, "model JSON: a '%s' model takes exactly one x, 'x' has %zu",
+                mvg_model_type_name(m->type), m->nx);
+        return -1;
+    }
+    if (m->type == MVG_MODEL_LINEAR && m->nx == 0) {
+        set_err(err, errlen, "model JSON: a 'linear' model needs at least one x");
+        return -1;
+    }
+    m->ncp = ncp;
+    if (get_nums(j, "coefficients", m->ncoef, 1, 0, m->coef, err, errlen) ||
+        get_nums(j, "std_errors", m->ncoef, 0, 1, m->std_err, err, errlen) ||
+        get_nums(j, "t_stats", m->ncoef, 0, 1, m->t_stat, err, errlen) ||
+        get_nums(j, "change_points", ncp, ncp > 0, 0, m->cp, err, errlen))
+        return -1;
+    if (ncp == 2 && !(m->cp[0] < m->cp[1])) {
+        set_err(err, errlen, "model JSON: 'change_points' must be increasing (c1 < c2)");
+        return -1;
+    }
+    if (get_count(j, "n", 1, &m->n, err, errlen) != 0 ||
+        get_count(j, "p", 1, &m->p, err, errlen) != 0)
+        return -1;
+    if (m->p != m->ncoef + ncp) {
+        set_err(err, errlen, "model JSON: 'p' is %zu, a '%s' model with %zu x has %zu", m->p,
+                mvg_model_type_name(m->type), m->nx, m->ncoef + ncp);
+        return -1;
+    }
+    if (m->n <= m->p) {
+        set_err(err, errlen, "model JSON: 'n' is %zu, must exceed 'p' (%zu)", m->n, m->p);
+        return -1;
+    }
+    if (get_num(j, "cv_rmse", 1, NAN, &m->cv_rmse, err, errlen) ||
+        get_num(j, "rho", 0, 0.0, &m->rho, err, errlen) ||
+        get_num(j, "r2", 0, NAN, &m->r2, err, errlen) ||
+        get_num(j, "adj_r2", 0, NAN, &m->adj_r2, err, errlen) ||
+        get_num(j, "rmse", 0, NAN, &m->rmse, err, errlen) ||
+        get_num(j, "nmbe", 0, NAN, &m->nmbe, err, errlen) ||
+        get_num(j, "ybar", 0, NAN, &m->ybar, err, errlen) ||
+        get_num(j, "sse", 0, NAN, &m->sse, err, errlen) ||
+        get_num(j, "coverage", 0, 1.0, &m->coverage, err, errlen))
+        return -1;
+    if (!(m->cv_rmse >= 0)) {
+        set_err(err, errlen, "model JSON: 'cv_rmse' must be >= 0");
+        return -1;
+    }
+    if (!(m->rho > -1 && m->rho < 1)) {
+        set_err(err, errlen, "model JSON: 'rho' must be in (-1, 1)");
+        return -1;
+    }
+    const json_t *seg = json_object_get(j, "seg_n");
+    if (seg) {
+        if (!json_is_array(seg) || json_array_size(seg) > 3) {
+            set_err(err, errlen, "model JSON: 'seg_n' must be an array of up to 3 counts");
+            return -1;
+        }
+        m->nseg = json_array_size(seg);
+        for (size_t s = 0; s < m->nseg; s++) {
+            const json_t *v = json_array_get(seg, s);
+            if (!json_is_integer(v) || json_integer_value(v) < 0) {
+                set_err(err, errlen, "model JSON: 'seg_n'[%zu] must be a non-negative integer", s);
+                return -1;
+            }
+            m->seg_n[s] = (size_t)json_integer_value(v);
+        }
+    }
+    const json_t *v = json_object_get(j, "ashrae14");
+    if (v) {
+        const json_t *pass = json_object_get(v, "pass");
+        const json_t *rs = json_object_get(v, "reasons");
+        if (!json_is_object(v) || !json_is_boolean(pass) || (rs && !json_is_array(rs))) {
+            set_err(err, errlen,
+                    "model JSON: 'ashrae14' must be {\"pass\": true|false, \"reasons\": [...]}");
+            return -1;
+        }
+        m->pass = json_is_true(pass);
+        for (size_t k = 0; rs && k < json_array_size(rs) && k < MVG_MODEL_MAX_REASONS; k++) {
+            const json_t *s = json_array_get(rs, k);
+            if (!json_is_string(s)) {
+                set_err(err, errlen, "model JSON: 'ashrae14.reasons'[%zu] must be a string", k);
+                return -1;
+            }
+            snprintf(m->reasons[k], sizeof m->reasons[k], "%s", json_string_value(s));
+            m->nreasons = k + 1;
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,622 @@
+/*
+ * test_model.c: baseline models (daemon/engine/model.c): NIST StRD linear
+ * fits through mvg_model_fit, change-point recovery on synthetic data with
+ * known parameters, the change-point search against a fine brute-force grid,
+ * the statistics against direct formulas computed here, the verdict and its
+ * reasons, auto selection and disqualification, and the errors.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "lsq.h"
+#include "model.h"
+
+#define assert_near(x, want, tol) assert_near_at((x), (want), (tol), __FILE__, __LINE__)
+static void assert_near_at(double x, double want, double tol, const char *file, int line)
+{
+    if (!(fabs(x - want) <= tol))
+        print_error("%s:%d: got %.17g, want %.17g (tolerance %g)\n", file, line, x, want, tol);
+    assert_true(fabs(x - want) <= tol);
+}
+
+/* Correct significant digits (NIST's LRE). */
+static double lre(double x, double c)
+{
+    if (c == 0.0)
+        return x == 0.0 ? 16.0 : -log10(fabs(x));
+    double d = fabs(x - c) / fabs(c);
+    return d == 0.0 ? 16.0 : -log10(d);
+}
+
+static size_t read_dat(const char *name, size_t ncols, double *buf, size_t maxrows)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/tests/unit/data/nist/%s.dat", MVG_SOURCE_DIR, name);
+    FILE *f = fopen(path, "r");
+    assert_non_null(f);
+    char line[512];
+    size_t rows = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#' || line[0] == '\n')
+            continue;
+        assert_true(rows < maxrows);
+        char *s = line, *end;
+        for (size_t c = 0; c < ncols; c++) {
+            buf[rows * ncols + c] = strtod(s, &end);
+            assert_true(end != s);
+            s = end;
+        }
+        rows++;
+    }
+    fclose(f);
+    return rows;
+}
+
+/* Norris: y = B0 + B1 x, certified values from the NIST file. */
+static void test_nist_norris(void **state)
+{
+    (void)state;
+    double raw[40 * 2], y[40], x[40];
+    size_t n = read_dat("Norris", 2, raw, 40);
+    assert_int_equal(n, 36);
+    for (size_t i = 0; i < n; i++) {
+        y[i] = raw[2 * i];
+        x[i] = raw[2 * i + 1];
+    }
+    const double *xs[1] = {x};
+    mvg_model m;
+    char err[256] = "";
+    assert_int_equal(mvg_model_fit(MVG_MODEL_LINEAR, y, xs, 1, n, 1.0, NULL, &m, err, sizeof err), 0);
+    assert_int_equal(m.type, MVG_MODEL_LINEAR);
+    assert_int_equal(m.ncoef, 2);
+    assert_int_equal(m.p, 2);
+    assert_int_equal(m.n, 36);
+    assert_true(lre(m.coef[0], -0.262323073774029) >= 7);
+    assert_true(lre(m.coef[1], 1.00211681802045) >= 7);
+    assert_true(lre(m.std_err[0], 0.232818234301152) >= 7);
+    assert_true(lre(m.std_err[1], 0.429796848199937E-03) >= 7);
+    assert_true(lre(m.rmse, 0.884796396144373) >= 7);
+    assert_true(lre(m.r2, 0.999993745883712) >= 7);
+    assert_true(lre(m.t_stat[1], 1.00211681802045 / 0.429796848199937E-03) >= 7);
+    /* NIST: residual SS 26.6173985294224 */
+    assert_true(lre(m.sse, 26.6173985294224) >= 7);
+}
+
+/* Longley: 6 x, through mvg_model_fit's multivariable linear form. */
+static void test_nist_longley(void **state)
+{
+    (void)state;
+    static const double cb[7] = {-3482258.63459582,   15.0618722713733,  -0.358191792925910E-01,
+                                 -2.02022980381683,   -1.03322686717359, -0.511041056535807E-01,
+                                 1829.15146461355};
+    double raw[16 * 7], y[16], xc[6][16];
+    size_t n = read_dat("Longley", 7, raw, 16);
+    assert_int_equal(n, 16);
+    for (size_t i = 0; i < n; i++) {
+        y[i] = raw[7 * i];
+        for (size_t j = 0; j < 6; j++)
+            xc[j][i] = raw[7 * i + 1 + j];
+    }
+    const double *xs[6] = {xc[0], xc[1], xc[2], xc[3], xc[4], xc[5]};
+    mvg_model m;
+    char err[256] = "";
+    assert_int_equal(mvg_model_fit(MVG_MODEL_LINEAR, y, xs, 6, n, 1.0, NULL, &m, err, sizeof err), 0);
+    assert_int_equal(m.ncoef, 7);
+    for (size_t j = 0; j < 7; j++)
+        assert_true(lre(m.coef[j], cb[j]) >= 7);
+    assert_true(lre(m.rmse, 304.854073561965) >= 7);
+    assert_true(lre(m.r2, 0.995479004577296) >= 7);
+}
+
+/* ---- synthetic change-point data ---------------------------------------- */
+
+#define SN 240
+
+/* Deterministic noise in [-amp, amp] (a fixed LCG: same numbers everywhere). */
+static void noise(double *e, size_t n, double amp, unsigned seed)
+{
+    unsigned long s = seed;
+    for (size_t i = 0; i < n; i++) {
+        s = (s * 1103515245UL + 12345UL) & 0x7fffffffUL;
+        e[i] = amp * (2.0 * (double)s / 2147483647.0 - 1.0);
+    }
+}
+
+typedef struct {
+    mvg_model_type t;
+    double b[3], c[2];
+} truth;
+
+static double eval_truth(const truth *tr, double x)
+{
+    switch (tr->t) {
+    case MVG_MODEL_3PC:
+        return tr->b[0] + tr->b[1] * fmax(x - tr->c[0], 0);
+    case MVG_MODEL_3PH:
+        return tr->b[0] + tr->b[1] * fmax(tr->c[0] - x, 0);
+    case MVG_MODEL_4P:
+        return tr->b[0] + tr->b[1] * fmax(tr->c[0] - x, 0) + tr->b[2] * fmax(x - tr->c[0], 0);
+    case MVG_MODEL_5P:
+        return tr->b[0] + tr->b[1] * fmax(tr->c[0] - x, 0) + tr->b[2] * fmax(x - tr->c[1], 0);
+    default:
+        return NAN;
+    }
+}
+
+static const truth truths[] = {
+    {MVG_MODEL_3PC, {50, 3, 0}, {18.3, 0}},
+    {MVG_MODEL_3PH, {60, 2.5, 0}, {12.7, 0}},
+    {MVG_MODEL_4P, {40, 2, 3}, {15.2, 0}},
+    {MVG_MODEL_5P, {40, 2, 3}, {9.6, 21.4}},
+};
+
+/* x over [-5, 35], not sorted (a scrambled order, as real data are). */
+static void make_set(const truth *tr, double amp, unsigned seed, double *x, double *y)
+{
+    double e[SN];
+    noise(e, SN, amp, seed);
+    for (size_t i = 0; i < SN; i++) {
+        size_t k = (i * 97) % SN;
+        x[i] = -5.0 + 40.0 * (double)k / (SN - 1);
+        y[i] = eval_truth(tr, x[i]) + e[i];
+    }
+}
+
+static void test_change_points_exact(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof truths / sizeof truths[0]; t++) {
+        const truth *tr = &truths[t];
+        double x[SN], y[SN];
+        make_set(tr, 0.0, 1, x, y);
+        const double *xs[1] = {x};
+        mvg_model m;
+        char err[256] = "";
+        int rc = mvg_model_fit(tr->t, y, xs, 1, SN, 1.0, NULL, &m, err, sizeof err);
+        if (rc != 0)
+            print_error("%s: %s\n", mvg_model_type_name(tr->t), err);
+        assert_int_equal(rc, 0);
+        size_t ncp = tr->t == MVG_MODEL_5P ? 2 : 1;
+        assert_int_equal(m.ncp, ncp);
+        assert_int_equal(m.p, m.ncoef + ncp);
+        for (size_t j = 0; j < ncp; j++)
+            assert_near(m.cp[j], tr->c[j], 1e-6);
+        for (size_t j = 0; j < m.ncoef; j++)
+            assert_near(m.coef[j], tr->b[j], 1e-6 * fabs(tr->b[j]) + 1e-6);
+        assert_true(m.sse < 1e-10);
+    }
+}
+
+static void test_change_points_noisy(void **state)
+{
+    (void)state;
+    /* The x spacing is 40/239 ~ 0.167: "within grid resolution" is a few of those. */
+    for (size_t t = 0; t < sizeof truths / sizeof truths[0]; t++) {
+        const truth *tr = &truths[t];
+        double x[SN], y[SN];
+        make_set(tr, 1.0, 7 + (unsigned)t, x, y);
+        const double *xs[1] = {x};
+        mvg_model m;
+        char err[256] = "";
+        assert_int_equal(mvg_model_fit(tr->t, y, xs, 1, SN, 1.0, NULL, &m, err, sizeof err), 0);
+        size_t ncp = tr->t == MVG_MODEL_5P ? 2 : 1;
+        for (size_t j = 0; j < ncp; j++)
+            assert_near(m.cp[j], tr->c[j], 0.5);
+        assert_near(m.coef[0], tr->b[0], 1.0);
+        for (size_t j = 1; j < m.ncoef; j++)
+            assert_near(m.coef[j], tr->b[j], 0.05 * tr->b[j]);
+        /* uniform noise on [-1,1] has variance 1/3 */
+        assert_near(m.rmse, sqrt(1.0 / 3.0), 0.1);
+    }
+}
+
+static int cmpd(const void *a, const void *b)
+{
+    double u = *(const double *)a, v = *(const double *)b;
+    return (u > v) - (u < v);
+}
+
+static double sse_direct(mvg_model_type t, const double *x, const double *y, size_t n, double c1,
+                         double c2)
+{
+    size_t k = t == MVG_MODEL_3PC || t == MVG_MODEL_3PH ? 2 : 3;
+    double *a = malloc(n * k * sizeof *a), *yw = malloc(n * sizeof *yw);
+    for (size_t i = 0; i < n; i++) {
+        a[i] = 1.0;
+        yw[i] = y[i];
+        if (t == MVG_MODEL_3PC)
+            a[n + i] = fmax(x[i] - c1, 0);
+        else if (t == MVG_MODEL_3PH)
+            a[n + i] = fmax(c1 - x[i], 0);
+        else {
+            a[n + i] = fmax(c1 - x[i], 0);
+            a[2 * n + i] = fmax(x[i] - (t == MVG_MODEL_4P ? c1 : c2), 0);
+        }
+    }
+    double s;
+    int rc = mvg_lsq_sse_inplace(a, n, k, yw, &s);
+    free(a);
+    free(yw);
+    return rc == 0 ? s : INFINITY;
+}
+
+/* The search over [P10, P90] is never worse than a fine brute-force grid
+ * over the same range (heavy noise, so the SSE has several local minima). */
+static void test_brute_force_grid(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof truths / sizeof truths[0]; t++) {
+        const truth *tr = &truths[t];
+        for (int heavy = 0; heavy < 2; heavy++) {
+            double x[SN], y[SN], xsrt[SN];
+            make_set(tr, heavy ? 15.0 : 2.0, 31 + (unsigned)t, x, y);
+            memcpy(xsrt, x, sizeof x);
+            qsort(xsrt, SN, sizeof xsrt[0], cmpd);
+            double lo = xsrt[(size_t)floor(0.1 * (SN - 1))];
+            double hi = xsrt[(size_t)ceil(0.9 * (SN - 1))];
+            const double *xs[1] = {x};
+            mvg_model m;
+            char err[256] = "";
+            assert_int_equal(mvg_model_fit(tr->t, y, xs, 1, SN, 1.0, NULL, &m, err, sizeof err), 0);
+            assert_true(m.cp[0] >= lo && m.cp[0] <= hi);
+            double brute = INFINITY;
+            if (tr->t != MVG_MODEL_5P) {
+                for (int g = 0; g <= 4000; g++)
+                    brute = fmin(brute, sse_direct(tr->t, x, y, SN, lo + (hi - lo) * g / 4000.0, 0));
+            } else {
+                assert_true(m.cp[0] < m.cp[1] && m.cp[1] <= hi);
+                const int G = 240;
+                for (int g = 0; g <= G; g++)
+                    for (int h = g + 1; h <= G; h++)
+                        brute = fmin(brute, sse_direct(tr->t, x, y, SN, lo + (hi - lo) * g / G,
+                                                       lo + (hi - lo) * h / G));
+            }
+            if (!(m.sse <= brute * (1 + 1e-9)))
+                print_error("%s heavy=%d: search SSE %.12g > brute-force %.12g\n",
+                            mvg_model_type_name(tr->t), heavy, m.sse, brute);
+            assert_true(m.sse <= brute * (1 + 1e-9));
+            /* the fitted coefficients are the OLS ones at the change points found */
+            assert_near(m.sse, sse_direct(tr->t, x, y, SN, m.cp[0], m.cp[1]), 1e-9 * m.sse);
+        }
+    }
+}
+
+/* Statistics by direct formulas on a small hand data set: simple linear
+ * regression in closed form (b1 = Sxy/Sxx), and the intensity form
+ * (b1 = sum xy / sum x^2), whose NMBE is not zero. */
+static void test_statistics_by_hand(void **state)
+{
+    (void)state;
+    static const double x[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10};
+    static const double y[] = {12.1, 13.9, 16.2, 17.8, 20.5, 21.9, 24.4, 25.7, 28.3, 29.8};
+    const size_t n = 10;
+    const double *xs[1] = {x};
+    double sx = 0, sy = 0;
+    for (size_t i = 0; i < n; i++) {
+        sx += x[i];
+        sy += y[i];
+    }
+    double xb = sx / n, yb = sy / n, sxx = 0, sxy = 0, syy = 0, sxx0 = 0, sxy0 = 0;
+    for (size_t i = 0; i < n; i++) {
+        sxx += (x[i] - xb) * (x[i] - xb);
+        sxy += (x[i] - xb) * (y[i] - yb);
+        syy += (y[i] - yb) * (y[i] - yb);
+        sxx0 += x[i] * x[i];
+        sxy0 += x[i] * y[i];
+    }
+    for (int form = 0; form < 2; form++) {
+        double b0 = 0, b1;
+        size_t p;
+        if (form == 0) {
+            b1 = sxy / sxx;
+            b0 = yb - b1 * xb;
+            p = 2;
+        } else {
+            b1 = sxy0 / sxx0;
+            p = 1;
+        }
+        double e[10], sse = 0, se = 0, lag = 0;
+        for (size_t i = 0; i < n; i++) {
+            e[i] = y[i] - (b0 + b1 * x[i]);
+            sse += e[i] * e[i];
+            se += e[i];
+            if (i)
+                lag += e[i] * e[i - 1];
+        }
+        double r2 = 1 - sse / syy;
+        double adj = 1 - (1 - r2) * (n - 1) / (n - p);
+        double rmse = sqrt(sse / (n - p));
+        mvg_model m;
+        char err[256] = "";
+        assert_int_equal(mvg_model_fit(form == 0 ? MVG_MODEL_LINEAR : MVG_MODEL_INTENSITY, y, xs, 1,
+                                       n, 1.0, NULL, &m, err, sizeof err),
+                         0);
+        assert_int_equal(m.p, p);
+        if (form == 0)
+            assert_near(m.coef[0], b0, 1e-12);
+        assert_near(m.coef[form == 0 ? 1 : 0], b1, 1e-12);
+        assert_near(m.ybar, yb, 1e-12);
+        assert_near(m.sse, sse, 1e-12);
+        assert_near(m.r2, r2, 1e-12);
+        assert_near(m.adj_r2, adj, 1e-12);
+        assert_near(m.rmse, rmse, 1e-12);
+        assert_near(m.cv_rmse, rmse / yb, 1e-12);
+        assert_near(m.nmbe, se / ((n - p) * yb), 1e-12);
+        assert_near(m.rho, lag / sse, 1e-12);
+        if (form == 1)
+            assert_true(fabs(m.nmbe) > 1e-4); /* through the origin: biased */
+        /* standard error of the slope: s / sqrt(Sxx) (about the origin without b0) */
+        assert_near(m.std_err[form == 0 ? 1 : 0], rmse / sqrt(form == 0 ? sxx : sxx0), 1e-12);
+        assert_near(m.t_stat[form == 0 ? 1 : 0], b1 / (rmse / sqrt(form == 0 ? sxx : sxx0)), 1e-8);
+        if (form == 0) {
+            assert_true(m.pass);
+            assert_int_equal(m.nreasons, 0);
+        }
+        double xv = 4.5;
+        assert_near(mvg_model_predict(&m, &xv), b0 + b1 * xv, 1e-12);
+    }
+    /* mean: b0 = ybar, R2 = 0, adj R2 = 0 */
+    mvg_model m;
+    char err[256] = "";
+    assert_int_equal(mvg_model_fit(MVG_MODEL_MEAN, y, NULL, 0, n, 1.0, NULL, &m, err, sizeof err), 0);
+    assert_near(m.coef[0], yb, 1e-12);
+    assert_near(m.r2, 0, 1e-12);
+    assert_near(m.rmse, sqrt(syy / (n - 1)), 1e-12);
+}
+
+static void test_predict_sign_convention(void **state)
+{
+    (void)state;
+    mvg_model m;
+    memset(&m, 0, sizeof m);
+    m.type = MVG_MODEL_3PH;
+    m.nx = 1;
+    m.ncoef = 2;
+    m.coef[0] = 10;
+    m.coef[1] = 2; /* heating: use rises as x falls below c */
+    m.cp[0] = 15;
+    double x = 5;
+    assert_near(mvg_model_predict(&m, &x), 30, 0);
+    x = 20;
+    assert_near(mvg_model_predict(&m, &x), 10, 0);
+    m.type = MVG_MODEL_5P;
+    m.ncoef = 3;
+    m.coef[2] = 3;
+    m.cp[0] = 10;
+    m.cp[1] = 20;
+    x = 8;
+    assert_near(mvg_model_predict(&m, &x), 14, 0);
+    x = 15;
+    assert_near(mvg_model_predict(&m, &x), 10, 0);
+    x = 22;
+    assert_near(mvg_model_predict(&m, &x), 16, 0);
+}
+
+static int has_reason(const mvg_model *m, const char *want)
+{
+    for (size_t i = 0; i < m->nreasons; i++)
+        if (strcmp(m->reasons[i], want) == 0)
+            return 1;
+    return 0;
+}
+
+static void test_verdict_reasons(void **state)
+{
+    (void)state;
+    /* Scattered use around 10 with a weak x: CV well above 0.30. */
+    double x[60], y[60], e[60];
+    noise(e, 60, 8.0, 3);
+    for (size_t i = 0; i < 60; i++) {
+        x[i] = (double)i;
+        y[i] = 10 + 0.01 * x[i] + e[i];
+    }
+    const double *xs[1] = {x};
+    mvg_model_criteria c;
+    mvg_model_criteria_default(&c);
+    assert_near(c.max_cv_rmse, 0.30, 0);
+    assert_near(c.max_abs_nmbe, 0.10, 0);
+    assert_near(c.min_coverage, 0.90, 0);
+    assert_int_equal(c.min_points_per_segment, 10);
+    assert_near(c.confidence, 0.90, 0);
+    mvg_model m;
+    char err[256] = "", want[160];
+    assert_int_equal(mvg_model_fit(MVG_MODEL_LINEAR, y, xs, 1, 60, 0.5, &c, &m, err, sizeof err), 0);
+    assert_true(m.cv_rmse > 0.30);
+    assert_false(m.pass);
+    snprintf(want, sizeof want, "CV(RMSE) %.3f > 0.30", m.cv_rmse);
+    assert_true(has_reason(&m, want));
+    assert_true(has_reason(&m, "coverage 0.500 < 0.90"));
+    assert_int_equal(m.nreasons, 2);
+
+    /* Intensity through the origin of data with a large intercept: biased. */
+    for (size_t i = 0; i < 60; i++)
+        y[i] = 100 + 0.5 * x[i];
+    c.max_cv_rmse = 10;
+    assert_int_equal(mvg_model_fit(MVG_MODEL_INTENSITY, y, xs, 1, 60, 1.0, &c, &m, err, sizeof err), 0);
+    assert_true(fabs(m.nmbe) > 0.10);
+    snprintf(want, sizeof want, "|NMBE| %.3f > 0.10", fabs(m.nmbe));
+    assert_true(has_reason(&m, want));
+    assert_int_equal(m.nreasons, 1);
+
+    /* 3PC with few points above c: segment sufficiency is part of the verdict. */
+    const truth tr = {MVG_MODEL_3PC, {50, 3, 0}, {31, 0}};
+    double x2[50], y2[50];
+    for (size_t i = 0; i < 50; i++) {
+        x2[i] = -5.0 + 40.0 * (double)i / 49.0;
+        y2[i] = eval_truth(&tr, x2[i]) + 0.01 * ((i * 7) % 5);
+    }
+    const double *xs2[1] = {x2};
+    mvg_model_criteria_default(&c);
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y2, xs2, 1, 50, 1.0, &c, &m, err, sizeof err), 0);
+    assert_int_equal(m.nseg, 2);
+    size_t above = 0;
+    for (size_t i = 0; i < 50; i++)
+        above += x2[i] > m.cp[0];
+    assert_int_equal(m.seg_n[1], above);
+    assert_int_equal(m.seg_n[0] + m.seg_n[1], 50);
+    assert_true(above < 10);
+    snprintf(want, sizeof want, "segment 2 of 2 has %zu points < 10", above);
+    assert_true(has_reason(&m, want));
+    assert_false(m.pass);
+}
+
+static void test_auto_picks_form(void **state)
+{
+    (void)state;
+    for (size_t t = 0; t < sizeof truths / sizeof truths[0]; t++) {
+        const truth *tr = &truths[t];
+        double x[SN], y[SN];
+        make_set(tr, 1.0, 101 + (unsigned)t, x, y);
+        const double *xs[1] = {x};
+        mvg_model m;
+        mvg_model_candidate cd[MVG_MODEL_MAX_CANDIDATES];
+        size_t nc = 0;
+        char err[512] = "";
+        assert_int_equal(
+            mvg_model_fit_auto(y, xs, 1, SN, 1.0, NULL, &m, cd, &nc, err, sizeof err), 0);
+        assert_int_equal(nc, 6);
+        if (m.type != tr->t)
+            for (size_t i = 0; i < nc; i++)
+                print_error("%s: cand %s fitted %d qual %d adj %.6f %s\n",
+                            mvg_model_type_name(tr->t), mvg_model_type_name(cd[i].type),
+                            cd[i].fitted, cd[i].qualified, cd[i].adj_r2, cd[i].why);
+        assert_int_equal(m.type, tr->t);
+        /* the chosen one has the highest adjusted R2 among the qualified */
+        for (size_t i = 0; i < nc; i++)
+            if (cd[i].qualified)
+                assert_true(cd[i].adj_r2 <= m.adj_r2);
+    }
+    /* Linear data: linear wins (change-point forms cannot beat it by much). */
+    double x[SN], y[SN], e[SN];
+    noise(e, SN, 1.0, 5);
+    for (size_t i = 0; i < SN; i++) {
+        x[i] = (double)((i * 97) % SN);
+        y[i] = 20 + 0.7 * x[i] + e[i];
+    }
+    const double *xs[1] = {x};
+    mvg_model m;
+    char err[512] = "";
+    assert_int_equal(mvg_model_fit_auto(y, xs, 1, SN, 1.0, NULL, &m, NULL, NULL, err, sizeof err), 0);
+    assert_true(m.type == MVG_MODEL_LINEAR);
+}
+
+static void test_auto_disqualifies_wrong_sign(void **state)
+{
+    (void)state;
+    /* Use falls above c: a "cooling" 3PC would need b1 < 0. */
+    const truth tr = {MVG_MODEL_3PC, {80, -3, 0}, {18.3, 0}};
+    double x[SN], y[SN];
+    make_set(&tr, 0.5, 9, x, y);
+    const double *xs[1] = {x};
+    mvg_model m;
+    mvg_model_candidate cd[MVG_MODEL_MAX_CANDIDATES];
+    size_t nc = 0;
+    char err[512] = "";
+    assert_int_equal(mvg_model_fit_auto(y, xs, 1, SN, 1.0, NULL, &m, cd, &nc, err, sizeof err), 0);
+    assert_int_equal(cd[2].type, MVG_MODEL_3PC);
+    assert_true(cd[2].fitted);
+    assert_false(cd[2].qualified);
+    assert_non_null(strstr(cd[2].why, "cooling slope"));
+    assert_true(m.type != MVG_MODEL_3PC);
+    /* and the direct fit finds the negative slope */
+    mvg_model d;
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y, xs, 1, SN, 1.0, NULL, &d, err, sizeof err), 0);
+    assert_true(d.coef[1] < 0);
+    assert_true(d.adj_r2 > m.adj_r2); /* better fit, still not chosen */
+}
+
+static void test_errors(void **state)
+{
+    (void)state;
+    double x[10] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10}, x2[10], y[10];
+    for (size_t i = 0; i < 10; i++) {
+        x2[i] = 2 * x[i];
+        y[i] = 3 + x[i] + (double)(i % 3);
+    }
+    const double *xs[2] = {x, x2};
+    mvg_model m;
+    char err[256];
+
+    err[0] = '\0';
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y, xs, 1, 3, 1.0, NULL, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "3 rows for 3 parameters"));
+
+    err[0] = '\0';
+    assert_int_equal(mvg_model_fit(MVG_MODEL_LINEAR, y, xs, 2, 10, 1.0, NULL, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "singular design"));
+
+    double yc[10];
+    for (size_t i = 0; i < 10; i++)
+        yc[i] = 5;
+    err[0] = '\0';
+    assert_int_equal(mvg_model_fit(MVG_MODEL_LINEAR, yc, xs, 1, 10, 1.0, NULL, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "y is constant"));
+
+    double yn[10];
+    memcpy(yn, y, sizeof y);
+    yn[4] = NAN;
+    err[0] = '\0';
+    assert_int_equal(mvg_model_fit(MVG_MODEL_LINEAR, yn, xs, 1, 10, 1.0, NULL, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "y at row 4 is not a finite number"));
+
+    err[0] = '\0';
+    assert_int_equal(mvg_model_fit(MVG_MODEL_4P, y, xs, 2, 10, 1.0, NULL, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "exactly one x, 2 given"));
+
+    err[0] = '\0';
+    assert_int_equal(mvg_model_fit(MVG_MODEL_MEAN, y, xs, 1, 10, 1.0, NULL, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "takes no x"));
+
+    err[0] = '\0';
+    assert_int_equal(mvg_model_fit(MVG_MODEL_AUTO, y, xs, 1, 10, 1.0, NULL, &m, err, sizeof err), -1);
+    assert_true(err[0] != '\0');
+
+    /* a change point needs x to vary inside its search range */
+    double xk[10] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1};
+    const double *xks[1] = {xk};
+    err[0] = '\0';
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y, xks, 1, 10, 1.0, NULL, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "singular"));
+}
+
+static void test_type_names(void **state)
+{
+    (void)state;
+    static const char *const names[] = {"mean", "intensity", "linear", "3pc",
+                                        "3ph",  "4p",        "5p",     "auto"};
+    for (int i = 0; i < 8; i++) {
+        mvg_model_type t;
+        assert_int_equal(mvg_model_type_parse(names[i], &t), 0);
+        assert_int_equal((int)t, i);
+        assert_string_equal(mvg_model_type_name(t), names[i]);
+    }
+    mvg_model_type t;
+    assert_int_equal(mvg_model_type_parse("6p", &t), -1);
+    assert_int_equal(mvg_model_type_parse("", &t), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_nist_norris),
+        cmocka_unit_test(test_nist_longley),
+        cmocka_unit_test(test_change_points_exact),
+        cmocka_unit_test(test_change_points_noisy),
+        cmocka_unit_test(test_brute_force_grid),
+        cmocka_unit_test(test_statistics_by_hand),
+        cmocka_unit_test(test_predict_sign_convention),
+        cmocka_unit_test(test_verdict_reasons),
+        cmocka_unit_test(test_auto_picks_form),
+        cmocka_unit_test(test_auto_disqualifies_wrong_sign),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_type_names),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

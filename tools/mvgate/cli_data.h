@@ -1,0 +1,28 @@
+/*
+ * cli_data.h: what the fit and savings subcommands share: reading the y
+ * and x columns of a CSV into arrays, with the CSV reader's errors (file,
+ * line, column) passed through unchanged.
+ */
+#ifndef MVG_CLI_DATA_H
+#define MVG_CLI_DATA_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+typedef struct {
+    size_t n, nx;
+    double *y;
+    double *x[MVG_MODEL_MAX_X];
+} mvg_cli_data;
+
+/* Loads path and converts ycol and xcols[0..nx-1]. Returns 0, or -1 with
+ * err. mvg_cli_data_free() releases what was loaded (also after -1). */
+int mvg_cli_data_load(const char *path, const char *ycol, const char *const *xcols, size_t nx,
+                      mvg_cli_data *d, char *err, size_t errlen);
+void mvg_cli_data_free(mvg_cli_data *d);
+
+/* Parses a confidence level strictly inside (0, 1); 0 or -1. */
+int mvg_cli_parse_confidence(const char *s, double *out);
+
+#endif
