@@ -17,6 +17,7 @@
 #define MVG_PATH_MAX 512
 
 struct mvg_projects_cfg; /* derived channels and M&V projects: config_projects.h */
+struct mvg_publish_cfg;  /* store, mqtt and influx sections: config_publish.h */
 
 typedef struct {
     const char *file; /* points into the config's own string storage */
@@ -75,6 +76,7 @@ typedef struct {
     int interval_ms;        /* default 1000 */
     unsigned max_gap;       /* registers (or bits) a read may bridge; default 8 */
     char profile[MVG_NAME_MAX]; /* "" when none */
+    char profile_source[800];   /* the profile's maker, model and manual, "" when none */
     mvg_point_cfg *points;
     size_t npoints;
     mvg_cfg_src src;
@@ -88,6 +90,7 @@ typedef struct mvg_config {
     mvg_device_cfg *devices;
     size_t ndevices;
     struct mvg_projects_cfg *projects; /* NULL when the file has no derived/projects */
+    struct mvg_publish_cfg *publish;   /* never NULL after a load: defaults when absent */
     void *priv;             /* loader-owned storage (file names, ...) */
 } mvg_config;
 
