@@ -11,8 +11,10 @@ cd "$(dirname "$0")/.."
 
 sh tools/install-deps.sh
 jobs=$(nproc 2>/dev/null || echo 2)
+echo "demo: building mvgate (build/)"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$jobs" --target mvgated mvgate mvgate-sim
+cmake --build build -j"$jobs" --target mvgated mvgate mvgate-sim >"${TMPDIR:-/tmp}/mvgate-demo-build.log" 2>&1 ||
+    { cat "${TMPDIR:-/tmp}/mvgate-demo-build.log"; exit 1; }
 
 SCALE=1200
 ORIGIN=2026-01-05T00:00:00Z
@@ -56,15 +58,22 @@ gw_pid=$!
 # Follow the daemon's log; when the installation period begins, switch the
 # simulated plant to the retrofit (VSD compressor).
 switched=0
+dots=0
 tail -n +1 -f "$work/gw.log" --pid="$gw_pid" | while IFS= read -r line; do
     case "$line" in
-        *" baseline electricity"*) printf '.' ;;
+        *" baseline electricity"*)
+            # one dot per 5-minute baseline interval: a day is 288 of them
+            [ "$dots" = 0 ] && printf 'demo: baseline intervals '
+            dots=$((dots + 1))
+            printf '.' ;;
         *" installation electricity"*)
             if [ "$switched" = 0 ]; then
                 switched=1
                 echo
                 python3 -c "import socket,sys; s=socket.create_connection(('127.0.0.1',int(sys.argv[1]))); s.sendall(b'phase retrofit\n'); print('demo: plant switched to the VSD retrofit:', s.makefile().readline().strip())" "$control"
             fi ;;
-        *) echo "$line" ;;
+        *)
+            [ "$dots" -gt 0 ] && [ "$switched" = 0 ] && echo && dots=-1
+            echo "$line" ;;
     esac
 done
