@@ -528,6 +528,39 @@ static void test_auto_picks_form(void **state)
     assert_true(m.type == MVG_MODEL_LINEAR);
 }
 
+/* With two x only mean and linear are candidates; the linear one is the
+ * OLS fit of both. */
+static void test_auto_two_x(void **state)
+{
+    (void)state;
+    double x1[80], x2[80], y[80], e[80];
+    noise(e, 80, 1.0, 77);
+    for (size_t i = 0; i < 80; i++) {
+        x1[i] = (double)((i * 13) % 80);
+        x2[i] = 5.0 + (double)((i * 29) % 17);
+        y[i] = 30 + 0.8 * x1[i] + 2.5 * x2[i] + e[i];
+    }
+    const double *xs[2] = {x1, x2};
+    mvg_model m, lin;
+    mvg_model_candidate cd[MVG_MODEL_MAX_CANDIDATES];
+    size_t nc = 0;
+    char err[512] = "";
+    assert_int_equal(mvg_model_fit_auto(y, xs, 2, 80, 1.0, NULL, &m, cd, &nc, err, sizeof err), 0);
+    assert_int_equal(nc, 6);
+    assert_int_equal(m.type, MVG_MODEL_LINEAR);
+    assert_int_equal(m.nx, 2);
+    assert_true(cd[0].qualified && cd[1].qualified);
+    for (size_t i = 2; i < 6; i++) {
+        assert_false(cd[i].fitted);
+        assert_non_null(strstr(cd[i].why, "exactly one x, 2 given"));
+    }
+    assert_int_equal(mvg_model_fit(MVG_MODEL_LINEAR, y, xs, 2, 80, 1.0, NULL, &lin, err, sizeof err), 0);
+    for (size_t j = 0; j < 3; j++)
+        assert_true(m.coef[j] == lin.coef[j]);
+    assert_near(m.coef[1], 0.8, 0.02);
+    assert_near(m.coef[2], 2.5, 0.1);
+}
+
 static void test_auto_disqualifies_wrong_sign(void **state)
 {
     (void)state;
@@ -635,6 +668,7 @@ int main(void)
         cmocka_unit_test(test_predict_sign_convention),
         cmocka_unit_test(test_verdict_reasons),
         cmocka_unit_test(test_auto_picks_form),
+        cmocka_unit_test(test_auto_two_x),
         cmocka_unit_test(test_auto_disqualifies_wrong_sign),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_type_names),
