@@ -183,7 +183,6 @@ typedef struct {
     const double *const *x;
     size_t n, k;
     double *a, *yw; /* scratch: n x k design, n */
-    size_t evals;
 } search_ctx;
 
 /* SSE of the OLS fit at change points cp; +inf when the design is singular
@@ -193,7 +192,6 @@ static double sse_at(search_ctx *s, const double *cp)
     build_design(s->t, s->x, 1, s->n, cp, s->a);
     memcpy(s->yw, s->y, s->n * sizeof *s->yw);
     double sse;
-    s->evals++;
     if (mvg_lsq_sse_inplace(s->a, s->n, s->k, s->yw, &sse) != 0 || !isfinite(sse))
         return INFINITY;
     return sse;
@@ -333,7 +331,7 @@ static int search_cp(mvg_model_type t, const double *y, const double *x, size_t 
     memcpy(sorted, x, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, cmp_double);
     const double *xs[1] = {x};
-    search_ctx s = {t, y, xs, n, k, a, yw, 0};
+    search_ctx s = {t, y, xs, n, k, a, yw};
     double lo = sorted[(size_t)floor(0.1 * (double)(n - 1))];
     double hi = sorted[(size_t)ceil(0.9 * (double)(n - 1))];
     double best[2] = {NAN, NAN}, bestv = INFINITY;
