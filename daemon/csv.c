@@ -264,6 +264,7 @@ mvg_csv *mvg_csv_load(const char *path, char *err, size_t errlen)
     return c;
 }
 
+const char *mvg_csv_name(const mvg_csv *c) { return c->name; }
 size_t mvg_csv_rows(const mvg_csv *c) { return c->nrows - 1; }
 size_t mvg_csv_ncols(const mvg_csv *c) { return c->ncols; }
 const char *mvg_csv_header(const mvg_csv *c, size_t col) { return c->cells[col]; }

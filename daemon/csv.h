@@ -23,6 +23,7 @@ mvg_csv *mvg_csv_parse(const char *name, const char *text, size_t len, char *err
 
 void mvg_csv_free(mvg_csv *c);
 
+const char *mvg_csv_name(const mvg_csv *c); /* the file name given at load */
 size_t mvg_csv_rows(const mvg_csv *c);     /* data rows, header excluded */
 size_t mvg_csv_ncols(const mvg_csv *c);
 const char *mvg_csv_header(const mvg_csv *c, size_t col);

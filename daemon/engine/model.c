@@ -23,7 +23,8 @@
 /* Grid sizes of the change-point search: enough that the refinement starts
  * in the right basin; the refinement then reaches full precision. */
 #define GRID_1CP 80
-#define GRID_2CP 28
+#define GRID_2CP 40
+#define REFINE_STARTS_2CP 5
 #define GOLDEN_ITERS 60
 #define REFINE_BASINS 3
 
@@ -182,7 +183,6 @@ typedef struct {
     const double *const *x;
     size_t n, k;
     double *a, *yw; /* scratch: n x k design, n */
-    size_t evals;
 } search_ctx;
 
 /* SSE of the OLS fit at change points cp; +inf when the design is singular
@@ -192,7 +192,6 @@ static double sse_at(search_ctx *s, const double *cp)
     build_design(s->t, s->x, 1, s->n, cp, s->a);
     memcpy(s->yw, s->y, s->n * sizeof *s->yw);
     double sse;
-    s->evals++;
     if (mvg_lsq_sse_inplace(s->a, s->n, s->k, s->yw, &sse) != 0 || !isfinite(sse))
         return INFINITY;
     return sse;
@@ -205,25 +204,29 @@ static int cmp_double(const void *pa, const void *pb)
 }
 
 /*
- * Candidate change points: up to g values inside [P10, P90] of x (order
- * statistics floor(0.1(n-1)) and ceil(0.9(n-1)) of the sorted x), half
- * spaced by rank (so dense data regions get dense candidates) and half
- * evenly in value, sorted and de-duplicated. Returns their count.
+ * Candidate values for one change point inside [a, b]: up to g values,
+ * half spaced by rank among the sorted x inside the range (dense data,
+ * dense candidates), half evenly in value, sorted and de-duplicated.
+ * Returns their count (0 when no x lies in the range).
  */
-static size_t candidates(const double *sorted, size_t n, size_t g, double *out, double *lo,
-                         double *hi)
+static size_t candidates(const double *sorted, size_t n, double a, double b, size_t g,
+                         double *out)
 {
-    size_t ilo = (size_t)floor(0.1 * (double)(n - 1));
-    size_t ihi = (size_t)ceil(0.9 * (double)(n - 1));
-    *lo = sorted[ilo];
-    *hi = sorted[ihi];
+    size_t ilo = 0, ihi = n;
+    while (ilo < n && sorted[ilo] < a)
+        ilo++;
+    while (ihi > ilo && sorted[ihi - 1] > b)
+        ihi--;
+    if (ihi == ilo || !(b >= a))
+        return 0;
+    ihi--; /* inclusive */
     size_t half = g / 2, m = 0;
     for (size_t k = 0; k < half; k++) {
         size_t idx = ilo + (size_t)llround((double)(ihi - ilo) * (double)k / (double)(half - 1));
         out[m++] = sorted[idx];
     }
     for (size_t k = 0; k < g - half; k++)
-        out[m++] = *lo + (*hi - *lo) * (double)k / (double)(g - half - 1);
+        out[m++] = a + (b - a) * (double)k / (double)(g - half - 1);
     qsort(out, m, sizeof *out, cmp_double);
     size_t u = 0;
     for (size_t k = 0; k < m; k++)
@@ -232,54 +235,88 @@ static size_t candidates(const double *sorted, size_t n, size_t g, double *out, 
     return u;
 }
 
+static void keep_if_better(double v, const double *t, double *best, double *bestv)
+{
+    if (v < *bestv) {
+        *bestv = v;
+        best[0] = t[0];
+        best[1] = t[1];
+    }
+}
+
 /* Golden-section minimisation of the SSE over cp[idx] in [a, b], the other
- * change point held; best/bestv track the best point ever evaluated so the
- * result is never worse than where the search started. */
-static void golden(search_ctx *s, double *cp, size_t idx, double a, double b, double *best,
+ * change point held at cp[1 - idx]. Every point evaluated competes for
+ * best/bestv, so the result is never worse than where the search started. */
+static void golden(search_ctx *s, const double *cp, size_t idx, double a, double b, double *best,
                    double *bestv)
 {
     const double r = 0.5 * (sqrt(5.0) - 1.0);
-    double t[2] = {cp[0], cp[1]};
+    double t1[2] = {cp[0], cp[1]}, t2[2] = {cp[0], cp[1]};
     if (!(b > a))
         return;
-    double x1 = b - r * (b - a), x2 = a + r * (b - a);
-    t[idx] = x1;
-    double f1 = sse_at(s, t);
-    t[idx] = x2;
-    double f2 = sse_at(s, t);
-    for (int it = 0; it < GOLDEN_ITERS && (b - a) > 1e-12 * (fabs(a) + fabs(b) + 1e-300); it++) {
+    t1[idx] = b - r * (b - a);
+    t2[idx] = a + r * (b - a);
+    double f1 = sse_at(s, t1), f2 = sse_at(s, t2);
+    keep_if_better(f1, t1, best, bestv);
+    keep_if_better(f2, t2, best, bestv);
+    for (int it = 0; it < GOLDEN_ITERS && (b - a) > 1e-10 * (fabs(a) + fabs(b) + 1e-300); it++) {
         if (f1 <= f2) {
-            b = x2;
-            x2 = x1;
+            b = t2[idx];
+            t2[idx] = t1[idx];
             f2 = f1;
-            x1 = b - r * (b - a);
-            t[idx] = x1;
-            f1 = sse_at(s, t);
+            t1[idx] = b - r * (b - a);
+            f1 = sse_at(s, t1);
+            keep_if_better(f1, t1, best, bestv);
         } else {
-            a = x1;
-            x1 = x2;
+            a = t1[idx];
+            t1[idx] = t2[idx];
             f1 = f2;
-            x2 = a + r * (b - a);
-            t[idx] = x2;
-            f2 = sse_at(s, t);
-        }
-        if (f1 < *bestv) {
-            *bestv = f1;
-            best[0] = t[0];
-            best[1] = t[1];
-            best[idx] = x1;
-        }
-        if (f2 < *bestv) {
-            *bestv = f2;
-            best[0] = t[0];
-            best[1] = t[1];
-            best[idx] = x2;
+            t2[idx] = a + r * (b - a);
+            f2 = sse_at(s, t2);
+            keep_if_better(f2, t2, best, bestv);
         }
     }
 }
 
-/* Finds the change point(s) minimising the SSE. Returns 0, or -1 when no
- * candidate gives a non-singular design. */
+/*
+ * Global search of cp[idx] over [a, b] with the other change point held:
+ * the SSE on a grid of candidates, then golden-section refinement inside
+ * the neighbouring cells of the REFINE_BASINS lowest local minima of the
+ * grid (the SSE need not be unimodal over the whole range). Updates
+ * best/bestv.
+ */
+static void line_search(search_ctx *s, const double *sorted, const double *cp, size_t idx,
+                        double a, double b, size_t gsize, double *best, double *bestv)
+{
+    double grid[GRID_1CP], f[GRID_1CP];
+    size_t g = candidates(sorted, s->n, a, b, gsize < GRID_1CP ? gsize : GRID_1CP, grid);
+    double t[2] = {cp[0], cp[1]};
+    for (size_t i = 0; i < g; i++) {
+        t[idx] = grid[i];
+        f[i] = sse_at(s, t);
+        keep_if_better(f[i], t, best, bestv);
+    }
+    for (int basin = 0; basin < REFINE_BASINS; basin++) {
+        size_t pick = g;
+        for (size_t i = 0; i < g; i++) {
+            if (!isfinite(f[i]))
+                continue;
+            int lmin = (i == 0 || !(f[i] > f[i - 1])) && (i + 1 == g || !(f[i] > f[i + 1]));
+            if (lmin && (pick == g || f[i] < f[pick]))
+                pick = i;
+        }
+        if (pick == g)
+            break;
+        t[idx] = grid[pick];
+        golden(s, t, idx, grid[pick > 0 ? pick - 1 : 0], grid[pick + 1 < g ? pick + 1 : g - 1],
+               best, bestv);
+        f[pick] = NAN; /* excluded from the next basin pick */
+    }
+}
+
+/* Finds the change point(s) minimising the SSE over [P10, P90] of x (order
+ * statistics floor(0.1(n-1)) and ceil(0.9(n-1)) of the sorted x). Returns
+ * 0, or -1 when no candidate gives a non-singular design. */
 static int search_cp(mvg_model_type t, const double *y, const double *x, size_t n, size_t k,
                      double *cp_out, char *err, size_t errlen)
 {
@@ -287,8 +324,6 @@ static int search_cp(mvg_model_type t, const double *y, const double *x, size_t 
     double *sorted = malloc(n * sizeof *sorted);
     double *a = malloc(n * k * sizeof *a);
     double *yw = malloc(n * sizeof *yw);
-    double grid[GRID_1CP + 2];
-    double *sse1 = NULL;
     if (!sorted || !a || !yw) {
         set_err(err, errlen, "change-point search: out of memory for %zu rows", n);
         goto cleanup;
@@ -296,81 +331,90 @@ static int search_cp(mvg_model_type t, const double *y, const double *x, size_t 
     memcpy(sorted, x, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, cmp_double);
     const double *xs[1] = {x};
-    search_ctx s = {t, y, xs, n, k, a, yw, 0};
-    double lo, hi, best[2] = {NAN, NAN}, bestv = INFINITY;
+    search_ctx s = {t, y, xs, n, k, a, yw};
+    double lo = sorted[(size_t)floor(0.1 * (double)(n - 1))];
+    double hi = sorted[(size_t)ceil(0.9 * (double)(n - 1))];
+    double best[2] = {NAN, NAN}, bestv = INFINITY;
 
     if (t != MVG_MODEL_5P) {
-        size_t g = candidates(sorted, n, GRID_1CP, grid, &lo, &hi);
-        sse1 = malloc(g * sizeof *sse1);
-        if (!sse1) {
+        double c[2] = {lo, 0};
+        line_search(&s, sorted, c, 0, lo, hi, GRID_1CP, best, &bestv);
+        if (!isfinite(bestv))
+            goto none;
+    } else {
+        double grid[GRID_2CP];
+        double *f2 = malloc(GRID_2CP * GRID_2CP * sizeof *f2);
+        if (!f2) {
             set_err(err, errlen, "change-point search: out of memory");
             goto cleanup;
         }
-        for (size_t i = 0; i < g; i++) {
-            double c[2] = {grid[i], 0};
-            sse1[i] = sse_at(&s, c);
-            if (sse1[i] < bestv) {
-                bestv = sse1[i];
-                best[0] = grid[i];
-            }
-        }
-        if (!isfinite(bestv))
-            goto none;
-        /* Refine around the few lowest local minima of the grid: the SSE
-         * need not be unimodal over the whole range. */
-        for (int basin = 0; basin < REFINE_BASINS; basin++) {
-            size_t pick = g;
-            for (size_t i = 0; i < g; i++) {
-                if (!isfinite(sse1[i]))
-                    continue;
-                int lmin = (i == 0 || sse1[i] <= sse1[i - 1]) && (i + 1 == g || sse1[i] <= sse1[i + 1]);
-                if (lmin && (pick == g || sse1[i] < sse1[pick]))
-                    pick = i;
-            }
-            if (pick == g)
-                break;
-            double c[2] = {grid[pick], 0};
-            golden(&s, c, 0, grid[pick > 0 ? pick - 1 : 0], grid[pick + 1 < g ? pick + 1 : g - 1],
-                   best, &bestv);
-            sse1[pick] = NAN; /* excluded from the next basin pick */
-        }
-        cp_out[0] = best[0];
-    } else {
-        size_t g = candidates(sorted, n, GRID_2CP, grid, &lo, &hi);
-        size_t bi = 0, bj = 0;
+        size_t g = candidates(sorted, n, lo, hi, GRID_2CP, grid);
         for (size_t i = 0; i < g; i++)
-            for (size_t j = i + 1; j < g; j++) {
+            for (size_t j = 0; j < g; j++) {
                 double c[2] = {grid[i], grid[j]};
-                double v = sse_at(&s, c);
-                if (v < bestv) {
-                    bestv = v;
-                    best[0] = c[0];
-                    best[1] = c[1];
-                    bi = i;
-                    bj = j;
-                }
+                f2[i * g + j] = j > i ? sse_at(&s, c) : INFINITY;
+                keep_if_better(f2[i * g + j], c, best, &bestv);
             }
-        if (!isfinite(bestv))
+        if (!isfinite(bestv)) {
+            free(f2);
             goto none;
-        /* Coordinate-wise golden section inside the neighbouring grid
-         * cells, keeping c1 < c2. */
-        double a1 = grid[bi > 0 ? bi - 1 : 0], b1 = grid[bi + 1];
-        double a2 = grid[bj - 1], b2 = grid[bj + 1 < g ? bj + 1 : g - 1];
-        for (int round = 0; round < 16; round++) {
+        }
+        /* Local refinement from the lowest few local minima of the pair
+         * grid (the SSE surface of a 5P often has several basins): golden
+         * section on c1 and c2 in turn inside the neighbouring cells. */
+        for (int start = 0; start < REFINE_STARTS_2CP; start++) {
+            size_t pi = g, pj = g;
+            for (size_t i = 0; i < g; i++)
+                for (size_t j = i + 1; j < g; j++) {
+                    double v = f2[i * g + j];
+                    if (!isfinite(v))
+                        continue;
+                    int lmin = 1;
+                    for (int di = -1; di <= 1 && lmin; di++)
+                        for (int dj = -1; dj <= 1 && lmin; dj++) {
+                            size_t ii = i + (size_t)di, jj = j + (size_t)dj;
+                            if ((di || dj) && ii < g && jj < g && f2[ii * g + jj] < v)
+                                lmin = 0;
+                        }
+                    if (lmin && (pi == g || v < f2[pi * g + pj])) {
+                        pi = i;
+                        pj = j;
+                    }
+                }
+            if (pi == g)
+                break;
+            double sb[2] = {grid[pi], grid[pj]}, sv = f2[pi * g + pj];
+            double a1 = grid[pi > 0 ? pi - 1 : 0], b1 = grid[pi + 1];
+            double a2 = grid[pj - 1], b2 = grid[pj + 1 < g ? pj + 1 : g - 1];
+            for (int round = 0; round < 8; round++) {
+                double before = sv;
+                double eps = 1e-9 * (fabs(hi) + fabs(lo) + 1e-300);
+                golden(&s, sb, 0, a1, fmin(b1, sb[1] - eps), sb, &sv);
+                golden(&s, sb, 1, fmax(a2, sb[0] + eps), b2, sb, &sv);
+                if (!(sv < before * (1 - 1e-12)))
+                    break;
+            }
+            keep_if_better(sv, sb, best, &bestv);
+            f2[pi * g + pj] = NAN; /* excluded from the next start */
+        }
+        free(f2);
+        /* Coordinate descent with a global line search on each change
+         * point in turn (c1 over [lo, c2), c2 over (c1, hi]), from the best
+         * point so far. */
+        for (int round = 0; round < 8; round++) {
             double before = bestv;
             double c[2] = {best[0], best[1]};
-            double ub = fmin(b1, c[1]);
-            golden(&s, c, 0, a1, ub - 1e-12 * (fabs(ub) + 1.0), best, &bestv);
+            double eps = 1e-9 * (fabs(hi) + fabs(lo) + 1e-300);
+            line_search(&s, sorted, c, 0, lo, c[1] - eps, GRID_1CP, best, &bestv);
             c[0] = best[0];
             c[1] = best[1];
-            double lb = fmax(a2, c[0]);
-            golden(&s, c, 1, lb + 1e-12 * (fabs(lb) + 1.0), b2, best, &bestv);
-            if (!(bestv < before * (1 - 1e-9)))
-                break; /* converged: the coordinates hardly interact */
+            line_search(&s, sorted, c, 1, c[0] + eps, hi, GRID_1CP, best, &bestv);
+            if (!(bestv < before * (1 - 1e-12)))
+                break;
         }
-        cp_out[0] = best[0];
-        cp_out[1] = best[1];
     }
+    cp_out[0] = best[0];
+    cp_out[1] = best[1];
     rc = 0;
     goto cleanup;
 none:
@@ -381,7 +425,6 @@ cleanup:
     free(sorted);
     free(a);
     free(yw);
-    free(sse1);
     return rc;
 }
 

@@ -164,6 +164,40 @@ def test_auto_and_savings():
         check("high", s["savings_high"], (adj - act) * (1 + fsu))
 
 
+def test_timestamps_order_and_coverage():
+    # 80 quarter-hours, every 8th missing (coverage 80/91 < 0.90), rows shuffled
+    x, y = linear_data(80, seed=9)
+    slots = [i for i in range(92) if i % 8 != 3][:80]
+    assert len(slots) == 80
+    rows = []
+    for k, (a, b) in enumerate(zip(x, y)):
+        t = slots[k]
+        rows.append(("2024-03-01T%02d:%02d:00+08:00" % (t // 4, 15 * (t % 4)), b, a))
+    shuffled = [rows[(i * 31) % 80] for i in range(80)]
+    with mvgtest.TempDir() as d:
+        csv = write_csv(os.path.join(d, "ts.csv"), ["timestamp", "kwh", "prod"], shuffled)
+        r = fit(["--model", "linear", "--csv", csv, "--y", "kwh", "--x", "prod", "--json"])
+        assert r.returncode == 0, r.stderr
+        j = json.loads(r.stdout)
+        w = simple_regression(x, y)  # x, y are in time order
+        check("rho", j["rho"], w["rho"])
+        cov = 80 / (slots[-1] - slots[0] + 1)
+        check("coverage", j["coverage"], cov)
+        assert "coverage %.3f < 0.90" % cov in j["ashrae14"]["reasons"], j["ashrae14"]
+        r = fit(["--model", "linear", "--csv", csv, "--y", "kwh", "--x", "prod"])
+        assert "rows sorted by timestamp; step 15 min" in r.stdout, r.stdout
+        dup = list(rows)
+        dup[5] = (rows[4][0],) + tuple(rows[5][1:])
+        csv = write_csv(os.path.join(d, "dup.csv"), ["timestamp", "kwh", "prod"], dup)
+        expect_exit2(["fit", "--model", "linear", "--csv", csv, "--y", "kwh", "--x", "prod"],
+                     "dup.csv:7: column 'timestamp': the same time as line 6")
+        bad = list(rows)
+        bad[2] = ("2024-03-01 25:00",) + tuple(rows[2][1:])
+        csv = write_csv(os.path.join(d, "badts.csv"), ["timestamp", "kwh", "prod"], bad)
+        expect_exit2(["fit", "--model", "linear", "--csv", csv, "--y", "kwh", "--x", "prod"],
+                     "badts.csv:4: column 'timestamp'")
+
+
 def expect_exit2(args, *needles):
     r = mvgtest.run([MVGATE] + args)
     assert r.returncode == 2, (args, r.returncode, r.stdout, r.stderr)
@@ -225,4 +259,4 @@ def test_bad_inputs():
 
 if __name__ == "__main__":
     mvgtest.main([test_linear_json, test_intensity_and_verdict, test_auto_and_savings,
-                  test_bad_inputs])
+                  test_timestamps_order_and_coverage, test_bad_inputs])

@@ -7,6 +7,7 @@
 #define MVG_CLI_DATA_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model.h"
 
@@ -14,10 +15,20 @@ typedef struct {
     size_t n, nx;
     double *y;
     double *x[MVG_MODEL_MAX_X];
+    int has_time;     /* the CSV has a "timestamp" column */
+    int reordered;    /* rows were not in time order and have been sorted */
+    int64_t step_ms;  /* median step between consecutive times (0 when unknown) */
+    double coverage;  /* rows / expected rows over the span at step_ms; 1 without times */
 } mvg_cli_data;
 
-/* Loads path and converts ycol and xcols[0..nx-1]. Returns 0, or -1 with
- * err. mvg_cli_data_free() releases what was loaded (also after -1). */
+/*
+ * Loads path and converts ycol and xcols[0..nx-1]. With a timestamp column
+ * the rows are put in time order (the lag-1 autocorrelation of the
+ * residuals assumes it) and the coverage is rows / ((last - first) / step
+ * + 1), step the median interval between rows; duplicate timestamps are an
+ * error. Returns 0, or -1 with err. mvg_cli_data_free() releases what was
+ * loaded (also after -1).
+ */
 int mvg_cli_data_load(const char *path, const char *ycol, const char *const *xcols, size_t nx,
                       mvg_cli_data *d, char *err, size_t errlen);
 void mvg_cli_data_free(mvg_cli_data *d);

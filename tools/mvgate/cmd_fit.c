@@ -22,7 +22,9 @@ static void usage(FILE *out)
             "usage: mvgate fit --model TYPE --csv FILE --y COL [--x COL]... [--confidence C] "
             "[--json]\n"
             "  --model TYPE     mean, intensity, linear, 3pc, 3ph, 4p, 5p or auto\n"
-            "  --csv FILE       CSV with a header row (baseline period)\n"
+            "  --csv FILE       CSV with a header row (baseline period); with a 'timestamp'\n"
+            "                   column (ISO 8601) rows are taken in time order and the\n"
+            "                   coverage (rows / expected at the median step) enters the verdict\n"
             "  --y COL          the energy use column\n"
             "  --x COL          an independent variable (repeat for several; one for\n"
             "                   intensity and change-point forms, none for mean)\n"
@@ -168,14 +170,20 @@ int mvg_cmd_fit(int argc, char **argv)
     size_t nc = 0;
     const double *const *xs = (const double *const *)d.x;
     int rc = type == MVG_MODEL_AUTO
-                 ? mvg_model_fit_auto(d.y, xs, nx, d.n, 1.0, &crit, &m, cd, &nc, err, sizeof err)
-                 : mvg_model_fit(type, d.y, xs, nx, d.n, 1.0, &crit, &m, err, sizeof err);
+                 ? mvg_model_fit_auto(d.y, xs, nx, d.n, d.coverage, &crit, &m, cd, &nc, err,
+                                      sizeof err)
+                 : mvg_model_fit(type, d.y, xs, nx, d.n, d.coverage, &crit, &m, err, sizeof err);
+    int has_time = d.has_time, reordered = d.reordered;
+    double step_min = (double)d.step_ms / 60000.0;
     mvg_cli_data_free(&d);
     if (rc != 0) {
         fprintf(stderr, "mvgate fit: %s: %s\n", csv, err);
         return 2;
     }
     if (!json) {
+        if (has_time)
+            printf("rows %s by timestamp; step %.4g min; coverage %.1f %%\n",
+                   reordered ? "sorted" : "in order", step_min, 100 * m.coverage);
         print_table(&m, xcols, conf, cd, nc);
         return 0;
     }

@@ -1,0 +1,38 @@
+/*
+ * fuzz_model_json.c: arbitrary bytes as a model JSON (daemon/model_json.c).
+ * Invariant: a model that is accepted is consistent (p = coefficients +
+ * change points, n > p, increasing change points) and survives a second
+ * round trip unchanged in its coefficients.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include "model_json.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    json_error_t je;
+    json_t *j = json_loadb((const char *)data, size, 0, &je);
+    if (!j)
+        return 0;
+    mvg_model m, r;
+    char xn[MVG_MODEL_MAX_X][MVG_MODEL_XNAME_MAX];
+    char err[256];
+    if (mvg_model_from_json(j, &m, xn, err, sizeof err) == 0) {
+        if (m.p != m.ncoef + m.ncp || m.n <= m.p || (m.ncp == 2 && !(m.cp[0] < m.cp[1])))
+            abort();
+        const char *names[MVG_MODEL_MAX_X];
+        for (size_t k = 0; k < m.nx; k++)
+            names[k] = xn[k];
+        json_t *o = mvg_model_to_json(&m, names);
+        if (!o || mvg_model_from_json(o, &r, NULL, err, sizeof err) != 0)
+            abort();
+        for (size_t k = 0; k < m.ncoef; k++)
+            if (r.coef[k] != m.coef[k])
+                abort();
+        json_decref(o);
+    }
+    json_decref(j);
+    return 0;
+}
