@@ -1,0 +1,485 @@
+/*
+ * test_config.c: the configuration loader on files written by the test:
+ * the minimal form and its defaults, every shipped example and profile,
+ * each class of error with its FILE:LINE, several errors in one pass,
+ * profiles (subset, override, search path, errors inside a profile), the
+ * publish sections, and lookups.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <dirent.h>
+
+#include "config.h"
+#include "config_publish.h"
+#include "diag.h"
+#include "engine/project.h"
+
+static char dir[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/mvg-test-config-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+static const char *write_file(const char *name, const char *text)
+{
+    static char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fputs(text, f);
+    fclose(f);
+    return path;
+}
+
+#define HEAD                                                                                      \
+    "gateway = { id = \"gw-1\"; site = \"acme\"; data_dir = \"/var/lib/mvgate\"; };\n"
+#define LAN "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; port = 502; } );\n"
+
+/* Loads text as FILE; returns the config (NULL on errors, diags filled). */
+static mvg_config *load(const char *name, const char *text, mvg_diags *d)
+{
+    const char *path = write_file(name, text);
+    mvg_config_opts opts = {.profile_dir = NULL};
+    return mvg_config_load(path, &opts, d);
+}
+
+/* Asserts that some diag contains both "FILE:LINE:" and fragment. */
+static void expect_diag(const mvg_diags *d, const char *file, int line, const char *fragment)
+{
+    char where[300];
+    snprintf(where, sizeof where, "%s/%s:%d: ", dir, file, line);
+    for (size_t i = 0; i < mvg_diags_count(d); i++) {
+        const char *m = mvg_diags_get(d, i);
+        if (strncmp(m, where, strlen(where)) == 0 && strstr(m, fragment))
+            return;
+    }
+    fprintf(stderr, "wanted %s...%s among:\n", where, fragment);
+    mvg_diags_print(d, stderr);
+    fail();
+}
+
+static void test_minimal_form_and_defaults(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load("min.conf",
+                         HEAD
+                         "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; port = "
+                         "502; timeout_ms = 500; retries = 0; } );\n"
+                         "devices = ( { name = \"m1\"; bus = \"lan\"; unit_id = 7; interval_ms = 1000; "
+                         "points = ( { name = \"kw\"; area = \"holding\"; address = 0; type = "
+                         "\"float32\"; order = \"ABCD\"; scale = 1.0; offset = 0.0; unit = \"kW\"; "
+                         "kind = \"gauge\"; } ); } );\n",
+                         d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    assert_int_equal(mvg_diags_count(d), 0);
+    assert_string_equal(c->gateway.id, "gw-1");
+    assert_string_equal(c->gateway.data_dir, "/var/lib/mvgate");
+    assert_int_equal(c->nbuses, 1);
+    const mvg_bus_cfg *b = &c->buses[0];
+    assert_int_equal(b->type, MVG_BUS_TCP);
+    assert_int_equal(b->timeout_ms, 500);
+    assert_int_equal(b->retries, 0);
+    assert_int_equal(b->backoff_ms, 100);     /* defaults */
+    assert_int_equal(b->offline_after, 3);
+    assert_int_equal(b->reprobe_ms, 30000);
+    assert_int_equal(c->ndevices, 1);
+    const mvg_device_cfg *m = &c->devices[0];
+    assert_int_equal(m->unit_id, 7);
+    assert_int_equal(m->max_gap, 8);
+    assert_int_equal(m->npoints, 1);
+    assert_int_equal(m->points[0].type, MVG_TYPE_FLOAT32);
+    assert_int_equal(m->points[0].order, MVG_ORDER_ABCD);
+    assert_string_equal(m->points[0].unit, "kW");
+    assert_int_equal(m->points[0].src.line, 3);
+    assert_null(c->projects);
+    assert_non_null(c->publish);
+    assert_false(c->publish->mqtt.enabled);
+    assert_int_equal(c->publish->store.retention_days, 400);
+    assert_int_equal(mvg_config_find_device(c, "m1"), 0);
+    assert_int_equal(mvg_config_find_device(c, "m2"), -1);
+    assert_int_equal(mvg_config_find_point(m, "kw"), 0);
+    assert_int_equal(mvg_config_find_point(m, "kwh"), -1);
+    mvg_config_free(c);
+
+    /* an int where a float goes, a point without order: defaults apply */
+    mvg_diags_free(d);
+    d = mvg_diags_new();
+    c = load("defaults.conf",
+             HEAD LAN "devices = ( { name = \"m1\"; bus = \"lan\"; points = ( "
+                      "{ name = \"e\"; area = \"input\"; address = 10; type = \"uint32\"; scale = 1; "
+                      "kind = \"counter\"; } ); } );\n",
+             d);
+    assert_non_null(c);
+    assert_int_equal(c->devices[0].unit_id, 1);
+    assert_int_equal(c->devices[0].interval_ms, 1000);
+    assert_int_equal(c->devices[0].points[0].order, mvg_type_default_order(MVG_TYPE_UINT32));
+    assert_true(c->devices[0].points[0].scale == 1.0);
+    assert_int_equal(c->devices[0].points[0].kind, MVG_KIND_COUNTER);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+}
+
+static void test_every_example_loads(void **state)
+{
+    (void)state;
+    const char *ex = MVG_SOURCE_DIR "/config/examples";
+    DIR *dp = opendir(ex);
+    assert_non_null(dp);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(dp))) {
+        if (!strstr(e->d_name, ".conf"))
+            continue;
+        char path[1024];
+        snprintf(path, sizeof path, "%s/%s", ex, e->d_name);
+        mvg_diags *d = mvg_diags_new();
+        mvg_config *c = mvg_config_load(path, NULL, d);
+        if (!c)
+            mvg_diags_print(d, stderr);
+        assert_non_null(c);
+        assert_true(c->ndevices > 0);
+        mvg_config_free(c);
+        mvg_diags_free(d);
+        n++;
+    }
+    closedir(dp);
+    assert_true(n >= 5);
+}
+
+static void test_every_profile_loads(void **state)
+{
+    (void)state;
+    const char *pd = MVG_SOURCE_DIR "/config/profiles";
+    DIR *dp = opendir(pd);
+    assert_non_null(dp);
+    struct dirent *e;
+    int n = 0;
+    while ((e = readdir(dp))) {
+        char *dot = strstr(e->d_name, ".conf");
+        if (!dot)
+            continue;
+        char text[512];
+        snprintf(text, sizeof text,
+                 HEAD LAN "devices = ( { name = \"d\"; bus = \"lan\"; profile = \"%.*s\"; } );\n",
+                 (int)(dot - e->d_name), e->d_name);
+        mvg_diags *d = mvg_diags_new();
+        const char *path = write_file("profile.conf", text);
+        mvg_config_opts opts = {.profile_dir = pd};
+        mvg_config *c = mvg_config_load(path, &opts, d);
+        if (!c)
+            mvg_diags_print(d, stderr);
+        assert_non_null(c);
+        assert_true(c->devices[0].npoints >= 3);
+        assert_non_null(strstr(c->devices[0].profile_source, " ("));
+        mvg_config_free(c);
+        mvg_diags_free(d);
+        n++;
+    }
+    closedir(dp);
+    assert_true(n >= 6);
+}
+
+static void test_syntax_error_has_line(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    assert_null(load("syntax.conf", HEAD LAN "devices = ( { name = \"m1\"; bus = ; } );\n", d));
+    expect_diag(d, "syntax.conf", 3, "syntax error");
+    mvg_diags_free(d);
+    d = mvg_diags_new();
+    mvg_config_opts opts = {0};
+    assert_null(mvg_config_load("/nonexistent/x.conf", &opts, d));
+    assert_int_equal(mvg_diags_count(d), 1);
+    assert_non_null(strstr(mvg_diags_get(d, 0), "/nonexistent/x.conf"));
+    mvg_diags_free(d);
+}
+
+static void test_errors_with_lines_all_in_one_pass(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load(
+        "bad.conf",
+        /* 1 */ "gateway = { id = \"g w\"; site = \"s\"; data_dir = \"rel\"; colour = 1; };\n"
+        /* 2 */ "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; port = 70000; },\n"
+        /* 3 */ "  { name = \"lan\"; type = \"rtu\"; device = \"/dev/ttyUSB0\"; baud = 9601; parity = \"X\"; },\n"
+        /* 4 */ "  { name = \"ser\"; type = \"rtu\"; device = \"/dev/ttyS0\"; host = \"x\"; },\n"
+        /* 5 */ "  { name = \"net\"; type = \"udp\"; } );\n"
+        /* 6 */ "devices = (\n"
+        /* 7 */ "  { name = \"m1\"; bus = \"nope\"; points = (\n"
+        /* 8 */ "     { name = \"kw\"; area = \"holding\"; address = 0; type = \"float32\"; order = \"AB\"; },\n"
+        /* 9 */ "     { name = \"kwh\"; area = \"holding\"; address = 1; type = \"uint32\"; min = 5.0; max = 1.0; },\n"
+        /* 10 */ "     { name = \"c\"; area = \"coil\"; address = 0; type = \"uint16\"; },\n"
+        /* 11 */ "     { name = \"big\"; area = \"input\"; address = 65534; type = \"float64\"; },\n"
+        /* 12 */ "     { name = \"s\"; area = \"input\"; address = \"ten\"; type = \"int16\"; scale = 0.0; } ); },\n"
+        /* 13 */ "  { name = \"m2\"; bus = \"lan\"; unit_id = 300; points = ( { name = \"a\"; area = \"input\"; address = 0; type = \"int16\"; },\n"
+        /* 14 */ "     { name = \"b\"; area = \"input\"; address = 0; type = \"int32\"; },\n"
+        /* 15 */ "     { name = \"a\"; area = \"input\"; address = 20; type = \"int16\"; } ); },\n"
+        /* 16 */ "  { name = \"m3\"; bus = \"ser\"; unit_id = 0; points = ( { name = \"x\"; area = \"input\"; address = 0; type = \"int16\"; } ); },\n"
+        /* 17 */ "  { name = \"m4\"; bus = \"ser\"; unit_id = 5; points = ( { name = \"x\"; area = \"input\"; address = 0; type = \"int16\"; } ); },\n"
+        /* 18 */ "  { name = \"m5\"; bus = \"ser\"; unit_id = 5; points = ( { name = \"x\"; area = \"input\"; address = 0; type = \"int16\"; } ); },\n"
+        /* 19 */ "  { name = \"m4\"; bus = \"ser\"; unit_id = 6; } );\n"
+        /* 20 */ "extra = 1;\n",
+        d);
+    assert_null(c);
+    expect_diag(d, "bad.conf", 1, "unknown key 'colour'");
+    expect_diag(d, "bad.conf", 1, "id \"g w\" must be");
+    expect_diag(d, "bad.conf", 1, "data_dir \"rel\" must be an absolute path");
+    expect_diag(d, "bad.conf", 2, "'port' must be 1..65535, not 70000");
+    expect_diag(d, "bad.conf", 3, "baud 9601 is not a standard rate");
+    expect_diag(d, "bad.conf", 3, "'parity' must be one of");
+    expect_diag(d, "bad.conf", 3, "bus 'lan' is defined twice (first at line 2)");
+    expect_diag(d, "bad.conf", 4, "'host' does not apply to a rtu bus");
+    expect_diag(d, "bad.conf", 5, "'type' must be one of");
+    expect_diag(d, "bad.conf", 7, "bus \"nope\" is not defined");
+    expect_diag(d, "bad.conf", 8, "order AB does not fit a float32");
+    expect_diag(d, "bad.conf", 9, "min 5 is above max 1");
+    expect_diag(d, "bad.conf", 10, "must be of type bool");
+    expect_diag(d, "bad.conf", 11, "runs past the end of the address space");
+    expect_diag(d, "bad.conf", 12, "'address' must be an integer");
+    expect_diag(d, "bad.conf", 12, "'scale' must not be 0");
+    expect_diag(d, "bad.conf", 13, "'unit_id' must be 0..255, not 300");
+    expect_diag(d, "bad.conf", 14, "point 'b' (input 0..1) overlaps point 'a' (0..0, line 13)");
+    expect_diag(d, "bad.conf", 15, "point 'a' is defined twice (first at line 13)");
+    expect_diag(d, "bad.conf", 16, "unit_id 0 on a serial line must be 1..247");
+    expect_diag(d, "bad.conf", 18, "unit_id 5 on bus 'ser' is already device 'm4' (line 17)");
+    expect_diag(d, "bad.conf", 19, "device 'm4' is defined twice (first at line 17)");
+    expect_diag(d, "bad.conf", 19, "no points");
+    expect_diag(d, "bad.conf", 20, "unknown key 'extra'");
+    assert_true(mvg_diags_count(d) >= 24);
+    mvg_diags_free(d);
+}
+
+static void test_required_sections(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    assert_null(load("empty.conf", "# nothing\n", d));
+    assert_true(mvg_diags_count(d) >= 3); /* gateway, buses, devices */
+    mvg_diags_free(d);
+    d = mvg_diags_new();
+    assert_null(load("nohost.conf",
+                     HEAD "buses = ( { name = \"lan\"; type = \"tcp\"; } );\ndevices = ();\n", d));
+    expect_diag(d, "nohost.conf", 2, "a tcp bus needs 'host'");
+    expect_diag(d, "nohost.conf", 3, "'devices' is empty");
+    mvg_diags_free(d);
+}
+
+static void test_profiles(void **state)
+{
+    (void)state;
+    char pdir[300];
+    snprintf(pdir, sizeof pdir, "%s/profiles", dir);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", pdir);
+    assert_int_equal(system(cmd), 0);
+    write_file("profiles/meter-a.conf",
+               "profile = { maker = \"Acme\"; model = \"A1\"; manual = \"A1 Modbus map\"; "
+               "manual_version = \"1.0\"; };\n"
+               "points = (\n"
+               "  { name = \"v\"; area = \"input\"; address = 0; type = \"float32\"; unit = \"V\"; },\n"
+               "  { name = \"kw\"; area = \"input\"; address = 2; type = \"float32\"; unit = \"kW\"; },\n"
+               "  { name = \"kwh\"; area = \"input\"; address = 4; type = \"float32\"; unit = \"kWh\"; "
+               "kind = \"counter\"; } );\n");
+    write_file("profiles/broken.conf",
+               "profile = { maker = \"Acme\"; model = \"B\"; manual = \"m\"; manual_version = \"1\"; };\n"
+               "points = (\n"
+               "  { name = \"v\"; area = \"input\"; address = 0; type = \"float33\"; } );\n");
+    write_file("profiles/nosource.conf", "points = ( { name = \"v\"; area = \"input\"; address = 0; type = \"int16\"; } );\n");
+
+    /* The config sits in dir/etc/: dir/profiles is its ../profiles. */
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s/etc'", dir);
+    assert_int_equal(system(cmd), 0);
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load("etc/p.conf",
+                         HEAD LAN
+                         "devices = ( { name = \"all\"; bus = \"lan\"; unit_id = 1; profile = \"meter-a\"; },\n"
+                         "  { name = \"some\"; bus = \"lan\"; unit_id = 2; profile = \"meter-a\"; "
+                         "profile_points = [ \"kwh\", \"v\" ]; },\n"
+                         "  { name = \"fixed\"; bus = \"lan\"; unit_id = 3; profile = \"meter-a\"; points = (\n"
+                         "     { name = \"kw\"; area = \"input\"; address = 52; type = \"float32\"; unit = \"kW\"; },\n"
+                         "     { name = \"pf\"; area = \"input\"; address = 30; type = \"float32\"; } ); } );\n",
+                         d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->devices[0].npoints, 3);
+    assert_string_equal(c->devices[0].profile, "meter-a");
+    assert_string_equal(c->devices[0].profile_source, "Acme A1, A1 Modbus map (1.0)");
+    assert_int_equal(c->devices[1].npoints, 2);
+    assert_string_equal(c->devices[1].points[0].name, "kwh");
+    assert_string_equal(c->devices[1].points[1].name, "v");
+    assert_int_equal(c->devices[2].npoints, 4);
+    long kw = mvg_config_find_point(&c->devices[2], "kw");
+    assert_true(kw >= 0);
+    assert_int_equal(c->devices[2].points[kw].address, 52); /* the device's correction */
+    assert_int_equal(c->devices[2].points[kw].src.line, 6);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    d = mvg_diags_new();
+    c = load("etc/q.conf",
+             HEAD LAN
+             "devices = ( { name = \"x\"; bus = \"lan\"; unit_id = 1; profile = \"meter-a\"; "
+             "profile_points = [ \"kvar\" ]; },\n"
+             "  { name = \"y\"; bus = \"lan\"; unit_id = 2; profile = \"missing\"; },\n"
+             "  { name = \"z\"; bus = \"lan\"; unit_id = 3; profile = \"broken\"; },\n"
+             "  { name = \"w\"; bus = \"lan\"; unit_id = 4; profile = \"nosource\"; } );\n",
+             d);
+    assert_null(c);
+    expect_diag(d, "etc/q.conf", 3, "profile \"meter-a\" has no point \"kvar\"");
+    expect_diag(d, "etc/q.conf", 4, "profile \"missing\" not found");
+    /* an error inside a profile points into the profile file */
+    char where[400];
+    snprintf(where, sizeof where, "%s/etc/../profiles/broken.conf:3: ", dir);
+    int found = 0;
+    for (size_t i = 0; i < mvg_diags_count(d); i++)
+        found |= strncmp(mvg_diags_get(d, i), where, strlen(where)) == 0 &&
+                 strstr(mvg_diags_get(d, i), "'type' must be one of") != NULL;
+    assert_true(found);
+    /* a profile without its source block (the file has no line to name) */
+    found = 0;
+    for (size_t i = 0; i < mvg_diags_count(d); i++)
+        found |= strstr(mvg_diags_get(d, i), "profiles/nosource.conf: profile \"nosource\": "
+                                             "'profile = { maker") != NULL;
+    assert_true(found);
+    mvg_diags_free(d);
+
+    /* MVG_PROFILE_DIR is searched when the file is elsewhere */
+    setenv("MVG_PROFILE_DIR", pdir, 1);
+    d = mvg_diags_new();
+    c = load("r.conf", HEAD LAN "devices = ( { name = \"d\"; bus = \"lan\"; profile = \"meter-a\"; } );\n", d);
+    unsetenv("MVG_PROFILE_DIR");
+    assert_non_null(c);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+}
+
+static void test_publish_sections(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load("pub.conf",
+                         HEAD LAN
+                         "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"v\"; area = "
+                         "\"input\"; address = 0; type = \"int16\"; } ); } );\n"
+                         "mqtt = { uri = \"tcp://127.0.0.1:1883\"; qos = 0; version = \"5\"; "
+                         "telemetry = \"change\"; deadband = 0.01; };\n"
+                         "influx = { url = \"http://127.0.0.1:8086\"; db = \"mvgate\"; gzip = true; };\n"
+                         "store = { synchronous = \"full\"; samples = \"all\"; };\n",
+                         d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    const mvg_publish_cfg *p = c->publish;
+    assert_true(p->mqtt.enabled);
+    assert_string_equal(p->mqtt.client_id, "mvgate-gw-1");
+    assert_string_equal(p->mqtt.topic_prefix, "mvgate/v1");
+    assert_int_equal(p->mqtt.qos, 0);
+    assert_int_equal(p->mqtt.version, 5);
+    assert_int_equal(p->mqtt.telemetry, MVG_TELEMETRY_CHANGE);
+    assert_true(p->influx.enabled && p->influx.gzip);
+    assert_true(p->store.sync_full && p->store.all_samples);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    d = mvg_diags_new();
+    c = load("pubbad.conf",
+             HEAD LAN
+             "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"v\"; area = "
+             "\"input\"; address = 0; type = \"int16\"; } ); } );\n"
+             "mqtt = { uri = \"127.0.0.1\"; qos = 3; topic_prefix = \"a/#\"; password_file = \"/x\"; };\n"
+             "influx = { url = \"ftp://x\"; version = 2; };\n",
+             d);
+    assert_null(c);
+    expect_diag(d, "pubbad.conf", 4, "needs a scheme");
+    expect_diag(d, "pubbad.conf", 4, "'qos' must be 0..2, not 3");
+    expect_diag(d, "pubbad.conf", 4, "'topic_prefix' must be non-empty without '#'");
+    expect_diag(d, "pubbad.conf", 4, "'password_file' without 'username'");
+    expect_diag(d, "pubbad.conf", 5, "must start with http://");
+    expect_diag(d, "pubbad.conf", 5, "version 2 needs 'org', 'bucket' and 'token_file'");
+    mvg_diags_free(d);
+}
+
+static void test_projects_are_checked_against_devices(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load("prj.conf",
+                         HEAD LAN
+                         "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"kwh\"; area = "
+                         "\"input\"; address = 0; type = \"uint32\"; kind = \"counter\"; } ); } );\n"
+                         "projects = ( { name = \"p\"; technology = \"air_compressor\"; interval_min = 15;\n"
+                         "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-08T00:00:00Z\"; };\n"
+                         "  reporting = { start = \"2026-01-09T00:00:00Z\"; };\n"
+                         "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+                         "                model = { type = \"mean\"; }; } ); } );\n",
+                         d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    assert_non_null(c->projects);
+    assert_int_equal(c->projects->nprojects, 1);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    d = mvg_diags_new();
+    c = load("prjbad.conf",
+             HEAD LAN
+             "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"kwh\"; area = "
+             "\"input\"; address = 0; type = \"uint32\"; kind = \"counter\"; } ); } );\n"
+             "projects = ( { name = \"p\"; technology = \"air_compressor\"; interval_min = 15;\n"
+             "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-08T00:00:00Z\"; };\n"
+             "  reporting = { start = \"2026-01-09T00:00:00Z\"; };\n"
+             "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwhh\";\n"
+             "                model = { type = \"mean\"; }; } ); } );\n",
+             d);
+    assert_null(c);
+    assert_true(mvg_diags_count(d) >= 1);
+    /* the message names the unknown reference and its line */
+    int found = 0;
+    for (size_t i = 0; i < mvg_diags_count(d); i++)
+        found |= strstr(mvg_diags_get(d, i), "prjbad.conf:7:") && strstr(mvg_diags_get(d, i), "m.kwhh");
+    if (!found)
+        mvg_diags_print(d, stderr);
+    assert_true(found);
+    mvg_diags_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_minimal_form_and_defaults),
+        cmocka_unit_test(test_every_example_loads),
+        cmocka_unit_test(test_every_profile_loads),
+        cmocka_unit_test(test_syntax_error_has_line),
+        cmocka_unit_test(test_errors_with_lines_all_in_one_pass),
+        cmocka_unit_test(test_required_sections),
+        cmocka_unit_test(test_profiles),
+        cmocka_unit_test(test_publish_sections),
+        cmocka_unit_test(test_projects_are_checked_against_devices),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
