@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "config_publish.h"
+
 #include "poller.h"
 
 struct mvg_gateway {
@@ -31,7 +33,21 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
     g->generation = generation;
     g->runner = mvg_runner_new(cfg, time_scale, err, errlen);
     if (g->runner) {
-        mvg_pipeline_opts po = {0};
+        const mvg_publish_cfg *pc = cfg->publish;
+        mvg_pipeline_opts po = {
+            .mqtt = pc->mqtt.enabled,
+            .influx = pc->influx.enabled,
+            .store = {.sync_full = pc->store.sync_full,
+                      .sample_max_age_ms = pc->store.retention_days * 86400000LL,
+                      .sample_max_bytes = pc->store.samples_max_mb * 1048576LL,
+                      .outbox_max_entries = pc->store.outbox_max_entries,
+                      .outbox_max_bytes = pc->store.outbox_max_mb * 1048576LL},
+            .all_samples = pc->store.all_samples,
+            .influx_telemetry = pc->influx.telemetry,
+            .telemetry_mode = (int)pc->mqtt.telemetry,
+            .telemetry_every = pc->mqtt.telemetry_every,
+            .deadband = pc->mqtt.deadband,
+        };
         g->pipeline = mvg_pipeline_open(cfg, g->runner, &po, err, errlen);
     }
     if (!g->pipeline) {

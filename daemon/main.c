@@ -28,6 +28,7 @@
 #define QUEUE_BATCHES 4096
 #define POP_WAIT_MS 200
 #define STATUS_EVERY_MS 5000
+#define MAINTAIN_EVERY_MS 60000
 
 static volatile sig_atomic_t got_stop, got_reload;
 
@@ -346,7 +347,7 @@ int main(int argc, char **argv)
 
     uint64_t wd_usec = 0;
     int64_t wd_every = sd_watchdog_enabled(0, &wd_usec) > 0 ? (int64_t)(wd_usec / 2000) : 0;
-    int64_t wd_last = 0, status_last = 0;
+    int64_t wd_last = 0, status_last = 0, maintain_last = mvg_clock_mono_ms();
     int64_t started_ms = mvg_clock_real_ms();
     char line[4096];
     while (!got_stop) {
@@ -374,6 +375,12 @@ int main(int argc, char **argv)
             mvg_log(MVG_LOG_ERR, "store: %s", err);
 
         int64_t now = mvg_clock_mono_ms();
+        if (now - maintain_last >= MAINTAIN_EVERY_MS) {
+            if (mvg_pipeline_maintain(mvg_gateway_pipeline(g), mvg_timebase_now(&tb), err,
+                                      sizeof err) != 0)
+                mvg_log(MVG_LOG_WARN, "store maintenance: %s", err);
+            maintain_last = now;
+        }
         if (now - status_last >= STATUS_EVERY_MS) {
             publish_status(g, q, "online", started_ms);
             status_last = now;

@@ -88,7 +88,8 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
         snprintf(err, errlen, "data_dir '%s' is too long", cfg->gateway.data_dir);
         goto fail;
     }
-    mvg_store_opts so = {.sync_full = p->opts.sync_full, .gateway_id = cfg->gateway.id};
+    mvg_store_opts so = p->opts.store;
+    so.gateway_id = cfg->gateway.id;
     p->store = mvg_store_open(p->db_path, &so, err, errlen);
     if (!p->store)
         goto fail;
@@ -550,4 +551,9 @@ int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t
 int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err, size_t errlen)
 {
     return mvg_store_get_status(p->store, out, err, errlen);
+}
+
+int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t errlen)
+{
+    return mvg_store_prune(p->store, now_ms, NULL, err, errlen);
 }
