@@ -507,6 +507,9 @@ static void *writer_main(void *arg)
             p->st.last_ok_ms = now_utc_ms();
             p->st.last_error[0] = '\0';
             pthread_mutex_unlock(&p->mu);
+            if (attempts > 1)
+                mvg_log(MVG_LOG_NOTICE, "influx: writing again after %d failed attempts",
+                        attempts - 1);
             have_batch = 0;
             backoff = p->cfg.backoff_min_ms;
         } else if (status == 400 || status == 422) {

@@ -201,11 +201,13 @@ static json_t *query1(const influxd_t *s, const char *dbname, const char *q, int
 {
     CURL *c = curl_easy_init();
     char *eq = curl_easy_escape(c, q, 0);
+    char *ed = curl_easy_escape(c, dbname, 0);
     curl_easy_cleanup(c);
-    size_t n = strlen(eq) + 256;
+    size_t n = strlen(eq) + strlen(ed) + 128;
     char *u = malloc(n);
-    snprintf(u, n, "%s/query?db=%s&epoch=ms&q=%s", s->url, dbname, eq);
+    snprintf(u, n, "%s/query?db=%s&epoch=ms&q=%s", s->url, ed, eq);
     curl_free(eq);
+    curl_free(ed);
     char *body = NULL;
     long st = http(u, NULL, &body);
     free(u);
@@ -474,6 +476,51 @@ static void test_rejected_400(void **state)
     v = query1(&s, "gw", "SELECT last(\"v\") FROM \"m\"", 1);
     assert_true(json_real_value(v) == 8.5);
     json_decref(v);
+    mvg_influx_pub_stop(p);
+    mvg_store_close(st);
+    influxd_kill(&s);
+}
+
+/* ---- real influxd: a missing database is waited for, nothing lost ---- */
+
+static void test_missing_db_resumes(void **state)
+{
+    (void)state;
+    if (access(INFLUXD, X_OK) != 0)
+        skip();
+    influxd_t s;
+    memset(&s, 0, sizeof s);
+    influxd_start(&s, "gw");
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    add_sample_entries(st, 0, 20);
+    mvg_influx_cfg cfg = {.url = s.url, .version = 1, .db = "later db", .batch_lines = 50,
+                          .backoff_min_ms = 20, .backoff_max_ms = 150, .poll_ms = 50};
+    mvg_influx_pub *p = mvg_influx_pub_start(&cfg, db, err, sizeof err);
+    assert_non_null(p);
+    mvg_influx_stats ps;
+    for (int t = 0; t < 5000; t += 20) {
+        mvg_influx_pub_get_stats(p, &ps);
+        if (ps.failures >= 3)
+            break;
+        sleep_ms(20);
+    }
+    assert_true(ps.failures >= 3);
+    assert_int_equal(ps.last_status, 404);
+    assert_non_null(strstr(ps.last_error, "database not found"));
+    assert_int_equal(ps.delivered, 0);
+    assert_int_equal(outbox_depth(), 20);
+
+    char u[96];
+    snprintf(u, sizeof u, "%s/query", s.url);
+    assert_int_equal(http(u, "q=CREATE DATABASE \"later db\"", NULL), 200);
+    wait_drained(5000);
+    mvg_influx_pub_get_stats(p, &ps);
+    assert_int_equal(ps.delivered, 20);
+    assert_int_equal(ps.batches, 4);
+    assert_int_equal(ps.last_status, 204);
+    assert_int_equal(query_count(&s, "later db", "SELECT count(\"value\") FROM \"mvgate_sample\""),
+                     200);
     mvg_influx_pub_stop(p);
     mvg_store_close(st);
     influxd_kill(&s);
@@ -752,6 +799,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_v2_request_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_400, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_missing_db_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deliver_restart, setup, teardown),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
