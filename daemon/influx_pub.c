@@ -143,7 +143,7 @@ static const char *lp_token_end(const char *s, const char *end, const char *deli
         }
         if (in_fields && *s == '"')
             quoted = !quoted;
-        else if (!quoted && strchr(delims, *s))
+        else if (!quoted && *s && strchr(delims, *s))
             return s;
     }
     return end;
@@ -156,7 +156,7 @@ static int lp_name_eq(const char *s, const char *e, const char *name)
     for (; s < e; s++) {
         if (*s == '\\' && s + 1 < e)
             s++;
-        if (name[i] != *s)
+        if (!name[i] || name[i] != *s)
             return 0;
         i++;
     }
@@ -215,13 +215,14 @@ int mvg_influx_find_bad_line(const char *body, size_t len, const char *err, char
     const char *up = strstr(err, "unable to parse '");
     if (up) {
         up += strlen("unable to parse '");
+        size_t ulen = strlen(up);
         const char *ls = body, *end = body + len;
         while (ls < end) {
             const char *le = memchr(ls, '\n', (size_t)(end - ls));
             if (!le)
                 le = end;
             size_t n = (size_t)(le - ls);
-            if (n && strncmp(up, ls, n) == 0 && up[n] == '\'') {
+            if (n && n < ulen && memcmp(up, ls, n) == 0 && up[n] == '\'') {
                 copy_line(ls, le, out, outlen);
                 return 0;
             }
