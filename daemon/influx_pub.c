@@ -43,6 +43,7 @@ struct mvg_influx_pub {
     size_t nlines;
     buf_t body, gz, resp;
     int64_t cursor;             /* last id acked (or skipped as acked) */
+    size_t lim_lines, lim_bytes;/* batch limits: the configured ones, halved by a 413 */
 
     pthread_t thread;
     int thread_started;
@@ -400,8 +401,9 @@ static int build_batch(mvg_influx_pub *p)
             break;
         for (size_t i = 0; i < n && !full; i++) {
             size_t lines = count_lines(e[i].payload, e[i].len);
-            if (p->nids && (p->nlines + lines > p->cfg.batch_lines ||
-                            p->body.len + e[i].len + 1 > p->cfg.batch_bytes)) {
+            int nl = e[i].len && e[i].payload[e[i].len - 1] != '\n'; /* one to add */
+            if (p->nids && (p->nlines + lines > p->lim_lines ||
+                            p->body.len + e[i].len + (size_t)nl > p->lim_bytes)) {
                 full = 1;
                 break;
             }
@@ -416,7 +418,7 @@ static int build_batch(mvg_influx_pub *p)
                 p->ids_cap = cap;
             }
             if (buf_add(&p->body, e[i].payload, e[i].len) < 0 ||
-                (e[i].len && e[i].payload[e[i].len - 1] != '\n' && buf_add(&p->body, "\n", 1) < 0)) {
+                (nl && buf_add(&p->body, "\n", 1) < 0)) {
                 full = 1;
                 break;
             }
@@ -513,7 +515,19 @@ static void *writer_main(void *arg)
                         attempts - 1);
             have_batch = 0;
             backoff = p->cfg.backoff_min_ms;
-        } else if (status == 400 || status == 422) {
+        } else if (status == 413 && p->nids > 1) {
+            /* The server's body limit is below ours: send the same entries,
+             * in the same order, in smaller batches from now on. */
+            p->lim_lines = p->nlines / 2 ? p->nlines / 2 : 1;
+            p->lim_bytes = p->body.len / 2 ? p->body.len / 2 : 1;
+            set_error(p, 413, "influx: HTTP 413: a batch of %zu lines, %zu bytes is too large; "
+                      "batches limited to %zu lines, %zu bytes",
+                      p->nlines, p->body.len, p->lim_lines, p->lim_bytes);
+            mvg_log(MVG_LOG_WARN, "influx: HTTP 413 for %zu lines, %zu bytes: halving the batches",
+                    p->nlines, p->body.len);
+            have_batch = 0;
+        } else if (status == 400 || status == 422 || status == 413) {
+            /* 413 here: one entry alone is too large, it can never pass. */
             server_error(&p->resp, srv, sizeof srv);
             char line[512];
             mvg_influx_find_bad_line(p->body.p, p->body.len, srv, line, sizeof line);
@@ -552,7 +566,14 @@ static void *writer_main(void *arg)
                 mvg_log(MVG_LOG_WARN, "%s; retrying", p->st.last_error);
                 pthread_mutex_unlock(&p->mu);
             }
-            wait_ms(p, slow ? p->cfg.backoff_max_ms : backoff, 0);
+            int delay = slow ? p->cfg.backoff_max_ms : backoff;
+            curl_off_t after_s = 0; /* Retry-After of a 429 or 503 */
+            if (status && curl_easy_getinfo(p->curl, CURLINFO_RETRY_AFTER, &after_s) == CURLE_OK &&
+                after_s > 0)
+                delay = after_s * 1000 > p->cfg.backoff_max_ms ? p->cfg.backoff_max_ms
+                        : after_s * 1000 > delay             ? (int)(after_s * 1000)
+                                                             : delay;
+            wait_ms(p, delay, 0);
             if (!slow)
                 backoff = backoff > p->cfg.backoff_max_ms / 2 ? p->cfg.backoff_max_ms : backoff * 2;
         }
@@ -698,6 +719,8 @@ mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_p
         p->cfg.backoff_max_ms = p->cfg.backoff_min_ms;
     if (!p->cfg.poll_ms)
         p->cfg.poll_ms = 1000;
+    p->lim_lines = p->cfg.batch_lines;
+    p->lim_bytes = p->cfg.batch_bytes;
     if (!p->cfg.url) {
         snprintf(err, errlen, "influx: out of memory");
         goto fail;

@@ -11,11 +11,13 @@
  * never overtaken; rewriting a point is idempotent in InfluxDB, so a resend
  * after a lost answer does no harm. 401/403/404 (credentials, missing
  * database or bucket) are retried slowly (at the maximum backoff) so that a
- * fix on the server lets the writer resume without losing anything. 400 and
- * 422 mean the server refused data in the batch; InfluxDB keeps the good
- * lines of such a partial write, and resending would fail forever and block
- * everything behind it, so the batch is acked and counted as rejected, with
- * the server's error text and the first refused line kept in the stats.
+ * fix on the server lets the writer resume without losing anything. A 413
+ * halves the batch limits and resends the same entries in smaller batches.
+ * 400 and 422 (and 413 for a single entry) mean the server refused data in
+ * the batch; InfluxDB keeps the good lines of such a partial write, and
+ * resending would fail forever and block everything behind it, so the batch
+ * is acked and counted as rejected, with the server's error text and the
+ * first refused line kept in the stats.
  */
 #ifndef MVG_INFLUX_PUB_H
 #define MVG_INFLUX_PUB_H
@@ -50,7 +52,7 @@ typedef struct {
     uint64_t lines;             /* lines in those batches */
     uint64_t rejected;          /* entries acked after a 400/422 (see above) */
     uint64_t rejected_batches;
-    uint64_t failures;          /* attempts that failed (network, 5xx, 429, 401/403/404, ...) */
+    uint64_t failures;          /* attempts that failed (network, 5xx, 429, 401/403/404, 413, ...) */
     uint64_t retries;           /* resends of a batch that had failed */
     uint64_t bytes_sent;        /* request bodies as sent (compressed when gzip) */
     int last_status;            /* HTTP status of the last attempt; 0: no answer */

@@ -533,6 +533,8 @@ static void test_missing_db_resumes(void **state)
 typedef struct {
     int lfd, port;
     int status[MAXREQ];         /* answer to request i; 0 (or beyond): 204 */
+    int retry_after[MAXREQ];    /* Retry-After (s) sent with it; 0: none */
+    int64_t at_ms[MAXREQ];      /* when it arrived (monotonic) */
     atomic_int nreq;
     char *target[MAXREQ];       /* "POST /path?query" */
     char *auth[MAXREQ];         /* Authorization header value or NULL */
@@ -614,15 +616,23 @@ static void tiny_conn(tiny_t *t, int fd)
             }
         }
         int status = i < MAXREQ && t->status[i] ? t->status[i] : 204;
+        int retry_after = i < MAXREQ ? t->retry_after[i] : 0;
+        if (i < MAXREQ) {
+            struct timespec ts;
+            clock_gettime(CLOCK_MONOTONIC, &ts);
+            t->at_ms[i] = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        }
         atomic_store(&t->nreq, i + 1);
-        char resp[256];
+        char resp[256], ra[32] = "";
+        if (retry_after)
+            snprintf(ra, sizeof ra, "Retry-After: %d\r\n", retry_after);
         if (status == 204)
             snprintf(resp, sizeof resp, "HTTP/1.1 204 No Content\r\n\r\n");
         else
             snprintf(resp, sizeof resp,
-                     "HTTP/1.1 %d X\r\nContent-Type: application/json\r\nContent-Length: 22\r\n\r\n"
+                     "HTTP/1.1 %d X\r\n%sContent-Type: application/json\r\nContent-Length: 22\r\n\r\n"
                      "{\"error\":\"try again\"}\n",
-                     status);
+                     status, ra);
         if (send(fd, resp, strlen(resp), MSG_NOSIGNAL) < 0)
             break;
         memmove(buf, buf + hlen + blen, len - hlen - blen);
@@ -772,6 +782,62 @@ static void test_retry_in_order(void **state)
     tiny_free(&t);
 }
 
+/* 413: the same entries go again in halved batches; one entry alone too
+ * large is acked as rejected. 429 with Retry-After: the wait is honoured. */
+static void test_too_large_and_retry_after(void **state)
+{
+    (void)state;
+    tiny_t t;
+    memset(&t, 0, sizeof t);
+    t.status[0] = 413;
+    t.status[1] = 429;
+    t.retry_after[1] = 1;
+    t.status[4] = 413;
+    tiny_start(&t);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", t.port);
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    char lines[9][32];
+    for (int i = 0; i < 8; i++) {
+        snprintf(lines[i], sizeof lines[i], "m v=%d.5 %d\n", i, 1000 + i);
+        add_raw(st, lines[i]);
+    }
+    mvg_influx_cfg cfg = {.url = url, .version = 1, .db = "gw", .batch_lines = 8, .poll_ms = 50,
+                          .backoff_min_ms = 20, .backoff_max_ms = 5000};
+    mvg_influx_pub *p = mvg_influx_pub_start(&cfg, db, err, sizeof err);
+    assert_non_null(p);
+    wait_drained(10000);
+    snprintf(lines[8], sizeof lines[8], "m v=8.5 1008\n");
+    add_raw(st, lines[8]);
+    mvg_influx_pub_kick(p);
+    wait_drained(5000);
+    mvg_influx_stats ps;
+    mvg_influx_pub_get_stats(p, &ps);
+    mvg_influx_pub_stop(p);
+    mvg_store_close(st);
+    tiny_stop(&t);
+
+    assert_int_equal(atomic_load(&t.nreq), 5);
+    char first8[256] = "", first4[128] = "", last4[128] = "";
+    for (int i = 0; i < 8; i++) {
+        strcat(first8, lines[i]);
+        strcat(i < 4 ? first4 : last4, lines[i]);
+    }
+    assert_string_equal(t.body[0], first8);
+    assert_string_equal(t.body[1], first4);
+    assert_string_equal(t.body[2], first4);
+    assert_string_equal(t.body[3], last4);
+    assert_string_equal(t.body[4], lines[8]);
+    assert_true(t.at_ms[2] - t.at_ms[1] >= 950); /* Retry-After: 1, not the 20 ms backoff */
+    assert_int_equal(ps.delivered, 8);
+    assert_int_equal(ps.batches, 2);
+    assert_int_equal(ps.rejected, 1);
+    assert_int_equal(ps.failures, 2);
+    assert_int_equal(ps.last_status, 413);
+    tiny_free(&t);
+}
+
 static void test_bad_config(void **state)
 {
     (void)state;
@@ -798,6 +864,7 @@ int main(void)
         cmocka_unit_test(test_bad_config),
         cmocka_unit_test_setup_teardown(test_v2_request_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_in_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_too_large_and_retry_after, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_400, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_db_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deliver_restart, setup, teardown),
