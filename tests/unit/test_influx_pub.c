@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -40,6 +41,7 @@
 #define INFLUXD "/usr/bin/influxd"
 
 static char dir[64], db[128], err[256];
+static pid_t influxd_pid; /* the running server, stopped by teardown when a test failed */
 
 static int setup(void **state)
 {
@@ -54,6 +56,11 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
+    if (influxd_pid > 0) {
+        kill(influxd_pid, SIGTERM);
+        waitpid(influxd_pid, NULL, 0);
+        influxd_pid = 0;
+    }
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     return system(cmd) == 0 ? 0 : -1;
@@ -144,6 +151,7 @@ static void influxd_run(influxd_t *s)
     s->pid = fork();
     assert_true(s->pid >= 0);
     if (s->pid == 0) {
+        prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the test */
         int fd = open(logf, O_WRONLY | O_CREAT | O_APPEND, 0644);
         if (fd >= 0) {
             dup2(fd, 1);
@@ -152,6 +160,7 @@ static void influxd_run(influxd_t *s)
         execl(INFLUXD, "influxd", "run", "-config", conf, (char *)NULL);
         _exit(127);
     }
+    influxd_pid = s->pid;
     for (int i = 0; i < 300 && !influxd_ping(s); i++)
         sleep_ms(50);
     assert_true(influxd_ping(s));
@@ -165,6 +174,7 @@ static void influxd_kill(influxd_t *s)
     int st;
     waitpid(s->pid, &st, 0);
     s->pid = 0;
+    influxd_pid = 0;
 }
 
 static void influxd_start(influxd_t *s, const char *dbname)
