@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -301,6 +302,7 @@ static void reload(const options *o, mvg_gateway **running, unsigned *generation
     *running = next;
     *generation += 1;
     summary(next, "reloaded");
+    malloc_trim(0);
     sd_notify(0, "READY=1\nSTATUS=running");
 }
 
@@ -343,6 +345,10 @@ int main(int argc, char **argv)
     err[0] = '\0';
     restore(g);
     summary(g, "started");
+    /* The parse tree of a large config (libconfig keeps every setting as a
+     * node) is freed by now, but glibc keeps the freed heap: hand it back,
+     * so that the resident size is what polling needs. */
+    malloc_trim(0);
     sd_notify(0, "READY=1\nSTATUS=running");
 
     uint64_t wd_usec = 0;
