@@ -22,8 +22,8 @@
 
 /* Grid sizes of the change-point search: enough that the refinement starts
  * in the right basin; the refinement then reaches full precision. */
-#define GRID_1CP 80
-#define GRID_2CP 40
+#define GRID_1CP 400
+#define GRID_2CP 200
 #define REFINE_STARTS_2CP 5
 #define GOLDEN_ITERS 60
 #define REFINE_BASINS 3
