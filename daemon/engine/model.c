@@ -1,8 +1,9 @@
 /*
  * model.c: the baseline models of the M&V engine (model.h). It owns the
  * forms (mean, intensity, linear, 3PC, 3PH, 4P, 5P), the change-point search
- * (grid over candidate values, then golden-section refinement of the SSE),
- * the final least-squares fit through lsq.c (QR, never normal equations),
+ * (grid over candidate values, then golden-section refinement of the SSE,
+ * each candidate's SSE from prefix sums over the rows sorted by x), the
+ * final least-squares fit through lsq.c (QR, never normal equations),
  * the ASHRAE Guideline 14 statistics and verdict, the auto selection
  * (CalTRACK's rule: highest adjusted R2 among the physically plausible
  * candidates) and prediction. Pure: no clock, no I/O, no global state.
@@ -21,7 +22,8 @@
 #include "model.h"
 
 /* Grid sizes of the change-point search: enough that the refinement starts
- * in the right basin; the refinement then reaches full precision. */
+ * in the right basin; the refinement then reaches full precision. A
+ * candidate costs O(log n) (prefix sums), so the grids can be fine. */
 #define GRID_1CP 400
 #define GRID_2CP 200
 #define REFINE_STARTS_2CP 5
