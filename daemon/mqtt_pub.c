@@ -39,6 +39,8 @@ enum { ST_DOWN, ST_CONNECTING, ST_UP, ST_FAILED, ST_LOST };
  * touches freed memory. */
 #define RETIRED_KEEP 4
 #define TOPIC_MAX 1024
+#define ACK_BATCH 256
+#define ACK_DELAY_MS 20
 /* MQTT control packet types, as paho reports them in failureData5.packet_type. */
 #define MQTT_PUBACK 4
 #define MQTT_PUBREC 5
@@ -89,7 +91,18 @@ struct mvg_mqtt_pub {
     slot *slots;
     unsigned nslots;
     unsigned used;              /* slots not FREE */
-    int64_t last_sent;          /* fetch cursor of the current connection */
+    /* Broker-acknowledged ids not yet marked in the outbox: written in one
+     * transaction per batch (ACK_BATCH, ACK_DELAY_MS, or when the outbox
+     * has nothing more to send), so a commit is not paid per message. */
+    int64_t *pend;
+    unsigned char *pend_rej;
+    size_t npend, pendcap;
+    int64_t pend_since;
+    /* Read ahead of the window, so that one query feeds many sends. Only
+     * the thread touches these; emptied on every new connection. */
+    mvg_outbox_entry *pre;
+    size_t npre, ipre, precap;
+    int64_t last_fetched;       /* fetch cursor of the current connection */
     mvg_mqtt_stats st;
 };
 
@@ -467,37 +480,59 @@ static int connect_start(mvg_mqtt_pub *p)
     return 0;
 }
 
-/* Writes the acks the broker sent and frees their slots. Under mu, which it
- * drops around the SQLite writes. Returns how many were written. */
-static unsigned flush_acks(mvg_mqtt_pub *p)
+/* Moves the broker's acknowledgements out of the window (freeing their
+ * slots) into the pending list. Under mu. Returns how many. */
+static unsigned collect_acks(mvg_mqtt_pub *p)
 {
     unsigned n = 0;
-    for (unsigned i = 0; i < p->nslots; i++) {
+    for (unsigned i = 0; i < p->nslots && p->npend < p->pendcap; i++) {
         slot *s = &p->slots[i];
         if (s->state != SLOT_ACKED && s->state != SLOT_REJECTED)
             continue;
-        int64_t id = s->id;
-        char err[256];
-        pthread_mutex_unlock(&p->mu);
-        int rc = mvg_outbox_ack(p->ob, id, err, sizeof err);
-        pthread_mutex_lock(&p->mu);
-        if (rc < 0) {
-            /* Left ACKED: retried on the next turn. */
-            set_error(p, "mqtt: %s", err);
-            mvg_log(MVG_LOG_ERR, "%s", p->st.last_error);
-            break;
-        }
-        if (s->state == SLOT_REJECTED)
-            p->st.rejected++;
-        else
-            p->st.delivered++;
-        if (id > p->st.last_id)
-            p->st.last_id = id;
+        if (p->npend == 0)
+            p->pend_since = mono_ms();
+        p->pend_rej[p->npend] = s->state == SLOT_REJECTED;
+        p->pend[p->npend++] = s->id;
         s->state = SLOT_FREE;
         p->used--;
         n++;
     }
     return n;
+}
+
+/* Marks the pending acknowledgements delivered in the outbox, in one
+ * transaction. Under mu, dropped around the SQLite write (the pending list
+ * is only touched by this thread). 0 or -1 (then they stay pending). */
+static int write_acks(mvg_mqtt_pub *p)
+{
+    size_t n = p->npend;
+    if (n == 0)
+        return 0;
+    char err[256];
+    pthread_mutex_unlock(&p->mu);
+    int rc = mvg_outbox_ack_many(p->ob, p->pend, n, err, sizeof err);
+    pthread_mutex_lock(&p->mu);
+    if (rc < 0) {
+        set_error(p, "mqtt: %s", err);
+        mvg_log(MVG_LOG_ERR, "%s", p->st.last_error);
+        return -1;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (p->pend_rej[k])
+            p->st.rejected++;
+        else
+            p->st.delivered++;
+        if (p->pend[k] > p->st.last_id)
+            p->st.last_id = p->pend[k];
+    }
+    p->npend = 0;
+    return 0;
+}
+
+static void flush_acks(mvg_mqtt_pub *p)
+{
+    collect_acks(p);
+    write_acks(p);
 }
 
 /* Ends the current connection: keeps what the broker acknowledged, forgets
@@ -511,7 +546,9 @@ static void teardown(mvg_mqtt_pub *p)
     for (unsigned i = 0; i < p->nslots; i++)
         p->slots[i].state = SLOT_FREE;
     p->used = 0;
-    p->last_sent = 0;
+    mvg_outbox_entries_free(p->pre, p->npre);
+    p->npre = p->ipre = 0;
+    p->last_fetched = 0;
     p->birth_sent = 0;
     p->st.connected = 0;
     p->state = ST_DOWN;
@@ -559,7 +596,6 @@ static int send_entry(mvg_mqtt_pub *p, const mvg_outbox_entry *e)
         s->id = e->id;
         s->state = SLOT_REJECTED;
         p->used++;
-        p->last_sent = e->id;
         return 0;
     }
     s->id = e->id;
@@ -595,35 +631,48 @@ static int send_entry(mvg_mqtt_pub *p, const mvg_outbox_entry *e)
     }
     if (s->state == SLOT_SENDING)
         s->state = SLOT_SENT;
-    p->last_sent = e->id;
     p->st.sent++;
     return 0;
 }
 
-/* One turn while connected: acks, then fill the window. Under mu. Returns
- * whether anything was done (then the caller turns again at once). */
-static int pump(mvg_mqtt_pub *p, mvg_outbox_entry *buf)
+/* One turn while connected: collect acks, fill the window in id order
+ * from the read-ahead, write the acks when a batch is due or when there is
+ * nothing more to send. Under mu. Returns whether anything was done (then
+ * the caller turns again at once). */
+static int pump(mvg_mqtt_pub *p)
 {
-    unsigned work = flush_acks(p);
-    if (p->state != ST_UP || p->used >= p->nslots)
-        return work > 0;
-    size_t want = p->nslots - p->used, n = 0;
-    int64_t after = p->last_sent;
-    char err[256];
-    pthread_mutex_unlock(&p->mu);
-    int rc = mvg_outbox_fetch(p->ob, after, want, buf, &n, err, sizeof err);
-    pthread_mutex_lock(&p->mu);
-    if (rc < 0) {
-        set_error(p, "mqtt: %s", err);
-        mvg_log(MVG_LOG_ERR, "%s", p->st.last_error);
-        return work > 0;
-    }
-    for (size_t i = 0; i < n && p->state == ST_UP; i++) {
-        if (send_entry(p, &buf[i]) < 0)
+    unsigned work = collect_acks(p);
+    int drained = 0;
+    while (p->state == ST_UP && p->used < p->nslots) {
+        if (p->ipre == p->npre) {
+            mvg_outbox_entries_free(p->pre, p->npre);
+            p->npre = p->ipre = 0;
+            size_t n = 0;
+            char err[256];
+            pthread_mutex_unlock(&p->mu);
+            int rc = mvg_outbox_fetch(p->ob, p->last_fetched, p->precap, p->pre, &n, err,
+                                      sizeof err);
+            pthread_mutex_lock(&p->mu);
+            if (rc < 0) {
+                set_error(p, "mqtt: %s", err);
+                mvg_log(MVG_LOG_ERR, "%s", p->st.last_error);
+                break;
+            }
+            p->npre = n;
+            if (n == 0) {
+                drained = 1;
+                break;
+            }
+            p->last_fetched = p->pre[n - 1].id;
+        }
+        if (send_entry(p, &p->pre[p->ipre]) < 0)
             break;
+        p->ipre++;
         work++;
     }
-    mvg_outbox_entries_free(buf, n);
+    if (p->npend > 0 && (drained || p->npend >= ACK_BATCH || p->npend == p->pendcap ||
+                         mono_ms() - p->pend_since >= ACK_DELAY_MS))
+        write_acks(p);
     return work > 0;
 }
 
@@ -668,15 +717,10 @@ static void shutdown_conn(mvg_mqtt_pub *p)
 static void *run(void *arg)
 {
     mvg_mqtt_pub *p = arg;
-    mvg_outbox_entry *buf = calloc(p->nslots, sizeof *buf);
     int64_t next_try = 0;
     int backoff = p->cfg.backoff_min_ms;
     char prev_error[sizeof p->st.last_error] = "";
     pthread_mutex_lock(&p->mu);
-    if (!buf) {
-        set_error(p, "mqtt: out of memory");
-        p->stop = 1;
-    }
     while (!p->stop) {
         int64_t now = mono_ms(), deadline = now + p->cfg.idle_poll_ms;
         switch (p->state) {
@@ -715,8 +759,10 @@ static void *run(void *arg)
                     continue;
                 }
             }
-            if (pump(p, buf))
+            if (pump(p))
                 continue;
+            if (p->npend > 0 && p->pend_since + ACK_DELAY_MS < deadline)
+                deadline = p->pend_since + ACK_DELAY_MS;
             break;
         }
         while (!p->wake && !p->stop && mono_ms() < deadline)
@@ -725,7 +771,6 @@ static void *run(void *arg)
     }
     shutdown_conn(p);
     pthread_mutex_unlock(&p->mu);
-    free(buf);
     return NULL;
 }
 
@@ -792,6 +837,11 @@ static void pub_free(mvg_mqtt_pub *p)
     free(p->status_topic);
     free(p->will_payload);
     free(p->slots);
+    free(p->pend);
+    free(p->pend_rej);
+    if (p->pre)
+        mvg_outbox_entries_free(p->pre, p->npre);
+    free(p->pre);
     free(p);
 }
 
@@ -881,7 +931,13 @@ mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, c
         p->status_topic = NULL;
     p->nslots = (unsigned)cfg->inflight;
     p->slots = calloc(p->nslots, sizeof *p->slots);
+    p->pendcap = ACK_BATCH + p->nslots;
+    p->pend = calloc(p->pendcap, sizeof *p->pend);
+    p->pend_rej = calloc(p->pendcap, 1);
+    p->precap = 4 * (size_t)p->nslots < 256 ? 256 : 4 * (size_t)p->nslots > 4096 ? 4096 : 4 * (size_t)p->nslots;
+    p->pre = calloc(p->precap, sizeof *p->pre);
     if (!p->uri || !p->gateway || !p->prefix || !p->client_id || !p->status_topic || !p->slots ||
+        !p->pend || !p->pend_rej || !p->pre ||
         !(p->will_payload = status_json(p, "offline", 0))) {
         snprintf(err, errlen, "mqtt: out of memory");
         goto fail;

@@ -25,14 +25,14 @@
 #include <time.h>
 #include <unistd.h>
 
-static int64_t mh_now_us(void)
+static inline int64_t mh_now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-static void mh_sleep_ms(int ms)
+static inline void mh_sleep_ms(int ms)
 {
     struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
     while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
@@ -40,7 +40,7 @@ static void mh_sleep_ms(int ms)
 }
 
 /* A port the kernel just handed out for 127.0.0.1 (free when we return). */
-static int mh_free_port(void)
+static inline int mh_free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
@@ -56,7 +56,7 @@ static int mh_free_port(void)
     return ntohs(a.sin_port);
 }
 
-static int mh_port_open(int port)
+static inline int mh_port_open(int port)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
@@ -76,7 +76,7 @@ typedef struct {
 /* Writes <dir>/mosquitto.conf (a listener on port, anonymous, plus extra
  * config lines) and starts mosquitto on it, logging to <dir>/mosquitto.log.
  * Waits until wait_port (0: port) accepts connections. 0 or -1. */
-static int mh_broker_start(mh_broker *b, const char *dir, int port, int wait_port,
+static inline int mh_broker_start(mh_broker *b, const char *dir, int port, int wait_port,
                            const char *extra)
 {
     char conf[256], log[256];
@@ -119,7 +119,7 @@ static int mh_broker_start(mh_broker *b, const char *dir, int port, int wait_por
     return -1;
 }
 
-static void mh_broker_stop(mh_broker *b)
+static inline void mh_broker_stop(mh_broker *b)
 {
     if (b->pid > 0) {
         kill(b->pid, SIGTERM);
@@ -145,7 +145,7 @@ typedef struct {
     char filter[128];
 } mh_sub;
 
-static int mh_on_msg(void *ctx, char *topic, int tlen, MQTTAsync_message *msg)
+static inline int mh_on_msg(void *ctx, char *topic, int tlen, MQTTAsync_message *msg)
 {
     mh_sub *s = ctx;
     int64_t t = mh_now_us();
@@ -171,7 +171,7 @@ static int mh_on_msg(void *ctx, char *topic, int tlen, MQTTAsync_message *msg)
     return 1;
 }
 
-static void mh_on_sub(void *ctx, MQTTAsync_successData5 *r)
+static inline void mh_on_sub(void *ctx, MQTTAsync_successData5 *r)
 {
     (void)r;
     mh_sub *s = ctx;
@@ -183,7 +183,7 @@ static void mh_on_sub(void *ctx, MQTTAsync_successData5 *r)
 
 /* (Re)subscribes on every connect: the first one and paho's automatic
  * reconnects after a broker restart. */
-static void mh_on_connected(void *ctx, char *cause)
+static inline void mh_on_connected(void *ctx, char *cause)
 {
     (void)cause;
     mh_sub *s = ctx;
@@ -197,7 +197,7 @@ static void mh_on_connected(void *ctx, char *cause)
 /* A subscriber to filter on 127.0.0.1:port. persistent: the broker keeps
  * its session (and queues for it) for an hour while it is away. Returns
  * once subscribed, or NULL. */
-static mh_sub *mh_sub_start(int port, const char *client_id, const char *filter, int persistent)
+static inline mh_sub *mh_sub_start(int port, const char *client_id, const char *filter, int persistent)
 {
     mh_sub *s = calloc(1, sizeof *s);
     char uri[64];
@@ -247,7 +247,7 @@ fail:
     return NULL;
 }
 
-static size_t mh_sub_count(mh_sub *s)
+static inline size_t mh_sub_count(mh_sub *s)
 {
     pthread_mutex_lock(&s->mu);
     size_t n = s->n;
@@ -256,7 +256,7 @@ static size_t mh_sub_count(mh_sub *s)
 }
 
 /* Waits until at least n messages arrived; returns the count. */
-static size_t mh_sub_wait(mh_sub *s, size_t n, int timeout_ms)
+static inline size_t mh_sub_wait(mh_sub *s, size_t n, int timeout_ms)
 {
     int64_t until = mh_now_us() + (int64_t)timeout_ms * 1000;
     size_t have;
@@ -266,7 +266,7 @@ static size_t mh_sub_wait(mh_sub *s, size_t n, int timeout_ms)
 }
 
 /* Message i (valid until mh_sub_stop; the array may move: copy what you keep). */
-static mh_msg mh_sub_get(mh_sub *s, size_t i)
+static inline mh_msg mh_sub_get(mh_sub *s, size_t i)
 {
     pthread_mutex_lock(&s->mu);
     mh_msg m = s->m[i];
@@ -274,7 +274,7 @@ static mh_msg mh_sub_get(mh_sub *s, size_t i)
     return m;
 }
 
-static void mh_sub_stop(mh_sub *s)
+static inline void mh_sub_stop(mh_sub *s)
 {
     if (!s)
         return;
