@@ -266,6 +266,7 @@ static void publish_status(mvg_gateway *g, mvg_sample_queue *q, const char *stat
     mvg_pipeline *p = mvg_gateway_pipeline(g);
     if (mvg_pipeline_store_status(p, &store, err, sizeof err) == 0)
         in.store = &store;
+    mvg_gateway_publisher_stats(g, &in.mqtt, &in.has_mqtt, &in.influx, &in.has_influx);
     char *json = NULL;
     if (mvg_pipeline_figures(p, &in, err, sizeof err) != 0 || !(json = mvg_status_json(&in)) ||
         mvg_pipeline_put_status(p, json, err, sizeof err) != 0)
@@ -368,6 +369,7 @@ int main(int argc, char **argv)
             mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
             if (mvg_pipeline_batch(mvg_gateway_pipeline(g), b, err, sizeof err) != 0)
                 mvg_log(MVG_LOG_ERR, "store: %s", err);
+            mvg_gateway_kick(g);
         }
         free(b);
         /* An interval closes once no sample stamped inside it can still be
@@ -376,9 +378,12 @@ int main(int argc, char **argv)
         int64_t lag = (int64_t)((double)(mvg_gateway_worst_poll_ms(g) + 2 * POP_WAIT_MS) *
                                 o.time_scale);
         emit_ctx ctx = {g};
-        if (mvg_pipeline_advance(mvg_gateway_pipeline(g), mvg_timebase_now(&tb) - lag, on_interval,
-                                 &ctx, err, sizeof err) < 0)
+        int written = mvg_pipeline_advance(mvg_gateway_pipeline(g), mvg_timebase_now(&tb) - lag,
+                                           on_interval, &ctx, err, sizeof err);
+        if (written < 0)
             mvg_log(MVG_LOG_ERR, "store: %s", err);
+        else if (written > 0)
+            mvg_gateway_kick(g);
 
         int64_t now = mvg_clock_mono_ms();
         if (now - maintain_last >= MAINTAIN_EVERY_MS) {
@@ -389,6 +394,7 @@ int main(int argc, char **argv)
         }
         if (now - status_last >= STATUS_EVERY_MS) {
             publish_status(g, q, "online", started_ms);
+            mvg_gateway_kick(g);
             status_last = now;
         }
         /* feed the watchdog only while this loop turns and no poller is stuck */
