@@ -270,10 +270,13 @@ mvg_runner *mvg_runner_new(const mvg_config *cfg, double time_scale, char *err, 
     for (size_t d = 0; d < cfg->ndevices; d++) {
         const mvg_device_cfg *dev = &cfg->devices[d];
         r->point_base[d] = v;
-        int64_t gap = (int64_t)dev->interval_ms * GAP_POLLS;
+        /* a few polls, in the samples' (possibly faster) time; the floor is
+         * in that time too, or an accelerated clock would bridge outages
+         * hundreds of times longer than a real one */
+        int64_t gap = (int64_t)((double)dev->interval_ms * GAP_POLLS *
+                                (time_scale > 0 ? time_scale : 1.0));
         if (gap < GAP_MIN_MS)
             gap = GAP_MIN_MS;
-        gap = (int64_t)((double)gap * (time_scale > 0 ? time_scale : 1.0));
         for (size_t k = 0; k < dev->npoints; k++, v++) {
             const mvg_point_cfg *p = &dev->points[k];
             struct var *x = &r->vars[v];
