@@ -150,6 +150,35 @@ def test_bad_file_reports_every_error_with_lines():
         assert int(m.group(1)) == len(d), (last, d)
 
 
+def doc_block(title):
+    """The first ``` block after the heading `title` in docs/config.md."""
+    text = open(os.path.join(SRC, "docs", "config.md")).read()
+    at = text.index("\n## " + title + "\n")
+    m = re.search(r"```\n(.*?)```", text[at:], re.S)
+    return m.group(1)
+
+
+def test_documented_examples_pass():
+    """docs/config.md's minimal and full examples are what the loader accepts."""
+    with TempDir() as t:
+        minimal = t.write("minimal.conf", doc_block("Minimal example"))
+        r = check("-c", minimal)
+        assert r.returncode == 0, r.stderr
+        assert ": OK: gateway gw-1 (site plant), 1 bus, 1 device (0 from profiles), 1 points" \
+            in r.stdout, r.stdout
+        text = doc_block("Full example")
+        full = t.write("full.conf", text)
+        r = check("-c", full, "--profile-dir", PROFILES)
+        assert r.returncode == 0, r.stderr
+        # comp1: 2 profile points (one replaced), flow1: 3, chw: 3
+        assert re.search(r": OK: gateway gw-acme-01 .* 3 buses, 3 devices \(1 from profiles\), "
+                         r"8 points, 1 derived, 1 project$", r.stdout.strip()), r.stdout
+        # and it is the checks that pass it: break one documented rule
+        bad = t.write("full-bad.conf", text.replace('parity = "E"', 'parity = "X"'))
+        r = check("-c", bad, "--profile-dir", PROFILES)
+        assert r.returncode == 1 and "parity" in r.stderr, r.stderr
+
+
 def test_syntax_error_and_unreadable_file():
     with TempDir() as t:
         syn = t.write("syn.conf", HEAD + 'buses = (\n  { name = "lan"; type = "tcp" \n')
@@ -177,5 +206,6 @@ def test_usage():
 
 if __name__ == "__main__":
     mvgtest.main([test_every_example_passes_with_counts, test_profile_subset_override_and_dir_option,
-                  test_bad_file_reports_every_error_with_lines, test_syntax_error_and_unreadable_file,
+                  test_bad_file_reports_every_error_with_lines, test_documented_examples_pass,
+                  test_syntax_error_and_unreadable_file,
                   test_usage])
