@@ -272,15 +272,22 @@ static int load_point(loader *L, const config_setting_t *g, const char *owner, m
     if (get_name(L, g, "name", ctx, p->name) == 0)
         snprintf(ctx, sizeof ctx, "%s: point '%s'", owner, p->name);
     mvg_cfgr_keys(&L->r, g, keys, ctx);
+    /* Each structural check below runs when the keys it needs were read,
+     * whatever else is wrong with the point: the user sees every problem in
+     * one pass, and none that is only the echo of another (a mistyped type
+     * must not also make its order "not fit"). */
     int area = 0, type = 0, kind = 0;
-    if (mvg_cfgr_choice(&L->r, g, "area", ctx, areas, &area) == 0)
+    int area_rc = mvg_cfgr_choice(&L->r, g, "area", ctx, areas, &area);
+    if (area_rc == 0)
         FAIL(L, g, "%s: 'area' is missing (coil, discrete, input or holding)", ctx);
     p->area = (mvg_area)area;
     long long addr = 0;
-    if (mvg_cfgr_int(&L->r, g, "address", ctx, 0, 65535, &addr) == 0)
+    int addr_rc = mvg_cfgr_int(&L->r, g, "address", ctx, 0, 65535, &addr);
+    if (addr_rc == 0)
         FAIL(L, g, "%s: 'address' is missing (0-based protocol address)", ctx);
     p->address = (unsigned)addr;
-    if (mvg_cfgr_choice(&L->r, g, "type", ctx, types, &type) == 0)
+    int type_rc = mvg_cfgr_choice(&L->r, g, "type", ctx, types, &type);
+    if (type_rc == 0)
         FAIL(L, g, "%s: 'type' is missing", ctx);
     p->type = (mvg_type)type;
     p->order = mvg_type_default_order(p->type);
@@ -291,7 +298,7 @@ static int load_point(loader *L, const config_setting_t *g, const char *owner, m
             FAIL(L, config_setting_get_member(g, "order"),
                  "%s: order \"%s\" is not one of AB, BA, ABCD, CDAB, BADC, DCBA, ABCDEFGH, "
                  "GHEFCDAB, BADCFEHG, HGFEDCBA", ctx, order);
-        else if (!mvg_order_fits_type(o, p->type))
+        else if (type_rc > 0 && !mvg_order_fits_type(o, p->type))
             FAIL(L, config_setting_get_member(g, "order"),
                  "%s: order %s does not fit a %s (%u bytes)", ctx, order, types[type],
                  mvg_type_bytes(p->type));
@@ -303,7 +310,7 @@ static int load_point(loader *L, const config_setting_t *g, const char *owner, m
         FAIL(L, config_setting_get_member(g, "scale"), "%s: 'scale' must not be 0", ctx);
     mvg_cfgr_number(&L->r, g, "offset", ctx, -1e300, 1e300, &p->offset);
     mvg_cfgr_string(&L->r, g, "unit", ctx, p->unit, sizeof p->unit);
-    mvg_cfgr_choice(&L->r, g, "kind", ctx, kinds, &kind);
+    int kind_rc = mvg_cfgr_choice(&L->r, g, "kind", ctx, kinds, &kind);
     p->kind = (mvg_kind)kind;
     if (mvg_cfgr_number(&L->r, g, "min", ctx, -1e300, 1e300, &p->min) > 0)
         p->has_min = 1;
@@ -312,24 +319,20 @@ static int load_point(loader *L, const config_setting_t *g, const char *owner, m
     if (p->has_min && p->has_max && p->min > p->max)
         FAIL(L, config_setting_get_member(g, "max"), "%s: min %g is above max %g", ctx, p->min,
              p->max);
-    if (L->r.errors != errors)
-        return -1;
-    if (mvg_area_is_bits(p->area) && p->type != MVG_TYPE_BOOL) {
-        FAIL(L, g, "%s: a %s point in the %s area must be of type bool (one bit)", ctx,
-             types[type], areas[area]);
-        return -1;
+    if (area_rc > 0 && type_rc > 0 && mvg_area_is_bits(p->area) && p->type != MVG_TYPE_BOOL)
+        FAIL(L, config_setting_get_member(g, "type"),
+             "%s: a %s point in the %s area must be of type bool (one bit)", ctx, types[type],
+             areas[area]);
+    if (type_rc > 0 && kind_rc > 0 && p->kind == MVG_KIND_COUNTER && p->type == MVG_TYPE_BOOL)
+        FAIL(L, config_setting_get_member(g, "kind"), "%s: a bool cannot be a counter", ctx);
+    if (area_rc > 0 && type_rc > 0 && addr_rc > 0) {
+        unsigned width = mvg_area_is_bits(p->area) ? 1 : mvg_type_registers(p->type);
+        if (p->address + width - 1 > 65535)
+            FAIL(L, config_setting_get_member(g, "address"),
+                 "%s: a %s at address %u runs past the end of the address space (65535)", ctx,
+                 types[type], p->address);
     }
-    if (p->kind == MVG_KIND_COUNTER && p->type == MVG_TYPE_BOOL) {
-        FAIL(L, g, "%s: a bool cannot be a counter", ctx);
-        return -1;
-    }
-    unsigned width = mvg_area_is_bits(p->area) ? 1 : mvg_type_registers(p->type);
-    if (p->address + width - 1 > 65535) {
-        FAIL(L, g, "%s: a %s at address %u runs past the end of the address space (65535)", ctx,
-             types[type], p->address);
-        return -1;
-    }
-    return 0;
+    return L->r.errors != errors ? -1 : 0;
 }
 
 /* Appends the points of list (a libconfig list of groups) to *pts. */

@@ -272,6 +272,48 @@ static void test_errors_with_lines_all_in_one_pass(void **state)
     mvg_diags_free(d);
 }
 
+/* Asserts that no diag contains fragment. */
+static void expect_no_diag(const mvg_diags *d, const char *fragment)
+{
+    for (size_t i = 0; i < mvg_diags_count(d); i++)
+        if (strstr(mvg_diags_get(d, i), fragment)) {
+            fprintf(stderr, "unexpected: %s\n", mvg_diags_get(d, i));
+            fail();
+        }
+}
+
+/* A point's structural checks (bits need bool, the address space, bool
+ * counters) run whatever else is wrong with it, and a bad key does not echo
+ * into another's error; multi-line points are reported at the key's line. */
+static void test_point_errors_neither_hidden_nor_echoed(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load(
+        "pts.conf",
+        /* 1 */ HEAD
+        /* 2 */ LAN
+        /* 3 */ "devices = ( { name = \"m1\"; bus = \"lan\"; points = (\n"
+        /* 4 */ "  { name = \"kw\"; area = \"holding\"; address = 0; type = \"float\"; order = \"CDAB\"; },\n"
+        /* 5 */ "  { name = \"a.b\"; area = \"input\"; address = 65535; type = \"float32\"; },\n"
+        /* 6 */ "  { name = \"c\"; area = \"coil\"; address = 1; unit = 5;\n"
+        /* 7 */ "    type = \"uint16\"; },\n"
+        /* 8 */ "  { name = \"run\"; area = \"holding\"; address = 10; type = \"bool\"; scale = 0;\n"
+        /* 9 */ "    kind = \"counter\"; } ); } );\n",
+        d);
+    assert_null(c);
+    expect_diag(d, "pts.conf", 4, "'type' must be one of");
+    expect_no_diag(d, "does not fit");
+    expect_diag(d, "pts.conf", 5, "name \"a.b\" must be");
+    expect_diag(d, "pts.conf", 5, "a float32 at address 65535 runs past the end");
+    expect_diag(d, "pts.conf", 6, "'unit' must be a string");
+    expect_diag(d, "pts.conf", 7, "a uint16 point in the coil area must be of type bool");
+    expect_diag(d, "pts.conf", 8, "'scale' must not be 0");
+    expect_diag(d, "pts.conf", 9, "a bool cannot be a counter");
+    assert_int_equal(mvg_diags_count(d), 7);
+    mvg_diags_free(d);
+}
+
 static void test_required_sections(void **state)
 {
     (void)state;
@@ -476,6 +518,7 @@ int main(void)
         cmocka_unit_test(test_every_profile_loads),
         cmocka_unit_test(test_syntax_error_has_line),
         cmocka_unit_test(test_errors_with_lines_all_in_one_pass),
+        cmocka_unit_test(test_point_errors_neither_hidden_nor_echoed),
         cmocka_unit_test(test_required_sections),
         cmocka_unit_test(test_profiles),
         cmocka_unit_test(test_publish_sections),
