@@ -52,8 +52,10 @@ typedef struct {
 
 static const char *intern(loader *L, const char *file)
 {
+    char buf[2 * MVG_PATH_MAX];
     if (!file)
         file = L->cfg->path;
+    file = mvg_cfgr_file(&L->r, file, buf, sizeof buf);
     for (size_t i = 0; i < L->priv->nfiles; i++)
         if (strcmp(L->priv->files[i], file) == 0)
             return L->priv->files[i];
@@ -413,12 +415,16 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
     config_t pc;
     config_init(&pc);
     config_set_options(&pc, CONFIG_OPTION_AUTOCONVERT);
+    /* path is already relative to the working directory: report it as is */
+    const char *include_dir = L->r.include_dir;
+    L->r.include_dir = NULL;
     if (config_read_file(&pc, path) != CONFIG_TRUE) {
         const char *file = config_error_file(&pc);
         mvg_diags_add(L->r.diags, file ? file : path, config_error_line(&pc),
                       "syntax error: %s (profile \"%s\")", config_error_text(&pc), name);
         L->r.errors++;
         config_destroy(&pc);
+        L->r.include_dir = include_dir;
         return NULL;
     }
     static const char *const top[] = {"profile", "points", NULL};
@@ -449,6 +455,7 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
         load_points(L, list, owner, &pr->points, &pr->npoints);
     snprintf(pr->source, sizeof pr->source, "%s %s, %s (%s)", maker, model, manual, version);
     config_destroy(&pc);
+    L->r.include_dir = include_dir;
     if (L->r.errors != errors)
         return NULL;
     pr->failed = 0;
@@ -680,7 +687,7 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
         return NULL;
     }
     snprintf(cfg->path, sizeof cfg->path, "%s", path);
-    loader L = {.r = {diags, 0}, .cfg = cfg, .priv = priv, .opts = opts};
+    loader L = {.r = {diags, 0, cfg->path, NULL}, .cfg = cfg, .priv = priv, .opts = opts};
     snprintf(L.dir, sizeof L.dir, "%s", path);
     char *slash = strrchr(L.dir, '/');
     if (slash)
@@ -692,12 +699,16 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
     config_init(&c);
     config_set_options(&c, CONFIG_OPTION_AUTOCONVERT);
     config_set_include_dir(&c, L.dir); /* @include is relative to the file, not the cwd */
+    L.r.include_dir = L.dir;
     if (config_read_file(&c, path) != CONFIG_TRUE) {
         if (config_error_type(&c) == CONFIG_ERR_FILE_IO && !config_error_file(&c))
             mvg_diags_add(diags, path, 0, "cannot read: %s", strerror(errno ? errno : ENOENT));
-        else
-            mvg_diags_add(diags, config_error_file(&c) ? config_error_file(&c) : path,
-                          config_error_line(&c), "syntax error: %s", config_error_text(&c));
+        else {
+            char buf[2 * MVG_PATH_MAX];
+            const char *file = mvg_cfgr_file(&L.r, config_error_file(&c), buf, sizeof buf);
+            mvg_diags_add(diags, file ? file : path, config_error_line(&c), "syntax error: %s",
+                          config_error_text(&c));
+        }
         config_destroy(&c);
         mvg_config_free(cfg);
         return NULL;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -314,6 +315,82 @@ static void test_point_errors_neither_hidden_nor_echoed(void **state)
     mvg_diags_free(d);
 }
 
+/* Asserts that some diag starts with prefix (a FILE:LINE: as printed) and contains fragment. */
+static void expect_diag_at(const mvg_diags *d, const char *prefix, const char *fragment)
+{
+    for (size_t i = 0; i < mvg_diags_count(d); i++) {
+        const char *m = mvg_diags_get(d, i);
+        if (strncmp(m, prefix, strlen(prefix)) == 0 && strstr(m, fragment))
+            return;
+    }
+    fprintf(stderr, "wanted %s...%s among:\n", prefix, fragment);
+    mvg_diags_print(d, stderr);
+    fail();
+}
+
+/* @include resolves against the including file's directory whatever the
+ * working directory, and an error in an included file names it so that it
+ * can be opened from the working directory (libconfig names it relative to
+ * the include dir); a profile found through a relative path keeps its path. */
+static void test_include_relative_to_the_file(void **state)
+{
+    (void)state;
+    char sub[300], cwd[1024];
+    snprintf(sub, sizeof sub, "%s/inc", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(sub, sizeof sub, "%s/inc/conf.d", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(sub, sizeof sub, "%s/profiles", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    write_file("inc/main.conf", HEAD LAN "@include \"conf.d/devices.conf\"\n");
+    write_file("inc/conf.d/devices.conf",
+               /* 1 */ "devices = (\n"
+               /* 2 */ "  { name = \"m1\"; bus = \"lan\";\n"
+               /* 3 */ "    points = ( { name = \"kw\"; area = \"input\"; address = 0; type = \"int16\"; } ); } );\n");
+
+    /* good: loaded from elsewhere, the device's source is the included file */
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir("/"), 0);
+    mvg_diags *d = mvg_diags_new();
+    char path[300], want[400];
+    snprintf(path, sizeof path, "%s/inc/main.conf", dir);
+    mvg_config *c = mvg_config_load(path, NULL, d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    snprintf(want, sizeof want, "%s/inc/conf.d/devices.conf", dir);
+    assert_string_equal(c->devices[0].src.file, want);
+    assert_int_equal(c->devices[0].src.line, 2);
+    assert_int_equal(c->devices[0].points[0].src.line, 3);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    /* bad, with relative paths: from dir, load inc/main.conf */
+    write_file("inc/conf.d/devices.conf",
+               /* 1 */ "devices = (\n"
+               /* 2 */ "  { name = \"m1\"; bus = \"lan\"; profile = \"broken\";\n"
+               /* 3 */ "    points = ( { name = \"kw\"; area = \"input\"; address = 0; type = \"int16\"; colour = 1; } ); } );\n");
+    write_file("profiles/broken.conf",
+               /* 1 */ "profile = { maker = \"m\"; model = \"x\"; manual = \"y\"; manual_version = \"1\"; };\n"
+               /* 2 */ "points = ( { name = \"p\"; area = \"input\"; address = -1; type = \"int16\"; } );\n");
+    assert_int_equal(chdir(dir), 0);
+    d = mvg_diags_new();
+    setenv("MVG_PROFILE_DIR", "", 1);
+    assert_null(mvg_config_load("inc/main.conf", NULL, d));
+    unsetenv("MVG_PROFILE_DIR");
+    expect_diag_at(d, "inc/conf.d/devices.conf:3: ", "unknown key 'colour'");
+    expect_diag_at(d, "inc/../profiles/broken.conf:2: ", "'address' must be");
+    mvg_diags_free(d);
+
+    /* a syntax error inside the included file */
+    write_file("inc/conf.d/devices.conf", "devices = (\n\n  { name = \"m1\" = ; } );\n");
+    d = mvg_diags_new();
+    assert_null(mvg_config_load("inc/main.conf", NULL, d));
+    expect_diag_at(d, "inc/conf.d/devices.conf:3: ", "syntax error");
+    mvg_diags_free(d);
+    assert_int_equal(chdir(cwd), 0);
+}
+
 static void test_required_sections(void **state)
 {
     (void)state;
@@ -519,6 +596,7 @@ int main(void)
         cmocka_unit_test(test_syntax_error_has_line),
         cmocka_unit_test(test_errors_with_lines_all_in_one_pass),
         cmocka_unit_test(test_point_errors_neither_hidden_nor_echoed),
+        cmocka_unit_test(test_include_relative_to_the_file),
         cmocka_unit_test(test_required_sections),
         cmocka_unit_test(test_profiles),
         cmocka_unit_test(test_publish_sections),
