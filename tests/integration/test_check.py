@@ -173,6 +173,12 @@ def test_documented_examples_pass():
         # comp1: 2 profile points (one replaced), flow1: 3, chw: 3
         assert re.search(r": OK: gateway gw-acme-01 .* 3 buses, 3 devices \(1 from profiles\), "
                          r"8 points, 1 derived, 1 project$", r.stdout.strip()), r.stdout
+        # an inline expression as x is an implicit channel, not a declared derived one
+        inline = t.write("full-inline.conf", text.replace('x = [ "flow1.volume_m3" ]',
+                                                          'x = [ "flow1.volume_m3 * 2" ]'))
+        r = check("-c", inline, "--profile-dir", PROFILES)
+        assert r.returncode == 0, r.stderr
+        assert r.stdout.strip().endswith(", 1 derived, 1 project"), r.stdout
         # and it is the checks that pass it: break one documented rule
         bad = t.write("full-bad.conf", text.replace('parity = "E"', 'parity = "X"'))
         r = check("-c", bad, "--profile-dir", PROFILES)

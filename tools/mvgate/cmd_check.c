@@ -62,7 +62,11 @@ int mvg_cmd_check(int argc, char **argv)
         npoints += cfg->devices[i].npoints;
         nprofiled += cfg->devices[i].profile[0] != '\0';
     }
-    size_t nder = cfg->projects ? cfg->projects->nderived : 0;
+    /* Inline expressions in projects become implicit channels named "~...":
+     * count only the ones the user declared under `derived`. */
+    size_t nder = 0;
+    for (size_t i = 0; cfg->projects && i < cfg->projects->nderived; i++)
+        nder += cfg->projects->derived[i].name[0] != '~';
     size_t nprj = cfg->projects ? cfg->projects->nprojects : 0;
     printf("%s: OK: gateway %s (site %s), %zu bus%s, %zu device%s (%zu from profiles), %zu "
            "points, %zu derived, %zu project%s%s%s\n",
