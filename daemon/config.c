@@ -38,6 +38,8 @@ typedef struct {
     mvg_point_cfg *points;
     size_t npoints;
     int failed;
+    int has_unit_id;        /* the maker's factory default slave id */
+    int unit_id;
 } profile_t;
 
 typedef struct {
@@ -428,7 +430,8 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
         return NULL;
     }
     static const char *const top[] = {"profile", "points", NULL};
-    static const char *const meta[] = {"maker", "model", "manual", "manual_version", "notes", "url",
+    static const char *const meta[] = {"maker", "model",   "manual",    "manual_version",
+                                       "notes", "url",     "area_note", "unit_id",
                                        NULL};
     const config_setting_t *root = config_root_setting(&pc);
     int errors = L->r.errors;
@@ -447,6 +450,15 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
             if (mvg_cfgr_string(&L->r, info, req[k], "profile", dst[k], cap[k]) == 0)
                 FAIL(L, info, "profile: '%s' is missing (say where the register map comes from)",
                      req[k]);
+        char note[1024];
+        mvg_cfgr_string(&L->r, info, "notes", "profile", note, sizeof note);
+        mvg_cfgr_string(&L->r, info, "url", "profile", note, sizeof note);
+        mvg_cfgr_string(&L->r, info, "area_note", "profile", note, sizeof note);
+        long long uid;
+        if (mvg_cfgr_int(&L->r, info, "unit_id", "profile", 1, 247, &uid) > 0) {
+            pr->has_unit_id = 1;
+            pr->unit_id = (int)uid;
+        }
     }
     const config_setting_t *list = get_list(L, root, "points", "profile", 1);
     char owner[MVG_NAME_MAX + 16];
@@ -474,15 +486,16 @@ static long find_point(const mvg_point_cfg *pts, size_t n, const char *name)
 
 /* The device's points: the profile's (all, or those profile_points names),
  * then its own, a point of its own replacing a profile point of that name. */
-static void device_points(loader *L, const config_setting_t *g, mvg_device_cfg *d,
-                          const char *ctx)
+static const profile_t *device_points(loader *L, const config_setting_t *g, mvg_device_cfg *d,
+                                      const char *ctx)
 {
+    const profile_t *pr = NULL;
     const config_setting_t *pname = config_setting_get_member(g, "profile");
     const config_setting_t *subset = config_setting_get_member(g, "profile_points");
     if (subset && !pname)
         FAIL(L, subset, "%s: 'profile_points' without 'profile'", ctx);
     if (pname && mvg_cfgr_string(&L->r, g, "profile", ctx, d->profile, sizeof d->profile) > 0) {
-        const profile_t *pr = valid_name(d->profile) ? get_profile(L, pname, d->profile) : NULL;
+        pr = valid_name(d->profile) ? get_profile(L, pname, d->profile) : NULL;
         if (!valid_name(d->profile))
             FAIL(L, pname, "%s: profile \"%s\" is not a valid profile name", ctx, d->profile);
         if (pr) {
@@ -517,7 +530,7 @@ static void device_points(loader *L, const config_setting_t *g, mvg_device_cfg *
     if (!own) {
         if (!pname && !config_setting_get_member(g, "points"))
             FAIL(L, g, "%s: no points: give 'points' or a 'profile'", ctx);
-        return;
+        return pr;
     }
     mvg_point_cfg *mine = NULL;
     size_t nmine = 0;
@@ -535,6 +548,7 @@ static void device_points(loader *L, const config_setting_t *g, mvg_device_cfg *
         d->points[d->npoints++] = mine[i];
     }
     free(mine);
+    return pr;
 }
 
 static void check_points(loader *L, const mvg_device_cfg *d)
@@ -608,7 +622,9 @@ static void load_device(loader *L, const config_setting_t *g, mvg_device_cfg *d,
     long long gap = 8;
     if (mvg_cfgr_int(&L->r, g, "max_gap", ctx, 0, 2000, &gap) > 0)
         d->max_gap = (unsigned)gap;
-    device_points(L, g, d, ctx);
+    const profile_t *pr = device_points(L, g, d, ctx);
+    if (!us && pr && pr->has_unit_id)
+        d->unit_id = pr->unit_id; /* the profile's factory default, valid on any bus */
     check_points(L, d);
 }
 

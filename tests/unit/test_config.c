@@ -391,6 +391,51 @@ static void test_include_relative_to_the_file(void **state)
     assert_int_equal(chdir(cwd), 0);
 }
 
+/* A profile may give the maker's factory slave id (unit_id) and a free-text
+ * area_note: a device without unit_id takes the profile's. */
+static void test_profile_unit_id_default(void **state)
+{
+    (void)state;
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/uprof", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    write_file("uprof/meter-u.conf",
+               "profile = { maker = \"Acme\"; model = \"U\"; manual = \"U map\"; manual_version = \"2\";\n"
+               "            area_note = \"all input registers\"; unit_id = 7; };\n"
+               "points = ( { name = \"kw\"; area = \"input\"; address = 0; type = \"float32\"; } );\n");
+    write_file("uprof/meter-bad.conf",
+               /* 1 */ "profile = { maker = \"Acme\"; model = \"B\"; manual = \"B map\"; manual_version = \"2\";\n"
+               /* 2 */ "            unit_id = 300; area_note = 1; };\n"
+               /* 3 */ "points = ( { name = \"kw\"; area = \"input\"; address = 0; type = \"float32\"; } );\n");
+    mvg_config_opts opts = {.profile_dir = sub};
+    mvg_diags *d = mvg_diags_new();
+    const char *path = write_file("u.conf", HEAD
+                                  "buses = ( { name = \"rs\"; type = \"rtu\"; device = \"/dev/ttyS0\"; } );\n"
+                                  "devices = ( { name = \"a\"; bus = \"rs\"; profile = \"meter-u\"; },\n"
+                                  "  { name = \"b\"; bus = \"rs\"; unit_id = 3; profile = \"meter-u\"; } );\n");
+    mvg_config *c = mvg_config_load(path, &opts, d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->devices[0].unit_id, 7);
+    assert_int_equal(c->devices[1].unit_id, 3);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    /* two devices left at the profile's id collide like any other two */
+    d = mvg_diags_new();
+    path = write_file("u2.conf", HEAD
+                      "buses = ( { name = \"rs\"; type = \"rtu\"; device = \"/dev/ttyS0\"; } );\n"
+                      "devices = ( { name = \"a\"; bus = \"rs\"; profile = \"meter-u\"; },\n"
+                      "  { name = \"b\"; bus = \"rs\"; profile = \"meter-u\"; },\n"
+                      "  { name = \"c\"; bus = \"rs\"; unit_id = 9; profile = \"meter-bad\"; } );\n");
+    assert_null(mvg_config_load(path, &opts, d));
+    expect_diag(d, "u2.conf", 4, "unit_id 7 on bus 'rs' is already device 'a'");
+    expect_diag(d, "uprof/meter-bad.conf", 2, "'unit_id' must be 1..247, not 300");
+    expect_diag(d, "uprof/meter-bad.conf", 2, "'area_note' must be a string");
+    mvg_diags_free(d);
+}
+
 static void test_required_sections(void **state)
 {
     (void)state;
@@ -597,6 +642,7 @@ int main(void)
         cmocka_unit_test(test_errors_with_lines_all_in_one_pass),
         cmocka_unit_test(test_point_errors_neither_hidden_nor_echoed),
         cmocka_unit_test(test_include_relative_to_the_file),
+        cmocka_unit_test(test_profile_unit_id_default),
         cmocka_unit_test(test_required_sections),
         cmocka_unit_test(test_profiles),
         cmocka_unit_test(test_publish_sections),
