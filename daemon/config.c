@@ -760,6 +760,8 @@ void mvg_config_free(mvg_config *cfg)
     free(cfg);
 }
 
+const char *mvg_config_default_profile_dir(void) { return MVG_DEFAULT_PROFILE_DIR; }
+
 long mvg_config_find_device(const mvg_config *cfg, const char *name)
 {
     for (size_t i = 0; i < cfg->ndevices; i++)

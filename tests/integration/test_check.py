@@ -208,6 +208,8 @@ def test_usage():
     assert r.returncode == 2
     r = check("--help")
     assert r.returncode == 0 and "usage: mvgate check" in r.stdout and r.stderr == ""
+    assert "--profile-dir DIR" in r.stdout and "MVG_PROFILE_DIR" in r.stdout, r.stdout
+    assert re.search(r"/share/mvgate/profiles\b", r.stdout), r.stdout
 
 
 if __name__ == "__main__":

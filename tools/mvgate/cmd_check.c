@@ -15,8 +15,14 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate check -c FILE [--profile-dir DIR]\n"
-                 "Checks a configuration: every error as FILE:LINE: message (exit 1), or a\n"
-                 "summary line (exit 0). Usage errors exit 2.\n");
+                 "Checks a configuration as mvgated loads it: every error as FILE:LINE: message\n"
+                 "on stderr (exit 1), or a summary line on stdout (exit 0). Usage errors exit 2.\n"
+                 "\n"
+                 "  -c, --config FILE    the configuration (keys: docs/config.md)\n"
+                 "  --profile-dir DIR    look for device profiles here first; then in\n"
+                 "                       $MVG_PROFILE_DIR, FILE's ../profiles, and %s\n"
+                 "  -h, --help           this text\n",
+            mvg_config_default_profile_dir());
 }
 
 int mvg_cmd_check(int argc, char **argv)
