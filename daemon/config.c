@@ -651,6 +651,15 @@ static void load_all(loader *L, const config_setting_t *root)
                 FAIL(L, config_setting_get_elem(buses, (unsigned)i),
                      "bus '%s' is defined twice (first at line %d)", b->name,
                      cfg->buses[k].src.line);
+            /* Two pollers on one serial port would interleave their frames:
+             * one line is one bus, with all its devices on it. */
+            else if (b->type == MVG_BUS_RTU && cfg->buses[k].type == MVG_BUS_RTU &&
+                     b->device[0] && strcmp(b->device, cfg->buses[k].device) == 0)
+                FAIL(L, config_setting_get_member(config_setting_get_elem(buses, (unsigned)i),
+                                                  "device"),
+                     "bus '%s': serial device %s is already bus '%s' (line %d); put all the "
+                     "devices of one line on one bus", b->name, b->device, cfg->buses[k].name,
+                     cfg->buses[k].src.line);
         cfg->nbuses++;
     }
 

@@ -449,6 +449,20 @@ static void test_required_sections(void **state)
     expect_diag(d, "nohost.conf", 2, "a tcp bus needs 'host'");
     expect_diag(d, "nohost.conf", 3, "'devices' is empty");
     mvg_diags_free(d);
+
+    /* one serial port, one bus */
+    d = mvg_diags_new();
+    assert_null(load("twoports.conf",
+                     HEAD "buses = ( { name = \"a\"; type = \"rtu\"; device = \"/dev/ttyS0\"; },\n"
+                          "  { name = \"b\"; type = \"rtu\"; device = \"/dev/ttyS1\"; },\n"
+                          "  { name = \"c\"; type = \"rtu\";\n"
+                          "    device = \"/dev/ttyS0\"; } );\n"
+                          "devices = ( { name = \"m\"; bus = \"a\"; points = ( { name = \"x\"; "
+                          "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n",
+                     d));
+    expect_diag(d, "twoports.conf", 5, "serial device /dev/ttyS0 is already bus 'a' (line 2)");
+    assert_int_equal(mvg_diags_count(d), 1);
+    mvg_diags_free(d);
 }
 
 static void test_profiles(void **state)
