@@ -17,7 +17,7 @@ struct mvg_acquire {
     mvg_plan plan;
     uint16_t *regs;              /* MVG_PLAN_MAX_REGS per request */
     uint8_t *bits;               /* MVG_PLAN_MAX_BITS per request */
-    mvg_counter_track *counters; /* one per point */
+    mvg_counter_track *counters; /* one per point; NULL when the device has no counter */
 };
 
 mvg_acquire *mvg_acquire_new(const mvg_device_cfg *dev, char *err, size_t errlen)
@@ -34,8 +34,12 @@ mvg_acquire *mvg_acquire_new(const mvg_device_cfg *dev, char *err, size_t errlen
     }
     a->regs = calloc(MVG_PLAN_MAX_REGS, sizeof *a->regs);
     a->bits = calloc(MVG_PLAN_MAX_BITS, sizeof *a->bits);
-    a->counters = calloc(dev->npoints ? dev->npoints : 1, sizeof *a->counters);
-    if (!a->regs || !a->bits || !a->counters) {
+    int has_counter = 0;
+    for (size_t i = 0; i < dev->npoints; i++)
+        has_counter |= dev->points[i].kind == MVG_KIND_COUNTER;
+    if (has_counter)
+        a->counters = calloc(dev->npoints, sizeof *a->counters);
+    if (!a->regs || !a->bits || (has_counter && !a->counters)) {
         snprintf(err, errlen, "out of memory");
         mvg_acquire_free(a);
         return NULL;
@@ -87,7 +91,7 @@ static void fill_points(mvg_acquire *a, size_t r, int rc, uint8_t exc, int64_t t
         mvg_point_decode(p, bits ? NULL : a->regs + slot->offset,
                          bits ? a->bits + slot->offset : NULL, &raw, &value, &q);
         if (q == MVG_Q_GOOD && p->kind == MVG_KIND_COUNTER)
-            mvg_point_counter_step(&a->counters[i], p, raw, &q);
+            mvg_point_counter_step(&a->counters[i], p, raw, &q); /* allocated: p is a counter */
         /* An invalid reading (NaN/Inf) carries no number worth passing on. */
         s->value = q == MVG_Q_INVALID ? NAN : value;
         s->quality = q;

@@ -82,22 +82,26 @@ static mvg_cfg_src src_of(loader *L, const config_setting_t *s)
 
 #define FAIL(L, s, ...) mvg_cfgr_fail(&(L)->r, (s), __VA_ARGS__)
 
-/* Names are referred to as device.point in expressions and as MQTT topic
- * levels: letters, digits, '_' and '-' only. */
-static int valid_name(const char *s)
+/* Names are MQTT topic levels and file names: letters, digits, '_' and
+ * '-' only. Device and point names also appear in expressions as
+ * device.point, whose grammar has no '-' (it is the minus sign): for them
+ * ident_only also refuses '-'. */
+static int valid_name_as(const char *s, int ident_only)
 {
     if (!*s || strlen(s) >= MVG_NAME_MAX)
         return 0;
     for (; *s; s++)
         if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_' || *s == '-'))
+              *s == '_' || (*s == '-' && !ident_only)))
             return 0;
     return 1;
 }
 
+static int valid_name(const char *s) { return valid_name_as(s, 0); }
+
 /* A required name member: checked and copied; 0 or -1. */
-static int get_name(loader *L, const config_setting_t *g, const char *key, const char *ctx,
-                    char *dst)
+static int get_name_as(loader *L, const config_setting_t *g, const char *key, const char *ctx,
+                       char *dst, int ident_only)
 {
     char buf[256];
     int rc = mvg_cfgr_string(&L->r, g, key, ctx, buf, sizeof buf);
@@ -107,14 +111,20 @@ static int get_name(loader *L, const config_setting_t *g, const char *key, const
     }
     if (rc < 0)
         return -1;
-    if (!valid_name(buf)) {
-        FAIL(L, config_setting_get_member(g, key),
-             "%s: %s \"%s\" must be 1..%d letters, digits, '_' or '-'", ctx, key, buf,
-             MVG_NAME_MAX - 1);
+    if (!valid_name_as(buf, ident_only)) {
+        FAIL(L, config_setting_get_member(g, key), "%s: %s \"%s\" must be 1..%d letters, digits%s",
+             ctx, key, buf, MVG_NAME_MAX - 1,
+             ident_only ? " or '_' (it is used as device.point in expressions)" : ", '_' or '-'");
         return -1;
     }
     memcpy(dst, buf, strlen(buf) + 1);
     return 0;
+}
+
+static int get_name(loader *L, const config_setting_t *g, const char *key, const char *ctx,
+                    char *dst)
+{
+    return get_name_as(L, g, key, ctx, dst, 0);
 }
 
 static int get_int(loader *L, const config_setting_t *g, const char *key, const char *ctx,
@@ -273,7 +283,7 @@ static int load_point(loader *L, const config_setting_t *g, const char *owner, m
         FAIL(L, g, "%s: each point must be a group { name = ...; area = ...; ... }", owner);
         return -1;
     }
-    if (get_name(L, g, "name", ctx, p->name) == 0)
+    if (get_name_as(L, g, "name", ctx, p->name, 1) == 0)
         snprintf(ctx, sizeof ctx, "%s: point '%s'", owner, p->name);
     mvg_cfgr_keys(&L->r, g, keys, ctx);
     /* Each structural check below runs when the keys it needs were read,
@@ -535,9 +545,10 @@ static const profile_t *device_points(loader *L, const config_setting_t *g, mvg_
     mvg_point_cfg *mine = NULL;
     size_t nmine = 0;
     load_points(L, own, ctx, &mine, &nmine);
+    size_t from_profile = d->npoints; /* only these may be replaced; own duplicates are errors */
     for (size_t i = 0; i < nmine; i++) {
-        long k = find_point(d->points, d->npoints, mine[i].name);
-        if (k >= 0 && d->profile[0]) {
+        long k = find_point(d->points, from_profile, mine[i].name);
+        if (k >= 0) {
             d->points[k] = mine[i]; /* the installer's correction of the profile */
             continue;
         }
@@ -597,7 +608,7 @@ static void load_device(loader *L, const config_setting_t *g, mvg_device_cfg *d,
         FAIL(L, g, "%s: each device must be a group { name = ...; bus = ...; }", ctx);
         return;
     }
-    if (get_name(L, g, "name", ctx, d->name) == 0)
+    if (get_name_as(L, g, "name", ctx, d->name, 1) == 0)
         snprintf(ctx, sizeof ctx, "device '%s'", d->name);
     mvg_cfgr_keys(&L->r, g, keys, ctx);
     char bus[MVG_NAME_MAX];

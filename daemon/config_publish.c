@@ -81,8 +81,14 @@ static void load_mqtt(mvg_cfgr *r, const config_setting_t *g, mvg_mqtt_section *
                       "mqtt: 'topic_prefix' must be non-empty without '#' or '+'");
     if (mvg_cfgr_int(r, g, "qos", ctx, 0, 2, &v) > 0)
         o->qos = (int)v;
-    if (mvg_cfgr_choice(r, g, "version", ctx, versions, &i) > 0)
+    /* "3.1.1" or "5"; the number 5 (or 3, 4 for 3.1.1) is taken too */
+    const config_setting_t *vs = config_setting_get_member(g, "version");
+    if (vs && config_setting_type(vs) != CONFIG_TYPE_STRING) {
+        if (mvg_cfgr_int(r, g, "version", ctx, 3, 5, &v) > 0)
+            o->version = v == 5 ? 5 : 3;
+    } else if (mvg_cfgr_choice(r, g, "version", ctx, versions, &i) > 0) {
         o->version = i == 0 ? 3 : 5;
+    }
     if (mvg_cfgr_int(r, g, "keepalive_s", ctx, 5, 3600, &v) > 0)
         o->keepalive_s = (int)v;
     mvg_cfgr_string(r, g, "username", ctx, o->username, sizeof o->username);

@@ -33,7 +33,7 @@ typedef struct {
     char client_id[128];        /* default "mvgate-<gateway id>" */
     char topic_prefix[128];     /* default "mvgate/v1" */
     int qos;                    /* 0..2, default 1 */
-    int version;                /* 3 (3.1.1, default) or 5 */
+    int version;                /* "3.1.1" (default) or "5" (the numbers 3 and 5 work too) */
     int keepalive_s;            /* default 30 */
     char username[128];
     char password_file[MVG_CFG_FILE_MAX];

@@ -7,6 +7,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "config_publish.h"
+#include "influx_pub.h"
+#include "mqtt_pub.h"
+
 #include "poller.h"
 
 struct mvg_gateway {
@@ -16,6 +20,8 @@ struct mvg_gateway {
     mvg_pipeline *pipeline;
     mvg_poller **pollers; /* one per bus, NULL until started */
     size_t npollers;
+    mvg_mqtt_pub *mqtt;   /* NULL when the config has no mqtt section */
+    mvg_influx_pub *influx;
 };
 
 mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_scale, char *err,
@@ -31,7 +37,21 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
     g->generation = generation;
     g->runner = mvg_runner_new(cfg, time_scale, err, errlen);
     if (g->runner) {
-        mvg_pipeline_opts po = {0};
+        const mvg_publish_cfg *pc = cfg->publish;
+        mvg_pipeline_opts po = {
+            .mqtt = pc->mqtt.enabled,
+            .influx = pc->influx.enabled,
+            .store = {.sync_full = pc->store.sync_full,
+                      .sample_max_age_ms = pc->store.retention_days * 86400000LL,
+                      .sample_max_bytes = pc->store.samples_max_mb * 1048576LL,
+                      .outbox_max_entries = pc->store.outbox_max_entries,
+                      .outbox_max_bytes = pc->store.outbox_max_mb * 1048576LL},
+            .all_samples = pc->store.all_samples,
+            .influx_telemetry = pc->influx.telemetry,
+            .telemetry_mode = (int)pc->mqtt.telemetry,
+            .telemetry_every = pc->mqtt.telemetry_every,
+            .deadband = pc->mqtt.deadband,
+        };
         g->pipeline = mvg_pipeline_open(cfg, g->runner, &po, err, errlen);
     }
     if (!g->pipeline) {
@@ -60,9 +80,68 @@ int mvg_gateway_adopt_state(mvg_gateway *g, const mvg_gateway *from, char *err, 
     return rc == 0 ? 1 : -1;
 }
 
+static int start_publishers(mvg_gateway *g, char *err, size_t errlen)
+{
+    const mvg_publish_cfg *pc = g->cfg->publish;
+    const char *db = mvg_pipeline_db_path(g->pipeline);
+    if (pc->mqtt.enabled) {
+        const mvg_mqtt_section *m = &pc->mqtt;
+        mvg_mqtt_cfg c;
+        mvg_mqtt_cfg_defaults(&c);
+        c.uri = m->uri;
+        c.client_id = m->client_id;
+        c.topic_prefix = m->topic_prefix;
+        c.gateway_id = g->cfg->gateway.id;
+        c.qos = m->qos;
+        c.version = m->version;
+        c.keepalive_s = m->keepalive_s;
+        c.username = m->username[0] ? m->username : NULL;
+        c.password_file = m->password_file[0] ? m->password_file : NULL;
+        c.ca_file = m->ca_file[0] ? m->ca_file : NULL;
+        c.cert_file = m->cert_file[0] ? m->cert_file : NULL;
+        c.key_file = m->key_file[0] ? m->key_file : NULL;
+        c.verify_hostname = m->verify_hostname;
+        c.inflight = m->inflight;
+        char e[256];
+        g->mqtt = mvg_mqtt_pub_start(&c, db, e, sizeof e);
+        if (!g->mqtt) {
+            snprintf(err, errlen, "mqtt: %s", e);
+            return -1;
+        }
+    }
+    if (pc->influx.enabled) {
+        const mvg_influx_section *i = &pc->influx;
+        mvg_influx_cfg c = {
+            .url = i->url,
+            .version = i->version,
+            .db = i->db,
+            .rp = i->rp[0] ? i->rp : NULL,
+            .username = i->username[0] ? i->username : NULL,
+            .password_file = i->password_file[0] ? i->password_file : NULL,
+            .org = i->org,
+            .bucket = i->bucket,
+            .token_file = i->token_file[0] ? i->token_file : NULL,
+            .gzip = i->gzip,
+            .batch_lines = (size_t)i->batch_lines,
+            .timeout_ms = i->timeout_ms,
+        };
+        char e[256];
+        g->influx = mvg_influx_pub_start(&c, db, e, sizeof e);
+        if (!g->influx) {
+            snprintf(err, errlen, "influx: %s", e);
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int mvg_gateway_start(mvg_gateway *g, const mvg_timebase *tb, mvg_sample_queue *queue, char *err,
                       size_t errlen)
 {
+    /* the publishers first: they only read the store, and a publisher that
+     * cannot start (a secret file gone) must not leave pollers behind */
+    if (start_publishers(g, err, errlen) != 0)
+        return -1;
     g->pollers = calloc(g->cfg->nbuses ? g->cfg->nbuses : 1, sizeof *g->pollers);
     if (!g->pollers) {
         snprintf(err, errlen, "out of memory");
@@ -75,11 +154,31 @@ int mvg_gateway_start(mvg_gateway *g, const mvg_timebase *tb, mvg_sample_queue *
                 mvg_poller_stop(g->pollers[k]);
             free(g->pollers);
             g->pollers = NULL;
+            g->npollers = 0;
             return -1;
         }
         g->npollers = b + 1;
     }
     return 0;
+}
+
+void mvg_gateway_kick(mvg_gateway *g)
+{
+    if (g->mqtt)
+        mvg_mqtt_pub_kick(g->mqtt);
+    if (g->influx)
+        mvg_influx_pub_kick(g->influx);
+}
+
+void mvg_gateway_publisher_stats(mvg_gateway *g, mvg_mqtt_stats *mqtt, int *has_mqtt,
+                                 mvg_influx_stats *influx, int *has_influx)
+{
+    *has_mqtt = g->mqtt != NULL;
+    *has_influx = g->influx != NULL;
+    if (g->mqtt)
+        mvg_mqtt_pub_get_stats(g->mqtt, mqtt);
+    if (g->influx)
+        mvg_influx_pub_get_stats(g->influx, influx);
 }
 
 void mvg_gateway_free(mvg_gateway *g)
@@ -89,6 +188,8 @@ void mvg_gateway_free(mvg_gateway *g)
     for (size_t b = 0; b < g->npollers; b++)
         mvg_poller_stop(g->pollers[b]);
     free(g->pollers);
+    mvg_mqtt_pub_stop(g->mqtt);
+    mvg_influx_pub_stop(g->influx);
     mvg_pipeline_close(g->pipeline);
     mvg_runner_free(g->runner);
     mvg_config_free(g->cfg);

@@ -15,6 +15,8 @@
 
 #include "clock.h"
 #include "config.h"
+#include "influx_pub.h"
+#include "mqtt_pub.h"
 #include "pipeline.h"
 #include "poller.h"
 #include "runner.h"
@@ -33,13 +35,21 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
  * projects differ (g then starts afresh). */
 int mvg_gateway_adopt_state(mvg_gateway *g, const mvg_gateway *from, char *err, size_t errlen);
 
-/* Starts one poller thread per bus; samples go to queue, stamped by tb
- * (which must outlive the gateway). Returns 0, or -1 with err (the pollers
- * started so far are stopped again). */
+/* Starts the publishers the config asks for (MQTT, InfluxDB: each drains
+ * its outbox in the store) and one poller thread per bus; samples go to
+ * queue, stamped by tb (which must outlive the gateway). Returns 0, or -1
+ * with err (what was started is stopped again by mvg_gateway_free). */
 int mvg_gateway_start(mvg_gateway *g, const mvg_timebase *tb, mvg_sample_queue *queue, char *err,
                       size_t errlen);
 
-/* Stops the pollers (each at most one request timeout later) and frees
+/* Tells the publishers that new outbox entries are waiting. */
+void mvg_gateway_kick(mvg_gateway *g);
+
+/* The publishers' figures; *has_x is 0 when that publisher is not configured. */
+void mvg_gateway_publisher_stats(mvg_gateway *g, mvg_mqtt_stats *mqtt, int *has_mqtt,
+                                 mvg_influx_stats *influx, int *has_influx);
+
+/* Stops the pollers and the publishers (each at most one request timeout later) and frees
  * everything, the config included. */
 void mvg_gateway_free(mvg_gateway *g);
 

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
@@ -28,6 +29,7 @@
 #define QUEUE_BATCHES 4096
 #define POP_WAIT_MS 200
 #define STATUS_EVERY_MS 5000
+#define MAINTAIN_EVERY_MS 60000
 
 static volatile sig_atomic_t got_stop, got_reload;
 
@@ -264,6 +266,7 @@ static void publish_status(mvg_gateway *g, mvg_sample_queue *q, const char *stat
     mvg_pipeline *p = mvg_gateway_pipeline(g);
     if (mvg_pipeline_store_status(p, &store, err, sizeof err) == 0)
         in.store = &store;
+    mvg_gateway_publisher_stats(g, &in.mqtt, &in.has_mqtt, &in.influx, &in.has_influx);
     char *json = NULL;
     if (mvg_pipeline_figures(p, &in, err, sizeof err) != 0 || !(json = mvg_status_json(&in)) ||
         mvg_pipeline_put_status(p, json, err, sizeof err) != 0)
@@ -300,6 +303,7 @@ static void reload(const options *o, mvg_gateway **running, unsigned *generation
     *running = next;
     *generation += 1;
     summary(next, "reloaded");
+    malloc_trim(0);
     sd_notify(0, "READY=1\nSTATUS=running");
 }
 
@@ -342,11 +346,15 @@ int main(int argc, char **argv)
     err[0] = '\0';
     restore(g);
     summary(g, "started");
+    /* The parse tree of a large config (libconfig keeps every setting as a
+     * node) is freed by now, but glibc keeps the freed heap: hand it back,
+     * so that the resident size is what polling needs. */
+    malloc_trim(0);
     sd_notify(0, "READY=1\nSTATUS=running");
 
     uint64_t wd_usec = 0;
     int64_t wd_every = sd_watchdog_enabled(0, &wd_usec) > 0 ? (int64_t)(wd_usec / 2000) : 0;
-    int64_t wd_last = 0, status_last = 0;
+    int64_t wd_last = 0, status_last = 0, maintain_last = mvg_clock_mono_ms();
     int64_t started_ms = mvg_clock_real_ms();
     char line[4096];
     while (!got_stop) {
@@ -361,6 +369,7 @@ int main(int argc, char **argv)
             mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
             if (mvg_pipeline_batch(mvg_gateway_pipeline(g), b, err, sizeof err) != 0)
                 mvg_log(MVG_LOG_ERR, "store: %s", err);
+            mvg_gateway_kick(g);
         }
         free(b);
         /* An interval closes once no sample stamped inside it can still be
@@ -369,13 +378,23 @@ int main(int argc, char **argv)
         int64_t lag = (int64_t)((double)(mvg_gateway_worst_poll_ms(g) + 2 * POP_WAIT_MS) *
                                 o.time_scale);
         emit_ctx ctx = {g};
-        if (mvg_pipeline_advance(mvg_gateway_pipeline(g), mvg_timebase_now(&tb) - lag, on_interval,
-                                 &ctx, err, sizeof err) < 0)
+        int written = mvg_pipeline_advance(mvg_gateway_pipeline(g), mvg_timebase_now(&tb) - lag,
+                                           on_interval, &ctx, err, sizeof err);
+        if (written < 0)
             mvg_log(MVG_LOG_ERR, "store: %s", err);
+        else if (written > 0)
+            mvg_gateway_kick(g);
 
         int64_t now = mvg_clock_mono_ms();
+        if (now - maintain_last >= MAINTAIN_EVERY_MS) {
+            if (mvg_pipeline_maintain(mvg_gateway_pipeline(g), mvg_timebase_now(&tb), err,
+                                      sizeof err) != 0)
+                mvg_log(MVG_LOG_WARN, "store maintenance: %s", err);
+            maintain_last = now;
+        }
         if (now - status_last >= STATUS_EVERY_MS) {
             publish_status(g, q, "online", started_ms);
+            mvg_gateway_kick(g);
             status_last = now;
         }
         /* feed the watchdog only while this loop turns and no poller is stuck */

@@ -146,6 +146,33 @@ int mvg_outbox_ack(mvg_outbox *ob, int64_t id, char *err, size_t errlen)
     return 0;
 }
 
+int mvg_outbox_ack_many(mvg_outbox *ob, const int64_t *ids, size_t n, char *err, size_t errlen)
+{
+    if (n == 0)
+        return 0;
+    if (n == 1)
+        return mvg_outbox_ack(ob, ids[0], err, errlen);
+    /* IMMEDIATE: take the write lock now (waiting up to the busy timeout for
+     * the pipeline's transaction) instead of failing at the first UPDATE. */
+    if (sqlite3_exec(ob->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "outbox '%s': ack: begin: %s", ob->publisher, sqlite3_errmsg(ob->db));
+        return -1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (mvg_outbox_ack(ob, ids[i], err, errlen) < 0) {
+            sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+            return -1;
+        }
+    }
+    if (sqlite3_exec(ob->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
+        snprintf(err, errlen, "outbox '%s': ack: commit: %s", ob->publisher,
+                 sqlite3_errmsg(ob->db));
+        sqlite3_exec(ob->db, "ROLLBACK", NULL, NULL, NULL);
+        return -1;
+    }
+    return 0;
+}
+
 int mvg_outbox_get_stats(mvg_outbox *ob, mvg_outbox_stats *st, char *err, size_t errlen)
 {
     return mvg_store_outbox_stats_db(ob->db, ob->publisher, st, err, errlen);

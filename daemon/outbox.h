@@ -50,6 +50,10 @@ void mvg_outbox_entries_free(mvg_outbox_entry *e, size_t n);
 
 /* Marks entry id delivered (acknowledged). Idempotent. Returns 0 or -1. */
 int mvg_outbox_ack(mvg_outbox *ob, int64_t id, char *err, size_t errlen);
+/* Marks n entries delivered in one transaction (a publisher with many
+ * acknowledgements per turn pays one commit, not n). Idempotent; all or
+ * none. Returns 0 or -1. */
+int mvg_outbox_ack_many(mvg_outbox *ob, const int64_t *ids, size_t n, char *err, size_t errlen);
 
 /* Undelivered entries, the creation time of the oldest (0 when empty) and
  * the number dropped by the size bound since the database was created. */

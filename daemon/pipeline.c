@@ -35,7 +35,7 @@ struct mvg_pipeline {
     int64_t **point_ids;   /* [device][point]; 0 = not stored */
     int64_t *high_water;   /* per device: newest sample time fed to the engine */
     uint64_t *polls;       /* per device: polls seen (telemetry every N) */
-    mvg_sample **last_sent;/* per device: what MQTT telemetry last carried (on change) */
+    mvg_sample **last_sent;/* per device: what MQTT telemetry last carried (change mode only) */
     unsigned char *changed;/* scratch: points to send */
     mvg_store_sample *rows;
     size_t rows_cap;
@@ -88,7 +88,8 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
         snprintf(err, errlen, "data_dir '%s' is too long", cfg->gateway.data_dir);
         goto fail;
     }
-    mvg_store_opts so = {.sync_full = p->opts.sync_full, .gateway_id = cfg->gateway.id};
+    mvg_store_opts so = p->opts.store;
+    so.gateway_id = cfg->gateway.id;
     p->store = mvg_store_open(p->db_path, &so, err, errlen);
     if (!p->store)
         goto fail;
@@ -115,13 +116,15 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
                 goto fail;
         if (dev->npoints > p->rows_cap)
             p->rows_cap = dev->npoints;
-        p->last_sent[d] = calloc(dev->npoints + 1, sizeof **p->last_sent);
-        if (!p->last_sent[d]) {
-            snprintf(err, errlen, "out of memory");
-            goto fail;
+        if (p->opts.mqtt && p->opts.telemetry_mode == MVG_TELEMETRY_CHANGE) {
+            p->last_sent[d] = calloc(dev->npoints + 1, sizeof **p->last_sent);
+            if (!p->last_sent[d]) {
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+            }
+            for (size_t k = 0; k < dev->npoints; k++)
+                p->last_sent[d][k].quality = MVG_Q_STALE; /* nothing sent yet: the first poll goes */
         }
-        for (size_t k = 0; k < dev->npoints; k++)
-            p->last_sent[d][k].quality = MVG_Q_STALE; /* nothing sent yet: the first poll goes */
     }
     p->rows = calloc(p->rows_cap + 1, sizeof *p->rows);
     p->changed = calloc(p->rows_cap + 1, 1);
@@ -290,21 +293,21 @@ static size_t telemetry_pick(mvg_pipeline *p, const mvg_sample_batch *b)
     uint64_t poll = p->polls[d]++;
     for (size_t i = 0; i < b->n; i++) {
         const mvg_sample *s = &b->samples[i];
-        mvg_sample *last = &p->last_sent[d][i];
         int send;
-        if (p->opts.telemetry_mode == MVG_TELEMETRY_OFF)
+        if (p->opts.telemetry_mode == MVG_TELEMETRY_OFF) {
             send = 0;
-        else if (p->opts.telemetry_mode == MVG_TELEMETRY_EVERY)
+        } else if (p->opts.telemetry_mode == MVG_TELEMETRY_EVERY) {
             send = poll % (uint64_t)(p->opts.telemetry_every > 0 ? p->opts.telemetry_every : 1) == 0;
-        else
+        } else {
+            mvg_sample *last = &p->last_sent[d][i];
             send = s->quality != last->quality ||
                    (s->quality == MVG_Q_GOOD &&
                     !(fabs(s->value - last->value) <= p->opts.deadband * fabs(last->value)));
-        p->changed[i] = (unsigned char)send;
-        if (send) {
-            *last = *s;
-            n++;
+            if (send)
+                *last = *s;
         }
+        p->changed[i] = (unsigned char)send;
+        n += (size_t)send;
     }
     return n;
 }
@@ -550,4 +553,9 @@ int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t
 int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err, size_t errlen)
 {
     return mvg_store_get_status(p->store, out, err, errlen);
+}
+
+int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t errlen)
+{
+    return mvg_store_prune(p->store, now_ms, NULL, err, errlen);
 }

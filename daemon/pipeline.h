@@ -26,7 +26,7 @@ typedef struct mvg_pipeline mvg_pipeline;
 typedef struct {
     int mqtt;        /* write MQTT outbox entries */
     int influx;      /* write InfluxDB outbox entries */
-    int sync_full;   /* synchronous=FULL */
+    mvg_store_opts store; /* synchronous, retention and outbox bounds (gateway_id is set here) */
     int all_samples; /* store every point's samples, not only those the engine uses */
     int influx_telemetry; /* InfluxDB gets the samples too, not only interval records */
     /* MQTT telemetry: every Nth poll, or on change (a point whose value
@@ -83,6 +83,10 @@ int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err,
 /* Stores the status document (meta "status") and queues it, retained, for
  * MQTT when enabled. Returns 0 or -1. */
 int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t errlen);
+
+/* Applies the sample retention and purges delivered outbox entries; call
+ * it now and then (every minute). Returns 0 or -1. */
+int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t errlen);
 
 /* The database path (for the publishers' own connections). */
 const char *mvg_pipeline_db_path(const mvg_pipeline *p);

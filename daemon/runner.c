@@ -25,7 +25,11 @@
 #define GAP_MIN_MS 10000
 
 struct var {
-    char name[MVG_CHANNEL_NAME_MAX];
+    /* "device.point" for points, the derived channel's name for derived
+     * ones: pointers into the config (a copy per point would cost more
+     * than the rest of the var on a 10,000-point gateway) */
+    const char *device;     /* NULL for derived channels */
+    const char *name;
     double value;
     mvg_quality q;
     int64_t ts;            /* of the latest sample; 0 = never */
@@ -122,10 +126,18 @@ void mvg_runner_free(mvg_runner *r)
     free(r);
 }
 
+static int var_is(const struct var *x, const char *name)
+{
+    if (!x->device)
+        return strcmp(x->name, name) == 0;
+    size_t n = strlen(x->device);
+    return strncmp(name, x->device, n) == 0 && name[n] == '.' && strcmp(name + n + 1, x->name) == 0;
+}
+
 static long find_var(const mvg_runner *r, const char *name, size_t limit)
 {
     for (size_t i = 0; i < limit; i++)
-        if (strcmp(r->vars[i].name, name) == 0)
+        if (var_is(&r->vars[i], name))
             return (long)i;
     return -1;
 }
@@ -265,7 +277,8 @@ mvg_runner *mvg_runner_new(const mvg_config *cfg, double time_scale, char *err, 
         for (size_t k = 0; k < dev->npoints; k++, v++) {
             const mvg_point_cfg *p = &dev->points[k];
             struct var *x = &r->vars[v];
-            snprintf(x->name, sizeof x->name, "%s.%s", dev->name, p->name);
+            x->device = dev->name;
+            x->name = p->name;
             x->value = NAN;
             x->q = MVG_Q_COMM_ERROR;
             x->max_gap_ms = gap;
@@ -277,7 +290,7 @@ mvg_runner *mvg_runner_new(const mvg_config *cfg, double time_scale, char *err, 
     for (size_t i = 0; i < nder; i++, v++) {
         const mvg_derived_cfg *dc = &pcfg->derived[i];
         struct var *x = &r->vars[v];
-        snprintf(x->name, sizeof x->name, "%s", dc->name);
+        x->name = dc->name;
         x->value = NAN;
         x->q = MVG_Q_COMM_ERROR;
         x->kind = MVG_INTERVAL_RATE;

@@ -43,6 +43,26 @@ char *mvg_status_json(const mvg_status_input *in)
                                       "oldest", jtime_or_null(o->oldest_ms), "age_s",
                                       (json_int_t)(age / 1000), "dropped", dropped));
     }
+    json_t *pubs = json_object();
+    if (pubs && in->has_mqtt) {
+        const mvg_mqtt_stats *m = &in->mqtt;
+        json_object_set_new(pubs, "mqtt",
+                            json_pack("{s:b, s:I, s:I, s:i, s:I, s:I, s:s}", "connected",
+                                      m->connected, "delivered", (json_int_t)m->delivered, "sent",
+                                      (json_int_t)m->sent, "in_flight", (int)m->in_flight,
+                                      "reconnects", (json_int_t)m->reconnects, "rejected",
+                                      (json_int_t)m->rejected, "last_error", m->last_error));
+    }
+    if (pubs && in->has_influx) {
+        const mvg_influx_stats *f = &in->influx;
+        json_object_set_new(pubs, "influx",
+                            json_pack("{s:I, s:I, s:I, s:i, s:o, s:s, s:s}", "delivered",
+                                      (json_int_t)f->delivered, "rejected", (json_int_t)f->rejected,
+                                      "failures", (json_int_t)f->failures, "last_status",
+                                      f->last_status, "last_ok", jtime_or_null(f->last_ok_ms),
+                                      "last_error", f->last_error, "first_bad_line",
+                                      f->first_bad_line));
+    }
     json_t *store = json_null();
     if (in->store)
         store = json_pack("{s:I, s:I, s:I, s:I, s:I}", "samples", (json_int_t)in->store->samples,
@@ -51,12 +71,12 @@ char *mvg_status_json(const mvg_status_input *in)
                           (json_int_t)in->store->models, "db_bytes",
                           (json_int_t)in->store->db_bytes);
     json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:{s:I, s:I}, s:o, s:o}", "schema",
+        "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:{s:I, s:I}, s:o, s:o, s:o}", "schema",
         MVG_SCHEMA_STATUS, "gateway", cfg->gateway.id, "site", cfg->gateway.site, "state",
         in->state, "version", MVG_VERSION, "time", jtime_or_null(in->now_ms), "started",
         jtime_or_null(in->started_ms), "uptime_s", (json_int_t)((in->now_ms - in->started_ms) / 1000),
         "devices", devices, "queue", "depth", (json_int_t)in->queue_depth, "dropped",
-        (json_int_t)in->queue_dropped, "store", store, "outbox", outbox);
+        (json_int_t)in->queue_dropped, "store", store, "outbox", outbox, "publishers", pubs);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     return text;

@@ -13,6 +13,8 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "influx_pub.h"
+#include "mqtt_pub.h"
 #include "outbox.h"
 #include "poller.h"
 #include "store.h"
@@ -30,6 +32,9 @@ typedef struct mvg_status_input {
     size_t npublishers;
     const char *publisher[MVG_STATUS_MAX_PUBLISHERS];
     mvg_outbox_stats outbox[MVG_STATUS_MAX_PUBLISHERS];
+    int has_mqtt, has_influx;       /* the publishers' own figures follow when set */
+    mvg_mqtt_stats mqtt;
+    mvg_influx_stats influx;
 } mvg_status_input;
 
 /* malloc'd JSON text, or NULL when out of memory. */

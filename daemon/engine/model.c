@@ -1,8 +1,9 @@
 /*
  * model.c: the baseline models of the M&V engine (model.h). It owns the
  * forms (mean, intensity, linear, 3PC, 3PH, 4P, 5P), the change-point search
- * (grid over candidate values, then golden-section refinement of the SSE),
- * the final least-squares fit through lsq.c (QR, never normal equations),
+ * (grid over candidate values, then golden-section refinement of the SSE,
+ * each candidate's SSE from prefix sums over the rows sorted by x), the
+ * final least-squares fit through lsq.c (QR, never normal equations),
  * the ASHRAE Guideline 14 statistics and verdict, the auto selection
  * (CalTRACK's rule: highest adjusted R2 among the physically plausible
  * candidates) and prediction. Pure: no clock, no I/O, no global state.
@@ -21,9 +22,10 @@
 #include "model.h"
 
 /* Grid sizes of the change-point search: enough that the refinement starts
- * in the right basin; the refinement then reaches full precision. */
-#define GRID_1CP 80
-#define GRID_2CP 40
+ * in the right basin; the refinement then reaches full precision. A
+ * candidate costs O(log n) (prefix sums), so the grids can be fine. */
+#define GRID_1CP 400
+#define GRID_2CP 200
 #define REFINE_STARTS_2CP 5
 #define GOLDEN_ITERS 60
 #define REFINE_BASINS 3
@@ -177,29 +179,160 @@ double mvg_model_predict(const mvg_model *m, const double *x)
 
 /* ---- change-point search ------------------------------------------------ */
 
+/*
+ * The SSE of a candidate comes from prefix sums over the rows sorted by x,
+ * not from a QR of the n-row design: the hinge columns (c1-x)+ and (x-c2)+
+ * are linear in x on the rows where they are non-zero (a prefix and a
+ * suffix of the sorted rows), so every entry of the cross products is a
+ * combination of prefix sums of 1, u, u^2, v, uv, v^2 at two split indices
+ * (u, v: x and y minus their means, to keep the sums small and the
+ * cancellation in SSE = Syy - q'Q^-1 q harmless; long double for the same
+ * reason). O(log n) per candidate instead of O(n). The final fit at the
+ * change points found is the QR one, which decides every reported number.
+ */
+enum { PS_U, PS_UU, PS_V, PS_UV, PS_VV, PS_N };
+
 typedef struct {
     mvg_model_type t;
-    const double *y;
-    const double *const *x;
-    size_t n, k;
-    double *a, *yw; /* scratch: n x k design, n */
+    size_t n;
+    const double *xs;     /* x sorted ascending */
+    const long double *ps; /* (n+1) x PS_N prefix sums over the sorted rows */
+    double xm;            /* mean of x, subtracted before summing */
 } search_ctx;
 
+/* Rows of the sorted x below c (strict: x < c), by binary search. */
+static size_t count_below(const double *xs, size_t n, double c)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (xs[mid] < c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* Rows of the sorted x at or below c. */
+static size_t count_upto(const double *xs, size_t n, double c)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (xs[mid] <= c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
+/* A hinge column's sums over its non-zero rows: sum h, sum h^2, sum h*v. */
+typedef struct {
+    size_t cnt;
+    long double h, hh, hv;
+} hinge_sums;
+
+/* Rows [0, L) with h = d - u: the heating hinge (c-x)+. */
+static hinge_sums lower_hinge(const search_ctx *s, double c)
+{
+    size_t L = count_below(s->xs, s->n, c);
+    const long double *p = s->ps + L * PS_N;
+    long double d = (long double)c - s->xm, nl = (long double)L;
+    hinge_sums r = {L, d * nl - p[PS_U], d * d * nl - 2 * d * p[PS_U] + p[PS_UU],
+                    d * p[PS_V] - p[PS_UV]};
+    return r;
+}
+
+/* Rows [R, n) with h = u - d: the cooling hinge (x-c)+. */
+static hinge_sums upper_hinge(const search_ctx *s, double c)
+{
+    size_t R = count_upto(s->xs, s->n, c);
+    const long double *p = s->ps + R * PS_N, *t = s->ps + s->n * PS_N;
+    long double d = (long double)c - s->xm, nr = (long double)(s->n - R);
+    long double su = t[PS_U] - p[PS_U], suu = t[PS_UU] - p[PS_UU], sv = t[PS_V] - p[PS_V],
+                suv = t[PS_UV] - p[PS_UV];
+    hinge_sums r = {s->n - R, su - d * nr, suu - 2 * d * su + d * d * nr, suv - d * sv};
+    return r;
+}
+
+/* Below this share of a hinge column's sum of squares left after removing
+ * the intercept (or of the 2x2 determinant), a candidate is treated as
+ * singular: well above the rounding of the sums, far below any design the
+ * QR fit would find ill-conditioned in practice. */
+#define SUMS_RANK_TOL 1e-14
+
 /* SSE of the OLS fit at change points cp; +inf when the design is singular
- * there (e.g. a hinge column that is zero on every row). */
+ * or ill-conditioned there (e.g. a hinge column that is zero on every row). */
 static double sse_at(search_ctx *s, const double *cp)
 {
-    build_design(s->t, s->x, 1, s->n, cp, s->a);
-    memcpy(s->yw, s->y, s->n * sizeof *s->yw);
-    double sse;
-    if (mvg_lsq_sse_inplace(s->a, s->n, s->k, s->yw, &sse) != 0 || !isfinite(sse))
+    hinge_sums h[2];
+    size_t m = 0;
+    switch (s->t) {
+    case MVG_MODEL_3PC:
+        h[m++] = upper_hinge(s, cp[0]);
+        break;
+    case MVG_MODEL_3PH:
+        h[m++] = lower_hinge(s, cp[0]);
+        break;
+    case MVG_MODEL_4P:
+        h[m++] = lower_hinge(s, cp[0]);
+        h[m++] = upper_hinge(s, cp[0]);
+        break;
+    case MVG_MODEL_5P:
+        /* the hinges' rows are disjoint (no cross term) only when c1 <= c2 */
+        if (!(cp[0] <= cp[1]))
+            return INFINITY;
+        h[m++] = lower_hinge(s, cp[0]);
+        h[m++] = upper_hinge(s, cp[1]);
+        break;
+    default:
         return INFINITY;
-    return sse;
+    }
+    const long double *t = s->ps + s->n * PS_N;
+    long double nn = (long double)s->n, sv = t[PS_V];
+    long double syy = t[PS_VV] - sv * sv / nn;
+    /* Intercept eliminated: Q, q are the hinge columns' cross products
+     * about their means. */
+    long double q[2], Q[2][2];
+    for (size_t j = 0; j < m; j++) {
+        if (h[j].cnt == 0 || !(h[j].hh > 0))
+            return INFINITY;
+        q[j] = h[j].hv - h[j].h * sv / nn;
+        for (size_t k = 0; k <= j; k++)
+            Q[j][k] = Q[k][j] = (j == k ? h[j].hh : 0.0L) - h[j].h * h[k].h / nn;
+        if (!(Q[j][j] > SUMS_RANK_TOL * h[j].hh))
+            return INFINITY;
+    }
+    long double expl;
+    if (m == 1) {
+        expl = q[0] * q[0] / Q[0][0];
+    } else {
+        long double det = Q[0][0] * Q[1][1] - Q[0][1] * Q[0][1];
+        if (!(det > SUMS_RANK_TOL * Q[0][0] * Q[1][1]))
+            return INFINITY;
+        expl = (Q[1][1] * q[0] * q[0] - 2 * Q[0][1] * q[0] * q[1] + Q[0][0] * q[1] * q[1]) / det;
+    }
+    double sse = (double)(syy - expl);
+    if (!isfinite(sse))
+        return INFINITY;
+    return sse > 0 ? sse : 0.0;
 }
 
 static int cmp_double(const void *pa, const void *pb)
 {
     double a = *(const double *)pa, b = *(const double *)pb;
+    return (a > b) - (a < b);
+}
+
+typedef struct {
+    double x, y;
+} xy_row;
+
+static int cmp_row(const void *pa, const void *pb)
+{
+    double a = ((const xy_row *)pa)->x, b = ((const xy_row *)pb)->x;
     return (a > b) - (a < b);
 }
 
@@ -212,12 +345,10 @@ static int cmp_double(const void *pa, const void *pb)
 static size_t candidates(const double *sorted, size_t n, double a, double b, size_t g,
                          double *out)
 {
-    size_t ilo = 0, ihi = n;
-    while (ilo < n && sorted[ilo] < a)
-        ilo++;
-    while (ihi > ilo && sorted[ihi - 1] > b)
-        ihi--;
-    if (ihi == ilo || !(b >= a))
+    if (!(b >= a))
+        return 0;
+    size_t ilo = count_below(sorted, n, a), ihi = count_upto(sorted, n, b);
+    if (ihi <= ilo)
         return 0;
     ihi--; /* inclusive */
     size_t half = g / 2, m = 0;
@@ -317,21 +448,39 @@ static void line_search(search_ctx *s, const double *sorted, const double *cp, s
 /* Finds the change point(s) minimising the SSE over [P10, P90] of x (order
  * statistics floor(0.1(n-1)) and ceil(0.9(n-1)) of the sorted x). Returns
  * 0, or -1 when no candidate gives a non-singular design. */
-static int search_cp(mvg_model_type t, const double *y, const double *x, size_t n, size_t k,
+static int search_cp(mvg_model_type t, const double *y, const double *x, size_t n,
                      double *cp_out, char *err, size_t errlen)
 {
     int rc = -1;
+    xy_row *rows = malloc(n * sizeof *rows);
     double *sorted = malloc(n * sizeof *sorted);
-    double *a = malloc(n * k * sizeof *a);
-    double *yw = malloc(n * sizeof *yw);
-    if (!sorted || !a || !yw) {
+    long double *ps = malloc((n + 1) * PS_N * sizeof *ps);
+    if (!rows || !sorted || !ps) {
         set_err(err, errlen, "change-point search: out of memory for %zu rows", n);
         goto cleanup;
     }
-    memcpy(sorted, x, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, cmp_double);
-    const double *xs[1] = {x};
-    search_ctx s = {t, y, xs, n, k, a, yw};
+    long double xsum = 0, ysum = 0;
+    for (size_t i = 0; i < n; i++) {
+        rows[i].x = x[i];
+        rows[i].y = y[i];
+        xsum += x[i];
+        ysum += y[i];
+    }
+    qsort(rows, n, sizeof *rows, cmp_row);
+    double xm = (double)(xsum / n), ym = (double)(ysum / n);
+    memset(ps, 0, PS_N * sizeof *ps);
+    for (size_t i = 0; i < n; i++) {
+        const long double *a = ps + i * PS_N;
+        long double *b = ps + (i + 1) * PS_N;
+        long double u = (long double)rows[i].x - xm, v = (long double)rows[i].y - ym;
+        sorted[i] = rows[i].x;
+        b[PS_U] = a[PS_U] + u;
+        b[PS_UU] = a[PS_UU] + u * u;
+        b[PS_V] = a[PS_V] + v;
+        b[PS_UV] = a[PS_UV] + u * v;
+        b[PS_VV] = a[PS_VV] + v * v;
+    }
+    search_ctx s = {t, n, sorted, ps, xm};
     double lo = sorted[(size_t)floor(0.1 * (double)(n - 1))];
     double hi = sorted[(size_t)ceil(0.9 * (double)(n - 1))];
     double best[2] = {NAN, NAN}, bestv = INFINITY;
@@ -422,9 +571,9 @@ none:
             "singular design at every candidate change point: x has too few distinct values "
             "between its 10th and 90th percentiles");
 cleanup:
+    free(rows);
     free(sorted);
-    free(a);
-    free(yw);
+    free(ps);
     return rc;
 }
 
@@ -590,7 +739,7 @@ int mvg_model_fit(mvg_model_type type, const double *y, const double *const *x, 
     m.n = n;
     m.p = p;
     m.cp[0] = m.cp[1] = NAN;
-    if (ncp > 0 && search_cp(type, y, x[0], n, k, m.cp, err, errlen) != 0)
+    if (ncp > 0 && search_cp(type, y, x[0], n, m.cp, err, errlen) != 0)
         return -1;
 
     int rc = -1;

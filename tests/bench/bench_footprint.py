@@ -42,7 +42,9 @@ def main():
     ap.add_argument("--seconds", type=float, default=30)
     a = ap.parse_args()
 
-    sim = T.Sim(extra=["--bulk-devices", str(a.devices), "--bulk-points", str(a.points)])
+    sim = T.Proc([T.binary("mvgate-sim"), "--bulk-devices", str(a.devices), "--bulk-points", str(a.points),
+                  "--port", "0", "--control-port", "0"], name="mvgate-sim")
+    sim.port = int(sim.wait_line(r"^ready tcp=(\d+)", timeout=10).group(1))
     d = tempfile.mkdtemp(prefix="mvgate-bench-")
     try:
         buses = ",\n".join('{ name = "b%d"; type = "tcp"; host = "127.0.0.1"; port = %d; timeout_ms = 1000; }'

@@ -150,36 +150,47 @@ def test_bad_file_reports_every_error_with_lines():
         assert int(m.group(1)) == len(d), (last, d)
 
 
-def doc_block(title):
-    """The first ``` block after the heading `title` in docs/config.md."""
+def doc_blocks(title):
+    """The ``` blocks of the section `title` of docs/config.md."""
     text = open(os.path.join(SRC, "docs", "config.md")).read()
     at = text.index("\n## " + title + "\n")
-    m = re.search(r"```\n(.*?)```", text[at:], re.S)
-    return m.group(1)
+    end = text.find("\n## ", at + 1)
+    return re.findall(r"```\n(.*?)```", text[at:end if end > 0 else len(text)], re.S)
 
 
 def test_documented_examples_pass():
-    """docs/config.md's minimal and full examples are what the loader accepts."""
+    """docs/config.md's minimal files and full example are what the loader accepts, and the
+    summary line the page shows for the full example is the one mvgate check prints."""
     with TempDir() as t:
-        minimal = t.write("minimal.conf", doc_block("Minimal example"))
-        r = check("-c", minimal)
-        assert r.returncode == 0, r.stderr
-        assert ": OK: gateway gw-1 (site plant), 1 bus, 1 device (0 from profiles), 1 points" \
-            in r.stdout, r.stdout
-        text = doc_block("Full example")
+        blocks = doc_blocks("The minimal valid file")
+        assert len(blocks) == 2, blocks
+        for i, block in enumerate(blocks):
+            path = t.write("minimal%d.conf" % i, block)
+            r = check("-c", path)
+            assert r.returncode == 0, r.stderr
+            assert r.stdout.startswith(path + ": OK: gateway gw1 (site plant-a), 1 bus, 1 device "
+                                       "(0 from profiles), 1 points"), r.stdout
+        blocks = doc_blocks("A full example")
+        text = blocks[0]
+        shown = [b for b in blocks[1:] if ": OK: gateway" in b]
+        assert len(shown) == 1, blocks
+        summary = shown[0].strip().split(": ", 1)[1]
+        token = t.write("influx.token", "secret\n")
+        assert '"/etc/mvgate/influx.token"' in text
+        text = text.replace('"/etc/mvgate/influx.token"', '"%s"' % token)
         full = t.write("full.conf", text)
         r = check("-c", full, "--profile-dir", PROFILES)
         assert r.returncode == 0, r.stderr
-        # comp1: 2 profile points (one replaced), flow1: 3, chw: 3
-        assert re.search(r": OK: gateway gw-acme-01 .* 3 buses, 3 devices \(1 from profiles\), "
-                         r"8 points, 1 derived, 1 project$", r.stdout.strip()), r.stdout
+        assert r.stdout.strip() == full + ": " + summary, (r.stdout, summary)
         # an inline expression as x is an implicit channel, not a declared derived one
-        inline = t.write("full-inline.conf", text.replace('x = [ "flow1.volume_m3" ]',
-                                                          'x = [ "flow1.volume_m3 * 2" ]'))
+        assert 'x = [ "weather.t_out" ]' in text
+        inline = t.write("full-inline.conf", text.replace('x = [ "weather.t_out" ]',
+                                                          'x = [ "weather.t_out * 1.8 + 32" ]'))
         r = check("-c", inline, "--profile-dir", PROFILES)
         assert r.returncode == 0, r.stderr
-        assert r.stdout.strip().endswith(", 1 derived, 1 project"), r.stdout
+        assert r.stdout.strip() == inline + ": " + summary, (r.stdout, summary)
         # and it is the checks that pass it: break one documented rule
+        assert 'parity = "E"' in text
         bad = t.write("full-bad.conf", text.replace('parity = "E"', 'parity = "X"'))
         r = check("-c", bad, "--profile-dir", PROFILES)
         assert r.returncode == 1 and "parity" in r.stderr, r.stderr

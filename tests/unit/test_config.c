@@ -463,6 +463,18 @@ static void test_required_sections(void **state)
     expect_diag(d, "twoports.conf", 5, "serial device /dev/ttyS0 is already bus 'a' (line 2)");
     assert_int_equal(mvg_diags_count(d), 1);
     mvg_diags_free(d);
+
+    /* '-' is fine in bus names, not in device or point names (expressions) */
+    d = mvg_diags_new();
+    assert_null(load("dash.conf",
+                     HEAD "buses = ( { name = \"lan-1\"; type = \"tcp\"; host = \"h\"; } );\n"
+                          "devices = ( { name = \"m-1\"; bus = \"lan-1\"; points = ( { name = \"k-w\"; "
+                          "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n",
+                     d));
+    expect_diag(d, "dash.conf", 3, "device 1: name \"m-1\" must be 1..63 letters, digits or '_'");
+    expect_diag(d, "dash.conf", 3, "name \"k-w\" must be 1..63 letters, digits or '_'");
+    assert_int_equal(mvg_diags_count(d), 2);
+    mvg_diags_free(d);
 }
 
 static void test_profiles(void **state)
@@ -515,6 +527,18 @@ static void test_profiles(void **state)
     assert_int_equal(c->devices[2].points[kw].address, 52); /* the device's correction */
     assert_int_equal(c->devices[2].points[kw].src.line, 6);
     mvg_config_free(c);
+    mvg_diags_free(d);
+
+    /* two own points of one name under a profile: an error, not a silent replace */
+    d = mvg_diags_new();
+    c = load("etc/dup.conf",
+             HEAD LAN
+             "devices = ( { name = \"d\"; bus = \"lan\"; profile = \"meter-a\"; points = (\n"
+             "  { name = \"x\"; area = \"input\"; address = 100; type = \"int16\"; },\n"
+             "  { name = \"x\"; area = \"input\"; address = 101; type = \"int16\"; } ); } );\n",
+             d);
+    assert_null(c);
+    expect_diag(d, "etc/dup.conf", 5, "point 'x' is defined twice (first at line 4)");
     mvg_diags_free(d);
 
     d = mvg_diags_new();

@@ -295,6 +295,67 @@ static void test_brute_force_grid(void **state)
     }
 }
 
+/* Large offsets, as real data have them (x in kelvin, y a meter reading
+ * near 1e5): the search must not lose the change points to cancellation.
+ * Noiseless data: the change points found are the true ones. Noisy data
+ * with x rounded to 0.5 K (many ties): the search is never worse than a
+ * fine brute-force grid of QR fits. */
+static void test_change_points_offsets(void **state)
+{
+    (void)state;
+    const double x0 = 273.15, y0 = 1e5;
+    for (size_t t = 0; t < sizeof truths / sizeof truths[0]; t++) {
+        truth tk = truths[t];
+        tk.c[0] += x0;
+        tk.c[1] += x0;
+        size_t ncp = tk.t == MVG_MODEL_5P ? 2 : 1;
+        double x[SN], y[SN], e[SN];
+        make_set(&truths[t], 0.0, 1, x, y);
+        for (size_t i = 0; i < SN; i++) {
+            x[i] += x0;
+            y[i] = y0 + eval_truth(&tk, x[i]);
+        }
+        const double *xs[1] = {x};
+        mvg_model m;
+        char err[256] = "";
+        assert_int_equal(mvg_model_fit(tk.t, y, xs, 1, SN, 1.0, NULL, &m, err, sizeof err), 0);
+        for (size_t j = 0; j < ncp; j++)
+            assert_near(m.cp[j], tk.c[j], 1e-6);
+        assert_near(m.coef[0], y0 + tk.b[0], 1e-6 * y0);
+        for (size_t j = 1; j < m.ncoef; j++)
+            assert_near(m.coef[j], tk.b[j], 1e-6 * tk.b[j]);
+
+        noise(e, SN, 2.0, 57 + (unsigned)t);
+        for (size_t i = 0; i < SN; i++) {
+            x[i] = round(2.0 * x[i]) / 2.0;
+            y[i] = y0 + eval_truth(&tk, x[i]) + e[i];
+        }
+        assert_int_equal(mvg_model_fit(tk.t, y, xs, 1, SN, 1.0, NULL, &m, err, sizeof err), 0);
+        double xsrt[SN];
+        memcpy(xsrt, x, sizeof x);
+        qsort(xsrt, SN, sizeof xsrt[0], cmpd);
+        double lo = xsrt[(size_t)floor(0.1 * (SN - 1))];
+        double hi = xsrt[(size_t)ceil(0.9 * (SN - 1))];
+        double brute = INFINITY;
+        if (ncp == 1) {
+            for (int g = 0; g <= 4000; g++)
+                brute = fmin(brute, sse_direct(tk.t, x, y, SN, lo + (hi - lo) * g / 4000.0, 0));
+        } else {
+            const int G = 240;
+            for (int g = 0; g <= G; g++)
+                for (int h = g + 1; h <= G; h++)
+                    brute = fmin(brute, sse_direct(tk.t, x, y, SN, lo + (hi - lo) * g / G,
+                                                   lo + (hi - lo) * h / G));
+        }
+        if (!(m.sse <= brute * (1 + 1e-9)))
+            print_error("%s with offsets: search SSE %.12g > brute-force %.12g\n",
+                        mvg_model_type_name(tk.t), m.sse, brute);
+        assert_true(m.sse <= brute * (1 + 1e-9));
+        for (size_t j = 0; j < ncp; j++)
+            assert_near(m.cp[j], tk.c[j], 1.0);
+    }
+}
+
 /* Statistics by direct formulas on a small hand data set: simple linear
  * regression in closed form (b1 = Sxy/Sxx), and the intensity form
  * (b1 = sum xy / sum x^2), whose NMBE is not zero. */
@@ -664,6 +725,7 @@ int main(void)
         cmocka_unit_test(test_change_points_exact),
         cmocka_unit_test(test_change_points_noisy),
         cmocka_unit_test(test_brute_force_grid),
+        cmocka_unit_test(test_change_points_offsets),
         cmocka_unit_test(test_statistics_by_hand),
         cmocka_unit_test(test_predict_sign_convention),
         cmocka_unit_test(test_verdict_reasons),

@@ -173,11 +173,49 @@ static void test_bound_drop_order(void **state)
     mvg_store_close(st);
 }
 
+/* Many acks in one transaction: exactly those ids, idempotent, other
+ * publishers untouched; the trigger-kept depth follows. */
+static void test_ack_many(void **state)
+{
+    (void)state;
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    for (int i = 0; i < 10; i++)
+        add_interval(st, "p", "{\"seq\":0}");
+    mvg_outbox *ob = mvg_outbox_open(db, "mqtt", err, sizeof err);
+    assert_non_null(ob);
+    mvg_outbox_entry e[10];
+    size_t n = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 10, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 10);
+    int64_t ids[4] = {e[0].id, e[2].id, e[3].id, e[9].id};
+    assert_int_equal(mvg_outbox_ack_many(ob, ids, 4, err, sizeof err), 0);
+    assert_int_equal(mvg_outbox_ack_many(ob, ids, 4, err, sizeof err), 0); /* idempotent */
+    assert_int_equal(mvg_outbox_ack_many(ob, ids, 0, err, sizeof err), 0);
+    mvg_outbox_entry r[10];
+    size_t m = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 10, r, &m, err, sizeof err), 0);
+    assert_int_equal(m, 6);
+    int64_t want[6] = {e[1].id, e[4].id, e[5].id, e[6].id, e[7].id, e[8].id};
+    for (size_t i = 0; i < m; i++)
+        assert_int_equal(r[i].id, want[i]);
+    mvg_outbox_stats os;
+    assert_int_equal(mvg_outbox_get_stats(ob, &os, err, sizeof err), 0);
+    assert_int_equal(os.depth, 6);
+    assert_int_equal(mvg_store_outbox_stats(st, "influx", &os, err, sizeof err), 0);
+    assert_int_equal(os.depth, 10);
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_entries_free(r, m);
+    mvg_outbox_close(ob);
+    mvg_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fetch_ack_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bound_drop_order, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ack_many, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,849 @@
+/*
+ * influx_pub.c: the InfluxDB writer thread. It owns the curl handle (reused
+ * for keep-alive), the secrets read at start, the batch in flight and the
+ * publisher statistics; the outbox connection is its own (outbox.h).
+ */
+#define _DEFAULT_SOURCE
+#include "influx_pub.h"
+
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zlib.h>
+
+#include "log.h"
+#include "outbox.h"
+
+typedef struct {
+    char *p;
+    size_t len, cap;
+} buf_t;
+
+struct mvg_influx_pub {
+    mvg_influx_cfg cfg;         /* string members point into owned copies below */
+    char *url_full;             /* the write URL with its query string */
+    char *secret;               /* v1 password or v2 token */
+    char *auth_header;          /* "Authorization: Token ..." (v2) */
+    mvg_outbox *ob;
+    CURL *curl;
+    struct curl_slist *headers;
+    char curl_err[CURL_ERROR_SIZE];
+
+    /* the batch in flight */
+    int64_t *ids;
+    size_t nids, ids_cap;
+    size_t nlines;
+    buf_t body, gz, resp;
+    int64_t cursor;             /* last id acked (or skipped as acked) */
+    size_t lim_lines, lim_bytes;/* batch limits: the configured ones, halved by a 413 */
+
+    pthread_t thread;
+    int thread_started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int kicked;
+    atomic_int stopping;
+    mvg_influx_stats st;        /* under mu */
+};
+
+static int buf_reserve(buf_t *b, size_t extra)
+{
+    if (b->len + extra + 1 <= b->cap)
+        return 0;
+    size_t cap = b->cap ? b->cap : 4096;
+    while (cap < b->len + extra + 1)
+        cap *= 2;
+    char *p = realloc(b->p, cap);
+    if (!p)
+        return -1;
+    b->p = p;
+    b->cap = cap;
+    return 0;
+}
+
+static int buf_add(buf_t *b, const char *s, size_t n)
+{
+    if (buf_reserve(b, n) < 0)
+        return -1;
+    memcpy(b->p + b->len, s, n);
+    b->len += n;
+    b->p[b->len] = '\0';
+    return 0;
+}
+
+static int64_t now_utc_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Reads a secret file: its first line, trailing whitespace removed. */
+static char *read_secret(const char *path, const char *what, char *err, size_t errlen)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        snprintf(err, errlen, "influx: %s '%s': %s", what, path, strerror(errno));
+        return NULL;
+    }
+    char line[4096];
+    if (!fgets(line, sizeof line, f)) {
+        fclose(f);
+        snprintf(err, errlen, "influx: %s '%s' is empty", what, path);
+        return NULL;
+    }
+    fclose(f);
+    size_t n = strlen(line);
+    while (n && isspace((unsigned char)line[n - 1]))
+        line[--n] = '\0';
+    if (!n) {
+        snprintf(err, errlen, "influx: %s '%s' is empty", what, path);
+        return NULL;
+    }
+    char *s = strdup(line);
+    explicit_bzero(line, sizeof line);
+    if (!s)
+        snprintf(err, errlen, "influx: out of memory");
+    return s;
+}
+
+static void set_error(mvg_influx_pub *p, int status, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_error(mvg_influx_pub *p, int status, const char *fmt, ...)
+{
+    va_list ap;
+    pthread_mutex_lock(&p->mu);
+    va_start(ap, fmt);
+    vsnprintf(p->st.last_error, sizeof p->st.last_error, fmt, ap);
+    va_end(ap);
+    p->st.last_status = status;
+    p->st.failures++;
+    pthread_mutex_unlock(&p->mu);
+}
+
+/* ---- finding the refused line of a 400 ---- */
+
+/* Splits line protocol at an unescaped delimiter; quoted strings (field
+ * values) are skipped when in_fields. Returns the end of the token. */
+static const char *lp_token_end(const char *s, const char *end, const char *delims, int in_fields)
+{
+    int quoted = 0;
+    for (; s < end; s++) {
+        if (*s == '\\' && s + 1 < end) {
+            s++;
+            continue;
+        }
+        if (in_fields && *s == '"')
+            quoted = !quoted;
+        else if (!quoted && *s && strchr(delims, *s))
+            return s;
+    }
+    return end;
+}
+
+/* Compares the escaped text [s, e) with the plain name. */
+static int lp_name_eq(const char *s, const char *e, const char *name)
+{
+    size_t i = 0;
+    for (; s < e; s++) {
+        if (*s == '\\' && s + 1 < e)
+            s++;
+        if (!name[i] || name[i] != *s)
+            return 0;
+        i++;
+    }
+    return name[i] == '\0';
+}
+
+static const char *lp_value_type(const char *v, const char *e)
+{
+    if (v >= e)
+        return "";
+    if (*v == '"')
+        return "string";
+    if (e[-1] == 'i' && (isdigit((unsigned char)*v) || *v == '-'))
+        return "integer";
+    if (*v == 't' || *v == 'T' || *v == 'f' || *v == 'F')
+        return "boolean";
+    return "float";
+}
+
+/* Copies the quoted text that follows key in err (up to the closing quote,
+ * backslash escapes of the JSON-decoded text kept as they are). */
+static int err_quoted(const char *err, const char *key, char close, char *out, size_t outlen)
+{
+    const char *s = strstr(err, key);
+    if (!s)
+        return -1;
+    s += strlen(key);
+    const char *e = strchr(s, close);
+    if (!e || (size_t)(e - s) >= outlen)
+        return -1;
+    memcpy(out, s, (size_t)(e - s));
+    out[e - s] = '\0';
+    return 0;
+}
+
+static void copy_line(const char *s, const char *e, char *out, size_t outlen)
+{
+    size_t n = (size_t)(e - s);
+    if (n >= outlen)
+        n = outlen - 1;
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+int mvg_influx_find_bad_line(const char *body, size_t len, const char *err, char *out,
+                             size_t outlen)
+{
+    if (!outlen)
+        return -1;
+    out[0] = '\0';
+    if (!body || !err)
+        return -1;
+    /* A parse error quotes the line itself: "unable to parse '<line>': why".
+     * The line may contain "': " in a string field, so take the longest
+     * prefix that is a whole line of the body. */
+    const char *up = strstr(err, "unable to parse '");
+    if (up) {
+        up += strlen("unable to parse '");
+        size_t ulen = strlen(up);
+        const char *ls = body, *end = body + len;
+        while (ls < end) {
+            const char *le = memchr(ls, '\n', (size_t)(end - ls));
+            if (!le)
+                le = end;
+            size_t n = (size_t)(le - ls);
+            if (n && n < ulen && memcmp(up, ls, n) == 0 && up[n] == '\'') {
+                copy_line(ls, le, out, outlen);
+                return 0;
+            }
+            ls = le + 1;
+        }
+        const char *q = strstr(up, "': ");
+        if (q) {
+            copy_line(up, q, out, outlen);
+            return 0;
+        }
+        return -1;
+    }
+    /* partial write: field type conflict: input field "f" on measurement "m"
+     * is type integer, already exists as type float dropped=1 */
+    char field[256], meas[256], type[32];
+    if (err_quoted(err, "input field \"", '"', field, sizeof field) < 0 ||
+        err_quoted(err, "on measurement \"", '"', meas, sizeof meas) < 0 ||
+        err_quoted(err, "is type ", ',', type, sizeof type) < 0)
+        return -1;
+    const char *ls = body, *end = body + len;
+    while (ls < end) {
+        const char *le = memchr(ls, '\n', (size_t)(end - ls));
+        if (!le)
+            le = end;
+        const char *me = lp_token_end(ls, le, ", ", 0);
+        if (lp_name_eq(ls, me, meas)) {
+            const char *fs = lp_token_end(ls, le, " ", 0); /* end of measurement and tags */
+            if (fs < le) {
+                fs++;
+                const char *fe = lp_token_end(fs, le, " ", 1);
+                while (fs < fe) {
+                    const char *f_end = lp_token_end(fs, fe, ",", 1);
+                    const char *eq = lp_token_end(fs, f_end, "=", 0);
+                    if (eq < f_end && lp_name_eq(fs, eq, field) &&
+                        strcmp(lp_value_type(eq + 1, f_end), type) == 0) {
+                        copy_line(ls, le, out, outlen);
+                        return 0;
+                    }
+                    fs = f_end + 1;
+                }
+            }
+        }
+        ls = le + 1;
+    }
+    return -1;
+}
+
+/* ---- HTTP ---- */
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
+{
+    buf_t *b = ud;
+    size_t n = size * nmemb;
+    if (b->len < 4096) /* only the error text matters; keep it bounded */
+        buf_add(b, data, n < 4096 - b->len ? n : 4096 - b->len);
+    return n;
+}
+
+static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+{
+    (void)dt, (void)dn, (void)ut, (void)un;
+    mvg_influx_pub *p = ud;
+    return atomic_load(&p->stopping) ? 1 : 0;
+}
+
+static int gzip_body(mvg_influx_pub *p)
+{
+    z_stream zs;
+    memset(&zs, 0, sizeof zs);
+    /* Level 1: line protocol is very repetitive, so even the fastest level
+     * shrinks it several times, and the gateway's CPU is small. */
+    if (deflateInit2(&zs, 1, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
+        return -1;
+    size_t bound = deflateBound(&zs, (uLong)p->body.len);
+    p->gz.len = 0;
+    if (buf_reserve(&p->gz, bound) < 0) {
+        deflateEnd(&zs);
+        return -1;
+    }
+    zs.next_in = (Bytef *)p->body.p;
+    zs.avail_in = (uInt)p->body.len;
+    zs.next_out = (Bytef *)p->gz.p;
+    zs.avail_out = (uInt)bound;
+    int rc = deflate(&zs, Z_FINISH);
+    p->gz.len = zs.total_out;
+    deflateEnd(&zs);
+    return rc == Z_STREAM_END ? 0 : -1;
+}
+
+/* POSTs the batch. Returns the HTTP status, or 0 when there was no answer
+ * (p->curl_err says why). */
+static long post_batch(mvg_influx_pub *p)
+{
+    const buf_t *b = &p->body;
+    if (p->cfg.gzip) {
+        if (gzip_body(p) < 0) {
+            snprintf(p->curl_err, sizeof p->curl_err, "gzip compression failed");
+            return 0;
+        }
+        b = &p->gz;
+    }
+    p->resp.len = 0;
+    if (p->resp.p)
+        p->resp.p[0] = '\0';
+    p->curl_err[0] = '\0';
+    curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, b->p);
+    curl_easy_setopt(p->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
+    CURLcode rc = curl_easy_perform(p->curl);
+    if (rc != CURLE_OK) {
+        if (!p->curl_err[0])
+            snprintf(p->curl_err, sizeof p->curl_err, "%s", curl_easy_strerror(rc));
+        return 0;
+    }
+    long status = 0;
+    curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &status);
+    pthread_mutex_lock(&p->mu);
+    p->st.bytes_sent += b->len;
+    pthread_mutex_unlock(&p->mu);
+    return status;
+}
+
+/* The "error" member of InfluxDB's JSON answer, else the raw answer. */
+static void server_error(const buf_t *resp, char *out, size_t outlen)
+{
+    out[0] = '\0';
+    if (!resp->len)
+        return;
+    json_t *j = json_loadb(resp->p, resp->len, 0, NULL);
+    const char *e = j ? json_string_value(json_object_get(j, "error")) : NULL;
+    if (!e && j)
+        e = json_string_value(json_object_get(j, "message")); /* v2 */
+    snprintf(out, outlen, "%s", e ? e : resp->p);
+    json_decref(j);
+    size_t n = strlen(out);
+    while (n && isspace((unsigned char)out[n - 1]))
+        out[--n] = '\0';
+}
+
+/* ---- the batch ---- */
+
+static size_t count_lines(const char *s, size_t len)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += s[i] == '\n';
+    if (len && s[len - 1] != '\n')
+        n++;
+    return n;
+}
+
+/* Fills the batch with the next entries after the cursor, in id order, up
+ * to the limits (at least one entry, however big). Returns the number of
+ * entries, 0 when the outbox is empty, -1 on a database error. */
+static int build_batch(mvg_influx_pub *p)
+{
+    p->nids = 0;
+    p->nlines = 0;
+    p->body.len = 0;
+    size_t max = p->cfg.batch_lines < 1000 ? p->cfg.batch_lines : 1000;
+    int64_t after = p->cursor;
+    char err[256];
+    mvg_outbox_entry *e = calloc(max, sizeof *e);
+    if (!e)
+        return -1;
+    int full = 0;
+    while (!full) {
+        size_t n = 0;
+        if (mvg_outbox_fetch(p->ob, after, max, e, &n, err, sizeof err) < 0) {
+            set_error(p, 0, "%s", err);
+            mvg_log(MVG_LOG_WARN, "%s", err);
+            free(e);
+            return p->nids ? (int)p->nids : -1;
+        }
+        if (!n)
+            break;
+        for (size_t i = 0; i < n && !full; i++) {
+            size_t lines = count_lines(e[i].payload, e[i].len);
+            int nl = e[i].len && e[i].payload[e[i].len - 1] != '\n'; /* one to add */
+            if (p->nids && (p->nlines + lines > p->lim_lines ||
+                            p->body.len + e[i].len + (size_t)nl > p->lim_bytes)) {
+                full = 1;
+                break;
+            }
+            if (p->nids == p->ids_cap) {
+                size_t cap = p->ids_cap ? p->ids_cap * 2 : 1024;
+                int64_t *ids = realloc(p->ids, cap * sizeof *ids);
+                if (!ids) {
+                    full = 1;
+                    break;
+                }
+                p->ids = ids;
+                p->ids_cap = cap;
+            }
+            if (buf_add(&p->body, e[i].payload, e[i].len) < 0 ||
+                (nl && buf_add(&p->body, "\n", 1) < 0)) {
+                full = 1;
+                break;
+            }
+            p->ids[p->nids++] = e[i].id;
+            p->nlines += lines;
+            after = e[i].id;
+        }
+        mvg_outbox_entries_free(e, n);
+        if (n < max)
+            break;
+    }
+    free(e);
+    return (int)p->nids;
+}
+
+static int ack_batch(mvg_influx_pub *p)
+{
+    char err[256];
+    for (size_t i = 0; i < p->nids; i++) {
+        if (mvg_outbox_ack(p->ob, p->ids[i], err, sizeof err) < 0) {
+            set_error(p, 0, "%s", err);
+            mvg_log(MVG_LOG_WARN, "%s", err);
+            return -1;
+        }
+    }
+    p->cursor = p->ids[p->nids - 1];
+    return 0;
+}
+
+/* Waits up to ms on the monotonic clock; kicks end it only when wake_on_kick. */
+static void wait_ms(mvg_influx_pub *p, int ms, int wake_on_kick)
+{
+    struct timespec dl;
+    clock_gettime(CLOCK_MONOTONIC, &dl);
+    dl.tv_sec += ms / 1000;
+    dl.tv_nsec += (long)(ms % 1000) * 1000000L;
+    if (dl.tv_nsec >= 1000000000L) {
+        dl.tv_sec++;
+        dl.tv_nsec -= 1000000000L;
+    }
+    pthread_mutex_lock(&p->mu);
+    while (!atomic_load(&p->stopping) && !(wake_on_kick && p->kicked)) {
+        if (pthread_cond_timedwait(&p->cv, &p->mu, &dl) == ETIMEDOUT)
+            break;
+    }
+    if (wake_on_kick)
+        p->kicked = 0;
+    pthread_mutex_unlock(&p->mu);
+}
+
+static void *writer_main(void *arg)
+{
+    mvg_influx_pub *p = arg;
+    int have_batch = 0, attempts = 0;
+    int backoff = p->cfg.backoff_min_ms;
+    char srv[512];
+    while (!atomic_load(&p->stopping)) {
+        if (!have_batch) {
+            pthread_mutex_lock(&p->mu);
+            p->kicked = 0; /* whatever was kicked so far is in this fetch */
+            pthread_mutex_unlock(&p->mu);
+            int n = build_batch(p);
+            if (n <= 0) {
+                wait_ms(p, n < 0 ? backoff : p->cfg.poll_ms, n == 0);
+                continue;
+            }
+            have_batch = 1;
+            attempts = 0;
+        }
+        if (attempts++) {
+            pthread_mutex_lock(&p->mu);
+            p->st.retries++;
+            pthread_mutex_unlock(&p->mu);
+        }
+        long status = post_batch(p);
+        if (atomic_load(&p->stopping))
+            break;
+        if (status == 204 || status == 200) {
+            if (ack_batch(p) < 0) {
+                /* Resending is harmless (idempotent); the acks are retried with it. */
+                wait_ms(p, backoff, 0);
+                continue;
+            }
+            pthread_mutex_lock(&p->mu);
+            p->st.delivered += p->nids;
+            p->st.batches++;
+            p->st.lines += p->nlines;
+            p->st.last_status = (int)status;
+            p->st.last_ok_ms = now_utc_ms();
+            p->st.last_error[0] = '\0';
+            pthread_mutex_unlock(&p->mu);
+            if (attempts > 1)
+                mvg_log(MVG_LOG_NOTICE, "influx: writing again after %d failed attempts",
+                        attempts - 1);
+            have_batch = 0;
+            backoff = p->cfg.backoff_min_ms;
+        } else if (status == 413 && p->nids > 1) {
+            /* The server's body limit is below ours: send the same entries,
+             * in the same order, in smaller batches from now on. */
+            p->lim_lines = p->nlines / 2 ? p->nlines / 2 : 1;
+            p->lim_bytes = p->body.len / 2 ? p->body.len / 2 : 1;
+            set_error(p, 413, "influx: HTTP 413: a batch of %zu lines, %zu bytes is too large; "
+                      "batches limited to %zu lines, %zu bytes",
+                      p->nlines, p->body.len, p->lim_lines, p->lim_bytes);
+            mvg_log(MVG_LOG_WARN, "influx: HTTP 413 for %zu lines, %zu bytes: halving the batches",
+                    p->nlines, p->body.len);
+            have_batch = 0;
+        } else if (status == 400 || status == 422 || status == 413) {
+            /* 413 here: one entry alone is too large, it can never pass. */
+            server_error(&p->resp, srv, sizeof srv);
+            char line[512];
+            mvg_influx_find_bad_line(p->body.p, p->body.len, srv, line, sizeof line);
+            mvg_log(MVG_LOG_WARN,
+                    "influx: HTTP %ld, batch of %zu entries (ids %lld..%lld) acked as rejected: "
+                    "%s%s%s",
+                    status, p->nids, (long long)p->ids[0], (long long)p->ids[p->nids - 1], srv,
+                    line[0] ? "; first refused line: " : "", line);
+            if (ack_batch(p) < 0) {
+                wait_ms(p, backoff, 0);
+                continue;
+            }
+            pthread_mutex_lock(&p->mu);
+            p->st.rejected += p->nids;
+            p->st.rejected_batches++;
+            p->st.last_status = (int)status;
+            snprintf(p->st.last_rejected, sizeof p->st.last_rejected, "%s", srv);
+            snprintf(p->st.first_bad_line, sizeof p->st.first_bad_line, "%s", line);
+            pthread_mutex_unlock(&p->mu);
+            have_batch = 0;
+            backoff = p->cfg.backoff_min_ms;
+        } else {
+            int slow = status == 401 || status == 403 || status == 404;
+            if (status) {
+                server_error(&p->resp, srv, sizeof srv);
+                set_error(p, (int)status, "influx: HTTP %ld%s: %s", status,
+                          status == 404   ? " (database or bucket missing?)"
+                          : slow          ? " (credentials refused)"
+                                          : "",
+                          srv);
+            } else {
+                set_error(p, 0, "influx: %s: %s", p->cfg.url, p->curl_err);
+            }
+            if (attempts == 1 || slow) {
+                pthread_mutex_lock(&p->mu);
+                mvg_log(MVG_LOG_WARN, "%s; retrying", p->st.last_error);
+                pthread_mutex_unlock(&p->mu);
+            }
+            int delay = slow ? p->cfg.backoff_max_ms : backoff;
+            curl_off_t after_s = 0; /* Retry-After of a 429 or 503 */
+            if (status && curl_easy_getinfo(p->curl, CURLINFO_RETRY_AFTER, &after_s) == CURLE_OK &&
+                after_s > 0)
+                delay = after_s * 1000 > p->cfg.backoff_max_ms ? p->cfg.backoff_max_ms
+                        : after_s * 1000 > delay             ? (int)(after_s * 1000)
+                                                             : delay;
+            wait_ms(p, delay, 0);
+            if (!slow)
+                backoff = backoff > p->cfg.backoff_max_ms / 2 ? p->cfg.backoff_max_ms : backoff * 2;
+        }
+    }
+    return NULL;
+}
+
+/* ---- start / stop ---- */
+
+static void pub_free(mvg_influx_pub *p)
+{
+    if (!p)
+        return;
+    if (p->curl)
+        curl_easy_cleanup(p->curl);
+    curl_slist_free_all(p->headers);
+    mvg_outbox_close(p->ob);
+    if (p->secret) {
+        explicit_bzero(p->secret, strlen(p->secret));
+        free(p->secret);
+    }
+    if (p->auth_header) {
+        explicit_bzero(p->auth_header, strlen(p->auth_header));
+        free(p->auth_header);
+    }
+    free(p->url_full);
+    free((char *)p->cfg.url);
+    free((char *)p->cfg.db);
+    free((char *)p->cfg.rp);
+    free((char *)p->cfg.username);
+    free((char *)p->cfg.org);
+    free((char *)p->cfg.bucket);
+    free(p->ids);
+    free(p->body.p);
+    free(p->gz.p);
+    free(p->resp.p);
+    pthread_mutex_destroy(&p->mu);
+    pthread_cond_destroy(&p->cv);
+    free(p);
+}
+
+static char *dup_opt(const char *s) { return s && *s ? strdup(s) : NULL; }
+
+/* Appends "&key=escaped(value)" (or "?..." first) to the URL buffer. */
+static int url_param(CURL *c, buf_t *u, const char *key, const char *value)
+{
+    char *esc = curl_easy_escape(c, value, 0);
+    if (!esc)
+        return -1;
+    int rc = buf_add(u, strchr(u->p, '?') ? "&" : "?", 1) | buf_add(u, key, strlen(key)) |
+             buf_add(u, "=", 1) | buf_add(u, esc, strlen(esc));
+    curl_free(esc);
+    return rc ? -1 : 0;
+}
+
+static int build_url(mvg_influx_pub *p)
+{
+    buf_t u = {0};
+    size_t n = strlen(p->cfg.url);
+    while (n && p->cfg.url[n - 1] == '/')
+        n--;
+    const char *path = p->cfg.version == 2 ? "/api/v2/write" : "/write";
+    int rc = buf_add(&u, p->cfg.url, n) | buf_add(&u, path, strlen(path));
+    if (p->cfg.version == 2) {
+        rc |= url_param(p->curl, &u, "org", p->cfg.org) |
+              url_param(p->curl, &u, "bucket", p->cfg.bucket);
+    } else {
+        rc |= url_param(p->curl, &u, "db", p->cfg.db);
+        if (p->cfg.rp)
+            rc |= url_param(p->curl, &u, "rp", p->cfg.rp);
+    }
+    rc |= url_param(p->curl, &u, "precision", "ms");
+    if (rc) {
+        free(u.p);
+        return -1;
+    }
+    p->url_full = u.p;
+    return 0;
+}
+
+mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_path, char *err,
+                                     size_t errlen)
+{
+    if (!cfg || !cfg->url || !*cfg->url || !db_path) {
+        snprintf(err, errlen, "influx: url and database path are required");
+        return NULL;
+    }
+    if (strncmp(cfg->url, "http://", 7) != 0 && strncmp(cfg->url, "https://", 8) != 0) {
+        snprintf(err, errlen, "influx: url '%s' must start with http:// or https://", cfg->url);
+        return NULL;
+    }
+    if (cfg->version != 1 && cfg->version != 2) {
+        snprintf(err, errlen, "influx: version must be 1 or 2, not %d", cfg->version);
+        return NULL;
+    }
+    if (cfg->version == 1 && (!cfg->db || !*cfg->db)) {
+        snprintf(err, errlen, "influx: version 1 needs db");
+        return NULL;
+    }
+    if (cfg->version == 2 && (!cfg->org || !*cfg->org || !cfg->bucket || !*cfg->bucket ||
+                              !cfg->token_file || !*cfg->token_file)) {
+        snprintf(err, errlen, "influx: version 2 needs org, bucket and token_file");
+        return NULL;
+    }
+    if (cfg->timeout_ms < 0 || cfg->backoff_min_ms < 0 || cfg->backoff_max_ms < 0 ||
+        cfg->poll_ms < 0) {
+        snprintf(err, errlen, "influx: negative timeout, backoff or poll interval");
+        return NULL;
+    }
+
+    mvg_influx_pub *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "influx: out of memory");
+        return NULL;
+    }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_condattr_t ca;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&p->cv, &ca);
+    pthread_condattr_destroy(&ca);
+
+    p->cfg = *cfg;
+    p->cfg.url = strdup(cfg->url);
+    p->cfg.db = dup_opt(cfg->db);
+    p->cfg.rp = dup_opt(cfg->rp);
+    p->cfg.username = dup_opt(cfg->username);
+    p->cfg.org = dup_opt(cfg->org);
+    p->cfg.bucket = dup_opt(cfg->bucket);
+    p->cfg.password_file = NULL; /* only used here, not kept */
+    p->cfg.token_file = NULL;
+    if (!p->cfg.batch_lines)
+        p->cfg.batch_lines = 5000;
+    if (!p->cfg.batch_bytes)
+        p->cfg.batch_bytes = 1024 * 1024;
+    if (!p->cfg.timeout_ms)
+        p->cfg.timeout_ms = 10000;
+    if (!p->cfg.backoff_min_ms)
+        p->cfg.backoff_min_ms = 500;
+    if (!p->cfg.backoff_max_ms)
+        p->cfg.backoff_max_ms = 60000;
+    if (p->cfg.backoff_max_ms < p->cfg.backoff_min_ms)
+        p->cfg.backoff_max_ms = p->cfg.backoff_min_ms;
+    if (!p->cfg.poll_ms)
+        p->cfg.poll_ms = 1000;
+    p->lim_lines = p->cfg.batch_lines;
+    p->lim_bytes = p->cfg.batch_bytes;
+    if (!p->cfg.url) {
+        snprintf(err, errlen, "influx: out of memory");
+        goto fail;
+    }
+
+    if (cfg->version == 2) {
+        p->secret = read_secret(cfg->token_file, "token_file", err, errlen);
+        if (!p->secret)
+            goto fail;
+        size_t n = strlen(p->secret) + sizeof "Authorization: Token ";
+        p->auth_header = malloc(n);
+        if (!p->auth_header) {
+            snprintf(err, errlen, "influx: out of memory");
+            goto fail;
+        }
+        snprintf(p->auth_header, n, "Authorization: Token %s", p->secret);
+    } else if (p->cfg.username) {
+        if (!cfg->password_file || !*cfg->password_file) {
+            snprintf(err, errlen, "influx: username '%s' needs password_file", p->cfg.username);
+            goto fail;
+        }
+        p->secret = read_secret(cfg->password_file, "password_file", err, errlen);
+        if (!p->secret)
+            goto fail;
+    }
+
+    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+        snprintf(err, errlen, "influx: curl_global_init failed");
+        goto fail;
+    }
+    p->curl = curl_easy_init();
+    if (!p->curl) {
+        curl_global_cleanup();
+        snprintf(err, errlen, "influx: curl_easy_init failed");
+        goto fail;
+    }
+    if (build_url(p) < 0) {
+        snprintf(err, errlen, "influx: cannot build the write URL");
+        goto fail_curl;
+    }
+    /* "Expect:" stops curl from waiting for 100-continue before big bodies. */
+    p->headers = curl_slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
+    p->headers = curl_slist_append(p->headers, "Expect:");
+    if (p->cfg.gzip)
+        p->headers = curl_slist_append(p->headers, "Content-Encoding: gzip");
+    if (p->auth_header)
+        p->headers = curl_slist_append(p->headers, p->auth_header);
+    if (!p->headers) {
+        snprintf(err, errlen, "influx: out of memory");
+        goto fail_curl;
+    }
+    CURL *c = p->curl;
+    curl_easy_setopt(c, CURLOPT_URL, p->url_full);
+    curl_easy_setopt(c, CURLOPT_POST, 1L);
+    curl_easy_setopt(c, CURLOPT_HTTPHEADER, p->headers);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)p->cfg.timeout_ms);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
+                     (long)(p->cfg.timeout_ms < 5000 ? p->cfg.timeout_ms : 5000));
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, p->curl_err);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &p->resp);
+    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(c, CURLOPT_XFERINFODATA, p);
+    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "mvgate");
+    if (cfg->version == 1 && p->cfg.username) {
+        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(c, CURLOPT_USERNAME, p->cfg.username);
+        curl_easy_setopt(c, CURLOPT_PASSWORD, p->secret);
+    }
+
+    p->ob = mvg_outbox_open(db_path, "influx", err, errlen);
+    if (!p->ob)
+        goto fail_curl;
+    if (pthread_create(&p->thread, NULL, writer_main, p) != 0) {
+        snprintf(err, errlen, "influx: cannot start the writer thread");
+        goto fail_curl;
+    }
+    p->thread_started = 1;
+    mvg_log(MVG_LOG_INFO, "influx: writing to %s (v%d%s)", p->cfg.url, p->cfg.version,
+            p->cfg.gzip ? ", gzip" : "");
+    return p;
+
+fail_curl:
+    curl_easy_cleanup(p->curl);
+    p->curl = NULL;
+    curl_global_cleanup();
+fail:
+    pub_free(p);
+    return NULL;
+}
+
+void mvg_influx_pub_stop(mvg_influx_pub *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    atomic_store(&p->stopping, 1);
+    pthread_cond_broadcast(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+    if (p->thread_started)
+        pthread_join(p->thread, NULL);
+    curl_easy_cleanup(p->curl);
+    p->curl = NULL;
+    curl_global_cleanup();
+    pub_free(p);
+}
+
+void mvg_influx_pub_kick(mvg_influx_pub *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->kicked = 1;
+    pthread_cond_signal(&p->cv);
+    pthread_mutex_unlock(&p->mu);
+}
+
+void mvg_influx_pub_get_stats(mvg_influx_pub *p, mvg_influx_stats *st)
+{
+    pthread_mutex_lock(&p->mu);
+    *st = p->st;
+    pthread_mutex_unlock(&p->mu);
+}

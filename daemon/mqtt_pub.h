@@ -1,0 +1,76 @@
+/*
+ * mqtt_pub.h: the MQTT publisher. It owns one thread, one paho MQTTAsync
+ * client per broker connection and its own handle on the "mqtt" outbox of
+ * the store database. It drains the outbox in id order to
+ * <prefix>/<gateway>/<entry topic>, keeps a bounded window of unacknowledged
+ * messages, and marks an entry delivered only after the broker acknowledged
+ * it (QoS 1/2: PUBACK/PUBCOMP; QoS 0: written to the socket). On connection
+ * loss every unacknowledged entry is fetched again and re-sent in id order,
+ * so delivery is at least once, in order, with duplicates bounded by the
+ * window. It publishes a retained birth on <prefix>/<gateway>/status and
+ * leaves a retained last will there. Details: docs/mqtt.md.
+ */
+#ifndef MVG_MQTT_PUB_H
+#define MVG_MQTT_PUB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *uri;            /* "tcp://host:1883", "mqtt://", "ssl://" or "mqtts://host:8883" */
+    const char *client_id;      /* NULL or "": "mvgate-<gateway_id>" */
+    const char *topic_prefix;   /* NULL: "mvgate/v1" */
+    const char *gateway_id;     /* required */
+    int qos;                    /* 0, 1 (default) or 2 */
+    int version;                /* 3 (MQTT 3.1.1, default) or 5 */
+    int keepalive_s;            /* default 30 */
+    int connect_timeout_s;      /* default 10 */
+    const char *username;       /* NULL: none */
+    const char *password_file;  /* read once at start; trailing newline dropped; never logged */
+    const char *ca_file;        /* TLS: the CA that signed the broker's certificate */
+    const char *cert_file;      /* mutual TLS: our certificate (PEM) */
+    const char *key_file;       /* mutual TLS: its key (PEM, unencrypted) */
+    int verify_hostname;        /* TLS: check the broker's name against its certificate (default 1) */
+    int inflight;               /* window of unacknowledged messages, default 32 */
+    int backoff_min_ms;         /* reconnect delay, doubled after each failure: default 500 */
+    int backoff_max_ms;         /* ... up to this: default 30000 */
+    int idle_poll_ms;           /* outbox poll period when idle and not kicked: default 100 */
+} mvg_mqtt_cfg;
+
+/* Fills cfg with the defaults above (strings NULL). */
+void mvg_mqtt_cfg_defaults(mvg_mqtt_cfg *cfg);
+
+typedef struct {
+    int connected;              /* 1 while a broker session is up */
+    uint64_t delivered;         /* entries acknowledged by the broker and acked in the outbox */
+    uint64_t sent;              /* publish calls, re-sends after a reconnect included */
+    uint64_t rejected;          /* MQTT 5 PUBACK with a failure reason: acked, never re-sent */
+    unsigned in_flight;         /* sent, not yet acknowledged */
+    uint64_t connects;          /* successful connections */
+    uint64_t reconnects;        /* successful connections after the first */
+    uint64_t connect_failures;
+    int64_t last_id;            /* the highest outbox id acknowledged */
+    char last_error[320];       /* "" when none yet; the last problem stays after recovery */
+} mvg_mqtt_stats;
+
+typedef struct mvg_mqtt_pub mvg_mqtt_pub;
+
+/* Checks cfg, reads the password file, opens the outbox of db_path and
+ * starts the publisher thread, which connects in the background (a broker
+ * that is down is retried with backoff; it is not an error here). cfg is
+ * copied. NULL with err on a bad configuration or an unreadable file. */
+mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, char *err,
+                                 size_t errlen);
+
+/* Publishes a retained "offline" status when connected, disconnects, joins
+ * the thread and frees everything. Unacknowledged entries stay in the
+ * outbox for the next start. NULL is a no-op. */
+void mvg_mqtt_pub_stop(mvg_mqtt_pub *p);
+
+/* Wakes the publisher: new entries are in the outbox. Never blocks beyond
+ * a short mutex hold; safe from any thread. */
+void mvg_mqtt_pub_kick(mvg_mqtt_pub *p);
+
+void mvg_mqtt_pub_get_stats(mvg_mqtt_pub *p, mvg_mqtt_stats *st);
+
+#endif

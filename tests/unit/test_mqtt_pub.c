@@ -1,0 +1,576 @@
+/*
+ * test_mqtt_pub.c: the MQTT publisher against a real mosquitto on
+ * 127.0.0.1: the last will after the publisher's process is SIGKILLed, a
+ * full drain (every entry exactly once, in order, right topics and retain
+ * flags, outbox empty, birth and offline status), a broker stopped and
+ * restarted while publishing (nothing lost, order kept, duplicates bounded
+ * by the windows), mutual TLS and a wrong CA, and configuration errors.
+ * The will test runs first: it forks, which is only safe before this
+ * process has started paho's threads.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "mqtt_harness.h"
+#include "mqtt_pub.h"
+#include "store.h"
+
+static char dir[64], db[128], err[256];
+
+static int setup(void **state)
+{
+    (void)state;
+    strcpy(dir, "/tmp/mvg_mqtt_XXXXXX");
+    if (!mkdtemp(dir))
+        return -1;
+    snprintf(db, sizeof db, "%s/mvgate.db", dir);
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[160];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* What the subscriber must see for one outbox entry. */
+typedef struct {
+    char topic[96];
+    char payload[128];
+    int retained;
+} expect;
+
+/* Appends n interval records of project p1 (seq from the store) to the mqtt
+ * outbox; after every 10th record a retained totals entry. Records what
+ * each entry must look like on the wire in ex (if not NULL). */
+static size_t fill(mvg_store *st, size_t n, expect *ex, size_t nex)
+{
+    for (size_t i = 0; i < n; i++) {
+        int64_t seq = 0;
+        assert_int_equal(mvg_store_begin(st, err, sizeof err), 0);
+        assert_int_equal(mvg_store_next_seq(st, "p1", &seq, err, sizeof err), 0);
+        char json[128];
+        int len = snprintf(json, sizeof json,
+                           "{\"schema\":\"mvgate/interval/1\",\"project\":\"p1\",\"seq\":%lld}",
+                           (long long)seq);
+        mvg_store_interval rec = {"p1", seq, seq * 900000, (seq + 1) * 900000, json, (size_t)len};
+        mvg_store_out out = {"mqtt", MVG_OUT_INTERVAL, "interval/p1", NULL, 0, 0};
+        assert_int_equal(mvg_store_add_interval(st, &rec, &out, 1, err, sizeof err), 0);
+        if (ex) {
+            snprintf(ex[nex].topic, sizeof ex[nex].topic, "mvgate/v1/gw1/interval/p1");
+            snprintf(ex[nex].payload, sizeof ex[nex].payload, "%s", json);
+            ex[nex++].retained = 0;
+        }
+        if (seq % 10 == 0) {
+            char tot[96];
+            int tl = snprintf(tot, sizeof tot, "{\"schema\":\"mvgate/totals/1\",\"upto\":%lld}",
+                              (long long)seq);
+            mvg_store_out t = {"mqtt", MVG_OUT_TOTALS, "totals/p1", tot, (size_t)tl, 1};
+            assert_int_equal(mvg_store_add_outbox(st, &t, 1, err, sizeof err), 0);
+            if (ex) {
+                snprintf(ex[nex].topic, sizeof ex[nex].topic, "mvgate/v1/gw1/totals/p1");
+                snprintf(ex[nex].payload, sizeof ex[nex].payload, "%s", tot);
+                ex[nex++].retained = 1;
+            }
+        }
+        assert_int_equal(mvg_store_commit(st, err, sizeof err), 0);
+    }
+    return nex;
+}
+
+static uint64_t depth(mvg_store *st)
+{
+    mvg_outbox_stats os;
+    assert_int_equal(mvg_store_outbox_stats(st, "mqtt", &os, err, sizeof err), 0);
+    return os.depth;
+}
+
+static mvg_mqtt_cfg cfg_for(int port)
+{
+    static char uri[64];
+    snprintf(uri, sizeof uri, "tcp://127.0.0.1:%d", port);
+    mvg_mqtt_cfg c;
+    mvg_mqtt_cfg_defaults(&c);
+    c.uri = uri;
+    c.gateway_id = "gw1";
+    c.backoff_min_ms = 100;
+    c.backoff_max_ms = 400;
+    return c;
+}
+
+/* Waits until the publisher acknowledged n entries in total. */
+static void wait_delivered(mvg_mqtt_pub *p, uint64_t n, int timeout_ms)
+{
+    mvg_mqtt_stats s;
+    int64_t until = mh_now_us() + (int64_t)timeout_ms * 1000;
+    do {
+        mvg_mqtt_pub_get_stats(p, &s);
+        if (s.delivered >= n)
+            return;
+        mh_sleep_ms(5);
+    } while (mh_now_us() < until);
+    fail_msg("delivered %llu of %llu in %d ms; last error: %s", (unsigned long long)s.delivered,
+             (unsigned long long)n, timeout_ms, s.last_error);
+}
+
+static long long seq_of(const char *payload)
+{
+    const char *s = strstr(payload, "\"seq\":");
+    return s ? atoll(s + 6) : -1;
+}
+
+/* The broker publishes the retained will when the publisher's process dies
+ * without a DISCONNECT: after 1.5 keepalives. */
+static void test_will_after_sigkill(void **state)
+{
+    (void)state;
+    mh_broker b;
+    int port = mh_free_port();
+    assert_int_equal(mh_broker_start(&b, dir, port, 0, NULL), 0);
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    fill(st, 5, NULL, 0);
+
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t child = fork();
+    assert_true(child >= 0);
+    if (child == 0) {
+        close(pfd[0]);
+        mvg_mqtt_cfg c = cfg_for(port);
+        c.keepalive_s = 2;
+        mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+        mvg_mqtt_stats s = {0};
+        for (int i = 0; p && i < 1000 && s.delivered < 5; i++) {
+            mh_sleep_ms(5);
+            mvg_mqtt_pub_get_stats(p, &s);
+        }
+        char ok = s.delivered == 5 ? 'y' : 'n';
+        if (write(pfd[1], &ok, 1) != 1)
+            _exit(2);
+        for (;;)
+            pause();
+    }
+    close(pfd[1]);
+    char ok = 0;
+    assert_int_equal(read(pfd[0], &ok, 1), 1);
+    close(pfd[0]);
+    assert_int_equal(ok, 'y');
+
+    /* The child is forked: paho's threads may start here now. */
+    mh_sub *sub = mh_sub_start(port, "test-will", "mvgate/v1/gw1/status", 0);
+    assert_non_null(sub);
+    assert_int_equal(mh_sub_wait(sub, 1, 3000), 1);
+    mh_msg birth = mh_sub_get(sub, 0);
+    assert_string_equal(birth.topic, "mvgate/v1/gw1/status");
+    assert_non_null(strstr(birth.payload, "\"state\":\"online\""));
+    assert_int_equal(birth.retained, 1);
+
+    kill(child, SIGKILL);
+    waitpid(child, NULL, 0);
+    int64_t killed = mh_now_us();
+    assert_int_equal(mh_sub_wait(sub, 2, 8000), 2);
+    mh_msg will = mh_sub_get(sub, 1);
+    assert_string_equal(will.topic, "mvgate/v1/gw1/status");
+    assert_string_equal(will.payload,
+                        "{\"schema\":\"mvgate/status/1\",\"state\":\"offline\",\"gateway\":\"gw1\"}");
+    assert_int_equal(will.retained, 1);
+    /* The kernel closed the dead process's socket, so the broker publishes
+     * at once; a silent network would take 1.5 keepalives (3 s). */
+    printf("  will %.3f s after SIGKILL\n", (double)(will.t_us - killed) / 1e6);
+    assert_true(will.t_us - killed < 5000000);
+    mh_sub_stop(sub);
+    /* The will was retained: a late subscriber sees offline. */
+    sub = mh_sub_start(port, "test-will2", "mvgate/v1/gw1/status", 0);
+    assert_non_null(sub);
+    assert_int_equal(mh_sub_wait(sub, 1, 3000), 1);
+    assert_non_null(strstr(mh_sub_get(sub, 0).payload, "\"state\":\"offline\""));
+    mh_sub_stop(sub);
+    /* The 5 entries were acknowledged before the kill and stay delivered. */
+    assert_int_equal(depth(st), 0);
+    mvg_store_close(st);
+    mh_broker_stop(&b);
+}
+
+static void check_in_order(mh_sub *sub, const expect *ex, size_t nex, size_t first)
+{
+    for (size_t i = 0; i < nex; i++) {
+        mh_msg m = mh_sub_get(sub, first + i);
+        if (strcmp(m.topic, ex[i].topic) != 0 || strcmp(m.payload, ex[i].payload) != 0 ||
+            m.retained != ex[i].retained)
+            fail_msg("message %zu: got %s %s r=%d, want %s %s r=%d", i, m.topic, m.payload,
+                     m.retained, ex[i].topic, ex[i].payload, ex[i].retained);
+    }
+}
+
+/* 500 records + 50 retained totals, QoS 1, MQTT 3.1.1: every one exactly
+ * once, in id order, then the outbox is empty. */
+static void drain(int version, int qos)
+{
+    mh_broker b;
+    int port = mh_free_port();
+    assert_int_equal(mh_broker_start(&b, dir, port, 0, NULL), 0);
+    mh_sub *sub = mh_sub_start(port, "test-drain", "mvgate/v1/#", 0);
+    assert_non_null(sub);
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    static expect ex[600];
+    size_t nex = fill(st, 500, ex, 0);
+    assert_int_equal(nex, 550);
+    assert_int_equal(depth(st), 550);
+
+    mvg_mqtt_cfg c = cfg_for(port);
+    c.version = version;
+    c.qos = qos;
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    assert_non_null(p);
+    wait_delivered(p, 550, 10000);
+    /* Birth + 550 entries. */
+    assert_int_equal(mh_sub_wait(sub, 551, 5000), 551);
+    mh_msg birth = mh_sub_get(sub, 0);
+    assert_string_equal(birth.topic, "mvgate/v1/gw1/status");
+    assert_non_null(strstr(birth.payload, "{\"schema\":\"mvgate/status/1\",\"state\":\"online\","
+                                          "\"gateway\":\"gw1\",\"ts_ms\":"));
+    assert_int_equal(birth.retained, 1);
+    check_in_order(sub, ex, nex, 1);
+    assert_int_equal(depth(st), 0);
+
+    /* More after a kick: low latency, still in order. */
+    size_t nex2 = fill(st, 20, ex, 0);
+    int64_t t0 = mh_now_us();
+    mvg_mqtt_pub_kick(p);
+    wait_delivered(p, 550 + nex2, 5000);
+    assert_true(mh_now_us() - t0 < 2000000);
+    assert_int_equal(mh_sub_wait(sub, 551 + nex2, 3000), 551 + nex2);
+    check_in_order(sub, ex, nex2, 551);
+
+    mvg_mqtt_stats s;
+    mvg_mqtt_pub_get_stats(p, &s);
+    assert_int_equal(s.connected, 1);
+    assert_int_equal(s.delivered, 550 + nex2);
+    assert_int_equal(s.sent, 550 + nex2);
+    assert_int_equal(s.in_flight, 0);
+    assert_int_equal(s.connects, 1);
+    assert_int_equal(s.reconnects, 0);
+    assert_int_equal(s.rejected, 0);
+
+    /* A clean stop replaces the birth by a retained offline status. */
+    mvg_mqtt_pub_stop(p);
+    assert_int_equal(mh_sub_wait(sub, 552 + nex2, 3000), 552 + nex2);
+    mh_msg off = mh_sub_get(sub, 551 + nex2);
+    assert_string_equal(off.topic, "mvgate/v1/gw1/status");
+    assert_non_null(strstr(off.payload, "\"state\":\"offline\""));
+    assert_int_equal(off.retained, 1);
+    assert_int_equal(mh_sub_count(sub), 552 + nex2);
+    mh_sub_stop(sub);
+    mvg_store_close(st);
+    mh_broker_stop(&b);
+}
+
+static void test_drain_v311_qos1(void **state)
+{
+    (void)state;
+    drain(3, 1);
+}
+
+static void test_drain_v5_qos0(void **state)
+{
+    (void)state;
+    drain(5, 0);
+}
+
+static void test_drain_v5_qos2(void **state)
+{
+    (void)state;
+    drain(5, 2);
+}
+
+/* mosquitto stopped (SIGTERM) while publishing, entries added while it is
+ * down, then restarted on the same port with its persistent state: the
+ * subscriber's session (and the messages queued for it) survive. Every seq
+ * arrives; each message is either the next new seq or a repeat of one seen
+ * (never a jump ahead); repeats are bounded by the publisher's window plus
+ * the broker's own window towards the subscriber. */
+static void test_broker_restart(void **state)
+{
+    (void)state;
+    enum { WINDOW = 16, BROKER_WINDOW = 16, N1 = 20000, N2 = 300 };
+    mh_broker b;
+    int port = mh_free_port();
+    char extra[256];
+    snprintf(extra, sizeof extra,
+             "persistence true\npersistence_location %s/\nmax_queued_messages 0\n"
+             "max_inflight_messages %d\n", dir, BROKER_WINDOW);
+    assert_int_equal(mh_broker_start(&b, dir, port, 0, extra), 0);
+    mh_sub *sub = mh_sub_start(port, "test-restart", "mvgate/v1/gw1/interval/#", 1);
+    assert_non_null(sub);
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    fill(st, N1, NULL, 0);
+    uint64_t total = N1 + N1 / 10;
+
+    mvg_mqtt_cfg c = cfg_for(port);
+    c.version = 5;
+    c.inflight = WINDOW;
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    assert_non_null(p);
+    mvg_mqtt_stats s;
+    for (;;) {
+        mvg_mqtt_pub_get_stats(p, &s);
+        if (s.delivered >= 2000)
+            break;
+        mh_sleep_ms(1);
+    }
+    mh_broker_stop(&b);
+    mvg_mqtt_pub_get_stats(p, &s);
+    assert_true(s.delivered < total); /* the stop hit the drain in the middle */
+
+    fill(st, N2, NULL, 0);
+    total += N2 + N2 / 10;
+    mvg_mqtt_pub_kick(p);
+    mh_sleep_ms(700);
+    mvg_mqtt_pub_get_stats(p, &s);
+    assert_int_equal(s.connected, 0);
+    assert_true(s.last_error[0] != '\0');
+    assert_true(depth(st) > 0);
+
+    assert_int_equal(mh_broker_start(&b, dir, port, 0, extra), 0);
+    wait_delivered(p, total, 30000);
+    assert_int_equal(depth(st), 0);
+    mvg_mqtt_pub_get_stats(p, &s);
+    assert_true(s.reconnects >= 1);
+
+    /* All N1 + N2 interval records, judged by seq. */
+    long long maxseen = 0;
+    size_t dups = 0, n = 0;
+    int64_t until = mh_now_us() + 30000000;
+    while (maxseen < N1 + N2 && mh_now_us() < until) {
+        if (n >= mh_sub_count(sub)) {
+            mh_sleep_ms(5);
+            continue;
+        }
+        mh_msg m = mh_sub_get(sub, n++);
+        long long seq = seq_of(m.payload);
+        if (seq == maxseen + 1)
+            maxseen = seq;
+        else if (seq >= 1 && seq <= maxseen)
+            dups++;
+        else
+            fail_msg("message %zu: seq %lld after %lld (a gap or a jump)", n, seq, maxseen);
+    }
+    assert_int_equal(maxseen, N1 + N2);
+    mh_sleep_ms(200); /* late repeats, if any, count too */
+    for (; n < mh_sub_count(sub); n++) {
+        long long seq = seq_of(mh_sub_get(sub, n).payload);
+        assert_true(seq >= 1 && seq <= maxseen);
+        dups++;
+    }
+    printf("  broker restart: %zu messages, %zu repeats, %llu publishes for %llu entries\n", n,
+           dups, (unsigned long long)s.sent, (unsigned long long)total);
+    assert_true(dups <= WINDOW + BROKER_WINDOW);
+    assert_true(s.sent - s.delivered <= WINDOW);
+
+    mvg_mqtt_pub_stop(p);
+    mh_sub_stop(sub);
+    mvg_store_close(st);
+    mh_broker_stop(&b);
+}
+
+static int sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static int sh(const char *fmt, ...)
+{
+    char cmd[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    return system(cmd);
+}
+
+/* A CA, the broker's certificate (for 127.0.0.1 and localhost), a client
+ * certificate signed by the same CA, and an unrelated CA. */
+static void make_certs(void)
+{
+    assert_int_equal(
+        sh("cd '%s' && exec >openssl.log 2>&1 && "
+           "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca"
+           " -keyout ca.key -out ca.crt &&"
+           " openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca"
+           " -keyout other.key -out other.crt &&"
+           " openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key"
+           " -out server.csr &&"
+           " printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext &&"
+           " openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2"
+           " -extfile san.ext -out server.crt &&"
+           " openssl req -newkey rsa:2048 -nodes -subj /CN=gw1 -keyout client.key"
+           " -out client.csr &&"
+           " openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2"
+           " -out client.crt",
+           dir),
+        0);
+}
+
+static void test_mutual_tls(void **state)
+{
+    (void)state;
+    make_certs();
+    mh_broker b;
+    int port = mh_free_port(), tport = mh_free_port();
+    char extra[1024];
+    snprintf(extra, sizeof extra,
+             "persistence false\nlistener %d 127.0.0.1\ncafile %s/ca.crt\ncertfile %s/server.crt\n"
+             "keyfile %s/server.key\nrequire_certificate true\n",
+             tport, dir, dir, dir);
+    assert_int_equal(mh_broker_start(&b, dir, port, tport, extra), 0);
+    mh_sub *sub = mh_sub_start(port, "test-tls", "mvgate/v1/gw1/#", 0);
+    assert_non_null(sub);
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    static expect ex[64];
+    size_t nex = fill(st, 40, ex, 0);
+
+    char uri[64], ca[128], cert[128], key[128], other[128];
+    snprintf(uri, sizeof uri, "mqtts://127.0.0.1:%d", tport);
+    snprintf(ca, sizeof ca, "%s/ca.crt", dir);
+    snprintf(other, sizeof other, "%s/other.crt", dir);
+    snprintf(cert, sizeof cert, "%s/client.crt", dir);
+    snprintf(key, sizeof key, "%s/client.key", dir);
+
+    /* The wrong CA: the handshake fails, the stats say why, nothing is acked. */
+    mvg_mqtt_cfg c = cfg_for(port);
+    c.uri = uri;
+    c.ca_file = other;
+    c.cert_file = cert;
+    c.key_file = key;
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    assert_non_null(p);
+    mvg_mqtt_stats s;
+    for (int i = 0; i < 400; i++) {
+        mvg_mqtt_pub_get_stats(p, &s);
+        if (s.connect_failures >= 1)
+            break;
+        mh_sleep_ms(10);
+    }
+    mvg_mqtt_pub_stop(p);
+    printf("  wrong CA: %s\n", s.last_error);
+    assert_true(s.connect_failures >= 1);
+    assert_int_equal(s.connected, 0);
+    assert_int_equal(s.delivered, 0);
+    assert_non_null(strstr(s.last_error, uri));
+    assert_non_null(strstr(s.last_error, "certificate verify failed"));
+    assert_int_equal(depth(st), nex);
+
+    /* No client certificate: the broker requires one. */
+    c.ca_file = ca;
+    c.cert_file = c.key_file = NULL;
+    p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    assert_non_null(p);
+    for (int i = 0; i < 400; i++) {
+        mvg_mqtt_pub_get_stats(p, &s);
+        if (s.connect_failures >= 1)
+            break;
+        mh_sleep_ms(10);
+    }
+    mvg_mqtt_pub_stop(p);
+    printf("  no client certificate: %s\n", s.last_error);
+    assert_true(s.connect_failures >= 1);
+    assert_int_equal(s.delivered, 0);
+
+    /* The right CA and our certificate: everything arrives. */
+    c.cert_file = cert;
+    c.key_file = key;
+    p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    assert_non_null(p);
+    wait_delivered(p, nex, 10000);
+    assert_int_equal(depth(st), 0);
+    assert_int_equal(mh_sub_wait(sub, nex + 1, 3000), nex + 1);
+    check_in_order(sub, ex, nex, 1);
+    mvg_mqtt_pub_stop(p);
+    mh_sub_stop(sub);
+    mvg_store_close(st);
+    mh_broker_stop(&b);
+}
+
+static void test_config_errors(void **state)
+{
+    (void)state;
+    mvg_mqtt_cfg c = cfg_for(1883);
+    c.uri = "http://127.0.0.1:1883";
+    assert_null(mvg_mqtt_pub_start(&c, db, err, sizeof err));
+    assert_non_null(strstr(err, "uri 'http://127.0.0.1:1883'"));
+
+    c = cfg_for(1883);
+    c.gateway_id = "a/b";
+    assert_null(mvg_mqtt_pub_start(&c, db, err, sizeof err));
+    assert_non_null(strstr(err, "gateway_id"));
+
+    c = cfg_for(1883);
+    c.qos = 3;
+    assert_null(mvg_mqtt_pub_start(&c, db, err, sizeof err));
+    assert_non_null(strstr(err, "qos must be 0, 1 or 2 (got 3)"));
+
+    c = cfg_for(1883);
+    c.version = 4;
+    assert_null(mvg_mqtt_pub_start(&c, db, err, sizeof err));
+    assert_non_null(strstr(err, "version"));
+
+    c = cfg_for(1883);
+    c.inflight = 0;
+    assert_null(mvg_mqtt_pub_start(&c, db, err, sizeof err));
+    assert_non_null(strstr(err, "inflight must be 1..65535 (got 0)"));
+
+    c = cfg_for(1883);
+    c.ca_file = "/etc/hostname";
+    assert_null(mvg_mqtt_pub_start(&c, db, err, sizeof err));
+    assert_non_null(strstr(err, "need a TLS uri"));
+
+    c = cfg_for(1883);
+    c.password_file = "/nonexistent/mqtt.pass";
+    assert_null(mvg_mqtt_pub_start(&c, db, err, sizeof err));
+    assert_string_equal(err,
+                        "mqtt: password_file /nonexistent/mqtt.pass: No such file or directory");
+
+    c = cfg_for(1883);
+    c.uri = "mqtts://127.0.0.1:8883";
+    c.ca_file = "/nonexistent/ca.crt";
+    assert_null(mvg_mqtt_pub_start(&c, db, err, sizeof err));
+    assert_string_equal(err, "mqtt: ca_file /nonexistent/ca.crt: No such file or directory");
+
+    /* A broker that is not there is not a start error: it is retried. */
+    c = cfg_for(mh_free_port());
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    assert_non_null(p);
+    mvg_mqtt_stats s;
+    for (int i = 0; i < 300; i++) {
+        mvg_mqtt_pub_get_stats(p, &s);
+        if (s.connect_failures >= 2)
+            break;
+        mh_sleep_ms(10);
+    }
+    assert_true(s.connect_failures >= 2);
+    assert_non_null(strstr(s.last_error, c.uri));
+    mvg_mqtt_pub_stop(p);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_will_after_sigkill, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_config_errors, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drain_v311_qos1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drain_v5_qos0, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_drain_v5_qos2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_broker_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mutual_tls, setup, teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
