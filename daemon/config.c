@@ -38,6 +38,8 @@ typedef struct {
     mvg_point_cfg *points;
     size_t npoints;
     int failed;
+    int has_unit_id;        /* the maker's factory default slave id */
+    int unit_id;
 } profile_t;
 
 typedef struct {
@@ -52,8 +54,10 @@ typedef struct {
 
 static const char *intern(loader *L, const char *file)
 {
+    char buf[2 * MVG_PATH_MAX];
     if (!file)
         file = L->cfg->path;
+    file = mvg_cfgr_file(&L->r, file, buf, sizeof buf);
     for (size_t i = 0; i < L->priv->nfiles; i++)
         if (strcmp(L->priv->files[i], file) == 0)
             return L->priv->files[i];
@@ -282,15 +286,22 @@ static int load_point(loader *L, const config_setting_t *g, const char *owner, m
     if (get_name_as(L, g, "name", ctx, p->name, 1) == 0)
         snprintf(ctx, sizeof ctx, "%s: point '%s'", owner, p->name);
     mvg_cfgr_keys(&L->r, g, keys, ctx);
+    /* Each structural check below runs when the keys it needs were read,
+     * whatever else is wrong with the point: the user sees every problem in
+     * one pass, and none that is only the echo of another (a mistyped type
+     * must not also make its order "not fit"). */
     int area = 0, type = 0, kind = 0;
-    if (mvg_cfgr_choice(&L->r, g, "area", ctx, areas, &area) == 0)
+    int area_rc = mvg_cfgr_choice(&L->r, g, "area", ctx, areas, &area);
+    if (area_rc == 0)
         FAIL(L, g, "%s: 'area' is missing (coil, discrete, input or holding)", ctx);
     p->area = (mvg_area)area;
     long long addr = 0;
-    if (mvg_cfgr_int(&L->r, g, "address", ctx, 0, 65535, &addr) == 0)
+    int addr_rc = mvg_cfgr_int(&L->r, g, "address", ctx, 0, 65535, &addr);
+    if (addr_rc == 0)
         FAIL(L, g, "%s: 'address' is missing (0-based protocol address)", ctx);
     p->address = (unsigned)addr;
-    if (mvg_cfgr_choice(&L->r, g, "type", ctx, types, &type) == 0)
+    int type_rc = mvg_cfgr_choice(&L->r, g, "type", ctx, types, &type);
+    if (type_rc == 0)
         FAIL(L, g, "%s: 'type' is missing", ctx);
     p->type = (mvg_type)type;
     p->order = mvg_type_default_order(p->type);
@@ -301,7 +312,7 @@ static int load_point(loader *L, const config_setting_t *g, const char *owner, m
             FAIL(L, config_setting_get_member(g, "order"),
                  "%s: order \"%s\" is not one of AB, BA, ABCD, CDAB, BADC, DCBA, ABCDEFGH, "
                  "GHEFCDAB, BADCFEHG, HGFEDCBA", ctx, order);
-        else if (!mvg_order_fits_type(o, p->type))
+        else if (type_rc > 0 && !mvg_order_fits_type(o, p->type))
             FAIL(L, config_setting_get_member(g, "order"),
                  "%s: order %s does not fit a %s (%u bytes)", ctx, order, types[type],
                  mvg_type_bytes(p->type));
@@ -313,7 +324,7 @@ static int load_point(loader *L, const config_setting_t *g, const char *owner, m
         FAIL(L, config_setting_get_member(g, "scale"), "%s: 'scale' must not be 0", ctx);
     mvg_cfgr_number(&L->r, g, "offset", ctx, -1e300, 1e300, &p->offset);
     mvg_cfgr_string(&L->r, g, "unit", ctx, p->unit, sizeof p->unit);
-    mvg_cfgr_choice(&L->r, g, "kind", ctx, kinds, &kind);
+    int kind_rc = mvg_cfgr_choice(&L->r, g, "kind", ctx, kinds, &kind);
     p->kind = (mvg_kind)kind;
     if (mvg_cfgr_number(&L->r, g, "min", ctx, -1e300, 1e300, &p->min) > 0)
         p->has_min = 1;
@@ -322,24 +333,20 @@ static int load_point(loader *L, const config_setting_t *g, const char *owner, m
     if (p->has_min && p->has_max && p->min > p->max)
         FAIL(L, config_setting_get_member(g, "max"), "%s: min %g is above max %g", ctx, p->min,
              p->max);
-    if (L->r.errors != errors)
-        return -1;
-    if (mvg_area_is_bits(p->area) && p->type != MVG_TYPE_BOOL) {
-        FAIL(L, g, "%s: a %s point in the %s area must be of type bool (one bit)", ctx,
-             types[type], areas[area]);
-        return -1;
+    if (area_rc > 0 && type_rc > 0 && mvg_area_is_bits(p->area) && p->type != MVG_TYPE_BOOL)
+        FAIL(L, config_setting_get_member(g, "type"),
+             "%s: a %s point in the %s area must be of type bool (one bit)", ctx, types[type],
+             areas[area]);
+    if (type_rc > 0 && kind_rc > 0 && p->kind == MVG_KIND_COUNTER && p->type == MVG_TYPE_BOOL)
+        FAIL(L, config_setting_get_member(g, "kind"), "%s: a bool cannot be a counter", ctx);
+    if (area_rc > 0 && type_rc > 0 && addr_rc > 0) {
+        unsigned width = mvg_area_is_bits(p->area) ? 1 : mvg_type_registers(p->type);
+        if (p->address + width - 1 > 65535)
+            FAIL(L, config_setting_get_member(g, "address"),
+                 "%s: a %s at address %u runs past the end of the address space (65535)", ctx,
+                 types[type], p->address);
     }
-    if (p->kind == MVG_KIND_COUNTER && p->type == MVG_TYPE_BOOL) {
-        FAIL(L, g, "%s: a bool cannot be a counter", ctx);
-        return -1;
-    }
-    unsigned width = mvg_area_is_bits(p->area) ? 1 : mvg_type_registers(p->type);
-    if (p->address + width - 1 > 65535) {
-        FAIL(L, g, "%s: a %s at address %u runs past the end of the address space (65535)", ctx,
-             types[type], p->address);
-        return -1;
-    }
-    return 0;
+    return L->r.errors != errors ? -1 : 0;
 }
 
 /* Appends the points of list (a libconfig list of groups) to *pts. */
@@ -420,16 +427,21 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
     config_t pc;
     config_init(&pc);
     config_set_options(&pc, CONFIG_OPTION_AUTOCONVERT);
+    /* path is already relative to the working directory: report it as is */
+    const char *include_dir = L->r.include_dir;
+    L->r.include_dir = NULL;
     if (config_read_file(&pc, path) != CONFIG_TRUE) {
         const char *file = config_error_file(&pc);
         mvg_diags_add(L->r.diags, file ? file : path, config_error_line(&pc),
                       "syntax error: %s (profile \"%s\")", config_error_text(&pc), name);
         L->r.errors++;
         config_destroy(&pc);
+        L->r.include_dir = include_dir;
         return NULL;
     }
     static const char *const top[] = {"profile", "points", NULL};
-    static const char *const meta[] = {"maker", "model", "manual", "manual_version", "notes", "url",
+    static const char *const meta[] = {"maker", "model",   "manual",    "manual_version",
+                                       "notes", "url",     "area_note", "unit_id",
                                        NULL};
     const config_setting_t *root = config_root_setting(&pc);
     int errors = L->r.errors;
@@ -448,6 +460,15 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
             if (mvg_cfgr_string(&L->r, info, req[k], "profile", dst[k], cap[k]) == 0)
                 FAIL(L, info, "profile: '%s' is missing (say where the register map comes from)",
                      req[k]);
+        char note[1024];
+        mvg_cfgr_string(&L->r, info, "notes", "profile", note, sizeof note);
+        mvg_cfgr_string(&L->r, info, "url", "profile", note, sizeof note);
+        mvg_cfgr_string(&L->r, info, "area_note", "profile", note, sizeof note);
+        long long uid;
+        if (mvg_cfgr_int(&L->r, info, "unit_id", "profile", 1, 247, &uid) > 0) {
+            pr->has_unit_id = 1;
+            pr->unit_id = (int)uid;
+        }
     }
     const config_setting_t *list = get_list(L, root, "points", "profile", 1);
     char owner[MVG_NAME_MAX + 16];
@@ -456,6 +477,7 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
         load_points(L, list, owner, &pr->points, &pr->npoints);
     snprintf(pr->source, sizeof pr->source, "%s %s, %s (%s)", maker, model, manual, version);
     config_destroy(&pc);
+    L->r.include_dir = include_dir;
     if (L->r.errors != errors)
         return NULL;
     pr->failed = 0;
@@ -474,15 +496,16 @@ static long find_point(const mvg_point_cfg *pts, size_t n, const char *name)
 
 /* The device's points: the profile's (all, or those profile_points names),
  * then its own, a point of its own replacing a profile point of that name. */
-static void device_points(loader *L, const config_setting_t *g, mvg_device_cfg *d,
-                          const char *ctx)
+static const profile_t *device_points(loader *L, const config_setting_t *g, mvg_device_cfg *d,
+                                      const char *ctx)
 {
+    const profile_t *pr = NULL;
     const config_setting_t *pname = config_setting_get_member(g, "profile");
     const config_setting_t *subset = config_setting_get_member(g, "profile_points");
     if (subset && !pname)
         FAIL(L, subset, "%s: 'profile_points' without 'profile'", ctx);
     if (pname && mvg_cfgr_string(&L->r, g, "profile", ctx, d->profile, sizeof d->profile) > 0) {
-        const profile_t *pr = valid_name(d->profile) ? get_profile(L, pname, d->profile) : NULL;
+        pr = valid_name(d->profile) ? get_profile(L, pname, d->profile) : NULL;
         if (!valid_name(d->profile))
             FAIL(L, pname, "%s: profile \"%s\" is not a valid profile name", ctx, d->profile);
         if (pr) {
@@ -517,7 +540,7 @@ static void device_points(loader *L, const config_setting_t *g, mvg_device_cfg *
     if (!own) {
         if (!pname && !config_setting_get_member(g, "points"))
             FAIL(L, g, "%s: no points: give 'points' or a 'profile'", ctx);
-        return;
+        return pr;
     }
     mvg_point_cfg *mine = NULL;
     size_t nmine = 0;
@@ -536,6 +559,7 @@ static void device_points(loader *L, const config_setting_t *g, mvg_device_cfg *
         d->points[d->npoints++] = mine[i];
     }
     free(mine);
+    return pr;
 }
 
 static void check_points(loader *L, const mvg_device_cfg *d)
@@ -609,7 +633,9 @@ static void load_device(loader *L, const config_setting_t *g, mvg_device_cfg *d,
     long long gap = 8;
     if (mvg_cfgr_int(&L->r, g, "max_gap", ctx, 0, 2000, &gap) > 0)
         d->max_gap = (unsigned)gap;
-    device_points(L, g, d, ctx);
+    const profile_t *pr = device_points(L, g, d, ctx);
+    if (!us && pr && pr->has_unit_id)
+        d->unit_id = pr->unit_id; /* the profile's factory default, valid on any bus */
     check_points(L, d);
 }
 
@@ -635,6 +661,15 @@ static void load_all(loader *L, const config_setting_t *root)
             if (b->name[0] && strcmp(cfg->buses[k].name, b->name) == 0)
                 FAIL(L, config_setting_get_elem(buses, (unsigned)i),
                      "bus '%s' is defined twice (first at line %d)", b->name,
+                     cfg->buses[k].src.line);
+            /* Two pollers on one serial port would interleave their frames:
+             * one line is one bus, with all its devices on it. */
+            else if (b->type == MVG_BUS_RTU && cfg->buses[k].type == MVG_BUS_RTU &&
+                     b->device[0] && strcmp(b->device, cfg->buses[k].device) == 0)
+                FAIL(L, config_setting_get_member(config_setting_get_elem(buses, (unsigned)i),
+                                                  "device"),
+                     "bus '%s': serial device %s is already bus '%s' (line %d); put all the "
+                     "devices of one line on one bus", b->name, b->device, cfg->buses[k].name,
                      cfg->buses[k].src.line);
         cfg->nbuses++;
     }
@@ -688,7 +723,7 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
         return NULL;
     }
     snprintf(cfg->path, sizeof cfg->path, "%s", path);
-    loader L = {.r = {diags, 0}, .cfg = cfg, .priv = priv, .opts = opts};
+    loader L = {.r = {diags, 0, cfg->path, NULL}, .cfg = cfg, .priv = priv, .opts = opts};
     snprintf(L.dir, sizeof L.dir, "%s", path);
     char *slash = strrchr(L.dir, '/');
     if (slash)
@@ -700,12 +735,16 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
     config_init(&c);
     config_set_options(&c, CONFIG_OPTION_AUTOCONVERT);
     config_set_include_dir(&c, L.dir); /* @include is relative to the file, not the cwd */
+    L.r.include_dir = L.dir;
     if (config_read_file(&c, path) != CONFIG_TRUE) {
         if (config_error_type(&c) == CONFIG_ERR_FILE_IO && !config_error_file(&c))
             mvg_diags_add(diags, path, 0, "cannot read: %s", strerror(errno ? errno : ENOENT));
-        else
-            mvg_diags_add(diags, config_error_file(&c) ? config_error_file(&c) : path,
-                          config_error_line(&c), "syntax error: %s", config_error_text(&c));
+        else {
+            char buf[2 * MVG_PATH_MAX];
+            const char *file = mvg_cfgr_file(&L.r, config_error_file(&c), buf, sizeof buf);
+            mvg_diags_add(diags, file ? file : path, config_error_line(&c), "syntax error: %s",
+                          config_error_text(&c));
+        }
         config_destroy(&c);
         mvg_config_free(cfg);
         return NULL;
@@ -740,6 +779,8 @@ void mvg_config_free(mvg_config *cfg)
     free(priv);
     free(cfg);
 }
+
+const char *mvg_config_default_profile_dir(void) { return MVG_DEFAULT_PROFILE_DIR; }
 
 long mvg_config_find_device(const mvg_config *cfg, const char *name)
 {

@@ -106,6 +106,9 @@ typedef struct {
 mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_diags *diags);
 void mvg_config_free(mvg_config *cfg);
 
+/* The built-in profile directory, searched last (set at build time). */
+const char *mvg_config_default_profile_dir(void);
+
 /* Lookups by name; -1 when absent. */
 long mvg_config_find_device(const mvg_config *cfg, const char *name);
 long mvg_config_find_point(const mvg_device_cfg *dev, const char *name);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "config_read.h"
 #include "engine/expr.h"
 
 _Static_assert(MVG_PRJ_NAME_MAX == MVG_NAME_MAX, "project names follow config names");
@@ -38,6 +39,15 @@ static const char *intern_file(ctx_t *c, const char *file)
 {
     if (!file)
         file = "config"; /* read from a string: keep the line numbers useful */
+    /* An @included file is named relative to the config's directory (the
+     * include dir): name it from the working directory, as config.c does. */
+    char dir[MVG_PATH_MAX], buf[2 * MVG_PATH_MAX];
+    const char *slash = c->cfg ? strrchr(c->cfg->path, '/') : NULL;
+    if (slash) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - c->cfg->path), c->cfg->path);
+        mvg_cfgr r = {NULL, 0, c->cfg->path, slash == c->cfg->path ? "" : dir};
+        file = mvg_cfgr_file(&r, file, buf, sizeof buf);
+    }
     for (size_t i = 0; i < c->out->nfiles; i++)
         if (strcmp(c->out->files[i], file) == 0)
             return c->out->files[i];

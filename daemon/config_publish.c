@@ -156,7 +156,7 @@ static void load_influx(mvg_cfgr *r, const config_setting_t *g, mvg_influx_secti
 int mvg_config_publish_load(const config_setting_t *root, const char *gateway_id,
                             mvg_diags *diags, mvg_publish_cfg *out)
 {
-    mvg_cfgr r = {diags, 0};
+    mvg_cfgr r = {.diags = diags};
     defaults(out, gateway_id);
     static const char *const sections[] = {"store", "mqtt", "influx"};
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {

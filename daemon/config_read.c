@@ -15,9 +15,19 @@ void mvg_cfgr_fail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    const char *file = config_setting_source_file(s);
+    char buf[1024];
+    const char *file = mvg_cfgr_file(r, config_setting_source_file(s), buf, sizeof buf);
     mvg_diags_add(r->diags, file ? file : "config", (int)config_setting_source_line(s), "%s", msg);
     r->errors++;
+}
+
+const char *mvg_cfgr_file(const mvg_cfgr *r, const char *file, char *buf, size_t cap)
+{
+    if (!file || file[0] == '/' || !r->main_file || !r->include_dir ||
+        strcmp(file, r->main_file) == 0 || strcmp(r->include_dir, ".") == 0)
+        return file;
+    int n = snprintf(buf, cap, "%s/%s", r->include_dir, file);
+    return n > 0 && (size_t)n < cap ? buf : file;
 }
 
 void mvg_cfgr_keys(mvg_cfgr *r, const config_setting_t *g, const char *const *allowed,

@@ -15,7 +15,17 @@
 typedef struct {
     mvg_diags *diags;
     int errors;
+    /* Optional: the file given to config_read_file and the include dir.
+     * libconfig names a setting of an @included file by its path relative
+     * to the include dir; with these set, diagnostics name it from the
+     * working directory instead (dir/conf.d/x.conf), so it can be opened. */
+    const char *main_file;
+    const char *include_dir;
 } mvg_cfgr;
+
+/* The name to report for file (a libconfig source or error file): file
+ * itself, or include_dir/file for a relative @included file. May return buf. */
+const char *mvg_cfgr_file(const mvg_cfgr *r, const char *file, char *buf, size_t cap);
 
 void mvg_cfgr_fail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

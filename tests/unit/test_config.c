@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -272,6 +273,169 @@ static void test_errors_with_lines_all_in_one_pass(void **state)
     mvg_diags_free(d);
 }
 
+/* Asserts that no diag contains fragment. */
+static void expect_no_diag(const mvg_diags *d, const char *fragment)
+{
+    for (size_t i = 0; i < mvg_diags_count(d); i++)
+        if (strstr(mvg_diags_get(d, i), fragment)) {
+            fprintf(stderr, "unexpected: %s\n", mvg_diags_get(d, i));
+            fail();
+        }
+}
+
+/* A point's structural checks (bits need bool, the address space, bool
+ * counters) run whatever else is wrong with it, and a bad key does not echo
+ * into another's error; multi-line points are reported at the key's line. */
+static void test_point_errors_neither_hidden_nor_echoed(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load(
+        "pts.conf",
+        /* 1 */ HEAD
+        /* 2 */ LAN
+        /* 3 */ "devices = ( { name = \"m1\"; bus = \"lan\"; points = (\n"
+        /* 4 */ "  { name = \"kw\"; area = \"holding\"; address = 0; type = \"float\"; order = \"CDAB\"; },\n"
+        /* 5 */ "  { name = \"a.b\"; area = \"input\"; address = 65535; type = \"float32\"; },\n"
+        /* 6 */ "  { name = \"c\"; area = \"coil\"; address = 1; unit = 5;\n"
+        /* 7 */ "    type = \"uint16\"; },\n"
+        /* 8 */ "  { name = \"run\"; area = \"holding\"; address = 10; type = \"bool\"; scale = 0;\n"
+        /* 9 */ "    kind = \"counter\"; } ); } );\n",
+        d);
+    assert_null(c);
+    expect_diag(d, "pts.conf", 4, "'type' must be one of");
+    expect_no_diag(d, "does not fit");
+    expect_diag(d, "pts.conf", 5, "name \"a.b\" must be");
+    expect_diag(d, "pts.conf", 5, "a float32 at address 65535 runs past the end");
+    expect_diag(d, "pts.conf", 6, "'unit' must be a string");
+    expect_diag(d, "pts.conf", 7, "a uint16 point in the coil area must be of type bool");
+    expect_diag(d, "pts.conf", 8, "'scale' must not be 0");
+    expect_diag(d, "pts.conf", 9, "a bool cannot be a counter");
+    assert_int_equal(mvg_diags_count(d), 7);
+    mvg_diags_free(d);
+}
+
+/* Asserts that some diag starts with prefix (a FILE:LINE: as printed) and contains fragment. */
+static void expect_diag_at(const mvg_diags *d, const char *prefix, const char *fragment)
+{
+    for (size_t i = 0; i < mvg_diags_count(d); i++) {
+        const char *m = mvg_diags_get(d, i);
+        if (strncmp(m, prefix, strlen(prefix)) == 0 && strstr(m, fragment))
+            return;
+    }
+    fprintf(stderr, "wanted %s...%s among:\n", prefix, fragment);
+    mvg_diags_print(d, stderr);
+    fail();
+}
+
+/* @include resolves against the including file's directory whatever the
+ * working directory, and an error in an included file names it so that it
+ * can be opened from the working directory (libconfig names it relative to
+ * the include dir); a profile found through a relative path keeps its path. */
+static void test_include_relative_to_the_file(void **state)
+{
+    (void)state;
+    char sub[300], cwd[1024];
+    snprintf(sub, sizeof sub, "%s/inc", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(sub, sizeof sub, "%s/inc/conf.d", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    snprintf(sub, sizeof sub, "%s/profiles", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    write_file("inc/main.conf", HEAD LAN "@include \"conf.d/devices.conf\"\n");
+    write_file("inc/conf.d/devices.conf",
+               /* 1 */ "devices = (\n"
+               /* 2 */ "  { name = \"m1\"; bus = \"lan\";\n"
+               /* 3 */ "    points = ( { name = \"kw\"; area = \"input\"; address = 0; type = \"int16\"; } ); } );\n");
+
+    /* good: loaded from elsewhere, the device's source is the included file */
+    assert_non_null(getcwd(cwd, sizeof cwd));
+    assert_int_equal(chdir("/"), 0);
+    mvg_diags *d = mvg_diags_new();
+    char path[300], want[400];
+    snprintf(path, sizeof path, "%s/inc/main.conf", dir);
+    mvg_config *c = mvg_config_load(path, NULL, d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    snprintf(want, sizeof want, "%s/inc/conf.d/devices.conf", dir);
+    assert_string_equal(c->devices[0].src.file, want);
+    assert_int_equal(c->devices[0].src.line, 2);
+    assert_int_equal(c->devices[0].points[0].src.line, 3);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    /* bad, with relative paths: from dir, load inc/main.conf */
+    write_file("inc/conf.d/devices.conf",
+               /* 1 */ "devices = (\n"
+               /* 2 */ "  { name = \"m1\"; bus = \"lan\"; profile = \"broken\";\n"
+               /* 3 */ "    points = ( { name = \"kw\"; area = \"input\"; address = 0; type = \"int16\"; colour = 1; } ); } );\n");
+    write_file("profiles/broken.conf",
+               /* 1 */ "profile = { maker = \"m\"; model = \"x\"; manual = \"y\"; manual_version = \"1\"; };\n"
+               /* 2 */ "points = ( { name = \"p\"; area = \"input\"; address = -1; type = \"int16\"; } );\n");
+    assert_int_equal(chdir(dir), 0);
+    d = mvg_diags_new();
+    setenv("MVG_PROFILE_DIR", "", 1);
+    assert_null(mvg_config_load("inc/main.conf", NULL, d));
+    unsetenv("MVG_PROFILE_DIR");
+    expect_diag_at(d, "inc/conf.d/devices.conf:3: ", "unknown key 'colour'");
+    expect_diag_at(d, "inc/../profiles/broken.conf:2: ", "'address' must be");
+    mvg_diags_free(d);
+
+    /* a syntax error inside the included file */
+    write_file("inc/conf.d/devices.conf", "devices = (\n\n  { name = \"m1\" = ; } );\n");
+    d = mvg_diags_new();
+    assert_null(mvg_config_load("inc/main.conf", NULL, d));
+    expect_diag_at(d, "inc/conf.d/devices.conf:3: ", "syntax error");
+    mvg_diags_free(d);
+    assert_int_equal(chdir(cwd), 0);
+}
+
+/* A profile may give the maker's factory slave id (unit_id) and a free-text
+ * area_note: a device without unit_id takes the profile's. */
+static void test_profile_unit_id_default(void **state)
+{
+    (void)state;
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/uprof", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    write_file("uprof/meter-u.conf",
+               "profile = { maker = \"Acme\"; model = \"U\"; manual = \"U map\"; manual_version = \"2\";\n"
+               "            area_note = \"all input registers\"; unit_id = 7; };\n"
+               "points = ( { name = \"kw\"; area = \"input\"; address = 0; type = \"float32\"; } );\n");
+    write_file("uprof/meter-bad.conf",
+               /* 1 */ "profile = { maker = \"Acme\"; model = \"B\"; manual = \"B map\"; manual_version = \"2\";\n"
+               /* 2 */ "            unit_id = 300; area_note = 1; };\n"
+               /* 3 */ "points = ( { name = \"kw\"; area = \"input\"; address = 0; type = \"float32\"; } );\n");
+    mvg_config_opts opts = {.profile_dir = sub};
+    mvg_diags *d = mvg_diags_new();
+    const char *path = write_file("u.conf", HEAD
+                                  "buses = ( { name = \"rs\"; type = \"rtu\"; device = \"/dev/ttyS0\"; } );\n"
+                                  "devices = ( { name = \"a\"; bus = \"rs\"; profile = \"meter-u\"; },\n"
+                                  "  { name = \"b\"; bus = \"rs\"; unit_id = 3; profile = \"meter-u\"; } );\n");
+    mvg_config *c = mvg_config_load(path, &opts, d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->devices[0].unit_id, 7);
+    assert_int_equal(c->devices[1].unit_id, 3);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    /* two devices left at the profile's id collide like any other two */
+    d = mvg_diags_new();
+    path = write_file("u2.conf", HEAD
+                      "buses = ( { name = \"rs\"; type = \"rtu\"; device = \"/dev/ttyS0\"; } );\n"
+                      "devices = ( { name = \"a\"; bus = \"rs\"; profile = \"meter-u\"; },\n"
+                      "  { name = \"b\"; bus = \"rs\"; profile = \"meter-u\"; },\n"
+                      "  { name = \"c\"; bus = \"rs\"; unit_id = 9; profile = \"meter-bad\"; } );\n");
+    assert_null(mvg_config_load(path, &opts, d));
+    expect_diag(d, "u2.conf", 4, "unit_id 7 on bus 'rs' is already device 'a'");
+    expect_diag(d, "uprof/meter-bad.conf", 2, "'unit_id' must be 1..247, not 300");
+    expect_diag(d, "uprof/meter-bad.conf", 2, "'area_note' must be a string");
+    mvg_diags_free(d);
+}
+
 static void test_required_sections(void **state)
 {
     (void)state;
@@ -285,6 +449,21 @@ static void test_required_sections(void **state)
     expect_diag(d, "nohost.conf", 2, "a tcp bus needs 'host'");
     expect_diag(d, "nohost.conf", 3, "'devices' is empty");
     mvg_diags_free(d);
+
+    /* one serial port, one bus */
+    d = mvg_diags_new();
+    assert_null(load("twoports.conf",
+                     HEAD "buses = ( { name = \"a\"; type = \"rtu\"; device = \"/dev/ttyS0\"; },\n"
+                          "  { name = \"b\"; type = \"rtu\"; device = \"/dev/ttyS1\"; },\n"
+                          "  { name = \"c\"; type = \"rtu\";\n"
+                          "    device = \"/dev/ttyS0\"; } );\n"
+                          "devices = ( { name = \"m\"; bus = \"a\"; points = ( { name = \"x\"; "
+                          "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n",
+                     d));
+    expect_diag(d, "twoports.conf", 5, "serial device /dev/ttyS0 is already bus 'a' (line 2)");
+    assert_int_equal(mvg_diags_count(d), 1);
+    mvg_diags_free(d);
+
     /* '-' is fine in bus names, not in device or point names (expressions) */
     d = mvg_diags_new();
     assert_null(load("dash.conf",
@@ -499,6 +678,9 @@ int main(void)
         cmocka_unit_test(test_every_profile_loads),
         cmocka_unit_test(test_syntax_error_has_line),
         cmocka_unit_test(test_errors_with_lines_all_in_one_pass),
+        cmocka_unit_test(test_point_errors_neither_hidden_nor_echoed),
+        cmocka_unit_test(test_include_relative_to_the_file),
+        cmocka_unit_test(test_profile_unit_id_default),
         cmocka_unit_test(test_required_sections),
         cmocka_unit_test(test_profiles),
         cmocka_unit_test(test_publish_sections),

@@ -15,8 +15,14 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate check -c FILE [--profile-dir DIR]\n"
-                 "Checks a configuration: every error as FILE:LINE: message (exit 1), or a\n"
-                 "summary line (exit 0). Usage errors exit 2.\n");
+                 "Checks a configuration as mvgated loads it: every error as FILE:LINE: message\n"
+                 "on stderr (exit 1), or a summary line on stdout (exit 0). Usage errors exit 2.\n"
+                 "\n"
+                 "  -c, --config FILE    the configuration (keys: docs/config.md)\n"
+                 "  --profile-dir DIR    look for device profiles here first; then in\n"
+                 "                       $MVG_PROFILE_DIR, FILE's ../profiles, and %s\n"
+                 "  -h, --help           this text\n",
+            mvg_config_default_profile_dir());
 }
 
 int mvg_cmd_check(int argc, char **argv)
@@ -62,7 +68,11 @@ int mvg_cmd_check(int argc, char **argv)
         npoints += cfg->devices[i].npoints;
         nprofiled += cfg->devices[i].profile[0] != '\0';
     }
-    size_t nder = cfg->projects ? cfg->projects->nderived : 0;
+    /* Inline expressions in projects become implicit channels named "~...":
+     * count only the ones the user declared under `derived`. */
+    size_t nder = 0;
+    for (size_t i = 0; cfg->projects && i < cfg->projects->nderived; i++)
+        nder += cfg->projects->derived[i].name[0] != '~';
     size_t nprj = cfg->projects ? cfg->projects->nprojects : 0;
     printf("%s: OK: gateway %s (site %s), %zu bus%s, %zu device%s (%zu from profiles), %zu "
            "points, %zu derived, %zu project%s%s%s\n",
