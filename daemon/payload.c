@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "engine/convert.h"
+#include "model_json.h"
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(17))
 
@@ -170,4 +171,41 @@ char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,
                           "gateway", gateway, "project", project, "seq", (json_int_t)seq, "as_of",
                           jtime(res->end_ms), "phase", mvg_project_phase_name(res->phase),
                           "units", conv_units(), "streams", streams));
+}
+
+static const char *agg_suffix(mvg_ref_agg a)
+{
+    static const char *const names[] = {"", ":sum", ":mean", ":min", ":max"};
+    return (unsigned)a < 5 ? names[a] : "";
+}
+
+char *mvg_payload_model(const char *gateway, const mvg_project *prj, int64_t version,
+                        int64_t fitted_at_ms)
+{
+    const mvg_project_cfg *pc = mvg_project_config(prj);
+    json_t *streams = json_array();
+    for (size_t i = 0; streams && i < mvg_project_stream_count(prj); i++) {
+        const mvg_stream_cfg *sc = &pc->streams[i];
+        const char *why = NULL;
+        const mvg_model *m = mvg_project_model(prj, i, &why);
+        char names[MVG_MODEL_MAX_X][MVG_CHANNEL_NAME_MAX + 8];
+        const char *xn[MVG_MODEL_MAX_X];
+        for (size_t k = 0; k < sc->nx && k < MVG_MODEL_MAX_X; k++) {
+            snprintf(names[k], sizeof names[k], "%s%s", sc->x[k].channel, agg_suffix(sc->x[k].agg));
+            xn[k] = names[k];
+        }
+        json_t *o = json_pack("{s:s, s:s, s:b}", "name", sc->name, "unit", sc->factors.unit,
+                              "given", sc->model_given);
+        if (!o)
+            continue;
+        if (m)
+            json_object_set_new(o, "model", mvg_model_to_json(m, xn));
+        else
+            json_object_set_new(o, "error", json_string(why && *why ? why : "no model"));
+        json_array_append_new(streams, o);
+    }
+    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:f, s:o}", "schema", MVG_SCHEMA_MODEL,
+                          "gateway", gateway, "project", pc->name, "version", (json_int_t)version,
+                          "fitted_at", jtime(fitted_at_ms), "confidence", pc->confidence,
+                          "streams", streams));
 }

@@ -21,6 +21,7 @@
 #define MVG_SCHEMA_TELEMETRY "mvgate/telemetry/1"
 #define MVG_SCHEMA_INTERVAL "mvgate/interval/1"
 #define MVG_SCHEMA_TOTALS "mvgate/totals/1"
+#define MVG_SCHEMA_MODEL "mvgate/model/1"
 
 /* ISO 8601 UTC with milliseconds ("2026-01-06T01:05:00.000Z"). */
 const char *mvg_payload_time(int64_t ms, char *buf, size_t len);
@@ -33,6 +34,11 @@ char *mvg_payload_telemetry(const char *gateway, const mvg_device_cfg *dev,
 char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq,
                            const mvg_interval_record *rec, const char *const *channels,
                            const mvg_project_result *res);
+
+/* The baseline models of a project as frozen at the end of its baseline
+ * (one entry per stream; a stream whose fit failed carries its error). */
+char *mvg_payload_model(const char *gateway, const mvg_project *prj, int64_t version,
+                        int64_t fitted_at_ms);
 
 char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,
                          const mvg_project_result *res);

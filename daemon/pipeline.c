@@ -439,6 +439,29 @@ static int interval_lines(mvg_pipeline *p, const char *project, int64_t seq,
     return 0;
 }
 
+static int store_model(mvg_pipeline *p, const mvg_project *prj, const char *name,
+                       int64_t fitted_at_ms, char *err, size_t errlen)
+{
+    char *old = NULL;
+    int64_t version = 0;
+    if (mvg_store_get_model(p->store, name, &old, &version, err, errlen) != 0)
+        return -1;
+    free(old);
+    char *json = mvg_payload_model(p->cfg->gateway.id, prj, version + 1, fitted_at_ms);
+    if (!json) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    char topic[MVG_NAME_MAX + 16];
+    snprintf(topic, sizeof topic, "model/%s", name);
+    mvg_store_out out = {"mqtt", MVG_OUT_MODEL, topic, NULL, 0, 1};
+    int64_t got = 0;
+    int rc = mvg_store_add_model(p->store, name, json, strlen(json), &out, p->opts.mqtt ? 1 : 0,
+                                 &got, err, errlen);
+    free(json);
+    return rc;
+}
+
 static int store_one(mvg_pipeline *p, const pending *e, int64_t *seq_out, char *err, size_t errlen)
 {
     mvg_project *prj = mvg_runner_project(p->runner, e->project);
@@ -474,6 +497,10 @@ static int store_one(mvg_pipeline *p, const pending *e, int64_t *seq_out, char *
     mvg_store_interval rec = {name, seq, e->rec.start_ms, e->rec.end_ms, json, strlen(json)};
     rc = mvg_store_add_interval(p->store, &rec, outs, n, err, errlen);
     *seq_out = seq;
+    /* the models frozen with this record: stored (versioned) and retained
+     * on model/<project>, in the same transaction */
+    if (rc == 0 && e->res.fitted_now)
+        rc = store_model(p, prj, name, e->rec.end_ms, err, errlen);
 out:
     free(json);
     free(totals);

@@ -138,6 +138,17 @@ def test_pipeline_survives_sigkill():
         after = [r["record"] for r in recs if "T03:30" <= r["record"]["start"][10:16] < "T04:00"]
         assert any(channel(rec, flow)["coverage"] > 0.8 for rec in after), "flow meter never came back"
 
+        # the frozen model: stored once, valid against its schema, the same
+        # statistics as the record that froze it announced
+        models = export(cfg, "models")
+        assert len(models) == 1 and models[0]["version"] == 1, models
+        mdoc = models[0]["record"]
+        errors = list(jsonschema.Draft7Validator(schema("model")).iter_errors(mdoc))
+        assert not errors, errors[0].message
+        m = mdoc["streams"][0]["model"]
+        assert m["model"] == "linear" and m["x"] == ["air_flow.volume_m3"], m
+        assert m["ashrae14"]["pass"] and m["r2"] > 0.8 and m["n"] >= 20, m
+
         # the samples behind them were stored too: those of the points the
         # engine uses (store.samples defaults to "engine"), a poll every 100 ms
         samples = export(cfg, "samples")

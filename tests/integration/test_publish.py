@@ -194,7 +194,8 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
         assert n > 40 and [r["seq"] for r in exported] == list(range(1, n + 1))
 
         # --- MQTT: what the subscriber saw
-        v_interval, v_tele, v_totals, v_status = (schema(s) for s in ("interval", "telemetry", "totals", "status"))
+        v_interval, v_tele, v_totals, v_status, v_model = (
+            schema(s) for s in ("interval", "telemetry", "totals", "status", "model"))
         seqs, kinds = [], {}
         with open(os.path.join(d, "capture.txt")) as f:
             for line in f:
@@ -203,7 +204,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
                 kinds[kind] = kinds.get(kind, 0) + 1
                 doc = json.loads(payload)
                 validator = {"interval": v_interval, "telemetry": v_tele, "totals": v_totals,
-                             "status": v_status}.get(kind)
+                             "status": v_status, "model": v_model}.get(kind)
                 assert validator, topic
                 errors = list(validator.iter_errors(doc))
                 assert not errors, "%s: %s" % (topic, errors[0].message)
@@ -211,6 +212,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
                     assert topic.endswith("/interval/comp-vsd")
                     seqs.append(doc["seq"])
         assert kinds.get("telemetry", 0) > 20 and kinds.get("totals", 0) > 10 and kinds.get("status", 0) >= 2, kinds
+        assert kinds.get("model", 0) >= 1, kinds
         # nothing lost ...
         assert sorted(set(seqs)) == list(range(1, n + 1)), "missing seq: %s" % sorted(set(range(1, n + 1)) - set(seqs))
         # ... nothing reordered: a seq never arrives after a later one, except
