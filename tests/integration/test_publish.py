@@ -50,9 +50,15 @@ def schema(name):
 class Mosquitto:
     def __init__(self, d, port):
         self.port = port
+        # started as root, mosquitto drops to its own user: the directory
+        # where it saves sessions over a restart must be writable by it
+        store = os.path.join(d, "mosquitto")
+        os.mkdir(store)
+        os.chmod(store, 0o777)
+        os.chmod(d, 0o711)  # mkdtemp made it 0700: let the broker's user through
         self.conf = T.write(os.path.join(d, "mosquitto.conf"),
                             "listener %d 127.0.0.1\nallow_anonymous true\npersistence true\n"
-                            "persistence_location %s/\nlog_dest none\n" % (port, d))
+                            "persistence_location %s/\nlog_dest none\n" % (port, store))
         self.start()
 
     def start(self):
