@@ -235,7 +235,7 @@ static void on_interval(void *user, size_t project, int64_t seq, const mvg_inter
 /* Resumes the engine from the store after a restart (or a crash). */
 static void restore(mvg_gateway *g)
 {
-    char err[512];
+    char err[512] = "";
     int64_t replayed = 0;
     int rc = mvg_pipeline_restore(mvg_gateway_pipeline(g), &replayed, err, sizeof err);
     if (rc > 0)

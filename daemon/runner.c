@@ -66,9 +66,11 @@ struct proj {
 
 struct mvg_runner {
     const mvg_config *cfg;
-    size_t *point_base;    /* first variable of each device */
-    struct var *vars;
-    size_t nvars;
+    double time_scale;
+    size_t *point_base;    /* first global point index of each device */
+    int32_t *point_var;    /* per global point: its variable, -1 when no project uses it */
+    struct var *vars;      /* only the points the engine uses, and the derived channels */
+    size_t nvars, cap_vars;
     struct bindings *bind; /* per variable */
     struct derived *der;
     size_t nder;
@@ -121,36 +123,88 @@ void mvg_runner_free(mvg_runner *r)
     free(r->bind);
     free(r->vars);
     free(r->point_base);
+    free(r->point_var);
     free(r->vals);
     free(r->qs);
     free(r);
 }
 
-static int var_is(const struct var *x, const char *name)
+/* A new variable (and its empty bindings), or -1 when out of memory. */
+static long add_var(mvg_runner *r)
 {
-    if (!x->device)
-        return strcmp(x->name, name) == 0;
-    size_t n = strlen(x->device);
-    return strncmp(name, x->device, n) == 0 && name[n] == '.' && strcmp(name + n + 1, x->name) == 0;
+    if (r->nvars == r->cap_vars) {
+        size_t cap = r->cap_vars ? 2 * r->cap_vars : 16;
+        struct var *v = realloc(r->vars, cap * sizeof *v);
+        if (v)
+            r->vars = v;
+        struct bindings *b = realloc(r->bind, cap * sizeof *b);
+        if (b)
+            r->bind = b;
+        if (!v || !b)
+            return -1;
+        r->cap_vars = cap;
+    }
+    memset(&r->vars[r->nvars], 0, sizeof r->vars[0]);
+    memset(&r->bind[r->nvars], 0, sizeof r->bind[0]);
+    r->vars[r->nvars].value = NAN;
+    r->vars[r->nvars].q = MVG_Q_COMM_ERROR;
+    return (long)r->nvars++;
 }
 
-static long find_var(const mvg_runner *r, const char *name, size_t limit)
+/* The variable of point k of device d, created when first referenced:
+ * a 10,000-point gateway whose projects use ten of them keeps ten. */
+static long point_var(mvg_runner *r, size_t d, size_t k)
 {
-    for (size_t i = 0; i < limit; i++)
-        if (var_is(&r->vars[i], name))
+    int32_t *slot = &r->point_var[r->point_base[d] + k];
+    if (*slot >= 0)
+        return *slot;
+    long v = add_var(r);
+    if (v < 0)
+        return -1;
+    const mvg_device_cfg *dev = &r->cfg->devices[d];
+    const mvg_point_cfg *p = &dev->points[k];
+    struct var *x = &r->vars[v];
+    /* a few polls, in the samples' (possibly faster) time; the floor is in
+     * that time too, or an accelerated clock would bridge outages hundreds
+     * of times longer than a real one */
+    int64_t gap = (int64_t)((double)dev->interval_ms * GAP_POLLS *
+                            (r->time_scale > 0 ? r->time_scale : 1.0));
+    if (gap < GAP_MIN_MS)
+        gap = GAP_MIN_MS;
+    x->device = dev->name;
+    x->name = p->name;
+    x->max_gap_ms = gap;
+    x->kind = p->kind == MVG_KIND_COUNTER ? MVG_INTERVAL_COUNTER : MVG_INTERVAL_RATE;
+    x->wrap_span = p->kind == MVG_KIND_COUNTER ? mvg_codec_wrap_span(p->type) * fabs(p->scale) : 0;
+    x->unit_s = unit_seconds(p->unit);
+    *slot = (int32_t)v;
+    return v;
+}
+
+/* The variable of a channel name: "device.point" (created on demand) or a
+ * derived channel already defined. -1 when unknown; -2 out of memory. */
+static long find_var(mvg_runner *r, const char *name)
+{
+    for (size_t i = 0; i < r->nvars; i++)
+        if (!r->vars[i].device && strcmp(r->vars[i].name, name) == 0)
             return (long)i;
-    return -1;
+    const char *dot = strchr(name, '.');
+    if (!dot || (size_t)(dot - name) >= MVG_NAME_MAX)
+        return -1;
+    char dev[MVG_NAME_MAX];
+    memcpy(dev, name, (size_t)(dot - name));
+    dev[dot - name] = '\0';
+    long d = mvg_config_find_device(r->cfg, dev);
+    long k = d < 0 ? -1 : mvg_config_find_point(&r->cfg->devices[d], dot + 1);
+    if (k < 0)
+        return -1;
+    long v = point_var(r, (size_t)d, (size_t)k);
+    return v < 0 ? -2 : v;
 }
-
-struct resolve_ctx {
-    const mvg_runner *r;
-    size_t limit;
-};
 
 static int resolve(const char *name, void *user)
 {
-    const struct resolve_ctx *c = user;
-    long v = find_var(c->r, name, c->limit);
+    long v = find_var(user, name);
     return v < 0 ? -1 : (int)v;
 }
 
@@ -160,10 +214,13 @@ static int add_channel(mvg_runner *r, struct proj *p, size_t pi, const char *nam
     for (size_t k = 0; k < p->nch; k++)
         if (strcmp(p->names[k], name) == 0)
             return 0;
-    long v = find_var(r, name, r->nvars);
+    long v = find_var(r, name);
     if (v < 0) {
-        snprintf(err, errlen, "project '%s': unknown channel '%s'", r->cfg->projects->projects[pi].name,
-                 name);
+        if (v == -2)
+            snprintf(err, errlen, "out of memory");
+        else
+            snprintf(err, errlen, "project '%s': unknown channel '%s'",
+                     r->cfg->projects->projects[pi].name, name);
         return -1;
     }
     char **names = realloc(p->names, (p->nch + 1) * sizeof *names);
@@ -248,66 +305,46 @@ mvg_runner *mvg_runner_new(const mvg_config *cfg, double time_scale, char *err, 
     r->cfg = cfg;
     const mvg_projects_cfg *pcfg = cfg->projects;
     size_t npoints = 0;
-    for (size_t d = 0; d < cfg->ndevices; d++)
-        npoints += cfg->devices[d].npoints;
-    size_t nder = pcfg ? pcfg->nderived : 0;
-    r->nvars = npoints + nder;
+    r->time_scale = time_scale;
     r->point_base = calloc(cfg->ndevices ? cfg->ndevices : 1, sizeof *r->point_base);
-    r->vars = calloc(r->nvars ? r->nvars : 1, sizeof *r->vars);
-    r->bind = calloc(r->nvars ? r->nvars : 1, sizeof *r->bind);
-    r->vals = calloc(r->nvars ? r->nvars : 1, sizeof *r->vals);
-    r->qs = calloc(r->nvars ? r->nvars : 1, sizeof *r->qs);
+    for (size_t d = 0; r->point_base && d < cfg->ndevices; d++) {
+        r->point_base[d] = npoints;
+        npoints += cfg->devices[d].npoints;
+    }
+    size_t nder = pcfg ? pcfg->nderived : 0;
+    r->point_var = malloc((npoints ? npoints : 1) * sizeof *r->point_var);
     r->der = calloc(nder ? nder : 1, sizeof *r->der);
     size_t nproj = pcfg ? pcfg->nprojects : 0;
     r->proj = calloc(nproj ? nproj : 1, sizeof *r->proj);
-    if (!r->point_base || !r->vars || !r->bind || !r->vals || !r->qs || !r->der || !r->proj) {
+    if (!r->point_base || !r->point_var || !r->der || !r->proj) {
         snprintf(err, errlen, "out of memory");
         mvg_runner_free(r);
         return NULL;
     }
+    for (size_t i = 0; i < npoints; i++)
+        r->point_var[i] = -1;
 
-    size_t v = 0;
-    for (size_t d = 0; d < cfg->ndevices; d++) {
-        const mvg_device_cfg *dev = &cfg->devices[d];
-        r->point_base[d] = v;
-        /* a few polls, in the samples' (possibly faster) time; the floor is
-         * in that time too, or an accelerated clock would bridge outages
-         * hundreds of times longer than a real one */
-        int64_t gap = (int64_t)((double)dev->interval_ms * GAP_POLLS *
-                                (time_scale > 0 ? time_scale : 1.0));
-        if (gap < GAP_MIN_MS)
-            gap = GAP_MIN_MS;
-        for (size_t k = 0; k < dev->npoints; k++, v++) {
-            const mvg_point_cfg *p = &dev->points[k];
-            struct var *x = &r->vars[v];
-            x->device = dev->name;
-            x->name = p->name;
-            x->value = NAN;
-            x->q = MVG_Q_COMM_ERROR;
-            x->max_gap_ms = gap;
-            x->kind = p->kind == MVG_KIND_COUNTER ? MVG_INTERVAL_COUNTER : MVG_INTERVAL_RATE;
-            x->wrap_span = p->kind == MVG_KIND_COUNTER ? mvg_codec_wrap_span(p->type) * fabs(p->scale) : 0;
-            x->unit_s = unit_seconds(p->unit);
-        }
-    }
-    for (size_t i = 0; i < nder; i++, v++) {
+    /* Derived channels in order: an expression sees the points and the
+     * derived channels defined before it. */
+    for (size_t i = 0; i < nder; i++) {
         const mvg_derived_cfg *dc = &pcfg->derived[i];
-        struct var *x = &r->vars[v];
-        x->name = dc->name;
-        x->value = NAN;
-        x->q = MVG_Q_COMM_ERROR;
-        x->kind = MVG_INTERVAL_RATE;
-        x->unit_s = unit_seconds(dc->unit);
-        struct derived *dv = &r->der[r->nder++];
-        dv->var = v;
-        struct resolve_ctx rc = {r, v};
         char e[256];
-        dv->expr = mvg_expr_compile(dc->expr, resolve, &rc, e, sizeof e);
-        if (!dv->expr) {
-            snprintf(err, errlen, "derived '%s': %s", dc->name, e);
+        struct derived *dv = &r->der[r->nder];
+        dv->expr = mvg_expr_compile(dc->expr, resolve, r, e, sizeof e);
+        long v = dv->expr ? add_var(r) : -1;
+        if (!dv->expr || v < 0) {
+            snprintf(err, errlen, "derived '%s': %s", dc->name, dv->expr ? "out of memory" : e);
+            mvg_expr_free(dv->expr);
+            dv->expr = NULL;
             mvg_runner_free(r);
             return NULL;
         }
+        r->nder++;
+        struct var *x = &r->vars[v];
+        x->name = dc->name;
+        x->kind = MVG_INTERVAL_RATE;
+        x->unit_s = unit_seconds(dc->unit);
+        dv->var = (size_t)v;
         size_t n = mvg_expr_vars(dv->expr, NULL, 0);
         dv->inputs = calloc(n ? n : 1, sizeof *dv->inputs);
         if (!dv->inputs) {
@@ -327,6 +364,13 @@ mvg_runner *mvg_runner_new(const mvg_config *cfg, double time_scale, char *err, 
             mvg_runner_free(r);
             return NULL;
         }
+    }
+    r->vals = calloc(r->nvars ? r->nvars : 1, sizeof *r->vals);
+    r->qs = calloc(r->nvars ? r->nvars : 1, sizeof *r->qs);
+    if (!r->vals || !r->qs) {
+        snprintf(err, errlen, "out of memory");
+        mvg_runner_free(r);
+        return NULL;
     }
     return r;
 }
@@ -348,7 +392,10 @@ void mvg_runner_push(mvg_runner *r, size_t device, const mvg_sample *samples, si
     size_t base = r->point_base[device];
     int64_t batch_ts = 0;
     for (size_t k = 0; k < n; k++) {
-        struct var *x = &r->vars[base + k];
+        int32_t v = r->point_var[base + k];
+        if (v < 0)
+            continue; /* a point no project uses */
+        struct var *x = &r->vars[v];
         const mvg_sample *s = &samples[k];
         if (s->ts_ms <= x->ts)
             continue; /* not newer than what we have: the aggregator would refuse it */
@@ -358,7 +405,7 @@ void mvg_runner_push(mvg_runner *r, size_t device, const mvg_sample *samples, si
         x->changed = 1;
         if (s->ts_ms > batch_ts)
             batch_ts = s->ts_ms;
-        feed(r, base + k, s);
+        feed(r, (size_t)v, s);
     }
 
     /* Derived channels whose inputs moved, in order (later ones may use
@@ -440,14 +487,7 @@ int mvg_runner_point_needed(const mvg_runner *r, size_t device, size_t point)
 {
     if (device >= r->cfg->ndevices || point >= r->cfg->devices[device].npoints)
         return 0;
-    size_t v = r->point_base[device] + point;
-    if (r->bind[v].n > 0)
-        return 1;
-    for (size_t i = 0; i < r->nder; i++)
-        for (size_t k = 0; k < r->der[i].ninputs; k++)
-            if ((size_t)r->der[i].inputs[k] == v)
-                return 1;
-    return 0;
+    return r->point_var[r->point_base[device] + point] >= 0;
 }
 
 uint64_t mvg_runner_rejected(const mvg_runner *r)

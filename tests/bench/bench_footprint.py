@@ -71,6 +71,12 @@ def main():
                 _, st = proc_stat(gw.pid)
                 peak_rss = max(peak_rss, int(st["VmRSS"].split()[0]))
             cpu1, st = proc_stat(gw.pid)
+            rollup = {}
+            with open("/proc/%d/smaps_rollup" % gw.pid) as f:
+                for line in f:
+                    k, _, v = line.partition(":")
+                    if v.strip().endswith("kB"):
+                        rollup[k] = int(v.split()[0])
             wall = time.monotonic() - t0
             assert gw.p.poll() is None, "mvgated died"
             errors = [l for l in gw.err_lines if "warning" in l or "error" in l]
@@ -80,6 +86,9 @@ def main():
         print("footprint: mvgated polling %d points (%d devices x %d float32) at 1 s over %d TCP connections"
               % (npoints, a.devices, a.points, a.buses))
         print("  RSS now %s, peak during window %d kB, high-water mark %s" % (st["VmRSS"], peak_rss, st["VmHWM"]))
+        print("  of the RSS: private %d kB (heap, stacks, written pages), shared library and file pages %d kB;"
+              " PSS %d kB" % (rollup["Private_Clean"] + rollup["Private_Dirty"],
+                              rollup["Shared_Clean"] + rollup["Shared_Dirty"], rollup["Pss"]))
         print("  CPU %.2f s over %.1f s = %.2f %% of one core" % (cpu1 - cpu0, wall, 100 * (cpu1 - cpu0) / wall))
         print("  warnings/errors logged: %d" % len(errors))
         for l in errors[:5]:
