@@ -178,7 +178,15 @@ static void conn_fail(mqtt_conn *c, int code, int reason, const char *msg)
     if (current(c) && p->state == ST_CONNECTING) {
         p->state = ST_FAILED;
         p->st.connect_failures++;
-        const char *r = reason > 0 ? MQTTReasonCode_toString((enum MQTTReasonCodes)reason) : NULL;
+        /* A positive code is the broker's CONNACK refusal: MQTT 3.1.1 return
+         * codes 1..5, MQTT 5 reason codes >= 0x80. */
+        static const char *const v3[] = {NULL, "unacceptable protocol version",
+                                         "client identifier rejected", "server unavailable",
+                                         "bad user name or password", "not authorized"};
+        if (reason <= 0 && code >= 0x80 && p->cfg.version == 5)
+            reason = code;
+        const char *r = reason > 0 ? MQTTReasonCode_toString((enum MQTTReasonCodes)reason)
+                        : code >= 1 && code <= 5 ? v3[code] : NULL;
         pthread_mutex_lock(&c->emu);
         set_error(p, "mqtt: connect to %s failed: %s (code %d%s%s)%s%s", p->uri,
                   msg && *msg ? msg : MQTTAsync_strerror(code), code, r ? ", " : "", r ? r : "",

@@ -197,7 +197,8 @@ static inline void mh_on_connected(void *ctx, char *cause)
 /* A subscriber to filter on 127.0.0.1:port. persistent: the broker keeps
  * its session (and queues for it) for an hour while it is away. Returns
  * once subscribed, or NULL. */
-static inline mh_sub *mh_sub_start(int port, const char *client_id, const char *filter, int persistent)
+static inline mh_sub *mh_sub_start_auth(int port, const char *client_id, const char *filter,
+                                        int persistent, const char *user, const char *pass)
 {
     mh_sub *s = calloc(1, sizeof *s);
     char uri[64];
@@ -219,6 +220,8 @@ static inline mh_sub *mh_sub_start(int port, const char *client_id, const char *
     o.automaticReconnect = 1;
     o.minRetryInterval = 1;
     o.maxRetryInterval = 1;
+    o.username = user;
+    o.password = pass;
     MQTTProperties props = MQTTProperties_initializer;
     if (persistent) {
         MQTTProperty pr = {.identifier = MQTTPROPERTY_CODE_SESSION_EXPIRY_INTERVAL};
@@ -245,6 +248,12 @@ fail:
     MQTTAsync_destroy(&s->cli);
     free(s);
     return NULL;
+}
+
+static inline mh_sub *mh_sub_start(int port, const char *client_id, const char *filter,
+                                   int persistent)
+{
+    return mh_sub_start_auth(port, client_id, filter, persistent, NULL, NULL);
 }
 
 static inline size_t mh_sub_count(mh_sub *s)
