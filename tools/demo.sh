@@ -21,9 +21,11 @@ ORIGIN=2026-01-05T00:00:00Z
 work=$(mktemp -d /tmp/mvgate-demo.XXXXXX)
 sim_pid=""
 gw_pid=""
+broker_pid=""
 cleanup() {
     trap - INT TERM EXIT
     [ -n "$gw_pid" ] && kill "$gw_pid" 2>/dev/null && wait "$gw_pid" 2>/dev/null
+    [ -n "$broker_pid" ] && kill "$broker_pid" 2>/dev/null && wait "$broker_pid" 2>/dev/null
     [ -n "$sim_pid" ] && kill "$sim_pid" 2>/dev/null && wait "$sim_pid" 2>/dev/null
     rm -rf "$work"
     echo "demo: stopped"
@@ -46,6 +48,21 @@ echo "demo: simulated compressor plant on 127.0.0.1:$port, plant clock x$SCALE f
 sed -e "s/port *= *5020/port = $port/" -e "s|data_dir *= *\"[^\"]*\"|data_dir = \"$work\"|" \
     -e "s/interval_ms *= *1000/interval_ms = 50/" config/examples/compressor.conf >"$work/mvgate.conf"
 cat config/demo/compressor-project.conf >>"$work/mvgate.conf"
+
+# A local MQTT broker when one is installed (tools/install-deps.sh installs
+# mosquitto): the gateway publishes to it as it would to the dashboard.
+if [ -x /usr/sbin/mosquitto ]; then
+    mqtt_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    printf 'listener %s 127.0.0.1\nallow_anonymous true\nlog_dest none\n' "$mqtt_port" >"$work/mosquitto.conf"
+    /usr/sbin/mosquitto -c "$work/mosquitto.conf" &
+    broker_pid=$!
+    printf 'mqtt = { uri = "tcp://127.0.0.1:%s"; telemetry = "every"; telemetry_every = 20; };\n' \
+        "$mqtt_port" >>"$work/mvgate.conf"
+    echo "demo: MQTT broker (mosquitto) on 127.0.0.1:$mqtt_port; watch the dashboard feed with:"
+    echo "        mosquitto_sub -p $mqtt_port -v -t 'mvgate/v1/#'"
+else
+    echo "demo: no MQTT broker installed (mosquitto): records go to the store only"
+fi
 build/bin/mvgate check -c "$work/mvgate.conf"
 echo "demo: one read of every point (mvgate read):"
 build/bin/mvgate read -c "$work/mvgate.conf" || true
@@ -54,6 +71,9 @@ echo "demo: mvgated running; baseline day 2026-01-05 (about 72 s), then the retr
 build/bin/mvgated -c "$work/mvgate.conf" --log-level notice \
     --time-scale "$SCALE" --time-origin "$ORIGIN" 2>"$work/gw.log" &
 gw_pid=$!
+
+echo "demo: every record is also in the store: build/bin/mvgate export -c $work/mvgate.conf --format jsonl"
+echo "demo: and the gateway's state: build/bin/mvgate status -c $work/mvgate.conf"
 
 # Follow the daemon's log; when the installation period begins, switch the
 # simulated plant to the retrofit (VSD compressor).
