@@ -1,0 +1,255 @@
+/*
+ * test_pipeline.c: the pipeline's outbox side on a real store in a temp
+ * dir: MQTT telemetry every N polls, on change with a relative deadband
+ * (a quality change always counts), or off; samples stored only for the
+ * points the engine uses unless all are asked for; InfluxDB sample lines.
+ * Entries are read back through the outbox API the publishers use.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+
+#include "config.h"
+#include "config_publish.h"
+#include "diag.h"
+#include "outbox.h"
+#include "pipeline.h"
+#include "runner.h"
+#include "store.h"
+
+static char dir[128];
+
+static int setup(void **state)
+{
+    (void)state;
+    snprintf(dir, sizeof dir, "/tmp/mvg-test-pipeline-XXXXXX");
+    return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+    (void)state;
+    char cmd[200];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+typedef struct {
+    mvg_config *cfg;
+    mvg_runner *runner;
+    mvg_pipeline *p;
+} rig;
+
+/* A gateway with one device of two points (kw, kwh) and, when with_project,
+ * a project that uses kwh only. Fresh database in a subdirectory. */
+static void rig_open(rig *g, const char *sub, const mvg_pipeline_opts *opts, int with_project)
+{
+    char ddir[256], path[300];
+    snprintf(ddir, sizeof ddir, "%s/%s", dir, sub);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", ddir);
+    assert_int_equal(system(cmd), 0);
+    snprintf(path, sizeof path, "%s/gw.conf", ddir);
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f,
+            "gateway = { id = \"gw\"; site = \"lab\"; data_dir = \"%s\"; };\n"
+            "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; } );\n"
+            "devices = ( { name = \"m\"; bus = \"lan\"; points = (\n"
+            "  { name = \"kw\"; area = \"input\"; address = 0; type = \"float32\"; unit = \"kW\"; },\n"
+            "  { name = \"kwh\"; area = \"input\"; address = 2; type = \"uint32\"; unit = \"kWh\"; "
+            "kind = \"counter\"; } ); } );\n",
+            ddir);
+    if (with_project)
+        fprintf(f, "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 15;\n"
+                   "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-02T00:00:00Z\"; };\n"
+                   "  reporting = { start = \"2026-01-03T00:00:00Z\"; };\n"
+                   "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; "
+                   "actual = \"m.kwh\"; model = { type = \"mean\"; }; } ); } );\n");
+    fclose(f);
+    mvg_diags *d = mvg_diags_new();
+    g->cfg = mvg_config_load(path, NULL, d);
+    if (!g->cfg)
+        mvg_diags_print(d, stderr);
+    assert_non_null(g->cfg);
+    mvg_diags_free(d);
+    char err[256];
+    g->runner = mvg_runner_new(g->cfg, 1.0, err, sizeof err);
+    assert_non_null(g->runner);
+    g->p = mvg_pipeline_open(g->cfg, g->runner, opts, err, sizeof err);
+    if (!g->p)
+        fprintf(stderr, "%s\n", err);
+    assert_non_null(g->p);
+}
+
+static void rig_close(rig *g)
+{
+    mvg_pipeline_close(g->p);
+    mvg_runner_free(g->runner);
+    mvg_config_free(g->cfg);
+}
+
+/* One poll of device m. */
+static void poll(rig *g, int64_t ts, double kw, mvg_quality q, double kwh)
+{
+    char buf[sizeof(mvg_sample_batch) + 2 * sizeof(mvg_sample)];
+    mvg_sample_batch *b = (mvg_sample_batch *)buf;
+    b->device = 0;
+    b->generation = 1;
+    b->online = 1;
+    b->n = 2;
+    b->samples[0] = (mvg_sample){.ts_ms = ts, .value = q == MVG_Q_GOOD ? kw : NAN, .quality = q};
+    b->samples[1] = (mvg_sample){.ts_ms = ts, .value = kwh, .quality = MVG_Q_GOOD};
+    char err[256];
+    assert_int_equal(mvg_pipeline_batch(g->p, b, err, sizeof err), 0);
+}
+
+/* The points of each MQTT telemetry entry, as "kw,kwh;kw;..." */
+static void telemetry_points(rig *g, const char *publisher, char *out, size_t cap)
+{
+    char err[256];
+    mvg_outbox *ob = mvg_outbox_open(mvg_pipeline_db_path(g->p), publisher, err, sizeof err);
+    assert_non_null(ob);
+    mvg_outbox_entry e[64];
+    size_t n = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 64, e, &n, err, sizeof err), 0);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].cls != MVG_OUT_TELEMETRY)
+            continue;
+        assert_string_equal(e[i].topic, "telemetry/m");
+        json_error_t je;
+        json_t *doc = json_loadb(e[i].payload, e[i].len, 0, &je);
+        assert_non_null(doc);
+        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/telemetry/1");
+        size_t k;
+        json_t *s;
+        if (out[0])
+            strncat(out, ";", cap - strlen(out) - 1);
+        json_array_foreach(json_object_get(doc, "samples"), k, s) {
+            if (k)
+                strncat(out, ",", cap - strlen(out) - 1);
+            strncat(out, json_string_value(json_object_get(s, "point")), cap - strlen(out) - 1);
+        }
+        json_decref(doc);
+    }
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_close(ob);
+}
+
+static void test_telemetry_every_n(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.mqtt = 1, .telemetry_mode = MVG_TELEMETRY_EVERY, .telemetry_every = 3};
+    rig_open(&g, "every", &o, 0);
+    for (int i = 0; i < 7; i++)
+        poll(&g, 1000 * (i + 1), 10.0 + i, MVG_Q_GOOD, 100 + i);
+    char got[512];
+    telemetry_points(&g, "mqtt", got, sizeof got);
+    assert_string_equal(got, "kw,kwh;kw,kwh;kw,kwh"); /* polls 1, 4 and 7 */
+    rig_close(&g);
+}
+
+static void test_telemetry_on_change_with_deadband(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.mqtt = 1, .telemetry_mode = MVG_TELEMETRY_CHANGE, .deadband = 0.05};
+    rig_open(&g, "change", &o, 0);
+    poll(&g, 1000, 100.0, MVG_Q_GOOD, 500); /* first: everything */
+    poll(&g, 2000, 104.0, MVG_Q_GOOD, 500); /* kw within 5 %, kwh same: nothing */
+    poll(&g, 3000, 106.0, MVG_Q_GOOD, 500); /* kw 6 % from the last SENT (100): kw */
+    poll(&g, 4000, 106.0, MVG_Q_COMM_ERROR, 501); /* quality change: kw; kwh +0.2 %: no */
+    poll(&g, 5000, 106.0, MVG_Q_GOOD, 600); /* quality back: kw; kwh +20 %: kwh */
+    char got[512];
+    telemetry_points(&g, "mqtt", got, sizeof got);
+    assert_string_equal(got, "kw,kwh;kw;kw;kw,kwh");
+    rig_close(&g);
+}
+
+static void test_telemetry_off_and_influx_lines(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.mqtt = 1, .influx = 1, .influx_telemetry = 1,
+                           .telemetry_mode = MVG_TELEMETRY_OFF};
+    rig_open(&g, "off", &o, 0);
+    poll(&g, 1000, 1.5, MVG_Q_GOOD, 7);
+    poll(&g, 2000, 1.5, MVG_Q_INVALID, 8);
+    char got[512];
+    telemetry_points(&g, "mqtt", got, sizeof got);
+    assert_string_equal(got, "");
+    /* InfluxDB got both polls; the invalid value is left out, its quality stays */
+    char err[256];
+    mvg_outbox *ob = mvg_outbox_open(mvg_pipeline_db_path(g.p), "influx", err, sizeof err);
+    assert_non_null(ob);
+    mvg_outbox_entry e[8];
+    size_t n = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 8, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    char want1[] = "mvgate_sample,gateway=gw,device=m,point=kw value=1.5,quality=\"good\" 1000\n"
+                   "mvgate_sample,gateway=gw,device=m,point=kwh value=7,quality=\"good\" 1000\n";
+    assert_int_equal(e[0].len, strlen(want1));
+    assert_memory_equal(e[0].payload, want1, strlen(want1));
+    assert_non_null(strstr(e[1].payload, "point=kw quality=\"invalid\" 2000\n"));
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_close(ob);
+    rig_close(&g);
+}
+
+static int count_samples(void *user, const char *device, const char *point, const mvg_sample *s)
+{
+    (void)device;
+    (void)s;
+    char *seen = user;
+    strcat(seen, point);
+    strcat(seen, ";");
+    return 0;
+}
+
+static void test_samples_kept_for_the_engine_or_all(void **state)
+{
+    (void)state;
+    for (int all = 0; all < 2; all++) {
+        rig g;
+        mvg_pipeline_opts o = {.all_samples = all};
+        rig_open(&g, all ? "all" : "engine", &o, 1);
+        poll(&g, 1000, 3.0, MVG_Q_GOOD, 10);
+        poll(&g, 2000, 4.0, MVG_Q_GOOD, 11);
+        char err[256];
+        mvg_store_opts so = {.read_only = 1};
+        mvg_store *st = mvg_store_open(mvg_pipeline_db_path(g.p), &so, err, sizeof err);
+        assert_non_null(st);
+        char seen[256] = "";
+        assert_int_equal(mvg_store_foreach_sample(st, 0, INT64_MAX, count_samples, seen, err,
+                                                  sizeof err), 0);
+        /* the project uses m.kwh only */
+        if (all)
+            assert_int_equal(strlen(seen), strlen("kw;kwh;kw;kwh;"));
+        else
+            assert_string_equal(seen, "kwh;kwh;");
+        mvg_store_close(st);
+        rig_close(&g);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_telemetry_every_n),
+        cmocka_unit_test(test_telemetry_on_change_with_deadband),
+        cmocka_unit_test(test_telemetry_off_and_influx_lines),
+        cmocka_unit_test(test_samples_kept_for_the_engine_or_all),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
