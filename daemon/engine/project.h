@@ -175,7 +175,8 @@ typedef struct {
 typedef struct {
     int64_t start_ms, end_ms;
     mvg_phase phase;
-    int fitted_now;          /* the models were fitted on this record */
+    int fitted_now;          /* the models were frozen on this record: fitted, or a model
+                                given in the config put in force, at the end of the baseline */
     double confidence;
     size_t nstreams;
     mvg_stream_result streams[MVG_PROJECT_MAX_STREAMS];
