@@ -8,8 +8,7 @@
 #include <stdlib.h>
 
 #include "config_publish.h"
-#include "influx_pub.h"
-#include "mqtt_pub.h"
+#include "publishers.h"
 
 #include "poller.h"
 
@@ -20,6 +19,7 @@ struct mvg_gateway {
     mvg_pipeline *pipeline;
     mvg_poller **pollers; /* one per bus, NULL until started */
     size_t npollers;
+    const mvg_publishers_api *pub; /* the publisher module, when mqtt or influx is on */
     mvg_mqtt_pub *mqtt;   /* NULL when the config has no mqtt section */
     mvg_influx_pub *influx;
 };
@@ -84,10 +84,15 @@ static int start_publishers(mvg_gateway *g, char *err, size_t errlen)
 {
     const mvg_publish_cfg *pc = g->cfg->publish;
     const char *db = mvg_pipeline_db_path(g->pipeline);
+    if (!pc->mqtt.enabled && !pc->influx.enabled)
+        return 0;
+    g->pub = mvg_publishers_load(err, errlen);
+    if (!g->pub)
+        return -1;
     if (pc->mqtt.enabled) {
         const mvg_mqtt_section *m = &pc->mqtt;
         mvg_mqtt_cfg c;
-        mvg_mqtt_cfg_defaults(&c);
+        g->pub->mqtt_cfg_defaults(&c);
         c.uri = m->uri;
         c.client_id = m->client_id;
         c.topic_prefix = m->topic_prefix;
@@ -103,7 +108,7 @@ static int start_publishers(mvg_gateway *g, char *err, size_t errlen)
         c.verify_hostname = m->verify_hostname;
         c.inflight = m->inflight;
         char e[256];
-        g->mqtt = mvg_mqtt_pub_start(&c, db, e, sizeof e);
+        g->mqtt = g->pub->mqtt_start(&c, db, e, sizeof e);
         if (!g->mqtt) {
             snprintf(err, errlen, "mqtt: %s", e);
             return -1;
@@ -126,7 +131,7 @@ static int start_publishers(mvg_gateway *g, char *err, size_t errlen)
             .timeout_ms = i->timeout_ms,
         };
         char e[256];
-        g->influx = mvg_influx_pub_start(&c, db, e, sizeof e);
+        g->influx = g->pub->influx_start(&c, db, e, sizeof e);
         if (!g->influx) {
             snprintf(err, errlen, "influx: %s", e);
             return -1;
@@ -165,9 +170,9 @@ int mvg_gateway_start(mvg_gateway *g, const mvg_timebase *tb, mvg_sample_queue *
 void mvg_gateway_kick(mvg_gateway *g)
 {
     if (g->mqtt)
-        mvg_mqtt_pub_kick(g->mqtt);
+        g->pub->mqtt_kick(g->mqtt);
     if (g->influx)
-        mvg_influx_pub_kick(g->influx);
+        g->pub->influx_kick(g->influx);
 }
 
 void mvg_gateway_publisher_stats(mvg_gateway *g, mvg_mqtt_stats *mqtt, int *has_mqtt,
@@ -176,9 +181,9 @@ void mvg_gateway_publisher_stats(mvg_gateway *g, mvg_mqtt_stats *mqtt, int *has_
     *has_mqtt = g->mqtt != NULL;
     *has_influx = g->influx != NULL;
     if (g->mqtt)
-        mvg_mqtt_pub_get_stats(g->mqtt, mqtt);
+        g->pub->mqtt_get_stats(g->mqtt, mqtt);
     if (g->influx)
-        mvg_influx_pub_get_stats(g->influx, influx);
+        g->pub->influx_get_stats(g->influx, influx);
 }
 
 void mvg_gateway_free(mvg_gateway *g)
@@ -188,8 +193,10 @@ void mvg_gateway_free(mvg_gateway *g)
     for (size_t b = 0; b < g->npollers; b++)
         mvg_poller_stop(g->pollers[b]);
     free(g->pollers);
-    mvg_mqtt_pub_stop(g->mqtt);
-    mvg_influx_pub_stop(g->influx);
+    if (g->mqtt)
+        g->pub->mqtt_stop(g->mqtt);
+    if (g->influx)
+        g->pub->influx_stop(g->influx);
     mvg_pipeline_close(g->pipeline);
     mvg_runner_free(g->runner);
     mvg_config_free(g->cfg);

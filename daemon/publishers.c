@@ -1,0 +1,70 @@
+/*
+ * publishers.c: loading mvgate-publish.so (publishers.h).
+ */
+#include "publishers.h"
+
+#include <dlfcn.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef MVG_PUBLISH_MODULE_PATH
+#define MVG_PUBLISH_MODULE_PATH "/usr/lib/mvgate/mvgate-publish.so"
+#endif
+
+static const mvg_publishers_api *try_open(const char *path, char *why, size_t len)
+{
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        snprintf(why, len, "%s", dlerror());
+        return NULL;
+    }
+    const mvg_publishers_api *api = dlsym(h, MVG_PUBLISHERS_SYMBOL);
+    if (!api || api->version != MVG_PUBLISHERS_API_VERSION) {
+        snprintf(why, len, "%.4000s: %s", path,
+                 api ? "built for another version of mvgated" : "not an mvgate publisher module");
+        dlclose(h);
+        return NULL;
+    }
+    return api;
+}
+
+/* Never dlclose'd: paho keeps threads of its own that would run unmapped
+ * code. A second dlopen of the same file only bumps its count, so no cache
+ * (and no global state) is needed here. */
+const mvg_publishers_api *mvg_publishers_load(char *err, size_t errlen)
+{
+    char paths[3][PATH_MAX];
+    size_t n = 0;
+    const char *env = getenv("MVG_PUBLISH_MODULE");
+    if (env && *env)
+        snprintf(paths[n++], PATH_MAX, "%s", env);
+    char exe[PATH_MAX];
+    ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = len > 0 ? (exe[len] = '\0', strrchr(exe, '/')) : NULL;
+    if (slash) {
+        *slash = '\0';
+        /* build/bin/mvgated -> build/lib/mvgate/mvgate-publish.so */
+        int w = snprintf(paths[n], PATH_MAX, "%s/../lib/mvgate/mvgate-publish.so", exe);
+        if (w > 0 && w < PATH_MAX)
+            n++;
+    }
+    snprintf(paths[n++], PATH_MAX, "%s", MVG_PUBLISH_MODULE_PATH);
+    char why[3][PATH_MAX + 128];
+    const mvg_publishers_api *api = NULL;
+    for (size_t i = 0; i < n && !api; i++) {
+        if (access(paths[i], F_OK) != 0) {
+            snprintf(why[i], sizeof why[i], "%.4000s: not found", paths[i]);
+            continue;
+        }
+        api = try_open(paths[i], why[i], sizeof why[i]);
+    }
+    if (!api) {
+        size_t pos = (size_t)snprintf(err, errlen, "cannot load the publisher module:");
+        for (size_t i = 0; i < n && pos < errlen; i++)
+            pos += (size_t)snprintf(err + pos, errlen - pos, " [%s]", why[i]);
+    }
+    return api;
+}
