@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "model.h"
 
@@ -32,6 +33,24 @@ typedef struct {
 int mvg_cli_data_load(const char *path, const char *ycol, const char *const *xcols, size_t nx,
                       mvg_cli_data *d, char *err, size_t errlen);
 void mvg_cli_data_free(mvg_cli_data *d);
+
+/* The options fit and savings share: --model (a type for fit, a file for
+ * savings), --csv, --y, --x (repeatable), --confidence, --json. */
+typedef struct {
+    const char *model, *csv, *ycol;
+    const char *xcols[MVG_MODEL_MAX_X];
+    size_t nx;
+    double confidence; /* default 0.90 */
+    int json;
+} mvg_cli_args;
+
+/*
+ * Parses argv for command ("fit", "savings"); usage prints its help.
+ * Returns -1 when the arguments are complete, else the exit code to return
+ * now: 0 after --help, 2 after a usage error (already reported).
+ */
+int mvg_cli_parse_args(int argc, char **argv, const char *command, void (*usage)(FILE *),
+                       mvg_cli_args *a);
 
 /* Parses a confidence level strictly inside (0, 1); 0 or -1. */
 int mvg_cli_parse_confidence(const char *s, double *out);

@@ -12,10 +12,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_config.h"
 #include "commands.h"
 #include "config.h"
 #include "config_projects.h"
-#include "diag.h"
 #include "payload.h"
 #include "store.h"
 
@@ -198,28 +198,14 @@ int mvg_cmd_export(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    mvg_diags *diags = mvg_diags_new();
-    mvg_config *cfg = diags ? mvg_config_load(path, NULL, diags) : NULL;
-    if (!cfg) {
-        if (diags)
-            mvg_diags_print(diags, stderr);
-        mvg_diags_free(diags);
+    mvg_config *cfg = mvg_cli_load_config(path, NULL);
+    if (!cfg)
         return 2;
-    }
-    mvg_diags_free(diags);
-    char db[MVG_PATH_MAX + 16], err[512];
+    char err[512] = "";
     int rc = 2;
-    mvg_store *st = NULL;
-    if (mvg_store_path(cfg->gateway.data_dir, db, sizeof db) != 0) {
-        fprintf(stderr, "mvgate export: data_dir too long\n");
+    mvg_store *st = mvg_cli_open_store("export", cfg);
+    if (!st)
         goto out;
-    }
-    mvg_store_opts so = {.read_only = 1};
-    st = mvg_store_open(db, &so, err, sizeof err);
-    if (!st) {
-        fprintf(stderr, "mvgate export: %s\n", err);
-        goto out;
-    }
     int r;
     if (strcmp(what, "samples") == 0)
         r = mvg_store_foreach_sample(st, from, to, on_sample, &w, err, sizeof err);

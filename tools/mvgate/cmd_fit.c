@@ -4,7 +4,6 @@
  * as a table or as the JSON object that `mvgate savings --model` reads.
  * Exit 0 when a model was fitted (whatever its verdict), 2 on bad input.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,62 +89,15 @@ static void print_table(const mvg_model *m, const char *const *xn, double conf,
 
 int mvg_cmd_fit(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"model", required_argument, NULL, 'm'}, {"csv", required_argument, NULL, 'f'},
-        {"y", required_argument, NULL, 'y'},     {"x", required_argument, NULL, 'x'},
-        {"confidence", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-    const char *type_s = NULL, *csv = NULL, *ycol = NULL;
-    const char *xcols[MVG_MODEL_MAX_X];
-    size_t nx = 0;
-    int json = 0, o;
-    double conf = 0.90;
-    optind = 1;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case 'm':
-            type_s = optarg;
-            break;
-        case 'f':
-            csv = optarg;
-            break;
-        case 'y':
-            ycol = optarg;
-            break;
-        case 'x':
-            if (nx == MVG_MODEL_MAX_X) {
-                fprintf(stderr, "mvgate fit: at most %d --x columns\n", MVG_MODEL_MAX_X);
-                return 2;
-            }
-            xcols[nx++] = optarg;
-            break;
-        case 'c':
-            if (mvg_cli_parse_confidence(optarg, &conf) != 0) {
-                fprintf(stderr, "mvgate fit: --confidence '%s' must be a number in (0, 1)\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "mvgate fit: unexpected argument '%s'\n", argv[optind]);
-        return 2;
-    }
-    if (!type_s || !csv || !ycol) {
-        fprintf(stderr, "mvgate fit: --model, --csv and --y are required\n");
-        usage(stderr);
-        return 2;
-    }
+    mvg_cli_args args;
+    int early = mvg_cli_parse_args(argc, argv, "fit", usage, &args);
+    if (early >= 0)
+        return early;
+    const char *type_s = args.model, *csv = args.csv, *ycol = args.ycol;
+    const char *const *xcols = args.xcols;
+    size_t nx = args.nx;
+    int json = args.json;
+    double conf = args.confidence;
     mvg_model_type type;
     if (mvg_model_type_parse(type_s, &type) != 0) {
         fprintf(stderr,

@@ -16,9 +16,9 @@
 
 #include "acquire.h"
 #include "clock.h"
+#include "cli_config.h"
 #include "commands.h"
 #include "config.h"
-#include "diag.h"
 #include "transport.h"
 
 typedef struct {
@@ -156,15 +156,9 @@ int mvg_cmd_read(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    mvg_diags *diags = mvg_diags_new();
-    mvg_config *cfg = diags ? mvg_config_load(path, &copts, diags) : NULL;
-    if (!cfg) {
-        if (diags)
-            mvg_diags_print(diags, stderr);
-        mvg_diags_free(diags);
+    mvg_config *cfg = mvg_cli_load_config(path, &copts);
+    if (!cfg)
         return 2;
-    }
-    mvg_diags_free(diags);
 
     int rc = 2;
     int *selected = calloc(cfg->ndevices + 1, sizeof *selected);

@@ -5,7 +5,6 @@
  * uncertainty and the savings interval. Exit 0 with results (the FSU may be
  * null when undefined, e.g. zero savings), 2 on bad input.
  */
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -35,62 +34,15 @@ static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); 
 
 int mvg_cmd_savings(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"model", required_argument, NULL, 'm'}, {"csv", required_argument, NULL, 'f'},
-        {"y", required_argument, NULL, 'y'},     {"x", required_argument, NULL, 'x'},
-        {"confidence", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
-    const char *model_path = NULL, *csv = NULL, *ycol = NULL;
-    const char *xcols[MVG_MODEL_MAX_X];
-    size_t nx = 0;
-    int json = 0, o;
-    double conf = 0.90;
-    optind = 1;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case 'm':
-            model_path = optarg;
-            break;
-        case 'f':
-            csv = optarg;
-            break;
-        case 'y':
-            ycol = optarg;
-            break;
-        case 'x':
-            if (nx == MVG_MODEL_MAX_X) {
-                fprintf(stderr, "mvgate savings: at most %d --x columns\n", MVG_MODEL_MAX_X);
-                return 2;
-            }
-            xcols[nx++] = optarg;
-            break;
-        case 'c':
-            if (mvg_cli_parse_confidence(optarg, &conf) != 0) {
-                fprintf(stderr, "mvgate savings: --confidence '%s' must be a number in (0, 1)\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        case 'j':
-            json = 1;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "mvgate savings: unexpected argument '%s'\n", argv[optind]);
-        return 2;
-    }
-    if (!model_path || !csv || !ycol) {
-        fprintf(stderr, "mvgate savings: --model, --csv and --y are required\n");
-        usage(stderr);
-        return 2;
-    }
+    mvg_cli_args args;
+    int early = mvg_cli_parse_args(argc, argv, "savings", usage, &args);
+    if (early >= 0)
+        return early;
+    const char *model_path = args.model, *csv = args.csv, *ycol = args.ycol;
+    const char **xcols = args.xcols;
+    size_t nx = args.nx;
+    int json = args.json;
+    double conf = args.confidence;
 
     json_error_t jerr;
     json_t *mj = json_load_file(model_path, 0, &jerr);

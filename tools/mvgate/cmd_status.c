@@ -13,9 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "cli_config.h"
 #include "commands.h"
 #include "config.h"
-#include "diag.h"
 #include "store.h"
 
 #define FRESH_S 30
@@ -63,26 +63,16 @@ int mvg_cmd_status(int argc, char **argv)
         usage(stderr);
         return 2;
     }
-    mvg_diags *diags = mvg_diags_new();
-    mvg_config *cfg = diags ? mvg_config_load(path, NULL, diags) : NULL;
-    if (!cfg) {
-        if (diags)
-            mvg_diags_print(diags, stderr);
-        mvg_diags_free(diags);
+    mvg_config *cfg = mvg_cli_load_config(path, NULL);
+    if (!cfg)
         return 2;
-    }
-    mvg_diags_free(diags);
     char db[MVG_PATH_MAX + 16], err[512];
     char *text = NULL;
     json_t *doc = NULL;
-    mvg_store *st = NULL;
     int rc = 2;
-    mvg_store_opts so = {.read_only = 1};
-    if (mvg_store_path(cfg->gateway.data_dir, db, sizeof db) != 0 ||
-        !(st = mvg_store_open(db, &so, err, sizeof err))) {
-        fprintf(stderr, "mvgate status: %s\n", st ? "data_dir too long" : err);
+    mvg_store *st = mvg_cli_open_store("status", cfg);
+    if (!st || mvg_store_path(cfg->gateway.data_dir, db, sizeof db) != 0)
         goto out;
-    }
     if (mvg_store_get_meta(st, "status", &text, err, sizeof err) != 0) {
         fprintf(stderr, "mvgate status: %s\n", err);
         goto out;
