@@ -138,7 +138,7 @@ static json_t *flags(uint32_t f)
 
 char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq,
                            const mvg_interval_record *rec, const char *const *channels,
-                           const mvg_project_result *res)
+                           const mvg_project_result *res, const char *key, const char *prev)
 {
     json_t *streams = json_array(), *chans = json_array();
     for (size_t i = 0; streams && i < res->nstreams; i++)
@@ -153,12 +153,21 @@ char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq
                              (int)v->n_bad, "n_rejected", (int)v->n_rejected, "flags",
                              flags(v->flags)));
     }
-    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o}", "schema",
-                          MVG_SCHEMA_INTERVAL, "gateway", gateway, "project", project, "seq",
-                          (json_int_t)seq, "start", jtime(rec->start_ms), "end", jtime(rec->end_ms),
-                          "phase", mvg_project_phase_name(res->phase), "partial", rec->partial,
-                          "fitted_now", res->fitted_now, "units", conv_units(), "streams", streams,
-                          "channels", chans));
+    /* key and prev last, so the signature member follows them (chain.h) */
+    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:s, s:s}",
+                          "schema", MVG_SCHEMA_INTERVAL, "gateway", gateway, "project", project,
+                          "seq", (json_int_t)seq, "start", jtime(rec->start_ms), "end",
+                          jtime(rec->end_ms), "phase", mvg_project_phase_name(res->phase),
+                          "partial", rec->partial, "fitted_now", res->fitted_now, "units",
+                          conv_units(), "streams", streams, "channels", chans, "key", key, "prev",
+                          prev));
+}
+
+char *mvg_payload_identity(const char *gateway, const char *key_b64, const char *fingerprint)
+{
+    return dump(json_pack("{s:s, s:s, s:s, s:s, s:s}", "schema", MVG_SCHEMA_IDENTITY, "gateway",
+                          gateway, "key", key_b64, "fingerprint", fingerprint, "algorithm",
+                          "Ed25519"));
 }
 
 char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,

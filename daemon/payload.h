@@ -30,10 +30,16 @@ const char *mvg_payload_time(int64_t ms, char *buf, size_t len);
 char *mvg_payload_telemetry(const char *gateway, const mvg_device_cfg *dev,
                             const mvg_sample_batch *b, const unsigned char *only);
 
-/* channels: the names of rec's channels in order. */
+/* channels: the names of rec's channels in order. key: the signer's
+ * fingerprint, prev: the hash of the project's previous record (chain.h);
+ * the text is unsigned: the caller signs it with mvg_chain_sign(). */
 char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq,
                            const mvg_interval_record *rec, const char *const *channels,
-                           const mvg_project_result *res);
+                           const mvg_project_result *res, const char *key, const char *prev);
+
+#define MVG_SCHEMA_IDENTITY "mvgate/identity/1"
+/* The gateway's public key (retained on <prefix>/<gw>/identity). */
+char *mvg_payload_identity(const char *gateway, const char *key_b64, const char *fingerprint);
 
 /* The baseline models of a project as frozen at the end of its baseline
  * (one entry per stream; a stream whose fit failed carries its error). */

@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "config_publish.h"
+#include "keys.h"
 #include "lineproto.h"
 #include "payload.h"
 #include "status.h"
@@ -43,6 +45,7 @@ struct mvg_pipeline {
     size_t npend, pend_cap;
     int oom;
     mvg_lp *lp;
+    mvg_keys keys;        /* signs the interval records */
 };
 
 static void free_ids(mvg_pipeline *p)
@@ -69,7 +72,23 @@ void mvg_pipeline_close(mvg_pipeline *p)
     free(p->pend);
     mvg_lp_free(p->lp);
     mvg_store_close(p->store);
+    mvg_keys_wipe(&p->keys);
     free(p);
+}
+
+/* The public key, retained, so that a subscriber can check the records'
+ * signatures without access to the gateway. */
+static int publish_identity(mvg_pipeline *p, char *err, size_t errlen)
+{
+    char *json = mvg_payload_identity(p->cfg->gateway.id, p->keys.pk_b64, p->keys.fingerprint);
+    if (!json) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    mvg_store_out out = {"mqtt", MVG_OUT_MODEL, "identity", json, strlen(json), 1};
+    int rc = mvg_store_add_outbox(p->store, &out, 1, err, errlen);
+    free(json);
+    return rc;
 }
 
 mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
@@ -92,6 +111,11 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
     so.gateway_id = cfg->gateway.id;
     p->store = mvg_store_open(p->db_path, &so, err, errlen);
     if (!p->store)
+        goto fail;
+    int created = 0;
+    if (mvg_keys_load_or_create(cfg->gateway.data_dir, &p->keys, &created, err, errlen) != 0)
+        goto fail;
+    if (p->opts.mqtt && publish_identity(p, err, errlen) != 0)
         goto fail;
     p->point_ids = calloc(cfg->ndevices + 1, sizeof *p->point_ids);
     p->high_water = calloc(cfg->ndevices + 1, sizeof *p->high_water);
@@ -471,7 +495,27 @@ static int store_one(mvg_pipeline *p, const pending *e, int64_t *seq_out, char *
     int64_t seq = 0;
     if (mvg_store_next_seq(p->store, name, &seq, err, errlen) != 0)
         return -1;
-    char *json = mvg_payload_interval(p->cfg->gateway.id, name, seq, &e->rec, channels, &e->res);
+    /* prev: the newest stored record of the project, read inside this
+     * transaction, so records of one batch chain to each other and a
+     * restart chains to what is on disk */
+    char *last = NULL;
+    size_t last_len = 0;
+    int64_t last_seq = 0;
+    if (mvg_store_last_interval(p->store, name, &last, &last_len, &last_seq, err, errlen) != 0)
+        return -1;
+    char prev[MVG_CHAIN_HEX_LEN];
+    if (last)
+        mvg_chain_hash_hex(last, last_len, prev);
+    else
+        mvg_chain_zero_prev(prev);
+    free(last);
+    char *unsigned_json = mvg_payload_interval(p->cfg->gateway.id, name, seq, &e->rec, channels,
+                                               &e->res, p->keys.fingerprint, prev);
+    size_t json_len = 0;
+    char *json = unsigned_json
+                     ? mvg_chain_sign(unsigned_json, strlen(unsigned_json), p->keys.sk, &json_len)
+                     : NULL;
+    free(unsigned_json);
     char *totals = mvg_payload_totals(p->cfg->gateway.id, name, seq, &e->res);
     int rc = -1;
     if (!json || !totals) {
@@ -494,7 +538,7 @@ static int store_one(mvg_pipeline *p, const pending *e, int64_t *seq_out, char *
         if (len)
             outs[n++] = (mvg_store_out){"influx", MVG_OUT_INTERVAL, "", lines, len, 0};
     }
-    mvg_store_interval rec = {name, seq, e->rec.start_ms, e->rec.end_ms, json, strlen(json)};
+    mvg_store_interval rec = {name, seq, e->rec.start_ms, e->rec.end_ms, json, json_len};
     rc = mvg_store_add_interval(p->store, &rec, outs, n, err, errlen);
     *seq_out = seq;
     /* the models frozen with this record: stored (versioned) and retained

@@ -358,6 +358,41 @@ int mvg_store_next_seq(mvg_store *st, const char *project, int64_t *seq, char *e
                     seq, err, errlen);
 }
 
+int mvg_store_last_interval(mvg_store *st, const char *project, char **payload, size_t *len,
+                            int64_t *seq, char *err, size_t errlen)
+{
+    *payload = NULL;
+    *len = 0;
+    *seq = 0;
+    sqlite3_stmt *q = prep(st,
+                           "SELECT seq, payload FROM intervals WHERE project = ?1"
+                           " ORDER BY seq DESC LIMIT 1",
+                           err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+    int rc = 0, r = sqlite3_step(q);
+    if (r == SQLITE_ROW) {
+        const void *b = sqlite3_column_blob(q, 1);
+        size_t n = (size_t)sqlite3_column_bytes(q, 1);
+        *payload = malloc(n + 1);
+        if (!*payload) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        } else {
+            if (n)
+                memcpy(*payload, b, n);
+            (*payload)[n] = '\0';
+            *len = n;
+            *seq = sqlite3_column_int64(q, 0);
+        }
+    } else if (r != SQLITE_DONE) {
+        rc = dberr(st, err, errlen, "last interval read");
+    }
+    sqlite3_finalize(q);
+    return rc;
+}
+
 int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const mvg_store_out *outs,
                            size_t nouts, char *err, size_t errlen)
 {

@@ -104,6 +104,13 @@ typedef struct {
 int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const mvg_store_out *outs,
                            size_t nouts, char *err, size_t errlen);
 
+/* The newest interval record of project (the one the next record's "prev"
+ * hashes): *payload malloc'd and NUL-terminated (the caller frees), its
+ * length and seq; NULL, 0, 0 when the project has none. Inside a
+ * transaction it sees the records added so far. */
+int mvg_store_last_interval(mvg_store *st, const char *project, char **payload, size_t *len,
+                            int64_t *seq, char *err, size_t errlen);
+
 /* A fitted model of project (JSON); gets the next version (1, 2, ...); the
  * newest is current. outs as for intervals (payload NULL = the model JSON). */
 int mvg_store_add_model(mvg_store *st, const char *project, const char *json, size_t len,

@@ -200,8 +200,8 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
         assert n > 40 and [r["seq"] for r in exported] == list(range(1, n + 1))
 
         # --- MQTT: what the subscriber saw
-        v_interval, v_tele, v_totals, v_status, v_model = (
-            schema(s) for s in ("interval", "telemetry", "totals", "status", "model"))
+        v_interval, v_tele, v_totals, v_status, v_model, v_identity = (
+            schema(s) for s in ("interval", "telemetry", "totals", "status", "model", "identity"))
         seqs, kinds = [], {}
         with open(os.path.join(d, "capture.txt")) as f:
             for line in f:
@@ -210,7 +210,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
                 kinds[kind] = kinds.get(kind, 0) + 1
                 doc = json.loads(payload)
                 validator = {"interval": v_interval, "telemetry": v_tele, "totals": v_totals,
-                             "status": v_status, "model": v_model}.get(kind)
+                             "status": v_status, "model": v_model, "identity": v_identity}.get(kind)
                 assert validator, topic
                 errors = list(validator.iter_errors(doc))
                 assert not errors, "%s: %s" % (topic, errors[0].message)
@@ -219,6 +219,14 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
                     seqs.append(doc["seq"])
         assert kinds.get("telemetry", 0) > 20 and kinds.get("totals", 0) > 10 and kinds.get("status", 0) >= 2, kinds
         assert kinds.get("model", 0) >= 1, kinds
+        assert kinds.get("identity", 0) >= 1, kinds
+        # the signed chain as the subscriber saw it verifies with the
+        # gateway's key (repeats from reconnects are noted, not failures)
+        key = T.run([T.binary("mvgate"), "key", "show", "-c", cfg]).stdout.split()[2]
+        ver = subprocess.run([T.binary("mvgate"), "verify", "--pubkey", key, "--mqtt-capture",
+                              os.path.join(d, "capture.txt")], capture_output=True, text=True)
+        assert ver.returncode == 0, ver.stdout + ver.stderr
+        assert ver.stdout.startswith("OK: %d records, 1 projects, key " % n), ver.stdout
         # nothing lost ...
         assert sorted(set(seqs)) == list(range(1, n + 1)), "missing seq: %s" % sorted(set(range(1, n + 1)) - set(seqs))
         # ... nothing reordered: a seq never arrives after a later one, except

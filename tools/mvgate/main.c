@@ -21,6 +21,9 @@ static const struct command commands[] = {
     {"status", mvg_cmd_status, "status -c FILE [--json]        the running daemon's status"},
     {"export", mvg_cmd_export,
      "export -c FILE [--from T] [--to T] [--format csv|jsonl] [--what samples|intervals|models]"},
+    {"key", mvg_cmd_key, "key show -c FILE               the gateway's public key and fingerprint"},
+    {"verify", mvg_cmd_verify,
+     "verify --pubkey KEY (--export FILE | --mqtt-capture FILE)   check signed interval records"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,101 @@
+/*
+ * chain.h: the signed hash chain of interval records (pure: no I/O). Each
+ * interval record carries "key" (the signer's fingerprint) and "prev" (the
+ * SHA-256 of the complete bytes of the project's previous record, 64 zeros
+ * for the first); the record text without its final ,"sig":"..." member is
+ * signed with Ed25519 and the signature appended as that member. The exact
+ * byte rules are in docs/mqtt.md ("Signed records"). This module builds and
+ * checks those bytes and walks a sequence of records the way
+ * `mvgate verify` does; keys.h owns the key files.
+ */
+#ifndef MVG_CHAIN_H
+#define MVG_CHAIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define MVG_CHAIN_PK_BYTES 32
+#define MVG_CHAIN_SK_BYTES 64
+#define MVG_CHAIN_SIG_BYTES 64
+#define MVG_CHAIN_HEX_LEN 65   /* 64 hex digits + NUL */
+#define MVG_CHAIN_FP_LEN 33    /* 32 hex digits + NUL */
+#define MVG_CHAIN_PK_B64_LEN 45/* base64 of 32 bytes + NUL */
+
+/* Calls sodium_init(); 0, or -1 when libsodium cannot start. */
+int mvg_chain_init(void);
+
+/* SHA-256 of data as lowercase hex. */
+void mvg_chain_hash_hex(const void *data, size_t len, char out[MVG_CHAIN_HEX_LEN]);
+/* The "prev" of a project's first record. */
+void mvg_chain_zero_prev(char out[MVG_CHAIN_HEX_LEN]);
+/* First 16 bytes of SHA-256(public key) as hex. */
+void mvg_chain_fingerprint(const unsigned char pk[MVG_CHAIN_PK_BYTES], char out[MVG_CHAIN_FP_LEN]);
+/* Public key <-> base64 (ORIGINAL variant, padded). from: 0 or -1. */
+void mvg_chain_pk_to_b64(const unsigned char pk[MVG_CHAIN_PK_BYTES],
+                         char out[MVG_CHAIN_PK_B64_LEN]);
+int mvg_chain_pk_from_b64(const char *b64, size_t len, unsigned char pk[MVG_CHAIN_PK_BYTES]);
+
+/* The signed text of an unsigned record (a JSON object ending in '}'):
+ * malloc'd, NUL-terminated, *out_len its length; NULL when the text does
+ * not end in '}' or out of memory. */
+char *mvg_chain_sign(const char *text, size_t len, const unsigned char sk[MVG_CHAIN_SK_BYTES],
+                     size_t *out_len);
+
+typedef enum {
+    MVG_CHAIN_OK = 0,
+    MVG_CHAIN_NO_SIG,      /* no well-formed final ,"sig":"<base64 of 64 bytes>"} */
+    MVG_CHAIN_BAD_SIG,     /* the signature does not verify over the bytes */
+} mvg_chain_sig_status;
+
+/* Checks the signature of a signed record; *signed_len (may be NULL) gets
+ * the length of the signed bytes (the record without its sig member, closed
+ * with '}'). */
+mvg_chain_sig_status mvg_chain_check_sig(const char *text, size_t len,
+                                         const unsigned char pk[MVG_CHAIN_PK_BYTES],
+                                         size_t *signed_len);
+
+/* ---- walking a sequence of records (mvgate verify) ---- */
+
+typedef enum {
+    MVG_CHAIN_V_OK = 0,
+    MVG_CHAIN_V_ALTERED,
+    MVG_CHAIN_V_MISSING,
+    MVG_CHAIN_V_REORDERED,
+    MVG_CHAIN_V_DUPLICATED,
+    MVG_CHAIN_V_BAD_SIGNATURE,
+    MVG_CHAIN_V_UNKNOWN_KEY,
+} mvg_chain_verdict;
+
+/* The word the verdict is reported with ("altered", "missing", ...). */
+const char *mvg_chain_verdict_name(mvg_chain_verdict v);
+
+typedef struct {
+    const char *bytes;          /* the record exactly as stored/published */
+    size_t len;
+    const char *project_hint;   /* from the envelope (export line, topic), may be NULL */
+} mvg_chain_item;
+
+typedef struct {
+    size_t records;             /* records accepted */
+    size_t projects;
+    size_t duplicates_skipped;  /* identical repeats skipped (allow_duplicates) */
+    size_t bad_index;           /* the item the verdict is about */
+    char project[128];
+    int64_t seq;
+    char detail[256];
+} mvg_chain_report;
+
+/* Walks items in order, per project: the signature with pk, the key
+ * fingerprint, seq continuity and prev linkage. Stops at the first bad
+ * record and returns its verdict (report filled); MVG_CHAIN_V_OK when all
+ * are good. allow_duplicates: an identical repeat of a record already seen
+ * (MQTT at-least-once) is counted and skipped instead of failing. */
+mvg_chain_verdict mvg_chain_verify(const mvg_chain_item *items, size_t n,
+                                   const unsigned char pk[MVG_CHAIN_PK_BYTES],
+                                   int allow_duplicates, mvg_chain_report *report);
+
+/* The report line: "project P seq S: <verdict>: detail" ("missing (seq
+ * N..M): ..." for a gap). snprintf's return. */
+int mvg_chain_report_line(mvg_chain_verdict v, const mvg_chain_report *r, char *buf, size_t len);
+
+#endif

@@ -1,0 +1,40 @@
+/*
+ * keys.h: the gateway's Ed25519 identity, which signs its interval records
+ * (chain.h). Two files under data_dir, each one line of base64 (ORIGINAL
+ * variant): gateway.key (the 64-byte libsodium secret key, mode 0600) and
+ * gateway.pub (the 32-byte public key). Created on the daemon's first
+ * start, loaded afterwards; a damaged file is an error, never replaced (a
+ * new key would break every verifier's trust in the gateway).
+ */
+#ifndef MVG_KEYS_H
+#define MVG_KEYS_H
+
+#include <stddef.h>
+
+#include "chain.h"
+
+#define MVG_KEYS_SECRET_FILE "gateway.key"
+#define MVG_KEYS_PUBLIC_FILE "gateway.pub"
+
+typedef struct {
+    unsigned char pk[MVG_CHAIN_PK_BYTES];
+    unsigned char sk[MVG_CHAIN_SK_BYTES];
+    char fingerprint[MVG_CHAIN_FP_LEN];
+    char pk_b64[MVG_CHAIN_PK_B64_LEN];
+} mvg_keys;
+
+/* Loads the key pair of data_dir, creating it when neither file exists
+ * (*created = 1). A missing gateway.pub next to a good gateway.key is
+ * rewritten from it; a gateway.pub without gateway.key, a short or corrupt
+ * file or a pair that does not match is an error naming the file. */
+int mvg_keys_load_or_create(const char *data_dir, mvg_keys *k, int *created, char *err,
+                            size_t errlen);
+
+/* Reads a public key file (one base64 line). */
+int mvg_keys_read_public(const char *path, unsigned char pk[MVG_CHAIN_PK_BYTES], char *err,
+                         size_t errlen);
+
+/* Wipes the secret key from memory. */
+void mvg_keys_wipe(mvg_keys *k);
+
+#endif
