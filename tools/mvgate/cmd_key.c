@@ -9,9 +9,9 @@
 #include <string.h>
 
 #include "chain.h"
+#include "cli_config.h"
 #include "commands.h"
 #include "config.h"
-#include "diag.h"
 #include "keys.h"
 
 static void usage(FILE *out)
@@ -46,15 +46,9 @@ int mvg_cmd_key(int argc, char **argv)
         fprintf(stderr, "mvgate key: libsodium failed to initialise\n");
         return 2;
     }
-    mvg_diags *diags = mvg_diags_new();
-    mvg_config *cfg = diags ? mvg_config_load(path, NULL, diags) : NULL;
-    if (!cfg) {
-        if (diags)
-            mvg_diags_print(diags, stderr);
-        mvg_diags_free(diags);
+    mvg_config *cfg = mvg_cli_load_config(path, NULL);
+    if (!cfg)
         return 2;
-    }
-    mvg_diags_free(diags);
     char pub[MVG_PATH_MAX + 32], err[512];
     snprintf(pub, sizeof pub, "%s/%s", cfg->gateway.data_dir, MVG_KEYS_PUBLIC_FILE);
     mvg_config_free(cfg);
