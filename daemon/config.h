@@ -62,7 +62,7 @@ typedef struct {
     mvg_order order;
     double scale;           /* default 1 */
     double offset;          /* default 0 */
-    char unit[32];
+    char unit[16];          /* "kWh", "m3/min", "mg/Nm3": 15 characters at most */
     mvg_kind kind;          /* default gauge */
     int has_min, has_max;
     double min, max;        /* valid range of the scaled value */
