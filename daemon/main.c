@@ -192,7 +192,7 @@ static mvg_gateway *build_gateway(const options *o, unsigned generation, char *e
     return mvg_gateway_new(cfg, generation, o->time_scale, err, errlen);
 }
 
-static void summary(const mvg_gateway *g, const char *what)
+static void summary(mvg_gateway *g, const char *what)
 {
     const mvg_config *cfg = mvg_gateway_config(g);
     size_t npoints = 0;
@@ -202,6 +202,8 @@ static void summary(const mvg_gateway *g, const char *what)
             what, cfg->nbuses, cfg->ndevices, npoints,
             cfg->projects ? cfg->projects->nprojects : (size_t)0,
             cfg->gateway.id);
+    mvg_log(MVG_LOG_NOTICE, "interval records signed with key %s (mvgate key show)",
+            mvg_pipeline_key_fingerprint(mvg_gateway_pipeline(g)));
 }
 
 typedef struct {

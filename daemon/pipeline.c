@@ -164,6 +164,8 @@ fail:
 
 const char *mvg_pipeline_db_path(const mvg_pipeline *p) { return p->db_path; }
 
+const char *mvg_pipeline_key_fingerprint(const mvg_pipeline *p) { return p->keys.fingerprint; }
+
 void mvg_pipeline_adopt_marks(mvg_pipeline *p, const mvg_pipeline *from)
 {
     for (size_t d = 0; d < p->cfg->ndevices; d++) {

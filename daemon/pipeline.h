@@ -90,5 +90,7 @@ int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t err
 
 /* The database path (for the publishers' own connections). */
 const char *mvg_pipeline_db_path(const mvg_pipeline *p);
+/* The fingerprint of the key that signs the interval records (keys.h). */
+const char *mvg_pipeline_key_fingerprint(const mvg_pipeline *p);
 
 #endif

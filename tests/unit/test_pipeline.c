@@ -4,6 +4,8 @@
  * (a quality change always counts), or off; samples stored only for the
  * points the engine uses unless all are asked for; InfluxDB sample lines.
  * Entries are read back through the outbox API the publishers use.
+ * Interval records are signed and chain across a restart (the key and
+ * the previous record come back from data_dir).
  */
 #include <math.h>
 #include <setjmp.h>
@@ -19,7 +21,9 @@
 #include <jansson.h>
 
 #include "config.h"
+#include "chain.h"
 #include "config_publish.h"
+#include "keys.h"
 #include "diag.h"
 #include "outbox.h"
 #include "pipeline.h"
@@ -243,6 +247,116 @@ static void test_samples_kept_for_the_engine_or_all(void **state)
     }
 }
 
+typedef struct {
+    mvg_chain_item items[64];
+    char *bytes[64];
+    size_t n;
+} records;
+
+static int collect_record(void *user, const char *project, int64_t seq, int64_t start_ms,
+                          int64_t end_ms, const char *payload, size_t len)
+{
+    (void)project;
+    (void)seq;
+    (void)start_ms;
+    (void)end_ms;
+    records *r = user;
+    if (r->n == 64)
+        return 1;
+    r->bytes[r->n] = malloc(len);
+    memcpy(r->bytes[r->n], payload, len);
+    r->items[r->n] = (mvg_chain_item){r->bytes[r->n], len, NULL};
+    r->n++;
+    return 0;
+}
+
+/* Polls of m once a minute over [from, to) (2026-01-01 plus minutes), then
+ * one advance well after: every closed interval is written in one commit. */
+static int run_minutes(rig *g, int from, int to)
+{
+    const int64_t t0 = 1767225600000LL; /* 2026-01-01T00:00:00Z */
+    for (int m = from; m < to; m++)
+        poll(g, t0 + m * 60000LL, 2.0, MVG_Q_GOOD, 100.0 + 2.0 * m);
+    char err[256];
+    int n = mvg_pipeline_advance(g->p, t0 + (to + 5) * 60000LL, NULL, NULL, err, sizeof err);
+    if (n < 0)
+        fprintf(stderr, "%s\n", err);
+    return n;
+}
+
+static void test_records_signed_and_chained_across_restart(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.mqtt = 1, .telemetry_mode = MVG_TELEMETRY_OFF};
+    rig_open(&g, "chain", &o, 1);
+    int first = run_minutes(&g, 0, 61);
+    assert_true(first >= 3); /* several records in one transaction chain to each other */
+    rig_close(&g);
+
+    /* a restart: the same key is loaded, the chain continues from the store */
+    rig_open(&g, "chain", &o, 1);
+    char err[256];
+    int64_t replayed = 0;
+    assert_true(mvg_pipeline_restore(g.p, &replayed, err, sizeof err) >= 0);
+    int second = run_minutes(&g, 61, 121);
+    assert_true(second >= 3);
+
+    char pub[300];
+    snprintf(pub, sizeof pub, "%s/chain/gateway.pub", dir);
+    unsigned char pk[MVG_CHAIN_PK_BYTES];
+    assert_int_equal(mvg_keys_read_public(pub, pk, err, sizeof err), 0);
+    char fp[MVG_CHAIN_FP_LEN];
+    mvg_chain_fingerprint(pk, fp);
+    assert_string_equal(mvg_pipeline_key_fingerprint(g.p), fp);
+
+    mvg_store_opts so = {.read_only = 1};
+    mvg_store *st = mvg_store_open(mvg_pipeline_db_path(g.p), &so, err, sizeof err);
+    assert_non_null(st);
+    records r = {.n = 0};
+    assert_int_equal(mvg_store_foreach_interval(st, INT64_MIN, INT64_MAX, collect_record, &r, err,
+                                                sizeof err), 0);
+    assert_int_equal(r.n, (size_t)(first + second));
+    mvg_chain_report rep;
+    mvg_chain_verdict v = mvg_chain_verify(r.items, r.n, pk, 0, &rep);
+    if (v != MVG_CHAIN_V_OK)
+        fail_msg("seq %lld: %s: %s", (long long)rep.seq, mvg_chain_verdict_name(v), rep.detail);
+    assert_int_equal(rep.records, r.n);
+    /* the first record after the restart names the hash of the last one before */
+    char h[MVG_CHAIN_HEX_LEN], want[80];
+    mvg_chain_hash_hex(r.bytes[first - 1], r.items[first - 1].len, h);
+    snprintf(want, sizeof want, "\"prev\":\"%s\"", h);
+    assert_non_null(strstr(r.bytes[first], want));
+    for (size_t i = 0; i < r.n; i++)
+        free(r.bytes[i]);
+    mvg_store_close(st);
+
+    /* the public key went to the MQTT outbox, retained on "identity", once per open */
+    mvg_outbox *ob = mvg_outbox_open(mvg_pipeline_db_path(g.p), "mqtt", err, sizeof err);
+    assert_non_null(ob);
+    mvg_outbox_entry e[64];
+    size_t n = 0, ids = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 64, e, &n, err, sizeof err), 0);
+    for (size_t i = 0; i < n; i++) {
+        if (strcmp(e[i].topic, "identity") != 0)
+            continue;
+        ids++;
+        assert_true(e[i].retained);
+        json_t *doc = json_loadb(e[i].payload, e[i].len, 0, NULL);
+        assert_non_null(doc);
+        assert_string_equal(json_string_value(json_object_get(doc, "fingerprint")), fp);
+        const char *k = json_string_value(json_object_get(doc, "key"));
+        unsigned char back[MVG_CHAIN_PK_BYTES];
+        assert_int_equal(mvg_chain_pk_from_b64(k, strlen(k), back), 0);
+        assert_memory_equal(back, pk, sizeof back);
+        json_decref(doc);
+    }
+    assert_int_equal(ids, 2);
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_close(ob);
+    rig_close(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -250,6 +364,7 @@ int main(void)
         cmocka_unit_test(test_telemetry_on_change_with_deadband),
         cmocka_unit_test(test_telemetry_off_and_influx_lines),
         cmocka_unit_test(test_samples_kept_for_the_engine_or_all),
+        cmocka_unit_test(test_records_signed_and_chained_across_restart),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
