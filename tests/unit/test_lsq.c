@@ -21,6 +21,8 @@
 
 #include <cmocka.h>
 
+#include "nist_data.h"
+
 #include "lsq.h"
 
 #define MIN_DIGITS 7.0
@@ -86,44 +88,11 @@ static const cert certs[] = {
      23601450.2379268, 0.224668921574940E-02},
 };
 
-/* Reads "y x1 [x2 ...]" rows, skipping '#' comments. Returns rows read. */
-static size_t read_dat(const char *name, size_t ncols, double *buf, size_t maxrows)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/unit/data/nist/%s.dat", MVG_SOURCE_DIR, name);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char line[512];
-    size_t rows = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        assert_true(rows < maxrows);
-        char *s = line, *end;
-        for (size_t c = 0; c < ncols; c++) {
-            buf[rows * ncols + c] = strtod(s, &end);
-            assert_true(end != s);
-            s = end;
-        }
-        rows++;
-    }
-    fclose(f);
-    return rows;
-}
-
-static double lre(double x, double c)
-{
-    if (c == 0.0)
-        return x == 0.0 ? 16.0 : -log10(fabs(x));
-    double d = fabs(x - c) / fabs(c);
-    return d == 0.0 ? 16.0 : -log10(d);
-}
-
 static double check_one(const cert *c)
 {
     double raw[100 * 7];
     size_t ncols = c->poly ? 2 : c->p; /* y + x, or y + x1..x6 for Longley */
-    size_t n = read_dat(c->name, ncols, raw, 100);
+    size_t n = nist_read_dat(c->name, ncols, raw, 100);
     double *a = calloc(n * c->p, sizeof *a);
     double *y = calloc(n, sizeof *y);
     assert_non_null(a);
@@ -152,7 +121,7 @@ static double check_one(const cert *c)
     assert_int_equal(rc, 0);
     double worst = 16.0;
     for (size_t j = 0; j < c->p; j++) {
-        double lc = lre(r.coef[j], c->coef[j]), ls = lre(r.std_err[j], c->se[j]);
+        double lc = nist_lre(r.coef[j], c->coef[j]), ls = nist_lre(r.std_err[j], c->se[j]);
         if (lc < worst)
             worst = lc;
         if (ls < worst)
@@ -163,7 +132,7 @@ static double check_one(const cert *c)
         assert_true(lc >= MIN_DIGITS);
         assert_true(ls >= MIN_DIGITS);
     }
-    double lsd = lre(r.s, c->resid_sd), lr2 = lre(r.r2, c->r2);
+    double lsd = nist_lre(r.s, c->resid_sd), lr2 = nist_lre(r.r2, c->r2);
     if (lsd < worst)
         worst = lsd;
     if (lr2 < worst)

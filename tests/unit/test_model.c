@@ -15,6 +15,8 @@
 
 #include <cmocka.h>
 
+#include "nist_data.h"
+
 #include "lsq.h"
 #include "model.h"
 
@@ -27,44 +29,12 @@ static void assert_near_at(double x, double want, double tol, const char *file, 
 }
 
 /* Correct significant digits (NIST's LRE). */
-static double lre(double x, double c)
-{
-    if (c == 0.0)
-        return x == 0.0 ? 16.0 : -log10(fabs(x));
-    double d = fabs(x - c) / fabs(c);
-    return d == 0.0 ? 16.0 : -log10(d);
-}
-
-static size_t read_dat(const char *name, size_t ncols, double *buf, size_t maxrows)
-{
-    char path[1024];
-    snprintf(path, sizeof path, "%s/tests/unit/data/nist/%s.dat", MVG_SOURCE_DIR, name);
-    FILE *f = fopen(path, "r");
-    assert_non_null(f);
-    char line[512];
-    size_t rows = 0;
-    while (fgets(line, sizeof line, f)) {
-        if (line[0] == '#' || line[0] == '\n')
-            continue;
-        assert_true(rows < maxrows);
-        char *s = line, *end;
-        for (size_t c = 0; c < ncols; c++) {
-            buf[rows * ncols + c] = strtod(s, &end);
-            assert_true(end != s);
-            s = end;
-        }
-        rows++;
-    }
-    fclose(f);
-    return rows;
-}
-
 /* Norris: y = B0 + B1 x, certified values from the NIST file. */
 static void test_nist_norris(void **state)
 {
     (void)state;
     double raw[40 * 2], y[40], x[40];
-    size_t n = read_dat("Norris", 2, raw, 40);
+    size_t n = nist_read_dat("Norris", 2, raw, 40);
     assert_int_equal(n, 36);
     for (size_t i = 0; i < n; i++) {
         y[i] = raw[2 * i];
@@ -78,15 +48,15 @@ static void test_nist_norris(void **state)
     assert_int_equal(m.ncoef, 2);
     assert_int_equal(m.p, 2);
     assert_int_equal(m.n, 36);
-    assert_true(lre(m.coef[0], -0.262323073774029) >= 7);
-    assert_true(lre(m.coef[1], 1.00211681802045) >= 7);
-    assert_true(lre(m.std_err[0], 0.232818234301152) >= 7);
-    assert_true(lre(m.std_err[1], 0.429796848199937E-03) >= 7);
-    assert_true(lre(m.rmse, 0.884796396144373) >= 7);
-    assert_true(lre(m.r2, 0.999993745883712) >= 7);
-    assert_true(lre(m.t_stat[1], 1.00211681802045 / 0.429796848199937E-03) >= 7);
+    assert_true(nist_lre(m.coef[0], -0.262323073774029) >= 7);
+    assert_true(nist_lre(m.coef[1], 1.00211681802045) >= 7);
+    assert_true(nist_lre(m.std_err[0], 0.232818234301152) >= 7);
+    assert_true(nist_lre(m.std_err[1], 0.429796848199937E-03) >= 7);
+    assert_true(nist_lre(m.rmse, 0.884796396144373) >= 7);
+    assert_true(nist_lre(m.r2, 0.999993745883712) >= 7);
+    assert_true(nist_lre(m.t_stat[1], 1.00211681802045 / 0.429796848199937E-03) >= 7);
     /* NIST: residual SS 26.6173985294224 */
-    assert_true(lre(m.sse, 26.6173985294224) >= 7);
+    assert_true(nist_lre(m.sse, 26.6173985294224) >= 7);
 }
 
 /* Longley: 6 x, through mvg_model_fit's multivariable linear form. */
@@ -97,7 +67,7 @@ static void test_nist_longley(void **state)
                                  -2.02022980381683,   -1.03322686717359, -0.511041056535807E-01,
                                  1829.15146461355};
     double raw[16 * 7], y[16], xc[6][16];
-    size_t n = read_dat("Longley", 7, raw, 16);
+    size_t n = nist_read_dat("Longley", 7, raw, 16);
     assert_int_equal(n, 16);
     for (size_t i = 0; i < n; i++) {
         y[i] = raw[7 * i];
@@ -110,9 +80,9 @@ static void test_nist_longley(void **state)
     assert_int_equal(mvg_model_fit(MVG_MODEL_LINEAR, y, xs, 6, n, 1.0, NULL, &m, err, sizeof err), 0);
     assert_int_equal(m.ncoef, 7);
     for (size_t j = 0; j < 7; j++)
-        assert_true(lre(m.coef[j], cb[j]) >= 7);
-    assert_true(lre(m.rmse, 304.854073561965) >= 7);
-    assert_true(lre(m.r2, 0.995479004577296) >= 7);
+        assert_true(nist_lre(m.coef[j], cb[j]) >= 7);
+    assert_true(nist_lre(m.rmse, 304.854073561965) >= 7);
+    assert_true(nist_lre(m.r2, 0.995479004577296) >= 7);
 }
 
 /* ---- synthetic change-point data ---------------------------------------- */
