@@ -14,5 +14,6 @@ int mvg_cmd_export(int argc, char **argv);  /* stored records to CSV or JSON lin
 int mvg_cmd_status(int argc, char **argv);  /* the daemon's status from the store */
 int mvg_cmd_key(int argc, char **argv);     /* the gateway's public key and fingerprint */
 int mvg_cmd_verify(int argc, char **argv);  /* check signed, chained interval records */
+int mvg_cmd_replay(int argc, char **argv);  /* recompute stored records from the samples */
 
 #endif

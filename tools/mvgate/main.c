@@ -24,6 +24,8 @@ static const struct command commands[] = {
     {"key", mvg_cmd_key, "key show -c FILE               the gateway's public key and fingerprint"},
     {"verify", mvg_cmd_verify,
      "verify --pubkey KEY (--export FILE | --mqtt-capture FILE)   check signed interval records"},
+    {"replay", mvg_cmd_replay,
+     "replay -c FILE --project P [--from T] [--to T] [--time-scale K]   recompute stored records"},
 };
 
 static void usage(FILE *out)
