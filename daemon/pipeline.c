@@ -14,6 +14,7 @@
 #include "keys.h"
 #include "lineproto.h"
 #include "payload.h"
+#include "sample_groups.h"
 #include "status.h"
 #include "store.h"
 
@@ -213,25 +214,17 @@ static int write_checkpoint(mvg_pipeline *p, int64_t ts_ms, char *err, size_t er
 
 typedef struct {
     mvg_pipeline *p;
+    mvg_sample_groups *groups;
     int64_t count;
-    /* the current group: samples of one device with one timestamp (one
-     * response of a poll), fed together as the live poll fed them */
-    long device;
-    int64_t ts;
-    mvg_sample *group;
-    size_t group_cap;
-    int any;
 } replay_ctx;
 
-static void flush_group(replay_ctx *c)
+/* A stored poll response back into the engine, as the live poll fed it. */
+static void push_group(void *user, size_t device, int64_t ts, const mvg_sample *samples, size_t n)
 {
-    if (!c->any)
-        return;
-    const mvg_device_cfg *dev = &c->p->cfg->devices[c->device];
-    mvg_runner_push(c->p->runner, (size_t)c->device, c->group, dev->npoints);
-    if (c->ts > c->p->high_water[c->device])
-        c->p->high_water[c->device] = c->ts;
-    c->any = 0;
+    replay_ctx *c = user;
+    mvg_runner_push(c->p->runner, device, samples, n);
+    if (ts > c->p->high_water[device])
+        c->p->high_water[device] = ts;
 }
 
 static int replay_one(void *user, const char *device, const char *point, const mvg_sample *s)
@@ -240,31 +233,28 @@ static int replay_one(void *user, const char *device, const char *point, const m
     long d = mvg_config_find_device(c->p->cfg, device);
     if (d < 0 || s->ts_ms <= c->p->high_water[d])
         return 0; /* a device no longer configured, or already in the checkpoint */
-    const mvg_device_cfg *dev = &c->p->cfg->devices[d];
-    long k = mvg_config_find_point(dev, point);
+    long k = mvg_config_find_point(&c->p->cfg->devices[d], point);
     if (k < 0)
         return 0;
-    if (c->any && (d != c->device || s->ts_ms != c->ts))
-        flush_group(c);
-    if (!c->any) {
-        if (dev->npoints > c->group_cap) {
-            mvg_sample *g = realloc(c->group, dev->npoints * sizeof *g);
-            if (!g)
-                return -1;
-            c->group = g;
-            c->group_cap = dev->npoints;
-        }
-        /* points not in this response carry no time: the runner skips them */
-        for (size_t i = 0; i < dev->npoints; i++)
-            c->group[i] = (mvg_sample){.ts_ms = INT64_MIN, .value = NAN,
-                                       .quality = MVG_Q_COMM_ERROR};
-        c->device = d;
-        c->ts = s->ts_ms;
-        c->any = 1;
-    }
-    c->group[k] = *s;
     c->count++;
-    return 0;
+    return mvg_sample_groups_add(c->groups, d, k, s);
+}
+
+/* Feeds the stored samples from from_ms on; 0 or -1. */
+static int replay_from(mvg_pipeline *p, int64_t from_ms, int64_t *replayed, char *err,
+                       size_t errlen)
+{
+    replay_ctx c = {.p = p};
+    c.groups = mvg_sample_groups_new(p->cfg, push_group, &c);
+    if (!c.groups) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = mvg_store_foreach_sample(p->store, from_ms, INT64_MAX, replay_one, &c, err, errlen);
+    mvg_sample_groups_flush(c.groups);
+    mvg_sample_groups_free(c.groups);
+    *replayed = c.count;
+    return rc == 0 ? 0 : -1;
 }
 
 int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t errlen)
@@ -278,13 +268,7 @@ int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t e
     if (!blob) {
         /* no interval was completed yet: the samples stored so far are all
          * the engine has lost */
-        replay_ctx c = {.p = p};
-        int rc = mvg_store_foreach_sample(p->store, INT64_MIN, INT64_MAX, replay_one, &c, err,
-                                          errlen);
-        flush_group(&c);
-        free(c.group);
-        *replayed = c.count;
-        return rc == 0 ? 0 : -1;
+        return replay_from(p, INT64_MIN, replayed, err, errlen);
     }
     const unsigned char *b = blob;
     size_t nd = p->cfg->ndevices, head = 16 + 8 * nd;
@@ -298,13 +282,8 @@ int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t e
             if (p->high_water[d] < oldest)
                 oldest = p->high_water[d];
         }
-        replay_ctx c = {.p = p};
-        rc = mvg_store_foreach_sample(p->store, oldest == INT64_MAX ? 0 : oldest + 1, INT64_MAX,
-                                      replay_one, &c, err, errlen);
-        flush_group(&c);
-        free(c.group);
-        *replayed = c.count;
-        rc = rc == 0 ? 1 : -1;
+        rc = replay_from(p, oldest == INT64_MAX ? 0 : oldest + 1, replayed, err, errlen) == 0 ? 1
+                                                                                            : -1;
     }
     free(blob);
     return rc;

@@ -17,6 +17,7 @@
 
 #include "cli_config.h"
 #include "commands.h"
+#include "sample_groups.h"
 #include "config.h"
 #include "config_projects.h"
 #include "payload.h"
@@ -39,12 +40,7 @@ typedef struct {
     stored_rec *recs;
     size_t nrecs, cap;
     int64_t from, to, until;
-    /* the current sample group: one device, one timestamp (one response) */
-    long device;
-    int64_t ts;
-    mvg_sample *group;
-    size_t group_cap;
-    int any;
+    mvg_sample_groups *groups; /* stored samples back into poll responses */
     /* results */
     int64_t matched, mismatched, extra, first_seq, last_seq;
     int shown;
@@ -224,51 +220,24 @@ static void on_emit(void *user, size_t project, const mvg_interval_record *rec,
     json_decref(b);
 }
 
-static void flush_group(replay *r)
+static void push_group(void *user, size_t device, int64_t ts, const mvg_sample *samples, size_t n)
 {
-    if (!r->any)
-        return;
+    replay *r = user;
     /* intervals that ended before this response are complete: emitting
      * them as the samples go keeps the engine's pending state small; never
      * past the last stored record, so no partial interval comes out */
-    int64_t now = r->ts < r->until ? r->ts : r->until;
-    mvg_runner_advance(r->runner, now, on_emit, r);
-    mvg_runner_push(r->runner, (size_t)r->device, r->group,
-                    r->cfg->devices[r->device].npoints);
-    r->any = 0;
+    mvg_runner_advance(r->runner, ts < r->until ? ts : r->until, on_emit, r);
+    mvg_runner_push(r->runner, device, samples, n);
 }
 
-/* Stored samples fed back grouped per device and timestamp, as
- * mvg_pipeline_restore() feeds them after a crash. */
+/* Stored samples fed back grouped per device and timestamp, exactly as
+ * mvg_pipeline_restore() feeds them after a crash (sample_groups.h). */
 static int on_sample(void *user, const char *device, const char *point, const mvg_sample *s)
 {
     replay *r = user;
     long d = mvg_config_find_device(r->cfg, device);
-    if (d < 0)
-        return 0;
-    const mvg_device_cfg *dev = &r->cfg->devices[d];
-    long k = mvg_config_find_point(dev, point);
-    if (k < 0)
-        return 0;
-    if (r->any && (d != r->device || s->ts_ms != r->ts))
-        flush_group(r);
-    if (!r->any) {
-        if (dev->npoints > r->group_cap) {
-            mvg_sample *g = realloc(r->group, dev->npoints * sizeof *g);
-            if (!g)
-                return -1;
-            r->group = g;
-            r->group_cap = dev->npoints;
-        }
-        for (size_t i = 0; i < dev->npoints; i++)
-            r->group[i] = (mvg_sample){.ts_ms = INT64_MIN, .value = NAN,
-                                       .quality = MVG_Q_COMM_ERROR};
-        r->device = d;
-        r->ts = s->ts_ms;
-        r->any = 1;
-    }
-    r->group[k] = *s;
-    return 0;
+    long k = d < 0 ? -1 : mvg_config_find_point(&r->cfg->devices[d], point);
+    return mvg_sample_groups_add(r->groups, d, k, s);
 }
 
 int mvg_cmd_replay(int argc, char **argv)
@@ -352,11 +321,13 @@ int mvg_cmd_replay(int argc, char **argv)
         fprintf(stderr, "mvgate replay: %s: the store holds no record\n", project);
         goto out;
     }
-    if (mvg_store_foreach_sample(st, INT64_MIN, INT64_MAX, on_sample, &r, err, sizeof err) != 0) {
+    r.groups = mvg_sample_groups_new(cfg, push_group, &r);
+    if (!r.groups ||
+        mvg_store_foreach_sample(st, INT64_MIN, INT64_MAX, on_sample, &r, err, sizeof err) != 0) {
         fprintf(stderr, "mvgate replay: %s\n", err[0] ? err : "out of memory");
         goto out;
     }
-    flush_group(&r);
+    mvg_sample_groups_flush(r.groups);
     /* the last stored record ends at until: "ended before now" needs one ms more */
     mvg_runner_advance(r.runner, r.until + 1, on_emit, &r);
     if (r.oom) {
@@ -390,7 +361,7 @@ out:
     for (size_t i = 0; i < r.nrecs; i++)
         free(r.recs[i].payload);
     free(r.recs);
-    free(r.group);
+    mvg_sample_groups_free(r.groups);
     mvg_runner_free(r.runner);
     mvg_store_close(st);
     mvg_config_free(cfg);
