@@ -122,132 +122,139 @@ def test_broker_influx_and_daemon_faults():
         port = T.free_port()
         broker = Mosquitto(d, port)
         influx = Influxd(d)
-        influx.query("CREATE DATABASE mvgate")
-        sub_out = open(os.path.join(d, "capture.txt"), "w")
-        # a persistent QoS 1 session: what arrives while it is away is kept
-        sub_args = ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-v", "-q", "1", "-c",
-                    "-i", "capture", "-t", "mvgate/v1/%s/#" % GW]
-        sub = subprocess.Popen(sub_args, stdout=sub_out, stderr=subprocess.DEVNULL)
-        anchor = time.time()
-        anchor_iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(anchor)) + ".%03dZ" % int((anchor % 1) * 1000)
-        sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
-        gw = None
         try:
-            text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
-            text += PROJECT + """
+            check_pipeline(d, port, broker, influx)
+        finally:  # stopped by PID whatever happened
+            influx.stop()
+            broker.stop()
+
+
+def check_pipeline(d, port, broker, influx):
+    """The run, the faults and the checks (the caller stops the servers)."""
+    influx.query("CREATE DATABASE mvgate")
+    sub_out = open(os.path.join(d, "capture.txt"), "w")
+    # a persistent QoS 1 session: what arrives while it is away is kept
+    sub_args = ["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-v", "-q", "1", "-c",
+                "-i", "capture", "-t", "mvgate/v1/%s/#" % GW]
+    sub = subprocess.Popen(sub_args, stdout=sub_out, stderr=subprocess.DEVNULL)
+    anchor = time.time()
+    anchor_iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(anchor)) + ".%03dZ" % int((anchor % 1) * 1000)
+    sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
+    gw = None
+    try:
+        text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
+        text += PROJECT + """
 mqtt = { uri = "tcp://127.0.0.1:%d"; telemetry = "every"; telemetry_every = 10; keepalive_s = 5; };
 influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
 """ % (port, influx.http)
-            cfg = T.write(os.path.join(d, "gw.conf"), text)
-            args = [T.binary("mvgated"), "-c", cfg, "--log-level", "notice", "--time-scale", str(SCALE),
-                    "--time-origin", ORIGIN, "--time-anchor", anchor_iso]
-            gw = T.Proc(args, name="mvgated")
-            events = [  # (plant hours, action)
-                (1.0, "broker down"), (1.5, "broker up"), (2.0, "retrofit"),
-                (2.3, "influx down"), (2.8, "influx up"), (3.1, "kill"), (3.6, "broker down"),
-                (3.7, "kill"), (3.9, "broker up"),
-            ]
-            while events:
-                gw.pump(0.05)
-                h = (plant_s(anchor) - ORIGIN_S) / 3600
-                if h < events[0][0]:
-                    continue
-                _, action = events.pop(0)
-                if action == "broker down":
-                    broker.stop()
-                elif action == "broker up":
-                    broker.start()
-                elif action == "influx down":
-                    influx.stop()
-                elif action == "influx up":
-                    influx.start()
-                elif action == "retrofit":
-                    assert sim.control("phase retrofit").startswith("ok")
-                elif action == "kill":
-                    gw.signal(signal.SIGKILL)
-                    gw.p.wait()
-                    gw = T.Proc(args, name="mvgated")
-            # run on to 4.5 h, then let the outboxes drain: the status says when
-            while plant_s(anchor) < ORIGIN_S + 4.5 * 3600:
-                gw.pump(0.1)
+        cfg = T.write(os.path.join(d, "gw.conf"), text)
+        args = [T.binary("mvgated"), "-c", cfg, "--log-level", "notice", "--time-scale", str(SCALE),
+                "--time-origin", ORIGIN, "--time-anchor", anchor_iso]
+        gw = T.Proc(args, name="mvgated")
+        events = [  # (plant hours, action)
+            (1.0, "broker down"), (1.5, "broker up"), (2.0, "retrofit"),
+            (2.3, "influx down"), (2.8, "influx up"), (3.1, "kill"), (3.6, "broker down"),
+            (3.7, "kill"), (3.9, "broker up"),
+        ]
+        while events:
+            gw.pump(0.05)
+            h = (plant_s(anchor) - ORIGIN_S) / 3600
+            if h < events[0][0]:
+                continue
+            _, action = events.pop(0)
+            if action == "broker down":
+                broker.stop()
+            elif action == "broker up":
+                broker.start()
+            elif action == "influx down":
+                influx.stop()
+            elif action == "influx up":
+                influx.start()
+            elif action == "retrofit":
+                assert sim.control("phase retrofit").startswith("ok")
+            elif action == "kill":
+                gw.signal(signal.SIGKILL)
+                gw.p.wait()
+                gw = T.Proc(args, name="mvgated")
+        # run on to 4.5 h, then let the outboxes drain: the status says when
+        while plant_s(anchor) < ORIGIN_S + 4.5 * 3600:
+            gw.pump(0.1)
 
-            def drained():
-                r = T.run([T.binary("mvgate"), "status", "-c", cfg, "--json"])
-                if not r.stdout.strip():
-                    return False
-                st = json.loads(r.stdout)
-                # the depths are read live; the publishers' figures come with
-                # the daemon's status document, rewritten every 5 s
-                return (all(o["depth"] == 0 for o in st["outbox"].values())
-                        and st["publishers"]["mqtt"]["connected"]
-                        and st["publishers"]["influx"]["last_ok"] is not None)
-            T.wait_until(drained, 40, "both outboxes drained and the publishers connected", interval=0.5)
-            st = json.loads(T.run([T.binary("mvgate"), "status", "-c", cfg, "--json"]).stdout)
-            assert set(st["outbox"]) == {"mqtt", "influx"}, st["outbox"]
-            assert st["publishers"]["mqtt"]["delivered"] > 0, st["publishers"]
-            assert gw.stop() == 0
-        finally:
-            if gw:
-                gw.stop()
-            sim.stop()
-            time.sleep(0.5)
-            sub.terminate()
-            sub.wait()
-            sub_out.close()
+        def drained():
+            r = T.run([T.binary("mvgate"), "status", "-c", cfg, "--json"])
+            if not r.stdout.strip():
+                return False
+            st = json.loads(r.stdout)
+            # the depths are read live; the publishers' figures come with
+            # the daemon's status document, rewritten every 5 s
+            return (all(o["depth"] == 0 for o in st["outbox"].values())
+                    and st["publishers"]["mqtt"]["connected"]
+                    and st["publishers"]["influx"]["last_ok"] is not None)
+        T.wait_until(drained, 40, "both outboxes drained and the publishers connected", interval=0.5)
+        st = json.loads(T.run([T.binary("mvgate"), "status", "-c", cfg, "--json"]).stdout)
+        assert set(st["outbox"]) == {"mqtt", "influx"}, st["outbox"]
+        assert st["publishers"]["mqtt"]["delivered"] > 0, st["publishers"]
+        assert gw.stop() == 0
+    finally:
+        if gw:
+            gw.stop()
+        sim.stop()
+        time.sleep(0.5)
+        sub.terminate()
+        sub.wait()
+        sub_out.close()
 
-        exported = [json.loads(l) for l in T.run([T.binary("mvgate"), "export", "-c", cfg, "--format", "jsonl"]).stdout.splitlines()]
-        n = len(exported)
-        assert n > 40 and [r["seq"] for r in exported] == list(range(1, n + 1))
+    exported = [json.loads(l) for l in T.run([T.binary("mvgate"), "export", "-c", cfg, "--format", "jsonl"]).stdout.splitlines()]
+    n = len(exported)
+    assert n > 40 and [r["seq"] for r in exported] == list(range(1, n + 1))
 
-        # --- MQTT: what the subscriber saw
-        v_interval, v_tele, v_totals, v_status, v_model, v_identity = (
-            schema(s) for s in ("interval", "telemetry", "totals", "status", "model", "identity"))
-        seqs, kinds = [], {}
-        with open(os.path.join(d, "capture.txt")) as f:
-            for line in f:
-                topic, _, payload = line.rstrip("\n").partition(" ")
-                kind = topic.split("/")[3]
-                kinds[kind] = kinds.get(kind, 0) + 1
-                doc = json.loads(payload)
-                validator = {"interval": v_interval, "telemetry": v_tele, "totals": v_totals,
-                             "status": v_status, "model": v_model, "identity": v_identity}.get(kind)
-                assert validator, topic
-                errors = list(validator.iter_errors(doc))
-                assert not errors, "%s: %s" % (topic, errors[0].message)
-                if kind == "interval":
-                    assert topic.endswith("/interval/comp-vsd")
-                    seqs.append(doc["seq"])
-        assert kinds.get("telemetry", 0) > 20 and kinds.get("totals", 0) > 10 and kinds.get("status", 0) >= 2, kinds
-        assert kinds.get("model", 0) >= 1, kinds
-        assert kinds.get("identity", 0) >= 1, kinds
-        # the signed chain as the subscriber saw it verifies with the
-        # gateway's key (repeats from reconnects are noted, not failures)
-        key = T.run([T.binary("mvgate"), "key", "show", "-c", cfg]).stdout.split()[2]
-        ver = subprocess.run([T.binary("mvgate"), "verify", "--pubkey", key, "--mqtt-capture",
-                              os.path.join(d, "capture.txt")], capture_output=True, text=True)
-        assert ver.returncode == 0, ver.stdout + ver.stderr
-        assert ver.stdout.startswith("OK: %d records, 1 projects, key " % n), ver.stdout
-        # nothing lost ...
-        assert sorted(set(seqs)) == list(range(1, n + 1)), "missing seq: %s" % sorted(set(range(1, n + 1)) - set(seqs))
-        # ... nothing reordered: a seq never arrives after a later one, except
-        # when re-sent after a reconnect, and then only from within the window
-        highest = 0
-        for s in seqs:
-            if s < highest:
-                assert highest - s < INFLIGHT, "seq %d arrived after %d" % (s, highest)
-            highest = max(highest, s)
-        dups = len(seqs) - len(set(seqs))
-        assert dups <= 3 * INFLIGHT, "%d duplicates" % dups  # three reconnects at most
+    # --- MQTT: what the subscriber saw
+    v_interval, v_tele, v_totals, v_status, v_model, v_identity = (
+        schema(s) for s in ("interval", "telemetry", "totals", "status", "model", "identity"))
+    seqs, kinds = [], {}
+    with open(os.path.join(d, "capture.txt")) as f:
+        for line in f:
+            topic, _, payload = line.rstrip("\n").partition(" ")
+            kind = topic.split("/")[3]
+            kinds[kind] = kinds.get(kind, 0) + 1
+            doc = json.loads(payload)
+            validator = {"interval": v_interval, "telemetry": v_tele, "totals": v_totals,
+                         "status": v_status, "model": v_model, "identity": v_identity}.get(kind)
+            assert validator, topic
+            errors = list(validator.iter_errors(doc))
+            assert not errors, "%s: %s" % (topic, errors[0].message)
+            if kind == "interval":
+                assert topic.endswith("/interval/comp-vsd")
+                seqs.append(doc["seq"])
+    assert kinds.get("telemetry", 0) > 20 and kinds.get("totals", 0) > 10 and kinds.get("status", 0) >= 2, kinds
+    assert kinds.get("model", 0) >= 1, kinds
+    assert kinds.get("identity", 0) >= 1, kinds
+    # the signed chain as the subscriber saw it verifies with the
+    # gateway's key (repeats from reconnects are noted, not failures)
+    key = T.run([T.binary("mvgate"), "key", "show", "-c", cfg]).stdout.split()[2]
+    ver = subprocess.run([T.binary("mvgate"), "verify", "--pubkey", key, "--mqtt-capture",
+                          os.path.join(d, "capture.txt")], capture_output=True, text=True)
+    assert ver.returncode == 0, ver.stdout + ver.stderr
+    assert ver.stdout.startswith("OK: %d records, 1 projects, key " % n), ver.stdout
+    # nothing lost ...
+    assert sorted(set(seqs)) == list(range(1, n + 1)), "missing seq: %s" % sorted(set(range(1, n + 1)) - set(seqs))
+    # ... nothing reordered: a seq never arrives after a later one, except
+    # when re-sent after a reconnect, and then only from within the window
+    highest = 0
+    for s in seqs:
+        if s < highest:
+            assert highest - s < INFLIGHT, "seq %d arrived after %d" % (s, highest)
+        highest = max(highest, s)
+    dups = len(seqs) - len(set(seqs))
+    assert dups <= 3 * INFLIGHT, "%d duplicates" % dups  # three reconnects at most
 
-        # --- InfluxDB: one point per interval record and stream, all seqs
-        res = influx.query('SELECT "seq", "cum_savings" FROM "mvgate_interval" WHERE "project" = \'comp-vsd\'')
-        rows = res["results"][0]["series"][0]["values"]
-        got = sorted(r[1] for r in rows)
-        assert got == list(range(1, n + 1)), "influx seqs: %d of %d" % (len(set(got)), n)
-        res = influx.query('SELECT count("value") FROM "mvgate_sample"')
-        assert res["results"][0]["series"][0]["values"][0][1] > 500, res
-        influx.stop()
-        broker.stop()
+    # --- InfluxDB: one point per interval record and stream, all seqs
+    res = influx.query('SELECT "seq", "cum_savings" FROM "mvgate_interval" WHERE "project" = \'comp-vsd\'')
+    rows = res["results"][0]["series"][0]["values"]
+    got = sorted(r[1] for r in rows)
+    assert got == list(range(1, n + 1)), "influx seqs: %d of %d" % (len(set(got)), n)
+    res = influx.query('SELECT count("value") FROM "mvgate_sample"')
+    assert res["results"][0]["series"][0]["values"][0][1] > 500, res
 
 
 if __name__ == "__main__":
