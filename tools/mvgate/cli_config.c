@@ -3,7 +3,11 @@
  */
 #include "cli_config.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+
+#include "config_projects.h"
 
 #include "diag.h"
 
@@ -33,4 +37,16 @@ mvg_store *mvg_cli_open_store(const char *command, const mvg_config *cfg)
     if (!st)
         fprintf(stderr, "mvgate %s: %s\n", command, err);
     return st;
+}
+
+int mvg_cli_parse_when(const char *s, int64_t *ms)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*s && !*end && !errno) {
+        *ms = v;
+        return 0;
+    }
+    return mvg_config_parse_time(s, ms);
 }

@@ -35,18 +35,6 @@ static void usage(FILE *out)
                  "from is inclusive, to exclusive. Default: every interval record, CSV.\n");
 }
 
-static int parse_when(const char *s, int64_t *ms)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (*s && !*end && !errno) {
-        *ms = v;
-        return 0;
-    }
-    return mvg_config_parse_time(s, ms);
-}
-
 /* CSV field: quoted, inner quotes doubled (RFC 4180). */
 static void csv_quoted(FILE *out, const char *s, size_t len)
 {
@@ -162,7 +150,7 @@ int mvg_cmd_export(int argc, char **argv)
             break;
         case 'f':
         case 't':
-            if (parse_when(optarg, c == 'f' ? &from : &to) != 0) {
+            if (mvg_cli_parse_when(optarg, c == 'f' ? &from : &to) != 0) {
                 fprintf(stderr, "mvgate export: --%s '%s' is neither ISO 8601 UTC nor epoch ms\n",
                         c == 'f' ? "from" : "to", optarg);
                 return 2;

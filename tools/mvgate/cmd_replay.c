@@ -54,18 +54,6 @@ static void usage(FILE *out)
                  "K: the daemon's --time-scale (default 1).\n");
 }
 
-static int parse_when(const char *s, int64_t *ms)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (*s && !*end && !errno) {
-        *ms = v;
-        return 0;
-    }
-    return mvg_config_parse_time(s, ms);
-}
-
 static int on_stored(void *user, const char *project, int64_t seq, int64_t start_ms, int64_t end_ms,
                      const char *payload, size_t len)
 {
@@ -263,7 +251,7 @@ int mvg_cmd_replay(int argc, char **argv)
             break;
         case 'f':
         case 't':
-            if (parse_when(optarg, c == 'f' ? &from : &to) != 0) {
+            if (mvg_cli_parse_when(optarg, c == 'f' ? &from : &to) != 0) {
                 fprintf(stderr, "mvgate replay: --%s '%s' is neither ISO 8601 UTC nor epoch ms\n",
                         c == 'f' ? "from" : "to", optarg);
                 return 2;
