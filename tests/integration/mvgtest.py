@@ -155,6 +155,22 @@ class Sim:
         return self.proc.stop()
 
 
+def accelerated_mvgated(cfg, scale, origin, anchor):
+    """mvgated's command line for a plant clock running scale times faster
+    from origin (ISO 8601), anchored at the real time anchor (time.time()),
+    so that restarted daemons continue the same clock."""
+    anchor_iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(anchor)) + ".%03dZ" % int((anchor % 1) * 1000)
+    return [binary("mvgated"), "-c", cfg, "--log-level", "notice", "--time-scale", str(scale),
+            "--time-origin", origin, "--time-anchor", anchor_iso]
+
+
+def kill_and_restart(proc, args):
+    """SIGKILL a daemon, wait for it, start it again; returns the new Proc."""
+    proc.signal(signal.SIGKILL)
+    proc.p.wait()
+    return Proc(args, name=proc.name)
+
+
 def example_config(plant, port, data_dir):
     """The shipped example config of a plant, pointed at our simulator."""
     with open(os.path.join(SRC, "config", "examples", plant + ".conf")) as f:

@@ -9,7 +9,6 @@ valid against docs/schemas/interval.schema.json."""
 import json
 import os
 import random
-import signal
 import sys
 import time
 
@@ -57,13 +56,11 @@ def test_pipeline_survives_sigkill():
     rnd = random.Random(7)
     with T.TempDir() as d:
         anchor = time.time()
-        anchor_iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(anchor)) + ".%03dZ" % int((anchor % 1) * 1000)
         sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "3"])
         try:
             text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
             cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT)
-            args = [T.binary("mvgated"), "-c", cfg, "--log-level", "notice", "--time-scale", str(SCALE),
-                    "--time-origin", ORIGIN, "--time-anchor", anchor_iso]
+            args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
             kills = 0
             switched = dropped = healed = False
             end_plant = ORIGIN_S + 4 * 3600  # run to 04:00 plant time
@@ -84,10 +81,8 @@ def test_pipeline_survives_sigkill():
                 # SIGKILL at random moments: while polling, storing, writing
                 # an interval record or fitting the model, whatever it is doing
                 if time.time() >= next_kill:
-                    gw.signal(signal.SIGKILL)
-                    gw.p.wait()
+                    gw = T.kill_and_restart(gw, args)
                     kills += 1
-                    gw = T.Proc(args, name="mvgated")
                     next_kill = time.time() + rnd.uniform(0.3, 1.0)
             # let the last intervals close, then stop cleanly
             time.sleep(3)

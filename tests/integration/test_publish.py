@@ -10,7 +10,6 @@ Schema in docs/schemas/."""
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -138,7 +137,6 @@ def check_pipeline(d, port, broker, influx):
                 "-i", "capture", "-t", "mvgate/v1/%s/#" % GW]
     sub = subprocess.Popen(sub_args, stdout=sub_out, stderr=subprocess.DEVNULL)
     anchor = time.time()
-    anchor_iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(anchor)) + ".%03dZ" % int((anchor % 1) * 1000)
     sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
     gw = None
     try:
@@ -148,8 +146,7 @@ mqtt = { uri = "tcp://127.0.0.1:%d"; telemetry = "every"; telemetry_every = 10; 
 influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
 """ % (port, influx.http)
         cfg = T.write(os.path.join(d, "gw.conf"), text)
-        args = [T.binary("mvgated"), "-c", cfg, "--log-level", "notice", "--time-scale", str(SCALE),
-                "--time-origin", ORIGIN, "--time-anchor", anchor_iso]
+        args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
         gw = T.Proc(args, name="mvgated")
         events = [  # (plant hours, action)
             (1.0, "broker down"), (1.5, "broker up"), (2.0, "retrofit"),
@@ -173,9 +170,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
             elif action == "retrofit":
                 assert sim.control("phase retrofit").startswith("ok")
             elif action == "kill":
-                gw.signal(signal.SIGKILL)
-                gw.p.wait()
-                gw = T.Proc(args, name="mvgated")
+                gw = T.kill_and_restart(gw, args)
         # run on to 4.5 h, then let the outboxes drain: the status says when
         while plant_s(anchor) < ORIGIN_S + 4.5 * 3600:
             gw.pump(0.1)

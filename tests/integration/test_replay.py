@@ -7,7 +7,6 @@ and exits 1."""
 import json
 import os
 import random
-import signal
 import sqlite3
 import sys
 import time
@@ -26,13 +25,11 @@ def test_replay_matches_after_sigkills_and_finds_tampering():
     rnd = random.Random(11)
     with T.TempDir() as d:
         anchor = time.time()
-        anchor_iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(anchor)) + ".%03dZ" % int((anchor % 1) * 1000)
         sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
         try:
             text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
             cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT)
-            args = [T.binary("mvgated"), "-c", cfg, "--log-level", "notice", "--time-scale", str(SCALE),
-                    "--time-origin", ORIGIN, "--time-anchor", anchor_iso]
+            args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
             kills = 0
             switched = False
             gw = T.Proc(args, name="mvgated")
@@ -43,10 +40,8 @@ def test_replay_matches_after_sigkills_and_finds_tampering():
                     assert sim.control("phase retrofit").startswith("ok")
                     switched = True
                 if time.time() >= next_kill:
-                    gw.signal(signal.SIGKILL)
-                    gw.p.wait()
+                    gw = T.kill_and_restart(gw, args)
                     kills += 1
-                    gw = T.Proc(args, name="mvgated")
                     next_kill = time.time() + rnd.uniform(0.5, 1.5)
             time.sleep(2)
             assert gw.stop() == 0, "\n".join(gw.err_lines[-20:])

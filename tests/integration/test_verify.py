@@ -11,7 +11,6 @@ import base64
 import hashlib
 import json
 import os
-import signal
 import stat
 import sys
 import time
@@ -43,13 +42,11 @@ def run_gateway(d, hours, kills_at=()):
     """Runs mvgated on a fresh simulator for `hours` plant hours, SIGKILLing
     it at the given plant hours; returns the config path."""
     anchor = time.time()
-    anchor_iso = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(anchor)) + ".%03dZ" % int((anchor % 1) * 1000)
     sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
     try:
         text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
         cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT)
-        args = [T.binary("mvgated"), "-c", cfg, "--log-level", "notice", "--time-scale", str(SCALE),
-                "--time-origin", ORIGIN, "--time-anchor", anchor_iso]
+        args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
         gw = T.Proc(args, name="mvgated")
         pending = sorted(kills_at)
         switched = False
@@ -64,9 +61,7 @@ def run_gateway(d, hours, kills_at=()):
                 switched = True
             if pending and plant_h() >= pending[0]:
                 pending.pop(0)
-                gw.signal(signal.SIGKILL)
-                gw.p.wait()
-                gw = T.Proc(args, name="mvgated")
+                gw = T.kill_and_restart(gw, args)
         time.sleep(2)
         assert gw.stop() == 0, "\n".join(gw.err_lines[-20:])
     finally:
