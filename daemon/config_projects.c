@@ -494,30 +494,6 @@ static void parse_derived(ctx_t *c, const config_setting_t *list)
 
 /* ---- streams ------------------------------------------------------------ */
 
-static int coef_count(mvg_model_type t, size_t nx, size_t *ncp)
-{
-    *ncp = 0;
-    switch (t) {
-    case MVG_MODEL_MEAN:
-    case MVG_MODEL_INTENSITY:
-        return 1;
-    case MVG_MODEL_LINEAR:
-        return (int)(1 + nx);
-    case MVG_MODEL_3PC:
-    case MVG_MODEL_3PH:
-        *ncp = 1;
-        return 2;
-    case MVG_MODEL_4P:
-        *ncp = 1;
-        return 3;
-    case MVG_MODEL_5P:
-        *ncp = 2;
-        return 3;
-    default:
-        return -1;
-    }
-}
-
 static int read_array(ctx_t *c, const config_setting_t *a, const char *ctxs, const char *key,
                       double *v, size_t cap, size_t *n)
 {
@@ -615,7 +591,7 @@ static void parse_model(ctx_t *c, const config_setting_t *m, const char *ctxs,
     memset(md, 0, sizeof *md);
     md->type = t;
     md->nx = st->nx;
-    int want = coef_count(t, st->nx, &ncp);
+    int want = (int)mvg_model_form_size(t, st->nx, &ncp);
     size_t n = 0;
     if (read_array(c, co, sub, "coefficients", md->coef, MVG_MODEL_MAX_COEF, &n) != 0)
         return;

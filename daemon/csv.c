@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "csv.h"
+#include "diag.h"
 
 struct mvg_csv {
     char *name;
@@ -19,18 +20,6 @@ struct mvg_csv {
     char **cells;        /* nrows * ncols */
     size_t *lines;       /* per row */
 };
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 void mvg_csv_free(mvg_csv *c)
 {
@@ -113,7 +102,7 @@ mvg_csv *mvg_csv_parse(const char *name, const char *text, size_t len, char *err
             i++;
             for (;;) {
                 if (i >= len) {
-                    set_err(err, errlen, "%s:%zu: unterminated quoted field", c->name, row_line);
+                    mvg_set_err(err, errlen, "%s:%zu: unterminated quoted field", c->name, row_line);
                     goto fail;
                 }
                 if (text[i] == '"') {
@@ -135,7 +124,7 @@ mvg_csv *mvg_csv_parse(const char *name, const char *text, size_t len, char *err
         }
         while (i < len && text[i] != ',' && text[i] != '\n' && text[i] != '\r') {
             if (quoted && !isspace((unsigned char)text[i])) {
-                set_err(err, errlen, "%s:%zu: text after a closing quote", c->name, line);
+                mvg_set_err(err, errlen, "%s:%zu: text after a closing quote", c->name, line);
                 goto fail;
             }
             if (!quoted && sb_put(&f, text[i]) != 0)
@@ -162,7 +151,7 @@ mvg_csv *mvg_csv_parse(const char *name, const char *text, size_t len, char *err
             if (c->nrows == 0)
                 c->ncols = row.n;
             else if (row.n != c->ncols) {
-                set_err(err, errlen, "%s:%zu: %zu fields, the header has %zu", c->name, row_line,
+                mvg_set_err(err, errlen, "%s:%zu: %zu fields, the header has %zu", c->name, row_line,
                         row.n, c->ncols);
                 goto fail;
             }
@@ -191,13 +180,13 @@ mvg_csv *mvg_csv_parse(const char *name, const char *text, size_t len, char *err
             break;
     }
     if (c->nrows == 0) {
-        set_err(err, errlen, "%s: empty file: no header row", c->name);
+        mvg_set_err(err, errlen, "%s: empty file: no header row", c->name);
         goto fail;
     }
     for (size_t k = 0; k < c->ncols; k++) {
         for (size_t j = 0; j < k; j++)
             if (strcmp(cells.v[k], cells.v[j]) == 0) {
-                set_err(err, errlen, "%s:%zu: column '%s' appears twice in the header", c->name,
+                mvg_set_err(err, errlen, "%s:%zu: column '%s' appears twice in the header", c->name,
                         lines[0], cells.v[k]);
                 goto fail;
             }
@@ -208,7 +197,7 @@ mvg_csv *mvg_csv_parse(const char *name, const char *text, size_t len, char *err
     free(f.s);
     return c;
 oom:
-    set_err(err, errlen, "%s: out of memory", name ? name : "csv");
+    mvg_set_err(err, errlen, "%s: out of memory", name ? name : "csv");
 fail:
     for (size_t k = 0; k < cells.n; k++)
         free(cells.v[k]);
@@ -229,7 +218,7 @@ mvg_csv *mvg_csv_load(const char *path, char *err, size_t errlen)
 {
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        set_err(err, errlen, "%s: %s", path, strerror(errno));
+        mvg_set_err(err, errlen, "%s: %s", path, strerror(errno));
         return NULL;
     }
     char *buf = NULL;
@@ -241,7 +230,7 @@ mvg_csv *mvg_csv_load(const char *path, char *err, size_t errlen)
             if (!p) {
                 free(buf);
                 fclose(fp);
-                set_err(err, errlen, "%s: out of memory", path);
+                mvg_set_err(err, errlen, "%s: out of memory", path);
                 return NULL;
             }
             buf = p;
@@ -256,7 +245,7 @@ mvg_csv *mvg_csv_load(const char *path, char *err, size_t errlen)
     fclose(fp);
     if (rerr) {
         free(buf);
-        set_err(err, errlen, "%s: read error", path);
+        mvg_set_err(err, errlen, "%s: read error", path);
         return NULL;
     }
     mvg_csv *c = mvg_csv_parse(path, buf, len, err, errlen);
@@ -292,7 +281,7 @@ static void missing_column(const mvg_csv *c, const char *name, char *err, size_t
             break;
         l += (size_t)w;
     }
-    set_err(err, errlen, "%s:%zu: no column '%s' in the header (%s)", c->name, c->lines[0], name,
+    mvg_set_err(err, errlen, "%s:%zu: no column '%s' in the header (%s)", c->name, c->lines[0], name,
             hdr);
 }
 
@@ -307,7 +296,7 @@ int mvg_csv_numbers(const mvg_csv *c, const char *name, double **out, char *err,
     size_t n = mvg_csv_rows(c);
     double *v = malloc((n ? n : 1) * sizeof *v);
     if (!v) {
-        set_err(err, errlen, "%s: out of memory", c->name);
+        mvg_set_err(err, errlen, "%s: out of memory", c->name);
         return -1;
     }
     for (size_t r = 0; r < n; r++) {
@@ -321,13 +310,13 @@ int mvg_csv_numbers(const mvg_csv *c, const char *name, double **out, char *err,
         while (isspace((unsigned char)*p))
             p++;
         if (*p == '\0') {
-            set_err(err, errlen, "%s:%zu: column '%s': empty cell", c->name, mvg_csv_line(c, r),
+            mvg_set_err(err, errlen, "%s:%zu: column '%s': empty cell", c->name, mvg_csv_line(c, r),
                     name);
             free(v);
             return -1;
         }
         if (end == s || *end != '\0' || !isfinite(d)) {
-            set_err(err, errlen, "%s:%zu: column '%s': '%.40s' is not a number", c->name,
+            mvg_set_err(err, errlen, "%s:%zu: column '%s': '%.40s' is not a number", c->name,
                     mvg_csv_line(c, r), name, s);
             free(v);
             return -1;
@@ -435,13 +424,13 @@ int mvg_csv_timestamps(const mvg_csv *c, int64_t **out, char *err, size_t errlen
     size_t n = mvg_csv_rows(c);
     int64_t *v = malloc((n ? n : 1) * sizeof *v);
     if (!v) {
-        set_err(err, errlen, "%s: out of memory", c->name);
+        mvg_set_err(err, errlen, "%s: out of memory", c->name);
         return -1;
     }
     for (size_t r = 0; r < n; r++) {
         const char *s = mvg_csv_cell(c, r, (size_t)col);
         if (mvg_csv_parse_iso8601(s, &v[r]) != 0) {
-            set_err(err, errlen,
+            mvg_set_err(err, errlen,
                     "%s:%zu: column 'timestamp': '%.40s' is not an ISO 8601 time "
                     "(2024-03-01T00:15:00Z)",
                     c->name, mvg_csv_line(c, r), s);

@@ -62,3 +62,13 @@ void mvg_diags_print(const mvg_diags *d, FILE *out)
     for (size_t i = 0; i < d->n; i++)
         fprintf(out, "%s\n", d->msgs[i]);
 }
+
+void mvg_set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+    if (!err || errlen == 0)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+}

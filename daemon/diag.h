@@ -25,4 +25,9 @@ const char *mvg_diags_get(const mvg_diags *d, size_t i);
 /* Prints every message, one per line. */
 void mvg_diags_print(const mvg_diags *d, FILE *out);
 
+/* Formats a one-line error into err (errlen bytes) for the functions that
+ * report through an (err, errlen) pair; a NULL err or errlen 0 is allowed. */
+void mvg_set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 #endif

@@ -9,18 +9,7 @@
 #include <string.h>
 
 #include "model_json.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "diag.h"
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -83,19 +72,19 @@ static int get_num(const json_t *j, const char *key, int required, double def, d
     const json_t *v = json_object_get(j, key);
     if (!v || json_is_null(v)) {
         if (required) {
-            set_err(err, errlen, "model JSON: '%s' is missing", key);
+            mvg_set_err(err, errlen, "model JSON: '%s' is missing", key);
             return -1;
         }
         *out = def;
         return 0;
     }
     if (!json_is_number(v)) {
-        set_err(err, errlen, "model JSON: '%s' must be a number", key);
+        mvg_set_err(err, errlen, "model JSON: '%s' must be a number", key);
         return -1;
     }
     *out = json_number_value(v);
     if (!isfinite(*out)) {
-        set_err(err, errlen, "model JSON: '%s' is not finite", key);
+        mvg_set_err(err, errlen, "model JSON: '%s' is not finite", key);
         return -1;
     }
     return 0;
@@ -107,13 +96,13 @@ static int get_count(const json_t *j, const char *key, int required, size_t *out
     const json_t *v = json_object_get(j, key);
     if (!v) {
         if (required) {
-            set_err(err, errlen, "model JSON: '%s' is missing", key);
+            mvg_set_err(err, errlen, "model JSON: '%s' is missing", key);
             return -1;
         }
         return 1;
     }
     if (!json_is_integer(v) || json_integer_value(v) < 0) {
-        set_err(err, errlen, "model JSON: '%s' must be a non-negative integer", key);
+        mvg_set_err(err, errlen, "model JSON: '%s' must be a non-negative integer", key);
         return -1;
     }
     *out = (size_t)json_integer_value(v);
@@ -128,7 +117,7 @@ static int get_nums(const json_t *j, const char *key, size_t n, int required, in
     const json_t *a = json_object_get(j, key);
     if (!a) {
         if (required) {
-            set_err(err, errlen, "model JSON: '%s' is missing", key);
+            mvg_set_err(err, errlen, "model JSON: '%s' is missing", key);
             return -1;
         }
         for (size_t i = 0; i < n; i++)
@@ -136,11 +125,11 @@ static int get_nums(const json_t *j, const char *key, size_t n, int required, in
         return 0;
     }
     if (!json_is_array(a)) {
-        set_err(err, errlen, "model JSON: '%s' must be an array of numbers", key);
+        mvg_set_err(err, errlen, "model JSON: '%s' must be an array of numbers", key);
         return -1;
     }
     if (json_array_size(a) != n) {
-        set_err(err, errlen, "model JSON: '%s' has %zu values, this model needs %zu", key,
+        mvg_set_err(err, errlen, "model JSON: '%s' has %zu values, this model needs %zu", key,
                 json_array_size(a), n);
         return -1;
     }
@@ -151,7 +140,7 @@ static int get_nums(const json_t *j, const char *key, size_t n, int required, in
             continue;
         }
         if (!json_is_number(v) || !isfinite(json_number_value(v))) {
-            set_err(err, errlen, "model JSON: '%s'[%zu] must be a finite number", key, i);
+            mvg_set_err(err, errlen, "model JSON: '%s'[%zu] must be a finite number", key, i);
             return -1;
         }
         out[i] = json_number_value(v);
@@ -164,35 +153,35 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
 {
     memset(m, 0, sizeof *m);
     if (!json_is_object(j)) {
-        set_err(err, errlen, "model JSON: not an object");
+        mvg_set_err(err, errlen, "model JSON: not an object");
         return -1;
     }
     const json_t *t = json_object_get(j, "model");
     if (!json_is_string(t)) {
-        set_err(err, errlen, "model JSON: 'model' (the type) is missing or not a string");
+        mvg_set_err(err, errlen, "model JSON: 'model' (the type) is missing or not a string");
         return -1;
     }
     if (mvg_model_type_parse(json_string_value(t), &m->type) != 0 || m->type == MVG_MODEL_AUTO) {
-        set_err(err, errlen,
+        mvg_set_err(err, errlen,
                 "model JSON: 'model' is '%s', not one of mean, intensity, linear, 3pc, 3ph, 4p, 5p",
                 json_string_value(t));
         return -1;
     }
     const json_t *xs = json_object_get(j, "x");
     if (!json_is_array(xs)) {
-        set_err(err, errlen, "model JSON: 'x' (the column names) is missing or not an array");
+        mvg_set_err(err, errlen, "model JSON: 'x' (the column names) is missing or not an array");
         return -1;
     }
     m->nx = json_array_size(xs);
     if (m->nx > MVG_MODEL_MAX_X) {
-        set_err(err, errlen, "model JSON: 'x' has %zu names, at most %d", m->nx, MVG_MODEL_MAX_X);
+        mvg_set_err(err, errlen, "model JSON: 'x' has %zu names, at most %d", m->nx, MVG_MODEL_MAX_X);
         return -1;
     }
     for (size_t k = 0; k < m->nx; k++) {
         const json_t *v = json_array_get(xs, k);
         if (!json_is_string(v) || json_string_length(v) == 0 ||
             json_string_length(v) >= MVG_MODEL_XNAME_MAX) {
-            set_err(err, errlen, "model JSON: 'x'[%zu] must be a column name (1..%d characters)", k,
+            mvg_set_err(err, errlen, "model JSON: 'x'[%zu] must be a column name (1..%d characters)", k,
                     MVG_MODEL_XNAME_MAX - 1);
             return -1;
         }
@@ -204,7 +193,7 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
     if (r < 0)
         return -1;
     if (nx != m->nx) {
-        set_err(err, errlen, "model JSON: 'nx' is %zu but 'x' names %zu columns", nx, m->nx);
+        mvg_set_err(err, errlen, "model JSON: 'nx' is %zu but 'x' names %zu columns", nx, m->nx);
         return -1;
     }
     size_t ncp = 0;
@@ -233,12 +222,12 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
         break;
     }
     if (m->type != MVG_MODEL_MEAN && m->type != MVG_MODEL_LINEAR && m->nx != 1) {
-        set_err(err, errlen, "model JSON: a '%s' model takes exactly one x, 'x' has %zu",
+        mvg_set_err(err, errlen, "model JSON: a '%s' model takes exactly one x, 'x' has %zu",
                 mvg_model_type_name(m->type), m->nx);
         return -1;
     }
     if (m->type == MVG_MODEL_LINEAR && m->nx == 0) {
-        set_err(err, errlen, "model JSON: a 'linear' model needs at least one x");
+        mvg_set_err(err, errlen, "model JSON: a 'linear' model needs at least one x");
         return -1;
     }
     m->ncp = ncp;
@@ -248,19 +237,19 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
         get_nums(j, "change_points", ncp, ncp > 0, 0, m->cp, err, errlen))
         return -1;
     if (ncp == 2 && !(m->cp[0] < m->cp[1])) {
-        set_err(err, errlen, "model JSON: 'change_points' must be increasing (c1 < c2)");
+        mvg_set_err(err, errlen, "model JSON: 'change_points' must be increasing (c1 < c2)");
         return -1;
     }
     if (get_count(j, "n", 1, &m->n, err, errlen) != 0 ||
         get_count(j, "p", 1, &m->p, err, errlen) != 0)
         return -1;
     if (m->p != m->ncoef + ncp) {
-        set_err(err, errlen, "model JSON: 'p' is %zu, a '%s' model with %zu x has %zu", m->p,
+        mvg_set_err(err, errlen, "model JSON: 'p' is %zu, a '%s' model with %zu x has %zu", m->p,
                 mvg_model_type_name(m->type), m->nx, m->ncoef + ncp);
         return -1;
     }
     if (m->n <= m->p) {
-        set_err(err, errlen, "model JSON: 'n' is %zu, must exceed 'p' (%zu)", m->n, m->p);
+        mvg_set_err(err, errlen, "model JSON: 'n' is %zu, must exceed 'p' (%zu)", m->n, m->p);
         return -1;
     }
     if (get_num(j, "cv_rmse", 1, NAN, &m->cv_rmse, err, errlen) ||
@@ -274,24 +263,24 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
         get_num(j, "coverage", 0, 1.0, &m->coverage, err, errlen))
         return -1;
     if (!(m->cv_rmse >= 0)) {
-        set_err(err, errlen, "model JSON: 'cv_rmse' must be >= 0");
+        mvg_set_err(err, errlen, "model JSON: 'cv_rmse' must be >= 0");
         return -1;
     }
     if (!(m->rho > -1 && m->rho < 1)) {
-        set_err(err, errlen, "model JSON: 'rho' must be in (-1, 1)");
+        mvg_set_err(err, errlen, "model JSON: 'rho' must be in (-1, 1)");
         return -1;
     }
     const json_t *seg = json_object_get(j, "seg_n");
     if (seg) {
         if (!json_is_array(seg) || json_array_size(seg) > 3) {
-            set_err(err, errlen, "model JSON: 'seg_n' must be an array of up to 3 counts");
+            mvg_set_err(err, errlen, "model JSON: 'seg_n' must be an array of up to 3 counts");
             return -1;
         }
         m->nseg = json_array_size(seg);
         for (size_t s = 0; s < m->nseg; s++) {
             const json_t *v = json_array_get(seg, s);
             if (!json_is_integer(v) || json_integer_value(v) < 0) {
-                set_err(err, errlen, "model JSON: 'seg_n'[%zu] must be a non-negative integer", s);
+                mvg_set_err(err, errlen, "model JSON: 'seg_n'[%zu] must be a non-negative integer", s);
                 return -1;
             }
             m->seg_n[s] = (size_t)json_integer_value(v);
@@ -302,7 +291,7 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
         const json_t *pass = json_object_get(v, "pass");
         const json_t *rs = json_object_get(v, "reasons");
         if (!json_is_object(v) || !json_is_boolean(pass) || (rs && !json_is_array(rs))) {
-            set_err(err, errlen,
+            mvg_set_err(err, errlen,
                     "model JSON: 'ashrae14' must be {\"pass\": true|false, \"reasons\": [...]}");
             return -1;
         }
@@ -310,7 +299,7 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
         for (size_t k = 0; rs && k < json_array_size(rs) && k < MVG_MODEL_MAX_REASONS; k++) {
             const json_t *s = json_array_get(rs, k);
             if (!json_is_string(s)) {
-                set_err(err, errlen, "model JSON: 'ashrae14.reasons'[%zu] must be a string", k);
+                mvg_set_err(err, errlen, "model JSON: 'ashrae14.reasons'[%zu] must be a string", k);
                 return -1;
             }
             snprintf(m->reasons[k], sizeof m->reasons[k], "%s", json_string_value(s));

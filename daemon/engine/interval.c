@@ -8,6 +8,7 @@
  * intervals without any data are emitted as empty records.
  */
 #include "interval.h"
+#include "diag.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -64,18 +65,6 @@ struct mvg_interval {
     mvg_interval_value *out; /* nch, the record handed to the callback */
 };
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
-
 static int64_t floor_div(int64_t a, int64_t b)
 {
     int64_t q = a / b;
@@ -101,24 +90,24 @@ const char *mvg_interval_strerror(int code)
 static int check_spec(const mvg_interval_channel *c, size_t i, char *err, size_t errlen)
 {
     if (!c->name || !c->name[0]) {
-        set_err(err, errlen, "channel %zu: empty name", i);
+        mvg_set_err(err, errlen, "channel %zu: empty name", i);
         return -1;
     }
     if (c->kind != MVG_INTERVAL_COUNTER && c->kind != MVG_INTERVAL_RATE) {
-        set_err(err, errlen, "channel '%s': kind must be counter or rate", c->name);
+        mvg_set_err(err, errlen, "channel '%s': kind must be counter or rate", c->name);
         return -1;
     }
     if (c->kind == MVG_INTERVAL_COUNTER && !(c->wrap_span >= 0 && isfinite(c->wrap_span))) {
-        set_err(err, errlen, "channel '%s': wrap_span must be >= 0 (0 when the counter never wraps)",
+        mvg_set_err(err, errlen, "channel '%s': wrap_span must be >= 0 (0 when the counter never wraps)",
                 c->name);
         return -1;
     }
     if (c->kind == MVG_INTERVAL_RATE && !(c->unit_s > 0 && isfinite(c->unit_s))) {
-        set_err(err, errlen, "channel '%s': unit_s must be > 0 (3600 for kW -> kWh)", c->name);
+        mvg_set_err(err, errlen, "channel '%s': unit_s must be > 0 (3600 for kW -> kWh)", c->name);
         return -1;
     }
     if (c->max_gap_ms < 1 || c->max_gap_ms > MVG_INTERVAL_MAX_GAP_LIMIT_MS) {
-        set_err(err, errlen, "channel '%s': max_gap_ms must be 1..%lld", c->name,
+        mvg_set_err(err, errlen, "channel '%s': max_gap_ms must be 1..%lld", c->name,
                 (long long)MVG_INTERVAL_MAX_GAP_LIMIT_MS);
         return -1;
     }
@@ -129,12 +118,12 @@ mvg_interval *mvg_interval_new(int interval_min, const mvg_interval_channel *ch,
                                char *err, size_t errlen)
 {
     if (interval_min < MVG_INTERVAL_MIN_MINUTES || interval_min > MVG_INTERVAL_MAX_MINUTES) {
-        set_err(err, errlen, "interval length must be %d..%d minutes, got %d",
+        mvg_set_err(err, errlen, "interval length must be %d..%d minutes, got %d",
                 MVG_INTERVAL_MIN_MINUTES, MVG_INTERVAL_MAX_MINUTES, interval_min);
         return NULL;
     }
     if (!ch || nch == 0 || nch > 65536) {
-        set_err(err, errlen, "an aggregator needs 1..65536 channels");
+        mvg_set_err(err, errlen, "an aggregator needs 1..65536 channels");
         return NULL;
     }
     for (size_t i = 0; i < nch; i++) {
@@ -142,7 +131,7 @@ mvg_interval *mvg_interval_new(int interval_min, const mvg_interval_channel *ch,
             return NULL;
         for (size_t j = 0; j < i; j++)
             if (strcmp(ch[i].name, ch[j].name) == 0) {
-                set_err(err, errlen, "channel '%s' given twice", ch[i].name);
+                mvg_set_err(err, errlen, "channel '%s' given twice", ch[i].name);
                 return NULL;
             }
     }
@@ -168,7 +157,7 @@ mvg_interval *mvg_interval_new(int interval_min, const mvg_interval_channel *ch,
     return agg;
 nomem:
     mvg_interval_free(agg);
-    set_err(err, errlen, "out of memory");
+    mvg_set_err(err, errlen, "out of memory");
     return NULL;
 }
 
@@ -587,12 +576,12 @@ int mvg_interval_save(const mvg_interval *agg, void *buf, size_t cap, size_t *wr
                       size_t errlen)
 {
     if (!agg || !buf || !written) {
-        set_err(err, errlen, "bad argument");
+        mvg_set_err(err, errlen, "bad argument");
         return MVG_INTERVAL_EARG;
     }
     size_t need = mvg_interval_state_size(agg);
     if (cap < need) {
-        set_err(err, errlen, "state needs %zu bytes, buffer has %zu", need, cap);
+        mvg_set_err(err, errlen, "state needs %zu bytes, buffer has %zu", need, cap);
         return MVG_INTERVAL_EARG;
     }
     uint8_t *p = buf;
@@ -643,12 +632,12 @@ static int ts_ok(int64_t t) { return t > -TS_LIMIT && t < TS_LIMIT; }
 int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err, size_t errlen)
 {
     if (!agg || (!buf && len)) {
-        set_err(err, errlen, "bad argument");
+        mvg_set_err(err, errlen, "bad argument");
         return MVG_INTERVAL_EARG;
     }
     const uint8_t *p = buf;
     if (len < STATE_HEADER || memcmp(p, STATE_MAGIC, 4) != 0) {
-        set_err(err, errlen, "not an interval state (bad magic or shorter than its header)");
+        mvg_set_err(err, errlen, "not an interval state (bad magic or shorter than its header)");
         return MVG_INTERVAL_EFORMAT;
     }
     reader h = {p, STATE_HEADER, 4, 0};
@@ -656,22 +645,22 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
     uint64_t plen = get_u(&h, 8);
     uint64_t sum = get_u(&h, 8);
     if (version != STATE_VERSION) {
-        set_err(err, errlen, "interval state format version %u, this build reads %u", version,
+        mvg_set_err(err, errlen, "interval state format version %u, this build reads %u", version,
                 STATE_VERSION);
         return MVG_INTERVAL_EFORMAT;
     }
     if (plen != len - STATE_HEADER) {
-        set_err(err, errlen, "interval state length %llu does not match the %zu bytes given",
+        mvg_set_err(err, errlen, "interval state length %llu does not match the %zu bytes given",
                 (unsigned long long)plen, len - STATE_HEADER);
         return MVG_INTERVAL_EFORMAT;
     }
     if (fnv1a(p + STATE_HEADER, (size_t)plen) != sum) {
-        set_err(err, errlen, "interval state checksum mismatch: the bytes are corrupted");
+        mvg_set_err(err, errlen, "interval state checksum mismatch: the bytes are corrupted");
         return MVG_INTERVAL_EFORMAT;
     }
     reader r = {p + STATE_HEADER, (size_t)plen, 0, 0};
     if (get_i64(&r) != agg->len_ms || get_u32(&r) != agg->nch) {
-        set_err(err, errlen, "interval state has another interval length or channel count");
+        mvg_set_err(err, errlen, "interval state has another interval length or channel count");
         return r.bad ? MVG_INTERVAL_EFORMAT : MVG_INTERVAL_EMISMATCH;
     }
     for (size_t i = 0; i < agg->nch; i++) {
@@ -688,11 +677,11 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
         same = same && bits_equal(get_f64(&r), c->unit_s);
         same = same && get_i64(&r) == c->max_gap_ms;
         if (r.bad) {
-            set_err(err, errlen, "interval state truncated");
+            mvg_set_err(err, errlen, "interval state truncated");
             return MVG_INTERVAL_EFORMAT;
         }
         if (!same) {
-            set_err(err, errlen, "interval state channel %zu differs from '%s' as configured", i,
+            mvg_set_err(err, errlen, "interval state channel %zu differs from '%s' as configured", i,
                     c->name);
             return MVG_INTERVAL_EMISMATCH;
         }
@@ -705,7 +694,7 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
     open_ivl *open = NULL;
     size_t nopen = 0;
     if (!st) {
-        set_err(err, errlen, "out of memory");
+        mvg_set_err(err, errlen, "out of memory");
         return MVG_INTERVAL_ENOMEM;
     }
     for (size_t i = 0; i < agg->nch && !bad; i++) {
@@ -728,7 +717,7 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
         open = calloc(nopen_in, sizeof *open);
         if (!open) {
             free(st);
-            set_err(err, errlen, "out of memory");
+            mvg_set_err(err, errlen, "out of memory");
             return MVG_INTERVAL_ENOMEM;
         }
     }
@@ -739,7 +728,7 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
         if (!o->ch) {
             free_open(open, nopen);
             free(st);
-            set_err(err, errlen, "out of memory");
+            mvg_set_err(err, errlen, "out of memory");
             return MVG_INTERVAL_ENOMEM;
         }
         nopen++;
@@ -766,7 +755,7 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
     if (bad || r.bad || r.pos != r.len) {
         free_open(open, nopen);
         free(st);
-        set_err(err, errlen, "interval state is inconsistent (%s)",
+        mvg_set_err(err, errlen, "interval state is inconsistent (%s)",
                 r.bad ? "truncated" : bad ? "values out of range" : "trailing bytes");
         return MVG_INTERVAL_EFORMAT;
     }

@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "lsq.h"
+#include "diag.h"
 #include "model.h"
 
 /* Grid sizes of the change-point search: enough that the refinement starts
@@ -29,18 +30,6 @@
 #define REFINE_STARTS_2CP 5
 #define GOLDEN_ITERS 60
 #define REFINE_BASINS 3
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 static const char *const type_names[] = {"mean", "intensity", "linear", "3pc",
                                          "3ph",  "4p",        "5p",     "auto"};
@@ -76,8 +65,7 @@ void mvg_model_criteria_default(mvg_model_criteria *c)
 
 static double pos(double v) { return v > 0 ? v : 0.0; }
 
-/* Number of coefficients (not counting change points) and change points. */
-static size_t form_size(mvg_model_type t, size_t nx, size_t *ncp)
+size_t mvg_model_form_size(mvg_model_type t, size_t nx, size_t *ncp)
 {
     *ncp = 0;
     switch (t) {
@@ -456,7 +444,7 @@ static int search_cp(mvg_model_type t, const double *y, const double *x, size_t 
     double *sorted = malloc(n * sizeof *sorted);
     long double *ps = malloc((n + 1) * PS_N * sizeof *ps);
     if (!rows || !sorted || !ps) {
-        set_err(err, errlen, "change-point search: out of memory for %zu rows", n);
+        mvg_set_err(err, errlen, "change-point search: out of memory for %zu rows", n);
         goto cleanup;
     }
     long double xsum = 0, ysum = 0;
@@ -494,7 +482,7 @@ static int search_cp(mvg_model_type t, const double *y, const double *x, size_t 
         double grid[GRID_2CP];
         double *f2 = malloc(GRID_2CP * GRID_2CP * sizeof *f2);
         if (!f2) {
-            set_err(err, errlen, "change-point search: out of memory");
+            mvg_set_err(err, errlen, "change-point search: out of memory");
             goto cleanup;
         }
         size_t g = candidates(sorted, n, lo, hi, GRID_2CP, grid);
@@ -567,7 +555,7 @@ static int search_cp(mvg_model_type t, const double *y, const double *x, size_t 
     rc = 0;
     goto cleanup;
 none:
-    set_err(err, errlen,
+    mvg_set_err(err, errlen,
             "singular design at every candidate change point: x has too few distinct values "
             "between its 10th and 90th percentiles");
 cleanup:
@@ -640,24 +628,24 @@ static int check_input(mvg_model_type type, const double *y, const double *const
 {
     const char *tn = mvg_model_type_name(type);
     if (!y || (nx > 0 && !x)) {
-        set_err(err, errlen, "%s model: no data", tn);
+        mvg_set_err(err, errlen, "%s model: no data", tn);
         return -1;
     }
     if (nx > MVG_MODEL_MAX_X) {
-        set_err(err, errlen, "%s model: %zu independent variables, at most %d", tn, nx,
+        mvg_set_err(err, errlen, "%s model: %zu independent variables, at most %d", tn, nx,
                 MVG_MODEL_MAX_X);
         return -1;
     }
     switch (type) {
     case MVG_MODEL_MEAN:
         if (nx != 0) {
-            set_err(err, errlen, "mean model takes no x, %zu given", nx);
+            mvg_set_err(err, errlen, "mean model takes no x, %zu given", nx);
             return -1;
         }
         break;
     case MVG_MODEL_LINEAR:
         if (nx == 0) {
-            set_err(err, errlen, "linear model needs at least one x");
+            mvg_set_err(err, errlen, "linear model needs at least one x");
             return -1;
         }
         break;
@@ -667,22 +655,22 @@ static int check_input(mvg_model_type type, const double *y, const double *const
     case MVG_MODEL_4P:
     case MVG_MODEL_5P:
         if (nx != 1) {
-            set_err(err, errlen, "%s model takes exactly one x, %zu given", tn, nx);
+            mvg_set_err(err, errlen, "%s model takes exactly one x, %zu given", tn, nx);
             return -1;
         }
         break;
     default:
-        set_err(err, errlen, "model type %d cannot be fitted directly", (int)type);
+        mvg_set_err(err, errlen, "model type %d cannot be fitted directly", (int)type);
         return -1;
     }
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(y[i])) {
-            set_err(err, errlen, "%s model: y at row %zu is not a finite number", tn, i);
+            mvg_set_err(err, errlen, "%s model: y at row %zu is not a finite number", tn, i);
             return -1;
         }
         for (size_t j = 0; j < nx; j++)
             if (!isfinite(x[j][i])) {
-                set_err(err, errlen, "%s model: x%zu at row %zu is not a finite number", tn, j + 1,
+                mvg_set_err(err, errlen, "%s model: x%zu at row %zu is not a finite number", tn, j + 1,
                         i);
                 return -1;
             }
@@ -700,16 +688,16 @@ int mvg_model_fit(mvg_model_type type, const double *y, const double *const *x, 
         crit = &defc;
     }
     if (!out) {
-        set_err(err, errlen, "model fit: no output");
+        mvg_set_err(err, errlen, "model fit: no output");
         return -1;
     }
     if (check_input(type, y, x, nx, n, err, errlen) != 0)
         return -1;
     const char *tn = mvg_model_type_name(type);
-    size_t ncp, k = form_size(type, nx, &ncp);
+    size_t ncp, k = mvg_model_form_size(type, nx, &ncp);
     size_t p = k + ncp;
     if (n <= p) {
-        set_err(err, errlen, "%s model: %zu rows for %zu parameters: need more rows than parameters",
+        mvg_set_err(err, errlen, "%s model: %zu rows for %zu parameters: need more rows than parameters",
                 tn, n, p);
         return -1;
     }
@@ -721,12 +709,12 @@ int mvg_model_fit(mvg_model_type type, const double *y, const double *const *x, 
     for (size_t i = 0; i < n; i++)
         sst += ((long double)y[i] - ybar) * ((long double)y[i] - ybar);
     if (!(sst > 0)) {
-        set_err(err, errlen, "%s model: y is constant (%g on all %zu rows): R2 is undefined", tn,
+        mvg_set_err(err, errlen, "%s model: y is constant (%g on all %zu rows): R2 is undefined", tn,
                 y[0], n);
         return -1;
     }
     if (ybar == 0.0) {
-        set_err(err, errlen, "%s model: mean of y is 0: CV(RMSE) and NMBE are undefined", tn);
+        mvg_set_err(err, errlen, "%s model: mean of y is 0: CV(RMSE) and NMBE are undefined", tn);
         return -1;
     }
 
@@ -745,7 +733,7 @@ int mvg_model_fit(mvg_model_type type, const double *y, const double *const *x, 
     int rc = -1;
     double *a = malloc(n * k * sizeof *a);
     if (!a) {
-        set_err(err, errlen, "%s model: out of memory for %zu rows", tn, n);
+        mvg_set_err(err, errlen, "%s model: out of memory for %zu rows", tn, n);
         return -1;
     }
     build_design(type, x, nx, n, m.cp, a);
@@ -756,16 +744,16 @@ int mvg_model_fit(mvg_model_type type, const double *y, const double *const *x, 
                           sizeof lerr);
     if (lrc == -2) {
         if (type == MVG_MODEL_LINEAR && bad > 0)
-            set_err(err, errlen,
+            mvg_set_err(err, errlen,
                     "%s model: singular design: x%zu is a linear combination of the intercept "
                     "and the x before it (or constant)",
                     tn, bad);
         else
-            set_err(err, errlen, "%s model: singular design (x is zero or constant)", tn);
+            mvg_set_err(err, errlen, "%s model: singular design (x is zero or constant)", tn);
         goto cleanup;
     }
     if (lrc != 0) {
-        set_err(err, errlen, "%s model: %s", tn, lerr);
+        mvg_set_err(err, errlen, "%s model: %s", tn, lerr);
         goto cleanup;
     }
     for (size_t j = 0; j < k; j++) {
@@ -872,7 +860,7 @@ int mvg_model_fit_auto(const double *y, const double *const *x, size_t nx, size_
     if (ncands)
         *ncands = 0;
     if (!out) {
-        set_err(err, errlen, "auto fit: no output");
+        mvg_set_err(err, errlen, "auto fit: no output");
         return -1;
     }
     int have = 0;
@@ -923,7 +911,7 @@ int mvg_model_fit_auto(const double *y, const double *const *x, size_t nx, size_
             *ncands = c + 1;
     }
     if (!have) {
-        set_err(err, errlen, "auto fit: no candidate qualified (%s)", reasons);
+        mvg_set_err(err, errlen, "auto fit: no candidate qualified (%s)", reasons);
         return -1;
     }
     *out = best;

@@ -45,6 +45,10 @@ typedef struct {
 
 void mvg_model_criteria_default(mvg_model_criteria *c);
 
+/* Coefficients of a form with nx variables (change points not counted) and
+ * its change points in *ncp; 0 for auto (no fixed form). */
+size_t mvg_model_form_size(mvg_model_type t, size_t nx, size_t *ncp);
+
 typedef struct {
     mvg_model_type type;      /* never AUTO once fitted */
     size_t nx;                /* independent variables used */

@@ -9,18 +9,7 @@
 #include <stdio.h>
 
 #include "savings.h"
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
+#include "diag.h"
 
 /* n' of the model: n when the residuals are not positively correlated,
  * otherwise n(1-rho)/(1+rho), never below 1 (a strongly autocorrelated
@@ -38,39 +27,39 @@ int mvg_savings_fsu(const mvg_model *model, size_t m, double adjusted_baseline, 
 {
     *fsu = NAN;
     if (!model) {
-        set_err(err, errlen, "FSU: no model");
+        mvg_set_err(err, errlen, "FSU: no model");
         return -1;
     }
     if (m == 0) {
-        set_err(err, errlen, "FSU undefined: no reporting points");
+        mvg_set_err(err, errlen, "FSU undefined: no reporting points");
         return -1;
     }
     if (!(confidence > 0 && confidence < 1)) {
-        set_err(err, errlen, "FSU undefined: confidence %g outside (0, 1)", confidence);
+        mvg_set_err(err, errlen, "FSU undefined: confidence %g outside (0, 1)", confidence);
         return -1;
     }
     if (model->n <= model->p) {
-        set_err(err, errlen, "FSU undefined: model has %zu points for %zu parameters", model->n,
+        mvg_set_err(err, errlen, "FSU undefined: model has %zu points for %zu parameters", model->n,
                 model->p);
         return -1;
     }
     if (!isfinite(model->cv_rmse)) {
-        set_err(err, errlen, "FSU undefined: the model's CV(RMSE) is not known");
+        mvg_set_err(err, errlen, "FSU undefined: the model's CV(RMSE) is not known");
         return -1;
     }
     if (!isfinite(adjusted_baseline) || adjusted_baseline == 0.0) {
-        set_err(err, errlen, "FSU undefined: adjusted baseline is %g", adjusted_baseline);
+        mvg_set_err(err, errlen, "FSU undefined: adjusted baseline is %g", adjusted_baseline);
         return -1;
     }
     if (!isfinite(savings) || savings == 0.0) {
-        set_err(err, errlen, "FSU undefined: savings are %g", savings);
+        mvg_set_err(err, errlen, "FSU undefined: savings are %g", savings);
         return -1;
     }
     double n = (double)model->n;
     double ne = effective_n(model);
     double t = mvg_t_quantile(confidence, (double)(model->n - model->p));
     if (!isfinite(t)) {
-        set_err(err, errlen, "FSU undefined: no Student-t quantile for confidence %g, df %zu",
+        mvg_set_err(err, errlen, "FSU undefined: no Student-t quantile for confidence %g, df %zu",
                 confidence, model->n - model->p);
         return -1;
     }
@@ -110,11 +99,11 @@ int mvg_savings_compute(const mvg_model *model, const double *y, const double *c
                         size_t m, double confidence, mvg_savings *out, char *err, size_t errlen)
 {
     if (!model || !out || (m > 0 && !y) || (nx > 0 && !x)) {
-        set_err(err, errlen, "savings: missing model or data");
+        mvg_set_err(err, errlen, "savings: missing model or data");
         return -1;
     }
     if (nx != model->nx) {
-        set_err(err, errlen, "savings: %zu x columns given, the %s model uses %zu", nx,
+        mvg_set_err(err, errlen, "savings: %zu x columns given, the %s model uses %zu", nx,
                 model->type == MVG_MODEL_AUTO ? "auto" : "fitted", model->nx);
         return -1;
     }
@@ -125,7 +114,7 @@ int mvg_savings_compute(const mvg_model *model, const double *y, const double *c
             xi[j] = x[j][i];
         double e = mvg_model_predict(model, xi);
         if (!isfinite(e) || !isfinite(y[i])) {
-            set_err(err, errlen, "savings: row %zu is not a finite number (%s)", i,
+            mvg_set_err(err, errlen, "savings: row %zu is not a finite number (%s)", i,
                     isfinite(y[i]) ? "adjusted baseline" : "actual");
             return -1;
         }
