@@ -129,55 +129,104 @@ const char *mvg_chain_verdict_name(mvg_chain_verdict v)
 
 typedef struct {
     char project[128];
-    int64_t seq;                /* -1: not a readable record */
+    mvg_chain_kind kind;
+    int64_t chain;              /* -1: not a readable chained record */
+    int64_t seq;                /* interval seq or model version; -1 otherwise */
     char key[MVG_CHAIN_FP_LEN + 8];
     char prev[MVG_CHAIN_HEX_LEN + 8];
     int has_key, has_prev;
+    /* key records: the key signing from here on */
+    int new_key_ok;
+    unsigned char new_pk[MVG_CHAIN_PK_BYTES];
+    char new_fp[MVG_CHAIN_FP_LEN + 8];
 } parsed;
 
 typedef struct {
     const char *name;
-    int64_t last_seq;
+    int64_t last_chain;
     size_t last_index;
     char last_hash[MVG_CHAIN_HEX_LEN];
+    unsigned char pk[MVG_CHAIN_PK_BYTES]; /* the key the project's records are signed with now */
+    char fp[MVG_CHAIN_FP_LEN];
 } proj_state;
+
+static mvg_chain_kind kind_of(const char *schema)
+{
+    static const struct {
+        const char *prefix;
+        mvg_chain_kind kind;
+    } kinds[] = {{"mvgate/interval/", MVG_CHAIN_INTERVAL},
+                 {"mvgate/model/", MVG_CHAIN_MODEL},
+                 {"mvgate/key/", MVG_CHAIN_KEY}};
+    for (size_t i = 0; schema && i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strncmp(schema, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
+            return kinds[i].kind;
+    return MVG_CHAIN_UNKNOWN;
+}
+
+const char *mvg_chain_kind_name(mvg_chain_kind k)
+{
+    static const char *const names[] = {"?", "interval", "model", "key"};
+    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
+}
+
+static void copy_str(json_t *doc, const char *member, char *out, size_t cap, int *has)
+{
+    const char *s = json_string_value(json_object_get(doc, member));
+    if (s && strlen(s) < cap) {
+        strcpy(out, s);
+        if (has)
+            *has = 1;
+    }
+}
 
 static void parse_item(const mvg_chain_item *it, parsed *p)
 {
     memset(p, 0, sizeof *p);
+    p->chain = -1;
     p->seq = -1;
     if (it->project_hint)
         snprintf(p->project, sizeof p->project, "%s", it->project_hint);
     json_t *doc = json_loadb(it->bytes, it->len, 0, NULL);
     if (!doc)
         return;
+    p->kind = kind_of(json_string_value(json_object_get(doc, "schema")));
     const char *s = json_string_value(json_object_get(doc, "project"));
-    json_t *seq = json_object_get(doc, "seq");
-    if (s && json_is_integer(seq) && json_integer_value(seq) > 0) {
+    json_t *chain = json_object_get(doc, "chain");
+    if (s && p->kind != MVG_CHAIN_UNKNOWN && json_is_integer(chain) &&
+        json_integer_value(chain) > 0) {
         snprintf(p->project, sizeof p->project, "%s", s);
+        p->chain = json_integer_value(chain);
+    }
+    json_t *seq = json_object_get(doc, p->kind == MVG_CHAIN_MODEL ? "version" : "seq");
+    if (p->kind != MVG_CHAIN_KEY && json_is_integer(seq))
         p->seq = json_integer_value(seq);
-    }
-    if ((s = json_string_value(json_object_get(doc, "key"))) && strlen(s) < sizeof p->key) {
-        strcpy(p->key, s);
-        p->has_key = 1;
-    }
-    if ((s = json_string_value(json_object_get(doc, "prev"))) && strlen(s) < sizeof p->prev) {
-        strcpy(p->prev, s);
-        p->has_prev = 1;
+    copy_str(doc, "key", p->key, sizeof p->key, &p->has_key);
+    copy_str(doc, "prev", p->prev, sizeof p->prev, &p->has_prev);
+    if (p->kind == MVG_CHAIN_KEY) {
+        const char *nk = json_string_value(json_object_get(doc, "new_key"));
+        copy_str(doc, "new_fingerprint", p->new_fp, sizeof p->new_fp, NULL);
+        char fp[MVG_CHAIN_FP_LEN];
+        if (nk && mvg_chain_pk_from_b64(nk, strlen(nk), p->new_pk) == 0) {
+            mvg_chain_fingerprint(p->new_pk, fp);
+            p->new_key_ok = strcmp(fp, p->new_fp) == 0;
+        }
     }
     json_decref(doc);
 }
 
 static mvg_chain_verdict fail(mvg_chain_report *r, mvg_chain_verdict v, size_t index,
-                              const char *project, int64_t seq, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
+                              const parsed *p, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
 
 static mvg_chain_verdict fail(mvg_chain_report *r, mvg_chain_verdict v, size_t index,
-                              const char *project, int64_t seq, const char *fmt, ...)
+                              const parsed *p, const char *fmt, ...)
 {
     r->bad_index = index;
-    snprintf(r->project, sizeof r->project, "%s", project && *project ? project : "?");
-    r->seq = seq;
+    snprintf(r->project, sizeof r->project, "%s", p && *p->project ? p->project : "?");
+    r->chain = p ? p->chain : -1;
+    r->seq = p ? p->seq : -1;
+    r->kind = p ? p->kind : MVG_CHAIN_UNKNOWN;
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(r->detail, sizeof r->detail, fmt, ap);
@@ -185,73 +234,132 @@ static mvg_chain_verdict fail(mvg_chain_report *r, mvg_chain_verdict v, size_t i
     return v;
 }
 
+static proj_state *find_state(proj_state *st, size_t n, const char *project)
+{
+    for (size_t k = 0; k < n; k++)
+        if (strcmp(st[k].name, project) == 0)
+            return &st[k];
+    return NULL;
+}
+
+static int same_bytes(const mvg_chain_item *a, const mvg_chain_item *b)
+{
+    return a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
+}
+
+/* A capture that starts while the gateway runs opens with the retained
+ * model of each project: a record from further back in the chain. It is
+ * the project's first record in the input and the project's next record
+ * does not follow it. */
+static int retained_head(const mvg_chain_item *items, size_t n, const parsed *ps, size_t i)
+{
+    if (ps[i].kind != MVG_CHAIN_MODEL)
+        return 0;
+    for (size_t k = i + 1; k < n; k++)
+        if (strcmp(ps[k].project, ps[i].project) == 0 && !same_bytes(&items[k], &items[i]))
+            return ps[k].chain != ps[i].chain + 1;
+    return 0;
+}
+
 static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parsed *ps,
-                              proj_state *st, const unsigned char *pk, int allow_dup,
+                              proj_state *st, const unsigned char *pk, int capture,
                               mvg_chain_report *r)
 {
-    char fp[MVG_CHAIN_FP_LEN], zero[MVG_CHAIN_HEX_LEN];
-    mvg_chain_fingerprint(pk, fp);
+    char zero[MVG_CHAIN_HEX_LEN];
     mvg_chain_zero_prev(zero);
     for (size_t i = 0; i < n; i++) {
         const parsed *p = &ps[i];
         const mvg_chain_item *it = &items[i];
-        if (p->seq < 0)
-            return fail(r, MVG_CHAIN_V_ALTERED, i, p->project, -1,
-                        "item %zu is not a JSON interval record with project and seq", i + 1);
+        if (p->chain < 0)
+            return fail(r, MVG_CHAIN_V_ALTERED, i, p,
+                        "item %zu is not a JSON interval, model or key record with project and"
+                        " chain",
+                        i + 1);
         if (!p->has_key || !p->has_prev)
-            return fail(r, MVG_CHAIN_V_ALTERED, i, p->project, p->seq,
-                        "the record has no \"key\" or \"prev\" member");
-        mvg_chain_sig_status sig = mvg_chain_check_sig(it->bytes, it->len, pk, NULL);
+            return fail(r, MVG_CHAIN_V_ALTERED, i, p, "the record has no \"key\" or \"prev\" member");
+        proj_state *s = find_state(st, r->projects, p->project);
+        if (!s && capture && retained_head(items, n, ps, i)) {
+            /* outside the chain walked here; still, one signed by the given
+             * key must carry a good signature */
+            char given[MVG_CHAIN_FP_LEN];
+            mvg_chain_fingerprint(pk, given);
+            if (strcmp(p->key, given) == 0 &&
+                mvg_chain_check_sig(it->bytes, it->len, pk, NULL) != MVG_CHAIN_OK)
+                return fail(r, MVG_CHAIN_V_ALTERED, i, p,
+                            "the signature does not match the record's bytes");
+            r->retained_skipped++;
+            continue;
+        }
+        const unsigned char *want = s ? s->pk : pk;
+        char want_fp[MVG_CHAIN_FP_LEN];
+        mvg_chain_fingerprint(want, want_fp);
+        mvg_chain_sig_status sig = mvg_chain_check_sig(it->bytes, it->len, want, NULL);
         if (sig == MVG_CHAIN_NO_SIG)
-            return fail(r, MVG_CHAIN_V_BAD_SIGNATURE, i, p->project, p->seq,
+            return fail(r, MVG_CHAIN_V_BAD_SIGNATURE, i, p,
                         "no final \"sig\" member holding a base64 64-byte signature");
-        if (strcmp(p->key, fp) != 0)
-            return fail(r, MVG_CHAIN_V_UNKNOWN_KEY, i, p->project, p->seq,
-                        "signed by key %s, expected %s", p->key, fp);
+        if (strcmp(p->key, want_fp) != 0) {
+            /* an identical repeat of an earlier record signed before a rotation */
+            for (size_t j = 0; s && j < i; j++)
+                if (same_bytes(&items[j], it)) {
+                    if (capture) {
+                        r->duplicates_skipped++;
+                        goto next;
+                    }
+                    return fail(r, MVG_CHAIN_V_DUPLICATED, i, p, "identical to item %zu", j + 1);
+                }
+            return fail(r, MVG_CHAIN_V_UNKNOWN_KEY, i, p, "signed by key %s, expected %s", p->key,
+                        want_fp);
+        }
         if (sig != MVG_CHAIN_OK)
-            return fail(r, MVG_CHAIN_V_ALTERED, i, p->project, p->seq,
+            return fail(r, MVG_CHAIN_V_ALTERED, i, p,
                         "the signature does not match the record's bytes");
-        proj_state *s = NULL;
-        for (size_t k = 0; k < r->projects; k++)
-            if (strcmp(st[k].name, p->project) == 0)
-                s = &st[k];
+        if (p->kind == MVG_CHAIN_KEY && !p->new_key_ok)
+            return fail(r, MVG_CHAIN_V_ALTERED, i, p,
+                        "the key record's new_key is not a public key whose fingerprint is its"
+                        " new_fingerprint");
         char hash[MVG_CHAIN_HEX_LEN];
         mvg_chain_hash_hex(it->bytes, it->len, hash);
         if (!s) {
             s = &st[r->projects++];
             s->name = p->project;
-            if (p->seq == 1 && strcmp(p->prev, zero) != 0)
-                return fail(r, MVG_CHAIN_V_ALTERED, i, p->project, p->seq,
-                            "the first record's prev is not 64 zeros");
-        } else if (p->seq <= s->last_seq) {
+            memcpy(s->pk, pk, sizeof s->pk);
+            if (p->chain == 1 && strcmp(p->prev, zero) != 0)
+                return fail(r, MVG_CHAIN_V_ALTERED, i, p, "the first record's prev is not 64 zeros");
+        } else if (p->chain <= s->last_chain) {
             for (size_t j = 0; j < i; j++)
-                if (ps[j].seq == p->seq && strcmp(ps[j].project, p->project) == 0 &&
-                    items[j].len == it->len && memcmp(items[j].bytes, it->bytes, it->len) == 0) {
-                    if (allow_dup) {
+                if (ps[j].chain == p->chain && strcmp(ps[j].project, p->project) == 0 &&
+                    same_bytes(&items[j], it)) {
+                    if (capture) {
                         r->duplicates_skipped++;
                         goto next;
                     }
-                    return fail(r, MVG_CHAIN_V_DUPLICATED, i, p->project, p->seq,
-                                "identical to item %zu", j + 1);
+                    return fail(r, MVG_CHAIN_V_DUPLICATED, i, p, "identical to item %zu", j + 1);
                 }
-            return fail(r, MVG_CHAIN_V_REORDERED, i, p->project, p->seq, "after seq %lld",
-                        (long long)s->last_seq);
-        } else if (p->seq > s->last_seq + 1) {
-            int64_t lo = s->last_seq + 1, hi = p->seq - 1;
+            return fail(r, MVG_CHAIN_V_REORDERED, i, p, "after chain %lld",
+                        (long long)s->last_chain);
+        } else if (p->chain > s->last_chain + 1) {
+            int64_t lo = s->last_chain + 1, hi = p->chain - 1;
             for (size_t k = i + 1; k < n; k++)
-                if (ps[k].seq >= lo && ps[k].seq <= hi && strcmp(ps[k].project, p->project) == 0)
-                    return fail(r, MVG_CHAIN_V_REORDERED, i, p->project, p->seq,
-                                "comes before seq %lld", (long long)ps[k].seq);
-            return fail(r, MVG_CHAIN_V_MISSING, i, p->project, p->seq,
-                        "(seq %lld..%lld): not in the input before it", (long long)lo,
+                if (ps[k].chain >= lo && ps[k].chain <= hi &&
+                    strcmp(ps[k].project, p->project) == 0)
+                    return fail(r, MVG_CHAIN_V_REORDERED, i, p, "comes before chain %lld",
+                                (long long)ps[k].chain);
+            return fail(r, MVG_CHAIN_V_MISSING, i, p,
+                        "(chain %lld..%lld): not in the input before it", (long long)lo,
                         (long long)hi);
         } else if (strcmp(p->prev, s->last_hash) != 0) {
-            return fail(r, MVG_CHAIN_V_ALTERED, s->last_index, p->project, s->last_seq,
-                        "its hash no longer matches the prev of seq %lld", (long long)p->seq);
+            const parsed *before = &ps[s->last_index];
+            return fail(r, MVG_CHAIN_V_ALTERED, s->last_index, before,
+                        "its hash no longer matches the prev of chain %lld", (long long)p->chain);
         }
-        s->last_seq = p->seq;
+        s->last_chain = p->chain;
         s->last_index = i;
         memcpy(s->last_hash, hash, sizeof hash);
+        if (p->kind == MVG_CHAIN_KEY) {
+            memcpy(s->pk, p->new_pk, sizeof s->pk);
+            r->rotations++;
+        }
+        mvg_chain_fingerprint(s->pk, r->last_fingerprint);
         r->records++;
     next:;
     }
@@ -259,31 +367,47 @@ static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parse
 }
 
 mvg_chain_verdict mvg_chain_verify(const mvg_chain_item *items, size_t n,
-                                   const unsigned char pk[MVG_CHAIN_PK_BYTES],
-                                   int allow_duplicates, mvg_chain_report *report)
+                                   const unsigned char pk[MVG_CHAIN_PK_BYTES], int capture,
+                                   mvg_chain_report *report)
 {
     memset(report, 0, sizeof *report);
+    mvg_chain_fingerprint(pk, report->last_fingerprint);
     parsed *ps = calloc(n + 1, sizeof *ps);
     proj_state *st = calloc(n + 1, sizeof *st);
     mvg_chain_verdict v;
     if (!ps || !st) {
-        v = fail(report, MVG_CHAIN_V_ALTERED, 0, "?", -1, "out of memory");
+        v = fail(report, MVG_CHAIN_V_ALTERED, 0, NULL, "out of memory");
     } else {
         for (size_t i = 0; i < n; i++)
             parse_item(&items[i], &ps[i]);
-        v = walk(items, n, ps, st, pk, allow_duplicates, report);
+        v = walk(items, n, ps, st, pk, capture, report);
     }
     free(ps);
     free(st);
     return v;
 }
 
+/* "interval seq 5", "model version 2", "key rotation" */
+static void what(const mvg_chain_report *r, char *buf, size_t len)
+{
+    if (r->kind == MVG_CHAIN_INTERVAL)
+        snprintf(buf, len, " (interval seq %lld)", (long long)r->seq);
+    else if (r->kind == MVG_CHAIN_MODEL)
+        snprintf(buf, len, " (model version %lld)", (long long)r->seq);
+    else if (r->kind == MVG_CHAIN_KEY)
+        snprintf(buf, len, " (key rotation)");
+    else
+        buf[0] = '\0';
+}
+
 int mvg_chain_report_line(mvg_chain_verdict v, const mvg_chain_report *r, char *buf, size_t len)
 {
-    /* a gap reads "missing (seq N..M): ..." */
+    char w[64];
+    what(r, w, sizeof w);
+    /* a gap reads "missing (chain N..M): ..." */
     if (v == MVG_CHAIN_V_MISSING)
-        return snprintf(buf, len, "project %s seq %lld: missing %s", r->project,
-                        (long long)r->seq, r->detail);
-    return snprintf(buf, len, "project %s seq %lld: %s: %s", r->project, (long long)r->seq,
-                    mvg_chain_verdict_name(v), r->detail);
+        return snprintf(buf, len, "project %s chain %lld%s: missing %s", r->project,
+                        (long long)r->chain, w, r->detail);
+    return snprintf(buf, len, "project %s chain %lld%s: %s: %s", r->project, (long long)r->chain,
+                    w, mvg_chain_verdict_name(v), r->detail);
 }

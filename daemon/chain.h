@@ -1,9 +1,12 @@
 /*
- * chain.h: the signed hash chain of interval records (pure: no I/O). Each
- * interval record carries "key" (the signer's fingerprint) and "prev" (the
- * SHA-256 of the complete bytes of the project's previous record, 64 zeros
- * for the first); the record text without its final ,"sig":"..." member is
- * signed with Ed25519 and the signature appended as that member. The exact
+ * chain.h: the signed hash chain of a project's records (pure: no I/O).
+ * Interval records, model records and key-rotation records of a project
+ * form one chain: each carries "chain" (its position, 1, 2, ...), "key"
+ * (the signer's fingerprint) and "prev" (the SHA-256 of the complete bytes
+ * of the project's previous chained record, 64 zeros for the first); the
+ * record text without its final ,"sig":"..." member is signed with Ed25519
+ * and the signature appended as that member. A key record, signed by the
+ * outgoing key, names the key that signs the records after it. The exact
  * byte rules are in docs/mqtt.md ("Signed records"). This module builds and
  * checks those bytes and walks a sequence of records the way
  * `mvgate verify` does; keys.h owns the key files.
@@ -75,27 +78,45 @@ typedef struct {
     const char *project_hint;   /* from the envelope (export line, topic), may be NULL */
 } mvg_chain_item;
 
+typedef enum {
+    MVG_CHAIN_UNKNOWN = 0,
+    MVG_CHAIN_INTERVAL,         /* mvgate/interval/N */
+    MVG_CHAIN_MODEL,            /* mvgate/model/N */
+    MVG_CHAIN_KEY,              /* mvgate/key/N: a key rotation */
+} mvg_chain_kind;
+
+const char *mvg_chain_kind_name(mvg_chain_kind k);
+
 typedef struct {
     size_t records;             /* records accepted */
     size_t projects;
-    size_t duplicates_skipped;  /* identical repeats skipped (allow_duplicates) */
-    size_t bad_index;           /* the item the verdict is about */
+    size_t rotations;           /* key records accepted */
+    size_t duplicates_skipped;  /* identical repeats skipped (capture) */
+    size_t retained_skipped;    /* retained models at the head of a capture (capture) */
+    char last_fingerprint[MVG_CHAIN_FP_LEN]; /* the key signing at the end of the walk */
+    /* the record the verdict is about */
+    size_t bad_index;
     char project[128];
-    int64_t seq;
+    mvg_chain_kind kind;
+    int64_t chain;
+    int64_t seq;                /* its interval seq or model version, -1 otherwise */
     char detail[256];
 } mvg_chain_report;
 
-/* Walks items in order, per project: the signature with pk, the key
- * fingerprint, seq continuity and prev linkage. Stops at the first bad
- * record and returns its verdict (report filled); MVG_CHAIN_V_OK when all
- * are good. allow_duplicates: an identical repeat of a record already seen
- * (MQTT at-least-once) is counted and skipped instead of failing. */
+/* Walks items in order, per project: the signature with the project's
+ * current key (pk until a key record names the next), the key fingerprint,
+ * chain continuity and prev linkage. Stops at the first bad record and
+ * returns its verdict (report filled); MVG_CHAIN_V_OK when all are good.
+ * capture (items as a subscriber received them): an identical repeat of a
+ * record already seen (MQTT at-least-once) is counted and skipped instead
+ * of failing, and so is a retained model record at the head of a project's
+ * items that the project's next record does not follow. */
 mvg_chain_verdict mvg_chain_verify(const mvg_chain_item *items, size_t n,
-                                   const unsigned char pk[MVG_CHAIN_PK_BYTES],
-                                   int allow_duplicates, mvg_chain_report *report);
+                                   const unsigned char pk[MVG_CHAIN_PK_BYTES], int capture,
+                                   mvg_chain_report *report);
 
-/* The report line: "project P seq S: <verdict>: detail" ("missing (seq
- * N..M): ..." for a gap). snprintf's return. */
+/* The report line: "project P chain N (interval seq S): <verdict>: detail"
+ * ("missing (chain N..M): ..." for a gap). snprintf's return. */
 int mvg_chain_report_line(mvg_chain_verdict v, const mvg_chain_report *r, char *buf, size_t len);
 
 #endif

@@ -141,8 +141,12 @@ static void finish(mvg_keys *k)
     mvg_chain_pk_to_b64(k->pk, k->pk_b64);
 }
 
-int mvg_keys_load_or_create(const char *data_dir, mvg_keys *k, int *created, char *err,
-                            size_t errlen)
+typedef enum { PAIR_LOAD, PAIR_LOAD_OR_CREATE, PAIR_CREATE } pair_mode;
+
+/* The pair secret_name/public_name under data_dir. PAIR_LOAD: 1 when the
+ * secret file does not exist; PAIR_CREATE: an error when it does. */
+static int pair(const char *data_dir, const char *secret_name, const char *public_name,
+                pair_mode mode, mvg_keys *k, int *created, char *err, size_t errlen)
 {
     memset(k, 0, sizeof *k);
     *created = 0;
@@ -151,8 +155,8 @@ int mvg_keys_load_or_create(const char *data_dir, mvg_keys *k, int *created, cha
         return -1;
     }
     char kpath[PATH_CAP], ppath[PATH_CAP];
-    if (join(kpath, sizeof kpath, data_dir, MVG_KEYS_SECRET_FILE) != 0 ||
-        join(ppath, sizeof ppath, data_dir, MVG_KEYS_PUBLIC_FILE) != 0) {
+    if (join(kpath, sizeof kpath, data_dir, secret_name) != 0 ||
+        join(ppath, sizeof ppath, data_dir, public_name) != 0) {
         snprintf(err, errlen, "data_dir '%s' is too long", data_dir);
         return -1;
     }
@@ -161,6 +165,13 @@ int mvg_keys_load_or_create(const char *data_dir, mvg_keys *k, int *created, cha
     int rc = slurp(kpath, buf, sizeof buf, &len, err, errlen);
     if (rc < 0)
         return -1;
+    if (rc == 0 && mode == PAIR_CREATE) {
+        sodium_memzero(buf, sizeof buf);
+        snprintf(err, errlen, "%s exists", kpath);
+        return -1;
+    }
+    if (rc == 1 && mode == PAIR_LOAD)
+        return 1;
     if (rc == 1) {
         if (access(ppath, F_OK) == 0) {
             snprintf(err, errlen,
@@ -209,6 +220,108 @@ int mvg_keys_load_or_create(const char *data_dir, mvg_keys *k, int *created, cha
         return -1;
     }
     return 0;
+}
+
+int mvg_keys_load_or_create(const char *data_dir, mvg_keys *k, int *created, char *err,
+                            size_t errlen)
+{
+    return pair(data_dir, MVG_KEYS_SECRET_FILE, MVG_KEYS_PUBLIC_FILE, PAIR_LOAD_OR_CREATE, k,
+                created, err, errlen);
+}
+
+/* `mvgate key rotate` usually runs as root next to a daemon running as its
+ * own user: the new files must belong to whoever owns data_dir. */
+static int give_to_dir_owner(const char *data_dir, const char *name, char *err, size_t errlen)
+{
+    struct stat d;
+    char path[PATH_CAP];
+    if (geteuid() != 0 || stat(data_dir, &d) != 0 || join(path, sizeof path, data_dir, name) != 0)
+        return 0;
+    if (chown(path, d.st_uid, d.st_gid) != 0) {
+        snprintf(err, errlen, "%s: chown: %s", path, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
+int mvg_keys_create_next(const char *data_dir, mvg_keys *k, char *err, size_t errlen)
+{
+    int created = 0;
+    char why[512];
+    int rc = pair(data_dir, MVG_KEYS_NEXT_SECRET_FILE, MVG_KEYS_NEXT_PUBLIC_FILE, PAIR_CREATE, k,
+                  &created, why, sizeof why);
+    if (rc == 0 && (give_to_dir_owner(data_dir, MVG_KEYS_NEXT_SECRET_FILE, err, errlen) != 0 ||
+                    give_to_dir_owner(data_dir, MVG_KEYS_NEXT_PUBLIC_FILE, err, errlen) != 0)) {
+        mvg_keys_wipe(k);
+        return -1;
+    }
+    if (rc != 0 && strstr(why, " exists"))
+        snprintf(err, errlen,
+                 "a key rotation is already pending (%s/%s): the daemon applies it at its next"
+                 " start or reload",
+                 data_dir, MVG_KEYS_NEXT_SECRET_FILE);
+    else if (rc != 0)
+        snprintf(err, errlen, "%s", why);
+    return rc;
+}
+
+int mvg_keys_load_next(const char *data_dir, mvg_keys *k, int *present, char *err, size_t errlen)
+{
+    int created = 0;
+    int rc = pair(data_dir, MVG_KEYS_NEXT_SECRET_FILE, MVG_KEYS_NEXT_PUBLIC_FILE, PAIR_LOAD, k,
+                  &created, err, errlen);
+    *present = rc == 0;
+    return rc < 0 ? -1 : 0;
+}
+
+int mvg_keys_promote_next(const char *data_dir, const mvg_keys *old, char *err, size_t errlen)
+{
+    char retired[PATH_CAP], kpath[PATH_CAP], ppath[PATH_CAP], knext[PATH_CAP], pnext[PATH_CAP];
+    char name[64];
+    snprintf(name, sizeof name, "%s.%s", MVG_KEYS_PUBLIC_FILE, old->fingerprint);
+    if (join(retired, sizeof retired, data_dir, name) != 0 ||
+        join(kpath, sizeof kpath, data_dir, MVG_KEYS_SECRET_FILE) != 0 ||
+        join(ppath, sizeof ppath, data_dir, MVG_KEYS_PUBLIC_FILE) != 0 ||
+        join(knext, sizeof knext, data_dir, MVG_KEYS_NEXT_SECRET_FILE) != 0 ||
+        join(pnext, sizeof pnext, data_dir, MVG_KEYS_NEXT_PUBLIC_FILE) != 0) {
+        snprintf(err, errlen, "data_dir '%s' is too long", data_dir);
+        return -1;
+    }
+    /* the old public key stays, so that the chain's older records can be
+     * checked at the gateway; the old secret key is overwritten */
+    if (write_public(data_dir, retired, old, err, errlen) != 0)
+        return -1;
+    if (rename(knext, kpath) != 0 || rename(pnext, ppath) != 0) {
+        snprintf(err, errlen, "%s: rename: %s", knext, strerror(errno));
+        return -1;
+    }
+    int dfd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dfd >= 0) {
+        fsync(dfd);
+        close(dfd);
+    }
+    return 0;
+}
+
+int mvg_keys_find_public(const char *data_dir, const char *fingerprint,
+                         unsigned char pk[MVG_CHAIN_PK_BYTES], char *err, size_t errlen)
+{
+    char name[64], path[PATH_CAP];
+    const char *names[2] = {MVG_KEYS_PUBLIC_FILE, name};
+    snprintf(name, sizeof name, "%s.%.32s", MVG_KEYS_PUBLIC_FILE, fingerprint);
+    for (size_t i = 0; i < 2; i++) {
+        char why[512], fp[MVG_CHAIN_FP_LEN];
+        if (join(path, sizeof path, data_dir, names[i]) != 0)
+            break;
+        if (access(path, F_OK) != 0 || mvg_keys_read_public(path, pk, why, sizeof why) != 0)
+            continue;
+        mvg_chain_fingerprint(pk, fp);
+        if (strcmp(fp, fingerprint) == 0)
+            return 0;
+    }
+    snprintf(err, errlen, "no public key with fingerprint %s under %s (%s or %s.<fingerprint>)",
+             fingerprint, data_dir, MVG_KEYS_PUBLIC_FILE, MVG_KEYS_PUBLIC_FILE);
+    return -1;
 }
 
 void mvg_keys_wipe(mvg_keys *k) { sodium_memzero(k->sk, sizeof k->sk); }

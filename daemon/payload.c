@@ -138,7 +138,7 @@ static json_t *flags(uint32_t f)
 
 char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq,
                            const mvg_interval_record *rec, const char *const *channels,
-                           const mvg_project_result *res, const char *key, const char *prev)
+                           const mvg_project_result *res, const mvg_payload_link *link)
 {
     json_t *streams = json_array(), *chans = json_array();
     for (size_t i = 0; streams && i < res->nstreams; i++)
@@ -153,14 +153,15 @@ char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq
                              (int)v->n_bad, "n_rejected", (int)v->n_rejected, "flags",
                              flags(v->flags)));
     }
-    /* key and prev last, so the signature member follows them (chain.h) */
-    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:s, s:s}",
+    /* chain, key and prev last, so the signature member follows them (chain.h) */
+    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:I, s:s, "
+                          "s:s}",
                           "schema", MVG_SCHEMA_INTERVAL, "gateway", gateway, "project", project,
                           "seq", (json_int_t)seq, "start", jtime(rec->start_ms), "end",
                           jtime(rec->end_ms), "phase", mvg_project_phase_name(res->phase),
                           "partial", rec->partial, "fitted_now", res->fitted_now, "units",
-                          conv_units(), "streams", streams, "channels", chans, "key", key, "prev",
-                          prev));
+                          conv_units(), "streams", streams, "channels", chans, "chain",
+                          (json_int_t)link->chain, "key", link->key, "prev", link->prev));
 }
 
 char *mvg_payload_identity(const char *gateway, const char *key_b64, const char *fingerprint)
@@ -189,7 +190,7 @@ static const char *agg_suffix(mvg_ref_agg a)
 }
 
 char *mvg_payload_model(const char *gateway, const mvg_project *prj, int64_t version,
-                        int64_t fitted_at_ms)
+                        int64_t fitted_at_ms, const mvg_payload_link *link)
 {
     const mvg_project_cfg *pc = mvg_project_config(prj);
     json_t *streams = json_array();
@@ -213,8 +214,20 @@ char *mvg_payload_model(const char *gateway, const mvg_project *prj, int64_t ver
             json_object_set_new(o, "error", json_string(why && *why ? why : "no model"));
         json_array_append_new(streams, o);
     }
-    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:f, s:o}", "schema", MVG_SCHEMA_MODEL,
-                          "gateway", gateway, "project", pc->name, "version", (json_int_t)version,
-                          "fitted_at", jtime(fitted_at_ms), "confidence", pc->confidence,
-                          "streams", streams));
+    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:f, s:o, s:I, s:s, s:s}", "schema",
+                          MVG_SCHEMA_MODEL, "gateway", gateway, "project", pc->name, "version",
+                          (json_int_t)version, "fitted_at", jtime(fitted_at_ms), "confidence",
+                          pc->confidence, "streams", streams, "chain", (json_int_t)link->chain,
+                          "key", link->key, "prev", link->prev));
+}
+
+char *mvg_payload_key_record(const char *gateway, const char *project, int64_t created_ms,
+                             const char *new_key_b64, const char *new_fingerprint,
+                             const mvg_payload_link *link)
+{
+    return dump(json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:s, s:I, s:s, s:s}", "schema",
+                          MVG_SCHEMA_KEY, "gateway", gateway, "project", project, "created",
+                          jtime(created_ms), "algorithm", "Ed25519", "new_key", new_key_b64,
+                          "new_fingerprint", new_fingerprint, "chain", (json_int_t)link->chain,
+                          "key", link->key, "prev", link->prev));
 }

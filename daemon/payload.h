@@ -30,12 +30,20 @@ const char *mvg_payload_time(int64_t ms, char *buf, size_t len);
 char *mvg_payload_telemetry(const char *gateway, const mvg_device_cfg *dev,
                             const mvg_sample_batch *b, const unsigned char *only);
 
-/* channels: the names of rec's channels in order. key: the signer's
- * fingerprint, prev: the hash of the project's previous record (chain.h);
- * the text is unsigned: the caller signs it with mvg_chain_sign(). */
+/* Where a record sits in its project's signed chain (chain.h): its
+ * position, the signer's fingerprint and the hash of the previous record.
+ * Records built with it are unsigned: the caller signs them with
+ * mvg_chain_sign(). */
+typedef struct {
+    int64_t chain;
+    const char *key;
+    const char *prev;
+} mvg_payload_link;
+
+/* channels: the names of rec's channels in order. */
 char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq,
                            const mvg_interval_record *rec, const char *const *channels,
-                           const mvg_project_result *res, const char *key, const char *prev);
+                           const mvg_project_result *res, const mvg_payload_link *link);
 
 #define MVG_SCHEMA_IDENTITY "mvgate/identity/1"
 /* The gateway's public key (retained on <prefix>/<gw>/identity). */
@@ -44,7 +52,15 @@ char *mvg_payload_identity(const char *gateway, const char *key_b64, const char 
 /* The baseline models of a project as frozen at the end of its baseline
  * (one entry per stream; a stream whose fit failed carries its error). */
 char *mvg_payload_model(const char *gateway, const mvg_project *prj, int64_t version,
-                        int64_t fitted_at_ms);
+                        int64_t fitted_at_ms, const mvg_payload_link *link);
+
+#define MVG_SCHEMA_KEY "mvgate/key/1"
+/* A key rotation in project's chain: signed by the outgoing key (link->key),
+ * it names the key that signs the project's records after it. created_ms:
+ * the gateway's clock when the rotation was applied. */
+char *mvg_payload_key_record(const char *gateway, const char *project, int64_t created_ms,
+                             const char *new_key_b64, const char *new_fingerprint,
+                             const mvg_payload_link *link);
 
 char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,
                          const mvg_project_result *res);

@@ -4,15 +4,18 @@
  */
 #include "pipeline.h"
 
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "chain.h"
 #include "config_publish.h"
 #include "keys.h"
 #include "lineproto.h"
+#include "log.h"
 #include "payload.h"
 #include "sample_groups.h"
 #include "status.h"
@@ -92,6 +95,114 @@ static int publish_identity(mvg_pipeline *p, char *err, size_t errlen)
     return rc;
 }
 
+/* The link of project's next chained record (position and prev hash),
+ * read inside the caller's transaction, so records of one batch chain to
+ * each other and a restart chains to what is on disk. *last (may be NULL)
+ * gets the previous record's text (the caller frees it). */
+static int next_link(mvg_pipeline *p, const char *project, int64_t *chain,
+                     char prev[MVG_CHAIN_HEX_LEN], char **last_out, char *err, size_t errlen)
+{
+    char *last = NULL;
+    size_t last_len = 0;
+    int64_t last_chain = 0;
+    if (mvg_store_last_chained(p->store, project, &last, &last_len, &last_chain, err, errlen) != 0)
+        return -1;
+    if (last)
+        mvg_chain_hash_hex(last, last_len, prev);
+    else
+        mvg_chain_zero_prev(prev);
+    *chain = last_chain + 1;
+    if (last_out)
+        *last_out = last;
+    else
+        free(last);
+    return 0;
+}
+
+/* Signs an unsigned record built by payload.c (freed here); NULL when out
+ * of memory. */
+static char *sign_record(mvg_pipeline *p, char *unsigned_json, size_t *len)
+{
+    char *json = unsigned_json
+                     ? mvg_chain_sign(unsigned_json, strlen(unsigned_json), p->keys.sk, len)
+                     : NULL;
+    free(unsigned_json);
+    return json;
+}
+
+/* 1 when text is a key record handing over to fingerprint: the rotation
+ * was written before a crash stopped the key files' promotion. */
+static int hands_over_to(const char *text, const char *fingerprint)
+{
+    json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
+    const char *schema = json_string_value(json_object_get(doc, "schema"));
+    const char *to = json_string_value(json_object_get(doc, "new_fingerprint"));
+    int yes = schema && to && strcmp(schema, MVG_SCHEMA_KEY) == 0 && strcmp(to, fingerprint) == 0;
+    json_decref(doc);
+    return yes;
+}
+
+/* A pending rotation (mvgate key rotate): every configured project's chain
+ * gets a key record signed by the outgoing key, in one transaction; then
+ * the next key's files replace the current ones and it signs from here on.
+ * A crash between the two is finished at the next start: a project whose
+ * chain already ends with the handover is not written again. */
+static int apply_rotation(mvg_pipeline *p, char *err, size_t errlen)
+{
+    mvg_keys next;
+    int present = 0;
+    if (mvg_keys_load_next(p->cfg->gateway.data_dir, &next, &present, err, errlen) != 0)
+        return -1;
+    if (!present)
+        return 0;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+    int rc = mvg_store_begin(p->store, err, errlen);
+    for (size_t i = 0; rc == 0 && i < mvg_runner_project_count(p->runner); i++) {
+        const char *name = mvg_project_config(mvg_runner_project(p->runner, i))->name;
+        char prev[MVG_CHAIN_HEX_LEN], *last = NULL;
+        int64_t chain = 0;
+        rc = next_link(p, name, &chain, prev, &last, err, errlen);
+        int done = rc == 0 && hands_over_to(last, next.fingerprint);
+        free(last);
+        if (rc != 0 || done)
+            continue;
+        mvg_payload_link link = {chain, p->keys.fingerprint, prev};
+        size_t len = 0;
+        char *json = sign_record(p,
+                                 mvg_payload_key_record(p->cfg->gateway.id, name, now_ms,
+                                                        next.pk_b64, next.fingerprint, &link),
+                                 &len);
+        if (!json) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+            break;
+        }
+        char topic[MVG_NAME_MAX + 16];
+        snprintf(topic, sizeof topic, "key/%s", name);
+        mvg_store_out out = {"mqtt", MVG_OUT_INTERVAL, topic, json, len, 0};
+        rc = mvg_store_add_key_record(p->store, name, chain, json, len, &out,
+                                      p->opts.mqtt ? 1 : 0, err, errlen);
+        free(json);
+    }
+    if (rc == 0)
+        rc = mvg_store_commit(p->store, err, errlen);
+    else
+        mvg_store_rollback(p->store);
+    if (rc == 0)
+        rc = mvg_keys_promote_next(p->cfg->gateway.data_dir, &p->keys, err, errlen);
+    if (rc == 0) {
+        mvg_log(MVG_LOG_NOTICE, "key rotated: %s signs from now on (was %s)",
+                next.fingerprint, p->keys.fingerprint);
+        mvg_keys_wipe(&p->keys);
+        p->keys = next;
+    } else {
+        mvg_keys_wipe(&next);
+    }
+    return rc;
+}
+
 mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
                                 const mvg_pipeline_opts *opts, char *err, size_t errlen)
 {
@@ -114,7 +225,8 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
     if (!p->store)
         goto fail;
     int created = 0;
-    if (mvg_keys_load_or_create(cfg->gateway.data_dir, &p->keys, &created, err, errlen) != 0)
+    if (mvg_keys_load_or_create(cfg->gateway.data_dir, &p->keys, &created, err, errlen) != 0 ||
+        apply_rotation(p, err, errlen) != 0)
         goto fail;
     if (p->opts.mqtt && publish_identity(p, err, errlen) != 0)
         goto fail;
@@ -452,7 +564,14 @@ static int store_model(mvg_pipeline *p, const mvg_project *prj, const char *name
     if (mvg_store_get_model(p->store, name, &old, &version, err, errlen) != 0)
         return -1;
     free(old);
-    char *json = mvg_payload_model(p->cfg->gateway.id, prj, version + 1, fitted_at_ms);
+    char prev[MVG_CHAIN_HEX_LEN];
+    int64_t chain = 0;
+    if (next_link(p, name, &chain, prev, NULL, err, errlen) != 0)
+        return -1;
+    mvg_payload_link link = {chain, p->keys.fingerprint, prev};
+    size_t len = 0;
+    char *json = sign_record(
+        p, mvg_payload_model(p->cfg->gateway.id, prj, version + 1, fitted_at_ms, &link), &len);
     if (!json) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -461,7 +580,7 @@ static int store_model(mvg_pipeline *p, const mvg_project *prj, const char *name
     snprintf(topic, sizeof topic, "model/%s", name);
     mvg_store_out out = {"mqtt", MVG_OUT_MODEL, topic, NULL, 0, 1};
     int64_t got = 0;
-    int rc = mvg_store_add_model(p->store, name, json, strlen(json), &out, p->opts.mqtt ? 1 : 0,
+    int rc = mvg_store_add_model(p->store, name, json, len, chain, &out, p->opts.mqtt ? 1 : 0,
                                  &got, err, errlen);
     free(json);
     return rc;
@@ -476,27 +595,16 @@ static int store_one(mvg_pipeline *p, const pending *e, int64_t *seq_out, char *
     int64_t seq = 0;
     if (mvg_store_next_seq(p->store, name, &seq, err, errlen) != 0)
         return -1;
-    /* prev: the newest stored record of the project, read inside this
-     * transaction, so records of one batch chain to each other and a
-     * restart chains to what is on disk */
-    char *last = NULL;
-    size_t last_len = 0;
-    int64_t last_seq = 0;
-    if (mvg_store_last_interval(p->store, name, &last, &last_len, &last_seq, err, errlen) != 0)
-        return -1;
     char prev[MVG_CHAIN_HEX_LEN];
-    if (last)
-        mvg_chain_hash_hex(last, last_len, prev);
-    else
-        mvg_chain_zero_prev(prev);
-    free(last);
-    char *unsigned_json = mvg_payload_interval(p->cfg->gateway.id, name, seq, &e->rec, channels,
-                                               &e->res, p->keys.fingerprint, prev);
+    int64_t chain = 0;
+    if (next_link(p, name, &chain, prev, NULL, err, errlen) != 0)
+        return -1;
+    mvg_payload_link link = {chain, p->keys.fingerprint, prev};
     size_t json_len = 0;
-    char *json = unsigned_json
-                     ? mvg_chain_sign(unsigned_json, strlen(unsigned_json), p->keys.sk, &json_len)
-                     : NULL;
-    free(unsigned_json);
+    char *json = sign_record(p,
+                             mvg_payload_interval(p->cfg->gateway.id, name, seq, &e->rec, channels,
+                                                  &e->res, &link),
+                             &json_len);
     char *totals = mvg_payload_totals(p->cfg->gateway.id, name, seq, &e->res);
     int rc = -1;
     if (!json || !totals) {
@@ -519,7 +627,7 @@ static int store_one(mvg_pipeline *p, const pending *e, int64_t *seq_out, char *
         if (len)
             outs[n++] = (mvg_store_out){"influx", MVG_OUT_INTERVAL, "", lines, len, 0};
     }
-    mvg_store_interval rec = {name, seq, e->rec.start_ms, e->rec.end_ms, json, json_len};
+    mvg_store_interval rec = {name, seq, e->rec.start_ms, e->rec.end_ms, json, json_len, chain};
     rc = mvg_store_add_interval(p->store, &rec, outs, n, err, errlen);
     *seq_out = seq;
     /* the models frozen with this record: stored (versioned) and retained

@@ -358,15 +358,21 @@ int mvg_store_next_seq(mvg_store *st, const char *project, int64_t *seq, char *e
                     seq, err, errlen);
 }
 
-int mvg_store_last_interval(mvg_store *st, const char *project, char **payload, size_t *len,
-                            int64_t *seq, char *err, size_t errlen)
+/* Every chained record of the project, whatever table holds it. */
+#define CHAINED_UNION                                                                              \
+    "SELECT project, chain, 'interval' AS kind, payload FROM intervals WHERE chain IS NOT NULL"   \
+    " UNION ALL SELECT project, chain, 'model', payload FROM models WHERE chain IS NOT NULL"      \
+    " UNION ALL SELECT project, chain, 'key', payload FROM key_records"
+
+int mvg_store_last_chained(mvg_store *st, const char *project, char **payload, size_t *len,
+                           int64_t *chain, char *err, size_t errlen)
 {
     *payload = NULL;
     *len = 0;
-    *seq = 0;
+    *chain = 0;
     sqlite3_stmt *q = prep(st,
-                           "SELECT seq, payload FROM intervals WHERE project = ?1"
-                           " ORDER BY seq DESC LIMIT 1",
+                           "SELECT chain, payload FROM (" CHAINED_UNION ") WHERE project = ?1"
+                           " ORDER BY chain DESC LIMIT 1",
                            err, errlen);
     if (!q)
         return -1;
@@ -384,13 +390,21 @@ int mvg_store_last_interval(mvg_store *st, const char *project, char **payload, 
                 memcpy(*payload, b, n);
             (*payload)[n] = '\0';
             *len = n;
-            *seq = sqlite3_column_int64(q, 0);
+            *chain = sqlite3_column_int64(q, 0);
         }
     } else if (r != SQLITE_DONE) {
-        rc = dberr(st, err, errlen, "last interval read");
+        rc = dberr(st, err, errlen, "last chained record read");
     }
     sqlite3_finalize(q);
     return rc;
+}
+
+static void bind_chain(sqlite3_stmt *q, int col, int64_t chain)
+{
+    if (chain > 0)
+        sqlite3_bind_int64(q, col, chain);
+    else
+        sqlite3_bind_null(q, col);
 }
 
 int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const mvg_store_out *outs,
@@ -412,7 +426,8 @@ int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const m
     }
     sqlite3_stmt *q = rc == 0 ? prep(st,
                                      "INSERT INTO intervals(project, seq, start_ms, end_ms,"
-                                     " created_ms, payload) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                                     " created_ms, payload, chain)"
+                                     " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                                      err, errlen)
                               : NULL;
     if (rc == 0 && !q)
@@ -424,6 +439,7 @@ int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const m
         sqlite3_bind_int64(q, 4, rec->end_ms);
         sqlite3_bind_int64(q, 5, now_ms());
         sqlite3_bind_text64(q, 6, rec->payload, rec->len, SQLITE_STATIC, SQLITE_UTF8);
+        bind_chain(q, 7, rec->chain);
         if (sqlite3_step(q) != SQLITE_DONE)
             rc = dberr(st, err, errlen, "interval insert");
     }
@@ -435,8 +451,8 @@ int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const m
 }
 
 int mvg_store_add_model(mvg_store *st, const char *project, const char *json, size_t len,
-                        const mvg_store_out *outs, size_t nouts, int64_t *version, char *err,
-                        size_t errlen)
+                        int64_t chain, const mvg_store_out *outs, size_t nouts, int64_t *version,
+                        char *err, size_t errlen)
 {
     if (!project || !*project || !json) {
         snprintf(err, errlen, "store: a model needs a project and its JSON");
@@ -449,8 +465,8 @@ int mvg_store_add_model(mvg_store *st, const char *project, const char *json, si
     int rc = next_num(st, "SELECT COALESCE(MAX(version), 0) FROM models WHERE project = ?1",
                       project, &v, err, errlen);
     sqlite3_stmt *q = rc == 0 ? prep(st,
-                                     "INSERT INTO models(project, version, created_ms, payload)"
-                                     " VALUES(?1, ?2, ?3, ?4)",
+                                     "INSERT INTO models(project, version, created_ms, payload,"
+                                     " chain) VALUES(?1, ?2, ?3, ?4, ?5)",
                                      err, errlen)
                               : NULL;
     if (rc == 0 && !q)
@@ -460,6 +476,7 @@ int mvg_store_add_model(mvg_store *st, const char *project, const char *json, si
         sqlite3_bind_int64(q, 2, v);
         sqlite3_bind_int64(q, 3, now_ms());
         sqlite3_bind_text64(q, 4, json, len, SQLITE_STATIC, SQLITE_UTF8);
+        bind_chain(q, 5, chain);
         if (sqlite3_step(q) != SQLITE_DONE)
             rc = dberr(st, err, errlen, "model insert");
     }
@@ -468,6 +485,36 @@ int mvg_store_add_model(mvg_store *st, const char *project, const char *json, si
         rc = insert_outs(st, outs, nouts, sqlite3_last_insert_rowid(st->db), 1, len, err, errlen);
     if (rc == 0 && version)
         *version = v;
+    return auto_end(st, own, rc, err, errlen);
+}
+
+int mvg_store_add_key_record(mvg_store *st, const char *project, int64_t chain, const char *json,
+                             size_t len, const mvg_store_out *outs, size_t nouts, char *err,
+                             size_t errlen)
+{
+    if (!project || !*project || !json || chain < 1) {
+        snprintf(err, errlen, "store: a key record needs a project, a chain position and its JSON");
+        return -1;
+    }
+    int own;
+    if (auto_begin(st, &own, err, errlen) < 0)
+        return -1;
+    sqlite3_stmt *q = prep(st,
+                           "INSERT INTO key_records(project, chain, created_ms, payload)"
+                           " VALUES(?1, ?2, ?3, ?4)",
+                           err, errlen);
+    int rc = q ? 0 : -1;
+    if (rc == 0) {
+        sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, chain);
+        sqlite3_bind_int64(q, 3, now_ms());
+        sqlite3_bind_text64(q, 4, json, len, SQLITE_STATIC, SQLITE_UTF8);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = dberr(st, err, errlen, "key record insert");
+    }
+    sqlite3_finalize(q);
+    if (rc == 0)
+        rc = insert_outs(st, outs, nouts, 0, 0, 0, err, errlen);
     return auto_end(st, own, rc, err, errlen);
 }
 
@@ -789,4 +836,44 @@ int mvg_store_foreach_model(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_s
                           "SELECT project, version, created_ms, created_ms, payload FROM models"
                           " WHERE created_ms >= ?1 AND created_ms < ?2 ORDER BY created_ms, id",
                           from_ms, to_ms, fn, user, err, errlen);
+}
+
+int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_ms, int64_t to_ms,
+                              mvg_store_chain_fn fn, void *user, char *err, size_t errlen)
+{
+    /* per project: lo = chain of the first interval at or after from (0 with
+     * no lower bound), hi = chain of the first interval at or after to */
+    sqlite3_stmt *q = prep(st,
+                           "WITH b AS (SELECT project,"
+                           "  MIN(CASE WHEN start_ms >= ?1 THEN chain END) AS lo,"
+                           "  MIN(CASE WHEN start_ms >= ?2 THEN chain END) AS hi"
+                           "  FROM intervals WHERE chain IS NOT NULL GROUP BY project)"
+                           " SELECT c.project, c.chain, c.kind, c.payload FROM (" CHAINED_UNION
+                           ") AS c LEFT JOIN b ON b.project = c.project"
+                           " WHERE (?3 IS NULL OR c.project = ?3)"
+                           " AND c.chain >= (CASE WHEN ?4 THEN 0 ELSE COALESCE(b.lo, 9e18) END)"
+                           " AND c.chain < COALESCE(b.hi, 9e18)"
+                           " ORDER BY c.project, c.chain",
+                           err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    if (project)
+        sqlite3_bind_text(q, 3, project, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 3);
+    sqlite3_bind_int(q, 4, from_ms == INT64_MIN);
+    int r, rc = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *payload = (const char *)sqlite3_column_text(q, 3);
+        size_t len = (size_t)sqlite3_column_bytes(q, 3);
+        if ((rc = fn(user, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1),
+                     (const char *)sqlite3_column_text(q, 2), payload ? payload : "", len)) != 0)
+            break;
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = dberr(st, err, errlen, "chain read");
+    sqlite3_finalize(q);
+    return rc;
 }

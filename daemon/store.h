@@ -26,7 +26,7 @@
 #include "modbus_types.h"
 #include "outbox.h"
 
-#define MVG_STORE_SCHEMA_VERSION 1
+#define MVG_STORE_SCHEMA_VERSION 2
 
 typedef struct mvg_store mvg_store;
 
@@ -97,6 +97,7 @@ typedef struct {
     int64_t start_ms, end_ms;
     const char *payload;        /* the JSON record the pipeline built */
     size_t len;
+    int64_t chain;              /* position in the project's signed chain; 0: not chained */
 } mvg_store_interval;
 
 /* Writes the record and its outbox entries; refuses a seq that is not the
@@ -104,18 +105,25 @@ typedef struct {
 int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const mvg_store_out *outs,
                            size_t nouts, char *err, size_t errlen);
 
-/* The newest interval record of project (the one the next record's "prev"
- * hashes): *payload malloc'd and NUL-terminated (the caller frees), its
- * length and seq; NULL, 0, 0 when the project has none. Inside a
- * transaction it sees the records added so far. */
-int mvg_store_last_interval(mvg_store *st, const char *project, char **payload, size_t *len,
-                            int64_t *seq, char *err, size_t errlen);
+/* The newest record of project's signed chain, whatever its kind (the one
+ * the next chained record's "prev" hashes): *payload malloc'd and
+ * NUL-terminated (the caller frees), its length and chain position; NULL,
+ * 0, 0 when the chain is empty. Inside a transaction it sees the records
+ * added so far. */
+int mvg_store_last_chained(mvg_store *st, const char *project, char **payload, size_t *len,
+                           int64_t *chain, char *err, size_t errlen);
 
-/* A fitted model of project (JSON); gets the next version (1, 2, ...); the
- * newest is current. outs as for intervals (payload NULL = the model JSON). */
+/* A fitted model of project (JSON) at position chain of its signed chain
+ * (0: not chained); gets the next version (1, 2, ...); the newest is
+ * current. outs as for intervals (payload NULL = the model JSON). */
 int mvg_store_add_model(mvg_store *st, const char *project, const char *json, size_t len,
-                        const mvg_store_out *outs, size_t nouts, int64_t *version, char *err,
-                        size_t errlen);
+                        int64_t chain, const mvg_store_out *outs, size_t nouts, int64_t *version,
+                        char *err, size_t errlen);
+/* A key-rotation record (chain.h) at position chain (>= 1) of project's
+ * chain, with its outbox entries (payloads given). */
+int mvg_store_add_key_record(mvg_store *st, const char *project, int64_t chain, const char *json,
+                             size_t len, const mvg_store_out *outs, size_t nouts, char *err,
+                             size_t errlen);
 /* The current model: *json malloc'd (caller frees), or NULL and version 0 when none. */
 int mvg_store_get_model(mvg_store *st, const char *project, char **json, int64_t *version,
                         char *err, size_t errlen);
@@ -175,6 +183,18 @@ int mvg_store_foreach_interval(mvg_store *st, int64_t from_ms, int64_t to_ms,
 /* models: start_ms = end_ms = created_ms. */
 int mvg_store_foreach_model(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_record_fn fn,
                             void *user, char *err, size_t errlen);
+
+/* The signed chains, project by project (project NULL: every project; else
+ * that one), each in chain order. The window: from the first interval record
+ * with start_ms >= from_ms (from_ms = INT64_MIN: the chain's beginning) up
+ * to, not including, the first with start_ms >= to_ms, so the model and key
+ * records between two interval records stay with the earlier one and a
+ * window is one unbroken piece of the chain. kind: "interval", "model" or
+ * "key". */
+typedef int (*mvg_store_chain_fn)(void *user, const char *project, int64_t chain,
+                                  const char *kind, const char *payload, size_t len);
+int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_ms, int64_t to_ms,
+                              mvg_store_chain_fn fn, void *user, char *err, size_t errlen);
 
 /* Shared with outbox.c: creates or migrates the schema on an open
  * connection (idempotent, in its own transaction). */

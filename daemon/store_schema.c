@@ -52,6 +52,19 @@ static const char schema_v1[] =
     " UPDATE outbox_depth SET entries = entries - 1, bytes = bytes - old.bytes"
     "  WHERE publisher = old.publisher; END;";
 
+/* Version 2: the signed chain of each project holds interval, model and
+ * key-rotation records (chain.h); `chain` is a record's position in it.
+ * Rows of a version-1 store keep chain NULL: they were signed under the
+ * interval-only chain and are not part of the new one, which starts at 1. */
+static const char schema_v2[] =
+    "ALTER TABLE intervals ADD COLUMN chain INTEGER;"
+    "ALTER TABLE models ADD COLUMN chain INTEGER;"
+    "CREATE UNIQUE INDEX IF NOT EXISTS intervals_chain ON intervals(project, chain);"
+    "CREATE UNIQUE INDEX IF NOT EXISTS models_chain ON models(project, chain);"
+    "CREATE TABLE IF NOT EXISTS key_records(id INTEGER PRIMARY KEY, project TEXT NOT NULL,"
+    " chain INTEGER NOT NULL, created_ms INTEGER NOT NULL, payload TEXT NOT NULL,"
+    " UNIQUE(project, chain));";
+
 int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err, size_t errlen)
 {
     char *msg = NULL;
@@ -79,13 +92,21 @@ int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err
         char *meta = sqlite3_mprintf(
             "INSERT OR IGNORE INTO meta VALUES('gateway_id', %Q);"
             "INSERT OR IGNORE INTO meta VALUES('created_ms', %lld);"
-            "INSERT OR IGNORE INTO meta VALUES('samples_pruned', 0);"
-            "PRAGMA user_version = %d;",
-            gateway_id ? gateway_id : "", now, MVG_STORE_SCHEMA_VERSION);
+            "INSERT OR IGNORE INTO meta VALUES('samples_pruned', 0);",
+            gateway_id ? gateway_id : "", now);
         int rc = sqlite3_exec(db, schema_v1, NULL, NULL, &msg);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(db, meta, NULL, NULL, &msg);
         sqlite3_free(meta);
+        if (rc != SQLITE_OK)
+            goto fail_rollback;
+    }
+    if (version < 2) {
+        char *set = sqlite3_mprintf("PRAGMA user_version = %d;", MVG_STORE_SCHEMA_VERSION);
+        int rc = sqlite3_exec(db, schema_v2, NULL, NULL, &msg);
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, set, NULL, NULL, &msg);
+        sqlite3_free(set);
         if (rc != SQLITE_OK)
             goto fail_rollback;
     }

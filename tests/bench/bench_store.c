@@ -56,7 +56,7 @@ static int run(const char *dir, int full)
                          (long long)seq, 0);
         int m = snprintf(line, sizeof line, "interval,project=p seq=%lldi,kwh=1.5 %lld\n",
                          (long long)seq, (long long)seq);
-        mvg_store_interval rec = {"p", seq, seq * 900000, seq * 900000 + 900000, json, (size_t)n};
+        mvg_store_interval rec = {"p", seq, seq * 900000, seq * 900000 + 900000, json, (size_t)n, seq};
         mvg_store_out outs[2] = {{"mqtt", MVG_OUT_INTERVAL, "interval/p", NULL, 0, 0},
                                  {"influx", MVG_OUT_INTERVAL, NULL, line, (size_t)m, 0}};
         if (mvg_store_add_interval(st, &rec, outs, 2, err, sizeof err) < 0)

@@ -206,7 +206,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     # --- MQTT: what the subscriber saw
     v_interval, v_tele, v_totals, v_status, v_model, v_identity = (
         schema(s) for s in ("interval", "telemetry", "totals", "status", "model", "identity"))
-    seqs, kinds = [], {}
+    seqs, kinds, model_versions = [], {}, set()
     with open(os.path.join(d, "capture.txt")) as f:
         for line in f:
             topic, _, payload = line.rstrip("\n").partition(" ")
@@ -221,16 +221,20 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
             if kind == "interval":
                 assert topic.endswith("/interval/comp-vsd")
                 seqs.append(doc["seq"])
+            if kind == "model":
+                model_versions.add(doc["version"])
     assert kinds.get("telemetry", 0) > 20 and kinds.get("totals", 0) > 10 and kinds.get("status", 0) >= 2, kinds
     assert kinds.get("model", 0) >= 1, kinds
     assert kinds.get("identity", 0) >= 1, kinds
-    # the signed chain as the subscriber saw it verifies with the
-    # gateway's key (repeats from reconnects are noted, not failures)
+    # the signed chain (interval and model records) as the subscriber saw
+    # it verifies with the gateway's key (repeats from reconnects are noted,
+    # not failures)
     key = T.run([T.binary("mvgate"), "key", "show", "-c", cfg]).stdout.split()[2]
     ver = subprocess.run([T.binary("mvgate"), "verify", "--pubkey", key, "--mqtt-capture",
                           os.path.join(d, "capture.txt")], capture_output=True, text=True)
     assert ver.returncode == 0, ver.stdout + ver.stderr
-    assert ver.stdout.startswith("OK: %d records, 1 projects, key " % n), ver.stdout
+    assert ver.stdout.startswith("OK: %d records, 1 projects, key " % (n + len(model_versions))), \
+        ver.stdout
     # nothing lost ...
     assert sorted(set(seqs)) == list(range(1, n + 1)), "missing seq: %s" % sorted(set(range(1, n + 1)) - set(seqs))
     # ... nothing reordered: a seq never arrives after a later one, except

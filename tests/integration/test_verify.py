@@ -1,16 +1,19 @@
-"""Signed, hash-chained interval records end to end: mvgated (simulated
-compressor plant, x600, short baseline, SIGKILL restarts) signs every
-interval record with its Ed25519 key; the export verifies with
-`mvgate verify` and, independently, with Python (hashlib for the prev chain,
-the cryptography package for the signatures, following the byte rules of
-docs/mqtt.md "Signed records"). Tampered copies of the export (a flipped
-byte, a deleted line, two lines swapped, an old line replayed, another
-gateway's key) fail with exit 1 and the right word."""
+"""Signed, hash-chained records end to end: mvgated (simulated compressor
+plant, x600, short baseline, SIGKILL restarts, a key rotation applied on
+SIGHUP) signs every interval, model and key record into the project's
+chain; the export verifies with `mvgate verify` and, independently, with
+Python (hashlib for the prev chain, the cryptography package for the
+signatures, following the byte rules of docs/mqtt.md "Signed records").
+Tampered copies of the export (a flipped byte, a deleted line, the model
+record deleted or altered, two lines swapped, an old line replayed, another
+gateway's key, a record after the rotation signed with the old key) fail
+with exit 1 and the right word."""
 
 import base64
 import hashlib
 import json
 import os
+import signal
 import stat
 import sys
 import time
@@ -38,9 +41,10 @@ projects = (
 SIG_SUFFIX = len(',"sig":"') + 88 + len('"}')
 
 
-def run_gateway(d, hours, kills_at=()):
+def run_gateway(d, hours, kills_at=(), rotate_at=None):
     """Runs mvgated on a fresh simulator for `hours` plant hours, SIGKILLing
-    it at the given plant hours; returns the config path."""
+    it at the given plant hours and rotating its key (mvgate key rotate,
+    then SIGHUP) at rotate_at; returns the config path."""
     anchor = time.time()
     sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
     try:
@@ -62,6 +66,13 @@ def run_gateway(d, hours, kills_at=()):
             if pending and plant_h() >= pending[0]:
                 pending.pop(0)
                 gw = T.kill_and_restart(gw, args)
+            if rotate_at is not None and plant_h() >= rotate_at:
+                rotate_at = None
+                r = mvgate("key", "rotate", "-c", cfg)
+                assert r.returncode == 0 and "next key:" in r.stdout, r.stdout + r.stderr
+                again = mvgate("key", "rotate", "-c", cfg)
+                assert again.returncode == 2 and "already pending" in again.stderr, again.stderr
+                gw.signal(signal.SIGHUP)
         time.sleep(2)
         assert gw.stop() == 0, "\n".join(gw.err_lines[-20:])
     finally:
@@ -85,78 +96,142 @@ def record_bytes(line):
     return line[i:-1].encode()
 
 
+def key_lines(text):
+    """`mvgate key show` output: {label: value} of the current key's lines
+    and the list of (label, key) of the others."""
+    cur, others, label = {}, [], None
+    for line in text.splitlines():
+        k, v = line.strip().split(": ", 1)
+        if line.startswith(" "):
+            continue
+        if k in ("public key", "fingerprint", "algorithm") and not others:
+            cur[k] = v
+        else:
+            others.append((k, v))
+    return cur, others
+
+
+def python_walk(raws, pk):
+    """The byte rules of docs/mqtt.md, checked independently of the C code,
+    over a whole chain (key rotations followed). Returns the key signing at
+    the end."""
+    # (python3-cryptography: installed by tools/install-deps.sh)
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+    prev, seq, version = "0" * 64, 0, 0
+    for i, raw in enumerate(raws):
+        doc = json.loads(raw)
+        fp = hashlib.sha256(pk).hexdigest()[:32]
+        assert doc["chain"] == i + 1 and doc["key"] == fp, (i, doc["chain"], doc["key"], fp)
+        assert doc["prev"] == prev, "chain %d: prev %s, expected %s" % (i + 1, doc["prev"], prev)
+        assert raw[-SIG_SUFFIX:].startswith(b',"sig":"') and raw.endswith(b'"}')
+        sig = base64.b64decode(raw[-SIG_SUFFIX + 8:-2])
+        assert sig == base64.b64decode(doc["sig"]) and len(sig) == 64
+        signed = raw[:-SIG_SUFFIX] + b"}"
+        assert json.loads(signed) == {k: v for k, v in doc.items() if k != "sig"}
+        Ed25519PublicKey.from_public_bytes(pk).verify(sig, signed)  # raises when it does not verify
+        kind = doc["schema"].split("/")[1]
+        if kind == "interval":
+            seq += 1
+            assert doc["seq"] == seq
+        elif kind == "model":
+            version += 1
+            assert doc["version"] == version
+        else:
+            assert kind == "key", kind
+            pk = base64.b64decode(doc["new_key"])
+            assert hashlib.sha256(pk).hexdigest()[:32] == doc["new_fingerprint"]
+        prev = hashlib.sha256(raw).hexdigest()
+    return pk
+
+
 def test_signed_chain_and_tampering():
     with T.TempDir() as d, T.TempDir() as d2:
-        cfg = run_gateway(d, 2.5, kills_at=(0.7, 1.3, 1.9))
+        cfg = run_gateway(d, 2.5, kills_at=(0.7, 1.3, 1.9), rotate_at=1.6)
 
-        # key files: secret 0600, public readable; key show matches the file
-        data_dir = os.path.join(d, "data") if os.path.isdir(os.path.join(d, "data")) else d
+        # key files: secret 0600, public readable; key show matches the files
         kfile = pub = None
         for root, _, files in os.walk(d):
             if "gateway.key" in files:
                 kfile, pub = os.path.join(root, "gateway.key"), os.path.join(root, "gateway.pub")
-        assert kfile, "no gateway.key under %s" % data_dir
+        assert kfile, "no gateway.key under %s" % d
+        data_dir = os.path.dirname(kfile)
         assert stat.S_IMODE(os.stat(kfile).st_mode) == 0o600, oct(os.stat(kfile).st_mode)
+        assert not os.path.exists(kfile + ".next"), "the rotation was not applied"
         shown = mvgate("key", "show", "-c", cfg)
         assert shown.returncode == 0, shown.stderr
-        lines = dict(l.split(": ", 1) for l in shown.stdout.splitlines())
-        key_b64, fp = lines["public key"], lines["fingerprint"]
+        cur, others = key_lines(shown.stdout)
+        key_now, fp_now = cur["public key"], cur["fingerprint"]
         with open(pub) as f:
-            assert f.read().strip() == key_b64
+            assert f.read().strip() == key_now
+        retired = [v for k, v in others if k == "retired key"]
+        assert len(retired) == 1, shown.stdout
+        key_b64 = retired[0]  # the first key, which the chain starts with
         pk = base64.b64decode(key_b64)
         assert len(pk) == 32
-        assert fp == hashlib.sha256(pk).hexdigest()[:32]
+        fp = hashlib.sha256(pk).hexdigest()[:32]
+        assert os.path.exists(os.path.join(data_dir, "gateway.pub." + fp))
+        assert fp_now == hashlib.sha256(base64.b64decode(key_now)).hexdigest()[:32] != fp
         with open(kfile) as f:
             secret_b64 = f.read().strip()
         assert secret_b64 not in shown.stdout
 
-        r = mvgate("export", "-c", cfg, "--format", "jsonl", "--what", "intervals")
+        r = mvgate("export", "-c", cfg, "--format", "jsonl", "--what", "chain")
         assert r.returncode == 0, r.stderr
         export_lines = [l for l in r.stdout.splitlines() if l.strip()]
         n = len(export_lines)
-        assert n >= 20, n
+        kinds = [json.loads(l)["kind"] for l in export_lines]
+        assert kinds.count("model") == 1 and kinds.count("key") == 1, kinds
+        assert kinds.count("interval") >= 20, kinds
+        assert kinds.index("model") < kinds.index("key")
         good = T.write(os.path.join(d, "export.jsonl"), "\n".join(export_lines) + "\n")
-
-        # the byte rules, checked independently of the C code
-        prev = "0" * 64
-        # (python3-cryptography: installed by tools/install-deps.sh)
-        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-        verifier = Ed25519PublicKey.from_public_bytes(pk)
-        for i, line in enumerate(export_lines):
-            raw = record_bytes(line)
-            doc = json.loads(raw)
-            assert doc["seq"] == i + 1 and doc["key"] == fp
-            assert doc["prev"] == prev, "seq %d: prev %s, expected %s" % (i + 1, doc["prev"], prev)
-            assert raw[-SIG_SUFFIX:].startswith(b',"sig":"') and raw.endswith(b'"}')
-            sig = base64.b64decode(raw[-SIG_SUFFIX + 8:-2])
-            assert sig == base64.b64decode(doc["sig"]) and len(sig) == 64
-            signed = raw[:-SIG_SUFFIX] + b"}"
-            assert json.loads(signed) == {k: v for k, v in doc.items() if k != "sig"}
-            verifier.verify(sig, signed)  # raises when it does not verify
-            prev = hashlib.sha256(raw).hexdigest()
+        raws = [record_bytes(l) for l in export_lines]
+        assert base64.b64encode(python_walk(raws, pk)).decode() == key_now
 
         rc, out, err = verify(key_b64, good)
         assert rc == 0, out + err
-        assert out == "OK: %d records, 1 projects, key %s" % (n, fp), out
-        rc, out, _ = verify(pub, good)  # the key as a path
+        assert out == "OK: %d records, 1 projects, key %s, 1 key rotation(s), now key %s" % (
+            n, fp, fp_now), out
+        rc, out, _ = verify(os.path.join(data_dir, "gateway.pub." + fp), good)  # the key as a path
         assert rc == 0 and out.startswith("OK: %d records" % n), out
+        # the new key alone does not vouch for what the old one signed
+        rc, out, _ = verify(key_now, good)
+        assert rc == 1 and out.startswith("project comp-vsd chain 1 (interval seq 1): unknown key"), out
+        # ... but does for a window after the rotation
+        after = T.write(os.path.join(d, "after.jsonl"),
+                        "\n".join(export_lines[kinds.index("key") + 1:]) + "\n")
+        rc, out, _ = verify(key_now, after)
+        assert rc == 0 and "rotation" not in out, out
 
         def tampered(name, lines_):
             return T.write(os.path.join(d, name), "\n".join(lines_) + "\n")
 
-        def expect(path, word, seq):
+        def expect(path, word, chain):
             rc_, out_, err_ = verify(key_b64, path)
             assert rc_ == 1, (path, rc_, out_, err_)
-            want = "project comp-vsd seq %d: %s" % (seq, word)
-            assert out_.startswith(want), "%s: %r, wanted %r" % (os.path.basename(path), out_, want)
+            assert out_.startswith("project comp-vsd chain %d " % chain) and word in out_, \
+                "%s: %r, wanted chain %d and %r" % (os.path.basename(path), out_, chain, word)
 
-        # a flipped byte inside record 5 (a digit of its end time's millis)
+        intervals = [i for i, k in enumerate(kinds) if k == "interval"]
+        im, ik = kinds.index("model"), kinds.index("key")
+        # a flipped byte inside the 5th interval record (a digit of its end time's minutes)
         flip = list(export_lines)
-        j = flip[4].index('"end":"', flip[4].index(',"record":')) + len('"end":"2026-01-05T00:')
-        flip[4] = flip[4][:j] + ("1" if flip[4][j] != "1" else "2") + flip[4][j + 1:]
-        expect(tampered("flip.jsonl", flip), "altered", 5)
+        f5 = intervals[4]
+        j = flip[f5].index('"end":"', flip[f5].index(',"record":')) + len('"end":"2026-01-05T00:')
+        flip[f5] = flip[f5][:j] + ("1" if flip[f5][j] != "1" else "2") + flip[f5][j + 1:]
+        expect(tampered("flip.jsonl", flip), "(interval seq 5): altered", f5 + 1)
         # a deleted line
-        expect(tampered("delete.jsonl", export_lines[:7] + export_lines[8:]), "missing (seq 8..8)", 9)
+        expect(tampered("delete.jsonl", export_lines[:7] + export_lines[8:]),
+               "missing (chain 8..8)", 9)
+        # the model record deleted, or one of its coefficients changed
+        expect(tampered("nomodel.jsonl", export_lines[:im] + export_lines[im + 1:]),
+               "missing (chain %d..%d)" % (im + 1, im + 1), im + 2)
+        alt = list(export_lines)
+        j = alt[im].index('"coefficients":[') + len('"coefficients":[')
+        alt[im] = alt[im][:j] + ("9" if alt[im][j] != "9" else "8") + alt[im][j + 1:]
+        expect(tampered("altmodel.jsonl", alt), "(model version 1): altered", im + 1)
+        # the rotation record deleted: what follows is signed by a key never introduced
+        expect(tampered("nokey.jsonl", export_lines[:ik] + export_lines[ik + 1:]),
+               "unknown key", ik + 2)
         # two lines swapped
         swap = list(export_lines)
         swap[10], swap[11] = swap[11], swap[10]
@@ -164,21 +239,28 @@ def test_signed_chain_and_tampering():
         # an old line replayed at the end
         expect(tampered("replay.jsonl", export_lines + [export_lines[2]]), "duplicated", 3)
         # ... which a capture of MQTT may legitimately carry: noted, skipped
-        cap = ["mvgate/v1/gw/interval/comp-vsd %s" % record_bytes(l).decode() for l in export_lines]
+        def topic(line):
+            return "mvgate/v1/gw/%s/comp-vsd" % json.loads(line)["kind"]
+        cap = ["%s %s" % (topic(l), record_bytes(l).decode()) for l in export_lines]
         cap_path = T.write(os.path.join(d, "capture.txt"),
                            "\n".join(cap + [cap[2], "mvgate/v1/gw/status {}"]) + "\n")
         rc, out, err = verify(key_b64, cap_path, "--mqtt-capture")
-        assert rc == 0 and out == "OK: %d records, 1 projects, key %s" % (n, fp), out + err
+        assert rc == 0 and out.startswith("OK: %d records, 1 projects, key %s" % (n, fp)), out + err
         assert "1 identical repeated record" in err, err
+        # a subscriber that came late: the retained model first, then live records
+        late = T.write(os.path.join(d, "late.txt"), "\n".join([cap[im]] + cap[im + 3:]) + "\n")
+        rc, out, err = verify(key_b64, late, "--mqtt-capture")
+        assert rc == 0 and out.startswith("OK: %d records" % (n - im - 3)), out + err
+        assert "1 retained model record" in err, err
 
         # another gateway (its own data_dir) has its own key: unknown key
         cfg2 = run_gateway(d2, 0.3)
         shown2 = mvgate("key", "show", "-c", cfg2)
         assert shown2.returncode == 0, shown2.stderr
-        key2 = dict(l.split(": ", 1) for l in shown2.stdout.splitlines())["public key"]
+        key2 = key_lines(shown2.stdout)[0]["public key"]
         assert key2 != key_b64
         rc, out, _ = verify(key2, good)
-        assert rc == 1 and out.startswith("project comp-vsd seq 1: unknown key"), out
+        assert rc == 1 and out.startswith("project comp-vsd chain 1 (interval seq 1): unknown key"), out
 
         # usage and I/O errors exit 2
         assert verify(key_b64, os.path.join(d, "nope.jsonl"))[0] == 2

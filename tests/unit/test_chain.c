@@ -1,7 +1,9 @@
 /*
  * test_chain.c: the signed hash chain (chain.h) and the key files
  * (keys.h): signing round trip, the byte layout of the sig member, prev
- * linkage, and every tamper case of a 10-record chain caught and named.
+ * linkage, every tamper case of a 10-record chain (intervals and a model
+ * record) caught and named, key rotation, and the retained model at the
+ * head of an MQTT capture.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -25,20 +27,50 @@ typedef struct {
     char fp[33];
     char *rec[N + 2];
     size_t len[N + 2];
-} chain;
+} fixture;
 
-static char *make_record(const char *project, int64_t seq, const char *fp, const char *prev,
+/* The model record sits at chain position MODEL_AT; the interval seqs
+ * skip it. */
+#define MODEL_AT 5
+
+static int64_t seq_at(int64_t chain) { return chain < MODEL_AT ? chain : chain - 1; }
+
+static char *make_record(const char *project, int64_t chain, const char *fp, const char *prev,
                          const unsigned char *sk, size_t *len)
 {
     char text[512];
-    snprintf(text, sizeof text,
-             "{\"schema\":\"mvgate/interval/1\",\"project\":\"%s\",\"seq\":%lld,"
-             "\"value\":%lld.5,\"key\":\"%s\",\"prev\":\"%s\"}",
-             project, (long long)seq, (long long)seq * 7, fp, prev);
+    if (chain == MODEL_AT)
+        snprintf(text, sizeof text,
+                 "{\"schema\":\"mvgate/model/1\",\"project\":\"%s\",\"version\":1,"
+                 "\"coefficients\":[1.25,0.5],\"chain\":%lld,\"key\":\"%s\",\"prev\":\"%s\"}",
+                 project, (long long)chain, fp, prev);
+    else
+        snprintf(text, sizeof text,
+                 "{\"schema\":\"mvgate/interval/1\",\"project\":\"%s\",\"seq\":%lld,"
+                 "\"value\":%lld.5,\"chain\":%lld,\"key\":\"%s\",\"prev\":\"%s\"}",
+                 project, (long long)seq_at(chain), (long long)chain * 7, (long long)chain, fp,
+                 prev);
     return mvg_chain_sign(text, strlen(text), sk, len);
 }
 
-static void build(chain *c, const unsigned char *pk, const unsigned char *sk)
+/* A key rotation at chain position `chain`, signed with sk (fp), handing
+ * over to new_pk (whose fingerprint it claims as claim_fp, NULL: the true one). */
+static char *make_key_record(const char *project, int64_t chain, const char *fp, const char *prev,
+                             const unsigned char *sk, const unsigned char *new_pk,
+                             const char *claim_fp, size_t *len)
+{
+    char b64[MVG_CHAIN_PK_B64_LEN], nfp[MVG_CHAIN_FP_LEN], text[512];
+    mvg_chain_pk_to_b64(new_pk, b64);
+    mvg_chain_fingerprint(new_pk, nfp);
+    snprintf(text, sizeof text,
+             "{\"schema\":\"mvgate/key/1\",\"project\":\"%s\",\"algorithm\":\"Ed25519\","
+             "\"new_key\":\"%s\",\"new_fingerprint\":\"%s\",\"chain\":%lld,\"key\":\"%s\","
+             "\"prev\":\"%s\"}",
+             project, b64, claim_fp ? claim_fp : nfp, (long long)chain, fp, prev);
+    return mvg_chain_sign(text, strlen(text), sk, len);
+}
+
+static void build(fixture *c, const unsigned char *pk, const unsigned char *sk)
 {
     memcpy(c->pk, pk, 32);
     memcpy(c->sk, sk, 64);
@@ -52,7 +84,7 @@ static void build(chain *c, const unsigned char *pk, const unsigned char *sk)
     }
 }
 
-static void drop(chain *c)
+static void drop(fixture *c)
 {
     for (int i = 0; i < N; i++)
         free(c->rec[i]);
@@ -140,7 +172,7 @@ static void test_chain_good_and_prev(void **state)
     (void)state;
     unsigned char pk[32], sk[64];
     keypair(pk, sk, 1);
-    chain c;
+    fixture c;
     build(&c, pk, sk);
     /* record k's prev is the hash of record k-1's full bytes */
     char h[65];
@@ -160,14 +192,14 @@ static void test_chain_good_and_prev(void **state)
 }
 
 static void expect(mvg_chain_verdict got, mvg_chain_verdict want, const mvg_chain_report *r,
-                   int64_t seq, const char *line_has)
+                   int64_t chain, const char *line_has)
 {
     char line[512];
     mvg_chain_report_line(got, r, line, sizeof line);
-    if (got != want || r->seq != seq || !strstr(line, line_has))
-        fail_msg("got %s (seq %lld) \"%s\", want %s seq %lld containing \"%s\"",
-                 mvg_chain_verdict_name(got), (long long)r->seq, line,
-                 mvg_chain_verdict_name(want), (long long)seq, line_has);
+    if (got != want || r->chain != chain || !strstr(line, line_has))
+        fail_msg("got %s (chain %lld) \"%s\", want %s chain %lld containing \"%s\"",
+                 mvg_chain_verdict_name(got), (long long)r->chain, line,
+                 mvg_chain_verdict_name(want), (long long)chain, line_has);
 }
 
 static void test_tamper_cases(void **state)
@@ -176,13 +208,13 @@ static void test_tamper_cases(void **state)
     unsigned char pk[32], sk[64], pk2[32], sk2[64];
     keypair(pk, sk, 1);
     keypair(pk2, sk2, 2);
-    chain c;
+    fixture c;
     build(&c, pk, sk);
     mvg_chain_report r;
     char *recs[N + 2];
     size_t lens[N + 2];
 
-    /* flip one byte of record seq 4 (a digit of its value) */
+    /* flip one byte of record chain 4 (a digit of its value) */
     memcpy(recs, c.rec, sizeof c.rec);
     memcpy(lens, c.len, sizeof c.len);
     char *copy = malloc(c.len[3]);
@@ -191,10 +223,10 @@ static void test_tamper_cases(void **state)
     *v = *v == '9' ? '8' : (char)(*v + 1);
     recs[3] = copy;
     expect(run(recs, lens, N, pk, 0, &r), MVG_CHAIN_V_ALTERED, &r, 4,
-           "project p seq 4: altered:");
+           "project p chain 4 (interval seq 4): altered:");
     free(copy);
 
-    /* delete seq 6 */
+    /* delete chain 6 */
     size_t n = 0;
     for (int i = 0; i < N; i++)
         if (i != 5) {
@@ -202,16 +234,37 @@ static void test_tamper_cases(void **state)
             lens[n++] = c.len[i];
         }
     expect(run(recs, lens, n, pk, 0, &r), MVG_CHAIN_V_MISSING, &r, 7,
-           "project p seq 7: missing (seq 6..6)");
+           "project p chain 7 (interval seq 6): missing (chain 6..6)");
 
-    /* swap seq 3 and 4 */
+    /* delete the model record (chain 5) */
+    n = 0;
+    for (int i = 0; i < N; i++)
+        if (i != MODEL_AT - 1) {
+            recs[n] = c.rec[i];
+            lens[n++] = c.len[i];
+        }
+    expect(run(recs, lens, n, pk, 0, &r), MVG_CHAIN_V_MISSING, &r, 6,
+           "project p chain 6 (interval seq 5): missing (chain 5..5)");
+
+    /* one byte of the model record changed */
+    memcpy(recs, c.rec, sizeof c.rec);
+    memcpy(lens, c.len, sizeof c.len);
+    char *mcopy = malloc(c.len[MODEL_AT - 1]);
+    memcpy(mcopy, c.rec[MODEL_AT - 1], c.len[MODEL_AT - 1]);
+    *strstr(mcopy, "1.25") = '2';
+    recs[MODEL_AT - 1] = mcopy;
+    expect(run(recs, lens, N, pk, 0, &r), MVG_CHAIN_V_ALTERED, &r, MODEL_AT,
+           "project p chain 5 (model version 1): altered: the signature");
+    free(mcopy);
+
+    /* swap chain 3 and 4 */
     memcpy(recs, c.rec, sizeof c.rec);
     memcpy(lens, c.len, sizeof c.len);
     recs[2] = c.rec[3], lens[2] = c.len[3];
     recs[3] = c.rec[2], lens[3] = c.len[2];
     expect(run(recs, lens, N, pk, 0, &r), MVG_CHAIN_V_REORDERED, &r, 4, "reordered");
 
-    /* replay seq 2 at the end: duplicated in an export, skipped from MQTT */
+    /* replay chain 2 at the end: duplicated in an export, skipped from MQTT */
     memcpy(recs, c.rec, sizeof c.rec);
     memcpy(lens, c.len, sizeof c.len);
     recs[N] = c.rec[1], lens[N] = c.len[1];
@@ -221,21 +274,21 @@ static void test_tamper_cases(void **state)
     assert_int_equal(r.records, N);
     assert_int_equal(r.duplicates_skipped, 1);
 
-    /* sign seq 5 with another key, claiming the other key: unknown key */
+    /* sign chain 4 with another key, claiming the other key: unknown key */
     char prev[65];
-    mvg_chain_hash_hex(c.rec[3], c.len[3], prev);
+    mvg_chain_hash_hex(c.rec[2], c.len[2], prev);
     char fp2[33];
     mvg_chain_fingerprint(pk2, fp2);
     size_t l5 = 0;
-    char *r5 = make_record("p", 5, fp2, prev, sk2, &l5);
+    char *r5 = make_record("p", 4, fp2, prev, sk2, &l5);
     recs[N] = NULL;
-    recs[4] = r5, lens[4] = l5;
-    expect(run(recs, lens, N, pk, 0, &r), MVG_CHAIN_V_UNKNOWN_KEY, &r, 5, "unknown key");
+    recs[3] = r5, lens[3] = l5;
+    expect(run(recs, lens, N, pk, 0, &r), MVG_CHAIN_V_UNKNOWN_KEY, &r, 4, "unknown key");
     free(r5);
     /* ... or claiming our key: the signature fails */
-    r5 = make_record("p", 5, c.fp, prev, sk2, &l5);
-    recs[4] = r5, lens[4] = l5;
-    expect(run(recs, lens, N, pk, 0, &r), MVG_CHAIN_V_ALTERED, &r, 5, "signature");
+    r5 = make_record("p", 4, c.fp, prev, sk2, &l5);
+    recs[3] = r5, lens[3] = l5;
+    expect(run(recs, lens, N, pk, 0, &r), MVG_CHAIN_V_ALTERED, &r, 4, "signature");
     free(r5);
 
     /* the sig member stripped: bad signature */
@@ -249,14 +302,16 @@ static void test_tamper_cases(void **state)
     expect(run(recs, lens, N, pk, 0, &r), MVG_CHAIN_V_BAD_SIGNATURE, &r, 7, "bad signature");
     free(bare);
 
-    /* validly signed but chained to something else: seq 5's bytes no longer
-     * hash to seq 6's prev (a record re-signed by the key holder) */
+    /* validly signed but chained to something else: the model record's
+     * bytes no longer hash to chain 6's prev (a record re-signed by the key
+     * holder) */
     memcpy(recs, c.rec, sizeof c.rec);
     r5 = make_record("p", 6, c.fp, "1111111111111111111111111111111111111111111111111111111111111111",
                      sk, &l5);
     recs[5] = r5, lens[5] = l5;
     expect(run(recs, lens, N, pk, 0, &r), MVG_CHAIN_V_ALTERED, &r, 5,
-           "project p seq 5: altered: its hash no longer matches the prev of seq 6");
+           "project p chain 5 (model version 1): altered: its hash no longer matches the prev"
+           " of chain 6");
     free(r5);
     drop(&c);
 }
@@ -287,6 +342,110 @@ static void test_two_projects_interleaved(void **state)
     assert_int_equal(r.projects, 2);
     for (int i = 0; i < 8; i++)
         free(recs[i]);
+}
+
+/* chain: 1..3 signed by k1, 4 = rotation to k2 signed by k1, 5..7 by k2 */
+static void test_rotation(void **state)
+{
+    (void)state;
+    unsigned char pk1[32], sk1[64], pk2[32], sk2[64], pk3[32], sk3[64];
+    keypair(pk1, sk1, 4);
+    keypair(pk2, sk2, 5);
+    keypair(pk3, sk3, 6);
+    char fp1[33], fp2[33], prev[65];
+    mvg_chain_fingerprint(pk1, fp1);
+    mvg_chain_fingerprint(pk2, fp2);
+    mvg_chain_zero_prev(prev);
+    char *recs[8];
+    size_t lens[8];
+    for (int i = 0; i < 7; i++) {
+        int64_t chain = i + 1;
+        if (chain == 4) {
+            recs[i] = make_key_record("p", chain, fp1, prev, sk1, pk2, NULL, &lens[i]);
+        } else {
+            char text[512];
+            snprintf(text, sizeof text,
+                     "{\"schema\":\"mvgate/interval/1\",\"project\":\"p\",\"seq\":%d,"
+                     "\"chain\":%lld,\"key\":\"%s\",\"prev\":\"%s\"}",
+                     i + 1, (long long)chain, chain < 4 ? fp1 : fp2, prev);
+            recs[i] = mvg_chain_sign(text, strlen(text), chain < 4 ? sk1 : sk2, &lens[i]);
+        }
+        assert_non_null(recs[i]);
+        mvg_chain_hash_hex(recs[i], lens[i], prev);
+    }
+    mvg_chain_report r;
+    assert_int_equal(run(recs, lens, 7, pk1, 0, &r), MVG_CHAIN_V_OK);
+    assert_int_equal(r.records, 7);
+    assert_int_equal(r.rotations, 1);
+    assert_string_equal(r.last_fingerprint, fp2);
+    /* the new key alone cannot start at the beginning: chain 1 is k1's */
+    expect(run(recs, lens, 7, pk2, 0, &r), MVG_CHAIN_V_UNKNOWN_KEY, &r, 1, "unknown key");
+    /* a window after the rotation verifies with the new key */
+    assert_int_equal(run(recs + 4, lens + 4, 3, pk2, 0, &r), MVG_CHAIN_V_OK);
+
+    /* a record after the rotation still signed with the old key */
+    char *saved = recs[4];
+    size_t saved_len = lens[4];
+    char p4[65], text[512];
+    mvg_chain_hash_hex(recs[3], lens[3], p4);
+    snprintf(text, sizeof text,
+             "{\"schema\":\"mvgate/interval/1\",\"project\":\"p\",\"seq\":5,\"chain\":5,"
+             "\"key\":\"%s\",\"prev\":\"%s\"}",
+             fp1, p4);
+    recs[4] = mvg_chain_sign(text, strlen(text), sk1, &lens[4]);
+    expect(run(recs, lens, 7, pk1, 0, &r), MVG_CHAIN_V_UNKNOWN_KEY, &r, 5, "unknown key");
+    free(recs[4]);
+    recs[4] = saved, lens[4] = saved_len;
+
+    /* a rotation record whose new_fingerprint is not its new_key's */
+    char *rot = recs[3];
+    size_t rot_len = lens[3];
+    char p3[65];
+    mvg_chain_hash_hex(recs[2], lens[2], p3);
+    recs[3] = make_key_record("p", 4, fp1, p3, sk1, pk2, "0123456789abcdef0123456789abcdef",
+                              &lens[3]);
+    expect(run(recs, lens, 4, pk1, 0, &r), MVG_CHAIN_V_ALTERED, &r, 4,
+           "chain 4 (key rotation): altered: the key record's new_key");
+    free(recs[3]);
+    /* a rotation to a key of the attacker's, signed by the attacker */
+    recs[3] = make_key_record("p", 4, fp1, p3, sk3, pk3, NULL, &lens[3]);
+    expect(run(recs, lens, 4, pk1, 0, &r), MVG_CHAIN_V_ALTERED, &r, 4, "signature");
+    free(recs[3]);
+    recs[3] = rot, lens[3] = rot_len;
+    for (int i = 0; i < 7; i++)
+        free(recs[i]);
+}
+
+/* A subscriber that connects while the gateway runs first gets the retained
+ * model (chain 5), then live records from further on (chain 8..10). */
+static void test_capture_retained_model(void **state)
+{
+    (void)state;
+    unsigned char pk[32], sk[64];
+    keypair(pk, sk, 7);
+    fixture c;
+    build(&c, pk, sk);
+    char *recs[N + 2];
+    size_t lens[N + 2];
+    recs[0] = c.rec[MODEL_AT - 1], lens[0] = c.len[MODEL_AT - 1];
+    for (int i = 0; i < 3; i++)
+        recs[1 + i] = c.rec[7 + i], lens[1 + i] = c.len[7 + i];
+    /* the retained model again after a reconnect of the subscriber */
+    recs[4] = c.rec[MODEL_AT - 1], lens[4] = c.len[MODEL_AT - 1];
+    mvg_chain_report r;
+    assert_int_equal(run(recs, lens, 5, pk, 1, &r), MVG_CHAIN_V_OK);
+    assert_int_equal(r.records, 3);
+    assert_int_equal(r.retained_skipped, 1);
+    assert_int_equal(r.duplicates_skipped, 1);
+    /* in an export the same order is a gap */
+    expect(run(recs, lens, 4, pk, 0, &r), MVG_CHAIN_V_MISSING, &r, 8, "missing (chain 6..7)");
+    /* a model at the head that the next record does follow is part of the chain */
+    for (int i = 0; i < 4; i++)
+        recs[i] = c.rec[MODEL_AT - 1 + i], lens[i] = c.len[MODEL_AT - 1 + i];
+    assert_int_equal(run(recs, lens, 4, pk, 1, &r), MVG_CHAIN_V_OK);
+    assert_int_equal(r.records, 4);
+    assert_int_equal(r.retained_skipped, 0);
+    drop(&c);
 }
 
 static void test_key_files(void **state)
@@ -339,9 +498,51 @@ static void test_key_files(void **state)
     assert_non_null(strstr(err, "gateway.key"));
     assert_int_equal(access(kp, F_OK), -1);
     unlink(pp);
+
+    /* rotation: the next pair waits for the daemon, one at a time */
+    mvg_keys cur, next, again, loaded;
+    int present = 1;
+    assert_int_equal(mvg_keys_load_or_create(dir, &cur, &created, err, sizeof err), 0);
+    assert_int_equal(mvg_keys_load_next(dir, &next, &present, err, sizeof err), 0);
+    assert_int_equal(present, 0);
+    assert_int_equal(mvg_keys_create_next(dir, &next, err, sizeof err), 0);
+    assert_string_not_equal(next.fingerprint, cur.fingerprint);
+    assert_int_equal(mvg_keys_create_next(dir, &again, err, sizeof err), -1);
+    assert_non_null(strstr(err, "already pending"));
+    assert_int_equal(mvg_keys_load_next(dir, &loaded, &present, err, sizeof err), 0);
+    assert_int_equal(present, 1);
+    assert_memory_equal(loaded.sk, next.sk, 64);
+    char np[256];
+    snprintf(np, sizeof np, "%s/gateway.key.next", dir);
+    assert_int_equal(stat(np, &sb), 0);
+    assert_int_equal(sb.st_mode & 0777, 0600);
+    assert_int_equal(mvg_keys_promote_next(dir, &cur, err, sizeof err), 0);
+    /* the next key is the key now; the old public key is kept by fingerprint */
+    assert_int_equal(mvg_keys_load_or_create(dir, &k2, &created, err, sizeof err), 0);
+    assert_int_equal(created, 0);
+    assert_memory_equal(k2.sk, next.sk, 64);
+    assert_int_equal(mvg_keys_load_next(dir, &loaded, &present, err, sizeof err), 0);
+    assert_int_equal(present, 0);
+    unsigned char found[32];
+    assert_int_equal(mvg_keys_find_public(dir, cur.fingerprint, found, err, sizeof err), 0);
+    assert_memory_equal(found, cur.pk, 32);
+    assert_int_equal(mvg_keys_find_public(dir, next.fingerprint, found, err, sizeof err), 0);
+    assert_memory_equal(found, next.pk, 32);
+    assert_int_equal(mvg_keys_find_public(dir, "00000000000000000000000000000000", found, err,
+                                          sizeof err),
+                     -1);
+    assert_non_null(strstr(err, "no public key with fingerprint"));
+    char retired[256];
+    snprintf(retired, sizeof retired, "%s/gateway.pub.%s", dir, cur.fingerprint);
+    unlink(retired);
+    unlink(kp);
+    unlink(pp);
     rmdir(dir);
     mvg_keys_wipe(&k);
     mvg_keys_wipe(&k2);
+    mvg_keys_wipe(&cur);
+    mvg_keys_wipe(&next);
+    mvg_keys_wipe(&loaded);
 }
 
 int main(void)
@@ -354,6 +555,8 @@ int main(void)
         cmocka_unit_test(test_chain_good_and_prev),
         cmocka_unit_test(test_tamper_cases),
         cmocka_unit_test(test_two_projects_interleaved),
+        cmocka_unit_test(test_rotation),
+        cmocka_unit_test(test_capture_retained_model),
         cmocka_unit_test(test_key_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -74,7 +74,7 @@ static size_t fill(mvg_store *st, size_t n, expect *ex, size_t nex)
         int len = snprintf(json, sizeof json,
                            "{\"schema\":\"mvgate/interval/1\",\"project\":\"p1\",\"seq\":%lld}",
                            (long long)seq);
-        mvg_store_interval rec = {"p1", seq, seq * 900000, (seq + 1) * 900000, json, (size_t)len};
+        mvg_store_interval rec = {"p1", seq, seq * 900000, (seq + 1) * 900000, json, (size_t)len, 0};
         mvg_store_out out = {"mqtt", MVG_OUT_INTERVAL, "interval/p1", NULL, 0, 0};
         assert_int_equal(mvg_store_add_interval(st, &rec, &out, 1, err, sizeof err), 0);
         if (ex) {

@@ -41,7 +41,7 @@ static void add_interval(mvg_store *st, const char *project, const char *json)
     int64_t seq = 0;
     assert_int_equal(mvg_store_begin(st, err, sizeof err), 0);
     assert_int_equal(mvg_store_next_seq(st, project, &seq, err, sizeof err), 0);
-    mvg_store_interval rec = {project, seq, seq * 900000, (seq + 1) * 900000, json, strlen(json)};
+    mvg_store_interval rec = {project, seq, seq * 900000, (seq + 1) * 900000, json, strlen(json), 0};
     mvg_store_out outs[2] = {
         {"mqtt", MVG_OUT_INTERVAL, "interval/p", NULL, 0, 0},
         {"influx", MVG_OUT_INTERVAL, NULL, "iv,p=x v=1 1\n", 13, 0},

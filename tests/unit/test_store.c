@@ -4,7 +4,9 @@
  * forked child appends in a loop and is SIGKILLed at random moments 25
  * times; the database must then be intact, seq gap-free, every record with
  * its outbox entries and samples, and the newest checkpoint at the newest
- * record (they are written in one transaction).
+ * record (they are written in one transaction). The signed chain: interval,
+ * model and key records of a project read back in chain order, windows, and
+ * the migration of a schema-1 store.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -110,13 +112,13 @@ static void test_seq_models_checkpoints(void **state)
     int64_t seq = 0;
     assert_int_equal(mvg_store_next_seq(st, "a", &seq, err, sizeof err), 0);
     assert_int_equal(seq, 1);
-    mvg_store_interval r = {"a", 2, 0, 900000, "{}", 2};
+    mvg_store_interval r = {"a", 2, 0, 900000, "{}", 2, 0};
     assert_int_equal(mvg_store_add_interval(st, &r, NULL, 0, err, sizeof err), -1);
     assert_non_null(strstr(err, "expected 1"));
     r.seq = 1;
     assert_int_equal(mvg_store_add_interval(st, &r, NULL, 0, err, sizeof err), 0);
     assert_int_equal(mvg_store_add_interval(st, &r, NULL, 0, err, sizeof err), -1); /* duplicate */
-    mvg_store_interval b = {"b", 1, 0, 900000, "{\"b\":1}", 7};
+    mvg_store_interval b = {"b", 1, 0, 900000, "{\"b\":1}", 7, 0};
     assert_int_equal(mvg_store_add_interval(st, &b, NULL, 0, err, sizeof err), 0);
     assert_int_equal(mvg_store_next_seq(st, "a", &seq, err, sizeof err), 0);
     assert_int_equal(seq, 2);
@@ -134,9 +136,9 @@ static void test_seq_models_checkpoints(void **state)
     assert_int_equal(mvg_store_get_model(st, "a", &json, &v, err, sizeof err), 0);
     assert_null(json);
     assert_int_equal(v, 0);
-    assert_int_equal(mvg_store_add_model(st, "a", "{\"m\":1}", 7, NULL, 0, &v, err, sizeof err), 0);
+    assert_int_equal(mvg_store_add_model(st, "a", "{\"m\":1}", 7, 0, NULL, 0, &v, err, sizeof err), 0);
     assert_int_equal(v, 1);
-    assert_int_equal(mvg_store_add_model(st, "a", "{\"m\":2}", 7, NULL, 0, &v, err, sizeof err), 0);
+    assert_int_equal(mvg_store_add_model(st, "a", "{\"m\":2}", 7, 0, NULL, 0, &v, err, sizeof err), 0);
     assert_int_equal(v, 2);
     assert_int_equal(mvg_store_get_model(st, "a", &json, &v, err, sizeof err), 0);
     assert_string_equal(json, "{\"m\":2}");
@@ -178,8 +180,135 @@ static void test_seq_models_checkpoints(void **state)
     o.read_only = 1;
     st = mvg_store_open(db, &o, err, sizeof err);
     assert_non_null(st);
-    mvg_store_interval c = {"a", 2, 0, 1, "{}", 2};
+    mvg_store_interval c = {"a", 2, 0, 1, "{}", 2, 0};
     assert_int_equal(mvg_store_add_interval(st, &c, NULL, 0, err, sizeof err), -1);
+    mvg_store_close(st);
+}
+
+typedef struct {
+    char text[1024];
+    size_t n;
+} chained_log;
+
+static int log_chained(void *user, const char *project, int64_t chain, const char *kind,
+                       const char *payload, size_t len)
+{
+    chained_log *l = user;
+    l->n++;
+    size_t used = strlen(l->text);
+    snprintf(l->text + used, sizeof l->text - used, "%s%s:%lld:%s:%.*s", used ? " " : "",
+             project, (long long)chain, kind, (int)len, payload);
+    return 0;
+}
+
+static void add_iv(mvg_store *st, const char *project, int64_t seq, int64_t chain, int64_t start)
+{
+    char json[32];
+    int n = snprintf(json, sizeof json, "i%lld", (long long)seq);
+    mvg_store_interval r = {project, seq, start, start + 1000, json, (size_t)n, chain};
+    assert_int_equal(mvg_store_add_interval(st, &r, NULL, 0, err, sizeof err), 0);
+}
+
+/* chain of "a": i1 i2 m1 i3 k i4; of "b": i1 */
+static void test_chain_records(void **state)
+{
+    (void)state;
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    char *last = NULL;
+    size_t len = 0;
+    int64_t chain = -1, v = 0;
+    assert_int_equal(mvg_store_last_chained(st, "a", &last, &len, &chain, err, sizeof err), 0);
+    assert_null(last);
+    assert_int_equal(chain, 0);
+    add_iv(st, "a", 1, 1, 0);
+    add_iv(st, "a", 2, 2, 1000);
+    assert_int_equal(mvg_store_add_model(st, "a", "m1", 2, 3, NULL, 0, &v, err, sizeof err), 0);
+    assert_int_equal(mvg_store_last_chained(st, "a", &last, &len, &chain, err, sizeof err), 0);
+    assert_string_equal(last, "m1");
+    assert_int_equal(chain, 3);
+    free(last);
+    add_iv(st, "a", 3, 4, 2000);
+    mvg_store_out out = {"mqtt", MVG_OUT_INTERVAL, "key/a", "k", 1, 0};
+    assert_int_equal(mvg_store_add_key_record(st, "a", 5, "k", 1, &out, 1, err, sizeof err), 0);
+    /* one position, one record */
+    assert_int_equal(mvg_store_add_key_record(st, "a", 5, "k", 1, NULL, 0, err, sizeof err), -1);
+    assert_int_equal(mvg_store_last_chained(st, "a", &last, &len, &chain, err, sizeof err), 0);
+    assert_string_equal(last, "k");
+    assert_int_equal(chain, 5);
+    free(last);
+    add_iv(st, "a", 4, 6, 3000);
+    add_iv(st, "b", 1, 1, 500);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM outbox WHERE topic = 'key/a'"), 1);
+
+    chained_log l = {{0}, 0};
+    assert_int_equal(mvg_store_foreach_chained(st, NULL, INT64_MIN, INT64_MAX, log_chained, &l,
+                                               err, sizeof err),
+                     0);
+    assert_string_equal(l.text, "a:1:interval:i1 a:2:interval:i2 a:3:model:m1 a:4:interval:i3 "
+                                "a:5:key:k a:6:interval:i4 b:1:interval:i1");
+    /* one project; a window keeps the model and key records with the
+     * interval before them */
+    memset(&l, 0, sizeof l);
+    assert_int_equal(mvg_store_foreach_chained(st, "a", 1000, 3000, log_chained, &l, err,
+                                               sizeof err),
+                     0);
+    assert_string_equal(l.text, "a:2:interval:i2 a:3:model:m1 a:4:interval:i3 a:5:key:k");
+    memset(&l, 0, sizeof l);
+    assert_int_equal(mvg_store_foreach_chained(st, "a", INT64_MIN, 1000, log_chained, &l, err,
+                                               sizeof err),
+                     0);
+    assert_string_equal(l.text, "a:1:interval:i1");
+    memset(&l, 0, sizeof l);
+    assert_int_equal(mvg_store_foreach_chained(st, NULL, 9000, INT64_MAX, log_chained, &l, err,
+                                               sizeof err),
+                     0);
+    assert_int_equal(l.n, 0);
+    mvg_store_close(st);
+}
+
+/* A store written by schema 1 (before model and key records joined the
+ * chain) opens, keeps its rows outside the chain, and starts the chain at 1. */
+static void test_migration_from_v1(void **state)
+{
+    (void)state;
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(
+        sqlite3_exec(h,
+                     "CREATE TABLE meta(key TEXT PRIMARY KEY, value) WITHOUT ROWID;"
+                     "CREATE TABLE points(id INTEGER PRIMARY KEY, device TEXT NOT NULL,"
+                     " point TEXT NOT NULL, UNIQUE(device, point));"
+                     "CREATE TABLE samples(id INTEGER PRIMARY KEY, point_id INTEGER NOT NULL,"
+                     " ts_ms INTEGER NOT NULL, value REAL, quality INTEGER NOT NULL,"
+                     " exc INTEGER NOT NULL);"
+                     "CREATE TABLE intervals(id INTEGER PRIMARY KEY, project TEXT NOT NULL,"
+                     " seq INTEGER NOT NULL, start_ms INTEGER NOT NULL, end_ms INTEGER NOT NULL,"
+                     " created_ms INTEGER NOT NULL, payload TEXT NOT NULL, UNIQUE(project, seq));"
+                     "CREATE TABLE models(id INTEGER PRIMARY KEY, project TEXT NOT NULL,"
+                     " version INTEGER NOT NULL, created_ms INTEGER NOT NULL, payload TEXT NOT"
+                     " NULL, UNIQUE(project, version));"
+                     "INSERT INTO intervals VALUES(1, 'a', 1, 0, 1000, 0, 'old1');"
+                     "PRAGMA user_version = 1;",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(h);
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(query_int("PRAGMA user_version"), MVG_STORE_SCHEMA_VERSION);
+    char *last = NULL;
+    size_t len = 0;
+    int64_t chain = -1, seq = 0;
+    assert_int_equal(mvg_store_last_chained(st, "a", &last, &len, &chain, err, sizeof err), 0);
+    assert_null(last);
+    assert_int_equal(mvg_store_next_seq(st, "a", &seq, err, sizeof err), 0);
+    assert_int_equal(seq, 2);
+    add_iv(st, "a", 2, 1, 1000);
+    chained_log l = {{0}, 0};
+    assert_int_equal(mvg_store_foreach_chained(st, NULL, INT64_MIN, INT64_MAX, log_chained, &l,
+                                               err, sizeof err),
+                     0);
+    assert_string_equal(l.text, "a:1:interval:i2");
     mvg_store_close(st);
 }
 
@@ -260,7 +389,7 @@ static void child_loop(int ready_fd)
         int n = snprintf(json, sizeof json, "{\"schema\":1,\"seq\":%lld}", (long long)seq);
         int m = snprintf(line, sizeof line, "iv,project=p seq=%lldi %lld\n", (long long)seq,
                          (long long)seq);
-        mvg_store_interval rec = {"p", seq, seq * 1000, seq * 1000 + 1000, json, (size_t)n};
+        mvg_store_interval rec = {"p", seq, seq * 1000, seq * 1000 + 1000, json, (size_t)n, 0};
         mvg_store_out outs[2] = {{"mqtt", MVG_OUT_INTERVAL, "interval/p", NULL, 0, 0},
                                  {"influx", MVG_OUT_INTERVAL, NULL, line, (size_t)m, 0}};
         if (mvg_store_add_samples(st, s, 10, e, sizeof e) < 0 ||
@@ -348,6 +477,8 @@ int main(void)
         cmocka_unit_test(test_path),
         cmocka_unit_test_setup_teardown(test_seq_models_checkpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chain_records, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_samples_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_samples_size_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_loop, setup, teardown),

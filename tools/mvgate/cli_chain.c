@@ -1,7 +1,9 @@
 /*
  * cli_chain.c: a project's signed chain read from the store and walked with
- * chain.h, against the gateway's public key from data_dir.
+ * chain.h, starting with the gateway key (current or retired, from
+ * data_dir) that the chain's first record names.
  */
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,18 +54,23 @@ static int collect(void *user, const char *project, int64_t seq, int64_t start_m
     return 0;
 }
 
-typedef struct {
-    const char *project;
-    collected *into;
-} filter;
-
-static int only_project(void *user, const char *project, int64_t seq, int64_t start_ms,
-                        int64_t end_ms, const char *payload, size_t len)
+static int on_chained(void *user, const char *project, int64_t chain, const char *kind,
+                      const char *payload, size_t len)
 {
-    filter *f = user;
-    if (strcmp(project, f->project) != 0)
-        return 0;
-    return collect(f->into, project, seq, start_ms, end_ms, payload, len);
+    (void)kind;
+    return collect(user, project, chain, 0, 0, payload, len);
+}
+
+/* The fingerprint the chain's first record names (its "key" member). */
+static int first_key(const collected *c, char fp[MVG_CHAIN_FP_LEN])
+{
+    json_t *doc = c->n ? json_loadb(c->items[0].bytes, c->items[0].len, 0, NULL) : NULL;
+    const char *k = json_string_value(json_object_get(doc, "key"));
+    int ok = k && strlen(k) == MVG_CHAIN_FP_LEN - 1;
+    if (ok)
+        memcpy(fp, k, MVG_CHAIN_FP_LEN);
+    json_decref(doc);
+    return ok ? 0 : -1;
 }
 
 int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *project,
@@ -74,29 +81,38 @@ int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *projec
         snprintf(err, errlen, "libsodium failed to initialise");
         return -1;
     }
-    char path[MVG_PATH_MAX + 32];
-    snprintf(path, sizeof path, "%s/%s", cfg->gateway.data_dir, MVG_KEYS_PUBLIC_FILE);
-    unsigned char pk[MVG_CHAIN_PK_BYTES];
-    if (mvg_keys_read_public(path, pk, err, errlen) != 0)
-        return -1;
     collected c = {0};
-    filter f = {project, &c};
-    int rc = mvg_store_foreach_interval(st, INT64_MIN, INT64_MAX, only_project, &f, err, errlen);
+    int rc = mvg_store_foreach_chained(st, project, INT64_MIN, INT64_MAX, on_chained, &c, err,
+                                       errlen);
     if (c.oom) {
         snprintf(err, errlen, "out of memory");
         rc = -1;
     }
-    if (rc == 0) {
+    /* the key the chain starts with, from the gateway's own key files: the
+     * current one or a retired one */
+    unsigned char pk[MVG_CHAIN_PK_BYTES];
+    char fp[MVG_CHAIN_FP_LEN];
+    if (rc == 0 && c.n == 0) {
+        out->verdict = MVG_CHAIN_V_OK;
+        snprintf(out->line, sizeof out->line, "no signed records yet");
+    } else if (rc == 0 && first_key(&c, fp) != 0) {
+        out->verdict = MVG_CHAIN_V_ALTERED;
+        snprintf(out->line, sizeof out->line,
+                 "project %s: the first record has no readable \"key\" member", project);
+    } else if (rc == 0 && mvg_keys_find_public(cfg->gateway.data_dir, fp, pk, err, errlen) == 0) {
         mvg_chain_report rep;
         out->verdict = mvg_chain_verify(c.items, c.n, pk, 0, &rep);
         out->records = rep.records;
-        mvg_chain_fingerprint(pk, out->fingerprint);
-        memcpy(out->current_fingerprint, out->fingerprint, sizeof out->fingerprint);
+        memcpy(out->fingerprint, fp, sizeof fp);
+        memcpy(out->current_fingerprint, rep.last_fingerprint, sizeof fp);
         if (out->verdict == MVG_CHAIN_V_OK)
-            snprintf(out->line, sizeof out->line, "OK: %zu records, key %s", rep.records,
-                     out->fingerprint);
+            snprintf(out->line, sizeof out->line, "OK: %zu records, key %s%s%s", rep.records, fp,
+                     rep.rotations ? ", now " : "", rep.rotations ? rep.last_fingerprint : "");
         else
             mvg_chain_report_line(out->verdict, &rep, out->line, sizeof out->line);
+    } else if (rc == 0) {
+        out->verdict = MVG_CHAIN_V_UNKNOWN_KEY;
+        snprintf(out->line, sizeof out->line, "project %s: %s", project, err);
     }
     for (size_t i = 0; i < c.n; i++)
         free(c.copies[i]);

@@ -1,9 +1,11 @@
 /*
  * cmd_export.c: `mvgate export -c FILE [--from T] [--to T]
- * [--format csv|jsonl] [--what samples|intervals|models]`: writes stored
- * records to stdout from the gateway's database, opened read-only so that
- * it can run next to the daemon. Interval and model records are written
- * byte for byte (their signatures must still verify on the copy).
+ * [--format csv|jsonl] [--what samples|intervals|models|chain]`: writes
+ * stored records to stdout from the gateway's database, opened read-only so
+ * that it can run next to the daemon. Interval, model and key records are
+ * written byte for byte (their signatures must still verify on the copy);
+ * `chain` is every signed record of each project in chain order, what
+ * `mvgate verify --export` checks.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -30,9 +32,12 @@ typedef struct {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate export -c FILE [--from T] [--to T] [--format csv|jsonl]\n"
-                 "                     [--what samples|intervals|models]\n"
+                 "                     [--what samples|intervals|models|chain]\n"
                  "T: ISO 8601 UTC (2026-11-28T10:00:00Z, optional .fff) or epoch ms.\n"
-                 "from is inclusive, to exclusive. Default: every interval record, CSV.\n");
+                 "from is inclusive, to exclusive. Default: every interval record, CSV.\n"
+                 "chain: every signed record (interval, model, key rotation) of each project\n"
+                 "  in chain order, for mvgate verify --export; a window runs from the first\n"
+                 "  interval starting at or after T up to the first at or after the --to T.\n");
 }
 
 /* CSV field: quoted, inner quotes doubled (RFC 4180). */
@@ -130,6 +135,26 @@ static int on_model(void *user, const char *project, int64_t version, int64_t st
     return write_record(user, "version", project, version, start_ms, end_ms, payload, len, 0);
 }
 
+static int on_chained(void *user, const char *project, int64_t chain, const char *kind,
+                      const char *payload, size_t len)
+{
+    writer *w = user;
+    if (w->fmt == FMT_CSV) {
+        if (!w->header_done++)
+            fprintf(w->out, "project,chain,kind,record\n");
+        fprintf(w->out, "%s,%lld,%s,", project, (long long)chain, kind);
+        csv_quoted(w->out, payload, len);
+        fputc('\n', w->out);
+    } else {
+        fprintf(w->out, "{\"project\":");
+        json_name(w->out, project);
+        fprintf(w->out, ",\"chain\":%lld,\"kind\":\"%s\",\"record\":", (long long)chain, kind);
+        fwrite(payload, 1, len, w->out);
+        fprintf(w->out, "}\n");
+    }
+    return ferror(w->out) ? -1 : 0;
+}
+
 int mvg_cmd_export(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -167,8 +192,10 @@ int mvg_cmd_export(int argc, char **argv)
             }
             break;
         case 'w':
-            if (strcmp(optarg, "samples") && strcmp(optarg, "intervals") && strcmp(optarg, "models")) {
-                fprintf(stderr, "mvgate export: --what is samples, intervals or models, not '%s'\n",
+            if (strcmp(optarg, "samples") && strcmp(optarg, "intervals") &&
+                strcmp(optarg, "models") && strcmp(optarg, "chain")) {
+                fprintf(stderr,
+                        "mvgate export: --what is samples, intervals, models or chain, not '%s'\n",
                         optarg);
                 return 2;
             }
@@ -199,8 +226,10 @@ int mvg_cmd_export(int argc, char **argv)
         r = mvg_store_foreach_sample(st, from, to, on_sample, &w, err, sizeof err);
     else if (strcmp(what, "intervals") == 0)
         r = mvg_store_foreach_interval(st, from, to, on_interval, &w, err, sizeof err);
-    else
+    else if (strcmp(what, "models") == 0)
         r = mvg_store_foreach_model(st, from, to, on_model, &w, err, sizeof err);
+    else
+        r = mvg_store_foreach_chained(st, NULL, from, to, on_chained, &w, err, sizeof err);
     if (fflush(stdout) != 0 || r != 0) {
         fprintf(stderr, "mvgate export: %s\n", r != 0 && err[0] ? err : "write error");
         rc = 1;

@@ -1,9 +1,12 @@
 /*
  * cmd_key.c: `mvgate key show -c FILE`: the gateway's public key (base64)
  * and fingerprint, read from <data_dir>/gateway.pub, for handing to whoever
- * verifies the records (`mvgate verify --pubkey`). Never reads the secret
- * key.
+ * verifies the records (`mvgate verify --pubkey`), with a pending rotation
+ * and the retired keys; never reads the secret key. `mvgate key rotate -c
+ * FILE`: creates the next key pair, which the daemon signs into every
+ * project's chain with the current key at its next start or reload.
  */
+#include <dirent.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,8 +20,68 @@
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate key show -c FILE\n"
-                 "Prints the gateway's public key (base64) and its fingerprint, from\n"
-                 "<data_dir>/" MVG_KEYS_PUBLIC_FILE " (created by the daemon on its first start).\n");
+                 "       mvgate key rotate -c FILE\n"
+                 "show: the gateway's public key (base64) and its fingerprint, from\n"
+                 "  <data_dir>/" MVG_KEYS_PUBLIC_FILE " (created by the daemon on its first start),\n"
+                 "  a pending rotation and the retired keys.\n"
+                 "rotate: creates the next key pair; at its next start or reload (SIGHUP)\n"
+                 "  the daemon writes a key record signed by the current key into every\n"
+                 "  project's chain, then signs with the new key.\n");
+}
+
+static void print_key(const char *label, const unsigned char pk[MVG_CHAIN_PK_BYTES])
+{
+    char b64[MVG_CHAIN_PK_B64_LEN], fp[MVG_CHAIN_FP_LEN];
+    mvg_chain_pk_to_b64(pk, b64);
+    mvg_chain_fingerprint(pk, fp);
+    printf("%s: %s\n%sfingerprint: %s\n", label, b64, label[0] == 'p' ? "" : "  ", fp);
+}
+
+/* The retired public keys kept as gateway.pub.<fingerprint>. */
+static void print_retired(const char *data_dir)
+{
+    DIR *d = opendir(data_dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)) != NULL) {
+        const char *prefix = MVG_KEYS_PUBLIC_FILE ".";
+        if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 ||
+            strlen(e->d_name) != strlen(prefix) + 32)
+            continue;
+        char path[MVG_PATH_MAX + 300], err[512];
+        unsigned char pk[MVG_CHAIN_PK_BYTES];
+        snprintf(path, sizeof path, "%s/%s", data_dir, e->d_name);
+        if (mvg_keys_read_public(path, pk, err, sizeof err) == 0)
+            print_key("retired key", pk);
+        else
+            fprintf(stderr, "mvgate key: %s\n", err);
+    }
+    if (d)
+        closedir(d);
+}
+
+static int rotate(const char *data_dir)
+{
+    mvg_keys next;
+    char err[1024];
+    char pub[MVG_PATH_MAX + 32];
+    snprintf(pub, sizeof pub, "%s/%s", data_dir, MVG_KEYS_PUBLIC_FILE);
+    unsigned char pk[MVG_CHAIN_PK_BYTES];
+    if (mvg_keys_read_public(pub, pk, err, sizeof err) != 0) {
+        fprintf(stderr, "mvgate key rotate: %s\n", err);
+        return 2;
+    }
+    if (mvg_keys_create_next(data_dir, &next, err, sizeof err) != 0) {
+        fprintf(stderr, "mvgate key rotate: %s\n", err);
+        return 2;
+    }
+    char fp[MVG_CHAIN_FP_LEN];
+    mvg_chain_fingerprint(pk, fp);
+    printf("next key: %s\nfingerprint: %s\n"
+           "The daemon switches to it at its next start or reload (systemctl reload mvgated):\n"
+           "each project's chain then gets a key record signed by the current key %s.\n",
+           next.pk_b64, next.fingerprint, fp);
+    mvg_keys_wipe(&next);
+    return 0;
 }
 
 int mvg_cmd_key(int argc, char **argv)
@@ -38,10 +101,12 @@ int mvg_cmd_key(int argc, char **argv)
         default: usage(stderr); return 2;
         }
     }
-    if (!path || optind != argc - 1 || strcmp(argv[optind], "show") != 0) {
+    if (!path || optind != argc - 1 ||
+        (strcmp(argv[optind], "show") != 0 && strcmp(argv[optind], "rotate") != 0)) {
         usage(stderr);
         return 2;
     }
+    int show = strcmp(argv[optind], "show") == 0;
     if (mvg_chain_init() != 0) {
         fprintf(stderr, "mvgate key: libsodium failed to initialise\n");
         return 2;
@@ -49,17 +114,23 @@ int mvg_cmd_key(int argc, char **argv)
     mvg_config *cfg = mvg_cli_load_config(path, NULL);
     if (!cfg)
         return 2;
-    char pub[MVG_PATH_MAX + 32], err[512];
-    snprintf(pub, sizeof pub, "%s/%s", cfg->gateway.data_dir, MVG_KEYS_PUBLIC_FILE);
+    char dir[MVG_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", cfg->gateway.data_dir);
     mvg_config_free(cfg);
+    if (!show)
+        return rotate(dir);
+    char pub[MVG_PATH_MAX + 32], err[512];
+    snprintf(pub, sizeof pub, "%s/%s", dir, MVG_KEYS_PUBLIC_FILE);
     unsigned char pk[MVG_CHAIN_PK_BYTES];
     if (mvg_keys_read_public(pub, pk, err, sizeof err) != 0) {
         fprintf(stderr, "mvgate key: %s\n", err);
         return 2;
     }
-    char b64[MVG_CHAIN_PK_B64_LEN], fp[MVG_CHAIN_FP_LEN];
-    mvg_chain_pk_to_b64(pk, b64);
-    mvg_chain_fingerprint(pk, fp);
-    printf("public key: %s\nfingerprint: %s\nalgorithm: Ed25519\n", b64, fp);
+    print_key("public key", pk);
+    printf("algorithm: Ed25519\n");
+    snprintf(pub, sizeof pub, "%s/%s", dir, MVG_KEYS_NEXT_PUBLIC_FILE);
+    if (mvg_keys_read_public(pub, pk, err, sizeof err) == 0)
+        print_key("pending rotation to", pk);
+    print_retired(dir);
     return 0;
 }

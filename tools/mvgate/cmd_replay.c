@@ -3,7 +3,7 @@
  * [--time-scale K]`: recomputes every interval record of project P from the
  * raw samples in the gateway's store (opened read-only) with the daemon's
  * engine, and compares each with the stored record as parsed JSON, ignoring
- * only the signature members (key, prev, sig: `mvgate verify` checks the
+ * only the signature members (chain, key, prev, sig: `mvgate verify` checks the
  * chain). Exit 0 when all match, 1 on a mismatch, 2 on usage, config or
  * store errors.
  */
@@ -117,14 +117,16 @@ static int diff(const json_t *a, const json_t *b, char *path, size_t plen, int t
         const char *k;
         json_t *v;
         json_object_foreach((json_t *)a, k, v) {
-            if (top && (!strcmp(k, "key") || !strcmp(k, "prev") || !strcmp(k, "sig")))
+            if (top && (!strcmp(k, "chain") || !strcmp(k, "key") || !strcmp(k, "prev") ||
+                        !strcmp(k, "sig")))
                 continue;
             snprintf(path + at, plen - at, "%s%s", at ? "." : "", k);
             n += diff(v, json_object_get(b, k), path, plen, 0, seq, start_ms, shown);
             path[at] = '\0';
         }
         json_object_foreach((json_t *)b, k, v) {
-            if (top && (!strcmp(k, "key") || !strcmp(k, "prev") || !strcmp(k, "sig")))
+            if (top && (!strcmp(k, "chain") || !strcmp(k, "key") || !strcmp(k, "prev") ||
+                        !strcmp(k, "sig")))
                 continue;
             if (json_object_get(a, k))
                 continue;
@@ -181,8 +183,9 @@ static void on_emit(void *user, size_t project, const mvg_interval_record *rec,
     s->seen = 1;
     size_t nch = 0;
     const char *const *channels = mvg_runner_channels(r->runner, project, &nch);
+    mvg_payload_link link = {0, "", ""};
     char *json = mvg_payload_interval(r->cfg->gateway.id, r->project, s->seq, rec, channels, res,
-                                      "", "");
+                                      &link);
     json_error_t je;
     json_t *a = json_loads(s->payload, JSON_DECODE_ANY, &je);
     json_t *b = json ? json_loads(json, 0, &je) : NULL;

@@ -1,10 +1,11 @@
 /*
  * cmd_verify.c: `mvgate verify --pubkey KEY (--export FILE | --mqtt-capture
- * FILE)`: checks a gateway's interval records offline, from an export
- * (`mvgate export --format jsonl --what intervals`) or a capture of
- * `mosquitto_sub -v` lines: signatures, key, seq continuity and the prev
- * hash chain, per project in input order (chain.h does the walk). Exit 0
- * when all hold, 1 at the first bad record, 2 on usage or I/O errors.
+ * FILE)`: checks a gateway's signed records (interval, model and key
+ * rotation) offline, from an export (`mvgate export --format jsonl --what
+ * chain`) or a capture of `mosquitto_sub -v` lines: signatures, keys and
+ * their rotations, chain continuity and the prev hash chain, per project in
+ * input order (chain.h does the walk). Exit 0 when all hold, 1 at the first
+ * bad record, 2 on usage or I/O errors.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -20,11 +21,14 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: mvgate verify --pubkey KEY (--export FILE | --mqtt-capture FILE)\n"
-            "KEY is the gateway's public key in base64 or the path of its gateway.pub.\n"
-            "--export: JSON lines of `mvgate export --format jsonl --what intervals`.\n"
-            "--mqtt-capture: `mosquitto_sub -v` lines (topic payload); only\n"
-            "  .../interval/<project> topics are read; an identical repeat (at-least-once\n"
-            "  delivery) is noted and skipped.\n"
+            "KEY is the public key the chain starts with (the gateway's first key, or\n"
+            "  the key signing at the start of the input), in base64 or the path of a\n"
+            "  gateway.pub; key rotations in the chain are followed.\n"
+            "--export: JSON lines of `mvgate export --format jsonl --what chain`.\n"
+            "--mqtt-capture: `mosquitto_sub -v` lines (topic payload); only the\n"
+            "  .../interval/<project>, .../model/<project> and .../key/<project> topics\n"
+            "  are read; an identical repeat (at-least-once delivery) and the retained\n"
+            "  model a late subscriber gets first are noted and skipped.\n"
             "Exit 0 when every record verifies, 1 at the first bad record, 2 on errors.\n");
 }
 
@@ -77,7 +81,7 @@ static int export_line(input *in, char *line, size_t len, const char *file, size
     static const char tag[] = ",\"record\":";
     char *r = strstr(line, tag);
     if (!r || len < 2 || line[len - 1] != '}') {
-        fprintf(stderr, "mvgate verify: %s:%zu: not an interval export line (no \"record\")\n",
+        fprintf(stderr, "mvgate verify: %s:%zu: not a record export line (no \"record\")\n",
                 file, lineno);
         return -1;
     }
@@ -94,7 +98,8 @@ static int export_line(input *in, char *line, size_t len, const char *file, size
     return push(in, line, bytes, n, hint);
 }
 
-/* A `mosquitto_sub -v` line: "topic payload"; 1 when not an interval topic. */
+/* A `mosquitto_sub -v` line: "topic payload"; 1 when not a topic of
+ * chained records. */
 static int capture_line(input *in, char *line, size_t len)
 {
     char *sp = memchr(line, ' ', len);
@@ -107,9 +112,9 @@ static int capture_line(input *in, char *line, size_t len)
     *last = '\0';
     char *seg = strrchr(line, '/');
     seg = seg ? seg + 1 : line;
-    int interval = strcmp(seg, "interval") == 0;
+    int chained = !strcmp(seg, "interval") || !strcmp(seg, "model") || !strcmp(seg, "key");
     *last = '/';
-    if (!interval)
+    if (!chained)
         return 1;
     char *hint = strdup(last + 1);
     char *bytes = sp + 1;
@@ -206,7 +211,7 @@ int mvg_cmd_verify(int argc, char **argv)
         return 2;
     }
     if (in.n == 0) {
-        fprintf(stderr, "mvgate verify: %s holds no interval records\n", file);
+        fprintf(stderr, "mvgate verify: %s holds no signed records\n", file);
         input_free(&in);
         return 2;
     }
@@ -218,9 +223,17 @@ int mvg_cmd_verify(int argc, char **argv)
         fprintf(stderr,
                 "note: %zu identical repeated record(s) skipped (MQTT at-least-once delivery)\n",
                 rep.duplicates_skipped);
+    if (rep.retained_skipped)
+        fprintf(stderr,
+                "note: %zu retained model record(s) at the head of the capture skipped: they"
+                " come from before the capture (an export holds them in their place)\n",
+                rep.retained_skipped);
     int rc;
     if (v == MVG_CHAIN_V_OK) {
-        printf("OK: %zu records, %zu projects, key %s\n", rep.records, rep.projects, fp);
+        printf("OK: %zu records, %zu projects, key %s", rep.records, rep.projects, fp);
+        if (rep.rotations)
+            printf(", %zu key rotation(s), now key %s", rep.rotations, rep.last_fingerprint);
+        printf("\n");
         rc = 0;
     } else {
         char msg[512];
