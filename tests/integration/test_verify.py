@@ -187,6 +187,14 @@ def test_signed_chain_and_tampering():
         raws = [record_bytes(l) for l in export_lines]
         assert base64.b64encode(python_walk(raws, pk)).decode() == key_now
 
+        # the Python steps printed in docs/mqtt.md, run as printed
+        with open(os.path.join(T.SRC, "docs", "mqtt.md")) as f:
+            doc = f.read()
+        start = doc.index("```python\n", doc.index("## Signed records")) + len("```python\n")
+        steps = T.write(os.path.join(d, "walk.py"), doc[start:doc.index("```", start)])
+        r = T.run([sys.executable, steps, good, key_b64])
+        assert r.returncode == 0 and r.stdout.strip() == "%d records OK" % n, r.stdout + r.stderr
+
         rc, out, err = verify(key_b64, good)
         assert rc == 0, out + err
         assert out == "OK: %d records, 1 projects, key %s, 1 key rotation(s), now key %s" % (
