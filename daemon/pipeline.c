@@ -95,18 +95,83 @@ static int publish_identity(mvg_pipeline *p, char *err, size_t errlen)
     return rc;
 }
 
+/* The fingerprint a key record hands over to (into to), 1; 0 when text is
+ * not a key record. */
+static int handover_of(const char *text, char to[MVG_CHAIN_FP_LEN])
+{
+    static const char head[] = "{\"schema\":\"" MVG_SCHEMA_KEY "\"";
+    if (!text || strncmp(text, head, sizeof head - 1) != 0)
+        return 0;
+    json_t *doc = json_loads(text, 0, NULL);
+    const char *fp = json_string_value(json_object_get(doc, "new_fingerprint"));
+    int ok = fp && strlen(fp) == MVG_CHAIN_FP_LEN - 1;
+    if (ok)
+        memcpy(to, fp, MVG_CHAIN_FP_LEN);
+    json_decref(doc);
+    return ok;
+}
+
+/* Makes the key a project's chain was handed over to the signing key: the
+ * pending next pair (promoted now) or the current files. A pipeline signs
+ * with the key it loaded; if a rotation happened after that (a reload
+ * that rotated, then failed before taking over), the chain's last record
+ * says so and signing on with the old key would break the chain. */
+static int take_over_key(mvg_pipeline *p, const char *to, char *err, size_t errlen)
+{
+    const char *dir = p->cfg->gateway.data_dir;
+    mvg_keys k;
+    int present = 0, created = 0;
+    if (strcmp(p->keys.fingerprint, to) == 0)
+        return 0;
+    if (mvg_keys_load_next(dir, &k, &present, err, errlen) != 0)
+        return -1;
+    if (present && strcmp(k.fingerprint, to) == 0) {
+        if (mvg_keys_promote_next(dir, &p->keys, err, errlen) != 0) {
+            mvg_keys_wipe(&k);
+            return -1;
+        }
+    } else {
+        if (present)
+            mvg_keys_wipe(&k);
+        if (mvg_keys_load_or_create(dir, &k, &created, err, errlen) != 0)
+            return -1;
+        if (strcmp(k.fingerprint, to) != 0) {
+            snprintf(err, errlen,
+                     "the signed chain was handed over to key %s, which %s does not hold (it"
+                     " holds %s): restore that key",
+                     to, dir, k.fingerprint);
+            mvg_keys_wipe(&k);
+            return -1;
+        }
+    }
+    mvg_log(MVG_LOG_NOTICE, "key rotated: %s signs from now on (was %s)", k.fingerprint,
+            p->keys.fingerprint);
+    mvg_keys_wipe(&p->keys);
+    p->keys = k;
+    return 0;
+}
+
 /* The link of project's next chained record (position and prev hash),
  * read inside the caller's transaction, so records of one batch chain to
  * each other and a restart chains to what is on disk. *last (may be NULL)
- * gets the previous record's text (the caller frees it). */
+ * gets the previous record's text (the caller frees it). follow_handover:
+ * when that record hands the chain over to another key, sign with that key
+ * from now on (take_over_key). */
 static int next_link(mvg_pipeline *p, const char *project, int64_t *chain,
-                     char prev[MVG_CHAIN_HEX_LEN], char **last_out, char *err, size_t errlen)
+                     char prev[MVG_CHAIN_HEX_LEN], char **last_out, int follow_handover,
+                     char *err, size_t errlen)
 {
     char *last = NULL;
     size_t last_len = 0;
     int64_t last_chain = 0;
     if (mvg_store_last_chained(p->store, project, &last, &last_len, &last_chain, err, errlen) != 0)
         return -1;
+    char to[MVG_CHAIN_FP_LEN];
+    if (follow_handover && handover_of(last, to) && strcmp(to, p->keys.fingerprint) != 0 &&
+        take_over_key(p, to, err, errlen) != 0) {
+        free(last);
+        return -1;
+    }
     if (last)
         mvg_chain_hash_hex(last, last_len, prev);
     else
@@ -130,18 +195,6 @@ static char *sign_record(mvg_pipeline *p, char *unsigned_json, size_t *len)
     return json;
 }
 
-/* 1 when text is a key record handing over to fingerprint: the rotation
- * was written before a crash stopped the key files' promotion. */
-static int hands_over_to(const char *text, const char *fingerprint)
-{
-    json_t *doc = text ? json_loads(text, 0, NULL) : NULL;
-    const char *schema = json_string_value(json_object_get(doc, "schema"));
-    const char *to = json_string_value(json_object_get(doc, "new_fingerprint"));
-    int yes = schema && to && strcmp(schema, MVG_SCHEMA_KEY) == 0 && strcmp(to, fingerprint) == 0;
-    json_decref(doc);
-    return yes;
-}
-
 /* A pending rotation (mvgate key rotate): every configured project's chain
  * gets a key record signed by the outgoing key, in one transaction; then
  * the next key's files replace the current ones and it signs from here on.
@@ -163,8 +216,11 @@ static int apply_rotation(mvg_pipeline *p, char *err, size_t errlen)
         const char *name = mvg_project_config(mvg_runner_project(p->runner, i))->name;
         char prev[MVG_CHAIN_HEX_LEN], *last = NULL;
         int64_t chain = 0;
-        rc = next_link(p, name, &chain, prev, &last, err, errlen);
-        int done = rc == 0 && hands_over_to(last, next.fingerprint);
+        /* every key record of one rotation is signed by the outgoing key */
+        rc = next_link(p, name, &chain, prev, &last, 0, err, errlen);
+        char to[MVG_CHAIN_FP_LEN];
+        /* written before a crash stopped the key files' promotion */
+        int done = rc == 0 && handover_of(last, to) && strcmp(to, next.fingerprint) == 0;
         free(last);
         if (rc != 0 || done)
             continue;
@@ -190,16 +246,11 @@ static int apply_rotation(mvg_pipeline *p, char *err, size_t errlen)
         rc = mvg_store_commit(p->store, err, errlen);
     else
         mvg_store_rollback(p->store);
+    char to[MVG_CHAIN_FP_LEN];
+    memcpy(to, next.fingerprint, sizeof to);
+    mvg_keys_wipe(&next);
     if (rc == 0)
-        rc = mvg_keys_promote_next(p->cfg->gateway.data_dir, &p->keys, err, errlen);
-    if (rc == 0) {
-        mvg_log(MVG_LOG_NOTICE, "key rotated: %s signs from now on (was %s)",
-                next.fingerprint, p->keys.fingerprint);
-        mvg_keys_wipe(&p->keys);
-        p->keys = next;
-    } else {
-        mvg_keys_wipe(&next);
-    }
+        rc = take_over_key(p, to, err, errlen);
     return rc;
 }
 
@@ -566,7 +617,7 @@ static int store_model(mvg_pipeline *p, const mvg_project *prj, const char *name
     free(old);
     char prev[MVG_CHAIN_HEX_LEN];
     int64_t chain = 0;
-    if (next_link(p, name, &chain, prev, NULL, err, errlen) != 0)
+    if (next_link(p, name, &chain, prev, NULL, 1, err, errlen) != 0)
         return -1;
     mvg_payload_link link = {chain, p->keys.fingerprint, prev};
     size_t len = 0;
@@ -597,7 +648,7 @@ static int store_one(mvg_pipeline *p, const pending *e, int64_t *seq_out, char *
         return -1;
     char prev[MVG_CHAIN_HEX_LEN];
     int64_t chain = 0;
-    if (next_link(p, name, &chain, prev, NULL, err, errlen) != 0)
+    if (next_link(p, name, &chain, prev, NULL, 1, err, errlen) != 0)
         return -1;
     mvg_payload_link link = {chain, p->keys.fingerprint, prev};
     size_t json_len = 0;
