@@ -1,8 +1,9 @@
-"""`mvgate replay` recomputes the stored interval records from the stored
-raw samples: on a run of the simulated compressor plant (x600, baseline,
-fit, retrofit) with SIGKILL restarts, every record replays exactly; after a
-number inside one stored record is altered, replay names that seq and field
-and exits 1."""
+"""`mvgate replay` recomputes the stored interval records and the frozen
+model from the stored raw samples: on a run of the simulated compressor
+plant (x600, baseline, fit, retrofit) with SIGKILL restarts, every record
+and the model replay exactly; after a number inside one stored record, or
+a coefficient of the stored model, is altered, replay names that record
+and field and exits 1."""
 
 import json
 import os
@@ -55,7 +56,8 @@ def test_replay_matches_after_sigkills_and_finds_tampering():
         assert any(r["record"]["fitted_now"] for r in recs)
         r = replay(cfg)
         assert r.returncode == 0, r.stdout + r.stderr
-        assert "replay: comp-vsd: %d records match (seq 1..%d)" % (n, n) in r.stdout, r.stdout
+        assert "replay: comp-vsd: %d records match (seq 1..%d); 1 of 1 models match" % (n, n) \
+            in r.stdout, r.stdout
 
         # a window reports only its records, computed from the start
         w = [x for x in recs if "T02:30" <= x["record"]["start"][10:16] < "T03:00"]
@@ -88,6 +90,22 @@ def test_replay_matches_after_sigkills_and_finds_tampering():
         assert float(words[-3]) == old + 0.5 and float(words[-1]) == old, lines[0]
         assert "%d records match, 1 differ" % (n - 1) in r.stdout, r.stdout
 
+        # alter a coefficient of the stored model: replay names the model and the field
+        db = sqlite3.connect(find_db(d))
+        (mp,) = db.execute("SELECT payload FROM models WHERE project='comp-vsd' AND version=1").fetchone()
+        mp = mp.decode() if isinstance(mp, bytes) else mp
+        mrec = json.loads(mp)
+        c1 = mrec["streams"][0]["model"]["coefficients"][1]
+        mrec["streams"][0]["model"]["coefficients"][1] = c1 * 1.01
+        db.execute("UPDATE models SET payload=? WHERE project='comp-vsd' AND version=1",
+                   (json.dumps(mrec),))
+        db.commit()
+        db.close()
+        r = replay(cfg)
+        assert r.returncode == 1, r.stdout + r.stderr
+        assert "model version 1: streams[0].model.coefficients[1]: stored " in r.stdout, r.stdout
+        assert "0 of 1 models match" in r.stdout, r.stdout
+
         # usage and config errors exit 2
         assert replay(cfg, "--time-scale", "0").returncode == 2
         assert T.run([T.binary("mvgate"), "replay", "-c", cfg, "--project", "nope"]).returncode == 2
@@ -101,4 +119,4 @@ def find_db(d):
 
 
 if __name__ == "__main__":
-    test_replay_matches_after_sigkills_and_finds_tampering()
+    T.main([test_replay_matches_after_sigkills_and_finds_tampering])

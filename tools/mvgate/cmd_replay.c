@@ -1,8 +1,9 @@
 /*
  * cmd_replay.c: `mvgate replay -c FILE --project P [--from T] [--to T]
- * [--time-scale K]`: recomputes every interval record of project P from the
- * raw samples in the gateway's store (opened read-only) with the daemon's
- * engine, and compares each with the stored record as parsed JSON, ignoring
+ * [--time-scale K]`: recomputes every interval record of project P, and the
+ * models it froze, from the raw samples in the gateway's store (opened
+ * read-only) with the daemon's engine, and compares each with the stored
+ * record as parsed JSON, ignoring
  * only the signature members (chain, key, prev, sig: `mvgate verify` checks the
  * chain). Exit 0 when all match, 1 on a mismatch, 2 on usage, config or
  * store errors.
@@ -39,10 +40,13 @@ typedef struct {
     size_t pidx;
     stored_rec *recs;
     size_t nrecs, cap;
+    char **models;             /* stored model records of the project, by version - 1 */
+    size_t nmodels, mcap;
     int64_t from, to, until;
     mvg_sample_groups *groups; /* stored samples back into poll responses */
     /* results */
     int64_t matched, mismatched, extra, first_seq, last_seq;
+    int64_t models_fitted, models_matched, models_mismatched;
     int shown;
     int oom;
 } replay;
@@ -109,7 +113,7 @@ static void show_value(const json_t *v, char *buf, size_t len)
 
 /* Lists the differing paths under path; returns how many. */
 static int diff(const json_t *a, const json_t *b, char *path, size_t plen, int top,
-                int64_t seq, int64_t start_ms, int *shown)
+                const char *label, int *shown)
 {
     int n = 0;
     size_t at = strlen(path);
@@ -121,7 +125,7 @@ static int diff(const json_t *a, const json_t *b, char *path, size_t plen, int t
                         !strcmp(k, "sig")))
                 continue;
             snprintf(path + at, plen - at, "%s%s", at ? "." : "", k);
-            n += diff(v, json_object_get(b, k), path, plen, 0, seq, start_ms, shown);
+            n += diff(v, json_object_get(b, k), path, plen, 0, label, shown);
             path[at] = '\0';
         }
         json_object_foreach((json_t *)b, k, v) {
@@ -131,7 +135,7 @@ static int diff(const json_t *a, const json_t *b, char *path, size_t plen, int t
             if (json_object_get(a, k))
                 continue;
             snprintf(path + at, plen - at, "%s%s", at ? "." : "", k);
-            n += diff(NULL, v, path, plen, 0, seq, start_ms, shown);
+            n += diff(NULL, v, path, plen, 0, label, shown);
             path[at] = '\0';
         }
         return n;
@@ -140,8 +144,7 @@ static int diff(const json_t *a, const json_t *b, char *path, size_t plen, int t
         size_t na = json_array_size(a), nb = json_array_size(b);
         for (size_t i = 0; i < (na > nb ? na : nb); i++) {
             snprintf(path + at, plen - at, "[%zu]", i);
-            n += diff(json_array_get(a, i), json_array_get(b, i), path, plen, 0, seq, start_ms,
-                      shown);
+            n += diff(json_array_get(a, i), json_array_get(b, i), path, plen, 0, label, shown);
             path[at] = '\0';
         }
         return n;
@@ -154,21 +157,81 @@ static int diff(const json_t *a, const json_t *b, char *path, size_t plen, int t
     if (same)
         return 0;
     if (*shown < MAX_SHOWN) {
-        char sa[128], sb[128], when[40];
+        char sa[128], sb[128];
         show_value(a, sa, sizeof sa);
         show_value(b, sb, sizeof sb);
-        mvg_payload_time(start_ms, when, sizeof when);
-        printf("seq %lld (start %s): %s: stored %s replayed %s\n", (long long)seq, when,
-               path[0] ? path : "(record)", sa, sb);
+        printf("%s: %s: stored %s replayed %s\n", label, path[0] ? path : "(record)", sa, sb);
         (*shown)++;
     }
     return 1;
+}
+
+static int on_stored_model(void *user, const char *project, int64_t version, int64_t start_ms,
+                           int64_t end_ms, const char *payload, size_t len)
+{
+    (void)start_ms;
+    (void)end_ms;
+    replay *r = user;
+    if (strcmp(project, r->project) != 0)
+        return 0;
+    if (version != (int64_t)r->nmodels + 1) {
+        printf("model version %lld: stored out of order (expected %zu)\n", (long long)version,
+               r->nmodels + 1);
+        r->models_mismatched++;
+    }
+    if (r->nmodels == r->mcap) {
+        size_t cap = r->mcap ? 2 * r->mcap : 4;
+        char **m = realloc(r->models, cap * sizeof *m);
+        if (!m)
+            return -1;
+        r->models = m;
+        r->mcap = cap;
+    }
+    char *copy = strndup(payload, len);
+    if (!copy)
+        return -1;
+    r->models[r->nmodels++] = copy;
+    return 0;
+}
+
+/* The models the engine froze with this record, built as the daemon builds
+ * them, against the stored record of the same version. */
+static void compare_model(replay *r, size_t project, int64_t fitted_at_ms)
+{
+    int64_t version = ++r->models_fitted;
+    mvg_payload_link link = {0, "", ""};
+    char *json = mvg_payload_model(r->cfg->gateway.id, mvg_runner_project(r->runner, project),
+                                   version, fitted_at_ms, &link);
+    char label[64];
+    snprintf(label, sizeof label, "model version %lld", (long long)version);
+    if (version > (int64_t)r->nmodels) {
+        r->models_mismatched++;
+        if (r->shown++ < MAX_SHOWN)
+            printf("%s: replay froze a model the store does not hold\n", label);
+        free(json);
+        return;
+    }
+    json_error_t je;
+    json_t *a = json_loads(r->models[version - 1], 0, &je);
+    json_t *b = json ? json_loads(json, 0, &je) : NULL;
+    free(json);
+    char path[512] = "";
+    if (!b)
+        r->oom = 1;
+    else if (!a || diff(a, b, path, sizeof path, 1, label, &r->shown) > 0)
+        r->models_mismatched++;
+    else
+        r->models_matched++;
+    json_decref(a);
+    json_decref(b);
 }
 
 static void on_emit(void *user, size_t project, const mvg_interval_record *rec,
                     const mvg_project_result *res)
 {
     replay *r = user;
+    if (project == r->pidx && res->fitted_now)
+        compare_model(r, project, rec->end_ms);
     if (project != r->pidx || rec->start_ms < r->from || rec->start_ms >= r->to)
         return;
     stored_rec *s = find_rec(r, rec->start_ms);
@@ -198,8 +261,9 @@ static void on_emit(void *user, size_t project, const mvg_interval_record *rec,
             printf("seq %lld (start %s): stored record is not JSON: %s\n", (long long)s->seq,
                    when, je.text);
     } else {
-        char path[512] = "";
-        if (diff(a, b, path, sizeof path, 1, s->seq, rec->start_ms, &r->shown) > 0) {
+        char path[512] = "", label[96];
+        snprintf(label, sizeof label, "seq %lld (start %s)", (long long)s->seq, when);
+        if (diff(a, b, path, sizeof path, 1, label, &r->shown) > 0) {
             r->mismatched++;
         } else {
             if (r->matched++ == 0)
@@ -308,6 +372,11 @@ int mvg_cmd_replay(int argc, char **argv)
         fprintf(stderr, "mvgate replay: %s\n", err[0] ? err : "out of memory");
         goto out;
     }
+    if (mvg_store_foreach_model(st, INT64_MIN, INT64_MAX, on_stored_model, &r, err, sizeof err) !=
+        0) {
+        fprintf(stderr, "mvgate replay: %s\n", err[0] ? err : "out of memory");
+        goto out;
+    }
     if (r.nrecs == 0) {
         fprintf(stderr, "mvgate replay: %s: the store holds no record\n", project);
         goto out;
@@ -338,20 +407,35 @@ int mvg_cmd_replay(int argc, char **argv)
                    (long long)s->seq, when);
         }
     }
-    if (r.mismatched || r.extra || missing) {
-        printf("replay: %s: %lld records match, %lld differ, %lld stored only, %lld replayed only\n",
+    /* a stored model the replay did not freeze */
+    int64_t models_stored_only = (int64_t)r.nmodels > r.models_fitted
+                                     ? (int64_t)r.nmodels - r.models_fitted
+                                     : 0;
+    for (int64_t v = r.models_fitted + 1; v <= (int64_t)r.nmodels; v++)
+        if (r.shown++ < MAX_SHOWN)
+            printf("model version %lld: stored, but replay froze no such model\n", (long long)v);
+    char models[96] = "";
+    if (r.models_fitted || r.nmodels)
+        snprintf(models, sizeof models, "; %lld of %zu models match", (long long)r.models_matched,
+                 r.nmodels);
+    if (r.mismatched || r.extra || missing || r.models_mismatched || models_stored_only) {
+        printf("replay: %s: %lld records match, %lld differ, %lld stored only, %lld replayed"
+               " only%s\n",
                project, (long long)r.matched, (long long)r.mismatched, (long long)missing,
-               (long long)r.extra);
+               (long long)r.extra, models);
         rc = 1;
     } else {
-        printf("replay: %s: %lld records match (seq %lld..%lld)\n", project, (long long)r.matched,
-               (long long)r.first_seq, (long long)r.last_seq);
+        printf("replay: %s: %lld records match (seq %lld..%lld)%s\n", project,
+               (long long)r.matched, (long long)r.first_seq, (long long)r.last_seq, models);
         rc = 0;
     }
 out:
     for (size_t i = 0; i < r.nrecs; i++)
         free(r.recs[i].payload);
     free(r.recs);
+    for (size_t i = 0; i < r.nmodels; i++)
+        free(r.models[i]);
+    free(r.models);
     mvg_sample_groups_free(r.groups);
     mvg_runner_free(r.runner);
     mvg_store_close(st);
