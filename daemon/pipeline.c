@@ -148,7 +148,8 @@ static int take_over_key(mvg_pipeline *p, const char *to, char *err, size_t errl
             p->keys.fingerprint);
     mvg_keys_wipe(&p->keys);
     p->keys = k;
-    return 0;
+    /* subscribers learn the new key from identity */
+    return p->opts.mqtt ? publish_identity(p, err, errlen) : 0;
 }
 
 /* The link of project's next chained record (position and prev hash),
