@@ -74,6 +74,9 @@ gw_pid=$!
 
 echo "demo: every record is also in the store: build/bin/mvgate export -c $work/mvgate.conf --format jsonl"
 echo "demo: and the gateway's state: build/bin/mvgate status -c $work/mvgate.conf"
+echo "demo: check the signed chain as a verifier would (any time, in another shell):"
+echo "        build/bin/mvgate export -c $work/mvgate.conf --format jsonl --what chain > $work/chain.jsonl"
+echo "        build/bin/mvgate verify --pubkey $work/gateway.pub --export $work/chain.jsonl"
 
 # Follow the daemon's log; when the installation period begins, switch the
 # simulated plant to the retrofit (VSD compressor).
