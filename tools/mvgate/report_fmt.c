@@ -104,7 +104,17 @@ char *mvg_report_fmt_pct(double fraction, int sig, char *buf, size_t len)
     char n[64];
     double p = fraction * 100.0;
     mvg_report_fmt_num(p, sig, n, sizeof n);
-    snprintf(buf, len, "%s %%", n);
+    /* by hand, not snprintf: gcc cannot see that n fits the caller's buf */
+    size_t l = strlen(n);
+    if (len == 0)
+        return buf;
+    if (l + 3 > len)
+        l = len > 3 ? len - 3 : 0;
+    memcpy(buf, n, l);
+    if (len >= 3)
+        memcpy(buf + l, " %", 3);
+    else
+        buf[0] = '\0';
     return buf;
 }
 

@@ -308,7 +308,7 @@ static void project(const page *p)
         mvg_report_fmt_num(c->factors.cost_per_unit, 4, cost, sizeof cost);
         fputs("<tr>", o);
         td(p, c->name);
-        td(p, mvg_convert_stream_name(c->type));
+        td(p, T(p, (mvg_text)(MVG_T_STYPE_ELECTRICITY + (int)c->type)));
         td(p, c->factors.unit);
         td(p, xs);
         td(p, co2);

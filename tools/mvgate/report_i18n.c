@@ -154,6 +154,14 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_FSU_UNDEFINED] = {"the uncertainty is undefined (no savings or too few points)",
                              "不確定性無法界定（沒有節省量或數據點不足）"},
     [MVG_T_SIGN_OFF] = {"Checked by (M&V engineer), date", "核證工程師簽署及日期"},
+    [MVG_T_STYPE_ELECTRICITY] = {"electricity", "電力"},
+    [MVG_T_STYPE_FUEL] = {"fuel", "燃料"},
+    [MVG_T_STYPE_HEAT] = {"heat / steam", "熱能／蒸汽"},
+    [MVG_T_STYPE_WATER] = {"water / wastewater", "用水／廢水"},
+    [MVG_T_STYPE_NOX] = {"NOx", "氮氧化物（NOx）"},
+    [MVG_T_STYPE_SO2] = {"SO2", "二氧化硫（SO2）"},
+    [MVG_T_STYPE_VOC] = {"VOC", "揮發性有機化合物（VOC）"},
+    [MVG_T_STYPE_COST] = {"production cost", "生產成本"},
 };
 
 const char *mvg_lang_tag(mvg_lang l) { return l == MVG_LANG_ZH_HANT ? "zh-Hant" : "en"; }

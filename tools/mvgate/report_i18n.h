@@ -135,6 +135,14 @@ typedef enum {
     MVG_T_SAVINGS_SENTENCE,
     MVG_T_FSU_UNDEFINED,
     MVG_T_SIGN_OFF,
+    MVG_T_STYPE_ELECTRICITY, /* in mvg_stream_type order */
+    MVG_T_STYPE_FUEL,
+    MVG_T_STYPE_HEAT,
+    MVG_T_STYPE_WATER,
+    MVG_T_STYPE_NOX,
+    MVG_T_STYPE_SO2,
+    MVG_T_STYPE_VOC,
+    MVG_T_STYPE_COST,
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
 

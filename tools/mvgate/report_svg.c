@@ -101,11 +101,14 @@ char *mvg_svg_tick_label(double v, double step, int pct, char *buf, size_t len)
         v *= 100.0;
         step *= 100.0;
     }
-    int dec = step > 0 ? (int)ceil(-log10(step) - 1e-9) : 0;
-    if (dec < 0)
-        dec = 0;
-    if (dec > 12)
-        dec = 12;
+    /* the fewest decimals that write the step exactly (0.25: 2, 500: 0) */
+    int dec = 0;
+    while (dec < 12 && step > 0) {
+        double scaled = step * pow(10.0, dec);
+        if (fabs(scaled - round(scaled)) < 1e-6 * scaled)
+            break;
+        dec++;
+    }
     char tmp[64];
     snprintf(tmp, sizeof tmp, "%.*f", dec, v);
     if (strcmp(tmp, "-0") == 0 || (tmp[0] == '-' && strspn(tmp + 1, "0.") == strlen(tmp + 1)))
@@ -253,10 +256,31 @@ int mvg_svg_write(FILE *out, const mvg_svg_chart *c, const mvg_svg_series *s, si
         xlo -= c->x_time ? 1800000.0 : 0.5;
         xhi += c->x_time ? 1800000.0 : 0.5;
     }
-    if (c->x_time)
+    int bars = 0;
+    for (size_t i = 0; i < ns; i++)
+        bars |= s[i].style == MVG_SVG_BARS;
+    if (bars && c->x_time) {
+        /* one tick under each bar (a day), thinned to a dozen labels */
+        size_t nb = s[0].n, every = nb / 12 + 1;
+        memset(&xt, 0, sizeof xt);
+        xt.lo = xlo - c->bar_width * 0.2;
+        xt.hi = xhi + c->bar_width * 0.2;
+        /* a few days of data still read as days, not as one wall of colour */
+        double minspan = 7.0 * 86400000.0;
+        if (xt.hi - xt.lo < minspan) {
+            double pad = (minspan - (xt.hi - xt.lo)) / 2;
+            xt.lo -= pad;
+            xt.hi += pad;
+        }
+        xt.step = 86400000.0;
+        tstep = 86400000LL;
+        for (size_t k = 0; k < nb && xt.n < MVG_SVG_MAX_TICKS; k += every)
+            xt.v[xt.n++] = s[0].x[k];
+    } else if (c->x_time) {
         mvg_svg_time_ticks((int64_t)xlo, (int64_t)xhi, 8, &tstep, &xt);
-    else
+    } else {
         mvg_svg_nice_ticks(xlo, xhi, 8, &xt);
+    }
     frame f = {xt.lo, xt.hi, yt.lo, yt.hi};
 
     fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "
