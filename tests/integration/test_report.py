@@ -32,6 +32,13 @@ from test_pipeline import ORIGIN, ORIGIN_S, PROJECT, SCALE, export, plant_s  # n
 import jsonschema  # noqa: E402
 
 DAY = ORIGIN[:11]
+# the pipeline's project plus a second stream with two independent variables
+PROJECT2 = PROJECT.replace("co2_kg_per_unit = 0.49; cost_per_unit = 1.35; } ); }", """co2_kg_per_unit = 0.49; cost_per_unit = 1.35; },
+                { name = "elec_2x"; type = "electricity"; unit = "kWh"; actual = "comp_power.energy_kwh";
+                  model = { type = "linear"; x = [ "air_flow.volume_m3", "air_flow.pressure_bar" ]; };
+                  co2_kg_per_unit = 0.81; cost_per_unit = 0.9; } ); }""")
+assert PROJECT2 != PROJECT
+STREAMS = {"electricity": (0.49, 1.35), "elec_2x": (0.81, 0.9)}  # name -> (kg CO2/kWh, HK$/kWh)
 CUMULATIVE_KEYS = {  # report figure -> member of the record's cumulative block
     "m": "m", "hours": "covered_hours", "adjusted_baseline": "adjusted_baseline",
     "actual": "actual", "avoided": "avoided", "adjustment": "adjustment", "savings": "savings",
@@ -130,7 +137,7 @@ def test_report():
         sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "9"])
         try:
             text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
-            cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT)
+            cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT2)
             gw = T.Proc(T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor), name="mvgated")
             switched = early = False
             while plant_s(anchor) < ORIGIN_S + 3.5 * 3600:
@@ -140,7 +147,7 @@ def test_report():
                     r = report(cfg, "--format", "json")
                     assert r.returncode == 0, r.stderr
                     doc = json.loads(r.stdout)
-                    assert doc["streams"][0]["model"] is None and doc["model"]["version"] is None
+                    assert [x["model"] for x in doc["streams"]] == [None, None] and doc["model"]["version"] is None
                     assert not any(k.startswith("savings.") for k in doc["figures"]), doc["figures"].keys()
                     h = report(cfg, "--out", os.path.join(d, "early.html"))
                     assert h.returncode == 0, h.stderr
@@ -159,7 +166,8 @@ def test_report():
         recs = [x["record"] for x in export(cfg)]
         rep = [x for x in recs if x["phase"] == "reporting"]
         assert len(rep) >= 10, len(rep)
-        last = recs[-1]["streams"][0]["cumulative"]
+        lasts = {x["name"]: x["cumulative"] for x in recs[-1]["streams"]}
+        last = lasts["electricity"]
 
         # ---- the whole record: JSON, its schema, and the engine's cumulative block
         r = report(cfg, "--format", "json", "--out", os.path.join(d, "r.json"))
@@ -169,24 +177,33 @@ def test_report():
         with open(os.path.join(T.SRC, "docs", "schemas", "report.schema.json")) as f:
             jsonschema.validate(doc, json.load(f))
         fig = doc["figures"]
-        for k, c in CUMULATIVE_KEYS.items():
-            assert close(fig["savings.electricity." + k]["value"], last[c]), (k, fig["savings.electricity." + k], last[c])
-        for k in ("kwh", "tj", "co2_t", "cost_hkd"):
-            assert close(fig["savings.electricity." + k]["value"], last["converted"][k]), k
-            assert close(fig["annual.electricity." + k]["value"], last["annual_converted"][k]), k
-        assert close(fig["annual.electricity.savings"]["value"], last["annual_savings"])
+        assert [x["name"] for x in doc["streams"]] == list(STREAMS)
+        assert doc["streams"][1]["model"]["coefficients"] == ["b0", "b1", "b2"]
+        for name, cum in lasts.items():
+            for k, c in CUMULATIVE_KEYS.items():
+                key = "savings.%s.%s" % (name, k)
+                assert close(fig[key]["value"], cum[c]), (key, fig[key], cum[c])
+            for k in ("kwh", "tj", "co2_t", "cost_hkd"):
+                assert close(fig["savings.%s.%s" % (name, k)]["value"], cum["converted"][k]), (name, k)
+                assert close(fig["annual.%s.%s" % (name, k)]["value"], cum["annual_converted"][k]), (name, k)
+            assert close(fig["annual.%s.savings" % name]["value"], cum["annual_savings"])
         assert fig["savings.electricity.kwh"]["unit"] == "kWh" and fig["savings.electricity.tj"]["unit"] == "TJ"
         assert doc["chain"]["ok"] and doc["chain"]["records"] == len(recs)
         assert doc["chain"]["line"].startswith("OK: %d records" % len(recs)), doc["chain"]
         assert fig["chain.records"]["value"] == len(recs)
         assert fig["periods.reporting.records"]["value"] == len(rep)
-        assert len(doc["series"]["electricity"]) == len(recs)
+        assert len(doc["series"]["electricity"]) == len(recs) == len(doc["series"]["elec_2x"])
         models = export(cfg, "models")
-        m = models[-1]["record"]["streams"][0]["model"]
-        assert close(fig["model.electricity.b1"]["value"], m["coefficients"][1])
-        assert close(fig["model.electricity.b1.se"]["value"], m["std_errors"][1])
-        assert close(fig["model.electricity.cv_rmse"]["value"], m["cv_rmse"])
-        assert fig["model.electricity.n"]["value"] == m["n"]
+        for ms in models[-1]["record"]["streams"]:
+            m, name = ms["model"], ms["name"]
+            for j, c in enumerate(m["coefficients"]):
+                assert close(fig["model.%s.b%d" % (name, j)]["value"], c)
+                assert close(fig["model.%s.b%d.se" % (name, j)]["value"], m["std_errors"][j])
+                assert close(fig["model.%s.b%d.t" % (name, j)]["value"], m["t_stats"][j])
+            assert close(fig["model.%s.cv_rmse" % name]["value"], m["cv_rmse"])
+            assert close(fig["model.%s.nmbe" % name]["value"], m["nmbe"], 1e-9)
+            assert fig["model.%s.n" % name]["value"] == m["n"]
+            assert fig["model.%s.pass" % name]["value"] == int(m["ashrae14"]["pass"])
 
         # ---- CSV: the same figures as rows, and the interval series
         r = report(cfg, "--format", "csv")
@@ -206,7 +223,7 @@ def test_report():
                     assert float(value) == f["value"], (key, value, f["value"])
         assert seen == set(fig), set(fig) - seen
         series = [x for x in rows if x[0] == "interval" and x[1].endswith(".actual")]
-        assert len(series) == len(recs)
+        assert len(series) == 2 * len(recs)
 
         # ---- HTML en and zh-Hant, rendered by Chromium
         pages = {}
@@ -227,7 +244,7 @@ def test_report():
             assert doc["chain"]["fingerprint"] in text
             with open(html, encoding="utf-8") as f:
                 raw = f.read()
-            assert raw.count("<svg") == 5, raw.count("<svg")
+            assert raw.count("<svg") == 9, raw.count("<svg")  # 4 per stream, 1 for coverage
             assert "http://" not in raw.replace('xmlns="http://www.w3.org/2000/svg"', "")
             assert "https://" not in raw and "@import" not in raw and "url(" not in raw
             if lang == "zh-Hant":
@@ -246,27 +263,31 @@ def test_report():
         assert r.returncode == 0, r.stderr
         wdoc = json.loads(r.stdout)
         wf = {k: v["value"] for k, v in wdoc["figures"].items()}
-        ws = [x["streams"][0] for x in win]
-        used = [s for s in ws if s["adjusted_baseline"] is not None]
-        assert wf["savings.electricity.m"] == len(used)
-        base = sum(s["adjusted_baseline"] for s in used)
-        act = sum(s["actual"] for s in used)
-        adj = sum(s["adjustment"] for s in ws)
-        assert close(wf["savings.electricity.adjusted_baseline"], base)
-        assert close(wf["savings.electricity.actual"], act)
-        assert close(wf["savings.electricity.savings"], base - act + adj)
-        assert close(wf["savings.electricity.fraction"], (base - act) / base)
-        assert close(wf["savings.electricity.kwh"], base - act + adj)
-        assert close(wf["savings.electricity.cost_hkd"], (base - act + adj) * 1.35)
-        assert close(wf["savings.electricity.co2_t"], (base - act + adj) * 0.49 / 1000)
-        hours = len(used) * 5 / 60
-        assert close(wf["savings.electricity.hours"], hours)
-        assert close(wf["annual.electricity.savings"], (base - act + adj) * 8760 / hours)
-        # FSU = K / (sqrt(m) |F|) with K fixed by the model: scale the full period's
-        F_full, F_win = last["savings_fraction"], (base - act) / base
-        want_fsu = last["fsu"] * math.sqrt(last["m"] / len(used)) * abs(F_full) / abs(F_win)
-        assert close(wf["savings.electricity.fsu"], want_fsu, 1e-9), (wf["savings.electricity.fsu"], want_fsu)
-        assert close(wf["savings.electricity.low"], (base - act) * (1 - want_fsu), 1e-9)
+        for si, (name, (co2, tariff)) in enumerate(STREAMS.items()):
+            ws = [x["streams"][si] for x in win]
+            assert all(x["name"] == name for x in ws)
+            used = [x for x in ws if x["adjusted_baseline"] is not None]
+            S = lambda k: wf["savings.%s.%s" % (name, k)]  # noqa: E731
+            assert S("m") == len(used)
+            base = sum(x["adjusted_baseline"] for x in used)
+            act = sum(x["actual"] for x in used)
+            adj = sum(x["adjustment"] for x in ws)
+            assert close(S("adjusted_baseline"), base)
+            assert close(S("actual"), act)
+            assert close(S("savings"), base - act + adj)
+            assert close(S("fraction"), (base - act) / base)
+            assert close(S("kwh"), base - act + adj)
+            assert close(S("cost_hkd"), (base - act + adj) * tariff)
+            assert close(S("co2_t"), (base - act + adj) * co2 / 1000)
+            hours = len(used) * 5 / 60
+            assert close(S("hours"), hours)
+            assert close(wf["annual.%s.savings" % name], (base - act + adj) * 8760 / hours)
+            # FSU = K / (sqrt(m) |F|) with K fixed by the model: scale the full period's
+            cum = lasts[name]
+            want_fsu = cum["fsu"] * math.sqrt(cum["m"] / len(used)) * abs(cum["savings_fraction"]) / abs((base - act) / base)
+            assert close(S("fsu"), want_fsu, 1e-9), (name, S("fsu"), want_fsu)
+            assert close(S("low"), (base - act) * (1 - want_fsu), 1e-9)
+            assert close(S("high"), (base - act) * (1 + want_fsu), 1e-9)
         for k in ("savings.electricity.savings", "savings.electricity.m", "savings.electricity.fsu"):
             assert wf[k] != fig[k]["value"], k
         assert wf["model.electricity.b1"] == fig["model.electricity.b1"]["value"]

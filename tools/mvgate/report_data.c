@@ -327,22 +327,21 @@ static int build_days(mvg_report *r)
     if (!r->days)
         return -1;
     r->ndays = nd;
+    /* one pass over the records, binned by day */
+    for (size_t k = 0; k < r->nrecords; k++)
+        for (size_t i = 0; i < r->nstreams; i++) {
+            const mvg_report_point *p = &r->streams[i].pts[k];
+            if (p->in_window && isfinite(p->coverage))
+                r->days[(size_t)((p->start_ms - d0) / DAY_MS)].cov[i] += p->coverage;
+        }
     for (size_t d = 0; d < nd; d++) {
         int64_t lo = d0 + (int64_t)d * DAY_MS, hi = lo + DAY_MS;
         r->days[d].day_ms = lo;
         int64_t a = lo > r->win_first_ms ? lo : r->win_first_ms;
         int64_t b = hi < r->win_last_ms ? hi : r->win_last_ms;
         double expected = (double)(b - a) / (double)r->len_ms;
-        for (size_t i = 0; i < r->nstreams; i++) {
-            double sum = 0.0;
-            for (size_t k = 0; k < r->nrecords; k++) {
-                const mvg_report_point *p = &r->streams[i].pts[k];
-                if (p->in_window && p->start_ms >= lo && p->start_ms < hi &&
-                    isfinite(p->coverage))
-                    sum += p->coverage;
-            }
-            r->days[d].cov[i] = expected > 0 ? sum / expected : NAN;
-        }
+        for (size_t i = 0; i < r->nstreams; i++)
+            r->days[d].cov[i] = expected > 0 ? r->days[d].cov[i] / expected : NAN;
     }
     return 0;
 }
