@@ -161,9 +161,19 @@ static void header(const page *p)
     th(p, MVG_T_WINDOW);
     when(r->win_first_ms, a, sizeof a);
     when(r->win_last_ms, b, sizeof b);
-    char w[200];
-    snprintf(w, sizeof w, "%s \xe2\x80\x93 %s%s%s%s", a, b, r->windowed ? "" : " (",
-             r->windowed ? "" : T(p, MVG_T_WHOLE_RECORD), r->windowed ? "" : ")");
+    char w[300];
+    if (r->windowed) {
+        /* the window asked for, then the records found in it */
+        char fa[40] = "\xe2\x80\xa6", tb[40] = "\xe2\x80\xa6";
+        if (r->from_ms != INT64_MIN)
+            when(r->from_ms, fa, sizeof fa);
+        if (r->to_ms != INT64_MAX)
+            when(r->to_ms, tb, sizeof tb);
+        snprintf(w, sizeof w, "[%s, %s) \xc2\xb7 %s: %s \xe2\x80\x93 %s", fa, tb,
+                 T(p, MVG_T_SEEN), a, b);
+    } else {
+        snprintf(w, sizeof w, "%s \xe2\x80\x93 %s (%s)", a, b, T(p, MVG_T_WHOLE_RECORD));
+    }
     td(p, w);
     fputs("</tr><tr>", p->out);
     th(p, MVG_T_RECORDS);
@@ -295,7 +305,7 @@ static void project(const page *p)
     fputs("</tr></thead><tbody>\n", o);
     for (size_t i = 0; i < r->nstreams; i++) {
         const mvg_stream_cfg *c = r->streams[i].cfg;
-        char xs[600] = "", co2[64], cost[64];
+        char xs[600] = "", co2[200], cost[64];
         for (size_t j = 0; j < c->nx; j++) {
             size_t l = strlen(xs);
             snprintf(xs + l, sizeof xs - l, "%s%s", j ? ", " : "", c->x[j].channel);
@@ -305,7 +315,15 @@ static void project(const page *p)
             strncat(co2, " kg/TJ", sizeof co2 - strlen(co2) - 1);
         else if (c->type == MVG_STREAM_ELECTRICITY || c->type == MVG_STREAM_HEAT)
             strncat(co2, " kg/kWh", sizeof co2 - strlen(co2) - 1);
-        mvg_report_fmt_num(c->factors.cost_per_unit, 4, cost, sizeof cost);
+        if (c->factors.defaulted & MVG_CONV_DEF_CO2) {
+            /* a verifier must see when the grid factor is not the site's own */
+            size_t l = strlen(co2);
+            snprintf(co2 + l, sizeof co2 - l, " (%s)", T(p, MVG_T_DEFAULT_FACTOR));
+        }
+        if (c->factors.cost_per_unit == 0.0)
+            snprintf(cost, sizeof cost, "%s", T(p, MVG_T_NOT_COSTED));
+        else
+            mvg_report_fmt_num(c->factors.cost_per_unit, 4, cost, sizeof cost);
         fputs("<tr>", o);
         td(p, c->name);
         td(p, T(p, (mvg_text)(MVG_T_STYPE_ELECTRICITY + (int)c->type)));

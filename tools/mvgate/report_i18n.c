@@ -154,6 +154,8 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_FSU_UNDEFINED] = {"the uncertainty is undefined (no savings or too few points)",
                              "不確定性無法界定（沒有節省量或數據點不足）"},
     [MVG_T_SIGN_OFF] = {"Checked by (M&V engineer), date", "核證工程師簽署及日期"},
+    [MVG_T_DEFAULT_FACTOR] = {"built-in default, not configured for the site", "內置預設值，未按地點設定"},
+    [MVG_T_NOT_COSTED] = {"not costed", "未計成本"},
     [MVG_T_STYPE_ELECTRICITY] = {"electricity", "電力"},
     [MVG_T_STYPE_FUEL] = {"fuel", "燃料"},
     [MVG_T_STYPE_HEAT] = {"heat / steam", "熱能／蒸汽"},

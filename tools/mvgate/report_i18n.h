@@ -135,6 +135,8 @@ typedef enum {
     MVG_T_SAVINGS_SENTENCE,
     MVG_T_FSU_UNDEFINED,
     MVG_T_SIGN_OFF,
+    MVG_T_DEFAULT_FACTOR,
+    MVG_T_NOT_COSTED,
     MVG_T_STYPE_ELECTRICITY, /* in mvg_stream_type order */
     MVG_T_STYPE_FUEL,
     MVG_T_STYPE_HEAT,
