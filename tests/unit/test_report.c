@@ -170,6 +170,70 @@ static void test_svg_escape_and_chart(void **state)
     free(buf);
 }
 
+/* A year of 15-minute points is reduced to a few per pixel column, and the
+ * drawn envelope still reaches the data's extremes. */
+static void test_svg_decimation(void **state)
+{
+    (void)state;
+    const size_t n = 35040;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    assert_non_null(x);
+    assert_non_null(y);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = (double)T0 + (double)i * 900000.0;
+        y[i] = 10.0 + 5.0 * sin((double)i * 0.37) + (i == 20000 ? 40.0 : 0.0); /* one spike */
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    mvg_svg_series s[2] = {{"y", MVG_SVG_LINE, x, y, NULL, n, "#000", 0},
+                           {"dots", MVG_SVG_POINTS, y, y, NULL, n, "#111", 0}};
+    mvg_svg_chart c = {"Time", "kWh", 1, 0, 0, 0, "year"};
+    assert_int_equal(mvg_svg_write(f, &c, s, 1), 0);
+    fclose(f);
+    const char *d = strstr(buf, "stroke-width=\"1.6\" d=\""); /* the data line, not the axes */
+    assert_non_null(d);
+    d += 18;
+    size_t vertices = 0;
+    double ymin = INFINITY;
+    for (const char *q = d + 4; *q && *q != '"'; q++)
+        if (*q == 'M' || *q == 'L') {
+            vertices++;
+            double vx, vy;
+            assert_int_equal(sscanf(q + 1, "%lf %lf", &vx, &vy), 2);
+            ymin = fmin(ymin, vy); /* the spike is the smallest SVG y */
+        }
+    /* about 624 columns wide, at most 4 vertices each */
+    assert_true(vertices > 600 && vertices <= 4 * 630);
+    /* the spike survives: plot area y 14..234 over the axis range */
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        lo = fmin(lo, y[i]);
+        hi = fmax(hi, y[i]);
+    }
+    mvg_svg_ticks yt;
+    mvg_svg_nice_ticks(lo, hi, 7, &yt);
+    assert_true(hi == y[20000]);
+    assert_true(fabs(ymin - (14.0 + (yt.hi - hi) / (yt.hi - yt.lo) * 220.0)) < 0.051);
+    free(buf);
+
+    /* scatter: one dot per pixel */
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    for (size_t i = 0; i < n; i++)
+        y[i] = i % 2 ? 1.0 : 2.0;
+    mvg_svg_chart sc = {"x", "y", 0, 0, 0, 0, "dots"};
+    assert_int_equal(mvg_svg_write(f, &sc, &s[1], 1), 0);
+    fclose(f);
+    size_t dots = 0;
+    for (const char *q = buf; (q = strstr(q, "<circle")); q++)
+        dots++;
+    assert_int_equal(dots, 2 + 1); /* two distinct points, and the legend's dot */
+    free(buf);
+    free(x);
+    free(y);
+}
+
 static int placeholders(const char *s)
 {
     int set = 0;
@@ -211,7 +275,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fmt_num),     cmocka_unit_test(test_nice_ticks),
         cmocka_unit_test(test_time_ticks),  cmocka_unit_test(test_tick_labels),
-        cmocka_unit_test(test_svg_escape_and_chart), cmocka_unit_test(test_i18n_complete),
+        cmocka_unit_test(test_svg_escape_and_chart), cmocka_unit_test(test_svg_decimation),
+        cmocka_unit_test(test_i18n_complete),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

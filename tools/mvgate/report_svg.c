@@ -195,19 +195,70 @@ static void range_of(const mvg_svg_chart *c, const mvg_svg_series *s, size_t ns,
         }
 }
 
+/*
+ * A line, broken at undefined values. A year of 15-minute intervals is
+ * 35,000 points on a chart some 600 pixels wide, so points that fall in
+ * one pixel column are reduced to their first, lowest, highest and last:
+ * the drawing is the same (the envelope is kept), the file stays small.
+ */
+typedef struct {
+    int open, have;
+    long col;
+    double first, lo, hi, last;
+    size_t ilo, ihi;
+} column;
+
+static void column_flush(FILE *out, column *c, double x)
+{
+    if (!c->have)
+        return;
+    double ys[4] = {c->first, c->ilo <= c->ihi ? c->lo : c->hi, c->ilo <= c->ihi ? c->hi : c->lo,
+                    c->last};
+    double prev = NAN;
+    for (int i = 0; i < 4; i++) {
+        if (ys[i] == prev)
+            continue;
+        fprintf(out, "%c%.1f %.1f ", c->open ? 'L' : 'M', x, ys[i]);
+        c->open = 1;
+        prev = ys[i];
+    }
+    c->have = 0;
+}
+
 static void polyline(FILE *out, const frame *f, const mvg_svg_series *s)
 {
-    int open = 0;
+    column c = {0};
+    double cx = 0;
     fprintf(out, "<path fill=\"none\" stroke=\"%s\" stroke-width=\"1.6\"%s d=\"", s->color,
             s->dashed ? " stroke-dasharray=\"5 3\"" : "");
     for (size_t k = 0; k < s->n; k++) {
         if (!isfinite(s->x[k]) || !isfinite(s->y[k])) {
-            open = 0;
+            column_flush(out, &c, cx);
+            c.open = 0;
             continue;
         }
-        fprintf(out, "%c%.1f %.1f ", open ? 'L' : 'M', px(f, s->x[k]), py(f, s->y[k]));
-        open = 1;
+        double x = px(f, s->x[k]), y = py(f, s->y[k]);
+        long col = lround(x);
+        if (c.have && col != c.col)
+            column_flush(out, &c, cx);
+        if (!c.have) {
+            c.have = 1;
+            c.col = col;
+            c.first = c.lo = c.hi = y;
+            c.ilo = c.ihi = k;
+            cx = x;
+        }
+        if (y < c.lo) {
+            c.lo = y;
+            c.ilo = k;
+        }
+        if (y > c.hi) {
+            c.hi = y;
+            c.ihi = k;
+        }
+        c.last = y;
     }
+    column_flush(out, &c, cx);
     fputs("\"/>\n", out);
 }
 
@@ -224,11 +275,16 @@ static void band(FILE *out, const frame *f, const mvg_svg_series *s)
             k++;
         if (k == a)
             continue;
+        /* at most about two vertices per pixel column each way (the band
+         * is a running total: smooth), the run's ends always kept */
+        size_t every = (k - a) / (size_t)(2 * W) + 1;
         fprintf(out, "<path fill=\"%s\" fill-opacity=\"0.25\" stroke=\"none\" d=\"", s->color);
         for (size_t i = a; i < k; i++)
-            fprintf(out, "%c%.1f %.1f ", i == a ? 'M' : 'L', px(f, s->x[i]), py(f, s->y2[i]));
+            if ((i - a) % every == 0 || i == k - 1)
+                fprintf(out, "%c%.1f %.1f ", i == a ? 'M' : 'L', px(f, s->x[i]), py(f, s->y2[i]));
         for (size_t i = k; i-- > a;)
-            fprintf(out, "L%.1f %.1f ", px(f, s->x[i]), py(f, s->y[i]));
+            if ((i - a) % every == 0 || i == k - 1)
+                fprintf(out, "L%.1f %.1f ", px(f, s->x[i]), py(f, s->y[i]));
         fputs("Z\"/>\n", out);
     }
 }
@@ -336,11 +392,24 @@ int mvg_svg_write(FILE *out, const mvg_svg_chart *c, const mvg_svg_series *s, si
             else if (e->style == MVG_SVG_LINE)
                 polyline(out, &f, e);
             else if (e->style == MVG_SVG_POINTS) {
+                /* one dot per pixel: thousands of points on one pixel add nothing */
+                static const size_t cols = (size_t)W, rows = (size_t)H;
+                unsigned char *seen = calloc(cols * rows / 8 + 1, 1);
                 fprintf(out, "<g fill=\"%s\">", e->color);
-                for (size_t k = 0; k < e->n; k++)
-                    if (isfinite(e->x[k]) && isfinite(e->y[k]))
-                        fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\"/>", px(&f, e->x[k]),
-                                py(&f, e->y[k]));
+                for (size_t k = 0; k < e->n; k++) {
+                    if (!isfinite(e->x[k]) || !isfinite(e->y[k]))
+                        continue;
+                    double x = px(&f, e->x[k]), y = py(&f, e->y[k]);
+                    long ix = lround(x), iy = lround(y);
+                    if (seen && ix >= 0 && iy >= 0 && (size_t)ix < cols && (size_t)iy < rows) {
+                        size_t bit = (size_t)iy * cols + (size_t)ix;
+                        if (seen[bit / 8] & (1u << (bit % 8)))
+                            continue;
+                        seen[bit / 8] |= (unsigned char)(1u << (bit % 8));
+                    }
+                    fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"2.6\"/>", x, y);
+                }
+                free(seen);
                 fputs("</g>\n", out);
             } else {
                 double bw = px(&f, f.x0 + c->bar_width) - px(&f, f.x0);
