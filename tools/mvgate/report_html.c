@@ -117,6 +117,7 @@ static const char *const CSS =
     "padding-bottom:2pt;margin-top:0}h3{font-size:11.5pt;margin:10pt 0 4pt}"
     "section{break-before:page;page-break-before:always;padding-top:6pt}"
     "section.first{break-before:auto;page-break-before:auto}"
+    "#method{break-inside:avoid;page-break-inside:avoid;padding-top:14pt}"
     "table{border-collapse:collapse;margin:4pt 0 10pt;width:100%}"
     "thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}"
     "th,td{border:0.5pt solid #999;padding:2pt 5pt;text-align:left;vertical-align:top}"
@@ -428,7 +429,9 @@ static void formula(const page *p, const mvg_report_stream *s)
         esc(p, x0);
         fputs(" \xe2\x88\x92 c2, 0)", o);
     }
-    fprintf(o, " &#160; [%s]</p>\n", mvg_model_type_name(m->type));
+    fprintf(o, " &#160; [%s: ", mvg_model_type_name(m->type));
+    esc(p, T(p, (mvg_text)(MVG_T_FORM_MEAN + (int)m->type)));
+    fputs("]</p>\n", o);
 }
 
 static void model(const page *p)
@@ -885,7 +888,8 @@ static void chain(const page *p)
 static void method(const page *p)
 {
     FILE *o = p->out;
-    fputs("<section id=\"method\"><h2>", o);
+    /* on the chain's page: the signature line belongs with the evidence */
+    fputs("<section class=\"first\" id=\"method\"><h2>", o);
     esc(p, T(p, MVG_T_SEC_METHOD));
     fputs("</h2>\n<p>", o);
     esc(p, T(p, MVG_T_METHOD_TEXT));

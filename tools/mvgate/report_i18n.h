@@ -145,6 +145,13 @@ typedef enum {
     MVG_T_STYPE_SO2,
     MVG_T_STYPE_VOC,
     MVG_T_STYPE_COST,
+    MVG_T_FORM_MEAN, /* in mvg_model_type order */
+    MVG_T_FORM_INTENSITY,
+    MVG_T_FORM_LINEAR,
+    MVG_T_FORM_3PC,
+    MVG_T_FORM_3PH,
+    MVG_T_FORM_4P,
+    MVG_T_FORM_5P,
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
 
