@@ -46,6 +46,14 @@ static void td(const page *p, const char *s)
     fputs("</td>", p->out);
 }
 
+/* A short cell that must not wrap (a CJK word broken per character reads badly). */
+static void td_nw(const page *p, const char *s)
+{
+    fputs("<td class=\"nw\">", p->out);
+    esc(p, s);
+    fputs("</td>", p->out);
+}
+
 static char *human(const mvg_report_fig *f, fig_kind kind, char *b, size_t len)
 {
     if (kind == F_INT && isfinite(f->value))
@@ -122,7 +130,7 @@ static const char *const CSS =
     "thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}"
     "th,td{border:0.5pt solid #999;padding:2pt 5pt;text-align:left;vertical-align:top}"
     "th{background:#e8edf2}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
-    "table.kv th{width:38%}"
+    "table.kv th{width:38%}td.nw{white-space:nowrap}"
     "figure{margin:6pt 0 12pt;break-inside:avoid;page-break-inside:avoid}"
     "figcaption{font-weight:bold;margin-bottom:2pt}svg.chart{width:100%;height:auto}"
     ".ok{border:1.5pt solid #2a7d2a;background:#eef8ee;padding:6pt;margin:6pt 0}"
@@ -279,7 +287,7 @@ static void project(const page *p)
             td(p, m->dev->profile);
             td(p, m->pt->name);
             td(p, m->unit);
-            td(p, T(p, m->pt->kind == MVG_KIND_COUNTER ? MVG_T_COUNTER : MVG_T_GAUGE));
+            td_nw(p, T(p, m->pt->kind == MVG_KIND_COUNTER ? MVG_T_COUNTER : MVG_T_GAUGE));
         } else {
             fputs("<td colspan=\"4\">", o);
             esc(p, T(p, MVG_T_DERIVED));
@@ -290,7 +298,7 @@ static void project(const page *p)
             td(p, m->unit);
             td(p, "");
         }
-        td(p, T(p, m->role_actual ? MVG_T_ROLE_ACTUAL : MVG_T_ROLE_DRIVER));
+        td_nw(p, T(p, m->role_actual ? MVG_T_ROLE_ACTUAL : MVG_T_ROLE_DRIVER));
         td(p, m->streams);
         fputs("</tr>\n", o);
     }
@@ -327,7 +335,7 @@ static void project(const page *p)
             mvg_report_fmt_num(c->factors.cost_per_unit, 4, cost, sizeof cost);
         fputs("<tr>", o);
         td(p, c->name);
-        td(p, T(p, (mvg_text)(MVG_T_STYPE_ELECTRICITY + (int)c->type)));
+        td_nw(p, T(p, (mvg_text)(MVG_T_STYPE_ELECTRICITY + (int)c->type)));
         td(p, c->factors.unit);
         td(p, xs);
         td(p, co2);
@@ -374,7 +382,7 @@ static void project(const page *p)
             snprintf(seen, sizeof seen, "%s \xe2\x80\x93 %s", a, b);
         }
         fputs("<tr>", o);
-        td(p, phase_text(p, (mvg_report_phase)k));
+        td_nw(p, phase_text(p, (mvg_report_phase)k));
         td(p, cfgs);
         td(p, seen);
         td_fig(p, F_INT, "periods.%s.records", mvg_report_phase_name((mvg_report_phase)k));
