@@ -128,7 +128,11 @@ char *mvg_report_fmt_int(long long v, char *buf, size_t len)
 
 char *mvg_report_fmt_time(int64_t ms, int with_seconds, char *buf, size_t len)
 {
-    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
+    /* floor division without the overflow of ms - 999 at INT64_MIN */
+    int64_t q = ms / 1000;
+    if (ms % 1000 < 0)
+        q--;
+    time_t t = (time_t)q;
     struct tm tm;
     if (!gmtime_r(&t, &tm)) {
         snprintf(buf, len, "%s", MVG_REPORT_FMT_NONE);

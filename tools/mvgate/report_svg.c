@@ -26,7 +26,10 @@ int mvg_svg_nice_ticks(double lo, double hi, int max_ticks, mvg_svg_ticks *t)
         max_ticks = 2;
     if (max_ticks > MVG_SVG_MAX_TICKS)
         max_ticks = MVG_SVG_MAX_TICKS;
-    if (lo == hi) {
+    /* a span below the values' own precision is one value: ticks a step
+     * apart would round onto each other */
+    if (hi - lo <= (fabs(lo) + fabs(hi)) * 1e-12) {
+        lo = hi = (lo + hi) / 2;
         double d = lo == 0.0 ? 1.0 : fabs(lo) * 0.1;
         if (lo == 0.0)
             hi = 1.0;
@@ -51,8 +54,13 @@ int mvg_svg_nice_ticks(double lo, double hi, int max_ticks, mvg_svg_ticks *t)
                 t->v[k] = a + (double)k * step;
                 if (fabs(t->v[k]) < step * 1e-9)
                     t->v[k] = 0.0; /* no "-0" label */
+                if (k > 0 && !(t->v[k] > t->v[k - 1]))
+                    break; /* subnormal or overflowing values: no usable axis */
+                if (k + 1 == t->n)
+                    return 0;
             }
-            return 0;
+            memset(t, 0, sizeof *t);
+            return -1;
         }
     }
     return -1; /* not reached: 50 x mag always fits */
@@ -67,7 +75,8 @@ int mvg_svg_time_ticks(int64_t lo_ms, int64_t hi_ms, int max_ticks, int64_t *ste
         172800000LL, 604800000LL, 1209600000LL, 2419200000LL,
     };
     memset(t, 0, sizeof *t);
-    if (lo_ms > hi_ms)
+    /* beyond the year 33,000 the step arithmetic could overflow: not a time */
+    if (lo_ms > hi_ms || lo_ms < -MVG_SVG_MAX_TIME_MS || hi_ms > MVG_SVG_MAX_TIME_MS)
         return -1;
     if (max_ticks > MVG_SVG_MAX_TICKS)
         max_ticks = MVG_SVG_MAX_TICKS;
@@ -100,6 +109,13 @@ char *mvg_svg_tick_label(double v, double step, int pct, char *buf, size_t len)
     if (pct) {
         v *= 100.0;
         step *= 100.0;
+    }
+    if (!isfinite(v) || fabs(v) >= 1e15 || !isfinite(step)) {
+        /* not an axis of this report's quantities: scientific is readable */
+        char n[64];
+        mvg_report_fmt_num(v, 3, n, sizeof n);
+        snprintf(buf, len, "%s%s", n, pct ? " %" : "");
+        return buf;
     }
     /* the fewest decimals that write the step exactly (0.25: 2, 500: 0) */
     int dec = 0;
@@ -306,12 +322,15 @@ int mvg_svg_write(FILE *out, const mvg_svg_chart *c, const mvg_svg_series *s, si
             yhi = 0;
     }
     mvg_svg_ticks yt, xt;
-    mvg_svg_nice_ticks(ylo, yhi, 7, &yt);
+    if (mvg_svg_nice_ticks(ylo, yhi, 7, &yt) != 0 || !(yt.hi > yt.lo))
+        return -1;
     int64_t tstep = 0;
     if (xlo == xhi) {
         xlo -= c->x_time ? 1800000.0 : 0.5;
         xhi += c->x_time ? 1800000.0 : 0.5;
     }
+    if (c->x_time && (xlo < -(double)MVG_SVG_MAX_TIME_MS || xhi > (double)MVG_SVG_MAX_TIME_MS))
+        return -1;
     int bars = 0;
     for (size_t i = 0; i < ns; i++)
         bars |= s[i].style == MVG_SVG_BARS;
@@ -334,9 +353,11 @@ int mvg_svg_write(FILE *out, const mvg_svg_chart *c, const mvg_svg_series *s, si
             xt.v[xt.n++] = s[0].x[k];
     } else if (c->x_time) {
         mvg_svg_time_ticks((int64_t)xlo, (int64_t)xhi, 8, &tstep, &xt);
-    } else {
-        mvg_svg_nice_ticks(xlo, xhi, 8, &xt);
+    } else if (mvg_svg_nice_ticks(xlo, xhi, 8, &xt) != 0) {
+        return -1;
     }
+    if (!(xt.hi > xt.lo))
+        return -1;
     frame f = {xt.lo, xt.hi, yt.lo, yt.hi};
 
     fprintf(out, "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 %.0f %.0f\" "

@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #define MVG_SVG_MAX_TICKS 16
+#define MVG_SVG_MAX_TIME_MS 1000000000000000LL /* 1e15 ms: about the year 33,658 */
 
 typedef struct {
     double lo, hi;  /* the axis range: lo and hi widened to multiples of step */
@@ -34,7 +35,8 @@ int mvg_svg_nice_ticks(double lo, double hi, int max_ticks, mvg_svg_ticks *t);
  * Time ticks for [lo_ms, hi_ms] (UTC epoch ms), at most max_ticks: the
  * smallest step of 1, 2, 5, 10, 15, 30 min, 1, 2, 3, 6, 12 h, 1, 2, 7, 14,
  * 28 days that fits; ticks at multiples of the step from 00:00 UTC, inside
- * the range (the range is not widened). Returns 0, or -1 when lo > hi.
+ * the range (the range is not widened). Returns 0, or -1 when lo > hi or
+ * either is beyond +-MVG_SVG_MAX_TIME_MS.
  */
 int mvg_svg_time_ticks(int64_t lo_ms, int64_t hi_ms, int max_ticks, int64_t *step_ms,
                        mvg_svg_ticks *t);
@@ -68,7 +70,7 @@ typedef struct {
 } mvg_svg_chart;
 
 /* Writes one <svg> element. Returns 0, or -1 when no series has a finite
- * point (nothing written then). */
+ * point or the values span no drawable range (nothing written then). */
 int mvg_svg_write(FILE *out, const mvg_svg_chart *c, const mvg_svg_series *s, size_t ns);
 
 /* XML-escaped text (&, <, >, ") to out. */
