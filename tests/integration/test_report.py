@@ -83,7 +83,8 @@ def parse_html(path):
 
 
 def check_cells(html, figures):
-    """Every data-k cell holds the JSON figure; each key at most once."""
+    """Every JSON figure has exactly one data-k cell, holding its value."""
+    assert set(html.cells) == set(figures), set(html.cells) ^ set(figures)
     for k, vs in html.cells.items():
         assert len(vs) == 1, "%s shown %d times with data-k" % (k, len(vs))
         assert k in figures, "data-k %s is not a JSON figure" % k
@@ -345,8 +346,75 @@ def test_report():
               (pages["en"], pages["zh-Hant"], len(win), len(rep)))
 
 
+VOC_PROJECT = """
+projects = (
+  { name = "voc-rto"; technology = "voc_treatment"; interval_min = 5;
+    baseline = { start = "2026-01-05T00:00:00Z"; end = "2026-01-05T01:00:00Z"; };
+    reporting = { start = "2026-01-05T01:00:00Z"; };
+    streams = (
+      { name = "voc"; type = "voc"; unit = "kg";
+        inlet = { conc = "voc_in.voc_mgnm3"; flow = "exhaust.flow_nm3h"; };
+        outlet = { conc = "voc_out.voc_mgnm3"; flow = "exhaust.flow_nm3h"; }; },
+      { name = "fan"; type = "electricity"; unit = "kWh"; actual = "exhaust.fan_kwh";
+        model = { type = "mean"; }; co2_kg_per_unit = 0.39; cost_per_unit = 1.2; }
+    ); }
+);
+"""
+
+
+def test_report_voc_without_model():
+    """The VOC plant: a VOC stream without a model (its baseline is the
+    inlet mass, no model uncertainty) next to a fan with a mean model."""
+    with T.TempDir() as d:
+        anchor = time.time()
+        sim = T.Sim("voc", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "4"])
+        try:
+            text = T.example_config("voc", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
+            cfg = T.write(os.path.join(d, "gw.conf"), text + VOC_PROJECT)
+            gw = T.Proc(T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor), name="mvgated")
+            switched = False
+            while plant_s(anchor) < ORIGIN_S + 1.75 * 3600:
+                gw.pump(0.02)
+                if not switched and plant_s(anchor) >= ORIGIN_S + 3600:
+                    assert sim.control("phase retrofit").startswith("ok")
+                    switched = True
+            time.sleep(1)
+            assert gw.stop() == 0, "\n".join(gw.err_lines[-20:])
+        finally:
+            sim.stop()
+        recs = [x["record"] for x in export(cfg)]
+        lasts = {x["name"]: x["cumulative"] for x in recs[-1]["streams"]}
+        run = lambda *a: T.run([T.binary("mvgate"), "report", "-c", cfg, "--project", "voc-rto"] + list(a))  # noqa: E731
+        r = run("--format", "json")
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        with open(os.path.join(T.SRC, "docs", "schemas", "report.schema.json")) as f:
+            jsonschema.validate(doc, json.load(f))
+        st = {x["name"]: x for x in doc["streams"]}
+        assert st["voc"]["baseline"] == "inlet_mass" and st["voc"]["model"] is None
+        assert st["fan"]["baseline"] == "model" and st["fan"]["model"]["form"] == "mean"
+        fig = {k: v["value"] for k, v in doc["figures"].items()}
+        for name, cum in lasts.items():
+            for k, c in CUMULATIVE_KEYS.items():
+                key = "savings.%s.%s" % (name, k)
+                want = cum[c]
+                assert (fig[key] is None and want is None) or close(fig[key], want), (key, fig[key], want)
+            assert close(fig["annual.%s.savings" % name], cum["annual_savings"])
+        assert fig["savings.voc.fsu"] is None and fig["savings.fan.fsu"] is not None
+        assert close(fig["savings.voc.pollutant_kg"], lasts["voc"]["converted"]["pollutant_kg"])
+        assert "savings.voc.kwh" not in fig and "savings.fan.kwh" in fig
+        assert not any(k.startswith("model.voc.") for k in fig)
+        html = os.path.join(d, "voc.html")
+        r = run("--lang", "zh-Hant", "--out", html)
+        assert r.returncode == 0, r.stderr
+        p = parse_html(html)
+        check_cells(p, doc["figures"])
+        text = "".join(p.text)
+        assert "沒有基準模型" in text and "揮發性有機化合物" in text, text[:2000]
+
+
 if __name__ == "__main__":
     if not shutil.which("chromium"):
         print("chromium is not installed (tools/install-deps.sh)")
         sys.exit(1)
-    T.main([test_report])
+    T.main([test_report, test_report_voc_without_model])

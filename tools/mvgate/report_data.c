@@ -219,9 +219,15 @@ static int load_model(mvg_report *r, mvg_store *st, char *err, size_t errlen)
             mvg_report_stream *s = &r->streams[i];
             if (strcmp(n, s->cfg->name) != 0)
                 continue;
+            json_t *jm = json_object_get(it, "model");
+            if (!json_is_object(jm)) {
+                /* the fit failed or the stream has no model: the record says why */
+                const char *why = json_string_value(json_object_get(it, "error"));
+                snprintf(s->model_error, sizeof s->model_error, "%s", why ? why : "no model");
+                continue;
+            }
             char e[300];
-            if (mvg_model_from_json(json_object_get(it, "model"), &s->model, s->xnames, e,
-                                    sizeof e) != 0) {
+            if (mvg_model_from_json(jm, &s->model, s->xnames, e, sizeof e) != 0) {
                 snprintf(err, errlen, "model record of %s version %lld, stream %s: %s",
                          r->prj->name, (long long)version, n, e);
                 rc = -1;
@@ -244,13 +250,33 @@ static int load_model(mvg_report *r, mvg_store *st, char *err, size_t errlen)
  * totals to the engine's savings function, so the report never derives an
  * FSU of its own. The running totals fill the cumulative chart.
  */
+/* Totals over m points: the engine's savings function with the stream's
+ * model; a VOC stream without a model (its baseline is the inlet mass) has
+ * the same totals and no model uncertainty. 0 when the FSU is defined. */
+static int totals(const mvg_report_stream *s, size_t m, double base, double act, double conf,
+                  mvg_savings *out)
+{
+    char e[200];
+    if (s->has_model)
+        return mvg_savings_from_totals(&s->model, m, base, act, conf, out, e, sizeof e);
+    memset(out, 0, sizeof *out);
+    out->m = m;
+    out->adjusted_baseline = base;
+    out->actual = act;
+    out->savings = base - act;
+    out->savings_fraction = base != 0.0 ? (base - act) / base : NAN;
+    out->confidence = conf;
+    out->t = out->n_eff = out->fsu = out->savings_low = out->savings_high = NAN;
+    return -1;
+}
+
 static void window_savings(mvg_report *r, mvg_report_stream *s)
 {
     const double conf = r->prj->confidence;
     const double h = (double)r->len_ms / 3600000.0;
+    const int can = s->has_model || s->inlet_baseline;
     double base = 0.0, act = 0.0, adj = 0.0, hours = 0.0;
     size_t m = 0;
-    char e[200];
     for (size_t i = 0; i < r->nrecords; i++) {
         mvg_report_point *p = &s->pts[i];
         if (s->has_model)
@@ -264,18 +290,18 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
             base += p->adjusted_baseline;
             act += p->actual;
         }
-        if (!s->has_model || m == 0)
+        if (!can || m == 0)
             continue;
         mvg_savings run;
-        mvg_savings_from_totals(&s->model, m, base, act, conf, &run, e, sizeof e);
+        totals(s, m, base, act, conf, &run);
         p->cum_savings = run.savings + adj;
         p->cum_low = run.savings_low;
         p->cum_high = run.savings_high;
     }
-    if (!s->has_model)
+    if (!can)
         return;
     s->savings_ok = m > 0;
-    s->fsu_ok = mvg_savings_from_totals(&s->model, m, base, act, conf, &s->sav, e, sizeof e) == 0;
+    s->fsu_ok = totals(s, m, base, act, conf, &s->sav) == 0;
     if (m == 0)
         s->sav.savings_fraction = NAN;
     s->adjustment = adj;
@@ -464,6 +490,31 @@ static void fig(figs *f, const char *section, const char *unit, double v, int is
     g->is_int = is_int;
 }
 
+static void model_figures(figs *f, const mvg_report_stream *s)
+{
+    const char *n = s->cfg->name;
+    const mvg_model *m = &s->model;
+    char names[MVG_MODEL_MAX_COEF + 2][24];
+    size_t nn = mvg_report_coef_names(m, names, MVG_MODEL_MAX_COEF + 2);
+    for (size_t k = 0; k < nn; k++) {
+        if (k < m->ncoef) {
+            fig(f, "model", "", m->coef[k], 0, "model.%s.%s", n, names[k]);
+            fig(f, "model", "", m->std_err[k], 0, "model.%s.%s.se", n, names[k]);
+            fig(f, "model", "", m->t_stat[k], 0, "model.%s.%s.t", n, names[k]);
+        } else {
+            fig(f, "model", "", m->cp[k - m->ncoef], 0, "model.%s.%s", n, names[k]);
+        }
+    }
+    fig(f, "model", "", (double)m->n, 1, "model.%s.n", n);
+    fig(f, "model", "", (double)m->p, 1, "model.%s.p", n);
+    fig(f, "model", "", m->r2, 0, "model.%s.r2", n);
+    fig(f, "model", "", m->adj_r2, 0, "model.%s.adj_r2", n);
+    fig(f, "model", "", m->cv_rmse, 0, "model.%s.cv_rmse", n);
+    fig(f, "model", "", m->nmbe, 0, "model.%s.nmbe", n);
+    fig(f, "model", "", m->rho, 0, "model.%s.rho", n);
+    fig(f, "model", "", (double)m->pass, 1, "model.%s.pass", n);
+}
+
 static void build_figures(mvg_report *r, figs *f)
 {
     static const char *const phase_keys[MVG_RP_COUNT] = {"baseline", "installation", "reporting",
@@ -476,28 +527,8 @@ static void build_figures(mvg_report *r, figs *f)
         const char *n = s->cfg->name, *u = s->cfg->factors.unit;
         fig(f, "coverage", "", s->cov_baseline, 0, "coverage.%s.baseline", n);
         fig(f, "coverage", "", s->cov_reporting, 0, "coverage.%s.reporting", n);
-        if (!s->has_model)
-            continue;
-        const mvg_model *m = &s->model;
-        char names[MVG_MODEL_MAX_COEF + 2][24];
-        size_t nn = mvg_report_coef_names(m, names, MVG_MODEL_MAX_COEF + 2);
-        for (size_t k = 0; k < nn; k++) {
-            if (k < m->ncoef) {
-                fig(f, "model", "", m->coef[k], 0, "model.%s.%s", n, names[k]);
-                fig(f, "model", "", m->std_err[k], 0, "model.%s.%s.se", n, names[k]);
-                fig(f, "model", "", m->t_stat[k], 0, "model.%s.%s.t", n, names[k]);
-            } else {
-                fig(f, "model", "", m->cp[k - m->ncoef], 0, "model.%s.%s", n, names[k]);
-            }
-        }
-        fig(f, "model", "", (double)m->n, 1, "model.%s.n", n);
-        fig(f, "model", "", (double)m->p, 1, "model.%s.p", n);
-        fig(f, "model", "", m->r2, 0, "model.%s.r2", n);
-        fig(f, "model", "", m->adj_r2, 0, "model.%s.adj_r2", n);
-        fig(f, "model", "", m->cv_rmse, 0, "model.%s.cv_rmse", n);
-        fig(f, "model", "", m->nmbe, 0, "model.%s.nmbe", n);
-        fig(f, "model", "", m->rho, 0, "model.%s.rho", n);
-        fig(f, "model", "", (double)m->pass, 1, "model.%s.pass", n);
+        if (s->has_model)
+            model_figures(f, s);
         if (!s->savings_ok)
             continue;
         fig(f, "savings", "", (double)s->sav.m, 1, "savings.%s.m", n);
@@ -581,8 +612,10 @@ mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen
     r->generated_ms = req->now_ms;
     r->len_ms = (int64_t)prj->interval_min * 60000;
     r->nstreams = prj->nstreams < MVG_PROJECT_MAX_STREAMS ? prj->nstreams : MVG_PROJECT_MAX_STREAMS;
-    for (size_t i = 0; i < r->nstreams; i++)
+    for (size_t i = 0; i < r->nstreams; i++) {
         r->streams[i].cfg = &prj->streams[i];
+        r->streams[i].inlet_baseline = !prj->streams[i].has_model;
+    }
 
     walk w = {r, prj->name, err, errlen, 0};
     if (mvg_store_foreach_interval(req->store, INT64_MIN, INT64_MAX, on_record, &w, err, errlen) != 0)

@@ -71,13 +71,15 @@ typedef struct {
 
 typedef struct {
     const mvg_stream_cfg *cfg;
-    int has_model;
+    int has_model;               /* the stored model has this stream */
+    int inlet_baseline;          /* a VOC stream without a model: baseline = inlet mass */
+    char model_error[200];       /* the model record's "error" for this stream, else "" */
     int model_given;
     mvg_model model;
     char xnames[MVG_MODEL_MAX_X][MVG_MODEL_XNAME_MAX];
     mvg_report_point *pts;       /* every record of the project, in time order */
     size_t npts;
-    /* window figures (has_model only) */
+    /* window figures (has_model or inlet_baseline) */
     int savings_ok;              /* at least one reporting point in the window */
     int fsu_ok;                  /* FSU defined */
     mvg_savings sav;             /* mvg_savings_from_totals over the window */

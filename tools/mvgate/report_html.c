@@ -195,15 +195,19 @@ static void header(const page *p)
     chain_banner(p);
     for (size_t i = 0; i < r->nstreams; i++) {
         const mvg_report_stream *s = &r->streams[i];
-        if (!s->has_model) {
+        if (!s->has_model && !s->inlet_baseline) {
             fputs("<div class=\"note\">", p->out);
             esc(p, s->cfg->name);
             fputs(": ", p->out);
-            esc(p, T(p, MVG_T_NO_MODEL));
+            esc(p, T(p, s->model_error[0] ? MVG_T_FIT_FAILED : MVG_T_NO_MODEL));
+            if (s->model_error[0]) {
+                fputs(" ", p->out);
+                esc(p, s->model_error);
+            }
             fputs("</div>\n", p->out);
             continue;
         }
-        if (!s->model.pass) {
+        if (s->has_model && !s->model.pass) {
             fputs("<div class=\"bad\">", p->out);
             esc(p, s->cfg->name);
             fputs(": ", p->out);
@@ -227,12 +231,8 @@ static void header(const page *p)
         mvg_report_fmt_num(s->fsu_ok ? s->sav.savings_high : NAN, 4, hi, sizeof hi);
         const char *args[] = {s->cfg->name, sv, s->cfg->factors.unit, m, fr, cf, lo, hi};
         fputs("<p>", p->out);
-        sentence(p, T(p, MVG_T_SAVINGS_SENTENCE), args, 8);
-        if (!s->fsu_ok) {
-            fputs(" (", p->out);
-            esc(p, T(p, MVG_T_FSU_UNDEFINED));
-            fputs(")", p->out);
-        }
+        sentence(p, T(p, s->fsu_ok ? MVG_T_SAVINGS_SENTENCE : MVG_T_SAVINGS_SENTENCE_NOUNC), args,
+                 8);
         fputs("</p>\n", p->out);
     }
     fputs("</section>\n", p->out);
@@ -465,7 +465,16 @@ static void model(const page *p)
         fputs("</h3>\n", o);
         if (!s->has_model) {
             fputs("<div class=\"note\">", o);
-            esc(p, T(p, MVG_T_NO_MODEL));
+            if (s->inlet_baseline) {
+                esc(p, T(p, MVG_T_INLET_BASELINE));
+            } else if (s->model_error[0]) {
+                esc(p, T(p, MVG_T_FIT_FAILED));
+                fputs(" <span class=\"mono\">", o);
+                esc(p, s->model_error);
+                fputs("</span>", o);
+            } else {
+                esc(p, T(p, MVG_T_NO_MODEL));
+            }
             fputs("</div>\n", o);
             continue;
         }
@@ -751,9 +760,9 @@ static void savings(const page *p)
         fputs("<h3>", o);
         esc(p, n);
         fputs("</h3>\n", o);
-        if (!s->has_model || !s->savings_ok) {
+        if (!s->savings_ok) {
             fputs("<div class=\"note\">", o);
-            esc(p, T(p, s->has_model ? MVG_T_NO_DATA : MVG_T_NO_MODEL));
+            esc(p, T(p, s->has_model || s->inlet_baseline ? MVG_T_NO_DATA : MVG_T_NO_MODEL));
             fputs("</div>\n", o);
             continue;
         }

@@ -64,6 +64,10 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_PHASE_OTHER] = {"excluded", "不計算"},
     [MVG_T_NO_MODEL] = {"No model yet: the baseline model has not been fitted, so no savings can be computed.",
                         "尚未有模型：基準模型仍未擬合，因此未能計算節省量。"},
+    [MVG_T_INLET_BASELINE] = {"No baseline model: the adjusted baseline is the VOC mass entering the treatment unit, the savings the mass removed; no model uncertainty applies.",
+                               "沒有基準模型：調整後基準為進入處理設備的揮發性有機化合物質量，節省量即為去除量；不適用模型不確定性。"},
+    [MVG_T_FIT_FAILED] = {"The baseline model could not be fitted, so no savings can be computed. The gateway recorded:",
+                           "未能擬合基準模型，因此未能計算節省量。網關記錄的原因："},
     [MVG_T_MODEL_VERSION] = {"Model version", "模型版本"},
     [MVG_T_FITTED_AT] = {"Frozen at", "凍結時間"},
     [MVG_T_GIVEN_MODEL] = {"given in the configuration", "於設定檔中給定"},
@@ -151,8 +155,11 @@ static const char *const table[MVG_T_COUNT][2] = {
          "at {6} confidence the savings lie between {7} and {8} {3}.",
          "{1}：於 {4} 個報告期時段內節省 {2} {3}，佔調整後基準的 {5}；"
          "在 {6} 置信水平下，節省量介乎 {7} 至 {8} {3}。"},
-    [MVG_T_FSU_UNDEFINED] = {"the uncertainty is undefined (no savings or too few points)",
-                             "不確定性無法界定（沒有節省量或數據點不足）"},
+    [MVG_T_SAVINGS_SENTENCE_NOUNC] =
+        {"{1}: savings of {2} {3} over {4} reporting intervals, {5} of the adjusted baseline; "
+         "the uncertainty is undefined (no baseline model, no savings, or too few points).",
+         "{1}：於 {4} 個報告期時段內節省 {2} {3}，佔調整後基準的 {5}；"
+         "不確定性無法界定（沒有基準模型、沒有節省量或數據點不足）。"},
     [MVG_T_SIGN_OFF] = {"Checked by (M&V engineer), date", "核證工程師簽署及日期"},
     [MVG_T_DEFAULT_FACTOR] = {"built-in default, not configured for the site", "內置預設值，未按地點設定"},
     [MVG_T_NOT_COSTED] = {"not costed", "未計成本"},

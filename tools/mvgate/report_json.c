@@ -94,6 +94,9 @@ static json_t *stream_doc(const mvg_report *r, const mvg_report_stream *s)
                           mvg_convert_stream_name(c->type), "unit", c->factors.unit, "x", xs,
                           "co2_factor", c->factors.co2_factor, "cost_per_unit",
                           c->factors.cost_per_unit);
+    json_object_set_new(o, "baseline", json_string(s->inlet_baseline ? "inlet_mass" : "model"));
+    json_object_set_new(o, "model_error",
+                        s->model_error[0] && !s->inlet_baseline ? json_string(s->model_error) : json_null());
     if (!s->has_model) {
         json_object_set_new(o, "model", json_null());
         return o;
