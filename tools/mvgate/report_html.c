@@ -523,7 +523,8 @@ static void model(const page *p)
         td_fig(p, F_INT, "model.%s.p", n);
         fputs("</tr><tr><th>R\xc2\xb2</th>", o);
         td_fig(p, F_NUM, "model.%s.r2", n);
-        fputs("</tr><tr><th>adj. R\xc2\xb2</th>", o);
+        fputs("</tr><tr>", o);
+        th(p, MVG_T_ADJ_R2);
         td_fig(p, F_NUM, "model.%s.adj_r2", n);
         fputs("</tr><tr><th>CV(RMSE)</th>", o);
         td_fig(p, F_PCT, "model.%s.cv_rmse", n);

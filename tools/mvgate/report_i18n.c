@@ -81,6 +81,7 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_N_POINTS] = {"Baseline points n", "基準數據點數目 n"},
     [MVG_T_N_PARAMS] = {"Parameters p", "參數數目 p"},
     [MVG_T_AUTOCORR] = {"Lag-1 autocorrelation of residuals", "殘差一階自相關"},
+    [MVG_T_ADJ_R2] = {"Adjusted R\xc2\xb2", "調整後 R\xc2\xb2"},
     [MVG_T_VERDICT] = {"Verdict", "判定"},
     [MVG_T_PASS] = {"meets ASHRAE Guideline 14", "符合 ASHRAE Guideline 14"},
     [MVG_T_FAIL] = {"does NOT meet ASHRAE Guideline 14: the baseline is not fit for verification",

@@ -85,6 +85,7 @@ typedef enum {
     MVG_T_N_POINTS,
     MVG_T_N_PARAMS,
     MVG_T_AUTOCORR,
+    MVG_T_ADJ_R2,
     MVG_T_VERDICT,
     MVG_T_PASS,
     MVG_T_FAIL,
