@@ -69,6 +69,14 @@ static int write_to_file(const mvg_report *r, report_format fmt, mvg_lang lang, 
         free(tmp);
         return -1;
     }
+    /* mkstemp makes the file 0600; a report is for others to read */
+    if (fchmod(fd, 0644) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
     FILE *f = fdopen(fd, "w");
     if (!f) {
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
@@ -86,9 +94,6 @@ static int write_to_file(const mvg_report *r, report_format fmt, mvg_lang lang, 
         snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
         rc = -1;
     }
-    /* mkstemp makes the file 0600; a report is for reading by others */
-    if (rc == 0 && chmod(tmp, 0644) != 0)
-        rc = 0;
     if (rc == 0 && rename(tmp, path) != 0) {
         snprintf(err, errlen, "cannot rename to %s: %s", path, strerror(errno));
         rc = -1;

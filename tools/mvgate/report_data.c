@@ -43,29 +43,31 @@ static mvg_report_phase phase_parse(const char *s)
 size_t mvg_report_conv_fields(const mvg_stream_cfg *s, size_t *idx, size_t cap)
 {
     /* indexes into mvg_convert_fields: 1 kwh, 2 tj, 3 co2_t, 4 pollutant_kg, 5 water_m3, 6 cost */
-    size_t n = 0;
+    size_t want[6], n = 0;
     switch (s->type) {
     case MVG_STREAM_ELECTRICITY:
     case MVG_STREAM_FUEL:
     case MVG_STREAM_HEAT:
-        idx[n++] = 1;
-        idx[n++] = 2;
-        idx[n++] = 3;
+        want[n++] = 1;
+        want[n++] = 2;
+        want[n++] = 3;
         break;
     case MVG_STREAM_WATER:
-        idx[n++] = 5;
+        want[n++] = 5;
         break;
     case MVG_STREAM_NOX:
     case MVG_STREAM_SO2:
     case MVG_STREAM_VOC:
-        idx[n++] = 4;
+        want[n++] = 4;
         break;
     case MVG_STREAM_COST:
         break;
     }
     if (s->type == MVG_STREAM_COST || s->factors.cost_per_unit != 0.0)
-        idx[n++] = 6;
-    (void)cap;
+        want[n++] = 6;
+    if (n > cap)
+        n = cap;
+    memcpy(idx, want, n * sizeof *idx);
     return n;
 }
 

@@ -88,12 +88,6 @@ static void td_fig(const page *p, fig_kind kind, const char *fmt, ...)
     fprintf(p->out, "\" data-v=\"%s\">%s</td>", v, human(f, kind, h, sizeof h));
 }
 
-static double fig_value(const mvg_report *r, const char *key)
-{
-    const mvg_report_fig *f = mvg_report_fig_find(r, key);
-    return f ? f->value : NAN;
-}
-
 /* A sentence with {1}..{9} replaced by args (escaped). */
 static void sentence(const page *p, const char *tmpl, const char *const *args, size_t nargs)
 {
@@ -824,7 +818,6 @@ static void savings(const page *p)
             fputs("</tr>\n", o);
         }
         fputs("</tbody></table>\n", o);
-        (void)fig_value;
     }
     fputs("</section>\n", o);
 }

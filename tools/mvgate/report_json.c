@@ -84,7 +84,7 @@ static json_t *meters(const mvg_report *r)
     return a;
 }
 
-static json_t *stream_doc(const mvg_report *r, const mvg_report_stream *s)
+static json_t *stream_doc(const mvg_report_stream *s)
 {
     const mvg_stream_cfg *c = s->cfg;
     json_t *xs = json_array();
@@ -112,7 +112,6 @@ static json_t *stream_doc(const mvg_report *r, const mvg_report_stream *s)
                         json_pack("{s:s, s:b, s:o, s:b, s:o}", "form",
                                   mvg_model_type_name(s->model.type), "given", s->model_given,
                                   "coefficients", cn, "pass", s->model.pass, "reasons", reasons));
-    (void)r;
     return o;
 }
 
@@ -163,7 +162,7 @@ int mvg_report_write_json(const mvg_report *r, FILE *out, char *err, size_t errl
 {
     json_t *streams = json_array();
     for (size_t i = 0; i < r->nstreams; i++)
-        json_array_append_new(streams, stream_doc(r, &r->streams[i]));
+        json_array_append_new(streams, stream_doc(&r->streams[i]));
     json_t *doc = json_pack(
         "{s:s, s:o, s:{s:s, s:s}, s:{s:s, s:s, s:i, s:f}, s:{s:o, s:o, s:o, s:o}, s:o, s:o,"
         " s:{s:o, s:o}, s:o, s:{s:b, s:s, s:I, s:s, s:s}, s:o, s:o, s:o}",
