@@ -13,6 +13,7 @@ python3 python3-pymodbus python3-serial python3-serial-asyncio python3-jsonschem
 socat mbpoll
 systemd procps
 mosquitto mosquitto-clients influxdb
+chromium fonts-noto-cjk
 "
 
 missing=""

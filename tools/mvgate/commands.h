@@ -15,5 +15,6 @@ int mvg_cmd_status(int argc, char **argv);  /* the daemon's status from the stor
 int mvg_cmd_key(int argc, char **argv);     /* the gateway's public key and fingerprint */
 int mvg_cmd_verify(int argc, char **argv);  /* check signed, chained interval records */
 int mvg_cmd_replay(int argc, char **argv);  /* recompute stored records from the samples */
+int mvg_cmd_report(int argc, char **argv);  /* the verification report of a project */
 
 #endif

@@ -26,6 +26,9 @@ static const struct command commands[] = {
      "verify --pubkey KEY (--export FILE | --mqtt-capture FILE)   check signed interval records"},
     {"replay", mvg_cmd_replay,
      "replay -c FILE --project P [--from T] [--to T] [--time-scale K]   recompute stored records"},
+    {"report", mvg_cmd_report,
+     "report -c FILE --project P [--from T] [--to T] [--out FILE] [--format html|json|csv]\n"
+     "         [--lang en|zh-Hant]   the verification report (M&V) of a project"},
 };
 
 static void usage(FILE *out)

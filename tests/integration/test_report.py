@@ -1,0 +1,420 @@
+"""`mvgate report` on a run of the simulated compressor plant (x600: a
+two-hour baseline, the fit, the VSD retrofit, an hour of reporting).
+
+HTML (en and zh-Hant), JSON and CSV are made and cross-checked: every
+data-k cell of the HTML holds the JSON figure, the CSV rows equal the JSON
+figures, the JSON validates against docs/schemas/report.schema.json; with
+no window the savings equal the cumulative block of the last stored
+record; a window that cuts the reporting period sums exactly that window's
+records, and its FSU follows the ASHRAE formula's scaling from the full
+period's. Headless Chromium renders each HTML page to a PNG and an A4 PDF
+(>= 2 pages, not blank). A report taken during the baseline says "no model
+yet"; bad input exits 2 without writing a file; a tampered record makes the
+report say the chain does not hold and exit 1."""
+
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import time
+import zlib
+from html.parser import HTMLParser
+
+sys.path.insert(0, os.path.dirname(__file__))
+import mvgtest as T  # noqa: E402
+from test_pipeline import ORIGIN, ORIGIN_S, PROJECT, SCALE, export, plant_s  # noqa: E402
+
+import jsonschema  # noqa: E402
+
+DAY = ORIGIN[:11]
+# the pipeline's project plus a second stream with two independent variables
+PROJECT2 = PROJECT.replace("co2_kg_per_unit = 0.49; cost_per_unit = 1.35; } ); }", """co2_kg_per_unit = 0.49; cost_per_unit = 1.35; },
+                { name = "elec_2x"; type = "electricity"; unit = "kWh"; actual = "comp_power.energy_kwh";
+                  model = { type = "linear"; x = [ "air_flow.volume_m3", "air_flow.pressure_bar" ]; };
+                  co2_kg_per_unit = 0.81; cost_per_unit = 0.9; } ); }""")
+assert PROJECT2 != PROJECT
+STREAMS = {"electricity": (0.49, 1.35), "elec_2x": (0.81, 0.9)}  # name -> (kg CO2/kWh, HK$/kWh)
+CUMULATIVE_KEYS = {  # report figure -> member of the record's cumulative block
+    "m": "m", "hours": "covered_hours", "adjusted_baseline": "adjusted_baseline",
+    "actual": "actual", "avoided": "avoided", "adjustment": "adjustment", "savings": "savings",
+    "fraction": "savings_fraction", "fsu": "fsu", "low": "savings_low", "high": "savings_high",
+}
+
+
+def report(cfg, *extra):
+    return T.run([T.binary("mvgate"), "report", "-c", cfg, "--project", "comp-vsd"] + list(extra))
+
+
+def close(a, b, rel=1e-12):
+    return a == b or abs(a - b) <= rel * max(abs(a), abs(b))
+
+
+class Cells(HTMLParser):
+    """Every element with data-k: key -> list of data-v; and the text."""
+
+    def __init__(self):
+        super().__init__()
+        self.cells = {}
+        self.text = []
+        self.lang = None
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "html":
+            self.lang = a.get("lang")
+        if "data-k" in a:
+            self.cells.setdefault(a["data-k"], []).append(a.get("data-v"))
+        assert tag not in ("script", "link", "img", "iframe"), "external or scripted content: " + tag
+
+    def handle_data(self, data):
+        self.text.append(data)
+
+
+def parse_html(path):
+    p = Cells()
+    with open(path, encoding="utf-8") as f:
+        p.feed(f.read())
+    return p
+
+
+def check_cells(html, figures):
+    """Every JSON figure has exactly one data-k cell, holding its value."""
+    assert set(html.cells) == set(figures), set(html.cells) ^ set(figures)
+    for k, vs in html.cells.items():
+        assert len(vs) == 1, "%s shown %d times with data-k" % (k, len(vs))
+        assert k in figures, "data-k %s is not a JSON figure" % k
+        want = figures[k]["value"]
+        got = vs[0]
+        if want is None:
+            assert got == "null", (k, got)
+        elif isinstance(want, int):
+            assert int(got) == want, (k, got, want)
+        else:
+            assert float(got) == want, (k, got, want)
+
+
+def png_not_blank(path):
+    with open(path, "rb") as f:
+        data = f.read()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n", path
+    pos, idat = 8, b""
+    while pos < len(data):
+        n = int.from_bytes(data[pos:pos + 4], "big")
+        kind = data[pos + 4:pos + 8]
+        if kind == b"IDAT":
+            idat += data[pos + 8:pos + 8 + n]
+        pos += 12 + n
+    raw = zlib.decompress(idat)
+    # a blank page is one colour: rows of the same few (filtered) bytes
+    return len(set(raw)) > 40
+
+
+def chromium(html, png, pdf):
+    base = ["chromium", "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars"]
+    url = "file://" + html
+    r1 = subprocess.run(base + ["--screenshot=" + png, "--window-size=1280,4000", url],
+                        capture_output=True, timeout=60)
+    r2 = subprocess.run(base + ["--print-to-pdf=" + pdf, "--no-pdf-header-footer", url],
+                        capture_output=True, timeout=60)
+    assert r1.returncode == 0, r1.stderr[-2000:]
+    assert r2.returncode == 0, r2.stderr[-2000:]
+    assert os.path.getsize(png) > 10000 and os.path.getsize(pdf) > 10000
+    assert png_not_blank(png), png + " is blank"
+    with open(pdf, "rb") as f:
+        body = f.read()
+    pages = body.count(b"/Type /Page") - body.count(b"/Type /Pages")
+    # summary, project, model, baseline, reporting, savings, coverage and
+    # chain (with the method) each start a page
+    assert pages >= 8, "%s has %d pages" % (pdf, pages)
+    return pages
+
+
+def test_report():
+    with T.TempDir() as d:
+        anchor = time.time()
+        sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "9"])
+        try:
+            text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
+            cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT2)
+            gw = T.Proc(T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor), name="mvgated")
+            switched = early = False
+            while plant_s(anchor) < ORIGIN_S + 3.5 * 3600:
+                gw.pump(0.02)
+                if not early and plant_s(anchor) >= ORIGIN_S + 1.0 * 3600:
+                    # during the baseline: no model yet, the report still renders
+                    r = report(cfg, "--format", "json")
+                    assert r.returncode == 0, r.stderr
+                    doc = json.loads(r.stdout)
+                    assert [x["model"] for x in doc["streams"]] == [None, None] and doc["model"]["version"] is None
+                    assert not any(k.startswith("savings.") for k in doc["figures"]), doc["figures"].keys()
+                    h = report(cfg, "--out", os.path.join(d, "early.html"))
+                    assert h.returncode == 0, h.stderr
+                    with open(os.path.join(d, "early.html"), encoding="utf-8") as f:
+                        assert "No model yet" in f.read()
+                    early = True
+                if not switched and plant_s(anchor) >= ORIGIN_S + 2 * 3600:
+                    assert sim.control("phase retrofit").startswith("ok")
+                    switched = True
+            time.sleep(1)
+            assert gw.stop() == 0, "\n".join(gw.err_lines[-20:])
+        finally:
+            sim.stop()
+        assert early
+
+        recs = [x["record"] for x in export(cfg)]
+        rep = [x for x in recs if x["phase"] == "reporting"]
+        assert len(rep) >= 10, len(rep)
+        lasts = {x["name"]: x["cumulative"] for x in recs[-1]["streams"]}
+        last = lasts["electricity"]
+
+        # ---- the whole record: JSON, its schema, and the engine's cumulative block
+        r = report(cfg, "--format", "json", "--out", os.path.join(d, "r.json"))
+        assert r.returncode == 0, r.stderr
+        with open(os.path.join(d, "r.json")) as f:
+            doc = json.load(f)
+        with open(os.path.join(T.SRC, "docs", "schemas", "report.schema.json")) as f:
+            jsonschema.validate(doc, json.load(f))
+        fig = doc["figures"]
+        assert [x["name"] for x in doc["streams"]] == list(STREAMS)
+        assert doc["streams"][1]["model"]["coefficients"] == ["b0", "b1", "b2"]
+        for name, cum in lasts.items():
+            for k, c in CUMULATIVE_KEYS.items():
+                key = "savings.%s.%s" % (name, k)
+                assert close(fig[key]["value"], cum[c]), (key, fig[key], cum[c])
+            for k in ("kwh", "tj", "co2_t", "cost_hkd"):
+                assert close(fig["savings.%s.%s" % (name, k)]["value"], cum["converted"][k]), (name, k)
+                assert close(fig["annual.%s.%s" % (name, k)]["value"], cum["annual_converted"][k]), (name, k)
+            assert close(fig["annual.%s.savings" % name]["value"], cum["annual_savings"])
+        assert fig["savings.electricity.kwh"]["unit"] == "kWh" and fig["savings.electricity.tj"]["unit"] == "TJ"
+        assert doc["chain"]["ok"] and doc["chain"]["records"] == len(recs)
+        assert doc["chain"]["line"].startswith("OK: %d records" % len(recs)), doc["chain"]
+        assert fig["chain.records"]["value"] == len(recs)
+        assert fig["periods.reporting.records"]["value"] == len(rep)
+        assert len(doc["series"]["electricity"]) == len(recs) == len(doc["series"]["elec_2x"])
+        models = export(cfg, "models")
+        for ms in models[-1]["record"]["streams"]:
+            m, name = ms["model"], ms["name"]
+            for j, c in enumerate(m["coefficients"]):
+                assert close(fig["model.%s.b%d" % (name, j)]["value"], c)
+                assert close(fig["model.%s.b%d.se" % (name, j)]["value"], m["std_errors"][j])
+                assert close(fig["model.%s.b%d.t" % (name, j)]["value"], m["t_stats"][j])
+            assert close(fig["model.%s.cv_rmse" % name]["value"], m["cv_rmse"])
+            assert close(fig["model.%s.nmbe" % name]["value"], m["nmbe"], 1e-9)
+            assert fig["model.%s.n" % name]["value"] == m["n"]
+            assert fig["model.%s.pass" % name]["value"] == int(m["ashrae14"]["pass"])
+
+        # ---- CSV: the same figures as rows, and the interval series
+        r = report(cfg, "--format", "csv")
+        assert r.returncode == 0, r.stderr
+        rows = list(csv.reader(io.StringIO(r.stdout, newline="")))
+        assert rows[0] == ["section", "key", "value", "unit"]
+        assert all(len(x) == 4 for x in rows), [x for x in rows if len(x) != 4][:3]
+        seen = set()
+        for section, key, value, unit in rows[1:]:
+            if key in fig:
+                f = fig[key]
+                seen.add(key)
+                assert section == f["section"] and unit == f["unit"], (key, section, unit)
+                if f["value"] is None:
+                    assert value == "", key
+                else:
+                    assert float(value) == f["value"], (key, value, f["value"])
+        assert seen == set(fig), set(fig) - seen
+        series = [x for x in rows if x[0] == "interval" and x[1].endswith(".actual")]
+        assert len(series) == 2 * len(recs)
+
+        # ---- HTML en and zh-Hant, rendered by Chromium
+        pages = {}
+        for lang in ("en", "zh-Hant"):
+            html = os.path.join(d, "report-%s.html" % lang)
+            r = report(cfg, "--lang", lang, "--out", html)
+            assert r.returncode == 0, r.stderr
+            p = parse_html(html)
+            assert p.lang == lang
+            check_cells(p, fig)
+            for k in ("savings.electricity.kwh", "savings.electricity.tj", "savings.electricity.co2_t",
+                      "savings.electricity.cost_hkd", "savings.electricity.fsu", "savings.electricity.fraction",
+                      "annual.electricity.kwh", "model.electricity.b0", "model.electricity.r2",
+                      "model.electricity.cv_rmse", "model.electricity.nmbe", "chain.records",
+                      "coverage.electricity.baseline"):
+                assert k in p.cells, k
+            text = "".join(p.text)
+            assert doc["chain"]["fingerprint"] in text
+            with open(html, encoding="utf-8") as f:
+                raw = f.read()
+            assert raw.count("<svg") == 9, raw.count("<svg")  # 4 per stream, 1 for coverage
+            assert "http://" not in raw.replace('xmlns="http://www.w3.org/2000/svg"', "")
+            assert "https://" not in raw and "@import" not in raw and "url(" not in raw
+            if lang == "zh-Hant":
+                for word in ("量度及核證報告", "基準期", "報告期", "節省量", "不確定性", "核證", "碳排放", "基準模型"):
+                    assert word in text, word
+                assert "Baseline period" not in text and "Savings" not in text
+            else:
+                assert "Measurement and verification report" in text and "The chain holds" in text
+            pages[lang] = chromium(html, os.path.join(d, lang + ".png"), os.path.join(d, lang + ".pdf"))
+
+        # ---- a window that cuts the reporting period
+        lo, hi = DAY + "02:45:00Z", DAY + "03:15:00Z"
+        win = [x for x in rep if lo <= x["start"].replace(".000Z", "Z") < hi]
+        assert 3 <= len(win) < len(rep), len(win)
+        r = report(cfg, "--format", "json", "--from", lo, "--to", hi)
+        assert r.returncode == 0, r.stderr
+        wdoc = json.loads(r.stdout)
+        wf = {k: v["value"] for k, v in wdoc["figures"].items()}
+        for si, (name, (co2, tariff)) in enumerate(STREAMS.items()):
+            ws = [x["streams"][si] for x in win]
+            assert all(x["name"] == name for x in ws)
+            used = [x for x in ws if x["adjusted_baseline"] is not None]
+            S = lambda k: wf["savings.%s.%s" % (name, k)]  # noqa: E731
+            assert S("m") == len(used)
+            base = sum(x["adjusted_baseline"] for x in used)
+            act = sum(x["actual"] for x in used)
+            adj = sum(x["adjustment"] for x in ws)
+            assert close(S("adjusted_baseline"), base)
+            assert close(S("actual"), act)
+            assert close(S("savings"), base - act + adj)
+            assert close(S("fraction"), (base - act) / base)
+            assert close(S("kwh"), base - act + adj)
+            assert close(S("cost_hkd"), (base - act + adj) * tariff)
+            assert close(S("co2_t"), (base - act + adj) * co2 / 1000)
+            hours = len(used) * 5 / 60
+            assert close(S("hours"), hours)
+            assert close(wf["annual.%s.savings" % name], (base - act + adj) * 8760 / hours)
+            # FSU = K / (sqrt(m) |F|) with K fixed by the model: scale the full period's
+            cum = lasts[name]
+            want_fsu = cum["fsu"] * math.sqrt(cum["m"] / len(used)) * abs(cum["savings_fraction"]) / abs((base - act) / base)
+            assert close(S("fsu"), want_fsu, 1e-9), (name, S("fsu"), want_fsu)
+            assert close(S("low"), (base - act) * (1 - want_fsu), 1e-9)
+            assert close(S("high"), (base - act) * (1 + want_fsu), 1e-9)
+        for k in ("savings.electricity.savings", "savings.electricity.m", "savings.electricity.fsu"):
+            assert wf[k] != fig[k]["value"], k
+        assert wf["model.electricity.b1"] == fig["model.electricity.b1"]["value"]
+        assert len(wdoc["series"]["electricity"]) == len([x for x in recs if lo <= x["start"].replace(".000Z", "Z") < hi])
+        whtml = os.path.join(d, "window.html")
+        r = report(cfg, "--from", lo, "--to", hi, "--out", whtml)
+        assert r.returncode == 0, r.stderr
+        check_cells(parse_html(whtml), wdoc["figures"])
+
+        # ---- bad input: exit 2, no file written
+        os.mkdir(os.path.join(d, "adir"))
+        listing = sorted(os.listdir(d))
+        bad = [
+            ["--format", "pdf"],
+            ["--lang", "fr"],
+            ["--from", "yesterday"],
+            ["--from", "2030-01-01T00:00:00Z"],            # empty window
+            ["--from", hi, "--to", lo],                      # reversed
+            ["--out", os.path.join(d, "no", "such", "dir", "r.html")],
+            ["--out", os.path.join(d, "adir")],              # a directory
+        ]
+        for extra in bad:
+            r = report(cfg, *extra)
+            assert r.returncode == 2, (extra, r.returncode, r.stderr)
+            assert r.stderr.startswith("mvgate report: ") or "usage" in r.stderr, r.stderr
+            assert sorted(os.listdir(d)) == listing, (extra, set(os.listdir(d)) ^ set(listing))
+        r = T.run([T.binary("mvgate"), "report", "-c", cfg, "--project", "nope"])
+        assert r.returncode == 2 and "no project 'nope'" in r.stderr, r.stderr
+        assert "cannot" in report(cfg, "--out", os.path.join(d, "no", "r.html")).stderr
+
+        # ---- a tampered record: the report still renders, says so, exits 1
+        db = sqlite3.connect(os.path.join(d, "mvgate.db"))
+        seq = rep[-3]["seq"]
+        (payload,) = db.execute("SELECT payload FROM intervals WHERE project=? AND seq=?",
+                                ("comp-vsd", seq)).fetchone()
+        rec = json.loads(payload.decode() if isinstance(payload, bytes) else payload)
+        rec["streams"][0]["actual"] = rec["streams"][0]["actual"] * 0.5
+        db.execute("UPDATE intervals SET payload=? WHERE project=? AND seq=?",
+                   (json.dumps(rec, separators=(",", ":")), "comp-vsd", seq))
+        db.commit()
+        db.close()
+        bad_html = os.path.join(d, "tampered.html")
+        r = report(cfg, "--out", bad_html)
+        assert r.returncode == 1, (r.returncode, r.stderr)
+        assert "does NOT hold" in r.stderr, r.stderr
+        p = parse_html(bad_html)
+        text = "".join(p.text)
+        assert "THE CHAIN DOES NOT HOLD" in text and "seq %d" % seq in text, text[:3000]
+        assert p.cells["chain.ok"] == ["0"]
+        r = report(cfg, "--format", "json")
+        assert r.returncode == 1 and json.loads(r.stdout)["chain"]["ok"] is False
+        print("pdf pages: en %d, zh-Hant %d; window %d of %d reporting records" %
+              (pages["en"], pages["zh-Hant"], len(win), len(rep)))
+
+
+VOC_PROJECT = """
+projects = (
+  { name = "voc-rto"; technology = "voc_treatment"; interval_min = 5;
+    baseline = { start = "2026-01-05T00:00:00Z"; end = "2026-01-05T01:00:00Z"; };
+    reporting = { start = "2026-01-05T01:00:00Z"; };
+    streams = (
+      { name = "voc"; type = "voc"; unit = "kg";
+        inlet = { conc = "voc_in.voc_mgnm3"; flow = "exhaust.flow_nm3h"; };
+        outlet = { conc = "voc_out.voc_mgnm3"; flow = "exhaust.flow_nm3h"; }; },
+      { name = "fan"; type = "electricity"; unit = "kWh"; actual = "exhaust.fan_kwh";
+        model = { type = "mean"; }; co2_kg_per_unit = 0.39; cost_per_unit = 1.2; }
+    ); }
+);
+"""
+
+
+def test_report_voc_without_model():
+    """The VOC plant: a VOC stream without a model (its baseline is the
+    inlet mass, no model uncertainty) next to a fan with a mean model."""
+    with T.TempDir() as d:
+        anchor = time.time()
+        sim = T.Sim("voc", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "4"])
+        try:
+            text = T.example_config("voc", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
+            cfg = T.write(os.path.join(d, "gw.conf"), text + VOC_PROJECT)
+            gw = T.Proc(T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor), name="mvgated")
+            switched = False
+            while plant_s(anchor) < ORIGIN_S + 1.75 * 3600:
+                gw.pump(0.02)
+                if not switched and plant_s(anchor) >= ORIGIN_S + 3600:
+                    assert sim.control("phase retrofit").startswith("ok")
+                    switched = True
+            time.sleep(1)
+            assert gw.stop() == 0, "\n".join(gw.err_lines[-20:])
+        finally:
+            sim.stop()
+        recs = [x["record"] for x in export(cfg)]
+        lasts = {x["name"]: x["cumulative"] for x in recs[-1]["streams"]}
+        run = lambda *a: T.run([T.binary("mvgate"), "report", "-c", cfg, "--project", "voc-rto"] + list(a))  # noqa: E731
+        r = run("--format", "json")
+        assert r.returncode == 0, r.stderr
+        doc = json.loads(r.stdout)
+        with open(os.path.join(T.SRC, "docs", "schemas", "report.schema.json")) as f:
+            jsonschema.validate(doc, json.load(f))
+        st = {x["name"]: x for x in doc["streams"]}
+        assert st["voc"]["baseline"] == "inlet_mass" and st["voc"]["model"] is None
+        assert st["fan"]["baseline"] == "model" and st["fan"]["model"]["form"] == "mean"
+        fig = {k: v["value"] for k, v in doc["figures"].items()}
+        for name, cum in lasts.items():
+            for k, c in CUMULATIVE_KEYS.items():
+                key = "savings.%s.%s" % (name, k)
+                want = cum[c]
+                assert (fig[key] is None and want is None) or close(fig[key], want), (key, fig[key], want)
+            assert close(fig["annual.%s.savings" % name], cum["annual_savings"])
+        assert fig["savings.voc.fsu"] is None and fig["savings.fan.fsu"] is not None
+        assert close(fig["savings.voc.pollutant_kg"], lasts["voc"]["converted"]["pollutant_kg"])
+        assert "savings.voc.kwh" not in fig and "savings.fan.kwh" in fig
+        assert not any(k.startswith("model.voc.") for k in fig)
+        html = os.path.join(d, "voc.html")
+        r = run("--lang", "zh-Hant", "--out", html)
+        assert r.returncode == 0, r.stderr
+        p = parse_html(html)
+        check_cells(p, doc["figures"])
+        text = "".join(p.text)
+        assert "沒有基準模型" in text and "揮發性有機化合物" in text, text[:2000]
+
+
+if __name__ == "__main__":
+    if not shutil.which("chromium"):
+        print("chromium is not installed (tools/install-deps.sh)")
+        sys.exit(1)
+    T.main([test_report, test_report_voc_without_model])

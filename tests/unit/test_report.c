@@ -1,0 +1,282 @@
+/*
+ * Unit tests of `mvgate report`'s pure parts: number formatting for
+ * people (report_fmt.c), the charts' axis ticks and labels (report_svg.c),
+ * and the completeness of the two languages' labels (report_i18n.c).
+ * tools/mvgate is not part of mvg_core, so the sources are compiled in.
+ * Expected values are worked out by hand in the comments.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../tools/mvgate/report_fmt.c"
+#include "../../tools/mvgate/report_i18n.c"
+#include "../../tools/mvgate/report_svg.c"
+
+#define T0 1767580200000LL /* 2026-01-05T02:30:00Z */
+
+static const char *num(double v, int sig)
+{
+    static char b[64];
+    return mvg_report_fmt_num(v, sig, b, sizeof b);
+}
+
+static void test_fmt_num(void **state)
+{
+    (void)state;
+    /* 84592.08 at 4 digits: 8459.2 tens -> 8459 tens, grouped */
+    assert_string_equal(num(84592.084453304837, 4), "84,590");
+    assert_string_equal(num(13.680226747585444, 4), "13.68");
+    assert_string_equal(num(0.0067033111063168676, 4), "0.006703");
+    assert_string_equal(num(114199.31401196154, 7), "114,199.3");
+    assert_string_equal(num(-1234567.5, 7), "-1,234,568");
+    assert_string_equal(num(1234.5, 2), "1,200");
+    /* rounding carries into a new digit: 999.96 -> 1000.0 would show 5 digits */
+    assert_string_equal(num(999.96, 4), "1,000");
+    assert_string_equal(num(0.5, 3), "0.500");
+    assert_string_equal(num(0.0, 4), "0");
+    /* below 1e-3: mantissa x 10 to a superscript exponent (UTF-8) */
+    assert_string_equal(num(4.9248816291307592e-5, 4), "4.925 \xc3\x97 10\xe2\x81\xbb\xe2\x81\xb5");
+    assert_string_equal(num(-2.5e-12, 2), "-2.5 \xc3\x97 10\xe2\x81\xbb\xc2\xb9\xc2\xb2");
+    /* 9.996e-4 at 3 digits rounds to 1.00e-3: printf's own exponent */
+    assert_string_equal(num(9.996e-4, 3), "1.00 \xc3\x97 10\xe2\x81\xbb\xc2\xb3");
+    assert_string_equal(num(NAN, 4), MVG_REPORT_FMT_NONE);
+    assert_string_equal(num(INFINITY, 4), MVG_REPORT_FMT_NONE);
+
+    char b[32];
+    assert_string_equal(mvg_report_fmt_pct(0.21412415588679187, 3, b, sizeof b), "21.4 %");
+    assert_string_equal(mvg_report_fmt_pct(0.9, 3, b, sizeof b), "90.0 %");
+    assert_string_equal(mvg_report_fmt_pct(NAN, 3, b, sizeof b), MVG_REPORT_FMT_NONE);
+    assert_string_equal(mvg_report_fmt_int(1234567, b, sizeof b), "1,234,567");
+    assert_string_equal(mvg_report_fmt_int(-1000, b, sizeof b), "-1,000");
+    assert_string_equal(mvg_report_fmt_int(999, b, sizeof b), "999");
+    assert_string_equal(mvg_report_fmt_time(T0, 0, b, sizeof b), "2026-01-05 02:30");
+    assert_string_equal(mvg_report_fmt_time(T0 + 61000, 1, b, sizeof b), "2026-01-05 02:31:01");
+    /* a small buffer truncates, never overflows */
+    char s[5];
+    mvg_report_fmt_num(84592.0, 5, s, sizeof s);
+    assert_int_equal(strlen(s), 4);
+}
+
+static void test_nice_ticks(void **state)
+{
+    (void)state;
+    mvg_svg_ticks t;
+    /* [0.3, 9.7], 6 ticks: step 1 needs 0..10 = 11 ticks, step 2 gives 0..10 = 6 */
+    assert_int_equal(mvg_svg_nice_ticks(0.3, 9.7, 6, &t), 0);
+    assert_true(t.step == 2.0 && t.lo == 0.0 && t.hi == 10.0);
+    assert_int_equal(t.n, 6);
+    assert_true(t.v[3] == 6.0);
+    /* [3.37, 3.95], 7 ticks: 0.05 -> 13, 0.1 -> 3.3..4.0 = 8, 0.2 -> 3.2..4.0 = 5 */
+    assert_int_equal(mvg_svg_nice_ticks(3.37, 3.95, 7, &t), 0);
+    assert_true(fabs(t.step - 0.2) < 1e-12 && fabs(t.lo - 3.2) < 1e-12 && fabs(t.hi - 4.0) < 1e-12);
+    assert_int_equal(t.n, 5);
+    /* symmetric around zero: [-0.5, 0.5], 5 ticks -> step 0.5, a true 0 in the middle */
+    assert_int_equal(mvg_svg_nice_ticks(-0.5, 0.5, 5, &t), 0);
+    assert_int_equal(t.n, 3);
+    assert_true(t.v[0] == -0.5 && t.v[1] == 0.0 && !signbit(t.v[1]) && t.v[2] == 0.5);
+    /* large values: [0, 114199], 7 ticks -> 20000 steps to 120000 */
+    assert_int_equal(mvg_svg_nice_ticks(0, 114199.3, 7, &t), 0);
+    assert_true(t.step == 20000.0 && t.hi == 120000.0 && t.n == 7);
+    /* a single value gets a range around it; zero gets [0, 1] */
+    assert_int_equal(mvg_svg_nice_ticks(0, 0, 6, &t), 0);
+    assert_true(t.lo == 0.0 && t.hi == 1.0);
+    assert_int_equal(mvg_svg_nice_ticks(50, 50, 6, &t), 0);
+    assert_true(t.lo <= 45.0 && t.hi >= 55.0 && t.n <= 6);
+    /* every tick lies inside [lo, hi] and the data inside the ticks */
+    assert_int_equal(mvg_svg_nice_ticks(-7.3, 123.9, 8, &t), 0);
+    assert_true(t.lo <= -7.3 && t.hi >= 123.9 && t.n <= 8 && t.n >= 2);
+    assert_int_equal(mvg_svg_nice_ticks(NAN, 1, 6, &t), -1);
+    assert_int_equal(mvg_svg_nice_ticks(2, 1, 6, &t), -1);
+}
+
+static void test_time_ticks(void **state)
+{
+    (void)state;
+    mvg_svg_ticks t;
+    int64_t step;
+    /* 02:30..03:55 (85 min), 8 ticks: 10 min -> 02:30..03:50 = 9, 15 min -> 6 */
+    assert_int_equal(mvg_svg_time_ticks(T0, T0 + 85 * 60000LL, 8, &step, &t), 0);
+    assert_int_equal(step, 900000);
+    assert_int_equal(t.n, 6);
+    assert_true(t.v[0] == (double)T0 && t.v[5] == (double)(T0 + 75 * 60000LL));
+    /* 02:31..02:59: ticks are on whole multiples of the step, inside the range */
+    assert_int_equal(mvg_svg_time_ticks(T0 + 60000, T0 + 29 * 60000LL, 8, &step, &t), 0);
+    assert_int_equal(step, 300000);
+    assert_true(t.v[0] == (double)(T0 + 5 * 60000LL) && t.n == 5);
+    /* three days from midnight: 12 h steps, 7 ticks */
+    int64_t mid = 1767571200000LL; /* 2026-01-05T00:00Z */
+    assert_int_equal(mvg_svg_time_ticks(mid, mid + 3 * 86400000LL, 8, &step, &t), 0);
+    assert_int_equal(step, 43200000);
+    assert_int_equal(t.n, 7);
+    char b[16];
+    assert_string_equal(mvg_svg_time_label(T0, 900000, b, sizeof b), "02:30");
+    assert_string_equal(mvg_svg_time_label(mid, 86400000LL, b, sizeof b), "01-05");
+    assert_int_equal(mvg_svg_time_ticks(2, 1, 8, &step, &t), -1);
+}
+
+static void test_tick_labels(void **state)
+{
+    (void)state;
+    char b[32];
+    assert_string_equal(mvg_svg_tick_label(1.25, 0.25, 0, b, sizeof b), "1.25");
+    assert_string_equal(mvg_svg_tick_label(3.4, 0.2, 0, b, sizeof b), "3.4");
+    assert_string_equal(mvg_svg_tick_label(12500, 500, 0, b, sizeof b), "12,500");
+    assert_string_equal(mvg_svg_tick_label(120000, 20000, 0, b, sizeof b), "120,000");
+    assert_string_equal(mvg_svg_tick_label(0.4, 0.2, 1, b, sizeof b), "40 %");
+    assert_string_equal(mvg_svg_tick_label(-1e-17, 0.1, 0, b, sizeof b), "0");
+    assert_string_equal(mvg_svg_tick_label(-2.5, 0.5, 0, b, sizeof b), "-2.5");
+}
+
+static void test_svg_escape_and_chart(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    mvg_svg_escape(f, "<a & \"b\">");
+    double x[3] = {(double)T0, (double)(T0 + 300000), (double)(T0 + 600000)};
+    double y[3] = {1.0, NAN, 3.0};
+    mvg_svg_series s = {"A&B", MVG_SVG_LINE, x, y, NULL, 3, "#000", 0};
+    mvg_svg_chart c = {"Time", "kWh", 1, 1, 0, 0, "t<1>"};
+    assert_int_equal(mvg_svg_write(f, &c, &s, 1), 0);
+    double none[3] = {NAN, NAN, NAN};
+    mvg_svg_series e = {"empty", MVG_SVG_LINE, x, none, NULL, 3, "#000", 0};
+    long before = ftell(f);
+    assert_int_equal(mvg_svg_write(f, &c, &e, 1), -1);
+    assert_int_equal(ftell(f), before); /* nothing written for a chart without data */
+    fclose(f);
+    assert_true(strncmp(buf, "&lt;a &amp; &quot;b&quot;&gt;", 29) == 0);
+    assert_non_null(strstr(buf, "<title>t&lt;1&gt;</title>"));
+    assert_non_null(strstr(buf, ">A&amp;B</text>"));
+    /* the NaN in the middle breaks the line: two separate moves, no L between */
+    const char *d = strstr(buf, "stroke-width=\"1.6\" d=\"");
+    assert_non_null(d);
+    int moves = 0, lines = 0;
+    for (const char *q = d + 22; *q && *q != '"'; q++) {
+        moves += *q == 'M';
+        lines += *q == 'L';
+    }
+    assert_int_equal(moves, 2);
+    assert_int_equal(lines, 0);
+    free(buf);
+}
+
+/* A year of 15-minute points is reduced to a few per pixel column, and the
+ * drawn envelope still reaches the data's extremes. */
+static void test_svg_decimation(void **state)
+{
+    (void)state;
+    const size_t n = 35040;
+    double *x = malloc(n * sizeof *x), *y = malloc(n * sizeof *y);
+    assert_non_null(x);
+    assert_non_null(y);
+    for (size_t i = 0; i < n; i++) {
+        x[i] = (double)T0 + (double)i * 900000.0;
+        y[i] = 10.0 + 5.0 * sin((double)i * 0.37) + (i == 20000 ? 40.0 : 0.0); /* one spike */
+    }
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    mvg_svg_series s[2] = {{"y", MVG_SVG_LINE, x, y, NULL, n, "#000", 0},
+                           {"dots", MVG_SVG_POINTS, y, y, NULL, n, "#111", 0}};
+    mvg_svg_chart c = {"Time", "kWh", 1, 0, 0, 0, "year"};
+    assert_int_equal(mvg_svg_write(f, &c, s, 1), 0);
+    fclose(f);
+    const char *d = strstr(buf, "stroke-width=\"1.6\" d=\""); /* the data line, not the axes */
+    assert_non_null(d);
+    d += 18;
+    size_t vertices = 0;
+    double ymin = INFINITY;
+    for (const char *q = d + 4; *q && *q != '"'; q++)
+        if (*q == 'M' || *q == 'L') {
+            vertices++;
+            double vx, vy;
+            assert_int_equal(sscanf(q + 1, "%lf %lf", &vx, &vy), 2);
+            ymin = fmin(ymin, vy); /* the spike is the smallest SVG y */
+        }
+    /* about 624 columns wide, at most 4 vertices each */
+    assert_true(vertices > 600 && vertices <= 4 * 630);
+    /* the spike survives: plot area y 14..234 over the axis range */
+    double lo = INFINITY, hi = -INFINITY;
+    for (size_t i = 0; i < n; i++) {
+        lo = fmin(lo, y[i]);
+        hi = fmax(hi, y[i]);
+    }
+    mvg_svg_ticks yt;
+    mvg_svg_nice_ticks(lo, hi, 7, &yt);
+    assert_true(hi == y[20000]);
+    assert_true(fabs(ymin - (14.0 + (yt.hi - hi) / (yt.hi - yt.lo) * 220.0)) < 0.051);
+    free(buf);
+
+    /* scatter: one dot per pixel */
+    buf = NULL;
+    f = open_memstream(&buf, &len);
+    for (size_t i = 0; i < n; i++)
+        y[i] = i % 2 ? 1.0 : 2.0;
+    mvg_svg_chart sc = {"x", "y", 0, 0, 0, 0, "dots"};
+    assert_int_equal(mvg_svg_write(f, &sc, &s[1], 1), 0);
+    fclose(f);
+    size_t dots = 0;
+    for (const char *q = buf; (q = strstr(q, "<circle")); q++)
+        dots++;
+    assert_int_equal(dots, 2 + 1); /* two distinct points, and the legend's dot */
+    free(buf);
+    free(x);
+    free(y);
+}
+
+static int placeholders(const char *s)
+{
+    int set = 0;
+    for (; *s; s++)
+        if (s[0] == '{' && s[1] >= '1' && s[1] <= '9' && s[2] == '}')
+            set |= 1 << (s[1] - '0');
+    return set;
+}
+
+static void test_i18n_complete(void **state)
+{
+    (void)state;
+    for (int k = 0; k < MVG_T_COUNT; k++) {
+        const char *en = mvg_i18n_raw(MVG_LANG_EN, (mvg_text)k);
+        const char *zh = mvg_i18n_raw(MVG_LANG_ZH_HANT, (mvg_text)k);
+        if (!en || !*en || !zh || !*zh)
+            fail_msg("label %d lacks %s", k, !en || !*en ? "English" : "Traditional Chinese");
+        /* the Chinese text is Chinese, not a copy of the English */
+        int non_ascii = 0;
+        for (const unsigned char *p = (const unsigned char *)zh; *p; p++)
+            non_ascii |= *p >= 0x80;
+        if (!non_ascii)
+            fail_msg("label %d: zh-Hant text '%s' has no Chinese", k, zh);
+        if (placeholders(en) != placeholders(zh))
+            fail_msg("label %d: placeholders differ between en and zh-Hant", k);
+    }
+    assert_null(mvg_i18n_raw(MVG_LANG_EN, MVG_T_COUNT));
+    assert_string_equal(mvg_i18n(MVG_LANG_ZH_HANT, MVG_T_SEC_BASELINE), "基準期");
+    assert_string_equal(mvg_i18n(MVG_LANG_ZH_HANT, MVG_T_SEC_REPORTING), "報告期");
+    mvg_lang l;
+    assert_int_equal(mvg_lang_parse("zh-Hant", &l), 0);
+    assert_int_equal(l, MVG_LANG_ZH_HANT);
+    assert_string_equal(mvg_lang_tag(l), "zh-Hant");
+    assert_int_equal(mvg_lang_parse("fr", &l), -1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_fmt_num),     cmocka_unit_test(test_nice_ticks),
+        cmocka_unit_test(test_time_ticks),  cmocka_unit_test(test_tick_labels),
+        cmocka_unit_test(test_svg_escape_and_chart), cmocka_unit_test(test_svg_decimation),
+        cmocka_unit_test(test_i18n_complete),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

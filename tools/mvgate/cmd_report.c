@@ -1,0 +1,215 @@
+/*
+ * cmd_report.c: `mvgate report -c FILE --project P [--from T] [--to T]
+ * [--out FILE] [--format html|json|csv] [--lang en|zh-Hant]`: the
+ * verification report of one project from the gateway's store (opened
+ * read-only, so it runs next to the daemon). The figures are gathered by
+ * report_data.c and written by report_html.c, report_json.c or
+ * report_csv.c. --out is written to a temporary file beside it and renamed
+ * into place, so a reader never sees half a report.
+ *
+ * Exit: 0 when the report is written and the chain holds; 1 when it is
+ * written but the chain does not hold; 2 on bad input (usage, config,
+ * unknown project, empty window, unwritable --out), nothing written.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include "cli_config.h"
+#include "commands.h"
+#include "report_data.h"
+#include "report_i18n.h"
+#include "report_out.h"
+
+typedef enum { FMT_HTML, FMT_JSON, FMT_CSV } report_format;
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: mvgate report -c FILE --project P [--from T] [--to T] [--out FILE]\n"
+            "                     [--format html|json|csv] [--lang en|zh-Hant]\n"
+            "T: ISO 8601 UTC (2026-11-28T10:00:00Z) or epoch ms; from inclusive, to exclusive\n"
+            "(interval records by their start). Default: every record, HTML, English, stdout.\n"
+            "Exit 0: written, chain holds; 1: written, chain does NOT hold; 2: bad input.\n");
+}
+
+static int write_report(const mvg_report *r, report_format fmt, mvg_lang lang, FILE *out,
+                        char *err, size_t errlen)
+{
+    switch (fmt) {
+    case FMT_JSON:
+        return mvg_report_write_json(r, out, err, errlen);
+    case FMT_CSV:
+        return mvg_report_write_csv(r, out, err, errlen);
+    default:
+        return mvg_report_write_html(r, lang, out, err, errlen);
+    }
+}
+
+/* Writes to a temporary file next to path, then renames it into place;
+ * on any failure the temporary file is removed and path is untouched. */
+static int write_to_file(const mvg_report *r, report_format fmt, mvg_lang lang, const char *path,
+                         char *err, size_t errlen)
+{
+    size_t n = strlen(path);
+    char *tmp = malloc(n + 16);
+    if (!tmp) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
+    int fd = mkstemp(tmp);
+    if (fd < 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        free(tmp);
+        return -1;
+    }
+    /* mkstemp makes the file 0600; a report is for others to read */
+    if (fchmod(fd, 0644) != 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        close(fd);
+        unlink(tmp);
+        free(tmp);
+        return -1;
+    }
+    int rc = write_report(r, fmt, lang, f, err, errlen);
+    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (fclose(f) != 0 && rc == 0) {
+        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc == 0 && rename(tmp, path) != 0) {
+        snprintf(err, errlen, "cannot rename to %s: %s", path, strerror(errno));
+        rc = -1;
+    }
+    if (rc != 0)
+        unlink(tmp);
+    free(tmp);
+    return rc;
+}
+
+int mvg_cmd_report(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'}, {"project", required_argument, NULL, 'p'},
+        {"from", required_argument, NULL, 'f'},   {"to", required_argument, NULL, 't'},
+        {"out", required_argument, NULL, 'o'},    {"format", required_argument, NULL, 'F'},
+        {"lang", required_argument, NULL, 'l'},   {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *path = NULL, *project = NULL, *outpath = NULL;
+    int64_t from = INT64_MIN, to = INT64_MAX;
+    report_format fmt = FMT_HTML;
+    mvg_lang lang = MVG_LANG_EN;
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            path = optarg;
+            break;
+        case 'p':
+            project = optarg;
+            break;
+        case 'f':
+        case 't':
+            if (mvg_cli_parse_when(optarg, c == 'f' ? &from : &to) != 0) {
+                fprintf(stderr, "mvgate report: --%s '%s' is neither ISO 8601 UTC nor epoch ms\n",
+                        c == 'f' ? "from" : "to", optarg);
+                return 2;
+            }
+            break;
+        case 'o':
+            outpath = optarg;
+            break;
+        case 'F':
+            if (strcmp(optarg, "html") == 0)
+                fmt = FMT_HTML;
+            else if (strcmp(optarg, "json") == 0)
+                fmt = FMT_JSON;
+            else if (strcmp(optarg, "csv") == 0)
+                fmt = FMT_CSV;
+            else {
+                fprintf(stderr, "mvgate report: --format is html, json or csv, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'l':
+            if (mvg_lang_parse(optarg, &lang) != 0) {
+                fprintf(stderr, "mvgate report: --lang is en or zh-Hant, not '%s'\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!path || !project || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+    mvg_config *cfg = mvg_cli_load_config(path, NULL);
+    if (!cfg)
+        return 2;
+    char err[700] = "";
+    int rc = 2;
+    mvg_report *r = NULL;
+    mvg_store *st = mvg_cli_open_store("report", cfg);
+    if (!st)
+        goto out;
+    struct timeval tv;
+    gettimeofday(&tv, NULL);
+    mvg_report_req req = {cfg, st, project, from, to,
+                          (int64_t)tv.tv_sec * 1000 + tv.tv_usec / 1000};
+    r = mvg_report_build(&req, err, sizeof err);
+    if (!r) {
+        fprintf(stderr, "mvgate report: %s\n", err);
+        goto out;
+    }
+    int w;
+    if (outpath) {
+        w = write_to_file(r, fmt, lang, outpath, err, sizeof err);
+    } else {
+        w = write_report(r, fmt, lang, stdout, err, sizeof err);
+        if (w == 0 && fflush(stdout) != 0) {
+            snprintf(err, sizeof err, "write error on stdout: %s", strerror(errno));
+            w = -1;
+        }
+    }
+    if (w != 0) {
+        fprintf(stderr, "mvgate report: %s\n", err);
+        goto out;
+    }
+    if (!r->chain_ok) {
+        fprintf(stderr, "mvgate report: the signed chain of %s does NOT hold: %s\n", project,
+                r->chain.line);
+        rc = 1;
+    } else {
+        rc = 0;
+    }
+out:
+    mvg_report_free(r);
+    mvg_store_close(st);
+    mvg_config_free(cfg);
+    return rc;
+}

@@ -1,0 +1,669 @@
+/*
+ * report_data.c: gathering the report's figures (report_data.h).
+ */
+#include "report_data.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "convert.h"
+#include "payload.h"
+
+#define DAY_MS 86400000LL
+
+const char *mvg_report_phase_name(mvg_report_phase p)
+{
+    switch (p) {
+    case MVG_RP_BASELINE:
+        return "baseline";
+    case MVG_RP_INSTALLATION:
+        return "installation";
+    case MVG_RP_REPORTING:
+        return "reporting";
+    default:
+        return "other";
+    }
+}
+
+static mvg_report_phase phase_parse(const char *s)
+{
+    if (strcmp(s, "baseline") == 0)
+        return MVG_RP_BASELINE;
+    if (strcmp(s, "installation") == 0)
+        return MVG_RP_INSTALLATION;
+    if (strcmp(s, "reporting") == 0)
+        return MVG_RP_REPORTING;
+    return MVG_RP_OTHER;
+}
+
+size_t mvg_report_conv_fields(const mvg_stream_cfg *s, size_t *idx, size_t cap)
+{
+    /* indexes into mvg_convert_fields: 1 kwh, 2 tj, 3 co2_t, 4 pollutant_kg, 5 water_m3, 6 cost */
+    size_t want[6], n = 0;
+    switch (s->type) {
+    case MVG_STREAM_ELECTRICITY:
+    case MVG_STREAM_FUEL:
+    case MVG_STREAM_HEAT:
+        want[n++] = 1;
+        want[n++] = 2;
+        want[n++] = 3;
+        break;
+    case MVG_STREAM_WATER:
+        want[n++] = 5;
+        break;
+    case MVG_STREAM_NOX:
+    case MVG_STREAM_SO2:
+    case MVG_STREAM_VOC:
+        want[n++] = 4;
+        break;
+    case MVG_STREAM_COST:
+        break;
+    }
+    if (s->type == MVG_STREAM_COST || s->factors.cost_per_unit != 0.0)
+        want[n++] = 6;
+    if (n > cap)
+        n = cap;
+    memcpy(idx, want, n * sizeof *idx);
+    return n;
+}
+
+size_t mvg_report_coef_names(const mvg_model *m, char names[][24], size_t cap)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < m->ncoef && n < cap; i++) {
+        /* the intensity form has no b0: its only coefficient is b1 */
+        size_t b = m->type == MVG_MODEL_INTENSITY ? i + 1 : i;
+        snprintf(names[n++], 24, "b%zu", b);
+    }
+    for (size_t i = 0; i < m->ncp && n < cap; i++) {
+        if (m->ncp == 1)
+            snprintf(names[n++], 24, "c");
+        else
+            snprintf(names[n++], 24, "c%zu", i + 1);
+    }
+    return n;
+}
+
+static double num_of(const json_t *j)
+{
+    return json_is_number(j) ? json_number_value(j) : NAN;
+}
+
+/* ---- records ------------------------------------------------------------ */
+
+typedef struct {
+    mvg_report *r;
+    const char *project;
+    char *err;
+    size_t errlen;
+    size_t cap;
+} walk;
+
+static int grow_points(mvg_report *r, size_t *cap)
+{
+    if (r->nrecords < *cap)
+        return 0;
+    size_t nc = *cap ? 2 * *cap : 256;
+    for (size_t i = 0; i < r->nstreams; i++) {
+        mvg_report_point *p = realloc(r->streams[i].pts, nc * sizeof *p);
+        if (!p)
+            return -1;
+        r->streams[i].pts = p;
+    }
+    *cap = nc;
+    return 0;
+}
+
+static int on_record(void *user, const char *project, int64_t seq, int64_t start_ms,
+                     int64_t end_ms, const char *payload, size_t len)
+{
+    walk *w = user;
+    mvg_report *r = w->r;
+    if (strcmp(project, w->project) != 0)
+        return 0;
+    if (grow_points(r, &w->cap) != 0) {
+        snprintf(w->err, w->errlen, "out of memory");
+        return -1;
+    }
+    json_error_t je;
+    json_t *doc = json_loadb(payload, len, 0, &je);
+    if (!doc) {
+        snprintf(w->err, w->errlen, "interval record %s seq %lld: not JSON: %s", project,
+                 (long long)seq, je.text);
+        return -1;
+    }
+    const char *ph = json_string_value(json_object_get(doc, "phase"));
+    mvg_report_phase phase = phase_parse(ph ? ph : "");
+    int in_window = start_ms >= r->from_ms && start_ms < r->to_ms;
+    json_t *streams = json_object_get(doc, "streams");
+    for (size_t i = 0; i < r->nstreams; i++) {
+        mvg_report_stream *s = &r->streams[i];
+        mvg_report_point *p = &s->pts[r->nrecords];
+        memset(p, 0, sizeof *p);
+        p->start_ms = start_ms;
+        p->end_ms = end_ms;
+        p->phase = phase;
+        p->in_window = in_window;
+        p->adjusted_baseline = p->prediction = p->actual = NAN;
+        p->cum_savings = p->cum_low = p->cum_high = NAN;
+        json_t *js = NULL, *it;
+        size_t k;
+        json_array_foreach(streams, k, it)
+        {
+            const char *n = json_string_value(json_object_get(it, "name"));
+            if (n && strcmp(n, s->cfg->name) == 0)
+                js = it;
+        }
+        if (!js)
+            continue; /* a stream added to the config later: no data in this record */
+        p->valid = json_is_true(json_object_get(js, "valid"));
+        p->coverage = num_of(json_object_get(js, "coverage"));
+        p->actual = num_of(json_object_get(js, "actual"));
+        json_t *xs = json_object_get(js, "x");
+        p->nx = json_array_size(xs) < MVG_MODEL_MAX_X ? json_array_size(xs) : MVG_MODEL_MAX_X;
+        for (size_t j = 0; j < p->nx; j++)
+            p->x[j] = num_of(json_array_get(xs, j));
+        if (phase == MVG_RP_REPORTING) {
+            p->adjusted_baseline = num_of(json_object_get(js, "adjusted_baseline"));
+            p->adjustment = num_of(json_object_get(js, "adjustment"));
+            p->savings = num_of(json_object_get(js, "savings"));
+            if (!isfinite(p->adjustment))
+                p->adjustment = 0.0;
+        }
+    }
+    json_decref(doc);
+    mvg_report_seen *sn = &r->seen[phase];
+    if (sn->count++ == 0)
+        sn->first_ms = start_ms;
+    sn->last_ms = end_ms;
+    if (in_window) {
+        if (r->nwindow++ == 0)
+            r->win_first_ms = start_ms;
+        r->win_last_ms = end_ms;
+    }
+    r->nrecords++;
+    return 0;
+}
+
+/* ---- model -------------------------------------------------------------- */
+
+static int load_model(mvg_report *r, mvg_store *st, char *err, size_t errlen)
+{
+    char *text = NULL;
+    int64_t version = 0;
+    if (mvg_store_get_model(st, r->prj->name, &text, &version, err, errlen) != 0)
+        return -1;
+    if (!text)
+        return 0;
+    json_error_t je;
+    json_t *doc = json_loads(text, 0, &je);
+    free(text);
+    if (!doc) {
+        snprintf(err, errlen, "model record of %s version %lld: not JSON: %s", r->prj->name,
+                 (long long)version, je.text);
+        return -1;
+    }
+    r->has_model_record = 1;
+    r->model_version = version;
+    const char *fitted = json_string_value(json_object_get(doc, "fitted_at"));
+    snprintf(r->fitted_at, sizeof r->fitted_at, "%s", fitted ? fitted : "");
+    json_t *it;
+    size_t k;
+    int rc = 0;
+    json_array_foreach(json_object_get(doc, "streams"), k, it)
+    {
+        const char *n = json_string_value(json_object_get(it, "name"));
+        for (size_t i = 0; n && i < r->nstreams; i++) {
+            mvg_report_stream *s = &r->streams[i];
+            if (strcmp(n, s->cfg->name) != 0)
+                continue;
+            json_t *jm = json_object_get(it, "model");
+            if (!json_is_object(jm)) {
+                /* the fit failed or the stream has no model: the record says why */
+                const char *why = json_string_value(json_object_get(it, "error"));
+                snprintf(s->model_error, sizeof s->model_error, "%s", why ? why : "no model");
+                continue;
+            }
+            char e[300];
+            if (mvg_model_from_json(jm, &s->model, s->xnames, e, sizeof e) != 0) {
+                snprintf(err, errlen, "model record of %s version %lld, stream %s: %s",
+                         r->prj->name, (long long)version, n, e);
+                rc = -1;
+                break;
+            }
+            s->has_model = 1;
+            s->model_given = json_is_true(json_object_get(it, "given"));
+        }
+    }
+    json_decref(doc);
+    return rc;
+}
+
+/* ---- window figures ----------------------------------------------------- */
+
+/*
+ * Sums the window's reporting records the way the engine's project.c does
+ * (adjusted baseline and actual over the valid intervals that have a
+ * baseline value, adjustments over every reporting interval) and hands the
+ * totals to the engine's savings function, so the report never derives an
+ * FSU of its own. The running totals fill the cumulative chart.
+ */
+/* Totals over m points: the engine's savings function with the stream's
+ * model; a VOC stream without a model (its baseline is the inlet mass) has
+ * the same totals and no model uncertainty. 0 when the FSU is defined. */
+static int totals(const mvg_report_stream *s, size_t m, double base, double act, double conf,
+                  mvg_savings *out)
+{
+    char e[200];
+    if (s->has_model)
+        return mvg_savings_from_totals(&s->model, m, base, act, conf, out, e, sizeof e);
+    memset(out, 0, sizeof *out);
+    out->m = m;
+    out->adjusted_baseline = base;
+    out->actual = act;
+    out->savings = base - act;
+    out->savings_fraction = base != 0.0 ? (base - act) / base : NAN;
+    out->confidence = conf;
+    out->t = out->n_eff = out->fsu = out->savings_low = out->savings_high = NAN;
+    return -1;
+}
+
+static void window_savings(mvg_report *r, mvg_report_stream *s)
+{
+    const double conf = r->prj->confidence;
+    const double h = (double)r->len_ms / 3600000.0;
+    const int can = s->has_model || s->inlet_baseline;
+    double base = 0.0, act = 0.0, adj = 0.0, hours = 0.0;
+    size_t m = 0;
+    for (size_t i = 0; i < r->nrecords; i++) {
+        mvg_report_point *p = &s->pts[i];
+        if (s->has_model)
+            p->prediction = p->nx == s->model.nx ? mvg_model_predict(&s->model, p->x) : NAN;
+        if (!p->in_window || p->phase != MVG_RP_REPORTING)
+            continue;
+        adj += p->adjustment;
+        if (isfinite(p->adjusted_baseline)) {
+            m++;
+            hours += h;
+            base += p->adjusted_baseline;
+            act += p->actual;
+        }
+        if (!can || m == 0)
+            continue;
+        mvg_savings run;
+        totals(s, m, base, act, conf, &run);
+        p->cum_savings = run.savings + adj;
+        p->cum_low = run.savings_low;
+        p->cum_high = run.savings_high;
+    }
+    if (!can)
+        return;
+    s->savings_ok = m > 0;
+    s->fsu_ok = totals(s, m, base, act, conf, &s->sav) == 0;
+    if (m == 0)
+        s->sav.savings_fraction = NAN;
+    s->adjustment = adj;
+    s->savings = s->sav.savings + adj;
+    s->hours = hours;
+    mvg_convert_apply(&s->cfg->factors, s->savings, &s->conv);
+    s->annual = hours > 0.0 ? s->savings * 8760.0 / hours : NAN;
+    mvg_convert_apply(&s->cfg->factors, s->annual, &s->annual_conv);
+}
+
+/*
+ * Coverage of a period: the stream's interval coverage summed over the
+ * records and divided by the intervals the period should have held (a
+ * missing record counts as 0), the period clipped to the records seen.
+ */
+static double period_coverage(const mvg_report *r, const mvg_report_stream *s,
+                              mvg_report_phase phase, int window_only, int64_t lo, int64_t hi)
+{
+    double sum = 0.0;
+    int64_t first = INT64_MAX, last = INT64_MIN;
+    for (size_t i = 0; i < r->nrecords; i++) {
+        const mvg_report_point *p = &s->pts[i];
+        if (p->phase != phase || (window_only && !p->in_window))
+            continue;
+        if (isfinite(p->coverage))
+            sum += p->coverage;
+        if (p->start_ms < first)
+            first = p->start_ms;
+        if (p->end_ms > last)
+            last = p->end_ms;
+    }
+    if (first == INT64_MAX)
+        return NAN;
+    if (lo > first)
+        first = lo;
+    if (hi < last)
+        last = hi;
+    double expected = (double)(last - first) / (double)r->len_ms;
+    return expected > 0 ? sum / expected : NAN;
+}
+
+static int build_days(mvg_report *r)
+{
+    if (r->nwindow == 0)
+        return 0;
+    int64_t d0 = r->win_first_ms - ((r->win_first_ms % DAY_MS) + DAY_MS) % DAY_MS;
+    size_t nd = (size_t)((r->win_last_ms - 1 - d0) / DAY_MS) + 1;
+    r->days = calloc(nd, sizeof *r->days);
+    if (!r->days)
+        return -1;
+    r->ndays = nd;
+    /* one pass over the records, binned by day */
+    for (size_t k = 0; k < r->nrecords; k++)
+        for (size_t i = 0; i < r->nstreams; i++) {
+            const mvg_report_point *p = &r->streams[i].pts[k];
+            if (p->in_window && isfinite(p->coverage))
+                r->days[(size_t)((p->start_ms - d0) / DAY_MS)].cov[i] += p->coverage;
+        }
+    for (size_t d = 0; d < nd; d++) {
+        int64_t lo = d0 + (int64_t)d * DAY_MS, hi = lo + DAY_MS;
+        r->days[d].day_ms = lo;
+        int64_t a = lo > r->win_first_ms ? lo : r->win_first_ms;
+        int64_t b = hi < r->win_last_ms ? hi : r->win_last_ms;
+        double expected = (double)(b - a) / (double)r->len_ms;
+        for (size_t i = 0; i < r->nstreams; i++)
+            r->days[d].cov[i] = expected > 0 ? r->days[d].cov[i] / expected : NAN;
+    }
+    return 0;
+}
+
+/* ---- meters ------------------------------------------------------------- */
+
+static int add_meter(mvg_report *r, size_t *cap, const mvg_ref_cfg *ref, int actual,
+                     const char *stream)
+{
+    for (size_t i = 0; i < r->nmeters; i++) {
+        mvg_report_meter *m = &r->meters[i];
+        if (strcmp(m->channel, ref->channel) == 0) {
+            if (!strstr(m->streams, stream)) {
+                size_t l = strlen(m->streams);
+                snprintf(m->streams + l, sizeof m->streams - l, ", %s", stream);
+            }
+            m->role_actual |= actual;
+            return 0;
+        }
+    }
+    if (r->nmeters == *cap) {
+        size_t nc = *cap ? 2 * *cap : 8;
+        mvg_report_meter *m = realloc(r->meters, nc * sizeof *m);
+        if (!m)
+            return -1;
+        r->meters = m;
+        *cap = nc;
+    }
+    mvg_report_meter *m = &r->meters[r->nmeters++];
+    memset(m, 0, sizeof *m);
+    snprintf(m->channel, sizeof m->channel, "%s", ref->channel);
+    snprintf(m->streams, sizeof m->streams, "%s", stream);
+    m->role_actual = actual;
+    m->unit = "";
+    const char *dot = strchr(ref->channel, '.');
+    if (dot && ref->channel[0] != '~') {
+        char dev[MVG_NAME_MAX];
+        snprintf(dev, sizeof dev, "%.*s", (int)(dot - ref->channel), ref->channel);
+        long d = mvg_config_find_device(r->cfg, dev);
+        if (d >= 0) {
+            long p = mvg_config_find_point(&r->cfg->devices[d], dot + 1);
+            if (p >= 0) {
+                m->dev = &r->cfg->devices[d];
+                m->pt = &m->dev->points[p];
+                m->unit = m->pt->unit;
+                return 0;
+            }
+        }
+    }
+    const mvg_projects_cfg *pc = r->cfg->projects;
+    for (size_t i = 0; pc && i < pc->nderived; i++)
+        if (strcmp(pc->derived[i].name, ref->channel) == 0) {
+            m->expr = pc->derived[i].expr;
+            m->unit = pc->derived[i].unit;
+        }
+    return 0;
+}
+
+static int gather_meters(mvg_report *r)
+{
+    size_t cap = 0;
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_stream_cfg *s = r->streams[i].cfg;
+        int rc = 0;
+        if (s->has_actual)
+            rc |= add_meter(r, &cap, &s->actual, 1, s->name);
+        if (s->has_flue) {
+            rc |= add_meter(r, &cap, &s->conc, 1, s->name);
+            if (s->has_o2)
+                rc |= add_meter(r, &cap, &s->o2, 1, s->name);
+            rc |= add_meter(r, &cap, &s->flow, 1, s->name);
+        }
+        if (s->type == MVG_STREAM_VOC && !s->has_actual) {
+            rc |= add_meter(r, &cap, &s->in_conc, 1, s->name);
+            rc |= add_meter(r, &cap, &s->in_flow, 1, s->name);
+            rc |= add_meter(r, &cap, &s->out_conc, 1, s->name);
+            rc |= add_meter(r, &cap, &s->out_flow, 1, s->name);
+        }
+        for (size_t j = 0; j < s->nx; j++)
+            rc |= add_meter(r, &cap, &s->x[j], 0, s->name);
+        if (rc)
+            return -1;
+    }
+    return 0;
+}
+
+/* ---- the flat figure list ------------------------------------------------ */
+
+typedef struct {
+    mvg_report *r;
+    size_t cap;
+    int oom;
+} figs;
+
+static void fig(figs *f, const char *section, const char *unit, double v, int is_int,
+                const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
+static void fig(figs *f, const char *section, const char *unit, double v, int is_int,
+                const char *fmt, ...)
+{
+    mvg_report *r = f->r;
+    if (r->nfigs == f->cap) {
+        size_t nc = f->cap ? 2 * f->cap : 64;
+        mvg_report_fig *n = realloc(r->figs, nc * sizeof *n);
+        if (!n) {
+            f->oom = 1;
+            return;
+        }
+        r->figs = n;
+        f->cap = nc;
+    }
+    mvg_report_fig *g = &r->figs[r->nfigs++];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(g->key, sizeof g->key, fmt, ap);
+    va_end(ap);
+    snprintf(g->section, sizeof g->section, "%s", section);
+    snprintf(g->unit, sizeof g->unit, "%s", unit ? unit : "");
+    g->value = v;
+    g->is_int = is_int;
+}
+
+static void model_figures(figs *f, const mvg_report_stream *s)
+{
+    const char *n = s->cfg->name;
+    const mvg_model *m = &s->model;
+    char names[MVG_MODEL_MAX_COEF + 2][24];
+    size_t nn = mvg_report_coef_names(m, names, MVG_MODEL_MAX_COEF + 2);
+    for (size_t k = 0; k < nn; k++) {
+        if (k < m->ncoef) {
+            fig(f, "model", "", m->coef[k], 0, "model.%s.%s", n, names[k]);
+            fig(f, "model", "", m->std_err[k], 0, "model.%s.%s.se", n, names[k]);
+            fig(f, "model", "", m->t_stat[k], 0, "model.%s.%s.t", n, names[k]);
+        } else {
+            fig(f, "model", "", m->cp[k - m->ncoef], 0, "model.%s.%s", n, names[k]);
+        }
+    }
+    fig(f, "model", "", (double)m->n, 1, "model.%s.n", n);
+    fig(f, "model", "", (double)m->p, 1, "model.%s.p", n);
+    fig(f, "model", "", m->r2, 0, "model.%s.r2", n);
+    fig(f, "model", "", m->adj_r2, 0, "model.%s.adj_r2", n);
+    fig(f, "model", "", m->cv_rmse, 0, "model.%s.cv_rmse", n);
+    fig(f, "model", "", m->nmbe, 0, "model.%s.nmbe", n);
+    fig(f, "model", "", m->rho, 0, "model.%s.rho", n);
+    fig(f, "model", "", (double)m->pass, 1, "model.%s.pass", n);
+}
+
+static void build_figures(mvg_report *r, figs *f)
+{
+    static const char *const phase_keys[MVG_RP_COUNT] = {"baseline", "installation", "reporting",
+                                                         "other"};
+    for (int p = 0; p < MVG_RP_COUNT; p++)
+        fig(f, "periods", "", (double)r->seen[p].count, 1, "periods.%s.records", phase_keys[p]);
+    fig(f, "periods", "", (double)r->nwindow, 1, "periods.window.records");
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_report_stream *s = &r->streams[i];
+        const char *n = s->cfg->name, *u = s->cfg->factors.unit;
+        fig(f, "coverage", "", s->cov_baseline, 0, "coverage.%s.baseline", n);
+        fig(f, "coverage", "", s->cov_reporting, 0, "coverage.%s.reporting", n);
+        if (s->has_model)
+            model_figures(f, s);
+        if (!s->savings_ok)
+            continue;
+        fig(f, "savings", "", (double)s->sav.m, 1, "savings.%s.m", n);
+        fig(f, "savings", "h", s->hours, 0, "savings.%s.hours", n);
+        fig(f, "savings", u, s->sav.adjusted_baseline, 0, "savings.%s.adjusted_baseline", n);
+        fig(f, "savings", u, s->sav.actual, 0, "savings.%s.actual", n);
+        fig(f, "savings", u, s->sav.savings, 0, "savings.%s.avoided", n);
+        fig(f, "savings", u, s->adjustment, 0, "savings.%s.adjustment", n);
+        fig(f, "savings", u, s->savings, 0, "savings.%s.savings", n);
+        fig(f, "savings", "", s->sav.savings_fraction, 0, "savings.%s.fraction", n);
+        fig(f, "savings", "", r->prj->confidence, 0, "savings.%s.confidence", n);
+        fig(f, "savings", "", s->fsu_ok ? s->sav.fsu : NAN, 0, "savings.%s.fsu", n);
+        fig(f, "savings", u, s->fsu_ok ? s->sav.savings_low : NAN, 0, "savings.%s.low", n);
+        fig(f, "savings", u, s->fsu_ok ? s->sav.savings_high : NAN, 0, "savings.%s.high", n);
+        size_t idx[8];
+        size_t nf = mvg_report_conv_fields(s->cfg, idx, 8);
+        for (size_t k = 0; k < nf; k++) {
+            const mvg_conv_field *cf = &mvg_convert_fields[idx[k]];
+            double v = *(const double *)((const char *)&s->conv + cf->offset);
+            fig(f, "savings", cf->unit, v, 0, "savings.%s.%s", n, cf->name);
+        }
+        fig(f, "annual", u, s->annual, 0, "annual.%s.savings", n);
+        for (size_t k = 0; k < nf; k++) {
+            const mvg_conv_field *cf = &mvg_convert_fields[idx[k]];
+            double v = *(const double *)((const char *)&s->annual_conv + cf->offset);
+            fig(f, "annual", cf->unit, v, 0, "annual.%s.%s", n, cf->name);
+        }
+    }
+    fig(f, "chain", "", (double)r->chain.records, 1, "chain.records");
+    fig(f, "chain", "", (double)r->chain_ok, 1, "chain.ok");
+}
+
+const mvg_report_fig *mvg_report_fig_find(const mvg_report *r, const char *key)
+{
+    for (size_t i = 0; i < r->nfigs; i++)
+        if (strcmp(r->figs[i].key, key) == 0)
+            return &r->figs[i];
+    return NULL;
+}
+
+/* ---- build -------------------------------------------------------------- */
+
+void mvg_report_free(mvg_report *r)
+{
+    if (!r)
+        return;
+    for (size_t i = 0; i < r->nstreams; i++)
+        free(r->streams[i].pts);
+    free(r->meters);
+    free(r->days);
+    free(r->figs);
+    free(r);
+}
+
+mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen)
+{
+    const mvg_projects_cfg *pc = req->cfg->projects;
+    const mvg_project_cfg *prj = NULL;
+    for (size_t i = 0; pc && i < pc->nprojects; i++)
+        if (strcmp(pc->projects[i].name, req->project) == 0)
+            prj = &pc->projects[i];
+    if (!prj) {
+        snprintf(err, errlen, "%s: no project '%s' in the configuration", req->cfg->path,
+                 req->project);
+        return NULL;
+    }
+    if (req->from_ms >= req->to_ms) {
+        snprintf(err, errlen, "the window is empty: --from must come before --to");
+        return NULL;
+    }
+    mvg_report *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    r->cfg = req->cfg;
+    r->prj = prj;
+    r->from_ms = req->from_ms;
+    r->to_ms = req->to_ms;
+    r->windowed = req->from_ms != INT64_MIN || req->to_ms != INT64_MAX;
+    r->generated_ms = req->now_ms;
+    r->len_ms = (int64_t)prj->interval_min * 60000;
+    r->nstreams = prj->nstreams < MVG_PROJECT_MAX_STREAMS ? prj->nstreams : MVG_PROJECT_MAX_STREAMS;
+    for (size_t i = 0; i < r->nstreams; i++) {
+        r->streams[i].cfg = &prj->streams[i];
+        r->streams[i].inlet_baseline = !prj->streams[i].has_model;
+    }
+
+    walk w = {r, prj->name, err, errlen, 0};
+    if (mvg_store_foreach_interval(req->store, INT64_MIN, INT64_MAX, on_record, &w, err, errlen) != 0)
+        goto fail;
+    if (r->nrecords == 0) {
+        snprintf(err, errlen, "project '%s' has no interval records in the store yet", prj->name);
+        goto fail;
+    }
+    if (r->nwindow == 0) {
+        char a[40], b[40];
+        mvg_payload_time(req->from_ms == INT64_MIN ? r->seen[0].first_ms : req->from_ms, a, sizeof a);
+        snprintf(b, sizeof b, "%s", req->to_ms == INT64_MAX ? "the end" : "");
+        if (req->to_ms != INT64_MAX)
+            mvg_payload_time(req->to_ms, b, sizeof b);
+        snprintf(err, errlen, "project '%s' has no interval record starting in [%s, %s)",
+                 prj->name, req->from_ms == INT64_MIN ? "the start" : a, b);
+        goto fail;
+    }
+    if (load_model(r, req->store, err, errlen) != 0)
+        goto fail;
+    if (mvg_cli_chain_check(req->store, req->cfg, prj->name, &r->chain, err, errlen) != 0)
+        goto fail;
+    r->chain_ok = r->chain.verdict == MVG_CHAIN_V_OK;
+    for (size_t i = 0; i < r->nstreams; i++) {
+        mvg_report_stream *s = &r->streams[i];
+        window_savings(r, s);
+        s->cov_baseline = period_coverage(r, s, MVG_RP_BASELINE, 0, prj->baseline_start_ms,
+                                          prj->baseline_end_ms);
+        int64_t lo = prj->reporting_start_ms > r->from_ms ? prj->reporting_start_ms : r->from_ms;
+        int64_t hi = prj->has_reporting_end ? prj->reporting_end_ms : INT64_MAX;
+        if (r->to_ms < hi)
+            hi = r->to_ms;
+        s->cov_reporting = period_coverage(r, s, MVG_RP_REPORTING, 1, lo, hi);
+    }
+    if (gather_meters(r) != 0 || build_days(r) != 0) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    figs f = {r, 0, 0};
+    build_figures(r, &f);
+    if (f.oom) {
+        snprintf(err, errlen, "out of memory");
+        goto fail;
+    }
+    return r;
+fail:
+    mvg_report_free(r);
+    return NULL;
+}

@@ -1,0 +1,944 @@
+/*
+ * report_html.c: the report as one self-contained HTML page (report_out.h):
+ * inline CSS laid out for A4 print (each section on a new page, table rows
+ * and charts never split), inline SVG charts (report_svg.c), no script, no
+ * external file or web font. Every label comes from report_i18n.c.
+ *
+ * Each figure of the flat list appears once in its canonical table cell,
+ * which carries data-k (the figure's key, as in the JSON) and data-v (the
+ * exact value, 17 significant digits, "null" when undefined); the cell's
+ * text is the figure formatted for people (report_fmt.c). The summary
+ * repeats a few figures in a sentence, without the attributes.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "payload.h"
+#include "report_fmt.h"
+#include "report_out.h"
+#include "report_svg.h"
+
+typedef enum { F_NUM, F_PCT, F_INT } fig_kind;
+
+typedef struct {
+    const mvg_report *r;
+    mvg_lang lang;
+    FILE *out;
+} page;
+
+static const char *T(const page *p, mvg_text k) { return mvg_i18n(p->lang, k); }
+
+static void esc(const page *p, const char *s) { mvg_svg_escape(p->out, s); }
+
+static void th(const page *p, mvg_text k)
+{
+    fputs("<th>", p->out);
+    esc(p, T(p, k));
+    fputs("</th>", p->out);
+}
+
+static void td(const page *p, const char *s)
+{
+    fputs("<td>", p->out);
+    esc(p, s);
+    fputs("</td>", p->out);
+}
+
+/* A short cell that must not wrap (a CJK word broken per character reads badly). */
+static void td_nw(const page *p, const char *s)
+{
+    fputs("<td class=\"nw\">", p->out);
+    esc(p, s);
+    fputs("</td>", p->out);
+}
+
+static char *human(const mvg_report_fig *f, fig_kind kind, char *b, size_t len)
+{
+    if (kind == F_INT && isfinite(f->value))
+        return mvg_report_fmt_int((long long)f->value, b, len);
+    if (kind == F_PCT)
+        return mvg_report_fmt_pct(f->value, 3, b, len);
+    return mvg_report_fmt_num(f->value, 4, b, len);
+}
+
+/* The canonical cell of figure key: data-k, data-v and the human text. */
+static void td_fig(const page *p, fig_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void td_fig(const page *p, fig_kind kind, const char *fmt, ...)
+{
+    char key[160], h[96], v[40];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(key, sizeof key, fmt, ap);
+    va_end(ap);
+    const mvg_report_fig *f = mvg_report_fig_find(p->r, key);
+    if (!f) {
+        fprintf(p->out, "<td class=\"n\">%s</td>", MVG_REPORT_FMT_NONE);
+        return;
+    }
+    if (!isfinite(f->value))
+        snprintf(v, sizeof v, "null");
+    else
+        snprintf(v, sizeof v, f->is_int ? "%.0f" : "%.17g", f->value);
+    fprintf(p->out, "<td class=\"n\" data-k=\"");
+    esc(p, key);
+    fprintf(p->out, "\" data-v=\"%s\">%s</td>", v, human(f, kind, h, sizeof h));
+}
+
+/* A sentence with {1}..{9} replaced by args (escaped). */
+static void sentence(const page *p, const char *tmpl, const char *const *args, size_t nargs)
+{
+    for (const char *s = tmpl; *s; s++) {
+        if (s[0] == '{' && s[1] >= '1' && s[1] <= '9' && s[2] == '}' &&
+            (size_t)(s[1] - '1') < nargs) {
+            esc(p, args[s[1] - '1']);
+            s += 2;
+        } else {
+            fputc(*s, p->out);
+        }
+    }
+}
+
+static void when(int64_t ms, char *b, size_t len) { mvg_report_fmt_time(ms, 0, b, len); }
+
+static const char *phase_text(const page *p, mvg_report_phase ph)
+{
+    static const mvg_text k[MVG_RP_COUNT] = {MVG_T_PHASE_BASELINE, MVG_T_PHASE_INSTALLATION,
+                                             MVG_T_PHASE_REPORTING, MVG_T_PHASE_OTHER};
+    return T(p, k[ph]);
+}
+
+static const char *const CSS =
+    "@page{size:A4;margin:14mm 12mm}"
+    "body{font-family:'Noto Sans CJK TC','Noto Sans CJK HK','Noto Sans',Arial,sans-serif;"
+    "font-size:10.5pt;color:#111;max-width:190mm;margin:0 auto;line-height:1.35}"
+    "h1{font-size:18pt;margin:0 0 4pt}h2{font-size:14pt;border-bottom:1.5pt solid #234;"
+    "padding-bottom:2pt;margin-top:0}h3{font-size:11.5pt;margin:10pt 0 4pt}"
+    "section{break-before:page;page-break-before:always;padding-top:6pt}"
+    "section.first{break-before:auto;page-break-before:auto}"
+    "#method{break-inside:avoid;page-break-inside:avoid;padding-top:14pt}"
+    "table{border-collapse:collapse;margin:4pt 0 10pt;width:100%}"
+    "thead{display:table-header-group}tr{break-inside:avoid;page-break-inside:avoid}"
+    "th,td{border:0.5pt solid #999;padding:2pt 5pt;text-align:left;vertical-align:top}"
+    "th{background:#e8edf2}td.n{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}"
+    "table.kv th{width:38%}td.nw{white-space:nowrap}"
+    "figure{margin:6pt 0 12pt;break-inside:avoid;page-break-inside:avoid}"
+    "figcaption{font-weight:bold;margin-bottom:2pt}svg.chart{width:100%;height:auto}"
+    ".ok{border:1.5pt solid #2a7d2a;background:#eef8ee;padding:6pt;margin:6pt 0}"
+    ".bad{border:2pt solid #b00;background:#fdeaea;color:#900;padding:6pt;margin:6pt 0;font-weight:bold}"
+    ".note{border:1pt solid #c90;background:#fff8e5;padding:6pt;margin:6pt 0}"
+    ".mono{font-family:'DejaVu Sans Mono',monospace;font-size:9pt;word-break:break-all}"
+    ".sign{margin-top:24pt;border-top:0.5pt solid #333;width:60%;padding-top:3pt}";
+
+static void chain_banner(const page *p)
+{
+    const mvg_report *r = p->r;
+    fprintf(p->out, "<div class=\"%s\">", r->chain_ok ? "ok" : "bad");
+    esc(p, T(p, r->chain_ok ? MVG_T_CHAIN_HOLDS : MVG_T_CHAIN_BROKEN));
+    fputs("<br><span class=\"mono\">", p->out);
+    esc(p, r->chain.line);
+    fputs("</span></div>\n", p->out);
+}
+
+static void header(const page *p)
+{
+    const mvg_report *r = p->r;
+    char a[40], b[40], g[40];
+    fprintf(p->out, "<section class=\"first\" id=\"summary\"><h1>");
+    esc(p, T(p, MVG_T_TITLE));
+    fputs("</h1>\n<p><b>", p->out);
+    esc(p, r->prj->name);
+    fputs("</b> \xc2\xb7 ", p->out);
+    esc(p, r->cfg->gateway.site);
+    fputs(" \xc2\xb7 ", p->out);
+    esc(p, r->cfg->gateway.id);
+    fputs("</p>\n<table class=\"kv\">", p->out);
+    mvg_report_fmt_time(r->generated_ms, 1, g, sizeof g);
+    fputs("<tr>", p->out);
+    th(p, MVG_T_GENERATED);
+    td(p, g);
+    fputs("</tr><tr>", p->out);
+    th(p, MVG_T_WINDOW);
+    when(r->win_first_ms, a, sizeof a);
+    when(r->win_last_ms, b, sizeof b);
+    char w[300];
+    if (r->windowed) {
+        /* the window asked for, then the records found in it */
+        char fa[40] = "\xe2\x80\xa6", tb[40] = "\xe2\x80\xa6";
+        if (r->from_ms != INT64_MIN)
+            when(r->from_ms, fa, sizeof fa);
+        if (r->to_ms != INT64_MAX)
+            when(r->to_ms, tb, sizeof tb);
+        snprintf(w, sizeof w, "[%s, %s) \xc2\xb7 %s: %s \xe2\x80\x93 %s", fa, tb,
+                 T(p, MVG_T_SEEN), a, b);
+    } else {
+        snprintf(w, sizeof w, "%s \xe2\x80\x93 %s (%s)", a, b, T(p, MVG_T_WHOLE_RECORD));
+    }
+    td(p, w);
+    fputs("</tr><tr>", p->out);
+    th(p, MVG_T_RECORDS);
+    td_fig(p, F_INT, "periods.window.records");
+    fputs("</tr></table>\n<p>", p->out);
+    esc(p, T(p, MVG_T_TIMES_UTC));
+    fputs("</p>\n<h2>", p->out);
+    esc(p, T(p, MVG_T_SEC_SUMMARY));
+    fputs("</h2>\n", p->out);
+    chain_banner(p);
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_report_stream *s = &r->streams[i];
+        if (!s->has_model && !s->inlet_baseline) {
+            fputs("<div class=\"note\">", p->out);
+            esc(p, s->cfg->name);
+            fputs(": ", p->out);
+            esc(p, T(p, s->model_error[0] ? MVG_T_FIT_FAILED : MVG_T_NO_MODEL));
+            if (s->model_error[0]) {
+                fputs(" ", p->out);
+                esc(p, s->model_error);
+            }
+            fputs("</div>\n", p->out);
+            continue;
+        }
+        if (s->has_model && !s->model.pass) {
+            fputs("<div class=\"bad\">", p->out);
+            esc(p, s->cfg->name);
+            fputs(": ", p->out);
+            esc(p, T(p, MVG_T_FAIL));
+            fputs("</div>\n", p->out);
+        }
+        if (!s->savings_ok) {
+            fputs("<p>", p->out);
+            esc(p, s->cfg->name);
+            fputs(": ", p->out);
+            esc(p, T(p, MVG_T_NO_DATA));
+            fputs("</p>\n", p->out);
+            continue;
+        }
+        char sv[64], m[32], fr[32], cf[32], lo[64], hi[64];
+        mvg_report_fmt_num(s->savings, 4, sv, sizeof sv);
+        mvg_report_fmt_int((long long)s->sav.m, m, sizeof m);
+        mvg_report_fmt_pct(s->sav.savings_fraction, 3, fr, sizeof fr);
+        mvg_report_fmt_pct(r->prj->confidence, 3, cf, sizeof cf);
+        mvg_report_fmt_num(s->fsu_ok ? s->sav.savings_low : NAN, 4, lo, sizeof lo);
+        mvg_report_fmt_num(s->fsu_ok ? s->sav.savings_high : NAN, 4, hi, sizeof hi);
+        const char *args[] = {s->cfg->name, sv, s->cfg->factors.unit, m, fr, cf, lo, hi};
+        fputs("<p>", p->out);
+        sentence(p, T(p, s->fsu_ok ? MVG_T_SAVINGS_SENTENCE : MVG_T_SAVINGS_SENTENCE_NOUNC), args,
+                 8);
+        fputs("</p>\n", p->out);
+    }
+    fputs("</section>\n", p->out);
+}
+
+static void project(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    fputs("<section id=\"project\"><h2>", o);
+    esc(p, T(p, MVG_T_SEC_PROJECT));
+    fputs("</h2>\n<table class=\"kv\">", o);
+    const struct {
+        mvg_text k;
+        const char *v;
+    } kv[] = {{MVG_T_GATEWAY, r->cfg->gateway.id}, {MVG_T_SITE, r->cfg->gateway.site},
+              {MVG_T_PROJECT, r->prj->name},       {MVG_T_TECHNOLOGY, r->prj->technology},
+              {MVG_T_CONFIG_FILE, r->cfg->path}};
+    for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
+        fputs("<tr>", o);
+        th(p, kv[i].k);
+        td(p, kv[i].v);
+        fputs("</tr>", o);
+    }
+    char il[64];
+    snprintf(il, sizeof il, "%d %s", r->prj->interval_min, T(p, MVG_T_MINUTES));
+    fputs("<tr>", o);
+    th(p, MVG_T_INTERVAL_LEN);
+    td(p, il);
+    fputs("</tr></table>\n<h3>", o);
+    esc(p, T(p, MVG_T_METERS));
+    fputs("</h3>\n<table><thead><tr>", o);
+    th(p, MVG_T_DEVICE);
+    th(p, MVG_T_BUS);
+    th(p, MVG_T_UNIT_ID);
+    th(p, MVG_T_PROFILE);
+    th(p, MVG_T_POINT);
+    th(p, MVG_T_UNIT);
+    th(p, MVG_T_KIND);
+    th(p, MVG_T_ROLE);
+    th(p, MVG_T_STREAM);
+    fputs("</tr></thead><tbody>\n", o);
+    for (size_t i = 0; i < r->nmeters; i++) {
+        const mvg_report_meter *m = &r->meters[i];
+        fputs("<tr>", o);
+        if (m->dev) {
+            char uid[16];
+            snprintf(uid, sizeof uid, "%d", m->dev->unit_id);
+            td(p, m->dev->name);
+            td(p, r->cfg->buses[m->dev->bus].name);
+            td(p, uid);
+            td(p, m->dev->profile);
+            td(p, m->pt->name);
+            td(p, m->unit);
+            td_nw(p, T(p, m->pt->kind == MVG_KIND_COUNTER ? MVG_T_COUNTER : MVG_T_GAUGE));
+        } else {
+            fputs("<td colspan=\"4\">", o);
+            esc(p, T(p, MVG_T_DERIVED));
+            fputs(": <span class=\"mono\">", o);
+            esc(p, m->expr ? m->expr : "");
+            fputs("</span></td>", o);
+            td(p, m->channel);
+            td(p, m->unit);
+            td(p, "");
+        }
+        td_nw(p, T(p, m->role_actual ? MVG_T_ROLE_ACTUAL : MVG_T_ROLE_DRIVER));
+        td(p, m->streams);
+        fputs("</tr>\n", o);
+    }
+    fputs("</tbody></table>\n<h3>", o);
+    esc(p, T(p, MVG_T_STREAMS));
+    fputs("</h3>\n<table><thead><tr>", o);
+    th(p, MVG_T_STREAM);
+    th(p, MVG_T_TYPE);
+    th(p, MVG_T_UNIT);
+    th(p, MVG_T_DRIVERS);
+    th(p, MVG_T_CO2_FACTOR);
+    th(p, MVG_T_TARIFF);
+    fputs("</tr></thead><tbody>\n", o);
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_stream_cfg *c = r->streams[i].cfg;
+        char xs[600] = "", co2[200], cost[64];
+        for (size_t j = 0; j < c->nx; j++) {
+            size_t l = strlen(xs);
+            snprintf(xs + l, sizeof xs - l, "%s%s", j ? ", " : "", c->x[j].channel);
+        }
+        mvg_report_fmt_num(c->factors.co2_factor, 4, co2, sizeof co2);
+        if (c->type == MVG_STREAM_FUEL)
+            strncat(co2, " kg/TJ", sizeof co2 - strlen(co2) - 1);
+        else if (c->type == MVG_STREAM_ELECTRICITY || c->type == MVG_STREAM_HEAT)
+            strncat(co2, " kg/kWh", sizeof co2 - strlen(co2) - 1);
+        if (c->factors.defaulted & MVG_CONV_DEF_CO2) {
+            /* a verifier must see when the grid factor is not the site's own */
+            size_t l = strlen(co2);
+            snprintf(co2 + l, sizeof co2 - l, " (%s)", T(p, MVG_T_DEFAULT_FACTOR));
+        }
+        if (c->factors.cost_per_unit == 0.0)
+            snprintf(cost, sizeof cost, "%s", T(p, MVG_T_NOT_COSTED));
+        else
+            mvg_report_fmt_num(c->factors.cost_per_unit, 4, cost, sizeof cost);
+        fputs("<tr>", o);
+        td(p, c->name);
+        td_nw(p, T(p, (mvg_text)(MVG_T_STYPE_ELECTRICITY + (int)c->type)));
+        td(p, c->factors.unit);
+        td(p, xs);
+        td(p, co2);
+        td(p, cost);
+        fputs("</tr>\n", o);
+    }
+    fputs("</tbody></table>\n", o);
+
+    /* periods */
+    fputs("<h3>", o);
+    esc(p, T(p, MVG_T_SEC_PERIODS));
+    fputs("</h3>\n<table><thead><tr>", o);
+    th(p, MVG_T_PHASE);
+    fputs("<th>", o);
+    esc(p, T(p, MVG_T_CONFIGURED));
+    fputs("</th><th>", o);
+    esc(p, T(p, MVG_T_SEEN));
+    fputs("</th>", o);
+    th(p, MVG_T_RECORDS);
+    fputs("</tr></thead><tbody>\n", o);
+    const mvg_project_cfg *pc = r->prj;
+    for (int k = 0; k < MVG_RP_COUNT; k++) {
+        const mvg_report_seen *sn = &r->seen[k];
+        char a[40] = "", b[40] = "", cfgs[100] = "", seen[100] = "";
+        if (k == MVG_RP_BASELINE || (k == MVG_RP_INSTALLATION && pc->has_installation) ||
+            k == MVG_RP_REPORTING) {
+            int64_t s0 = k == MVG_RP_BASELINE ? pc->baseline_start_ms
+                         : k == MVG_RP_INSTALLATION ? pc->installation_start_ms
+                                                    : pc->reporting_start_ms;
+            when(s0, a, sizeof a);
+            if (k == MVG_RP_BASELINE)
+                when(pc->baseline_end_ms, b, sizeof b);
+            else if (k == MVG_RP_INSTALLATION)
+                when(pc->installation_end_ms, b, sizeof b);
+            else if (pc->has_reporting_end)
+                when(pc->reporting_end_ms, b, sizeof b);
+            else
+                snprintf(b, sizeof b, "(%s)", T(p, MVG_T_OPEN_END));
+            snprintf(cfgs, sizeof cfgs, "%s \xe2\x80\x93 %s", a, b);
+        }
+        if (sn->count) {
+            when(sn->first_ms, a, sizeof a);
+            when(sn->last_ms, b, sizeof b);
+            snprintf(seen, sizeof seen, "%s \xe2\x80\x93 %s", a, b);
+        }
+        fputs("<tr>", o);
+        td_nw(p, phase_text(p, (mvg_report_phase)k));
+        td(p, cfgs);
+        td(p, seen);
+        td_fig(p, F_INT, "periods.%s.records", mvg_report_phase_name((mvg_report_phase)k));
+        fputs("</tr>\n", o);
+    }
+    fputs("</tbody></table>\n</section>\n", o);
+}
+
+static void formula(const page *p, const mvg_report_stream *s)
+{
+    const mvg_model *m = &s->model;
+    char x0[MVG_MODEL_XNAME_MAX + 8];
+    snprintf(x0, sizeof x0, "%s", s->xnames[0]);
+    FILE *o = p->out;
+    fputs("<p class=\"mono\">E = ", o);
+    switch (m->type) {
+    case MVG_MODEL_MEAN:
+        fputs("b0", o);
+        break;
+    case MVG_MODEL_INTENSITY:
+        fputs("b1 \xc3\x97 ", o);
+        esc(p, x0);
+        break;
+    case MVG_MODEL_LINEAR:
+        fputs("b0", o);
+        for (size_t j = 0; j < m->nx; j++) {
+            fprintf(o, " + b%zu \xc3\x97 ", j + 1);
+            esc(p, s->xnames[j]);
+        }
+        break;
+    case MVG_MODEL_3PC:
+        fputs("b0 + b1 \xc3\x97 max(", o);
+        esc(p, x0);
+        fputs(" \xe2\x88\x92 c, 0)", o);
+        break;
+    case MVG_MODEL_3PH:
+        fputs("b0 + b1 \xc3\x97 max(c \xe2\x88\x92 ", o);
+        esc(p, x0);
+        fputs(", 0)", o);
+        break;
+    case MVG_MODEL_4P:
+        fputs("b0 + b1 \xc3\x97 max(c \xe2\x88\x92 ", o);
+        esc(p, x0);
+        fputs(", 0) + b2 \xc3\x97 max(", o);
+        esc(p, x0);
+        fputs(" \xe2\x88\x92 c, 0)", o);
+        break;
+    default:
+        fputs("b0 + b1 \xc3\x97 max(c1 \xe2\x88\x92 ", o);
+        esc(p, x0);
+        fputs(", 0) + b2 \xc3\x97 max(", o);
+        esc(p, x0);
+        fputs(" \xe2\x88\x92 c2, 0)", o);
+    }
+    fprintf(o, " &#160; [%s: ", mvg_model_type_name(m->type));
+    esc(p, T(p, (mvg_text)(MVG_T_FORM_MEAN + (int)m->type)));
+    fputs("]</p>\n", o);
+}
+
+static void model(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    fputs("<section id=\"model\"><h2>", o);
+    esc(p, T(p, MVG_T_SEC_MODEL));
+    fputs("</h2>\n", o);
+    if (r->has_model_record) {
+        char v[160];
+        snprintf(v, sizeof v, "%s: %lld \xc2\xb7 %s: %s", T(p, MVG_T_MODEL_VERSION),
+                 (long long)r->model_version, T(p, MVG_T_FITTED_AT), r->fitted_at);
+        fputs("<p>", o);
+        esc(p, v);
+        fputs("</p>\n", o);
+    }
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_report_stream *s = &r->streams[i];
+        const char *n = s->cfg->name;
+        fputs("<h3>", o);
+        esc(p, n);
+        fputs("</h3>\n", o);
+        if (!s->has_model) {
+            fputs("<div class=\"note\">", o);
+            if (s->inlet_baseline) {
+                esc(p, T(p, MVG_T_INLET_BASELINE));
+            } else if (s->model_error[0]) {
+                esc(p, T(p, MVG_T_FIT_FAILED));
+                fputs(" <span class=\"mono\">", o);
+                esc(p, s->model_error);
+                fputs("</span>", o);
+            } else {
+                esc(p, T(p, MVG_T_NO_MODEL));
+            }
+            fputs("</div>\n", o);
+            continue;
+        }
+        const mvg_model *m = &s->model;
+        fputs("<p>", o);
+        esc(p, T(p, MVG_T_FORM));
+        if (s->model_given) {
+            fputs(" (", o);
+            esc(p, T(p, MVG_T_GIVEN_MODEL));
+            fputs(")", o);
+        }
+        fputs(":</p>", o);
+        formula(p, s);
+        fputs("<table><thead><tr>", o);
+        th(p, MVG_T_COEFFICIENT);
+        th(p, MVG_T_ESTIMATE);
+        th(p, MVG_T_STD_ERROR);
+        th(p, MVG_T_T_STAT);
+        fputs("</tr></thead><tbody>\n", o);
+        char names[MVG_MODEL_MAX_COEF + 2][24];
+        size_t nn = mvg_report_coef_names(m, names, MVG_MODEL_MAX_COEF + 2);
+        for (size_t k = 0; k < nn; k++) {
+            fputs("<tr>", o);
+            if (k < m->ncoef) {
+                td(p, names[k]);
+                td_fig(p, F_NUM, "model.%s.%s", n, names[k]);
+                td_fig(p, F_NUM, "model.%s.%s.se", n, names[k]);
+                td_fig(p, F_NUM, "model.%s.%s.t", n, names[k]);
+            } else {
+                char lab[64];
+                snprintf(lab, sizeof lab, "%s (%s)", names[k], T(p, MVG_T_CHANGE_POINT));
+                td(p, lab);
+                td_fig(p, F_NUM, "model.%s.%s", n, names[k]);
+                td(p, "");
+                td(p, "");
+            }
+            fputs("</tr>\n", o);
+        }
+        fputs("</tbody></table>\n<table class=\"kv\"><thead><tr><th colspan=\"2\">", o);
+        esc(p, T(p, MVG_T_FIT_STATS));
+        fputs("</th></tr></thead><tbody>\n<tr>", o);
+        th(p, MVG_T_N_POINTS);
+        td_fig(p, F_INT, "model.%s.n", n);
+        fputs("</tr><tr>", o);
+        th(p, MVG_T_N_PARAMS);
+        td_fig(p, F_INT, "model.%s.p", n);
+        fputs("</tr><tr><th>R\xc2\xb2</th>", o);
+        td_fig(p, F_NUM, "model.%s.r2", n);
+        fputs("</tr><tr>", o);
+        th(p, MVG_T_ADJ_R2);
+        td_fig(p, F_NUM, "model.%s.adj_r2", n);
+        fputs("</tr><tr><th>CV(RMSE)</th>", o);
+        td_fig(p, F_PCT, "model.%s.cv_rmse", n);
+        fputs("</tr><tr><th>NMBE</th>", o);
+        td_fig(p, F_PCT, "model.%s.nmbe", n);
+        fputs("</tr><tr>", o);
+        th(p, MVG_T_AUTOCORR);
+        td_fig(p, F_NUM, "model.%s.rho", n);
+        fputs("</tr><tr>", o);
+        th(p, MVG_T_THRESHOLDS);
+        char thr[160], a[32], b[32];
+        snprintf(thr, sizeof thr, "CV(RMSE) \xe2\x89\xa4 %s, |NMBE| \xe2\x89\xa4 %s",
+                 mvg_report_fmt_pct(r->prj->criteria.max_cv_rmse, 3, a, sizeof a),
+                 mvg_report_fmt_pct(r->prj->criteria.max_abs_nmbe, 3, b, sizeof b));
+        td(p, thr);
+        fputs("</tr><tr>", o);
+        th(p, MVG_T_VERDICT);
+        fprintf(o, "<td class=\"%s\" data-k=\"model.%s.pass\" data-v=\"%d\">", m->pass ? "" : "bad",
+                n, m->pass);
+        esc(p, T(p, m->pass ? MVG_T_PASS : MVG_T_FAIL));
+        fputs("</td></tr>\n", o);
+        if (m->nreasons) {
+            fputs("<tr>", o);
+            th(p, MVG_T_REASONS);
+            fputs("<td><ul>", o);
+            for (size_t k = 0; k < m->nreasons; k++) {
+                fputs("<li>", o);
+                esc(p, m->reasons[k]);
+                fputs("</li>", o);
+            }
+            fputs("</ul></td></tr>\n", o);
+        }
+        fputs("</tbody></table>\n", o);
+    }
+    fputs("</section>\n", o);
+}
+
+/* ---- charts ---------------------------------------------------------------- */
+
+typedef struct {
+    double *t, *a, *b, *c, *d;
+    size_t n;
+} cols;
+
+static int cols_alloc(cols *c, size_t n)
+{
+    memset(c, 0, sizeof *c);
+    c->t = calloc(n ? n : 1, sizeof(double));
+    c->a = calloc(n ? n : 1, sizeof(double));
+    c->b = calloc(n ? n : 1, sizeof(double));
+    c->c = calloc(n ? n : 1, sizeof(double));
+    c->d = calloc(n ? n : 1, sizeof(double));
+    return c->t && c->a && c->b && c->c && c->d ? 0 : -1;
+}
+
+static void cols_free(cols *c)
+{
+    free(c->t);
+    free(c->a);
+    free(c->b);
+    free(c->c);
+    free(c->d);
+}
+
+static void figure(const page *p, mvg_text title, const char *stream, const mvg_svg_chart *ch,
+                   const mvg_svg_series *s, size_t ns)
+{
+    char aria[300];
+    snprintf(aria, sizeof aria, "%s \xe2\x80\x94 %s", T(p, title), stream);
+    mvg_svg_chart c = *ch;
+    c.aria = aria;
+    fputs("<figure><figcaption>", p->out);
+    esc(p, aria);
+    fputs("</figcaption>\n", p->out);
+    if (mvg_svg_write(p->out, &c, s, ns) != 0) {
+        fputs("<p>", p->out);
+        esc(p, T(p, MVG_T_NO_DATA));
+        fputs("</p>", p->out);
+    }
+    fputs("</figure>\n", p->out);
+}
+
+static int charts_baseline(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    fputs("<section id=\"baseline\"><h2>", o);
+    esc(p, T(p, MVG_T_SEC_BASELINE));
+    fputs("</h2>\n", o);
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_report_stream *s = &r->streams[i];
+        cols c;
+        if (cols_alloc(&c, r->nrecords) != 0) {
+            cols_free(&c);
+            return -1;
+        }
+        for (size_t k = 0; k < r->nrecords; k++) {
+            const mvg_report_point *pt = &s->pts[k];
+            if (pt->phase != MVG_RP_BASELINE)
+                continue;
+            c.t[c.n] = (double)pt->start_ms;
+            c.a[c.n] = pt->valid ? pt->actual : NAN;
+            c.b[c.n] = pt->valid ? pt->prediction : NAN;
+            c.c[c.n] = pt->nx ? pt->x[0] : NAN;
+            c.n++;
+        }
+        char yl[120], xl[200];
+        snprintf(yl, sizeof yl, "%s [%s]", T(p, MVG_T_ACTUAL), s->cfg->factors.unit);
+        mvg_svg_series ts[2] = {
+            {T(p, MVG_T_ACTUAL), MVG_SVG_LINE, c.t, c.a, NULL, c.n, "#1f4e9a", 0},
+            {T(p, MVG_T_PREDICTION), MVG_SVG_LINE, c.t, c.b, NULL, c.n, "#d2691e", 1},
+        };
+        mvg_svg_chart ch = {T(p, MVG_T_TIME_AXIS), yl, 1, 0, 0, 0, NULL};
+        figure(p, MVG_T_CHART_BASE_TS, s->cfg->name, &ch, ts, s->has_model ? 2 : 1);
+        if (s->cfg->nx > 0) {
+            /* the fitted model along the first variable, the others at their
+             * baseline means (exact for one-variable models) */
+            double lo = INFINITY, hi = -INFINITY, mean[MVG_MODEL_MAX_X] = {0};
+            size_t cnt = 0;
+            for (size_t k = 0; k < r->nrecords; k++) {
+                const mvg_report_point *pt = &s->pts[k];
+                if (pt->phase != MVG_RP_BASELINE || !pt->valid || pt->nx == 0)
+                    continue;
+                lo = fmin(lo, pt->x[0]);
+                hi = fmax(hi, pt->x[0]);
+                for (size_t j = 0; j < pt->nx; j++)
+                    mean[j] += pt->x[j];
+                cnt++;
+            }
+            double cx[64], cy[64];
+            size_t nc = 0;
+            if (s->has_model && cnt > 0 && s->model.nx == s->cfg->nx) {
+                for (size_t j = 0; j < s->model.nx; j++)
+                    mean[j] /= (double)cnt;
+                for (size_t k = 0; k < 64; k++) {
+                    double xv[MVG_MODEL_MAX_X];
+                    memcpy(xv, mean, sizeof xv);
+                    xv[0] = lo + (hi - lo) * (double)k / 63.0;
+                    cx[nc] = xv[0];
+                    cy[nc++] = mvg_model_predict(&s->model, xv);
+                }
+            }
+            mvg_svg_series sc[2] = {
+                {T(p, MVG_T_ACTUAL), MVG_SVG_POINTS, c.c, c.a, NULL, c.n, "#1f4e9a", 0},
+                {T(p, MVG_T_FITTED_CURVE), MVG_SVG_LINE, cx, cy, NULL, nc, "#d2691e", 0},
+            };
+            const mvg_report_meter *mt = NULL;
+            for (size_t k = 0; k < r->nmeters; k++)
+                if (strcmp(r->meters[k].channel, s->cfg->x[0].channel) == 0)
+                    mt = &r->meters[k];
+            snprintf(xl, sizeof xl, "%s [%s]", s->cfg->x[0].channel,
+                     mt && mt->unit[0] ? mt->unit : "-");
+            mvg_svg_chart sch = {xl, yl, 0, 0, 0, 0, NULL};
+            figure(p, MVG_T_CHART_SCATTER, s->cfg->name, &sch, sc, nc ? 2 : 1);
+        }
+        cols_free(&c);
+    }
+    fputs("</section>\n", o);
+    return 0;
+}
+
+static int charts_reporting(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    fputs("<section id=\"reporting\"><h2>", o);
+    esc(p, T(p, MVG_T_SEC_REPORTING));
+    fputs("</h2>\n", o);
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_report_stream *s = &r->streams[i];
+        cols c;
+        if (cols_alloc(&c, r->nrecords) != 0) {
+            cols_free(&c);
+            return -1;
+        }
+        for (size_t k = 0; k < r->nrecords; k++) {
+            const mvg_report_point *pt = &s->pts[k];
+            if (pt->phase != MVG_RP_REPORTING || !pt->in_window)
+                continue;
+            c.t[c.n] = (double)pt->start_ms;
+            c.a[c.n] = pt->adjusted_baseline;
+            c.b[c.n] = pt->valid ? pt->actual : NAN;
+            c.c[c.n] = pt->cum_savings;
+            c.d[c.n] = pt->cum_high;
+            c.n++;
+        }
+        /* the band's lower edge needs its own column */
+        double *low = calloc(c.n ? c.n : 1, sizeof *low);
+        if (!low) {
+            cols_free(&c);
+            return -1;
+        }
+        size_t j = 0;
+        for (size_t k = 0; k < r->nrecords; k++)
+            if (s->pts[k].phase == MVG_RP_REPORTING && s->pts[k].in_window)
+                low[j++] = s->pts[k].cum_low;
+        char yl[120];
+        snprintf(yl, sizeof yl, "%s [%s]", T(p, MVG_T_SAVINGS), s->cfg->factors.unit);
+        char yl2[120];
+        snprintf(yl2, sizeof yl2, "%s [%s]", T(p, MVG_T_ACTUAL), s->cfg->factors.unit);
+        mvg_svg_series ts[2] = {
+            {T(p, MVG_T_ADJ_BASELINE), MVG_SVG_LINE, c.t, c.a, NULL, c.n, "#d2691e", 1},
+            {T(p, MVG_T_ACTUAL), MVG_SVG_LINE, c.t, c.b, NULL, c.n, "#1f4e9a", 0},
+        };
+        mvg_svg_chart ch = {T(p, MVG_T_TIME_AXIS), yl2, 1, 0, 0, 0, NULL};
+        figure(p, MVG_T_CHART_REP_TS, s->cfg->name, &ch, ts, 2);
+        char band_label[160];
+        char cf[32];
+        snprintf(band_label, sizeof band_label, "%s (%s)", T(p, MVG_T_UNC_BAND),
+                 mvg_report_fmt_pct(r->prj->confidence, 3, cf, sizeof cf));
+        mvg_svg_series cs[2] = {
+            {band_label, MVG_SVG_BAND, c.t, low, c.d, c.n, "#2a7d2a", 0},
+            {T(p, MVG_T_CUM_SAVINGS), MVG_SVG_LINE, c.t, c.c, NULL, c.n, "#2a7d2a", 0},
+        };
+        mvg_svg_chart cch = {T(p, MVG_T_TIME_AXIS), yl, 1, 1, 0, 0, NULL};
+        figure(p, MVG_T_CHART_CUM, s->cfg->name, &cch, cs, 2);
+        free(low);
+        cols_free(&c);
+    }
+    fputs("</section>\n", o);
+    return 0;
+}
+
+static void savings(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    fputs("<section id=\"savings\"><h2>", o);
+    esc(p, T(p, MVG_T_SEC_SAVINGS));
+    fputs("</h2>\n", o);
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_report_stream *s = &r->streams[i];
+        const char *n = s->cfg->name, *u = s->cfg->factors.unit;
+        fputs("<h3>", o);
+        esc(p, n);
+        fputs("</h3>\n", o);
+        if (!s->savings_ok) {
+            fputs("<div class=\"note\">", o);
+            esc(p, T(p, s->has_model || s->inlet_baseline ? MVG_T_NO_DATA : MVG_T_NO_MODEL));
+            fputs("</div>\n", o);
+            continue;
+        }
+        fputs("<table><thead><tr>", o);
+        th(p, MVG_T_QUANTITY);
+        th(p, MVG_T_UNIT);
+        th(p, MVG_T_WINDOW_TOTAL);
+        th(p, MVG_T_ANNUALISED);
+        fputs("</tr></thead><tbody>\n", o);
+        static const mvg_text conv_label[] = {MVG_T_AMOUNT, MVG_T_ENERGY, MVG_T_ENERGY_TJ,
+                                              MVG_T_CO2,    MVG_T_POLLUTANT, MVG_T_WATER,
+                                              MVG_T_COST};
+        fputs("<tr><th>", o);
+        esc(p, T(p, MVG_T_SAVINGS));
+        fputs("</th>", o);
+        td(p, u);
+        td_fig(p, F_NUM, "savings.%s.savings", n);
+        td_fig(p, F_NUM, "annual.%s.savings", n);
+        fputs("</tr>\n", o);
+        size_t idx[8];
+        size_t nf = mvg_report_conv_fields(s->cfg, idx, 8);
+        for (size_t k = 0; k < nf; k++) {
+            const mvg_conv_field *cf = &mvg_convert_fields[idx[k]];
+            fputs("<tr><th>", o);
+            esc(p, T(p, conv_label[idx[k]]));
+            fputs("</th>", o);
+            td(p, cf->unit);
+            td_fig(p, F_NUM, "savings.%s.%s", n, cf->name);
+            td_fig(p, F_NUM, "annual.%s.%s", n, cf->name);
+            fputs("</tr>\n", o);
+        }
+        fputs("</tbody></table>\n<table class=\"kv\"><tbody>\n", o);
+        const struct {
+            mvg_text k;
+            const char *key, *unit;
+            fig_kind kind;
+        } rows[] = {
+            {MVG_T_ADJ_BASELINE, "adjusted_baseline", u, F_NUM},
+            {MVG_T_ACTUAL, "actual", u, F_NUM},
+            {MVG_T_AVOIDED, "avoided", u, F_NUM},
+            {MVG_T_ADJUSTMENT, "adjustment", u, F_NUM},
+            {MVG_T_SAVINGS_FRACTION, "fraction", "", F_PCT},
+            {MVG_T_CONFIDENCE, "confidence", "", F_PCT},
+            {MVG_T_FSU, "fsu", "", F_PCT},
+            {MVG_T_LOW, "low", u, F_NUM},
+            {MVG_T_HIGH, "high", u, F_NUM},
+            {MVG_T_REPORTING_POINTS, "m", "", F_INT},
+            {MVG_T_COVERED_HOURS, "hours", "h", F_NUM},
+        };
+        for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
+            char lab[200];
+            snprintf(lab, sizeof lab, "%s%s%s%s", T(p, rows[k].k), rows[k].unit[0] ? " [" : "",
+                     rows[k].unit, rows[k].unit[0] ? "]" : "");
+            fputs("<tr><th>", o);
+            esc(p, lab);
+            fputs("</th>", o);
+            td_fig(p, rows[k].kind, "savings.%s.%s", n, rows[k].key);
+            fputs("</tr>\n", o);
+        }
+        fputs("</tbody></table>\n", o);
+    }
+    fputs("</section>\n", o);
+}
+
+static int coverage(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    fputs("<section id=\"coverage\"><h2>", o);
+    esc(p, T(p, MVG_T_SEC_COVERAGE));
+    fputs("</h2>\n<table><thead><tr>", o);
+    th(p, MVG_T_STREAM);
+    th(p, MVG_T_COV_BASELINE);
+    th(p, MVG_T_COV_REPORTING);
+    fputs("</tr></thead><tbody>\n", o);
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const char *n = r->streams[i].cfg->name;
+        fputs("<tr>", o);
+        td(p, n);
+        td_fig(p, F_PCT, "coverage.%s.baseline", n);
+        td_fig(p, F_PCT, "coverage.%s.reporting", n);
+        fputs("</tr>\n", o);
+    }
+    fputs("</tbody></table>\n", o);
+    double *x = calloc(r->ndays ? r->ndays : 1, sizeof *x);
+    double *y = calloc((r->ndays ? r->ndays : 1) * r->nstreams, sizeof *y);
+    if (!x || !y) {
+        free(x);
+        free(y);
+        return -1;
+    }
+    static const char *const colors[] = {"#1f4e9a", "#d2691e", "#2a7d2a", "#8b1a8b",
+                                         "#b8860b", "#008b8b", "#696969", "#b22222"};
+    mvg_svg_series ss[MVG_PROJECT_MAX_STREAMS];
+    for (size_t d = 0; d < r->ndays; d++)
+        x[d] = (double)r->days[d].day_ms + 43200000.0;
+    for (size_t i = 0; i < r->nstreams; i++) {
+        for (size_t d = 0; d < r->ndays; d++)
+            y[i * r->ndays + d] = r->days[d].cov[i];
+        ss[i] = (mvg_svg_series){r->streams[i].cfg->name, MVG_SVG_BARS, x, y + i * r->ndays,
+                                 NULL, r->ndays, colors[i % 8], 0};
+    }
+    char yl[80];
+    snprintf(yl, sizeof yl, "%s [%%]", T(p, MVG_T_COVERAGE));
+    mvg_svg_chart ch = {T(p, MVG_T_DAY_AXIS), yl, 1, 1, 1, 86400000.0 * 0.8, NULL};
+    figure(p, MVG_T_CHART_COVERAGE, r->prj->name, &ch, ss, r->nstreams);
+    free(x);
+    free(y);
+    fputs("</section>\n", o);
+    return 0;
+}
+
+static void chain(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    fputs("<section id=\"chain\"><h2>", o);
+    esc(p, T(p, MVG_T_SEC_CHAIN));
+    fputs("</h2>\n", o);
+    chain_banner(p);
+    fputs("<table class=\"kv\"><tbody><tr>", o);
+    th(p, MVG_T_CHAIN_RESULT);
+    fprintf(o, "<td class=\"mono\" data-k=\"chain.ok\" data-v=\"%d\">", r->chain_ok);
+    esc(p, r->chain.line);
+    fputs("</td></tr>\n<tr>", o);
+    th(p, MVG_T_CHAIN_RECORDS);
+    td_fig(p, F_INT, "chain.records");
+    fputs("</tr>\n<tr>", o);
+    th(p, MVG_T_KEY_FP);
+    fputs("<td class=\"mono\">", o);
+    esc(p, r->chain.fingerprint);
+    fputs("</td></tr>\n<tr>", o);
+    th(p, MVG_T_KEY_CURRENT);
+    fputs("<td class=\"mono\">", o);
+    esc(p, r->chain.current_fingerprint);
+    fputs("</td></tr></tbody></table>\n</section>\n", o);
+}
+
+static void method(const page *p)
+{
+    FILE *o = p->out;
+    /* on the chain's page: the signature line belongs with the evidence */
+    fputs("<section class=\"first\" id=\"method\"><h2>", o);
+    esc(p, T(p, MVG_T_SEC_METHOD));
+    fputs("</h2>\n<p>", o);
+    esc(p, T(p, MVG_T_METHOD_TEXT));
+    fputs("</p>\n<p>", o);
+    esc(p, T(p, MVG_T_TIMES_UTC));
+    fputs("</p>\n<p class=\"sign\">", o);
+    esc(p, T(p, MVG_T_SIGN_OFF));
+    fputs("</p>\n</section>\n", o);
+}
+
+int mvg_report_write_html(const mvg_report *r, mvg_lang lang, FILE *out, char *err,
+                          size_t errlen)
+{
+    page p = {r, lang, out};
+    fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                 "<meta name=\"generator\" content=\"mvgate %s\">\n<title>",
+            mvg_lang_tag(lang), MVG_VERSION);
+    esc(&p, T(&p, MVG_T_TITLE));
+    fputs(" \xe2\x80\x94 ", out);
+    esc(&p, r->prj->name);
+    fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n", CSS);
+    header(&p);
+    project(&p);
+    model(&p);
+    if (charts_baseline(&p) != 0 || charts_reporting(&p) != 0)
+        goto oom;
+    savings(&p);
+    if (coverage(&p) != 0)
+        goto oom;
+    chain(&p);
+    method(&p);
+    fputs("</body>\n</html>\n", out);
+    if (ferror(out)) {
+        snprintf(err, errlen, "write error");
+        return -1;
+    }
+    return 0;
+oom:
+    snprintf(err, errlen, "out of memory drawing the charts");
+    return -1;
+}

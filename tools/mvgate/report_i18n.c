@@ -1,0 +1,210 @@
+/*
+ * report_i18n.c: the report's words in both languages, one row per key
+ * (report_i18n.h). Chinese follows Hong Kong usage (節省, 基準期, 報告期,
+ * 不確定性, 核證, 碳排放). Sentences with figures use {1}, {2}, ...
+ * placeholders so that each language may order them as it needs.
+ */
+#include "report_i18n.h"
+
+#include <string.h>
+
+static const char *const table[MVG_T_COUNT][2] = {
+    [MVG_T_TITLE] = {"Measurement and verification report", "量度及核證報告"},
+    [MVG_T_GENERATED] = {"Generated", "報告產生時間"},
+    [MVG_T_WINDOW] = {"Report window", "報告時段"},
+    [MVG_T_WHOLE_RECORD] = {"all stored records", "全部已儲存記錄"},
+    [MVG_T_TIMES_UTC] = {"All times are UTC.", "所有時間均為協調世界時（UTC）。"},
+    [MVG_T_SEC_SUMMARY] = {"Summary", "摘要"},
+    [MVG_T_SEC_PROJECT] = {"Project and meters", "項目及計量儀錶"},
+    [MVG_T_SEC_PERIODS] = {"Periods", "基準期及報告期"},
+    [MVG_T_SEC_MODEL] = {"Baseline model", "基準模型"},
+    [MVG_T_SEC_BASELINE] = {"Baseline period", "基準期"},
+    [MVG_T_SEC_REPORTING] = {"Reporting period", "報告期"},
+    [MVG_T_SEC_SAVINGS] = {"Savings", "節省量"},
+    [MVG_T_SEC_COVERAGE] = {"Data coverage", "數據覆蓋率"},
+    [MVG_T_SEC_CHAIN] = {"Data integrity: the signed record chain", "數據完整性：簽署記錄鏈核證"},
+    [MVG_T_SEC_METHOD] = {"Method", "計算方法"},
+    [MVG_T_GATEWAY] = {"Gateway", "網關"},
+    [MVG_T_SITE] = {"Site", "地點"},
+    [MVG_T_PROJECT] = {"Project", "項目"},
+    [MVG_T_TECHNOLOGY] = {"Technology", "技術類別"},
+    [MVG_T_INTERVAL_LEN] = {"Interval", "數據時段長度"},
+    [MVG_T_MINUTES] = {"min", "分鐘"},
+    [MVG_T_CONFIG_FILE] = {"Configuration", "設定檔"},
+    [MVG_T_METERS] = {"Meters and points used", "所用儀錶及測點"},
+    [MVG_T_DEVICE] = {"Device", "儀錶"},
+    [MVG_T_BUS] = {"Bus", "通訊線路"},
+    [MVG_T_UNIT_ID] = {"Unit id", "站號"},
+    [MVG_T_PROFILE] = {"Profile", "儀錶型號設定"},
+    [MVG_T_POINT] = {"Point", "測點"},
+    [MVG_T_UNIT] = {"Unit", "單位"},
+    [MVG_T_KIND] = {"Kind", "類型"},
+    [MVG_T_ROLE] = {"Used as", "用途"},
+    [MVG_T_ROLE_ACTUAL] = {"measured use", "實際用量"},
+    [MVG_T_ROLE_DRIVER] = {"independent variable", "自變量"},
+    [MVG_T_COUNTER] = {"counter", "累計值"},
+    [MVG_T_GAUGE] = {"gauge", "瞬時值"},
+    [MVG_T_DERIVED] = {"derived channel", "推算通道"},
+    [MVG_T_STREAMS] = {"Savings streams", "節省類別"},
+    [MVG_T_STREAM] = {"Stream", "節省類別"},
+    [MVG_T_TYPE] = {"Type", "種類"},
+    [MVG_T_DRIVERS] = {"Independent variables", "自變量"},
+    [MVG_T_CO2_FACTOR] = {"CO2 factor", "碳排放系數"},
+    [MVG_T_TARIFF] = {"Cost per unit (HK$)", "單位成本（港元）"},
+    [MVG_T_PHASE] = {"Phase", "階段"},
+    [MVG_T_CONFIGURED] = {"Configured", "設定"},
+    [MVG_T_SEEN] = {"Seen in records", "記錄所見"},
+    [MVG_T_RECORDS] = {"Records", "記錄數目"},
+    [MVG_T_START] = {"Start", "開始"},
+    [MVG_T_END] = {"End", "結束"},
+    [MVG_T_OPEN_END] = {"open", "未設定"},
+    [MVG_T_PHASE_BASELINE] = {"baseline", "基準期"},
+    [MVG_T_PHASE_INSTALLATION] = {"installation", "安裝期"},
+    [MVG_T_PHASE_REPORTING] = {"reporting", "報告期"},
+    [MVG_T_PHASE_OTHER] = {"excluded", "不計算"},
+    [MVG_T_NO_MODEL] = {"No model yet: the baseline model has not been fitted, so no savings can be computed.",
+                        "尚未有模型：基準模型仍未擬合，因此未能計算節省量。"},
+    [MVG_T_INLET_BASELINE] = {"No baseline model: the adjusted baseline is the VOC mass entering the treatment unit, the savings the mass removed; no model uncertainty applies.",
+                               "沒有基準模型：調整後基準為進入處理設備的揮發性有機化合物質量，節省量即為去除量；不適用模型不確定性。"},
+    [MVG_T_FIT_FAILED] = {"The baseline model could not be fitted, so no savings can be computed. The gateway recorded:",
+                           "未能擬合基準模型，因此未能計算節省量。網關記錄的原因："},
+    [MVG_T_MODEL_VERSION] = {"Model version", "模型版本"},
+    [MVG_T_FITTED_AT] = {"Frozen at", "凍結時間"},
+    [MVG_T_GIVEN_MODEL] = {"given in the configuration", "於設定檔中給定"},
+    [MVG_T_FORM] = {"Form", "模型形式"},
+    [MVG_T_COEFFICIENT] = {"Coefficient", "係數"},
+    [MVG_T_ESTIMATE] = {"Estimate", "估計值"},
+    [MVG_T_STD_ERROR] = {"Standard error", "標準誤差"},
+    [MVG_T_T_STAT] = {"t", "t 值"},
+    [MVG_T_CHANGE_POINT] = {"change point", "轉折點"},
+    [MVG_T_FIT_STATS] = {"Fit statistics (ASHRAE Guideline 14)", "擬合統計（ASHRAE Guideline 14）"},
+    [MVG_T_N_POINTS] = {"Baseline points n", "基準數據點數目 n"},
+    [MVG_T_N_PARAMS] = {"Parameters p", "參數數目 p"},
+    [MVG_T_AUTOCORR] = {"Lag-1 autocorrelation of residuals", "殘差一階自相關"},
+    [MVG_T_ADJ_R2] = {"Adjusted R\xc2\xb2", "調整後 R\xc2\xb2"},
+    [MVG_T_VERDICT] = {"Verdict", "判定"},
+    [MVG_T_PASS] = {"meets ASHRAE Guideline 14", "符合 ASHRAE Guideline 14"},
+    [MVG_T_FAIL] = {"does NOT meet ASHRAE Guideline 14: the baseline is not fit for verification",
+                    "不符合 ASHRAE Guideline 14：基準不適用於核證"},
+    [MVG_T_REASONS] = {"Reasons", "原因"},
+    [MVG_T_THRESHOLDS] = {"Thresholds", "門檻"},
+    [MVG_T_ACTUAL] = {"Actual", "實際用量"},
+    [MVG_T_PREDICTION] = {"Model prediction", "模型預測"},
+    [MVG_T_FITTED_CURVE] = {"Fitted model", "擬合模型"},
+    [MVG_T_ADJ_BASELINE] = {"Adjusted baseline", "調整後基準"},
+    [MVG_T_AVOIDED] = {"Avoided use", "避免用量"},
+    [MVG_T_ADJUSTMENT] = {"Non-routine adjustments", "非常規調整"},
+    [MVG_T_SAVINGS] = {"Savings", "節省量"},
+    [MVG_T_CUM_SAVINGS] = {"Cumulative savings", "累計節省量"},
+    [MVG_T_UNC_BAND] = {"Uncertainty band", "不確定性範圍"},
+    [MVG_T_SAVINGS_FRACTION] = {"Savings fraction", "節省比率"},
+    [MVG_T_FSU] = {"Fractional savings uncertainty (FSU)", "節省量分數不確定性（FSU）"},
+    [MVG_T_CONFIDENCE] = {"Confidence level", "置信水平"},
+    [MVG_T_LOW] = {"Savings, lower bound", "節省量下限"},
+    [MVG_T_HIGH] = {"Savings, upper bound", "節省量上限"},
+    [MVG_T_REPORTING_POINTS] = {"Reporting points m", "報告期數據點數目 m"},
+    [MVG_T_COVERED_HOURS] = {"Hours covered", "覆蓋時數"},
+    [MVG_T_QUANTITY] = {"Quantity", "項目"},
+    [MVG_T_WINDOW_TOTAL] = {"Over the window", "報告時段內"},
+    [MVG_T_ANNUALISED] = {"Annualised (per year)", "年化（每年）"},
+    [MVG_T_ENERGY] = {"Energy", "能源"},
+    [MVG_T_ENERGY_TJ] = {"Energy", "能源"},
+    [MVG_T_CO2] = {"Carbon emissions (CO2)", "碳排放（二氧化碳）"},
+    [MVG_T_POLLUTANT] = {"Air pollutant", "空氣污染物"},
+    [MVG_T_WATER] = {"Water", "用水"},
+    [MVG_T_COST] = {"Production cost", "生產成本"},
+    [MVG_T_AMOUNT] = {"In the stream's unit", "以該類別單位計"},
+    [MVG_T_CHART_BASE_TS] = {"Baseline period: actual use and model prediction",
+                             "基準期：實際用量與模型預測"},
+    [MVG_T_CHART_SCATTER] = {"Baseline period: actual use against the independent variable, with the fitted model",
+                             "基準期：實際用量對自變量散佈圖及擬合模型"},
+    [MVG_T_CHART_REP_TS] = {"Reporting period: adjusted baseline and actual use",
+                            "報告期：調整後基準與實際用量"},
+    [MVG_T_CHART_CUM] = {"Cumulative savings and their uncertainty", "累計節省量及其不確定性"},
+    [MVG_T_CHART_COVERAGE] = {"Data coverage per day", "每日數據覆蓋率"},
+    [MVG_T_TIME_AXIS] = {"Time (UTC)", "時間（UTC）"},
+    [MVG_T_DAY_AXIS] = {"Day (UTC)", "日期（UTC）"},
+    [MVG_T_COVERAGE] = {"Coverage", "覆蓋率"},
+    [MVG_T_COV_BASELINE] = {"Coverage of the baseline period", "基準期數據覆蓋率"},
+    [MVG_T_COV_REPORTING] = {"Coverage of the reporting window", "報告時段數據覆蓋率"},
+    [MVG_T_NO_DATA] = {"No records in this period.", "此期間沒有記錄。"},
+    [MVG_T_CHAIN_HOLDS] = {"The chain holds: every record is signed by the gateway and linked to the one before it.",
+                           "記錄鏈完整：每一筆記錄均經網關簽署，並與前一筆記錄相連。"},
+    [MVG_T_CHAIN_BROKEN] = {"THE CHAIN DOES NOT HOLD: the records cannot be relied on as stored by the gateway. Do not sign off this report.",
+                            "記錄鏈不完整：未能證明記錄為網關原本儲存的數據。請勿簽署此報告。"},
+    [MVG_T_CHAIN_RESULT] = {"Result of the check", "核證結果"},
+    [MVG_T_CHAIN_RECORDS] = {"Signed records checked", "已核證的簽署記錄"},
+    [MVG_T_KEY_FP] = {"Gateway key fingerprint", "網關密鑰指紋"},
+    [MVG_T_KEY_CURRENT] = {"Key signing now", "現時簽署密鑰"},
+    [MVG_T_METHOD_TEXT] =
+        {"Savings follow IPMVP: avoided use = adjusted baseline - actual use, the adjusted baseline being "
+         "the frozen baseline model evaluated at the reporting period's conditions, interval by interval, "
+         "over the valid intervals (every channel covered). Non-routine adjustments are added and shown "
+         "apart. The uncertainty is ASHRAE Guideline 14's fractional savings uncertainty, "
+         "FSU = t a CV(RMSE) sqrt((n/n')(1 + 2/n')(1/m)) / F, with n' corrected for the residuals' "
+         "autocorrelation, a = 1.26, t at the stated confidence with n - p degrees of freedom. "
+         "Conversions to TJ, CO2, pollutants, water and HK$ use the factors of the configuration "
+         "(docs/conversions.md). Annualised figures scale the savings by 8760 h over the hours covered.",
+         "節省量按國際節能效果測量和驗證規程（IPMVP）計算：避免用量 = 調整後基準 - 實際用量；"
+         "調整後基準為已凍結的基準模型在報告期各時段條件下的預測值，只計算數據有效（各通道覆蓋足夠）的時段。"
+         "非常規調整另行列出。不確定性按 ASHRAE Guideline 14 的節省量分數不確定性計算："
+         "FSU = t a CV(RMSE) sqrt((n/n')(1 + 2/n')(1/m)) / F，其中 n' 已按殘差自相關修正，a = 1.26，"
+         "t 按所列置信水平及 n - p 自由度取值。能源（TJ）、碳排放、污染物、用水及港元的換算採用設定檔中的系數"
+         "（見 docs/conversions.md）。年化數字以 8760 小時除以覆蓋時數推算。"},
+    [MVG_T_SAVINGS_SENTENCE] =
+        {"{1}: savings of {2} {3} over {4} reporting intervals, {5} of the adjusted baseline; "
+         "at {6} confidence the savings lie between {7} and {8} {3}.",
+         "{1}：於 {4} 個報告期時段內節省 {2} {3}，佔調整後基準的 {5}；"
+         "在 {6} 置信水平下，節省量介乎 {7} 至 {8} {3}。"},
+    [MVG_T_SAVINGS_SENTENCE_NOUNC] =
+        {"{1}: savings of {2} {3} over {4} reporting intervals, {5} of the adjusted baseline; "
+         "the uncertainty is undefined (no baseline model, no savings, or too few points).",
+         "{1}：於 {4} 個報告期時段內節省 {2} {3}，佔調整後基準的 {5}；"
+         "不確定性無法界定（沒有基準模型、沒有節省量或數據點不足）。"},
+    [MVG_T_SIGN_OFF] = {"Checked by (M&V engineer), date", "核證工程師簽署及日期"},
+    [MVG_T_DEFAULT_FACTOR] = {"built-in default, not configured for the site", "內置預設值，未按地點設定"},
+    [MVG_T_NOT_COSTED] = {"not costed", "未計成本"},
+    [MVG_T_FORM_MEAN] = {"mean (constant use)", "平均值（固定用量）"},
+    [MVG_T_FORM_INTENSITY] = {"intensity (use per unit of the variable)", "強度（每單位自變量用量）"},
+    [MVG_T_FORM_LINEAR] = {"linear regression", "線性回歸"},
+    [MVG_T_FORM_3PC] = {"three-parameter change point, cooling", "三參數轉折點模型（製冷）"},
+    [MVG_T_FORM_3PH] = {"three-parameter change point, heating", "三參數轉折點模型（供暖）"},
+    [MVG_T_FORM_4P] = {"four-parameter change point", "四參數轉折點模型"},
+    [MVG_T_FORM_5P] = {"five-parameter change point", "五參數轉折點模型"},
+    [MVG_T_STYPE_ELECTRICITY] = {"electricity", "電力"},
+    [MVG_T_STYPE_FUEL] = {"fuel", "燃料"},
+    [MVG_T_STYPE_HEAT] = {"heat / steam", "熱能／蒸汽"},
+    [MVG_T_STYPE_WATER] = {"water / wastewater", "用水／廢水"},
+    [MVG_T_STYPE_NOX] = {"NOx", "氮氧化物（NOx）"},
+    [MVG_T_STYPE_SO2] = {"SO2", "二氧化硫（SO2）"},
+    [MVG_T_STYPE_VOC] = {"VOC", "揮發性有機化合物（VOC）"},
+    [MVG_T_STYPE_COST] = {"production cost", "生產成本"},
+};
+
+const char *mvg_lang_tag(mvg_lang l) { return l == MVG_LANG_ZH_HANT ? "zh-Hant" : "en"; }
+
+int mvg_lang_parse(const char *s, mvg_lang *out)
+{
+    if (strcmp(s, "en") == 0)
+        *out = MVG_LANG_EN;
+    else if (strcmp(s, "zh-Hant") == 0 || strcmp(s, "zh-Hant-HK") == 0 || strcmp(s, "zh-HK") == 0)
+        *out = MVG_LANG_ZH_HANT;
+    else
+        return -1;
+    return 0;
+}
+
+const char *mvg_i18n_raw(mvg_lang lang, mvg_text key)
+{
+    if ((unsigned)key >= MVG_T_COUNT)
+        return NULL;
+    return table[key][lang == MVG_LANG_ZH_HANT ? 1 : 0];
+}
+
+const char *mvg_i18n(mvg_lang lang, mvg_text key)
+{
+    const char *s = mvg_i18n_raw(lang, key);
+    if (!s || !*s)
+        s = mvg_i18n_raw(MVG_LANG_EN, key);
+    return s ? s : "?";
+}
