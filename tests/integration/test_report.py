@@ -195,7 +195,8 @@ def test_report():
         chained = export(cfg, "chain")
         assert len(chained) == len(recs) + len(export(cfg, "models")), len(chained)
         assert doc["chain"]["ok"] and doc["chain"]["records"] == len(chained)
-        assert doc["chain"]["line"].startswith("OK: %d records" % len(chained)), doc["chain"]
+        assert doc["chain"]["line"].startswith("OK: %d records (%d interval, %d model, 0 key rotation)" % (
+            len(chained), len(recs), len(chained) - len(recs))), doc["chain"]
         assert fig["chain.records"]["value"] == len(chained)
         assert fig["periods.reporting.records"]["value"] == len(rep)
         assert len(doc["series"]["electricity"]) == len(recs) == len(doc["series"]["elec_2x"])

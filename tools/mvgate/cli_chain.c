@@ -15,6 +15,7 @@ typedef struct {
     char **copies;
     mvg_chain_item *items;
     size_t n, cap;
+    size_t kinds[3]; /* interval, model, key */
     int oom;
 } collected;
 
@@ -57,7 +58,8 @@ static int collect(void *user, const char *project, int64_t seq, int64_t start_m
 static int on_chained(void *user, const char *project, int64_t chain, const char *kind,
                       const char *payload, size_t len)
 {
-    (void)kind;
+    collected *c = user;
+    c->kinds[!strcmp(kind, "model") ? 1 : !strcmp(kind, "key") ? 2 : 0]++;
     return collect(user, project, chain, 0, 0, payload, len);
 }
 
@@ -106,7 +108,9 @@ int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *projec
         memcpy(out->fingerprint, fp, sizeof fp);
         memcpy(out->current_fingerprint, rep.last_fingerprint, sizeof fp);
         if (out->verdict == MVG_CHAIN_V_OK)
-            snprintf(out->line, sizeof out->line, "OK: %zu records, key %s%s%s", rep.records, fp,
+            snprintf(out->line, sizeof out->line,
+                     "OK: %zu records (%zu interval, %zu model, %zu key rotation), key %s%s%s",
+                     rep.records, c.kinds[0], c.kinds[1], c.kinds[2], fp,
                      rep.rotations ? ", now " : "", rep.rotations ? rep.last_fingerprint : "");
         else
             mvg_chain_report_line(out->verdict, &rep, out->line, sizeof out->line);

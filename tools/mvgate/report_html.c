@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_config.h"
 #include "payload.h"
 #include "report_fmt.h"
 #include "report_out.h"
@@ -444,9 +445,15 @@ static void model(const page *p)
     esc(p, T(p, MVG_T_SEC_MODEL));
     fputs("</h2>\n", o);
     if (r->has_model_record) {
-        char v[160];
+        /* the record's ISO time, shown like every other time of the report */
+        char v[160], at[48];
+        int64_t at_ms = 0;
+        if (mvg_cli_parse_when(r->fitted_at, &at_ms) == 0)
+            when(at_ms, at, sizeof at);
+        else
+            snprintf(at, sizeof at, "%s", r->fitted_at);
         snprintf(v, sizeof v, "%s: %lld \xc2\xb7 %s: %s", T(p, MVG_T_MODEL_VERSION),
-                 (long long)r->model_version, T(p, MVG_T_FITTED_AT), r->fitted_at);
+                 (long long)r->model_version, T(p, MVG_T_FITTED_AT), at);
         fputs("<p>", o);
         esc(p, v);
         fputs("</p>\n", o);
