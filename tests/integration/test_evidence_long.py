@@ -166,6 +166,16 @@ def test_long_run_verifies_and_replays():
         assert "replay: comp-vsd: %d records match (seq 1..%d); 1 of 1 models match" % (
             n_int, n_int) in rp.stdout, rp.stdout
         print(rp.stdout.strip().splitlines()[-1])
+        # the verification report checks the same chain, through the rotation
+        rep = mvgate("report", "-c", cfg, "--project", "comp-vsd", "--format", "json")
+        assert rep.returncode == 0, rep.stderr
+        doc = json.loads(rep.stdout)["chain"]
+        first_fp = v.stdout.split(", key ")[1].split()[0].rstrip(",")
+        assert doc["ok"] and doc["records"] == len(chain), doc
+        assert doc["line"].startswith("OK: %d records (%d interval, 1 model, 1 key rotation), key %s, now "
+                                      % (len(chain), n_int, first_fp)), doc
+        assert doc["fingerprint"] == first_fp != doc["current_fingerprint"], doc
+
         reporting = [c["record"] for c in chain if c["kind"] == "interval"
                      and c["record"]["phase"] == "reporting"]
         assert len(reporting) >= 90, len(reporting)
