@@ -175,11 +175,8 @@ int mvg_cmd_export(int argc, char **argv)
             break;
         case 'f':
         case 't':
-            if (mvg_cli_parse_when(optarg, c == 'f' ? &from : &to) != 0) {
-                fprintf(stderr, "mvgate export: --%s '%s' is neither ISO 8601 UTC nor epoch ms\n",
-                        c == 'f' ? "from" : "to", optarg);
+            if (mvg_cli_window_opt("export", c, optarg, &from, &to) != 0)
                 return 2;
-            }
             break;
         case 'F':
             if (strcmp(optarg, "csv") == 0)

@@ -318,11 +318,8 @@ int mvg_cmd_replay(int argc, char **argv)
             break;
         case 'f':
         case 't':
-            if (mvg_cli_parse_when(optarg, c == 'f' ? &from : &to) != 0) {
-                fprintf(stderr, "mvgate replay: --%s '%s' is neither ISO 8601 UTC nor epoch ms\n",
-                        c == 'f' ? "from" : "to", optarg);
+            if (mvg_cli_window_opt("replay", c, optarg, &from, &to) != 0)
                 return 2;
-            }
             break;
         case 'k': {
             char *end;
