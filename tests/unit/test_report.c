@@ -16,6 +16,7 @@
 
 #include <cmocka.h>
 
+#include "engine/model.h"
 #include "../../tools/mvgate/report_fmt.c"
 #include "../../tools/mvgate/report_i18n.c"
 #include "../../tools/mvgate/report_svg.c"
@@ -270,13 +271,51 @@ static void test_i18n_complete(void **state)
     assert_int_equal(mvg_lang_parse("fr", &l), -1);
 }
 
+/* The engine's own reasons (a 3PC fit on too little coverage, with a
+ * sparse segment) come out in Chinese; English and other shapes as is. */
+static void test_i18n_reasons(void **state)
+{
+    (void)state;
+    double xs[40], ys[40];
+    for (int i = 0; i < 40; i++) {
+        xs[i] = i < 36 ? 10.0 + i * 0.25 : 30.0 + i; /* 4 points above the change point */
+        ys[i] = 5.0 + (xs[i] > 25.0 ? 0.8 * (xs[i] - 25.0) : 0.0) + 0.05 * ((i * 7) % 5);
+    }
+    const double *x[1] = {xs};
+    mvg_model_criteria crit;
+    mvg_model_criteria_default(&crit);
+    mvg_model m;
+    char err[256], buf[256];
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, ys, x, 1, 40, 0.5, &crit, &m, err, sizeof err), 0);
+    assert_false(m.pass);
+    int coverage = 0, segment = 0;
+    for (size_t k = 0; k < m.nreasons; k++) {
+        const char *zh = mvg_i18n_reason(MVG_LANG_ZH_HANT, m.reasons[k], buf, sizeof buf);
+        assert_ptr_equal(mvg_i18n_reason(MVG_LANG_EN, m.reasons[k], buf, sizeof buf), m.reasons[k]);
+        if (strncmp(m.reasons[k], "coverage ", 9) == 0) {
+            coverage = 1;
+            assert_non_null(strstr(zh, "數據覆蓋率 0.500 < 0.90"));
+        } else if (strncmp(m.reasons[k], "segment ", 8) == 0) {
+            segment = 1;
+            assert_non_null(strstr(zh, "個數據點，少於 10 個"));
+            assert_null(strstr(zh, "segment"));
+        }
+    }
+    assert_true(coverage && segment);
+    const char *other = "CV(RMSE) 0.400 > 0.30";
+    assert_ptr_equal(mvg_i18n_reason(MVG_LANG_ZH_HANT, other, buf, sizeof buf), other);
+    /* a reason that only starts like a known one stays as it is */
+    const char *longer = "coverage 0.5 < 0.9 of the baseline";
+    assert_ptr_equal(mvg_i18n_reason(MVG_LANG_ZH_HANT, longer, buf, sizeof buf), longer);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fmt_num),     cmocka_unit_test(test_nice_ticks),
         cmocka_unit_test(test_time_ticks),  cmocka_unit_test(test_tick_labels),
         cmocka_unit_test(test_svg_escape_and_chart), cmocka_unit_test(test_svg_decimation),
-        cmocka_unit_test(test_i18n_complete),
+        cmocka_unit_test(test_i18n_complete), cmocka_unit_test(test_i18n_reasons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -552,8 +552,9 @@ static void model(const page *p)
             th(p, MVG_T_REASONS);
             fputs("<td><ul>", o);
             for (size_t k = 0; k < m->nreasons; k++) {
+                char tr[256];
                 fputs("<li>", o);
-                esc(p, m->reasons[k]);
+                esc(p, mvg_i18n_reason(p->lang, m->reasons[k], tr, sizeof tr));
                 fputs("</li>", o);
             }
             fputs("</ul></td></tr>\n", o);

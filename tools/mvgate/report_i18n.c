@@ -6,6 +6,7 @@
  */
 #include "report_i18n.h"
 
+#include <stdio.h>
 #include <string.h>
 
 static const char *const table[MVG_T_COUNT][2] = {
@@ -207,4 +208,23 @@ const char *mvg_i18n(mvg_lang lang, mvg_text key)
     if (!s || !*s)
         s = mvg_i18n_raw(MVG_LANG_EN, key);
     return s ? s : "?";
+}
+
+const char *mvg_i18n_reason(mvg_lang lang, const char *reason, char *buf, size_t len)
+{
+    if (lang == MVG_LANG_EN)
+        return reason;
+    char a[32], b[32];
+    unsigned s, n, pts, min;
+    int used = -1;
+    /* CV(RMSE) and |NMBE| read the same in both languages: only the words */
+    if (sscanf(reason, "coverage %31s < %31s%n", a, b, &used) == 2 && reason[used] == '\0')
+        snprintf(buf, len, "數據覆蓋率 %s < %s", a, b);
+    else if (sscanf(reason, "segment %u of %u has %u points < %u%n", &s, &n, &pts, &min, &used) ==
+                 4 &&
+             reason[used] == '\0')
+        snprintf(buf, len, "第 %u 段（共 %u 段）只有 %u 個數據點，少於 %u 個", s, n, pts, min);
+    else
+        return reason;
+    return buf;
 }

@@ -9,6 +9,8 @@
 #ifndef MVG_REPORT_I18N_H
 #define MVG_REPORT_I18N_H
 
+#include <stddef.h>
+
 typedef enum { MVG_LANG_EN, MVG_LANG_ZH_HANT } mvg_lang;
 
 /* "en" or "zh-Hant" (the html lang attribute); parse accepts those. */
@@ -160,6 +162,11 @@ typedef enum {
 
 /* The text of key in lang (UTF-8, never NULL for a key < MVG_T_COUNT). */
 const char *mvg_i18n(mvg_lang lang, mvg_text key);
+
+/* An ASHRAE Guideline 14 reason as the engine words it (daemon/engine/
+ * model.c: "coverage 0.812 < 0.90", "segment 2 of 3 has 4 points < 6"),
+ * in lang; a reason of another shape, and every reason in English, as is. */
+const char *mvg_i18n_reason(mvg_lang lang, const char *reason, char *buf, size_t len);
 
 /* For the completeness test: the raw table entry, NULL where missing. */
 const char *mvg_i18n_raw(mvg_lang lang, mvg_text key);
