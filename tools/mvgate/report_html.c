@@ -566,29 +566,27 @@ static void model(const page *p)
 
 /* ---- charts ---------------------------------------------------------------- */
 
+/* The columns of one stream's charts: time and up to five series. */
 typedef struct {
-    double *t, *a, *b, *c, *d;
+    double *t, *a, *b, *c, *d, *e;
     size_t n;
 } cols;
 
 static int cols_alloc(cols *c, size_t n)
 {
     memset(c, 0, sizeof *c);
-    c->t = calloc(n ? n : 1, sizeof(double));
-    c->a = calloc(n ? n : 1, sizeof(double));
-    c->b = calloc(n ? n : 1, sizeof(double));
-    c->c = calloc(n ? n : 1, sizeof(double));
-    c->d = calloc(n ? n : 1, sizeof(double));
-    return c->t && c->a && c->b && c->c && c->d ? 0 : -1;
+    double **col[] = {&c->t, &c->a, &c->b, &c->c, &c->d, &c->e};
+    int ok = 1;
+    for (size_t i = 0; i < sizeof col / sizeof col[0]; i++)
+        ok &= (*col[i] = calloc(n ? n : 1, sizeof(double))) != NULL;
+    return ok ? 0 : -1;
 }
 
 static void cols_free(cols *c)
 {
-    free(c->t);
-    free(c->a);
-    free(c->b);
-    free(c->c);
-    free(c->d);
+    double *col[] = {c->t, c->a, c->b, c->c, c->d, c->e};
+    for (size_t i = 0; i < sizeof col / sizeof col[0]; i++)
+        free(col[i]);
 }
 
 static void figure(const page *p, mvg_text title, const char *stream, const mvg_svg_chart *ch,
@@ -711,18 +709,9 @@ static int charts_reporting(const page *p)
             c.b[c.n] = pt->valid ? pt->actual : NAN;
             c.c[c.n] = pt->cum_savings;
             c.d[c.n] = pt->cum_high;
+            c.e[c.n] = pt->cum_low;
             c.n++;
         }
-        /* the band's lower edge needs its own column */
-        double *low = calloc(c.n ? c.n : 1, sizeof *low);
-        if (!low) {
-            cols_free(&c);
-            return -1;
-        }
-        size_t j = 0;
-        for (size_t k = 0; k < r->nrecords; k++)
-            if (s->pts[k].phase == MVG_RP_REPORTING && s->pts[k].in_window)
-                low[j++] = s->pts[k].cum_low;
         char yl[120];
         snprintf(yl, sizeof yl, "%s [%s]", T(p, MVG_T_SAVINGS), s->cfg->factors.unit);
         char yl2[120];
@@ -738,12 +727,11 @@ static int charts_reporting(const page *p)
         snprintf(band_label, sizeof band_label, "%s (%s)", T(p, MVG_T_UNC_BAND),
                  mvg_report_fmt_pct(r->prj->confidence, 3, cf, sizeof cf));
         mvg_svg_series cs[2] = {
-            {band_label, MVG_SVG_BAND, c.t, low, c.d, c.n, "#2a7d2a", 0},
+            {band_label, MVG_SVG_BAND, c.t, c.e, c.d, c.n, "#2a7d2a", 0},
             {T(p, MVG_T_CUM_SAVINGS), MVG_SVG_LINE, c.t, c.c, NULL, c.n, "#2a7d2a", 0},
         };
         mvg_svg_chart cch = {T(p, MVG_T_TIME_AXIS), yl, 1, 1, 0, 0, NULL};
         figure(p, MVG_T_CHART_CUM, s->cfg->name, &cch, cs, 2);
-        free(low);
         cols_free(&c);
     }
     fputs("</section>\n", o);
