@@ -19,13 +19,9 @@ typedef struct {
     int oom;
 } collected;
 
-static int collect(void *user, const char *project, int64_t seq, int64_t start_ms, int64_t end_ms,
-                   const char *payload, size_t len)
+/* One record copied, with the project as its hint (NUL-separated in one block). */
+static int collect(collected *c, const char *project, const char *payload, size_t len)
 {
-    (void)seq;
-    (void)start_ms;
-    (void)end_ms;
-    collected *c = user;
     if (c->n == c->cap) {
         size_t cap = c->cap ? 2 * c->cap : 256;
         char **cp = realloc(c->copies, cap * sizeof *cp);
@@ -58,9 +54,10 @@ static int collect(void *user, const char *project, int64_t seq, int64_t start_m
 static int on_chained(void *user, const char *project, int64_t chain, const char *kind,
                       const char *payload, size_t len)
 {
+    (void)chain;
     collected *c = user;
     c->kinds[!strcmp(kind, "model") ? 1 : !strcmp(kind, "key") ? 2 : 0]++;
-    return collect(user, project, chain, 0, 0, payload, len);
+    return collect(c, project, payload, len);
 }
 
 /* The fingerprint the chain's first record names (its "key" member). */
