@@ -233,13 +233,20 @@ static void header(const page *p)
     fputs("</section>\n", p->out);
 }
 
+/* A section, its id (the PDF's page break and the tests' anchor) and heading. */
+static void section_open(const page *p, const char *id, mvg_text title)
+{
+    fprintf(p->out, "<section id=\"%s\"><h2>", id);
+    esc(p, T(p, title));
+    fputs("</h2>\n", p->out);
+}
+
 static void project(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    fputs("<section id=\"project\"><h2>", o);
-    esc(p, T(p, MVG_T_SEC_PROJECT));
-    fputs("</h2>\n<table class=\"kv\">", o);
+    section_open(p, "project", MVG_T_SEC_PROJECT);
+    fputs("<table class=\"kv\">", o);
     const struct {
         mvg_text k;
         const char *v;
@@ -441,9 +448,7 @@ static void model(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    fputs("<section id=\"model\"><h2>", o);
-    esc(p, T(p, MVG_T_SEC_MODEL));
-    fputs("</h2>\n", o);
+    section_open(p, "model", MVG_T_SEC_MODEL);
     if (r->has_model_record) {
         /* the record's ISO time, shown like every other time of the report */
         char v[160], at[48];
@@ -611,9 +616,7 @@ static int charts_baseline(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    fputs("<section id=\"baseline\"><h2>", o);
-    esc(p, T(p, MVG_T_SEC_BASELINE));
-    fputs("</h2>\n", o);
+    section_open(p, "baseline", MVG_T_SEC_BASELINE);
     for (size_t i = 0; i < r->nstreams; i++) {
         const mvg_report_stream *s = &r->streams[i];
         cols c;
@@ -690,9 +693,7 @@ static int charts_reporting(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    fputs("<section id=\"reporting\"><h2>", o);
-    esc(p, T(p, MVG_T_SEC_REPORTING));
-    fputs("</h2>\n", o);
+    section_open(p, "reporting", MVG_T_SEC_REPORTING);
     for (size_t i = 0; i < r->nstreams; i++) {
         const mvg_report_stream *s = &r->streams[i];
         cols c;
@@ -742,9 +743,7 @@ static void savings(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    fputs("<section id=\"savings\"><h2>", o);
-    esc(p, T(p, MVG_T_SEC_SAVINGS));
-    fputs("</h2>\n", o);
+    section_open(p, "savings", MVG_T_SEC_SAVINGS);
     for (size_t i = 0; i < r->nstreams; i++) {
         const mvg_report_stream *s = &r->streams[i];
         const char *n = s->cfg->name, *u = s->cfg->factors.unit;
@@ -822,9 +821,8 @@ static int coverage(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    fputs("<section id=\"coverage\"><h2>", o);
-    esc(p, T(p, MVG_T_SEC_COVERAGE));
-    fputs("</h2>\n<table><thead><tr>", o);
+    section_open(p, "coverage", MVG_T_SEC_COVERAGE);
+    fputs("<table><thead><tr>", o);
     th(p, MVG_T_STREAM);
     th(p, MVG_T_COV_BASELINE);
     th(p, MVG_T_COV_REPORTING);
@@ -870,9 +868,7 @@ static void chain(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    fputs("<section id=\"chain\"><h2>", o);
-    esc(p, T(p, MVG_T_SEC_CHAIN));
-    fputs("</h2>\n", o);
+    section_open(p, "chain", MVG_T_SEC_CHAIN);
     chain_banner(p);
     fputs("<table class=\"kv\"><tbody><tr>", o);
     th(p, MVG_T_CHAIN_RESULT);
