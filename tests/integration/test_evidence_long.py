@@ -27,6 +27,7 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
 from test_publish import Mosquitto  # noqa: E402
+from test_verify import key_lines  # noqa: E402
 
 SCALE = 1200
 ORIGIN = "2026-01-05T00:00:00Z"
@@ -85,7 +86,7 @@ def test_long_run_verifies_and_replays():
             time.sleep(0.5)
             first_key = mvgate("key", "show", "-c", cfg)
             assert first_key.returncode == 0, first_key.stderr
-            key_b64 = first_key.stdout.splitlines()[0].split(": ", 1)[1]
+            key_b64 = key_lines(first_key.stdout)[0]["public key"]
             events = [(3.5, "retrofit"), (5.0, "reload"), (7.0, "rotate"),
                       (9.0, "broker down"), (9.4, "broker up")]
             next_kill = time.time() + rnd.uniform(1.5, 3.0)

@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
-from test_verify import ORIGIN, PROJECT, SCALE  # noqa: E402
+from test_verify import ORIGIN, PROJECT, SCALE, key_lines  # noqa: E402
 
 GW = "gw-demo-compressor"
 
@@ -94,18 +94,29 @@ def check_chain(d, cfg, first_key, old_fp, new_fp):
     return len(chain) - k - 1
 
 
+def gateway_config(d, sim, anchor):
+    """The accelerated daemon's config and command line, its plant clock
+    started with the simulator's at anchor."""
+    text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
+    cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT)
+    return cfg, T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
+
+
+def current_key(cfg):
+    """The base64 public key `mvgate key show` prints first."""
+    return key_lines(mvgate("key", "show", "-c", cfg).stdout)[0]["public key"]
+
+
 def test_crash_between_commit_and_promotion():
     with T.TempDir() as d:
         anchor = time.time()
         sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
         try:
-            text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
-            cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT)
-            args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
+            cfg, args = gateway_config(d, sim, anchor)
             gw = T.Proc(args, name="mvgated")
             time.sleep(3)   # 0.5 plant hours: 6 records
             assert gw.stop() == 0
-            first_key = mvgate("key", "show", "-c", cfg).stdout.splitlines()[0].split(": ", 1)[1]
+            first_key = current_key(cfg)
             assert mvgate("key", "rotate", "-c", cfg).returncode == 0
             old_fp, new_fp = write_handover(d, "comp-vsd")   # the commit; then the "crash"
             gw = T.Proc(args, name="mvgated")
@@ -123,12 +134,10 @@ def test_running_daemon_follows_a_handover():
         anchor = time.time()
         sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
         try:
-            text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
-            cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT)
-            args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
+            cfg, args = gateway_config(d, sim, anchor)
             gw = T.Proc(args, name="mvgated")
             time.sleep(3)
-            first_key = mvgate("key", "show", "-c", cfg).stdout.splitlines()[0].split(": ", 1)[1]
+            first_key = current_key(cfg)
             assert mvgate("key", "rotate", "-c", cfg).returncode == 0
             # no reload: the running pipeline still holds the old key
             old_fp, new_fp = write_handover(d, "comp-vsd")

@@ -99,7 +99,7 @@ def record_bytes(line):
 def key_lines(text):
     """`mvgate key show` output: {label: value} of the current key's lines
     and the list of (label, key) of the others."""
-    cur, others, label = {}, [], None
+    cur, others = {}, []
     for line in text.splitlines():
         k, v = line.strip().split(": ", 1)
         if line.startswith(" "):
