@@ -11,8 +11,6 @@ static const char *const type_names[] = {"bool",   "int16",  "uint16",  "int32",
 static const char *const order_names[] = {"AB",       "BA",       "ABCD",     "CDAB",     "BADC",
                                           "DCBA",     "ABCDEFGH", "GHEFCDAB", "BADCFEHG", "HGFEDCBA"};
 static const char *const kind_names[] = {"gauge", "counter"};
-static const char *const quality_names[] = {"good",         "stale",   "comm_error",   "exception",
-                                            "out_of_range", "invalid", "counter_reset"};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -38,10 +36,6 @@ const char *mvg_area_name(mvg_area a) { return name_of(area_names, COUNT(area_na
 const char *mvg_type_name(mvg_type t) { return name_of(type_names, COUNT(type_names), (unsigned)t); }
 const char *mvg_order_name(mvg_order o) { return name_of(order_names, COUNT(order_names), (unsigned)o); }
 const char *mvg_kind_name(mvg_kind k) { return name_of(kind_names, COUNT(kind_names), (unsigned)k); }
-const char *mvg_quality_name(mvg_quality q)
-{
-    return name_of(quality_names, COUNT(quality_names), (unsigned)q);
-}
 
 #define DEFINE_PARSE(fn, T, names)                                                                 \
     int fn(const char *s, T *out)                                                                  \
@@ -57,7 +51,6 @@ DEFINE_PARSE(mvg_area_parse, mvg_area, area_names)
 DEFINE_PARSE(mvg_type_parse, mvg_type, type_names)
 DEFINE_PARSE(mvg_order_parse, mvg_order, order_names)
 DEFINE_PARSE(mvg_kind_parse, mvg_kind, kind_names)
-DEFINE_PARSE(mvg_quality_parse, mvg_quality, quality_names)
 
 unsigned mvg_type_bytes(mvg_type t)
 {

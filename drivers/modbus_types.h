@@ -1,12 +1,15 @@
 /*
- * modbus_types.h: the vocabulary shared by the drivers, the config loader and
- * the daemon: register areas, value types, byte orders, point kinds and the
- * quality flag that travels with every sample. Plain values only, no state.
+ * modbus_types.h: the Modbus vocabulary shared by the drivers, the config
+ * loader and the daemon: register areas, value types, byte orders and point
+ * kinds. The sample and its quality flag, which travel beyond the drivers
+ * into the engine, are base/sample.h. Plain values only, no state.
  */
 #ifndef MVG_MODBUS_TYPES_H
 #define MVG_MODBUS_TYPES_H
 
 #include <stdint.h>
+
+#include "sample.h"
 
 typedef enum {
     MVG_AREA_COIL,     /* function 1, bits */
@@ -48,38 +51,16 @@ typedef enum {
 
 typedef enum { MVG_KIND_GAUGE, MVG_KIND_COUNTER } mvg_kind;
 
-typedef enum {
-    MVG_Q_GOOD,
-    MVG_Q_STALE,
-    MVG_Q_COMM_ERROR,
-    MVG_Q_EXCEPTION,
-    MVG_Q_OUT_OF_RANGE,
-    MVG_Q_INVALID,
-    MVG_Q_COUNTER_RESET
-} mvg_quality;
-
-/* One point's value at one time. value is NaN whenever quality says the
- * read produced no value (comm_error, exception); it is never the last
- * good value repeated. */
-typedef struct {
-    int64_t ts_ms;          /* UTC epoch milliseconds */
-    double value;           /* engineering units: raw * scale + offset */
-    mvg_quality quality;
-    uint8_t exception_code; /* Modbus exception code when quality is EXCEPTION */
-} mvg_sample;
-
 /* Lower-case names as they appear in config files and JSON output.
  * The parse functions return 0 on success, -1 for an unknown name. */
 const char *mvg_area_name(mvg_area a);
 const char *mvg_type_name(mvg_type t);
 const char *mvg_order_name(mvg_order o);
 const char *mvg_kind_name(mvg_kind k);
-const char *mvg_quality_name(mvg_quality q);
 int mvg_area_parse(const char *s, mvg_area *out);
 int mvg_type_parse(const char *s, mvg_type *out);
 int mvg_order_parse(const char *s, mvg_order *out);
 int mvg_kind_parse(const char *s, mvg_kind *out);
-int mvg_quality_parse(const char *s, mvg_quality *out);
 
 /* Width of a type in 16-bit registers (bool: 1; in bit areas a bool is one bit). */
 unsigned mvg_type_registers(mvg_type t);

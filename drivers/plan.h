@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 
-#include "config.h"
+#include "device.h"
 
 #define MVG_PLAN_MAX_REGS 125
 #define MVG_PLAN_MAX_BITS 2000

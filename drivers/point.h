@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#include "config.h"
+#include "device.h"
 #include "modbus_types.h"
 
 /*

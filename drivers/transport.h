@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "device.h"
 
 typedef struct mvg_transport mvg_transport;
 

@@ -35,7 +35,7 @@
 
 #include <stddef.h>
 
-#include "../../drivers/modbus_types.h"
+#include "sample.h"
 
 #define MVG_EXPR_MAX_LEN 4096  /* characters of source */
 #define MVG_EXPR_MAX_DEPTH 64  /* nesting of parentheses, calls, unary operators */

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 /* The engine's library does not carry the drivers' include path. */
-#include "../../drivers/modbus_types.h"
+#include "sample.h"
 
 #define MVG_INTERVAL_MIN_MINUTES 1
 #define MVG_INTERVAL_MAX_MINUTES 60

@@ -1,5 +1,5 @@
 /*
- * fuzz_csv.c: arbitrary bytes through the CSV reader (daemon/csv.c): the
+ * fuzz_csv.c: arbitrary bytes through the CSV reader (daemon/base/csv.c): the
  * parse, every column as numbers, the timestamps. Invariants: a parsed
  * table has a header, every row the header's field count, line numbers
  * increasing; numbers returned are finite.

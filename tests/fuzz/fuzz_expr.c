@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/expr.h"
+#include "expr.h"
 
 static int resolve(const char *name, void *user)
 {

@@ -1,5 +1,5 @@
 /*
- * fuzz_model_json.c: arbitrary bytes as a model JSON (daemon/model_json.c).
+ * fuzz_model_json.c: arbitrary bytes as a model JSON (daemon/records/model_json.c).
  * Invariant: a model that is accepted is consistent (p = coefficients +
  * change points, n > p, increasing change points) and survives a second
  * round trip unchanged in its coefficients.

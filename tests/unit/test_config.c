@@ -21,7 +21,7 @@
 #include "config.h"
 #include "config_publish.h"
 #include "diag.h"
-#include "engine/project.h"
+#include "project.h"
 
 static char dir[256];
 

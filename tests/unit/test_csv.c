@@ -1,5 +1,5 @@
 /*
- * test_csv.c: the CSV reader (daemon/csv.c): header and numeric columns,
+ * test_csv.c: the CSV reader (daemon/base/csv.c): header and numeric columns,
  * quoting, CRLF, blank lines, error messages with line and column, ISO 8601
  * timestamps, and loading from a file.
  */

@@ -1,5 +1,5 @@
 /*
- * test_model_json.c: mvg_model -> JSON -> mvg_model (daemon/model_json.c):
+ * test_model_json.c: mvg_model -> JSON -> mvg_model (daemon/records/model_json.c):
  * a fitted model reloads field for field and predicts the same, and each
  * malformed field is rejected with a message naming it.
  */

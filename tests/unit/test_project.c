@@ -20,7 +20,7 @@
 
 #include "config.h"
 #include "diag.h"
-#include "engine/project.h"
+#include "project.h"
 #include "runner.h"
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */

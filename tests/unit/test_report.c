@@ -16,7 +16,7 @@
 
 #include <cmocka.h>
 
-#include "engine/model.h"
+#include "model.h"
 #include "../../tools/mvgate/report_fmt.c"
 #include "../../tools/mvgate/report_i18n.c"
 #include "../../tools/mvgate/report_svg.c"

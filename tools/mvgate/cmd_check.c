@@ -10,7 +10,7 @@
 #include "config.h"
 #include "config_publish.h"
 #include "diag.h"
-#include "engine/project.h"
+#include "project.h"
 
 static void usage(FILE *out)
 {

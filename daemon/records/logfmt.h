@@ -9,8 +9,8 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "engine/model.h"
-#include "engine/project.h"
+#include "model.h"
+#include "project.h"
 #include "sample_queue.h"
 
 /* "dev: p1=230.5 V, p2=- (comm_error), ..." ("dev (offline): ..." when the

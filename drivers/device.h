@@ -1,35 +1,24 @@
 /*
- * config.h: the gateway configuration as plain values, loaded and fully
- * checked from a libconfig file (with device profiles pulled from
- * config/profiles). The loader owns the mvg_config tree it returns; every
- * other module only reads it. Every element remembers the file and line it
- * came from so that later checks (and the daemon) can point at it.
+ * device.h: what the drivers need to know of a bus, a device and its points,
+ * as plain values: the config loader fills them (config.h), the planner,
+ * the decoders and the transports read them. Every description remembers
+ * the file and line it came from, so that a driver's error can point at it.
  */
-#ifndef MVG_CONFIG_H
-#define MVG_CONFIG_H
+#ifndef MVG_DEVICE_H
+#define MVG_DEVICE_H
 
 #include <stddef.h>
 
-#include "diag.h"
 #include "modbus_types.h"
 
 #define MVG_NAME_MAX 64
 #define MVG_PATH_MAX 512
 
-struct mvg_projects_cfg; /* derived channels and M&V projects: config_projects.h */
-struct mvg_publish_cfg;  /* store, mqtt and influx sections: config_publish.h */
-
+/* Where a configuration element came from. */
 typedef struct {
     const char *file; /* points into the config's own string storage */
     int line;
 } mvg_cfg_src;
-
-typedef struct {
-    char id[MVG_NAME_MAX];
-    char site[MVG_NAME_MAX];
-    char data_dir[MVG_PATH_MAX];
-    mvg_cfg_src src;
-} mvg_gateway_cfg;
 
 typedef enum { MVG_BUS_TCP, MVG_BUS_RTU, MVG_BUS_RTU_TCP } mvg_bus_type;
 
@@ -81,36 +70,5 @@ typedef struct {
     size_t npoints;
     mvg_cfg_src src;
 } mvg_device_cfg;
-
-typedef struct mvg_config {
-    char path[MVG_PATH_MAX];
-    mvg_gateway_cfg gateway;
-    mvg_bus_cfg *buses;
-    size_t nbuses;
-    mvg_device_cfg *devices;
-    size_t ndevices;
-    struct mvg_projects_cfg *projects; /* NULL when the file has no derived/projects */
-    struct mvg_publish_cfg *publish;   /* never NULL after a load: defaults when absent */
-    void *priv;             /* loader-owned storage (file names, ...) */
-} mvg_config;
-
-typedef struct {
-    const char *profile_dir; /* NULL: MVG_PROFILE_DIR env, then the built-in default */
-} mvg_config_opts;
-
-/*
- * Loads and checks path. On success returns the config and leaves diags
- * empty. On failure returns NULL and adds every problem found to diags as
- * "FILE:LINE: message" (syntax errors stop at the first, as libconfig does).
- */
-mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_diags *diags);
-void mvg_config_free(mvg_config *cfg);
-
-/* The built-in profile directory, searched last (set at build time). */
-const char *mvg_config_default_profile_dir(void);
-
-/* Lookups by name; -1 when absent. */
-long mvg_config_find_device(const mvg_config *cfg, const char *name);
-long mvg_config_find_point(const mvg_device_cfg *dev, const char *name);
 
 #endif

@@ -17,7 +17,7 @@
 #include <time.h>
 
 #include "config_read.h"
-#include "engine/expr.h"
+#include "expr.h"
 
 _Static_assert(MVG_PRJ_NAME_MAX == MVG_NAME_MAX, "project names follow config names");
 

@@ -14,8 +14,8 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "engine/interval.h"
-#include "engine/project.h"
+#include "interval.h"
+#include "project.h"
 #include "sample_queue.h"
 
 #define MVG_SCHEMA_TELEMETRY "mvgate/telemetry/1"

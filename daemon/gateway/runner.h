@@ -15,8 +15,8 @@
 #include <stdint.h>
 
 #include "config.h"
-#include "engine/interval.h"
-#include "engine/project.h"
+#include "interval.h"
+#include "project.h"
 
 typedef struct mvg_runner mvg_runner;
 

@@ -15,7 +15,7 @@
 
 #include "config.h"
 #include "diag.h"
-#include "engine/project.h" /* the plain project structs it fills */
+#include "project.h" /* the plain project structs it fills */
 
 /*
  * root: the libconfig root setting. cfg: the already-checked devices (for

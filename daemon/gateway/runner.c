@@ -15,8 +15,8 @@
 
 #include "codec.h"
 #include "config_projects.h"
-#include "engine/engine_state.h"
-#include "engine/expr.h"
+#include "engine_state.h"
+#include "expr.h"
 
 /* Two good samples of a point further apart than this many of its polls
  * are not bridged by the interval integration (and an input that old makes
