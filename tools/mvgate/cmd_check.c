@@ -3,9 +3,9 @@
  * a configuration the way mvgated will, prints every problem as
  * FILE:LINE: message (exit 1) or a one-line summary (exit 0).
  */
-#include <getopt.h>
 #include <stdio.h>
 
+#include "cli_args.h"
 #include "commands.h"
 #include "config.h"
 #include "config_publish.h"
@@ -27,28 +27,16 @@ static void usage(FILE *out)
 
 int mvg_cmd_check(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"profile-dir", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *path = NULL;
     mvg_config_opts opts = {0};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c': path = optarg; break;
-        case 'p': opts.profile_dir = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (!path || optind != argc) {
-        usage(stderr);
-        return 2;
-    }
+    const mvg_arg args[] = {
+        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
+        {"profile-dir", 0, MVG_ARG_STR, &opts.profile_dir, NULL, 0},
+        {NULL, 0, 0, NULL, NULL, 0},
+    };
+    mvg_args_result ar = mvg_cli_args("check", argc, argv, args, 0, NULL, usage);
+    if (ar != MVG_ARGS_RUN)
+        return ar == MVG_ARGS_HELP ? 0 : 2;
     mvg_diags *diags = mvg_diags_new();
     if (!diags) {
         fprintf(stderr, "mvgate check: out of memory\n");

@@ -8,12 +8,12 @@
  * `mvgate verify --export` checks.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_args.h"
 #include "cli_config.h"
 #include "commands.h"
 #include "config.h"
@@ -157,59 +157,23 @@ static int on_chained(void *user, const char *project, int64_t chain, const char
 
 int mvg_cmd_export(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"from", required_argument, NULL, 'f'},
-        {"to", required_argument, NULL, 't'},     {"format", required_argument, NULL, 'F'},
-        {"what", required_argument, NULL, 'w'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
-    const char *path = NULL, *what = "intervals";
+    static const char *const formats[] = {"csv", "jsonl", NULL};
+    static const char *const whats[] = {"samples", "intervals", "models", "chain", NULL};
+    const char *path = NULL;
     int64_t from = INT64_MIN, to = INT64_MAX;
-    writer w = {FMT_CSV, 0, stdout};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            path = optarg;
-            break;
-        case 'f':
-        case 't':
-            if (mvg_cli_window_opt("export", c, optarg, &from, &to) != 0)
-                return 2;
-            break;
-        case 'F':
-            if (strcmp(optarg, "csv") == 0)
-                w.fmt = FMT_CSV;
-            else if (strcmp(optarg, "jsonl") == 0)
-                w.fmt = FMT_JSONL;
-            else {
-                fprintf(stderr, "mvgate export: --format is csv or jsonl, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'w':
-            if (strcmp(optarg, "samples") && strcmp(optarg, "intervals") &&
-                strcmp(optarg, "models") && strcmp(optarg, "chain")) {
-                fprintf(stderr,
-                        "mvgate export: --what is samples, intervals, models or chain, not '%s'\n",
-                        optarg);
-                return 2;
-            }
-            what = optarg;
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (!path || optind != argc) {
-        usage(stderr);
-        return 2;
-    }
+    int format = 0, what = 1;
+    const mvg_arg args[] = {
+        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
+        {"from", 0, MVG_ARG_TIME, &from, NULL, 0},
+        {"to", 0, MVG_ARG_TIME, &to, NULL, 0},
+        {"format", 0, MVG_ARG_CHOICE, &format, formats, 0},
+        {"what", 0, MVG_ARG_CHOICE, &what, whats, 0},
+        {NULL, 0, 0, NULL, NULL, 0},
+    };
+    mvg_args_result ar = mvg_cli_args("export", argc, argv, args, 0, NULL, usage);
+    if (ar != MVG_ARGS_RUN)
+        return ar == MVG_ARGS_HELP ? 0 : 2;
+    writer w = {format == 0 ? FMT_CSV : FMT_JSONL, 0, stdout};
     mvg_config *cfg = mvg_cli_load_config(path, NULL);
     if (!cfg)
         return 2;
@@ -219,11 +183,11 @@ int mvg_cmd_export(int argc, char **argv)
     if (!st)
         goto out;
     int r;
-    if (strcmp(what, "samples") == 0)
+    if (what == 0)
         r = mvg_store_foreach_sample(st, from, to, on_sample, &w, err, sizeof err);
-    else if (strcmp(what, "intervals") == 0)
+    else if (what == 1)
         r = mvg_store_foreach_interval(st, from, to, on_interval, &w, err, sizeof err);
-    else if (strcmp(what, "models") == 0)
+    else if (what == 2)
         r = mvg_store_foreach_model(st, from, to, on_model, &w, err, sizeof err);
     else
         r = mvg_store_foreach_chained(st, NULL, from, to, on_chained, &w, err, sizeof err);

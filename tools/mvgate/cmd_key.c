@@ -7,10 +7,10 @@
  * project's chain with the current key at its next start or reload.
  */
 #include <dirent.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "cli_args.h"
 #include "chain.h"
 #include "cli_config.h"
 #include "commands.h"
@@ -86,27 +86,20 @@ static int rotate(const char *data_dir)
 
 int mvg_cmd_key(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *path = NULL;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c': path = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (!path || optind != argc - 1 ||
-        (strcmp(argv[optind], "show") != 0 && strcmp(argv[optind], "rotate") != 0)) {
+    int first;
+    const mvg_arg args[] = {
+        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
+        {NULL, 0, 0, NULL, NULL, 0},
+    };
+    mvg_args_result ar = mvg_cli_args("key", argc, argv, args, 1, &first, usage);
+    if (ar != MVG_ARGS_RUN)
+        return ar == MVG_ARGS_HELP ? 0 : 2;
+    if (strcmp(argv[first], "show") != 0 && strcmp(argv[first], "rotate") != 0) {
         usage(stderr);
         return 2;
     }
-    int show = strcmp(argv[optind], "show") == 0;
+    int show = strcmp(argv[first], "show") == 0;
     if (mvg_chain_init() != 0) {
         fprintf(stderr, "mvgate key: libsodium failed to initialise\n");
         return 2;

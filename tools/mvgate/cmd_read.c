@@ -6,7 +6,6 @@
  * only. Exit 0 when every value is good, 1 when some are not, 2 for usage
  * or configuration errors.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <pthread.h>
@@ -14,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_args.h"
 #include "acquire.h"
 #include "clock.h"
 #include "cli_config.h"
@@ -132,30 +132,19 @@ static int print_json(const mvg_config *cfg, const int *selected, mvg_sample **s
 
 int mvg_cmd_read(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"device", required_argument, NULL, 'd'},
-        {"json", no_argument, NULL, 'j'},         {"profile-dir", required_argument, NULL, 'p'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
     const char *path = NULL, *device = NULL;
     int json = 0;
     mvg_config_opts copts = {0};
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:d:jh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c': path = optarg; break;
-        case 'd': device = optarg; break;
-        case 'j': json = 1; break;
-        case 'p': copts.profile_dir = optarg; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (!path || optind != argc) {
-        usage(stderr);
-        return 2;
-    }
+    const mvg_arg args[] = {
+        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
+        {"device", 'd', MVG_ARG_STR, &device, NULL, 0},
+        {"json", 'j', MVG_ARG_FLAG, &json, NULL, 0},
+        {"profile-dir", 0, MVG_ARG_STR, &copts.profile_dir, NULL, 0},
+        {NULL, 0, 0, NULL, NULL, 0},
+    };
+    mvg_args_result ar = mvg_cli_args("read", argc, argv, args, 0, NULL, usage);
+    if (ar != MVG_ARGS_RUN)
+        return ar == MVG_ARGS_HELP ? 0 : 2;
     mvg_config *cfg = mvg_cli_load_config(path, &copts);
     if (!cfg)
         return 2;

@@ -9,13 +9,13 @@
  * store errors.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_args.h"
 #include "cli_config.h"
 #include "commands.h"
 #include "sample_groups.h"
@@ -297,52 +297,20 @@ static int on_sample(void *user, const char *device, const char *point, const mv
 
 int mvg_cmd_replay(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"project", required_argument, NULL, 'p'},
-        {"from", required_argument, NULL, 'f'},   {"to", required_argument, NULL, 't'},
-        {"time-scale", required_argument, NULL, 'k'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
     const char *path = NULL, *project = NULL;
     int64_t from = INT64_MIN, to = INT64_MAX;
     double scale = 1;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:p:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            path = optarg;
-            break;
-        case 'p':
-            project = optarg;
-            break;
-        case 'f':
-        case 't':
-            if (mvg_cli_window_opt("replay", c, optarg, &from, &to) != 0)
-                return 2;
-            break;
-        case 'k': {
-            char *end;
-            scale = strtod(optarg, &end);
-            if (*end || !(scale > 0) || !isfinite(scale)) {
-                fprintf(stderr, "mvgate replay: --time-scale must be a positive number, not '%s'\n",
-                        optarg);
-                return 2;
-            }
-            break;
-        }
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (!path || !project || optind != argc) {
-        usage(stderr);
-        return 2;
-    }
+    const mvg_arg args[] = {
+        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
+        {"project", 'p', MVG_ARG_STR, &project, NULL, 1},
+        {"from", 0, MVG_ARG_TIME, &from, NULL, 0},
+        {"to", 0, MVG_ARG_TIME, &to, NULL, 0},
+        {"time-scale", 0, MVG_ARG_POSITIVE, &scale, NULL, 0},
+        {NULL, 0, 0, NULL, NULL, 0},
+    };
+    mvg_args_result ar = mvg_cli_args("replay", argc, argv, args, 0, NULL, usage);
+    if (ar != MVG_ARGS_RUN)
+        return ar == MVG_ARGS_HELP ? 0 : 2;
     mvg_config *cfg = mvg_cli_load_config(path, NULL);
     if (!cfg)
         return 2;

@@ -12,7 +12,6 @@
  * unknown project, empty window, unwritable --out), nothing written.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "cli_args.h"
 #include "cli_config.h"
 #include "commands.h"
 #include "report_data.h"
@@ -106,63 +106,28 @@ static int write_to_file(const mvg_report *r, report_format fmt, mvg_lang lang, 
 
 int mvg_cmd_report(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"project", required_argument, NULL, 'p'},
-        {"from", required_argument, NULL, 'f'},   {"to", required_argument, NULL, 't'},
-        {"out", required_argument, NULL, 'o'},    {"format", required_argument, NULL, 'F'},
-        {"lang", required_argument, NULL, 'l'},   {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
-    };
+    static const char *const formats[] = {"html", "json", "csv", NULL};
     const char *path = NULL, *project = NULL, *outpath = NULL;
     int64_t from = INT64_MIN, to = INT64_MAX;
-    report_format fmt = FMT_HTML;
+    const char *lang_name = "en";
+    int format = 0;
+    const mvg_arg args[] = {
+        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
+        {"project", 'p', MVG_ARG_STR, &project, NULL, 1},
+        {"from", 0, MVG_ARG_TIME, &from, NULL, 0},
+        {"to", 0, MVG_ARG_TIME, &to, NULL, 0},
+        {"out", 'o', MVG_ARG_STR, &outpath, NULL, 0},
+        {"format", 0, MVG_ARG_CHOICE, &format, formats, 0},
+        {"lang", 0, MVG_ARG_STR, &lang_name, NULL, 0},
+        {NULL, 0, 0, NULL, NULL, 0},
+    };
+    mvg_args_result ar = mvg_cli_args("report", argc, argv, args, 0, NULL, usage);
+    if (ar != MVG_ARGS_RUN)
+        return ar == MVG_ARGS_HELP ? 0 : 2;
+    report_format fmt = format == 0 ? FMT_HTML : format == 1 ? FMT_JSON : FMT_CSV;
     mvg_lang lang = MVG_LANG_EN;
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:o:h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c':
-            path = optarg;
-            break;
-        case 'p':
-            project = optarg;
-            break;
-        case 'f':
-        case 't':
-            if (mvg_cli_window_opt("report", c, optarg, &from, &to) != 0)
-                return 2;
-            break;
-        case 'o':
-            outpath = optarg;
-            break;
-        case 'F':
-            if (strcmp(optarg, "html") == 0)
-                fmt = FMT_HTML;
-            else if (strcmp(optarg, "json") == 0)
-                fmt = FMT_JSON;
-            else if (strcmp(optarg, "csv") == 0)
-                fmt = FMT_CSV;
-            else {
-                fprintf(stderr, "mvgate report: --format is html, json or csv, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'l':
-            if (mvg_lang_parse(optarg, &lang) != 0) {
-                fprintf(stderr, "mvgate report: --lang is en or zh-Hant, not '%s'\n", optarg);
-                return 2;
-            }
-            break;
-        case 'h':
-            usage(stdout);
-            return 0;
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (!path || !project || optind != argc) {
-        usage(stderr);
+    if (mvg_lang_parse(lang_name, &lang) != 0) {
+        fprintf(stderr, "mvgate report: --lang is en or zh-Hant, not '%s'\n", lang_name);
         return 2;
     }
     mvg_config *cfg = mvg_cli_load_config(path, NULL);

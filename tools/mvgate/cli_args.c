@@ -1,0 +1,132 @@
+/*
+ * cli_args.c: one option parser for the subcommands (cli_args.h), on
+ * getopt_long.
+ */
+#include "cli_args.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli_config.h"
+
+#define ARGS_MAX 24
+
+/* "a, b or c": the choices as the message lists them. */
+static void list_choices(const char *const *names, char *buf, size_t n)
+{
+    size_t count = 0, len = 0;
+    while (names[count])
+        count++;
+    buf[0] = '\0';
+    for (size_t i = 0; i < count && len < n; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == count ? " or " : ", ";
+        int w = snprintf(buf + len, n - len, "%s%s", sep, names[i]);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
+static int take(const char *command, const mvg_arg *a, const char *arg)
+{
+    switch (a->kind) {
+    case MVG_ARG_STR:
+        *(const char **)a->out = arg;
+        return 0;
+    case MVG_ARG_FLAG:
+        *(int *)a->out = 1;
+        return 0;
+    case MVG_ARG_TIME:
+        if (mvg_cli_parse_when(arg, (int64_t *)a->out) == 0)
+            return 0;
+        fprintf(stderr, "mvgate %s: --%s '%s' is neither ISO 8601 UTC nor epoch ms\n", command,
+                a->name, arg);
+        return -1;
+    case MVG_ARG_CHOICE:
+        for (int i = 0; a->choices[i]; i++) {
+            if (strcmp(a->choices[i], arg) == 0) {
+                *(int *)a->out = i;
+                return 0;
+            }
+        }
+        char list[256];
+        list_choices(a->choices, list, sizeof list);
+        fprintf(stderr, "mvgate %s: --%s is %s, not '%s'\n", command, a->name, list, arg);
+        return -1;
+    case MVG_ARG_POSITIVE: {
+        char *end;
+        double v = strtod(arg, &end);
+        if (end == arg || *end || !(v > 0) || !isfinite(v)) {
+            fprintf(stderr, "mvgate %s: --%s must be a positive number, not '%s'\n", command,
+                    a->name, arg);
+            return -1;
+        }
+        *(double *)a->out = v;
+        return 0;
+    }
+    }
+    return -1;
+}
+
+mvg_args_result mvg_cli_args(const char *command, int argc, char **argv, const mvg_arg *args,
+                             int npositional, int *first, void (*usage)(FILE *))
+{
+    struct option longopts[ARGS_MAX + 2];
+    char shortopts[2 * ARGS_MAX + 2] = "h";
+    size_t n = 0, slen = 1;
+    int given[ARGS_MAX] = {0};
+    for (; args[n].name; n++) {
+        if (n == ARGS_MAX)
+            abort(); /* a table larger than a subcommand ever needs: a programming error */
+        int has_arg = args[n].kind == MVG_ARG_FLAG ? no_argument : required_argument;
+        /* option values above any character stand for the table's rows */
+        longopts[n] = (struct option){args[n].name, has_arg, NULL, 256 + (int)n};
+        if (args[n].short_name) {
+            shortopts[slen++] = args[n].short_name;
+            if (has_arg == required_argument)
+                shortopts[slen++] = ':';
+        }
+    }
+    shortopts[slen] = '\0';
+    longopts[n] = (struct option){"help", no_argument, NULL, 'h'};
+    longopts[n + 1] = (struct option){NULL, 0, NULL, 0};
+
+    int c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return MVG_ARGS_HELP;
+        }
+        size_t row = n;
+        if (c >= 256)
+            row = (size_t)(c - 256);
+        else
+            for (size_t i = 0; i < n; i++)
+                if (args[i].short_name == c)
+                    row = i;
+        if (row == n) {
+            usage(stderr);
+            return MVG_ARGS_BAD;
+        }
+        if (take(command, &args[row], optarg) != 0)
+            return MVG_ARGS_BAD;
+        given[row] = 1;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (args[i].required && !given[i]) {
+            usage(stderr);
+            return MVG_ARGS_BAD;
+        }
+    }
+    if (argc - optind != npositional) {
+        usage(stderr);
+        return MVG_ARGS_BAD;
+    }
+    if (first)
+        *first = optind;
+    return MVG_ARGS_RUN;
+}

@@ -1,0 +1,47 @@
+/*
+ * cli_args.h: the options of a subcommand as one table. Each row names a
+ * long option, its kind and where its value lands; the parser checks every
+ * value by its kind (a time window, a choice among names, a positive number)
+ * and prints the one message for each kind of mistake, so that the same
+ * option reads and fails the same way in every subcommand. -h/--help is
+ * always there. Owns nothing: values point into argv or the caller's
+ * variables.
+ */
+#ifndef MVG_CLI_ARGS_H
+#define MVG_CLI_ARGS_H
+
+#include <stdio.h>
+
+typedef enum {
+    MVG_ARG_STR,      /* const char **: the argument as given */
+    MVG_ARG_FLAG,     /* int *: set to 1, takes no argument */
+    MVG_ARG_TIME,     /* int64_t *: ISO 8601 UTC or epoch ms (mvg_cli_parse_when) */
+    MVG_ARG_CHOICE,   /* int *: the index of the argument in choices */
+    MVG_ARG_POSITIVE, /* double *: a finite number above 0 */
+} mvg_arg_kind;
+
+typedef struct {
+    const char *name;           /* the long option without "--"; NULL ends the table */
+    char short_name;            /* its one-letter form, 0 for none */
+    mvg_arg_kind kind;
+    void *out;
+    const char *const *choices; /* MVG_ARG_CHOICE: the names, NULL-terminated */
+    int required;               /* 1: the command cannot run without it */
+} mvg_arg;
+
+typedef enum {
+    MVG_ARGS_RUN = 0,  /* parsed: go on */
+    MVG_ARGS_HELP = 1, /* --help printed the usage to stdout: exit 0 */
+    MVG_ARGS_BAD = 2,  /* a mistake was printed to stderr: exit 2 */
+} mvg_args_result;
+
+/*
+ * Parses argv[1..] (argv[0] is the subcommand) against args. npositional
+ * operands must follow the options (their index is argv[*first] on return
+ * when first is not NULL). On a mistake prints "mvgate COMMAND: what" or
+ * the usage to stderr.
+ */
+mvg_args_result mvg_cli_args(const char *command, int argc, char **argv, const mvg_arg *args,
+                             int npositional, int *first, void (*usage)(FILE *));
+
+#endif
