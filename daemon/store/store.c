@@ -1,7 +1,9 @@
 /*
- * store.c: the durable store (store.h) on one SQLite connection.
+ * store.c: the durable store (store.h) on one SQLite connection: opening,
+ * transactions, every write and the pruning. The reads are store_read.c.
  */
 #include "store.h"
+#include "store_db.h"
 
 #include <math.h>
 #include <sqlite3.h>
@@ -9,12 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-struct mvg_store {
-    sqlite3 *db;
-    mvg_store_opts opts;
-    int in_txn;     /* inside mvg_store_begin()..commit() */
-};
 
 int mvg_store_path(const char *data_dir, char *buf, size_t len)
 {
@@ -27,25 +23,6 @@ static int64_t now_ms(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int dberr(mvg_store *st, char *err, size_t errlen, const char *what)
-{
-    snprintf(err, errlen, "store: %s: %s", what, sqlite3_errmsg(st->db));
-    return -1;
-}
-
-/* Statements are prepared per call: next to a commit their cost is small
- * (see the bench), and the handle keeps no statement state to go stale.
- * The per-row loops (samples, outbox entries) prepare once per batch. */
-static sqlite3_stmt *prep(mvg_store *st, const char *sql, char *err, size_t errlen)
-{
-    sqlite3_stmt *q = NULL;
-    if (sqlite3_prepare_v3(st->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &q, NULL) != SQLITE_OK) {
-        dberr(st, err, errlen, "prepare");
-        return NULL;
-    }
-    return q;
 }
 
 mvg_store *mvg_store_open(const char *path, const mvg_store_opts *opts, char *err, size_t errlen)
@@ -71,7 +48,7 @@ mvg_store *mvg_store_open(const char *path, const mvg_store_opts *opts, char *er
     }
     sqlite3_busy_timeout(st->db, st->opts.busy_timeout_ms);
     if (st->opts.read_only) {
-        sqlite3_stmt *q = prep(st, "PRAGMA user_version", err, errlen);
+        sqlite3_stmt *q = mvg_store_prep(st, "PRAGMA user_version", err, errlen);
         int v = q && sqlite3_step(q) == SQLITE_ROW ? sqlite3_column_int(q, 0) : -1;
         sqlite3_finalize(q);
         if (v != MVG_STORE_SCHEMA_VERSION) {
@@ -115,7 +92,7 @@ int mvg_store_begin(mvg_store *st, char *err, size_t errlen)
         return -1;
     }
     if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return dberr(st, err, errlen, "begin");
+        return mvg_store_dberr(st, err, errlen, "begin");
     st->in_txn = 1;
     return 0;
 }
@@ -127,7 +104,7 @@ int mvg_store_commit(mvg_store *st, char *err, size_t errlen)
         return -1;
     }
     if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        dberr(st, err, errlen, "commit");
+        mvg_store_dberr(st, err, errlen, "commit");
         mvg_store_rollback(st);
         return -1;
     }
@@ -168,14 +145,14 @@ static int enforce_bound(mvg_store *st, const char *publisher, char *err, size_t
     int64_t maxe = st->opts.outbox_max_entries, maxb = st->opts.outbox_max_bytes;
     if (maxe <= 0 && maxb <= 0)
         return 0;
-    sqlite3_stmt *depth = prep(st, "SELECT entries, bytes FROM outbox_depth WHERE publisher = ?1",
+    sqlite3_stmt *depth = mvg_store_prep(st, "SELECT entries, bytes FROM outbox_depth WHERE publisher = ?1",
                                err, errlen);
-    sqlite3_stmt *victim = prep(st,
+    sqlite3_stmt *victim = mvg_store_prep(st,
                                 "SELECT id, cls FROM outbox WHERE publisher = ?1 AND delivered = 0"
                                 " ORDER BY cls, id LIMIT 1",
                                 err, errlen);
-    sqlite3_stmt *del = prep(st, "DELETE FROM outbox WHERE id = ?1", err, errlen);
-    sqlite3_stmt *count = prep(st,
+    sqlite3_stmt *del = mvg_store_prep(st, "DELETE FROM outbox WHERE id = ?1", err, errlen);
+    sqlite3_stmt *count = mvg_store_prep(st,
                                "INSERT INTO outbox_drops VALUES(?1, ?2, 1) ON CONFLICT(publisher, cls)"
                                " DO UPDATE SET count = count + 1",
                                err, errlen);
@@ -209,7 +186,7 @@ static int enforce_bound(mvg_store *st, const char *publisher, char *err, size_t
         sqlite3_reset(del);
         sqlite3_reset(count);
         if (r1 != SQLITE_DONE || r2 != SQLITE_DONE) {
-            dberr(st, err, errlen, "outbox bound");
+            mvg_store_dberr(st, err, errlen, "outbox bound");
             break;
         }
     }
@@ -227,7 +204,7 @@ static int insert_outs(mvg_store *st, const mvg_store_out *outs, size_t nouts, i
 {
     if (nouts == 0)
         return 0;
-    sqlite3_stmt *q = prep(st,
+    sqlite3_stmt *q = mvg_store_prep(st,
                            "INSERT INTO outbox(publisher, cls, topic, payload, interval_id, model_id,"
                            " bytes, retained, created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                            err, errlen);
@@ -266,7 +243,7 @@ static int insert_outs(mvg_store *st, const mvg_store_out *outs, size_t nouts, i
         sqlite3_bind_int(q, 8, o->retained ? 1 : 0);
         sqlite3_bind_int64(q, 9, now);
         if (sqlite3_step(q) != SQLITE_DONE)
-            rc = dberr(st, err, errlen, "outbox insert");
+            rc = mvg_store_dberr(st, err, errlen, "outbox insert");
         sqlite3_reset(q);
         if (rc == 0)
             rc = enforce_bound(st, o->publisher, err, errlen);
@@ -288,9 +265,9 @@ int mvg_store_add_outbox(mvg_store *st, const mvg_store_out *outs, size_t nouts,
 int mvg_store_point_id(mvg_store *st, const char *device, const char *point, int64_t *id,
                        char *err, size_t errlen)
 {
-    sqlite3_stmt *ins = prep(st, "INSERT OR IGNORE INTO points(device, point) VALUES(?1, ?2)", err,
+    sqlite3_stmt *ins = mvg_store_prep(st, "INSERT OR IGNORE INTO points(device, point) VALUES(?1, ?2)", err,
                              errlen);
-    sqlite3_stmt *sel = prep(st, "SELECT id FROM points WHERE device = ?1 AND point = ?2", err,
+    sqlite3_stmt *sel = mvg_store_prep(st, "SELECT id FROM points WHERE device = ?1 AND point = ?2", err,
                              errlen);
     int rc = -1;
     if (ins && sel) {
@@ -302,7 +279,7 @@ int mvg_store_point_id(mvg_store *st, const char *device, const char *point, int
             *id = sqlite3_column_int64(sel, 0);
             rc = 0;
         } else {
-            dberr(st, err, errlen, "point id");
+            mvg_store_dberr(st, err, errlen, "point id");
         }
     }
     sqlite3_finalize(ins);
@@ -316,7 +293,7 @@ int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, ch
     int own;
     if (auto_begin(st, &own, err, errlen) < 0)
         return -1;
-    sqlite3_stmt *q = prep(st,
+    sqlite3_stmt *q = mvg_store_prep(st,
                            "INSERT INTO samples(point_id, ts_ms, value, quality, exc)"
                            " VALUES(?1, ?2, ?3, ?4, ?5)",
                            err, errlen);
@@ -331,7 +308,7 @@ int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, ch
         sqlite3_bind_int(q, 4, (int)s[i].s.quality);
         sqlite3_bind_int(q, 5, s[i].s.exception_code);
         if (sqlite3_step(q) != SQLITE_DONE)
-            rc = dberr(st, err, errlen, "sample insert");
+            rc = mvg_store_dberr(st, err, errlen, "sample insert");
         sqlite3_reset(q);
     }
     sqlite3_finalize(q);
@@ -341,11 +318,11 @@ int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, ch
 static int next_num(mvg_store *st, const char *sql, const char *project, int64_t *out, char *err,
                     size_t errlen)
 {
-    sqlite3_stmt *q = prep(st, sql, err, errlen);
+    sqlite3_stmt *q = mvg_store_prep(st, sql, err, errlen);
     if (!q)
         return -1;
     sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : dberr(st, err, errlen, "next number");
+    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : mvg_store_dberr(st, err, errlen, "next number");
     if (rc == 0)
         *out = sqlite3_column_int64(q, 0) + 1;
     sqlite3_finalize(q);
@@ -356,47 +333,6 @@ int mvg_store_next_seq(mvg_store *st, const char *project, int64_t *seq, char *e
 {
     return next_num(st, "SELECT COALESCE(MAX(seq), 0) FROM intervals WHERE project = ?1", project,
                     seq, err, errlen);
-}
-
-/* Every chained record of the project, whatever table holds it. */
-#define CHAINED_UNION                                                                              \
-    "SELECT project, chain, 'interval' AS kind, payload FROM intervals WHERE chain IS NOT NULL"   \
-    " UNION ALL SELECT project, chain, 'model', payload FROM models WHERE chain IS NOT NULL"      \
-    " UNION ALL SELECT project, chain, 'key', payload FROM key_records"
-
-int mvg_store_last_chained(mvg_store *st, const char *project, char **payload, size_t *len,
-                           int64_t *chain, char *err, size_t errlen)
-{
-    *payload = NULL;
-    *len = 0;
-    *chain = 0;
-    sqlite3_stmt *q = prep(st,
-                           "SELECT chain, payload FROM (" CHAINED_UNION ") WHERE project = ?1"
-                           " ORDER BY chain DESC LIMIT 1",
-                           err, errlen);
-    if (!q)
-        return -1;
-    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
-    int rc = 0, r = sqlite3_step(q);
-    if (r == SQLITE_ROW) {
-        const void *b = sqlite3_column_blob(q, 1);
-        size_t n = (size_t)sqlite3_column_bytes(q, 1);
-        *payload = malloc(n + 1);
-        if (!*payload) {
-            snprintf(err, errlen, "out of memory");
-            rc = -1;
-        } else {
-            if (n)
-                memcpy(*payload, b, n);
-            (*payload)[n] = '\0';
-            *len = n;
-            *chain = sqlite3_column_int64(q, 0);
-        }
-    } else if (r != SQLITE_DONE) {
-        rc = dberr(st, err, errlen, "last chained record read");
-    }
-    sqlite3_finalize(q);
-    return rc;
 }
 
 static void bind_chain(sqlite3_stmt *q, int col, int64_t chain)
@@ -424,7 +360,7 @@ int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const m
                  (long long)rec->seq, (long long)next);
         rc = -1;
     }
-    sqlite3_stmt *q = rc == 0 ? prep(st,
+    sqlite3_stmt *q = rc == 0 ? mvg_store_prep(st,
                                      "INSERT INTO intervals(project, seq, start_ms, end_ms,"
                                      " created_ms, payload, chain)"
                                      " VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -441,7 +377,7 @@ int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const m
         sqlite3_bind_text64(q, 6, rec->payload, rec->len, SQLITE_STATIC, SQLITE_UTF8);
         bind_chain(q, 7, rec->chain);
         if (sqlite3_step(q) != SQLITE_DONE)
-            rc = dberr(st, err, errlen, "interval insert");
+            rc = mvg_store_dberr(st, err, errlen, "interval insert");
     }
     sqlite3_finalize(q);
     if (rc == 0)
@@ -464,7 +400,7 @@ int mvg_store_add_model(mvg_store *st, const char *project, const char *json, si
     int64_t v = 0;
     int rc = next_num(st, "SELECT COALESCE(MAX(version), 0) FROM models WHERE project = ?1",
                       project, &v, err, errlen);
-    sqlite3_stmt *q = rc == 0 ? prep(st,
+    sqlite3_stmt *q = rc == 0 ? mvg_store_prep(st,
                                      "INSERT INTO models(project, version, created_ms, payload,"
                                      " chain) VALUES(?1, ?2, ?3, ?4, ?5)",
                                      err, errlen)
@@ -478,7 +414,7 @@ int mvg_store_add_model(mvg_store *st, const char *project, const char *json, si
         sqlite3_bind_text64(q, 4, json, len, SQLITE_STATIC, SQLITE_UTF8);
         bind_chain(q, 5, chain);
         if (sqlite3_step(q) != SQLITE_DONE)
-            rc = dberr(st, err, errlen, "model insert");
+            rc = mvg_store_dberr(st, err, errlen, "model insert");
     }
     sqlite3_finalize(q);
     if (rc == 0)
@@ -499,7 +435,7 @@ int mvg_store_add_key_record(mvg_store *st, const char *project, int64_t chain, 
     int own;
     if (auto_begin(st, &own, err, errlen) < 0)
         return -1;
-    sqlite3_stmt *q = prep(st,
+    sqlite3_stmt *q = mvg_store_prep(st,
                            "INSERT INTO key_records(project, chain, created_ms, payload)"
                            " VALUES(?1, ?2, ?3, ?4)",
                            err, errlen);
@@ -510,53 +446,12 @@ int mvg_store_add_key_record(mvg_store *st, const char *project, int64_t chain, 
         sqlite3_bind_int64(q, 3, now_ms());
         sqlite3_bind_text64(q, 4, json, len, SQLITE_STATIC, SQLITE_UTF8);
         if (sqlite3_step(q) != SQLITE_DONE)
-            rc = dberr(st, err, errlen, "key record insert");
+            rc = mvg_store_dberr(st, err, errlen, "key record insert");
     }
     sqlite3_finalize(q);
     if (rc == 0)
         rc = insert_outs(st, outs, nouts, 0, 0, 0, err, errlen);
     return auto_end(st, own, rc, err, errlen);
-}
-
-static char *dup_col(sqlite3_stmt *q, int col, size_t *len)
-{
-    size_t n = (size_t)sqlite3_column_bytes(q, col);
-    const void *p = sqlite3_column_blob(q, col);
-    char *s = malloc(n + 1);
-    if (s) {
-        if (n)
-            memcpy(s, p, n);
-        s[n] = '\0';
-    }
-    if (len)
-        *len = n;
-    return s;
-}
-
-int mvg_store_get_model(mvg_store *st, const char *project, char **json, int64_t *version,
-                        char *err, size_t errlen)
-{
-    *json = NULL;
-    *version = 0;
-    sqlite3_stmt *q = prep(st,
-                           "SELECT version, payload FROM models WHERE project = ?1"
-                           " ORDER BY version DESC LIMIT 1",
-                           err, errlen);
-    if (!q)
-        return -1;
-    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
-    int r = sqlite3_step(q), rc = 0;
-    if (r == SQLITE_ROW) {
-        *version = sqlite3_column_int64(q, 0);
-        if (!(*json = dup_col(q, 1, NULL))) {
-            snprintf(err, errlen, "store: out of memory");
-            rc = -1;
-        }
-    } else if (r != SQLITE_DONE) {
-        rc = dberr(st, err, errlen, "model read");
-    }
-    sqlite3_finalize(q);
-    return rc;
 }
 
 int mvg_store_put_checkpoint(mvg_store *st, int64_t ts_ms, const void *blob, size_t len, char *err,
@@ -565,11 +460,11 @@ int mvg_store_put_checkpoint(mvg_store *st, int64_t ts_ms, const void *blob, siz
     int own;
     if (auto_begin(st, &own, err, errlen) < 0)
         return -1;
-    sqlite3_stmt *q = prep(st,
+    sqlite3_stmt *q = mvg_store_prep(st,
                            "INSERT INTO checkpoints(ts_ms, interval_id, created_ms, state)"
                            " VALUES(?1, (SELECT COALESCE(MAX(id), 0) FROM intervals), ?2, ?3)",
                            err, errlen);
-    sqlite3_stmt *trim = prep(st,
+    sqlite3_stmt *trim = mvg_store_prep(st,
                               "DELETE FROM checkpoints WHERE id <= (SELECT id FROM checkpoints"
                               " ORDER BY id DESC LIMIT 1 OFFSET ?1)",
                               err, errlen);
@@ -580,93 +475,25 @@ int mvg_store_put_checkpoint(mvg_store *st, int64_t ts_ms, const void *blob, siz
         sqlite3_bind_blob64(q, 3, len ? blob : "", len, SQLITE_STATIC);
         sqlite3_bind_int(trim, 1, st->opts.checkpoints_keep);
         if (sqlite3_step(q) != SQLITE_DONE || sqlite3_step(trim) != SQLITE_DONE)
-            rc = dberr(st, err, errlen, "checkpoint");
+            rc = mvg_store_dberr(st, err, errlen, "checkpoint");
     }
     sqlite3_finalize(q);
     sqlite3_finalize(trim);
     return auto_end(st, own, rc, err, errlen);
 }
 
-int mvg_store_get_checkpoint(mvg_store *st, void **blob, size_t *len, int64_t *ts_ms,
-                             int64_t *interval_id, char *err, size_t errlen)
-{
-    *blob = NULL;
-    *len = 0;
-    *ts_ms = *interval_id = 0;
-    sqlite3_stmt *q = prep(st,
-                           "SELECT ts_ms, interval_id, state FROM checkpoints"
-                           " ORDER BY id DESC LIMIT 1",
-                           err, errlen);
-    if (!q)
-        return -1;
-    int r = sqlite3_step(q), rc = 0;
-    if (r == SQLITE_ROW) {
-        *ts_ms = sqlite3_column_int64(q, 0);
-        *interval_id = sqlite3_column_int64(q, 1);
-        if (!(*blob = dup_col(q, 2, len))) {
-            snprintf(err, errlen, "store: out of memory");
-            rc = -1;
-        }
-    } else if (r != SQLITE_DONE) {
-        rc = dberr(st, err, errlen, "checkpoint read");
-    }
-    sqlite3_finalize(q);
-    return rc;
-}
-
-int mvg_store_seq_at(mvg_store *st, const char *project, int64_t interval_id, int64_t *seq,
-                     char *err, size_t errlen)
-{
-    sqlite3_stmt *q = prep(st,
-                           "SELECT COALESCE(MAX(seq), 0) FROM intervals WHERE project = ?1"
-                           " AND id <= ?2",
-                           err, errlen);
-    if (!q)
-        return -1;
-    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
-    sqlite3_bind_int64(q, 2, interval_id);
-    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : dberr(st, err, errlen, "seq");
-    if (rc == 0)
-        *seq = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return rc;
-}
-
 static int exec_changes(mvg_store *st, const char *sql, int64_t a, int64_t *changes, char *err,
                         size_t errlen)
 {
-    sqlite3_stmt *q = prep(st, sql, err, errlen);
+    sqlite3_stmt *q = mvg_store_prep(st, sql, err, errlen);
     if (!q)
         return -1;
     sqlite3_bind_int64(q, 1, a);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : dberr(st, err, errlen, "prune");
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : mvg_store_dberr(st, err, errlen, "prune");
     sqlite3_finalize(q);
     if (changes)
         *changes += sqlite3_changes(st->db);
     return rc;
-}
-
-static int scalar(mvg_store *st, const char *sql, int64_t *out, char *err, size_t errlen)
-{
-    sqlite3_stmt *q = prep(st, sql, err, errlen);
-    if (!q)
-        return -1;
-    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : dberr(st, err, errlen, "status");
-    if (rc == 0)
-        *out = sqlite3_column_int64(q, 0);
-    sqlite3_finalize(q);
-    return rc;
-}
-
-static int used_bytes(mvg_store *st, int64_t *out, char *err, size_t errlen)
-{
-    int64_t pages = 0, freel = 0, psize = 0;
-    if (scalar(st, "PRAGMA page_count", &pages, err, errlen) < 0 ||
-        scalar(st, "PRAGMA freelist_count", &freel, err, errlen) < 0 ||
-        scalar(st, "PRAGMA page_size", &psize, err, errlen) < 0)
-        return -1;
-    *out = (pages - freel) * psize;
-    return 0;
 }
 
 int mvg_store_prune(mvg_store *st, int64_t now, int64_t *pruned, char *err, size_t errlen)
@@ -688,10 +515,10 @@ int mvg_store_prune(mvg_store *st, int64_t now, int64_t *pruned, char *err, size
      * fit (deleted rows free their pages for reuse; the file keeps its size). */
     while (rc == 0 && st->opts.sample_max_bytes > 0) {
         int64_t used = 0, rows = 0, before = n;
-        if ((rc = used_bytes(st, &used, err, errlen)) < 0 ||
+        if ((rc = mvg_store_used_bytes(st, &used, err, errlen)) < 0 ||
             used <= st->opts.sample_max_bytes)
             break;
-        if ((rc = scalar(st, "SELECT COUNT(*) FROM samples", &rows, err, errlen)) < 0 || rows == 0)
+        if ((rc = mvg_store_scalar(st, "SELECT COUNT(*) FROM samples", &rows, err, errlen)) < 0 || rows == 0)
             break;
         rc = exec_changes(st,
                           "DELETE FROM samples WHERE id IN (SELECT id FROM samples"
@@ -715,165 +542,13 @@ int mvg_store_prune(mvg_store *st, int64_t now, int64_t *pruned, char *err, size
 int mvg_store_put_meta(mvg_store *st, const char *key, const char *value, char *err,
                        size_t errlen)
 {
-    sqlite3_stmt *q = prep(st, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", err, errlen);
+    sqlite3_stmt *q = mvg_store_prep(st, "INSERT OR REPLACE INTO meta(key, value) VALUES(?1, ?2)", err, errlen);
     if (!q)
         return -1;
     sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
     sqlite3_bind_text(q, 2, value, -1, SQLITE_STATIC);
-    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : dberr(st, err, errlen, "meta");
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : mvg_store_dberr(st, err, errlen, "meta");
     sqlite3_finalize(q);
     return rc;
 }
 
-int mvg_store_get_meta(mvg_store *st, const char *key, char **value, char *err, size_t errlen)
-{
-    *value = NULL;
-    sqlite3_stmt *q = prep(st, "SELECT CAST(value AS TEXT) FROM meta WHERE key = ?1", err, errlen);
-    if (!q)
-        return -1;
-    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
-    int rc = 0, step = sqlite3_step(q);
-    if (step == SQLITE_ROW) {
-        size_t len = 0;
-        *value = dup_col(q, 0, &len);
-        if (!*value && sqlite3_column_type(q, 0) != SQLITE_NULL) {
-            snprintf(err, errlen, "store: out of memory");
-            rc = -1;
-        }
-    } else if (step != SQLITE_DONE) {
-        rc = dberr(st, err, errlen, "meta");
-    }
-    sqlite3_finalize(q);
-    return rc;
-}
-
-int mvg_store_get_status(mvg_store *st, mvg_store_status *out, char *err, size_t errlen)
-{
-    memset(out, 0, sizeof *out);
-    if (scalar(st, "SELECT COUNT(*) FROM samples", &out->samples, err, errlen) < 0 ||
-        scalar(st, "SELECT COALESCE((SELECT value FROM meta WHERE key = 'samples_pruned'), 0)",
-               &out->samples_pruned, err, errlen) < 0 ||
-        scalar(st, "SELECT COUNT(*) FROM intervals", &out->intervals, err, errlen) < 0 ||
-        scalar(st, "SELECT COUNT(*) FROM models", &out->models, err, errlen) < 0 ||
-        scalar(st, "SELECT COUNT(*) FROM checkpoints", &out->checkpoints, err, errlen) < 0 ||
-        used_bytes(st, &out->db_bytes, err, errlen) < 0)
-        return -1;
-    return 0;
-}
-
-int mvg_store_outbox_stats(mvg_store *st, const char *publisher, mvg_outbox_stats *out, char *err,
-                           size_t errlen)
-{
-    return mvg_store_outbox_stats_db(st->db, publisher, out, err, errlen);
-}
-
-int mvg_store_foreach_sample(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_sample_fn fn,
-                             void *user, char *err, size_t errlen)
-{
-    sqlite3_stmt *q = prep(st,
-                           "SELECT p.device, p.point, s.ts_ms, s.value, s.quality, s.exc"
-                           " FROM samples s JOIN points p ON p.id = s.point_id"
-                           " WHERE s.ts_ms >= ?1 AND s.ts_ms < ?2 ORDER BY s.ts_ms, s.id",
-                           err, errlen);
-    if (!q)
-        return -1;
-    sqlite3_bind_int64(q, 1, from_ms);
-    sqlite3_bind_int64(q, 2, to_ms);
-    int r, rc = 0;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        mvg_sample s = {
-            .ts_ms = sqlite3_column_int64(q, 2),
-            .value = sqlite3_column_type(q, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 3),
-            .quality = (mvg_quality)sqlite3_column_int(q, 4),
-            .exception_code = (uint8_t)sqlite3_column_int(q, 5),
-        };
-        if ((rc = fn(user, (const char *)sqlite3_column_text(q, 0),
-                     (const char *)sqlite3_column_text(q, 1), &s)) != 0)
-            break;
-    }
-    if (rc == 0 && r != SQLITE_DONE)
-        rc = dberr(st, err, errlen, "sample read");
-    sqlite3_finalize(q);
-    return rc;
-}
-
-static int foreach_record(mvg_store *st, const char *sql, int64_t from_ms, int64_t to_ms,
-                          mvg_store_record_fn fn, void *user, char *err, size_t errlen)
-{
-    sqlite3_stmt *q = prep(st, sql, err, errlen);
-    if (!q)
-        return -1;
-    sqlite3_bind_int64(q, 1, from_ms);
-    sqlite3_bind_int64(q, 2, to_ms);
-    int r, rc = 0;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *payload = (const char *)sqlite3_column_text(q, 4);
-        size_t len = (size_t)sqlite3_column_bytes(q, 4);
-        if ((rc = fn(user, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1),
-                     sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3), payload ? payload : "",
-                     len)) != 0)
-            break;
-    }
-    if (rc == 0 && r != SQLITE_DONE)
-        rc = dberr(st, err, errlen, "record read");
-    sqlite3_finalize(q);
-    return rc;
-}
-
-int mvg_store_foreach_interval(mvg_store *st, int64_t from_ms, int64_t to_ms,
-                               mvg_store_record_fn fn, void *user, char *err, size_t errlen)
-{
-    return foreach_record(st,
-                          "SELECT project, seq, start_ms, end_ms, payload FROM intervals"
-                          " WHERE start_ms >= ?1 AND start_ms < ?2 ORDER BY start_ms, project, seq",
-                          from_ms, to_ms, fn, user, err, errlen);
-}
-
-int mvg_store_foreach_model(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_record_fn fn,
-                            void *user, char *err, size_t errlen)
-{
-    return foreach_record(st,
-                          "SELECT project, version, created_ms, created_ms, payload FROM models"
-                          " WHERE created_ms >= ?1 AND created_ms < ?2 ORDER BY created_ms, id",
-                          from_ms, to_ms, fn, user, err, errlen);
-}
-
-int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_ms, int64_t to_ms,
-                              mvg_store_chain_fn fn, void *user, char *err, size_t errlen)
-{
-    /* per project: lo = chain of the first interval at or after from (0 with
-     * no lower bound), hi = chain of the first interval at or after to */
-    sqlite3_stmt *q = prep(st,
-                           "WITH b AS (SELECT project,"
-                           "  MIN(CASE WHEN start_ms >= ?1 THEN chain END) AS lo,"
-                           "  MIN(CASE WHEN start_ms >= ?2 THEN chain END) AS hi"
-                           "  FROM intervals WHERE chain IS NOT NULL GROUP BY project)"
-                           " SELECT c.project, c.chain, c.kind, c.payload FROM (" CHAINED_UNION
-                           ") AS c LEFT JOIN b ON b.project = c.project"
-                           " WHERE (?3 IS NULL OR c.project = ?3)"
-                           " AND c.chain >= (CASE WHEN ?4 THEN 0 ELSE COALESCE(b.lo, 9e18) END)"
-                           " AND c.chain < COALESCE(b.hi, 9e18)"
-                           " ORDER BY c.project, c.chain",
-                           err, errlen);
-    if (!q)
-        return -1;
-    sqlite3_bind_int64(q, 1, from_ms);
-    sqlite3_bind_int64(q, 2, to_ms);
-    if (project)
-        sqlite3_bind_text(q, 3, project, -1, SQLITE_STATIC);
-    else
-        sqlite3_bind_null(q, 3);
-    sqlite3_bind_int(q, 4, from_ms == INT64_MIN);
-    int r, rc = 0;
-    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
-        const char *payload = (const char *)sqlite3_column_text(q, 3);
-        size_t len = (size_t)sqlite3_column_bytes(q, 3);
-        if ((rc = fn(user, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1),
-                     (const char *)sqlite3_column_text(q, 2), payload ? payload : "", len)) != 0)
-            break;
-    }
-    if (rc == 0 && r != SQLITE_DONE)
-        rc = dberr(st, err, errlen, "chain read");
-    sqlite3_finalize(q);
-    return rc;
-}

@@ -33,12 +33,8 @@ static void list_choices(const char *const *names, char *buf, size_t n)
 static int take(const char *command, const mvg_arg *a, const char *arg)
 {
     switch (a->kind) {
-    case MVG_ARG_STR:
-        *(const char **)a->out = arg;
-        return 0;
-    case MVG_ARG_FLAG:
-        *(int *)a->out = 1;
-        return 0;
+    case MVG_ARG_STR: *(const char **)a->out = arg; return 0;
+    case MVG_ARG_FLAG: *(int *)a->out = 1; return 0;
     case MVG_ARG_TIME:
         if (mvg_cli_parse_when(arg, (int64_t *)a->out) == 0)
             return 0;
@@ -71,8 +67,8 @@ static int take(const char *command, const mvg_arg *a, const char *arg)
     return -1;
 }
 
-mvg_args_result mvg_cli_args(const char *command, int argc, char **argv, const mvg_arg *args,
-                             int npositional, int *first, void (*usage)(FILE *))
+int mvg_cli_args(const char *command, int argc, char **argv, const mvg_arg *args, int npositional,
+                 int *first, void (*usage)(FILE *))
 {
     struct option longopts[ARGS_MAX + 2];
     char shortopts[2 * ARGS_MAX + 2] = "h";
@@ -99,7 +95,7 @@ mvg_args_result mvg_cli_args(const char *command, int argc, char **argv, const m
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
-            return MVG_ARGS_HELP;
+            return 0;
         }
         size_t row = n;
         if (c >= 256)
@@ -110,23 +106,23 @@ mvg_args_result mvg_cli_args(const char *command, int argc, char **argv, const m
                     row = i;
         if (row == n) {
             usage(stderr);
-            return MVG_ARGS_BAD;
+            return 2;
         }
         if (take(command, &args[row], optarg) != 0)
-            return MVG_ARGS_BAD;
+            return 2;
         given[row] = 1;
     }
     for (size_t i = 0; i < n; i++) {
         if (args[i].required && !given[i]) {
             usage(stderr);
-            return MVG_ARGS_BAD;
+            return 2;
         }
     }
     if (argc - optind != npositional) {
         usage(stderr);
-        return MVG_ARGS_BAD;
+        return 2;
     }
     if (first)
         *first = optind;
-    return MVG_ARGS_RUN;
+    return -1;
 }

@@ -21,27 +21,34 @@ typedef enum {
 } mvg_arg_kind;
 
 typedef struct {
-    const char *name;           /* the long option without "--"; NULL ends the table */
-    char short_name;            /* its one-letter form, 0 for none */
+    const char *name; /* the long option without "--"; NULL ends the table */
+    char short_name;  /* its one-letter form, 0 for none */
     mvg_arg_kind kind;
     void *out;
     const char *const *choices; /* MVG_ARG_CHOICE: the names, NULL-terminated */
     int required;               /* 1: the command cannot run without it */
 } mvg_arg;
 
-typedef enum {
-    MVG_ARGS_RUN = 0,  /* parsed: go on */
-    MVG_ARGS_HELP = 1, /* --help printed the usage to stdout: exit 0 */
-    MVG_ARGS_BAD = 2,  /* a mistake was printed to stderr: exit 2 */
-} mvg_args_result;
+/* The rows every command that reads a gateway's files has. */
+#define MVG_ARG_CONFIG(path)                                                                       \
+    {                                                                                              \
+        "config", 'c', MVG_ARG_STR, (path), NULL, 1                                                \
+    }
+#define MVG_ARG_WINDOW(from, to)                                                                   \
+    {"from", 0, MVG_ARG_TIME, (from), NULL, 0}, { "to", 0, MVG_ARG_TIME, (to), NULL, 0 }
+#define MVG_ARG_END                                                                                \
+    {                                                                                              \
+        NULL, 0, 0, NULL, NULL, 0                                                                  \
+    }
 
 /*
  * Parses argv[1..] (argv[0] is the subcommand) against args. npositional
  * operands must follow the options (their index is argv[*first] on return
  * when first is not NULL). On a mistake prints "mvgate COMMAND: what" or
- * the usage to stderr.
+ * the usage to stderr. Returns -1 when the command is to run, else its exit
+ * code: 0 after --help printed the usage to stdout, 2 after a mistake.
  */
-mvg_args_result mvg_cli_args(const char *command, int argc, char **argv, const mvg_arg *args,
-                             int npositional, int *first, void (*usage)(FILE *));
+int mvg_cli_args(const char *command, int argc, char **argv, const mvg_arg *args, int npositional,
+                 int *first, void (*usage)(FILE *));
 
 #endif

@@ -30,13 +30,13 @@ int mvg_cmd_check(int argc, char **argv)
     const char *path = NULL;
     mvg_config_opts opts = {0};
     const mvg_arg args[] = {
-        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
+        MVG_ARG_CONFIG(&path),
         {"profile-dir", 0, MVG_ARG_STR, &opts.profile_dir, NULL, 0},
-        {NULL, 0, 0, NULL, NULL, 0},
+        MVG_ARG_END,
     };
-    mvg_args_result ar = mvg_cli_args("check", argc, argv, args, 0, NULL, usage);
-    if (ar != MVG_ARGS_RUN)
-        return ar == MVG_ARGS_HELP ? 0 : 2;
+    int exit_code = mvg_cli_args("check", argc, argv, args, 0, NULL, usage);
+    if (exit_code >= 0)
+        return exit_code;
     mvg_diags *diags = mvg_diags_new();
     if (!diags) {
         fprintf(stderr, "mvgate check: out of memory\n");

@@ -163,16 +163,15 @@ int mvg_cmd_export(int argc, char **argv)
     int64_t from = INT64_MIN, to = INT64_MAX;
     int format = 0, what = 1;
     const mvg_arg args[] = {
-        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
-        {"from", 0, MVG_ARG_TIME, &from, NULL, 0},
-        {"to", 0, MVG_ARG_TIME, &to, NULL, 0},
+        MVG_ARG_CONFIG(&path),
+        MVG_ARG_WINDOW(&from, &to),
         {"format", 0, MVG_ARG_CHOICE, &format, formats, 0},
         {"what", 0, MVG_ARG_CHOICE, &what, whats, 0},
-        {NULL, 0, 0, NULL, NULL, 0},
+        MVG_ARG_END,
     };
-    mvg_args_result ar = mvg_cli_args("export", argc, argv, args, 0, NULL, usage);
-    if (ar != MVG_ARGS_RUN)
-        return ar == MVG_ARGS_HELP ? 0 : 2;
+    int exit_code = mvg_cli_args("export", argc, argv, args, 0, NULL, usage);
+    if (exit_code >= 0)
+        return exit_code;
     writer w = {format == 0 ? FMT_CSV : FMT_JSONL, 0, stdout};
     mvg_config *cfg = mvg_cli_load_config(path, NULL);
     if (!cfg)

@@ -89,12 +89,12 @@ int mvg_cmd_key(int argc, char **argv)
     const char *path = NULL;
     int first;
     const mvg_arg args[] = {
-        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
-        {NULL, 0, 0, NULL, NULL, 0},
+        MVG_ARG_CONFIG(&path),
+        MVG_ARG_END,
     };
-    mvg_args_result ar = mvg_cli_args("key", argc, argv, args, 1, &first, usage);
-    if (ar != MVG_ARGS_RUN)
-        return ar == MVG_ARGS_HELP ? 0 : 2;
+    int exit_code = mvg_cli_args("key", argc, argv, args, 1, &first, usage);
+    if (exit_code >= 0)
+        return exit_code;
     if (strcmp(argv[first], "show") != 0 && strcmp(argv[first], "rotate") != 0) {
         usage(stderr);
         return 2;

@@ -136,15 +136,15 @@ int mvg_cmd_read(int argc, char **argv)
     int json = 0;
     mvg_config_opts copts = {0};
     const mvg_arg args[] = {
-        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
+        MVG_ARG_CONFIG(&path),
         {"device", 'd', MVG_ARG_STR, &device, NULL, 0},
         {"json", 'j', MVG_ARG_FLAG, &json, NULL, 0},
         {"profile-dir", 0, MVG_ARG_STR, &copts.profile_dir, NULL, 0},
-        {NULL, 0, 0, NULL, NULL, 0},
+        MVG_ARG_END,
     };
-    mvg_args_result ar = mvg_cli_args("read", argc, argv, args, 0, NULL, usage);
-    if (ar != MVG_ARGS_RUN)
-        return ar == MVG_ARGS_HELP ? 0 : 2;
+    int exit_code = mvg_cli_args("read", argc, argv, args, 0, NULL, usage);
+    if (exit_code >= 0)
+        return exit_code;
     mvg_config *cfg = mvg_cli_load_config(path, &copts);
     if (!cfg)
         return 2;

@@ -301,16 +301,15 @@ int mvg_cmd_replay(int argc, char **argv)
     int64_t from = INT64_MIN, to = INT64_MAX;
     double scale = 1;
     const mvg_arg args[] = {
-        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
+        MVG_ARG_CONFIG(&path),
         {"project", 'p', MVG_ARG_STR, &project, NULL, 1},
-        {"from", 0, MVG_ARG_TIME, &from, NULL, 0},
-        {"to", 0, MVG_ARG_TIME, &to, NULL, 0},
+        MVG_ARG_WINDOW(&from, &to),
         {"time-scale", 0, MVG_ARG_POSITIVE, &scale, NULL, 0},
-        {NULL, 0, 0, NULL, NULL, 0},
+        MVG_ARG_END,
     };
-    mvg_args_result ar = mvg_cli_args("replay", argc, argv, args, 0, NULL, usage);
-    if (ar != MVG_ARGS_RUN)
-        return ar == MVG_ARGS_HELP ? 0 : 2;
+    int exit_code = mvg_cli_args("replay", argc, argv, args, 0, NULL, usage);
+    if (exit_code >= 0)
+        return exit_code;
     mvg_config *cfg = mvg_cli_load_config(path, NULL);
     if (!cfg)
         return 2;

@@ -112,18 +112,17 @@ int mvg_cmd_report(int argc, char **argv)
     const char *lang_name = "en";
     int format = 0;
     const mvg_arg args[] = {
-        {"config", 'c', MVG_ARG_STR, &path, NULL, 1},
+        MVG_ARG_CONFIG(&path),
         {"project", 'p', MVG_ARG_STR, &project, NULL, 1},
-        {"from", 0, MVG_ARG_TIME, &from, NULL, 0},
-        {"to", 0, MVG_ARG_TIME, &to, NULL, 0},
+        MVG_ARG_WINDOW(&from, &to),
         {"out", 'o', MVG_ARG_STR, &outpath, NULL, 0},
         {"format", 0, MVG_ARG_CHOICE, &format, formats, 0},
         {"lang", 0, MVG_ARG_STR, &lang_name, NULL, 0},
-        {NULL, 0, 0, NULL, NULL, 0},
+        MVG_ARG_END,
     };
-    mvg_args_result ar = mvg_cli_args("report", argc, argv, args, 0, NULL, usage);
-    if (ar != MVG_ARGS_RUN)
-        return ar == MVG_ARGS_HELP ? 0 : 2;
+    int exit_code = mvg_cli_args("report", argc, argv, args, 0, NULL, usage);
+    if (exit_code >= 0)
+        return exit_code;
     report_format fmt = format == 0 ? FMT_HTML : format == 1 ? FMT_JSON : FMT_CSV;
     mvg_lang lang = MVG_LANG_EN;
     if (mvg_lang_parse(lang_name, &lang) != 0) {

@@ -1,0 +1,43 @@
+/*
+ * store_db.h: the inside of the store, shared by its writer (store.c) and
+ * its reader (store_read.c): the handle's fields and the helpers every
+ * statement goes through, so that an error reads the same from either. Not
+ * for use outside daemon/store.
+ */
+#ifndef MVG_STORE_DB_H
+#define MVG_STORE_DB_H
+
+#include <sqlite3.h>
+#include <stdint.h>
+
+#include "store.h"
+
+struct mvg_store {
+    sqlite3 *db;
+    mvg_store_opts opts;
+    int in_txn;     /* inside mvg_store_begin()..commit() */
+};
+
+/* Every chained record of the project, whatever table holds it. */
+#define CHAINED_UNION                                                                              \
+    "SELECT project, chain, 'interval' AS kind, payload FROM intervals WHERE chain IS NOT NULL"   \
+    " UNION ALL SELECT project, chain, 'model', payload FROM models WHERE chain IS NOT NULL"      \
+    " UNION ALL SELECT project, chain, 'key', payload FROM key_records"
+
+/* err = "store: WHAT: sqlite's message"; returns -1. */
+int mvg_store_dberr(mvg_store *st, char *err, size_t errlen, const char *what);
+
+/* sql prepared on st's connection, or NULL with err filled. */
+sqlite3_stmt *mvg_store_prep(mvg_store *st, const char *sql, char *err, size_t errlen);
+
+/* Column col of the current row as a NUL-terminated copy (its length in
+ * *len when len is not NULL); NULL when out of memory. */
+char *mvg_store_dup_col(sqlite3_stmt *q, int col, size_t *len);
+
+/* The first column of the one row sql yields. */
+int mvg_store_scalar(mvg_store *st, const char *sql, int64_t *out, char *err, size_t errlen);
+
+/* The bytes of the database's pages in use (free pages not counted). */
+int mvg_store_used_bytes(mvg_store *st, int64_t *out, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,269 @@
+/*
+ * store_read.c: the reads of the durable store (store.h): the newest model,
+ * checkpoint and chained record, meta values, the status figures, and the
+ * walks over samples, records and the chain that export, replay, the
+ * report and the status use.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store_db.h"
+
+/* Steps q to the one row it yields: 1 with it, 0 when there is none, -1
+ * with err filled. */
+static int one_row(mvg_store *st, sqlite3_stmt *q, const char *what, char *err, size_t errlen)
+{
+    int r = sqlite3_step(q);
+    if (r == SQLITE_ROW)
+        return 1;
+    return r == SQLITE_DONE ? 0 : mvg_store_dberr(st, err, errlen, what);
+}
+
+/* Column col of the row as a NUL-terminated copy in *out; -1 with err
+ * filled when out of memory. */
+static int copy_col(sqlite3_stmt *q, int col, char **out, size_t *len, char *err, size_t errlen)
+{
+    if ((*out = mvg_store_dup_col(q, col, len)))
+        return 0;
+    snprintf(err, errlen, "store: out of memory");
+    return -1;
+}
+
+int mvg_store_last_chained(mvg_store *st, const char *project, char **payload, size_t *len,
+                           int64_t *chain, char *err, size_t errlen)
+{
+    *payload = NULL;
+    *len = 0;
+    *chain = 0;
+    sqlite3_stmt *q =
+        mvg_store_prep(st,
+                       "SELECT chain, payload FROM (" CHAINED_UNION ") WHERE project = ?1"
+                       " ORDER BY chain DESC LIMIT 1",
+                       err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+    int rc = one_row(st, q, "last chained record read", err, errlen);
+    if (rc == 1) {
+        *chain = sqlite3_column_int64(q, 0);
+        rc = copy_col(q, 1, payload, len, err, errlen);
+    }
+    sqlite3_finalize(q);
+    return rc < 0 ? -1 : 0;
+}
+
+int mvg_store_get_model(mvg_store *st, const char *project, char **json, int64_t *version,
+                        char *err, size_t errlen)
+{
+    *json = NULL;
+    *version = 0;
+    sqlite3_stmt *q = mvg_store_prep(st,
+                                     "SELECT version, payload FROM models WHERE project = ?1"
+                                     " ORDER BY version DESC LIMIT 1",
+                                     err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+    int rc = one_row(st, q, "model read", err, errlen);
+    if (rc == 1) {
+        *version = sqlite3_column_int64(q, 0);
+        rc = copy_col(q, 1, json, NULL, err, errlen);
+    }
+    sqlite3_finalize(q);
+    return rc < 0 ? -1 : 0;
+}
+
+int mvg_store_get_checkpoint(mvg_store *st, void **blob, size_t *len, int64_t *ts_ms,
+                             int64_t *interval_id, char *err, size_t errlen)
+{
+    *blob = NULL;
+    *len = 0;
+    *ts_ms = *interval_id = 0;
+    sqlite3_stmt *q = mvg_store_prep(st,
+                                     "SELECT ts_ms, interval_id, state FROM checkpoints"
+                                     " ORDER BY id DESC LIMIT 1",
+                                     err, errlen);
+    if (!q)
+        return -1;
+    int rc = one_row(st, q, "checkpoint read", err, errlen);
+    if (rc == 1) {
+        *ts_ms = sqlite3_column_int64(q, 0);
+        *interval_id = sqlite3_column_int64(q, 1);
+        char *b = NULL;
+        rc = copy_col(q, 2, &b, len, err, errlen);
+        *blob = b;
+    }
+    sqlite3_finalize(q);
+    return rc < 0 ? -1 : 0;
+}
+
+int mvg_store_seq_at(mvg_store *st, const char *project, int64_t interval_id, int64_t *seq,
+                     char *err, size_t errlen)
+{
+    sqlite3_stmt *q =
+        mvg_store_prep(st,
+                       "SELECT COALESCE(MAX(seq), 0) FROM intervals WHERE project = ?1"
+                       " AND id <= ?2",
+                       err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 2, interval_id);
+    int rc = sqlite3_step(q) == SQLITE_ROW ? 0 : mvg_store_dberr(st, err, errlen, "seq");
+    if (rc == 0)
+        *seq = sqlite3_column_int64(q, 0);
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int mvg_store_get_meta(mvg_store *st, const char *key, char **value, char *err, size_t errlen)
+{
+    *value = NULL;
+    sqlite3_stmt *q =
+        mvg_store_prep(st, "SELECT CAST(value AS TEXT) FROM meta WHERE key = ?1", err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int rc = one_row(st, q, "meta", err, errlen);
+    if (rc == 1)
+        rc = copy_col(q, 0, value, NULL, err, errlen);
+    sqlite3_finalize(q);
+    return rc < 0 ? -1 : 0;
+}
+
+int mvg_store_get_status(mvg_store *st, mvg_store_status *out, char *err, size_t errlen)
+{
+    memset(out, 0, sizeof *out);
+    if (mvg_store_scalar(st, "SELECT COUNT(*) FROM samples", &out->samples, err, errlen) < 0 ||
+        mvg_store_scalar(st,
+                         "SELECT COALESCE((SELECT value FROM meta WHERE key = "
+                         "'samples_pruned'), 0)",
+                         &out->samples_pruned, err, errlen) < 0 ||
+        mvg_store_scalar(st, "SELECT COUNT(*) FROM intervals", &out->intervals, err, errlen) < 0 ||
+        mvg_store_scalar(st, "SELECT COUNT(*) FROM models", &out->models, err, errlen) < 0 ||
+        mvg_store_scalar(st, "SELECT COUNT(*) FROM checkpoints", &out->checkpoints, err, errlen) <
+            0 ||
+        mvg_store_used_bytes(st, &out->db_bytes, err, errlen) < 0)
+        return -1;
+    return 0;
+}
+
+int mvg_store_outbox_stats(mvg_store *st, const char *publisher, mvg_outbox_stats *out, char *err,
+                           size_t errlen)
+{
+    return mvg_store_outbox_stats_db(st->db, publisher, out, err, errlen);
+}
+
+int mvg_store_foreach_sample(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_sample_fn fn,
+                             void *user, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = mvg_store_prep(st,
+                                     "SELECT p.device, p.point, s.ts_ms, s.value, s.quality, s.exc"
+                                     " FROM samples s JOIN points p ON p.id = s.point_id"
+                                     " WHERE s.ts_ms >= ?1 AND s.ts_ms < ?2 ORDER BY s.ts_ms, s.id",
+                                     err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    int r, rc = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        mvg_sample s = {
+            .ts_ms = sqlite3_column_int64(q, 2),
+            .value = sqlite3_column_type(q, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 3),
+            .quality = (mvg_quality)sqlite3_column_int(q, 4),
+            .exception_code = (uint8_t)sqlite3_column_int(q, 5),
+        };
+        if ((rc = fn(user, (const char *)sqlite3_column_text(q, 0),
+                     (const char *)sqlite3_column_text(q, 1), &s)) != 0)
+            break;
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = mvg_store_dberr(st, err, errlen, "sample read");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+static int foreach_record(mvg_store *st, const char *sql, int64_t from_ms, int64_t to_ms,
+                          mvg_store_record_fn fn, void *user, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = mvg_store_prep(st, sql, err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    int r, rc = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *payload = (const char *)sqlite3_column_text(q, 4);
+        size_t len = (size_t)sqlite3_column_bytes(q, 4);
+        if ((rc = fn(user, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1),
+                     sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3), payload ? payload : "",
+                     len)) != 0)
+            break;
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = mvg_store_dberr(st, err, errlen, "record read");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int mvg_store_foreach_interval(mvg_store *st, int64_t from_ms, int64_t to_ms,
+                               mvg_store_record_fn fn, void *user, char *err, size_t errlen)
+{
+    return foreach_record(st,
+                          "SELECT project, seq, start_ms, end_ms, payload FROM intervals"
+                          " WHERE start_ms >= ?1 AND start_ms < ?2 ORDER BY start_ms, project, seq",
+                          from_ms, to_ms, fn, user, err, errlen);
+}
+
+int mvg_store_foreach_model(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_record_fn fn,
+                            void *user, char *err, size_t errlen)
+{
+    return foreach_record(st,
+                          "SELECT project, version, created_ms, created_ms, payload FROM models"
+                          " WHERE created_ms >= ?1 AND created_ms < ?2 ORDER BY created_ms, id",
+                          from_ms, to_ms, fn, user, err, errlen);
+}
+
+int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_ms, int64_t to_ms,
+                              mvg_store_chain_fn fn, void *user, char *err, size_t errlen)
+{
+    /* per project: lo = chain of the first interval at or after from (0 with
+     * no lower bound), hi = chain of the first interval at or after to */
+    sqlite3_stmt *q =
+        mvg_store_prep(st,
+                       "WITH b AS (SELECT project,"
+                       "  MIN(CASE WHEN start_ms >= ?1 THEN chain END) AS lo,"
+                       "  MIN(CASE WHEN start_ms >= ?2 THEN chain END) AS hi"
+                       "  FROM intervals WHERE chain IS NOT NULL GROUP BY project)"
+                       " SELECT c.project, c.chain, c.kind, c.payload FROM (" CHAINED_UNION
+                       ") AS c LEFT JOIN b ON b.project = c.project"
+                       " WHERE (?3 IS NULL OR c.project = ?3)"
+                       " AND c.chain >= (CASE WHEN ?4 THEN 0 ELSE COALESCE(b.lo, 9e18) END)"
+                       " AND c.chain < COALESCE(b.hi, 9e18)"
+                       " ORDER BY c.project, c.chain",
+                       err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_int64(q, 1, from_ms);
+    sqlite3_bind_int64(q, 2, to_ms);
+    if (project)
+        sqlite3_bind_text(q, 3, project, -1, SQLITE_STATIC);
+    else
+        sqlite3_bind_null(q, 3);
+    sqlite3_bind_int(q, 4, from_ms == INT64_MIN);
+    int r, rc = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        const char *payload = (const char *)sqlite3_column_text(q, 3);
+        size_t len = (size_t)sqlite3_column_bytes(q, 3);
+        if ((rc = fn(user, (const char *)sqlite3_column_text(q, 0), sqlite3_column_int64(q, 1),
+                     (const char *)sqlite3_column_text(q, 2), payload ? payload : "", len)) != 0)
+            break;
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = mvg_store_dberr(st, err, errlen, "chain read");
+    sqlite3_finalize(q);
+    return rc;
+}
