@@ -4,10 +4,11 @@
  */
 #include "lsq.h"
 
+#include "diag.h"
+
 #include <float.h>
 #include <lapacke.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,16 +21,6 @@
  * of an exactly dependent column (about 1e-16 * sqrt(n)).
  */
 #define RANK_TOL 1e-13
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-    if (!err || errlen == 0)
-        return;
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-}
 
 /* Least-squares solve with a factorised (scaled) design: b = R^-1 Q^T r. */
 static int qr_solve(const double *qr, const double *tau, size_t n, size_t p, const double *rhs,
@@ -67,34 +58,34 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
                 mvg_lsq_result *out, size_t *bad_col, char *err, size_t errlen)
 {
     if (!a || !y || !out || p == 0 || p > MVG_LSQ_MAX_P) {
-        set_err(err, errlen, "least squares: %zu parameters (1..%d supported)", p, MVG_LSQ_MAX_P);
+        mvg_set_err(err, errlen, "least squares: %zu parameters (1..%d supported)", p, MVG_LSQ_MAX_P);
         return -1;
     }
     if (n <= p) {
-        set_err(err, errlen, "least squares: %zu rows for %zu parameters: need more rows than parameters",
+        mvg_set_err(err, errlen, "least squares: %zu rows for %zu parameters: need more rows than parameters",
                 n, p);
         return -1;
     }
     if (df == 0)
         df = n - p;
     if (df > n - p) {
-        set_err(err, errlen, "least squares: %zu residual degrees of freedom requested, at most %zu", df, n - p);
+        mvg_set_err(err, errlen, "least squares: %zu residual degrees of freedom requested, at most %zu", df, n - p);
         return -1;
     }
     for (size_t k = 0; k < n * p; k++)
         if (!isfinite(a[k])) {
-            set_err(err, errlen, "least squares: column %zu row %zu is not a finite number", k / n, k % n);
+            mvg_set_err(err, errlen, "least squares: column %zu row %zu is not a finite number", k / n, k % n);
             return -1;
         }
     for (size_t i = 0; i < n; i++)
         if (!isfinite(y[i])) {
-            set_err(err, errlen, "least squares: y at row %zu is not a finite number", i);
+            mvg_set_err(err, errlen, "least squares: y at row %zu is not a finite number", i);
             return -1;
         }
     if (intercept)
         for (size_t i = 0; i < n; i++)
             if (a[i] != 1.0) {
-                set_err(err, errlen, "least squares: column 0 is declared the intercept but is not all ones");
+                mvg_set_err(err, errlen, "least squares: column 0 is declared the intercept but is not all ones");
                 return -1;
             }
 
@@ -109,7 +100,7 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
     double b[MVG_LSQ_MAX_P], db[MVG_LSQ_MAX_P];
     double rinv[MVG_LSQ_MAX_P * MVG_LSQ_MAX_P];
     if (!w || !qr || !yv || !r || !tmp || !f) {
-        set_err(err, errlen, "least squares: out of memory for %zu x %zu", n, p);
+        mvg_set_err(err, errlen, "least squares: out of memory for %zu x %zu", n, p);
         goto cleanup;
     }
 
@@ -141,7 +132,7 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
         if (!(scale[j] > 0)) {
             if (bad_col)
                 *bad_col = j;
-            set_err(err, errlen, "least squares: column %zu is %s", j,
+            mvg_set_err(err, errlen, "least squares: column %zu is %s", j,
                     intercept && j > 0 ? "constant (collinear with the intercept)" : "all zero");
             rc = -2;
             goto cleanup;
@@ -152,21 +143,21 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
 
     memcpy(qr, w, n * p * sizeof *qr);
     if (LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)p, qr, (lapack_int)n, tau) != 0) {
-        set_err(err, errlen, "least squares: QR factorisation failed");
+        mvg_set_err(err, errlen, "least squares: QR factorisation failed");
         goto cleanup;
     }
     for (size_t j = 0; j < p; j++)
         if (fabs(qr[j * n + j]) < RANK_TOL) {
             if (bad_col)
                 *bad_col = j;
-            set_err(err, errlen, "least squares: column %zu is a linear combination of the previous columns "
+            mvg_set_err(err, errlen, "least squares: column %zu is a linear combination of the previous columns "
                     "(singular design)", j);
             rc = -2;
             goto cleanup;
         }
 
     if (qr_solve(qr, tau, n, p, yv, tmp, b) != 0) {
-        set_err(err, errlen, "least squares: triangular solve failed");
+        mvg_set_err(err, errlen, "least squares: triangular solve failed");
         goto cleanup;
     }
     to_orig(b, p, intercept, yshift, mean, scale, out->coef);
@@ -250,7 +241,7 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
         for (size_t i = 0; i <= j; i++)
             rinv[j * p + i] = qr[j * n + i];
     if (LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'U', 'N', (lapack_int)p, rinv, (lapack_int)p) != 0) {
-        set_err(err, errlen, "least squares: the R factor could not be inverted");
+        mvg_set_err(err, errlen, "least squares: the R factor could not be inverted");
         goto cleanup;
     }
     /* The original coefficients are T b' with T = diag(1/scale) plus, with
@@ -279,7 +270,7 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
     goto cleanup;
 
 solve_failed:
-    set_err(err, errlen, "least squares: triangular solve failed during refinement");
+    mvg_set_err(err, errlen, "least squares: triangular solve failed during refinement");
 cleanup:
     free(w);
     free(qr);

@@ -33,10 +33,27 @@ static double lbeta_half(double a)
     return lg_half + d;
 }
 
+/* Below this a Lentz denominator counts as zero (and is replaced by it). */
+#define LENTZ_TINY 1e-300
+
+/* One term aa of the modified Lentz recurrence: updates c and d and
+ * returns the factor c * d by which the fraction's value changes. */
+static double lentz_step(double aa, double *c, double *d)
+{
+    *d = 1.0 + aa * *d;
+    if (fabs(*d) < LENTZ_TINY)
+        *d = LENTZ_TINY;
+    *c = 1.0 + aa / *c;
+    if (fabs(*c) < LENTZ_TINY)
+        *c = LENTZ_TINY;
+    *d = 1.0 / *d;
+    return *d * *c;
+}
+
 /* Continued fraction of I_x(a,b) (Numerical Recipes' betacf, modified Lentz). */
 static double betacf(double a, double b, double x)
 {
-    const double tiny = 1e-300;
+    const double tiny = LENTZ_TINY;
     double qab = a + b, qap = a + 1.0, qam = a - 1.0;
     double c = 1.0, d = 1.0 - qab * x / qap;
     if (fabs(d) < tiny)
@@ -46,23 +63,9 @@ static double betacf(double a, double b, double x)
     for (int m = 1; m <= 100000; m++) {
         int m2 = 2 * m;
         double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
-        d = 1.0 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1.0 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1.0 / d;
-        h *= d * c;
+        h *= lentz_step(aa, &c, &d);
         aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
-        d = 1.0 + aa * d;
-        if (fabs(d) < tiny)
-            d = tiny;
-        c = 1.0 + aa / c;
-        if (fabs(c) < tiny)
-            c = tiny;
-        d = 1.0 / d;
-        double del = d * c;
+        double del = lentz_step(aa, &c, &d);
         h *= del;
         if (fabs(del - 1.0) < 1e-16)
             break;
