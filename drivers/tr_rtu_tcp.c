@@ -131,6 +131,21 @@ static int do_connect(tr_rtt *r, char *err, size_t errlen)
     return -1;
 }
 
+/* What a recv() that returned n < 1 means: 0 when nothing is there yet
+ * (or a signal came), 1 with err filled when the connection is gone. */
+static int recv_gone(ssize_t n, char *err, size_t errlen)
+{
+    if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+        return 0;
+    if (n == 0) {
+        snprintf(err, errlen, "connection closed by peer");
+    } else {
+        char buf[128];
+        snprintf(err, errlen, "%s", mvg_tr_strerror(errno, buf, sizeof buf));
+    }
+    return 1;
+}
+
 /* Reads and discards until the deadline (or, with deadline 0, until nothing
  * is buffered, at most 64 KiB: a peer that streams without pause is not
  * going to give us a clean start anyway). Returns 0, or -1 when the peer
@@ -149,15 +164,8 @@ static int discard(tr_rtt *r, int64_t deadline, char *err, size_t errlen)
         ssize_t n = p < 0 ? -1 : recv(r->fd, junk, sizeof junk, MSG_DONTWAIT);
         if (n > 0)
             continue;
-        if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-            continue;
-        if (n == 0) {
-            snprintf(err, errlen, "connection closed by peer");
-        } else {
-            char buf[128];
-            snprintf(err, errlen, "%s", mvg_tr_strerror(errno, buf, sizeof buf));
-        }
-        return -1;
+        if (recv_gone(n, err, errlen))
+            return -1;
     }
     return 0;
 }
@@ -246,16 +254,10 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
             len += (size_t)n;
             continue;
         }
-        if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-            continue;
-        if (n == 0) {
-            snprintf(err, errlen, "connection closed by peer");
-        } else {
-            char b[128];
-            snprintf(err, errlen, "%s", mvg_tr_strerror(errno, b, sizeof b));
+        if (recv_gone(n, err, errlen)) {
+            tr_close(r);
+            return MVG_TR_COMM;
         }
-        tr_close(r);
-        return MVG_TR_COMM;
     }
 
     int rc = mvg_rtu_parse_reply(buf, len, (uint8_t)unit_id, area, count, regs, bits,
