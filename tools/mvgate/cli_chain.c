@@ -11,45 +11,49 @@
 #include "cli_chain.h"
 #include "keys.h"
 
+int mvg_cli_chain_list_add(mvg_cli_chain_list *l, const char *bytes, size_t len,
+                           const char *hint)
+{
+    if (l->n == l->cap) {
+        size_t cap = l->cap ? 2 * l->cap : 256;
+        char **b = realloc(l->blocks, cap * sizeof *b);
+        if (b)
+            l->blocks = b;
+        mvg_chain_item *it = realloc(l->items, cap * sizeof *it);
+        if (it)
+            l->items = it;
+        if (!b || !it)
+            return -1;
+        l->cap = cap;
+    }
+    size_t hlen = hint ? strlen(hint) : 0;
+    char *block = malloc(len + 1 + hlen + 1);
+    if (!block)
+        return -1;
+    memcpy(block, bytes, len);
+    block[len] = '\0';
+    char *h = block + len + 1;
+    memcpy(h, hint ? hint : "", hlen + 1);
+    l->blocks[l->n] = block;
+    l->items[l->n] = (mvg_chain_item){block, len, hint ? h : NULL};
+    l->n++;
+    return 0;
+}
+
+void mvg_cli_chain_list_free(mvg_cli_chain_list *l)
+{
+    for (size_t i = 0; i < l->n; i++)
+        free(l->blocks[i]);
+    free(l->blocks);
+    free(l->items);
+    *l = (mvg_cli_chain_list){0};
+}
+
 typedef struct {
-    char **copies;
-    mvg_chain_item *items;
-    size_t n, cap;
+    mvg_cli_chain_list list;
     size_t kinds[3]; /* interval, model, key */
     int oom;
 } collected;
-
-/* One record copied, with the project as its hint (NUL-separated in one block). */
-static int collect(collected *c, const char *project, const char *payload, size_t len)
-{
-    if (c->n == c->cap) {
-        size_t cap = c->cap ? 2 * c->cap : 256;
-        char **cp = realloc(c->copies, cap * sizeof *cp);
-        if (cp)
-            c->copies = cp;
-        mvg_chain_item *it = realloc(c->items, cap * sizeof *it);
-        if (it)
-            c->items = it;
-        if (!cp || !it) {
-            c->oom = 1;
-            return 1;
-        }
-        c->cap = cap;
-    }
-    char *copy = malloc(len + 1 + strlen(project) + 1);
-    if (!copy) {
-        c->oom = 1;
-        return 1;
-    }
-    memcpy(copy, payload, len);
-    copy[len] = '\0';
-    char *hint = copy + len + 1;
-    strcpy(hint, project);
-    c->copies[c->n] = copy;
-    c->items[c->n] = (mvg_chain_item){copy, len, hint};
-    c->n++;
-    return 0;
-}
 
 static int on_chained(void *user, const char *project, int64_t chain, const char *kind,
                       const char *payload, size_t len)
@@ -57,13 +61,17 @@ static int on_chained(void *user, const char *project, int64_t chain, const char
     (void)chain;
     collected *c = user;
     c->kinds[!strcmp(kind, "model") ? 1 : !strcmp(kind, "key") ? 2 : 0]++;
-    return collect(c, project, payload, len);
+    if (mvg_cli_chain_list_add(&c->list, payload, len, project) == 0)
+        return 0;
+    c->oom = 1;
+    return 1;
 }
 
 /* The fingerprint the chain's first record names (its "key" member). */
 static int first_key(const collected *c, char fp[MVG_CHAIN_FP_LEN])
 {
-    json_t *doc = c->n ? json_loadb(c->items[0].bytes, c->items[0].len, 0, NULL) : NULL;
+    const mvg_cli_chain_list *l = &c->list;
+    json_t *doc = l->n ? json_loadb(l->items[0].bytes, l->items[0].len, 0, NULL) : NULL;
     const char *k = json_string_value(json_object_get(doc, "key"));
     int ok = k && strlen(k) == MVG_CHAIN_FP_LEN - 1;
     if (ok)
@@ -91,7 +99,7 @@ int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *projec
      * current one or a retired one */
     unsigned char pk[MVG_CHAIN_PK_BYTES];
     char fp[MVG_CHAIN_FP_LEN];
-    if (rc == 0 && c.n == 0) {
+    if (rc == 0 && c.list.n == 0) {
         out->verdict = MVG_CHAIN_V_OK;
         snprintf(out->line, sizeof out->line, "no signed records yet");
     } else if (rc == 0 && first_key(&c, fp) != 0) {
@@ -100,7 +108,7 @@ int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *projec
                  "project %s: the first record has no readable \"key\" member", project);
     } else if (rc == 0 && mvg_keys_find_public(cfg->gateway.data_dir, fp, pk, err, errlen) == 0) {
         mvg_chain_report rep;
-        out->verdict = mvg_chain_verify(c.items, c.n, pk, 0, &rep);
+        out->verdict = mvg_chain_verify(c.list.items, c.list.n, pk, 0, &rep);
         out->records = rep.records;
         memcpy(out->fingerprint, fp, sizeof fp);
         memcpy(out->current_fingerprint, rep.last_fingerprint, sizeof fp);
@@ -115,9 +123,6 @@ int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *projec
         out->verdict = MVG_CHAIN_V_UNKNOWN_KEY;
         snprintf(out->line, sizeof out->line, "project %s: %s", project, err);
     }
-    for (size_t i = 0; i < c.n; i++)
-        free(c.copies[i]);
-    free(c.copies);
-    free(c.items);
+    mvg_cli_chain_list_free(&c.list);
     return rc;
 }

@@ -1,8 +1,11 @@
 /*
- * cli_chain.h: checking a project's signed chain straight from the
- * gateway's store, the way `mvgate verify` checks an export: for the
- * commands that report on the records they read (mvgate report). The keys
- * trusted are the gateway's own (the public keys under data_dir).
+ * cli_chain.h: the signed records the CLI walks with chain.h, gathered in
+ * one list that owns copies of them (for `mvgate verify`, from a file, and
+ * for the store-side check below), and checking a project's signed chain
+ * straight from the gateway's store, the way `mvgate verify` checks an
+ * export: for the commands that report on the records they read (mvgate
+ * report). The keys trusted there are the gateway's own (the public keys
+ * under data_dir).
  */
 #ifndef MVG_CLI_CHAIN_H
 #define MVG_CLI_CHAIN_H
@@ -12,6 +15,20 @@
 #include "chain.h"
 #include "config.h"
 #include "store.h"
+
+/* Records in the order they are to be walked: items[i] points into an
+ * owned block holding the record's bytes, a NUL and its project hint. */
+typedef struct {
+    mvg_chain_item *items;
+    char **blocks;
+    size_t n, cap;
+} mvg_cli_chain_list;
+
+/* Appends a copy of bytes[0..len) with hint (NULL: none). 0, or -1 when
+ * out of memory (the list is unchanged). */
+int mvg_cli_chain_list_add(mvg_cli_chain_list *l, const char *bytes, size_t len,
+                           const char *hint);
+void mvg_cli_chain_list_free(mvg_cli_chain_list *l);
 
 typedef struct {
     mvg_chain_verdict verdict;          /* MVG_CHAIN_V_OK when the whole chain holds */

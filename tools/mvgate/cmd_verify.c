@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "cli_chain.h"
 #include "commands.h"
 #include "keys.h"
 
@@ -32,47 +33,7 @@ static void usage(FILE *out)
             "Exit 0 when every record verifies, 1 at the first bad record, 2 on errors.\n");
 }
 
-typedef struct {
-    char **lines;
-    mvg_chain_item *items;
-    char **hints;
-    size_t n, cap;
-} input;
-
-static void input_free(input *in)
-{
-    for (size_t i = 0; i < in->n; i++) {
-        free(in->lines[i]);
-        free(in->hints[i]);
-    }
-    free(in->lines);
-    free(in->items);
-    free(in->hints);
-}
-
-static int push(input *in, char *line, const char *bytes, size_t len, char *hint)
-{
-    if (in->n == in->cap) {
-        size_t cap = in->cap ? 2 * in->cap : 64;
-        char **l = realloc(in->lines, cap * sizeof *l);
-        if (l)
-            in->lines = l;
-        mvg_chain_item *it = realloc(in->items, cap * sizeof *it);
-        if (it)
-            in->items = it;
-        char **h = realloc(in->hints, cap * sizeof *h);
-        if (h)
-            in->hints = h;
-        if (!l || !it || !h)
-            return -1;
-        in->cap = cap;
-    }
-    in->lines[in->n] = line;
-    in->hints[in->n] = hint;
-    in->items[in->n] = (mvg_chain_item){bytes, len, hint};
-    in->n++;
-    return 0;
-}
+typedef mvg_cli_chain_list input;
 
 /* An export line: the record is everything after "record": up to the
  * line's final '}'; the project comes from the envelope before it. */
@@ -87,15 +48,13 @@ static int export_line(input *in, char *line, size_t len, const char *file, size
     }
     char *bytes = r + sizeof tag - 1;
     size_t n = (size_t)(line + len - 1 - bytes);
-    char *hint = NULL;
     *r = '}';
     json_t *env = json_loadb(line, (size_t)(r - line) + 1, 0, NULL);
     *r = ',';
-    const char *p = json_string_value(json_object_get(env, "project"));
-    if (p)
-        hint = strdup(p);
+    const char *hint = json_string_value(json_object_get(env, "project"));
+    int rc = mvg_cli_chain_list_add(in, bytes, n, hint);
     json_decref(env);
-    return push(in, line, bytes, n, hint);
+    return rc;
 }
 
 /* A `mosquitto_sub -v` line: "topic payload"; 1 when not a topic of
@@ -116,9 +75,8 @@ static int capture_line(input *in, char *line, size_t len)
     *last = '/';
     if (!chained)
         return 1;
-    char *hint = strdup(last + 1);
     char *bytes = sp + 1;
-    return push(in, line, bytes, (size_t)(line + len - bytes), hint);
+    return mvg_cli_chain_list_add(in, bytes, (size_t)(line + len - bytes), last + 1);
 }
 
 static int read_input(const char *file, int capture, input *in)
@@ -139,13 +97,8 @@ static int read_input(const char *file, int capture, input *in)
             line[--len] = '\0';
         if (len == 0)
             continue;
-        char *own = line;
-        line = NULL;
-        cap = 0;
-        int r = capture ? capture_line(in, own, len) : export_line(in, own, len, file, lineno);
-        if (r != 0)
-            free(own);
-        if (r < 0)
+        /* the list keeps copies: the line buffer is reused */
+        if ((capture ? capture_line(in, line, len) : export_line(in, line, len, file, lineno)) < 0)
             rc = -1;
     }
     if (ferror(f)) {
@@ -207,12 +160,12 @@ int mvg_cmd_verify(int argc, char **argv)
         return 2;
     input in = {0};
     if (read_input(file, capture, &in) != 0) {
-        input_free(&in);
+        mvg_cli_chain_list_free(&in);
         return 2;
     }
     if (in.n == 0) {
         fprintf(stderr, "mvgate verify: %s holds no signed records\n", file);
-        input_free(&in);
+        mvg_cli_chain_list_free(&in);
         return 2;
     }
     mvg_chain_report rep;
@@ -241,6 +194,6 @@ int mvg_cmd_verify(int argc, char **argv)
         printf("%s\n", msg);
         rc = 1;
     }
-    input_free(&in);
+    mvg_cli_chain_list_free(&in);
     return rc;
 }
