@@ -1,8 +1,9 @@
 /*
  * report_html.c: the report as one self-contained HTML page (report_out.h):
  * inline CSS laid out for A4 print (each section on a new page, table rows
- * and charts never split), inline SVG charts (report_svg.c), no script, no
- * external file or web font. Every label comes from report_i18n.c.
+ * and charts never split), inline SVG charts (report_charts.c, drawn by
+ * report_svg.c), no script, no external file or web font. Every label
+ * comes from report_i18n.c.
  *
  * Each figure of the flat list appears once in its canonical table cell,
  * which carries data-k (the figure's key, as in the JSON) and data-v (the
@@ -18,20 +19,12 @@
 #include "cli_config.h"
 #include "payload.h"
 #include "report_fmt.h"
+#include "report_html.h"
 #include "report_out.h"
 #include "report_svg.h"
 
 typedef enum { F_NUM, F_PCT, F_INT } fig_kind;
 
-typedef struct {
-    const mvg_report *r;
-    mvg_lang lang;
-    FILE *out;
-} page;
-
-static const char *T(const page *p, mvg_text k) { return mvg_i18n(p->lang, k); }
-
-static void esc(const page *p, const char *s) { mvg_svg_escape(p->out, s); }
 
 static void th(const page *p, mvg_text k)
 {
@@ -233,8 +226,7 @@ static void header(const page *p)
     fputs("</section>\n", p->out);
 }
 
-/* A section, its id (the PDF's page break and the tests' anchor) and heading. */
-static void section_open(const page *p, const char *id, mvg_text title)
+void mvg_report_html_section(const page *p, const char *id, mvg_text title)
 {
     fprintf(p->out, "<section id=\"%s\"><h2>", id);
     esc(p, T(p, title));
@@ -245,7 +237,7 @@ static void project(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    section_open(p, "project", MVG_T_SEC_PROJECT);
+    mvg_report_html_section(p, "project", MVG_T_SEC_PROJECT);
     fputs("<table class=\"kv\">", o);
     const struct {
         mvg_text k;
@@ -448,7 +440,7 @@ static void model(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    section_open(p, "model", MVG_T_SEC_MODEL);
+    mvg_report_html_section(p, "model", MVG_T_SEC_MODEL);
     if (r->has_model_record) {
         /* the record's ISO time, shown like every other time of the report */
         char v[160], at[48];
@@ -569,181 +561,11 @@ static void model(const page *p)
     fputs("</section>\n", o);
 }
 
-/* ---- charts ---------------------------------------------------------------- */
-
-/* The columns of one stream's charts: time and up to five series. */
-typedef struct {
-    double *t, *a, *b, *c, *d, *e;
-    size_t n;
-} cols;
-
-static int cols_alloc(cols *c, size_t n)
-{
-    memset(c, 0, sizeof *c);
-    double **col[] = {&c->t, &c->a, &c->b, &c->c, &c->d, &c->e};
-    int ok = 1;
-    for (size_t i = 0; i < sizeof col / sizeof col[0]; i++)
-        ok &= (*col[i] = calloc(n ? n : 1, sizeof(double))) != NULL;
-    return ok ? 0 : -1;
-}
-
-static void cols_free(cols *c)
-{
-    double *col[] = {c->t, c->a, c->b, c->c, c->d, c->e};
-    for (size_t i = 0; i < sizeof col / sizeof col[0]; i++)
-        free(col[i]);
-}
-
-static void figure(const page *p, mvg_text title, const char *stream, const mvg_svg_chart *ch,
-                   const mvg_svg_series *s, size_t ns)
-{
-    char aria[300];
-    snprintf(aria, sizeof aria, "%s \xe2\x80\x94 %s", T(p, title), stream);
-    mvg_svg_chart c = *ch;
-    c.aria = aria;
-    fputs("<figure><figcaption>", p->out);
-    esc(p, aria);
-    fputs("</figcaption>\n", p->out);
-    if (mvg_svg_write(p->out, &c, s, ns) != 0) {
-        fputs("<p>", p->out);
-        esc(p, T(p, MVG_T_NO_DATA));
-        fputs("</p>", p->out);
-    }
-    fputs("</figure>\n", p->out);
-}
-
-static int charts_baseline(const page *p)
-{
-    const mvg_report *r = p->r;
-    FILE *o = p->out;
-    section_open(p, "baseline", MVG_T_SEC_BASELINE);
-    for (size_t i = 0; i < r->nstreams; i++) {
-        const mvg_report_stream *s = &r->streams[i];
-        cols c;
-        if (cols_alloc(&c, r->nrecords) != 0) {
-            cols_free(&c);
-            return -1;
-        }
-        for (size_t k = 0; k < r->nrecords; k++) {
-            const mvg_report_point *pt = &s->pts[k];
-            if (pt->phase != MVG_RP_BASELINE)
-                continue;
-            c.t[c.n] = (double)pt->start_ms;
-            c.a[c.n] = pt->valid ? pt->actual : NAN;
-            c.b[c.n] = pt->valid ? pt->prediction : NAN;
-            c.c[c.n] = pt->nx ? pt->x[0] : NAN;
-            c.n++;
-        }
-        char yl[120], xl[200];
-        snprintf(yl, sizeof yl, "%s [%s]", T(p, MVG_T_ACTUAL), s->cfg->factors.unit);
-        mvg_svg_series ts[2] = {
-            {T(p, MVG_T_ACTUAL), MVG_SVG_LINE, c.t, c.a, NULL, c.n, "#1f4e9a", 0},
-            {T(p, MVG_T_PREDICTION), MVG_SVG_LINE, c.t, c.b, NULL, c.n, "#d2691e", 1},
-        };
-        mvg_svg_chart ch = {T(p, MVG_T_TIME_AXIS), yl, 1, 0, 0, 0, NULL};
-        figure(p, MVG_T_CHART_BASE_TS, s->cfg->name, &ch, ts, s->has_model ? 2 : 1);
-        if (s->cfg->nx > 0) {
-            /* the fitted model along the first variable, the others at their
-             * baseline means (exact for one-variable models) */
-            double lo = INFINITY, hi = -INFINITY, mean[MVG_MODEL_MAX_X] = {0};
-            size_t cnt = 0;
-            for (size_t k = 0; k < r->nrecords; k++) {
-                const mvg_report_point *pt = &s->pts[k];
-                if (pt->phase != MVG_RP_BASELINE || !pt->valid || pt->nx == 0)
-                    continue;
-                lo = fmin(lo, pt->x[0]);
-                hi = fmax(hi, pt->x[0]);
-                for (size_t j = 0; j < pt->nx; j++)
-                    mean[j] += pt->x[j];
-                cnt++;
-            }
-            double cx[64], cy[64];
-            size_t nc = 0;
-            if (s->has_model && cnt > 0 && s->model.nx == s->cfg->nx) {
-                for (size_t j = 0; j < s->model.nx; j++)
-                    mean[j] /= (double)cnt;
-                for (size_t k = 0; k < 64; k++) {
-                    double xv[MVG_MODEL_MAX_X];
-                    memcpy(xv, mean, sizeof xv);
-                    xv[0] = lo + (hi - lo) * (double)k / 63.0;
-                    cx[nc] = xv[0];
-                    cy[nc++] = mvg_model_predict(&s->model, xv);
-                }
-            }
-            mvg_svg_series sc[2] = {
-                {T(p, MVG_T_ACTUAL), MVG_SVG_POINTS, c.c, c.a, NULL, c.n, "#1f4e9a", 0},
-                {T(p, MVG_T_FITTED_CURVE), MVG_SVG_LINE, cx, cy, NULL, nc, "#d2691e", 0},
-            };
-            const mvg_report_meter *mt = NULL;
-            for (size_t k = 0; k < r->nmeters; k++)
-                if (strcmp(r->meters[k].channel, s->cfg->x[0].channel) == 0)
-                    mt = &r->meters[k];
-            snprintf(xl, sizeof xl, "%s [%s]", s->cfg->x[0].channel,
-                     mt && mt->unit[0] ? mt->unit : "-");
-            mvg_svg_chart sch = {xl, yl, 0, 0, 0, 0, NULL};
-            figure(p, MVG_T_CHART_SCATTER, s->cfg->name, &sch, sc, nc ? 2 : 1);
-        }
-        cols_free(&c);
-    }
-    fputs("</section>\n", o);
-    return 0;
-}
-
-static int charts_reporting(const page *p)
-{
-    const mvg_report *r = p->r;
-    FILE *o = p->out;
-    section_open(p, "reporting", MVG_T_SEC_REPORTING);
-    for (size_t i = 0; i < r->nstreams; i++) {
-        const mvg_report_stream *s = &r->streams[i];
-        cols c;
-        if (cols_alloc(&c, r->nrecords) != 0) {
-            cols_free(&c);
-            return -1;
-        }
-        for (size_t k = 0; k < r->nrecords; k++) {
-            const mvg_report_point *pt = &s->pts[k];
-            if (pt->phase != MVG_RP_REPORTING || !pt->in_window)
-                continue;
-            c.t[c.n] = (double)pt->start_ms;
-            c.a[c.n] = pt->adjusted_baseline;
-            c.b[c.n] = pt->valid ? pt->actual : NAN;
-            c.c[c.n] = pt->cum_savings;
-            c.d[c.n] = pt->cum_high;
-            c.e[c.n] = pt->cum_low;
-            c.n++;
-        }
-        char yl[120];
-        snprintf(yl, sizeof yl, "%s [%s]", T(p, MVG_T_SAVINGS), s->cfg->factors.unit);
-        char yl2[120];
-        snprintf(yl2, sizeof yl2, "%s [%s]", T(p, MVG_T_ACTUAL), s->cfg->factors.unit);
-        mvg_svg_series ts[2] = {
-            {T(p, MVG_T_ADJ_BASELINE), MVG_SVG_LINE, c.t, c.a, NULL, c.n, "#d2691e", 1},
-            {T(p, MVG_T_ACTUAL), MVG_SVG_LINE, c.t, c.b, NULL, c.n, "#1f4e9a", 0},
-        };
-        mvg_svg_chart ch = {T(p, MVG_T_TIME_AXIS), yl2, 1, 0, 0, 0, NULL};
-        figure(p, MVG_T_CHART_REP_TS, s->cfg->name, &ch, ts, 2);
-        char band_label[160];
-        char cf[32];
-        snprintf(band_label, sizeof band_label, "%s (%s)", T(p, MVG_T_UNC_BAND),
-                 mvg_report_fmt_pct(r->prj->confidence, 3, cf, sizeof cf));
-        mvg_svg_series cs[2] = {
-            {band_label, MVG_SVG_BAND, c.t, c.e, c.d, c.n, "#2a7d2a", 0},
-            {T(p, MVG_T_CUM_SAVINGS), MVG_SVG_LINE, c.t, c.c, NULL, c.n, "#2a7d2a", 0},
-        };
-        mvg_svg_chart cch = {T(p, MVG_T_TIME_AXIS), yl, 1, 1, 0, 0, NULL};
-        figure(p, MVG_T_CHART_CUM, s->cfg->name, &cch, cs, 2);
-        cols_free(&c);
-    }
-    fputs("</section>\n", o);
-    return 0;
-}
-
 static void savings(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    section_open(p, "savings", MVG_T_SEC_SAVINGS);
+    mvg_report_html_section(p, "savings", MVG_T_SEC_SAVINGS);
     for (size_t i = 0; i < r->nstreams; i++) {
         const mvg_report_stream *s = &r->streams[i];
         const char *n = s->cfg->name, *u = s->cfg->factors.unit;
@@ -821,7 +643,7 @@ static int coverage(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    section_open(p, "coverage", MVG_T_SEC_COVERAGE);
+    mvg_report_html_section(p, "coverage", MVG_T_SEC_COVERAGE);
     fputs("<table><thead><tr>", o);
     th(p, MVG_T_STREAM);
     th(p, MVG_T_COV_BASELINE);
@@ -836,30 +658,8 @@ static int coverage(const page *p)
         fputs("</tr>\n", o);
     }
     fputs("</tbody></table>\n", o);
-    double *x = calloc(r->ndays ? r->ndays : 1, sizeof *x);
-    double *y = calloc((r->ndays ? r->ndays : 1) * r->nstreams, sizeof *y);
-    if (!x || !y) {
-        free(x);
-        free(y);
+    if (mvg_report_html_coverage_chart(p) != 0)
         return -1;
-    }
-    static const char *const colors[] = {"#1f4e9a", "#d2691e", "#2a7d2a", "#8b1a8b",
-                                         "#b8860b", "#008b8b", "#696969", "#b22222"};
-    mvg_svg_series ss[MVG_PROJECT_MAX_STREAMS];
-    for (size_t d = 0; d < r->ndays; d++)
-        x[d] = (double)r->days[d].day_ms + 43200000.0;
-    for (size_t i = 0; i < r->nstreams; i++) {
-        for (size_t d = 0; d < r->ndays; d++)
-            y[i * r->ndays + d] = r->days[d].cov[i];
-        ss[i] = (mvg_svg_series){r->streams[i].cfg->name, MVG_SVG_BARS, x, y + i * r->ndays,
-                                 NULL, r->ndays, colors[i % 8], 0};
-    }
-    char yl[80];
-    snprintf(yl, sizeof yl, "%s [%%]", T(p, MVG_T_COVERAGE));
-    mvg_svg_chart ch = {T(p, MVG_T_DAY_AXIS), yl, 1, 1, 1, 86400000.0 * 0.8, NULL};
-    figure(p, MVG_T_CHART_COVERAGE, r->prj->name, &ch, ss, r->nstreams);
-    free(x);
-    free(y);
     fputs("</section>\n", o);
     return 0;
 }
@@ -868,7 +668,7 @@ static void chain(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    section_open(p, "chain", MVG_T_SEC_CHAIN);
+    mvg_report_html_section(p, "chain", MVG_T_SEC_CHAIN);
     chain_banner(p);
     fputs("<table class=\"kv\"><tbody><tr>", o);
     th(p, MVG_T_CHAIN_RESULT);
@@ -917,7 +717,7 @@ int mvg_report_write_html(const mvg_report *r, mvg_lang lang, FILE *out, char *e
     header(&p);
     project(&p);
     model(&p);
-    if (charts_baseline(&p) != 0 || charts_reporting(&p) != 0)
+    if (mvg_report_html_baseline_charts(&p) != 0 || mvg_report_html_reporting_charts(&p) != 0)
         goto oom;
     savings(&p);
     if (coverage(&p) != 0)
