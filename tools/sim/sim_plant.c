@@ -131,6 +131,16 @@ static double profile(const knot *k, size_t n, double h)
     return k[n - 1].v;
 }
 
+/* A plant's load over the week: the weekday knots Monday to Friday, the
+ * Saturday knots on Saturday, a constant on Sunday. */
+static double week_profile(double t, const knot *wk, size_t nwk, const knot *sat, size_t nsat,
+                           double sunday)
+{
+    int dow = site_dow(t);
+    double h = site_hour(t);
+    return dow == 0 ? sunday : dow == 6 ? profile(sat, nsat, h) : profile(wk, nwk, h);
+}
+
 #define NK(a) (sizeof(a) / sizeof((a)[0]))
 
 /* ---- register maps -------------------------------------------------------
@@ -345,11 +355,6 @@ static double chil_occupancy(double t)
     return dow == 6 ? profile(sat, NK(sat), h) : profile(wk, NK(wk), h);
 }
 
-static void chil_init(mvg_sim_plant *p)
-{
-    (void)p;
-}
-
 static void chil_eval(mvg_sim_plant *p, double t)
 {
     double h = site_hour(t);
@@ -399,16 +404,9 @@ static double boil_demand(mvg_sim_plant *p, double t)
     static const knot wk[] = {{0, 2.8},  {6.0, 2.8},  {7.0, 6.5}, {12.0, 7.0}, {13.0, 6.0},
                               {14.0, 7.0}, {22.0, 6.5}, {23.0, 3.0}, {24, 2.8}};
     static const knot sat[] = {{0, 2.8}, {7.0, 2.8}, {8.0, 5.0}, {17.0, 5.0}, {18.0, 2.8}, {24, 2.8}};
-    int dow = site_dow(t);
-    double h = site_hour(t);
-    double d = dow == 0 ? 2.6 : dow == 6 ? profile(sat, NK(sat), h) : profile(wk, NK(wk), h);
+    double d = week_profile(t, wk, NK(wk), sat, NK(sat), 2.6);
     d += 0.35 * smooth(p, 21, t, 600.0) + 0.15 * smooth(p, 22, t, 60.0);
     return clamp(d, 1.5, 9.5);
-}
-
-static void boil_init(mvg_sim_plant *p)
-{
-    (void)p;
 }
 
 static void boil_eval(mvg_sim_plant *p, double t)
@@ -453,16 +451,9 @@ static double ww_production(mvg_sim_plant *p, double t)
     static const knot wk[] = {{0, 1.5},  {7.5, 1.5},  {8.5, 5.0},  {12.0, 5.2}, {12.5, 3.5},
                               {13.5, 5.2}, {19.5, 5.0}, {20.5, 1.5}, {24, 1.5}};
     static const knot sat[] = {{0, 1.2}, {8.0, 1.2}, {9.0, 3.0}, {16.0, 3.0}, {17.0, 1.2}, {24, 1.2}};
-    int dow = site_dow(t);
-    double h = site_hour(t);
-    double v = dow == 0 ? 0.8 : dow == 6 ? profile(sat, NK(sat), h) : profile(wk, NK(wk), h);
+    double v = week_profile(t, wk, NK(wk), sat, NK(sat), 0.8);
     v += 0.3 * smooth(p, 31, t, 900.0) + 0.1 * smooth(p, 32, t, 120.0);
     return clamp(v, 0.3, 8.0);
-}
-
-static void ww_init(mvg_sim_plant *p)
-{
-    (void)p;
 }
 
 static void ww_eval(mvg_sim_plant *p, double t)
@@ -500,16 +491,9 @@ static double voc_flow(mvg_sim_plant *p, double t)
 {
     static const knot wk[] = {{0, 6000}, {7.0, 6000}, {8.0, 26000}, {23.0, 26000}, {23.5, 6000}, {24, 6000}};
     static const knot sat[] = {{0, 6000}, {7.5, 6000}, {8.0, 24000}, {17.0, 24000}, {17.5, 6000}, {24, 6000}};
-    int dow = site_dow(t);
-    double h = site_hour(t);
-    double v = dow == 0 ? 6000.0 : dow == 6 ? profile(sat, NK(sat), h) : profile(wk, NK(wk), h);
+    double v = week_profile(t, wk, NK(wk), sat, NK(sat), 6000.0);
     v += 1200.0 * smooth(p, 41, t, 600.0) * (v > 10000.0 ? 1.0 : 0.25);
     return clamp(v, 4000.0, 32000.0);
-}
-
-static void voc_init(mvg_sim_plant *p)
-{
-    (void)p;
 }
 
 static void voc_eval(mvg_sim_plant *p, double t)
@@ -552,7 +536,7 @@ typedef struct {
     size_t ndevs;
     const mvg_sim_point *pts;
     size_t npts;
-    void (*init)(mvg_sim_plant *p);
+    void (*init)(mvg_sim_plant *p); /* NULL: nothing to set up */
     void (*eval)(mvg_sim_plant *p, double t);
     const char *const *show;
     size_t nshow;
@@ -561,13 +545,13 @@ typedef struct {
 static const plant_def plants[MVG_SIM_NPLANTS] = {
     [MVG_SIM_COMPRESSOR] = {"compressor", comp_devs, NK(comp_devs), comp_pts, K_N, comp_init, comp_eval,
                             comp_show, NK(comp_show)},
-    [MVG_SIM_CHILLER] = {"chiller", chil_devs, NK(chil_devs), chil_pts, C_N, chil_init, chil_eval,
+    [MVG_SIM_CHILLER] = {"chiller", chil_devs, NK(chil_devs), chil_pts, C_N, NULL, chil_eval,
                          chil_show, NK(chil_show)},
-    [MVG_SIM_BOILER] = {"boiler", boil_devs, NK(boil_devs), boil_pts, B_N, boil_init, boil_eval,
+    [MVG_SIM_BOILER] = {"boiler", boil_devs, NK(boil_devs), boil_pts, B_N, NULL, boil_eval,
                         boil_show, NK(boil_show)},
-    [MVG_SIM_WASTEWATER] = {"wastewater", ww_devs, NK(ww_devs), ww_pts, W_N, ww_init, ww_eval, ww_show,
+    [MVG_SIM_WASTEWATER] = {"wastewater", ww_devs, NK(ww_devs), ww_pts, W_N, NULL, ww_eval, ww_show,
                             NK(ww_show)},
-    [MVG_SIM_VOC] = {"voc", voc_devs, NK(voc_devs), voc_pts, V_N, voc_init, voc_eval, voc_show,
+    [MVG_SIM_VOC] = {"voc", voc_devs, NK(voc_devs), voc_pts, V_N, NULL, voc_eval, voc_show,
                      NK(voc_show)},
 };
 
@@ -631,7 +615,8 @@ mvg_sim_plant *mvg_sim_plant_new(mvg_sim_plant_kind k, mvg_sim_phase ph, uint64_
     for (size_t i = 0; i < p->npts; i++)
         if (p->pts[i].kind == MVG_KIND_COUNTER)
             p->val[i] = floor(10000.0 + 90000.0 * unit_open(splitmix64(p->seed ^ (0xC0u + p->pts[i].unit))));
-    plants[k].init(p);
+    if (plants[k].init)
+        plants[k].init(p);
     plants[k].eval(p, p->tg);
     p->t = start_s > p->tg ? start_s : p->tg;
     return p;
