@@ -31,48 +31,45 @@ static int copy_col(sqlite3_stmt *q, int col, char **out, size_t *len, char *err
     return -1;
 }
 
-int mvg_store_last_chained(mvg_store *st, const char *project, char **payload, size_t *len,
-                           int64_t *chain, char *err, size_t errlen)
+/* The one row (a number, then text) that sql yields for key ?1: *num and a
+ * copy of the text in *text (its length in *len when len is not NULL);
+ * both left 0 and NULL when there is none. */
+static int number_and_text(mvg_store *st, const char *sql, const char *key, const char *what,
+                           int64_t *num, char **text, size_t *len, char *err, size_t errlen)
 {
-    *payload = NULL;
-    *len = 0;
-    *chain = 0;
-    sqlite3_stmt *q =
-        mvg_store_prep(st,
-                       "SELECT chain, payload FROM (" CHAINED_UNION ") WHERE project = ?1"
-                       " ORDER BY chain DESC LIMIT 1",
-                       err, errlen);
+    *num = 0;
+    *text = NULL;
+    if (len)
+        *len = 0;
+    sqlite3_stmt *q = mvg_store_prep(st, sql, err, errlen);
     if (!q)
         return -1;
-    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
-    int rc = one_row(st, q, "last chained record read", err, errlen);
+    sqlite3_bind_text(q, 1, key, -1, SQLITE_STATIC);
+    int rc = one_row(st, q, what, err, errlen);
     if (rc == 1) {
-        *chain = sqlite3_column_int64(q, 0);
-        rc = copy_col(q, 1, payload, len, err, errlen);
+        *num = sqlite3_column_int64(q, 0);
+        rc = copy_col(q, 1, text, len, err, errlen);
     }
     sqlite3_finalize(q);
     return rc < 0 ? -1 : 0;
 }
 
+int mvg_store_last_chained(mvg_store *st, const char *project, char **payload, size_t *len,
+                           int64_t *chain, char *err, size_t errlen)
+{
+    return number_and_text(st,
+                           "SELECT chain, payload FROM (" CHAINED_UNION ") WHERE project = ?1"
+                           " ORDER BY chain DESC LIMIT 1",
+                           project, "last chained record read", chain, payload, len, err, errlen);
+}
+
 int mvg_store_get_model(mvg_store *st, const char *project, char **json, int64_t *version,
                         char *err, size_t errlen)
 {
-    *json = NULL;
-    *version = 0;
-    sqlite3_stmt *q = mvg_store_prep(st,
-                                     "SELECT version, payload FROM models WHERE project = ?1"
-                                     " ORDER BY version DESC LIMIT 1",
-                                     err, errlen);
-    if (!q)
-        return -1;
-    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
-    int rc = one_row(st, q, "model read", err, errlen);
-    if (rc == 1) {
-        *version = sqlite3_column_int64(q, 0);
-        rc = copy_col(q, 1, json, NULL, err, errlen);
-    }
-    sqlite3_finalize(q);
-    return rc < 0 ? -1 : 0;
+    return number_and_text(st,
+                           "SELECT version, payload FROM models WHERE project = ?1"
+                           " ORDER BY version DESC LIMIT 1",
+                           project, "model read", version, json, NULL, err, errlen);
 }
 
 int mvg_store_get_checkpoint(mvg_store *st, void **blob, size_t *len, int64_t *ts_ms,
