@@ -57,6 +57,10 @@ mvg_chain_sig_status mvg_chain_check_sig(const char *text, size_t len,
                                          const unsigned char pk[MVG_CHAIN_PK_BYTES],
                                          size_t *signed_len);
 
+/* The fingerprint a key record hands the chain over to (its
+ * new_fingerprint, into to): 1; 0 when text is no key record. */
+int mvg_chain_handover(const char *text, size_t len, char to[MVG_CHAIN_FP_LEN]);
+
 /* ---- walking a sequence of records (mvgate verify) ---- */
 
 typedef enum {
