@@ -579,6 +579,7 @@ int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn
 
 int mvg_pipeline_figures(mvg_pipeline *p, struct mvg_status_input *in, char *err, size_t errlen)
 {
+    in->engine_rejected = mvg_runner_rejected(p->runner);
     in->npublishers = 0;
     const char *pubs[] = {"mqtt", "influx"};
     int on[] = {p->opts.mqtt, p->opts.influx};

@@ -72,8 +72,8 @@ int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn
  * name) into p, after a reload moved the engine state across. */
 void mvg_pipeline_adopt_marks(mvg_pipeline *p, const mvg_pipeline *from);
 
-/* Fills in the store's figures and each enabled publisher's outbox (for
- * the status document). Returns 0 or -1. */
+/* Fills in the samples the engine refused and each enabled publisher's
+ * outbox (for the status document). Returns 0 or -1. */
 struct mvg_status_input;
 int mvg_pipeline_figures(mvg_pipeline *p, struct mvg_status_input *in, char *err, size_t errlen);
 
