@@ -164,12 +164,6 @@ static mvg_chain_kind kind_of(const char *schema)
     return MVG_CHAIN_UNKNOWN;
 }
 
-const char *mvg_chain_kind_name(mvg_chain_kind k)
-{
-    static const char *const names[] = {"?", "interval", "model", "key"};
-    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
-}
-
 static void copy_str(json_t *doc, const char *member, char *out, size_t cap, int *has)
 {
     const char *s = json_string_value(json_object_get(doc, member));

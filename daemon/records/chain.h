@@ -89,8 +89,6 @@ typedef enum {
     MVG_CHAIN_KEY,              /* mvgate/key/N: a key rotation */
 } mvg_chain_kind;
 
-const char *mvg_chain_kind_name(mvg_chain_kind k);
-
 typedef struct {
     size_t records;             /* records accepted */
     size_t projects;
