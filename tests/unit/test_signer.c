@@ -69,12 +69,26 @@ static void drop(memchain *m)
         free(m->text[i]);
 }
 
-/* Links, signs and adds an interval-like record of project. */
+/* mvgate verify's walk over everything written, from public key pk. */
+static mvg_chain_verdict verify_all(const memchain *m, const unsigned char *pk,
+                                    mvg_chain_report *r)
+{
+    mvg_chain_item items[MAXREC];
+    for (size_t i = 0; i < m->n; i++)
+        items[i] = (mvg_chain_item){m->text[i], strlen(m->text[i]), NULL};
+    mvg_chain_verdict v = mvg_chain_verify(items, m->n, pk, 0, r);
+    if (v != MVG_CHAIN_V_OK)
+        fail_msg("%s: %s", mvg_chain_verdict_name(v), r->detail);
+    return v;
+}
+
+/* Links, signs and adds an interval-like record of project; want: what
+ * mvg_signer_next() must return (1: it follows a handover). */
 static void write_record(mvg_signer *s, memchain *m, const char *project, int64_t seq,
-                         mvg_signer_link *l)
+                         mvg_signer_link *l, int want)
 {
     char err[256] = "";
-    assert_int_equal(mvg_signer_next(s, project, l, err, sizeof err), 0);
+    assert_int_equal(mvg_signer_next(s, project, l, err, sizeof err), want);
     char text[512];
     snprintf(text, sizeof text,
              "{\"schema\":\"mvgate/interval/1\",\"project\":\"%s\",\"seq\":%lld,"
@@ -101,41 +115,44 @@ static int teardown(void **state)
     return system(cmd) == 0 ? 0 : -1;
 }
 
-static void subdir(char *out, size_t len, const char *name)
+/* A signer on a fresh data_dir under the temp dir (its path into d). */
+static mvg_signer *signer_in(const char *name, memchain *m, char *d, size_t len)
 {
-    snprintf(out, len, "%s/%s", dir, name);
-    char cmd[200];
-    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", out);
+    snprintf(d, len, "%s/%s", dir, name);
+    char cmd[200], err[256] = "";
+    snprintf(cmd, sizeof cmd, "mkdir -p '%s'", d);
     assert_int_equal(system(cmd), 0);
+    mvg_signer *s = mvg_signer_open(d, last_of, m, err, sizeof err);
+    if (!s)
+        fail_msg("%s", err);
+    return s;
 }
 
 static void test_links_chain_the_records(void **state)
 {
     (void)state;
     char d[128], err[256] = "";
-    subdir(d, sizeof d, "links");
     memchain m = {.n = 0};
-    mvg_signer *s = mvg_signer_open(d, last_of, &m, err, sizeof err);
-    assert_non_null(s);
+    mvg_signer *s = signer_in("links", &m, d, sizeof d);
     char fp[MVG_CHAIN_FP_LEN];
     memcpy(fp, mvg_signer_keys(s)->fingerprint, sizeof fp);
     assert_int_equal(strlen(fp), MVG_CHAIN_FP_LEN - 1);
 
     mvg_signer_link l;
-    write_record(s, &m, "a", 1, &l);
+    write_record(s, &m, "a", 1, &l, 0);
     char zero[MVG_CHAIN_HEX_LEN];
     mvg_chain_zero_prev(zero);
     assert_int_equal(l.chain, 1);
     assert_string_equal(l.prev, zero);
     assert_string_equal(l.key, fp);
     /* the next one links to the bytes of the first, as the store holds them */
-    write_record(s, &m, "a", 2, &l);
+    write_record(s, &m, "a", 2, &l, 0);
     char h[MVG_CHAIN_HEX_LEN];
     mvg_chain_hash_hex(m.text[0], strlen(m.text[0]), h);
     assert_int_equal(l.chain, 2);
     assert_string_equal(l.prev, h);
     /* another project has its own chain */
-    write_record(s, &m, "b", 1, &l);
+    write_record(s, &m, "b", 1, &l, 0);
     assert_int_equal(l.chain, 1);
     assert_string_equal(l.prev, zero);
     assert_int_equal(m.lookups, 3);
@@ -147,11 +164,8 @@ static void test_links_chain_the_records(void **state)
     assert_null(mvg_signer_sign(s, NULL, &(size_t){0}));
 
     /* what was signed verifies, chain by chain */
-    mvg_chain_item items[3];
-    for (size_t i = 0; i < m.n; i++)
-        items[i] = (mvg_chain_item){m.text[i], strlen(m.text[i]), NULL};
     mvg_chain_report r;
-    assert_int_equal(mvg_chain_verify(items, m.n, mvg_signer_keys(s)->pk, 0, &r), MVG_CHAIN_V_OK);
+    assert_int_equal(verify_all(&m, mvg_signer_keys(s)->pk, &r), MVG_CHAIN_V_OK);
     assert_int_equal(r.records, 3);
     assert_int_equal(r.projects, 2);
     /* a signer opened again on data_dir holds the same key */
@@ -167,10 +181,8 @@ static void test_rotation_and_handover(void **state)
 {
     (void)state;
     char d[128], err[256] = "";
-    subdir(d, sizeof d, "rotation");
     memchain m = {.n = 0};
-    mvg_signer *s = mvg_signer_open(d, last_of, &m, err, sizeof err);
-    assert_non_null(s);
+    mvg_signer *s = signer_in("rotation", &m, d, sizeof d);
     /* a second signer on the same data_dir that will not see the rotation
      * happen: a gateway that rotated on reload, then failed */
     mvg_signer *stale = mvg_signer_open(d, last_of, &m, err, sizeof err);
@@ -180,8 +192,8 @@ static void test_rotation_and_handover(void **state)
     char fp_old[MVG_CHAIN_FP_LEN];
     memcpy(fp_old, mvg_signer_keys(s)->fingerprint, sizeof fp_old);
     mvg_signer_link l;
-    write_record(s, &m, "a", 1, &l);
-    write_record(s, &m, "a", 2, &l);
+    write_record(s, &m, "a", 1, &l, 0);
+    write_record(s, &m, "a", 2, &l, 0);
 
     /* nothing pending yet */
     assert_int_equal(mvg_signer_rotation_pending(s, err, sizeof err), 0);
@@ -225,31 +237,20 @@ static void test_rotation_and_handover(void **state)
     assert_string_equal(mvg_signer_keys(s)->fingerprint, fp_old);
     assert_int_equal(mvg_signer_finish_rotation(s, err, sizeof err), 1);
     assert_string_equal(mvg_signer_keys(s)->fingerprint, next.fingerprint);
-    write_record(s, &m, "a", 3, &l);
+    write_record(s, &m, "a", 3, &l, 0);
     assert_int_equal(l.chain, 4);
     assert_string_equal(l.key, next.fingerprint);
 
     /* the stale signer follows the handover it finds in a's chain */
     assert_string_equal(mvg_signer_keys(stale)->fingerprint, fp_old);
-    assert_int_equal(mvg_signer_next(stale, "b", &l, err, sizeof err), 1);
+    write_record(stale, &m, "b", 1, &l, 1);
     assert_string_equal(l.key, next.fingerprint);
     assert_string_equal(mvg_signer_keys(stale)->fingerprint, next.fingerprint);
     assert_int_equal(mvg_signer_next(stale, "b", &l, err, sizeof err), 0); /* once */
-    char text[512];
-    snprintf(text, sizeof text,
-             "{\"schema\":\"mvgate/interval/1\",\"project\":\"b\",\"seq\":1,"
-             "\"chain\":%lld,\"key\":\"%s\",\"prev\":\"%s\"}",
-             (long long)l.chain, l.key, l.prev);
-    add(&m, "b", l.chain, mvg_signer_sign(stale, strdup(text), &len));
 
     /* the whole history verifies from the old public key on */
-    mvg_chain_item items[MAXREC];
-    for (size_t i = 0; i < m.n; i++)
-        items[i] = (mvg_chain_item){m.text[i], strlen(m.text[i]), NULL};
     mvg_chain_report r;
-    mvg_chain_verdict v = mvg_chain_verify(items, m.n, pk_old, 0, &r);
-    if (v != MVG_CHAIN_V_OK)
-        fail_msg("%s: %s", mvg_chain_verdict_name(v), r.detail);
+    assert_int_equal(verify_all(&m, pk_old, &r), MVG_CHAIN_V_OK);
     assert_int_equal(r.records, m.n);
     assert_int_equal(r.rotations, 2);
     assert_string_equal(r.last_fingerprint, next.fingerprint);
@@ -263,10 +264,8 @@ static void test_handover_to_a_key_not_held(void **state)
 {
     (void)state;
     char d[128], err[256] = "";
-    subdir(d, sizeof d, "foreign");
     memchain m = {.n = 0};
-    mvg_signer *s = mvg_signer_open(d, last_of, &m, err, sizeof err);
-    assert_non_null(s);
+    mvg_signer *s = signer_in("foreign", &m, d, sizeof d);
     unsigned char pk[MVG_CHAIN_PK_BYTES], sk[MVG_CHAIN_SK_BYTES];
     crypto_sign_keypair(pk, sk);
     char fp[MVG_CHAIN_FP_LEN], b64[MVG_CHAIN_PK_B64_LEN];
