@@ -58,8 +58,6 @@ void mvg_acquire_free(mvg_acquire *a)
     free(a);
 }
 
-size_t mvg_acquire_requests(const mvg_acquire *a) { return a->plan.nreqs; }
-
 /* Fills the samples of every point served by request r. */
 static void fill_points(mvg_acquire *a, size_t r, int rc, uint8_t exc, int64_t ts,
                         mvg_sample *samples)

@@ -46,6 +46,4 @@ void mvg_acquire_free(mvg_acquire *a);
 void mvg_acquire_poll(mvg_acquire *a, mvg_transport *t, const mvg_acquire_opts *opts,
                       const mvg_timebase *tb, mvg_sample *samples, mvg_acquire_result *res);
 
-size_t mvg_acquire_requests(const mvg_acquire *a);
-
 #endif

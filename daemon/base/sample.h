@@ -28,9 +28,7 @@ typedef struct {
     uint8_t exception_code; /* Modbus exception code when quality is EXCEPTION */
 } mvg_sample;
 
-/* Lower-case names as they appear in JSON output and the store; parse
- * returns 0 on success, -1 for an unknown name. */
+/* Lower-case names as they appear in JSON output and the store. */
 const char *mvg_quality_name(mvg_quality q);
-int mvg_quality_parse(const char *s, mvg_quality *out);
 
 #endif

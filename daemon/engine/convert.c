@@ -54,7 +54,7 @@ int mvg_convert_stream_parse(const char *s, mvg_stream_type *out)
     return -1;
 }
 
-const char *mvg_convert_fuel_name(mvg_fuel f)
+static const char *fuel_name(mvg_fuel f)
 {
     return (unsigned)f < sizeof fuel_names / sizeof *fuel_names ? fuel_names[f] : "?";
 }
@@ -110,7 +110,7 @@ static int fuel_defaults(mvg_conv_factors *f, const char *unit, char *err, size_
             1000.0 * (f->fuel == MVG_FUEL_DIESEL ? DEF_DIESEL_KG_PER_L : DEF_LPG_KG_PER_L);
         return 0;
     }
-    snprintf(err, errlen, "%s measured in '%s': use %s", mvg_convert_fuel_name(f->fuel), unit,
+    snprintf(err, errlen, "%s measured in '%s': use %s", fuel_name(f->fuel), unit,
              f->fuel == MVG_FUEL_NATURAL_GAS ? "Nm3, kg or t" : "L, m3 (liquid), kg or t");
     return -1;
 }

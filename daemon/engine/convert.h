@@ -29,7 +29,6 @@ int mvg_convert_stream_parse(const char *s, mvg_stream_type *out);
 
 typedef enum { MVG_FUEL_NATURAL_GAS, MVG_FUEL_DIESEL, MVG_FUEL_LPG } mvg_fuel;
 
-const char *mvg_convert_fuel_name(mvg_fuel f); /* "natural_gas", "diesel", "lpg" */
 int mvg_convert_fuel_parse(const char *s, mvg_fuel *out);
 
 /* Bits of mvg_conv_factors.defaulted: which factors still hold the built-in

@@ -182,18 +182,6 @@ void mvg_interval_free(mvg_interval *agg)
 }
 
 int64_t mvg_interval_length_ms(const mvg_interval *agg) { return agg ? agg->len_ms : 0; }
-size_t mvg_interval_channel_count(const mvg_interval *agg) { return agg ? agg->nch : 0; }
-
-int mvg_interval_channel_index(const mvg_interval *agg, const char *name)
-{
-    if (!agg || !name)
-        return -1;
-    for (size_t i = 0; i < agg->nch; i++)
-        if (strcmp(agg->ch[i].name, name) == 0)
-            return (int)i;
-    return -1;
-}
-
 uint64_t mvg_interval_rejected(const mvg_interval *agg, size_t ch)
 {
     return agg && ch < agg->nch ? agg->ch[ch].rejected : 0;

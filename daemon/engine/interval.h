@@ -102,9 +102,6 @@ mvg_interval *mvg_interval_new(int interval_min, const mvg_interval_channel *ch,
 void mvg_interval_free(mvg_interval *agg);
 
 int64_t mvg_interval_length_ms(const mvg_interval *agg);
-size_t mvg_interval_channel_count(const mvg_interval *agg);
-/* Index of the channel called name, or -1. */
-int mvg_interval_channel_index(const mvg_interval *agg, const char *name);
 
 /* Codes of mvg_interval_push() (and the other functions). */
 #define MVG_INTERVAL_EARG (-1)  /* bad argument (channel index, NULL) */

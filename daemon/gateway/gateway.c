@@ -206,8 +206,6 @@ void mvg_gateway_free(mvg_gateway *g)
 const mvg_config *mvg_gateway_config(const mvg_gateway *g) { return g->cfg; }
 mvg_runner *mvg_gateway_runner(mvg_gateway *g) { return g->runner; }
 mvg_pipeline *mvg_gateway_pipeline(mvg_gateway *g) { return g->pipeline; }
-unsigned mvg_gateway_generation(const mvg_gateway *g) { return g->generation; }
-
 int64_t mvg_gateway_worst_poll_ms(const mvg_gateway *g)
 {
     int64_t worst = 0;

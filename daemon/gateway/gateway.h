@@ -56,7 +56,6 @@ void mvg_gateway_free(mvg_gateway *g);
 mvg_pipeline *mvg_gateway_pipeline(mvg_gateway *g);
 const mvg_config *mvg_gateway_config(const mvg_gateway *g);
 mvg_runner *mvg_gateway_runner(mvg_gateway *g);
-unsigned mvg_gateway_generation(const mvg_gateway *g);
 
 /* Longest a device poll may take on the slowest bus (every attempt timing
  * out, with the backoffs), in ms of real time: how stale a poller's

@@ -4,22 +4,21 @@
  */
 #include "pipeline.h"
 
-#include <jansson.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "chain.h"
+#include "clock.h"
 #include "config_publish.h"
-#include "keys.h"
+#include "influx_lines.h"
 #include "lineproto.h"
-#include "log.h"
+#include "mqtt_topics.h"
 #include "payload.h"
 #include "sample_groups.h"
+#include "signer.h"
 #include "status.h"
 #include "store.h"
+#include "telemetry_pick.h"
 
 #define CKPT_MAGIC 0x3154504b43474d56ULL /* "MVGCKPT1" */
 
@@ -49,7 +48,7 @@ struct mvg_pipeline {
     size_t npend, pend_cap;
     int oom;
     mvg_lp *lp;
-    mvg_keys keys;        /* signs the interval records */
+    mvg_signer *signer;   /* places and signs the chained records */
 };
 
 static void free_ids(mvg_pipeline *p)
@@ -76,169 +75,75 @@ void mvg_pipeline_close(mvg_pipeline *p)
     free(p->pend);
     mvg_lp_free(p->lp);
     mvg_store_close(p->store);
-    mvg_keys_wipe(&p->keys);
+    mvg_signer_free(p->signer);
     free(p);
+}
+
+/* The MQTT outbox entry of payload on route r. */
+static mvg_store_out mqtt_out(const mvg_mqtt_route *r, const char *payload, size_t len)
+{
+    return (mvg_store_out){"mqtt", r->cls, r->topic, payload, len, r->retained};
 }
 
 /* The public key, retained, so that a subscriber can check the records'
  * signatures without access to the gateway. */
 static int publish_identity(mvg_pipeline *p, char *err, size_t errlen)
 {
-    char *json = mvg_payload_identity(p->cfg->gateway.id, p->keys.pk_b64, p->keys.fingerprint);
+    const mvg_keys *k = mvg_signer_keys(p->signer);
+    char *json = mvg_payload_identity(p->cfg->gateway.id, k->pk_b64, k->fingerprint);
     if (!json) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    mvg_store_out out = {"mqtt", MVG_OUT_MODEL, "identity", json, strlen(json), 1};
+    mvg_mqtt_route r = mvg_mqtt_topics_route(MVG_MQTT_IDENTITY, NULL);
+    mvg_store_out out = mqtt_out(&r, json, strlen(json));
     int rc = mvg_store_add_outbox(p->store, &out, 1, err, errlen);
     free(json);
     return rc;
 }
 
-/* The fingerprint a key record hands over to (into to), 1; 0 when text is
- * not a key record. */
-static int handover_of(const char *text, char to[MVG_CHAIN_FP_LEN])
+/* The signer's view of the store: inside the caller's transaction it sees
+ * the records added so far. */
+static int last_chained(void *user, const char *project, char **text, size_t *len,
+                        int64_t *chain, char *err, size_t errlen)
 {
-    static const char head[] = "{\"schema\":\"" MVG_SCHEMA_KEY "\"";
-    if (!text || strncmp(text, head, sizeof head - 1) != 0)
-        return 0;
-    json_t *doc = json_loads(text, 0, NULL);
-    const char *fp = json_string_value(json_object_get(doc, "new_fingerprint"));
-    int ok = fp && strlen(fp) == MVG_CHAIN_FP_LEN - 1;
-    if (ok)
-        memcpy(to, fp, MVG_CHAIN_FP_LEN);
-    json_decref(doc);
-    return ok;
+    mvg_pipeline *p = user;
+    return mvg_store_last_chained(p->store, project, text, len, chain, err, errlen);
 }
 
-/* Makes the key a project's chain was handed over to the signing key: the
- * pending next pair (promoted now) or the current files. A pipeline signs
- * with the key it loaded; if a rotation happened after that (a reload
- * that rotated, then failed before taking over), the chain's last record
- * says so and signing on with the old key would break the chain. */
-static int take_over_key(mvg_pipeline *p, const char *to, char *err, size_t errlen)
+/* The link of project's next chained record. When the chain was handed
+ * over to a new key, subscribers learn it from identity. */
+static int next_link(mvg_pipeline *p, const char *project, mvg_signer_link *link, char *err,
+                     size_t errlen)
 {
-    const char *dir = p->cfg->gateway.data_dir;
-    mvg_keys k;
-    int present = 0, created = 0;
-    if (strcmp(p->keys.fingerprint, to) == 0)
-        return 0;
-    if (mvg_keys_load_next(dir, &k, &present, err, errlen) != 0)
-        return -1;
-    if (present && strcmp(k.fingerprint, to) == 0) {
-        if (mvg_keys_promote_next(dir, &p->keys, err, errlen) != 0) {
-            mvg_keys_wipe(&k);
-            return -1;
-        }
-    } else {
-        if (present)
-            mvg_keys_wipe(&k);
-        if (mvg_keys_load_or_create(dir, &k, &created, err, errlen) != 0)
-            return -1;
-        if (strcmp(k.fingerprint, to) != 0) {
-            snprintf(err, errlen,
-                     "the signed chain was handed over to key %s, which %s does not hold (it"
-                     " holds %s): restore that key",
-                     to, dir, k.fingerprint);
-            mvg_keys_wipe(&k);
-            return -1;
-        }
-    }
-    mvg_log(MVG_LOG_NOTICE, "key rotated: %s signs from now on (was %s)", k.fingerprint,
-            p->keys.fingerprint);
-    mvg_keys_wipe(&p->keys);
-    p->keys = k;
-    /* subscribers learn the new key from identity */
-    return p->opts.mqtt ? publish_identity(p, err, errlen) : 0;
-}
-
-/* The link of project's next chained record (position and prev hash),
- * read inside the caller's transaction, so records of one batch chain to
- * each other and a restart chains to what is on disk. *last (may be NULL)
- * gets the previous record's text (the caller frees it). follow_handover:
- * when that record hands the chain over to another key, sign with that key
- * from now on (take_over_key). */
-static int next_link(mvg_pipeline *p, const char *project, int64_t *chain,
-                     char prev[MVG_CHAIN_HEX_LEN], char **last_out, int follow_handover,
-                     char *err, size_t errlen)
-{
-    char *last = NULL;
-    size_t last_len = 0;
-    int64_t last_chain = 0;
-    if (mvg_store_last_chained(p->store, project, &last, &last_len, &last_chain, err, errlen) != 0)
-        return -1;
-    char to[MVG_CHAIN_FP_LEN];
-    if (follow_handover && handover_of(last, to) && strcmp(to, p->keys.fingerprint) != 0 &&
-        take_over_key(p, to, err, errlen) != 0) {
-        free(last);
-        return -1;
-    }
-    if (last)
-        mvg_chain_hash_hex(last, last_len, prev);
-    else
-        mvg_chain_zero_prev(prev);
-    *chain = last_chain + 1;
-    if (last_out)
-        *last_out = last;
-    else
-        free(last);
-    return 0;
-}
-
-/* Signs an unsigned record built by payload.c (freed here); NULL when out
- * of memory. */
-static char *sign_record(mvg_pipeline *p, char *unsigned_json, size_t *len)
-{
-    char *json = unsigned_json
-                     ? mvg_chain_sign(unsigned_json, strlen(unsigned_json), p->keys.sk, len)
-                     : NULL;
-    free(unsigned_json);
-    return json;
+    int rc = mvg_signer_next(p->signer, project, link, err, errlen);
+    if (rc > 0)
+        rc = p->opts.mqtt ? publish_identity(p, err, errlen) : 0;
+    return rc;
 }
 
 /* A pending rotation (mvgate key rotate): every configured project's chain
- * gets a key record signed by the outgoing key, in one transaction; then
- * the next key's files replace the current ones and it signs from here on.
- * A crash between the two is finished at the next start: a project whose
- * chain already ends with the handover is not written again. */
+ * gets its key record in one transaction; then the next key signs from
+ * here on. A crash between the two is finished at the next start (the
+ * signer does not write a project's key record twice). */
 static int apply_rotation(mvg_pipeline *p, char *err, size_t errlen)
 {
-    mvg_keys next;
-    int present = 0;
-    if (mvg_keys_load_next(p->cfg->gateway.data_dir, &next, &present, err, errlen) != 0)
-        return -1;
-    if (!present)
-        return 0;
-    struct timespec now;
-    clock_gettime(CLOCK_REALTIME, &now);
-    int64_t now_ms = (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-    int rc = mvg_store_begin(p->store, err, errlen);
+    int rc = mvg_signer_rotation_pending(p->signer, err, errlen);
+    if (rc <= 0)
+        return rc;
+    int64_t now_ms = mvg_clock_real_ms();
+    rc = mvg_store_begin(p->store, err, errlen);
     for (size_t i = 0; rc == 0 && i < mvg_runner_project_count(p->runner); i++) {
         const char *name = mvg_project_config(mvg_runner_project(p->runner, i))->name;
-        char prev[MVG_CHAIN_HEX_LEN], *last = NULL;
-        int64_t chain = 0;
-        /* every key record of one rotation is signed by the outgoing key */
-        rc = next_link(p, name, &chain, prev, &last, 0, err, errlen);
-        char to[MVG_CHAIN_FP_LEN];
-        /* written before a crash stopped the key files' promotion */
-        int done = rc == 0 && handover_of(last, to) && strcmp(to, next.fingerprint) == 0;
-        free(last);
-        if (rc != 0 || done)
-            continue;
-        mvg_payload_link link = {chain, p->keys.fingerprint, prev};
+        char *json = NULL;
         size_t len = 0;
-        char *json = sign_record(p,
-                                 mvg_payload_key_record(p->cfg->gateway.id, name, now_ms,
-                                                        next.pk_b64, next.fingerprint, &link),
-                                 &len);
-        if (!json) {
-            snprintf(err, errlen, "out of memory");
-            rc = -1;
-            break;
-        }
-        char topic[MVG_NAME_MAX + 16];
-        snprintf(topic, sizeof topic, "key/%s", name);
-        mvg_store_out out = {"mqtt", MVG_OUT_INTERVAL, topic, json, len, 0};
+        int64_t chain = 0;
+        rc = mvg_signer_key_record(p->signer, p->cfg->gateway.id, name, now_ms, &json, &len,
+                                   &chain, err, errlen);
+        if (rc != 0 || !json)
+            continue;
+        mvg_mqtt_route r = mvg_mqtt_topics_route(MVG_MQTT_KEY, name);
+        mvg_store_out out = mqtt_out(&r, json, len);
         rc = mvg_store_add_key_record(p->store, name, chain, json, len, &out,
                                       p->opts.mqtt ? 1 : 0, err, errlen);
         free(json);
@@ -247,11 +152,10 @@ static int apply_rotation(mvg_pipeline *p, char *err, size_t errlen)
         rc = mvg_store_commit(p->store, err, errlen);
     else
         mvg_store_rollback(p->store);
-    char to[MVG_CHAIN_FP_LEN];
-    memcpy(to, next.fingerprint, sizeof to);
-    mvg_keys_wipe(&next);
     if (rc == 0)
-        rc = take_over_key(p, to, err, errlen);
+        rc = mvg_signer_finish_rotation(p->signer, err, errlen);
+    if (rc > 0)
+        rc = p->opts.mqtt ? publish_identity(p, err, errlen) : 0;
     return rc;
 }
 
@@ -276,9 +180,8 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
     p->store = mvg_store_open(p->db_path, &so, err, errlen);
     if (!p->store)
         goto fail;
-    int created = 0;
-    if (mvg_keys_load_or_create(cfg->gateway.data_dir, &p->keys, &created, err, errlen) != 0 ||
-        apply_rotation(p, err, errlen) != 0)
+    p->signer = mvg_signer_open(cfg->gateway.data_dir, last_chained, p, err, errlen);
+    if (!p->signer || apply_rotation(p, err, errlen) != 0)
         goto fail;
     if (p->opts.mqtt && publish_identity(p, err, errlen) != 0)
         goto fail;
@@ -311,8 +214,7 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
                 snprintf(err, errlen, "out of memory");
                 goto fail;
             }
-            for (size_t k = 0; k < dev->npoints; k++)
-                p->last_sent[d][k].quality = MVG_Q_STALE; /* nothing sent yet: the first poll goes */
+            mvg_telemetry_pick_start(p->last_sent[d], dev->npoints);
         }
     }
     p->rows = calloc(p->rows_cap + 1, sizeof *p->rows);
@@ -329,7 +231,10 @@ fail:
 
 const char *mvg_pipeline_db_path(const mvg_pipeline *p) { return p->db_path; }
 
-const char *mvg_pipeline_key_fingerprint(const mvg_pipeline *p) { return p->keys.fingerprint; }
+const char *mvg_pipeline_key_fingerprint(const mvg_pipeline *p)
+{
+    return mvg_signer_keys(p->signer)->fingerprint;
+}
 
 void mvg_pipeline_adopt_marks(mvg_pipeline *p, const mvg_pipeline *from)
 {
@@ -455,62 +360,32 @@ int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t e
 
 /* ---- polls ------------------------------------------------------------- */
 
-/* Which points of this poll MQTT telemetry carries; 0 when none. */
-static size_t telemetry_pick(mvg_pipeline *p, const mvg_sample_batch *b)
-{
-    size_t d = b->device, n = 0;
-    uint64_t poll = p->polls[d]++;
-    for (size_t i = 0; i < b->n; i++) {
-        const mvg_sample *s = &b->samples[i];
-        int send;
-        if (p->opts.telemetry_mode == MVG_TELEMETRY_OFF) {
-            send = 0;
-        } else if (p->opts.telemetry_mode == MVG_TELEMETRY_EVERY) {
-            send = poll % (uint64_t)(p->opts.telemetry_every > 0 ? p->opts.telemetry_every : 1) == 0;
-        } else {
-            mvg_sample *last = &p->last_sent[d][i];
-            send = s->quality != last->quality ||
-                   (s->quality == MVG_Q_GOOD &&
-                    !(fabs(s->value - last->value) <= p->opts.deadband * fabs(last->value)));
-            if (send)
-                *last = *s;
-        }
-        p->changed[i] = (unsigned char)send;
-        n += (size_t)send;
-    }
-    return n;
-}
-
+/* The poll's telemetry entries: MQTT (the points the telemetry mode
+ * picks) and InfluxDB (every point, when asked for). */
 static int add_telemetry(mvg_pipeline *p, const mvg_device_cfg *dev, const mvg_sample_batch *b,
                          char *err, size_t errlen)
 {
     mvg_store_out outs[2];
     size_t n = 0;
     char *json = NULL;
-    char topic[MVG_NAME_MAX + 16];
-    if (p->opts.mqtt && telemetry_pick(p, b) > 0) {
-        json = mvg_payload_telemetry(p->cfg->gateway.id, dev, b, p->changed);
-        if (!json) {
-            snprintf(err, errlen, "out of memory");
-            return -1;
+    mvg_mqtt_route r;
+    if (p->opts.mqtt) {
+        mvg_telemetry_rule rule = {p->opts.telemetry_mode, p->opts.telemetry_every,
+                                   p->opts.deadband};
+        if (mvg_telemetry_pick(&rule, p->polls[b->device]++, b->samples, b->n,
+                               p->last_sent[b->device], p->changed) > 0) {
+            json = mvg_payload_telemetry(p->cfg->gateway.id, dev, b, p->changed);
+            if (!json) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            r = mvg_mqtt_topics_route(MVG_MQTT_TELEMETRY, dev->name);
+            outs[n++] = mqtt_out(&r, json, strlen(json));
         }
-        snprintf(topic, sizeof topic, "telemetry/%s", dev->name);
-        outs[n++] = (mvg_store_out){"mqtt", MVG_OUT_TELEMETRY, topic, json, strlen(json), 0};
     }
     if (p->opts.influx && p->opts.influx_telemetry) {
-        mvg_lp_clear(p->lp);
-        for (size_t i = 0; i < b->n; i++) {
-            const mvg_sample *s = &b->samples[i];
-            mvg_lp_begin(p->lp, "mvgate_sample");
-            mvg_lp_tag(p->lp, "gateway", p->cfg->gateway.id);
-            mvg_lp_tag(p->lp, "device", dev->name);
-            mvg_lp_tag(p->lp, "point", dev->points[i].name);
-            mvg_lp_field_double(p->lp, "value", s->value);
-            mvg_lp_field_string(p->lp, "quality", mvg_quality_name(s->quality));
-            mvg_lp_end(p->lp, s->ts_ms);
-        }
         size_t len = 0;
-        const char *lines = mvg_lp_data(p->lp, &len);
+        const char *lines = mvg_influx_lines_samples(p->lp, p->cfg->gateway.id, dev, b, &len);
         if (len)
             outs[n++] = (mvg_store_out){"influx", MVG_OUT_TELEMETRY, "", lines, len, 0};
     }
@@ -581,33 +456,6 @@ static void collect(void *user, size_t project, const mvg_interval_record *rec,
     p->npend++;
 }
 
-static int interval_lines(mvg_pipeline *p, const char *project, int64_t seq,
-                          const mvg_project_result *res)
-{
-    mvg_lp_clear(p->lp);
-    for (size_t s = 0; s < res->nstreams; s++) {
-        const mvg_stream_result *r = &res->streams[s];
-        mvg_lp_begin(p->lp, "mvgate_interval");
-        mvg_lp_tag(p->lp, "gateway", p->cfg->gateway.id);
-        mvg_lp_tag(p->lp, "project", project);
-        mvg_lp_tag(p->lp, "stream", r->name);
-        mvg_lp_field_int(p->lp, "seq", seq);
-        mvg_lp_field_string(p->lp, "phase", mvg_project_phase_name(res->phase));
-        mvg_lp_field_bool(p->lp, "valid", r->valid);
-        mvg_lp_field_double(p->lp, "coverage", r->coverage);
-        mvg_lp_field_double(p->lp, "actual", r->actual);
-        mvg_lp_field_double(p->lp, "adjusted_baseline", r->adjusted_baseline);
-        mvg_lp_field_double(p->lp, "savings", r->savings);
-        mvg_lp_field_double(p->lp, "cum_savings", r->cum_savings);
-        mvg_lp_field_double(p->lp, "fsu", r->fsu);
-        mvg_lp_field_double(p->lp, "cum_tj", r->cum_conv.tj);
-        mvg_lp_field_double(p->lp, "cum_co2_t", r->cum_conv.co2_t);
-        mvg_lp_field_double(p->lp, "cum_cost_hkd", r->cum_conv.cost_hkd);
-        mvg_lp_end(p->lp, res->end_ms);
-    }
-    return 0;
-}
-
 static int store_model(mvg_pipeline *p, const mvg_project *prj, const char *name,
                        int64_t fitted_at_ms, char *err, size_t errlen)
 {
@@ -616,23 +464,23 @@ static int store_model(mvg_pipeline *p, const mvg_project *prj, const char *name
     if (mvg_store_get_model(p->store, name, &old, &version, err, errlen) != 0)
         return -1;
     free(old);
-    char prev[MVG_CHAIN_HEX_LEN];
-    int64_t chain = 0;
-    if (next_link(p, name, &chain, prev, NULL, 1, err, errlen) != 0)
+    mvg_signer_link l;
+    if (next_link(p, name, &l, err, errlen) != 0)
         return -1;
-    mvg_payload_link link = {chain, p->keys.fingerprint, prev};
+    mvg_payload_link link = mvg_signer_payload_link(&l);
     size_t len = 0;
-    char *json = sign_record(
-        p, mvg_payload_model(p->cfg->gateway.id, prj, version + 1, fitted_at_ms, &link), &len);
+    char *json = mvg_signer_sign(
+        p->signer, mvg_payload_model(p->cfg->gateway.id, prj, version + 1, fitted_at_ms, &link),
+        &len);
     if (!json) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    char topic[MVG_NAME_MAX + 16];
-    snprintf(topic, sizeof topic, "model/%s", name);
-    mvg_store_out out = {"mqtt", MVG_OUT_MODEL, topic, NULL, 0, 1};
+    /* payload NULL: the outbox entry carries the stored model itself */
+    mvg_mqtt_route r = mvg_mqtt_topics_route(MVG_MQTT_MODEL, name);
+    mvg_store_out out = mqtt_out(&r, NULL, 0);
     int64_t got = 0;
-    int rc = mvg_store_add_model(p->store, name, json, len, chain, &out, p->opts.mqtt ? 1 : 0,
+    int rc = mvg_store_add_model(p->store, name, json, len, l.chain, &out, p->opts.mqtt ? 1 : 0,
                                  &got, err, errlen);
     free(json);
     return rc;
@@ -647,39 +495,38 @@ static int store_one(mvg_pipeline *p, const pending *e, int64_t *seq_out, char *
     int64_t seq = 0;
     if (mvg_store_next_seq(p->store, name, &seq, err, errlen) != 0)
         return -1;
-    char prev[MVG_CHAIN_HEX_LEN];
-    int64_t chain = 0;
-    if (next_link(p, name, &chain, prev, NULL, 1, err, errlen) != 0)
+    mvg_signer_link l;
+    if (next_link(p, name, &l, err, errlen) != 0)
         return -1;
-    mvg_payload_link link = {chain, p->keys.fingerprint, prev};
+    mvg_payload_link link = mvg_signer_payload_link(&l);
     size_t json_len = 0;
-    char *json = sign_record(p,
-                             mvg_payload_interval(p->cfg->gateway.id, name, seq, &e->rec, channels,
-                                                  &e->res, &link),
-                             &json_len);
+    char *json = mvg_signer_sign(p->signer,
+                                 mvg_payload_interval(p->cfg->gateway.id, name, seq, &e->rec,
+                                                      channels, &e->res, &link),
+                                 &json_len);
     char *totals = mvg_payload_totals(p->cfg->gateway.id, name, seq, &e->res);
     int rc = -1;
     if (!json || !totals) {
         snprintf(err, errlen, "out of memory");
         goto out;
     }
-    char t_interval[MVG_NAME_MAX + 16], t_totals[MVG_NAME_MAX + 16];
-    snprintf(t_interval, sizeof t_interval, "interval/%s", name);
-    snprintf(t_totals, sizeof t_totals, "totals/%s", name);
+    mvg_mqtt_route r_interval = mvg_mqtt_topics_route(MVG_MQTT_INTERVAL, name);
+    mvg_mqtt_route r_totals = mvg_mqtt_topics_route(MVG_MQTT_TOTALS, name);
     mvg_store_out outs[3];
     size_t n = 0;
     if (p->opts.mqtt) {
-        outs[n++] = (mvg_store_out){"mqtt", MVG_OUT_INTERVAL, t_interval, NULL, 0, 0};
-        outs[n++] = (mvg_store_out){"mqtt", MVG_OUT_TOTALS, t_totals, totals, strlen(totals), 1};
+        /* payload NULL: the entry carries the stored record itself */
+        outs[n++] = mqtt_out(&r_interval, NULL, 0);
+        outs[n++] = mqtt_out(&r_totals, totals, strlen(totals));
     }
     if (p->opts.influx) {
-        interval_lines(p, name, seq, &e->res);
         size_t len = 0;
-        const char *lines = mvg_lp_data(p->lp, &len);
+        const char *lines =
+            mvg_influx_lines_interval(p->lp, p->cfg->gateway.id, name, seq, &e->res, &len);
         if (len)
             outs[n++] = (mvg_store_out){"influx", MVG_OUT_INTERVAL, "", lines, len, 0};
     }
-    mvg_store_interval rec = {name, seq, e->rec.start_ms, e->rec.end_ms, json, json_len, chain};
+    mvg_store_interval rec = {name, seq, e->rec.start_ms, e->rec.end_ms, json, json_len, l.chain};
     rc = mvg_store_add_interval(p->store, &rec, outs, n, err, errlen);
     *seq_out = seq;
     /* the models frozen with this record: stored (versioned) and retained
@@ -732,6 +579,7 @@ int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn
 
 int mvg_pipeline_figures(mvg_pipeline *p, struct mvg_status_input *in, char *err, size_t errlen)
 {
+    in->engine_rejected = mvg_runner_rejected(p->runner);
     in->npublishers = 0;
     const char *pubs[] = {"mqtt", "influx"};
     int on[] = {p->opts.mqtt, p->opts.influx};
@@ -752,7 +600,8 @@ int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t
         return -1;
     int rc = mvg_store_put_meta(p->store, "status", json, err, errlen);
     if (rc == 0 && p->opts.mqtt) {
-        mvg_store_out out = {"mqtt", MVG_OUT_STATUS, "status", json, strlen(json), 1};
+        mvg_mqtt_route r = mvg_mqtt_topics_route(MVG_MQTT_STATUS, NULL);
+        mvg_store_out out = mqtt_out(&r, json, strlen(json));
         rc = mvg_store_add_outbox(p->store, &out, 1, err, errlen);
     }
     if (rc == 0)

@@ -1,14 +1,20 @@
 /*
- * pipeline.h: the daemon's path from polls to durable records. The pipeline
- * owns the store handle of the running gateway and, for each device poll,
- * stores the raw samples the engine uses (all of them on request; the rest
- * only go out as telemetry) and a telemetry entry for each publisher before
- * the engine sees them; for each completed interval it writes, in ONE
- * transaction, the interval record with its per-project seq, its outbox
- * entries (MQTT interval and retained totals, InfluxDB lines) and an engine
- * checkpoint. After a crash, mvg_pipeline_restore() loads the newest
- * checkpoint and replays the samples stored after it, so no interval is lost
- * or counted twice and seq continues without a gap.
+ * pipeline.h: the daemon's path from polls to durable records, as store
+ * transactions. The pipeline owns the store handle of the running gateway
+ * and, for each device poll, stores the raw samples the engine uses (all
+ * of them on request; the rest only go out as telemetry) and a telemetry
+ * entry for each publisher before the engine sees them; for each completed
+ * interval it writes, in ONE transaction, the interval record with its
+ * per-project seq, the model record frozen with it, their outbox entries
+ * (MQTT interval, retained totals and model, InfluxDB lines) and an engine
+ * checkpoint; a pending key rotation's key records are one transaction at
+ * open. What goes in is built elsewhere: the documents by
+ * records/payload.h, their chain links, signatures and key handovers by
+ * records/signer.h, the InfluxDB lines, MQTT topics and telemetry
+ * selection by publish/ (influx_lines.h, mqtt_topics.h, telemetry_pick.h).
+ * After a crash, mvg_pipeline_restore() loads the newest checkpoint and
+ * replays the samples stored after it, so no interval is lost or counted
+ * twice and seq continues without a gap.
  */
 #ifndef MVG_PIPELINE_H
 #define MVG_PIPELINE_H
@@ -72,8 +78,8 @@ int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn
  * name) into p, after a reload moved the engine state across. */
 void mvg_pipeline_adopt_marks(mvg_pipeline *p, const mvg_pipeline *from);
 
-/* Fills in the store's figures and each enabled publisher's outbox (for
- * the status document). Returns 0 or -1. */
+/* Fills in the samples the engine refused and each enabled publisher's
+ * outbox (for the status document). Returns 0 or -1. */
 struct mvg_status_input;
 int mvg_pipeline_figures(mvg_pipeline *p, struct mvg_status_input *in, char *err, size_t errlen);
 

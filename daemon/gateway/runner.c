@@ -78,6 +78,7 @@ struct mvg_runner {
     size_t nproj;
     double *vals;          /* scratch for expression evaluation */
     mvg_quality *qs;
+    uint64_t out_of_order; /* samples refused here, before an aggregator saw them */
 };
 
 /* Seconds per unit of time of a rate, from its unit: the integral of a rate
@@ -397,8 +398,10 @@ void mvg_runner_push(mvg_runner *r, size_t device, const mvg_sample *samples, si
             continue; /* a point no project uses */
         struct var *x = &r->vars[v];
         const mvg_sample *s = &samples[k];
-        if (s->ts_ms <= x->ts)
-            continue; /* not newer than what we have: the aggregator would refuse it */
+        if (s->ts_ms <= x->ts) {
+            r->out_of_order++; /* not newer than what we have: the aggregator would refuse it */
+            continue;
+        }
         x->value = s->value;
         x->q = s->quality;
         x->ts = s->ts_ms;
@@ -492,7 +495,7 @@ int mvg_runner_point_needed(const mvg_runner *r, size_t device, size_t point)
 
 uint64_t mvg_runner_rejected(const mvg_runner *r)
 {
-    uint64_t n = 0;
+    uint64_t n = r->out_of_order;
     for (size_t i = 0; i < r->nproj; i++)
         for (size_t k = 0; k < r->proj[i].nch; k++)
             n += mvg_interval_rejected(r->proj[i].agg, k);

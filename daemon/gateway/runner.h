@@ -48,7 +48,10 @@ const char *const *mvg_runner_channels(const mvg_runner *r, size_t project, size
  * derived channel): its samples are what a restart or a replay needs. */
 int mvg_runner_point_needed(const mvg_runner *r, size_t device, size_t point);
 
-/* Samples dropped by the aggregators (out of order or late). */
+/* Samples refused: late (inside an interval already emitted; counted by
+ * the aggregators, so kept in the engine state across restarts) or out of
+ * order (not after their point's previous sample; counted since this
+ * runner was built). */
 uint64_t mvg_runner_rejected(const mvg_runner *r);
 
 /* Whole engine state as bytes (engine_state.h) and back, for restarts. */

@@ -71,12 +71,13 @@ char *mvg_status_json(const mvg_status_input *in)
                           (json_int_t)in->store->models, "db_bytes",
                           (json_int_t)in->store->db_bytes);
     json_t *doc = json_pack(
-        "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:{s:I, s:I}, s:o, s:o, s:o}", "schema",
-        MVG_SCHEMA_STATUS, "gateway", cfg->gateway.id, "site", cfg->gateway.site, "state",
+        "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:{s:I, s:I}, s:{s:I}, s:o, s:o, s:o}",
+        "schema", MVG_SCHEMA_STATUS, "gateway", cfg->gateway.id, "site", cfg->gateway.site, "state",
         in->state, "version", MVG_VERSION, "time", jtime_or_null(in->now_ms), "started",
         jtime_or_null(in->started_ms), "uptime_s", (json_int_t)((in->now_ms - in->started_ms) / 1000),
         "devices", devices, "queue", "depth", (json_int_t)in->queue_depth, "dropped",
-        (json_int_t)in->queue_dropped, "store", store, "outbox", outbox, "publishers", pubs);
+        (json_int_t)in->queue_dropped, "engine", "rejected", (json_int_t)in->engine_rejected,
+        "store", store, "outbox", outbox, "publishers", pubs);
     char *text = doc ? json_dumps(doc, JSON_COMPACT) : NULL;
     json_decref(doc);
     return text;

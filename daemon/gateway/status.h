@@ -1,8 +1,8 @@
 /*
  * status.h: the gateway's status document (schema mvgate/status/1): state,
  * version, uptime, every device's state with its last good poll, the
- * sample queue, the store and each publisher's outbox depth, age and drop
- * counters. The daemon writes it to the store (meta "status") and to the
+ * sample queue, the samples the engine refused (late or out of order),
+ * the store and each publisher's outbox depth, age and drop counters. The daemon writes it to the store (meta "status") and to the
  * MQTT outbox (retained `status`) every few seconds; `mvgate status` reads
  * it back. Building it is pure: the caller gathers the figures.
  */
@@ -28,6 +28,7 @@ typedef struct mvg_status_input {
     int64_t now_ms, started_ms;     /* realtime */
     const mvg_device_status *devices; /* cfg->ndevices entries */
     uint64_t queue_depth, queue_dropped;
+    uint64_t engine_rejected;       /* mvg_runner_rejected() */
     const mvg_store_status *store;  /* may be NULL */
     size_t npublishers;
     const char *publisher[MVG_STATUS_MAX_PUBLISHERS];

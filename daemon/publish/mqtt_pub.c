@@ -29,6 +29,7 @@
 
 #include "clock.h"
 #include "log.h"
+#include "mqtt_topics.h"
 #include "outbox.h"
 
 enum { SLOT_FREE, SLOT_SENDING, SLOT_SENT, SLOT_ACKED, SLOT_REJECTED };
@@ -935,7 +936,7 @@ mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, c
     else if (p->gateway && asprintf(&p->client_id, "mvgate-%s", p->gateway) < 0)
         p->client_id = NULL;
     if (p->prefix && p->gateway &&
-        asprintf(&p->status_topic, "%s/%s/status", p->prefix, p->gateway) < 0)
+        asprintf(&p->status_topic, "%s/%s/" MVG_MQTT_TOPIC_STATUS, p->prefix, p->gateway) < 0)
         p->status_topic = NULL;
     p->nslots = (unsigned)cfg->inflight;
     p->slots = calloc(p->nslots, sizeof *p->slots);

@@ -164,12 +164,6 @@ static mvg_chain_kind kind_of(const char *schema)
     return MVG_CHAIN_UNKNOWN;
 }
 
-const char *mvg_chain_kind_name(mvg_chain_kind k)
-{
-    static const char *const names[] = {"?", "interval", "model", "key"};
-    return (unsigned)k < sizeof names / sizeof names[0] ? names[k] : "?";
-}
-
 static void copy_str(json_t *doc, const char *member, char *out, size_t cap, int *has)
 {
     const char *s = json_string_value(json_object_get(doc, member));
@@ -213,6 +207,21 @@ static void parse_item(const mvg_chain_item *it, parsed *p)
         }
     }
     json_decref(doc);
+}
+
+int mvg_chain_handover(const char *text, size_t len, char to[MVG_CHAIN_FP_LEN])
+{
+    /* most records are not key records: those are told apart without a parse */
+    static const char head[] = "{\"schema\":\"mvgate/key/";
+    if (!text || len < sizeof head - 1 || strncmp(text, head, sizeof head - 1) != 0)
+        return 0;
+    mvg_chain_item it = {text, len, NULL};
+    parsed p;
+    parse_item(&it, &p);
+    if (p.kind != MVG_CHAIN_KEY || strlen(p.new_fp) != MVG_CHAIN_FP_LEN - 1)
+        return 0;
+    memcpy(to, p.new_fp, MVG_CHAIN_FP_LEN);
+    return 1;
 }
 
 static mvg_chain_verdict fail(mvg_chain_report *r, mvg_chain_verdict v, size_t index,

@@ -57,6 +57,10 @@ mvg_chain_sig_status mvg_chain_check_sig(const char *text, size_t len,
                                          const unsigned char pk[MVG_CHAIN_PK_BYTES],
                                          size_t *signed_len);
 
+/* The fingerprint a key record hands the chain over to (its
+ * new_fingerprint, into to): 1; 0 when text is no key record. */
+int mvg_chain_handover(const char *text, size_t len, char to[MVG_CHAIN_FP_LEN]);
+
 /* ---- walking a sequence of records (mvgate verify) ---- */
 
 typedef enum {
@@ -84,8 +88,6 @@ typedef enum {
     MVG_CHAIN_MODEL,            /* mvgate/model/N */
     MVG_CHAIN_KEY,              /* mvgate/key/N: a key rotation */
 } mvg_chain_kind;
-
-const char *mvg_chain_kind_name(mvg_chain_kind k);
 
 typedef struct {
     size_t records;             /* records accepted */

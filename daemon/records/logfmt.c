@@ -24,7 +24,8 @@ static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
         *pos += (size_t)n < len - *pos ? (size_t)n : len - *pos - 1;
 }
 
-const char *mvg_logfmt_time(long long ms, char *buf, size_t len)
+/* ISO 8601 UTC with minutes ("2026-01-06T01:05Z"). Returns buf. */
+static const char *minutes_utc(long long ms, char *buf, size_t len)
 {
     time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
     struct tm tm;
@@ -65,7 +66,7 @@ const char *mvg_logfmt_stream(const char *project, const mvg_project_result *res
     char when[32];
     size_t pos = 0;
     buf[0] = '\0';
-    put(buf, len, &pos, "%s %s %s %s: ", project, mvg_logfmt_time(res->start_ms, when, sizeof when),
+    put(buf, len, &pos, "%s %s %s %s: ", project, minutes_utc(res->start_ms, when, sizeof when),
         mvg_project_phase_name(res->phase), r->name);
     if (!r->valid) {
         put(buf, len, &pos, "not counted (coverage %.0f%%)", 100.0 * r->coverage);

@@ -27,7 +27,4 @@ const char *mvg_logfmt_stream(const char *project, const mvg_project_result *res
 const char *mvg_logfmt_model(const char *project, const char *stream, const mvg_model *m,
                              char *buf, size_t len);
 
-/* ISO 8601 UTC with minutes ("2026-01-06T01:05Z"). Returns buf. */
-const char *mvg_logfmt_time(long long ms, char *buf, size_t len);
-
 #endif

@@ -188,6 +188,8 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
         T.wait_until(drained, 40, "both outboxes drained and the publishers connected", interval=0.5)
         st = json.loads(T.run([T.binary("mvgate"), "status", "-c", cfg, "--json"]).stdout)
         assert set(st["outbox"]) == {"mqtt", "influx"}, st["outbox"]
+        # the samples the engine refused (late or out of order): a count
+        assert type(st["engine"]["rejected"]) is int and st["engine"]["rejected"] >= 0, st.get("engine")
         assert st["publishers"]["mqtt"]["delivered"] > 0, st["publishers"]
         assert gw.stop() == 0
     finally:

@@ -2,8 +2,8 @@
  * test_chain.c: the signed hash chain (chain.h) and the key files
  * (keys.h): signing round trip, the byte layout of the sig member, prev
  * linkage, every tamper case of a 10-record chain (intervals and a model
- * record) caught and named, key rotation, and the retained model at the
- * head of an MQTT capture.
+ * record) caught and named, key rotation and the handover a key record
+ * names, and the retained model at the head of an MQTT capture.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -416,6 +416,35 @@ static void test_rotation(void **state)
         free(recs[i]);
 }
 
+/* The handover a key record names, as the signer follows it. */
+static void test_handover(void **state)
+{
+    (void)state;
+    unsigned char pk1[32], sk1[64], pk2[32], sk2[64];
+    keypair(pk1, sk1, 7);
+    keypair(pk2, sk2, 8);
+    char fp1[33], fp2[33], prev[65], to[MVG_CHAIN_FP_LEN] = "";
+    mvg_chain_fingerprint(pk1, fp1);
+    mvg_chain_fingerprint(pk2, fp2);
+    mvg_chain_zero_prev(prev);
+    size_t len = 0;
+    char *key = make_key_record("p", 1, fp1, prev, sk1, pk2, NULL, &len);
+    assert_int_equal(mvg_chain_handover(key, len, to), 1);
+    assert_string_equal(to, fp2);
+    /* a fingerprint of the wrong length is no handover */
+    char *bad = make_key_record("p", 1, fp1, prev, sk1, pk2, "0123", &len);
+    assert_int_equal(mvg_chain_handover(bad, len, to), 0);
+    char rec[256];
+    snprintf(rec, sizeof rec,
+             "{\"schema\":\"mvgate/interval/1\",\"project\":\"p\",\"new_fingerprint\":\"%s\"}",
+             fp1);
+    assert_int_equal(mvg_chain_handover(rec, strlen(rec), to), 0);
+    assert_int_equal(mvg_chain_handover(NULL, 0, to), 0);
+    assert_string_equal(to, fp2); /* untouched by the refusals */
+    free(key);
+    free(bad);
+}
+
 /* A subscriber that connects while the gateway runs first gets the retained
  * model (chain 5), then live records from further on (chain 8..10). */
 static void test_capture_retained_model(void **state)
@@ -556,6 +585,7 @@ int main(void)
         cmocka_unit_test(test_tamper_cases),
         cmocka_unit_test(test_two_projects_interleaved),
         cmocka_unit_test(test_rotation),
+        cmocka_unit_test(test_handover),
         cmocka_unit_test(test_capture_retained_model),
         cmocka_unit_test(test_key_files),
     };

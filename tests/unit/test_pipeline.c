@@ -5,7 +5,8 @@
  * points the engine uses unless all are asked for; InfluxDB sample lines.
  * Entries are read back through the outbox API the publishers use.
  * Interval records are signed and chain across a restart (the key and
- * the previous record come back from data_dir).
+ * the previous record come back from data_dir). Late and out-of-order
+ * samples are refused by the engine and counted in the status document.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -28,6 +29,7 @@
 #include "outbox.h"
 #include "pipeline.h"
 #include "runner.h"
+#include "status.h"
 #include "store.h"
 
 static char dir[128];
@@ -357,6 +359,48 @@ static void test_records_signed_and_chained_across_restart(void **state)
     rig_close(&g);
 }
 
+/* A sample inside an interval already recorded, and one older than its
+ * point's previous sample, are refused by the engine and counted where
+ * the status document reports them. */
+static void test_late_sample_rejected_and_reported(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.telemetry_mode = MVG_TELEMETRY_OFF};
+    rig_open(&g, "late", &o, 1);
+    const int64_t t0 = 1767225600000LL;
+    char err[256];
+    assert_true(run_minutes(&g, 0, 16) >= 1);
+    /* the clock moves on to 00:40 without a sample since 00:15: [00:15,
+     * 00:30) is recorded too */
+    assert_true(mvg_pipeline_advance(g.p, t0 + 40 * 60000LL, NULL, NULL, err, sizeof err) >= 1);
+    mvg_status_input in = {.cfg = g.cfg};
+    assert_int_equal(mvg_pipeline_figures(g.p, &in, err, sizeof err), 0);
+    assert_int_equal(in.engine_rejected, 0);
+    /* then a poll stamped 00:20 arrives: newer than the meter's last, but late */
+    poll(&g, t0 + 20 * 60000LL, 2.0, MVG_Q_GOOD, 140.0);
+    assert_int_equal(mvg_pipeline_figures(g.p, &in, err, sizeof err), 0);
+    assert_int_equal(in.engine_rejected, 1);
+    /* and one stamped before it: out of order */
+    poll(&g, t0 + 19 * 60000LL, 2.0, MVG_Q_GOOD, 138.0);
+    assert_int_equal(mvg_pipeline_figures(g.p, &in, err, sizeof err), 0);
+    assert_int_equal(in.engine_rejected, 2);
+    mvg_device_status dev = {.online = 1};
+    in.state = "online";
+    in.now_ms = in.started_ms = t0;
+    in.devices = &dev;
+    char *json = mvg_status_json(&in);
+    assert_non_null(json);
+    json_t *doc = json_loads(json, 0, NULL);
+    assert_non_null(doc);
+    json_t *rejected = json_object_get(json_object_get(doc, "engine"), "rejected");
+    assert_true(json_is_integer(rejected));
+    assert_int_equal(json_integer_value(rejected), 2);
+    json_decref(doc);
+    free(json);
+    rig_close(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -365,6 +409,7 @@ int main(void)
         cmocka_unit_test(test_telemetry_off_and_influx_lines),
         cmocka_unit_test(test_samples_kept_for_the_engine_or_all),
         cmocka_unit_test(test_records_signed_and_chained_across_restart),
+        cmocka_unit_test(test_late_sample_rejected_and_reported),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

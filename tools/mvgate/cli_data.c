@@ -129,7 +129,8 @@ void mvg_cli_data_free(mvg_cli_data *d)
     memset(d, 0, sizeof *d);
 }
 
-int mvg_cli_parse_confidence(const char *s, double *out)
+/* A confidence level strictly inside (0, 1); 0 or -1. */
+static int parse_confidence(const char *s, double *out)
 {
     char *end;
     errno = 0;
@@ -165,7 +166,7 @@ int mvg_cli_parse_args(int argc, char **argv, const char *command, void (*usage)
             a->xcols[a->nx++] = optarg;
             break;
         case 'c':
-            if (mvg_cli_parse_confidence(optarg, &a->confidence) != 0) {
+            if (parse_confidence(optarg, &a->confidence) != 0) {
                 fprintf(stderr, "mvgate %s: --confidence '%s' must be a number in (0, 1)\n",
                         command, optarg);
                 return 2;

@@ -52,7 +52,4 @@ typedef struct {
 int mvg_cli_parse_args(int argc, char **argv, const char *command, void (*usage)(FILE *),
                        mvg_cli_args *a);
 
-/* Parses a confidence level strictly inside (0, 1); 0 or -1. */
-int mvg_cli_parse_confidence(const char *s, double *out);
-
 #endif

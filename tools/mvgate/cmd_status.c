@@ -150,6 +150,9 @@ int mvg_cmd_status(int argc, char **argv)
         printf("sample queue: depth %lld, dropped %lld\n",
                (long long)json_integer_value(json_object_get(q, "depth")),
                (long long)json_integer_value(json_object_get(q, "dropped")));
+        printf("engine: %lld samples rejected (late or out of order)\n",
+               (long long)json_integer_value(
+                   json_object_get(json_object_get(doc, "engine"), "rejected")));
         if (age_s > FRESH_S)
             printf("the status is %lld s old: is mvgated running?\n", (long long)age_s);
     }

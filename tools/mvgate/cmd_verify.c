@@ -17,6 +17,7 @@
 #include "cli_chain.h"
 #include "commands.h"
 #include "keys.h"
+#include "mqtt_topics.h"
 
 static void usage(FILE *out)
 {
@@ -71,7 +72,7 @@ static int capture_line(input *in, char *line, size_t len)
     *last = '\0';
     char *seg = strrchr(line, '/');
     seg = seg ? seg + 1 : line;
-    int chained = !strcmp(seg, "interval") || !strcmp(seg, "model") || !strcmp(seg, "key");
+    int chained = mvg_mqtt_topics_chained(seg);
     *last = '/';
     if (!chained)
         return 1;

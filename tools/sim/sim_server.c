@@ -65,7 +65,8 @@ struct mvg_sim_server {
     void *user;
 };
 
-uint16_t mvg_sim_server_crc16(const uint8_t *buf, size_t len)
+/* Modbus CRC-16 as sent on the wire (low byte first when serialised). */
+static uint16_t crc16(const uint8_t *buf, size_t len)
 {
     uint16_t crc = 0xFFFF;
     for (size_t i = 0; i < len; i++) {
@@ -413,7 +414,7 @@ static void frame_rtu(mvg_sim_server *s, client *c, double now)
         }
         if (need == 0 || (size_t)need > c->len - off)
             break;
-        uint16_t crc = mvg_sim_server_crc16(f, (size_t)need - 2);
+        uint16_t crc = crc16(f, (size_t)need - 2);
         if (f[need - 2] != (crc & 0xFF) || f[need - 1] != (crc >> 8)) {
             off++; /* bad CRC: slide one byte and look for a frame again */
             continue;

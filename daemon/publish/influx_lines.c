@@ -1,0 +1,48 @@
+/*
+ * influx_lines.c: the InfluxDB line layouts (influx_lines.h).
+ */
+#include "influx_lines.h"
+
+const char *mvg_influx_lines_samples(mvg_lp *lp, const char *gateway, const mvg_device_cfg *dev,
+                                     const mvg_sample_batch *b, size_t *len)
+{
+    mvg_lp_clear(lp);
+    for (size_t i = 0; i < b->n && i < dev->npoints; i++) {
+        const mvg_sample *s = &b->samples[i];
+        mvg_lp_begin(lp, "mvgate_sample");
+        mvg_lp_tag(lp, "gateway", gateway);
+        mvg_lp_tag(lp, "device", dev->name);
+        mvg_lp_tag(lp, "point", dev->points[i].name);
+        mvg_lp_field_double(lp, "value", s->value);
+        mvg_lp_field_string(lp, "quality", mvg_quality_name(s->quality));
+        mvg_lp_end(lp, s->ts_ms);
+    }
+    return mvg_lp_data(lp, len);
+}
+
+const char *mvg_influx_lines_interval(mvg_lp *lp, const char *gateway, const char *project,
+                                      int64_t seq, const mvg_project_result *res, size_t *len)
+{
+    mvg_lp_clear(lp);
+    for (size_t s = 0; s < res->nstreams; s++) {
+        const mvg_stream_result *r = &res->streams[s];
+        mvg_lp_begin(lp, "mvgate_interval");
+        mvg_lp_tag(lp, "gateway", gateway);
+        mvg_lp_tag(lp, "project", project);
+        mvg_lp_tag(lp, "stream", r->name);
+        mvg_lp_field_int(lp, "seq", seq);
+        mvg_lp_field_string(lp, "phase", mvg_project_phase_name(res->phase));
+        mvg_lp_field_bool(lp, "valid", r->valid);
+        mvg_lp_field_double(lp, "coverage", r->coverage);
+        mvg_lp_field_double(lp, "actual", r->actual);
+        mvg_lp_field_double(lp, "adjusted_baseline", r->adjusted_baseline);
+        mvg_lp_field_double(lp, "savings", r->savings);
+        mvg_lp_field_double(lp, "cum_savings", r->cum_savings);
+        mvg_lp_field_double(lp, "fsu", r->fsu);
+        mvg_lp_field_double(lp, "cum_tj", r->cum_conv.tj);
+        mvg_lp_field_double(lp, "cum_co2_t", r->cum_conv.co2_t);
+        mvg_lp_field_double(lp, "cum_cost_hkd", r->cum_conv.cost_hkd);
+        mvg_lp_end(lp, res->end_ms);
+    }
+    return mvg_lp_data(lp, len);
+}

@@ -1,0 +1,92 @@
+/*
+ * test_influx_lines.c: the InfluxDB line layouts (influx_lines.h), byte
+ * for byte: a poll's mvgate_sample lines (a value that is not good keeps
+ * its quality field, tags escaped) and an interval record's
+ * mvgate_interval lines, one per stream (NaN figures left out).
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "influx_lines.h"
+
+static void test_sample_lines(void **state)
+{
+    (void)state;
+    mvg_point_cfg pts[2] = {{.name = "kw"}, {.name = "kwh total"}};
+    mvg_device_cfg dev = {.name = "m,1", .points = pts, .npoints = 2};
+    char buf[sizeof(mvg_sample_batch) + 2 * sizeof(mvg_sample)];
+    mvg_sample_batch *b = (mvg_sample_batch *)buf;
+    *b = (mvg_sample_batch){.device = 0, .n = 2};
+    b->samples[0] = (mvg_sample){.ts_ms = 1000, .value = 1.5, .quality = MVG_Q_GOOD};
+    b->samples[1] = (mvg_sample){.ts_ms = 1000, .value = NAN, .quality = MVG_Q_COMM_ERROR};
+    mvg_lp *lp = mvg_lp_new();
+    assert_non_null(lp);
+    size_t len = 0;
+    const char *got = mvg_influx_lines_samples(lp, "gw", &dev, b, &len);
+    const char want[] =
+        "mvgate_sample,gateway=gw,device=m\\,1,point=kw value=1.5,quality=\"good\" 1000\n"
+        "mvgate_sample,gateway=gw,device=m\\,1,point=kwh\\ total quality=\"comm_error\" 1000\n";
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(got, want, len);
+    /* the buffer is cleared first: a second poll is not appended */
+    b->samples[0].ts_ms = b->samples[1].ts_ms = 2000;
+    got = mvg_influx_lines_samples(lp, "gw", &dev, b, &len);
+    assert_non_null(strstr(got, " 2000\n"));
+    assert_null(strstr(got, " 1000\n"));
+    mvg_lp_free(lp);
+}
+
+static void test_interval_lines(void **state)
+{
+    (void)state;
+    static mvg_project_result res;
+    memset(&res, 0, sizeof res);
+    res.end_ms = 1767226500000LL;
+    res.phase = MVG_PHASE_REPORTING;
+    res.nstreams = 2;
+    mvg_stream_result *a = &res.streams[0];
+    strcpy(a->name, "energy");
+    a->valid = 1;
+    a->coverage = 1;
+    a->actual = 12.5;
+    a->adjusted_baseline = 20;
+    a->savings = 7.5;
+    a->cum_savings = 30;
+    a->fsu = 0.25;
+    a->cum_conv = (mvg_conv_result){.tj = 0.5, .co2_t = 2, .cost_hkd = 100};
+    mvg_stream_result *w = &res.streams[1];
+    strcpy(w->name, "water");
+    w->valid = 0;
+    w->coverage = 0.5;
+    w->actual = 3;
+    w->adjusted_baseline = w->savings = w->cum_savings = w->fsu = NAN;
+    w->cum_conv = (mvg_conv_result){.tj = NAN, .co2_t = NAN, .cost_hkd = NAN};
+    mvg_lp *lp = mvg_lp_new();
+    assert_non_null(lp);
+    size_t len = 0;
+    const char *got = mvg_influx_lines_interval(lp, "gw", "comp vsd", 42, &res, &len);
+    const char want[] =
+        "mvgate_interval,gateway=gw,project=comp\\ vsd,stream=energy seq=42i,phase=\"reporting\","
+        "valid=true,coverage=1,actual=12.5,adjusted_baseline=20,savings=7.5,cum_savings=30,"
+        "fsu=0.25,cum_tj=0.5,cum_co2_t=2,cum_cost_hkd=100 1767226500000\n"
+        "mvgate_interval,gateway=gw,project=comp\\ vsd,stream=water seq=42i,phase=\"reporting\","
+        "valid=false,coverage=0.5,actual=3 1767226500000\n";
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(got, want, len);
+    mvg_lp_free(lp);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_sample_lines),
+        cmocka_unit_test(test_interval_lines),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
