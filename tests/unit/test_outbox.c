@@ -13,6 +13,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "outbox.h"
 #include "store.h"
 
@@ -21,8 +23,7 @@ static char dir[64], db[128], err[256];
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/mvg_outbox_XXXXXX");
-    if (!mkdtemp(dir))
+    if (tu_tmpdir_make(dir, sizeof dir, "outbox") != 0)
         return -1;
     snprintf(db, sizeof db, "%s/mvgate.db", dir);
     return 0;
@@ -31,9 +32,7 @@ static int setup(void **state)
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_tmpdir_remove(dir);
 }
 
 static void add_interval(mvg_store *st, const char *project, const char *json)
