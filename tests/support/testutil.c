@@ -78,6 +78,14 @@ int tu_tmpdir_make(char *dir, size_t len, const char *tag)
     return 0;
 }
 
+int tu_tmpdir_make_db(char *dir, size_t len, char *db, size_t dblen, const char *tag)
+{
+    if (tu_tmpdir_make(dir, len, tag) != 0)
+        return -1;
+    int n = snprintf(db, dblen, "%s/mvgate.db", dir);
+    return n < 0 || (size_t)n >= dblen ? -1 : 0;
+}
+
 int tu_tmpdir_remove(const char *dir)
 {
     /* Only what tu_tmpdir_make made: never rm -rf an empty or foreign path. */

@@ -31,6 +31,10 @@ int tu_port_open(int port);
  * 0, or -1 (dir then empty). */
 int tu_tmpdir_make(char *dir, size_t len, const char *tag);
 
+/* tu_tmpdir_make, and db gets <dir>/mvgate.db (the store's usual name;
+ * not created). 0, or -1. */
+int tu_tmpdir_make_db(char *dir, size_t len, char *db, size_t dblen, const char *tag);
+
 /* Removes dir and everything below it: 0, or -1. */
 int tu_tmpdir_remove(const char *dir);
 

@@ -46,10 +46,7 @@ static pid_t influxd_pid; /* the running server, stopped by teardown when a test
 static int setup(void **state)
 {
     (void)state;
-    if (tu_tmpdir_make(dir, sizeof dir, "influx") != 0)
-        return -1;
-    snprintf(db, sizeof db, "%s/mvgate.db", dir);
-    return 0;
+    return tu_tmpdir_make_db(dir, sizeof dir, db, sizeof db, "influx");
 }
 
 static int teardown(void **state)

@@ -43,10 +43,7 @@ static char dir[64], db[128], err[256];
 static int setup(void **state)
 {
     (void)state;
-    if (tu_tmpdir_make(dir, sizeof dir, "mqtt") != 0)
-        return -1;
-    snprintf(db, sizeof db, "%s/mvgate.db", dir);
-    return 0;
+    return tu_tmpdir_make_db(dir, sizeof dir, db, sizeof db, "mqtt");
 }
 
 static int teardown(void **state)

@@ -23,10 +23,7 @@ static char dir[64], db[128], err[256];
 static int setup(void **state)
 {
     (void)state;
-    if (tu_tmpdir_make(dir, sizeof dir, "outbox") != 0)
-        return -1;
-    snprintf(db, sizeof db, "%s/mvgate.db", dir);
-    return 0;
+    return tu_tmpdir_make_db(dir, sizeof dir, db, sizeof db, "outbox");
 }
 
 static int teardown(void **state)
