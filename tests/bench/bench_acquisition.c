@@ -15,7 +15,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "../unit/modbus_test_server.h"
+#include "modbus_test_server.h"
+#include "testutil.h"
 
 #include "acquire.h"
 #include "clock.h"
@@ -24,13 +25,6 @@
 #include "transport.h"
 
 #define NPOINTS 100
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void make_points(mvg_point_cfg *p)
 {
@@ -94,7 +88,7 @@ static int run(const char *label, mvg_acquire **acq, const mvg_device_cfg *devs,
     mvg_acquire_opts opts = {0, 0, 0};
     mvg_sample samples[NPOINTS];
     size_t polls = 0, requests = 0, points = 0, bad = 0;
-    double t0 = now_s(), t1;
+    double t0 = tu_now_s(), t1;
     do {
         for (size_t d = 0; d < ndev; d++) {
             mvg_acquire_result res;
@@ -106,7 +100,7 @@ static int run(const char *label, mvg_acquire **acq, const mvg_device_cfg *devs,
             points += devs[d].npoints;
         }
         polls++;
-        t1 = now_s();
+        t1 = tu_now_s();
     } while (t1 - t0 < secs);
     double el = t1 - t0;
     printf("%-22s %10zu %12.0f %12.0f %12.0f %8.3f%s\n", label, requests / polls, polls / el,
@@ -141,7 +135,7 @@ static void bench_decode(double secs)
     }
     double sum = 0.0;
     size_t n = 0;
-    double t0 = now_s(), t1;
+    double t0 = tu_now_s(), t1;
     do {
         for (int rep = 0; rep < 10000; rep++) {
             for (int i = 0; i < N; i++) {
@@ -152,7 +146,7 @@ static void bench_decode(double secs)
             }
         }
         n += 10000 * N;
-        t1 = now_s();
+        t1 = tu_now_s();
     } while (t1 - t0 < secs);
     /* sum keeps the compiler from dropping the loop. */
     printf("decode (mvg_point_decode, 8 types/orders, scale + range check): %.1f M points/s "

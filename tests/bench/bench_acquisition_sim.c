@@ -24,17 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testutil.h"
+
 #include "acquire.h"
 #include "clock.h"
 #include "plan.h"
 #include "transport.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* Starts mvgate-sim in bulk mode; returns its pid and TCP port. */
 static pid_t start_sim(const char *self, int devices, int points, int *port)
@@ -146,7 +141,7 @@ int main(int argc, char **argv)
     long polls_m = 0, polls_b = 0, bad = 0;
     double time_m = 0, time_b = 0, slice = seconds / ROUNDS;
     for (int round = 0; round < 2 * ROUNDS; round++) {
-        double t0 = now_s(), t1;
+        double t0 = tu_now_s(), t1;
         do {
             for (int d = 0; d < devices; d++) {
                 if (round % 2 == 0) { /* mvgate: the whole path */
@@ -163,7 +158,7 @@ int main(int argc, char **argv)
                     polls_b++;
                 }
             }
-            t1 = now_s();
+            t1 = tu_now_s();
         } while (t1 - t0 < slice);
         if (round % 2 == 0)
             time_m += t1 - t0;

@@ -14,14 +14,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "chain.h"
+#include "testutil.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "chain.h"
 
 /* An interval record of about the real size, unsigned, ending in
  * ,"chain":N,"key":"..","prev":".."} */
@@ -55,13 +50,13 @@ int main(int argc, char **argv)
     char text[4096];
 
     /* building the unsigned text alone, for scale */
-    double t0 = now_s();
+    double t0 = tu_now_s();
     size_t sink = 0;
     for (long i = 0; i < n; i++)
         sink += (size_t)build(text, sizeof text, i, fp, prev);
-    double t_build = now_s() - t0;
+    double t_build = tu_now_s() - t0;
 
-    t0 = now_s();
+    t0 = tu_now_s();
     for (long i = 0; i < n; i++) {
         int len = build(text, sizeof text, i, fp, prev);
         recs[i] = mvg_chain_sign(text, (size_t)len, sk, &lens[i]);
@@ -69,14 +64,14 @@ int main(int argc, char **argv)
             return 2;
         mvg_chain_hash_hex(recs[i], lens[i], prev);
     }
-    double t_sign = now_s() - t0;
+    double t_sign = tu_now_s() - t0;
 
     for (long i = 0; i < n; i++)
         items[i] = (mvg_chain_item){recs[i], lens[i], NULL};
     mvg_chain_report rep;
-    t0 = now_s();
+    t0 = tu_now_s();
     mvg_chain_verdict v = mvg_chain_verify(items, (size_t)n, pk, 0, &rep);
-    double t_verify = now_s() - t0;
+    double t_verify = tu_now_s() - t0;
     if (v != MVG_CHAIN_V_OK || rep.records != (size_t)n) {
         fprintf(stderr, "bench_chain: the chain did not verify\n");
         return 1;

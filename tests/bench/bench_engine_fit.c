@@ -12,16 +12,11 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "testutil.h"
+
 #include "interval.h"
 #include "model.h"
 #include "savings.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static int count_record(const mvg_interval_record *rec, void *user)
 {
@@ -53,7 +48,7 @@ static void bench_interval(void)
     int64_t t0_ms = INT64_C(1709251200000);
     double counter[NCH] = {0};
     size_t records = 0;
-    double t0 = now_s();
+    double t0 = tu_now_s();
     for (int sec = 0; sec < SECONDS; sec++) {
         int64_t ts = t0_ms + (int64_t)sec * 1000;
         for (int c = 0; c < NCH; c++) {
@@ -65,7 +60,7 @@ static void bench_interval(void)
         if (sec % 60 == 59)
             mvg_interval_advance(agg, ts - 2000, count_record, &records);
     }
-    double dt = now_s() - t0;
+    double dt = tu_now_s() - t0;
     printf("  interval aggregation: %d samples in %.1f ms (%.1f M samples/s), %zu records\n",
            NCH * SECONDS, 1e3 * dt, NCH * SECONDS / dt / 1e6, records);
     mvg_interval_free(agg);
@@ -111,7 +106,7 @@ int main(int argc, char **argv)
     char err[512];
     for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
         int reps = runs[r].t == MVG_MODEL_LINEAR ? 10 : 1;
-        double t0 = now_s();
+        double t0 = tu_now_s();
         int rc = 0;
         for (int k = 0; k < reps && rc == 0; k++)
             rc = runs[r].t == MVG_MODEL_AUTO
@@ -119,7 +114,7 @@ int main(int argc, char **argv)
                                           sizeof err)
                      : mvg_model_fit(runs[r].t, y, xs, runs[r].nx, n, 1.0, NULL, &m, err,
                                      sizeof err);
-        double dt = (now_s() - t0) / reps;
+        double dt = (tu_now_s() - t0) / reps;
         if (rc != 0) {
             printf("  %-11s failed: %s\n", runs[r].name, err);
             continue;
@@ -131,10 +126,10 @@ int main(int argc, char **argv)
         printf(")\n");
     }
     mvg_savings sv;
-    double t0 = now_s();
+    double t0 = tu_now_s();
     for (int k = 0; k < 20; k++)
         mvg_savings_compute(&m, y, xs, m.nx, n, 0.90, &sv, err, sizeof err);
-    double dt = (now_s() - t0) / 20;
+    double dt = (tu_now_s() - t0) / 20;
     printf("  savings over %zu rows: %.2f ms (%.1f M rows/s)\n", n, 1e3 * dt, n / dt / 1e6);
     bench_interval();
     free(y);

@@ -16,19 +16,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "testutil.h"
+
 #include "config.h"
 #include "diag.h"
 #include "runner.h"
 
 #define T0_MS 1735689600000LL /* the templates' baseline start */
 #define IVL_MS (15 * 60000LL)
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* A plausible value for each channel of the boiler template at hour h. */
 static double channel_value(const char *name, double h, int retrofit)
@@ -109,9 +104,9 @@ int main(int argc, char **argv)
             }
             continue;
         }
-        double t0 = now_s();
+        double t0 = tu_now_s();
         int rc = mvg_project_update(prj, &rec, &res, err, sizeof err);
-        t_update += now_s() - t0;
+        t_update += tu_now_s() - t0;
         timed++;
         if (rc != 0 || res.phase != MVG_PHASE_REPORTING) {
             fprintf(stderr, "update: %s\n", rc ? err : "not in reporting");

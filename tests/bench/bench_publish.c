@@ -9,12 +9,16 @@
  * usage: bench_publish [messages (100000)] [window (32)] [qos (1)]
  */
 #include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
-#include "../unit/mqtt_harness.h"
+#include "mqtt_harness.h"
+#include "testutil.h"
+
 #include "mqtt_pub.h"
 #include "store.h"
 
@@ -81,11 +85,11 @@ static int64_t receipt_at(receipts *r, size_t i)
 
 static int wait_received(receipts *r, size_t n, int timeout_ms)
 {
-    int64_t until = mh_now_us() + (int64_t)timeout_ms * 1000;
+    int64_t until = tu_now_us() + (int64_t)timeout_ms * 1000;
     while (received(r) < n) {
-        if (mh_now_us() > until)
+        if (tu_now_us() > until)
             return -1;
-        mh_sleep_ms(1);
+        tu_sleep_ms(1);
     }
     return 0;
 }
@@ -105,7 +109,7 @@ static void subscriber_main(int port, int fd)
         if (n == sent) {
             if (getppid() == 1)
                 _exit(0);
-            mh_sleep_ms(1);
+            tu_sleep_ms(1);
             continue;
         }
         for (; sent < n; sent++) {
@@ -236,7 +240,7 @@ static mvg_mqtt_pub *start_pub(int port, int window, int qos, const char *db)
     }
     mvg_mqtt_stats s;
     do {
-        mh_sleep_ms(5);
+        tu_sleep_ms(5);
         mvg_mqtt_pub_get_stats(p, &s);
     } while (!s.connected);
     return p;
@@ -251,12 +255,12 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: bench_publish [messages] [window] [qos]\n");
         return 2;
     }
-    char dir[] = "/tmp/mvg_bench_pub_XXXXXX", db[96];
-    if (!mkdtemp(dir))
+    char dir[64], db[96];
+    if (tu_tmpdir_make(dir, sizeof dir, "bench-pub") != 0)
         return 1;
     snprintf(db, sizeof db, "%s/mvgate.db", dir);
     mh_broker b;
-    int port = mh_free_port();
+    int port = tu_free_port();
     /* No limits towards the subscriber: it must not be the bottleneck, nor
      * drop anything. */
     if (mh_broker_start(&b, dir, port, 0,
@@ -304,19 +308,19 @@ int main(int argc, char **argv)
     }
     mvg_mqtt_pub *p = start_pub(port, window, qos, db);
     base = received(&r); /* the birth */
-    int64_t t0 = mh_now_us();
+    int64_t t0 = tu_now_us();
     if (mvg_store_add_outbox(st, outs, (size_t)n, err, sizeof err) < 0) {
         fprintf(stderr, "bench_publish: %s\n", err);
         return 1;
     }
-    int64_t t1 = mh_now_us();
+    int64_t t1 = tu_now_us();
     mvg_mqtt_pub_kick(p);
     mvg_mqtt_stats s;
     do {
-        mh_sleep_ms(1);
+        tu_sleep_ms(1);
         mvg_mqtt_pub_get_stats(p, &s);
     } while (s.delivered < (uint64_t)n);
-    int64_t t2 = mh_now_us();
+    int64_t t2 = tu_now_us();
     if (wait_received(&r, base + (size_t)n, 30000) < 0)
         fprintf(stderr, "bench_publish: subscriber got %zu of %ld\n", received(&r) - base, n);
     int64_t t3 = receipt_at(&r, base + (size_t)n - 1);
@@ -333,7 +337,7 @@ int main(int argc, char **argv)
     int64_t *lat = malloc(LAT_N * sizeof *lat);
     base = received(&r);
     for (int i = 0; i < LAT_N; i++) {
-        int64_t ta = mh_now_us();
+        int64_t ta = tu_now_us();
         if (mvg_store_add_outbox(st, &outs[i], 1, err, sizeof err) < 0) {
             fprintf(stderr, "bench_publish: %s\n", err);
             return 1;
@@ -347,7 +351,7 @@ int main(int argc, char **argv)
     }
     mvg_mqtt_pub_stop(p);
     print_lat("mvgate: add_outbox + kick -> receipt", lat, LAT_N);
-    mh_sleep_ms(100);
+    tu_sleep_ms(100);
     base = received(&r); /* the offline status */
 
     /* 3. The bare paho loop, same payloads, QoS and window. */
@@ -359,20 +363,20 @@ int main(int argc, char **argv)
         fprintf(stderr, "bench_publish: bare client cannot connect\n");
         return 1;
     }
-    t1 = mh_now_us();
+    t1 = tu_now_us();
     for (long i = 0; i < n; i++) {
         pthread_mutex_lock(&bs.mu);
         while (i - bs.acked >= window)
             pthread_cond_wait(&bs.cv, &bs.mu);
         pthread_mutex_unlock(&bs.mu);
         while (bare_send(cli, &bs, payloads[i], qos) != MQTTASYNC_SUCCESS)
-            mh_sleep_ms(1);
+            tu_sleep_ms(1);
     }
     pthread_mutex_lock(&bs.mu);
     while (bs.acked < n)
         pthread_cond_wait(&bs.cv, &bs.mu);
     pthread_mutex_unlock(&bs.mu);
-    t2 = mh_now_us();
+    t2 = tu_now_us();
     if (wait_received(&r, base + (size_t)n, 30000) < 0)
         fprintf(stderr, "bench_publish: subscriber got %zu of %ld\n", received(&r) - base, n);
     t3 = receipt_at(&r, base + (size_t)n - 1);
@@ -381,7 +385,7 @@ int main(int argc, char **argv)
 
     base = received(&r);
     for (int i = 0; i < LAT_N; i++) {
-        int64_t ta = mh_now_us();
+        int64_t ta = tu_now_us();
         bare_send(cli, &bs, payloads[i], qos);
         if (wait_received(&r, base + (size_t)i + 1, 10000) < 0)
             return 1;
@@ -391,7 +395,7 @@ int main(int argc, char **argv)
 
     MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer;
     MQTTAsync_disconnect(cli, &d);
-    mh_sleep_ms(100);
+    tu_sleep_ms(100);
     MQTTAsync_destroy(&cli);
     kill(child, SIGTERM);
     waitpid(child, NULL, 0);
@@ -399,9 +403,7 @@ int main(int argc, char **argv)
     pthread_join(rt, NULL);
     mvg_store_close(st);
     mh_broker_stop(&b);
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    if (system(cmd) != 0)
+    if (tu_tmpdir_remove(dir) != 0)
         fprintf(stderr, "bench_publish: could not remove %s\n", dir);
     free(lat);
     free(outs);

@@ -11,14 +11,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "store.h"
+#include "testutil.h"
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "store.h"
 
 static int run(const char *dir, int full)
 {
@@ -40,17 +35,17 @@ static int run(const char *dir, int full)
             goto fail;
     }
     mvg_store_sample s[POINTS];
-    double t0 = now_s();
+    double t0 = tu_now_s();
     for (int p = 0; p < POLLS; p++) {
         for (int i = 0; i < POINTS; i++)
             s[i] = (mvg_store_sample){ids[i], {.ts_ms = 1795860000000LL + p * 1000, .value = i * 1.5}};
         if (mvg_store_add_samples(st, s, POINTS, err, sizeof err) < 0)
             goto fail;
     }
-    double ts = now_s() - t0;
+    double ts = tu_now_s() - t0;
     char json[1024], line[256];
     memset(json, 'x', sizeof json);
-    t0 = now_s();
+    t0 = tu_now_s();
     for (int64_t seq = 1; seq <= RECORDS; seq++) {
         int n = snprintf(json, sizeof json, "{\"schema\":1,\"seq\":%lld,\"pad\":\"%0900d\"}",
                          (long long)seq, 0);
@@ -62,7 +57,7 @@ static int run(const char *dir, int full)
         if (mvg_store_add_interval(st, &rec, outs, 2, err, sizeof err) < 0)
             goto fail;
     }
-    double ti = now_s() - t0;
+    double ti = tu_now_s() - t0;
     printf("synchronous=%-6s samples: %8.0f rows/s (%d polls of %d points, %.3f s)   "
            "intervals+2 outbox: %6.0f records/s (%d records, %.3f s)\n",
            full ? "FULL" : "NORMAL", POLLS * POINTS / ts, POLLS, POINTS, ts, RECORDS / ti, RECORDS,
@@ -77,16 +72,12 @@ fail:
 
 int main(int argc, char **argv)
 {
-    char tmp[] = "/tmp/mvg_bench_store_XXXXXX";
-    const char *dir = argc > 1 ? argv[1] : mkdtemp(tmp);
-    if (!dir)
+    char tmp[64];
+    const char *dir = argc > 1 ? argv[1] : tmp;
+    if (argc <= 1 && tu_tmpdir_make(tmp, sizeof tmp, "bench-store") != 0)
         return 1;
     int rc = run(dir, 0) == 0 && run(dir, 1) == 0 ? 0 : 1;
-    if (argc <= 1) {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-        if (system(cmd) != 0)
-            rc = 1;
-    }
+    if (argc <= 1 && tu_tmpdir_remove(dir) != 0)
+        rc = 1;
     return rc;
 }

@@ -3,7 +3,7 @@
  * number formatting (report_fmt.c) and axis computation (report_svg.c),
  * and a small chart of them: never a crash, an overflow (UBSan) or an
  * unterminated string; ticks, when computed, are inside their range and
- * in order. tools/mvgate is not in mvg_core, so the sources are compiled in.
+ * in order. Linked against mvg_report, the CLI's report library.
  */
 #include <math.h>
 #include <stdint.h>
@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../../tools/mvgate/report_fmt.c"
-#include "../../tools/mvgate/report_svg.c"
+#include "report_fmt.h"
+#include "report_svg.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,10 +1,15 @@
-"""Shared helpers of the integration tests: binaries, free ports, processes
-started and stopped by PID with readiness awaited (never a bare sleep), the
-simulator and its control port, and a small runner that prints
+"""The helper module of the integration tests (the only module a test
+imports besides the standard library and pymodbus_peer's table): binaries,
+free ports, processes started and stopped by PID with readiness awaited
+(never a bare sleep), the simulator and its control port, the accelerated
+compressor plant the pipeline tests share (its clock, its project, its
+gateway config), mosquitto and influxd of a test's own, the CLI's outputs
+read back (export, key show), and a small runner that prints
 'N passed, M failed' and sets the exit code.
 
 Every test runs on 127.0.0.1 with ports the kernel hands out."""
 
+import json
 import os
 import re
 import select
@@ -16,6 +21,8 @@ import sys
 import tempfile
 import time
 import traceback
+import urllib.parse
+import urllib.request
 
 SRC = os.environ.get("MVG_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 BIN = os.environ.get("MVG_BIN") or os.path.join(SRC, "build", "bin")
@@ -200,6 +207,169 @@ def run(args, timeout=60, env=None):
     if env:
         full_env.update(env)
     return subprocess.run(args, capture_output=True, text=True, timeout=timeout, env=full_env)
+
+
+def mvgate(*args):
+    return run([binary("mvgate")] + list(args))
+
+
+def schema(name):
+    """docs/schemas/<name>.schema.json, parsed."""
+    with open(os.path.join(SRC, "docs", "schemas", name + ".schema.json")) as f:
+        return json.load(f)
+
+
+# ---- the accelerated plant of the pipeline tests ----
+
+SCALE = 600                      # plant seconds per real second
+ORIGIN = "2026-01-05T00:00:00Z"  # the plant clock's start (a Monday)
+ORIGIN_S = 1767571200            # the same in epoch seconds
+
+
+def plant_s(anchor, scale=SCALE):
+    """Plant time (epoch seconds) of a clock started at ORIGIN at the real
+    time anchor."""
+    return ORIGIN_S + (time.time() - anchor) * scale
+
+
+def compressor_project(baseline_end, reporting_start, confidence=True, costs=True):
+    """The compressor's VSD project (one electricity stream, linear in the
+    air volume, 5-minute intervals): baseline from ORIGIN to baseline_end,
+    installation until reporting_start ("HH:MM" on ORIGIN's day); the
+    confidence level and the CO2 and cost factors only when asked for."""
+    day = ORIGIN[:11]
+    model = 'model = { type = "linear"; x = [ "air_flow.volume_m3" ]; };'
+    stream_end = ("%s\n                  co2_kg_per_unit = 0.49; cost_per_unit = 1.35; } ); }" % model
+                  if costs else "%s } ); }" % model)
+    return """
+projects = (
+  { name = "comp-vsd"; technology = "air_compressor"; interval_min = 5;
+    baseline = { start = "%s"; end = "%s%s:00Z"; };
+    installation = { start = "%s%s:00Z"; end = "%s%s:00Z"; };
+    reporting = { start = "%s%s:00Z"; };
+%s    streams = ( { name = "electricity"; type = "electricity"; unit = "kWh";
+                  actual = "comp_power.energy_kwh";
+                  %s
+);
+""" % (ORIGIN, day, baseline_end, day, baseline_end, day, reporting_start, day, reporting_start,
+       "    confidence = 0.90;\n" if confidence else "", stream_end)
+
+
+# Two hours of baseline, half an hour of installation (test_pipeline,
+# test_replay, test_report); one hour and ten minutes, without the factors
+# (test_verify, test_key_rotation).
+PROJECT = compressor_project("02:00", "02:30")
+SHORT_PROJECT = compressor_project("01:00", "01:10", costs=False)
+
+
+def plant_sim(plant, seed, scale=SCALE):
+    """mvgate-sim of plant in its baseline phase, its clock at ORIGIN and
+    scale times faster than real time."""
+    return Sim(plant, "baseline", ["--time-scale", str(scale), "--start", ORIGIN, "--seed", str(seed)])
+
+
+def fast_gateway_config(plant, port, d, extra, poll_ms=100):
+    """<d>/gw.conf: the shipped example config of plant pointed at the
+    simulator on port, polled every poll_ms (the plant runs faster than
+    real time), with extra (projects, publishers) appended; its path."""
+    text = example_config(plant, port, d).replace("interval_ms = 1000", "interval_ms = %d" % poll_ms)
+    return write(os.path.join(d, "gw.conf"), text + extra)
+
+
+def export(cfg, what="intervals"):
+    """`mvgate export --format jsonl --what what`, parsed line by line."""
+    r = mvgate("export", "-c", cfg, "--format", "jsonl", "--what", what)
+    assert r.returncode == 0, r.stderr
+    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+
+
+def key_lines(text):
+    """`mvgate key show` output: {label: value} of the current key's lines
+    and the list of (label, key) of the others."""
+    cur, others = {}, []
+    for line in text.splitlines():
+        k, v = line.strip().split(": ", 1)
+        if line.startswith(" "):
+            continue
+        if k in ("public key", "fingerprint", "algorithm") and not others:
+            cur[k] = v
+        else:
+            others.append((k, v))
+    return cur, others
+
+
+# ---- servers of a test's own ----
+
+class Mosquitto:
+    """mosquitto on 127.0.0.1:port, its persistent sessions kept in d over
+    a stop and start."""
+
+    def __init__(self, d, port):
+        self.port = port
+        # started as root, mosquitto drops to its own user: the directory
+        # where it saves sessions over a restart must be writable by it
+        store = os.path.join(d, "mosquitto")
+        os.mkdir(store)
+        os.chmod(store, 0o777)
+        os.chmod(d, 0o711)  # mkdtemp made it 0700: let the broker's user through
+        self.conf = write(os.path.join(d, "mosquitto.conf"),
+                          "listener %d 127.0.0.1\nallow_anonymous true\npersistence true\n"
+                          "persistence_location %s/\nlog_dest none\n" % (port, store))
+        self.start()
+
+    def start(self):
+        self.proc = Proc(["/usr/sbin/mosquitto", "-c", self.conf], name="mosquitto")
+        wait_port(self.port, 10)
+
+    def stop(self):
+        self.proc.stop()
+
+
+class Influxd:
+    """InfluxDB 1.x on two free ports, its data in d; ready when /ping
+    answers."""
+
+    def __init__(self, d):
+        self.http = free_port()
+        bind = free_port()
+        self.conf = write(os.path.join(d, "influxd.conf"), """reporting-disabled = true
+bind-address = "127.0.0.1:%d"
+[meta]
+  dir = "%s/meta"
+[data]
+  dir = "%s/data"
+  wal-dir = "%s/wal"
+  query-log-enabled = false
+[monitor]
+  store-enabled = false
+[http]
+  bind-address = "127.0.0.1:%d"
+  log-enabled = false
+[logging]
+  level = "warn"
+""" % (bind, d, d, d, self.http))
+        self.start()
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.http, path)
+
+    def start(self):
+        self.proc = Proc(["/usr/bin/influxd", "run", "-config", self.conf], name="influxd")
+
+        def up():
+            try:
+                return urllib.request.urlopen(self.url("/ping"), timeout=1).status == 204
+            except OSError:
+                return False
+        wait_until(up, 20, "influxd /ping")
+
+    def query(self, q, db="mvgate"):
+        data = urllib.parse.urlencode({"q": q, "db": db, "epoch": "ms"}).encode()
+        with urllib.request.urlopen(self.url("/query"), data=data, timeout=10) as r:
+            return json.loads(r.read())
+
+    def stop(self):
+        self.proc.stop()
 
 
 def main(tests):

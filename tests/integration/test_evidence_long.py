@@ -26,33 +26,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
-from test_publish import Mosquitto  # noqa: E402
-from test_verify import key_lines  # noqa: E402
+from mvgtest import ORIGIN, Mosquitto, key_lines, mvgate  # noqa: E402
 
 SCALE = 1200
-ORIGIN = "2026-01-05T00:00:00Z"
-ORIGIN_S = 1767571200
 GW = "gw-demo-compressor"
 HOURS = 12.0
-
-PROJECT = """
-projects = (
-  { name = "comp-vsd"; technology = "air_compressor"; interval_min = 5;
-    baseline = { start = "2026-01-05T00:00:00Z"; end = "2026-01-05T03:00:00Z"; };
-    installation = { start = "2026-01-05T03:00:00Z"; end = "2026-01-05T03:30:00Z"; };
-    reporting = { start = "2026-01-05T03:30:00Z"; };
-    confidence = 0.90;
-    streams = ( { name = "electricity"; type = "electricity"; unit = "kWh";
-                  actual = "comp_power.energy_kwh";
-                  model = { type = "linear"; x = [ "air_flow.volume_m3" ]; };
-                  co2_kg_per_unit = 0.49; cost_per_unit = 1.35; } ); }
-);
-"""
-
-
-def mvgate(*args):
-    return T.run([T.binary("mvgate")] + list(args))
-
+PROJECT = T.compressor_project("03:00", "03:30")
 
 def plant_h(anchor):
     return (time.time() - anchor) * SCALE / 3600.0
@@ -71,16 +50,13 @@ def test_long_run_verifies_and_replays():
                                 "1", "-c", "-i", "evidence", "-t", "mvgate/v1/%s/#" % GW],
                                stdout=sub_out, stderr=subprocess.DEVNULL)
         anchor = time.time()
-        sim = T.Sim("compressor", "baseline",
-                    ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "17"])
+        sim = T.plant_sim("compressor", 17, SCALE)
         gw = None
         kills = 0
         try:
-            text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000",
-                                                                       "interval_ms = 50")
-            text += PROJECT + ('mqtt = { uri = "tcp://127.0.0.1:%d"; telemetry = "off"; '
-                               'keepalive_s = 5; };\n' % port)
-            cfg = T.write(os.path.join(d, "gw.conf"), text)
+            cfg = T.fast_gateway_config("compressor", sim.port, d, PROJECT + (
+                'mqtt = { uri = "tcp://127.0.0.1:%d"; telemetry = "off"; keepalive_s = 5; };\n' % port),
+                poll_ms=50)
             args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
             gw = T.Proc(args, name="mvgated")
             time.sleep(0.5)

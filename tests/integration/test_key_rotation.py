@@ -24,13 +24,10 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
-from test_verify import ORIGIN, PROJECT, SCALE, key_lines  # noqa: E402
+from mvgtest import ORIGIN, SCALE, key_lines, mvgate  # noqa: E402
+from mvgtest import SHORT_PROJECT as PROJECT  # noqa: E402
 
 GW = "gw-demo-compressor"
-
-
-def mvgate(*args):
-    return T.run([T.binary("mvgate")] + list(args))
 
 
 def find(d, name):
@@ -97,8 +94,7 @@ def check_chain(d, cfg, first_key, old_fp, new_fp):
 def gateway_config(d, sim, anchor):
     """The accelerated daemon's config and command line, its plant clock
     started with the simulator's at anchor."""
-    text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
-    cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT)
+    cfg = T.fast_gateway_config("compressor", sim.port, d, PROJECT)
     return cfg, T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
 
 
@@ -110,7 +106,7 @@ def current_key(cfg):
 def test_crash_between_commit_and_promotion():
     with T.TempDir() as d:
         anchor = time.time()
-        sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
+        sim = T.plant_sim("compressor", 5)
         try:
             cfg, args = gateway_config(d, sim, anchor)
             gw = T.Proc(args, name="mvgated")
@@ -132,7 +128,7 @@ def test_crash_between_commit_and_promotion():
 def test_running_daemon_follows_a_handover():
     with T.TempDir() as d:
         anchor = time.time()
-        sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
+        sim = T.plant_sim("compressor", 5)
         try:
             cfg, args = gateway_config(d, sim, anchor)
             gw = T.Proc(args, name="mvgated")

@@ -14,52 +14,19 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
+from mvgtest import ORIGIN, ORIGIN_S, PROJECT, SCALE, export, plant_s, schema  # noqa: E402
 
 import jsonschema  # noqa: E402
 
-SCALE = 600
-ORIGIN = "2026-01-05T00:00:00Z"
-ORIGIN_S = 1767571200  # 2026-01-05T00:00:00Z
 INTERVAL_MS = 5 * 60 * 1000
-
-PROJECT = """
-projects = (
-  { name = "comp-vsd"; technology = "air_compressor"; interval_min = 5;
-    baseline = { start = "2026-01-05T00:00:00Z"; end = "2026-01-05T02:00:00Z"; };
-    installation = { start = "2026-01-05T02:00:00Z"; end = "2026-01-05T02:30:00Z"; };
-    reporting = { start = "2026-01-05T02:30:00Z"; };
-    confidence = 0.90;
-    streams = ( { name = "electricity"; type = "electricity"; unit = "kWh";
-                  actual = "comp_power.energy_kwh";
-                  model = { type = "linear"; x = [ "air_flow.volume_m3" ]; };
-                  co2_kg_per_unit = 0.49; cost_per_unit = 1.35; } ); }
-);
-"""
-
-
-def schema(name):
-    with open(os.path.join(T.SRC, "docs", "schemas", name + ".schema.json")) as f:
-        return json.load(f)
-
-
-def plant_s(anchor):
-    return ORIGIN_S + (time.time() - anchor) * SCALE
-
-
-def export(cfg, what="intervals"):
-    r = T.run([T.binary("mvgate"), "export", "-c", cfg, "--format", "jsonl", "--what", what])
-    assert r.returncode == 0, r.stderr
-    return [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
-
 
 def test_pipeline_survives_sigkill():
     rnd = random.Random(7)
     with T.TempDir() as d:
         anchor = time.time()
-        sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "3"])
+        sim = T.plant_sim("compressor", 3)
         try:
-            text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
-            cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT)
+            cfg = T.fast_gateway_config("compressor", sim.port, d, PROJECT)
             args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
             kills = 0
             switched = dropped = healed = False

@@ -8,9 +8,12 @@ is shown to fire."""
 
 import os
 import re
+import sys
 import unittest
 
-SRC = os.environ.get("MVG_SRC") or os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+sys.path.insert(0, os.path.dirname(__file__))
+from mvgtest import SRC  # noqa: E402
+
 PROFILE_DIR = os.path.join(SRC, "config", "profiles")
 DOC = os.path.join(SRC, "docs", "profiles.md")
 

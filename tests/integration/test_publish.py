@@ -13,107 +13,16 @@ import os
 import subprocess
 import sys
 import time
-import urllib.parse
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
+from mvgtest import ORIGIN, ORIGIN_S, SCALE, Influxd, Mosquitto, plant_s  # noqa: E402
 
 import jsonschema  # noqa: E402
 
-SCALE = 600
-ORIGIN = "2026-01-05T00:00:00Z"
-ORIGIN_S = 1767571200
 GW = "gw-demo-compressor"
 INFLIGHT = 32
-
-PROJECT = """
-projects = (
-  { name = "comp-vsd"; technology = "air_compressor"; interval_min = 5;
-    baseline = { start = "2026-01-05T00:00:00Z"; end = "2026-01-05T02:00:00Z"; };
-    installation = { start = "2026-01-05T02:00:00Z"; end = "2026-01-05T02:30:00Z"; };
-    reporting = { start = "2026-01-05T02:30:00Z"; };
-    streams = ( { name = "electricity"; type = "electricity"; unit = "kWh";
-                  actual = "comp_power.energy_kwh";
-                  model = { type = "linear"; x = [ "air_flow.volume_m3" ]; };
-                  co2_kg_per_unit = 0.49; cost_per_unit = 1.35; } ); }
-);
-"""
-
-
-def schema(name):
-    with open(os.path.join(T.SRC, "docs", "schemas", name + ".schema.json")) as f:
-        return jsonschema.Draft7Validator(json.load(f))
-
-
-class Mosquitto:
-    def __init__(self, d, port):
-        self.port = port
-        # started as root, mosquitto drops to its own user: the directory
-        # where it saves sessions over a restart must be writable by it
-        store = os.path.join(d, "mosquitto")
-        os.mkdir(store)
-        os.chmod(store, 0o777)
-        os.chmod(d, 0o711)  # mkdtemp made it 0700: let the broker's user through
-        self.conf = T.write(os.path.join(d, "mosquitto.conf"),
-                            "listener %d 127.0.0.1\nallow_anonymous true\npersistence true\n"
-                            "persistence_location %s/\nlog_dest none\n" % (port, store))
-        self.start()
-
-    def start(self):
-        self.proc = T.Proc(["/usr/sbin/mosquitto", "-c", self.conf], name="mosquitto")
-        T.wait_port(self.port, 10)
-
-    def stop(self):
-        self.proc.stop()
-
-
-class Influxd:
-    def __init__(self, d):
-        self.http = T.free_port()
-        bind = T.free_port()
-        self.conf = T.write(os.path.join(d, "influxd.conf"), """reporting-disabled = true
-bind-address = "127.0.0.1:%d"
-[meta]
-  dir = "%s/meta"
-[data]
-  dir = "%s/data"
-  wal-dir = "%s/wal"
-  query-log-enabled = false
-[monitor]
-  store-enabled = false
-[http]
-  bind-address = "127.0.0.1:%d"
-  log-enabled = false
-[logging]
-  level = "warn"
-""" % (bind, d, d, d, self.http))
-        self.start()
-
-    def url(self, path):
-        return "http://127.0.0.1:%d%s" % (self.http, path)
-
-    def start(self):
-        self.proc = T.Proc(["/usr/bin/influxd", "run", "-config", self.conf], name="influxd")
-
-        def up():
-            try:
-                return urllib.request.urlopen(self.url("/ping"), timeout=1).status == 204
-            except OSError:
-                return False
-        T.wait_until(up, 20, "influxd /ping")
-
-    def query(self, q, db="mvgate"):
-        data = urllib.parse.urlencode({"q": q, "db": db, "epoch": "ms"}).encode()
-        with urllib.request.urlopen(self.url("/query"), data=data, timeout=10) as r:
-            return json.loads(r.read())
-
-    def stop(self):
-        self.proc.stop()
-
-
-def plant_s(anchor):
-    return ORIGIN_S + (time.time() - anchor) * SCALE
+PROJECT = T.compressor_project("02:00", "02:30", confidence=False)
 
 
 def test_broker_influx_and_daemon_faults():
@@ -137,15 +46,13 @@ def check_pipeline(d, port, broker, influx):
                 "-i", "capture", "-t", "mvgate/v1/%s/#" % GW]
     sub = subprocess.Popen(sub_args, stdout=sub_out, stderr=subprocess.DEVNULL)
     anchor = time.time()
-    sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
+    sim = T.plant_sim("compressor", 5)
     gw = None
     try:
-        text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
-        text += PROJECT + """
+        cfg = T.fast_gateway_config("compressor", sim.port, d, PROJECT + """
 mqtt = { uri = "tcp://127.0.0.1:%d"; telemetry = "every"; telemetry_every = 10; keepalive_s = 5; };
 influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
-""" % (port, influx.http)
-        cfg = T.write(os.path.join(d, "gw.conf"), text)
+""" % (port, influx.http))
         args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
         gw = T.Proc(args, name="mvgated")
         events = [  # (plant hours, action)
@@ -207,7 +114,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
 
     # --- MQTT: what the subscriber saw
     v_interval, v_tele, v_totals, v_status, v_model, v_identity = (
-        schema(s) for s in ("interval", "telemetry", "totals", "status", "model", "identity"))
+        jsonschema.Draft7Validator(T.schema(s)) for s in ("interval", "telemetry", "totals", "status", "model", "identity"))
     seqs, kinds, model_versions = [], {}, set()
     with open(os.path.join(d, "capture.txt")) as f:
         for line in f:

@@ -14,7 +14,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
-from test_pipeline import ORIGIN, ORIGIN_S, PROJECT, SCALE, export, plant_s  # noqa: E402
+from mvgtest import ORIGIN, ORIGIN_S, PROJECT, SCALE, export, plant_s  # noqa: E402
 
 
 def replay(cfg, *extra):
@@ -26,10 +26,9 @@ def test_replay_matches_after_sigkills_and_finds_tampering():
     rnd = random.Random(11)
     with T.TempDir() as d:
         anchor = time.time()
-        sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
+        sim = T.plant_sim("compressor", 5)
         try:
-            text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
-            cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT)
+            cfg = T.fast_gateway_config("compressor", sim.port, d, PROJECT)
             args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
             kills = 0
             switched = False

@@ -27,7 +27,7 @@ from html.parser import HTMLParser
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
-from test_pipeline import ORIGIN, ORIGIN_S, PROJECT, SCALE, export, plant_s  # noqa: E402
+from mvgtest import ORIGIN, ORIGIN_S, PROJECT, SCALE, export, plant_s  # noqa: E402
 
 import jsonschema  # noqa: E402
 
@@ -137,10 +137,9 @@ def chromium(html, png, pdf):
 def test_report():
     with T.TempDir() as d:
         anchor = time.time()
-        sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "9"])
+        sim = T.plant_sim("compressor", 9)
         try:
-            text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
-            cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT2)
+            cfg = T.fast_gateway_config("compressor", sim.port, d, PROJECT2)
             gw = T.Proc(T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor), name="mvgated")
             switched = early = False
             while plant_s(anchor) < ORIGIN_S + 3.5 * 3600:
@@ -371,10 +370,9 @@ def test_report_voc_without_model():
     inlet mass, no model uncertainty) next to a fan with a mean model."""
     with T.TempDir() as d:
         anchor = time.time()
-        sim = T.Sim("voc", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "4"])
+        sim = T.plant_sim("voc", 4)
         try:
-            text = T.example_config("voc", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
-            cfg = T.write(os.path.join(d, "gw.conf"), text + VOC_PROJECT)
+            cfg = T.fast_gateway_config("voc", sim.port, d, VOC_PROJECT)
             gw = T.Proc(T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor), name="mvgated")
             switched = False
             while plant_s(anchor) < ORIGIN_S + 1.75 * 3600:

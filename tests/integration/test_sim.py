@@ -23,10 +23,10 @@ import unittest
 from pymodbus.client import ModbusSerialClient, ModbusTcpClient
 from pymodbus.framer.rtu_framer import ModbusRtuFramer
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-SRC = os.environ.get("MVG_SRC", os.path.dirname(os.path.dirname(HERE)))
-BIN = os.environ.get("MVG_BIN", os.path.join(SRC, "build", "bin"))
-SIM = os.path.join(BIN, "mvgate-sim")
+sys.path.insert(0, os.path.dirname(__file__))
+from mvgtest import SRC, binary  # noqa: E402
+
+SIM = binary("mvgate-sim")
 
 # Monday 2026-03-02 08:30 at the site (UTC+8): the morning shift is running.
 START = "2026-03-02T00:30:00Z"

@@ -20,23 +20,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
-
-SCALE = 600
-ORIGIN = "2026-01-05T00:00:00Z"
-ORIGIN_S = 1767571200
-
-PROJECT = """
-projects = (
-  { name = "comp-vsd"; technology = "air_compressor"; interval_min = 5;
-    baseline = { start = "2026-01-05T00:00:00Z"; end = "2026-01-05T01:00:00Z"; };
-    installation = { start = "2026-01-05T01:00:00Z"; end = "2026-01-05T01:10:00Z"; };
-    reporting = { start = "2026-01-05T01:10:00Z"; };
-    confidence = 0.90;
-    streams = ( { name = "electricity"; type = "electricity"; unit = "kWh";
-                  actual = "comp_power.energy_kwh";
-                  model = { type = "linear"; x = [ "air_flow.volume_m3" ]; }; } ); }
-);
-"""
+from mvgtest import ORIGIN, SCALE, key_lines, mvgate  # noqa: E402
+from mvgtest import SHORT_PROJECT as PROJECT  # noqa: E402
 
 SIG_SUFFIX = len(',"sig":"') + 88 + len('"}')
 
@@ -46,10 +31,9 @@ def run_gateway(d, hours, kills_at=(), rotate_at=None):
     it at the given plant hours and rotating its key (mvgate key rotate,
     then SIGHUP) at rotate_at; returns the config path."""
     anchor = time.time()
-    sim = T.Sim("compressor", "baseline", ["--time-scale", str(SCALE), "--start", ORIGIN, "--seed", "5"])
+    sim = T.plant_sim("compressor", 5)
     try:
-        text = T.example_config("compressor", sim.port, d).replace("interval_ms = 1000", "interval_ms = 100")
-        cfg = T.write(os.path.join(d, "gw.conf"), text + PROJECT)
+        cfg = T.fast_gateway_config("compressor", sim.port, d, PROJECT)
         args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
         gw = T.Proc(args, name="mvgated")
         pending = sorted(kills_at)
@@ -80,10 +64,6 @@ def run_gateway(d, hours, kills_at=(), rotate_at=None):
     return cfg
 
 
-def mvgate(*args):
-    return T.run([T.binary("mvgate")] + list(args))
-
-
 def verify(key, path, mode="--export"):
     r = mvgate("verify", "--pubkey", key, mode, path)
     return r.returncode, r.stdout.strip(), r.stderr.strip()
@@ -94,21 +74,6 @@ def record_bytes(line):
     i = line.index(',"record":') + len(',"record":')
     assert line.endswith("}")
     return line[i:-1].encode()
-
-
-def key_lines(text):
-    """`mvgate key show` output: {label: value} of the current key's lines
-    and the list of (label, key) of the others."""
-    cur, others = {}, []
-    for line in text.splitlines():
-        k, v = line.strip().split(": ", 1)
-        if line.startswith(" "):
-            continue
-        if k in ("public key", "fingerprint", "algorithm") and not others:
-            cur[k] = v
-        else:
-            others.append((k, v))
-    return cur, others
 
 
 def python_walk(raws, pk):

@@ -18,6 +18,8 @@
 #include <cmocka.h>
 #include <dirent.h>
 
+#include "testutil.h"
+
 #include "config.h"
 #include "config_publish.h"
 #include "diag.h"
@@ -28,26 +30,20 @@ static char dir[256];
 static int setup(void **state)
 {
     (void)state;
-    snprintf(dir, sizeof dir, "/tmp/mvg-test-config-XXXXXX");
-    return mkdtemp(dir) ? 0 : -1;
+    return tu_tmpdir_make(dir, sizeof dir, "config");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_tmpdir_remove(dir);
 }
 
 static const char *write_file(const char *name, const char *text)
 {
     static char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
+    assert_int_equal(tu_write_file(path, text), 0);
     return path;
 }
 

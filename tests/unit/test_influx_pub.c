@@ -25,7 +25,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -33,12 +32,13 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "influxd_harness.h"
+#include "testutil.h"
+
 #include "influx_pub.h"
 #include "lineproto.h"
 #include "outbox.h"
 #include "store.h"
-
-#define INFLUXD "/usr/bin/influxd"
 
 static char dir[64], db[128], err[256];
 static pid_t influxd_pid; /* the running server, stopped by teardown when a test failed */
@@ -46,11 +46,7 @@ static pid_t influxd_pid; /* the running server, stopped by teardown when a test
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/mvg_influx_XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(db, sizeof db, "%s/mvgate.db", dir);
-    return 0;
+    return tu_tmpdir_make_db(dir, sizeof dir, db, sizeof db, "influx");
 }
 
 static int teardown(void **state)
@@ -61,153 +57,36 @@ static int teardown(void **state)
         waitpid(influxd_pid, NULL, 0);
         influxd_pid = 0;
     }
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_tmpdir_remove(dir);
 }
 
-static void sleep_ms(int ms)
+/* ---- a throwaway influxd (influxd_harness.h), stopped by teardown ---- */
+
+static void influxd_run(ih_server *s)
 {
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    socklen_t l = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &l) < 0)
-        return -1;
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-/* ---- plain HTTP client of the test (libcurl) ---- */
-
-typedef struct {
-    char *p;
-    size_t len;
-} tbuf;
-
-static size_t tbuf_write(char *d, size_t s, size_t n, void *ud)
-{
-    tbuf *b = ud;
-    char *p = realloc(b->p, b->len + s * n + 1);
-    if (!p)
-        return 0;
-    memcpy(p + b->len, d, s * n);
-    b->p = p;
-    b->len += s * n;
-    b->p[b->len] = '\0';
-    return s * n;
-}
-
-/* GET (post NULL) or POST url; returns the status, *body malloc'd. */
-static long http(const char *url, const char *post, char **body)
-{
-    CURL *c = curl_easy_init();
-    tbuf b = {0};
-    curl_easy_setopt(c, CURLOPT_URL, url);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, tbuf_write);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-    if (post)
-        curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
-    long status = 0;
-    if (curl_easy_perform(c) == CURLE_OK)
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    curl_easy_cleanup(c);
-    if (body)
-        *body = b.p;
-    else
-        free(b.p);
-    return status;
-}
-
-/* ---- a throwaway influxd ---- */
-
-typedef struct {
-    char dir[128];
-    int http_port, bind_port;
-    pid_t pid;
-    char url[64];
-} influxd_t;
-
-static int influxd_ping(const influxd_t *s)
-{
-    char u[96];
-    snprintf(u, sizeof u, "%s/ping", s->url);
-    return http(u, NULL, NULL) == 204;
-}
-
-static void influxd_run(influxd_t *s)
-{
-    char conf[192], logf[192];
-    snprintf(conf, sizeof conf, "%s/influxd.conf", s->dir);
-    snprintf(logf, sizeof logf, "%s/influxd.log", s->dir);
-    s->pid = fork();
-    assert_true(s->pid >= 0);
-    if (s->pid == 0) {
-        prctl(PR_SET_PDEATHSIG, SIGTERM); /* never outlive the test */
-        int fd = open(logf, O_WRONLY | O_CREAT | O_APPEND, 0644);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execl(INFLUXD, "influxd", "run", "-config", conf, (char *)NULL);
-        _exit(127);
-    }
+    assert_int_equal(ih_run(s), 0);
     influxd_pid = s->pid;
-    for (int i = 0; i < 300 && !influxd_ping(s); i++)
-        sleep_ms(50);
-    assert_true(influxd_ping(s));
 }
 
-static void influxd_kill(influxd_t *s)
+static void influxd_kill(ih_server *s)
 {
-    if (s->pid <= 0)
-        return;
-    kill(s->pid, SIGTERM);
-    int st;
-    waitpid(s->pid, &st, 0);
-    s->pid = 0;
+    ih_kill(s);
     influxd_pid = 0;
 }
 
-static void influxd_start(influxd_t *s, const char *dbname)
+static void influxd_start(ih_server *s, const char *dbname)
 {
-    snprintf(s->dir, sizeof s->dir, "%s/influxd", dir);
-    assert_int_equal(mkdir(s->dir, 0755), 0);
-    s->http_port = free_port();
-    s->bind_port = free_port();
-    assert_true(s->http_port > 0 && s->bind_port > 0 && s->http_port != s->bind_port);
-    snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d", s->http_port);
-    char conf[192];
-    snprintf(conf, sizeof conf, "%s/influxd.conf", s->dir);
-    FILE *f = fopen(conf, "w");
-    assert_non_null(f);
-    fprintf(f,
-            "reporting-disabled = true\nbind-address = \"127.0.0.1:%d\"\n"
-            "[meta]\n  dir = \"%s/meta\"\n"
-            "[data]\n  dir = \"%s/data\"\n  wal-dir = \"%s/wal\"\n  query-log-enabled = false\n"
-            "[monitor]\n  store-enabled = false\n"
-            "[http]\n  bind-address = \"127.0.0.1:%d\"\n  log-enabled = false\n"
-            "[logging]\n  level = \"warn\"\n",
-            s->bind_port, s->dir, s->dir, s->dir, s->http_port);
-    fclose(f);
+    char d[128];
+    snprintf(d, sizeof d, "%s/influxd", dir);
+    assert_int_equal(mkdir(d, 0755), 0);
+    assert_int_equal(ih_configure(s, d), 0);
     influxd_run(s);
-    char u[96], q[128];
-    snprintf(u, sizeof u, "%s/query", s->url);
-    snprintf(q, sizeof q, "q=CREATE DATABASE %s", dbname);
-    assert_int_equal(http(u, q, NULL), 200);
+    assert_int_equal(ih_create_db(s, dbname), 0);
 }
 
 /* The first value of column col of the first row of an InfluxQL query, as
  * JSON (caller decrefs), or NULL when there is no row. */
-static json_t *query1(const influxd_t *s, const char *dbname, const char *q, int col)
+static json_t *query1(const ih_server *s, const char *dbname, const char *q, int col)
 {
     CURL *c = curl_easy_init();
     char *eq = curl_easy_escape(c, q, 0);
@@ -219,7 +98,7 @@ static json_t *query1(const influxd_t *s, const char *dbname, const char *q, int
     curl_free(eq);
     curl_free(ed);
     char *body = NULL;
-    long st = http(u, NULL, &body);
+    long st = ih_http(u, NULL, &body);
     free(u);
     assert_int_equal(st, 200);
     json_t *j = json_loads(body, 0, NULL);
@@ -238,7 +117,7 @@ static json_t *query1(const influxd_t *s, const char *dbname, const char *q, int
     return v;
 }
 
-static long long query_count(const influxd_t *s, const char *dbname, const char *q)
+static long long query_count(const ih_server *s, const char *dbname, const char *q)
 {
     json_t *v = query1(s, dbname, q, 1);
     long long n = v ? (long long)json_integer_value(v) : 0;
@@ -313,7 +192,7 @@ static uint64_t outbox_depth(void)
 static void wait_drained(int timeout_ms)
 {
     for (int t = 0; t < timeout_ms && outbox_depth() > 0; t += 50)
-        sleep_ms(50);
+        tu_sleep_ms(50);
     assert_int_equal(outbox_depth(), 0);
 }
 
@@ -351,9 +230,9 @@ static void test_find_bad_line(void **state)
 static void test_deliver_restart(void **state)
 {
     (void)state;
-    if (access(INFLUXD, X_OK) != 0)
+    if (access(IH_INFLUXD, X_OK) != 0)
         skip();
-    influxd_t s;
+    ih_server s;
     memset(&s, 0, sizeof s);
     influxd_start(&s, "gw");
 
@@ -418,7 +297,7 @@ static void test_deliver_restart(void **state)
         mvg_influx_pub_get_stats(p, &ps);
         if (ps.failures >= 2)
             break;
-        sleep_ms(50);
+        tu_sleep_ms(50);
     }
     assert_true(ps.failures >= 2);
     assert_int_equal(ps.last_status, 0);
@@ -453,9 +332,9 @@ static void add_raw(mvg_store *st, const char *lines)
 static void test_rejected_400(void **state)
 {
     (void)state;
-    if (access(INFLUXD, X_OK) != 0)
+    if (access(IH_INFLUXD, X_OK) != 0)
         skip();
-    influxd_t s;
+    ih_server s;
     memset(&s, 0, sizeof s);
     influxd_start(&s, "gw");
     mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
@@ -496,9 +375,9 @@ static void test_rejected_400(void **state)
 static void test_missing_db_resumes(void **state)
 {
     (void)state;
-    if (access(INFLUXD, X_OK) != 0)
+    if (access(IH_INFLUXD, X_OK) != 0)
         skip();
-    influxd_t s;
+    ih_server s;
     memset(&s, 0, sizeof s);
     influxd_start(&s, "gw");
     mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
@@ -513,7 +392,7 @@ static void test_missing_db_resumes(void **state)
         mvg_influx_pub_get_stats(p, &ps);
         if (ps.failures >= 3)
             break;
-        sleep_ms(20);
+        tu_sleep_ms(20);
     }
     assert_true(ps.failures >= 3);
     assert_int_equal(ps.last_status, 404);
@@ -523,7 +402,7 @@ static void test_missing_db_resumes(void **state)
 
     char u[96];
     snprintf(u, sizeof u, "%s/query", s.url);
-    assert_int_equal(http(u, "q=CREATE DATABASE \"later db\"", NULL), 200);
+    assert_int_equal(ih_http(u, "q=CREATE DATABASE \"later db\"", NULL), 200);
     wait_drained(5000);
     mvg_influx_pub_get_stats(p, &ps);
     assert_int_equal(ps.delivered, 20);
@@ -695,14 +574,6 @@ static void tiny_free(tiny_t *t)
     }
 }
 
-static void write_file(const char *path, const char *text)
-{
-    FILE *f = fopen(path, "w");
-    assert_non_null(f);
-    fputs(text, f);
-    fclose(f);
-}
-
 static void test_v2_request_shape(void **state)
 {
     (void)state;
@@ -712,7 +583,7 @@ static void test_v2_request_shape(void **state)
     char url[64], tok[192];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", t.port);
     snprintf(tok, sizeof tok, "%s/token", dir);
-    write_file(tok, "s3cr3t-T0ken==\n");
+    assert_int_equal(tu_write_file(tok, "s3cr3t-T0ken==\n"), 0);
 
     mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
     assert_non_null(st);
@@ -751,7 +622,7 @@ static void test_retry_in_order(void **state)
     char url[64], pw[192];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", t.port);
     snprintf(pw, sizeof pw, "%s/pw", dir);
-    write_file(pw, "pw\n");
+    assert_int_equal(tu_write_file(pw, "pw\n"), 0);
 
     mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
     assert_non_null(st);

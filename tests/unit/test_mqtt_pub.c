@@ -9,14 +9,18 @@
  * process has started paho's threads.
  */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include <cmocka.h>
+
+#include "testutil.h"
 
 #include "mqtt_harness.h"
 #include "mqtt_pub.h"
@@ -39,19 +43,13 @@ static char dir[64], db[128], err[256];
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/mvg_mqtt_XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(db, sizeof db, "%s/mvgate.db", dir);
-    return 0;
+    return tu_tmpdir_make_db(dir, sizeof dir, db, sizeof db, "mqtt");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_tmpdir_remove(dir);
 }
 
 /* What the subscriber must see for one outbox entry. */
@@ -123,13 +121,13 @@ static mvg_mqtt_cfg cfg_for(int port)
 static void wait_delivered(mvg_mqtt_pub *p, uint64_t n, int timeout_ms)
 {
     mvg_mqtt_stats s;
-    int64_t until = mh_now_us() + (int64_t)timeout_ms * 1000;
+    int64_t until = tu_now_us() + (int64_t)timeout_ms * 1000;
     do {
         mvg_mqtt_pub_get_stats(p, &s);
         if (s.delivered >= n)
             return;
-        mh_sleep_ms(5);
-    } while (mh_now_us() < until);
+        tu_sleep_ms(5);
+    } while (tu_now_us() < until);
     fail_msg("delivered %llu of %llu in %d ms; last error: %s", (unsigned long long)s.delivered,
              (unsigned long long)n, timeout_ms, s.last_error);
 }
@@ -146,7 +144,7 @@ static void test_will_after_sigkill(void **state)
 {
     (void)state;
     mh_broker b;
-    int port = mh_free_port();
+    int port = tu_free_port();
     assert_int_equal(mh_broker_start(&b, dir, port, 0, NULL), 0);
     mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
     assert_non_null(st);
@@ -163,7 +161,7 @@ static void test_will_after_sigkill(void **state)
         mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
         mvg_mqtt_stats s = {0};
         for (int i = 0; p && i < 1000 && s.delivered < 5; i++) {
-            mh_sleep_ms(5);
+            tu_sleep_ms(5);
             mvg_mqtt_pub_get_stats(p, &s);
         }
         char ok = s.delivered == 5 ? 'y' : 'n';
@@ -189,7 +187,7 @@ static void test_will_after_sigkill(void **state)
 
     kill(child, SIGKILL);
     waitpid(child, NULL, 0);
-    int64_t killed = mh_now_us();
+    int64_t killed = tu_now_us();
     assert_int_equal(mh_sub_wait(sub, 2, 8000), 2);
     mh_msg will = mh_sub_get(sub, 1);
     assert_string_equal(will.topic, "mvgate/v1/gw1/status");
@@ -229,7 +227,7 @@ static void check_in_order(mh_sub *sub, const expect *ex, size_t nex, size_t fir
 static void drain(int version, int qos)
 {
     mh_broker b;
-    int port = mh_free_port();
+    int port = tu_free_port();
     assert_int_equal(mh_broker_start(&b, dir, port, 0, NULL), 0);
     mh_sub *sub = mh_sub_start(port, "test-drain", "mvgate/v1/#", 0);
     assert_non_null(sub);
@@ -258,10 +256,10 @@ static void drain(int version, int qos)
 
     /* More after a kick: low latency, still in order. */
     size_t nex2 = fill(st, 20, ex, 0);
-    int64_t t0 = mh_now_us();
+    int64_t t0 = tu_now_us();
     mvg_mqtt_pub_kick(p);
     wait_delivered(p, 550 + nex2, 5000);
-    assert_true(mh_now_us() - t0 < 2000000);
+    assert_true(tu_now_us() - t0 < 2000000);
     assert_int_equal(mh_sub_wait(sub, 551 + nex2, 3000), 551 + nex2);
     check_in_order(sub, ex, nex2, 551);
 
@@ -317,7 +315,7 @@ static void test_broker_restart(void **state)
     (void)state;
     enum { WINDOW = 16, BROKER_WINDOW = 16, N1 = 20000, N2 = 300 };
     mh_broker b;
-    int port = mh_free_port();
+    int port = tu_free_port();
     char extra[256];
     snprintf(extra, sizeof extra,
              "persistence true\npersistence_location %s/\nmax_queued_messages 0\n"
@@ -340,7 +338,7 @@ static void test_broker_restart(void **state)
         mvg_mqtt_pub_get_stats(p, &s);
         if (s.delivered >= 2000)
             break;
-        mh_sleep_ms(1);
+        tu_sleep_ms(1);
     }
     mh_broker_stop(&b);
     mvg_mqtt_pub_get_stats(p, &s);
@@ -349,7 +347,7 @@ static void test_broker_restart(void **state)
     fill(st, N2, NULL, 0);
     total += N2 + N2 / 10;
     mvg_mqtt_pub_kick(p);
-    mh_sleep_ms(700);
+    tu_sleep_ms(700);
     mvg_mqtt_pub_get_stats(p, &s);
     assert_int_equal(s.connected, 0);
     assert_true(s.last_error[0] != '\0');
@@ -364,10 +362,10 @@ static void test_broker_restart(void **state)
     /* All N1 + N2 interval records, judged by seq. */
     long long maxseen = 0;
     size_t dups = 0, n = 0;
-    int64_t until = mh_now_us() + 30000000;
-    while (maxseen < N1 + N2 && mh_now_us() < until) {
+    int64_t until = tu_now_us() + 30000000;
+    while (maxseen < N1 + N2 && tu_now_us() < until) {
         if (n >= mh_sub_count(sub)) {
-            mh_sleep_ms(5);
+            tu_sleep_ms(5);
             continue;
         }
         mh_msg m = mh_sub_get(sub, n++);
@@ -380,7 +378,7 @@ static void test_broker_restart(void **state)
             fail_msg("message %zu: seq %lld after %lld (a gap or a jump)", n, seq, maxseen);
     }
     assert_int_equal(maxseen, N1 + N2);
-    mh_sleep_ms(200); /* late repeats, if any, count too */
+    tu_sleep_ms(200); /* late repeats, if any, count too */
     for (; n < mh_sub_count(sub); n++) {
         long long seq = seq_of(mh_sub_get(sub, n).payload);
         assert_true(seq >= 1 && seq <= maxseen);
@@ -436,7 +434,7 @@ static void test_mutual_tls(void **state)
     (void)state;
     make_certs();
     mh_broker b;
-    int port = mh_free_port(), tport = mh_free_port();
+    int port = tu_free_port(), tport = tu_free_port();
     char extra[1024];
     snprintf(extra, sizeof extra,
              "persistence false\nlistener %d 127.0.0.1\ncafile %s/ca.crt\ncertfile %s/server.crt\n"
@@ -470,7 +468,7 @@ static void test_mutual_tls(void **state)
         mvg_mqtt_pub_get_stats(p, &s);
         if (s.connect_failures >= 1)
             break;
-        mh_sleep_ms(10);
+        tu_sleep_ms(10);
     }
     mvg_mqtt_pub_stop(p);
     printf("  wrong CA: %s\n", s.last_error);
@@ -490,7 +488,7 @@ static void test_mutual_tls(void **state)
         mvg_mqtt_pub_get_stats(p, &s);
         if (s.connect_failures >= 1)
             break;
-        mh_sleep_ms(10);
+        tu_sleep_ms(10);
     }
     mvg_mqtt_pub_stop(p);
     printf("  no client certificate: %s\n", s.last_error);
@@ -520,7 +518,7 @@ static void test_auth_and_acl_v5(void **state)
 {
     (void)state;
     mh_broker b;
-    int port = mh_free_port();
+    int port = tu_free_port();
     char pw[128], pwbad[128], acl[128], extra[512];
     snprintf(pw, sizeof pw, "%s/gw.pass", dir);
     snprintf(pwbad, sizeof pwbad, "%s/bad.pass", dir);
@@ -557,7 +555,7 @@ static void test_auth_and_acl_v5(void **state)
         mvg_mqtt_pub_get_stats(p, &s);
         if (s.connect_failures >= 1)
             break;
-        mh_sleep_ms(10);
+        tu_sleep_ms(10);
     }
     mvg_mqtt_pub_stop(p);
     printf("  wrong password: %s\n", s.last_error);
@@ -574,7 +572,7 @@ static void test_auth_and_acl_v5(void **state)
         mvg_mqtt_pub_get_stats(p, &s);
         if (s.delivered + s.rejected >= nex)
             break;
-        mh_sleep_ms(10);
+        tu_sleep_ms(10);
     }
     assert_int_equal(s.delivered, 30);
     assert_int_equal(s.rejected, 3);
@@ -582,7 +580,7 @@ static void test_auth_and_acl_v5(void **state)
     assert_non_null(strstr(s.last_error, "Not authorized"));
     /* The subscriber sees the birth and the 30 intervals, in order. */
     assert_int_equal(mh_sub_wait(sub, 31, 3000), 31);
-    mh_sleep_ms(100);
+    tu_sleep_ms(100);
     assert_int_equal(mh_sub_count(sub), 31);
     size_t k = 1;
     for (size_t i = 0; i < nex; i++) {
@@ -644,7 +642,7 @@ static void test_config_errors(void **state)
     assert_string_equal(err, "mqtt: ca_file /nonexistent/ca.crt: No such file or directory");
 
     /* A broker that is not there is not a start error: it is retried. */
-    c = cfg_for(mh_free_port());
+    c = cfg_for(tu_free_port());
     mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
     assert_non_null(p);
     mvg_mqtt_stats s;
@@ -652,7 +650,7 @@ static void test_config_errors(void **state)
         mvg_mqtt_pub_get_stats(p, &s);
         if (s.connect_failures >= 2)
             break;
-        mh_sleep_ms(10);
+        tu_sleep_ms(10);
     }
     assert_true(s.connect_failures >= 2);
     assert_non_null(strstr(s.last_error, c.uri));

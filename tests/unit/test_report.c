@@ -2,7 +2,7 @@
  * Unit tests of `mvgate report`'s pure parts: number formatting for
  * people (report_fmt.c), the charts' axis ticks and labels (report_svg.c),
  * and the completeness of the two languages' labels (report_i18n.c).
- * tools/mvgate is not part of mvg_core, so the sources are compiled in.
+ * Linked against mvg_report, the CLI's report library.
  * Expected values are worked out by hand in the comments.
  */
 #include <math.h>
@@ -17,9 +17,9 @@
 #include <cmocka.h>
 
 #include "model.h"
-#include "../../tools/mvgate/report_fmt.c"
-#include "../../tools/mvgate/report_i18n.c"
-#include "../../tools/mvgate/report_svg.c"
+#include "report_fmt.h"
+#include "report_i18n.h"
+#include "report_svg.h"
 
 #define T0 1767580200000LL /* 2026-01-05T02:30:00Z */
 

@@ -23,6 +23,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "testutil.h"
+
 #include "store.h"
 
 static char dir[64], db[128], err[256];
@@ -30,19 +32,13 @@ static char dir[64], db[128], err[256];
 static int setup(void **state)
 {
     (void)state;
-    strcpy(dir, "/tmp/mvg_store_XXXXXX");
-    if (!mkdtemp(dir))
-        return -1;
-    snprintf(db, sizeof db, "%s/mvgate.db", dir);
-    return 0;
+    return tu_tmpdir_make_db(dir, sizeof dir, db, sizeof db, "store");
 }
 
 static int teardown(void **state)
 {
     (void)state;
-    char cmd[160];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    return system(cmd) == 0 ? 0 : -1;
+    return tu_tmpdir_remove(dir);
 }
 
 static int64_t query_int(const char *sql);

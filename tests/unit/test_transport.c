@@ -6,24 +6,26 @@
  * published in the Modbus literature (the CRC-16/MODBUS check value and the
  * Simply Modbus examples).
  */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "modbus_test_server.h"
+#include "testutil.h"
 
 #include "crc16.h"
 #include "rtu_frame.h"
 #include "transport.h"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static mvg_bus_cfg bus(mvg_bus_type type, int port, int timeout_ms)
 {
@@ -278,9 +280,9 @@ static void test_tcp_timeout(void **state)
     mvg_transport *t = mvg_transport_new(&b, err, sizeof err);
     uint16_t regs[4];
     uint8_t exc = 0;
-    int64_t t0 = now_ms();
+    int64_t t0 = tu_now_ms();
     assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
-    int64_t took = now_ms() - t0;
+    int64_t took = tu_now_ms() - t0;
     assert_true(took >= 290);
     assert_true(took < 700);
     snprintf(want, sizeof want, "127.0.0.1:%d unit 1: timeout after 300 ms", silent.port);
@@ -340,7 +342,7 @@ static int full_listener(int *port, int *filler)
         filler[i] = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
         connect(filler[i], (struct sockaddr *)&a, sizeof a);
     }
-    mts_sleep_ms(50);
+    tu_sleep_ms(50);
     return lfd;
 }
 
@@ -355,9 +357,9 @@ static void test_connect_timeout(void **state)
         mvg_transport *t = mvg_transport_new(&b, err, sizeof err);
         uint16_t regs[2];
         uint8_t exc = 0;
-        int64_t t0 = now_ms();
+        int64_t t0 = tu_now_ms();
         assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 0, 2, regs, &exc, err), MVG_TR_COMM);
-        int64_t took = now_ms() - t0;
+        int64_t took = tu_now_ms() - t0;
         if (took < 290 || took > 800)
             fail_msg("%s: connect gave up after %lld ms (%s)", k ? "rtu-tcp" : "tcp",
                      (long long)took, err);
@@ -414,12 +416,12 @@ static void test_rtt_exception_keeps_connection(void **state)
     mvg_transport *t = mvg_transport_new(&b, err, sizeof err);
     uint16_t regs[125];
     uint8_t exc = 0;
-    int64_t t0 = now_ms();
+    int64_t t0 = tu_now_ms();
     assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 190, 20, regs, &exc, err), MVG_TR_EXCEPTION);
     assert_int_equal(exc, 2);
     /* An exception is a good answer: no quiet window before the next read. */
     assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 190, 10, regs, &exc, err), MVG_TR_OK);
-    assert_true(now_ms() - t0 < 500);
+    assert_true(tu_now_ms() - t0 < 500);
     assert_int_equal(regs[0], mts_rtt_holding(190, 2));
     assert_int_equal(atomic_load(&srv.connections), 1);
     mvg_transport_free(t);
@@ -437,9 +439,9 @@ static void test_rtt_timeout_and_refused(void **state)
     uint16_t regs[4];
     uint8_t exc = 0;
     /* Unit 4 is not on the line: silence, as on a real serial bus. */
-    int64_t t0 = now_ms();
+    int64_t t0 = tu_now_ms();
     assert_int_equal(rd(t, 4, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
-    int64_t took = now_ms() - t0;
+    int64_t took = tu_now_ms() - t0;
     assert_true(took >= 290);
     assert_true(took < 700);
     snprintf(want, sizeof want, "127.0.0.1:%d unit 4: timeout after 300 ms", srv.port);
@@ -512,10 +514,10 @@ static void test_rtt_bad_frames(void **state)
     assert_non_null(strstr(err, "unexpected function code 0x10"));
 
     atomic_store(&srv.mode, MTS_TRUNCATED);
-    int64_t t0 = now_ms();
+    int64_t t0 = tu_now_ms();
     assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 8, regs, &exc, err), MVG_TR_COMM);
     /* The quiet window after the previous bad frame, then one timeout. */
-    assert_true(now_ms() - t0 < 2 * 150 + 150 + 200);
+    assert_true(tu_now_ms() - t0 < 2 * 150 + 150 + 200);
     assert_non_null(strstr(err, "timeout after 150 ms (10 of 21 bytes received)"));
 
     atomic_store(&srv.mode, MTS_NORMAL);

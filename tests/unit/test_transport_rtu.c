@@ -11,11 +11,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <termios.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "modbus_test_server.h"
+#include "testutil.h"
 
 #include "transport.h"
 
@@ -24,13 +28,6 @@ typedef struct {
     char path[128];
     mts_rtt srv;
 } line;
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* mvg_transport_read with the buffer the area calls for (err: 256 bytes). */
 static int rd(mvg_transport *t, int unit, mvg_area area, unsigned start, unsigned count,
@@ -131,9 +128,9 @@ static void test_rtu_missing_unit_times_out(void **state)
     uint16_t regs[4];
     uint8_t exc = 0;
     char err[256] = "", want[300];
-    int64_t t0 = now_ms();
+    int64_t t0 = tu_now_ms();
     assert_int_equal(rd(t, 9, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
-    int64_t took = now_ms() - t0;
+    int64_t took = tu_now_ms() - t0;
     assert_true(took >= 290);
     assert_true(took < 800);
     snprintf(want, sizeof want, "%s unit 9: timeout after 300 ms", l->path);

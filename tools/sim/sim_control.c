@@ -19,7 +19,6 @@
 #define MAXCTL 8
 #define LINE_MAX_LEN 512
 #define MAXTOK 6
-#define REPLY_MAX 8192 /* a status line of the largest plant is about 1 kB */
 
 static int reply_error(char *reply, size_t len, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int reply_error(char *reply, size_t len, const char *fmt, ...)
@@ -413,9 +412,9 @@ void mvg_sim_control_process(mvg_sim_control *c, const fd_set *rd)
         char *nl;
         while (cl->fd >= 0 && (nl = memchr(cl->buf, '\n', cl->len)) != NULL) {
             *nl = '\0';
-            char *reply = malloc(REPLY_MAX);
+            char *reply = malloc(MVG_SIM_CONTROL_REPLY_MAX);
             if (reply) {
-                c->fn(c->user, cl->buf, reply, REPLY_MAX - 1);
+                c->fn(c->user, cl->buf, reply, MVG_SIM_CONTROL_REPLY_MAX - 1);
                 strcat(reply, "\n");
                 send_all(cl->fd, reply, strlen(reply));
                 free(reply);

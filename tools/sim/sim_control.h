@@ -39,6 +39,10 @@ typedef struct {
     double time_scale;
 } mvg_sim_control_env;
 
+/* The reply buffer that holds any reply line (a status line of the
+ * largest plant is about 1 kB). */
+#define MVG_SIM_CONTROL_REPLY_MAX 8192
+
 /*
  * Runs one command line (without its newline) and writes the reply line
  * (without newline) to reply. Returns 0 when the reply is `ok` or status,

@@ -15,7 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAXPTS 16
 #define MAXSTATE 6
 #define MAXSTREAMS 64
 
@@ -27,8 +26,8 @@ struct mvg_sim_plant {
     size_t npts;
     double tg;              /* plant time of the last grid point */
     double t;               /* current plant time, tg <= t < tg + step */
-    double val[MAXPTS];     /* gauges at tg; counters integrated up to tg */
-    double rate[MAXPTS];    /* counters only: increase per second over the step */
+    double val[MVG_SIM_MAX_POINTS];     /* gauges at tg; counters integrated up to tg */
+    double rate[MVG_SIM_MAX_POINTS];    /* counters only: increase per second over the step */
     double x[MAXSTATE];     /* dynamic state */
     double dx[MAXSTATE];    /* its derivative over the step */
     double show[MAXSTATE];  /* values for `status` */
@@ -102,14 +101,14 @@ static double clamp(double v, double lo, double hi)
 
 /* ---- site calendar ------------------------------------------------------ */
 
-static double site_hour(double t)
+double mvg_sim_plant_site_hour(double t)
 {
     double local = t + MVG_SIM_SITE_UTC_OFFSET_S;
     return fmod(fmod(local, 86400.0) + 86400.0, 86400.0) / 3600.0;
 }
 
-/* 0 = Sunday ... 6 = Saturday; 1970-01-01 was a Thursday. */
-static int site_dow(double t)
+/* 1970-01-01 was a Thursday. */
+int mvg_sim_plant_site_dow(double t)
 {
     long days = (long)floor((t + MVG_SIM_SITE_UTC_OFFSET_S) / 86400.0);
     return (int)(((days + 4) % 7 + 7) % 7);
@@ -136,8 +135,8 @@ static double profile(const knot *k, size_t n, double h)
 static double week_profile(double t, const knot *wk, size_t nwk, const knot *sat, size_t nsat,
                            double sunday)
 {
-    int dow = site_dow(t);
-    double h = site_hour(t);
+    int dow = mvg_sim_plant_site_dow(t);
+    double h = mvg_sim_plant_site_hour(t);
     return dow == 0 ? sunday : dow == 6 ? profile(sat, nsat, h) : profile(wk, nwk, h);
 }
 
@@ -278,8 +277,8 @@ static double comp_demand(mvg_sim_plant *p, double t)
     static const knot wk[] = {{0, 2.6},    {5.5, 2.6},  {7.5, 7.2},  {11.8, 7.6}, {12.2, 5.0},
                               {12.9, 5.0}, {13.3, 7.6}, {17.0, 7.4}, {17.5, 5.4}, {21.5, 5.2},
                               {22.5, 3.0}, {24, 2.6}};
-    double h = site_hour(t);
-    int dow = site_dow(t);
+    double h = mvg_sim_plant_site_hour(t);
+    int dow = mvg_sim_plant_site_dow(t);
     double d = profile(wk, NK(wk), h);
     if (dow == 6)
         d = 2.6 + 0.6 * (d - 2.6);
@@ -329,7 +328,7 @@ static void comp_eval(mvg_sim_plant *p, double t)
     p->val[K_FLOW] = d;
     p->rate[K_VOL] = d / 60.0;
     p->val[K_BAR] = bar;
-    p->val[K_TEMP] = 30.0 + 3.0 * sin(2.0 * M_PI * (site_hour(t) - 9.0) / 24.0) +
+    p->val[K_TEMP] = 30.0 + 3.0 * sin(2.0 * M_PI * (mvg_sim_plant_site_hour(t) - 9.0) / 24.0) +
                      0.3 * smooth(p, 6, t, 900.0);
     p->show[0] = d;
     p->show[1] = q;
@@ -348,8 +347,8 @@ static double chil_occupancy(double t)
 {
     static const knot wk[] = {{0, 0.1}, {7.0, 0.1}, {8.0, 1.0}, {19.0, 1.0}, {20.0, 0.1}, {24, 0.1}};
     static const knot sat[] = {{0, 0.1}, {7.0, 0.1}, {8.0, 0.6}, {13.0, 0.6}, {14.0, 0.1}, {24, 0.1}};
-    int dow = site_dow(t);
-    double h = site_hour(t);
+    int dow = mvg_sim_plant_site_dow(t);
+    double h = mvg_sim_plant_site_hour(t);
     if (dow == 0)
         return 0.1;
     return dow == 6 ? profile(sat, NK(sat), h) : profile(wk, NK(wk), h);
@@ -357,7 +356,7 @@ static double chil_occupancy(double t)
 
 static void chil_eval(mvg_sim_plant *p, double t)
 {
-    double h = site_hour(t);
+    double h = mvg_sim_plant_site_hour(t);
     double tout = 27.5 + 3.5 * sin(2.0 * M_PI * (h - 9.0) / 24.0) + 1.2 * smooth(p, 11, t, 10800.0) +
                   0.3 * smooth(p, 12, t, 1200.0);
     double load = 110.0 + 330.0 * chil_occupancy(t) + 16.0 * (tout - 24.0) +

@@ -23,6 +23,7 @@
 
 #include "modbus_types.h"
 
+#define MVG_SIM_MAX_POINTS 16      /* points of the largest plant, at most */
 #define MVG_SIM_STEP_S 1.0          /* plant-time integration step, seconds */
 #define MVG_SIM_SITE_UTC_OFFSET_S (8 * 3600) /* demand follows site time, UTC+8 */
 
@@ -65,6 +66,12 @@ const char *mvg_sim_plant_kind_name(mvg_sim_plant_kind k);
 int mvg_sim_plant_kind_parse(const char *s, mvg_sim_plant_kind *out);
 const char *mvg_sim_phase_name(mvg_sim_phase ph);
 int mvg_sim_phase_parse(const char *s, mvg_sim_phase *out);
+
+/* The site calendar that demand follows (UTC+8) at UTC epoch seconds t:
+ * the hour of the day in [0, 24), the day of the week (0 = Sunday ...
+ * 6 = Saturday). */
+double mvg_sim_plant_site_hour(double t);
+int mvg_sim_plant_site_dow(double t);
 
 /* The static meter list and register map of a plant kind. */
 const mvg_sim_device *mvg_sim_plant_devices(mvg_sim_plant_kind k, size_t *n);

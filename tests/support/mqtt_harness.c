@@ -1,13 +1,6 @@
-/*
- * mqtt_harness.h: test and benchmark helpers for the MQTT publisher: a real
- * mosquitto started on 127.0.0.1 (free port, own config and directory,
- * stopped by pid) and a paho MQTT 5 subscriber that records every message
- * with its retain flag as published (retainAsPublished) and its arrival
- * time. Header-only (static functions) so that tests/unit and tests/bench
- * share it without a library of their own.
- */
-#ifndef MVG_MQTT_HARNESS_H
-#define MVG_MQTT_HARNESS_H
+#include "mqtt_harness.h"
+
+#include "testutil.h"
 
 #include <MQTTAsync.h>
 #include <arpa/inet.h>
@@ -25,58 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 
-static inline int64_t mh_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static inline void mh_sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000};
-    while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-    }
-}
-
-/* A port the kernel just handed out for 127.0.0.1 (free when we return). */
-static inline int mh_free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = 0};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t l = sizeof a;
-    if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof a) < 0 ||
-        getsockname(fd, (struct sockaddr *)&a, &l) < 0) {
-        if (fd >= 0)
-            close(fd);
-        return -1;
-    }
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-static inline int mh_port_open(int port)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int ok = fd >= 0 && connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-    if (fd >= 0)
-        close(fd);
-    return ok;
-}
-
-typedef struct {
-    pid_t pid;
-    int port;
-    char dir[160];
-} mh_broker;
-
 /* Writes <dir>/mosquitto.conf (a listener on port, anonymous, plus extra
  * config lines) and starts mosquitto on it, logging to <dir>/mosquitto.log.
  * Waits until wait_port (0: port) accepts connections. 0 or -1. */
-static inline int mh_broker_start(mh_broker *b, const char *dir, int port, int wait_port,
+int mh_broker_start(mh_broker *b, const char *dir, int port, int wait_port,
                            const char *extra)
 {
     char conf[256], log[256];
@@ -107,19 +52,19 @@ static inline int mh_broker_start(mh_broker *b, const char *dir, int port, int w
     }
     int wp = wait_port ? wait_port : port;
     for (int i = 0; i < 500; i++) {
-        if (mh_port_open(wp))
+        if (tu_port_open(wp))
             return 0;
         int st;
         if (waitpid(b->pid, &st, WNOHANG) == b->pid) {
             b->pid = 0;
             return -1;
         }
-        mh_sleep_ms(10);
+        tu_sleep_ms(10);
     }
     return -1;
 }
 
-static inline void mh_broker_stop(mh_broker *b)
+void mh_broker_stop(mh_broker *b)
 {
     if (b->pid > 0) {
         kill(b->pid, SIGTERM);
@@ -128,27 +73,10 @@ static inline void mh_broker_stop(mh_broker *b)
     }
 }
 
-typedef struct {
-    char *topic;
-    char *payload;
-    int retained;
-    int64_t t_us;               /* arrival, mh_now_us() */
-} mh_msg;
-
-typedef struct {
-    MQTTAsync cli;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    mh_msg *m;
-    size_t n, cap;
-    int subscribed;             /* subscriptions acknowledged (one per (re)connect) */
-    char filter[128];
-} mh_sub;
-
-static inline int mh_on_msg(void *ctx, char *topic, int tlen, MQTTAsync_message *msg)
+static int mh_on_msg(void *ctx, char *topic, int tlen, MQTTAsync_message *msg)
 {
     mh_sub *s = ctx;
-    int64_t t = mh_now_us();
+    int64_t t = tu_now_us();
     pthread_mutex_lock(&s->mu);
     if (s->n == s->cap) {
         size_t nc = s->cap ? s->cap * 2 : 1024;
@@ -171,7 +99,7 @@ static inline int mh_on_msg(void *ctx, char *topic, int tlen, MQTTAsync_message 
     return 1;
 }
 
-static inline void mh_on_sub(void *ctx, MQTTAsync_successData5 *r)
+static void mh_on_sub(void *ctx, MQTTAsync_successData5 *r)
 {
     (void)r;
     mh_sub *s = ctx;
@@ -183,7 +111,7 @@ static inline void mh_on_sub(void *ctx, MQTTAsync_successData5 *r)
 
 /* (Re)subscribes on every connect: the first one and paho's automatic
  * reconnects after a broker restart. */
-static inline void mh_on_connected(void *ctx, char *cause)
+static void mh_on_connected(void *ctx, char *cause)
 {
     (void)cause;
     mh_sub *s = ctx;
@@ -197,7 +125,7 @@ static inline void mh_on_connected(void *ctx, char *cause)
 /* A subscriber to filter on 127.0.0.1:port. persistent: the broker keeps
  * its session (and queues for it) for an hour while it is away. Returns
  * once subscribed, or NULL. */
-static inline mh_sub *mh_sub_start_auth(int port, const char *client_id, const char *filter,
+mh_sub *mh_sub_start_auth(int port, const char *client_id, const char *filter,
                                         int persistent, const char *user, const char *pass)
 {
     mh_sub *s = calloc(1, sizeof *s);
@@ -234,10 +162,10 @@ static inline mh_sub *mh_sub_start_auth(int port, const char *client_id, const c
     if (rc != MQTTASYNC_SUCCESS)
         goto fail;
     pthread_mutex_lock(&s->mu);
-    int64_t until = mh_now_us() + 5000000;
-    while (!s->subscribed && mh_now_us() < until) {
+    int64_t until = tu_now_us() + 5000000;
+    while (!s->subscribed && tu_now_us() < until) {
         pthread_mutex_unlock(&s->mu);
-        mh_sleep_ms(5);
+        tu_sleep_ms(5);
         pthread_mutex_lock(&s->mu);
     }
     int ok = s->subscribed > 0;
@@ -250,13 +178,13 @@ fail:
     return NULL;
 }
 
-static inline mh_sub *mh_sub_start(int port, const char *client_id, const char *filter,
+mh_sub *mh_sub_start(int port, const char *client_id, const char *filter,
                                    int persistent)
 {
     return mh_sub_start_auth(port, client_id, filter, persistent, NULL, NULL);
 }
 
-static inline size_t mh_sub_count(mh_sub *s)
+size_t mh_sub_count(mh_sub *s)
 {
     pthread_mutex_lock(&s->mu);
     size_t n = s->n;
@@ -265,17 +193,17 @@ static inline size_t mh_sub_count(mh_sub *s)
 }
 
 /* Waits until at least n messages arrived; returns the count. */
-static inline size_t mh_sub_wait(mh_sub *s, size_t n, int timeout_ms)
+size_t mh_sub_wait(mh_sub *s, size_t n, int timeout_ms)
 {
-    int64_t until = mh_now_us() + (int64_t)timeout_ms * 1000;
+    int64_t until = tu_now_us() + (int64_t)timeout_ms * 1000;
     size_t have;
-    while ((have = mh_sub_count(s)) < n && mh_now_us() < until)
-        mh_sleep_ms(2);
+    while ((have = mh_sub_count(s)) < n && tu_now_us() < until)
+        tu_sleep_ms(2);
     return have;
 }
 
 /* Message i (valid until mh_sub_stop; the array may move: copy what you keep). */
-static inline mh_msg mh_sub_get(mh_sub *s, size_t i)
+mh_msg mh_sub_get(mh_sub *s, size_t i)
 {
     pthread_mutex_lock(&s->mu);
     mh_msg m = s->m[i];
@@ -283,14 +211,14 @@ static inline mh_msg mh_sub_get(mh_sub *s, size_t i)
     return m;
 }
 
-static inline void mh_sub_stop(mh_sub *s)
+void mh_sub_stop(mh_sub *s)
 {
     if (!s)
         return;
     MQTTAsync_disconnectOptions d = MQTTAsync_disconnectOptions_initializer5;
     d.timeout = 200;
     MQTTAsync_disconnect(s->cli, &d);
-    mh_sleep_ms(50);
+    tu_sleep_ms(50);
     MQTTAsync_destroy(&s->cli);
     for (size_t i = 0; i < s->n; i++) {
         free(s->m[i].topic);
@@ -302,4 +230,3 @@ static inline void mh_sub_stop(mh_sub *s)
     free(s);
 }
 
-#endif

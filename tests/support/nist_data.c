@@ -1,19 +1,15 @@
-/*
- * nist_data.h: shared by the unit tests that check fits against the NIST
- * StRD certified values (test_lsq, test_model): reading a dataset of
- * tests/unit/data/nist/ and the log relative error (LRE) of a result.
- * Include after <cmocka.h>.
- */
-#ifndef MVG_TEST_NIST_DATA_H
-#define MVG_TEST_NIST_DATA_H
+#include "nist_data.h"
 
 #include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <cmocka.h>
 
-/* Significant digits in agreement: -log10 of the relative error (16 when
- * exact; absolute error when the certified value is 0). */
-static inline double nist_lre(double x, double c)
+double nist_lre(double x, double c)
 {
     if (c == 0.0)
         return x == 0.0 ? 16.0 : -log10(fabs(x));
@@ -21,9 +17,7 @@ static inline double nist_lre(double x, double c)
     return d == 0.0 ? 16.0 : -log10(d);
 }
 
-/* Reads "y x1 [x2 ...]" rows of data/nist/NAME.dat, skipping '#' comments.
- * Returns the rows read. */
-static inline size_t nist_read_dat(const char *name, size_t ncols, double *buf, size_t maxrows)
+size_t nist_read_dat(const char *name, size_t ncols, double *buf, size_t maxrows)
 {
     char path[1024];
     snprintf(path, sizeof path, "%s/tests/unit/data/nist/%s.dat", MVG_SOURCE_DIR, name);
@@ -46,5 +40,3 @@ static inline size_t nist_read_dat(const char *name, size_t ncols, double *buf, 
     fclose(f);
     return rows;
 }
-
-#endif

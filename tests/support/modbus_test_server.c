@@ -1,22 +1,6 @@
-/*
- * modbus_test_server.h: in-process Modbus servers on 127.0.0.1 for the
- * transport tests and the acquisition benchmark (header-only, static
- * functions; included by one program each).
- *
- *  - mts_mb: a libmodbus Modbus TCP server thread (modbus_receive and
- *    modbus_reply over a modbus_mapping), the reference implementation our
- *    TCP client talks to.
- *  - mts_rtt: a hand-written RTU-over-TCP server thread whose faults the
- *    tests switch: silence, a delayed first reply, a corrupted CRC, a reply
- *    from the wrong unit, a wrong function code. Its holding registers
- *    carry the request's sequence number (seq * 1000 + address), so a test
- *    can tell which request a reply belongs to.
- *
- * Both listen on a port given (0: any free port) with SO_REUSEADDR, so a
- * test can stop a server and start a new one on the same port.
- */
-#ifndef MVG_MODBUS_TEST_SERVER_H
-#define MVG_MODBUS_TEST_SERVER_H
+#include "modbus_test_server.h"
+
+#include "testutil.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -34,7 +18,7 @@
 #include <unistd.h>
 
 /* Listening socket on 127.0.0.1:port (0: any); *out_port gets the port. */
-static inline int mts_listen(int port, int *out_port)
+int mts_listen(int port, int *out_port)
 {
     int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0)
@@ -58,7 +42,7 @@ static inline int mts_listen(int port, int *out_port)
 }
 
 /* Waits up to ms for a connection; -1 when none came. */
-static inline int mts_accept(int lfd, int ms)
+static int mts_accept(int lfd, int ms)
 {
     struct pollfd p = {lfd, POLLIN, 0};
     if (poll(&p, 1, ms) <= 0)
@@ -66,38 +50,18 @@ static inline int mts_accept(int lfd, int ms)
     return accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 }
 
-static inline void mts_sleep_ms(int ms)
-{
-    struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-        ;
-}
-
 /* ---- libmodbus TCP server ---- */
 
-#define MTS_MB_REGS 200
-#define MTS_MB_BITS 3000
-
-typedef struct {
-    int lfd, port;
-    pthread_t th;
-    atomic_int stop;
-    modbus_t *ctx;
-    modbus_mapping_t *map;
-    atomic_int requests;
-    atomic_int connections;
-} mts_mb;
-
 /* The values the libmodbus server holds (and the tests expect). */
-static inline uint16_t mts_mb_holding(unsigned addr, unsigned gen)
+uint16_t mts_mb_holding(unsigned addr, unsigned gen)
 {
     return (uint16_t)(gen * 10000u + addr * 3u + 1u);
 }
-static inline uint16_t mts_mb_input(unsigned addr) { return (uint16_t)(0xF000u + addr); }
-static inline uint8_t mts_mb_coil(unsigned addr) { return addr % 3 == 0; }
-static inline uint8_t mts_mb_discrete(unsigned addr) { return (addr / 2) % 2; }
+uint16_t mts_mb_input(unsigned addr) { return (uint16_t)(0xF000u + addr); }
+uint8_t mts_mb_coil(unsigned addr) { return addr % 3 == 0; }
+uint8_t mts_mb_discrete(unsigned addr) { return (addr / 2) % 2; }
 
-static inline void *mts_mb_main(void *arg)
+static void *mts_mb_main(void *arg)
 {
     mts_mb *s = arg;
     while (!atomic_load(&s->stop)) {
@@ -127,7 +91,7 @@ static inline void *mts_mb_main(void *arg)
 
 /* Starts a server on port (0: any); gen shifts the holding values, so a
  * restarted server is told apart from the old one. Returns 0 or -1. */
-static inline int mts_mb_start(mts_mb *s, int port, unsigned gen)
+int mts_mb_start(mts_mb *s, int port, unsigned gen)
 {
     memset(s, 0, sizeof *s);
     s->lfd = mts_listen(port, &s->port);
@@ -150,7 +114,7 @@ static inline int mts_mb_start(mts_mb *s, int port, unsigned gen)
     return pthread_create(&s->th, NULL, mts_mb_main, s) == 0 ? 0 : -1;
 }
 
-static inline void mts_mb_stop(mts_mb *s)
+void mts_mb_stop(mts_mb *s)
 {
     atomic_store(&s->stop, 1);
     pthread_join(s->th, NULL);
@@ -161,30 +125,8 @@ static inline void mts_mb_stop(mts_mb *s)
 
 /* ---- RTU-over-TCP server ---- */
 
-enum {
-    MTS_NORMAL,
-    MTS_SILENT,      /* reads requests, never answers */
-    MTS_BAD_CRC,     /* answers with the CRC's low byte flipped */
-    MTS_WRONG_UNIT,  /* answers as unit + 1 */
-    MTS_WRONG_FC,    /* answers with function 0x10 */
-    MTS_TRUNCATED    /* sends only the first half of the reply */
-};
 
-#define MTS_RTT_REGS 200 /* holding/input 0..199; beyond: exception 2 */
-
-typedef struct {
-    int lfd, port;
-    int line_fd;             /* >= 0: serve this fd (a pty master), no listening */
-    pthread_t th;
-    atomic_int stop;
-    int unit;                /* the unit that answers; others are silent */
-    atomic_int mode;
-    atomic_int delay_next_ms; /* delays the next reply once, then resets to 0 */
-    atomic_int requests;      /* valid requests seen (the seq of the last one) */
-    atomic_int connections;
-} mts_rtt;
-
-static inline uint16_t mts_crc16(const uint8_t *buf, size_t len)
+static uint16_t mts_crc16(const uint8_t *buf, size_t len)
 {
     /* Written out again here rather than calling the code under test:
      * same algorithm, but a transcription error in one shows as a CRC
@@ -198,16 +140,16 @@ static inline uint16_t mts_crc16(const uint8_t *buf, size_t len)
     return crc;
 }
 
-static inline uint16_t mts_rtt_holding(unsigned addr, unsigned seq)
+uint16_t mts_rtt_holding(unsigned addr, unsigned seq)
 {
     return (uint16_t)(seq * 1000u + addr);
 }
-static inline uint16_t mts_rtt_input(unsigned addr) { return (uint16_t)(0xA000u + addr * 5u); }
-static inline uint8_t mts_rtt_coil(unsigned addr) { return (addr * 7u) % 5u < 2u; }
-static inline uint8_t mts_rtt_discrete(unsigned addr) { return addr % 2 == 1; }
+uint16_t mts_rtt_input(unsigned addr) { return (uint16_t)(0xA000u + addr * 5u); }
+uint8_t mts_rtt_coil(unsigned addr) { return (addr * 7u) % 5u < 2u; }
+uint8_t mts_rtt_discrete(unsigned addr) { return addr % 2 == 1; }
 
 /* send() without SIGPIPE on a socket, write() on a pty. */
-static inline void mts_write(int fd, const uint8_t *buf, size_t len)
+static void mts_write(int fd, const uint8_t *buf, size_t len)
 {
     ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
     if (n == -1 && errno == ENOTSOCK)
@@ -215,7 +157,7 @@ static inline void mts_write(int fd, const uint8_t *buf, size_t len)
     (void)n;
 }
 
-static inline void mts_rtt_send(int fd, uint8_t *f, size_t len, int bad_crc)
+static void mts_rtt_send(int fd, uint8_t *f, size_t len, int bad_crc)
 {
     uint16_t crc = mts_crc16(f, len);
     f[len] = (uint8_t)(crc & 0xFF);
@@ -225,14 +167,14 @@ static inline void mts_rtt_send(int fd, uint8_t *f, size_t len, int bad_crc)
     mts_write(fd, f, len + 2);
 }
 
-static inline void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq)
+static void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq)
 {
     int mode = atomic_load(&s->mode);
     int delay = atomic_exchange(&s->delay_next_ms, 0);
     if (mode == MTS_SILENT)
         return;
     if (delay > 0)
-        mts_sleep_ms(delay);
+        tu_sleep_ms(delay);
     uint8_t fc = q[1];
     unsigned start = (unsigned)(q[2] << 8 | q[3]), count = (unsigned)(q[4] << 8 | q[5]);
     uint8_t f[300];
@@ -273,7 +215,7 @@ static inline void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq)
 
 /* Serves RTU requests on fd (a TCP client, or a pty master) until stop or
  * end of file. */
-static inline void mts_rtt_serve(mts_rtt *s, int fd)
+static void mts_rtt_serve(mts_rtt *s, int fd)
 {
     uint8_t buf[1024];
     size_t len = 0;
@@ -304,7 +246,7 @@ static inline void mts_rtt_serve(mts_rtt *s, int fd)
     }
 }
 
-static inline void *mts_rtt_main(void *arg)
+static void *mts_rtt_main(void *arg)
 {
     mts_rtt *s = arg;
     if (s->line_fd >= 0) {
@@ -322,7 +264,7 @@ static inline void *mts_rtt_main(void *arg)
     return NULL;
 }
 
-static inline int mts_rtt_start(mts_rtt *s, int port, int unit)
+int mts_rtt_start(mts_rtt *s, int port, int unit)
 {
     memset(s, 0, sizeof *s);
     s->unit = unit;
@@ -335,7 +277,7 @@ static inline int mts_rtt_start(mts_rtt *s, int port, int unit)
 
 /* Serves a serial line instead: fd is the master side of a pty whose
  * slave the client opens (the caller owns and closes fd). */
-static inline int mts_rtt_start_line(mts_rtt *s, int fd, int unit)
+int mts_rtt_start_line(mts_rtt *s, int fd, int unit)
 {
     memset(s, 0, sizeof *s);
     s->unit = unit;
@@ -344,7 +286,7 @@ static inline int mts_rtt_start_line(mts_rtt *s, int fd, int unit)
     return pthread_create(&s->th, NULL, mts_rtt_main, s) == 0 ? 0 : -1;
 }
 
-static inline void mts_rtt_stop(mts_rtt *s)
+void mts_rtt_stop(mts_rtt *s)
 {
     atomic_store(&s->stop, 1);
     pthread_join(s->th, NULL);
@@ -352,4 +294,3 @@ static inline void mts_rtt_stop(mts_rtt *s)
         close(s->lfd);
 }
 
-#endif
