@@ -135,6 +135,11 @@ int mvg_key_read(mvg_cfgr *r, const mvg_key *k, const config_setting_t *g, const
     switch (k->type) {
     case MVG_KEY_INT:
         rc = mvg_cfgr_int(r, g, k->name, ctx, k->lo, k->hi, &v);
+        for (size_t i = 0; rc > 0 && k->values && k->values[i] != v; i++)
+            if (!k->values[i]) {
+                mvg_cfgr_fail(r, s, "%s: %s %lld is not %s", ctx, k->name, v, k->hint);
+                rc = -1;
+            }
         if (rc > 0)
             store_int(field, k->size, v);
         break;
@@ -271,7 +276,10 @@ static void doc_allowed(const mvg_key *k, FILE *out)
     }
     switch (k->type) {
     case MVG_KEY_INT:
-        fprintf(out, "%lld..%lld", k->lo, k->hi);
+        for (size_t i = 0; k->values && k->values[i]; i++)
+            fprintf(out, "%s%d", i ? ", " : "", k->values[i]);
+        if (!k->values)
+            fprintf(out, "%lld..%lld", k->lo, k->hi);
         break;
     case MVG_KEY_NUMBER:
         fprintf(out, "%s..%s", num(k->min, a, sizeof a), num(k->max, b, sizeof b));

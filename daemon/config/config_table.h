@@ -45,7 +45,8 @@ typedef struct {
     long long lo, hi;           /* INT (and INT_TOO) */
     double min, max;            /* NUMBER */
     const char *const *choices; /* CHOICE, NULL-terminated */
-    const int *values;          /* CHOICE: the value stored per choice; NULL: its index */
+    const int *values;          /* CHOICE: the value stored per choice; NULL: its index.
+                                 * INT: the only values allowed, 0-terminated ("not <hint>") */
     const char *def;            /* default as written in a file ("30", "true", "normal") */
     const char *hint;           /* with a missing required key: "e.g. \"/var/lib/mvgate\"" */
     /* documentation: columns of docs/config.md; NULL ones are derived from the row */
