@@ -84,7 +84,7 @@ int mvg_cfgp_get_number(const config_setting_t *s, double *v)
 
 /* Optional number member; 0 when absent (v untouched), 1 when read, -1 on a type error. */
 int mvg_cfgp_opt_number(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
-                      double lo, double hi, double *v)
+                        double lo, double hi, double *v)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s)
@@ -104,7 +104,7 @@ int mvg_cfgp_opt_number(ctx_t *c, const config_setting_t *g, const char *key, co
 
 /* Optional string member; NULL when absent, reported when not a string. */
 const char *mvg_cfgp_opt_string(ctx_t *c, const config_setting_t *g, const char *key,
-                              const char *ctxs)
+                                const char *ctxs)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
     if (!s)
@@ -117,7 +117,7 @@ const char *mvg_cfgp_opt_string(ctx_t *c, const config_setting_t *g, const char 
 }
 
 const char *mvg_cfgp_req_string(ctx_t *c, const config_setting_t *g, const char *key,
-                              const char *ctxs)
+                                const char *ctxs)
 {
     const char *v = mvg_cfgp_opt_string(c, g, key, ctxs);
     if (!v && !config_setting_get_member(g, key))
@@ -126,7 +126,7 @@ const char *mvg_cfgp_req_string(ctx_t *c, const config_setting_t *g, const char 
 }
 
 int mvg_cfgp_copy_name(ctx_t *c, const config_setting_t *s, const char *ctxs, const char *key,
-                     const char *v, char *dst, size_t cap)
+                       const char *v, char *dst, size_t cap)
 {
     if (!v)
         return -1;
@@ -149,18 +149,11 @@ int mvg_cfgp_is_ident(const char *s)
 }
 
 void mvg_cfgp_check_keys(ctx_t *c, const config_setting_t *g, const char *const *allowed,
-                       const char *ctxs)
+                         const char *ctxs)
 {
-    int n = config_setting_length(g);
-    for (int i = 0; i < n; i++) {
-        const config_setting_t *m = config_setting_get_elem(g, (unsigned)i);
-        const char *name = config_setting_name(m);
-        int ok = 0;
-        for (size_t k = 0; allowed[k] && !ok; k++)
-            ok = strcmp(name, allowed[k]) == 0;
-        if (!ok)
-            mvg_cfgp_fail(c, m, "%s: unknown key '%s'", ctxs, name);
-    }
+    mvg_cfgr r = {.diags = c->diags};
+    mvg_cfgr_keys(&r, g, allowed, ctxs);
+    c->errors += r.errors;
 }
 
 /* ---- time --------------------------------------------------------------- */
@@ -226,7 +219,7 @@ int mvg_config_parse_time(const char *s, int64_t *ms)
 }
 
 int mvg_cfgp_req_time(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
-                    int required, int64_t *ms)
+                      int required, int64_t *ms)
 {
     const char *v = required ? mvg_cfgp_req_string(c, g, key, ctxs) : mvg_cfgp_opt_string(c, g, key, ctxs);
     if (!v)
@@ -360,7 +353,7 @@ static int add_derived(ctx_t *c, const char *name, const char *expr, const char 
  * derived channel called implicit).
  */
 int mvg_cfgp_parse_ref(ctx_t *c, const config_setting_t *s, const char *ctxs, const char *text,
-                     const char *implicit, mvg_ref_cfg *out)
+                       const char *implicit, mvg_ref_cfg *out)
 {
     memset(out, 0, sizeof *out);
     out->src = mvg_cfgp_src_of(c, s);
@@ -418,7 +411,7 @@ int mvg_cfgp_parse_ref(ctx_t *c, const config_setting_t *s, const char *ctxs, co
 }
 
 int mvg_cfgp_req_ref(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
-                   const char *implicit, mvg_ref_cfg *out)
+                     const char *implicit, mvg_ref_cfg *out)
 {
     char sub[512];
     snprintf(sub, sizeof sub, "%s: %s", ctxs, key);

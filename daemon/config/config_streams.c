@@ -300,7 +300,7 @@ static void parse_flue_pair(ctx_t *c, const config_setting_t *s, const char *key
 }
 
 void mvg_cfgp_parse_stream(ctx_t *c, const config_setting_t *g, const char *pctx,
-                         const mvg_project_cfg *prj, size_t idx, mvg_stream_cfg *st)
+                           const mvg_project_cfg *prj, size_t idx, mvg_stream_cfg *st)
 {
     static const char *const keys[] = {
         "name",          "type",        "unit",         "fuel",          "actual",
