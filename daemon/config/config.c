@@ -14,11 +14,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "config_projects.h"
 #include "config_publish.h"
 #include "config_read.h"
+#include "config_table.h"
+
+_Static_assert(MVG_CFG_ID_MAX == MVG_NAME_MAX, "mvg_mqtt_cfg.gateway_id holds a gateway id");
 
 #ifndef MVG_DEFAULT_PROFILE_DIR
 #define MVG_DEFAULT_PROFILE_DIR "/usr/share/mvgate/profiles"
@@ -81,61 +85,7 @@ static mvg_cfg_src src_of(loader *L, const config_setting_t *s)
 }
 
 #define FAIL(L, s, ...) mvg_cfgr_fail(&(L)->r, (s), __VA_ARGS__)
-
-/* Names are MQTT topic levels and file names: letters, digits, '_' and
- * '-' only. Device and point names also appear in expressions as
- * device.point, whose grammar has no '-' (it is the minus sign): for them
- * ident_only also refuses '-'. */
-static int valid_name_as(const char *s, int ident_only)
-{
-    if (!*s || strlen(s) >= MVG_NAME_MAX)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-              *s == '_' || (*s == '-' && !ident_only)))
-            return 0;
-    return 1;
-}
-
-static int valid_name(const char *s) { return valid_name_as(s, 0); }
-
-/* A required name member: checked and copied; 0 or -1. */
-static int get_name_as(loader *L, const config_setting_t *g, const char *key, const char *ctx,
-                       char *dst, int ident_only)
-{
-    char buf[256];
-    int rc = mvg_cfgr_string(&L->r, g, key, ctx, buf, sizeof buf);
-    if (rc == 0) {
-        FAIL(L, g, "%s: '%s' is missing", ctx, key);
-        return -1;
-    }
-    if (rc < 0)
-        return -1;
-    if (!valid_name_as(buf, ident_only)) {
-        FAIL(L, config_setting_get_member(g, key), "%s: %s \"%s\" must be 1..%d letters, digits%s",
-             ctx, key, buf, MVG_NAME_MAX - 1,
-             ident_only ? " or '_' (it is used as device.point in expressions)" : ", '_' or '-'");
-        return -1;
-    }
-    memcpy(dst, buf, strlen(buf) + 1);
-    return 0;
-}
-
-static int get_name(loader *L, const config_setting_t *g, const char *key, const char *ctx,
-                    char *dst)
-{
-    return get_name_as(L, g, key, ctx, dst, 0);
-}
-
-static int get_int(loader *L, const config_setting_t *g, const char *key, const char *ctx,
-                   long long lo, long long hi, int *v)
-{
-    long long x;
-    int rc = mvg_cfgr_int(&L->r, g, key, ctx, lo, hi, &x);
-    if (rc > 0)
-        *v = (int)x;
-    return rc;
-}
+#define KEY(sec, name) mvg_section_key(&mvg_config_##sec##_section, name)
 
 static const config_setting_t *get_list(loader *L, const config_setting_t *g, const char *key,
                                         const char *ctx, int required)
@@ -155,9 +105,36 @@ static const config_setting_t *get_list(loader *L, const config_setting_t *g, co
 
 /* ---- gateway ----------------------------------------------------------- */
 
+
+/* mvgated creates a missing data_dir (mvg_gateway_new): it must be a
+ * directory it can write, or creatable under the nearest one that exists. */
+static void check_data_dir(loader *L, const config_setting_t *at, const char *dir)
+{
+    char path[MVG_PATH_MAX];
+    snprintf(path, sizeof path, "%s", dir);
+    struct stat st;
+    int missing = 0;
+    while (stat(path, &st) != 0) {
+        char *slash = strrchr(path, '/');
+        missing = 1;
+        if (!slash || slash == path) {
+            snprintf(path, sizeof path, "/");
+            if (stat(path, &st) != 0)
+                return;
+            break;
+        }
+        *slash = '\0';
+    }
+    if (!S_ISDIR(st.st_mode))
+        FAIL(L, at, "gateway: data_dir %s: %s is not a directory", dir, path);
+    else if (access(path, W_OK | X_OK) != 0)
+        FAIL(L, at, "gateway: data_dir %s: %s is not writable by this user (%s; check as the "
+                    "daemon's user)", dir, path, missing ? "mvgated would create data_dir in it"
+                                                          : "mvgated writes its store there");
+}
+
 static void load_gateway(loader *L, const config_setting_t *root)
 {
-    static const char *const keys[] = {"id", "site", "data_dir", NULL};
     mvg_gateway_cfg *gw = &L->cfg->gateway;
     const config_setting_t *g = config_setting_get_member(root, "gateway");
     if (!g) {
@@ -170,182 +147,132 @@ static void load_gateway(loader *L, const config_setting_t *root)
         return;
     }
     gw->src = src_of(L, g);
-    mvg_cfgr_keys(&L->r, g, keys, "gateway");
-    get_name(L, g, "id", "gateway", gw->id);
-    get_name(L, g, "site", "gateway", gw->site);
-    int rc = mvg_cfgr_string(&L->r, g, "data_dir", "gateway", gw->data_dir, sizeof gw->data_dir);
-    if (rc == 0)
-        FAIL(L, g, "gateway: 'data_dir' is missing (e.g. \"/var/lib/mvgate\")");
-    else if (rc > 0 && gw->data_dir[0] != '/')
-        FAIL(L, config_setting_get_member(g, "data_dir"),
-             "gateway: data_dir \"%s\" must be an absolute path", gw->data_dir);
+    signed char rc[8];
+    mvg_section_read(&L->r, &mvg_config_gateway_section, g, "gateway", gw, rc);
+    if (mvg_section_rc(&mvg_config_gateway_section, rc, "data_dir") > 0)
+        check_data_dir(L, config_setting_get_member(g, "data_dir"), gw->data_dir);
 }
 
 /* ---- buses ------------------------------------------------------------- */
 
-static int valid_baud(long long b)
+
+static int applies_to(const char *applies, const char *type)
 {
-    static const long long rates[] = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400};
-    for (size_t i = 0; i < sizeof rates / sizeof rates[0]; i++)
-        if (rates[i] == b)
+    size_t n = strlen(type);
+    for (const char *p = applies; p && *p; p += strspn(p, ", "))
+        if (strncmp(p, type, n) == 0 && (p[n] == '\0' || p[n] == ','))
             return 1;
-    return 0;
+        else
+            p += strcspn(p, ",");
+    return !applies;
+}
+
+/* The rules between a bus's keys. */
+static void check_bus(loader *L, const config_setting_t *g, const signed char *rc, const char *ctx,
+                      mvg_bus_cfg *b)
+{
+    const mvg_section *sec = &mvg_config_bus_section;
+    if (mvg_section_rc(sec, rc, "type") <= 0)
+        return;
+    const char *type = KEY(bus, "type")->choices[b->type == MVG_BUS_TCP ? 0 : b->type == MVG_BUS_RTU ? 1 : 2];
+    for (size_t i = 0; i < sec->nkeys; i++) {
+        const config_setting_t *s = config_setting_get_member(g, sec->keys[i].name);
+        if (s && !applies_to(sec->keys[i].applies, type))
+            FAIL(L, s, "%s: '%s' does not apply to a %s bus", ctx, sec->keys[i].name, type);
+    }
+    if (b->type != MVG_BUS_RTU) {
+        if (!config_setting_get_member(g, "host"))
+            FAIL(L, g, "%s: a %s bus needs 'host'", ctx, type);
+        return;
+    }
+    if (!config_setting_get_member(g, "device"))
+        FAIL(L, g, "%s: an rtu bus needs 'device' (e.g. \"/dev/ttyUSB0\")", ctx);
 }
 
 static void load_bus(loader *L, const config_setting_t *g, mvg_bus_cfg *b, size_t index)
 {
-    static const char *const keys[] = {"name",      "type",      "host",       "port",
-                                       "device",    "baud",      "parity",     "data_bits",
-                                       "stop_bits", "timeout_ms", "retries",   "backoff_ms",
-                                       "offline_after", "reprobe_ms", NULL};
-    static const char *const types[] = {"tcp", "rtu", "rtu-tcp", NULL};
-    static const char *const parities[] = {"N", "E", "O", "none", "even", "odd", NULL};
     char ctx[MVG_NAME_MAX + 32];
     snprintf(ctx, sizeof ctx, "bus %zu", index + 1);
     b->src = src_of(L, g);
-    b->port = 502;
-    b->baud = 9600;
-    b->parity = 'N';
-    b->data_bits = 8;
-    b->stop_bits = 1;
-    b->timeout_ms = 1000;
-    b->retries = 1;
-    b->backoff_ms = 100;
-    b->offline_after = 3;
-    b->reprobe_ms = 30000;
+    mvg_section_defaults(&mvg_config_bus_section, b);
     if (!config_setting_is_group(g)) {
         FAIL(L, g, "%s: each bus must be a group { name = ...; type = ...; }", ctx);
         return;
     }
-    if (get_name(L, g, "name", ctx, b->name) == 0)
+    if (mvg_key_read(&L->r, KEY(bus, "name"), g, ctx, b, NULL) > 0)
         snprintf(ctx, sizeof ctx, "bus '%s'", b->name);
-    mvg_cfgr_keys(&L->r, g, keys, ctx);
-    int type = 0;
-    int rc = mvg_cfgr_choice(&L->r, g, "type", ctx, types, &type);
-    if (rc == 0)
-        FAIL(L, g, "%s: 'type' is missing (\"tcp\", \"rtu\" or \"rtu-tcp\")", ctx);
-    b->type = type == 0 ? MVG_BUS_TCP : type == 1 ? MVG_BUS_RTU : MVG_BUS_RTU_TCP;
-    int net = b->type != MVG_BUS_RTU;
-    const char *wrong[] = {net ? "device" : "host", net ? "baud" : "port", net ? "parity" : NULL,
-                           net ? "data_bits" : NULL, net ? "stop_bits" : NULL};
-    for (size_t i = 0; rc > 0 && i < sizeof wrong / sizeof wrong[0]; i++)
-        if (wrong[i] && config_setting_get_member(g, wrong[i]))
-            FAIL(L, config_setting_get_member(g, wrong[i]), "%s: '%s' does not apply to a %s bus",
-                 ctx, wrong[i], types[type]);
-    if (net) {
-        if (mvg_cfgr_string(&L->r, g, "host", ctx, b->host, sizeof b->host) == 0)
-            FAIL(L, g, "%s: a %s bus needs 'host'", ctx, types[type]);
-        else if (!b->host[0])
-            FAIL(L, config_setting_get_member(g, "host"), "%s: 'host' is empty", ctx);
-        get_int(L, g, "port", ctx, 1, 65535, &b->port);
-    } else {
-        if (mvg_cfgr_string(&L->r, g, "device", ctx, b->device, sizeof b->device) == 0)
-            FAIL(L, g, "%s: an rtu bus needs 'device' (e.g. \"/dev/ttyUSB0\")", ctx);
-        else if (b->device[0] != '/')
-            FAIL(L, config_setting_get_member(g, "device"),
-                 "%s: device \"%s\" must be an absolute path", ctx, b->device);
-        long long baud = 9600;
-        if (mvg_cfgr_int(&L->r, g, "baud", ctx, 1, 4000000, &baud) > 0 && !valid_baud(baud))
-            FAIL(L, config_setting_get_member(g, "baud"),
-                 "%s: baud %lld is not a standard rate (1200 .. 230400)", ctx, baud);
-        b->baud = (int)baud;
-        int par = 0;
-        if (mvg_cfgr_choice(&L->r, g, "parity", ctx, parities, &par) > 0)
-            b->parity = "NEONEO"[par];
-        get_int(L, g, "data_bits", ctx, 5, 8, &b->data_bits);
-        get_int(L, g, "stop_bits", ctx, 1, 2, &b->stop_bits);
-    }
-    get_int(L, g, "timeout_ms", ctx, 1, 60000, &b->timeout_ms);
-    get_int(L, g, "retries", ctx, 0, 10, &b->retries);
-    get_int(L, g, "backoff_ms", ctx, 0, 60000, &b->backoff_ms);
-    get_int(L, g, "offline_after", ctx, 1, 1000, &b->offline_after);
-    get_int(L, g, "reprobe_ms", ctx, 100, 86400000, &b->reprobe_ms);
+    signed char rc[32];
+    mvg_section_read(&L->r, &mvg_config_bus_section, g, ctx, b, rc);
+    check_bus(L, g, rc, ctx, b);
 }
 
 /* ---- points ------------------------------------------------------------ */
 
-/* Loads one point group into p; 0 or -1 (reported). */
-static int load_point(loader *L, const config_setting_t *g, const char *owner, mvg_point_cfg *p)
+
+/* The rules between a point's keys. Each runs when the keys it needs were
+ * read, whatever else is wrong with the point: the user sees every problem
+ * in one pass, and none that is only the echo of another (a mistyped type
+ * must not also make its order "not fit"). */
+static void check_point(loader *L, const config_setting_t *g, const signed char *rc,
+                        const char *ctx, mvg_point_cfg *p)
 {
-    static const char *const keys[] = {"name", "area",  "address", "type", "order", "scale",
-                                       "offset", "unit", "kind",    "min",  "max",   NULL};
-    static const char *const areas[] = {"coil", "discrete", "input", "holding", NULL};
-    static const char *const types[] = {"bool",   "int16",  "uint16",  "int32",  "uint32",
-                                        "int64",  "uint64", "float32", "float64", NULL};
-    static const char *const kinds[] = {"gauge", "counter", NULL};
-    int errors = L->r.errors;
-    char ctx[2 * MVG_NAME_MAX + 32];
-    memset(p, 0, sizeof *p);
-    p->src = src_of(L, g);
-    p->scale = 1.0;
-    snprintf(ctx, sizeof ctx, "%s: point", owner);
-    if (!config_setting_is_group(g)) {
-        FAIL(L, g, "%s: each point must be a group { name = ...; area = ...; ... }", owner);
-        return -1;
-    }
-    if (get_name_as(L, g, "name", ctx, p->name, 1) == 0)
-        snprintf(ctx, sizeof ctx, "%s: point '%s'", owner, p->name);
-    mvg_cfgr_keys(&L->r, g, keys, ctx);
-    /* Each structural check below runs when the keys it needs were read,
-     * whatever else is wrong with the point: the user sees every problem in
-     * one pass, and none that is only the echo of another (a mistyped type
-     * must not also make its order "not fit"). */
-    int area = 0, type = 0, kind = 0;
-    int area_rc = mvg_cfgr_choice(&L->r, g, "area", ctx, areas, &area);
-    if (area_rc == 0)
-        FAIL(L, g, "%s: 'area' is missing (coil, discrete, input or holding)", ctx);
-    p->area = (mvg_area)area;
-    long long addr = 0;
-    int addr_rc = mvg_cfgr_int(&L->r, g, "address", ctx, 0, 65535, &addr);
-    if (addr_rc == 0)
-        FAIL(L, g, "%s: 'address' is missing (0-based protocol address)", ctx);
-    p->address = (unsigned)addr;
-    int type_rc = mvg_cfgr_choice(&L->r, g, "type", ctx, types, &type);
-    if (type_rc == 0)
-        FAIL(L, g, "%s: 'type' is missing", ctx);
-    p->type = (mvg_type)type;
+    const mvg_section *sec = &mvg_config_point_section;
+    int area_ok = mvg_section_rc(sec, rc, "area") > 0, type_ok = mvg_section_rc(sec, rc, "type") > 0;
+    const char *type = KEY(point, "type")->choices[p->type];
     p->order = mvg_type_default_order(p->type);
     char order[16];
-    if (mvg_cfgr_string(&L->r, g, "order", ctx, order, sizeof order) > 0) {
+    if (mvg_key_read(&L->r, KEY(point, "order"), g, ctx, NULL, order) > 0) {
         mvg_order o;
         if (mvg_order_parse(order, &o) != 0)
             FAIL(L, config_setting_get_member(g, "order"),
                  "%s: order \"%s\" is not one of AB, BA, ABCD, CDAB, BADC, DCBA, ABCDEFGH, "
                  "GHEFCDAB, BADCFEHG, HGFEDCBA", ctx, order);
-        else if (type_rc > 0 && !mvg_order_fits_type(o, p->type))
+        else if (type_ok && !mvg_order_fits_type(o, p->type))
             FAIL(L, config_setting_get_member(g, "order"),
-                 "%s: order %s does not fit a %s (%u bytes)", ctx, order, types[type],
+                 "%s: order %s does not fit a %s (%u bytes)", ctx, order, type,
                  mvg_type_bytes(p->type));
         else
             p->order = o;
     }
-    mvg_cfgr_number(&L->r, g, "scale", ctx, -1e300, 1e300, &p->scale);
     if (p->scale == 0)
         FAIL(L, config_setting_get_member(g, "scale"), "%s: 'scale' must not be 0", ctx);
-    mvg_cfgr_number(&L->r, g, "offset", ctx, -1e300, 1e300, &p->offset);
-    mvg_cfgr_string(&L->r, g, "unit", ctx, p->unit, sizeof p->unit);
-    int kind_rc = mvg_cfgr_choice(&L->r, g, "kind", ctx, kinds, &kind);
-    p->kind = (mvg_kind)kind;
-    if (mvg_cfgr_number(&L->r, g, "min", ctx, -1e300, 1e300, &p->min) > 0)
-        p->has_min = 1;
-    if (mvg_cfgr_number(&L->r, g, "max", ctx, -1e300, 1e300, &p->max) > 0)
-        p->has_max = 1;
     if (p->has_min && p->has_max && p->min > p->max)
         FAIL(L, config_setting_get_member(g, "max"), "%s: min %g is above max %g", ctx, p->min,
              p->max);
-    if (area_rc > 0 && type_rc > 0 && mvg_area_is_bits(p->area) && p->type != MVG_TYPE_BOOL)
+    if (area_ok && type_ok && mvg_area_is_bits(p->area) && p->type != MVG_TYPE_BOOL)
         FAIL(L, config_setting_get_member(g, "type"),
-             "%s: a %s point in the %s area must be of type bool (one bit)", ctx, types[type],
-             areas[area]);
-    if (type_rc > 0 && kind_rc > 0 && p->kind == MVG_KIND_COUNTER && p->type == MVG_TYPE_BOOL)
+             "%s: a %s point in the %s area must be of type bool (one bit)", ctx, type,
+             KEY(point, "area")->choices[p->area]);
+    if (type_ok && mvg_section_rc(sec, rc, "kind") > 0 && p->kind == MVG_KIND_COUNTER &&
+        p->type == MVG_TYPE_BOOL)
         FAIL(L, config_setting_get_member(g, "kind"), "%s: a bool cannot be a counter", ctx);
-    if (area_rc > 0 && type_rc > 0 && addr_rc > 0) {
+    if (area_ok && type_ok && mvg_section_rc(sec, rc, "address") > 0) {
         unsigned width = mvg_area_is_bits(p->area) ? 1 : mvg_type_registers(p->type);
         if (p->address + width - 1 > 65535)
             FAIL(L, config_setting_get_member(g, "address"),
                  "%s: a %s at address %u runs past the end of the address space (65535)", ctx,
-                 types[type], p->address);
+                 type, p->address);
     }
+}
+
+/* Loads one point group into p; 0 or -1 (reported). */
+static int load_point(loader *L, const config_setting_t *g, const char *owner, mvg_point_cfg *p)
+{
+    int errors = L->r.errors;
+    char ctx[2 * MVG_NAME_MAX + 32];
+    memset(p, 0, sizeof *p);
+    p->src = src_of(L, g);
+    mvg_section_defaults(&mvg_config_point_section, p);
+    snprintf(ctx, sizeof ctx, "%s: point", owner);
+    if (!config_setting_is_group(g)) {
+        FAIL(L, g, "%s: each point must be a group { name = ...; area = ...; ... }", owner);
+        return -1;
+    }
+    if (mvg_key_read(&L->r, KEY(point, "name"), g, ctx, p, NULL) > 0)
+        snprintf(ctx, sizeof ctx, "%s: point '%s'", owner, p->name);
+    signed char rc[32];
+    mvg_section_read(&L->r, &mvg_config_point_section, g, ctx, p, rc);
+    check_point(L, g, rc, ctx, p);
     return L->r.errors != errors ? -1 : 0;
 }
 
@@ -504,9 +431,10 @@ static const profile_t *device_points(loader *L, const config_setting_t *g, mvg_
     const config_setting_t *subset = config_setting_get_member(g, "profile_points");
     if (subset && !pname)
         FAIL(L, subset, "%s: 'profile_points' without 'profile'", ctx);
-    if (pname && mvg_cfgr_string(&L->r, g, "profile", ctx, d->profile, sizeof d->profile) > 0) {
-        pr = valid_name(d->profile) ? get_profile(L, pname, d->profile) : NULL;
-        if (!valid_name(d->profile))
+    if (mvg_key_read(&L->r, KEY(device, "profile"), g, ctx, d, NULL) > 0) {
+        int named = mvg_config_name_ok(d->profile, 0);
+        pr = named ? get_profile(L, pname, d->profile) : NULL;
+        if (!named)
             FAIL(L, pname, "%s: profile \"%s\" is not a valid profile name", ctx, d->profile);
         if (pr) {
             snprintf(d->profile_source, sizeof d->profile_source, "%s", pr->source);
@@ -592,27 +520,24 @@ static void check_points(loader *L, const mvg_device_cfg *d)
     }
 }
 
+
 static void load_device(loader *L, const config_setting_t *g, mvg_device_cfg *d, size_t index)
 {
-    static const char *const keys[] = {"name",    "bus",            "unit_id", "interval_ms",
-                                       "max_gap", "profile",        "profile_points", "points",
-                                       NULL};
     char ctx[MVG_NAME_MAX + 32];
     snprintf(ctx, sizeof ctx, "device %zu", index + 1);
     d->src = src_of(L, g);
-    d->interval_ms = 1000;
-    d->max_gap = 8;
-    d->unit_id = 1;
+    mvg_section_defaults(&mvg_config_device_section, d);
     d->bus = (size_t)-1;
     if (!config_setting_is_group(g)) {
         FAIL(L, g, "%s: each device must be a group { name = ...; bus = ...; }", ctx);
         return;
     }
-    if (get_name_as(L, g, "name", ctx, d->name, 1) == 0)
+    if (mvg_key_read(&L->r, KEY(device, "name"), g, ctx, d, NULL) > 0)
         snprintf(ctx, sizeof ctx, "device '%s'", d->name);
-    mvg_cfgr_keys(&L->r, g, keys, ctx);
+    signed char rc[16];
+    mvg_section_read(&L->r, &mvg_config_device_section, g, ctx, d, rc);
     char bus[MVG_NAME_MAX];
-    if (get_name(L, g, "bus", ctx, bus) == 0) {
+    if (mvg_key_read(&L->r, KEY(device, "bus"), g, ctx, NULL, bus) > 0) {
         for (size_t b = 0; b < L->cfg->nbuses; b++)
             if (strcmp(L->cfg->buses[b].name, bus) == 0)
                 d->bus = b;
@@ -620,21 +545,14 @@ static void load_device(loader *L, const config_setting_t *g, mvg_device_cfg *d,
             FAIL(L, config_setting_get_member(g, "bus"), "%s: bus \"%s\" is not defined in 'buses'",
                  ctx, bus);
     }
-    long long unit = 1;
-    const config_setting_t *us = config_setting_get_member(g, "unit_id");
-    if (mvg_cfgr_int(&L->r, g, "unit_id", ctx, 0, 255, &unit) > 0 && d->bus != (size_t)-1) {
-        mvg_bus_type bt = L->cfg->buses[d->bus].type;
-        if (bt != MVG_BUS_TCP && (unit < 1 || unit > 247))
-            FAIL(L, us, "%s: unit_id %lld on a serial line must be 1..247 (0 is broadcast, which "
-                        "gets no answer)", ctx, unit);
-    }
-    d->unit_id = (int)unit;
-    get_int(L, g, "interval_ms", ctx, 10, 86400000, &d->interval_ms);
-    long long gap = 8;
-    if (mvg_cfgr_int(&L->r, g, "max_gap", ctx, 0, 2000, &gap) > 0)
-        d->max_gap = (unsigned)gap;
+    int has_unit = mvg_section_rc(&mvg_config_device_section, rc, "unit_id") > 0;
+    if (has_unit && d->bus != (size_t)-1 && L->cfg->buses[d->bus].type != MVG_BUS_TCP &&
+        (d->unit_id < 1 || d->unit_id > 247))
+        FAIL(L, config_setting_get_member(g, "unit_id"),
+             "%s: unit_id %d on a serial line must be 1..247 (0 is broadcast, which gets no "
+             "answer)", ctx, d->unit_id);
     const profile_t *pr = device_points(L, g, d, ctx);
-    if (!us && pr && pr->has_unit_id)
+    if (!config_setting_get_member(g, "unit_id") && pr && pr->has_unit_id)
         d->unit_id = pr->unit_id; /* the profile's factory default, valid on any bus */
     check_points(L, d);
 }

@@ -1,178 +1,236 @@
 /*
- * config_publish.c: the store, mqtt and influx sections (config_publish.h).
+ * config_publish.c: the store, mqtt and influx sections (config_publish.h):
+ * one key table each, and next to it the one function with the rules
+ * between its keys.
  */
 #include "config_publish.h"
 
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
-#include "config_read.h"
+#include "config_table.h"
 
-static void defaults(mvg_publish_cfg *o, const char *gateway_id)
+/* ---- store ------------------------------------------------------------- */
+
+static const char *const sync_modes[] = {"normal", "full", NULL};
+static const char *const sample_sets[] = {"engine", "all", NULL};
+
+static const mvg_key store_keys[] = {
+    {"synchronous", MVG_KEY_CHOICE, 0, MVG_FIELD(mvg_store_cfg, sync_full), .choices = sync_modes,
+     .def = "normal",
+     .doc = "SQLite `PRAGMA synchronous` of the WAL-mode store: with `normal` a power cut may "
+            "lose the last commits (never the database's consistency); `full` syncs every "
+            "commit, at the cost of more writes to the flash"},
+    {"samples", MVG_KEY_CHOICE, 0, MVG_FIELD(mvg_store_cfg, all_samples), .choices = sample_sets,
+     .def = "engine",
+     .doc = "which raw samples are stored: only the points the projects and derived channels "
+            "use, or every point"},
+    {"retention_days", MVG_KEY_INT, 0, MVG_FIELD(mvg_store_cfg, retention_days), .lo = 0,
+     .hi = 36500, .def = "400", .doc = "raw samples older than this are deleted (0: kept forever)"},
+    {"samples_max_mb", MVG_KEY_INT, 0, MVG_FIELD(mvg_store_cfg, samples_max_mb), .lo = 0,
+     .hi = 1000000, .def = "0",
+     .doc = "bound on the raw samples' size, oldest deleted first (0: none)"},
+    {"outbox_max_entries", MVG_KEY_INT, 0, MVG_FIELD(mvg_store_cfg, outbox_max_entries), .lo = 0,
+     .hi = 1000000000LL, .def = "2000000",
+     .doc = "per publisher (mqtt, influx): undelivered messages kept while the broker or "
+            "database is unreachable; beyond it the lowest class and then the oldest are "
+            "dropped and counted (0: no bound)"},
+    {"outbox_max_mb", MVG_KEY_INT, 0, MVG_FIELD(mvg_store_cfg, outbox_max_mb), .lo = 0,
+     .hi = 1000000, .def = "1024", .doc = "the same bound in MB (0: none)"},
+};
+const mvg_section mvg_config_store_section = {"store", MVG_KEYS(store_keys)};
+
+/* ---- mqtt -------------------------------------------------------------- */
+
+static const char *const mqtt_versions[] = {"3.1.1", "5", NULL};
+static const int mqtt_version_values[] = {3, 5};
+static const char *const telemetry_modes[] = {"every", "change", "off", NULL};
+#define MQ(f) MVG_FIELD(mvg_mqtt_cfg, f)
+
+static const mvg_key mqtt_keys[] = {
+    {"uri", MVG_KEY_STRING, MVG_KEY_REQUIRED, MQ(uri), .hint = "e.g. \"tcp://127.0.0.1:1883\"",
+     .allowed = "`tcp://`, `mqtt://`, `ssl://`, `mqtts://`, `ws://`, `wss://` and a host; < 256 "
+                "characters",
+     .doc = "the broker, e.g. `\"tcp://127.0.0.1:1883\"`"},
+    {"client_id", MVG_KEY_STRING, 0, MQ(client_id), .def_doc = "`\"mvgate-<gateway id>\"`",
+     .doc = "MQTT client id (must be unique on the broker)"},
+    {"topic_prefix", MVG_KEY_STRING, 0, MQ(topic_prefix), .def = "mvgate/v1",
+     .allowed = "non-empty, no `#` or `+`, < 128 characters", .doc = "first levels of every topic"},
+    {"qos", MVG_KEY_INT, 0, MQ(qos), .lo = 0, .hi = 2, .def = "1",
+     .doc = "QoS of published messages"},
+    {"version", MVG_KEY_CHOICE, MVG_KEY_INT_TOO, MQ(version), .lo = 3, .hi = 5,
+     .choices = mqtt_versions, .values = mqtt_version_values, .def = "3.1.1",
+     .allowed = "`\"3.1.1\"`, `\"5\"` (or the protocol levels `3` or `4`: 3.1.1, `5`)",
+     .doc = "protocol version"},
+    {"keepalive_s", MVG_KEY_INT, 0, MQ(keepalive_s), .lo = 5, .hi = 3600, .def = "30",
+     .doc = "keep-alive interval"},
+    {"username", MVG_KEY_STRING, 0, MQ(username), .doc = ""},
+    {"password_file", MVG_KEY_STRING, MVG_KEY_READABLE, MQ(password_file),
+     .allowed = "readable file; needs `username`",
+     .doc = "file holding the password (kept out of the config)"},
+    {"ca_file", MVG_KEY_STRING, MVG_KEY_READABLE, MQ(ca_file),
+     .allowed = "readable file; a TLS `uri` (`ssl://`, `mqtts://`, `wss://`)",
+     .doc = "CA certificate(s) to verify the broker (TLS)"},
+    {"cert_file", MVG_KEY_STRING, MVG_KEY_READABLE, MQ(cert_file),
+     .allowed = "readable file; with `key_file`; a TLS `uri`",
+     .doc = "client certificate (TLS client authentication)"},
+    {"key_file", MVG_KEY_STRING, MVG_KEY_READABLE, MQ(key_file),
+     .allowed = "readable file; with `cert_file`; a TLS `uri`",
+     .doc = "its key (PEM, unencrypted)"},
+    {"verify_hostname", MVG_KEY_BOOL, 0, MQ(verify_hostname), .def = "true",
+     .doc = "check the broker certificate's host name"},
+    {"inflight", MVG_KEY_INT, 0, MQ(inflight), .lo = 1, .hi = 65535, .def = "32",
+     .doc = "unacknowledged messages in flight"},
+    {"telemetry", MVG_KEY_CHOICE, 0, MQ(telemetry), .choices = telemetry_modes, .def = "every",
+     .doc = "raw telemetry: every poll (see `telemetry_every`), only points that changed, or none "
+            "(interval and project results are published in every mode)"},
+    {"telemetry_every", MVG_KEY_INT, 0, MQ(telemetry_every), .lo = 1, .hi = 1000000, .def = "1",
+     .doc = "with `every`: one message per this many polls of a device"},
+    {"deadband", MVG_KEY_NUMBER, 0, MQ(deadband), .min = 0, .max = 1e9, .def = "0",
+     .doc = "with `change`: a point is sent when its quality changed or its good value moved by "
+            "more than `deadband × abs(last sent value)` (0: any change)"},
+};
+const mvg_section mvg_config_mqtt_section = {"mqtt", MVG_KEYS(mqtt_keys)};
+
+static const char *const mqtt_schemes[] = {"tcp://", "mqtt://", "ssl://", "mqtts://", "ws://",
+                                           "wss://"};
+
+/* client_id absent or "" */
+static void default_client_id(mvg_mqtt_cfg *c)
 {
-    memset(o, 0, sizeof *o);
-    o->store.retention_days = 400;
-    o->store.outbox_max_entries = 2000000;
-    o->store.outbox_max_mb = 1024;
-    snprintf(o->mqtt.client_id, sizeof o->mqtt.client_id, "mvgate-%s", gateway_id);
-    snprintf(o->mqtt.topic_prefix, sizeof o->mqtt.topic_prefix, "mvgate/v1");
-    o->mqtt.qos = 1;
-    o->mqtt.version = 3;
-    o->mqtt.keepalive_s = 30;
-    o->mqtt.verify_hostname = 1;
-    o->mqtt.inflight = 32;
-    o->mqtt.telemetry_every = 1;
-    o->influx.version = 1;
-    o->influx.batch_lines = 5000;
-    o->influx.timeout_ms = 10000;
-    o->influx.telemetry = 1;
+    snprintf(c->client_id, sizeof c->client_id, "mvgate-%s", c->gateway_id);
 }
 
-/* A file the daemon will read (secret, certificate): it must be readable
- * now, or the daemon would only find out when it first connects. */
-static void readable(mvg_cfgr *r, const config_setting_t *g, const char *key, const char *ctx,
-                     const char *path)
+void mvg_config_mqtt_defaults(mvg_mqtt_cfg *c, const char *gateway_id)
 {
-    if (path[0] && access(path, R_OK) != 0)
-        mvg_cfgr_fail(r, config_setting_get_member(g, key), "%s: '%s' file %s cannot be read",
-                      ctx, key, path);
+    memset(c, 0, sizeof *c);
+    mvg_section_defaults(&mvg_config_mqtt_section, c);
+    snprintf(c->gateway_id, sizeof c->gateway_id, "%s", gateway_id);
+    default_client_id(c);
 }
 
-static void load_store(mvg_cfgr *r, const config_setting_t *g, mvg_store_cfg *o)
+static void check_mqtt(mvg_cfgr *r, const config_setting_t *g, const signed char *rc,
+                       mvg_mqtt_cfg *o)
 {
-    static const char *const keys[] = {"synchronous", "samples", "retention_days",
-                                       "samples_max_mb", "outbox_max_entries", "outbox_max_mb",
-                                       NULL};
-    static const char *const sync[] = {"normal", "full", NULL};
-    static const char *const samples[] = {"engine", "all", NULL};
-    mvg_cfgr_keys(r, g, keys, "store");
-    mvg_cfgr_choice(r, g, "synchronous", "store", sync, &o->sync_full);
-    mvg_cfgr_choice(r, g, "samples", "store", samples, &o->all_samples);
-    mvg_cfgr_int(r, g, "retention_days", "store", 0, 36500, &o->retention_days);
-    mvg_cfgr_int(r, g, "samples_max_mb", "store", 0, 1000000, &o->samples_max_mb);
-    mvg_cfgr_int(r, g, "outbox_max_entries", "store", 0, 1000000000LL, &o->outbox_max_entries);
-    mvg_cfgr_int(r, g, "outbox_max_mb", "store", 0, 1000000, &o->outbox_max_mb);
-}
-
-static void load_mqtt(mvg_cfgr *r, const config_setting_t *g, mvg_mqtt_section *o)
-{
-    static const char *const keys[] = {
-        "uri",      "client_id", "topic_prefix",    "qos",      "version",   "keepalive_s",
-        "username", "password_file", "ca_file",     "cert_file", "key_file", "verify_hostname",
-        "inflight", "telemetry", "telemetry_every", "deadband", NULL};
-    static const char *const versions[] = {"3.1.1", "5", NULL};
-    static const char *const modes[] = {"every", "change", "off", NULL};
     const char *ctx = "mqtt";
-    long long v;
-    int i;
-    o->enabled = 1;
-    mvg_cfgr_keys(r, g, keys, ctx);
-    if (mvg_cfgr_string(r, g, "uri", ctx, o->uri, sizeof o->uri) == 0)
-        mvg_cfgr_fail(r, g, "mqtt: 'uri' is missing (e.g. \"tcp://127.0.0.1:1883\")");
-    else if (o->uri[0] && !strstr(o->uri, "://"))
+    int scheme = 0;
+    for (size_t i = 0; i < sizeof mqtt_schemes / sizeof mqtt_schemes[0]; i++)
+        scheme |= strncmp(o->uri, mqtt_schemes[i], strlen(mqtt_schemes[i])) == 0 &&
+                  o->uri[strlen(mqtt_schemes[i])] != '\0';
+    if (mvg_section_rc(&mvg_config_mqtt_section, rc, "uri") > 0 && !scheme)
         mvg_cfgr_fail(r, config_setting_get_member(g, "uri"),
-                      "mqtt: 'uri' \"%s\" needs a scheme: tcp://, ssl://, mqtts://, ws:// or wss://",
-                      o->uri);
-    mvg_cfgr_string(r, g, "client_id", ctx, o->client_id, sizeof o->client_id);
-    mvg_cfgr_string(r, g, "topic_prefix", ctx, o->topic_prefix, sizeof o->topic_prefix);
+                      "%s: 'uri' \"%s\" needs a scheme and a host: tcp://, mqtt://, ssl://, "
+                      "mqtts://, ws:// or wss://", ctx, o->uri);
     if (strpbrk(o->topic_prefix, "#+") || !o->topic_prefix[0])
         mvg_cfgr_fail(r, config_setting_get_member(g, "topic_prefix"),
-                      "mqtt: 'topic_prefix' must be non-empty without '#' or '+'");
-    if (mvg_cfgr_int(r, g, "qos", ctx, 0, 2, &v) > 0)
-        o->qos = (int)v;
-    /* "3.1.1" or "5"; the number 5 (or 3, 4 for 3.1.1) is taken too */
-    const config_setting_t *vs = config_setting_get_member(g, "version");
-    if (vs && config_setting_type(vs) != CONFIG_TYPE_STRING) {
-        if (mvg_cfgr_int(r, g, "version", ctx, 3, 5, &v) > 0)
-            o->version = v == 5 ? 5 : 3;
-    } else if (mvg_cfgr_choice(r, g, "version", ctx, versions, &i) > 0) {
-        o->version = i == 0 ? 3 : 5;
-    }
-    if (mvg_cfgr_int(r, g, "keepalive_s", ctx, 5, 3600, &v) > 0)
-        o->keepalive_s = (int)v;
-    mvg_cfgr_string(r, g, "username", ctx, o->username, sizeof o->username);
-    mvg_cfgr_string(r, g, "password_file", ctx, o->password_file, sizeof o->password_file);
-    mvg_cfgr_string(r, g, "ca_file", ctx, o->ca_file, sizeof o->ca_file);
-    mvg_cfgr_string(r, g, "cert_file", ctx, o->cert_file, sizeof o->cert_file);
-    mvg_cfgr_string(r, g, "key_file", ctx, o->key_file, sizeof o->key_file);
-    mvg_cfgr_bool(r, g, "verify_hostname", ctx, &o->verify_hostname);
-    if (mvg_cfgr_int(r, g, "inflight", ctx, 1, 65535, &v) > 0)
-        o->inflight = (int)v;
-    if (mvg_cfgr_choice(r, g, "telemetry", ctx, modes, &i) > 0)
-        o->telemetry = (mvg_telemetry_mode)i;
-    if (mvg_cfgr_int(r, g, "telemetry_every", ctx, 1, 1000000, &v) > 0)
-        o->telemetry_every = (int)v;
-    mvg_cfgr_number(r, g, "deadband", ctx, 0, 1e9, &o->deadband);
+                      "%s: 'topic_prefix' must be non-empty without '#' or '+'", ctx);
+    o->version = o->version == 5 ? 5 : 3; /* protocol level 4 is 3.1.1 */
     if (o->password_file[0] && !o->username[0])
         mvg_cfgr_fail(r, config_setting_get_member(g, "password_file"),
-                      "mqtt: 'password_file' without 'username'");
+                      "%s: 'password_file' without 'username'", ctx);
     if (!o->cert_file[0] != !o->key_file[0])
-        mvg_cfgr_fail(r, g, "mqtt: a client certificate needs both 'cert_file' and 'key_file'");
-    readable(r, g, "password_file", ctx, o->password_file);
-    readable(r, g, "ca_file", ctx, o->ca_file);
-    readable(r, g, "cert_file", ctx, o->cert_file);
-    readable(r, g, "key_file", ctx, o->key_file);
+        mvg_cfgr_fail(r, g, "%s: a client certificate needs both 'cert_file' and 'key_file'", ctx);
+    static const char *const tls_only[] = {"ca_file", "cert_file", "key_file"};
+    for (size_t i = 0; scheme && !mvg_mqtt_uri_is_tls(o->uri) && i < 3; i++) {
+        const config_setting_t *s = config_setting_get_member(g, tls_only[i]);
+        if (s)
+            mvg_cfgr_fail(r, s, "%s: '%s' needs a TLS 'uri' (ssl://, mqtts:// or wss://), not "
+                                "\"%s\"", ctx, tls_only[i], o->uri);
+    }
+    if (!o->client_id[0])
+        default_client_id(o);
 }
 
-static void load_influx(mvg_cfgr *r, const config_setting_t *g, mvg_influx_section *o)
+/* ---- influx ------------------------------------------------------------ */
+
+#define IN(f) MVG_FIELD(mvg_influx_cfg, f)
+
+static const mvg_key influx_keys[] = {
+    {"url", MVG_KEY_STRING, MVG_KEY_REQUIRED, IN(url), .hint = "e.g. \"http://127.0.0.1:8086\"",
+     .allowed = "`http://` or `https://` and a host, < 256 characters",
+     .doc = "the server, e.g. `\"http://127.0.0.1:8086\"`"},
+    {"version", MVG_KEY_INT, 0, IN(version), .lo = 1, .hi = 2, .def = "1",
+     .doc = "InfluxDB 1.x API (database, user, password) or 2.x API (organisation, bucket, "
+            "token)"},
+    {"db", MVG_KEY_STRING, 0, IN(db), .allowed = "< 64 characters; required for version 1",
+     .doc = "database"},
+    {"rp", MVG_KEY_STRING, 0, IN(rp), .doc = "retention policy (version 1)"},
+    {"username", MVG_KEY_STRING, 0, IN(username),
+     .allowed = "< 128 characters; version 1: needs `password_file`", .doc = "version 1 user"},
+    {"password_file", MVG_KEY_STRING, MVG_KEY_READABLE, IN(password_file),
+     .doc = "version 1 password"},
+    {"org", MVG_KEY_STRING, 0, IN(org), .allowed = "< 64 characters; required for version 2",
+     .doc = "organisation"},
+    {"bucket", MVG_KEY_STRING, 0, IN(bucket), .allowed = "< 64 characters; required for version 2",
+     .doc = "bucket"},
+    {"token_file", MVG_KEY_STRING, MVG_KEY_READABLE, IN(token_file),
+     .allowed = "readable file; required for version 2", .doc = "file holding the API token"},
+    {"gzip", MVG_KEY_BOOL, 0, IN(gzip), .def = "false", .doc = "compress request bodies"},
+    {"batch_lines", MVG_KEY_INT, 0, IN(batch_lines), .lo = 1, .hi = 1000000, .def = "5000",
+     .doc = "line-protocol lines per request"},
+    {"timeout_ms", MVG_KEY_INT, 0, IN(timeout_ms), .lo = 100, .hi = 600000, .def = "10000",
+     .doc = "HTTP request timeout"},
+    {"telemetry", MVG_KEY_BOOL, 0, IN(telemetry), .def = "true",
+     .doc = "write raw samples too (false: results only)"},
+};
+const mvg_section mvg_config_influx_section = {"influx", MVG_KEYS(influx_keys)};
+
+void mvg_config_influx_defaults(mvg_influx_cfg *c)
 {
-    static const char *const keys[] = {"url",        "version",       "db",     "rp",
-                                       "username",   "password_file", "org",    "bucket",
-                                       "token_file", "gzip",          "batch_lines", "timeout_ms",
-                                       "telemetry",  NULL};
-    const char *ctx = "influx";
-    long long v;
-    o->enabled = 1;
-    mvg_cfgr_keys(r, g, keys, ctx);
-    if (mvg_cfgr_string(r, g, "url", ctx, o->url, sizeof o->url) == 0)
-        mvg_cfgr_fail(r, g, "influx: 'url' is missing (e.g. \"http://127.0.0.1:8086\")");
-    else if (o->url[0] && strncmp(o->url, "http://", 7) != 0 && strncmp(o->url, "https://", 8) != 0)
-        mvg_cfgr_fail(r, config_setting_get_member(g, "url"),
-                      "influx: 'url' \"%s\" must start with http:// or https://", o->url);
-    if (mvg_cfgr_int(r, g, "version", ctx, 1, 2, &v) > 0)
-        o->version = (int)v;
-    mvg_cfgr_string(r, g, "db", ctx, o->db, sizeof o->db);
-    mvg_cfgr_string(r, g, "rp", ctx, o->rp, sizeof o->rp);
-    mvg_cfgr_string(r, g, "username", ctx, o->username, sizeof o->username);
-    mvg_cfgr_string(r, g, "password_file", ctx, o->password_file, sizeof o->password_file);
-    mvg_cfgr_string(r, g, "org", ctx, o->org, sizeof o->org);
-    mvg_cfgr_string(r, g, "bucket", ctx, o->bucket, sizeof o->bucket);
-    mvg_cfgr_string(r, g, "token_file", ctx, o->token_file, sizeof o->token_file);
-    mvg_cfgr_bool(r, g, "gzip", ctx, &o->gzip);
-    if (mvg_cfgr_int(r, g, "batch_lines", ctx, 1, 1000000, &v) > 0)
-        o->batch_lines = (int)v;
-    if (mvg_cfgr_int(r, g, "timeout_ms", ctx, 100, 600000, &v) > 0)
-        o->timeout_ms = (int)v;
-    mvg_cfgr_bool(r, g, "telemetry", ctx, &o->telemetry);
-    if (o->version == 1 && !o->db[0])
-        mvg_cfgr_fail(r, g, "influx: version 1 needs 'db'");
-    if (o->version == 2 && (!o->org[0] || !o->bucket[0] || !o->token_file[0]))
-        mvg_cfgr_fail(r, g, "influx: version 2 needs 'org', 'bucket' and 'token_file'");
-    readable(r, g, "password_file", ctx, o->password_file);
-    readable(r, g, "token_file", ctx, o->token_file);
+    memset(c, 0, sizeof *c);
+    mvg_section_defaults(&mvg_config_influx_section, c);
 }
+
+static void check_influx(mvg_cfgr *r, const config_setting_t *g, const signed char *rc,
+                         const mvg_influx_cfg *o)
+{
+    const char *ctx = "influx";
+    int http = strncmp(o->url, "http://", 7) == 0 && o->url[7];
+    int https = strncmp(o->url, "https://", 8) == 0 && o->url[8];
+    if (mvg_section_rc(&mvg_config_influx_section, rc, "url") > 0 && !http && !https)
+        mvg_cfgr_fail(r, config_setting_get_member(g, "url"),
+                      "%s: 'url' \"%s\" must start with http:// or https:// and name a host", ctx,
+                      o->url);
+    if (o->version == 1 && !o->db[0])
+        mvg_cfgr_fail(r, g, "%s: version 1 needs 'db'", ctx);
+    if (o->version == 1 && o->username[0] && !o->password_file[0])
+        mvg_cfgr_fail(r, config_setting_get_member(g, "username"),
+                      "%s: 'username' needs 'password_file'", ctx);
+    if (o->version == 2 && (!o->org[0] || !o->bucket[0] || !o->token_file[0]))
+        mvg_cfgr_fail(r, g, "%s: version 2 needs 'org', 'bucket' and 'token_file'", ctx);
+}
+
+/* ---- the three sections ------------------------------------------------ */
 
 int mvg_config_publish_load(const config_setting_t *root, const char *gateway_id,
                             mvg_diags *diags, mvg_publish_cfg *out)
 {
     mvg_cfgr r = {.diags = diags};
-    defaults(out, gateway_id);
-    static const char *const sections[] = {"store", "mqtt", "influx"};
+    memset(out, 0, sizeof *out);
+    mvg_section_defaults(&mvg_config_store_section, &out->store);
+    mvg_config_mqtt_defaults(&out->mqtt, gateway_id);
+    mvg_config_influx_defaults(&out->influx);
+    const mvg_section *const sections[] = {&mvg_config_store_section, &mvg_config_mqtt_section,
+                                           &mvg_config_influx_section};
+    void *const dst[] = {&out->store, &out->mqtt, &out->influx};
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
-        const config_setting_t *g = config_setting_get_member(root, sections[i]);
+        const char *name = sections[i]->name;
+        const config_setting_t *g = config_setting_get_member(root, name);
         if (!g)
             continue;
         if (config_setting_type(g) != CONFIG_TYPE_GROUP) {
-            mvg_cfgr_fail(&r, g, "'%s' must be a group: %s = { ... };", sections[i], sections[i]);
+            mvg_cfgr_fail(&r, g, "'%s' must be a group: %s = { ... };", name, name);
             continue;
         }
-        if (i == 0)
-            load_store(&r, g, &out->store);
-        else if (i == 1)
-            load_mqtt(&r, g, &out->mqtt);
-        else
-            load_influx(&r, g, &out->influx);
+        signed char rc[64];
+        mvg_section_read(&r, sections[i], g, name, dst[i], rc);
+        if (i == 1) {
+            out->mqtt.enabled = 1;
+            check_mqtt(&r, g, rc, &out->mqtt);
+        } else if (i == 2) {
+            out->influx.enabled = 1;
+            check_influx(&r, g, rc, &out->influx);
+        }
     }
     return r.errors ? -1 : 0;
 }

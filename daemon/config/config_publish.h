@@ -1,76 +1,111 @@
 /*
  * config_publish.h: the `store`, `mqtt` and `influx` sections of the
- * configuration: how the store keeps data and how the publishers reach the
- * dashboard. The config loader (config.c) calls mvg_config_publish_load()
- * with the parsed libconfig root; this module checks those sections (types,
- * ranges, unknown keys, files that must exist) and fills the plain struct.
- * Every key and default is documented in docs/config.md.
+ * configuration as plain values: how the store keeps data and how the
+ * publishers reach the dashboard. The config loader (config.c) calls
+ * mvg_config_publish_load() with the parsed libconfig root; config_publish.c
+ * holds the three key tables and the rules between keys, and checks
+ * everything here once. The publishers (mqtt_pub.h, influx_pub.h) take their
+ * section's struct as it is: this header needs neither libconfig nor the
+ * publishers' libraries, so the publisher module includes it without
+ * linking the config library. docs/config.md's key tables come from the
+ * tables (mvgate config-doc).
  */
 #ifndef MVG_CONFIG_PUBLISH_H
 #define MVG_CONFIG_PUBLISH_H
 
-#include <libconfig.h>
+#include <string.h>
 
 #include "diag.h"
 
 #define MVG_CFG_URL_MAX 256
 #define MVG_CFG_FILE_MAX 512
+#define MVG_CFG_ID_MAX 64 /* a gateway id: MVG_NAME_MAX of device.h */
 
 typedef enum { MVG_TELEMETRY_EVERY, MVG_TELEMETRY_CHANGE, MVG_TELEMETRY_OFF } mvg_telemetry_mode;
 
 typedef struct {
     int sync_full;              /* synchronous = "full" (default "normal") */
     int all_samples;            /* samples = "all" (default "engine": the points the engine uses) */
-    long long retention_days;   /* raw samples kept; default 400 (a year of replay and more); 0 = no limit */
-    long long samples_max_mb;   /* default 0 = no limit */
-    long long outbox_max_entries; /* per publisher; default 2,000,000 */
-    long long outbox_max_mb;    /* per publisher; default 1024 */
+    long long retention_days;   /* raw samples kept; 0 = no limit */
+    long long samples_max_mb;   /* 0 = no limit */
+    long long outbox_max_entries; /* per publisher */
+    long long outbox_max_mb;    /* per publisher */
 } mvg_store_cfg;
 
+/* The mqtt section, and what mvg_mqtt_pub_start takes. */
 typedef struct {
     int enabled;                /* the section is present */
-    char uri[MVG_CFG_URL_MAX];  /* tcp://host:1883, ssl://, mqtts://, ws:// */
-    char client_id[128];        /* default "mvgate-<gateway id>" */
-    char topic_prefix[128];     /* default "mvgate/v1" */
-    int qos;                    /* 0..2, default 1 */
-    int version;                /* "3.1.1" (default) or "5" (the numbers 3 and 5 work too) */
-    int keepalive_s;            /* default 30 */
-    char username[128];
+    char uri[MVG_CFG_URL_MAX];  /* tcp://, mqtt://, ssl://, mqtts://, ws://, wss:// */
+    char client_id[128];        /* after loading never "": the default is mvgate-<gateway id> */
+    char topic_prefix[128];
+    int qos;
+    int version;                /* 3 (MQTT 3.1.1) or 5 */
+    int keepalive_s;
+    char username[128];         /* "": none */
     char password_file[MVG_CFG_FILE_MAX];
     char ca_file[MVG_CFG_FILE_MAX];
     char cert_file[MVG_CFG_FILE_MAX];
     char key_file[MVG_CFG_FILE_MAX];
-    int verify_hostname;        /* default true */
-    int inflight;               /* unacknowledged messages in flight; default 32 */
-    mvg_telemetry_mode telemetry; /* default every poll */
-    int telemetry_every;        /* with "every": one message per this many polls; default 1 */
-    double deadband;            /* with "change": relative change that counts; default 0 (any) */
-} mvg_mqtt_section;
+    int verify_hostname;
+    int inflight;               /* window of unacknowledged messages */
+    mvg_telemetry_mode telemetry;
+    int telemetry_every;
+    double deadband;
+    /* Not keys of the section: */
+    char gateway_id[MVG_CFG_ID_MAX]; /* gateway.id, a level of every topic */
+    /* The publisher's timing, 0 for its built-in values (tests shorten them). */
+    int connect_timeout_s;      /* 0: 10 */
+    int backoff_min_ms;         /* reconnect delay, doubled after each failure; 0: 500 */
+    int backoff_max_ms;         /* ... up to this; 0: 30000 */
+    int idle_poll_ms;           /* outbox poll period when idle and not kicked; 0: 100 */
+} mvg_mqtt_cfg;
 
+/* The influx section, and what mvg_influx_pub_start takes. */
 typedef struct {
     int enabled;
     char url[MVG_CFG_URL_MAX];  /* http://127.0.0.1:8086 */
-    int version;                /* 1 (default) or 2 */
-    char db[64], rp[64];        /* v1 */
-    char username[128];
+    int version;                /* 1 or 2 */
+    char db[64], rp[64];        /* v1; rp "": the default */
+    char username[128];         /* v1; "": no authentication */
     char password_file[MVG_CFG_FILE_MAX];
     char org[64], bucket[64];   /* v2 */
     char token_file[MVG_CFG_FILE_MAX];
-    int gzip;                   /* default false */
-    int batch_lines;            /* default 5000 */
-    int timeout_ms;             /* default 10000 */
-    int telemetry;              /* write samples too; default true */
-} mvg_influx_section;
+    int gzip;
+    int batch_lines;
+    int timeout_ms;             /* whole request */
+    int telemetry;              /* write samples too */
+    /* The writer's tuning, not keys: 0 for its built-in values. */
+    size_t batch_bytes;         /* 0: 1 MiB (before compression) */
+    int backoff_min_ms;         /* 0: 500 */
+    int backoff_max_ms;         /* 0: 60000 */
+    int poll_ms;                /* look at the outbox this often without a kick; 0: 1000 */
+} mvg_influx_cfg;
 
 typedef struct mvg_publish_cfg {
     mvg_store_cfg store;
-    mvg_mqtt_section mqtt;
-    mvg_influx_section influx;
+    mvg_mqtt_cfg mqtt;
+    mvg_influx_cfg influx;
 } mvg_publish_cfg;
 
-/* Fills out (defaults for absent keys). gateway_id names the default MQTT
- * client id. Returns 0, or -1 after adding every problem to diags. */
-int mvg_config_publish_load(const config_setting_t *root, const char *gateway_id,
+struct config_setting_t;
+
+/* Fills out (defaults for absent keys) and checks it. gateway_id names the
+ * default MQTT client id. Returns 0, or -1 after adding every problem to
+ * diags. */
+int mvg_config_publish_load(const struct config_setting_t *root, const char *gateway_id,
                             mvg_diags *diags, mvg_publish_cfg *out);
+
+/* A section with its table's defaults, as an absent key gets it (for the
+ * programs that build a section without a file: tests, benches). */
+void mvg_config_mqtt_defaults(mvg_mqtt_cfg *c, const char *gateway_id);
+void mvg_config_influx_defaults(mvg_influx_cfg *c);
+
+/* The one rule of which MQTT uri schemes are TLS: the checks and the
+ * publisher both ask here. */
+static inline int mvg_mqtt_uri_is_tls(const char *uri)
+{
+    return strncmp(uri, "ssl://", 6) == 0 || strncmp(uri, "mqtts://", 8) == 0 ||
+           strncmp(uri, "wss://", 6) == 0;
+}
 
 #endif

@@ -4,8 +4,11 @@
  */
 #include "gateway.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "config_publish.h"
 #include "publishers.h"
@@ -24,6 +27,31 @@ struct mvg_gateway {
     mvg_influx_pub *influx;
 };
 
+/* A missing data_dir is created (0750, parents too), as systemd's
+ * StateDirectory would: `mvgate check` accepts one whose nearest existing
+ * parent this user can write (config.c check_data_dir). */
+static int make_data_dir(const char *dir, char *err, size_t errlen)
+{
+    char path[4096];
+    if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
+        snprintf(err, errlen, "data_dir '%s' is too long", dir);
+        return -1;
+    }
+    for (char *p = path + 1;; p++) {
+        if (*p != '/' && *p != '\0')
+            continue;
+        char c = *p;
+        *p = '\0';
+        if (mkdir(path, 0750) != 0 && errno != EEXIST) {
+            snprintf(err, errlen, "data_dir %s: cannot create %s: %s", dir, path, strerror(errno));
+            return -1;
+        }
+        *p = c;
+        if (!c)
+            return 0;
+    }
+}
+
 mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_scale, char *err,
                              size_t errlen)
 {
@@ -35,7 +63,8 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
     }
     g->cfg = cfg;
     g->generation = generation;
-    g->runner = mvg_runner_new(cfg, time_scale, err, errlen);
+    if (make_data_dir(cfg->gateway.data_dir, err, errlen) == 0)
+        g->runner = mvg_runner_new(cfg, time_scale, err, errlen);
     if (g->runner) {
         const mvg_publish_cfg *pc = cfg->publish;
         mvg_pipeline_opts po = {
@@ -89,53 +118,14 @@ static int start_publishers(mvg_gateway *g, char *err, size_t errlen)
     g->pub = mvg_publishers_load(err, errlen);
     if (!g->pub)
         return -1;
-    if (pc->mqtt.enabled) {
-        const mvg_mqtt_section *m = &pc->mqtt;
-        mvg_mqtt_cfg c;
-        g->pub->mqtt_cfg_defaults(&c);
-        c.uri = m->uri;
-        c.client_id = m->client_id;
-        c.topic_prefix = m->topic_prefix;
-        c.gateway_id = g->cfg->gateway.id;
-        c.qos = m->qos;
-        c.version = m->version;
-        c.keepalive_s = m->keepalive_s;
-        c.username = m->username[0] ? m->username : NULL;
-        c.password_file = m->password_file[0] ? m->password_file : NULL;
-        c.ca_file = m->ca_file[0] ? m->ca_file : NULL;
-        c.cert_file = m->cert_file[0] ? m->cert_file : NULL;
-        c.key_file = m->key_file[0] ? m->key_file : NULL;
-        c.verify_hostname = m->verify_hostname;
-        c.inflight = m->inflight;
-        char e[256];
-        g->mqtt = g->pub->mqtt_start(&c, db, e, sizeof e);
-        if (!g->mqtt) {
-            snprintf(err, errlen, "mqtt: %s", e);
-            return -1;
-        }
+    char e[256];
+    if (pc->mqtt.enabled && !(g->mqtt = g->pub->mqtt_start(&pc->mqtt, db, e, sizeof e))) {
+        snprintf(err, errlen, "mqtt: %s", e);
+        return -1;
     }
-    if (pc->influx.enabled) {
-        const mvg_influx_section *i = &pc->influx;
-        mvg_influx_cfg c = {
-            .url = i->url,
-            .version = i->version,
-            .db = i->db,
-            .rp = i->rp[0] ? i->rp : NULL,
-            .username = i->username[0] ? i->username : NULL,
-            .password_file = i->password_file[0] ? i->password_file : NULL,
-            .org = i->org,
-            .bucket = i->bucket,
-            .token_file = i->token_file[0] ? i->token_file : NULL,
-            .gzip = i->gzip,
-            .batch_lines = (size_t)i->batch_lines,
-            .timeout_ms = i->timeout_ms,
-        };
-        char e[256];
-        g->influx = g->pub->influx_start(&c, db, e, sizeof e);
-        if (!g->influx) {
-            snprintf(err, errlen, "influx: %s", e);
-            return -1;
-        }
+    if (pc->influx.enabled && !(g->influx = g->pub->influx_start(&pc->influx, db, e, sizeof e))) {
+        snprintf(err, errlen, "influx: %s", e);
+        return -1;
     }
     return 0;
 }

@@ -28,7 +28,7 @@ typedef struct {
 } buf_t;
 
 struct mvg_influx_pub {
-    mvg_influx_cfg cfg;         /* string members point into owned copies below */
+    mvg_influx_cfg cfg;         /* as started, without the secret files' names */
     char *url_full;             /* the write URL with its query string */
     char *secret;               /* v1 password or v2 token */
     char *auth_header;          /* "Authorization: Token ..." (v2) */
@@ -600,12 +600,6 @@ static void pub_free(mvg_influx_pub *p)
         free(p->auth_header);
     }
     free(p->url_full);
-    free((char *)p->cfg.url);
-    free((char *)p->cfg.db);
-    free((char *)p->cfg.rp);
-    free((char *)p->cfg.username);
-    free((char *)p->cfg.org);
-    free((char *)p->cfg.bucket);
     free(p->ids);
     free(p->body.p);
     free(p->gz.p);
@@ -614,8 +608,6 @@ static void pub_free(mvg_influx_pub *p)
     pthread_cond_destroy(&p->cv);
     free(p);
 }
-
-static char *dup_opt(const char *s) { return s && *s ? strdup(s) : NULL; }
 
 /* Appends "&key=escaped(value)" (or "?..." first) to the URL buffer. */
 static int url_param(CURL *c, buf_t *u, const char *key, const char *value)
@@ -642,7 +634,7 @@ static int build_url(mvg_influx_pub *p)
               url_param(p->curl, &u, "bucket", p->cfg.bucket);
     } else {
         rc |= url_param(p->curl, &u, "db", p->cfg.db);
-        if (p->cfg.rp)
+        if (p->cfg.rp[0])
             rc |= url_param(p->curl, &u, "rp", p->cfg.rp);
     }
     rc |= url_param(p->curl, &u, "precision", "ms");
@@ -657,33 +649,10 @@ static int build_url(mvg_influx_pub *p)
 mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_path, char *err,
                                      size_t errlen)
 {
-    if (!cfg || !cfg->url || !*cfg->url || !db_path) {
-        snprintf(err, errlen, "influx: url and database path are required");
+    if (!cfg || !db_path) {
+        snprintf(err, errlen, "influx: configuration and database path are required");
         return NULL;
     }
-    if (strncmp(cfg->url, "http://", 7) != 0 && strncmp(cfg->url, "https://", 8) != 0) {
-        snprintf(err, errlen, "influx: url '%s' must start with http:// or https://", cfg->url);
-        return NULL;
-    }
-    if (cfg->version != 1 && cfg->version != 2) {
-        snprintf(err, errlen, "influx: version must be 1 or 2, not %d", cfg->version);
-        return NULL;
-    }
-    if (cfg->version == 1 && (!cfg->db || !*cfg->db)) {
-        snprintf(err, errlen, "influx: version 1 needs db");
-        return NULL;
-    }
-    if (cfg->version == 2 && (!cfg->org || !*cfg->org || !cfg->bucket || !*cfg->bucket ||
-                              !cfg->token_file || !*cfg->token_file)) {
-        snprintf(err, errlen, "influx: version 2 needs org, bucket and token_file");
-        return NULL;
-    }
-    if (cfg->timeout_ms < 0 || cfg->backoff_min_ms < 0 || cfg->backoff_max_ms < 0 ||
-        cfg->poll_ms < 0) {
-        snprintf(err, errlen, "influx: negative timeout, backoff or poll interval");
-        return NULL;
-    }
-
     mvg_influx_pub *p = calloc(1, sizeof *p);
     if (!p) {
         snprintf(err, errlen, "influx: out of memory");
@@ -697,20 +666,11 @@ mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_p
     pthread_condattr_destroy(&ca);
 
     p->cfg = *cfg;
-    p->cfg.url = strdup(cfg->url);
-    p->cfg.db = dup_opt(cfg->db);
-    p->cfg.rp = dup_opt(cfg->rp);
-    p->cfg.username = dup_opt(cfg->username);
-    p->cfg.org = dup_opt(cfg->org);
-    p->cfg.bucket = dup_opt(cfg->bucket);
-    p->cfg.password_file = NULL; /* only used here, not kept */
-    p->cfg.token_file = NULL;
-    if (!p->cfg.batch_lines)
-        p->cfg.batch_lines = 5000;
+    /* secrets are read here, their file names not kept */
+    p->cfg.password_file[0] = p->cfg.token_file[0] = '\0';
+    /* the tuning that is not configuration: 0 takes the built-in values */
     if (!p->cfg.batch_bytes)
         p->cfg.batch_bytes = 1024 * 1024;
-    if (!p->cfg.timeout_ms)
-        p->cfg.timeout_ms = 10000;
     if (!p->cfg.backoff_min_ms)
         p->cfg.backoff_min_ms = 500;
     if (!p->cfg.backoff_max_ms)
@@ -719,12 +679,8 @@ mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_p
         p->cfg.backoff_max_ms = p->cfg.backoff_min_ms;
     if (!p->cfg.poll_ms)
         p->cfg.poll_ms = 1000;
-    p->lim_lines = p->cfg.batch_lines;
+    p->lim_lines = (size_t)p->cfg.batch_lines;
     p->lim_bytes = p->cfg.batch_bytes;
-    if (!p->cfg.url) {
-        snprintf(err, errlen, "influx: out of memory");
-        goto fail;
-    }
 
     if (cfg->version == 2) {
         p->secret = read_secret(cfg->token_file, "token_file", err, errlen);
@@ -737,11 +693,7 @@ mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_p
             goto fail;
         }
         snprintf(p->auth_header, n, "Authorization: Token %s", p->secret);
-    } else if (p->cfg.username) {
-        if (!cfg->password_file || !*cfg->password_file) {
-            snprintf(err, errlen, "influx: username '%s' needs password_file", p->cfg.username);
-            goto fail;
-        }
+    } else if (p->cfg.username[0]) {
         p->secret = read_secret(cfg->password_file, "password_file", err, errlen);
         if (!p->secret)
             goto fail;
@@ -788,7 +740,7 @@ mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_p
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, p);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "mvgate");
-    if (cfg->version == 1 && p->cfg.username) {
+    if (cfg->version == 1 && p->cfg.username[0]) {
         curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
         curl_easy_setopt(c, CURLOPT_USERNAME, p->cfg.username);
         curl_easy_setopt(c, CURLOPT_PASSWORD, p->secret);

@@ -25,26 +25,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct {
-    const char *url;            /* server base URL, e.g. "http://127.0.0.1:8086" */
-    int version;                /* 1 (/write) or 2 (/api/v2/write) */
-    /* v1 */
-    const char *db;
-    const char *rp;             /* retention policy; NULL or "": the default */
-    const char *username;       /* NULL or "": no authentication */
-    const char *password_file;  /* read once at start; with username */
-    /* v2 */
-    const char *org;
-    const char *bucket;
-    const char *token_file;     /* read once at start; the token is never logged */
-    int gzip;                   /* 1: Content-Encoding: gzip */
-    size_t batch_lines;         /* 0: 5000 */
-    size_t batch_bytes;         /* 0: 1 MiB (before compression) */
-    int timeout_ms;             /* whole request; 0: 10000 */
-    int backoff_min_ms;         /* 0: 500 */
-    int backoff_max_ms;         /* 0: 60000 */
-    int poll_ms;                /* look at the outbox this often without a kick; 0: 1000 */
-} mvg_influx_cfg;
+#include "config_publish.h"
+
+/* The writer takes the influx section as the config loader checked it
+ * (mvg_influx_cfg, config_publish.h): it checks nothing again. Programs that
+ * build one without a file start from mvg_config_influx_defaults(). */
 
 typedef struct {
     uint64_t delivered;         /* entries acked after a 204 */
@@ -64,7 +49,7 @@ typedef struct {
 
 typedef struct mvg_influx_pub mvg_influx_pub;
 
-/* Checks cfg, reads the secret files, opens the outbox of the database at
+/* Reads the secret files, opens the outbox of the database at
  * db_path and starts the writer thread. Call from the main thread before
  * other threads use libcurl (it calls curl_global_init). NULL with err. */
 mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_path, char *err,

@@ -71,7 +71,7 @@ typedef struct {
 } slot;
 
 struct mvg_mqtt_pub {
-    mvg_mqtt_cfg cfg;           /* strings point into the copies below */
+    mvg_mqtt_cfg cfg;           /* as started; the strings the thread uses are copied below */
     char *uri, *client_id, *prefix, *gateway, *username, *password, *ca, *cert, *key;
     char *status_topic;
     char *will_payload;
@@ -106,20 +106,6 @@ struct mvg_mqtt_pub {
     int64_t last_fetched;       /* fetch cursor of the current connection */
     mvg_mqtt_stats st;
 };
-
-void mvg_mqtt_cfg_defaults(mvg_mqtt_cfg *cfg)
-{
-    memset(cfg, 0, sizeof *cfg);
-    cfg->qos = 1;
-    cfg->version = 3;
-    cfg->keepalive_s = 30;
-    cfg->connect_timeout_s = 10;
-    cfg->verify_hostname = 1;
-    cfg->inflight = 32;
-    cfg->backoff_min_ms = 500;
-    cfg->backoff_max_ms = 30000;
-    cfg->idle_poll_ms = 100;
-}
 
 /* Under mu. */
 static void set_error(mvg_mqtt_pub *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -811,15 +797,6 @@ static char *read_secret(const char *path, char *err, size_t errlen)
     return buf;
 }
 
-static int readable(const char *what, const char *path, char *err, size_t errlen)
-{
-    if (path && access(path, R_OK) != 0) {
-        snprintf(err, errlen, "mqtt: %s %s: %s", what, path, strerror(errno));
-        return -1;
-    }
-    return 0;
-}
-
 static void pub_free(mvg_mqtt_pub *p)
 {
     if (!p)
@@ -854,48 +831,6 @@ static void pub_free(mvg_mqtt_pub *p)
     free(p);
 }
 
-static int check_cfg(const mvg_mqtt_cfg *c, char *err, size_t errlen)
-{
-    static const char *const schemes[] = {"tcp://", "mqtt://", "ssl://", "mqtts://", "ws://",
-                                          "wss://"};
-    int ok = 0;
-    for (size_t i = 0; c->uri && i < sizeof schemes / sizeof *schemes; i++)
-        ok |= strncmp(c->uri, schemes[i], strlen(schemes[i])) == 0;
-    if (!ok) {
-        snprintf(err, errlen, "mqtt: uri '%s' must start with tcp://, mqtt://, ssl://, mqtts://,"
-                 " ws:// or wss://", c->uri ? c->uri : "");
-        return -1;
-    }
-    if (!c->gateway_id || !*c->gateway_id || strpbrk(c->gateway_id, "/+#")) {
-        snprintf(err, errlen, "mqtt: gateway_id is required and must not contain '/', '+' or '#'");
-        return -1;
-    }
-    if (c->topic_prefix && strpbrk(c->topic_prefix, "+#")) {
-        snprintf(err, errlen, "mqtt: topic_prefix '%s' must not contain '+' or '#'",
-                 c->topic_prefix);
-        return -1;
-    }
-    if (c->qos < 0 || c->qos > 2) {
-        snprintf(err, errlen, "mqtt: qos must be 0, 1 or 2 (got %d)", c->qos);
-        return -1;
-    }
-    if (c->version != 3 && c->version != 5) {
-        snprintf(err, errlen, "mqtt: version must be 3 (3.1.1) or 5 (got %d)", c->version);
-        return -1;
-    }
-    if (c->inflight < 1 || c->inflight > 65535) {
-        snprintf(err, errlen, "mqtt: inflight must be 1..65535 (got %d)", c->inflight);
-        return -1;
-    }
-    if (c->keepalive_s < 0 || c->connect_timeout_s < 1 || c->idle_poll_ms < 1 ||
-        c->backoff_min_ms < 1 || c->backoff_max_ms < c->backoff_min_ms) {
-        snprintf(err, errlen, "mqtt: keepalive_s >= 0, connect_timeout_s >= 1, idle_poll_ms >= 1"
-                 " and 1 <= backoff_min_ms <= backoff_max_ms are required");
-        return -1;
-    }
-    return 0;
-}
-
 mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, char *err,
                                  size_t errlen)
 {
@@ -903,38 +838,32 @@ mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, c
         snprintf(err, errlen, "mqtt: configuration and database path are required");
         return NULL;
     }
-    if (check_cfg(cfg, err, errlen) < 0)
-        return NULL;
-    int tls = strncmp(cfg->uri, "ssl://", 6) == 0 || strncmp(cfg->uri, "mqtts://", 8) == 0 ||
-              strncmp(cfg->uri, "wss://", 6) == 0;
-    if (!tls && (cfg->ca_file || cfg->cert_file || cfg->key_file)) {
-        snprintf(err, errlen, "mqtt: ca_file/cert_file/key_file need a TLS uri (mqtts:// or"
-                 " ssl://), not '%s'", cfg->uri);
-        return NULL;
-    }
-    if (readable("ca_file", cfg->ca_file, err, errlen) < 0 ||
-        readable("cert_file", cfg->cert_file, err, errlen) < 0 ||
-        readable("key_file", cfg->key_file, err, errlen) < 0)
-        return NULL;
-
     mvg_mqtt_pub *p = calloc(1, sizeof *p);
     if (!p) {
         snprintf(err, errlen, "mqtt: out of memory");
         return NULL;
     }
     p->cfg = *cfg;
-    p->tls = tls;
+    /* the timing that is not configuration: 0 takes the built-in values */
+    if (!p->cfg.connect_timeout_s)
+        p->cfg.connect_timeout_s = 10;
+    if (!p->cfg.backoff_min_ms)
+        p->cfg.backoff_min_ms = 500;
+    if (!p->cfg.backoff_max_ms)
+        p->cfg.backoff_max_ms = 30000;
+    if (p->cfg.backoff_max_ms < p->cfg.backoff_min_ms)
+        p->cfg.backoff_max_ms = p->cfg.backoff_min_ms;
+    if (!p->cfg.idle_poll_ms)
+        p->cfg.idle_poll_ms = 100;
+    p->tls = mvg_mqtt_uri_is_tls(cfg->uri);
     p->uri = strdup(cfg->uri);
     p->gateway = strdup(cfg->gateway_id);
-    p->prefix = strdup(cfg->topic_prefix ? cfg->topic_prefix : "mvgate/v1");
+    p->prefix = strdup(cfg->topic_prefix);
     p->username = dup_or_null(cfg->username);
     p->ca = dup_or_null(cfg->ca_file);
     p->cert = dup_or_null(cfg->cert_file);
     p->key = dup_or_null(cfg->key_file);
-    if (cfg->client_id && *cfg->client_id)
-        p->client_id = strdup(cfg->client_id);
-    else if (p->gateway && asprintf(&p->client_id, "mvgate-%s", p->gateway) < 0)
-        p->client_id = NULL;
+    p->client_id = strdup(cfg->client_id);
     if (p->prefix && p->gateway &&
         asprintf(&p->status_topic, "%s/%s/" MVG_MQTT_TOPIC_STATUS, p->prefix, p->gateway) < 0)
         p->status_topic = NULL;
@@ -951,7 +880,7 @@ mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, c
         snprintf(err, errlen, "mqtt: out of memory");
         goto fail;
     }
-    if (cfg->password_file && !(p->password = read_secret(cfg->password_file, err, errlen)))
+    if (cfg->password_file[0] && !(p->password = read_secret(cfg->password_file, err, errlen)))
         goto fail;
     if (!(p->ob = mvg_outbox_open(db_path, "mqtt", err, errlen)))
         goto fail;

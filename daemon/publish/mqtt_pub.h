@@ -16,29 +16,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef struct {
-    const char *uri;            /* "tcp://host:1883", "mqtt://", "ssl://" or "mqtts://host:8883" */
-    const char *client_id;      /* NULL or "": "mvgate-<gateway_id>" */
-    const char *topic_prefix;   /* NULL: "mvgate/v1" */
-    const char *gateway_id;     /* required */
-    int qos;                    /* 0, 1 (default) or 2 */
-    int version;                /* 3 (MQTT 3.1.1, default) or 5 */
-    int keepalive_s;            /* default 30 */
-    int connect_timeout_s;      /* default 10 */
-    const char *username;       /* NULL: none */
-    const char *password_file;  /* read once at start; trailing newline dropped; never logged */
-    const char *ca_file;        /* TLS: the CA that signed the broker's certificate */
-    const char *cert_file;      /* mutual TLS: our certificate (PEM) */
-    const char *key_file;       /* mutual TLS: its key (PEM, unencrypted) */
-    int verify_hostname;        /* TLS: check the broker's name against its certificate (default 1) */
-    int inflight;               /* window of unacknowledged messages, default 32 */
-    int backoff_min_ms;         /* reconnect delay, doubled after each failure: default 500 */
-    int backoff_max_ms;         /* ... up to this: default 30000 */
-    int idle_poll_ms;           /* outbox poll period when idle and not kicked: default 100 */
-} mvg_mqtt_cfg;
+#include "config_publish.h"
 
-/* Fills cfg with the defaults above (strings NULL). */
-void mvg_mqtt_cfg_defaults(mvg_mqtt_cfg *cfg);
+/* The publisher takes the mqtt section as the config loader checked it
+ * (mvg_mqtt_cfg, config_publish.h): it checks nothing again. Programs that
+ * build one without a file start from mvg_config_mqtt_defaults(). */
 
 typedef struct {
     int connected;              /* 1 while a broker session is up */
@@ -55,10 +37,10 @@ typedef struct {
 
 typedef struct mvg_mqtt_pub mvg_mqtt_pub;
 
-/* Checks cfg, reads the password file, opens the outbox of db_path and
- * starts the publisher thread, which connects in the background (a broker
- * that is down is retried with backoff; it is not an error here). cfg is
- * copied. NULL with err on a bad configuration or an unreadable file. */
+/* Reads the password file, opens the outbox of db_path and starts the
+ * publisher thread, which connects in the background (a broker that is down
+ * is retried with backoff; it is not an error here). cfg is copied. NULL
+ * with err when a file cannot be read or the outbox cannot be opened. */
 mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, char *err,
                                  size_t errlen);
 

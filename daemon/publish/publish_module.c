@@ -6,7 +6,6 @@
 
 const mvg_publishers_api mvg_publishers_api_v1 = {
     .version = MVG_PUBLISHERS_API_VERSION,
-    .mqtt_cfg_defaults = mvg_mqtt_cfg_defaults,
     .mqtt_start = mvg_mqtt_pub_start,
     .mqtt_stop = mvg_mqtt_pub_stop,
     .mqtt_kick = mvg_mqtt_pub_kick,

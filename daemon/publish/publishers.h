@@ -15,11 +15,10 @@
 #include "influx_pub.h"
 #include "mqtt_pub.h"
 
-#define MVG_PUBLISHERS_API_VERSION 1
+#define MVG_PUBLISHERS_API_VERSION 2 /* 2: the publishers take the config sections */
 
 typedef struct {
     int version; /* MVG_PUBLISHERS_API_VERSION */
-    void (*mqtt_cfg_defaults)(mvg_mqtt_cfg *cfg);
     mvg_mqtt_pub *(*mqtt_start)(const mvg_mqtt_cfg *cfg, const char *db_path, char *err,
                                 size_t errlen);
     void (*mqtt_stop)(mvg_mqtt_pub *p);

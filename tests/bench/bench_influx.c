@@ -95,8 +95,13 @@ int main(int argc, char **argv)
                 rc = 1;
                 break;
             }
-            mvg_influx_cfg cfg = {.url = srv.url, .version = 1, .db = name, .gzip = gz,
-                                  .batch_lines = (size_t)sizes[si], .poll_ms = 20};
+            mvg_influx_cfg cfg;
+            mvg_config_influx_defaults(&cfg);
+            snprintf(cfg.url, sizeof cfg.url, "%s", srv.url);
+            snprintf(cfg.db, sizeof cfg.db, "%s", name);
+            cfg.gzip = gz;
+            cfg.batch_lines = sizes[si];
+            cfg.poll_ms = 20;
             double t0 = tu_now_s();
             mvg_influx_pub *p = mvg_influx_pub_start(&cfg, db, err, sizeof err);
             if (!p) {

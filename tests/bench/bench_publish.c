@@ -225,12 +225,9 @@ static void print_lat(const char *what, int64_t *lat, size_t n)
 
 static mvg_mqtt_pub *start_pub(int port, int window, int qos, const char *db)
 {
-    static char uri[64];
-    snprintf(uri, sizeof uri, "tcp://127.0.0.1:%d", port);
     mvg_mqtt_cfg c;
-    mvg_mqtt_cfg_defaults(&c);
-    c.uri = uri;
-    c.gateway_id = "bench";
+    mvg_config_mqtt_defaults(&c, "bench");
+    snprintf(c.uri, sizeof c.uri, "tcp://127.0.0.1:%d", port);
     c.inflight = window;
     c.qos = qos;
     mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);

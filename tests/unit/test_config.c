@@ -621,6 +621,113 @@ static void test_publish_sections(void **state)
     mvg_diags_free(d);
 }
 
+/* The rules the publishers used to check again at start, and refused only
+ * then: the loader refuses each, at its line, so that `mvgate check`
+ * refuses what mvgated would. One key per line, so each diag names its key. */
+static void test_publish_rules(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load("rules.conf",
+                         /* 1 */ "gateway = { id = \"a/b\"; site = \"s\"; data_dir = \"/tmp\"; };\n"
+                         /* 2 */ LAN
+                         /* 3 */ "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"v\"; "
+                         "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n"
+                         /* 4 */ "mqtt = { uri = \"http://127.0.0.1:1883\";\n"
+                         /* 5 */ "  qos = 3;\n"
+                         /* 6 */ "  version = 6;\n"
+                         /* 7 */ "  inflight = 0;\n"
+                         /* 8 */ "  ca_file = \"/etc/hostname\"; };\n"
+                         /* 9 */ "influx = { url = \"127.0.0.1:8086\";\n"
+                         /* 10 */ "  version = 3; };\n",
+                         d);
+    assert_null(c);
+    expect_diag(d, "rules.conf", 1, "id \"a/b\" must be 1..63 letters");
+    expect_diag(d, "rules.conf", 4, "'uri' \"http://127.0.0.1:1883\" needs a scheme");
+    expect_diag(d, "rules.conf", 5, "'qos' must be 0..2, not 3");
+    expect_diag(d, "rules.conf", 6, "'version' must be 3..5, not 6");
+    expect_diag(d, "rules.conf", 7, "'inflight' must be 1..65535, not 0");
+    expect_diag(d, "rules.conf", 9, "'url' \"127.0.0.1:8086\" must start with http://");
+    expect_diag(d, "rules.conf", 10, "'version' must be 1..2, not 3");
+    mvg_diags_free(d);
+
+    d = mvg_diags_new();
+    c = load("tls.conf",
+             /* 1 */ HEAD LAN
+             /* 3 */ "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"v\"; "
+             "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n"
+             /* 4 */ "mqtt = { uri = \"tcp://127.0.0.1:1883\";\n"
+             /* 5 */ "  ca_file = \"/etc/hostname\"; };\n"
+             /* 6 */ "influx = { url = \"http://127.0.0.1:8086\"; db = \"x\";\n"
+             /* 7 */ "  username = \"u\"; };\n",
+             d);
+    assert_null(c);
+    expect_diag(d, "tls.conf", 5, "'ca_file' needs a TLS 'uri' (ssl://, mqtts:// or wss://)");
+    expect_diag(d, "tls.conf", 7, "'username' needs 'password_file'");
+    assert_int_equal(mvg_diags_count(d), 2);
+    mvg_diags_free(d);
+
+    d = mvg_diags_new();
+    c = load("files.conf",
+             /* 1 */ HEAD LAN
+             /* 3 */ "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"v\"; "
+             "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n"
+             /* 4 */ "mqtt = { uri = \"mqtts://127.0.0.1:8883\";\n"
+             /* 5 */ "  ca_file = \"/nonexistent/ca.crt\"; };\n"
+             /* 6 */ "influx = { url = \"http://127.0.0.1:8086\"; version = 2; org = \"o\"; bucket = \"b\";\n"
+             /* 7 */ "  token_file = \"/nonexistent/token\"; };\n",
+             d);
+    assert_null(c);
+    expect_diag(d, "files.conf", 5,
+                "mqtt: 'ca_file' /nonexistent/ca.crt cannot be read: No such file or directory");
+    expect_diag(d, "files.conf", 7, "influx: 'token_file' /nonexistent/token cannot be read");
+    assert_int_equal(mvg_diags_count(d), 2);
+    mvg_diags_free(d);
+
+    /* the accepted forms: protocol level 4 is 3.1.1, a TLS uri takes the CA */
+    d = mvg_diags_new();
+    c = load("ok.conf",
+             HEAD LAN
+             "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"v\"; "
+             "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n"
+             "mqtt = { uri = \"wss://broker:443\"; version = 4; ca_file = \"/etc/hostname\"; "
+             "client_id = \"\"; };\n",
+             d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->publish->mqtt.version, 3);
+    assert_string_equal(c->publish->mqtt.client_id, "mvgate-gw-1");
+    assert_string_equal(c->publish->mqtt.gateway_id, "gw-1");
+    mvg_config_free(c);
+    mvg_diags_free(d);
+}
+
+static void test_data_dir(void **state)
+{
+    (void)state;
+    char text[1024], sub[400];
+    const char *rest = LAN "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"v\"; "
+                           "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n";
+    /* missing, under a directory this user can write: mvgated creates it */
+    snprintf(text, sizeof text, "gateway = { id = \"g\"; site = \"s\"; data_dir = \"%s/new/d\"; };\n%s",
+             dir, rest);
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load("dd1.conf", text, d);
+    assert_non_null(c);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+    /* a file where the directory should be */
+    snprintf(sub, sizeof sub, "%s/dd1.conf", dir);
+    snprintf(text, sizeof text, "gateway = { id = \"g\"; site = \"s\"; data_dir = \"%s/x\"; };\n%s",
+             sub, rest);
+    d = mvg_diags_new();
+    assert_null(load("dd2.conf", text, d));
+    expect_diag(d, "dd2.conf", 1, "dd1.conf is not a directory");
+    assert_int_equal(mvg_diags_count(d), 1);
+    mvg_diags_free(d);
+}
+
 static void test_projects_are_checked_against_devices(void **state)
 {
     (void)state;
@@ -680,6 +787,8 @@ int main(void)
         cmocka_unit_test(test_required_sections),
         cmocka_unit_test(test_profiles),
         cmocka_unit_test(test_publish_sections),
+        cmocka_unit_test(test_publish_rules),
+        cmocka_unit_test(test_data_dir),
         cmocka_unit_test(test_projects_are_checked_against_devices),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

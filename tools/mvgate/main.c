@@ -29,13 +29,15 @@ static const struct command commands[] = {
     {"report", mvg_cmd_report,
      "report -c FILE --project P [--from T] [--to T] [--out FILE] [--format html|json|csv]\n"
      "         [--lang en|zh-Hant]   the verification report (M&V) of a project"},
+    {"config-doc", mvg_cmd_config_doc, NULL}, /* hidden: docs/config.md's key tables */
 };
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate COMMAND [OPTIONS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        fprintf(out, "  %s\n", commands[i].summary);
+        if (commands[i].summary)
+            fprintf(out, "  %s\n", commands[i].summary);
     fprintf(out, "\nmvgate COMMAND --help shows a command's options.\n");
 }
 

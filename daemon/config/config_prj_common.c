@@ -1,0 +1,472 @@
+/*
+ * config_prj_common.c: what the derived/projects loader shares
+ * (config_prj.h): small typed readers, times, references resolved against
+ * the checked devices, points and derived channels, inline expressions
+ * compiled with expr.h (their errors carry a column), and the `derived`
+ * section.
+ */
+#include <ctype.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "config_prj.h"
+#include "config_read.h"
+#include "expr.h"
+
+_Static_assert(MVG_PRJ_NAME_MAX == MVG_NAME_MAX, "project names follow config names");
+
+/* ---- small helpers ------------------------------------------------------ */
+
+static const char *intern_file(ctx_t *c, const char *file)
+{
+    if (!file)
+        file = "config"; /* read from a string: keep the line numbers useful */
+    /* An @included file is named relative to the config's directory (the
+     * include dir): name it from the working directory, as config.c does. */
+    char dir[MVG_PATH_MAX], buf[2 * MVG_PATH_MAX];
+    const char *slash = c->cfg ? strrchr(c->cfg->path, '/') : NULL;
+    if (slash) {
+        snprintf(dir, sizeof dir, "%.*s", (int)(slash - c->cfg->path), c->cfg->path);
+        mvg_cfgr r = {NULL, 0, c->cfg->path, slash == c->cfg->path ? "" : dir};
+        file = mvg_cfgr_file(&r, file, buf, sizeof buf);
+    }
+    for (size_t i = 0; i < c->out->nfiles; i++)
+        if (strcmp(c->out->files[i], file) == 0)
+            return c->out->files[i];
+    char **f = realloc(c->out->files, (c->out->nfiles + 1) * sizeof *f);
+    if (!f)
+        return "config";
+    c->out->files = f;
+    char *dup = strdup(file);
+    if (!dup)
+        return "config";
+    f[c->out->nfiles++] = dup;
+    return dup;
+}
+
+mvg_prj_src mvg_cfgp_src_of(ctx_t *c, const config_setting_t *s)
+{
+    mvg_prj_src src = {intern_file(c, config_setting_source_file(s)),
+                       (int)config_setting_source_line(s)};
+    return src;
+}
+
+void mvg_cfgp_fail(ctx_t *c, const config_setting_t *s, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mvg_prj_src src = mvg_cfgp_src_of(c, s);
+    mvg_diags_add(c->diags, src.file, src.line, "%s", msg);
+    c->errors++;
+}
+
+int mvg_cfgp_get_number(const config_setting_t *s, double *v)
+{
+    switch (config_setting_type(s)) {
+    case CONFIG_TYPE_INT:
+    case CONFIG_TYPE_INT64:
+        *v = (double)config_setting_get_int64(s);
+        return 0;
+    case CONFIG_TYPE_FLOAT:
+        *v = config_setting_get_float(s);
+        return isfinite(*v) ? 0 : -1;
+    default:
+        return -1;
+    }
+}
+
+/* Optional number member; 0 when absent (v untouched), 1 when read, -1 on a type error. */
+int mvg_cfgp_opt_number(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
+                        double lo, double hi, double *v)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s)
+        return 0;
+    double x;
+    if (mvg_cfgp_get_number(s, &x) != 0) {
+        mvg_cfgp_fail(c, s, "%s: '%s' must be a number", ctxs, key);
+        return -1;
+    }
+    if (x < lo || x > hi) {
+        mvg_cfgp_fail(c, s, "%s: '%s' must be %g..%g, not %g", ctxs, key, lo, hi, x);
+        return -1;
+    }
+    *v = x;
+    return 1;
+}
+
+/* Optional string member; NULL when absent, reported when not a string. */
+const char *mvg_cfgp_opt_string(ctx_t *c, const config_setting_t *g, const char *key,
+                                const char *ctxs)
+{
+    const config_setting_t *s = config_setting_get_member(g, key);
+    if (!s)
+        return NULL;
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        mvg_cfgp_fail(c, s, "%s: '%s' must be a string", ctxs, key);
+        return NULL;
+    }
+    return config_setting_get_string(s);
+}
+
+const char *mvg_cfgp_req_string(ctx_t *c, const config_setting_t *g, const char *key,
+                                const char *ctxs)
+{
+    const char *v = mvg_cfgp_opt_string(c, g, key, ctxs);
+    if (!v && !config_setting_get_member(g, key))
+        mvg_cfgp_fail(c, g, "%s: '%s' is missing", ctxs, key);
+    return v;
+}
+
+int mvg_cfgp_copy_name(ctx_t *c, const config_setting_t *s, const char *ctxs, const char *key,
+                       const char *v, char *dst, size_t cap)
+{
+    if (!v)
+        return -1;
+    if (!*v || strlen(v) >= cap) {
+        mvg_cfgp_fail(c, s, "%s: '%s' must be 1..%zu characters", ctxs, key, cap - 1);
+        return -1;
+    }
+    memcpy(dst, v, strlen(v) + 1);
+    return 0;
+}
+
+int mvg_cfgp_is_ident(const char *s)
+{
+    if (!(isalpha((unsigned char)*s) || *s == '_'))
+        return 0;
+    for (s++; *s; s++)
+        if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-'))
+            return 0;
+    return 1;
+}
+
+void mvg_cfgp_check_keys(ctx_t *c, const config_setting_t *g, const char *const *allowed,
+                         const char *ctxs)
+{
+    mvg_cfgr r = {.diags = c->diags};
+    mvg_cfgr_keys(&r, g, allowed, ctxs);
+    c->errors += r.errors;
+}
+
+/* ---- time --------------------------------------------------------------- */
+
+static int64_t days_from_civil(int y, unsigned m, unsigned d)
+{
+    /* Howard Hinnant's algorithm: avoids timegm(), which is not in C11. */
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+int mvg_config_parse_time(const char *s, int64_t *ms)
+{
+    int y, mo, d, h = 0, mi = 0, se = 0, n = 0, frac_ms = 0;
+    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
+        return -1;
+    const char *p = s + n;
+    if (*p == 'T' || *p == ' ') {
+        int k = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5)
+            return -1;
+        p += 1 + k;
+        if (*p == ':') {
+            if (sscanf(p + 1, "%2d%n", &se, &k) != 1 || k != 2)
+                return -1;
+            p += 1 + k;
+            if (*p == '.') { /* fraction of a second: milliseconds kept, the rest cut */
+                int digits = 0;
+                for (p++; *p >= '0' && *p <= '9'; p++, digits++)
+                    if (digits < 3)
+                        frac_ms = frac_ms * 10 + (*p - '0');
+                if (digits == 0)
+                    return -1;
+                for (; digits < 3; digits++)
+                    frac_ms *= 10;
+            }
+        }
+    }
+    int off_min = 0;
+    if (*p == 'Z') {
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        int oh, om, k = 0;
+        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 14 || om > 59)
+            return -1;
+        off_min = (oh * 60 + om) * (*p == '-' ? -1 : 1);
+        p += 1 + k;
+    }
+    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
+        return -1;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
+        return -1;
+    int64_t sec = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
+                  off_min * 60;
+    *ms = sec * 1000 + frac_ms;
+    return 0;
+}
+
+int mvg_cfgp_req_time(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
+                      int required, int64_t *ms)
+{
+    const char *v = required ? mvg_cfgp_req_string(c, g, key, ctxs) : mvg_cfgp_opt_string(c, g, key, ctxs);
+    if (!v)
+        return -1;
+    if (mvg_config_parse_time(v, ms) != 0) {
+        mvg_cfgp_fail(c, config_setting_get_member(g, key),
+             "%s: '%s' = \"%s\" is not an ISO 8601 time (e.g. \"2025-03-01T00:00:00Z\")", ctxs,
+             key, v);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- references and expressions ---------------------------------------- */
+
+/* Own lookups rather than config.c's, so that this module can be checked on
+ * a hand-built device list. */
+static long find_device(const mvg_config *cfg, const char *name)
+{
+    for (size_t i = 0; i < cfg->ndevices; i++)
+        if (strcmp(cfg->devices[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+static long find_point(const mvg_device_cfg *d, const char *name)
+{
+    for (size_t i = 0; i < d->npoints; i++)
+        if (strcmp(d->points[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+static long find_derived(const mvg_projects_cfg *p, size_t limit, const char *name)
+{
+    for (size_t i = 0; i < limit && i < p->nderived; i++)
+        if (strcmp(p->derived[i].name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+static size_t total_points(const mvg_config *cfg)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->ndevices; i++)
+        n += cfg->devices[i].npoints;
+    return n;
+}
+
+/* Variable indices for compile-time checks: the points of all devices in
+ * order, then the derived channels. */
+static int resolve(const char *name, void *user)
+{
+    ctx_t *c = user;
+    const char *dot = strchr(name, '.');
+    if (dot) {
+        char dev[MVG_NAME_MAX];
+        size_t dl = (size_t)(dot - name);
+        if (dl >= sizeof dev)
+            return -1;
+        memcpy(dev, name, dl);
+        dev[dl] = '\0';
+        long d = find_device(c->cfg, dev);
+        if (d < 0)
+            return -1;
+        long pt = find_point(&c->cfg->devices[d], dot + 1);
+        if (pt < 0)
+            return -1;
+        size_t idx = 0;
+        for (long i = 0; i < d; i++)
+            idx += c->cfg->devices[i].npoints;
+        return (int)(idx + (size_t)pt);
+    }
+    long k = find_derived(c->out, c->derived_visible, name);
+    if (k >= 0)
+        return (int)(total_points(c->cfg) + (size_t)k);
+    int n = c->derived_list ? config_setting_length(c->derived_list) : 0;
+    for (int i = 0; i < n; i++) {
+        const char *dn = NULL;
+        const config_setting_t *g = config_setting_get_elem(c->derived_list, (unsigned)i);
+        if (config_setting_is_group(g) && config_setting_lookup_string(g, "name", &dn) &&
+            strcmp(dn, name) == 0) {
+            snprintf(c->late_buf, sizeof c->late_buf, "%s", name);
+            c->late_name = c->late_buf;
+        }
+    }
+    return -1;
+}
+
+/* Compiles src for a check; reports the expr error at s. Returns 0 or -1. */
+static int check_expr(ctx_t *c, const config_setting_t *s, const char *ctxs, const char *src)
+{
+    char err[256];
+    c->late_name = NULL;
+    mvg_expr *e = mvg_expr_compile(src, resolve, c, err, sizeof err);
+    if (!e) {
+        if (c->late_name)
+            mvg_cfgp_fail(c, s, "%s: %s (derived channel '%s' must be defined before it is used)", ctxs,
+                 err, c->late_name);
+        else
+            mvg_cfgp_fail(c, s, "%s: %s", ctxs, err);
+        return -1;
+    }
+    mvg_expr_free(e);
+    return 0;
+}
+
+static int add_derived(ctx_t *c, const char *name, const char *expr, const char *unit,
+                       mvg_prj_src src)
+{
+    mvg_projects_cfg *p = c->out;
+    mvg_derived_cfg *d = realloc(p->derived, (p->nderived + 1) * sizeof *d);
+    if (!d)
+        return -1;
+    p->derived = d;
+    d = &p->derived[p->nderived];
+    memset(d, 0, sizeof *d);
+    snprintf(d->name, sizeof d->name, "%s", name);
+    snprintf(d->unit, sizeof d->unit, "%s", unit ? unit : "");
+    d->expr = strdup(expr);
+    if (!d->expr)
+        return -1;
+    d->src = src;
+    p->nderived++;
+    return 0;
+}
+
+/*
+ * A reference: "device.point", a derived name, either with an optional
+ * ":sum|:mean|:min|:max", or an inline expression (which becomes an implicit
+ * derived channel called implicit).
+ */
+int mvg_cfgp_parse_ref(ctx_t *c, const config_setting_t *s, const char *ctxs, const char *text,
+                       const char *implicit, mvg_ref_cfg *out)
+{
+    memset(out, 0, sizeof *out);
+    out->src = mvg_cfgp_src_of(c, s);
+    char name[sizeof out->channel];
+    snprintf(name, sizeof name, "%s", text);
+    const char *colon = strrchr(text, ':');
+    static const char *const aggs[] = {"sum", "mean", "min", "max"};
+    if (colon && strlen(text) < sizeof name) {
+        for (size_t i = 0; i < 4; i++)
+            if (strcmp(colon + 1, aggs[i]) == 0) {
+                name[colon - text] = '\0';
+                out->agg = (mvg_ref_agg)(MVG_REF_SUM + i);
+            }
+    }
+    /* A plain name? */
+    int plain = strlen(text) < sizeof name;
+    int dots = 0;
+    for (const char *q = name; *q && plain; q++) {
+        if (*q == '.')
+            dots++;
+        else if (!(isalnum((unsigned char)*q) || *q == '_' || *q == '-'))
+            plain = 0;
+    }
+    plain = plain && dots <= 1 && name[0] && name[0] != '.';
+    if (plain) {
+        c->derived_visible = c->out->nderived;
+        c->late_name = NULL;
+        int idx = resolve(name, c);
+        if (idx >= 0) {
+            snprintf(out->channel, sizeof out->channel, "%s", name);
+            if (dots) {
+                const char *dot = strchr(name, '.');
+                char dev[MVG_NAME_MAX];
+                snprintf(dev, sizeof dev, "%.*s", (int)(dot - name), name);
+                const mvg_device_cfg *d = &c->cfg->devices[find_device(c->cfg, dev)];
+                const mvg_point_cfg *pt = &d->points[find_point(d, dot + 1)];
+                out->is_counter = pt->kind == MVG_KIND_COUNTER;
+            }
+            return 0;
+        }
+        if (out->agg != MVG_REF_AUTO || !dots) {
+            mvg_cfgp_fail(c, s, "%s: unknown %s '%s'", ctxs, dots ? "point" : "derived channel", name);
+            return -1;
+        }
+    }
+    c->derived_visible = c->ndeclared;
+    if (check_expr(c, s, ctxs, text) != 0)
+        return -1;
+    if (add_derived(c, implicit, text, "", out->src) != 0) {
+        mvg_cfgp_fail(c, s, "%s: out of memory", ctxs);
+        return -1;
+    }
+    snprintf(out->channel, sizeof out->channel, "%s", implicit);
+    return 0;
+}
+
+int mvg_cfgp_req_ref(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
+                     const char *implicit, mvg_ref_cfg *out)
+{
+    char sub[512];
+    snprintf(sub, sizeof sub, "%s: %s", ctxs, key);
+    const char *v = mvg_cfgp_req_string(c, g, key, ctxs);
+    if (!v)
+        return -1;
+    return mvg_cfgp_parse_ref(c, config_setting_get_member(g, key), sub, v, implicit, out);
+}
+
+/* ---- derived ------------------------------------------------------------ */
+
+void mvg_cfgp_parse_derived(ctx_t *c, const config_setting_t *list)
+{
+    if (!config_setting_is_list(list)) {
+        mvg_cfgp_fail(c, list, "'derived' must be a list: derived = ( { name = ...; expr = ...; } );");
+        return;
+    }
+    static const char *const keys[] = {"name", "expr", "unit", NULL};
+    int n = config_setting_length(list);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
+        char ctxs[128];
+        snprintf(ctxs, sizeof ctxs, "derived[%d]", i);
+        if (!config_setting_is_group(g)) {
+            mvg_cfgp_fail(c, g, "%s must be a group { name = ...; expr = ...; }", ctxs);
+            continue;
+        }
+        mvg_cfgp_check_keys(c, g, keys, ctxs);
+        const char *name = mvg_cfgp_req_string(c, g, "name", ctxs);
+        const char *expr = mvg_cfgp_req_string(c, g, "expr", ctxs);
+        const char *unit = mvg_cfgp_opt_string(c, g, "unit", ctxs);
+        if (!name)
+            continue;
+        const config_setting_t *ns = config_setting_get_member(g, "name");
+        if (!mvg_cfgp_is_ident(name) || strlen(name) >= MVG_NAME_MAX) {
+            mvg_cfgp_fail(c, ns, "%s: name '%s' must be a letter or '_' then letters, digits, '_' or '-' "
+                 "(no '.': that is how points are named)", ctxs, name);
+            continue;
+        }
+        snprintf(ctxs, sizeof ctxs, "derived '%s'", name);
+        if (find_derived(c->out, c->out->nderived, name) >= 0) {
+            mvg_cfgp_fail(c, ns, "%s: defined twice", ctxs);
+            continue;
+        }
+        if (find_device(c->cfg, name) >= 0) {
+            mvg_cfgp_fail(c, ns, "%s: a device has the same name", ctxs);
+            continue;
+        }
+        if (!expr)
+            continue;
+        c->derived_visible = c->out->nderived; /* only earlier ones: no cycles */
+        if (check_expr(c, config_setting_get_member(g, "expr"), ctxs, expr) != 0)
+            continue;
+        if (add_derived(c, name, expr, unit, mvg_cfgp_src_of(c, g)) != 0)
+            mvg_cfgp_fail(c, g, "%s: out of memory", ctxs);
+    }
+}
+

@@ -1,0 +1,100 @@
+/*
+ * config_table.h: a configuration section described by a table, one row per
+ * key: its name, type, range or allowed values, default, where it lands in
+ * the section's plain struct (offsetof) and one line of documentation. The
+ * table drives the defaults, the reading (types, ranges, required keys,
+ * unknown keys, names, paths, files that must be readable, all with
+ * FILE:LINE diagnostics through config_read.h) and the key tables of
+ * docs/config.md (`mvgate config-doc`). A rule between keys is not a row: it
+ * lives in the section's own check function, next to its table. Owns
+ * nothing; the tables themselves are constant.
+ */
+#ifndef MVG_CONFIG_TABLE_H
+#define MVG_CONFIG_TABLE_H
+
+#include <libconfig.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "config_read.h"
+
+typedef enum {
+    MVG_KEY_INT,    /* an integer field of any size (char .. long long) */
+    MVG_KEY_NUMBER, /* double */
+    MVG_KEY_BOOL,   /* int */
+    MVG_KEY_STRING, /* char[size] */
+    MVG_KEY_CHOICE, /* one of choices: stores values[i] (or i) into an integer field */
+    MVG_KEY_OTHER,  /* a list or group the section's code reads: known and documented only */
+} mvg_key_type;
+
+#define MVG_KEY_REQUIRED 0x01u /* absent is an error ("'x' is missing (hint)") */
+#define MVG_KEY_NAME 0x02u     /* 1..63 letters, digits, '_' or '-' */
+#define MVG_KEY_IDENT 0x04u    /* a name without '-': it is used as device.point */
+#define MVG_KEY_NONEMPTY 0x08u
+#define MVG_KEY_ABSPATH 0x10u
+#define MVG_KEY_READABLE 0x20u /* a file the daemon reads later: readable now */
+#define MVG_KEY_MANUAL 0x40u   /* read by the section's code with mvg_key_read */
+#define MVG_KEY_INT_TOO 0x80u  /* a choice that also takes an integer lo..hi, stored as is */
+
+typedef struct {
+    const char *name;
+    mvg_key_type type;
+    unsigned flags;
+    size_t offset, size;        /* the field; size 0: no field (OTHER) */
+    size_t seen;                /* offsetof()+1 of an int set to 1 when given; 0: none */
+    long long lo, hi;           /* INT (and INT_TOO) */
+    double min, max;            /* NUMBER */
+    const char *const *choices; /* CHOICE, NULL-terminated */
+    const int *values;          /* CHOICE: the value stored per choice; NULL: its index.
+                                 * INT: the only values allowed, 0-terminated ("not <hint>") */
+    const char *def;            /* default as written in a file ("30", "true", "normal") */
+    const char *hint;           /* with a missing required key: "e.g. \"/var/lib/mvgate\"" */
+    /* documentation: columns of docs/config.md; NULL ones are derived from the row */
+    const char *type_doc, *def_doc, *allowed, *applies;
+    const char *doc;
+} mvg_key;
+
+typedef struct {
+    const char *name; /* the section as docs/config.md names it */
+    const mvg_key *keys;
+    size_t nkeys;
+} mvg_section;
+
+#define MVG_KEYS(table) table, sizeof table / sizeof table[0]
+/* The field of struct T a row fills. */
+#define MVG_FIELD(T, f) .offset = offsetof(T, f), .size = sizeof(((T *)0)->f)
+#define MVG_SEEN(T, f) .seen = offsetof(T, f) + 1
+
+/* The sections with a table, in the order of docs/config.md; NULL-terminated. */
+extern const mvg_section *const mvg_config_sections[];
+extern const mvg_section mvg_config_gateway_section, mvg_config_bus_section,
+    mvg_config_device_section, mvg_config_point_section, mvg_config_store_section,
+    mvg_config_mqtt_section, mvg_config_influx_section;
+
+/* Writes every row's default into out (a struct the table describes). */
+void mvg_section_defaults(const mvg_section *s, void *out);
+
+/* Reports members of g that have no row, then reads every row that is not
+ * MANUAL or OTHER into out. rc (nkeys entries, may be NULL) gets each row's
+ * result as mvg_key_read returns it. */
+void mvg_section_read(mvg_cfgr *r, const mvg_section *s, const config_setting_t *g,
+                      const char *ctx, void *out, signed char *rc);
+
+/* Reads one row's key of g into out's field, or into field when not NULL
+ * (a buffer of the row's size, for a MANUAL row the section converts): 0
+ * absent (an error when REQUIRED), 1 read, -1 reported. */
+int mvg_key_read(mvg_cfgr *r, const mvg_key *k, const config_setting_t *g, const char *ctx,
+                 void *out, void *field);
+
+/* The row named name; NULL when the section has none. */
+const mvg_key *mvg_section_key(const mvg_section *s, const char *name);
+/* rc of the row named name, as filled by mvg_section_read. */
+int mvg_section_rc(const mvg_section *s, const signed char *rc, const char *name);
+
+/* The name rule of MVG_KEY_NAME (ident_only: MVG_KEY_IDENT). */
+int mvg_config_name_ok(const char *s, int ident_only);
+
+/* The section's key table as markdown, as docs/config.md carries it. */
+void mvg_section_doc(const mvg_section *s, FILE *out);
+
+#endif
