@@ -8,6 +8,7 @@
  * intervals without any data are emitted as empty records.
  */
 #include "interval.h"
+#include "counter.h"
 #include "diag.h"
 
 #include <math.h>
@@ -357,20 +358,17 @@ int mvg_interval_push(mvg_interval *agg, size_t ci, const mvg_sample *s)
     int gap = c->expired || ts - c->base_ts > c->max_gap_ms;
     int rc = 0;
     if (c->kind == MVG_INTERVAL_COUNTER) {
-        double d = v - c->base_v;
-        if (d < 0) {
-            if (c->wrap_span > 0 && d + c->wrap_span <= 0.5 * c->wrap_span) {
-                d += c->wrap_span;
-                a->flags |= MVG_INTERVAL_F_ROLLOVER;
-            } else {
-                /* a backward step that is not a wrap: the meter was reset or
-                 * replaced; the delta across it is unknown. */
-                a->flags |= MVG_INTERVAL_F_RESET;
-                c->base_ts = ts;
-                c->base_v = v;
-                c->expired = 0;
-                return 0;
-            }
+        double d;
+        mvg_counter_step_kind step = mvg_counter_step(c->base_v, v, c->wrap_span, &d);
+        if (step == MVG_COUNTER_WRAP) {
+            a->flags |= MVG_INTERVAL_F_ROLLOVER;
+        } else if (step == MVG_COUNTER_RESET) {
+            /* the meter was reset or replaced; the delta across it is unknown */
+            a->flags |= MVG_INTERVAL_F_RESET;
+            c->base_ts = ts;
+            c->base_v = v;
+            c->expired = 0;
+            return 0;
         }
         if (gap) {
             a->gap_delta += d;

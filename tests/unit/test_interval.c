@@ -271,7 +271,7 @@ static void test_counter_reset_excluded(void **state)
     mvg_interval_free(agg);
 
     /* a backward step that is no wrap (uint16: 1010 -> 3 would be a wrap of
-     * 65529, more than half the span): excluded, re-based on the 3; the
+     * 65529, more than a quarter of the span): excluded, re-based on the 3; the
      * 3 -> 8 step spans 11 min, within this channel's 15-min max gap */
     agg = new1(counter_ch("kwh", 65536.0, 15 * MIN_MS));
     good(agg, 0, T0, 1000);
