@@ -61,7 +61,4 @@ double mvg_sim_server_next_due(const mvg_sim_server *s);
 /* Accepts, reads, frames and answers; sends delayed replies that are due. */
 void mvg_sim_server_process(mvg_sim_server *s, const fd_set *rd, double now);
 
-/* Modbus CRC-16 as sent on the wire (low byte first when serialised). */
-uint16_t mvg_sim_server_crc16(const uint8_t *buf, size_t len);
-
 #endif
