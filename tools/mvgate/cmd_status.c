@@ -17,6 +17,7 @@
 #include "commands.h"
 #include "config.h"
 #include "store.h"
+#include "timefmt.h"
 
 #define FRESH_S 30
 #define OUTBOX_OLD_S 3600
@@ -91,9 +92,8 @@ int mvg_cmd_status(int argc, char **argv)
     /* the daemon's clock is the realtime clock: compare with ours */
     int64_t t = 0;
     const char *when = str(doc, "time");
-    struct tm tm = {0};
-    if (strptime(when, "%Y-%m-%dT%H:%M:%S", &tm))
-        t = (int64_t)timegm(&tm) * 1000;
+    if (mvg_timefmt_parse(when, &t) != 0)
+        t = 0;
     int64_t age_s = t ? (now_ms() - t) / 1000 : -1;
     int ok = age_s >= 0 && age_s <= FRESH_S && strcmp(str(doc, "state"), "online") == 0;
     size_t i;
