@@ -19,6 +19,7 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "clock.h"
 #include "log.h"
 #include "outbox.h"
 
@@ -77,13 +78,6 @@ static int buf_add(buf_t *b, const char *s, size_t n)
     b->len += n;
     b->p[b->len] = '\0';
     return 0;
-}
-
-static int64_t now_utc_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Reads a secret file: its first line, trailing whitespace removed. */
@@ -452,13 +446,7 @@ static int ack_batch(mvg_influx_pub *p)
 static void wait_ms(mvg_influx_pub *p, int ms, int wake_on_kick)
 {
     struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += ms / 1000;
-    dl.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    mvg_clock_mono_deadline(ms, &dl);
     pthread_mutex_lock(&p->mu);
     while (!atomic_load(&p->stopping) && !(wake_on_kick && p->kicked)) {
         if (pthread_cond_timedwait(&p->cv, &p->mu, &dl) == ETIMEDOUT)
@@ -507,7 +495,7 @@ static void *writer_main(void *arg)
             p->st.batches++;
             p->st.lines += p->nlines;
             p->st.last_status = (int)status;
-            p->st.last_ok_ms = now_utc_ms();
+            p->st.last_ok_ms = mvg_clock_real_ms();
             p->st.last_error[0] = '\0';
             pthread_mutex_unlock(&p->mu);
             if (attempts > 1)

@@ -130,17 +130,11 @@ static void set_error(mvg_mqtt_pub *p, const char *fmt, ...)
     va_end(ap);
 }
 
-/* The clock of the condition variable (CLOCK_MONOTONIC), in ms. */
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
+/* deadline_ms on mvg_clock_mono_ms(), the clock of the condition variable. */
 static void wait_until(mvg_mqtt_pub *p, int64_t deadline_ms)
 {
-    struct timespec ts = {(time_t)(deadline_ms / 1000), (long)(deadline_ms % 1000) * 1000000};
+    struct timespec ts;
+    mvg_clock_mono_deadline(deadline_ms - mvg_clock_mono_ms(), &ts);
     pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 }
 
@@ -498,7 +492,7 @@ static unsigned collect_acks(mvg_mqtt_pub *p)
         if (s->state != SLOT_ACKED && s->state != SLOT_REJECTED)
             continue;
         if (p->npend == 0)
-            p->pend_since = mono_ms();
+            p->pend_since = mvg_clock_mono_ms();
         p->pend_rej[p->npend] = s->state == SLOT_REJECTED;
         p->pend[p->npend++] = s->id;
         s->state = SLOT_FREE;
@@ -679,7 +673,7 @@ static int pump(mvg_mqtt_pub *p)
         work++;
     }
     if (p->npend > 0 && (drained || p->npend >= ACK_BATCH || p->npend == p->pendcap ||
-                         mono_ms() - p->pend_since >= ACK_DELAY_MS))
+                         mvg_clock_mono_ms() - p->pend_since >= ACK_DELAY_MS))
         write_acks(p);
     return work > 0;
 }
@@ -691,8 +685,8 @@ static void shutdown_conn(mvg_mqtt_pub *p)
     if (p->state == ST_UP) {
         flush_acks(p);
         if (send_status(p, "offline", 1) == 0) {
-            int64_t until = mono_ms() + 2000;
-            while (!p->ctl_done && p->state == ST_UP && mono_ms() < until)
+            int64_t until = mvg_clock_mono_ms() + 2000;
+            while (!p->ctl_done && p->state == ST_UP && mvg_clock_mono_ms() < until)
                 wait_until(p, until);
         }
         flush_acks(p);
@@ -714,8 +708,8 @@ static void shutdown_conn(mvg_mqtt_pub *p)
         int rc = MQTTAsync_disconnect(cli, &d);
         pthread_mutex_lock(&p->mu);
         if (rc == MQTTASYNC_SUCCESS) {
-            int64_t until = mono_ms() + 3000;
-            while (!p->ctl_done && mono_ms() < until)
+            int64_t until = mvg_clock_mono_ms() + 3000;
+            while (!p->ctl_done && mvg_clock_mono_ms() < until)
                 wait_until(p, until);
         }
     }
@@ -730,7 +724,7 @@ static void *run(void *arg)
     char prev_error[sizeof p->st.last_error] = "";
     pthread_mutex_lock(&p->mu);
     while (!p->stop) {
-        int64_t now = mono_ms(), deadline = now + p->cfg.idle_poll_ms;
+        int64_t now = mvg_clock_mono_ms(), deadline = now + p->cfg.idle_poll_ms;
         switch (p->state) {
         case ST_DOWN:
             if (now < next_try) {
@@ -750,7 +744,7 @@ static void *run(void *arg)
                 memcpy(prev_error, p->st.last_error, sizeof prev_error);
             }
             teardown(p);
-            next_try = mono_ms() + backoff;
+            next_try = mvg_clock_mono_ms() + backoff;
             backoff = backoff > p->cfg.backoff_max_ms / 2 ? p->cfg.backoff_max_ms : backoff * 2;
             continue;
         case ST_CONNECTING:
@@ -773,7 +767,7 @@ static void *run(void *arg)
                 deadline = p->pend_since + ACK_DELAY_MS;
             break;
         }
-        while (!p->wake && !p->stop && mono_ms() < deadline)
+        while (!p->wake && !p->stop && mvg_clock_mono_ms() < deadline)
             wait_until(p, deadline);
         p->wake = 0;
     }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "sim_control.h"
 #include "sim_export.h"
 #include "sim_plant.h"
@@ -40,12 +41,7 @@ typedef struct {
     int bulk_points;
 } sim;
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static double mono_now(void) { return (double)mvg_clock_mono_ns() / 1e9; }
 
 static double plant_clock(const sim *s)
 {
@@ -295,9 +291,7 @@ int main(int argc, char **argv)
     s.scale = o.scale;
     s.bulk_points = (int)o.bulk_points;
     if (!o.have_start) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        o.start = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+        o.start = (double)mvg_clock_real_ms() / 1000.0;
     }
     s.start_s = o.start;
     s.mono0 = mono_now();
