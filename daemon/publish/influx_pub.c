@@ -22,6 +22,7 @@
 #include "clock.h"
 #include "log.h"
 #include "outbox.h"
+#include "secret.h"
 
 typedef struct {
     char *p;
@@ -78,35 +79,6 @@ static int buf_add(buf_t *b, const char *s, size_t n)
     b->len += n;
     b->p[b->len] = '\0';
     return 0;
-}
-
-/* Reads a secret file: its first line, trailing whitespace removed. */
-static char *read_secret(const char *path, const char *what, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "influx: %s '%s': %s", what, path, strerror(errno));
-        return NULL;
-    }
-    char line[4096];
-    if (!fgets(line, sizeof line, f)) {
-        fclose(f);
-        snprintf(err, errlen, "influx: %s '%s' is empty", what, path);
-        return NULL;
-    }
-    fclose(f);
-    size_t n = strlen(line);
-    while (n && isspace((unsigned char)line[n - 1]))
-        line[--n] = '\0';
-    if (!n) {
-        snprintf(err, errlen, "influx: %s '%s' is empty", what, path);
-        return NULL;
-    }
-    char *s = strdup(line);
-    explicit_bzero(line, sizeof line);
-    if (!s)
-        snprintf(err, errlen, "influx: out of memory");
-    return s;
 }
 
 static void set_error(mvg_influx_pub *p, int status, const char *fmt, ...)
@@ -579,10 +551,7 @@ static void pub_free(mvg_influx_pub *p)
         curl_easy_cleanup(p->curl);
     curl_slist_free_all(p->headers);
     mvg_outbox_close(p->ob);
-    if (p->secret) {
-        explicit_bzero(p->secret, strlen(p->secret));
-        free(p->secret);
-    }
+    mvg_secret_free(p->secret);
     if (p->auth_header) {
         explicit_bzero(p->auth_header, strlen(p->auth_header));
         free(p->auth_header);
@@ -715,7 +684,7 @@ mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_p
     }
 
     if (cfg->version == 2) {
-        p->secret = read_secret(cfg->token_file, "token_file", err, errlen);
+        p->secret = mvg_secret_read("influx: token_file", cfg->token_file, err, errlen);
         if (!p->secret)
             goto fail;
         size_t n = strlen(p->secret) + sizeof "Authorization: Token ";
@@ -730,7 +699,7 @@ mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_p
             snprintf(err, errlen, "influx: username '%s' needs password_file", p->cfg.username);
             goto fail;
         }
-        p->secret = read_secret(cfg->password_file, "password_file", err, errlen);
+        p->secret = mvg_secret_read("influx: password_file", cfg->password_file, err, errlen);
         if (!p->secret)
             goto fail;
     }

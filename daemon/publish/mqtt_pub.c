@@ -30,6 +30,7 @@
 #include "clock.h"
 #include "log.h"
 #include "outbox.h"
+#include "secret.h"
 
 enum { SLOT_FREE, SLOT_SENDING, SLOT_SENT, SLOT_ACKED, SLOT_REJECTED };
 enum { ST_DOWN, ST_CONNECTING, ST_UP, ST_FAILED, ST_LOST };
@@ -783,27 +784,6 @@ static char *dup_or_null(const char *s)
     return s && *s ? strdup(s) : NULL;
 }
 
-static char *read_secret(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "mqtt: password_file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = calloc(1, 4097);
-    size_t n = buf ? fread(buf, 1, 4096, f) : 0;
-    int bad = !buf || ferror(f);
-    fclose(f);
-    if (bad) {
-        snprintf(err, errlen, "mqtt: password_file %s: cannot read", path);
-        free(buf);
-        return NULL;
-    }
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        buf[--n] = '\0';
-    return buf;
-}
-
 static int readable(const char *what, const char *path, char *err, size_t errlen)
 {
     if (path && access(path, R_OK) != 0) {
@@ -824,10 +804,7 @@ static void pub_free(mvg_mqtt_pub *p)
         pthread_mutex_destroy(&c->emu);
         free(c);
     }
-    if (p->password) {
-        explicit_bzero(p->password, strlen(p->password));
-        free(p->password);
-    }
+    mvg_secret_free(p->password);
     free(p->uri);
     free(p->client_id);
     free(p->prefix);
@@ -944,7 +921,8 @@ mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, c
         snprintf(err, errlen, "mqtt: out of memory");
         goto fail;
     }
-    if (cfg->password_file && !(p->password = read_secret(cfg->password_file, err, errlen)))
+    if (cfg->password_file && !(p->password = mvg_secret_read("mqtt: password_file", cfg->password_file,
+                                                                 err, errlen)))
         goto fail;
     if (!(p->ob = mvg_outbox_open(db_path, "mqtt", err, errlen)))
         goto fail;

@@ -695,12 +695,14 @@ static void tiny_free(tiny_t *t)
     }
 }
 
+/* A secret file: its owner's alone, as the publisher requires (secret.h). */
 static void write_file(const char *path, const char *text)
 {
     FILE *f = fopen(path, "w");
     assert_non_null(f);
     fputs(text, f);
     fclose(f);
+    assert_int_equal(chmod(path, 0600), 0);
 }
 
 static void test_v2_request_shape(void **state)
