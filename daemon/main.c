@@ -18,13 +18,13 @@
 
 #include "clock.h"
 #include "config.h"
-#include "config_projects.h"
 #include "diag.h"
 #include "gateway.h"
 #include "log.h"
 #include "logfmt.h"
 #include "sample_queue.h"
 #include "status.h"
+#include "timefmt.h"
 
 #define QUEUE_BATCHES 4096
 #define POP_WAIT_MS 200
@@ -119,14 +119,14 @@ static int parse_options(int argc, char **argv, options *o)
             }
             break;
         case 'o':
-            if (mvg_config_parse_time(optarg, &o->time_origin_ms) != 0) {
+            if (mvg_timefmt_parse(optarg, &o->time_origin_ms) != 0) {
                 fprintf(stderr, "mvgated: --time-origin wants an ISO 8601 UTC time, not '%s'\n",
                         optarg);
                 return 2;
             }
             break;
         case 'a':
-            if (mvg_config_parse_time(optarg, &o->time_anchor_ms) != 0) {
+            if (mvg_timefmt_parse(optarg, &o->time_anchor_ms) != 0) {
                 fprintf(stderr, "mvgated: --time-anchor wants an ISO 8601 UTC time, not '%s'\n",
                         optarg);
                 return 2;

@@ -6,6 +6,7 @@
 #include <math.h>
 
 #include "codec.h"
+#include "counter.h"
 
 int mvg_point_decode(const mvg_point_cfg *p, const uint16_t *regs, const uint8_t *bits,
                      double *raw_out, double *value_out, mvg_quality *q)
@@ -62,22 +63,17 @@ int mvg_point_counter_step(mvg_counter_track *t, const mvg_point_cfg *p, double 
         t->step_raw = 0.0;
         return 0;
     }
-    if (raw >= t->prev_raw) {
-        t->step_raw = raw - t->prev_raw;
-        t->prev_raw = raw;
-        return 0;
-    }
-
-    double span = mvg_codec_wrap_span(p->type);
-    double wrapped = raw + span - t->prev_raw;
-    if (span > 0.0 && wrapped < span / 4.0) {
-        t->step_raw = wrapped;
+    switch (mvg_counter_step(t->prev_raw, raw, mvg_codec_wrap_span(p->type), &t->step_raw)) {
+    case MVG_COUNTER_FORWARD:
+        break;
+    case MVG_COUNTER_WRAP:
         t->rolled = 1;
         t->rollovers++;
-    } else {
-        t->step_raw = 0.0;
+        break;
+    case MVG_COUNTER_RESET:
         t->resets++;
         *q = MVG_Q_COUNTER_RESET;
+        break;
     }
     t->prev_raw = raw;
     return 0;

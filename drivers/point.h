@@ -51,11 +51,11 @@ typedef struct {
  * Only good readings move the tracker; any other quality, and points of kind
  * gauge, leave it untouched. A reading below the previous one is:
  *  - a rollover, for integer types only, when going forward around the wrap
- *    is a small step: raw + span - prev < span / 4, span = 2^16, 2^32 or 2^64
- *    (mvg_codec_wrap_span). That holds exactly when prev sits in the top
- *    quarter of the type's range and raw in the bottom quarter (for signed
- *    types the range runs from the most negative value, so 32767 -> -32768
- *    is a step of 1). The quality stays good; step_raw is the wrapped step.
+ *    is a small step by mvg_counter_step's rule (counter.h: less than a
+ *    quarter of the span, span = 2^16, 2^32 or 2^64 from
+ *    mvg_codec_wrap_span; for signed types the range runs from the most
+ *    negative value, so 32767 -> -32768 is a step of 1). The quality stays
+ *    good; step_raw is the wrapped step.
  *  - otherwise a reset (meter replaced or cleared): *q becomes
  *    MVG_Q_COUNTER_RESET, step_raw 0, and the tracker rebases on raw, so the
  *    next reading counts from there. Floats never roll over.

@@ -18,6 +18,7 @@
 
 #include <modbus.h>
 
+#include "clock.h"
 #include "transport_backend.h"
 
 typedef struct {
@@ -127,7 +128,7 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     }
     if (m->rtu) {
         if (m->quiet_at_ms) {
-            mvg_tr_sleep_until(m->quiet_at_ms);
+            mvg_clock_sleep_ms(m->quiet_at_ms - mvg_clock_mono_ms());
             m->quiet_at_ms = 0;
         }
         modbus_flush(m->ctx);
@@ -137,7 +138,7 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
         return MVG_TR_USAGE;
     }
 
-    int64_t sent = mvg_tr_now_ms();
+    int64_t sent = mvg_clock_mono_ms();
     int n = -1;
     int addr = (int)start, nb = (int)count;
     switch (area) {

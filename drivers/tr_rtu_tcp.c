@@ -23,6 +23,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "rtu_frame.h"
 #include "transport_backend.h"
 
@@ -67,7 +68,7 @@ static void tr_free(void *impl)
 
 static int remaining(int64_t deadline)
 {
-    int64_t left = deadline - mvg_tr_now_ms();
+    int64_t left = deadline - mvg_clock_mono_ms();
     return left < 0 ? 0 : (int)left;
 }
 
@@ -83,7 +84,7 @@ static int do_connect(tr_rtt *r, char *err, size_t errlen)
         snprintf(err, errlen, "cannot resolve host: %s", gai_strerror(g));
         return -1;
     }
-    int64_t deadline = mvg_tr_now_ms() + r->timeout_ms;
+    int64_t deadline = mvg_clock_mono_ms() + r->timeout_ms;
     int e = ECONNREFUSED;
     int timed_out = 0;
     for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
@@ -217,7 +218,7 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     uint8_t req[MVG_RTU_READ_REQUEST_LEN];
     uint8_t fc = mvg_rtu_read_function(area);
     mvg_rtu_build_read((uint8_t)unit_id, area, start, count, req);
-    int64_t sent = mvg_tr_now_ms();
+    int64_t sent = mvg_clock_mono_ms();
     int64_t deadline = sent + r->timeout_ms;
     if (send_all(r, req, sizeof req, deadline, err, errlen) != 0) {
         tr_close(r);

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "plan.h"
 #include "transport_backend.h"
@@ -24,23 +23,6 @@ struct mvg_transport {
 int mvg_tr_timeout_ms(const mvg_bus_cfg *bus)
 {
     return bus->timeout_ms > 0 ? bus->timeout_ms : 1000;
-}
-
-int64_t mvg_tr_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void mvg_tr_sleep_until(int64_t until_ms)
-{
-    int64_t left = until_ms - mvg_tr_now_ms();
-    if (left <= 0)
-        return;
-    struct timespec ts = {(time_t)(left / 1000), (long)(left % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-        ;
 }
 
 const char *mvg_tr_strerror(int e, char *buf, size_t len)

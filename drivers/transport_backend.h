@@ -31,10 +31,6 @@ void *mvg_tr_rtu_tcp_new(const mvg_bus_cfg *bus, char *err, size_t errlen);
 
 /* The bus's per-request timeout in ms, with the config default for unset. */
 int mvg_tr_timeout_ms(const mvg_bus_cfg *bus);
-/* Monotonic clock in milliseconds. */
-int64_t mvg_tr_now_ms(void);
-/* Sleeps until the monotonic clock reaches until_ms (no-op if past). */
-void mvg_tr_sleep_until(int64_t until_ms);
 /* strerror(e) with a lower-case first letter, thread-safe, into buf. */
 const char *mvg_tr_strerror(int e, char *buf, size_t len);
 

@@ -142,13 +142,7 @@ static void *poller_main(void *arg)
             wait = 1000; /* keep the heartbeat fresh while idle */
         if (wait > 0) {
             struct timespec until;
-            clock_gettime(CLOCK_MONOTONIC, &until);
-            until.tv_sec += wait / 1000;
-            until.tv_nsec += (long)(wait % 1000) * 1000000L;
-            if (until.tv_nsec >= 1000000000L) {
-                until.tv_sec++;
-                until.tv_nsec -= 1000000000L;
-            }
+            mvg_clock_mono_deadline(wait, &until);
             pthread_cond_timedwait(&p->wake, &p->mu, &until);
             pthread_mutex_unlock(&p->mu);
             continue;

@@ -9,6 +9,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
+
 struct mvg_sample_queue {
     pthread_mutex_t mu;
     pthread_cond_t nonempty;
@@ -82,13 +84,7 @@ int mvg_sample_queue_push(mvg_sample_queue *q, size_t device, unsigned generatio
 mvg_sample_batch *mvg_sample_queue_pop(mvg_sample_queue *q, int timeout_ms)
 {
     struct timespec until;
-    clock_gettime(CLOCK_MONOTONIC, &until);
-    until.tv_sec += timeout_ms / 1000;
-    until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-    if (until.tv_nsec >= 1000000000L) {
-        until.tv_sec++;
-        until.tv_nsec -= 1000000000L;
-    }
+    mvg_clock_mono_deadline(timeout_ms, &until);
     pthread_mutex_lock(&q->mu);
     while (q->len == 0) {
         if (pthread_cond_timedwait(&q->nonempty, &q->mu, &until) == ETIMEDOUT)

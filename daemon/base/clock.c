@@ -1,5 +1,5 @@
 /*
- * clock.c: monotonic and realtime milliseconds.
+ * clock.c: monotonic and realtime milliseconds, condition-variable deadlines.
  */
 #include "clock.h"
 
@@ -15,6 +15,26 @@ static int64_t ms_of(clockid_t id)
 
 int64_t mvg_clock_mono_ms(void) { return ms_of(CLOCK_MONOTONIC); }
 int64_t mvg_clock_real_ms(void) { return ms_of(CLOCK_REALTIME); }
+
+int64_t mvg_clock_mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void mvg_clock_mono_deadline(int64_t in_ms, struct timespec *out)
+{
+    clock_gettime(CLOCK_MONOTONIC, out);
+    if (in_ms <= 0)
+        return;
+    out->tv_sec += (time_t)(in_ms / 1000);
+    out->tv_nsec += (long)(in_ms % 1000) * 1000000L;
+    if (out->tv_nsec >= 1000000000L) {
+        out->tv_sec++;
+        out->tv_nsec -= 1000000000L;
+    }
+}
 
 void mvg_clock_sleep_ms(int64_t ms)
 {

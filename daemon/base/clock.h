@@ -11,9 +11,17 @@
 #define MVG_CLOCK_H
 
 #include <stdint.h>
+#include <time.h>
 
 int64_t mvg_clock_mono_ms(void);
+/* The same monotonic clock in ns, for callers that scale time up (the
+ * simulator's accelerated plant) and would see ms steps. */
+int64_t mvg_clock_mono_ns(void);
 int64_t mvg_clock_real_ms(void);
+/* The monotonic time in_ms from now (<= 0: now) as the absolute timespec
+ * pthread_cond_timedwait() takes, for a condition variable set up with
+ * pthread_condattr_setclock(CLOCK_MONOTONIC). */
+void mvg_clock_mono_deadline(int64_t in_ms, struct timespec *out);
 /* Sleeps ms milliseconds, resuming after signals. */
 void mvg_clock_sleep_ms(int64_t ms);
 

@@ -13,6 +13,7 @@
 
 #include "csv.h"
 #include "diag.h"
+#include "timefmt.h"
 
 struct mvg_csv {
     char *name;
@@ -327,94 +328,6 @@ int mvg_csv_numbers(const mvg_csv *c, const char *name, double **out, char *err,
     return 0;
 }
 
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's
- * days_from_civil). */
-static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    unsigned yoe = (unsigned)(y - era * 400);
-    unsigned doy = (153 * (m + (m > 2 ? (unsigned)-3 : 9)) + 2) / 5 + d - 1;
-    unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-static int digits(const char **s, int n, int *v)
-{
-    *v = 0;
-    for (int k = 0; k < n; k++) {
-        if (!isdigit((unsigned char)**s))
-            return -1;
-        *v = *v * 10 + (**s - '0');
-        (*s)++;
-    }
-    return 0;
-}
-
-int mvg_csv_parse_iso8601(const char *s, int64_t *ms)
-{
-    int y, mo, d, h = 0, mi = 0, se = 0;
-    while (isspace((unsigned char)*s))
-        s++;
-    if (digits(&s, 4, &y) || *s++ != '-' || digits(&s, 2, &mo) || *s++ != '-' ||
-        digits(&s, 2, &d))
-        return -1;
-    double frac = 0;
-    if (*s == 'T' || *s == ' ') {
-        s++;
-        if (digits(&s, 2, &h) || *s++ != ':' || digits(&s, 2, &mi))
-            return -1;
-        if (*s == ':') {
-            s++;
-            if (digits(&s, 2, &se))
-                return -1;
-            if (*s == '.' || *s == ',') {
-                s++;
-                double scale = 0.1;
-                if (!isdigit((unsigned char)*s))
-                    return -1;
-                while (isdigit((unsigned char)*s)) {
-                    frac += (*s - '0') * scale;
-                    scale /= 10;
-                    s++;
-                }
-            }
-        }
-    }
-    int off_min = 0;
-    if (*s == 'Z') {
-        s++;
-    } else if (*s == '+' || *s == '-') {
-        int sign = *s == '-' ? -1 : 1, oh, om = 0;
-        s++;
-        if (digits(&s, 2, &oh))
-            return -1;
-        if (*s == ':')
-            s++;
-        if (isdigit((unsigned char)*s) && digits(&s, 2, &om))
-            return -1;
-        if (oh > 23 || om > 59)
-            return -1;
-        off_min = sign * (oh * 60 + om);
-    }
-    while (isspace((unsigned char)*s))
-        s++;
-    if (*s != '\0')
-        return -1;
-    static const int mdays[12] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    if (mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 24 || mi > 59 || se > 60)
-        return -1;
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (mo == 2 && d == 29 && !leap)
-        return -1;
-    if (h == 24 && (mi || se || frac > 0))
-        return -1;
-    int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
-    int64_t secs = days * 86400 + h * 3600 + mi * 60 + se - (int64_t)off_min * 60;
-    *ms = secs * 1000 + (int64_t)llround(frac * 1000.0);
-    return 0;
-}
-
 int mvg_csv_timestamps(const mvg_csv *c, int64_t **out, char *err, size_t errlen)
 {
     *out = NULL;
@@ -429,7 +342,7 @@ int mvg_csv_timestamps(const mvg_csv *c, int64_t **out, char *err, size_t errlen
     }
     for (size_t r = 0; r < n; r++) {
         const char *s = mvg_csv_cell(c, r, (size_t)col);
-        if (mvg_csv_parse_iso8601(s, &v[r]) != 0) {
+        if (mvg_timefmt_parse(s, &v[r]) != 0) {
             mvg_set_err(err, errlen,
                     "%s:%zu: column 'timestamp': '%.40s' is not an ISO 8601 time "
                     "(2024-03-01T00:15:00Z)",

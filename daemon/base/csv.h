@@ -40,14 +40,11 @@ size_t mvg_csv_line(const mvg_csv *c, size_t row); /* 1-based file line of a dat
 int mvg_csv_numbers(const mvg_csv *c, const char *name, double **out, char *err, size_t errlen);
 
 /*
- * The column named "timestamp" as epoch milliseconds (ISO 8601:
- * 2024-03-01T00:15:00Z, 2024-03-01 00:15:00 (UTC), fractional seconds and
- * +hh:mm / -hh:mm offsets accepted). Returns 1 with *out, 0 when there is no
+ * The column named "timestamp" as epoch milliseconds (mvg_timefmt_parse's
+ * grammar: 2024-03-01T00:15:00Z, 2024-03-01 00:15:00 (UTC), fractional
+ * seconds and offsets accepted). Returns 1 with *out, 0 when there is no
  * such column, -1 with err (line and column) for a bad timestamp.
  */
 int mvg_csv_timestamps(const mvg_csv *c, int64_t **out, char *err, size_t errlen);
-
-/* One ISO 8601 timestamp to epoch ms; 0 or -1. */
-int mvg_csv_parse_iso8601(const char *s, int64_t *ms);
 
 #endif

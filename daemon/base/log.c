@@ -12,8 +12,10 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <systemd/sd-journal.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "clock.h"
+#include "timefmt.h"
 
 static mvg_log_sink log_sink = MVG_LOG_SINK_STDERR;
 static mvg_log_level log_max = MVG_LOG_INFO;
@@ -67,13 +69,9 @@ void mvg_log(mvg_log_level level, const char *fmt, ...)
     if (log_sink == MVG_LOG_SINK_JOURNAL) {
         sd_journal_print((int)level, "%s", msg);
     } else {
-        struct timespec ts;
-        struct tm tm;
         char when[32];
-        clock_gettime(CLOCK_REALTIME, &ts);
-        gmtime_r(&ts.tv_sec, &tm);
-        strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%S", &tm);
-        fprintf(stderr, "%s.%03ldZ %s: %s\n", when, ts.tv_nsec / 1000000, level_tag(level), msg);
+        mvg_timefmt_format(mvg_clock_real_ms(), MVG_TIMEFMT_MS | MVG_TIMEFMT_Z, when, sizeof when);
+        fprintf(stderr, "%s %s: %s\n", when, level_tag(level), msg);
     }
     errno = saved;
 }

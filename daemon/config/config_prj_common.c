@@ -16,6 +16,7 @@
 #include "config_prj.h"
 #include "config_read.h"
 #include "expr.h"
+#include "timefmt.h"
 
 _Static_assert(MVG_PRJ_NAME_MAX == MVG_NAME_MAX, "project names follow config names");
 
@@ -158,73 +159,13 @@ void mvg_cfgp_check_keys(ctx_t *c, const config_setting_t *g, const char *const 
 
 /* ---- time --------------------------------------------------------------- */
 
-static int64_t days_from_civil(int y, unsigned m, unsigned d)
-{
-    /* Howard Hinnant's algorithm: avoids timegm(), which is not in C11. */
-    y -= m <= 2;
-    const int64_t era = (y >= 0 ? y : y - 399) / 400;
-    const unsigned yoe = (unsigned)(y - era * 400);
-    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + (int64_t)doe - 719468;
-}
-
-int mvg_config_parse_time(const char *s, int64_t *ms)
-{
-    int y, mo, d, h = 0, mi = 0, se = 0, n = 0, frac_ms = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3 || n != 10)
-        return -1;
-    const char *p = s + n;
-    if (*p == 'T' || *p == ' ') {
-        int k = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &k) != 2 || k != 5)
-            return -1;
-        p += 1 + k;
-        if (*p == ':') {
-            if (sscanf(p + 1, "%2d%n", &se, &k) != 1 || k != 2)
-                return -1;
-            p += 1 + k;
-            if (*p == '.') { /* fraction of a second: milliseconds kept, the rest cut */
-                int digits = 0;
-                for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-                    if (digits < 3)
-                        frac_ms = frac_ms * 10 + (*p - '0');
-                if (digits == 0)
-                    return -1;
-                for (; digits < 3; digits++)
-                    frac_ms *= 10;
-            }
-        }
-    }
-    int off_min = 0;
-    if (*p == 'Z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om, k = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 14 || om > 59)
-            return -1;
-        off_min = (oh * 60 + om) * (*p == '-' ? -1 : 1);
-        p += 1 + k;
-    }
-    if (*p || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || se > 59)
-        return -1;
-    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    if (d > mdays[mo - 1] || (mo == 2 && d == 29 && !leap))
-        return -1;
-    int64_t sec = days_from_civil(y, (unsigned)mo, (unsigned)d) * 86400 + h * 3600 + mi * 60 + se -
-                  off_min * 60;
-    *ms = sec * 1000 + frac_ms;
-    return 0;
-}
-
 int mvg_cfgp_req_time(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
                       int required, int64_t *ms)
 {
     const char *v = required ? mvg_cfgp_req_string(c, g, key, ctxs) : mvg_cfgp_opt_string(c, g, key, ctxs);
     if (!v)
         return -1;
-    if (mvg_config_parse_time(v, ms) != 0) {
+    if (mvg_timefmt_parse(v, ms) != 0) {
         mvg_cfgp_fail(c, config_setting_get_member(g, key),
              "%s: '%s' = \"%s\" is not an ISO 8601 time (e.g. \"2025-03-01T00:00:00Z\")", ctxs,
              key, v);

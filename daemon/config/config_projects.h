@@ -26,8 +26,4 @@ int mvg_config_projects_load(const config_setting_t *root, const mvg_config *cfg
                              mvg_diags *diags, mvg_projects_cfg **out);
 void mvg_config_projects_free(mvg_projects_cfg *p);
 
-/* Parses an ISO 8601 UTC time ("2025-03-01", "2025-03-01T08:00:00Z",
- * "2025-03-01T16:00+08:00", "2025-03-01T08:00:00.250Z") to epoch ms. Returns 0 or -1. */
-int mvg_config_parse_time(const char *s, int64_t *ms);
-
 #endif

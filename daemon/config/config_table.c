@@ -2,6 +2,7 @@
  * config_table.c: table-driven sections (config_table.h).
  */
 #include "config_table.h"
+#include "secret.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -114,6 +115,17 @@ static int read_string(mvg_cfgr *r, const mvg_key *k, const config_setting_t *g,
     if ((k->flags & MVG_KEY_READABLE) && buf[0] && access(buf, R_OK) != 0) {
         mvg_cfgr_fail(r, s, "%s: '%s' %s cannot be read: %s", ctx, k->name, buf, strerror(errno));
         return -1;
+    }
+    if ((k->flags & MVG_KEY_SECRET) && buf[0]) {
+        /* the same read as the publisher's at start, so that check and
+         * daemon agree on the file's mode and contents */
+        char why[400];
+        char *secret = mvg_secret_read(k->name, buf, why, sizeof why);
+        if (!secret) {
+            mvg_cfgr_fail(r, s, "%s: %s", ctx, why);
+            return -1;
+        }
+        mvg_secret_free(secret);
     }
     return 1;
 }
@@ -305,6 +317,8 @@ static void doc_allowed(const mvg_key *k, FILE *out)
             fputs("non-empty, ", out);
         if (k->flags & MVG_KEY_READABLE)
             fputs("readable file, ", out);
+        if (k->flags & MVG_KEY_SECRET)
+            fputs("secret file (the owner's alone, mode 0600 or 0400; its first line), ", out);
         fprintf(out, "< %zu characters", k->size);
         break;
     case MVG_KEY_OTHER:

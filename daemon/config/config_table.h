@@ -35,6 +35,7 @@ typedef enum {
 #define MVG_KEY_READABLE 0x20u /* a file the daemon reads later: readable now */
 #define MVG_KEY_MANUAL 0x40u   /* read by the section's code with mvg_key_read */
 #define MVG_KEY_INT_TOO 0x80u  /* a choice that also takes an integer lo..hi, stored as is */
+#define MVG_KEY_SECRET 0x100u  /* a secret file: read now by the publishers' rule (secret.h) */
 
 typedef struct {
     const char *name;

@@ -1,7 +1,8 @@
 /*
- * engine_state.c: an envelope around the aggregators' and projects' own
- * state bytes: magic, version, total length, section counts, one length per
- * section, then a checksum (FNV-1a 64) over everything before it.
+ * engine_state.c: an envelope (statefmt.h, trailer layout) around the
+ * aggregators' and projects' own state bytes: magic, version, total length,
+ * section counts, one length per section, then a checksum (FNV-1a 64) over
+ * everything before it.
  */
 #include "engine_state.h"
 
@@ -9,42 +10,39 @@
 #include <stdio.h>
 #include <string.h>
 
-#define ENG_MAGIC "MVGENG\0\1"
-#define ENG_VERSION 1u
-#define ENG_HEADER 40 /* magic, version, total, nagg, nprojects */
+#include "statefmt.h"
 
-static void put_u64(uint8_t *p, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        p[i] = (uint8_t)(v >> (8 * i));
-}
+static const mvg_statefmt_envelope ENVELOPE = {MVG_STATEFMT_TRAILER, "MVGENG\0\1", 1u,
+                                               MVG_STATEFMT_FNV_BASIS_SHORT, "engine state"};
 
-static uint64_t get_u64(const uint8_t *p)
+/* Writes (or, with w counting, sizes) the whole state. */
+static int write_state(mvg_interval *const *aggs, size_t nagg, mvg_project *const *projects,
+                       size_t nprojects, mvg_statefmt_writer *w, char *err, size_t errlen)
 {
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)p[i] << (8 * i);
-    return v;
-}
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
+    mvg_statefmt_put_u64(w, nagg);
+    mvg_statefmt_put_u64(w, nprojects);
+    for (size_t i = 0; i < nagg + nprojects; i++) {
+        int is_agg = i < nagg;
+        size_t n = is_agg ? mvg_interval_state_size(aggs[i])
+                          : mvg_project_state_size(projects[i - nagg]);
+        mvg_statefmt_put_u64(w, n);
+        uint8_t *at = mvg_statefmt_reserve(w, n);
+        size_t got = 0;
+        if (at && (is_agg ? mvg_interval_save(aggs[i], at, n, &got, err, errlen)
+                          : mvg_project_save(projects[i - nagg], at, n, &got, err, errlen)) != 0)
+            return -1;
     }
-    return h;
+    return 0;
 }
 
 size_t mvg_engine_state_size(mvg_interval *const *aggs, size_t nagg,
                              mvg_project *const *projects, size_t nprojects)
 {
-    size_t n = ENG_HEADER + 8;
-    for (size_t i = 0; i < nagg; i++)
-        n += 8 + mvg_interval_state_size(aggs[i]);
-    for (size_t i = 0; i < nprojects; i++)
-        n += 8 + mvg_project_state_size(projects[i]);
+    mvg_statefmt_writer w;
+    mvg_statefmt_begin(&ENVELOPE, &w, NULL, 0);
+    write_state(aggs, nagg, projects, nprojects, &w, NULL, 0);
+    size_t n = 0;
+    mvg_statefmt_seal(&ENVELOPE, &w, &n, NULL, 0);
     return n;
 }
 
@@ -57,92 +55,57 @@ int mvg_engine_state_save(mvg_interval *const *aggs, size_t nagg, mvg_project *c
         snprintf(err, errlen, "engine state needs %zu bytes, buffer has %zu", need, cap);
         return -1;
     }
-    uint8_t *b = buf;
-    memcpy(b, ENG_MAGIC, 8);
-    put_u64(b + 8, ENG_VERSION);
-    put_u64(b + 16, need);
-    put_u64(b + 24, nagg);
-    put_u64(b + 32, nprojects);
-    size_t pos = ENG_HEADER;
-    for (size_t i = 0; i < nagg; i++) {
-        size_t w = 0;
-        if (mvg_interval_save(aggs[i], b + pos + 8, need - pos - 8, &w, err, errlen) != 0)
-            return -1;
-        put_u64(b + pos, w);
-        pos += 8 + w;
-    }
-    for (size_t i = 0; i < nprojects; i++) {
-        size_t w = 0;
-        if (mvg_project_save(projects[i], b + pos + 8, need - pos - 8, &w, err, errlen) != 0)
-            return -1;
-        put_u64(b + pos, w);
-        pos += 8 + w;
-    }
-    put_u64(b + pos, fnv1a(b, pos));
-    *written = pos + 8;
-    return 0;
+    mvg_statefmt_writer w;
+    mvg_statefmt_begin(&ENVELOPE, &w, buf, cap);
+    if (write_state(aggs, nagg, projects, nprojects, &w, err, errlen) != 0)
+        return -1;
+    return mvg_statefmt_seal(&ENVELOPE, &w, written, err, errlen);
 }
 
 int mvg_engine_state_load(mvg_interval *const *aggs, size_t nagg, mvg_project *const *projects,
                           size_t nprojects, const void *buf, size_t len, char *err, size_t errlen)
 {
-    const uint8_t *b = buf;
-    if (!buf || len < ENG_HEADER + 8 || memcmp(b, ENG_MAGIC, 8) != 0) {
-        snprintf(err, errlen, "not an engine state (bad magic or too short)");
+    mvg_statefmt_reader r;
+    if (mvg_statefmt_open(&ENVELOPE, buf, len, &r, err, errlen) != 0)
+        return -1;
+    uint64_t in_agg = mvg_statefmt_get_u64(&r), in_prj = mvg_statefmt_get_u64(&r);
+    if (r.bad) {
+        snprintf(err, errlen, "engine state truncated before its section counts");
         return -1;
     }
-    if (get_u64(b + 8) != ENG_VERSION) {
-        snprintf(err, errlen, "engine state version %llu, this build reads %u",
-                 (unsigned long long)get_u64(b + 8), ENG_VERSION);
-        return -1;
-    }
-    if (get_u64(b + 16) != len) {
-        snprintf(err, errlen, "engine state is %zu bytes, its header says %llu (truncated?)", len,
-                 (unsigned long long)get_u64(b + 16));
-        return -1;
-    }
-    if (get_u64(b + len - 8) != fnv1a(b, len - 8)) {
-        snprintf(err, errlen, "engine state checksum mismatch (corrupted)");
-        return -1;
-    }
-    if (get_u64(b + 24) != nagg || get_u64(b + 32) != nprojects) {
+    if (in_agg != nagg || in_prj != nprojects) {
         snprintf(err, errlen,
                  "engine state holds %llu aggregators and %llu projects, the config has %zu and %zu",
-                 (unsigned long long)get_u64(b + 24), (unsigned long long)get_u64(b + 32), nagg,
-                 nprojects);
+                 (unsigned long long)in_agg, (unsigned long long)in_prj, nagg, nprojects);
         return -1;
     }
     /* Walk the sections once without loading, so that bad lengths stop us
      * before any object changes. */
-    size_t end = len - 8, pos = ENG_HEADER;
+    mvg_statefmt_reader walk = r;
     for (size_t i = 0; i < nagg + nprojects; i++) {
-        if (end - pos < 8 || get_u64(b + pos) > end - pos - 8) {
+        uint64_t n = mvg_statefmt_get_u64(&walk);
+        if (walk.bad || n > mvg_statefmt_left(&walk) || !mvg_statefmt_take(&walk, (size_t)n)) {
             snprintf(err, errlen, "engine state section %zu overruns the data", i);
             return -1;
         }
-        pos += 8 + (size_t)get_u64(b + pos);
     }
-    if (pos != end) {
-        snprintf(err, errlen, "engine state has %zu bytes after its last section", end - pos);
+    if (mvg_statefmt_left(&walk) != 0) {
+        snprintf(err, errlen, "engine state has %zu bytes after its last section",
+                 mvg_statefmt_left(&walk));
         return -1;
     }
-    pos = ENG_HEADER;
     char e[256];
-    for (size_t i = 0; i < nagg; i++) {
-        size_t n = (size_t)get_u64(b + pos);
-        if (mvg_interval_load(aggs[i], b + pos + 8, n, e, sizeof e) != 0) {
+    for (size_t i = 0; i < nagg + nprojects; i++) {
+        size_t n = (size_t)mvg_statefmt_get_u64(&r);
+        const uint8_t *at = mvg_statefmt_take(&r, n);
+        if (i < nagg && mvg_interval_load(aggs[i], at, n, e, sizeof e) != 0) {
             snprintf(err, errlen, "aggregator %zu: %s", i, e);
             return -1;
         }
-        pos += 8 + n;
-    }
-    for (size_t i = 0; i < nprojects; i++) {
-        size_t n = (size_t)get_u64(b + pos);
-        if (mvg_project_load(projects[i], b + pos + 8, n, e, sizeof e) != 0) {
+        if (i >= nagg && mvg_project_load(projects[i - nagg], at, n, e, sizeof e) != 0) {
             snprintf(err, errlen, "%s", e);
             return -1;
         }
-        pos += 8 + n;
     }
     return 0;
 }

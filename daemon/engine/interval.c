@@ -8,7 +8,9 @@
  * intervals without any data are emitted as empty records.
  */
 #include "interval.h"
+#include "counter.h"
 #include "diag.h"
+#include "statefmt.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -19,10 +21,6 @@
 /* Timestamps beyond +-2^62 ms (146 million years) are rejected, so that
  * boundary arithmetic can never overflow. */
 #define TS_LIMIT (INT64_C(1) << 62)
-
-#define STATE_MAGIC "MVGI"
-#define STATE_VERSION 1u
-#define STATE_HEADER 24 /* magic 4, version 4, payload length 8, checksum 8 */
 
 typedef struct {
     double sum;       /* counter: delta; rate: integral in value*ms */
@@ -345,20 +343,17 @@ int mvg_interval_push(mvg_interval *agg, size_t ci, const mvg_sample *s)
     int gap = c->expired || ts - c->base_ts > c->max_gap_ms;
     int rc = 0;
     if (c->kind == MVG_INTERVAL_COUNTER) {
-        double d = v - c->base_v;
-        if (d < 0) {
-            if (c->wrap_span > 0 && d + c->wrap_span <= 0.5 * c->wrap_span) {
-                d += c->wrap_span;
-                a->flags |= MVG_INTERVAL_F_ROLLOVER;
-            } else {
-                /* a backward step that is not a wrap: the meter was reset or
-                 * replaced; the delta across it is unknown. */
-                a->flags |= MVG_INTERVAL_F_RESET;
-                c->base_ts = ts;
-                c->base_v = v;
-                c->expired = 0;
-                return 0;
-            }
+        double d;
+        mvg_counter_step_kind step = mvg_counter_step(c->base_v, v, c->wrap_span, &d);
+        if (step == MVG_COUNTER_WRAP) {
+            a->flags |= MVG_INTERVAL_F_ROLLOVER;
+        } else if (step == MVG_COUNTER_RESET) {
+            /* the meter was reset or replaced; the delta across it is unknown */
+            a->flags |= MVG_INTERVAL_F_RESET;
+            c->base_ts = ts;
+            c->base_v = v;
+            c->expired = 0;
+            return 0;
         }
         if (gap) {
             a->gap_delta += d;
@@ -465,75 +460,54 @@ int mvg_interval_advance(mvg_interval *agg, int64_t now_ms, mvg_interval_emit_fn
     return count;
 }
 
-/* ---- serialisation: little-endian, fixed widths ---- */
+/* ---- serialisation: little-endian, fixed widths (statefmt.h) ---- */
 
-typedef struct {
-    uint8_t *p; /* NULL: only count */
-    size_t len;
-} writer;
+static const mvg_statefmt_envelope STATE_ENVELOPE = {MVG_STATEFMT_HEADER, "MVGI", 1u,
+                                                     MVG_STATEFMT_FNV_BASIS, "interval state"};
 
-static void put_u64(writer *w, uint64_t v, int nbytes)
+static void write_payload(const mvg_interval *agg, mvg_statefmt_writer *w)
 {
-    if (w->p)
-        for (int i = 0; i < nbytes; i++)
-            w->p[w->len + (size_t)i] = (uint8_t)(v >> (8 * i));
-    w->len += (size_t)nbytes;
-}
-static void put_u8(writer *w, uint8_t v) { put_u64(w, v, 1); }
-static void put_u32(writer *w, uint32_t v) { put_u64(w, v, 4); }
-static void put_i64(writer *w, int64_t v) { put_u64(w, (uint64_t)v, 8); }
-static void put_f64(writer *w, double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, sizeof u);
-    put_u64(w, u, 8);
-}
-
-static void write_payload(const mvg_interval *agg, writer *w)
-{
-    put_i64(w, agg->len_ms);
-    put_u32(w, (uint32_t)agg->nch);
+    mvg_statefmt_put_i64(w, agg->len_ms);
+    mvg_statefmt_put_u32(w, (uint32_t)agg->nch);
     for (size_t i = 0; i < agg->nch; i++) {
         const chan *c = &agg->ch[i];
         size_t n = strlen(c->name);
-        put_u32(w, (uint32_t)n);
-        if (w->p)
-            memcpy(w->p + w->len, c->name, n);
-        w->len += n;
-        put_u8(w, (uint8_t)c->kind);
-        put_f64(w, c->wrap_span);
-        put_f64(w, c->unit_s);
-        put_i64(w, c->max_gap_ms);
+        mvg_statefmt_put_u32(w, (uint32_t)n);
+        mvg_statefmt_put_bytes(w, c->name, n);
+        mvg_statefmt_put_u8(w, (uint8_t)c->kind);
+        mvg_statefmt_put_f64(w, c->wrap_span);
+        mvg_statefmt_put_f64(w, c->unit_s);
+        mvg_statefmt_put_i64(w, c->max_gap_ms);
     }
-    put_u8(w, agg->have_cursor);
-    put_i64(w, agg->cursor);
+    mvg_statefmt_put_u8(w, agg->have_cursor);
+    mvg_statefmt_put_i64(w, agg->cursor);
     for (size_t i = 0; i < agg->nch; i++) {
         const chan *c = &agg->ch[i];
-        put_u8(w, c->have_last);
-        put_u8(w, c->have_base);
-        put_u8(w, c->expired);
-        put_i64(w, c->last_ts);
-        put_i64(w, c->base_ts);
-        put_f64(w, c->base_v);
-        put_u64(w, c->rejected, 8);
+        mvg_statefmt_put_u8(w, c->have_last);
+        mvg_statefmt_put_u8(w, c->have_base);
+        mvg_statefmt_put_u8(w, c->expired);
+        mvg_statefmt_put_i64(w, c->last_ts);
+        mvg_statefmt_put_i64(w, c->base_ts);
+        mvg_statefmt_put_f64(w, c->base_v);
+        mvg_statefmt_put_u64(w, c->rejected);
     }
-    put_u32(w, (uint32_t)agg->nopen);
+    mvg_statefmt_put_u32(w, (uint32_t)agg->nopen);
     for (size_t k = 0; k < agg->nopen; k++) {
-        put_i64(w, agg->open[k].idx);
+        mvg_statefmt_put_i64(w, agg->open[k].idx);
         for (size_t i = 0; i < agg->nch; i++) {
             const acc *a = &agg->open[k].ch[i];
-            put_f64(w, a->sum);
-            put_f64(w, a->gap_delta);
-            put_f64(w, a->area);
-            put_f64(w, a->covered);
-            put_f64(w, a->sum_good);
-            put_f64(w, a->min);
-            put_f64(w, a->max);
-            put_u32(w, a->n_good);
-            put_u32(w, a->n_bad);
-            put_u32(w, a->n_rejected);
-            put_u32(w, a->flags);
-            put_u8(w, a->has_ext);
+            mvg_statefmt_put_f64(w, a->sum);
+            mvg_statefmt_put_f64(w, a->gap_delta);
+            mvg_statefmt_put_f64(w, a->area);
+            mvg_statefmt_put_f64(w, a->covered);
+            mvg_statefmt_put_f64(w, a->sum_good);
+            mvg_statefmt_put_f64(w, a->min);
+            mvg_statefmt_put_f64(w, a->max);
+            mvg_statefmt_put_u32(w, a->n_good);
+            mvg_statefmt_put_u32(w, a->n_bad);
+            mvg_statefmt_put_u32(w, a->n_rejected);
+            mvg_statefmt_put_u32(w, a->flags);
+            mvg_statefmt_put_u8(w, a->has_ext);
         }
     }
 }
@@ -541,23 +515,16 @@ static void write_payload(const mvg_interval *agg, writer *w)
 /* Bytes of one open interval in the payload, to bound counts before allocating. */
 #define ACC_BYTES (7 * 8 + 4 * 4 + 1)
 
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-    uint64_t h = UINT64_C(14695981039346656037);
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= UINT64_C(1099511628211);
-    }
-    return h;
-}
-
 size_t mvg_interval_state_size(const mvg_interval *agg)
 {
     if (!agg)
         return 0;
-    writer w = {NULL, 0};
+    mvg_statefmt_writer w;
+    mvg_statefmt_begin(&STATE_ENVELOPE, &w, NULL, 0);
     write_payload(agg, &w);
-    return STATE_HEADER + w.len;
+    size_t n = 0;
+    mvg_statefmt_seal(&STATE_ENVELOPE, &w, &n, NULL, 0);
+    return n;
 }
 
 int mvg_interval_save(const mvg_interval *agg, void *buf, size_t cap, size_t *written, char *err,
@@ -567,52 +534,13 @@ int mvg_interval_save(const mvg_interval *agg, void *buf, size_t cap, size_t *wr
         mvg_set_err(err, errlen, "bad argument");
         return MVG_INTERVAL_EARG;
     }
-    size_t need = mvg_interval_state_size(agg);
-    if (cap < need) {
-        mvg_set_err(err, errlen, "state needs %zu bytes, buffer has %zu", need, cap);
-        return MVG_INTERVAL_EARG;
-    }
-    uint8_t *p = buf;
-    writer w = {p + STATE_HEADER, 0};
+    mvg_statefmt_writer w;
+    mvg_statefmt_begin(&STATE_ENVELOPE, &w, buf, cap);
     write_payload(agg, &w);
-    writer h = {p, 0};
-    memcpy(p, STATE_MAGIC, 4);
-    h.len = 4;
-    put_u32(&h, STATE_VERSION);
-    put_u64(&h, w.len, 8);
-    put_u64(&h, fnv1a(p + STATE_HEADER, w.len), 8);
-    *written = STATE_HEADER + w.len;
-    return 0;
+    return mvg_statefmt_seal(&STATE_ENVELOPE, &w, written, err, errlen) == 0 ? 0
+                                                                             : MVG_INTERVAL_EARG;
 }
 
-typedef struct {
-    const uint8_t *p;
-    size_t len, pos;
-    int bad;
-} reader;
-
-static uint64_t get_u(reader *r, int nbytes)
-{
-    if (r->bad || r->len - r->pos < (size_t)nbytes) {
-        r->bad = 1;
-        return 0;
-    }
-    uint64_t v = 0;
-    for (int i = 0; i < nbytes; i++)
-        v |= (uint64_t)r->p[r->pos + (size_t)i] << (8 * i);
-    r->pos += (size_t)nbytes;
-    return v;
-}
-static uint8_t get_u8(reader *r) { return (uint8_t)get_u(r, 1); }
-static uint32_t get_u32(reader *r) { return (uint32_t)get_u(r, 4); }
-static int64_t get_i64(reader *r) { return (int64_t)get_u(r, 8); }
-static double get_f64(reader *r)
-{
-    uint64_t u = get_u(r, 8);
-    double d;
-    memcpy(&d, &u, sizeof d);
-    return d;
-}
 
 static int bits_equal(double a, double b) { return memcmp(&a, &b, sizeof a) == 0; }
 static int ts_ok(int64_t t) { return t > -TS_LIMIT && t < TS_LIMIT; }
@@ -623,47 +551,22 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
         mvg_set_err(err, errlen, "bad argument");
         return MVG_INTERVAL_EARG;
     }
-    const uint8_t *p = buf;
-    if (len < STATE_HEADER || memcmp(p, STATE_MAGIC, 4) != 0) {
-        mvg_set_err(err, errlen, "not an interval state (bad magic or shorter than its header)");
+    mvg_statefmt_reader r;
+    if (mvg_statefmt_open(&STATE_ENVELOPE, buf, len, &r, err, errlen) != 0)
         return MVG_INTERVAL_EFORMAT;
-    }
-    reader h = {p, STATE_HEADER, 4, 0};
-    uint32_t version = get_u32(&h);
-    uint64_t plen = get_u(&h, 8);
-    uint64_t sum = get_u(&h, 8);
-    if (version != STATE_VERSION) {
-        mvg_set_err(err, errlen, "interval state format version %u, this build reads %u", version,
-                STATE_VERSION);
-        return MVG_INTERVAL_EFORMAT;
-    }
-    if (plen != len - STATE_HEADER) {
-        mvg_set_err(err, errlen, "interval state length %llu does not match the %zu bytes given",
-                (unsigned long long)plen, len - STATE_HEADER);
-        return MVG_INTERVAL_EFORMAT;
-    }
-    if (fnv1a(p + STATE_HEADER, (size_t)plen) != sum) {
-        mvg_set_err(err, errlen, "interval state checksum mismatch: the bytes are corrupted");
-        return MVG_INTERVAL_EFORMAT;
-    }
-    reader r = {p + STATE_HEADER, (size_t)plen, 0, 0};
-    if (get_i64(&r) != agg->len_ms || get_u32(&r) != agg->nch) {
+    if (mvg_statefmt_get_i64(&r) != agg->len_ms || mvg_statefmt_get_u32(&r) != agg->nch) {
         mvg_set_err(err, errlen, "interval state has another interval length or channel count");
         return r.bad ? MVG_INTERVAL_EFORMAT : MVG_INTERVAL_EMISMATCH;
     }
     for (size_t i = 0; i < agg->nch; i++) {
         const chan *c = &agg->ch[i];
-        uint32_t n = get_u32(&r);
-        size_t cl = strlen(c->name);
-        int same = !r.bad && n == cl && r.len - r.pos >= n && memcmp(r.p + r.pos, c->name, n) == 0;
-        if (!r.bad && r.len - r.pos >= n)
-            r.pos += n;
-        else
-            r.bad = 1;
-        same = same && get_u8(&r) == (uint8_t)c->kind;
-        same = same && bits_equal(get_f64(&r), c->wrap_span);
-        same = same && bits_equal(get_f64(&r), c->unit_s);
-        same = same && get_i64(&r) == c->max_gap_ms;
+        uint32_t n = mvg_statefmt_get_u32(&r);
+        const uint8_t *name = mvg_statefmt_take(&r, n);
+        int same = name && n == strlen(c->name) && memcmp(name, c->name, n) == 0;
+        same = same && mvg_statefmt_get_u8(&r) == (uint8_t)c->kind;
+        same = same && bits_equal(mvg_statefmt_get_f64(&r), c->wrap_span);
+        same = same && bits_equal(mvg_statefmt_get_f64(&r), c->unit_s);
+        same = same && mvg_statefmt_get_i64(&r) == c->max_gap_ms;
         if (r.bad) {
             mvg_set_err(err, errlen, "interval state truncated");
             return MVG_INTERVAL_EFORMAT;
@@ -675,8 +578,8 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
         }
     }
     int64_t idx_limit = TS_LIMIT / agg->len_ms - 1;
-    uint8_t have_cursor = get_u8(&r);
-    int64_t cursor = get_i64(&r);
+    uint8_t have_cursor = mvg_statefmt_get_u8(&r);
+    int64_t cursor = mvg_statefmt_get_i64(&r);
     int bad = have_cursor > 1 || cursor < -idx_limit || cursor > idx_limit;
     chan *st = calloc(agg->nch, sizeof *st);
     open_ivl *open = NULL;
@@ -687,19 +590,19 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
     }
     for (size_t i = 0; i < agg->nch && !bad; i++) {
         chan *c = &st[i];
-        c->have_last = get_u8(&r);
-        c->have_base = get_u8(&r);
-        c->expired = get_u8(&r);
-        c->last_ts = get_i64(&r);
-        c->base_ts = get_i64(&r);
-        c->base_v = get_f64(&r);
-        c->rejected = get_u(&r, 8);
+        c->have_last = mvg_statefmt_get_u8(&r);
+        c->have_base = mvg_statefmt_get_u8(&r);
+        c->expired = mvg_statefmt_get_u8(&r);
+        c->last_ts = mvg_statefmt_get_i64(&r);
+        c->base_ts = mvg_statefmt_get_i64(&r);
+        c->base_v = mvg_statefmt_get_f64(&r);
+        c->rejected = mvg_statefmt_get_u64(&r);
         bad = c->have_last > 1 || c->have_base > 1 || c->expired > 1 || !ts_ok(c->last_ts) ||
               !ts_ok(c->base_ts) || (c->have_base && !isfinite(c->base_v));
     }
-    uint32_t nopen_in = get_u32(&r);
+    uint32_t nopen_in = mvg_statefmt_get_u32(&r);
     size_t per = 8 + agg->nch * ACC_BYTES;
-    if (!bad && !r.bad && nopen_in > (r.len - r.pos) / per)
+    if (!bad && !r.bad && nopen_in > mvg_statefmt_left(&r) / per)
         bad = 1;
     if (!bad && !r.bad && nopen_in > 0) {
         open = calloc(nopen_in, sizeof *open);
@@ -711,7 +614,7 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
     }
     for (uint32_t k = 0; k < nopen_in && !bad && !r.bad; k++) {
         open_ivl *o = &open[k];
-        o->idx = get_i64(&r);
+        o->idx = mvg_statefmt_get_i64(&r);
         o->ch = calloc(agg->nch, sizeof *o->ch);
         if (!o->ch) {
             free_open(open, nopen);
@@ -724,23 +627,23 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
               (k > 0 && o->idx <= open[k - 1].idx);
         for (size_t i = 0; i < agg->nch && !bad; i++) {
             acc *a = &o->ch[i];
-            a->sum = get_f64(&r);
-            a->gap_delta = get_f64(&r);
-            a->area = get_f64(&r);
-            a->covered = get_f64(&r);
-            a->sum_good = get_f64(&r);
-            a->min = get_f64(&r);
-            a->max = get_f64(&r);
-            a->n_good = get_u32(&r);
-            a->n_bad = get_u32(&r);
-            a->n_rejected = get_u32(&r);
-            a->flags = get_u32(&r);
-            a->has_ext = get_u8(&r);
+            a->sum = mvg_statefmt_get_f64(&r);
+            a->gap_delta = mvg_statefmt_get_f64(&r);
+            a->area = mvg_statefmt_get_f64(&r);
+            a->covered = mvg_statefmt_get_f64(&r);
+            a->sum_good = mvg_statefmt_get_f64(&r);
+            a->min = mvg_statefmt_get_f64(&r);
+            a->max = mvg_statefmt_get_f64(&r);
+            a->n_good = mvg_statefmt_get_u32(&r);
+            a->n_bad = mvg_statefmt_get_u32(&r);
+            a->n_rejected = mvg_statefmt_get_u32(&r);
+            a->flags = mvg_statefmt_get_u32(&r);
+            a->has_ext = mvg_statefmt_get_u8(&r);
             bad = a->has_ext > 1 || a->flags > 0xFu || !(a->covered >= 0) ||
                   a->covered > (double)agg->len_ms;
         }
     }
-    if (bad || r.bad || r.pos != r.len) {
+    if (bad || r.bad || mvg_statefmt_left(&r) != 0) {
         free_open(open, nopen);
         free(st);
         mvg_set_err(err, errlen, "interval state is inconsistent (%s)",

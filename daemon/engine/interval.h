@@ -117,7 +117,9 @@ const char *mvg_interval_strerror(int code);
  * strictly increasing ts (channels are independent of each other). Only
  * MVG_Q_GOOD values are used; any other quality counts as bad: for a rate it
  * breaks the integration, for a counter it is skipped, and MVG_Q_COUNTER_RESET
- * makes the counter re-base on its next good sample. The hot path does not
+ * makes the counter re-base on its next good sample. A good counter reading
+ * below the base is a wrap or a reset by mvg_counter_step (counter.h), the
+ * rule the driver applies to the raw readings. The hot path does not
  * format messages: use mvg_interval_strerror() on the code.
  * Returns 0, or MVG_INTERVAL_EORDER / ELATE (sample dropped, counted in
  * n_rejected and in mvg_interval_rejected()), EARG or ENOMEM.

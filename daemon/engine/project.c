@@ -21,6 +21,7 @@
 #include <string.h>
 
 #include "savings.h"
+#include "statefmt.h"
 
 typedef struct {
     int idx; /* channel index in the records; -1 when unused */
@@ -469,200 +470,112 @@ int mvg_project_update(mvg_project *p, const mvg_interval_record *rec, mvg_proje
 
 /* ---- state -------------------------------------------------------------- */
 
-#define PRJ_MAGIC "MVGPRJ\0\1"
-#define PRJ_VERSION 1u
-
-typedef struct {
-    uint8_t *p; /* NULL: count only */
-    size_t cap, len;
-    int over;
-} wbuf;
-
-static void put(wbuf *w, const void *v, size_t n)
-{
-    if (w->p) {
-        if (w->len + n > w->cap) {
-            w->over = 1;
-            return;
-        }
-        memcpy(w->p + w->len, v, n);
-    }
-    w->len += n;
-}
-
-/* Little-endian, whatever the host. */
-static void put_u64(wbuf *w, uint64_t v)
-{
-    uint8_t b[8];
-    for (int i = 0; i < 8; i++)
-        b[i] = (uint8_t)(v >> (8 * i));
-    put(w, b, 8);
-}
-static void put_u32(wbuf *w, uint32_t v) { put_u64(w, v); }
-static void put_f64(wbuf *w, double d)
-{
-    uint64_t u;
-    memcpy(&u, &d, 8);
-    put_u64(w, u);
-}
-static void put_str(wbuf *w, const char *s)
-{
-    size_t n = strlen(s);
-    put_u64(w, n);
-    put(w, s, n);
-}
-
-typedef struct {
-    const uint8_t *p;
-    size_t len, pos;
-    int bad;
-} rbuf;
-
-static uint64_t get_u64(rbuf *r)
-{
-    if (r->bad || r->len - r->pos < 8) {
-        r->bad = 1;
-        return 0;
-    }
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v |= (uint64_t)r->p[r->pos + (size_t)i] << (8 * i);
-    r->pos += 8;
-    return v;
-}
-static double get_f64(rbuf *r)
-{
-    uint64_t u = get_u64(r);
-    double d;
-    memcpy(&d, &u, 8);
-    return d;
-}
-static void get_str(rbuf *r, char *dst, size_t cap)
-{
-    uint64_t n = get_u64(r);
-    if (r->bad || n >= cap || r->len - r->pos < n) {
-        r->bad = 1;
-        dst[0] = '\0';
-        return;
-    }
-    memcpy(dst, r->p + r->pos, (size_t)n);
-    dst[n] = '\0';
-    r->pos += (size_t)n;
-}
-
-static uint64_t fnv1a(const uint8_t *p, size_t n)
-{
-    uint64_t h = 1469598103934665603ULL;
-    for (size_t i = 0; i < n; i++) {
-        h ^= p[i];
-        h *= 1099511628211ULL;
-    }
-    return h;
-}
+static const mvg_statefmt_envelope ENVELOPE = {MVG_STATEFMT_TRAILER, "MVGPRJ\0\1", 1u,
+                                               MVG_STATEFMT_FNV_BASIS_SHORT, "project state"};
 
 /* Every field of mvg_model, one by one (no padding bytes, no host layout). */
-static void put_model(wbuf *w, const mvg_model *m)
+static void put_model(mvg_statefmt_writer *w, const mvg_model *m)
 {
-    put_u32(w, (uint32_t)m->type);
-    put_u64(w, m->nx);
-    put_u64(w, m->ncoef);
+    mvg_statefmt_put_u64(w, (uint32_t)m->type);
+    mvg_statefmt_put_u64(w, m->nx);
+    mvg_statefmt_put_u64(w, m->ncoef);
     for (size_t i = 0; i < MVG_MODEL_MAX_COEF; i++) {
-        put_f64(w, m->coef[i]);
-        put_f64(w, m->std_err[i]);
-        put_f64(w, m->t_stat[i]);
+        mvg_statefmt_put_f64(w, m->coef[i]);
+        mvg_statefmt_put_f64(w, m->std_err[i]);
+        mvg_statefmt_put_f64(w, m->t_stat[i]);
     }
-    put_u64(w, m->ncp);
-    put_f64(w, m->cp[0]);
-    put_f64(w, m->cp[1]);
-    put_u64(w, m->n);
-    put_u64(w, m->p);
+    mvg_statefmt_put_u64(w, m->ncp);
+    mvg_statefmt_put_f64(w, m->cp[0]);
+    mvg_statefmt_put_f64(w, m->cp[1]);
+    mvg_statefmt_put_u64(w, m->n);
+    mvg_statefmt_put_u64(w, m->p);
     const double d[] = {m->ybar, m->sse,  m->r2,  m->adj_r2,  m->rmse,
                         m->cv_rmse, m->nmbe, m->rho, m->coverage};
     for (size_t i = 0; i < sizeof d / sizeof *d; i++)
-        put_f64(w, d[i]);
-    put_u64(w, (uint64_t)(int64_t)m->pass);
-    put_u64(w, m->nreasons);
+        mvg_statefmt_put_f64(w, d[i]);
+    mvg_statefmt_put_u64(w, (uint64_t)(int64_t)m->pass);
+    mvg_statefmt_put_u64(w, m->nreasons);
     for (size_t i = 0; i < m->nreasons && i < MVG_MODEL_MAX_REASONS; i++)
-        put_str(w, m->reasons[i]);
-    put_u64(w, m->nseg);
+        mvg_statefmt_put_str(w, m->reasons[i]);
+    mvg_statefmt_put_u64(w, m->nseg);
     for (size_t i = 0; i < 3; i++)
-        put_u64(w, m->seg_n[i]);
+        mvg_statefmt_put_u64(w, m->seg_n[i]);
 }
 
-static void get_model(rbuf *r, mvg_model *m)
+static void get_model(mvg_statefmt_reader *r, mvg_model *m)
 {
     memset(m, 0, sizeof *m);
-    m->type = (mvg_model_type)get_u64(r);
-    m->nx = (size_t)get_u64(r);
-    m->ncoef = (size_t)get_u64(r);
+    m->type = (mvg_model_type)mvg_statefmt_get_u64(r);
+    m->nx = (size_t)mvg_statefmt_get_u64(r);
+    m->ncoef = (size_t)mvg_statefmt_get_u64(r);
     for (size_t i = 0; i < MVG_MODEL_MAX_COEF; i++) {
-        m->coef[i] = get_f64(r);
-        m->std_err[i] = get_f64(r);
-        m->t_stat[i] = get_f64(r);
+        m->coef[i] = mvg_statefmt_get_f64(r);
+        m->std_err[i] = mvg_statefmt_get_f64(r);
+        m->t_stat[i] = mvg_statefmt_get_f64(r);
     }
-    m->ncp = (size_t)get_u64(r);
-    m->cp[0] = get_f64(r);
-    m->cp[1] = get_f64(r);
-    m->n = (size_t)get_u64(r);
-    m->p = (size_t)get_u64(r);
+    m->ncp = (size_t)mvg_statefmt_get_u64(r);
+    m->cp[0] = mvg_statefmt_get_f64(r);
+    m->cp[1] = mvg_statefmt_get_f64(r);
+    m->n = (size_t)mvg_statefmt_get_u64(r);
+    m->p = (size_t)mvg_statefmt_get_u64(r);
     double *d[] = {&m->ybar, &m->sse,  &m->r2,  &m->adj_r2,  &m->rmse,
                    &m->cv_rmse, &m->nmbe, &m->rho, &m->coverage};
     for (size_t i = 0; i < sizeof d / sizeof *d; i++)
-        *d[i] = get_f64(r);
-    m->pass = (int)(int64_t)get_u64(r);
-    m->nreasons = (size_t)get_u64(r);
+        *d[i] = mvg_statefmt_get_f64(r);
+    m->pass = (int)(int64_t)mvg_statefmt_get_u64(r);
+    m->nreasons = (size_t)mvg_statefmt_get_u64(r);
     if (m->nreasons > MVG_MODEL_MAX_REASONS || m->nx > MVG_MODEL_MAX_X ||
         m->ncoef > MVG_MODEL_MAX_COEF || m->ncp > 2 || m->type > MVG_MODEL_AUTO) {
         r->bad = 1;
         return;
     }
     for (size_t i = 0; i < m->nreasons; i++)
-        get_str(r, m->reasons[i], sizeof m->reasons[i]);
-    m->nseg = (size_t)get_u64(r);
+        mvg_statefmt_get_str(r, m->reasons[i], sizeof m->reasons[i]);
+    m->nseg = (size_t)mvg_statefmt_get_u64(r);
     for (size_t i = 0; i < 3; i++)
-        m->seg_n[i] = (size_t)get_u64(r);
+        m->seg_n[i] = (size_t)mvg_statefmt_get_u64(r);
 }
 
-static void write_state(const mvg_project *p, wbuf *w)
+static void write_state(const mvg_project *p, mvg_statefmt_writer *w)
 {
-    put(w, PRJ_MAGIC, 8);
-    put_u32(w, PRJ_VERSION);
-    put_u64(w, 0); /* total length, patched by save */
-    put_str(w, p->cfg->name);
-    put_u64(w, p->ns);
+    mvg_statefmt_put_str(w, p->cfg->name);
+    mvg_statefmt_put_u64(w, p->ns);
     for (size_t i = 0; i < p->ns; i++) {
-        put_str(w, p->s[i].cfg->name);
-        put_u32(w, (uint32_t)p->s[i].cfg->type);
-        put_u64(w, p->s[i].cfg->nx);
+        mvg_statefmt_put_str(w, p->s[i].cfg->name);
+        mvg_statefmt_put_u64(w, (uint32_t)p->s[i].cfg->type);
+        mvg_statefmt_put_u64(w, p->s[i].cfg->nx);
     }
-    put_u64(w, (uint64_t)p->last_end_ms);
-    put_u64(w, p->baseline_records);
-    put_u64(w, (uint64_t)p->fitted);
+    mvg_statefmt_put_u64(w, (uint64_t)p->last_end_ms);
+    mvg_statefmt_put_u64(w, p->baseline_records);
+    mvg_statefmt_put_u64(w, (uint64_t)p->fitted);
     for (size_t i = 0; i < p->ns; i++) {
         const stream_state *s = &p->s[i];
         size_t stored = s->col[0] ? s->nrows : 0; /* freed after the fit */
-        put_u64(w, s->nrows);
-        put_u64(w, stored);
+        mvg_statefmt_put_u64(w, s->nrows);
+        mvg_statefmt_put_u64(w, stored);
         for (size_t j = 0; j <= s->cfg->nx; j++)
             for (size_t k = 0; k < stored; k++)
-                put_f64(w, s->col[j][k]);
-        put_u64(w, (uint64_t)s->model_ready);
+                mvg_statefmt_put_f64(w, s->col[j][k]);
+        mvg_statefmt_put_u64(w, (uint64_t)s->model_ready);
         if (s->model_ready)
             put_model(w, &s->model);
-        put_str(w, s->why);
-        put_u64(w, s->m);
+        mvg_statefmt_put_str(w, s->why);
+        mvg_statefmt_put_u64(w, s->m);
         const double d[] = {s->covered_h, s->cum_base, s->cum_actual,
                             s->cum_adjust, s->cum_in,  s->cum_out};
         for (size_t k = 0; k < sizeof d / sizeof *d; k++)
-            put_f64(w, d[k]);
+            mvg_statefmt_put_f64(w, d[k]);
     }
 }
 
 size_t mvg_project_state_size(const mvg_project *p)
 {
-    wbuf w = {0};
+    mvg_statefmt_writer w;
+    mvg_statefmt_begin(&ENVELOPE, &w, NULL, 0);
     write_state(p, &w);
-    return w.len + 8; /* + checksum */
+    size_t n = 0;
+    mvg_statefmt_seal(&ENVELOPE, &w, &n, NULL, 0);
+    return n;
 }
 
 int mvg_project_save(const mvg_project *p, void *buf, size_t cap, size_t *written, char *err,
@@ -673,44 +586,20 @@ int mvg_project_save(const mvg_project *p, void *buf, size_t cap, size_t *writte
         snprintf(err, errlen, "project state needs %zu bytes, buffer has %zu", need, cap);
         return -1;
     }
-    wbuf w = {.p = buf, .cap = cap};
+    mvg_statefmt_writer w;
+    mvg_statefmt_begin(&ENVELOPE, &w, buf, cap);
     write_state(p, &w);
-    wbuf len = {.p = (uint8_t *)buf + 16, .cap = 8};
-    put_u64(&len, need);
-    put_u64(&w, fnv1a(buf, w.len));
-    *written = w.len;
-    return w.over ? -1 : 0;
+    return mvg_statefmt_seal(&ENVELOPE, &w, written, err, errlen);
 }
 
 int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, size_t errlen)
 {
-    const uint8_t *b = buf;
-    if (!buf || len < 40 || memcmp(b, PRJ_MAGIC, 8) != 0) {
-        snprintf(err, errlen, "not a project state (bad magic or too short)");
+    mvg_statefmt_reader r;
+    if (mvg_statefmt_open(&ENVELOPE, buf, len, &r, err, errlen) != 0)
         return -1;
-    }
-    rbuf r = {.p = b, .len = len, .pos = 8};
-    uint64_t ver = get_u64(&r);
-    if (ver != PRJ_VERSION) {
-        snprintf(err, errlen, "project state version %llu, this build reads %u",
-                 (unsigned long long)ver, PRJ_VERSION);
-        return -1;
-    }
-    uint64_t total = get_u64(&r);
-    if (total != len) {
-        snprintf(err, errlen, "project state is %zu bytes, its header says %llu (truncated?)", len,
-                 (unsigned long long)total);
-        return -1;
-    }
-    rbuf tail = {.p = b, .len = len, .pos = len - 8};
-    if (get_u64(&tail) != fnv1a(b, len - 8)) {
-        snprintf(err, errlen, "project state checksum mismatch (corrupted)");
-        return -1;
-    }
-    r.len = len - 8;
     char name[MVG_PRJ_NAME_MAX];
-    get_str(&r, name, sizeof name);
-    uint64_t ns = get_u64(&r);
+    mvg_statefmt_get_str(&r, name, sizeof name);
+    uint64_t ns = mvg_statefmt_get_u64(&r);
     if (r.bad || strcmp(name, p->cfg->name) != 0 || ns != p->ns) {
         snprintf(err, errlen, "project state belongs to project '%s' with %llu streams, not '%s'",
                  name, (unsigned long long)ns, p->cfg->name);
@@ -718,8 +607,8 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
     }
     for (size_t i = 0; i < p->ns; i++) {
         char sn[MVG_PRJ_NAME_MAX];
-        get_str(&r, sn, sizeof sn);
-        uint64_t type = get_u64(&r), nx = get_u64(&r);
+        mvg_statefmt_get_str(&r, sn, sizeof sn);
+        uint64_t type = mvg_statefmt_get_u64(&r), nx = mvg_statefmt_get_u64(&r);
         const mvg_stream_cfg *sc = p->s[i].cfg;
         if (r.bad || strcmp(sn, sc->name) != 0 || type != (uint64_t)sc->type || nx != sc->nx) {
             snprintf(err, errlen, "project '%s': saved stream %zu ('%s') differs from the config",
@@ -736,9 +625,9 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
     t->cfg = p->cfg;
     t->len_ms = p->len_ms;
     t->ns = p->ns;
-    t->last_end_ms = (int64_t)get_u64(&r);
-    t->baseline_records = get_u64(&r);
-    t->fitted = (int)get_u64(&r);
+    t->last_end_ms = (int64_t)mvg_statefmt_get_u64(&r);
+    t->baseline_records = mvg_statefmt_get_u64(&r);
+    t->fitted = (int)mvg_statefmt_get_u64(&r);
     for (size_t i = 0; i < t->ns && !r.bad; i++) {
         stream_state *s = &t->s[i];
         s->cfg = p->s[i].cfg;
@@ -751,9 +640,9 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
         s->in_flow = p->s[i].in_flow;
         s->out_conc = p->s[i].out_conc;
         s->out_flow = p->s[i].out_flow;
-        uint64_t nrows = get_u64(&r), stored = get_u64(&r);
+        uint64_t nrows = mvg_statefmt_get_u64(&r), stored = mvg_statefmt_get_u64(&r);
         size_t ncol = s->cfg->nx + 1;
-        if (r.bad || (stored != 0 && stored != nrows) || stored > (r.len - r.pos) / 8 / ncol) {
+        if (r.bad || (stored != 0 && stored != nrows) || stored > mvg_statefmt_left(&r) / 8 / ncol) {
             r.bad = 1;
             break;
         }
@@ -766,19 +655,19 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
                 break;
             }
             for (size_t k = 0; k < stored; k++)
-                s->col[j][k] = get_f64(&r);
+                s->col[j][k] = mvg_statefmt_get_f64(&r);
         }
-        s->model_ready = (int)get_u64(&r);
+        s->model_ready = (int)mvg_statefmt_get_u64(&r);
         if (s->model_ready)
             get_model(&r, &s->model);
-        get_str(&r, s->why, sizeof s->why);
-        s->m = get_u64(&r);
+        mvg_statefmt_get_str(&r, s->why, sizeof s->why);
+        s->m = mvg_statefmt_get_u64(&r);
         double *d[] = {&s->covered_h, &s->cum_base, &s->cum_actual,
                        &s->cum_adjust, &s->cum_in,  &s->cum_out};
         for (size_t k = 0; k < sizeof d / sizeof *d; k++)
-            *d[k] = get_f64(&r);
+            *d[k] = mvg_statefmt_get_f64(&r);
     }
-    if (r.bad || r.pos != r.len) {
+    if (r.bad || mvg_statefmt_left(&r) != 0) {
         mvg_project_free(t);
         snprintf(err, errlen, "project '%s': state is malformed", p->cfg->name);
         return -1;

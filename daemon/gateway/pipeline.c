@@ -16,6 +16,7 @@
 #include "payload.h"
 #include "sample_groups.h"
 #include "signer.h"
+#include "statefmt.h"
 #include "status.h"
 #include "store.h"
 #include "telemetry_pick.h"
@@ -247,37 +248,24 @@ void mvg_pipeline_adopt_marks(mvg_pipeline *p, const mvg_pipeline *from)
 
 /* ---- checkpoints: [magic][ndevices][high water per device][runner state] */
 
-static void put_u64(unsigned char *b, uint64_t v)
-{
-    for (int i = 0; i < 8; i++)
-        b[i] = (unsigned char)(v >> (8 * i));
-}
-
-static uint64_t get_u64(const unsigned char *b)
-{
-    uint64_t v = 0;
-    for (int i = 7; i >= 0; i--)
-        v = v << 8 | b[i];
-    return v;
-}
-
 static int write_checkpoint(mvg_pipeline *p, int64_t ts_ms, char *err, size_t errlen)
 {
-    size_t nd = p->cfg->ndevices, head = 16 + 8 * nd;
-    size_t cap = head + mvg_runner_state_size(p->runner), used = 0;
-    unsigned char *buf = malloc(cap);
-    if (!buf) {
+    size_t nd = p->cfg->ndevices, state = mvg_runner_state_size(p->runner), used = 0;
+    size_t cap = 16 + 8 * nd + state;
+    mvg_statefmt_writer w = {.p = malloc(cap), .cap = cap};
+    if (!w.p) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    put_u64(buf, CKPT_MAGIC);
-    put_u64(buf + 8, nd);
+    mvg_statefmt_put_u64(&w, CKPT_MAGIC);
+    mvg_statefmt_put_u64(&w, nd);
     for (size_t d = 0; d < nd; d++)
-        put_u64(buf + 16 + 8 * d, (uint64_t)p->high_water[d]);
-    int rc = mvg_runner_save(p->runner, buf + head, cap - head, &used, err, errlen);
+        mvg_statefmt_put_i64(&w, p->high_water[d]);
+    uint8_t *at = mvg_statefmt_reserve(&w, state);
+    int rc = mvg_runner_save(p->runner, at, state, &used, err, errlen);
     if (rc == 0)
-        rc = mvg_store_put_checkpoint(p->store, ts_ms, buf, head + used, err, errlen);
-    free(buf);
+        rc = mvg_store_put_checkpoint(p->store, ts_ms, w.p, cap - state + used, err, errlen);
+    free(w.p);
     return rc;
 }
 
@@ -342,12 +330,13 @@ int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t e
     const unsigned char *b = blob;
     size_t nd = p->cfg->ndevices, head = 16 + 8 * nd;
     int rc = 0;
-    if (len < 16 || get_u64(b) != CKPT_MAGIC || get_u64(b + 8) != nd || len < head) {
+    if (len < 16 || mvg_statefmt_load_u64(b) != CKPT_MAGIC || mvg_statefmt_load_u64(b + 8) != nd ||
+        len < head) {
         snprintf(err, errlen, "the newest checkpoint was written for other devices");
     } else if (mvg_runner_load(p->runner, b + head, len - head, err, errlen) == 0) {
         int64_t oldest = INT64_MAX;
         for (size_t d = 0; d < nd; d++) {
-            p->high_water[d] = (int64_t)get_u64(b + 16 + 8 * d);
+            p->high_water[d] = (int64_t)mvg_statefmt_load_u64(b + 16 + 8 * d);
             if (p->high_water[d] < oldest)
                 oldest = p->high_water[d];
         }

@@ -19,8 +19,10 @@
 #include <time.h>
 #include <zlib.h>
 
+#include "clock.h"
 #include "log.h"
 #include "outbox.h"
+#include "secret.h"
 
 typedef struct {
     char *p;
@@ -77,42 +79,6 @@ static int buf_add(buf_t *b, const char *s, size_t n)
     b->len += n;
     b->p[b->len] = '\0';
     return 0;
-}
-
-static int64_t now_utc_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Reads a secret file: its first line, trailing whitespace removed. */
-static char *read_secret(const char *path, const char *what, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "influx: %s '%s': %s", what, path, strerror(errno));
-        return NULL;
-    }
-    char line[4096];
-    if (!fgets(line, sizeof line, f)) {
-        fclose(f);
-        snprintf(err, errlen, "influx: %s '%s' is empty", what, path);
-        return NULL;
-    }
-    fclose(f);
-    size_t n = strlen(line);
-    while (n && isspace((unsigned char)line[n - 1]))
-        line[--n] = '\0';
-    if (!n) {
-        snprintf(err, errlen, "influx: %s '%s' is empty", what, path);
-        return NULL;
-    }
-    char *s = strdup(line);
-    explicit_bzero(line, sizeof line);
-    if (!s)
-        snprintf(err, errlen, "influx: out of memory");
-    return s;
 }
 
 static void set_error(mvg_influx_pub *p, int status, const char *fmt, ...)
@@ -452,13 +418,7 @@ static int ack_batch(mvg_influx_pub *p)
 static void wait_ms(mvg_influx_pub *p, int ms, int wake_on_kick)
 {
     struct timespec dl;
-    clock_gettime(CLOCK_MONOTONIC, &dl);
-    dl.tv_sec += ms / 1000;
-    dl.tv_nsec += (long)(ms % 1000) * 1000000L;
-    if (dl.tv_nsec >= 1000000000L) {
-        dl.tv_sec++;
-        dl.tv_nsec -= 1000000000L;
-    }
+    mvg_clock_mono_deadline(ms, &dl);
     pthread_mutex_lock(&p->mu);
     while (!atomic_load(&p->stopping) && !(wake_on_kick && p->kicked)) {
         if (pthread_cond_timedwait(&p->cv, &p->mu, &dl) == ETIMEDOUT)
@@ -507,7 +467,7 @@ static void *writer_main(void *arg)
             p->st.batches++;
             p->st.lines += p->nlines;
             p->st.last_status = (int)status;
-            p->st.last_ok_ms = now_utc_ms();
+            p->st.last_ok_ms = mvg_clock_real_ms();
             p->st.last_error[0] = '\0';
             pthread_mutex_unlock(&p->mu);
             if (attempts > 1)
@@ -591,10 +551,7 @@ static void pub_free(mvg_influx_pub *p)
         curl_easy_cleanup(p->curl);
     curl_slist_free_all(p->headers);
     mvg_outbox_close(p->ob);
-    if (p->secret) {
-        explicit_bzero(p->secret, strlen(p->secret));
-        free(p->secret);
-    }
+    mvg_secret_free(p->secret);
     if (p->auth_header) {
         explicit_bzero(p->auth_header, strlen(p->auth_header));
         free(p->auth_header);
@@ -683,7 +640,7 @@ mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_p
     p->lim_bytes = p->cfg.batch_bytes;
 
     if (cfg->version == 2) {
-        p->secret = read_secret(cfg->token_file, "token_file", err, errlen);
+        p->secret = mvg_secret_read("influx: token_file", cfg->token_file, err, errlen);
         if (!p->secret)
             goto fail;
         size_t n = strlen(p->secret) + sizeof "Authorization: Token ";
@@ -694,7 +651,7 @@ mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_p
         }
         snprintf(p->auth_header, n, "Authorization: Token %s", p->secret);
     } else if (p->cfg.username[0]) {
-        p->secret = read_secret(cfg->password_file, "password_file", err, errlen);
+        p->secret = mvg_secret_read("influx: password_file", cfg->password_file, err, errlen);
         if (!p->secret)
             goto fail;
     }

@@ -31,6 +31,7 @@
 #include "log.h"
 #include "mqtt_topics.h"
 #include "outbox.h"
+#include "secret.h"
 
 enum { SLOT_FREE, SLOT_SENDING, SLOT_SENT, SLOT_ACKED, SLOT_REJECTED };
 enum { ST_DOWN, ST_CONNECTING, ST_UP, ST_FAILED, ST_LOST };
@@ -117,17 +118,11 @@ static void set_error(mvg_mqtt_pub *p, const char *fmt, ...)
     va_end(ap);
 }
 
-/* The clock of the condition variable (CLOCK_MONOTONIC), in ms. */
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
+/* deadline_ms on mvg_clock_mono_ms(), the clock of the condition variable. */
 static void wait_until(mvg_mqtt_pub *p, int64_t deadline_ms)
 {
-    struct timespec ts = {(time_t)(deadline_ms / 1000), (long)(deadline_ms % 1000) * 1000000};
+    struct timespec ts;
+    mvg_clock_mono_deadline(deadline_ms - mvg_clock_mono_ms(), &ts);
     pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 }
 
@@ -485,7 +480,7 @@ static unsigned collect_acks(mvg_mqtt_pub *p)
         if (s->state != SLOT_ACKED && s->state != SLOT_REJECTED)
             continue;
         if (p->npend == 0)
-            p->pend_since = mono_ms();
+            p->pend_since = mvg_clock_mono_ms();
         p->pend_rej[p->npend] = s->state == SLOT_REJECTED;
         p->pend[p->npend++] = s->id;
         s->state = SLOT_FREE;
@@ -666,7 +661,7 @@ static int pump(mvg_mqtt_pub *p)
         work++;
     }
     if (p->npend > 0 && (drained || p->npend >= ACK_BATCH || p->npend == p->pendcap ||
-                         mono_ms() - p->pend_since >= ACK_DELAY_MS))
+                         mvg_clock_mono_ms() - p->pend_since >= ACK_DELAY_MS))
         write_acks(p);
     return work > 0;
 }
@@ -678,8 +673,8 @@ static void shutdown_conn(mvg_mqtt_pub *p)
     if (p->state == ST_UP) {
         flush_acks(p);
         if (send_status(p, "offline", 1) == 0) {
-            int64_t until = mono_ms() + 2000;
-            while (!p->ctl_done && p->state == ST_UP && mono_ms() < until)
+            int64_t until = mvg_clock_mono_ms() + 2000;
+            while (!p->ctl_done && p->state == ST_UP && mvg_clock_mono_ms() < until)
                 wait_until(p, until);
         }
         flush_acks(p);
@@ -701,8 +696,8 @@ static void shutdown_conn(mvg_mqtt_pub *p)
         int rc = MQTTAsync_disconnect(cli, &d);
         pthread_mutex_lock(&p->mu);
         if (rc == MQTTASYNC_SUCCESS) {
-            int64_t until = mono_ms() + 3000;
-            while (!p->ctl_done && mono_ms() < until)
+            int64_t until = mvg_clock_mono_ms() + 3000;
+            while (!p->ctl_done && mvg_clock_mono_ms() < until)
                 wait_until(p, until);
         }
     }
@@ -717,7 +712,7 @@ static void *run(void *arg)
     char prev_error[sizeof p->st.last_error] = "";
     pthread_mutex_lock(&p->mu);
     while (!p->stop) {
-        int64_t now = mono_ms(), deadline = now + p->cfg.idle_poll_ms;
+        int64_t now = mvg_clock_mono_ms(), deadline = now + p->cfg.idle_poll_ms;
         switch (p->state) {
         case ST_DOWN:
             if (now < next_try) {
@@ -737,7 +732,7 @@ static void *run(void *arg)
                 memcpy(prev_error, p->st.last_error, sizeof prev_error);
             }
             teardown(p);
-            next_try = mono_ms() + backoff;
+            next_try = mvg_clock_mono_ms() + backoff;
             backoff = backoff > p->cfg.backoff_max_ms / 2 ? p->cfg.backoff_max_ms : backoff * 2;
             continue;
         case ST_CONNECTING:
@@ -760,7 +755,7 @@ static void *run(void *arg)
                 deadline = p->pend_since + ACK_DELAY_MS;
             break;
         }
-        while (!p->wake && !p->stop && mono_ms() < deadline)
+        while (!p->wake && !p->stop && mvg_clock_mono_ms() < deadline)
             wait_until(p, deadline);
         p->wake = 0;
     }
@@ -776,27 +771,6 @@ static char *dup_or_null(const char *s)
     return s && *s ? strdup(s) : NULL;
 }
 
-static char *read_secret(const char *path, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "mqtt: password_file %s: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = calloc(1, 4097);
-    size_t n = buf ? fread(buf, 1, 4096, f) : 0;
-    int bad = !buf || ferror(f);
-    fclose(f);
-    if (bad) {
-        snprintf(err, errlen, "mqtt: password_file %s: cannot read", path);
-        free(buf);
-        return NULL;
-    }
-    while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r'))
-        buf[--n] = '\0';
-    return buf;
-}
-
 static void pub_free(mvg_mqtt_pub *p)
 {
     if (!p)
@@ -808,10 +782,7 @@ static void pub_free(mvg_mqtt_pub *p)
         pthread_mutex_destroy(&c->emu);
         free(c);
     }
-    if (p->password) {
-        explicit_bzero(p->password, strlen(p->password));
-        free(p->password);
-    }
+    mvg_secret_free(p->password);
     free(p->uri);
     free(p->client_id);
     free(p->prefix);
@@ -880,7 +851,8 @@ mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, c
         snprintf(err, errlen, "mqtt: out of memory");
         goto fail;
     }
-    if (cfg->password_file[0] && !(p->password = read_secret(cfg->password_file, err, errlen)))
+    if (cfg->password_file[0] &&
+        !(p->password = mvg_secret_read("mqtt: password_file", cfg->password_file, err, errlen)))
         goto fail;
     if (!(p->ob = mvg_outbox_open(db_path, "mqtt", err, errlen)))
         goto fail;

@@ -7,7 +7,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
+
+#include "timefmt.h"
 
 /* Appends to buf at *pos, never past len (a long line is cut, not overrun). */
 static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
@@ -27,11 +28,7 @@ static void put(char *buf, size_t len, size_t *pos, const char *fmt, ...)
 /* ISO 8601 UTC with minutes ("2026-01-06T01:05Z"). Returns buf. */
 static const char *minutes_utc(long long ms, char *buf, size_t len)
 {
-    time_t t = (time_t)(ms >= 0 ? ms / 1000 : (ms - 999) / 1000);
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%MZ", &tm);
-    return buf;
+    return mvg_timefmt_format(ms, MVG_TIMEFMT_MIN | MVG_TIMEFMT_Z, buf, len);
 }
 
 const char *mvg_logfmt_batch(const mvg_config *cfg, const mvg_sample_batch *b, char *buf,

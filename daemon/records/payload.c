@@ -7,23 +7,16 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
-#include <time.h>
 
 #include "convert.h"
 #include "model_json.h"
+#include "timefmt.h"
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(17))
 
 const char *mvg_payload_time(int64_t ms, char *buf, size_t len)
 {
-    int64_t s = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
-    time_t t = (time_t)s;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    char day[32];
-    strftime(day, sizeof day, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03dZ", day, (int)(ms - s * 1000));
-    return buf;
+    return mvg_timefmt_format(ms, MVG_TIMEFMT_MS | MVG_TIMEFMT_Z, buf, len);
 }
 
 /* A number, or null when it is not one. */

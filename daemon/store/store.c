@@ -10,19 +10,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "clock.h"
 
 int mvg_store_path(const char *data_dir, char *buf, size_t len)
 {
     int n = snprintf(buf, len, "%s/mvgate.db", data_dir);
     return n < 0 || (size_t)n >= len ? -1 : 0;
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 mvg_store *mvg_store_open(const char *path, const mvg_store_opts *opts, char *err, size_t errlen)
@@ -210,7 +204,7 @@ static int insert_outs(mvg_store *st, const mvg_store_out *outs, size_t nouts, i
                            err, errlen);
     if (!q)
         return -1;
-    int64_t now = now_ms();
+    int64_t now = mvg_clock_real_ms();
     int rc = 0;
     for (size_t i = 0; i < nouts && rc == 0; i++) {
         const mvg_store_out *o = &outs[i];
@@ -373,7 +367,7 @@ int mvg_store_add_interval(mvg_store *st, const mvg_store_interval *rec, const m
         sqlite3_bind_int64(q, 2, rec->seq);
         sqlite3_bind_int64(q, 3, rec->start_ms);
         sqlite3_bind_int64(q, 4, rec->end_ms);
-        sqlite3_bind_int64(q, 5, now_ms());
+        sqlite3_bind_int64(q, 5, mvg_clock_real_ms());
         sqlite3_bind_text64(q, 6, rec->payload, rec->len, SQLITE_STATIC, SQLITE_UTF8);
         bind_chain(q, 7, rec->chain);
         if (sqlite3_step(q) != SQLITE_DONE)
@@ -410,7 +404,7 @@ int mvg_store_add_model(mvg_store *st, const char *project, const char *json, si
     if (rc == 0) {
         sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, v);
-        sqlite3_bind_int64(q, 3, now_ms());
+        sqlite3_bind_int64(q, 3, mvg_clock_real_ms());
         sqlite3_bind_text64(q, 4, json, len, SQLITE_STATIC, SQLITE_UTF8);
         bind_chain(q, 5, chain);
         if (sqlite3_step(q) != SQLITE_DONE)
@@ -443,7 +437,7 @@ int mvg_store_add_key_record(mvg_store *st, const char *project, int64_t chain, 
     if (rc == 0) {
         sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
         sqlite3_bind_int64(q, 2, chain);
-        sqlite3_bind_int64(q, 3, now_ms());
+        sqlite3_bind_int64(q, 3, mvg_clock_real_ms());
         sqlite3_bind_text64(q, 4, json, len, SQLITE_STATIC, SQLITE_UTF8);
         if (sqlite3_step(q) != SQLITE_DONE)
             rc = mvg_store_dberr(st, err, errlen, "key record insert");
@@ -471,7 +465,7 @@ int mvg_store_put_checkpoint(mvg_store *st, int64_t ts_ms, const void *blob, siz
     int rc = q && trim ? 0 : -1;
     if (rc == 0) {
         sqlite3_bind_int64(q, 1, ts_ms);
-        sqlite3_bind_int64(q, 2, now_ms());
+        sqlite3_bind_int64(q, 2, mvg_clock_real_ms());
         sqlite3_bind_blob64(q, 3, len ? blob : "", len, SQLITE_STATIC);
         sqlite3_bind_int(trim, 1, st->opts.checkpoints_keep);
         if (sqlite3_step(q) != SQLITE_DONE || sqlite3_step(trim) != SQLITE_DONE)

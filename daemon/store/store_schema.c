@@ -6,8 +6,8 @@
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "store.h"
 
 /* Version 1. The outbox depth is kept by triggers so that the size bound is
@@ -86,9 +86,7 @@ int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err
         goto fail_rollback;
     }
     if (version < 1) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        long long now = (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+        long long now = mvg_clock_real_ms();
         char *meta = sqlite3_mprintf(
             "INSERT OR IGNORE INTO meta VALUES('gateway_id', %Q);"
             "INSERT OR IGNORE INTO meta VALUES('created_ms', %lld);"

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -105,4 +106,9 @@ int tu_write_file(const char *path, const char *text)
         return -1;
     int ok = fputs(text, f) >= 0;
     return fclose(f) == 0 && ok ? 0 : -1;
+}
+
+int tu_write_secret(const char *path, const char *text)
+{
+    return tu_write_file(path, text) == 0 && chmod(path, 0600) == 0 ? 0 : -1;
 }

@@ -41,4 +41,8 @@ int tu_tmpdir_remove(const char *dir);
 /* Writes text to path (created or truncated): 0, or -1. */
 int tu_write_file(const char *path, const char *text);
 
+/* Like tu_write_file, mode 0600: a secret file as the publishers require it
+ * (daemon/base/secret.h). */
+int tu_write_secret(const char *path, const char *text);
+
 #endif

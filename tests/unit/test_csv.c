@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "csv.h"
+#include "timefmt.h"
 
 static mvg_csv *parse(const char *text, char *err, size_t errlen)
 {
@@ -112,20 +113,20 @@ static void test_iso8601(void **state)
 {
     (void)state;
     int64_t ms;
-    assert_int_equal(mvg_csv_parse_iso8601("1970-01-01T00:00:00Z", &ms), 0);
+    assert_int_equal(mvg_timefmt_parse("1970-01-01T00:00:00Z", &ms), 0);
     assert_true(ms == 0);
-    assert_int_equal(mvg_csv_parse_iso8601("2000-03-01 00:00:00", &ms), 0);
+    assert_int_equal(mvg_timefmt_parse("2000-03-01 00:00:00", &ms), 0);
     assert_true(ms == INT64_C(951868800000));
-    assert_int_equal(mvg_csv_parse_iso8601("2024-02-29T08:00:00+08:00", &ms), 0);
+    assert_int_equal(mvg_timefmt_parse("2024-02-29T08:00:00+08:00", &ms), 0);
     assert_true(ms == INT64_C(1709164800000)); /* 2024-02-29T00:00:00Z */
-    assert_int_equal(mvg_csv_parse_iso8601("2024-02-29T00:00:00.250-01:30", &ms), 0);
+    assert_int_equal(mvg_timefmt_parse("2024-02-29T00:00:00.250-01:30", &ms), 0);
     assert_true(ms == INT64_C(1709164800000) + 5400000 + 250);
-    assert_int_equal(mvg_csv_parse_iso8601("2024-03-01", &ms), 0);
+    assert_int_equal(mvg_timefmt_parse("2024-03-01", &ms), 0);
     assert_true(ms == INT64_C(1709251200000));
-    assert_int_equal(mvg_csv_parse_iso8601("2023-02-29", &ms), -1);
-    assert_int_equal(mvg_csv_parse_iso8601("2024-13-01", &ms), -1);
-    assert_int_equal(mvg_csv_parse_iso8601("2024-01-01T00:00Zjunk", &ms), -1);
-    assert_int_equal(mvg_csv_parse_iso8601("yesterday", &ms), -1);
+    assert_int_equal(mvg_timefmt_parse("2023-02-29", &ms), -1);
+    assert_int_equal(mvg_timefmt_parse("2024-13-01", &ms), -1);
+    assert_int_equal(mvg_timefmt_parse("2024-01-01T00:00Zjunk", &ms), -1);
+    assert_int_equal(mvg_timefmt_parse("yesterday", &ms), -1);
 }
 
 static void test_load_file(void **state)

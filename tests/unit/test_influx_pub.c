@@ -606,7 +606,7 @@ static void test_v2_request_shape(void **state)
     char url[64], tok[192];
     snprintf(url, sizeof url, "http://127.0.0.1:%d/", t.port);
     snprintf(tok, sizeof tok, "%s/token", dir);
-    assert_int_equal(tu_write_file(tok, "s3cr3t-T0ken==\n"), 0);
+    assert_int_equal(tu_write_secret(tok, "s3cr3t-T0ken==\n"), 0);
 
     mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
     assert_non_null(st);
@@ -648,7 +648,7 @@ static void test_retry_in_order(void **state)
     char url[64], pw[192];
     snprintf(url, sizeof url, "http://127.0.0.1:%d", t.port);
     snprintf(pw, sizeof pw, "%s/pw", dir);
-    assert_int_equal(tu_write_file(pw, "pw\n"), 0);
+    assert_int_equal(tu_write_secret(pw, "pw\n"), 0);
 
     mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
     assert_non_null(st);

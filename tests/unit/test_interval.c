@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "interval.h"
+#include "statefmt.h"
 
 /* This cmocka (1.1) compares floats only in single precision: use our own. */
 #define assert_near(a, b, eps)                                                             \
@@ -271,7 +272,7 @@ static void test_counter_reset_excluded(void **state)
     mvg_interval_free(agg);
 
     /* a backward step that is no wrap (uint16: 1010 -> 3 would be a wrap of
-     * 65529, more than half the span): excluded, re-based on the 3; the
+     * 65529, more than a quarter of the span): excluded, re-based on the 3; the
      * 3 -> 8 step spans 11 min, within this channel's 15-min max gap */
     agg = new1(counter_ch("kwh", 65536.0, 15 * MIN_MS));
     good(agg, 0, T0, 1000);
@@ -567,18 +568,10 @@ static void test_state_roundtrip_exact(void **state)
     mvg_interval_free(second);
 }
 
-/* FNV-1a 64, written again here so the test can forge a valid checksum. */
-static uint64_t fnv(const uint8_t *p, size_t n)
-{
-    uint64_t h = 14695981039346656037ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ p[i]) * 1099511628211ull;
-    return h;
-}
-
+/* A valid checksum over forged bytes. */
 static void reseal(uint8_t *buf, size_t len)
 {
-    uint64_t h = fnv(buf + 24, len - 24);
+    uint64_t h = mvg_statefmt_fnv1a(MVG_STATEFMT_FNV_BASIS, buf + 24, len - 24);
     for (int i = 0; i < 8; i++)
         buf[16 + i] = (uint8_t)(h >> (8 * i));
 }

@@ -527,6 +527,7 @@ static void test_auth_and_acl_v5(void **state)
     assert_int_equal(sh("cd '%s' && mosquitto_passwd -c -b passwd gw1 's3cret pass' &&"
                         " mosquitto_passwd -b passwd reader r3ader &&"
                         " printf 's3cret pass\\n' > gw.pass && printf 'wrong\\n' > bad.pass &&"
+                        " chmod 600 gw.pass bad.pass &&" /* secret files: the owner's alone */
                         " printf 'user gw1\\ntopic write mvgate/v1/gw1/interval/#\\n"
                         "topic write mvgate/v1/gw1/status\\nuser reader\\ntopic read mvgate/#\\n'"
                         " > acl",

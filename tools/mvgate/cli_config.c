@@ -7,9 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "config_projects.h"
-
 #include "diag.h"
+#include "timefmt.h"
 
 mvg_config *mvg_cli_load_config(const char *path, const mvg_config_opts *opts)
 {
@@ -48,7 +47,7 @@ int mvg_cli_parse_when(const char *s, int64_t *ms)
         *ms = v;
         return 0;
     }
-    return mvg_config_parse_time(s, ms);
+    return mvg_timefmt_parse(s, ms);
 }
 
 int mvg_cli_window_opt(const char *command, int opt, const char *arg, int64_t *from, int64_t *to)

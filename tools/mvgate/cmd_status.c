@@ -11,12 +11,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli_config.h"
+#include "clock.h"
 #include "commands.h"
 #include "config.h"
 #include "store.h"
+#include "timefmt.h"
 
 #define FRESH_S 30
 #define OUTBOX_OLD_S 3600
@@ -27,13 +28,6 @@ static void usage(FILE *out)
                  "Shows the running daemon's status (devices, outboxes, store).\n"
                  "Exit 0 when all is well, 1 when the status is stale, a device is offline or\n"
                  "an outbox holds records older than an hour, 2 on errors.\n");
-}
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static const char *str(json_t *o, const char *key)
@@ -91,10 +85,9 @@ int mvg_cmd_status(int argc, char **argv)
     /* the daemon's clock is the realtime clock: compare with ours */
     int64_t t = 0;
     const char *when = str(doc, "time");
-    struct tm tm = {0};
-    if (strptime(when, "%Y-%m-%dT%H:%M:%S", &tm))
-        t = (int64_t)timegm(&tm) * 1000;
-    int64_t age_s = t ? (now_ms() - t) / 1000 : -1;
+    if (mvg_timefmt_parse(when, &t) != 0)
+        t = 0;
+    int64_t age_s = t ? (mvg_clock_real_ms() - t) / 1000 : -1;
     int ok = age_s >= 0 && age_s <= FRESH_S && strcmp(str(doc, "state"), "online") == 0;
     size_t i;
     json_t *d;
@@ -109,7 +102,7 @@ int mvg_cmd_status(int argc, char **argv)
         mvg_outbox_stats os;
         if (mvg_store_outbox_stats(st, pub, &os, err, sizeof err) == 0) {
             json_object_set_new(o, "depth", json_integer((json_int_t)os.depth));
-            json_object_set_new(o, "age_s", json_integer(os.oldest_ms ? (json_int_t)((now_ms() - os.oldest_ms) / 1000) : 0));
+            json_object_set_new(o, "age_s", json_integer(os.oldest_ms ? (json_int_t)((mvg_clock_real_ms() - os.oldest_ms) / 1000) : 0));
         }
         if (json_integer_value(json_object_get(o, "age_s")) > OUTBOX_OLD_S)
             ok = 0;

@@ -8,7 +8,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "timefmt.h"
 
 /* Inserts "," every three digits of the integer part of a plain decimal
  * string ("-1234567.5" -> "-1,234,567.5"). */
@@ -128,16 +129,6 @@ char *mvg_report_fmt_int(long long v, char *buf, size_t len)
 
 char *mvg_report_fmt_time(int64_t ms, int with_seconds, char *buf, size_t len)
 {
-    /* floor division without the overflow of ms - 999 at INT64_MIN */
-    int64_t q = ms / 1000;
-    if (ms % 1000 < 0)
-        q--;
-    time_t t = (time_t)q;
-    struct tm tm;
-    if (!gmtime_r(&t, &tm)) {
-        snprintf(buf, len, "%s", MVG_REPORT_FMT_NONE);
-        return buf;
-    }
-    strftime(buf, len, with_seconds ? "%Y-%m-%d %H:%M:%S" : "%Y-%m-%d %H:%M", &tm);
-    return buf;
+    return mvg_timefmt_format(ms, MVG_TIMEFMT_SPACE | (with_seconds ? MVG_TIMEFMT_SEC : MVG_TIMEFMT_MIN),
+                              buf, len);
 }

@@ -6,9 +6,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <stdio.h>
 
 #include "report_fmt.h"
+#include "timefmt.h"
 
 #define W 720.0
 #define H 320.0
@@ -145,10 +146,12 @@ char *mvg_svg_tick_label(double v, double step, int pct, char *buf, size_t len)
 
 char *mvg_svg_time_label(int64_t ms, int64_t step_ms, char *buf, size_t len)
 {
-    time_t s = (time_t)(ms / 1000);
-    struct tm tm;
-    gmtime_r(&s, &tm);
-    strftime(buf, len, step_ms < 86400000LL ? "%H:%M" : "%m-%d", &tm);
+    mvg_timefmt_civil c;
+    mvg_timefmt_to_civil(ms, &c);
+    if (step_ms < 86400000LL)
+        snprintf(buf, len, "%02d:%02d", c.hour, c.minute);
+    else
+        snprintf(buf, len, "%02d-%02d", c.month, c.day);
     return buf;
 }
 

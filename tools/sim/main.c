@@ -13,11 +13,13 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "sim_control.h"
 #include "sim_export.h"
 #include "sim_plant.h"
 #include "sim_regs.h"
 #include "sim_server.h"
+#include "timefmt.h"
 
 #define IDLE_REFRESH_S 0.1 /* real seconds between plant updates when nobody asks */
 
@@ -39,12 +41,7 @@ typedef struct {
     int bulk_points;
 } sim;
 
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static double mono_now(void) { return (double)mvg_clock_mono_ns() / 1e9; }
 
 static double plant_clock(const sim *s)
 {
@@ -130,49 +127,6 @@ static int parse_long_arg(const char *opt, const char *s, long lo, long hi, long
     return 0;
 }
 
-/* YYYY-MM-DD[THH:MM[:SS[.fff]]][Z|+HH:MM|-HH:MM]; no zone means UTC. */
-static int parse_iso8601(const char *s, double *out)
-{
-    struct tm tm = {0};
-    int y, mo, d, h = 0, mi = 0, n = 0;
-    double sec = 0;
-    if (sscanf(s, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3)
-        return -1;
-    const char *p = s + n;
-    if (*p == 'T' || *p == ' ') {
-        int m = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &h, &mi, &m) != 2)
-            return -1;
-        p += 1 + m;
-        if (*p == ':') {
-            char *end;
-            sec = strtod(p + 1, &end);
-            if (end == p + 1 || sec < 0 || sec >= 61)
-                return -1;
-            p = end;
-        }
-    }
-    int off = 0;
-    if (*p == 'Z') {
-        p++;
-    } else if (*p == '+' || *p == '-') {
-        int oh, om, m = 0;
-        if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &m) != 2)
-            return -1;
-        off = (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
-        p += 1 + m;
-    }
-    if (*p != '\0' || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59)
-        return -1;
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    *out = (double)timegm(&tm) + sec - off;
-    return 0;
-}
-
 typedef struct {
     const char *plant;
     const char *phase;
@@ -204,6 +158,7 @@ static int parse_args(int argc, char **argv, options *o)
                    .seed = 1};
     int c;
     char *end;
+    int64_t start_ms;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
         case O_PLANT: o->plant = optarg; break;
@@ -247,11 +202,12 @@ static int parse_args(int argc, char **argv, options *o)
             }
             break;
         case O_START:
-            if (parse_iso8601(optarg, &o->start) != 0) {
+            if (mvg_timefmt_parse(optarg, &start_ms) != 0) {
                 fprintf(stderr, "mvgate-sim: --start '%s' is not ISO 8601 (e.g. 2026-03-02T08:00:00Z)\n",
                         optarg);
                 return -1;
             }
+            o->start = (double)start_ms / 1000.0;
             o->have_start = 1;
             break;
         case O_PCONF: o->print_config = 1; break;
@@ -335,9 +291,7 @@ int main(int argc, char **argv)
     s.scale = o.scale;
     s.bulk_points = (int)o.bulk_points;
     if (!o.have_start) {
-        struct timespec ts;
-        clock_gettime(CLOCK_REALTIME, &ts);
-        o.start = (double)ts.tv_sec + ts.tv_nsec / 1e9;
+        o.start = (double)mvg_clock_real_ms() / 1000.0;
     }
     s.start_s = o.start;
     s.mono0 = mono_now();

@@ -13,8 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 #include <unistd.h>
+
+#include "timefmt.h"
 
 #define MAXCTL 8
 #define LINE_MAX_LEN 512
@@ -52,13 +53,8 @@ static int parse_long(const char *s, long lo, long hi, long *out)
 void mvg_sim_control_iso8601(double t, char *buf, size_t len)
 {
     double whole = floor(t);
-    time_t secs = (time_t)whole;
-    int ms = (int)((t - whole) * 1000.0);
-    struct tm tm;
-    gmtime_r(&secs, &tm);
-    char base[32];
-    strftime(base, sizeof base, "%Y-%m-%dT%H:%M:%S", &tm);
-    snprintf(buf, len, "%s.%03dZ", base, ms);
+    int64_t ms = (int64_t)whole * 1000 + (int64_t)((t - whole) * 1000.0);
+    mvg_timefmt_format(ms, MVG_TIMEFMT_MS | MVG_TIMEFMT_Z, buf, len);
 }
 
 /* Appends to a fixed buffer; reports truncation once at the end. */

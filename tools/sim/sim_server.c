@@ -19,6 +19,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "crc16.h"
+
 #define MAXCLIENTS 128
 #define MAXPENDING 512
 #define ADU_MAX 260
@@ -64,18 +66,6 @@ struct mvg_sim_server {
     mvg_sim_refresh_fn refresh;
     void *user;
 };
-
-/* Modbus CRC-16 as sent on the wire (low byte first when serialised). */
-static uint16_t crc16(const uint8_t *buf, size_t len)
-{
-    uint16_t crc = 0xFFFF;
-    for (size_t i = 0; i < len; i++) {
-        crc ^= buf[i];
-        for (int b = 0; b < 8; b++)
-            crc = (crc & 1) ? (uint16_t)((crc >> 1) ^ 0xA001) : (uint16_t)(crc >> 1);
-    }
-    return crc;
-}
 
 static int open_rtu(mvg_sim_server *s, const char *path, char *err, size_t errlen)
 {
@@ -414,7 +404,7 @@ static void frame_rtu(mvg_sim_server *s, client *c, double now)
         }
         if (need == 0 || (size_t)need > c->len - off)
             break;
-        uint16_t crc = crc16(f, (size_t)need - 2);
+        uint16_t crc = mvg_crc16_modbus(f, (size_t)need - 2);
         if (f[need - 2] != (crc & 0xFF) || f[need - 1] != (crc >> 8)) {
             off++; /* bad CRC: slide one byte and look for a frame again */
             continue;

@@ -1,0 +1,96 @@
+/*
+ * test_clock.c: the monotonic helpers every thread's wait is built on: a
+ * deadline lands in_ms ahead on CLOCK_MONOTONIC with a normalised
+ * timespec (a condition variable on that clock really waits that long and
+ * no longer), the ns and ms clocks agree, and the timebase.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cmocka.h>
+
+#include "clock.h"
+
+static int64_t ts_ms(const struct timespec *ts)
+{
+    return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000;
+}
+
+static void test_deadline(void **state)
+{
+    (void)state;
+    const int64_t ins[] = {0, -5, 1, 999, 1000, 1001, 2500, 86400000};
+    for (size_t i = 0; i < sizeof ins / sizeof *ins; i++) {
+        int64_t before = mvg_clock_mono_ms();
+        struct timespec ts;
+        mvg_clock_mono_deadline(ins[i], &ts);
+        int64_t after = mvg_clock_mono_ms();
+        int64_t in = ins[i] > 0 ? ins[i] : 0;
+        assert_true(ts.tv_nsec >= 0 && ts.tv_nsec < 1000000000L);
+        assert_true(ts_ms(&ts) >= before + in);
+        assert_true(ts_ms(&ts) <= after + in);
+    }
+}
+
+static void test_deadline_waits(void **state)
+{
+    (void)state;
+    pthread_mutex_t mu = PTHREAD_MUTEX_INITIALIZER;
+    pthread_condattr_t ca;
+    pthread_cond_t cv;
+    pthread_condattr_init(&ca);
+    pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+    pthread_cond_init(&cv, &ca);
+    pthread_condattr_destroy(&ca);
+    pthread_mutex_lock(&mu);
+    int64_t t0 = mvg_clock_mono_ms();
+    struct timespec ts;
+    mvg_clock_mono_deadline(120, &ts);
+    int rc;
+    while ((rc = pthread_cond_timedwait(&cv, &mu, &ts)) == 0)
+        ;
+    int64_t waited = mvg_clock_mono_ms() - t0;
+    pthread_mutex_unlock(&mu);
+    pthread_cond_destroy(&cv);
+    assert_int_equal(rc, ETIMEDOUT);
+    assert_true(waited >= 119);
+    assert_true(waited < 5000);
+}
+
+static void test_ns_and_ms_agree(void **state)
+{
+    (void)state;
+    int64_t ms0 = mvg_clock_mono_ms(), ns = mvg_clock_mono_ns(), ms1 = mvg_clock_mono_ms();
+    assert_true(ns / 1000000 >= ms0);
+    assert_true(ns / 1000000 <= ms1);
+}
+
+static void test_timebase(void **state)
+{
+    (void)state;
+    mvg_timebase tb;
+    mvg_timebase_init(&tb, 1.0, 0);
+    int64_t real = mvg_clock_real_ms(), now = mvg_timebase_now(&tb);
+    assert_true(now >= real && now - real < 1000);
+    mvg_timebase_init(&tb, 1000.0, 1767225600000LL);
+    mvg_clock_sleep_ms(20);
+    now = mvg_timebase_now(&tb);
+    assert_true(now >= 1767225600000LL + 19000);
+    assert_true(now < 1767225600000LL + 5000000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_deadline),
+        cmocka_unit_test(test_deadline_waits),
+        cmocka_unit_test(test_ns_and_ms_agree),
+        cmocka_unit_test(test_timebase),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
