@@ -315,7 +315,7 @@ static void doc_allowed(const mvg_key *k, FILE *out)
             fputs("absolute path, ", out);
         if (k->flags & MVG_KEY_NONEMPTY)
             fputs("non-empty, ", out);
-        if (k->flags & MVG_KEY_READABLE)
+        if ((k->flags & MVG_KEY_READABLE) && !(k->flags & MVG_KEY_SECRET))
             fputs("readable file, ", out);
         if (k->flags & MVG_KEY_SECRET)
             fputs("secret file (the owner's alone, mode 0600 or 0400; its first line), ", out);

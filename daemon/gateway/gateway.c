@@ -118,15 +118,11 @@ static int start_publishers(mvg_gateway *g, char *err, size_t errlen)
     g->pub = mvg_publishers_load(err, errlen);
     if (!g->pub)
         return -1;
-    char e[256];
-    if (pc->mqtt.enabled && !(g->mqtt = g->pub->mqtt_start(&pc->mqtt, db, e, sizeof e))) {
-        snprintf(err, errlen, "mqtt: %s", e);
+    /* the publishers' errors name them already ("mqtt: ...", "influx: ...") */
+    if (pc->mqtt.enabled && !(g->mqtt = g->pub->mqtt_start(&pc->mqtt, db, err, errlen)))
         return -1;
-    }
-    if (pc->influx.enabled && !(g->influx = g->pub->influx_start(&pc->influx, db, e, sizeof e))) {
-        snprintf(err, errlen, "influx: %s", e);
+    if (pc->influx.enabled && !(g->influx = g->pub->influx_start(&pc->influx, db, err, errlen)))
         return -1;
-    }
     return 0;
 }
 

@@ -34,20 +34,20 @@ mvg_outbox *mvg_outbox_open(const char *db_path, const char *publisher, char *er
     }
     mvg_outbox *ob = calloc(1, sizeof *ob);
     if (!ob || !(ob->publisher = strdup(publisher))) {
-        snprintf(err, errlen, "outbox: out of memory");
+        snprintf(err, errlen, "%s outbox: out of memory", publisher);
         free(ob);
         return NULL;
     }
     if (sqlite3_open_v2(db_path, &ob->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
         SQLITE_OK) {
-        snprintf(err, errlen, "outbox: cannot open %s: %s", db_path,
+        snprintf(err, errlen, "%s outbox: cannot open %s: %s", publisher, db_path,
                  ob->db ? sqlite3_errmsg(ob->db) : "out of memory");
         goto fail;
     }
     sqlite3_busy_timeout(ob->db, 5000);
     if (sqlite3_exec(ob->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
         sqlite3_exec(ob->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "outbox: %s: %s", db_path, sqlite3_errmsg(ob->db));
+        snprintf(err, errlen, "%s outbox: %s: %s", publisher, db_path, sqlite3_errmsg(ob->db));
         goto fail;
     }
     if (mvg_store_schema_apply(ob->db, NULL, err, errlen) < 0)
@@ -57,7 +57,7 @@ mvg_outbox *mvg_outbox_open(const char *db_path, const char *publisher, char *er
                            "UPDATE outbox SET delivered = 1, payload = NULL"
                            " WHERE id = ?1 AND publisher = ?2 AND delivered = 0",
                            -1, &ob->ack, NULL) != SQLITE_OK) {
-        snprintf(err, errlen, "outbox: %s: %s", db_path, sqlite3_errmsg(ob->db));
+        snprintf(err, errlen, "%s outbox: %s: %s", publisher, db_path, sqlite3_errmsg(ob->db));
         goto fail;
     }
     return ob;

@@ -176,6 +176,7 @@ def test_documented_examples_pass():
         assert len(shown) == 1, blocks
         summary = shown[0].strip().split(": ", 1)[1]
         token = t.write("influx.token", "secret\n")
+        os.chmod(token, 0o600)  # a secret file is its owner's alone
         assert '"/etc/mvgate/influx.token"' in text
         text = text.replace('"/etc/mvgate/influx.token"', '"%s"' % token)
         full = t.write("full.conf", text)

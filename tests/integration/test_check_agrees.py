@@ -108,6 +108,8 @@ CASES = [
     ("mqtt-ca-missing", 'mqtt = { uri = "mqtts://127.0.0.1:8883"; ca_file = "%(d)s/none.crt"; };', False, "cannot be read"),
     ("mqtt-cert-alone", 'mqtt = { uri = "ssl://127.0.0.1:8883"; cert_file = "%(file)s"; };', False, "both 'cert_file' and 'key_file'"),
     ("mqtt-password-alone", 'mqtt = { uri = "tcp://127.0.0.1:1883"; password_file = "%(file)s"; };', False, "without 'username'"),
+    ("mqtt-password-shared", 'mqtt = { uri = "tcp://127.0.0.1:1883"; username = "u"; password_file = "%(d)s/shared"; };', False, "readable by group and others"),
+    ("influx-token-empty", 'influx = { url = "http://127.0.0.1:8086"; version = 2; org = "o"; bucket = "b"; token_file = "%(d)s/empty"; };', False, "is empty"),
     ("mqtt-password-missing", 'mqtt = { uri = "tcp://127.0.0.1:1883"; username = "u"; password_file = "%(d)s/none"; };', False, "cannot be read"),
     ("mqtt-qos", 'mqtt = { uri = "tcp://127.0.0.1:1883"; qos = 3; };', False, "'qos' must be 0..2"),
     ("mqtt-prefix", 'mqtt = { uri = "tcp://127.0.0.1:1883"; topic_prefix = "a/#"; };', False, "topic_prefix"),
@@ -125,7 +127,11 @@ CASES = [
 
 def test_broken_and_edge_configurations():
     with T.TempDir() as d:
+        # secret files are the owner's alone (daemon/base/secret.h), or refused
         secret = T.write(os.path.join(d, "secret"), "s3cret\n")
+        os.chmod(secret, 0o600)
+        os.chmod(T.write(os.path.join(d, "shared"), "s3cret\n"), 0o644)
+        os.chmod(T.write(os.path.join(d, "empty"), "\n"), 0o600)
         for name, extra, accepted, fragment in CASES:
             data = os.path.join(d, "state-" + name, "sub")
             text = BASE % {"data": data, "port": T.free_port()} + extra % {
