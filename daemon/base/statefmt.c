@@ -179,6 +179,15 @@ int mvg_statefmt_seal(const mvg_statefmt_envelope *e, mvg_statefmt_writer *w, si
     return 0;
 }
 
+int mvg_statefmt_write(const mvg_statefmt_envelope *e, mvg_statefmt_body_fn body, const void *obj,
+                       void *buf, size_t cap, size_t *written, char *err, size_t errlen)
+{
+    mvg_statefmt_writer w;
+    mvg_statefmt_begin(e, &w, buf, cap);
+    body(obj, &w);
+    return mvg_statefmt_seal(e, &w, written, err, errlen);
+}
+
 int mvg_statefmt_open(const mvg_statefmt_envelope *e, const void *buf, size_t len,
                       mvg_statefmt_reader *body, char *err, size_t errlen)
 {

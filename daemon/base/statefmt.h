@@ -101,6 +101,15 @@ void mvg_statefmt_begin(const mvg_statefmt_envelope *e, mvg_statefmt_writer *w, 
  * its cap. */
 int mvg_statefmt_seal(const mvg_statefmt_envelope *e, mvg_statefmt_writer *w, size_t *written,
                       char *err, size_t errlen);
+/* A state's body: puts obj's fields into w. */
+typedef void (*mvg_statefmt_body_fn)(const void *obj, mvg_statefmt_writer *w);
+
+/* begin, body, seal: obj's state in envelope e into buf (NULL: only
+ * counting, *written then being the size it needs). 0, or -1 with err when
+ * cap is too small. */
+int mvg_statefmt_write(const mvg_statefmt_envelope *e, mvg_statefmt_body_fn body, const void *obj,
+                       void *buf, size_t cap, size_t *written, char *err, size_t errlen);
+
 /* Checks magic, version, length and checksum of buf[0..len) before anything
  * else is read. Returns 0 with *body reading the body, or -1 with err. */
 int mvg_statefmt_open(const mvg_statefmt_envelope *e, const void *buf, size_t len,

@@ -465,8 +465,9 @@ int mvg_interval_advance(mvg_interval *agg, int64_t now_ms, mvg_interval_emit_fn
 static const mvg_statefmt_envelope STATE_ENVELOPE = {MVG_STATEFMT_HEADER, "MVGI", 1u,
                                                      MVG_STATEFMT_FNV_BASIS, "interval state"};
 
-static void write_payload(const mvg_interval *agg, mvg_statefmt_writer *w)
+static void write_payload(const void *obj, mvg_statefmt_writer *w)
 {
+    const mvg_interval *agg = obj;
     mvg_statefmt_put_i64(w, agg->len_ms);
     mvg_statefmt_put_u32(w, (uint32_t)agg->nch);
     for (size_t i = 0; i < agg->nch; i++) {
@@ -517,13 +518,9 @@ static void write_payload(const mvg_interval *agg, mvg_statefmt_writer *w)
 
 size_t mvg_interval_state_size(const mvg_interval *agg)
 {
-    if (!agg)
-        return 0;
-    mvg_statefmt_writer w;
-    mvg_statefmt_begin(&STATE_ENVELOPE, &w, NULL, 0);
-    write_payload(agg, &w);
     size_t n = 0;
-    mvg_statefmt_seal(&STATE_ENVELOPE, &w, &n, NULL, 0);
+    if (agg)
+        mvg_statefmt_write(&STATE_ENVELOPE, write_payload, agg, NULL, 0, &n, NULL, 0);
     return n;
 }
 
@@ -534,11 +531,10 @@ int mvg_interval_save(const mvg_interval *agg, void *buf, size_t cap, size_t *wr
         mvg_set_err(err, errlen, "bad argument");
         return MVG_INTERVAL_EARG;
     }
-    mvg_statefmt_writer w;
-    mvg_statefmt_begin(&STATE_ENVELOPE, &w, buf, cap);
-    write_payload(agg, &w);
-    return mvg_statefmt_seal(&STATE_ENVELOPE, &w, written, err, errlen) == 0 ? 0
-                                                                             : MVG_INTERVAL_EARG;
+    return mvg_statefmt_write(&STATE_ENVELOPE, write_payload, agg, buf, cap, written, err,
+                              errlen) == 0
+               ? 0
+               : MVG_INTERVAL_EARG;
 }
 
 

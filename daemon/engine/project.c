@@ -536,8 +536,9 @@ static void get_model(mvg_statefmt_reader *r, mvg_model *m)
         m->seg_n[i] = (size_t)mvg_statefmt_get_u64(r);
 }
 
-static void write_state(const mvg_project *p, mvg_statefmt_writer *w)
+static void write_state(const void *obj, mvg_statefmt_writer *w)
 {
+    const mvg_project *p = obj;
     mvg_statefmt_put_str(w, p->cfg->name);
     mvg_statefmt_put_u64(w, p->ns);
     for (size_t i = 0; i < p->ns; i++) {
@@ -570,11 +571,8 @@ static void write_state(const mvg_project *p, mvg_statefmt_writer *w)
 
 size_t mvg_project_state_size(const mvg_project *p)
 {
-    mvg_statefmt_writer w;
-    mvg_statefmt_begin(&ENVELOPE, &w, NULL, 0);
-    write_state(p, &w);
     size_t n = 0;
-    mvg_statefmt_seal(&ENVELOPE, &w, &n, NULL, 0);
+    mvg_statefmt_write(&ENVELOPE, write_state, p, NULL, 0, &n, NULL, 0);
     return n;
 }
 
@@ -586,10 +584,7 @@ int mvg_project_save(const mvg_project *p, void *buf, size_t cap, size_t *writte
         snprintf(err, errlen, "project state needs %zu bytes, buffer has %zu", need, cap);
         return -1;
     }
-    mvg_statefmt_writer w;
-    mvg_statefmt_begin(&ENVELOPE, &w, buf, cap);
-    write_state(p, &w);
-    return mvg_statefmt_seal(&ENVELOPE, &w, written, err, errlen);
+    return mvg_statefmt_write(&ENVELOPE, write_state, p, buf, cap, written, err, errlen);
 }
 
 int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, size_t errlen)
