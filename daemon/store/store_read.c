@@ -153,18 +153,29 @@ int mvg_store_outbox_stats(mvg_store *st, const char *publisher, mvg_outbox_stat
     return mvg_store_outbox_stats_db(st->db, publisher, out, err, errlen);
 }
 
+/* sql prepared with the time window bound to ?1 (from, inclusive) and ?2
+ * (to, exclusive), or NULL with err filled. */
+static sqlite3_stmt *window_query(mvg_store *st, const char *sql, int64_t from_ms, int64_t to_ms,
+                                  char *err, size_t errlen)
+{
+    sqlite3_stmt *q = mvg_store_prep(st, sql, err, errlen);
+    if (q) {
+        sqlite3_bind_int64(q, 1, from_ms);
+        sqlite3_bind_int64(q, 2, to_ms);
+    }
+    return q;
+}
+
 int mvg_store_foreach_sample(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_sample_fn fn,
                              void *user, char *err, size_t errlen)
 {
-    sqlite3_stmt *q = mvg_store_prep(st,
-                                     "SELECT p.device, p.point, s.ts_ms, s.value, s.quality, s.exc"
-                                     " FROM samples s JOIN points p ON p.id = s.point_id"
-                                     " WHERE s.ts_ms >= ?1 AND s.ts_ms < ?2 ORDER BY s.ts_ms, s.id",
-                                     err, errlen);
+    sqlite3_stmt *q = window_query(st,
+                                   "SELECT p.device, p.point, s.ts_ms, s.value, s.quality, s.exc"
+                                   " FROM samples s JOIN points p ON p.id = s.point_id"
+                                   " WHERE s.ts_ms >= ?1 AND s.ts_ms < ?2 ORDER BY s.ts_ms, s.id",
+                                   from_ms, to_ms, err, errlen);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, from_ms);
-    sqlite3_bind_int64(q, 2, to_ms);
     int r, rc = 0;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         mvg_sample s = {
@@ -186,11 +197,9 @@ int mvg_store_foreach_sample(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_
 static int foreach_record(mvg_store *st, const char *sql, int64_t from_ms, int64_t to_ms,
                           mvg_store_record_fn fn, void *user, char *err, size_t errlen)
 {
-    sqlite3_stmt *q = mvg_store_prep(st, sql, err, errlen);
+    sqlite3_stmt *q = window_query(st, sql, from_ms, to_ms, err, errlen);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, from_ms);
-    sqlite3_bind_int64(q, 2, to_ms);
     int r, rc = 0;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         const char *payload = (const char *)sqlite3_column_text(q, 4);
@@ -230,22 +239,20 @@ int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_m
     /* per project: lo = chain of the first interval at or after from (0 with
      * no lower bound), hi = chain of the first interval at or after to */
     sqlite3_stmt *q =
-        mvg_store_prep(st,
-                       "WITH b AS (SELECT project,"
-                       "  MIN(CASE WHEN start_ms >= ?1 THEN chain END) AS lo,"
-                       "  MIN(CASE WHEN start_ms >= ?2 THEN chain END) AS hi"
-                       "  FROM intervals WHERE chain IS NOT NULL GROUP BY project)"
-                       " SELECT c.project, c.chain, c.kind, c.payload FROM (" CHAINED_UNION
-                       ") AS c LEFT JOIN b ON b.project = c.project"
-                       " WHERE (?3 IS NULL OR c.project = ?3)"
-                       " AND c.chain >= (CASE WHEN ?4 THEN 0 ELSE COALESCE(b.lo, 9e18) END)"
-                       " AND c.chain < COALESCE(b.hi, 9e18)"
-                       " ORDER BY c.project, c.chain",
-                       err, errlen);
+        window_query(st,
+                     "WITH b AS (SELECT project,"
+                     "  MIN(CASE WHEN start_ms >= ?1 THEN chain END) AS lo,"
+                     "  MIN(CASE WHEN start_ms >= ?2 THEN chain END) AS hi"
+                     "  FROM intervals WHERE chain IS NOT NULL GROUP BY project)"
+                     " SELECT c.project, c.chain, c.kind, c.payload FROM (" CHAINED_UNION
+                     ") AS c LEFT JOIN b ON b.project = c.project"
+                     " WHERE (?3 IS NULL OR c.project = ?3)"
+                     " AND c.chain >= (CASE WHEN ?4 THEN 0 ELSE COALESCE(b.lo, 9e18) END)"
+                     " AND c.chain < COALESCE(b.hi, 9e18)"
+                     " ORDER BY c.project, c.chain",
+                     from_ms, to_ms, err, errlen);
     if (!q)
         return -1;
-    sqlite3_bind_int64(q, 1, from_ms);
-    sqlite3_bind_int64(q, 2, to_ms);
     if (project)
         sqlite3_bind_text(q, 3, project, -1, SQLITE_STATIC);
     else
