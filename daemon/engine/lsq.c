@@ -23,17 +23,31 @@
 #define RANK_TOL 1e-13
 
 /* Least-squares solve with a factorised (scaled) design: b = R^-1 Q^T r. */
+/* v = R^-1 v (trans 'N') or R^-T v ('T'), R the upper triangle of the
+ * n x p factor qr; v has p entries. */
+static int r_solve(const double *qr, size_t n, size_t p, char trans, double *v)
+{
+    return LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', trans, 'N', (lapack_int)p, 1, qr, (lapack_int)n,
+                          v, (lapack_int)p) == 0
+               ? 0
+               : -1;
+}
+
+/* v = Q^T v (trans 'T') or Q v ('N'), Q the reflectors in qr and tau; v
+ * has n entries. */
+static int q_apply(const double *qr, const double *tau, size_t n, size_t p, char trans, double *v)
+{
+    return LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', trans, (lapack_int)n, 1, (lapack_int)p, qr,
+                          (lapack_int)n, tau, v, (lapack_int)n) == 0
+               ? 0
+               : -1;
+}
+
 static int qr_solve(const double *qr, const double *tau, size_t n, size_t p, const double *rhs,
                     double *tmp, double *b)
 {
     memcpy(tmp, rhs, n * sizeof *tmp);
-    lapack_int rc = LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)n, 1, (lapack_int)p,
-                                   qr, (lapack_int)n, tau, tmp, (lapack_int)n);
-    if (rc != 0)
-        return -1;
-    rc = LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'N', 'N', (lapack_int)p, 1, qr, (lapack_int)n, tmp,
-                        (lapack_int)n);
-    if (rc != 0)
+    if (q_apply(qr, tau, n, p, 'T', tmp) != 0 || r_solve(qr, n, p, 'N', tmp) != 0)
         return -1;
     memcpy(b, tmp, p * sizeof *b);
     return 0;
@@ -191,22 +205,14 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
         /* u = M^-T g, then h1 = R^-T u (kept in the first p entries of h). */
         for (size_t j = 0; j < p; j++)
             u[j] = (intercept && j > 0) ? (g[j] - mean[j] * g[0]) / scale[j] : g[j] / scale[j];
-        if (LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'T', 'N', (lapack_int)p, 1, qr, (lapack_int)n, u,
-                           (lapack_int)p) != 0)
-            goto solve_failed;
-        /* Q^T f = [f1; f2] */
-        if (LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)n, 1, (lapack_int)p, qr,
-                           (lapack_int)n, tau, f, (lapack_int)n) != 0)
+        /* and Q^T f = [f1; f2] */
+        if (r_solve(qr, n, p, 'T', u) != 0 || q_apply(qr, tau, n, p, 'T', f) != 0)
             goto solve_failed;
         for (size_t j = 0; j < p; j++) {
             db[j] = f[j] - u[j]; /* f1 - h1 */
             f[j] = u[j];         /* [h1; f2], rotated back below into dr */
         }
-        if (LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', 'N', 'N', (lapack_int)p, 1, qr, (lapack_int)n, db,
-                           (lapack_int)p) != 0)
-            goto solve_failed;
-        if (LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'N', (lapack_int)n, 1, (lapack_int)p, qr,
-                           (lapack_int)n, tau, f, (lapack_int)n) != 0)
+        if (r_solve(qr, n, p, 'N', db) != 0 || q_apply(qr, tau, n, p, 'N', f) != 0)
             goto solve_failed;
         double d[MVG_LSQ_MAX_P];
         to_orig(db, p, intercept, 0.0, mean, scale, d);
@@ -302,8 +308,7 @@ int mvg_lsq_sse_inplace(double *a, size_t n, size_t p, double *y, double *sse)
     for (size_t j = 0; j < p; j++)
         if (fabs(a[j * n + j]) < RANK_TOL)
             return -2;
-    if (LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)n, 1, (lapack_int)p, a, (lapack_int)n,
-                       tau, y, (lapack_int)n) != 0)
+    if (q_apply(a, tau, n, p, 'T', y) != 0)
         return -1;
     /* Q^T y below the first p entries is the residual in the rotated basis. */
     double s = 0;
