@@ -14,6 +14,7 @@
 #include "csv.h"
 #include "diag.h"
 #include "timefmt.h"
+#include "vec.h"
 
 struct mvg_csv {
     char *name;
@@ -43,14 +44,10 @@ typedef struct {
 
 static int sb_put(sbuf *b, char ch)
 {
-    if (b->len + 1 >= b->cap) {
-        size_t nc = b->cap ? 2 * b->cap : 64;
-        char *p = realloc(b->s, nc);
-        if (!p)
-            return -1;
-        b->s = p;
-        b->cap = nc;
-    }
+    char *p = mvg_vec_reserve(b->s, b->len + 1, &b->cap, 1, 64); /* and the NUL */
+    if (!p)
+        return -1;
+    b->s = p;
     b->s[b->len++] = ch;
     b->s[b->len] = '\0';
     return 0;
@@ -63,14 +60,10 @@ typedef struct {
 
 static int pl_push(plist *l, char *s)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? 2 * l->cap : 16;
-        char **p = realloc(l->v, nc * sizeof *p);
-        if (!p)
-            return -1;
-        l->v = p;
-        l->cap = nc;
-    }
+    char **p = mvg_vec_reserve(l->v, l->n, &l->cap, sizeof *p, 16);
+    if (!p)
+        return -1;
+    l->v = p;
     l->v[l->n++] = s;
     return 0;
 }
@@ -160,14 +153,10 @@ mvg_csv *mvg_csv_parse(const char *name, const char *text, size_t len, char *err
                 if (pl_push(&cells, row.v[k]) != 0)
                     goto oom;
             row.n = 0;
-            if (c->nrows == lines_cap) {
-                size_t nc = lines_cap ? 2 * lines_cap : 256;
-                size_t *p = realloc(lines, nc * sizeof *p);
-                if (!p)
-                    goto oom;
-                lines = p;
-                lines_cap = nc;
-            }
+            size_t *p = mvg_vec_reserve(lines, c->nrows, &lines_cap, sizeof *p, 256);
+            if (!p)
+                goto oom;
+            lines = p;
             lines[c->nrows++] = row_line;
         } else {
             for (size_t k = 0; k < row.n; k++)

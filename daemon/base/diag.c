@@ -2,6 +2,7 @@
  * diag.c: growable list of formatted diagnostics.
  */
 #include "diag.h"
+#include "vec.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -40,14 +41,10 @@ void mvg_diags_add(mvg_diags *d, const char *file, int line, const char *fmt, ..
     else
         snprintf(msg, sizeof msg, "%s", body);
 
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 8;
-        char **m = realloc(d->msgs, cap * sizeof *m);
-        if (!m)
-            return; /* out of memory: the diagnostic is dropped, the count stays honest */
-        d->msgs = m;
-        d->cap = cap;
-    }
+    char **m = mvg_vec_reserve(d->msgs, d->n, &d->cap, sizeof *m, 8);
+    if (!m)
+        return; /* out of memory: the diagnostic is dropped, the count stays honest */
+    d->msgs = m;
     d->msgs[d->n] = strdup(msg);
     if (d->msgs[d->n])
         d->n++;

@@ -5,6 +5,7 @@
  * no allocation and cannot overflow.
  */
 #include "expr.h"
+#include "vec.h"
 
 #include <errno.h>
 #include <math.h>
@@ -83,16 +84,12 @@ static void emit(parser *p, op_code op, int var, double k)
 {
     if (p->failed)
         return;
-    if (p->ncode == p->cap) {
-        size_t ncap = p->cap ? p->cap * 2 : 16;
-        insn *n = realloc(p->code, ncap * sizeof *n);
-        if (!n) {
-            fail_at(p, p->pos, "out of memory");
-            return;
-        }
-        p->code = n;
-        p->cap = ncap;
+    insn *n = mvg_vec_reserve(p->code, p->ncode, &p->cap, sizeof *n, 16);
+    if (!n) {
+        fail_at(p, p->pos, "out of memory");
+        return;
     }
+    p->code = n;
     p->code[p->ncode++] = (insn){.op = op, .var = var, .k = k};
     p->sp += stack_effect(op);
     if (p->sp > p->max_sp)

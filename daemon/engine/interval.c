@@ -11,6 +11,7 @@
 #include "counter.h"
 #include "diag.h"
 #include "statefmt.h"
+#include "vec.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -194,14 +195,10 @@ static acc *get_acc(mvg_interval *agg, int64_t idx, size_t ch)
         pos--;
     if (pos > 0 && agg->open[pos - 1].idx == idx)
         return &agg->open[pos - 1].ch[ch];
-    if (agg->nopen == agg->capopen) {
-        size_t ncap = agg->capopen ? agg->capopen * 2 : 4;
-        open_ivl *n = realloc(agg->open, ncap * sizeof *n);
-        if (!n)
-            return NULL;
-        agg->open = n;
-        agg->capopen = ncap;
-    }
+    open_ivl *n = mvg_vec_reserve(agg->open, agg->nopen, &agg->capopen, sizeof *n, 4);
+    if (!n)
+        return NULL;
+    agg->open = n;
     acc *a = calloc(agg->nch, sizeof *a);
     if (!a)
         return NULL;

@@ -20,6 +20,7 @@
 #include "status.h"
 #include "store.h"
 #include "telemetry_pick.h"
+#include "vec.h"
 
 #define CKPT_MAGIC 0x3154504b43474d56ULL /* "MVGCKPT1" */
 
@@ -421,16 +422,12 @@ static void collect(void *user, size_t project, const mvg_interval_record *rec,
                     const mvg_project_result *res)
 {
     mvg_pipeline *p = user;
-    if (p->npend == p->pend_cap) {
-        size_t cap = p->pend_cap ? 2 * p->pend_cap : 8;
-        pending *np = realloc(p->pend, cap * sizeof *np);
-        if (!np) {
-            p->oom = 1;
-            return;
-        }
-        p->pend = np;
-        p->pend_cap = cap;
+    pending *np = mvg_vec_reserve(p->pend, p->npend, &p->pend_cap, sizeof *np, 8);
+    if (!np) {
+        p->oom = 1;
+        return;
     }
+    p->pend = np;
     pending *e = &p->pend[p->npend];
     e->ch = malloc((rec->nch ? rec->nch : 1) * sizeof *e->ch);
     if (!e->ch) {

@@ -24,6 +24,7 @@
 #include "payload.h"
 #include "runner.h"
 #include "store.h"
+#include "vec.h"
 
 #define MAX_SHOWN 10
 
@@ -64,14 +65,10 @@ static int on_stored(void *user, const char *project, int64_t seq, int64_t start
     replay *r = user;
     if (strcmp(project, r->project) != 0)
         return 0;
-    if (r->nrecs == r->cap) {
-        size_t cap = r->cap ? 2 * r->cap : 256;
-        stored_rec *n = realloc(r->recs, cap * sizeof *n);
-        if (!n)
-            return -1;
-        r->recs = n;
-        r->cap = cap;
-    }
+    stored_rec *n = mvg_vec_reserve(r->recs, r->nrecs, &r->cap, sizeof *n, 256);
+    if (!n)
+        return -1;
+    r->recs = n;
     char *copy = malloc(len + 1);
     if (!copy)
         return -1;
@@ -179,14 +176,10 @@ static int on_stored_model(void *user, const char *project, int64_t version, int
                r->nmodels + 1);
         r->models_mismatched++;
     }
-    if (r->nmodels == r->mcap) {
-        size_t cap = r->mcap ? 2 * r->mcap : 4;
-        char **m = realloc(r->models, cap * sizeof *m);
-        if (!m)
-            return -1;
-        r->models = m;
-        r->mcap = cap;
-    }
+    char **m = mvg_vec_reserve(r->models, r->nmodels, &r->mcap, sizeof *m, 4);
+    if (!m)
+        return -1;
+    r->models = m;
     char *copy = strndup(payload, len);
     if (!copy)
         return -1;

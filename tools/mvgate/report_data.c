@@ -12,6 +12,7 @@
 
 #include "convert.h"
 #include "payload.h"
+#include "vec.h"
 
 #define DAY_MS 86400000LL
 
@@ -390,14 +391,10 @@ static int add_meter(mvg_report *r, size_t *cap, const mvg_ref_cfg *ref, int act
             return 0;
         }
     }
-    if (r->nmeters == *cap) {
-        size_t nc = *cap ? 2 * *cap : 8;
-        mvg_report_meter *m = realloc(r->meters, nc * sizeof *m);
-        if (!m)
-            return -1;
-        r->meters = m;
-        *cap = nc;
-    }
+    mvg_report_meter *grown = mvg_vec_reserve(r->meters, r->nmeters, cap, sizeof *grown, 8);
+    if (!grown)
+        return -1;
+    r->meters = grown;
     mvg_report_meter *m = &r->meters[r->nmeters++];
     memset(m, 0, sizeof *m);
     snprintf(m->channel, sizeof m->channel, "%s", ref->channel);
@@ -471,16 +468,12 @@ static void fig(figs *f, const char *section, const char *unit, double v, int is
                 const char *fmt, ...)
 {
     mvg_report *r = f->r;
-    if (r->nfigs == f->cap) {
-        size_t nc = f->cap ? 2 * f->cap : 64;
-        mvg_report_fig *n = realloc(r->figs, nc * sizeof *n);
-        if (!n) {
-            f->oom = 1;
-            return;
-        }
-        r->figs = n;
-        f->cap = nc;
+    mvg_report_fig *n = mvg_vec_reserve(r->figs, r->nfigs, &f->cap, sizeof *n, 64);
+    if (!n) {
+        f->oom = 1;
+        return;
     }
+    r->figs = n;
     mvg_report_fig *g = &r->figs[r->nfigs++];
     va_list ap;
     va_start(ap, fmt);
