@@ -4,6 +4,7 @@
  */
 #include "cli_args.h"
 
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdint.h>
@@ -63,6 +64,27 @@ static int take(const char *command, const mvg_arg *a, const char *arg)
         *(double *)a->out = v;
         return 0;
     }
+    case MVG_ARG_FRACTION: {
+        char *end;
+        errno = 0;
+        double v = strtod(arg, &end);
+        if (end == arg || *end || errno != 0 || !(v > 0 && v < 1)) {
+            fprintf(stderr, "mvgate %s: --%s '%s' must be a number in (0, 1)\n", command, a->name,
+                    arg);
+            return -1;
+        }
+        *(double *)a->out = v;
+        return 0;
+    }
+    case MVG_ARG_LIST: {
+        mvg_arg_list *l = a->out;
+        if (l->n == l->max) {
+            fprintf(stderr, "mvgate %s: at most %zu --%s\n", command, l->max, a->name);
+            return -1;
+        }
+        l->v[l->n++] = arg;
+        return 0;
+    }
     }
     return -1;
 }
@@ -114,11 +136,16 @@ int mvg_cli_args(const char *command, int argc, char **argv, const mvg_arg *args
     }
     for (size_t i = 0; i < n; i++) {
         if (args[i].required && !given[i]) {
+            fprintf(stderr, "mvgate %s: --%s is required\n", command, args[i].name);
             usage(stderr);
             return 2;
         }
     }
-    if (argc - optind != npositional) {
+    if (argc - optind > npositional) {
+        fprintf(stderr, "mvgate %s: unexpected argument '%s'\n", command, argv[optind + npositional]);
+        return 2;
+    }
+    if (argc - optind < npositional) {
         usage(stderr);
         return 2;
     }

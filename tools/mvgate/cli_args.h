@@ -18,7 +18,15 @@ typedef enum {
     MVG_ARG_TIME,     /* int64_t *: ISO 8601 UTC or epoch ms (mvg_cli_parse_when) */
     MVG_ARG_CHOICE,   /* int *: the index of the argument in choices */
     MVG_ARG_POSITIVE, /* double *: a finite number above 0 */
+    MVG_ARG_FRACTION, /* double *: a number strictly between 0 and 1 (a confidence) */
+    MVG_ARG_LIST,     /* mvg_arg_list *: every occurrence, in order */
 } mvg_arg_kind;
+
+/* What a repeatable option collects: v[0..n), at most max of them. */
+typedef struct {
+    const char **v;
+    size_t n, max;
+} mvg_arg_list;
 
 typedef struct {
     const char *name; /* the long option without "--"; NULL ends the table */

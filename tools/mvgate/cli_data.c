@@ -1,13 +1,13 @@
 /*
  * cli_data.c: CSV columns for the fit and savings subcommands (cli_data.h).
  */
-#include <getopt.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli_args.h"
 #include "cli_data.h"
 #include "csv.h"
 
@@ -129,62 +129,22 @@ void mvg_cli_data_free(mvg_cli_data *d)
     memset(d, 0, sizeof *d);
 }
 
-/* A confidence level strictly inside (0, 1); 0 or -1. */
-static int parse_confidence(const char *s, double *out)
+int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*usage)(FILE *),
+                           mvg_cli_fit_args *a)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || *end != '\0' || errno != 0 || !(v > 0 && v < 1))
-        return -1;
-    *out = v;
-    return 0;
-}
-
-int mvg_cli_parse_args(int argc, char **argv, const char *command, void (*usage)(FILE *),
-                       mvg_cli_args *a)
-{
-    static const struct option opts[] = {
-        {"model", required_argument, NULL, 'm'}, {"csv", required_argument, NULL, 'f'},
-        {"y", required_argument, NULL, 'y'},     {"x", required_argument, NULL, 'x'},
-        {"confidence", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0}};
     memset(a, 0, sizeof *a);
     a->confidence = 0.90;
-    int o;
-    optind = 1;
-    while ((o = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        switch (o) {
-        case 'm': a->model = optarg; break;
-        case 'f': a->csv = optarg; break;
-        case 'y': a->ycol = optarg; break;
-        case 'x':
-            if (a->nx == MVG_MODEL_MAX_X) {
-                fprintf(stderr, "mvgate %s: at most %d --x columns\n", command, MVG_MODEL_MAX_X);
-                return 2;
-            }
-            a->xcols[a->nx++] = optarg;
-            break;
-        case 'c':
-            if (parse_confidence(optarg, &a->confidence) != 0) {
-                fprintf(stderr, "mvgate %s: --confidence '%s' must be a number in (0, 1)\n",
-                        command, optarg);
-                return 2;
-            }
-            break;
-        case 'j': a->json = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "mvgate %s: unexpected argument '%s'\n", command, argv[optind]);
-        return 2;
-    }
-    if (!a->model || !a->csv || !a->ycol) {
-        fprintf(stderr, "mvgate %s: --model, --csv and --y are required\n", command);
-        usage(stderr);
-        return 2;
-    }
-    return -1;
+    mvg_arg_list x = {a->xcols, 0, MVG_MODEL_MAX_X};
+    const mvg_arg args[] = {
+        {"model", 0, MVG_ARG_STR, &a->model, NULL, 1},
+        {"csv", 0, MVG_ARG_STR, &a->csv, NULL, 1},
+        {"y", 0, MVG_ARG_STR, &a->ycol, NULL, 1},
+        {"x", 0, MVG_ARG_LIST, &x, NULL, 0},
+        {"confidence", 0, MVG_ARG_FRACTION, &a->confidence, NULL, 0},
+        {"json", 0, MVG_ARG_FLAG, &a->json, NULL, 0},
+        MVG_ARG_END,
+    };
+    int exit_code = mvg_cli_args(command, argc, argv, args, 0, NULL, usage);
+    a->nx = x.n;
+    return exit_code;
 }

@@ -42,14 +42,14 @@ typedef struct {
     size_t nx;
     double confidence; /* default 0.90 */
     int json;
-} mvg_cli_args;
+} mvg_cli_fit_args;
 
 /*
  * Parses argv for command ("fit", "savings"); usage prints its help.
  * Returns -1 when the arguments are complete, else the exit code to return
  * now: 0 after --help, 2 after a usage error (already reported).
  */
-int mvg_cli_parse_args(int argc, char **argv, const char *command, void (*usage)(FILE *),
-                       mvg_cli_args *a);
+int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*usage)(FILE *),
+                           mvg_cli_fit_args *a);
 
 #endif

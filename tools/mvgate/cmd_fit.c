@@ -89,8 +89,8 @@ static void print_table(const mvg_model *m, const char *const *xn, double conf,
 
 int mvg_cmd_fit(int argc, char **argv)
 {
-    mvg_cli_args args;
-    int early = mvg_cli_parse_args(argc, argv, "fit", usage, &args);
+    mvg_cli_fit_args args;
+    int early = mvg_cli_fit_args_parse(argc, argv, "fit", usage, &args);
     if (early >= 0)
         return early;
     const char *type_s = args.model, *csv = args.csv, *ycol = args.ycol;

@@ -34,8 +34,8 @@ static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); 
 
 int mvg_cmd_savings(int argc, char **argv)
 {
-    mvg_cli_args args;
-    int early = mvg_cli_parse_args(argc, argv, "savings", usage, &args);
+    mvg_cli_fit_args args;
+    int early = mvg_cli_fit_args_parse(argc, argv, "savings", usage, &args);
     if (early >= 0)
         return early;
     const char *model_path = args.model, *csv = args.csv, *ycol = args.ycol;
