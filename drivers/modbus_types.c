@@ -5,14 +5,15 @@
 
 #include <string.h>
 
-static const char *const area_names[] = {"coil", "discrete", "input", "holding"};
-static const char *const type_names[] = {"bool",   "int16",  "uint16",  "int32",  "uint32",
-                                         "int64",  "uint64", "float32", "float64"};
+const char *const mvg_area_names[] = {"coil", "discrete", "input", "holding", NULL};
+const char *const mvg_type_names[] = {"bool",   "int16",  "uint16",  "int32",  "uint32",
+                                      "int64",  "uint64", "float32", "float64", NULL};
 static const char *const order_names[] = {"AB",       "BA",       "ABCD",     "CDAB",     "BADC",
                                           "DCBA",     "ABCDEFGH", "GHEFCDAB", "BADCFEHG", "HGFEDCBA"};
-static const char *const kind_names[] = {"gauge", "counter"};
+const char *const mvg_kind_names[] = {"gauge", "counter", NULL};
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define NAMED(a) (COUNT(a) - 1) /* the public lists end with NULL */
 
 static const char *name_of(const char *const *names, unsigned n, unsigned i)
 {
@@ -32,10 +33,19 @@ static int parse_in(const char *const *names, unsigned n, const char *s, unsigne
     return -1;
 }
 
-const char *mvg_area_name(mvg_area a) { return name_of(area_names, COUNT(area_names), (unsigned)a); }
-const char *mvg_type_name(mvg_type t) { return name_of(type_names, COUNT(type_names), (unsigned)t); }
+const char *mvg_area_name(mvg_area a)
+{
+    return name_of(mvg_area_names, NAMED(mvg_area_names), (unsigned)a);
+}
+const char *mvg_type_name(mvg_type t)
+{
+    return name_of(mvg_type_names, NAMED(mvg_type_names), (unsigned)t);
+}
 const char *mvg_order_name(mvg_order o) { return name_of(order_names, COUNT(order_names), (unsigned)o); }
-const char *mvg_kind_name(mvg_kind k) { return name_of(kind_names, COUNT(kind_names), (unsigned)k); }
+const char *mvg_kind_name(mvg_kind k)
+{
+    return name_of(mvg_kind_names, NAMED(mvg_kind_names), (unsigned)k);
+}
 
 #define DEFINE_PARSE(fn, T, names)                                                                 \
     int fn(const char *s, T *out)                                                                  \
@@ -47,10 +57,7 @@ const char *mvg_kind_name(mvg_kind k) { return name_of(kind_names, COUNT(kind_na
         return 0;                                                                                  \
     }
 
-DEFINE_PARSE(mvg_area_parse, mvg_area, area_names)
-DEFINE_PARSE(mvg_type_parse, mvg_type, type_names)
 DEFINE_PARSE(mvg_order_parse, mvg_order, order_names)
-DEFINE_PARSE(mvg_kind_parse, mvg_kind, kind_names)
 
 unsigned mvg_type_bytes(mvg_type t)
 {

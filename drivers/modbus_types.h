@@ -57,10 +57,13 @@ const char *mvg_area_name(mvg_area a);
 const char *mvg_type_name(mvg_type t);
 const char *mvg_order_name(mvg_order o);
 const char *mvg_kind_name(mvg_kind k);
-int mvg_area_parse(const char *s, mvg_area *out);
-int mvg_type_parse(const char *s, mvg_type *out);
 int mvg_order_parse(const char *s, mvg_order *out);
-int mvg_kind_parse(const char *s, mvg_kind *out);
+
+/* The same names as NULL-terminated lists in enum order, for the config
+ * key tables' choices (config_keys.c). */
+extern const char *const mvg_area_names[];
+extern const char *const mvg_type_names[];
+extern const char *const mvg_kind_names[];
 
 /* Width of a type in 16-bit registers (bool: 1; in bit areas a bool is one bit). */
 unsigned mvg_type_registers(mvg_type t);

@@ -69,17 +69,13 @@ static const mvg_key bus_keys[] = {
 };
 const mvg_section mvg_config_bus_section = {"buses", MVG_KEYS(bus_keys)};
 
-static const char *const areas[] = {"coil", "discrete", "input", "holding", NULL};
-static const char *const types[] = {"bool",   "int16",  "uint16",  "int32",  "uint32",
-                                    "int64",  "uint64", "float32", "float64", NULL};
-static const char *const kinds[] = {"gauge", "counter", NULL};
 #define PT(f) MVG_FIELD(mvg_point_cfg, f)
 
 static const mvg_key point_keys[] = {
     {"name", MVG_KEY_STRING, MVG_KEY_REQUIRED | MVG_KEY_IDENT | MVG_KEY_MANUAL, PT(name),
      .allowed = "1..63 of `A-Za-z0-9_`, unique in the device",
      .doc = "the point; `device.point` in references"},
-    {"area", MVG_KEY_CHOICE, MVG_KEY_REQUIRED, PT(area), .choices = areas,
+    {"area", MVG_KEY_CHOICE, MVG_KEY_REQUIRED, PT(area), .choices = mvg_area_names,
      .hint = "coil, discrete, input or holding",
      .allowed = "`\"coil\"` (function 1), `\"discrete\"` (2), `\"input\"` (4), `\"holding\"` (3)",
      .doc = "Modbus table the point is read from"},
@@ -87,7 +83,7 @@ static const mvg_key point_keys[] = {
      .hint = "0-based protocol address",
      .allowed = "0..65535, and the point's last register ≤ 65535",
      .doc = "**0-based protocol address** of the first register (bit), see below"},
-    {"type", MVG_KEY_CHOICE, MVG_KEY_REQUIRED, PT(type), .choices = types,
+    {"type", MVG_KEY_CHOICE, MVG_KEY_REQUIRED, PT(type), .choices = mvg_type_names,
      .doc = "wire type; 16-bit types take 1 register, 32-bit 2, 64-bit 4"},
     {"order", MVG_KEY_STRING, MVG_KEY_MANUAL, .size = 16,
      .def_doc = "`AB`, `ABCD` or `ABCDEFGH` by width",
@@ -101,7 +97,7 @@ static const mvg_key point_keys[] = {
     {"unit", MVG_KEY_STRING, 0, PT(unit), .def = "",
      .doc = "engineering unit, carried with the value; its time base also sets how a gauge "
             "integrates (below)"},
-    {"kind", MVG_KEY_CHOICE, 0, PT(kind), .choices = kinds, .def = "gauge", .doc = "see below"},
+    {"kind", MVG_KEY_CHOICE, 0, PT(kind), .choices = mvg_kind_names, .def = "gauge", .doc = "see below"},
     {"min", MVG_KEY_NUMBER, 0, PT(min), MVG_SEEN(mvg_point_cfg, has_min), .min = -1e300,
      .max = 1e300, .allowed = "≤ `max`", .doc = "lowest valid value (after scale and offset)"},
     {"max", MVG_KEY_NUMBER, 0, PT(max), MVG_SEEN(mvg_point_cfg, has_max), .min = -1e300,

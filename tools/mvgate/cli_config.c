@@ -49,12 +49,3 @@ int mvg_cli_parse_when(const char *s, int64_t *ms)
     }
     return mvg_timefmt_parse(s, ms);
 }
-
-int mvg_cli_window_opt(const char *command, int opt, const char *arg, int64_t *from, int64_t *to)
-{
-    if (mvg_cli_parse_when(arg, opt == 'f' ? from : to) == 0)
-        return 0;
-    fprintf(stderr, "mvgate %s: --%s '%s' is neither ISO 8601 UTC nor epoch ms\n", command,
-            opt == 'f' ? "from" : "to", arg);
-    return -1;
-}

@@ -22,8 +22,4 @@ mvg_store *mvg_cli_open_store(const char *command, const mvg_config *cfg);
  * epoch ms. 0, or -1 when it is neither. */
 int mvg_cli_parse_when(const char *s, int64_t *ms);
 
-/* The --from (opt 'f') or --to (opt 't') option of a command into *from or
- * *to; 0, or -1 after printing "mvgate COMMAND: --from 'x' is neither ..." */
-int mvg_cli_window_opt(const char *command, int opt, const char *arg, int64_t *from, int64_t *to);
-
 #endif
