@@ -34,8 +34,12 @@ static void list_choices(const char *const *names, char *buf, size_t n)
 static int take(const char *command, const mvg_arg *a, const char *arg)
 {
     switch (a->kind) {
-    case MVG_ARG_STR: *(const char **)a->out = arg; return 0;
-    case MVG_ARG_FLAG: *(int *)a->out = 1; return 0;
+    case MVG_ARG_STR:
+        *(const char **)a->out = arg;
+        return 0;
+    case MVG_ARG_FLAG:
+        *(int *)a->out = 1;
+        return 0;
     case MVG_ARG_TIME:
         if (mvg_cli_parse_when(arg, (int64_t *)a->out) == 0)
             return 0;
@@ -142,7 +146,8 @@ int mvg_cli_args(const char *command, int argc, char **argv, const mvg_arg *args
         }
     }
     if (argc - optind > npositional) {
-        fprintf(stderr, "mvgate %s: unexpected argument '%s'\n", command, argv[optind + npositional]);
+        fprintf(stderr, "mvgate %s: unexpected argument '%s'\n", command,
+                argv[optind + npositional]);
         return 2;
     }
     if (argc - optind < npositional) {
