@@ -170,8 +170,12 @@ int mvg_tr_sock_recv_frame(mvg_tr_sock *s, uint8_t *buf, size_t cap, size_t *len
             return MVG_TR_SOCK_FAILED;
         if (want > (long)cap)
             want = (long)cap; /* frame_len keeps within cap; this is the guard */
-        if (*len >= (size_t)want)
+        if (*len >= (size_t)want) {
+            /* Bytes past the frame answer no request of ours (one is
+             * outstanding at a time): drop them, as the next discard would. */
+            *len = (size_t)want;
             return MVG_TR_SOCK_OK;
+        }
         struct pollfd pfd = {s->fd, POLLIN, 0};
         int p = poll(&pfd, 1, mvg_tr_sock_remaining(deadline));
         if (p == -1 && errno == EINTR)
@@ -184,8 +188,9 @@ int mvg_tr_sock_recv_frame(mvg_tr_sock *s, uint8_t *buf, size_t cap, size_t *len
                 snprintf(err, errlen, "timeout after %d ms", s->timeout_ms);
             return MVG_TR_SOCK_FAILED;
         }
-        /* Only up to the frame's end: later bytes belong to nobody. */
-        ssize_t n = p < 0 ? -1 : recv(s->fd, buf + *len, (size_t)want - *len, MSG_DONTWAIT);
+        /* As much as has come, not just up to the lower bound: one recv()
+         * usually takes the whole reply, a syscall fewer per request. */
+        ssize_t n = p < 0 ? -1 : recv(s->fd, buf + *len, cap - *len, MSG_DONTWAIT);
         if (n > 0) {
             *len += (size_t)n;
             continue;

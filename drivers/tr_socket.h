@@ -5,9 +5,9 @@
  * each bounded by a monotonic deadline the caller sets once per request,
  * and a reply is read with poll() against that deadline however its bytes
  * trickle in (a per-byte timeout, as libmodbus has, lets a peer that sends
- * one byte just inside it hold the caller without bound). Only the bytes
- * of the frame are read, so later bytes stay in the socket for the next
- * request's discard.
+ * one byte just inside it hold the caller without bound). Bytes that come
+ * past the frame answer no request (one is outstanding at a time) and are
+ * dropped, as the next request's discard drops what arrives later.
  */
 #ifndef MVG_TR_SOCKET_H
 #define MVG_TR_SOCKET_H
@@ -60,7 +60,7 @@ int mvg_tr_sock_send(mvg_tr_sock *s, const uint8_t *buf, size_t len, int64_t dea
  * asked after every read how long the frame is, judging from what has
  * arrived: a lower bound or the exact length (at most cap), or -1 with err
  * filled when the bytes cannot start the frame. Returns MVG_TR_SOCK_OK with
- * *len the frame's length; MVG_TR_SOCK_FAILED on a rejected frame or when
+ * *len the frame's length (surplus bytes dropped); MVG_TR_SOCK_FAILED on a rejected frame or when
  * the deadline passes ("timeout after 300 ms (3 of 21 bytes received)");
  * MVG_TR_SOCK_GONE when the connection is gone.
  */
