@@ -31,13 +31,7 @@ typedef struct {
 
 void *mvg_tr_mbap_new(const mvg_bus_cfg *bus, char *err, size_t errlen)
 {
-    tr_mbap *m = calloc(1, sizeof *m);
-    if (!m) {
-        snprintf(err, errlen, "bus %s: out of memory", bus->name);
-        return NULL;
-    }
-    mvg_tr_sock_init(&m->sock, bus);
-    return m;
+    return mvg_tr_sock_alloc(sizeof(tr_mbap), bus, err, errlen); /* sock first */
 }
 
 static void tr_close(void *impl)

@@ -28,13 +28,7 @@ typedef struct {
 
 void *mvg_tr_rtu_tcp_new(const mvg_bus_cfg *bus, char *err, size_t errlen)
 {
-    tr_rtt *r = calloc(1, sizeof *r);
-    if (!r) {
-        snprintf(err, errlen, "bus %s: out of memory", bus->name);
-        return NULL;
-    }
-    mvg_tr_sock_init(&r->sock, bus);
-    return r;
+    return mvg_tr_sock_alloc(sizeof(tr_rtt), bus, err, errlen); /* sock first */
 }
 
 static void tr_close(void *impl)

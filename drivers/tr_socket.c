@@ -10,6 +10,7 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -23,6 +24,17 @@ void mvg_tr_sock_init(mvg_tr_sock *s, const mvg_bus_cfg *bus)
     snprintf(s->host, sizeof s->host, "%s", bus->host);
     snprintf(s->port, sizeof s->port, "%d", bus->port > 0 ? bus->port : 502);
     s->timeout_ms = mvg_tr_timeout_ms(bus);
+}
+
+void *mvg_tr_sock_alloc(size_t size, const mvg_bus_cfg *bus, char *err, size_t errlen)
+{
+    mvg_tr_sock *s = calloc(1, size);
+    if (!s) {
+        snprintf(err, errlen, "bus %s: out of memory", bus->name);
+        return NULL;
+    }
+    mvg_tr_sock_init(s, bus);
+    return s;
 }
 
 void mvg_tr_sock_close(mvg_tr_sock *s)

@@ -36,6 +36,9 @@ enum {
 
 /* A closed socket for bus's host and port (default 502). */
 void mvg_tr_sock_init(mvg_tr_sock *s, const mvg_bus_cfg *bus);
+/* A zeroed backend state of size bytes whose first member is an
+ * mvg_tr_sock, initialised for bus; NULL with err when out of memory. */
+void *mvg_tr_sock_alloc(size_t size, const mvg_bus_cfg *bus, char *err, size_t errlen);
 void mvg_tr_sock_close(mvg_tr_sock *s);
 
 /* Milliseconds until deadline (monotonic), 0 once it has passed. */

@@ -8,8 +8,7 @@
  * is transaction 0x1234 to unit 0x11, the count folded into the range the
  * transport allows. Beyond "no crash, no out-of-bounds": the length is
  * always a sane bound, and an accepted reply is one whose every header
- * field matches the request and whose data encodes back to the bytes
- * received.
+ * field matches the request and whose values are the bytes received.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -81,21 +80,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *d, size_t n)
     if (rc == MVG_TR_OK) {
         size_t nb = mvg_pdu_reply_data_len(area, req.count);
         check(frame[7] == fc && frame[8] == nb && len == 9 + nb);
-        uint8_t again[MVG_PDU_MAX_REPLY];
-        memset(again, 0, sizeof again);
-        for (unsigned i = 0; i < req.count; i++) {
-            if (is_bits) {
-                check(bits[i] <= 1);
-                again[i / 8] |= (uint8_t)(bits[i] << (i % 8));
-            } else {
-                again[2 * i] = (uint8_t)(regs[i] >> 8);
-                again[2 * i + 1] = (uint8_t)regs[i];
-            }
-        }
-        /* Padding bits of the last byte are not ours to check. */
-        if (is_bits && req.count % 8)
-            again[nb - 1] |= (uint8_t)(frame[9 + nb - 1] & (0xFF << (req.count % 8)));
-        check(memcmp(again, frame + 9, nb) == 0);
+        /* Each value is the one the spec puts at its place in the data. */
+        const uint8_t *data = frame + 9;
+        for (unsigned i = 0; i < req.count; i++)
+            check(is_bits ? bits[i] == ((data[i / 8] >> (i % 8)) & 1)
+                          : regs[i] == (uint16_t)(data[2 * i] << 8 | data[2 * i + 1]));
     }
     free(frame);
     free(regs);
