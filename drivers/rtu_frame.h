@@ -2,7 +2,7 @@
  * rtu_frame.h: Modbus RTU framing of read requests and replies, as pure
  * functions on buffers, so that the RTU-over-TCP backend, the unit tests and
  * the fuzz target share one parser. A frame is: unit id, function code,
- * payload, CRC-16 (crc16.h) low byte first.
+ * payload (the PDU, pdu.h), CRC-16 (crc16.h) low byte first.
  */
 #ifndef MVG_RTU_FRAME_H
 #define MVG_RTU_FRAME_H
@@ -11,13 +11,11 @@
 #include <stdint.h>
 
 #include "modbus_types.h"
+#include "pdu.h"
 
 /* Largest reply frame: unit, function, byte count (up to 255), data, CRC. */
 #define MVG_RTU_MAX_REPLY 260
 #define MVG_RTU_READ_REQUEST_LEN 8
-
-/* Read function code of an area: 1 coil, 2 discrete, 3 holding, 4 input. */
-uint8_t mvg_rtu_read_function(mvg_area area);
 
 /* Writes the 8-byte read request for count registers/bits at start into out. */
 void mvg_rtu_build_read(uint8_t unit, mvg_area area, unsigned start, unsigned count,
@@ -35,7 +33,7 @@ long mvg_rtu_reply_length(const uint8_t *buf, size_t len, uint8_t fc);
 /*
  * Checks a complete reply frame of len bytes against the request (unit,
  * area, count): CRC first (a corrupted byte may be anywhere), then unit id,
- * function code, byte count and length. Fills regs (host-order registers)
+ * then the PDU by mvg_pdu_parse_reply (function code, byte count, length). Fills regs (host-order registers)
  * or bits (0/1 bytes) and returns MVG_TR_OK; returns MVG_TR_EXCEPTION with
  * *exception_code for an exception reply (codes 1..11), or MVG_TR_COMM with
  * the reason in err ("CRC mismatch", ...). Never reads past frame + len.

@@ -1,15 +1,14 @@
 /*
- * tr_modbus.c: the libmodbus backend, for Modbus TCP and for RTU on a local
- * serial port. Owns one modbus_t (libmodbus contexts are not thread-safe:
- * one per bus thread, see LIBRARY-NOTES).
+ * tr_modbus.c: the libmodbus backend, for RTU on a local serial port
+ * (Modbus TCP is tr_mbap.c's: libmodbus bounds a TCP reply only byte by
+ * byte and does not check its unit id). Owns one modbus_t (libmodbus
+ * contexts are not thread-safe: one per bus thread, see LIBRARY-NOTES).
  *
  * Error recovery stays at libmodbus's default (none): with LINK recovery a
- * dead meter would block the poller forever; we reconnect ourselves.
- * After a communication failure a TCP connection is closed, so that a late
- * reply can only ever reach the dead socket. A serial line stays open
- * through a timeout (a missing unit on a shared line says nothing about the
- * line), but the next request first waits out the window in which the late
- * reply could still come, then discards whatever arrived.
+ * dead meter would block the poller forever; we reopen ourselves. A serial
+ * line stays open through a timeout (a missing unit on a shared line says
+ * nothing about the line), but the next request first waits out the window
+ * in which the late reply could still come, then discards whatever arrived.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -23,10 +22,9 @@
 
 typedef struct {
     modbus_t *ctx;
-    int rtu;
     int connected;
     int timeout_ms;
-    int64_t quiet_at_ms; /* RTU: no late reply expected after this (0: none pending) */
+    int64_t quiet_at_ms; /* no late reply expected after this (0: none pending) */
 } tr_modbus;
 
 static void set_timeouts(modbus_t *ctx, int ms)
@@ -46,25 +44,13 @@ void *mvg_tr_modbus_new(const mvg_bus_cfg *bus, char *err, size_t errlen)
         return NULL;
     }
     m->timeout_ms = mvg_tr_timeout_ms(bus);
-    if (bus->type == MVG_BUS_RTU) {
-        m->rtu = 1;
-        int baud = bus->baud > 0 ? bus->baud : 9600;
-        char parity = bus->parity ? bus->parity : 'N';
-        int data_bits = bus->data_bits > 0 ? bus->data_bits : 8;
-        int stop_bits = bus->stop_bits > 0 ? bus->stop_bits : 1;
-        m->ctx = modbus_new_rtu(bus->device, baud, parity, data_bits, stop_bits);
-        if (!m->ctx)
-            snprintf(err, errlen, "bus %s: %s: %s", bus->name, bus->device,
-                     modbus_strerror(errno));
-    } else {
-        char port[16];
-        snprintf(port, sizeof port, "%d", bus->port > 0 ? bus->port : 502);
-        /* The _pi variant resolves host names as well as literals. */
-        m->ctx = modbus_new_tcp_pi(bus->host, port);
-        if (!m->ctx)
-            snprintf(err, errlen, "bus %s: %s:%s: %s", bus->name, bus->host, port,
-                     modbus_strerror(errno));
-    }
+    int baud = bus->baud > 0 ? bus->baud : 9600;
+    char parity = bus->parity ? bus->parity : 'N';
+    int data_bits = bus->data_bits > 0 ? bus->data_bits : 8;
+    int stop_bits = bus->stop_bits > 0 ? bus->stop_bits : 1;
+    m->ctx = modbus_new_rtu(bus->device, baud, parity, data_bits, stop_bits);
+    if (!m->ctx)
+        snprintf(err, errlen, "bus %s: %s: %s", bus->name, bus->device, modbus_strerror(errno));
     if (!m->ctx) {
         free(m);
         return NULL;
@@ -96,8 +82,7 @@ static void tr_free(void *impl)
 static void describe(const tr_modbus *m, int e, int connecting, char *err, size_t errlen)
 {
     char buf[128];
-    if (e == ETIMEDOUT || (connecting && e == EINPROGRESS)) {
-        /* libmodbus 3.1.6 leaves EINPROGRESS after a connect timeout. */
+    if (e == ETIMEDOUT) {
         snprintf(err, errlen, "%stimeout after %d ms", connecting ? "connect " : "", m->timeout_ms);
     } else if (e == EMBBADCRC) {
         snprintf(err, errlen, "CRC mismatch");
@@ -126,13 +111,11 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
         }
         m->connected = 1;
     }
-    if (m->rtu) {
-        if (m->quiet_at_ms) {
-            mvg_clock_sleep_ms(m->quiet_at_ms - mvg_clock_mono_ms());
-            m->quiet_at_ms = 0;
-        }
-        modbus_flush(m->ctx);
+    if (m->quiet_at_ms) {
+        mvg_clock_sleep_ms(m->quiet_at_ms - mvg_clock_mono_ms());
+        m->quiet_at_ms = 0;
     }
+    modbus_flush(m->ctx);
     if (modbus_set_slave(m->ctx, unit_id) == -1) {
         snprintf(err, errlen, "invalid unit id");
         return MVG_TR_USAGE;
@@ -170,7 +153,7 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
         snprintf(err, errlen, "short reply: %d of %d", n, nb);
     else
         describe(m, e, 0, err, errlen);
-    if (m->rtu && n == -1 && (e == ETIMEDOUT || e == EMBBADCRC || e == EMBBADDATA ||
+    if (n == -1 && (e == ETIMEDOUT || e == EMBBADCRC || e == EMBBADDATA ||
                               e == EMBBADSLAVE || e == EMBBADEXC || e == EMBUNKEXC)) {
         /* The reply (or the rest of a broken one) may still be on its way. */
         m->quiet_at_ms = sent + 2 * (int64_t)m->timeout_ms;

@@ -54,8 +54,8 @@ mvg_transport *mvg_transport_new(const mvg_bus_cfg *bus, char *err, size_t errle
             snprintf(t->where, sizeof t->where, "[%s]:%d", bus->host, bus->port);
         else
             snprintf(t->where, sizeof t->where, "%s:%d", bus->host, bus->port);
-        t->be = bus->type == MVG_BUS_TCP ? &mvg_tr_modbus_backend : &mvg_tr_rtu_tcp_backend;
-        t->impl = bus->type == MVG_BUS_TCP ? mvg_tr_modbus_new(bus, err, errlen)
+        t->be = bus->type == MVG_BUS_TCP ? &mvg_tr_mbap_backend : &mvg_tr_rtu_tcp_backend;
+        t->impl = bus->type == MVG_BUS_TCP ? mvg_tr_mbap_new(bus, err, errlen)
                                            : mvg_tr_rtu_tcp_new(bus, err, errlen);
         break;
     case MVG_BUS_RTU:

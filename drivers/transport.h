@@ -29,6 +29,11 @@ void mvg_transport_free(mvg_transport *t);
  * into bits as 0/1 bytes) from unit_id. Returns MVG_TR_OK, MVG_TR_COMM (err
  * says why; the connection is closed and reopened on the next call),
  * MVG_TR_EXCEPTION (*exception_code set) or MVG_TR_USAGE.
+ * On TCP and RTU over TCP one deadline of the bus's timeout_ms covers the
+ * whole request, however the reply's bytes trickle in; on Modbus TCP every
+ * reply is checked against its request (transaction, protocol and unit id,
+ * function code, MBAP length, byte count), and any failure closes the
+ * connection.
  * On RTU lines (serial, or RTU over TCP) a timeout or a bad frame keeps the
  * line open, since a silent unit says nothing about the link; instead the
  * next request first waits until twice the timeout has passed since the

@@ -1,7 +1,8 @@
 /*
  * transport_backend.h: the table of functions each transport backend
- * provides (libmodbus TCP/RTU in tr_modbus.c, RTU framing over a TCP socket
- * in tr_rtu_tcp.c) and small helpers they share. transport.c checks the
+ * provides (Modbus TCP in tr_mbap.c, libmodbus RTU on a serial port in
+ * tr_modbus.c, RTU framing over a TCP socket in tr_rtu_tcp.c; the two TCP
+ * ones share tr_socket.h) and small helpers they share. transport.c checks the
  * arguments once and dispatches; backends assume valid arguments.
  */
 #ifndef MVG_TRANSPORT_BACKEND_H
@@ -23,9 +24,12 @@ typedef struct {
     void (*free)(void *impl);
 } mvg_tr_backend;
 
+extern const mvg_tr_backend mvg_tr_mbap_backend;
 extern const mvg_tr_backend mvg_tr_modbus_backend;
 extern const mvg_tr_backend mvg_tr_rtu_tcp_backend;
 
+void *mvg_tr_mbap_new(const mvg_bus_cfg *bus, char *err, size_t errlen);
+/* RTU on a local serial port only. */
 void *mvg_tr_modbus_new(const mvg_bus_cfg *bus, char *err, size_t errlen);
 void *mvg_tr_rtu_tcp_new(const mvg_bus_cfg *bus, char *err, size_t errlen);
 

@@ -125,6 +125,8 @@ void mvg_acquire_poll(mvg_acquire *a, mvg_transport *t, const mvg_acquire_opts *
                 if (rc == MVG_TR_OK || rc == MVG_TR_EXCEPTION)
                     break;
             }
+            if (opts->progress)
+                opts->progress(opts->progress_ctx);
             if (rc == MVG_TR_OK || rc == MVG_TR_EXCEPTION)
                 res->comm_ok = 1;
             if (rc != MVG_TR_OK) {

@@ -20,6 +20,13 @@ typedef struct {
     int retries;    /* extra attempts of a failed request (bus retries) */
     int backoff_ms; /* delay before the first retry; doubles per retry */
     int probe_only; /* 1: offline re-probe: one attempt of the first request only */
+    /* Called after each request with its retries (NULL: none): the poller's
+     * heartbeat, so that a device with many slow but answered requests
+     * reads as a busy thread, and only a request that does not return
+     * within its budget (timeout_ms x (1 + retries) plus backoffs) as a
+     * stuck one. */
+    void (*progress)(void *ctx);
+    void *progress_ctx;
 } mvg_acquire_opts;
 
 /* Outcome of one device poll. */

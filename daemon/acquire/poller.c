@@ -56,6 +56,13 @@ static void free_poller(mvg_poller *p)
     free(p);
 }
 
+/* The thread is alive: it got back from a request (acquire.h's progress). */
+static void beat(void *arg)
+{
+    mvg_poller *p = arg;
+    atomic_store(&p->heartbeat, mvg_clock_mono_ms());
+}
+
 static void poll_device(mvg_poller *p, struct dev_slot *d)
 {
     const mvg_bus_cfg *bus = p->bus;
@@ -63,6 +70,8 @@ static void poll_device(mvg_poller *p, struct dev_slot *d)
         .retries = bus->retries,
         .backoff_ms = bus->backoff_ms,
         .probe_only = !d->status.online && d->status.polls > 0,
+        .progress = beat,
+        .progress_ctx = p,
     };
     mvg_acquire_result res;
     mvg_acquire_poll(d->acq, p->tr, &opts, p->tb, d->samples, &res);

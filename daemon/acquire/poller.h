@@ -34,8 +34,10 @@ mvg_poller *mvg_poller_start(const mvg_config *cfg, size_t bus, unsigned generat
 /* Stops the thread (at most one request timeout later) and frees. */
 void mvg_poller_stop(mvg_poller *p);
 
-/* Monotonic ms of the thread's last turn of its loop: the watchdog feeds
- * systemd only while every poller is alive. */
+/* Monotonic ms of the thread's last turn of its loop or last request that
+ * returned: the watchdog feeds systemd only while every poller is alive. A
+ * request returns within its budget however slow the meter (transport.h),
+ * so only a thread that is stuck goes stale. */
 int64_t mvg_poller_heartbeat(mvg_poller *p);
 
 /* Status of the poller's device with the config index device; -1 if not its. */

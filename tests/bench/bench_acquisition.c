@@ -85,7 +85,7 @@ static int run(const char *label, mvg_acquire **acq, const mvg_device_cfg *devs,
 {
     mvg_timebase tb;
     mvg_timebase_init(&tb, 1.0, 0);
-    mvg_acquire_opts opts = {0, 0, 0};
+    mvg_acquire_opts opts = {.retries = 0};
     mvg_sample samples[NPOINTS];
     size_t polls = 0, requests = 0, points = 0, bad = 0;
     double t0 = tu_now_s(), t1;

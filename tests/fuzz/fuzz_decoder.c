@@ -38,7 +38,7 @@ static void fuzz_frame(const uint8_t *d, size_t n)
     unsigned count = 1 + (unsigned)((d[2] << 8 | d[3]) % limit);
     const uint8_t *frame = d + 4;
     size_t len = n - 4;
-    uint8_t fc = mvg_rtu_read_function(area);
+    uint8_t fc = mvg_pdu_read_function(area);
 
     /* The receive loop: ask how long the frame is as bytes arrive. */
     size_t have = 0;

@@ -9,6 +9,7 @@ read back (export, key show), and a small runner that prints
 
 Every test runs on 127.0.0.1 with ports the kernel hands out."""
 
+import datetime
 import json
 import os
 import re
@@ -274,6 +275,30 @@ def fast_gateway_config(plant, port, d, extra, poll_ms=100):
     real time), with extra (projects, publishers) appended; its path."""
     text = example_config(plant, port, d).replace("interval_ms = 1000", "interval_ms = %d" % poll_ms)
     return write(os.path.join(d, "gw.conf"), text + extra)
+
+
+LOG_SAMPLE_RX = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z info: (\S+)(?: \(offline\))?: (.*)$")
+
+
+def sample_lines(proc, device, start=0):
+    """mvgated's log lines of device's polls (stderr from line start on), as
+    (datetime of the log line, the rest of the line)."""
+    out = []
+    for line in proc.err_lines[start:]:
+        m = LOG_SAMPLE_RX.match(line)
+        if m and m.group(2) == device:
+            ts = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f")
+            out.append((ts, m.group(3)))
+    return out
+
+
+def wait_samples(proc, device, count, timeout=15, start=0):
+    """Waits for count polls of device in mvgated's log; sample_lines of them."""
+    def enough():
+        proc.pump(0.1)
+        return len(sample_lines(proc, device, start)) >= count
+    wait_until(enough, timeout, "%d polls of %s" % (count, device))
+    return sample_lines(proc, device, start)
 
 
 def export(cfg, what="intervals"):

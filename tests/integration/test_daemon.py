@@ -3,9 +3,7 @@ device's timing when another device is dead, reloads on SIGHUP (a bad config
 is reported and the running one stays), speaks the sd_notify protocol to a
 NOTIFY_SOCKET we hold, and stops cleanly on SIGTERM."""
 
-import datetime
 import os
-import re
 import signal
 import socket
 import sys
@@ -14,7 +12,6 @@ sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
 
 PEER = os.path.join(os.path.dirname(__file__), "pymodbus_peer.py")
-LOG_RX = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3})Z info: (\S+)(?: \(offline\))?: (.*)$")
 
 
 def start_peer(port):
@@ -30,22 +27,8 @@ devices = ( %s );
 """ % (d, buses, devices))
 
 
-def sample_lines(proc, device, start=0):
-    out = []
-    for line in proc.err_lines[start:]:
-        m = LOG_RX.match(line)
-        if m and m.group(2) == device:
-            ts = datetime.datetime.strptime(m.group(1), "%Y-%m-%dT%H:%M:%S.%f")
-            out.append((ts, m.group(3)))
-    return out
-
-
-def wait_samples(proc, device, count, timeout=15, start=0):
-    def enough():
-        proc.pump(0.1)
-        return len(sample_lines(proc, device, start)) >= count
-    T.wait_until(enough, timeout, "%d polls of %s" % (count, device))
-    return sample_lines(proc, device, start)
+sample_lines = T.sample_lines
+wait_samples = T.wait_samples
 
 
 def test_logs_samples_and_stops_on_sigterm():

@@ -123,7 +123,7 @@ void mts_mb_stop(mts_mb *s)
     modbus_free(s->ctx);
 }
 
-/* ---- RTU-over-TCP server ---- */
+/* ---- scripted server: RTU over TCP, RTU on a pty, or Modbus TCP ---- */
 
 
 static uint16_t mts_crc16(const uint8_t *buf, size_t len)
@@ -157,17 +157,60 @@ static void mts_write(int fd, const uint8_t *buf, size_t len)
     (void)n;
 }
 
-static void mts_rtt_send(int fd, uint8_t *f, size_t len, int bad_crc)
+/* Sends the frame one byte every trickle_ms: a reply that is always "still
+ * coming". Stops when the client has hung up, so that the server is free
+ * for its reconnect. */
+static void mts_trickle(mts_rtt *s, int fd, const uint8_t *f, size_t len)
 {
-    uint16_t crc = mts_crc16(f, len);
-    f[len] = (uint8_t)(crc & 0xFF);
-    f[len + 1] = (uint8_t)(crc >> 8);
-    if (bad_crc)
-        f[len] ^= 0xFF;
-    mts_write(fd, f, len + 2);
+    for (size_t i = 0; i < len && !atomic_load(&s->stop); i++) {
+        if (i > 0)
+            tu_sleep_ms(atomic_load(&s->trickle_ms));
+        uint8_t c;
+        if (recv(fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0)
+            return;
+        mts_write(fd, f + i, 1);
+    }
 }
 
-static void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq)
+/* Frames the reply (f: unit id, then the PDU; len bytes, room for 2 more)
+ * as RTU or MBAP with the mode's fault, and sends it. */
+static void mts_rtt_frame(mts_rtt *s, int fd, int mode, uint8_t *f, size_t len, unsigned tid)
+{
+    uint8_t out[640];
+    size_t n;
+    if (s->mbap) {
+        unsigned proto = mode == MTS_WRONG_PROTO ? 1 : 0;
+        unsigned mlen = (unsigned)len + (mode == MTS_WRONG_LEN ? 2 : 0);
+        if (mode == MTS_WRONG_TID)
+            tid = (tid + 1) & 0xFFFF;
+        const uint8_t h[6] = {(uint8_t)(tid >> 8), (uint8_t)tid, (uint8_t)(proto >> 8),
+                              (uint8_t)proto, (uint8_t)(mlen >> 8), (uint8_t)mlen};
+        memcpy(out, h, 6);
+        memcpy(out + 6, f, len);
+        n = 6 + len;
+    } else {
+        uint16_t crc = mts_crc16(f, len);
+        memcpy(out, f, len);
+        out[len] = (uint8_t)(crc & 0xFF);
+        out[len + 1] = (uint8_t)(crc >> 8);
+        if (mode == MTS_BAD_CRC)
+            out[len] ^= 0xFF;
+        n = len + 2;
+    }
+    if (mode == MTS_DOUBLE) {
+        /* In one write: Nagle would hold a second one for the client's ACK. */
+        memcpy(out + n, out, n);
+        n *= 2;
+    }
+    if (mode == MTS_TRUNCATED)
+        mts_write(fd, out, n / 2);
+    else if (mode == MTS_TRICKLE)
+        mts_trickle(s, fd, out, n);
+    else
+        mts_write(fd, out, n);
+}
+
+static void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq, unsigned tid)
 {
     int mode = atomic_load(&s->mode);
     int delay = atomic_exchange(&s->delay_next_ms, 0);
@@ -206,11 +249,32 @@ static void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq)
         }
         len = 3 + nb;
     }
-    if (mode == MTS_TRUNCATED) {
-        mts_write(fd, f, (len + 2) / 2);
-        return;
+    mts_rtt_frame(s, fd, mode, f, len, tid);
+}
+
+/* The length of the request at q (n bytes buffered) when it is a complete,
+ * valid read request, 0 when more bytes are needed, -1 when q cannot start
+ * one (skip a byte). *tid gets an MBAP request's transaction id; the unit
+ * and PDU start at q + *off. */
+static int mts_request(const mts_rtt *s, const uint8_t *q, size_t n, unsigned *tid, size_t *off)
+{
+    if (s->mbap) {
+        if (n < 12)
+            return 0;
+        if (q[2] != 0 || q[3] != 0 || q[4] != 0 || q[5] != 6)
+            return -1;
+        *tid = (unsigned)(q[0] << 8 | q[1]);
+        *off = 6;
+        return 12;
     }
-    mts_rtt_send(fd, f, len, mode == MTS_BAD_CRC);
+    if (n < 8)
+        return 0;
+    uint16_t crc = mts_crc16(q, 6);
+    if (q[6] != (crc & 0xFF) || q[7] != (crc >> 8))
+        return -1;
+    *tid = 0;
+    *off = 0;
+    return 8;
 }
 
 /* Serves RTU requests on fd (a TCP client, or a pty master) until stop or
@@ -227,19 +291,23 @@ static void mts_rtt_serve(mts_rtt *s, int fd)
         if (n <= 0)
             break;
         len += (size_t)n;
-        /* Every request our client sends is an 8-byte read. */
+        /* Every request our client sends is a read: 8 bytes in RTU, 12 in MBAP. */
         size_t off = 0;
-        while (len - off >= 8) {
-            const uint8_t *q = buf + off;
-            uint16_t crc = mts_crc16(q, 6);
-            if (q[6] != (crc & 0xFF) || q[7] != (crc >> 8)) {
+        for (;;) {
+            unsigned tid = 0;
+            size_t at = 0;
+            int rl = mts_request(s, buf + off, len - off, &tid, &at);
+            if (rl == 0)
+                break;
+            if (rl < 0) {
                 off++;
                 continue;
             }
+            const uint8_t *q = buf + off + at;
             int seq = atomic_fetch_add(&s->requests, 1) + 1;
             if (q[0] == s->unit)
-                mts_rtt_answer(s, fd, q, seq);
-            off += 8;
+                mts_rtt_answer(s, fd, q, seq, tid);
+            off += (size_t)rl;
         }
         memmove(buf, buf + off, len - off);
         len -= off;
@@ -264,10 +332,12 @@ static void *mts_rtt_main(void *arg)
     return NULL;
 }
 
-int mts_rtt_start(mts_rtt *s, int port, int unit)
+static int mts_scripted_start(mts_rtt *s, int port, int unit, int mbap)
 {
     memset(s, 0, sizeof *s);
     s->unit = unit;
+    s->mbap = mbap;
+    atomic_store(&s->trickle_ms, 250);
     s->line_fd = -1;
     s->lfd = mts_listen(port, &s->port);
     if (s->lfd < 0)
@@ -281,10 +351,15 @@ int mts_rtt_start_line(mts_rtt *s, int fd, int unit)
 {
     memset(s, 0, sizeof *s);
     s->unit = unit;
+    atomic_store(&s->trickle_ms, 250);
     s->lfd = -1;
     s->line_fd = fd;
     return pthread_create(&s->th, NULL, mts_rtt_main, s) == 0 ? 0 : -1;
 }
+
+int mts_rtt_start(mts_rtt *s, int port, int unit) { return mts_scripted_start(s, port, unit, 0); }
+
+int mts_mbap_start(mts_rtt *s, int port, int unit) { return mts_scripted_start(s, port, unit, 1); }
 
 void mts_rtt_stop(mts_rtt *s)
 {

@@ -1,0 +1,76 @@
+/*
+ * mbap_frame.c: building Modbus TCP read requests and checking their
+ * replies; the PDU inside is pdu.c's.
+ */
+#include "mbap_frame.h"
+
+#include <stdio.h>
+
+#include "transport.h"
+
+void mvg_mbap_build_read(const mvg_mbap_req *req, unsigned start,
+                         uint8_t out[MVG_MBAP_READ_REQUEST_LEN])
+{
+    out[0] = (uint8_t)(req->tid >> 8);
+    out[1] = (uint8_t)req->tid;
+    out[2] = 0;
+    out[3] = 0;
+    out[4] = 0;
+    out[5] = 1 + MVG_PDU_READ_REQUEST_LEN;
+    out[6] = req->unit;
+    mvg_pdu_build_read(req->area, start, req->count, out + MVG_MBAP_HEADER_LEN);
+}
+
+long mvg_mbap_reply_length(const uint8_t *buf, size_t len, const mvg_mbap_req *req, char *err,
+                           size_t errlen)
+{
+    uint8_t fc = mvg_pdu_read_function(req->area);
+    if (len >= 2 && (unsigned)(buf[0] << 8 | buf[1]) != req->tid) {
+        snprintf(err, errlen, "reply transaction id %u, asked %u", (unsigned)(buf[0] << 8 | buf[1]),
+                 (unsigned)req->tid);
+        return -1;
+    }
+    if (len >= 4 && (buf[2] | buf[3]) != 0) {
+        snprintf(err, errlen, "reply protocol id %u, expected 0", (unsigned)(buf[2] << 8 | buf[3]));
+        return -1;
+    }
+    if (len >= 7 && buf[6] != req->unit) {
+        snprintf(err, errlen, "reply unit id %u, asked %u", buf[6], req->unit);
+        return -1;
+    }
+    if (len < MVG_MBAP_HEADER_LEN + 1)
+        return MVG_MBAP_HEADER_LEN + 1;
+    uint8_t got = buf[MVG_MBAP_HEADER_LEN];
+    unsigned pdu_len;
+    if (got == (uint8_t)(fc | 0x80)) {
+        pdu_len = 2;
+    } else if (got == fc) {
+        pdu_len = 2 + mvg_pdu_reply_data_len(req->area, req->count);
+    } else {
+        snprintf(err, errlen, "reply function code 0x%02x, asked 0x%02x", got, fc);
+        return -1;
+    }
+    /* The length counts the unit id and the PDU. */
+    unsigned mbap_len = (unsigned)(buf[4] << 8 | buf[5]);
+    if (mbap_len != 1 + pdu_len) {
+        snprintf(err, errlen, "reply MBAP length %u, expected %u for function 0x%02x", mbap_len,
+                 1 + pdu_len, got);
+        return -1;
+    }
+    return MVG_MBAP_HEADER_LEN + (long)pdu_len;
+}
+
+int mvg_mbap_parse_reply(const uint8_t *frame, size_t len, const mvg_mbap_req *req,
+                         uint16_t *regs, uint8_t *bits, uint8_t *exception_code, char *err,
+                         size_t errlen)
+{
+    long want = mvg_mbap_reply_length(frame, len, req, err, errlen);
+    if (want < 0)
+        return MVG_TR_COMM;
+    if (len != (size_t)want) {
+        snprintf(err, errlen, "reply of %zu bytes, expected %ld", len, want);
+        return MVG_TR_COMM;
+    }
+    return mvg_pdu_parse_reply(frame + MVG_MBAP_HEADER_LEN, len - MVG_MBAP_HEADER_LEN, req->area,
+                               req->count, regs, bits, exception_code, err, errlen);
+}
