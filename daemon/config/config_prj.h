@@ -1,9 +1,11 @@
 /*
  * config_prj.h: internal to the config library: what the three parts of the
- * derived/projects loader share (config_prj_common.c: helpers, times,
- * references, expressions and derived channels; config_streams.c: streams,
- * models, factors and adjustments; config_projects.c: projects and the
- * entry points of config_projects.h). Not for other modules.
+ * derived/projects loader share (config_prj_common.c: diagnostics,
+ * references, expressions and the derived channels; config_streams.c:
+ * streams, models, factors, voc inlet/outlet and adjustments;
+ * config_projects.c: projects, periods, criteria and the entry points of
+ * config_projects.h), each group read through its key table
+ * (config_table.h). Not for other modules.
  */
 #ifndef MVG_CONFIG_PRJ_H
 #define MVG_CONFIG_PRJ_H
