@@ -1,9 +1,9 @@
 /*
  * config_prj_common.c: what the derived/projects loader shares
- * (config_prj.h): small typed readers, times, references resolved against
- * the checked devices, points and derived channels, inline expressions
- * compiled with expr.h (their errors carry a column), and the `derived`
- * section.
+ * (config_prj.h): diagnostics and source files, references resolved
+ * against the checked devices, points and derived channels, inline
+ * expressions compiled with expr.h (their errors carry a column), and the
+ * `derived` section: its key table and the rules between its keys.
  */
 #include <ctype.h>
 #include <math.h>
@@ -11,30 +11,37 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "config_prj.h"
 #include "config_read.h"
 #include "expr.h"
-#include "timefmt.h"
 
 _Static_assert(MVG_PRJ_NAME_MAX == MVG_NAME_MAX, "project names follow config names");
 
 /* ---- small helpers ------------------------------------------------------ */
 
+void mvg_cfgp_init(ctx_t *c, const mvg_config *cfg, mvg_diags *diags)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = cfg;
+    c->r.diags = diags;
+    /* An @included file is named relative to the config's directory (the
+     * include dir): name it from the working directory, as config.c does. */
+    const char *slash = cfg ? strrchr(cfg->path, '/') : NULL;
+    if (slash) {
+        snprintf(c->include_dir, sizeof c->include_dir, "%.*s", (int)(slash - cfg->path),
+                 cfg->path);
+        c->r.main_file = cfg->path;
+        c->r.include_dir = c->include_dir;
+    }
+}
+
 static const char *intern_file(ctx_t *c, const char *file)
 {
     if (!file)
         file = "config"; /* read from a string: keep the line numbers useful */
-    /* An @included file is named relative to the config's directory (the
-     * include dir): name it from the working directory, as config.c does. */
-    char dir[MVG_PATH_MAX], buf[2 * MVG_PATH_MAX];
-    const char *slash = c->cfg ? strrchr(c->cfg->path, '/') : NULL;
-    if (slash) {
-        snprintf(dir, sizeof dir, "%.*s", (int)(slash - c->cfg->path), c->cfg->path);
-        mvg_cfgr r = {NULL, 0, c->cfg->path, slash == c->cfg->path ? "" : dir};
-        file = mvg_cfgr_file(&r, file, buf, sizeof buf);
-    }
+    char buf[2 * MVG_PATH_MAX];
+    file = mvg_cfgr_file(&c->r, file, buf, sizeof buf);
     for (size_t i = 0; i < c->out->nfiles; i++)
         if (strcmp(c->out->files[i], file) == 0)
             return c->out->files[i];
@@ -63,9 +70,7 @@ void mvg_cfgp_fail(ctx_t *c, const config_setting_t *s, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    mvg_prj_src src = mvg_cfgp_src_of(c, s);
-    mvg_diags_add(c->diags, src.file, src.line, "%s", msg);
-    c->errors++;
+    mvg_cfgr_fail(&c->r, s, "%s", msg);
 }
 
 int mvg_cfgp_get_number(const config_setting_t *s, double *v)
@@ -83,62 +88,6 @@ int mvg_cfgp_get_number(const config_setting_t *s, double *v)
     }
 }
 
-/* Optional number member; 0 when absent (v untouched), 1 when read, -1 on a type error. */
-int mvg_cfgp_opt_number(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
-                        double lo, double hi, double *v)
-{
-    const config_setting_t *s = config_setting_get_member(g, key);
-    if (!s)
-        return 0;
-    double x;
-    if (mvg_cfgp_get_number(s, &x) != 0) {
-        mvg_cfgp_fail(c, s, "%s: '%s' must be a number", ctxs, key);
-        return -1;
-    }
-    if (x < lo || x > hi) {
-        mvg_cfgp_fail(c, s, "%s: '%s' must be %g..%g, not %g", ctxs, key, lo, hi, x);
-        return -1;
-    }
-    *v = x;
-    return 1;
-}
-
-/* Optional string member; NULL when absent, reported when not a string. */
-const char *mvg_cfgp_opt_string(ctx_t *c, const config_setting_t *g, const char *key,
-                                const char *ctxs)
-{
-    const config_setting_t *s = config_setting_get_member(g, key);
-    if (!s)
-        return NULL;
-    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
-        mvg_cfgp_fail(c, s, "%s: '%s' must be a string", ctxs, key);
-        return NULL;
-    }
-    return config_setting_get_string(s);
-}
-
-const char *mvg_cfgp_req_string(ctx_t *c, const config_setting_t *g, const char *key,
-                                const char *ctxs)
-{
-    const char *v = mvg_cfgp_opt_string(c, g, key, ctxs);
-    if (!v && !config_setting_get_member(g, key))
-        mvg_cfgp_fail(c, g, "%s: '%s' is missing", ctxs, key);
-    return v;
-}
-
-int mvg_cfgp_copy_name(ctx_t *c, const config_setting_t *s, const char *ctxs, const char *key,
-                       const char *v, char *dst, size_t cap)
-{
-    if (!v)
-        return -1;
-    if (!*v || strlen(v) >= cap) {
-        mvg_cfgp_fail(c, s, "%s: '%s' must be 1..%zu characters", ctxs, key, cap - 1);
-        return -1;
-    }
-    memcpy(dst, v, strlen(v) + 1);
-    return 0;
-}
-
 int mvg_cfgp_is_ident(const char *s)
 {
     if (!(isalpha((unsigned char)*s) || *s == '_'))
@@ -147,31 +96,6 @@ int mvg_cfgp_is_ident(const char *s)
         if (!(isalnum((unsigned char)*s) || *s == '_' || *s == '-'))
             return 0;
     return 1;
-}
-
-void mvg_cfgp_check_keys(ctx_t *c, const config_setting_t *g, const char *const *allowed,
-                         const char *ctxs)
-{
-    mvg_cfgr r = {.diags = c->diags};
-    mvg_cfgr_keys(&r, g, allowed, ctxs);
-    c->errors += r.errors;
-}
-
-/* ---- time --------------------------------------------------------------- */
-
-int mvg_cfgp_req_time(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
-                      int required, int64_t *ms)
-{
-    const char *v = required ? mvg_cfgp_req_string(c, g, key, ctxs) : mvg_cfgp_opt_string(c, g, key, ctxs);
-    if (!v)
-        return -1;
-    if (mvg_timefmt_parse(v, ms) != 0) {
-        mvg_cfgp_fail(c, config_setting_get_member(g, key),
-             "%s: '%s' = \"%s\" is not an ISO 8601 time (e.g. \"2025-03-01T00:00:00Z\")", ctxs,
-             key, v);
-        return -1;
-    }
-    return 0;
 }
 
 /* ---- references and expressions ---------------------------------------- */
@@ -351,18 +275,64 @@ int mvg_cfgp_parse_ref(ctx_t *c, const config_setting_t *s, const char *ctxs, co
     return 0;
 }
 
-int mvg_cfgp_req_ref(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
-                     const char *implicit, mvg_ref_cfg *out)
+int mvg_cfgp_ref(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
+                 const char *text, const char *implicit, mvg_ref_cfg *out)
 {
+    if (!text)
+        return -1;
     char sub[512];
     snprintf(sub, sizeof sub, "%s: %s", ctxs, key);
-    const char *v = mvg_cfgp_req_string(c, g, key, ctxs);
-    if (!v)
-        return -1;
-    return mvg_cfgp_parse_ref(c, config_setting_get_member(g, key), sub, v, implicit, out);
+    return mvg_cfgp_parse_ref(c, config_setting_get_member(g, key), sub, text, implicit, out);
 }
 
 /* ---- derived ------------------------------------------------------------ */
+
+typedef struct {
+    char name[MVG_NAME_MAX];
+    const char *expr;
+    char unit[sizeof ((mvg_derived_cfg *)0)->unit];
+} derived_row;
+
+#define DR(f) MVG_FIELD(derived_row, f)
+static const mvg_key derived_keys[] = {
+    {"name", MVG_KEY_STRING, MVG_KEY_REQUIRED, DR(name),
+     .allowed = "a letter or `_`, then letters, digits, `_`, `-` (no `.`); < 64 characters; "
+                "unique; not the name of a device",
+     .doc = "the channel's name in references"},
+    {"expr", MVG_KEY_TEXT, MVG_KEY_REQUIRED, DR(expr), .allowed = "expression, ≤ 4096 characters",
+     .doc = "see below"},
+    {"unit", MVG_KEY_STRING, MVG_KEY_CUT, DR(unit), .def = "", .doc = "unit of the result"},
+};
+const mvg_section mvg_config_derived_section = {"derived", MVG_KEYS(derived_keys)};
+
+/* The rules between the keys of one derived channel d (read from g). */
+static void check_derived(ctx_t *c, const config_setting_t *g, const char *ctx,
+                          const derived_row *d)
+{
+    const config_setting_t *ns = config_setting_get_member(g, "name");
+    if (!mvg_cfgp_is_ident(d->name)) {
+        mvg_cfgp_fail(c, ns, "%s: name '%s' must be a letter or '_' then letters, digits, '_' or '-' "
+             "(no '.': that is how points are named)", ctx, d->name);
+        return;
+    }
+    char ctxs[128];
+    snprintf(ctxs, sizeof ctxs, "derived '%s'", d->name);
+    if (find_derived(c->out, c->out->nderived, d->name) >= 0) {
+        mvg_cfgp_fail(c, ns, "%s: defined twice", ctxs);
+        return;
+    }
+    if (find_device(c->cfg, d->name) >= 0) {
+        mvg_cfgp_fail(c, ns, "%s: a device has the same name", ctxs);
+        return;
+    }
+    if (!d->expr)
+        return;
+    c->derived_visible = c->out->nderived; /* only earlier ones: no cycles */
+    if (check_expr(c, config_setting_get_member(g, "expr"), ctxs, d->expr) != 0)
+        return;
+    if (add_derived(c, d->name, d->expr, d->unit, mvg_cfgp_src_of(c, g)) != 0)
+        mvg_cfgp_fail(c, g, "%s: out of memory", ctxs);
+}
 
 void mvg_cfgp_parse_derived(ctx_t *c, const config_setting_t *list)
 {
@@ -370,44 +340,17 @@ void mvg_cfgp_parse_derived(ctx_t *c, const config_setting_t *list)
         mvg_cfgp_fail(c, list, "'derived' must be a list: derived = ( { name = ...; expr = ...; } );");
         return;
     }
-    static const char *const keys[] = {"name", "expr", "unit", NULL};
+    const mvg_section *sec = &mvg_config_derived_section;
     int n = config_setting_length(list);
     for (int i = 0; i < n; i++) {
         const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
         char ctxs[128];
         snprintf(ctxs, sizeof ctxs, "derived[%d]", i);
-        if (!config_setting_is_group(g)) {
-            mvg_cfgp_fail(c, g, "%s must be a group { name = ...; expr = ...; }", ctxs);
-            continue;
-        }
-        mvg_cfgp_check_keys(c, g, keys, ctxs);
-        const char *name = mvg_cfgp_req_string(c, g, "name", ctxs);
-        const char *expr = mvg_cfgp_req_string(c, g, "expr", ctxs);
-        const char *unit = mvg_cfgp_opt_string(c, g, "unit", ctxs);
-        if (!name)
-            continue;
-        const config_setting_t *ns = config_setting_get_member(g, "name");
-        if (!mvg_cfgp_is_ident(name) || strlen(name) >= MVG_NAME_MAX) {
-            mvg_cfgp_fail(c, ns, "%s: name '%s' must be a letter or '_' then letters, digits, '_' or '-' "
-                 "(no '.': that is how points are named)", ctxs, name);
-            continue;
-        }
-        snprintf(ctxs, sizeof ctxs, "derived '%s'", name);
-        if (find_derived(c->out, c->out->nderived, name) >= 0) {
-            mvg_cfgp_fail(c, ns, "%s: defined twice", ctxs);
-            continue;
-        }
-        if (find_device(c->cfg, name) >= 0) {
-            mvg_cfgp_fail(c, ns, "%s: a device has the same name", ctxs);
-            continue;
-        }
-        if (!expr)
-            continue;
-        c->derived_visible = c->out->nderived; /* only earlier ones: no cycles */
-        if (check_expr(c, config_setting_get_member(g, "expr"), ctxs, expr) != 0)
-            continue;
-        if (add_derived(c, name, expr, unit, mvg_cfgp_src_of(c, g)) != 0)
-            mvg_cfgp_fail(c, g, "%s: out of memory", ctxs);
+        derived_row d = {0};
+        signed char rc[sizeof derived_keys / sizeof derived_keys[0]];
+        mvg_section_defaults(sec, &d);
+        if (mvg_section_read_group(&c->r, sec, g, ctxs, "{ name = ...; expr = ...; }", &d, rc) == 0 &&
+            mvg_section_rc(sec, rc, "name") > 0)
+            check_derived(c, g, ctxs, &d);
     }
 }
-

@@ -1,10 +1,11 @@
 /*
  * config_projects.c: parses and checks the `derived` and `projects`
- * sections (config_projects.h): the projects and their periods here, each
- * stream in config_streams.c, the shared readers, references, expressions
- * and derived channels in config_prj_common.c (config_prj.h). Every problem found is added to the diagnostics with the file
- * and line of the setting at fault; parsing goes on after an error so that
- * a user fixes the whole file in one pass. References are resolved against
+ * sections (config_projects.h): the projects, their periods and criteria
+ * here (a key table each, next to the rules between its keys), each stream
+ * in config_streams.c, references, expressions and derived channels in
+ * config_prj_common.c (config_prj.h). Every problem found is added to the
+ * diagnostics with the file and line of the setting at fault; parsing goes
+ * on after an error so that a user fixes the whole file in one pass. References are resolved against
  * the already-checked devices and points and the derived channels; inline
  * expressions are compiled with expr.h so that their errors carry a column.
  */
@@ -20,48 +21,159 @@
 #include "config_read.h"
 #include "expr.h"
 
-/* ---- projects ----------------------------------------------------------- */
+/* ---- periods: baseline, installation, reporting -------------------------- */
 
-static void parse_period(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
-                         int required, int end_required, int *present, int64_t *start,
-                         int *has_end, int64_t *end)
+typedef struct {
+    int64_t start, end;
+} period_row;
+
+static const mvg_key period_keys[] = {
+    {"start", MVG_KEY_TIME, MVG_KEY_REQUIRED, MVG_FIELD(period_row, start),
+     .doc = "the first instant of the period"},
+    {"end", MVG_KEY_TIME, 0, MVG_FIELD(period_row, end),
+     .def_doc = "required in `baseline` and `installation`; none in `reporting` (it runs on)",
+     .allowed = "ISO 8601 ([Times](#times)), after `start`",
+     .doc = "the instant the period ends (excluded)"},
+};
+const mvg_section mvg_config_periods_section = {"periods", MVG_KEYS(period_keys)};
+
+/* The period key of project group g, when given: 1 read and valid, 0 not. */
+static int parse_period(ctx_t *c, const config_setting_t *g, const char *key, const char *ctxs,
+                        int end_required, int64_t *start, int *has_end, int64_t *end)
 {
     const config_setting_t *s = config_setting_get_member(g, key);
-    *present = 0;
-    if (!s) {
-        if (required)
-            mvg_cfgp_fail(c, g, "%s: '%s' is missing (%s = { start = \"...\"; end = \"...\"; })", ctxs, key,
-                 key);
-        return;
-    }
+    *has_end = 0;
+    if (!s)
+        return 0;
+    const mvg_section *sec = &mvg_config_periods_section;
     char sub[300];
     snprintf(sub, sizeof sub, "%s: %s", ctxs, key);
-    if (!config_setting_is_group(s)) {
-        mvg_cfgp_fail(c, s, "%s must be a group { start = \"...\"; end = \"...\"; }", sub);
-        return;
-    }
-    static const char *const keys[] = {"start", "end", NULL};
-    mvg_cfgp_check_keys(c, s, keys, sub);
-    int ok = mvg_cfgp_req_time(c, s, "start", sub, 1, start) == 0;
-    *has_end = 0;
-    if (config_setting_get_member(s, "end") || end_required) {
-        if (mvg_cfgp_req_time(c, s, "end", sub, 1, end) != 0)
-            ok = 0;
-        else
-            *has_end = 1;
-    }
+    period_row p = {0, 0};
+    signed char rc[sizeof period_keys / sizeof period_keys[0]];
+    if (mvg_section_read_group(&c->r, sec, s, sub, "{ start = \"...\"; end = \"...\"; }", &p,
+                               rc) != 0)
+        return 0;
+    int ok = mvg_section_rc(sec, rc, "start") > 0;
+    int end_rc = mvg_section_rc(sec, rc, "end");
+    if (end_rc == 0 && end_required)
+        mvg_section_require(&c->r, sec, "end", s, sub);
+    if (end_rc < 0 || (end_rc == 0 && end_required))
+        ok = 0;
+    *start = p.start;
+    *end = p.end;
+    *has_end = end_rc > 0;
     if (ok && *has_end && *end <= *start) {
         mvg_cfgp_fail(c, s, "%s: end must be after start", sub);
         ok = 0;
     }
-    *present = ok;
+    return ok;
+}
+
+/* ---- criteria ------------------------------------------------------------ */
+
+/* No defaults here: they are the engine's (mvg_model_criteria_default);
+ * def_doc quotes them and tests/unit/test_config_projects.c holds the two
+ * together. */
+#define CR(f) MVG_FIELD(mvg_model_criteria, f)
+static const mvg_key criteria_keys[] = {
+    {"max_cv_rmse", MVG_KEY_NUMBER, 0, CR(max_cv_rmse), .min = 0, .max = 10, .def_doc = "0.30",
+     .doc = "highest CV(RMSE) of an acceptable model (a fraction: 0.30 = 30 %)"},
+    {"max_abs_nmbe", MVG_KEY_NUMBER, 0, CR(max_abs_nmbe), .min = 0, .max = 10, .def_doc = "0.10",
+     .doc = "highest absolute NMBE (fraction)"},
+    {"min_coverage", MVG_KEY_NUMBER, 0, CR(min_coverage), .min = 0, .max = 1, .def_doc = "0.90",
+     .doc = "fraction of the baseline's intervals that must be valid"},
+    /* a number, as it always was; a count of rows once read */
+    {"min_points_per_segment", MVG_KEY_NUMBER, MVG_KEY_MANUAL, .size = sizeof(double), .min = 1,
+     .max = 1e6, .def_doc = "10", .doc = "fewest baseline rows on each side of a change point"},
+};
+const mvg_section mvg_config_criteria_section = {"criteria", MVG_KEYS(criteria_keys)};
+
+static void parse_criteria(ctx_t *c, const config_setting_t *cr, const char *ctxs,
+                           mvg_model_criteria *out)
+{
+    char sub[200];
+    snprintf(sub, sizeof sub, "%s: criteria", ctxs);
+    const mvg_section *sec = &mvg_config_criteria_section;
+    if (mvg_section_read_group(&c->r, sec, cr, sub, NULL, out, NULL) != 0)
+        return;
+    double mp;
+    if (mvg_key_read(&c->r, mvg_section_key(sec, "min_points_per_segment"), cr, sub, NULL, &mp) > 0)
+        out->min_points_per_segment = (size_t)mp;
+}
+
+/* ---- projects ------------------------------------------------------------ */
+
+static const int hour_divisors[] = {1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 0};
+#define PRJ(f) MVG_FIELD(mvg_project_cfg, f)
+static const mvg_key project_keys[] = {
+    {"name", MVG_KEY_STRING, MVG_KEY_REQUIRED | MVG_KEY_NONEMPTY | MVG_KEY_MANUAL, PRJ(name),
+     .allowed = "a letter or `_`, then letters, digits, `_`, `-`; < 64 characters; unique",
+     .doc = "the project"},
+    {"technology", MVG_KEY_STRING, MVG_KEY_CUT, PRJ(technology), .def = "",
+     .doc = "free text, e.g. `\"chiller\"`, `\"boiler\"` (reported with the results)"},
+    {"interval_min", MVG_KEY_INT, 0, PRJ(interval_min), .lo = 1, .hi = 60,
+     .values = hour_divisors, .def = "15",
+     .hint = "a divisor of the hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)",
+     .doc = "length of the project's intervals (model rows, savings records); boundaries are "
+            "wall-clock aligned (multiples of the interval)"},
+    {"baseline", MVG_KEY_OTHER, MVG_KEY_REQUIRED, .type_doc = "group",
+     .hint = "baseline = { start = \"...\"; end = \"...\"; }",
+     .allowed = "[periods](#periods): `start` and `end`",
+     .doc = "the baseline period: intervals collected for the model fit; the models are fitted "
+            "and frozen at its end"},
+    {"installation", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "none",
+     .allowed = "[periods](#periods): `start` and `end`; start ≥ baseline end",
+     .doc = "excluded period while the measure is installed"},
+    {"reporting", MVG_KEY_OTHER, MVG_KEY_REQUIRED, .type_doc = "group",
+     .hint = "reporting = { start = \"...\"; end = \"...\"; }",
+     .allowed = "[periods](#periods): `start`, `end` optional; start ≥ end of the installation "
+                "(or of the baseline)",
+     .doc = "the period in which savings are computed; without `end` it runs on"},
+    {"confidence", MVG_KEY_NUMBER, 0, PRJ(confidence), .min = 0.5, .max = 0.999, .def = "0.90",
+     .doc = "confidence level of the savings uncertainty (FSU) and savings interval"},
+    {"min_interval_coverage", MVG_KEY_NUMBER, 0, PRJ(min_interval_coverage), .min = 0, .max = 1,
+     .def = "0.90",
+     .doc = "an interval counts for a stream only when each channel it uses is covered by good "
+            "samples at least this fraction of the interval; it is then scaled to the full "
+            "interval"},
+    {"criteria", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "see below",
+     .allowed = "[criteria](#criteria)", .doc = "ASHRAE 14 acceptance of the baseline models"},
+    {"streams", MVG_KEY_OTHER, MVG_KEY_REQUIRED, .type_doc = "list", .allowed = "1..8 groups",
+     .doc = "the savings streams, below"},
+};
+const mvg_section mvg_config_projects_section = {"projects", MVG_KEYS(project_keys)};
+
+/* The rules between the periods of prj (read from g). */
+static void check_periods(ctx_t *c, const config_setting_t *g, const char *ctxs,
+                          mvg_project_cfg *prj)
+{
+    int has_bend, has_iend, has_rend;
+    int has_b = parse_period(c, g, "baseline", ctxs, 1, &prj->baseline_start_ms, &has_bend,
+                             &prj->baseline_end_ms);
+    prj->has_installation = parse_period(c, g, "installation", ctxs, 1,
+                                         &prj->installation_start_ms, &has_iend,
+                                         &prj->installation_end_ms);
+    int has_r = parse_period(c, g, "reporting", ctxs, 0, &prj->reporting_start_ms, &has_rend,
+                             &prj->reporting_end_ms);
+    prj->has_reporting_end = has_r && has_rend;
+    if (!has_b || !has_r)
+        return;
+    int64_t after_b = prj->baseline_end_ms;
+    if (prj->has_installation) {
+        if (prj->installation_start_ms < prj->baseline_end_ms)
+            mvg_cfgp_fail(c, config_setting_get_member(g, "installation"),
+                 "%s: installation must start at or after the end of the baseline", ctxs);
+        after_b = prj->installation_end_ms;
+    }
+    if (prj->reporting_start_ms < after_b)
+        mvg_cfgp_fail(c, config_setting_get_member(g, "reporting"),
+             "%s: reporting must start at or after the end of the %s", ctxs,
+             prj->has_installation ? "installation" : "baseline");
 }
 
 static void parse_project(ctx_t *c, const config_setting_t *g, int idx, mvg_project_cfg *prj)
 {
-    static const char *const keys[] = {"name",       "technology", "interval_min", "baseline",
-                                       "installation", "reporting", "confidence",  "criteria",
-                                       "streams",    "min_interval_coverage", NULL};
+    const mvg_section *sec = &mvg_config_projects_section;
     char ctxs[160];
     snprintf(ctxs, sizeof ctxs, "projects[%d]", idx);
     prj->src = mvg_cfgp_src_of(c, g);
@@ -69,89 +181,35 @@ static void parse_project(ctx_t *c, const config_setting_t *g, int idx, mvg_proj
         mvg_cfgp_fail(c, g, "%s must be a group { name = ...; baseline = ...; streams = ...; }", ctxs);
         return;
     }
-    const char *name = mvg_cfgp_req_string(c, g, "name", ctxs);
-    if (mvg_cfgp_copy_name(c, g, ctxs, "name", name, prj->name, sizeof prj->name) != 0) {
-        mvg_cfgp_check_keys(c, g, keys, ctxs);
+    mvg_section_defaults(sec, prj);
+    signed char rc[sizeof project_keys / sizeof project_keys[0]];
+    if (mvg_key_read(&c->r, mvg_section_key(sec, "name"), g, ctxs, prj, NULL) <= 0) {
+        mvg_section_read(&c->r, sec, g, ctxs, prj, rc);
         return;
     }
+    const char *name = prj->name;
     if (!mvg_cfgp_is_ident(name)) {
         mvg_cfgp_fail(c, config_setting_get_member(g, "name"),
              "%s: name '%s' must be a letter or '_' then letters, digits, '_' or '-'", ctxs, name);
         return;
     }
     snprintf(ctxs, sizeof ctxs, "project '%s'", name);
-    mvg_cfgp_check_keys(c, g, keys, ctxs);
+    mvg_section_read(&c->r, sec, g, ctxs, prj, rc);
     for (int i = 0; i < idx; i++)
         if (strcmp(c->out->projects[i].name, name) == 0) {
             mvg_cfgp_fail(c, config_setting_get_member(g, "name"), "%s: defined twice", ctxs);
             return;
         }
-    const char *tech = mvg_cfgp_opt_string(c, g, "technology", ctxs);
-    snprintf(prj->technology, sizeof prj->technology, "%s", tech ? tech : "");
-    double v = 15;
-    const config_setting_t *im = config_setting_get_member(g, "interval_min");
-    if (im && config_setting_type(im) != CONFIG_TYPE_INT)
-        mvg_cfgp_fail(c, im, "%s: 'interval_min' must be an integer (minutes)", ctxs);
-    else
-        mvg_cfgp_opt_number(c, g, "interval_min", ctxs, 1, 60, &v);
-    prj->interval_min = (int)v;
-    if (im && 60 % prj->interval_min != 0)
-        mvg_cfgp_fail(c, im, "%s: 'interval_min' = %d does not divide the hour (1, 2, 3, 4, 5, 6, 10, 12, "
-             "15, 20, 30 or 60)", ctxs, prj->interval_min);
-    prj->confidence = 0.90;
-    mvg_cfgp_opt_number(c, g, "confidence", ctxs, 0.5, 0.999, &prj->confidence);
-    prj->min_interval_coverage = 0.90;
-    mvg_cfgp_opt_number(c, g, "min_interval_coverage", ctxs, 0.0, 1.0, &prj->min_interval_coverage);
     mvg_model_criteria_default(&prj->criteria);
     prj->criteria.confidence = prj->confidence;
     const config_setting_t *cr = config_setting_get_member(g, "criteria");
-    if (cr) {
-        char sub[200];
-        snprintf(sub, sizeof sub, "%s: criteria", ctxs);
-        static const char *const ckeys[] = {"max_cv_rmse", "max_abs_nmbe", "min_coverage",
-                                            "min_points_per_segment", NULL};
-        if (!config_setting_is_group(cr)) {
-            mvg_cfgp_fail(c, cr, "%s must be a group", sub);
-        } else {
-            mvg_cfgp_check_keys(c, cr, ckeys, sub);
-            mvg_cfgp_opt_number(c, cr, "max_cv_rmse", sub, 0.0, 10.0, &prj->criteria.max_cv_rmse);
-            mvg_cfgp_opt_number(c, cr, "max_abs_nmbe", sub, 0.0, 10.0, &prj->criteria.max_abs_nmbe);
-            mvg_cfgp_opt_number(c, cr, "min_coverage", sub, 0.0, 1.0, &prj->criteria.min_coverage);
-            double mp = (double)prj->criteria.min_points_per_segment;
-            if (mvg_cfgp_opt_number(c, cr, "min_points_per_segment", sub, 1, 1e6, &mp) == 1)
-                prj->criteria.min_points_per_segment = (size_t)mp;
-        }
-    }
-
-    int has_b, has_r, has_bend, has_iend, has_rend;
-    int64_t bend = 0, iend = 0;
-    parse_period(c, g, "baseline", ctxs, 1, 1, &has_b, &prj->baseline_start_ms, &has_bend, &bend);
-    prj->baseline_end_ms = bend;
-    parse_period(c, g, "installation", ctxs, 0, 1, &prj->has_installation,
-                 &prj->installation_start_ms, &has_iend, &iend);
-    prj->installation_end_ms = iend;
-    parse_period(c, g, "reporting", ctxs, 1, 0, &has_r, &prj->reporting_start_ms, &has_rend,
-                 &prj->reporting_end_ms);
-    prj->has_reporting_end = has_r && has_rend;
-    if (has_b && has_r) {
-        int64_t after_b = prj->baseline_end_ms;
-        if (prj->has_installation) {
-            if (prj->installation_start_ms < prj->baseline_end_ms)
-                mvg_cfgp_fail(c, config_setting_get_member(g, "installation"),
-                     "%s: installation must start at or after the end of the baseline", ctxs);
-            after_b = prj->installation_end_ms;
-        }
-        if (prj->reporting_start_ms < after_b)
-            mvg_cfgp_fail(c, config_setting_get_member(g, "reporting"),
-                 "%s: reporting must start at or after the end of the %s", ctxs,
-                 prj->has_installation ? "installation" : "baseline");
-    }
+    if (cr)
+        parse_criteria(c, cr, ctxs, &prj->criteria);
+    check_periods(c, g, ctxs, prj);
 
     const config_setting_t *sl = config_setting_get_member(g, "streams");
-    if (!sl) {
-        mvg_cfgp_fail(c, g, "%s: 'streams' is missing", ctxs);
-        return;
-    }
+    if (!sl)
+        return; /* reported by the table */
     if (!config_setting_is_list(sl) || config_setting_length(sl) == 0) {
         mvg_cfgp_fail(c, sl, "%s: 'streams' must be a non-empty list ( { name = ...; ... } )", ctxs);
         return;
@@ -179,7 +237,8 @@ int mvg_config_projects_load(const config_setting_t *root, const mvg_config *cfg
     const config_setting_t *ps = config_setting_get_member(root, "projects");
     if (!ds && !ps)
         return 0;
-    ctx_t c = {.cfg = cfg, .diags = diags};
+    ctx_t c;
+    mvg_cfgp_init(&c, cfg, diags);
     c.out = calloc(1, sizeof *c.out);
     if (!c.out) {
         mvg_diags_add(diags, NULL, 0, "out of memory loading projects");
@@ -207,7 +266,7 @@ int mvg_config_projects_load(const config_setting_t *root, const mvg_config *cfg
             }
         }
     }
-    if (c.errors) {
+    if (c.r.errors) {
         mvg_config_projects_free(c.out);
         return -1;
     }

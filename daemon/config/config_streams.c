@@ -12,10 +12,9 @@
 #include <time.h>
 
 #include "config_prj.h"
-#include "config_read.h"
 #include "expr.h"
 
-/* ---- streams ------------------------------------------------------------ */
+/* ---- model -------------------------------------------------------------- */
 
 static int read_array(ctx_t *c, const config_setting_t *a, const char *ctxs, const char *key,
                       double *v, size_t cap, size_t *n)
@@ -38,24 +37,55 @@ static int read_array(ctx_t *c, const config_setting_t *a, const char *ctxs, con
     return 0;
 }
 
+typedef struct {
+    char type[16];
+    double n, cv_rmse, rho, nmbe, r2;
+} model_row;
+
+#define MR(f) MVG_FIELD(model_row, f)
+static const mvg_key model_keys[] = {
+    {"type", MVG_KEY_STRING, 0, MR(type), .def = "auto",
+     .allowed = "`mean`, `intensity`, `linear`, `3pc`, `3ph`, `4p`, `5p`, `auto`",
+     .doc = "model form, see [method.md](method.md); `auto` fits the candidates and keeps the best "
+            "valid one"},
+    {"x", MVG_KEY_OTHER, 0, .type_doc = "array of references", .def_doc = "`[]`",
+     .allowed = "0..12",
+     .doc = "independent variables: none for `mean`; exactly one for `intensity`, `3pc`, `3ph`, "
+            "`4p`, `5p`; one or more for `linear` and `auto`"},
+    {"coefficients", MVG_KEY_OTHER, 0, .type_doc = "array of numbers", .def_doc = "none",
+     .allowed = "see below", .doc = "a model fitted elsewhere: used as given, never refitted"},
+    {"change_points", MVG_KEY_OTHER, 0, .type_doc = "array of numbers", .def_doc = "none",
+     .allowed = "see below", .doc = "its change points (only with `coefficients`)"},
+    {"n", MVG_KEY_NUMBER, 0, MR(n), .min = 2, .max = 1e9, .def = "0", .def_doc = "unknown",
+     .allowed = "> number of parameters, ≤ 1e9", .doc = "rows of the external fit"},
+    {"cv_rmse", MVG_KEY_NUMBER, 0, MR(cv_rmse), .min = 0, .max = 10, .def = "nan",
+     .def_doc = "unknown", .doc = "its CV(RMSE) (fraction)"},
+    {"nmbe", MVG_KEY_NUMBER, 0, MR(nmbe), .min = -10, .max = 10, .def = "nan",
+     .def_doc = "unknown", .doc = "its NMBE (fraction)"},
+    {"r2", MVG_KEY_NUMBER, 0, MR(r2), .min = -1e9, .max = 1, .def = "nan", .def_doc = "unknown",
+     .allowed = "≤ 1", .doc = "its R²"},
+    {"rho", MVG_KEY_NUMBER, 0, MR(rho), .min = -1, .max = 1, .def = "0",
+     .doc = "lag-1 autocorrelation of its residuals"},
+};
+const mvg_section mvg_config_model_section = {"model", MVG_KEYS(model_keys)};
+
+/* The model group m of stream st: the rules between its keys (forms,
+ * counts, change points) and the given model's statistics. */
 static void parse_model(ctx_t *c, const config_setting_t *m, const char *ctxs,
                         const mvg_project_cfg *prj, mvg_stream_cfg *st)
 {
-    static const char *const keys[] = {"type", "x", "coefficients", "change_points", "n",
-                                       "cv_rmse", "rho", "nmbe", "r2", NULL};
     char sub[300];
     snprintf(sub, sizeof sub, "%s: model", ctxs);
-    if (!config_setting_is_group(m)) {
-        mvg_cfgp_fail(c, m, "%s must be a group { type = ...; x = [ ... ]; }", sub);
+    model_row row;
+    mvg_section_defaults(&mvg_config_model_section, &row);
+    if (mvg_section_read_group(&c->r, &mvg_config_model_section, m, sub,
+                               "{ type = ...; x = [ ... ]; }", &row, NULL) != 0)
         return;
-    }
-    mvg_cfgp_check_keys(c, m, keys, sub);
     st->has_model = 1;
     st->model_type = MVG_MODEL_AUTO;
-    const char *type = mvg_cfgp_opt_string(c, m, "type", sub);
-    if (type && mvg_model_type_parse(type, &st->model_type) != 0) {
+    if (mvg_model_type_parse(row.type, &st->model_type) != 0) {
         mvg_cfgp_fail(c, config_setting_get_member(m, "type"),
-             "%s: unknown type '%s' (mean, intensity, linear, 3pc, 3ph, 4p, 5p, auto)", sub, type);
+             "%s: unknown type '%s' (mean, intensity, linear, 3pc, 3ph, 4p, 5p, auto)", sub, row.type);
         return;
     }
     const config_setting_t *xs = config_setting_get_member(m, "x");
@@ -138,19 +168,18 @@ static void parse_model(ctx_t *c, const config_setting_t *m, const char *ctxs,
     }
     md->ncp = ncp;
     md->p = n + ncp;
-    /* Fit statistics of the external fit, needed for the FSU; unknown -> NaN. */
-    double v = NAN;
-    md->n = 0;
-    if (mvg_cfgp_opt_number(c, m, "n", sub, (double)md->p + 1, 1e9, &v) == 1)
-        md->n = (size_t)v;
-    md->cv_rmse = NAN;
-    md->rho = 0.0;
-    md->nmbe = NAN;
-    md->r2 = NAN;
-    mvg_cfgp_opt_number(c, m, "cv_rmse", sub, 0.0, 10.0, &md->cv_rmse);
-    mvg_cfgp_opt_number(c, m, "rho", sub, -1.0, 1.0, &md->rho);
-    mvg_cfgp_opt_number(c, m, "nmbe", sub, -10.0, 10.0, &md->nmbe);
-    mvg_cfgp_opt_number(c, m, "r2", sub, -1e9, 1.0, &md->r2);
+    /* Fit statistics of the external fit, needed for the FSU; unknown: NaN
+     * (the table's defaults), n 0 */
+    if (row.n != 0 && row.n < (double)md->p + 1) {
+        mvg_cfgp_fail(c, config_setting_get_member(m, "n"),
+                      "%s: 'n' = %g must be more than the model's %zu parameters", sub, row.n, md->p);
+        return;
+    }
+    md->n = (size_t)row.n;
+    md->cv_rmse = row.cv_rmse;
+    md->rho = row.rho;
+    md->nmbe = row.nmbe;
+    md->r2 = row.r2;
     md->adj_r2 = NAN;
     md->rmse = NAN;
     md->ybar = NAN;
@@ -163,74 +192,151 @@ static void parse_model(ctx_t *c, const config_setting_t *m, const char *ctxs,
     st->model_given = 1;
 }
 
-static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
+/* ---- factors ------------------------------------------------------------- */
+
+typedef struct {
+    double cost_per_unit, co2_kg_per_unit, co2_kg_per_tj, kg_per_unit, ncv_tj_per_gg,
+        enthalpy_kj_per_kg, o2_ref;
+    int flow_basis;
+} factors_row;
+
+static const char *const flow_bases[] = {"measured", "reference", NULL};
+static const int flow_basis_values[] = {MVG_FLOW_MEASURED, MVG_FLOW_REFERENCE};
+#define FR(f) MVG_FIELD(factors_row, f)
+#define FUEL_ONLY .applies = "fuel"
+#define FLUE_ONLY .applies = "nox, so2"
+
+/* No defaults here: they depend on the stream's type, fuel and unit
+ * (mvg_convert_defaults, docs/conversions.md); def_doc quotes them. */
+static const mvg_key factors_keys[] = {
+    {"cost_per_unit", MVG_KEY_NUMBER, 0, FR(cost_per_unit), .min = 0, .max = 1e9,
+     .def_doc = "0 (not costed); `cost` streams 1", .doc = "HK$ per stream unit"},
+    {"co2_kg_per_unit", MVG_KEY_NUMBER, 0, FR(co2_kg_per_unit), .min = 0, .max = 100,
+     .applies = "electricity, heat",
+     .def_doc = "electricity 0.5703 kg/kWh (mainland China grid: **set your utility's**); heat 0",
+     .doc = "kg CO2 per stream unit (the grid factor)"},
+    {"co2_kg_per_tj", MVG_KEY_NUMBER, 0, FR(co2_kg_per_tj), .min = 0, .max = 1e6, FUEL_ONLY,
+     .def_doc = "56,100 (natural gas), 74,100 (diesel), 63,100 (LPG)", .doc = "kg CO2 per TJ (IPCC)"},
+    {"kg_per_unit", MVG_KEY_NUMBER, 0, FR(kg_per_unit), .min = 1e-6, .max = 1e6, FUEL_ONLY,
+     .def_doc = "0.75 kg/Nm3 gas, 0.84 kg/L diesel, 0.54 kg/L LPG (×1000 per m3); exact for kg and t",
+     .doc = "mass of one stream unit (density)"},
+    {"ncv_tj_per_gg", MVG_KEY_NUMBER, 0, FR(ncv_tj_per_gg), .min = 1, .max = 200, FUEL_ONLY,
+     .def_doc = "48.0, 43.0, 47.3", .doc = "net calorific value"},
+    {"enthalpy_kj_per_kg", MVG_KEY_NUMBER, 0, FR(enthalpy_kj_per_kg), .min = 1, .max = 5000,
+     .applies = "heat in `t` of steam", .def_doc = "2,442",
+     .doc = "net enthalpy delivered, steam minus feedwater"},
+    {"o2_ref", MVG_KEY_NUMBER, 0, FR(o2_ref), .min = 0, .max = 20.9, FLUE_ONLY, .def_doc = "3",
+     .doc = "reference O2 (%) of the corrected concentrations"},
+    {"flow_basis", MVG_KEY_CHOICE, 0, FR(flow_basis), .choices = flow_bases,
+     .values = flow_basis_values, FLUE_ONLY, .def_doc = "`\"measured\"`",
+     .doc = "`measured`: the flow at the measured O2 (usual); `reference`: a flow already "
+            "expressed at `o2_ref`"},
+};
+const mvg_section mvg_config_factors_section = {"factors", MVG_KEYS(factors_keys)};
+
+/* The factor keys of g (the stream group itself, whose other keys the
+ * stream's table checks, or its `factors` group: own_group): read, refused
+ * on a stream type they do not apply to, and put in force. */
+static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs, int own_group,
                           mvg_stream_cfg *st)
 {
+    const mvg_section *sec = &mvg_config_factors_section;
+    factors_row row;
+    memset(&row, 0, sizeof row);
+    signed char rc[sizeof factors_keys / sizeof factors_keys[0]];
+    if (own_group)
+        mvg_section_read(&c->r, sec, g, ctxs, &row, rc);
+    else
+        mvg_section_read_rows(&c->r, sec, g, ctxs, &row, rc);
     mvg_conv_factors *f = &st->factors;
-    double v;
     mvg_stream_type t = st->type;
+    int flue = t == MVG_STREAM_NOX || t == MVG_STREAM_SO2;
     struct {
         const char *key;
         int ok;
         const char *hint;
+        double *dst, v;
+        unsigned bit;
     } rules[] = {
+        {"cost_per_unit", 1, "", &f->cost_per_unit, row.cost_per_unit, MVG_CONV_DEF_COST},
         {"co2_kg_per_unit", t == MVG_STREAM_ELECTRICITY || t == MVG_STREAM_HEAT,
-         "applies to electricity (grid factor) and heat streams; fuels take co2_kg_per_tj"},
-        {"co2_kg_per_tj", t == MVG_STREAM_FUEL, "applies to fuel streams"},
-        {"kg_per_unit", t == MVG_STREAM_FUEL, "applies to fuel streams (density)"},
-        {"ncv_tj_per_gg", t == MVG_STREAM_FUEL, "applies to fuel streams"},
+         "applies to electricity (grid factor) and heat streams; fuels take co2_kg_per_tj",
+         &f->co2_factor, row.co2_kg_per_unit, MVG_CONV_DEF_CO2},
+        {"co2_kg_per_tj", t == MVG_STREAM_FUEL, "applies to fuel streams", &f->co2_factor,
+         row.co2_kg_per_tj, MVG_CONV_DEF_CO2},
+        {"kg_per_unit", t == MVG_STREAM_FUEL, "applies to fuel streams (density)", &f->kg_per_unit,
+         row.kg_per_unit, MVG_CONV_DEF_MASS},
+        {"ncv_tj_per_gg", t == MVG_STREAM_FUEL, "applies to fuel streams", &f->ncv_tj_per_gg,
+         row.ncv_tj_per_gg, MVG_CONV_DEF_NCV},
         {"enthalpy_kj_per_kg", t == MVG_STREAM_HEAT && strcmp(f->unit, "t") == 0,
-         "applies to heat streams measured in t of steam"},
-        {"o2_ref", t == MVG_STREAM_NOX || t == MVG_STREAM_SO2, "applies to nox and so2 streams"},
-        {"flow_basis", t == MVG_STREAM_NOX || t == MVG_STREAM_SO2, "applies to nox and so2 streams"},
+         "applies to heat streams measured in t of steam", &f->enthalpy_kj_per_kg,
+         row.enthalpy_kj_per_kg, MVG_CONV_DEF_ENTHALPY},
+        {"o2_ref", flue, "applies to nox and so2 streams", &f->o2_ref_pct, row.o2_ref,
+         MVG_CONV_DEF_O2_REF},
+        {"flow_basis", flue, "applies to nox and so2 streams", NULL, 0, 0},
     };
     for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
-        const config_setting_t *s = config_setting_get_member(g, rules[i].key);
-        if (s && !rules[i].ok)
-            mvg_cfgp_fail(c, s, "%s: '%s' %s", ctxs, rules[i].key, rules[i].hint);
+        if (mvg_section_rc(sec, rc, rules[i].key) <= 0)
+            continue;
+        if (!rules[i].ok) {
+            mvg_cfgp_fail(c, config_setting_get_member(g, rules[i].key), "%s: '%s' %s", ctxs,
+                          rules[i].key, rules[i].hint);
+        } else if (rules[i].dst) {
+            *rules[i].dst = rules[i].v;
+            f->defaulted &= ~rules[i].bit;
+        } else {
+            f->flow_basis = (mvg_flow_basis)row.flow_basis;
+        }
     }
-    if (mvg_cfgp_opt_number(c, g, "cost_per_unit", ctxs, 0.0, 1e9, &f->cost_per_unit) == 1)
-        f->defaulted &= ~(unsigned)MVG_CONV_DEF_COST;
-    if (rules[0].ok && mvg_cfgp_opt_number(c, g, "co2_kg_per_unit", ctxs, 0.0, 100.0, &v) == 1) {
-        f->co2_factor = v;
-        f->defaulted &= ~(unsigned)MVG_CONV_DEF_CO2;
+}
+
+/* ---- adjustments --------------------------------------------------------- */
+
+#define AD(f) MVG_FIELD(mvg_adjust_cfg, f)
+static const mvg_key adjust_keys[] = {
+    {"reason", MVG_KEY_STRING, MVG_KEY_REQUIRED | MVG_KEY_CUT, AD(reason),
+     .doc = "why; reported with the adjustment"},
+    {"per_interval", MVG_KEY_NUMBER, 0, AD(amount), .min = -1e12, .max = 1e12,
+     .doc = "amount added to every reporting interval"},
+    {"once_at", MVG_KEY_TIME, 0, AD(once_at_ms), .doc = "the one interval that gets `amount`"},
+    {"amount", MVG_KEY_NUMBER, 0, AD(amount), .min = -1e12, .max = 1e12,
+     .allowed = "-1e12..1e12; with `once_at` only", .doc = "the amount of `once_at`"},
+};
+const mvg_section mvg_config_adjustments_section = {"adjustments", MVG_KEYS(adjust_keys)};
+
+/* The rules between the keys of one adjustment a, read from g: 1 valid. */
+static int check_adjustment(ctx_t *c, const config_setting_t *g, const char *sub,
+                            const signed char *rc, mvg_adjust_cfg *a)
+{
+    const mvg_section *sec = &mvg_config_adjustments_section;
+    if (mvg_section_rc(sec, rc, "reason") <= 0)
+        return 0;
+    const config_setting_t *amount = config_setting_get_member(g, "amount");
+    int has_per = config_setting_get_member(g, "per_interval") != NULL;
+    int has_once = config_setting_get_member(g, "once_at") != NULL;
+    if (has_per == has_once) {
+        mvg_cfgp_fail(c, g, "%s: give either 'per_interval' or 'once_at' with 'amount'", sub);
+        return 0;
     }
-    if (rules[1].ok && mvg_cfgp_opt_number(c, g, "co2_kg_per_tj", ctxs, 0.0, 1e6, &v) == 1) {
-        f->co2_factor = v;
-        f->defaulted &= ~(unsigned)MVG_CONV_DEF_CO2;
+    if (has_per) {
+        if (amount)
+            mvg_cfgp_fail(c, amount,
+                 "%s: 'amount' goes with 'once_at'; 'per_interval' is the amount itself", sub);
+        return mvg_section_rc(sec, rc, "per_interval") > 0;
     }
-    if (rules[2].ok && mvg_cfgp_opt_number(c, g, "kg_per_unit", ctxs, 1e-6, 1e6, &v) == 1) {
-        f->kg_per_unit = v;
-        f->defaulted &= ~(unsigned)MVG_CONV_DEF_MASS;
+    a->once = 1;
+    if (mvg_section_rc(sec, rc, "once_at") <= 0)
+        return 0;
+    if (!amount) {
+        mvg_cfgp_fail(c, g, "%s: 'once_at' needs 'amount'", sub);
+        return 0;
     }
-    if (rules[3].ok && mvg_cfgp_opt_number(c, g, "ncv_tj_per_gg", ctxs, 1.0, 200.0, &v) == 1) {
-        f->ncv_tj_per_gg = v;
-        f->defaulted &= ~(unsigned)MVG_CONV_DEF_NCV;
-    }
-    if (rules[4].ok && mvg_cfgp_opt_number(c, g, "enthalpy_kj_per_kg", ctxs, 1.0, 5000.0, &v) == 1) {
-        f->enthalpy_kj_per_kg = v;
-        f->defaulted &= ~(unsigned)MVG_CONV_DEF_ENTHALPY;
-    }
-    if (rules[5].ok && mvg_cfgp_opt_number(c, g, "o2_ref", ctxs, 0.0, 20.9, &v) == 1) {
-        f->o2_ref_pct = v;
-        f->defaulted &= ~(unsigned)MVG_CONV_DEF_O2_REF;
-    }
-    const char *fb = rules[6].ok ? mvg_cfgp_opt_string(c, g, "flow_basis", ctxs) : NULL;
-    if (fb) {
-        if (strcmp(fb, "measured") == 0)
-            f->flow_basis = MVG_FLOW_MEASURED;
-        else if (strcmp(fb, "reference") == 0)
-            f->flow_basis = MVG_FLOW_REFERENCE;
-        else
-            mvg_cfgp_fail(c, config_setting_get_member(g, "flow_basis"),
-                 "%s: flow_basis must be \"measured\" or \"reference\", not \"%s\"", ctxs, fb);
-    }
+    return mvg_section_rc(sec, rc, "amount") > 0;
 }
 
 static void parse_adjustments(ctx_t *c, const config_setting_t *list, const char *ctxs,
                               mvg_stream_cfg *st)
 {
-    static const char *const keys[] = {"reason", "per_interval", "once_at", "amount", NULL};
     if (!config_setting_is_list(list)) {
         mvg_cfgp_fail(c, list, "%s: 'adjustments' must be a list ( { reason = ...; ... } )", ctxs);
         return;
@@ -243,138 +349,105 @@ static void parse_adjustments(ctx_t *c, const config_setting_t *list, const char
         const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
         char sub[300];
         snprintf(sub, sizeof sub, "%s: adjustments[%d]", ctxs, i);
-        if (!config_setting_is_group(g)) {
-            mvg_cfgp_fail(c, g, "%s must be a group", sub);
-            continue;
-        }
-        mvg_cfgp_check_keys(c, g, keys, sub);
         mvg_adjust_cfg *a = &st->adjust[st->nadjust];
+        signed char rc[sizeof adjust_keys / sizeof adjust_keys[0]];
+        memset(a, 0, sizeof *a);
+        if (mvg_section_read_group(&c->r, &mvg_config_adjustments_section, g, sub, NULL, a, rc) != 0)
+            continue;
         a->src = mvg_cfgp_src_of(c, g);
-        const char *reason = mvg_cfgp_req_string(c, g, "reason", sub);
-        if (!reason)
-            continue;
-        snprintf(a->reason, sizeof a->reason, "%s", reason);
-        int has_per = config_setting_get_member(g, "per_interval") != NULL;
-        int has_once = config_setting_get_member(g, "once_at") != NULL;
-        if (has_per == has_once) {
-            mvg_cfgp_fail(c, g, "%s: give either 'per_interval' or 'once_at' with 'amount'", sub);
-            continue;
-        }
-        if (has_per) {
-            if (config_setting_get_member(g, "amount"))
-                mvg_cfgp_fail(c, config_setting_get_member(g, "amount"),
-                     "%s: 'amount' goes with 'once_at'; 'per_interval' is the amount itself", sub);
-            if (mvg_cfgp_opt_number(c, g, "per_interval", sub, -1e12, 1e12, &a->amount) != 1)
-                continue;
-        } else {
-            a->once = 1;
-            if (mvg_cfgp_req_time(c, g, "once_at", sub, 1, &a->once_at_ms) != 0)
-                continue;
-            if (!config_setting_get_member(g, "amount")) {
-                mvg_cfgp_fail(c, g, "%s: 'once_at' needs 'amount'", sub);
-                continue;
-            }
-            if (mvg_cfgp_opt_number(c, g, "amount", sub, -1e12, 1e12, &a->amount) != 1)
-                continue;
-        }
-        st->nadjust++;
+        if (check_adjustment(c, g, sub, rc, a))
+            st->nadjust++;
     }
 }
 
-static void parse_flue_pair(ctx_t *c, const config_setting_t *s, const char *key,
-                            const char *ctxs, const mvg_project_cfg *prj, mvg_stream_cfg *st,
-                            mvg_ref_cfg *conc, mvg_ref_cfg *flow)
+/* ---- the inlet and outlet of a voc stream -------------------------------- */
+
+typedef struct {
+    const char *conc, *flow;
+} voc_pair_row;
+
+static const mvg_key voc_pair_keys[] = {
+    {"conc", MVG_KEY_TEXT, MVG_KEY_REQUIRED, MVG_FIELD(voc_pair_row, conc),
+     .type_doc = "reference", .allowed = "[reference](#references)", .doc = "concentration (mg/Nm3)"},
+    {"flow", MVG_KEY_TEXT, MVG_KEY_REQUIRED, MVG_FIELD(voc_pair_row, flow),
+     .type_doc = "reference", .allowed = "[reference](#references)", .doc = "flow (Nm3/h)"},
+};
+const mvg_section mvg_config_voc_pair_section = {"inlet-outlet", MVG_KEYS(voc_pair_keys)};
+
+static void parse_voc_pair(ctx_t *c, const config_setting_t *s, const char *key,
+                           const char *ctxs, const mvg_project_cfg *prj, mvg_stream_cfg *st,
+                           mvg_ref_cfg *conc, mvg_ref_cfg *flow)
 {
     char sub[300], impl[MVG_CHANNEL_NAME_MAX];
     snprintf(sub, sizeof sub, "%s: %s", ctxs, key);
-    if (!config_setting_is_group(s)) {
-        mvg_cfgp_fail(c, s, "%s must be a group { conc = \"dev.point\"; flow = \"dev.point\"; }", sub);
+    voc_pair_row row = {NULL, NULL};
+    if (mvg_section_read_group(&c->r, &mvg_config_voc_pair_section, s, sub,
+                               "{ conc = \"dev.point\"; flow = \"dev.point\"; }", &row, NULL) != 0)
         return;
-    }
-    static const char *const keys[] = {"conc", "flow", NULL};
-    mvg_cfgp_check_keys(c, s, keys, sub);
     snprintf(impl, sizeof impl, "~%s.%s.%s_conc", prj->name, st->name, key);
-    mvg_cfgp_req_ref(c, s, "conc", sub, impl, conc);
+    mvg_cfgp_ref(c, s, "conc", sub, row.conc, impl, conc);
     snprintf(impl, sizeof impl, "~%s.%s.%s_flow", prj->name, st->name, key);
-    mvg_cfgp_req_ref(c, s, "flow", sub, impl, flow);
+    mvg_cfgp_ref(c, s, "flow", sub, row.flow, impl, flow);
 }
 
-void mvg_cfgp_parse_stream(ctx_t *c, const config_setting_t *g, const char *pctx,
-                           const mvg_project_cfg *prj, size_t idx, mvg_stream_cfg *st)
-{
-    static const char *const keys[] = {
-        "name",          "type",        "unit",         "fuel",          "actual",
-        "model",         "factors",     "adjustments",  "conc",          "o2",
-        "flow",          "inlet",       "outlet",       "co2_kg_per_unit", "co2_kg_per_tj",
-        "cost_per_unit", "kg_per_unit", "ncv_tj_per_gg", "enthalpy_kj_per_kg", "o2_ref",
-        "flow_basis",    NULL};
-    char ctxs[256];
-    snprintf(ctxs, sizeof ctxs, "%s: streams[%zu]", pctx, idx);
-    st->src = mvg_cfgp_src_of(c, g);
-    if (!config_setting_is_group(g)) {
-        mvg_cfgp_fail(c, g, "%s must be a group { name = ...; type = ...; ... }", ctxs);
-        return;
-    }
-    const char *name = mvg_cfgp_req_string(c, g, "name", ctxs);
-    if (mvg_cfgp_copy_name(c, g, ctxs, "name", name, st->name, sizeof st->name) != 0) {
-        mvg_cfgp_check_keys(c, g, keys, ctxs);
-        return;
-    }
-    snprintf(ctxs, sizeof ctxs, "%s: stream '%s'", pctx, name);
-    mvg_cfgp_check_keys(c, g, keys, ctxs);
-    for (size_t i = 0; i < idx; i++)
-        if (strcmp(prj->streams[i].name, name) == 0) {
-            mvg_cfgp_fail(c, config_setting_get_member(g, "name"), "%s: defined twice in this project",
-                 ctxs);
-            return;
-        }
-    const char *type = mvg_cfgp_req_string(c, g, "type", ctxs);
-    const char *unit = mvg_cfgp_req_string(c, g, "unit", ctxs);
-    if (!type || !unit)
-        return;
-    if (mvg_convert_stream_parse(type, &st->type) != 0) {
-        mvg_cfgp_fail(c, config_setting_get_member(g, "type"),
-             "%s: unknown type '%s' (electricity, fuel, heat, water, nox, so2, voc, cost)", ctxs,
-             type);
-        return;
-    }
-    mvg_fuel fuel = MVG_FUEL_NATURAL_GAS;
-    const char *fs = mvg_cfgp_opt_string(c, g, "fuel", ctxs);
-    if (st->type == MVG_STREAM_FUEL) {
-        if (!fs) {
-            mvg_cfgp_fail(c, g, "%s: a fuel stream needs 'fuel' (natural_gas, diesel, lpg)", ctxs);
-            return;
-        }
-        if (mvg_convert_fuel_parse(fs, &fuel) != 0) {
-            mvg_cfgp_fail(c, config_setting_get_member(g, "fuel"),
-                 "%s: unknown fuel '%s' (natural_gas, diesel, lpg)", ctxs, fs);
-            return;
-        }
-    } else if (fs) {
-        mvg_cfgp_fail(c, config_setting_get_member(g, "fuel"), "%s: 'fuel' applies to fuel streams only",
-             ctxs);
-    }
-    char err[160];
-    if (mvg_convert_defaults(st->type, fuel, unit, &st->factors, err, sizeof err) != 0) {
-        mvg_cfgp_fail(c, config_setting_get_member(g, "unit"), "%s: %s", ctxs, err);
-        return;
-    }
-    parse_factors(c, g, ctxs, st);
-    const config_setting_t *fg = config_setting_get_member(g, "factors");
-    if (fg) {
-        if (!config_setting_is_group(fg)) {
-            mvg_cfgp_fail(c, fg, "%s: 'factors' must be a group", ctxs);
-        } else {
-            static const char *const fkeys[] = {"co2_kg_per_unit", "co2_kg_per_tj", "cost_per_unit",
-                                                "kg_per_unit",     "ncv_tj_per_gg", "enthalpy_kj_per_kg",
-                                                "o2_ref",          "flow_basis",    NULL};
-            char sub[300];
-            snprintf(sub, sizeof sub, "%s: factors", ctxs);
-            mvg_cfgp_check_keys(c, fg, fkeys, sub);
-            parse_factors(c, fg, sub, st);
-        }
-    }
+/* ---- streams ------------------------------------------------------------- */
 
+typedef struct {
+    char name[MVG_PRJ_NAME_MAX];
+    char type[32], unit[64], fuel[32];
+    const char *actual, *conc, *o2, *flow;
+} stream_row;
+
+#define SR(f) MVG_FIELD(stream_row, f)
+#define REF .type_doc = "reference"
+static const mvg_key stream_keys[] = {
+    {"name", MVG_KEY_STRING, MVG_KEY_REQUIRED | MVG_KEY_NONEMPTY | MVG_KEY_MANUAL, SR(name),
+     .allowed = "1..63 characters, unique in the project", .doc = "the stream"},
+    {"type", MVG_KEY_STRING, MVG_KEY_REQUIRED, SR(type),
+     .allowed = "`electricity`, `fuel`, `heat` (or `steam`), `water` (or `wastewater`), `nox`, "
+                "`so2`, `voc`, `cost`",
+     .doc = "what is measured"},
+    {"unit", MVG_KEY_STRING, MVG_KEY_REQUIRED, SR(unit),
+     .allowed = "by type, see below (case-insensitive)",
+     .doc = "the unit of `actual` and of the savings"},
+    {"fuel", MVG_KEY_STRING, 0, SR(fuel), .def_doc = "required for `fuel`, not allowed otherwise",
+     .allowed = "`natural_gas`, `diesel`, `lpg`",
+     .doc = "the fuel, for its default density, NCV and CO2 factor"},
+    {"actual", MVG_KEY_TEXT, 0, SR(actual), REF,
+     .def_doc = "required, except `voc` and `nox`/`so2` measured by concentration",
+     .allowed = "[reference](#references)", .doc = "the measured use per interval"},
+    {"model", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "required, except `voc`",
+     .hint = "e.g. model = { type = \"linear\"; x = [ \"dev.point\" ]; }",
+     .allowed = "[model](#model)", .doc = "the baseline model"},
+    {"conc", MVG_KEY_TEXT, 0, SR(conc), REF, .def_doc = "required for `nox`, `so2` without `actual`",
+     .allowed = "`nox`, `so2` without `actual`", .doc = "concentration (mg/Nm3)"},
+    {"flow", MVG_KEY_TEXT, 0, SR(flow), REF, .def_doc = "required for `nox`, `so2` without `actual`",
+     .allowed = "`nox`, `so2` without `actual`", .doc = "flue-gas flow (Nm3/h)"},
+    {"o2", MVG_KEY_TEXT, 0, SR(o2), REF, .def_doc = "required with `flow_basis = \"reference\"`",
+     .allowed = "`nox`, `so2` without `actual`", .doc = "measured O2 (%)"},
+    {"inlet", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "required for `voc`",
+     .allowed = "`voc` only: `conc`, `flow` (below)",
+     .doc = "concentration (mg/Nm3) and flow (Nm3/h) before the treatment"},
+    {"outlet", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "required for `voc`",
+     .allowed = "`voc` only: `conc`, `flow` (below)", .doc = "the same after the treatment"},
+    {"adjustments", MVG_KEY_OTHER, 0, .type_doc = "list", .def_doc = "none",
+     .allowed = "[adjustments](#adjustments)", .doc = "non-routine adjustments"},
+    {"factors", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "none",
+     .allowed = "[factors](#factors)", .doc = "the conversion factors, grouped"},
+};
+const mvg_section mvg_config_streams_section = {
+    .name = "streams",
+    .keys = stream_keys,
+    .nkeys = sizeof stream_keys / sizeof stream_keys[0],
+    .inline_keys = &mvg_config_factors_section,
+};
+
+/* How a stream is measured: the references its type needs, and no other. */
+static void check_measurement(ctx_t *c, const config_setting_t *g, const char *ctxs,
+                              const mvg_project_cfg *prj, const stream_row *row,
+                              mvg_stream_cfg *st)
+{
+    const mvg_section *sec = &mvg_config_streams_section;
     char impl[MVG_CHANNEL_NAME_MAX];
     const config_setting_t *act = config_setting_get_member(g, "actual");
     int is_flue = st->type == MVG_STREAM_NOX || st->type == MVG_STREAM_SO2;
@@ -387,24 +460,27 @@ void mvg_cfgp_parse_stream(ctx_t *c, const config_setting_t *g, const char *pctx
             mvg_cfgp_fail(c, g, "%s: a voc stream needs inlet = { conc; flow; } and outlet = { conc; flow; }",
                  ctxs);
         } else {
-            parse_flue_pair(c, in, "inlet", ctxs, prj, st, &st->in_conc, &st->in_flow);
-            parse_flue_pair(c, outs, "outlet", ctxs, prj, st, &st->out_conc, &st->out_flow);
+            parse_voc_pair(c, in, "inlet", ctxs, prj, st, &st->in_conc, &st->in_flow);
+            parse_voc_pair(c, outs, "outlet", ctxs, prj, st, &st->out_conc, &st->out_flow);
         }
     } else if (is_flue && !act) {
         st->has_flue = 1;
         snprintf(impl, sizeof impl, "~%s.%s.conc", prj->name, st->name);
-        mvg_cfgp_req_ref(c, g, "conc", ctxs, impl, &st->conc);
+        if (mvg_section_require(&c->r, sec, "conc", g, ctxs))
+            mvg_cfgp_ref(c, g, "conc", ctxs, row->conc, impl, &st->conc);
         snprintf(impl, sizeof impl, "~%s.%s.flow", prj->name, st->name);
-        mvg_cfgp_req_ref(c, g, "flow", ctxs, impl, &st->flow);
+        if (mvg_section_require(&c->r, sec, "flow", g, ctxs))
+            mvg_cfgp_ref(c, g, "flow", ctxs, row->flow, impl, &st->flow);
         if (config_setting_get_member(g, "o2")) {
             snprintf(impl, sizeof impl, "~%s.%s.o2", prj->name, st->name);
-            st->has_o2 = mvg_cfgp_req_ref(c, g, "o2", ctxs, impl, &st->o2) == 0;
+            st->has_o2 = mvg_cfgp_ref(c, g, "o2", ctxs, row->o2, impl, &st->o2) == 0;
         } else if (st->factors.flow_basis == MVG_FLOW_REFERENCE) {
             mvg_cfgp_fail(c, g, "%s: flow_basis \"reference\" needs 'o2' (the measured O2, %%)", ctxs);
         }
     } else {
         snprintf(impl, sizeof impl, "~%s.%s.actual", prj->name, st->name);
-        if (mvg_cfgp_req_ref(c, g, "actual", ctxs, impl, &st->actual) == 0)
+        if (mvg_section_require(&c->r, sec, "actual", g, ctxs) &&
+            mvg_cfgp_ref(c, g, "actual", ctxs, row->actual, impl, &st->actual) == 0)
             st->has_actual = 1;
         static const char *const flue_only[] = {"conc", "o2", "flow", "inlet", "outlet"};
         for (size_t i = 0; i < 5; i++) {
@@ -414,15 +490,83 @@ void mvg_cfgp_parse_stream(ctx_t *c, const config_setting_t *g, const char *pctx
                      i < 3 ? "nox and so2 streams without 'actual'," : "voc");
         }
     }
+}
+
+void mvg_cfgp_parse_stream(ctx_t *c, const config_setting_t *g, const char *pctx,
+                           const mvg_project_cfg *prj, size_t idx, mvg_stream_cfg *st)
+{
+    const mvg_section *sec = &mvg_config_streams_section;
+    char ctxs[256];
+    snprintf(ctxs, sizeof ctxs, "%s: streams[%zu]", pctx, idx);
+    st->src = mvg_cfgp_src_of(c, g);
+    if (!config_setting_is_group(g)) {
+        mvg_cfgp_fail(c, g, "%s must be a group { name = ...; type = ...; ... }", ctxs);
+        return;
+    }
+    stream_row row;
+    memset(&row, 0, sizeof row);
+    signed char rc[sizeof stream_keys / sizeof stream_keys[0]];
+    if (mvg_key_read(&c->r, mvg_section_key(sec, "name"), g, ctxs, &row, NULL) <= 0) {
+        mvg_section_read(&c->r, sec, g, ctxs, &row, rc);
+        return;
+    }
+    snprintf(st->name, sizeof st->name, "%s", row.name);
+    snprintf(ctxs, sizeof ctxs, "%s: stream '%s'", pctx, row.name);
+    mvg_section_read(&c->r, sec, g, ctxs, &row, rc);
+    for (size_t i = 0; i < idx; i++)
+        if (strcmp(prj->streams[i].name, row.name) == 0) {
+            mvg_cfgp_fail(c, config_setting_get_member(g, "name"), "%s: defined twice in this project",
+                 ctxs);
+            return;
+        }
+    if (mvg_section_rc(sec, rc, "type") <= 0 || mvg_section_rc(sec, rc, "unit") <= 0)
+        return;
+    if (mvg_convert_stream_parse(row.type, &st->type) != 0) {
+        mvg_cfgp_fail(c, config_setting_get_member(g, "type"),
+             "%s: unknown type '%s' (electricity, fuel, heat, water, nox, so2, voc, cost)", ctxs,
+             row.type);
+        return;
+    }
+    mvg_fuel fuel = MVG_FUEL_NATURAL_GAS;
+    int has_fuel = mvg_section_rc(sec, rc, "fuel") > 0;
+    if (st->type == MVG_STREAM_FUEL) {
+        if (!has_fuel) {
+            if (mvg_section_rc(sec, rc, "fuel") == 0)
+                mvg_cfgp_fail(c, g, "%s: a fuel stream needs 'fuel' (natural_gas, diesel, lpg)", ctxs);
+            return;
+        }
+        if (mvg_convert_fuel_parse(row.fuel, &fuel) != 0) {
+            mvg_cfgp_fail(c, config_setting_get_member(g, "fuel"),
+                 "%s: unknown fuel '%s' (natural_gas, diesel, lpg)", ctxs, row.fuel);
+            return;
+        }
+    } else if (has_fuel) {
+        mvg_cfgp_fail(c, config_setting_get_member(g, "fuel"), "%s: 'fuel' applies to fuel streams only",
+             ctxs);
+    }
+    char err[160];
+    if (mvg_convert_defaults(st->type, fuel, row.unit, &st->factors, err, sizeof err) != 0) {
+        mvg_cfgp_fail(c, config_setting_get_member(g, "unit"), "%s: %s", ctxs, err);
+        return;
+    }
+    parse_factors(c, g, ctxs, 0, st);
+    const config_setting_t *fg = config_setting_get_member(g, "factors");
+    if (fg) {
+        char sub[300];
+        snprintf(sub, sizeof sub, "%s: factors", ctxs);
+        if (!config_setting_is_group(fg))
+            mvg_cfgp_fail(c, fg, "%s: 'factors' must be a group", ctxs);
+        else
+            parse_factors(c, fg, sub, 1, st);
+    }
+    check_measurement(c, g, ctxs, prj, &row, st);
 
     const config_setting_t *m = config_setting_get_member(g, "model");
     if (m)
         parse_model(c, m, ctxs, prj, st);
     else if (st->type != MVG_STREAM_VOC)
-        mvg_cfgp_fail(c, g, "%s: 'model' is missing (e.g. model = { type = \"linear\"; x = [ \"dev.point\" ]; })",
-             ctxs);
+        mvg_section_require(&c->r, sec, "model", g, ctxs);
     const config_setting_t *adj = config_setting_get_member(g, "adjustments");
     if (adj)
         parse_adjustments(c, adj, ctxs, st);
 }
-

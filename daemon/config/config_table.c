@@ -3,6 +3,7 @@
  */
 #include "config_table.h"
 #include "secret.h"
+#include "timefmt.h"
 
 #include <errno.h>
 #include <stdint.h>
@@ -14,9 +15,12 @@
 #define NAME_LEN 63
 
 const mvg_section *const mvg_config_sections[] = {
-    &mvg_config_gateway_section, &mvg_config_bus_section,  &mvg_config_device_section,
-    &mvg_config_point_section,   &mvg_config_store_section, &mvg_config_mqtt_section,
-    &mvg_config_influx_section,  NULL,
+    &mvg_config_gateway_section,     &mvg_config_bus_section,      &mvg_config_device_section,
+    &mvg_config_point_section,       &mvg_config_derived_section,  &mvg_config_projects_section,
+    &mvg_config_periods_section,     &mvg_config_criteria_section, &mvg_config_streams_section,
+    &mvg_config_factors_section,     &mvg_config_voc_pair_section, &mvg_config_model_section,
+    &mvg_config_adjustments_section, &mvg_config_store_section,    &mvg_config_mqtt_section,
+    &mvg_config_influx_section,      NULL,
 };
 
 int mvg_config_name_ok(const char *s, int ident_only)
@@ -78,6 +82,8 @@ void mvg_section_defaults(const mvg_section *s, void *out)
                 if (strcmp(k->choices[c], k->def) == 0)
                     store_int(f, k->size, choice_value(k, c));
             break;
+        case MVG_KEY_TIME:
+        case MVG_KEY_TEXT:
         case MVG_KEY_OTHER:
             break;
         }
@@ -89,8 +95,9 @@ static int read_string(mvg_cfgr *r, const mvg_key *k, const config_setting_t *g,
 {
     char buf[1024];
     const int named = (k->flags & (MVG_KEY_NAME | MVG_KEY_IDENT)) != 0;
-    /* a name too long gets the name rule's message, not the buffer's */
-    size_t cap = named || k->size > sizeof buf ? sizeof buf : k->size;
+    /* a name too long gets the name rule's message, not the buffer's; a
+     * CUT one is cut when copied */
+    size_t cap = named || (k->flags & MVG_KEY_CUT) || k->size > sizeof buf ? sizeof buf : k->size;
     int rc = mvg_cfgr_string(r, g, k->name, ctx, buf, cap);
     if (rc <= 0)
         return rc;
@@ -130,6 +137,36 @@ static int read_string(mvg_cfgr *r, const mvg_key *k, const config_setting_t *g,
     return 1;
 }
 
+static void report_missing(mvg_cfgr *r, const mvg_key *k, const config_setting_t *g,
+                           const char *ctx)
+{
+    mvg_cfgr_fail(r, g, "%s: '%s' is missing%s%s%s", ctx, k->name, k->hint ? " (" : "",
+                  k->hint ? k->hint : "", k->hint ? ")" : "");
+}
+
+/* A string member kept as given (TEXT), or a time (TIME) into field. */
+static int read_text(mvg_cfgr *r, const mvg_key *k, const config_setting_t *s, const char *ctx,
+                     void *field)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_STRING) {
+        mvg_cfgr_fail(r, s, "%s: '%s' must be a string", ctx, k->name);
+        return -1;
+    }
+    const char *v = config_setting_get_string(s);
+    if (k->type == MVG_KEY_TEXT) {
+        memcpy(field, &v, sizeof v);
+        return 1;
+    }
+    int64_t ms;
+    if (mvg_timefmt_parse(v, &ms) != 0) {
+        mvg_cfgr_fail(r, s, "%s: '%s' = \"%s\" is not an ISO 8601 time (e.g. \"2025-03-01T00:00:00Z\")",
+                      ctx, k->name, v);
+        return -1;
+    }
+    memcpy(field, &ms, sizeof ms);
+    return 1;
+}
+
 int mvg_key_read(mvg_cfgr *r, const mvg_key *k, const config_setting_t *g, const char *ctx,
                  void *out, void *field)
 {
@@ -138,8 +175,7 @@ int mvg_key_read(mvg_cfgr *r, const mvg_key *k, const config_setting_t *g, const
         field = (char *)out + k->offset;
     if (!s) {
         if (k->flags & MVG_KEY_REQUIRED)
-            mvg_cfgr_fail(r, g, "%s: '%s' is missing%s%s%s", ctx, k->name, k->hint ? " (" : "",
-                          k->hint ? k->hint : "", k->hint ? ")" : "");
+            report_missing(r, k, g, ctx);
         return 0;
     }
     int rc = 1;
@@ -186,6 +222,10 @@ int mvg_key_read(mvg_cfgr *r, const mvg_key *k, const config_setting_t *g, const
             store_int(field, k->size, choice_value(k, i));
         break;
     }
+    case MVG_KEY_TIME:
+    case MVG_KEY_TEXT:
+        rc = read_text(r, k, s, ctx, field);
+        break;
     case MVG_KEY_OTHER:
         break;
     }
@@ -201,18 +241,48 @@ void mvg_section_read(mvg_cfgr *r, const mvg_section *s, const config_setting_t 
 {
     const char *names[64];
     size_t n = 0;
-    for (size_t i = 0; i < s->nkeys && n + 1 < sizeof names / sizeof names[0]; i++)
-        names[n++] = s->keys[i].name;
+    for (const mvg_section *t = s; t; t = t == s ? s->inline_keys : NULL)
+        for (size_t i = 0; i < t->nkeys && n + 1 < sizeof names / sizeof names[0]; i++)
+            names[n++] = t->keys[i].name;
     names[n] = NULL;
     mvg_cfgr_keys(r, g, names, ctx);
+    mvg_section_read_rows(r, s, g, ctx, out, rc);
+}
+
+void mvg_section_read_rows(mvg_cfgr *r, const mvg_section *s, const config_setting_t *g,
+                           const char *ctx, void *out, signed char *rc)
+{
     for (size_t i = 0; i < s->nkeys; i++) {
         const mvg_key *k = &s->keys[i];
         int v = 0;
-        if (!(k->flags & MVG_KEY_MANUAL) && k->type != MVG_KEY_OTHER)
+        if (k->type == MVG_KEY_OTHER)
+            v = (k->flags & MVG_KEY_REQUIRED) ? mvg_section_require(r, s, k->name, g, ctx)
+                                              : config_setting_get_member(g, k->name) != NULL;
+        else if (!(k->flags & MVG_KEY_MANUAL))
             v = mvg_key_read(r, k, g, ctx, out, NULL);
         if (rc)
             rc[i] = (signed char)v;
     }
+}
+
+int mvg_section_require(mvg_cfgr *r, const mvg_section *s, const char *name,
+                        const config_setting_t *g, const char *ctx)
+{
+    if (config_setting_get_member(g, name))
+        return 1;
+    report_missing(r, mvg_section_key(s, name), g, ctx);
+    return 0;
+}
+
+int mvg_section_read_group(mvg_cfgr *r, const mvg_section *sec, const config_setting_t *s,
+                           const char *ctx, const char *shape, void *out, signed char *rc)
+{
+    if (!config_setting_is_group(s)) {
+        mvg_cfgr_fail(r, s, "%s must be a group%s%s", ctx, shape ? " " : "", shape ? shape : "");
+        return -1;
+    }
+    mvg_section_read(r, sec, s, ctx, out, rc);
+    return 0;
 }
 
 const mvg_key *mvg_section_key(const mvg_section *s, const char *name)
@@ -254,7 +324,8 @@ static const char *num(double d, char *buf, size_t cap)
 
 static void doc_type(const mvg_key *k, FILE *out)
 {
-    static const char *const names[] = {"integer", "number", "boolean", "string", "string", ""};
+    static const char *const names[] = {"integer", "number", "boolean", "string",
+                                        "string",  "time",   "string",  ""};
     if (k->type_doc)
         fputs(k->type_doc, out);
     else if (k->type == MVG_KEY_STRING && (k->flags & (MVG_KEY_NAME | MVG_KEY_IDENT)))
@@ -319,8 +390,12 @@ static void doc_allowed(const mvg_key *k, FILE *out)
             fputs("readable file, ", out);
         if (k->flags & MVG_KEY_SECRET)
             fputs("secret file (the owner's alone, mode 0600 or 0400; its first line), ", out);
-        fprintf(out, "< %zu characters", k->size);
+        fprintf(out, "< %zu characters%s", k->size, k->flags & MVG_KEY_CUT ? " (longer is cut)" : "");
         break;
+    case MVG_KEY_TIME:
+        fputs("ISO 8601 ([Times](#times))", out);
+        break;
+    case MVG_KEY_TEXT:
     case MVG_KEY_OTHER:
         break;
     }
@@ -345,4 +420,9 @@ void mvg_section_doc(const mvg_section *s, FILE *out)
             fprintf(out, " | %s", k->applies ? k->applies : "all");
         fprintf(out, " |%s%s |\n", k->doc && *k->doc ? " " : "", k->doc ? k->doc : "");
     }
+    if (s->inline_keys)
+        fprintf(out, "| keys of [%s](#%s) | | | |%s may also be written directly in this group; "
+                     "the `%s` group is read last and wins |\n",
+                s->inline_keys->name, s->inline_keys->name, applies ? " |" : "",
+                s->inline_keys->name);
 }

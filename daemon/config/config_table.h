@@ -24,7 +24,11 @@ typedef enum {
     MVG_KEY_BOOL,   /* int */
     MVG_KEY_STRING, /* char[size] */
     MVG_KEY_CHOICE, /* one of choices: stores values[i] (or i) into an integer field */
-    MVG_KEY_OTHER,  /* a list or group the section's code reads: known and documented only */
+    MVG_KEY_TIME,   /* int64_t: a time by mvg_timefmt_parse (timefmt.h), in ms since the epoch */
+    MVG_KEY_TEXT,   /* const char *: the string as given, pointing into the libconfig tree (valid
+                     * while it lives): a reference or expression the section's code compiles */
+    MVG_KEY_OTHER,  /* a list or group the section's code reads: known and documented only;
+                     * REQUIRED: its absence is reported */
 } mvg_key_type;
 
 #define MVG_KEY_REQUIRED 0x01u /* absent is an error ("'x' is missing (hint)") */
@@ -36,6 +40,7 @@ typedef enum {
 #define MVG_KEY_MANUAL 0x40u   /* read by the section's code with mvg_key_read */
 #define MVG_KEY_INT_TOO 0x80u  /* a choice that also takes an integer lo..hi, stored as is */
 #define MVG_KEY_SECRET 0x100u  /* a secret file: read now by the publishers' rule (secret.h) */
+#define MVG_KEY_CUT 0x200u     /* a string longer than its field is cut, not refused */
 
 typedef struct {
     const char *name;
@@ -55,13 +60,18 @@ typedef struct {
     const char *doc;
 } mvg_key;
 
-typedef struct {
+typedef struct mvg_section mvg_section;
+struct mvg_section {
     const char *name; /* the section as docs/config.md names it */
     const mvg_key *keys;
     size_t nkeys;
-} mvg_section;
+    /* a section whose keys may also be written directly in this group (its
+     * code reads them with mvg_section_read_rows); NULL: none */
+    const mvg_section *inline_keys;
+};
 
-#define MVG_KEYS(table) table, sizeof table / sizeof table[0]
+/* keys, nkeys and no inline_keys of a section's initializer */
+#define MVG_KEYS(table) table, sizeof table / sizeof table[0], NULL
 /* The field of struct T a row fills. */
 #define MVG_FIELD(T, f) .offset = offsetof(T, f), .size = sizeof(((T *)0)->f)
 #define MVG_SEEN(T, f) .seen = offsetof(T, f) + 1
@@ -70,16 +80,34 @@ typedef struct {
 extern const mvg_section *const mvg_config_sections[];
 extern const mvg_section mvg_config_gateway_section, mvg_config_bus_section,
     mvg_config_device_section, mvg_config_point_section, mvg_config_store_section,
-    mvg_config_mqtt_section, mvg_config_influx_section;
+    mvg_config_mqtt_section, mvg_config_influx_section, mvg_config_derived_section,
+    mvg_config_projects_section, mvg_config_periods_section, mvg_config_criteria_section,
+    mvg_config_streams_section, mvg_config_factors_section, mvg_config_voc_pair_section,
+    mvg_config_model_section, mvg_config_adjustments_section;
 
 /* Writes every row's default into out (a struct the table describes). */
 void mvg_section_defaults(const mvg_section *s, void *out);
 
-/* Reports members of g that have no row, then reads every row that is not
- * MANUAL or OTHER into out. rc (nkeys entries, may be NULL) gets each row's
- * result as mvg_key_read returns it. */
+/* Reports members of g that have no row (here or in inline_keys), then
+ * mvg_section_read_rows. */
 void mvg_section_read(mvg_cfgr *r, const mvg_section *s, const config_setting_t *g,
                       const char *ctx, void *out, signed char *rc);
+/* Reads every row that is not MANUAL or OTHER into out; an OTHER row gets 1
+ * when given and is reported missing when REQUIRED. rc (nkeys entries, may
+ * be NULL) gets each row's result as mvg_key_read returns it. */
+void mvg_section_read_rows(mvg_cfgr *r, const mvg_section *s, const config_setting_t *g,
+                           const char *ctx, void *out, signed char *rc);
+
+/* 1 when g has the row named name, else 0 after reporting it missing in the
+ * row's wording: for a key that a rule between keys requires here. */
+int mvg_section_require(mvg_cfgr *r, const mvg_section *s, const char *name,
+                        const config_setting_t *g, const char *ctx);
+
+/* Checks that s is a group and reads it as mvg_section_read does (ctx
+ * names s): 0, or -1 after "CTX must be a group SHAPE" (shape may be NULL,
+ * e.g. "{ start = \"...\"; }"). */
+int mvg_section_read_group(mvg_cfgr *r, const mvg_section *sec, const config_setting_t *s,
+                           const char *ctx, const char *shape, void *out, signed char *rc);
 
 /* Reads one row's key of g into out's field, or into field when not NULL
  * (a buffer of the row's size, for a MANUAL row the section converts): 0

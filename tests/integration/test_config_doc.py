@@ -17,7 +17,8 @@ import mvgtest as T  # noqa: E402
 
 DOC = os.path.join(T.SRC, "docs", "config.md")
 BLOCK = re.compile(r"(<!-- keys: (\S+) -->\n)(.*?)(<!-- /keys -->)", re.S)
-SECTIONS = ["gateway", "buses", "devices", "points", "store", "mqtt", "influx"]
+SECTIONS = ["gateway", "buses", "devices", "points", "derived", "projects", "periods", "criteria",
+            "streams", "factors", "inlet-outlet", "model", "adjustments", "store", "mqtt", "influx"]
 
 
 def generated(section):

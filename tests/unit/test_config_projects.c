@@ -1,0 +1,232 @@
+/*
+ * test_config_projects.c: the derived and projects sections read through
+ * their key tables (daemon/config/config_table.h): a template loads with
+ * the tables' defaults, the documented criteria defaults are the engine's,
+ * and the table-driven rules (times, cut strings, factor keys written in
+ * the stream group, required groups, allowed values) report in their
+ * wording, with the line of the setting at fault.
+ */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "config.h"
+#include "config_projects.h"
+#include "config_table.h"
+#include "diag.h"
+
+static const char *HEAD =
+    "gateway = { id = \"g\"; site = \"s\"; data_dir = \"/tmp\"; };\n"
+    "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; } );\n";
+
+/* Loads HEAD, devices and body from a temporary file; diags in d. */
+static mvg_config *load(const char *devices, const char *body, mvg_diags *d)
+{
+    char path[] = "/tmp/mvg-test-config-projects-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "%s%s%s", HEAD, devices, body);
+    fclose(f);
+    mvg_config *c = mvg_config_load(path, NULL, d);
+    unlink(path);
+    return c;
+}
+
+/* Some diag has ":LINE: " and fragment. */
+static void expect_diag(const mvg_diags *d, int line, const char *fragment)
+{
+    char where[32];
+    snprintf(where, sizeof where, ":%d: ", line);
+    for (size_t i = 0; i < mvg_diags_count(d); i++) {
+        const char *m = mvg_diags_get(d, i);
+        if (strstr(m, where) && strstr(m, fragment))
+            return;
+    }
+    fprintf(stderr, "wanted line %d ...%s among:\n", line, fragment);
+    mvg_diags_print(d, stderr);
+    fail();
+}
+
+static const char *CHILLER_DEVICES =
+    "devices = ( { name = \"chiller1\"; bus = \"lan\"; points = (\n"
+    "    { name = \"kwh\"; area = \"input\"; address = 0; type = \"float64\"; kind = \"counter\"; } ); },\n"
+    "  { name = \"chw\"; bus = \"lan\"; unit_id = 2; points = (\n"
+    "    { name = \"flow_m3h\"; area = \"input\"; address = 0; type = \"float64\"; },\n"
+    "    { name = \"t_return\"; area = \"input\"; address = 4; type = \"float64\"; },\n"
+    "    { name = \"t_supply\"; area = \"input\"; address = 8; type = \"float64\"; } ); },\n"
+    "  { name = \"cw\"; bus = \"lan\"; unit_id = 3; points = (\n"
+    "    { name = \"t_cond\"; area = \"input\"; address = 0; type = \"float64\"; } ); } );\n";
+
+static void test_template_loads_with_the_tables_defaults(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    FILE *f = fopen(MVG_SOURCE_DIR "/config/templates/chiller.conf", "r");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, 0, SEEK_END), 0);
+    long size = ftell(f);
+    rewind(f);
+    char *text = calloc(1, (size_t)size + 1);
+    assert_true(text && fread(text, 1, (size_t)size, f) == (size_t)size);
+    fclose(f);
+    mvg_config *c = load(CHILLER_DEVICES, text, d);
+    free(text);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    const mvg_projects_cfg *p = c->projects;
+    assert_int_equal(p->nderived, 1);
+    assert_string_equal(p->derived[0].name, "chw_kw");
+    assert_string_equal(p->derived[0].unit, "kW");
+    const mvg_project_cfg *j = &p->projects[0];
+    assert_string_equal(j->technology, "chiller");
+    assert_int_equal(j->interval_min, 15);
+    assert_true(j->confidence == 0.90);            /* default of the projects table */
+    assert_true(j->min_interval_coverage == 0.90); /* likewise */
+    assert_true(j->has_installation);
+    assert_false(j->has_reporting_end);
+    assert_true(j->reporting_start_ms == j->installation_end_ms);
+    mvg_model_criteria crit;
+    mvg_model_criteria_default(&crit);
+    crit.confidence = j->confidence;
+    assert_memory_equal(&j->criteria, &crit, sizeof crit);
+    const mvg_stream_cfg *s = &j->streams[0];
+    assert_true(s->has_actual && s->has_model && !s->model_given);
+    assert_int_equal(s->nx, 2);
+    assert_int_equal(s->x[0].agg, MVG_REF_SUM);
+    assert_int_equal(s->nadjust, 0);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+}
+
+/* docs/config.md quotes the criteria defaults (def_doc): they must be the
+ * engine's, which the loader applies. */
+static void test_criteria_doc_defaults_are_the_engines(void **state)
+{
+    (void)state;
+    mvg_model_criteria crit;
+    mvg_model_criteria_default(&crit);
+    const mvg_section *s = &mvg_config_criteria_section;
+    assert_int_equal(s->nkeys, 4);
+    for (size_t i = 0; i < s->nkeys; i++) {
+        const mvg_key *k = &s->keys[i];
+        assert_non_null(k->def_doc);
+        double doc = strtod(k->def_doc, NULL);
+        double engine = strcmp(k->name, "min_points_per_segment") == 0
+                            ? (double)crit.min_points_per_segment
+                            : *(const double *)(const void *)((const char *)&crit + k->offset);
+        if (doc != engine)
+            fprintf(stderr, "%s: documented %g, engine %g\n", k->name, doc, engine);
+        assert_true(doc == engine);
+    }
+}
+
+static const char *M_DEVICES =
+    "devices = ( { name = \"m\"; bus = \"lan\"; points = (\n"
+    "  { name = \"kwh\"; area = \"input\"; address = 0; type = \"uint32\"; kind = \"counter\"; },\n"
+    "  { name = \"t\"; area = \"input\"; address = 2; type = \"uint32\"; } ); } );\n"; /* line 5 */
+
+static void test_values_read_by_the_tables(void **state)
+{
+    (void)state;
+    char tech[100];
+    memset(tech, 't', 80);
+    tech[80] = '\0';
+    char body[2048];
+    snprintf(body, sizeof body,
+             "projects = ( { name = \"p\"; technology = \"%s\"; interval_min = 60;\n" /* 6 */
+             "  baseline = { start = \"2026-01-01\"; end = \"2026-01-02T01:00:00+01:00\"; };\n"
+             "  reporting = { start = \"2026-01-02\"; end = \"2026-02-01 00:00\"; };\n"
+             "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+             "    model = { type = \"mean\"; }; cost_per_unit = 2.0; factors = { cost_per_unit = 3; };\n"
+             "    adjustments = ( { reason = \"once\"; once_at = \"2026-01-03T00:30:00Z\"; amount = -4; } ); },\n"
+             "   { name = \"n\"; type = \"nox\"; unit = \"kg\"; conc = \"m.t\"; flow = \"m.kwh\"; o2 = \"m.t\";\n"
+             "     flow_basis = \"reference\"; model = { type = \"mean\"; }; } ); } );\n",
+             tech);
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load(M_DEVICES, body, d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    const mvg_project_cfg *j = &c->projects->projects[0];
+    assert_int_equal(strlen(j->technology), MVG_PRJ_NAME_MAX - 1); /* cut, not refused */
+    assert_true(j->baseline_start_ms == 1767225600000LL);         /* a date is its midnight */
+    assert_true(j->baseline_end_ms == 1767312000000LL);           /* the offset applied */
+    assert_true(j->has_reporting_end && j->reporting_end_ms == 1769904000000LL);
+    const mvg_stream_cfg *e = &j->streams[0];
+    assert_true(e->factors.cost_per_unit == 3.0); /* the factors group wins */
+    assert_false(e->factors.defaulted & MVG_CONV_DEF_COST);
+    assert_int_equal(e->nadjust, 1);
+    assert_true(e->adjust[0].once && e->adjust[0].amount == -4.0);
+    assert_true(e->adjust[0].once_at_ms == 1767313800000LL + 86400000LL);
+    const mvg_stream_cfg *n = &j->streams[1];
+    assert_int_equal(n->factors.flow_basis, MVG_FLOW_REFERENCE); /* a factor key in the stream */
+    assert_true(n->has_flue && n->has_o2);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+}
+
+static void test_rules_of_the_tables_report_in_their_wording(void **state)
+{
+    (void)state;
+    const char *body =
+        "derived = ( { name = \"d\"; expr = 5; } );\n"                                   /* 6 */
+        "projects = ( { name = \"p\"; interval_min = 7;\n"                               /* 7 */
+        "  baseline = { start = \"2026-01-01\"; };\n"                                    /* 8 */
+        "  installation = { start = \"2026-01-02\"; };\n"                                /* 9 */
+        "  reporting = { start = \"soon\"; };\n"                                         /* 10 */
+        "  criteria = { min_points_per_segment = 0; };\n"                                /* 11 */
+        "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n" /* 12 */
+        "    colour = 1; o2_ref = 3; },\n"                                               /* 13 */
+        "   { name = \"n\"; type = \"nox\"; unit = \"kg\"; conc = \"m.t\"; model = { type = \"mean\"; wobble = 1; };\n" /* 14 */
+        "     factors = { flow_basis = \"sideways\"; };\n"                               /* 15 */
+        "     adjustments = ( { per_interval = 1; } ); } ); },\n"                        /* 16 */
+        "  { name = \"q\"; reporting = { start = \"2026-01-02\"; }; } );\n";             /* 17 */
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load(M_DEVICES, body, d);
+    assert_null(c);
+    static const struct {
+        int line;
+        const char *fragment;
+    } wanted[] = {
+        {6, "derived[0]: 'expr' must be a string"},
+        {7, "project 'p': interval_min 7 is not a divisor of the hour (1, 2, 3"},
+        {8, "project 'p': baseline: 'end' is missing"},
+        {9, "project 'p': installation: 'end' is missing"},
+        {10, "reporting: 'start' = \"soon\" is not an ISO 8601 time"},
+        {11, "criteria: 'min_points_per_segment' must be 1..1e+06, not 0"},
+        {13, "stream 'e': unknown key 'colour' (known: name, type, unit, fuel, actual, model, conc, "
+             "flow, o2, inlet, outlet, adjustments, factors, cost_per_unit"},
+        {13, "stream 'e': 'o2_ref' applies to nox and so2 streams"},
+        {12, "stream 'e': 'model' is missing (e.g. model = { type = \"linear\";"},
+        {14, "stream 'n': 'flow' is missing"},
+        {14, "stream 'n': model: unknown key 'wobble' (known: type, x, coefficients"},
+        {15, "factors: 'flow_basis' must be one of \"measured\", \"reference\", not \"sideways\""},
+        {16, "adjustments[0]: 'reason' is missing"},
+        {17, "project 'q': 'baseline' is missing (baseline = { start = "},
+        {17, "project 'q': 'streams' is missing"},
+    };
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
+        expect_diag(d, wanted[i].line, wanted[i].fragment);
+    mvg_diags_free(d);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_template_loads_with_the_tables_defaults),
+        cmocka_unit_test(test_criteria_doc_defaults_are_the_engines),
+        cmocka_unit_test(test_values_read_by_the_tables),
+        cmocka_unit_test(test_rules_of_the_tables_report_in_their_wording),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
