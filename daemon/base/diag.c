@@ -60,6 +60,22 @@ void mvg_diags_print(const mvg_diags *d, FILE *out)
         fprintf(out, "%s\n", d->msgs[i]);
 }
 
+void mvg_diag_join(char *buf, size_t n, const char *const *items, const char *quote,
+                   const char *last)
+{
+    size_t count = 0, len = 0;
+    while (items[count])
+        count++;
+    buf[0] = '\0';
+    for (size_t i = 0; i < count && len < n; i++) {
+        const char *sep = i == 0 ? "" : i + 1 == count ? last : ", ";
+        int w = snprintf(buf + len, n - len, "%s%s%s%s", sep, quote, items[i], quote);
+        if (w < 0)
+            break;
+        len += (size_t)w;
+    }
+}
+
 void mvg_set_err(char *err, size_t errlen, const char *fmt, ...)
 {
     if (!err || errlen == 0)

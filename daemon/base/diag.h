@@ -27,6 +27,14 @@ void mvg_diags_print(const mvg_diags *d, FILE *out);
 
 /* Formats a one-line error into err (errlen bytes) for the functions that
  * report through an (err, errlen) pair; a NULL err or errlen 0 is allowed. */
+/*
+ * The NULL-terminated items as a message lists them: each inside quote
+ * (e.g. "\"" or ""), ", " between them and last before the final one
+ * (", " or " or "): `a, b or c`. Cut to fit buf (n bytes, n > 0).
+ */
+void mvg_diag_join(char *buf, size_t n, const char *const *items, const char *quote,
+                   const char *last);
+
 void mvg_set_err(char *err, size_t errlen, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

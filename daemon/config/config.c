@@ -339,14 +339,12 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
         if (try_profile_path(dirs[i], name, path, sizeof path))
             break;
     if (i == ndirs) {
-        char searched[sizeof dirs + 16] = "";
-        size_t pos = 0;
-        for (size_t k = 0; k < ndirs; k++) {
-            int w = snprintf(searched + pos, sizeof searched - pos, "%s%s", k ? ", " : "", dirs[k]);
-            if (w < 0 || (size_t)w >= sizeof searched - pos)
-                break;
-            pos += (size_t)w;
-        }
+        const char *names[sizeof dirs / sizeof dirs[0] + 1];
+        for (size_t k = 0; k < ndirs; k++)
+            names[k] = dirs[k];
+        names[ndirs] = NULL;
+        char searched[sizeof dirs + 16];
+        mvg_diag_join(searched, sizeof searched, names, "", ", ");
         FAIL(L, at, "profile \"%s\" not found (looked for %s.conf in %s)", name, name, searched);
         return NULL;
     }

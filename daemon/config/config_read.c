@@ -41,14 +41,8 @@ void mvg_cfgr_keys(mvg_cfgr *r, const config_setting_t *g, const char *const *al
         for (size_t k = 0; allowed[k] && !ok; k++)
             ok = name && strcmp(name, allowed[k]) == 0;
         if (!ok) {
-            char list[512] = "";
-            size_t pos = 0;
-            for (size_t k = 0; allowed[k] && pos < sizeof list; k++) {
-                int w = snprintf(list + pos, sizeof list - pos, "%s%s", k ? ", " : "", allowed[k]);
-                if (w < 0)
-                    break;
-                pos += (size_t)w;
-            }
+            char list[512];
+            mvg_diag_join(list, sizeof list, allowed, "", ", ");
             mvg_cfgr_fail(r, m, "%s: unknown key '%s' (known: %s)", ctx, name ? name : "?", list);
         }
     }
@@ -146,14 +140,8 @@ int mvg_cfgr_choice(mvg_cfgr *r, const config_setting_t *g, const char *key, con
             *index = i;
             return 1;
         }
-    char list[256] = "";
-    size_t pos = 0;
-    for (int i = 0; choices[i] && pos < sizeof list; i++) {
-        int w = snprintf(list + pos, sizeof list - pos, "%s\"%s\"", i ? ", " : "", choices[i]);
-        if (w < 0)
-            break;
-        pos += (size_t)w;
-    }
+    char list[256];
+    mvg_diag_join(list, sizeof list, choices, "\"", ", ");
     mvg_cfgr_fail(r, config_setting_get_member(g, key), "%s: '%s' must be one of %s, not \"%s\"",
                   ctx, key, list, v);
     return -1;

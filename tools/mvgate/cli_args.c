@@ -12,24 +12,9 @@
 #include <string.h>
 
 #include "cli_config.h"
+#include "diag.h"
 
 #define ARGS_MAX 24
-
-/* "a, b or c": the choices as the message lists them. */
-static void list_choices(const char *const *names, char *buf, size_t n)
-{
-    size_t count = 0, len = 0;
-    while (names[count])
-        count++;
-    buf[0] = '\0';
-    for (size_t i = 0; i < count && len < n; i++) {
-        const char *sep = i == 0 ? "" : i + 1 == count ? " or " : ", ";
-        int w = snprintf(buf + len, n - len, "%s%s", sep, names[i]);
-        if (w < 0)
-            break;
-        len += (size_t)w;
-    }
-}
 
 static int take(const char *command, const mvg_arg *a, const char *arg)
 {
@@ -54,7 +39,7 @@ static int take(const char *command, const mvg_arg *a, const char *arg)
             }
         }
         char list[256];
-        list_choices(a->choices, list, sizeof list);
+        mvg_diag_join(list, sizeof list, a->choices, "", " or ");
         fprintf(stderr, "mvgate %s: --%s is %s, not '%s'\n", command, a->name, list, arg);
         return -1;
     case MVG_ARG_POSITIVE: {
