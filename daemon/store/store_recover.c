@@ -233,18 +233,18 @@ static int find_holes(sqlite3 *db, const char *sql, const char *what, mvg_recove
  * lower than the damaged store's, for the publishers' cursors). */
 static int finish(sqlite3 *src, sqlite3 *dst, mvg_recover_report *rep)
 {
-    if (sqlite3_exec(dst,
-                     "DELETE FROM outbox WHERE payload IS NULL AND"
-                     " ((interval_id IS NOT NULL AND interval_id NOT IN (SELECT id FROM intervals))"
-                     " OR (model_id IS NOT NULL AND model_id NOT IN (SELECT id FROM models)))",
-                     NULL, NULL, NULL) != SQLITE_OK)
+    static const char orphans[] =
+        "DELETE FROM outbox WHERE payload IS NULL AND"
+        " ((interval_id IS NOT NULL AND interval_id NOT IN (SELECT id FROM intervals))"
+        " OR (model_id IS NOT NULL AND model_id NOT IN (SELECT id FROM models)))";
+    static const char depth[] =
+        "DELETE FROM outbox_depth; INSERT INTO outbox_depth"
+        " SELECT publisher, count(*), sum(bytes) FROM outbox WHERE delivered = 0"
+        " GROUP BY publisher";
+    if (sqlite3_exec(dst, orphans, NULL, NULL, NULL) != SQLITE_OK)
         return -1;
     rep->outbox_orphans = sqlite3_changes(dst);
-    if (sqlite3_exec(dst,
-                     "DELETE FROM outbox_depth; INSERT INTO outbox_depth"
-                     " SELECT publisher, count(*), sum(bytes) FROM outbox WHERE delivered = 0"
-                     " GROUP BY publisher",
-                     NULL, NULL, NULL) != SQLITE_OK)
+    if (sqlite3_exec(dst, depth, NULL, NULL, NULL) != SQLITE_OK)
         return -1;
     sqlite3_stmt *q = NULL;
     int64_t seq = 0;
