@@ -48,12 +48,13 @@ typedef struct {
     double time_scale;
     int64_t time_origin_ms;
     int64_t time_anchor_ms; /* real time at which the scaled clock reads the origin; 0 = start */
+    int new_chain;          /* begin new chains on a lost store (docs/store.md) */
 } options;
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: mvgated -c FILE [--log-level LEVEL] [--profile-dir DIR]\n"
+            "usage: mvgated -c FILE [--log-level LEVEL] [--profile-dir DIR] [--new-chain]\n"
             "               [--time-scale K --time-origin ISO8601]\n"
             "  -c, --config FILE      gateway configuration (libconfig)\n"
             "  --log-level LEVEL      error, warning, notice, info (default) or debug\n"
@@ -63,6 +64,9 @@ static void usage(FILE *out)
             "  --time-origin T        the sample clock's start (with --time-scale)\n"
             "  --time-anchor T        the real time at which the sample clock read T (default:\n"
             "                         now); keeps the clock continuous across restarts\n"
+            "  --new-chain            the store is missing or empty but data_dir holds the\n"
+            "                         gateway's key: begin each project's chain again, with a\n"
+            "                         signed new-chain record (without it mvgated refuses)\n"
             "Signals: SIGTERM/SIGINT stop, SIGHUP reloads the configuration.\n");
 }
 
@@ -87,7 +91,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"config", required_argument, NULL, 'c'},  {"log-level", required_argument, NULL, 'l'},
         {"profile-dir", required_argument, NULL, 'p'}, {"time-scale", required_argument, NULL, 's'},
         {"time-origin", required_argument, NULL, 'o'}, {"time-anchor", required_argument, NULL, 'a'},
-        {"help", no_argument, NULL, 'h'},
+        {"new-chain", no_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -108,6 +112,9 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case 'p':
             o->profile_dir = optarg;
+            break;
+        case 'n':
+            o->new_chain = 1;
             break;
         case 's':
             errno = 0;
@@ -189,7 +196,7 @@ static mvg_gateway *build_gateway(const options *o, unsigned generation, char *e
         snprintf(err, errlen, "the configuration has errors");
         return NULL;
     }
-    return mvg_gateway_new(cfg, generation, o->time_scale, err, errlen);
+    return mvg_gateway_new(cfg, generation, o->time_scale, o->new_chain, err, errlen);
 }
 
 static void summary(mvg_gateway *g, const char *what)

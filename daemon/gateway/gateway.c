@@ -52,8 +52,8 @@ static int make_data_dir(const char *dir, char *err, size_t errlen)
     }
 }
 
-mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_scale, char *err,
-                             size_t errlen)
+mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_scale,
+                             int new_chain, char *err, size_t errlen)
 {
     mvg_gateway *g = calloc(1, sizeof *g);
     if (!g) {
@@ -80,6 +80,8 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
             .telemetry_mode = (int)pc->mqtt.telemetry,
             .telemetry_every = pc->mqtt.telemetry_every,
             .deadband = pc->mqtt.deadband,
+            .check_store = generation == 1,
+            .new_chain = new_chain,
         };
         g->pipeline = mvg_pipeline_open(cfg, g->runner, &po, err, errlen);
     }

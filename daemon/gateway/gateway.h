@@ -25,10 +25,13 @@
 typedef struct mvg_gateway mvg_gateway;
 
 /* Builds the runner of cfg and opens its store pipeline (the gateway takes
- * cfg over, also on failure). time_scale is the timebase's speed. NULL with
- * err on failure. */
-mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_scale, char *err,
-                             size_t errlen);
+ * cfg over, also on failure). time_scale is the timebase's speed. The
+ * first gateway (generation 1) checks the store with quick_check and
+ * refuses a damaged one; a reload does not, the daemon has had the store
+ * open all along. new_chain: begin new chains on a lost store
+ * (mvg_pipeline_opts). NULL with err on failure. */
+mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_scale,
+                             int new_chain, char *err, size_t errlen);
 
 /* Moves the engine state of from into g when their projects match. Returns
  * 1 when moved, 0 when there was nothing to move, -1 with err when the

@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "clock.h"
 #include "config_publish.h"
 #include "influx_lines.h"
+#include "keys.h"
 #include "lineproto.h"
+#include "log.h"
 #include "mqtt_topics.h"
 #include "payload.h"
 #include "sample_groups.h"
@@ -124,6 +127,50 @@ static int next_link(mvg_pipeline *p, const char *project, mvg_signer_link *link
     return rc;
 }
 
+/* One signed record of a project at the head of what its chain holds (a
+ * key record, a new-chain record): *json NULL when there is none to write. */
+typedef int (*head_record_fn)(mvg_pipeline *p, const char *project, int64_t now_ms,
+                              const char *ctx, char **json, size_t *len, int64_t *chain,
+                              char *err, size_t errlen);
+/* Its store call (mvg_store_add_key_record, mvg_store_add_newchain_record). */
+typedef int (*head_store_fn)(mvg_store *st, const char *project, int64_t chain, const char *json,
+                             size_t len, const mvg_store_out *outs, size_t nouts, char *err,
+                             size_t errlen);
+
+/* Writes make's record of every configured project, with its MQTT entry on
+ * route doc, in one transaction. */
+static int write_each_project(mvg_pipeline *p, mvg_mqtt_doc doc, head_record_fn make,
+                              head_store_fn add, const char *ctx, char *err, size_t errlen)
+{
+    int64_t now_ms = mvg_clock_real_ms();
+    int rc = mvg_store_begin(p->store, err, errlen);
+    for (size_t i = 0; rc == 0 && i < mvg_runner_project_count(p->runner); i++) {
+        const char *name = mvg_project_config(mvg_runner_project(p->runner, i))->name;
+        char *json = NULL;
+        size_t len = 0;
+        int64_t chain = 0;
+        rc = make(p, name, now_ms, ctx, &json, &len, &chain, err, errlen);
+        if (rc != 0 || !json)
+            continue;
+        mvg_mqtt_route r = mvg_mqtt_topics_route(doc, name);
+        mvg_store_out out = mqtt_out(&r, json, len);
+        rc = add(p->store, name, chain, json, len, &out, p->opts.mqtt ? 1 : 0, err, errlen);
+        free(json);
+    }
+    if (rc == 0)
+        return mvg_store_commit(p->store, err, errlen);
+    mvg_store_rollback(p->store);
+    return rc;
+}
+
+static int key_record(mvg_pipeline *p, const char *project, int64_t now_ms, const char *ctx,
+                      char **json, size_t *len, int64_t *chain, char *err, size_t errlen)
+{
+    (void)ctx;
+    return mvg_signer_key_record(p->signer, p->cfg->gateway.id, project, now_ms, json, len,
+                                 chain, err, errlen);
+}
+
 /* A pending rotation (mvgate key rotate): every configured project's chain
  * gets its key record in one transaction; then the next key signs from
  * here on. A crash between the two is finished at the next start (the
@@ -133,31 +180,45 @@ static int apply_rotation(mvg_pipeline *p, char *err, size_t errlen)
     int rc = mvg_signer_rotation_pending(p->signer, err, errlen);
     if (rc <= 0)
         return rc;
-    int64_t now_ms = mvg_clock_real_ms();
-    rc = mvg_store_begin(p->store, err, errlen);
-    for (size_t i = 0; rc == 0 && i < mvg_runner_project_count(p->runner); i++) {
-        const char *name = mvg_project_config(mvg_runner_project(p->runner, i))->name;
-        char *json = NULL;
-        size_t len = 0;
-        int64_t chain = 0;
-        rc = mvg_signer_key_record(p->signer, p->cfg->gateway.id, name, now_ms, &json, &len,
-                                   &chain, err, errlen);
-        if (rc != 0 || !json)
-            continue;
-        mvg_mqtt_route r = mvg_mqtt_topics_route(MVG_MQTT_KEY, name);
-        mvg_store_out out = mqtt_out(&r, json, len);
-        rc = mvg_store_add_key_record(p->store, name, chain, json, len, &out,
-                                      p->opts.mqtt ? 1 : 0, err, errlen);
-        free(json);
-    }
-    if (rc == 0)
-        rc = mvg_store_commit(p->store, err, errlen);
-    else
-        mvg_store_rollback(p->store);
+    rc = write_each_project(p, MVG_MQTT_KEY, key_record, mvg_store_add_key_record, NULL, err,
+                            errlen);
     if (rc == 0)
         rc = mvg_signer_finish_rotation(p->signer, err, errlen);
     if (rc > 0)
         rc = p->opts.mqtt ? publish_identity(p, err, errlen) : 0;
+    return rc;
+}
+
+/* What a start finds in place of the store when the gateway's key is in
+ * data_dir (it has signed records before): "missing" or "empty (0 bytes)";
+ * NULL when the store is there, or when there is no key (a first start). */
+static const char *lost_store(const char *data_dir, const char *db_path)
+{
+    char key[MVG_PATH_MAX + 32];
+    struct stat sb;
+    snprintf(key, sizeof key, "%s/%s", data_dir, MVG_KEYS_SECRET_FILE);
+    if (stat(key, &sb) != 0)
+        return NULL;
+    if (stat(db_path, &sb) != 0)
+        return "missing";
+    return sb.st_size == 0 ? "empty (0 bytes)" : NULL;
+}
+
+/* ctx: what was found of the store ("missing", ...). */
+static int newchain_record(mvg_pipeline *p, const char *project, int64_t now_ms, const char *ctx,
+                           char **json, size_t *len, int64_t *chain, char *err, size_t errlen)
+{
+    char reason[256];
+    snprintf(reason, sizeof reason,
+             "the store was %s at start while data_dir held the gateway's key; the operator"
+             " began new chains (mvgated --new-chain): the records before this one are not in"
+             " this store",
+             ctx);
+    int rc = mvg_signer_newchain_record(p->signer, p->cfg->gateway.id, project, now_ms, ctx,
+                                        reason, json, len, chain, err, errlen);
+    if (rc == 0 && *json)
+        mvg_log(MVG_LOG_WARN, "%s: new chain begun under key %s (the store was %s)", project,
+                mvg_signer_keys(p->signer)->fingerprint, ctx);
     return rc;
 }
 
@@ -177,13 +238,28 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
         snprintf(err, errlen, "data_dir '%s' is too long", cfg->gateway.data_dir);
         goto fail;
     }
+    const char *lost = lost_store(cfg->gateway.data_dir, p->db_path);
+    if (lost && !p->opts.new_chain) {
+        snprintf(err, errlen,
+                 "the store %s is %s, but %s/%s is there: this gateway has signed records"
+                 " before, and a new store would begin every project's chain again at 1 under"
+                 " the same key, which a verifier takes for a forgery or a rollback. Nothing was"
+                 " changed. Put the store back from a backup (or salvage a damaged one with"
+                 " `mvgate store recover`); to begin new chains knowingly, start once with"
+                 " mvgated --new-chain (each chain then opens with a signed new-chain record)",
+                 p->db_path, lost, cfg->gateway.data_dir, MVG_KEYS_SECRET_FILE);
+        goto fail;
+    }
     mvg_store_opts so = p->opts.store;
     so.gateway_id = cfg->gateway.id;
+    so.check = p->opts.check_store;
     p->store = mvg_store_open(p->db_path, &so, err, errlen);
     if (!p->store)
         goto fail;
     p->signer = mvg_signer_open(cfg->gateway.data_dir, last_chained, p, err, errlen);
-    if (!p->signer || apply_rotation(p, err, errlen) != 0)
+    if (!p->signer || (lost && write_each_project(p, MVG_MQTT_NEWCHAIN, newchain_record,
+                                   mvg_store_add_newchain_record, lost, err, errlen) != 0) ||
+        apply_rotation(p, err, errlen) != 0)
         goto fail;
     if (p->opts.mqtt && publish_identity(p, err, errlen) != 0)
         goto fail;

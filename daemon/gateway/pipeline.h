@@ -8,7 +8,10 @@
  * per-project seq, the model record frozen with it, their outbox entries
  * (MQTT interval, retained totals and model, InfluxDB lines) and an engine
  * checkpoint; a pending key rotation's key records are one transaction at
- * open. What goes in is built elsewhere: the documents by
+ * open, and so are the new-chain records when a lost store is begun again
+ * (a missing or empty store beside the key is refused without new_chain:
+ * it would restart every chain at 1 under a key that signed before). What
+ * goes in is built elsewhere: the documents by
  * records/payload.h, their chain links, signatures and key handovers by
  * records/signer.h, the InfluxDB lines, MQTT topics and telemetry
  * selection by publish/ (influx_lines.h, mqtt_topics.h, telemetry_pick.h).
@@ -41,6 +44,12 @@ typedef struct {
     int telemetry_mode;   /* mvg_telemetry_mode (config_publish.h) */
     int telemetry_every;  /* >= 1 */
     double deadband;
+    int check_store; /* PRAGMA quick_check before opening: a damaged store is refused */
+    /* The store is missing or empty although data_dir holds the gateway's
+     * key (it has signed records before): 0 refuses to start; 1 begins
+     * each project's chain again with a signed new-chain record
+     * (mvgated --new-chain, docs/store.md "Damage and loss"). */
+    int new_chain;
 } mvg_pipeline_opts;
 
 /* Called for every interval record once it is durable. */

@@ -19,6 +19,7 @@ static const struct {
     [MVG_MQTT_MODEL] = {"model", 1, MVG_OUT_MODEL, 1, 1},
     /* a chained record: dropped last, with the interval records */
     [MVG_MQTT_KEY] = {"key", 1, MVG_OUT_INTERVAL, 0, 1},
+    [MVG_MQTT_NEWCHAIN] = {"newchain", 1, MVG_OUT_INTERVAL, 0, 1},
     [MVG_MQTT_IDENTITY] = {"identity", 0, MVG_OUT_MODEL, 1, 0},
     [MVG_MQTT_STATUS] = {MVG_MQTT_TOPIC_STATUS, 0, MVG_OUT_STATUS, 1, 0},
 };

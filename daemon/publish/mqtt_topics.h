@@ -3,7 +3,7 @@
  * entry topic (below <prefix>/<gateway>/), whether the broker retains it,
  * and its outbox class (which decides what an over-full outbox drops
  * first). The table is in docs/mqtt.md ("Topics and payloads"). The
- * chained records (interval, model, key) are the ones `mvgate verify
+ * chained records (interval, model, key, newchain) are the ones `mvgate verify
  * --mqtt-capture` reads back by their topic. Pure.
  */
 #ifndef MVG_MQTT_TOPICS_H
@@ -18,6 +18,7 @@ typedef enum {
     MVG_MQTT_TOTALS,    /* totals/<project>: running totals, retained */
     MVG_MQTT_MODEL,     /* model/<project>: the frozen baseline models, retained */
     MVG_MQTT_KEY,       /* key/<project>: a key rotation */
+    MVG_MQTT_NEWCHAIN,  /* newchain/<project>: a chain begun again after a lost store */
     MVG_MQTT_IDENTITY,  /* identity: the public key, retained */
     MVG_MQTT_STATUS,    /* status: the status document (and the publisher's birth and will) */
 } mvg_mqtt_doc;

@@ -1,5 +1,5 @@
 /*
- * chain.c: the signed hash chain of interval records (chain.h): SHA-256
+ * chain.c: the signed hash chain of a project's records (chain.h): SHA-256
  * linkage, Ed25519 signing of the canonical bytes and the walk that
  * `mvgate verify` reports from. Pure: no files, no clock.
  */
@@ -123,7 +123,8 @@ mvg_chain_sig_status mvg_chain_check_sig(const char *text, size_t len,
 const char *mvg_chain_verdict_name(mvg_chain_verdict v)
 {
     static const char *const names[] = {"ok",         "altered",       "missing",    "reordered",
-                                        "duplicated", "bad signature", "unknown key"};
+                                        "duplicated", "bad signature", "unknown key",
+                                        "restarted"};
     return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "?";
 }
 
@@ -139,6 +140,9 @@ typedef struct {
     int new_key_ok;
     unsigned char new_pk[MVG_CHAIN_PK_BYTES];
     char new_fp[MVG_CHAIN_FP_LEN + 8];
+    /* new-chain records: when, and what was found of the previous store */
+    char created[40];
+    char previous[96];
 } parsed;
 
 typedef struct {
@@ -157,7 +161,8 @@ static mvg_chain_kind kind_of(const char *schema)
         mvg_chain_kind kind;
     } kinds[] = {{"mvgate/interval/", MVG_CHAIN_INTERVAL},
                  {"mvgate/model/", MVG_CHAIN_MODEL},
-                 {"mvgate/key/", MVG_CHAIN_KEY}};
+                 {"mvgate/key/", MVG_CHAIN_KEY},
+                 {"mvgate/newchain/", MVG_CHAIN_NEWCHAIN}};
     for (size_t i = 0; schema && i < sizeof kinds / sizeof kinds[0]; i++)
         if (strncmp(schema, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
             return kinds[i].kind;
@@ -197,6 +202,10 @@ static void parse_item(const mvg_chain_item *it, parsed *p)
         p->seq = json_integer_value(seq);
     copy_str(doc, "key", p->key, sizeof p->key, &p->has_key);
     copy_str(doc, "prev", p->prev, sizeof p->prev, &p->has_prev);
+    if (p->kind == MVG_CHAIN_NEWCHAIN) {
+        copy_str(doc, "created", p->created, sizeof p->created, NULL);
+        copy_str(doc, "previous_store", p->previous, sizeof p->previous, NULL);
+    }
     if (p->kind == MVG_CHAIN_KEY) {
         const char *nk = json_string_value(json_object_get(doc, "new_key"));
         copy_str(doc, "new_fingerprint", p->new_fp, sizeof p->new_fp, NULL);
@@ -326,6 +335,22 @@ static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parse
             return fail(r, MVG_CHAIN_V_ALTERED, i, p,
                         "the key record's new_key is not a public key whose fingerprint is its"
                         " new_fingerprint");
+        if (p->kind == MVG_CHAIN_NEWCHAIN) {
+            if (p->chain != 1 || strcmp(p->prev, zero) != 0)
+                return fail(r, MVG_CHAIN_V_ALTERED, i, p,
+                            "a new-chain record must be chain 1 with a prev of 64 zeros");
+            if (s) { /* the project's chain begins again here */
+                s->last_chain = 0;
+                memcpy(s->last_hash, zero, sizeof zero);
+            }
+            if (r->newchains < MVG_CHAIN_NOTES_MAX)
+                snprintf(r->newchain_notes[r->newchains], sizeof r->newchain_notes[0],
+                         "project %s: new chain under key %s: store restarted on %s (previous"
+                         " store: %s)",
+                         p->project, p->key, *p->created ? p->created : "?",
+                         *p->previous ? p->previous : "?");
+            r->newchains++;
+        }
         char hash[MVG_CHAIN_HEX_LEN];
         mvg_chain_hash_hex(it->bytes, it->len, hash);
         if (!s) {
@@ -344,6 +369,12 @@ static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parse
                     }
                     return fail(r, MVG_CHAIN_V_DUPLICATED, i, p, "identical to item %zu", j + 1);
                 }
+            if (p->chain == 1)
+                return fail(r, MVG_CHAIN_V_RESTARTED, i, p,
+                            "the chain begins again at 1 after chain %lld without a signed"
+                            " new-chain record: the store was emptied or rolled back and the"
+                            " gateway went on silently",
+                            (long long)s->last_chain);
             return fail(r, MVG_CHAIN_V_REORDERED, i, p, "after chain %lld",
                         (long long)s->last_chain);
         } else if (p->chain > s->last_chain + 1) {
@@ -405,6 +436,8 @@ static void what(const mvg_chain_report *r, char *buf, size_t len)
         snprintf(buf, len, " (model version %lld)", (long long)r->seq);
     else if (r->kind == MVG_CHAIN_KEY)
         snprintf(buf, len, " (key rotation)");
+    else if (r->kind == MVG_CHAIN_NEWCHAIN)
+        snprintf(buf, len, " (new chain)");
     else
         buf[0] = '\0';
 }

@@ -6,7 +6,10 @@
  * of the project's previous chained record, 64 zeros for the first); the
  * record text without its final ,"sig":"..." member is signed with Ed25519
  * and the signature appended as that member. A key record, signed by the
- * outgoing key, names the key that signs the records after it. The exact
+ * outgoing key, names the key that signs the records after it. A new-chain
+ * record (chain 1) begins a project's chain again under a key that signed
+ * an earlier chain (the store was lost): the walk accepts a restart at 1
+ * only behind one, and reports it. The exact
  * byte rules are in docs/mqtt.md ("Signed records"). This module builds and
  * checks those bytes and walks a sequence of records the way
  * `mvgate verify` does; keys.h owns the key files.
@@ -71,6 +74,7 @@ typedef enum {
     MVG_CHAIN_V_DUPLICATED,
     MVG_CHAIN_V_BAD_SIGNATURE,
     MVG_CHAIN_V_UNKNOWN_KEY,
+    MVG_CHAIN_V_RESTARTED,      /* back at chain 1 without a new-chain record */
 } mvg_chain_verdict;
 
 /* The word the verdict is reported with ("altered", "missing", ...). */
@@ -87,7 +91,11 @@ typedef enum {
     MVG_CHAIN_INTERVAL,         /* mvgate/interval/N */
     MVG_CHAIN_MODEL,            /* mvgate/model/N */
     MVG_CHAIN_KEY,              /* mvgate/key/N: a key rotation */
+    MVG_CHAIN_NEWCHAIN,         /* mvgate/newchain/N: a chain begun again after a lost store */
 } mvg_chain_kind;
+
+/* New-chain records a walk reports, at most (the count goes on). */
+#define MVG_CHAIN_NOTES_MAX 8
 
 typedef struct {
     size_t records;             /* records accepted */
@@ -96,6 +104,10 @@ typedef struct {
     size_t duplicates_skipped;  /* identical repeats skipped (capture) */
     size_t retained_skipped;    /* retained models at the head of a capture (capture) */
     char last_fingerprint[MVG_CHAIN_FP_LEN]; /* the key signing at the end of the walk */
+    size_t newchains;           /* new-chain records accepted */
+    /* "project P: new chain under key F: store restarted on T (previous
+     * store: S)", one per new-chain record, the first MVG_CHAIN_NOTES_MAX */
+    char newchain_notes[MVG_CHAIN_NOTES_MAX][256];
     /* the record the verdict is about */
     size_t bad_index;
     char project[128];

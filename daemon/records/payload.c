@@ -224,3 +224,13 @@ char *mvg_payload_key_record(const char *gateway, const char *project, int64_t c
                           "new_fingerprint", new_fingerprint, "chain", (json_int_t)link->chain,
                           "key", link->key, "prev", link->prev));
 }
+
+char *mvg_payload_newchain_record(const char *gateway, const char *project, int64_t created_ms,
+                                  const char *previous_store, const char *reason,
+                                  const mvg_payload_link *link)
+{
+    return dump(json_pack("{s:s, s:s, s:s, s:o, s:s, s:s, s:I, s:s, s:s}", "schema",
+                          MVG_SCHEMA_NEWCHAIN, "gateway", gateway, "project", project, "created",
+                          jtime(created_ms), "previous_store", previous_store, "reason", reason,
+                          "chain", (json_int_t)link->chain, "key", link->key, "prev", link->prev));
+}

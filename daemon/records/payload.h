@@ -62,6 +62,17 @@ char *mvg_payload_key_record(const char *gateway, const char *project, int64_t c
                              const char *new_key_b64, const char *new_fingerprint,
                              const mvg_payload_link *link);
 
+#define MVG_SCHEMA_NEWCHAIN "mvgate/newchain/1"
+/* The first record of a project chain begun again under a key that has
+ * signed before (mvgated --new-chain after the store was emptied or lost):
+ * signed like every chained record (chain 1, prev 64 zeros), it says that
+ * the records before it are not in this store, when the new chain began
+ * (created_ms, the gateway's clock), what was found of the previous store
+ * (previous_store, e.g. "empty (0 bytes)") and why (reason). */
+char *mvg_payload_newchain_record(const char *gateway, const char *project, int64_t created_ms,
+                                  const char *previous_store, const char *reason,
+                                  const mvg_payload_link *link);
+
 char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,
                          const mvg_project_result *res);
 

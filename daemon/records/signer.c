@@ -192,3 +192,28 @@ int mvg_signer_finish_rotation(mvg_signer *s, char *err, size_t errlen)
     s->has_next = 0;
     return take_over(s, to, err, errlen);
 }
+
+int mvg_signer_newchain_record(mvg_signer *s, const char *gateway, const char *project,
+                               int64_t created_ms, const char *previous_store, const char *reason,
+                               char **json, size_t *len, int64_t *chain, char *err,
+                               size_t errlen)
+{
+    *json = NULL;
+    *len = 0;
+    mvg_signer_link l;
+    if (link_of(s, project, &l, NULL, 0, err, errlen) < 0)
+        return -1;
+    *chain = l.chain;
+    if (l.chain != 1)
+        return 0;
+    mvg_payload_link link = mvg_signer_payload_link(&l);
+    *json = mvg_signer_sign(s,
+                            mvg_payload_newchain_record(gateway, project, created_ms,
+                                                        previous_store, reason, &link),
+                            len);
+    if (!*json) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return 0;
+}

@@ -9,7 +9,9 @@
  * signer takes that key over before it signs: a reload that rotated and
  * then failed must not leave the old key signing on. It also carries out
  * a pending rotation (mvgate key rotate): each project's key record,
- * signed by the outgoing key, then the next key's promotion. The signer
+ * signed by the outgoing key, then the next key's promotion, and signs the
+ * new-chain record that begins a project's chain again when the store
+ * that held it was lost. The signer
  * keeps no store and reads no clock: the caller writes what it returns
  * and says what time it is.
  */
@@ -77,5 +79,14 @@ int mvg_signer_key_record(mvg_signer *s, const char *gateway, const char *projec
  * current ones and it signs from now on. 1 (the key changed, as for
  * mvg_signer_next()), 0 or -1 with err. */
 int mvg_signer_finish_rotation(mvg_signer *s, char *err, size_t errlen);
+
+/* The new-chain record of project (payload.h) at the head of its chain,
+ * signed by the current key: *json malloc'd (the caller frees it), *len,
+ * *chain its position (1). *json is NULL when the project's chain is not
+ * empty: a new chain begins only where there is none. 0 or -1 with err. */
+int mvg_signer_newchain_record(mvg_signer *s, const char *gateway, const char *project,
+                               int64_t created_ms, const char *previous_store, const char *reason,
+                               char **json, size_t *len, int64_t *chain, char *err,
+                               size_t errlen);
 
 #endif

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 
@@ -19,8 +20,52 @@ int mvg_store_path(const char *data_dir, char *buf, size_t len)
     return n < 0 || (size_t)n >= len ? -1 : 0;
 }
 
+/* PRAGMA quick_check on a read-only connection of its own, before the
+ * read-write one could change the file (WAL recovery, schema migration):
+ * a damaged store must stay as it was for mvgate store recover. A missing
+ * file passes (the store creates it). The first problems found are named. */
+static int check_db(const char *path, char *err, size_t errlen)
+{
+    if (access(path, F_OK) != 0)
+        return 0;
+    sqlite3 *db = NULL;
+    sqlite3_stmt *q = NULL;
+    char first[256] = "";
+    int problems = 0, rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(db, "PRAGMA quick_check(100)", -1, &q, NULL);
+    while (rc == SQLITE_OK || rc == SQLITE_ROW) {
+        rc = sqlite3_step(q);
+        if (rc != SQLITE_ROW)
+            break;
+        const char *row = (const char *)sqlite3_column_text(q, 0);
+        if (row && strcmp(row, "ok") == 0)
+            continue;
+        if (problems++ == 0)
+            snprintf(first, sizeof first, "%s", row ? row : "?");
+    }
+    if (rc != SQLITE_DONE && problems++ == 0)
+        snprintf(first, sizeof first, "%s", db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_finalize(q);
+    sqlite3_close(db);
+    if (problems == 0)
+        return 0;
+    char more[48] = "";
+    if (problems > 1)
+        snprintf(more, sizeof more, "; %d%s problems in all", problems,
+                 problems >= 100 ? " or more" : "");
+    snprintf(err, errlen,
+             "store: %s is damaged (quick_check: %s%s). Nothing was changed in it. Stop here and"
+             " salvage what is readable with `mvgate store recover -c CONFIG` (CONFIG: this"
+             " gateway's configuration file), then do what it prints",
+             path, first, more);
+    return -1;
+}
+
 mvg_store *mvg_store_open(const char *path, const mvg_store_opts *opts, char *err, size_t errlen)
 {
+    if (opts && opts->check && check_db(path, err, errlen) != 0)
+        return NULL;
     mvg_store *st = calloc(1, sizeof *st);
     if (!st) {
         snprintf(err, errlen, "store: out of memory");
@@ -418,21 +463,21 @@ int mvg_store_add_model(mvg_store *st, const char *project, const char *json, si
     return auto_end(st, own, rc, err, errlen);
 }
 
-int mvg_store_add_key_record(mvg_store *st, const char *project, int64_t chain, const char *json,
-                             size_t len, const mvg_store_out *outs, size_t nouts, char *err,
-                             size_t errlen)
+/* A chained record that is neither interval nor model: insert_sql puts
+ * (project, chain, created_ms, payload) into its table; what names it in
+ * errors. */
+static int add_chained_other(mvg_store *st, const char *what, const char *insert_sql,
+                             const char *project, int64_t chain, const char *json, size_t len,
+                             const mvg_store_out *outs, size_t nouts, char *err, size_t errlen)
 {
     if (!project || !*project || !json || chain < 1) {
-        snprintf(err, errlen, "store: a key record needs a project, a chain position and its JSON");
+        snprintf(err, errlen, "store: a %s needs a project, a chain position and its JSON", what);
         return -1;
     }
     int own;
     if (auto_begin(st, &own, err, errlen) < 0)
         return -1;
-    sqlite3_stmt *q = mvg_store_prep(st,
-                           "INSERT INTO key_records(project, chain, created_ms, payload)"
-                           " VALUES(?1, ?2, ?3, ?4)",
-                           err, errlen);
+    sqlite3_stmt *q = mvg_store_prep(st, insert_sql, err, errlen);
     int rc = q ? 0 : -1;
     if (rc == 0) {
         sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
@@ -440,12 +485,32 @@ int mvg_store_add_key_record(mvg_store *st, const char *project, int64_t chain, 
         sqlite3_bind_int64(q, 3, mvg_clock_real_ms());
         sqlite3_bind_text64(q, 4, json, len, SQLITE_STATIC, SQLITE_UTF8);
         if (sqlite3_step(q) != SQLITE_DONE)
-            rc = mvg_store_dberr(st, err, errlen, "key record insert");
+            rc = mvg_store_dberr(st, err, errlen, what);
     }
     sqlite3_finalize(q);
     if (rc == 0)
         rc = insert_outs(st, outs, nouts, 0, 0, 0, err, errlen);
     return auto_end(st, own, rc, err, errlen);
+}
+
+int mvg_store_add_key_record(mvg_store *st, const char *project, int64_t chain, const char *json,
+                             size_t len, const mvg_store_out *outs, size_t nouts, char *err,
+                             size_t errlen)
+{
+    return add_chained_other(st, "key record",
+                             "INSERT INTO key_records(project, chain, created_ms, payload)"
+                             " VALUES(?1, ?2, ?3, ?4)",
+                             project, chain, json, len, outs, nouts, err, errlen);
+}
+
+int mvg_store_add_newchain_record(mvg_store *st, const char *project, int64_t chain,
+                                  const char *json, size_t len, const mvg_store_out *outs,
+                                  size_t nouts, char *err, size_t errlen)
+{
+    return add_chained_other(st, "new-chain record",
+                             "INSERT INTO newchain_records(project, chain, created_ms, payload)"
+                             " VALUES(?1, ?2, ?3, ?4)",
+                             project, chain, json, len, outs, nouts, err, errlen);
 }
 
 int mvg_store_put_checkpoint(mvg_store *st, int64_t ts_ms, const void *blob, size_t len, char *err,

@@ -26,12 +26,14 @@
 #include "modbus_types.h"
 #include "outbox.h"
 
-#define MVG_STORE_SCHEMA_VERSION 2
+#define MVG_STORE_SCHEMA_VERSION 3
 
 typedef struct mvg_store mvg_store;
 
 typedef struct {
     int read_only;              /* open an existing database for reading (export) */
+    int check;                  /* first PRAGMA quick_check on a read-only connection: a
+                                   damaged file is refused, untouched */
     int sync_full;              /* 1: synchronous=FULL (power loss safe per commit); 0: NORMAL */
     int busy_timeout_ms;        /* 0: 5000 */
     const char *gateway_id;     /* recorded in meta on creation; NULL: "" */
@@ -50,7 +52,9 @@ typedef struct {
 int mvg_store_path(const char *data_dir, char *buf, size_t len);
 
 /* Opens (read-write: creating or migrating the schema) the database at path.
- * opts may be NULL (defaults). NULL with err on failure. */
+ * opts may be NULL (defaults). NULL with err on failure; with opts->check,
+ * a damaged database is refused with what quick_check found, where the
+ * file is and how to salvage it (mvgate store recover). */
 mvg_store *mvg_store_open(const char *path, const mvg_store_opts *opts, char *err, size_t errlen);
 void mvg_store_close(mvg_store *st);
 
@@ -124,6 +128,11 @@ int mvg_store_add_model(mvg_store *st, const char *project, const char *json, si
 int mvg_store_add_key_record(mvg_store *st, const char *project, int64_t chain, const char *json,
                              size_t len, const mvg_store_out *outs, size_t nouts, char *err,
                              size_t errlen);
+/* A new-chain record (chain.h) at position 1 of project's chain, with its
+ * outbox entries (payloads given). */
+int mvg_store_add_newchain_record(mvg_store *st, const char *project, int64_t chain,
+                                  const char *json, size_t len, const mvg_store_out *outs,
+                                  size_t nouts, char *err, size_t errlen);
 /* The current model: *json malloc'd (caller frees), or NULL and version 0 when none. */
 int mvg_store_get_model(mvg_store *st, const char *project, char **json, int64_t *version,
                         char *err, size_t errlen);
@@ -190,7 +199,7 @@ int mvg_store_foreach_model(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_s
  * to, not including, the first with start_ms >= to_ms, so the model and key
  * records between two interval records stay with the earlier one and a
  * window is one unbroken piece of the chain. kind: "interval", "model" or
- * "key". */
+ * "key" or "newchain". */
 typedef int (*mvg_store_chain_fn)(void *user, const char *project, int64_t chain,
                                   const char *kind, const char *payload, size_t len);
 int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_ms, int64_t to_ms,

@@ -22,7 +22,8 @@ struct mvg_store {
 #define CHAINED_UNION                                                                              \
     "SELECT project, chain, 'interval' AS kind, payload FROM intervals WHERE chain IS NOT NULL"   \
     " UNION ALL SELECT project, chain, 'model', payload FROM models WHERE chain IS NOT NULL"      \
-    " UNION ALL SELECT project, chain, 'key', payload FROM key_records"
+    " UNION ALL SELECT project, chain, 'key', payload FROM key_records"                           \
+    " UNION ALL SELECT project, chain, 'newchain', payload FROM newchain_records"
 
 /* err = "store: WHAT: sqlite's message"; returns -1. */
 int mvg_store_dberr(mvg_store *st, char *err, size_t errlen, const char *what);

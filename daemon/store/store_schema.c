@@ -65,6 +65,13 @@ static const char schema_v2[] =
     " chain INTEGER NOT NULL, created_ms INTEGER NOT NULL, payload TEXT NOT NULL,"
     " UNIQUE(project, chain));";
 
+/* Version 3: new-chain records (chain.h), which begin a project's chain
+ * again at 1 after the store that held it was lost. */
+static const char schema_v3[] =
+    "CREATE TABLE IF NOT EXISTS newchain_records(id INTEGER PRIMARY KEY, project TEXT NOT NULL,"
+    " chain INTEGER NOT NULL, created_ms INTEGER NOT NULL, payload TEXT NOT NULL,"
+    " UNIQUE(project, chain));";
+
 int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err, size_t errlen)
 {
     char *msg = NULL;
@@ -99,9 +106,11 @@ int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err
         if (rc != SQLITE_OK)
             goto fail_rollback;
     }
-    if (version < 2) {
+    if (version < MVG_STORE_SCHEMA_VERSION) {
         char *set = sqlite3_mprintf("PRAGMA user_version = %d;", MVG_STORE_SCHEMA_VERSION);
-        int rc = sqlite3_exec(db, schema_v2, NULL, NULL, &msg);
+        int rc = version < 2 ? sqlite3_exec(db, schema_v2, NULL, NULL, &msg) : SQLITE_OK;
+        if (rc == SQLITE_OK)
+            rc = sqlite3_exec(db, schema_v3, NULL, NULL, &msg);
         if (rc == SQLITE_OK)
             rc = sqlite3_exec(db, set, NULL, NULL, &msg);
         sqlite3_free(set);

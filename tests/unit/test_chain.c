@@ -3,7 +3,8 @@
  * (keys.h): signing round trip, the byte layout of the sig member, prev
  * linkage, every tamper case of a 10-record chain (intervals and a model
  * record) caught and named, key rotation and the handover a key record
- * names, and the retained model at the head of an MQTT capture.
+ * names, a chain begun again behind a new-chain record (and one begun
+ * again silently), and the retained model at the head of an MQTT capture.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -19,6 +20,7 @@
 
 #include "chain.h"
 #include "keys.h"
+#include "payload.h"
 
 #define N 10
 
@@ -416,6 +418,89 @@ static void test_rotation(void **state)
         free(recs[i]);
 }
 
+/* A chain begun again under the same key after the store was lost: the
+ * new-chain record built by payload.c and signed as the daemon signs it
+ * lets the walk accept the restart at 1 and report it; without it the
+ * same restart is "restarted"; one that is not at the head is altered. */
+static void test_new_chain(void **state)
+{
+    (void)state;
+    unsigned char pk[32], sk[64];
+    keypair(pk, sk, 7);
+    fixture c;
+    build(&c, pk, sk);
+    char zero[65];
+    mvg_chain_zero_prev(zero);
+    mvg_payload_link link = {1, c.fp, zero};
+    char *text = mvg_payload_newchain_record("gw", "p", 1767571200000LL, "empty (0 bytes)",
+                                             "store lost", &link);
+    assert_non_null(text);
+    size_t nc_len = 0;
+    char *nc = mvg_chain_sign(text, strlen(text), sk, &nc_len);
+    free(text);
+    assert_non_null(nc);
+    char prev[65];
+    mvg_chain_hash_hex(nc, nc_len, prev);
+    size_t l2 = 0;
+    char *after = make_record("p", 2, c.fp, prev, sk, &l2);
+    /* the same restart with no new-chain record: a new interval at chain 1 */
+    char stext[512];
+    snprintf(stext, sizeof stext,
+             "{\"schema\":\"mvgate/interval/1\",\"project\":\"p\",\"seq\":1,\"value\":0.25,"
+             "\"chain\":1,\"key\":\"%s\",\"prev\":\"%s\"}",
+             c.fp, zero);
+    size_t l1 = 0;
+    char *silent = mvg_chain_sign(stext, strlen(stext), sk, &l1);
+
+    char *recs[N + 2];
+    size_t lens[N + 2];
+    mvg_chain_report r;
+    /* the new chain alone (an export of the new store) */
+    recs[0] = nc, lens[0] = nc_len;
+    recs[1] = after, lens[1] = l2;
+    assert_int_equal(run(recs, lens, 2, pk, 0, &r), MVG_CHAIN_V_OK);
+    assert_int_equal(r.newchains, 1);
+    assert_non_null(strstr(r.newchain_notes[0],
+                           "project p: new chain under key "));
+    assert_non_null(strstr(r.newchain_notes[0], c.fp));
+    assert_non_null(strstr(r.newchain_notes[0],
+                           "store restarted on 2026-01-05T00:00:00.000Z (previous store: empty"
+                           " (0 bytes))"));
+
+    /* behind the old chain: accepted, the old chain's records counted too */
+    memcpy(recs, c.rec, sizeof c.rec[0] * N);
+    memcpy(lens, c.len, sizeof c.len[0] * N);
+    recs[N] = nc, lens[N] = nc_len;
+    recs[N + 1] = after, lens[N + 1] = l2;
+    assert_int_equal(run(recs, lens, N + 2, pk, 0, &r), MVG_CHAIN_V_OK);
+    assert_int_equal(r.records, N + 2);
+    assert_int_equal(r.newchains, 1);
+
+    /* a silent restart behind the old chain */
+    recs[N] = silent, lens[N] = l1;
+    expect(run(recs, lens, N + 1, pk, 0, &r), MVG_CHAIN_V_RESTARTED, &r, 1,
+           "restarted: the chain begins again at 1 after chain 10 without a signed new-chain");
+    assert_int_equal(r.bad_index, N);
+
+    /* a new-chain record in the middle of a chain (chain 11) is no restart */
+    link.chain = N + 1;
+    char hprev[65];
+    mvg_chain_hash_hex(c.rec[N - 1], c.len[N - 1], hprev);
+    link.prev = hprev;
+    text = mvg_payload_newchain_record("gw", "p", 1767571200000LL, "missing", "x", &link);
+    size_t mid_len = 0;
+    char *mid = mvg_chain_sign(text, strlen(text), sk, &mid_len);
+    free(text);
+    recs[N] = mid, lens[N] = mid_len;
+    expect(run(recs, lens, N + 1, pk, 0, &r), MVG_CHAIN_V_ALTERED, &r, N + 1,
+           "(new chain): altered: a new-chain record must be chain 1");
+    free(mid);
+    free(nc);
+    free(after);
+    free(silent);
+    drop(&c);
+}
+
 /* The handover a key record names, as the signer follows it. */
 static void test_handover(void **state)
 {
@@ -585,6 +670,7 @@ int main(void)
         cmocka_unit_test(test_tamper_cases),
         cmocka_unit_test(test_two_projects_interleaved),
         cmocka_unit_test(test_rotation),
+        cmocka_unit_test(test_new_chain),
         cmocka_unit_test(test_handover),
         cmocka_unit_test(test_capture_retained_model),
         cmocka_unit_test(test_key_files),

@@ -5,7 +5,8 @@
  * written once per project even when asked again after a crash, then the
  * next key signs) that mvgate verify's walk accepts, a handover found in
  * the chain that a signer still holding the old key follows, and a
- * handover to a key data_dir does not hold refused.
+ * handover to a key data_dir does not hold refused, and the new-chain
+ * record that heads a chain begun again after a lost store.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -286,12 +287,51 @@ static void test_handover_to_a_key_not_held(void **state)
     drop(&m);
 }
 
+/* The new-chain record of a lost store: signed by the current key at the
+ * head of an empty chain, not written over a chain that has records, and
+ * the records after it chain to it; the walk reports it. */
+static void test_newchain_record(void **state)
+{
+    (void)state;
+    char d[128], err[256] = "";
+    memchain m = {.n = 0};
+    mvg_signer *s = signer_in("newchain", &m, d, sizeof d);
+    char *json = NULL;
+    size_t len = 0;
+    int64_t chain = 0;
+    assert_int_equal(mvg_signer_newchain_record(s, "gw", "a", 0, "missing", "lost", &json, &len,
+                                                &chain, err, sizeof err),
+                     0);
+    assert_non_null(json);
+    assert_int_equal(chain, 1);
+    assert_int_equal(len, strlen(json));
+    assert_non_null(strstr(json, "\"schema\":\"mvgate/newchain/1\""));
+    assert_non_null(strstr(json, "\"previous_store\":\"missing\""));
+    add(&m, "a", chain, json);
+    mvg_signer_link l;
+    write_record(s, &m, "a", 1, &l, 0);
+    assert_int_equal(l.chain, 2);
+    /* the chain has records now: no second new-chain record */
+    assert_int_equal(mvg_signer_newchain_record(s, "gw", "a", 0, "missing", "lost", &json, &len,
+                                                &chain, err, sizeof err),
+                     0);
+    assert_null(json);
+    assert_int_equal(chain, 3);
+    mvg_chain_report r;
+    verify_all(&m, mvg_signer_keys(s)->pk, &r);
+    assert_int_equal(r.records, 2);
+    assert_int_equal(r.newchains, 1);
+    mvg_signer_free(s);
+    drop(&m);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_links_chain_the_records),
         cmocka_unit_test(test_rotation_and_handover),
         cmocka_unit_test(test_handover_to_a_key_not_held),
+        cmocka_unit_test(test_newchain_record),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

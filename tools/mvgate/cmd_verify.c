@@ -28,9 +28,13 @@ static void usage(FILE *out)
             "  gateway.pub; key rotations in the chain are followed.\n"
             "--export: JSON lines of `mvgate export --format jsonl --what chain`.\n"
             "--mqtt-capture: `mosquitto_sub -v` lines (topic payload); only the\n"
-            "  .../interval/<project>, .../model/<project> and .../key/<project> topics\n"
+            "  .../interval/<project>, .../model/<project>, .../key/<project> and\n"
+            "  .../newchain/<project> topics\n"
             "  are read; an identical repeat (at-least-once delivery) and the retained\n"
             "  model a late subscriber gets first are noted and skipped.\n"
+            "A chain begun again after a lost store is accepted behind its signed new-chain\n"
+            "  record and reported (\"new chain under key F: store restarted on T\"); a\n"
+            "  chain back at 1 without one is \"restarted\".\n"
             "Exit 0 when every record verifies, 1 at the first bad record, 2 on errors.\n");
 }
 
@@ -182,11 +186,16 @@ int mvg_cmd_verify(int argc, char **argv)
                 "note: %zu retained model record(s) at the head of the capture skipped: they"
                 " come from before the capture (an export holds them in their place)\n",
                 rep.retained_skipped);
+    /* a chain begun again is accepted, never passed over in silence */
+    for (size_t i = 0; i < rep.newchains && i < MVG_CHAIN_NOTES_MAX; i++)
+        printf("%s\n", rep.newchain_notes[i]);
     int rc;
     if (v == MVG_CHAIN_V_OK) {
         printf("OK: %zu records, %zu projects, key %s", rep.records, rep.projects, fp);
         if (rep.rotations)
             printf(", %zu key rotation(s), now key %s", rep.rotations, rep.last_fingerprint);
+        if (rep.newchains)
+            printf(", %zu new chain(s) begun after a lost store", rep.newchains);
         printf("\n");
         rc = 0;
     } else {

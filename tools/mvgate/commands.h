@@ -16,6 +16,7 @@ int mvg_cmd_key(int argc, char **argv);     /* the gateway's public key and fing
 int mvg_cmd_verify(int argc, char **argv);  /* check signed, chained interval records */
 int mvg_cmd_replay(int argc, char **argv);  /* recompute stored records from the samples */
 int mvg_cmd_report(int argc, char **argv);  /* the verification report of a project */
+int mvg_cmd_store(int argc, char **argv);   /* store recover: salvage a damaged store */
 int mvg_cmd_config_doc(int argc, char **argv); /* hidden: docs/config.md's key tables */
 
 #endif

@@ -29,6 +29,8 @@ static const struct command commands[] = {
     {"report", mvg_cmd_report,
      "report -c FILE --project P [--from T] [--to T] [--out FILE] [--format html|json|csv]\n"
      "         [--lang en|zh-Hant]   the verification report (M&V) of a project"},
+    {"store", mvg_cmd_store,
+     "store recover -c FILE [--out PATH]   salvage a damaged store into a new database"},
     {"config-doc", mvg_cmd_config_doc, NULL}, /* hidden: docs/config.md's key tables */
 };
 
