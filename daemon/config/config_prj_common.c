@@ -65,12 +65,10 @@ mvg_prj_src mvg_cfgp_src_of(ctx_t *c, const config_setting_t *s)
 
 void mvg_cfgp_fail(ctx_t *c, const config_setting_t *s, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    mvg_cfgr_vfail(&c->r, s, fmt, ap);
     va_end(ap);
-    mvg_cfgr_fail(&c->r, s, "%s", msg);
 }
 
 int mvg_cfgp_get_number(const config_setting_t *s, double *v)

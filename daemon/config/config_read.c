@@ -10,11 +10,16 @@
 
 void mvg_cfgr_fail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, ...)
 {
-    char msg[1024];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    mvg_cfgr_vfail(r, s, fmt, ap);
     va_end(ap);
+}
+
+void mvg_cfgr_vfail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, va_list ap)
+{
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
     char buf[1024];
     const char *file = mvg_cfgr_file(r, config_setting_source_file(s), buf, sizeof buf);
     mvg_diags_add(r->diags, file ? file : "config", (int)config_setting_source_line(s), "%s", msg);

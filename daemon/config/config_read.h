@@ -8,6 +8,7 @@
 #define MVG_CONFIG_READ_H
 
 #include <libconfig.h>
+#include <stdarg.h>
 #include <stddef.h>
 
 #include "diag.h"
@@ -29,6 +30,9 @@ const char *mvg_cfgr_file(const mvg_cfgr *r, const char *file, char *buf, size_t
 
 void mvg_cfgr_fail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
+/* mvg_cfgr_fail with its arguments as a va_list, for wrappers. */
+void mvg_cfgr_vfail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
 
 /* Every member of group g must be one of allowed (NULL-terminated). */
 void mvg_cfgr_keys(mvg_cfgr *r, const config_setting_t *g, const char *const *allowed,
