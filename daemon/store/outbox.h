@@ -29,6 +29,10 @@ typedef enum {
     MVG_OUT_INTERVAL = 4   /* interval records: dropped last */
 } mvg_out_class;
 
+/* "telemetry", "status", "totals", "model", "interval" (the status
+ * document's and the exports' names); "?" for anything else. */
+const char *mvg_outbox_class_name(mvg_out_class cls);
+
 typedef struct {
     int64_t id;            /* per publisher, increasing: the delivery order */
     mvg_out_class cls;
@@ -87,6 +91,10 @@ typedef struct {
     uint64_t parked;
     int64_t parked_oldest_ms;
 } mvg_outbox_stats;
+
+/* The drops of st that no operator acknowledged yet: what the status
+ * reports as a problem. */
+uint64_t mvg_outbox_drops_unacked(const mvg_outbox_stats *st);
 
 int mvg_outbox_get_stats(mvg_outbox *ob, mvg_outbox_stats *st, char *err, size_t errlen);
 

@@ -180,6 +180,20 @@ fail:
     return -1;
 }
 
+const char *mvg_outbox_class_name(mvg_out_class cls)
+{
+    static const char *const names[] = {"telemetry", "status", "totals", "model", "interval"};
+    return cls >= MVG_OUT_TELEMETRY && cls <= MVG_OUT_INTERVAL ? names[cls] : "?";
+}
+
+uint64_t mvg_outbox_drops_unacked(const mvg_outbox_stats *st)
+{
+    uint64_t all = 0;
+    for (int c = 0; c <= MVG_OUT_INTERVAL; c++)
+        all += st->dropped[c];
+    return all > st->dropped_acked ? all - st->dropped_acked : 0;
+}
+
 int mvg_store_outbox_request_db(struct sqlite3 *db, const char *publisher, int what, char *err,
                                 size_t errlen)
 {
