@@ -293,18 +293,20 @@ static int pump(mvg_mqtt_pub *p)
 }
 
 /* With the window empty: parked entries whose retry time has come, or
- * that an operator asked to resend, are unparked and fetched again from
- * the start of the outbox (in id order among themselves). Under mu,
+ * that an operator asked to resend (all: every one, on a new connection),
+ * are unparked and fetched again from the start of the outbox, in id
+ * order. Under mu,
  * dropped around the SQLite calls. Returns whether any were. */
-static int unpark_due(mvg_mqtt_pub *p)
+static int unpark_due(mvg_mqtt_pub *p, int all)
 {
     int64_t now = mvg_clock_mono_ms();
-    if (p->used || p->npend || now - p->unpark_last_ms < UNPARK_EVERY_MS)
+    if (!all && (p->used || p->npend || now - p->unpark_last_ms < UNPARK_EVERY_MS))
         return 0;
     p->unpark_last_ms = now;
-    int64_t before = p->cfg.refused_retry_s > 0
-                         ? mvg_clock_real_ms() - (int64_t)p->cfg.refused_retry_s * 1000
-                         : INT64_MIN;
+    int64_t before = all                      ? INT64_MAX
+                     : p->cfg.refused_retry_s ? mvg_clock_real_ms() -
+                                                    (int64_t)p->cfg.refused_retry_s * 1000
+                                              : INT64_MIN;
     char err[256];
     pthread_mutex_unlock(&p->mu);
     int64_t n = mvg_outbox_unpark(p->ob, before, err, sizeof err);
@@ -362,6 +364,10 @@ static void *run(void *arg)
                     mvg_log(MVG_LOG_NOTICE, "mqtt: connected to %s as %s", p->uri, p->client_id);
                 /* recovered: the status shows no stale problem */
                 p->st.last_error[0] = '\0';
+                /* A new session may meet a broker whose ACL was fixed: what it
+                 * refused goes first, in id order with the rest (the cursor
+                 * is at 0 on every new connection). */
+                unpark_due(p, 1);
                 backoff = p->cfg.backoff_min_ms;
                 p->birth_sent = 1;
                 if (mvg_mqtt_send_status(p, "online", 0) < 0) {
@@ -370,7 +376,7 @@ static void *run(void *arg)
                     continue;
                 }
             }
-            if (pump(p) || unpark_due(p))
+            if (pump(p) || unpark_due(p, 0))
                 continue;
             if (p->npend > 0 && p->pend_since + ACK_DELAY_MS < deadline)
                 deadline = p->pend_since + ACK_DELAY_MS;
