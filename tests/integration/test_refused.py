@@ -13,7 +13,11 @@ interval line. The refused entries are kept, shown by `mvgate status`
 (exit 1) and `mvgate export --what refused`, logged once for the whole
 outage (not once per request); after the conflict is removed `mvgate
 outbox resend` has the running daemon send them: no interval record lost.
-A broker down for seconds costs O(1) log lines too."""
+A broker down for seconds costs O(1) log lines too.
+
+Drops at the outbox bound: a broker down, a small bound: the telemetry
+dropped is logged once (not once per drop), `mvgate status` exits 1 until
+`mvgate outbox ack-drops`."""
 
 import json
 import os
@@ -205,6 +209,56 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     assert got == list(range(1, n + 1)), "influx seqs: %d of %d" % (len(set(got)), n)
 
 
+def test_drops_logged_once_and_acknowledged():
+    with T.TempDir() as d:
+        port = T.free_port()  # no broker yet
+        anchor = time.time()
+        sim = T.plant_sim("compressor", 9)
+        gw = broker = None
+        try:
+            cfg = T.fast_gateway_config("compressor", sim.port, d, T.SHORT_PROJECT + """
+store = { outbox_max_entries = 40; };
+mqtt = { uri = "tcp://127.0.0.1:%d"; telemetry = "every"; };
+""" % port)
+            args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
+            gw = T.Proc(args, name="mvgated")
+
+            def dropping():
+                gw.pump(0)
+                rc, st = status(cfg)
+                return st and st["outbox"]["mqtt"]["dropped_unacked"] >= 100
+            T.wait_until(dropping, 30, "telemetry dropped at the bound", interval=0.3)
+            rc, st = status(cfg)
+            assert rc == 1, st
+            text = T.mvgate("status", "-c", cfg)
+            assert text.returncode == 1 and "DROPPED" in text.stdout, text.stdout
+            gw.pump(0.2)
+            full = [l for l in gw.err_lines if "outbox full" in l]
+            assert len(full) == 1, full  # hundreds of drops, one line (within a minute)
+            assert "telemetry" in full[0], full
+
+            broker = Mosquitto(d, port)
+
+            def drained():
+                rc, st = status(cfg)
+                return st and st["outbox"]["mqtt"]["depth"] == 0
+            T.wait_until(drained, 30, "the mqtt outbox drained", interval=0.3)
+            r = T.mvgate("outbox", "ack-drops", "-c", cfg)
+            assert r.returncode == 0 and "dropped entries acknowledged" in r.stdout, r.stdout
+            rc, st = status(cfg)
+            assert st["outbox"]["mqtt"]["dropped_unacked"] == 0, st["outbox"]
+            assert st["outbox"]["mqtt"]["dropped"]["telemetry"] >= 100, st["outbox"]
+            assert rc == 0, st
+            assert gw.stop() == 0
+        finally:
+            if gw:
+                gw.stop()
+            sim.stop()
+            if broker:
+                broker.stop()
+
+
 if __name__ == "__main__":
     T.main([test_mqtt_acl_refusals_parked_then_delivered_in_order,
-            test_influx_400_kept_exported_and_resent])
+            test_influx_400_kept_exported_and_resent,
+            test_drops_logged_once_and_acknowledged])

@@ -108,7 +108,19 @@ int mvg_cmd_status(int argc, char **argv)
         if (mvg_store_outbox_stats(st, pub, &os, err, sizeof err) == 0) {
             json_object_set_new(o, "depth", json_integer((json_int_t)os.depth));
             json_object_set_new(o, "age_s", json_integer(os.oldest_ms ? (json_int_t)((mvg_clock_real_ms() - os.oldest_ms) / 1000) : 0));
+            json_t *dropped = json_object();
+            for (int k = 0; dropped && k <= MVG_OUT_INTERVAL; k++)
+                json_object_set_new(dropped, mvg_outbox_class_name((mvg_out_class)k),
+                                    json_integer((json_int_t)os.dropped[k]));
+            json_object_set_new(o, "dropped", dropped);
             json_object_set_new(o, "parked", json_integer((json_int_t)os.parked));
+            char since[40];
+            if (os.parked_oldest_ms > 0 &&
+                mvg_timefmt_format(os.parked_oldest_ms, MVG_TIMEFMT_MS | MVG_TIMEFMT_Z, since,
+                                   sizeof since))
+                json_object_set_new(o, "parked_since", json_string(since));
+            else
+                json_object_set_new(o, "parked_since", json_null());
             json_object_set_new(o, "dropped_unacked",
                                 json_integer((json_int_t)mvg_outbox_drops_unacked(&os)));
         }
