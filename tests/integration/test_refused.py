@@ -42,6 +42,16 @@ def status(cfg):
     return r.returncode, (json.loads(r.stdout) if r.stdout.strip() else None)
 
 
+def wait_outbox(cfg, gw, pub, pred, timeout, what):
+    """Waits until pred(the live figures of outbox pub) holds, reading the
+    daemon's output meanwhile."""
+    def ok():
+        gw.pump(0)
+        rc, st = status(cfg)
+        return bool(st) and pred(st["outbox"][pub])
+    T.wait_until(ok, timeout, what, interval=0.3)
+
+
 def run_until(gw, anchor, hours):
     while plant_s(anchor) < ORIGIN_S + hours * 3600:
         gw.pump(0.05)
@@ -79,10 +89,7 @@ mqtt = { uri = "tcp://127.0.0.1:%d"; username = "gw"; password_file = "%s";
         # before the baseline model (1 h): only interval records are refused
         run_until(gw, anchor, 0.7)
 
-        def parked():
-            rc, st = status(cfg)
-            return st and st["outbox"]["mqtt"]["parked"] >= 5
-        T.wait_until(parked, 20, "interval records parked", interval=0.3)
+        wait_outbox(cfg, gw, "mqtt", lambda o: o["parked"] >= 5, 20, "interval records parked")
         rc, st = status(cfg)
         assert rc == 1, st
         assert st["outbox"]["mqtt"]["depth"] >= st["outbox"]["mqtt"]["parked"], st["outbox"]
@@ -107,11 +114,8 @@ mqtt = { uri = "tcp://127.0.0.1:%d"; username = "gw"; password_file = "%s";
         down = [l for l in gw.err_lines[before:] if "mqtt:" in l]
         assert len(down) <= 4, down
 
-        def drained():
-            rc, st = status(cfg)
-            o = st and st["outbox"]["mqtt"]
-            return o and o["depth"] == 0 and o["parked"] == 0
-        T.wait_until(drained, 30, "the mqtt outbox drained", interval=0.3)
+        wait_outbox(cfg, gw, "mqtt", lambda o: o["depth"] == 0 and o["parked"] == 0, 30,
+                    "the mqtt outbox drained")
         assert gw.stop() == 0
     finally:
         if gw:
@@ -169,10 +173,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
         gw = T.Proc(args, name="mvgated")
         run_until(gw, anchor, 1.2)  # about 7 s of 400s
 
-        def parked():
-            rc, st = status(cfg)
-            return st and st["outbox"]["influx"]["parked"] >= 8
-        T.wait_until(parked, 20, "interval records parked", interval=0.3)
+        wait_outbox(cfg, gw, "influx", lambda o: o["parked"] >= 8, 20, "interval records parked")
         rc, st = status(cfg)
         assert rc == 1, st
         assert st["publishers"]["influx"]["rejected"] >= 1, st["publishers"]  # as of the daemon's last status
@@ -191,12 +192,8 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
         r = T.mvgate("outbox", "resend", "-c", cfg, "--publisher", "influx")
         assert r.returncode == 0 and "influx:" in r.stdout, r.stdout + r.stderr
 
-        def drained():
-            gw.pump(0)
-            rc, st = status(cfg)
-            o = st and st["outbox"]["influx"]
-            return o and o["depth"] == 0 and o["parked"] == 0
-        T.wait_until(drained, 30, "the influx outbox drained", interval=0.3)
+        wait_outbox(cfg, gw, "influx", lambda o: o["depth"] == 0 and o["parked"] == 0, 30,
+                    "the influx outbox drained")
         assert T.export(cfg, "refused") == []
         assert gw.stop() == 0
     finally:
@@ -223,11 +220,8 @@ mqtt = { uri = "tcp://127.0.0.1:%d"; telemetry = "every"; };
             args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor)
             gw = T.Proc(args, name="mvgated")
 
-            def dropping():
-                gw.pump(0)
-                rc, st = status(cfg)
-                return st and st["outbox"]["mqtt"]["dropped_unacked"] >= 100
-            T.wait_until(dropping, 30, "telemetry dropped at the bound", interval=0.3)
+            wait_outbox(cfg, gw, "mqtt", lambda o: o["dropped_unacked"] >= 100, 30,
+                        "telemetry dropped at the bound")
             rc, st = status(cfg)
             assert rc == 1, st
             text = T.mvgate("status", "-c", cfg)
@@ -239,10 +233,7 @@ mqtt = { uri = "tcp://127.0.0.1:%d"; telemetry = "every"; };
 
             broker = Mosquitto(d, port)
 
-            def drained():
-                rc, st = status(cfg)
-                return st and st["outbox"]["mqtt"]["depth"] == 0
-            T.wait_until(drained, 30, "the mqtt outbox drained", interval=0.3)
+            wait_outbox(cfg, gw, "mqtt", lambda o: o["depth"] == 0, 30, "the mqtt outbox drained")
             r = T.mvgate("outbox", "ack-drops", "-c", cfg)
             assert r.returncode == 0 and "dropped entries acknowledged" in r.stdout, r.stdout
             rc, st = status(cfg)
