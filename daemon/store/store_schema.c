@@ -146,8 +146,8 @@ int mvg_store_outbox_stats_db(struct sqlite3 *db, const char *publisher, mvg_out
         "SELECT entries, 0 FROM outbox_depth WHERE publisher = ?1",
         "SELECT created_ms, 0 FROM outbox WHERE publisher = ?1 AND delivered = 0 ORDER BY id LIMIT 1",
         "SELECT cls, count FROM outbox_drops WHERE publisher = ?1",
-        "SELECT count(*), COALESCE(min(parked_ms), 0) FROM outbox WHERE publisher = ?1"
-        " AND delivered = 0 AND parked_ms IS NOT NULL",
+        ("SELECT count(*), COALESCE(min(parked_ms), 0) FROM outbox WHERE publisher = ?1"
+         " AND delivered = 0 AND parked_ms IS NOT NULL"),
         "SELECT value, 0 FROM meta WHERE key = 'drops_acked.' || ?1",
     };
     for (int i = 0; i < 5; i++) {
