@@ -257,7 +257,7 @@ static void restore(mvg_gateway *g)
 }
 
 /* Writes the status document (store meta, MQTT retained status). */
-static void publish_status(mvg_gateway *g, mvg_sample_queue *q, const char *state,
+static void publish_status(mvg_gateway *g, mvg_sample_queue *q, const char *state, mvg_log_once *lo,
                            int64_t started_ms)
 {
     const mvg_config *cfg = mvg_gateway_config(g);
@@ -279,7 +279,10 @@ static void publish_status(mvg_gateway *g, mvg_sample_queue *q, const char *stat
     char *json = NULL;
     if (mvg_pipeline_figures(p, &in, err, sizeof err) != 0 || !(json = mvg_status_json(&in)) ||
         mvg_pipeline_put_status(p, json, err, sizeof err) != 0)
-        mvg_log(MVG_LOG_WARN, "status not stored: %s", json ? err : "out of memory");
+        mvg_log_once_hit(lo, MVG_LOG_WARN, json ? err : "out of memory", "status not stored: %s",
+                         json ? err : "out of memory");
+    else
+        mvg_log_once_clear(lo, MVG_LOG_NOTICE, "status stored again");
     free(json);
     free(devs);
 }
@@ -365,6 +368,7 @@ int main(int argc, char **argv)
     int64_t wd_every = sd_watchdog_enabled(0, &wd_usec) > 0 ? (int64_t)(wd_usec / 2000) : 0;
     int64_t wd_last = 0, status_last = 0, maintain_last = mvg_clock_mono_ms();
     int64_t started_ms = mvg_clock_real_ms();
+    mvg_log_once store_log = {0}, maintain_log = {0}, status_log = {0};
     char line[4096];
     while (!got_stop) {
         if (got_reload) {
@@ -376,8 +380,11 @@ int main(int argc, char **argv)
         mvg_sample_batch *b = mvg_sample_queue_pop(q, POP_WAIT_MS);
         if (b && b->generation == generation) {
             mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
+            /* a full disk fails every batch: logged once per change, with the count */
             if (mvg_pipeline_batch(mvg_gateway_pipeline(g), b, err, sizeof err) != 0)
-                mvg_log(MVG_LOG_ERR, "store: %s", err);
+                mvg_log_once_hit(&store_log, MVG_LOG_ERR, err, "store: %s", err);
+            else
+                mvg_log_once_clear(&store_log, MVG_LOG_NOTICE, "store: writing again");
             mvg_gateway_kick(g);
         }
         free(b);
@@ -390,7 +397,7 @@ int main(int argc, char **argv)
         int written = mvg_pipeline_advance(mvg_gateway_pipeline(g), mvg_timebase_now(&tb) - lag,
                                            on_interval, &ctx, err, sizeof err);
         if (written < 0)
-            mvg_log(MVG_LOG_ERR, "store: %s", err);
+            mvg_log_once_hit(&store_log, MVG_LOG_ERR, err, "store: %s", err);
         else if (written > 0)
             mvg_gateway_kick(g);
 
@@ -398,11 +405,13 @@ int main(int argc, char **argv)
         if (now - maintain_last >= MAINTAIN_EVERY_MS) {
             if (mvg_pipeline_maintain(mvg_gateway_pipeline(g), mvg_timebase_now(&tb), err,
                                       sizeof err) != 0)
-                mvg_log(MVG_LOG_WARN, "store maintenance: %s", err);
+                mvg_log_once_hit(&maintain_log, MVG_LOG_WARN, err, "store maintenance: %s", err);
+            else
+                mvg_log_once_clear(&maintain_log, MVG_LOG_NOTICE, "store maintenance: working again");
             maintain_last = now;
         }
         if (now - status_last >= STATUS_EVERY_MS) {
-            publish_status(g, q, "online", started_ms);
+            publish_status(g, q, "online", &status_log, started_ms);
             mvg_gateway_kick(g);
             status_last = now;
         }
@@ -416,7 +425,7 @@ int main(int argc, char **argv)
     sd_notify(0, "STOPPING=1\nSTATUS=stopping");
     mvg_log(MVG_LOG_NOTICE, "stopping");
     if (g)
-        publish_status(g, q, "stopped", started_ms);
+        publish_status(g, q, "stopped", &status_log, started_ms);
     mvg_gateway_free(g);
     if (mvg_sample_queue_dropped(q))
         mvg_log(MVG_LOG_WARN, "%llu polls were dropped on a full queue",

@@ -75,3 +75,40 @@ void mvg_log(mvg_log_level level, const char *fmt, ...)
     }
     errno = saved;
 }
+
+int mvg_log_once_hit(mvg_log_once *o, mvg_log_level level, const char *key, const char *fmt, ...)
+{
+    if (o->key[0] && strncmp(o->key, key, sizeof o->key - 1) == 0) {
+        o->count++;
+        return 0;
+    }
+    if (o->key[0] && o->count > 1)
+        mvg_log(level, "the previous problem happened %llu times in %lld s",
+                (unsigned long long)o->count, (long long)((mvg_clock_mono_ms() - o->since_ms) / 1000));
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mvg_log(level, "%s", msg);
+    snprintf(o->key, sizeof o->key, "%s", key && *key ? key : "?");
+    o->count = 1;
+    o->since_ms = mvg_clock_mono_ms();
+    return 1;
+}
+
+int mvg_log_once_clear(mvg_log_once *o, mvg_log_level level, const char *fmt, ...)
+{
+    if (!o->key[0])
+        return 0;
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    mvg_log(level, "%s (after %llu occurrences in %lld s)", msg, (unsigned long long)o->count,
+            (long long)((mvg_clock_mono_ms() - o->since_ms) / 1000));
+    o->key[0] = '\0';
+    o->count = 0;
+    return 1;
+}

@@ -59,9 +59,10 @@ static const mvg_key mqtt_keys[] = {
     {"qos", MVG_KEY_INT, 0, MQ(qos), .lo = 0, .hi = 2, .def = "1",
      .doc = "QoS of published messages"},
     {"version", MVG_KEY_CHOICE, MVG_KEY_INT_TOO, MQ(version), .lo = 3, .hi = 5,
-     .choices = mqtt_versions, .values = mqtt_version_values, .def = "3.1.1",
+     .choices = mqtt_versions, .values = mqtt_version_values, .def = "5",
      .allowed = "`\"3.1.1\"`, `\"5\"` (or the protocol levels `3` or `4`: 3.1.1, `5`)",
-     .doc = "protocol version"},
+     .doc = "protocol version; only MQTT 5 lets the broker say that it refused a publish (an "
+            "ACL-denied publish is acknowledged as delivered under 3.1.1, docs/mqtt.md)"},
     {"keepalive_s", MVG_KEY_INT, 0, MQ(keepalive_s), .lo = 5, .hi = 3600, .def = "30",
      .doc = "keep-alive interval"},
     {"username", MVG_KEY_STRING, 0, MQ(username), .doc = ""},
@@ -81,6 +82,10 @@ static const mvg_key mqtt_keys[] = {
      .doc = "check the broker certificate's host name"},
     {"inflight", MVG_KEY_INT, 0, MQ(inflight), .lo = 1, .hi = 65535, .def = "32",
      .doc = "unacknowledged messages in flight"},
+    {"refused_retry_s", MVG_KEY_INT, 0, MQ(refused_retry_s), .lo = 0, .hi = 604800, .def = "600",
+     .doc = "MQTT 5: a publish the broker refused (PUBACK reason code >= 0x80, e.g. 0x87 not "
+            "authorized) stays in the outbox, parked, and is sent again after this time, at every "
+            "start and reload, and on `mvgate outbox resend` (0: not by time)"},
     {"telemetry", MVG_KEY_CHOICE, 0, MQ(telemetry), .choices = telemetry_modes, .def = "every",
      .doc = "raw telemetry: every poll (see `telemetry_every`), only points that changed, or none "
             "(interval and project results are published in every mode)"},

@@ -48,6 +48,7 @@ typedef struct {
     char key_file[MVG_CFG_FILE_MAX];
     int verify_hostname;
     int inflight;               /* window of unacknowledged messages */
+    int refused_retry_s;        /* a refused (parked) entry is sent again after this; 0: not by time */
     mvg_telemetry_mode telemetry;
     int telemetry_every;
     double deadband;

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "config_publish.h"
+#include "log.h"
 #include "influx_lines.h"
 #include "keys.h"
 #include "lineproto.h"
@@ -36,6 +37,18 @@ typedef struct {
     mvg_project_result res;
 } pending;
 
+/* Drops at an outbox's bound are logged once when they start, then at
+ * most once a minute with the count since, and once when none came for a
+ * minute: never once per drop. */
+#define DROP_LOG_EVERY_MS 60000
+typedef struct {
+    int looked;             /* seen holds a figure */
+    int dropping;
+    uint64_t seen, seen_tel;     /* totals (all classes, telemetry) at the last look */
+    uint64_t logged, logged_tel; /* ... at the last line */
+    int64_t logged_ms, last_drop_ms; /* monotonic */
+} drop_watch;
+
 struct mvg_pipeline {
     const mvg_config *cfg;
     mvg_runner *runner;
@@ -54,6 +67,7 @@ struct mvg_pipeline {
     int oom;
     mvg_lp *lp;
     mvg_signer *signer;   /* places and signs the chained records */
+    drop_watch drops[2];  /* mqtt, influx: the outbox bound's drops as last logged */
 };
 
 static void free_ids(mvg_pipeline *p)
@@ -639,6 +653,43 @@ int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn
 
 /* ---- status -------------------------------------------------------------- */
 
+static void watch_drops(drop_watch *w, const char *pub, const mvg_outbox_stats *o, int64_t now)
+{
+    uint64_t all = 0, tel = o->dropped[MVG_OUT_TELEMETRY];
+    for (int c = 0; c <= MVG_OUT_INTERVAL; c++)
+        all += o->dropped[c];
+    if (!w->looked) {
+        /* drops before this start are in the status (unacknowledged), not news */
+        *w = (drop_watch){.looked = 1, .seen = all, .seen_tel = tel, .logged = all,
+                          .logged_tel = tel};
+        return;
+    }
+    if (all > w->seen) {
+        w->last_drop_ms = now;
+        if (!w->dropping || now - w->logged_ms >= DROP_LOG_EVERY_MS) {
+            mvg_log(MVG_LOG_WARN,
+                    "%s outbox full (store.outbox_max_entries / outbox_max_mb): %llu entries "
+                    "dropped (%llu telemetry) %s; mvgate status reports them until mvgate "
+                    "outbox ack-drops",
+                    pub, (unsigned long long)(all - w->logged),
+                    (unsigned long long)(tel - w->logged_tel),
+                    w->dropping ? "in the last 60 s" : "since the last look");
+            w->dropping = 1;
+            w->logged = all;
+            w->logged_tel = tel;
+            w->logged_ms = now;
+        }
+    } else if (w->dropping && now - w->last_drop_ms >= DROP_LOG_EVERY_MS) {
+        mvg_log(MVG_LOG_NOTICE, "%s outbox: no more drops for 60 s (%llu more since the last line)",
+                pub, (unsigned long long)(all - w->logged));
+        w->dropping = 0;
+        w->logged = all;
+        w->logged_tel = tel;
+    }
+    w->seen = all;
+    w->seen_tel = tel;
+}
+
 int mvg_pipeline_figures(mvg_pipeline *p, struct mvg_status_input *in, char *err, size_t errlen)
 {
     in->engine_rejected = mvg_runner_rejected(p->runner);
@@ -652,6 +703,7 @@ int mvg_pipeline_figures(mvg_pipeline *p, struct mvg_status_input *in, char *err
         in->publisher[k] = pubs[i];
         if (mvg_store_outbox_stats(p->store, pubs[i], &in->outbox[k], err, errlen) != 0)
             return -1;
+        watch_drops(&p->drops[i], pubs[i], &in->outbox[k], mvg_clock_mono_ms());
     }
     return 0;
 }

@@ -14,8 +14,6 @@ static json_t *jtime_or_null(int64_t ms)
     return ms > 0 ? json_string(mvg_payload_time(ms, buf, sizeof buf)) : json_null();
 }
 
-static const char *const class_names[] = {"telemetry", "status", "totals", "model", "interval"};
-
 char *mvg_status_json(const mvg_status_input *in)
 {
     const mvg_config *cfg = in->cfg;
@@ -36,12 +34,15 @@ char *mvg_status_json(const mvg_status_input *in)
         const mvg_outbox_stats *o = &in->outbox[i];
         json_t *dropped = json_object();
         for (size_t c = 0; dropped && c <= MVG_OUT_INTERVAL; c++)
-            json_object_set_new(dropped, class_names[c], json_integer((json_int_t)o->dropped[c]));
+            json_object_set_new(dropped, mvg_outbox_class_name((mvg_out_class)c), json_integer((json_int_t)o->dropped[c]));
         int64_t age = o->oldest_ms > 0 ? in->now_ms - o->oldest_ms : 0;
-        json_object_set_new(outbox, in->publisher[i],
-                            json_pack("{s:I, s:o, s:I, s:o}", "depth", (json_int_t)o->depth,
-                                      "oldest", jtime_or_null(o->oldest_ms), "age_s",
-                                      (json_int_t)(age / 1000), "dropped", dropped));
+        json_object_set_new(
+            outbox, in->publisher[i],
+            json_pack("{s:I, s:o, s:I, s:o, s:I, s:I, s:o}", "depth", (json_int_t)o->depth,
+                      "oldest", jtime_or_null(o->oldest_ms), "age_s", (json_int_t)(age / 1000),
+                      "dropped", dropped, "dropped_unacked",
+                      (json_int_t)mvg_outbox_drops_unacked(o), "parked", (json_int_t)o->parked,
+                      "parked_since", jtime_or_null(o->parked_oldest_ms)));
     }
     json_t *pubs = json_object();
     if (pubs && in->has_mqtt) {

@@ -2,7 +2,8 @@
  * status.h: the gateway's status document (schema mvgate/status/1): state,
  * version, uptime, every device's state with its last good poll, the
  * sample queue, the samples the engine refused (late or out of order),
- * the store and each publisher's outbox depth, age and drop counters. The daemon writes it to the store (meta "status") and to the
+ * the store and each publisher's outbox depth, age, drop counters (and how
+ * many of the drops are unacknowledged) and parked (refused) entries. The daemon writes it to the store (meta "status") and to the
  * MQTT outbox (retained `status`) every few seconds; `mvgate status` reads
  * it back. Building it is pure: the caller gathers the figures.
  */

@@ -44,8 +44,15 @@ struct mvg_influx_pub {
     size_t nids, ids_cap;
     size_t nlines;
     buf_t body, gz, resp;
-    int64_t cursor;             /* last id acked (or skipped as acked) */
+    int64_t cursor;             /* last id acked or parked */
     size_t lim_lines, lim_bytes;/* batch limits: the configured ones, halved by a 413 */
+    /* A 400 refuses lines somewhere in a batch: the batch is halved until
+     * the refused entries are alone, and only they are parked. split is
+     * the entries per batch until the cursor passes suspect_end (0: none). */
+    size_t split;
+    int64_t suspect_end;
+    int64_t unpark_last_ms;     /* monotonic: the last look for a resend request */
+    mvg_log_once fail_log, refused_log;
 
     pthread_t thread;
     int thread_started;
@@ -94,147 +101,6 @@ static void set_error(mvg_influx_pub *p, int status, const char *fmt, ...)
     p->st.last_status = status;
     p->st.failures++;
     pthread_mutex_unlock(&p->mu);
-}
-
-/* ---- finding the refused line of a 400 ---- */
-
-/* Splits line protocol at an unescaped delimiter; quoted strings (field
- * values) are skipped when in_fields. Returns the end of the token. */
-static const char *lp_token_end(const char *s, const char *end, const char *delims, int in_fields)
-{
-    int quoted = 0;
-    for (; s < end; s++) {
-        if (*s == '\\' && s + 1 < end) {
-            s++;
-            continue;
-        }
-        if (in_fields && *s == '"')
-            quoted = !quoted;
-        else if (!quoted && *s && strchr(delims, *s))
-            return s;
-    }
-    return end;
-}
-
-/* Compares the escaped text [s, e) with the plain name. */
-static int lp_name_eq(const char *s, const char *e, const char *name)
-{
-    size_t i = 0;
-    for (; s < e; s++) {
-        if (*s == '\\' && s + 1 < e)
-            s++;
-        if (!name[i] || name[i] != *s)
-            return 0;
-        i++;
-    }
-    return name[i] == '\0';
-}
-
-static const char *lp_value_type(const char *v, const char *e)
-{
-    if (v >= e)
-        return "";
-    if (*v == '"')
-        return "string";
-    if (e[-1] == 'i' && (isdigit((unsigned char)*v) || *v == '-'))
-        return "integer";
-    if (*v == 't' || *v == 'T' || *v == 'f' || *v == 'F')
-        return "boolean";
-    return "float";
-}
-
-/* Copies the quoted text that follows key in err (up to the closing quote,
- * backslash escapes of the JSON-decoded text kept as they are). */
-static int err_quoted(const char *err, const char *key, char close, char *out, size_t outlen)
-{
-    const char *s = strstr(err, key);
-    if (!s)
-        return -1;
-    s += strlen(key);
-    const char *e = strchr(s, close);
-    if (!e || (size_t)(e - s) >= outlen)
-        return -1;
-    memcpy(out, s, (size_t)(e - s));
-    out[e - s] = '\0';
-    return 0;
-}
-
-static void copy_line(const char *s, const char *e, char *out, size_t outlen)
-{
-    size_t n = (size_t)(e - s);
-    if (n >= outlen)
-        n = outlen - 1;
-    memcpy(out, s, n);
-    out[n] = '\0';
-}
-
-int mvg_influx_find_bad_line(const char *body, size_t len, const char *err, char *out,
-                             size_t outlen)
-{
-    if (!outlen)
-        return -1;
-    out[0] = '\0';
-    if (!body || !err)
-        return -1;
-    /* A parse error quotes the line itself: "unable to parse '<line>': why".
-     * The line may contain "': " in a string field, so take the longest
-     * prefix that is a whole line of the body. */
-    const char *up = strstr(err, "unable to parse '");
-    if (up) {
-        up += strlen("unable to parse '");
-        size_t ulen = strlen(up);
-        const char *ls = body, *end = body + len;
-        while (ls < end) {
-            const char *le = memchr(ls, '\n', (size_t)(end - ls));
-            if (!le)
-                le = end;
-            size_t n = (size_t)(le - ls);
-            if (n && n < ulen && memcmp(up, ls, n) == 0 && up[n] == '\'') {
-                copy_line(ls, le, out, outlen);
-                return 0;
-            }
-            ls = le + 1;
-        }
-        const char *q = strstr(up, "': ");
-        if (q) {
-            copy_line(up, q, out, outlen);
-            return 0;
-        }
-        return -1;
-    }
-    /* partial write: field type conflict: input field "f" on measurement "m"
-     * is type integer, already exists as type float dropped=1 */
-    char field[256], meas[256], type[32];
-    if (err_quoted(err, "input field \"", '"', field, sizeof field) < 0 ||
-        err_quoted(err, "on measurement \"", '"', meas, sizeof meas) < 0 ||
-        err_quoted(err, "is type ", ',', type, sizeof type) < 0)
-        return -1;
-    const char *ls = body, *end = body + len;
-    while (ls < end) {
-        const char *le = memchr(ls, '\n', (size_t)(end - ls));
-        if (!le)
-            le = end;
-        const char *me = lp_token_end(ls, le, ", ", 0);
-        if (lp_name_eq(ls, me, meas)) {
-            const char *fs = lp_token_end(ls, le, " ", 0); /* end of measurement and tags */
-            if (fs < le) {
-                fs++;
-                const char *fe = lp_token_end(fs, le, " ", 1);
-                while (fs < fe) {
-                    const char *f_end = lp_token_end(fs, fe, ",", 1);
-                    const char *eq = lp_token_end(fs, f_end, "=", 0);
-                    if (eq < f_end && lp_name_eq(fs, eq, field) &&
-                        strcmp(lp_value_type(eq + 1, f_end), type) == 0) {
-                        copy_line(ls, le, out, outlen);
-                        return 0;
-                    }
-                    fs = f_end + 1;
-                }
-            }
-        }
-        ls = le + 1;
-    }
-    return -1;
 }
 
 /* ---- HTTP ---- */
@@ -359,13 +225,17 @@ static int build_batch(mvg_influx_pub *p)
         size_t n = 0;
         if (mvg_outbox_fetch(p->ob, after, max, e, &n, err, sizeof err) < 0) {
             set_error(p, 0, "%s", err);
-            mvg_log(MVG_LOG_WARN, "%s", err);
+            mvg_log_once_hit(&p->fail_log, MVG_LOG_WARN, err, "%s", err);
             free(e);
             return p->nids ? (int)p->nids : -1;
         }
         if (!n)
             break;
         for (size_t i = 0; i < n && !full; i++) {
+            if (p->split && p->nids >= p->split) {
+                full = 1;
+                break;
+            }
             size_t lines = count_lines(e[i].payload, e[i].len);
             int nl = e[i].len && e[i].payload[e[i].len - 1] != '\n'; /* one to add */
             if (p->nids && (p->nlines + lines > p->lim_lines ||
@@ -406,12 +276,59 @@ static int ack_batch(mvg_influx_pub *p)
     for (size_t i = 0; i < p->nids; i++) {
         if (mvg_outbox_ack(p->ob, p->ids[i], err, sizeof err) < 0) {
             set_error(p, 0, "%s", err);
-            mvg_log(MVG_LOG_WARN, "%s", err);
+            mvg_log_once_hit(&p->fail_log, MVG_LOG_WARN, err, "%s", err);
             return -1;
         }
     }
     p->cursor = p->ids[p->nids - 1];
     return 0;
+}
+
+/* The single entry of the batch was refused (HTTP status, InfluxDB's
+ * words): parked in the outbox, kept for export and resend, and counted. */
+static int park_entry(mvg_influx_pub *p, long status, const char *srv, const char *line)
+{
+    char err[256], why[1100];
+    snprintf(why, sizeof why, "%s%s%s", srv, line[0] ? "; refused line: " : "", line);
+    if (mvg_outbox_park(p->ob, p->ids[0], (int)status, why, mvg_clock_real_ms(), err,
+                        sizeof err) < 0) {
+        set_error(p, 0, "%s", err);
+        mvg_log_once_hit(&p->fail_log, MVG_LOG_WARN, err, "%s", err);
+        return -1;
+    }
+    p->cursor = p->ids[0];
+    if (p->cursor >= p->suspect_end)
+        p->split = 0;
+    char key[32];
+    snprintf(key, sizeof key, "http %ld", status);
+    mvg_log_once_hit(&p->refused_log, MVG_LOG_WARN, key,
+                     "influx: HTTP %ld: InfluxDB refuses lines: %s%s%s; the refused entries are "
+                     "kept (mvgate export --what refused) and sent again by mvgate outbox resend "
+                     "once the cause is fixed",
+                     status, srv, line[0] ? "; refused line: " : "", line);
+    return 0;
+}
+
+/* Unparks what an operator asked to resend (the first call after start:
+ * everything parked before); the cursor goes back to the start of the
+ * outbox. Not by time: a 400 is refused again until the cause is fixed.
+ * Not more than once a second. */
+static void unpark(mvg_influx_pub *p)
+{
+    int64_t now = mvg_clock_mono_ms();
+    if (p->unpark_last_ms && now - p->unpark_last_ms < 1000)
+        return;
+    p->unpark_last_ms = now;
+    char err[256];
+    int64_t n = mvg_outbox_unpark(p->ob, INT64_MIN, err, sizeof err);
+    if (n < 0) {
+        set_error(p, 0, "%s", err);
+        mvg_log_once_hit(&p->fail_log, MVG_LOG_WARN, err, "%s", err);
+    } else if (n > 0) {
+        mvg_log(MVG_LOG_NOTICE, "influx: sending %lld refused entries again", (long long)n);
+        mvg_log_once_clear(&p->refused_log, MVG_LOG_INFO, "influx: refusals before the resend");
+        p->cursor = 0;
+    }
 }
 
 /* Waits up to ms on the monotonic clock; kicks end it only when wake_on_kick. */
@@ -440,6 +357,8 @@ static void *writer_main(void *arg)
             pthread_mutex_lock(&p->mu);
             p->kicked = 0; /* whatever was kicked so far is in this fetch */
             pthread_mutex_unlock(&p->mu);
+            /* the first look after start takes everything parked before */
+            unpark(p);
             int n = build_batch(p);
             if (n <= 0) {
                 wait_ms(p, n < 0 ? backoff : p->cfg.poll_ms, n == 0);
@@ -470,9 +389,9 @@ static void *writer_main(void *arg)
             p->st.last_ok_ms = mvg_clock_real_ms();
             p->st.last_error[0] = '\0';
             pthread_mutex_unlock(&p->mu);
-            if (attempts > 1)
-                mvg_log(MVG_LOG_NOTICE, "influx: writing again after %d failed attempts",
-                        attempts - 1);
+            mvg_log_once_clear(&p->fail_log, MVG_LOG_NOTICE, "influx: writing again");
+            if (p->split && p->cursor >= p->suspect_end)
+                p->split = 0;
             have_batch = 0;
             backoff = p->cfg.backoff_min_ms;
         } else if (status == 413 && p->nids > 1) {
@@ -486,22 +405,24 @@ static void *writer_main(void *arg)
             mvg_log(MVG_LOG_WARN, "influx: HTTP 413 for %zu lines, %zu bytes: halving the batches",
                     p->nlines, p->body.len);
             have_batch = 0;
+        } else if ((status == 400 || status == 422 || status == 413) && p->nids > 1) {
+            /* Refused lines somewhere in the batch (InfluxDB kept the good
+             * ones of a partial write; rewriting them is idempotent): halve
+             * until the refused entries are alone, park only those. */
+            p->split = p->nids / 2;
+            p->suspect_end = p->ids[p->nids - 1];
+            have_batch = 0;
         } else if (status == 400 || status == 422 || status == 413) {
             /* 413 here: one entry alone is too large, it can never pass. */
             server_error(&p->resp, srv, sizeof srv);
             char line[512];
             mvg_influx_find_bad_line(p->body.p, p->body.len, srv, line, sizeof line);
-            mvg_log(MVG_LOG_WARN,
-                    "influx: HTTP %ld, batch of %zu entries (ids %lld..%lld) acked as rejected: "
-                    "%s%s%s",
-                    status, p->nids, (long long)p->ids[0], (long long)p->ids[p->nids - 1], srv,
-                    line[0] ? "; first refused line: " : "", line);
-            if (ack_batch(p) < 0) {
+            if (park_entry(p, status, srv, line) < 0) {
                 wait_ms(p, backoff, 0);
                 continue;
             }
             pthread_mutex_lock(&p->mu);
-            p->st.rejected += p->nids;
+            p->st.rejected++;
             p->st.rejected_batches++;
             p->st.last_status = (int)status;
             snprintf(p->st.last_rejected, sizeof p->st.last_rejected, "%s", srv);
@@ -521,11 +442,12 @@ static void *writer_main(void *arg)
             } else {
                 set_error(p, 0, "influx: %s: %s", p->cfg.url, p->curl_err);
             }
-            if (attempts == 1 || slow) {
-                pthread_mutex_lock(&p->mu);
-                mvg_log(MVG_LOG_WARN, "%s; retrying", p->st.last_error);
-                pthread_mutex_unlock(&p->mu);
-            }
+            /* once per change of problem, not once per attempt */
+            char last[sizeof p->st.last_error];
+            pthread_mutex_lock(&p->mu);
+            memcpy(last, p->st.last_error, sizeof last);
+            pthread_mutex_unlock(&p->mu);
+            mvg_log_once_hit(&p->fail_log, MVG_LOG_WARN, last, "%s; retrying", last);
             int delay = slow ? p->cfg.backoff_max_ms : backoff;
             curl_off_t after_s = 0; /* Retry-After of a 429 or 503 */
             if (status && curl_easy_getinfo(p->curl, CURLINFO_RETRY_AFTER, &after_s) == CURLE_OK &&

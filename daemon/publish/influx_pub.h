@@ -15,9 +15,14 @@
  * halves the batch limits and resends the same entries in smaller batches.
  * 400 and 422 (and 413 for a single entry) mean the server refused data in
  * the batch; InfluxDB keeps the good lines of such a partial write, and
- * resending would fail forever and block everything behind it, so the batch
- * is acked and counted as rejected, with the server's error text and the
- * first refused line kept in the stats.
+ * resending at once would fail again and block everything behind it. So the
+ * batch is halved (its good lines rewritten, harmlessly) until each refused
+ * entry is alone, and that entry is parked in the outbox (outbox.h) with
+ * the status, the server's error text and the refused line: nothing is
+ * lost, interval records included. Parked entries are listed by `mvgate
+ * export --what refused` and sent again, after the cause was fixed, at the
+ * next start or reload and on `mvgate outbox resend` (the writer looks for
+ * such a request every second).
  */
 #ifndef MVG_INFLUX_PUB_H
 #define MVG_INFLUX_PUB_H
@@ -35,15 +40,15 @@ typedef struct {
     uint64_t delivered;         /* entries acked after a 204 */
     uint64_t batches;           /* batches answered 204 */
     uint64_t lines;             /* lines in those batches */
-    uint64_t rejected;          /* entries acked after a 400/422 (see above) */
-    uint64_t rejected_batches;
+    uint64_t rejected;          /* entries refused (400/422, 413 alone) and parked (see above) */
+    uint64_t rejected_batches;  /* the same, counted per request that parked */
     uint64_t failures;          /* attempts that failed (network, 5xx, 429, 401/403/404, 413, ...) */
     uint64_t retries;           /* resends of a batch that had failed */
     uint64_t bytes_sent;        /* request bodies as sent (compressed when gzip) */
     int last_status;            /* HTTP status of the last attempt; 0: no answer */
     int64_t last_ok_ms;         /* UTC epoch ms of the last 204; 0: none yet */
     char last_error[512];       /* "" after a success */
-    char last_rejected[512];    /* server error text of the last rejected batch */
+    char last_rejected[512];    /* server error text of the last refused entry */
     char first_bad_line[512];   /* first refused line of it, when it could be found */
 } mvg_influx_stats;
 

@@ -10,21 +10,20 @@
 #include <string.h>
 
 #include "store.h"
+#include "store_db.h"
 
 struct mvg_outbox {
     sqlite3 *db;
     char *publisher;
     sqlite3_stmt *fetch;
     sqlite3_stmt *ack;
+    sqlite3_stmt *park;
+    int64_t resend_seen;        /* the operator's resend generation last acted on; -1: none yet */
 };
 
-/* An interval or model entry carries no payload of its own: it points at
- * the record, stored once. */
 static const char fetch_sql[] =
-    "SELECT o.id, o.cls, o.topic, COALESCE(o.payload, i.payload, m.payload), o.retained,"
-    " o.created_ms FROM outbox o LEFT JOIN intervals i ON i.id = o.interval_id"
-    " LEFT JOIN models m ON m.id = o.model_id"
-    " WHERE o.publisher = ?1 AND o.delivered = 0 AND o.id > ?2 ORDER BY o.id LIMIT ?3";
+    OUTBOX_WITH_PAYLOAD " WHERE o.publisher = ?1 AND o.delivered = 0 AND o.parked_ms IS NULL"
+    " AND o.id > ?2 ORDER BY o.id LIMIT ?3";
 
 mvg_outbox *mvg_outbox_open(const char *db_path, const char *publisher, char *err, size_t errlen)
 {
@@ -33,6 +32,8 @@ mvg_outbox *mvg_outbox_open(const char *db_path, const char *publisher, char *er
         return NULL;
     }
     mvg_outbox *ob = calloc(1, sizeof *ob);
+    if (ob)
+        ob->resend_seen = -1;
     if (!ob || !(ob->publisher = strdup(publisher))) {
         snprintf(err, errlen, "%s outbox: out of memory", publisher);
         free(ob);
@@ -56,7 +57,11 @@ mvg_outbox *mvg_outbox_open(const char *db_path, const char *publisher, char *er
         sqlite3_prepare_v2(ob->db,
                            "UPDATE outbox SET delivered = 1, payload = NULL"
                            " WHERE id = ?1 AND publisher = ?2 AND delivered = 0",
-                           -1, &ob->ack, NULL) != SQLITE_OK) {
+                           -1, &ob->ack, NULL) != SQLITE_OK ||
+        sqlite3_prepare_v2(ob->db,
+                           "UPDATE outbox SET parked_ms = ?3, parked_code = ?4, parked_reason = ?5"
+                           " WHERE id = ?1 AND publisher = ?2 AND delivered = 0",
+                           -1, &ob->park, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s outbox: %s: %s", publisher, db_path, sqlite3_errmsg(ob->db));
         goto fail;
     }
@@ -72,6 +77,7 @@ void mvg_outbox_close(mvg_outbox *ob)
         return;
     sqlite3_finalize(ob->fetch);
     sqlite3_finalize(ob->ack);
+    sqlite3_finalize(ob->park);
     sqlite3_close(ob->db);
     free(ob->publisher);
     free(ob);
@@ -171,6 +177,84 @@ int mvg_outbox_ack_many(mvg_outbox *ob, const int64_t *ids, size_t n, char *err,
         return -1;
     }
     return 0;
+}
+
+int mvg_outbox_park(mvg_outbox *ob, int64_t id, int code, const char *reason, int64_t now_ms,
+                    char *err, size_t errlen)
+{
+    sqlite3_stmt *q = ob->park;
+    sqlite3_bind_int64(q, 1, id);
+    sqlite3_bind_text(q, 2, ob->publisher, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(q, 3, now_ms);
+    sqlite3_bind_int(q, 4, code);
+    sqlite3_bind_text(q, 5, reason ? reason : "", -1, SQLITE_TRANSIENT);
+    int rc = sqlite3_step(q);
+    sqlite3_reset(q);
+    if (rc != SQLITE_DONE) {
+        snprintf(err, errlen, "outbox '%s': park %lld: %s", ob->publisher, (long long)id,
+                 sqlite3_errmsg(ob->db));
+        return -1;
+    }
+    return 0;
+}
+
+int64_t mvg_outbox_unpark(mvg_outbox *ob, int64_t refused_before_ms, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = NULL;
+    int64_t gen = 0;
+    int rc = sqlite3_prepare_v2(ob->db, "SELECT value FROM meta WHERE key = 'resend.' || ?1", -1,
+                                &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, ob->publisher, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q);
+        if (rc == SQLITE_ROW)
+            gen = sqlite3_column_int64(q, 0);
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (gen != ob->resend_seen)
+        refused_before_ms = INT64_MAX;
+    /* Read first: a publisher calls this every second, and an UPDATE that
+     * changes nothing would still take the write lock from the pipeline. */
+    int due = 0;
+    if (rc == SQLITE_OK)
+        rc = sqlite3_prepare_v2(ob->db,
+                                "SELECT 1 FROM outbox WHERE publisher = ?1 AND delivered = 0"
+                                " AND parked_ms IS NOT NULL AND parked_ms <= ?2 LIMIT 1",
+                                -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, ob->publisher, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, refused_before_ms);
+        rc = sqlite3_step(q);
+        due = rc == SQLITE_ROW;
+        rc = rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+    if (rc == SQLITE_OK && !due) {
+        ob->resend_seen = gen;
+        return 0;
+    }
+    if (rc == SQLITE_OK) {
+        rc = sqlite3_prepare_v2(ob->db,
+                                "UPDATE outbox SET parked_ms = NULL, parked_code = NULL,"
+                                " parked_reason = NULL WHERE publisher = ?1 AND delivered = 0"
+                                " AND parked_ms IS NOT NULL AND parked_ms <= ?2",
+                                -1, &q, NULL);
+    }
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, ob->publisher, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, refused_before_ms);
+        rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "outbox '%s': unpark: %s", ob->publisher, sqlite3_errmsg(ob->db));
+        return -1;
+    }
+    ob->resend_seen = gen;
+    return sqlite3_changes(ob->db);
 }
 
 int mvg_outbox_get_stats(mvg_outbox *ob, mvg_outbox_stats *st, char *err, size_t errlen)

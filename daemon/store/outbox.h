@@ -8,6 +8,11 @@
  * only when the broker or database acknowledged it. Nothing is deleted
  * before it is acknowledged, except by the store's size bound, which drops
  * the lowest class first (telemetry before intervals) and counts every drop.
+ * Nothing refused is forgotten either: an entry the peer refused (MQTT 5
+ * PUBACK reason >= 0x80, InfluxDB 400) is parked, not acked: it stays in
+ * the outbox with the peer's code, words and the time, is not fetched, and
+ * is sent again once unparked (the publisher's retry time, every start and
+ * reload, `mvgate outbox resend`).
  */
 #ifndef MVG_OUTBOX_H
 #define MVG_OUTBOX_H
@@ -23,6 +28,10 @@ typedef enum {
     MVG_OUT_MODEL = 3,     /* baseline model (retained) */
     MVG_OUT_INTERVAL = 4   /* interval records: dropped last */
 } mvg_out_class;
+
+/* "telemetry", "status", "totals", "model", "interval" (the status
+ * document's and the exports' names); "?" for anything else. */
+const char *mvg_outbox_class_name(mvg_out_class cls);
 
 typedef struct {
     int64_t id;            /* per publisher, increasing: the delivery order */
@@ -55,13 +64,37 @@ int mvg_outbox_ack(mvg_outbox *ob, int64_t id, char *err, size_t errlen);
  * none. Returns 0 or -1. */
 int mvg_outbox_ack_many(mvg_outbox *ob, const int64_t *ids, size_t n, char *err, size_t errlen);
 
-/* Undelivered entries, the creation time of the oldest (0 when empty) and
- * the number dropped by the size bound since the database was created. */
+/* Parks entry id: the peer refused it with code (MQTT reason code, HTTP
+ * status; 0: mvgate cannot send it at all) and reason (its words) at
+ * now_ms (UTC epoch ms). It stays undelivered and is no longer fetched.
+ * Returns 0 or -1 with err. */
+int mvg_outbox_park(mvg_outbox *ob, int64_t id, int code, const char *reason, int64_t now_ms,
+                    char *err, size_t errlen);
+
+/* Unparks the entries parked at or before refused_before_ms (INT64_MAX:
+ * all of them), or all of them when an operator asked for a resend since
+ * the last call (mvg_store_outbox_resend(); the first call after open
+ * takes any request made while no publisher ran). They are fetched again
+ * by a cursor from 0. Returns how many, or -1 with err. */
+int64_t mvg_outbox_unpark(mvg_outbox *ob, int64_t refused_before_ms, char *err, size_t errlen);
+
+/* Undelivered entries (parked ones included), the creation time of the
+ * oldest (0 when empty), the number dropped by the size bound since the
+ * database was created, and of these the number an operator acknowledged
+ * (mvg_store_outbox_ack_drops()), the parked entries and the time the
+ * first of them was refused (0 when none). */
 typedef struct {
     uint64_t depth;
     int64_t oldest_ms;
     uint64_t dropped[MVG_OUT_INTERVAL + 1];
+    uint64_t dropped_acked;
+    uint64_t parked;
+    int64_t parked_oldest_ms;
 } mvg_outbox_stats;
+
+/* The drops of st that no operator acknowledged yet: what the status
+ * reports as a problem. */
+uint64_t mvg_outbox_drops_unacked(const mvg_outbox_stats *st);
 
 int mvg_outbox_get_stats(mvg_outbox *ob, mvg_outbox_stats *st, char *err, size_t errlen);
 

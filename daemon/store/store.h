@@ -26,7 +26,7 @@
 #include "modbus_types.h"
 #include "outbox.h"
 
-#define MVG_STORE_SCHEMA_VERSION 3
+#define MVG_STORE_SCHEMA_VERSION 4
 
 typedef struct mvg_store mvg_store;
 
@@ -176,6 +176,32 @@ int mvg_store_get_status(mvg_store *st, mvg_store_status *out, char *err, size_t
 int mvg_store_outbox_stats(mvg_store *st, const char *publisher, mvg_outbox_stats *out, char *err,
                            size_t errlen);
 
+/* An operator's requests on publisher's outbox, which a running daemon
+ * picks up within a second and a stopped one at its next start:
+ * resend: every parked (refused) entry is unparked and sent again, after
+ * the cause was fixed (`mvgate outbox resend`);
+ * ack_drops: the drops counted so far are acknowledged: the status stops
+ * reporting them as a problem (`mvgate outbox ack-drops`). */
+int mvg_store_outbox_resend(mvg_store *st, const char *publisher, char *err, size_t errlen);
+int mvg_store_outbox_ack_drops(mvg_store *st, const char *publisher, char *err, size_t errlen);
+
+/* The parked entries of publisher (NULL: every publisher), in id order.
+ * payload is the entry's own or its record's. */
+typedef struct {
+    const char *publisher;
+    int64_t id;
+    mvg_out_class cls;
+    const char *topic;
+    const char *payload;
+    size_t len;
+    int64_t created_ms, parked_ms;
+    int code;                   /* MQTT reason code, HTTP status; 0: refused by mvgate itself */
+    const char *reason;         /* the peer's words */
+} mvg_store_parked;
+typedef int (*mvg_store_parked_fn)(void *user, const mvg_store_parked *e);
+int mvg_store_foreach_parked(mvg_store *st, const char *publisher, mvg_store_parked_fn fn,
+                             void *user, char *err, size_t errlen);
+
 /* Reading for export and replay, in time order, rows with from_ms <= t < to_ms
  * (samples: ts_ms; intervals: start_ms; models: created_ms). A callback
  * returning non-zero stops the walk, and that value is returned. */
@@ -212,5 +238,9 @@ int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err
 /* Shared with outbox.c: the stats of one publisher's outbox on a connection. */
 int mvg_store_outbox_stats_db(struct sqlite3 *db, const char *publisher, mvg_outbox_stats *out,
                               char *err, size_t errlen);
+/* Shared with outbox.c: what 0 asks publisher to resend its parked entries
+ * (mvg_store_outbox_resend()), 1 acknowledges its drops. */
+int mvg_store_outbox_request_db(struct sqlite3 *db, const char *publisher, int what, char *err,
+                                size_t errlen);
 
 #endif

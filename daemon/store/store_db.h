@@ -25,6 +25,14 @@ struct mvg_store {
     " UNION ALL SELECT project, chain, 'key', payload FROM key_records"                           \
     " UNION ALL SELECT project, chain, 'newchain', payload FROM newchain_records"
 
+/* An outbox row with its payload: an interval or model entry carries no
+ * payload of its own, it points at the record, stored once. */
+#define OUTBOX_WITH_PAYLOAD                                                                        \
+    "SELECT o.id, o.cls, o.topic, COALESCE(o.payload, i.payload, m.payload), o.retained,"        \
+    " o.created_ms, o.publisher, o.parked_ms, o.parked_code, o.parked_reason"                     \
+    " FROM outbox o LEFT JOIN intervals i ON i.id = o.interval_id"                                \
+    " LEFT JOIN models m ON m.id = o.model_id"
+
 /* err = "store: WHAT: sqlite's message"; returns -1. */
 int mvg_store_dberr(mvg_store *st, char *err, size_t errlen, const char *what);
 

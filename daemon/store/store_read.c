@@ -153,6 +153,52 @@ int mvg_store_outbox_stats(mvg_store *st, const char *publisher, mvg_outbox_stat
     return mvg_store_outbox_stats_db(st->db, publisher, out, err, errlen);
 }
 
+int mvg_store_outbox_resend(mvg_store *st, const char *publisher, char *err, size_t errlen)
+{
+    return mvg_store_outbox_request_db(st->db, publisher, 0, err, errlen);
+}
+
+int mvg_store_outbox_ack_drops(mvg_store *st, const char *publisher, char *err, size_t errlen)
+{
+    return mvg_store_outbox_request_db(st->db, publisher, 1, err, errlen);
+}
+
+int mvg_store_foreach_parked(mvg_store *st, const char *publisher, mvg_store_parked_fn fn,
+                             void *user, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = mvg_store_prep(st,
+                                     OUTBOX_WITH_PAYLOAD " WHERE o.delivered = 0 AND"
+                                     " o.parked_ms IS NOT NULL AND (?1 IS NULL OR o.publisher = ?1)"
+                                     " ORDER BY o.id",
+                                     err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, publisher, -1, SQLITE_STATIC);
+    int r, rc = 0;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW) {
+        const unsigned char *t = sqlite3_column_text(q, 2), *why = sqlite3_column_text(q, 9);
+        const char *payload = (const char *)sqlite3_column_text(q, 3);
+        mvg_store_parked e = {
+            .publisher = (const char *)sqlite3_column_text(q, 6),
+            .id = sqlite3_column_int64(q, 0),
+            .cls = (mvg_out_class)sqlite3_column_int(q, 1),
+            .topic = t ? (const char *)t : "",
+            .payload = payload ? payload : "",
+            .len = (size_t)sqlite3_column_bytes(q, 3),
+            .created_ms = sqlite3_column_int64(q, 5),
+            .parked_ms = sqlite3_column_int64(q, 7),
+            .code = sqlite3_column_int(q, 8),
+            .reason = why ? (const char *)why : "",
+        };
+        if ((rc = fn(user, &e)) != 0)
+            break;
+    }
+    if (rc == 0 && r != SQLITE_DONE)
+        rc = mvg_store_dberr(st, err, errlen, "parked entries");
+    sqlite3_finalize(q);
+    return rc;
+}
+
 /* sql prepared with the time window bound to ?1 (from, inclusive) and ?2
  * (to, exclusive), or NULL with err filled. */
 static sqlite3_stmt *window_query(mvg_store *st, const char *sql, int64_t from_ms, int64_t to_ms,

@@ -1,7 +1,9 @@
 /*
  * store_schema.c: the store's tables (docs/store.md), created or migrated on
  * open by whichever connection comes first (the store or an outbox), and the
- * outbox figures both of them report.
+ * outbox figures both of them report, and the outbox changes both of them
+ * make outside the write path: an operator's resend request and
+ * acknowledgement of drops.
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -72,6 +74,18 @@ static const char schema_v3[] =
     " chain INTEGER NOT NULL, created_ms INTEGER NOT NULL, payload TEXT NOT NULL,"
     " UNIQUE(project, chain));";
 
+/* Version 4: nothing refused is forgotten. An entry the publisher's peer
+ * refused (an MQTT 5 PUBACK reason >= 0x80, an InfluxDB 400) stays
+ * undelivered, parked: with the time, the peer's code and its words, not
+ * fetched again until it is unparked (retry time, start, reload, `mvgate
+ * outbox resend`). Rows of an older store are not parked (NULL). */
+static const char schema_v4[] =
+    "ALTER TABLE outbox ADD COLUMN parked_ms INTEGER;"
+    "ALTER TABLE outbox ADD COLUMN parked_code INTEGER;"
+    "ALTER TABLE outbox ADD COLUMN parked_reason TEXT;"
+    "CREATE INDEX IF NOT EXISTS outbox_parked ON outbox(publisher, id)"
+    " WHERE delivered = 0 AND parked_ms IS NOT NULL;";
+
 int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err, size_t errlen)
 {
     char *msg = NULL;
@@ -92,6 +106,11 @@ int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err
                               version, MVG_STORE_SCHEMA_VERSION);
         goto fail_rollback;
     }
+    /* Every table of version 1, created only where missing: a store of an
+     * older version that lacks one (an outbox never written) gets it in its
+     * version-1 form, which the migrations below then alter. */
+    if (version < 3 && sqlite3_exec(db, schema_v1, NULL, NULL, &msg) != SQLITE_OK)
+        goto fail_rollback;
     if (version < 1) {
         long long now = mvg_clock_real_ms();
         char *meta = sqlite3_mprintf(
@@ -99,20 +118,20 @@ int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err
             "INSERT OR IGNORE INTO meta VALUES('created_ms', %lld);"
             "INSERT OR IGNORE INTO meta VALUES('samples_pruned', 0);",
             gateway_id ? gateway_id : "", now);
-        int rc = sqlite3_exec(db, schema_v1, NULL, NULL, &msg);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_exec(db, meta, NULL, NULL, &msg);
+        int rc = sqlite3_exec(db, meta, NULL, NULL, &msg);
         sqlite3_free(meta);
         if (rc != SQLITE_OK)
             goto fail_rollback;
     }
+    if (version < 2 && sqlite3_exec(db, schema_v2, NULL, NULL, &msg) != SQLITE_OK)
+        goto fail_rollback;
+    if (version < 3 && sqlite3_exec(db, schema_v3, NULL, NULL, &msg) != SQLITE_OK)
+        goto fail_rollback;
+    if (version < 4 && sqlite3_exec(db, schema_v4, NULL, NULL, &msg) != SQLITE_OK)
+        goto fail_rollback;
     if (version < MVG_STORE_SCHEMA_VERSION) {
         char *set = sqlite3_mprintf("PRAGMA user_version = %d;", MVG_STORE_SCHEMA_VERSION);
-        int rc = version < 2 ? sqlite3_exec(db, schema_v2, NULL, NULL, &msg) : SQLITE_OK;
-        if (rc == SQLITE_OK)
-            rc = sqlite3_exec(db, schema_v3, NULL, NULL, &msg);
-        if (rc == SQLITE_OK)
-            rc = sqlite3_exec(db, set, NULL, NULL, &msg);
+        int rc = sqlite3_exec(db, set, NULL, NULL, &msg);
         sqlite3_free(set);
         if (rc != SQLITE_OK)
             goto fail_rollback;
@@ -136,8 +155,11 @@ int mvg_store_outbox_stats_db(struct sqlite3 *db, const char *publisher, mvg_out
         "SELECT entries, 0 FROM outbox_depth WHERE publisher = ?1",
         "SELECT created_ms, 0 FROM outbox WHERE publisher = ?1 AND delivered = 0 ORDER BY id LIMIT 1",
         "SELECT cls, count FROM outbox_drops WHERE publisher = ?1",
+        ("SELECT count(*), COALESCE(min(parked_ms), 0) FROM outbox WHERE publisher = ?1"
+         " AND delivered = 0 AND parked_ms IS NOT NULL"),
+        "SELECT value, 0 FROM meta WHERE key = 'drops_acked.' || ?1",
     };
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < 5; i++) {
         sqlite3_stmt *q = NULL;
         if (sqlite3_prepare_v2(db, sql[i], -1, &q, NULL) != SQLITE_OK)
             goto fail;
@@ -149,8 +171,13 @@ int mvg_store_outbox_stats_db(struct sqlite3 *db, const char *publisher, mvg_out
                 out->depth = (uint64_t)a;
             else if (i == 1)
                 out->oldest_ms = a;
-            else if (a >= 0 && a <= MVG_OUT_INTERVAL)
+            else if (i == 2 && a >= 0 && a <= MVG_OUT_INTERVAL)
                 out->dropped[a] = (uint64_t)b;
+            else if (i == 3) {
+                out->parked = (uint64_t)a;
+                out->parked_oldest_ms = b;
+            } else if (i == 4)
+                out->dropped_acked = (uint64_t)a;
         }
         sqlite3_finalize(q);
         if (rc != SQLITE_DONE)
@@ -160,4 +187,45 @@ int mvg_store_outbox_stats_db(struct sqlite3 *db, const char *publisher, mvg_out
 fail:
     snprintf(err, errlen, "outbox stats of '%s': %s", publisher, sqlite3_errmsg(db));
     return -1;
+}
+
+const char *mvg_outbox_class_name(mvg_out_class cls)
+{
+    static const char *const names[] = {"telemetry", "status", "totals", "model", "interval"};
+    return cls >= MVG_OUT_TELEMETRY && cls <= MVG_OUT_INTERVAL ? names[cls] : "?";
+}
+
+uint64_t mvg_outbox_drops_unacked(const mvg_outbox_stats *st)
+{
+    uint64_t all = 0;
+    for (int c = 0; c <= MVG_OUT_INTERVAL; c++)
+        all += st->dropped[c];
+    return all > st->dropped_acked ? all - st->dropped_acked : 0;
+}
+
+int mvg_store_outbox_request_db(struct sqlite3 *db, const char *publisher, int what, char *err,
+                                size_t errlen)
+{
+    /* resend: a generation the publisher compares with the one it last
+     * saw; drops: the total dropped so far is the acknowledged total. */
+    static const char *const sql[] = {
+        "INSERT INTO meta VALUES('resend.' || ?1, 1) ON CONFLICT(key)"
+        " DO UPDATE SET value = value + 1",
+        "INSERT OR REPLACE INTO meta VALUES('drops_acked.' || ?1,"
+        " (SELECT COALESCE(sum(count), 0) FROM outbox_drops WHERE publisher = ?1))",
+    };
+    sqlite3_stmt *q = NULL;
+    int rc = what < 0 || what > 1 ? SQLITE_MISUSE
+                                  : sqlite3_prepare_v2(db, sql[what], -1, &q, NULL);
+    if (rc == SQLITE_OK) {
+        sqlite3_bind_text(q, 1, publisher, -1, SQLITE_STATIC);
+        rc = sqlite3_step(q) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_OK) {
+        snprintf(err, errlen, "outbox '%s': %s: %s", publisher,
+                 what == 0 ? "resend request" : "acknowledging drops", sqlite3_errmsg(db));
+        return -1;
+    }
+    return 0;
 }

@@ -327,9 +327,11 @@ def key_lines(text):
 
 class Mosquitto:
     """mosquitto on 127.0.0.1:port, its persistent sessions kept in d over
-    a stop and start."""
+    a stop and start. users: {name: password} for a password file (then
+    no anonymous clients) and acl: the text of an ACL file (rewrite it
+    with set_acl, then restart)."""
 
-    def __init__(self, d, port):
+    def __init__(self, d, port, users=None, acl=None):
         self.port = port
         # started as root, mosquitto drops to its own user: the directory
         # where it saves sessions over a restart must be writable by it
@@ -337,10 +339,26 @@ class Mosquitto:
         os.mkdir(store)
         os.chmod(store, 0o777)
         os.chmod(d, 0o711)  # mkdtemp made it 0700: let the broker's user through
+        auth = "allow_anonymous true\n"
+        if users:
+            pw = os.path.join(d, "mosquitto.passwd")
+            for i, (user, password) in enumerate(sorted(users.items())):
+                subprocess.run(["mosquitto_passwd"] + (["-c"] if i == 0 else []) + ["-b"]
+                               + [pw, user, password], check=True, capture_output=True)
+            os.chmod(pw, 0o644)
+            auth = "allow_anonymous false\npassword_file %s\n" % pw
+        self.acl_path = os.path.join(d, "mosquitto.acl")
+        if acl is not None:
+            self.set_acl(acl)
+            auth += "acl_file %s\n" % self.acl_path
         self.conf = write(os.path.join(d, "mosquitto.conf"),
-                          "listener %d 127.0.0.1\nallow_anonymous true\npersistence true\n"
-                          "persistence_location %s/\nlog_dest none\n" % (port, store))
+                          "listener %d 127.0.0.1\n%spersistence true\n"
+                          "persistence_location %s/\nlog_dest none\n" % (port, auth, store))
         self.start()
+
+    def set_acl(self, text):
+        write(self.acl_path, text)
+        os.chmod(self.acl_path, 0o644)
 
     def start(self):
         self.proc = Proc(["/usr/sbin/mosquitto", "-c", self.conf], name="mosquitto")

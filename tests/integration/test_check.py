@@ -209,6 +209,22 @@ def test_syntax_error_and_unreadable_file():
         assert missing + ": cannot read" in r.stderr, r.stderr
 
 
+def test_mqtt_311_warned():
+    """MQTT 5 is the default; a 3.1.1 section passes with a warning that its broker cannot
+    report a refused publish."""
+    dev = ('devices = ( { name = "m"; bus = "lan"; points = ( { name = "v"; area = "input";'
+           ' address = 0; type = "int16"; } ); } );\n')
+    with TempDir() as t:
+        v5 = t.write("v5.conf", HEAD + LAN + dev + 'mqtt = { uri = "tcp://127.0.0.1:1883"; };\n')
+        r = check("-c", v5)
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        v3 = t.write("v3.conf", HEAD + LAN + dev
+                     + 'mqtt = { uri = "tcp://127.0.0.1:1883"; version = "3.1.1"; };\n')
+        r = check("-c", v3)
+        assert r.returncode == 0 and ": OK: " in r.stdout, r.stdout + r.stderr
+        assert r.stderr.startswith(v3 + ": warning: mqtt version 3.1.1 cannot tell"), r.stderr
+
+
 def test_usage():
     r = check()
     assert r.returncode == 2 and "usage: mvgate check" in r.stderr
@@ -227,5 +243,5 @@ def test_usage():
 if __name__ == "__main__":
     mvgtest.main([test_every_example_passes_with_counts, test_profile_subset_override_and_dir_option,
                   test_bad_file_reports_every_error_with_lines, test_documented_examples_pass,
-                  test_syntax_error_and_unreadable_file,
+                  test_syntax_error_and_unreadable_file, test_mqtt_311_warned,
                   test_usage])

@@ -575,6 +575,31 @@ static void test_profiles(void **state)
     mvg_diags_free(d);
 }
 
+/* MQTT 5 by default (only it reports a refused publish); a refused entry
+ * is retried after 10 minutes unless the section says otherwise. */
+static void test_mqtt_defaults(void **state)
+{
+    (void)state;
+    mvg_mqtt_cfg c;
+    mvg_config_mqtt_defaults(&c, "gw-1");
+    assert_int_equal(c.version, 5);
+    assert_int_equal(c.refused_retry_s, 600);
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *cfg = load("retry.conf",
+                           HEAD LAN
+                           "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"v\"; "
+                           "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n"
+                           "mqtt = { uri = \"tcp://127.0.0.1:1883\"; refused_retry_s = 0; };\n",
+                           d);
+    if (!cfg)
+        mvg_diags_print(d, stderr);
+    assert_non_null(cfg);
+    assert_int_equal(cfg->publish->mqtt.refused_retry_s, 0);
+    assert_int_equal(cfg->publish->mqtt.version, 5);
+    mvg_config_free(cfg);
+    mvg_diags_free(d);
+}
+
 static void test_publish_sections(void **state)
 {
     (void)state;
@@ -787,6 +812,7 @@ int main(void)
         cmocka_unit_test(test_required_sections),
         cmocka_unit_test(test_profiles),
         cmocka_unit_test(test_publish_sections),
+        cmocka_unit_test(test_mqtt_defaults),
         cmocka_unit_test(test_publish_rules),
         cmocka_unit_test(test_data_dir),
         cmocka_unit_test(test_projects_are_checked_against_devices),

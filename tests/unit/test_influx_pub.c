@@ -192,14 +192,21 @@ static void add_interval_entries(mvg_store *st, int from, int to)
     mvg_lp_free(lp);
 }
 
+static mvg_outbox_stats outbox_stats(void)
+{
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    mvg_outbox_stats os;
+    assert_int_equal(mvg_store_outbox_stats(st, "influx", &os, err, sizeof err), 0);
+    mvg_store_close(st);
+    return os;
+}
+
+/* Undelivered and not parked: what the writer still has to send. */
 static uint64_t outbox_depth(void)
 {
-    mvg_outbox *ob = mvg_outbox_open(db, "influx", err, sizeof err);
-    assert_non_null(ob);
-    mvg_outbox_stats os;
-    assert_int_equal(mvg_outbox_get_stats(ob, &os, err, sizeof err), 0);
-    mvg_outbox_close(ob);
-    return os.depth;
+    mvg_outbox_stats os = outbox_stats();
+    return os.depth - os.parked;
 }
 
 static void wait_drained(int timeout_ms)
@@ -338,7 +345,16 @@ static void test_deliver_restart(void **state)
     influxd_kill(&s);
 }
 
-/* ---- real influxd: a 400 partial write is acked as rejected ---- */
+/* ---- real influxd: a 400 partial write parks the refused entry ---- */
+
+static int list_parked(void *user, const mvg_store_parked *e)
+{
+    char *log = user;
+    char one[512];
+    snprintf(one, sizeof one, "%d|%s|%.*s", e->code, e->reason, (int)e->len, e->payload);
+    strcat(log, one);
+    return 0;
+}
 
 static void add_raw(mvg_store *st, const char *lines)
 {
@@ -385,7 +401,85 @@ static void test_rejected_400(void **state)
     v = query1(&s, "gw", "SELECT last(\"v\") FROM \"m\"", 1);
     assert_true(json_real_value(v) == 8.5);
     json_decref(v);
+    /* B is kept, parked with InfluxDB's words and the refused line */
+    mvg_outbox_stats os = outbox_stats();
+    assert_int_equal(os.depth, 1);
+    assert_int_equal(os.parked, 1);
+    static char log[2048];
+    log[0] = '\0';
+    assert_int_equal(mvg_store_foreach_parked(st, "influx", list_parked, log, err, sizeof err), 0);
+    assert_non_null(strstr(log, "400|"));
+    assert_non_null(strstr(log, "field type conflict"));
+    assert_non_null(strstr(log, "refused line: m,t=a v=4i 4000"));
+    assert_non_null(strstr(log, "|m,t=a v=4i 4000\nm,t=a v=5.5 5000\n"));
+    /* D conflicts with what is already in InfluxDB (n.v is float there):
+     * parked. The conflict removed (DROP MEASUREMENT), a resend: D arrives;
+     * B, whose two lines conflict with each other, is refused again and
+     * stays kept. */
+    char u[96];
+    snprintf(u, sizeof u, "%s/write?db=gw&precision=ms", s.url);
+    assert_int_equal(ih_http(u, "n v=1.5 1000", NULL), 204);
+    add_raw(st, "n v=2i 2000\n"); /* D */
+    mvg_influx_pub_kick(p);
+    for (int t = 0; t < 10000 && outbox_stats().parked < 2; t += 50)
+        tu_sleep_ms(50);
+    assert_int_equal(outbox_stats().parked, 2);
+    snprintf(u, sizeof u, "%s/query?db=gw", s.url);
+    assert_int_equal(ih_http(u, "q=DROP MEASUREMENT \"n\"", NULL), 200);
+    assert_int_equal(mvg_store_outbox_resend(st, "influx", err, sizeof err), 0);
+    for (int t = 0; t < 10000 && outbox_stats().depth > 1; t += 50)
+        tu_sleep_ms(50);
+    tu_sleep_ms(300); /* B's second refusal */
+    os = outbox_stats();
+    assert_int_equal(os.depth, 1);
+    assert_int_equal(os.parked, 1);
+    v = query1(&s, "gw", "SELECT \"v\" FROM \"n\"", 1);
+    assert_int_equal(json_integer_value(v), 2);
+    json_decref(v);
+    mvg_influx_pub_get_stats(p, &ps);
+    assert_int_equal(ps.delivered, 3);
+    assert_int_equal(ps.rejected, 3); /* B, D, B again */
     mvg_influx_pub_stop(p);
+    mvg_store_close(st);
+    influxd_kill(&s);
+}
+
+/* Refused lines in the middle of one batch: the batch is halved until the
+ * refused entry is alone; only it is parked, the entries around it are
+ * delivered, in order. */
+static void test_refused_in_a_batch(void **state)
+{
+    (void)state;
+    if (access(IH_INFLUXD, X_OK) != 0)
+        skip();
+    ih_server s;
+    memset(&s, 0, sizeof s);
+    influxd_start(&s, "gw");
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    char line[64];
+    for (int i = 0; i < 7; i++) {
+        snprintf(line, sizeof line, i == 4 ? "m v=%di %d\n" : "m v=%d.5 %d\n", i, 1000 + i);
+        add_raw(st, line);
+    }
+    mvg_influx_cfg cfg = section(s.url, 1, "gw");
+    cfg.poll_ms = 100;
+    mvg_influx_pub *p = mvg_influx_pub_start(&cfg, db, err, sizeof err);
+    assert_non_null(p);
+    wait_drained(10000);
+    mvg_influx_stats ps;
+    mvg_influx_pub_get_stats(p, &ps);
+    mvg_influx_pub_stop(p);
+    assert_int_equal(ps.delivered, 6);
+    assert_int_equal(ps.rejected, 1);
+    mvg_outbox_stats os = outbox_stats();
+    assert_int_equal(os.parked, 1);
+    assert_int_equal(os.depth, 1);
+    static char log[1024];
+    log[0] = '\0';
+    assert_int_equal(mvg_store_foreach_parked(st, "influx", list_parked, log, err, sizeof err), 0);
+    assert_non_null(strstr(log, "|m v=4i 1004\n"));
+    assert_int_equal(query_count(&s, "gw", "SELECT count(\"v\") FROM \"m\""), 6);
     mvg_store_close(st);
     influxd_kill(&s);
 }
@@ -696,7 +790,7 @@ static void test_retry_in_order(void **state)
 }
 
 /* 413: the same entries go again in halved batches; one entry alone too
- * large is acked as rejected. 429 with Retry-After: the wait is honoured. */
+ * large is parked. 429 with Retry-After: the wait is honoured. */
 static void test_too_large_and_retry_after(void **state)
 {
     (void)state;
@@ -779,6 +873,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_retry_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_large_and_retry_after, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_400, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_in_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_db_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deliver_restart, setup, teardown),
     };

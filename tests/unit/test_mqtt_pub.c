@@ -115,6 +115,7 @@ static mvg_mqtt_cfg cfg_for(int port)
     snprintf(c.uri, sizeof c.uri, "tcp://127.0.0.1:%d", port);
     c.backoff_min_ms = 100;
     c.backoff_max_ms = 400;
+    c.version = 3; /* the tests name MQTT 5 where they mean it (the default is 5) */
     return c;
 }
 
@@ -513,8 +514,10 @@ static void test_mutual_tls(void **state)
 
 /* Username and password from a file; a broker ACL that lets gw1 write its
  * interval and status topics but not totals. MQTT 5 tells the publisher
- * (PUBACK "Not authorized"): those entries are acked as rejected, counted,
- * and never block the rest. A wrong password is refused with the reason. */
+ * (PUBACK "Not authorized"): those entries are parked in the outbox (kept,
+ * counted, never blocking the rest) and, once the ACL allows them and the
+ * broker restarted, sent again after the retry time. A wrong password is
+ * refused with the reason. */
 static void test_auth_and_acl_v5(void **state)
 {
     (void)state;
@@ -568,6 +571,7 @@ static void test_auth_and_acl_v5(void **state)
     assert_null(strstr(s.last_error, "wrong")); /* the password is never shown */
 
     SET(c.password_file, pw);
+    c.refused_retry_s = 2;
     p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
     assert_non_null(p);
     for (int i = 0; i < 1000; i++) {
@@ -578,8 +582,12 @@ static void test_auth_and_acl_v5(void **state)
     }
     assert_int_equal(s.delivered, 30);
     assert_int_equal(s.rejected, 3);
-    assert_int_equal(depth(st), 0);
-    assert_non_null(strstr(s.last_error, "Not authorized"));
+    assert_int_equal(depth(st), 3); /* refused is not delivered: kept */
+    mvg_outbox_stats os;
+    assert_int_equal(mvg_store_outbox_stats(st, "mqtt", &os, err, sizeof err), 0);
+    assert_int_equal(os.parked, 3);
+    assert_true(os.parked_oldest_ms > 0);
+    assert_non_null(strstr(s.last_error, "Not authorized (reason 0x87)"));
     /* The subscriber sees the birth and the 30 intervals, in order. */
     assert_int_equal(mh_sub_wait(sub, 31, 3000), 31);
     tu_sleep_ms(100);
@@ -592,6 +600,35 @@ static void test_auth_and_acl_v5(void **state)
         assert_string_equal(m.topic, ex[i].topic);
         assert_string_equal(m.payload, ex[i].payload);
     }
+    /* Every retry the refused entries are sent again, refused again and
+     * kept: nothing is lost while the ACL denies them. */
+    uint64_t before = s.rejected;
+    for (int i = 0; i < 500 && s.rejected < before + 3; i++) {
+        tu_sleep_ms(10);
+        mvg_mqtt_pub_get_stats(p, &s);
+    }
+    assert_true(s.rejected >= before + 3);
+    assert_int_equal(depth(st), 3);
+    /* The ACL fixed and reloaded (SIGHUP): at the next retry the totals
+     * arrive, in order, and the outbox is empty. */
+    assert_int_equal(sh("cd '%s' && printf 'user gw1\\ntopic write mvgate/v1/gw1/#\\n"
+                        "user reader\\ntopic read mvgate/#\\n' > acl && kill -HUP %d",
+                        dir, (int)b.pid),
+                     0);
+    for (int i = 0; i < 600 && depth(st) > 0; i++)
+        tu_sleep_ms(10);
+    assert_int_equal(depth(st), 0);
+    assert_int_equal(mh_sub_wait(sub, 34, 3000), 34);
+    k = 31;
+    for (size_t i = 0; i < nex; i++) {
+        if (!ex[i].retained)
+            continue;
+        mh_msg m = mh_sub_get(sub, k++);
+        assert_string_equal(m.topic, ex[i].topic);
+        assert_string_equal(m.payload, ex[i].payload);
+    }
+    mvg_mqtt_pub_get_stats(p, &s);
+    assert_int_equal(s.delivered, 33);
     mvg_mqtt_pub_stop(p);
     mh_sub_stop(sub);
     mvg_store_close(st);

@@ -1,7 +1,10 @@
 /*
  * test_outbox.c: the publisher side of the outbox on its own connection:
  * fetch in id order after a cursor, per publisher, payloads referenced from
- * interval records, idempotent ack, stats and the size bound's drop order.
+ * interval records, idempotent ack, stats and the size bound's drop order;
+ * refused entries parked (kept, not fetched, counted, listed) and unparked
+ * by the retry time and by an operator's resend request; drops
+ * acknowledged.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -206,12 +209,112 @@ static void test_ack_many(void **state)
     mvg_store_close(st);
 }
 
+static int count_parked(void *user, const mvg_store_parked *e)
+{
+    char *log = user;
+    char one[160];
+    snprintf(one, sizeof one, "%s:%d:%s:%.*s;", e->publisher, e->code, e->reason, (int)e->len,
+             e->payload);
+    strcat(log, one);
+    return 0;
+}
+
+/* A refused entry stays: parked with its code and reason, not fetched,
+ * counted; unparked when its retry time is due or when an operator asks
+ * (a request made while no publisher ran is taken at the next open). */
+static void test_park_unpark(void **state)
+{
+    (void)state;
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    for (int i = 0; i < 3; i++)
+        add_interval(st, "p", "{\"seq\":0}");
+    mvg_outbox *ob = mvg_outbox_open(db, "mqtt", err, sizeof err);
+    assert_non_null(ob);
+    assert_int_equal(mvg_outbox_unpark(ob, INT64_MAX, err, sizeof err), 0); /* nothing parked */
+    mvg_outbox_entry e[4];
+    size_t n = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 4, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 3);
+    int64_t id0 = e[0].id, id2 = e[2].id;
+    mvg_outbox_entries_free(e, n);
+    assert_int_equal(mvg_outbox_park(ob, id0, 0x87, "Not authorized", 1000, err, sizeof err), 0);
+    assert_int_equal(mvg_outbox_park(ob, id2, 0x87, "Not authorized", 5000, err, sizeof err), 0);
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 4, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 1);
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_stats os;
+    assert_int_equal(mvg_outbox_get_stats(ob, &os, err, sizeof err), 0);
+    assert_int_equal(os.depth, 3); /* parked is not delivered */
+    assert_int_equal(os.parked, 2);
+    assert_int_equal(os.parked_oldest_ms, 1000);
+    char log[512] = "";
+    assert_int_equal(mvg_store_foreach_parked(st, "influx", count_parked, log, err, sizeof err), 0);
+    assert_string_equal(log, "");
+    assert_int_equal(mvg_store_foreach_parked(st, NULL, count_parked, log, err, sizeof err), 0);
+    assert_string_equal(log, "mqtt:135:Not authorized:{\"seq\":0};mqtt:135:Not authorized:{\"seq\":0};");
+    /* prune keeps parked entries (they are not delivered) */
+    assert_int_equal(mvg_store_prune(st, 0, NULL, err, sizeof err), 0);
+    /* the retry time: only the one refused by 2000 */
+    assert_int_equal(mvg_outbox_unpark(ob, 2000, err, sizeof err), 1);
+    assert_int_equal(mvg_outbox_unpark(ob, 2000, err, sizeof err), 0);
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 4, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 2);
+    assert_int_equal(e[0].id, id0);
+    mvg_outbox_entries_free(e, n);
+    /* an operator's request: all of them, once */
+    assert_int_equal(mvg_store_outbox_resend(st, "mqtt", err, sizeof err), 0);
+    assert_int_equal(mvg_outbox_unpark(ob, 0, err, sizeof err), 1);
+    assert_int_equal(mvg_outbox_park(ob, id2, 0x87, "Not authorized", 6000, err, sizeof err), 0);
+    assert_int_equal(mvg_outbox_unpark(ob, 0, err, sizeof err), 0);
+    /* a request for the other publisher is not this one's */
+    assert_int_equal(mvg_store_outbox_resend(st, "influx", err, sizeof err), 0);
+    assert_int_equal(mvg_outbox_unpark(ob, 0, err, sizeof err), 0);
+    mvg_outbox_close(ob);
+    /* a fresh handle unparks on its first call, whatever the time */
+    ob = mvg_outbox_open(db, "mqtt", err, sizeof err);
+    assert_non_null(ob);
+    assert_int_equal(mvg_outbox_unpark(ob, 0, err, sizeof err), 1);
+    assert_int_equal(mvg_outbox_get_stats(ob, &os, err, sizeof err), 0);
+    assert_int_equal(os.parked, 0);
+    assert_int_equal(os.parked_oldest_ms, 0);
+    mvg_outbox_close(ob);
+    mvg_store_close(st);
+}
+
+/* Acknowledged drops: the total at the time of the acknowledgement; later
+ * drops are unacknowledged again. */
+static void test_ack_drops(void **state)
+{
+    (void)state;
+    mvg_store_opts o = {.outbox_max_entries = 1};
+    mvg_store *st = mvg_store_open(db, &o, err, sizeof err);
+    assert_non_null(st);
+    mvg_store_out t = {"mqtt", MVG_OUT_TELEMETRY, "telemetry/a", "t", 1, 0};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(mvg_store_add_outbox(st, &t, 1, err, sizeof err), 0);
+    mvg_outbox_stats os;
+    assert_int_equal(mvg_store_outbox_stats(st, "mqtt", &os, err, sizeof err), 0);
+    assert_int_equal(os.dropped[MVG_OUT_TELEMETRY], 3);
+    assert_int_equal(os.dropped_acked, 0);
+    assert_int_equal(mvg_store_outbox_ack_drops(st, "mqtt", err, sizeof err), 0);
+    assert_int_equal(mvg_store_outbox_stats(st, "mqtt", &os, err, sizeof err), 0);
+    assert_int_equal(os.dropped_acked, 3);
+    assert_int_equal(mvg_store_add_outbox(st, &t, 1, err, sizeof err), 0);
+    assert_int_equal(mvg_store_outbox_stats(st, "mqtt", &os, err, sizeof err), 0);
+    assert_int_equal(os.dropped[MVG_OUT_TELEMETRY], 4);
+    assert_int_equal(os.dropped_acked, 3);
+    mvg_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fetch_ack_stats, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bound_drop_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ack_many, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_park_unpark, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_ack_drops, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

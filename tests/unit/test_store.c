@@ -6,7 +6,8 @@
  * its outbox entries and samples, and the newest checkpoint at the newest
  * record (they are written in one transaction). The signed chain: interval,
  * model and key records of a project read back in chain order, windows, and
- * the migration of a schema-1 store.
+ * the migration of a schema-1 store, and of a schema-2 one (before
+ * refused entries were parked): its undelivered entries stay, unparked.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -308,6 +309,51 @@ static void test_migration_from_v1(void **state)
     mvg_store_close(st);
 }
 
+/* A version-2 store, as the daemon of that version left it: one
+ * undelivered outbox entry. Migrated, the entry is kept and not parked, and
+ * a new one can be parked. */
+static void test_migration_from_v2(void **state)
+{
+    (void)state;
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    mvg_store_close(st);
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    /* back to version 2: the outbox without the parking columns */
+    assert_int_equal(
+        sqlite3_exec(h,
+                     "DROP INDEX outbox_parked;"
+                     "ALTER TABLE outbox DROP COLUMN parked_reason;"
+                     "ALTER TABLE outbox DROP COLUMN parked_code;"
+                     "ALTER TABLE outbox DROP COLUMN parked_ms;"
+                     "INSERT INTO outbox(publisher, cls, topic, payload, bytes, retained,"
+                     " created_ms) VALUES('mqtt', 0, 'telemetry/a', 'v2', 2, 0, 1);"
+                     "PRAGMA user_version = 2;",
+                     NULL, NULL, NULL),
+        SQLITE_OK);
+    sqlite3_close(h);
+    st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(query_int("PRAGMA user_version"), MVG_STORE_SCHEMA_VERSION);
+    assert_int_equal(query_int("SELECT count(*) FROM outbox WHERE parked_ms IS NULL"), 1);
+    mvg_outbox *ob = mvg_outbox_open(db, "mqtt", err, sizeof err);
+    assert_non_null(ob);
+    mvg_outbox_entry e[2];
+    size_t n = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 2, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 1);
+    assert_string_equal(e[0].payload, "v2");
+    assert_int_equal(mvg_outbox_park(ob, e[0].id, 0x87, "Not authorized", 10, err, sizeof err), 0);
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_stats os;
+    assert_int_equal(mvg_store_outbox_stats(st, "mqtt", &os, err, sizeof err), 0);
+    assert_int_equal(os.parked, 1);
+    assert_int_equal(os.depth, 1);
+    mvg_outbox_close(ob);
+    mvg_store_close(st);
+}
+
 static void test_newer_schema_refused(void **state)
 {
     (void)state;
@@ -475,6 +521,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chain_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_migration_from_v2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_samples_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_samples_size_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_loop, setup, teardown),

@@ -68,6 +68,11 @@ int mvg_cmd_check(int argc, char **argv)
            cfg->ndevices, cfg->ndevices == 1 ? "" : "s", nprofiled, npoints, nder, nprj,
            nprj == 1 ? "" : "s", cfg->publish->mqtt.enabled ? ", mqtt" : "",
            cfg->publish->influx.enabled ? ", influx" : "");
+    if (cfg->publish->mqtt.enabled && cfg->publish->mqtt.version != 5)
+        fprintf(stderr, "%s: warning: mqtt version 3.1.1 cannot tell the gateway that the broker "
+                        "refused a publish (an ACL-denied publish is acknowledged as delivered "
+                        "and lost); use version \"5\" where the broker has it (docs/mqtt.md)\n",
+                path);
     mvg_config_free(cfg);
     return 0;
 }

@@ -1,13 +1,15 @@
 /*
  * cmd_export.c: `mvgate export -c FILE [--from T] [--to T]
- * [--format csv|jsonl] [--what samples|intervals|models|chain]`: writes
+ * [--format csv|jsonl] [--what samples|intervals|models|chain|refused]`: writes
  * stored records to stdout from the gateway's database, opened read-only so
  * that it can run next to the daemon. Interval, model and key records are
  * written byte for byte (their signatures must still verify on the copy);
  * `chain` is every signed record of each project in chain order, what
- * `mvgate verify --export` checks.
+ * `mvgate verify --export` checks; `refused` is every outbox entry a broker
+ * or InfluxDB refused and that is kept, parked, for a resend (no window).
  */
 #include <errno.h>
+#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,12 +34,14 @@ typedef struct {
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate export -c FILE [--from T] [--to T] [--format csv|jsonl]\n"
-                 "                     [--what samples|intervals|models|chain]\n"
+                 "                     [--what samples|intervals|models|chain|refused]\n"
                  "T: ISO 8601 UTC (2026-11-28T10:00:00Z, optional .fff) or epoch ms.\n"
                  "from is inclusive, to exclusive. Default: every interval record, CSV.\n"
                  "chain: every signed record (interval, model, key rotation) of each project\n"
                  "  in chain order, for mvgate verify --export; a window runs from the first\n"
-                 "  interval starting at or after T up to the first at or after the --to T.\n");
+                 "  interval starting at or after T up to the first at or after the --to T.\n"
+                 "refused: the outbox entries a broker or InfluxDB refused, kept (parked) with\n"
+                 "  the code and reason, until mvgate outbox resend; --from/--to do not apply.\n");
 }
 
 /* CSV field: quoted, inner quotes doubled (RFC 4180). */
@@ -155,10 +159,43 @@ static int on_chained(void *user, const char *project, int64_t chain, const char
     return ferror(w->out) ? -1 : 0;
 }
 
+static int on_parked(void *user, const mvg_store_parked *e)
+{
+    writer *w = user;
+    char created[40], refused[40];
+    mvg_payload_time(e->created_ms, created, sizeof created);
+    mvg_payload_time(e->parked_ms, refused, sizeof refused);
+    const char *cls = mvg_outbox_class_name(e->cls);
+    if (w->fmt == FMT_CSV) {
+        if (!w->header_done++)
+            fprintf(w->out, "publisher,id,class,topic,created,refused,code,reason,payload\n");
+        fprintf(w->out, "%s,%lld,%s,", e->publisher, (long long)e->id, cls);
+        csv_quoted(w->out, e->topic, strlen(e->topic));
+        fprintf(w->out, ",%s,%s,%d,", created, refused, e->code);
+        csv_quoted(w->out, e->reason, strlen(e->reason));
+        fputc(',', w->out);
+        csv_quoted(w->out, e->payload, e->len);
+        fputc('\n', w->out);
+    } else {
+        json_t *o = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:s, s:s%}", "publisher",
+                              e->publisher, "id", (json_int_t)e->id, "class", cls, "topic", e->topic,
+                              "created", created, "refused", refused, "code", e->code, "reason",
+                              e->reason, "payload", e->payload, e->len);
+        char *text = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+        json_decref(o);
+        if (!text)
+            return -1;
+        fprintf(w->out, "%s\n", text);
+        free(text);
+    }
+    return ferror(w->out) ? -1 : 0;
+}
+
 int mvg_cmd_export(int argc, char **argv)
 {
     static const char *const formats[] = {"csv", "jsonl", NULL};
-    static const char *const whats[] = {"samples", "intervals", "models", "chain", NULL};
+    static const char *const whats[] = {"samples", "intervals", "models", "chain", "refused",
+                                        NULL};
     const char *path = NULL;
     int64_t from = INT64_MIN, to = INT64_MAX;
     int format = 0, what = 1;
@@ -188,8 +225,10 @@ int mvg_cmd_export(int argc, char **argv)
         r = mvg_store_foreach_interval(st, from, to, on_interval, &w, err, sizeof err);
     else if (what == 2)
         r = mvg_store_foreach_model(st, from, to, on_model, &w, err, sizeof err);
-    else
+    else if (what == 3)
         r = mvg_store_foreach_chained(st, NULL, from, to, on_chained, &w, err, sizeof err);
+    else
+        r = mvg_store_foreach_parked(st, NULL, on_parked, &w, err, sizeof err);
     if (fflush(stdout) != 0 || r != 0) {
         fprintf(stderr, "mvgate export: %s\n", r != 0 && err[0] ? err : "write error");
         rc = 1;

@@ -3,8 +3,10 @@
  * status document from the store (the daemon rewrites it every few
  * seconds), with live outbox figures. Exit 0 when the daemon reported
  * within the last 30 s and every device is online, 1 when not (stale
- * status, devices offline, or undelivered records older than an hour), 2
- * on errors; so it serves as a monitoring check too.
+ * status, devices offline, undelivered records older than an hour, entries
+ * a broker or InfluxDB refused (parked), or drops at an outbox's bound that
+ * no operator acknowledged), 2 on errors; so it serves as a monitoring
+ * check too.
  */
 #include <getopt.h>
 #include <jansson.h>
@@ -16,6 +18,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "config.h"
+#include "outbox.h"
 #include "store.h"
 #include "timefmt.h"
 
@@ -26,8 +29,10 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate status -c FILE [--json]\n"
                  "Shows the running daemon's status (devices, outboxes, store).\n"
-                 "Exit 0 when all is well, 1 when the status is stale, a device is offline or\n"
-                 "an outbox holds records older than an hour, 2 on errors.\n");
+                 "Exit 0 when all is well, 1 when the status is stale, a device is offline,\n"
+                 "an outbox holds records older than an hour, holds entries the broker or\n"
+                 "InfluxDB refused (mvgate export --what refused; mvgate outbox resend), or\n"
+                 "dropped entries at its bound (mvgate outbox ack-drops), 2 on errors.\n");
 }
 
 static const char *str(json_t *o, const char *key)
@@ -103,8 +108,25 @@ int mvg_cmd_status(int argc, char **argv)
         if (mvg_store_outbox_stats(st, pub, &os, err, sizeof err) == 0) {
             json_object_set_new(o, "depth", json_integer((json_int_t)os.depth));
             json_object_set_new(o, "age_s", json_integer(os.oldest_ms ? (json_int_t)((mvg_clock_real_ms() - os.oldest_ms) / 1000) : 0));
+            json_t *dropped = json_object();
+            for (int k = 0; dropped && k <= MVG_OUT_INTERVAL; k++)
+                json_object_set_new(dropped, mvg_outbox_class_name((mvg_out_class)k),
+                                    json_integer((json_int_t)os.dropped[k]));
+            json_object_set_new(o, "dropped", dropped);
+            json_object_set_new(o, "parked", json_integer((json_int_t)os.parked));
+            char since[40];
+            if (os.parked_oldest_ms > 0 &&
+                mvg_timefmt_format(os.parked_oldest_ms, MVG_TIMEFMT_MS | MVG_TIMEFMT_Z, since,
+                                   sizeof since))
+                json_object_set_new(o, "parked_since", json_string(since));
+            else
+                json_object_set_new(o, "parked_since", json_null());
+            json_object_set_new(o, "dropped_unacked",
+                                json_integer((json_int_t)mvg_outbox_drops_unacked(&os)));
         }
-        if (json_integer_value(json_object_get(o, "age_s")) > OUTBOX_OLD_S)
+        if (json_integer_value(json_object_get(o, "age_s")) > OUTBOX_OLD_S ||
+            json_integer_value(json_object_get(o, "parked")) > 0 ||
+            json_integer_value(json_object_get(o, "dropped_unacked")) > 0)
             ok = 0;
     }
     json_object_set_new(doc, "status_age_s", json_integer((json_int_t)age_s));
@@ -132,6 +154,16 @@ int mvg_cmd_status(int argc, char **argv)
                    (long long)json_integer_value(json_object_get(o, "age_s")),
                    (long long)json_integer_value(json_object_get(dr, "telemetry")),
                    (long long)json_integer_value(json_object_get(dr, "interval")));
+            long long parked = json_integer_value(json_object_get(o, "parked"));
+            long long unacked = json_integer_value(json_object_get(o, "dropped_unacked"));
+            if (parked > 0)
+                printf("outbox %-8s REFUSED: %lld entries parked since %s (mvgate export --what "
+                       "refused; after a fix: mvgate outbox resend)\n",
+                       pub, parked, str(o, "parked_since"));
+            if (unacked > 0)
+                printf("outbox %-8s DROPPED: %lld entries not acknowledged (mvgate outbox "
+                       "ack-drops)\n",
+                       pub, unacked);
         }
         json_t *s = json_object_get(doc, "store");
         printf("store: %lld samples, %lld intervals, %lld models, %lld bytes\n",

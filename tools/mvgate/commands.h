@@ -12,6 +12,7 @@ int mvg_cmd_fit(int argc, char **argv);     /* fit a baseline model to a CSV */
 int mvg_cmd_savings(int argc, char **argv); /* savings of a reporting CSV against a model */
 int mvg_cmd_export(int argc, char **argv);  /* stored records to CSV or JSON lines */
 int mvg_cmd_status(int argc, char **argv);  /* the daemon's status from the store */
+int mvg_cmd_outbox(int argc, char **argv);  /* resend refused entries, acknowledge drops */
 int mvg_cmd_key(int argc, char **argv);     /* the gateway's public key and fingerprint */
 int mvg_cmd_verify(int argc, char **argv);  /* check signed, chained interval records */
 int mvg_cmd_replay(int argc, char **argv);  /* recompute stored records from the samples */

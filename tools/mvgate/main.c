@@ -19,8 +19,11 @@ static const struct command commands[] = {
     {"savings", mvg_cmd_savings,
      "savings --model MODEL.json --csv FILE --y COL [--x COL]... [--json]   verified savings"},
     {"status", mvg_cmd_status, "status -c FILE [--json]        the running daemon's status"},
+    {"outbox", mvg_cmd_outbox,
+     "outbox resend|ack-drops -c FILE [--publisher mqtt|influx]   resend refused entries, acknowledge drops"},
     {"export", mvg_cmd_export,
-     "export -c FILE [--from T] [--to T] [--format csv|jsonl] [--what samples|intervals|models]"},
+     "export -c FILE [--from T] [--to T] [--format csv|jsonl]\n"
+     "         [--what samples|intervals|models|chain|refused]"},
     {"key", mvg_cmd_key, "key show -c FILE               the gateway's public key and fingerprint"},
     {"verify", mvg_cmd_verify,
      "verify --pubkey KEY (--export FILE | --mqtt-capture FILE)   check signed interval records"},

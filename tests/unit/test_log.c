@@ -1,0 +1,100 @@
+/*
+ * test_log.c: a repeating problem is logged once per change of state: once
+ * when it starts, not again while the same key repeats, once more (with the
+ * count of the previous one) when it becomes another problem, and once
+ * when it ends, with how often it happened. The lines are read back from
+ * stderr, where the stderr sink writes them.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "log.h"
+
+/* Runs the body with stderr going to a temporary file; its text in out. */
+static FILE *capture_begin(int *saved)
+{
+    fflush(stderr);
+    FILE *f = tmpfile();
+    assert_non_null(f);
+    *saved = dup(STDERR_FILENO);
+    assert_true(*saved >= 0);
+    assert_true(dup2(fileno(f), STDERR_FILENO) >= 0);
+    return f;
+}
+
+static void capture_end(FILE *f, int saved, char *out, size_t outlen)
+{
+    fflush(stderr);
+    dup2(saved, STDERR_FILENO);
+    close(saved);
+    rewind(f);
+    size_t n = fread(out, 1, outlen - 1, f);
+    out[n] = '\0';
+    fclose(f);
+}
+
+static int count_lines(const char *s)
+{
+    int n = 0;
+    for (; *s; s++)
+        n += *s == '\n';
+    return n;
+}
+
+static void test_once_per_change(void **state)
+{
+    (void)state;
+    mvg_log_setup(MVG_LOG_SINK_STDERR, MVG_LOG_INFO);
+    mvg_log_once o = {0};
+    char text[4096];
+    int saved;
+    FILE *f = capture_begin(&saved);
+    int logged = 0;
+    for (int i = 0; i < 1000; i++)
+        logged += mvg_log_once_hit(&o, MVG_LOG_WARN, "connect refused",
+                                   "mqtt: connect failed (attempt %d)", i + 1);
+    capture_end(f, saved, text, sizeof text);
+    assert_int_equal(logged, 1);
+    assert_int_equal(count_lines(text), 1);
+    assert_non_null(strstr(text, "warning: mqtt: connect failed (attempt 1)"));
+    assert_int_equal(o.count, 1000);
+
+    /* another problem: the count of the previous one, then the new one */
+    f = capture_begin(&saved);
+    assert_int_equal(mvg_log_once_hit(&o, MVG_LOG_WARN, "lost", "mqtt: connection lost"), 1);
+    assert_int_equal(mvg_log_once_hit(&o, MVG_LOG_WARN, "lost", "mqtt: connection lost"), 0);
+    capture_end(f, saved, text, sizeof text);
+    assert_int_equal(count_lines(text), 2);
+    assert_non_null(strstr(text, "the previous problem happened 1000 times in 0 s"));
+    assert_non_null(strstr(text, "mqtt: connection lost"));
+
+    /* the end: one line with the count; a second clear says nothing */
+    f = capture_begin(&saved);
+    assert_int_equal(mvg_log_once_clear(&o, MVG_LOG_NOTICE, "mqtt: connected"), 1);
+    assert_int_equal(mvg_log_once_clear(&o, MVG_LOG_NOTICE, "mqtt: connected"), 0);
+    capture_end(f, saved, text, sizeof text);
+    assert_int_equal(count_lines(text), 1);
+    assert_non_null(strstr(text, "notice: mqtt: connected (after 2 occurrences in 0 s)"));
+
+    /* after the end the same problem is news again */
+    f = capture_begin(&saved);
+    assert_int_equal(mvg_log_once_hit(&o, MVG_LOG_WARN, "lost", "mqtt: connection lost"), 1);
+    capture_end(f, saved, text, sizeof text);
+    assert_int_equal(count_lines(text), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_once_per_change),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
