@@ -32,7 +32,7 @@ typedef struct {
     uint64_t reconnects;        /* successful connections after the first */
     uint64_t connect_failures;
     int64_t last_id;            /* the highest outbox id acknowledged */
-    char last_error[320];       /* "" when none yet; the last problem stays after recovery */
+    char last_error[320];       /* the problem while there is one; "" once delivery works again */
 } mvg_mqtt_stats;
 
 typedef struct mvg_mqtt_pub mvg_mqtt_pub;

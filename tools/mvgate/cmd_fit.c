@@ -89,62 +89,57 @@ static void print_table(const mvg_model *m, const char *const *xn, double conf,
 
 int mvg_cmd_fit(int argc, char **argv)
 {
-    mvg_cli_fit_args args;
-    int early = mvg_cli_fit_args_parse(argc, argv, "fit", usage, &args);
+    mvg_cli_fit_args a;
+    int early = mvg_cli_fit_args_parse(argc, argv, "fit", usage, &a);
     if (early >= 0)
         return early;
-    const char *type_s = args.model, *csv = args.csv, *ycol = args.ycol;
-    const char *const *xcols = args.xcols;
-    size_t nx = args.nx;
-    int json = args.json;
-    double conf = args.confidence;
     mvg_model_type type;
-    if (mvg_model_type_parse(type_s, &type) != 0) {
+    if (mvg_model_type_parse(a.model, &type) != 0) {
         fprintf(stderr,
                 "mvgate fit: unknown --model '%s' (mean, intensity, linear, 3pc, 3ph, 4p, 5p, "
                 "auto)\n",
-                type_s);
+                a.model);
         return 2;
     }
 
     char err[1024] = "";
     mvg_cli_data d;
-    if (mvg_cli_data_load(csv, ycol, xcols, nx, &d, err, sizeof err) != 0) {
+    if (mvg_cli_data_load(a.csv, a.ycol, a.xcols, a.nx, &d, err, sizeof err) != 0) {
         fprintf(stderr, "mvgate fit: %s\n", err);
         mvg_cli_data_free(&d);
         return 2;
     }
     mvg_model_criteria crit;
     mvg_model_criteria_default(&crit);
-    crit.confidence = conf;
+    crit.confidence = a.confidence;
     mvg_model m;
     mvg_model_candidate cd[MVG_MODEL_MAX_CANDIDATES];
     size_t nc = 0;
     const double *const *xs = (const double *const *)d.x;
     int rc = type == MVG_MODEL_AUTO
-                 ? mvg_model_fit_auto(d.y, xs, nx, d.n, d.coverage, &crit, &m, cd, &nc, err,
+                 ? mvg_model_fit_auto(d.y, xs, a.nx, d.n, d.coverage, &crit, &m, cd, &nc, err,
                                       sizeof err)
-                 : mvg_model_fit(type, d.y, xs, nx, d.n, d.coverage, &crit, &m, err, sizeof err);
+                 : mvg_model_fit(type, d.y, xs, a.nx, d.n, d.coverage, &crit, &m, err, sizeof err);
     int has_time = d.has_time, reordered = d.reordered;
     double step_min = (double)d.step_ms / 60000.0;
     mvg_cli_data_free(&d);
     if (rc != 0) {
-        fprintf(stderr, "mvgate fit: %s: %s\n", csv, err);
+        fprintf(stderr, "mvgate fit: %s: %s\n", a.csv, err);
         return 2;
     }
-    if (!json) {
+    if (!a.json) {
         if (has_time)
             printf("rows %s by timestamp; step %.4g min; coverage %.1f %%\n",
                    reordered ? "sorted" : "in order", step_min, 100 * m.coverage);
-        print_table(&m, xcols, conf, cd, nc);
+        print_table(&m, a.xcols, a.confidence, cd, nc);
         return 0;
     }
-    json_t *o_ = mvg_model_to_json(&m, xcols);
+    json_t *o_ = mvg_model_to_json(&m, a.xcols);
     if (!o_) {
         fprintf(stderr, "mvgate fit: out of memory\n");
         return 2;
     }
-    json_object_set_new(o_, "confidence", json_real(conf));
+    json_object_set_new(o_, "confidence", json_real(a.confidence));
     if (type == MVG_MODEL_AUTO) {
         json_t *ca = json_array();
         for (size_t i = 0; i < nc; i++) {

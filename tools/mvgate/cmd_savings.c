@@ -34,20 +34,14 @@ static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); 
 
 int mvg_cmd_savings(int argc, char **argv)
 {
-    mvg_cli_fit_args args;
-    int early = mvg_cli_fit_args_parse(argc, argv, "savings", usage, &args);
+    mvg_cli_fit_args a;
+    int early = mvg_cli_fit_args_parse(argc, argv, "savings", usage, &a);
     if (early >= 0)
         return early;
-    const char *model_path = args.model, *csv = args.csv, *ycol = args.ycol;
-    const char **xcols = args.xcols;
-    size_t nx = args.nx;
-    int json = args.json;
-    double conf = args.confidence;
-
     json_error_t jerr;
-    json_t *mj = json_load_file(model_path, 0, &jerr);
+    json_t *mj = json_load_file(a.model, 0, &jerr);
     if (!mj) {
-        fprintf(stderr, "mvgate savings: %s:%d: %s\n", model_path, jerr.line, jerr.text);
+        fprintf(stderr, "mvgate savings: %s:%d: %s\n", a.model, jerr.line, jerr.text);
         return 2;
     }
     mvg_model m;
@@ -56,40 +50,40 @@ int mvg_cmd_savings(int argc, char **argv)
     int rc = mvg_model_from_json(mj, &m, xnames, err, sizeof err);
     json_decref(mj);
     if (rc != 0) {
-        fprintf(stderr, "mvgate savings: %s: %s\n", model_path, err);
+        fprintf(stderr, "mvgate savings: %s: %s\n", a.model, err);
         return 2;
     }
-    if (nx == 0) {
+    if (a.nx == 0) {
         for (size_t j = 0; j < m.nx; j++)
-            xcols[j] = xnames[j];
-        nx = m.nx;
-    } else if (nx != m.nx) {
+            a.xcols[j] = xnames[j];
+        a.nx = m.nx;
+    } else if (a.nx != m.nx) {
         fprintf(stderr, "mvgate savings: %zu --x columns given, the %s model in %s uses %zu\n",
-                nx, mvg_model_type_name(m.type), model_path, m.nx);
+                a.nx, mvg_model_type_name(m.type), a.model, m.nx);
         return 2;
     }
 
     mvg_cli_data d;
-    if (mvg_cli_data_load(csv, ycol, xcols, nx, &d, err, sizeof err) != 0) {
+    if (mvg_cli_data_load(a.csv, a.ycol, a.xcols, a.nx, &d, err, sizeof err) != 0) {
         fprintf(stderr, "mvgate savings: %s\n", err);
         mvg_cli_data_free(&d);
         return 2;
     }
     if (d.n == 0) {
-        fprintf(stderr, "mvgate savings: %s: no data rows\n", csv);
+        fprintf(stderr, "mvgate savings: %s: no data rows\n", a.csv);
         mvg_cli_data_free(&d);
         return 2;
     }
     mvg_savings s;
     char fsu_err[256] = "";
-    rc = mvg_savings_compute(&m, d.y, (const double *const *)d.x, nx, d.n, conf, &s, fsu_err,
-                             sizeof fsu_err);
+    rc = mvg_savings_compute(&m, d.y, (const double *const *)d.x, a.nx, d.n, a.confidence, &s,
+                             fsu_err, sizeof fsu_err);
     mvg_cli_data_free(&d);
     if (rc != 0 && !isfinite(s.adjusted_baseline + s.actual)) {
-        fprintf(stderr, "mvgate savings: %s: %s\n", csv, fsu_err);
+        fprintf(stderr, "mvgate savings: %s: %s\n", a.csv, fsu_err);
         return 2;
     }
-    if (json) {
+    if (a.json) {
         json_t *out = json_object();
         json_object_set_new(out, "adjusted_baseline", num(s.adjusted_baseline));
         json_object_set_new(out, "actual", num(s.actual));
@@ -99,12 +93,13 @@ int mvg_cmd_savings(int argc, char **argv)
         json_object_set_new(out, "savings_low", num(s.savings_low));
         json_object_set_new(out, "savings_high", num(s.savings_high));
         json_object_set_new(out, "m", json_integer((json_int_t)s.m));
-        json_object_set_new(out, "confidence", json_real(conf));
+        json_object_set_new(out, "confidence", json_real(a.confidence));
         json_object_set_new(out, "t", num(s.t));
         json_object_set_new(out, "n_eff", num(s.n_eff));
         if (rc != 0)
             json_object_set_new(out, "fsu_note", json_string(fsu_err));
-        int dr = json_dumpf(out, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+        int dr = json_dumpf(out, stdout,
+                            JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
         json_decref(out);
         printf("\n");
         return dr == 0 ? 0 : 2;
@@ -117,7 +112,7 @@ int mvg_cmd_savings(int argc, char **argv)
     if (rc == 0)
         printf("FSU at %.0f %%      %.2f %%   (t = %.4f, n' = %.1f)\n"
                "savings interval  [%.6g, %.6g]\n",
-               100 * conf, 100 * s.fsu, s.t, s.n_eff, s.savings_low, s.savings_high);
+               100 * a.confidence, 100 * s.fsu, s.t, s.n_eff, s.savings_low, s.savings_high);
     else
         printf("FSU               undefined: %s\n", fsu_err);
     return 0;
