@@ -189,18 +189,34 @@ static void check_bus(loader *L, const config_setting_t *g, const signed char *r
         FAIL(L, g, "%s: an rtu bus needs 'device' (e.g. \"/dev/ttyUSB0\")", ctx);
 }
 
+/*
+ * The start of element index of a list of what (bus, device): its defaults
+ * from sec, its context "what N" in messages, and "what 'name'" once its
+ * name reads (name: the element's name field). 0 to read on, -1 after
+ * saying that the element must be a group of the shape given.
+ */
+static int open_element(loader *L, const config_setting_t *g, const mvg_section *sec,
+                        const char *what, const char *shape, size_t index, void *out,
+                        const char *name, char *ctx, size_t ctxlen)
+{
+    snprintf(ctx, ctxlen, "%s %zu", what, index + 1);
+    mvg_section_defaults(sec, out);
+    if (!config_setting_is_group(g)) {
+        FAIL(L, g, "%s: each %s must be a group { %s }", ctx, what, shape);
+        return -1;
+    }
+    if (mvg_key_read(&L->r, mvg_section_key(sec, "name"), g, ctx, out, NULL) > 0)
+        snprintf(ctx, ctxlen, "%s '%s'", what, name);
+    return 0;
+}
+
 static void load_bus(loader *L, const config_setting_t *g, mvg_bus_cfg *b, size_t index)
 {
     char ctx[MVG_NAME_MAX + 32];
-    snprintf(ctx, sizeof ctx, "bus %zu", index + 1);
     b->src = src_of(L, g);
-    mvg_section_defaults(&mvg_config_bus_section, b);
-    if (!config_setting_is_group(g)) {
-        FAIL(L, g, "%s: each bus must be a group { name = ...; type = ...; }", ctx);
+    if (open_element(L, g, &mvg_config_bus_section, "bus", "name = ...; type = ...;", index, b,
+                     b->name, ctx, sizeof ctx) != 0)
         return;
-    }
-    if (mvg_key_read(&L->r, KEY(bus, "name"), g, ctx, b, NULL) > 0)
-        snprintf(ctx, sizeof ctx, "bus '%s'", b->name);
     signed char rc[32];
     mvg_section_read(&L->r, &mvg_config_bus_section, g, ctx, b, rc);
     check_bus(L, g, rc, ctx, b);
@@ -522,16 +538,11 @@ static void check_points(loader *L, const mvg_device_cfg *d)
 static void load_device(loader *L, const config_setting_t *g, mvg_device_cfg *d, size_t index)
 {
     char ctx[MVG_NAME_MAX + 32];
-    snprintf(ctx, sizeof ctx, "device %zu", index + 1);
     d->src = src_of(L, g);
-    mvg_section_defaults(&mvg_config_device_section, d);
     d->bus = (size_t)-1;
-    if (!config_setting_is_group(g)) {
-        FAIL(L, g, "%s: each device must be a group { name = ...; bus = ...; }", ctx);
+    if (open_element(L, g, &mvg_config_device_section, "device", "name = ...; bus = ...;", index,
+                     d, d->name, ctx, sizeof ctx) != 0)
         return;
-    }
-    if (mvg_key_read(&L->r, KEY(device, "name"), g, ctx, d, NULL) > 0)
-        snprintf(ctx, sizeof ctx, "device '%s'", d->name);
     signed char rc[16];
     mvg_section_read(&L->r, &mvg_config_device_section, g, ctx, d, rc);
     char bus[MVG_NAME_MAX];
