@@ -419,7 +419,10 @@ static void stream_totals(const mvg_project *p, stream_state *s, mvg_stream_resu
     }
     mvg_convert_apply(&sc->factors, r->cum_savings, &r->cum_conv);
     r->annual_savings = s->covered_h > 0.0 ? r->cum_savings * 8760.0 / s->covered_h : NAN;
-    mvg_convert_apply(&sc->factors, r->annual_savings, &r->annual_conv);
+    if (isfinite(r->annual_savings))
+        mvg_convert_apply(&sc->factors, r->annual_savings, &r->annual_conv);
+    else
+        mvg_convert_undefined(&r->annual_conv); /* no counted hour yet */
     r->removal_efficiency = sc->type == MVG_STREAM_VOC && s->cum_in > 0.0
                                 ? 1.0 - s->cum_out / s->cum_in
                                 : NAN;

@@ -177,12 +177,16 @@ int mvg_payload_interval_version(const char *schema)
 }
 
 /* res as schema 1 carried it (payload.h): the engine then left the
- * interval figures at 0 outside the reporting period, and gave a reporting
- * interval without a baseline value the adjustment as its savings. */
+ * interval figures at 0 outside the reporting period, gave a reporting
+ * interval without a baseline value the adjustment as its savings, and
+ * converted an undefined annual figure with mvg_convert_apply() (the
+ * conversions that do not apply to the stream at 0). */
 static void as_schema_1(const mvg_project_cfg *prj, mvg_project_result *res)
 {
     for (size_t i = 0; i < res->nstreams && i < prj->nstreams; i++) {
         mvg_stream_result *r = &res->streams[i];
+        if (!isfinite(r->annual_savings))
+            mvg_convert_apply(&prj->streams[i].factors, r->annual_savings, &r->annual_conv);
         if (res->phase != MVG_PHASE_REPORTING) {
             r->adjusted_baseline = r->avoided = r->adjustment = r->savings = 0.0;
             memset(&r->conv, 0, sizeof r->conv);

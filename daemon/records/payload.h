@@ -23,9 +23,11 @@
  * is undefined in the interval's phase is null: outside the reporting
  * period adjusted_baseline, avoided, adjustment, savings and converted; in a
  * reporting interval without a baseline value (not valid, or no model) all
- * of them but adjustment. 1 (gateways before this rule) wrote 0 for them
- * outside the reporting period, and the adjustment (converted) as the
- * savings of a reporting interval without a baseline value. */
+ * of them but adjustment; annual_converted while annual_savings is null.
+ * 1 (gateways before this rule) wrote 0 for them outside the reporting
+ * period, the adjustment (converted) as the savings of a reporting interval
+ * without a baseline value, and 0 for the members of annual_converted that
+ * do not apply to the stream. docs/mqtt.md, "Undefined figures". */
 #define MVG_SCHEMA_INTERVAL "mvgate/interval/2"
 #define MVG_SCHEMA_INTERVAL_VERSION 2
 #define MVG_SCHEMA_TOTALS "mvgate/totals/1"

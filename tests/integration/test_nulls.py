@@ -62,6 +62,9 @@ def as_schema_1(rec):
             s["adjusted_baseline"] = s["avoided"] = 0.0
         s["savings"] = s["adjustment"]
         s["converted"] = {k: 0.0 for k in s["converted"]}
+    cum = s["cumulative"]
+    if cum["annual_savings"] is None:  # what does not apply to electricity stayed 0
+        cum["annual_converted"].update(pollutant_kg=0.0, water_m3=0.0)
 
 
 def test_undefined_figures_are_null():
@@ -122,6 +125,8 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
                 cum = s["cumulative"]
                 assert cum["m"] == 0 and cum["savings"] == 0
                 assert cum["fsu"] is None and cum["savings_low"] is None and cum["savings_high"] is None
+                assert cum["annual_savings"] is None
+                assert all(v is None for v in cum["annual_converted"].values()), cum["annual_converted"]
     # a null interval adds nothing: the totals are the sums of the valid ones
     valid = by_kind["valid"]
     last = recs[-1]["record"]["streams"][0]["cumulative"]

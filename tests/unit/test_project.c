@@ -183,6 +183,8 @@ static void test_undefined_figures_per_phase(void **state)
         else
             assert_true(isnan(s->adjustment));
         assert_true(isnan(s->fsu) == (s->m == 0));
+        assert_true(isnan(s->annual_savings) == (s->m == 0));
+        assert_true(all_nan(&s->annual_conv) == (s->m == 0));
         assert_true(isnan(s->savings_low) == (s->m == 0) && isnan(s->savings_high) == (s->m == 0));
 
         mvg_payload_link link = {0, "", ""};
