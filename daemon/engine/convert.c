@@ -194,6 +194,11 @@ static double kwh_per_unit(const mvg_conv_factors *f)
     return 1.0;
 }
 
+void mvg_convert_undefined(mvg_conv_result *out)
+{
+    *out = (mvg_conv_result){NAN, NAN, NAN, NAN, NAN, NAN, NAN};
+}
+
 void mvg_convert_apply(const mvg_conv_factors *f, double amount, mvg_conv_result *out)
 {
     memset(out, 0, sizeof *out);

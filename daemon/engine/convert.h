@@ -99,6 +99,12 @@ extern const size_t mvg_convert_nfields;
 
 void mvg_convert_apply(const mvg_conv_factors *f, double amount, mvg_conv_result *out);
 
+/* The conversions of an amount that is not defined (the savings of an
+ * interval outside the reporting period, or without a baseline value):
+ * every field NaN, where mvg_convert_apply(NaN) would leave the fields that
+ * do not apply to the stream at 0, so that nothing of it reads as a figure. */
+void mvg_convert_undefined(mvg_conv_result *out);
+
 /* C_ref = C * (21 - O2_ref) / (21 - O2); NaN when O2 >= 21 or inputs are not finite. */
 double mvg_convert_o2_corrected(double c_mg_nm3, double o2_pct, double o2_ref_pct);
 

@@ -346,6 +346,10 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
         !p->fitted)
         append_row(s, actual, r->x); /* on ENOMEM the row is lost; the coverage shows it */
 
+    /* Outside the reporting period nothing of this is defined: NaN (null in
+     * the records, left out of the InfluxDB lines), never 0. */
+    r->adjusted_baseline = r->avoided = r->adjustment = r->savings = NAN;
+    mvg_convert_undefined(&r->conv);
     if (phase == MVG_PHASE_REPORTING) {
         double adj = 0.0;
         for (size_t k = 0; k < sc->nadjust; k++) {
@@ -366,8 +370,12 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
         r->adjusted_baseline = base;
         r->avoided = base - actual;
         r->adjustment = adj;
-        r->savings = (isfinite(base) ? r->avoided : 0.0) + adj;
+        /* An interval without a baseline value (not covered enough, or no
+         * model) has no savings: the adjustment alone is not its savings,
+         * and the cumulative totals below take the adjustment anyway. */
         if (isfinite(base)) {
+            r->savings = r->avoided + adj;
+            mvg_convert_apply(&sc->factors, r->savings, &r->conv);
             s->m++;
             s->covered_h += h;
             s->cum_base += base;
@@ -378,7 +386,6 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
             }
         }
         s->cum_adjust += adj;
-        mvg_convert_apply(&sc->factors, r->savings, &r->conv);
     }
 }
 
@@ -412,7 +419,10 @@ static void stream_totals(const mvg_project *p, stream_state *s, mvg_stream_resu
     }
     mvg_convert_apply(&sc->factors, r->cum_savings, &r->cum_conv);
     r->annual_savings = s->covered_h > 0.0 ? r->cum_savings * 8760.0 / s->covered_h : NAN;
-    mvg_convert_apply(&sc->factors, r->annual_savings, &r->annual_conv);
+    if (isfinite(r->annual_savings))
+        mvg_convert_apply(&sc->factors, r->annual_savings, &r->annual_conv);
+    else
+        mvg_convert_undefined(&r->annual_conv); /* no counted hour yet */
     r->removal_efficiency = sc->type == MVG_STREAM_VOC && s->cum_in > 0.0
                                 ? 1.0 - s->cum_out / s->cum_in
                                 : NAN;

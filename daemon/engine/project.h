@@ -153,13 +153,16 @@ typedef struct {
     int model_ready;         /* fitted (or given), frozen */
     int model_pass;          /* its ASHRAE 14 verdict */
     size_t baseline_rows;    /* rows collected so far (before the fit) or used by it */
-    /* reporting only (0 elsewhere, NaN when no model) */
+    /* reporting only: NaN in every other phase, and all but adjustment NaN
+     * in a reporting interval without a baseline value (not valid, no model) */
     double adjusted_baseline;/* model(x) [unit]; a voc stream without model: inlet mass */
     double avoided;          /* adjusted_baseline - actual [unit] */
-    double adjustment;       /* non-routine adjustments of this interval [unit] */
+    double adjustment;       /* non-routine adjustments of this interval [unit]; a one-off
+                                one counts in an interval that is not valid too */
     double savings;          /* avoided + adjustment [unit] */
-    mvg_conv_result conv;    /* conversions of this interval's savings */
-    /* cumulative over the valid reporting intervals */
+    mvg_conv_result conv;    /* conversions of this interval's savings (all NaN without) */
+    /* cumulative over the valid reporting intervals with a baseline value
+     * (the adjustments over every reporting interval): 0 before the first */
     size_t m;                /* reporting points */
     double covered_hours;    /* h */
     double cum_adjusted_baseline, cum_actual, cum_avoided, cum_adjustment, cum_savings;

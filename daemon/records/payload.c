@@ -7,6 +7,7 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "convert.h"
 #include "model_json.h"
@@ -129,9 +130,9 @@ static json_t *flags(uint32_t f)
     return a;
 }
 
-char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq,
-                           const mvg_interval_record *rec, const char *const *channels,
-                           const mvg_project_result *res, const mvg_payload_link *link)
+static char *interval(const char *schema, const char *gateway, const char *project, int64_t seq,
+                      const mvg_interval_record *rec, const char *const *channels,
+                      const mvg_project_result *res, const mvg_payload_link *link)
 {
     json_t *streams = json_array(), *chans = json_array();
     for (size_t i = 0; streams && i < res->nstreams; i++)
@@ -149,12 +150,70 @@ char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq
     /* chain, key and prev last, so the signature member follows them (chain.h) */
     return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:I, s:s, "
                           "s:s}",
-                          "schema", MVG_SCHEMA_INTERVAL, "gateway", gateway, "project", project,
+                          "schema", schema, "gateway", gateway, "project", project,
                           "seq", (json_int_t)seq, "start", jtime(rec->start_ms), "end",
                           jtime(rec->end_ms), "phase", mvg_project_phase_name(res->phase),
                           "partial", rec->partial, "fitted_now", res->fitted_now, "units",
                           conv_units(), "streams", streams, "channels", chans, "chain",
                           (json_int_t)link->chain, "key", link->key, "prev", link->prev));
+}
+
+char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq,
+                           const mvg_interval_record *rec, const char *const *channels,
+                           const mvg_project_result *res, const mvg_payload_link *link)
+{
+    return interval(MVG_SCHEMA_INTERVAL, gateway, project, seq, rec, channels, res, link);
+}
+
+int mvg_payload_interval_version(const char *schema)
+{
+    static const char prefix[] = "mvgate/interval/";
+    if (!schema || strncmp(schema, prefix, sizeof prefix - 1) != 0)
+        return -1;
+    const char *v = schema + sizeof prefix - 1;
+    if (strcmp(v, "1") == 0)
+        return 1;
+    return strcmp(v, "2") == 0 ? 2 : -1;
+}
+
+/* res as schema 1 carried it (payload.h): the engine then left the
+ * interval figures at 0 outside the reporting period, gave a reporting
+ * interval without a baseline value the adjustment as its savings, and
+ * converted an undefined annual figure with mvg_convert_apply() (the
+ * conversions that do not apply to the stream at 0). */
+static void as_schema_1(const mvg_project_cfg *prj, mvg_project_result *res)
+{
+    for (size_t i = 0; i < res->nstreams && i < prj->nstreams; i++) {
+        mvg_stream_result *r = &res->streams[i];
+        if (!isfinite(r->annual_savings))
+            mvg_convert_apply(&prj->streams[i].factors, r->annual_savings, &r->annual_conv);
+        if (res->phase != MVG_PHASE_REPORTING) {
+            r->adjusted_baseline = r->avoided = r->adjustment = r->savings = 0.0;
+            memset(&r->conv, 0, sizeof r->conv);
+        } else if (!isfinite(r->adjusted_baseline)) {
+            r->savings = r->adjustment;
+            mvg_convert_apply(&prj->streams[i].factors, r->savings, &r->conv);
+        }
+    }
+}
+
+char *mvg_payload_interval_as(int version, const mvg_project_cfg *prj, const char *gateway,
+                              const char *project, int64_t seq, const mvg_interval_record *rec,
+                              const char *const *channels, const mvg_project_result *res,
+                              const mvg_payload_link *link)
+{
+    if (version == MVG_SCHEMA_INTERVAL_VERSION)
+        return mvg_payload_interval(gateway, project, seq, rec, channels, res, link);
+    if (version != 1 || !prj)
+        return NULL;
+    mvg_project_result *old = malloc(sizeof *old);
+    if (!old)
+        return NULL;
+    *old = *res;
+    as_schema_1(prj, old);
+    char *s = interval("mvgate/interval/1", gateway, project, seq, rec, channels, old, link);
+    free(old);
+    return s;
 }
 
 char *mvg_payload_identity(const char *gateway, const char *key_b64, const char *fingerprint)

@@ -2,7 +2,8 @@
  * test_influx_lines.c: the InfluxDB line layouts (influx_lines.h), byte
  * for byte: a poll's mvgate_sample lines (a value that is not good keeps
  * its quality field, tags escaped) and an interval record's
- * mvgate_interval lines, one per stream (NaN figures left out).
+ * mvgate_interval lines, one per stream (NaN figures left out), in each
+ * phase with the figures the engine leaves undefined there.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -82,11 +83,62 @@ static void test_interval_lines(void **state)
     mvg_lp_free(lp);
 }
 
+/* One stream in each phase as the engine leaves it (project.h): the
+ * figures undefined there are NaN and their fields are absent from the
+ * line; the cumulative ones (0 before the first counted interval) stay. */
+static void test_interval_lines_per_phase(void **state)
+{
+    (void)state;
+    static const struct {
+        mvg_phase phase;
+        int valid, counted;
+        const char *want;
+    } cases[] = {
+        {MVG_PHASE_BASELINE, 1, 0,
+         "mvgate_interval,gateway=gw,project=p,stream=e seq=3i,phase=\"baseline\",valid=true,"
+         "coverage=1,actual=12.5,cum_savings=0,cum_tj=0,cum_co2_t=0,cum_cost_hkd=0 3600000\n"},
+        {MVG_PHASE_INSTALLATION, 1, 0,
+         "mvgate_interval,gateway=gw,project=p,stream=e seq=3i,phase=\"installation\",valid=true,"
+         "coverage=1,actual=12.5,cum_savings=0,cum_tj=0,cum_co2_t=0,cum_cost_hkd=0 3600000\n"},
+        {MVG_PHASE_REPORTING, 0, 0,
+         "mvgate_interval,gateway=gw,project=p,stream=e seq=3i,phase=\"reporting\",valid=false,"
+         "coverage=1,actual=12.5,cum_savings=0,cum_tj=0,cum_co2_t=0,cum_cost_hkd=0 3600000\n"},
+        {MVG_PHASE_REPORTING, 1, 1,
+         "mvgate_interval,gateway=gw,project=p,stream=e seq=3i,phase=\"reporting\",valid=true,"
+         "coverage=1,actual=12.5,adjusted_baseline=20,savings=7.5,cum_savings=7.5,fsu=0.5,"
+         "cum_tj=0,cum_co2_t=0,cum_cost_hkd=0 3600000\n"},
+    };
+    mvg_lp *lp = mvg_lp_new();
+    assert_non_null(lp);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        static mvg_project_result res;
+        memset(&res, 0, sizeof res);
+        res.end_ms = 3600000;
+        res.phase = cases[i].phase;
+        res.nstreams = 1;
+        mvg_stream_result *r = &res.streams[0];
+        strcpy(r->name, "e");
+        r->valid = cases[i].valid;
+        r->coverage = 1;
+        r->actual = 12.5;
+        r->adjusted_baseline = cases[i].counted ? 20 : NAN;
+        r->savings = cases[i].counted ? 7.5 : NAN;
+        r->cum_savings = cases[i].counted ? 7.5 : 0;
+        r->fsu = cases[i].counted ? 0.5 : NAN;
+        size_t len = 0;
+        const char *got = mvg_influx_lines_interval(lp, "gw", "p", 3, &res, &len);
+        assert_int_equal(len, strlen(cases[i].want));
+        assert_memory_equal(got, cases[i].want, len);
+    }
+    mvg_lp_free(lp);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sample_lines),
         cmocka_unit_test(test_interval_lines),
+        cmocka_unit_test(test_interval_lines_per_phase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,8 @@
  * Interval records are signed and chain across a restart (the key and
  * the previous record come back from data_dir). Late and out-of-order
  * samples are refused by the engine and counted in the status document.
+ * In each phase, the figures it leaves undefined are null in the stored
+ * record and absent from its InfluxDB line.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -55,7 +57,9 @@ typedef struct {
 } rig;
 
 /* A gateway with one device of two points (kw, kwh) and, when with_project,
- * a project that uses kwh only. Fresh database in a subdirectory. */
+ * a project that uses kwh only (2: one with an installation period too,
+ * the device polled once a minute).
+ * Fresh database in a subdirectory. */
 static void rig_open(rig *g, const char *sub, const mvg_pipeline_opts *opts, int with_project)
 {
     char ddir[256], path[300];
@@ -69,12 +73,22 @@ static void rig_open(rig *g, const char *sub, const mvg_pipeline_opts *opts, int
     fprintf(f,
             "gateway = { id = \"gw\"; site = \"lab\"; data_dir = \"%s\"; };\n"
             "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; } );\n"
-            "devices = ( { name = \"m\"; bus = \"lan\"; points = (\n"
+            "devices = ( { name = \"m\"; bus = \"lan\"; interval_ms = %d; points = (\n"
             "  { name = \"kw\"; area = \"input\"; address = 0; type = \"float32\"; unit = \"kW\"; },\n"
             "  { name = \"kwh\"; area = \"input\"; address = 2; type = \"uint32\"; unit = \"kWh\"; "
             "kind = \"counter\"; } ); } );\n",
-            ddir);
-    if (with_project)
+            ddir, with_project == 2 ? 60000 : 1000); /* 2: polled once a minute */
+    if (with_project == 2) /* every phase: an hour of baseline, half an hour of installation;
+                              the model given, so that reporting has a baseline value */
+        fprintf(f, "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 15;\n"
+                   "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-01T01:00:00Z\"; };\n"
+                   "  installation = { start = \"2026-01-01T01:00:00Z\"; "
+                   "end = \"2026-01-01T01:30:00Z\"; };\n"
+                   "  reporting = { start = \"2026-01-01T01:30:00Z\"; };\n"
+                   "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; "
+                   "actual = \"m.kwh\"; model = { type = \"mean\"; coefficients = [ 40.0 ]; "
+                   "n = 100; cv_rmse = 0.05; nmbe = 0.0; }; } ); } );\n");
+    else if (with_project)
         fprintf(f, "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 15;\n"
                    "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-02T00:00:00Z\"; };\n"
                    "  reporting = { start = \"2026-01-03T00:00:00Z\"; };\n"
@@ -271,6 +285,19 @@ static int collect_record(void *user, const char *project, int64_t seq, int64_t 
     return 0;
 }
 
+/* Every interval record in g's store, in seq order (the caller frees the bytes). */
+static void stored_records(rig *g, records *r)
+{
+    char err[256];
+    mvg_store_opts so = {.read_only = 1};
+    mvg_store *st = mvg_store_open(mvg_pipeline_db_path(g->p), &so, err, sizeof err);
+    assert_non_null(st);
+    r->n = 0;
+    assert_int_equal(mvg_store_foreach_interval(st, INT64_MIN, INT64_MAX, collect_record, r, err,
+                                                sizeof err), 0);
+    mvg_store_close(st);
+}
+
 /* Polls of m once a minute over [from, to) (2026-01-01 plus minutes), then
  * one advance well after: every closed interval is written in one commit. */
 static int run_minutes(rig *g, int from, int to)
@@ -311,12 +338,8 @@ static void test_records_signed_and_chained_across_restart(void **state)
     mvg_chain_fingerprint(pk, fp);
     assert_string_equal(mvg_pipeline_key_fingerprint(g.p), fp);
 
-    mvg_store_opts so = {.read_only = 1};
-    mvg_store *st = mvg_store_open(mvg_pipeline_db_path(g.p), &so, err, sizeof err);
-    assert_non_null(st);
-    records r = {.n = 0};
-    assert_int_equal(mvg_store_foreach_interval(st, INT64_MIN, INT64_MAX, collect_record, &r, err,
-                                                sizeof err), 0);
+    records r;
+    stored_records(&g, &r);
     assert_int_equal(r.n, (size_t)(first + second));
     mvg_chain_report rep;
     mvg_chain_verdict v = mvg_chain_verify(r.items, r.n, pk, 0, &rep);
@@ -330,7 +353,6 @@ static void test_records_signed_and_chained_across_restart(void **state)
     assert_non_null(strstr(r.bytes[first], want));
     for (size_t i = 0; i < r.n; i++)
         free(r.bytes[i]);
-    mvg_store_close(st);
 
     /* the public key went to the MQTT outbox, retained on "identity", once per open */
     mvg_outbox *ob = mvg_outbox_open(mvg_pipeline_db_path(g.p), "mqtt", err, sizeof err);
@@ -353,6 +375,80 @@ static void test_records_signed_and_chained_across_restart(void **state)
         json_decref(doc);
     }
     assert_int_equal(ids, 2);
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_close(ob);
+    rig_close(&g);
+}
+
+/* The records of each phase, in the store and in the InfluxDB outbox:
+ * what the phase leaves undefined is null in the record and absent from
+ * the line; a valid reporting interval carries numbers. */
+static void test_undefined_figures_null_per_phase(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.influx = 1, .telemetry_mode = MVG_TELEMETRY_OFF};
+    rig_open(&g, "phases", &o, 2);
+    const int64_t t0 = 1767225600000LL; /* 2026-01-01T00:00:00Z */
+    /* polls once a minute to 02:30, none in [02:00, 02:15): that interval is not valid */
+    char err[256];
+    for (int m = 0; m < 150; m++) {
+        if (m < 120 || m >= 135)
+            poll(&g, t0 + m * 60000LL, 2.0, MVG_Q_GOOD, 100.0 + 2.0 * m);
+        assert_true(mvg_pipeline_advance(g.p, t0 + m * 60000LL, NULL, NULL, err, sizeof err) >= 0);
+    }
+    assert_true(mvg_pipeline_advance(g.p, t0 + 155 * 60000LL, NULL, NULL, err, sizeof err) >= 0);
+
+    records r;
+    stored_records(&g, &r);
+    assert_int_equal(r.n, 10); /* 00:00 .. 02:15 */
+    mvg_outbox *ob = mvg_outbox_open(mvg_pipeline_db_path(g.p), "influx", err, sizeof err);
+    assert_non_null(ob);
+    mvg_outbox_entry e[64];
+    size_t n = 0, lines = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 64, e, &n, err, sizeof err), 0);
+    int seen[4] = {0}; /* baseline, installation, reporting not valid, reporting valid */
+    for (size_t i = 0; i < r.n; i++) {
+        json_t *doc = json_loadb(r.bytes[i], r.items[i].len, 0, NULL);
+        assert_non_null(doc);
+        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/2");
+        const char *phase = json_string_value(json_object_get(doc, "phase"));
+        json_t *s = json_array_get(json_object_get(doc, "streams"), 0);
+        int reporting = strcmp(phase, "reporting") == 0;
+        int valid = json_is_true(json_object_get(s, "valid"));
+        int kind = strcmp(phase, "baseline") == 0       ? 0
+                   : strcmp(phase, "installation") == 0 ? 1
+                                                        : 2 + valid;
+        assert_true(reporting || kind < 2);
+        seen[kind]++;
+        int defined = kind == 3;
+        static const char *const figures[] = {"adjusted_baseline", "avoided", "savings"};
+        for (size_t k = 0; k < 3; k++)
+            assert_int_equal(json_is_number(json_object_get(s, figures[k])), defined);
+        assert_int_equal(json_is_number(json_object_get(s, "adjustment")), reporting);
+        assert_int_equal(json_is_number(json_object_get(json_object_get(s, "converted"), "kwh")),
+                         defined);
+        /* the line of the same interval (the outbox holds interval lines only) */
+        char when[48];
+        snprintf(when, sizeof when, " %lld\n",
+                 (long long)(t0 + (int64_t)(i + 1) * 15 * 60000LL));
+        const mvg_outbox_entry *line = NULL;
+        for (size_t k = 0; k < n; k++)
+            if (e[k].cls == MVG_OUT_INTERVAL && strstr(e[k].payload, when))
+                line = &e[k];
+        assert_non_null(line);
+        lines++;
+        char ph[48];
+        snprintf(ph, sizeof ph, "phase=\"%s\"", phase);
+        assert_non_null(strstr(line->payload, ph));
+        assert_int_equal(strstr(line->payload, "adjusted_baseline=") != NULL, defined);
+        assert_int_equal(strstr(line->payload, ",savings=") != NULL, defined);
+        assert_non_null(strstr(line->payload, "cum_savings="));
+        json_decref(doc);
+        free(r.bytes[i]);
+    }
+    assert_int_equal(lines, r.n);
+    assert_true(seen[0] == 4 && seen[1] == 2 && seen[2] >= 1 && seen[3] >= 1);
     mvg_outbox_entries_free(e, n);
     mvg_outbox_close(ob);
     rig_close(&g);
@@ -409,6 +505,7 @@ int main(void)
         cmocka_unit_test(test_samples_kept_for_the_engine_or_all),
         cmocka_unit_test(test_records_signed_and_chained_across_restart),
         cmocka_unit_test(test_late_sample_rejected_and_reported),
+        cmocka_unit_test(test_undefined_figures_null_per_phase),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

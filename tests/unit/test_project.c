@@ -5,6 +5,8 @@
  * adjustments (per interval and once, reported apart from the avoided
  * use), the fit on command before the baseline ends, phases at period
  * boundaries, and an interval below the coverage threshold (not counted).
+ * Per phase, the figures that are undefined are NaN (null in the interval
+ * record, schema 2), and schema 1 records come out as they were written.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -17,9 +19,11 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "config.h"
 #include "diag.h"
+#include "payload.h"
 #include "project.h"
 #include "runner.h"
 
@@ -70,16 +74,24 @@ static void rig_close(rig *g)
     mvg_config_free(g->cfg);
 }
 
-/* One hourly record: prod t produced, kwh used, coverage of both. */
-static mvg_project_result feed(rig *g, int64_t start, double kwh, double prod, double coverage)
+/* One hourly record into ch (room for 4 channels): prod t produced, kwh
+ * used, coverage of both. */
+static mvg_interval_record record(const rig *g, mvg_interval_value *ch, int64_t start, double kwh,
+                                  double prod, double coverage)
 {
-    mvg_interval_value ch[4] = {{0}};
-    for (size_t k = 0; k < g->nch; k++) {
+    for (size_t k = 0; k < g->nch && k < 4; k++) {
         int is_kwh = strstr(g->names[k], "kwh") != NULL;
         ch[k] = (mvg_interval_value){.value = is_kwh ? kwh : prod, .mean = 0, .coverage = coverage,
                                      .n_good = 60};
     }
-    mvg_interval_record rec = {start, start + H, g->nch, ch, coverage < 1};
+    return (mvg_interval_record){start, start + H, g->nch, ch, coverage < 1};
+}
+
+/* One hourly record fed to the project (record()). */
+static mvg_project_result feed(rig *g, int64_t start, double kwh, double prod, double coverage)
+{
+    mvg_interval_value ch[4] = {{0}};
+    mvg_interval_record rec = record(g, ch, start, kwh, prod, coverage);
     mvg_project_result res;
     char err[256];
     int rc = mvg_project_update(g->p, &rec, &res, err, sizeof err);
@@ -87,6 +99,135 @@ static mvg_project_result feed(rig *g, int64_t start, double kwh, double prod, d
         fprintf(stderr, "%s\n", err);
     assert_int_equal(rc, 0);
     return res;
+}
+
+
+static const char *PHASED =
+    "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+    "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-01T03:00:00Z\"; };\n"
+    "  installation = { start = \"2026-01-01T03:00:00Z\"; end = \"2026-01-01T05:00:00Z\"; };\n"
+    "  reporting = { start = \"2026-01-01T05:00:00Z\"; };\n"
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+    "    model = { type = \"linear\"; x = [ \"m.prod\" ]; coefficients = [ 10.0, 2.0 ];\n"
+    "              n = 500; cv_rmse = 0.05; nmbe = 0.0; };\n"
+    "    co2_kg_per_unit = 0.5; cost_per_unit = 1.0;\n"
+    "    adjustments = ( { reason = \"new line\"; per_interval = 1.5; },\n"
+    "                    { reason = \"one-off\"; once_at = \"2026-01-01T06:30:00Z\"; amount = 20.0; } ); } ); } );\n";
+
+/* The hours of PHASED: 0-2 baseline, 3-4 installation, 5 reporting, 6
+ * reporting with half the coverage (and the one-off adjustment), 7 reporting. */
+static const struct {
+    double kwh, prod, coverage;
+} HOURS[8] = {{20, 5, 1}, {21, 5, 1}, {19, 5, 1}, {18, 4, 1},
+              {17, 4, 1}, {14.4, 4, 1}, {30, 6, 0.5}, {16, 5, 1}};
+
+/* The golden records of PHASED, one line per hour, as the payload code of
+ * schema 1 wrote them (the gateway before undefined figures became null). */
+#define SCHEMA1_GOLDEN MVG_SOURCE_DIR "/tests/unit/data/interval_schema1.jsonl"
+
+static int all_nan(const mvg_conv_result *c)
+{
+    return isnan(c->amount) && isnan(c->kwh) && isnan(c->tj) && isnan(c->co2_t) &&
+           isnan(c->pollutant_kg) && isnan(c->water_m3) && isnan(c->cost_hkd);
+}
+
+/* A member of the record's first stream: null, or a number. */
+static int is_null(json_t *doc, const char *key)
+{
+    json_t *s = json_array_get(json_object_get(doc, "streams"), 0);
+    json_t *v = json_object_get(s, key);
+    assert_non_null(v);
+    return json_is_null(v);
+}
+
+/* Each phase with the figures it defines: outside the reporting period
+ * adjusted baseline, avoided use, adjustment, savings and conversions are
+ * NaN (null in the record); a reporting interval below the coverage
+ * threshold has its one-off adjustment and nothing else; the cumulative
+ * totals take what they took before (the adjustment, not the interval).
+ * Schema 1 of the record still comes out byte for byte as it was written. */
+static void test_undefined_figures_per_phase(void **state)
+{
+    (void)state;
+    FILE *f = fopen(SCHEMA1_GOLDEN, "r");
+    assert_non_null(f);
+    rig g;
+    rig_open(&g, PHASED);
+    static const mvg_phase want_phase[8] = {
+        MVG_PHASE_BASELINE,  MVG_PHASE_BASELINE,  MVG_PHASE_BASELINE,  MVG_PHASE_INSTALLATION,
+        MVG_PHASE_INSTALLATION, MVG_PHASE_REPORTING, MVG_PHASE_REPORTING, MVG_PHASE_REPORTING};
+    double cum_avoided = 0;
+    for (int h = 0; h < 8; h++) {
+        mvg_interval_value ch[4] = {{0}};
+        mvg_interval_record rec = record(&g, ch, T0 + h * H, HOURS[h].kwh, HOURS[h].prod,
+                                         HOURS[h].coverage);
+        mvg_project_result res;
+        char err[256];
+        assert_int_equal(mvg_project_update(g.p, &rec, &res, err, sizeof err), 0);
+        assert_int_equal(res.phase, want_phase[h]);
+        const mvg_stream_result *s = &res.streams[0];
+        int counted = res.phase == MVG_PHASE_REPORTING && s->valid;
+        if (counted) {
+            double base = 10.0 + 2.0 * HOURS[h].prod;
+            assert_true(fabs(s->adjusted_baseline - base) < 1e-9);
+            assert_true(fabs(s->savings - (base - HOURS[h].kwh + 1.5)) < 1e-9);
+            assert_true(fabs(s->conv.cost_hkd - s->savings) < 1e-9);
+            assert_true(s->conv.pollutant_kg == 0.0); /* does not apply: 0 */
+            cum_avoided += base - HOURS[h].kwh;
+        } else {
+            assert_true(isnan(s->adjusted_baseline) && isnan(s->avoided) && isnan(s->savings));
+            assert_true(all_nan(&s->conv));
+        }
+        if (res.phase == MVG_PHASE_REPORTING)
+            assert_true(s->adjustment == (h == 6 ? 20.0 : 1.5)); /* one-off at 06:30 */
+        else
+            assert_true(isnan(s->adjustment));
+        assert_true(isnan(s->fsu) == (s->m == 0));
+        assert_true(isnan(s->annual_savings) == (s->m == 0));
+        assert_true(all_nan(&s->annual_conv) == (s->m == 0));
+        assert_true(isnan(s->savings_low) == (s->m == 0) && isnan(s->savings_high) == (s->m == 0));
+
+        mvg_payload_link link = {0, "", ""};
+        char *v2 = mvg_payload_interval("g", "p", h + 1, &rec, g.names, &res, &link);
+        assert_non_null(v2);
+        json_t *doc = json_loads(v2, 0, NULL);
+        assert_non_null(doc);
+        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/2");
+        assert_int_equal(mvg_payload_interval_version("mvgate/interval/2"), 2);
+        static const char *const figures[] = {"adjusted_baseline", "avoided", "savings"};
+        for (size_t k = 0; k < 3; k++)
+            assert_int_equal(is_null(doc, figures[k]), !counted);
+        assert_int_equal(is_null(doc, "adjustment"), res.phase != MVG_PHASE_REPORTING);
+        json_t *conv = json_object_get(json_array_get(json_object_get(doc, "streams"), 0),
+                                       "converted");
+        assert_int_equal(json_is_null(json_object_get(conv, "kwh")), !counted);
+        assert_int_equal(json_is_null(json_object_get(conv, "pollutant_kg")), !counted);
+        json_decref(doc);
+        free(v2);
+
+        char golden[4096];
+        assert_non_null(fgets(golden, sizeof golden, f));
+        golden[strcspn(golden, "\n")] = '\0';
+        char *v1 = mvg_payload_interval_as(1, mvg_project_config(g.p), "g", "p", h + 1, &rec,
+                                           g.names, &res, &link);
+        assert_non_null(v1);
+        assert_string_equal(v1, golden);
+        free(v1);
+    }
+    fclose(f);
+    /* hours 5 and 7 counted; the one-off adjustment of the uncounted hour 6 too */
+    mvg_project_result r = feed(&g, T0 + 8 * H, 16, 5, 1);
+    const mvg_stream_result *s = &r.streams[0];
+    cum_avoided += 20.0 - 16.0;
+    assert_int_equal(s->m, 3);
+    assert_true(fabs(s->cum_adjustment - (3 * 1.5 + 20.0)) < 1e-9);
+    assert_true(fabs(s->cum_savings - (cum_avoided + 3 * 1.5 + 20.0)) < 1e-9);
+    assert_int_equal(mvg_payload_interval_version("mvgate/interval/1"), 1);
+    assert_int_equal(mvg_payload_interval_version("mvgate/interval/3"), -1);
+    assert_int_equal(mvg_payload_interval_version("mvgate/totals/1"), -1);
+    assert_null(mvg_payload_interval_as(3, mvg_project_config(g.p), "g", "p", 9, NULL, g.names, &r,
+                                        NULL));
+    rig_close(&g);
 }
 
 static void test_model_given_in_config_and_adjustments(void **state)
@@ -199,6 +340,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_given_in_config_and_adjustments),
         cmocka_unit_test(test_fit_on_command_and_coverage_threshold),
+        cmocka_unit_test(test_undefined_figures_per_phase),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

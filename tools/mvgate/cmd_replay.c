@@ -5,7 +5,9 @@
  * read-only) with the daemon's engine, and compares each with the stored
  * record as parsed JSON, ignoring
  * only the signature members (chain, key, prev, sig: `mvgate verify` checks the
- * chain). Exit 0 when all match, 1 on a mismatch, 2 on usage, config or
+ * chain). A record is rebuilt under the schema version it was stored with
+ * (mvg_payload_interval_as), so a store written by an older gateway replays
+ * under the rules that wrote it. Exit 0 when all match, 1 on a mismatch, 2 on usage, config or
  * store errors.
  */
 #include <errno.h>
@@ -239,20 +241,37 @@ static void on_emit(void *user, size_t project, const mvg_interval_record *rec,
     s->seen = 1;
     size_t nch = 0;
     const char *const *channels = mvg_runner_channels(r->runner, project, &nch);
-    mvg_payload_link link = {0, "", ""};
-    char *json = mvg_payload_interval(r->cfg->gateway.id, r->project, s->seq, rec, channels, res,
-                                      &link);
     json_error_t je;
     json_t *a = json_loads(s->payload, JSON_DECODE_ANY, &je);
-    json_t *b = json ? json_loads(json, 0, &je) : NULL;
-    free(json);
-    if (!a || !b) {
-        if (!b)
-            r->oom = 1;
+    if (!a) {
         r->mismatched++;
-        if (!a && r->shown++ < MAX_SHOWN)
+        if (r->shown++ < MAX_SHOWN)
             printf("seq %lld (start %s): stored record is not JSON: %s\n", (long long)s->seq,
                    when, je.text);
+        return;
+    }
+    /* rebuilt under the rules of the schema the stored record was written
+     * by: a record of an older gateway carries 0 where this one writes null */
+    const char *schema = json_string_value(json_object_get(a, "schema"));
+    int version = mvg_payload_interval_version(schema);
+    if (version < 0) {
+        r->mismatched++;
+        if (r->shown++ < MAX_SHOWN)
+            printf("seq %lld (start %s): stored record has schema %s, which this mvgate cannot "
+                   "rebuild (it writes %s)\n",
+                   (long long)s->seq, when, schema ? schema : "(none)", MVG_SCHEMA_INTERVAL);
+        json_decref(a);
+        return;
+    }
+    mvg_payload_link link = {0, "", ""};
+    const mvg_project_cfg *pc = mvg_project_config(mvg_runner_project(r->runner, project));
+    char *json = mvg_payload_interval_as(version, pc, r->cfg->gateway.id, r->project, s->seq, rec,
+                                         channels, res, &link);
+    json_t *b = json ? json_loads(json, 0, &je) : NULL;
+    free(json);
+    if (!b) {
+        r->oom = 1;
+        r->mismatched++;
     } else {
         char path[512] = "", label[96];
         snprintf(label, sizeof label, "seq %lld (start %s)", (long long)s->seq, when);

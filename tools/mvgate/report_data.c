@@ -171,7 +171,10 @@ static int on_record(void *user, const char *project, int64_t seq, int64_t start
         if (phase == MVG_RP_REPORTING) {
             p->adjusted_baseline = num_of(json_object_get(js, "adjusted_baseline"));
             p->adjustment = num_of(json_object_get(js, "adjustment"));
-            p->savings = num_of(json_object_get(js, "savings"));
+            /* no baseline value, no savings: a schema 1 record (payload.h)
+             * carries its adjustment there, which is not the interval's savings */
+            p->savings = isfinite(p->adjusted_baseline) ? num_of(json_object_get(js, "savings"))
+                                                        : NAN;
             if (!isfinite(p->adjustment))
                 p->adjustment = 0.0;
         }

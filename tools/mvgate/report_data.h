@@ -53,7 +53,8 @@ typedef struct {
     size_t nx;
     double adjusted_baseline; /* reporting: as recorded (NaN when none) */
     double prediction;        /* the stored model at x (baseline and reporting; NaN without) */
-    double adjustment, savings;
+    double adjustment;        /* reporting: as recorded, 0 when none (it is summed) */
+    double savings;           /* reporting with a baseline value: as recorded; else NaN */
     /* running window totals up to this record (reporting records in the window) */
     double cum_savings, cum_low, cum_high;
 } mvg_report_point;
