@@ -297,7 +297,7 @@ static const mvg_key adjust_keys[] = {
     {"reason", MVG_KEY_STRING, MVG_KEY_REQUIRED | MVG_KEY_CUT, AD(reason),
      .doc = "why; reported with the adjustment"},
     {"per_interval", MVG_KEY_NUMBER, 0, AD(amount), .min = -1e12, .max = 1e12,
-     .doc = "amount added to every reporting interval"},
+     .doc = "amount added to every valid (counted) reporting interval"},
     {"once_at", MVG_KEY_TIME, 0, AD(once_at_ms), .doc = "the one interval that gets `amount`"},
     {"amount", MVG_KEY_NUMBER, 0, AD(amount), .min = -1e12, .max = 1e12,
      .allowed = "-1e12..1e12; with `once_at` only", .doc = "the amount of `once_at`"},
