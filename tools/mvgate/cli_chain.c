@@ -35,7 +35,7 @@ int mvg_cli_chain_list_add(mvg_cli_chain_list *l, const char *bytes, size_t len,
     char *h = block + len + 1;
     memcpy(h, hint ? hint : "", hlen + 1);
     l->blocks[l->n] = block;
-    l->items[l->n] = (mvg_chain_item){block, len, hint ? h : NULL};
+    l->items[l->n] = (mvg_chain_item){.bytes = block, .len = len, .project_hint = hint ? h : NULL};
     l->n++;
     return 0;
 }
