@@ -147,6 +147,22 @@ int mvg_cli_enrol_load(const char *path, mvg_cli_enrol *reg, mvg_diags *d)
     return rc;
 }
 
+int mvg_cli_enrol_open(const char *command, const char *path, mvg_cli_enrol *reg)
+{
+    mvg_diags *d = mvg_diags_new();
+    int rc = d ? mvg_cli_enrol_load(path, reg, d) : -1;
+    if (rc != 0) {
+        fprintf(stderr, "mvgate %s: --enrolled %s:\n", command, path);
+        if (d)
+            mvg_diags_print(d, stderr);
+        else
+            fprintf(stderr, "out of memory\n");
+        mvg_cli_enrol_free(reg);
+    }
+    mvg_diags_free(d);
+    return rc;
+}
+
 void mvg_cli_enrol_free(mvg_cli_enrol *reg)
 {
     free(reg->v);
@@ -188,4 +204,22 @@ void mvg_cli_enrol_grouped(const char *fingerprint, char out[MVG_CLI_ENROL_GROUP
 const char *mvg_cli_enrol_trust_word(int enrolled)
 {
     return enrolled ? "enrolled" : "self-attested";
+}
+
+void mvg_cli_enrol_trust_line(const mvg_cli_enrol *reg, const char *gateway, const char *fp,
+                              const char *source, char *buf, size_t len)
+{
+    const char *g = gateway && *gateway ? gateway : "?";
+    if (!reg) {
+        snprintf(buf, len,
+                 "%s: the chain holds under %s (key %s); nothing here ties that key to gateway"
+                 " %s: give --enrolled REGISTER to check it against the key enrolled at"
+                 " commissioning",
+                 mvg_cli_enrol_trust_word(0), source, fp, g);
+        return;
+    }
+    char where[600] = "";
+    mvg_cli_enrol_lookup((void *)reg, g, where, sizeof where);
+    snprintf(buf, len, "%s: gateway %s, first key %s as enrolled (%s)",
+             mvg_cli_enrol_trust_word(1), g, fp, where);
 }

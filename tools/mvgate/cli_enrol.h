@@ -39,6 +39,10 @@ int mvg_cli_enrol_parse(const char *text, size_t len, const char *file, mvg_cli_
  * empty register is a diagnostic too. */
 int mvg_cli_enrol_load(const char *path, mvg_cli_enrol *reg, mvg_diags *d);
 
+/* The --enrolled option of a command: load, and on failure every problem
+ * printed to stderr under "mvgate COMMAND: --enrolled PATH:" (reg freed). */
+int mvg_cli_enrol_open(const char *command, const char *path, mvg_cli_enrol *reg);
+
 void mvg_cli_enrol_free(mvg_cli_enrol *reg);
 
 /* The entry of gateway, or NULL. */
@@ -53,5 +57,12 @@ void mvg_cli_enrol_grouped(const char *fingerprint, char out[MVG_CLI_ENROL_GROUP
 
 /* "self-attested" or "enrolled": the word a result is reported with. */
 const char *mvg_cli_enrol_trust_word(int enrolled);
+
+/* The line that says how far a chain that holds is to be trusted: with reg,
+ * "enrolled: gateway G, first key F as enrolled (FILE:LINE)"; without,
+ * "self-attested: ..." saying the chain holds only under source (where the
+ * first key came from: the key given, the gateway's own key files). */
+void mvg_cli_enrol_trust_line(const mvg_cli_enrol *reg, const char *gateway, const char *fp,
+                              const char *source, char *buf, size_t len);
 
 #endif
