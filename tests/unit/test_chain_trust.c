@@ -115,6 +115,14 @@ static size_t pick(const chain *c, mvg_chain_item *items, const int *at)
     return n;
 }
 
+/* The chain of gw under first, and its items at the positions listed. */
+static size_t built(chain *c, const char *gw, const key *first, mvg_chain_item *items,
+                    const int *at)
+{
+    build(c, gw, first);
+    return pick(c, items, at);
+}
+
 /* The verifier's register: gw-a enrolled with the fingerprint in user. */
 static const char *lookup(void *user, const char *gateway, char *where, size_t wlen)
 {
@@ -147,9 +155,8 @@ static void test_enrolled_first_key(void **state)
 {
     (void)state;
     chain c;
-    build(&c, "gw-a", &k1);
     mvg_chain_item items[MAXREC];
-    size_t n = pick(&c, items, whole);
+    size_t n = built(&c, "gw-a", &k1, items, whole);
     mvg_chain_report r;
     assert_int_equal(mvg_chain_verify_enrolled(items, n, k1.pk, 0, lookup, k1.fp, &r),
                      MVG_CHAIN_V_OK);
@@ -171,8 +178,7 @@ static void test_enrolled_first_key(void **state)
     release(&c);
 
     /* another gateway's records: not in the register */
-    build(&c, "gw-b", &k1);
-    n = pick(&c, items, whole);
+    n = built(&c, "gw-b", &k1, items, whole);
     expect_line(mvg_chain_verify_enrolled(items, n, k1.pk, 0, lookup, k1.fp, &r),
                 MVG_CHAIN_V_NOT_ENROLLED, &r, "gateway gw-b is not in the register");
     release(&c);
@@ -185,9 +191,8 @@ static void test_forgery_is_only_self_attested(void **state)
 {
     (void)state;
     chain forged;
-    build(&forged, "gw-a", &k3);
     mvg_chain_item items[MAXREC];
-    size_t n = pick(&forged, items, whole);
+    size_t n = built(&forged, "gw-a", &k3, items, whole);
     mvg_chain_report r;
     assert_int_equal(mvg_chain_verify(items, n, k3.pk, 1, &r), MVG_CHAIN_V_OK);
     assert_int_equal(r.enrolled, 0);
@@ -201,10 +206,9 @@ static void test_dropped_key_record_is_missing(void **state)
 {
     (void)state;
     chain c;
-    build(&c, "gw-a", &k1);
     mvg_chain_item items[MAXREC];
     static const int no6[] = {1, 2, 3, 4, 5, 7, 8, 9, 10, 11, 0};
-    size_t n = pick(&c, items, no6);
+    size_t n = built(&c, "gw-a", &k1, items, no6);
     mvg_chain_report r;
     expect_line(mvg_chain_verify(items, n, k1.pk, 0, &r), MVG_CHAIN_V_MISSING, &r,
                 "project p chain 7 (interval seq 5): missing (chain 6..6)");
@@ -217,9 +221,8 @@ static void test_envelope_must_match(void **state)
 {
     (void)state;
     chain c;
-    build(&c, "gw-a", &k1);
     mvg_chain_item items[MAXREC];
-    size_t n = pick(&c, items, whole);
+    size_t n = built(&c, "gw-a", &k1, items, whole);
     mvg_chain_report r;
     for (size_t i = 0; i < n; i++) {
         items[i].project_hint = "p";
@@ -257,10 +260,9 @@ static void test_late_subscriber_key_history(void **state)
 {
     (void)state;
     chain c;
-    build(&c, "gw-a", &k1);
     mvg_chain_item items[MAXREC];
     static const int late[] = {9, 4, 6, 10, 11, 0};
-    size_t n = pick(&c, items, late);
+    size_t n = built(&c, "gw-a", &k1, items, late);
     mvg_chain_report r;
     assert_int_equal(mvg_chain_verify_enrolled(items, n, k1.pk, 1, lookup, k1.fp, &r),
                      MVG_CHAIN_V_OK);
