@@ -23,7 +23,7 @@ typedef enum {
     MVG_MQTT_INTERVAL,  /* interval/<project>: an interval record */
     MVG_MQTT_TOTALS,    /* totals/<project>: running totals, retained */
     MVG_MQTT_MODEL,     /* model/<project>: the frozen baseline models, retained */
-    MVG_MQTT_KEY,       /* key/<project>: a key rotation */
+    MVG_MQTT_KEY,       /* key/<project>/<chain>: a key rotation, retained */
     MVG_MQTT_NEWCHAIN,  /* newchain/<project>: a chain begun again after a lost store */
     MVG_MQTT_IDENTITY,  /* identity: the public key, retained */
     MVG_MQTT_STATUS,    /* status: the status document (and the publisher's birth and will) */

@@ -64,8 +64,8 @@ def run_gateway(d, hours, kills_at=(), rotate_at=None):
     return cfg
 
 
-def verify(key, path, mode="--export"):
-    r = mvgate("verify", "--pubkey", key, mode, path)
+def verify(key, path, mode="--export", *extra):
+    r = mvgate("verify", "--pubkey", key, mode, path, *extra)
     return r.returncode, r.stdout.strip(), r.stderr.strip()
 
 
@@ -158,7 +158,24 @@ def test_signed_chain_and_tampering():
         start = doc.index("```python\n", doc.index("## Signed records")) + len("```python\n")
         steps = T.write(os.path.join(d, "walk.py"), doc[start:doc.index("```", start)])
         r = T.run([sys.executable, steps, good, key_b64])
-        assert r.returncode == 0 and r.stdout.strip() == "%d records OK" % n, r.stdout + r.stderr
+        assert r.returncode == 0 and r.stdout.strip() == "%d records OK, self-attested" % n, \
+            r.stdout + r.stderr
+        # ... and with the verifier's register: the first key's fingerprint, grouped
+        grouped = " ".join(fp[i:i + 4] for i in range(0, 32, 4))
+        register = T.write(os.path.join(d, "register.txt"),
+                           "# commissioning\n\ngw-other %s\ngw-demo-compressor %s  # plant\n"
+                           % ("0" * 32, grouped.upper()))
+        r = T.run([sys.executable, steps, good, key_b64, register])
+        assert r.returncode == 0 and r.stdout.strip() == "%d records OK, enrolled" % n, \
+            r.stdout + r.stderr
+        rc, out, err = verify(key_b64, good, "--export", "--enrolled", register)
+        assert rc == 0 and out.splitlines()[1].startswith(
+            "enrolled: gateway gw-demo-compressor, first key %s as enrolled (%s:4)" % (fp, register)), out + err
+        other = T.write(os.path.join(d, "other.txt"), "gw-demo-compressor %s\n" % fp_now)
+        r = T.run([sys.executable, steps, good, key_b64, other])
+        assert r.returncode != 0 and "not enrolled" in r.stderr, r.stdout + r.stderr
+        rc, out, _ = verify(key_b64, good, "--export", "--enrolled", other)
+        assert rc == 1 and out.startswith("project comp-vsd chain 1 (interval seq 1): not enrolled"), out
 
         rc, out, err = verify(key_b64, good)
         assert rc == 0, out + err

@@ -2,7 +2,8 @@
  * cli_enrol.h: the verifier's register of enrolled gateways, which `mvgate
  * verify --enrolled` and `mvgate report --enrolled` hold a chain to, and
  * the fingerprint as a commissioning record writes it (`mvgate key show`).
- * Owns the one format of the register file (docs/mqtt.md, "Enrolment"):
+ * Owns the one format of the register file (docs/mqtt.md, "Signed
+ * records", Enrolment):
  * one gateway a line, "GATEWAY_ID FINGERPRINT", the fingerprint of the
  * gateway's first key as 32 hex digits, optionally in groups separated by
  * spaces (as key show prints it); '#' starts a comment; blank lines are
