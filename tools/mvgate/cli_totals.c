@@ -23,9 +23,10 @@ int mvg_cli_totals_of(const char *text, size_t len, char *project, size_t plen, 
     return ok ? 0 : -1;
 }
 
-static void value_text(json_t *v, char *out, size_t len)
+static void value_text(json_t *v, int precision, char *out, size_t len)
 {
-    char *s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+    char *s = v ? json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT | JSON_REAL_PRECISION(precision))
+                : NULL;
     snprintf(out, len, "%s", s ? s : "(absent)");
     if (strlen(out) > 40)
         strcpy(out + 37, "...");
@@ -49,9 +50,14 @@ static int same(json_t *a, json_t *b, const char *path, char *msg, size_t msglen
     }
     if (a && b && json_equal(a, b))
         return 0;
+    /* as a person reads them; in full when that reads the same */
     char ta[48], tb[48];
-    value_text(a, ta, sizeof ta);
-    value_text(b, tb, sizeof tb);
+    value_text(a, 15, ta, sizeof ta);
+    value_text(b, 15, tb, sizeof tb);
+    if (strcmp(ta, tb) == 0) {
+        value_text(a, 17, ta, sizeof ta);
+        value_text(b, 17, tb, sizeof tb);
+    }
     snprintf(msg, msglen, "%s: totals %s, signed record %s", path, ta, tb);
     return -1;
 }
