@@ -149,7 +149,6 @@ typedef struct {
 typedef struct {
     const char *name;
     int started;                /* a record of the project was accepted */
-    int head_open;              /* capture: still at the project's retained head */
     int64_t last_chain;
     size_t last_index;
     char last_hash[MVG_CHAIN_HEX_LEN];
@@ -336,7 +335,6 @@ static mvg_chain_verdict new_state(proj_state *st, size_t *nst, const parsed *p,
 {
     proj_state *s = &st[(*nst)++];
     s->name = p->project;
-    s->head_open = o->capture;
     memcpy(s->pk, o->pk, sizeof s->pk);
     mvg_chain_fingerprint(o->pk, s->fp);
     *out = s;
@@ -361,16 +359,30 @@ static mvg_chain_verdict new_state(proj_state *st, size_t *nst, const parsed *p,
 
 /* A capture that starts while the gateway runs opens with what the broker
  * retained for each project: the model and the key records, from further
- * back in the chain. Each is at the project's head in the input and the
- * project's next record does not follow it. */
-static int retained_head(const mvg_chain_item *items, size_t n, const parsed *ps, size_t i)
+ * back in the chain, in the broker's order. They are among the project's
+ * leading model and key records: those that the project's first live
+ * record (its first other record) does not follow, directly or through a
+ * contiguous run of them. Marks them in head. */
+static void mark_head(const mvg_chain_item *items, size_t n, const parsed *ps,
+                      const char *project, unsigned char *head)
 {
-    if (ps[i].kind != MVG_CHAIN_MODEL && ps[i].kind != MVG_CHAIN_KEY)
-        return 0;
-    for (size_t k = i + 1; k < n; k++)
-        if (strcmp(ps[k].project, ps[i].project) == 0 && !same_bytes(&items[k], &items[i]))
-            return ps[k].chain != ps[i].chain + 1;
-    return 0;
+    mvg_chain_report scratch;
+    size_t live = n;
+    for (size_t i = 0; i < n && live == n; i++)
+        if (check_form(&items[i], &ps[i], i, &scratch) == MVG_CHAIN_V_OK &&
+            strcmp(ps[i].project, project) == 0 && ps[i].kind != MVG_CHAIN_MODEL &&
+            ps[i].kind != MVG_CHAIN_KEY)
+            live = i;
+    int64_t follow = live < n ? ps[live].chain : -1; /* the lowest chain the walk starts with */
+    for (size_t i = live; i-- > 0;) {
+        if (check_form(&items[i], &ps[i], i, &scratch) != MVG_CHAIN_V_OK ||
+            strcmp(ps[i].project, project) != 0)
+            continue;
+        if (follow > 0 && ps[i].chain + 1 == follow)
+            follow = ps[i].chain; /* part of the walk: it leads to the live records */
+        else if (follow <= 0 || ps[i].chain != follow)
+            head[i] = 1; /* (the same chain as one walked: a repeat, for the walk) */
+    }
 }
 
 /* One retained record checked with the key in force at its position. */
@@ -463,12 +475,9 @@ static mvg_chain_verdict walk_heads(const mvg_chain_item *items, size_t n, const
         proj_state *s = find_state(st, *nst, ps[i].project);
         if (!s && (v = new_state(st, nst, &ps[i], i, o, r, &s)) != MVG_CHAIN_V_OK)
             return v;
-        if (s->head_open && retained_head(items, n, ps, i))
-            head[i] = 1;
-        else
-            s->head_open = 0;
     }
     for (size_t k = 0; k < *nst; k++) {
+        mark_head(items, n, ps, st[k].name, head);
         mvg_chain_verdict v = check_head(items, n, ps, head, keys, &st[k], o, r);
         if (v != MVG_CHAIN_V_OK)
             return v;

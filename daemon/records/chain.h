@@ -145,8 +145,8 @@ typedef struct {
  * returns its verdict (report filled); MVG_CHAIN_V_OK when all are good.
  * capture (items as a subscriber received them): an identical repeat of a
  * record already seen (MQTT at-least-once) is counted and skipped instead
- * of failing, and so is a retained model record at the head of a project's
- * items that the project's next record does not follow. */
+ * of failing, and the retained records at the head of a project's items
+ * are checked apart (mvg_chain_verify_enrolled). */
 mvg_chain_verdict mvg_chain_verify(const mvg_chain_item *items, size_t n,
                                    const unsigned char pk[MVG_CHAIN_PK_BYTES], int capture,
                                    mvg_chain_report *report);
@@ -157,10 +157,12 @@ mvg_chain_verdict mvg_chain_verify(const mvg_chain_item *items, size_t n,
  * MVG_CHAIN_V_NOT_ENROLLED at the project's first record. Later keys count
  * only through the signed key records the walk follows. enrolled NULL: the
  * plain walk (report->enrolled 0: the result is self-attested). In a
- * capture the key records at the head of a project (retained: the key
- * history a late subscriber receives) are checked in chain order from pk
- * and hand the project's later records over to the key they name; the
- * retained model is checked with the key in force at its chain position. */
+ * capture the project's leading model and key records that do not lead,
+ * in a contiguous run, to its first other record (retained: the key
+ * history and model a late subscriber receives first) are not walked:
+ * the key records are checked in chain order from pk and hand the
+ * project's later records over to the key they name; the model is checked
+ * with the key in force at its chain position. */
 mvg_chain_verdict mvg_chain_verify_enrolled(const mvg_chain_item *items, size_t n,
                                             const unsigned char pk[MVG_CHAIN_PK_BYTES],
                                             int capture, mvg_chain_enrolled_fn enrolled,

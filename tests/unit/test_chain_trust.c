@@ -255,7 +255,8 @@ static void test_envelope_must_match(void **state)
 
 /* A subscriber that joins after both rotations gets the retained key
  * records (in the broker's order, not the chain's) and the retained model,
- * then live records from chain 10. */
+ * then live records from chain 10; and one that joins later still, after
+ * chain 11, gets the retained records alone. */
 static void test_late_subscriber_key_history(void **state)
 {
     (void)state;
@@ -266,11 +267,21 @@ static void test_late_subscriber_key_history(void **state)
     mvg_chain_report r;
     assert_int_equal(mvg_chain_verify_enrolled(items, n, k1.pk, 1, lookup, k1.fp, &r),
                      MVG_CHAIN_V_OK);
-    assert_int_equal(r.records, 2);
-    assert_int_equal(r.retained_keys, 2);
+    /* key 9 leads to the live records: walked in its place; key 6 and the
+     * model are the retained history it hangs from */
+    assert_int_equal(r.records, 3);
+    assert_int_equal(r.retained_keys, 1);
     assert_int_equal(r.retained_skipped, 1);
     assert_int_equal(r.rotations, 2);
     assert_string_equal(r.last_fingerprint, k3.fp);
+    static const int retained_only[] = {9, 4, 6, 0};
+    n = pick(&c, items, retained_only);
+    assert_int_equal(mvg_chain_verify_enrolled(items, n, k1.pk, 1, lookup, k1.fp, &r),
+                     MVG_CHAIN_V_OK);
+    assert_int_equal(r.records, 0);
+    assert_int_equal(r.retained_keys, 2);
+    assert_string_equal(r.last_fingerprint, k3.fp);
+    n = pick(&c, items, late);
     /* in an export the same order is not a chain */
     assert_int_not_equal(mvg_chain_verify(items, n, k1.pk, 0, &r), MVG_CHAIN_V_OK);
     /* the first rotation lost from the retained history: the second names
@@ -294,6 +305,40 @@ static void test_late_subscriber_key_history(void **state)
     release(&c);
 }
 
+/* The rotation right after the model froze: the two retained records are
+ * contiguous, and still both from before the capture's live records. */
+static void test_late_subscriber_contiguous_history(void **state)
+{
+    (void)state;
+    chain c;
+    memset(&c, 0, sizeof c);
+    append(&c, "gw-a", &k1, 0, NULL);
+    append(&c, "gw-a", &k1, 0, NULL);
+    append(&c, "gw-a", &k1, 1, NULL);
+    append(&c, "gw-a", &k1, 0, &k2);
+    for (int i = 0; i < 3; i++)
+        append(&c, "gw-a", &k2, 0, NULL);
+    mvg_chain_item items[MAXREC];
+    static const int late[] = {3, 4, 7, 0}, late_swapped[] = {4, 3, 6, 7, 0};
+    size_t n = pick(&c, items, late);
+    mvg_chain_report r;
+    assert_int_equal(mvg_chain_verify_enrolled(items, n, k1.pk, 1, lookup, k1.fp, &r),
+                     MVG_CHAIN_V_OK);
+    assert_int_equal(r.records, 1);
+    assert_int_equal(r.retained_keys, 1);
+    assert_int_equal(r.retained_skipped, 1);
+    n = pick(&c, items, late_swapped);
+    assert_int_equal(mvg_chain_verify(items, n, k1.pk, 1, &r), MVG_CHAIN_V_OK);
+    assert_int_equal(r.records, 2);
+    /* joined before the rotation: the key record is live, walked in place */
+    static const int live[] = {3, 4, 5, 6, 0};
+    n = pick(&c, items, live);
+    assert_int_equal(mvg_chain_verify(items, n, k1.pk, 1, &r), MVG_CHAIN_V_OK);
+    assert_int_equal(r.records, 4);
+    assert_int_equal(r.retained_keys, 0);
+    release(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -302,6 +347,7 @@ int main(void)
         cmocka_unit_test(test_dropped_key_record_is_missing),
         cmocka_unit_test(test_envelope_must_match),
         cmocka_unit_test(test_late_subscriber_key_history),
+        cmocka_unit_test(test_late_subscriber_contiguous_history),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }
