@@ -166,7 +166,7 @@ static int write_each_project(mvg_pipeline *p, mvg_mqtt_doc doc, head_record_fn 
         rc = make(p, name, now_ms, ctx, &json, &len, &chain, err, errlen);
         if (rc != 0 || !json)
             continue;
-        mvg_mqtt_route r = mvg_mqtt_topics_route(doc, name);
+        mvg_mqtt_route r = mvg_mqtt_topics_route_chained(doc, name, chain);
         mvg_store_out out = mqtt_out(&r, json, len);
         rc = add(p->store, name, chain, json, len, &out, p->opts.mqtt ? 1 : 0, err, errlen);
         free(json);

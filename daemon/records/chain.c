@@ -124,7 +124,7 @@ const char *mvg_chain_verdict_name(mvg_chain_verdict v)
 {
     static const char *const names[] = {"ok",         "altered",       "missing",    "reordered",
                                         "duplicated", "bad signature", "unknown key",
-                                        "restarted"};
+                                        "restarted",  "wrong topic",   "not enrolled"};
     return (unsigned)v < sizeof names / sizeof names[0] ? names[v] : "?";
 }
 
@@ -143,10 +143,12 @@ typedef struct {
     /* new-chain records: when, and what was found of the previous store */
     char created[40];
     char previous[96];
+    char gateway[128];
 } parsed;
 
 typedef struct {
     const char *name;
+    int started;                /* a record of the project was accepted */
     int64_t last_chain;
     size_t last_index;
     char last_hash[MVG_CHAIN_HEX_LEN];
@@ -154,19 +156,44 @@ typedef struct {
     char fp[MVG_CHAIN_FP_LEN];
 } proj_state;
 
-static mvg_chain_kind kind_of(const char *schema)
+/* The kinds by the word that names them in a schema ("mvgate/<word>/N"),
+ * an MQTT topic and an export line. */
+static const struct {
+    const char *word;
+    mvg_chain_kind kind;
+} kinds[] = {{"interval", MVG_CHAIN_INTERVAL},
+             {"model", MVG_CHAIN_MODEL},
+             {"key", MVG_CHAIN_KEY},
+             {"newchain", MVG_CHAIN_NEWCHAIN}};
+
+mvg_chain_kind mvg_chain_kind_from_word(const char *word)
 {
-    static const struct {
-        const char *prefix;
-        mvg_chain_kind kind;
-    } kinds[] = {{"mvgate/interval/", MVG_CHAIN_INTERVAL},
-                 {"mvgate/model/", MVG_CHAIN_MODEL},
-                 {"mvgate/key/", MVG_CHAIN_KEY},
-                 {"mvgate/newchain/", MVG_CHAIN_NEWCHAIN}};
-    for (size_t i = 0; schema && i < sizeof kinds / sizeof kinds[0]; i++)
-        if (strncmp(schema, kinds[i].prefix, strlen(kinds[i].prefix)) == 0)
+    for (size_t i = 0; word && i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(word, kinds[i].word) == 0)
             return kinds[i].kind;
     return MVG_CHAIN_UNKNOWN;
+}
+
+static const char *kind_word(mvg_chain_kind k)
+{
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (kinds[i].kind == k)
+            return kinds[i].word;
+    return "unknown";
+}
+
+static mvg_chain_kind kind_of(const char *schema)
+{
+    static const char head[] = "mvgate/";
+    if (!schema || strncmp(schema, head, sizeof head - 1) != 0)
+        return MVG_CHAIN_UNKNOWN;
+    const char *w = schema + sizeof head - 1, *slash = strchr(w, '/');
+    char word[16];
+    if (!slash || (size_t)(slash - w) >= sizeof word)
+        return MVG_CHAIN_UNKNOWN;
+    memcpy(word, w, (size_t)(slash - w));
+    word[slash - w] = '\0';
+    return mvg_chain_kind_from_word(word);
 }
 
 static void copy_str(json_t *doc, const char *member, char *out, size_t cap, int *has)
@@ -200,6 +227,7 @@ static void parse_item(const mvg_chain_item *it, parsed *p)
     json_t *seq = json_object_get(doc, p->kind == MVG_CHAIN_MODEL ? "version" : "seq");
     if (p->kind != MVG_CHAIN_KEY && json_is_integer(seq))
         p->seq = json_integer_value(seq);
+    copy_str(doc, "gateway", p->gateway, sizeof p->gateway, NULL);
     copy_str(doc, "key", p->key, sizeof p->key, &p->has_key);
     copy_str(doc, "prev", p->prev, sizeof p->prev, &p->has_prev);
     if (p->kind == MVG_CHAIN_NEWCHAIN) {
@@ -224,7 +252,7 @@ int mvg_chain_handover(const char *text, size_t len, char to[MVG_CHAIN_FP_LEN])
     static const char head[] = "{\"schema\":\"mvgate/key/";
     if (!text || len < sizeof head - 1 || strncmp(text, head, sizeof head - 1) != 0)
         return 0;
-    mvg_chain_item it = {text, len, NULL};
+    mvg_chain_item it = {.bytes = text, .len = len};
     parsed p;
     parse_item(&it, &p);
     if (p.kind != MVG_CHAIN_KEY || strlen(p.new_fp) != MVG_CHAIN_FP_LEN - 1)
@@ -252,6 +280,13 @@ static mvg_chain_verdict fail(mvg_chain_report *r, mvg_chain_verdict v, size_t i
     return v;
 }
 
+typedef struct {
+    const unsigned char *pk; /* the key every project's chain starts with */
+    int capture;
+    mvg_chain_enrolled_fn enrolled;
+    void *user;
+} walk_opts;
+
 static proj_state *find_state(proj_state *st, size_t n, const char *project)
 {
     for (size_t k = 0; k < n; k++)
@@ -265,59 +300,230 @@ static int same_bytes(const mvg_chain_item *a, const mvg_chain_item *b)
     return a->len == b->len && memcmp(a->bytes, b->bytes, a->len) == 0;
 }
 
-/* A capture that starts while the gateway runs opens with the retained
- * model of each project: a record from further back in the chain. It is
- * the project's first record in the input and the project's next record
- * does not follow it. */
-static int retained_head(const mvg_chain_item *items, size_t n, const parsed *ps, size_t i)
+/* What every record must be before its chain is looked at: a chained
+ * record with its members, and what its envelope says it is. */
+static mvg_chain_verdict check_form(const mvg_chain_item *it, const parsed *p, size_t i,
+                                    mvg_chain_report *r)
 {
-    if (ps[i].kind != MVG_CHAIN_MODEL)
-        return 0;
-    for (size_t k = i + 1; k < n; k++)
-        if (strcmp(ps[k].project, ps[i].project) == 0 && !same_bytes(&items[k], &items[i]))
-            return ps[k].chain != ps[i].chain + 1;
-    return 0;
+    if (p->chain < 0)
+        return fail(r, MVG_CHAIN_V_ALTERED, i, p,
+                    "item %zu is not a JSON interval, model or key record with project and"
+                    " chain",
+                    i + 1);
+    if (!p->has_key || !p->has_prev)
+        return fail(r, MVG_CHAIN_V_ALTERED, i, p, "the record has no \"key\" or \"prev\" member");
+    if (it->project_hint && strcmp(it->project_hint, p->project) != 0)
+        return fail(r, MVG_CHAIN_V_WRONG_TOPIC, i, p,
+                    "item %zu is a record of project %s under project %s's topic (or export"
+                    " line)",
+                    i + 1, p->project, it->project_hint);
+    if (it->kind_hint != MVG_CHAIN_UNKNOWN && it->kind_hint != p->kind)
+        return fail(r, MVG_CHAIN_V_WRONG_TOPIC, i, p,
+                    "item %zu (%s record) is under a %s topic (or export line)", i + 1,
+                    kind_word(p->kind), kind_word(it->kind_hint));
+    if (it->chain_hint > 0 && it->chain_hint != p->chain)
+        return fail(r, MVG_CHAIN_V_WRONG_TOPIC, i, p,
+                    "item %zu is chain %lld under the topic of chain %lld", i + 1,
+                    (long long)p->chain, (long long)it->chain_hint);
+    return MVG_CHAIN_V_OK;
+}
+
+/* The project's state at its first record in the input: its chain starts
+ * with the given key, which must be the one enrolled for its gateway. */
+static mvg_chain_verdict new_state(proj_state *st, size_t *nst, const parsed *p, size_t i,
+                                   const walk_opts *o, mvg_chain_report *r, proj_state **out)
+{
+    proj_state *s = &st[(*nst)++];
+    s->name = p->project;
+    memcpy(s->pk, o->pk, sizeof s->pk);
+    mvg_chain_fingerprint(o->pk, s->fp);
+    *out = s;
+    if (!*r->gateway)
+        snprintf(r->gateway, sizeof r->gateway, "%s", p->gateway);
+    if (!o->enrolled)
+        return MVG_CHAIN_V_OK;
+    char where[256] = "";
+    const char *want = *p->gateway ? o->enrolled(o->user, p->gateway, where, sizeof where) : NULL;
+    if (!*p->gateway)
+        return fail(r, MVG_CHAIN_V_NOT_ENROLLED, i, p,
+                    "the record names no \"gateway\", so no enrolled key applies");
+    if (!want)
+        return fail(r, MVG_CHAIN_V_NOT_ENROLLED, i, p,
+                    "gateway %s is not in the register of enrolled gateways", p->gateway);
+    if (strcmp(want, s->fp) != 0)
+        return fail(r, MVG_CHAIN_V_NOT_ENROLLED, i, p,
+                    "the chain starts with key %s, but gateway %s was enrolled with key %s%s%s",
+                    s->fp, p->gateway, want, *where ? " at " : "", where);
+    return MVG_CHAIN_V_OK;
+}
+
+/* A capture that starts while the gateway runs opens with what the broker
+ * retained for each project: the model and the key records, from further
+ * back in the chain, in the broker's order. They are among the project's
+ * leading model and key records: those that the project's first live
+ * record (its first other record) does not follow, directly or through a
+ * contiguous run of them. Marks them in head. */
+static void mark_head(const mvg_chain_item *items, size_t n, const parsed *ps,
+                      const char *project, unsigned char *head)
+{
+    mvg_chain_report scratch;
+    size_t live = n;
+    for (size_t i = 0; i < n && live == n; i++)
+        if (check_form(&items[i], &ps[i], i, &scratch) == MVG_CHAIN_V_OK &&
+            strcmp(ps[i].project, project) == 0 && ps[i].kind != MVG_CHAIN_MODEL &&
+            ps[i].kind != MVG_CHAIN_KEY)
+            live = i;
+    int64_t follow = live < n ? ps[live].chain : -1; /* the lowest chain the walk starts with */
+    for (size_t i = live; i-- > 0;) {
+        if (check_form(&items[i], &ps[i], i, &scratch) != MVG_CHAIN_V_OK ||
+            strcmp(ps[i].project, project) != 0)
+            continue;
+        if (follow > 0 && ps[i].chain + 1 == follow)
+            follow = ps[i].chain; /* part of the walk: it leads to the live records */
+        else if (follow <= 0 || ps[i].chain != follow)
+            head[i] = 1; /* (the same chain as one walked: a repeat, for the walk) */
+    }
+}
+
+/* One retained record checked with the key in force at its position. */
+static mvg_chain_verdict check_retained(const mvg_chain_item *it, const parsed *p, size_t i,
+                                        const unsigned char *pk, mvg_chain_report *r)
+{
+    char fp[MVG_CHAIN_FP_LEN];
+    mvg_chain_fingerprint(pk, fp);
+    if (strcmp(p->key, fp) != 0)
+        return fail(r, MVG_CHAIN_V_UNKNOWN_KEY, i, p,
+                    "signed by key %s, expected %s: no key record in the input hands over to it",
+                    p->key, fp);
+    if (mvg_chain_check_sig(it->bytes, it->len, pk, NULL) != MVG_CHAIN_OK)
+        return fail(r, MVG_CHAIN_V_ALTERED, i, p, "the signature does not match the record's bytes");
+    if (p->kind == MVG_CHAIN_KEY && !p->new_key_ok)
+        return fail(r, MVG_CHAIN_V_ALTERED, i, p,
+                    "the key record's new_key is not a public key whose fingerprint is its"
+                    " new_fingerprint");
+    return MVG_CHAIN_V_OK;
+}
+
+/* The retained head of project s (the items marked in head): its key
+ * records in chain order from the given key, each signed by the key the
+ * one before named; its model with the key in force at its chain; the
+ * project's live records then start with the last key named. keys is
+ * scratch room for n indices. */
+static mvg_chain_verdict check_head(const mvg_chain_item *items, size_t n, const parsed *ps,
+                                    const unsigned char *head, size_t *keys, proj_state *s,
+                                    const walk_opts *o, mvg_chain_report *r)
+{
+    size_t nk = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!head[i] || ps[i].kind != MVG_CHAIN_KEY || strcmp(ps[i].project, s->name) != 0)
+            continue;
+        size_t k = nk++; /* insertion by chain; input order among equals */
+        while (k > 0 && ps[keys[k - 1]].chain > ps[i].chain) {
+            keys[k] = keys[k - 1];
+            k--;
+        }
+        keys[k] = i;
+    }
+    size_t accepted = 0; /* keys[0..accepted): the history, in chain order */
+    for (size_t k = 0; k < nk; k++) {
+        size_t i = keys[k];
+        if (accepted && ps[keys[accepted - 1]].chain == ps[i].chain) {
+            size_t j = keys[accepted - 1];
+            if (!same_bytes(&items[j], &items[i]))
+                return fail(r, MVG_CHAIN_V_ALTERED, i, &ps[i],
+                            "a different key record than item %zu at the same chain position",
+                            j + 1);
+            r->duplicates_skipped++; /* a reconnect's repeat */
+            continue;
+        }
+        mvg_chain_verdict v = check_retained(&items[i], &ps[i], i, s->pk, r);
+        if (v != MVG_CHAIN_V_OK)
+            return v;
+        memcpy(s->pk, ps[i].new_pk, sizeof s->pk);
+        keys[accepted++] = i;
+        r->retained_keys++;
+        r->rotations++;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (!head[i] || ps[i].kind != MVG_CHAIN_MODEL || strcmp(ps[i].project, s->name) != 0)
+            continue;
+        /* the key in force at the model's chain position */
+        const unsigned char *pk = o->pk;
+        for (size_t k = 0; k < accepted && ps[keys[k]].chain < ps[i].chain; k++)
+            pk = ps[keys[k]].new_pk;
+        mvg_chain_verdict v = check_retained(&items[i], &ps[i], i, pk, r);
+        if (v != MVG_CHAIN_V_OK)
+            return v;
+        r->retained_skipped++;
+    }
+    mvg_chain_fingerprint(s->pk, s->fp);
+    mvg_chain_fingerprint(s->pk, r->last_fingerprint);
+    return MVG_CHAIN_V_OK;
+}
+
+/* Capture: marks each project's retained head and checks it; every
+ * project met gets its state here. */
+static mvg_chain_verdict walk_heads(const mvg_chain_item *items, size_t n, const parsed *ps,
+                                    proj_state *st, size_t *nst, unsigned char *head,
+                                    size_t *keys, const walk_opts *o, mvg_chain_report *r)
+{
+    for (size_t i = 0; i < n; i++) {
+        mvg_chain_verdict v;
+        mvg_chain_report scratch;
+        if (check_form(&items[i], &ps[i], i, &scratch) != MVG_CHAIN_V_OK)
+            continue; /* the walk names it in its place */
+        proj_state *s = find_state(st, *nst, ps[i].project);
+        if (!s && (v = new_state(st, nst, &ps[i], i, o, r, &s)) != MVG_CHAIN_V_OK)
+            return v;
+    }
+    for (size_t k = 0; k < *nst; k++) {
+        mark_head(items, n, ps, st[k].name, head);
+        mvg_chain_verdict v = check_head(items, n, ps, head, keys, &st[k], o, r);
+        if (v != MVG_CHAIN_V_OK)
+            return v;
+    }
+    return MVG_CHAIN_V_OK;
 }
 
 static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parsed *ps,
-                              proj_state *st, const unsigned char *pk, int capture,
-                              mvg_chain_report *r)
+                              proj_state *st, const unsigned char *head, const walk_opts *o,
+                              size_t *nst, mvg_chain_report *r)
 {
     char zero[MVG_CHAIN_HEX_LEN];
     mvg_chain_zero_prev(zero);
+    int capture = o->capture;
     for (size_t i = 0; i < n; i++) {
         const parsed *p = &ps[i];
         const mvg_chain_item *it = &items[i];
-        if (p->chain < 0)
-            return fail(r, MVG_CHAIN_V_ALTERED, i, p,
-                        "item %zu is not a JSON interval, model or key record with project and"
-                        " chain",
-                        i + 1);
-        if (!p->has_key || !p->has_prev)
-            return fail(r, MVG_CHAIN_V_ALTERED, i, p, "the record has no \"key\" or \"prev\" member");
-        proj_state *s = find_state(st, r->projects, p->project);
-        if (!s && capture && retained_head(items, n, ps, i)) {
-            /* outside the chain walked here; still, one signed by the given
-             * key must carry a good signature */
-            char given[MVG_CHAIN_FP_LEN];
-            mvg_chain_fingerprint(pk, given);
-            if (strcmp(p->key, given) == 0 &&
-                mvg_chain_check_sig(it->bytes, it->len, pk, NULL) != MVG_CHAIN_OK)
-                return fail(r, MVG_CHAIN_V_ALTERED, i, p,
-                            "the signature does not match the record's bytes");
-            r->retained_skipped++;
-            continue;
-        }
-        const unsigned char *want = s ? s->pk : pk;
-        char want_fp[MVG_CHAIN_FP_LEN];
-        mvg_chain_fingerprint(want, want_fp);
+        if (head[i])
+            continue; /* checked by walk_heads */
+        mvg_chain_verdict v = check_form(it, p, i, r);
+        if (v != MVG_CHAIN_V_OK)
+            return v;
+        proj_state *s = find_state(st, *nst, p->project);
+        if (!s && (v = new_state(st, nst, p, i, o, r, &s)) != MVG_CHAIN_V_OK)
+            return v;
+        const unsigned char *want = s->pk;
         mvg_chain_sig_status sig = mvg_chain_check_sig(it->bytes, it->len, want, NULL);
         if (sig == MVG_CHAIN_NO_SIG)
             return fail(r, MVG_CHAIN_V_BAD_SIGNATURE, i, p,
                         "no final \"sig\" member holding a base64 64-byte signature");
-        if (strcmp(p->key, want_fp) != 0) {
+        /* a gap first: a dropped key record leaves the next record signed by
+         * a key not yet introduced, and what is wrong is the gap */
+        if (s->started && p->chain > s->last_chain + 1) {
+            int64_t lo = s->last_chain + 1, hi = p->chain - 1;
+            for (size_t k = i + 1; k < n; k++)
+                if (ps[k].chain >= lo && ps[k].chain <= hi &&
+                    strcmp(ps[k].project, p->project) == 0)
+                    return fail(r, MVG_CHAIN_V_REORDERED, i, p, "comes before chain %lld",
+                                (long long)ps[k].chain);
+            return fail(r, MVG_CHAIN_V_MISSING, i, p,
+                        "(chain %lld..%lld): not in the input before it", (long long)lo,
+                        (long long)hi);
+        }
+        if (strcmp(p->key, s->fp) != 0) {
             /* an identical repeat of an earlier record signed before a rotation */
-            for (size_t j = 0; s && j < i; j++)
+            for (size_t j = 0; s->started && j < i; j++)
                 if (same_bytes(&items[j], it)) {
                     if (capture) {
                         r->duplicates_skipped++;
@@ -326,7 +532,7 @@ static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parse
                     return fail(r, MVG_CHAIN_V_DUPLICATED, i, p, "identical to item %zu", j + 1);
                 }
             return fail(r, MVG_CHAIN_V_UNKNOWN_KEY, i, p, "signed by key %s, expected %s", p->key,
-                        want_fp);
+                        s->fp);
         }
         if (sig != MVG_CHAIN_OK)
             return fail(r, MVG_CHAIN_V_ALTERED, i, p,
@@ -339,7 +545,7 @@ static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parse
             if (p->chain != 1 || strcmp(p->prev, zero) != 0)
                 return fail(r, MVG_CHAIN_V_ALTERED, i, p,
                             "a new-chain record must be chain 1 with a prev of 64 zeros");
-            if (s) { /* the project's chain begins again here */
+            if (s->started) { /* the project's chain begins again here */
                 s->last_chain = 0;
                 memcpy(s->last_hash, zero, sizeof zero);
             }
@@ -353,10 +559,7 @@ static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parse
         }
         char hash[MVG_CHAIN_HEX_LEN];
         mvg_chain_hash_hex(it->bytes, it->len, hash);
-        if (!s) {
-            s = &st[r->projects++];
-            s->name = p->project;
-            memcpy(s->pk, pk, sizeof s->pk);
+        if (!s->started) {
             if (p->chain == 1 && strcmp(p->prev, zero) != 0)
                 return fail(r, MVG_CHAIN_V_ALTERED, i, p, "the first record's prev is not 64 zeros");
         } else if (p->chain <= s->last_chain) {
@@ -377,26 +580,18 @@ static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parse
                             (long long)s->last_chain);
             return fail(r, MVG_CHAIN_V_REORDERED, i, p, "after chain %lld",
                         (long long)s->last_chain);
-        } else if (p->chain > s->last_chain + 1) {
-            int64_t lo = s->last_chain + 1, hi = p->chain - 1;
-            for (size_t k = i + 1; k < n; k++)
-                if (ps[k].chain >= lo && ps[k].chain <= hi &&
-                    strcmp(ps[k].project, p->project) == 0)
-                    return fail(r, MVG_CHAIN_V_REORDERED, i, p, "comes before chain %lld",
-                                (long long)ps[k].chain);
-            return fail(r, MVG_CHAIN_V_MISSING, i, p,
-                        "(chain %lld..%lld): not in the input before it", (long long)lo,
-                        (long long)hi);
         } else if (strcmp(p->prev, s->last_hash) != 0) {
             const parsed *before = &ps[s->last_index];
             return fail(r, MVG_CHAIN_V_ALTERED, s->last_index, before,
                         "its hash no longer matches the prev of chain %lld", (long long)p->chain);
         }
+        s->started = 1;
         s->last_chain = p->chain;
         s->last_index = i;
         memcpy(s->last_hash, hash, sizeof hash);
         if (p->kind == MVG_CHAIN_KEY) {
             memcpy(s->pk, p->new_pk, sizeof s->pk);
+            mvg_chain_fingerprint(s->pk, s->fp);
             r->rotations++;
         }
         mvg_chain_fingerprint(s->pk, r->last_fingerprint);
@@ -406,25 +601,44 @@ static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parse
     return MVG_CHAIN_V_OK;
 }
 
-mvg_chain_verdict mvg_chain_verify(const mvg_chain_item *items, size_t n,
-                                   const unsigned char pk[MVG_CHAIN_PK_BYTES], int capture,
-                                   mvg_chain_report *report)
+mvg_chain_verdict mvg_chain_verify_enrolled(const mvg_chain_item *items, size_t n,
+                                            const unsigned char pk[MVG_CHAIN_PK_BYTES],
+                                            int capture, mvg_chain_enrolled_fn enrolled,
+                                            void *user, mvg_chain_report *report)
 {
     memset(report, 0, sizeof *report);
+    report->enrolled = enrolled != NULL;
     mvg_chain_fingerprint(pk, report->last_fingerprint);
     parsed *ps = calloc(n + 1, sizeof *ps);
     proj_state *st = calloc(n + 1, sizeof *st);
+    unsigned char *head = calloc(n + 1, 1);
+    size_t *keys = calloc(n + 1, sizeof *keys);
+    walk_opts o = {pk, capture, enrolled, user};
+    size_t nst = 0;
     mvg_chain_verdict v;
-    if (!ps || !st) {
+    if (!ps || !st || !head || !keys) {
         v = fail(report, MVG_CHAIN_V_ALTERED, 0, NULL, "out of memory");
     } else {
         for (size_t i = 0; i < n; i++)
             parse_item(&items[i], &ps[i]);
-        v = walk(items, n, ps, st, pk, capture, report);
+        v = capture ? walk_heads(items, n, ps, st, &nst, head, keys, &o, report)
+                    : MVG_CHAIN_V_OK;
+        if (v == MVG_CHAIN_V_OK)
+            v = walk(items, n, ps, st, head, &o, &nst, report);
+        report->projects = nst;
     }
     free(ps);
     free(st);
+    free(head);
+    free(keys);
     return v;
+}
+
+mvg_chain_verdict mvg_chain_verify(const mvg_chain_item *items, size_t n,
+                                   const unsigned char pk[MVG_CHAIN_PK_BYTES], int capture,
+                                   mvg_chain_report *report)
+{
+    return mvg_chain_verify_enrolled(items, n, pk, capture, NULL, NULL, report);
 }
 
 /* "interval seq 5", "model version 2", "key rotation" */

@@ -75,16 +75,12 @@ typedef enum {
     MVG_CHAIN_V_BAD_SIGNATURE,
     MVG_CHAIN_V_UNKNOWN_KEY,
     MVG_CHAIN_V_RESTARTED,      /* back at chain 1 without a new-chain record */
+    MVG_CHAIN_V_WRONG_TOPIC,    /* the envelope (topic, export line) names another project or kind */
+    MVG_CHAIN_V_NOT_ENROLLED,   /* the chain's first key is not the one enrolled for its gateway */
 } mvg_chain_verdict;
 
 /* The word the verdict is reported with ("altered", "missing", ...). */
 const char *mvg_chain_verdict_name(mvg_chain_verdict v);
-
-typedef struct {
-    const char *bytes;          /* the record exactly as stored/published */
-    size_t len;
-    const char *project_hint;   /* from the envelope (export line, topic), may be NULL */
-} mvg_chain_item;
 
 typedef enum {
     MVG_CHAIN_UNKNOWN = 0,
@@ -93,6 +89,28 @@ typedef enum {
     MVG_CHAIN_KEY,              /* mvgate/key/N: a key rotation */
     MVG_CHAIN_NEWCHAIN,         /* mvgate/newchain/N: a chain begun again after a lost store */
 } mvg_chain_kind;
+
+/* The kind a word names ("interval", "model", "key", "newchain": an MQTT
+ * topic level, an export line's "kind"); MVG_CHAIN_UNKNOWN otherwise. */
+mvg_chain_kind mvg_chain_kind_from_word(const char *word);
+
+/* What the envelope of a record says it is. A record whose own project or
+ * kind differs from its envelope's is "wrong topic": a record republished
+ * under another project's topic is not a repeat to be skipped. */
+typedef struct {
+    const char *bytes;          /* the record exactly as stored/published */
+    size_t len;
+    const char *project_hint;   /* from the envelope (export line, topic), may be NULL */
+    mvg_chain_kind kind_hint;   /* likewise; MVG_CHAIN_UNKNOWN: the envelope does not say */
+    int64_t chain_hint;         /* a topic that numbers its record (key/<project>/<chain>); 0: none */
+} mvg_chain_item;
+
+/* The verifier's register of enrolled gateways: the fingerprint of the
+ * first key of gateway (the record's own signed "gateway" member), or
+ * NULL when the gateway is not enrolled; where (may be NULL) gets the
+ * register line it comes from, for the message. */
+typedef const char *(*mvg_chain_enrolled_fn)(void *user, const char *gateway, char *where,
+                                             size_t wlen);
 
 /* New-chain records a walk reports, at most (the count goes on). */
 #define MVG_CHAIN_NOTES_MAX 8
@@ -103,6 +121,10 @@ typedef struct {
     size_t rotations;           /* key records accepted */
     size_t duplicates_skipped;  /* identical repeats skipped (capture) */
     size_t retained_skipped;    /* retained models at the head of a capture (capture) */
+    size_t retained_keys;       /* retained key records at the head of a capture: the key
+                                 * history, checked from the given key (capture) */
+    int enrolled;               /* 1: the first key was checked against a register */
+    char gateway[128];          /* the "gateway" of the first record walked */
     char last_fingerprint[MVG_CHAIN_FP_LEN]; /* the key signing at the end of the walk */
     size_t newchains;           /* new-chain records accepted */
     /* "project P: new chain under key F: store restarted on T (previous
@@ -123,11 +145,28 @@ typedef struct {
  * returns its verdict (report filled); MVG_CHAIN_V_OK when all are good.
  * capture (items as a subscriber received them): an identical repeat of a
  * record already seen (MQTT at-least-once) is counted and skipped instead
- * of failing, and so is a retained model record at the head of a project's
- * items that the project's next record does not follow. */
+ * of failing, and the retained records at the head of a project's items
+ * are checked apart (mvg_chain_verify_enrolled). */
 mvg_chain_verdict mvg_chain_verify(const mvg_chain_item *items, size_t n,
                                    const unsigned char pk[MVG_CHAIN_PK_BYTES], int capture,
                                    mvg_chain_report *report);
+
+/* The same walk, and each project's chain must start with the key enrolled
+ * for the gateway its first record names (enrolled, user): pk, which the
+ * walk starts every project with, must have that fingerprint, else
+ * MVG_CHAIN_V_NOT_ENROLLED at the project's first record. Later keys count
+ * only through the signed key records the walk follows. enrolled NULL: the
+ * plain walk (report->enrolled 0: the result is self-attested). In a
+ * capture the project's leading model and key records that do not lead,
+ * in a contiguous run, to its first other record (retained: the key
+ * history and model a late subscriber receives first) are not walked:
+ * the key records are checked in chain order from pk and hand the
+ * project's later records over to the key they name; the model is checked
+ * with the key in force at its chain position. */
+mvg_chain_verdict mvg_chain_verify_enrolled(const mvg_chain_item *items, size_t n,
+                                            const unsigned char pk[MVG_CHAIN_PK_BYTES],
+                                            int capture, mvg_chain_enrolled_fn enrolled,
+                                            void *user, mvg_chain_report *report);
 
 /* The report line: "project P chain N (interval seq S): <verdict>: detail"
  * ("missing (chain N..M): ..." for a gap). snprintf's return. */

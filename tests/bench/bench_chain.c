@@ -67,7 +67,7 @@ int main(int argc, char **argv)
     double t_sign = tu_now_s() - t0;
 
     for (long i = 0; i < n; i++)
-        items[i] = (mvg_chain_item){recs[i], lens[i], NULL};
+        items[i] = (mvg_chain_item){.bytes = recs[i], .len = lens[i]};
     mvg_chain_report rep;
     t0 = tu_now_s();
     mvg_chain_verdict v = mvg_chain_verify(items, (size_t)n, pk, 0, &rep);

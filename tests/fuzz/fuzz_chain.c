@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t n = 0, start = 0;
     for (size_t i = 0; i <= size && n < MAX_ITEMS; i++)
         if (i == size || buf[i] == '\n') {
-            items[n] = (mvg_chain_item){buf + start, i - start, (n & 1) ? "hint" : NULL};
+            items[n] = (mvg_chain_item){.bytes = buf + start, .len = i - start, .project_hint = (n & 1) ? "hint" : NULL};
             n++;
             start = i + 1;
         }

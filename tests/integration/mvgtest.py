@@ -323,6 +323,16 @@ def key_lines(text):
     return cur, others
 
 
+def enrol(cfg, path):
+    """Writes the verifier's register with the gateway of cfg enrolled: the
+    register line `mvgate key show` prints for its (first) key."""
+    r = mvgate("key", "show", "-c", cfg)
+    assert r.returncode == 0, r.stderr
+    line = [l for l in r.stdout.splitlines() if l.startswith("register line: ")]
+    assert line and not line[0].startswith("register line: none"), r.stdout
+    return write(path, "# commissioning record\n%s\n" % line[0][len("register line: "):])
+
+
 # ---- servers of a test's own ----
 
 class Mosquitto:

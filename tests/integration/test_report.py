@@ -194,6 +194,10 @@ def test_report():
         chained = export(cfg, "chain")
         assert len(chained) == len(recs) + len(export(cfg, "models")), len(chained)
         assert doc["chain"]["ok"] and doc["chain"]["records"] == len(chained)
+        # no register given: the result is the gateway's own word, and says so
+        assert doc["chain"]["attestation"] == "self-attested", doc["chain"]
+        assert doc["chain"]["trust"].startswith("self-attested: "), doc["chain"]
+        register = T.enrol(cfg, os.path.join(d, "register.txt"))
         assert doc["chain"]["line"].startswith("OK: %d records (%d interval, %d model, 0 key rotation)" % (
             len(chained), len(recs), len(chained) - len(recs))), doc["chain"]
         assert fig["chain.records"]["value"] == len(chained)
@@ -235,7 +239,7 @@ def test_report():
         pages = {}
         for lang in ("en", "zh-Hant"):
             html = os.path.join(d, "report-%s.html" % lang)
-            r = report(cfg, "--lang", lang, "--out", html)
+            r = report(cfg, "--lang", lang, "--out", html, "--enrolled", register)
             assert r.returncode == 0, r.stderr
             p = parse_html(html)
             assert p.lang == lang
@@ -259,7 +263,14 @@ def test_report():
                 assert "Baseline period" not in text and "Savings" not in text
             else:
                 assert "Measurement and verification report" in text and "The chain holds" in text
+                assert "SELF-ATTESTED" not in text
             pages[lang] = chromium(html, os.path.join(d, lang + ".png"), os.path.join(d, lang + ".pdf"))
+
+        # ---- without the register the page says the result is self-attested
+        html = os.path.join(d, "report-self.html")
+        assert report(cfg, "--out", html).returncode == 0
+        text = "".join(parse_html(html).text)
+        assert "SELF-ATTESTED" in text and "The chain holds" not in text, text[:2000]
 
         # ---- a window that cuts the reporting period
         lo, hi = DAY + "02:45:00Z", DAY + "03:15:00Z"

@@ -64,8 +64,8 @@ def run_gateway(d, hours, kills_at=(), rotate_at=None):
     return cfg
 
 
-def verify(key, path, mode="--export"):
-    r = mvgate("verify", "--pubkey", key, mode, path)
+def verify(key, path, mode="--export", *extra):
+    r = mvgate("verify", "--pubkey", key, mode, path, *extra)
     return r.returncode, r.stdout.strip(), r.stderr.strip()
 
 
@@ -158,12 +158,32 @@ def test_signed_chain_and_tampering():
         start = doc.index("```python\n", doc.index("## Signed records")) + len("```python\n")
         steps = T.write(os.path.join(d, "walk.py"), doc[start:doc.index("```", start)])
         r = T.run([sys.executable, steps, good, key_b64])
-        assert r.returncode == 0 and r.stdout.strip() == "%d records OK" % n, r.stdout + r.stderr
+        assert r.returncode == 0 and r.stdout.strip() == "%d records OK, self-attested" % n, \
+            r.stdout + r.stderr
+        # ... and with the verifier's register: the first key's fingerprint, grouped
+        grouped = " ".join(fp[i:i + 4] for i in range(0, 32, 4))
+        register = T.write(os.path.join(d, "register.txt"),
+                           "# commissioning\n\ngw-other %s\ngw-demo-compressor %s  # plant\n"
+                           % ("0" * 32, grouped.upper()))
+        r = T.run([sys.executable, steps, good, key_b64, register])
+        assert r.returncode == 0 and r.stdout.strip() == "%d records OK, enrolled" % n, \
+            r.stdout + r.stderr
+        rc, out, err = verify(key_b64, good, "--export", "--enrolled", register)
+        assert rc == 0 and out.splitlines()[1].startswith(
+            "enrolled: gateway gw-demo-compressor, first key %s as enrolled (%s:4)" % (fp, register)), out + err
+        other = T.write(os.path.join(d, "other.txt"), "gw-demo-compressor %s\n" % fp_now)
+        r = T.run([sys.executable, steps, good, key_b64, other])
+        assert r.returncode != 0 and "not enrolled" in r.stderr, r.stdout + r.stderr
+        rc, out, _ = verify(key_b64, good, "--export", "--enrolled", other)
+        assert rc == 1 and out.startswith("project comp-vsd chain 1 (interval seq 1): not enrolled"), out
 
         rc, out, err = verify(key_b64, good)
         assert rc == 0, out + err
-        assert out == "OK: %d records, 1 projects, key %s, 1 key rotation(s), now key %s" % (
+        ok_line, trust = out.splitlines()
+        assert ok_line == "OK: %d records, 1 projects, key %s, 1 key rotation(s), now key %s" % (
             n, fp, fp_now), out
+        # nothing but the key given vouches for it: said so
+        assert trust.startswith("self-attested: the chain holds under the key given"), out
         rc, out, _ = verify(os.path.join(data_dir, "gateway.pub." + fp), good)  # the key as a path
         assert rc == 0 and out.startswith("OK: %d records" % n), out
         # the new key alone does not vouch for what the old one signed
@@ -202,9 +222,10 @@ def test_signed_chain_and_tampering():
         j = alt[im].index('"coefficients":[') + len('"coefficients":[')
         alt[im] = alt[im][:j] + ("9" if alt[im][j] != "9" else "8") + alt[im][j + 1:]
         expect(tampered("altmodel.jsonl", alt), "(model version 1): altered", im + 1)
-        # the rotation record deleted: what follows is signed by a key never introduced
+        # the rotation record deleted: what follows is signed by a key never
+        # introduced, and what is wrong is the gap the key record left
         expect(tampered("nokey.jsonl", export_lines[:ik] + export_lines[ik + 1:]),
-               "unknown key", ik + 2)
+               "missing (chain %d..%d)" % (ik + 1, ik + 1), ik + 2)
         # two lines swapped
         swap = list(export_lines)
         swap[10], swap[11] = swap[11], swap[10]
@@ -213,7 +234,9 @@ def test_signed_chain_and_tampering():
         expect(tampered("replay.jsonl", export_lines + [export_lines[2]]), "duplicated", 3)
         # ... which a capture of MQTT may legitimately carry: noted, skipped
         def topic(line):
-            return "mvgate/v1/gw/%s/comp-vsd" % json.loads(line)["kind"]
+            env = json.loads(line)
+            tail = "/%d" % env["chain"] if env["kind"] == "key" else ""
+            return "mvgate/v1/gw/%s/comp-vsd%s" % (env["kind"], tail)
         cap = ["%s %s" % (topic(l), record_bytes(l).decode()) for l in export_lines]
         cap_path = T.write(os.path.join(d, "capture.txt"),
                            "\n".join(cap + [cap[2], "mvgate/v1/gw/status {}"]) + "\n")

@@ -97,7 +97,7 @@ static mvg_chain_verdict run(char **recs, size_t *lens, size_t n, const unsigned
 {
     mvg_chain_item items[N + 2];
     for (size_t i = 0; i < n; i++)
-        items[i] = (mvg_chain_item){recs[i], lens[i], NULL};
+        items[i] = (mvg_chain_item){.bytes = recs[i], .len = lens[i]};
     return mvg_chain_verify(items, n, pk, dup, r);
 }
 
@@ -338,7 +338,7 @@ static void test_two_projects_interleaved(void **state)
     mvg_chain_report r;
     mvg_chain_item items[8];
     for (int i = 0; i < 8; i++)
-        items[i] = (mvg_chain_item){recs[i], lens[i], NULL};
+        items[i] = (mvg_chain_item){.bytes = recs[i], .len = lens[i]};
     assert_int_equal(mvg_chain_verify(items, 8, pk, 0, &r), MVG_CHAIN_V_OK);
     assert_int_equal(r.records, 8);
     assert_int_equal(r.projects, 2);

@@ -280,7 +280,7 @@ static int collect_record(void *user, const char *project, int64_t seq, int64_t 
         return 1;
     r->bytes[r->n] = malloc(len);
     memcpy(r->bytes[r->n], payload, len);
-    r->items[r->n] = (mvg_chain_item){r->bytes[r->n], len, NULL};
+    r->items[r->n] = (mvg_chain_item){.bytes = r->bytes[r->n], .len = len};
     r->n++;
     return 0;
 }

@@ -76,7 +76,7 @@ static mvg_chain_verdict verify_all(const memchain *m, const unsigned char *pk,
 {
     mvg_chain_item items[MAXREC];
     for (size_t i = 0; i < m->n; i++)
-        items[i] = (mvg_chain_item){m->text[i], strlen(m->text[i]), NULL};
+        items[i] = (mvg_chain_item){.bytes = m->text[i], .len = strlen(m->text[i])};
     mvg_chain_verdict v = mvg_chain_verify(items, m->n, pk, 0, r);
     if (v != MVG_CHAIN_V_OK)
         fail_msg("%s: %s", mvg_chain_verdict_name(v), r->detail);

@@ -1,7 +1,8 @@
 /*
  * cli_chain.c: a project's signed chain read from the store and walked with
  * chain.h, starting with the gateway key (current or retired, from
- * data_dir) that the chain's first record names.
+ * data_dir) that the chain's first record names, held to the verifier's
+ * register when one is given.
  */
 #include <jansson.h>
 #include <stdio.h>
@@ -35,7 +36,7 @@ int mvg_cli_chain_list_add(mvg_cli_chain_list *l, const char *bytes, size_t len,
     char *h = block + len + 1;
     memcpy(h, hint ? hint : "", hlen + 1);
     l->blocks[l->n] = block;
-    l->items[l->n] = (mvg_chain_item){block, len, hint ? h : NULL};
+    l->items[l->n] = (mvg_chain_item){.bytes = block, .len = len, .project_hint = hint ? h : NULL};
     l->n++;
     return 0;
 }
@@ -84,9 +85,11 @@ static int first_key(const collected *c, char fp[MVG_CHAIN_FP_LEN])
 }
 
 int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *project,
-                        mvg_cli_chain_result *out, char *err, size_t errlen)
+                        const mvg_cli_enrol *reg, mvg_cli_chain_result *out, char *err,
+                        size_t errlen)
 {
     memset(out, 0, sizeof *out);
+    out->enrolled = reg != NULL;
     if (mvg_chain_init() != 0) {
         snprintf(err, errlen, "libsodium failed to initialise");
         return -1;
@@ -111,7 +114,9 @@ int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *projec
                  "project %s: the first record has no readable \"key\" member", project);
     } else if (rc == 0 && mvg_keys_find_public(cfg->gateway.data_dir, fp, pk, err, errlen) == 0) {
         mvg_chain_report rep;
-        out->verdict = mvg_chain_verify(c.list.items, c.list.n, pk, 0, &rep);
+        out->verdict = mvg_chain_verify_enrolled(c.list.items, c.list.n, pk, 0,
+                                                 reg ? mvg_cli_enrol_lookup : NULL,
+                                                 (void *)reg, &rep);
         out->records = rep.records;
         memcpy(out->fingerprint, fp, sizeof fp);
         memcpy(out->current_fingerprint, rep.last_fingerprint, sizeof fp);
@@ -121,6 +126,9 @@ int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *projec
                      rep.records, c.kinds[0], c.kinds[1], c.kinds[2],
                      c.kinds[3] ? ", new chain after a lost store" : "", fp,
                      rep.rotations ? ", now " : "", rep.rotations ? rep.last_fingerprint : "");
+        if (out->verdict == MVG_CHAIN_V_OK)
+            mvg_cli_enrol_trust_line(reg, rep.gateway, fp, "the gateway's own key files in data_dir",
+                                     out->trust, sizeof out->trust);
         else
             mvg_chain_report_line(out->verdict, &rep, out->line, sizeof out->line);
     } else if (rc == 0) {

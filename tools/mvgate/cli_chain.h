@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "chain.h"
+#include "cli_enrol.h"
 #include "config.h"
 #include "store.h"
 
@@ -36,13 +37,19 @@ typedef struct {
     char fingerprint[MVG_CHAIN_FP_LEN]; /* the key the chain was checked with (first key) */
     char current_fingerprint[MVG_CHAIN_FP_LEN]; /* the key signing now (after rotations) */
     char line[600];                     /* "OK: N records, key F" or the first bad record */
+    int enrolled;                       /* 1: the first key was held to a register */
+    char trust[900];                    /* mvg_cli_enrol_trust_line, when the chain holds */
 } mvg_cli_chain_result;
 
 /* Walks every signed record of project in cfg's store (the whole chain, not
  * a time window: a window's figures are only as good as the chain they sit
- * in). 0 with *out filled (whatever the verdict), -1 with err when the
- * store or the key files cannot be read. */
+ * in). With reg the chain's first key must be the one enrolled for the
+ * gateway its records name (the gateway's own key files then only supply
+ * the public key); without, the result is self-attested. 0 with *out
+ * filled (whatever the verdict), -1 with err when the store or the key
+ * files cannot be read. */
 int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *project,
-                        mvg_cli_chain_result *out, char *err, size_t errlen);
+                        const mvg_cli_enrol *reg, mvg_cli_chain_result *out, char *err,
+                        size_t errlen);
 
 #endif

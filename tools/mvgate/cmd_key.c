@@ -1,8 +1,10 @@
 /*
  * cmd_key.c: `mvgate key show -c FILE`: the gateway's public key (base64)
  * and fingerprint, read from <data_dir>/gateway.pub, for handing to whoever
- * verifies the records (`mvgate verify --pubkey`), with a pending rotation
- * and the retired keys; never reads the secret key. `mvgate key rotate -c
+ * verifies the records (`mvgate verify --pubkey`), the fingerprint as a
+ * commissioning record writes it with the line for the verifier's register
+ * (`--enrolled`, cli_enrol.h), a pending rotation and the retired keys;
+ * never reads the secret key. `mvgate key rotate -c
  * FILE`: creates the next key pair, which the daemon signs into every
  * project's chain with the current key at its next start or reload.
  */
@@ -13,6 +15,7 @@
 #include "cli_args.h"
 #include "chain.h"
 #include "cli_config.h"
+#include "cli_enrol.h"
 #include "commands.h"
 #include "config.h"
 #include "keys.h"
@@ -23,7 +26,9 @@ static void usage(FILE *out)
                  "       mvgate key rotate -c FILE\n"
                  "show: the gateway's public key (base64) and its fingerprint, from\n"
                  "  <data_dir>/" MVG_KEYS_PUBLIC_FILE " (created by the daemon on its first start),\n"
-                 "  a pending rotation and the retired keys.\n"
+                 "  the fingerprint for the commissioning record and the line for the\n"
+                 "  verifier's register (mvgate verify/report --enrolled), a pending\n"
+                 "  rotation and the retired keys.\n"
                  "rotate: creates the next key pair; at its next start or reload (SIGHUP)\n"
                  "  the daemon writes a key record signed by the current key into every\n"
                  "  project's chain, then signs with the new key.\n");
@@ -37,9 +42,29 @@ static void print_key(const char *label, const unsigned char pk[MVG_CHAIN_PK_BYT
     printf("%s: %s\n%sfingerprint: %s\n", label, b64, label[0] == 'p' ? "" : "  ", fp);
 }
 
-/* The retired public keys kept as gateway.pub.<fingerprint>. */
-static void print_retired(const char *data_dir)
+/* What a commissioning record keeps of the key: the gateway it belongs
+ * to, the fingerprint in groups of 4, and the register line. The register
+ * holds the first key: after a rotation the current key is not it. */
+static void print_enrolment(const char *gateway, const unsigned char pk[MVG_CHAIN_PK_BYTES],
+                            int rotated)
 {
+    char fp[MVG_CHAIN_FP_LEN], grouped[MVG_CLI_ENROL_GROUPED_LEN];
+    mvg_chain_fingerprint(pk, fp);
+    mvg_cli_enrol_grouped(fp, grouped);
+    printf("gateway: %s\ncommissioning record: gateway %s, Ed25519 key fingerprint %s\n", gateway,
+           gateway, grouped);
+    if (rotated)
+        printf("register line: none for this key: the gateway's key was rotated, and the"
+               " register keeps the fingerprint of its first key (its commissioning record)\n");
+    else
+        printf("register line: %s %s\n", gateway, grouped);
+}
+
+/* The number of retired public keys (gateway.pub.<fingerprint>) in data_dir,
+ * printed when print is set. */
+static int retired(const char *data_dir, int print)
+{
+    int count = 0;
     DIR *d = opendir(data_dir);
     struct dirent *e;
     while (d && (e = readdir(d)) != NULL) {
@@ -47,9 +72,12 @@ static void print_retired(const char *data_dir)
         if (strncmp(e->d_name, prefix, strlen(prefix)) != 0 ||
             strlen(e->d_name) != strlen(prefix) + 32)
             continue;
+        count++;
         char path[MVG_PATH_MAX + 300], err[512];
         unsigned char pk[MVG_CHAIN_PK_BYTES];
         snprintf(path, sizeof path, "%s/%s", data_dir, e->d_name);
+        if (!print)
+            continue;
         if (mvg_keys_read_public(path, pk, err, sizeof err) == 0)
             print_key("retired key", pk);
         else
@@ -57,6 +85,7 @@ static void print_retired(const char *data_dir)
     }
     if (d)
         closedir(d);
+    return count;
 }
 
 static int rotate(const char *data_dir)
@@ -107,8 +136,9 @@ int mvg_cmd_key(int argc, char **argv)
     mvg_config *cfg = mvg_cli_load_config(path, NULL);
     if (!cfg)
         return 2;
-    char dir[MVG_PATH_MAX];
+    char dir[MVG_PATH_MAX], gateway[sizeof cfg->gateway.id];
     snprintf(dir, sizeof dir, "%s", cfg->gateway.data_dir);
+    snprintf(gateway, sizeof gateway, "%s", cfg->gateway.id);
     mvg_config_free(cfg);
     if (!show)
         return rotate(dir);
@@ -121,9 +151,10 @@ int mvg_cmd_key(int argc, char **argv)
     }
     print_key("public key", pk);
     printf("algorithm: Ed25519\n");
+    print_enrolment(gateway, pk, retired(dir, 0) > 0);
     snprintf(pub, sizeof pub, "%s/%s", dir, MVG_KEYS_NEXT_PUBLIC_FILE);
     if (mvg_keys_read_public(pub, pk, err, sizeof err) == 0)
         print_key("pending rotation to", pk);
-    print_retired(dir);
+    retired(dir, 1);
     return 0;
 }

@@ -1,20 +1,28 @@
 /*
  * cmd_verify.c: `mvgate verify --pubkey KEY (--export FILE | --mqtt-capture
- * FILE)`: checks a gateway's signed records (interval, model and key
- * rotation) offline, from an export (`mvgate export --format jsonl --what
- * chain`) or a capture of `mosquitto_sub -v` lines: signatures, keys and
- * their rotations, chain continuity and the prev hash chain, per project in
- * input order (chain.h does the walk). Exit 0 when all hold, 1 at the first
- * bad record, 2 on usage or I/O errors.
+ * FILE) [--enrolled REGISTER]`: checks a gateway's signed records
+ * (interval, model and key rotation) offline, from an export (`mvgate
+ * export --format jsonl --what chain`) or a capture of `mosquitto_sub -v`
+ * lines: signatures, keys and their rotations, chain continuity and the
+ * prev hash chain, per project in input order (chain.h does the walk),
+ * each record against its topic or export line, and in a capture the
+ * retained totals against the signed record they copy (cli_totals.h).
+ * With --enrolled the key the chain starts with must be the one the
+ * verifier's register holds for the gateway the records name
+ * (cli_enrol.h); without it the result is said to be self-attested.
+ * Exit 0 when all hold, 1 at the first bad record, 2 on usage or I/O
+ * errors.
  */
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain.h"
+#include "cli_args.h"
 #include "cli_chain.h"
+#include "cli_enrol.h"
+#include "cli_totals.h"
 #include "commands.h"
 #include "keys.h"
 #include "mqtt_topics.h"
@@ -23,22 +31,35 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: mvgate verify --pubkey KEY (--export FILE | --mqtt-capture FILE)\n"
+            "                     [--enrolled REGISTER]\n"
             "KEY is the public key the chain starts with (the gateway's first key, or\n"
             "  the key signing at the start of the input), in base64 or the path of a\n"
             "  gateway.pub; key rotations in the chain are followed.\n"
             "--export: JSON lines of `mvgate export --format jsonl --what chain`.\n"
-            "--mqtt-capture: `mosquitto_sub -v` lines (topic payload); only the\n"
-            "  .../interval/<project>, .../model/<project>, .../key/<project> and\n"
-            "  .../newchain/<project> topics\n"
-            "  are read; an identical repeat (at-least-once delivery) and the retained\n"
-            "  model a late subscriber gets first are noted and skipped.\n"
+            "--mqtt-capture: `mosquitto_sub -v` lines (topic payload); the\n"
+            "  .../interval/<project>, .../model/<project>, .../key/<project>/<chain>\n"
+            "  and .../newchain/<project> topics are walked, each record must be\n"
+            "  the one its topic names; an identical repeat (at-least-once delivery)\n"
+            "  and what a late subscriber gets first (the retained model, checked\n"
+            "  under the retained key history) are noted and skipped; each\n"
+            "  .../totals/<project> is checked against the signed interval record\n"
+            "  of its seq when the capture holds it.\n"
+            "--enrolled: the verifier's register, lines GATEWAY_ID FINGERPRINT (#\n"
+            "  comments): the chain must start with the key enrolled for the gateway\n"
+            "  its records name. Without it the result is self-attested: it holds\n"
+            "  under KEY, which nothing ties to the gateway.\n"
             "A chain begun again after a lost store is accepted behind its signed new-chain\n"
             "  record and reported (\"new chain under key F: store restarted on T\"); a\n"
             "  chain back at 1 without one is \"restarted\".\n"
             "Exit 0 when every record verifies, 1 at the first bad record, 2 on errors.\n");
 }
 
-typedef mvg_cli_chain_list input;
+/* What a file holds: the chained records, and a capture's totals (hint:
+ * the project of their topic). */
+typedef struct {
+    mvg_cli_chain_list chained;
+    mvg_cli_chain_list totals;
+} input;
 
 /* An export line: the record is everything after "record": up to the
  * line's final '}'; the project comes from the envelope before it. */
@@ -57,31 +78,50 @@ static int export_line(input *in, char *line, size_t len, const char *file, size
     json_t *env = json_loadb(line, (size_t)(r - line) + 1, 0, NULL);
     *r = ',';
     const char *hint = json_string_value(json_object_get(env, "project"));
-    int rc = mvg_cli_chain_list_add(in, bytes, n, hint);
+    int rc = mvg_cli_chain_list_add(&in->chained, bytes, n, hint);
+    if (rc == 0) {
+        mvg_chain_item *it = &in->chained.items[in->chained.n - 1];
+        it->kind_hint =
+            mvg_chain_kind_from_word(json_string_value(json_object_get(env, "kind")));
+        json_t *chain = json_object_get(env, "chain");
+        it->chain_hint = json_is_integer(chain) ? json_integer_value(chain) : 0;
+    }
     json_decref(env);
     return rc;
 }
 
-/* A `mosquitto_sub -v` line: "topic payload"; 1 when not a topic of
- * chained records. */
+/* The kind of record a chained topic carries. */
+static mvg_chain_kind topic_kind(mvg_mqtt_doc doc)
+{
+    switch (doc) {
+    case MVG_MQTT_INTERVAL: return MVG_CHAIN_INTERVAL;
+    case MVG_MQTT_MODEL: return MVG_CHAIN_MODEL;
+    case MVG_MQTT_KEY: return MVG_CHAIN_KEY;
+    case MVG_MQTT_NEWCHAIN: return MVG_CHAIN_NEWCHAIN;
+    default: return MVG_CHAIN_UNKNOWN;
+    }
+}
+
+/* A `mosquitto_sub -v` line: "topic payload"; 1 when its topic carries
+ * neither chained records nor totals. */
 static int capture_line(input *in, char *line, size_t len)
 {
     char *sp = memchr(line, ' ', len);
-    if (!sp)
+    mvg_mqtt_topic t;
+    if (!sp || mvg_mqtt_topics_parse(line, (size_t)(sp - line), &t) != 0)
         return 1;
-    *sp = '\0';
-    char *last = strrchr(line, '/');
-    if (!last || last == line || last[1] == '\0')
+    const char *bytes = sp + 1;
+    size_t n = (size_t)(line + len - bytes);
+    if (t.doc == MVG_MQTT_TOTALS)
+        return mvg_cli_chain_list_add(&in->totals, bytes, n, t.name);
+    if (!mvg_mqtt_topics_doc_chained(t.doc))
         return 1;
-    *last = '\0';
-    char *seg = strrchr(line, '/');
-    seg = seg ? seg + 1 : line;
-    int chained = mvg_mqtt_topics_chained(seg);
-    *last = '/';
-    if (!chained)
-        return 1;
-    char *bytes = sp + 1;
-    return mvg_cli_chain_list_add(in, bytes, (size_t)(line + len - bytes), last + 1);
+    if (mvg_cli_chain_list_add(&in->chained, bytes, n, t.name) != 0)
+        return -1;
+    mvg_chain_item *it = &in->chained.items[in->chained.n - 1];
+    it->kind_hint = topic_kind(t.doc);
+    it->chain_hint = t.chain;
+    return 0;
 }
 
 static int read_input(const char *file, int capture, input *in)
@@ -126,36 +166,111 @@ static int load_key(const char *arg, unsigned char pk[MVG_CHAIN_PK_BYTES])
     return -1;
 }
 
+/* The interval record of project with seq among the chained items. */
+static const mvg_chain_item *interval_of(const input *in, const char *project, int64_t seq,
+                                         int64_t *chain)
+{
+    const mvg_chain_item *found = NULL;
+    for (size_t i = 0; i < in->chained.n; i++) {
+        const mvg_chain_item *it = &in->chained.items[i];
+        if (it->kind_hint != MVG_CHAIN_INTERVAL || strcmp(it->project_hint, project) != 0)
+            continue;
+        json_t *doc = json_loadb(it->bytes, it->len, 0, NULL);
+        json_t *s = json_object_get(doc, "seq"), *c = json_object_get(doc, "chain");
+        if (json_is_integer(s) && json_integer_value(s) == seq) {
+            found = it;
+            *chain = json_integer_value(c);
+        }
+        json_decref(doc);
+        if (found)
+            break;
+    }
+    return found;
+}
+
+/* Each totals message against the signed interval record of its seq (the
+ * walk has accepted every one of those). 0 when all that can be checked
+ * agree (*unchecked: those whose record the capture does not hold), 1
+ * after printing the first that does not. */
+static int check_totals(const input *in, size_t *checked, size_t *unchecked)
+{
+    for (size_t i = 0; i < in->totals.n; i++) {
+        const mvg_chain_item *t = &in->totals.items[i];
+        char project[128], msg[512];
+        int64_t seq = 0, chain = 0;
+        if (mvg_cli_totals_of(t->bytes, t->len, project, sizeof project, &seq) != 0) {
+            printf("totals/%s (message %zu): not a totals document with project and seq\n",
+                   t->project_hint, i + 1);
+            return 1;
+        }
+        if (strcmp(project, t->project_hint) != 0) {
+            printf("project %s totals (seq %lld): wrong topic: published on totals/%s\n",
+                   project, (long long)seq, t->project_hint);
+            return 1;
+        }
+        const mvg_chain_item *rec = interval_of(in, project, seq, &chain);
+        if (!rec) {
+            (*unchecked)++;
+            continue;
+        }
+        if (mvg_cli_totals_check(t->bytes, t->len, rec->bytes, rec->len, msg, sizeof msg) != 0) {
+            printf("project %s totals (seq %lld): altered: %s (chain %lld)\n", project,
+                   (long long)seq, msg, (long long)chain);
+            return 1;
+        }
+        (*checked)++;
+    }
+    return 0;
+}
+
+/* The notes on what a capture held besides the chain walked. */
+static void notes(const mvg_chain_report *rep, size_t totals_checked, size_t totals_unchecked)
+{
+    if (rep->duplicates_skipped)
+        fprintf(stderr,
+                "note: %zu identical repeated record(s) skipped (MQTT at-least-once delivery)\n",
+                rep->duplicates_skipped);
+    if (rep->retained_keys)
+        fprintf(stderr,
+                "note: %zu retained key record(s) at the head of the capture: the key history,"
+                " followed from the given key\n",
+                rep->retained_keys);
+    if (rep->retained_skipped)
+        fprintf(stderr,
+                "note: %zu retained model record(s) at the head of the capture skipped: they"
+                " come from before the capture (an export holds them in their place)\n",
+                rep->retained_skipped);
+    if (totals_checked)
+        fprintf(stderr, "note: %zu totals message(s) agree with their signed interval record\n",
+                totals_checked);
+    if (totals_unchecked)
+        fprintf(stderr,
+                "note: %zu totals message(s) NOT checked: the capture does not hold the interval"
+                " record of their seq (retained from before the capture); the totals after the"
+                " next interval record are\n",
+                totals_unchecked);
+}
+
 int mvg_cmd_verify(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"pubkey", required_argument, NULL, 'k'}, {"export", required_argument, NULL, 'e'},
-        {"mqtt-capture", required_argument, NULL, 'm'}, {"help", no_argument, NULL, 'h'},
-        {NULL, 0, NULL, 0},
+    const char *key = NULL, *exp = NULL, *cap = NULL, *enrolled = NULL;
+    const mvg_arg args[] = {
+        {"pubkey", 0, MVG_ARG_STR, &key, NULL, 1},
+        {"export", 0, MVG_ARG_STR, &exp, NULL, 0},
+        {"mqtt-capture", 0, MVG_ARG_STR, &cap, NULL, 0},
+        {"enrolled", 0, MVG_ARG_STR, &enrolled, NULL, 0},
+        MVG_ARG_END,
     };
-    const char *key = NULL, *file = NULL;
-    int capture = -1, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'k': key = optarg; break;
-        case 'e':
-        case 'm':
-            if (file) {
-                usage(stderr);
-                return 2;
-            }
-            file = optarg;
-            capture = c == 'm';
-            break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (!key || !file || optind != argc) {
+    int exit_code = mvg_cli_args("verify", argc, argv, args, 0, NULL, usage);
+    if (exit_code >= 0)
+        return exit_code;
+    if (!exp == !cap) {
+        fprintf(stderr, "mvgate verify: give one of --export and --mqtt-capture\n");
         usage(stderr);
         return 2;
     }
+    const char *file = exp ? exp : cap;
+    int capture = cap != NULL;
     if (mvg_chain_init() != 0) {
         fprintf(stderr, "mvgate verify: libsodium failed to initialise\n");
         return 2;
@@ -163,47 +278,52 @@ int mvg_cmd_verify(int argc, char **argv)
     unsigned char pk[MVG_CHAIN_PK_BYTES];
     if (load_key(key, pk) != 0)
         return 2;
+    mvg_cli_enrol reg = {0};
+    if (enrolled && mvg_cli_enrol_open("verify", enrolled, &reg) != 0)
+        return 2;
     input in = {0};
-    if (read_input(file, capture, &in) != 0) {
-        mvg_cli_chain_list_free(&in);
-        return 2;
-    }
-    if (in.n == 0) {
+    int rc = 2;
+    if (read_input(file, capture, &in) != 0)
+        goto out;
+    if (in.chained.n == 0) {
         fprintf(stderr, "mvgate verify: %s holds no signed records\n", file);
-        mvg_cli_chain_list_free(&in);
-        return 2;
+        goto out;
     }
     mvg_chain_report rep;
-    mvg_chain_verdict v = mvg_chain_verify(in.items, in.n, pk, capture, &rep);
+    mvg_chain_verdict v =
+        mvg_chain_verify_enrolled(in.chained.items, in.chained.n, pk, capture,
+                                  enrolled ? mvg_cli_enrol_lookup : NULL, &reg, &rep);
     char fp[MVG_CHAIN_FP_LEN];
     mvg_chain_fingerprint(pk, fp);
-    if (rep.duplicates_skipped)
-        fprintf(stderr,
-                "note: %zu identical repeated record(s) skipped (MQTT at-least-once delivery)\n",
-                rep.duplicates_skipped);
-    if (rep.retained_skipped)
-        fprintf(stderr,
-                "note: %zu retained model record(s) at the head of the capture skipped: they"
-                " come from before the capture (an export holds them in their place)\n",
-                rep.retained_skipped);
+    size_t checked = 0, unchecked = 0;
+    int totals_bad = v == MVG_CHAIN_V_OK && check_totals(&in, &checked, &unchecked) != 0;
+    notes(&rep, checked, unchecked);
     /* a chain begun again is accepted, never passed over in silence */
     for (size_t i = 0; i < rep.newchains && i < MVG_CHAIN_NOTES_MAX; i++)
         printf("%s\n", rep.newchain_notes[i]);
-    int rc;
-    if (v == MVG_CHAIN_V_OK) {
+    if (v == MVG_CHAIN_V_OK && !totals_bad) {
         printf("OK: %zu records, %zu projects, key %s", rep.records, rep.projects, fp);
         if (rep.rotations)
             printf(", %zu key rotation(s), now key %s", rep.rotations, rep.last_fingerprint);
         if (rep.newchains)
             printf(", %zu new chain(s) begun after a lost store", rep.newchains);
         printf("\n");
+        char trust[900];
+        mvg_cli_enrol_trust_line(enrolled ? &reg : NULL, rep.gateway, fp,
+                                 "the key given (--pubkey)", trust, sizeof trust);
+        printf("%s\n", trust);
         rc = 0;
-    } else {
-        char msg[512];
+    } else if (!totals_bad) {
+        char msg[600];
         mvg_chain_report_line(v, &rep, msg, sizeof msg);
         printf("%s\n", msg);
         rc = 1;
+    } else {
+        rc = 1;
     }
-    mvg_cli_chain_list_free(&in);
+out:
+    mvg_cli_chain_list_free(&in.chained);
+    mvg_cli_chain_list_free(&in.totals);
+    mvg_cli_enrol_free(&reg);
     return rc;
 }

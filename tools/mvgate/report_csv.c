@@ -62,6 +62,7 @@ int mvg_report_write_csv(const mvg_report *r, FILE *out, char *err, size_t errle
     row(out, "chain", "chain.line", r->chain.line, "");
     row(out, "chain", "chain.fingerprint", r->chain.fingerprint, "");
     row(out, "chain", "chain.current_fingerprint", r->chain.current_fingerprint, "");
+    row(out, "chain", "chain.attestation", mvg_cli_enrol_trust_word(r->chain.enrolled), "");
     for (size_t i = 0; i < r->nstreams; i++) {
         const mvg_report_stream *s = &r->streams[i];
         const char *u = s->cfg->factors.unit;

@@ -634,7 +634,8 @@ mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen
     }
     if (load_model(r, req->store, err, errlen) != 0)
         goto fail;
-    if (mvg_cli_chain_check(req->store, req->cfg, prj->name, &r->chain, err, errlen) != 0)
+    if (mvg_cli_chain_check(req->store, req->cfg, prj->name, req->enrolled, &r->chain, err,
+                            errlen) != 0)
         goto fail;
     r->chain_ok = r->chain.verdict == MVG_CHAIN_V_OK;
     for (size_t i = 0; i < r->nstreams; i++) {

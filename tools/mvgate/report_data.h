@@ -139,6 +139,7 @@ typedef struct {
     const char *project;
     int64_t from_ms, to_ms;      /* INT64_MIN / INT64_MAX when not given */
     int64_t now_ms;              /* the "generated" time */
+    const mvg_cli_enrol *enrolled; /* the verifier's register; NULL: self-attested */
 } mvg_report_req;
 
 /*

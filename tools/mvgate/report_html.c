@@ -127,11 +127,14 @@ static const char *const CSS =
     ".mono{font-family:'DejaVu Sans Mono',monospace;font-size:9pt;word-break:break-all}"
     ".sign{margin-top:24pt;border-top:0.5pt solid #333;width:60%;padding-top:3pt}";
 
+/* Green only when the chain holds under the enrolled key; a chain that
+ * holds under the gateway's own key files alone is a note that says so. */
 static void chain_banner(const page *p)
 {
     const mvg_report *r = p->r;
-    fprintf(p->out, "<div class=\"%s\">", r->chain_ok ? "ok" : "bad");
-    esc(p, T(p, r->chain_ok ? MVG_T_CHAIN_HOLDS : MVG_T_CHAIN_BROKEN));
+    int self = r->chain_ok && !r->chain.enrolled;
+    fprintf(p->out, "<div class=\"%s\">", !r->chain_ok ? "bad" : self ? "note" : "ok");
+    esc(p, T(p, !r->chain_ok ? MVG_T_CHAIN_BROKEN : self ? MVG_T_CHAIN_SELF : MVG_T_CHAIN_HOLDS));
     fputs("<br><span class=\"mono\">", p->out);
     esc(p, r->chain.line);
     fputs("</span></div>\n", p->out);
@@ -685,6 +688,10 @@ static void chain(const page *p)
     th(p, MVG_T_KEY_CURRENT);
     fputs("<td class=\"mono\">", o);
     esc(p, r->chain.current_fingerprint);
+    fputs("</td></tr>\n<tr>", o);
+    th(p, MVG_T_CHAIN_TRUST);
+    fputs("<td class=\"mono\">", o);
+    esc(p, *r->chain.trust ? r->chain.trust : mvg_cli_enrol_trust_word(r->chain.enrolled));
     fputs("</td></tr></tbody></table>\n</section>\n", o);
 }
 

@@ -137,6 +137,9 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_CHAIN_RECORDS] = {"Signed records checked", "已核證的簽署記錄"},
     [MVG_T_KEY_FP] = {"Gateway key fingerprint", "網關密鑰指紋"},
     [MVG_T_KEY_CURRENT] = {"Key signing now", "現時簽署密鑰"},
+    [MVG_T_CHAIN_SELF] = {"SELF-ATTESTED: the chain holds under the gateway's own key files, but no register of enrolled keys was given (mvgate report --enrolled), so nothing here shows that the key is the one the gateway was commissioned with. A store re-signed throughout under another key would read the same.",
+                          "自我證明：記錄鏈在網關自身的密鑰檔案下完整，但未提供已登記密鑰名冊（mvgate report --enrolled），故無法證明該密鑰為網關調試時登記的密鑰。以另一密鑰重新簽署的數據庫亦會顯示相同結果。"},
+    [MVG_T_CHAIN_TRUST] = {"Attestation", "證明方式"},
     [MVG_T_METHOD_TEXT] =
         {"Savings follow IPMVP: avoided use = adjusted baseline - actual use, the adjusted baseline being "
          "the frozen baseline model evaluated at the reporting period's conditions, interval by interval, "

@@ -136,6 +136,8 @@ typedef enum {
     MVG_T_CHAIN_RECORDS,
     MVG_T_KEY_FP,
     MVG_T_KEY_CURRENT,
+    MVG_T_CHAIN_SELF,     /* the chain holds, but only under the gateway's own key files */
+    MVG_T_CHAIN_TRUST,
     MVG_T_METHOD_TEXT,
     MVG_T_SAVINGS_SENTENCE,
     MVG_T_SAVINGS_SENTENCE_NOUNC,

@@ -165,7 +165,7 @@ int mvg_report_write_json(const mvg_report *r, FILE *out, char *err, size_t errl
         json_array_append_new(streams, stream_doc(&r->streams[i]));
     json_t *doc = json_pack(
         "{s:s, s:o, s:{s:s, s:s}, s:{s:s, s:s, s:i, s:f}, s:{s:o, s:o, s:o, s:o}, s:o, s:o,"
-        " s:{s:o, s:o}, s:o, s:{s:b, s:s, s:I, s:s, s:s}, s:o, s:o, s:o}",
+        " s:{s:o, s:o}, s:o, s:{s:b, s:s, s:I, s:s, s:s, s:s, s:s}, s:o, s:o, s:o}",
         "schema", MVG_REPORT_SCHEMA, "generated", when(r->generated_ms), "gateway", "id",
         r->cfg->gateway.id, "site", r->cfg->gateway.site, "project", "name", r->prj->name,
         "technology", r->prj->technology, "interval_min", r->prj->interval_min, "confidence",
@@ -176,7 +176,8 @@ int mvg_report_write_json(const mvg_report *r, FILE *out, char *err, size_t errl
         "fitted_at", r->has_model_record ? json_string(r->fitted_at) : json_null(), "streams",
         streams, "chain", "ok", r->chain_ok, "line", r->chain.line, "records",
         (json_int_t)r->chain.records, "fingerprint", r->chain.fingerprint, "current_fingerprint",
-        r->chain.current_fingerprint, "figures", figures(r), "series", series(r),
+        r->chain.current_fingerprint, "attestation", mvg_cli_enrol_trust_word(r->chain.enrolled),
+        "trust", r->chain.trust, "figures", figures(r), "series", series(r),
         "coverage_days", days(r));
     if (!doc) {
         snprintf(err, errlen, "out of memory building the JSON report");
