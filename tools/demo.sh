@@ -114,7 +114,11 @@ done
 wait "$gw_pid" 2>/dev/null || true
 gw_pid=""
 
-echo "demo: the daemon stopped; the signed chain, checked as a verifier would:"
+echo "demo: the daemon stopped; the signed chain, checked as a verifier would, against the"
+echo "demo: key enrolled at commissioning (the register line of mvgate key show):"
+build/bin/mvgate key show -c "$work/mvgate.conf" | sed -n 's/^register line: //p' >"$work/register.txt"
+sed 's/^/        /' "$work/register.txt"
 build/bin/mvgate export -c "$work/mvgate.conf" --format jsonl --what chain >"$work/chain.jsonl"
-build/bin/mvgate verify --pubkey "$work/gateway.pub" --export "$work/chain.jsonl"
+build/bin/mvgate verify --pubkey "$work/gateway.pub" --export "$work/chain.jsonl" \
+    --enrolled "$work/register.txt"
 echo "demo: done (docs/report.md: mvgate report turns such a store into the verification report)"
