@@ -73,6 +73,42 @@ void mh_broker_stop(mh_broker *b)
     }
 }
 
+int mh_certs_make(const char *dir)
+{
+    if (strchr(dir, '\''))
+        return -1;
+    static const char *const steps =
+        "exec >openssl.log 2>&1 &&"
+        " openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca"
+        " -keyout ca.key -out ca.crt &&"
+        " openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca"
+        " -keyout other.key -out other.crt &&"
+        " openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key"
+        " -out server.csr &&"
+        " printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext &&"
+        " printf 'subjectAltName=DNS:elsewhere.example\\n' > elsewhere.ext &&"
+        " openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2"
+        " -extfile san.ext -out server.crt &&"
+        /* a negative validity ends before it starts: expired at once */
+        " openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days -1"
+        " -extfile san.ext -out expired.crt &&"
+        " openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2"
+        " -extfile elsewhere.ext -out wronghost.crt &&"
+        " openssl x509 -req -in server.csr -key server.key -days 2 -extfile san.ext"
+        " -out selfsigned.crt &&"
+        " openssl req -newkey rsa:2048 -nodes -subj /CN=gw1 -keyout client.key"
+        " -out client.csr &&"
+        " openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2"
+        " -out client.crt &&"
+        " openssl x509 -req -in client.csr -CA other.crt -CAkey other.key -CAcreateserial"
+        " -days 2 -out stranger.crt";
+    char cmd[2048];
+    int n = snprintf(cmd, sizeof cmd, "cd '%s' && %s", dir, steps);
+    if (n < 0 || (size_t)n >= sizeof cmd)
+        return -1;
+    return system(cmd) == 0 ? 0 : -1;
+}
+
 static int mh_on_msg(void *ctx, char *topic, int tlen, MQTTAsync_message *msg)
 {
     mh_sub *s = ctx;

@@ -408,33 +408,10 @@ static int sh(const char *fmt, ...)
     return system(cmd);
 }
 
-/* A CA, the broker's certificate (for 127.0.0.1 and localhost), a client
- * certificate signed by the same CA, and an unrelated CA. */
-static void make_certs(void)
-{
-    assert_int_equal(
-        sh("cd '%s' && exec >openssl.log 2>&1 && "
-           "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=test-ca"
-           " -keyout ca.key -out ca.crt &&"
-           " openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=other-ca"
-           " -keyout other.key -out other.crt &&"
-           " openssl req -newkey rsa:2048 -nodes -subj /CN=localhost -keyout server.key"
-           " -out server.csr &&"
-           " printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\n' > san.ext &&"
-           " openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2"
-           " -extfile san.ext -out server.crt &&"
-           " openssl req -newkey rsa:2048 -nodes -subj /CN=gw1 -keyout client.key"
-           " -out client.csr &&"
-           " openssl x509 -req -in client.csr -CA ca.crt -CAkey ca.key -CAcreateserial -days 2"
-           " -out client.crt",
-           dir),
-        0);
-}
-
 static void test_mutual_tls(void **state)
 {
     (void)state;
-    make_certs();
+    assert_int_equal(mh_certs_make(dir), 0);
     mh_broker b;
     int port = tu_free_port(), tport = tu_free_port();
     char extra[1024];
