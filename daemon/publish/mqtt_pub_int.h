@@ -129,7 +129,8 @@ void mvg_mqtt_teardown(mvg_mqtt_pub *p);
 /* Clean stop: "offline" replaces the birth, DISCONNECT, teardown. Under mu. */
 void mvg_mqtt_shutdown(mvg_mqtt_pub *p);
 /* After a TLS connect failure (probe_due): one handshake of our own
- * (tls_probe.h) names the reason in last_error. Under mu, dropped around
+ * (tls_probe.h) names the reason in last_error, then the failure is
+ * counted (connect_failures). Under mu, dropped around
  * the probe, which blocks up to the connect timeout. */
 void mvg_mqtt_explain_tls(mvg_mqtt_pub *p);
 

@@ -69,7 +69,6 @@ static void conn_fail(mqtt_conn *c, int code, int reason, const char *msg)
     mvg_mqtt_pub *p = c->p;
     if (mvg_mqtt_current(c) && p->state == ST_CONNECTING) {
         p->state = ST_FAILED;
-        p->st.connect_failures++;
         /* A positive code is the broker's CONNACK refusal: MQTT 3.1.1 return
          * codes 1..5, MQTT 5 reason codes >= 0x80. */
         static const char *const v3[] = {NULL, "unacceptable protocol version",
@@ -82,6 +81,10 @@ static void conn_fail(mqtt_conn *c, int code, int reason, const char *msg)
         /* A failure on our side of a TLS connection: the thread finds the
          * reason (mvg_mqtt_explain_tls); OpenSSL's line is its fallback. */
         p->probe_due = p->tls && code < 0;
+        /* counted once its message is complete, so a reader of the stats
+         * never sees a counted failure without its reason */
+        if (!p->probe_due)
+            p->st.connect_failures++;
         pthread_mutex_lock(&c->emu);
         snprintf(p->probe_fallback, sizeof p->probe_fallback, "%s", c->tls_error);
         const char *tls = p->probe_due ? "" : c->tls_error;
@@ -418,4 +421,5 @@ void mvg_mqtt_explain_tls(mvg_mqtt_pub *p)
     const char *reason = found ? why : p->probe_fallback;
     if (reason[0])
         mvg_mqtt_set_error(p, "%s: %s", base, reason);
+    p->st.connect_failures++;
 }
