@@ -8,16 +8,15 @@
  * bad record, 2 on usage or I/O errors.
  */
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "chain.h"
 #include "cli_chain.h"
+#include "cli_verify_lines.h"
 #include "commands.h"
 #include "keys.h"
-#include "mqtt_topics.h"
 
 static void usage(FILE *out)
 {
@@ -40,50 +39,6 @@ static void usage(FILE *out)
 
 typedef mvg_cli_chain_list input;
 
-/* An export line: the record is everything after "record": up to the
- * line's final '}'; the project comes from the envelope before it. */
-static int export_line(input *in, char *line, size_t len, const char *file, size_t lineno)
-{
-    static const char tag[] = ",\"record\":";
-    char *r = strstr(line, tag);
-    if (!r || len < 2 || line[len - 1] != '}') {
-        fprintf(stderr, "mvgate verify: %s:%zu: not a record export line (no \"record\")\n",
-                file, lineno);
-        return -1;
-    }
-    char *bytes = r + sizeof tag - 1;
-    size_t n = (size_t)(line + len - 1 - bytes);
-    *r = '}';
-    json_t *env = json_loadb(line, (size_t)(r - line) + 1, 0, NULL);
-    *r = ',';
-    const char *hint = json_string_value(json_object_get(env, "project"));
-    int rc = mvg_cli_chain_list_add(in, bytes, n, hint);
-    json_decref(env);
-    return rc;
-}
-
-/* A `mosquitto_sub -v` line: "topic payload"; 1 when not a topic of
- * chained records. */
-static int capture_line(input *in, char *line, size_t len)
-{
-    char *sp = memchr(line, ' ', len);
-    if (!sp)
-        return 1;
-    *sp = '\0';
-    char *last = strrchr(line, '/');
-    if (!last || last == line || last[1] == '\0')
-        return 1;
-    *last = '\0';
-    char *seg = strrchr(line, '/');
-    seg = seg ? seg + 1 : line;
-    int chained = mvg_mqtt_topics_chained(seg);
-    *last = '/';
-    if (!chained)
-        return 1;
-    char *bytes = sp + 1;
-    return mvg_cli_chain_list_add(in, bytes, (size_t)(line + len - bytes), last + 1);
-}
-
 static int read_input(const char *file, int capture, input *in)
 {
     FILE *f = fopen(file, "r");
@@ -103,7 +58,8 @@ static int read_input(const char *file, int capture, input *in)
         if (len == 0)
             continue;
         /* the list keeps copies: the line buffer is reused */
-        if ((capture ? capture_line(in, line, len) : export_line(in, line, len, file, lineno)) < 0)
+        if ((capture ? mvg_cli_verify_capture_line(in, line, len)
+                     : mvg_cli_verify_export_line(in, line, len, file, lineno)) < 0)
             rc = -1;
     }
     if (ferror(f)) {
