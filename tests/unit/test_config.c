@@ -709,8 +709,7 @@ static void test_publish_rules(void **state)
     assert_int_equal(mvg_diags_count(d), 2);
     mvg_diags_free(d);
 
-    /* the accepted forms: protocol level 4 is 3.1.1 (a TLS uri with its CA:
-     * test_config_tls.c, which has a real one) */
+    /* the accepted forms: protocol level 4 is 3.1.1 (TLS files: test_config_tls.c) */
     d = mvg_diags_new();
     c = load("ok.conf",
              HEAD LAN
