@@ -1,6 +1,6 @@
 /*
  * fuzz_profile.c: arbitrary bytes as a device profile file
- * (config/profiles/*.conf, docs/profiles.md) through the configuration
+ * (config/profiles/NAME.conf, docs/profiles.md) through the configuration
  * loader: a fixed configuration whose device names profile "fuzz", found
  * in a profile directory of the fuzzer's own. It must never crash, leak or
  * read out of bounds; a refused configuration must say why, and an
