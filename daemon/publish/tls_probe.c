@@ -1,7 +1,7 @@
 /*
  * tls_probe.c: one TLS handshake of our own to say why the broker's fails
- * (tls_probe.h). The TCP connect is the drivers' deadline socket
- * (tr_socket.h); the files are checked by the one rule for them
+ * (tls_probe.h). The TCP connect is the one against a deadline
+ * (netconn.h); the files are checked by the one rule for them
  * (tlsfiles.h) before OpenSSL loads them.
  */
 #include "tls_probe.h"
@@ -14,10 +14,11 @@
 #include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
+#include "netconn.h"
 #include "tlsfiles.h"
-#include "tr_socket.h"
 
 /* How long to wait after the handshake for the broker to refuse our
  * certificate: a TLS 1.3 server checks it after the client has finished. */
@@ -61,7 +62,7 @@ static int wait_for(int fd, int want, int64_t deadline)
 {
     struct pollfd pfd = {fd, want == SSL_ERROR_WANT_WRITE ? POLLOUT : POLLIN, 0};
     int p;
-    while ((p = poll(&pfd, 1, mvg_tr_sock_remaining(deadline))) == -1 && errno == EINTR)
+    while ((p = poll(&pfd, 1, mvg_netconn_remaining(deadline))) == -1 && errno == EINTR)
         ;
     return p > 0 ? 0 : -1;
 }
@@ -137,8 +138,9 @@ static int load(SSL_CTX *ctx, const mvg_tls_probe_cfg *c, char *why, size_t whyl
 int mvg_tls_probe(const mvg_tls_probe_cfg *c, char *why, size_t whylen)
 {
     why[0] = '\0';
-    mvg_tr_sock s = {.fd = -1, .timeout_ms = c->timeout_ms};
-    if (split_uri(c->uri, s.host, sizeof s.host, s.port, sizeof s.port) < 0) {
+    char host[256], port[16];
+    int fd = -1;
+    if (split_uri(c->uri, host, sizeof host, port, sizeof port) < 0) {
         snprintf(why, whylen, "no host in \"%s\"", c->uri);
         return 1;
     }
@@ -154,32 +156,37 @@ int mvg_tls_probe(const mvg_tls_probe_cfg *c, char *why, size_t whylen)
     }
     if (load(ctx, c, why, whylen))
         goto out;
-    if (mvg_tr_sock_connect(&s, deadline, err, sizeof err) < 0) {
-        snprintf(why, whylen, "connect: %s", err);
+    int e = 0;
+    fd = mvg_netconn_connect(host, port, deadline, &e, err, sizeof err);
+    if (fd < 0) {
+        snprintf(why, whylen, "connect: %s", e == ETIMEDOUT ? "timed out"
+                                             : e          ? strerror(e)
+                                                          : err);
         goto out;
     }
     ssl = SSL_new(ctx);
-    if (!ssl || SSL_set_fd(ssl, s.fd) != 1) {
+    if (!ssl || SSL_set_fd(ssl, fd) != 1) {
         snprintf(why, whylen, "out of memory");
         goto out;
     }
-    int ip = is_ip(s.host);
+    int ip = is_ip(host);
     if (!ip)
-        SSL_set_tlsext_host_name(ssl, s.host);
+        SSL_set_tlsext_host_name(ssl, host);
     if (c->verify_hostname) {
         if (ip)
-            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), s.host);
+            X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), host);
         else
-            SSL_set1_host(ssl, s.host);
+            SSL_set1_host(ssl, host);
     }
-    if (drive(ssl, s.fd, 0, deadline, why, whylen))
+    if (drive(ssl, fd, 0, deadline, why, whylen))
         goto out;
     int64_t alert = mvg_clock_mono_ms() + ALERT_WAIT_MS;
-    found = drive(ssl, s.fd, 1, alert < deadline ? alert : deadline, why, whylen);
+    found = drive(ssl, fd, 1, alert < deadline ? alert : deadline, why, whylen);
 out:
     SSL_free(ssl);
     SSL_CTX_free(ctx);
-    mvg_tr_sock_close(&s);
+    if (fd >= 0)
+        close(fd);
     ERR_clear_error();
     return found;
 }
