@@ -5,9 +5,6 @@
 #include "tr_socket.h"
 
 #include <errno.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +13,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "netconn.h"
 #include "transport_backend.h"
 
 void mvg_tr_sock_init(mvg_tr_sock *s, const mvg_bus_cfg *bus)
@@ -46,62 +44,18 @@ void mvg_tr_sock_close(mvg_tr_sock *s)
 
 int mvg_tr_sock_remaining(int64_t deadline)
 {
-    int64_t left = deadline - mvg_clock_mono_ms();
-    return left < 0 ? 0 : (int)left;
+    return mvg_netconn_remaining(deadline);
 }
 
 int mvg_tr_sock_connect(mvg_tr_sock *s, int64_t deadline, char *err, size_t errlen)
 {
-    struct addrinfo hints, *res = NULL;
-    memset(&hints, 0, sizeof hints);
-    hints.ai_family = AF_UNSPEC;
-    hints.ai_socktype = SOCK_STREAM;
-    int g = getaddrinfo(s->host, s->port, &hints, &res);
-    if (g != 0) {
-        snprintf(err, errlen, "cannot resolve host: %s", gai_strerror(g));
-        return -1;
-    }
-    int e = ECONNREFUSED;
-    int timed_out = 0;
-    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
-        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
-                        ai->ai_protocol);
-        if (fd < 0) {
-            e = errno;
-            continue;
-        }
-        int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
-        if (rc == -1 && errno == EINPROGRESS) {
-            struct pollfd pfd = {fd, POLLOUT, 0};
-            int p;
-            while ((p = poll(&pfd, 1, mvg_tr_sock_remaining(deadline))) == -1 && errno == EINTR)
-                ;
-            if (p == 0) {
-                timed_out = 1;
-                close(fd);
-                break;
-            }
-            socklen_t len = sizeof e;
-            if (p < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
-                e = errno;
-            rc = e == 0 ? 0 : -1;
-        } else if (rc == -1) {
-            e = errno;
-        }
-        if (rc == 0) {
-            int one = 1;
-            /* Requests are single small frames: send them at once. */
-            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-            s->fd = fd;
-            freeaddrinfo(res);
-            return 0;
-        }
-        close(fd);
-    }
-    freeaddrinfo(res);
-    if (timed_out) {
+    int e = 0;
+    s->fd = mvg_netconn_connect(s->host, s->port, deadline, &e, err, errlen);
+    if (s->fd >= 0)
+        return 0;
+    if (e == ETIMEDOUT) {
         snprintf(err, errlen, "connect timeout after %d ms", s->timeout_ms);
-    } else {
+    } else if (e) {
         char buf[128];
         snprintf(err, errlen, "%s", mvg_tr_strerror(e, buf, sizeof buf));
     }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_table.h"
+#include "tlsfiles.h"
 
 /* ---- store ------------------------------------------------------------- */
 
@@ -70,13 +71,15 @@ static const mvg_key mqtt_keys[] = {
      .allowed = "secret file; needs `username`",
      .doc = "file holding the password (kept out of the config)"},
     {"ca_file", MVG_KEY_STRING, MVG_KEY_READABLE, MQ(ca_file),
-     .allowed = "readable file; a TLS `uri` (`ssl://`, `mqtts://`, `wss://`)",
+     .allowed = "readable PEM file of one or more certificates; a TLS `uri` (`ssl://`, "
+                "`mqtts://`, `wss://`)",
      .doc = "CA certificate(s) to verify the broker (TLS)"},
     {"cert_file", MVG_KEY_STRING, MVG_KEY_READABLE, MQ(cert_file),
-     .allowed = "readable file; with `key_file`; a TLS `uri`",
+     .allowed = "readable PEM certificate (a chain: ours first); with `key_file`; a TLS `uri`",
      .doc = "client certificate (TLS client authentication)"},
     {"key_file", MVG_KEY_STRING, MVG_KEY_READABLE, MQ(key_file),
-     .allowed = "readable file; with `cert_file`; a TLS `uri`",
+     .allowed = "readable unencrypted PEM key, the one of `cert_file`'s certificate; a TLS "
+                "`uri`",
      .doc = "its key (PEM, unencrypted)"},
     {"verify_hostname", MVG_KEY_BOOL, 0, MQ(verify_hostname), .def = "true",
      .doc = "check the broker certificate's host name"},
@@ -114,6 +117,25 @@ void mvg_config_mqtt_defaults(mvg_mqtt_cfg *c, const char *gateway_id)
     default_client_id(c);
 }
 
+/* The TLS files that could be read parse and belong together
+ * (tlsfiles.h): what the broker's handshake would otherwise refuse at the
+ * first connect, with OpenSSL's reason, at the key's line. */
+static void check_tls_files(mvg_cfgr *r, const config_setting_t *g, const signed char *rc,
+                            const mvg_mqtt_cfg *o)
+{
+    static const char *const names[] = {"ca_file", "cert_file", "key_file"};
+    const char *paths[3] = {o->ca_file, o->cert_file, o->key_file};
+    for (int i = 0; i < 3; i++)
+        if (mvg_section_rc(&mvg_config_mqtt_section, rc, names[i]) <= 0)
+            paths[i] = NULL;
+    int which = 0;
+    char why[512];
+    if (mvg_tlsfiles_check(paths[MVG_TLSFILE_CA], paths[MVG_TLSFILE_CERT], paths[MVG_TLSFILE_KEY],
+                           &which, why, sizeof why) < 0)
+        mvg_cfgr_fail(r, config_setting_get_member(g, names[which]), "mqtt: '%s' %s %s",
+                      names[which], paths[which], why);
+}
+
 static void check_mqtt(mvg_cfgr *r, const config_setting_t *g, const signed char *rc,
                        mvg_mqtt_cfg *o)
 {
@@ -142,6 +164,8 @@ static void check_mqtt(mvg_cfgr *r, const config_setting_t *g, const signed char
             mvg_cfgr_fail(r, s, "%s: '%s' needs a TLS 'uri' (ssl://, mqtts:// or wss://), not "
                                 "\"%s\"", ctx, tls_only[i], o->uri);
     }
+    if (scheme && mvg_mqtt_uri_is_tls(o->uri))
+        check_tls_files(r, g, rc, o);
     if (!o->client_id[0])
         default_client_id(o);
 }

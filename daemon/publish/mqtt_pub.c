@@ -348,6 +348,10 @@ static void *run(void *arg)
             continue;
         case ST_FAILED:
         case ST_LOST:
+            if (p->probe_due) {
+                mvg_mqtt_explain_tls(p);
+                continue; /* a stop may have come meanwhile */
+            }
             /* once per change of problem, not once per attempt */
             mvg_log_once_hit(&p->conn_log, MVG_LOG_WARN, p->st.last_error, "%s; retrying in %d ms",
                              p->st.last_error, backoff);

@@ -81,6 +81,10 @@ struct mvg_mqtt_pub {
     mqtt_conn *retired;
     int birth_sent;
     int ctl_done;               /* a control publish or disconnect finished */
+    /* A TLS connect failed on our side (paho's code < 0): the thread asks
+     * tls_probe.h why, and until then the error callback's text waits here. */
+    int probe_due;
+    char probe_fallback[160];
     slot *slots;
     unsigned nslots;
     unsigned used;              /* slots not FREE */
@@ -124,6 +128,11 @@ int mvg_mqtt_connect_start(mvg_mqtt_pub *p);
 void mvg_mqtt_teardown(mvg_mqtt_pub *p);
 /* Clean stop: "offline" replaces the birth, DISCONNECT, teardown. Under mu. */
 void mvg_mqtt_shutdown(mvg_mqtt_pub *p);
+/* After a TLS connect failure (probe_due): one handshake of our own
+ * (tls_probe.h) names the reason in last_error, then the failure is
+ * counted (connect_failures). Under mu, dropped around
+ * the probe, which blocks up to the connect timeout. */
+void mvg_mqtt_explain_tls(mvg_mqtt_pub *p);
 
 /* ---- the drain (mqtt_pub.c) ---- */
 

@@ -20,6 +20,7 @@
 #include "clock.h"
 #include "log.h"
 #include "mqtt_pub_int.h"
+#include "tls_probe.h"
 
 void mvg_mqtt_set_error(mvg_mqtt_pub *p, const char *fmt, ...)
 {
@@ -68,7 +69,6 @@ static void conn_fail(mqtt_conn *c, int code, int reason, const char *msg)
     mvg_mqtt_pub *p = c->p;
     if (mvg_mqtt_current(c) && p->state == ST_CONNECTING) {
         p->state = ST_FAILED;
-        p->st.connect_failures++;
         /* A positive code is the broker's CONNACK refusal: MQTT 3.1.1 return
          * codes 1..5, MQTT 5 reason codes >= 0x80. */
         static const char *const v3[] = {NULL, "unacceptable protocol version",
@@ -78,10 +78,19 @@ static void conn_fail(mqtt_conn *c, int code, int reason, const char *msg)
             reason = code;
         const char *r = reason > 0 ? MQTTReasonCode_toString((enum MQTTReasonCodes)reason)
                         : code >= 1 && code <= 5 ? v3[code] : NULL;
+        /* A failure on our side of a TLS connection: the thread finds the
+         * reason (mvg_mqtt_explain_tls); OpenSSL's line is its fallback. */
+        p->probe_due = p->tls && code < 0;
+        /* counted once its message is complete, so a reader of the stats
+         * never sees a counted failure without its reason */
+        if (!p->probe_due)
+            p->st.connect_failures++;
         pthread_mutex_lock(&c->emu);
+        snprintf(p->probe_fallback, sizeof p->probe_fallback, "%s", c->tls_error);
+        const char *tls = p->probe_due ? "" : c->tls_error;
         mvg_mqtt_set_error(p, "mqtt: connect to %s failed: %s (code %d%s%s)%s%s", p->uri,
                   msg && *msg ? msg : MQTTAsync_strerror(code), code, r ? ", " : "", r ? r : "",
-                  c->tls_error[0] ? ": " : "", c->tls_error);
+                  tls[0] ? ": " : "", tls);
         pthread_mutex_unlock(&c->emu);
     }
     mvg_mqtt_done(p);
@@ -398,3 +407,19 @@ void mvg_mqtt_shutdown(mvg_mqtt_pub *p)
     mvg_mqtt_teardown(p);
 }
 
+
+void mvg_mqtt_explain_tls(mvg_mqtt_pub *p)
+{
+    p->probe_due = 0;
+    mvg_tls_probe_cfg pc = {p->uri, p->ca, p->cert, p->key, p->cfg.verify_hostname,
+                            (p->cfg.connect_timeout_s > 5 ? 5 : p->cfg.connect_timeout_s) * 1000};
+    char why[200], base[sizeof p->st.last_error];
+    snprintf(base, sizeof base, "%s", p->st.last_error);
+    pthread_mutex_unlock(&p->mu);
+    int found = mvg_tls_probe(&pc, why, sizeof why);
+    pthread_mutex_lock(&p->mu);
+    const char *reason = found ? why : p->probe_fallback;
+    if (reason[0])
+        mvg_mqtt_set_error(p, "%s: %s", base, reason);
+    p->st.connect_failures++;
+}

@@ -203,6 +203,25 @@ def write(path, text):
     return path
 
 
+def tls_files(d):
+    """A CA (ca.crt) and a client certificate it signed (client.crt, client.key)
+    in d, made with the openssl command, and a second key (other.key) that
+    belongs to none of them. Returns d."""
+    steps = [
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca",
+         "-keyout", "ca.key", "-out", "ca.crt"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=gw", "-keyout", "client.key",
+         "-out", "client.csr"],
+        ["x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+         "-CAcreateserial", "-days", "2", "-out", "client.crt"],
+        ["genpkey", "-algorithm", "RSA", "-out", "other.key"],
+    ]
+    for s in steps:
+        r = subprocess.run(["openssl"] + s, cwd=d, capture_output=True, text=True)
+        assert r.returncode == 0, (s, r.stderr)
+    return d
+
+
 def run(args, timeout=60, env=None):
     full_env = dict(os.environ)
     if env:

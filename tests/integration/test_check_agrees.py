@@ -4,7 +4,8 @@ and when check refuses a file the daemon refuses it too, logging check's
 first message. Run on every shipped configuration (config/examples,
 config/demo, config/templates, the config fuzz corpus: the fragments among
 them are refused by both) and on a set of broken ones, each breaking one rule
-a publisher or the store used to meet only at start. The meters of these
+a publisher or the store used to meet only at start (TLS files that do not
+parse or do not belong together among them). The meters of these
 files are not there: that is not a configuration error, the devices go
 offline and the daemon runs."""
 
@@ -98,7 +99,12 @@ devices = ( { name = "m"; bus = "lan"; points = ( { name = "v"; area = "input"; 
 # (name, extra text, whether check must accept it, a fragment of check's message)
 CASES = [
     ("good-mqtt", 'mqtt = { uri = "tcp://127.0.0.1:%(port)d"; };', True, None),
-    ("good-wss-ca", 'mqtt = { uri = "wss://127.0.0.1:%(port)d"; ca_file = "%(file)s"; version = 4; };', True, None),
+    ("good-wss-ca", 'mqtt = { uri = "wss://127.0.0.1:%(port)d"; ca_file = "%(d)s/ca.crt"; version = 4; };', True, None),
+    ("good-mqtts-client-cert", 'mqtt = { uri = "mqtts://127.0.0.1:%(port)d"; ca_file = "%(d)s/ca.crt"; cert_file = "%(d)s/client.crt"; key_file = "%(d)s/client.key"; };', True, None),
+    ("mqtt-key-mismatch", 'mqtt = { uri = "mqtts://127.0.0.1:8883"; cert_file = "%(d)s/client.crt"; key_file = "%(d)s/other.key"; };', False, "is not the key of the certificate in %(d)s/client.crt (key values mismatch)"),
+    ("mqtt-key-not-pem", 'mqtt = { uri = "mqtts://127.0.0.1:8883"; cert_file = "%(d)s/client.crt"; key_file = "%(file)s"; };', False, "holds no unencrypted PEM private key"),
+    ("mqtt-cert-not-pem", 'mqtt = { uri = "mqtts://127.0.0.1:8883"; cert_file = "%(d)s/client.key"; key_file = "%(d)s/client.key"; };', False, "'cert_file' %(d)s/client.key holds no PEM certificate (no start line)"),
+    ("mqtt-ca-not-pem", 'mqtt = { uri = "ssl://127.0.0.1:8883"; ca_file = "%(file)s"; };', False, "holds no PEM certificate (no start line)"),
     ("good-influx-auth", 'influx = { url = "http://127.0.0.1:%(port)d"; db = "x"; username = "u"; password_file = "%(file)s"; };', True, None),
     ("good-new-data-dir", "", True, None),  # data_dir does not exist yet: mvgated creates it
     ("mqtt-scheme", 'mqtt = { uri = "foo://127.0.0.1:1883"; };', False, "needs a scheme"),
@@ -106,7 +112,7 @@ CASES = [
     ("mqtt-no-host", 'mqtt = { uri = "tcp://"; };', False, "needs a scheme and a host"),
     ("mqtt-ca-on-tcp", 'mqtt = { uri = "tcp://127.0.0.1:1883"; ca_file = "%(file)s"; };', False, "needs a TLS 'uri'"),
     ("mqtt-ca-missing", 'mqtt = { uri = "mqtts://127.0.0.1:8883"; ca_file = "%(d)s/none.crt"; };', False, "cannot be read"),
-    ("mqtt-cert-alone", 'mqtt = { uri = "ssl://127.0.0.1:8883"; cert_file = "%(file)s"; };', False, "both 'cert_file' and 'key_file'"),
+    ("mqtt-cert-alone", 'mqtt = { uri = "ssl://127.0.0.1:8883"; cert_file = "%(d)s/client.crt"; };', False, "both 'cert_file' and 'key_file'"),
     ("mqtt-password-alone", 'mqtt = { uri = "tcp://127.0.0.1:1883"; password_file = "%(file)s"; };', False, "without 'username'"),
     ("mqtt-password-shared", 'mqtt = { uri = "tcp://127.0.0.1:1883"; username = "u"; password_file = "%(d)s/shared"; };', False, "readable by group and others"),
     ("influx-token-empty", 'influx = { url = "http://127.0.0.1:8086"; version = 2; org = "o"; bucket = "b"; token_file = "%(d)s/empty"; };', False, "is empty"),
@@ -132,6 +138,8 @@ def test_broken_and_edge_configurations():
         os.chmod(secret, 0o600)
         os.chmod(T.write(os.path.join(d, "shared"), "s3cret\n"), 0o644)
         os.chmod(T.write(os.path.join(d, "empty"), "\n"), 0o600)
+        # TLS files must parse and belong together (daemon/base/tlsfiles.h)
+        T.tls_files(d)
         for name, extra, accepted, fragment in CASES:
             data = os.path.join(d, "state-" + name, "sub")
             text = BASE % {"data": data, "port": T.free_port()} + extra % {
@@ -139,6 +147,7 @@ def test_broken_and_edge_configurations():
             cfg = T.write(os.path.join(d, name + ".conf"), text)
             diags = agree(cfg, d, accepted)
             if fragment:
+                fragment = fragment % {"d": d}
                 assert any(fragment in l for l in diags), (name, fragment, diags)
             if accepted and name == "good-new-data-dir":
                 assert os.path.isdir(data), data

@@ -161,8 +161,12 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
                     assert abs(row[f] - rec["streams"][0][f]) <= 1e-12 * max(1, abs(row[f]))
             assert row["cum_savings"] is not None
 
-    # ---- the report: undefined per interval, totals over the defined ones
-    r = T.run([T.binary("mvgate"), "report", "-c", cfg, "--project", "comp-vsd", "--format", "json"])
+    # ---- the report: undefined per interval, totals over the defined ones.
+    # The daemon went on writing until it stopped: the window ends with the
+    # last record exported above, whose records the checks count.
+    window = ["--to", recs[-1]["record"]["end"]]
+    r = T.run([T.binary("mvgate"), "report", "-c", cfg, "--project", "comp-vsd", "--format", "json"]
+              + window)
     assert r.returncode == 0, r.stderr
     doc = json.loads(r.stdout)
     series = {p["start"]: p for p in doc["series"]["electricity"]}
@@ -174,7 +178,8 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     fig = {k: v["value"] for k, v in doc["figures"].items()}
     assert fig["savings.electricity.m"] == len(valid)
     assert abs(fig["savings.electricity.savings"] - total) <= 1e-9 * max(1, abs(total))
-    r = T.run([T.binary("mvgate"), "report", "-c", cfg, "--project", "comp-vsd", "--format", "csv"])
+    r = T.run([T.binary("mvgate"), "report", "-c", cfg, "--project", "comp-vsd", "--format", "csv"]
+              + window)
     assert r.returncode == 0, r.stderr
     cells = {row[1]: row[2] for row in csv.reader(io.StringIO(r.stdout))}
     bad = by_kind["invalid"][0]["start"]

@@ -3,7 +3,7 @@
  * mosquitto started on 127.0.0.1 (free port, own config and directory,
  * stopped by pid) and a paho MQTT 5 subscriber that records every message
  * with its retain flag as published (retainAsPublished) and its arrival
- * time (tu_now_us, testutil.h).
+ * time (tu_now_us, testutil.h); and the certificates of the TLS tests.
  */
 #ifndef MVG_MQTT_HARNESS_H
 #define MVG_MQTT_HARNESS_H
@@ -25,6 +25,19 @@ typedef struct {
  * Waits until wait_port (0: port) accepts connections. 0 or -1. */
 int mh_broker_start(mh_broker *b, const char *dir, int port, int wait_port, const char *extra);
 void mh_broker_stop(mh_broker *b);
+
+/* Certificates for the TLS tests, made with the openssl command in dir
+ * (output in <dir>/openssl.log), all with 2048-bit RSA keys:
+ *   ca.crt ca.key        the test CA
+ *   other.crt other.key  an unrelated CA
+ *   server.crt server.key  the broker, for localhost and 127.0.0.1, by ca
+ *   expired.crt          the same key and names, no longer valid
+ *   wronghost.crt        the same key, for elsewhere.example only, by ca
+ *   selfsigned.crt       the same key and names, signed by itself
+ *   client.crt client.key  the gateway (CN gw1), by ca
+ *   stranger.crt         client.key's certificate by the other CA
+ * 0 or -1. */
+int mh_certs_make(const char *dir);
 
 typedef struct {
     char *topic;

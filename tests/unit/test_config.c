@@ -709,13 +709,13 @@ static void test_publish_rules(void **state)
     assert_int_equal(mvg_diags_count(d), 2);
     mvg_diags_free(d);
 
-    /* the accepted forms: protocol level 4 is 3.1.1, a TLS uri takes the CA */
+    /* the accepted forms: protocol level 4 is 3.1.1 (TLS files: test_config_tls.c) */
     d = mvg_diags_new();
     c = load("ok.conf",
              HEAD LAN
              "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"v\"; "
              "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n"
-             "mqtt = { uri = \"wss://broker:443\"; version = 4; ca_file = \"/etc/hostname\"; "
+             "mqtt = { uri = \"wss://broker:443\"; version = 4; "
              "client_id = \"\"; };\n",
              d);
     if (!c)

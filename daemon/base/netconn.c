@@ -1,0 +1,75 @@
+/*
+ * netconn.c: a TCP connect bounded by a monotonic deadline (netconn.h).
+ */
+#include "netconn.h"
+
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "clock.h"
+
+int mvg_netconn_remaining(int64_t deadline)
+{
+    int64_t left = deadline - mvg_clock_mono_ms();
+    return left < 0 ? 0 : (int)left;
+}
+
+int mvg_netconn_connect(const char *host, const char *port, int64_t deadline, int *why, char *err,
+                        size_t errlen)
+{
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    int g = getaddrinfo(host, port, &hints, &res);
+    if (g != 0) {
+        snprintf(err, errlen, "cannot resolve host: %s", gai_strerror(g));
+        *why = 0;
+        return -1;
+    }
+    int e = ECONNREFUSED;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                        ai->ai_protocol);
+        if (fd < 0) {
+            e = errno;
+            continue;
+        }
+        int rc = connect(fd, ai->ai_addr, ai->ai_addrlen);
+        if (rc == -1 && errno == EINPROGRESS) {
+            struct pollfd pfd = {fd, POLLOUT, 0};
+            int p;
+            while ((p = poll(&pfd, 1, mvg_netconn_remaining(deadline))) == -1 && errno == EINTR)
+                ;
+            if (p == 0) {
+                e = ETIMEDOUT;
+                close(fd);
+                break;
+            }
+            socklen_t len = sizeof e;
+            if (p < 0 || getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &len) == -1)
+                e = errno;
+            rc = e == 0 ? 0 : -1;
+        } else if (rc == -1) {
+            e = errno;
+        }
+        if (rc == 0) {
+            int one = 1;
+            /* Requests are single small frames: send them at once. */
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            freeaddrinfo(res);
+            return fd;
+        }
+        close(fd);
+    }
+    freeaddrinfo(res);
+    *why = e;
+    return -1;
+}
