@@ -59,3 +59,29 @@ int64_t mvg_timebase_now(const mvg_timebase *tb)
         return real;
     return tb->origin_ms + (int64_t)((double)(real - tb->real_start_ms) * tb->scale);
 }
+
+void mvg_clock_steps_init(mvg_clock_steps *d, double scale)
+{
+    d->have = 0;
+    d->last_time_ms = d->last_mono_ms = 0;
+    d->scale = scale > 0 ? scale : 1.0;
+}
+
+int mvg_clock_steps_check(mvg_clock_steps *d, int64_t time_ms, int64_t mono_ms, int64_t *step_ms,
+                          int64_t *from_ms)
+{
+    int had = d->have;
+    int64_t expected = d->last_time_ms + (int64_t)((double)(mono_ms - d->last_mono_ms) * d->scale);
+    d->have = 1;
+    d->last_time_ms = time_ms;
+    d->last_mono_ms = mono_ms;
+    if (!had)
+        return 0;
+    int64_t diff = time_ms - expected;
+    int64_t limit = (int64_t)((double)MVG_CLOCK_STEP_MIN_MS * d->scale);
+    if (diff <= limit && diff >= -limit)
+        return 0;
+    *step_ms = diff;
+    *from_ms = expected;
+    return 1;
+}
