@@ -99,8 +99,18 @@ int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err,
  * MQTT when enabled. Returns 0 or -1. */
 int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t errlen);
 
+/* The wall clock stepped by step_ms from from_ms (the time it would have
+ * read), detected by the caller against the monotonic clock. Forward: the
+ * engine jumps the step with one flagged record and keeps its phases
+ * (mvg_runner_clock_step), and the retention counts the samples from before
+ * the step by the time that really passed. Backward: nothing to do here;
+ * samples inside emitted intervals are stored but rejected by the engine
+ * and counted (engine.rejected) until the clock passes them again. */
+void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t from_ms, int64_t step_ms);
 /* Applies the sample retention and purges delivered outbox entries; call
- * it now and then (every minute). Returns 0 or -1. */
+ * it now and then (every minute). The age of a sample is the time really
+ * passed since it: a forward clock step adds nothing to it. Returns 0 or
+ * -1. */
 int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t errlen);
 
 /* The database path (for the publishers' own connections). */
