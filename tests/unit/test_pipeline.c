@@ -7,6 +7,8 @@
  * Interval records are signed and chain across a restart (the key and
  * the previous record come back from data_dir). Late and out-of-order
  * samples are refused by the engine and counted in the status document.
+ * A forward clock step is one flagged record and ages no sample; a step
+ * back and the step forward that undoes it skip nothing.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -400,6 +402,76 @@ static void test_late_sample_rejected_and_reported(void **state)
     rig_close(&g);
 }
 
+static int64_t samples_before(rig *g, int64_t ts)
+{
+    char err[256];
+    mvg_store_opts so = {.read_only = 1};
+    mvg_store *st = mvg_store_open(mvg_pipeline_db_path(g->p), &so, err, sizeof err);
+    assert_non_null(st);
+    char seen[4096] = "";
+    assert_int_equal(mvg_store_foreach_sample(st, 0, ts, count_samples, seen, err, sizeof err), 0);
+    mvg_store_close(st);
+    int64_t n = 0;
+    for (const char *c = seen; *c; c++)
+        n += *c == ';';
+    return n;
+}
+
+static void test_clock_step_forward_and_back(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.telemetry_mode = MVG_TELEMETRY_OFF,
+                           .store = {.sample_max_age_ms = 24 * 3600000LL}};
+    rig_open(&g, "step", &o, 1);
+    const int64_t t0 = 1767225600000LL, day = 24 * 3600000LL, min = 60000LL;
+    char err[256];
+    assert_int_equal(run_minutes(&g, 0, 16), 1); /* [00:00, 00:15) */
+    /* the wall clock jumps ten days at 00:16 (960 intervals): one record
+     * flagged, then the intervals after the step */
+    mvg_pipeline_clock_step(g.p, t0 + 16 * min, 10 * day);
+    for (int m = 17; m < 45; m++)
+        poll(&g, t0 + 10 * day + m * min, 2.0, MVG_Q_GOOD, 140.0 + 2.0 * m);
+    assert_int_equal(mvg_pipeline_advance(g.p, t0 + 10 * day + 46 * min, NULL, NULL, err, sizeof err),
+                     3);
+    /* the retention of a day does not reach the samples before the step:
+     * only minutes have passed since them */
+    int64_t before = samples_before(&g, t0 + 16 * min);
+    assert_int_equal(before, 16);
+    assert_int_equal(mvg_pipeline_maintain(g.p, t0 + 10 * day + 46 * min, err, sizeof err), 0);
+    assert_int_equal(samples_before(&g, t0 + 16 * min), before);
+
+    /* back by an hour and forward again to where it was: nothing skipped,
+     * the next record is no clock step */
+    mvg_pipeline_clock_step(g.p, t0 + 10 * day + 46 * min, -3600000LL);
+    mvg_pipeline_clock_step(g.p, t0 + 10 * day - 14 * min, 3600000LL);
+    for (int m = 47; m < 62; m++)
+        poll(&g, t0 + 10 * day + m * min, 2.0, MVG_Q_GOOD, 140.0 + 2.0 * m);
+    assert_int_equal(mvg_pipeline_advance(g.p, t0 + 10 * day + 62 * min, NULL, NULL, err, sizeof err),
+                     1);
+
+    mvg_store_opts so = {.read_only = 1};
+    mvg_store *st = mvg_store_open(mvg_pipeline_db_path(g.p), &so, err, sizeof err);
+    assert_non_null(st);
+    records r = {.n = 0};
+    assert_int_equal(mvg_store_foreach_interval(st, INT64_MIN, INT64_MAX, collect_record, &r, err,
+                                                sizeof err), 0);
+    mvg_store_close(st);
+    assert_int_equal(r.n, 5);
+    for (size_t i = 0; i < r.n; i++) {
+        json_t *doc = json_loadb(r.bytes[i], r.items[i].len, 0, NULL);
+        assert_non_null(doc);
+        assert_int_equal(json_is_true(json_object_get(doc, "clock_step")), i == 1);
+        assert_int_equal(json_integer_value(json_object_get(doc, "clock_step_ms")),
+                         i == 1 ? 10 * day : 0);
+        /* the baseline (one day) is not over: ten days were a step */
+        assert_string_equal(json_string_value(json_object_get(doc, "phase")), "baseline");
+        json_decref(doc);
+        free(r.bytes[i]);
+    }
+    rig_close(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -409,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_samples_kept_for_the_engine_or_all),
         cmocka_unit_test(test_records_signed_and_chained_across_restart),
         cmocka_unit_test(test_late_sample_rejected_and_reported),
+        cmocka_unit_test(test_clock_step_forward_and_back),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
