@@ -57,10 +57,10 @@ struct mvg_pipeline {
      * step_ms: samples before step_to_ms are that much younger than their
      * stamps say, which the retention honours (mvg_pipeline_maintain). */
     int64_t step_to_ms, step_ms;
-    /* The latest time the clock read before a step (0: no step yet): a
-     * forward step that only returns over time the clock has already
-     * shown (after a step back) skipped nothing. */
-    int64_t clock_high_ms;
+    /* Backward steps not yet undone: a forward step first undoes them
+     * (the clock returns to the right time; what passed meanwhile did
+     * pass), and only the rest of it skipped time. */
+    int64_t back_ms;
     mvg_store *store;
     char db_path[MVG_PATH_MAX + 16];
     int64_t **point_ids;   /* [device][point]; 0 = not stored */
@@ -740,11 +740,14 @@ int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err,
 
 void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t from_ms, int64_t step_ms)
 {
+    if (step_ms < 0) {
+        p->back_ms -= step_ms;
+        return;
+    }
+    int64_t undone = step_ms < p->back_ms ? step_ms : p->back_ms;
+    p->back_ms -= undone;
     int64_t to_ms = from_ms + step_ms;
-    if (p->clock_high_ms > from_ms)
-        from_ms = p->clock_high_ms; /* the clock is back where it was: not skipped */
-    else
-        p->clock_high_ms = from_ms;
+    from_ms += undone;
     if (to_ms <= from_ms)
         return;
     mvg_runner_clock_step(p->runner, from_ms, to_ms);

@@ -103,9 +103,11 @@ int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t
  * read), detected by the caller against the monotonic clock. Forward: the
  * engine jumps the step with one flagged record and keeps its phases
  * (mvg_runner_clock_step), and the retention counts the samples from before
- * the step by the time that really passed. Backward: nothing to do here;
- * samples inside emitted intervals are stored but rejected by the engine
- * and counted (engine.rejected) until the clock passes them again. */
+ * the step by the time that really passed. Backward: samples inside
+ * emitted intervals are stored but rejected by the engine and counted
+ * (engine.rejected) until the clock passes them again; a later forward
+ * step first undoes the backward ones (that time did pass: its intervals
+ * are recorded, without the rejected samples) and only its rest skips. */
 void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t from_ms, int64_t step_ms);
 /* Applies the sample retention and purges delivered outbox entries; call
  * it now and then (every minute). The age of a sample is the time really
