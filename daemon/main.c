@@ -289,25 +289,29 @@ static void publish_status(mvg_gateway *g, mvg_sample_queue *q, const char *stat
 
 /* A wall-clock step against the monotonic clock, logged once with its
  * size (docs/daemon.md "Clock steps"). */
-static void clock_stepped(mvg_gateway *g, int64_t from_ms, int64_t step_ms)
+static void clock_stepped(mvg_gateway *g, const mvg_clock_step *st)
 {
     char from[40], to[40];
-    mvg_timefmt_format(from_ms, MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z, from, sizeof from);
-    mvg_timefmt_format(from_ms + step_ms, MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z, to, sizeof to);
-    double s = (double)(step_ms < 0 ? -step_ms : step_ms) / 1000.0;
-    if (step_ms > 0) {
-        mvg_log(MVG_LOG_WARN,
-                "clock step: the wall clock jumped forward by %.0f s (%s -> %s); the interval "
-                "it left is flagged clock_step, the intervals it skipped are not recorded",
-                s, from, to);
-        mvg_pipeline_clock_step(mvg_gateway_pipeline(g), from_ms, step_ms);
-    } else {
+    mvg_timefmt_format(st->from_ms, MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z, from, sizeof from);
+    mvg_timefmt_format(st->from_ms + st->step_ms, MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z, to, sizeof to);
+    double s = (double)(st->step_ms < 0 ? -st->step_ms : st->step_ms) / 1000.0;
+    if (st->step_ms < 0)
         mvg_log(MVG_LOG_WARN,
                 "clock step: the wall clock jumped back by %.0f s (%s -> %s); samples are "
                 "stored but the engine rejects those inside intervals already recorded "
                 "(engine.rejected) until the clock passes %s again",
                 s, from, to, from);
-    }
+    else if (st->skip_ms == 0)
+        mvg_log(MVG_LOG_WARN,
+                "clock step: the wall clock jumped forward by %.0f s (%s -> %s), undoing a "
+                "step back: the intervals since are recorded without the samples rejected",
+                s, from, to);
+    else
+        mvg_log(MVG_LOG_WARN,
+                "clock step: the wall clock jumped forward by %.0f s (%s -> %s); the interval "
+                "it left is flagged clock_step, the %.0f s it skipped are not recorded",
+                s, from, to, (double)st->skip_ms / 1000.0);
+    mvg_pipeline_clock_step(mvg_gateway_pipeline(g), st->from_ms + st->step_ms, st->skip_ms);
 }
 
 static void reload(const options *o, mvg_gateway **running, unsigned *generation,
@@ -418,9 +422,10 @@ int main(int argc, char **argv)
          * this loop, all in the timebase's (possibly faster) time. */
         int64_t lag = (int64_t)((double)(mvg_gateway_worst_poll_ms(g) + 2 * POP_WAIT_MS) *
                                 o.time_scale);
-        int64_t tnow = mvg_timebase_now(&tb), step_ms = 0, step_from = 0;
-        if (mvg_clock_steps_check(&steps, tnow, mvg_clock_mono_ms(), &step_ms, &step_from))
-            clock_stepped(g, step_from, step_ms);
+        int64_t tnow = mvg_timebase_now(&tb);
+        mvg_clock_step step;
+        if (mvg_clock_steps_check(&steps, tnow, mvg_clock_mono_ms(), &step))
+            clock_stepped(g, &step);
         emit_ctx ctx = {g};
         int written = mvg_pipeline_advance(mvg_gateway_pipeline(g), tnow - lag,
                                            on_interval, &ctx, err, sizeof err);

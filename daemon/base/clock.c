@@ -63,12 +63,12 @@ int64_t mvg_timebase_now(const mvg_timebase *tb)
 void mvg_clock_steps_init(mvg_clock_steps *d, double scale)
 {
     d->have = 0;
-    d->last_time_ms = d->last_mono_ms = 0;
+    d->last_time_ms = d->last_mono_ms = d->back_ms = 0;
     d->scale = scale > 0 ? scale : 1.0;
 }
 
-int mvg_clock_steps_check(mvg_clock_steps *d, int64_t time_ms, int64_t mono_ms, int64_t *step_ms,
-                          int64_t *from_ms)
+int mvg_clock_steps_check(mvg_clock_steps *d, int64_t time_ms, int64_t mono_ms,
+                          mvg_clock_step *out)
 {
     int had = d->have;
     int64_t expected = d->last_time_ms + (int64_t)((double)(mono_ms - d->last_mono_ms) * d->scale);
@@ -81,7 +81,15 @@ int mvg_clock_steps_check(mvg_clock_steps *d, int64_t time_ms, int64_t mono_ms, 
     int64_t limit = (int64_t)((double)MVG_CLOCK_STEP_MIN_MS * d->scale);
     if (diff <= limit && diff >= -limit)
         return 0;
-    *step_ms = diff;
-    *from_ms = expected;
+    out->from_ms = expected;
+    out->step_ms = diff;
+    out->skip_ms = 0;
+    if (diff < 0) {
+        d->back_ms -= diff;
+    } else {
+        int64_t undone = diff < d->back_ms ? diff : d->back_ms;
+        d->back_ms -= undone;
+        out->skip_ms = diff - undone > limit ? diff - undone : 0;
+    }
     return 1;
 }

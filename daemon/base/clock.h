@@ -53,14 +53,25 @@ typedef struct {
     int64_t last_time_ms; /* timebase reading */
     int64_t last_mono_ms;
     double scale;         /* the timebase's */
+    int64_t back_ms;      /* backward steps not yet undone by a forward one */
 } mvg_clock_steps;
+
+typedef struct {
+    int64_t from_ms; /* the time the timebase would have read without the step */
+    int64_t step_ms; /* its size, in timebase ms; < 0 backwards */
+    /* The part of a forward step that skipped time: a forward step first
+     * undoes the backward steps before it (the clock returns to the right
+     * time, and what passed meanwhile did pass); a rest within the
+     * threshold is none. 0 for a backward step. The skip is
+     * [from_ms + step_ms - skip_ms, from_ms + step_ms). */
+    int64_t skip_ms;
+} mvg_clock_step;
 
 void mvg_clock_steps_init(mvg_clock_steps *d, double scale);
 /* Feeds one pair of readings (time_ms from the timebase, mono_ms from
- * mvg_clock_mono_ms()). Returns 1 and sets *step_ms (the size, in timebase
- * ms; < 0 backwards) and *from_ms (the time the timebase would read without
- * the step) when the wall clock stepped since the previous pair, else 0. */
-int mvg_clock_steps_check(mvg_clock_steps *d, int64_t time_ms, int64_t mono_ms, int64_t *step_ms,
-                          int64_t *from_ms);
+ * mvg_clock_mono_ms()). Returns 1 and fills *out when the wall clock
+ * stepped since the previous pair, else 0. */
+int mvg_clock_steps_check(mvg_clock_steps *d, int64_t time_ms, int64_t mono_ms,
+                          mvg_clock_step *out);
 
 #endif

@@ -57,10 +57,6 @@ struct mvg_pipeline {
      * step_ms: samples before step_to_ms are that much younger than their
      * stamps say, which the retention honours (mvg_pipeline_maintain). */
     int64_t step_to_ms, step_ms;
-    /* Backward steps not yet undone: a forward step first undoes them
-     * (the clock returns to the right time; what passed meanwhile did
-     * pass), and only the rest of it skipped time. */
-    int64_t back_ms;
     mvg_store *store;
     char db_path[MVG_PATH_MAX + 16];
     int64_t **point_ids;   /* [device][point]; 0 = not stored */
@@ -738,21 +734,13 @@ int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err,
     return mvg_store_get_status(p->store, out, err, errlen);
 }
 
-void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t from_ms, int64_t step_ms)
+void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t to_ms, int64_t skip_ms)
 {
-    if (step_ms < 0) {
-        p->back_ms -= step_ms;
+    if (skip_ms <= 0)
         return;
-    }
-    int64_t undone = step_ms < p->back_ms ? step_ms : p->back_ms;
-    p->back_ms -= undone;
-    int64_t to_ms = from_ms + step_ms;
-    from_ms += undone;
-    if (to_ms <= from_ms)
-        return;
-    mvg_runner_clock_step(p->runner, from_ms, to_ms);
+    mvg_runner_clock_step(p->runner, to_ms - skip_ms, to_ms);
     p->step_to_ms = to_ms;
-    p->step_ms += to_ms - from_ms;
+    p->step_ms += skip_ms;
 }
 
 int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t errlen)

@@ -99,16 +99,16 @@ int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err,
  * MQTT when enabled. Returns 0 or -1. */
 int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t errlen);
 
-/* The wall clock stepped by step_ms from from_ms (the time it would have
- * read), detected by the caller against the monotonic clock. Forward: the
- * engine jumps the step with one flagged record and keeps its phases
- * (mvg_runner_clock_step), and the retention counts the samples from before
- * the step by the time that really passed. Backward: samples inside
- * emitted intervals are stored but rejected by the engine and counted
- * (engine.rejected) until the clock passes them again; a later forward
- * step first undoes the backward ones (that time did pass: its intervals
- * are recorded, without the rejected samples) and only its rest skips. */
-void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t from_ms, int64_t step_ms);
+/* The wall clock stepped forward to to_ms, skipping skip_ms of time
+ * (mvg_clock_step: a forward step that only undoes a backward one skips
+ * nothing), detected by the caller against the monotonic clock: the
+ * engine jumps the skip with one flagged record and keeps its phases
+ * (mvg_runner_clock_step), and the retention counts the samples from
+ * before the step by the time that really passed. A backward step needs
+ * no call: samples inside emitted intervals are stored but rejected by
+ * the engine and counted (engine.rejected) until the clock passes them
+ * again. */
+void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t to_ms, int64_t skip_ms);
 /* Applies the sample retention and purges delivered outbox entries; call
  * it now and then (every minute). The age of a sample is the time really
  * passed since it: a forward clock step adds nothing to it. Returns 0 or

@@ -93,28 +93,37 @@ static void test_steps(void **state)
     (void)state;
     mvg_clock_steps d;
     mvg_clock_steps_init(&d, 1.0);
-    int64_t step = 0, from = 0;
-    assert_int_equal(mvg_clock_steps_check(&d, 1000000, 50, &step, &from), 0);
-    assert_int_equal(mvg_clock_steps_check(&d, 1000200, 250, &step, &from), 0);
-    assert_int_equal(mvg_clock_steps_check(&d, 1001700, 450, &step, &from), 0); /* +1.3 s: slew */
+    mvg_clock_step st = {0, 0, 0};
+    assert_int_equal(mvg_clock_steps_check(&d, 1000000, 50, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 1000200, 250, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 1001700, 450, &st), 0); /* +1.3 s: slew */
     const int64_t two_days = 2LL * 86400 * 1000;
-    assert_int_equal(mvg_clock_steps_check(&d, 1001900 + two_days, 650, &step, &from), 1);
-    assert_int_equal(step, two_days);
-    assert_int_equal(from, 1001900);
+    assert_int_equal(mvg_clock_steps_check(&d, 1001900 + two_days, 650, &st), 1);
+    assert_int_equal(st.step_ms, two_days);
+    assert_int_equal(st.skip_ms, two_days);
+    assert_int_equal(st.from_ms, 1001900);
     /* the next pair is measured from the stepped clock: no second report */
-    assert_int_equal(mvg_clock_steps_check(&d, 1002100 + two_days, 850, &step, &from), 0);
-    assert_int_equal(mvg_clock_steps_check(&d, 1002300 + two_days - 3600000, 1050, &step, &from), 1);
-    assert_int_equal(step, -3600000);
-    assert_int_equal(from, 1002300 + two_days);
+    assert_int_equal(mvg_clock_steps_check(&d, 1002100 + two_days, 850, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 1002300 + two_days - 3600000, 1050, &st), 1);
+    assert_int_equal(st.step_ms, -3600000);
+    assert_int_equal(st.skip_ms, 0);
+    assert_int_equal(st.from_ms, 1002300 + two_days);
+    /* set right again, a little more than it went back: undone, nothing
+     * skipped; then a step of ten minutes skips ten minutes */
+    assert_int_equal(mvg_clock_steps_check(&d, 1002500 + two_days + 900, 1250, &st), 1);
+    assert_int_equal(st.step_ms, 3600000 + 900);
+    assert_int_equal(st.skip_ms, 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 1002700 + two_days + 900 + 600000, 1450, &st), 1);
+    assert_int_equal(st.skip_ms, 600000);
 
     /* an accelerated timebase moves scale times faster: that is no step,
      * and the threshold scales with it */
     mvg_clock_steps_init(&d, 60.0);
-    assert_int_equal(mvg_clock_steps_check(&d, 0, 0, &step, &from), 0);
-    assert_int_equal(mvg_clock_steps_check(&d, 60000, 1000, &step, &from), 0);
-    assert_int_equal(mvg_clock_steps_check(&d, 120000 + 100000, 2000, &step, &from), 0);
-    assert_int_equal(mvg_clock_steps_check(&d, 280000 + 200000, 3000, &step, &from), 1);
-    assert_int_equal(step, 200000);
+    assert_int_equal(mvg_clock_steps_check(&d, 0, 0, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 60000, 1000, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 120000 + 100000, 2000, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 280000 + 200000, 3000, &st), 1);
+    assert_int_equal(st.step_ms, 200000);
 }
 
 int main(void)
