@@ -314,6 +314,29 @@ static void clock_stepped(mvg_gateway *g, const mvg_clock_step *st)
     mvg_pipeline_clock_step(mvg_gateway_pipeline(g), st->from_ms + st->step_ms, st->skip_ms);
 }
 
+/* gateway.require_synced_clock: while the kernel says the wall clock is
+ * not synchronised, the pipeline stores polls but holds them from the
+ * engine. The scaled timebase of the demo and the tests is not the wall
+ * clock: not applied to it. *held is the state, logged when it changes. */
+static void hold_for_clock(mvg_gateway *g, const options *o, int *held)
+{
+    int hold = mvg_gateway_config(g)->gateway.require_synced_clock && o->time_scale == 1.0 &&
+               !o->time_origin_ms && !mvg_clock_synced();
+    uint64_t n = mvg_pipeline_hold(mvg_gateway_pipeline(g), hold);
+    if (hold && !*held) {
+        mvg_log(MVG_LOG_WARN, "the wall clock is not synchronised (adjtimex: STA_UNSYNC): polls "
+                              "are stored but no interval is recorded until it is "
+                              "(gateway.require_synced_clock)");
+        sd_notify(0, "STATUS=waiting for a synchronised clock");
+    } else if (!hold && *held) {
+        mvg_log(MVG_LOG_NOTICE, "the wall clock is synchronised: intervals are recorded from now "
+                                "on; %llu polls stored meanwhile were kept out of them",
+                (unsigned long long)n);
+        sd_notify(0, "STATUS=running");
+    }
+    *held = hold;
+}
+
 static void reload(const options *o, mvg_gateway **running, unsigned *generation,
                    const mvg_timebase *tb, mvg_sample_queue *q)
 {
@@ -396,6 +419,7 @@ int main(int argc, char **argv)
     int64_t wd_last = 0, status_last = 0, maintain_last = mvg_clock_mono_ms();
     int64_t started_ms = mvg_clock_real_ms();
     mvg_log_once store_log = {0}, maintain_log = {0}, status_log = {0};
+    int held = 0;
     mvg_clock_steps steps;
     mvg_clock_steps_init(&steps, o.time_scale);
     char line[4096];
@@ -406,6 +430,7 @@ int main(int argc, char **argv)
             if (!g)
                 break;
         }
+        hold_for_clock(g, &o, &held);
         mvg_sample_batch *b = mvg_sample_queue_pop(q, POP_WAIT_MS);
         if (b && b->generation == generation) {
             mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));

@@ -4,6 +4,7 @@
 #include "clock.h"
 
 #include <errno.h>
+#include <sys/timex.h>
 #include <time.h>
 
 static int64_t ms_of(clockid_t id)
@@ -58,6 +59,13 @@ int64_t mvg_timebase_now(const mvg_timebase *tb)
     if (tb->scale == 1.0 && tb->origin_ms == tb->real_start_ms)
         return real;
     return tb->origin_ms + (int64_t)((double)(real - tb->real_start_ms) * tb->scale);
+}
+
+int mvg_clock_synced(void)
+{
+    struct timex tx = {0}; /* modes 0: read only */
+    int state = adjtimex(&tx);
+    return state >= 0 && state != TIME_ERROR && !(tx.status & STA_UNSYNC);
 }
 
 void mvg_clock_steps_init(mvg_clock_steps *d, double scale)

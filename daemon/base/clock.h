@@ -38,6 +38,12 @@ typedef struct {
 void mvg_timebase_init(mvg_timebase *tb, double scale, int64_t origin_ms);
 int64_t mvg_timebase_now(const mvg_timebase *tb);
 
+/* 1 when the kernel says the wall clock is synchronised (adjtimex, read
+ * without privilege: no STA_UNSYNC, no TIME_ERROR), 0 when not: a gateway
+ * without a battery clock boots at an old date and learns the time from
+ * NTP later. */
+int mvg_clock_synced(void);
+
 /* Step detection. The wall clock may be stepped (an NTP step, an operator's
  * date, a clock that synchronises after boot) while the monotonic clock runs
  * on. Between two readings of both, the timebase should have moved by the

@@ -472,7 +472,8 @@ int mvg_interval_advance(mvg_interval *agg, int64_t now_ms, mvg_interval_emit_fn
 
 void mvg_interval_clock_step(mvg_interval *agg, int64_t from_ms, int64_t to_ms)
 {
-    if (!agg || to_ms <= from_ms || from_ms <= -TS_LIMIT || to_ms >= TS_LIMIT)
+    /* before the first push or advance nothing is emitted: nothing to jump */
+    if (!agg || !agg->have_cursor || to_ms <= from_ms || from_ms <= -TS_LIMIT || to_ms >= TS_LIMIT)
         return;
     int64_t idx = floor_div(from_ms, agg->len_ms);
     if (agg->have_cursor && idx < agg->cursor)

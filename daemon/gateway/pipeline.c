@@ -57,6 +57,8 @@ struct mvg_pipeline {
      * step_ms: samples before step_to_ms are that much younger than their
      * stamps say, which the retention honours (mvg_pipeline_maintain). */
     int64_t step_to_ms, step_ms;
+    int hold;         /* mvg_pipeline_hold */
+    uint64_t held;    /* polls kept from the engine since the hold began */
     mvg_store *store;
     char db_path[MVG_PATH_MAX + 16];
     int64_t **point_ids;   /* [device][point]; 0 = not stored */
@@ -502,6 +504,10 @@ int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, si
     }
     if (rc > 0)
         rc = 0;
+    if (p->hold) {
+        p->held++;
+        return rc;
+    }
     /* the engine still gets the poll: a full disk must not stop the savings */
     mvg_runner_push(p->runner, b->device, b->samples, b->n);
     for (size_t i = 0; i < b->n; i++)
@@ -622,6 +628,8 @@ out:
 int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn done, void *user,
                          char *err, size_t errlen)
 {
+    if (p->hold)
+        return 0;
     mvg_runner_advance(p->runner, now_ms, collect, p);
     int rc = 0, written = 0;
     int64_t *seqs = NULL;
@@ -732,6 +740,14 @@ int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t
 int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err, size_t errlen)
 {
     return mvg_store_get_status(p->store, out, err, errlen);
+}
+
+uint64_t mvg_pipeline_hold(mvg_pipeline *p, int hold)
+{
+    if (hold && !p->hold)
+        p->held = 0;
+    p->hold = hold;
+    return p->held;
 }
 
 void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t to_ms, int64_t skip_ms)

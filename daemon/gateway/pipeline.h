@@ -109,6 +109,11 @@ int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t
  * the engine and counted (engine.rejected) until the clock passes them
  * again. */
 void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t to_ms, int64_t skip_ms);
+/* hold 1: polls are still stored (samples, telemetry) but kept from the
+ * engine, and no interval closes; the wall clock cannot be trusted yet
+ * (not synchronised at boot). Returns the polls kept from the engine since
+ * the hold began. */
+uint64_t mvg_pipeline_hold(mvg_pipeline *p, int hold);
 /* Applies the sample retention and purges delivered outbox entries; call
  * it now and then (every minute). The age of a sample is the time really
  * passed since it: a forward clock step adds nothing to it. Returns 0 or
