@@ -10,7 +10,12 @@ while its monotonic clock runs on (tests/integration/mvgtest.py FakeClock).
   the samples stamped before the steps;
 - back by an hour: logged, the samples go on being stored while the
   engine rejects them (engine.rejected in the status), and once the clock
-  is right again the records go on without a step flag."""
+  is right again the records go on without a step flag;
+- a wall clock the kernel calls unsynchronised (a gateway without a
+  battery clock at boot; the state comes from an adjtimex shim,
+  tests/support/fake_adjtimex.c): at real time, polls are stored but no
+  interval is recorded until the clock is synchronised, then records come
+  (gateway.require_synced_clock, default true)."""
 
 import calendar
 import json
@@ -152,5 +157,46 @@ def test_back_step_logged_and_counted():
         assert not [r["seq"] for r in recs if r["clock_step"]], "a step back and its undoing skip nothing"
 
 
+def test_intervals_wait_for_a_synchronised_clock():
+    with T.TempDir() as d:
+        sync = T.write(os.path.join(d, "adjtimex"), "unsync\n")
+        sim = T.plant_sim("compressor", 5, scale=1)
+        # one-minute intervals of the real clock (no --time-scale)
+        project = """
+projects = (
+  { name = "now"; technology = "air_compressor"; interval_min = 1;
+    baseline = { start = "2020-01-01T00:00:00Z"; end = "2099-01-01T00:00:00Z"; };
+    reporting = { start = "2099-01-01T00:00:00Z"; };
+    streams = ( { name = "electricity"; type = "electricity"; unit = "kWh";
+                  actual = "comp_power.energy_kwh";
+                  model = { type = "linear"; x = [ "air_flow.volume_m3" ]; }; } ); }
+);
+"""
+        cfg = T.fast_gateway_config("compressor", sim.port, d, project, poll_ms=500)
+        env = {"LD_PRELOAD": T.binary("mvg_fake_adjtimex.so"), "MVG_FAKE_ADJTIMEX_FILE": sync}
+        gw = T.Proc([T.binary("mvgated"), "-c", cfg, "--log-level", "notice"], env=env,
+                    name="mvgated")
+        try:
+            gw.wait_line(r"the wall clock is not synchronised", stream="err", timeout=15)
+            # past the end of the first minute and its grace: no record, samples stored
+            boundary = (int(time.time()) // 60 + 1) * 60
+            while time.time() < boundary + 4:
+                gw.pump(0.2)
+            assert records(cfg) == [], "an interval recorded on an unsynchronised clock"
+            assert count_samples(d, "1") > 20
+            T.write(sync, "sync\n")
+            m = gw.wait_line(r"the wall clock is synchronised: .*; (\d+) polls stored meanwhile",
+                             stream="err", timeout=10)
+            assert int(m.group(1)) > 20, m.group(0)
+            wait_records(cfg, gw, 1, timeout=75)
+            assert gw.stop() == 0, "\n".join(gw.err_lines[-20:])
+        finally:
+            gw.stop()
+            sim.stop()
+        rec = records(cfg)[0]
+        assert rec["phase"] == "baseline" and not rec["clock_step"], rec
+
+
 if __name__ == "__main__":
-    T.main([test_forward_steps_in_the_baseline, test_back_step_logged_and_counted])
+    T.main([test_forward_steps_in_the_baseline, test_back_step_logged_and_counted,
+            test_intervals_wait_for_a_synchronised_clock])
