@@ -58,7 +58,7 @@ struct mvg_project {
     /* Sum of the forward clock steps seen (records' clock_step_ms): time
      * the wall clock skipped, which did not pass for the plant. The phases
      * are decided on record times less this, so a step neither closes the
-     * baseline nor shortens any period (docs/intervals.md "Clock steps"). */
+     * baseline nor shortens any period (docs/daemon.md "Clock steps"). */
     int64_t step_shift_ms;
     size_t ns;
     stream_state s[MVG_PROJECT_MAX_STREAMS];
@@ -577,6 +577,10 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
         for (size_t k = 0; k < sizeof d / sizeof *d; k++)
             mvg_statefmt_put_f64(w, d[k]);
     }
+    /* optional last field: absent while no clock step was seen, so the
+     * states saved before it existed load (as 0) and stay byte for byte */
+    if (p->step_shift_ms)
+        mvg_statefmt_put_u64(w, (uint64_t)p->step_shift_ms);
 }
 
 size_t mvg_project_state_size(const mvg_project *p)
@@ -672,6 +676,8 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
         for (size_t k = 0; k < sizeof d / sizeof *d; k++)
             *d[k] = mvg_statefmt_get_f64(&r);
     }
+    if (!r.bad && mvg_statefmt_left(&r) == 8)
+        t->step_shift_ms = (int64_t)mvg_statefmt_get_u64(&r);
     if (r.bad || mvg_statefmt_left(&r) != 0) {
         mvg_project_free(t);
         snprintf(err, errlen, "project '%s': state is malformed", p->cfg->name);

@@ -201,24 +201,36 @@ static void test_fit_on_command_and_coverage_threshold(void **state)
     rig_close(&g);
 }
 
+static const char *ONE_DAY_BASELINE =
+    "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+    "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-02T00:00:00Z\"; };\n"
+    "  reporting = { start = \"2026-01-02T00:00:00Z\"; };\n"
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+    "    model = { type = \"linear\"; x = [ \"m.prod\" ]; }; } ); } );\n";
+
 /* A forward clock step of 500 days in the baseline does not close it: the
- * records after the step are still baseline, and the fit comes when the
- * baseline's length has passed in the plant's time. */
+ * records after the step are still baseline, also after a restart, and
+ * the fit comes when the baseline's length has passed in the plant's time. */
 static void test_clock_step_keeps_baseline(void **state)
 {
     (void)state;
     rig g;
-    rig_open(&g, "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
-                 "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-02T00:00:00Z\"; };\n"
-                 "  reporting = { start = \"2026-01-02T00:00:00Z\"; };\n"
-                 "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
-                 "    model = { type = \"linear\"; x = [ \"m.prod\" ]; }; } ); } );\n");
+    rig_open(&g, ONE_DAY_BASELINE);
     const int64_t step = 500LL * 24 * H;
     mvg_project_result r;
     for (int h = 0; h < 10; h++)
         feed(&g, T0 + h * H, 7.0 + 3.0 * (h % 4), h % 4, 1.0);
     r = feed_step(&g, T0 + 10 * H, 10.0, 1.0, 0.5, step);
     assert_int_equal(r.phase, MVG_PHASE_BASELINE);
+    /* a restart after the step: the saved state keeps it */
+    size_t len = mvg_project_state_size(g.p), got = 0;
+    unsigned char *buf = malloc(len);
+    char err[256];
+    assert_int_equal(mvg_project_save(g.p, buf, len, &got, err, sizeof err), 0);
+    rig_close(&g);
+    rig_open(&g, ONE_DAY_BASELINE);
+    assert_int_equal(mvg_project_load(g.p, buf, got, err, sizeof err), 0);
+    free(buf);
     for (int h = 11; h < 24; h++) {
         r = feed(&g, T0 + step + h * H, 7.0 + 3.0 * (h % 5), h % 5, 1.0);
         assert_int_equal(r.phase, MVG_PHASE_BASELINE);
