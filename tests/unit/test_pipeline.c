@@ -272,6 +272,19 @@ static int collect_record(void *user, const char *project, int64_t seq, int64_t 
     return 0;
 }
 
+/* Every stored interval record, in order (free r->bytes[i]). */
+static void read_records(rig *g, records *r)
+{
+    char err[256];
+    mvg_store_opts so = {.read_only = 1};
+    mvg_store *st = mvg_store_open(mvg_pipeline_db_path(g->p), &so, err, sizeof err);
+    assert_non_null(st);
+    r->n = 0;
+    assert_int_equal(mvg_store_foreach_interval(st, INT64_MIN, INT64_MAX, collect_record, r, err,
+                                                sizeof err), 0);
+    mvg_store_close(st);
+}
+
 /* Polls of m once a minute over [from, to) (2026-01-01 plus minutes), then
  * one advance well after: every closed interval is written in one commit. */
 static int run_minutes(rig *g, int from, int to)
@@ -312,12 +325,8 @@ static void test_records_signed_and_chained_across_restart(void **state)
     mvg_chain_fingerprint(pk, fp);
     assert_string_equal(mvg_pipeline_key_fingerprint(g.p), fp);
 
-    mvg_store_opts so = {.read_only = 1};
-    mvg_store *st = mvg_store_open(mvg_pipeline_db_path(g.p), &so, err, sizeof err);
-    assert_non_null(st);
-    records r = {.n = 0};
-    assert_int_equal(mvg_store_foreach_interval(st, INT64_MIN, INT64_MAX, collect_record, &r, err,
-                                                sizeof err), 0);
+    records r;
+    read_records(&g, &r);
     assert_int_equal(r.n, (size_t)(first + second));
     mvg_chain_report rep;
     mvg_chain_verdict v = mvg_chain_verify(r.items, r.n, pk, 0, &rep);
@@ -331,7 +340,6 @@ static void test_records_signed_and_chained_across_restart(void **state)
     assert_non_null(strstr(r.bytes[first], want));
     for (size_t i = 0; i < r.n; i++)
         free(r.bytes[i]);
-    mvg_store_close(st);
 
     /* the public key went to the MQTT outbox, retained on "identity", once per open */
     mvg_outbox *ob = mvg_outbox_open(mvg_pipeline_db_path(g.p), "mqtt", err, sizeof err);
@@ -447,13 +455,8 @@ static void test_clock_step_one_record_and_retention(void **state)
     assert_int_equal(mvg_pipeline_advance(g.p, t0 + 10 * day + 62 * min, NULL, NULL, err, sizeof err),
                      1);
 
-    mvg_store_opts so = {.read_only = 1};
-    mvg_store *st = mvg_store_open(mvg_pipeline_db_path(g.p), &so, err, sizeof err);
-    assert_non_null(st);
-    records r = {.n = 0};
-    assert_int_equal(mvg_store_foreach_interval(st, INT64_MIN, INT64_MAX, collect_record, &r, err,
-                                                sizeof err), 0);
-    mvg_store_close(st);
+    records r;
+    read_records(&g, &r);
     assert_int_equal(r.n, 5);
     for (size_t i = 0; i < r.n; i++) {
         json_t *doc = json_loadb(r.bytes[i], r.items[i].len, 0, NULL);
