@@ -420,6 +420,7 @@ int main(int argc, char **argv)
     int64_t started_ms = mvg_clock_real_ms();
     mvg_log_once store_log = {0}, maintain_log = {0}, status_log = {0};
     int held = 0;
+    int64_t settle_mono = 0, settle_to = 0; /* after a forward step (below) */
     mvg_clock_steps steps;
     mvg_clock_steps_init(&steps, o.time_scale);
     char line[4096];
@@ -447,13 +448,23 @@ int main(int argc, char **argv)
          * this loop, all in the timebase's (possibly faster) time. */
         int64_t lag = (int64_t)((double)(mvg_gateway_worst_poll_ms(g) + 2 * POP_WAIT_MS) *
                                 o.time_scale);
-        int64_t tnow = mvg_timebase_now(&tb);
+        int64_t tnow = mvg_timebase_now(&tb), mono = mvg_clock_mono_ms();
         mvg_clock_step step;
-        if (mvg_clock_steps_check(&steps, tnow, mvg_clock_mono_ms(), &step))
+        if (mvg_clock_steps_check(&steps, tnow, mono, &step)) {
             clock_stepped(g, &step);
+            /* polls stamped before a forward step may still be on their
+             * way: the intervals before it wait for them as usual */
+            if (step.step_ms > 0) {
+                settle_mono = mono + mvg_gateway_worst_poll_ms(g) + 2 * POP_WAIT_MS;
+                settle_to = step.from_ms - lag;
+            }
+        }
+        int64_t upto = tnow - lag;
+        if (mono < settle_mono && upto > settle_to)
+            upto = settle_to;
         emit_ctx ctx = {g};
-        int written = mvg_pipeline_advance(mvg_gateway_pipeline(g), tnow - lag,
-                                           on_interval, &ctx, err, sizeof err);
+        int written = mvg_pipeline_advance(mvg_gateway_pipeline(g), upto, on_interval, &ctx, err,
+                                           sizeof err);
         if (written < 0)
             mvg_log_once_hit(&store_log, MVG_LOG_ERR, err, "store: %s", err);
         else if (written > 0)
