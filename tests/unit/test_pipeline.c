@@ -7,7 +7,8 @@
  * Interval records are signed and chain across a restart (the key and
  * the previous record come back from data_dir). Late and out-of-order
  * samples are refused by the engine and counted in the status document.
- * A forward clock step is one flagged record and ages no sample.
+ * A forward clock step is one flagged record and ages no sample; a held
+ * pipeline (clock not synchronised) stores polls and records nothing.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -472,6 +473,35 @@ static void test_clock_step_one_record_and_retention(void **state)
     rig_close(&g);
 }
 
+/* Held (the wall clock not synchronised yet): polls are stored but kept
+ * from the engine, no interval is recorded; released, the engine starts
+ * with the next poll. */
+static void test_hold_stores_but_records_nothing(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.telemetry_mode = MVG_TELEMETRY_OFF};
+    rig_open(&g, "hold", &o, 1);
+    const int64_t t0 = 1767225600000LL, min = 60000LL;
+    char err[256];
+    assert_int_equal(mvg_pipeline_hold(g.p, 1), 0);
+    for (int m = 0; m < 16; m++)
+        poll(&g, t0 + m * min, 2.0, MVG_Q_GOOD, 100.0 + 2.0 * m);
+    assert_int_equal(mvg_pipeline_advance(g.p, t0 + 40 * min, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(samples_before(&g, t0 + 16 * min), 16);
+    assert_int_equal(mvg_pipeline_hold(g.p, 0), 16);
+    for (int m = 45; m < 61; m++)
+        poll(&g, t0 + m * min, 2.0, MVG_Q_GOOD, 190.0 + 2.0 * m);
+    assert_int_equal(mvg_pipeline_advance(g.p, t0 + 62 * min, NULL, NULL, err, sizeof err), 1);
+    records r;
+    read_records(&g, &r);
+    assert_int_equal(r.n, 1);
+    /* the first record is the interval of the first poll after the hold */
+    assert_non_null(strstr(r.bytes[0], "\"start\":\"2026-01-01T00:45:00.000Z\""));
+    free(r.bytes[0]);
+    rig_close(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -482,6 +512,7 @@ int main(void)
         cmocka_unit_test(test_records_signed_and_chained_across_restart),
         cmocka_unit_test(test_late_sample_rejected_and_reported),
         cmocka_unit_test(test_clock_step_one_record_and_retention),
+        cmocka_unit_test(test_hold_stores_but_records_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
