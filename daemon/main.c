@@ -287,6 +287,56 @@ static void publish_status(mvg_gateway *g, mvg_sample_queue *q, const char *stat
     free(devs);
 }
 
+/* A wall-clock step against the monotonic clock, logged once with its
+ * size (docs/daemon.md "Clock steps"). */
+static void clock_stepped(mvg_gateway *g, const mvg_clock_step *st)
+{
+    char from[40], to[40];
+    mvg_timefmt_format(st->from_ms, MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z, from, sizeof from);
+    mvg_timefmt_format(st->from_ms + st->step_ms, MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z, to, sizeof to);
+    double s = (double)(st->step_ms < 0 ? -st->step_ms : st->step_ms) / 1000.0;
+    if (st->step_ms < 0)
+        mvg_log(MVG_LOG_WARN,
+                "clock step: the wall clock jumped back by %.0f s (%s -> %s); samples are "
+                "stored but the engine rejects those inside intervals already recorded "
+                "(engine.rejected) until the clock passes %s again",
+                s, from, to, from);
+    else if (st->skip_ms == 0)
+        mvg_log(MVG_LOG_WARN,
+                "clock step: the wall clock jumped forward by %.0f s (%s -> %s), undoing a "
+                "step back: the intervals since are recorded without the samples rejected",
+                s, from, to);
+    else
+        mvg_log(MVG_LOG_WARN,
+                "clock step: the wall clock jumped forward by %.0f s (%s -> %s); the interval "
+                "it left is flagged clock_step, the %.0f s it skipped are not recorded",
+                s, from, to, (double)st->skip_ms / 1000.0);
+    mvg_pipeline_clock_step(mvg_gateway_pipeline(g), st->from_ms + st->step_ms, st->skip_ms);
+}
+
+/* gateway.require_synced_clock: while the kernel says the wall clock is
+ * not synchronised, the pipeline stores polls but holds them from the
+ * engine. The scaled timebase of the demo and the tests is not the wall
+ * clock: not applied to it. *held is the state, logged when it changes. */
+static void hold_for_clock(mvg_gateway *g, const options *o, int *held)
+{
+    int hold = mvg_gateway_config(g)->gateway.require_synced_clock && o->time_scale == 1.0 &&
+               !o->time_origin_ms && !mvg_clock_synced();
+    uint64_t n = mvg_pipeline_hold(mvg_gateway_pipeline(g), hold);
+    if (hold && !*held) {
+        mvg_log(MVG_LOG_WARN, "the wall clock is not synchronised (adjtimex: STA_UNSYNC): polls "
+                              "are stored but no interval is recorded until it is "
+                              "(gateway.require_synced_clock)");
+        sd_notify(0, "STATUS=waiting for a synchronised clock");
+    } else if (!hold && *held) {
+        mvg_log(MVG_LOG_NOTICE, "the wall clock is synchronised: intervals are recorded from now "
+                                "on; %llu polls stored meanwhile were kept out of them",
+                (unsigned long long)n);
+        sd_notify(0, "STATUS=running");
+    }
+    *held = hold;
+}
+
 static void reload(const options *o, mvg_gateway **running, unsigned *generation,
                    const mvg_timebase *tb, mvg_sample_queue *q)
 {
@@ -369,6 +419,10 @@ int main(int argc, char **argv)
     int64_t wd_last = 0, status_last = 0, maintain_last = mvg_clock_mono_ms();
     int64_t started_ms = mvg_clock_real_ms();
     mvg_log_once store_log = {0}, maintain_log = {0}, status_log = {0};
+    int held = 0;
+    int64_t settle_mono = 0, settle_to = 0; /* after a forward step (below) */
+    mvg_clock_steps steps;
+    mvg_clock_steps_init(&steps, o.time_scale);
     char line[4096];
     while (!got_stop) {
         if (got_reload) {
@@ -377,6 +431,7 @@ int main(int argc, char **argv)
             if (!g)
                 break;
         }
+        hold_for_clock(g, &o, &held);
         mvg_sample_batch *b = mvg_sample_queue_pop(q, POP_WAIT_MS);
         if (b && b->generation == generation) {
             mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
@@ -393,9 +448,23 @@ int main(int argc, char **argv)
          * this loop, all in the timebase's (possibly faster) time. */
         int64_t lag = (int64_t)((double)(mvg_gateway_worst_poll_ms(g) + 2 * POP_WAIT_MS) *
                                 o.time_scale);
+        int64_t tnow = mvg_timebase_now(&tb), mono = mvg_clock_mono_ms();
+        mvg_clock_step step;
+        if (mvg_clock_steps_check(&steps, tnow, mono, &step)) {
+            clock_stepped(g, &step);
+            /* polls stamped before a forward step may still be on their
+             * way: the intervals before it wait for them as usual */
+            if (step.step_ms > 0) {
+                settle_mono = mono + mvg_gateway_worst_poll_ms(g) + 2 * POP_WAIT_MS;
+                settle_to = step.from_ms - lag;
+            }
+        }
+        int64_t upto = tnow - lag;
+        if (mono < settle_mono && upto > settle_to)
+            upto = settle_to;
         emit_ctx ctx = {g};
-        int written = mvg_pipeline_advance(mvg_gateway_pipeline(g), mvg_timebase_now(&tb) - lag,
-                                           on_interval, &ctx, err, sizeof err);
+        int written = mvg_pipeline_advance(mvg_gateway_pipeline(g), upto, on_interval, &ctx, err,
+                                           sizeof err);
         if (written < 0)
             mvg_log_once_hit(&store_log, MVG_LOG_ERR, err, "store: %s", err);
         else if (written > 0)

@@ -10,7 +10,7 @@ libmodbus-dev libconfig-dev libjansson-dev liblapacke-dev libsqlite3-dev
 libsodium-dev libcurl4-openssl-dev libsystemd-dev libpaho-mqtt-dev zlib1g-dev
 libcmocka-dev libssl-dev openssl
 python3 python3-pymodbus python3-serial python3-serial-asyncio python3-jsonschema python3-cryptography
-socat mbpoll
+socat mbpoll faketime
 systemd procps
 mosquitto mosquitto-clients influxdb
 chromium fonts-noto-cjk

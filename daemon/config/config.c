@@ -146,6 +146,7 @@ static void load_gateway(loader *L, const config_setting_t *root)
         FAIL(L, g, "'gateway' must be a group: gateway = { ... };");
         return;
     }
+    mvg_section_defaults(&mvg_config_gateway_section, gw);
     gw->src = src_of(L, g);
     signed char rc[8];
     mvg_section_read(&L->r, &mvg_config_gateway_section, g, "gateway", gw, rc);

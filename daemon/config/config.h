@@ -20,6 +20,7 @@ typedef struct {
     char id[MVG_NAME_MAX];
     char site[MVG_NAME_MAX];
     char data_dir[MVG_PATH_MAX];
+    int require_synced_clock; /* interval records wait for a synchronised wall clock */
     mvg_cfg_src src;
 } mvg_gateway_cfg;
 

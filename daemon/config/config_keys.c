@@ -21,6 +21,12 @@ static const mvg_key gateway_keys[] = {
                 "can create",
      .doc = "directory of the SQLite store and the engine state ([store.md](store.md)); "
             "`mvgated` creates it when it is missing"},
+    {"require_synced_clock", MVG_KEY_BOOL, 0, GW(require_synced_clock), .def = "true",
+     .doc = "until the kernel says the wall clock is synchronised (NTP; adjtimex without "
+            "STA_UNSYNC) polls are stored but kept out of the intervals, and no interval record "
+            "is written: a gateway without a battery clock boots at an old date "
+            "([daemon.md](daemon.md), \"Clock steps\"); false for a gateway whose clock is set "
+            "otherwise. Not applied with `--time-scale` or `--time-origin`"},
 };
 const mvg_section mvg_config_gateway_section = {"gateway", MVG_KEYS(gateway_keys)};
 

@@ -62,6 +62,10 @@ struct mvg_interval {
     open_ivl *open;
     size_t nopen, capopen;
     mvg_interval_value *out; /* nch, the record handed to the callback */
+    /* A forward clock step told by mvg_interval_clock_step(), until the
+     * record it leaves from is emitted (step_ms 0: none). Not part of the
+     * saved state: the step is acted on within the grace of one advance. */
+    int64_t step_idx, step_to_idx, step_ms;
 };
 
 static int64_t floor_div(int64_t a, int64_t b)
@@ -382,6 +386,7 @@ static void fill_record(mvg_interval *agg, const open_ivl *o, mvg_interval_recor
     rec->nch = agg->nch;
     rec->ch = agg->out;
     rec->partial = 0;
+    rec->clock_step_ms = 0;
     double len = (double)agg->len_ms;
     for (size_t i = 0; i < agg->nch; i++) {
         mvg_interval_value *v = &agg->out[i];
@@ -450,11 +455,33 @@ int mvg_interval_advance(mvg_interval *agg, int64_t now_ms, mvg_interval_emit_fn
             memmove(&agg->open[0], &agg->open[1], agg->nopen * sizeof *agg->open);
         }
         agg->cursor++;
+        if (agg->step_ms && agg->cursor > agg->step_idx) {
+            /* the record the step leaves from says so; the intervals the
+             * step jumped over had no time and no samples: none is emitted */
+            rec.clock_step_ms = agg->step_ms;
+            if (agg->step_to_idx > agg->cursor)
+                agg->cursor = agg->step_to_idx;
+            agg->step_ms = 0;
+        }
         count++;
         if (emit(&rec, user) != 0)
             break;
     }
     return count;
+}
+
+void mvg_interval_clock_step(mvg_interval *agg, int64_t from_ms, int64_t to_ms)
+{
+    /* before the first push or advance nothing is emitted: nothing to jump */
+    if (!agg || !agg->have_cursor || to_ms <= from_ms || from_ms <= -TS_LIMIT || to_ms >= TS_LIMIT)
+        return;
+    int64_t idx = floor_div(from_ms, agg->len_ms);
+    if (agg->have_cursor && idx < agg->cursor)
+        idx = agg->cursor;
+    if (agg->step_ms == 0)
+        agg->step_idx = idx;
+    agg->step_ms += to_ms - from_ms;
+    agg->step_to_idx = floor_div(to_ms, agg->len_ms);
 }
 
 /* ---- serialisation: little-endian, fixed widths (statefmt.h) ---- */

@@ -88,6 +88,9 @@ typedef struct {
     size_t nch;
     const mvg_interval_value *ch;
     int partial; /* 1 when any channel's coverage is below 1 */
+    /* > 0: the wall clock stepped forward by this much inside this interval
+     * (mvg_interval_clock_step); the next record starts after the step. */
+    int64_t clock_step_ms;
 } mvg_interval_record;
 
 typedef struct mvg_interval mvg_interval;
@@ -145,6 +148,17 @@ typedef int (*mvg_interval_emit_fn)(const mvg_interval_record *rec, void *user);
  */
 int mvg_interval_advance(mvg_interval *agg, int64_t now_ms, mvg_interval_emit_fn emit,
                          void *user);
+
+/*
+ * The wall clock stepped forward from from_ms to to_ms (the caller detected
+ * it against the monotonic clock). Time inside the step did not pass, so no
+ * interval inside it is emitted: the record of the interval holding from_ms
+ * (or the first not yet emitted) carries clock_step_ms, and the next record
+ * is the interval holding to_ms. Several steps before that record add up.
+ * A backward step needs no call: samples stamped inside intervals already
+ * emitted are rejected as late (ELATE) until the clock passes them again.
+ */
+void mvg_interval_clock_step(mvg_interval *agg, int64_t from_ms, int64_t to_ms);
 
 /* Samples of channel ch rejected so far (out of order, duplicate or late). */
 uint64_t mvg_interval_rejected(const mvg_interval *agg, size_t ch);

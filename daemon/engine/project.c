@@ -55,6 +55,11 @@ struct mvg_project {
     int64_t last_end_ms;  /* end of the last record fed; INT64_MIN before the first */
     uint64_t baseline_records;
     int fitted;           /* the fit was done (successfully or not) */
+    /* Sum of the forward clock steps seen (records' clock_step_ms): time
+     * the wall clock skipped, which did not pass for the plant. The phases
+     * are decided on record times less this, so a step neither closes the
+     * baseline nor shortens any period (docs/daemon.md "Clock steps"). */
+    int64_t step_shift_ms;
     size_t ns;
     stream_state s[MVG_PROJECT_MAX_STREAMS];
 };
@@ -249,7 +254,8 @@ static int append_row(stream_state *s, double y, const double *x)
 static double expected_baseline_intervals(const mvg_project *p)
 {
     const mvg_project_cfg *c = p->cfg;
-    int64_t end = p->last_end_ms < c->baseline_end_ms ? p->last_end_ms : c->baseline_end_ms;
+    int64_t last = p->last_end_ms - p->step_shift_ms;
+    int64_t end = last < c->baseline_end_ms ? last : c->baseline_end_ms;
     double expected = (double)(end - c->baseline_start_ms) / (double)p->len_ms;
     return expected >= 1.0 ? expected : 1.0;
 }
@@ -447,12 +453,16 @@ int mvg_project_update(mvg_project *p, const mvg_interval_record *rec, mvg_proje
     }
     p->last_end_ms = rec->end_ms;
     int fitted_now = 0;
-    if (!p->fitted && rec->start_ms >= p->cfg->baseline_end_ms) {
+    int64_t start = rec->start_ms - p->step_shift_ms, end = rec->end_ms - p->step_shift_ms;
+    if (!p->fitted && start >= p->cfg->baseline_end_ms) {
         char e[400];
         mvg_project_fit_now(p, e, sizeof e); /* failures stay visible per stream */
         fitted_now = 1;
     }
-    mvg_phase phase = phase_of(p->cfg, rec->start_ms, rec->end_ms);
+    mvg_phase phase = phase_of(p->cfg, start, end);
+    /* the step lies after this record's samples: later records shift */
+    if (rec->clock_step_ms > 0)
+        p->step_shift_ms += rec->clock_step_ms;
     if (phase == MVG_PHASE_BASELINE)
         p->baseline_records++;
     mvg_project_result local;
@@ -577,6 +587,10 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
         for (size_t k = 0; k < sizeof d / sizeof *d; k++)
             mvg_statefmt_put_f64(w, d[k]);
     }
+    /* optional last field: absent while no clock step was seen, so the
+     * states saved before it existed load (as 0) and stay byte for byte */
+    if (p->step_shift_ms)
+        mvg_statefmt_put_u64(w, (uint64_t)p->step_shift_ms);
 }
 
 size_t mvg_project_state_size(const mvg_project *p)
@@ -672,6 +686,8 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
         for (size_t k = 0; k < sizeof d / sizeof *d; k++)
             *d[k] = mvg_statefmt_get_f64(&r);
     }
+    if (!r.bad && mvg_statefmt_left(&r) == 8)
+        t->step_shift_ms = (int64_t)mvg_statefmt_get_u64(&r);
     if (r.bad || mvg_statefmt_left(&r) != 0) {
         mvg_project_free(t);
         snprintf(err, errlen, "project '%s': state is malformed", p->cfg->name);

@@ -53,6 +53,12 @@ struct mvg_pipeline {
     const mvg_config *cfg;
     mvg_runner *runner;
     mvg_pipeline_opts opts;
+    /* The forward clock steps since step_to_ms (0: none) add up to
+     * step_ms: samples before step_to_ms are that much younger than their
+     * stamps say, which the retention honours (mvg_pipeline_maintain). */
+    int64_t step_to_ms, step_ms;
+    int hold;         /* mvg_pipeline_hold */
+    uint64_t held;    /* polls kept from the engine since the hold began */
     mvg_store *store;
     char db_path[MVG_PATH_MAX + 16];
     int64_t **point_ids;   /* [device][point]; 0 = not stored */
@@ -498,6 +504,10 @@ int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, si
     }
     if (rc > 0)
         rc = 0;
+    if (p->hold) {
+        p->held++;
+        return rc;
+    }
     /* the engine still gets the poll: a full disk must not stop the savings */
     mvg_runner_push(p->runner, b->device, b->samples, b->n);
     for (size_t i = 0; i < b->n; i++)
@@ -618,6 +628,8 @@ out:
 int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn done, void *user,
                          char *err, size_t errlen)
 {
+    if (p->hold)
+        return 0;
     mvg_runner_advance(p->runner, now_ms, collect, p);
     int rc = 0, written = 0;
     int64_t *seqs = NULL;
@@ -730,7 +742,32 @@ int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err,
     return mvg_store_get_status(p->store, out, err, errlen);
 }
 
+uint64_t mvg_pipeline_hold(mvg_pipeline *p, int hold)
+{
+    if (hold && !p->hold)
+        p->held = 0;
+    p->hold = hold;
+    return p->held;
+}
+
+void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t to_ms, int64_t skip_ms)
+{
+    if (skip_ms <= 0)
+        return;
+    mvg_runner_clock_step(p->runner, to_ms - skip_ms, to_ms);
+    p->step_to_ms = to_ms;
+    p->step_ms += skip_ms;
+}
+
 int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t errlen)
 {
+    int64_t retention_ms = p->opts.store.sample_max_age_ms;
+    if (p->step_ms > 0 && retention_ms > 0 && now_ms - retention_ms < p->step_to_ms)
+        /* samples older than the step could still be inside the retention
+         * window: prune as if the clock had not stepped. Once the window
+         * lies after the step, nothing before it is young enough to keep. */
+        now_ms -= p->step_ms;
+    else
+        p->step_ms = 0;
     return mvg_store_prune(p->store, now_ms, NULL, err, errlen);
 }

@@ -99,8 +99,25 @@ int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err,
  * MQTT when enabled. Returns 0 or -1. */
 int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t errlen);
 
+/* The wall clock stepped forward to to_ms, skipping skip_ms of time
+ * (mvg_clock_step: a forward step that only undoes a backward one skips
+ * nothing), detected by the caller against the monotonic clock: the
+ * engine jumps the skip with one flagged record and keeps its phases
+ * (mvg_runner_clock_step), and the retention counts the samples from
+ * before the step by the time that really passed. A backward step needs
+ * no call: samples inside emitted intervals are stored but rejected by
+ * the engine and counted (engine.rejected) until the clock passes them
+ * again. */
+void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t to_ms, int64_t skip_ms);
+/* hold 1: polls are still stored (samples, telemetry) but kept from the
+ * engine, and no interval closes; the wall clock cannot be trusted yet
+ * (not synchronised at boot). Returns the polls kept from the engine since
+ * the hold began. */
+uint64_t mvg_pipeline_hold(mvg_pipeline *p, int hold);
 /* Applies the sample retention and purges delivered outbox entries; call
- * it now and then (every minute). Returns 0 or -1. */
+ * it now and then (every minute). The age of a sample is the time really
+ * passed since it: a forward clock step adds nothing to it. Returns 0 or
+ * -1. */
 int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t errlen);
 
 /* The database path (for the publishers' own connections). */

@@ -476,6 +476,12 @@ int mvg_runner_advance(mvg_runner *r, int64_t now_ms, mvg_runner_emit_fn emit, v
     return total;
 }
 
+void mvg_runner_clock_step(mvg_runner *r, int64_t from_ms, int64_t to_ms)
+{
+    for (size_t i = 0; i < r->nproj; i++)
+        mvg_interval_clock_step(r->proj[i].agg, from_ms, to_ms);
+}
+
 size_t mvg_runner_project_count(const mvg_runner *r) { return r->nproj; }
 
 mvg_project *mvg_runner_project(mvg_runner *r, size_t i) { return i < r->nproj ? r->proj[i].prj : NULL; }

@@ -39,6 +39,11 @@ typedef void (*mvg_runner_emit_fn)(void *user, size_t project, const mvg_interva
  * before now_ms must have been pushed). Returns the number emitted. */
 int mvg_runner_advance(mvg_runner *r, int64_t now_ms, mvg_runner_emit_fn emit, void *user);
 
+/* The wall clock stepped forward from from_ms to to_ms (detected by the
+ * caller): every project's aggregator jumps the step with one record that
+ * says so (mvg_interval_clock_step), and its project shifts its phases. */
+void mvg_runner_clock_step(mvg_runner *r, int64_t from_ms, int64_t to_ms);
+
 size_t mvg_runner_project_count(const mvg_runner *r);
 mvg_project *mvg_runner_project(mvg_runner *r, size_t i);
 /* Names of the interval channels of project i, in record order. */

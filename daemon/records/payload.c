@@ -148,12 +148,22 @@ static char *interval(const char *schema, const char *gateway, const char *proje
                              flags(v->flags)));
     }
     /* chain, key and prev last, so the signature member follows them (chain.h) */
-    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:I, s:s, "
-                          "s:s}",
+    if (strcmp(schema, MVG_SCHEMA_INTERVAL) != 0) /* schema 1 had no clock step members */
+        return dump(json_pack(
+            "{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:I, s:s, s:s}", "schema",
+            schema, "gateway", gateway, "project", project, "seq", (json_int_t)seq, "start",
+            jtime(rec->start_ms), "end", jtime(rec->end_ms), "phase",
+            mvg_project_phase_name(res->phase), "partial", rec->partial, "fitted_now",
+            res->fitted_now, "units", conv_units(), "streams", streams, "channels", chans, "chain",
+            (json_int_t)link->chain, "key", link->key, "prev", link->prev));
+    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:I, s:b, s:o, s:o, "
+                          "s:o, s:I, s:s, s:s}",
                           "schema", schema, "gateway", gateway, "project", project,
                           "seq", (json_int_t)seq, "start", jtime(rec->start_ms), "end",
                           jtime(rec->end_ms), "phase", mvg_project_phase_name(res->phase),
-                          "partial", rec->partial, "fitted_now", res->fitted_now, "units",
+                          "partial", rec->partial, "clock_step", rec->clock_step_ms > 0,
+                          "clock_step_ms", (json_int_t)rec->clock_step_ms, "fitted_now",
+                          res->fitted_now, "units",
                           conv_units(), "streams", streams, "channels", chans, "chain",
                           (json_int_t)link->chain, "key", link->key, "prev", link->prev));
 }

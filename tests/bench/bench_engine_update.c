@@ -96,7 +96,7 @@ int main(int argc, char **argv)
             ch[k] = (mvg_interval_value){.value = channel_value(names[k], h, t >= reporting),
                                          .mean = channel_value(names[k], h, t >= reporting),
                                          .coverage = 1.0, .n_good = 15};
-        mvg_interval_record rec = {t, t + IVL_MS, nch, ch, 0};
+        mvg_interval_record rec = {t, t + IVL_MS, nch, ch, 0, 0};
         if (t < reporting + IVL_MS) { /* baseline, fit, installation: not timed */
             if (mvg_project_update(prj, &rec, &res, err, sizeof err) != 0) {
                 fprintf(stderr, "update: %s\n", err);

@@ -172,6 +172,32 @@ def accelerated_mvgated(cfg, scale, origin, anchor):
             "--time-origin", origin, "--time-anchor", anchor_iso]
 
 
+class FakeClock:
+    """libfaketime for a daemon: its wall clock (CLOCK_REALTIME) runs at
+    the real time plus the offset the test writes ("+2d", "-1h", "+0"),
+    read again on every call; the monotonic clock is left alone, as an NTP
+    step leaves it. env() goes to Proc(..., env=)."""
+    LIB = "/usr/lib/x86_64-linux-gnu/faketime/libfaketimeMT.so.1"
+
+    def __init__(self, d, offset="+0"):
+        assert os.path.exists(self.LIB), "libfaketime missing: tools/install-deps.sh installs faketime"
+        self.path = os.path.join(d, "faketime")
+        self.set(offset)
+
+    def set(self, offset):
+        tmp = self.path + ".new"
+        write(tmp, offset + "\n")
+        os.replace(tmp, self.path)
+
+    def env(self):
+        # FORCE_MONOTONIC_FIX=0: otherwise libfaketime shifts the deadline
+        # of a condition variable on CLOCK_MONOTONIC and every wait returns
+        # at once
+        return {"LD_PRELOAD": self.LIB, "FAKETIME_TIMESTAMP_FILE": self.path,
+                "FAKETIME_NO_CACHE": "1", "DONT_FAKE_MONOTONIC": "1",
+                "FAKETIME_FORCE_MONOTONIC_FIX": "0"}
+
+
 def kill_and_restart(proc, args):
     """SIGKILL a daemon, wait for it, start it again; returns the new Proc."""
     proc.signal(signal.SIGKILL)

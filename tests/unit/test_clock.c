@@ -2,7 +2,8 @@
  * test_clock.c: the monotonic helpers every thread's wait is built on: a
  * deadline lands in_ms ahead on CLOCK_MONOTONIC with a normalised
  * timespec (a condition variable on that clock really waits that long and
- * no longer), the ns and ms clocks agree, and the timebase.
+ * no longer), the ns and ms clocks agree, the timebase, and the detector
+ * of wall-clock steps against the monotonic clock.
  */
 #include <errno.h>
 #include <pthread.h>
@@ -84,6 +85,47 @@ static void test_timebase(void **state)
     assert_true(now < 1767225600000LL + 5000000);
 }
 
+/* Readings that advance together are no step; a slew inside the
+ * threshold is none either; a jump either way is reported once, with its
+ * size and the time the clock would have read. */
+static void test_steps(void **state)
+{
+    (void)state;
+    mvg_clock_steps d;
+    mvg_clock_steps_init(&d, 1.0);
+    mvg_clock_step st = {0, 0, 0};
+    assert_int_equal(mvg_clock_steps_check(&d, 1000000, 50, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 1000200, 250, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 1001700, 450, &st), 0); /* +1.3 s: slew */
+    const int64_t two_days = 2LL * 86400 * 1000;
+    assert_int_equal(mvg_clock_steps_check(&d, 1001900 + two_days, 650, &st), 1);
+    assert_int_equal(st.step_ms, two_days);
+    assert_int_equal(st.skip_ms, two_days);
+    assert_int_equal(st.from_ms, 1001900);
+    /* the next pair is measured from the stepped clock: no second report */
+    assert_int_equal(mvg_clock_steps_check(&d, 1002100 + two_days, 850, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 1002300 + two_days - 3600000, 1050, &st), 1);
+    assert_int_equal(st.step_ms, -3600000);
+    assert_int_equal(st.skip_ms, 0);
+    assert_int_equal(st.from_ms, 1002300 + two_days);
+    /* set right again, a little more than it went back: undone, nothing
+     * skipped; then a step of ten minutes skips ten minutes */
+    assert_int_equal(mvg_clock_steps_check(&d, 1002500 + two_days + 900, 1250, &st), 1);
+    assert_int_equal(st.step_ms, 3600000 + 900);
+    assert_int_equal(st.skip_ms, 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 1002700 + two_days + 900 + 600000, 1450, &st), 1);
+    assert_int_equal(st.skip_ms, 600000);
+
+    /* an accelerated timebase moves scale times faster: that is no step,
+     * and the threshold scales with it */
+    mvg_clock_steps_init(&d, 60.0);
+    assert_int_equal(mvg_clock_steps_check(&d, 0, 0, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 60000, 1000, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 120000 + 100000, 2000, &st), 0);
+    assert_int_equal(mvg_clock_steps_check(&d, 280000 + 200000, 3000, &st), 1);
+    assert_int_equal(st.step_ms, 200000);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -91,6 +133,7 @@ int main(void)
         cmocka_unit_test(test_deadline_waits),
         cmocka_unit_test(test_ns_and_ms_agree),
         cmocka_unit_test(test_timebase),
+        cmocka_unit_test(test_steps),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

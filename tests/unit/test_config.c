@@ -93,6 +93,7 @@ static void test_minimal_form_and_defaults(void **state)
     assert_int_equal(mvg_diags_count(d), 0);
     assert_string_equal(c->gateway.id, "gw-1");
     assert_string_equal(c->gateway.data_dir, "/var/lib/mvgate");
+    assert_int_equal(c->gateway.require_synced_clock, 1); /* intervals wait for NTP by default */
     assert_int_equal(c->nbuses, 1);
     const mvg_bus_cfg *b = &c->buses[0];
     assert_int_equal(b->type, MVG_BUS_TCP);
@@ -740,6 +741,16 @@ static void test_data_dir(void **state)
     mvg_diags *d = mvg_diags_new();
     mvg_config *c = load("dd1.conf", text, d);
     assert_non_null(c);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+    /* a gateway whose clock is set otherwise does without NTP */
+    snprintf(text, sizeof text,
+             "gateway = { id = \"g\"; site = \"s\"; data_dir = \"%s/new/d\"; "
+             "require_synced_clock = false; };\n%s", dir, rest);
+    d = mvg_diags_new();
+    c = load("dd0.conf", text, d);
+    assert_non_null(c);
+    assert_int_equal(c->gateway.require_synced_clock, 0);
     mvg_config_free(c);
     mvg_diags_free(d);
     /* a file where the directory should be */

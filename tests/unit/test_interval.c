@@ -31,6 +31,7 @@
 typedef struct {
     int64_t start, end;
     int partial;
+    int64_t clock_step_ms;
     mvg_interval_value ch[MAX_CH];
 } rec_copy;
 
@@ -50,6 +51,7 @@ static int collect(const mvg_interval_record *rec, void *user)
     c->start = rec->start_ms;
     c->end = rec->end_ms;
     c->partial = rec->partial;
+    c->clock_step_ms = rec->clock_step_ms;
     memcpy(c->ch, rec->ch, rec->nch * sizeof *rec->ch);
     return s->stop_after && s->n >= s->stop_after;
 }
@@ -645,6 +647,33 @@ static void test_state_corrupt_rejected(void **state)
     free(bad);
 }
 
+/* A forward wall-clock step of two days (192 intervals of 15 min) gives
+ * one record that says so, not 192 empty ones; the record after it is the
+ * interval the clock landed in, and its samples count as usual. */
+static void test_clock_step_forward(void **state)
+{
+    (void)state;
+    mvg_interval *agg = new1(rate_ch("kw", 2 * MIN_MS));
+    const int64_t step = 2 * 24 * 60 * MIN_MS;
+    for (int m = 0; m <= 7; m++)
+        good(agg, 0, T0 + m * MIN_MS, 60.0);
+    mvg_interval_clock_step(agg, T0 + 7 * MIN_MS + 30000, T0 + 7 * MIN_MS + 30000 + step);
+    for (int m = 8; m <= 31; m++)
+        good(agg, 0, T0 + step + m * MIN_MS, 60.0);
+    sink s = {0};
+    assert_int_equal(mvg_interval_advance(agg, T0 + step + 30 * MIN_MS, collect, &s), 3);
+    assert_int_equal(s.n, 3);
+    assert_int_equal(s.r[0].start, T0);
+    assert_int_equal(s.r[0].clock_step_ms, step);
+    assert_int_equal(s.r[1].start, T0 + step);
+    assert_int_equal(s.r[1].clock_step_ms, 0);
+    /* 8..15 min covered after the step: 8 of 15 minutes */
+    assert_near(s.r[1].ch[0].coverage, 7.0 / 15.0, 1e-9);
+    assert_int_equal(s.r[2].start, T0 + step + 15 * MIN_MS);
+    assert_near(s.r[2].ch[0].coverage, 1.0, 1e-9);
+    mvg_interval_free(agg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -663,6 +692,7 @@ int main(void)
         cmocka_unit_test(test_bad_specs),
         cmocka_unit_test(test_state_roundtrip_exact),
         cmocka_unit_test(test_state_corrupt_rejected),
+        cmocka_unit_test(test_clock_step_forward),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -9,6 +9,8 @@
  * samples are refused by the engine and counted in the status document.
  * In each phase, the figures it leaves undefined are null in the stored
  * record and absent from its InfluxDB line.
+ * A forward clock step is one flagged record and ages no sample; a held
+ * pipeline (clock not synchronised) stores polls and records nothing.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -496,6 +498,98 @@ static void test_late_sample_rejected_and_reported(void **state)
     rig_close(&g);
 }
 
+static int64_t samples_before(rig *g, int64_t ts)
+{
+    char err[256];
+    mvg_store_opts so = {.read_only = 1};
+    mvg_store *st = mvg_store_open(mvg_pipeline_db_path(g->p), &so, err, sizeof err);
+    assert_non_null(st);
+    char seen[4096] = "";
+    assert_int_equal(mvg_store_foreach_sample(st, 0, ts, count_samples, seen, err, sizeof err), 0);
+    mvg_store_close(st);
+    int64_t n = 0;
+    for (const char *c = seen; *c; c++)
+        n += *c == ';';
+    return n;
+}
+
+static void test_clock_step_one_record_and_retention(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.telemetry_mode = MVG_TELEMETRY_OFF,
+                           .store = {.sample_max_age_ms = 24 * 3600000LL}};
+    rig_open(&g, "step", &o, 1);
+    const int64_t t0 = 1767225600000LL, day = 24 * 3600000LL, min = 60000LL;
+    char err[256];
+    assert_int_equal(run_minutes(&g, 0, 16), 1); /* [00:00, 00:15) */
+    /* the wall clock jumps ten days at 00:16 (960 intervals): one record
+     * flagged, then the intervals after the step */
+    mvg_pipeline_clock_step(g.p, t0 + 10 * day + 16 * min, 10 * day);
+    for (int m = 17; m < 45; m++)
+        poll(&g, t0 + 10 * day + m * min, 2.0, MVG_Q_GOOD, 140.0 + 2.0 * m);
+    assert_int_equal(mvg_pipeline_advance(g.p, t0 + 10 * day + 46 * min, NULL, NULL, err, sizeof err),
+                     3);
+    /* the retention of a day does not reach the samples before the step:
+     * only minutes have passed since them */
+    int64_t before = samples_before(&g, t0 + 16 * min);
+    assert_int_equal(before, 16);
+    assert_int_equal(mvg_pipeline_maintain(g.p, t0 + 10 * day + 46 * min, err, sizeof err), 0);
+    assert_int_equal(samples_before(&g, t0 + 16 * min), before);
+
+    /* a step that skips nothing (it undid a step back) changes nothing */
+    mvg_pipeline_clock_step(g.p, t0 + 10 * day + 46 * min, 0);
+    for (int m = 47; m < 62; m++)
+        poll(&g, t0 + 10 * day + m * min, 2.0, MVG_Q_GOOD, 140.0 + 2.0 * m);
+    assert_int_equal(mvg_pipeline_advance(g.p, t0 + 10 * day + 62 * min, NULL, NULL, err, sizeof err),
+                     1);
+
+    records r;
+    stored_records(&g, &r);
+    assert_int_equal(r.n, 5);
+    for (size_t i = 0; i < r.n; i++) {
+        json_t *doc = json_loadb(r.bytes[i], r.items[i].len, 0, NULL);
+        assert_non_null(doc);
+        assert_int_equal(json_is_true(json_object_get(doc, "clock_step")), i == 1);
+        assert_int_equal(json_integer_value(json_object_get(doc, "clock_step_ms")),
+                         i == 1 ? 10 * day : 0);
+        /* the baseline (one day) is not over: ten days were a step */
+        assert_string_equal(json_string_value(json_object_get(doc, "phase")), "baseline");
+        json_decref(doc);
+        free(r.bytes[i]);
+    }
+    rig_close(&g);
+}
+
+/* Held (the wall clock not synchronised yet): polls are stored but kept
+ * from the engine, no interval is recorded; released, the engine starts
+ * with the next poll. */
+static void test_hold_stores_but_records_nothing(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.telemetry_mode = MVG_TELEMETRY_OFF};
+    rig_open(&g, "hold", &o, 1);
+    const int64_t t0 = 1767225600000LL, min = 60000LL;
+    char err[256];
+    assert_int_equal(mvg_pipeline_hold(g.p, 1), 0);
+    for (int m = 0; m < 16; m++)
+        poll(&g, t0 + m * min, 2.0, MVG_Q_GOOD, 100.0 + 2.0 * m);
+    assert_int_equal(mvg_pipeline_advance(g.p, t0 + 40 * min, NULL, NULL, err, sizeof err), 0);
+    assert_int_equal(samples_before(&g, t0 + 16 * min), 16);
+    assert_int_equal(mvg_pipeline_hold(g.p, 0), 16);
+    for (int m = 45; m < 61; m++)
+        poll(&g, t0 + m * min, 2.0, MVG_Q_GOOD, 190.0 + 2.0 * m);
+    assert_int_equal(mvg_pipeline_advance(g.p, t0 + 62 * min, NULL, NULL, err, sizeof err), 1);
+    records r;
+    stored_records(&g, &r);
+    assert_int_equal(r.n, 1);
+    /* the first record is the interval of the first poll after the hold */
+    assert_non_null(strstr(r.bytes[0], "\"start\":\"2026-01-01T00:45:00.000Z\""));
+    free(r.bytes[0]);
+    rig_close(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -506,6 +600,8 @@ int main(void)
         cmocka_unit_test(test_records_signed_and_chained_across_restart),
         cmocka_unit_test(test_late_sample_rejected_and_reported),
         cmocka_unit_test(test_undefined_figures_null_per_phase),
+        cmocka_unit_test(test_clock_step_one_record_and_retention),
+        cmocka_unit_test(test_hold_stores_but_records_nothing),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -75,23 +75,24 @@ static void rig_close(rig *g)
 }
 
 /* One hourly record into ch (room for 4 channels): prod t produced, kwh
- * used, coverage of both. */
+ * used, coverage of both; a forward clock step of clock_step_ms inside it. */
 static mvg_interval_record record(const rig *g, mvg_interval_value *ch, int64_t start, double kwh,
-                                  double prod, double coverage)
+                                  double prod, double coverage, int64_t clock_step_ms)
 {
     for (size_t k = 0; k < g->nch && k < 4; k++) {
         int is_kwh = strstr(g->names[k], "kwh") != NULL;
         ch[k] = (mvg_interval_value){.value = is_kwh ? kwh : prod, .mean = 0, .coverage = coverage,
                                      .n_good = 60};
     }
-    return (mvg_interval_record){start, start + H, g->nch, ch, coverage < 1};
+    return (mvg_interval_record){start, start + H, g->nch, ch, coverage < 1, clock_step_ms};
 }
 
 /* One hourly record fed to the project (record()). */
-static mvg_project_result feed(rig *g, int64_t start, double kwh, double prod, double coverage)
+static mvg_project_result feed_step(rig *g, int64_t start, double kwh, double prod,
+                                    double coverage, int64_t clock_step_ms)
 {
     mvg_interval_value ch[4] = {{0}};
-    mvg_interval_record rec = record(g, ch, start, kwh, prod, coverage);
+    mvg_interval_record rec = record(g, ch, start, kwh, prod, coverage, clock_step_ms);
     mvg_project_result res;
     char err[256];
     int rc = mvg_project_update(g->p, &rec, &res, err, sizeof err);
@@ -101,6 +102,10 @@ static mvg_project_result feed(rig *g, int64_t start, double kwh, double prod, d
     return res;
 }
 
+static mvg_project_result feed(rig *g, int64_t start, double kwh, double prod, double coverage)
+{
+    return feed_step(g, start, kwh, prod, coverage, 0);
+}
 
 static const char *PHASED =
     "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
@@ -160,7 +165,7 @@ static void test_undefined_figures_per_phase(void **state)
     for (int h = 0; h < 8; h++) {
         mvg_interval_value ch[4] = {{0}};
         mvg_interval_record rec = record(&g, ch, T0 + h * H, HOURS[h].kwh, HOURS[h].prod,
-                                         HOURS[h].coverage);
+                                         HOURS[h].coverage, 0);
         mvg_project_result res;
         char err[256];
         assert_int_equal(mvg_project_update(g.p, &rec, &res, err, sizeof err), 0);
@@ -335,12 +340,58 @@ static void test_fit_on_command_and_coverage_threshold(void **state)
     rig_close(&g);
 }
 
+static const char *ONE_DAY_BASELINE =
+    "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+    "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-02T00:00:00Z\"; };\n"
+    "  reporting = { start = \"2026-01-02T00:00:00Z\"; };\n"
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+    "    model = { type = \"linear\"; x = [ \"m.prod\" ]; }; } ); } );\n";
+
+/* A forward clock step of 500 days in the baseline does not close it: the
+ * records after the step are still baseline, also after a restart, and
+ * the fit comes when the baseline's length has passed in the plant's time. */
+static void test_clock_step_keeps_baseline(void **state)
+{
+    (void)state;
+    rig g;
+    rig_open(&g, ONE_DAY_BASELINE);
+    const int64_t step = 500LL * 24 * H;
+    mvg_project_result r;
+    for (int h = 0; h < 10; h++)
+        feed(&g, T0 + h * H, 7.0 + 3.0 * (h % 4), h % 4, 1.0);
+    r = feed_step(&g, T0 + 10 * H, 10.0, 1.0, 0.5, step);
+    assert_int_equal(r.phase, MVG_PHASE_BASELINE);
+    /* a restart after the step: the saved state keeps it */
+    size_t len = mvg_project_state_size(g.p), got = 0;
+    unsigned char *buf = malloc(len);
+    char err[256];
+    assert_int_equal(mvg_project_save(g.p, buf, len, &got, err, sizeof err), 0);
+    rig_close(&g);
+    rig_open(&g, ONE_DAY_BASELINE);
+    assert_int_equal(mvg_project_load(g.p, buf, got, err, sizeof err), 0);
+    free(buf);
+    for (int h = 11; h < 24; h++) {
+        r = feed(&g, T0 + step + h * H, 7.0 + 3.0 * (h % 5), h % 5, 1.0);
+        assert_int_equal(r.phase, MVG_PHASE_BASELINE);
+        assert_false(r.fitted_now);
+    }
+    r = feed(&g, T0 + step + 24 * H, 10.0, 1.0, 1.0);
+    assert_true(r.fitted_now);
+    assert_int_equal(r.phase, MVG_PHASE_REPORTING);
+    const char *why = NULL;
+    const mvg_model *m = mvg_project_model(g.p, 0, &why);
+    assert_non_null(m);
+    assert_int_equal(m->n, 23);
+    rig_close(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_model_given_in_config_and_adjustments),
         cmocka_unit_test(test_fit_on_command_and_coverage_threshold),
         cmocka_unit_test(test_undefined_figures_per_phase),
+        cmocka_unit_test(test_clock_step_keeps_baseline),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
