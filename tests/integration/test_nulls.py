@@ -54,6 +54,9 @@ def as_schema_1(rec):
     """The record as a gateway before schema 2 wrote it (no one-off
     adjustment in this project, so the savings it wrote were 0)."""
     rec["schema"] = "mvgate/interval/1"
+    # schema 1 had no clock step members (they came with schema 2)
+    rec.pop("clock_step", None)
+    rec.pop("clock_step_ms", None)
     s = rec["streams"][0]
     if rec["phase"] != "reporting":
         s["adjustment"] = 0.0
