@@ -97,6 +97,19 @@ static void influxd_start(ih_server *s, const char *dbname)
     assert_int_equal(ih_create_db(s, dbname), 0);
 }
 
+/* A real influxd with database dbname, and the store its publisher drains;
+ * the test is skipped when influxd is not installed. */
+static mvg_store *influxd_and_store(ih_server *s, const char *dbname)
+{
+    if (access(IH_INFLUXD, X_OK) != 0)
+        skip();
+    memset(s, 0, sizeof *s);
+    influxd_start(s, dbname);
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    return st;
+}
+
 /* The first value of column col of the first row of an InfluxQL query, as
  * JSON (caller decrefs), or NULL when there is no row. */
 static json_t *query1(const ih_server *s, const char *dbname, const char *q, int col)
@@ -365,13 +378,8 @@ static void add_raw(mvg_store *st, const char *lines)
 static void test_rejected_400(void **state)
 {
     (void)state;
-    if (access(IH_INFLUXD, X_OK) != 0)
-        skip();
     ih_server s;
-    memset(&s, 0, sizeof s);
-    influxd_start(&s, "gw");
-    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
-    assert_non_null(st);
+    mvg_store *st = influxd_and_store(&s, "gw");
     /* batch_lines 3: [A], [B], [C] go in three batches. */
     add_raw(st, "m,t=a v=1.5 1000\nm,t=a v=2.5 2000\nm,t=a v=3.5 3000\n");   /* A */
     add_raw(st, "m,t=a v=4i 4000\nm,t=a v=5.5 5000\n");                     /* B: int after float */
@@ -450,13 +458,8 @@ static void test_rejected_400(void **state)
 static void test_refused_in_a_batch(void **state)
 {
     (void)state;
-    if (access(IH_INFLUXD, X_OK) != 0)
-        skip();
     ih_server s;
-    memset(&s, 0, sizeof s);
-    influxd_start(&s, "gw");
-    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
-    assert_non_null(st);
+    mvg_store *st = influxd_and_store(&s, "gw");
     char line[64];
     for (int i = 0; i < 7; i++) {
         snprintf(line, sizeof line, i == 4 ? "m v=%di %d\n" : "m v=%d.5 %d\n", i, 1000 + i);
@@ -489,13 +492,8 @@ static void test_refused_in_a_batch(void **state)
 static void test_missing_db_resumes(void **state)
 {
     (void)state;
-    if (access(IH_INFLUXD, X_OK) != 0)
-        skip();
     ih_server s;
-    memset(&s, 0, sizeof s);
-    influxd_start(&s, "gw");
-    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
-    assert_non_null(st);
+    mvg_store *st = influxd_and_store(&s, "gw");
     add_sample_entries(st, 0, 20);
     mvg_influx_cfg cfg = section(s.url, 1, "later db");
     cfg.batch_lines = 50;
