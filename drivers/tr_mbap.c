@@ -40,14 +40,6 @@ static void tr_close(void *impl)
     mvg_tr_sock_close(&m->sock);
 }
 
-static void tr_free(void *impl)
-{
-    if (!impl)
-        return;
-    tr_close(impl);
-    free(impl);
-}
-
 static long frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err, size_t errlen)
 {
     return mvg_mbap_reply_length(buf, len, ctx, err, errlen);
@@ -82,4 +74,4 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     return rc;
 }
 
-const mvg_tr_backend mvg_tr_mbap_backend = {tr_read, tr_close, tr_free};
+const mvg_tr_backend mvg_tr_mbap_backend = {tr_read, tr_close, mvg_tr_sock_free};

@@ -38,14 +38,6 @@ static void tr_close(void *impl)
     r->quiet_at_ms = 0;
 }
 
-static void tr_free(void *impl)
-{
-    if (!impl)
-        return;
-    tr_close(impl);
-    free(impl);
-}
-
 /* The RTU frame's length for mvg_tr_sock_recv_frame; ctx is the function code. */
 static long frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err, size_t errlen)
 {
@@ -103,4 +95,4 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     return rc;
 }
 
-const mvg_tr_backend mvg_tr_rtu_tcp_backend = {tr_read, tr_close, tr_free};
+const mvg_tr_backend mvg_tr_rtu_tcp_backend = {tr_read, tr_close, mvg_tr_sock_free};

@@ -42,6 +42,14 @@ void mvg_tr_sock_close(mvg_tr_sock *s)
     s->fd = -1;
 }
 
+void mvg_tr_sock_free(void *state)
+{
+    if (!state)
+        return;
+    mvg_tr_sock_close(state); /* the socket is the state's first member */
+    free(state);
+}
+
 int mvg_tr_sock_remaining(int64_t deadline)
 {
     return mvg_netconn_remaining(deadline);

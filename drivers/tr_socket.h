@@ -40,6 +40,9 @@ void mvg_tr_sock_init(mvg_tr_sock *s, const mvg_bus_cfg *bus);
  * mvg_tr_sock, initialised for bus; NULL with err when out of memory. */
 void *mvg_tr_sock_alloc(size_t size, const mvg_bus_cfg *bus, char *err, size_t errlen);
 void mvg_tr_sock_close(mvg_tr_sock *s);
+/* Closes and frees a state from mvg_tr_sock_alloc (the backends' free);
+ * NULL is a no-op. */
+void mvg_tr_sock_free(void *state);
 
 /* Milliseconds until deadline (monotonic), 0 once it has passed. */
 int mvg_tr_sock_remaining(int64_t deadline);
