@@ -23,6 +23,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "secret.h"
+#include "vec.h"
 
 typedef struct {
     char *p;
@@ -243,16 +244,12 @@ static int build_batch(mvg_influx_pub *p)
                 full = 1;
                 break;
             }
-            if (p->nids == p->ids_cap) {
-                size_t cap = p->ids_cap ? p->ids_cap * 2 : 1024;
-                int64_t *ids = realloc(p->ids, cap * sizeof *ids);
-                if (!ids) {
-                    full = 1;
-                    break;
-                }
-                p->ids = ids;
-                p->ids_cap = cap;
+            int64_t *ids = mvg_vec_reserve(p->ids, p->nids, &p->ids_cap, sizeof *ids, 1024);
+            if (!ids) {
+                full = 1;
+                break;
             }
+            p->ids = ids;
             if (buf_add(&p->body, e[i].payload, e[i].len) < 0 ||
                 (nl && buf_add(&p->body, "\n", 1) < 0)) {
                 full = 1;
