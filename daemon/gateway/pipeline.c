@@ -720,7 +720,8 @@ int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn
         } else {
             if (p->records_failing)
                 p->watch.waited += (uint64_t)written;
-            p->records_failing = 0;
+            /* the store takes writes again: the next poll's samples will too */
+            p->records_failing = p->samples_failing = 0;
         }
     }
     room_update(p);
