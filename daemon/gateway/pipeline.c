@@ -88,6 +88,7 @@ struct mvg_pipeline {
     drop_watch drops[2];  /* mqtt, influx: the outbox bound's drops as last logged */
     /* A full or failing disk (pipeline.h, docs/store.md "Full disk"). */
     int records_failing;   /* the last write of pend failed: it waits for a retry */
+    int failed_full;       /* ... on a full disk: retried as soon as there is room */
     int samples_failing;   /* the last poll's samples failed (not refused by the reserve) */
     int64_t retry_at;      /* monotonic: the next attempt to write pend */
     char why[256];         /* what failed last */
@@ -710,11 +711,19 @@ int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn
     int oom = p->oom, written = 0;
     p->oom = 0;
     int64_t mono = mvg_clock_mono_ms();
+    mvg_store_room room;
+    if (p->records_failing && p->failed_full) {
+        mvg_store_room_get(p->store, &room);
+        if (!room.low)
+            p->retry_at = mono; /* room again: no reason to wait */
+    }
     if (p->npend > 0 && (!p->records_failing || mono >= p->retry_at)) {
         written = write_pending(p, done, user, err, errlen);
         if (written < 0) {
             snprintf(p->why, sizeof p->why, "%s", err);
             p->records_failing = 1;
+            mvg_store_room_get(p->store, &room);
+            p->failed_full = room.low;
             p->retry_at = mono + p->opts.retry_ms;
             written = 0;
         } else {
@@ -740,7 +749,7 @@ size_t mvg_pipeline_waiting(const mvg_pipeline *p)
 static room_state room_now(mvg_pipeline *p, mvg_store_room *room)
 {
     mvg_store_room_get(p->store, room);
-    if (room->low)
+    if (room->low || (p->records_failing && p->failed_full))
         return ROOM_FULL;
     return p->records_failing || p->samples_failing ? ROOM_FAILING : ROOM_OK;
 }
