@@ -419,14 +419,22 @@ int main(int argc, char **argv)
     int64_t wd_last = 0, status_last = 0, maintain_last = mvg_clock_mono_ms();
     int64_t started_ms = mvg_clock_real_ms();
     mvg_log_once store_log = {0}, maintain_log = {0}, status_log = {0};
-    int held = 0;
+    int held = 0, reload_waits = 0;
     int64_t settle_mono = 0, settle_to = 0; /* after a forward step (below) */
     mvg_clock_steps steps;
     mvg_clock_steps_init(&steps, o.time_scale);
     char line[4096];
     while (!got_stop) {
-        if (got_reload) {
+        /* the engine state moves to the new gateway, the records the
+         * store has not taken yet would not: a reload waits for them */
+        size_t waiting = got_reload ? mvg_pipeline_waiting(mvg_gateway_pipeline(g)) : 0;
+        if (got_reload && waiting > 0 && !reload_waits) {
+            mvg_log(MVG_LOG_WARN, "reload waits until the store has taken the %zu interval "
+                    "records waiting for it", waiting);
+            reload_waits = 1;
+        } else if (got_reload && waiting == 0) {
             got_reload = 0;
+            reload_waits = 0;
             reload(&o, &g, &generation, &tb, q);
             if (!g)
                 break;
@@ -435,7 +443,8 @@ int main(int argc, char **argv)
         mvg_sample_batch *b = mvg_sample_queue_pop(q, POP_WAIT_MS);
         if (b && b->generation == generation) {
             mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
-            /* a full disk fails every batch: logged once per change, with the count */
+            /* a full disk is the pipeline's to log (once per change of the
+             * store's state); this is a poll the configuration does not know */
             if (mvg_pipeline_batch(mvg_gateway_pipeline(g), b, err, sizeof err) != 0)
                 mvg_log_once_hit(&store_log, MVG_LOG_ERR, err, "store: %s", err);
             else

@@ -38,6 +38,12 @@ static const mvg_key store_keys[] = {
             "dropped and counted (0: no bound)"},
     {"outbox_max_mb", MVG_KEY_INT, 0, MVG_FIELD(mvg_store_cfg, outbox_max_mb), .lo = 0,
      .hi = 1000000, .def = "1024", .doc = "the same bound in MB (0: none)"},
+    {"reserve_mb", MVG_KEY_NUMBER, 0, MVG_FIELD(mvg_store_cfg, reserve_mb), .min = 0,
+     .max = 1000000, .def = "16",
+     .doc = "free space kept for records on data_dir's filesystem: below it raw samples and "
+            "telemetry are not stored (counted, `mvgate status` says \"store full\") while "
+            "interval, model and key records still are; it also sizes SQLite's WAL (a quarter "
+            "of it, at most 1000 pages). docs/store.md \"Full disk\""},
 };
 const mvg_section mvg_config_store_section = {"store", MVG_KEYS(store_keys)};
 

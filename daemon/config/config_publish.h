@@ -30,6 +30,7 @@ typedef struct {
     long long samples_max_mb;   /* 0 = no limit */
     long long outbox_max_entries; /* per publisher */
     long long outbox_max_mb;    /* per publisher */
+    double reserve_mb;          /* free space kept for records (docs/store.md "Full disk") */
 } mvg_store_cfg;
 
 /* The mqtt section, and what mvg_mqtt_pub_start takes. */

@@ -49,6 +49,18 @@ typedef struct {
     int64_t logged_ms, last_drop_ms; /* monotonic */
 } drop_watch;
 
+/* The store's state as last logged: one line per change, with the counts
+ * of the episode when it ends, never one per poll. */
+typedef enum { ROOM_OK, ROOM_FULL, ROOM_FAILING } room_state;
+typedef struct {
+    room_state state;
+    int64_t since_ms, since_mono; /* realtime (status), monotonic (its length) */
+    uint64_t samples0, telemetry0; /* the store's refusal counts when it began */
+    uint64_t waited;               /* records written after waiting, this episode */
+    size_t most_waiting;
+    int held_logged;               /* the engine-held line is out */
+} room_watch;
+
 struct mvg_pipeline {
     const mvg_config *cfg;
     mvg_runner *runner;
@@ -74,7 +86,16 @@ struct mvg_pipeline {
     mvg_lp *lp;
     mvg_signer *signer;   /* places and signs the chained records */
     drop_watch drops[2];  /* mqtt, influx: the outbox bound's drops as last logged */
+    /* A full or failing disk (pipeline.h, docs/store.md "Full disk"). */
+    int records_failing;   /* the last write of pend failed: it waits for a retry */
+    int failed_full;       /* ... on a full disk: retried as soon as there is room */
+    int samples_failing;   /* the last poll's samples failed (not refused by the reserve) */
+    int64_t retry_at;      /* monotonic: the next attempt to write pend */
+    char why[256];         /* what failed last */
+    room_watch watch;
 };
+
+static void room_update(mvg_pipeline *p);
 
 static void free_ids(mvg_pipeline *p)
 {
@@ -95,6 +116,12 @@ void mvg_pipeline_close(mvg_pipeline *p)
     free_ids(p);
     free(p->high_water);
     free(p->rows);
+    if (p->npend > 0)
+        mvg_log(MVG_LOG_ERR,
+                "stopping with %zu interval records the store did not take (%s): they are "
+                "computed again at the next start from the samples stored before the disk "
+                "filled and after it had room again",
+                p->npend, p->why[0] ? p->why : "not written yet");
     for (size_t i = 0; i < p->npend; i++)
         free(p->pend[i].ch);
     free(p->pend);
@@ -254,6 +281,10 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
     p->runner = runner;
     if (opts)
         p->opts = *opts;
+    if (p->opts.pending_max == 0)
+        p->opts.pending_max = MVG_PIPELINE_PENDING_MAX;
+    if (p->opts.retry_ms <= 0)
+        p->opts.retry_ms = 1000;
     if (mvg_store_path(cfg->gateway.data_dir, p->db_path, sizeof p->db_path) != 0) {
         snprintf(err, errlen, "data_dir '%s' is too long", cfg->gateway.data_dir);
         goto fail;
@@ -494,16 +525,21 @@ int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, si
     /* a poll with nothing to keep costs no transaction */
     int rc = n || p->opts.mqtt || p->opts.influx ? mvg_store_begin(p->store, err, errlen) : 1;
     if (rc == 0) {
+        /* refused for the reserve: nothing written, the telemetry is
+         * refused the same way (counted by the store) */
         rc = n ? mvg_store_add_samples(p->store, p->rows, n, err, errlen) : 0;
-        if (rc == 0)
+        if (rc >= 0)
             rc = add_telemetry(p, dev, b, err, errlen);
         if (rc == 0)
             rc = mvg_store_commit(p->store, err, errlen);
         if (rc != 0)
             mvg_store_rollback(p->store);
     }
-    if (rc > 0)
-        rc = 0;
+    p->samples_failing = rc < 0;
+    if (rc < 0)
+        snprintf(p->why, sizeof p->why, "%s", err);
+    room_update(p);
+    rc = 0;
     if (p->hold) {
         p->held++;
         return rc;
@@ -625,42 +661,175 @@ out:
     return rc;
 }
 
+/* Writes every waiting result in one transaction with the checkpoint of
+ * the engine as it is now, which has emitted exactly these: a checkpoint
+ * never claims an interval whose record is not stored, and a record is
+ * never written without the checkpoint after it (a restart would emit it
+ * again). All or nothing, so a store that takes part of them cannot
+ * leave the chain with a checkpoint behind its head. Returns the number
+ * written or -1 (nothing written, pend untouched). */
+static int write_pending(mvg_pipeline *p, mvg_pipeline_record_fn done, void *user, char *err,
+                         size_t errlen)
+{
+    int64_t *seqs = calloc(p->npend, sizeof *seqs);
+    if (!seqs) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = mvg_store_begin(p->store, err, errlen);
+    int began = rc == 0;
+    for (size_t i = 0; rc == 0 && i < p->npend; i++)
+        rc = store_one(p, &p->pend[i], &seqs[i], err, errlen);
+    if (rc == 0)
+        rc = write_checkpoint(p, p->pend[p->npend - 1].rec.end_ms, err, errlen);
+    if (rc == 0)
+        rc = mvg_store_commit(p->store, err, errlen);
+    else if (began)
+        mvg_store_rollback(p->store);
+    int written = 0;
+    if (rc == 0) {
+        written = (int)p->npend;
+        for (size_t i = 0; done && i < p->npend; i++)
+            done(user, p->pend[i].project, seqs[i], &p->pend[i].rec, &p->pend[i].res);
+        for (size_t i = 0; i < p->npend; i++)
+            free(p->pend[i].ch);
+        p->npend = 0;
+    }
+    free(seqs);
+    return rc == 0 ? written : -1;
+}
+
 int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn done, void *user,
                          char *err, size_t errlen)
 {
     if (p->hold)
         return 0;
-    mvg_runner_advance(p->runner, now_ms, collect, p);
-    int rc = 0, written = 0;
-    int64_t *seqs = NULL;
-    if (p->oom) {
-        snprintf(err, errlen, "out of memory: interval records lost until a restart");
-        rc = -1;
-    } else if (p->npend > 0) {
-        seqs = calloc(p->npend, sizeof *seqs);
-        rc = seqs ? mvg_store_begin(p->store, err, errlen) : -1;
-        for (size_t i = 0; rc == 0 && i < p->npend; i++)
-            rc = store_one(p, &p->pend[i], &seqs[i], err, errlen);
-        /* the engine state after these records, in the same transaction: a
-         * restart resumes exactly after the last stored record */
-        if (rc == 0)
-            rc = write_checkpoint(p, p->pend[p->npend - 1].rec.end_ms, err, errlen);
-        if (rc == 0)
-            rc = mvg_store_commit(p->store, err, errlen);
-        else if (seqs)
-            mvg_store_rollback(p->store);
-        if (rc == 0) {
-            written = (int)p->npend;
-            for (size_t i = 0; done && i < p->npend; i++)
-                done(user, p->pend[i].project, seqs[i], &p->pend[i].rec, &p->pend[i].res);
+    /* at the bound the engine closes nothing more: what it would emit
+     * stays in its open intervals, and comes out once the store has room */
+    if (p->npend < p->opts.pending_max)
+        mvg_runner_advance(p->runner, now_ms, collect, p);
+    int oom = p->oom, written = 0;
+    p->oom = 0;
+    int64_t mono = mvg_clock_mono_ms();
+    mvg_store_room room;
+    if (p->records_failing && p->failed_full) {
+        mvg_store_room_get(p->store, &room);
+        if (!room.low)
+            p->retry_at = mono; /* room again: no reason to wait */
+    }
+    if (p->npend > 0 && (!p->records_failing || mono >= p->retry_at)) {
+        written = write_pending(p, done, user, err, errlen);
+        if (written < 0) {
+            snprintf(p->why, sizeof p->why, "%s", err);
+            p->records_failing = 1;
+            mvg_store_room_get(p->store, &room);
+            p->failed_full = room.low;
+            p->retry_at = mono + p->opts.retry_ms;
+            written = 0;
+        } else {
+            if (p->records_failing)
+                p->watch.waited += (uint64_t)written;
+            /* the store takes writes again: the next poll's samples will too */
+            p->records_failing = p->samples_failing = 0;
         }
     }
-    free(seqs);
-    for (size_t i = 0; i < p->npend; i++)
-        free(p->pend[i].ch);
-    p->npend = 0;
-    p->oom = 0;
-    return rc == 0 ? written : -1;
+    room_update(p);
+    if (oom) {
+        snprintf(err, errlen, "out of memory: an interval result was lost before its record");
+        return -1;
+    }
+    return written;
+}
+
+size_t mvg_pipeline_waiting(const mvg_pipeline *p)
+{
+    return p->records_failing ? p->npend : 0;
+}
+
+static room_state room_now(mvg_pipeline *p, mvg_store_room *room)
+{
+    mvg_store_room_get(p->store, room);
+    if (room->low || (p->records_failing && p->failed_full))
+        return ROOM_FULL;
+    return p->records_failing || p->samples_failing ? ROOM_FAILING : ROOM_OK;
+}
+
+static const char *room_name(room_state s)
+{
+    return s == ROOM_FULL ? "full" : s == ROOM_FAILING ? "failing" : "ok";
+}
+
+static void format_mb(int64_t bytes, char *buf, size_t len)
+{
+    snprintf(buf, len, "%.2f MB", (double)bytes / 1048576.0);
+}
+
+/* Logs the store's state when it changed (pipeline.h), and once when the
+ * waiting records reach the bound. */
+static void room_update(mvg_pipeline *p)
+{
+    room_watch *w = &p->watch;
+    mvg_store_room room;
+    room_state now = room_now(p, &room);
+    size_t waiting = mvg_pipeline_waiting(p);
+    if (waiting > w->most_waiting)
+        w->most_waiting = waiting;
+    if (now == w->state) {
+        if (now != ROOM_OK && !w->held_logged && p->npend >= p->opts.pending_max) {
+            mvg_log(MVG_LOG_WARN,
+                    "store %s: %zu interval records wait in memory, the most it keeps: the "
+                    "engine closes no further interval until they are written (nothing is "
+                    "dropped; the open intervals go on collecting the polls)",
+                    room_name(now), p->npend);
+            w->held_logged = 1;
+        }
+        return;
+    }
+    char freeb[32], reserve[32];
+    format_mb(room.free_bytes, freeb, sizeof freeb);
+    format_mb(room.reserve_bytes, reserve, sizeof reserve);
+    uint64_t samples = room.samples_refused - w->samples0,
+             telemetry = room.telemetry_refused - w->telemetry0;
+    if (now == ROOM_OK) {
+        mvg_log(MVG_LOG_NOTICE,
+                "store writing again after %lld s %s: %llu interval records waited and are "
+                "stored now (at most %zu at once); %llu samples and %llu telemetry entries were "
+                "not stored",
+                (long long)((mvg_clock_mono_ms() - w->since_mono) / 1000), room_name(w->state),
+                (unsigned long long)w->waited, w->most_waiting, (unsigned long long)samples,
+                (unsigned long long)telemetry);
+        p->why[0] = '\0';
+        *w = (room_watch){.state = ROOM_OK};
+        return;
+    }
+    if (w->state == ROOM_OK) {
+        *w = (room_watch){.since_ms = mvg_clock_real_ms(), .since_mono = mvg_clock_mono_ms(),
+                          .samples0 = room.samples_refused,
+                          .telemetry0 = room.telemetry_refused, .most_waiting = waiting};
+    }
+    w->state = now;
+    if (now == ROOM_FULL)
+        mvg_log(MVG_LOG_WARN,
+                "store full: %s free on the filesystem of %s (store.reserve_mb %s)%s%s: raw "
+                "samples and telemetry are not stored; interval records are while they fit and "
+                "else wait in memory until there is room (docs/store.md \"Full disk\")",
+                room.free_bytes < 0 ? "?" : freeb, p->db_path, reserve, p->why[0] ? "; " : "",
+                p->why);
+    else
+        mvg_log(MVG_LOG_ERR,
+                "store failing: %s: interval records wait in memory and are written when the "
+                "store takes them again (docs/store.md \"Full disk\")",
+                p->why[0] ? p->why : "?");
+}
+
+void mvg_pipeline_store_state_get(mvg_pipeline *p, mvg_pipeline_store_state *out)
+{
+    room_state now = room_now(p, &out->room);
+    out->state = room_name(now);
+    out->why = now == ROOM_OK ? "" : p->why;
+    out->since_ms = now == ROOM_OK ? 0 : p->watch.since_ms;
+    out->records_waiting = mvg_pipeline_waiting(p);
+    out->engine_held = p->npend >= p->opts.pending_max;
 }
 
 /* ---- status -------------------------------------------------------------- */
@@ -705,6 +874,14 @@ static void watch_drops(drop_watch *w, const char *pub, const mvg_outbox_stats *
 int mvg_pipeline_figures(mvg_pipeline *p, struct mvg_status_input *in, char *err, size_t errlen)
 {
     in->engine_rejected = mvg_runner_rejected(p->runner);
+    mvg_pipeline_store_state st;
+    mvg_pipeline_store_state_get(p, &st);
+    in->store_state = st.state;
+    in->store_why = st.why;
+    in->store_since_ms = st.since_ms;
+    in->records_waiting = st.records_waiting;
+    in->engine_held = st.engine_held;
+    in->room = st.room;
     in->npublishers = 0;
     const char *pubs[] = {"mqtt", "influx"};
     int on[] = {p->opts.mqtt, p->opts.influx};

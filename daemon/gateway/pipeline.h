@@ -50,7 +50,19 @@ typedef struct {
      * each project's chain again with a signed new-chain record
      * (mvgated --new-chain, docs/store.md "Damage and loss"). */
     int new_chain;
+    /* A full or failing disk (docs/store.md "Full disk"): the interval
+     * results whose records the store did not take wait in memory, in
+     * order, and are written again every retry_ms (0: 1000) until they go
+     * in; at pending_max of them (0: MVG_PIPELINE_PENDING_MAX) the engine
+     * closes no further interval and holds the later ones open instead,
+     * so nothing is dropped and memory grows by its accumulators only. */
+    size_t pending_max;
+    int64_t retry_ms;
 } mvg_pipeline_opts;
+
+/* About 4.5 kB each: a megabyte, 21 hours of one project's 5-minute
+ * intervals. */
+#define MVG_PIPELINE_PENDING_MAX 256
 
 /* Called for every interval record once it is durable. */
 typedef void (*mvg_pipeline_record_fn)(void *user, size_t project, int64_t seq,
@@ -71,15 +83,25 @@ void mvg_pipeline_close(mvg_pipeline *p);
  * error. */
 int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t errlen);
 
-/* Stores one poll, then feeds it to the engine. Returns 0 or -1 (store
- * error: the poll is still fed to the engine, err says what was lost). */
+/* Stores one poll, then feeds it to the engine. The samples and
+ * telemetry a store short of room refuses, or that a failing disk does
+ * not take, are counted and logged once per change of the store's state
+ * (mvg_pipeline_store_state), not returned as errors: the engine still
+ * gets the poll. Returns 0, or -1 for a poll that does not match the
+ * configuration. */
 int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, size_t errlen);
 
 /* Emits the intervals that ended before now_ms and makes each durable
- * (record, outbox entries, checkpoint in one transaction) before calling
- * done for it. Returns the number of records written or -1 (store error:
- * nothing of the failing step was written; the records come again after a
- * restart from the previous checkpoint). */
+ * (record, the model frozen with it, outbox entries, checkpoint in one
+ * transaction) before calling done for it. When the store does not take
+ * them, nothing of the step is written: the results wait in memory and
+ * are written in order, with everything emitted after them, at a later
+ * call (every opts.retry_ms), so the chain, the seqs and the cumulative
+ * figures go on unbroken; the checkpoint is only ever written with the
+ * records it follows. Every chained record of an interval is built at
+ * that write, from the chain as the store holds it then. Returns the
+ * number of records written (0 while they wait) or -1 when out of memory
+ * (err: an interval's result was lost). */
 int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn done, void *user,
                          char *err, size_t errlen);
 
@@ -91,6 +113,23 @@ void mvg_pipeline_adopt_marks(mvg_pipeline *p, const mvg_pipeline *from);
  * outbox (for the status document). Returns 0 or -1. */
 struct mvg_status_input;
 int mvg_pipeline_figures(mvg_pipeline *p, struct mvg_status_input *in, char *err, size_t errlen);
+
+/* The store's state for the status document and the log: "ok"; "full"
+ * (short of room: below store.reserve_mb free, or the disk found full):
+ * samples and telemetry refused, records written while they still fit
+ * and waiting in memory when not; "failing" (writes fail otherwise:
+ * records wait). */
+typedef struct {
+    const char *state;          /* "ok", "full", "failing" */
+    const char *why;            /* what failed last, "" when ok */
+    int64_t since_ms;           /* realtime of the change to this state; 0 when ok */
+    size_t records_waiting;     /* interval results whose records are not written yet */
+    int engine_held;            /* at pending_max: the engine holds later intervals open */
+    mvg_store_room room;        /* free space, reserve, samples and telemetry refused */
+} mvg_pipeline_store_state;
+void mvg_pipeline_store_state_get(mvg_pipeline *p, mvg_pipeline_store_state *out);
+/* Interval results waiting for the store (a reload waits for them). */
+size_t mvg_pipeline_waiting(const mvg_pipeline *p);
 
 /* The store's own figures (rows, size). Returns 0 or -1. */
 int mvg_pipeline_store_status(mvg_pipeline *p, mvg_store_status *out, char *err, size_t errlen);

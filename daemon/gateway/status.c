@@ -71,6 +71,21 @@ char *mvg_status_json(const mvg_status_input *in)
                           (json_int_t)in->store->intervals, "models",
                           (json_int_t)in->store->models, "db_bytes",
                           (json_int_t)in->store->db_bytes);
+    if (in->store_state) {
+        if (json_is_null(store))
+            store = json_object();
+        json_t *room = json_pack(
+            "{s:s, s:s, s:o, s:I, s:b, s:I, s:I, s:I, s:I}", "state", in->store_state, "why",
+            in->store_why ? in->store_why : "", "since", jtime_or_null(in->store_since_ms),
+            "records_waiting", (json_int_t)in->records_waiting, "engine_held", in->engine_held,
+            "free_bytes", (json_int_t)in->room.free_bytes, "reserve_bytes",
+            (json_int_t)in->room.reserve_bytes, "samples_refused",
+            (json_int_t)in->room.samples_refused, "telemetry_refused",
+            (json_int_t)in->room.telemetry_refused);
+        if (store && room)
+            json_object_update(store, room);
+        json_decref(room);
+    }
     json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:s, s:s, s:o, s:o, s:I, s:o, s:{s:I, s:I}, s:{s:I}, s:o, s:o, s:o}",
         "schema", MVG_SCHEMA_STATUS, "gateway", cfg->gateway.id, "site", cfg->gateway.site, "state",

@@ -3,7 +3,9 @@
  * version, uptime, every device's state with its last good poll, the
  * sample queue, the samples the engine refused (late or out of order),
  * the store and each publisher's outbox depth, age, drop counters (and how
- * many of the drops are unacknowledged) and parked (refused) entries. The daemon writes it to the store (meta "status") and to the
+ * many of the drops are unacknowledged) and parked (refused) entries, and
+ * the store's state (ok, full, failing: docs/store.md "Full disk") with
+ * the records waiting for it. The daemon writes it to the store (meta "status") and to the
  * MQTT outbox (retained `status`) every few seconds; `mvgate status` reads
  * it back. Building it is pure: the caller gathers the figures.
  */
@@ -31,6 +33,13 @@ typedef struct mvg_status_input {
     uint64_t queue_depth, queue_dropped;
     uint64_t engine_rejected;       /* mvg_runner_rejected() */
     const mvg_store_status *store;  /* may be NULL */
+    /* the store's state (mvg_pipeline_store_state): "ok", "full", "failing" */
+    const char *store_state;        /* NULL: not known (left out) */
+    const char *store_why;
+    int64_t store_since_ms;         /* realtime; 0 when ok */
+    uint64_t records_waiting;
+    int engine_held;
+    mvg_store_room room;
     size_t npublishers;
     const char *publisher[MVG_STATUS_MAX_PUBLISHERS];
     mvg_outbox_stats outbox[MVG_STATUS_MAX_PUBLISHERS];

@@ -106,8 +106,15 @@ mvg_store *mvg_store_open(const char *path, const mvg_store_opts *opts, char *er
         sqlite3_free(msg);
         goto fail;
     }
-    if (mvg_store_schema_apply(st->db, st->opts.gateway_id, err, errlen) < 0)
+    if (mvg_store_schema_apply(st->db, st->opts.gateway_id, err, errlen) < 0 ||
+        mvg_store_room_wal(st, err, errlen) < 0)
         goto fail;
+    st->path = strdup(path);
+    if (!st->path) {
+        snprintf(err, errlen, "store: out of memory");
+        goto fail;
+    }
+    mvg_store_room_check(st);
     return st;
 fail:
     mvg_store_close(st);
@@ -121,6 +128,7 @@ void mvg_store_close(mvg_store *st)
     if (st->in_txn)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close_v2(st->db);
+    free(st->path);
     free(st);
 }
 
@@ -291,13 +299,43 @@ static int insert_outs(mvg_store *st, const mvg_store_out *outs, size_t nouts, i
     return rc;
 }
 
+/* Short of room, a status entry supersedes its publisher's undelivered
+ * ones: a broker away for days must not fill the reserve with statuses
+ * nobody will read (not a drop: the newest says all they said). */
+static int supersede_status(mvg_store *st, const char *publisher, char *err, size_t errlen)
+{
+    sqlite3_stmt *q = mvg_store_prep(st,
+                                     "DELETE FROM outbox WHERE publisher = ?1 AND cls = ?2"
+                                     " AND delivered = 0 AND parked_ms IS NULL",
+                                     err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, publisher, -1, SQLITE_STATIC);
+    sqlite3_bind_int(q, 2, MVG_OUT_STATUS);
+    int rc = sqlite3_step(q) == SQLITE_DONE ? 0 : mvg_store_dberr(st, err, errlen, "status entry");
+    sqlite3_finalize(q);
+    return rc;
+}
+
 int mvg_store_add_outbox(mvg_store *st, const mvg_store_out *outs, size_t nouts, char *err,
                          size_t errlen)
 {
     int own;
     if (auto_begin(st, &own, err, errlen) < 0)
         return -1;
-    int rc = insert_outs(st, outs, nouts, 0, 0, 0, err, errlen);
+    int low = mvg_store_room_check(st), rc = 0;
+    for (size_t i = 0; i < nouts && rc == 0; i++) {
+        if (low && outs[i].cls == MVG_OUT_TELEMETRY) {
+            st->telemetry_refused++;
+            continue;
+        }
+        if (low && outs[i].cls == MVG_OUT_STATUS && outs[i].publisher)
+            rc = supersede_status(st, outs[i].publisher, err, errlen);
+        if (rc == 0)
+            rc = insert_outs(st, &outs[i], 1, 0, 0, 0, err, errlen);
+        if (rc != 0 && outs[i].cls == MVG_OUT_TELEMETRY && st->low)
+            st->telemetry_refused++; /* it found the disk full */
+    }
     return auto_end(st, own, rc, err, errlen);
 }
 
@@ -329,6 +367,10 @@ int mvg_store_point_id(mvg_store *st, const char *device, const char *point, int
 int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, char *err,
                           size_t errlen)
 {
+    if (mvg_store_room_check(st)) {
+        st->samples_refused += n;
+        return MVG_STORE_REFUSED;
+    }
     int own;
     if (auto_begin(st, &own, err, errlen) < 0)
         return -1;
@@ -351,6 +393,8 @@ int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, ch
         sqlite3_reset(q);
     }
     sqlite3_finalize(q);
+    if (rc != 0 && st->low)
+        st->samples_refused += n; /* the insert found the disk full */
     return auto_end(st, own, rc, err, errlen);
 }
 

@@ -45,6 +45,11 @@ typedef struct {
     int64_t outbox_max_entries;
     int64_t outbox_max_bytes;
     int checkpoints_keep;       /* 0: 3 */
+    /* Room kept for records on the filesystem of the database (store.
+     * reserve_mb, docs/store.md "Full disk"): below it raw samples and
+     * telemetry entries are refused (mvg_store_room); 0: no reserve (a
+     * write that finds the disk full still latches the refusal). */
+    int64_t reserve_bytes;
 } mvg_store_opts;
 
 /* The database path under data_dir: "<data_dir>/mvgate.db". Returns 0, or -1
@@ -75,7 +80,10 @@ typedef struct {
     int retained;
 } mvg_store_out;
 
-/* Writes outbox entries not tied to a record (telemetry, status, totals). */
+/* Writes outbox entries not tied to a record (telemetry, status, totals).
+ * While the store is short of room (mvg_store_room), telemetry entries
+ * are left out and counted, and a status entry replaces its publisher's
+ * undelivered ones (only the newest status matters); the rest go in. */
 int mvg_store_add_outbox(mvg_store *st, const mvg_store_out *outs, size_t nouts, char *err,
                          size_t errlen);
 
@@ -89,6 +97,11 @@ typedef struct {
     mvg_sample s;               /* NaN value is stored as NULL */
 } mvg_store_sample;
 
+/* Returns 0 (stored), MVG_STORE_REFUSED (nothing written, counted in
+ * mvg_store_room: the free space is below the reserve, or the disk was
+ * found full; a transaction goes on) or -1 (error; rolled back by the
+ * caller). */
+#define MVG_STORE_REFUSED 1
 int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, char *err,
                           size_t errlen);
 
@@ -161,6 +174,27 @@ int mvg_store_prune(mvg_store *st, int64_t now_ms, int64_t *pruned, char *err, s
 int mvg_store_put_meta(mvg_store *st, const char *key, const char *value, char *err,
                        size_t errlen);
 int mvg_store_get_meta(mvg_store *st, const char *key, char **value, char *err, size_t errlen);
+
+/* The reserve rule (docs/store.md "Full disk"), one home for the daemon
+ * and `mvgate status`: short of room when free_bytes < reserve_bytes;
+ * once short (was_low), room again only at reserve_bytes plus a margin of
+ * a quarter of it and 64 kB, so that a store hovering at the line does not
+ * flip every poll. Returns 1 short, 0 not. */
+int mvg_store_room_short(int64_t free_bytes, int64_t reserve_bytes, int was_low);
+/* The bytes free for unprivileged writers (statvfs f_bavail) on the
+ * filesystem holding path. Returns 0 or -1 (errno). */
+int mvg_store_free_bytes(const char *path, int64_t *free_bytes);
+
+typedef struct {
+    int low;                    /* short of room: samples and telemetry refused */
+    int64_t free_bytes;         /* at the last look; -1 when statvfs failed */
+    int64_t reserve_bytes;
+    int64_t low_since_ms;       /* realtime; 0 when not low */
+    uint64_t samples_refused;   /* rows refused by this handle since it opened */
+    uint64_t telemetry_refused; /* outbox entries likewise */
+} mvg_store_room;
+/* Looks at the free space again and fills out. */
+void mvg_store_room_get(mvg_store *st, mvg_store_room *out);
 
 typedef struct {
     int64_t samples;            /* rows kept */

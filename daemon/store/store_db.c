@@ -10,6 +10,8 @@
 int mvg_store_dberr(mvg_store *st, char *err, size_t errlen, const char *what)
 {
     snprintf(err, errlen, "store: %s: %s", what, sqlite3_errmsg(st->db));
+    if ((sqlite3_extended_errcode(st->db) & 0xff) == SQLITE_FULL)
+        mvg_store_room_full(st);
     return -1;
 }
 

@@ -16,6 +16,11 @@ struct mvg_store {
     sqlite3 *db;
     mvg_store_opts opts;
     int in_txn;     /* inside mvg_store_begin()..commit() */
+    char *path;     /* the database file: its filesystem's free space (store_room.c) */
+    /* the reserve rule's state (store_room.c, mvg_store_room) */
+    int low;
+    int64_t free_bytes, low_since_ms;
+    uint64_t samples_refused, telemetry_refused;
 };
 
 /* Every chained record of the project, whatever table holds it. */
@@ -33,7 +38,8 @@ struct mvg_store {
     " FROM outbox o LEFT JOIN intervals i ON i.id = o.interval_id"                                \
     " LEFT JOIN models m ON m.id = o.model_id"
 
-/* err = "store: WHAT: sqlite's message"; returns -1. */
+/* err = "store: WHAT: sqlite's message"; returns -1. A full disk
+ * (SQLITE_FULL) also makes the store short of room (store_room.c). */
 int mvg_store_dberr(mvg_store *st, char *err, size_t errlen, const char *what);
 
 /* sql prepared on st's connection, or NULL with err filled. */
@@ -48,5 +54,15 @@ int mvg_store_scalar(mvg_store *st, const char *sql, int64_t *out, char *err, si
 
 /* The bytes of the database's pages in use (free pages not counted). */
 int mvg_store_used_bytes(mvg_store *st, int64_t *out, char *err, size_t errlen);
+
+/* store_room.c: looks at the free space (the reserve rule) and returns
+ * st->low. */
+int mvg_store_room_check(mvg_store *st);
+/* store_room.c: a write found the disk full: short of room until the
+ * free space is back above the reserve and its margin. */
+void mvg_store_room_full(mvg_store *st);
+/* store_room.c: sizes the WAL to the reserve on a read-write connection
+ * (wal_autocheckpoint, journal_size_limit). Returns 0 or -1. */
+int mvg_store_room_wal(mvg_store *st, char *err, size_t errlen);
 
 #endif

@@ -11,6 +11,8 @@
  * record and absent from its InfluxDB line.
  * A forward clock step is one flagged record and ages no sample; a held
  * pipeline (clock not synchronised) stores polls and records nothing.
+ * A store that takes no writes keeps the records waiting, in order, and
+ * a store below its reserve refuses samples but takes records.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -24,6 +26,7 @@
 
 #include <cmocka.h>
 #include <jansson.h>
+#include <sqlite3.h>
 
 #include "testutil.h"
 
@@ -590,6 +593,101 @@ static void test_hold_stores_but_records_nothing(void **state)
     rig_close(&g);
 }
 
+/* A store that takes nothing (another connection holds the write lock:
+ * every write fails, as on a failing disk): the records wait in memory,
+ * at most pending_max of them, then the engine holds its intervals open;
+ * no checkpoint is written past the stored records. Once the store takes
+ * writes again, every record goes in, in order, seq and chain unbroken. */
+static void test_records_wait_for_a_failing_store(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.telemetry_mode = MVG_TELEMETRY_OFF, .pending_max = 3, .retry_ms = 1,
+                           .store = {.busy_timeout_ms = 10}};
+    rig_open(&g, "failing", &o, 1);
+    assert_int_equal(run_minutes(&g, 0, 31), 2);
+    sqlite3 *lock = NULL;
+    assert_int_equal(sqlite3_open(mvg_pipeline_db_path(g.p), &lock), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(lock, "BEGIN IMMEDIATE", NULL, NULL, NULL), SQLITE_OK);
+
+    const int64_t t0 = 1767225600000LL, min = 60000LL;
+    char err[256];
+    for (int m = 31; m < 121; m++) {
+        poll(&g, t0 + m * min, 2.0, MVG_Q_GOOD, 100.0 + 2.0 * m);
+        if (m % 15 == 0)
+            assert_int_equal(mvg_pipeline_advance(g.p, t0 + (m + 5) * min, NULL, NULL, err,
+                                                  sizeof err), 0);
+    }
+    mvg_pipeline_store_state ss;
+    mvg_pipeline_store_state_get(g.p, &ss);
+    assert_string_equal(ss.state, "failing");
+    assert_non_null(strstr(ss.why, "locked"));
+    assert_int_equal(ss.records_waiting, 3);
+    assert_true(ss.engine_held);
+    assert_int_equal(mvg_pipeline_waiting(g.p), 3);
+    sqlite3_stmt *q = NULL;
+    assert_int_equal(sqlite3_prepare_v2(lock, "SELECT COUNT(*) FROM checkpoints", -1, &q, NULL),
+                     SQLITE_OK);
+    assert_int_equal(sqlite3_step(q), SQLITE_ROW);
+    assert_int_equal(sqlite3_column_int(q, 0), 1); /* the one of the first two records */
+    sqlite3_finalize(q);
+
+    /* the lock goes: what waited is written first, then what the engine held */
+    assert_int_equal(sqlite3_exec(lock, "ROLLBACK", NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(lock);
+    usleep(5000);
+    assert_int_equal(mvg_pipeline_advance(g.p, t0 + 126 * min, NULL, NULL, err, sizeof err), 3);
+    assert_int_equal(mvg_pipeline_advance(g.p, t0 + 126 * min, NULL, NULL, err, sizeof err), 3);
+    mvg_pipeline_store_state_get(g.p, &ss);
+    assert_string_equal(ss.state, "ok");
+    assert_int_equal(ss.records_waiting, 0);
+
+    records r;
+    stored_records(&g, &r);
+    assert_int_equal(r.n, 8);
+    char pub[300];
+    snprintf(pub, sizeof pub, "%s/failing/gateway.pub", dir);
+    unsigned char pk[MVG_CHAIN_PK_BYTES];
+    assert_int_equal(mvg_keys_read_public(pub, pk, err, sizeof err), 0);
+    mvg_chain_report rep;
+    mvg_chain_verdict v = mvg_chain_verify(r.items, r.n, pk, 0, &rep);
+    if (v != MVG_CHAIN_V_OK)
+        fail_msg("seq %lld: %s: %s", (long long)rep.seq, mvg_chain_verdict_name(v), rep.detail);
+    for (size_t i = 0; i < r.n; i++) {
+        char want[64];
+        snprintf(want, sizeof want, "\"seq\":%zu,", i + 1);
+        assert_non_null(strstr(r.bytes[i], want));
+        snprintf(want, sizeof want, "\"start\":\"2026-01-01T%02zu:%02zu:00.000Z\"",
+                 i * 15 / 60, i * 15 % 60);
+        assert_non_null(strstr(r.bytes[i], want));
+        free(r.bytes[i]);
+    }
+    rig_close(&g);
+}
+
+/* Below store.reserve_mb the polls' samples are refused and counted, and
+ * the records are still written: the state is "full". */
+static void test_reserve_refuses_samples_keeps_records(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.telemetry_mode = MVG_TELEMETRY_OFF,
+                           .store = {.reserve_bytes = INT64_MAX / 2}};
+    rig_open(&g, "reserve", &o, 1);
+    assert_int_equal(run_minutes(&g, 0, 31), 2);
+    assert_int_equal(samples_before(&g, INT64_MAX), 0);
+    mvg_pipeline_store_state ss;
+    mvg_pipeline_store_state_get(g.p, &ss);
+    assert_string_equal(ss.state, "full");
+    assert_int_equal(ss.room.samples_refused, 31);
+    assert_int_equal(ss.records_waiting, 0);
+    mvg_status_input in = {.cfg = g.cfg};
+    char err[256];
+    assert_int_equal(mvg_pipeline_figures(g.p, &in, err, sizeof err), 0);
+    assert_string_equal(in.store_state, "full");
+    rig_close(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -602,6 +700,8 @@ int main(void)
         cmocka_unit_test(test_undefined_figures_null_per_phase),
         cmocka_unit_test(test_clock_step_one_record_and_retention),
         cmocka_unit_test(test_hold_stores_but_records_nothing),
+        cmocka_unit_test(test_records_wait_for_a_failing_store),
+        cmocka_unit_test(test_reserve_refuses_samples_keeps_records),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

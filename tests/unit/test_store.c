@@ -8,6 +8,8 @@
  * model and key records of a project read back in chain order, windows, and
  * the migration of a schema-1 store, and of a schema-2 one (before
  * refused entries were parked): its undelivered entries stay, unparked.
+ * The reserve for records: below it samples and telemetry are refused and
+ * counted, records still go in (docs/store.md "Full disk").
  */
 #include <math.h>
 #include <setjmp.h>
@@ -513,10 +515,84 @@ static void test_kill9_loop(void **state)
     mvg_store_close(st);
 }
 
+/* The reserve rule: short of room below the reserve; once short, room
+ * again only past a margin (a quarter of the reserve and 64 kB). */
+static void test_reserve_rule(void **state)
+{
+    (void)state;
+    const int64_t mb = 1048576;
+    assert_false(mvg_store_room_short(5 * mb, 4 * mb, 0));
+    assert_true(mvg_store_room_short(4 * mb - 1, 4 * mb, 0));
+    assert_true(mvg_store_room_short(5 * mb, 4 * mb, 1)); /* inside the margin */
+    assert_false(mvg_store_room_short(5 * mb + 65536, 4 * mb, 1));
+    assert_false(mvg_store_room_short(0, 0, 0));         /* no reserve */
+    assert_true(mvg_store_room_short(1000, 0, 1));       /* a full disk seen: 64 kB first */
+    assert_false(mvg_store_room_short(65536, 0, 1));
+    int64_t f = -1;
+    assert_int_equal(mvg_store_free_bytes(dir, &f), 0);
+    assert_true(f > 0);
+}
+
+/* Below the reserve the store refuses samples and telemetry (counted),
+ * lets a status entry replace the undelivered ones, and still takes the
+ * records with their outbox entries. */
+static void test_reserve_refuses_samples_not_records(void **state)
+{
+    (void)state;
+    mvg_store_opts o = {.reserve_bytes = INT64_MAX / 2};
+    mvg_store *st = mvg_store_open(db, &o, err, sizeof err);
+    assert_non_null(st);
+    int64_t p = 0;
+    assert_int_equal(mvg_store_point_id(st, "m", "kw", &p, err, sizeof err), 0);
+    mvg_store_sample s[3] = {{p, {.ts_ms = 1, .value = 1}}, {p, {.ts_ms = 2, .value = 2}},
+                             {p, {.ts_ms = 3, .value = 3}}};
+    assert_int_equal(mvg_store_add_samples(st, s, 3, err, sizeof err), MVG_STORE_REFUSED);
+    mvg_store_out tel = {"mqtt", MVG_OUT_TELEMETRY, "telemetry/m", "{}", 2, 0};
+    mvg_store_out status = {"mqtt", MVG_OUT_STATUS, "status", "{\"n\":1}", 7, 1};
+    assert_int_equal(mvg_store_add_outbox(st, &tel, 1, err, sizeof err), 0);
+    assert_int_equal(mvg_store_add_outbox(st, &status, 1, err, sizeof err), 0);
+    status.payload = "{\"n\":2}";
+    assert_int_equal(mvg_store_add_outbox(st, &status, 1, err, sizeof err), 0);
+    mvg_store_out totals = {"mqtt", MVG_OUT_TOTALS, "totals/a", "{}", 2, 1};
+    mvg_store_interval r = {"a", 1, 0, 900000, "{}", 2, 0};
+    assert_int_equal(mvg_store_add_interval(st, &r, &totals, 1, err, sizeof err), 0);
+    assert_int_equal(mvg_store_put_checkpoint(st, 900000, "x", 1, err, sizeof err), 0);
+    mvg_store_room room;
+    mvg_store_room_get(st, &room);
+    assert_true(room.low);
+    assert_true(room.low_since_ms > 0);
+    assert_int_equal(room.samples_refused, 3);
+    assert_int_equal(room.telemetry_refused, 1);
+    mvg_store_close(st);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM samples"), 0);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM intervals"), 1);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM checkpoints"), 1);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM outbox WHERE cls = 0"), 0);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM outbox WHERE cls = 1"), 1);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM outbox WHERE cls = 2"), 1);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM outbox WHERE cls = 1 AND"
+                               " CAST(payload AS TEXT) = '{\"n\":2}'"), 1);
+
+    /* with room, the same calls store everything */
+    mvg_store_opts roomy = {.reserve_bytes = 1};
+    st = mvg_store_open(db, &roomy, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(mvg_store_add_samples(st, s, 3, err, sizeof err), 0);
+    assert_int_equal(mvg_store_add_outbox(st, &tel, 1, err, sizeof err), 0);
+    mvg_store_room_get(st, &room);
+    assert_false(room.low);
+    assert_int_equal(room.samples_refused, 0);
+    mvg_store_close(st);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM samples"), 3);
+    assert_int_equal(query_int("SELECT COUNT(*) FROM outbox WHERE cls = 0"), 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_path),
+        cmocka_unit_test_setup_teardown(test_reserve_rule, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reserve_refuses_samples_not_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_seq_models_checkpoints, setup, teardown),
         cmocka_unit_test_setup_teardown(test_newer_schema_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chain_records, setup, teardown),

@@ -4,8 +4,9 @@
  * seconds), with live outbox figures. Exit 0 when the daemon reported
  * within the last 30 s and every device is online, 1 when not (stale
  * status, devices offline, undelivered records older than an hour, entries
- * a broker or InfluxDB refused (parked), or drops at an outbox's bound that
- * no operator acknowledged), 2 on errors; so it serves as a monitoring
+ * a broker or InfluxDB refused (parked), drops at an outbox's bound that
+ * no operator acknowledged, or a store that is full or failing: below
+ * store.reserve_mb free, or records waiting in memory), 2 on errors; so it serves as a monitoring
  * check too.
  */
 #include <getopt.h>
@@ -18,6 +19,7 @@
 #include "clock.h"
 #include "commands.h"
 #include "config.h"
+#include "config_publish.h"
 #include "outbox.h"
 #include "store.h"
 #include "timefmt.h"
@@ -32,13 +34,38 @@ static void usage(FILE *out)
                  "Exit 0 when all is well, 1 when the status is stale, a device is offline,\n"
                  "an outbox holds records older than an hour, holds entries the broker or\n"
                  "InfluxDB refused (mvgate export --what refused; mvgate outbox resend), or\n"
-                 "dropped entries at its bound (mvgate outbox ack-drops), 2 on errors.\n");
+                 "dropped entries at its bound (mvgate outbox ack-drops), or the store is\n"
+                 "full or failing (interval records wait in memory), 2 on errors.\n");
 }
 
 static const char *str(json_t *o, const char *key)
 {
     const char *s = json_string_value(json_object_get(o, key));
     return s ? s : "-";
+}
+
+/* The store's state of the document, checked against the free space now
+ * by the store's own rule (a disk that is full cannot take the daemon's
+ * status, so the stored one may be from before): "full" when short of
+ * room by store.reserve_mb. Returns 0 when "ok" (or not reported), else 1. */
+static int store_state(json_t *doc, const char *db, const mvg_config *cfg)
+{
+    json_t *s = json_object_get(doc, "store");
+    if (!json_is_object(s)) {
+        s = json_object();
+        json_object_set_new(doc, "store", s);
+    }
+    const char *state = json_string_value(json_object_get(s, "state"));
+    int64_t reserve = (int64_t)(cfg->publish->store.reserve_mb * 1048576.0), free_bytes = 0;
+    if (mvg_store_free_bytes(db, &free_bytes) == 0) {
+        json_object_set_new(s, "free_bytes", json_integer((json_int_t)free_bytes));
+        json_object_set_new(s, "reserve_bytes", json_integer((json_int_t)reserve));
+        if (mvg_store_room_short(free_bytes, reserve, state && strcmp(state, "full") == 0)) {
+            json_object_set_new(s, "state", json_string("full"));
+            state = "full";
+        }
+    }
+    return state && strcmp(state, "ok") != 0;
 }
 
 int mvg_cmd_status(int argc, char **argv)
@@ -129,6 +156,8 @@ int mvg_cmd_status(int argc, char **argv)
             json_integer_value(json_object_get(o, "dropped_unacked")) > 0)
             ok = 0;
     }
+    if (store_state(doc, db, cfg) != 0)
+        ok = 0;
     json_object_set_new(doc, "status_age_s", json_integer((json_int_t)age_s));
     if (as_json) {
         char *out = json_dumps(doc, JSON_INDENT(2));
@@ -171,6 +200,20 @@ int mvg_cmd_status(int argc, char **argv)
                (long long)json_integer_value(json_object_get(s, "intervals")),
                (long long)json_integer_value(json_object_get(s, "models")),
                (long long)json_integer_value(json_object_get(s, "db_bytes")));
+        const char *state = str(s, "state");
+        const char *why = json_string_value(json_object_get(s, "why"));
+        if (!why)
+            why = "";
+        if (strcmp(state, "-") != 0 && strcmp(state, "ok") != 0)
+            printf("store %s: %.2f MB free (store.reserve_mb %.2f MB), %lld interval records "
+                   "waiting, %lld samples and %lld telemetry entries not stored%s%s\n",
+                   strcmp(state, "full") == 0 ? "FULL" : "FAILING",
+                   (double)json_integer_value(json_object_get(s, "free_bytes")) / 1048576.0,
+                   (double)json_integer_value(json_object_get(s, "reserve_bytes")) / 1048576.0,
+                   (long long)json_integer_value(json_object_get(s, "records_waiting")),
+                   (long long)json_integer_value(json_object_get(s, "samples_refused")),
+                   (long long)json_integer_value(json_object_get(s, "telemetry_refused")),
+                   *why ? ": " : "", why);
         json_t *q = json_object_get(doc, "queue");
         printf("sample queue: depth %lld, dropped %lld\n",
                (long long)json_integer_value(json_object_get(q, "depth")),
