@@ -90,7 +90,7 @@ static void print_text(const mvg_config *cfg, const int *selected, mvg_sample **
             printf("%-16s %-24s %18s %-10s %s", dev->name, dev->points[i].name, value,
                    dev->points[i].unit, mvg_quality_name(s->quality));
             if (s->quality == MVG_Q_EXCEPTION)
-                printf(" (code %u)", s->exception_code);
+                printf(" (code %u: %s)", s->exception_code, mvg_exception_name(s->exception_code));
             putchar('\n');
         }
     }
