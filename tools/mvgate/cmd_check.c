@@ -21,7 +21,9 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate check -c FILE [--profile-dir DIR]\n"
                  "Checks a configuration as mvgated loads it: every error as FILE:LINE: message\n"
-                 "on stderr (exit 1), or a summary line on stdout (exit 0). Usage errors exit 2.\n"
+                 "on stderr (exit 1), or on stdout a summary line and whether data_dir exists\n"
+                 "or mvgated will create it (exit 0), with a warning on stderr for each bus\n"
+                 "host that does not resolve here. Usage errors exit 2.\n"
                  "\n"
                  "  -c, --config FILE    the configuration (keys: docs/config.md)\n"
                  "  --profile-dir DIR    look for device profiles here first; then in\n"
@@ -62,7 +64,7 @@ int mvg_cmd_check(int argc, char **argv)
     mvg_config_opts opts = {0};
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
-        {"profile-dir", 0, MVG_ARG_STR, &opts.profile_dir, NULL, 0},
+        {"profile-dir", 0, MVG_ARG_STR, &opts.profile_dir, NULL, 0, "DIR"},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("check", argc, argv, args, 0, NULL, usage);

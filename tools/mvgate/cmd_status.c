@@ -17,6 +17,7 @@
 #include "cli_config.h"
 #include "clock.h"
 #include "commands.h"
+#include "cli_args.h"
 #include "config.h"
 #include "outbox.h"
 #include "store.h"
@@ -43,25 +44,16 @@ static const char *str(json_t *o, const char *key)
 
 int mvg_cmd_status(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
     const char *path = NULL;
-    int as_json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:jh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c': path = optarg; break;
-        case 'j': as_json = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (!path || optind != argc) {
-        usage(stderr);
-        return 2;
-    }
+    int as_json = 0;
+    const mvg_arg args[] = {
+        MVG_ARG_CONFIG(&path),
+        {"json", 'j', MVG_ARG_FLAG, &as_json, NULL, 0, NULL},
+        MVG_ARG_END,
+    };
+    int exit_code = mvg_cli_args("status", argc, argv, args, 0, NULL, usage);
+    if (exit_code >= 0)
+        return exit_code;
     mvg_config *cfg = mvg_cli_load_config(path, NULL);
     if (!cfg)
         return 2;
