@@ -33,6 +33,33 @@ static int parse_in(const char *const *names, unsigned n, const char *s, unsigne
     return -1;
 }
 
+/* The Modbus Application Protocol v1.1b3, section 7 */
+static const char *const exception_names[] = {
+    NULL,
+    "illegal function",
+    "illegal data address",
+    "illegal data value",
+    "server device failure",
+    "acknowledge",
+    "server device busy",
+    "negative acknowledge",
+    "memory parity error",
+    NULL,
+    "gateway path unavailable",
+    "gateway target device failed to respond",
+};
+
+const char *mvg_exception_name(unsigned code)
+{
+    const char *n = code < COUNT(exception_names) ? exception_names[code] : NULL;
+    return n ? n : "not a Modbus exception code";
+}
+
+int mvg_exception_is_comm(unsigned code)
+{
+    return code == MVG_EXC_GATEWAY_PATH || code == MVG_EXC_GATEWAY_TARGET;
+}
+
 const char *mvg_area_name(mvg_area a)
 {
     return name_of(mvg_area_names, NAMED(mvg_area_names), (unsigned)a);

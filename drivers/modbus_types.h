@@ -1,8 +1,9 @@
 /*
  * modbus_types.h: the Modbus vocabulary shared by the drivers, the config
- * loader and the daemon: register areas, value types, byte orders and point
- * kinds. The sample and its quality flag, which travel beyond the drivers
- * into the engine, are base/sample.h. Plain values only, no state.
+ * loader and the daemon: register areas, value types, byte orders, point
+ * kinds and exception codes. The sample and its quality flag, which travel
+ * beyond the drivers into the engine, are base/sample.h. Plain values only,
+ * no state.
  */
 #ifndef MVG_MODBUS_TYPES_H
 #define MVG_MODBUS_TYPES_H
@@ -75,5 +76,15 @@ mvg_order mvg_type_default_order(mvg_type t);
 int mvg_order_fits_type(mvg_order o, mvg_type t);
 /* 1 for coil and discrete inputs. */
 int mvg_area_is_bits(mvg_area a);
+
+/* Modbus exception codes: the one home of their meanings. */
+enum { MVG_EXC_GATEWAY_PATH = 10, MVG_EXC_GATEWAY_TARGET = 11 };
+/* The code's meaning as the protocol specification names it, lower case
+ * ("gateway target device failed to respond"). */
+const char *mvg_exception_name(unsigned code);
+/* 1 for 10 and 11: a gateway answered that the device behind it could not
+ * be reached. That is no answer from the device: a communication failure,
+ * not a refusal. */
+int mvg_exception_is_comm(unsigned code);
 
 #endif

@@ -146,7 +146,7 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
         /* The device answered "no": the link is fine, keep it. */
         if (exception_code)
             *exception_code = (uint8_t)(e - MODBUS_ENOBASE);
-        snprintf(err, errlen, "exception %d (%s)", e - MODBUS_ENOBASE, modbus_strerror(e));
+        snprintf(err, errlen, "exception %d", e - MODBUS_ENOBASE); /* named by transport.c */
         return MVG_TR_EXCEPTION;
     }
     if (n >= 0)

@@ -1,7 +1,9 @@
 /*
  * transport.c: the public transport handle. Owns the backend instance,
- * rejects bad arguments before anything reaches the wire, and prefixes
- * every error with where the request went ("HOST:PORT unit N: ...").
+ * rejects bad arguments before anything reaches the wire, names every error
+ * with where the request went and what it asked ("HOST:PORT unit N: read
+ * holding 0+2 (function 3): ..."), and words exceptions from the one table
+ * of their meanings (modbus_types.h).
  */
 #include "transport.h"
 
@@ -10,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "pdu.h"
 #include "plan.h"
 #include "transport_backend.h"
 
@@ -88,6 +91,31 @@ void mvg_transport_close(mvg_transport *t)
         t->be->close(t->impl);
 }
 
+/* The backend's read of checked arguments, its error named in full. An
+ * exception 10 or 11 is a gateway saying the device did not answer: for the
+ * poller that is a communication failure (retried, counted towards offline),
+ * on a connection the backend keeps, since the gateway itself answered. */
+static int dispatch(mvg_transport *t, int unit_id, mvg_area area, unsigned start, unsigned count,
+                    uint16_t *regs, uint8_t *bits, uint8_t *exception_code, char *err,
+                    size_t errlen)
+{
+    char msg[256] = "";
+    uint8_t exc = 0;
+    int rc = t->be->read(t->impl, unit_id, area, start, count, regs, bits, &exc, msg, sizeof msg);
+    if (exception_code)
+        *exception_code = rc == MVG_TR_EXCEPTION ? exc : 0;
+    if (rc == MVG_TR_OK)
+        return rc;
+    if (rc == MVG_TR_EXCEPTION) {
+        snprintf(msg, sizeof msg, "exception %u (%s)", exc, mvg_exception_name(exc));
+        if (mvg_exception_is_comm(exc))
+            rc = MVG_TR_COMM;
+    }
+    snprintf(err, errlen, "%s unit %d: read %s %u+%u (function %u): %s", t->where, unit_id,
+             mvg_area_name(area), start, count, mvg_pdu_read_function(area), msg);
+    return rc;
+}
+
 int mvg_transport_read(mvg_transport *t, int unit_id, mvg_area area, unsigned start,
                        unsigned count, uint16_t *regs, uint8_t *bits, uint8_t *exception_code,
                        char *err, size_t errlen)
@@ -118,9 +146,7 @@ int mvg_transport_read(mvg_transport *t, int unit_id, mvg_area area, unsigned st
     else if ((is_bits && !bits) || (!is_bits && !regs))
         snprintf(msg, sizeof msg, "no buffer for the %s", is_bits ? "bits" : "registers");
     else
-        rc = t->be->read(t->impl, unit_id, area, start, count, regs, bits, exception_code, msg,
-                         sizeof msg);
-    if (rc != MVG_TR_OK)
-        snprintf(err, errlen, "%s unit %d: %s", t->where, unit_id, msg);
+        return dispatch(t, unit_id, area, start, count, regs, bits, exception_code, err, errlen);
+    snprintf(err, errlen, "%s unit %d: %s", t->where, unit_id, msg);
     return rc;
 }

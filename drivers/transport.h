@@ -28,7 +28,14 @@ void mvg_transport_free(mvg_transport *t);
  * Reads count registers (holding/input, into regs) or bits (coil/discrete,
  * into bits as 0/1 bytes) from unit_id. Returns MVG_TR_OK, MVG_TR_COMM (err
  * says why; the connection is closed and reopened on the next call),
- * MVG_TR_EXCEPTION (*exception_code set) or MVG_TR_USAGE.
+ * MVG_TR_EXCEPTION (*exception_code set) or MVG_TR_USAGE. Exceptions 10 and
+ * 11 (gateway path unavailable, gateway target device failed to respond)
+ * are MVG_TR_COMM with *exception_code set, on a connection that stays open:
+ * the gateway answered, the device behind it did not. Otherwise
+ * *exception_code is 0 on every return but MVG_TR_EXCEPTION. err names the
+ * host (or serial device), unit, function, address and count, and an
+ * exception's meaning: "10.0.0.5:502 unit 7: read holding 0+2 (function 3):
+ * exception 11 (gateway target device failed to respond)".
  * On TCP and RTU over TCP one deadline of the bus's timeout_ms covers the
  * whole request, however the reply's bytes trickle in; on Modbus TCP every
  * reply is checked against its request (transaction, protocol and unit id,

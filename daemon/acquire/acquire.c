@@ -131,12 +131,11 @@ void mvg_acquire_poll(mvg_acquire *a, mvg_transport *t, const mvg_acquire_opts *
                 res->comm_ok = 1;
             if (rc != MVG_TR_OK) {
                 res->failed++;
-                snprintf(res->last_error, sizeof res->last_error, "%s",
-                         rc == MVG_TR_EXCEPTION ? "Modbus exception" : err);
-                if (rc == MVG_TR_EXCEPTION)
-                    snprintf(res->last_error, sizeof res->last_error,
-                             "%s %u+%u: Modbus exception %u", mvg_area_name(req->area),
-                             req->start, req->count, exc);
+                /* the transport names host, unit, function, address and the
+                 * exception's meaning */
+                snprintf(res->last_error, sizeof res->last_error, "%s", err);
+                /* exceptions 10 and 11 (a gateway's "no answer") come as
+                 * MVG_TR_COMM: the device did not answer */
                 if (rc == MVG_TR_COMM)
                     gave_up = 1;
             }

@@ -21,16 +21,37 @@ int mvg_netconn_remaining(int64_t deadline)
     return left < 0 ? 0 : (int)left;
 }
 
-int mvg_netconn_connect(const char *host, const char *port, int64_t deadline, int *why, char *err,
-                        size_t errlen)
+/* host:port's addresses into *res, or -1 with err "cannot resolve host H: why". */
+static int resolve(const char *host, const char *port, struct addrinfo **res, char *err,
+                   size_t errlen)
 {
-    struct addrinfo hints, *res = NULL;
+    struct addrinfo hints;
     memset(&hints, 0, sizeof hints);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
-    int g = getaddrinfo(host, port, &hints, &res);
-    if (g != 0) {
-        snprintf(err, errlen, "cannot resolve host: %s", gai_strerror(g));
+    int g = getaddrinfo(host, port, &hints, res);
+    if (g == 0)
+        return 0;
+    snprintf(err, errlen, "cannot resolve host %s: %s", host,
+             g == EAI_SYSTEM ? strerror(errno) : gai_strerror(g));
+    *res = NULL;
+    return -1;
+}
+
+int mvg_netconn_resolve(const char *host, const char *port, char *err, size_t errlen)
+{
+    struct addrinfo *res = NULL;
+    if (resolve(host, port, &res, err, errlen) != 0)
+        return -1;
+    freeaddrinfo(res);
+    return 0;
+}
+
+int mvg_netconn_connect(const char *host, const char *port, int64_t deadline, int *why, char *err,
+                        size_t errlen)
+{
+    struct addrinfo *res = NULL;
+    if (resolve(host, port, &res, err, errlen) != 0) {
         *why = 0;
         return -1;
     }

@@ -18,9 +18,13 @@ int mvg_netconn_remaining(int64_t deadline);
  * Connects to host:port before deadline. Returns the connected socket
  * (non-blocking, close-on-exec, TCP_NODELAY), or -1 with *why: ETIMEDOUT
  * when the deadline passed, the last connect's errno otherwise, and 0 when
- * host does not resolve (err then says so: "cannot resolve host: ...").
+ * host does not resolve (err then says so: "cannot resolve host H: ...").
  */
 int mvg_netconn_connect(const char *host, const char *port, int64_t deadline, int *why, char *err,
                         size_t errlen);
+
+/* Whether host:port resolves: 0, or -1 with err "cannot resolve host H: ...",
+ * the text mvg_netconn_connect gives (for `mvgate check`). */
+int mvg_netconn_resolve(const char *host, const char *port, char *err, size_t errlen);
 
 #endif

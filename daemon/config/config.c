@@ -298,8 +298,11 @@ static int load_points(loader *L, const config_setting_t *list, const char *owne
                        mvg_point_cfg **pts, size_t *n)
 {
     int count = config_setting_length(list);
-    if (count <= 0)
-        return 0;
+    if (count <= 0) {
+        /* a device that polls nothing is a mistake, not a choice */
+        FAIL(L, list, "%s: 'points' is empty: give at least one point", owner);
+        return -1;
+    }
     mvg_point_cfg *grown = realloc(*pts, (*n + (size_t)count) * sizeof *grown);
     if (!grown) {
         FAIL(L, list, "%s: out of memory", owner);
@@ -373,10 +376,9 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
     const char *include_dir = L->r.include_dir;
     L->r.include_dir = NULL;
     if (config_read_file(&pc, path) != CONFIG_TRUE) {
-        const char *file = config_error_file(&pc);
-        mvg_diags_add(L->r.diags, file ? file : path, config_error_line(&pc),
-                      "syntax error: %s (profile \"%s\")", config_error_text(&pc), name);
-        L->r.errors++;
+        char what[MVG_NAME_MAX + 16];
+        snprintf(what, sizeof what, " (profile \"%s\")", name);
+        mvg_cfgr_read_error(&L->r, &pc, path, what);
         config_destroy(&pc);
         L->r.include_dir = include_dir;
         return NULL;
@@ -458,6 +460,9 @@ static const profile_t *device_points(loader *L, const config_setting_t *g, mvg_
                 FAIL(L, subset, "%s: 'profile_points' must be a list of names: [ \"a\", \"b\" ]",
                      ctx);
                 count = 0;
+            } else if (subset && count == 0) {
+                FAIL(L, subset, "%s: 'profile_points' is empty: name at least one point, or leave "
+                                "it out for all of the profile's", ctx);
             }
             d->points = calloc((size_t)count + 1, sizeof *d->points);
             for (int i = 0; d->points && i < count; i++) {
@@ -556,6 +561,8 @@ static void load_device(loader *L, const config_setting_t *g, mvg_device_cfg *d,
                  ctx, bus);
     }
     int has_unit = mvg_section_rc(&mvg_config_device_section, rc, "unit_id") > 0;
+    if (mvg_section_rc(&mvg_config_device_section, rc, "unit_id") < 0)
+        d->unit_id = -1; /* refused: no second error for a default it collides with */
     if (has_unit && d->bus != (size_t)-1 && L->cfg->buses[d->bus].type != MVG_BUS_TCP &&
         (d->unit_id < 1 || d->unit_id > 247))
         FAIL(L, config_setting_get_member(g, "unit_id"),
@@ -616,7 +623,8 @@ static void load_all(loader *L, const config_setting_t *root)
             if (d->name[0] && strcmp(o->name, d->name) == 0)
                 FAIL(L, g, "device '%s' is defined twice (first at line %d)", d->name,
                      o->src.line);
-            else if (d->bus != (size_t)-1 && o->bus == d->bus && o->unit_id == d->unit_id)
+            else if (d->bus != (size_t)-1 && o->bus == d->bus && d->unit_id >= 0 &&
+                     o->unit_id == d->unit_id)
                 FAIL(L, g, "device '%s': unit_id %d on bus '%s' is already device '%s' (line %d)",
                      d->name, d->unit_id, cfg->buses[d->bus].name, o->name, o->src.line);
         }
@@ -625,7 +633,8 @@ static void load_all(loader *L, const config_setting_t *root)
     cfg->publish = calloc(1, sizeof *cfg->publish);
     if (!cfg->publish)
         FAIL(L, root, "out of memory");
-    else if (mvg_config_publish_load(root, cfg->gateway.id, L->r.diags, cfg->publish) != 0)
+    else if (mvg_config_publish_load(root, cfg->gateway.id, L->r.main_file,
+                                     L->r.include_dir, L->r.diags, cfg->publish) != 0)
         L->r.errors++;
     /* The M&V sections refer to devices and points: check them only once
      * those are sound, or every reference would be reported again. */
@@ -665,14 +674,7 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
     config_set_include_dir(&c, L.dir); /* @include is relative to the file, not the cwd */
     L.r.include_dir = L.dir;
     if (config_read_file(&c, path) != CONFIG_TRUE) {
-        if (config_error_type(&c) == CONFIG_ERR_FILE_IO && !config_error_file(&c))
-            mvg_diags_add(diags, path, 0, "cannot read: %s", strerror(errno ? errno : ENOENT));
-        else {
-            char buf[2 * MVG_PATH_MAX];
-            const char *file = mvg_cfgr_file(&L.r, config_error_file(&c), buf, sizeof buf);
-            mvg_diags_add(diags, file ? file : path, config_error_line(&c), "syntax error: %s",
-                          config_error_text(&c));
-        }
+        mvg_cfgr_read_error(&L.r, &c, path, "");
         config_destroy(&c);
         mvg_config_free(cfg);
         return NULL;

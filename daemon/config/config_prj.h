@@ -32,8 +32,9 @@ typedef struct {
 
 /* Sets up c's reader for diags and the file of cfg (which may be NULL). */
 void mvg_cfgp_init(ctx_t *c, const mvg_config *cfg, mvg_diags *diags);
-/* A number setting (integer or float) into *v: 0, or -1 when it is neither. */
-int mvg_cfgp_get_number(const config_setting_t *s, double *v);
+/* A number setting (integer or float) into *v: 0, or -1 when it is neither
+ * (or an integer literal beyond 64 bits). */
+int mvg_cfgp_get_number(const ctx_t *c, const config_setting_t *s, double *v);
 /* The rule of derived and project names. */
 int mvg_cfgp_is_ident(const char *s);
 /* The `derived` list. */

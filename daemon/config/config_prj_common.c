@@ -71,13 +71,18 @@ void mvg_cfgp_fail(ctx_t *c, const config_setting_t *s, const char *fmt, ...)
     va_end(ap);
 }
 
-int mvg_cfgp_get_number(const config_setting_t *s, double *v)
+int mvg_cfgp_get_number(const ctx_t *c, const config_setting_t *s, double *v)
 {
     switch (config_setting_type(s)) {
     case CONFIG_TYPE_INT:
-    case CONFIG_TYPE_INT64:
-        *v = (double)config_setting_get_int64(s);
+    case CONFIG_TYPE_INT64: {
+        long long i;
+        char text[64];
+        if (mvg_cfgr_int_value(&c->r, s, &i, text, sizeof text) != 0)
+            return -1;
+        *v = (double)i;
         return 0;
+    }
     case CONFIG_TYPE_FLOAT:
         *v = config_setting_get_float(s);
         return isfinite(*v) ? 0 : -1;

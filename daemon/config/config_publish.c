@@ -238,9 +238,10 @@ static void check_influx(mvg_cfgr *r, const config_setting_t *g, const signed ch
 /* ---- the three sections ------------------------------------------------ */
 
 int mvg_config_publish_load(const config_setting_t *root, const char *gateway_id,
-                            mvg_diags *diags, mvg_publish_cfg *out)
+                            const char *main_file, const char *include_dir, mvg_diags *diags,
+                            mvg_publish_cfg *out)
 {
-    mvg_cfgr r = {.diags = diags};
+    mvg_cfgr r = {.diags = diags, .main_file = main_file, .include_dir = include_dir};
     memset(out, 0, sizeof *out);
     mvg_section_defaults(&mvg_config_store_section, &out->store);
     mvg_config_mqtt_defaults(&out->mqtt, gateway_id);

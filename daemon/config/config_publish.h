@@ -92,10 +92,13 @@ typedef struct mvg_publish_cfg {
 struct config_setting_t;
 
 /* Fills out (defaults for absent keys) and checks it. gateway_id names the
- * default MQTT client id. Returns 0, or -1 after adding every problem to
- * diags. */
+ * default MQTT client id. main_file and include_dir are the loader's (see
+ * mvg_cfgr in config_read.h), so that a setting of an @included file is
+ * named, and read again, from the working directory. Returns 0, or -1 after
+ * adding every problem to diags. */
 int mvg_config_publish_load(const struct config_setting_t *root, const char *gateway_id,
-                            mvg_diags *diags, mvg_publish_cfg *out);
+                            const char *main_file, const char *include_dir, mvg_diags *diags,
+                            mvg_publish_cfg *out);
 
 /* A section with its table's defaults, as an absent key gets it (for the
  * programs that build a section without a file: tests, benches). */

@@ -3,10 +3,15 @@
  */
 #include "config_read.h"
 
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 void mvg_cfgr_fail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, ...)
 {
@@ -53,6 +58,199 @@ void mvg_cfgr_keys(mvg_cfgr *r, const config_setting_t *g, const char *const *al
     }
 }
 
+/* ---- integer literals ---------------------------------------------------
+ * libconfig 1.5 reads a literal without the L suffix with atoi (strtoul for
+ * hex) and keeps its low 32 bits, without an error: `address = 4294967348;`
+ * reads 52, `unit_id = 4294967297;` reads 1. The setting cannot tell, so the
+ * literal is read again from the setting's source line. */
+
+/* One integer literal on a source line: its text, the key it follows (if
+ * "key =" or "key :" is right before it) and whether it has the L suffix. */
+typedef struct {
+    const char *text;
+    size_t len;
+    const char *key;
+    size_t keylen;
+    int suffix_l;
+} int_lit;
+
+static int ident_char(int c) { return isalnum(c) || c == '_' || c == '-' || c == '*'; }
+
+/* Scans line for integer literals outside strings and comments, calling
+ * found(lit, arg) for each until it returns nonzero (then returns 1). */
+static int scan_int_literals(const char *line, int (*found)(const int_lit *, void *), void *arg)
+{
+    const char *key = NULL, *p = line;
+    size_t keylen = 0;
+    int after_eq = 0;
+    while (*p) {
+        unsigned char c = (unsigned char)*p;
+        if (c == '"') {
+            for (p++; *p && *p != '"'; p++)
+                if (*p == '\\' && p[1])
+                    p++;
+            if (*p)
+                p++;
+            after_eq = 0;
+        } else if (c == '#' || (c == '/' && p[1] == '/')) {
+            return 0;
+        } else if (c == '/' && p[1] == '*') {
+            const char *end = strstr(p + 2, "*/");
+            if (!end)
+                return 0;
+            p = end + 2;
+        } else if (isdigit(c) || ((c == '-' || c == '+') && isdigit((unsigned char)p[1]))) {
+            const char *start = p;
+            p++;
+            if (start[0] == '0' && (*p == 'x' || *p == 'X'))
+                for (p++; isxdigit((unsigned char)*p); p++)
+                    ;
+            else
+                while (isdigit((unsigned char)*p))
+                    p++;
+            int_lit lit = {start, (size_t)(p - start), after_eq ? key : NULL, keylen, 0};
+            if (*p == 'L') {
+                lit.suffix_l = 1;
+                while (*p == 'L')
+                    p++;
+            }
+            /* a float (1.5, 1e3) or part of a name is not an integer literal */
+            int is_int = *p != '.' && *p != 'e' && *p != 'E' && !ident_char((unsigned char)*p);
+            while (*p && (ident_char((unsigned char)*p) || *p == '.' || *p == '+'))
+                p++;
+            if (is_int && found(&lit, arg))
+                return 1;
+            after_eq = 0;
+        } else if (isalpha(c) || c == '_' || c == '*') {
+            key = p;
+            while (ident_char((unsigned char)*p))
+                p++;
+            keylen = (size_t)(p - key);
+            after_eq = 0;
+        } else {
+            if (c == '=' || c == ':')
+                after_eq = key != NULL;
+            else if (!isspace(c))
+                after_eq = 0, key = NULL;
+            p++;
+        }
+    }
+    return 0;
+}
+
+/* The literal's value as libconfig 1.5 stores it, and its true value
+ * (*exact; 0 when it does not fit 64 bits, *range set). */
+static long long lit_libconfig_value(const int_lit *l, long long *exact, int *range)
+{
+    char buf[64];
+    size_t n = l->len < sizeof buf - 1 ? l->len : sizeof buf - 1;
+    memcpy(buf, l->text, n);
+    buf[n] = '\0';
+    int hex = buf[0] == '0' && (buf[1] == 'x' || buf[1] == 'X');
+    errno = 0;
+    *range = 0;
+    if (hex) {
+        unsigned long long u = strtoull(buf, NULL, 16);
+        *range = errno == ERANGE || u > (unsigned long long)LLONG_MAX;
+        *exact = (long long)(u & (unsigned long long)LLONG_MAX);
+        if (l->suffix_l)
+            return (long long)u;
+        return (int)(unsigned)(unsigned long)strtoul(buf, NULL, 16);
+    }
+    *exact = strtoll(buf, NULL, 10);
+    *range = errno == ERANGE;
+    if (l->suffix_l)
+        return *exact;
+    return (int)strtol(buf, NULL, 10);
+}
+
+typedef struct {
+    long long stored;
+    const char *key;
+    int want_l;
+    int hits, keyed;
+    long long exact;
+    int range;
+    char text[64];
+} lit_match;
+
+static int match_lit(const int_lit *l, void *arg)
+{
+    lit_match *m = arg;
+    if (l->suffix_l != m->want_l)
+        return 0;
+    long long exact;
+    int range;
+    if (lit_libconfig_value(l, &exact, &range) != m->stored)
+        return 0;
+    int keyed = m->key && l->key && strlen(m->key) == l->keylen &&
+                strncmp(m->key, l->key, l->keylen) == 0;
+    if (m->hits && m->keyed && !keyed)
+        return 0;
+    /* Among literals that are not the key's, a wrapped one wins: an element
+     * of [52, 4294967348] is refused rather than read as 52. */
+    int wrapped = range || exact != m->stored;
+    if (m->hits == 0 || (keyed && !m->keyed) || (!keyed && wrapped)) {
+        m->exact = exact;
+        m->range = range;
+        size_t n = l->len < sizeof m->text - 1 ? l->len : sizeof m->text - 1;
+        memcpy(m->text, l->text, n);
+        m->text[n] = '\0';
+    }
+    m->hits++;
+    m->keyed |= keyed;
+    return keyed;
+}
+
+/* Line `line` (1-based) of file into buf; 0, or -1 when it cannot be read. */
+static int source_line(const char *file, int line, char *buf, size_t cap)
+{
+    FILE *f = fopen(file, "r");
+    if (!f)
+        return -1;
+    int n = 0, rc = -1;
+    while (fgets(buf, (int)cap, f)) {
+        size_t len = strlen(buf);
+        int whole = len > 0 && buf[len - 1] == '\n';
+        if (++n == line) {
+            rc = 0;
+            break;
+        }
+        /* a line longer than buf: skip its remainder */
+        while (!whole && fgets(buf, (int)cap, f)) {
+            len = strlen(buf);
+            whole = len > 0 && buf[len - 1] == '\n';
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int mvg_cfgr_int_value(const mvg_cfgr *r, const config_setting_t *s, long long *v, char *text,
+                       size_t cap)
+{
+    int t = config_setting_type(s);
+    long long stored = config_setting_get_int64(s);
+    *v = stored;
+    snprintf(text, cap, "%lld", stored);
+    if (t != CONFIG_TYPE_INT && t != CONFIG_TYPE_INT64)
+        return 0;
+    char fbuf[1024];
+    const char *file = mvg_cfgr_file(r, config_setting_source_file(s), fbuf, sizeof fbuf);
+    char line[4096];
+    if (!file || source_line(file, (int)config_setting_source_line(s), line, sizeof line) != 0)
+        return 0; /* not from a file we can read again: libconfig's value is all there is */
+    lit_match m = {.stored = stored, .key = config_setting_name(s), .want_l = t == CONFIG_TYPE_INT64};
+    scan_int_literals(line, match_lit, &m);
+    if (!m.hits)
+        return 0;
+    snprintf(text, cap, "%s", m.text);
+    if (m.range)
+        return -1;
+    *v = m.exact;
+    return 0;
+}
+
 int mvg_cfgr_int(mvg_cfgr *r, const config_setting_t *g, const char *key, const char *ctx,
                  long long lo, long long hi, long long *v)
 {
@@ -64,9 +262,10 @@ int mvg_cfgr_int(mvg_cfgr *r, const config_setting_t *g, const char *key, const 
         mvg_cfgr_fail(r, s, "%s: '%s' must be an integer", ctx, key);
         return -1;
     }
-    long long x = config_setting_get_int64(s);
-    if (x < lo || x > hi) {
-        mvg_cfgr_fail(r, s, "%s: '%s' must be %lld..%lld, not %lld", ctx, key, lo, hi, x);
+    long long x;
+    char text[64];
+    if (mvg_cfgr_int_value(r, s, &x, text, sizeof text) != 0 || x < lo || x > hi) {
+        mvg_cfgr_fail(r, s, "%s: '%s' must be %lld..%lld, not %s", ctx, key, lo, hi, text);
         return -1;
     }
     *v = x;
@@ -80,17 +279,21 @@ int mvg_cfgr_number(mvg_cfgr *r, const config_setting_t *g, const char *key, con
     if (!s)
         return 0;
     double x;
-    int t = config_setting_type(s);
-    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64)
-        x = (double)config_setting_get_int64(s);
-    else if (t == CONFIG_TYPE_FLOAT)
+    char text[64];
+    int t = config_setting_type(s), bad = 0;
+    if (t == CONFIG_TYPE_INT || t == CONFIG_TYPE_INT64) {
+        long long i;
+        bad = mvg_cfgr_int_value(r, s, &i, text, sizeof text) != 0;
+        x = (double)i;
+    } else if (t == CONFIG_TYPE_FLOAT) {
         x = config_setting_get_float(s);
-    else {
+        snprintf(text, sizeof text, "%g", x);
+    } else {
         mvg_cfgr_fail(r, s, "%s: '%s' must be a number", ctx, key);
         return -1;
     }
-    if (!isfinite(x) || x < lo || x > hi) {
-        mvg_cfgr_fail(r, s, "%s: '%s' must be %g..%g, not %g", ctx, key, lo, hi, x);
+    if (bad || !isfinite(x) || x < lo || x > hi) {
+        mvg_cfgr_fail(r, s, "%s: '%s' must be %g..%g, not %s", ctx, key, lo, hi, text);
         return -1;
     }
     *v = x;
@@ -150,4 +353,60 @@ int mvg_cfgr_choice(mvg_cfgr *r, const config_setting_t *g, const char *key, con
     mvg_cfgr_fail(r, config_setting_get_member(g, key), "%s: '%s' must be one of %s, not \"%s\"",
                   ctx, key, list, v);
     return -1;
+}
+
+/* The file name of the @include on line `line` of file: 0, or -1. */
+static int include_name(const char *file, int line, char *out, size_t cap)
+{
+    char text[4096];
+    if (source_line(file, line, text, sizeof text) != 0)
+        return -1;
+    const char *at = strstr(text, "@include");
+    const char *q = at ? strchr(at, '"') : NULL;
+    const char *end = q ? strchr(q + 1, '"') : NULL;
+    if (!end || (size_t)(end - q - 1) >= cap)
+        return -1;
+    memcpy(out, q + 1, (size_t)(end - q - 1));
+    out[end - q - 1] = '\0';
+    return 0;
+}
+
+void mvg_cfgr_read_error(mvg_cfgr *r, const config_t *c, const char *path, const char *what)
+{
+    int err = errno;
+    const char *efile = config_error_file(c);
+    if (config_error_type(c) == CONFIG_ERR_FILE_IO && !efile) {
+        mvg_diags_add(r->diags, path, 0, "cannot read%s: %s", what, strerror(err ? err : ENOENT));
+        r->errors++;
+        return;
+    }
+    char buf[1024];
+    const char *file = mvg_cfgr_file(r, efile, buf, sizeof buf);
+    if (!file)
+        file = path;
+    int line = config_error_line(c);
+    const char *text = config_error_text(c) ? config_error_text(c) : "?";
+    char inc[512];
+    if (strcmp(text, "cannot open include file") == 0 &&
+        include_name(file, line, inc, sizeof inc) == 0) {
+        /* libconfig 1.5 puts the include directory (the config file's, see
+         * mvg_config_load) before every @include path, absolute ones too */
+        char looked[1200];
+        if (r->include_dir)
+            snprintf(looked, sizeof looked, "%s/%s", r->include_dir, inc);
+        else
+            snprintf(looked, sizeof looked, "%s", inc);
+        const char *why = access(looked, R_OK) == 0 ? "not readable as a configuration"
+                                                     : strerror(errno);
+        mvg_diags_add(r->diags, file, line, "cannot open include file \"%s\": looked for %s: %s%s%s",
+                      inc, looked, why,
+                      inc[0] == '/' && r->include_dir
+                          ? " (an @include path is taken relative to the directory of the main "
+                            "configuration file, even when it starts with /)"
+                          : "",
+                      what);
+    } else {
+        mvg_diags_add(r->diags, file, line, "syntax error: %s%s", text, what);
+    }
+    r->errors++;
 }

@@ -28,6 +28,12 @@ typedef struct {
  * itself, or include_dir/file for a relative @included file. May return buf. */
 const char *mvg_cfgr_file(const mvg_cfgr *r, const char *file, char *buf, size_t cap);
 
+/* Reports why config_read_file(c, path) failed: an unreadable path, an
+ * @include whose file is missing (naming the file and the path it was looked
+ * for at), or a syntax error, each as FILE:LINE; what is appended to the
+ * message (e.g. " (profile \"x\")", or ""). Counts one error. */
+void mvg_cfgr_read_error(mvg_cfgr *r, const config_t *c, const char *path, const char *what);
+
 void mvg_cfgr_fail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* mvg_cfgr_fail with its arguments as a va_list, for wrappers. */
@@ -37,6 +43,14 @@ void mvg_cfgr_vfail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, va_
 /* Every member of group g must be one of allowed (NULL-terminated). */
 void mvg_cfgr_keys(mvg_cfgr *r, const config_setting_t *g, const char *const *allowed,
                    const char *ctx);
+
+/* The exact value of an integer setting s: libconfig 1.5 keeps only the low
+ * 32 bits of a literal without the L suffix, so the literal is read again
+ * from its source line. Returns 0 (*v set), or -1 when the literal does not
+ * fit 64 bits. text gets the literal as written, for messages. Every reader
+ * of an integer goes through here. */
+int mvg_cfgr_int_value(const mvg_cfgr *r, const config_setting_t *s, long long *v, char *text,
+                       size_t cap);
 
 /* Optional members: absent leaves *v untouched and returns 0; read returns
  * 1; a wrong type or range reports and returns -1. */

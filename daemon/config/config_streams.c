@@ -29,7 +29,7 @@ static int read_array(ctx_t *c, const config_setting_t *a, const char *ctxs, con
         return -1;
     }
     for (int i = 0; i < len; i++)
-        if (mvg_cfgp_get_number(config_setting_get_elem(a, (unsigned)i), &v[i]) != 0) {
+        if (mvg_cfgp_get_number(c, config_setting_get_elem(a, (unsigned)i), &v[i]) != 0) {
             mvg_cfgp_fail(c, a, "%s: '%s'[%d] must be a number", ctxs, key, i);
             return -1;
         }

@@ -75,8 +75,9 @@ def test_every_example_passes_with_counts():
         assert r.returncode == 0, (name, r.returncode, r.stderr)
         assert r.stderr == "", r.stderr
         lines = r.stdout.splitlines()
-        assert len(lines) == 1, lines
+        assert len(lines) == 2, lines
         assert lines[0].startswith(path + ": OK: gateway " + gw + " "), lines[0]
+        assert lines[1].startswith(path + ": data_dir "), lines[1]
         assert re.search(r"\b%d devices?\b" % ndevices, lines[0]), (lines[0], ndevices)
         assert re.search(r"\b%d points\b" % npoints, lines[0]), (lines[0], npoints)
 
@@ -174,7 +175,7 @@ def test_documented_examples_pass():
         text = blocks[0]
         shown = [b for b in blocks[1:] if ": OK: gateway" in b]
         assert len(shown) == 1, blocks
-        summary = shown[0].strip().split(": ", 1)[1]
+        summary = shown[0].strip().splitlines()[0].split(": ", 1)[1]
         token = t.write("influx.token", "secret\n")
         os.chmod(token, 0o600)  # a secret file is its owner's alone
         assert '"/etc/mvgate/influx.token"' in text
@@ -182,14 +183,14 @@ def test_documented_examples_pass():
         full = t.write("full.conf", text)
         r = check("-c", full, "--profile-dir", PROFILES)
         assert r.returncode == 0, r.stderr
-        assert r.stdout.strip() == full + ": " + summary, (r.stdout, summary)
+        assert r.stdout.splitlines()[0] == full + ": " + summary, (r.stdout, summary)
         # an inline expression as x is an implicit channel, not a declared derived one
         assert 'x = [ "weather.t_out" ]' in text
         inline = t.write("full-inline.conf", text.replace('x = [ "weather.t_out" ]',
                                                           'x = [ "weather.t_out * 1.8 + 32" ]'))
         r = check("-c", inline, "--profile-dir", PROFILES)
         assert r.returncode == 0, r.stderr
-        assert r.stdout.strip() == inline + ": " + summary, (r.stdout, summary)
+        assert r.stdout.splitlines()[0] == inline + ": " + summary, (r.stdout, summary)
         # and it is the checks that pass it: break one documented rule
         assert 'parity = "E"' in text
         bad = t.write("full-bad.conf", text.replace('parity = "E"', 'parity = "X"'))

@@ -102,7 +102,8 @@ def test_read_reports_comm_error_within_budget():
             assert 0.6 <= took < 2.0, took
             took, rc, out, err = read(cfg, "wrong")
             assert rc == 1 and out["wrong"]["v"]["quality"] == "comm_error", (out, err)
-            assert "127.0.0.1:%d unit 3: reply unit id 7, asked 3" % peer.port in err, err
+            assert ("127.0.0.1:%d unit 3: read holding 0+2 (function 3): reply unit id 7, asked 3"
+            % peer.port in err), err
     finally:
         peer.stop()
 

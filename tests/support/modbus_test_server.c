@@ -226,7 +226,12 @@ static void mts_rtt_answer(mts_rtt *s, int fd, const uint8_t *q, int seq, unsign
     f[1] = mode == MTS_WRONG_FC ? 0x10 : fc;
     int regs = fc == 3 || fc == 4;
     unsigned limit = regs ? MTS_RTT_REGS : 2000;
-    if (fc < 1 || fc > 4 || start + count > limit || count == 0) {
+    int exc = atomic_load(&s->exception);
+    if (exc) {
+        f[1] = (uint8_t)(fc | 0x80);
+        f[2] = (uint8_t)exc;
+        len = 3;
+    } else if (fc < 1 || fc > 4 || start + count > limit || count == 0) {
         f[1] = (uint8_t)(fc | 0x80);
         f[2] = fc < 1 || fc > 4 ? 1 : 2;
         len = 3;

@@ -10,7 +10,8 @@
  *    MBAP framing (mts_mbap_start), whose faults the tests switch: silence,
  *    a delayed first reply, a reply trickled one byte at a time, a
  *    corrupted CRC, a reply from the wrong unit, a wrong function code,
- *    protocol id, MBAP length or transaction id, a reply sent twice. Its
+ *    protocol id, MBAP length or transaction id, a reply sent twice, an
+ *    exception of the test's choice. Its
  *    holding registers carry the request's sequence number (seq * 1000 +
  *    address), so a test can tell which request a reply belongs to.
  *
@@ -82,6 +83,8 @@ typedef struct {
     atomic_int mode;
     atomic_int delay_next_ms; /* delays the next reply once, then resets to 0 */
     atomic_int trickle_ms;    /* MTS_TRICKLE: gap between bytes; default 250 */
+    atomic_int exception;     /* nonzero: every read is answered with this exception
+                               * code (11: a gateway whose target did not answer) */
     atomic_int requests;      /* valid requests seen (the seq of the last one) */
     atomic_int connections;
 } mts_rtt;

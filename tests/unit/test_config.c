@@ -3,7 +3,8 @@
  * the minimal form and its defaults, every shipped example and profile,
  * each class of error with its FILE:LINE, several errors in one pass,
  * profiles (subset, override, search path, errors inside a profile), the
- * publish sections, and lookups.
+ * publish sections, lookups, integer literals taken as written, empty point
+ * lists and missing includes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -809,6 +810,98 @@ static void test_projects_are_checked_against_devices(void **state)
     mvg_diags_free(d);
 }
 
+/* libconfig 1.5 keeps the low 32 bits of an integer literal without the L
+ * suffix (4294967348 reads 52): every integer is taken as written, refused
+ * with its range when out of it, in the main file and in included files. */
+static void test_integer_literals_do_not_wrap(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    assert_null(load("wrap.conf", HEAD LAN
+        /* 3 */ "devices = (\n"
+        /* 4 */ "  { name = \"m1\"; bus = \"lan\"; unit_id = 4294967297;\n"
+        /* 5 */ "    points = ( { name = \"kw\"; area = \"holding\"; address = 4294967348; type = \"float32\"; },\n"
+        /* 6 */ "      { name = \"kv\"; area = \"holding\"; address = 0x100000010; type = \"float32\"; },\n"
+        /* 7 */ "      { name = \"a\"; area = \"holding\"; address = -4294967290; type = \"int16\"; } ); },\n"
+        /* 8 */ "  { name = \"m2\"; bus = \"lan\"; unit_id = 99999999999999999999; interval_ms = 4294968296;\n"
+        /* 9 */ "    points = ( { name = \"b\"; area = \"holding\"; address = 1; type = \"int16\"; } ); } );\n"
+        /* 10 */ "mqtt = { uri = \"tcp://127.0.0.1:1883\"; qos = 4294967297; deadband = 4294967296; };\n",
+        d));
+    expect_diag(d, "wrap.conf", 4, "'unit_id' must be 0..255, not 4294967297");
+    expect_diag(d, "wrap.conf", 5, "'address' must be 0..65535, not 4294967348");
+    expect_diag(d, "wrap.conf", 6, "'address' must be 0..65535, not 0x100000010");
+    expect_diag(d, "wrap.conf", 7, "'address' must be 0..65535, not -4294967290");
+    expect_diag(d, "wrap.conf", 8, "'unit_id' must be 0..255, not 99999999999999999999");
+    expect_diag(d, "wrap.conf", 8, "'interval_ms' must be 10..86400000, not 4294968296");
+    expect_diag(d, "wrap.conf", 10, "'qos' must be 0..2, not 4294967297");
+    expect_diag(d, "wrap.conf", 10, "'deadband' must be 0..1e+09, not 4294967296");
+    /* a refused unit_id is not also reported as a collision with another */
+    for (size_t i = 0; i < mvg_diags_count(d); i++)
+        assert_null(strstr(mvg_diags_get(d, i), "is already device"));
+    mvg_diags_free(d);
+
+    /* in range, a literal beyond 32 bits is kept exactly; small ones as they are */
+    d = mvg_diags_new();
+    mvg_config *c = load("big.conf", HEAD LAN
+        "devices = ( { name = \"m\"; bus = \"lan\"; unit_id = 0x11; points = (\n"
+        "  { name = \"e\"; area = \"holding\"; address = 52; type = \"uint32\"; min = -5; max = 4294967296; },\n"
+        "  { name = \"f\"; area = \"holding\"; address = 2; type = \"uint32\"; max = 4294967348L; } ); } );\n",
+        d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->devices[0].unit_id, 17);
+    assert_int_equal(c->devices[0].points[0].address, 52);
+    assert_true(c->devices[0].points[0].min == -5.0);
+    assert_true(c->devices[0].points[0].max == 4294967296.0);
+    assert_true(c->devices[0].points[1].max == 4294967348.0);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    /* in an included file, read again from that file */
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/wrapinc", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    write_file("wrapinc/dev.conf",
+               /* 1 */ "devices = ( { name = \"m\"; bus = \"lan\";\n"
+               /* 2 */ "  points = ( { name = \"e\"; area = \"holding\"; address = 4294967348; type = \"uint16\"; } ); } );\n"
+               /* 3 */ "store = { retention_days = 4294967297; };\n");
+    assert_null(load("wrapmain.conf", HEAD LAN "@include \"wrapinc/dev.conf\"\n", d = mvg_diags_new()));
+    expect_diag(d, "wrapinc/dev.conf", 2, "'address' must be 0..65535, not 4294967348");
+    expect_diag(d, "wrapinc/dev.conf", 3, "'retention_days' must be");
+    expect_diag(d, "wrapinc/dev.conf", 3, "not 4294967297");
+    mvg_diags_free(d);
+}
+
+/* A device or profile that polls nothing is refused. */
+static void test_empty_point_lists(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    const char *path = write_file("empty-pts.conf", HEAD LAN
+                     "devices = ( { name = \"m\"; bus = \"lan\"; points = (); },\n"
+                     "  { name = \"n\"; bus = \"lan\"; unit_id = 2; profile = \"eastron-sdm630\";\n"
+                     "    profile_points = [ ]; } );\n");
+    mvg_config_opts opts = {.profile_dir = MVG_SOURCE_DIR "/config/profiles"};
+    assert_null(mvg_config_load(path, &opts, d));
+    expect_diag(d, "empty-pts.conf", 3, "device 'm': 'points' is empty");
+    expect_diag(d, "empty-pts.conf", 5, "'profile_points' is empty");
+    mvg_diags_free(d);
+}
+
+/* A missing @include names the file and the path it was looked for at. */
+static void test_missing_include_named(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    assert_null(load("noinc.conf", HEAD LAN "\n@include \"conf.d/meters.conf\"\n", d));
+    char want[600];
+    snprintf(want, sizeof want, "cannot open include file \"conf.d/meters.conf\": looked for "
+             "%s/conf.d/meters.conf: No such file or directory", dir);
+    expect_diag(d, "noinc.conf", 4, want);
+    mvg_diags_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -827,6 +920,9 @@ int main(void)
         cmocka_unit_test(test_publish_rules),
         cmocka_unit_test(test_data_dir),
         cmocka_unit_test(test_projects_are_checked_against_devices),
+        cmocka_unit_test(test_integer_literals_do_not_wrap),
+        cmocka_unit_test(test_empty_point_lists),
+        cmocka_unit_test(test_missing_include_named),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -264,7 +264,8 @@ static void test_tcp_connection_refused(void **state)
     uint16_t regs[4];
     uint8_t exc = 0;
     assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
-    snprintf(want, sizeof want, "127.0.0.1:%d unit 3: connection refused", port);
+    snprintf(want, sizeof want, "127.0.0.1:%d unit 3: read holding 0+4 (function 3): "
+        "connection refused", port);
     assert_string_equal(err, want);
     mvg_transport_free(t);
 }
@@ -285,7 +286,8 @@ static void test_tcp_timeout(void **state)
     int64_t took = tu_now_ms() - t0;
     assert_true(took >= 290);
     assert_true(took < 700);
-    snprintf(want, sizeof want, "127.0.0.1:%d unit 1: timeout after 300 ms", silent.port);
+    snprintf(want, sizeof want, "127.0.0.1:%d unit 1: read holding 0+4 (function 3): "
+        "timeout after 300 ms", silent.port);
     assert_string_equal(err, want);
     /* The connection was dropped: the next read opens a new one. */
     assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
@@ -363,7 +365,8 @@ static void test_connect_timeout(void **state)
         if (took < 290 || took > 800)
             fail_msg("%s: connect gave up after %lld ms (%s)", k ? "rtu-tcp" : "tcp",
                      (long long)took, err);
-        snprintf(want, sizeof want, "127.0.0.1:%d unit 1: connect timeout after 300 ms", port);
+        snprintf(want, sizeof want, "127.0.0.1:%d unit 1: read holding 0+2 (function 3): "
+            "connect timeout after 300 ms", port);
         assert_string_equal(err, want);
         mvg_transport_free(t);
     }
@@ -444,7 +447,8 @@ static void test_rtt_timeout_and_refused(void **state)
     int64_t took = tu_now_ms() - t0;
     assert_true(took >= 290);
     assert_true(took < 700);
-    snprintf(want, sizeof want, "127.0.0.1:%d unit 4: timeout after 300 ms", srv.port);
+    snprintf(want, sizeof want, "127.0.0.1:%d unit 4: read holding 0+4 (function 3): "
+        "timeout after 300 ms", srv.port);
     assert_string_equal(err, want);
     /* Unit 3 on the same connection still answers. */
     assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_OK);
@@ -457,7 +461,8 @@ static void test_rtt_timeout_and_refused(void **state)
     mvg_bus_cfg d = bus(MVG_BUS_RTU_TCP, port, 300);
     t = mvg_transport_new(&d, err, sizeof err);
     assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 4, regs, &exc, err), MVG_TR_COMM);
-    snprintf(want, sizeof want, "127.0.0.1:%d unit 3: connection refused", port);
+    snprintf(want, sizeof want, "127.0.0.1:%d unit 3: read holding 0+4 (function 3): "
+        "connection refused", port);
     assert_string_equal(err, want);
     mvg_transport_free(t);
 }
@@ -505,7 +510,8 @@ static void test_rtt_bad_frames(void **state)
 
     atomic_store(&srv.mode, MTS_WRONG_UNIT);
     assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 8, regs, &exc, err), MVG_TR_COMM);
-    snprintf(want, sizeof want, "127.0.0.1:%d unit 3: reply from unit 4, expected unit 3",
+    snprintf(want, sizeof want, "127.0.0.1:%d unit 3: read holding 0+8 (function 3): "
+        "reply from unit 4, expected unit 3",
              srv.port);
     assert_string_equal(err, want);
 

@@ -133,7 +133,8 @@ static void test_rtu_missing_unit_times_out(void **state)
     int64_t took = tu_now_ms() - t0;
     assert_true(took >= 290);
     assert_true(took < 800);
-    snprintf(want, sizeof want, "%s unit 9: timeout after 300 ms", l->path);
+    snprintf(want, sizeof want, "%s unit 9: read holding 0+4 (function 3): "
+        "timeout after 300 ms", l->path);
     assert_string_equal(err, want);
     /* The line stays usable for the unit that is there. */
     int seq = atomic_load(&l->srv.requests);
@@ -190,7 +191,8 @@ static void test_rtu_missing_device_file(void **state)
     uint16_t regs[1];
     uint8_t exc = 0;
     assert_int_equal(rd(t, 1, MVG_AREA_HOLDING, 0, 1, regs, &exc, err), MVG_TR_COMM);
-    assert_string_equal(err, "/nonexistent/ttyUSB9 unit 1: no such file or directory");
+    assert_string_equal(err, "/nonexistent/ttyUSB9 unit 1: read holding 0+1 (function 3): "
+        "no such file or directory");
     mvg_transport_free(t);
 }
 

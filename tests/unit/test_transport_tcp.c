@@ -3,7 +3,9 @@
  * scripted MBAP server of modbus_test_server.h: one deadline per request
  * however a reply trickles in, every reply checked against its request
  * (transaction, protocol and unit id, function code, MBAP length, byte
- * count), and the stream resynchronised after a surplus reply. Also the
+ * count), the stream resynchronised after a surplus reply, and a gateway's
+ * exceptions 10 and 11 taken as communication failures (RTU over TCP too),
+ * every error naming host, unit, function and address. Also the
  * MBAP framing on its own (mbap_frame.h), against frames written out by
  * hand from the Modbus Messaging on TCP/IP Implementation Guide.
  */
@@ -149,7 +151,8 @@ static void test_tcp_trickle_gets_one_deadline(void **state)
     int64_t took = tu_now_ms() - t0;
     if (took < 290 || took > 600)
         fail_msg("trickled reply gave up after %lld ms (%s)", (long long)took, err);
-    snprintf(want, sizeof want, "127.0.0.1:%d unit 3: timeout after 300 ms (", srv.port);
+    snprintf(want, sizeof want, "127.0.0.1:%d unit 3: read holding 0+8 (function 3): "
+        "timeout after 300 ms (", srv.port);
     assert_non_null(strstr(err, want));
 
     /* The connection was dropped with the half reply; the next read is clean. */
@@ -185,7 +188,8 @@ static void test_tcp_reply_checked_against_request(void **state)
     for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
         atomic_store(&srv.mode, cases[k].mode);
         assert_int_equal(rd(t, 3, 0, 8, regs, err), MVG_TR_COMM);
-        snprintf(want, sizeof want, "127.0.0.1:%d unit 3: %s", srv.port, cases[k].why);
+        snprintf(want, sizeof want, "127.0.0.1:%d unit 3: read holding 0+8 (function 3): "
+            "%s", srv.port, cases[k].why);
         if (strncmp(err, want, strlen(want)) != 0)
             fail_msg("mode %d: got \"%s\", want \"%s\"", cases[k].mode, err, want);
     }
@@ -239,6 +243,58 @@ static void test_tcp_surplus_and_late_replies_not_misread(void **state)
     mts_rtt_stop(&srv);
 }
 
+/* Exceptions 10 and 11 are a gateway saying the device behind it did not
+ * answer: a communication failure (with the code kept), on a connection
+ * that stays open; other exceptions are the device's answer. Every error
+ * names host, unit, function, address and the exception's meaning. Over
+ * Modbus TCP and RTU over TCP alike. */
+static void test_gateway_exceptions_are_comm_failures(void **state)
+{
+    (void)state;
+    for (int rtt = 0; rtt < 2; rtt++) {
+        mts_rtt srv;
+        assert_int_equal(rtt ? mts_rtt_start(&srv, 0, 7) : mts_mbap_start(&srv, 0, 7), 0);
+        mvg_bus_cfg b = tcp_bus(srv.port, 300);
+        if (rtt)
+            b.type = MVG_BUS_RTU_TCP;
+        char err[256] = "", want[300];
+        mvg_transport *t = mvg_transport_new(&b, err, sizeof err);
+        assert_non_null(t);
+        uint16_t regs[2];
+        uint8_t exc = 0;
+        static const struct {
+            int code, rc;
+            const char *name;
+        } cases[] = {
+            {11, MVG_TR_COMM, "gateway target device failed to respond"},
+            {10, MVG_TR_COMM, "gateway path unavailable"},
+            {2, MVG_TR_EXCEPTION, "illegal data address"},
+            {6, MVG_TR_EXCEPTION, "server device busy"},
+        };
+        for (size_t k = 0; k < sizeof cases / sizeof cases[0]; k++) {
+            atomic_store(&srv.exception, cases[k].code);
+            exc = 0;
+            assert_int_equal(mvg_transport_read(t, 7, MVG_AREA_INPUT, 40, 2, regs, NULL, &exc, err,
+                                                sizeof err),
+                             cases[k].rc);
+            assert_int_equal(exc, cases[k].code);
+            snprintf(want, sizeof want,
+                     "127.0.0.1:%d unit 7: read input 40+2 (function 4): exception %d (%s)",
+                     srv.port, cases[k].code, cases[k].name);
+            assert_string_equal(err, want);
+        }
+        /* the gateway answered every time: one connection, and it still works */
+        atomic_store(&srv.exception, 0);
+        assert_int_equal(mvg_transport_read(t, 7, MVG_AREA_INPUT, 0, 2, regs, NULL, &exc, err,
+                                            sizeof err),
+                         MVG_TR_OK);
+        assert_int_equal(exc, 0);
+        assert_int_equal(atomic_load(&srv.connections), 1);
+        mvg_transport_free(t);
+        mts_rtt_stop(&srv);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -246,6 +302,7 @@ int main(void)
         cmocka_unit_test(test_tcp_trickle_gets_one_deadline),
         cmocka_unit_test(test_tcp_reply_checked_against_request),
         cmocka_unit_test(test_tcp_surplus_and_late_replies_not_misread),
+        cmocka_unit_test(test_gateway_exceptions_are_comm_failures),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

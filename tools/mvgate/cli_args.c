@@ -78,6 +78,30 @@ static int take(const char *command, const mvg_arg *a, const char *arg)
     return -1;
 }
 
+void mvg_cli_args_help(FILE *out, const mvg_arg *args)
+{
+    static const char *const by_kind[] = {"VALUE", "", "TIME", "", "NUMBER", "FRACTION", "VALUE"};
+    fprintf(out, "\noptions:\n");
+    for (const mvg_arg *a = args; a->name; a++) {
+        char value[256] = "";
+        if (a->kind == MVG_ARG_CHOICE && a->choices) {
+            size_t o = 0;
+            for (size_t i = 0; a->choices[i] && o < sizeof value; i++)
+                o += (size_t)snprintf(value + o, sizeof value - o, "%s%s", i ? "|" : "",
+                                      a->choices[i]);
+        } else
+            snprintf(value, sizeof value, "%s",
+                     a->value ? a->value : by_kind[a->kind < 7 ? a->kind : 0]);
+        char shortf[8] = "";
+        if (a->short_name)
+            snprintf(shortf, sizeof shortf, "-%c, ", a->short_name);
+        fprintf(out, "  %s--%s%s%s%s%s\n", shortf, a->name, value[0] ? " " : "", value,
+                a->required ? "   (required)" : "",
+                a->kind == MVG_ARG_LIST ? "   (repeatable)" : "");
+    }
+    fprintf(out, "  -h, --help\n");
+}
+
 int mvg_cli_args(const char *command, int argc, char **argv, const mvg_arg *args, int npositional,
                  int *first, void (*usage)(FILE *))
 {
@@ -106,6 +130,7 @@ int mvg_cli_args(const char *command, int argc, char **argv, const mvg_arg *args
     while ((c = getopt_long(argc, argv, shortopts, longopts, NULL)) != -1) {
         if (c == 'h') {
             usage(stdout);
+            mvg_cli_args_help(stdout, args);
             return 0;
         }
         size_t row = n;

@@ -35,26 +35,37 @@ typedef struct {
     void *out;
     const char *const *choices; /* MVG_ARG_CHOICE: the names, NULL-terminated */
     int required;               /* 1: the command cannot run without it */
+    const char *value;          /* the value's name in the help (NULL: by kind) */
 } mvg_arg;
 
 /* The rows every command that reads a gateway's files has. */
 #define MVG_ARG_CONFIG(path)                                                                       \
     {                                                                                              \
-        "config", 'c', MVG_ARG_STR, (path), NULL, 1                                                \
+        "config", 'c', MVG_ARG_STR, (path), NULL, 1, "FILE"                                        \
     }
 #define MVG_ARG_WINDOW(from, to)                                                                   \
-    {"from", 0, MVG_ARG_TIME, (from), NULL, 0}, { "to", 0, MVG_ARG_TIME, (to), NULL, 0 }
+    {"from", 0, MVG_ARG_TIME, (from), NULL, 0, NULL}, { "to", 0, MVG_ARG_TIME, (to), NULL, 0, NULL }
 #define MVG_ARG_END                                                                                \
     {                                                                                              \
-        NULL, 0, 0, NULL, NULL, 0                                                                  \
+        NULL, 0, 0, NULL, NULL, 0, NULL                                                            \
     }
+
+/*
+ * The options block of a command's help, written from its table so that it
+ * cannot drift from what the parser takes: every row with its short form,
+ * its value (by kind, or the row's value name; a choice lists its names),
+ * whether it is required or repeatable, and -h/--help. mvg_cli_args prints
+ * it after the command's usage text on --help.
+ */
+void mvg_cli_args_help(FILE *out, const mvg_arg *args);
 
 /*
  * Parses argv[1..] (argv[0] is the subcommand) against args. npositional
  * operands must follow the options (their index is argv[*first] on return
  * when first is not NULL). On a mistake prints "mvgate COMMAND: what" or
  * the usage to stderr. Returns -1 when the command is to run, else its exit
- * code: 0 after --help printed the usage to stdout, 2 after a mistake.
+ * code: 0 after --help printed the usage and the options block to stdout,
+ * 2 after a mistake.
  */
 int mvg_cli_args(const char *command, int argc, char **argv, const mvg_arg *args, int npositional,
                  int *first, void (*usage)(FILE *));

@@ -136,12 +136,12 @@ int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*us
     a->confidence = 0.90;
     mvg_arg_list x = {a->xcols, 0, MVG_MODEL_MAX_X};
     const mvg_arg args[] = {
-        {"model", 0, MVG_ARG_STR, &a->model, NULL, 1},
-        {"csv", 0, MVG_ARG_STR, &a->csv, NULL, 1},
-        {"y", 0, MVG_ARG_STR, &a->ycol, NULL, 1},
-        {"x", 0, MVG_ARG_LIST, &x, NULL, 0},
-        {"confidence", 0, MVG_ARG_FRACTION, &a->confidence, NULL, 0},
-        {"json", 0, MVG_ARG_FLAG, &a->json, NULL, 0},
+        {"model", 0, MVG_ARG_STR, &a->model, NULL, 1, "MODEL"},
+        {"csv", 0, MVG_ARG_STR, &a->csv, NULL, 1, "FILE"},
+        {"y", 0, MVG_ARG_STR, &a->ycol, NULL, 1, "COL"},
+        {"x", 0, MVG_ARG_LIST, &x, NULL, 0, "COL"},
+        {"confidence", 0, MVG_ARG_FRACTION, &a->confidence, NULL, 0, NULL},
+        {"json", 0, MVG_ARG_FLAG, &a->json, NULL, 0, NULL},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args(command, argc, argv, args, 0, NULL, usage);

@@ -1,22 +1,29 @@
 /*
  * cmd_check.c: `mvgate check -c FILE [--profile-dir DIR]`: loads and checks
  * a configuration the way mvgated will, prints every problem as
- * FILE:LINE: message (exit 1) or a one-line summary (exit 0).
+ * FILE:LINE: message (exit 1) or a summary and what mvgated will find at
+ * data_dir (exit 0).
  */
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "cli_args.h"
 #include "commands.h"
 #include "config.h"
 #include "config_publish.h"
 #include "diag.h"
+#include "netconn.h"
 #include "project.h"
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate check -c FILE [--profile-dir DIR]\n"
                  "Checks a configuration as mvgated loads it: every error as FILE:LINE: message\n"
-                 "on stderr (exit 1), or a summary line on stdout (exit 0). Usage errors exit 2.\n"
+                 "on stderr (exit 1), or on stdout a summary line and whether data_dir exists\n"
+                 "or mvgated will create it (exit 0), with a warning on stderr for each bus\n"
+                 "host that does not resolve here. Usage errors exit 2.\n"
                  "\n"
                  "  -c, --config FILE    the configuration (keys: docs/config.md)\n"
                  "  --profile-dir DIR    look for device profiles here first; then in\n"
@@ -25,13 +32,39 @@ static void usage(FILE *out)
             mvg_config_default_profile_dir());
 }
 
+/* What check can only warn about, since it may differ on the gateway: a bus
+ * host that does not resolve here (mvgated keeps trying). */
+static void warn_hosts(const mvg_config *cfg)
+{
+    for (size_t i = 0; i < cfg->nbuses; i++) {
+        const mvg_bus_cfg *b = &cfg->buses[i];
+        if (b->type == MVG_BUS_RTU)
+            continue;
+        char port[16], err[512];
+        snprintf(port, sizeof port, "%d", b->port);
+        if (mvg_netconn_resolve(b->host, port, err, sizeof err) != 0)
+            fprintf(stderr, "%s:%d: warning: bus '%s': %s (mvgated keeps trying; check the "
+                            "name and the gateway's DNS)\n",
+                    b->src.file, b->src.line, b->name, err);
+    }
+}
+
+/* The summary's word on data_dir: the loader has refused one mvgated could
+ * neither write nor create; say which of the two it will do. */
+static const char *data_dir_state(const char *dir)
+{
+    struct stat st;
+    return stat(dir, &st) == 0 ? "exists and is writable"
+                               : "does not exist: mvgated will create it";
+}
+
 int mvg_cmd_check(int argc, char **argv)
 {
     const char *path = NULL;
     mvg_config_opts opts = {0};
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
-        {"profile-dir", 0, MVG_ARG_STR, &opts.profile_dir, NULL, 0},
+        {"profile-dir", 0, MVG_ARG_STR, &opts.profile_dir, NULL, 0, "DIR"},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("check", argc, argv, args, 0, NULL, usage);
@@ -68,6 +101,9 @@ int mvg_cmd_check(int argc, char **argv)
            cfg->ndevices, cfg->ndevices == 1 ? "" : "s", nprofiled, npoints, nder, nprj,
            nprj == 1 ? "" : "s", cfg->publish->mqtt.enabled ? ", mqtt" : "",
            cfg->publish->influx.enabled ? ", influx" : "");
+    printf("%s: data_dir %s %s\n", path, cfg->gateway.data_dir,
+           data_dir_state(cfg->gateway.data_dir));
+    warn_hosts(cfg);
     if (cfg->publish->mqtt.enabled && cfg->publish->mqtt.version != 5)
         fprintf(stderr, "%s: warning: mqtt version 3.1.1 cannot tell the gateway that the broker "
                         "refused a publish (an ACL-denied publish is acknowledged as delivered "

@@ -34,9 +34,17 @@ int mvg_cmd_outbox(int argc, char **argv)
 {
     static const char *const actions[] = {"resend", "ack-drops", NULL};
     static const char *const pubs[] = {"mqtt", "influx", NULL};
+    const char *path = NULL;
+    int pub = -1;
+    const mvg_arg args[] = {
+        MVG_ARG_CONFIG(&path),
+        {"publisher", 0, MVG_ARG_CHOICE, &pub, pubs, 0, NULL},
+        MVG_ARG_END,
+    };
     if (argc < 2 || argv[1][0] == '-') {
         if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
             usage(stdout);
+            mvg_cli_args_help(stdout, args);
             return 0;
         }
         usage(stderr);
@@ -50,13 +58,6 @@ int mvg_cmd_outbox(int argc, char **argv)
         fprintf(stderr, "mvgate outbox: unknown action '%s': resend or ack-drops\n", argv[1]);
         return 2;
     }
-    const char *path = NULL;
-    int pub = -1;
-    const mvg_arg args[] = {
-        MVG_ARG_CONFIG(&path),
-        {"publisher", 0, MVG_ARG_CHOICE, &pub, pubs, 0},
-        MVG_ARG_END,
-    };
     int exit_code = mvg_cli_args("outbox", argc - 1, argv + 1, args, 0, NULL, usage);
     if (exit_code >= 0)
         return exit_code;

@@ -90,7 +90,7 @@ static void print_text(const mvg_config *cfg, const int *selected, mvg_sample **
             printf("%-16s %-24s %18s %-10s %s", dev->name, dev->points[i].name, value,
                    dev->points[i].unit, mvg_quality_name(s->quality));
             if (s->quality == MVG_Q_EXCEPTION)
-                printf(" (code %u)", s->exception_code);
+                printf(" (code %u: %s)", s->exception_code, mvg_exception_name(s->exception_code));
             putchar('\n');
         }
     }
@@ -137,9 +137,9 @@ int mvg_cmd_read(int argc, char **argv)
     mvg_config_opts copts = {0};
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
-        {"device", 'd', MVG_ARG_STR, &device, NULL, 0},
-        {"json", 'j', MVG_ARG_FLAG, &json, NULL, 0},
-        {"profile-dir", 0, MVG_ARG_STR, &copts.profile_dir, NULL, 0},
+        {"device", 'd', MVG_ARG_STR, &device, NULL, 0, "NAME"},
+        {"json", 'j', MVG_ARG_FLAG, &json, NULL, 0, NULL},
+        {"profile-dir", 0, MVG_ARG_STR, &copts.profile_dir, NULL, 0, "DIR"},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("read", argc, argv, args, 0, NULL, usage);

@@ -18,6 +18,7 @@
 #include "cli_config.h"
 #include "clock.h"
 #include "commands.h"
+#include "cli_args.h"
 #include "config.h"
 #include "config_publish.h"
 #include "outbox.h"
@@ -70,25 +71,16 @@ static int store_state(json_t *doc, const char *db, const mvg_config *cfg)
 
 int mvg_cmd_status(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
-    };
     const char *path = NULL;
-    int as_json = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "c:jh", longopts, NULL)) != -1) {
-        switch (c) {
-        case 'c': path = optarg; break;
-        case 'j': as_json = 1; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
-        }
-    }
-    if (!path || optind != argc) {
-        usage(stderr);
-        return 2;
-    }
+    int as_json = 0;
+    const mvg_arg args[] = {
+        MVG_ARG_CONFIG(&path),
+        {"json", 'j', MVG_ARG_FLAG, &as_json, NULL, 0, NULL},
+        MVG_ARG_END,
+    };
+    int exit_code = mvg_cli_args("status", argc, argv, args, 0, NULL, usage);
+    if (exit_code >= 0)
+        return exit_code;
     mvg_config *cfg = mvg_cli_load_config(path, NULL);
     if (!cfg)
         return 2;

@@ -34,15 +34,15 @@ static const struct command commands[] = {
      "         [--lang en|zh-Hant]   the verification report (M&V) of a project"},
     {"store", mvg_cmd_store,
      "store recover -c FILE [--out PATH]   salvage a damaged store into a new database"},
-    {"config-doc", mvg_cmd_config_doc, NULL}, /* hidden: docs/config.md's key tables */
+    {"config-doc", mvg_cmd_config_doc,
+     "config-doc                     docs/config.md's key tables, from the loader's (maintainers)"},
 };
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate COMMAND [OPTIONS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
-        if (commands[i].summary)
-            fprintf(out, "  %s\n", commands[i].summary);
+        fprintf(out, "  %s\n", commands[i].summary);
     fprintf(out, "\nmvgate COMMAND --help shows a command's options.\n");
 }
 
