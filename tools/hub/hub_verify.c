@@ -130,16 +130,10 @@ static int judge(mvg_hub_db *db, const mvg_cli_enrol *reg, const rec *x, decisio
             int holds = e && strcmp(e->fingerprint, x->key_fp) == 0;
             if (!holds && e && (holds = gateway_holds(db, x->gateway, x->key_fp)) < 0)
                 return -1;
-            if (!e) {
-                decide(d, MVG_CHAIN_V_NOT_ENROLLED, "gateway %s is not in the register",
-                       x->gateway);
-                return 0;
-            }
-            if (!holds)
+            if (!e || !holds)
                 return 0; /* waits for the key record that hands over to it */
         } else if (!e) {
-            decide(d, MVG_CHAIN_V_NOT_ENROLLED, "gateway %s is not in the register", x->gateway);
-            return 0;
+            return 0; /* waits for the gateway's enrolment (mvgate hub enrol, SIGHUP) */
         } else if (strcmp(e->fingerprint, x->key_fp) != 0) {
             decide(d, MVG_CHAIN_V_NOT_ENROLLED,
                    "the chain starts with key %s, but gateway %s was enrolled with key %s at "

@@ -13,7 +13,8 @@
  * and its signature verifies over its bytes under the key it names
  * (daemon/records/chain.c's one byte rule). Until then it waits (no
  * verdict); a missing predecessor that arrives later is picked up by the
- * next sweep. A verdict, once stored, is final: it depends only on bytes
+ * next sweep; so does a gateway that is not in the register yet (the
+ * register is the hub's knowledge, not a fact of the bytes). A verdict, once stored, is final: it depends only on bytes
  * that cannot change, so two instances sweeping one database store the
  * same one (the update only fills an empty verdict). Verdicts are "ok" or
  * chain.h's words ("altered", "bad signature", "unknown key", "not

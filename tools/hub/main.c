@@ -99,7 +99,7 @@ static int store_batch(mvg_hub_db *db, const mvg_hub_cfg *cfg, const held *b, si
 static int load_register(const mvg_hub_cfg *cfg, mvg_cli_enrol *reg)
 {
     mvg_diags *d = mvg_diags_new();
-    int rc = d ? mvg_cli_enrol_load(cfg->enrolled, reg, d) : -1;
+    int rc = d ? mvg_cli_enrol_load_register(cfg->enrolled, reg, d) : -1;
     for (size_t i = 0; d && i < mvg_diags_count(d); i++)
         mvg_log(MVG_LOG_ERR, "register: %s", mvg_diags_get(d, i));
     mvg_diags_free(d);
