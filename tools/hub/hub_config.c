@@ -63,7 +63,7 @@ static const mvg_key hub_mqtt_keys[] = {
     {"verify_hostname", MVG_KEY_BOOL, 0, HM(verify_hostname), .def = "true",
      .doc = "check the broker certificate's host name"},
 };
-const mvg_section mvg_hub_mqtt_section = {"hub mqtt", MVG_KEYS(hub_mqtt_keys)};
+const mvg_section mvg_hub_mqtt_section = {"hub-mqtt", MVG_KEYS(hub_mqtt_keys)};
 
 static const char *const backends[] = {"sqlite", "postgresql", NULL};
 
@@ -77,7 +77,7 @@ static const mvg_key hub_db_keys[] = {
      .allowed = "required for `postgresql`; keep a password in `~/.pgpass`, not here",
      .doc = "libpq connection string, e.g. `\"host=127.0.0.1 port=5432 dbname=hub\"`"},
 };
-const mvg_section mvg_hub_db_section = {"hub db", MVG_KEYS(hub_db_keys)};
+const mvg_section mvg_hub_db_section = {"hub-db", MVG_KEYS(hub_db_keys)};
 
 static void check_mqtt(mvg_cfgr *r, const config_setting_t *g, const signed char *rc,
                        mvg_hub_cfg *c)

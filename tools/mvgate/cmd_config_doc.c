@@ -1,14 +1,16 @@
 /*
  * cmd_config_doc.c: `mvgate config-doc [SECTION]`, hidden: prints the key
  * tables of docs/config.md from the config loader's own tables
- * (config_table.h), so that the page cannot drift from what the loader
- * accepts (tests/integration/test_config_doc.py compares them).
+ * (config_table.h), and those of docs/hub.md from hub.conf's
+ * (hub_config.h), so that the pages cannot drift from what the loaders
+ * accept (tests/integration/test_config_doc.py compares them).
  */
 #include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "config_table.h"
+#include "hub_config.h"
 
 int mvg_cmd_config_doc(int argc, char **argv)
 {
@@ -16,9 +18,16 @@ int mvg_cmd_config_doc(int argc, char **argv)
         fprintf(stderr, "usage: mvgate config-doc [SECTION]\n");
         return 2;
     }
+    const mvg_section *hub[] = {&mvg_hub_section, &mvg_hub_mqtt_section, &mvg_hub_db_section};
+    const mvg_section *all[64];
+    size_t n = 0;
+    for (size_t i = 0; mvg_config_sections[i] && n < 60; i++)
+        all[n++] = mvg_config_sections[i];
+    for (size_t i = 0; i < sizeof hub / sizeof hub[0]; i++)
+        all[n++] = hub[i];
     int found = 0;
-    for (size_t i = 0; mvg_config_sections[i]; i++) {
-        const mvg_section *s = mvg_config_sections[i];
+    for (size_t i = 0; i < n; i++) {
+        const mvg_section *s = all[i];
         if (argc == 2 && strcmp(argv[1], s->name) != 0)
             continue;
         if (argc == 1)
