@@ -209,7 +209,8 @@ static void put(wbuf *w, const void *d, size_t n)
         w->bad = 1;
         return;
     }
-    memcpy(w->b + w->n, d, n);
+    if (n)
+        memcpy(w->b + w->n, d, n);
     w->n += n;
 }
 
@@ -247,7 +248,8 @@ static int send_packet(mvg_hub_mqtt *m, unsigned h, const wbuf *body)
         return -1;
     b[0] = (unsigned char)h;
     size_t k = 1 + put_varint(b + 1, (uint32_t)body->n);
-    memcpy(b + k, body->b, body->n);
+    if (body->n)
+        memcpy(b + k, body->b, body->n);
     int rc = send_all(m, b, k + body->n);
     free(b);
     return rc;
@@ -320,6 +322,12 @@ mvg_hub_mqtt *mvg_hub_mqtt_new(const mvg_hub_mqtt_cfg *cfg, char *err, size_t er
     m->cfg = *cfg;
     m->fd = -1;
     m->next_id = 1;
+    m->rcap = 131072;
+    m->rbuf = malloc(m->rcap);
+    if (!m->rbuf) {
+        mvg_set_err(err, errlen, "out of memory");
+        goto fail;
+    }
     if (mvg_netconn_split_uri(cfg->uri, m->host, sizeof m->host, m->port, sizeof m->port) < 0) {
         mvg_set_err(err, errlen, "mqtt: 'uri' %s names no host", cfg->uri);
         goto fail;
