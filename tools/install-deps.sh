@@ -13,6 +13,7 @@ python3 python3-pymodbus python3-serial python3-serial-asyncio python3-jsonschem
 socat mbpoll faketime
 systemd procps
 mosquitto mosquitto-clients influxdb
+libpq-dev postgresql
 chromium fonts-noto-cjk
 "
 

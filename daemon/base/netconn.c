@@ -94,3 +94,36 @@ int mvg_netconn_connect(const char *host, const char *port, int64_t deadline, in
     *why = e;
     return -1;
 }
+
+int mvg_netconn_split_uri(const char *uri, char *host, size_t hostlen, char *port, size_t portlen)
+{
+    const char *h = strstr(uri, "://");
+    if (!h)
+        return -1;
+    h += 3;
+    const char *end;
+    if (*h == '[') { /* [v6]:port */
+        end = strchr(++h, ']');
+        if (!end)
+            return -1;
+    } else {
+        end = h + strcspn(h, ":/");
+    }
+    if (end == h || (size_t)(end - h) >= hostlen)
+        return -1;
+    memcpy(host, h, (size_t)(end - h));
+    host[end - h] = '\0';
+    const char *c = *end == ']' ? end + 1 : end;
+    static const struct {
+        const char *scheme, *port;
+    } defaults[] = {{"ssl://", "8883"}, {"mqtts://", "8883"}, {"wss://", "443"}, {"ws://", "80"}};
+    const char *def = "1883";
+    for (size_t i = 0; i < sizeof defaults / sizeof defaults[0]; i++)
+        if (strncmp(uri, defaults[i].scheme, strlen(defaults[i].scheme)) == 0)
+            def = defaults[i].port;
+    if (*c == ':' && c[1] >= '0' && c[1] <= '9')
+        snprintf(port, portlen, "%.*s", (int)strspn(c + 1, "0123456789"), c + 1);
+    else
+        snprintf(port, portlen, "%s", def);
+    return 0;
+}

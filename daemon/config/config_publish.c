@@ -126,34 +126,57 @@ void mvg_config_mqtt_defaults(mvg_mqtt_cfg *c, const char *gateway_id)
 /* The TLS files that could be read parse and belong together
  * (tlsfiles.h): what the broker's handshake would otherwise refuse at the
  * first connect, with OpenSSL's reason, at the key's line. */
-static void check_tls_files(mvg_cfgr *r, const config_setting_t *g, const signed char *rc,
-                            const mvg_mqtt_cfg *o)
+static void check_tls_files(mvg_cfgr *r, const config_setting_t *g, const char *ctx,
+                            const char *const paths_in[3])
 {
     static const char *const names[] = {"ca_file", "cert_file", "key_file"};
-    const char *paths[3] = {o->ca_file, o->cert_file, o->key_file};
-    for (int i = 0; i < 3; i++)
-        if (mvg_section_rc(&mvg_config_mqtt_section, rc, names[i]) <= 0)
-            paths[i] = NULL;
+    const char *paths[3] = {paths_in[0], paths_in[1], paths_in[2]};
     int which = 0;
     char why[512];
     if (mvg_tlsfiles_check(paths[MVG_TLSFILE_CA], paths[MVG_TLSFILE_CERT], paths[MVG_TLSFILE_KEY],
                            &which, why, sizeof why) < 0)
-        mvg_cfgr_fail(r, config_setting_get_member(g, names[which]), "mqtt: '%s' %s %s",
+        mvg_cfgr_fail(r, config_setting_get_member(g, names[which]), "%s: '%s' %s %s", ctx,
                       names[which], paths[which], why);
+}
+
+void mvg_config_mqtt_check_conn(mvg_cfgr *r, const config_setting_t *g, const char *ctx,
+                                const char *uri, int uri_read, const char *const values[3],
+                                const char *const files[3])
+{
+    int scheme = 0;
+    for (size_t i = 0; i < sizeof mqtt_schemes / sizeof mqtt_schemes[0]; i++)
+        scheme |= strncmp(uri, mqtt_schemes[i], strlen(mqtt_schemes[i])) == 0 &&
+                  uri[strlen(mqtt_schemes[i])] != '\0';
+    if (uri_read && !scheme)
+        mvg_cfgr_fail(r, config_setting_get_member(g, "uri"),
+                      "%s: 'uri' \"%s\" needs a scheme and a host: tcp://, mqtt://, ssl://, "
+                      "mqtts://, ws:// or wss://", ctx, uri);
+    static const char *const tls_only[] = {"ca_file", "cert_file", "key_file"};
+    if (!values[MVG_TLSFILE_CERT][0] != !values[MVG_TLSFILE_KEY][0])
+        mvg_cfgr_fail(r, g, "%s: a client certificate needs both 'cert_file' and 'key_file'", ctx);
+    for (size_t i = 0; scheme && !mvg_mqtt_uri_is_tls(uri) && i < 3; i++) {
+        const config_setting_t *s = config_setting_get_member(g, tls_only[i]);
+        if (s)
+            mvg_cfgr_fail(r, s, "%s: '%s' needs a TLS 'uri' (ssl://, mqtts:// or wss://), not "
+                                "\"%s\"", ctx, tls_only[i], uri);
+    }
+    if (scheme && mvg_mqtt_uri_is_tls(uri))
+        check_tls_files(r, g, ctx, files);
 }
 
 static void check_mqtt(mvg_cfgr *r, const config_setting_t *g, const signed char *rc,
                        mvg_mqtt_cfg *o)
 {
     const char *ctx = "mqtt";
-    int scheme = 0;
-    for (size_t i = 0; i < sizeof mqtt_schemes / sizeof mqtt_schemes[0]; i++)
-        scheme |= strncmp(o->uri, mqtt_schemes[i], strlen(mqtt_schemes[i])) == 0 &&
-                  o->uri[strlen(mqtt_schemes[i])] != '\0';
-    if (mvg_section_rc(&mvg_config_mqtt_section, rc, "uri") > 0 && !scheme)
-        mvg_cfgr_fail(r, config_setting_get_member(g, "uri"),
-                      "%s: 'uri' \"%s\" needs a scheme and a host: tcp://, mqtt://, ssl://, "
-                      "mqtts://, ws:// or wss://", ctx, o->uri);
+    static const char *const names[] = {"ca_file", "cert_file", "key_file"};
+    const char *files[3] = {o->ca_file, o->cert_file, o->key_file};
+    for (int i = 0; i < 3; i++)
+        if (mvg_section_rc(&mvg_config_mqtt_section, rc, names[i]) <= 0)
+            files[i] = NULL;
+    const char *values[3] = {o->ca_file, o->cert_file, o->key_file};
+    mvg_config_mqtt_check_conn(r, g, ctx, o->uri,
+                               mvg_section_rc(&mvg_config_mqtt_section, rc, "uri") > 0, values,
+                               files);
     if (strpbrk(o->topic_prefix, "#+") || !o->topic_prefix[0])
         mvg_cfgr_fail(r, config_setting_get_member(g, "topic_prefix"),
                       "%s: 'topic_prefix' must be non-empty without '#' or '+'", ctx);
@@ -161,17 +184,6 @@ static void check_mqtt(mvg_cfgr *r, const config_setting_t *g, const signed char
     if (o->password_file[0] && !o->username[0])
         mvg_cfgr_fail(r, config_setting_get_member(g, "password_file"),
                       "%s: 'password_file' without 'username'", ctx);
-    if (!o->cert_file[0] != !o->key_file[0])
-        mvg_cfgr_fail(r, g, "%s: a client certificate needs both 'cert_file' and 'key_file'", ctx);
-    static const char *const tls_only[] = {"ca_file", "cert_file", "key_file"};
-    for (size_t i = 0; scheme && !mvg_mqtt_uri_is_tls(o->uri) && i < 3; i++) {
-        const config_setting_t *s = config_setting_get_member(g, tls_only[i]);
-        if (s)
-            mvg_cfgr_fail(r, s, "%s: '%s' needs a TLS 'uri' (ssl://, mqtts:// or wss://), not "
-                                "\"%s\"", ctx, tls_only[i], o->uri);
-    }
-    if (scheme && mvg_mqtt_uri_is_tls(o->uri))
-        check_tls_files(r, g, rc, o);
     if (!o->client_id[0])
         default_client_id(o);
 }

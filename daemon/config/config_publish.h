@@ -100,6 +100,19 @@ int mvg_config_publish_load(const struct config_setting_t *root, const char *gat
                             const char *main_file, const char *include_dir, mvg_diags *diags,
                             mvg_publish_cfg *out);
 
+/* The broker connection rules every MQTT client of ours shares (the
+ * gateway's publisher, the hub's subscriber, tools/hub): the uri has a
+ * scheme and a host (uri_read: it was read, so a bad one is reported),
+ * ca_file/cert_file/key_file only with a TLS uri, a certificate with its
+ * key, and the files that could be read (files[], NULL for one that was
+ * not given or not readable; values[] the fields as read) parse and belong
+ * together (tlsfiles.h). g is the section's group, ctx its name in the
+ * messages. Adds every problem to r. */
+struct mvg_cfgr_s;
+void mvg_config_mqtt_check_conn(struct mvg_cfgr_s *r, const struct config_setting_t *g,
+                                const char *ctx, const char *uri, int uri_read,
+                                const char *const values[3], const char *const files[3]);
+
 /* A section with its table's defaults, as an absent key gets it (for the
  * programs that build a section without a file: tests, benches). */
 void mvg_config_mqtt_defaults(mvg_mqtt_cfg *c, const char *gateway_id);

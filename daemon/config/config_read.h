@@ -13,7 +13,7 @@
 
 #include "diag.h"
 
-typedef struct {
+typedef struct mvg_cfgr_s {
     mvg_diags *diags;
     int errors;
     /* Optional: the file given to config_read_file and the include dir.

@@ -24,33 +24,6 @@
  * certificate: a TLS 1.3 server checks it after the client has finished. */
 #define ALERT_WAIT_MS 500
 
-/* Host and port of uri; the default port is TLS MQTT's, or HTTPS's for wss. */
-static int split_uri(const char *uri, char *host, size_t hostlen, char *port, size_t portlen)
-{
-    const char *h = strstr(uri, "://");
-    if (!h)
-        return -1;
-    h += 3;
-    const char *end;
-    if (*h == '[') { /* [v6]:port */
-        end = strchr(++h, ']');
-        if (!end)
-            return -1;
-    } else {
-        end = h + strcspn(h, ":/");
-    }
-    if (end == h || (size_t)(end - h) >= hostlen)
-        return -1;
-    memcpy(host, h, (size_t)(end - h));
-    host[end - h] = '\0';
-    const char *c = *end == ']' ? end + 1 : end;
-    if (*c == ':' && c[1] >= '0' && c[1] <= '9')
-        snprintf(port, portlen, "%.*s", (int)strspn(c + 1, "0123456789"), c + 1);
-    else
-        snprintf(port, portlen, "%s", strncmp(uri, "wss://", 6) == 0 ? "443" : "8883");
-    return 0;
-}
-
 static int is_ip(const char *host)
 {
     unsigned char buf[16];
@@ -140,7 +113,7 @@ int mvg_tls_probe(const mvg_tls_probe_cfg *c, char *why, size_t whylen)
     why[0] = '\0';
     char host[256], port[16];
     int fd = -1;
-    if (split_uri(c->uri, host, sizeof host, port, sizeof port) < 0) {
+    if (mvg_netconn_split_uri(c->uri, host, sizeof host, port, sizeof port) < 0) {
         snprintf(why, whylen, "no host in \"%s\"", c->uri);
         return 1;
     }

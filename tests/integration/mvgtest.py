@@ -3,13 +3,14 @@ imports besides the standard library and pymodbus_peer's table): binaries,
 free ports, processes started and stopped by PID with readiness awaited
 (never a bare sleep), the simulator and its control port, the accelerated
 compressor plant the pipeline tests share (its clock, its project, its
-gateway config), mosquitto and influxd of a test's own, the CLI's outputs
+gateway config), mosquitto, influxd and PostgreSQL of a test's own, the CLI's outputs
 read back (export, key show), and a small runner that prints
 'N passed, M failed' and sets the exit code.
 
 Every test runs on 127.0.0.1 with ports the kernel hands out."""
 
 import datetime
+import glob
 import json
 import os
 import re
@@ -468,6 +469,65 @@ bind-address = "127.0.0.1:%d"
 
     def stop(self):
         self.proc.stop()
+
+
+class Postgres:
+    """PostgreSQL (Debian's server binaries, /usr/lib/postgresql/<ver>/bin) on
+    127.0.0.1 and a free port, its cluster in a directory of its own: initdb
+    and the server in the foreground (stopped by PID, like every server
+    here), run as an unprivileged user when the tests run as root, since
+    initdb refuses root. Trust authentication for the user "mvgate" on
+    127.0.0.1 only; a database "hub" is created. conninfo() is the libpq
+    string of a database."""
+
+    def __init__(self, user="nobody"):
+        versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/postgres"),
+                          key=lambda p: int(p.split("/")[4]))
+        assert versions, "PostgreSQL's server is not installed (tools/install-deps.sh)"
+        self.bin = os.path.dirname(versions[-1])
+        self.port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="mvgate-pg-")
+        self.prefix = []
+        if os.geteuid() == 0:
+            import pwd
+            pw = pwd.getpwnam(user)
+            os.chown(self.dir, pw.pw_uid, pw.pw_gid)
+            self.prefix = ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid,
+                           "--clear-groups", "--"]
+        self.data = os.path.join(self.dir, "data")
+        r = run(self.prefix + [os.path.join(self.bin, "initdb"), "-D", self.data, "-U", "mvgate",
+                               "-A", "trust", "--no-sync", "-E", "UTF8", "--locale", "C"],
+                timeout=120, env={"HOME": self.dir})
+        assert r.returncode == 0, r.stdout + r.stderr
+        self.start()
+        r = self.psql("CREATE DATABASE hub", db="postgres")
+
+    def start(self):
+        self.proc = Proc(self.prefix + [os.path.join(self.bin, "postgres"), "-D", self.data,
+                                        "-h", "127.0.0.1", "-p", str(self.port),
+                                        "-k", self.dir, "-c", "fsync=off"],
+                         env={"HOME": self.dir}, name="postgres")
+
+        def up():
+            self.proc.pump(0)
+            assert self.proc.p.poll() is None, "postgres exited: %s" % self.proc.err_lines[-5:]
+            return run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "mvgate", "-d",
+                        "postgres", "-Atc", "SELECT 1"]).returncode == 0
+        wait_until(up, 30, "postgres to accept connections", interval=0.1)
+
+    def conninfo(self, db="hub"):
+        return "host=127.0.0.1 port=%d user=mvgate dbname=%s" % (self.port, db)
+
+    def psql(self, sql, db="hub"):
+        """Runs sql; the rows as lists of strings (| separated)."""
+        r = run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "mvgate", "-d", db,
+                 "-v", "ON_ERROR_STOP=1", "-Atc", sql])
+        assert r.returncode == 0, r.stderr
+        return [l.split("|") for l in r.stdout.splitlines()]
+
+    def stop(self):
+        self.proc.stop()
+        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def main(tests):

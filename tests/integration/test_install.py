@@ -1,4 +1,4 @@
-"""`cmake --install` lays out binaries, the service unit, the sysusers file,
+"""`cmake --install` lays out binaries, the service units (mvgated's, mvgate-hub's), the sysusers file,
 example configs, profiles and templates; the installed unit passes
 `systemd-analyze verify` (with its Exec paths pointed at the staged
 binaries) and its hardening scores OK in `systemd-analyze security`; and an
@@ -20,7 +20,8 @@ def test_install_layout_and_unit():
         prefix = os.path.join(d, "usr")
         r = T.run(["cmake", "--install", BUILD, "--prefix", prefix], timeout=120)
         assert r.returncode == 0, r.stderr
-        for rel in ("bin/mvgate", "bin/mvgate-sim", "sbin/mvgated", "lib/systemd/system/mvgated.service",
+        for rel in ("bin/mvgate", "bin/mvgate-sim", "sbin/mvgated", "sbin/mvgate-hub",
+                    "lib/systemd/system/mvgated.service", "lib/systemd/system/mvgate-hub.service",
                     "lib/sysusers.d/mvgate.conf", "share/doc/mvgate/README.md", "share/doc/mvgate/LICENSE"):
             assert os.path.exists(os.path.join(prefix, rel)), rel
         assert glob.glob(os.path.join(prefix, "lib*/**/mvgate/mvgate-publish.so"), recursive=True), \
@@ -45,6 +46,22 @@ def test_install_layout_and_unit():
         assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
         r = T.run(["systemd-analyze", "security", "--offline=yes", path])
         m = re.search(r"Overall exposure level for mvgated.service: ([\d.]+) (\w+)", r.stdout)
+        assert m, r.stdout[-500:] + r.stderr
+        assert float(m.group(1)) < 2.0, "exposure %s" % m.group(0)
+
+        # the hub's unit beside it, as hardened
+        with open(os.path.join(prefix, "lib/systemd/system/mvgate-hub.service")) as f:
+            unit = f.read()
+        for want in ("Type=notify", "User=mvgate", "StateDirectory=mvgate-hub", "ExecReload=",
+                     "ProtectSystem=strict", "NoNewPrivileges=yes"):
+            assert want in unit, want
+        staged = re.sub(r"(Exec\w*=)\S*/mvgate-hub\b",
+                        lambda m: m.group(1) + os.path.join(prefix, "sbin", "mvgate-hub"), unit)
+        path = T.write(os.path.join(d, "mvgate-hub.service"), staged)
+        r = T.run(["systemd-analyze", "verify", path])
+        assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
+        r = T.run(["systemd-analyze", "security", "--offline=yes", path])
+        m = re.search(r"Overall exposure level for mvgate-hub.service: ([\d.]+) (\w+)", r.stdout)
         assert m, r.stdout[-500:] + r.stderr
         assert float(m.group(1)) < 2.0, "exposure %s" % m.group(0)
 

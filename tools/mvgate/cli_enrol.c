@@ -104,7 +104,7 @@ int mvg_cli_enrol_parse(const char *text, size_t len, const char *file, mvg_cli_
     return rc;
 }
 
-int mvg_cli_enrol_load(const char *path, mvg_cli_enrol *reg, mvg_diags *d)
+static int load(const char *path, mvg_cli_enrol *reg, mvg_diags *d, int allow_empty)
 {
     memset(reg, 0, sizeof *reg);
     FILE *f = fopen(path, "r");
@@ -138,13 +138,23 @@ int mvg_cli_enrol_load(const char *path, mvg_cli_enrol *reg, mvg_diags *d)
     fclose(f);
     if (rc == 0 && mvg_cli_enrol_parse(text ? text : "", len, path, reg, d) != 0)
         rc = -1;
-    if (rc == 0 && reg->n == 0) {
+    if (rc == 0 && reg->n == 0 && !allow_empty) {
         mvg_diags_add(d, path, 0,
                       "no gateway is enrolled in it (lines GATEWAY_ID FINGERPRINT, # comments)");
         rc = -1;
     }
     free(text);
     return rc;
+}
+
+int mvg_cli_enrol_load(const char *path, mvg_cli_enrol *reg, mvg_diags *d)
+{
+    return load(path, reg, d, 0);
+}
+
+int mvg_cli_enrol_load_register(const char *path, mvg_cli_enrol *reg, mvg_diags *d)
+{
+    return load(path, reg, d, 1);
 }
 
 int mvg_cli_enrol_open(const char *command, const char *path, mvg_cli_enrol *reg)

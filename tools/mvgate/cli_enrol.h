@@ -40,6 +40,10 @@ int mvg_cli_enrol_parse(const char *text, size_t len, const char *file, mvg_cli_
  * empty register is a diagnostic too. */
 int mvg_cli_enrol_load(const char *path, mvg_cli_enrol *reg, mvg_diags *d);
 
+/* As load, but an empty register is one: the hub's, which starts before
+ * its first gateway is enrolled (`mvgate hub enrol`, then SIGHUP). */
+int mvg_cli_enrol_load_register(const char *path, mvg_cli_enrol *reg, mvg_diags *d);
+
 /* The --enrolled option of a command: load, and on failure every problem
  * printed to stderr under "mvgate COMMAND: --enrolled PATH:" (reg freed). */
 int mvg_cli_enrol_open(const char *command, const char *path, mvg_cli_enrol *reg);

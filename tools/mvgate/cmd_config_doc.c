@@ -1,8 +1,9 @@
 /*
  * cmd_config_doc.c: `mvgate config-doc [SECTION]`, for maintainers: prints the key
  * tables of docs/config.md from the config loader's own tables
- * (config_table.h), so that the page cannot drift from what the loader
- * accepts (tests/integration/test_config_doc.py compares them).
+ * (config_table.h), and those of docs/hub.md from hub.conf's
+ * (hub_config.h), so that the pages cannot drift from what the loaders
+ * accept (tests/integration/test_config_doc.py compares them).
  */
 #include <stdio.h>
 #include <string.h>
@@ -10,12 +11,13 @@
 #include "cli_args.h"
 #include "commands.h"
 #include "config_table.h"
+#include "hub_config.h"
 
 static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate config-doc [SECTION]\n"
-                 "Prints the key tables of docs/config.md (one SECTION, or all) from the\n"
-                 "config loader's own tables.\n");
+                 "Prints the key tables of docs/config.md and docs/hub.md (one SECTION, or\n"
+                 "all) from the config loaders' own tables.\n");
 }
 
 int mvg_cmd_config_doc(int argc, char **argv)
@@ -26,9 +28,16 @@ int mvg_cmd_config_doc(int argc, char **argv)
     if (exit_code >= 0)
         return exit_code;
     const char *want = first < argc ? argv[first] : NULL;
+    const mvg_section *hub[] = {&mvg_hub_section, &mvg_hub_mqtt_section, &mvg_hub_db_section};
+    const mvg_section *all[64];
+    size_t n = 0;
+    for (size_t i = 0; mvg_config_sections[i] && n < 60; i++)
+        all[n++] = mvg_config_sections[i];
+    for (size_t i = 0; i < sizeof hub / sizeof hub[0]; i++)
+        all[n++] = hub[i];
     int found = 0;
-    for (size_t i = 0; mvg_config_sections[i]; i++) {
-        const mvg_section *s = mvg_config_sections[i];
+    for (size_t i = 0; i < n; i++) {
+        const mvg_section *s = all[i];
         if (want && strcmp(want, s->name) != 0)
             continue;
         if (!want)

@@ -18,6 +18,7 @@ int mvg_cmd_verify(int argc, char **argv);  /* check signed, chained interval re
 int mvg_cmd_replay(int argc, char **argv);  /* recompute stored records from the samples */
 int mvg_cmd_report(int argc, char **argv);  /* the verification report of a project */
 int mvg_cmd_store(int argc, char **argv);   /* store recover: salvage a damaged store */
+int mvg_cmd_hub(int argc, char **argv);     /* the hub: enrol a gateway, status */
 int mvg_cmd_config_doc(int argc, char **argv); /* hidden: docs/config.md's key tables */
 
 #endif

@@ -34,8 +34,10 @@ static const struct command commands[] = {
      "         [--lang en|zh-Hant]   the verification report (M&V) of a project"},
     {"store", mvg_cmd_store,
      "store recover -c FILE [--out PATH]   salvage a damaged store into a new database"},
+    {"hub", mvg_cmd_hub,
+     "hub enrol GATEWAY FINGERPRINT -c HUB.CONF | hub status -c HUB.CONF   the hub's register, verdicts"},
     {"config-doc", mvg_cmd_config_doc,
-     "config-doc                     docs/config.md's key tables, from the loader's (maintainers)"},
+     "config-doc                     the key tables of docs/config.md and docs/hub.md (maintainers)"},
 };
 
 static void usage(FILE *out)

@@ -1,0 +1,184 @@
+/*
+ * hub_db.c: the storage interface (hub_db.h) over its two backends, and
+ * the one schema, written once with the backends' two column types filled in.
+ */
+#include "hub_db.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "diag.h"
+#include "vec.h"
+
+struct mvg_hub_db {
+    const mvg_hub_db_backend_ops *ops;
+    void *conn;
+    char err[512];
+};
+
+/* %1$s: the auto-incremented key, %2$s: the blob type. */
+static const char *const schema[] = {
+    "CREATE TABLE IF NOT EXISTS hub_records ("
+    " id %1$s, gateway TEXT NOT NULL, project TEXT NOT NULL, chain BIGINT NOT NULL,"
+    " hash TEXT NOT NULL, prev TEXT NOT NULL, kind TEXT NOT NULL, key_fp TEXT NOT NULL,"
+    " payload %2$s NOT NULL, first_ms BIGINT NOT NULL, first_hub TEXT NOT NULL,"
+    " verdict TEXT, detail TEXT, next_key TEXT, verified_ms BIGINT, verified_by TEXT,"
+    " UNIQUE (gateway, project, chain, hash))",
+    "CREATE INDEX IF NOT EXISTS hub_records_pending ON hub_records (gateway, project, chain)"
+    " WHERE verdict IS NULL",
+    "CREATE TABLE IF NOT EXISTS hub_messages ("
+    " id %1$s, received_ms BIGINT NOT NULL, hub TEXT NOT NULL, topic TEXT NOT NULL,"
+    " retained INTEGER NOT NULL, payload %2$s NOT NULL, gateway TEXT, kind TEXT, project TEXT,"
+    " chain BIGINT, key_fp TEXT, record_id BIGINT, note TEXT)",
+    "CREATE INDEX IF NOT EXISTS hub_messages_pos ON hub_messages (gateway, project, chain)",
+    "CREATE TABLE IF NOT EXISTS hub_keys ("
+    " fingerprint TEXT PRIMARY KEY, pk TEXT NOT NULL, gateway TEXT, first_ms BIGINT NOT NULL)",
+};
+
+static int create_schema(mvg_hub_db *db)
+{
+    for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++) {
+        char sql[1024];
+        snprintf(sql, sizeof sql, schema[i], db->ops->serial_key, db->ops->blob_type);
+        if (mvg_hub_db_exec(db, sql, NULL, 0) < 0)
+            return -1;
+    }
+    return 0;
+}
+
+mvg_hub_db *mvg_hub_db_open(const mvg_hub_db_cfg *cfg, char *err, size_t errlen)
+{
+    mvg_hub_db *db = calloc(1, sizeof *db);
+    if (!db) {
+        mvg_set_err(err, errlen, "out of memory");
+        return NULL;
+    }
+    db->ops = cfg->backend == MVG_HUB_DB_POSTGRESQL ? &mvg_hub_db_pg_ops : &mvg_hub_db_sqlite_ops;
+    db->conn = db->ops->open(cfg, err, errlen);
+    if (!db->conn) {
+        free(db);
+        return NULL;
+    }
+    /* Two instances starting at once on one PostgreSQL may race on CREATE
+     * ... IF NOT EXISTS (the catalogue's own unique index): a second try
+     * finds the tables made. */
+    for (int attempt = 0; create_schema(db) < 0; attempt++) {
+        if (attempt == 3) {
+            mvg_set_err(err, errlen, "%s: cannot create the tables: %s", db->ops->name, db->err);
+            mvg_hub_db_close(db);
+            return NULL;
+        }
+        nanosleep(&(struct timespec){0, 200 * 1000 * 1000}, NULL);
+    }
+    return db;
+}
+
+void mvg_hub_db_close(mvg_hub_db *db)
+{
+    if (!db)
+        return;
+    db->ops->close(db->conn);
+    free(db);
+}
+
+long mvg_hub_db_exec(mvg_hub_db *db, const char *sql, const mvg_hub_param *p, int np)
+{
+    return db->ops->run(db->conn, sql, p, np, NULL, db->err, sizeof db->err);
+}
+
+mvg_hub_rows *mvg_hub_db_query(mvg_hub_db *db, const char *sql, const mvg_hub_param *p, int np)
+{
+    mvg_hub_rows *r = calloc(1, sizeof *r);
+    if (!r) {
+        snprintf(db->err, sizeof db->err, "out of memory");
+        return NULL;
+    }
+    if (db->ops->run(db->conn, sql, p, np, r, db->err, sizeof db->err) < 0) {
+        mvg_hub_rows_free(r);
+        return NULL;
+    }
+    return r;
+}
+
+const char *mvg_hub_db_error(const mvg_hub_db *db) { return db->err; }
+
+int mvg_hub_db_begin(mvg_hub_db *db) { return mvg_hub_db_exec(db, "BEGIN", NULL, 0) < 0 ? -1 : 0; }
+
+int mvg_hub_db_commit(mvg_hub_db *db)
+{
+    return mvg_hub_db_exec(db, "COMMIT", NULL, 0) < 0 ? -1 : 0;
+}
+
+void mvg_hub_db_rollback(mvg_hub_db *db)
+{
+    char keep[sizeof db->err];
+    memcpy(keep, db->err, sizeof keep); /* the error that made us roll back */
+    mvg_hub_db_exec(db, "ROLLBACK", NULL, 0);
+    memcpy(db->err, keep, sizeof keep);
+}
+
+size_t mvg_hub_rows_count(const mvg_hub_rows *r) { return r ? r->n : 0; }
+
+const char *mvg_hub_rows_blob(const mvg_hub_rows *r, size_t i, int col, size_t *len)
+{
+    size_t k = i * r->ncols + (size_t)col;
+    if (len)
+        *len = r->cell[k] ? r->len[k] : 0;
+    return r->cell[k];
+}
+
+const char *mvg_hub_rows_text(const mvg_hub_rows *r, size_t i, int col)
+{
+    return mvg_hub_rows_blob(r, i, col, NULL);
+}
+
+int64_t mvg_hub_rows_int(const mvg_hub_rows *r, size_t i, int col)
+{
+    const char *s = mvg_hub_rows_text(r, i, col);
+    return s ? strtoll(s, NULL, 10) : 0;
+}
+
+void mvg_hub_rows_free(mvg_hub_rows *r)
+{
+    if (!r)
+        return;
+    for (size_t k = 0; k < r->filled; k++)
+        free(r->cell[k]);
+    free(r->cell);
+    free(r->len);
+    free(r);
+}
+
+int mvg_hub_rows_push(mvg_hub_rows *r, const void *data, size_t len, int is_null)
+{
+    if (r->filled == r->cap) {
+        size_t cap = r->cap;
+        char **cell = mvg_vec_reserve(r->cell, r->filled, &cap, sizeof *cell, 64);
+        if (!cell)
+            return -1;
+        r->cell = cell;
+        size_t cap2 = r->cap;
+        size_t *len2 = mvg_vec_reserve(r->len, r->filled, &cap2, sizeof *len2, 64);
+        if (!len2)
+            return -1;
+        r->len = len2;
+        r->cap = cap < cap2 ? cap : cap2;
+    }
+    char *c = NULL;
+    if (!is_null) {
+        c = malloc(len + 1);
+        if (!c)
+            return -1;
+        if (len)
+            memcpy(c, data, len);
+        c[len] = '\0';
+    }
+    r->cell[r->filled] = c;
+    r->len[r->filled] = len;
+    r->filled++;
+    if (r->ncols && r->filled % r->ncols == 0)
+        r->n = r->filled / r->ncols;
+    return 0;
+}

@@ -1,0 +1,110 @@
+/*
+ * hub_db_sqlite.c: the embedded backend of hub_db.h. WAL mode with
+ * synchronous=FULL: the hub acknowledges a message to the broker only after
+ * its commit, so a commit must survive a power cut, not only a crash.
+ * $N parameters are bound by name, since SQLite numbers named parameters
+ * in order of appearance.
+ */
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "diag.h"
+#include "hub_db.h"
+
+static void *sq_open(const mvg_hub_db_cfg *cfg, char *err, size_t errlen)
+{
+    sqlite3 *db = NULL;
+    if (sqlite3_open_v2(cfg->path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+        SQLITE_OK) {
+        mvg_set_err(err, errlen, "sqlite: cannot open %s: %s", cfg->path,
+                    db ? sqlite3_errmsg(db) : "out of memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    sqlite3_busy_timeout(db, 10000);
+    char *msg = NULL;
+    if (sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, &msg) !=
+        SQLITE_OK) {
+        mvg_set_err(err, errlen, "sqlite: %s: %s", cfg->path, msg ? msg : sqlite3_errmsg(db));
+        sqlite3_free(msg);
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}
+
+static void sq_close(void *conn) { sqlite3_close(conn); }
+
+static int bind(sqlite3_stmt *st, const mvg_hub_param *p, int np)
+{
+    for (int i = 0; i < np; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "$%d", i + 1);
+        int idx = sqlite3_bind_parameter_index(st, name);
+        if (idx == 0)
+            continue; /* the statement does not use it */
+        int rc = SQLITE_OK;
+        switch (p[i].type) {
+        case MVG_HUB_P_NULL:
+            rc = sqlite3_bind_null(st, idx);
+            break;
+        case MVG_HUB_P_TEXT:
+            rc = sqlite3_bind_text(st, idx, p[i].s, -1, SQLITE_STATIC);
+            break;
+        case MVG_HUB_P_INT:
+            rc = sqlite3_bind_int64(st, idx, p[i].i);
+            break;
+        case MVG_HUB_P_BLOB:
+            rc = sqlite3_bind_blob64(st, idx, p[i].s, p[i].len, SQLITE_STATIC);
+            break;
+        }
+        if (rc != SQLITE_OK)
+            return -1;
+    }
+    return 0;
+}
+
+static long sq_run(void *conn, const char *sql, const mvg_hub_param *p, int np,
+                   mvg_hub_rows *rows, char *err, size_t errlen)
+{
+    sqlite3 *db = conn;
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK || bind(st, p, np) < 0) {
+        mvg_set_err(err, errlen, "sqlite: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    if (rows)
+        rows->ncols = (size_t)sqlite3_column_count(st);
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        for (int c = 0; rows && c < (int)rows->ncols; c++) {
+            int t = sqlite3_column_type(st, c);
+            const void *data = t == SQLITE_BLOB ? sqlite3_column_blob(st, c)
+                                                : (const void *)sqlite3_column_text(st, c);
+            size_t len = (size_t)sqlite3_column_bytes(st, c);
+            if (mvg_hub_rows_push(rows, data, len, t == SQLITE_NULL) < 0) {
+                mvg_set_err(err, errlen, "sqlite: out of memory");
+                sqlite3_finalize(st);
+                return -1;
+            }
+        }
+    }
+    if (rc != SQLITE_DONE) {
+        mvg_set_err(err, errlen, "sqlite: %s", sqlite3_errmsg(db));
+        sqlite3_finalize(st);
+        return -1;
+    }
+    sqlite3_finalize(st);
+    return sqlite3_changes(db);
+}
+
+const mvg_hub_db_backend_ops mvg_hub_db_sqlite_ops = {
+    .name = "sqlite",
+    .open = sq_open,
+    .close = sq_close,
+    .run = sq_run,
+    .serial_key = "INTEGER PRIMARY KEY",
+    .blob_type = "BLOB",
+};

@@ -1,0 +1,205 @@
+/*
+ * hub_ingest.c: a received message into the tables (hub_ingest.h).
+ */
+#include "hub_ingest.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "chain.h"
+
+enum {
+    K_CHAINED = 0x1,   /* a signed record of a project's chain: verified by position */
+    K_IDENTITY = 0x2,  /* carries the gateway's public key */
+    K_PROJECT = 0x4,   /* the level after the kind is the project */
+    K_POSITION = 0x8,  /* ... and the level after that the chain position */
+};
+
+/* The topic levels after <prefix>/<gateway>/ (docs/mqtt.md "Topics"). */
+static const struct {
+    const char *word;
+    unsigned flags;
+} kinds[] = {
+    {"interval", K_CHAINED | K_PROJECT},
+    {"model", K_CHAINED | K_PROJECT},
+    {"key", K_CHAINED | K_PROJECT | K_POSITION},
+    {"newchain", K_CHAINED | K_PROJECT},
+    {"totals", K_PROJECT},
+    {"telemetry", 0},
+    {"status", 0},
+    {"identity", K_IDENTITY},
+};
+
+typedef struct {
+    char gateway[128], kind[32], project[128];
+    int64_t chain_hint;
+    unsigned flags;
+} topic_parts;
+
+/* "<prefix>/<gateway>/<kind>[/<project>[/<chain>]]": 0, -1 not ours. */
+static int split_topic(const char *topic, const char *prefix, topic_parts *t)
+{
+    memset(t, 0, sizeof *t);
+    size_t pl = strlen(prefix);
+    if (strncmp(topic, prefix, pl) != 0 || topic[pl] != '/')
+        return -1;
+    const char *levels[4] = {NULL};
+    size_t lens[4] = {0};
+    const char *p = topic + pl + 1;
+    int n = 0;
+    while (n < 4) {
+        const char *e = strchr(p, '/');
+        levels[n] = p;
+        lens[n] = e ? (size_t)(e - p) : strlen(p);
+        n++;
+        if (!e)
+            break;
+        p = e + 1;
+    }
+    if (n < 2 || lens[0] == 0 || lens[0] >= sizeof t->gateway || lens[1] >= sizeof t->kind)
+        return -1;
+    memcpy(t->gateway, levels[0], lens[0]);
+    memcpy(t->kind, levels[1], lens[1]);
+    for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
+        if (strcmp(kinds[i].word, t->kind) == 0)
+            t->flags = kinds[i].flags;
+    if ((t->flags & K_PROJECT) && n >= 3 && lens[2] < sizeof t->project)
+        memcpy(t->project, levels[2], lens[2]);
+    if ((t->flags & K_POSITION) && n >= 4)
+        t->chain_hint = strtoll(levels[3], NULL, 10);
+    return 0;
+}
+
+/* A public key (base64) into hub_keys under the fingerprint we compute. */
+static int add_key(mvg_hub_db *db, const char *b64, const char *gateway, int64_t now)
+{
+    unsigned char pk[MVG_CHAIN_PK_BYTES];
+    if (!b64 || mvg_chain_pk_from_b64(b64, strlen(b64), pk) != 0)
+        return 0;
+    char fp[MVG_CHAIN_FP_LEN], canon[MVG_CHAIN_PK_B64_LEN];
+    mvg_chain_fingerprint(pk, fp);
+    mvg_chain_pk_to_b64(pk, canon);
+    mvg_hub_param p[] = {MVG_HUB_TEXT(fp), MVG_HUB_TEXT(canon), MVG_HUB_TEXT(gateway),
+                         MVG_HUB_INT(now)};
+    return mvg_hub_db_exec(db,
+                           "INSERT INTO hub_keys (fingerprint, pk, gateway, first_ms)"
+                           " VALUES ($1, $2, $3, $4) ON CONFLICT (fingerprint) DO NOTHING",
+                           p, 4) < 0 ? -1 : 0;
+}
+
+static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+
+/* The record's kind word from its schema "mvgate/<word>/N". */
+static void schema_word(const char *schema, char *out, size_t len)
+{
+    out[0] = '\0';
+    if (!schema || strncmp(schema, "mvgate/", 7) != 0)
+        return;
+    const char *w = schema + 7, *s = strchr(w, '/');
+    if (s && (size_t)(s - w) < len) {
+        memcpy(out, w, (size_t)(s - w));
+        out[s - w] = '\0';
+    }
+}
+
+/* The record row of a chained message: *record_id, or 0 with *note. */
+static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m, json_t *doc,
+                      const char *hub_id, int64_t *record_id, const char **note,
+                      int64_t *chain, const char **key_fp)
+{
+    char word[32];
+    schema_word(jstr(doc, "schema"), word, sizeof word);
+    const char *gw = jstr(doc, "gateway"), *project = jstr(doc, "project");
+    const char *key = jstr(doc, "key"), *prev = jstr(doc, "prev");
+    json_t *c = json_object_get(doc, "chain");
+    *chain = json_is_integer(c) ? json_integer_value(c) : 0;
+    *key_fp = key;
+    if (!gw || !project || !key || !prev || *chain <= 0) {
+        *note = "not a chained record";
+        return 0;
+    }
+    if (strcmp(word, t->kind) != 0 || strcmp(gw, t->gateway) != 0 ||
+        strcmp(project, t->project) != 0 || (t->chain_hint && t->chain_hint != *chain)) {
+        *note = "wrong topic";
+        return 0;
+    }
+    char hash[MVG_CHAIN_HEX_LEN];
+    mvg_chain_hash_hex(m->payload, m->len, hash);
+    mvg_hub_param p[] = {MVG_HUB_TEXT(gw),     MVG_HUB_TEXT(project),
+                         MVG_HUB_INT(*chain),  MVG_HUB_TEXT(hash),
+                         MVG_HUB_TEXT(prev),   MVG_HUB_TEXT(word),
+                         MVG_HUB_TEXT(key),    MVG_HUB_BLOB(m->payload, m->len),
+                         MVG_HUB_INT(m->received_ms), MVG_HUB_TEXT(hub_id)};
+    if (mvg_hub_db_exec(db,
+                        "INSERT INTO hub_records (gateway, project, chain, hash, prev, kind,"
+                        " key_fp, payload, first_ms, first_hub)"
+                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                        " ON CONFLICT (gateway, project, chain, hash) DO NOTHING",
+                        p, 10) < 0)
+        return -1;
+    mvg_hub_rows *r = mvg_hub_db_query(db,
+                                       "SELECT id FROM hub_records WHERE gateway = $1 AND"
+                                       " project = $2 AND chain = $3 AND hash = $4",
+                                       p, 4);
+    if (!r)
+        return -1;
+    *record_id = mvg_hub_rows_count(r) ? mvg_hub_rows_int(r, 0, 0) : 0;
+    mvg_hub_rows_free(r);
+    return 0;
+}
+
+int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id, const mvg_hub_in *m)
+{
+    topic_parts t;
+    int ours = split_topic(m->topic, prefix, &t) == 0;
+    int64_t record_id = 0, chain = 0;
+    const char *note = ours ? NULL : "not a gateway topic";
+    const char *key_fp = NULL;
+    json_t *doc = NULL;
+    int rc = -1;
+    if (ours && (t.flags & (K_CHAINED | K_IDENTITY))) {
+        doc = json_loadb(m->payload, m->len, 0, NULL);
+        if (!json_is_object(doc))
+            note = "not JSON";
+    }
+    if (doc && (t.flags & K_CHAINED) && !note) {
+        if (add_record(db, &t, m, doc, hub_id, &record_id, &note, &chain, &key_fp) < 0)
+            goto out;
+        /* a rotation carries the next key: kept so it can verify once the
+         * chain has handed over to it */
+        if (record_id && strcmp(t.kind, "key") == 0 &&
+            add_key(db, jstr(doc, "new_key"), t.gateway, m->received_ms) < 0)
+            goto out;
+    }
+    if (doc && (t.flags & K_IDENTITY) && !note) {
+        const char *gw = jstr(doc, "gateway");
+        if (!gw || strcmp(gw, t.gateway) != 0)
+            note = "wrong topic";
+        else if (add_key(db, jstr(doc, "key"), t.gateway, m->received_ms) < 0)
+            goto out;
+    }
+    mvg_hub_param p[] = {MVG_HUB_INT(m->received_ms),
+                         MVG_HUB_TEXT(hub_id),
+                         MVG_HUB_TEXT(m->topic),
+                         MVG_HUB_INT(m->retained),
+                         MVG_HUB_BLOB(m->payload, m->len),
+                         MVG_HUB_TEXT(ours ? t.gateway : NULL),
+                         MVG_HUB_TEXT(ours ? t.kind : NULL),
+                         MVG_HUB_TEXT(ours && t.project[0] ? t.project : NULL),
+                         chain > 0 ? MVG_HUB_INT(chain) : MVG_HUB_TEXT(NULL),
+                         MVG_HUB_TEXT(key_fp),
+                         record_id ? MVG_HUB_INT(record_id) : MVG_HUB_TEXT(NULL),
+                         MVG_HUB_TEXT(note)};
+    if (mvg_hub_db_exec(db,
+                        "INSERT INTO hub_messages (received_ms, hub, topic, retained, payload,"
+                        " gateway, kind, project, chain, key_fp, record_id, note)"
+                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+                        p, 12) < 0)
+        goto out;
+    rc = 0;
+out:
+    json_decref(doc);
+    return rc;
+}

@@ -1,0 +1,34 @@
+/*
+ * hub_ingest.h: one received message into the hub's tables (hub_db.h), in
+ * the caller's transaction: the raw row with its exact bytes, and for what
+ * the topic names, the index columns and the derived rows. What a topic
+ * level after the gateway means is one table of kinds (hub_ingest.c): a
+ * chained record (interval, model, key, newchain) becomes a hub_records
+ * row keyed by its own signed gateway, project, chain and the SHA-256 of
+ * its bytes (an at-least-once repeat is the same row); an identity or key
+ * record adds the public key it carries to hub_keys; everything else is
+ * kept raw. A record whose own gateway, project, kind or chain is not the
+ * one its topic names is kept raw with the note "wrong topic" and not
+ * verified. New kinds are new rows of the table.
+ */
+#ifndef MVG_HUB_INGEST_H
+#define MVG_HUB_INGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hub_db.h"
+
+typedef struct {
+    const char *topic;
+    const char *payload;
+    size_t len;
+    int retained;
+    int64_t received_ms;
+} mvg_hub_in;
+
+/* Stores m (prefix: the gateways' topic prefix, hub_id: this instance):
+ * 0, or -1 with the database's error (the caller rolls back). */
+int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id, const mvg_hub_in *m);
+
+#endif

@@ -1,0 +1,253 @@
+/*
+ * main.c of mvgate-hub, the verifier's central side: options, signals,
+ * systemd notification and the loop. The loop receives a batch of
+ * messages, stores them in one transaction (hub_ingest.h), and only after
+ * the commit acknowledges each to the broker (hub_mqtt.h), so a hub killed
+ * at any point loses nothing: what was not acknowledged comes again from
+ * its persistent session. Between batches it runs the verification sweep
+ * (hub_verify.h). SIGTERM/SIGINT stop it (session kept), SIGHUP re-reads
+ * the register of enrolled gateways.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-daemon.h>
+
+#include "cli_args.h"
+#include "cli_enrol.h"
+#include "clock.h"
+#include "hub_config.h"
+#include "hub_db.h"
+#include "hub_ingest.h"
+#include "hub_mqtt.h"
+#include "hub_verify.h"
+#include "log.h"
+
+#define BATCH_MAX 256
+
+static volatile sig_atomic_t stop_flag, reload_flag;
+
+static void on_signal(int sig)
+{
+    if (sig == SIGHUP)
+        reload_flag = 1;
+    else
+        stop_flag = 1;
+}
+
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: mvgate-hub -c HUB.CONF\n"
+                 "Receives every gateway's messages from the broker with a persistent MQTT 5\n"
+                 "session, stores their exact bytes, and verifies the signed chains against\n"
+                 "the register of enrolled gateways (docs/hub.md).\n");
+}
+
+typedef struct {
+    char *topic, *payload;
+    size_t len;
+    int retained, qos;
+    uint16_t id;
+} held;
+
+static void held_free(held *h, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(h[i].topic);
+        free(h[i].payload);
+    }
+}
+
+static int hold(held *h, const mvg_hub_msg *m)
+{
+    h->topic = strdup(m->topic);
+    h->payload = malloc(m->len ? m->len : 1);
+    if (!h->topic || !h->payload) {
+        free(h->topic);
+        free(h->payload);
+        return -1;
+    }
+    memcpy(h->payload, m->payload, m->len);
+    h->len = m->len;
+    h->retained = m->retained;
+    h->qos = m->qos;
+    h->id = m->id;
+    return 0;
+}
+
+/* The batch in one transaction: 0 committed, -1 not (nothing acknowledged). */
+static int store_batch(mvg_hub_db *db, const mvg_hub_cfg *cfg, const held *b, size_t n)
+{
+    if (mvg_hub_db_begin(db) < 0)
+        return -1;
+    int64_t now = mvg_clock_real_ms();
+    for (size_t i = 0; i < n; i++) {
+        mvg_hub_in in = {b[i].topic, b[i].payload, b[i].len, b[i].retained, now};
+        if (mvg_hub_ingest(db, cfg->mqtt.topic_prefix, cfg->id, &in) < 0) {
+            mvg_hub_db_rollback(db);
+            return -1;
+        }
+    }
+    if (mvg_hub_db_commit(db) < 0) {
+        mvg_hub_db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
+static int load_register(const mvg_hub_cfg *cfg, mvg_cli_enrol *reg)
+{
+    mvg_diags *d = mvg_diags_new();
+    int rc = d ? mvg_cli_enrol_load_register(cfg->enrolled, reg, d) : -1;
+    for (size_t i = 0; d && i < mvg_diags_count(d); i++)
+        mvg_log(MVG_LOG_ERR, "register: %s", mvg_diags_get(d, i));
+    mvg_diags_free(d);
+    return rc;
+}
+
+int main(int argc, char **argv)
+{
+    const char *path = NULL;
+    const mvg_arg args[] = {MVG_ARG_CONFIG(&path), MVG_ARG_END};
+    int a = mvg_cli_args("hub", argc, argv, args, 0, NULL, usage);
+    if (a >= 0)
+        return a;
+    mvg_log_setup(mvg_log_sink_auto(), MVG_LOG_INFO);
+
+    static mvg_hub_cfg cfg;
+    mvg_diags *d = mvg_diags_new();
+    if (!d || mvg_hub_config_load(path, &cfg, d) < 0) {
+        if (d)
+            mvg_diags_print(d, stderr);
+        mvg_diags_free(d);
+        return 2;
+    }
+    mvg_diags_free(d);
+    if (mvg_chain_init() < 0) {
+        mvg_log(MVG_LOG_ERR, "libsodium cannot start");
+        return 1;
+    }
+    mvg_cli_enrol reg;
+    if (load_register(&cfg, &reg) < 0) {
+        mvg_cli_enrol_free(&reg);
+        return 2;
+    }
+    char err[600];
+    mvg_hub_db *db = mvg_hub_db_open(&cfg.db, err, sizeof err);
+    if (!db) {
+        mvg_log(MVG_LOG_ERR, "%s", err);
+        mvg_cli_enrol_free(&reg);
+        return 1;
+    }
+    mvg_hub_mqtt *mq = mvg_hub_mqtt_new(&cfg.mqtt, err, sizeof err);
+    if (!mq) {
+        mvg_log(MVG_LOG_ERR, "%s", err);
+        mvg_hub_db_close(db);
+        mvg_cli_enrol_free(&reg);
+        return 1;
+    }
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_signal;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    char filter[512];
+    mvg_hub_mqtt_filter(&cfg.mqtt, filter, sizeof filter);
+    mvg_log(MVG_LOG_INFO, "hub %s: %s database, %zu enrolled gateway(s), subscribing to %s at %s",
+            cfg.id, cfg.db.backend == MVG_HUB_DB_POSTGRESQL ? "postgresql" : "sqlite", reg.n,
+            filter, cfg.mqtt.uri);
+    sd_notify(0, "READY=1\nSTATUS=starting");
+
+    static held batch[BATCH_MAX];
+    int connected = 0, rc = 0;
+    int64_t backoff = 500, next_try = 0, next_sweep = 0;
+    mvg_log_once conn_log = {0}, db_log = {0};
+    while (!stop_flag) {
+        int64_t now = mvg_clock_mono_ms();
+        if (reload_flag) {
+            reload_flag = 0;
+            mvg_cli_enrol fresh;
+            if (load_register(&cfg, &fresh) == 0) {
+                mvg_cli_enrol_free(&reg);
+                reg = fresh;
+                mvg_log(MVG_LOG_NOTICE, "register re-read: %zu enrolled gateway(s)", reg.n);
+            } else {
+                mvg_cli_enrol_free(&fresh);
+                mvg_log(MVG_LOG_ERR, "register not re-read: keeping the previous one");
+            }
+        }
+        if (now >= next_sweep) {
+            long n = mvg_hub_verify_sweep(db, &reg, cfg.id, mvg_clock_real_ms());
+            if (n < 0)
+                mvg_log_once_hit(&db_log, MVG_LOG_ERR, mvg_hub_db_error(db), "verify: %s",
+                                 mvg_hub_db_error(db));
+            next_sweep = now + cfg.verify_interval_ms;
+        }
+        if (!connected) {
+            if (now < next_try) {
+                mvg_clock_sleep_ms(next_try - now < 200 ? next_try - now : 200);
+                continue;
+            }
+            int present = 0;
+            if (mvg_hub_mqtt_connect(mq, filter, &present, err, sizeof err) < 0) {
+                mvg_log_once_hit(&conn_log, MVG_LOG_WARN, err, "%s", err);
+                next_try = now + backoff;
+                backoff = backoff * 2 > 30000 ? 30000 : backoff * 2;
+                continue;
+            }
+            connected = 1;
+            backoff = 500;
+            mvg_log_once_clear(&conn_log, MVG_LOG_NOTICE, "mqtt: connected to %s", cfg.mqtt.uri);
+            mvg_log(MVG_LOG_INFO, "mqtt: subscribed to %s (%s)", filter,
+                    present ? "session resumed" : "new session");
+            sd_notify(0, "STATUS=running");
+        }
+        size_t n = 0;
+        mvg_hub_msg m;
+        int wait = (int)(next_sweep - mvg_clock_mono_ms());
+        int r = mvg_hub_mqtt_next(mq, &m, wait > 0 ? wait : 0, err, sizeof err);
+        while (r == 1) {
+            if (hold(&batch[n], &m) < 0)
+                break;
+            n++;
+            if (n == BATCH_MAX)
+                break;
+            r = mvg_hub_mqtt_next(mq, &m, 0, err, sizeof err);
+        }
+        if (n > 0) {
+            if (store_batch(db, &cfg, batch, n) == 0) {
+                mvg_log_once_clear(&db_log, MVG_LOG_NOTICE, "database: storing again");
+                for (size_t i = 0; i < n && r >= 0; i++)
+                    if (batch[i].qos > 0 && mvg_hub_mqtt_ack(mq, batch[i].id) < 0)
+                        r = -1;
+                next_sweep = 0; /* verify what came */
+            } else {
+                /* not acknowledged: a new session delivers them again */
+                mvg_log_once_hit(&db_log, MVG_LOG_ERR, mvg_hub_db_error(db),
+                                 "database: %s; %zu message(s) not acknowledged",
+                                 mvg_hub_db_error(db), n);
+                mvg_hub_mqtt_disconnect(mq);
+                r = -1;
+            }
+            held_free(batch, n);
+        }
+        if (r < 0 && !stop_flag) {
+            mvg_log_once_hit(&conn_log, MVG_LOG_WARN, err, "%s", err);
+            connected = 0;
+            next_try = mvg_clock_mono_ms() + backoff;
+        }
+    }
+    sd_notify(0, "STOPPING=1");
+    mvg_hub_mqtt_disconnect(mq);
+    mvg_hub_verify_sweep(db, &reg, cfg.id, mvg_clock_real_ms());
+    mvg_hub_mqtt_free(mq);
+    mvg_hub_db_close(db);
+    mvg_cli_enrol_free(&reg);
+    mvg_log(MVG_LOG_INFO, "hub %s stopped", cfg.id);
+    return rc;
+}
