@@ -431,7 +431,7 @@ static void test_new_chain(void **state)
     build(&c, pk, sk);
     char zero[65];
     mvg_chain_zero_prev(zero);
-    mvg_payload_link link = {1, c.fp, zero};
+    mvg_payload_link link = {1, c.fp, zero, 0};
     char *text = mvg_payload_newchain_record("gw", "p", 1767571200000LL, "empty (0 bytes)",
                                              "store lost", &link);
     assert_non_null(text);
