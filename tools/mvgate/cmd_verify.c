@@ -1,7 +1,8 @@
 /*
  * cmd_verify.c: `mvgate verify --pubkey KEY (--export FILE | --mqtt-capture
  * FILE) [--enrolled REGISTER]`: checks a gateway's signed records
- * (interval, model and key rotation) offline, from an export (`mvgate
+ * (interval, model, key rotation, new-chain and definition records)
+ * offline, from an export (`mvgate
  * export --format jsonl --what chain`) or a capture of `mosquitto_sub -v`
  * lines: signatures, keys and their rotations, chain continuity and the
  * prev hash chain, per project in input order (chain.h does the walk),
