@@ -284,9 +284,11 @@ size_t mvg_convert_factors_used(const mvg_conv_factors *f, mvg_conv_factor_use *
         if (steam)
             out[n++] = use("enthalpy_kj_per_kg", f->enthalpy_kj_per_kg, "kJ/kg",
                            (d & MVG_CONV_DEF_ENTHALPY) != 0, SRC_STEAM);
-        /* fixed by the unit, or by the enthalpy for steam */
-        out[n++] = use("kwh_per_unit", kwh_per_unit(f), u, 1, steam ? "1000 x enthalpy / 3600"
-                                                                    : SRC_UNIT);
+        /* fixed by the unit; for steam it follows the enthalpy (and is
+         * defaulted when that is) */
+        out[n++] = use("kwh_per_unit", kwh_per_unit(f), u,
+                       !steam || (d & MVG_CONV_DEF_ENTHALPY) != 0,
+                       steam ? "1000 x enthalpy_kj_per_kg / 3600" : SRC_UNIT);
         out[n++] = use("tj_per_kwh", TJ_PER_KWH, "TJ/kWh", 1, SRC_TJ);
         out[n++] = use("co2_kg_per_unit", f->co2_factor, "kg CO2/kWh", (d & MVG_CONV_DEF_CO2) != 0,
                        f->type == MVG_STREAM_ELECTRICITY ? SRC_GRID : SRC_HEAT_CO2);
