@@ -8,6 +8,7 @@
 #define MVG_DEVICE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "modbus_types.h"
 
@@ -66,6 +67,11 @@ typedef struct {
     unsigned max_gap;       /* registers (or bits) a read may bridge; default 8 */
     char profile[MVG_NAME_MAX]; /* "" when none */
     char profile_source[800];   /* the profile's maker, model and manual, "" when none */
+    /* What the project definition record says of the meter (records/
+     * definition.h); the drivers do not use them. */
+    char accuracy_class[16];    /* "0.5S", "1", ...; "" when not given */
+    int has_calibration;
+    int64_t calibration_ms;     /* the date of its last calibration (midnight UTC) */
     mvg_point_cfg *points;
     size_t npoints;
     mvg_cfg_src src;

@@ -7,6 +7,7 @@
  * fixes a file in one pass.
  */
 #include "config.h"
+#include "config_digest.h"
 
 #include <errno.h>
 #include <libconfig.h>
@@ -684,6 +685,11 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
         free(L.profiles[i].points);
     free(L.profiles);
     config_destroy(&c);
+    char derr[MVG_PATH_MAX + 64];
+    if (!L.r.errors && mvg_config_digest(path, L.dir, cfg->sha256, derr, sizeof derr) != 0) {
+        mvg_diags_add(diags, path, 0, "%s", derr);
+        L.r.errors++;
+    }
     if (L.r.errors) {
         mvg_config_free(cfg);
         return NULL;

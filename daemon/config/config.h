@@ -34,6 +34,9 @@ typedef struct mvg_config {
     struct mvg_projects_cfg *projects; /* NULL when the file has no derived/projects */
     struct mvg_publish_cfg *publish;   /* never NULL after a load: defaults when absent */
     void *priv;             /* loader-owned storage (file names, ...) */
+    /* SHA-256 of the bytes loaded: the file and its @includes
+     * (config_digest.h), in lowercase hex */
+    char sha256[65];
 } mvg_config;
 
 typedef struct {

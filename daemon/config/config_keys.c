@@ -135,6 +135,13 @@ static const mvg_key device_keys[] = {
     {"profile_points", MVG_KEY_OTHER, 0, .type_doc = "array of strings", .def_doc = "all",
      .allowed = "names of the profile's points",
      .doc = "take only these points of the profile; needs `profile`"},
+    {"accuracy_class", MVG_KEY_STRING, MVG_KEY_NONEMPTY, DEV(accuracy_class), .def_doc = "none",
+     .doc = "the meter's accuracy class as its certificate states it (e.g. `\"0.5S\"`, `\"1\"`); "
+            "published in the project definition record, not used for the savings"},
+    {"calibration_date", MVG_KEY_TIME, 0, DEV(calibration_ms),
+     MVG_SEEN(mvg_device_cfg, has_calibration), .def_doc = "none",
+     .doc = "the date of the meter's last calibration (e.g. `\"2025-03-01\"`); published in the "
+            "project definition record"},
     {"points", MVG_KEY_OTHER, 0, .type_doc = "list of groups", .def_doc = "none",
      .allowed = "[points](#points)",
      .doc = "the device's own points; with a profile, added to or replacing the profile's"},

@@ -104,6 +104,8 @@ static void parse_criteria(ctx_t *c, const config_setting_t *cr, const char *ctx
 /* ---- projects ------------------------------------------------------------ */
 
 static const int hour_divisors[] = {1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 0};
+static const char *const ipmvp_options[] = {"A", "B", "C", "D", NULL};
+static const int ipmvp_values[] = {1, 2, 3, 4}; /* 0: not given */
 #define PRJ(f) MVG_FIELD(mvg_project_cfg, f)
 static const mvg_key project_keys[] = {
     {"name", MVG_KEY_STRING, MVG_KEY_REQUIRED | MVG_KEY_NONEMPTY | MVG_KEY_MANUAL, PRJ(name),
@@ -136,6 +138,15 @@ static const mvg_key project_keys[] = {
      .doc = "an interval counts for a stream only when each channel it uses is covered by good "
             "samples at least this fraction of the interval; it is then scaled to the full "
             "interval"},
+    {"ipmvp_option", MVG_KEY_CHOICE, 0, PRJ(ipmvp_option), .choices = ipmvp_options,
+     .values = ipmvp_values, .def_doc = "none (`mvgate check` warns)",
+     .doc = "the IPMVP option the project follows: A (key parameter measurement), B (all "
+            "parameter measurement), C (whole facility), D (calibrated simulation); published "
+            "in the project definition record, null when not given"},
+    {"measurement_boundary", MVG_KEY_STRING, MVG_KEY_NONEMPTY, PRJ(measurement_boundary),
+     .def_doc = "none (`mvgate check` warns)",
+     .doc = "free text: what the meters enclose (e.g. `\"compressor room: 3 compressors, "
+            "dryer\"`); published in the project definition record, null when not given"},
     {"criteria", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "see below",
      .allowed = "[criteria](#criteria)", .doc = "ASHRAE 14 acceptance of the baseline models"},
     {"streams", MVG_KEY_OTHER, MVG_KEY_REQUIRED, .type_doc = "list", .allowed = "1..8 groups",

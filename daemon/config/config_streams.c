@@ -273,7 +273,7 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
          row.enthalpy_kj_per_kg, MVG_CONV_DEF_ENTHALPY},
         {"o2_ref", flue, "applies to nox and so2 streams", &f->o2_ref_pct, row.o2_ref,
          MVG_CONV_DEF_O2_REF},
-        {"flow_basis", flue, "applies to nox and so2 streams", NULL, 0, 0},
+        {"flow_basis", flue, "applies to nox and so2 streams", NULL, 0, MVG_CONV_DEF_FLOW},
     };
     for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
         if (mvg_section_rc(sec, rc, rules[i].key) <= 0)
@@ -286,6 +286,7 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
             f->defaulted &= ~rules[i].bit;
         } else {
             f->flow_basis = (mvg_flow_basis)row.flow_basis;
+            f->defaulted &= ~rules[i].bit;
         }
     }
 }

@@ -54,7 +54,7 @@ int mvg_convert_stream_parse(const char *s, mvg_stream_type *out)
     return -1;
 }
 
-static const char *fuel_name(mvg_fuel f)
+const char *mvg_convert_fuel_name(mvg_fuel f)
 {
     return (unsigned)f < sizeof fuel_names / sizeof *fuel_names ? fuel_names[f] : "?";
 }
@@ -110,7 +110,7 @@ static int fuel_defaults(mvg_conv_factors *f, const char *unit, char *err, size_
             1000.0 * (f->fuel == MVG_FUEL_DIESEL ? DEF_DIESEL_KG_PER_L : DEF_LPG_KG_PER_L);
         return 0;
     }
-    snprintf(err, errlen, "%s measured in '%s': use %s", fuel_name(f->fuel), unit,
+    snprintf(err, errlen, "%s measured in '%s': use %s", mvg_convert_fuel_name(f->fuel), unit,
              f->fuel == MVG_FUEL_NATURAL_GAS ? "Nm3, kg or t" : "L, m3 (liquid), kg or t");
     return -1;
 }
@@ -156,7 +156,7 @@ int mvg_convert_defaults(mvg_stream_type type, mvg_fuel fuel, const char *unit,
         break;
     case MVG_STREAM_NOX:
     case MVG_STREAM_SO2:
-        f->defaulted |= MVG_CONV_DEF_O2_REF;
+        f->defaulted |= MVG_CONV_DEF_O2_REF | MVG_CONV_DEF_FLOW;
         if (!unit_is(unit, "kg"))
             want = "kg";
         break;
@@ -233,6 +233,95 @@ void mvg_convert_apply(const mvg_conv_factors *f, double amount, mvg_conv_result
     case MVG_STREAM_COST:
         break;
     }
+}
+
+/* The sources of the defaults, as docs/conversions.md gives them. */
+static const char SRC_TJ[] = "definition (1 kWh = 3.6 MJ)";
+static const char SRC_UNIT[] = "unit conversion of the stream's unit";
+static const char SRC_GRID[] = "mainland China national grid average, MEE notice of February 2023";
+static const char SRC_HEAT_CO2[] = "none: 0 until the heat source is configured";
+static const char SRC_EF[] = "IPCC 2006 Guidelines, Vol. 2, Ch. 1, Table 1.4";
+static const char SRC_NCV[] = "IPCC 2006 Guidelines, Vol. 2, Ch. 1, Table 1.2";
+static const char SRC_EXACT_MASS[] = "exact (a mass unit)";
+static const char SRC_NG_DENSITY[] = "typical pipeline gas at 0 degC and 101.325 kPa";
+static const char SRC_DIESEL_DENSITY[] = "EN 590 automotive diesel at 15 degC";
+static const char SRC_LPG_DENSITY[] = "liquid propane/butane mixes at 15 degC";
+static const char SRC_STEAM[] = "IAPWS-IF97: saturated steam at 10 bar abs minus feedwater at 80 degC";
+static const char SRC_O2[] = "reference O2 for liquid and gaseous fuels in boilers, EU IED 2010/75/EU Annex V";
+static const char SRC_FLOW[] = "built-in default: the flow as measured";
+static const char SRC_COST[] = "none: not costed (0)";
+static const char SRC_COST_SELF[] = "identity: the stream is measured in HK$";
+
+static mvg_conv_factor_use use(const char *name, double value, const char *unit, int defaulted,
+                               const char *source)
+{
+    mvg_conv_factor_use u = {name, value, NULL, "", defaulted ? source : NULL, defaulted};
+    snprintf(u.unit, sizeof u.unit, "%s", unit);
+    return u;
+}
+
+static const char *density_source(const mvg_conv_factors *f)
+{
+    if (unit_is(f->unit, "kg") || unit_is(f->unit, "t"))
+        return SRC_EXACT_MASS;
+    return f->fuel == MVG_FUEL_NATURAL_GAS ? SRC_NG_DENSITY
+           : f->fuel == MVG_FUEL_DIESEL    ? SRC_DIESEL_DENSITY
+                                           : SRC_LPG_DENSITY;
+}
+
+size_t mvg_convert_factors_used(const mvg_conv_factors *f, mvg_conv_factor_use *out)
+{
+    size_t n = 0;
+    unsigned d = f->defaulted;
+    char per[32];
+    snprintf(per, sizeof per, "kg/%s", f->unit);
+    switch (f->type) {
+    case MVG_STREAM_ELECTRICITY:
+    case MVG_STREAM_HEAT: {
+        int steam = f->type == MVG_STREAM_HEAT && unit_is(f->unit, "t");
+        char u[32];
+        snprintf(u, sizeof u, "kWh/%s", f->unit);
+        if (steam)
+            out[n++] = use("enthalpy_kj_per_kg", f->enthalpy_kj_per_kg, "kJ/kg",
+                           (d & MVG_CONV_DEF_ENTHALPY) != 0, SRC_STEAM);
+        /* fixed by the unit; for steam it follows the enthalpy (and is
+         * defaulted when that is) */
+        out[n++] = use("kwh_per_unit", kwh_per_unit(f), u,
+                       !steam || (d & MVG_CONV_DEF_ENTHALPY) != 0,
+                       steam ? "1000 x enthalpy_kj_per_kg / 3600" : SRC_UNIT);
+        out[n++] = use("tj_per_kwh", TJ_PER_KWH, "TJ/kWh", 1, SRC_TJ);
+        out[n++] = use("co2_kg_per_unit", f->co2_factor, "kg CO2/kWh", (d & MVG_CONV_DEF_CO2) != 0,
+                       f->type == MVG_STREAM_ELECTRICITY ? SRC_GRID : SRC_HEAT_CO2);
+        break;
+    }
+    case MVG_STREAM_FUEL:
+        out[n++] = use("kg_per_unit", f->kg_per_unit, per, (d & MVG_CONV_DEF_MASS) != 0 ||
+                           unit_is(f->unit, "kg") || unit_is(f->unit, "t"),
+                       density_source(f));
+        out[n++] = use("ncv_tj_per_gg", f->ncv_tj_per_gg, "TJ/Gg", (d & MVG_CONV_DEF_NCV) != 0,
+                       SRC_NCV);
+        out[n++] = use("co2_kg_per_tj", f->co2_factor, "kg CO2/TJ", (d & MVG_CONV_DEF_CO2) != 0,
+                       SRC_EF);
+        out[n++] = use("tj_per_kwh", TJ_PER_KWH, "TJ/kWh", 1, SRC_TJ);
+        break;
+    case MVG_STREAM_NOX:
+    case MVG_STREAM_SO2:
+        out[n++] = use("o2_ref", f->o2_ref_pct, "%", (d & MVG_CONV_DEF_O2_REF) != 0, SRC_O2);
+        out[n] = use("flow_basis", NAN, "", (d & MVG_CONV_DEF_FLOW) != 0, SRC_FLOW);
+        out[n++].text = f->flow_basis == MVG_FLOW_MEASURED ? "measured" : "reference";
+        break;
+    case MVG_STREAM_WATER:
+    case MVG_STREAM_VOC:
+    case MVG_STREAM_COST:
+        break;
+    }
+    char hkd[32];
+    snprintf(hkd, sizeof hkd, "HK$/%s", f->unit);
+    out[n++] = f->type == MVG_STREAM_COST
+                   ? use("cost_per_unit", f->cost_per_unit, hkd, 1, SRC_COST_SELF)
+                   : use("cost_per_unit", f->cost_per_unit, hkd, (d & MVG_CONV_DEF_COST) != 0,
+                         SRC_COST);
+    return n;
 }
 
 double mvg_convert_o2_corrected(double c_mg_nm3, double o2_pct, double o2_ref_pct)

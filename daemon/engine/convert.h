@@ -30,6 +30,7 @@ int mvg_convert_stream_parse(const char *s, mvg_stream_type *out);
 typedef enum { MVG_FUEL_NATURAL_GAS, MVG_FUEL_DIESEL, MVG_FUEL_LPG } mvg_fuel;
 
 int mvg_convert_fuel_parse(const char *s, mvg_fuel *out);
+const char *mvg_convert_fuel_name(mvg_fuel f); /* "natural_gas", ... */
 
 /* Bits of mvg_conv_factors.defaulted: which factors still hold the built-in
  * default, so that outputs can say "grid factor not configured". */
@@ -39,7 +40,8 @@ enum {
     MVG_CONV_DEF_NCV = 1u << 2,
     MVG_CONV_DEF_MASS = 1u << 3,
     MVG_CONV_DEF_ENTHALPY = 1u << 4,
-    MVG_CONV_DEF_O2_REF = 1u << 5
+    MVG_CONV_DEF_O2_REF = 1u << 5,
+    MVG_CONV_DEF_FLOW = 1u << 6
 };
 
 typedef enum {
@@ -98,6 +100,29 @@ extern const mvg_conv_field mvg_convert_fields[];
 extern const size_t mvg_convert_nfields;
 
 void mvg_convert_apply(const mvg_conv_factors *f, double amount, mvg_conv_result *out);
+
+/* One factor a stream's conversions use, as the project definition record
+ * publishes it: its config key (or, for a fixed one, its name), value and
+ * unit, where the value comes from and whether it is still the built-in
+ * default. mvg_convert_apply() uses exactly these: tj = kwh * tj_per_kwh;
+ * electricity and heat: kwh = amount * kwh_per_unit, co2_t = kwh *
+ * co2_kg_per_unit / 1000; fuel: tj = amount * kg_per_unit / 1e6 *
+ * ncv_tj_per_gg, kwh = tj / tj_per_kwh, co2_t = tj * co2_kg_per_tj / 1000;
+ * every stream: cost_hkd = amount * cost_per_unit (docs/conversions.md). */
+typedef struct {
+    const char *name;   /* "co2_kg_per_unit", "ncv_tj_per_gg", "tj_per_kwh", ... */
+    double value;       /* NaN for flow_basis (text) */
+    const char *text;   /* flow_basis: "measured" or "reference"; else NULL */
+    char unit[32];
+    const char *source; /* the default's source (docs/conversions.md); NULL when configured */
+    int defaulted;      /* 1: the built-in (or fixed) value, 0: the configuration's */
+} mvg_conv_factor_use;
+
+#define MVG_CONV_FACTORS_MAX 8
+
+/* The factors f's stream uses, into out (room for MVG_CONV_FACTORS_MAX);
+ * returns how many. */
+size_t mvg_convert_factors_used(const mvg_conv_factors *f, mvg_conv_factor_use *out);
 
 /* The conversions of an amount that is not defined (the savings of an
  * interval outside the reporting period, or without a baseline value):

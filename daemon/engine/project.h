@@ -110,6 +110,10 @@ typedef struct {
     double confidence;          /* default 0.90 */
     double min_interval_coverage; /* an interval counts when every channel is covered this much; default 0.90 */
     mvg_model_criteria criteria;
+    /* What the project definition record states (records/definition.h);
+     * the engine does not use them. */
+    int ipmvp_option;           /* 0: not given; 1..4: IPMVP option A..D */
+    char measurement_boundary[256]; /* free text; "" when not given */
     mvg_stream_cfg *streams;
     size_t nstreams;
     mvg_prj_src src;

@@ -11,6 +11,7 @@
 
 #include "clock.h"
 #include "config_publish.h"
+#include "definition.h"
 #include "log.h"
 #include "influx_lines.h"
 #include "keys.h"
@@ -85,6 +86,7 @@ struct mvg_pipeline {
     int oom;
     mvg_lp *lp;
     mvg_signer *signer;   /* places and signs the chained records */
+    int64_t *definition;  /* per project: the version of its definition record in force */
     drop_watch drops[2];  /* mqtt, influx: the outbox bound's drops as last logged */
     /* A full or failing disk (pipeline.h, docs/store.md "Full disk"). */
     int records_failing;   /* the last write of pend failed: it waits for a retry */
@@ -126,6 +128,7 @@ void mvg_pipeline_close(mvg_pipeline *p)
         free(p->pend[i].ch);
     free(p->pend);
     mvg_lp_free(p->lp);
+    free(p->definition);
     mvg_store_close(p->store);
     mvg_signer_free(p->signer);
     free(p);
@@ -236,6 +239,74 @@ static int apply_rotation(mvg_pipeline *p, char *err, size_t errlen)
     return rc;
 }
 
+/* Project i's definition record when its content differs from the newest
+ * one stored (or there is none): signed at the head of its chain, with
+ * its MQTT entry (retained); p->definition[i] gets the version in force. */
+static int write_definition(mvg_pipeline *p, size_t i, int64_t now_ms, char *err, size_t errlen)
+{
+    const mvg_project_cfg *pc = mvg_project_config(mvg_runner_project(p->runner, i));
+    unsigned char *uses = calloc(p->cfg->ndevices + 1, 1);
+    if (!uses) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t d = 0; d < p->cfg->ndevices; d++)
+        uses[d] = (unsigned char)mvg_runner_project_uses_device(p->runner, i, d);
+    mvg_definition_in in = {p->cfg->gateway.id, p->cfg, pc, uses};
+    char digest[MVG_CHAIN_HEX_LEN], last[MVG_CHAIN_HEX_LEN];
+    int64_t version = 0;
+    mvg_definition_digest(&in, digest);
+    int rc = mvg_store_last_definition(p->store, pc->name, &version, last, err, errlen);
+    char *json = NULL;
+    if (rc == 0 && strcmp(digest, last) != 0) {
+        mvg_signer_link l = {0};
+        rc = next_link(p, pc->name, &l, err, errlen);
+        mvg_payload_link link = mvg_signer_payload_link(&l);
+        size_t len = 0;
+        if (rc == 0)
+            json = mvg_signer_sign(p->signer,
+                                   mvg_definition_record(&in, version + 1, now_ms, &link), &len);
+        if (rc == 0 && !json) {
+            snprintf(err, errlen, "out of memory");
+            rc = -1;
+        }
+        mvg_mqtt_route r = mvg_mqtt_topics_route(MVG_MQTT_DEFINITION, pc->name);
+        mvg_store_out out = mqtt_out(&r, json, len);
+        if (rc == 0)
+            rc = mvg_store_add_definition(p->store, pc->name, l.chain, version + 1, digest, json,
+                                          len, &out, p->opts.mqtt ? 1 : 0, err, errlen);
+        if (rc == 0) {
+            version++;
+            mvg_log(MVG_LOG_NOTICE, "%s: definition version %lld written (chain %lld)",
+                    pc->name, (long long)version, (long long)l.chain);
+        }
+    }
+    p->definition[i] = version;
+    free(json);
+    free(uses);
+    return rc;
+}
+
+/* Every project's definition record that changed, in one transaction:
+ * before the first interval record computed under it. */
+static int write_definitions(mvg_pipeline *p, char *err, size_t errlen)
+{
+    size_t n = mvg_runner_project_count(p->runner);
+    p->definition = calloc(n + 1, sizeof *p->definition);
+    if (!p->definition) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int64_t now_ms = mvg_clock_real_ms();
+    int rc = mvg_store_begin(p->store, err, errlen);
+    for (size_t i = 0; rc == 0 && i < n; i++)
+        rc = write_definition(p, i, now_ms, err, errlen);
+    if (rc == 0)
+        return mvg_store_commit(p->store, err, errlen);
+    mvg_store_rollback(p->store);
+    return rc;
+}
+
 /* What a start finds in place of the store when the gateway's key is in
  * data_dir (it has signed records before): "missing" or "empty (0 bytes)";
  * NULL when the store is there, or when there is no key (a first start). */
@@ -310,7 +381,7 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
     p->signer = mvg_signer_open(cfg->gateway.data_dir, last_chained, p, err, errlen);
     if (!p->signer || (lost && write_each_project(p, MVG_MQTT_NEWCHAIN, newchain_record,
                                    mvg_store_add_newchain_record, lost, err, errlen) != 0) ||
-        apply_rotation(p, err, errlen) != 0)
+        apply_rotation(p, err, errlen) != 0 || write_definitions(p, err, errlen) != 0)
         goto fail;
     if (p->opts.mqtt && publish_identity(p, err, errlen) != 0)
         goto fail;
@@ -621,6 +692,7 @@ static int store_one(mvg_pipeline *p, const pending *e, int64_t *seq_out, char *
     if (next_link(p, name, &l, err, errlen) != 0)
         return -1;
     mvg_payload_link link = mvg_signer_payload_link(&l);
+    link.definition = p->definition[e->project];
     size_t json_len = 0;
     char *json = mvg_signer_sign(p->signer,
                                  mvg_payload_interval(p->cfg->gateway.id, name, seq, &e->rec,

@@ -10,7 +10,11 @@
  * checkpoint; a pending key rotation's key records are one transaction at
  * open, and so are the new-chain records when a lost store is begun again
  * (a missing or empty store beside the key is refused without new_chain:
- * it would restart every chain at 1 under a key that signed before). What
+ * it would restart every chain at 1 under a key that signed before), and
+ * so are, after them, the definition records of the projects whose
+ * definition differs from the one last stored (records/definition.h): at
+ * the first start and after a change, each interval record then names the
+ * version in force. What
  * goes in is built elsewhere: the documents by
  * records/payload.h, their chain links, signatures and key handovers by
  * records/signer.h, the InfluxDB lines, MQTT topics and telemetry

@@ -565,3 +565,29 @@ int mvg_runner_load(mvg_runner *r, const void *buf, size_t len, char *err, size_
     free(prjs);
     return rc;
 }
+
+/* 1 when var is device's point or a derived channel computed from one
+ * (derived channels refer only to those declared before them: no cycle). */
+static int var_reads_device(const mvg_runner *r, size_t var, const char *device, int depth)
+{
+    if (r->vars[var].device)
+        return strcmp(r->vars[var].device, device) == 0;
+    for (size_t j = 0; depth < 64 && j < r->nder; j++)
+        if (r->der[j].var == var)
+            for (size_t k = 0; k < r->der[j].ninputs; k++)
+                if (r->der[j].inputs[k] >= 0 &&
+                    var_reads_device(r, (size_t)r->der[j].inputs[k], device, depth + 1))
+                    return 1;
+    return 0;
+}
+
+int mvg_runner_project_uses_device(const mvg_runner *r, size_t project, size_t device)
+{
+    if (project >= r->nproj || device >= r->cfg->ndevices)
+        return 0;
+    const struct proj *p = &r->proj[project];
+    for (size_t k = 0; k < p->nch; k++)
+        if (var_reads_device(r, p->ch_var[k], r->cfg->devices[device].name, 0))
+            return 1;
+    return 0;
+}

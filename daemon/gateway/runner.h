@@ -53,6 +53,10 @@ const char *const *mvg_runner_channels(const mvg_runner *r, size_t project, size
  * derived channel): its samples are what a restart or a replay needs. */
 int mvg_runner_point_needed(const mvg_runner *r, size_t device, size_t point);
 
+/* 1 when project reads a point of device, directly or through a derived
+ * channel: the meters its definition record lists. */
+int mvg_runner_project_uses_device(const mvg_runner *r, size_t project, size_t device);
+
 /* Samples refused: late (inside an interval already emitted; counted by
  * the aggregators, so kept in the engine state across restarts) or out of
  * order (not after their point's previous sample; counted since this

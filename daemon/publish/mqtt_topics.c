@@ -24,6 +24,8 @@ static const struct {
      * subscriber that joins late verifies the retained state with */
     [MVG_MQTT_KEY] = {"key", 1, MVG_OUT_INTERVAL, 1, 1, 1},
     [MVG_MQTT_NEWCHAIN] = {"newchain", 1, MVG_OUT_INTERVAL, 0, 1, 0},
+    /* retained: a subscriber that joins late has the definition in force */
+    [MVG_MQTT_DEFINITION] = {"definition", 1, MVG_OUT_INTERVAL, 1, 1, 0},
     [MVG_MQTT_IDENTITY] = {"identity", 0, MVG_OUT_MODEL, 1, 0, 0},
     [MVG_MQTT_STATUS] = {MVG_MQTT_TOPIC_STATUS, 0, MVG_OUT_STATUS, 1, 0, 0},
 };

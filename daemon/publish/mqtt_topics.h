@@ -3,7 +3,7 @@
  * entry topic (below <prefix>/<gateway>/), whether the broker retains it,
  * and its outbox class (which decides what an over-full outbox drops
  * first). The table is in docs/mqtt.md ("Topics and payloads"). The
- * chained records (interval, model, key, newchain) are the ones `mvgate verify
+ * chained records (interval, model, key, newchain, definition) are the ones `mvgate verify
  * --mqtt-capture` reads back by their topic (mvg_mqtt_topics_parse, the
  * reverse of the routes). Key records are retained each on its own topic,
  * key/<project>/<chain>, so that the broker keeps the whole key history for
@@ -25,6 +25,7 @@ typedef enum {
     MVG_MQTT_MODEL,     /* model/<project>: the frozen baseline models, retained */
     MVG_MQTT_KEY,       /* key/<project>/<chain>: a key rotation, retained */
     MVG_MQTT_NEWCHAIN,  /* newchain/<project>: a chain begun again after a lost store */
+    MVG_MQTT_DEFINITION,/* definition/<project>: the project definition in force, retained */
     MVG_MQTT_IDENTITY,  /* identity: the public key, retained */
     MVG_MQTT_STATUS,    /* status: the status document (and the publisher's birth and will) */
 } mvg_mqtt_doc;
@@ -57,7 +58,8 @@ typedef struct {
 
 /* Reads a full topic <prefix>/<gateway>/<entry topic> (topic[0..len)) back
  * into the document it routes: 0, or -1 when it is not the topic of a
- * named document (telemetry, interval, totals, model, key, newchain).
+ * named document (telemetry, interval, totals, model, key, newchain,
+ * definition).
  * kind/<name>/<chain> is tried first, so a gateway named like a numbered
  * kind with numeric project names would read wrongly: a record's own
  * project and chain then disagree with the topic, which verify reports. */

@@ -164,7 +164,8 @@ static const struct {
 } kinds[] = {{"interval", MVG_CHAIN_INTERVAL},
              {"model", MVG_CHAIN_MODEL},
              {"key", MVG_CHAIN_KEY},
-             {"newchain", MVG_CHAIN_NEWCHAIN}};
+             {"newchain", MVG_CHAIN_NEWCHAIN},
+             {"definition", MVG_CHAIN_DEFINITION}};
 
 mvg_chain_kind mvg_chain_kind_from_word(const char *word)
 {
@@ -224,7 +225,9 @@ static void parse_item(const mvg_chain_item *it, parsed *p)
         snprintf(p->project, sizeof p->project, "%s", s);
         p->chain = json_integer_value(chain);
     }
-    json_t *seq = json_object_get(doc, p->kind == MVG_CHAIN_MODEL ? "version" : "seq");
+    json_t *seq = json_object_get(doc, p->kind == MVG_CHAIN_MODEL || p->kind == MVG_CHAIN_DEFINITION
+                                           ? "version"
+                                           : "seq");
     if (p->kind != MVG_CHAIN_KEY && json_is_integer(seq))
         p->seq = json_integer_value(seq);
     copy_str(doc, "gateway", p->gateway, sizeof p->gateway, NULL);
@@ -307,8 +310,8 @@ static mvg_chain_verdict check_form(const mvg_chain_item *it, const parsed *p, s
 {
     if (p->chain < 0)
         return fail(r, MVG_CHAIN_V_ALTERED, i, p,
-                    "item %zu is not a JSON interval, model or key record with project and"
-                    " chain",
+                    "item %zu is not a JSON interval, model, key, new-chain or definition"
+                    " record with project and chain",
                     i + 1);
     if (!p->has_key || !p->has_prev)
         return fail(r, MVG_CHAIN_V_ALTERED, i, p, "the record has no \"key\" or \"prev\" member");
@@ -357,6 +360,12 @@ static mvg_chain_verdict new_state(proj_state *st, size_t *nst, const parsed *p,
     return MVG_CHAIN_V_OK;
 }
 
+/* The kinds the broker retains for a late subscriber. */
+static int retainable(mvg_chain_kind k)
+{
+    return k == MVG_CHAIN_MODEL || k == MVG_CHAIN_KEY || k == MVG_CHAIN_DEFINITION;
+}
+
 /* A capture that starts while the gateway runs opens with what the broker
  * retained for each project: the model and the key records, from further
  * back in the chain, in the broker's order. They are among the project's
@@ -370,8 +379,7 @@ static void mark_head(const mvg_chain_item *items, size_t n, const parsed *ps,
     size_t live = n;
     for (size_t i = 0; i < n && live == n; i++)
         if (check_form(&items[i], &ps[i], i, &scratch) == MVG_CHAIN_V_OK &&
-            strcmp(ps[i].project, project) == 0 && ps[i].kind != MVG_CHAIN_MODEL &&
-            ps[i].kind != MVG_CHAIN_KEY)
+            strcmp(ps[i].project, project) == 0 && !retainable(ps[i].kind))
             live = i;
     int64_t follow = live < n ? ps[live].chain : -1; /* the lowest chain the walk starts with */
     for (size_t i = live; i-- > 0;) {
@@ -445,7 +453,8 @@ static mvg_chain_verdict check_head(const mvg_chain_item *items, size_t n, const
         r->rotations++;
     }
     for (size_t i = 0; i < n; i++) {
-        if (!head[i] || ps[i].kind != MVG_CHAIN_MODEL || strcmp(ps[i].project, s->name) != 0)
+        if (!head[i] || (ps[i].kind != MVG_CHAIN_MODEL && ps[i].kind != MVG_CHAIN_DEFINITION) ||
+            strcmp(ps[i].project, s->name) != 0)
             continue;
         /* the key in force at the model's chain position */
         const unsigned char *pk = o->pk;
@@ -454,7 +463,10 @@ static mvg_chain_verdict check_head(const mvg_chain_item *items, size_t n, const
         mvg_chain_verdict v = check_retained(&items[i], &ps[i], i, pk, r);
         if (v != MVG_CHAIN_V_OK)
             return v;
-        r->retained_skipped++;
+        if (ps[i].kind == MVG_CHAIN_DEFINITION)
+            r->retained_definitions++;
+        else
+            r->retained_skipped++;
     }
     mvg_chain_fingerprint(s->pk, s->fp);
     mvg_chain_fingerprint(s->pk, r->last_fingerprint);
@@ -652,6 +664,8 @@ static void what(const mvg_chain_report *r, char *buf, size_t len)
         snprintf(buf, len, " (key rotation)");
     else if (r->kind == MVG_CHAIN_NEWCHAIN)
         snprintf(buf, len, " (new chain)");
+    else if (r->kind == MVG_CHAIN_DEFINITION)
+        snprintf(buf, len, " (definition version %lld)", (long long)r->seq);
     else
         buf[0] = '\0';
 }

@@ -88,9 +88,11 @@ typedef enum {
     MVG_CHAIN_MODEL,            /* mvgate/model/N */
     MVG_CHAIN_KEY,              /* mvgate/key/N: a key rotation */
     MVG_CHAIN_NEWCHAIN,         /* mvgate/newchain/N: a chain begun again after a lost store */
+    MVG_CHAIN_DEFINITION,       /* mvgate/definition/N: the project definition (definition.h) */
 } mvg_chain_kind;
 
-/* The kind a word names ("interval", "model", "key", "newchain": an MQTT
+/* The kind a word names ("interval", "model", "key", "newchain",
+ * "definition": an MQTT
  * topic level, an export line's "kind"); MVG_CHAIN_UNKNOWN otherwise. */
 mvg_chain_kind mvg_chain_kind_from_word(const char *word);
 
@@ -121,6 +123,8 @@ typedef struct {
     size_t rotations;           /* key records accepted */
     size_t duplicates_skipped;  /* identical repeats skipped (capture) */
     size_t retained_skipped;    /* retained models at the head of a capture (capture) */
+    size_t retained_definitions; /* retained definition records at the head of a capture:
+                                 * the definition in force, checked like the model (capture) */
     size_t retained_keys;       /* retained key records at the head of a capture: the key
                                  * history, checked from the given key (capture) */
     int enrolled;               /* 1: the first key was checked against a register */
@@ -135,7 +139,7 @@ typedef struct {
     char project[128];
     mvg_chain_kind kind;
     int64_t chain;
-    int64_t seq;                /* its interval seq or model version, -1 otherwise */
+    int64_t seq;                /* its interval seq, model or definition version, -1 otherwise */
     char detail[256];
 } mvg_chain_report;
 
@@ -157,12 +161,13 @@ mvg_chain_verdict mvg_chain_verify(const mvg_chain_item *items, size_t n,
  * MVG_CHAIN_V_NOT_ENROLLED at the project's first record. Later keys count
  * only through the signed key records the walk follows. enrolled NULL: the
  * plain walk (report->enrolled 0: the result is self-attested). In a
- * capture the project's leading model and key records that do not lead,
- * in a contiguous run, to its first other record (retained: the key
- * history and model a late subscriber receives first) are not walked:
- * the key records are checked in chain order from pk and hand the
- * project's later records over to the key they name; the model is checked
- * with the key in force at its chain position. */
+ * capture the project's leading model, definition and key records that do
+ * not lead, in a contiguous run, to its first other record (retained: the
+ * key history, model and definition a late subscriber receives first) are
+ * not walked: the key records are checked in chain order from pk and hand
+ * the project's later records over to the key they name; the model and
+ * the definition are checked with the key in force at their chain
+ * position. */
 mvg_chain_verdict mvg_chain_verify_enrolled(const mvg_chain_item *items, size_t n,
                                             const unsigned char pk[MVG_CHAIN_PK_BYTES],
                                             int capture, mvg_chain_enrolled_fn enrolled,

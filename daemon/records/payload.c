@@ -148,7 +148,7 @@ static char *interval(const char *schema, const char *gateway, const char *proje
                              flags(v->flags)));
     }
     /* chain, key and prev last, so the signature member follows them (chain.h) */
-    if (strcmp(schema, MVG_SCHEMA_INTERVAL) != 0) /* schema 1 had no clock step members */
+    if (strcmp(schema, "mvgate/interval/1") == 0) /* schema 1 had no clock step members */
         return dump(json_pack(
             "{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:I, s:s, s:s}", "schema",
             schema, "gateway", gateway, "project", project, "seq", (json_int_t)seq, "start",
@@ -156,16 +156,30 @@ static char *interval(const char *schema, const char *gateway, const char *proje
             mvg_project_phase_name(res->phase), "partial", rec->partial, "fitted_now",
             res->fitted_now, "units", conv_units(), "streams", streams, "channels", chans, "chain",
             (json_int_t)link->chain, "key", link->key, "prev", link->prev));
-    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:I, s:b, s:o, s:o, "
-                          "s:o, s:I, s:s, s:s}",
-                          "schema", schema, "gateway", gateway, "project", project,
-                          "seq", (json_int_t)seq, "start", jtime(rec->start_ms), "end",
-                          jtime(rec->end_ms), "phase", mvg_project_phase_name(res->phase),
-                          "partial", rec->partial, "clock_step", rec->clock_step_ms > 0,
-                          "clock_step_ms", (json_int_t)rec->clock_step_ms, "fitted_now",
-                          res->fitted_now, "units",
-                          conv_units(), "streams", streams, "channels", chans, "chain",
-                          (json_int_t)link->chain, "key", link->key, "prev", link->prev));
+    json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:I, s:b}",
+                            "schema", schema, "gateway", gateway, "project", project,
+                            "seq", (json_int_t)seq, "start", jtime(rec->start_ms), "end",
+                            jtime(rec->end_ms), "phase", mvg_project_phase_name(res->phase),
+                            "partial", rec->partial, "clock_step", rec->clock_step_ms > 0,
+                            "clock_step_ms", (json_int_t)rec->clock_step_ms, "fitted_now",
+                            res->fitted_now);
+    /* schema 3: the definition in force, after fitted_now */
+    if (doc && strcmp(schema, MVG_SCHEMA_INTERVAL) == 0)
+        json_object_set_new(doc, "definition", link->definition > 0
+                                                   ? json_integer((json_int_t)link->definition)
+                                                   : json_null());
+    if (doc) {
+        json_object_set_new(doc, "units", conv_units());
+        json_object_set_new(doc, "streams", streams);
+        json_object_set_new(doc, "channels", chans);
+        json_object_set_new(doc, "chain", json_integer((json_int_t)link->chain));
+        json_object_set_new(doc, "key", json_string(link->key));
+        json_object_set_new(doc, "prev", json_string(link->prev));
+    } else {
+        json_decref(streams);
+        json_decref(chans);
+    }
+    return dump(doc);
 }
 
 char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq,
@@ -183,7 +197,9 @@ int mvg_payload_interval_version(const char *schema)
     const char *v = schema + sizeof prefix - 1;
     if (strcmp(v, "1") == 0)
         return 1;
-    return strcmp(v, "2") == 0 ? 2 : -1;
+    if (strcmp(v, "2") == 0)
+        return 2;
+    return strcmp(v, "3") == 0 ? 3 : -1;
 }
 
 /* res as schema 1 carried it (payload.h): the engine then left the
@@ -214,6 +230,8 @@ char *mvg_payload_interval_as(int version, const mvg_project_cfg *prj, const cha
 {
     if (version == MVG_SCHEMA_INTERVAL_VERSION)
         return mvg_payload_interval(gateway, project, seq, rec, channels, res, link);
+    if (version == 2) /* the figures of 3, without "definition" */
+        return interval("mvgate/interval/2", gateway, project, seq, rec, channels, res, link);
     if (version != 1 || !prj)
         return NULL;
     mvg_project_result *old = malloc(sizeof *old);

@@ -19,7 +19,9 @@
 #include "sample_queue.h"
 
 #define MVG_SCHEMA_TELEMETRY "mvgate/telemetry/1"
-/* Interval records, by schema version. 2 (written now): every figure that
+/* Interval records, by schema version. 3 (written now): version 2 and
+ * "definition", the version of the project's definition record in force.
+ * 2: every figure that
  * is undefined in the interval's phase is null: outside the reporting
  * period adjusted_baseline, avoided, adjustment, savings and converted; in a
  * reporting interval without a baseline value (not valid, or no model) all
@@ -28,8 +30,8 @@
  * period, the adjustment (converted) as the savings of a reporting interval
  * without a baseline value, and 0 for the members of annual_converted that
  * do not apply to the stream. docs/mqtt.md, "Undefined figures". */
-#define MVG_SCHEMA_INTERVAL "mvgate/interval/2"
-#define MVG_SCHEMA_INTERVAL_VERSION 2
+#define MVG_SCHEMA_INTERVAL "mvgate/interval/3"
+#define MVG_SCHEMA_INTERVAL_VERSION 3
 #define MVG_SCHEMA_TOTALS "mvgate/totals/1"
 #define MVG_SCHEMA_MODEL "mvgate/model/1"
 
@@ -48,6 +50,9 @@ typedef struct {
     int64_t chain;
     const char *key;
     const char *prev;
+    /* interval records (schema 3 on): the version of the project's
+     * definition record (definition.h) in force, 0 for none (null) */
+    int64_t definition;
 } mvg_payload_link;
 
 /* channels: the names of rec's channels in order. */
@@ -56,12 +61,12 @@ char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq
                            const mvg_project_result *res, const mvg_payload_link *link);
 
 /* The version N of an interval record's schema "mvgate/interval/N" when it
- * is one mvg_payload_interval_as() writes (1 or 2), else -1. */
+ * is one mvg_payload_interval_as() writes (1, 2 or 3), else -1. */
 int mvg_payload_interval_version(const char *schema);
 
 /* The interval record as schema version `version` wrote it (replay compares
- * a stored record under the rules it was written by): 2 is
- * mvg_payload_interval(); 1 needs the project's configuration (prj) for the
+ * a stored record under the rules it was written by): 3 is
+ * mvg_payload_interval(); 2 has no "definition"; 1 needs the project's configuration (prj) for the
  * conversions its rule wrote. NULL for another version, or out of memory. */
 char *mvg_payload_interval_as(int version, const mvg_project_cfg *prj, const char *gateway,
                               const char *project, int64_t seq, const mvg_interval_record *rec,

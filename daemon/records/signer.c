@@ -126,7 +126,7 @@ int mvg_signer_next(mvg_signer *s, const char *project, mvg_signer_link *out, ch
 
 mvg_payload_link mvg_signer_payload_link(const mvg_signer_link *l)
 {
-    return (mvg_payload_link){l->chain, l->key, l->prev};
+    return (mvg_payload_link){l->chain, l->key, l->prev, 0};
 }
 
 char *mvg_signer_sign(const mvg_signer *s, char *unsigned_json, size_t *len)

@@ -557,6 +557,64 @@ int mvg_store_add_newchain_record(mvg_store *st, const char *project, int64_t ch
                              project, chain, json, len, outs, nouts, err, errlen);
 }
 
+int mvg_store_add_definition(mvg_store *st, const char *project, int64_t chain, int64_t version,
+                             const char *digest, const char *json, size_t len,
+                             const mvg_store_out *outs, size_t nouts, char *err, size_t errlen)
+{
+    if (!project || !*project || !json || !digest || chain < 1 || version < 1) {
+        snprintf(err, errlen,
+                 "store: a definition record needs a project, a chain position, a version and"
+                 " its JSON");
+        return -1;
+    }
+    int own;
+    if (auto_begin(st, &own, err, errlen) < 0)
+        return -1;
+    sqlite3_stmt *q = mvg_store_prep(st,
+                                     "INSERT INTO definition_records(project, chain, version,"
+                                     " digest, created_ms, payload) VALUES(?1, ?2, ?3, ?4, ?5, ?6)",
+                                     err, errlen);
+    int rc = q ? 0 : -1;
+    if (rc == 0) {
+        sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, chain);
+        sqlite3_bind_int64(q, 3, version);
+        sqlite3_bind_text(q, 4, digest, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 5, mvg_clock_real_ms());
+        sqlite3_bind_text64(q, 6, json, len, SQLITE_STATIC, SQLITE_UTF8);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = mvg_store_dberr(st, err, errlen, "definition record");
+    }
+    sqlite3_finalize(q);
+    if (rc == 0)
+        rc = insert_outs(st, outs, nouts, 0, 0, 0, err, errlen);
+    return auto_end(st, own, rc, err, errlen);
+}
+
+int mvg_store_last_definition(mvg_store *st, const char *project, int64_t *version, char *digest,
+                              char *err, size_t errlen)
+{
+    *version = 0;
+    digest[0] = '\0';
+    sqlite3_stmt *q = mvg_store_prep(st,
+                                     "SELECT version, digest FROM definition_records"
+                                     " WHERE project = ?1 ORDER BY version DESC LIMIT 1",
+                                     err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(q);
+    if (rc == SQLITE_ROW) {
+        *version = sqlite3_column_int64(q, 0);
+        const unsigned char *d = sqlite3_column_text(q, 1);
+        snprintf(digest, 65, "%s", d ? (const char *)d : "");
+    }
+    sqlite3_finalize(q);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+        return mvg_store_dberr(st, err, errlen, "last definition");
+    return 0;
+}
+
 int mvg_store_put_checkpoint(mvg_store *st, int64_t ts_ms, const void *blob, size_t len, char *err,
                              size_t errlen)
 {

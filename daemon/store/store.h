@@ -26,7 +26,7 @@
 #include "modbus_types.h"
 #include "outbox.h"
 
-#define MVG_STORE_SCHEMA_VERSION 4
+#define MVG_STORE_SCHEMA_VERSION 5
 
 typedef struct mvg_store mvg_store;
 
@@ -146,6 +146,16 @@ int mvg_store_add_key_record(mvg_store *st, const char *project, int64_t chain, 
 int mvg_store_add_newchain_record(mvg_store *st, const char *project, int64_t chain,
                                   const char *json, size_t len, const mvg_store_out *outs,
                                   size_t nouts, char *err, size_t errlen);
+/* A project definition record (records/definition.h) at position chain
+ * of project's chain, its version (the next one: the last + 1) and content
+ * digest, with its outbox entries (payloads given). */
+int mvg_store_add_definition(mvg_store *st, const char *project, int64_t chain, int64_t version,
+                             const char *digest, const char *json, size_t len,
+                             const mvg_store_out *outs, size_t nouts, char *err, size_t errlen);
+/* The version and content digest (digest: room for 65) of project's newest
+ * definition record; version 0 and digest "" when it has none. */
+int mvg_store_last_definition(mvg_store *st, const char *project, int64_t *version, char *digest,
+                              char *err, size_t errlen);
 /* The current model: *json malloc'd (caller frees), or NULL and version 0 when none. */
 int mvg_store_get_model(mvg_store *st, const char *project, char **json, int64_t *version,
                         char *err, size_t errlen);
@@ -258,8 +268,8 @@ int mvg_store_foreach_model(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_s
  * with start_ms >= from_ms (from_ms = INT64_MIN: the chain's beginning) up
  * to, not including, the first with start_ms >= to_ms, so the model and key
  * records between two interval records stay with the earlier one and a
- * window is one unbroken piece of the chain. kind: "interval", "model" or
- * "key" or "newchain". */
+ * window is one unbroken piece of the chain. kind: "interval", "model",
+ * "key", "newchain" or "definition". */
 typedef int (*mvg_store_chain_fn)(void *user, const char *project, int64_t chain,
                                   const char *kind, const char *payload, size_t len);
 int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_ms, int64_t to_ms,

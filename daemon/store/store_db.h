@@ -28,7 +28,8 @@ struct mvg_store {
     "SELECT project, chain, 'interval' AS kind, payload FROM intervals WHERE chain IS NOT NULL"   \
     " UNION ALL SELECT project, chain, 'model', payload FROM models WHERE chain IS NOT NULL"      \
     " UNION ALL SELECT project, chain, 'key', payload FROM key_records"                           \
-    " UNION ALL SELECT project, chain, 'newchain', payload FROM newchain_records"
+    " UNION ALL SELECT project, chain, 'newchain', payload FROM newchain_records"                 \
+    " UNION ALL SELECT project, chain, 'definition', payload FROM definition_records"
 
 /* An outbox row with its payload: an interval or model entry carries no
  * payload of its own, it points at the record, stored once. */

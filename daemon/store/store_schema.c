@@ -86,6 +86,16 @@ static const char schema_v4[] =
     "CREATE INDEX IF NOT EXISTS outbox_parked ON outbox(publisher, id)"
     " WHERE delivered = 0 AND parked_ms IS NOT NULL;";
 
+/* Version 5: project definition records (records/definition.h), chained
+ * like the others; version numbers the project's definitions 1, 2, ... and
+ * digest is the SHA-256 of the content without its volatile members, so
+ * that a start compares without rebuilding the stored record. */
+static const char schema_v5[] =
+    "CREATE TABLE IF NOT EXISTS definition_records(id INTEGER PRIMARY KEY, project TEXT NOT NULL,"
+    " chain INTEGER NOT NULL, version INTEGER NOT NULL, digest TEXT NOT NULL,"
+    " created_ms INTEGER NOT NULL, payload TEXT NOT NULL,"
+    " UNIQUE(project, chain), UNIQUE(project, version));";
+
 int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err, size_t errlen)
 {
     char *msg = NULL;
@@ -128,6 +138,8 @@ int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err
     if (version < 3 && sqlite3_exec(db, schema_v3, NULL, NULL, &msg) != SQLITE_OK)
         goto fail_rollback;
     if (version < 4 && sqlite3_exec(db, schema_v4, NULL, NULL, &msg) != SQLITE_OK)
+        goto fail_rollback;
+    if (version < 5 && sqlite3_exec(db, schema_v5, NULL, NULL, &msg) != SQLITE_OK)
         goto fail_rollback;
     if (version < MVG_STORE_SCHEMA_VERSION) {
         char *set = sqlite3_mprintf("PRAGMA user_version = %d;", MVG_STORE_SCHEMA_VERSION);

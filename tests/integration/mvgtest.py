@@ -4,7 +4,7 @@ free ports, processes started and stopped by PID with readiness awaited
 (never a bare sleep), the simulator and its control port, the accelerated
 compressor plant the pipeline tests share (its clock, its project, its
 gateway config), mosquitto, influxd and PostgreSQL of a test's own, the CLI's outputs
-read back (export, key show), and a small runner that prints
+read back (export, key show), a subscriber's capture, and a small runner that prints
 'N passed, M failed' and sets the exit code.
 
 Every test runs on 127.0.0.1 with ports the kernel hands out."""
@@ -422,6 +422,28 @@ class Mosquitto:
 
     def stop(self):
         self.proc.stop()
+
+
+class Subscriber:
+    """mosquitto_sub -v (QoS 1) of topic into path, stopped by PID; lines()
+    reads what it has written so far."""
+
+    def __init__(self, port, topic, path, client_id):
+        self.path = path
+        self.out = open(path, "w")
+        self.p = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-v",
+                                   "-q", "1", "-i", client_id, "-t", topic],
+                                  stdout=self.out, stderr=subprocess.DEVNULL)
+
+    def lines(self):
+        with open(self.path) as f:
+            return [l.rstrip("\n") for l in f if l.strip()]
+
+    def stop(self):
+        if self.p.poll() is None:
+            self.p.terminate()
+        self.p.wait()
+        self.out.close()
 
 
 class Influxd:

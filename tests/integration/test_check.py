@@ -226,6 +226,32 @@ def test_mqtt_311_warned():
         assert r.stderr.startswith(v3 + ": warning: mqtt version 3.1.1 cannot tell"), r.stderr
 
 
+def test_definition_keys_warned_when_absent():
+    """ipmvp_option and measurement_boundary are optional, but a verifier needs
+    them: a project without them passes with a warning naming its line."""
+    dev = ('devices = ( { name = "m"; bus = "lan"; accuracy_class = "1"; calibration_date = "2025-03-01";'
+           ' points = ( { name = "e"; area = "input"; address = 0; type = "float32"; kind = "counter";'
+           ' unit = "kWh"; } ); } );\n')
+    prj = ('projects = ( {{ name = "p"; {keys}\n'
+           '  baseline = {{ start = "2026-01-01"; end = "2026-02-01"; }};\n'
+           '  reporting = {{ start = "2026-02-01"; }};\n'
+           '  streams = ( {{ name = "el"; type = "electricity"; unit = "kWh"; actual = "m.e";'
+           ' model = {{ type = "mean"; }}; }} ); }} );\n')
+    with TempDir() as t:
+        full = t.write("full.conf", HEAD + LAN + dev + prj.format(
+            keys='ipmvp_option = "A"; measurement_boundary = "the line";'))
+        r = check("-c", full)
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        bare = t.write("bare.conf", HEAD + LAN + dev + prj.format(keys=""))
+        r = check("-c", bare)
+        assert r.returncode == 0 and ": OK: " in r.stdout, r.stdout + r.stderr
+        assert r.stderr.startswith(bare + ":4: warning: project p has no ipmvp_option and no "
+                                   "measurement_boundary"), r.stderr
+        half = t.write("half.conf", HEAD + LAN + dev + prj.format(keys='ipmvp_option = "C";'))
+        r = check("-c", half)
+        assert r.returncode == 0 and "has no measurement_boundary:" in r.stderr, r.stderr
+
+
 def test_usage():
     r = check()
     assert r.returncode == 2 and "usage: mvgate check" in r.stderr

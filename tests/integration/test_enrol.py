@@ -170,7 +170,7 @@ def forge_totals(line, forged_interval):
 
 def check_forgeries(d, cfg, register, first_key, full):
     key = forger_key()
-    chained = [l for l in full if kind_of(l) in ("interval", "model", "key")]
+    chained = [l for l in full if kind_of(l) in ("interval", "model", "key", "definition")]
     raws = [l.split(" ", 1)[1].encode() for l in chained]
     last_seq = max(json.loads(r)["seq"] for r in raws if b'"mvgate/interval/' in r)
     forged = forge(raws, key, last_seq)
@@ -196,7 +196,7 @@ def check_forgeries(d, cfg, register, first_key, full):
     rc, out, err = verify("--pubkey", key[1], "--mqtt-capture", fcap)
     assert rc == 0 and out.startswith("OK: ") and "\nself-attested: " in out, (out, err)
     rc, out, err = verify("--pubkey", key[1], "--mqtt-capture", fcap, "--enrolled", register)
-    assert rc == 1 and out.startswith("project comp-vsd chain 1 (interval seq 1): not enrolled: "
+    assert rc == 1 and out.startswith("project comp-vsd chain 1 (definition version 1): not enrolled: "
                                       "the chain starts with key %s" % key[2]), (out, err)
     assert register + ":2" in out, out
     # the genuine capture under the enrolled key
@@ -216,7 +216,7 @@ def check_forgeries(d, cfg, register, first_key, full):
         cfg2 = T.write(os.path.join(d2, "gw.conf"), f.read().replace(d, d2))
     db = sqlite3.connect(os.path.join(d2, "mvgate.db"), isolation_level=None)
     db.execute("BEGIN IMMEDIATE")
-    for table in ("intervals", "models", "key_records"):
+    for table in ("intervals", "models", "key_records", "definition_records"):
         for chain, payload in db.execute("SELECT chain, payload FROM %s WHERE project = ?" % table,
                                          ("comp-vsd",)).fetchall():
             raw = payload if isinstance(payload, bytes) else payload.encode()
@@ -237,7 +237,7 @@ def check_forgeries(d, cfg, register, first_key, full):
     r = report(cfg2, "--enrolled", register)
     assert r.returncode == 1 and "does NOT hold" in r.stderr, (r.returncode, r.stderr)
     chain = json.loads(r.stdout)["chain"]
-    assert not chain["ok"] and "chain 1 (interval seq 1): not enrolled" in chain["line"], chain
+    assert not chain["ok"] and "chain 1 (definition version 1): not enrolled" in chain["line"], chain
     # the genuine store, enrolled
     r = report(cfg, "--enrolled", register)
     assert r.returncode == 0, r.stderr
@@ -251,7 +251,7 @@ def check_forgeries(d, cfg, register, first_key, full):
     rc, out, _ = verify("--pubkey", key[1], "--export", fexp)
     assert rc == 0 and "\nself-attested: " in out, out
     rc, out, _ = verify("--pubkey", key[1], "--export", fexp, "--enrolled", register)
-    assert rc == 1 and "chain 1 (interval seq 1): not enrolled" in out, out
+    assert rc == 1 and "chain 1 (definition version 1): not enrolled" in out, out
     # a register that does not parse is a usage error, named by line
     bad = T.write(os.path.join(d, "bad-register.txt"), "# x\n%s 1234\n" % GW)
     rc, out, err = verify("--pubkey", first_key, "--export", fexp, "--enrolled", bad)

@@ -113,6 +113,9 @@ def test_long_run_verifies_and_replays():
         n_int = kinds.count("interval")
         assert n_int >= 130, n_int
         assert kinds.count("model") == 1 and kinds.count("key") == 1, kinds
+        # the restarts and the reload kept the configuration: one definition
+        assert kinds.count("definition") == 1 and kinds[0] == "definition", kinds
+        assert {c["record"]["definition"] for c in chain if c["kind"] == "interval"} == {1}
         assert [c["chain"] for c in chain] == list(range(1, len(chain) + 1))
 
         # the whole capture: one chain from the first key, through the rotation
@@ -127,7 +130,7 @@ def test_long_run_verifies_and_replays():
         with open(capture) as f:
             for line in f:
                 topic, _, payload = line.rstrip("\n").partition(" ")
-                if topic.split("/")[3] in ("interval", "model", "key"):
+                if topic.split("/")[3] in ("interval", "model", "key", "definition"):
                     got.setdefault(json.loads(payload)["chain"], set()).add(payload)
         exported_lines = [l for l in r.stdout.splitlines() if l.strip()]
         for c, line in zip(chain, exported_lines):
@@ -149,7 +152,8 @@ def test_long_run_verifies_and_replays():
         doc = json.loads(rep.stdout)["chain"]
         first_fp = v.stdout.split(", key ")[1].split()[0].rstrip(",")
         assert doc["ok"] and doc["records"] == len(chain), doc
-        assert doc["line"].startswith("OK: %d records (%d interval, 1 model, 1 key rotation), key %s, now "
+        assert doc["line"].startswith("OK: %d records (%d interval, 1 model, 1 key rotation, 1 definition), key %s,"
+                                      " now "
                                       % (len(chain), n_int, first_fp)), doc
         assert doc["fingerprint"] == first_fp != doc["current_fingerprint"], doc
 

@@ -57,6 +57,7 @@ def as_schema_1(rec):
     # schema 1 had no clock step members (they came with schema 2)
     rec.pop("clock_step", None)
     rec.pop("clock_step_ms", None)
+    rec.pop("definition", None)  # and no definition member (it came with schema 3)
     s = rec["streams"][0]
     if rec["phase"] != "reporting":
         s["adjustment"] = 0.0
@@ -117,7 +118,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     for k, rs in by_kind.items():
         for rec in rs:
             s = rec["streams"][0]
-            assert rec["schema"] == "mvgate/interval/2", rec["schema"]
+            assert rec["schema"] == "mvgate/interval/3", rec["schema"]
             defined = k == "valid"
             for f in FIGURES:
                 assert (s[f] is not None) == defined, (rec["seq"], k, f, s[f])

@@ -113,9 +113,10 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     assert n > 40 and [r["seq"] for r in exported] == list(range(1, n + 1))
 
     # --- MQTT: what the subscriber saw
-    v_interval, v_tele, v_totals, v_status, v_model, v_identity = (
-        jsonschema.Draft7Validator(T.schema(s)) for s in ("interval", "telemetry", "totals", "status", "model", "identity"))
-    seqs, kinds, model_versions = [], {}, set()
+    v_interval, v_tele, v_totals, v_status, v_model, v_identity, v_definition = (
+        jsonschema.Draft7Validator(T.schema(s))
+        for s in ("interval", "telemetry", "totals", "status", "model", "identity", "definition"))
+    seqs, kinds, model_versions, definitions, in_force = [], {}, set(), set(), set()
     with open(os.path.join(d, "capture.txt")) as f:
         for line in f:
             topic, _, payload = line.rstrip("\n").partition(" ")
@@ -123,18 +124,26 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
             kinds[kind] = kinds.get(kind, 0) + 1
             doc = json.loads(payload)
             validator = {"interval": v_interval, "telemetry": v_tele, "totals": v_totals,
-                         "status": v_status, "model": v_model, "identity": v_identity}.get(kind)
+                         "status": v_status, "model": v_model, "identity": v_identity,
+                         "definition": v_definition}.get(kind)
             assert validator, topic
             errors = list(validator.iter_errors(doc))
             assert not errors, "%s: %s" % (topic, errors[0].message)
             if kind == "interval":
                 assert topic.endswith("/interval/comp-vsd")
                 seqs.append(doc["seq"])
+                in_force.add(doc["definition"])
             if kind == "model":
                 model_versions.add(doc["version"])
+            if kind == "definition":
+                assert topic.endswith("/definition/comp-vsd"), topic
+                definitions.add(doc["version"])
     assert kinds.get("telemetry", 0) > 20 and kinds.get("totals", 0) > 10 and kinds.get("status", 0) >= 2, kinds
     assert kinds.get("model", 0) >= 1, kinds
     assert kinds.get("identity", 0) >= 1, kinds
+    # one definition, written at the first start: the SIGKILL restart with
+    # the same configuration writes none, and every record names it
+    assert definitions == {1} and in_force == {1}, (definitions, in_force)
     # the signed chain (interval and model records) as the subscriber saw
     # it verifies with the gateway's key (repeats from reconnects are noted,
     # not failures)
@@ -142,7 +151,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     ver = subprocess.run([T.binary("mvgate"), "verify", "--pubkey", key, "--mqtt-capture",
                           os.path.join(d, "capture.txt")], capture_output=True, text=True)
     assert ver.returncode == 0, ver.stdout + ver.stderr
-    assert ver.stdout.startswith("OK: %d records, 1 projects, key " % (n + len(model_versions))), \
+    assert ver.stdout.startswith("OK: %d records, 1 projects, key " % (n + len(model_versions) + 1)), \
         ver.stdout
     # nothing lost ...
     assert sorted(set(seqs)) == list(range(1, n + 1)), "missing seq: %s" % sorted(set(range(1, n + 1)) - set(seqs))

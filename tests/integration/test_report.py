@@ -192,14 +192,17 @@ def test_report():
         assert fig["savings.electricity.kwh"]["unit"] == "kWh" and fig["savings.electricity.tj"]["unit"] == "TJ"
         # the chain holds the interval records and the model record
         chained = export(cfg, "chain")
-        assert len(chained) == len(recs) + len(export(cfg, "models")), len(chained)
+        # the interval and model records and the one definition (no reload changed it)
+        assert len(chained) == len(recs) + len(export(cfg, "models")) + 1, len(chained)
+        assert [c["kind"] for c in chained].count("definition") == 1, chained[0]
         assert doc["chain"]["ok"] and doc["chain"]["records"] == len(chained)
         # no register given: the result is the gateway's own word, and says so
         assert doc["chain"]["attestation"] == "self-attested", doc["chain"]
         assert doc["chain"]["trust"].startswith("self-attested: "), doc["chain"]
         register = T.enrol(cfg, os.path.join(d, "register.txt"))
-        assert doc["chain"]["line"].startswith("OK: %d records (%d interval, %d model, 0 key rotation)" % (
-            len(chained), len(recs), len(chained) - len(recs))), doc["chain"]
+        assert doc["chain"]["line"].startswith(
+            "OK: %d records (%d interval, %d model, 0 key rotation, 1 definition)" % (
+                len(chained), len(recs), len(chained) - len(recs) - 1)), doc["chain"]
         assert fig["chain.records"]["value"] == len(chained)
         assert fig["periods.reporting.records"]["value"] == len(rep)
         assert len(doc["series"]["electricity"]) == len(recs) == len(doc["series"]["elec_2x"])

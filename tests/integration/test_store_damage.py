@@ -75,8 +75,15 @@ def chain_export(cfg, path):
 
 
 def corrupt_pages(db, npages, seed):
-    """Overwrites npages pages (never the first, which holds the schema)
-    with random bytes."""
+    """Overwrites npages pages with random bytes: never those of the schema
+    (page 1, and the pages it grew into once it no longer fit in one) nor
+    the intervals table's root, without which nothing of the table could be
+    reached; which pages those are moves with every table the schema adds."""
+    con = sqlite3.connect(db)
+    keep = {p for (p,) in con.execute("SELECT pageno FROM dbstat WHERE name = 'sqlite_schema'")}
+    keep |= {p for (p,) in con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'intervals'")}
+    keep.add(1)
+    con.close()
     with open(db, "rb") as f:
         head = f.read(100)
     psize = int.from_bytes(head[16:18], "big")
@@ -84,7 +91,7 @@ def corrupt_pages(db, npages, seed):
     total = os.path.getsize(db) // psize
     assert total > npages + 5, "store too small to damage: %d pages" % total
     rnd = random.Random(seed)
-    pages = rnd.sample(range(2, total + 1), npages)
+    pages = rnd.sample([p for p in range(2, total + 1) if p not in keep], npages)
     with open(db, "r+b") as f:
         for p in pages:
             f.seek((p - 1) * psize)

@@ -82,7 +82,7 @@ def python_walk(raws, pk):
     the end."""
     # (python3-cryptography: installed by tools/install-deps.sh)
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-    prev, seq, version = "0" * 64, 0, 0
+    prev, seq, version, definitions = "0" * 64, 0, 0, 0
     for i, raw in enumerate(raws):
         doc = json.loads(raw)
         fp = hashlib.sha256(pk).hexdigest()[:32]
@@ -101,6 +101,9 @@ def python_walk(raws, pk):
         elif kind == "model":
             version += 1
             assert doc["version"] == version
+        elif kind == "definition":
+            definitions += 1
+            assert doc["version"] == definitions
         else:
             assert kind == "key", kind
             pk = base64.b64decode(doc["new_key"])
@@ -175,7 +178,7 @@ def test_signed_chain_and_tampering():
         r = T.run([sys.executable, steps, good, key_b64, other])
         assert r.returncode != 0 and "not enrolled" in r.stderr, r.stdout + r.stderr
         rc, out, _ = verify(key_b64, good, "--export", "--enrolled", other)
-        assert rc == 1 and out.startswith("project comp-vsd chain 1 (interval seq 1): not enrolled"), out
+        assert rc == 1 and out.startswith("project comp-vsd chain 1 (definition version 1): not enrolled"), out
 
         rc, out, err = verify(key_b64, good)
         assert rc == 0, out + err
@@ -188,7 +191,7 @@ def test_signed_chain_and_tampering():
         assert rc == 0 and out.startswith("OK: %d records" % n), out
         # the new key alone does not vouch for what the old one signed
         rc, out, _ = verify(key_now, good)
-        assert rc == 1 and out.startswith("project comp-vsd chain 1 (interval seq 1): unknown key"), out
+        assert rc == 1 and out.startswith("project comp-vsd chain 1 (definition version 1): unknown key"), out
         # ... but does for a window after the rotation
         after = T.write(os.path.join(d, "after.jsonl"),
                         "\n".join(export_lines[kinds.index("key") + 1:]) + "\n")
@@ -243,11 +246,22 @@ def test_signed_chain_and_tampering():
         rc, out, err = verify(key_b64, cap_path, "--mqtt-capture")
         assert rc == 0 and out.startswith("OK: %d records, 1 projects, key %s" % (n, fp)), out + err
         assert "1 identical repeated record" in err, err
-        # a subscriber that came late: the retained model first, then live records
-        late = T.write(os.path.join(d, "late.txt"), "\n".join([cap[im]] + cap[im + 3:]) + "\n")
+        # a subscriber that came late: the retained model and definition
+        # (chain 1) first, then live records
+        assert kinds[0] == "definition" and kinds.count("definition") == 1, kinds
+        late = T.write(os.path.join(d, "late.txt"),
+                       "\n".join([cap[im], cap[0]] + cap[im + 3:]) + "\n")
         rc, out, err = verify(key_b64, late, "--mqtt-capture")
         assert rc == 0 and out.startswith("OK: %d records" % (n - im - 3)), out + err
-        assert "1 retained model record" in err, err
+        assert "1 retained model record" in err and "1 retained definition record" in err, err
+        # ... a retained definition altered: named, not skipped
+        bad = cap[0].replace('"interval_min":5', '"interval_min":15')
+        assert bad != cap[0]
+        late = T.write(os.path.join(d, "late-bad.txt"),
+                       "\n".join([cap[im], bad] + cap[im + 3:]) + "\n")
+        rc, out, err = verify(key_b64, late, "--mqtt-capture")
+        assert rc == 1 and out.startswith(
+            "project comp-vsd chain 1 (definition version 1): altered"), out + err
 
         # another gateway (its own data_dir) has its own key: unknown key
         cfg2 = run_gateway(d2, 0.3)
@@ -256,7 +270,7 @@ def test_signed_chain_and_tampering():
         key2 = key_lines(shown2.stdout)[0]["public key"]
         assert key2 != key_b64
         rc, out, _ = verify(key2, good)
-        assert rc == 1 and out.startswith("project comp-vsd chain 1 (interval seq 1): unknown key"), out
+        assert rc == 1 and out.startswith("project comp-vsd chain 1 (definition version 1): unknown key"), out
 
         # usage and I/O errors exit 2
         assert verify(key_b64, os.path.join(d, "nope.jsonl"))[0] == 2

@@ -431,7 +431,7 @@ static void test_new_chain(void **state)
     build(&c, pk, sk);
     char zero[65];
     mvg_chain_zero_prev(zero);
-    mvg_payload_link link = {1, c.fp, zero};
+    mvg_payload_link link = {1, c.fp, zero, 0};
     char *text = mvg_payload_newchain_record("gw", "p", 1767571200000LL, "empty (0 bytes)",
                                              "store lost", &link);
     assert_non_null(text);
@@ -562,6 +562,63 @@ static void test_capture_retained_model(void **state)
     drop(&c);
 }
 
+/* The definition record at chain 1, the model at 5, intervals around
+ * them: a late subscriber gets the retained definition and model, then
+ * chain 8..10; each retained record is checked, a definition under another
+ * kind's topic is a wrong topic. */
+static void test_capture_retained_definition(void **state)
+{
+    (void)state;
+    unsigned char pk[32], sk[64];
+    keypair(pk, sk, 9);
+    fixture c;
+    build(&c, pk, sk);
+    char zero[65], prev[65];
+    mvg_chain_zero_prev(zero);
+    const char *def = "{\"schema\":\"mvgate/definition/1\",\"project\":\"p\",\"version\":1,"
+                      "\"streams\":[],\"chain\":1,\"key\":\"%s\",\"prev\":\"%s\"}";
+    char text[512];
+    snprintf(text, sizeof text, def, c.fp, zero);
+    free(c.rec[0]);
+    c.rec[0] = mvg_chain_sign(text, strlen(text), sk, &c.len[0]);
+    /* relink the records after it */
+    mvg_chain_hash_hex(c.rec[0], c.len[0], prev);
+    for (int i = 1; i < N; i++) {
+        free(c.rec[i]);
+        c.rec[i] = make_record("p", i + 1, c.fp, prev, sk, &c.len[i]);
+        mvg_chain_hash_hex(c.rec[i], c.len[i], prev);
+    }
+    mvg_chain_report r;
+    /* the whole chain, as exported */
+    assert_int_equal(run(c.rec, c.len, N, pk, 0, &r), MVG_CHAIN_V_OK);
+    assert_int_equal(r.records, N);
+    char *recs[N + 2];
+    size_t lens[N + 2];
+    recs[0] = c.rec[MODEL_AT - 1], lens[0] = c.len[MODEL_AT - 1];
+    recs[1] = c.rec[0], lens[1] = c.len[0];
+    for (int i = 0; i < 3; i++)
+        recs[2 + i] = c.rec[7 + i], lens[2 + i] = c.len[7 + i];
+    assert_int_equal(run(recs, lens, 5, pk, 1, &r), MVG_CHAIN_V_OK);
+    assert_int_equal(r.records, 3);
+    assert_int_equal(r.retained_definitions, 1);
+    assert_int_equal(r.retained_skipped, 1);
+    /* an altered retained definition is named, with its version */
+    char *bad = malloc(c.len[0]);
+    memcpy(bad, c.rec[0], c.len[0]);
+    char *v = strstr(bad, "\"version\":1");
+    assert_non_null(v);
+    v[10] = '2';
+    recs[1] = bad;
+    expect(run(recs, lens, 5, pk, 1, &r), MVG_CHAIN_V_ALTERED, &r, 1, "(definition version 2)");
+    /* a definition on a model topic */
+    mvg_chain_item items[2] = {{.bytes = c.rec[0], .len = c.len[0], .kind_hint = MVG_CHAIN_MODEL},
+                               {.bytes = c.rec[1], .len = c.len[1]}};
+    assert_int_equal(mvg_chain_verify(items, 2, pk, 1, &r), MVG_CHAIN_V_WRONG_TOPIC);
+    assert_int_equal(mvg_chain_kind_from_word("definition"), MVG_CHAIN_DEFINITION);
+    free(bad);
+    drop(&c);
+}
+
 static void test_key_files(void **state)
 {
     (void)state;
@@ -673,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_new_chain),
         cmocka_unit_test(test_handover),
         cmocka_unit_test(test_capture_retained_model),
+        cmocka_unit_test(test_capture_retained_definition),
         cmocka_unit_test(test_key_files),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

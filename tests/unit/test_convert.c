@@ -188,10 +188,65 @@ static void test_names(void **state)
         assert_non_null(mvg_convert_fields[i].unit);
 }
 
+static const mvg_conv_factor_use *used(const mvg_conv_factor_use *u, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(u[i].name, name) == 0)
+            return &u[i];
+    return NULL;
+}
+
+/* The factors the definition record publishes: per stream type the ones
+ * mvg_convert_apply() uses, each defaulted until configured. */
+static void test_factors_used(void **state)
+{
+    (void)state;
+    char err[128];
+    mvg_conv_factors f;
+    mvg_conv_factor_use u[MVG_CONV_FACTORS_MAX];
+    assert_int_equal(mvg_convert_defaults(MVG_STREAM_HEAT, MVG_FUEL_NATURAL_GAS, "t", &f, err,
+                                          sizeof err),
+                     0);
+    size_t n = mvg_convert_factors_used(&f, u);
+    assert_true(n >= 5 && n <= MVG_CONV_FACTORS_MAX);
+    assert_true(used(u, n, "enthalpy_kj_per_kg")->defaulted);
+    assert_true(used(u, n, "kwh_per_unit")->defaulted);
+    REL(used(u, n, "kwh_per_unit")->value, 1000.0 * 2442.0 / 3600.0);
+    f.enthalpy_kj_per_kg = 2500.0; /* as the configuration sets it */
+    f.defaulted &= ~(unsigned)MVG_CONV_DEF_ENTHALPY;
+    n = mvg_convert_factors_used(&f, u);
+    assert_false(used(u, n, "enthalpy_kj_per_kg")->defaulted);
+    assert_null(used(u, n, "enthalpy_kj_per_kg")->source);
+    assert_false(used(u, n, "kwh_per_unit")->defaulted);
+    mvg_conv_result r;
+    mvg_convert_apply(&f, 2.0, &r);
+    REL(r.kwh, 2.0 * used(u, n, "kwh_per_unit")->value);
+    assert_null(used(u, n, "ncv_tj_per_gg"));
+
+    assert_int_equal(mvg_convert_defaults(MVG_STREAM_NOX, MVG_FUEL_NATURAL_GAS, "kg", &f, err,
+                                          sizeof err),
+                     0);
+    n = mvg_convert_factors_used(&f, u);
+    assert_string_equal(used(u, n, "flow_basis")->text, "measured");
+    assert_true(used(u, n, "flow_basis")->defaulted && used(u, n, "o2_ref")->defaulted);
+    assert_true(isnan(used(u, n, "flow_basis")->value));
+    assert_true(used(u, n, "cost_per_unit")->defaulted);
+    assert_null(used(u, n, "tj_per_kwh"));
+
+    assert_int_equal(mvg_convert_defaults(MVG_STREAM_COST, MVG_FUEL_NATURAL_GAS, "HKD", &f, err,
+                                          sizeof err),
+                     0);
+    n = mvg_convert_factors_used(&f, u);
+    assert_int_equal(n, 1);
+    REL(u[0].value, 1.0);
+    assert_string_equal(u[0].unit, "HK$/HKD");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_electricity),     cmocka_unit_test(test_fuels),
+        cmocka_unit_test(test_factors_used),
         cmocka_unit_test(test_heat_water_cost), cmocka_unit_test(test_flue_gas),
         cmocka_unit_test(test_voc),             cmocka_unit_test(test_bad_units),
         cmocka_unit_test(test_names),

@@ -47,6 +47,23 @@ static void test_chained_kinds(void **state)
     assert_int_equal(mvg_mqtt_topics_chained("identity"), 0);
     assert_int_equal(mvg_mqtt_topics_chained("status"), 0);
     assert_int_equal(mvg_mqtt_topics_chained("intervals"), 0);
+    assert_int_equal(mvg_mqtt_topics_chained("definition"), 1);
+}
+
+/* The definition in force is retained on its project's topic, kept with
+ * the chained records when an outbox is over full, and read back. */
+static void parse_ok(const char *topic, mvg_mqtt_doc doc, const char *name, int64_t chain,
+                     const char *gateway);
+
+static void test_definition_topic(void **state)
+{
+    (void)state;
+    mvg_mqtt_route r = mvg_mqtt_topics_route_chained(MVG_MQTT_DEFINITION, "comp-vsd", 1);
+    assert_string_equal(r.topic, "definition/comp-vsd");
+    assert_int_equal(r.retained, 1);
+    assert_int_equal(r.cls, MVG_OUT_INTERVAL);
+    parse_ok("mvgate/v1/gw-a/definition/comp-vsd", MVG_MQTT_DEFINITION, "comp-vsd", 0, "gw-a");
+    assert_int_equal(mvg_mqtt_topics_doc_chained(MVG_MQTT_DEFINITION), 1);
 }
 
 static void test_numbered_key_topics(void **state)
@@ -98,6 +115,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_routes),
         cmocka_unit_test(test_chained_kinds),
+        cmocka_unit_test(test_definition_topic),
         cmocka_unit_test(test_numbered_key_topics),
         cmocka_unit_test(test_parse),
     };

@@ -192,13 +192,31 @@ static void test_undefined_figures_per_phase(void **state)
         assert_true(all_nan(&s->annual_conv) == (s->m == 0));
         assert_true(isnan(s->savings_low) == (s->m == 0) && isnan(s->savings_high) == (s->m == 0));
 
-        mvg_payload_link link = {0, "", ""};
+        mvg_payload_link link = {0, "", "", (int64_t)h + 1};
         char *v2 = mvg_payload_interval("g", "p", h + 1, &rec, g.names, &res, &link);
         assert_non_null(v2);
         json_t *doc = json_loads(v2, 0, NULL);
         assert_non_null(doc);
-        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/2");
+        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/3");
+        assert_int_equal(mvg_payload_interval_version("mvgate/interval/3"), 3);
         assert_int_equal(mvg_payload_interval_version("mvgate/interval/2"), 2);
+        /* schema 3 names the definition in force; 2 is the same without it */
+        assert_int_equal(json_integer_value(json_object_get(doc, "definition")), (int64_t)h + 1);
+        char *old2 = mvg_payload_interval_as(2, NULL, "g", "p", h + 1, &rec, g.names, &res, &link);
+        json_t *doc2 = old2 ? json_loads(old2, 0, NULL) : NULL;
+        assert_non_null(doc2);
+        assert_null(json_object_get(doc2, "definition"));
+        json_object_del(doc, "definition");
+        json_object_set_new(doc, "schema", json_string("mvgate/interval/2"));
+        assert_true(json_equal(doc, doc2));
+        json_decref(doc2);
+        free(old2);
+        link.definition = 0;
+        free(v2);
+        v2 = mvg_payload_interval("g", "p", h + 1, &rec, g.names, &res, &link);
+        json_decref(doc);
+        doc = json_loads(v2, 0, NULL);
+        assert_true(json_is_null(json_object_get(doc, "definition")));
         static const char *const figures[] = {"adjusted_baseline", "avoided", "savings"};
         for (size_t k = 0; k < 3; k++)
             assert_int_equal(is_null(doc, figures[k]), !counted);
@@ -228,9 +246,9 @@ static void test_undefined_figures_per_phase(void **state)
     assert_true(fabs(s->cum_adjustment - (3 * 1.5 + 20.0)) < 1e-9);
     assert_true(fabs(s->cum_savings - (cum_avoided + 3 * 1.5 + 20.0)) < 1e-9);
     assert_int_equal(mvg_payload_interval_version("mvgate/interval/1"), 1);
-    assert_int_equal(mvg_payload_interval_version("mvgate/interval/3"), -1);
+    assert_int_equal(mvg_payload_interval_version("mvgate/interval/4"), -1);
     assert_int_equal(mvg_payload_interval_version("mvgate/totals/1"), -1);
-    assert_null(mvg_payload_interval_as(3, mvg_project_config(g.p), "g", "p", 9, NULL, g.names, &r,
+    assert_null(mvg_payload_interval_as(4, mvg_project_config(g.p), "g", "p", 9, NULL, g.names, &r,
                                         NULL));
     rig_close(&g);
 }

@@ -237,6 +237,30 @@ static void test_chain_records(void **state)
     assert_int_equal(chain, 5);
     free(last);
     add_iv(st, "a", 4, 6, 3000);
+    /* a definition record: chained, versioned, its digest kept for the next start */
+    char digest[65] = "?";
+    assert_int_equal(mvg_store_last_definition(st, "a", &v, digest, err, sizeof err), 0);
+    assert_int_equal(v, 0);
+    assert_string_equal(digest, "");
+    assert_int_equal(mvg_store_add_definition(st, "a", 7, 1, "d1", "D1", 2, NULL, 0, err,
+                                              sizeof err),
+                     0);
+    /* one version, one record */
+    assert_int_equal(mvg_store_add_definition(st, "a", 8, 1, "d2", "D2", 2, NULL, 0, err,
+                                              sizeof err),
+                     -1);
+    assert_int_equal(mvg_store_add_definition(st, "a", 8, 2, "d2", "D2", 2, NULL, 0, err,
+                                              sizeof err),
+                     0);
+    assert_int_equal(mvg_store_last_definition(st, "a", &v, digest, err, sizeof err), 0);
+    assert_int_equal(v, 2);
+    assert_string_equal(digest, "d2");
+    assert_int_equal(mvg_store_last_chained(st, "a", &last, &len, &chain, err, sizeof err), 0);
+    assert_string_equal(last, "D2");
+    assert_int_equal(chain, 8);
+    free(last);
+    assert_int_equal(mvg_store_last_definition(st, "b", &v, digest, err, sizeof err), 0);
+    assert_int_equal(v, 0);
     add_iv(st, "b", 1, 1, 500);
     assert_int_equal(query_int("SELECT COUNT(*) FROM outbox WHERE topic = 'key/a'"), 1);
 
@@ -245,7 +269,8 @@ static void test_chain_records(void **state)
                                                err, sizeof err),
                      0);
     assert_string_equal(l.text, "a:1:interval:i1 a:2:interval:i2 a:3:model:m1 a:4:interval:i3 "
-                                "a:5:key:k a:6:interval:i4 b:1:interval:i1");
+                                "a:5:key:k a:6:interval:i4 a:7:definition:D1 a:8:definition:D2 "
+                                "b:1:interval:i1");
     /* one project; a window keeps the model and key records with the
      * interval before them */
     memset(&l, 0, sizeof l);

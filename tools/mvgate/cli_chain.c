@@ -52,7 +52,7 @@ void mvg_cli_chain_list_free(mvg_cli_chain_list *l)
 
 typedef struct {
     mvg_cli_chain_list list;
-    size_t kinds[4]; /* interval, model, key, newchain */
+    size_t kinds[5]; /* interval, model, key, newchain, definition */
     int oom;
 } collected;
 
@@ -63,8 +63,9 @@ static int on_chained(void *user, const char *project, int64_t chain, const char
     collected *c = user;
     c->kinds[!strcmp(kind, "model")      ? 1
              : !strcmp(kind, "key")      ? 2
-             : !strcmp(kind, "newchain") ? 3
-                                         : 0]++;
+             : !strcmp(kind, "newchain")   ? 3
+             : !strcmp(kind, "definition") ? 4
+                                           : 0]++;
     if (mvg_cli_chain_list_add(&c->list, payload, len, project) == 0)
         return 0;
     c->oom = 1;
@@ -122,8 +123,9 @@ int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *projec
         memcpy(out->current_fingerprint, rep.last_fingerprint, sizeof fp);
         if (out->verdict == MVG_CHAIN_V_OK)
             snprintf(out->line, sizeof out->line,
-                     "OK: %zu records (%zu interval, %zu model, %zu key rotation%s), key %s%s%s",
-                     rep.records, c.kinds[0], c.kinds[1], c.kinds[2],
+                     "OK: %zu records (%zu interval, %zu model, %zu key rotation, %zu definition%s),"
+                     " key %s%s%s",
+                     rep.records, c.kinds[0], c.kinds[1], c.kinds[2], c.kinds[4],
                      c.kinds[3] ? ", new chain after a lost store" : "", fp,
                      rep.rotations ? ", now " : "", rep.rotations ? rep.last_fingerprint : "");
         if (out->verdict == MVG_CHAIN_V_OK)

@@ -48,6 +48,7 @@ static mvg_chain_kind topic_kind(mvg_mqtt_doc doc)
     case MVG_MQTT_MODEL: return MVG_CHAIN_MODEL;
     case MVG_MQTT_KEY: return MVG_CHAIN_KEY;
     case MVG_MQTT_NEWCHAIN: return MVG_CHAIN_NEWCHAIN;
+    case MVG_MQTT_DEFINITION: return MVG_CHAIN_DEFINITION;
     default: return MVG_CHAIN_UNKNOWN;
     }
 }

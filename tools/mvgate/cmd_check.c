@@ -109,6 +109,17 @@ int mvg_cmd_check(int argc, char **argv)
                         "refused a publish (an ACL-denied publish is acknowledged as delivered "
                         "and lost); use version \"5\" where the broker has it (docs/mqtt.md)\n",
                 path);
+    /* optional, but a verifier needs them: the definition record carries null */
+    for (size_t i = 0; i < nprj; i++) {
+        const mvg_project_cfg *prj = &cfg->projects->projects[i];
+        if (!prj->ipmvp_option || !prj->measurement_boundary[0])
+            fprintf(stderr, "%s:%d: warning: project %s has no %s%s%s: its definition record "
+                            "carries null (docs/mqtt.md, \"Project definition\")\n",
+                    prj->src.file, prj->src.line, prj->name,
+                    prj->ipmvp_option ? "" : "ipmvp_option",
+                    !prj->ipmvp_option && !prj->measurement_boundary[0] ? " and no " : "",
+                    prj->measurement_boundary[0] ? "" : "measurement_boundary");
+    }
     mvg_config_free(cfg);
     return 0;
 }

@@ -194,7 +194,7 @@ static int on_stored_model(void *user, const char *project, int64_t version, int
 static void compare_model(replay *r, size_t project, int64_t fitted_at_ms)
 {
     int64_t version = ++r->models_fitted;
-    mvg_payload_link link = {0, "", ""};
+    mvg_payload_link link = {0, "", "", 0};
     char *json = mvg_payload_model(r->cfg->gateway.id, mvg_runner_project(r->runner, project),
                                    version, fitted_at_ms, &link);
     char label[64];
@@ -263,7 +263,10 @@ static void on_emit(void *user, size_t project, const mvg_interval_record *rec,
         json_decref(a);
         return;
     }
-    mvg_payload_link link = {0, "", ""};
+    /* the definition version is the gateway's record of what was in force,
+     * not a figure of the engine: taken as stored */
+    json_t *def = json_object_get(a, "definition");
+    mvg_payload_link link = {0, "", "", json_is_integer(def) ? json_integer_value(def) : 0};
     const mvg_project_cfg *pc = mvg_project_config(mvg_runner_project(r->runner, project));
     char *json = mvg_payload_interval_as(version, pc, r->cfg->gateway.id, r->project, s->seq, rec,
                                          channels, res, &link);

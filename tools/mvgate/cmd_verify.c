@@ -1,7 +1,8 @@
 /*
  * cmd_verify.c: `mvgate verify --pubkey KEY (--export FILE | --mqtt-capture
  * FILE) [--enrolled REGISTER]`: checks a gateway's signed records
- * (interval, model and key rotation) offline, from an export (`mvgate
+ * (interval, model, key rotation, new-chain and definition records)
+ * offline, from an export (`mvgate
  * export --format jsonl --what chain`) or a capture of `mosquitto_sub -v`
  * lines: signatures, keys and their rotations, chain continuity and the
  * prev hash chain, per project in input order (chain.h does the walk),
@@ -37,11 +38,12 @@ static void usage(FILE *out)
             "  gateway.pub; key rotations in the chain are followed.\n"
             "--export: JSON lines of `mvgate export --format jsonl --what chain`.\n"
             "--mqtt-capture: `mosquitto_sub -v` lines (topic payload); the\n"
-            "  .../interval/<project>, .../model/<project>, .../key/<project>/<chain>\n"
-            "  and .../newchain/<project> topics are walked, each record must be\n"
-            "  the one its topic names; an identical repeat (at-least-once delivery)\n"
-            "  and what a late subscriber gets first (the retained model, checked\n"
-            "  under the retained key history) are noted and skipped; each\n"
+            "  .../interval/<project>, .../model/<project>, .../key/<project>/<chain>,\n"
+            "  .../newchain/<project> and .../definition/<project> topics are walked,\n"
+            "  each record must be the one its topic names; an identical repeat\n"
+            "  (at-least-once delivery) and what a late subscriber gets first (the\n"
+            "  retained model and definition, checked under the retained key\n"
+            "  history) are noted and skipped; each\n"
             "  .../totals/<project> is checked against the signed interval record\n"
             "  of its seq when the capture holds it.\n"
             "--enrolled: the verifier's register, lines GATEWAY_ID FINGERPRINT (#\n"
@@ -173,6 +175,11 @@ static void notes(const mvg_chain_report *rep, size_t totals_checked, size_t tot
                 "note: %zu retained model record(s) at the head of the capture skipped: they"
                 " come from before the capture (an export holds them in their place)\n",
                 rep->retained_skipped);
+    if (rep->retained_definitions)
+        fprintf(stderr,
+                "note: %zu retained definition record(s) at the head of the capture: the"
+                " definition in force, signed by the key of its chain position\n",
+                rep->retained_definitions);
     if (totals_checked)
         fprintf(stderr, "note: %zu totals message(s) agree with their signed interval record\n",
                 totals_checked);
