@@ -145,7 +145,8 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
                           os.path.join(d, "capture.txt")], capture_output=True, text=True)
     assert ver.returncode == 0, ver.stdout + ver.stderr
     assert ver.stdout.startswith("project comp-vsd: chain 1..") and \
-        "\nOK: %d records, 1 projects, key " % (n + len(model_versions)) in ver.stdout, ver.stdout
+        "\nOK: %d records, 1 projects, key " % (n + len(model_versions)) in ver.stdout, \
+        (n, model_versions, ver.stdout)
     # nothing lost ...
     assert sorted(set(seqs)) == list(range(1, n + 1)), "missing seq: %s" % sorted(set(range(1, n + 1)) - set(seqs))
     # ... nothing reordered: a seq never arrives after a later one, except
