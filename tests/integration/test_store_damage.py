@@ -75,8 +75,12 @@ def chain_export(cfg, path):
 
 
 def corrupt_pages(db, npages, seed):
-    """Overwrites npages pages (never the first, which holds the schema)
-    with random bytes."""
+    """Overwrites npages pages (never those of the schema: page 1 and, once
+    the schema outgrows it, the pages it spills to) with random bytes."""
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+    schema_pages = {p for (p,) in con.execute(
+        "SELECT pageno FROM dbstat WHERE name = 'sqlite_schema'")}
+    con.close()
     with open(db, "rb") as f:
         head = f.read(100)
     psize = int.from_bytes(head[16:18], "big")
@@ -84,7 +88,7 @@ def corrupt_pages(db, npages, seed):
     total = os.path.getsize(db) // psize
     assert total > npages + 5, "store too small to damage: %d pages" % total
     rnd = random.Random(seed)
-    pages = rnd.sample(range(2, total + 1), npages)
+    pages = rnd.sample([p for p in range(2, total + 1) if p not in schema_pages], npages)
     with open(db, "r+b") as f:
         for p in pages:
             f.seek((p - 1) * psize)
