@@ -194,13 +194,14 @@ void mvg_cli_heads_accept(void *user, size_t index, const char *project, int64_t
     memcpy(x->pk, pk_after, sizeof x->pk);
 }
 
-/* The latest time a record of the input carries: an interval's end, the
- * created of a model, key or new-chain record, a head's time. */
+/* The latest time a record of the input carries on the clock heads are
+ * stamped with: an interval's end, a head's time (the created of a key or
+ * new-chain record is the wall clock's, which a scaled timebase is not). */
 static int64_t latest_time(const mvg_chain_item *items, size_t n, const mvg_head *heads,
                            size_t nh)
 {
     int64_t latest = INT64_MIN;
-    static const char *const members[] = {"end", "created", "time"};
+    static const char *const members[] = {"end"};
     for (size_t i = 0; i < n; i++) {
         json_t *doc = json_loadb(items[i].bytes, items[i].len, 0, NULL);
         for (size_t m = 0; doc && m < sizeof members / sizeof members[0]; m++) {
