@@ -418,7 +418,7 @@ int main(int argc, char **argv)
     int64_t wd_every = sd_watchdog_enabled(0, &wd_usec) > 0 ? (int64_t)(wd_usec / 2000) : 0;
     int64_t wd_last = 0, status_last = 0, maintain_last = mvg_clock_mono_ms();
     int64_t started_ms = mvg_clock_real_ms();
-    mvg_log_once store_log = {0}, maintain_log = {0}, status_log = {0};
+    mvg_log_once store_log = {0}, maintain_log = {0}, status_log = {0}, head_log = {0};
     int held = 0, reload_waits = 0;
     int64_t settle_mono = 0, settle_to = 0; /* after a forward step (below) */
     mvg_clock_steps steps;
@@ -480,6 +480,14 @@ int main(int argc, char **argv)
             mvg_gateway_kick(g);
 
         int64_t now = mvg_clock_mono_ms();
+        /* after the intervals: a head commits to the records just written */
+        int heads = mvg_gateway_heads(g, mvg_timebase_now(&tb), now, 0, err, sizeof err);
+        if (heads < 0)
+            mvg_log_once_hit(&head_log, MVG_LOG_ERR, err, "head records not written: %s", err);
+        else if (heads > 0) {
+            mvg_log_once_clear(&head_log, MVG_LOG_NOTICE, "head records written again");
+            mvg_gateway_kick(g);
+        }
         if (now - maintain_last >= MAINTAIN_EVERY_MS) {
             if (mvg_pipeline_maintain(mvg_gateway_pipeline(g), mvg_timebase_now(&tb), err,
                                       sizeof err) != 0)
@@ -502,6 +510,9 @@ int main(int argc, char **argv)
     }
     sd_notify(0, "STOPPING=1\nSTATUS=stopping");
     mvg_log(MVG_LOG_NOTICE, "stopping");
+    if (g && mvg_gateway_heads(g, mvg_timebase_now(&tb), mvg_clock_mono_ms(), 1, err,
+                               sizeof err) < 0)
+        mvg_log(MVG_LOG_ERR, "shutdown head records not written: %s", err);
     if (g)
         publish_status(g, q, "stopped", &status_log, started_ms);
     mvg_gateway_free(g);

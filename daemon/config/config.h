@@ -21,6 +21,7 @@ typedef struct {
     char site[MVG_NAME_MAX];
     char data_dir[MVG_PATH_MAX];
     int require_synced_clock; /* interval records wait for a synchronised wall clock */
+    int head_every;           /* minutes between signed head records; 0: periodic heads off */
     mvg_cfg_src src;
 } mvg_gateway_cfg;
 

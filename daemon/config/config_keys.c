@@ -27,6 +27,12 @@ static const mvg_key gateway_keys[] = {
             "is written: a gateway without a battery clock boots at an old date "
             "([daemon.md](daemon.md), \"Clock steps\"); false for a gateway whose clock is set "
             "otherwise. Not applied with `--time-scale` or `--time-origin`"},
+    {"head_every", MVG_KEY_INT, 0, GW(head_every), .lo = 0, .hi = 1440, .def = "15",
+     .allowed = "0..1440 minutes",
+     .doc = "minutes between the signed head records that commit to the end of each project's "
+            "chain ([mqtt.md](mqtt.md), \"Head records\"); a verifier takes two periods without "
+            "a head for a withheld tail. 0: no periodic heads (a head is still written at start "
+            "and at shutdown)"},
 };
 const mvg_section mvg_config_gateway_section = {"gateway", MVG_KEYS(gateway_keys)};
 

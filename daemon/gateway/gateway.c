@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "config_publish.h"
+#include "head.h"
 #include "publishers.h"
 
 #include "poller.h"
@@ -25,6 +26,9 @@ struct mvg_gateway {
     const mvg_publishers_api *pub; /* the publisher module, when mqtt or influx is on */
     mvg_mqtt_pub *mqtt;   /* NULL when the config has no mqtt section */
     mvg_influx_pub *influx;
+    double time_scale;    /* the timebase's speed: the head period in monotonic time */
+    int heads_begun;      /* a head was due at least once (start, or carried over a reload) */
+    int64_t head_mono_ms; /* monotonic time of the last head */
 };
 
 /* A missing data_dir is created (0750, parents too), as systemd's
@@ -63,6 +67,7 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
     }
     g->cfg = cfg;
     g->generation = generation;
+    g->time_scale = time_scale > 0 ? time_scale : 1.0;
     if (make_data_dir(cfg->gateway.data_dir, err, errlen) == 0)
         g->runner = mvg_runner_new(cfg, time_scale, err, errlen);
     if (g->runner) {
@@ -95,6 +100,10 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
 
 int mvg_gateway_adopt_state(mvg_gateway *g, const mvg_gateway *from, char *err, size_t errlen)
 {
+    if (from && from->heads_begun) { /* a reload neither writes a head nor delays the next */
+        g->heads_begun = 1;
+        g->head_mono_ms = from->head_mono_ms;
+    }
     if (!from || mvg_runner_project_count(from->runner) == 0)
         return 0;
     size_t cap = mvg_runner_state_size(from->runner), len = 0;
@@ -173,6 +182,27 @@ void mvg_gateway_publisher_stats(mvg_gateway *g, mvg_mqtt_stats *mqtt, int *has_
         g->pub->mqtt_get_stats(g->mqtt, mqtt);
     if (g->influx)
         g->pub->influx_get_stats(g->influx, influx);
+}
+
+int mvg_gateway_heads(mvg_gateway *g, int64_t now_ms, int64_t mono_ms, int stopping, char *err,
+                      size_t errlen)
+{
+    int64_t every_s = (int64_t)g->cfg->gateway.head_every * 60;
+    mvg_head_reason reason;
+    if (stopping)
+        reason = MVG_HEAD_SHUTDOWN;
+    else if (!g->heads_begun)
+        reason = MVG_HEAD_START;
+    else if (every_s > 0 &&
+             (double)(mono_ms - g->head_mono_ms) * g->time_scale >= (double)every_s * 1000.0)
+        reason = MVG_HEAD_PERIODIC;
+    else
+        return 0;
+    if (mvg_pipeline_write_heads(g->pipeline, now_ms, every_s, (int)reason, err, errlen) != 0)
+        return -1; /* due again at the next turn */
+    g->heads_begun = 1;
+    g->head_mono_ms = mono_ms;
+    return 1;
 }
 
 void mvg_gateway_free(mvg_gateway *g)

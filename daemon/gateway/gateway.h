@@ -5,7 +5,8 @@
  * running one and only swaps when everything in it was built, so a bad new
  * config never stops the running one; the engine state (baseline rows,
  * accumulators, frozen models) moves across when the projects are the same.
- * It also owns the pipeline (store handle) of its config's data_dir.
+ * It also owns the pipeline (store handle) of its config's data_dir and
+ * the timer of the signed head records (gateway.head_every).
  */
 #ifndef MVG_GATEWAY_H
 #define MVG_GATEWAY_H
@@ -43,6 +44,18 @@ int mvg_gateway_adopt_state(mvg_gateway *g, const mvg_gateway *from, char *err, 
  * queue, stamped by tb (which must outlive the gateway). Returns 0, or -1
  * with err (what was started is stopped again by mvg_gateway_free). */
 int mvg_gateway_start(mvg_gateway *g, const mvg_timebase *tb, mvg_sample_queue *queue, char *err,
+                      size_t errlen);
+
+/* The head timer: writes every project's signed head record
+ * (mvg_pipeline_write_heads) when one is due: the first call writes the
+ * start heads, then one every gateway.head_every minutes of the timebase
+ * (measured on the monotonic clock mono_ms, scaled by the timebase's
+ * speed, so that a wall-clock step neither floods nor starves them; 0:
+ * none), and stopping 1 writes the shutdown heads. now_ms (the timebase)
+ * stamps them. A reload carries the timer over (mvg_gateway_adopt_state).
+ * Returns 1 when heads were written, 0 when none was due, -1 with err (due
+ * again at the next call). */
+int mvg_gateway_heads(mvg_gateway *g, int64_t now_ms, int64_t mono_ms, int stopping, char *err,
                       size_t errlen);
 
 /* Tells the publishers that new outbox entries are waiting. */

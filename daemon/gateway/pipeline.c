@@ -12,6 +12,7 @@
 #include "clock.h"
 #include "config_publish.h"
 #include "definition.h"
+#include "head.h"
 #include "log.h"
 #include "influx_lines.h"
 #include "keys.h"
@@ -427,6 +428,52 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
 fail:
     mvg_pipeline_close(p);
     return NULL;
+}
+
+/* The head record of one project (none when its chain is empty), stored
+ * with its MQTT entry inside the caller's transaction. */
+static int write_head(mvg_pipeline *p, const char *project, int64_t now_ms, int64_t every_s,
+                      int reason, char *err, size_t errlen)
+{
+    struct mvg_head_count_row rows[MVG_HEAD_KINDS_MAX];
+    mvg_head_count counts[MVG_HEAD_KINDS_MAX];
+    size_t n = 0;
+    if (mvg_store_chain_counts(p->store, project, rows, MVG_HEAD_KINDS_MAX, &n, err, errlen) != 0)
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(counts[i].kind, rows[i].kind, sizeof counts[i].kind);
+        counts[i].n = rows[i].n;
+    }
+    mvg_head_info h = {.gateway = p->cfg->gateway.id, .project = project, .time_ms = now_ms,
+                       .counts = counts, .ncounts = n, .every_s = every_s,
+                       .reason = (mvg_head_reason)reason};
+    char *json = NULL;
+    size_t len = 0;
+    int64_t head = 0;
+    int rc = mvg_signer_head_record(p->signer, &h, &json, &len, &head, err, errlen);
+    if (rc > 0) /* the chain was handed over to a new key: it signs this head */
+        rc = p->opts.mqtt ? publish_identity(p, err, errlen) : 0;
+    if (rc == 0 && json) {
+        mvg_mqtt_route r = mvg_mqtt_topics_route(MVG_MQTT_HEAD, project);
+        mvg_store_out out = mqtt_out(&r, json, len);
+        rc = mvg_store_add_head(p->store, project, head, now_ms, json, len, &out,
+                                p->opts.mqtt ? 1 : 0, err, errlen);
+    }
+    free(json);
+    return rc;
+}
+
+int mvg_pipeline_write_heads(mvg_pipeline *p, int64_t now_ms, int64_t every_s, int reason,
+                             char *err, size_t errlen)
+{
+    int rc = mvg_store_begin(p->store, err, errlen);
+    for (size_t i = 0; rc == 0 && i < mvg_runner_project_count(p->runner); i++)
+        rc = write_head(p, mvg_project_config(mvg_runner_project(p->runner, i))->name, now_ms,
+                        every_s, reason, err, errlen);
+    if (rc == 0)
+        return mvg_store_commit(p->store, err, errlen);
+    mvg_store_rollback(p->store);
+    return rc;
 }
 
 const char *mvg_pipeline_db_path(const mvg_pipeline *p) { return p->db_path; }

@@ -7,7 +7,8 @@
  * interval it writes, in ONE transaction, the interval record with its
  * per-project seq, the model record frozen with it, their outbox entries
  * (MQTT interval, retained totals and model, InfluxDB lines) and an engine
- * checkpoint; a pending key rotation's key records are one transaction at
+ * checkpoint; the head records that commit to each chain's end are one
+ * transaction when the gateway asks; a pending key rotation's key records are one transaction at
  * open, and so are the new-chain records when a lost store is begun again
  * (a missing or empty store beside the key is refused without new_chain:
  * it would restart every chain at 1 under a key that signed before), and
@@ -162,6 +163,14 @@ uint64_t mvg_pipeline_hold(mvg_pipeline *p, int hold);
  * passed since it: a forward clock step adds nothing to it. Returns 0 or
  * -1. */
 int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t errlen);
+
+/* Writes the signed head record (records/head.h) of every configured
+ * project whose chain holds a record, stamped now_ms (the timebase's time,
+ * as the interval records), with its retained MQTT entry, in one
+ * transaction; every_s is the period it declares, reason an
+ * mvg_head_reason. Returns 0 or -1 (nothing written). */
+int mvg_pipeline_write_heads(mvg_pipeline *p, int64_t now_ms, int64_t every_s, int reason,
+                             char *err, size_t errlen);
 
 /* The database path (for the publishers' own connections). */
 const char *mvg_pipeline_db_path(const mvg_pipeline *p);

@@ -28,6 +28,8 @@ static const struct {
     [MVG_MQTT_DEFINITION] = {"definition", 1, MVG_OUT_INTERVAL, 1, 1, 0},
     [MVG_MQTT_IDENTITY] = {"identity", 0, MVG_OUT_MODEL, 1, 0, 0},
     [MVG_MQTT_STATUS] = {MVG_MQTT_TOPIC_STATUS, 0, MVG_OUT_STATUS, 1, 0, 0},
+    /* not chained, but a record: dropped last; the newest one retained */
+    [MVG_MQTT_HEAD] = {"head", 1, MVG_OUT_INTERVAL, 1, 0, 0},
 };
 
 mvg_mqtt_route mvg_mqtt_topics_route(mvg_mqtt_doc doc, const char *name)

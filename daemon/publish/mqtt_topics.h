@@ -7,7 +7,8 @@
  * --mqtt-capture` reads back by their topic (mvg_mqtt_topics_parse, the
  * reverse of the routes). Key records are retained each on its own topic,
  * key/<project>/<chain>, so that the broker keeps the whole key history for
- * a subscriber that joins late. Pure.
+ * a subscriber that joins late. The head record (not chained) is retained
+ * on head/<project>: its newest head. Pure.
  */
 #ifndef MVG_MQTT_TOPICS_H
 #define MVG_MQTT_TOPICS_H
@@ -28,6 +29,7 @@ typedef enum {
     MVG_MQTT_DEFINITION,/* definition/<project>: the project definition in force, retained */
     MVG_MQTT_IDENTITY,  /* identity: the public key, retained */
     MVG_MQTT_STATUS,    /* status: the status document (and the publisher's birth and will) */
+    MVG_MQTT_HEAD,      /* head/<project>: the signed head of the project's chain, retained */
 } mvg_mqtt_doc;
 
 /* The status topic, which the publisher also uses for its birth and will. */
@@ -59,7 +61,7 @@ typedef struct {
 /* Reads a full topic <prefix>/<gateway>/<entry topic> (topic[0..len)) back
  * into the document it routes: 0, or -1 when it is not the topic of a
  * named document (telemetry, interval, totals, model, key, newchain,
- * definition).
+ * definition, head).
  * kind/<name>/<chain> is tried first, so a gateway named like a numbered
  * kind with numeric project names would read wrongly: a record's own
  * project and chain then disagree with the topic, which verify reports. */

@@ -288,6 +288,8 @@ typedef struct {
     int capture;
     mvg_chain_enrolled_fn enrolled;
     void *user;
+    mvg_chain_accept_fn accept;
+    void *accept_user;
 } walk_opts;
 
 static proj_state *find_state(proj_state *st, size_t n, const char *project)
@@ -608,6 +610,8 @@ static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parse
         }
         mvg_chain_fingerprint(s->pk, r->last_fingerprint);
         r->records++;
+        if (o->accept)
+            o->accept(o->accept_user, i, p->project, p->chain, p->kind, hash, s->pk);
     next:;
     }
     return MVG_CHAIN_V_OK;
@@ -618,6 +622,15 @@ mvg_chain_verdict mvg_chain_verify_enrolled(const mvg_chain_item *items, size_t 
                                             int capture, mvg_chain_enrolled_fn enrolled,
                                             void *user, mvg_chain_report *report)
 {
+    return mvg_chain_verify_trail(items, n, pk, capture, enrolled, user, NULL, NULL, report);
+}
+
+mvg_chain_verdict mvg_chain_verify_trail(const mvg_chain_item *items, size_t n,
+                                         const unsigned char pk[MVG_CHAIN_PK_BYTES], int capture,
+                                         mvg_chain_enrolled_fn enrolled, void *user,
+                                         mvg_chain_accept_fn accept, void *accept_user,
+                                         mvg_chain_report *report)
+{
     memset(report, 0, sizeof *report);
     report->enrolled = enrolled != NULL;
     mvg_chain_fingerprint(pk, report->last_fingerprint);
@@ -625,7 +638,7 @@ mvg_chain_verdict mvg_chain_verify_enrolled(const mvg_chain_item *items, size_t 
     proj_state *st = calloc(n + 1, sizeof *st);
     unsigned char *head = calloc(n + 1, 1);
     size_t *keys = calloc(n + 1, sizeof *keys);
-    walk_opts o = {pk, capture, enrolled, user};
+    walk_opts o = {pk, capture, enrolled, user, accept, accept_user};
     size_t nst = 0;
     mvg_chain_verdict v;
     if (!ps || !st || !head || !keys) {

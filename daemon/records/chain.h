@@ -173,6 +173,23 @@ mvg_chain_verdict mvg_chain_verify_enrolled(const mvg_chain_item *items, size_t 
                                             int capture, mvg_chain_enrolled_fn enrolled,
                                             void *user, mvg_chain_report *report);
 
+/* Each record the walk accepts, in walk order (a skipped repeat is not
+ * one; neither is a capture's retained head, checked apart): its input
+ * index, project, position, kind, the SHA-256 hex of its bytes and the key
+ * in force after it (the one that signs the project's next record). What
+ * the checks of the head records (head.h) hold them to. */
+typedef void (*mvg_chain_accept_fn)(void *user, size_t index, const char *project, int64_t chain,
+                                    mvg_chain_kind kind, const char *hash,
+                                    const unsigned char pk_after[MVG_CHAIN_PK_BYTES]);
+
+/* mvg_chain_verify_enrolled, telling accept (may be NULL) each record it
+ * accepts. */
+mvg_chain_verdict mvg_chain_verify_trail(const mvg_chain_item *items, size_t n,
+                                         const unsigned char pk[MVG_CHAIN_PK_BYTES], int capture,
+                                         mvg_chain_enrolled_fn enrolled, void *user,
+                                         mvg_chain_accept_fn accept, void *accept_user,
+                                         mvg_chain_report *report);
+
 /* The report line: "project P chain N (interval seq S): <verdict>: detail"
  * ("missing (chain N..M): ..." for a gap). snprintf's return. */
 int mvg_chain_report_line(mvg_chain_verdict v, const mvg_chain_report *r, char *buf, size_t len);

@@ -217,3 +217,26 @@ int mvg_signer_newchain_record(mvg_signer *s, const char *gateway, const char *p
     }
     return 0;
 }
+
+int mvg_signer_head_record(mvg_signer *s, const mvg_head_info *h, char **json, size_t *len,
+                           int64_t *head, char *err, size_t errlen)
+{
+    *json = NULL;
+    *len = 0;
+    *head = 0;
+    mvg_signer_link l;
+    int rc = link_of(s, h->project, &l, NULL, 1, err, errlen);
+    if (rc < 0 || l.chain == 1)
+        return rc;
+    mvg_head_info info = *h;
+    info.head = l.chain - 1;
+    info.head_hash = l.prev;
+    info.key = s->keys.fingerprint;
+    *head = info.head;
+    *json = mvg_signer_sign(s, mvg_head_build(&info), len);
+    if (!*json) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    return rc;
+}

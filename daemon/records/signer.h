@@ -11,7 +11,8 @@
  * a pending rotation (mvgate key rotate): each project's key record,
  * signed by the outgoing key, then the next key's promotion, and signs the
  * new-chain record that begins a project's chain again when the store
- * that held it was lost. The signer
+ * that held it was lost, and the head records (head.h) that commit to
+ * where each chain ends. The signer
  * keeps no store and reads no clock: the caller writes what it returns
  * and says what time it is.
  */
@@ -22,6 +23,7 @@
 #include <stdint.h>
 
 #include "chain.h"
+#include "head.h"
 #include "keys.h"
 #include "payload.h"
 
@@ -88,5 +90,15 @@ int mvg_signer_newchain_record(mvg_signer *s, const char *gateway, const char *p
                                int64_t created_ms, const char *previous_store, const char *reason,
                                char **json, size_t *len, int64_t *chain, char *err,
                                size_t errlen);
+
+/* The head record of project (head.h), signed by the key that signs the
+ * project's next record (a handover at the chain's end is taken over
+ * first, as for mvg_signer_next()): h gives what the signer does not know
+ * (gateway, project, time, counts, every_s, reason; its head, head_hash
+ * and key are set here). *json malloc'd (the caller frees it), *len,
+ * *head the position it names; *json NULL when the chain is empty (a head
+ * commits to a record). 1 when the key changed, 0, or -1 with err. */
+int mvg_signer_head_record(mvg_signer *s, const mvg_head_info *h, char **json, size_t *len,
+                           int64_t *head, char *err, size_t errlen);
 
 #endif

@@ -615,6 +615,37 @@ int mvg_store_last_definition(mvg_store *st, const char *project, int64_t *versi
     return 0;
 }
 
+int mvg_store_add_head(mvg_store *st, const char *project, int64_t head, int64_t time_ms,
+                       const char *json, size_t len, const mvg_store_out *outs, size_t nouts,
+                       char *err, size_t errlen)
+{
+    if (!project || !*project || !json || head < 1) {
+        snprintf(err, errlen, "store: a head record needs a project, a chain position and its JSON");
+        return -1;
+    }
+    int own;
+    if (auto_begin(st, &own, err, errlen) < 0)
+        return -1;
+    sqlite3_stmt *q = mvg_store_prep(st,
+                                     "INSERT INTO heads(project, head, time_ms, created_ms, payload)"
+                                     " VALUES(?1, ?2, ?3, ?4, ?5)",
+                                     err, errlen);
+    int rc = q ? 0 : -1;
+    if (rc == 0) {
+        sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(q, 2, head);
+        sqlite3_bind_int64(q, 3, time_ms);
+        sqlite3_bind_int64(q, 4, mvg_clock_real_ms());
+        sqlite3_bind_text64(q, 5, json, len, SQLITE_STATIC, SQLITE_UTF8);
+        if (sqlite3_step(q) != SQLITE_DONE)
+            rc = mvg_store_dberr(st, err, errlen, "head record");
+    }
+    sqlite3_finalize(q);
+    if (rc == 0)
+        rc = insert_outs(st, outs, nouts, 0, 0, 0, err, errlen);
+    return auto_end(st, own, rc, err, errlen);
+}
+
 int mvg_store_put_checkpoint(mvg_store *st, int64_t ts_ms, const void *blob, size_t len, char *err,
                              size_t errlen)
 {

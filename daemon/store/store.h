@@ -26,7 +26,7 @@
 #include "modbus_types.h"
 #include "outbox.h"
 
-#define MVG_STORE_SCHEMA_VERSION 5
+#define MVG_STORE_SCHEMA_VERSION 6
 
 typedef struct mvg_store mvg_store;
 
@@ -156,6 +156,21 @@ int mvg_store_add_definition(mvg_store *st, const char *project, int64_t chain, 
  * definition record; version 0 and digest "" when it has none. */
 int mvg_store_last_definition(mvg_store *st, const char *project, int64_t *version, char *digest,
                               char *err, size_t errlen);
+/* A head record (head.h) of project naming chain position head, written at
+ * time_ms (the head's own "time"), with its outbox entries (payloads
+ * given). A head is not chained: mvg_store_last_chained() never sees it. */
+int mvg_store_add_head(mvg_store *st, const char *project, int64_t head, int64_t time_ms,
+                       const char *json, size_t len, const mvg_store_out *outs, size_t nouts,
+                       char *err, size_t errlen);
+/* The records of project's chain per kind ("interval", "model", "key",
+ * "newchain", and any other chained kind): up to max into counts, *n of
+ * them. 0 or -1 with err. */
+struct mvg_head_count_row {
+    char kind[16];
+    int64_t n;
+};
+int mvg_store_chain_counts(mvg_store *st, const char *project, struct mvg_head_count_row *counts,
+                           size_t max, size_t *n, char *err, size_t errlen);
 /* The current model: *json malloc'd (caller frees), or NULL and version 0 when none. */
 int mvg_store_get_model(mvg_store *st, const char *project, char **json, int64_t *version,
                         char *err, size_t errlen);
@@ -274,6 +289,13 @@ typedef int (*mvg_store_chain_fn)(void *user, const char *project, int64_t chain
                                   const char *kind, const char *payload, size_t len);
 int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_ms, int64_t to_ms,
                               mvg_store_chain_fn fn, void *user, char *err, size_t errlen);
+/* The same, with the head records among them: each head after the record
+ * at the position it names (kind "head", chain that position), heads of
+ * one position in the order written; a window holds the heads naming a
+ * position in it. What `mvgate export --what chain` writes. */
+int mvg_store_foreach_chained_heads(mvg_store *st, const char *project, int64_t from_ms,
+                                    int64_t to_ms, mvg_store_chain_fn fn, void *user, char *err,
+                                    size_t errlen);
 
 /* Shared with outbox.c: creates or migrates the schema on an open
  * connection (idempotent, in its own transaction). */

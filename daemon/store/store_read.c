@@ -279,23 +279,29 @@ int mvg_store_foreach_model(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_s
                           from_ms, to_ms, fn, user, err, errlen);
 }
 
-int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_ms, int64_t to_ms,
-                              mvg_store_chain_fn fn, void *user, char *err, size_t errlen)
+/* The chained records of the window, and the heads naming a position in
+ * it when heads. */
+static int foreach_chained(mvg_store *st, const char *project, int64_t from_ms, int64_t to_ms,
+                           int heads, mvg_store_chain_fn fn, void *user, char *err, size_t errlen)
 {
     /* per project: lo = chain of the first interval at or after from (0 with
-     * no lower bound), hi = chain of the first interval at or after to */
+     * no lower bound), hi = chain of the first interval at or after to; a
+     * head (after = 1) follows the record at its position */
     sqlite3_stmt *q =
         window_query(st,
                      "WITH b AS (SELECT project,"
                      "  MIN(CASE WHEN start_ms >= ?1 THEN chain END) AS lo,"
                      "  MIN(CASE WHEN start_ms >= ?2 THEN chain END) AS hi"
                      "  FROM intervals WHERE chain IS NOT NULL GROUP BY project)"
-                     " SELECT c.project, c.chain, c.kind, c.payload FROM (" CHAINED_UNION
-                     ") AS c LEFT JOIN b ON b.project = c.project"
+                     " SELECT c.project, c.chain, c.kind, c.payload FROM ("
+                     "  SELECT project, chain, kind, payload, 0 AS after, 0 AS id FROM ("
+                     CHAINED_UNION ")"
+                     "  UNION ALL SELECT project, head, 'head', payload, 1, id FROM heads"
+                     "   WHERE ?5) AS c LEFT JOIN b ON b.project = c.project"
                      " WHERE (?3 IS NULL OR c.project = ?3)"
                      " AND c.chain >= (CASE WHEN ?4 THEN 0 ELSE COALESCE(b.lo, 9e18) END)"
                      " AND c.chain < COALESCE(b.hi, 9e18)"
-                     " ORDER BY c.project, c.chain",
+                     " ORDER BY c.project, c.chain, c.after, c.id",
                      from_ms, to_ms, err, errlen);
     if (!q)
         return -1;
@@ -304,6 +310,7 @@ int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_m
     else
         sqlite3_bind_null(q, 3);
     sqlite3_bind_int(q, 4, from_ms == INT64_MIN);
+    sqlite3_bind_int(q, 5, heads);
     int r, rc = 0;
     while ((r = sqlite3_step(q)) == SQLITE_ROW) {
         const char *payload = (const char *)sqlite3_column_text(q, 3);
@@ -314,6 +321,41 @@ int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_m
     }
     if (rc == 0 && r != SQLITE_DONE)
         rc = mvg_store_dberr(st, err, errlen, "chain read");
+    sqlite3_finalize(q);
+    return rc;
+}
+
+int mvg_store_foreach_chained(mvg_store *st, const char *project, int64_t from_ms, int64_t to_ms,
+                              mvg_store_chain_fn fn, void *user, char *err, size_t errlen)
+{
+    return foreach_chained(st, project, from_ms, to_ms, 0, fn, user, err, errlen);
+}
+
+int mvg_store_foreach_chained_heads(mvg_store *st, const char *project, int64_t from_ms,
+                                    int64_t to_ms, mvg_store_chain_fn fn, void *user, char *err,
+                                    size_t errlen)
+{
+    return foreach_chained(st, project, from_ms, to_ms, 1, fn, user, err, errlen);
+}
+
+int mvg_store_chain_counts(mvg_store *st, const char *project, struct mvg_head_count_row *counts,
+                           size_t max, size_t *n, char *err, size_t errlen)
+{
+    *n = 0;
+    sqlite3_stmt *q = mvg_store_prep(st,
+                                     "SELECT kind, COUNT(*) FROM (" CHAINED_UNION
+                                     ") WHERE project = ?1 GROUP BY kind ORDER BY kind",
+                                     err, errlen);
+    if (!q)
+        return -1;
+    sqlite3_bind_text(q, 1, project, -1, SQLITE_STATIC);
+    int r;
+    while ((r = sqlite3_step(q)) == SQLITE_ROW && *n < max) {
+        const char *kind = (const char *)sqlite3_column_text(q, 0);
+        snprintf(counts[*n].kind, sizeof counts[*n].kind, "%s", kind ? kind : "?");
+        counts[(*n)++].n = sqlite3_column_int64(q, 1);
+    }
+    int rc = r == SQLITE_ROW || r == SQLITE_DONE ? 0 : mvg_store_dberr(st, err, errlen, "chain counts");
     sqlite3_finalize(q);
     return rc;
 }

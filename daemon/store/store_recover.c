@@ -25,8 +25,8 @@ static const struct {
 } tables[] = {
     {"meta", 0, 1},         {"points", 1, 0},      {"samples", 1, 0},
     {"intervals", 1, 0},    {"models", 1, 0},      {"key_records", 1, 0},
-    {"newchain_records", 1, 0}, {"definition_records", 1, 0}, {"checkpoints", 1, 0},
-    {"outbox", 1, 0},
+    {"newchain_records", 1, 0}, {"definition_records", 1, 0}, {"heads", 1, 0},
+    {"checkpoints", 1, 0}, {"outbox", 1, 0},
     {"outbox_drops", 0, 0},
 };
 

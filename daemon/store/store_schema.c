@@ -96,6 +96,14 @@ static const char schema_v5[] =
     " created_ms INTEGER NOT NULL, payload TEXT NOT NULL,"
     " UNIQUE(project, chain), UNIQUE(project, version));";
 
+/* Version 6: head records (records/head.h), not chained: each names the
+ * chain position (head) of the project's last record when it was written. */
+static const char schema_v6[] =
+    "CREATE TABLE IF NOT EXISTS heads(id INTEGER PRIMARY KEY, project TEXT NOT NULL,"
+    " head INTEGER NOT NULL, time_ms INTEGER NOT NULL, created_ms INTEGER NOT NULL,"
+    " payload TEXT NOT NULL);"
+    "CREATE INDEX IF NOT EXISTS heads_head ON heads(project, head);";
+
 int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err, size_t errlen)
 {
     char *msg = NULL;
@@ -140,6 +148,8 @@ int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err
     if (version < 4 && sqlite3_exec(db, schema_v4, NULL, NULL, &msg) != SQLITE_OK)
         goto fail_rollback;
     if (version < 5 && sqlite3_exec(db, schema_v5, NULL, NULL, &msg) != SQLITE_OK)
+        goto fail_rollback;
+    if (version < 6 && sqlite3_exec(db, schema_v6, NULL, NULL, &msg) != SQLITE_OK)
         goto fail_rollback;
     if (version < MVG_STORE_SCHEMA_VERSION) {
         char *set = sqlite3_mprintf("PRAGMA user_version = %d;", MVG_STORE_SCHEMA_VERSION);

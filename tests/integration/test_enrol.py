@@ -159,6 +159,22 @@ def forge(records, key, inflate_seq):
     return out
 
 
+def forge_head(raw, forged, key):
+    """A head record re-signed by the forger over its forged chain (forged:
+    the forged records' bytes by chain position - 1)."""
+    sk, _, fp = key
+    doc = json.loads(raw)
+    del doc["sig"]
+    doc["head_hash"] = hashlib.sha256(forged[doc["head"] - 1]).hexdigest()
+    doc["key"] = fp
+    text = json.dumps(doc, separators=(",", ":")).encode()
+    return text[:-1] + (',"sig":"%s"}' % base64.b64encode(sk.sign(text)).decode()).encode()
+
+
+def ok_line(out):
+    return next((l for l in out.splitlines() if l.startswith("OK: ")), "")
+
+
 def forge_totals(line, forged_interval):
     """A totals line made to agree with the forged interval record."""
     topic, payload = line.split(" ", 1)
@@ -187,6 +203,8 @@ def check_forgeries(d, cfg, register, first_key, full):
             cap.append("%s %s" % (topic, identity))
         elif payload.encode() in by_raw:
             cap.append("%s %s" % (topic, by_raw[payload.encode()].decode()))
+        elif kind_of(l) == "head":
+            cap.append("%s %s" % (topic, forge_head(payload.encode(), forged, key).decode()))
         elif kind_of(l) == "totals" and json.loads(payload)["seq"] == last_seq:
             cap.append(forge_totals(l, forged_last))
         else:
@@ -194,7 +212,7 @@ def check_forgeries(d, cfg, register, first_key, full):
     fcap = T.write(os.path.join(d, "forged-capture.txt"), "\n".join(cap) + "\n")
     # the key from the (forged) identity topic: the chain holds, as its own word
     rc, out, err = verify("--pubkey", key[1], "--mqtt-capture", fcap)
-    assert rc == 0 and out.startswith("OK: ") and "\nself-attested: " in out, (out, err)
+    assert rc == 0 and ok_line(out) and "\nself-attested: " in out, (out, err)
     rc, out, err = verify("--pubkey", key[1], "--mqtt-capture", fcap, "--enrolled", register)
     assert rc == 1 and out.startswith("project comp-vsd chain 1 (definition version 1): not enrolled: "
                                       "the chain starts with key %s" % key[2]), (out, err)
@@ -222,6 +240,10 @@ def check_forgeries(d, cfg, register, first_key, full):
             raw = payload if isinstance(payload, bytes) else payload.encode()
             db.execute("UPDATE %s SET payload = ? WHERE project = ? AND chain = ?" % table,
                        (by_raw[raw].decode(), "comp-vsd", chain))
+    for hid, payload in db.execute("SELECT id, payload FROM heads").fetchall():
+        raw = payload if isinstance(payload, bytes) else payload.encode()
+        db.execute("UPDATE heads SET payload = ? WHERE id = ?",
+                   (forge_head(raw, forged, key).decode(), hid))
     db.execute("COMMIT")
     db.close()
 
@@ -304,8 +326,14 @@ def check_late_subscriber(d, first_key, register, late):
     first_interval = kinds.index("interval")
     assert kinds.index("key") < first_interval, kinds[:10]
     path = T.write(os.path.join(d, "late-capture.txt"), "\n".join(late) + "\n")
+    live = json.loads(late[first_interval].split(" ", 1)[1])["chain"]
+    # it begins mid-chain: a cut head unless the verifier says where it starts
     rc, out, err = verify("--pubkey", first_key, "--mqtt-capture", path, "--enrolled", register)
+    assert rc == 1 and "project comp-vsd: cut head: chain 1.." in out, (out, err)
+    rc, out, err = verify("--pubkey", first_key, "--mqtt-capture", path, "--enrolled", register,
+                          "--from-chain", "comp-vsd=%d" % live)
     assert rc == 0, (out, err)
+    assert "project comp-vsd: chain %d.." % live in out and "reaches the last head" in out, out
     assert "1 key rotation(s), now key" in out and "\nenrolled: gateway %s" % GW in out, out
     assert "1 retained key record(s)" in err and "1 retained model record(s)" in err, err
     # without the retained key record (as on a broker that kept none) the

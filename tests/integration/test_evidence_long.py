@@ -108,7 +108,10 @@ def test_long_run_verifies_and_replays():
 
         r = mvgate("export", "-c", cfg, "--format", "jsonl", "--what", "chain")
         assert r.returncode == 0, r.stderr
-        chain = [json.loads(l) for l in r.stdout.splitlines() if l.strip()]
+        exported_lines = [l for l in r.stdout.splitlines()
+                          if l.strip() and json.loads(l)["kind"] != "head"]  # the signed heads apart
+        chain = [json.loads(l) for l in exported_lines]
+        assert any(json.loads(l)["kind"] == "head" for l in r.stdout.splitlines() if l.strip())
         kinds = [c["kind"] for c in chain]
         n_int = kinds.count("interval")
         assert n_int >= 130, n_int
@@ -121,7 +124,9 @@ def test_long_run_verifies_and_replays():
         # the whole capture: one chain from the first key, through the rotation
         v = mvgate("verify", "--pubkey", key_b64, "--mqtt-capture", capture)
         assert v.returncode == 0, v.stdout + v.stderr
-        assert v.stdout.startswith("OK: %d records, 1 projects" % len(chain)), v.stdout
+        assert "\nOK: %d records, 1 projects" % len(chain) in v.stdout, v.stdout
+        assert v.stdout.startswith("project comp-vsd: chain 1..%d checked, from the first record,"
+                                   " reaches the last head" % len(chain)), v.stdout
         assert "1 key rotation(s)" in v.stdout, v.stdout
         print("capture (%d SIGKILLs): %s%s" % (kills, v.stdout.strip(), v.stderr.strip() and
                                                " | " + v.stderr.strip()))
@@ -132,13 +137,12 @@ def test_long_run_verifies_and_replays():
                 topic, _, payload = line.rstrip("\n").partition(" ")
                 if topic.split("/")[3] in ("interval", "model", "key", "definition"):
                     got.setdefault(json.loads(payload)["chain"], set()).add(payload)
-        exported_lines = [l for l in r.stdout.splitlines() if l.strip()]
         for c, line in zip(chain, exported_lines):
             raw = line[line.index(',"record":') + len(',"record":'):-1]
             assert got.get(c["chain"]) == {raw}, "chain %d differs or is missing" % c["chain"]
         path = T.write(os.path.join(d, "chain.jsonl"), r.stdout)
         v = mvgate("verify", "--pubkey", key_b64, "--export", path)
-        assert v.returncode == 0 and v.stdout.startswith("OK: %d records" % len(chain)), v.stdout
+        assert v.returncode == 0 and "\nOK: %d records" % len(chain) in v.stdout, v.stdout
 
         # every interval record recomputed from the stored samples
         rp = mvgate("replay", "-c", cfg, "--project", "comp-vsd", "--time-scale", str(SCALE))
@@ -150,7 +154,7 @@ def test_long_run_verifies_and_replays():
         rep = mvgate("report", "-c", cfg, "--project", "comp-vsd", "--format", "json")
         assert rep.returncode == 0, rep.stderr
         doc = json.loads(rep.stdout)["chain"]
-        first_fp = v.stdout.split(", key ")[1].split()[0].rstrip(",")
+        first_fp = v.stdout.split("OK: ")[1].split(", key ")[1].split()[0].rstrip(",")
         assert doc["ok"] and doc["records"] == len(chain), doc
         assert doc["line"].startswith("OK: %d records (%d interval, 1 model, 1 key rotation, 1 definition), key %s,"
                                       " now "

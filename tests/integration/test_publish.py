@@ -113,9 +113,10 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     assert n > 40 and [r["seq"] for r in exported] == list(range(1, n + 1))
 
     # --- MQTT: what the subscriber saw
-    v_interval, v_tele, v_totals, v_status, v_model, v_identity, v_definition = (
+    v_interval, v_tele, v_totals, v_status, v_model, v_identity, v_definition, v_head = (
         jsonschema.Draft7Validator(T.schema(s))
-        for s in ("interval", "telemetry", "totals", "status", "model", "identity", "definition"))
+        for s in ("interval", "telemetry", "totals", "status", "model", "identity", "definition",
+                  "head"))
     seqs, kinds, model_versions, definitions, in_force = [], {}, set(), set(), set()
     with open(os.path.join(d, "capture.txt")) as f:
         for line in f:
@@ -125,7 +126,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
             doc = json.loads(payload)
             validator = {"interval": v_interval, "telemetry": v_tele, "totals": v_totals,
                          "status": v_status, "model": v_model, "identity": v_identity,
-                         "definition": v_definition}.get(kind)
+                         "definition": v_definition, "head": v_head}.get(kind)
             assert validator, topic
             errors = list(validator.iter_errors(doc))
             assert not errors, "%s: %s" % (topic, errors[0].message)
@@ -151,8 +152,9 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     ver = subprocess.run([T.binary("mvgate"), "verify", "--pubkey", key, "--mqtt-capture",
                           os.path.join(d, "capture.txt")], capture_output=True, text=True)
     assert ver.returncode == 0, ver.stdout + ver.stderr
-    assert ver.stdout.startswith("OK: %d records, 1 projects, key " % (n + len(model_versions) + 1)), \
-        ver.stdout
+    assert ver.stdout.startswith("project comp-vsd: chain 1..") and \
+        "\nOK: %d records, 1 projects, key " % (n + len(model_versions) + 1) in ver.stdout, \
+        (n, model_versions, ver.stdout)
     # nothing lost ...
     assert sorted(set(seqs)) == list(range(1, n + 1)), "missing seq: %s" % sorted(set(range(1, n + 1)) - set(seqs))
     # ... nothing reordered: a seq never arrives after a later one, except

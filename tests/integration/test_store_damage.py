@@ -79,7 +79,7 @@ def corrupt_pages(db, npages, seed):
     (page 1, and the pages it grew into once it no longer fit in one) nor
     the intervals table's root, without which nothing of the table could be
     reached; which pages those are moves with every table the schema adds."""
-    con = sqlite3.connect(db)
+    con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
     keep = {p for (p,) in con.execute("SELECT pageno FROM dbstat WHERE name = 'sqlite_schema'")}
     keep |= {p for (p,) in con.execute("SELECT rootpage FROM sqlite_master WHERE name = 'intervals'")}
     keep.add(1)

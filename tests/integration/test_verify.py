@@ -69,6 +69,11 @@ def verify(key, path, mode="--export", *extra):
     return r.returncode, r.stdout.strip(), r.stderr.strip()
 
 
+def ok_of(out):
+    """verify's OK line (after the range line of each project)."""
+    return next((l for l in out.splitlines() if l.startswith("OK: ")), "")
+
+
 def record_bytes(line):
     """The raw record of an export line, as `mvgate verify` reads it."""
     i = line.index(',"record":') + len(',"record":')
@@ -145,13 +150,19 @@ def test_signed_chain_and_tampering():
 
         r = mvgate("export", "-c", cfg, "--format", "jsonl", "--what", "chain")
         assert r.returncode == 0, r.stderr
-        export_lines = [l for l in r.stdout.splitlines() if l.strip()]
+        all_lines = [l for l in r.stdout.splitlines() if l.strip()]
+        # the chained records; the signed heads (kind head) sit between them
+        export_lines = [l for l in all_lines if json.loads(l)["kind"] != "head"]
+        heads = [json.loads(l) for l in all_lines if json.loads(l)["kind"] == "head"]
+        assert heads and heads[-1]["record"]["reason"] == "shutdown", heads[-1:]
+        # the first start (its chain already holds the definition record) and 3 kills
+        assert [h["record"]["reason"] for h in heads].count("start") == 4, heads
         n = len(export_lines)
         kinds = [json.loads(l)["kind"] for l in export_lines]
         assert kinds.count("model") == 1 and kinds.count("key") == 1, kinds
         assert kinds.count("interval") >= 20, kinds
         assert kinds.index("model") < kinds.index("key")
-        good = T.write(os.path.join(d, "export.jsonl"), "\n".join(export_lines) + "\n")
+        good = T.write(os.path.join(d, "export.jsonl"), "\n".join(all_lines) + "\n")
         raws = [record_bytes(l) for l in export_lines]
         assert base64.b64encode(python_walk(raws, pk)).decode() == key_now
 
@@ -161,18 +172,18 @@ def test_signed_chain_and_tampering():
         start = doc.index("```python\n", doc.index("## Signed records")) + len("```python\n")
         steps = T.write(os.path.join(d, "walk.py"), doc[start:doc.index("```", start)])
         r = T.run([sys.executable, steps, good, key_b64])
-        assert r.returncode == 0 and r.stdout.strip() == "%d records OK, self-attested" % n, \
-            r.stdout + r.stderr
+        assert r.returncode == 0 and r.stdout.strip() == \
+            "%d records OK, %d heads OK, self-attested" % (n, len(heads)), r.stdout + r.stderr
         # ... and with the verifier's register: the first key's fingerprint, grouped
         grouped = " ".join(fp[i:i + 4] for i in range(0, 32, 4))
         register = T.write(os.path.join(d, "register.txt"),
                            "# commissioning\n\ngw-other %s\ngw-demo-compressor %s  # plant\n"
                            % ("0" * 32, grouped.upper()))
         r = T.run([sys.executable, steps, good, key_b64, register])
-        assert r.returncode == 0 and r.stdout.strip() == "%d records OK, enrolled" % n, \
-            r.stdout + r.stderr
+        assert r.returncode == 0 and r.stdout.strip() == \
+            "%d records OK, %d heads OK, enrolled" % (n, len(heads)), r.stdout + r.stderr
         rc, out, err = verify(key_b64, good, "--export", "--enrolled", register)
-        assert rc == 0 and out.splitlines()[1].startswith(
+        assert rc == 0 and out.splitlines()[2].startswith(
             "enrolled: gateway gw-demo-compressor, first key %s as enrolled (%s:4)" % (fp, register)), out + err
         other = T.write(os.path.join(d, "other.txt"), "gw-demo-compressor %s\n" % fp_now)
         r = T.run([sys.executable, steps, good, key_b64, other])
@@ -182,21 +193,31 @@ def test_signed_chain_and_tampering():
 
         rc, out, err = verify(key_b64, good)
         assert rc == 0, out + err
-        ok_line, trust = out.splitlines()
+        range_line, ok_line, trust = out.splitlines()
+        last = heads[-1]["record"]
+        assert range_line == ("project comp-vsd: chain 1..%d checked, from the first record, reaches"
+                              " the last head (chain %d, %s, shutdown)" % (n, n, last["time"])), out
         assert ok_line == "OK: %d records, 1 projects, key %s, 1 key rotation(s), now key %s" % (
             n, fp, fp_now), out
         # nothing but the key given vouches for it: said so
         assert trust.startswith("self-attested: the chain holds under the key given"), out
         rc, out, _ = verify(os.path.join(data_dir, "gateway.pub." + fp), good)  # the key as a path
-        assert rc == 0 and out.startswith("OK: %d records" % n), out
+        assert rc == 0 and ok_of(out).startswith("OK: %d records" % n), out
         # the new key alone does not vouch for what the old one signed
         rc, out, _ = verify(key_now, good)
         assert rc == 1 and out.startswith("project comp-vsd chain 1 (definition version 1): unknown key"), out
         # ... but does for a window after the rotation
-        after = T.write(os.path.join(d, "after.jsonl"),
-                        "\n".join(export_lines[kinds.index("key") + 1:]) + "\n")
-        rc, out, _ = verify(key_now, after)
+        key_at = next(i for i, l in enumerate(all_lines) if json.loads(l)["kind"] == "key")
+        after = T.write(os.path.join(d, "after.jsonl"), "\n".join(all_lines[key_at + 1:]) + "\n")
+        k0 = kinds.index("key") + 2
+        rc, out, _ = verify(key_now, after)  # it starts mid-chain: said, with where
+        assert rc == 1 and out == ("project comp-vsd: cut head: chain 1..%d not in the input (it"
+                                   " starts at chain %d; --from-chain comp-vsd=%d checks from"
+                                   " there)" % (k0 - 1, k0, k0)), out
+        rc, out, _ = verify(key_now, after, "--export", "--from-chain", "comp-vsd=%d" % k0)
         assert rc == 0 and "rotation" not in out, out
+        assert out.startswith("project comp-vsd: chain %d..%d checked, from chain %d (--from-chain"
+                              " %d)" % (k0, n, k0, k0)), out
 
         def tampered(name, lines_):
             return T.write(os.path.join(d, name), "\n".join(lines_) + "\n")
@@ -240,28 +261,35 @@ def test_signed_chain_and_tampering():
             env = json.loads(line)
             tail = "/%d" % env["chain"] if env["kind"] == "key" else ""
             return "mvgate/v1/gw/%s/comp-vsd%s" % (env["kind"], tail)
-        cap = ["%s %s" % (topic(l), record_bytes(l).decode()) for l in export_lines]
+        cap = ["%s %s" % (topic(l), record_bytes(l).decode()) for l in all_lines]
+        repeat = next(c for c in cap[2:] if "/head/" not in c)  # a chained record again
         cap_path = T.write(os.path.join(d, "capture.txt"),
-                           "\n".join(cap + [cap[2], "mvgate/v1/gw/status {}"]) + "\n")
+                           "\n".join(cap + [repeat, "mvgate/v1/gw/status {}"]) + "\n")
         rc, out, err = verify(key_b64, cap_path, "--mqtt-capture")
-        assert rc == 0 and out.startswith("OK: %d records, 1 projects, key %s" % (n, fp)), out + err
+        assert rc == 0 and ok_of(out).startswith("OK: %d records, 1 projects, key %s" % (n, fp)), out + err
         assert "1 identical repeated record" in err, err
         # a subscriber that came late: the retained model and definition
-        # (chain 1) first, then live records
+        # (chain 1) first, then live records (two records after the model,
+        # and the heads among them, missed)
         assert kinds[0] == "definition" and kinds.count("definition") == 1, kinds
-        late = T.write(os.path.join(d, "late.txt"),
-                       "\n".join([cap[im], cap[0]] + cap[im + 3:]) + "\n")
-        rc, out, err = verify(key_b64, late, "--mqtt-capture")
-        assert rc == 0 and out.startswith("OK: %d records" % (n - im - 3)), out + err
+        cim = all_lines.index(export_lines[im])
+        cdef = all_lines.index(export_lines[0])
+        live, dropped = [], 0
+        for c in cap[cim + 1:]:
+            if dropped < 2:
+                dropped += "/head/" not in c
+                continue
+            live.append(c)
+        late = T.write(os.path.join(d, "late.txt"), "\n".join([cap[cim], cap[cdef]] + live) + "\n")
+        rc, out, err = verify(key_b64, late, "--mqtt-capture", "--from-chain", str(im + 4))
+        assert rc == 0 and "OK: %d records" % (n - im - 3) in out, out + err
         assert "1 retained model record" in err and "1 retained definition record" in err, err
         # ... a retained definition altered: named, not skipped
-        bad = cap[0].replace('"interval_min":5', '"interval_min":15')
-        assert bad != cap[0]
-        late = T.write(os.path.join(d, "late-bad.txt"),
-                       "\n".join([cap[im], bad] + cap[im + 3:]) + "\n")
-        rc, out, err = verify(key_b64, late, "--mqtt-capture")
-        assert rc == 1 and out.startswith(
-            "project comp-vsd chain 1 (definition version 1): altered"), out + err
+        bad = cap[cdef].replace('"interval_min":5', '"interval_min":15')
+        assert bad != cap[cdef]
+        late = T.write(os.path.join(d, "late-bad.txt"), "\n".join([cap[cim], bad] + live) + "\n")
+        rc, out, err = verify(key_b64, late, "--mqtt-capture", "--from-chain", str(im + 4))
+        assert rc == 1 and "project comp-vsd chain 1 (definition version 1): altered" in out, out + err
 
         # another gateway (its own data_dir) has its own key: unknown key
         cfg2 = run_gateway(d2, 0.3)

@@ -10,6 +10,15 @@
 
 #include "mqtt_topics.h"
 
+/* A head record, to the heads (made at the first). */
+static int add_head(mvg_cli_verify_input *in, const char *bytes, size_t n, const char *hint,
+                    int64_t head_hint)
+{
+    if (!in->heads && !(in->heads = mvg_cli_heads_new()))
+        return -1;
+    return mvg_cli_heads_add(in->heads, bytes, n, hint, head_hint, in->chained.n);
+}
+
 /* An export line: the record is everything after "record": up to the
  * line's final '}'; the project comes from the envelope before it. */
 int mvg_cli_verify_export_line(mvg_cli_verify_input *in, char *line, size_t len, const char *file,
@@ -28,6 +37,13 @@ int mvg_cli_verify_export_line(mvg_cli_verify_input *in, char *line, size_t len,
     json_t *env = json_loadb(line, (size_t)(r - line) + 1, 0, NULL);
     *r = ',';
     const char *hint = json_string_value(json_object_get(env, "project"));
+    const char *kind = json_string_value(json_object_get(env, "kind"));
+    if (kind && strcmp(kind, "head") == 0) {
+        json_t *pos = json_object_get(env, "chain");
+        int rc = add_head(in, bytes, n, hint, json_is_integer(pos) ? json_integer_value(pos) : 0);
+        json_decref(env);
+        return rc;
+    }
     int rc = mvg_cli_chain_list_add(&in->chained, bytes, n, hint);
     if (rc == 0) {
         mvg_chain_item *it = &in->chained.items[in->chained.n - 1];
@@ -65,6 +81,8 @@ int mvg_cli_verify_capture_line(mvg_cli_verify_input *in, char *line, size_t len
     size_t n = (size_t)(line + len - bytes);
     if (t.doc == MVG_MQTT_TOTALS)
         return mvg_cli_chain_list_add(&in->totals, bytes, n, t.name);
+    if (t.doc == MVG_MQTT_HEAD)
+        return add_head(in, bytes, n, t.name, 0);
     if (!mvg_mqtt_topics_doc_chained(t.doc))
         return 1;
     if (mvg_cli_chain_list_add(&in->chained, bytes, n, t.name) != 0)
@@ -79,4 +97,6 @@ void mvg_cli_verify_input_free(mvg_cli_verify_input *in)
 {
     mvg_cli_chain_list_free(&in->chained);
     mvg_cli_chain_list_free(&in->totals);
+    mvg_cli_heads_free(in->heads);
+    in->heads = NULL;
 }

@@ -5,7 +5,7 @@
  * after "record": as they were signed, the project, kind and chain position
  * come from the envelope), and a `mosquitto_sub -v` line ("topic payload":
  * the topics of chained records, with the kind and position the topic
- * names, and the retained totals). Apart from cmd_verify.c so that
+ * names, the retained totals and the head records). Apart from cmd_verify.c so that
  * tests/fuzz/fuzz_verify_lines.c reads lines as verify does.
  */
 #ifndef MVG_CLI_VERIFY_LINES_H
@@ -14,12 +14,15 @@
 #include <stddef.h>
 
 #include "cli_chain.h"
+#include "cli_heads.h"
 
-/* What a file holds: the chained records, and a capture's totals (hint:
- * the project of their topic). */
+/* What a file holds: the chained records, a capture's totals (hint: the
+ * project of their topic) and the head records (export kind "head", topic
+ * head/<project>; made at the first). */
 typedef struct {
     mvg_cli_chain_list chained;
     mvg_cli_chain_list totals;
+    mvg_cli_heads *heads;
 } mvg_cli_verify_input;
 
 /* line[0..len) without its line end, NUL-terminated and writable (it is

@@ -4,8 +4,9 @@
  * stored records to stdout from the gateway's database, opened read-only so
  * that it can run next to the daemon. Interval, model and key records are
  * written byte for byte (their signatures must still verify on the copy);
- * `chain` is every signed record of each project in chain order, what
- * `mvgate verify --export` checks; `refused` is every outbox entry a broker
+ * `chain` is every signed record of each project in chain order, with the
+ * signed head records (kind "head", "chain" the position each names) after
+ * the record they name, what `mvgate verify --export` checks; `refused` is every outbox entry a broker
  * or InfluxDB refused and that is kept, parked, for a resend (no window).
  */
 #include <errno.h>
@@ -38,9 +39,10 @@ static void usage(FILE *out)
                  "T: ISO 8601 UTC (2026-11-28T10:00:00Z, optional .fff) or epoch ms.\n"
                  "from is inclusive, to exclusive. Default: every interval record, CSV.\n"
                  "chain: every signed record (interval, model, key rotation, new chain,\n"
-                 "  definition) of each project\n"
-                 "  in chain order, for mvgate verify --export; a window runs from the first\n"
-                 "  interval starting at or after T up to the first at or after the --to T.\n"
+                 "  definition) of each project in chain order, each head record after\n"
+                 "  the record it names (kind head), for mvgate verify --export; a window\n"
+                 "  runs from the first interval starting at or after T up to the first at\n"
+                 "  or after the --to T.\n"
                  "refused: the outbox entries a broker or InfluxDB refused, kept (parked) with\n"
                  "  the code and reason, until mvgate outbox resend; --from/--to do not apply.\n");
 }
@@ -227,7 +229,7 @@ int mvg_cmd_export(int argc, char **argv)
     else if (what == 2)
         r = mvg_store_foreach_model(st, from, to, on_model, &w, err, sizeof err);
     else if (what == 3)
-        r = mvg_store_foreach_chained(st, NULL, from, to, on_chained, &w, err, sizeof err);
+        r = mvg_store_foreach_chained_heads(st, NULL, from, to, on_chained, &w, err, sizeof err);
     else
         r = mvg_store_foreach_parked(st, NULL, on_parked, &w, err, sizeof err);
     if (fflush(stdout) != 0 || r != 0) {

@@ -1,8 +1,8 @@
 /*
  * cmd_verify.c: `mvgate verify --pubkey KEY (--export FILE | --mqtt-capture
- * FILE) [--enrolled REGISTER]`: checks a gateway's signed records
- * (interval, model, key rotation, new-chain and definition records)
- * offline, from an export (`mvgate
+ * FILE) [--enrolled REGISTER] [--from-chain [P=]N]... [--at T]`: checks a
+ * gateway's signed records (interval, model, key rotation, new-chain and
+ * definition records, and the head records) offline, from an export (`mvgate
  * export --format jsonl --what chain`) or a capture of `mosquitto_sub -v`
  * lines: signatures, keys and their rotations, chain continuity and the
  * prev hash chain, per project in input order (chain.h does the walk),
@@ -32,7 +32,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: mvgate verify --pubkey KEY (--export FILE | --mqtt-capture FILE)\n"
-            "                     [--enrolled REGISTER]\n"
+            "                     [--enrolled REGISTER] [--from-chain [PROJECT=]N]... [--at T]\n"
             "KEY is the public key the chain starts with (the gateway's first key, or\n"
             "  the key signing at the start of the input), in base64 or the path of a\n"
             "  gateway.pub; key rotations in the chain are followed.\n"
@@ -53,6 +53,16 @@ static void usage(FILE *out)
             "A chain begun again after a lost store is accepted behind its signed new-chain\n"
             "  record and reported (\"new chain under key F: store restarted on T\"); a\n"
             "  chain back at 1 without one is \"restarted\".\n"
+            "Heads: each project's range is printed (\"project P: chain A..B checked, from\n"
+            "  the first record, reaches the last head (chain N, T)\"). It must start at\n"
+            "  chain 1 or a new chain, or at or before the N that --from-chain names for\n"
+            "  it (a late subscriber's capture, an export window): else \"cut head\". Each\n"
+            "  signed head (export kind head, topic .../head/<project>) must hold under the\n"
+            "  key in force at the position it names and hash the record there; a head\n"
+            "  naming a position the input lacks, no head at all, or none for two head\n"
+            "  periods before the latest time in the input (or --at T: when the capture\n"
+            "  ended) is a \"withheld tail\", unless the last head is a shutdown head\n"
+            "  that nothing follows.\n"
             "Exit 0 when every record verifies, 1 at the first bad record, 2 on errors.\n");
 }
 
@@ -194,11 +204,16 @@ static void notes(const mvg_chain_report *rep, size_t totals_checked, size_t tot
 int mvg_cmd_verify(int argc, char **argv)
 {
     const char *key = NULL, *exp = NULL, *cap = NULL, *enrolled = NULL;
+    const char *froms_v[64];
+    mvg_arg_list froms = {froms_v, 0, sizeof froms_v / sizeof froms_v[0]};
+    int64_t at = INT64_MIN;
     const mvg_arg args[] = {
         {"pubkey", 0, MVG_ARG_STR, &key, NULL, 1, "KEY"},
         {"export", 0, MVG_ARG_STR, &exp, NULL, 0, "FILE"},
         {"mqtt-capture", 0, MVG_ARG_STR, &cap, NULL, 0, "FILE"},
         {"enrolled", 0, MVG_ARG_STR, &enrolled, NULL, 0, NULL},
+        {"from-chain", 0, MVG_ARG_LIST, &froms, NULL, 0, "[P=]N"},
+        {"at", 0, MVG_ARG_TIME, &at, NULL, 0, "T"},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("verify", argc, argv, args, 0, NULL, usage);
@@ -229,10 +244,23 @@ int mvg_cmd_verify(int argc, char **argv)
         fprintf(stderr, "mvgate verify: %s holds no signed records\n", file);
         goto out;
     }
+    if (!in.heads && !(in.heads = mvg_cli_heads_new())) {
+        fprintf(stderr, "mvgate verify: out of memory\n");
+        goto out;
+    }
+    for (size_t i = 0; i < froms.n; i++) {
+        char msg[256];
+        if (mvg_cli_heads_from(in.heads, froms.v[i], msg, sizeof msg) != 0) {
+            fprintf(stderr, "mvgate verify: %s\n", msg);
+            goto out;
+        }
+    }
+    if (at != INT64_MIN)
+        mvg_cli_heads_at(in.heads, at);
     mvg_chain_report rep;
-    mvg_chain_verdict v =
-        mvg_chain_verify_enrolled(in.chained.items, in.chained.n, pk, capture,
-                                  enrolled ? mvg_cli_enrol_lookup : NULL, &reg, &rep);
+    mvg_chain_verdict v = mvg_chain_verify_trail(in.chained.items, in.chained.n, pk, capture,
+                                                 enrolled ? mvg_cli_enrol_lookup : NULL, &reg,
+                                                 mvg_cli_heads_accept, in.heads, &rep);
     char fp[MVG_CHAIN_FP_LEN];
     mvg_chain_fingerprint(pk, fp);
     size_t checked = 0, unchecked = 0;
@@ -241,6 +269,16 @@ int mvg_cmd_verify(int argc, char **argv)
     /* a chain begun again is accepted, never passed over in silence */
     for (size_t i = 0; i < rep.newchains && i < MVG_CHAIN_NOTES_MAX; i++)
         printf("%s\n", rep.newchain_notes[i]);
+    /* the ranges, once every record holds: a cut or withheld end is an error */
+    if (v == MVG_CHAIN_V_OK && !totals_bad) {
+        int hr = mvg_cli_heads_check(in.heads, in.chained.items, in.chained.n, stdout);
+        if (hr < 0) {
+            fprintf(stderr, "mvgate verify: out of memory\n");
+            rc = 2;
+            goto out;
+        }
+        totals_bad = hr != 0;
+    }
     if (v == MVG_CHAIN_V_OK && !totals_bad) {
         printf("OK: %zu records, %zu projects, key %s", rep.records, rep.projects, fp);
         if (rep.rotations)
