@@ -141,16 +141,17 @@ int mvg_cmd_hub(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
     int is_enrol = strcmp(what, "enrol") == 0, is_status = strcmp(what, "status") == 0;
+    const char *path = NULL;
+    const mvg_arg args[] = {MVG_ARG_CONFIG(&path), MVG_ARG_END};
     if (!is_enrol && !is_status) {
         if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
             usage(stdout);
+            mvg_cli_args_help(stdout, args); /* the subcommands' options, from their table */
             return 0;
         }
         usage(stderr);
         return 2;
     }
-    const char *path = NULL;
-    const mvg_arg args[] = {MVG_ARG_CONFIG(&path), MVG_ARG_END};
     int first = 0;
     int a = mvg_cli_args(is_enrol ? "hub enrol" : "hub status", argc - 1, argv + 1, args,
                          is_enrol ? 2 : 0, &first, usage);
