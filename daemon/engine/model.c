@@ -269,7 +269,7 @@ static void count_segments(mvg_model *m, const double *x, size_t n)
     }
 }
 
-static void verdict(mvg_model *m, const mvg_model_criteria *c)
+void mvg_model_judge(mvg_model *m, const mvg_model_criteria *c)
 {
     m->nreasons = 0;
     if (!(m->cv_rmse <= c->max_cv_rmse))
@@ -503,7 +503,7 @@ static int fit_form(mvg_model_type type, const double *y, const double *const *x
     m.coverage = isfinite(coverage) ? coverage : 1.0;
     m.granularity = crit->granularity;
     count_segments(&m, x ? x[0] : NULL, ncp ? n : 0);
-    verdict(&m, crit);
+    mvg_model_judge(&m, crit);
     if (type == MVG_MODEL_MEAN)
         mean_left_out(&m, y, x, nx, n);
     *out = m;

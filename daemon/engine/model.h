@@ -142,7 +142,12 @@ int mvg_model_fit_auto(const double *y, const double *const *x, size_t nx, size_
                        double coverage, const mvg_model_criteria *crit, mvg_model *out,
                        mvg_model_candidate *cands, size_t *ncands, char *err, size_t errlen);
 
-/* The model's value at one row of independent variables (x[j]). */
+/* The verdict of a fitted model's statistics against c (reasons and pass);
+ * for forms fitted outside model.c (towt.h). */
+void mvg_model_judge(mvg_model *m, const mvg_model_criteria *c);
+
+/* The model's value at one row of independent variables (x[j]); NaN for
+ * TOWT, whose value needs the time (towt.h). */
 double mvg_model_predict(const mvg_model *m, const double *x);
 
 /* Two-sided Student-t quantile: t such that P(|T| <= t) = confidence, df degrees. */
