@@ -115,7 +115,7 @@ static int64_t floor_div(int64_t a, int64_t b)
     return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q;
 }
 
-void mvg_daily_free(mvg_daily *d)
+void mvg_agg_free(mvg_agg *d)
 {
     if (!d)
         return;
@@ -126,21 +126,26 @@ void mvg_daily_free(mvg_daily *d)
     memset(d, 0, sizeof *d);
 }
 
-int mvg_daily_aggregate(const int64_t *t_ms, const double *y, const double *const *x, size_t nx,
-                        size_t n, int64_t step_ms, int utc_offset_min, mvg_daily *out, char *err,
-                        size_t errlen)
+int mvg_agg_rows(const int64_t *t_ms, const double *y, const double *const *x, size_t nx,
+                 size_t n, int64_t step_ms, int64_t period_ms, int utc_offset_min, mvg_agg *out,
+                 char *err, size_t errlen)
 {
-    const int64_t day = 86400000;
+    const int64_t day = period_ms;
     memset(out, 0, sizeof *out);
     if (nx > MVG_MODEL_MAX_X || (n > 0 && (!t_ms || !y || (nx > 0 && !x)))) {
-        mvg_set_err(err, errlen, "daily aggregation: bad arguments");
+        mvg_set_err(err, errlen, "aggregation: bad arguments");
+        return -1;
+    }
+    if (!(period_ms == 3600000 || period_ms == 86400000)) {
+        mvg_set_err(err, errlen, "aggregation: periods of an hour or a day, not %lld ms",
+                    (long long)period_ms);
         return -1;
     }
     if (!(step_ms > 0 && step_ms <= day && day % step_ms == 0)) {
         mvg_set_err(err, errlen,
-                    "daily aggregation: the step of %lld ms does not divide a day (interval data "
-                    "at 1, 5, 15, 30 or 60 min, say)",
-                    (long long)step_ms);
+                    "aggregation: the step of %lld ms does not divide %s (interval data at 1, 5, "
+                    "15, 30 or 60 min, say)",
+                    (long long)step_ms, period_ms == 3600000 ? "an hour" : "a day");
         return -1;
     }
     int64_t per_day = day / step_ms, off = (int64_t)utc_offset_min * 60000;
@@ -162,8 +167,8 @@ int mvg_daily_aggregate(const int64_t *t_ms, const double *y, const double *cons
         long double sy = 0, sx[MVG_MODEL_MAX_X] = {0};
         while (k < n && floor_div(t_ms[k] + off, day) == d0) {
             if (k > i && t_ms[k] <= t_ms[k - 1]) {
-                mvg_set_err(err, errlen, "daily aggregation: rows not in time order at row %zu", k);
-                mvg_daily_free(out);
+                mvg_set_err(err, errlen, "aggregation: rows not in time order at row %zu", k);
+                mvg_agg_free(out);
                 return -1;
             }
             sy += y[k];
@@ -185,7 +190,7 @@ int mvg_daily_aggregate(const int64_t *t_ms, const double *y, const double *cons
     }
     return (int)out->n;
 oom:
-    mvg_daily_free(out);
-    mvg_set_err(err, errlen, "daily aggregation: out of memory for %zu rows", n);
+    mvg_agg_free(out);
+    mvg_set_err(err, errlen, "aggregation: out of memory for %zu rows", n);
     return -1;
 }

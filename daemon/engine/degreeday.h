@@ -42,26 +42,27 @@ int mvg_degreeday_fit(mvg_model_type t, const double *y, const double *tmean, si
                       size_t errlen);
 
 /*
- * Daily aggregation of interval rows t_ms[i] (UTC epoch ms, in time order),
- * y[i] and nx columns x[j][i]: one row per local day (UTC + utc_offset_min)
- * with the sum of y and the mean of each x over the day's intervals. A day
- * is kept when it has at least half the intervals a full day has at step_ms
- * (CalTRACK 3.5.1.2), and its sum of y is then scaled to the full day
- * (the day's mean times the intervals of a day). out_* are allocated
- * (free() them); out_t gets the day's local midnight as UTC epoch ms.
- * Returns the number of days, or -1 with err.
+ * Aggregation of interval rows t_ms[i] (UTC epoch ms, in time order), y[i]
+ * and nx columns x[j][i] into periods of period_ms (an hour or a day): one
+ * row per local period (UTC + utc_offset_min) with the sum of y and the
+ * mean of each x over its intervals. A period is kept when it has at least
+ * half the intervals a full one has at step_ms (CalTRACK 3.5.1.2, for
+ * days), and its sum of y is then scaled to the full period (the mean
+ * times the intervals of a period). out's arrays are allocated
+ * (mvg_agg_free); out->t gets each period's local start as UTC epoch ms.
+ * Returns the number of periods, or -1 with err.
  */
 typedef struct {
     size_t n, nx;
-    int64_t *t;                    /* the day's start (UTC ms of local midnight) */
-    double *y;                     /* use over the day */
-    double *x[MVG_MODEL_MAX_X];    /* mean over the day */
-    size_t dropped;                /* days with too few intervals */
-} mvg_daily;
+    int64_t *t;                    /* the period's start (UTC ms) */
+    double *y;                     /* use over the period */
+    double *x[MVG_MODEL_MAX_X];    /* mean over the period */
+    size_t dropped;                /* periods with too few intervals */
+} mvg_agg;
 
-int mvg_daily_aggregate(const int64_t *t_ms, const double *y, const double *const *x, size_t nx,
-                        size_t n, int64_t step_ms, int utc_offset_min, mvg_daily *out, char *err,
-                        size_t errlen);
-void mvg_daily_free(mvg_daily *d);
+int mvg_agg_rows(const int64_t *t_ms, const double *y, const double *const *x, size_t nx,
+                 size_t n, int64_t step_ms, int64_t period_ms, int utc_offset_min, mvg_agg *out,
+                 char *err, size_t errlen);
+void mvg_agg_free(mvg_agg *d);
 
 #endif

@@ -187,9 +187,9 @@ static void test_daily_aggregate(void **state)
         x[i] = 0.5 * i;
     }
     const double *xs[1] = {x};
-    mvg_daily d;
+    mvg_agg d;
     char err[256] = "";
-    assert_int_equal(mvg_daily_aggregate(t, y, xs, 1, N, 3600000, 480, &d, err, sizeof err), 3);
+    assert_int_equal(mvg_agg_rows(t, y, xs, 1, N, 3600000, 86400000, 480, &d, err, sizeof err), 3);
     assert_int_equal(d.dropped, 1);
     assert_true(d.t[0] == 1767628800000LL); /* 2026-01-05T16:00Z = Jan 6 00:00 +08:00 */
     assert_near(d.y[0], 420, 1e-9);
@@ -198,12 +198,26 @@ static void test_daily_aggregate(void **state)
     assert_near(d.x[0][0], 8.75, 1e-12);
     assert_near(d.x[0][1], 20.75, 1e-12);
     assert_near(d.x[0][2], 30, 1e-12);
-    mvg_daily_free(&d);
+    mvg_agg_free(&d);
     /* a step that does not divide a day, and rows out of order */
-    assert_int_equal(mvg_daily_aggregate(t, y, xs, 1, N, 7 * 60000, 0, &d, err, sizeof err), -1);
+    assert_int_equal(mvg_agg_rows(t, y, xs, 1, N, 7 * 60000, 86400000, 0, &d, err, sizeof err), -1);
     assert_non_null(strstr(err, "does not divide a day"));
+    /* hourly periods of 15-min rows: sums of 4 */
+    int64_t tq[8];
+    double yq[8], xq[8];
+    for (int i = 0; i < 8; i++) {
+        tq[i] = t0 + (int64_t)i * 900000;
+        yq[i] = 1 + i;
+        xq[i] = 10 * i;
+    }
+    const double *xqs[1] = {xq};
+    assert_int_equal(mvg_agg_rows(tq, yq, xqs, 1, 8, 900000, 3600000, 480, &d, err, sizeof err), 2);
+    assert_near(d.y[0], 10, 1e-12);
+    assert_near(d.y[1], 26, 1e-12);
+    assert_near(d.x[0][1], 55, 1e-12);
+    mvg_agg_free(&d);
     t[10] = t[9];
-    assert_int_equal(mvg_daily_aggregate(t, y, xs, 1, N, 3600000, 480, &d, err, sizeof err), -1);
+    assert_int_equal(mvg_agg_rows(t, y, xs, 1, N, 3600000, 86400000, 480, &d, err, sizeof err), -1);
     assert_non_null(strstr(err, "row 10"));
 }
 
