@@ -101,6 +101,7 @@ void mvg_model_criteria_for(mvg_granularity g, mvg_model_criteria *c)
 {
     if ((unsigned)g >= sizeof gran_table / sizeof gran_table[0])
         g = MVG_GRAN_HOURLY;
+    memset(c, 0, sizeof *c); /* padding too: criteria are compared and saved as bytes */
     c->granularity = g;
     c->max_cv_rmse = gran_table[g].max_cv_rmse;
     c->max_abs_nmbe = gran_table[g].max_abs_nmbe;
