@@ -27,7 +27,7 @@ void mvg_catvar_weekend(const int64_t *t, size_t n, int utc_offset_min, double *
 }
 
 void mvg_catvar_holiday(const int64_t *t, size_t n, int utc_offset_min, const int64_t *days,
-                         size_t nd, double *out)
+                        size_t nd, double *out)
 {
     for (size_t i = 0; i < n; i++) {
         int64_t d = mvg_catvar_day(t[i], utc_offset_min);
@@ -41,15 +41,15 @@ void mvg_catvar_holiday(const int64_t *t, size_t n, int utc_offset_min, const in
 }
 
 int mvg_catvar_shift(const int64_t *t, size_t n, int utc_offset_min, int start_min, int end_min,
-                      double *out)
+                     double *out)
 {
     if (start_min == end_min || start_min < 0 || start_min > 1440 || end_min < 0 || end_min > 1440)
         return -1;
     for (size_t i = 0; i < n; i++) {
         int64_t v = t[i] + (int64_t)utc_offset_min * 60000;
         int64_t m = ((v % DAY_MS) + DAY_MS) % DAY_MS / 60000;
-        out[i] = start_min < end_min ? (m >= start_min && m < end_min)
-                                     : (m >= start_min || m < end_min);
+        out[i] =
+            start_min < end_min ? (m >= start_min && m < end_min) : (m >= start_min || m < end_min);
     }
     return 0;
 }

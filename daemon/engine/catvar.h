@@ -23,14 +23,14 @@ void mvg_catvar_weekend(const int64_t *t, size_t n, int utc_offset_min, double *
 /* out[i] = 1 when the local day of t[i] is one of days[0..nd) (local day
  * numbers, mvg_catvar_day of the date's midnight with offset 0). */
 void mvg_catvar_holiday(const int64_t *t, size_t n, int utc_offset_min, const int64_t *days,
-                         size_t nd, double *out);
+                        size_t nd, double *out);
 
 /* out[i] = 1 when the local time of day of t[i] is in [start, end)
  * minutes after midnight; end < start wraps past midnight (a night shift
  * 22:00-06:00). Returns 0, or -1 when start == end or either is outside
  * 0..1440. */
 int mvg_catvar_shift(const int64_t *t, size_t n, int utc_offset_min, int start_min, int end_min,
-                      double *out);
+                     double *out);
 
 /*
  * Operating-mode levels of a point's values v[0..n): the distinct values

@@ -10,10 +10,7 @@
 #include "degreeday.h"
 #include "diag.h"
 
-double mvg_degreeday_grid(size_t k)
-{
-    return (30.0 + 3.0 * (double)k - 32.0) / 1.8;
-}
+double mvg_degreeday_grid(size_t k) { return (30.0 + 3.0 * (double)k - 32.0) / 1.8; }
 
 /* Degree days of one side at balance point b: heating (b - T)+ or cooling
  * (T - b)+. Returns 1 when they pass CalTRACK's minimums. */
@@ -74,10 +71,10 @@ int mvg_degreeday_fit(mvg_model_type t, const double *y, const double *tmean, si
     for (size_t a = 0; a < MVG_DD_GRID_N; a++) {
         for (size_t b = t == MVG_MODEL_HDD_CDD ? a : 0; b < (ni > 1 ? MVG_DD_GRID_N : 1); b++) {
             double cp[2] = {mvg_degreeday_grid(a), mvg_degreeday_grid(b)};
-            int ok_dd = t == MVG_MODEL_HDD   ? enough_dd(tmean, n, cp[0], 1)
-                        : t == MVG_MODEL_CDD ? enough_dd(tmean, n, cp[0], 0)
-                                             : enough_dd(tmean, n, cp[0], 1) &&
-                                                   enough_dd(tmean, n, cp[1], 0);
+            int ok_dd = t == MVG_MODEL_HDD ? enough_dd(tmean, n, cp[0], 1)
+                        : t == MVG_MODEL_CDD
+                            ? enough_dd(tmean, n, cp[0], 0)
+                            : enough_dd(tmean, n, cp[0], 1) && enough_dd(tmean, n, cp[1], 0);
             if (!ok_dd)
                 continue;
             any_dd = 1;
@@ -126,9 +123,9 @@ void mvg_agg_free(mvg_agg *d)
     memset(d, 0, sizeof *d);
 }
 
-int mvg_agg_rows(const int64_t *t_ms, const double *y, const double *const *x, size_t nx,
-                 size_t n, int64_t step_ms, int64_t period_ms, int utc_offset_min, mvg_agg *out,
-                 char *err, size_t errlen)
+int mvg_agg_rows(const int64_t *t_ms, const double *y, const double *const *x, size_t nx, size_t n,
+                 int64_t step_ms, int64_t period_ms, int utc_offset_min, mvg_agg *out, char *err,
+                 size_t errlen)
 {
     const int64_t day = period_ms;
     memset(out, 0, sizeof *out);

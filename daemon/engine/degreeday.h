@@ -54,15 +54,15 @@ int mvg_degreeday_fit(mvg_model_type t, const double *y, const double *tmean, si
  */
 typedef struct {
     size_t n, nx;
-    int64_t *t;                    /* the period's start (UTC ms) */
-    double *y;                     /* use over the period */
-    double *x[MVG_MODEL_MAX_X];    /* mean over the period */
-    size_t dropped;                /* periods with too few intervals */
+    int64_t *t;                 /* the period's start (UTC ms) */
+    double *y;                  /* use over the period */
+    double *x[MVG_MODEL_MAX_X]; /* mean over the period */
+    size_t dropped;             /* periods with too few intervals */
 } mvg_agg;
 
-int mvg_agg_rows(const int64_t *t_ms, const double *y, const double *const *x, size_t nx,
-                 size_t n, int64_t step_ms, int64_t period_ms, int utc_offset_min, mvg_agg *out,
-                 char *err, size_t errlen);
+int mvg_agg_rows(const int64_t *t_ms, const double *y, const double *const *x, size_t nx, size_t n,
+                 int64_t step_ms, int64_t period_ms, int utc_offset_min, mvg_agg *out, char *err,
+                 size_t errlen);
 void mvg_agg_free(mvg_agg *d);
 
 #endif

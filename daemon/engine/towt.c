@@ -211,9 +211,9 @@ static int fit_mode(mvg_towt *m, int mode, const size_t *bin, const double *y, c
     char e[160];
     int lrc = mvg_lsq_fit(z, nr, k, yt, 0, nr - nb - k, &lr, &bad, e, sizeof e);
     if (lrc == -2) {
-        mvg_set_err(err, errlen,
-                    "towt: %s mode: %s %zu does not vary within the time-of-week bins", 
-                    mode ? "occupied" : "unoccupied", bad < nt ? "temperature segment" : "extra column",
+        mvg_set_err(err, errlen, "towt: %s mode: %s %zu does not vary within the time-of-week bins",
+                    mode ? "occupied" : "unoccupied",
+                    bad < nt ? "temperature segment" : "extra column",
                     bad < nt ? bad + 1 : bad - nt + 1);
         goto out;
     }
@@ -324,8 +324,8 @@ static int check(const mvg_towt_opts *o, const int64_t *t, const double *y, cons
 
 mvg_towt *mvg_towt_fit(const mvg_towt_opts *o, const int64_t *t, const double *y,
                        const double *temp, const double *const *extra, size_t nextra, size_t n,
-                       double coverage, const mvg_model_criteria *crit, mvg_model *stats,
-                       char *err, size_t errlen)
+                       double coverage, const mvg_model_criteria *crit, mvg_model *stats, char *err,
+                       size_t errlen)
 {
     if (check(o, t, y, temp, extra, nextra, n, err, errlen) != 0)
         return NULL;
@@ -382,8 +382,9 @@ mvg_towt *mvg_towt_fit(const mvg_towt_opts *o, const int64_t *t, const double *y
     }
     if (n <= p || !(sst > 0) || ybar == 0.0) {
         mvg_set_err(err, errlen, "towt: %s",
-                    n <= p ? "more parameters than rows" : sst > 0 ? "mean of y is 0"
-                                                                   : "y is constant");
+                    n <= p    ? "more parameters than rows"
+                    : sst > 0 ? "mean of y is 0"
+                              : "y is constant");
         goto fail;
     }
     mvg_model s;

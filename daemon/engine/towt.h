@@ -52,8 +52,8 @@ typedef struct {
  */
 mvg_towt *mvg_towt_fit(const mvg_towt_opts *o, const int64_t *t, const double *y,
                        const double *temp, const double *const *extra, size_t nextra, size_t n,
-                       double coverage, const mvg_model_criteria *crit, mvg_model *stats,
-                       char *err, size_t errlen);
+                       double coverage, const mvg_model_criteria *crit, mvg_model *stats, char *err,
+                       size_t errlen);
 void mvg_towt_free(mvg_towt *m);
 
 /* The model's value at time t, temperature temp and the extra columns'

@@ -50,9 +50,9 @@ static void make(mvg_model_type t, double *temp, double *y)
 static void test_grid(void **state)
 {
     (void)state;
-    assert_near(mvg_degreeday_grid(0), -10.0 / 9.0, 1e-12);            /* 30 F */
+    assert_near(mvg_degreeday_grid(0), -10.0 / 9.0, 1e-12);                 /* 30 F */
     assert_near(mvg_degreeday_grid(MVG_DD_GRID_N - 1), 290.0 / 9.0, 1e-12); /* 90 F */
-    assert_near(mvg_degreeday_grid(9), 125.0 / 9.0, 1e-12);            /* 57 F */
+    assert_near(mvg_degreeday_grid(9), 125.0 / 9.0, 1e-12);                 /* 57 F */
 }
 
 static void test_hdd(void **state)
@@ -130,13 +130,15 @@ static void test_no_balance_point(void **state)
     const double *xs[1] = {temp};
     mvg_model m;
     char err[256] = "";
-    assert_int_equal(mvg_model_fit(MVG_MODEL_HDD, y, xs, 1, ND, 1.0, NULL, &m, err, sizeof err), -1);
+    assert_int_equal(mvg_model_fit(MVG_MODEL_HDD, y, xs, 1, ND, 1.0, NULL, &m, err, sizeof err),
+                     -1);
     assert_non_null(strstr(err, "no balance point"));
     /* y falls as T rises above every cooling balance point: slopes negative */
     err[0] = '\0';
     for (int d = 0; d < ND; d++)
         y[d] = 100 - 2 * temp[d] + (d % 2);
-    assert_int_equal(mvg_model_fit(MVG_MODEL_CDD, y, xs, 1, ND, 1.0, NULL, &m, err, sizeof err), -1);
+    assert_int_equal(mvg_model_fit(MVG_MODEL_CDD, y, xs, 1, ND, 1.0, NULL, &m, err, sizeof err),
+                     -1);
     assert_non_null(strstr(err, "<= 0"));
 }
 

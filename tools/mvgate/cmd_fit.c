@@ -16,7 +16,6 @@
 #include "model.h"
 #include "model_json.h"
 #include "towt.h"
-#include "degreeday.h"
 
 static void usage(FILE *out)
 {
