@@ -83,7 +83,9 @@ static void parse_model(ctx_t *c, const config_setting_t *m, const char *ctxs,
         return;
     st->has_model = 1;
     st->model_type = MVG_MODEL_AUTO;
-    if (mvg_model_type_parse(row.type, &st->model_type) != 0) {
+    /* the daemon fits at its interval: the daily degree-day forms and TOWT
+     * are `mvgate fit`'s for now (docs/method.md) */
+    if (mvg_model_type_parse(row.type, &st->model_type) != 0 || st->model_type > MVG_MODEL_AUTO) {
         mvg_cfgp_fail(c, config_setting_get_member(m, "type"),
              "%s: unknown type '%s' (mean, intensity, linear, 3pc, 3ph, 4p, 5p, auto)", sub, row.type);
         return;
@@ -397,6 +399,7 @@ typedef struct {
     char name[MVG_PRJ_NAME_MAX];
     char type[32], unit[64], fuel[32];
     const char *actual, *conc, *o2, *flow;
+    double accuracy_pct;
 } stream_row;
 
 #define SR(f) MVG_FIELD(stream_row, f)
@@ -435,6 +438,9 @@ static const mvg_key stream_keys[] = {
      .allowed = "[adjustments](#adjustments)", .doc = "non-routine adjustments"},
     {"factors", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "none",
      .allowed = "[factors](#factors)", .doc = "the conversion factors, grouped"},
+    {"accuracy_pct", MVG_KEY_NUMBER, 0, SR(accuracy_pct), .min = 0, .max = 50, .def = "0",
+     .doc = "the meter's accuracy (percent of reading), combined with the model's FSU in "
+            "quadrature (docs/method.md); 0: not combined"},
 };
 const mvg_section mvg_config_streams_section = {
     .name = "streams",
@@ -561,6 +567,7 @@ void mvg_cfgp_parse_stream(ctx_t *c, const config_setting_t *g, const char *pctx
             parse_factors(c, fg, sub, 1, st);
     }
     check_measurement(c, g, ctxs, prj, &row, st);
+    st->meter_accuracy = row.accuracy_pct / 100.0;
 
     const config_setting_t *m = config_setting_get_member(g, "model");
     if (m)

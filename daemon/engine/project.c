@@ -418,7 +418,12 @@ static void stream_totals(const mvg_project *p, stream_state *s, mvg_stream_resu
     }
     if (s->model_ready && s->m > 0 && isfinite(s->fsu_k) && r->cum_avoided != 0.0 &&
         s->cum_base != 0.0) {
-        double fsu = s->fsu_k / sqrt((double)s->m) / fabs(r->cum_avoided / s->cum_base);
+        /* the empirical factor depends on m for daily and monthly models */
+        double a_ratio = mvg_savings_fsu_factor(s->model.granularity, (size_t)s->m) /
+                         mvg_savings_fsu_factor(s->model.granularity, 1);
+        double fsu = s->fsu_k * a_ratio / sqrt((double)s->m) / fabs(r->cum_avoided / s->cum_base);
+        if (sc->meter_accuracy > 0)
+            fsu = mvg_savings_combine_meter(fsu, r->cum_avoided, s->cum_actual, sc->meter_accuracy);
         r->fsu = fsu;
         r->savings_low = r->cum_avoided - fabs(r->cum_avoided) * fsu;
         r->savings_high = r->cum_avoided + fabs(r->cum_avoided) * fsu;

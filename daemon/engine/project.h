@@ -94,6 +94,9 @@ typedef struct {
     mvg_ref_cfg in_conc, in_flow, out_conc, out_flow;
     mvg_adjust_cfg *adjust;
     size_t nadjust;
+    /* relative accuracy of the stream's meter (0.005 for +-0.5 %), combined
+     * with the model's FSU in quadrature (savings.h); 0: not combined */
+    double meter_accuracy;
     mvg_prj_src src;
 } mvg_stream_cfg;
 

@@ -22,6 +22,45 @@ static double effective_n(const mvg_model *m)
     return ne < 1.0 ? 1.0 : ne;
 }
 
+double mvg_savings_fsu_factor(mvg_granularity g, size_t m)
+{
+    double mo;
+    switch (g) {
+    case MVG_GRAN_DAILY:
+        mo = (double)m / 30.4375;
+        return -0.00024 * mo * mo + 0.03535 * mo + 1.00286;
+    case MVG_GRAN_MONTHLY:
+        mo = (double)m;
+        return -0.00022 * mo * mo + 0.03306 * mo + 0.94054;
+    default:
+        return 1.26;
+    }
+}
+
+double mvg_savings_combine_meter(double fsu_model, double savings, double actual,
+                                 double accuracy)
+{
+    double um = fsu_model * fabs(savings), ua = accuracy * fabs(actual);
+    return sqrt(um * um + ua * ua) / fabs(savings);
+}
+
+int mvg_savings_add_meter(mvg_savings *s, double accuracy, char *err, size_t errlen)
+{
+    if (!(accuracy >= 0 && accuracy < 1)) {
+        mvg_set_err(err, errlen, "meter accuracy %g is not a fraction in [0, 1)", accuracy);
+        return -1;
+    }
+    if (!isfinite(s->fsu_model) || !isfinite(s->savings) || s->savings == 0.0) {
+        mvg_set_err(err, errlen, "meter accuracy: the savings uncertainty is undefined");
+        return -1;
+    }
+    s->meter_accuracy = accuracy;
+    s->fsu = mvg_savings_combine_meter(s->fsu_model, s->savings, s->actual, accuracy);
+    s->savings_low = s->savings - fabs(s->savings) * s->fsu;
+    s->savings_high = s->savings + fabs(s->savings) * s->fsu;
+    return 0;
+}
+
 int mvg_savings_fsu(const mvg_model *model, size_t m, double adjusted_baseline, double savings,
                     double confidence, double *fsu, char *err, size_t errlen)
 {
@@ -64,7 +103,7 @@ int mvg_savings_fsu(const mvg_model *model, size_t m, double adjusted_baseline, 
         return -1;
     }
     double f = fabs(savings / adjusted_baseline);
-    *fsu = t * MVG_SAVINGS_A * model->cv_rmse * sqrt((n / ne) * (1.0 + 2.0 / ne) / (double)m) / f;
+    *fsu = t * mvg_savings_fsu_factor(model->granularity, m) * model->cv_rmse * sqrt((n / ne) * (1.0 + 2.0 / ne) / (double)m) / f;
     return 0;
 }
 
@@ -80,7 +119,8 @@ int mvg_savings_from_totals(const mvg_model *model, size_t m, double adjusted_ba
     out->confidence = confidence;
     out->t = NAN;
     out->n_eff = NAN;
-    out->fsu = out->savings_low = out->savings_high = NAN;
+    out->fsu = out->savings_low = out->savings_high = out->fsu_model = NAN;
+    out->meter_accuracy = 0;
     if (model && model->n > model->p && confidence > 0 && confidence < 1) {
         out->t = mvg_t_quantile(confidence, (double)(model->n - model->p));
         out->n_eff = effective_n(model);
@@ -89,7 +129,7 @@ int mvg_savings_from_totals(const mvg_model *model, size_t m, double adjusted_ba
     if (mvg_savings_fsu(model, m, adjusted_baseline, out->savings, confidence, &fsu, err, errlen) !=
         0)
         return -1;
-    out->fsu = fsu;
+    out->fsu = out->fsu_model = fsu;
     out->savings_low = out->savings - fabs(out->savings) * fsu;
     out->savings_high = out->savings + fabs(out->savings) * fsu;
     return 0;

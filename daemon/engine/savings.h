@@ -8,8 +8,11 @@
  *
  *   FSU = t * a * CV(RMSE) * sqrt((n/n') * (1 + 2/n') * (1/m)) / F
  *   n'  = n * (1 - rho) / (1 + rho)   (n' = n when rho <= 0; n' >= 1)
- *   a = 1.26, t two-sided Student-t at the confidence, df = n - p,
- *   m reporting points, F = savings / adjusted baseline.
+ *   a by the model's granularity (mvg_savings_fsu_factor), t two-sided
+ *   Student-t at the confidence, df = n - p, m reporting points,
+ *   F = savings / adjusted baseline.
+ * The meter's accuracy, when known, is combined with this model part in
+ * quadrature (Guideline 14 Annex B): mvg_savings_add_meter.
  */
 #ifndef MVG_SAVINGS_H
 #define MVG_SAVINGS_H
@@ -18,7 +21,16 @@
 
 #include "model.h"
 
-#define MVG_SAVINGS_A 1.26 /* ASHRAE 14 empirical factor for hourly/15-min data */
+/*
+ * The empirical factor a of the FSU for m reporting rows of granularity g:
+ * hourly (and 15-min) 1.26 (Guideline 14 Annex B; nmecr and eemeter use it
+ * for hourly data); daily and monthly the polynomials of Sun and Baltazar
+ * (2013) in M, the months of the reporting period, that CalTRACK 2.0
+ * (methods 4.3.2.4) and nmecr use: daily -0.00024 M^2 + 0.03535 M +
+ * 1.00286 with M = m / 30.4375; monthly -0.00022 M^2 + 0.03306 M +
+ * 0.94054 with M = m.
+ */
+double mvg_savings_fsu_factor(mvg_granularity g, size_t m);
 
 typedef struct {
     size_t m;                 /* reporting points */
@@ -30,6 +42,8 @@ typedef struct {
     double t;                 /* Student-t quantile used, df = n - p */
     double n_eff;             /* n' after the autocorrelation correction */
     double fsu;               /* fractional savings uncertainty (a fraction, > 0) */
+    double fsu_model;         /* the model's part of fsu (equal to fsu without a meter) */
+    double meter_accuracy;    /* the meter's relative accuracy combined in (0: none) */
     double savings_low;       /* savings - |savings| * fsu */
     double savings_high;      /* savings + |savings| * fsu */
 } mvg_savings;
@@ -54,6 +68,23 @@ int mvg_savings_fsu(const mvg_model *model, size_t m, double adjusted_baseline, 
 int mvg_savings_from_totals(const mvg_model *model, size_t m, double adjusted_baseline,
                             double actual, double confidence, mvg_savings *out, char *err,
                             size_t errlen);
+
+/*
+ * Combines the meter's relative accuracy (0.005 for +-0.5 %, taken as the
+ * half-width of the reading's interval at the savings' confidence) with
+ * the model uncertainty, in quadrature as Guideline 14 Annex B combines
+ * independent components: the measured total A carries +-accuracy * |A|,
+ * so U = sqrt((fsu_model |S|)^2 + (accuracy |A|)^2) and fsu = U / |S|.
+ * The baseline's own metering error is inside the model's residuals
+ * already. Needs a defined fsu; returns 0, or -1 with err (accuracy not in
+ * [0, 1), or nothing to combine with).
+ */
+int mvg_savings_add_meter(mvg_savings *s, double accuracy, char *err, size_t errlen);
+
+/* The rule itself, for running totals (project.h): the combined FSU of a
+ * model FSU, savings S and actual A at the meter's accuracy. */
+double mvg_savings_combine_meter(double fsu_model, double savings, double actual,
+                                 double accuracy);
 
 /*
  * Savings over m reporting rows: y[i] the actual use, x[j][i] the

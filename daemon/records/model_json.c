@@ -27,6 +27,7 @@ json_t *mvg_model_to_json(const mvg_model *m, const char *const *xnames)
     if (!o)
         return NULL;
     json_object_set_new(o, "model", json_string(mvg_model_type_name(m->type)));
+    json_object_set_new(o, "granularity", json_string(mvg_granularity_name(m->granularity)));
     json_t *xs = json_array();
     for (size_t j = 0; j < m->nx; j++) {
         char def[32];
@@ -163,7 +164,8 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
     }
     if (mvg_model_type_parse(json_string_value(t), &m->type) != 0 || m->type == MVG_MODEL_AUTO) {
         mvg_set_err(err, errlen,
-                "model JSON: 'model' is '%s', not one of mean, intensity, linear, 3pc, 3ph, 4p, 5p",
+                "model JSON: 'model' is '%s', not one of mean, intensity, linear, 3pc, 3ph, 4p, 5p, "
+                "hdd, cdd, hdd-cdd",
                 json_string_value(t));
         return -1;
     }
@@ -196,30 +198,17 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
         mvg_set_err(err, errlen, "model JSON: 'nx' is %zu but 'x' names %zu columns", nx, m->nx);
         return -1;
     }
+    if (m->type == MVG_MODEL_TOWT) {
+        mvg_set_err(err, errlen, "model JSON: a 'towt' model is not read back (its tables are "
+                                 "not part of this object)");
+        return -1;
+    }
     size_t ncp = 0;
-    switch (m->type) {
-    case MVG_MODEL_MEAN:
-        m->ncoef = 1;
-        break;
-    case MVG_MODEL_INTENSITY:
-        m->ncoef = 1;
-        break;
-    case MVG_MODEL_LINEAR:
-        m->ncoef = 1 + m->nx;
-        break;
-    case MVG_MODEL_3PC:
-    case MVG_MODEL_3PH:
-        m->ncoef = 2;
-        ncp = 1;
-        break;
-    case MVG_MODEL_4P:
-        m->ncoef = 3;
-        ncp = 1;
-        break;
-    default:
-        m->ncoef = 3;
-        ncp = 2;
-        break;
+    m->ncoef = mvg_model_form_size(m->type, m->nx, &ncp); /* the engine's count, one home */
+    const json_t *g = json_object_get(j, "granularity");
+    if (g && (!json_is_string(g) || mvg_granularity_parse(json_string_value(g), &m->granularity))) {
+        mvg_set_err(err, errlen, "model JSON: 'granularity' must be hourly, daily or monthly");
+        return -1;
     }
     if (m->type != MVG_MODEL_MEAN && m->type != MVG_MODEL_LINEAR && m->nx != 1) {
         mvg_set_err(err, errlen, "model JSON: a '%s' model takes exactly one x, 'x' has %zu",
@@ -236,7 +225,8 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
         get_nums(j, "t_stats", m->ncoef, 0, 1, m->t_stat, err, errlen) ||
         get_nums(j, "change_points", ncp, ncp > 0, 0, m->cp, err, errlen))
         return -1;
-    if (ncp == 2 && !(m->cp[0] < m->cp[1])) {
+    if (ncp == 2 && !(m->cp[0] < m->cp[1]) &&
+        !(m->type == MVG_MODEL_HDD_CDD && m->cp[0] <= m->cp[1])) {
         mvg_set_err(err, errlen, "model JSON: 'change_points' must be increasing (c1 < c2)");
         return -1;
     }

@@ -98,7 +98,7 @@ def test_linear_json():
         # the readable table carries the same numbers
         r = fit(["--model", "linear", "--csv", csv, "--y", "kwh", "--x", "prod"])
         assert r.returncode == 0, r.stderr
-        assert "ASHRAE Guideline 14: pass" in r.stdout and "b1 (prod)" in r.stdout, r.stdout
+        assert "ASHRAE Guideline 14 (hourly thresholds): pass" in r.stdout and "b1 (prod)" in r.stdout, r.stdout
 
 
 def test_intensity_and_verdict():
@@ -257,6 +257,201 @@ def test_bad_inputs():
         expect_exit2(["savings", "--model", mpath, "--csv", good, "--y", "kwh"], "m.json:")
 
 
+def iso(ms):
+    import datetime
+    return datetime.datetime.fromtimestamp(ms / 1000, datetime.timezone.utc).strftime(
+        "%Y-%m-%dT%H:%M:%SZ")
+
+
+def ols(cols, y):
+    """Least squares by the normal equations in exact rationals (no numpy):
+    an independent check of the CLI's QR."""
+    from fractions import Fraction as Fr
+    n, k = len(y), len(cols) + 1
+    X = [[Fr(1)] + [Fr(c[i]) for c in cols] for i in range(n)]
+    A = [[sum(X[i][a] * X[i][b] for i in range(n)) for b in range(k)] for a in range(k)]
+    v = [sum(X[i][a] * Fr(y[i]) for i in range(n)) for a in range(k)]
+    for c in range(k):
+        p = next(r for r in range(c, k) if A[r][c] != 0)
+        A[c], A[p], v[c], v[p] = A[p], A[c], v[p], v[c]
+        for r in range(k):
+            if r != c and A[r][c] != 0:
+                f = A[r][c] / A[c][c]
+                A[r] = [a - f * b for a, b in zip(A[r], A[c])]
+                v[r] -= f * v[c]
+    return [float(v[i] / A[i][i]) for i in range(k)]
+
+
+T_MON = 1767542400000  # 2026-01-04T16:00Z = Monday 2026-01-05 00:00 +08:00
+
+
+def test_degree_days_daily():
+    """Hourly rows over 40 days, summed into local days (UTC+8): the hdd
+    model at CalTRACK's grid (bh = 57 F = 13.889 C here) against an exact
+    regression of the daily sums on the daily HDD; auto on daily rows lists
+    the degree-day forms; the thresholds are the daily ones."""
+    bh = (57 - 32) / 1.8
+    rows, days = [], []
+    for d in range(40):
+        tm = -2 + 0.9 * d  # the day's mean temperature
+        e = (1.5, -1, 0.5, -2, 1)[d % 5]
+        day_kwh = 240 + 24 * max(bh - tm, 0) + e
+        days.append((tm, day_kwh))
+        for h in range(24):
+            t = T_MON + (d * 24 + h) * 3600000
+            temp = tm + (2 if h % 2 else -2)  # averages to tm over the day
+            rows.append((iso(t), round(day_kwh / 24 + (0.1 if h % 2 else -0.1), 9), temp))
+    with mvgtest.TempDir() as dd:
+        csv = write_csv(os.path.join(dd, "h.csv"), ["timestamp", "kwh", "temp"], rows)
+        args = ["--csv", csv, "--y", "kwh", "--x", "temp", "--aggregate", "daily",
+                "--utc-offset", "+08:00", "--json"]
+        r = fit(["--model", "hdd"] + args)
+        assert r.returncode == 0, r.stderr
+        j = json.loads(r.stdout)
+        assert j["model"] == "hdd" and j["granularity"] == "daily" and j["n"] == 40, j
+        check("bh", j["change_points"][0], bh, 1e-12)
+        b = ols([[max(bh - tm, 0) for tm, _ in days]], [k for _, k in days])
+        check("b0", j["coefficients"][0], b[0], 1e-9)
+        check("b1", j["coefficients"][1], b[1], 1e-9)
+        r = fit(["--model", "auto"] + args)
+        assert r.returncode == 0, r.stderr
+        j = json.loads(r.stdout)
+        names = [c["model"] for c in j["candidates"]]
+        assert names[-3:] == ["hdd", "cdd", "hdd-cdd"], names
+        assert j["model"] in ("hdd", "3ph"), j["model"]
+        # hourly rows cannot take a degree-day form
+        expect_exit2(["fit", "--model", "cdd", "--csv", csv, "--y", "kwh", "--x", "temp"],
+                     "needs daily rows (--aggregate daily)")
+        # the daily model predicts hourly reporting rows summed into days
+        model = os.path.join(dd, "m.json")
+        r = fit(["--model", "hdd"] + args)
+        mvgtest.write(model, r.stdout)
+        r = mvgtest.run([MVGATE, "savings", "--model", model, "--csv", csv, "--y", "kwh",
+                         "--x", "temp", "--utc-offset", "+08:00", "--json"])
+        assert r.returncode == 0, r.stderr
+        s = json.loads(r.stdout)
+        assert s["m"] == 40, s
+        check("savings on the baseline itself", s["savings"], 0.0, abs_=1e-7)
+
+
+def towt_truth(t, temp):
+    local = (t - T_MON) % (7 * 86400000)
+    dow, h = local // 86400000, local % 86400000 // 3600000
+    k = (75 - 32) / 1.8
+    f0, f1 = min(temp, k), max(temp - k, 0)
+    if dow < 5 and 8 <= h < 18:
+        return 50 + h + 1.0 * f0 + 4.0 * f1
+    return 20 + 0.1 * h + 0.5 * f0 + 1.0 * f1
+
+
+def test_towt_cli():
+    """Three weeks of hourly rows from a TOWT truth (test_towt.c has the
+    derivation): the CLI finds the 50 occupied bins and the slopes; auto
+    on the same rows picks towt."""
+    rows = []
+    for i in range(3 * 168):
+        t = T_MON + i * 3600000
+        v = 0.618034 * i
+        temp = 20 + 10 * (v - math.floor(v))
+        rows.append((iso(t), round(towt_truth(t, temp), 9), temp))
+    with mvgtest.TempDir() as d:
+        csv = write_csv(os.path.join(d, "t.csv"), ["timestamp", "kwh", "temp"], rows)
+        base = ["--csv", csv, "--y", "kwh", "--x", "temp", "--utc-offset", "+08:00"]
+        r = fit(["--model", "towt"] + base + ["--json"])
+        assert r.returncode == 0, r.stderr
+        j = json.loads(r.stdout)
+        assert j["model"] == "towt" and j["towt"]["bins"] == 168, j
+        assert j["towt"]["occupied_bins"] == 50, j["towt"]
+        occ = [m for m in j["towt"]["modes"] if m["occupied"]][0]
+        check("occupied slope 1", occ["slopes"][0], 1.0, 1e-8, 1e-8)
+        check("occupied slope 2", occ["slopes"][1], 4.0, 1e-8, 1e-8)
+        assert j["p"] == 168 + 4 and j["ashrae14"]["pass"] is True, j
+        r = fit(["--model", "towt"] + base)
+        assert "time-of-week bins 168 (occupied 50)" in r.stdout, r.stdout
+        r = fit(["--model", "auto"] + base + ["--json"])
+        assert r.returncode == 0, r.stderr
+        j = json.loads(r.stdout)
+        assert j["model"] == "towt", j["model"]
+        assert j["candidates"][-1]["model"] == "towt"
+        # without the offset the week starts 8 hours off: other bins, still a fit
+        expect_exit2(["fit", "--model", "towt", "--csv", csv, "--y", "kwh"],
+                     "temperature as the first --x")
+
+
+def test_categorical_columns():
+    """weekend, holiday, shift and an operating mode as x columns: an exact
+    linear truth is recovered, the names say which column is which, and
+    savings on the same rows with the same options are zero. A mean model
+    given a significant x fails its verdict."""
+    hol = ["2026-01-01", "2026-01-02"]
+    rows, want = [], []
+    for i in range(24 * 21):
+        t = T_MON - 5 * 86400000 + i * 3600000  # from Wednesday 31 Dec 2025 local
+        local = t + 8 * 3600000
+        day = local // 86400000
+        dow = (day + 4) % 7  # 0 Sunday
+        wkend = 1 if dow in (0, 6) else 0
+        iso_day = iso(day * 86400000)[:10]
+        holi = 1 if iso_day in hol else 0
+        h = local % 86400000 // 3600000
+        shift = 1 if h >= 22 or h < 6 else 0
+        mode = 1 + (i // 5) % 3
+        temp = 15 + (i * 7) % 13
+        y = 10 + 2 * temp + 5 * wkend + 7 * holi + 3 * shift + 4 * (mode == 2) + 6 * (mode == 3)
+        rows.append((iso(t), y, temp, mode))
+    with mvgtest.TempDir() as d:
+        csv = write_csv(os.path.join(d, "c.csv"), ["timestamp", "kwh", "temp", "line"], rows)
+        hf = os.path.join(d, "hk-holidays.txt")
+        mvgtest.write(hf, "# Hong Kong public holidays\n" + "\n".join(hol) + "\n")
+        opts = ["--utc-offset", "+08:00", "--weekend", "--holidays", hf, "--shift", "22:00-06:00",
+                "--mode", "line"]
+        r = fit(["--model", "linear", "--csv", csv, "--y", "kwh", "--x", "temp", "--json"] + opts)
+        assert r.returncode == 0, r.stderr
+        j = json.loads(r.stdout)
+        assert j["x"] == ["temp", "weekend", "holiday", "shift", "line=2", "line=3"], j["x"]
+        for got, w in zip(j["coefficients"], [10, 2, 5, 7, 3, 4, 6]):
+            check("coefficient", got, w, 1e-9, 1e-9)
+        model = os.path.join(d, "m.json")
+        mvgtest.write(model, r.stdout)
+        r = mvgtest.run([MVGATE, "savings", "--model", model, "--csv", csv, "--y", "kwh",
+                         "--x", "temp", "--json"] + opts)
+        assert r.returncode == 0, r.stderr
+        check("savings", json.loads(r.stdout)["savings"], 0.0, abs_=1e-7)
+        # mean model with the temperature at hand: it does not pass
+        r = fit(["--model", "mean", "--csv", csv, "--y", "kwh", "--x", "temp", "--json"])
+        j = json.loads(r.stdout)
+        assert j["ashrae14"]["pass"] is False, j["ashrae14"]
+        assert any("x1 is significant" in m for m in j["ashrae14"]["reasons"]), j["ashrae14"]
+        bad = os.path.join(d, "bad.txt")
+        mvgtest.write(bad, "2026-01-01\n2026-13-01\n")
+        expect_exit2(["fit", "--model", "linear", "--csv", csv, "--y", "kwh", "--x", "temp",
+                      "--holidays", bad], "bad.txt:2: '2026-13-01' is not a date")
+        expect_exit2(["fit", "--model", "linear", "--csv", csv, "--y", "kwh", "--x", "temp",
+                      "--shift", "22:00"], "--shift '22:00'")
+        expect_exit2(["fit", "--model", "linear", "--csv", csv, "--y", "kwh", "--x", "temp",
+                      "--utc-offset", "8"], "--utc-offset '8'")
+
+
+def test_meter_accuracy():
+    """--accuracy-pct combines the meter with the model in quadrature."""
+    x, y = linear_data()
+    with mvgtest.TempDir() as d:
+        csv = write_csv(os.path.join(d, "b.csv"), ["kwh", "prod"], list(zip(y, x)))
+        r = fit(["--model", "linear", "--csv", csv, "--y", "kwh", "--x", "prod", "--json"])
+        model = os.path.join(d, "m.json")
+        mvgtest.write(model, r.stdout)
+        rep = write_csv(os.path.join(d, "r.csv"), ["kwh", "prod"],
+                        [(0.9 * b, a) for a, b in zip(x, y)])
+        r = mvgtest.run([MVGATE, "savings", "--model", model, "--csv", rep, "--y", "kwh",
+                         "--accuracy-pct", "0.5", "--json"])
+        assert r.returncode == 0, r.stderr
+        s = json.loads(r.stdout)
+        um, ua = s["fsu_model"] * abs(s["savings"]), 0.005 * abs(s["actual"])
+        check("fsu", s["fsu"], math.sqrt(um * um + ua * ua) / abs(s["savings"]))
+        assert s["fsu"] > s["fsu_model"] and s["meter_accuracy"] == 0.005, s
+
+
 if __name__ == "__main__":
     mvgtest.main([test_linear_json, test_intensity_and_verdict, test_auto_and_savings,
-                  test_timestamps_order_and_coverage, test_bad_inputs])
+                  test_timestamps_order_and_coverage, test_bad_inputs, test_degree_days_daily,
+                  test_towt_cli, test_categorical_columns, test_meter_accuracy])

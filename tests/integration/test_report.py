@@ -374,7 +374,8 @@ projects = (
         inlet = { conc = "voc_in.voc_mgnm3"; flow = "exhaust.flow_nm3h"; };
         outlet = { conc = "voc_out.voc_mgnm3"; flow = "exhaust.flow_nm3h"; }; },
       { name = "fan"; type = "electricity"; unit = "kWh"; actual = "exhaust.fan_kwh";
-        model = { type = "mean"; }; co2_kg_per_unit = 0.39; cost_per_unit = 1.2; }
+        model = { type = "mean"; }; co2_kg_per_unit = 0.39; cost_per_unit = 1.2;
+        accuracy_pct = 1.0; }
     ); }
 );
 """
@@ -382,7 +383,9 @@ projects = (
 
 def test_report_voc_without_model():
     """The VOC plant: a VOC stream without a model (its baseline is the
-    inlet mass, no model uncertainty) next to a fan with a mean model."""
+    inlet mass, no model uncertainty) next to a fan with a mean model and a
+    1 % meter, whose accuracy the report combines into the FSU as the
+    daemon's records do (the figures must agree)."""
     with T.TempDir() as d:
         anchor = time.time()
         sim = T.plant_sim("voc", 4)

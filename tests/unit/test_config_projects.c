@@ -148,6 +148,7 @@ static void test_values_read_by_the_tables(void **state)
              "  reporting = { start = \"2026-01-02\"; end = \"2026-02-01 00:00\"; };\n"
              "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
              "    model = { type = \"mean\"; }; cost_per_unit = 2.0; factors = { cost_per_unit = 3; };\n"
+             "    accuracy_pct = 0.5;\n"
              "    adjustments = ( { reason = \"once\"; once_at = \"2026-01-03T00:30:00Z\"; amount = -4; } ); },\n"
              "   { name = \"n\"; type = \"nox\"; unit = \"kg\"; conc = \"m.t\"; flow = \"m.kwh\"; o2 = \"m.t\";\n"
              "     flow_basis = \"reference\"; model = { type = \"mean\"; }; } ); } );\n",
@@ -164,6 +165,8 @@ static void test_values_read_by_the_tables(void **state)
     assert_true(j->has_reporting_end && j->reporting_end_ms == 1769904000000LL);
     const mvg_stream_cfg *e = &j->streams[0];
     assert_true(e->factors.cost_per_unit == 3.0); /* the factors group wins */
+    assert_true(e->meter_accuracy == 0.005);      /* accuracy_pct, as a fraction */
+    assert_true(j->streams[1].meter_accuracy == 0); /* not given: not combined */
     assert_false(e->factors.defaulted & MVG_CONV_DEF_COST);
     assert_int_equal(e->nadjust, 1);
     assert_true(e->adjust[0].once && e->adjust[0].amount == -4.0);
@@ -205,7 +208,7 @@ static void test_rules_of_the_tables_report_in_their_wording(void **state)
         {10, "reporting: 'start' = \"soon\" is not an ISO 8601 time"},
         {11, "criteria: 'min_points_per_segment' must be 1..1e+06, not 0"},
         {13, "stream 'e': unknown key 'colour' (known: name, type, unit, fuel, actual, model, conc, "
-             "flow, o2, inlet, outlet, adjustments, factors, cost_per_unit"},
+             "flow, o2, inlet, outlet, adjustments, factors, accuracy_pct, cost_per_unit"},
         {13, "stream 'e': 'o2_ref' applies to nox and so2 streams"},
         {12, "stream 'e': 'model' is missing (e.g. model = { type = \"linear\";"},
         {14, "stream 'n': 'flow' is missing"},

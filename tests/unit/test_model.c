@@ -655,9 +655,9 @@ static void test_errors(void **state)
     assert_int_equal(mvg_model_fit(MVG_MODEL_4P, y, xs, 2, 10, 1.0, NULL, &m, err, sizeof err), -1);
     assert_non_null(strstr(err, "exactly one x, 2 given"));
 
+    /* a mean model given an x fits (and tests the x: test_mean_left_out) */
     err[0] = '\0';
-    assert_int_equal(mvg_model_fit(MVG_MODEL_MEAN, y, xs, 1, 10, 1.0, NULL, &m, err, sizeof err), -1);
-    assert_non_null(strstr(err, "takes no x"));
+    assert_int_equal(mvg_model_fit(MVG_MODEL_MEAN, y, xs, 1, 10, 1.0, NULL, &m, err, sizeof err), 0);
 
     err[0] = '\0';
     assert_int_equal(mvg_model_fit(MVG_MODEL_AUTO, y, xs, 1, 10, 1.0, NULL, &m, err, sizeof err), -1);
@@ -671,12 +671,85 @@ static void test_errors(void **state)
     assert_non_null(strstr(err, "singular"));
 }
 
+/*
+ * A mean model does not pass where a variable it leaves out is
+ * significant. y_i = 10 + i, i = 1..10 (mean 15.5, SSE 82.5, CV(RMSE)
+ * sqrt(82.5 / 9) / 15.5 = 0.195, NMBE 0: the verdict passes on those).
+ * x1 = (i - 5.5)^2 is symmetric about the mean of i, so its covariance
+ * with y is exactly 0 (t = 0): it passes. x2 = i + 0.3 (-1)^i: slope t =
+ * 28.0 (simple regression by hand in Python), far above t(0.90, 8) =
+ * 1.860: it fails with the reason naming x2.
+ */
+static void test_mean_left_out(void **state)
+{
+    (void)state;
+    double y[10], x1[10], x2[10];
+    for (int i = 1; i <= 10; i++) {
+        y[i - 1] = 10 + i;
+        x1[i - 1] = (i - 5.5) * (i - 5.5);
+        x2[i - 1] = i + 0.3 * (i % 2 ? -1 : 1);
+    }
+    mvg_model m;
+    char err[256] = "";
+    const double *xa[1] = {x1};
+    assert_int_equal(mvg_model_fit(MVG_MODEL_MEAN, y, xa, 1, 10, 1.0, NULL, &m, err, sizeof err), 0);
+    assert_near(m.cv_rmse, sqrt(82.5 / 9) / 15.5, 1e-12);
+    assert_true(m.pass);
+    const double *xb[2] = {x1, x2};
+    assert_int_equal(mvg_model_fit(MVG_MODEL_MEAN, y, xb, 2, 10, 1.0, NULL, &m, err, sizeof err), 0);
+    assert_false(m.pass);
+    assert_int_equal(m.nreasons, 1);
+    assert_non_null(strstr(m.reasons[0], "x2 is significant (|t| 28.00"));
+    /* without the x the mean model passes: nothing to test against */
+    assert_int_equal(mvg_model_fit(MVG_MODEL_MEAN, y, NULL, 0, 10, 1.0, NULL, &m, err, sizeof err), 0);
+    assert_true(m.pass);
+}
+
+/* The thresholds by granularity: the one table (sources in model.c). */
+static void test_granularity_criteria(void **state)
+{
+    (void)state;
+    mvg_model_criteria c;
+    mvg_model_criteria_for(MVG_GRAN_HOURLY, &c);
+    assert_near(c.max_cv_rmse, 0.30, 0);
+    assert_near(c.max_abs_nmbe, 0.10, 0);
+    mvg_model_criteria_for(MVG_GRAN_DAILY, &c);
+    assert_near(c.max_cv_rmse, 0.25, 0);
+    assert_near(c.max_abs_nmbe, 0.005, 0);
+    mvg_model_criteria_for(MVG_GRAN_MONTHLY, &c);
+    assert_near(c.max_cv_rmse, 0.15, 0);
+    assert_near(c.max_abs_nmbe, 0.05, 0);
+    assert_int_equal(c.granularity, MVG_GRAN_MONTHLY);
+    mvg_model_criteria_default(&c);
+    assert_int_equal(c.granularity, MVG_GRAN_HOURLY);
+    mvg_granularity g;
+    assert_int_equal(mvg_granularity_parse("daily", &g), 0);
+    assert_int_equal(g, MVG_GRAN_DAILY);
+    assert_int_equal(mvg_granularity_parse("weekly", &g), -1);
+    assert_string_equal(mvg_granularity_name(MVG_GRAN_MONTHLY), "monthly");
+    assert_int_equal(mvg_granularity_of_step_ms(900000), MVG_GRAN_HOURLY);
+    assert_int_equal(mvg_granularity_of_step_ms(86400000), MVG_GRAN_DAILY);
+    assert_int_equal(mvg_granularity_of_step_ms(30LL * 86400000), MVG_GRAN_MONTHLY);
+    /* a fit carries its granularity; the verdict uses its thresholds:
+     * CV(RMSE) 0.195 passes hourly, fails monthly */
+    double y[10];
+    for (int i = 1; i <= 10; i++)
+        y[i - 1] = 10 + i;
+    mvg_model m;
+    char err[160] = "";
+    mvg_model_criteria_for(MVG_GRAN_MONTHLY, &c);
+    assert_int_equal(mvg_model_fit(MVG_MODEL_MEAN, y, NULL, 0, 10, 1.0, &c, &m, err, sizeof err), 0);
+    assert_int_equal(m.granularity, MVG_GRAN_MONTHLY);
+    assert_false(m.pass);
+    assert_non_null(strstr(m.reasons[0], "CV(RMSE) 0.195 > 0.15"));
+}
+
 static void test_type_names(void **state)
 {
     (void)state;
-    static const char *const names[] = {"mean", "intensity", "linear", "3pc",
-                                        "3ph",  "4p",        "5p",     "auto"};
-    for (int i = 0; i < 8; i++) {
+    static const char *const names[] = {"mean", "intensity", "linear", "3pc", "3ph",    "4p",
+                                        "5p",   "auto",      "hdd",    "cdd", "hdd-cdd", "towt"};
+    for (int i = 0; i < 12; i++) {
         mvg_model_type t;
         assert_int_equal(mvg_model_type_parse(names[i], &t), 0);
         assert_int_equal((int)t, i);
@@ -703,6 +776,8 @@ int main(void)
         cmocka_unit_test(test_auto_two_x),
         cmocka_unit_test(test_auto_disqualifies_wrong_sign),
         cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_mean_left_out),
+        cmocka_unit_test(test_granularity_criteria),
         cmocka_unit_test(test_type_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -265,7 +265,10 @@ static void test_model_given_in_config_and_adjustments(void **state)
                  "              n = 500; cv_rmse = 0.05; nmbe = 0.0; };\n"
                  "    co2_kg_per_unit = 0.5; cost_per_unit = 1.0;\n"
                  "    adjustments = ( { reason = \"new line\"; per_interval = 1.5; },\n"
-                 "                    { reason = \"one-off\"; once_at = \"2026-01-02T05:30:00Z\"; amount = 20.0; } ); } ); } );\n");
+                 "                    { reason = \"one-off\"; once_at = \"2026-01-02T05:30:00Z\"; amount = 20.0; } ); },\n"
+                 "   { name = \"f\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\"; accuracy_pct = 2.0;\n"
+                 "    model = { type = \"linear\"; x = [ \"m.prod\" ]; coefficients = [ 10.0, 2.0 ];\n"
+                 "              n = 500; cv_rmse = 0.05; nmbe = 0.0; }; } ); } );\n");
     const mvg_model *m = mvg_project_model(g.p, 0, NULL);
     assert_non_null(m); /* ready before any data */
     /* a baseline day that does NOT follow the given model: it is never refitted */
@@ -302,6 +305,12 @@ static void test_model_given_in_config_and_adjustments(void **state)
     assert_true(fabs(s->cum_savings - (cum_avoided + cum_adjust)) < 1e-9);
     /* FSU from the given statistics (n 500, CV 0.05, rho 0): defined */
     assert_true(isfinite(s->fsu) && s->fsu > 0);
+    /* stream f: the same meter figures with a 2 % meter, combined in
+     * quadrature: sqrt((fsu S)^2 + (0.02 A)^2) / S */
+    const mvg_stream_result *f = &r.streams[1];
+    double um = s->fsu * fabs(f->cum_avoided), ua = 0.02 * fabs(f->cum_actual);
+    assert_true(fabs(f->fsu - sqrt(um * um + ua * ua) / fabs(f->cum_avoided)) < 1e-12);
+    assert_true(f->fsu > s->fsu);
     m = mvg_project_model(g.p, 0, NULL);
     assert_true(m->coef[0] == 10.0 && m->coef[1] == 2.0);
     rig_close(&g);

@@ -183,6 +183,55 @@ static void test_compute_rows(void **state)
     assert_non_null(strstr(err, "row 3"));
 }
 
+/*
+ * The FSU factor by granularity. Hourly 1.26; daily over 365 reporting
+ * days, M = 365 / 30.4375 = 11.991786: -0.00024 M^2 + 0.03535 M + 1.00286
+ * = 1.392257; monthly over 12 months: -0.00022 * 144 + 0.03306 * 12 +
+ * 0.94054 = 1.30558. The worked example with a daily model scales by
+ * a(50 days) / 1.26.
+ */
+static void test_factor_by_granularity(void **state)
+{
+    (void)state;
+    assert_near(mvg_savings_fsu_factor(MVG_GRAN_HOURLY, 8760), 1.26, 0);
+    assert_near(mvg_savings_fsu_factor(MVG_GRAN_DAILY, 365), 1.3922569447946402, 1e-12);
+    assert_near(mvg_savings_fsu_factor(MVG_GRAN_MONTHLY, 12), 1.30558, 1e-12);
+    mvg_model m = model_with(100, 2, 0.1, 0.3);
+    double fh, fd;
+    char err[160] = "";
+    assert_int_equal(mvg_savings_fsu(&m, 50, 1000, 200, 0.90, &fh, err, sizeof err), 0);
+    m.granularity = MVG_GRAN_DAILY;
+    assert_int_equal(mvg_savings_fsu(&m, 50, 1000, 200, 0.90, &fd, err, sizeof err), 0);
+    double mo = 50 / 30.4375;
+    assert_near(fd / fh, (-0.00024 * mo * mo + 0.03535 * mo + 1.00286) / 1.26, 1e-12);
+}
+
+/*
+ * Meter accuracy in quadrature (Guideline 14 Annex B), on the worked
+ * example: S = 200, A = 800, FSU 0.205328 -> model part 41.066 kWh; a 1 %
+ * meter adds 0.01 * 800 = 8 kWh; sqrt(41.066^2 + 8^2) / 200 = 0.209188.
+ */
+static void test_meter_accuracy(void **state)
+{
+    (void)state;
+    mvg_model m = model_with(100, 2, 0.1, 0.3);
+    mvg_savings s;
+    char err[160] = "";
+    assert_int_equal(mvg_savings_from_totals(&m, 50, 1000, 800, 0.90, &s, err, sizeof err), 0);
+    double model_fsu = s.fsu;
+    assert_int_equal(mvg_savings_add_meter(&s, 0.01, err, sizeof err), 0);
+    assert_near(s.fsu_model, model_fsu, 0);
+    assert_near(s.fsu, 0.2091882611041338, 2e-6);
+    assert_near(s.fsu, sqrt(pow(model_fsu * 200, 2) + 64) / 200, 1e-12);
+    assert_near(s.savings_low, 200 - 200 * s.fsu, 1e-12);
+    assert_near(s.meter_accuracy, 0.01, 0);
+    /* 0 changes nothing; a bad accuracy is refused */
+    assert_int_equal(mvg_savings_add_meter(&s, 0, err, sizeof err), 0);
+    assert_near(s.fsu, model_fsu, 1e-15);
+    assert_int_equal(mvg_savings_add_meter(&s, 1.5, err, sizeof err), -1);
+    assert_non_null(strstr(err, "not a fraction"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -190,6 +239,8 @@ int main(void)
         cmocka_unit_test(test_neff_and_clamps),
         cmocka_unit_test(test_undefined),
         cmocka_unit_test(test_compute_rows),
+        cmocka_unit_test(test_factor_by_granularity),
+        cmocka_unit_test(test_meter_accuracy),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,10 +16,12 @@ typedef struct {
     size_t n, nx;
     double *y;
     double *x[MVG_MODEL_MAX_X];
+    int64_t *t;       /* the rows' times in time order (NULL without a timestamp column) */
     int has_time;     /* the CSV has a "timestamp" column */
     int reordered;    /* rows were not in time order and have been sorted */
     int64_t step_ms;  /* median step between consecutive times (0 when unknown) */
     double coverage;  /* rows / expected rows over the span at step_ms; 1 without times */
+    char names[MVG_MODEL_MAX_X][40]; /* names of the categorical columns */
 } mvg_cli_data;
 
 /*
@@ -35,14 +37,34 @@ int mvg_cli_data_load(const char *path, const char *ycol, const char *const *xco
 void mvg_cli_data_free(mvg_cli_data *d);
 
 /* The options fit and savings share: --model (a type for fit, a file for
- * savings), --csv, --y, --x (repeatable), --confidence, --json. */
+ * savings), --csv, --y, --x (repeatable), --confidence, --json, and the
+ * categorical variables (--weekend, --holidays FILE, --shift HH:MM-HH:MM,
+ * --mode COL) with the site's --utc-offset; fit has --aggregate, savings
+ * --accuracy-pct. */
 typedef struct {
     const char *model, *csv, *ycol;
     const char *xcols[MVG_MODEL_MAX_X];
     size_t nx;
     double confidence; /* default 0.90 */
     int json;
+    int aggregate;     /* -1 none, else an index into mvg_cli_aggregates */
+    const char *utc_offset, *holidays, *shift, *mode;
+    int weekend;
+    double accuracy_pct; /* 0: not given */
 } mvg_cli_fit_args;
+
+extern const char *const mvg_cli_aggregates[]; /* "hourly", "daily", NULL */
+
+/*
+ * The categorical columns the options ask for, appended to d->x after the
+ * --x columns in a fixed order (weekend, holiday, shift, then one column
+ * per non-reference level of --mode, whose column must be the last x
+ * loaded: it is replaced), their names into names (storage of d). They
+ * need the timestamp column, except --mode. *utc_offset_min gets the
+ * parsed --utc-offset (0 without). Returns 0, or -1 with err.
+ */
+int mvg_cli_data_catvars(mvg_cli_data *d, const mvg_cli_fit_args *a, const char **names,
+                         int *utc_offset_min, char *err, size_t errlen);
 
 /*
  * Parses argv for command ("fit", "savings"); usage prints its help.
@@ -51,5 +73,11 @@ typedef struct {
  */
 int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*usage)(FILE *),
                            mvg_cli_fit_args *a);
+
+/* Replaces d's rows by their sums of y and means of x over local periods
+ * of period ms (an hour or a day; mvg_agg_rows), the coverage then counted
+ * in periods. Needs the timestamp column. Returns 0, or -1 with err. */
+int mvg_cli_data_aggregate(mvg_cli_data *d, int64_t period, int utc_offset_min, char *err,
+                           size_t errlen);
 
 #endif

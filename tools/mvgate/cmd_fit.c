@@ -6,6 +6,7 @@
  */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <jansson.h>
@@ -14,19 +15,33 @@
 #include "commands.h"
 #include "model.h"
 #include "model_json.h"
+#include "towt.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: mvgate fit --model TYPE --csv FILE --y COL [--x COL]... [--confidence C] "
             "[--json]\n"
-            "  --model TYPE     mean, intensity, linear, 3pc, 3ph, 4p, 5p or auto\n"
+            "                  [--aggregate hourly|daily] [--utc-offset +HH:MM] [--weekend]\n"
+            "                  [--holidays FILE] [--shift HH:MM-HH:MM] [--mode COL]\n"
+            "  --model TYPE     mean, intensity, linear, 3pc, 3ph, 4p, 5p, hdd, cdd, hdd-cdd,\n"
+            "                   towt or auto\n"
             "  --csv FILE       CSV with a header row (baseline period); with a 'timestamp'\n"
             "                   column (ISO 8601) rows are taken in time order and the\n"
             "                   coverage (rows / expected at the median step) enters the verdict\n"
             "  --y COL          the energy use column\n"
             "  --x COL          an independent variable (repeat for several; one for\n"
-            "                   intensity and change-point forms, none for mean)\n"
+            "                   intensity and change-point forms, the temperature first for\n"
+            "                   towt and the degree-day forms, none for mean)\n"
+            "  --aggregate P    sum y and average x over local hours or days first (needs\n"
+            "                   the timestamp column); hdd, cdd and hdd-cdd need daily rows\n"
+            "  --utc-offset O   the site's offset from UTC for local days, weeks and shifts\n"
+            "                   (default Z; Hong Kong and Guangdong +08:00)\n"
+            "  --weekend        add a 0/1 column: local Saturday or Sunday\n"
+            "  --holidays FILE  add a 0/1 column: a local date listed in FILE (YYYY-MM-DD a line)\n"
+            "  --shift W        add a 0/1 column: local time inside W (22:00-06:00 wraps)\n"
+            "  --mode COL       add a 0/1 column for each value of COL but the lowest (an\n"
+            "                   operating mode read from a point)\n"
             "  --confidence C   two-sided level for the coefficient intervals (default 0.90)\n"
             "  --json           print the model as JSON (input of mvgate savings --model)\n");
 }
@@ -73,7 +88,8 @@ static void print_table(const mvg_model *m, const char *const *xn, double conf,
            m->ybar);
     printf("CV(RMSE) %s   NMBE %s   lag-1 autocorrelation %.4f\n",
            fmt_pct(m->cv_rmse, b1, sizeof b1), fmt_pct(m->nmbe, b2, sizeof b2), m->rho);
-    printf("ASHRAE Guideline 14: %s\n", m->pass ? "pass" : "FAIL");
+    printf("ASHRAE Guideline 14 (%s thresholds): %s\n", mvg_granularity_name(m->granularity),
+           m->pass ? "pass" : "FAIL");
     for (size_t r = 0; r < m->nreasons; r++)
         printf("  - %s\n", m->reasons[r]);
     if (nc) {
@@ -87,6 +103,74 @@ static void print_table(const mvg_model *m, const char *const *xn, double conf,
     }
 }
 
+static void print_towt(const mvg_towt *t, const mvg_model *m, const char *const *xn)
+{
+    size_t occ = 0, nb = mvg_towt_bins(t, &occ);
+    printf("model: towt   n = %zu   p = %zu   time-of-week bins %zu (occupied %zu)\n", m->n, m->p,
+           nb, occ);
+    for (int mode = 1; mode >= 0; mode--) {
+        const mvg_towt_mode *md = mvg_towt_mode_info(t, mode);
+        if (md->rows == 0)
+            continue;
+        printf("\n%s mode: %zu rows; temperature segments (C):", mode ? "occupied" : "unoccupied",
+               md->rows);
+        for (size_t k = 0; k <= md->nknots; k++) {
+            char lo[24] = "", hi[24] = "";
+            if (k > 0)
+                snprintf(lo, sizeof lo, "%.1f", md->knots[k - 1]);
+            if (k < md->nknots)
+                snprintf(hi, sizeof hi, "%.1f", md->knots[k]);
+            printf("  [%s..%s] %.6g", lo, hi, md->slope[k]);
+        }
+        printf("\n");
+        for (size_t j = 0; j < md->nextra; j++)
+            printf("  %-20s %.6g\n", xn[1 + j], md->extra[j]);
+    }
+    char b1[32], b2[32];
+    printf("\nR2 %.6f   adjusted R2 %.6f   RMSE %.6g   mean y %.6g\n", m->r2, m->adj_r2, m->rmse,
+           m->ybar);
+    printf("CV(RMSE) %s   NMBE %s   lag-1 autocorrelation %.4f\n",
+           fmt_pct(m->cv_rmse, b1, sizeof b1), fmt_pct(m->nmbe, b2, sizeof b2), m->rho);
+    printf("ASHRAE Guideline 14 (%s thresholds): %s\n", mvg_granularity_name(m->granularity),
+           m->pass ? "pass" : "FAIL");
+    for (size_t r = 0; r < m->nreasons; r++)
+        printf("  - %s\n", m->reasons[r]);
+}
+
+static json_t *towt_json(const mvg_towt *t, const mvg_model *m, const char *const *xn,
+                         const mvg_towt_opts *o)
+{
+    json_t *j = mvg_model_to_json(m, xn);
+    if (!j)
+        return NULL;
+    json_t *tw = json_object();
+    size_t occ = 0;
+    json_object_set_new(tw, "bins", json_integer((json_int_t)mvg_towt_bins(t, &occ)));
+    json_object_set_new(tw, "occupied_bins", json_integer((json_int_t)occ));
+    json_object_set_new(tw, "step_ms", json_integer((json_int_t)o->step_ms));
+    json_object_set_new(tw, "utc_offset_min", json_integer(o->utc_offset_min));
+    json_t *modes = json_array();
+    for (int mode = 0; mode < 2; mode++) {
+        const mvg_towt_mode *md = mvg_towt_mode_info(t, mode);
+        json_t *mo = json_object(), *k = json_array(), *sl = json_array(), *ex = json_array();
+        json_object_set_new(mo, "occupied", json_boolean(mode));
+        json_object_set_new(mo, "rows", json_integer((json_int_t)md->rows));
+        for (size_t i = 0; md->rows && i < md->nknots; i++)
+            json_array_append_new(k, json_real(md->knots[i]));
+        for (size_t i = 0; md->rows && i <= md->nknots; i++)
+            json_array_append_new(sl, json_real(md->slope[i]));
+        for (size_t i = 0; md->rows && i < md->nextra; i++)
+            json_array_append_new(ex, json_real(md->extra[i]));
+        json_object_set_new(mo, "knots", k);
+        json_object_set_new(mo, "slopes", sl);
+        json_object_set_new(mo, "extra", ex);
+        json_array_append_new(modes, mo);
+    }
+    json_object_set_new(tw, "modes", modes);
+    json_object_set_new(j, "towt", tw);
+    return j;
+}
+
 int mvg_cmd_fit(int argc, char **argv)
 {
     mvg_cli_fit_args a;
@@ -97,47 +181,104 @@ int mvg_cmd_fit(int argc, char **argv)
     if (mvg_model_type_parse(a.model, &type) != 0) {
         fprintf(stderr,
                 "mvgate fit: unknown --model '%s' (mean, intensity, linear, 3pc, 3ph, 4p, 5p, "
-                "auto)\n",
+                "hdd, cdd, hdd-cdd, towt, auto)\n",
                 a.model);
         return 2;
     }
 
     char err[1024] = "";
+    int rc = 2, off = 0;
+    const char *names[MVG_MODEL_MAX_X];
     mvg_cli_data d;
-    if (mvg_cli_data_load(a.csv, a.ycol, a.xcols, a.nx, &d, err, sizeof err) != 0) {
+    mvg_towt *tw = NULL;
+    mvg_towt_opts to = {0, 0, 1};
+    if (mvg_cli_data_load(a.csv, a.ycol, a.xcols, a.nx + (a.mode != NULL), &d, err, sizeof err) !=
+            0 ||
+        mvg_cli_data_catvars(&d, &a, names, &off, err, sizeof err) != 0) {
         fprintf(stderr, "mvgate fit: %s\n", err);
-        mvg_cli_data_free(&d);
-        return 2;
+        goto out;
     }
+    if (a.aggregate >= 0 &&
+        mvg_cli_data_aggregate(&d, a.aggregate == 0 ? 3600000 : 86400000, off, err, sizeof err) != 0) {
+        fprintf(stderr, "mvgate fit: %s: %s\n", a.csv, err);
+        goto out;
+    }
+    mvg_granularity gran = d.has_time ? mvg_granularity_of_step_ms(d.step_ms) : MVG_GRAN_HOURLY;
     mvg_model_criteria crit;
-    mvg_model_criteria_default(&crit);
+    mvg_model_criteria_for(gran, &crit);
     crit.confidence = a.confidence;
-    mvg_model m;
+    size_t nx = d.nx;
+    if ((type == MVG_MODEL_HDD || type == MVG_MODEL_CDD || type == MVG_MODEL_HDD_CDD) &&
+        gran != MVG_GRAN_DAILY) {
+        fprintf(stderr, "mvgate fit: %s: the %s model needs daily rows (--aggregate daily)\n", a.csv,
+                a.model);
+        goto out;
+    }
+    int towt_ok = d.t && gran == MVG_GRAN_HOURLY && nx >= 1 && d.step_ms <= 3600000;
+    if (type == MVG_MODEL_TOWT && !towt_ok) {
+        fprintf(stderr,
+                "mvgate fit: %s: the towt model needs a 'timestamp' column, hourly or sub-hourly "
+                "rows and the temperature as the first --x\n",
+                a.csv);
+        goto out;
+    }
+    mvg_model m, mt;
     mvg_model_candidate cd[MVG_MODEL_MAX_CANDIDATES];
     size_t nc = 0;
     const double *const *xs = (const double *const *)d.x;
-    int rc = type == MVG_MODEL_AUTO
-                 ? mvg_model_fit_auto(d.y, xs, a.nx, d.n, d.coverage, &crit, &m, cd, &nc, err,
-                                      sizeof err)
-                 : mvg_model_fit(type, d.y, xs, a.nx, d.n, d.coverage, &crit, &m, err, sizeof err);
-    int has_time = d.has_time, reordered = d.reordered;
-    double step_min = (double)d.step_ms / 60000.0;
-    mvg_cli_data_free(&d);
-    if (rc != 0) {
+    to.step_ms = d.step_ms;
+    to.utc_offset_min = off;
+    int frc, towt_tried = 0;
+    double towt_adj = NAN;
+    char towt_why[300] = "";
+    if (type == MVG_MODEL_TOWT) {
+        tw = mvg_towt_fit(&to, d.t, d.y, d.x[0], xs + 1, nx - 1, d.n, d.coverage, &crit, &m, err,
+                          sizeof err);
+        frc = tw ? 0 : -1;
+    } else if (type == MVG_MODEL_AUTO) {
+        frc = mvg_model_fit_auto(d.y, xs, nx, d.n, d.coverage, &crit, &m, cd, &nc, err, sizeof err);
+        if (towt_ok) {
+            /* TOWT is a candidate where it applies: hourly rows with times */
+            char terr[300] = "";
+            mvg_towt *t = mvg_towt_fit(&to, d.t, d.y, d.x[0], xs + 1, nx - 1, d.n, d.coverage,
+                                       &crit, &mt, terr, sizeof terr);
+            if (t && (frc != 0 || mt.adj_r2 > m.adj_r2)) {
+                m = mt;
+                tw = t;
+                frc = 0;
+            } else
+                mvg_towt_free(t);
+            towt_tried = 1;
+            towt_adj = t ? mt.adj_r2 : NAN;
+            snprintf(towt_why, sizeof towt_why, "%s", t ? "" : terr);
+            if (!a.json)
+                printf("auto: towt candidate %s%s\n",
+                       t ? (tw ? "chosen" : "fitted, lower adjusted R2") : "not fitted: ",
+                       t ? "" : terr);
+        }
+    } else {
+        frc = mvg_model_fit(type, d.y, xs, nx, d.n, d.coverage, &crit, &m, err, sizeof err);
+    }
+    if (frc != 0) {
         fprintf(stderr, "mvgate fit: %s: %s\n", a.csv, err);
-        return 2;
+        goto out;
     }
     if (!a.json) {
-        if (has_time)
+        if (d.has_time)
             printf("rows %s by timestamp; step %.4g min; coverage %.1f %%\n",
-                   reordered ? "sorted" : "in order", step_min, 100 * m.coverage);
-        print_table(&m, a.xcols, a.confidence, cd, nc);
-        return 0;
+                   d.reordered ? "sorted" : "in order", (double)d.step_ms / 60000.0,
+                   100 * m.coverage);
+        if (tw)
+            print_towt(tw, &m, names);
+        else
+            print_table(&m, names, a.confidence, cd, nc);
+        rc = 0;
+        goto out;
     }
-    json_t *o_ = mvg_model_to_json(&m, a.xcols);
+    json_t *o_ = tw ? towt_json(tw, &m, names, &to) : mvg_model_to_json(&m, names);
     if (!o_) {
         fprintf(stderr, "mvgate fit: out of memory\n");
-        return 2;
+        goto out;
     }
     json_object_set_new(o_, "confidence", json_real(a.confidence));
     if (type == MVG_MODEL_AUTO) {
@@ -152,10 +293,23 @@ int mvg_cmd_fit(int argc, char **argv)
             json_object_set_new(c, "why", json_string(cd[i].why));
             json_array_append_new(ca, c);
         }
+        if (towt_tried) {
+            json_t *c = json_object();
+            json_object_set_new(c, "model", json_string("towt"));
+            json_object_set_new(c, "fitted", json_boolean(isfinite(towt_adj)));
+            json_object_set_new(c, "qualified", json_boolean(isfinite(towt_adj)));
+            json_object_set_new(c, "adj_r2", isfinite(towt_adj) ? json_real(towt_adj) : json_null());
+            json_object_set_new(c, "why", json_string(towt_why));
+            json_array_append_new(ca, c);
+        }
         json_object_set_new(o_, "candidates", ca);
     }
     int dr = json_dumpf(o_, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
     json_decref(o_);
     printf("\n");
-    return dr == 0 ? 0 : 2;
+    rc = dr == 0 ? 0 : 2;
+out:
+    mvg_towt_free(tw);
+    mvg_cli_data_free(&d);
+    return rc;
 }

@@ -27,6 +27,10 @@ static void usage(FILE *out)
             "  --x COL          independent variables, in the model's order (default: the\n"
             "                   model's x names)\n"
             "  --confidence C   two-sided level of the FSU and the interval (default 0.90)\n"
+            "  --accuracy-pct A the meter's accuracy in percent of reading, combined with the\n"
+            "                   model's uncertainty in quadrature (Guideline 14 Annex B)\n"
+            "  --utc-offset O, --weekend, --holidays FILE, --shift W, --mode COL\n"
+            "                   the categorical columns, as given to mvgate fit\n"
             "  --json           print JSON\n");
 }
 
@@ -53,19 +57,36 @@ int mvg_cmd_savings(int argc, char **argv)
         fprintf(stderr, "mvgate savings: %s: %s\n", a.model, err);
         return 2;
     }
-    if (a.nx == 0) {
+    int cats = a.weekend || a.holidays || a.shift || a.mode;
+    if (a.nx == 0 && !cats) {
         for (size_t j = 0; j < m.nx; j++)
             a.xcols[j] = xnames[j];
         a.nx = m.nx;
-    } else if (a.nx != m.nx) {
+    } else if (!cats && a.nx != m.nx) {
         fprintf(stderr, "mvgate savings: %zu --x columns given, the %s model in %s uses %zu\n",
                 a.nx, mvg_model_type_name(m.type), a.model, m.nx);
         return 2;
     }
-
     mvg_cli_data d;
-    if (mvg_cli_data_load(a.csv, a.ycol, a.xcols, a.nx, &d, err, sizeof err) != 0) {
+    const char *names[MVG_MODEL_MAX_X];
+    int off = 0;
+    if (mvg_cli_data_load(a.csv, a.ycol, a.xcols, a.nx + (a.mode != NULL), &d, err, sizeof err) !=
+            0 ||
+        mvg_cli_data_catvars(&d, &a, names, &off, err, sizeof err) != 0) {
         fprintf(stderr, "mvgate savings: %s\n", err);
+        mvg_cli_data_free(&d);
+        return 2;
+    }
+    if (d.nx != m.nx) {
+        fprintf(stderr, "mvgate savings: %zu x columns given, the %s model in %s uses %zu\n", d.nx,
+                mvg_model_type_name(m.type), a.model, m.nx);
+        mvg_cli_data_free(&d);
+        return 2;
+    }
+    /* a daily model predicts days: interval rows are summed into days first */
+    if (m.granularity == MVG_GRAN_DAILY && d.has_time && d.step_ms < 86400000 &&
+        mvg_cli_data_aggregate(&d, 86400000, off, err, sizeof err) != 0) {
+        fprintf(stderr, "mvgate savings: %s: %s\n", a.csv, err);
         mvg_cli_data_free(&d);
         return 2;
     }
@@ -76,9 +97,14 @@ int mvg_cmd_savings(int argc, char **argv)
     }
     mvg_savings s;
     char fsu_err[256] = "";
-    rc = mvg_savings_compute(&m, d.y, (const double *const *)d.x, a.nx, d.n, a.confidence, &s,
+    rc = mvg_savings_compute(&m, d.y, (const double *const *)d.x, d.nx, d.n, a.confidence, &s,
                              fsu_err, sizeof fsu_err);
     mvg_cli_data_free(&d);
+    if (rc == 0 && a.accuracy_pct > 0 &&
+        mvg_savings_add_meter(&s, a.accuracy_pct / 100.0, fsu_err, sizeof fsu_err) != 0) {
+        fprintf(stderr, "mvgate savings: --accuracy-pct: %s\n", fsu_err);
+        return 2;
+    }
     if (rc != 0 && !isfinite(s.adjusted_baseline + s.actual)) {
         fprintf(stderr, "mvgate savings: %s: %s\n", a.csv, fsu_err);
         return 2;
@@ -90,6 +116,8 @@ int mvg_cmd_savings(int argc, char **argv)
         json_object_set_new(out, "savings", num(s.savings));
         json_object_set_new(out, "savings_fraction", num(s.savings_fraction));
         json_object_set_new(out, "fsu", num(s.fsu));
+        json_object_set_new(out, "fsu_model", num(s.fsu_model));
+        json_object_set_new(out, "meter_accuracy", num(s.meter_accuracy));
         json_object_set_new(out, "savings_low", num(s.savings_low));
         json_object_set_new(out, "savings_high", num(s.savings_high));
         json_object_set_new(out, "m", json_integer((json_int_t)s.m));
@@ -110,9 +138,11 @@ int mvg_cmd_savings(int argc, char **argv)
            "the adjusted baseline)\n",
            s.adjusted_baseline, s.actual, s.savings, 100 * s.savings_fraction);
     if (rc == 0)
-        printf("FSU at %.0f %%      %.2f %%   (t = %.4f, n' = %.1f)\n"
+        printf("FSU at %.0f %%      %.2f %%   (t = %.4f, n' = %.1f%s)\n"
                "savings interval  [%.6g, %.6g]\n",
-               100 * a.confidence, 100 * s.fsu, s.t, s.n_eff, s.savings_low, s.savings_high);
+               100 * a.confidence, 100 * s.fsu, s.t, s.n_eff,
+               s.meter_accuracy > 0 ? ", meter accuracy in quadrature" : "", s.savings_low,
+               s.savings_high);
     else
         printf("FSU               undefined: %s\n", fsu_err);
     return 0;

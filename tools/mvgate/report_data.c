@@ -263,8 +263,13 @@ static int totals(const mvg_report_stream *s, size_t m, double base, double act,
                   mvg_savings *out)
 {
     char e[200];
-    if (s->has_model)
-        return mvg_savings_from_totals(&s->model, m, base, act, conf, out, e, sizeof e);
+    if (s->has_model) {
+        int rc = mvg_savings_from_totals(&s->model, m, base, act, conf, out, e, sizeof e);
+        /* the stream's meter, as project.c combines it (savings.h) */
+        if (rc == 0 && s->cfg && s->cfg->meter_accuracy > 0)
+            rc = mvg_savings_add_meter(out, s->cfg->meter_accuracy, e, sizeof e);
+        return rc;
+    }
     memset(out, 0, sizeof *out);
     out->m = m;
     out->adjusted_baseline = base;
