@@ -352,7 +352,8 @@ static void reload(const options *o, mvg_gateway **running, unsigned *generation
     }
     int moved = mvg_gateway_adopt_state(next, *running, err, sizeof err);
     if (moved < 0)
-        mvg_log(MVG_LOG_WARN, "the projects changed, their engine state starts afresh: %s", err);
+        mvg_log(MVG_LOG_ERR, "reload: the engine state of the changed projects could not be "
+                             "rebuilt from the store (%s): they start afresh", err);
     /* stop the old pollers first: two pollers must never share a serial line */
     mvg_gateway_free(*running);
     *running = NULL;

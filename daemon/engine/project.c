@@ -705,3 +705,160 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
     free(t);
     return 0;
 }
+
+/* ---- carrying state across a reload --------------------------------------
+ *
+ * A fingerprint hashes the fields a piece of state was computed from, and
+ * only those: two configurations whose fingerprints agree would have
+ * collected the same rows and totals from the same samples. What is left
+ * out on purpose (docs/daemon.md "Reload"): names (they are the key),
+ * technology, confidence, the criteria (they act at the fit; a frozen
+ * model keeps its verdict), the reporting end (the intervals counted so
+ * far stay counted), conversion factors (the engine's amounts do not
+ * depend on them: conversions are taken from the totals every interval)
+ * and the non-routine adjustments (they count from the next interval on:
+ * the intervals already recorded are signed). */
+
+static void fp_add(uint64_t *h, const void *p, size_t n) { *h = mvg_statefmt_fnv1a(*h, p, n); }
+static void fp_i64(uint64_t *h, int64_t v) { fp_add(h, &v, sizeof v); }
+static void fp_f64(uint64_t *h, double v)
+{
+    if (v == 0.0)
+        v = 0.0; /* -0 and 0 are the same setting */
+    fp_add(h, &v, sizeof v);
+}
+static void fp_str(uint64_t *h, const char *s) { fp_add(h, s, strlen(s) + 1); }
+
+uint64_t mvg_project_fingerprint(const mvg_project_cfg *c)
+{
+    uint64_t h = MVG_STATEFMT_FNV_BASIS;
+    fp_i64(&h, c->interval_min);
+    fp_i64(&h, c->baseline_start_ms);
+    fp_i64(&h, c->baseline_end_ms);
+    fp_i64(&h, c->has_installation);
+    if (c->has_installation) {
+        fp_i64(&h, c->installation_start_ms);
+        fp_i64(&h, c->installation_end_ms);
+    }
+    fp_i64(&h, c->reporting_start_ms);
+    fp_f64(&h, c->min_interval_coverage);
+    return h;
+}
+
+static void fp_ref(uint64_t *h, const mvg_ref_cfg *r, mvg_channel_fp_fn channel_fp, void *user)
+{
+    fp_str(h, r->channel);
+    fp_i64(h, (int64_t)(channel_fp ? channel_fp(r->channel, user) : 0));
+    fp_i64(h, r->agg);
+    fp_i64(h, r->is_counter);
+}
+
+uint64_t mvg_stream_fingerprint(const mvg_stream_cfg *s, mvg_channel_fp_fn channel_fp, void *user)
+{
+    uint64_t h = MVG_STATEFMT_FNV_BASIS;
+    fp_i64(&h, s->type);
+    fp_i64(&h, s->has_actual);
+    if (s->has_actual)
+        fp_ref(&h, &s->actual, channel_fp, user);
+    fp_i64(&h, s->has_model);
+    fp_i64(&h, s->model_type);
+    fp_i64(&h, (int64_t)s->nx);
+    for (size_t j = 0; j < s->nx; j++)
+        fp_ref(&h, &s->x[j], channel_fp, user);
+    fp_i64(&h, s->model_given);
+    if (s->model_given) {
+        const mvg_model *m = &s->model;
+        fp_i64(&h, m->type);
+        fp_i64(&h, (int64_t)m->ncoef);
+        for (size_t k = 0; k < m->ncoef && k < MVG_MODEL_MAX_COEF; k++)
+            fp_f64(&h, m->coef[k]);
+        fp_i64(&h, (int64_t)m->ncp);
+        for (size_t k = 0; k < m->ncp && k < 2; k++)
+            fp_f64(&h, m->cp[k]);
+        fp_i64(&h, (int64_t)m->n);
+        const double stats[] = {m->cv_rmse, m->nmbe, m->r2, m->rho};
+        for (size_t k = 0; k < sizeof stats / sizeof *stats; k++)
+            fp_f64(&h, stats[k]);
+    }
+    fp_i64(&h, s->has_flue);
+    if (s->has_flue) {
+        fp_ref(&h, &s->conc, channel_fp, user);
+        fp_ref(&h, &s->flow, channel_fp, user);
+        fp_i64(&h, s->has_o2);
+        if (s->has_o2)
+            fp_ref(&h, &s->o2, channel_fp, user);
+    }
+    if (s->type == MVG_STREAM_VOC) {
+        fp_ref(&h, &s->in_conc, channel_fp, user);
+        fp_ref(&h, &s->in_flow, channel_fp, user);
+        fp_ref(&h, &s->out_conc, channel_fp, user);
+        fp_ref(&h, &s->out_flow, channel_fp, user);
+    }
+    return h;
+}
+
+long mvg_project_find_stream(const mvg_project *p, const char *name)
+{
+    for (size_t i = 0; p && i < p->ns; i++)
+        if (strcmp(p->s[i].cfg->name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+int64_t mvg_project_last_end(const mvg_project *p) { return p->last_end_ms; }
+
+size_t mvg_project_baseline_rows(const mvg_project *p, size_t i)
+{
+    return i < p->ns ? p->s[i].nrows : 0;
+}
+
+uint64_t mvg_project_reporting_points(const mvg_project *p, size_t i)
+{
+    return i < p->ns ? p->s[i].m : 0;
+}
+
+void mvg_project_copy_progress(mvg_project *to, const mvg_project *from)
+{
+    to->last_end_ms = from->last_end_ms;
+    to->baseline_records = from->baseline_records;
+    to->fitted = from->fitted;
+    to->step_shift_ms = from->step_shift_ms;
+}
+
+int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, size_t j)
+{
+    if (i >= to->ns || j >= from->ns || to->s[i].cfg->nx != from->s[j].cfg->nx)
+        return -1;
+    stream_state *d = &to->s[i];
+    const stream_state *s = &from->s[j];
+    size_t ncol = d->cfg->nx + 1;
+    double *col[1 + MVG_MODEL_MAX_X] = {NULL};
+    size_t stored = s->col[0] ? s->nrows : 0; /* the rows are freed after the fit */
+    for (size_t k = 0; k < ncol && stored; k++) {
+        col[k] = malloc(stored * sizeof(double));
+        if (!col[k]) {
+            for (size_t q = 0; q < k; q++)
+                free(col[q]);
+            return -1;
+        }
+        memcpy(col[k], s->col[k], stored * sizeof(double));
+    }
+    for (size_t k = 0; k <= MVG_MODEL_MAX_X; k++) {
+        free(d->col[k]);
+        d->col[k] = col[k];
+    }
+    d->nrows = s->nrows;
+    d->cap = stored;
+    d->model_ready = s->model_ready;
+    d->model = s->model;
+    memcpy(d->why, s->why, sizeof d->why);
+    d->fsu_k_done = 0; /* derived from the model and the confidence: taken again */
+    d->m = s->m;
+    d->covered_h = s->covered_h;
+    d->cum_base = s->cum_base;
+    d->cum_actual = s->cum_actual;
+    d->cum_adjust = s->cum_adjust;
+    d->cum_in = s->cum_in;
+    d->cum_out = s->cum_out;
+    return 0;
+}

@@ -238,4 +238,37 @@ int mvg_project_save(const mvg_project *p, void *buf, size_t cap, size_t *writte
                      size_t errlen);
 int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, size_t errlen);
 
+/*
+ * Carrying state across a reload (docs/daemon.md "Reload"). A project's
+ * progress (the last interval fed, the baseline records counted, whether
+ * the fit was done, the clock steps seen) depends on the fields that
+ * mvg_project_fingerprint() hashes: interval length, baseline,
+ * installation, reporting start and the coverage rule. A stream's rows,
+ * model and totals depend on what mvg_stream_fingerprint() hashes: its
+ * type, its channels (each with channel_fp, the fingerprint of the
+ * channel's own definition, which the caller knows: a point's register,
+ * scale and kind, a derived channel's expression), how each is
+ * aggregated, the model form and the given coefficients. Equal
+ * fingerprints: the state is valid under the new definition and may be
+ * copied over with mvg_project_copy_progress() and
+ * mvg_project_copy_stream().
+ */
+typedef uint64_t (*mvg_channel_fp_fn)(const char *channel, void *user);
+uint64_t mvg_project_fingerprint(const mvg_project_cfg *cfg);
+uint64_t mvg_stream_fingerprint(const mvg_stream_cfg *s, mvg_channel_fp_fn channel_fp, void *user);
+
+/* Index of the stream called name, or -1. */
+long mvg_project_find_stream(const mvg_project *p, const char *name);
+/* End of the last record fed; INT64_MIN before the first. */
+int64_t mvg_project_last_end(const mvg_project *p);
+/* Rows collected for (or used by) the fit of stream i; its reporting points. */
+size_t mvg_project_baseline_rows(const mvg_project *p, size_t i);
+uint64_t mvg_project_reporting_points(const mvg_project *p, size_t i);
+/* Copies from's project-level progress into to. */
+void mvg_project_copy_progress(mvg_project *to, const mvg_project *from);
+/* Copies stream j of from (rows, model, totals) into stream i of to; both
+ * must have the same number of x. Returns 0, or -1 (out of memory, or
+ * the streams do not fit: to is then unchanged). */
+int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, size_t j);
+
 #endif

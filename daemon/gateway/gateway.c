@@ -12,13 +12,17 @@
 
 #include "config_publish.h"
 #include "head.h"
+#include "log.h"
 #include "publishers.h"
+#include "timefmt.h"
 
 #include "poller.h"
 
 struct mvg_gateway {
     mvg_config *cfg;
     unsigned generation;
+    double time_scale;     /* of the timebase: a rebuild's runner is built with it, and the
+                            * head period runs in monotonic time at that speed */
     mvg_runner *runner;
     mvg_pipeline *pipeline;
     mvg_poller **pollers; /* one per bus, NULL until started */
@@ -26,7 +30,6 @@ struct mvg_gateway {
     const mvg_publishers_api *pub; /* the publisher module, when mqtt or influx is on */
     mvg_mqtt_pub *mqtt;   /* NULL when the config has no mqtt section */
     mvg_influx_pub *influx;
-    double time_scale;    /* the timebase's speed: the head period in monotonic time */
     int heads_begun;      /* a head was due at least once (start, or carried over a reload) */
     int64_t head_mono_ms; /* monotonic time of the last head */
 };
@@ -98,26 +101,81 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
     return g;
 }
 
+/* One log line per stream: what the reload did with its engine state and
+ * why (docs/daemon.md "Reload"). */
+static void log_carry(const char *project, const mvg_runner_carry *c,
+                      const mvg_pipeline_replayed *rp)
+{
+    char from[40] = "";
+    if (rp && rp->oldest_ms != INT64_MIN)
+        mvg_timefmt_format(rp->oldest_ms, MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z, from, sizeof from);
+    for (size_t s = 0; s < c->nstreams; s++) {
+        const mvg_runner_carry_stream *cs = &c->s[s];
+        switch (cs->outcome) {
+        case MVG_CARRY_KEPT:
+            mvg_log(MVG_LOG_NOTICE,
+                    "reload: %s.%s: engine state kept (%zu baseline rows, %llu reporting "
+                    "points%s)",
+                    project, cs->name, cs->baseline_rows,
+                    (unsigned long long)cs->reporting_points,
+                    c->kept_interval ? ", the open interval continues"
+                                     : "; the open interval rebuilt from stored samples");
+            break;
+        case MVG_CARRY_REBUILT:
+            mvg_log(MVG_LOG_WARN,
+                    "reload: %s.%s: rebuilt from %llu stored intervals (samples from %s) "
+                    "because %s: %zu baseline rows, %llu reporting points, %s",
+                    project, cs->name, (unsigned long long)c->rebuilt_intervals, from, cs->why,
+                    cs->baseline_rows, (unsigned long long)cs->reporting_points,
+                    cs->refitted ? "its model fitted again on them"
+                    : cs->model_ready ? "its given model"
+                                      : "no model yet");
+            break;
+        default:
+            mvg_log(MVG_LOG_WARN,
+                    "reload: %s.%s: engine state reset because %s, and the store holds no "
+                    "interval of it to rebuild from",
+                    project, cs->name, cs->why);
+            break;
+        }
+    }
+}
+
 int mvg_gateway_adopt_state(mvg_gateway *g, const mvg_gateway *from, char *err, size_t errlen)
 {
     if (from && from->heads_begun) { /* a reload neither writes a head nor delays the next */
         g->heads_begun = 1;
         g->head_mono_ms = from->head_mono_ms;
     }
-    if (!from || mvg_runner_project_count(from->runner) == 0)
+    size_t n = mvg_runner_project_count(g->runner);
+    if (!from || n == 0)
         return 0;
-    size_t cap = mvg_runner_state_size(from->runner), len = 0;
-    void *buf = malloc(cap ? cap : 1);
-    if (!buf) {
+    mvg_runner_carry *carry = calloc(n, sizeof *carry);
+    if (!carry) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rc = mvg_runner_save(from->runner, buf, cap, &len, err, errlen);
-    if (rc == 0)
-        rc = mvg_runner_load(g->runner, buf, len, err, errlen);
-    free(buf);
-    if (rc == 0)
-        mvg_pipeline_adopt_marks(g->pipeline, from->pipeline);
+    int rc = 0;
+    mvg_runner *scratch = NULL;
+    mvg_pipeline_replayed rp = {0, INT64_MIN, INT64_MIN};
+    if (mvg_runner_carry_over(g->runner, from->runner, carry) > 0) {
+        /* what changed is rebuilt from the stored samples, in a runner of
+         * the new configuration that records nothing */
+        scratch = mvg_runner_new(g->cfg, g->time_scale, err, errlen);
+        rc = scratch ? mvg_pipeline_replay_into(g->pipeline, scratch, &rp, err, errlen) : -1;
+        if (rc == 0)
+            rc = mvg_runner_rebuild(g->runner, scratch, carry, rp.newest_ms, err, errlen);
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        const char *name = mvg_project_config(mvg_runner_project(g->runner, i))->name;
+        log_carry(name, &carry[i], &rp);
+        for (size_t s = 0; s < carry[i].nstreams; s++)
+            if (carry[i].s[s].refitted)
+                mvg_pipeline_model_due(g->pipeline, i);
+    }
+    mvg_runner_free(scratch);
+    free(carry);
+    mvg_pipeline_adopt_marks(g->pipeline, from->pipeline);
     return rc == 0 ? 1 : -1;
 }
 

@@ -4,7 +4,9 @@
  * poller thread per bus. A reload builds a whole new gateway next to the
  * running one and only swaps when everything in it was built, so a bad new
  * config never stops the running one; the engine state (baseline rows,
- * accumulators, frozen models) moves across when the projects are the same.
+ * accumulators, frozen models, open intervals) of every project and stream
+ * that did not change moves across, and what changed is rebuilt from the
+ * stored samples (docs/daemon.md "Reload").
  * It also owns the pipeline (store handle) of its config's data_dir and
  * the timer of the signed head records (gateway.head_every).
  */
@@ -34,9 +36,12 @@ typedef struct mvg_gateway mvg_gateway;
 mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_scale,
                              int new_chain, char *err, size_t errlen);
 
-/* Moves the engine state of from into g when their projects match. Returns
- * 1 when moved, 0 when there was nothing to move, -1 with err when the
- * projects differ (g then starts afresh). */
+/* Moves the engine state of from into g, project by project and stream by
+ * stream (runner.h, mvg_runner_carry_over), rebuilds what changed from the
+ * samples in g's store, logs one line per stream saying which, and takes
+ * over the pipeline's marks. Returns 1 when done, 0 when there was nothing
+ * to move, -1 with err (out of memory, a store error: what was not
+ * rebuilt starts afresh). */
 int mvg_gateway_adopt_state(mvg_gateway *g, const mvg_gateway *from, char *err, size_t errlen);
 
 /* Starts the publishers the config asks for (MQTT, InfluxDB: each drains

@@ -78,6 +78,7 @@ struct mvg_pipeline {
     int64_t **point_ids;   /* [device][point]; 0 = not stored */
     int64_t *high_water;   /* per device: newest sample time fed to the engine */
     uint64_t *polls;       /* per device: polls seen (telemetry every N) */
+    unsigned char *model_due; /* per project: store its models with its next record */
     mvg_sample **last_sent;/* per device: what MQTT telemetry last carried (change mode only) */
     unsigned char *changed;/* scratch: points to send */
     mvg_store_sample *rows;
@@ -115,6 +116,7 @@ void mvg_pipeline_close(mvg_pipeline *p)
         free(p->last_sent[d]);
     free(p->last_sent);
     free(p->polls);
+    free(p->model_due);
     free(p->changed);
     free_ids(p);
     free(p->high_water);
@@ -389,9 +391,11 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
     p->point_ids = calloc(cfg->ndevices + 1, sizeof *p->point_ids);
     p->high_water = calloc(cfg->ndevices + 1, sizeof *p->high_water);
     p->polls = calloc(cfg->ndevices + 1, sizeof *p->polls);
+    p->model_due = calloc(mvg_runner_project_count(runner) + 1, 1);
     p->last_sent = calloc(cfg->ndevices + 1, sizeof *p->last_sent);
     p->lp = mvg_lp_new();
-    if (!p->point_ids || !p->high_water || !p->polls || !p->last_sent || !p->lp) {
+    if (!p->point_ids || !p->high_water || !p->polls || !p->model_due || !p->last_sent ||
+        !p->lp) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -492,6 +496,12 @@ void mvg_pipeline_adopt_marks(mvg_pipeline *p, const mvg_pipeline *from)
     }
 }
 
+void mvg_pipeline_model_due(mvg_pipeline *p, size_t project)
+{
+    if (project < mvg_runner_project_count(p->runner))
+        p->model_due[project] = 1;
+}
+
 /* ---- checkpoints: [magic][ndevices][high water per device][runner state] */
 
 static int write_checkpoint(mvg_pipeline *p, int64_t ts_ms, char *err, size_t errlen)
@@ -517,47 +527,80 @@ static int write_checkpoint(mvg_pipeline *p, int64_t ts_ms, char *err, size_t er
 
 typedef struct {
     mvg_pipeline *p;
+    mvg_runner *runner;    /* fed the samples */
+    int64_t *high_water;   /* per device: newest sample fed (the checkpoint's, for a restore) */
     mvg_sample_groups *groups;
-    int64_t count;
+    int64_t count, oldest, newest;
 } replay_ctx;
 
 /* A stored poll response back into the engine, as the live poll fed it. */
 static void push_group(void *user, size_t device, int64_t ts, const mvg_sample *samples, size_t n)
 {
     replay_ctx *c = user;
-    mvg_runner_push(c->p->runner, device, samples, n);
-    if (ts > c->p->high_water[device])
-        c->p->high_water[device] = ts;
+    mvg_runner_push(c->runner, device, samples, n);
+    if (ts > c->high_water[device])
+        c->high_water[device] = ts;
 }
 
 static int replay_one(void *user, const char *device, const char *point, const mvg_sample *s)
 {
     replay_ctx *c = user;
     long d = mvg_config_find_device(c->p->cfg, device);
-    if (d < 0 || s->ts_ms <= c->p->high_water[d])
+    if (d < 0 || s->ts_ms <= c->high_water[d])
         return 0; /* a device no longer configured, or already in the checkpoint */
     long k = mvg_config_find_point(&c->p->cfg->devices[d], point);
     if (k < 0)
         return 0;
     c->count++;
+    if (s->ts_ms < c->oldest)
+        c->oldest = s->ts_ms;
+    if (s->ts_ms > c->newest)
+        c->newest = s->ts_ms;
     return mvg_sample_groups_add(c->groups, d, k, s);
 }
 
-/* Feeds the stored samples from from_ms on; 0 or -1. */
-static int replay_from(mvg_pipeline *p, int64_t from_ms, int64_t *replayed, char *err,
-                       size_t errlen)
+/* Feeds the stored samples from from_ms on into c's runner; 0 or -1. */
+static int replay(replay_ctx *c, int64_t from_ms, char *err, size_t errlen)
 {
-    replay_ctx c = {.p = p};
-    c.groups = mvg_sample_groups_new(p->cfg, push_group, &c);
-    if (!c.groups) {
+    c->oldest = INT64_MAX;
+    c->newest = INT64_MIN;
+    c->groups = mvg_sample_groups_new(c->p->cfg, push_group, c);
+    if (!c->groups) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    int rc = mvg_store_foreach_sample(p->store, from_ms, INT64_MAX, replay_one, &c, err, errlen);
-    mvg_sample_groups_flush(c.groups);
-    mvg_sample_groups_free(c.groups);
-    *replayed = c.count;
+    int rc = mvg_store_foreach_sample(c->p->store, from_ms, INT64_MAX, replay_one, c, err, errlen);
+    mvg_sample_groups_flush(c->groups);
+    mvg_sample_groups_free(c->groups);
     return rc == 0 ? 0 : -1;
+}
+
+static int replay_from(mvg_pipeline *p, int64_t from_ms, int64_t *replayed, char *err,
+                       size_t errlen)
+{
+    replay_ctx c = {.p = p, .runner = p->runner, .high_water = p->high_water};
+    int rc = replay(&c, from_ms, err, errlen);
+    *replayed = c.count;
+    return rc;
+}
+
+int mvg_pipeline_replay_into(mvg_pipeline *p, mvg_runner *r, mvg_pipeline_replayed *out,
+                             char *err, size_t errlen)
+{
+    replay_ctx c = {.p = p, .runner = r};
+    c.high_water = malloc((p->cfg->ndevices + 1) * sizeof *c.high_water);
+    if (!c.high_water) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (size_t d = 0; d <= p->cfg->ndevices; d++)
+        c.high_water[d] = INT64_MIN;
+    int rc = replay(&c, INT64_MIN, err, errlen);
+    free(c.high_water);
+    out->samples = c.count;
+    out->oldest_ms = c.count ? c.oldest : INT64_MIN;
+    out->newest_ms = c.count ? c.newest : INT64_MIN;
+    return rc;
 }
 
 int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t errlen)
@@ -772,8 +815,11 @@ static int store_one(mvg_pipeline *p, const pending *e, int64_t *seq_out, char *
     *seq_out = seq;
     /* the models frozen with this record: stored (versioned) and retained
      * on model/<project>, in the same transaction */
-    if (rc == 0 && e->res.fitted_now)
+    if (rc == 0 && (e->res.fitted_now || p->model_due[e->project] == 1)) {
         rc = store_model(p, prj, name, e->rec.end_ms, err, errlen);
+        if (p->model_due[e->project])
+            p->model_due[e->project] = 2; /* in this transaction: once */
+    }
 out:
     free(json);
     free(totals);
@@ -808,6 +854,14 @@ static int write_pending(mvg_pipeline *p, mvg_pipeline_record_fn done, void *use
     int written = 0;
     if (rc == 0) {
         written = (int)p->npend;
+        for (size_t i = 0; i < p->npend; i++)
+            p->model_due[p->pend[i].project] = 0;
+    } else {
+        for (size_t i = 0; i < p->npend; i++)
+            if (p->model_due[p->pend[i].project] == 2)
+                p->model_due[p->pend[i].project] = 1; /* rolled back: with the next attempt */
+    }
+    if (rc == 0) {
         for (size_t i = 0; done && i < p->npend; i++)
             done(user, p->pend[i].project, seqs[i], &p->pend[i].rec, &p->pend[i].res);
         for (size_t i = 0; i < p->npend; i++)

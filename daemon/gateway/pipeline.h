@@ -110,6 +110,23 @@ int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, si
 int mvg_pipeline_advance(mvg_pipeline *p, int64_t now_ms, mvg_pipeline_record_fn done, void *user,
                          char *err, size_t errlen);
 
+/* Feeds every stored sample of the configured devices, oldest first, into
+ * r (a scratch runner of this pipeline's configuration: a reload rebuilds
+ * the streams that changed from it, mvg_runner_rebuild), leaving the
+ * pipeline's own runner and marks alone. Returns 0 or -1 (a store error). */
+typedef struct {
+    int64_t samples;
+    int64_t oldest_ms, newest_ms; /* INT64_MIN when there were none */
+} mvg_pipeline_replayed;
+int mvg_pipeline_replay_into(mvg_pipeline *p, mvg_runner *r, mvg_pipeline_replayed *out,
+                             char *err, size_t errlen);
+
+/* The models of project (all its streams) go into the store and out on
+ * MQTT with its next interval record, in the same transaction: a reload
+ * that rebuilt a stream's model from stored samples announces it so, as
+ * the end of the baseline would have (mvg_pipeline_advance). */
+void mvg_pipeline_model_due(mvg_pipeline *p, size_t project);
+
 /* Carries the per-device high-water marks of from (devices matched by
  * name) into p, after a reload moved the engine state across. */
 void mvg_pipeline_adopt_marks(mvg_pipeline *p, const mvg_pipeline *from);

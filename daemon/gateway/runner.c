@@ -17,6 +17,7 @@
 #include "config_projects.h"
 #include "engine_state.h"
 #include "expr.h"
+#include "statefmt.h"
 
 /* Two good samples of a point further apart than this many of its polls
  * are not bridged by the interval integration (and an input that old makes
@@ -38,6 +39,7 @@ struct var {
     double wrap_span;
     double unit_s;
     int changed;           /* in the batch being processed */
+    uint64_t fp;           /* what its values mean (channel_fp): reload carry-over */
 };
 
 struct derived {
@@ -152,6 +154,28 @@ static long add_var(mvg_runner *r)
     return (long)r->nvars++;
 }
 
+/* What a channel's interval figures depend on, hashed: for a point, its
+ * register and decoding (a changed address or scale is another quantity)
+ * and how the aggregator adds it up (not the poll interval: how often a
+ * quantity is read does not change what it is); for a derived channel, its expression,
+ * unit and inputs. Equal: the rows and totals built from it stay valid. */
+static void fp_add(uint64_t *h, const void *p, size_t n) { *h = mvg_statefmt_fnv1a(*h, p, n); }
+
+static uint64_t point_fp(const mvg_device_cfg *dev, const mvg_point_cfg *p, const struct var *x)
+{
+    uint64_t h = MVG_STATEFMT_FNV_BASIS;
+    const int64_t ints[] = {p->area, p->address, p->type, p->order, p->kind,
+                            p->has_min, p->has_max, x->kind};
+    const double dbl[] = {p->scale, p->offset, p->has_min ? p->min : 0, p->has_max ? p->max : 0,
+                          x->wrap_span, x->unit_s};
+    fp_add(&h, dev->name, strlen(dev->name) + 1);
+    fp_add(&h, p->name, strlen(p->name) + 1);
+    fp_add(&h, p->unit, strnlen(p->unit, sizeof p->unit));
+    fp_add(&h, ints, sizeof ints);
+    fp_add(&h, dbl, sizeof dbl);
+    return h;
+}
+
 /* The variable of point k of device d, created when first referenced:
  * a 10,000-point gateway whose projects use ten of them keeps ten. */
 static long point_var(mvg_runner *r, size_t d, size_t k)
@@ -178,6 +202,7 @@ static long point_var(mvg_runner *r, size_t d, size_t k)
     x->kind = p->kind == MVG_KIND_COUNTER ? MVG_INTERVAL_COUNTER : MVG_INTERVAL_RATE;
     x->wrap_span = p->kind == MVG_KIND_COUNTER ? mvg_codec_wrap_span(p->type) * fabs(p->scale) : 0;
     x->unit_s = unit_seconds(p->unit);
+    x->fp = point_fp(dev, p, x);
     *slot = (int32_t)v;
     return v;
 }
@@ -358,6 +383,12 @@ mvg_runner *mvg_runner_new(const mvg_config *cfg, double time_scale, char *err, 
         for (size_t k = 0; k < dv->ninputs; k++)
             if (r->vars[dv->inputs[k]].max_gap_ms > x->max_gap_ms)
                 x->max_gap_ms = r->vars[dv->inputs[k]].max_gap_ms;
+        x->fp = MVG_STATEFMT_FNV_BASIS;
+        fp_add(&x->fp, dc->name, strlen(dc->name) + 1);
+        fp_add(&x->fp, dc->expr, strlen(dc->expr) + 1);
+        fp_add(&x->fp, dc->unit, strnlen(dc->unit, sizeof dc->unit));
+        for (size_t k = 0; k < dv->ninputs; k++)
+            fp_add(&x->fp, &r->vars[dv->inputs[k]].fp, sizeof x->fp);
     }
     for (size_t pi = 0; pi < nproj; pi++) {
         r->nproj++;
@@ -589,5 +620,175 @@ int mvg_runner_project_uses_device(const mvg_runner *r, size_t project, size_t d
     for (size_t k = 0; k < p->nch; k++)
         if (var_reads_device(r, p->ch_var[k], r->cfg->devices[device].name, 0))
             return 1;
+    return 0;
+}
+
+/* ---- carrying state across a reload ----------------------------------- */
+
+static uint64_t channel_fp(const char *name, void *user)
+{
+    const mvg_runner *r = user;
+    for (size_t i = 0; i < r->nvars; i++) {
+        const struct var *v = &r->vars[i];
+        if (v->device ? strncmp(name, v->device, strlen(v->device)) == 0 &&
+                            name[strlen(v->device)] == '.' &&
+                            strcmp(name + strlen(v->device) + 1, v->name) == 0
+                      : strcmp(name, v->name) == 0)
+            return v->fp;
+    }
+    return 0;
+}
+
+/* The old runner's project of the same name, or -1. */
+static long find_project(const mvg_runner *r, const char *name)
+{
+    for (size_t i = 0; i < r->nproj; i++)
+        if (strcmp(mvg_project_config(r->proj[i].prj)->name, name) == 0)
+            return (long)i;
+    return -1;
+}
+
+/* 1 when the two aggregators add up the same channels, defined the same. */
+static int same_channels(const mvg_runner *a, const struct proj *pa, const mvg_runner *b,
+                         const struct proj *pb)
+{
+    if (pa->nch != pb->nch || mvg_interval_length_ms(pa->agg) != mvg_interval_length_ms(pb->agg))
+        return 0;
+    for (size_t k = 0; k < pa->nch; k++)
+        if (strcmp(pa->names[k], pb->names[k]) != 0 ||
+            a->vars[pa->ch_var[k]].fp != b->vars[pb->ch_var[k]].fp)
+            return 0;
+    return 1;
+}
+
+/* Copies an aggregator through its state bytes; 0, or -1 when they differ. */
+static int copy_agg(mvg_interval *to, const mvg_interval *from, char *err, size_t errlen)
+{
+    size_t n = mvg_interval_state_size(from), got = 0;
+    void *buf = malloc(n ? n : 1);
+    if (!buf) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    int rc = mvg_interval_save(from, buf, n, &got, err, errlen);
+    if (rc == 0)
+        rc = mvg_interval_load(to, buf, got, err, errlen);
+    free(buf);
+    return rc == 0 ? 0 : -1;
+}
+
+int mvg_runner_carry_over(mvg_runner *to, const mvg_runner *from, mvg_runner_carry *out)
+{
+    int todo = 0;
+    for (size_t i = 0; i < to->nproj; i++) {
+        struct proj *p = &to->proj[i];
+        const mvg_project_cfg *pc = mvg_project_config(p->prj);
+        mvg_runner_carry *c = &out[i];
+        memset(c, 0, sizeof *c);
+        c->horizon_ms = INT64_MIN;
+        c->nstreams = pc->nstreams;
+        long k = from ? find_project(from, pc->name) : -1;
+        const struct proj *q = k >= 0 ? &from->proj[k] : NULL;
+        if (!q) {
+            snprintf(c->why, sizeof c->why, "a new project");
+        } else {
+            c->horizon_ms = mvg_project_last_end(q->prj);
+            if (mvg_project_fingerprint(pc) != mvg_project_fingerprint(mvg_project_config(q->prj)))
+                snprintf(c->why, sizeof c->why,
+                         "its interval length, periods or coverage rule changed");
+            else
+                c->kept_progress = 1;
+        }
+        char e[256];
+        if (q && same_channels(to, p, from, q) && copy_agg(p->agg, q->agg, e, sizeof e) == 0)
+            c->kept_interval = 1;
+        if (c->kept_progress)
+            mvg_project_copy_progress(p->prj, q->prj);
+        for (size_t s = 0; s < pc->nstreams; s++) {
+            mvg_runner_carry_stream *cs = &c->s[s];
+            const mvg_stream_cfg *sc = &pc->streams[s];
+            snprintf(cs->name, sizeof cs->name, "%s", sc->name);
+            long j = q ? mvg_project_find_stream(q->prj, sc->name) : -1;
+            const mvg_stream_cfg *old = j >= 0 ? &mvg_project_config(q->prj)->streams[j] : NULL;
+            if (!c->kept_progress) {
+                snprintf(cs->why, sizeof cs->why, "%s", c->why);
+            } else if (!old) {
+                snprintf(cs->why, sizeof cs->why, "a new stream");
+            } else if (mvg_stream_fingerprint(sc, channel_fp, to) !=
+                       mvg_stream_fingerprint(old, channel_fp, (void *)from)) {
+                snprintf(cs->why, sizeof cs->why,
+                         "its channels, their definitions or its model form changed");
+            } else if (mvg_project_copy_stream(p->prj, s, q->prj, (size_t)j) != 0) {
+                snprintf(cs->why, sizeof cs->why, "out of memory");
+            } else {
+                cs->outcome = MVG_CARRY_KEPT;
+                cs->baseline_rows = mvg_project_baseline_rows(p->prj, s);
+                cs->reporting_points = mvg_project_reporting_points(p->prj, s);
+                continue;
+            }
+            cs->outcome = MVG_CARRY_REBUILD;
+        }
+        for (size_t s = 0; s < c->nstreams; s++)
+            if (c->s[s].outcome != MVG_CARRY_KEPT)
+                c->rebuild = 1;
+        if (!c->kept_interval)
+            c->rebuild = 1;
+        todo += c->rebuild;
+    }
+    return todo;
+}
+
+/* Emits nothing: the intervals of a rebuild are history, already recorded
+ * (or never recorded) under the old configuration; it only counts them. */
+static int count_record(const mvg_interval_record *rec, void *user)
+{
+    struct emit_ctx *c = user;
+    char err[256];
+    mvg_project_result res;
+    if (mvg_project_update(c->r->proj[c->project].prj, rec, &res, err, sizeof err) == 0)
+        (*(uint64_t *)c->user)++;
+    return 0;
+}
+
+int mvg_runner_rebuild(mvg_runner *to, mvg_runner *scratch, mvg_runner_carry *carry,
+                       int64_t newest_ms, char *err, size_t errlen)
+{
+    if (scratch->nproj != to->nproj) {
+        snprintf(err, errlen, "the rebuild runner has other projects");
+        return -1;
+    }
+    for (size_t i = 0; i < to->nproj; i++) {
+        mvg_runner_carry *c = &carry[i];
+        if (!c->rebuild)
+            continue;
+        struct proj *p = &to->proj[i], *x = &scratch->proj[i];
+        /* up to where the old engine had recorded: the intervals after it
+         * are still to be recorded, by the live engine */
+        int64_t horizon = c->horizon_ms != INT64_MIN ? c->horizon_ms : newest_ms;
+        uint64_t n = 0;
+        struct emit_ctx ec = {scratch, i, NULL, &n};
+        if (horizon != INT64_MIN)
+            mvg_interval_advance(x->agg, horizon, count_record, &ec);
+        c->rebuilt_intervals = n;
+        if (!c->kept_interval && copy_agg(p->agg, x->agg, err, errlen) != 0)
+            return -1;
+        if (!c->kept_progress)
+            mvg_project_copy_progress(p->prj, x->prj);
+        for (size_t s = 0; s < c->nstreams; s++) {
+            mvg_runner_carry_stream *cs = &c->s[s];
+            if (cs->outcome == MVG_CARRY_KEPT)
+                continue;
+            if (mvg_project_copy_stream(p->prj, s, x->prj, s) != 0) {
+                snprintf(err, errlen, "out of memory");
+                return -1;
+            }
+            cs->outcome = n ? MVG_CARRY_REBUILT : MVG_CARRY_RESET;
+            cs->baseline_rows = mvg_project_baseline_rows(p->prj, s);
+            cs->reporting_points = mvg_project_reporting_points(p->prj, s);
+            const char *why = NULL;
+            cs->model_ready = mvg_project_model(p->prj, s, &why) != NULL;
+            cs->refitted = cs->model_ready && !mvg_project_config(p->prj)->streams[s].model_given;
+        }
+    }
     return 0;
 }

@@ -63,6 +63,56 @@ int mvg_runner_project_uses_device(const mvg_runner *r, size_t project, size_t d
  * runner was built). */
 uint64_t mvg_runner_rejected(const mvg_runner *r);
 
+/*
+ * Reload (docs/daemon.md "Reload"): the state of what did not change moves
+ * from the running engine to the new one, by project and stream name.
+ * A project keeps its progress when mvg_project_fingerprint() agrees, its
+ * open interval when its interval channels are the same and defined the
+ * same, and each stream its rows, model and totals when
+ * mvg_stream_fingerprint() agrees too (channel definitions included).
+ * What is not kept is rebuilt from the stored samples: a scratch runner
+ * of the new configuration is fed them (mvg_pipeline_replay_into) and
+ * mvg_runner_rebuild() takes its state, up to where the old engine had
+ * recorded, without emitting anything.
+ */
+typedef enum {
+    MVG_CARRY_KEPT,    /* moved over unchanged */
+    MVG_CARRY_REBUILD, /* to be rebuilt (mvg_runner_carry_over's verdict) */
+    MVG_CARRY_REBUILT, /* rebuilt from rebuilt_intervals stored intervals */
+    MVG_CARRY_RESET    /* no stored interval to rebuild it from: starts afresh */
+} mvg_carry_outcome;
+
+typedef struct {
+    char name[MVG_PRJ_NAME_MAX];
+    mvg_carry_outcome outcome;
+    char why[128];             /* why not kept */
+    size_t baseline_rows;      /* after the carry-over or the rebuild */
+    uint64_t reporting_points;
+    int model_ready, refitted; /* after a rebuild: a model, fitted during it */
+} mvg_runner_carry_stream;
+
+typedef struct {
+    int kept_progress;         /* project-level progress moved over */
+    int kept_interval;         /* the open interval moved over */
+    int rebuild;               /* something to rebuild from the store */
+    char why[128];             /* why the progress was not kept */
+    int64_t horizon_ms;        /* where the old engine had recorded; INT64_MIN: nothing */
+    uint64_t rebuilt_intervals;
+    size_t nstreams;
+    mvg_runner_carry_stream s[MVG_PROJECT_MAX_STREAMS];
+} mvg_runner_carry;
+
+/* Moves what matches from from (NULL: nothing) into to, a runner just
+ * built; fills out[] (one per project of to). Returns how many projects
+ * have something to rebuild. */
+int mvg_runner_carry_over(mvg_runner *to, const mvg_runner *from, mvg_runner_carry *out);
+
+/* Takes what carry marks for rebuilding from scratch, a runner of to's
+ * configuration fed the stored samples (the newest at newest_ms), and
+ * completes carry's outcomes. Returns 0, or -1 with err. */
+int mvg_runner_rebuild(mvg_runner *to, mvg_runner *scratch, mvg_runner_carry *carry,
+                       int64_t newest_ms, char *err, size_t errlen);
+
 /* Whole engine state as bytes (engine_state.h) and back, for restarts. */
 size_t mvg_runner_state_size(const mvg_runner *r);
 int mvg_runner_save(const mvg_runner *r, void *buf, size_t cap, size_t *written, char *err,

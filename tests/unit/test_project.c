@@ -45,13 +45,13 @@ typedef struct {
     size_t nch;
 } rig;
 
-static void rig_open(rig *g, const char *projects)
+static void rig_open_on(rig *g, const char *devices, const char *projects)
 {
     char path[] = "/tmp/mvg-test-project-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
-    fputs(DEVICES, f);
+    fputs(devices, f);
     fputs(projects, f);
     fclose(f);
     mvg_diags *d = mvg_diags_new();
@@ -67,6 +67,8 @@ static void rig_open(rig *g, const char *projects)
     g->p = mvg_runner_project(g->r, 0);
     g->names = mvg_runner_channels(g->r, 0, &g->nch);
 }
+
+static void rig_open(rig *g, const char *projects) { rig_open_on(g, DEVICES, projects); }
 
 static void rig_close(rig *g)
 {
@@ -412,6 +414,104 @@ static void test_clock_step_keeps_baseline(void **state)
     rig_close(&g);
 }
 
+
+/* ---- the reload's matching rule (runner.h, mvg_runner_carry_over) ------ */
+
+/* Two streams: e linear in m.prod, f the mean of m.kwh; %s are the edits:
+ * interval, baseline end, e's model, e's factors, confidence, extra keys. */
+static const char *CARRY_TEMPLATE =
+    "projects = ( { name = \"%s\"; technology = \"t\"; interval_min = 60;%s\n"
+    "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"%s\"; };\n"
+    "  reporting = { start = \"2026-01-02T00:00:00Z\";%s };\n"
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+    "                model = %s; cost_per_unit = %s;%s },\n"
+    "              { name = \"f\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+    "                model = { type = \"mean\"; }; } ); } );\n";
+
+typedef struct {
+    const char *what;
+    const char *name, *confidence, *base_end, *rep_end, *model, *cost, *extra;
+    const char *prod_scale; /* of the point m.prod */
+    int e_kept, f_kept, progress, open_interval;
+} carry_case;
+
+#define LINEAR "{ type = \"linear\"; x = [ \"m.prod\" ]; }"
+#define BASE "p", "", "2026-01-01T12:00:00Z", "", LINEAR, "1.0", "", "1.0"
+
+static const carry_case CARRY_CASES[] = {
+    {"nothing changed", BASE, 1, 1, 1, 1},
+    {"a cost factor and a CO2 factor", "p", "", "2026-01-01T12:00:00Z", "", LINEAR, "2.5",
+     " co2_kg_per_unit = 0.3;", "1.0", 1, 1, 1, 1},
+    {"the confidence", "p", " confidence = 0.95;", "2026-01-01T12:00:00Z", "", LINEAR, "1.0", "",
+     "1.0", 1, 1, 1, 1},
+    {"an adjustment", "p", "", "2026-01-01T12:00:00Z", "", LINEAR, "1.0",
+     " adjustments = ( { reason = \"r\"; per_interval = 1.0; } );", "1.0", 1, 1, 1, 1},
+    {"the reporting end", "p", "", "2026-01-01T12:00:00Z", " end = \"2027-01-01T00:00:00Z\";",
+     LINEAR, "1.0", "", "1.0", 1, 1, 1, 1},
+    {"e's form, same x", "p", "", "2026-01-01T12:00:00Z", "", "{ type = \"intensity\"; x = [ \"m.prod\" ]; }",
+     "1.0", "", "1.0", 0, 1, 1, 1},
+    {"e's form, x dropped", "p", "", "2026-01-01T12:00:00Z", "", "{ type = \"mean\"; }", "1.0",
+     "", "1.0", 0, 1, 1, 0},
+    {"e's x aggregated otherwise", "p", "", "2026-01-01T12:00:00Z", "",
+     "{ type = \"linear\"; x = [ \"m.prod:max\" ]; }", "1.0", "", "1.0", 0, 1, 1, 1},
+    {"the scale of e's x point", "p", "", "2026-01-01T12:00:00Z", "", LINEAR, "1.0", "", "0.1",
+     0, 1, 1, 0},
+    {"the baseline end", "p", "", "2026-01-01T18:00:00Z", "", LINEAR, "1.0", "", "1.0", 0, 0, 0,
+     1},
+    {"the project's name", "p2", "", "2026-01-01T12:00:00Z", "", LINEAR, "1.0", "", "1.0", 0, 0,
+     0, 0},
+};
+
+static void carry_rig(rig *g, const carry_case *c)
+{
+    char devices[1024], projects[2048];
+    snprintf(devices, sizeof devices,
+             "gateway = { id = \"g\"; site = \"s\"; data_dir = \"/tmp\"; };\n"
+             "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; } );\n"
+             "devices = ( { name = \"m\"; bus = \"lan\"; points = (\n"
+             "  { name = \"kwh\"; area = \"input\"; address = 0; type = \"uint32\"; unit = \"kWh\"; kind = \"counter\"; },\n"
+             "  { name = \"prod\"; area = \"input\"; address = 2; type = \"uint32\"; unit = \"t\"; kind = \"counter\"; scale = %s; } ); } );\n",
+             c->prod_scale);
+    snprintf(projects, sizeof projects, CARRY_TEMPLATE, c->name, c->confidence, c->base_end,
+             c->rep_end, c->model, c->cost, c->extra);
+    rig_open_on(g, devices, projects);
+}
+
+/* Which edits keep which state: each case against the same running
+ * engine, which has collected 5 baseline rows per stream. */
+static void test_reload_matching_rule(void **state)
+{
+    (void)state;
+    rig old;
+    carry_rig(&old, &CARRY_CASES[0]);
+    for (int h = 0; h < 5; h++)
+        feed(&old, T0 + h * H, 7.0 + 3.0 * (h % 4), h % 4, 1.0);
+    for (size_t i = 0; i < sizeof CARRY_CASES / sizeof *CARRY_CASES; i++) {
+        const carry_case *c = &CARRY_CASES[i];
+        rig g;
+        carry_rig(&g, c);
+        mvg_runner_carry carry;
+        int todo = mvg_runner_carry_over(g.r, old.r, &carry);
+        int kept[2] = {c->e_kept, c->f_kept};
+        if (carry.kept_progress != c->progress || carry.kept_interval != c->open_interval)
+            fail_msg("%s: progress %d interval %d", c->what, carry.kept_progress,
+                     carry.kept_interval);
+        for (size_t s = 0; s < 2; s++) {
+            const mvg_runner_carry_stream *cs = &carry.s[s];
+            if ((cs->outcome == MVG_CARRY_KEPT) != kept[s])
+                fail_msg("%s: stream %s %s (%s)", c->what, cs->name,
+                         kept[s] ? "not kept" : "kept", cs->why);
+            /* kept: the rows are there; not kept: a reason, and nothing yet */
+            assert_int_equal(mvg_project_baseline_rows(g.p, s), kept[s] ? 5 : 0);
+            assert_true(kept[s] ? cs->why[0] == '\0' : cs->why[0] != '\0');
+        }
+        int all = c->e_kept && c->f_kept && c->open_interval;
+        assert_int_equal(todo, all ? 0 : 1);
+        rig_close(&g);
+    }
+    rig_close(&old);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -419,6 +519,7 @@ int main(void)
         cmocka_unit_test(test_fit_on_command_and_coverage_threshold),
         cmocka_unit_test(test_undefined_figures_per_phase),
         cmocka_unit_test(test_clock_step_keeps_baseline),
+        cmocka_unit_test(test_reload_matching_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
