@@ -130,18 +130,18 @@ void mvg_cli_data_free(mvg_cli_data *d)
 }
 
 int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*usage)(FILE *),
-                           mvg_cli_fit_args *a)
+                           const mvg_cli_fit_help *help, mvg_cli_fit_args *a)
 {
     memset(a, 0, sizeof *a);
     a->confidence = 0.90;
     mvg_arg_list x = {a->xcols, 0, MVG_MODEL_MAX_X};
     const mvg_arg args[] = {
-        {"model", 0, MVG_ARG_STR, &a->model, NULL, 1, "MODEL"},
-        {"csv", 0, MVG_ARG_STR, &a->csv, NULL, 1, "FILE"},
-        {"y", 0, MVG_ARG_STR, &a->ycol, NULL, 1, "COL"},
-        {"x", 0, MVG_ARG_LIST, &x, NULL, 0, "COL"},
-        {"confidence", 0, MVG_ARG_FRACTION, &a->confidence, NULL, 0, NULL},
-        {"json", 0, MVG_ARG_FLAG, &a->json, NULL, 0, NULL},
+        {"model", 0, MVG_ARG_STR, &a->model, NULL, 1, help->model_value, help->model},
+        {"csv", 0, MVG_ARG_STR, &a->csv, NULL, 1, "FILE", help->csv},
+        {"y", 0, MVG_ARG_STR, &a->ycol, NULL, 1, "COL", help->y},
+        {"x", 0, MVG_ARG_LIST, &x, NULL, 0, "COL", help->x},
+        {"confidence", 0, MVG_ARG_FRACTION, &a->confidence, NULL, 0, "C", help->confidence},
+        {"json", 0, MVG_ARG_FLAG, &a->json, NULL, 0, NULL, help->json},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args(command, argc, argv, args, 0, NULL, usage);

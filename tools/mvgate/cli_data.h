@@ -49,7 +49,14 @@ typedef struct {
  * Returns -1 when the arguments are complete, else the exit code to return
  * now: 0 after --help, 2 after a usage error (already reported).
  */
+/* What the shared options mean to the command that parses them (fit and
+ * savings read the same options differently): their help texts. */
+typedef struct {
+    const char *model_value; /* the value's name: TYPE, FILE */
+    const char *model, *csv, *y, *x, *confidence, *json;
+} mvg_cli_fit_help;
+
 int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*usage)(FILE *),
-                           mvg_cli_fit_args *a);
+                           const mvg_cli_fit_help *help, mvg_cli_fit_args *a);
 
 #endif

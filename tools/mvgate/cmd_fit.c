@@ -17,19 +17,23 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: mvgate fit --model TYPE --csv FILE --y COL [--x COL]... [--confidence C] "
-            "[--json]\n"
-            "  --model TYPE     mean, intensity, linear, 3pc, 3ph, 4p, 5p or auto\n"
-            "  --csv FILE       CSV with a header row (baseline period); with a 'timestamp'\n"
-            "                   column (ISO 8601) rows are taken in time order and the\n"
-            "                   coverage (rows / expected at the median step) enters the verdict\n"
-            "  --y COL          the energy use column\n"
-            "  --x COL          an independent variable (repeat for several; one for\n"
-            "                   intensity and change-point forms, none for mean)\n"
-            "  --confidence C   two-sided level for the coefficient intervals (default 0.90)\n"
-            "  --json           print the model as JSON (input of mvgate savings --model)\n");
+    fprintf(out, "usage: mvgate fit --model TYPE --csv FILE --y COL [--x COL]... [--confidence C] "
+                 "[--json]\n"
+                 "Fits a baseline model to a CSV and prints its ASHRAE 14 statistics.\n");
 }
+
+static const mvg_cli_fit_help fit_help = {
+    .model_value = "TYPE",
+    .model = "mean, intensity, linear, 3pc, 3ph, 4p, 5p or auto",
+    .csv = "CSV with a header row (baseline period); with a 'timestamp'\n"
+           "column (ISO 8601) rows are taken in time order and the\n"
+           "coverage (rows / expected at the median step) enters the verdict",
+    .y = "the energy use column",
+    .x = "an independent variable (repeat for several; one for\n"
+         "intensity and change-point forms, none for mean)",
+    .confidence = "two-sided level for the coefficient intervals (default 0.90)",
+    .json = "print the model as JSON (input of mvgate savings --model)",
+};
 
 static const char *fmt_pct(double v, char *buf, size_t len)
 {
@@ -90,7 +94,7 @@ static void print_table(const mvg_model *m, const char *const *xn, double conf,
 int mvg_cmd_fit(int argc, char **argv)
 {
     mvg_cli_fit_args a;
-    int early = mvg_cli_fit_args_parse(argc, argv, "fit", usage, &a);
+    int early = mvg_cli_fit_args_parse(argc, argv, "fit", usage, &fit_help, &a);
     if (early >= 0)
         return early;
     mvg_model_type type;

@@ -18,24 +18,28 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: mvgate savings --model MODEL.json --csv FILE --y COL [--x COL]... "
-            "[--confidence C] [--json]\n"
-            "  --model FILE     the model as printed by mvgate fit --json\n"
-            "  --csv FILE       CSV with a header row (reporting period)\n"
-            "  --y COL          the measured energy use column\n"
-            "  --x COL          independent variables, in the model's order (default: the\n"
-            "                   model's x names)\n"
-            "  --confidence C   two-sided level of the FSU and the interval (default 0.90)\n"
-            "  --json           print JSON\n");
+    fprintf(out, "usage: mvgate savings --model MODEL.json --csv FILE --y COL [--x COL]... "
+                 "[--confidence C] [--json]\n"
+                 "Applies a fitted model to a reporting period: avoided energy, its fractional\n"
+                 "savings uncertainty and interval.\n");
 }
+
+static const mvg_cli_fit_help savings_help = {
+    .model_value = "FILE",
+    .model = "the model as printed by mvgate fit --json",
+    .csv = "CSV with a header row (reporting period)",
+    .y = "the measured energy use column",
+    .x = "independent variables, in the model's order (default: the\nmodel's x names)",
+    .confidence = "two-sided level of the FSU and the interval (default 0.90)",
+    .json = "print JSON",
+};
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 int mvg_cmd_savings(int argc, char **argv)
 {
     mvg_cli_fit_args a;
-    int early = mvg_cli_fit_args_parse(argc, argv, "savings", usage, &a);
+    int early = mvg_cli_fit_args_parse(argc, argv, "savings", usage, &savings_help, &a);
     if (early >= 0)
         return early;
     json_error_t jerr;

@@ -188,10 +188,10 @@ int mvg_cmd_verify(int argc, char **argv)
 {
     const char *key = NULL, *exp = NULL, *cap = NULL, *enrolled = NULL;
     const mvg_arg args[] = {
-        {"pubkey", 0, MVG_ARG_STR, &key, NULL, 1, "KEY"},
-        {"export", 0, MVG_ARG_STR, &exp, NULL, 0, "FILE"},
-        {"mqtt-capture", 0, MVG_ARG_STR, &cap, NULL, 0, "FILE"},
-        {"enrolled", 0, MVG_ARG_STR, &enrolled, NULL, 0, NULL},
+        {"pubkey", 0, MVG_ARG_STR, &key, NULL, 1, "KEY", NULL},
+        {"export", 0, MVG_ARG_STR, &exp, NULL, 0, "FILE", NULL},
+        {"mqtt-capture", 0, MVG_ARG_STR, &cap, NULL, 0, "FILE", NULL},
+        {"enrolled", 0, MVG_ARG_STR, &enrolled, NULL, 0, NULL, NULL},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("verify", argc, argv, args, 0, NULL, usage);
