@@ -3,6 +3,7 @@
  */
 #include "acquire.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -109,14 +110,21 @@ void mvg_acquire_poll(mvg_acquire *a, mvg_transport *t, const mvg_acquire_opts *
         uint8_t exc = 0;
         char err[256] = "";
 
-        if (r < nreq && !gave_up) {
+        if (r < nreq && !gave_up && !res->stopped) {
             int attempts = opts->probe_only ? 1 : 1 + (opts->retries > 0 ? opts->retries : 0);
-            int delay = opts->backoff_ms;
+            int64_t delay = opts->backoff_ms;
             for (int k = 0; k < attempts; k++) {
-                if (k > 0) {
-                    mvg_clock_sleep_ms(delay);
-                    delay *= 2;
+                int wait = k > 0 ? (int)(delay < INT_MAX ? delay : INT_MAX) : 0;
+                if (opts->pause) {
+                    if (opts->pause(opts->progress_ctx, wait)) {
+                        res->stopped = 1;
+                        break;
+                    }
+                } else if (wait > 0) {
+                    mvg_clock_sleep_ms(wait);
                 }
+                if (k > 0)
+                    delay *= 2;
                 res->requests++;
                 rc = mvg_transport_read(t, a->dev->unit_id, req->area, req->start, req->count,
                                         a->regs, a->bits, &exc, err, sizeof err);
@@ -124,6 +132,11 @@ void mvg_acquire_poll(mvg_acquire *a, mvg_transport *t, const mvg_acquire_opts *
                  * asking again gives the same answer. */
                 if (rc == MVG_TR_OK || rc == MVG_TR_EXCEPTION)
                     break;
+            }
+            if (res->stopped) {
+                snprintf(err, sizeof err, "not read: stopping");
+                fill_points(a, r, rc, exc, mvg_timebase_now(tb), samples);
+                continue;
             }
             if (opts->progress)
                 opts->progress(opts->progress_ctx);

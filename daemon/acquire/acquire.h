@@ -27,6 +27,13 @@ typedef struct {
      * stuck one. */
     void (*progress)(void *ctx);
     void *progress_ctx;
+    /* Waits ms (0: only asks) before a retry and before each request, and
+     * returns 1 when the poll is to end there (the poller is stopping): the
+     * requests not yet sent are not, so a stop waits for the one request in
+     * flight, not for a poll's retries and backoffs (hours at the largest
+     * settings). NULL: the backoffs are plain sleeps and nothing ends early
+     * (`mvgate read`). progress_ctx is its context too. */
+    int (*pause)(void *ctx, int ms);
 } mvg_acquire_opts;
 
 /* Outcome of one device poll. */
@@ -34,6 +41,7 @@ typedef struct {
     size_t requests;     /* requests sent (including retries) */
     size_t failed;       /* requests that failed after their retries */
     int comm_ok;         /* 1 when at least one request got an answer (data or exception) */
+    int stopped;         /* 1 when opts->pause ended the poll: the samples are incomplete */
     char last_error[256];
 } mvg_acquire_result;
 

@@ -63,6 +63,22 @@ static void beat(void *arg)
     atomic_store(&p->heartbeat, mvg_clock_mono_ms());
 }
 
+/* acquire.h's pause: a backoff that a stop cuts short. 1 when stopping. */
+static int pause_or_stop(void *arg, int ms)
+{
+    mvg_poller *p = arg;
+    pthread_mutex_lock(&p->mu);
+    if (ms > 0 && !p->stop) {
+        struct timespec until;
+        mvg_clock_mono_deadline(ms, &until);
+        while (!p->stop && pthread_cond_timedwait(&p->wake, &p->mu, &until) != ETIMEDOUT)
+            ;
+    }
+    int stop = p->stop;
+    pthread_mutex_unlock(&p->mu);
+    return stop;
+}
+
 static void poll_device(mvg_poller *p, struct dev_slot *d)
 {
     const mvg_bus_cfg *bus = p->bus;
@@ -72,9 +88,14 @@ static void poll_device(mvg_poller *p, struct dev_slot *d)
         .probe_only = !d->status.online && d->status.polls > 0,
         .progress = beat,
         .progress_ctx = p,
+        .pause = pause_or_stop,
     };
     mvg_acquire_result res;
     mvg_acquire_poll(d->acq, p->tr, &opts, p->tb, d->samples, &res);
+    /* a poll cut short by a stop is not a poll: neither counted nor queued
+     * (its generation's batches are not read any more) */
+    if (res.stopped)
+        return;
 
     int was_online = d->status.online;
     int online = was_online;
@@ -229,15 +250,22 @@ mvg_poller *mvg_poller_start(const mvg_config *cfg, size_t bus, unsigned generat
     return p;
 }
 
+void mvg_poller_request_stop(mvg_poller *p)
+{
+    if (!p || !p->started)
+        return;
+    pthread_mutex_lock(&p->mu);
+    p->stop = 1;
+    pthread_cond_signal(&p->wake);
+    pthread_mutex_unlock(&p->mu);
+}
+
 void mvg_poller_stop(mvg_poller *p)
 {
     if (!p)
         return;
     if (p->started) {
-        pthread_mutex_lock(&p->mu);
-        p->stop = 1;
-        pthread_cond_signal(&p->wake);
-        pthread_mutex_unlock(&p->mu);
+        mvg_poller_request_stop(p);
         pthread_join(p->thread, NULL);
     }
     free_poller(p);

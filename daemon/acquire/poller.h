@@ -31,7 +31,12 @@ typedef struct {
 mvg_poller *mvg_poller_start(const mvg_config *cfg, size_t bus, unsigned generation,
                              const mvg_timebase *tb, mvg_sample_queue *queue, char *err,
                              size_t errlen);
-/* Stops the thread (at most one request timeout later) and frees. */
+/* Tells the thread to stop and returns at once: the thread ends after the
+ * request it has in flight (its transport's budget: timeout_ms, twice that
+ * on RTU after a timeout, transport.h), skipping the poll's retries,
+ * backoffs and remaining requests. For stopping several pollers at once. */
+void mvg_poller_request_stop(mvg_poller *p);
+/* Stops the thread (as above), waits for it and frees. */
 void mvg_poller_stop(mvg_poller *p);
 
 /* Monotonic ms of the thread's last turn of its loop or last request that

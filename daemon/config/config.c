@@ -28,6 +28,9 @@ _Static_assert(MVG_CFG_ID_MAX == MVG_NAME_MAX, "mvg_mqtt_cfg.gateway_id holds a 
 #ifndef MVG_DEFAULT_PROFILE_DIR
 #define MVG_DEFAULT_PROFILE_DIR "/usr/share/mvgate/profiles"
 #endif
+#ifndef MVG_REL_PROFILE_DIR
+#define MVG_REL_PROFILE_DIR "../share/mvgate/profiles"
+#endif
 
 /* Loader-owned storage behind mvg_config.priv: the interned file names the
  * src fields point at. */
@@ -328,6 +331,33 @@ static int try_profile_path(const char *dir, const char *name, char *out, size_t
     return n > 0 && (size_t)n < len && access(out, R_OK) == 0;
 }
 
+/* The profiles installed beside the running program (PREFIX/bin/mvgate or
+ * PREFIX/sbin/mvgated -> PREFIX/share/mvgate/profiles), so that a gateway
+ * installed under another prefix than the configured one (a package built
+ * from a /usr/local tree installs under /usr) finds its own profiles. 0 when
+ * that folder is not there (the build tree) or is the configured one. */
+static int installed_profile_dir(char *out, size_t len)
+{
+    char exe[MVG_PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    char *slash = n > 0 ? (exe[n] = '\0', strrchr(exe, '/')) : NULL;
+    if (!slash)
+        return 0;
+    *slash = '\0';
+    int w = snprintf(out, len, "%s/%s", exe, MVG_REL_PROFILE_DIR);
+    if (w <= 0 || (size_t)w >= len)
+        return 0;
+    char real[PATH_MAX], configured[PATH_MAX];
+    if (!realpath(out, real))
+        return 0;
+    if (realpath(MVG_DEFAULT_PROFILE_DIR, configured) && strcmp(real, configured) == 0)
+        return 0;
+    if (strlen(real) >= len)
+        return 0;
+    memcpy(out, real, strlen(real) + 1);
+    return 1;
+}
+
 static const profile_t *get_profile(loader *L, const config_setting_t *at, const char *name)
 {
     for (size_t i = 0; i < L->nprofiles; i++)
@@ -345,7 +375,7 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
     pr->failed = 1;
 
     /* where to look, in order */
-    char dirs[4][MVG_PATH_MAX + 16];
+    char dirs[5][MVG_PATH_MAX + 16];
     size_t ndirs = 0;
     const char *env = getenv("MVG_PROFILE_DIR");
     if (L->opts && L->opts->profile_dir)
@@ -353,6 +383,8 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
     if (env && *env)
         snprintf(dirs[ndirs++], sizeof dirs[0], "%s", env);
     snprintf(dirs[ndirs++], sizeof dirs[0], "%s/../profiles", L->dir);
+    if (installed_profile_dir(dirs[ndirs], sizeof dirs[0]))
+        ndirs++;
     snprintf(dirs[ndirs++], sizeof dirs[0], "%s", MVG_DEFAULT_PROFILE_DIR);
     char path[MVG_PATH_MAX + MVG_NAME_MAX + 32];
     size_t i;

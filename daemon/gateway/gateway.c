@@ -267,6 +267,10 @@ void mvg_gateway_free(mvg_gateway *g)
 {
     if (!g)
         return;
+    /* all bus threads told first, then waited for: a stop (or reload) waits
+     * for the slowest request in flight, not for the sum over the buses */
+    for (size_t b = 0; b < g->npollers; b++)
+        mvg_poller_request_stop(g->pollers[b]);
     for (size_t b = 0; b < g->npollers; b++)
         mvg_poller_stop(g->pollers[b]);
     free(g->pollers);

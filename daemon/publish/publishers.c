@@ -13,6 +13,9 @@
 #ifndef MVG_PUBLISH_MODULE_PATH
 #define MVG_PUBLISH_MODULE_PATH "/usr/lib/mvgate/mvgate-publish.so"
 #endif
+#ifndef MVG_REL_MODULE_DIR
+#define MVG_REL_MODULE_DIR "../lib/mvgate"
+#endif
 
 static const mvg_publishers_api *try_open(const char *path, char *why, size_t len)
 {
@@ -36,7 +39,7 @@ static const mvg_publishers_api *try_open(const char *path, char *why, size_t le
  * (and no global state) is needed here. */
 const mvg_publishers_api *mvg_publishers_load(char *err, size_t errlen)
 {
-    char paths[3][PATH_MAX];
+    char paths[4][PATH_MAX];
     size_t n = 0;
     const char *env = getenv("MVG_PUBLISH_MODULE");
     if (env && *env)
@@ -46,13 +49,20 @@ const mvg_publishers_api *mvg_publishers_load(char *err, size_t errlen)
     char *slash = len > 0 ? (exe[len] = '\0', strrchr(exe, '/')) : NULL;
     if (slash) {
         *slash = '\0';
-        /* build/bin/mvgated -> build/lib/mvgate/mvgate-publish.so */
-        int w = snprintf(paths[n], PATH_MAX, "%s/../lib/mvgate/mvgate-publish.so", exe);
-        if (w > 0 && w < PATH_MAX)
-            n++;
+        /* build/bin/mvgated -> build/lib/mvgate/mvgate-publish.so; and
+         * PREFIX/sbin/mvgated -> PREFIX/<libdir>/mvgate/ for an install
+         * under another prefix than the configured one (a package) */
+        const char *rel[] = {"../lib/mvgate", MVG_REL_MODULE_DIR};
+        for (size_t k = 0; k < 2; k++) {
+            if (k == 1 && strcmp(rel[1], rel[0]) == 0)
+                break;
+            int w = snprintf(paths[n], PATH_MAX, "%s/%s/mvgate-publish.so", exe, rel[k]);
+            if (w > 0 && w < PATH_MAX)
+                n++;
+        }
     }
     snprintf(paths[n++], PATH_MAX, "%s", MVG_PUBLISH_MODULE_PATH);
-    char why[3][PATH_MAX + 128];
+    char why[4][PATH_MAX + 128];
     const mvg_publishers_api *api = NULL;
     for (size_t i = 0; i < n && !api; i++) {
         if (access(paths[i], F_OK) != 0) {

@@ -552,6 +552,14 @@ class Postgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def skip(reason):
+    """Ends the test program as skipped (ctest's SKIP_RETURN_CODE 77), saying
+    why: for a test that cannot run here (not root), never for a failure."""
+    print("SKIP: %s" % reason)
+    sys.stdout.flush()
+    sys.exit(77)
+
+
 def main(tests):
     """Runs each test function; prints a summary line; exits 1 on failure."""
     passed = failed = 0

@@ -2,7 +2,8 @@
 every option its parser takes. The commands and options are read from the sources (the
 dispatch table in tools/mvgate/main.c, the mvg_arg tables of tools/mvgate/), and each option
 is also tried on the parser, so a row added without its help, or help for an option that is
-gone, fails here."""
+gone, fails here; and each option is listed once (described by its row's help field, not
+again by hand above the options block)."""
 
 import glob
 import os
@@ -43,8 +44,11 @@ def options_by_command():
             rows.append(("config", "c"))
         if "MVG_ARG_WINDOW(" in text:
             rows += [("from", None), ("to", None)]
+        # a row chosen per command: is_fit ? (mvg_arg){"A", ...} : (mvg_arg){"B", ...}
+        pick = re.search(r'is_fit \? \(mvg_arg\)\{"([a-z-]+)".*?: \(mvg_arg\)\{"([a-z-]+)"', text, re.S)
         for c in cmds:
-            out[c] = rows
+            not_here = {pick.group(2) if c == "fit" else pick.group(1)} if pick else set()
+            out[c] = [r for r in rows if r[0] not in not_here]
     return out
 
 
@@ -78,6 +82,11 @@ def test_every_option_is_in_its_commands_help():
             p = T.mvgate(cmd, "--" + long)
             assert "unrecognized option" not in p.stderr, (cmd, long, p.stderr)
         assert re.search(r"^  -h, --help$", block, re.M), block
+        # described once: in the options block, from the table's help field,
+        # not again in a hand-written list above it
+        for long, _ in rows + [("help", "h")]:
+            lines = re.findall(r"^\s+(?:-., )?--%s\b" % re.escape(long), r.stdout, re.M)
+            assert len(lines) == 1, (cmd, long, "listed %d times" % len(lines), r.stdout)
         # an option that is not in the table is refused
         # (outbox, key and store take their action first: before it, any option is usage)
         p = T.mvgate(cmd, "--no-such-option")

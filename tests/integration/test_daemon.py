@@ -1,12 +1,15 @@
 """mvgated as a process: polls real peers, logs samples, keeps a live
 device's timing when another device is dead, reloads on SIGHUP (a bad config
 is reported and the running one stays), speaks the sd_notify protocol to a
-NOTIFY_SOCKET we hold, and stops cleanly on SIGTERM."""
+NOTIFY_SOCKET we hold, and stops cleanly on SIGTERM, also in the middle of a
+poll's retries and backoffs (a stop waits for the request in flight, not for
+the retries: the unit's TimeoutStopSec rests on that)."""
 
 import os
 import signal
 import socket
 import sys
+import threading
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
@@ -165,6 +168,49 @@ def test_sd_notify_ready_watchdog_reload_stopping():
         peer.stop()
 
 
+def test_sigterm_cuts_a_polls_backoff_short():
+    """A meter that accepts the connection and never answers, on a bus with
+    the largest backoff and 10 retries: the poll would take hours of
+    backoffs; SIGTERM during the first one stops the daemon at once (exit 0
+    well inside Proc.stop's 20 s, where a stop that waited for the poll is
+    SIGKILLed)."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    accepted = []
+
+    def serve():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+            accepted.append(c)  # held open, never answered
+
+    threading.Thread(target=serve, daemon=True).start()
+    try:
+        with T.TempDir() as d:
+            cfg = gw_config(d, '{ name = "mute"; type = "tcp"; host = "127.0.0.1"; port = %d; '
+                               'timeout_ms = 200; retries = 10; backoff_ms = 60000; }' % srv.getsockname()[1],
+                            '{ name = "m1"; bus = "mute"; unit_id = 1; interval_ms = 1000; points = ('
+                            ' { name = "v"; area = "holding"; address = 0; type = "uint16"; } ); }')
+            gw = T.Proc([T.binary("mvgated"), "-c", cfg], name="mvgated")
+            try:
+                gw.wait_line(r"started:", stream="err", timeout=15)
+                # the first attempt is in flight (it times out after 200 ms;
+                # 60 s of backoff follow, then 9 more attempts): stop now
+                T.wait_until(lambda: accepted, what="the first request's connection")
+            finally:
+                rc = gw.stop(timeout=20)
+            assert rc == 0, "exit code %s (a stop that waits for the poll's backoffs is killed)" % rc
+            assert any("stopped" in l for l in gw.err_lines), gw.err_lines[-5:]
+            assert len(accepted) == 1, "a retry was sent after the stop: %d connections" % len(accepted)
+    finally:
+        srv.close()
+        for c in accepted:
+            c.close()
+
+
 def test_bad_config_refuses_to_start():
     with T.TempDir() as d:
         cfg = T.write(os.path.join(d, "bad.conf"), 'gateway = { id = "g"; site = "s"; data_dir = "%s"; };\n'
@@ -177,4 +223,5 @@ def test_bad_config_refuses_to_start():
 if __name__ == "__main__":
     T.main([test_logs_samples_and_stops_on_sigterm, test_dead_devices_do_not_delay_live_one,
             test_sighup_good_and_bad_config, test_sd_notify_ready_watchdog_reload_stopping,
-            test_bad_config_refuses_to_start])
+            test_bad_config_refuses_to_start,
+            test_sigterm_cuts_a_polls_backoff_short])

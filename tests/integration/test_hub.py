@@ -94,6 +94,8 @@ def chain_records(cfg):
     for line in r.stdout.splitlines():
         if line.strip():
             doc = json.loads(line)
+            if doc["kind"] == "head":  # signed, but not a chain position
+                continue
             raw = line[line.index(',"record":') + 10:-1].encode()
             out[(doc["project"], doc["chain"])] = raw
     assert out and any(json.loads(v)["schema"].startswith("mvgate/key/") for v in out.values())

@@ -1,8 +1,11 @@
-"""`cmake --install` lays out binaries, the service units (mvgated's, mvgate-hub's), the sysusers file,
-example configs, profiles and templates; the installed unit passes
-`systemd-analyze verify` (with its Exec paths pointed at the staged
-binaries) and its hardening scores OK in `systemd-analyze security`; and an
-installed example config finds the installed profiles."""
+"""`cmake --install --prefix P` lays out binaries, the service units
+(mvgated's, mvgate-hub's), the sysusers file, example configs, profiles,
+templates and docs; the units are written for P at install time
+(ExecStart=P/sbin/mvgated, though the build was configured for /usr/local)
+and read their configuration from /etc/mvgate, the ConfigurationDirectory;
+they pass `systemd-analyze verify` and their hardening scores OK in
+`systemd-analyze security`; and an installed example config finds the
+installed profiles."""
 
 import glob
 import os
@@ -22,7 +25,8 @@ def test_install_layout_and_unit():
         assert r.returncode == 0, r.stderr
         for rel in ("bin/mvgate", "bin/mvgate-sim", "sbin/mvgated", "sbin/mvgate-hub",
                     "lib/systemd/system/mvgated.service", "lib/systemd/system/mvgate-hub.service",
-                    "lib/sysusers.d/mvgate.conf", "share/doc/mvgate/README.md", "share/doc/mvgate/LICENSE"):
+                    "lib/sysusers.d/mvgate.conf", "share/doc/mvgate/README.md", "share/doc/mvgate/LICENSE",
+                    "share/doc/mvgate/docs/daemon.md"):
             assert os.path.exists(os.path.join(prefix, rel)), rel
         assert glob.glob(os.path.join(prefix, "lib*/**/mvgate/mvgate-publish.so"), recursive=True), \
             "publisher module not installed"
@@ -38,10 +42,21 @@ def test_install_layout_and_unit():
             assert want in unit, want
         assert "@" not in re.sub(r"SystemCallFilter=.*", "", unit), "unsubstituted @VAR@ in the unit"
 
-        # Point the Exec lines at the staged binaries, whatever prefix the build was configured with.
-        staged = re.sub(r"(Exec\w*=)\S*/(mvgated?)\b", lambda m: m.group(1) + os.path.join(
-            prefix, "sbin" if m.group(2) == "mvgated" else "bin", m.group(2)), unit)
-        path = T.write(os.path.join(d, "mvgated.service"), staged)
+        # The unit is written at install time for the prefix given then, not
+        # the one the build was configured with (/usr/local): its binaries are
+        # the staged ones; the config is systemd's ConfigurationDirectory.
+        conf = "/etc/mvgate/mvgate.conf"
+        assert "ExecStart=%s/sbin/mvgated -c %s\n" % (prefix, conf) in unit, unit
+        assert "ExecStartPre=%s/bin/mvgate check -c %s\n" % (prefix, conf) in unit, unit
+        assert "Documentation=file:%s/share/doc/mvgate/README.md\n" % prefix in unit, unit
+        assert "ConfigurationDirectory=mvgate\n" in unit
+        assert "TimeoutStopSec=150s\n" in unit
+        for dev in ("char-tty[A-Z]*", "char-ttymxc"):
+            assert "DeviceAllow=%s rw\n" % dev in unit, dev
+        for path in re.findall(r"^(?:Exec\w*=|Documentation=file:)(/\S*mvgate\S*)", unit, re.M):
+            assert os.path.isfile(path), path
+        # systemd-analyze verify wants the unit named as it is installed
+        path = T.write(os.path.join(d, "mvgated.service"), unit)
         r = T.run(["systemd-analyze", "verify", path])
         assert r.returncode == 0 and r.stderr.strip() == "", r.stderr
         r = T.run(["systemd-analyze", "security", "--offline=yes", path])
@@ -55,6 +70,7 @@ def test_install_layout_and_unit():
         for want in ("Type=notify", "User=mvgate", "StateDirectory=mvgate-hub", "ExecReload=",
                      "ProtectSystem=strict", "NoNewPrivileges=yes"):
             assert want in unit, want
+        assert "ExecStart=%s/sbin/mvgate-hub -c /etc/mvgate/hub.conf\n" % prefix in unit, unit
         staged = re.sub(r"(Exec\w*=)\S*/mvgate-hub\b",
                         lambda m: m.group(1) + os.path.join(prefix, "sbin", "mvgate-hub"), unit)
         path = T.write(os.path.join(d, "mvgate-hub.service"), staged)

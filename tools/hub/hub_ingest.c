@@ -26,6 +26,8 @@ static const struct {
     {"model", K_CHAINED | K_PROJECT},
     {"key", K_CHAINED | K_PROJECT | K_POSITION},
     {"newchain", K_CHAINED | K_PROJECT},
+    {"definition", K_CHAINED | K_PROJECT},
+    {"head", K_PROJECT}, /* signed, not chained: kept, checked by the alerts (docs/hub.md) */
     {"totals", K_PROJECT},
     {"telemetry", 0},
     {"status", 0},

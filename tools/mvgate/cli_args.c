@@ -95,9 +95,30 @@ void mvg_cli_args_help(FILE *out, const mvg_arg *args)
         char shortf[8] = "";
         if (a->short_name)
             snprintf(shortf, sizeof shortf, "-%c, ", a->short_name);
-        fprintf(out, "  %s--%s%s%s%s%s\n", shortf, a->name, value[0] ? " " : "", value,
-                a->required ? "   (required)" : "",
-                a->kind == MVG_ARG_LIST ? "   (repeatable)" : "");
+        char head[512];
+        int w = snprintf(head, sizeof head, "  %s--%s%s%s%s%s", shortf, a->name,
+                         value[0] ? " " : "", value, a->required ? " (required)" : "",
+                         a->kind == MVG_ARG_LIST ? " (repeatable)" : "");
+        if (!a->help) {
+            fprintf(out, "%s\n", head);
+            continue;
+        }
+        /* the text in a column of its own; a head too wide for it gets a line */
+        enum { COL = 30 };
+        const char *line = a->help;
+        if (w >= COL - 1)
+            fprintf(out, "%s\n%*s", head, COL, "");
+        else
+            fprintf(out, "%-*s", COL, head);
+        for (;;) {
+            const char *nl = strchr(line, '\n');
+            int len = nl ? (int)(nl - line) : (int)strlen(line);
+            fprintf(out, "%.*s\n", len, line);
+            if (!nl)
+                break;
+            line = nl + 1;
+            fprintf(out, "%*s", COL, "");
+        }
     }
     fprintf(out, "  -h, --help\n");
 }

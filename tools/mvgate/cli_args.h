@@ -36,25 +36,33 @@ typedef struct {
     const char *const *choices; /* MVG_ARG_CHOICE: the names, NULL-terminated */
     int required;               /* 1: the command cannot run without it */
     const char *value;          /* the value's name in the help (NULL: by kind) */
+    /* What it does, for the options block of --help (NULL: no text); '\n'
+     * breaks it into lines. The one place an option is described, so that
+     * a command's help lists each option once, as its parser takes it. */
+    const char *help;
 } mvg_arg;
 
 /* The rows every command that reads a gateway's files has. */
 #define MVG_ARG_CONFIG(path)                                                                       \
     {                                                                                              \
-        "config", 'c', MVG_ARG_STR, (path), NULL, 1, "FILE"                                        \
+        "config", 'c', MVG_ARG_STR, (path), NULL, 1, "FILE",                                       \
+            "the gateway's configuration (keys: docs/config.md)"                                   \
     }
 #define MVG_ARG_WINDOW(from, to)                                                                   \
-    {"from", 0, MVG_ARG_TIME, (from), NULL, 0, NULL}, { "to", 0, MVG_ARG_TIME, (to), NULL, 0, NULL }
+    {"from", 0, MVG_ARG_TIME, (from), NULL, 0, NULL, "from this time (ISO 8601 UTC or epoch ms)"}, \
+    {                                                                                              \
+        "to", 0, MVG_ARG_TIME, (to), NULL, 0, NULL, "up to this time (ISO 8601 UTC or epoch ms)"   \
+    }
 #define MVG_ARG_END                                                                                \
     {                                                                                              \
-        NULL, 0, 0, NULL, NULL, 0, NULL                                                            \
+        NULL, 0, 0, NULL, NULL, 0, NULL, NULL                                                      \
     }
 
 /*
  * The options block of a command's help, written from its table so that it
  * cannot drift from what the parser takes: every row with its short form,
  * its value (by kind, or the row's value name; a choice lists its names),
- * whether it is required or repeatable, and -h/--help. mvg_cli_args prints
+ * whether it is required or repeatable, its help text, and -h/--help. mvg_cli_args prints
  * it after the command's usage text on --help.
  */
 void mvg_cli_args_help(FILE *out, const mvg_arg *args);

@@ -143,7 +143,7 @@ void mvg_cli_data_free(mvg_cli_data *d)
 const char *const mvg_cli_aggregates[] = {"hourly", "daily", NULL};
 
 int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*usage)(FILE *),
-                           mvg_cli_fit_args *a)
+                           const mvg_cli_fit_help *help, mvg_cli_fit_args *a)
 {
     memset(a, 0, sizeof *a);
     a->confidence = 0.90;
@@ -151,20 +151,21 @@ int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*us
     mvg_arg_list x = {a->xcols, 0, MVG_MODEL_MAX_X};
     int is_fit = strcmp(command, "fit") == 0;
     const mvg_arg args[] = {
-        {"model", 0, MVG_ARG_STR, &a->model, NULL, 1, "MODEL"},
-        {"csv", 0, MVG_ARG_STR, &a->csv, NULL, 1, "FILE"},
-        {"y", 0, MVG_ARG_STR, &a->ycol, NULL, 1, "COL"},
-        {"x", 0, MVG_ARG_LIST, &x, NULL, 0, "COL"},
-        {"confidence", 0, MVG_ARG_FRACTION, &a->confidence, NULL, 0, NULL},
-        {"json", 0, MVG_ARG_FLAG, &a->json, NULL, 0, NULL},
-        {"utc-offset", 0, MVG_ARG_STR, &a->utc_offset, NULL, 0, "+HH:MM"},
-        {"weekend", 0, MVG_ARG_FLAG, &a->weekend, NULL, 0, NULL},
-        {"holidays", 0, MVG_ARG_STR, &a->holidays, NULL, 0, "FILE"},
-        {"shift", 0, MVG_ARG_STR, &a->shift, NULL, 0, "HH:MM-HH:MM"},
-        {"mode", 0, MVG_ARG_STR, &a->mode, NULL, 0, "COL"},
+        {"model", 0, MVG_ARG_STR, &a->model, NULL, 1, help->model_value, help->model},
+        {"csv", 0, MVG_ARG_STR, &a->csv, NULL, 1, "FILE", help->csv},
+        {"y", 0, MVG_ARG_STR, &a->ycol, NULL, 1, "COL", help->y},
+        {"x", 0, MVG_ARG_LIST, &x, NULL, 0, "COL", help->x},
+        {"confidence", 0, MVG_ARG_FRACTION, &a->confidence, NULL, 0, "C", help->confidence},
+        {"json", 0, MVG_ARG_FLAG, &a->json, NULL, 0, NULL, help->json},
+        {"utc-offset", 0, MVG_ARG_STR, &a->utc_offset, NULL, 0, "O", help->utc_offset},
+        {"weekend", 0, MVG_ARG_FLAG, &a->weekend, NULL, 0, NULL, help->weekend},
+        {"holidays", 0, MVG_ARG_STR, &a->holidays, NULL, 0, "FILE", help->holidays},
+        {"shift", 0, MVG_ARG_STR, &a->shift, NULL, 0, "W", help->shift},
+        {"mode", 0, MVG_ARG_STR, &a->mode, NULL, 0, "COL", help->mode},
         is_fit ? (mvg_arg){"aggregate", 0, MVG_ARG_CHOICE, &a->aggregate, mvg_cli_aggregates, 0,
-                           "hourly|daily"}
-               : (mvg_arg){"accuracy-pct", 0, MVG_ARG_POSITIVE, &a->accuracy_pct, NULL, 0, "PCT"},
+                           "hourly|daily", help->aggregate_or_accuracy}
+               : (mvg_arg){"accuracy-pct", 0, MVG_ARG_POSITIVE, &a->accuracy_pct, NULL, 0, "A",
+                           help->aggregate_or_accuracy},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args(command, argc, argv, args, 0, NULL, usage);

@@ -71,8 +71,18 @@ int mvg_cli_data_catvars(mvg_cli_data *d, const mvg_cli_fit_args *a, const char 
  * Returns -1 when the arguments are complete, else the exit code to return
  * now: 0 after --help, 2 after a usage error (already reported).
  */
+/* What the shared options mean to the command that parses them (fit and
+ * savings read the same options differently): their help texts. */
+typedef struct {
+    const char *model_value; /* the value's name: TYPE, FILE */
+    const char *model, *csv, *y, *x, *confidence, *json;
+    /* fit's --aggregate, savings' --accuracy-pct */
+    const char *aggregate_or_accuracy;
+    const char *utc_offset, *weekend, *holidays, *shift, *mode;
+} mvg_cli_fit_help;
+
 int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*usage)(FILE *),
-                           mvg_cli_fit_args *a);
+                           const mvg_cli_fit_help *help, mvg_cli_fit_args *a);
 
 /* Replaces d's rows by their sums of y and means of x over local periods
  * of period ms (an hour or a day; mvg_agg_rows), the coverage then counted

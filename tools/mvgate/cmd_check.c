@@ -23,13 +23,7 @@ static void usage(FILE *out)
                  "Checks a configuration as mvgated loads it: every error as FILE:LINE: message\n"
                  "on stderr (exit 1), or on stdout a summary line and whether data_dir exists\n"
                  "or mvgated will create it (exit 0), with a warning on stderr for each bus\n"
-                 "host that does not resolve here. Usage errors exit 2.\n"
-                 "\n"
-                 "  -c, --config FILE    the configuration (keys: docs/config.md)\n"
-                 "  --profile-dir DIR    look for device profiles here first; then in\n"
-                 "                       $MVG_PROFILE_DIR, FILE's ../profiles, and %s\n"
-                 "  -h, --help           this text\n",
-            mvg_config_default_profile_dir());
+                 "host that does not resolve here. Usage errors exit 2.\n");
 }
 
 /* What check can only warn about, since it may differ on the gateway: a bus
@@ -62,9 +56,14 @@ int mvg_cmd_check(int argc, char **argv)
 {
     const char *path = NULL;
     mvg_config_opts opts = {0};
+    char profile_help[256 + MVG_PATH_MAX];
+    snprintf(profile_help, sizeof profile_help,
+             "look for device profiles here first; then in\n$MVG_PROFILE_DIR, FILE's "
+             "../profiles, beside mvgate\n(../share/mvgate/profiles) and %s",
+             mvg_config_default_profile_dir());
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
-        {"profile-dir", 0, MVG_ARG_STR, &opts.profile_dir, NULL, 0, "DIR"},
+        {"profile-dir", 0, MVG_ARG_STR, &opts.profile_dir, NULL, 0, "DIR", profile_help},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("check", argc, argv, args, 0, NULL, usage);

@@ -205,8 +205,8 @@ int mvg_cmd_export(int argc, char **argv)
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
         MVG_ARG_WINDOW(&from, &to),
-        {"format", 0, MVG_ARG_CHOICE, &format, formats, 0, NULL},
-        {"what", 0, MVG_ARG_CHOICE, &what, whats, 0, NULL},
+        {"format", 0, MVG_ARG_CHOICE, &format, formats, 0, NULL, NULL},
+        {"what", 0, MVG_ARG_CHOICE, &what, whats, 0, NULL, NULL},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("export", argc, argv, args, 0, NULL, usage);

@@ -24,27 +24,32 @@ static void usage(FILE *out)
             "[--json]\n"
             "                  [--aggregate hourly|daily] [--utc-offset +HH:MM] [--weekend]\n"
             "                  [--holidays FILE] [--shift HH:MM-HH:MM] [--mode COL]\n"
-            "  --model TYPE     mean, intensity, linear, 3pc, 3ph, 4p, 5p, hdd, cdd, hdd-cdd,\n"
-            "                   towt or auto\n"
-            "  --csv FILE       CSV with a header row (baseline period); with a 'timestamp'\n"
-            "                   column (ISO 8601) rows are taken in time order and the\n"
-            "                   coverage (rows / expected at the median step) enters the verdict\n"
-            "  --y COL          the energy use column\n"
-            "  --x COL          an independent variable (repeat for several; one for\n"
-            "                   intensity and change-point forms, the temperature first for\n"
-            "                   towt and the degree-day forms, none for mean)\n"
-            "  --aggregate P    sum y and average x over local hours or days first (needs\n"
-            "                   the timestamp column); hdd, cdd and hdd-cdd need daily rows\n"
-            "  --utc-offset O   the site's offset from UTC for local days, weeks and shifts\n"
-            "                   (default Z; Hong Kong and Guangdong +08:00)\n"
-            "  --weekend        add a 0/1 column: local Saturday or Sunday\n"
-            "  --holidays FILE  add a 0/1 column: a local date listed in FILE (YYYY-MM-DD a line)\n"
-            "  --shift W        add a 0/1 column: local time inside W (22:00-06:00 wraps)\n"
-            "  --mode COL       add a 0/1 column for each value of COL but the lowest (an\n"
-            "                   operating mode read from a point)\n"
-            "  --confidence C   two-sided level for the coefficient intervals (default 0.90)\n"
-            "  --json           print the model as JSON (input of mvgate savings --model)\n");
+            "Fits a baseline model to a CSV and prints its ASHRAE 14 statistics.\n");
 }
+
+static const mvg_cli_fit_help fit_help = {
+    .model_value = "TYPE",
+    .model = "mean, intensity, linear, 3pc, 3ph, 4p, 5p, hdd, cdd, hdd-cdd,\n"
+             "towt or auto",
+    .csv = "CSV with a header row (baseline period); with a 'timestamp'\n"
+           "column (ISO 8601) rows are taken in time order and the\n"
+           "coverage (rows / expected at the median step) enters the verdict",
+    .y = "the energy use column",
+    .x = "an independent variable (repeat for several; one for\n"
+         "intensity and change-point forms, the temperature first for\n"
+         "towt and the degree-day forms, none for mean)",
+    .confidence = "two-sided level for the coefficient intervals (default 0.90)",
+    .json = "print the model as JSON (input of mvgate savings --model)",
+    .aggregate_or_accuracy = "sum y and average x over local hours or days first (needs\n"
+                             "the timestamp column); hdd, cdd and hdd-cdd need daily rows",
+    .utc_offset = "the site's offset from UTC for local days, weeks and shifts\n"
+                  "(+HH:MM; default Z; Hong Kong and Guangdong +08:00)",
+    .weekend = "add a 0/1 column: local Saturday or Sunday",
+    .holidays = "add a 0/1 column: a local date listed in FILE (YYYY-MM-DD a line)",
+    .shift = "add a 0/1 column: local time inside W (HH:MM-HH:MM; 22:00-06:00 wraps)",
+    .mode = "add a 0/1 column for each value of COL but the lowest (an\n"
+            "operating mode read from a point)",
+};
 
 static const char *fmt_pct(double v, char *buf, size_t len)
 {
@@ -174,7 +179,7 @@ static json_t *towt_json(const mvg_towt *t, const mvg_model *m, const char *cons
 int mvg_cmd_fit(int argc, char **argv)
 {
     mvg_cli_fit_args a;
-    int early = mvg_cli_fit_args_parse(argc, argv, "fit", usage, &a);
+    int early = mvg_cli_fit_args_parse(argc, argv, "fit", usage, &fit_help, &a);
     if (early >= 0)
         return early;
     mvg_model_type type;

@@ -38,7 +38,7 @@ int mvg_cmd_outbox(int argc, char **argv)
     int pub = -1;
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
-        {"publisher", 0, MVG_ARG_CHOICE, &pub, pubs, 0, NULL},
+        {"publisher", 0, MVG_ARG_CHOICE, &pub, pubs, 0, NULL, NULL},
         MVG_ARG_END,
     };
     if (argc < 2 || argv[1][0] == '-') {

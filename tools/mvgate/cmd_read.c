@@ -137,9 +137,9 @@ int mvg_cmd_read(int argc, char **argv)
     mvg_config_opts copts = {0};
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
-        {"device", 'd', MVG_ARG_STR, &device, NULL, 0, "NAME"},
-        {"json", 'j', MVG_ARG_FLAG, &json, NULL, 0, NULL},
-        {"profile-dir", 0, MVG_ARG_STR, &copts.profile_dir, NULL, 0, "DIR"},
+        {"device", 'd', MVG_ARG_STR, &device, NULL, 0, "NAME", NULL},
+        {"json", 'j', MVG_ARG_FLAG, &json, NULL, 0, NULL, NULL},
+        {"profile-dir", 0, MVG_ARG_STR, &copts.profile_dir, NULL, 0, "DIR", NULL},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("read", argc, argv, args, 0, NULL, usage);

@@ -317,9 +317,9 @@ int mvg_cmd_replay(int argc, char **argv)
     double scale = 1;
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
-        {"project", 'p', MVG_ARG_STR, &project, NULL, 1, "P"},
+        {"project", 'p', MVG_ARG_STR, &project, NULL, 1, "P", NULL},
         MVG_ARG_WINDOW(&from, &to),
-        {"time-scale", 0, MVG_ARG_POSITIVE, &scale, NULL, 0, NULL},
+        {"time-scale", 0, MVG_ARG_POSITIVE, &scale, NULL, 0, NULL, NULL},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("replay", argc, argv, args, 0, NULL, usage);

@@ -118,12 +118,12 @@ int mvg_cmd_report(int argc, char **argv)
     int format = 0;
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
-        {"project", 'p', MVG_ARG_STR, &project, NULL, 1, "P"},
+        {"project", 'p', MVG_ARG_STR, &project, NULL, 1, "P", NULL},
         MVG_ARG_WINDOW(&from, &to),
-        {"out", 'o', MVG_ARG_STR, &outpath, NULL, 0, "PATH"},
-        {"format", 0, MVG_ARG_CHOICE, &format, formats, 0, NULL},
-        {"lang", 0, MVG_ARG_STR, &lang_name, NULL, 0, NULL},
-        {"enrolled", 0, MVG_ARG_STR, &enrolled, NULL, 0, NULL},
+        {"out", 'o', MVG_ARG_STR, &outpath, NULL, 0, "PATH", NULL},
+        {"format", 0, MVG_ARG_CHOICE, &format, formats, 0, NULL, NULL},
+        {"lang", 0, MVG_ARG_STR, &lang_name, NULL, 0, NULL, NULL},
+        {"enrolled", 0, MVG_ARG_STR, &enrolled, NULL, 0, NULL, NULL},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("report", argc, argv, args, 0, NULL, usage);

@@ -18,28 +18,37 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out,
-            "usage: mvgate savings --model MODEL.json --csv FILE --y COL [--x COL]... "
-            "[--confidence C] [--json]\n"
-            "  --model FILE     the model as printed by mvgate fit --json\n"
-            "  --csv FILE       CSV with a header row (reporting period)\n"
-            "  --y COL          the measured energy use column\n"
-            "  --x COL          independent variables, in the model's order (default: the\n"
-            "                   model's x names)\n"
-            "  --confidence C   two-sided level of the FSU and the interval (default 0.90)\n"
-            "  --accuracy-pct A the meter's accuracy in percent of reading, combined with the\n"
-            "                   model's uncertainty in quadrature (Guideline 14 Annex B)\n"
-            "  --utc-offset O, --weekend, --holidays FILE, --shift W, --mode COL\n"
-            "                   the categorical columns, as given to mvgate fit\n"
-            "  --json           print JSON\n");
+    fprintf(out, "usage: mvgate savings --model MODEL.json --csv FILE --y COL [--x COL]... "
+                 "[--confidence C] [--json]\n"
+                 "                      [--accuracy-pct A] [--utc-offset O] [--weekend]\n"
+                 "                      [--holidays FILE] [--shift W] [--mode COL]\n"
+                 "Applies a fitted model to a reporting period: avoided energy, its fractional\n"
+                 "savings uncertainty and interval.\n");
 }
+
+static const mvg_cli_fit_help savings_help = {
+    .model_value = "FILE",
+    .model = "the model as printed by mvgate fit --json",
+    .csv = "CSV with a header row (reporting period)",
+    .y = "the measured energy use column",
+    .x = "independent variables, in the model's order (default: the\nmodel's x names)",
+    .confidence = "two-sided level of the FSU and the interval (default 0.90)",
+    .json = "print JSON",
+    .aggregate_or_accuracy = "the meter's accuracy in percent of reading, combined with\n"
+                             "the model's uncertainty in quadrature (Guideline 14 Annex B)",
+    .utc_offset = "the site's offset from UTC, as given to mvgate fit",
+    .weekend = "the weekend column, as given to mvgate fit",
+    .holidays = "the holiday column, as given to mvgate fit",
+    .shift = "the shift column, as given to mvgate fit",
+    .mode = "the operating-mode columns, as given to mvgate fit",
+};
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 int mvg_cmd_savings(int argc, char **argv)
 {
     mvg_cli_fit_args a;
-    int early = mvg_cli_fit_args_parse(argc, argv, "savings", usage, &a);
+    int early = mvg_cli_fit_args_parse(argc, argv, "savings", usage, &savings_help, &a);
     if (early >= 0)
         return early;
     json_error_t jerr;

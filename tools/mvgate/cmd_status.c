@@ -75,7 +75,7 @@ int mvg_cmd_status(int argc, char **argv)
     int as_json = 0;
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
-        {"json", 'j', MVG_ARG_FLAG, &as_json, NULL, 0, NULL},
+        {"json", 'j', MVG_ARG_FLAG, &as_json, NULL, 0, NULL, NULL},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("status", argc, argv, args, 0, NULL, usage);

@@ -63,7 +63,7 @@ int mvg_cmd_store(int argc, char **argv)
     int first;
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
-        {"out", 'o', MVG_ARG_STR, &out, NULL, 0, "PATH"},
+        {"out", 'o', MVG_ARG_STR, &out, NULL, 0, "PATH", NULL},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("store", argc, argv, args, 1, &first, usage);

@@ -208,12 +208,12 @@ int mvg_cmd_verify(int argc, char **argv)
     mvg_arg_list froms = {froms_v, 0, sizeof froms_v / sizeof froms_v[0]};
     int64_t at = INT64_MIN;
     const mvg_arg args[] = {
-        {"pubkey", 0, MVG_ARG_STR, &key, NULL, 1, "KEY"},
-        {"export", 0, MVG_ARG_STR, &exp, NULL, 0, "FILE"},
-        {"mqtt-capture", 0, MVG_ARG_STR, &cap, NULL, 0, "FILE"},
-        {"enrolled", 0, MVG_ARG_STR, &enrolled, NULL, 0, NULL},
-        {"from-chain", 0, MVG_ARG_LIST, &froms, NULL, 0, "[P=]N"},
-        {"at", 0, MVG_ARG_TIME, &at, NULL, 0, "T"},
+        {"pubkey", 0, MVG_ARG_STR, &key, NULL, 1, "KEY", NULL},
+        {"export", 0, MVG_ARG_STR, &exp, NULL, 0, "FILE", NULL},
+        {"mqtt-capture", 0, MVG_ARG_STR, &cap, NULL, 0, "FILE", NULL},
+        {"enrolled", 0, MVG_ARG_STR, &enrolled, NULL, 0, NULL, NULL},
+        {"from-chain", 0, MVG_ARG_LIST, &froms, NULL, 0, "[P=]N", NULL},
+        {"at", 0, MVG_ARG_TIME, &at, NULL, 0, "T", NULL},
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args("verify", argc, argv, args, 0, NULL, usage);
