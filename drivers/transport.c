@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "pdu.h"
 #include "plan.h"
 #include "transport_backend.h"
@@ -21,6 +22,9 @@ struct mvg_transport {
     void *impl;
     mvg_bus_type type;
     char where[MVG_PATH_MAX + 16];
+    char bus[MVG_NAME_MAX];
+    mvg_tr_trace trace;
+    int tracing; /* the log's trace level was on when the transport was made */
 };
 
 int mvg_tr_timeout_ms(const mvg_bus_cfg *bus)
@@ -50,6 +54,9 @@ mvg_transport *mvg_transport_new(const mvg_bus_cfg *bus, char *err, size_t errle
         return NULL;
     }
     t->type = bus->type;
+    snprintf(t->bus, sizeof t->bus, "%s", bus->name);
+    t->tracing = mvg_log_trace_on();
+    t->trace = (mvg_tr_trace){.bus = t->bus, .where = t->where};
     switch (bus->type) {
     case MVG_BUS_TCP:
     case MVG_BUS_RTU_TCP:
@@ -101,7 +108,8 @@ static int dispatch(mvg_transport *t, int unit_id, mvg_area area, unsigned start
 {
     char msg[256] = "";
     uint8_t exc = 0;
-    int rc = t->be->read(t->impl, unit_id, area, start, count, regs, bits, &exc, msg, sizeof msg);
+    int rc = t->be->read(t->impl, unit_id, area, start, count, regs, bits, &exc,
+                         t->tracing ? &t->trace : NULL, msg, sizeof msg);
     if (exception_code)
         *exception_code = rc == MVG_TR_EXCEPTION ? exc : 0;
     if (rc == MVG_TR_OK)
