@@ -27,6 +27,7 @@ typedef struct {
     modbus_t *ctx;
     int connected;
     int timeout_ms;
+    int rs485, rts, rts_delay_us, has_rts_delay; /* the bus's line control */
     int64_t quiet_at_ms; /* no late reply expected after this (0: none pending) */
 } tr_modbus;
 
@@ -59,6 +60,10 @@ void *mvg_tr_modbus_new(const mvg_bus_cfg *bus, char *err, size_t errlen)
         return NULL;
     }
     set_timeouts(m->ctx, m->timeout_ms);
+    m->rs485 = bus->rs485;
+    m->rts = bus->rts;
+    m->rts_delay_us = bus->rts_delay_us;
+    m->has_rts_delay = bus->has_rts_delay;
     return m;
 }
 
@@ -79,6 +84,32 @@ static void tr_free(void *impl)
     tr_close(m);
     modbus_free(m->ctx);
     free(m);
+}
+
+/* The bus's RS-485 line control on a freshly opened port (libmodbus sets
+ * both with ioctls on the open descriptor): 0, or -1 with err. */
+static int set_line_control(tr_modbus *m, char *err, size_t errlen)
+{
+    char buf[128];
+    if (m->rs485 && modbus_rtu_set_serial_mode(m->ctx, MODBUS_RTU_RS485) == -1) {
+        snprintf(err, errlen, "cannot switch the port to RS-485 mode (rs485 = true): %s",
+                 mvg_tr_strerror(errno, buf, sizeof buf));
+        return -1;
+    }
+    if (m->rts != MVG_RTS_NONE &&
+        modbus_rtu_set_rts(m->ctx, m->rts == MVG_RTS_UP ? MODBUS_RTU_RTS_UP
+                                                        : MODBUS_RTU_RTS_DOWN) == -1) {
+        snprintf(err, errlen, "cannot drive RTS (rts = \"%s\"): %s",
+                 m->rts == MVG_RTS_UP ? "up" : "down", mvg_tr_strerror(errno, buf, sizeof buf));
+        return -1;
+    }
+    if (m->rts != MVG_RTS_NONE && m->has_rts_delay &&
+        modbus_rtu_set_rts_delay(m->ctx, m->rts_delay_us) == -1) {
+        snprintf(err, errlen, "cannot set rts_delay_us %d: %s", m->rts_delay_us,
+                 mvg_tr_strerror(errno, buf, sizeof buf));
+        return -1;
+    }
+    return 0;
 }
 
 /* A readable reason for a libmodbus failure with errno e. */
@@ -150,6 +181,12 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
             if (modbus_get_socket(m->ctx) != -1)
                 modbus_close(m->ctx);
             describe(m, e, 1, err, errlen);
+            if (trace)
+                mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
+            return MVG_TR_COMM;
+        }
+        if (set_line_control(m, err, errlen) != 0) {
+            modbus_close(m->ctx);
             if (trace)
                 mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
             return MVG_TR_COMM;
