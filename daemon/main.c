@@ -49,15 +49,18 @@ typedef struct {
     int64_t time_origin_ms;
     int64_t time_anchor_ms; /* real time at which the scaled clock reads the origin; 0 = start */
     int new_chain;          /* begin new chains on a lost store (docs/store.md) */
+    int trace;              /* log every Modbus frame (docs/acquisition.md) */
 } options;
 
 static void usage(FILE *out)
 {
     fprintf(out,
-            "usage: mvgated -c FILE [--log-level LEVEL] [--profile-dir DIR] [--new-chain]\n"
-            "               [--time-scale K --time-origin ISO8601]\n"
+            "usage: mvgated -c FILE [--log-level LEVEL] [--trace] [--profile-dir DIR]\n"
+            "               [--new-chain] [--time-scale K --time-origin ISO8601]\n"
             "  -c, --config FILE      gateway configuration (libconfig)\n"
             "  --log-level LEVEL      error, warning, notice, info (default) or debug\n"
+            "  --trace                log every Modbus request and reply frame in hex with\n"
+            "                         its round trip, per bus (at any log level)\n"
             "  --profile-dir DIR      device profiles (default: next to the config, then the\n"
             "                         installed ones)\n"
             "  --time-scale K         run the sample clock K times faster (simulated plants)\n"
@@ -91,7 +94,8 @@ static int parse_options(int argc, char **argv, options *o)
         {"config", required_argument, NULL, 'c'},  {"log-level", required_argument, NULL, 'l'},
         {"profile-dir", required_argument, NULL, 'p'}, {"time-scale", required_argument, NULL, 's'},
         {"time-origin", required_argument, NULL, 'o'}, {"time-anchor", required_argument, NULL, 'a'},
-        {"new-chain", no_argument, NULL, 'n'}, {"help", no_argument, NULL, 'h'},
+        {"new-chain", no_argument, NULL, 'n'}, {"trace", no_argument, NULL, 't'},
+        {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},       {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
@@ -115,6 +119,9 @@ static int parse_options(int argc, char **argv, options *o)
             break;
         case 'n':
             o->new_chain = 1;
+            break;
+        case 't':
+            o->trace = 1;
             break;
         case 's':
             errno = 0;
@@ -377,6 +384,7 @@ int main(int argc, char **argv)
     if (rc)
         return rc == 1 ? 0 : 2;
     mvg_log_setup(mvg_log_sink_auto(), o.level);
+    mvg_log_set_trace(o.trace);
 
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);

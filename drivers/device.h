@@ -41,8 +41,17 @@ typedef struct {
     int backoff_ms;         /* first retry delay, doubles per retry; default 100 */
     int offline_after;      /* consecutive failed polls before a device is offline; default 3 */
     int reprobe_ms;         /* poll period of an offline device; default 30000 */
+    int request_gap_ms;     /* pause between the end of one request and the next; default 0 */
+    /* rtu: RS-485 line control through libmodbus */
+    int rs485;              /* 1: the kernel's RS-485 mode (TIOCSRS485); default 0 */
+    int rts;                /* MVG_RTS_NONE (default), _UP or _DOWN: libmodbus drives RTS */
+    int rts_delay_us;       /* RTS settle time around a send, with has_rts_delay */
+    int has_rts_delay;      /* 0: libmodbus's default (one character time) */
     mvg_cfg_src src;
 } mvg_bus_cfg;
+
+/* RTS while sending on an RS-485 line driven by RTS (libmodbus's modes). */
+enum { MVG_RTS_NONE, MVG_RTS_UP, MVG_RTS_DOWN };
 
 typedef struct {
     char name[MVG_NAME_MAX];
@@ -56,6 +65,8 @@ typedef struct {
     mvg_kind kind;          /* default gauge */
     int has_min, has_max;
     double min, max;        /* valid range of the scaled value */
+    int has_bit;            /* a bool of a register area that is one bit of it */
+    unsigned bit;           /* 0 (least significant) .. 15, with has_bit */
     mvg_cfg_src src;
 } mvg_point_cfg;
 

@@ -19,6 +19,12 @@ int mvg_point_decode(const mvg_point_cfg *p, const uint16_t *regs, const uint8_t
             raw = bits[0] ? 1.0 : 0.0;
             rc = 0;
         }
+    } else if (p && regs && p->has_bit && p->type == MVG_TYPE_BOOL) {
+        /* the register as the number it carries, then its bit */
+        double word;
+        rc = mvg_codec_decode(MVG_TYPE_UINT16, p->order, regs, &word);
+        if (rc == 0)
+            raw = (double)(((unsigned)word >> (p->bit & 15u)) & 1u);
     } else if (p && regs) {
         rc = mvg_codec_decode(p->type, p->order, regs, &raw);
     }

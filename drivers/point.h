@@ -17,7 +17,9 @@
 /*
  * Decodes one point. regs points at the point's first register inside the
  * request buffer (reply + slot offset) for register areas; bits points at the
- * point's bit (0/1 byte) for coil/discrete areas; the other may be NULL.
+ * point's bit (0/1 byte) for coil/discrete areas; the other may be NULL. A
+ * bool of a register area with has_bit is bit p->bit of the register (after
+ * its byte order); without, it is true when the register is non-zero.
  * *raw_out is the decoded register value, *value_out = raw * scale + offset,
  * always the decoded one even when the quality is not good, so the caller may
  * log it (the poller publishes NaN for invalid). *q is MVG_Q_GOOD,

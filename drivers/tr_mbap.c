@@ -46,8 +46,8 @@ static long frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err
 }
 
 static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsigned count,
-                   uint16_t *regs, uint8_t *bits, uint8_t *exception_code, char *err,
-                   size_t errlen)
+                   uint16_t *regs, uint8_t *bits, uint8_t *exception_code, mvg_tr_trace *trace,
+                   char *err, size_t errlen)
 {
     tr_mbap *m = impl;
     char why[160];
@@ -55,8 +55,11 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
 
     if (m->sock.fd >= 0 && mvg_tr_sock_discard(&m->sock, 0, why, sizeof why) != 0)
         tr_close(m);
-    if (m->sock.fd < 0 && mvg_tr_sock_connect(&m->sock, deadline, err, errlen) != 0)
+    if (m->sock.fd < 0 && mvg_tr_sock_connect(&m->sock, deadline, err, errlen) != 0) {
+        if (trace)
+            mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
         return MVG_TR_COMM;
+    }
 
     mvg_mbap_req req = {++m->tid, (uint8_t)unit_id, area, count};
     uint8_t out[MVG_MBAP_READ_REQUEST_LEN];
@@ -64,10 +67,17 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     uint8_t buf[MVG_MBAP_MAX_REPLY];
     size_t len = 0;
     int rc = MVG_TR_COMM;
+    if (trace)
+        mvg_tr_trace_tx(trace, unit_id, out, sizeof out);
     if (mvg_tr_sock_send(&m->sock, out, sizeof out, deadline, err, errlen) == MVG_TR_SOCK_OK &&
         mvg_tr_sock_recv_frame(&m->sock, buf, sizeof buf, &len, deadline, frame_len, &req, err,
-                               errlen) == MVG_TR_SOCK_OK)
+                               errlen) == MVG_TR_SOCK_OK) {
         rc = mvg_mbap_parse_reply(buf, len, &req, regs, bits, exception_code, err, errlen);
+        if (trace)
+            mvg_tr_trace_rx(trace, unit_id, buf, len, rc == MVG_TR_OK ? NULL : err);
+    } else if (trace) {
+        mvg_tr_trace_error(trace, unit_id, 1, err, buf, len);
+    }
     /* An exception is an answer on a sound stream: keep it. */
     if (rc == MVG_TR_COMM)
         tr_close(m);

@@ -18,12 +18,16 @@
 #include <modbus.h>
 
 #include "clock.h"
+#include "crc16.h"
+#include "pdu.h"
+#include "rtu_frame.h"
 #include "transport_backend.h"
 
 typedef struct {
     modbus_t *ctx;
     int connected;
     int timeout_ms;
+    int rs485, rts, rts_delay_us, has_rts_delay; /* the bus's line control */
     int64_t quiet_at_ms; /* no late reply expected after this (0: none pending) */
 } tr_modbus;
 
@@ -56,6 +60,10 @@ void *mvg_tr_modbus_new(const mvg_bus_cfg *bus, char *err, size_t errlen)
         return NULL;
     }
     set_timeouts(m->ctx, m->timeout_ms);
+    m->rs485 = bus->rs485;
+    m->rts = bus->rts;
+    m->rts_delay_us = bus->rts_delay_us;
+    m->has_rts_delay = bus->has_rts_delay;
     return m;
 }
 
@@ -78,6 +86,32 @@ static void tr_free(void *impl)
     free(m);
 }
 
+/* The bus's RS-485 line control on a freshly opened port (libmodbus sets
+ * both with ioctls on the open descriptor): 0, or -1 with err. */
+static int set_line_control(tr_modbus *m, char *err, size_t errlen)
+{
+    char buf[128];
+    if (m->rs485 && modbus_rtu_set_serial_mode(m->ctx, MODBUS_RTU_RS485) == -1) {
+        snprintf(err, errlen, "cannot switch the port to RS-485 mode (rs485 = true): %s",
+                 mvg_tr_strerror(errno, buf, sizeof buf));
+        return -1;
+    }
+    if (m->rts != MVG_RTS_NONE &&
+        modbus_rtu_set_rts(m->ctx, m->rts == MVG_RTS_UP ? MODBUS_RTU_RTS_UP
+                                                        : MODBUS_RTU_RTS_DOWN) == -1) {
+        snprintf(err, errlen, "cannot drive RTS (rts = \"%s\"): %s",
+                 m->rts == MVG_RTS_UP ? "up" : "down", mvg_tr_strerror(errno, buf, sizeof buf));
+        return -1;
+    }
+    if (m->rts != MVG_RTS_NONE && m->has_rts_delay &&
+        modbus_rtu_set_rts_delay(m->ctx, m->rts_delay_us) == -1) {
+        snprintf(err, errlen, "cannot set rts_delay_us %d: %s", m->rts_delay_us,
+                 mvg_tr_strerror(errno, buf, sizeof buf));
+        return -1;
+    }
+    return 0;
+}
+
 /* A readable reason for a libmodbus failure with errno e. */
 static void describe(const tr_modbus *m, int e, int connecting, char *err, size_t errlen)
 {
@@ -93,9 +127,49 @@ static void describe(const tr_modbus *m, int e, int connecting, char *err, size_
     }
 }
 
+/*
+ * The trace of a libmodbus request. libmodbus reads the frame itself and
+ * has no hook for its bytes (modbus_set_debug prints to stdout in its own
+ * format), so the request is traced as the frame libmodbus sends for it
+ * (unit, function, address, quantity, CRC: fully determined, built here by
+ * the same rtu_frame.c as the RTU-over-TCP backend) and the reply as the
+ * frame that carries what libmodbus decoded, marked so: a frame it rejected
+ * (bad CRC, wrong unit) shows only as an error.
+ */
+static void trace_reply(mvg_tr_trace *trace, int unit_id, mvg_area area, unsigned count,
+                        const uint16_t *regs, const uint8_t *bits, int exc)
+{
+    uint8_t f[MVG_RTU_MAX_REPLY];
+    size_t n = 0;
+    f[n++] = (uint8_t)unit_id;
+    if (exc) {
+        f[n++] = (uint8_t)(mvg_pdu_read_function(area) | 0x80);
+        f[n++] = (uint8_t)exc;
+    } else {
+        unsigned bytes = mvg_pdu_reply_data_len(area, count);
+        f[n++] = mvg_pdu_read_function(area);
+        f[n++] = (uint8_t)bytes;
+        memset(f + n, 0, bytes);
+        for (unsigned i = 0; i < count; i++) {
+            if (mvg_area_is_bits(area)) {
+                f[n + i / 8] |= (uint8_t)((bits[i] ? 1u : 0u) << (i % 8));
+            } else {
+                f[n + 2 * i] = (uint8_t)(regs[i] >> 8);
+                f[n + 2 * i + 1] = (uint8_t)(regs[i] & 0xff);
+            }
+        }
+        n += bytes;
+    }
+    uint16_t crc = mvg_crc16_modbus(f, n);
+    f[n++] = (uint8_t)(crc & 0xff);
+    f[n++] = (uint8_t)(crc >> 8);
+    mvg_tr_trace_rx(trace, unit_id, f, n, exc ? "exception, as decoded by libmodbus"
+                                            : "as decoded by libmodbus");
+}
+
 static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsigned count,
-                   uint16_t *regs, uint8_t *bits, uint8_t *exception_code, char *err,
-                   size_t errlen)
+                   uint16_t *regs, uint8_t *bits, uint8_t *exception_code, mvg_tr_trace *trace,
+                   char *err, size_t errlen)
 {
     tr_modbus *m = impl;
 
@@ -107,6 +181,14 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
             if (modbus_get_socket(m->ctx) != -1)
                 modbus_close(m->ctx);
             describe(m, e, 1, err, errlen);
+            if (trace)
+                mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
+            return MVG_TR_COMM;
+        }
+        if (set_line_control(m, err, errlen) != 0) {
+            modbus_close(m->ctx);
+            if (trace)
+                mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
             return MVG_TR_COMM;
         }
         m->connected = 1;
@@ -122,6 +204,11 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     }
 
     int64_t sent = mvg_clock_mono_ms();
+    if (trace) {
+        uint8_t req[MVG_RTU_READ_REQUEST_LEN];
+        mvg_rtu_build_read((uint8_t)unit_id, area, start, count, req);
+        mvg_tr_trace_tx(trace, unit_id, req, sizeof req);
+    }
     int n = -1;
     int addr = (int)start, nb = (int)count;
     switch (area) {
@@ -138,21 +225,27 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
         n = modbus_read_input_bits(m->ctx, addr, nb, bits);
         break;
     }
-    if (n == nb)
-        return MVG_TR_OK;
-
     int e = errno;
+    if (n == nb) {
+        if (trace)
+            trace_reply(trace, unit_id, area, count, regs, bits, 0);
+        return MVG_TR_OK;
+    }
     if (n == -1 && e > MODBUS_ENOBASE && e - MODBUS_ENOBASE <= MODBUS_EXCEPTION_GATEWAY_TARGET) {
         /* The device answered "no": the link is fine, keep it. */
         if (exception_code)
             *exception_code = (uint8_t)(e - MODBUS_ENOBASE);
         snprintf(err, errlen, "exception %d", e - MODBUS_ENOBASE); /* named by transport.c */
+        if (trace)
+            trace_reply(trace, unit_id, area, count, regs, bits, e - MODBUS_ENOBASE);
         return MVG_TR_EXCEPTION;
     }
     if (n >= 0)
         snprintf(err, errlen, "short reply: %d of %d", n, nb);
     else
         describe(m, e, 0, err, errlen);
+    if (trace)
+        mvg_tr_trace_error(trace, unit_id, 1, err, NULL, 0);
     if (n == -1 && (e == ETIMEDOUT || e == EMBBADCRC || e == EMBBADDATA ||
                               e == EMBBADSLAVE || e == EMBBADEXC || e == EMBUNKEXC)) {
         /* The reply (or the rest of a broken one) may still be on its way. */

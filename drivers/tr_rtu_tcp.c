@@ -49,8 +49,8 @@ static long frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err
 }
 
 static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsigned count,
-                   uint16_t *regs, uint8_t *bits, uint8_t *exception_code, char *err,
-                   size_t errlen)
+                   uint16_t *regs, uint8_t *bits, uint8_t *exception_code, mvg_tr_trace *trace,
+                   char *err, size_t errlen)
 {
     tr_rtt *r = impl;
     char why[160];
@@ -65,15 +65,22 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
         r->quiet_at_ms = 0;
     }
     if (r->sock.fd < 0 &&
-        mvg_tr_sock_connect(&r->sock, mvg_clock_mono_ms() + timeout, err, errlen) != 0)
+        mvg_tr_sock_connect(&r->sock, mvg_clock_mono_ms() + timeout, err, errlen) != 0) {
+        if (trace)
+            mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
         return MVG_TR_COMM;
+    }
 
     uint8_t req[MVG_RTU_READ_REQUEST_LEN];
     uint8_t fc = mvg_pdu_read_function(area);
     mvg_rtu_build_read((uint8_t)unit_id, area, start, count, req);
     int64_t sent = mvg_clock_mono_ms();
     int64_t deadline = sent + timeout;
+    if (trace)
+        mvg_tr_trace_tx(trace, unit_id, req, sizeof req);
     if (mvg_tr_sock_send(&r->sock, req, sizeof req, deadline, err, errlen) != MVG_TR_SOCK_OK) {
+        if (trace)
+            mvg_tr_trace_error(trace, unit_id, 1, err, NULL, 0);
         tr_close(r);
         return MVG_TR_COMM;
     }
@@ -82,6 +89,8 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     size_t len = 0;
     int got = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline, frame_len, &fc,
                                      err, errlen);
+    if (got != MVG_TR_SOCK_OK && trace)
+        mvg_tr_trace_error(trace, unit_id, 1, err, buf, len);
     if (got == MVG_TR_SOCK_GONE) {
         tr_close(r);
         return MVG_TR_COMM;
@@ -90,6 +99,8 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
                  ? mvg_rtu_parse_reply(buf, len, (uint8_t)unit_id, area, count, regs, bits,
                                        exception_code, err, errlen)
                  : MVG_TR_COMM;
+    if (got == MVG_TR_SOCK_OK && trace)
+        mvg_tr_trace_rx(trace, unit_id, buf, len, rc == MVG_TR_OK ? NULL : err);
     if (rc == MVG_TR_COMM)
         r->quiet_at_ms = sent + 2 * (int64_t)timeout;
     return rc;

@@ -12,6 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clock.h"
+#include "log.h"
 #include "pdu.h"
 #include "plan.h"
 #include "transport_backend.h"
@@ -21,6 +23,11 @@ struct mvg_transport {
     void *impl;
     mvg_bus_type type;
     char where[MVG_PATH_MAX + 16];
+    char bus[MVG_NAME_MAX];
+    mvg_tr_trace trace;
+    int tracing; /* the log's trace level was on when the transport was made */
+    int gap_ms;          /* the bus's request_gap_ms */
+    int64_t last_end_ms; /* monotonic end of the last request sent; 0: none yet */
 };
 
 int mvg_tr_timeout_ms(const mvg_bus_cfg *bus)
@@ -50,6 +57,10 @@ mvg_transport *mvg_transport_new(const mvg_bus_cfg *bus, char *err, size_t errle
         return NULL;
     }
     t->type = bus->type;
+    t->gap_ms = bus->request_gap_ms > 0 ? bus->request_gap_ms : 0;
+    snprintf(t->bus, sizeof t->bus, "%s", bus->name);
+    t->tracing = mvg_log_trace_on();
+    t->trace = (mvg_tr_trace){.bus = t->bus, .where = t->where};
     switch (bus->type) {
     case MVG_BUS_TCP:
     case MVG_BUS_RTU_TCP:
@@ -101,7 +112,14 @@ static int dispatch(mvg_transport *t, int unit_id, mvg_area area, unsigned start
 {
     char msg[256] = "";
     uint8_t exc = 0;
-    int rc = t->be->read(t->impl, unit_id, area, start, count, regs, bits, &exc, msg, sizeof msg);
+    /* The bus's quiet time between requests, whichever device they are
+     * for: slow serial devices need it between any two frames on the line. */
+    if (t->gap_ms && t->last_end_ms)
+        mvg_clock_sleep_ms(t->last_end_ms + t->gap_ms - mvg_clock_mono_ms());
+    int rc = t->be->read(t->impl, unit_id, area, start, count, regs, bits, &exc,
+                         t->tracing ? &t->trace : NULL, msg, sizeof msg);
+    if (t->gap_ms)
+        t->last_end_ms = mvg_clock_mono_ms();
     if (exception_code)
         *exception_code = rc == MVG_TR_EXCEPTION ? exc : 0;
     if (rc == MVG_TR_OK)

@@ -12,14 +12,17 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "tr_trace.h"
 #include "transport.h"
 
 typedef struct {
     /* Same contract as mvg_transport_read; err is already prefixed by the
-     * caller with where the request went. */
+     * caller with where the request went. trace is NULL unless the frames
+     * are traced: then every frame sent and received and every failure
+     * goes to it (tr_trace.h). */
     int (*read)(void *impl, int unit_id, mvg_area area, unsigned start, unsigned count,
-                uint16_t *regs, uint8_t *bits, uint8_t *exception_code, char *err,
-                size_t errlen);
+                uint16_t *regs, uint8_t *bits, uint8_t *exception_code, mvg_tr_trace *trace,
+                char *err, size_t errlen);
     void (*close)(void *impl);
     void (*free)(void *impl);
 } mvg_tr_backend;

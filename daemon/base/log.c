@@ -19,12 +19,17 @@
 
 static mvg_log_sink log_sink = MVG_LOG_SINK_STDERR;
 static mvg_log_level log_max = MVG_LOG_INFO;
+static int log_trace = 0;
 
 void mvg_log_setup(mvg_log_sink sink, mvg_log_level max_level)
 {
     log_sink = sink;
     log_max = max_level;
 }
+
+void mvg_log_set_trace(int on) { log_trace = on != 0; }
+
+int mvg_log_trace_on(void) { return log_trace; }
 
 mvg_log_sink mvg_log_sink_auto(void)
 {
@@ -50,6 +55,8 @@ static const char *level_tag(mvg_log_level l)
         return "notice";
     case MVG_LOG_INFO:
         return "info";
+    case MVG_LOG_TRACE:
+        return "trace";
     default:
         return "debug";
     }
@@ -57,7 +64,7 @@ static const char *level_tag(mvg_log_level l)
 
 void mvg_log(mvg_log_level level, const char *fmt, ...)
 {
-    if (level > log_max)
+    if (level == MVG_LOG_TRACE ? !log_trace : level > log_max)
         return;
     int saved = errno;
     char msg[2048];
@@ -67,7 +74,8 @@ void mvg_log(mvg_log_level level, const char *fmt, ...)
     va_end(ap);
 
     if (log_sink == MVG_LOG_SINK_JOURNAL) {
-        sd_journal_print((int)level, "%s", msg);
+        /* the journal knows no level past debug */
+        sd_journal_print(level == MVG_LOG_TRACE ? (int)MVG_LOG_DEBUG : (int)level, "%s", msg);
     } else {
         char when[32];
         mvg_timefmt_format(mvg_clock_real_ms(), MVG_TIMEFMT_MS | MVG_TIMEFMT_Z, when, sizeof when);

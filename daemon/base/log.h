@@ -10,12 +10,28 @@
 
 #include <stdint.h>
 
-typedef enum { MVG_LOG_ERR = 3, MVG_LOG_WARN = 4, MVG_LOG_NOTICE = 5, MVG_LOG_INFO = 6, MVG_LOG_DEBUG = 7 } mvg_log_level;
+/* MVG_LOG_TRACE is a level of its own, not "more than debug": the frame
+ * trace (--trace, drivers/tr_trace.h) is wanted with any log level, and
+ * debug must not drown in hex. Its lines pass only while tracing is on. */
+typedef enum {
+    MVG_LOG_ERR = 3,
+    MVG_LOG_WARN = 4,
+    MVG_LOG_NOTICE = 5,
+    MVG_LOG_INFO = 6,
+    MVG_LOG_DEBUG = 7,
+    MVG_LOG_TRACE = 8
+} mvg_log_level;
 
 typedef enum { MVG_LOG_SINK_STDERR, MVG_LOG_SINK_JOURNAL } mvg_log_sink;
 
 /* Call once before threads start. */
 void mvg_log_setup(mvg_log_sink sink, mvg_log_level max_level);
+/* Turns the trace level on or off (default off); like mvg_log_setup, call
+ * it before threads start. */
+void mvg_log_set_trace(int on);
+/* 1 while trace lines pass: the transports ask once, when they are made,
+ * so that a trace that is off costs nothing per request. */
+int mvg_log_trace_on(void);
 /* The sink systemd asks for: journal when stderr is connected to it. */
 mvg_log_sink mvg_log_sink_auto(void);
 

@@ -192,6 +192,9 @@ static void check_bus(loader *L, const config_setting_t *g, const signed char *r
     }
     if (!config_setting_get_member(g, "device"))
         FAIL(L, g, "%s: an rtu bus needs 'device' (e.g. \"/dev/ttyUSB0\")", ctx);
+    if (b->has_rts_delay && b->rts == MVG_RTS_NONE)
+        FAIL(L, config_setting_get_member(g, "rts_delay_us"),
+             "%s: 'rts_delay_us' needs 'rts' = \"up\" or \"down\"", ctx);
 }
 
 /*
@@ -267,6 +270,11 @@ static void check_point(loader *L, const config_setting_t *g, const signed char 
     if (type_ok && mvg_section_rc(sec, rc, "kind") > 0 && p->kind == MVG_KIND_COUNTER &&
         p->type == MVG_TYPE_BOOL)
         FAIL(L, config_setting_get_member(g, "kind"), "%s: a bool cannot be a counter", ctx);
+    if (p->has_bit && area_ok && type_ok &&
+        (mvg_area_is_bits(p->area) || p->type != MVG_TYPE_BOOL))
+        FAIL(L, config_setting_get_member(g, "bit"),
+             "%s: 'bit' takes one bit of a register: it needs type bool in the holding or input "
+             "area, not a %s in %s", ctx, type, KEY(point, "area")->choices[p->area]);
     if (area_ok && type_ok && mvg_section_rc(sec, rc, "address") > 0) {
         unsigned width = mvg_area_is_bits(p->area) ? 1 : mvg_type_registers(p->type);
         if (p->address + width - 1 > 65535)
@@ -557,7 +565,11 @@ static void check_points(loader *L, const mvg_device_cfg *d)
                 L->r.errors++;
                 continue;
             }
-            if (a->area != b->area)
+            /* a bit shares its register with the other bits and the whole
+             * word (a status word and its flags); only the same bit twice
+             * is a mistake */
+            if (a->area != b->area || (a->has_bit != b->has_bit) ||
+                (a->has_bit && a->bit != b->bit))
                 continue;
             unsigned wb = mvg_area_is_bits(b->area) ? 1 : mvg_type_registers(b->type);
             if (a->address < b->address + wb && b->address < a->address + wa) {

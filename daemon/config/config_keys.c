@@ -41,6 +41,8 @@ static const int bus_type_values[] = {MVG_BUS_TCP, MVG_BUS_RTU, MVG_BUS_RTU_TCP}
 static const char *const parities[] = {"N", "E", "O", "none", "even", "odd", NULL};
 static const int parity_values[] = {'N', 'E', 'O', 'N', 'E', 'O'};
 static const int baud_rates[] = {1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200, 230400, 0};
+static const char *const rts_modes[] = {"none", "up", "down", NULL};
+static const int rts_values[] = {MVG_RTS_NONE, MVG_RTS_UP, MVG_RTS_DOWN};
 #define NET "tcp, rtu-tcp"
 #define BUS(f) MVG_FIELD(mvg_bus_cfg, f)
 
@@ -78,6 +80,21 @@ static const mvg_key bus_keys[] = {
     {"reprobe_ms", MVG_KEY_INT, 0, BUS(reprobe_ms), .lo = 100, .hi = 86400000, .def = "30000",
      .doc = "while offline, the device is re-probed this often with a single attempt of its "
             "first request"},
+    {"request_gap_ms", MVG_KEY_INT, 0, BUS(request_gap_ms), .lo = 0, .hi = 60000, .def = "0",
+     .doc = "pause between the end of one request on the bus and the start of the next (any "
+            "device, retries too), for slow serial devices that need quiet time between "
+            "frames"},
+    {"rs485", MVG_KEY_BOOL, 0, BUS(rs485), .def = "false", .applies = "rtu",
+     .doc = "put the serial port in the kernel's RS-485 mode (TIOCSRS485, libmodbus "
+            "`modbus_rtu_set_serial_mode`); for UARTs whose driver switches the transceiver. "
+            "A port without RS-485 support fails to open, named in the error"},
+    {"rts", MVG_KEY_CHOICE, 0, BUS(rts), .choices = rts_modes, .values = rts_values, .def = "none", .applies = "rtu",
+     .doc = "libmodbus drives RTS around each request to switch a half-duplex transceiver: "
+            "`\"up\"` raises RTS while sending, `\"down\"` lowers it (`modbus_rtu_set_rts`)"},
+    {"rts_delay_us", MVG_KEY_INT, 0, BUS(rts_delay_us), MVG_SEEN(mvg_bus_cfg, has_rts_delay),
+     .lo = 0, .hi = 1000000, .def_doc = "one character time at the baud rate",
+     .allowed = "0..1000000, with `rts` up or down", .applies = "rtu",
+     .doc = "RTS settle time before and after a send (`modbus_rtu_set_rts_delay`)"},
 };
 const mvg_section mvg_config_bus_section = {"buses", MVG_KEYS(bus_keys)};
 
@@ -114,6 +131,11 @@ static const mvg_key point_keys[] = {
      .max = 1e300, .allowed = "≤ `max`", .doc = "lowest valid value (after scale and offset)"},
     {"max", MVG_KEY_NUMBER, 0, PT(max), MVG_SEEN(mvg_point_cfg, has_max), .min = -1e300,
      .max = 1e300, .allowed = "≥ `min`", .doc = "highest valid value"},
+    {"bit", MVG_KEY_INT, 0, PT(bit), MVG_SEEN(mvg_point_cfg, has_bit), .lo = 0, .hi = 15,
+     .def_doc = "none: a bool register is true when non-zero",
+     .allowed = "0..15, with `type = \"bool\"` in `holding` or `input`",
+     .doc = "one bit of the register (0 the least significant, after `order`) as a bool: "
+            "status words, alarm flags. Several points may take different bits of one register"},
 };
 const mvg_section mvg_config_point_section = {"points", MVG_KEYS(point_keys)};
 

@@ -7,11 +7,15 @@ computed here, independently of mvgate's own codec.
   pymodbus_peer.py rtu-tcp PORT      RTU framing over TCP (serial device server)
   pymodbus_peer.py rtu DEVICE BAUD   RTU on a serial device (e.g. one end of a socat pty pair)
 
-Prints 'ready' on stdout once it accepts requests."""
+Prints 'ready' on stdout once it accepts requests. With MVG_PEER_LOG=1 in the
+environment it also prints 'request FC ADDRESS COUNT T' for every read it
+serves, T its monotonic arrival time in seconds (gaps between requests)."""
 
 import asyncio
+import os
 import struct
 import sys
+import time
 
 from pymodbus.datastore import ModbusSequentialDataBlock as Block
 from pymodbus.datastore import ModbusServerContext, ModbusSlaveContext
@@ -55,11 +59,24 @@ def holding(unit):
     hr[7:11] = words("d", -12345.678)
     hr[11:15] = swap_words(words("Q", 9007199254740000))
     hr[20] = unit * 1000  # tells the units apart
+    hr[30] = STATUS_WORD
+    hr[40:44] = words("Q", 2 ** 53 + 1)   # a double cannot carry it
+    hr[44:48] = words("q", -(2 ** 53 + 1))
     return hr
 
 
+STATUS_WORD = 0xA005  # bits 0, 2, 13 and 15 set
+
+
+class LoggingSlave(ModbusSlaveContext):
+    def getValues(self, fc_as_hex, address, count=1):
+        print("request %d %d %d %.6f" % (fc_as_hex, address, count, time.monotonic()), flush=True)
+        return super().getValues(fc_as_hex, address, count)
+
+
 def slave(unit):
-    return ModbusSlaveContext(
+    cls = LoggingSlave if os.environ.get("MVG_PEER_LOG") == "1" else ModbusSlaveContext
+    return cls(
         hr=Block(0, holding(unit)),
         ir=Block(0, words("f", 50.0) + [0] * 48),
         co=Block(0, [0, 0, 1, 1] + [0] * 12),

@@ -91,10 +91,37 @@ static void test_once_per_change(void **state)
     assert_int_equal(count_lines(text), 1);
 }
 
+/* The trace level is its own switch: off, even debug does not show it; on,
+ * it shows at any level. */
+static void test_trace_level(void **state)
+{
+    (void)state;
+    char text[4096];
+    int saved;
+    mvg_log_setup(MVG_LOG_SINK_STDERR, MVG_LOG_DEBUG);
+    mvg_log_set_trace(0);
+    FILE *f = capture_begin(&saved);
+    mvg_log(MVG_LOG_TRACE, "bus a tx 01");
+    capture_end(f, saved, text, sizeof text);
+    assert_int_equal(count_lines(text), 0);
+    assert_int_equal(mvg_log_trace_on(), 0);
+
+    mvg_log_setup(MVG_LOG_SINK_STDERR, MVG_LOG_ERR);
+    mvg_log_set_trace(1);
+    f = capture_begin(&saved);
+    mvg_log(MVG_LOG_TRACE, "bus a tx 01");
+    mvg_log(MVG_LOG_DEBUG, "not this");
+    capture_end(f, saved, text, sizeof text);
+    mvg_log_set_trace(0);
+    assert_int_equal(count_lines(text), 1);
+    assert_non_null(strstr(text, "trace: bus a tx 01"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_once_per_change),
+        cmocka_unit_test(test_trace_level),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

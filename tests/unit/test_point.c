@@ -172,6 +172,37 @@ typedef struct {
     int rolled;
 } step_case;
 
+/* bit = N: one bit of a register, counted after the register's byte order. */
+static void test_register_bit(void **state)
+{
+    (void)state;
+    mvg_point_cfg p = pt(MVG_AREA_HOLDING, MVG_TYPE_BOOL, MVG_KIND_GAUGE);
+    p.has_bit = 1;
+    uint16_t regs[] = {0xA005}; /* bits 0, 2, 13, 15 */
+    static const int want[16] = {1, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 1};
+    double raw, value;
+    mvg_quality q;
+    for (unsigned b = 0; b < 16; b++) {
+        p.bit = b;
+        assert_int_equal(mvg_point_decode(&p, regs, NULL, &raw, &value, &q), 0);
+        assert_int_equal(q, MVG_Q_GOOD);
+        assert_close(value, want[b], 0);
+    }
+    /* BA: the bytes are swapped first */
+    p.order = MVG_ORDER_BA;
+    p.bit = 8; /* 0x05A0 after the swap: bit 8 is set (0x0100), bit 0 is not */
+    assert_int_equal(mvg_point_decode(&p, regs, NULL, &raw, &value, &q), 0);
+    assert_close(value, 1, 0);
+    p.bit = 0;
+    assert_int_equal(mvg_point_decode(&p, regs, NULL, &raw, &value, &q), 0);
+    assert_close(value, 0, 0);
+    /* without bit, a bool register is true when non-zero */
+    p = pt(MVG_AREA_INPUT, MVG_TYPE_BOOL, MVG_KIND_GAUGE);
+    uint16_t only_high[] = {0x8000};
+    assert_int_equal(mvg_point_decode(&p, only_high, NULL, &raw, &value, &q), 0);
+    assert_close(value, 1, 0);
+}
+
 static void run_steps(const mvg_point_cfg *p, const step_case *c, size_t n, mvg_counter_track *t)
 {
     for (size_t i = 0; i < n; i++) {
@@ -300,6 +331,7 @@ int main(void)
         cmocka_unit_test(test_nan_and_inf_are_invalid),
         cmocka_unit_test(test_min_max),
         cmocka_unit_test(test_bits_and_undecodable),
+        cmocka_unit_test(test_register_bit),
         cmocka_unit_test(test_counter_uint16_rollover_and_reset),
         cmocka_unit_test(test_counter_quarter_rule_boundary),
         cmocka_unit_test(test_counter_signed_types),
