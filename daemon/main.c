@@ -434,7 +434,8 @@ int main(int argc, char **argv)
         hold_for_clock(g, &o, &held);
         mvg_sample_batch *b = mvg_sample_queue_pop(q, POP_WAIT_MS);
         if (b && b->generation == generation) {
-            mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
+            if (mvg_log_wants(MVG_LOG_INFO))
+                mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
             /* a full disk fails every batch: logged once per change, with the count */
             if (mvg_pipeline_batch(mvg_gateway_pipeline(g), b, err, sizeof err) != 0)
                 mvg_log_once_hit(&store_log, MVG_LOG_ERR, err, "store: %s", err);
