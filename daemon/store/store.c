@@ -98,7 +98,7 @@ mvg_store *mvg_store_open(const char *path, const mvg_store_opts *opts, char *er
         return st;
     }
     char pragmas[128];
-    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA cache_size=-256;",
              st->opts.sync_full ? "FULL" : "NORMAL");
     char *msg = NULL;
     if (sqlite3_exec(st->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
