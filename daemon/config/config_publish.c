@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "config_table.h"
 #include "tlsfiles.h"
 
@@ -130,7 +131,9 @@ static void check_tls_files(mvg_cfgr *r, const config_setting_t *g, const signed
             paths[i] = NULL;
     int which = 0;
     char why[512];
-    if (mvg_tlsfiles_check(paths[MVG_TLSFILE_CA], paths[MVG_TLSFILE_CERT], paths[MVG_TLSFILE_KEY],
+    if (!r->opts || !r->opts->tls_check)
+        return;
+    if (r->opts->tls_check(paths[MVG_TLSFILE_CA], paths[MVG_TLSFILE_CERT], paths[MVG_TLSFILE_KEY],
                            &which, why, sizeof why) < 0)
         mvg_cfgr_fail(r, config_setting_get_member(g, names[which]), "mqtt: '%s' %s %s",
                       names[which], paths[which], why);
@@ -232,9 +235,9 @@ static void check_influx(mvg_cfgr *r, const config_setting_t *g, const signed ch
 /* ---- the three sections ------------------------------------------------ */
 
 int mvg_config_publish_load(const config_setting_t *root, const char *gateway_id,
-                            mvg_diags *diags, mvg_publish_cfg *out)
+                            const mvg_config_opts *opts, mvg_diags *diags, mvg_publish_cfg *out)
 {
-    mvg_cfgr r = {.diags = diags};
+    mvg_cfgr r = {.diags = diags, .opts = opts};
     memset(out, 0, sizeof *out);
     mvg_section_defaults(&mvg_config_store_section, &out->store);
     mvg_config_mqtt_defaults(&out->mqtt, gateway_id);

@@ -89,12 +89,14 @@ typedef struct mvg_publish_cfg {
 } mvg_publish_cfg;
 
 struct config_setting_t;
+struct mvg_config_opts;
 
 /* Fills out (defaults for absent keys) and checks it. gateway_id names the
- * default MQTT client id. Returns 0, or -1 after adding every problem to
- * diags. */
+ * default MQTT client id; opts (may be NULL) the loader's options (its TLS
+ * files check). Returns 0, or -1 after adding every problem to diags. */
 int mvg_config_publish_load(const struct config_setting_t *root, const char *gateway_id,
-                            mvg_diags *diags, mvg_publish_cfg *out);
+                            const struct mvg_config_opts *opts, mvg_diags *diags,
+                            mvg_publish_cfg *out);
 
 /* A section with its table's defaults, as an absent key gets it (for the
  * programs that build a section without a file: tests, benches). */

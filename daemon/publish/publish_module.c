@@ -5,6 +5,10 @@
  */
 #include "publishers.h"
 
+#ifdef MVG_PUBLISH_MODULE_TLS
+#include "tlsfiles.h"
+#endif
+
 const mvg_publishers_api mvg_publishers_api_v1 = {
     .version = MVG_PUBLISHERS_API_VERSION,
 #ifdef MVG_PUBLISH_MODULE_MQTT
@@ -12,6 +16,9 @@ const mvg_publishers_api mvg_publishers_api_v1 = {
     .mqtt_stop = mvg_mqtt_pub_stop,
     .mqtt_kick = mvg_mqtt_pub_kick,
     .mqtt_get_stats = mvg_mqtt_pub_get_stats,
+#endif
+#ifdef MVG_PUBLISH_MODULE_TLS
+    .tlsfiles_check = mvg_tlsfiles_check,
 #endif
 #ifdef MVG_PUBLISH_MODULE_INFLUX
     .influx_start = mvg_influx_pub_start,

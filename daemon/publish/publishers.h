@@ -16,7 +16,7 @@
 #include "influx_pub.h"
 #include "mqtt_pub.h"
 
-#define MVG_PUBLISHERS_API_VERSION 2 /* 2: the publishers take the config sections */
+#define MVG_PUBLISHERS_API_VERSION 3 /* 3: a module per client, the TLS files check */
 
 typedef struct {
     int version; /* MVG_PUBLISHERS_API_VERSION */
@@ -30,6 +30,10 @@ typedef struct {
     void (*influx_stop)(mvg_influx_pub *p);
     void (*influx_kick)(mvg_influx_pub *p);
     void (*influx_get_stats)(mvg_influx_pub *p, mvg_influx_stats *st);
+    /* mvgate-mqtt-tls.so: tlsfiles.h's check, for the configuration loader
+     * of a daemon that does not link libcrypto itself (config.h). */
+    int (*tlsfiles_check)(const char *ca, const char *cert, const char *key, int *which, char *err,
+                          size_t errlen);
 } mvg_publishers_api;
 
 /* The symbol each module exports: the table with its own client's entries

@@ -11,6 +11,7 @@
 #include "config_publish.h"
 #include "diag.h"
 #include "project.h"
+#include "tlsfiles.h"
 
 static void usage(FILE *out)
 {
@@ -28,7 +29,7 @@ static void usage(FILE *out)
 int mvg_cmd_check(int argc, char **argv)
 {
     const char *path = NULL;
-    mvg_config_opts opts = {0};
+    mvg_config_opts opts = {.tls_check = mvg_tlsfiles_check};
     const mvg_arg args[] = {
         MVG_ARG_CONFIG(&path),
         {"profile-dir", 0, MVG_ARG_STR, &opts.profile_dir, NULL, 0},
