@@ -116,9 +116,13 @@ def main():
         cfg = T.write(os.path.join(d, "bench.conf"),
                       'gateway = { id = "bench"; site = "bench"; data_dir = "%s"; require_synced_clock = false; };\nbuses = ( %s );\ndevices = ( %s );\n%s'
                       % (d, buses, ",\n".join(devs), extra))
+        spawned = time.monotonic()
         gw = T.Proc([T.binary("mvgated"), "-c", cfg, "--log-level", "notice"], name="mvgated")
         try:
+            # "started" is logged once the configuration is loaded, the store
+            # open and every poller running: the first polls are under way
             gw.wait_line(r"started", stream="err", timeout=20)
+            startup = time.monotonic() - spawned
             time.sleep(5)  # settle: connections up, first polls done
             perf = (subprocess.Popen(["perf", "record", "-q", "--call-graph", "dwarf,16384", "-F", "400", "-o", a.perf, "-p", str(gw.pid)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if a.perf else None)
@@ -151,7 +155,10 @@ def main():
                                 ("InfluxDB", a.influx), ("one project", a.project)) if on]
         print("footprint: mvgated polling %d points (%d devices x %d float32) at 1 s over %d TCP connections; %s"
               % (npoints, a.devices, a.points, a.buses, ", ".join(pubs) or "no publisher, no project"))
-        print("  RSS now %s, peak during window %d kB, high-water mark %s" % (st["VmRSS"], peak_rss, st["VmHWM"]))
+        steady = int(st["VmRSS"].split()[0])
+        print("  start-up (exec to pollers running): %.2f s" % startup)
+        print("  RSS now %s, peak during window %d kB, high-water mark %s (%.2f x the steady RSS)"
+              % (st["VmRSS"], peak_rss, st["VmHWM"], int(st["VmHWM"].split()[0]) / steady))
         print("  of the RSS: private %d kB (heap, stacks, written pages), shared library and file pages %d kB;"
               " PSS %d kB" % (rollup["Private_Clean"] + rollup["Private_Dirty"],
                               rollup["Shared_Clean"] + rollup["Shared_Dirty"], rollup["Pss"]))
