@@ -22,9 +22,11 @@
 #include "gateway.h"
 #include "log.h"
 #include "logfmt.h"
+#include "publishers.h"
 #include "sample_queue.h"
 #include "status.h"
 #include "timefmt.h"
+#include "tlsfiles.h"
 
 #define QUEUE_BATCHES 4096
 #define POP_WAIT_MS 200
@@ -164,10 +166,24 @@ static int parse_options(int argc, char **argv, options *o)
     return 0;
 }
 
+/* The configuration's TLS files are checked by the TLS client's module,
+ * which a broker with TLS needs anyway: mvgated itself does not link
+ * libcrypto (config.h). */
+static int tls_check_in_module(const char *ca, const char *cert, const char *key, int *which,
+                               char *err, size_t errlen)
+{
+    const mvg_publishers_api *api = mvg_publishers_load(MVG_PUBMOD_MQTT_TLS, err, errlen);
+    if (!api) {
+        *which = MVG_TLSFILE_CA;
+        return -1;
+    }
+    return api->tlsfiles_check(ca, cert, key, which, err, errlen);
+}
+
 static mvg_config *load_config(const options *o)
 {
     mvg_diags *diags = mvg_diags_new();
-    mvg_config_opts copts = {.profile_dir = o->profile_dir};
+    mvg_config_opts copts = {.profile_dir = o->profile_dir, .tls_check = tls_check_in_module};
     mvg_config *cfg = diags ? mvg_config_load(o->config_path, &copts, diags) : NULL;
     if (!cfg) {
         size_t n = diags ? mvg_diags_count(diags) : 0;
@@ -451,7 +467,8 @@ int main(int argc, char **argv)
         hold_for_clock(g, &o, &held);
         mvg_sample_batch *b = mvg_sample_queue_pop(q, POP_WAIT_MS);
         if (b && b->generation == generation) {
-            mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
+            if (mvg_log_wants(MVG_LOG_INFO))
+                mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
             /* a full disk is the pipeline's to log (once per change of the
              * store's state); this is a poll the configuration does not know */
             if (mvg_pipeline_batch(mvg_gateway_pipeline(g), b, err, sizeof err) != 0)

@@ -44,6 +44,8 @@ mvg_log_sink mvg_log_sink_auto(void)
     return MVG_LOG_SINK_STDERR;
 }
 
+int mvg_log_wants(mvg_log_level level) { return level <= log_max; }
+
 static const char *level_tag(mvg_log_level l)
 {
     switch (l) {

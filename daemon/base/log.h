@@ -36,6 +36,9 @@ int mvg_log_trace_on(void);
 mvg_log_sink mvg_log_sink_auto(void);
 
 void mvg_log(mvg_log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* 1 when a message of level would be written: for callers whose message
+ * costs more to build than to skip (a line per poll of 100 points). */
+int mvg_log_wants(mvg_log_level level);
 
 /* A problem that repeats (a broker down, a disk full, a server refusing
  * every attempt) is logged once per change of state, not once per attempt:

@@ -678,8 +678,8 @@ static void load_all(loader *L, const config_setting_t *root)
     cfg->publish = calloc(1, sizeof *cfg->publish);
     if (!cfg->publish)
         FAIL(L, root, "out of memory");
-    else if (mvg_config_publish_load(root, cfg->gateway.id, L->r.main_file,
-                                     L->r.include_dir, L->r.diags, cfg->publish) != 0)
+    else if (mvg_config_publish_load(root, cfg->gateway.id, L->r.main_file, L->r.include_dir,
+                                     L->opts, L->r.diags, cfg->publish) != 0)
         L->r.errors++;
     /* The M&V sections refer to devices and points: check them only once
      * those are sound, or every reference would be reported again. */
@@ -705,7 +705,7 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
         return NULL;
     }
     snprintf(cfg->path, sizeof cfg->path, "%s", path);
-    loader L = {.r = {diags, 0, cfg->path, NULL}, .cfg = cfg, .priv = priv, .opts = opts};
+    loader L = {.r = {diags, 0, cfg->path, NULL, opts}, .cfg = cfg, .priv = priv, .opts = opts};
     snprintf(L.dir, sizeof L.dir, "%s", path);
     char *slash = strrchr(L.dir, '/');
     if (slash)

@@ -40,8 +40,16 @@ typedef struct mvg_config {
     char sha256[65];
 } mvg_config;
 
-typedef struct {
+typedef struct mvg_config_opts {
     const char *profile_dir; /* NULL: MVG_PROFILE_DIR env, then the built-in default */
+    /* The check that the MQTT client's TLS files parse and belong together
+     * (tlsfiles.h's mvg_tlsfiles_check, or a caller's way to reach it),
+     * reported at the key's line; NULL: not checked here (the client checks
+     * them when it starts). A hook, not a call, so that reading a
+     * configuration does not map libcrypto into a gateway that has no TLS:
+     * about 1.4 MB of resident pages (docs/performance.md). */
+    int (*tls_check)(const char *ca, const char *cert, const char *key, int *which, char *err,
+                     size_t errlen);
 } mvg_config_opts;
 
 /*

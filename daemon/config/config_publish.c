@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "config_table.h"
 #include "tlsfiles.h"
 
@@ -133,7 +134,9 @@ static void check_tls_files(mvg_cfgr *r, const config_setting_t *g, const char *
     const char *paths[3] = {paths_in[0], paths_in[1], paths_in[2]};
     int which = 0;
     char why[512];
-    if (mvg_tlsfiles_check(paths[MVG_TLSFILE_CA], paths[MVG_TLSFILE_CERT], paths[MVG_TLSFILE_KEY],
+    if (!r->opts || !r->opts->tls_check)
+        return;
+    if (r->opts->tls_check(paths[MVG_TLSFILE_CA], paths[MVG_TLSFILE_CERT], paths[MVG_TLSFILE_KEY],
                            &which, why, sizeof why) < 0)
         mvg_cfgr_fail(r, config_setting_get_member(g, names[which]), "%s: '%s' %s %s", ctx,
                       names[which], paths[which], why);
@@ -250,10 +253,10 @@ static void check_influx(mvg_cfgr *r, const config_setting_t *g, const signed ch
 /* ---- the three sections ------------------------------------------------ */
 
 int mvg_config_publish_load(const config_setting_t *root, const char *gateway_id,
-                            const char *main_file, const char *include_dir, mvg_diags *diags,
-                            mvg_publish_cfg *out)
+                            const char *main_file, const char *include_dir,
+                            const mvg_config_opts *opts, mvg_diags *diags, mvg_publish_cfg *out)
 {
-    mvg_cfgr r = {.diags = diags, .main_file = main_file, .include_dir = include_dir};
+    mvg_cfgr r = {.diags = diags, .main_file = main_file, .include_dir = include_dir, .opts = opts};
     memset(out, 0, sizeof *out);
     mvg_section_defaults(&mvg_config_store_section, &out->store);
     mvg_config_mqtt_defaults(&out->mqtt, gateway_id);

@@ -90,14 +90,17 @@ typedef struct mvg_publish_cfg {
 } mvg_publish_cfg;
 
 struct config_setting_t;
+struct mvg_config_opts;
 
 /* Fills out (defaults for absent keys) and checks it. gateway_id names the
  * default MQTT client id. main_file and include_dir are the loader's (see
  * mvg_cfgr in config_read.h), so that a setting of an @included file is
- * named, and read again, from the working directory. Returns 0, or -1 after
- * adding every problem to diags. */
+ * named, and read again, from the working directory; opts (may be NULL) the
+ * loader's options (its TLS files check). Returns 0, or -1 after adding
+ * every problem to diags. */
 int mvg_config_publish_load(const struct config_setting_t *root, const char *gateway_id,
-                            const char *main_file, const char *include_dir, mvg_diags *diags,
+                            const char *main_file, const char *include_dir,
+                            const struct mvg_config_opts *opts, mvg_diags *diags,
                             mvg_publish_cfg *out);
 
 /* The broker connection rules every MQTT client of ours shares (the
@@ -106,8 +109,8 @@ int mvg_config_publish_load(const struct config_setting_t *root, const char *gat
  * ca_file/cert_file/key_file only with a TLS uri, a certificate with its
  * key, and the files that could be read (files[], NULL for one that was
  * not given or not readable; values[] the fields as read) parse and belong
- * together (tlsfiles.h). g is the section's group, ctx its name in the
- * messages. Adds every problem to r. */
+ * together, checked by r's tls_check hook (config.h). g is the section's
+ * group, ctx its name in the messages. Adds every problem to r. */
 struct mvg_cfgr_s;
 void mvg_config_mqtt_check_conn(struct mvg_cfgr_s *r, const struct config_setting_t *g,
                                 const char *ctx, const char *uri, int uri_read,

@@ -22,6 +22,8 @@ typedef struct mvg_cfgr_s {
      * working directory instead (dir/conf.d/x.conf), so it can be opened. */
     const char *main_file;
     const char *include_dir;
+    /* The loader's options (config.h), NULL when none were given. */
+    const struct mvg_config_opts *opts;
 } mvg_cfgr;
 
 /* The name to report for file (a libconfig source or error file): file

@@ -27,7 +27,7 @@ struct mvg_gateway {
     mvg_pipeline *pipeline;
     mvg_poller **pollers; /* one per bus, NULL until started */
     size_t npollers;
-    const mvg_publishers_api *pub; /* the publisher module, when mqtt or influx is on */
+    const mvg_publishers_api *mqtt_mod, *influx_mod; /* their modules, when configured */
     mvg_mqtt_pub *mqtt;   /* NULL when the config has no mqtt section */
     mvg_influx_pub *influx;
     int heads_begun;      /* a head was due at least once (start, or carried over a reload) */
@@ -183,15 +183,15 @@ static int start_publishers(mvg_gateway *g, char *err, size_t errlen)
 {
     const mvg_publish_cfg *pc = g->cfg->publish;
     const char *db = mvg_pipeline_db_path(g->pipeline);
-    if (!pc->mqtt.enabled && !pc->influx.enabled)
-        return 0;
-    g->pub = mvg_publishers_load(err, errlen);
-    if (!g->pub)
-        return -1;
     /* the publishers' errors name them already ("mqtt: ...", "influx: ...") */
-    if (pc->mqtt.enabled && !(g->mqtt = g->pub->mqtt_start(&pc->mqtt, db, err, errlen)))
+    if (pc->mqtt.enabled &&
+        (!(g->mqtt_mod = mvg_publishers_load(mvg_publishers_mqtt_module(pc->mqtt.uri), err,
+                                             errlen)) ||
+         !(g->mqtt = g->mqtt_mod->mqtt_start(&pc->mqtt, db, err, errlen))))
         return -1;
-    if (pc->influx.enabled && !(g->influx = g->pub->influx_start(&pc->influx, db, err, errlen)))
+    if (pc->influx.enabled &&
+        (!(g->influx_mod = mvg_publishers_load(MVG_PUBMOD_INFLUX, err, errlen)) ||
+         !(g->influx = g->influx_mod->influx_start(&pc->influx, db, err, errlen))))
         return -1;
     return 0;
 }
@@ -226,9 +226,9 @@ int mvg_gateway_start(mvg_gateway *g, const mvg_timebase *tb, mvg_sample_queue *
 void mvg_gateway_kick(mvg_gateway *g)
 {
     if (g->mqtt)
-        g->pub->mqtt_kick(g->mqtt);
+        g->mqtt_mod->mqtt_kick(g->mqtt);
     if (g->influx)
-        g->pub->influx_kick(g->influx);
+        g->influx_mod->influx_kick(g->influx);
 }
 
 void mvg_gateway_publisher_stats(mvg_gateway *g, mvg_mqtt_stats *mqtt, int *has_mqtt,
@@ -237,9 +237,9 @@ void mvg_gateway_publisher_stats(mvg_gateway *g, mvg_mqtt_stats *mqtt, int *has_
     *has_mqtt = g->mqtt != NULL;
     *has_influx = g->influx != NULL;
     if (g->mqtt)
-        g->pub->mqtt_get_stats(g->mqtt, mqtt);
+        g->mqtt_mod->mqtt_get_stats(g->mqtt, mqtt);
     if (g->influx)
-        g->pub->influx_get_stats(g->influx, influx);
+        g->influx_mod->influx_get_stats(g->influx, influx);
 }
 
 int mvg_gateway_heads(mvg_gateway *g, int64_t now_ms, int64_t mono_ms, int stopping, char *err,
@@ -275,9 +275,9 @@ void mvg_gateway_free(mvg_gateway *g)
         mvg_poller_stop(g->pollers[b]);
     free(g->pollers);
     if (g->mqtt)
-        g->pub->mqtt_stop(g->mqtt);
+        g->mqtt_mod->mqtt_stop(g->mqtt);
     if (g->influx)
-        g->pub->influx_stop(g->influx);
+        g->influx_mod->influx_stop(g->influx);
     mvg_pipeline_close(g->pipeline);
     mvg_runner_free(g->runner);
     mvg_config_free(g->cfg);

@@ -87,6 +87,7 @@ struct mvg_pipeline {
     size_t npend, pend_cap;
     int oom;
     mvg_lp *lp;
+    mvg_jsonw *jw;         /* the telemetry payloads' writer, reused every poll */
     mvg_signer *signer;   /* places and signs the chained records */
     int64_t *definition;  /* per project: the version of its definition record in force */
     drop_watch drops[2];  /* mqtt, influx: the outbox bound's drops as last logged */
@@ -132,6 +133,7 @@ void mvg_pipeline_close(mvg_pipeline *p)
     free(p->pend);
     mvg_lp_free(p->lp);
     free(p->definition);
+    mvg_jsonw_free(p->jw);
     mvg_store_close(p->store);
     mvg_signer_free(p->signer);
     free(p);
@@ -394,8 +396,9 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
     p->model_due = calloc(mvg_runner_project_count(runner) + 1, 1);
     p->last_sent = calloc(cfg->ndevices + 1, sizeof *p->last_sent);
     p->lp = mvg_lp_new();
+    p->jw = mvg_jsonw_new();
     if (!p->point_ids || !p->high_water || !p->polls || !p->model_due || !p->last_sent ||
-        !p->lp) {
+        !p->lp || !p->jw) {
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
@@ -645,20 +648,22 @@ static int add_telemetry(mvg_pipeline *p, const mvg_device_cfg *dev, const mvg_s
 {
     mvg_store_out outs[2];
     size_t n = 0;
-    char *json = NULL;
     mvg_mqtt_route r;
     if (p->opts.mqtt) {
         mvg_telemetry_rule rule = {p->opts.telemetry_mode, p->opts.telemetry_every,
                                    p->opts.deadband};
         if (mvg_telemetry_pick(&rule, p->polls[b->device]++, b->samples, b->n,
                                p->last_sent[b->device], p->changed) > 0) {
-            json = mvg_payload_telemetry(p->cfg->gateway.id, dev, b, p->changed);
+            size_t len = 0;
+            const char *json = mvg_payload_telemetry(p->jw, p->cfg->gateway.id, dev, b, p->changed,
+                                                     &len);
             if (!json) {
-                snprintf(err, errlen, "out of memory");
+                snprintf(err, errlen, "telemetry of %s: out of memory, or a name or unit that is"
+                         " not UTF-8", dev->name);
                 return -1;
             }
             r = mvg_mqtt_topics_route(MVG_MQTT_TELEMETRY, dev->name);
-            outs[n++] = mqtt_out(&r, json, strlen(json));
+            outs[n++] = mqtt_out(&r, json, len);
         }
     }
     if (p->opts.influx && p->opts.influx_telemetry) {
@@ -667,9 +672,7 @@ static int add_telemetry(mvg_pipeline *p, const mvg_device_cfg *dev, const mvg_s
         if (len)
             outs[n++] = (mvg_store_out){"influx", MVG_OUT_TELEMETRY, "", lines, len, 0};
     }
-    int rc = n ? mvg_store_add_outbox(p->store, outs, n, err, errlen) : 0;
-    free(json);
-    return rc;
+    return n ? mvg_store_add_outbox(p->store, outs, n, err, errlen) : 0;
 }
 
 int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, size_t errlen)

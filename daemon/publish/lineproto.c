@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "numfmt.h"
+
 enum { ST_IDLE, ST_TAGS, ST_FIELDS };
 
 struct mvg_lp {
@@ -140,11 +142,11 @@ int mvg_lp_field_double(mvg_lp *lp, const char *key, double v)
     int rc = field_key(lp, key);
     if (rc)
         return rc;
-    /* %.17g round-trips every double; a value that prints as an integer
-     * stays a float for influxd (no 'i' suffix), so the field type never
-     * changes between points. */
-    char num[40];
-    int n = snprintf(num, sizeof num, "%.17g", v);
+    /* the text reads back as v (numfmt.h); a value that prints as an
+     * integer stays a float for influxd (no 'i' suffix), so the field type
+     * never changes between points. */
+    char num[MVG_NUMFMT_LEN];
+    int n = mvg_numfmt_double(v, num);
     return put(lp, num, (size_t)n);
 }
 

@@ -440,6 +440,14 @@ mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, c
         snprintf(err, errlen, "mqtt: configuration and database path are required");
         return NULL;
     }
+#if !MVG_MQTT_TLS
+    if (mvg_mqtt_uri_is_tls(cfg->uri)) {
+        /* the daemon loads mvgate-mqtt-tls.so for these (publishers.h) */
+        snprintf(err, errlen, "mqtt: %s needs TLS, and this build of the client has none",
+                 cfg->uri);
+        return NULL;
+    }
+#endif
     mvg_mqtt_pub *p = calloc(1, sizeof *p);
     if (!p) {
         snprintf(err, errlen, "mqtt: out of memory");

@@ -20,7 +20,9 @@
 #include "clock.h"
 #include "log.h"
 #include "mqtt_pub_int.h"
+#if MVG_MQTT_TLS
 #include "tls_probe.h"
+#endif
 
 void mvg_mqtt_set_error(mvg_mqtt_pub *p, const char *fmt, ...)
 {
@@ -411,6 +413,7 @@ void mvg_mqtt_shutdown(mvg_mqtt_pub *p)
 void mvg_mqtt_explain_tls(mvg_mqtt_pub *p)
 {
     p->probe_due = 0;
+#if MVG_MQTT_TLS
     mvg_tls_probe_cfg pc = {p->uri, p->ca, p->cert, p->key, p->cfg.verify_hostname,
                             (p->cfg.connect_timeout_s > 5 ? 5 : p->cfg.connect_timeout_s) * 1000};
     char why[200], base[sizeof p->st.last_error];
@@ -421,5 +424,6 @@ void mvg_mqtt_explain_tls(mvg_mqtt_pub *p)
     const char *reason = found ? why : p->probe_fallback;
     if (reason[0])
         mvg_mqtt_set_error(p, "%s: %s", base, reason);
+#endif
     p->st.connect_failures++;
 }

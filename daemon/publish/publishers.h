@@ -1,11 +1,12 @@
 /*
  * publishers.h: the MQTT and InfluxDB publishers as the daemon reaches
- * them: through a table of functions in a module (mvgate-publish.so) that
- * is loaded only when the configuration has an mqtt or influx section.
- * The publishers bring libcurl and paho.mqtt.c, and with them OpenSSL,
- * GnuTLS, Kerberos and p11-kit: about 5 MB of resident library pages that a
- * gateway without them should not carry. The library, once loaded, stays
- * loaded (paho keeps threads of its own).
+ * them: through a table of functions in a module per client, loaded only
+ * for a configured section: mvgate-mqtt.so (paho-mqtt3a, no TLS),
+ * mvgate-mqtt-tls.so (paho-mqtt3as and OpenSSL, for an ssl:// or mqtts://
+ * broker) and mvgate-influx.so (libcurl, and with it GnuTLS, Kerberos,
+ * LDAP and p11-kit). Each brings one to four MB of resident library pages
+ * that a gateway without it should not carry (docs/performance.md). A
+ * module, once loaded, stays loaded (paho keeps threads of its own).
  */
 #ifndef MVG_PUBLISHERS_H
 #define MVG_PUBLISHERS_H
@@ -15,7 +16,7 @@
 #include "influx_pub.h"
 #include "mqtt_pub.h"
 
-#define MVG_PUBLISHERS_API_VERSION 2 /* 2: the publishers take the config sections */
+#define MVG_PUBLISHERS_API_VERSION 3 /* 3: a module per client, the TLS files check */
 
 typedef struct {
     int version; /* MVG_PUBLISHERS_API_VERSION */
@@ -29,17 +30,26 @@ typedef struct {
     void (*influx_stop)(mvg_influx_pub *p);
     void (*influx_kick)(mvg_influx_pub *p);
     void (*influx_get_stats)(mvg_influx_pub *p, mvg_influx_stats *st);
+    /* mvgate-mqtt-tls.so: tlsfiles.h's check, for the configuration loader
+     * of a daemon that does not link libcrypto itself (config.h). */
+    int (*tlsfiles_check)(const char *ca, const char *cert, const char *key, int *which, char *err,
+                          size_t errlen);
 } mvg_publishers_api;
 
-/* The symbol the module exports. */
+/* The symbol each module exports: the table with its own client's entries
+ * (the others NULL). */
 #define MVG_PUBLISHERS_SYMBOL "mvg_publishers_api_v1"
 
+typedef enum { MVG_PUBMOD_MQTT, MVG_PUBMOD_MQTT_TLS, MVG_PUBMOD_INFLUX } mvg_pubmod;
+
+/* The module that serves an MQTT broker at uri: with TLS or without. */
+mvg_pubmod mvg_publishers_mqtt_module(const char *uri);
+
 /*
- * Loads the module (again: the same table): the file
- * named by MVG_PUBLISH_MODULE, else lib/mvgate/mvgate-publish.so beside
- * the executable's bin/ (the build tree), else the installed one. NULL
- * with err naming what was tried.
+ * Loads a module (again: the same table): from the directory named by
+ * MVG_PUBLISH_MODULE_DIR, else lib/mvgate/ beside the executable's bin/ (the
+ * build tree), else the installed one. NULL with err naming what was tried.
  */
-const mvg_publishers_api *mvg_publishers_load(char *err, size_t errlen);
+const mvg_publishers_api *mvg_publishers_load(mvg_pubmod which, char *err, size_t errlen);
 
 #endif

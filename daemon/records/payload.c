@@ -1,6 +1,8 @@
 /*
- * payload.c: JSON payloads (payload.h), built with jansson so that the
- * escaping and number formatting are a library's, not ours.
+ * payload.c: JSON payloads (payload.h). The records (interval, totals,
+ * model) are built with jansson; the telemetry, written at poll rate, with
+ * the streaming writer (base/jsonw.h), which formats each number without
+ * an allocation (docs/performance.md).
  */
 #include "payload.h"
 
@@ -36,23 +38,55 @@ static char *dump(json_t *doc)
     return s;
 }
 
-char *mvg_payload_telemetry(const char *gateway, const mvg_device_cfg *dev,
-                            const mvg_sample_batch *b, const unsigned char *only)
+const char *mvg_payload_telemetry(mvg_jsonw *w, const char *gateway, const mvg_device_cfg *dev,
+                                  const mvg_sample_batch *b, const unsigned char *only,
+                                  size_t *len)
 {
-    json_t *samples = json_array();
-    for (size_t i = 0; samples && i < b->n && i < dev->npoints; i++) {
+    mvg_jsonw_reset(w);
+    mvg_jsonw_obj(w);
+    mvg_jsonw_key(w, "schema");
+    mvg_jsonw_str(w, MVG_SCHEMA_TELEMETRY);
+    mvg_jsonw_key(w, "gateway");
+    mvg_jsonw_str(w, gateway);
+    mvg_jsonw_key(w, "device");
+    mvg_jsonw_str(w, dev->name);
+    mvg_jsonw_key(w, "online");
+    mvg_jsonw_bool(w, b->online);
+    mvg_jsonw_key(w, "samples");
+    mvg_jsonw_arr(w);
+    /* the points of a poll mostly share one time: formatted once per change */
+    char ts[40];
+    size_t tslen = 0;
+    int64_t ts_ms = 0;
+    for (size_t i = 0; i < b->n && i < dev->npoints; i++) {
         const mvg_sample *s = &b->samples[i];
         if (only && !only[i])
             continue;
-        json_t *o = json_pack("{s:s, s:o, s:o, s:s, s:s}", "point", dev->points[i].name, "ts",
-                              jtime(s->ts_ms), "value", num(s->value), "unit",
-                              dev->points[i].unit, "quality", mvg_quality_name(s->quality));
-        if (o && s->quality == MVG_Q_EXCEPTION)
-            json_object_set_new(o, "exception_code", json_integer(s->exception_code));
-        json_array_append_new(samples, o);
+        if (!tslen || s->ts_ms != ts_ms) {
+            char t[32];
+            ts_ms = s->ts_ms;
+            tslen = (size_t)snprintf(ts, sizeof ts, "\"%s\"", mvg_payload_time(ts_ms, t, sizeof t));
+        }
+        mvg_jsonw_obj(w);
+        mvg_jsonw_key(w, "point");
+        mvg_jsonw_str(w, dev->points[i].name);
+        mvg_jsonw_key(w, "ts");
+        mvg_jsonw_raw(w, ts, tslen);
+        mvg_jsonw_key(w, "value");
+        mvg_jsonw_num(w, s->value);
+        mvg_jsonw_key(w, "unit");
+        mvg_jsonw_str(w, dev->points[i].unit);
+        mvg_jsonw_key(w, "quality");
+        mvg_jsonw_str(w, mvg_quality_name(s->quality));
+        if (s->quality == MVG_Q_EXCEPTION) {
+            mvg_jsonw_key(w, "exception_code");
+            mvg_jsonw_int(w, s->exception_code);
+        }
+        mvg_jsonw_obj_end(w);
     }
-    return dump(json_pack("{s:s, s:s, s:s, s:b, s:o}", "schema", MVG_SCHEMA_TELEMETRY, "gateway",
-                          gateway, "device", dev->name, "online", b->online, "samples", samples));
+    mvg_jsonw_arr_end(w);
+    mvg_jsonw_obj_end(w);
+    return mvg_jsonw_done(w, len);
 }
 
 static json_t *conv(const mvg_conv_result *c)

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "config.h"
+#include "jsonw.h"
 #include "interval.h"
 #include "project.h"
 #include "sample_queue.h"
@@ -38,9 +39,13 @@
 /* ISO 8601 UTC with milliseconds ("2026-01-06T01:05:00.000Z"). */
 const char *mvg_payload_time(int64_t ms, char *buf, size_t len);
 
-/* only: which points to include (NULL: all). */
-char *mvg_payload_telemetry(const char *gateway, const mvg_device_cfg *dev,
-                            const mvg_sample_batch *b, const unsigned char *only);
+/* The telemetry of one poll, written by w (a poll-rate payload: no
+ * allocation per value; the text is w's until its next use, *len its
+ * length); only: which points to include (NULL: all). NULL when out of
+ * memory or a name or unit is not UTF-8. */
+const char *mvg_payload_telemetry(mvg_jsonw *w, const char *gateway, const mvg_device_cfg *dev,
+                                  const mvg_sample_batch *b, const unsigned char *only,
+                                  size_t *len);
 
 /* Where a record sits in its project's signed chain (chain.h): its
  * position, the signer's fingerprint and the hash of the previous record.

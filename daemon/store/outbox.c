@@ -47,7 +47,7 @@ mvg_outbox *mvg_outbox_open(const char *db_path, const char *publisher, char *er
     }
     sqlite3_busy_timeout(ob->db, 5000);
     if (sqlite3_exec(ob->db, "PRAGMA journal_mode=WAL", NULL, NULL, NULL) != SQLITE_OK ||
-        sqlite3_exec(ob->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL) != SQLITE_OK) {
+        sqlite3_exec(ob->db, "PRAGMA synchronous=NORMAL; PRAGMA cache_size=-256", NULL, NULL, NULL) != SQLITE_OK) {
         snprintf(err, errlen, "%s outbox: %s: %s", publisher, db_path, sqlite3_errmsg(ob->db));
         goto fail;
     }

@@ -98,7 +98,7 @@ mvg_store *mvg_store_open(const char *path, const mvg_store_opts *opts, char *er
         return st;
     }
     char pragmas[128];
-    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s;",
+    snprintf(pragmas, sizeof pragmas, "PRAGMA journal_mode=WAL; PRAGMA synchronous=%s; PRAGMA cache_size=-256;",
              st->opts.sync_full ? "FULL" : "NORMAL");
     char *msg = NULL;
     if (sqlite3_exec(st->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
@@ -127,6 +127,7 @@ void mvg_store_close(mvg_store *st)
         return;
     if (st->in_txn)
         sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+    mvg_store_hot_release(st);
     sqlite3_close_v2(st->db);
     free(st->path);
     free(st);
@@ -138,8 +139,15 @@ int mvg_store_begin(mvg_store *st, char *err, size_t errlen)
         snprintf(err, errlen, "store: a transaction is already open");
         return -1;
     }
-    if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
-        return mvg_store_dberr(st, err, errlen, "begin");
+    sqlite3_stmt *q = mvg_store_hot(st, "BEGIN IMMEDIATE", err, errlen);
+    if (!q)
+        return -1;
+    if (sqlite3_step(q) != SQLITE_DONE) {
+        mvg_store_dberr(st, err, errlen, "begin");
+        sqlite3_reset(q);
+        return -1;
+    }
+    sqlite3_reset(q);
     st->in_txn = 1;
     return 0;
 }
@@ -150,11 +158,16 @@ int mvg_store_commit(mvg_store *st, char *err, size_t errlen)
         snprintf(err, errlen, "store: commit without begin");
         return -1;
     }
-    if (sqlite3_exec(st->db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-        mvg_store_dberr(st, err, errlen, "commit");
+    sqlite3_stmt *q = mvg_store_hot(st, "COMMIT", err, errlen);
+    if (!q || sqlite3_step(q) != SQLITE_DONE) {
+        if (q) {
+            mvg_store_dberr(st, err, errlen, "commit");
+            sqlite3_reset(q);
+        }
         mvg_store_rollback(st);
         return -1;
     }
+    sqlite3_reset(q);
     st->in_txn = 0;
     return 0;
 }
@@ -192,20 +205,20 @@ static int enforce_bound(mvg_store *st, const char *publisher, char *err, size_t
     int64_t maxe = st->opts.outbox_max_entries, maxb = st->opts.outbox_max_bytes;
     if (maxe <= 0 && maxb <= 0)
         return 0;
-    sqlite3_stmt *depth = mvg_store_prep(st, "SELECT entries, bytes FROM outbox_depth WHERE publisher = ?1",
+    sqlite3_stmt *depth = mvg_store_hot(st, "SELECT entries, bytes FROM outbox_depth WHERE publisher = ?1",
                                err, errlen);
-    sqlite3_stmt *victim = mvg_store_prep(st,
+    sqlite3_stmt *victim = depth ? mvg_store_hot(st,
                                 "SELECT id, cls FROM outbox WHERE publisher = ?1 AND delivered = 0"
                                 " ORDER BY cls, id LIMIT 1",
-                                err, errlen);
-    sqlite3_stmt *del = mvg_store_prep(st, "DELETE FROM outbox WHERE id = ?1", err, errlen);
-    sqlite3_stmt *count = mvg_store_prep(st,
+                                err, errlen) : NULL;
+    sqlite3_stmt *del = victim ? mvg_store_hot(st, "DELETE FROM outbox WHERE id = ?1", err, errlen) : NULL;
+    sqlite3_stmt *count = del ? mvg_store_hot(st,
                                "INSERT INTO outbox_drops VALUES(?1, ?2, 1) ON CONFLICT(publisher, cls)"
                                " DO UPDATE SET count = count + 1",
-                               err, errlen);
+                               err, errlen) : NULL;
     int rc = -1;
-    if (!depth || !victim || !del || !count)
-        goto done;
+    if (!count)
+        return -1;
     sqlite3_bind_text(depth, 1, publisher, -1, SQLITE_STATIC);
     sqlite3_bind_text(victim, 1, publisher, -1, SQLITE_STATIC);
     sqlite3_bind_text(count, 1, publisher, -1, SQLITE_STATIC);
@@ -237,11 +250,8 @@ static int enforce_bound(mvg_store *st, const char *publisher, char *err, size_t
             break;
         }
     }
-done:
-    sqlite3_finalize(depth);
-    sqlite3_finalize(victim);
-    sqlite3_finalize(del);
-    sqlite3_finalize(count);
+    sqlite3_reset(depth);
+    sqlite3_reset(victim);
     return rc;
 }
 
@@ -251,7 +261,7 @@ static int insert_outs(mvg_store *st, const mvg_store_out *outs, size_t nouts, i
 {
     if (nouts == 0)
         return 0;
-    sqlite3_stmt *q = mvg_store_prep(st,
+    sqlite3_stmt *q = mvg_store_hot(st,
                            "INSERT INTO outbox(publisher, cls, topic, payload, interval_id, model_id,"
                            " bytes, retained, created_ms) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                            err, errlen);
@@ -295,7 +305,6 @@ static int insert_outs(mvg_store *st, const mvg_store_out *outs, size_t nouts, i
         if (rc == 0)
             rc = enforce_bound(st, o->publisher, err, errlen);
     }
-    sqlite3_finalize(q);
     return rc;
 }
 
@@ -374,7 +383,7 @@ int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, ch
     int own;
     if (auto_begin(st, &own, err, errlen) < 0)
         return -1;
-    sqlite3_stmt *q = mvg_store_prep(st,
+    sqlite3_stmt *q = mvg_store_hot(st,
                            "INSERT INTO samples(point_id, ts_ms, value, quality, exc)"
                            " VALUES(?1, ?2, ?3, ?4, ?5)",
                            err, errlen);
@@ -392,7 +401,6 @@ int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, ch
             rc = mvg_store_dberr(st, err, errlen, "sample insert");
         sqlite3_reset(q);
     }
-    sqlite3_finalize(q);
     if (rc != 0 && st->low)
         st->samples_refused += n; /* the insert found the disk full */
     return auto_end(st, own, rc, err, errlen);

@@ -15,9 +15,8 @@ int mvg_store_dberr(mvg_store *st, char *err, size_t errlen, const char *what)
     return -1;
 }
 
-/* Statements are prepared per call: next to a commit their cost is small
- * (see the bench), and the handle keeps no statement state to go stale.
- * The per-row loops (samples, outbox entries) prepare once per batch. */
+/* Statements off the per-poll path are prepared per call: next to their
+ * work the cost is small, and the handle keeps no state for them. */
 sqlite3_stmt *mvg_store_prep(mvg_store *st, const char *sql, char *err, size_t errlen)
 {
     sqlite3_stmt *q = NULL;
@@ -26,6 +25,37 @@ sqlite3_stmt *mvg_store_prep(mvg_store *st, const char *sql, char *err, size_t e
         return NULL;
     }
     return q;
+}
+
+sqlite3_stmt *mvg_store_hot(mvg_store *st, const char *sql, char *err, size_t errlen)
+{
+    size_t i = 0;
+    for (; i < MVG_STORE_HOT_MAX && st->hot[i].sql; i++)
+        if (st->hot[i].sql == sql) {
+            sqlite3_reset(st->hot[i].q);
+            sqlite3_clear_bindings(st->hot[i].q);
+            return st->hot[i].q;
+        }
+    sqlite3_stmt *q = mvg_store_prep(st, sql, err, errlen);
+    if (q && i < MVG_STORE_HOT_MAX) {
+        st->hot[i].sql = sql;
+        st->hot[i].q = q;
+    } else if (q) {
+        /* a programming error (more hot statements than slots), not the user's */
+        sqlite3_finalize(q);
+        snprintf(err, errlen, "store: more than %d kept statements", MVG_STORE_HOT_MAX);
+        q = NULL;
+    }
+    return q;
+}
+
+void mvg_store_hot_release(mvg_store *st)
+{
+    for (size_t i = 0; i < MVG_STORE_HOT_MAX && st->hot[i].sql; i++) {
+        sqlite3_finalize(st->hot[i].q);
+        st->hot[i].sql = NULL;
+        st->hot[i].q = NULL;
+    }
 }
 
 char *mvg_store_dup_col(sqlite3_stmt *q, int col, size_t *len)

@@ -12,6 +12,12 @@
 
 #include "store.h"
 
+/* The statements of the per-poll path (a transaction, its samples and
+ * outbox entries, the outbox bound), prepared once and kept: at a hundred
+ * polls a second, preparing them per call was a sixth of the daemon's CPU
+ * (tests/bench/bench_footprint.py --perf, docs/performance.md). */
+#define MVG_STORE_HOT_MAX 12
+
 struct mvg_store {
     sqlite3 *db;
     mvg_store_opts opts;
@@ -21,6 +27,10 @@ struct mvg_store {
     int low;
     int64_t free_bytes, low_since_ms;
     uint64_t samples_refused, telemetry_refused;
+    struct {
+        const char *sql;   /* the caller's string literal: looked up by address */
+        sqlite3_stmt *q;
+    } hot[MVG_STORE_HOT_MAX];
 };
 
 /* Every chained record of the project, whatever table holds it. */
@@ -45,6 +55,14 @@ int mvg_store_dberr(mvg_store *st, char *err, size_t errlen, const char *what);
 
 /* sql prepared on st's connection, or NULL with err filled. */
 sqlite3_stmt *mvg_store_prep(mvg_store *st, const char *sql, char *err, size_t errlen);
+
+/* A kept statement for sql, which must be a string literal (it is looked
+ * up by address): prepared at the first call, reset and unbound at every
+ * later one. The store owns it: the caller resets it after stepping (so no
+ * read stays open) and never finalizes it. NULL with err on failure. */
+sqlite3_stmt *mvg_store_hot(mvg_store *st, const char *sql, char *err, size_t errlen);
+/* Finalizes the kept statements (before the handle closes). */
+void mvg_store_hot_release(mvg_store *st);
 
 /* Column col of the current row as a NUL-terminated copy (its length in
  * *len when len is not NULL); NULL when out of memory. */

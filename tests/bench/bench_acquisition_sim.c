@@ -74,6 +74,12 @@ static pid_t start_sim(const char *self, int devices, int points, int *port)
     return pid;
 }
 
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
 int main(int argc, char **argv)
 {
     double seconds = argc > 1 ? atof(argv[1]) : 3.0;
@@ -126,9 +132,13 @@ int main(int argc, char **argv)
     mvg_timebase tb;
     mvg_timebase_init(&tb, 1.0, 0);
 
-    /* The two loops run in alternating rounds (ROUNDS each), so that a busy
-     * moment of the machine does not favour one of them. */
-    enum { ROUNDS = 6 };
+    /* Many short rounds, in pairs: each pair runs both loops for a slice
+     * each (mvgate first in even pairs, bare first in odd ones), and its
+     * ratio compares two runs a few milliseconds apart, so a busy moment of
+     * the machine spoils a pair, not the figure. The median of the pairs'
+     * ratios is the figure; their spread (10th to 90th percentile) says how
+     * far one run can be trusted. */
+    enum { PAIRS = 200 };
     mvg_transport *t = mvg_transport_new(&bus, err, sizeof err);
     mvg_acquire_opts opts = {.retries = 0, .backoff_ms = 0};
     modbus_t *ctx = modbus_new_tcp("127.0.0.1", port);
@@ -139,49 +149,64 @@ int main(int argc, char **argv)
     }
     modbus_set_response_timeout(ctx, 1, 0);
     long polls_m = 0, polls_b = 0, bad = 0;
-    double time_m = 0, time_b = 0, slice = seconds / ROUNDS;
-    for (int round = 0; round < 2 * ROUNDS; round++) {
-        double t0 = tu_now_s(), t1;
-        do {
-            for (int d = 0; d < devices; d++) {
-                if (round % 2 == 0) { /* mvgate: the whole path */
-                    mvg_acquire_result res;
-                    mvg_acquire_poll(acq[d], t, &opts, &tb, samples, &res);
-                    bad += res.failed > 0;
-                    polls_m++;
-                } else { /* bare libmodbus: the same requests, nothing else */
-                    modbus_set_slave(ctx, d + 1);
-                    for (size_t r = 0; r < plan.nreqs; r++)
-                        if (modbus_read_registers(ctx, (int)plan.reqs[r].start,
-                                                  (int)plan.reqs[r].count, regs) < 0)
-                            bad++;
-                    polls_b++;
+    double time_m = 0, time_b = 0, slice = seconds / (2.0 * PAIRS);
+    static double ratio[PAIRS];
+    for (int pair = 0; pair < PAIRS; pair++) {
+        double rate[2] = {0, 0}; /* [0] mvgate, [1] bare */
+        for (int half = 0; half < 2; half++) {
+            int bare = (pair + half) % 2;
+            long polls = 0;
+            double t0 = tu_now_s(), t1;
+            do {
+                for (int d = 0; d < devices; d++) {
+                    if (!bare) { /* mvgate: the whole path */
+                        mvg_acquire_result res;
+                        mvg_acquire_poll(acq[d], t, &opts, &tb, samples, &res);
+                        bad += res.failed > 0;
+                    } else { /* bare libmodbus: the same requests, nothing else */
+                        modbus_set_slave(ctx, d + 1);
+                        for (size_t r = 0; r < plan.nreqs; r++)
+                            if (modbus_read_registers(ctx, (int)plan.reqs[r].start,
+                                                      (int)plan.reqs[r].count, regs) < 0)
+                                bad++;
+                    }
+                    polls++;
                 }
+                t1 = tu_now_s();
+            } while (t1 - t0 < slice);
+            rate[bare] = polls / (t1 - t0);
+            if (bare) {
+                polls_b += polls;
+                time_b += t1 - t0;
+            } else {
+                polls_m += polls;
+                time_m += t1 - t0;
             }
-            t1 = tu_now_s();
-        } while (t1 - t0 < slice);
-        if (round % 2 == 0)
-            time_m += t1 - t0;
-        else
-            time_b += t1 - t0;
+        }
+        ratio[pair] = rate[0] / rate[1];
     }
     double rate_m = polls_m / time_m, rate_b = polls_b / time_b;
     mvg_transport_free(t);
     modbus_close(ctx);
     modbus_free(ctx);
+    qsort(ratio, PAIRS, sizeof ratio[0], cmp_double);
 
     size_t regs_per_poll = 0;
     for (size_t r = 0; r < plan.nreqs; r++)
         regs_per_poll += plan.reqs[r].count;
     printf("acquisition against mvgate-sim on loopback: %d devices x %d float32 points, %zu "
-           "requests per device poll, %.1f s each in alternating rounds\n",
-           devices, points, plan.nreqs, seconds);
+           "requests per device poll, %.1f s in %d pairs of alternating rounds\n",
+           devices, points, plan.nreqs, seconds, PAIRS);
     printf("  %-34s %12s %14s %14s\n", "", "polls/s", "registers/s", "points/s");
     printf("  %-34s %12.0f %14.0f %14.0f\n", "mvgate (plan, transport, decode)", rate_m,
            rate_m * (double)regs_per_poll, rate_m * points);
     printf("  %-34s %12.0f %14.0f %14s\n", "bare libmodbus, same requests", rate_b,
            rate_b * (double)regs_per_poll, "-");
-    printf("  ratio mvgate / bare: %.3f   (failed polls or requests: %ld)\n", rate_m / rate_b, bad);
+    printf("  ratio mvgate / bare per pair of rounds: median %.3f, 10th-90th percentile %.3f-%.3f,"
+           " min %.3f, max %.3f\n",
+           ratio[PAIRS / 2], ratio[PAIRS / 10], ratio[PAIRS - 1 - PAIRS / 10], ratio[0],
+           ratio[PAIRS - 1]);
+    printf("  ratio of the totals: %.3f   (failed polls or requests: %ld)\n", rate_m / rate_b, bad);
 
     mvg_plan_free(&plan);
     for (int d = 0; d < devices; d++)

@@ -10,10 +10,20 @@ prints the figures. Samples are logged at info level, so the daemon runs at
 
   build/bin is found through MVG_BIN (default: build/bin of the checkout).
   usage: bench_footprint.py [--devices 100] [--points 100] [--buses 4] [--seconds 30]
+                            [--mqtt] [--telemetry every|off|N] [--influx] [--project]
+
+--mqtt publishes to a real mosquitto on 127.0.0.1 with a subscriber reading
+every message (as the verification dashboard would), telemetry every poll
+unless --telemetry says otherwise; --influx writes to a real influxd as well;
+--project adds one project (a 5-minute interval, one electricity stream on
+device d1, linear in another of its points) so the engine, the signer and
+the records are on the path too. The publishing case (--mqtt --project) is
+the one docs/performance.md heads with: every real site publishes.
 """
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -34,19 +44,67 @@ def proc_stat(pid):
     return (utime + stime) / os.sysconf("SC_CLK_TCK"), status
 
 
+def smaps(pid):
+    """Resident and private kB per mapped object (anonymous mappings by
+    their kind), largest first."""
+    per = {}
+    name = None
+    with open("/proc/%d/smaps" % pid) as f:
+        for line in f:
+            head = line.split()
+            if "-" in head[0] and not head[0].endswith(":"):
+                name = head[5] if len(head) > 5 else "[anonymous]"
+                per.setdefault(name, [0, 0])
+            elif head[0] == "Rss:":
+                per[name][0] += int(head[1])
+            elif head[0] in ("Private_Clean:", "Private_Dirty:"):
+                per[name][1] += int(head[1])
+    return sorted(((r, p, n) for n, (r, p) in per.items()), reverse=True)
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--devices", type=int, default=100)
     ap.add_argument("--points", type=int, default=100)
     ap.add_argument("--buses", type=int, default=4)
     ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--mqtt", action="store_true", help="publish to a real mosquitto, with a subscriber")
+    ap.add_argument("--telemetry", default="every", help="mqtt.telemetry: every, off or a number of polls")
+    ap.add_argument("--influx", action="store_true", help="write to a real influxd as well")
+    ap.add_argument("--project", action="store_true", help="one project on device d1")
+    ap.add_argument("--perf", metavar="FILE",
+                    help="record a profile of mvgated over the window with perf record -g into FILE")
+    ap.add_argument("--smaps", type=int, default=0, metavar="N",
+                    help="also print the N mappings with the most resident kB (where the RSS is)")
     a = ap.parse_args()
 
     sim = T.Proc([T.binary("mvgate-sim"), "--bulk-devices", str(a.devices), "--bulk-points", str(a.points),
                   "--port", "0", "--control-port", "0"], name="mvgate-sim")
     sim.port = int(sim.wait_line(r"^ready tcp=(\d+)", timeout=10).group(1))
     d = tempfile.mkdtemp(prefix="mvgate-bench-")
+    broker = influx = sub = None
     try:
+        extra = ""
+        if a.mqtt:
+            port = T.free_port()
+            broker = T.Mosquitto(d, port)
+            sub = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-q", "1",
+                                    "-t", "mvgate/#"], stdout=subprocess.DEVNULL)
+            tel = ('telemetry = "%s";' % a.telemetry if a.telemetry in ("every", "off", "change")
+                   else 'telemetry = "every"; telemetry_every = %d;' % int(a.telemetry))
+            extra += 'mqtt = { uri = "tcp://127.0.0.1:%d"; %s };\n' % (port, tel)
+        if a.influx:
+            os.mkdir(os.path.join(d, "influx"))
+            influx = T.Influxd(os.path.join(d, "influx"))
+            influx.query("CREATE DATABASE mvgate")
+            extra += 'influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; };\n' % influx.http
+        if a.project:
+            extra += """projects = ( { name = "bench-p"; technology = "air_compressor"; interval_min = 5;
+  baseline = { start = "2026-01-01T00:00:00Z"; end = "2099-01-01T00:00:00Z"; };
+  reporting = { start = "2099-01-02T00:00:00Z"; };
+  streams = ( { name = "electricity"; type = "electricity"; unit = "kWh"; actual = "d1.p0";
+                model = { type = "linear"; x = [ "d1.p1" ]; }; co2_kg_per_unit = 0.49; cost_per_unit = 1.35; } ); } );
+"""
         buses = ",\n".join('{ name = "b%d"; type = "tcp"; host = "127.0.0.1"; port = %d; timeout_ms = 1000; }'
                            % (i, sim.port) for i in range(a.buses))
         devs = []
@@ -56,12 +114,18 @@ def main():
             devs.append('{ name = "d%d"; bus = "b%d"; unit_id = %d; interval_ms = 1000; points = ( %s ); }'
                         % (u, u % a.buses, u, pts))
         cfg = T.write(os.path.join(d, "bench.conf"),
-                      'gateway = { id = "bench"; site = "bench"; data_dir = "%s"; };\nbuses = ( %s );\ndevices = ( %s );\n'
-                      % (d, buses, ",\n".join(devs)))
+                      'gateway = { id = "bench"; site = "bench"; data_dir = "%s"; require_synced_clock = false; };\nbuses = ( %s );\ndevices = ( %s );\n%s'
+                      % (d, buses, ",\n".join(devs), extra))
+        spawned = time.monotonic()
         gw = T.Proc([T.binary("mvgated"), "-c", cfg, "--log-level", "notice"], name="mvgated")
         try:
+            # "started" is logged once the configuration is loaded, the store
+            # open and every poller running: the first polls are under way
             gw.wait_line(r"started", stream="err", timeout=20)
+            startup = time.monotonic() - spawned
             time.sleep(5)  # settle: connections up, first polls done
+            perf = (subprocess.Popen(["perf", "record", "-q", "--call-graph", "dwarf,16384", "-F", "400", "-o", a.perf, "-p", str(gw.pid)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if a.perf else None)
             cpu0, _ = proc_stat(gw.pid)
             t0 = time.monotonic()
             peak_rss = 0
@@ -78,23 +142,40 @@ def main():
                     if v.strip().endswith("kB"):
                         rollup[k] = int(v.split()[0])
             wall = time.monotonic() - t0
+            if perf:
+                perf.send_signal(2)
+                perf.wait()
+            mappings = smaps(gw.pid) if a.smaps else []
             assert gw.p.poll() is None, "mvgated died"
             errors = [l for l in gw.err_lines if "warning" in l or "error" in l]
         finally:
             gw.stop()
         npoints = a.devices * a.points
-        print("footprint: mvgated polling %d points (%d devices x %d float32) at 1 s over %d TCP connections"
-              % (npoints, a.devices, a.points, a.buses))
-        print("  RSS now %s, peak during window %d kB, high-water mark %s" % (st["VmRSS"], peak_rss, st["VmHWM"]))
+        pubs = [w for w, on in (("MQTT (telemetry %s) with a subscriber" % a.telemetry, a.mqtt),
+                                ("InfluxDB", a.influx), ("one project", a.project)) if on]
+        print("footprint: mvgated polling %d points (%d devices x %d float32) at 1 s over %d TCP connections; %s"
+              % (npoints, a.devices, a.points, a.buses, ", ".join(pubs) or "no publisher, no project"))
+        steady = int(st["VmRSS"].split()[0])
+        print("  start-up (exec to pollers running): %.2f s" % startup)
+        print("  RSS now %s, peak during window %d kB, high-water mark %s (%.2f x the steady RSS)"
+              % (st["VmRSS"], peak_rss, st["VmHWM"], int(st["VmHWM"].split()[0]) / steady))
         print("  of the RSS: private %d kB (heap, stacks, written pages), shared library and file pages %d kB;"
               " PSS %d kB" % (rollup["Private_Clean"] + rollup["Private_Dirty"],
                               rollup["Shared_Clean"] + rollup["Shared_Dirty"], rollup["Pss"]))
         print("  CPU %.2f s over %.1f s = %.2f %% of one core" % (cpu1 - cpu0, wall, 100 * (cpu1 - cpu0) / wall))
+        for rss, private, name in mappings[:a.smaps]:
+            print("    %7d kB resident (%7d kB private)  %s" % (rss, private, name))
         print("  warnings/errors logged: %d" % len(errors))
         for l in errors[:5]:
             print("   ", l)
     finally:
         sim.stop()
+        if sub:
+            sub.terminate()
+            sub.wait()
+        for srv in (broker, influx):
+            if srv:
+                srv.stop()
 
 
 if __name__ == "__main__":

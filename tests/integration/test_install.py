@@ -28,8 +28,9 @@ def test_install_layout_and_unit():
                     "lib/sysusers.d/mvgate.conf", "share/doc/mvgate/README.md", "share/doc/mvgate/LICENSE",
                     "share/doc/mvgate/docs/daemon.md"):
             assert os.path.exists(os.path.join(prefix, rel)), rel
-        assert glob.glob(os.path.join(prefix, "lib*/**/mvgate/mvgate-publish.so"), recursive=True), \
-            "publisher module not installed"
+        for mod in ("mvgate-mqtt.so", "mvgate-mqtt-tls.so", "mvgate-influx.so"):
+            assert glob.glob(os.path.join(prefix, "lib*/**/mvgate/" + mod), recursive=True), \
+                "publisher module %s not installed" % mod
         assert glob.glob(os.path.join(prefix, "share/mvgate/profiles/*.conf")), "no profiles installed"
         assert glob.glob(os.path.join(prefix, "share/mvgate/examples/*.conf")), "no examples installed"
         assert glob.glob(os.path.join(prefix, "share/mvgate/templates/*.conf")), "no templates installed"

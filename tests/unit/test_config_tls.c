@@ -18,6 +18,7 @@
 #include "config.h"
 #include "diag.h"
 #include "mqtt_harness.h"
+#include "tlsfiles.h"
 
 static char dir[256];
 
@@ -49,7 +50,9 @@ static int load_mqtt(const char *ca, const char *cert, const char *key, char *di
     snprintf(path, sizeof path, "%s/tls.conf", dir);
     assert_int_equal(tu_write_file(path, text), 0);
     mvg_diags *d = mvg_diags_new();
-    mvg_config *c = mvg_config_load(path, NULL, d);
+    /* the check the CLI passes (the daemon reaches it through the TLS module) */
+    mvg_config_opts opts = {.tls_check = mvg_tlsfiles_check};
+    mvg_config *c = mvg_config_load(path, &opts, d);
     int count = (int)mvg_diags_count(d);
     diags[0] = '\0';
     for (int i = 0; i < count; i++)

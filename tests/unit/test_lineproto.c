@@ -59,7 +59,8 @@ static void test_doubles_round_trip_and_stay_floats(void **state)
     mvg_lp_field_double(lp, "third", 1.0 / 3.0);
     mvg_lp_field_double(lp, "whole", 3.0);
     mvg_lp_end(lp, 1);
-    assert_string_equal(text(lp), "m third=0.33333333333333331,whole=3 1\n");
+    /* the shortest text that reads back as 1/3 (Python writes it so too) */
+    assert_string_equal(text(lp), "m third=0.3333333333333333,whole=3 1\n");
     mvg_lp_free(lp);
 }
 

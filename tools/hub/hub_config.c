@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config.h"
 #include "config_table.h"
+#include "tlsfiles.h"
 
 #define HB(f) MVG_FIELD(mvg_hub_cfg, f)
 #define HM(f) MVG_FIELD(mvg_hub_mqtt_cfg, f)
@@ -153,7 +155,9 @@ int mvg_hub_config_load(const char *path, mvg_hub_cfg *out, mvg_diags *diags)
     else
         snprintf(dir, sizeof dir, ".");
 
-    mvg_cfgr r = {.diags = diags, .main_file = out->path, .include_dir = dir};
+    /* the hub links libcrypto (its TLS client): the TLS files are checked here */
+    static const mvg_config_opts opts = {.tls_check = mvg_tlsfiles_check};
+    mvg_cfgr r = {.diags = diags, .main_file = out->path, .include_dir = dir, .opts = &opts};
     config_t c;
     config_init(&c);
     config_set_options(&c, CONFIG_OPTION_AUTOCONVERT);

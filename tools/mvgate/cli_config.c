@@ -9,11 +9,16 @@
 
 #include "diag.h"
 #include "timefmt.h"
+#include "tlsfiles.h"
 
 mvg_config *mvg_cli_load_config(const char *path, const mvg_config_opts *opts)
 {
+    /* the CLI links libcrypto: the TLS files are checked here, by default */
+    mvg_config_opts o = opts ? *opts : (mvg_config_opts){0};
+    if (!o.tls_check)
+        o.tls_check = mvg_tlsfiles_check;
     mvg_diags *diags = mvg_diags_new();
-    mvg_config *cfg = diags ? mvg_config_load(path, opts, diags) : NULL;
+    mvg_config *cfg = diags ? mvg_config_load(path, &o, diags) : NULL;
     if (!cfg) {
         if (diags)
             mvg_diags_print(diags, stderr);

@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "netconn.h"
 #include "project.h"
+#include "tlsfiles.h"
 
 static void usage(FILE *out)
 {
@@ -55,7 +56,7 @@ static const char *data_dir_state(const char *dir)
 int mvg_cmd_check(int argc, char **argv)
 {
     const char *path = NULL;
-    mvg_config_opts opts = {0};
+    mvg_config_opts opts = {.tls_check = mvg_tlsfiles_check};
     char profile_help[256 + MVG_PATH_MAX];
     snprintf(profile_help, sizeof profile_help,
              "look for device profiles here first; then in\n$MVG_PROFILE_DIR, FILE's "
