@@ -416,7 +416,7 @@ static const mvg_key stream_keys[] = {
     {"actual", MVG_KEY_TEXT, 0, SR(actual), REF,
      .def_doc = "required, except `voc` and `nox`/`so2` measured by concentration",
      .allowed = "[reference](#references)", .doc = "the measured use per interval"},
-    {"model", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "required, except `voc`",
+    {"model", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "required",
      .hint = "e.g. model = { type = \"linear\"; x = [ \"dev.point\" ]; }",
      .allowed = "[model](#model)", .doc = "the baseline model"},
     {"conc", MVG_KEY_TEXT, 0, SR(conc), REF, .def_doc = "required for `nox`, `so2` without `actual`",
