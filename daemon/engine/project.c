@@ -479,16 +479,13 @@ static int is_pollutant(mvg_stream_type t)
 static void annual_figures(const mvg_project *p, stream_state *s, mvg_stream_result *r)
 {
     const mvg_stream_cfg *sc = s->cfg;
-    double per_year = 8760.0 / hours_of(p);
-    r->annual_baseline = r->annual_savings = NAN;
     r->annual_basis = NULL;
     r->annual_exceeds_baseline = r->annual_error_began = 0;
-    if (s->model_ready && s->annual_n > 0)
-        r->annual_baseline = s->annual_pred_sum / (double)s->annual_n * per_year;
-    if (isfinite(r->annual_baseline) && s->m > 0 && isfinite(r->savings_fraction)) {
-        r->annual_savings = r->savings_fraction * r->annual_baseline;
+    mvg_project_annual(s->annual_pred_sum, s->model_ready ? s->annual_n : 0, hours_of(p),
+                       s->m > 0 ? r->savings_fraction : NAN, &r->annual_baseline,
+                       &r->annual_savings);
+    if (isfinite(r->annual_savings))
         r->annual_basis = "baseline year";
-    }
     if (isfinite(r->annual_savings))
         mvg_convert_apply(&sc->factors, r->annual_savings, &r->annual_conv);
     else
@@ -500,6 +497,16 @@ static void annual_figures(const mvg_project *p, stream_state *s, mvg_stream_res
         r->annual_error_began = !s->annual_err_prev;
     }
     s->annual_err_prev = r->annual_exceeds_baseline;
+}
+
+void mvg_project_annual(double pred_sum, uint64_t n, double interval_h, double fraction,
+                        double *annual_baseline, double *annual_savings)
+{
+    double base = n > 0 && interval_h > 0.0 && isfinite(pred_sum)
+                      ? pred_sum / (double)n * (8760.0 / interval_h)
+                      : NAN;
+    *annual_baseline = base;
+    *annual_savings = isfinite(base) && isfinite(fraction) ? fraction * base : NAN;
 }
 
 /* The project's net total (project.h): the quantities that add up across

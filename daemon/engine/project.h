@@ -223,6 +223,19 @@ typedef struct {
 typedef struct mvg_project mvg_project;
 
 /*
+ * The normalised annual figures (the rule of docs/method.md "Annual
+ * figures", shared by the engine and `mvgate report`): from the sum of a
+ * frozen model's predictions over n baseline intervals of interval_h hours,
+ * the annual baseline pred_sum / n * 8760 / interval_h, and the annual
+ * savings fraction * that. Both NaN when n is 0 or an input is not finite
+ * (the savings alone NaN when only the fraction is). Never the measured
+ * savings times 8760 over the hours covered: a window of production hours
+ * would be taken for the whole year.
+ */
+void mvg_project_annual(double pred_sum, uint64_t n, double interval_h, double fraction,
+                        double *annual_baseline, double *annual_savings);
+
+/*
  * Creates the project of cfg (which must outlive it). channels names the
  * channels of the interval records the project will be fed, in record
  * order; every channel the project references must be among them.
