@@ -562,9 +562,18 @@ void mvg_cfgp_parse_stream(ctx_t *c, const config_setting_t *g, const char *pctx
     check_measurement(c, g, ctxs, prj, &row, st);
 
     const config_setting_t *m = config_setting_get_member(g, "model");
+    /* Pollutants too: the saving is the old system's modelled emission minus
+     * the measured one (docs/method.md "Pollutants"), never what a VOC unit
+     * removes (inlet minus outlet). */
     if (m)
         parse_model(c, m, ctxs, prj, st);
-    else if (st->type != MVG_STREAM_VOC)
+    else if (st->type == MVG_STREAM_VOC)
+        mvg_cfgp_fail(c, g,
+                      "%s: a voc stream needs 'model': the old unit's outlet emission against its "
+                      "driver (e.g. model = { type = \"linear\"; x = [ \"inlet load\" ]; }), "
+                      "docs/method.md \"Pollutants\"",
+                      ctxs);
+    else
         mvg_section_require(&c->r, sec, "model", g, ctxs);
     const config_setting_t *adj = config_setting_get_member(g, "adjustments");
     if (adj)
