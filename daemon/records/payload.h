@@ -27,7 +27,13 @@
  * 1 (gateways before this rule) wrote 0 for them outside the reporting
  * period, the adjustment (converted) as the savings of a reporting interval
  * without a baseline value, and 0 for the members of annual_converted that
- * do not apply to the stream. docs/mqtt.md, "Undefined figures". */
+ * do not apply to the stream. docs/mqtt.md, "Undefined figures".
+ * Issue 14 adds, in the version written now only: "net" (the project's net
+ * total, null until defined), per stream "removal", and in "cumulative"
+ * "annual_baseline", "annual_basis", "annual_error" and "removal"; its
+ * annual_savings is the normalised figure (docs/method.md "Annual
+ * figures"). These belong to schema 3: records of 1 are rebuilt with the
+ * old annual rule (legacy_annual in payload.c), and so must records of 2. */
 #define MVG_SCHEMA_INTERVAL "mvgate/interval/2"
 #define MVG_SCHEMA_INTERVAL_VERSION 2
 #define MVG_SCHEMA_TOTALS "mvgate/totals/1"
