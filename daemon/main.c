@@ -260,8 +260,18 @@ static void on_interval(void *user, size_t project, int64_t seq, const mvg_inter
                 mvg_log(MVG_LOG_WARN, "%s: no baseline model of %s: %s", name,
                         res->streams[s].name, why && *why ? why : "fit failed");
         }
-    for (size_t s = 0; s < res->nstreams; s++)
+    for (size_t s = 0; s < res->nstreams; s++) {
+        const mvg_stream_result *r = &res->streams[s];
         mvg_log(MVG_LOG_NOTICE, "%s", mvg_logfmt_stream(name, res, s, line, sizeof line));
+        /* an impossible figure (more removed than the old system emitted):
+         * logged when it appears, and carried by every record while it holds */
+        if (r->annual_error_began)
+            mvg_log(MVG_LOG_ERR,
+                    "%s: %s: the annual reduction %.6g %s/yr exceeds the annual baseline "
+                    "emission %.6g %s/yr: the stream does not pass (docs/method.md \"Annual "
+                    "figures\")",
+                    name, r->name, r->annual_savings, r->unit, r->annual_baseline, r->unit);
+    }
 }
 
 /* Resumes the engine from the store after a restart (or a crash). */

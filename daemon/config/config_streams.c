@@ -420,7 +420,7 @@ static const mvg_key stream_keys[] = {
     {"actual", MVG_KEY_TEXT, 0, SR(actual), REF,
      .def_doc = "required, except `voc` and `nox`/`so2` measured by concentration",
      .allowed = "[reference](#references)", .doc = "the measured use per interval"},
-    {"model", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "required, except `voc`",
+    {"model", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "required",
      .hint = "e.g. model = { type = \"linear\"; x = [ \"dev.point\" ]; }",
      .allowed = "[model](#model)", .doc = "the baseline model"},
     {"conc", MVG_KEY_TEXT, 0, SR(conc), REF, .def_doc = "required for `nox`, `so2` without `actual`",
@@ -570,9 +570,18 @@ void mvg_cfgp_parse_stream(ctx_t *c, const config_setting_t *g, const char *pctx
     st->meter_accuracy = row.accuracy_pct / 100.0;
 
     const config_setting_t *m = config_setting_get_member(g, "model");
+    /* Pollutants too: the saving is the old system's modelled emission minus
+     * the measured one (docs/method.md "Pollutants"), never what a VOC unit
+     * removes (inlet minus outlet). */
     if (m)
         parse_model(c, m, ctxs, prj, st);
-    else if (st->type != MVG_STREAM_VOC)
+    else if (st->type == MVG_STREAM_VOC)
+        mvg_cfgp_fail(c, g,
+                      "%s: a voc stream needs 'model': the old unit's outlet emission against its "
+                      "driver (e.g. model = { type = \"linear\"; x = [ \"inlet load\" ]; }), "
+                      "docs/method.md \"Pollutants\"",
+                      ctxs);
+    else
         mvg_section_require(&c->r, sec, "model", g, ctxs);
     const config_setting_t *adj = config_setting_get_member(g, "adjustments");
     if (adj)

@@ -11,6 +11,13 @@
  * - Non-routine adjustments are added to the adjusted baseline but kept
  *   apart: the FSU and the savings fraction are those of the routine
  *   (modelled) savings; total savings = avoided + adjustments.
+ * - Pollutant streams (nox, so2, voc) are framed like energy: the saving is
+ *   the old system's modelled emission minus the measured one. What a VOC
+ *   treatment unit removes (inlet minus outlet) is reported beside it: the
+ *   old unit removed most of it too (docs/method.md "Pollutants").
+ * - Annual figures are normalised: the model over the baseline's
+ *   conditions repeated to a year, times the savings fraction
+ *   (docs/method.md "Annual figures"), never measured x 8760 / hours.
  */
 #include "project.h"
 
@@ -47,6 +54,13 @@ typedef struct {
     /* reporting accumulators (valid intervals with a baseline value) */
     uint64_t m;
     double covered_h, cum_base, cum_actual, cum_adjust, cum_in, cum_out;
+    /* the frozen model over the baseline's own conditions: the sum of its
+     * predictions over the n valid baseline rows (taken at the fit, before
+     * the rows are freed; 0 rows for a model given in the config) */
+    uint64_t annual_n;
+    double annual_pred_sum;
+    /* derived, not saved: the annual check failed on the previous record */
+    int annual_err_prev;
 } stream_state;
 
 struct mvg_project {
@@ -251,6 +265,25 @@ static int append_row(stream_state *s, double y, const double *x)
     return 0;
 }
 
+/* The frozen model's predictions summed over the baseline rows it was
+ * fitted on: the baseline period's conditions, for the annual figures. */
+static void baseline_predictions(stream_state *s)
+{
+    double sum = 0.0, x[MVG_MODEL_MAX_X];
+    uint64_t n = 0;
+    for (size_t k = 0; k < s->nrows && s->col[0]; k++) {
+        for (size_t j = 0; j < s->cfg->nx; j++)
+            x[j] = s->col[1 + j][k];
+        double y = mvg_model_predict(&s->model, x);
+        if (isfinite(y)) {
+            sum += y;
+            n++;
+        }
+    }
+    s->annual_n = n;
+    s->annual_pred_sum = sum;
+}
+
 static double expected_baseline_intervals(const mvg_project *p)
 {
     const mvg_project_cfg *c = p->cfg;
@@ -292,6 +325,7 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
         if (rc == 0) {
             s->model_ready = 1;
             s->why[0] = '\0';
+            baseline_predictions(s);
         } else {
             size_t l = strlen(failed);
             snprintf(failed + l, sizeof failed - l, "%s%s: %s", l ? "; " : "", sc->name, s->why);
@@ -322,6 +356,7 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
     const mvg_stream_cfg *sc = s->cfg;
     const double h = hours_of(p);
     double cov = 1.0, in_mass = NAN;
+    r->removal = r->cum_removal = NAN;
     double actual;
     if (sc->has_actual) {
         actual = ref_value(&s->actual, rec, 0, &cov);
@@ -347,6 +382,8 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
     r->coverage = cov;
     r->valid = ok && cov >= p->cfg->min_interval_coverage;
     r->actual = actual;
+    if (sc->type == MVG_STREAM_VOC && r->valid)
+        r->removal = in_mass - actual;
 
     if (phase == MVG_PHASE_BASELINE && r->valid && !s->model_ready && sc->has_model &&
         !p->fitted)
@@ -367,12 +404,8 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
                 adj += a->amount;
         }
         double base = NAN;
-        if (r->valid) {
-            if (sc->has_model)
-                base = s->model_ready ? mvg_model_predict(&s->model, r->x) : NAN;
-            else
-                base = in_mass;
-        }
+        if (r->valid && sc->has_model && s->model_ready)
+            base = mvg_model_predict(&s->model, r->x);
         r->adjusted_baseline = base;
         r->avoided = base - actual;
         r->adjustment = adj;
@@ -394,6 +427,8 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
         s->cum_adjust += adj;
     }
 }
+
+static void annual_figures(const mvg_project *p, stream_state *s, mvg_stream_result *r);
 
 static void stream_totals(const mvg_project *p, stream_state *s, mvg_stream_result *r)
 {
@@ -429,14 +464,84 @@ static void stream_totals(const mvg_project *p, stream_state *s, mvg_stream_resu
         r->savings_high = r->cum_avoided + fabs(r->cum_avoided) * fsu;
     }
     mvg_convert_apply(&sc->factors, r->cum_savings, &r->cum_conv);
-    r->annual_savings = s->covered_h > 0.0 ? r->cum_savings * 8760.0 / s->covered_h : NAN;
+    annual_figures(p, s, r);
+    if (sc->type == MVG_STREAM_VOC) {
+        r->cum_removal = s->cum_in - s->cum_out;
+        r->removal_efficiency = s->cum_in > 0.0 ? 1.0 - s->cum_out / s->cum_in : NAN;
+    } else {
+        r->removal_efficiency = NAN;
+    }
+}
+
+static int is_pollutant(mvg_stream_type t)
+{
+    return t == MVG_STREAM_NOX || t == MVG_STREAM_SO2 || t == MVG_STREAM_VOC;
+}
+
+/* The normalised annual figures of a stream (project.h): the mean
+ * prediction over the baseline rows times the intervals of a year of 8760
+ * h, and the reporting period's savings fraction applied to it. */
+static void annual_figures(const mvg_project *p, stream_state *s, mvg_stream_result *r)
+{
+    const mvg_stream_cfg *sc = s->cfg;
+    r->annual_basis = NULL;
+    r->annual_exceeds_baseline = r->annual_error_began = 0;
+    mvg_project_annual(s->annual_pred_sum, s->model_ready ? s->annual_n : 0, hours_of(p),
+                       s->m > 0 ? r->savings_fraction : NAN, &r->annual_baseline,
+                       &r->annual_savings);
+    if (isfinite(r->annual_savings))
+        r->annual_basis = "baseline year";
     if (isfinite(r->annual_savings))
         mvg_convert_apply(&sc->factors, r->annual_savings, &r->annual_conv);
     else
-        mvg_convert_undefined(&r->annual_conv); /* no counted hour yet */
-    r->removal_efficiency = sc->type == MVG_STREAM_VOC && s->cum_in > 0.0
-                                ? 1.0 - s->cum_out / s->cum_in
-                                : NAN;
+        mvg_convert_undefined(&r->annual_conv); /* no model over the baseline, or no counted interval */
+    if (is_pollutant(sc->type) && isfinite(r->annual_savings) &&
+        r->annual_savings > r->annual_baseline + 1e-9 * fabs(r->annual_baseline)) {
+        r->annual_exceeds_baseline = 1;
+        r->model_pass = 0;
+        r->annual_error_began = !s->annual_err_prev;
+    }
+    s->annual_err_prev = r->annual_exceeds_baseline;
+}
+
+void mvg_project_annual(double pred_sum, uint64_t n, double interval_h, double fraction,
+                        double *annual_baseline, double *annual_savings)
+{
+    double base = n > 0 && interval_h > 0.0 && isfinite(pred_sum)
+                      ? pred_sum / (double)n * (8760.0 / interval_h)
+                      : NAN;
+    *annual_baseline = base;
+    *annual_savings = isfinite(base) && isfinite(fraction) ? fraction * base : NAN;
+}
+
+/* The project's net total (project.h): the quantities that add up across
+ * stream types, summed over the streams; NaN until every stream has one. */
+static void net_totals(mvg_project_result *r)
+{
+    static const size_t add[] = {offsetof(mvg_conv_result, kwh), offsetof(mvg_conv_result, tj),
+                                 offsetof(mvg_conv_result, co2_t),
+                                 offsetof(mvg_conv_result, cost_hkd)};
+    mvg_convert_undefined(&r->net);
+    mvg_convert_undefined(&r->annual_net);
+    r->net_defined = r->annual_net_defined = r->nstreams > 0;
+    for (size_t i = 0; i < r->nstreams; i++) {
+        r->net_defined = r->net_defined && r->streams[i].m > 0;
+        r->annual_net_defined = r->annual_net_defined && isfinite(r->streams[i].annual_savings);
+    }
+    for (size_t k = 0; k < sizeof add / sizeof *add; k++) {
+        double *net = (double *)((char *)&r->net + add[k]);
+        double *annual = (double *)((char *)&r->annual_net + add[k]);
+        if (r->net_defined)
+            *net = 0.0;
+        if (r->annual_net_defined)
+            *annual = 0.0;
+        for (size_t i = 0; i < r->nstreams; i++) {
+            if (r->net_defined)
+                *net += *(const double *)((const char *)&r->streams[i].cum_conv + add[k]);
+            if (r->annual_net_defined)
+                *annual += *(const double *)((const char *)&r->streams[i].annual_conv + add[k]);
+        }
+    }
 }
 
 int mvg_project_update(mvg_project *p, const mvg_interval_record *rec, mvg_project_result *out,
@@ -490,6 +595,7 @@ int mvg_project_update(mvg_project *p, const mvg_interval_record *rec, mvg_proje
         if (out)
             stream_totals(p, s, sr);
     }
+    net_totals(r);
     return 0;
 }
 
@@ -592,10 +698,20 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
         for (size_t k = 0; k < sizeof d / sizeof *d; k++)
             mvg_statefmt_put_f64(w, d[k]);
     }
-    /* optional last field: absent while no clock step was seen, so the
-     * states saved before it existed load (as 0) and stay byte for byte */
-    if (p->step_shift_ms)
+    /* Optional last fields, absent while they hold nothing, so that the
+     * states saved before they existed load (as 0) and stay byte for byte:
+     * the clock step shift alone (8 bytes), or, once a fitted model has
+     * baseline predictions, the shift (even 0) and per stream the count and
+     * sum of those predictions (8 + 16 per stream). */
+    int annual = 0;
+    for (size_t i = 0; i < p->ns; i++)
+        annual |= p->s[i].annual_n > 0;
+    if (p->step_shift_ms || annual)
         mvg_statefmt_put_u64(w, (uint64_t)p->step_shift_ms);
+    for (size_t i = 0; annual && i < p->ns; i++) {
+        mvg_statefmt_put_u64(w, p->s[i].annual_n);
+        mvg_statefmt_put_f64(w, p->s[i].annual_pred_sum);
+    }
 }
 
 size_t mvg_project_state_size(const mvg_project *p)
@@ -691,8 +807,13 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
         for (size_t k = 0; k < sizeof d / sizeof *d; k++)
             *d[k] = mvg_statefmt_get_f64(&r);
     }
-    if (!r.bad && mvg_statefmt_left(&r) == 8)
+    size_t left = r.bad ? 0 : mvg_statefmt_left(&r);
+    if (left == 8 || left == 8 + 16 * t->ns)
         t->step_shift_ms = (int64_t)mvg_statefmt_get_u64(&r);
+    for (size_t i = 0; left == 8 + 16 * t->ns && i < t->ns; i++) {
+        t->s[i].annual_n = mvg_statefmt_get_u64(&r);
+        t->s[i].annual_pred_sum = mvg_statefmt_get_f64(&r);
+    }
     if (r.bad || mvg_statefmt_left(&r) != 0) {
         mvg_project_free(t);
         snprintf(err, errlen, "project '%s': state is malformed", p->cfg->name);

@@ -7,8 +7,10 @@
  * command), and in the reporting period computes per stream and interval:
  * the adjusted baseline, the avoided use, the non-routine adjustments
  * (reported separately), the cumulative totals, the savings fraction, the
- * FSU and savings interval (savings.h), the annualised savings and the
- * conversions of the savings (convert.h). It owns the collected baseline
+ * FSU and savings interval (savings.h), the normalised annual savings
+ * (the model over the baseline's conditions repeated to a year, never the
+ * measured figure times 8760 h over the hours covered), the conversions of
+ * the savings (convert.h), and the project's net total across streams. It owns the collected baseline
  * rows, the fitted models and the accumulators; its state serialises to
  * bytes and restores exactly. Pure: no clock, no I/O. Not thread-safe.
  */
@@ -80,7 +82,7 @@ typedef struct {
     int has_actual;
     mvg_ref_cfg actual;
     /* baseline model: fitted at the end of the baseline unless given */
-    int has_model;              /* VOC streams may go without: baseline = inlet mass */
+    int has_model;              /* required (config_streams.c); 0 only in hand-built configs */
     mvg_model_type model_type;  /* AUTO allowed */
     size_t nx;
     mvg_ref_cfg x[MVG_MODEL_MAX_X];
@@ -90,7 +92,9 @@ typedef struct {
     int has_flue;
     mvg_ref_cfg conc, o2, flow;
     int has_o2;
-    /* VOC: inlet and outlet concentration (mg/Nm3) and flow (Nm3/h) */
+    /* VOC: inlet and outlet concentration (mg/Nm3) and flow (Nm3/h). The
+     * outlet is the stream's actual emission; the inlet only gives the
+     * removal (inlet minus outlet), a reported figure, not the saving. */
     mvg_ref_cfg in_conc, in_flow, out_conc, out_flow;
     mvg_adjust_cfg *adjust;
     size_t nadjust;
@@ -162,7 +166,8 @@ typedef struct {
     size_t baseline_rows;    /* rows collected so far (before the fit) or used by it */
     /* reporting only: NaN in every other phase, and all but adjustment NaN
      * in a reporting interval without a baseline value (not valid, no model) */
-    double adjusted_baseline;/* model(x) [unit]; a voc stream without model: inlet mass */
+    double adjusted_baseline;/* model(x) [unit]: for nox, so2 and voc the old system's
+                                modelled emission (its outlet mass against its driver) */
     double avoided;          /* adjusted_baseline - actual [unit] */
     double adjustment;       /* non-routine adjustments of this interval [unit]; a one-off
                                 one counts in an interval that is not valid too */
@@ -177,8 +182,29 @@ typedef struct {
     double fsu;              /* fractional savings uncertainty of cum_avoided (NaN if undefined) */
     double savings_low, savings_high; /* interval of cum_avoided at the project's confidence */
     mvg_conv_result cum_conv;    /* conversions of cum_savings */
-    double annual_savings;       /* cum_savings * 8760 / covered_hours [unit per year] */
+    /* Normalised annual figures (IPMVP normalised savings, ISO 50015): the
+     * frozen model over the baseline period's conditions (every valid
+     * baseline interval's x) repeated to a year, and the savings fraction of
+     * the reporting period applied to it. NaN (annual_basis NULL) without a
+     * fitted model's baseline rows (a model given in the config) or before
+     * the first counted reporting interval. Routine savings only: the
+     * non-routine adjustments are not annualised. */
+    double annual_baseline;      /* sum of model(x_i) / n * intervals per year [unit per year] */
+    double annual_savings;       /* savings_fraction * annual_baseline [unit per year] */
+    const char *annual_basis;    /* "baseline year", or NULL when the annual figures are NaN */
     mvg_conv_result annual_conv; /* conversions of annual_savings (per year) */
+    /* nox, so2, voc: an annual reduction larger than the annual baseline
+     * emission cannot be (more removed than the old system emitted): the
+     * figures stay as computed, the stream does not pass (model_pass 0) and
+     * annual_error says why; annual_error_began on the first such interval
+     * since the project was created (the daemon logs it then). */
+    int annual_exceeds_baseline;
+    int annual_error_began;
+    /* voc: what the treatment unit removes, inlet mass minus outlet mass:
+     * reported, not the saving. NaN for other streams, and for an interval
+     * without a valid inlet and outlet. */
+    double removal;              /* this interval [kg], any phase */
+    double cum_removal;          /* over the counted reporting intervals [kg] */
     double removal_efficiency;   /* voc: 1 - cum outlet / cum inlet; else NaN */
 } mvg_stream_result;
 
@@ -190,9 +216,31 @@ typedef struct {
     double confidence;
     size_t nstreams;
     mvg_stream_result streams[MVG_PROJECT_MAX_STREAMS];
+    /* The project's net total across its streams, in the quantities that
+     * add up across stream types (an RTO's extra fan energy, a negative
+     * electricity saving, counts against the fuel and pollutant streams):
+     * the sums of every stream's cum_conv and annual_conv (kwh, tj, co2_t,
+     * cost_hkd; the other fields NaN). net_defined is 0 (and the figures
+     * NaN) until every stream has a counted reporting interval; likewise
+     * annual_net_defined for every stream's annual figure. */
+    int net_defined, annual_net_defined;
+    mvg_conv_result net, annual_net;
 } mvg_project_result;
 
 typedef struct mvg_project mvg_project;
+
+/*
+ * The normalised annual figures (the rule of docs/method.md "Annual
+ * figures", shared by the engine and `mvgate report`): from the sum of a
+ * frozen model's predictions over n baseline intervals of interval_h hours,
+ * the annual baseline pred_sum / n * 8760 / interval_h, and the annual
+ * savings fraction * that. Both NaN when n is 0 or an input is not finite
+ * (the savings alone NaN when only the fraction is). Never the measured
+ * savings times 8760 over the hours covered: a window of production hours
+ * would be taken for the whole year.
+ */
+void mvg_project_annual(double pred_sum, uint64_t n, double interval_h, double fraction,
+                        double *annual_baseline, double *annual_savings);
 
 /*
  * Creates the project of cfg (which must outlive it). channels names the

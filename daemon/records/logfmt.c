@@ -100,7 +100,8 @@ const char *mvg_logfmt_stream(const char *project, const mvg_project_result *res
     if (c->cost_hkd != 0)
         put(buf, len, &pos, ", HK$%.2f", c->cost_hkd);
     if (isfinite(r->annual_savings))
-        put(buf, len, &pos, "; annualised %.6g %s/yr", r->annual_savings, r->unit);
+        put(buf, len, &pos, "; normalised annual %.6g %s/yr (%s)", r->annual_savings, r->unit,
+            r->annual_basis ? r->annual_basis : "?");
     return buf;
 }
 

@@ -108,9 +108,26 @@ static json_t *conv_units(void)
     return o;
 }
 
-static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result *r)
+/* The members the current schema added to the cumulative block: the
+ * normalised annual figures' baseline and basis, the annual check's error
+ * and the removal of a voc stream. */
+static void cumulative_current(json_t *o, const mvg_stream_result *r)
 {
-    return json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+    if (!o)
+        return;
+    json_object_set_new(o, "annual_baseline", num(r->annual_baseline));
+    json_object_set_new(o, "annual_basis",
+                        r->annual_basis ? json_string(r->annual_basis) : json_null());
+    json_object_set_new(o, "annual_error",
+                        r->annual_exceeds_baseline
+                            ? json_string("annual reduction exceeds the annual baseline emission")
+                            : json_null());
+    json_object_set_new(o, "removal", num(r->cum_removal));
+}
+
+static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result *r, int current)
+{
+    json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "m", (json_int_t)r->m, "covered_hours", num(r->covered_hours),
                      "adjusted_baseline", num(r->cum_adjusted_baseline), "actual",
                      num(r->cum_actual), "avoided", num(r->cum_avoided), "adjustment",
@@ -119,9 +136,31 @@ static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result
                      num(res->confidence), "savings_low", num(r->savings_low), "savings_high",
                      num(r->savings_high), "converted", conv(&r->cum_conv), "annual_savings",
                      num(r->annual_savings), "annual_converted", conv(&r->annual_conv));
+    if (current)
+        cumulative_current(o, r);
+    return o;
 }
 
-static json_t *stream(const mvg_project_result *res, size_t i, int with_interval)
+/* The project's net total across streams (project.h), null until defined. */
+static json_t *net_conv(const mvg_conv_result *c)
+{
+    return json_pack("{s:o, s:o, s:o, s:o}", "kwh", num(c->kwh), "tj", num(c->tj), "co2_t",
+                     num(c->co2_t), "cost_hkd", num(c->cost_hkd));
+}
+
+static json_t *net(const mvg_project_result *res)
+{
+    if (!res->net_defined)
+        return json_null();
+    json_t *o = net_conv(&res->net);
+    if (o)
+        json_object_set_new(o, "annual",
+                            res->annual_net_defined ? net_conv(&res->annual_net) : json_null());
+    return o;
+}
+
+/* current: the members of schema 3 (payload.h), not those of 1 and 2. */
+static json_t *stream(const mvg_project_result *res, size_t i, int with_interval, int current)
 {
     const mvg_stream_result *r = &res->streams[i];
     json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", r->name, "type",
@@ -142,10 +181,12 @@ static json_t *stream(const mvg_project_result *res, size_t i, int with_interval
         json_object_set_new(o, "adjustment", num(r->adjustment));
         json_object_set_new(o, "savings", num(r->savings));
         json_object_set_new(o, "converted", conv(&r->conv));
+        if (current)
+            json_object_set_new(o, "removal", num(r->removal));
         if (res->phase == MVG_PHASE_BASELINE)
             json_object_set_new(o, "baseline_rows", json_integer((json_int_t)r->baseline_rows));
     }
-    json_object_set_new(o, "cumulative", cumulative(res, r));
+    json_object_set_new(o, "cumulative", cumulative(res, r, current));
     json_object_set_new(o, "removal_efficiency", num(r->removal_efficiency));
     return o;
 }
@@ -168,9 +209,11 @@ static char *interval(const char *schema, const char *gateway, const char *proje
                       const mvg_interval_record *rec, const char *const *channels,
                       const mvg_project_result *res, const mvg_payload_link *link)
 {
+    /* current: the members of schema 3 (payload.h), not those of 1 and 2 */
+    int version = mvg_payload_interval_version(schema), current = version >= 3;
     json_t *streams = json_array(), *chans = json_array();
     for (size_t i = 0; streams && i < res->nstreams; i++)
-        json_array_append_new(streams, stream(res, i, 1));
+        json_array_append_new(streams, stream(res, i, 1, current));
     for (size_t i = 0; chans && i < rec->nch; i++) {
         const mvg_interval_value *v = &rec->ch[i];
         json_array_append_new(
@@ -182,7 +225,7 @@ static char *interval(const char *schema, const char *gateway, const char *proje
                              flags(v->flags)));
     }
     /* chain, key and prev last, so the signature member follows them (chain.h) */
-    if (strcmp(schema, "mvgate/interval/1") == 0) /* schema 1 had no clock step members */
+    if (version < 2) /* schema 1 had no clock step members */
         return dump(json_pack(
             "{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:o, s:o, s:o, s:I, s:s, s:s}", "schema",
             schema, "gateway", gateway, "project", project, "seq", (json_int_t)seq, "start",
@@ -198,13 +241,15 @@ static char *interval(const char *schema, const char *gateway, const char *proje
                             "clock_step_ms", (json_int_t)rec->clock_step_ms, "fitted_now",
                             res->fitted_now);
     /* schema 3: the definition in force, after fitted_now */
-    if (doc && strcmp(schema, MVG_SCHEMA_INTERVAL) == 0)
+    if (doc && current)
         json_object_set_new(doc, "definition", link->definition > 0
                                                    ? json_integer((json_int_t)link->definition)
                                                    : json_null());
     if (doc) {
         json_object_set_new(doc, "units", conv_units());
         json_object_set_new(doc, "streams", streams);
+        if (current) /* schema 3: the project's net total, after the streams */
+            json_object_set_new(doc, "net", net(res));
         json_object_set_new(doc, "channels", chans);
         json_object_set_new(doc, "chain", json_integer((json_int_t)link->chain));
         json_object_set_new(doc, "key", json_string(link->key));
@@ -236,6 +281,18 @@ int mvg_payload_interval_version(const char *schema)
     return strcmp(v, "3") == 0 ? 3 : -1;
 }
 
+/* The annual figure of schemas 1 and 2 (before issue 14): the measured
+ * cumulative savings times 8760 h over the hours covered, converted with
+ * mvg_convert_apply() also when undefined. Kept only so that replay can
+ * compare records written under that rule; the engine's figure is the
+ * normalised one (project.h). */
+static void legacy_annual(const mvg_stream_cfg *sc, mvg_stream_result *r)
+{
+    r->annual_savings =
+        r->covered_hours > 0.0 ? r->cum_savings * 8760.0 / r->covered_hours : NAN;
+    mvg_convert_apply(&sc->factors, r->annual_savings, &r->annual_conv);
+}
+
 /* res as schema 1 carried it (payload.h): the engine then left the
  * interval figures at 0 outside the reporting period, gave a reporting
  * interval without a baseline value the adjustment as its savings, and
@@ -245,8 +302,7 @@ static void as_schema_1(const mvg_project_cfg *prj, mvg_project_result *res)
 {
     for (size_t i = 0; i < res->nstreams && i < prj->nstreams; i++) {
         mvg_stream_result *r = &res->streams[i];
-        if (!isfinite(r->annual_savings))
-            mvg_convert_apply(&prj->streams[i].factors, r->annual_savings, &r->annual_conv);
+        legacy_annual(&prj->streams[i], r);
         if (res->phase != MVG_PHASE_REPORTING) {
             r->adjusted_baseline = r->avoided = r->adjustment = r->savings = 0.0;
             memset(&r->conv, 0, sizeof r->conv);
@@ -264,16 +320,20 @@ char *mvg_payload_interval_as(int version, const mvg_project_cfg *prj, const cha
 {
     if (version == MVG_SCHEMA_INTERVAL_VERSION)
         return mvg_payload_interval(gateway, project, seq, rec, channels, res, link);
-    if (version == 2) /* the figures of 3, without "definition" */
-        return interval("mvgate/interval/2", gateway, project, seq, rec, channels, res, link);
-    if (version != 1 || !prj)
+    if ((version != 1 && version != 2) || !prj)
         return NULL;
     mvg_project_result *old = malloc(sizeof *old);
     if (!old)
         return NULL;
     *old = *res;
-    as_schema_1(prj, old);
-    char *s = interval("mvgate/interval/1", gateway, project, seq, rec, channels, old, link);
+    if (version == 1) {
+        as_schema_1(prj, old);
+    } else { /* the figures of 3 without its members, and the annual rule of then */
+        for (size_t i = 0; i < old->nstreams && i < prj->nstreams; i++)
+            legacy_annual(&prj->streams[i], &old->streams[i]);
+    }
+    char *s = interval(version == 1 ? "mvgate/interval/1" : "mvgate/interval/2", gateway, project,
+                       seq, rec, channels, old, link);
     free(old);
     return s;
 }
@@ -290,11 +350,12 @@ char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,
 {
     json_t *streams = json_array();
     for (size_t i = 0; streams && i < res->nstreams; i++)
-        json_array_append_new(streams, stream(res, i, 0));
-    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:o}", "schema", MVG_SCHEMA_TOTALS,
-                          "gateway", gateway, "project", project, "seq", (json_int_t)seq, "as_of",
-                          jtime(res->end_ms), "phase", mvg_project_phase_name(res->phase),
-                          "units", conv_units(), "streams", streams));
+        json_array_append_new(streams, stream(res, i, 0, 1));
+    return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o}", "schema",
+                          MVG_SCHEMA_TOTALS, "gateway", gateway, "project", project, "seq",
+                          (json_int_t)seq, "as_of", jtime(res->end_ms), "phase",
+                          mvg_project_phase_name(res->phase), "units", conv_units(), "streams",
+                          streams, "net", net(res)));
 }
 
 static const char *agg_suffix(mvg_ref_agg a)

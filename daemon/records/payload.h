@@ -30,7 +30,13 @@
  * 1 (gateways before this rule) wrote 0 for them outside the reporting
  * period, the adjustment (converted) as the savings of a reporting interval
  * without a baseline value, and 0 for the members of annual_converted that
- * do not apply to the stream. docs/mqtt.md, "Undefined figures". */
+ * do not apply to the stream. docs/mqtt.md, "Undefined figures".
+ * Schema 3 adds "definition" (the project definition in force), "net" (the
+ * project's net total, null until defined), per stream "removal", and in
+ * "cumulative" "annual_baseline", "annual_basis", "annual_error" and
+ * "removal"; its annual_savings is the normalised figure (docs/method.md
+ * "Annual figures"). Records of 1 and 2 are rebuilt with the old annual
+ * rule (legacy_annual in payload.c) and without those members. */
 #define MVG_SCHEMA_INTERVAL "mvgate/interval/3"
 #define MVG_SCHEMA_INTERVAL_VERSION 3
 #define MVG_SCHEMA_TOTALS "mvgate/totals/1"

@@ -67,6 +67,19 @@ def as_schema_1(rec):
         s["savings"] = s["adjustment"]
         s["converted"] = {k: 0.0 for k in s["converted"]}
     cum = s["cumulative"]
+    # schema 1 had no net block, no removal and no normalised annual figure:
+    # its annual figure was the measured savings x 8760 / hours covered,
+    # converted as an electricity stream in kWh with the default grid
+    # factor and no cost (SHORT_PROJECT), in convert.c's order of operations
+    rec.pop("net", None)
+    s.pop("removal", None)
+    for k in ("annual_baseline", "annual_basis", "annual_error", "removal"):
+        cum.pop(k, None)
+    if cum["covered_hours"]:
+        a = cum["savings"] * 8760.0 / cum["covered_hours"]
+        cum["annual_savings"] = a
+        cum["annual_converted"] = {"amount": a, "kwh": a, "tj": a * 3.6e-6, "co2_t": a * 0.5703 / 1000.0,
+                                   "pollutant_kg": 0.0, "water_m3": 0.0, "cost_hkd": a * 0.0}
     if cum["annual_savings"] is None:  # what does not apply to electricity stayed 0
         cum["annual_converted"].update(pollutant_kg=0.0, water_m3=0.0)
 

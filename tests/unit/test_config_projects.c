@@ -223,6 +223,23 @@ static void test_rules_of_the_tables_report_in_their_wording(void **state)
     mvg_diags_free(d);
 }
 
+/* A voc stream without a model is refused: its saving is the old unit's
+ * modelled outlet emission minus the measured one, not inlet minus outlet. */
+static void test_voc_needs_a_model(void **state)
+{
+    (void)state;
+    const char *body =
+        "projects = ( { name = \"p\";\n"                                               /* 6 */
+        "  baseline = { start = \"2026-01-01\"; end = \"2026-01-02\"; };\n"            /* 7 */
+        "  reporting = { start = \"2026-01-02\"; };\n"                                 /* 8 */
+        "  streams = ( { name = \"v\"; type = \"voc\"; unit = \"kg\";\n"                /* 9 */
+        "    inlet = { conc = \"m.t\"; flow = \"m.t\"; }; outlet = { conc = \"m.t\"; flow = \"m.t\"; }; } ); } );\n";
+    mvg_diags *d = mvg_diags_new();
+    assert_null(load(M_DEVICES, body, d));
+    expect_diag(d, 9, "stream 'v': a voc stream needs 'model': the old unit's outlet emission");
+    mvg_diags_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -230,6 +247,7 @@ int main(void)
         cmocka_unit_test(test_criteria_doc_defaults_are_the_engines),
         cmocka_unit_test(test_values_read_by_the_tables),
         cmocka_unit_test(test_rules_of_the_tables_report_in_their_wording),
+        cmocka_unit_test(test_voc_needs_a_model),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -190,8 +190,10 @@ static void test_undefined_figures_per_phase(void **state)
         else
             assert_true(isnan(s->adjustment));
         assert_true(isnan(s->fsu) == (s->m == 0));
-        assert_true(isnan(s->annual_savings) == (s->m == 0));
-        assert_true(all_nan(&s->annual_conv) == (s->m == 0));
+        /* a model given in the config has no baseline conditions to
+         * normalise to: no annual figure, never the measured one x 8760 / h */
+        assert_true(isnan(s->annual_savings) && isnan(s->annual_baseline) && !s->annual_basis);
+        assert_true(all_nan(&s->annual_conv));
         assert_true(isnan(s->savings_low) == (s->m == 0) && isnan(s->savings_high) == (s->m == 0));
 
         mvg_payload_link link = {0, "", "", (int64_t)h + 1};
@@ -512,6 +514,192 @@ static void test_reload_matching_rule(void **state)
     rig_close(&old);
 }
 
+/* ---- pollutants against the old system, annual figures, net total -------
+ * Hand-worked: hourly intervals, production L t/h; inlet VOC 100 L mg/Nm3 at
+ * 20,000 Nm3/h, so 2 L kg/h enter the treatment. The old unit lets 20 %
+ * through (0.4 L kg), the new one 5 % (0.1 L kg). NOx 0.5 L kg; the fan
+ * 10 + 2 L kWh, 30 % more after the retrofit. Baseline hours L = 4 5 6 5 4
+ * 6 (mean 5) with +-0.01 of noise that is orthogonal to 1 and L, so the fits
+ * are exactly out = 0.4 L, nox = 0.5 L, fan = 10 + 2 L. */
+static const char *POLLUTANT_DEVICES =
+    "gateway = { id = \"g\"; site = \"s\"; data_dir = \"/tmp\"; };\n"
+    "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; } );\n"
+    "devices = ( { name = \"v\"; bus = \"lan\"; points = (\n"
+    "  { name = \"cin\"; area = \"holding\"; address = 0; type = \"float32\"; unit = \"mg/Nm3\"; },\n"
+    "  { name = \"cout\"; area = \"holding\"; address = 2; type = \"float32\"; unit = \"mg/Nm3\"; },\n"
+    "  { name = \"q\"; area = \"holding\"; address = 4; type = \"float32\"; unit = \"Nm3/h\"; },\n"
+    "  { name = \"load\"; area = \"holding\"; address = 6; type = \"float32\"; unit = \"t/h\"; },\n"
+    "  { name = \"noxkg\"; area = \"holding\"; address = 8; type = \"float32\"; unit = \"kg/h\"; },\n"
+    "  { name = \"fankwh\"; area = \"holding\"; address = 10; type = \"uint32\"; unit = \"kWh\"; kind = \"counter\"; } ); } );\n";
+
+static const char *POLLUTANT_PROJECT =
+    "projects = ( { name = \"p\"; technology = \"voc_treatment\"; interval_min = 60;\n"
+    "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-01T06:00:00Z\"; };\n"
+    "  reporting = { start = \"2026-01-01T06:00:00Z\"; };\n"
+    "  streams = (\n"
+    "   { name = \"voc\"; type = \"voc\"; unit = \"kg\";\n"
+    "     inlet = { conc = \"v.cin\"; flow = \"v.q\"; }; outlet = { conc = \"v.cout\"; flow = \"v.q\"; };\n"
+    "     model = { type = \"linear\"; x = [ \"v.load\" ]; }; },\n"
+    "   { name = \"nox\"; type = \"nox\"; unit = \"kg\"; actual = \"v.noxkg\";\n"
+    "     model = { type = \"linear\"; x = [ \"v.load\" ]; }; },\n"
+    "   { name = \"fan\"; type = \"electricity\"; unit = \"kWh\"; actual = \"v.fankwh\";\n"
+    "     co2_kg_per_unit = 0.5; cost_per_unit = 1.0;\n"
+    "     model = { type = \"linear\"; x = [ \"v.load\" ]; }; } ); } );\n";
+
+/* One hour: production L, outlet share of the VOC, the NOx and fan figures. */
+static mvg_project_result feed_pollutant(rig *g, int64_t start, double L, double share,
+                                         double nox, double fan)
+{
+    mvg_interval_value ch[8] = {{0}};
+    assert_true(g->nch <= 8);
+    for (size_t k = 0; k < g->nch; k++) {
+        const char *n = g->names[k];
+        double v = strcmp(n, "v.cin") == 0    ? 100.0 * L
+                   : strcmp(n, "v.cout") == 0 ? share * 100.0 * L
+                   : strcmp(n, "v.q") == 0    ? 20000.0
+                   : strcmp(n, "v.load") == 0 ? L
+                   : strcmp(n, "v.noxkg") == 0 ? nox
+                   : strcmp(n, "v.fankwh") == 0 ? fan
+                                               : NAN;
+        assert_true(isfinite(v));
+        /* a gauge's amount is its rate integral: kg/h over one hour = the mean */
+        ch[k] = (mvg_interval_value){.value = v, .mean = v, .min = v, .max = v, .coverage = 1,
+                                     .n_good = 60};
+    }
+    mvg_interval_record rec = {start, start + H, g->nch, ch, 0, 0};
+    mvg_project_result res;
+    char err[256];
+    int rc = mvg_project_update(g->p, &rec, &res, err, sizeof err);
+    if (rc != 0)
+        fprintf(stderr, "%s\n", err);
+    assert_int_equal(rc, 0);
+    return res;
+}
+
+#define NEAR(a, b) assert_true(fabs((a) - (b)) <= 1e-9 * (1.0 + fabs(b)))
+
+static void test_pollutants_against_the_old_system(void **state)
+{
+    (void)state;
+    rig g;
+    rig_open_on(&g, POLLUTANT_DEVICES, POLLUTANT_PROJECT);
+    static const double L[6] = {4, 5, 6, 5, 4, 6}, e[6] = {0.01, -0.01, 0.01, 0.01, -0.01, -0.01};
+    for (int h = 0; h < 6; h++) {
+        mvg_project_result r = feed_pollutant(&g, T0 + h * H, L[h], 0.2 + e[h] / (200.0 * L[h]),
+                                              0.5 * L[h] + e[h], 10 + 2 * L[h] + e[h]);
+        assert_int_equal(r.phase, MVG_PHASE_BASELINE);
+        /* the removal is a figure of any interval: 2 L in, 0.4 L (+ e / 100) out */
+        NEAR(r.streams[0].removal, 1.6 * L[h] - e[h] / 100.0);
+        assert_true(isnan(r.streams[0].savings));
+    }
+    /* reporting, L = 5: the new unit lets 5 % through; the NOx meter is sound */
+    mvg_project_result r = feed_pollutant(&g, T0 + 6 * H, 5, 0.05, 2.5 * 0.6, 1.3 * 20);
+    assert_int_equal(r.phase, MVG_PHASE_REPORTING);
+    assert_true(r.fitted_now);
+    const mvg_stream_result *voc = &r.streams[0], *nox = &r.streams[1], *fan = &r.streams[2];
+    /* the old unit's modelled outlet: 0.4 * 5 = 2 kg; measured 0.5 kg */
+    NEAR(voc->adjusted_baseline, 2.0);
+    NEAR(voc->actual, 0.5);
+    NEAR(voc->savings, 1.5);            /* not the 9.5 kg removed */
+    NEAR(voc->removal, 9.5);
+    NEAR(voc->cum_removal, 9.5);
+    NEAR(voc->removal_efficiency, 0.95);
+    NEAR(voc->savings_fraction, 0.75);
+    NEAR(voc->conv.pollutant_kg, 1.5);
+    /* normalised annual: mean prediction over the baseline 0.4 * 5 = 2 kg an
+     * hour, 8760 hours: 17,520 kg; 75 % of it saved: 13,140 kg a year */
+    NEAR(voc->annual_baseline, 17520.0);
+    NEAR(voc->annual_savings, 13140.0);
+    assert_string_equal(voc->annual_basis, "baseline year");
+    NEAR(voc->annual_conv.pollutant_kg, 13140.0);
+    assert_false(voc->annual_exceeds_baseline);
+    /* NOx 40 % lower: 2.5 -> 1.5 kg; annual 0.4 * 2.5 * 8760 */
+    NEAR(nox->savings, 1.0);
+    NEAR(nox->annual_savings, 0.4 * 2.5 * 8760.0);
+    assert_true(isnan(nox->removal) && isnan(nox->removal_efficiency));
+    /* fan: 20 kWh modelled, 26 used: -6 kWh; the net counts it against the
+     * pollutant streams, which carry no energy, CO2 or cost */
+    NEAR(fan->savings, -6.0);
+    assert_true(r.net_defined && r.annual_net_defined);
+    NEAR(r.net.kwh, -6.0);
+    NEAR(r.net.tj, -6.0 * 3.6e-6);
+    NEAR(r.net.co2_t, -6.0 * 0.5 / 1000.0);
+    NEAR(r.net.cost_hkd, -6.0);
+    assert_true(isnan(r.net.pollutant_kg)); /* kg of VOC and NOx do not add up */
+    NEAR(r.annual_net.kwh, -0.3 * 20.0 * 8760.0);
+    NEAR(r.annual_net.cost_hkd, -0.3 * 20.0 * 8760.0);
+
+    /* the record carries it: removal, the annual basis, the net block */
+    mvg_payload_link link = {0, "", ""};
+    mvg_interval_value ch[8] = {{0}};
+    mvg_interval_record rec = {T0 + 6 * H, T0 + 7 * H, g.nch, ch, 0, 0};
+    char *txt = mvg_payload_interval("g", "p", 7, &rec, g.names, &r, &link);
+    json_t *doc = json_loads(txt, 0, NULL);
+    assert_non_null(doc);
+    json_t *s0 = json_array_get(json_object_get(doc, "streams"), 0);
+    json_t *cum = json_object_get(s0, "cumulative");
+    NEAR(json_real_value(json_object_get(s0, "removal")), 9.5);
+    NEAR(json_real_value(json_object_get(cum, "annual_baseline")), 17520.0);
+    assert_string_equal(json_string_value(json_object_get(cum, "annual_basis")), "baseline year");
+    assert_true(json_is_null(json_object_get(cum, "annual_error")));
+    json_t *net = json_object_get(doc, "net");
+    NEAR(json_real_value(json_object_get(net, "cost_hkd")), -6.0);
+    NEAR(json_real_value(json_object_get(json_object_get(net, "annual"), "kwh")), -52560.0);
+    json_decref(doc);
+    free(txt);
+
+    /* a NOx meter that reads -3 kg: 6.5 of 5 kg reduced (130 %), the annual
+     * reduction exceeds the annual baseline emission: an error, once */
+    r = feed_pollutant(&g, T0 + 7 * H, 5, 0.05, -3.0, 26);
+    nox = &r.streams[1];
+    NEAR(nox->savings_fraction, (5.0 - (1.5 - 3.0)) / 5.0);
+    assert_true(nox->annual_savings > nox->annual_baseline);
+    assert_true(nox->annual_exceeds_baseline && nox->annual_error_began);
+    assert_false(nox->model_pass);
+    assert_false(r.streams[0].annual_exceeds_baseline);
+    txt = mvg_payload_interval("g", "p", 8, &rec, g.names, &r, &link);
+    assert_non_null(strstr(txt, "annual reduction exceeds the annual baseline emission"));
+    free(txt);
+    r = feed_pollutant(&g, T0 + 8 * H, 5, 0.05, -3.0, 26);
+    assert_true(r.streams[1].annual_exceeds_baseline && !r.streams[1].annual_error_began);
+
+    /* the annual figures survive a save and load (taken at the fit, when
+     * the baseline rows are freed) */
+    size_t cap = mvg_project_state_size(g.p), len = 0;
+    void *buf = malloc(cap);
+    char err[256];
+    assert_int_equal(mvg_project_save(g.p, buf, cap, &len, err, sizeof err), 0);
+    mvg_project *q = mvg_project_new(mvg_project_config(g.p), g.names, g.nch, err, sizeof err);
+    assert_non_null(q);
+    assert_int_equal(mvg_project_load(q, buf, len, err, sizeof err), 0);
+    mvg_project *orig = g.p;
+    g.p = q;
+    mvg_project_result a = feed_pollutant(&g, T0 + 9 * H, 5, 0.05, 1.5, 26);
+    g.p = orig;
+    mvg_project_result b = feed_pollutant(&g, T0 + 9 * H, 5, 0.05, 1.5, 26);
+    NEAR(a.streams[0].annual_baseline, 17520.0);
+    NEAR(a.streams[0].annual_savings, b.streams[0].annual_savings);
+    NEAR(a.net.kwh, b.net.kwh);
+    mvg_project_free(q);
+    free(buf);
+    rig_close(&g);
+}
+
+/* The shared rule, by hand: 3 intervals of 15 min predicting 1, 2 and 3 kWh
+ * (mean 2 kWh, 35,040 intervals a year) at a savings fraction of 10 %. */
+static void test_annual_rule(void **state)
+{
+    (void)state;
+    double base, sav;
+    mvg_project_annual(6.0, 3, 0.25, 0.1, &base, &sav);
+    NEAR(base, 2.0 * 35040.0);
+    NEAR(sav, 0.1 * 2.0 * 35040.0);
+    mvg_project_annual(6.0, 0, 0.25, 0.1, &base, &sav);
+    assert_true(isnan(base) && isnan(sav));
+    mvg_project_annual(6.0, 3, 0.25, NAN, &base, &sav);
+    assert_true(isfinite(base) && isnan(sav));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -520,6 +708,8 @@ int main(void)
         cmocka_unit_test(test_undefined_figures_per_phase),
         cmocka_unit_test(test_clock_step_keeps_baseline),
         cmocka_unit_test(test_reload_matching_rule),
+        cmocka_unit_test(test_pollutants_against_the_old_system),
+        cmocka_unit_test(test_annual_rule),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

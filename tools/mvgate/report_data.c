@@ -286,12 +286,18 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
     const double conf = r->prj->confidence;
     const double h = (double)r->len_ms / 3600000.0;
     const int can = s->has_model || s->inlet_baseline;
-    double base = 0.0, act = 0.0, adj = 0.0, hours = 0.0;
+    double base = 0.0, act = 0.0, adj = 0.0, hours = 0.0, pred_sum = 0.0;
     size_t m = 0;
+    uint64_t npred = 0;
     for (size_t i = 0; i < r->nrecords; i++) {
         mvg_report_point *p = &s->pts[i];
         if (s->has_model)
             p->prediction = p->nx == s->model.nx ? mvg_model_predict(&s->model, p->x) : NAN;
+        /* the baseline's conditions, for the normalised annual figure */
+        if (p->phase == MVG_RP_BASELINE && p->valid && isfinite(p->prediction)) {
+            pred_sum += p->prediction;
+            npred++;
+        }
         if (!p->in_window || p->phase != MVG_RP_REPORTING)
             continue;
         adj += p->adjustment;
@@ -319,8 +325,13 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
     s->savings = s->sav.savings + adj;
     s->hours = hours;
     mvg_convert_apply(&s->cfg->factors, s->savings, &s->conv);
-    s->annual = hours > 0.0 ? s->savings * 8760.0 / hours : NAN;
-    mvg_convert_apply(&s->cfg->factors, s->annual, &s->annual_conv);
+    double annual_baseline;
+    mvg_project_annual(pred_sum, s->model_given ? 0 : npred, h,
+                       m > 0 ? s->sav.savings_fraction : NAN, &annual_baseline, &s->annual);
+    if (isfinite(s->annual))
+        mvg_convert_apply(&s->cfg->factors, s->annual, &s->annual_conv);
+    else
+        mvg_convert_undefined(&s->annual_conv);
 }
 
 /*

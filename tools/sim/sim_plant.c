@@ -485,7 +485,11 @@ static const char *const ww_show[] = {"process_water_m3h", "recycle_fraction"};
  * carbon bed, 92 % removal when fresh, degrading towards 47 % over its
  * 30-day change cycle (cycle aligned to the UTC epoch, offset by the seed).
  * Retrofit: zeolite rotor concentrator + RTO, removal about 97.5 %, at the
- * cost of more fan power for the extra pressure drop. */
+ * cost of more fan power for the extra pressure drop.
+ * The truth for tests: both units are evaluated every step whatever the
+ * phase, and their outlet masses are integrated (kg since the start), so
+ * the known reduction over any span is the growth of old_outlet_kg minus
+ * that of new_outlet_kg (shown in `status`, docs/simulator.md). */
 static double voc_flow(mvg_sim_plant *p, double t)
 {
     static const knot wk[] = {{0, 6000}, {7.0, 6000}, {8.0, 26000}, {23.0, 26000}, {23.5, 6000}, {24, 6000}};
@@ -506,12 +510,16 @@ static void voc_eval(mvg_sim_plant *p, double t)
     double age = fmod(fmod(t + offset, cycle) + cycle, cycle) / cycle; /* 0..1 of the cycle */
     double eff, kw, ttreat;
     double f3 = pow(flow / 30000.0, 3.0);
+    double eff_old = clamp(0.92 - 0.45 * pow(age, 1.3) + 0.005 * smooth(p, 44, t, 600.0), 0.40, 0.95);
+    double eff_new = clamp(0.975 + 0.006 * smooth(p, 44, t, 1200.0), 0.95, 0.992);
+    p->dx[0] = cin * (1.0 - eff_old) * flow * 1e-6 / 3600.0; /* kg/s */
+    p->dx[1] = cin * (1.0 - eff_new) * flow * 1e-6 / 3600.0;
     if (p->phase == MVG_SIM_BASELINE) {
-        eff = clamp(0.92 - 0.45 * pow(age, 1.3) + 0.005 * smooth(p, 44, t, 600.0), 0.40, 0.95);
+        eff = eff_old;
         kw = 3.0 + 40.0 * f3;
         ttreat = 28.0 + 6.0 * on + 0.5 * smooth(p, 45, t, 600.0);
     } else {
-        eff = clamp(0.975 + 0.006 * smooth(p, 44, t, 1200.0), 0.95, 0.992);
+        eff = eff_new;
         kw = 4.0 + 49.0 * f3;
         ttreat = 800.0 + 20.0 * on + 5.0 * smooth(p, 45, t, 600.0);
     }
@@ -523,9 +531,12 @@ static void voc_eval(mvg_sim_plant *p, double t)
     p->val[V_TTREAT] = ttreat;
     p->show[0] = eff;
     p->show[1] = age * 30.0;
+    p->show[2] = p->x[0];
+    p->show[3] = p->x[1];
 }
 
-static const char *const voc_show[] = {"removal_efficiency", "carbon_age_days"};
+static const char *const voc_show[] = {"removal_efficiency", "carbon_age_days", "old_outlet_kg",
+                                       "new_outlet_kg"};
 
 /* ---- the plant table ---------------------------------------------------- */
 
