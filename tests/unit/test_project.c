@@ -630,7 +630,7 @@ static void test_pollutants_against_the_old_system(void **state)
     NEAR(r.annual_net.cost_hkd, -0.3 * 20.0 * 8760.0);
 
     /* the record carries it: removal, the annual basis, the net block */
-    mvg_payload_link link = {0, "", ""};
+    mvg_payload_link link = {0, "", "", 0};
     mvg_interval_value ch[8] = {{0}};
     mvg_interval_record rec = {T0 + 6 * H, T0 + 7 * H, g.nch, ch, 0, 0};
     char *txt = mvg_payload_interval("g", "p", 7, &rec, g.names, &r, &link);
