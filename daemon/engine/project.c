@@ -981,5 +981,8 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
     d->cum_adjust = s->cum_adjust;
     d->cum_in = s->cum_in;
     d->cum_out = s->cum_out;
+    d->annual_n = s->annual_n; /* the model over the baseline's conditions */
+    d->annual_pred_sum = s->annual_pred_sum;
+    d->annual_err_prev = s->annual_err_prev;
     return 0;
 }
