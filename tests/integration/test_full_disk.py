@@ -125,8 +125,12 @@ def test_full_disk_loses_no_record():
             rc, doc, err = status(cfg)
             assert rc == 1 and doc["store"]["state"] == "full", (rc, doc.get("store"), err)
             jsonschema.validate(doc, T.schema("status"))
-            # what still fitted in pages SQLite held went in; the rest waits
-            assert len(export(cfg)) < full_from + 6, (full_from, len(export(cfg)))
+            # what still fitted in pages SQLite held went in (how many depends
+            # on the pages free when the filler took the rest, and on speed:
+            # under ASan more); the rest waits, in memory
+            assert doc["store"]["records_waiting"] > 0, doc["store"]
+            stored = len(export(cfg))
+            assert stored < full_from + 2 * 12, (full_from, stored)  # 2.1 plant hours at 5 min
             assert not [r for r in export(cfg, "models")], "the model went in on a full disk?"
 
             os.remove(filler)
