@@ -552,6 +552,28 @@ int mvg_hub_mqtt_ack(mvg_hub_mqtt *m, uint16_t id)
     return send_packet(m, P_PUBACK << 4, &w);
 }
 
+int mvg_hub_mqtt_publish(mvg_hub_mqtt *m, const char *topic, const char *payload, size_t len)
+{
+    if (m->fd < 0)
+        return -1;
+    size_t cap = strlen(topic) + len + 16;
+    unsigned char *buf = malloc(cap);
+    if (!buf)
+        return -1;
+    wbuf w = {buf, 0, cap, 0};
+    uint16_t id = m->next_id++;
+    if (!m->next_id)
+        m->next_id = 1;
+    put_str(&w, topic);
+    put_u16(&w, id);
+    put_u8(&w, 0); /* no properties */
+    put(&w, payload, len);
+    /* QoS 1, retained; the PUBACK is not waited for (mvg_hub_mqtt_next skips it) */
+    int rc = send_packet(m, (P_PUBLISH << 4) | 0x2 | 0x1, &w);
+    free(buf);
+    return rc;
+}
+
 static int ping_due(mvg_hub_mqtt *m, int64_t now)
 {
     return now - m->last_sent_ms >= (int64_t)m->cfg.keepalive_s * 500;
