@@ -48,10 +48,11 @@ static const char *const schema[] = {
     "CREATE TABLE IF NOT EXISTS hub_gateways ("
     " gateway TEXT PRIMARY KEY, state TEXT NOT NULL, will INTEGER NOT NULL,"
     " state_ms BIGINT NOT NULL)",
-    /* signed, unchained head records, checked by the alert pass */
+    /* signed, unchained head records (distinct bytes), checked by the alert pass */
     "CREATE TABLE IF NOT EXISTS hub_heads ("
-    " id %1$s, gateway TEXT NOT NULL, project TEXT NOT NULL, received_ms BIGINT NOT NULL,"
-    " key_fp TEXT, payload %2$s NOT NULL, verdict TEXT, detail TEXT)",
+    " id %1$s, gateway TEXT NOT NULL, project TEXT NOT NULL, hash TEXT NOT NULL,"
+    " received_ms BIGINT NOT NULL, key_fp TEXT, payload %2$s NOT NULL, verdict TEXT,"
+    " detail TEXT, UNIQUE (gateway, project, hash))",
     "CREATE INDEX IF NOT EXISTS hub_heads_pending ON hub_heads (id) WHERE verdict IS NULL",
     /* per project: the last good head */
     "CREATE TABLE IF NOT EXISTS hub_projects ("

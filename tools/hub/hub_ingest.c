@@ -161,8 +161,10 @@ static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
     return 0;
 }
 
-/* The gateway's state from a status message: the last one received wins
- * (a will has no ts_ms: that is how it is told from a clean stop). */
+/* The gateway's state from a status message: a change of state received
+ * later than the one stored replaces it, and state_ms is when it changed
+ * (so two instances receiving one will keep one time: the alert's
+ * episode). A will has no ts_ms: that is how it is told from a clean stop. */
 static int add_status(mvg_hub_db *db, const topic_parts *t, json_t *doc, int64_t now,
                       const char **note)
 {
@@ -182,7 +184,8 @@ static int add_status(mvg_hub_db *db, const topic_parts *t, json_t *doc, int64_t
                            " VALUES ($1, $2, $3, $4) ON CONFLICT (gateway) DO UPDATE SET"
                            " state = excluded.state, will = excluded.will,"
                            " state_ms = excluded.state_ms"
-                           " WHERE excluded.state_ms >= hub_gateways.state_ms",
+                           " WHERE excluded.state_ms >= hub_gateways.state_ms AND"
+                           " excluded.state <> hub_gateways.state",
                            p, 4) < 0 ? -1 : 0;
 }
 
@@ -199,12 +202,16 @@ static int add_head(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m, j
         *note = "wrong topic";
         return 0;
     }
-    mvg_hub_param p[] = {MVG_HUB_TEXT(gw), MVG_HUB_TEXT(project), MVG_HUB_INT(m->received_ms),
-                         MVG_HUB_TEXT(*key_fp), MVG_HUB_BLOB(m->payload, m->len)};
+    char hash[MVG_CHAIN_HEX_LEN];
+    mvg_chain_hash_hex(m->payload, m->len, hash);
+    mvg_hub_param p[] = {MVG_HUB_TEXT(gw),         MVG_HUB_TEXT(project),
+                         MVG_HUB_TEXT(hash),       MVG_HUB_INT(m->received_ms),
+                         MVG_HUB_TEXT(*key_fp),    MVG_HUB_BLOB(m->payload, m->len)};
     return mvg_hub_db_exec(db,
-                           "INSERT INTO hub_heads (gateway, project, received_ms, key_fp, payload)"
-                           " VALUES ($1, $2, $3, $4, $5)",
-                           p, 5) < 0 ? -1 : 0;
+                           "INSERT INTO hub_heads (gateway, project, hash, received_ms, key_fp,"
+                           " payload) VALUES ($1, $2, $3, $4, $5, $6)"
+                           " ON CONFLICT (gateway, project, hash) DO NOTHING",
+                           p, 6) < 0 ? -1 : 0;
 }
 
 int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id, const mvg_hub_in *m)

@@ -301,11 +301,18 @@ static int tls_start(mvg_hub_mqtt *m, int64_t deadline, char *err, size_t errlen
             continue;
         long vr = SSL_get_verify_result(m->ssl);
         unsigned long q = ERR_peek_last_error();
-        mvg_set_err(err, errlen, "mqtt: TLS handshake with %s:%s failed: %s", m->host, m->port,
+        /* a certificate refused: say what it was checked against */
+        char against[MVG_CFG_FILE_MAX + 96] = "";
+        if (vr != X509_V_OK)
+            snprintf(against, sizeof against, " (the broker's certificate checked against %s%s)",
+                     m->cfg.ca_file[0] ? "ca_file " : "the system's CA certificates",
+                     m->cfg.ca_file);
+        mvg_set_err(err, errlen, "mqtt: TLS handshake with %s:%s failed: %s%s", m->host, m->port,
                     vr != X509_V_OK ? X509_verify_cert_error_string(vr)
                     : q && ERR_reason_error_string(q) ? ERR_reason_error_string(q)
                     : e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? "timed out"
-                                                                           : "connection closed");
+                                                                           : "connection closed",
+                    against);
         return -1;
     }
 }

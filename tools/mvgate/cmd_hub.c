@@ -163,14 +163,6 @@ int mvg_cmd_hub(int argc, char **argv)
     const char *what = argc > 1 ? argv[1] : "";
     int is_enrol = strcmp(what, "enrol") == 0, is_status = strcmp(what, "status") == 0;
     int is_alerts = strcmp(what, "alerts") == 0;
-    if (!is_enrol && !is_status && !is_alerts) {
-        if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
-            usage(stdout);
-            return 0;
-        }
-        usage(stderr);
-        return 2;
-    }
     const char *path = NULL;
     int open_only = 0, json = 0;
     const mvg_arg args[] = {MVG_ARG_CONFIG(&path), MVG_ARG_END};
@@ -178,6 +170,15 @@ int mvg_cmd_hub(int argc, char **argv)
                                   {"open", 0, MVG_ARG_FLAG, &open_only, NULL, 0, NULL},
                                   {"json", 0, MVG_ARG_FLAG, &json, NULL, 0, NULL},
                                   MVG_ARG_END};
+    if (!is_enrol && !is_status && !is_alerts) {
+        if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
+            usage(stdout);
+            mvg_cli_args_help(stdout, alert_args); /* every subcommand's options */
+            return 0;
+        }
+        usage(stderr);
+        return 2;
+    }
     int first = 0;
     int a = mvg_cli_args(is_enrol ? "hub enrol" : is_status ? "hub status" : "hub alerts",
                          argc - 1, argv + 1, is_alerts ? alert_args : args,
