@@ -20,7 +20,6 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 

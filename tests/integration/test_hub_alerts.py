@@ -26,7 +26,6 @@ import signal
 import sqlite3
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.dirname(__file__))
 import mvgtest as T  # noqa: E402
