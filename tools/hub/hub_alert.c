@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "hub_ingest.h"
 #include "log.h"
 #include "timefmt.h"
 #include "vec.h"
@@ -52,9 +53,10 @@ static const struct {
     [A_DOUBLE_COUNTED] = {"double-counted", 0, NULL},
 };
 
-/* The topic under the prefix that carries the alerts; hub_ingest.c keeps
- * "<prefix>/hub/..." apart from the gateways' topics. */
-#define ALERT_TOPIC "hub/alerts"
+/* The topic under the prefix that carries the alerts: under the hub's own
+ * level, which hub_ingest.c's table of topics keeps apart from the
+ * gateways'. */
+#define ALERT_TOPIC MVG_HUB_TOPIC_LEVEL "/alerts"
 
 typedef struct {
     kind_id kind;

@@ -42,10 +42,6 @@ typedef struct {
     unsigned flags;
 } topic_parts;
 
-/* The level after the prefix that is the hub's own (its alerts,
- * hub_alert.h), not a gateway's: a gateway cannot be called this. */
-#define HUB_LEVEL "hub"
-
 /* "<prefix>/<gateway>/<kind>[/<project>[/<chain>]]": 0, -1 not ours, -2
  * the hub's own topic. */
 static int split_topic(const char *topic, const char *prefix, topic_parts *t)
@@ -71,7 +67,7 @@ static int split_topic(const char *topic, const char *prefix, topic_parts *t)
         return -1;
     memcpy(t->gateway, levels[0], lens[0]);
     memcpy(t->kind, levels[1], lens[1]);
-    if (strcmp(t->gateway, HUB_LEVEL) == 0)
+    if (strcmp(t->gateway, MVG_HUB_TOPIC_LEVEL) == 0)
         return -2;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(kinds[i].word, t->kind) == 0)

@@ -21,6 +21,11 @@
 
 #include "hub_db.h"
 
+/* The level after the prefix that is the hub's own, not a gateway's:
+ * <prefix>/hub/alerts/... carries its alerts (hub_alert.h), so no gateway
+ * can be called this. */
+#define MVG_HUB_TOPIC_LEVEL "hub"
+
 typedef struct {
     const char *topic;
     const char *payload;
