@@ -243,7 +243,17 @@ def test_alerts_sqlite():
             with sqlite3.connect(os.path.join(d, "hub.db")) as c:
                 n = c.execute("SELECT COUNT(*) FROM hub_alerts").fetchone()[0]
                 by = {r[0] for r in c.execute("SELECT DISTINCT raised_by FROM hub_alerts")}
+                # the grace: raised no sooner than missing_grace_s after chain 4 came
+                raised, c4_ms = c.execute(
+                    "SELECT a.raised_ms, r.first_ms FROM hub_alerts a, hub_records r WHERE"
+                    " a.kind = 'missing' AND r.project = 'p1' AND r.chain = 4 AND"
+                    " r.verdict = 'ok'").fetchone()
+                # the hub's own alerts come back through its subscription: not noted
+                own = c.execute("SELECT COUNT(*), COUNT(note) FROM hub_messages WHERE"
+                                " topic LIKE 'mvgate/v1/hub/alerts/%'").fetchone()
             assert n >= 12 and by == {"hub-a"}, (n, by)
+            assert raised - c4_ms >= 2000, (raised, c4_ms)
+            assert own[0] >= n and own[1] == 0, own
             assert hub.stop() == 0, hub.err_lines[-10:]
         finally:
             hub.stop()
