@@ -142,12 +142,13 @@ def scenario(d, port, confs, hubs):
     pub(port, p1.topic("interval"), nosig)
     pub(port, p1.topic("interval"), Chain("gw-a", "p1").next("interval", '"seq":101', k))
     pub(port, PREFIX + "/gw-b/interval/p9", Chain("gw-b", "p9").next("interval", '"seq":1', k))
-    # the gateway's will, a good head and an altered one
+    # the gateway's will, a good head, an altered one and one without a period
     pub(port, PREFIX + "/gw-a/status",
         b'{"schema":"mvgate/status/1","state":"offline","gateway":"gw-a"}', retain=True)
     pub(port, p1.topic("head"), head("gw-a", "p1", k, p1.n, p1.prev))
     pub(port, p1.topic("head"),
         head("gw-a", "p1", k, p1.n, p1.prev).replace(b'"head":%d' % p1.n, b'"head":99'))
+    pub(port, p2.topic("head"), head("gw-a", "p2", k, 1, p2.prev, every_s=0))  # signed, no period
 
     # what does not depend on chain 3: everything after it waits for it
     kinds = wait_alert(confs[0], lambda a: all(x in a for x in (
@@ -155,9 +156,11 @@ def scenario(d, port, confs, hubs):
         "withheld-tail")), "the alerts that do not wait for chain 3")
     assert [a["chain_from"] for a in kinds["missing"]] == [3], kinds["missing"]
     assert kinds["missing"][0]["chain_to"] == 3 and kinds["missing"][0]["state"] == "open"
-    altered = sorted(kinds["altered"], key=lambda a: a["chain_from"] or 0)
-    assert [a["chain_from"] for a in altered] == [None, 4], altered  # the head, chain 4
-    assert "head record" in altered[0]["detail"], altered[0]
+    altered = sorted(kinds["altered"], key=lambda a: (a["chain_from"] or 0, a["project"]))
+    assert [(a["project"], a["chain_from"]) for a in altered] == \
+        [("p1", None), ("p2", None), ("p1", 4)], altered  # two heads, chain 4
+    assert "signature does not match" in altered[0]["detail"], altered[0]
+    assert "every_s" in altered[1]["detail"], altered[1]
     assert [a["chain_from"] for a in kinds["bad-signature"]] == [8], kinds["bad-signature"]
     assert [(a["chain_from"], a["project"]) for a in kinds["restarted"]] == [(1, "p1")]
     assert [(a["gateway"], a["project"]) for a in kinds["not-enrolled"]] == [("gw-b", "p9")]
@@ -166,7 +169,7 @@ def scenario(d, port, confs, hubs):
     assert not set(kinds) & {"unknown-key", "refit", "double-counted"}, kinds.keys()
     rc, open_now = alerts(confs[0], "--open")
     assert rc == 1 and all(a["state"] == "open" for a in open_now), open_now
-    T.wait_until(lambda: len(retained_alerts(port)) >= 8, 10, "retained alerts")
+    T.wait_until(lambda: len(retained_alerts(port)) >= 9, 10, "retained alerts")
     ret = retained_alerts(port)
     t = PREFIX + "/hub/alerts/gw-a/p1/missing/3"
     assert ret[t]["state"] == "open" and ret[t]["chain_from"] == 3, ret.get(t)

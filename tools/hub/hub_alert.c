@@ -486,9 +486,11 @@ static int judge_head(mvg_hub_db *db, const mvg_hub_alert_ctx *c, const char *gw
     *every_s = json_is_integer(e) ? json_integer_value(e) : 0;
     *chain = json_is_integer(h) ? json_integer_value(h) : 0;
     json_decref(doc);
-    if (*every_s <= 0 || *chain < 0) {
+    /* a year at most: two periods in ms must not overflow */
+    if (*every_s <= 0 || *every_s > 366 * 86400 || *chain < 0) {
         *kind = A_ALTERED;
-        snprintf(why, wlen, "a signed head record without a positive every_s or a head position");
+        snprintf(why, wlen, "a signed head record without an every_s of 1 s to a year or a head"
+                            " position");
         return 2;
     }
     return 1;
