@@ -307,35 +307,30 @@ static int raise_missing(mvg_hub_db *db, const mvg_hub_alert_ctx *c, const char 
 
 static int check_missing(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *count)
 {
-    /* Each stored position with the next one stored: a gap is where they
-     * are not consecutive; the first position above 1 is a gap from 1. */
+    /* A gap ends below a stored position whose predecessor is not stored.
+     * Only the positions stored in [missing_since_ms, now - grace] are
+     * looked at (they have just passed their grace; the caller moves the
+     * mark on), so a pass does not read the whole table. */
+    mvg_hub_param w[] = {MVG_HUB_INT(c->missing_since_ms),
+                         MVG_HUB_INT(c->now_ms - c->missing_grace_ms)};
     mvg_hub_rows *r = mvg_hub_db_query(
         db,
-        "SELECT gateway, project, chain, nx, nx_ms, rn, m FROM ("
-        " SELECT gateway, project, chain, m, LEAD(chain) OVER w AS nx, LEAD(m) OVER w AS nx_ms,"
-        " ROW_NUMBER() OVER w AS rn FROM (SELECT gateway, project, chain, MIN(first_ms) AS m"
-        " FROM hub_records GROUP BY gateway, project, chain) t"
-        " WINDOW w AS (PARTITION BY gateway, project ORDER BY chain)) u"
-        " WHERE nx > chain + 1 OR (rn = 1 AND chain > 1)",
-        NULL, 0);
+        "SELECT r.gateway, r.project, r.chain, MIN(r.first_ms), (SELECT MAX(p.chain) FROM"
+        " hub_records p WHERE p.gateway = r.gateway AND p.project = r.project AND"
+        " p.chain < r.chain) FROM hub_records r WHERE r.first_ms >= $1 AND r.first_ms <= $2"
+        " AND r.chain > 1 AND NOT EXISTS (SELECT 1 FROM hub_records q WHERE"
+        " q.gateway = r.gateway AND q.project = r.project AND q.chain = r.chain - 1)"
+        " GROUP BY r.gateway, r.project, r.chain",
+        w, 2);
     if (!r)
         return -1;
     int rc = 0;
     for (size_t i = 0; i < mvg_hub_rows_count(r) && rc == 0; i++) {
-        const char *gw = mvg_hub_rows_text(r, i, 0), *pr = mvg_hub_rows_text(r, i, 1);
-        int64_t ch = mvg_hub_rows_int(r, i, 2);
+        int64_t ch = mvg_hub_rows_int(r, i, 2), below = mvg_hub_rows_int(r, i, 4);
         char because[64];
-        if (mvg_hub_rows_int(r, i, 5) == 1 && ch > 1) {
-            snprintf(because, sizeof because, "chain %lld has been stored", (long long)ch);
-            rc = raise_missing(db, c, gw, pr, 1, ch - 1, mvg_hub_rows_int(r, i, 6), because,
-                               count);
-        }
-        if (rc == 0 && mvg_hub_rows_text(r, i, 3) && mvg_hub_rows_int(r, i, 3) > ch + 1) {
-            int64_t nx = mvg_hub_rows_int(r, i, 3);
-            snprintf(because, sizeof because, "chain %lld has been stored", (long long)nx);
-            rc = raise_missing(db, c, gw, pr, ch + 1, nx - 1, mvg_hub_rows_int(r, i, 4), because,
-                               count);
-        }
+        snprintf(because, sizeof because, "chain %lld has been stored", (long long)ch);
+        rc = raise_missing(db, c, mvg_hub_rows_text(r, i, 0), mvg_hub_rows_text(r, i, 1),
+                           below + 1, ch - 1, mvg_hub_rows_int(r, i, 3), because, count);
     }
     mvg_hub_rows_free(r);
     if (rc < 0)

@@ -33,6 +33,11 @@ static const char *const schema[] = {
     " retained INTEGER NOT NULL, payload %2$s NOT NULL, gateway TEXT, kind TEXT, project TEXT,"
     " chain BIGINT, key_fp TEXT, record_id BIGINT, note TEXT)",
     "CREATE INDEX IF NOT EXISTS hub_messages_pos ON hub_messages (gateway, project, chain)",
+    /* what the alert pass reads each time (hub_alert.c): positions by
+     * receipt, the bad records, the model and definition records */
+    "CREATE INDEX IF NOT EXISTS hub_records_first ON hub_records (first_ms)",
+    "CREATE INDEX IF NOT EXISTS hub_records_bad ON hub_records (id) WHERE verdict <> 'ok'",
+    "CREATE INDEX IF NOT EXISTS hub_records_kind ON hub_records (kind, verdict)",
     "CREATE TABLE IF NOT EXISTS hub_keys ("
     " fingerprint TEXT PRIMARY KEY, pk TEXT NOT NULL, gateway TEXT, first_ms BIGINT NOT NULL)",
     /* alerts (hub_alert.h): ident is the alert's identity, so that two

@@ -107,10 +107,11 @@ static int publish_alert(void *user, const char *topic, const char *payload, siz
 /* Raises and clears the alerts the tables show, then publishes what
  * changed (when connected; otherwise at a later pass). */
 static void alert_pass(mvg_hub_db *db, const mvg_hub_cfg *cfg, const mvg_cli_enrol *reg,
-                       mvg_hub_mqtt *mq, int connected, mvg_log_once *db_log)
+                       mvg_hub_mqtt *mq, int connected, int64_t *gap_mark, mvg_log_once *db_log)
 {
     mvg_hub_alert_ctx ctx = {.now_ms = mvg_clock_real_ms(),
                              .missing_grace_ms = cfg->missing_grace_s * 1000,
+                             .missing_since_ms = *gap_mark,
                              .hub_id = cfg->id,
                              .prefix = cfg->mqtt.topic_prefix,
                              .reg = reg};
@@ -118,6 +119,8 @@ static void alert_pass(mvg_hub_db *db, const mvg_hub_cfg *cfg, const mvg_cli_enr
         (connected && mvg_hub_alerts_publish(db, publish_alert, mq) < 0))
         mvg_log_once_hit(db_log, MVG_LOG_ERR, mvg_hub_db_error(db), "alerts: %s",
                          mvg_hub_db_error(db));
+    else
+        *gap_mark = ctx.now_ms - ctx.missing_grace_ms; /* looked at up to here */
 }
 
 static int load_register(const mvg_hub_cfg *cfg, mvg_cli_enrol *reg)
@@ -189,7 +192,7 @@ int main(int argc, char **argv)
 
     static held batch[BATCH_MAX];
     int connected = 0, rc = 0;
-    int64_t backoff = 500, next_try = 0, next_sweep = 0, next_alerts = 0;
+    int64_t backoff = 500, next_try = 0, next_sweep = 0, next_alerts = 0, gap_mark = 0;
     mvg_log_once conn_log = {0}, db_log = {0};
     while (!stop_flag) {
         int64_t now = mvg_clock_mono_ms();
@@ -213,7 +216,7 @@ int main(int argc, char **argv)
             next_sweep = now + cfg.verify_interval_ms;
         }
         if (now >= next_alerts) {
-            alert_pass(db, &cfg, &reg, mq, connected, &db_log);
+            alert_pass(db, &cfg, &reg, mq, connected, &gap_mark, &db_log);
             next_alerts = now + ALERT_PERIOD_MS;
         }
         if (!connected) {
@@ -274,7 +277,7 @@ int main(int argc, char **argv)
     sd_notify(0, "STOPPING=1");
     mvg_hub_mqtt_disconnect(mq);
     mvg_hub_verify_sweep(db, &reg, cfg.id, mvg_clock_real_ms());
-    alert_pass(db, &cfg, &reg, mq, 0, &db_log);
+    alert_pass(db, &cfg, &reg, mq, 0, &gap_mark, &db_log);
     mvg_hub_mqtt_free(mq);
     mvg_hub_db_close(db);
     mvg_cli_enrol_free(&reg);
