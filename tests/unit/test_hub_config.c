@@ -96,23 +96,26 @@ static void test_errors_at_their_lines(void **state)
     char text[2048], out[4096];
     static mvg_hub_cfg c;
     snprintf(text, sizeof text,
-             "id = \"hub 1\";\n"                                   /* 1 */
-             "enrolled = \"%s\";\n"                                /* 2 */
-             "missing_grace_s = 0;\n"                              /* 3 */
-             "mqtt = {\n"                                          /* 4 */
-             "  uri = \"ws://127.0.0.1:9001\";\n"                  /* 5 */
-             "  topic_prefix = \"mvgate/#\";\n"                    /* 6 */
-             "  password_file = \"%s\";\n"                         /* 7 */
-             "  shared_group = \"a/b\";\n"                         /* 8 */
-             "};\n"                                                /* 9 */
+             "id = \"hub 1\";\n"                                    /* 1 */
+             "enrolled = \"%s\";\n"                                 /* 2 */
+             "missing_grace_s = 0;\n"                               /* 3 */
+             "mqtt = {\n"                                           /* 4 */
+             "  uri = \"ws://127.0.0.1:9001\";\n"                   /* 5 */
+             "  topic_prefix = \"mvgate/#\";\n"                     /* 6 */
+             "  password_file = \"%s\";\n"                          /* 7 */
+             "  shared_group = \"a/b\";\n"                          /* 8 */
+             "};\n"                                                 /* 9 */
              "db = { backend = \"sqlite\"; conninfo = \"x\"; };\n", /* 10 */
              reg, reg);
     int n = load(text, &c, out, sizeof out);
     assert_true(n >= 6);
-    const char *want[] = {"hub.conf:1:", "hub.conf:3:", "missing_grace_s", "hub.conf:5:",
-                          "websockets", "hub.conf:6:", "topic_prefix", "hub.conf:7:",
-                          "without 'username'", "hub.conf:8:", "shared_group",
-                          "needs 'path'", "hub.conf:10:", "'conninfo' is for backend"};
+    const char *want[] = {"hub.conf:1:",        "hub.conf:3:",
+                          "missing_grace_s",    "hub.conf:5:",
+                          "websockets",         "hub.conf:6:",
+                          "topic_prefix",       "hub.conf:7:",
+                          "without 'username'", "hub.conf:8:",
+                          "shared_group",       "needs 'path'",
+                          "hub.conf:10:",       "'conninfo' is for backend"};
     for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
         if (!strstr(out, want[i]))
             fail_msg("no '%s' in:\n%s", want[i], out);

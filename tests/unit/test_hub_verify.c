@@ -46,8 +46,7 @@ static mvg_hub_vrec record(const char *kind, int64_t chain, const char *prev, co
     if (to) {
         char b64[MVG_CHAIN_PK_B64_LEN];
         mvg_chain_pk_to_b64(to->pk, b64);
-        snprintf(body, sizeof body, "\"new_key\":\"%s\",\"new_fingerprint\":\"%s\"", b64,
-                 to->fp);
+        snprintf(body, sizeof body, "\"new_key\":\"%s\",\"new_fingerprint\":\"%s\"", b64, to->fp);
     } else {
         snprintf(body, sizeof body, "\"seq\":%lld", (long long)chain);
     }
@@ -62,8 +61,13 @@ static mvg_hub_vrec record(const char *kind, int64_t chain, const char *prev, co
     static int np;
     char *p = prevs[np++ % 16];
     snprintf(p, MVG_CHAIN_HEX_LEN, "%s", prev ? prev : zero);
-    return (mvg_hub_vrec){.gateway = "gw-1", .kind = kind, .key_fp = k->fp, .prev = p,
-                          .chain = chain, .payload = signed_text, .len = len};
+    return (mvg_hub_vrec){.gateway = "gw-1",
+                          .kind = kind,
+                          .key_fp = k->fp,
+                          .prev = p,
+                          .chain = chain,
+                          .payload = signed_text,
+                          .len = len};
 }
 
 /* The facts of a record of gateway gw-1 enrolled with k (NULL: not
@@ -261,10 +265,8 @@ static void test_key_handover(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_chain1_enrolment),
-        cmocka_unit_test(test_restarted),
-        cmocka_unit_test(test_chain_n_key_in_force),
-        cmocka_unit_test(test_bytes),
+        cmocka_unit_test(test_chain1_enrolment),     cmocka_unit_test(test_restarted),
+        cmocka_unit_test(test_chain_n_key_in_force), cmocka_unit_test(test_bytes),
         cmocka_unit_test(test_key_handover),
     };
     return cmocka_run_group_tests(tests, setup, NULL);

@@ -109,8 +109,8 @@ static int raise_alert(mvg_hub_db *db, const mvg_hub_alert_ctx *c, const alert *
         level_text(a->ref, ref, sizeof ref);
     snprintf(topic, sizeof topic, "%s/" ALERT_TOPIC "/%s/%s/%s%s%s", c->prefix, a->gateway,
              a->project ? a->project : "-", kinds[a->kind].word, ref[0] ? "/" : "", ref);
-    snprintf(ident, sizeof ident, "%s%s%s", topic + strlen(c->prefix) + 1,
-             a->episode ? "#" : "", a->episode ? a->episode : "");
+    snprintf(ident, sizeof ident, "%s%s%s", topic + strlen(c->prefix) + 1, a->episode ? "#" : "",
+             a->episode ? a->episode : "");
     mvg_hub_param p[] = {MVG_HUB_TEXT(ident),
                          MVG_HUB_TEXT(kinds[a->kind].word),
                          MVG_HUB_TEXT(kinds[a->kind].info ? "info" : "alarm"),
@@ -136,8 +136,7 @@ static int raise_alert(mvg_hub_db *db, const mvg_hub_alert_ctx *c, const alert *
     char where[600];
     where_text(a->gateway, a->project, a->from, a->to, where, sizeof where);
     if (kinds[a->kind].info)
-        mvg_log(MVG_LOG_NOTICE, "alert (info): %s: %s: %s", kinds[a->kind].word, where,
-                a->detail);
+        mvg_log(MVG_LOG_NOTICE, "alert (info): %s: %s: %s", kinds[a->kind].word, where, a->detail);
     else
         mvg_log(MVG_LOG_WARN, "alert raised: %s: %s: %s", kinds[a->kind].word, where, a->detail);
     return 1;
@@ -260,11 +259,15 @@ static int check_versions(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *coun
                    .ref = ref,
                    .episode = episode};
         if (model)
-            set_detail(&a, "model version %lld: the baseline model was fitted again; the savings"
-                           " from here on are computed with it", version);
+            set_detail(&a,
+                       "model version %lld: the baseline model was fitted again; the savings"
+                       " from here on are computed with it",
+                       version);
         else
-            set_detail(&a, "definition version %lld: the project's definition changed (its"
-                           " meters, streams or periods)", version);
+            set_detail(&a,
+                       "definition version %lld: the project's definition changed (its"
+                       " meters, streams or periods)",
+                       version);
         rc = tally(raise_alert(db, c, &a), count);
     }
     mvg_hub_rows_free(r);
@@ -297,8 +300,13 @@ static int raise_missing(mvg_hub_db *db, const mvg_hub_alert_ctx *c, const char 
     snprintf(ref, sizeof ref, "%lld", (long long)from);
     snprintf(episode, sizeof episode, "%lld", (long long)to);
     mvg_timefmt_format(since_ms, MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z, since, sizeof since);
-    alert a = {.kind = A_MISSING, .gateway = gw, .project = project, .from = from, .to = to,
-               .ref = ref, .episode = episode};
+    alert a = {.kind = A_MISSING,
+               .gateway = gw,
+               .project = project,
+               .from = from,
+               .to = to,
+               .ref = ref,
+               .episode = episode};
     set_detail(&a, "chain %lld..%lld not received, while %s since %s (grace %lld s)",
                (long long)from, (long long)to, because, since,
                (long long)(c->missing_grace_ms / 1000));
@@ -329,8 +337,8 @@ static int check_missing(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *count
         int64_t ch = mvg_hub_rows_int(r, i, 2), below = mvg_hub_rows_int(r, i, 4);
         char because[64];
         snprintf(because, sizeof because, "chain %lld has been stored", (long long)ch);
-        rc = raise_missing(db, c, mvg_hub_rows_text(r, i, 0), mvg_hub_rows_text(r, i, 1),
-                           below + 1, ch - 1, mvg_hub_rows_int(r, i, 3), because, count);
+        rc = raise_missing(db, c, mvg_hub_rows_text(r, i, 0), mvg_hub_rows_text(r, i, 1), below + 1,
+                           ch - 1, mvg_hub_rows_int(r, i, 3), because, count);
     }
     mvg_hub_rows_free(r);
     if (rc < 0)
@@ -366,11 +374,10 @@ static int check_missing(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *count
     if (!r)
         return -1;
     for (size_t i = 0; i < mvg_hub_rows_count(r) && rc == 0; i++)
-        if (mvg_hub_rows_int(r, i, 3) ==
-            mvg_hub_rows_int(r, i, 2) - mvg_hub_rows_int(r, i, 1) + 1)
-            rc = tally(clear_alert(db, c, mvg_hub_rows_int(r, i, 0),
-                                   "the missing positions have arrived"),
-                       count);
+        if (mvg_hub_rows_int(r, i, 3) == mvg_hub_rows_int(r, i, 2) - mvg_hub_rows_int(r, i, 1) + 1)
+            rc = tally(
+                clear_alert(db, c, mvg_hub_rows_int(r, i, 0), "the missing positions have arrived"),
+                count);
     mvg_hub_rows_free(r);
     return rc;
 }
@@ -396,8 +403,8 @@ static int check_offline(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *count
             snprintf(episode, sizeof episode, "%lld", (long long)mvg_hub_rows_int(r, i, 3));
             mvg_timefmt_format(mvg_hub_rows_int(r, i, 3), MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z, since,
                                sizeof since);
-            alert a = {.kind = A_OFFLINE, .gateway = mvg_hub_rows_text(r, i, 0),
-                       .episode = episode};
+            alert a = {
+                .kind = A_OFFLINE, .gateway = mvg_hub_rows_text(r, i, 0), .episode = episode};
             set_detail(&a, "%s (status received %s)",
                        mvg_hub_rows_int(r, i, 2)
                            ? "its will: the connection died without a DISCONNECT"
@@ -435,9 +442,9 @@ static int holds_key(mvg_hub_db *db, const mvg_hub_alert_ctx *c, const char *gw,
 
 /* The decision on one head: 0 waits, 1 ok (every_s, chain filled), 2 bad
  * (*kind, why); -1 db error. */
-static int judge_head(mvg_hub_db *db, const mvg_hub_alert_ctx *c, const char *gw,
-                      const char *key, const char *b, size_t len, int64_t received_ms,
-                      int64_t *every_s, int64_t *chain, kind_id *kind, char *why, size_t wlen)
+static int judge_head(mvg_hub_db *db, const mvg_hub_alert_ctx *c, const char *gw, const char *key,
+                      const char *b, size_t len, int64_t received_ms, int64_t *every_s,
+                      int64_t *chain, kind_id *kind, char *why, size_t wlen)
 {
     unsigned char pk[MVG_CHAIN_PK_BYTES] = {0};
     int have_pk = 0;
@@ -484,8 +491,9 @@ static int judge_head(mvg_hub_db *db, const mvg_hub_alert_ctx *c, const char *gw
     /* a year at most: two periods in ms must not overflow */
     if (*every_s <= 0 || *every_s > 366 * 86400 || *chain < 0) {
         *kind = A_ALTERED;
-        snprintf(why, wlen, "a signed head record without an every_s of 1 s to a year or a head"
-                            " position");
+        snprintf(why, wlen,
+                 "a signed head record without an every_s of 1 s to a year or a head"
+                 " position");
         return 2;
     }
     return 1;
@@ -515,8 +523,8 @@ static int check_heads(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *count)
             rc = j;
             continue;
         }
-        mvg_hub_param u[] = {MVG_HUB_TEXT(j == 1 ? "ok" : kinds[kind].verdict),
-                             MVG_HUB_TEXT(why), MVG_HUB_INT(id)};
+        mvg_hub_param u[] = {MVG_HUB_TEXT(j == 1 ? "ok" : kinds[kind].verdict), MVG_HUB_TEXT(why),
+                             MVG_HUB_INT(id)};
         if (mvg_hub_db_exec(db,
                             "UPDATE hub_heads SET verdict = $1, detail = $2 WHERE id = $3 AND"
                             " verdict IS NULL",
@@ -525,9 +533,8 @@ static int check_heads(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *count)
             break;
         }
         if (j == 1) {
-            mvg_hub_param p[] = {MVG_HUB_TEXT(gw),        MVG_HUB_TEXT(pr),
-                                 MVG_HUB_INT(id),         MVG_HUB_INT(received),
-                                 MVG_HUB_INT(every_s),    MVG_HUB_INT(chain)};
+            mvg_hub_param p[] = {MVG_HUB_TEXT(gw),      MVG_HUB_TEXT(pr),     MVG_HUB_INT(id),
+                                 MVG_HUB_INT(received), MVG_HUB_INT(every_s), MVG_HUB_INT(chain)};
             if (mvg_hub_db_exec(db,
                                 "INSERT INTO hub_projects (gateway, project, head_id, head_ms,"
                                 " head_every_s, head_chain) VALUES ($1, $2, $3, $4, $5, $6)"
@@ -573,8 +580,9 @@ static int check_heads(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *count)
                        .from = mvg_hub_rows_int(r, i, 5),
                        .to = mvg_hub_rows_int(r, i, 5),
                        .episode = episode};
-            set_detail(&a, "no head record since %s (head at chain %lld), although the gateway"
-                           " sends one every %lld s: the records after it may be withheld",
+            set_detail(&a,
+                       "no head record since %s (head at chain %lld), although the gateway"
+                       " sends one every %lld s: the records after it may be withheld",
                        since, (long long)a.from, (long long)every_s);
             rc = tally(raise_alert(db, c, &a), count);
         } else if (!late && open) {
@@ -588,7 +596,7 @@ static int check_heads(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *count)
 /* ---- a meter counted by two projects ---- */
 
 typedef struct {
-    char key[300];   /* the meter: "serial S", or "G host H unit U" / "G port P unit U" */
+    char key[300]; /* the meter: "serial S", or "G host H unit U" / "G port P unit U" */
     const char *gateway, *project, *device;
 } meter;
 
@@ -608,7 +616,8 @@ static int add_meters(json_t *doc, const char *gw, const char *project, meter **
 {
     json_t *list = json_object_get(doc, "meters"), *m;
     size_t i;
-    json_array_foreach(list, i, m) {
+    json_array_foreach(list, i, m)
+    {
         const char *serial = json_string_value(json_object_get(m, "serial"));
         const char *host = json_string_value(json_object_get(m, "host"));
         const char *port = json_string_value(json_object_get(m, "port"));
@@ -624,7 +633,8 @@ static int add_meters(json_t *doc, const char *gw, const char *project, meter **
             snprintf(x->key, sizeof x->key, "serial %s", serial);
         else
             snprintf(x->key, sizeof x->key, "%s %s %s unit %lld", gw, host ? "host" : "port",
-                     host ? host : port, json_is_integer(unit) ? (long long)json_integer_value(unit) : 0);
+                     host ? host : port,
+                     json_is_integer(unit) ? (long long)json_integer_value(unit) : 0);
         x->gateway = gw;
         x->project = project;
         x->device = json_string_value(json_object_get(m, "device"));
@@ -684,11 +694,16 @@ static int check_meters(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *count)
                 continue; /* one project naming a meter twice is its own business */
             char episode[400];
             snprintf(episode, sizeof episode, "%s/%s", ms[i].gateway, ms[i].project);
-            alert a = {.kind = A_DOUBLE_COUNTED, .gateway = ms[j].gateway,
-                       .project = ms[j].project, .ref = ms[j].key, .episode = episode};
-            set_detail(&a, "meter %s (device %s) is counted by project %s of gateway %s and by"
-                           " project %s of gateway %s", ms[j].key, ms[j].device, ms[i].project,
-                       ms[i].gateway, ms[j].project, ms[j].gateway);
+            alert a = {.kind = A_DOUBLE_COUNTED,
+                       .gateway = ms[j].gateway,
+                       .project = ms[j].project,
+                       .ref = ms[j].key,
+                       .episode = episode};
+            set_detail(&a,
+                       "meter %s (device %s) is counted by project %s of gateway %s and by"
+                       " project %s of gateway %s",
+                       ms[j].key, ms[j].device, ms[i].project, ms[i].gateway, ms[j].project,
+                       ms[j].gateway);
             rc = tally(raise_alert(db, c, &a), count);
             /* the identity as raise_alert makes it, to keep it open below */
             char ref[160], ident[1200];
@@ -744,7 +759,7 @@ long mvg_hub_alerts_check(mvg_hub_db *db, const mvg_hub_alert_ctx *c)
 /* ---- publication and listing ---- */
 
 #define ALERT_COLUMNS                                                                              \
-    "id, kind, severity, gateway, project, chain_from, chain_to, topic, detail, raised_ms,"       \
+    "id, kind, severity, gateway, project, chain_from, chain_to, topic, detail, raised_ms,"        \
     " raised_by, cleared_ms, cleared_by, published"
 
 static const char *row_state(const mvg_hub_rows *r, size_t i)
@@ -759,9 +774,8 @@ static json_t *time_or_null(const mvg_hub_rows *r, size_t i, int col)
     if (!mvg_hub_rows_text(r, i, col))
         return json_null();
     char buf[32];
-    return json_string(
-        mvg_timefmt_format(mvg_hub_rows_int(r, i, col), MVG_TIMEFMT_MS | MVG_TIMEFMT_Z, buf,
-                           sizeof buf));
+    return json_string(mvg_timefmt_format(mvg_hub_rows_int(r, i, col),
+                                          MVG_TIMEFMT_MS | MVG_TIMEFMT_Z, buf, sizeof buf));
 }
 
 static json_t *text_or_null(const mvg_hub_rows *r, size_t i, int col)
@@ -781,12 +795,12 @@ static json_t *alert_doc(const mvg_hub_rows *r, size_t i)
     json_object_set_new(o, "state", json_string(row_state(r, i)));
     json_object_set_new(o, "gateway", text_or_null(r, i, 3));
     json_object_set_new(o, "project", text_or_null(r, i, 4));
-    json_object_set_new(o, "chain_from", mvg_hub_rows_text(r, i, 5)
-                                             ? json_integer(mvg_hub_rows_int(r, i, 5))
-                                             : json_null());
-    json_object_set_new(o, "chain_to", mvg_hub_rows_text(r, i, 6)
-                                           ? json_integer(mvg_hub_rows_int(r, i, 6))
-                                           : json_null());
+    json_object_set_new(o, "chain_from",
+                        mvg_hub_rows_text(r, i, 5) ? json_integer(mvg_hub_rows_int(r, i, 5))
+                                                   : json_null());
+    json_object_set_new(o, "chain_to",
+                        mvg_hub_rows_text(r, i, 6) ? json_integer(mvg_hub_rows_int(r, i, 6))
+                                                   : json_null());
     json_object_set_new(o, "detail", text_or_null(r, i, 8));
     json_object_set_new(o, "raised", time_or_null(r, i, 9));
     json_object_set_new(o, "raised_by", text_or_null(r, i, 10));
@@ -855,11 +869,10 @@ long mvg_hub_alerts_list(mvg_hub_db *db, int open_only, int json, FILE *out)
         mvg_timefmt_format(mvg_hub_rows_int(r, i, 9), MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z, raised,
                            sizeof raised);
         if (mvg_hub_rows_text(r, i, 11))
-            mvg_timefmt_format(mvg_hub_rows_int(r, i, 11), MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z,
-                               cleared, sizeof cleared);
-        fprintf(out, "%s %s %s: %s: %s%s%s\n", raised, row_state(r, i),
-                mvg_hub_rows_text(r, i, 1), where, mvg_hub_rows_text(r, i, 8),
-                cleared[0] ? "; cleared " : "", cleared);
+            mvg_timefmt_format(mvg_hub_rows_int(r, i, 11), MVG_TIMEFMT_SEC | MVG_TIMEFMT_Z, cleared,
+                               sizeof cleared);
+        fprintf(out, "%s %s %s: %s: %s%s%s\n", raised, row_state(r, i), mvg_hub_rows_text(r, i, 1),
+                where, mvg_hub_rows_text(r, i, 8), cleared[0] ? "; cleared " : "", cleared);
     }
     if (all) {
         char *text = json_dumps(all, JSON_INDENT(1) | JSON_PRESERVE_ORDER);

@@ -35,13 +35,13 @@
 
 typedef struct {
     int64_t now_ms;
-    int64_t missing_grace_ms;       /* hub.conf missing_grace_s */
+    int64_t missing_grace_ms; /* hub.conf missing_grace_s */
     /* gaps are looked for below the positions stored from here to
      * now - grace: 0 at start (all), then the last pass's now - grace */
     int64_t missing_since_ms;
-    const char *hub_id;             /* stored as who raised / cleared */
-    const char *prefix;             /* the gateways' topic prefix */
-    const mvg_cli_enrol *reg;       /* the register (which keys a gateway holds) */
+    const char *hub_id;       /* stored as who raised / cleared */
+    const char *prefix;       /* the gateways' topic prefix */
+    const mvg_cli_enrol *reg; /* the register (which keys a gateway holds) */
 } mvg_hub_alert_ctx;
 
 /* The detection pass: raises and clears what the tables show now, logging

@@ -48,7 +48,8 @@ static const char *const schema[] = {
     " topic TEXT NOT NULL, detail TEXT NOT NULL, raised_ms BIGINT NOT NULL,"
     " raised_by TEXT NOT NULL, cleared_ms BIGINT, cleared_by TEXT, published TEXT)",
     "CREATE INDEX IF NOT EXISTS hub_alerts_record ON hub_alerts (record_id)",
-    "CREATE INDEX IF NOT EXISTS hub_alerts_open ON hub_alerts (kind, gateway) WHERE cleared_ms IS NULL",
+    "CREATE INDEX IF NOT EXISTS hub_alerts_open ON hub_alerts (kind, gateway)"
+    " WHERE cleared_ms IS NULL",
     /* the last status of each gateway (online / offline), from its status topic */
     "CREATE TABLE IF NOT EXISTS hub_gateways ("
     " gateway TEXT PRIMARY KEY, state TEXT NOT NULL, will INTEGER NOT NULL,"

@@ -48,8 +48,8 @@ typedef struct {
     /* chain 1 */
     const char *enrolled_fp;            /* the gateway's enrolled first key; NULL: not enrolled */
     const char *enrolled_where;         /* "REGISTER:LINE" for the message */
-    int holds_key;                      /* new-chain: a verified record of the gateway hands over to key_fp */
-    int chain1_before;                  /* not new-chain: an ok chain 1 of the project stored before it */
+    int holds_key;      /* new-chain: a verified record of the gateway hands over to key_fp */
+    int chain1_before;  /* not new-chain: an ok chain 1 of the project stored before it */
     /* chain n > 1: the record at n-1 whose hash is prev */
     const char *pred_verdict;           /* NULL: not stored or not decided yet */
     const char *pred_next_key;          /* the key in force after it */
