@@ -9,8 +9,10 @@ read back (export, key show), a subscriber's capture, and a small runner that pr
 
 Every test runs on 127.0.0.1 with ports the kernel hands out."""
 
+import base64
 import datetime
 import glob
+import hashlib
 import json
 import os
 import re
@@ -232,8 +234,10 @@ def write(path, text):
 
 def tls_files(d):
     """A CA (ca.crt) and a client certificate it signed (client.crt, client.key)
-    in d, made with the openssl command, and a second key (other.key) that
-    belongs to none of them. Returns d."""
+    in d, made with the openssl command, a second key (other.key) that
+    belongs to none of them, and a server certificate for localhost and
+    127.0.0.1 (server.crt, server.key) signed by the CA. Returns d."""
+    write(os.path.join(d, "san.ext"), "subjectAltName=DNS:localhost,IP:127.0.0.1\n")
     steps = [
         ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=test-ca",
          "-keyout", "ca.key", "-out", "ca.crt"],
@@ -242,10 +246,15 @@ def tls_files(d):
         ["x509", "-req", "-in", "client.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
          "-CAcreateserial", "-days", "2", "-out", "client.crt"],
         ["genpkey", "-algorithm", "RSA", "-out", "other.key"],
+        ["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=localhost", "-keyout",
+         "server.key", "-out", "server.csr"],
+        ["x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+         "-CAcreateserial", "-days", "2", "-extfile", "san.ext", "-out", "server.crt"],
     ]
     for s in steps:
         r = subprocess.run(["openssl"] + s, cwd=d, capture_output=True, text=True)
         assert r.returncode == 0, (s, r.stderr)
+    os.chmod(os.path.join(d, "server.key"), 0o644)  # mosquitto drops to its own user
     return d
 
 
@@ -385,10 +394,15 @@ class Mosquitto:
     """mosquitto on 127.0.0.1:port, its persistent sessions kept in d over
     a stop and start. users: {name: password} for a password file (then
     no anonymous clients) and acl: the text of an ACL file (rewrite it
-    with set_acl, then restart)."""
+    with set_acl, then restart). tls_port: a second listener with TLS,
+    its server certificate from tls_files(tls_dir); require_certificate:
+    that listener wants a client certificate signed by the same CA
+    (mutual TLS)."""
 
-    def __init__(self, d, port, users=None, acl=None):
+    def __init__(self, d, port, users=None, acl=None, tls_port=None, tls_dir=None,
+                 require_certificate=False):
         self.port = port
+        self.tls_port = tls_port
         # started as root, mosquitto drops to its own user: the directory
         # where it saves sessions over a restart must be writable by it
         store = os.path.join(d, "mosquitto")
@@ -407,9 +421,17 @@ class Mosquitto:
         if acl is not None:
             self.set_acl(acl)
             auth += "acl_file %s\n" % self.acl_path
+        tls = ""
+        if tls_port:
+            os.chmod(tls_dir, 0o755)
+            tls = ("listener %d 127.0.0.1\ncafile %s/ca.crt\ncertfile %s/server.crt\n"
+                   "keyfile %s/server.key\nrequire_certificate %s\n"
+                   % (tls_port, tls_dir, tls_dir, tls_dir,
+                      "true" if require_certificate else "false"))
         self.conf = write(os.path.join(d, "mosquitto.conf"),
-                          "listener %d 127.0.0.1\n%spersistence true\n"
-                          "persistence_location %s/\nlog_dest none\n" % (port, auth, store))
+                          "per_listener_settings false\n%slistener %d 127.0.0.1\n%s"
+                          "persistence true\npersistence_location %s/\nlog_dest none\n"
+                          % (auth, port, tls, store))
         self.start()
 
     def set_acl(self, text):
@@ -419,6 +441,8 @@ class Mosquitto:
     def start(self):
         self.proc = Proc(["/usr/sbin/mosquitto", "-c", self.conf], name="mosquitto")
         wait_port(self.port, 10)
+        if self.tls_port:
+            wait_port(self.tls_port, 10)
 
     def stop(self):
         self.proc.stop()
@@ -558,6 +582,51 @@ def skip(reason):
     print("SKIP: %s" % reason)
     sys.stdout.flush()
     sys.exit(77)
+
+
+def hub_conf(d, name, port, db, mqtt="", top="", uri=None):
+    """hub.conf for instance name in d: the broker on port (or uri), db the
+    db group's body, mqtt more of the mqtt group, top more top-level keys;
+    the register is d/register.txt. Returns its path."""
+    return write(os.path.join(d, name + ".conf"), """id = "%s";
+enrolled = "%s";
+verify_interval_ms = 100;
+%s
+mqtt = { uri = "%s"; keepalive_s = 5; %s };
+db = { %s };
+""" % (name, os.path.join(d, "register.txt"), top, uri or "tcp://127.0.0.1:%d" % port, mqtt, db))
+
+
+def start_hub(conf):
+    """mvgate-hub -c conf, once it has subscribed."""
+    h = Proc([binary("mvgate-hub"), "-c", conf], name="mvgate-hub")
+    h.wait_line(r"subscribed to", timeout=10, stream="err")
+    return h
+
+
+class RecordKey:
+    """An Ed25519 key that signs records by the chain's byte rule
+    (docs/mqtt.md "Signed records"): the text without its sig member is
+    signed and ,"sig":"<base64>" appended before the closing brace."""
+
+    def __init__(self):
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+        from cryptography.hazmat.primitives import serialization
+        self.sk = Ed25519PrivateKey.generate()
+        pk = self.sk.public_key().public_bytes(serialization.Encoding.Raw,
+                                               serialization.PublicFormat.Raw)
+        self.pk_b64 = base64.b64encode(pk).decode()
+        self.fp = hashlib.sha256(pk).hexdigest()[:32]
+
+    def sign(self, text):
+        """text: bytes of a JSON object (ending in '}') without sig."""
+        sig = base64.b64encode(self.sk.sign(text)).decode().encode()
+        return text[:-1] + b',"sig":"' + sig + b'"}'
+
+
+def mqtt_publish(port, topic, payload, retain=False):
+    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", "1", "-t", topic,
+                    "-s"] + (["-r"] if retain else []), input=payload, check=True)
 
 
 def main(tests):

@@ -20,7 +20,6 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
 import sys
 import time
 
@@ -33,18 +32,10 @@ GW = "gw-demo-compressor"
 
 
 def hub_conf(d, name, port, db, extra=""):
-    return T.write(os.path.join(d, name + ".conf"), """id = "%s";
-enrolled = "%s";
-verify_interval_ms = 100;
-mqtt = { uri = "tcp://127.0.0.1:%d"; keepalive_s = 5; %s };
-db = { %s };
-""" % (name, os.path.join(d, "register.txt"), port, extra, db))
+    return T.hub_conf(d, name, port, db, mqtt=extra)
 
 
-def start_hub(conf):
-    h = T.Proc([T.binary("mvgate-hub"), "-c", conf], name="mvgate-hub")
-    h.wait_line(r"subscribed to", timeout=10, stream="err")
-    return h
+start_hub = T.start_hub
 
 
 def run_gateway(d, port, hours, on_hour, hubs):
@@ -129,9 +120,7 @@ def altered(raw):
     return raw.replace(old, b'"seq":%d' % (doc["seq"] + 1000), 1)
 
 
-def publish(port, topic, payload):
-    subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", "1", "-t", topic,
-                    "-s"], input=payload, check=True)
+publish = T.mqtt_publish
 
 
 def wait_verified(count_ok, want, what):

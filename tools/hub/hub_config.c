@@ -27,6 +27,10 @@ static const mvg_key hub_keys[] = {
             "\"Enrolment\"; `mvgate hub enrol` appends to it)"},
     {"verify_interval_ms", MVG_KEY_INT, 0, HB(verify_interval_ms), .lo = 10, .hi = 600000,
      .def = "500", .doc = "how often the records not verified yet are looked at again"},
+    {"missing_grace_s", MVG_KEY_INT, 0, HB(missing_grace_s), .lo = 1, .hi = 2592000,
+     .def = "600",
+     .doc = "how long chain positions may be absent while a later one is stored before the "
+            "`missing` alert (docs/hub.md \"Alerts\")"},
     {"mqtt", MVG_KEY_OTHER, MVG_KEY_REQUIRED, .doc = "the broker (below)"},
     {"db", MVG_KEY_OTHER, MVG_KEY_REQUIRED, .doc = "the database (below)"},
 };

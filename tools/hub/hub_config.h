@@ -43,6 +43,7 @@ typedef struct {
     char id[64];                    /* this hub instance: stored with every message it receives */
     char enrolled[MVG_CFG_FILE_MAX];/* the register of enrolled gateways (cli_enrol.h) */
     int verify_interval_ms;         /* the verification sweep's period */
+    long long missing_grace_s;      /* absent positions before the missing alert */
     mvg_hub_mqtt_cfg mqtt;
     mvg_hub_db_cfg db;
 } mvg_hub_cfg;

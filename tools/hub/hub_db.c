@@ -33,14 +33,44 @@ static const char *const schema[] = {
     " retained INTEGER NOT NULL, payload %2$s NOT NULL, gateway TEXT, kind TEXT, project TEXT,"
     " chain BIGINT, key_fp TEXT, record_id BIGINT, note TEXT)",
     "CREATE INDEX IF NOT EXISTS hub_messages_pos ON hub_messages (gateway, project, chain)",
+    /* what the alert pass reads each time (hub_alert.c): positions by
+     * receipt, the bad records, the model and definition records */
+    "CREATE INDEX IF NOT EXISTS hub_records_first ON hub_records (first_ms)",
+    "CREATE INDEX IF NOT EXISTS hub_records_bad ON hub_records (id) WHERE verdict <> 'ok'",
+    "CREATE INDEX IF NOT EXISTS hub_records_kind ON hub_records (kind, verdict)",
     "CREATE TABLE IF NOT EXISTS hub_keys ("
     " fingerprint TEXT PRIMARY KEY, pk TEXT NOT NULL, gateway TEXT, first_ms BIGINT NOT NULL)",
+    /* alerts (hub_alert.h): ident is the alert's identity, so that two
+     * instances raise it once (insert-or-ignore) */
+    "CREATE TABLE IF NOT EXISTS hub_alerts ("
+    " id %1$s, ident TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, severity TEXT NOT NULL,"
+    " gateway TEXT NOT NULL, project TEXT, chain_from BIGINT, chain_to BIGINT, record_id BIGINT,"
+    " topic TEXT NOT NULL, detail TEXT NOT NULL, raised_ms BIGINT NOT NULL,"
+    " raised_by TEXT NOT NULL, cleared_ms BIGINT, cleared_by TEXT, published TEXT)",
+    "CREATE INDEX IF NOT EXISTS hub_alerts_record ON hub_alerts (record_id)",
+    "CREATE INDEX IF NOT EXISTS hub_alerts_open ON hub_alerts (kind, gateway)"
+    " WHERE cleared_ms IS NULL",
+    /* the last status of each gateway (online / offline), from its status topic */
+    "CREATE TABLE IF NOT EXISTS hub_gateways ("
+    " gateway TEXT PRIMARY KEY, state TEXT NOT NULL, will INTEGER NOT NULL,"
+    " state_ms BIGINT NOT NULL)",
+    /* signed, unchained head records (distinct bytes), checked by the alert pass */
+    "CREATE TABLE IF NOT EXISTS hub_heads ("
+    " id %1$s, gateway TEXT NOT NULL, project TEXT NOT NULL, hash TEXT NOT NULL,"
+    " received_ms BIGINT NOT NULL, key_fp TEXT, payload %2$s NOT NULL, verdict TEXT,"
+    " detail TEXT, UNIQUE (gateway, project, hash))",
+    "CREATE INDEX IF NOT EXISTS hub_heads_pending ON hub_heads (id) WHERE verdict IS NULL",
+    /* per project: the last good head */
+    "CREATE TABLE IF NOT EXISTS hub_projects ("
+    " gateway TEXT NOT NULL, project TEXT NOT NULL, head_id BIGINT NOT NULL,"
+    " head_ms BIGINT NOT NULL, head_every_s BIGINT NOT NULL, head_chain BIGINT NOT NULL,"
+    " PRIMARY KEY (gateway, project))",
 };
 
 static int create_schema(mvg_hub_db *db)
 {
     for (size_t i = 0; i < sizeof schema / sizeof schema[0]; i++) {
-        char sql[1024];
+        char sql[2048];
         snprintf(sql, sizeof sql, schema[i], db->ops->serial_key, db->ops->blob_type);
         if (mvg_hub_db_exec(db, sql, NULL, 0) < 0)
             return -1;

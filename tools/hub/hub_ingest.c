@@ -15,6 +15,8 @@ enum {
     K_IDENTITY = 0x2,  /* carries the gateway's public key */
     K_PROJECT = 0x4,   /* the level after the kind is the project */
     K_POSITION = 0x8,  /* ... and the level after that the chain position */
+    K_STATUS = 0x10,   /* the gateway's birth / will / status: online or offline */
+    K_HEAD = 0x20,     /* a signed, unchained head record (hub_heads, checked by hub_alert) */
 };
 
 /* The topic levels after <prefix>/<gateway>/ (docs/mqtt.md "Topics"). */
@@ -27,10 +29,10 @@ static const struct {
     {"key", K_CHAINED | K_PROJECT | K_POSITION},
     {"newchain", K_CHAINED | K_PROJECT},
     {"definition", K_CHAINED | K_PROJECT},
-    {"head", K_PROJECT}, /* signed, not chained: kept, checked by the alerts (docs/hub.md) */
+    {"head", K_HEAD | K_PROJECT},
     {"totals", K_PROJECT},
     {"telemetry", 0},
-    {"status", 0},
+    {"status", K_STATUS},
     {"identity", K_IDENTITY},
 };
 
@@ -40,7 +42,8 @@ typedef struct {
     unsigned flags;
 } topic_parts;
 
-/* "<prefix>/<gateway>/<kind>[/<project>[/<chain>]]": 0, -1 not ours. */
+/* "<prefix>/<gateway>/<kind>[/<project>[/<chain>]]": 0, -1 not ours, -2
+ * the hub's own topic. */
 static int split_topic(const char *topic, const char *prefix, topic_parts *t)
 {
     memset(t, 0, sizeof *t);
@@ -64,6 +67,8 @@ static int split_topic(const char *topic, const char *prefix, topic_parts *t)
         return -1;
     memcpy(t->gateway, levels[0], lens[0]);
     memcpy(t->kind, levels[1], lens[1]);
+    if (strcmp(t->gateway, MVG_HUB_TOPIC_LEVEL) == 0)
+        return -2;
     for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++)
         if (strcmp(kinds[i].word, t->kind) == 0)
             t->flags = kinds[i].flags;
@@ -152,16 +157,71 @@ static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
     return 0;
 }
 
+/* The gateway's state from a status message: a change of state received
+ * later than the one stored replaces it, and state_ms is when it changed
+ * (so two instances receiving one will keep one time: the alert's
+ * episode). A will has no ts_ms: that is how it is told from a clean stop. */
+static int add_status(mvg_hub_db *db, const topic_parts *t, json_t *doc, int64_t now,
+                      const char **note)
+{
+    const char *gw = jstr(doc, "gateway"), *state = jstr(doc, "state");
+    if (!gw || strcmp(gw, t->gateway) != 0) {
+        *note = "wrong topic";
+        return 0;
+    }
+    if (!state)
+        return 0;
+    int offline = strcmp(state, "offline") == 0 || strcmp(state, "stopped") == 0;
+    int will = offline && !json_object_get(doc, "ts_ms") && !json_object_get(doc, "time");
+    mvg_hub_param p[] = {MVG_HUB_TEXT(gw), MVG_HUB_TEXT(offline ? "offline" : "online"),
+                         MVG_HUB_INT(will), MVG_HUB_INT(now)};
+    return mvg_hub_db_exec(db,
+                           "INSERT INTO hub_gateways (gateway, state, will, state_ms)"
+                           " VALUES ($1, $2, $3, $4) ON CONFLICT (gateway) DO UPDATE SET"
+                           " state = excluded.state, will = excluded.will,"
+                           " state_ms = excluded.state_ms"
+                           " WHERE excluded.state_ms >= hub_gateways.state_ms AND"
+                           " excluded.state <> hub_gateways.state",
+                           p, 4) < 0 ? -1 : 0;
+}
+
+/* A head record into hub_heads, for the alert pass to check. */
+static int add_head(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m, json_t *doc,
+                    const char **note, const char **key_fp)
+{
+    char word[32];
+    schema_word(jstr(doc, "schema"), word, sizeof word);
+    const char *gw = jstr(doc, "gateway"), *project = jstr(doc, "project");
+    *key_fp = jstr(doc, "key");
+    if (strcmp(word, "head") != 0 || !gw || !project || strcmp(gw, t->gateway) != 0 ||
+        strcmp(project, t->project) != 0) {
+        *note = "wrong topic";
+        return 0;
+    }
+    char hash[MVG_CHAIN_HEX_LEN];
+    mvg_chain_hash_hex(m->payload, m->len, hash);
+    mvg_hub_param p[] = {MVG_HUB_TEXT(gw),         MVG_HUB_TEXT(project),
+                         MVG_HUB_TEXT(hash),       MVG_HUB_INT(m->received_ms),
+                         MVG_HUB_TEXT(*key_fp),    MVG_HUB_BLOB(m->payload, m->len)};
+    return mvg_hub_db_exec(db,
+                           "INSERT INTO hub_heads (gateway, project, hash, received_ms, key_fp,"
+                           " payload) VALUES ($1, $2, $3, $4, $5, $6)"
+                           " ON CONFLICT (gateway, project, hash) DO NOTHING",
+                           p, 6) < 0 ? -1 : 0;
+}
+
 int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id, const mvg_hub_in *m)
 {
     topic_parts t;
-    int ours = split_topic(m->topic, prefix, &t) == 0;
+    int split = split_topic(m->topic, prefix, &t);
+    int ours = split == 0;
     int64_t record_id = 0, chain = 0;
-    const char *note = ours ? NULL : "not a gateway topic";
+    /* the hub's own alerts come back through the subscription: kept, not noted */
+    const char *note = ours || split == -2 ? NULL : "not a gateway topic";
     const char *key_fp = NULL;
     json_t *doc = NULL;
     int rc = -1;
-    if (ours && (t.flags & (K_CHAINED | K_IDENTITY))) {
+    if (ours && (t.flags & (K_CHAINED | K_IDENTITY | K_STATUS | K_HEAD))) {
         doc = json_loadb(m->payload, m->len, 0, NULL);
         if (!json_is_object(doc))
             note = "not JSON";
@@ -182,6 +242,11 @@ int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id, const
         else if (add_key(db, jstr(doc, "key"), t.gateway, m->received_ms) < 0)
             goto out;
     }
+    if (doc && (t.flags & K_STATUS) && !note &&
+        add_status(db, &t, doc, m->received_ms, &note) < 0)
+        goto out;
+    if (doc && (t.flags & K_HEAD) && !note && add_head(db, &t, m, doc, &note, &key_fp) < 0)
+        goto out;
     mvg_hub_param p[] = {MVG_HUB_INT(m->received_ms),
                          MVG_HUB_TEXT(hub_id),
                          MVG_HUB_TEXT(m->topic),

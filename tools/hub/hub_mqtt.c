@@ -301,11 +301,18 @@ static int tls_start(mvg_hub_mqtt *m, int64_t deadline, char *err, size_t errlen
             continue;
         long vr = SSL_get_verify_result(m->ssl);
         unsigned long q = ERR_peek_last_error();
-        mvg_set_err(err, errlen, "mqtt: TLS handshake with %s:%s failed: %s", m->host, m->port,
+        /* a certificate refused: say what it was checked against */
+        char against[MVG_CFG_FILE_MAX + 96] = "";
+        if (vr != X509_V_OK)
+            snprintf(against, sizeof against, " (the broker's certificate checked against %s%s)",
+                     m->cfg.ca_file[0] ? "ca_file " : "the system's CA certificates",
+                     m->cfg.ca_file);
+        mvg_set_err(err, errlen, "mqtt: TLS handshake with %s:%s failed: %s%s", m->host, m->port,
                     vr != X509_V_OK ? X509_verify_cert_error_string(vr)
                     : q && ERR_reason_error_string(q) ? ERR_reason_error_string(q)
                     : e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE ? "timed out"
-                                                                           : "connection closed");
+                                                                           : "connection closed",
+                    against);
         return -1;
     }
 }
@@ -550,6 +557,28 @@ int mvg_hub_mqtt_ack(mvg_hub_mqtt *m, uint16_t id)
     wbuf w = {buf, 0, sizeof buf, 0};
     put_u16(&w, id);
     return send_packet(m, P_PUBACK << 4, &w);
+}
+
+int mvg_hub_mqtt_publish(mvg_hub_mqtt *m, const char *topic, const char *payload, size_t len)
+{
+    if (m->fd < 0)
+        return -1;
+    size_t cap = strlen(topic) + len + 16;
+    unsigned char *buf = malloc(cap);
+    if (!buf)
+        return -1;
+    wbuf w = {buf, 0, cap, 0};
+    uint16_t id = m->next_id++;
+    if (!m->next_id)
+        m->next_id = 1;
+    put_str(&w, topic);
+    put_u16(&w, id);
+    put_u8(&w, 0); /* no properties */
+    put(&w, payload, len);
+    /* QoS 1, retained; the PUBACK is not waited for (mvg_hub_mqtt_next skips it) */
+    int rc = send_packet(m, (P_PUBLISH << 4) | 0x2 | 0x1, &w);
+    free(buf);
+    return rc;
 }
 
 static int ping_due(mvg_hub_mqtt *m, int64_t now)

@@ -50,6 +50,12 @@ int mvg_hub_mqtt_next(mvg_hub_mqtt *m, mvg_hub_msg *msg, int timeout_ms, char *e
 /* The PUBACK of packet id: 0, or -1 when the connection is lost. */
 int mvg_hub_mqtt_ack(mvg_hub_mqtt *m, uint16_t id);
 
+/* Publishes payload on topic, QoS 1 and retained (the hub's alerts): 0
+ * handed to the connection, -1 not connected or lost. The broker's PUBACK
+ * is not waited for: what matters is kept in the database and published
+ * again by its owner (hub_alert.h) when this fails. */
+int mvg_hub_mqtt_publish(mvg_hub_mqtt *m, const char *topic, const char *payload, size_t len);
+
 /* A clean DISCONNECT (the broker keeps the session for its expiry) and the
  * socket closed; safe when not connected. */
 void mvg_hub_mqtt_disconnect(mvg_hub_mqtt *m);

@@ -11,23 +11,10 @@
 
 #include "chain.h"
 
-typedef struct {
-    int decided;                /* 0: waits */
-    const char *verdict;
-    char detail[256];
-    char next_key[MVG_CHAIN_FP_LEN];
-} decision;
-
-typedef struct {
-    int64_t id, chain;
-    const char *gateway, *project, *hash, *prev, *kind, *key_fp, *payload;
-    size_t len;
-} rec;
-
-static void decide(decision *d, mvg_chain_verdict v, const char *fmt, ...)
+static void decide(mvg_hub_decision *d, mvg_chain_verdict v, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static void decide(decision *d, mvg_chain_verdict v, const char *fmt, ...)
+static void decide(mvg_hub_decision *d, mvg_chain_verdict v, const char *fmt, ...)
 {
     d->decided = 1;
     d->verdict = mvg_chain_verdict_name(v);
@@ -53,15 +40,10 @@ static int find_pk(mvg_hub_db *db, const char *fp, unsigned char pk[MVG_CHAIN_PK
     return found;
 }
 
-/* Whether fp is a key gateway holds by its chains: one a verified record
- * of it handed over to. 1, 0, -1 db error. */
-static int gateway_holds(mvg_hub_db *db, const char *gateway, const char *fp)
+/* Whether sql (with params p) returns a row: 1, 0, -1 db error. */
+static int any_row(mvg_hub_db *db, const char *sql, const mvg_hub_param *p, int np)
 {
-    mvg_hub_param p[] = {MVG_HUB_TEXT(gateway), MVG_HUB_TEXT(fp)};
-    mvg_hub_rows *r = mvg_hub_db_query(db,
-                                       "SELECT 1 FROM hub_records WHERE gateway = $1 AND"
-                                       " verdict = 'ok' AND next_key = $2 LIMIT 1",
-                                       p, 2);
+    mvg_hub_rows *r = mvg_hub_db_query(db, sql, p, np);
     if (!r)
         return -1;
     int n = mvg_hub_rows_count(r) > 0;
@@ -72,7 +54,7 @@ static int gateway_holds(mvg_hub_db *db, const char *gateway, const char *fp)
 /* A key record's handover: its new_key must have its new_fingerprint. 1
  * a key record that hands over (to), 0 not a key record, -1 one that
  * does not match (detail in d). */
-static int handover(const rec *x, char to[MVG_CHAIN_FP_LEN], decision *d)
+static int handover(const mvg_hub_vrec *x, char to[MVG_CHAIN_FP_LEN], mvg_hub_decision *d)
 {
     if (!mvg_chain_handover(x->payload, x->len, to))
         return strcmp(x->kind, "key") == 0 ? (decide(d, MVG_CHAIN_V_ALTERED,
@@ -92,29 +74,26 @@ static int handover(const rec *x, char to[MVG_CHAIN_FP_LEN], decision *d)
     return 1;
 }
 
-/* The decision on x: -1 only on a database error. */
-static int judge(mvg_hub_db *db, const mvg_cli_enrol *reg, const rec *x, decision *d)
+void mvg_hub_verify_decide(const mvg_hub_vrec *x, const mvg_hub_vfacts *f, mvg_hub_decision *d)
 {
     memset(d, 0, sizeof *d);
-    unsigned char pk[MVG_CHAIN_PK_BYTES] = {0};
-    int have_pk = find_pk(db, x->key_fp, pk);
-    if (have_pk < 0)
-        return -1;
     /* The byte rule first: it needs only the key the record names. */
-    mvg_chain_sig_status s = mvg_chain_check_sig(x->payload, x->len, pk, NULL);
+    static const unsigned char no_pk[MVG_CHAIN_PK_BYTES];
+    mvg_chain_sig_status s = mvg_chain_check_sig(x->payload, x->len, f->have_pk ? f->pk : no_pk,
+                                                 NULL);
     if (s == MVG_CHAIN_NO_SIG) {
         decide(d, MVG_CHAIN_V_BAD_SIGNATURE, "no well-formed final sig member");
-        return 0;
+        return;
     }
-    if (have_pk && s == MVG_CHAIN_BAD_SIG) {
+    if (f->have_pk && s == MVG_CHAIN_BAD_SIG) {
         decide(d, MVG_CHAIN_V_ALTERED, "the signature does not match the bytes under key %s",
                x->key_fp);
-        return 0;
+        return;
     }
     char to[MVG_CHAIN_FP_LEN];
     int ho = handover(x, to, d);
     if (ho < 0)
-        return 0;
+        return;
 
     char in_force[MVG_CHAIN_FP_LEN] = "";
     if (x->chain == 1) {
@@ -122,58 +101,111 @@ static int judge(mvg_hub_db *db, const mvg_cli_enrol *reg, const rec *x, decisio
         mvg_chain_zero_prev(zero);
         if (strcmp(x->prev, zero) != 0) {
             decide(d, MVG_CHAIN_V_ALTERED, "chain 1 whose prev is not 64 zeros");
-            return 0;
+            return;
         }
-        const mvg_cli_enrol_entry *e = mvg_cli_enrol_find(reg, x->gateway);
+        const char *e = f->enrolled_fp;
         if (strcmp(x->kind, "newchain") == 0) {
             /* begun again after a lost store, under a key the gateway holds */
-            int holds = e && strcmp(e->fingerprint, x->key_fp) == 0;
-            if (!holds && e && (holds = gateway_holds(db, x->gateway, x->key_fp)) < 0)
-                return -1;
-            if (!e || !holds)
-                return 0; /* waits for the key record that hands over to it */
+            if (!e || (strcmp(e, x->key_fp) != 0 && !f->holds_key))
+                return; /* waits for the enrolment or the key record that hands over to it */
         } else if (!e) {
-            return 0; /* waits for the gateway's enrolment (mvgate hub enrol, SIGHUP) */
-        } else if (strcmp(e->fingerprint, x->key_fp) != 0) {
+            return; /* waits for the gateway's enrolment (mvgate hub enrol, SIGHUP) */
+        } else if (strcmp(e, x->key_fp) != 0) {
             decide(d, MVG_CHAIN_V_NOT_ENROLLED,
-                   "the chain starts with key %s, but gateway %s was enrolled with key %s at "
-                   "%s:%d", x->key_fp, x->gateway, e->fingerprint, reg->file, e->line);
-            return 0;
+                   "the chain starts with key %s, but gateway %s was enrolled with key %s at %s",
+                   x->key_fp, x->gateway, e, f->enrolled_where ? f->enrolled_where : "?");
+            return;
+        } else if (f->chain1_before) {
+            /* as mvgate verify: back at 1 with no signed new-chain record */
+            decide(d, MVG_CHAIN_V_RESTARTED,
+                   "the chain begins again at 1 after an existing chain without a signed"
+                   " new-chain record: the store was emptied or rolled back and the gateway"
+                   " went on silently");
+            return;
         }
         snprintf(in_force, sizeof in_force, "%s", x->key_fp);
     } else {
-        mvg_hub_param p[] = {MVG_HUB_TEXT(x->gateway), MVG_HUB_TEXT(x->project),
-                             MVG_HUB_INT(x->chain - 1), MVG_HUB_TEXT(x->prev)};
-        mvg_hub_rows *r = mvg_hub_db_query(db,
-                                           "SELECT verdict, next_key FROM hub_records WHERE"
-                                           " gateway = $1 AND project = $2 AND chain = $3 AND"
-                                           " hash = $4",
-                                           p, 4);
-        if (!r)
-            return -1;
-        const char *pv = mvg_hub_rows_count(r) ? mvg_hub_rows_text(r, 0, 0) : NULL;
-        const char *nk = mvg_hub_rows_count(r) ? mvg_hub_rows_text(r, 0, 1) : NULL;
-        if (pv && strcmp(pv, "ok") == 0 && nk)
-            snprintf(in_force, sizeof in_force, "%s", nk);
-        else if (pv)
-            decide(d, MVG_CHAIN_V_ALTERED, "its prev is the hash of chain %lld, which is %s",
-                   (long long)x->chain - 1, pv);
-        mvg_hub_rows_free(r);
-        if (!in_force[0])
-            return 0; /* decided bad, or the predecessor is not here or not decided yet */
+        const char *pv = f->pred_verdict;
+        if (!pv)
+            return; /* the predecessor is not here or not decided yet */
+        if (strcmp(pv, "ok") != 0 || !f->pred_next_key) {
+            if (strcmp(pv, mvg_chain_verdict_name(MVG_CHAIN_V_RESTARTED)) == 0)
+                decide(d, MVG_CHAIN_V_RESTARTED,
+                       "it continues the chain begun again at 1 without a new-chain record");
+            else
+                decide(d, MVG_CHAIN_V_ALTERED, "its prev is the hash of chain %lld, which is %s",
+                       (long long)x->chain - 1, pv);
+            return;
+        }
+        snprintf(in_force, sizeof in_force, "%s", f->pred_next_key);
         if (strcmp(in_force, x->key_fp) != 0) {
             decide(d, MVG_CHAIN_V_UNKNOWN_KEY,
                    "signed by key %s, but the key in force at chain %lld is %s", x->key_fp,
                    (long long)x->chain, in_force);
-            return 0;
+            return;
         }
     }
-    if (!have_pk)
-        return 0; /* the key's public half has not arrived yet (identity) */
+    if (!f->have_pk)
+        return; /* the key's public half has not arrived yet (identity) */
     /* have_pk and the signature verified above */
     d->decided = 1;
     d->verdict = mvg_chain_verdict_name(MVG_CHAIN_V_OK);
     snprintf(d->next_key, sizeof d->next_key, "%s", ho > 0 ? to : in_force);
+}
+
+/* The facts about x from the tables and the register, then the decision:
+ * -1 only on a database error. */
+static int judge(mvg_hub_db *db, const mvg_cli_enrol *reg, const mvg_hub_vrec *x, int64_t id,
+                 const char *project, mvg_hub_decision *d)
+{
+    mvg_hub_vfacts f = {0};
+    char where[600] = "";
+    mvg_hub_rows *pred = NULL;
+    f.have_pk = find_pk(db, x->key_fp, f.pk);
+    if (f.have_pk < 0)
+        return -1;
+    if (x->chain == 1) {
+        const mvg_cli_enrol_entry *e = mvg_cli_enrol_find(reg, x->gateway);
+        if (e) {
+            f.enrolled_fp = e->fingerprint;
+            snprintf(where, sizeof where, "%s:%d", reg->file, e->line);
+            f.enrolled_where = where;
+        }
+        if (strcmp(x->kind, "newchain") == 0 && e && strcmp(e->fingerprint, x->key_fp) != 0) {
+            mvg_hub_param p[] = {MVG_HUB_TEXT(x->gateway), MVG_HUB_TEXT(x->key_fp)};
+            f.holds_key = any_row(db,
+                                  "SELECT 1 FROM hub_records WHERE gateway = $1 AND"
+                                  " verdict = 'ok' AND next_key = $2 LIMIT 1",
+                                  p, 2);
+            if (f.holds_key < 0)
+                return -1;
+        } else if (strcmp(x->kind, "newchain") != 0) {
+            /* an ok chain 1 stored before this one: this one begins again */
+            mvg_hub_param p[] = {MVG_HUB_TEXT(x->gateway), MVG_HUB_TEXT(project), MVG_HUB_INT(id)};
+            f.chain1_before = any_row(db,
+                                      "SELECT 1 FROM hub_records WHERE gateway = $1 AND"
+                                      " project = $2 AND chain = 1 AND id < $3 AND"
+                                      " verdict = 'ok' LIMIT 1",
+                                      p, 3);
+            if (f.chain1_before < 0)
+                return -1;
+        }
+    } else {
+        mvg_hub_param p[] = {MVG_HUB_TEXT(x->gateway), MVG_HUB_TEXT(project),
+                             MVG_HUB_INT(x->chain - 1), MVG_HUB_TEXT(x->prev)};
+        pred = mvg_hub_db_query(db,
+                                "SELECT verdict, next_key FROM hub_records WHERE"
+                                " gateway = $1 AND project = $2 AND chain = $3 AND hash = $4",
+                                p, 4);
+        if (!pred)
+            return -1;
+        if (mvg_hub_rows_count(pred)) {
+            f.pred_verdict = mvg_hub_rows_text(pred, 0, 0);
+            f.pred_next_key = mvg_hub_rows_text(pred, 0, 1);
+        }
+    }
+    mvg_hub_verify_decide(x, &f, d);
+    mvg_hub_rows_free(pred);
     return 0;
 }
 
@@ -191,17 +223,15 @@ long mvg_hub_verify_sweep(mvg_hub_db *db, const mvg_cli_enrol *reg, const char *
             return -1;
         long decided = 0;
         for (size_t i = 0; i < mvg_hub_rows_count(r); i++) {
-            rec x = {.id = mvg_hub_rows_int(r, i, 0),
-                     .gateway = mvg_hub_rows_text(r, i, 1),
-                     .project = mvg_hub_rows_text(r, i, 2),
-                     .chain = mvg_hub_rows_int(r, i, 3),
-                     .hash = mvg_hub_rows_text(r, i, 4),
-                     .prev = mvg_hub_rows_text(r, i, 5),
-                     .kind = mvg_hub_rows_text(r, i, 6),
-                     .key_fp = mvg_hub_rows_text(r, i, 7)};
+            int64_t id = mvg_hub_rows_int(r, i, 0);
+            mvg_hub_vrec x = {.gateway = mvg_hub_rows_text(r, i, 1),
+                              .chain = mvg_hub_rows_int(r, i, 3),
+                              .prev = mvg_hub_rows_text(r, i, 5),
+                              .kind = mvg_hub_rows_text(r, i, 6),
+                              .key_fp = mvg_hub_rows_text(r, i, 7)};
             x.payload = mvg_hub_rows_blob(r, i, 8, &x.len);
-            decision d;
-            if (judge(db, reg, &x, &d) < 0) {
+            mvg_hub_decision d;
+            if (judge(db, reg, &x, id, mvg_hub_rows_text(r, i, 2), &d) < 0) {
                 mvg_hub_rows_free(r);
                 return -1;
             }
@@ -209,7 +239,7 @@ long mvg_hub_verify_sweep(mvg_hub_db *db, const mvg_cli_enrol *reg, const char *
                 continue;
             mvg_hub_param p[] = {MVG_HUB_TEXT(d.verdict), MVG_HUB_TEXT(d.detail),
                                  MVG_HUB_TEXT(d.next_key[0] ? d.next_key : NULL),
-                                 MVG_HUB_INT(now_ms), MVG_HUB_TEXT(hub_id), MVG_HUB_INT(x.id)};
+                                 MVG_HUB_INT(now_ms), MVG_HUB_TEXT(hub_id), MVG_HUB_INT(id)};
             long n = mvg_hub_db_exec(db,
                                      "UPDATE hub_records SET verdict = $1, detail = $2,"
                                      " next_key = $3, verified_ms = $4, verified_by = $5"

@@ -18,15 +18,52 @@
  * that cannot change, so two instances sweeping one database store the
  * same one (the update only fills an empty verdict). Verdicts are "ok" or
  * chain.h's words ("altered", "bad signature", "unknown key", "not
- * enrolled").
+ * enrolled", "restarted": a chain 1 without a new-chain record after an
+ * ok chain 1 stored before it, and every record that continues it).
+ * The decision itself (mvg_hub_verify_decide) is pure: the sweep gathers
+ * the facts it needs from the tables and the register.
  */
 #ifndef MVG_HUB_VERIFY_H
 #define MVG_HUB_VERIFY_H
 
 #include <stdint.h>
 
+#include "chain.h"
 #include "cli_enrol.h"
 #include "hub_db.h"
+
+/* A record as the decision sees it (its bytes and the index columns). */
+typedef struct {
+    const char *gateway, *kind, *key_fp, *prev;
+    int64_t chain;
+    const char *payload;
+    size_t len;
+} mvg_hub_vrec;
+
+/* What the decision depends on besides the record; each fact only where
+ * it applies. */
+typedef struct {
+    int have_pk;                        /* the public key of key_fp is known: pk */
+    unsigned char pk[MVG_CHAIN_PK_BYTES];
+    /* chain 1 */
+    const char *enrolled_fp;            /* the gateway's enrolled first key; NULL: not enrolled */
+    const char *enrolled_where;         /* "REGISTER:LINE" for the message */
+    int holds_key;      /* new-chain: a verified record of the gateway hands over to key_fp */
+    int chain1_before;  /* not new-chain: an ok chain 1 of the project stored before it */
+    /* chain n > 1: the record at n-1 whose hash is prev */
+    const char *pred_verdict;           /* NULL: not stored or not decided yet */
+    const char *pred_next_key;          /* the key in force after it */
+} mvg_hub_vfacts;
+
+typedef struct {
+    int decided;                        /* 0: waits (no verdict yet) */
+    const char *verdict;                /* "ok" or chain.h's word */
+    char detail[256];
+    char next_key[MVG_CHAIN_FP_LEN];    /* ok: the key in force after it */
+} mvg_hub_decision;
+
+/* The decision on x given f (no I/O): d->decided 0 while it must wait. */
+void mvg_hub_verify_decide(const mvg_hub_vrec *x, const mvg_hub_vfacts *f, mvg_hub_decision *d);
 
 /* One sweep over the records without a verdict, repeated while it
  * decides some: the number decided, or -1 with the database's error.

@@ -15,6 +15,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "cli_args.h"
+#include "hub_alert.h"
 #include "cli_enrol.h"
 #include "clock.h"
 #include "hub_config.h"
@@ -25,6 +26,8 @@
 #include "log.h"
 
 #define BATCH_MAX 256
+/* The alert pass's period: it reads whole tables (gaps, heads, status). */
+#define ALERT_PERIOD_MS 1000
 
 static volatile sig_atomic_t stop_flag, reload_flag;
 
@@ -96,6 +99,30 @@ static int store_batch(mvg_hub_db *db, const mvg_hub_cfg *cfg, const held *b, si
     return 0;
 }
 
+static int publish_alert(void *user, const char *topic, const char *payload, size_t len)
+{
+    return mvg_hub_mqtt_publish(user, topic, payload, len);
+}
+
+/* Raises and clears the alerts the tables show, then publishes what
+ * changed (when connected; otherwise at a later pass). */
+static void alert_pass(mvg_hub_db *db, const mvg_hub_cfg *cfg, const mvg_cli_enrol *reg,
+                       mvg_hub_mqtt *mq, int connected, int64_t *gap_mark, mvg_log_once *db_log)
+{
+    mvg_hub_alert_ctx ctx = {.now_ms = mvg_clock_real_ms(),
+                             .missing_grace_ms = cfg->missing_grace_s * 1000,
+                             .missing_since_ms = *gap_mark,
+                             .hub_id = cfg->id,
+                             .prefix = cfg->mqtt.topic_prefix,
+                             .reg = reg};
+    if (mvg_hub_alerts_check(db, &ctx) < 0 ||
+        (connected && mvg_hub_alerts_publish(db, publish_alert, mq) < 0))
+        mvg_log_once_hit(db_log, MVG_LOG_ERR, mvg_hub_db_error(db), "alerts: %s",
+                         mvg_hub_db_error(db));
+    else
+        *gap_mark = ctx.now_ms - ctx.missing_grace_ms; /* looked at up to here */
+}
+
 static int load_register(const mvg_hub_cfg *cfg, mvg_cli_enrol *reg)
 {
     mvg_diags *d = mvg_diags_new();
@@ -165,7 +192,7 @@ int main(int argc, char **argv)
 
     static held batch[BATCH_MAX];
     int connected = 0, rc = 0;
-    int64_t backoff = 500, next_try = 0, next_sweep = 0;
+    int64_t backoff = 500, next_try = 0, next_sweep = 0, next_alerts = 0, gap_mark = 0;
     mvg_log_once conn_log = {0}, db_log = {0};
     while (!stop_flag) {
         int64_t now = mvg_clock_mono_ms();
@@ -188,6 +215,10 @@ int main(int argc, char **argv)
                                  mvg_hub_db_error(db));
             next_sweep = now + cfg.verify_interval_ms;
         }
+        if (now >= next_alerts) {
+            alert_pass(db, &cfg, &reg, mq, connected, &gap_mark, &db_log);
+            next_alerts = now + ALERT_PERIOD_MS;
+        }
         if (!connected) {
             if (now < next_try) {
                 mvg_clock_sleep_ms(next_try - now < 200 ? next_try - now : 200);
@@ -209,7 +240,8 @@ int main(int argc, char **argv)
         }
         size_t n = 0;
         mvg_hub_msg m;
-        int wait = (int)(next_sweep - mvg_clock_mono_ms());
+        int wait = (int)((next_sweep < next_alerts ? next_sweep : next_alerts) -
+                         mvg_clock_mono_ms());
         int r = mvg_hub_mqtt_next(mq, &m, wait > 0 ? wait : 0, err, sizeof err);
         while (r == 1) {
             if (hold(&batch[n], &m) < 0)
@@ -245,6 +277,7 @@ int main(int argc, char **argv)
     sd_notify(0, "STOPPING=1");
     mvg_hub_mqtt_disconnect(mq);
     mvg_hub_verify_sweep(db, &reg, cfg.id, mvg_clock_real_ms());
+    alert_pass(db, &cfg, &reg, mq, 0, &gap_mark, &db_log);
     mvg_hub_mqtt_free(mq);
     mvg_hub_db_close(db);
     mvg_cli_enrol_free(&reg);

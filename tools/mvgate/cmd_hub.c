@@ -4,7 +4,8 @@
  * parser (cli_enrol.h) has accepted the register with it (a gateway
  * already enrolled is refused); `mvgate hub status -c HUB.CONF` prints per
  * gateway and project what the hub has verified (hub_status.h) and exits 1
- * when a record is bad.
+ * when a record is bad; `mvgate hub alerts -c HUB.CONF [--open] [--json]`
+ * lists the alerts (hub_alert.h) and exits 1 when one is open.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include "cli_args.h"
 #include "cli_enrol.h"
 #include "commands.h"
+#include "hub_alert.h"
 #include "hub_config.h"
 #include "hub_db.h"
 #include "hub_status.h"
@@ -22,10 +24,13 @@ static void usage(FILE *out)
 {
     fprintf(out, "usage: mvgate hub enrol GATEWAY FINGERPRINT -c HUB.CONF\n"
                  "       mvgate hub status -c HUB.CONF\n"
+                 "       mvgate hub alerts -c HUB.CONF [--open] [--json]\n"
                  "enrol: adds GATEWAY with the fingerprint of its first key (as `mvgate key\n"
                  "  show` prints it for the commissioning record) to the hub's register\n"
                  "  (hub.conf's `enrolled`); mvgate-hub re-reads it on SIGHUP.\n"
-                 "status: per gateway and project, the verified range, gaps and bad records.\n");
+                 "status: per gateway and project, the verified range, gaps and bad records.\n"
+                 "alerts: every alert the hub raised, oldest first (--open: the alarms not\n"
+                 "  cleared; --json: the documents it publishes); exit 1 when one is open.\n");
 }
 
 static int load(const char *path, mvg_hub_cfg *cfg)
@@ -137,23 +142,47 @@ static int status(const mvg_hub_cfg *cfg)
     return bad < 0 ? 2 : bad > 0 ? 1 : 0;
 }
 
+static int alerts(const mvg_hub_cfg *cfg, int open_only, int json)
+{
+    char err[600];
+    mvg_hub_db *db = mvg_hub_db_open(&cfg->db, err, sizeof err);
+    if (!db) {
+        fprintf(stderr, "mvgate hub alerts: %s\n", err);
+        return 2;
+    }
+    long n = mvg_hub_alerts_list(db, open_only, json, stdout);
+    long open = n < 0 ? -1 : mvg_hub_alerts_list(db, 1, 0, NULL);
+    if (n < 0 || open < 0)
+        fprintf(stderr, "mvgate hub alerts: %s\n", mvg_hub_db_error(db));
+    mvg_hub_db_close(db);
+    return n < 0 || open < 0 ? 2 : open > 0 ? 1 : 0;
+}
+
 int mvg_cmd_hub(int argc, char **argv)
 {
     const char *what = argc > 1 ? argv[1] : "";
     int is_enrol = strcmp(what, "enrol") == 0, is_status = strcmp(what, "status") == 0;
+    int is_alerts = strcmp(what, "alerts") == 0;
     const char *path = NULL;
+    int open_only = 0, json = 0;
     const mvg_arg args[] = {MVG_ARG_CONFIG(&path), MVG_ARG_END};
-    if (!is_enrol && !is_status) {
+    const mvg_arg alert_args[] = {
+        MVG_ARG_CONFIG(&path),
+        {"open", 0, MVG_ARG_FLAG, &open_only, NULL, 0, NULL, "alerts: only those still open"},
+        {"json", 0, MVG_ARG_FLAG, &json, NULL, 0, NULL, "alerts: as JSON"},
+        MVG_ARG_END};
+    if (!is_enrol && !is_status && !is_alerts) {
         if (strcmp(what, "--help") == 0 || strcmp(what, "-h") == 0) {
             usage(stdout);
-            mvg_cli_args_help(stdout, args); /* the subcommands' options, from their table */
+            mvg_cli_args_help(stdout, alert_args); /* every subcommand's options */
             return 0;
         }
         usage(stderr);
         return 2;
     }
     int first = 0;
-    int a = mvg_cli_args(is_enrol ? "hub enrol" : "hub status", argc - 1, argv + 1, args,
+    int a = mvg_cli_args(is_enrol ? "hub enrol" : is_status ? "hub status" : "hub alerts",
+                         argc - 1, argv + 1, is_alerts ? alert_args : args,
                          is_enrol ? 2 : 0, &first, usage);
     if (a >= 0)
         return a;
@@ -162,7 +191,9 @@ int mvg_cmd_hub(int argc, char **argv)
         free(cfg);
         return 2;
     }
-    int rc = is_enrol ? enrol(cfg, argv[1 + first], argv[2 + first]) : status(cfg);
+    int rc = is_enrol ? enrol(cfg, argv[1 + first], argv[2 + first])
+             : is_status ? status(cfg)
+                         : alerts(cfg, open_only, json);
     free(cfg);
     return rc;
 }
