@@ -127,8 +127,9 @@ def test_full_disk_loses_no_record():
             jsonschema.validate(doc, T.schema("status"))
             # what still fitted in pages SQLite held went in (how many depends
             # on the pages free when the filler took the rest, and on speed:
-            # under ASan more); the rest waits, in memory
-            assert doc["store"]["records_waiting"] > 0, doc["store"]
+            # under ASan more); the rest waits, in memory (the status row on
+            # the full disk is the last one stored: its count is checked
+            # from the log once room returns, below)
             stored = len(export(cfg))
             assert stored < full_from + 2 * 12, (full_from, stored)  # 2.1 plant hours at 5 min
             assert not [r for r in export(cfg, "models")], "the model went in on a full disk?"
