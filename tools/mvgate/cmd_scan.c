@@ -46,7 +46,7 @@ static void usage(FILE *out)
             "usage: mvgate scan (--host HOST [--port N] [--type tcp|rtu-tcp]\n"
             "                    | --device PATH [--baud N] [--parity N|E|O] [--data-bits N]\n"
             "                      [--stop-bits N])\n"
-            "                   [--units FIRST-LAST] [--timeout-ms N] [--probe holding|input]\n"
+            "                   [--units FIRST-LAST] [--timeout-ms N] [--probe-area holding|input]\n"
             "                   [--probe-address N] [--bus-name NAME] [--profile-dir DIR]\n"
             "                   [--trace]\n"
             "Asks every unit id of the range for one register (an exception reply counts as\n"
@@ -256,7 +256,7 @@ int mvg_cmd_scan(int argc, char **argv)
          "the unit ids to ask (default 1-247)"},
         {"timeout-ms", 0, MVG_ARG_STR, &timeout, NULL, 0, "N",
          "per request, 1..60000 (default 300)"},
-        {"probe", 0, MVG_ARG_CHOICE, &probe, probe_areas, 0, NULL,
+        {"probe-area", 0, MVG_ARG_CHOICE, &probe, probe_areas, 0, NULL,
          "the register area of the probe (default holding)"},
         {"probe-address", 0, MVG_ARG_STR, &probe_address, NULL, 0, "N",
          "the probe's register address, 0..65535 (default 0)"},
