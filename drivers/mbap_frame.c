@@ -5,6 +5,7 @@
 #include "mbap_frame.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "transport.h"
 
@@ -73,4 +74,71 @@ int mvg_mbap_parse_reply(const uint8_t *frame, size_t len, const mvg_mbap_req *r
     }
     return mvg_pdu_parse_reply(frame + MVG_MBAP_HEADER_LEN, len - MVG_MBAP_HEADER_LEN, req->area,
                                req->count, regs, bits, exception_code, err, errlen);
+}
+
+size_t mvg_mbap_build_pdu(const mvg_mbap_pdu_req *req, const uint8_t *pdu, size_t len,
+                          uint8_t *out)
+{
+    out[0] = (uint8_t)(req->tid >> 8);
+    out[1] = (uint8_t)req->tid;
+    out[2] = 0;
+    out[3] = 0;
+    out[4] = (uint8_t)((len + 1) >> 8);
+    out[5] = (uint8_t)(len + 1);
+    out[6] = req->unit;
+    memcpy(out + MVG_MBAP_HEADER_LEN, pdu, len);
+    return MVG_MBAP_HEADER_LEN + len;
+}
+
+long mvg_mbap_pdu_reply_length(const uint8_t *buf, size_t len, const mvg_mbap_pdu_req *req,
+                               char *err, size_t errlen)
+{
+    if (len >= 2 && (unsigned)(buf[0] << 8 | buf[1]) != req->tid) {
+        snprintf(err, errlen, "reply transaction id %u, asked %u", (unsigned)(buf[0] << 8 | buf[1]),
+                 (unsigned)req->tid);
+        return -1;
+    }
+    if (len >= 4 && (buf[2] | buf[3]) != 0) {
+        snprintf(err, errlen, "reply protocol id %u, expected 0", (unsigned)(buf[2] << 8 | buf[3]));
+        return -1;
+    }
+    if (len >= 7 && buf[6] != req->unit) {
+        snprintf(err, errlen, "reply unit id %u, asked %u", buf[6], req->unit);
+        return -1;
+    }
+    if (len < MVG_MBAP_HEADER_LEN + 1)
+        return MVG_MBAP_HEADER_LEN + 1;
+    if (req->pdu_len(buf + MVG_MBAP_HEADER_LEN, len - MVG_MBAP_HEADER_LEN) < 0) {
+        snprintf(err, errlen, "reply function code 0x%02x does not answer the request",
+                 buf[MVG_MBAP_HEADER_LEN]);
+        return -1;
+    }
+    unsigned mbap_len = (unsigned)(buf[4] << 8 | buf[5]);
+    if (mbap_len < 3 || mbap_len > 1 + MVG_PDU_MAX_REPLY) {
+        snprintf(err, errlen, "reply MBAP length %u, expected 3..%u", mbap_len,
+                 1 + MVG_PDU_MAX_REPLY);
+        return -1;
+    }
+    return MVG_MBAP_HEADER_LEN - 1 + (long)mbap_len;
+}
+
+int mvg_mbap_pdu_reply_check(const uint8_t *frame, size_t len, const mvg_mbap_pdu_req *req,
+                             const uint8_t **pdu, size_t *pdu_len, char *err, size_t errlen)
+{
+    long want = mvg_mbap_pdu_reply_length(frame, len, req, err, errlen);
+    if (want < 0)
+        return -1;
+    if (len != (size_t)want) {
+        snprintf(err, errlen, "reply of %zu bytes, expected %ld", len, want);
+        return -1;
+    }
+    long inner = req->pdu_len(frame + MVG_MBAP_HEADER_LEN, len - MVG_MBAP_HEADER_LEN);
+    if (inner != (long)(len - MVG_MBAP_HEADER_LEN)) {
+        snprintf(err, errlen, "reply PDU of %zu bytes by its MBAP length, %ld by its contents",
+                 len - MVG_MBAP_HEADER_LEN, inner);
+        return -1;
+    }
+    *pdu = frame + MVG_MBAP_HEADER_LEN;
+    *pdu_len = len - MVG_MBAP_HEADER_LEN;
+    return 0;
 }

@@ -61,4 +61,30 @@ int mvg_mbap_parse_reply(const uint8_t *frame, size_t len, const mvg_mbap_req *r
                          uint16_t *regs, uint8_t *bits, uint8_t *exception_code, char *err,
                          size_t errlen);
 
+/* The request and reply of a PDU of any function (mvg_transport_request):
+ * the reply's PDU length comes from its MBAP length, then pdu_len must
+ * agree with it. */
+typedef struct {
+    uint16_t tid;
+    uint8_t unit;
+    mvg_pdu_len_fn pdu_len;
+} mvg_mbap_pdu_req;
+
+/* Writes the MBAP header and the len-byte pdu (1..253) into out; returns
+ * the frame's length. */
+size_t mvg_mbap_build_pdu(const mvg_mbap_pdu_req *req, const uint8_t *pdu, size_t len,
+                          uint8_t *out);
+
+/* mvg_mbap_reply_length for a PDU request: transaction, protocol and unit
+ * id checked as they arrive, the MBAP length bounded to a PDU of 2..253
+ * bytes, then the frame's exact length. */
+long mvg_mbap_pdu_reply_length(const uint8_t *buf, size_t len, const mvg_mbap_pdu_req *req,
+                               char *err, size_t errlen);
+
+/* Checks a whole reply frame of len bytes against req (as above, and the
+ * PDU's own length by req->pdu_len); 0 with *pdu and *pdu_len pointing into
+ * frame, or -1 with err. */
+int mvg_mbap_pdu_reply_check(const uint8_t *frame, size_t len, const mvg_mbap_pdu_req *req,
+                             const uint8_t **pdu, size_t *pdu_len, char *err, size_t errlen);
+
 #endif

@@ -18,6 +18,14 @@
 /* Largest read reply PDU: function, byte count (up to 250), data. */
 #define MVG_PDU_MAX_REPLY 253
 
+/*
+ * How long a reply PDU is, judging from its first len bytes: a lower bound
+ * while too few have arrived to tell, then its exact length; -1 when the
+ * bytes cannot start the reply. How the framing layers delimit the reply to
+ * a request of any function (mvg_transport_request).
+ */
+typedef long (*mvg_pdu_len_fn)(const uint8_t *pdu, size_t len);
+
 /* Read function code of an area: 1 coil, 2 discrete, 3 holding, 4 input. */
 uint8_t mvg_pdu_read_function(mvg_area area);
 

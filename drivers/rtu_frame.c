@@ -5,6 +5,7 @@
 #include "rtu_frame.h"
 
 #include <stdio.h>
+#include <string.h>
 
 #include "crc16.h"
 #include "transport.h"
@@ -52,4 +53,42 @@ int mvg_rtu_parse_reply(const uint8_t *frame, size_t len, uint8_t unit, mvg_area
     }
     return mvg_pdu_parse_reply(frame + 1, len - 3, area, count, regs, bits, exception_code, err,
                                errlen);
+}
+
+size_t mvg_rtu_build_pdu(uint8_t unit, const uint8_t *pdu, size_t len, uint8_t *out)
+{
+    out[0] = unit;
+    memcpy(out + 1, pdu, len);
+    uint16_t crc = mvg_crc16_modbus(out, len + 1);
+    out[len + 1] = (uint8_t)(crc & 0xFF);
+    out[len + 2] = (uint8_t)(crc >> 8);
+    return len + 3;
+}
+
+long mvg_rtu_pdu_reply_length(const uint8_t *buf, size_t len, mvg_pdu_len_fn pdu_len)
+{
+    long p = pdu_len(len > 1 ? buf + 1 : buf, len > 1 ? len - 1 : 0);
+    return p < 0 ? -1 : 1 + p + 2;
+}
+
+int mvg_rtu_pdu_reply_check(const uint8_t *frame, size_t len, uint8_t unit, const uint8_t **pdu,
+                            size_t *pdu_len, char *err, size_t errlen)
+{
+    if (len < 5) {
+        snprintf(err, errlen, "short frame (%zu bytes)", len);
+        return -1;
+    }
+    uint16_t crc = mvg_crc16_modbus(frame, len - 2);
+    uint16_t got = (uint16_t)(frame[len - 2] | (frame[len - 1] << 8));
+    if (crc != got) {
+        snprintf(err, errlen, "CRC mismatch (frame 0x%04x, computed 0x%04x)", got, crc);
+        return -1;
+    }
+    if (frame[0] != unit) {
+        snprintf(err, errlen, "reply from unit %u, expected unit %u", frame[0], unit);
+        return -1;
+    }
+    *pdu = frame + 1;
+    *pdu_len = len - 3;
+    return 0;
 }

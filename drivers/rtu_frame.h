@@ -42,4 +42,17 @@ int mvg_rtu_parse_reply(const uint8_t *frame, size_t len, uint8_t unit, mvg_area
                         unsigned count, uint16_t *regs, uint8_t *bits, uint8_t *exception_code,
                         char *err, size_t errlen);
 
+/* Writes unit, the len-byte pdu (1..253) and the CRC into out; returns the
+ * frame's length. */
+size_t mvg_rtu_build_pdu(uint8_t unit, const uint8_t *pdu, size_t len, uint8_t *out);
+
+/* mvg_rtu_reply_length for a request of any function: unit, the PDU as
+ * pdu_len delimits it, CRC; -1 when pdu_len cannot. */
+long mvg_rtu_pdu_reply_length(const uint8_t *buf, size_t len, mvg_pdu_len_fn pdu_len);
+
+/* Checks a whole reply frame: CRC, then unit id. 0 with *pdu and *pdu_len
+ * pointing into frame, or -1 with err. */
+int mvg_rtu_pdu_reply_check(const uint8_t *frame, size_t len, uint8_t unit, const uint8_t **pdu,
+                            size_t *pdu_len, char *err, size_t errlen);
+
 #endif

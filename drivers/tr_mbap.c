@@ -18,6 +18,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "mbap_frame.h"
@@ -84,4 +85,54 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     return rc;
 }
 
-const mvg_tr_backend mvg_tr_mbap_backend = {tr_read, tr_close, mvg_tr_sock_free};
+static long pdu_frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err,
+                          size_t errlen)
+{
+    return mvg_mbap_pdu_reply_length(buf, len, ctx, err, errlen);
+}
+
+/* A request of any function, on the same rules as a read: one deadline,
+ * every header field checked, any failure closes the connection. */
+static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_len,
+                      mvg_pdu_len_fn reply_len, uint8_t *reply, size_t *got, mvg_tr_trace *trace,
+                      char *err, size_t errlen)
+{
+    tr_mbap *m = impl;
+    char why[160];
+    int64_t deadline = mvg_clock_mono_ms() + m->sock.timeout_ms;
+
+    if (m->sock.fd >= 0 && mvg_tr_sock_discard(&m->sock, 0, why, sizeof why) != 0)
+        tr_close(m);
+    if (m->sock.fd < 0 && mvg_tr_sock_connect(&m->sock, deadline, err, errlen) != 0) {
+        if (trace)
+            mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
+        return MVG_TR_COMM;
+    }
+    mvg_mbap_pdu_req req = {++m->tid, (uint8_t)unit_id, reply_len};
+    uint8_t out[MVG_MBAP_MAX_REPLY];
+    size_t n = mvg_mbap_build_pdu(&req, pdu, pdu_len, out);
+    uint8_t buf[MVG_MBAP_MAX_REPLY];
+    size_t len = 0;
+    const uint8_t *inner = NULL;
+    size_t inner_len = 0;
+    if (trace)
+        mvg_tr_trace_tx(trace, unit_id, out, n);
+    if (mvg_tr_sock_send(&m->sock, out, n, deadline, err, errlen) == MVG_TR_SOCK_OK &&
+        mvg_tr_sock_recv_frame(&m->sock, buf, sizeof buf, &len, deadline, pdu_frame_len, &req,
+                               err, errlen) == MVG_TR_SOCK_OK) {
+        int bad = mvg_mbap_pdu_reply_check(buf, len, &req, &inner, &inner_len, err, errlen);
+        if (trace)
+            mvg_tr_trace_rx(trace, unit_id, buf, len, bad ? err : NULL);
+        if (!bad) {
+            memcpy(reply, inner, inner_len);
+            *got = inner_len;
+            return MVG_TR_OK;
+        }
+    } else if (trace) {
+        mvg_tr_trace_error(trace, unit_id, 1, err, buf, len);
+    }
+    tr_close(m);
+    return MVG_TR_COMM;
+}
+
+const mvg_tr_backend mvg_tr_mbap_backend = {tr_read, tr_request, tr_close, mvg_tr_sock_free};

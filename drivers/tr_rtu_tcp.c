@@ -15,6 +15,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock.h"
 #include "rtu_frame.h"
@@ -106,4 +107,73 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     return rc;
 }
 
-const mvg_tr_backend mvg_tr_rtu_tcp_backend = {tr_read, tr_close, mvg_tr_sock_free};
+static long pdu_frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err,
+                          size_t errlen)
+{
+    long want = mvg_rtu_pdu_reply_length(buf, len, *(const mvg_pdu_len_fn *)ctx);
+    if (want < 0)
+        snprintf(err, errlen, "reply function code 0x%02x does not answer the request", buf[1]);
+    return want;
+}
+
+/* A request of any function, on the same line rules as a read. */
+static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_len,
+                      mvg_pdu_len_fn reply_len, uint8_t *reply, size_t *got, mvg_tr_trace *trace,
+                      char *err, size_t errlen)
+{
+    tr_rtt *r = impl;
+    char why[160];
+    int timeout = r->sock.timeout_ms;
+
+    if (r->sock.fd >= 0) {
+        if ((r->quiet_at_ms && mvg_tr_sock_discard(&r->sock, r->quiet_at_ms, why, sizeof why) != 0) ||
+            mvg_tr_sock_discard(&r->sock, 0, why, sizeof why) != 0)
+            tr_close(r);
+        r->quiet_at_ms = 0;
+    }
+    if (r->sock.fd < 0 &&
+        mvg_tr_sock_connect(&r->sock, mvg_clock_mono_ms() + timeout, err, errlen) != 0) {
+        if (trace)
+            mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
+        return MVG_TR_COMM;
+    }
+    uint8_t req[MVG_RTU_MAX_REPLY];
+    size_t n = mvg_rtu_build_pdu((uint8_t)unit_id, pdu, pdu_len, req);
+    int64_t sent = mvg_clock_mono_ms();
+    int64_t deadline = sent + timeout;
+    if (trace)
+        mvg_tr_trace_tx(trace, unit_id, req, n);
+    if (mvg_tr_sock_send(&r->sock, req, n, deadline, err, errlen) != MVG_TR_SOCK_OK) {
+        if (trace)
+            mvg_tr_trace_error(trace, unit_id, 1, err, NULL, 0);
+        tr_close(r);
+        return MVG_TR_COMM;
+    }
+    uint8_t buf[MVG_RTU_MAX_REPLY];
+    size_t len = 0;
+    int rc = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline, pdu_frame_len,
+                                    &reply_len, err, errlen);
+    if (rc != MVG_TR_SOCK_OK && trace)
+        mvg_tr_trace_error(trace, unit_id, 1, err, buf, len);
+    if (rc == MVG_TR_SOCK_GONE) {
+        tr_close(r);
+        return MVG_TR_COMM;
+    }
+    const uint8_t *inner = NULL;
+    size_t inner_len = 0;
+    if (rc == MVG_TR_SOCK_OK) {
+        int bad = mvg_rtu_pdu_reply_check(buf, len, (uint8_t)unit_id, &inner, &inner_len, err,
+                                          errlen);
+        if (trace)
+            mvg_tr_trace_rx(trace, unit_id, buf, len, bad ? err : NULL);
+        if (!bad) {
+            memcpy(reply, inner, inner_len);
+            *got = inner_len;
+            return MVG_TR_OK;
+        }
+    }
+    r->quiet_at_ms = sent + 2 * (int64_t)timeout;
+    return MVG_TR_COMM;
+}
+
+const mvg_tr_backend mvg_tr_rtu_tcp_backend = {tr_read, tr_request, tr_close, mvg_tr_sock_free};

@@ -102,6 +102,9 @@ void mvg_transport_close(mvg_transport *t)
         t->be->close(t->impl);
 }
 
+static void gap_before(mvg_transport *t);
+static void gap_after(mvg_transport *t);
+
 /* The backend's read of checked arguments, its error named in full. An
  * exception 10 or 11 is a gateway saying the device did not answer: for the
  * poller that is a communication failure (retried, counted towards offline),
@@ -114,12 +117,10 @@ static int dispatch(mvg_transport *t, int unit_id, mvg_area area, unsigned start
     uint8_t exc = 0;
     /* The bus's quiet time between requests, whichever device they are
      * for: slow serial devices need it between any two frames on the line. */
-    if (t->gap_ms && t->last_end_ms)
-        mvg_clock_sleep_ms(t->last_end_ms + t->gap_ms - mvg_clock_mono_ms());
+    gap_before(t);
     int rc = t->be->read(t->impl, unit_id, area, start, count, regs, bits, &exc,
                          t->tracing ? &t->trace : NULL, msg, sizeof msg);
-    if (t->gap_ms)
-        t->last_end_ms = mvg_clock_mono_ms();
+    gap_after(t);
     if (exception_code)
         *exception_code = rc == MVG_TR_EXCEPTION ? exc : 0;
     if (rc == MVG_TR_OK)
@@ -166,5 +167,84 @@ int mvg_transport_read(mvg_transport *t, int unit_id, mvg_area area, unsigned st
     else
         return dispatch(t, unit_id, area, start, count, regs, bits, exception_code, err, errlen);
     snprintf(err, errlen, "%s unit %d: %s", t->where, unit_id, msg);
+    return rc;
+}
+
+/* The bus's quiet time, before any request (see dispatch). */
+static void gap_before(mvg_transport *t)
+{
+    if (t->gap_ms && t->last_end_ms)
+        mvg_clock_sleep_ms(t->last_end_ms + t->gap_ms - mvg_clock_mono_ms());
+}
+
+static void gap_after(mvg_transport *t)
+{
+    if (t->gap_ms)
+        t->last_end_ms = mvg_clock_mono_ms();
+}
+
+int mvg_transport_request(mvg_transport *t, int unit_id, const uint8_t *pdu, size_t len,
+                          mvg_pdu_len_fn reply_len, uint8_t *reply, size_t *got, char *err,
+                          size_t errlen)
+{
+    if (!t || !pdu || !reply_len || !reply || !got) {
+        snprintf(err, errlen, "transport: NULL argument");
+        return MVG_TR_USAGE;
+    }
+    int unit_min = t->type == MVG_BUS_TCP ? 0 : 1;
+    int unit_max = t->type == MVG_BUS_TCP ? 255 : 247;
+    if (unit_id < unit_min || unit_id > unit_max || len < 1 || len > MVG_PDU_MAX_REPLY) {
+        snprintf(err, errlen, "%s unit %d: %s", t->where, unit_id,
+                 len < 1 || len > MVG_PDU_MAX_REPLY ? "request PDU length out of range 1..253"
+                                                    : "unit id out of range");
+        return MVG_TR_USAGE;
+    }
+    char msg[256] = "";
+    *got = 0;
+    gap_before(t);
+    int rc = t->be->request(t->impl, unit_id, pdu, len, reply_len, reply, got,
+                            t->tracing ? &t->trace : NULL, msg, sizeof msg);
+    gap_after(t);
+    if (rc != MVG_TR_OK)
+        snprintf(err, errlen, "%s unit %d: function %u: %s", t->where, unit_id, pdu[0], msg);
+    return rc;
+}
+
+int mvg_transport_identify(mvg_transport *t, int unit_id, mvg_pdu_ident *out,
+                           uint8_t *exception_code, char *err, size_t errlen)
+{
+    char msg[256] = "";
+    uint8_t first = 0, exc = 0;
+    int rc = MVG_TR_OK;
+    if (exception_code)
+        *exception_code = 0;
+    if (!out) {
+        snprintf(err, errlen, "transport: NULL argument");
+        return MVG_TR_USAGE;
+    }
+    memset(out, 0, sizeof *out);
+    /* A device that keeps saying "more follows" must not hold the scan. */
+    for (int round = 0; round < 4; round++) {
+        uint8_t req[MVG_PDU_IDENT_REQUEST_LEN], reply[MVG_PDU_MAX_REPLY];
+        size_t got = 0;
+        mvg_pdu_ident_build(first, req);
+        rc = mvg_transport_request(t, unit_id, req, sizeof req, mvg_pdu_ident_reply_length, reply,
+                                   &got, err, errlen);
+        if (rc != MVG_TR_OK)
+            return rc;
+        rc = mvg_pdu_ident_parse(reply, got, out, &exc, msg, sizeof msg);
+        if (rc != MVG_TR_OK || !out->more || out->next_object <= first || out->next_object > 2)
+            break;
+        first = out->next_object;
+    }
+    if (rc == MVG_TR_OK)
+        return rc;
+    if (rc == MVG_TR_EXCEPTION) {
+        if (exception_code)
+            *exception_code = exc;
+        snprintf(msg, sizeof msg, "exception %u (%s)", exc, mvg_exception_name(exc));
+    }
+    snprintf(err, errlen, "%s unit %d: read device identification (function 43/14): %s",
+             t->where, unit_id, msg);
     return rc;
 }

@@ -11,6 +11,8 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "pdu.h"
+#include "pdu_ident.h"
 
 typedef struct mvg_transport mvg_transport;
 
@@ -52,6 +54,31 @@ void mvg_transport_free(mvg_transport *t);
 int mvg_transport_read(mvg_transport *t, int unit_id, mvg_area area, unsigned start,
                        unsigned count, uint16_t *regs, uint8_t *bits, uint8_t *exception_code,
                        char *err, size_t errlen);
+
+/*
+ * Sends a request PDU of any function (len 1..253 bytes) to unit_id and
+ * returns the reply's PDU in reply (MVG_PDU_MAX_REPLY bytes), *got its
+ * length, delimited by reply_len (pdu.h) and framed and checked as a read's
+ * (MBAP header fields, or unit id and CRC); an exception reply is returned
+ * as it came, for the caller's parser. MVG_TR_OK, MVG_TR_COMM (err says
+ * why, as for a read) or MVG_TR_USAGE. The bus's request gap and the trace
+ * apply as to a read.
+ */
+int mvg_transport_request(mvg_transport *t, int unit_id, const uint8_t *pdu, size_t len,
+                          mvg_pdu_len_fn reply_len, uint8_t *reply, size_t *got, char *err,
+                          size_t errlen);
+
+/*
+ * Read Device Identification (function 43/14), the basic objects (vendor,
+ * product code, revision) into *out, following "more follows" for up to
+ * four requests. MVG_TR_OK; MVG_TR_EXCEPTION with *exception_code (1,
+ * illegal function: the device does not support it: err "HOST:PORT unit 3:
+ * read device identification (function 43/14): exception 1 (illegal
+ * function)"); MVG_TR_COMM with err naming where, unit and function
+ * ("HOST:PORT unit 3: function 43: timeout after 300 ms"); MVG_TR_USAGE.
+ */
+int mvg_transport_identify(mvg_transport *t, int unit_id, mvg_pdu_ident *out,
+                           uint8_t *exception_code, char *err, size_t errlen);
 
 /* Closes the connection (the next read reopens it). */
 void mvg_transport_close(mvg_transport *t);

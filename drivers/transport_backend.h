@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "pdu.h"
 #include "tr_trace.h"
 #include "transport.h"
 
@@ -23,6 +24,14 @@ typedef struct {
     int (*read)(void *impl, int unit_id, mvg_area area, unsigned start, unsigned count,
                 uint16_t *regs, uint8_t *bits, uint8_t *exception_code, mvg_tr_trace *trace,
                 char *err, size_t errlen);
+    /* Same contract as mvg_transport_request: pdu (len bytes) goes to
+     * unit_id, the reply's PDU (delimited by reply_len, at most
+     * MVG_PDU_MAX_REPLY bytes) comes back in reply, *got its length,
+     * exception replies included: the caller parses it. MVG_TR_OK or
+     * MVG_TR_COMM with err. */
+    int (*request)(void *impl, int unit_id, const uint8_t *pdu, size_t len,
+                   mvg_pdu_len_fn reply_len, uint8_t *reply, size_t *got, mvg_tr_trace *trace,
+                   char *err, size_t errlen);
     void (*close)(void *impl);
     void (*free)(void *impl);
 } mvg_tr_backend;

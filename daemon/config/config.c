@@ -9,6 +9,7 @@
 #include "config.h"
 #include "config_digest.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <limits.h>
@@ -48,6 +49,7 @@ typedef struct {
     int failed;
     int has_unit_id;        /* the maker's factory default slave id */
     int unit_id;
+    mvg_profile_ident ident;
 } profile_t;
 
 typedef struct {
@@ -366,6 +368,100 @@ static int installed_profile_dir(char *out, size_t len)
     return 1;
 }
 
+#define PROFILE_DIRS 5
+
+/* Where profiles are looked for, in order: --profile-dir, MVG_PROFILE_DIR,
+ * the configuration's ../profiles, the installed and the built-in folder.
+ * Returns how many of dirs were filled. */
+static size_t profile_dirs(const loader *L, char dirs[PROFILE_DIRS][MVG_PATH_MAX + 16])
+{
+    size_t ndirs = 0;
+    const char *env = getenv("MVG_PROFILE_DIR");
+    if (L->opts && L->opts->profile_dir)
+        snprintf(dirs[ndirs++], sizeof dirs[0], "%s", L->opts->profile_dir);
+    if (env && *env)
+        snprintf(dirs[ndirs++], sizeof dirs[0], "%s", env);
+    if (L->dir[0])
+        snprintf(dirs[ndirs++], sizeof dirs[0], "%s/../profiles", L->dir);
+    if (installed_profile_dir(dirs[ndirs], sizeof dirs[0]))
+        ndirs++;
+    snprintf(dirs[ndirs++], sizeof dirs[0], "%s", MVG_DEFAULT_PROFILE_DIR);
+    return ndirs;
+}
+
+/*
+ * The optional identify block of a profile: how `mvgate scan` recognises
+ * the meter. vendor and product are looked for in the Read Device
+ * Identification objects, registers are raw register values (one, or a
+ * range); at least one of them, since an empty block would match anything.
+ */
+static void load_identify(loader *L, const config_setting_t *root, mvg_profile_ident *id)
+{
+    const config_setting_t *g = config_setting_get_member(root, "identify");
+    if (!g)
+        return;
+    if (!config_setting_is_group(g)) {
+        FAIL(L, g, "profile: 'identify' must be a group: identify = { vendor = \"...\"; };");
+        return;
+    }
+    static const char *const keys[] = {"vendor", "product", "registers", NULL};
+    mvg_cfgr_keys(&L->r, g, keys, "identify");
+    id->declared = 1;
+    mvg_cfgr_string(&L->r, g, "vendor", "identify", id->vendor, sizeof id->vendor);
+    mvg_cfgr_string(&L->r, g, "product", "identify", id->product, sizeof id->product);
+    const config_setting_t *list = config_setting_get_member(g, "registers");
+    if (list && !config_setting_is_list(list)) {
+        FAIL(L, list, "identify: 'registers' must be a list: registers = ( { area = \"holding\"; "
+                      "address = 11; value = 1648; } );");
+        list = NULL;
+    }
+    int n = list ? config_setting_length(list) : 0;
+    if (n > MVG_IDENT_MAX_REGS)
+        FAIL(L, list, "identify: %d registers, at most %d", n, MVG_IDENT_MAX_REGS);
+    static const char *const areas[] = {"holding", "input", NULL};
+    for (int i = 0; i < n && i < MVG_IDENT_MAX_REGS; i++) {
+        const config_setting_t *e = config_setting_get_elem(list, (unsigned)i);
+        if (!config_setting_is_group(e)) {
+            FAIL(L, e, "identify: registers[%d] must be a group { area; address; value; }", i);
+            continue;
+        }
+        static const char *const rkeys[] = {"area", "address", "value", "min", "max", NULL};
+        mvg_cfgr_keys(&L->r, e, rkeys, "identify register");
+        mvg_ident_reg *r = &id->regs[id->nregs];
+        int area = -1;
+        long long addr = -1, value = -1, lo = -1, hi = -1;
+        if (mvg_cfgr_choice(&L->r, e, "area", "identify register", areas, &area) == 0)
+            FAIL(L, e, "identify: registers[%d]: 'area' is missing (\"holding\" or \"input\")", i);
+        if (mvg_cfgr_int(&L->r, e, "address", "identify register", 0, 65535, &addr) == 0)
+            FAIL(L, e, "identify: registers[%d]: 'address' is missing (0..65535)", i);
+        int has_v = mvg_cfgr_int(&L->r, e, "value", "identify register", 0, 65535, &value);
+        int has_lo = mvg_cfgr_int(&L->r, e, "min", "identify register", 0, 65535, &lo);
+        int has_hi = mvg_cfgr_int(&L->r, e, "max", "identify register", 0, 65535, &hi);
+        if (has_v < 0 || has_lo < 0 || has_hi < 0 || area < 0 || addr < 0)
+            continue;
+        if (has_v > 0 && (has_lo > 0 || has_hi > 0)) {
+            FAIL(L, e, "identify: registers[%d]: give 'value' or 'min' and 'max', not both", i);
+            continue;
+        }
+        if (has_v == 0 && (has_lo == 0 || has_hi == 0)) {
+            FAIL(L, e, "identify: registers[%d]: give 'value', or both 'min' and 'max'", i);
+            continue;
+        }
+        if (has_v == 0 && lo > hi) {
+            FAIL(L, e, "identify: registers[%d]: min %lld is above max %lld", i, lo, hi);
+            continue;
+        }
+        r->area = area == 0 ? MVG_AREA_HOLDING : MVG_AREA_INPUT;
+        r->address = (unsigned)addr;
+        r->min = (unsigned)(has_v > 0 ? value : lo);
+        r->max = (unsigned)(has_v > 0 ? value : hi);
+        id->nregs++;
+    }
+    if (!id->vendor[0] && !id->product[0] && n == 0)
+        FAIL(L, g, "identify: give 'vendor', 'product' or 'registers' (an empty block would "
+                   "match any meter)");
+}
+
 static const profile_t *get_profile(loader *L, const config_setting_t *at, const char *name)
 {
     for (size_t i = 0; i < L->nprofiles; i++)
@@ -382,23 +478,17 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
     snprintf(pr->name, sizeof pr->name, "%s", name);
     pr->failed = 1;
 
-    /* where to look, in order */
-    char dirs[5][MVG_PATH_MAX + 16];
-    size_t ndirs = 0;
-    const char *env = getenv("MVG_PROFILE_DIR");
-    if (L->opts && L->opts->profile_dir)
-        snprintf(dirs[ndirs++], sizeof dirs[0], "%s", L->opts->profile_dir);
-    if (env && *env)
-        snprintf(dirs[ndirs++], sizeof dirs[0], "%s", env);
-    snprintf(dirs[ndirs++], sizeof dirs[0], "%s/../profiles", L->dir);
-    if (installed_profile_dir(dirs[ndirs], sizeof dirs[0]))
-        ndirs++;
-    snprintf(dirs[ndirs++], sizeof dirs[0], "%s", MVG_DEFAULT_PROFILE_DIR);
+    char dirs[PROFILE_DIRS][MVG_PATH_MAX + 16];
+    size_t ndirs = profile_dirs(L, dirs);
     char path[MVG_PATH_MAX + MVG_NAME_MAX + 32];
     size_t i;
     for (i = 0; i < ndirs; i++)
         if (try_profile_path(dirs[i], name, path, sizeof path))
             break;
+    if (i == ndirs && !at) {
+        mvg_diags_add(L->r.diags, NULL, 0, "profile \"%s\" not found", name);
+        return NULL;
+    }
     if (i == ndirs) {
         const char *names[sizeof dirs / sizeof dirs[0] + 1];
         for (size_t k = 0; k < ndirs; k++)
@@ -424,7 +514,7 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
         L->r.include_dir = include_dir;
         return NULL;
     }
-    static const char *const top[] = {"profile", "points", NULL};
+    static const char *const top[] = {"profile", "points", "identify", NULL};
     static const char *const meta[] = {"maker", "model",   "manual",    "manual_version",
                                        "notes", "url",     "area_note", "unit_id",
                                        NULL};
@@ -455,6 +545,7 @@ static const profile_t *get_profile(loader *L, const config_setting_t *at, const
             pr->unit_id = (int)uid;
         }
     }
+    load_identify(L, root, &pr->ident);
     const config_setting_t *list = get_list(L, root, "points", "profile", 1);
     char owner[MVG_NAME_MAX + 16];
     snprintf(owner, sizeof owner, "profile %s", name);
@@ -739,6 +830,98 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
         return NULL;
     }
     return cfg;
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+mvg_profile_info *mvg_config_profiles(const char *config_path, const mvg_config_opts *opts,
+                                      size_t *n, mvg_diags *diags)
+{
+    *n = 0;
+    mvg_config *cfg = calloc(1, sizeof *cfg);
+    cfg_priv *priv = calloc(1, sizeof *priv);
+    mvg_profile_info *out = NULL;
+    char **names = NULL;
+    size_t nnames = 0;
+    if (!cfg || !priv) {
+        free(cfg);
+        free(priv);
+        mvg_diags_add(diags, NULL, 0, "out of memory");
+        return NULL;
+    }
+    cfg->priv = priv;
+    snprintf(cfg->path, sizeof cfg->path, "%s", config_path ? config_path : "profiles");
+    loader L = {.r = {diags, 0, NULL, NULL, opts}, .cfg = cfg, .priv = priv, .opts = opts};
+    if (config_path) {
+        snprintf(L.dir, sizeof L.dir, "%s", config_path);
+        char *slash = strrchr(L.dir, '/');
+        if (slash)
+            *slash = '\0';
+        else
+            snprintf(L.dir, sizeof L.dir, ".");
+    }
+    char dirs[PROFILE_DIRS][MVG_PATH_MAX + 16];
+    size_t ndirs = profile_dirs(&L, dirs);
+    /* the names, each once: get_profile takes the first folder that has it */
+    for (size_t i = 0; i < ndirs; i++) {
+        DIR *d = opendir(dirs[i]);
+        struct dirent *e;
+        while (d && (e = readdir(d)) != NULL) {
+            size_t len = strlen(e->d_name);
+            if (len <= 5 || strcmp(e->d_name + len - 5, ".conf") != 0 || len - 5 >= MVG_NAME_MAX)
+                continue;
+            char name[MVG_NAME_MAX];
+            snprintf(name, sizeof name, "%.*s", (int)(len - 5), e->d_name);
+            if (!mvg_config_name_ok(name, 0))
+                continue;
+            size_t k;
+            for (k = 0; k < nnames && strcmp(names[k], name) != 0; k++)
+                ;
+            if (k < nnames)
+                continue;
+            char **grown = realloc(names, (nnames + 1) * sizeof *names);
+            char *copy = strdup(name);
+            if (!grown || !copy) {
+                free(copy);
+                if (grown)
+                    names = grown;
+                mvg_diags_add(diags, NULL, 0, "out of memory");
+                break;
+            }
+            names = grown;
+            names[nnames++] = copy;
+        }
+        if (d)
+            closedir(d);
+    }
+    if (nnames)
+        qsort(names, nnames, sizeof *names, cmp_names);
+    out = calloc(nnames + 1, sizeof *out);
+    for (size_t i = 0; out && i < nnames; i++) {
+        const profile_t *pr = get_profile(&L, NULL, names[i]);
+        if (!pr)
+            continue;
+        mvg_profile_info *p = &out[(*n)++];
+        snprintf(p->name, sizeof p->name, "%s", pr->name);
+        snprintf(p->source, sizeof p->source, "%s", pr->source);
+        p->unit_id = pr->has_unit_id ? pr->unit_id : 0;
+        p->ident = pr->ident;
+    }
+    for (size_t i = 0; i < L.nprofiles; i++)
+        free(L.profiles[i].points);
+    free(L.profiles);
+    for (size_t i = 0; i < nnames; i++)
+        free(names[i]);
+    free(names);
+    mvg_config_free(cfg);
+    if (!*n) {
+        free(out);
+        return NULL;
+    }
+    return out;
 }
 
 void mvg_config_free(mvg_config *cfg)

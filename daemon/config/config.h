@@ -63,6 +63,46 @@ void mvg_config_free(mvg_config *cfg);
 /* The built-in profile directory, searched last (set at build time). */
 const char *mvg_config_default_profile_dir(void);
 
+/* One signature register of a profile's identify block: the raw value of
+ * one holding or input register, within min..max (equal for one value). */
+typedef struct {
+    mvg_area area;
+    unsigned address;
+    unsigned min, max;
+} mvg_ident_reg;
+
+#define MVG_IDENT_MAX_REGS 4
+
+/* What a profile declares to recognise its meter on a bus (the optional
+ * `identify` block, docs/profiles.md): Read Device Identification strings
+ * and signature registers. */
+typedef struct {
+    int declared;       /* the profile has an identify block */
+    char vendor[96];    /* in VendorName (object 0), any case; "" when not declared */
+    char product[96];   /* in ProductCode (object 1), any case; "" when not declared */
+    mvg_ident_reg regs[MVG_IDENT_MAX_REGS];
+    size_t nregs;
+} mvg_profile_ident;
+
+/* A profile as `mvgate scan` sees it. */
+typedef struct {
+    char name[MVG_NAME_MAX];
+    char source[800];  /* maker, model, manual (version) */
+    int unit_id;       /* the maker's factory default unit id, 0 when not given */
+    mvg_profile_ident ident;
+} mvg_profile_info;
+
+/*
+ * Every profile of the search path a configuration at config_path would
+ * use (config_path NULL: the path without the configuration's own
+ * folder), the first of each name, sorted by name, each loaded and checked
+ * as a device's profile is. A profile with errors adds them to diags
+ * (FILE:LINE) and is left out. Returns a malloc'd array of *n (NULL with
+ * *n 0 when there are none or memory ran out: then diags says so).
+ */
+mvg_profile_info *mvg_config_profiles(const char *config_path, const mvg_config_opts *opts,
+                                      size_t *n, mvg_diags *diags);
+
 /* Lookups by name; -1 when absent. */
 long mvg_config_find_device(const mvg_config *cfg, const char *name);
 long mvg_config_find_point(const mvg_device_cfg *dev, const char *name);

@@ -9,7 +9,10 @@ computed here, independently of mvgate's own codec.
 
 Prints 'ready' on stdout once it accepts requests. With MVG_PEER_LOG=1 in the
 environment it also prints 'request FC ADDRESS COUNT T' for every read it
-serves, T its monotonic arrival time in seconds (gaps between requests)."""
+serves, T its monotonic arrival time in seconds (gaps between requests). With
+MVG_PEER_IDENTITY="VENDOR|PRODUCT|REVISION" it answers Read Device
+Identification (function 43/14) with those basic objects; without it pymodbus
+answers with empty ones."""
 
 import asyncio
 import os
@@ -19,6 +22,7 @@ import time
 
 from pymodbus.datastore import ModbusSequentialDataBlock as Block
 from pymodbus.datastore import ModbusServerContext, ModbusSlaveContext
+from pymodbus.device import ModbusDeviceIdentification
 from pymodbus.framer.rtu_framer import ModbusRtuFramer
 from pymodbus.framer.socket_framer import ModbusSocketFramer
 from pymodbus.server.async_io import ModbusSerialServer, ModbusTcpServer
@@ -85,20 +89,34 @@ def slave(unit):
     )
 
 
+def identity():
+    spec = os.environ.get("MVG_PEER_IDENTITY")
+    if not spec:
+        return None
+    vendor, product, revision = spec.split("|")
+    ident = ModbusDeviceIdentification()
+    ident.VendorName = vendor
+    ident.ProductCode = product
+    ident.MajorMinorRevision = revision
+    return ident
+
+
 async def main():
     mode = sys.argv[1]
     ctx = ModbusServerContext(slaves={1: slave(1), 2: slave(2)}, single=False)
+    ident = identity()
     if mode in ("tcp", "rtu-tcp"):
         framer = ModbusSocketFramer if mode == "tcp" else ModbusRtuFramer
         server = ModbusTcpServer(ctx, framer=framer, address=("127.0.0.1", int(sys.argv[2])),
-                                 allow_reuse_address=True)
+                                 allow_reuse_address=True, identity=ident)
         task = asyncio.create_task(server.serve_forever())
         await server.serving
         print("ready", flush=True)
         await task
     else:
         server = ModbusSerialServer(ctx, framer=ModbusRtuFramer, port=sys.argv[2],
-                                    baudrate=int(sys.argv[3]), parity="N", bytesize=8, stopbits=1)
+                                    baudrate=int(sys.argv[3]), parity="N", bytesize=8, stopbits=1,
+                                    identity=ident)
         await server.start()
         print("ready", flush=True)
         await server.serve_forever()

@@ -146,8 +146,9 @@ def check_profile(text, fname):
         errs.append("%s: first line must be '# %s: <what>'" % (fname, fname))
     if not re.search(r"^#.*Source:", text, re.M):
         errs.append("%s: no '# Source:' comment" % fname)
-    if set(cfg) != {"profile", "points"}:
-        errs.append("%s: top level must be exactly profile and points, has %s" % (fname, sorted(cfg)))
+    if not {"profile", "points"} <= set(cfg) <= {"profile", "points", "identify"}:
+        errs.append("%s: top level must be profile and points (and identify), has %s"
+                    % (fname, sorted(cfg)))
     prof = cfg.get("profile", {})
     if not isinstance(prof, dict):
         errs.append("%s: profile is not a group" % fname)

@@ -8,6 +8,7 @@
 
 int mvg_cmd_check(int argc, char **argv);   /* validate a config */
 int mvg_cmd_read(int argc, char **argv);    /* poll every point once */
+int mvg_cmd_scan(int argc, char **argv);    /* find the units of a bus, identify them */
 int mvg_cmd_fit(int argc, char **argv);     /* fit a baseline model to a CSV */
 int mvg_cmd_savings(int argc, char **argv); /* savings of a reporting CSV against a model */
 int mvg_cmd_export(int argc, char **argv);  /* stored records to CSV or JSON lines */

@@ -15,6 +15,9 @@ struct command {
 static const struct command commands[] = {
     {"check", mvg_cmd_check, "check -c FILE                 validate a configuration"},
     {"read", mvg_cmd_read, "read -c FILE [--device NAME] [--json]   poll every point once"},
+    {"scan", mvg_cmd_scan,
+     "scan (--host HOST [--port N] | --device PATH [--baud N]...) [--units A-B]\n"
+     "         find the units of a bus, identify them, match profiles, print a config fragment"},
     {"fit", mvg_cmd_fit, "fit --model TYPE --csv FILE --y COL [--x COL]... [--json]   fit a baseline model"},
     {"savings", mvg_cmd_savings,
      "savings --model MODEL.json --csv FILE --y COL [--x COL]... [--json]   verified savings"},

@@ -304,6 +304,14 @@ static void answer(mvg_sim_server *s, client *c, const uint8_t *f, int len)
         modbus_reply_exception(ctx, f, (unsigned)code);
         return;
     }
+    /* A meter without Read Device Identification (function 43) or another
+     * function says so, as a real one does; libmodbus 3.1.6 leaves such a
+     * request unanswered. */
+    uint8_t fc = f[c->rtu ? 1 : 7];
+    if (!(fc >= 0x01 && fc <= 0x06) && fc != 0x0F && fc != 0x10 && fc != 0x17) {
+        modbus_reply_exception(ctx, f, MODBUS_EXCEPTION_ILLEGAL_FUNCTION);
+        return;
+    }
     s->refresh(s->user, unit);
     /* A failed send (peer gone) shows up as EOF at the next read. */
     modbus_reply(ctx, f, len, map);
@@ -383,6 +391,8 @@ static int rtu_request_length(const uint8_t *f, size_t n)
         return 4;
     case 0x16:
         return 10;
+    case 0x2B: /* Read Device Identification: MEI type, code, object id */
+        return 7;
     case 0x0F: case 0x10:
         return n < 7 ? 0 : 9 + f[6];
     case 0x17:
