@@ -17,7 +17,6 @@
 #include "influx_lines.h"
 #include "keys.h"
 #include "lineproto.h"
-#include "log.h"
 #include "mqtt_topics.h"
 #include "payload.h"
 #include "sample_groups.h"
@@ -69,7 +68,8 @@ struct mvg_pipeline {
     mvg_pipeline_opts opts;
     /* The forward clock steps since step_to_ms (0: none) add up to
      * step_ms: samples before step_to_ms are that much younger than their
-     * stamps say, which the retention honours (mvg_pipeline_maintain). */
+     * stamps say, which the retention honours (mvg_pipeline_maintain). Kept
+     * in the store's meta (STEP_META), so that a restart honours it too. */
     int64_t step_to_ms, step_ms;
     int hold;         /* mvg_pipeline_hold */
     uint64_t held;    /* polls kept from the engine since the hold began */
@@ -345,6 +345,33 @@ static int newchain_record(mvg_pipeline *p, const char *project, int64_t now_ms,
     return rc;
 }
 
+/* The retention's allowance for forward clock steps, "<step_to_ms>
+ * <step_ms>" in meta: what mvg_pipeline_maintain needs to keep the samples
+ * before a step over a restart. A value that does not read is no allowance
+ * (the samples are then pruned by their stamps, as before the step). */
+#define STEP_META "clock_step_prune"
+
+static void load_step(mvg_pipeline *p)
+{
+    char *v = NULL, err[256];
+    long long to = 0, ms = 0;
+    if (mvg_store_get_meta(p->store, STEP_META, &v, err, sizeof err) == 0 && v &&
+        sscanf(v, "%lld %lld", &to, &ms) == 2 && ms > 0) {
+        p->step_to_ms = to;
+        p->step_ms = ms;
+    }
+    free(v);
+}
+
+static void save_step(mvg_pipeline *p)
+{
+    char v[48], err[256];
+    snprintf(v, sizeof v, "%lld %lld", (long long)p->step_to_ms, (long long)p->step_ms);
+    if (mvg_store_put_meta(p->store, STEP_META, v, err, sizeof err) != 0)
+        mvg_log(MVG_LOG_WARN, "clock step: the retention's allowance is not kept over a restart: %s",
+                err);
+}
+
 mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
                                 const mvg_pipeline_opts *opts, char *err, size_t errlen)
 {
@@ -383,6 +410,7 @@ mvg_pipeline *mvg_pipeline_open(const mvg_config *cfg, mvg_runner *runner,
     p->store = mvg_store_open(p->db_path, &so, err, errlen);
     if (!p->store)
         goto fail;
+    load_step(p);
     p->signer = mvg_signer_open(cfg->gateway.data_dir, last_chained, p, err, errlen);
     if (!p->signer || (lost && write_each_project(p, MVG_MQTT_NEWCHAIN, newchain_record,
                                    mvg_store_add_newchain_record, lost, err, errlen) != 0) ||
@@ -1110,6 +1138,7 @@ void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t to_ms, int64_t skip_ms)
     mvg_runner_clock_step(p->runner, to_ms - skip_ms, to_ms);
     p->step_to_ms = to_ms;
     p->step_ms += skip_ms;
+    save_step(p);
 }
 
 int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t errlen)
@@ -1120,7 +1149,9 @@ int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t err
          * window: prune as if the clock had not stepped. Once the window
          * lies after the step, nothing before it is young enough to keep. */
         now_ms -= p->step_ms;
-    else
+    else if (p->step_ms) {
         p->step_ms = 0;
+        save_step(p);
+    }
     return mvg_store_prune(p->store, now_ms, NULL, err, errlen);
 }

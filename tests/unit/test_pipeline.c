@@ -563,6 +563,12 @@ static void test_clock_step_one_record_and_retention(void **state)
         json_decref(doc);
         free(r.bytes[i]);
     }
+    /* the retention spares the samples before the step after a restart
+     * too: the allowance is kept in the store */
+    rig_close(&g);
+    rig_open(&g, "step", &o, 1);
+    assert_int_equal(mvg_pipeline_maintain(g.p, t0 + 10 * day + 62 * min, err, sizeof err), 0);
+    assert_int_equal(samples_before(&g, t0 + 16 * min), before);
     rig_close(&g);
 }
 
