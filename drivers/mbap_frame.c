@@ -22,23 +22,33 @@ void mvg_mbap_build_read(const mvg_mbap_req *req, unsigned start,
     mvg_pdu_build_read(req->area, start, req->count, out + MVG_MBAP_HEADER_LEN);
 }
 
-long mvg_mbap_reply_length(const uint8_t *buf, size_t len, const mvg_mbap_req *req, char *err,
-                           size_t errlen)
+/* The MBAP header of a reply against its request, as far as it has
+ * arrived: transaction id, protocol id 0, unit id. 0, or -1 with err. */
+static int check_header(const uint8_t *buf, size_t len, unsigned tid, unsigned unit, char *err,
+                        size_t errlen)
 {
-    uint8_t fc = mvg_pdu_read_function(req->area);
-    if (len >= 2 && (unsigned)(buf[0] << 8 | buf[1]) != req->tid) {
+    if (len >= 2 && (unsigned)(buf[0] << 8 | buf[1]) != tid) {
         snprintf(err, errlen, "reply transaction id %u, asked %u", (unsigned)(buf[0] << 8 | buf[1]),
-                 (unsigned)req->tid);
+                 tid);
         return -1;
     }
     if (len >= 4 && (buf[2] | buf[3]) != 0) {
         snprintf(err, errlen, "reply protocol id %u, expected 0", (unsigned)(buf[2] << 8 | buf[3]));
         return -1;
     }
-    if (len >= 7 && buf[6] != req->unit) {
-        snprintf(err, errlen, "reply unit id %u, asked %u", buf[6], req->unit);
+    if (len >= 7 && buf[6] != unit) {
+        snprintf(err, errlen, "reply unit id %u, asked %u", buf[6], unit);
         return -1;
     }
+    return 0;
+}
+
+long mvg_mbap_reply_length(const uint8_t *buf, size_t len, const mvg_mbap_req *req, char *err,
+                           size_t errlen)
+{
+    uint8_t fc = mvg_pdu_read_function(req->area);
+    if (check_header(buf, len, req->tid, req->unit, err, errlen) < 0)
+        return -1;
     if (len < MVG_MBAP_HEADER_LEN + 1)
         return MVG_MBAP_HEADER_LEN + 1;
     uint8_t got = buf[MVG_MBAP_HEADER_LEN];
@@ -93,19 +103,8 @@ size_t mvg_mbap_build_pdu(const mvg_mbap_pdu_req *req, const uint8_t *pdu, size_
 long mvg_mbap_pdu_reply_length(const uint8_t *buf, size_t len, const mvg_mbap_pdu_req *req,
                                char *err, size_t errlen)
 {
-    if (len >= 2 && (unsigned)(buf[0] << 8 | buf[1]) != req->tid) {
-        snprintf(err, errlen, "reply transaction id %u, asked %u", (unsigned)(buf[0] << 8 | buf[1]),
-                 (unsigned)req->tid);
+    if (check_header(buf, len, req->tid, req->unit, err, errlen) < 0)
         return -1;
-    }
-    if (len >= 4 && (buf[2] | buf[3]) != 0) {
-        snprintf(err, errlen, "reply protocol id %u, expected 0", (unsigned)(buf[2] << 8 | buf[3]));
-        return -1;
-    }
-    if (len >= 7 && buf[6] != req->unit) {
-        snprintf(err, errlen, "reply unit id %u, asked %u", buf[6], req->unit);
-        return -1;
-    }
     if (len < MVG_MBAP_HEADER_LEN + 1)
         return MVG_MBAP_HEADER_LEN + 1;
     if (req->pdu_len(buf + MVG_MBAP_HEADER_LEN, len - MVG_MBAP_HEADER_LEN) < 0) {

@@ -49,28 +49,35 @@ static long frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err
     return want;
 }
 
-static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsigned count,
-                   uint16_t *regs, uint8_t *bits, uint8_t *exception_code, mvg_tr_trace *trace,
-                   char *err, size_t errlen)
+/* The line ready for a request: a connection that went quiet or was hung
+ * up while idle is closed (so that a restarted server costs no failed
+ * request), then one is opened within the timeout. 0, or -1 with err. */
+static int ready(tr_rtt *r, int unit_id, mvg_tr_trace *trace, char *err, size_t errlen)
 {
-    tr_rtt *r = impl;
     char why[160];
-    int timeout = r->sock.timeout_ms;
-
     if (r->sock.fd >= 0) {
-        /* Also notices a peer that hung up while we were idle, so that a
-         * restarted server costs no failed request. */
         if ((r->quiet_at_ms && mvg_tr_sock_discard(&r->sock, r->quiet_at_ms, why, sizeof why) != 0) ||
             mvg_tr_sock_discard(&r->sock, 0, why, sizeof why) != 0)
             tr_close(r);
         r->quiet_at_ms = 0;
     }
     if (r->sock.fd < 0 &&
-        mvg_tr_sock_connect(&r->sock, mvg_clock_mono_ms() + timeout, err, errlen) != 0) {
+        mvg_tr_sock_connect(&r->sock, mvg_clock_mono_ms() + r->sock.timeout_ms, err, errlen) != 0) {
         if (trace)
             mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
-        return MVG_TR_COMM;
+        return -1;
     }
+    return 0;
+}
+
+static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsigned count,
+                   uint16_t *regs, uint8_t *bits, uint8_t *exception_code, mvg_tr_trace *trace,
+                   char *err, size_t errlen)
+{
+    tr_rtt *r = impl;
+    int timeout = r->sock.timeout_ms;
+    if (ready(r, unit_id, trace, err, errlen) != 0)
+        return MVG_TR_COMM;
 
     uint8_t req[MVG_RTU_READ_REQUEST_LEN];
     uint8_t fc = mvg_pdu_read_function(area);
@@ -122,21 +129,9 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
                       char *err, size_t errlen)
 {
     tr_rtt *r = impl;
-    char why[160];
     int timeout = r->sock.timeout_ms;
-
-    if (r->sock.fd >= 0) {
-        if ((r->quiet_at_ms && mvg_tr_sock_discard(&r->sock, r->quiet_at_ms, why, sizeof why) != 0) ||
-            mvg_tr_sock_discard(&r->sock, 0, why, sizeof why) != 0)
-            tr_close(r);
-        r->quiet_at_ms = 0;
-    }
-    if (r->sock.fd < 0 &&
-        mvg_tr_sock_connect(&r->sock, mvg_clock_mono_ms() + timeout, err, errlen) != 0) {
-        if (trace)
-            mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
+    if (ready(r, unit_id, trace, err, errlen) != 0)
         return MVG_TR_COMM;
-    }
     uint8_t req[MVG_RTU_MAX_REPLY];
     size_t n = mvg_rtu_build_pdu((uint8_t)unit_id, pdu, pdu_len, req);
     int64_t sent = mvg_clock_mono_ms();
