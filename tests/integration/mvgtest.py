@@ -576,6 +576,19 @@ class Postgres:
         shutil.rmtree(self.dir, ignore_errors=True)
 
 
+def pty_pair(d):
+    """A serial line for a test: two linked ptys in d (socat), the gateway on
+    one end, a peer on the other. Returns (end_a, end_b, the socat Proc)."""
+    a, b = os.path.join(d, "ttyA"), os.path.join(d, "ttyB")
+    proc = Proc(["socat", "pty,raw,echo=0,link=" + a, "pty,raw,echo=0,link=" + b], name="socat")
+    try:
+        wait_until(lambda: os.path.exists(a) and os.path.exists(b), 10, "socat ptys")
+    except BaseException:
+        proc.stop()
+        raise
+    return a, b, proc
+
+
 def skip(reason):
     """Ends the test program as skipped (ctest's SKIP_RETURN_CODE 77), saying
     why: for a test that cannot run here (not root), never for a failure."""

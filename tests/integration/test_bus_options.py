@@ -109,10 +109,8 @@ def test_request_gap_seen_by_the_peer():
 
 def test_rs485_options_on_a_serial_line():
     with T.TempDir() as d:
-        a, b = os.path.join(d, "ttyA"), os.path.join(d, "ttyB")
-        socat = T.Proc(["socat", "pty,raw,echo=0,link=" + a, "pty,raw,echo=0,link=" + b], name="socat")
+        a, b, socat = T.pty_pair(d)
         try:
-            T.wait_until(lambda: os.path.exists(a) and os.path.exists(b), 10, "socat ptys")
             peer = start_peer("rtu", b, 19200)
             try:
                 bus = ('{ name = "b1"; type = "rtu"; device = "%s"; baud = 19200; timeout_ms = 500;'

@@ -110,10 +110,8 @@ def test_exception_and_dead_device_are_flagged_not_zero():
 
 def test_rtu_through_socat_pty_pair():
     with T.TempDir() as d:
-        a, b = os.path.join(d, "ttyA"), os.path.join(d, "ttyB")
-        socat = T.Proc(["socat", "pty,raw,echo=0,link=" + a, "pty,raw,echo=0,link=" + b], name="socat")
+        a, b, socat = T.pty_pair(d)
         try:
-            T.wait_until(lambda: os.path.exists(a) and os.path.exists(b), 10, "socat ptys")
             peer = start_peer("rtu", b, 19200)
             try:
                 cfg = config(d, '{ name = "rs485"; type = "rtu"; device = "%s"; baud = 19200; parity = "N";'

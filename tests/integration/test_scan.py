@@ -107,11 +107,8 @@ def test_tcp_identification_and_signature_registers():
 
 def test_rtu_on_a_pty_pair():
     with T.TempDir() as d:
-        a, b = os.path.join(d, "ttyA"), os.path.join(d, "ttyB")
-        socat = T.Proc(["socat", "pty,raw,echo=0,link=" + a, "pty,raw,echo=0,link=" + b],
-                       name="socat")
+        a, b, socat = T.pty_pair(d)
         try:
-            T.wait_until(lambda: os.path.exists(a) and os.path.exists(b), 10, "socat ptys")
             peer = start_peer("rtu", b, 19200, identity=IDENTITY)
             try:
                 profiles = profile_dir(d)

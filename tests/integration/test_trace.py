@@ -121,10 +121,8 @@ def test_read_trace_rtu_over_tcp():
 
 def test_read_trace_rtu_serial():
     with T.TempDir() as d:
-        a, b = os.path.join(d, "ttyA"), os.path.join(d, "ttyB")
-        socat = T.Proc(["socat", "pty,raw,echo=0,link=" + a, "pty,raw,echo=0,link=" + b], name="socat")
+        a, b, socat = T.pty_pair(d)
         try:
-            T.wait_until(lambda: os.path.exists(a) and os.path.exists(b), 10, "socat ptys")
             peer = start_peer("rtu", b, 19200)
             try:
                 cfg = config(d, '{ name = "b1"; type = "rtu"; device = "%s"; baud = 19200;'
