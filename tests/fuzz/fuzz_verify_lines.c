@@ -3,7 +3,8 @@
  * through its line readers (tools/mvgate/cli_verify_lines.h) and then the
  * chain walk, as verify does. The first byte picks the format (odd: a
  * `mosquitto_sub -v` capture, even: an export). It must never crash, leak
- * or read out of bounds, and every line taken must be in the list.
+ * or read out of bounds, and every line taken must be in a list (chained
+ * records, totals or heads).
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,11 @@
 
 #include "chain.h"
 #include "cli_verify_lines.h"
+
+static size_t taken(const mvg_cli_verify_input *in)
+{
+    return in->chained.n + in->totals.n + (in->heads ? mvg_cli_heads_count(in->heads) : 0);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -37,12 +43,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         len = strlen(line); /* as getline's buffer reads: up to a NUL */
         while (len && line[len - 1] == '\r')
             line[--len] = '\0';
-        size_t before = in.chained.n + in.totals.n;
+        size_t before = taken(&in);
         int rc = len == 0 ? 1
                  : capture ? mvg_cli_verify_capture_line(&in, line, len)
                            : mvg_cli_verify_export_line(&in, line, len, "fuzz", lineno);
-        if (rc == 0 && in.chained.n + in.totals.n != before + 1)
-            abort(); /* taken, so in the list */
+        if (rc == 0 && taken(&in) != before + 1)
+            abort(); /* taken, so in a list */
         free(line);
         p = nl ? nl + 1 : end;
     }
