@@ -196,6 +196,8 @@ def test_full_disk_loses_no_record():
                 for l in about]
         waited = [int(b.group(1)) for b in back if b]
         assert waited and max(waited) >= 20, "\n".join(about)
+        print("full disk: %d interval records waited and went in with seq 1..%d, %d store log lines"
+              % (max(waited), len(recs), len(about)))
 
 
 
