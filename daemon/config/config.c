@@ -796,7 +796,8 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
         return NULL;
     }
     snprintf(cfg->path, sizeof cfg->path, "%s", path);
-    loader L = {.r = {diags, 0, cfg->path, NULL, opts}, .cfg = cfg, .priv = priv, .opts = opts};
+    mvg_cfgr_src src = {0}; /* the files read once for their integer literals */
+    loader L = {.r = {diags, 0, cfg->path, NULL, opts, &src}, .cfg = cfg, .priv = priv, .opts = opts};
     snprintf(L.dir, sizeof L.dir, "%s", path);
     char *slash = strrchr(L.dir, '/');
     if (slash)
@@ -816,6 +817,7 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
         return NULL;
     }
     load_all(&L, config_root_setting(&c));
+    mvg_cfgr_src_free(&src);
     for (size_t i = 0; i < L.nprofiles; i++)
         free(L.profiles[i].points);
     free(L.profiles);

@@ -11,7 +11,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include "vec.h"
 
 void mvg_cfgr_fail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, ...)
 {
@@ -226,6 +229,82 @@ static int source_line(const char *file, int line, char *buf, size_t cap)
     return rc;
 }
 
+void mvg_cfgr_src_free(mvg_cfgr_src *src)
+{
+    for (size_t i = 0; src && i < MVG_CFGR_SRC_FILES; i++) {
+        free(src->f[i].name);
+        free(src->f[i].text);
+        free(src->f[i].line);
+        src->f[i].name = src->f[i].text = NULL;
+        src->f[i].line = NULL;
+        src->f[i].nlines = 0;
+    }
+}
+
+/* file read whole into a slot of src, its lines terminated in place; the
+ * slot, or -1 when it cannot be read. */
+static long src_load(mvg_cfgr_src *src, const char *file)
+{
+    for (size_t i = 0; i < MVG_CFGR_SRC_FILES; i++)
+        if (src->f[i].name && strcmp(src->f[i].name, file) == 0)
+            return (long)i;
+    FILE *f = fopen(file, "rb");
+    if (!f)
+        return -1;
+    /* the whole file at once: a configuration is a few MB at most */
+    struct stat st;
+    char *text = fstat(fileno(f), &st) == 0 && st.st_size >= 0
+                     ? malloc((size_t)st.st_size + 1) : NULL;
+    size_t len = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
+    fclose(f);
+    if (!text)
+        return -1;
+    size_t nlines = 0, lcap = 0, *line = NULL;
+    int final_newline = len > 0 && text[len - 1] == '\n';
+    for (size_t i = 0; i <= len; i++) {
+        if (i == len && (len == 0 || final_newline))
+            break; /* no line after a final newline */
+        if (i == 0 || text[i - 1] == '\0') {
+            size_t *grown = mvg_vec_reserve(line, nlines, &lcap, sizeof *line, 256);
+            if (!grown) {
+                free(line);
+                free(text);
+                return -1;
+            }
+            line = grown;
+            line[nlines++] = i;
+        }
+        if (i < len && text[i] == '\n')
+            text[i] = '\0';
+    }
+    text[len] = '\0';
+    size_t k = src->next++ % MVG_CFGR_SRC_FILES;
+    free(src->f[k].name);
+    free(src->f[k].text);
+    free(src->f[k].line);
+    src->f[k].name = strdup(file);
+    src->f[k].text = text;
+    src->f[k].line = line;
+    src->f[k].nlines = nlines;
+    if (!src->f[k].name) {
+        mvg_cfgr_src_free(src);
+        return -1;
+    }
+    return (long)k;
+}
+
+/* Line `line` (1-based) of file: from r's kept sources when it has them,
+ * else read into buf. NULL when it cannot be read. */
+static const char *line_of(const mvg_cfgr *r, const char *file, int line, char *buf, size_t cap)
+{
+    if (!r->src)
+        return source_line(file, line, buf, cap) == 0 ? buf : NULL;
+    long k = src_load(r->src, file);
+    if (k < 0 || line < 1 || (size_t)line > r->src->f[k].nlines)
+        return NULL;
+    return r->src->f[k].text + r->src->f[k].line[line - 1];
+}
+
 int mvg_cfgr_int_value(const mvg_cfgr *r, const config_setting_t *s, long long *v, char *text,
                        size_t cap)
 {
@@ -237,8 +316,10 @@ int mvg_cfgr_int_value(const mvg_cfgr *r, const config_setting_t *s, long long *
         return 0;
     char fbuf[1024];
     const char *file = mvg_cfgr_file(r, config_setting_source_file(s), fbuf, sizeof fbuf);
-    char line[4096];
-    if (!file || source_line(file, (int)config_setting_source_line(s), line, sizeof line) != 0)
+    char buf[4096];
+    const char *line = file ? line_of(r, file, (int)config_setting_source_line(s), buf, sizeof buf)
+                            : NULL;
+    if (!line)
         return 0; /* not from a file we can read again: libconfig's value is all there is */
     lit_match m = {.stored = stored, .key = config_setting_name(s), .want_l = t == CONFIG_TYPE_INT64};
     scan_int_literals(line, match_lit, &m);

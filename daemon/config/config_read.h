@@ -24,7 +24,25 @@ typedef struct mvg_cfgr_s {
     const char *include_dir;
     /* The loader's options (config.h), NULL when none were given. */
     const struct mvg_config_opts *opts;
+    /* Optional: the source files kept in memory while the integer literals
+     * are read again (mvg_cfgr_int_value), so that a file of 10,000 points
+     * is read once, not once per integer; the caller frees it
+     * (mvg_cfgr_src_free). NULL: each literal's line is read from disk. */
+    struct mvg_cfgr_src *src;
 } mvg_cfgr;
+
+/* A few source files in memory, split into NUL-terminated lines. */
+#define MVG_CFGR_SRC_FILES 8
+typedef struct mvg_cfgr_src {
+    struct {
+        char *name, *text;
+        size_t *line;   /* offsets of the lines in text */
+        size_t nlines;
+    } f[MVG_CFGR_SRC_FILES];
+    size_t next;        /* the slot to reuse when all are taken */
+} mvg_cfgr_src;
+
+void mvg_cfgr_src_free(mvg_cfgr_src *src);
 
 /* The name to report for file (a libconfig source or error file): file
  * itself, or include_dir/file for a relative @included file. May return buf. */
