@@ -856,7 +856,7 @@ mvg_profile_info *mvg_config_profiles(const char *config_path, const mvg_config_
     }
     cfg->priv = priv;
     snprintf(cfg->path, sizeof cfg->path, "%s", config_path ? config_path : "profiles");
-    loader L = {.r = {diags, 0, NULL, NULL, opts}, .cfg = cfg, .priv = priv, .opts = opts};
+    loader L = {.r = {diags, 0, NULL, NULL, opts, NULL}, .cfg = cfg, .priv = priv, .opts = opts};
     if (config_path) {
         snprintf(L.dir, sizeof L.dir, "%s", config_path);
         char *slash = strrchr(L.dir, '/');
