@@ -46,21 +46,31 @@ static long frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err
     return mvg_mbap_reply_length(buf, len, ctx, err, errlen);
 }
 
-static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsigned count,
-                   uint16_t *regs, uint8_t *bits, uint8_t *exception_code, mvg_tr_trace *trace,
-                   char *err, size_t errlen)
+/* The connection ready for a request: one the peer hung up while we were
+ * idle is closed, then one is opened by the request's deadline. 0, or -1
+ * with err. */
+static int ready(tr_mbap *m, int unit_id, int64_t deadline, mvg_tr_trace *trace, char *err,
+                 size_t errlen)
 {
-    tr_mbap *m = impl;
     char why[160];
-    int64_t deadline = mvg_clock_mono_ms() + m->sock.timeout_ms;
-
     if (m->sock.fd >= 0 && mvg_tr_sock_discard(&m->sock, 0, why, sizeof why) != 0)
         tr_close(m);
     if (m->sock.fd < 0 && mvg_tr_sock_connect(&m->sock, deadline, err, errlen) != 0) {
         if (trace)
             mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
-        return MVG_TR_COMM;
+        return -1;
     }
+    return 0;
+}
+
+static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsigned count,
+                   uint16_t *regs, uint8_t *bits, uint8_t *exception_code, mvg_tr_trace *trace,
+                   char *err, size_t errlen)
+{
+    tr_mbap *m = impl;
+    int64_t deadline = mvg_clock_mono_ms() + m->sock.timeout_ms;
+    if (ready(m, unit_id, deadline, trace, err, errlen) != 0)
+        return MVG_TR_COMM;
 
     mvg_mbap_req req = {++m->tid, (uint8_t)unit_id, area, count};
     uint8_t out[MVG_MBAP_READ_REQUEST_LEN];
@@ -98,16 +108,9 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
                       char *err, size_t errlen)
 {
     tr_mbap *m = impl;
-    char why[160];
     int64_t deadline = mvg_clock_mono_ms() + m->sock.timeout_ms;
-
-    if (m->sock.fd >= 0 && mvg_tr_sock_discard(&m->sock, 0, why, sizeof why) != 0)
-        tr_close(m);
-    if (m->sock.fd < 0 && mvg_tr_sock_connect(&m->sock, deadline, err, errlen) != 0) {
-        if (trace)
-            mvg_tr_trace_error(trace, unit_id, 0, err, NULL, 0);
+    if (ready(m, unit_id, deadline, trace, err, errlen) != 0)
         return MVG_TR_COMM;
-    }
     mvg_mbap_pdu_req req = {++m->tid, (uint8_t)unit_id, reply_len};
     uint8_t out[MVG_MBAP_MAX_REPLY];
     size_t n = mvg_mbap_build_pdu(&req, pdu, pdu_len, out);
