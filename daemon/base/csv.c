@@ -13,6 +13,7 @@
 
 #include "csv.h"
 #include "diag.h"
+#include "fileread.h"
 #include "timefmt.h"
 #include "vec.h"
 
@@ -206,38 +207,10 @@ fail:
 
 mvg_csv *mvg_csv_load(const char *path, char *err, size_t errlen)
 {
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        mvg_set_err(err, errlen, "%s: %s", path, strerror(errno));
+    size_t len = 0;
+    char *buf = mvg_file_read(path, &len, err, errlen);
+    if (!buf)
         return NULL;
-    }
-    char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 65536 > cap) {
-            size_t nc = cap ? 2 * cap : 131072;
-            char *p = realloc(buf, nc);
-            if (!p) {
-                free(buf);
-                fclose(fp);
-                mvg_set_err(err, errlen, "%s: out of memory", path);
-                return NULL;
-            }
-            buf = p;
-            cap = nc;
-        }
-        size_t r = fread(buf + len, 1, cap - len, fp);
-        len += r;
-        if (r == 0)
-            break;
-    }
-    int rerr = ferror(fp);
-    fclose(fp);
-    if (rerr) {
-        free(buf);
-        mvg_set_err(err, errlen, "%s: read error", path);
-        return NULL;
-    }
     mvg_csv *c = mvg_csv_parse(path, buf, len, err, errlen);
     free(buf);
     return c;

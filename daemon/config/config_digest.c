@@ -15,47 +15,10 @@
 #include <string.h>
 
 #include "device.h"
+#include "fileread.h"
 
 /* libconfig 1.5 refuses deeper nesting; so does the digest */
 #define MAX_DEPTH 10
-
-/* The whole of path, malloc'd (*len its size); NULL with err. */
-static char *slurp(const char *path, size_t *len, char *err, size_t errlen)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: cannot read: %s", path, strerror(errno));
-        return NULL;
-    }
-    char *buf = NULL;
-    size_t n = 0, cap = 0;
-    for (;;) {
-        if (n == cap) {
-            char *nb = realloc(buf, cap ? 2 * cap : 4096);
-            if (!nb) {
-                snprintf(err, errlen, "out of memory");
-                free(buf);
-                fclose(f);
-                return NULL;
-            }
-            buf = nb;
-            cap = cap ? 2 * cap : 4096;
-        }
-        size_t got = fread(buf + n, 1, cap - n, f);
-        n += got;
-        if (got == 0)
-            break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        snprintf(err, errlen, "%s: read error", path);
-        free(buf);
-        return NULL;
-    }
-    *len = n;
-    return buf;
-}
 
 static int feed(crypto_hash_sha256_state *st, const char *path, const char *dir, int depth,
                 char *err, size_t errlen)
@@ -65,7 +28,7 @@ static int feed(crypto_hash_sha256_state *st, const char *path, const char *dir,
         return -1;
     }
     size_t len = 0;
-    char *buf = slurp(path, &len, err, errlen);
+    char *buf = mvg_file_read(path, &len, err, errlen);
     if (!buf)
         return -1;
     crypto_hash_sha256_update(st, (const unsigned char *)buf, len);

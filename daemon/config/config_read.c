@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileread.h"
 #include "vec.h"
 
 void mvg_cfgr_fail(mvg_cfgr *r, const config_setting_t *s, const char *fmt, ...)
@@ -248,15 +248,9 @@ static long src_load(mvg_cfgr_src *src, const char *file)
     for (size_t i = 0; i < MVG_CFGR_SRC_FILES; i++)
         if (src->f[i].name && strcmp(src->f[i].name, file) == 0)
             return (long)i;
-    FILE *f = fopen(file, "rb");
-    if (!f)
-        return -1;
-    /* the whole file at once: a configuration is a few MB at most */
-    struct stat st;
-    char *text = fstat(fileno(f), &st) == 0 && st.st_size >= 0
-                     ? malloc((size_t)st.st_size + 1) : NULL;
-    size_t len = text ? fread(text, 1, (size_t)st.st_size, f) : 0;
-    fclose(f);
+    char why[64];
+    size_t len = 0;
+    char *text = mvg_file_read(file, &len, why, sizeof why);
     if (!text)
         return -1;
     size_t nlines = 0, lcap = 0, *line = NULL;
