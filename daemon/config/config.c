@@ -715,7 +715,7 @@ static void load_device(loader *L, const config_setting_t *g, mvg_device_cfg *d,
 static void load_all(loader *L, const config_setting_t *root)
 {
     static const char *const top[] = {"gateway", "buses",  "devices", "derived",
-                                      "projects", "store", "mqtt",    "influx", NULL};
+                                      "projects", "store", "mqtt",    "influx", "http", NULL};
     mvg_config *cfg = L->cfg;
     mvg_cfgr_keys(&L->r, root, top, "top level");
     load_gateway(L, root);

@@ -1,10 +1,12 @@
 /*
- * config_publish.c: the store, mqtt and influx sections (config_publish.h):
+ * config_publish.c: the store, mqtt, influx and http sections
+ * (config_publish.h):
  * one key table each, and next to it the one function with the rules
  * between its keys.
  */
 #include "config_publish.h"
 
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -250,7 +252,37 @@ static void check_influx(mvg_cfgr *r, const config_setting_t *g, const signed ch
         mvg_cfgr_fail(r, g, "%s: version 2 needs 'org', 'bucket' and 'token_file'", ctx);
 }
 
-/* ---- the three sections ------------------------------------------------ */
+/* ---- http -------------------------------------------------------------- */
+
+#define HT(f) MVG_FIELD(mvg_http_cfg, f)
+
+static const mvg_key http_keys[] = {
+    {"enabled", MVG_KEY_BOOL, 0, HT(enabled), .def = "true",
+     .doc = "serve the endpoint (false: the section is kept but nothing listens, and the HTTP "
+            "module is not loaded)"},
+    {"listen", MVG_KEY_STRING, 0, HT(listen), .def = "127.0.0.1",
+     .allowed = "a numeric IPv4 or IPv6 address, < 64 characters",
+     .doc = "the address to listen on: the loopback by default, so that only the gateway "
+            "itself (or an SSH tunnel) reaches it; `\"0.0.0.0\"` or `\"::\"` for every "
+            "interface"},
+    {"port", MVG_KEY_INT, 0, HT(port), .lo = 1, .hi = 65535, .def = "9780",
+     .doc = "TCP port of `/metrics` (Prometheus), `/` (the live page) and `/api/live`"},
+};
+const mvg_section mvg_config_http_section = {"http", MVG_KEYS(http_keys)};
+
+static void check_http(mvg_cfgr *r, const config_setting_t *g, const signed char *rc,
+                       const mvg_http_cfg *o)
+{
+    unsigned char addr[16];
+    if (mvg_section_rc(&mvg_config_http_section, rc, "listen") > 0 &&
+        inet_pton(AF_INET, o->listen, addr) != 1 && inet_pton(AF_INET6, o->listen, addr) != 1)
+        mvg_cfgr_fail(r, config_setting_get_member(g, "listen"),
+                      "http: 'listen' \"%s\" must be a numeric IPv4 or IPv6 address (e.g. "
+                      "\"127.0.0.1\", \"::1\", \"0.0.0.0\"), not a host name",
+                      o->listen);
+}
+
+/* ---- the four sections ------------------------------------------------- */
 
 int mvg_config_publish_load(const config_setting_t *root, const char *gateway_id,
                             const char *main_file, const char *include_dir,
@@ -261,9 +293,11 @@ int mvg_config_publish_load(const config_setting_t *root, const char *gateway_id
     mvg_section_defaults(&mvg_config_store_section, &out->store);
     mvg_config_mqtt_defaults(&out->mqtt, gateway_id);
     mvg_config_influx_defaults(&out->influx);
+    mvg_section_defaults(&mvg_config_http_section, &out->http);
+    out->http.enabled = 0; /* off without the section */
     const mvg_section *const sections[] = {&mvg_config_store_section, &mvg_config_mqtt_section,
-                                           &mvg_config_influx_section};
-    void *const dst[] = {&out->store, &out->mqtt, &out->influx};
+                                           &mvg_config_influx_section, &mvg_config_http_section};
+    void *const dst[] = {&out->store, &out->mqtt, &out->influx, &out->http};
     for (size_t i = 0; i < sizeof sections / sizeof sections[0]; i++) {
         const char *name = sections[i]->name;
         const config_setting_t *g = config_setting_get_member(root, name);
@@ -274,6 +308,8 @@ int mvg_config_publish_load(const config_setting_t *root, const char *gateway_id
             continue;
         }
         signed char rc[64];
+        if (i == 3)
+            out->http.enabled = 1; /* the section turns it on, unless it says enabled = false */
         mvg_section_read(&r, sections[i], g, name, dst[i], rc);
         if (i == 1) {
             out->mqtt.enabled = 1;
@@ -281,6 +317,8 @@ int mvg_config_publish_load(const config_setting_t *root, const char *gateway_id
         } else if (i == 2) {
             out->influx.enabled = 1;
             check_influx(&r, g, rc, &out->influx);
+        } else if (i == 3) {
+            check_http(&r, g, rc, &out->http);
         }
     }
     return r.errors ? -1 : 0;

@@ -1,7 +1,7 @@
 /*
- * config_publish.h: the `store`, `mqtt` and `influx` sections of the
- * configuration as plain values: how the store keeps data and how the
- * publishers reach the dashboard. The config loader (config.c) calls
+ * config_publish.h: the `store`, `mqtt`, `influx` and `http` sections of
+ * the configuration as plain values: how the store keeps data, how the
+ * publishers reach the dashboard and where the metrics endpoint listens. The config loader (config.c) calls
  * mvg_config_publish_load() with the parsed libconfig root; config_publish.c
  * holds the three key tables and the rules between keys, and checks
  * everything here once. The publishers (mqtt_pub.h, influx_pub.h) take their
@@ -83,10 +83,20 @@ typedef struct {
     int poll_ms;                /* look at the outbox this often without a kick; 0: 1000 */
 } mvg_influx_cfg;
 
+/* The http section, and what the HTTP module's start takes (http.h): the
+ * metrics and live page endpoint. Off without the section. */
+#define MVG_CFG_LISTEN_MAX 64
+typedef struct {
+    int enabled;                /* the section is present and its `enabled` is true */
+    char listen[MVG_CFG_LISTEN_MAX]; /* a numeric IPv4 or IPv6 address */
+    int port;
+} mvg_http_cfg;
+
 typedef struct mvg_publish_cfg {
     mvg_store_cfg store;
     mvg_mqtt_cfg mqtt;
     mvg_influx_cfg influx;
+    mvg_http_cfg http;
 } mvg_publish_cfg;
 
 struct config_setting_t;

@@ -20,7 +20,7 @@ const mvg_section *const mvg_config_sections[] = {
     &mvg_config_periods_section,     &mvg_config_criteria_section, &mvg_config_streams_section,
     &mvg_config_factors_section,     &mvg_config_voc_pair_section, &mvg_config_model_section,
     &mvg_config_adjustments_section, &mvg_config_store_section,    &mvg_config_mqtt_section,
-    &mvg_config_influx_section,      NULL,
+    &mvg_config_influx_section,      &mvg_config_http_section,     NULL,
 };
 
 int mvg_config_name_ok(const char *s, int ident_only)

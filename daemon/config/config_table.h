@@ -80,7 +80,8 @@ struct mvg_section {
 extern const mvg_section *const mvg_config_sections[];
 extern const mvg_section mvg_config_gateway_section, mvg_config_bus_section,
     mvg_config_device_section, mvg_config_point_section, mvg_config_store_section,
-    mvg_config_mqtt_section, mvg_config_influx_section, mvg_config_derived_section,
+    mvg_config_mqtt_section, mvg_config_influx_section, mvg_config_http_section,
+    mvg_config_derived_section,
     mvg_config_projects_section, mvg_config_periods_section, mvg_config_criteria_section,
     mvg_config_streams_section, mvg_config_factors_section, mvg_config_voc_pair_section,
     mvg_config_model_section, mvg_config_adjustments_section;

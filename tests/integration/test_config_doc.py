@@ -20,7 +20,8 @@ BLOCK = re.compile(r"(<!-- keys: (\S+) -->\n)(.*?)(<!-- /keys -->)", re.S)
 DOCS = {
     os.path.join(T.SRC, "docs", "config.md"):
         ["gateway", "buses", "devices", "points", "derived", "projects", "periods", "criteria",
-         "streams", "factors", "inlet-outlet", "model", "adjustments", "store", "mqtt", "influx"],
+         "streams", "factors", "inlet-outlet", "model", "adjustments", "store", "mqtt", "influx",
+         "http"],
     os.path.join(T.SRC, "docs", "hub.md"): ["hub", "hub-mqtt", "hub-db"],
 }
 

@@ -96,11 +96,12 @@ int mvg_cmd_check(int argc, char **argv)
         nder += cfg->projects->derived[i].name[0] != '~';
     size_t nprj = cfg->projects ? cfg->projects->nprojects : 0;
     printf("%s: OK: gateway %s (site %s), %zu bus%s, %zu device%s (%zu from profiles), %zu "
-           "points, %zu derived, %zu project%s%s%s\n",
+           "points, %zu derived, %zu project%s%s%s%s\n",
            path, cfg->gateway.id, cfg->gateway.site, cfg->nbuses, cfg->nbuses == 1 ? "" : "es",
            cfg->ndevices, cfg->ndevices == 1 ? "" : "s", nprofiled, npoints, nder, nprj,
            nprj == 1 ? "" : "s", cfg->publish->mqtt.enabled ? ", mqtt" : "",
-           cfg->publish->influx.enabled ? ", influx" : "");
+           cfg->publish->influx.enabled ? ", influx" : "",
+           cfg->publish->http.enabled ? ", http" : "");
     printf("%s: data_dir %s %s\n", path, cfg->gateway.data_dir,
            data_dir_state(cfg->gateway.data_dir));
     warn_hosts(cfg);
