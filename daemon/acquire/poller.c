@@ -91,7 +91,9 @@ static void poll_device(mvg_poller *p, struct dev_slot *d)
         .pause = pause_or_stop,
     };
     mvg_acquire_result res;
+    int64_t t0 = mvg_clock_mono_ns();
     mvg_acquire_poll(d->acq, p->tr, &opts, p->tb, d->samples, &res);
+    int64_t rtt_ns = mvg_clock_mono_ns() - t0;
     /* a poll cut short by a stop is not a poll: neither counted nor queued
      * (its generation's batches are not read any more) */
     if (res.stopped)
@@ -110,8 +112,15 @@ static void poll_device(mvg_poller *p, struct dev_slot *d)
     d->status.polls++;
     if (res.failed)
         d->status.failed_polls++;
-    if (res.comm_ok)
+    if (res.comm_ok) {
         d->status.last_good_ms = mvg_timebase_now(p->tb);
+        static const int64_t bounds_ms[] = MVG_POLL_RTT_BOUNDS_MS;
+        size_t b = 0;
+        while (b < MVG_POLL_RTT_NBOUNDS && rtt_ns > bounds_ms[b] * 1000000)
+            b++;
+        d->status.rtt_count[b]++;
+        d->status.rtt_sum_s += (double)rtt_ns / 1e9;
+    }
     if (res.failed)
         snprintf(d->status.last_error, sizeof d->status.last_error, "%s", res.last_error);
     d->status.online = online;

@@ -19,12 +19,24 @@
 
 typedef struct mvg_poller mvg_poller;
 
+/* The round trip of a device poll that got an answer (every request of
+ * the poll, its retries and backoffs included), counted into buckets with
+ * these upper bounds in ms, and one more above the last: the histogram of
+ * the metrics endpoint (docs/daemon.md "HTTP endpoint"). A poll without
+ * any answer counts in failed_polls only: its time is the timeout's. */
+#define MVG_POLL_RTT_BOUNDS_MS {5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000}
+#define MVG_POLL_RTT_NBOUNDS 11
+
 typedef struct {
     int online;
     int64_t last_good_ms;   /* realtime of the last poll with an answer; 0 = never */
     uint64_t polls, failed_polls;
     uint64_t overruns;      /* polls that started a whole interval late */
     char last_error[256];
+    /* polls with an answer by round trip: rtt_count[i] those up to bound i
+     * (not cumulative), rtt_count[MVG_POLL_RTT_NBOUNDS] those above the last */
+    uint64_t rtt_count[MVG_POLL_RTT_NBOUNDS + 1];
+    double rtt_sum_s;       /* their round trips added up, in seconds */
 } mvg_device_status;
 
 /* Starts the thread for cfg->buses[bus]. cfg and tb must outlive the poller. */
