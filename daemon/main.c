@@ -31,6 +31,7 @@
 #define QUEUE_BATCHES 4096
 #define POP_WAIT_MS 200
 #define STATUS_EVERY_MS 5000
+#define HTTP_EVERY_MS 1000 /* the endpoint's snapshot (live.h) */
 #define MAINTAIN_EVERY_MS 60000
 
 static volatile sig_atomic_t got_stop, got_reload;
@@ -246,6 +247,9 @@ static void on_interval(void *user, size_t project, int64_t seq, const mvg_inter
     (void)rec;
     (void)seq;
     emit_ctx *ctx = user;
+    mvg_live *live = mvg_gateway_live(ctx->g);
+    if (live)
+        mvg_live_note_interval(live, project, res);
     mvg_project *prj = mvg_runner_project(mvg_gateway_runner(ctx->g), project);
     const char *name = mvg_project_config(prj)->name;
     char line[2048];
@@ -289,34 +293,64 @@ static void restore(mvg_gateway *g)
         mvg_log(MVG_LOG_WARN, "%s; the engine starts afresh", err);
 }
 
+/* The figures the status document and the HTTP endpoint share: the
+ * devices (devs: cfg->ndevices entries), the queue, the publishers and
+ * their outboxes. -1 with err when the outboxes could not be read. */
+static int gather_status(mvg_gateway *g, mvg_sample_queue *q, const char *state,
+                         int64_t started_ms, mvg_device_status *devs, mvg_status_input *in,
+                         char *err, size_t errlen)
+{
+    const mvg_config *cfg = mvg_gateway_config(g);
+    for (size_t d = 0; d < cfg->ndevices; d++)
+        mvg_gateway_device_status(g, d, &devs[d]);
+    *in = (mvg_status_input){.cfg = cfg, .state = state, .now_ms = mvg_clock_real_ms(),
+                             .started_ms = started_ms, .devices = devs,
+                             .queue_depth = mvg_sample_queue_depth(q),
+                             .queue_dropped = mvg_sample_queue_dropped(q)};
+    mvg_gateway_publisher_stats(g, &in->mqtt, &in->has_mqtt, &in->influx, &in->has_influx);
+    return mvg_pipeline_figures(mvg_gateway_pipeline(g), in, err, errlen);
+}
+
 /* Writes the status document (store meta, MQTT retained status). */
 static void publish_status(mvg_gateway *g, mvg_sample_queue *q, const char *state, mvg_log_once *lo,
                            int64_t started_ms)
 {
     const mvg_config *cfg = mvg_gateway_config(g);
     mvg_device_status *devs = calloc(cfg->ndevices + 1, sizeof *devs);
-    char err[512];
+    char err[512], store_err[512];
     if (!devs)
         return;
-    for (size_t d = 0; d < cfg->ndevices; d++)
-        mvg_gateway_device_status(g, d, &devs[d]);
+    mvg_status_input in;
     mvg_store_status store;
-    mvg_status_input in = {.cfg = cfg, .state = state, .now_ms = mvg_clock_real_ms(),
-                           .started_ms = started_ms, .devices = devs,
-                           .queue_depth = mvg_sample_queue_depth(q),
-                           .queue_dropped = mvg_sample_queue_dropped(q)};
+    int rc = gather_status(g, q, state, started_ms, devs, &in, err, sizeof err);
     mvg_pipeline *p = mvg_gateway_pipeline(g);
-    if (mvg_pipeline_store_status(p, &store, err, sizeof err) == 0)
+    /* without the store's counts the document leaves them out (store: null) */
+    if (mvg_pipeline_store_status(p, &store, store_err, sizeof store_err) == 0)
         in.store = &store;
-    mvg_gateway_publisher_stats(g, &in.mqtt, &in.has_mqtt, &in.influx, &in.has_influx);
     char *json = NULL;
-    if (mvg_pipeline_figures(p, &in, err, sizeof err) != 0 || !(json = mvg_status_json(&in)) ||
+    if (rc != 0 || !(json = mvg_status_json(&in)) ||
         mvg_pipeline_put_status(p, json, err, sizeof err) != 0)
-        mvg_log_once_hit(lo, MVG_LOG_WARN, json ? err : "out of memory", "status not stored: %s",
-                         json ? err : "out of memory");
+        mvg_log_once_hit(lo, MVG_LOG_WARN, rc == 0 && !json ? "out of memory" : err,
+                         "status not stored: %s", rc == 0 && !json ? "out of memory" : err);
     else
         mvg_log_once_clear(lo, MVG_LOG_NOTICE, "status stored again");
     free(json);
+    free(devs);
+}
+
+/* A fresh snapshot for the HTTP endpoint (with an http section): the
+ * status figures and the last values. An outbox that cannot be read is
+ * the status document's to log; the endpoint keeps its last snapshot. */
+static void offer_http(mvg_gateway *g, mvg_sample_queue *q, int64_t started_ms)
+{
+    if (!mvg_gateway_live(g))
+        return;
+    const mvg_config *cfg = mvg_gateway_config(g);
+    mvg_device_status *devs = calloc(cfg->ndevices + 1, sizeof *devs);
+    char err[512];
+    mvg_status_input in;
+    if (devs && gather_status(g, q, "online", started_ms, devs, &in, err, sizeof err) == 0)
+        mvg_gateway_http_offer(g, &in);
     free(devs);
 }
 
@@ -451,7 +485,7 @@ int main(int argc, char **argv)
 
     uint64_t wd_usec = 0;
     int64_t wd_every = sd_watchdog_enabled(0, &wd_usec) > 0 ? (int64_t)(wd_usec / 2000) : 0;
-    int64_t wd_last = 0, status_last = 0, maintain_last = mvg_clock_mono_ms();
+    int64_t wd_last = 0, status_last = 0, http_last = 0, maintain_last = mvg_clock_mono_ms();
     int64_t started_ms = mvg_clock_real_ms();
     mvg_log_once store_log = {0}, maintain_log = {0}, status_log = {0}, head_log = {0};
     int held = 0, reload_waits = 0;
@@ -479,6 +513,9 @@ int main(int argc, char **argv)
         if (b && b->generation == generation) {
             if (mvg_log_wants(MVG_LOG_INFO))
                 mvg_log(MVG_LOG_INFO, "%s", mvg_logfmt_batch(mvg_gateway_config(g), b, line, sizeof line));
+            mvg_live *live = mvg_gateway_live(g);
+            if (live)
+                mvg_live_note_batch(live, b);
             /* a full disk is the pipeline's to log (once per change of the
              * store's state); this is a poll the configuration does not know */
             if (mvg_pipeline_batch(mvg_gateway_pipeline(g), b, err, sizeof err) != 0)
@@ -531,6 +568,10 @@ int main(int argc, char **argv)
             else
                 mvg_log_once_clear(&maintain_log, MVG_LOG_NOTICE, "store maintenance: working again");
             maintain_last = now;
+        }
+        if (now - http_last >= HTTP_EVERY_MS) {
+            offer_http(g, q, started_ms);
+            http_last = now;
         }
         if (now - status_last >= STATUS_EVERY_MS) {
             publish_status(g, q, "online", &status_log, started_ms);

@@ -12,6 +12,7 @@
 
 #include "config_publish.h"
 #include "head.h"
+#include "live.h"
 #include "log.h"
 #include "publishers.h"
 #include "timefmt.h"
@@ -30,6 +31,9 @@ struct mvg_gateway {
     const mvg_publishers_api *mqtt_mod, *influx_mod; /* their modules, when configured */
     mvg_mqtt_pub *mqtt;   /* NULL when the config has no mqtt section */
     mvg_influx_pub *influx;
+    const mvg_publishers_api *http_mod; /* the HTTP endpoint's module, when configured */
+    mvg_http_server *http;
+    mvg_live *live;       /* what the endpoint shows beyond the status; NULL without it */
     int heads_begun;      /* a head was due at least once (start, or carried over a reload) */
     int64_t head_mono_ms; /* monotonic time of the last head */
 };
@@ -193,6 +197,19 @@ static int start_publishers(mvg_gateway *g, char *err, size_t errlen)
         (!(g->influx_mod = mvg_publishers_load(MVG_PUBMOD_INFLUX, err, errlen)) ||
          !(g->influx = g->influx_mod->influx_start(&pc->influx, db, err, errlen))))
         return -1;
+    /* the endpoint serves snapshots only (live.h): it starts with none */
+    if (pc->http.enabled) {
+        if (!(g->live = mvg_live_new(g->cfg))) {
+            snprintf(err, errlen, "http: out of memory");
+            return -1;
+        }
+        if (!(g->http_mod = mvg_publishers_load(MVG_PUBMOD_HTTP, err, errlen)) ||
+            !(g->http = g->http_mod->http_start(&pc->http, err, errlen)))
+            return -1;
+        mvg_log(MVG_LOG_NOTICE, "http: serving /metrics and the live page on %s%s%s:%d",
+                strchr(pc->http.listen, ':') ? "[" : "", pc->http.listen,
+                strchr(pc->http.listen, ':') ? "]" : "", pc->http.port);
+    }
     return 0;
 }
 
@@ -231,6 +248,17 @@ void mvg_gateway_kick(mvg_gateway *g)
         g->influx_mod->influx_kick(g->influx);
 }
 
+mvg_live *mvg_gateway_live(mvg_gateway *g) { return g->http ? g->live : NULL; }
+
+void mvg_gateway_http_offer(mvg_gateway *g, const mvg_status_input *in)
+{
+    if (!g->http)
+        return;
+    mvg_http_snap *snap = mvg_live_snapshot(g->live, in);
+    if (snap)
+        g->http_mod->http_offer(g->http, snap); /* else the last one is served a while longer */
+}
+
 void mvg_gateway_publisher_stats(mvg_gateway *g, mvg_mqtt_stats *mqtt, int *has_mqtt,
                                  mvg_influx_stats *influx, int *has_influx)
 {
@@ -267,6 +295,10 @@ void mvg_gateway_free(mvg_gateway *g)
 {
     if (!g)
         return;
+    /* the endpoint first: it reads nothing of the gateway's but its snapshots */
+    if (g->http)
+        g->http_mod->http_stop(g->http);
+    mvg_live_free(g->live);
     /* all bus threads told first, then waited for: a stop (or reload) waits
      * for the slowest request in flight, not for the sum over the buses */
     for (size_t b = 0; b < g->npollers; b++)

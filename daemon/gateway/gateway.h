@@ -7,8 +7,10 @@
  * accumulators, frozen models, open intervals) of every project and stream
  * that did not change moves across, and what changed is rebuilt from the
  * stored samples (docs/daemon.md "Reload").
- * It also owns the pipeline (store handle) of its config's data_dir and
- * the timer of the signed head records (gateway.head_every).
+ * It also owns the pipeline (store handle) of its config's data_dir, the
+ * timer of the signed head records (gateway.head_every) and, with an
+ * `http` section, the HTTP endpoint (http_server.h, in its module) with
+ * what it shows (live.h).
  */
 #ifndef MVG_GATEWAY_H
 #define MVG_GATEWAY_H
@@ -19,6 +21,7 @@
 #include "clock.h"
 #include "config.h"
 #include "influx_pub.h"
+#include "live.h"
 #include "mqtt_pub.h"
 #include "pipeline.h"
 #include "poller.h"
@@ -65,6 +68,15 @@ int mvg_gateway_heads(mvg_gateway *g, int64_t now_ms, int64_t mono_ms, int stopp
 
 /* Tells the publishers that new outbox entries are waiting. */
 void mvg_gateway_kick(mvg_gateway *g);
+
+/* The HTTP endpoint's keeper of last values and intervals (live.h), for
+ * the pipeline thread to feed; NULL when the config serves no endpoint. */
+mvg_live *mvg_gateway_live(mvg_gateway *g);
+
+/* Hands the endpoint a snapshot of in (the status document's figures) and
+ * of what its mvg_live kept; nothing without an endpoint. It swaps a
+ * pointer: a request being served never holds up the caller. */
+void mvg_gateway_http_offer(mvg_gateway *g, const mvg_status_input *in);
 
 /* The publishers' figures; *has_x is 0 when that publisher is not configured. */
 void mvg_gateway_publisher_stats(mvg_gateway *g, mvg_mqtt_stats *mqtt, int *has_mqtt,

@@ -1,7 +1,8 @@
 /*
  * publish_module.c: the entry table of a publisher module (publishers.h),
  * the only symbol the daemon looks up in it. Built once per module: the
- * MQTT modules fill the MQTT entries, the InfluxDB module its own.
+ * MQTT modules fill the MQTT entries, the InfluxDB and HTTP modules their
+ * own.
  */
 #include "publishers.h"
 
@@ -25,5 +26,10 @@ const mvg_publishers_api mvg_publishers_api_v1 = {
     .influx_stop = mvg_influx_pub_stop,
     .influx_kick = mvg_influx_pub_kick,
     .influx_get_stats = mvg_influx_pub_get_stats,
+#endif
+#ifdef MVG_PUBLISH_MODULE_HTTP
+    .http_start = mvg_http_server_start,
+    .http_offer = mvg_http_server_offer,
+    .http_stop = mvg_http_server_stop,
 #endif
 };

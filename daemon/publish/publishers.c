@@ -23,7 +23,18 @@ static const char *const module_file[] = {
     [MVG_PUBMOD_MQTT] = "mvgate-mqtt.so",
     [MVG_PUBMOD_MQTT_TLS] = "mvgate-mqtt-tls.so",
     [MVG_PUBMOD_INFLUX] = "mvgate-influx.so",
+    [MVG_PUBMOD_HTTP] = "mvgate-http.so",
 };
+
+/* 1 when api has the entries of module which. */
+static int serves(const mvg_publishers_api *api, mvg_pubmod which)
+{
+    switch (which) {
+    case MVG_PUBMOD_INFLUX: return api->influx_start != NULL;
+    case MVG_PUBMOD_HTTP: return api->http_start != NULL;
+    default: return api->mqtt_start != NULL;
+    }
+}
 
 mvg_pubmod mvg_publishers_mqtt_module(const char *uri)
 {
@@ -85,13 +96,13 @@ const mvg_publishers_api *mvg_publishers_load(mvg_pubmod which, char *err, size_
             continue;
         }
         api = try_open(paths[i], why[i], sizeof why[i]);
-        if (api && (which == MVG_PUBMOD_INFLUX ? !api->influx_start : !api->mqtt_start)) {
+        if (api && !serves(api, which)) {
             snprintf(why[i], sizeof why[i], "%.4000s: not the module of that client", paths[i]);
             api = NULL;
         }
     }
     if (!api) {
-        size_t pos = (size_t)snprintf(err, errlen, "cannot load the publisher module %s:", file);
+        size_t pos = (size_t)snprintf(err, errlen, "cannot load the module %s:", file);
         for (size_t i = 0; i < n && pos < errlen; i++)
             pos += (size_t)snprintf(err + pos, errlen - pos, " [%s]", why[i]);
     }

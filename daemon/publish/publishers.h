@@ -1,10 +1,11 @@
 /*
- * publishers.h: the MQTT and InfluxDB publishers as the daemon reaches
- * them: through a table of functions in a module per client, loaded only
- * for a configured section: mvgate-mqtt.so (paho-mqtt3a, no TLS),
- * mvgate-mqtt-tls.so (paho-mqtt3as and OpenSSL, for an ssl:// or mqtts://
- * broker) and mvgate-influx.so (libcurl, and with it GnuTLS, Kerberos,
- * LDAP and p11-kit). Each brings one to four MB of resident library pages
+ * publishers.h: the MQTT and InfluxDB publishers, and the HTTP endpoint,
+ * as the daemon reaches them: through a table of functions in a module per
+ * client, loaded only for a configured section: mvgate-mqtt.so
+ * (paho-mqtt3a, no TLS), mvgate-mqtt-tls.so (paho-mqtt3as and OpenSSL, for
+ * an ssl:// or mqtts:// broker), mvgate-influx.so (libcurl, and with it
+ * GnuTLS, Kerberos, LDAP and p11-kit) and mvgate-http.so (libmicrohttpd,
+ * for an `http` section: http_server.h). Each brings one to four MB of resident library pages
  * that a gateway without it should not carry (docs/performance.md). A
  * module, once loaded, stays loaded (paho keeps threads of its own).
  */
@@ -13,10 +14,11 @@
 
 #include <stddef.h>
 
+#include "http_server.h"
 #include "influx_pub.h"
 #include "mqtt_pub.h"
 
-#define MVG_PUBLISHERS_API_VERSION 3 /* 3: a module per client, the TLS files check */
+#define MVG_PUBLISHERS_API_VERSION 4 /* 3: a module per client, the TLS files check; 4: http */
 
 typedef struct {
     int version; /* MVG_PUBLISHERS_API_VERSION */
@@ -34,13 +36,17 @@ typedef struct {
      * of a daemon that does not link libcrypto itself (config.h). */
     int (*tlsfiles_check)(const char *ca, const char *cert, const char *key, int *which, char *err,
                           size_t errlen);
+    /* mvgate-http.so: http_server.h */
+    mvg_http_server *(*http_start)(const mvg_http_cfg *cfg, char *err, size_t errlen);
+    void (*http_offer)(mvg_http_server *srv, mvg_http_snap *snap);
+    void (*http_stop)(mvg_http_server *srv);
 } mvg_publishers_api;
 
 /* The symbol each module exports: the table with its own client's entries
  * (the others NULL). */
 #define MVG_PUBLISHERS_SYMBOL "mvg_publishers_api_v1"
 
-typedef enum { MVG_PUBMOD_MQTT, MVG_PUBMOD_MQTT_TLS, MVG_PUBMOD_INFLUX } mvg_pubmod;
+typedef enum { MVG_PUBMOD_MQTT, MVG_PUBMOD_MQTT_TLS, MVG_PUBMOD_INFLUX, MVG_PUBMOD_HTTP } mvg_pubmod;
 
 /* The module that serves an MQTT broker at uri: with TLS or without. */
 mvg_pubmod mvg_publishers_mqtt_module(const char *uri);

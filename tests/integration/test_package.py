@@ -49,7 +49,8 @@ def check_installed(d, files):
         assert os.path.isfile(path), path
     for path in ("/usr/bin/mvgate", "/usr/sbin/mvgated", "/usr/bin/mvgate-sim",
                  "/usr/lib/mvgate/mvgate-mqtt.so", "/usr/lib/mvgate/mvgate-mqtt-tls.so",
-                 "/usr/lib/mvgate/mvgate-influx.so", "/usr/lib/sysusers.d/mvgate.conf",
+                 "/usr/lib/mvgate/mvgate-influx.so", "/usr/lib/mvgate/mvgate-http.so",
+                 "/usr/lib/sysusers.d/mvgate.conf",
                  "/usr/share/doc/mvgate/README.md", "/usr/share/doc/mvgate/docs/daemon.md"):
         assert path in files, path
     for sub in ("profiles", "examples", "templates"):
