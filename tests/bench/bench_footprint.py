@@ -10,14 +10,16 @@ prints the figures. Samples are logged at info level, so the daemon runs at
 
   build/bin is found through MVG_BIN (default: build/bin of the checkout).
   usage: bench_footprint.py [--devices 100] [--points 100] [--buses 4] [--seconds 30]
-                            [--mqtt] [--telemetry every|off|N] [--influx] [--project]
+                            [--mqtt] [--telemetry every|off|N] [--influx] [--project] [--http]
 
 --mqtt publishes to a real mosquitto on 127.0.0.1 with a subscriber reading
 every message (as the verification dashboard would), telemetry every poll
 unless --telemetry says otherwise; --influx writes to a real influxd as well;
 --project adds one project (a 5-minute interval, one electricity stream on
 device d1, linear in another of its points) so the engine, the signer and
-the records are on the path too. The publishing case (--mqtt --project) is
+the records are on the path too; --http turns the HTTP endpoint on and
+scrapes /metrics and /api/live once a second, as Prometheus and an open
+live page would. The publishing case (--mqtt --project) is
 the one docs/performance.md heads with: every real site publishes.
 """
 
@@ -27,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import mvgtest as T  # noqa: E402
@@ -72,6 +75,8 @@ def main():
     ap.add_argument("--telemetry", default="every", help="mqtt.telemetry: every, off or a number of polls")
     ap.add_argument("--influx", action="store_true", help="write to a real influxd as well")
     ap.add_argument("--project", action="store_true", help="one project on device d1")
+    ap.add_argument("--http", action="store_true",
+                    help="the HTTP endpoint on, /metrics and /api/live fetched every second")
     ap.add_argument("--perf", metavar="FILE",
                     help="record a profile of mvgated over the window with perf record -g into FILE")
     ap.add_argument("--smaps", type=int, default=0, metavar="N",
@@ -98,6 +103,9 @@ def main():
             influx = T.Influxd(os.path.join(d, "influx"))
             influx.query("CREATE DATABASE mvgate")
             extra += 'influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; };\n' % influx.http
+        http_port = T.free_port() if a.http else None
+        if a.http:
+            extra += "http = { port = %d; };\n" % http_port
         if a.project:
             extra += """projects = ( { name = "bench-p"; technology = "air_compressor"; interval_min = 5;
   baseline = { start = "2026-01-01T00:00:00Z"; end = "2099-01-01T00:00:00Z"; };
@@ -129,9 +137,15 @@ def main():
             cpu0, _ = proc_stat(gw.pid)
             t0 = time.monotonic()
             peak_rss = 0
+            scraped = 0
             while time.monotonic() - t0 < a.seconds:
                 time.sleep(1)
                 gw.pump(0)
+                if a.http:
+                    for path in ("/metrics", "/api/live"):
+                        with urllib.request.urlopen("http://127.0.0.1:%d%s" % (http_port, path),
+                                                    timeout=5) as r:
+                            scraped += len(r.read())
                 _, st = proc_stat(gw.pid)
                 peak_rss = max(peak_rss, int(st["VmRSS"].split()[0]))
             cpu1, st = proc_stat(gw.pid)
@@ -152,7 +166,8 @@ def main():
             gw.stop()
         npoints = a.devices * a.points
         pubs = [w for w, on in (("MQTT (telemetry %s) with a subscriber" % a.telemetry, a.mqtt),
-                                ("InfluxDB", a.influx), ("one project", a.project)) if on]
+                                ("InfluxDB", a.influx), ("one project", a.project),
+                                ("the HTTP endpoint scraped every second", a.http)) if on]
         print("footprint: mvgated polling %d points (%d devices x %d float32) at 1 s over %d TCP connections; %s"
               % (npoints, a.devices, a.points, a.buses, ", ".join(pubs) or "no publisher, no project"))
         steady = int(st["VmRSS"].split()[0])
@@ -163,6 +178,8 @@ def main():
               " PSS %d kB" % (rollup["Private_Clean"] + rollup["Private_Dirty"],
                               rollup["Shared_Clean"] + rollup["Shared_Dirty"], rollup["Pss"]))
         print("  CPU %.2f s over %.1f s = %.2f %% of one core" % (cpu1 - cpu0, wall, 100 * (cpu1 - cpu0) / wall))
+        if a.http:
+            print("  HTTP: %.0f kB of /metrics and /api/live per second" % (scraped / 1024 / a.seconds))
         for rss, private, name in mappings[:a.smaps]:
             print("    %7d kB resident (%7d kB private)  %s" % (rss, private, name))
         print("  warnings/errors logged: %d" % len(errors))
