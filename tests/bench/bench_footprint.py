@@ -77,6 +77,7 @@ def main():
     ap.add_argument("--project", action="store_true", help="one project on device d1")
     ap.add_argument("--http", action="store_true",
                     help="the HTTP endpoint on, /metrics and /api/live fetched every second")
+    ap.add_argument("--http-idle", action="store_true", help="with --http: never fetched")
     ap.add_argument("--perf", metavar="FILE",
                     help="record a profile of mvgated over the window with perf record -g into FILE")
     ap.add_argument("--smaps", type=int, default=0, metavar="N",
@@ -141,7 +142,7 @@ def main():
             while time.monotonic() - t0 < a.seconds:
                 time.sleep(1)
                 gw.pump(0)
-                if a.http:
+                if a.http and not a.http_idle:
                     for path in ("/metrics", "/api/live"):
                         with urllib.request.urlopen("http://127.0.0.1:%d%s" % (http_port, path),
                                                     timeout=5) as r:
@@ -167,7 +168,8 @@ def main():
         npoints = a.devices * a.points
         pubs = [w for w, on in (("MQTT (telemetry %s) with a subscriber" % a.telemetry, a.mqtt),
                                 ("InfluxDB", a.influx), ("one project", a.project),
-                                ("the HTTP endpoint scraped every second", a.http)) if on]
+                                ("the HTTP endpoint, never fetched" if a.http_idle else
+                                 "the HTTP endpoint scraped every second", a.http)) if on]
         print("footprint: mvgated polling %d points (%d devices x %d float32) at 1 s over %d TCP connections; %s"
               % (npoints, a.devices, a.points, a.buses, ", ".join(pubs) or "no publisher, no project"))
         steady = int(st["VmRSS"].split()[0])

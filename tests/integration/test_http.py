@@ -13,6 +13,8 @@ cannot drain (no broker) and a device on a bus where nothing listens:
   and the dead device's state and last error;
 - without an http section (and with enabled = false) nothing listens and
   neither mvgate-http.so nor libmicrohttpd is mapped;
+- a reload stops the old server before the new one listens, on the new
+  section's port;
 - a port already taken stops the start with a message naming it, and the
   section's mistakes are FILE:LINE errors of `mvgate check`."""
 
@@ -22,6 +24,7 @@ import math
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -358,6 +361,42 @@ def test_nothing_listens_without_http():
             sim.stop()
 
 
+def test_reload_moves_the_endpoint():
+    """SIGHUP: the old gateway's server stops (its port closes) before the
+    new one listens on the new section's port; counters start again."""
+    with T.TempDir() as d:
+        sim = T.Sim()
+        old, new = T.free_port(), T.free_port()
+        try:
+            gw = start_plain(d, sim, "\nhttp = { port = %d; };\n" % old)
+            try:
+                T.wait_until(lambda: http_get_or_none(old, "/metrics"), 10, "the first snapshot")
+                cfg = os.path.join(d, "gw.conf")
+                T.write(cfg, open(cfg).read().replace("port = %d;" % old, "port = %d;" % new))
+                start = len(gw.err_lines)
+                gw.signal(signal.SIGHUP)
+                gw.wait_line(r"notice: reloaded:", timeout=20, stream="err", start=start)
+                assert listening_sockets(gw.pid) == [new], listening_sockets(gw.pid)
+                text = T.wait_until(lambda: http_get_or_none(new, "/metrics"), 10, "a snapshot on the new port")
+                fams = parse_metrics(text)
+                assert sample(fams, "mvgate_device_polls_total", device="comp_power") >= 0
+                assert http_get_or_none(old, "/metrics") is None
+            finally:
+                assert gw.stop() == 0
+        finally:
+            sim.stop()
+
+
+def http_get_or_none(port, path):
+    """The body of a 200 answer, or None (not listening, or 503 before the
+    first snapshot)."""
+    try:
+        code, _, body = http_get(port, path, timeout=2)
+        return body if code == 200 else None
+    except (OSError, urllib.error.HTTPError):
+        return None
+
+
 def test_port_taken_and_config_errors():
     with T.TempDir() as d:
         sim = T.Sim()
@@ -396,4 +435,4 @@ if __name__ == "__main__":
     if not shutil.which("chromium"):
         T.skip("chromium is not installed (tools/install-deps.sh)")
     T.main([test_metrics_and_live_page, test_nothing_listens_without_http,
-            test_port_taken_and_config_errors])
+            test_reload_moves_the_endpoint, test_port_taken_and_config_errors])
