@@ -86,9 +86,10 @@ static int fill_device(mvg_http_device *out, const mvg_config *cfg, size_t d,
                        const mvg_device_status *st, const mvg_sample *last)
 {
     const mvg_device_cfg *dc = &cfg->devices[d];
-    out->name = mvg_http_snap_str(dc->name);
-    out->bus = mvg_http_snap_str(cfg->buses[dc->bus].name);
-    out->last_error = mvg_http_snap_str(st->last_error);
+    out->name = dc->name;
+    out->bus = cfg->buses[dc->bus].name;
+    memcpy(out->last_error, st->last_error, sizeof out->last_error);
+    out->last_error[sizeof out->last_error - 1] = '\0';
     out->unit_id = dc->unit_id;
     out->online = st->online;
     out->last_good_ms = st->last_good_ms;
@@ -97,17 +98,14 @@ static int fill_device(mvg_http_device *out, const mvg_config *cfg, size_t d,
     out->overruns = st->overruns;
     memcpy(out->rtt_count, st->rtt_count, sizeof st->rtt_count);
     out->rtt_sum_s = st->rtt_sum_s;
-    out->points = calloc(dc->npoints + 1, sizeof *out->points);
-    if (!out->name || !out->bus || !out->last_error || !out->points)
+    if (!(out->points = calloc(dc->npoints + 1, sizeof *out->points)))
         return -1;
     out->npoints = dc->npoints;
     for (size_t p = 0; p < dc->npoints; p++) {
         mvg_http_point *pt = &out->points[p];
         const mvg_sample *s = &last[p];
-        pt->name = mvg_http_snap_str(dc->points[p].name);
-        pt->unit = mvg_http_snap_str(dc->points[p].unit);
-        if (!pt->name || !pt->unit)
-            return -1;
+        pt->name = dc->points[p].name;
+        pt->unit = dc->points[p].unit;
         pt->ts_ms = s->ts_ms;
         pt->quality = s->ts_ms ? mvg_quality_name(s->quality) : NULL;
         /* the sample's value is NaN where the read gave none (sample.h):
@@ -117,6 +115,8 @@ static int fill_device(mvg_http_device *out, const mvg_config *cfg, size_t d,
     return 0;
 }
 
+/* The strings of the snapshot are borrowed from cfg and l (http_snap.h):
+ * the gateway stops the server before it frees either. */
 mvg_http_snap *mvg_live_snapshot(const mvg_live *l, const mvg_status_input *in)
 {
     static const int64_t bounds_ms[] = MVG_POLL_RTT_BOUNDS_MS;
@@ -127,9 +127,9 @@ mvg_http_snap *mvg_live_snapshot(const mvg_live *l, const mvg_status_input *in)
     mvg_http_snap *s = mvg_http_snap_new();
     if (!s)
         return NULL;
-    s->gateway = mvg_http_snap_str(cfg->gateway.id);
-    s->site = mvg_http_snap_str(cfg->gateway.site);
-    s->version = mvg_http_snap_str(MVG_VERSION);
+    s->gateway = cfg->gateway.id;
+    s->site = cfg->gateway.site;
+    s->version = MVG_VERSION;
     s->now_ms = in->now_ms;
     s->started_ms = in->started_ms;
     s->nrtt_bounds = MVG_POLL_RTT_NBOUNDS;
@@ -140,17 +140,16 @@ mvg_http_snap *mvg_live_snapshot(const mvg_live *l, const mvg_status_input *in)
     s->devices = calloc(cfg->ndevices + 1, sizeof *s->devices);
     s->outboxes = calloc(in->npublishers + 1, sizeof *s->outboxes);
     s->projects = calloc(l->nprojects + 1, sizeof *s->projects);
-    if (!s->gateway || !s->site || !s->version || !s->devices || !s->outboxes || !s->projects)
+    if (!s->devices || !s->outboxes || !s->projects)
         goto fail;
     for (size_t d = 0; d < cfg->ndevices; d++) {
         s->ndevices = d + 1; /* so that a failure frees what is filled */
         if (fill_device(&s->devices[d], cfg, d, &in->devices[d], l->last[d]) != 0)
             goto fail;
     }
+    s->noutboxes = in->npublishers;
     for (size_t o = 0; o < in->npublishers; o++) {
-        s->noutboxes = o + 1;
-        if (!(s->outboxes[o].name = mvg_http_snap_str(in->publisher[o])))
-            goto fail;
+        s->outboxes[o].name = in->publisher[o]; /* literals of pipeline.c */
         s->outboxes[o].depth = in->outbox[o].depth;
         s->outboxes[o].parked = in->outbox[o].parked;
         s->outboxes[o].oldest_ms = in->outbox[o].oldest_ms;
@@ -159,16 +158,14 @@ mvg_http_snap *mvg_live_snapshot(const mvg_live *l, const mvg_status_input *in)
         const last_interval *li = &l->intervals[p];
         mvg_http_project *hp = &s->projects[p];
         s->nprojects = p + 1;
-        hp->name = mvg_http_snap_str(cfg->projects->projects[p].name);
-        hp->streams = calloc(li->nstreams + 1, sizeof *hp->streams);
-        if (!hp->name || !hp->streams)
+        hp->name = cfg->projects->projects[p].name;
+        if (!(hp->streams = calloc(li->nstreams + 1, sizeof *hp->streams)))
             goto fail;
         hp->last_end_ms = li->end_ms;
         hp->phase = li->end_ms ? mvg_project_phase_name(li->phase) : NULL;
+        hp->nstreams = li->nstreams;
         for (size_t k = 0; k < li->nstreams; k++) {
-            hp->nstreams = k + 1;
-            if (!(hp->streams[k].name = mvg_http_snap_str(li->names[k])))
-                goto fail;
+            hp->streams[k].name = li->names[k];
             hp->streams[k].coverage = li->coverage[k];
             hp->streams[k].valid = li->valid[k];
         }

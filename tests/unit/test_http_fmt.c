@@ -27,9 +27,9 @@ static mvg_http_snap *snapshot(void)
 {
     mvg_http_snap *s = mvg_http_snap_new();
     assert_non_null(s);
-    s->gateway = mvg_http_snap_str("gw-1");
-    s->site = mvg_http_snap_str("hall \"B\"\\north\nwing");
-    s->version = mvg_http_snap_str("0.1.0");
+    s->gateway = "gw-1";
+    s->site = "hall \"B\"\\north\nwing";
+    s->version = "0.1.0";
     s->now_ms = 1700000010000;
     s->started_ms = 1700000000000;
     s->nrtt_bounds = 3;
@@ -39,9 +39,8 @@ static mvg_http_snap *snapshot(void)
     s->ndevices = 2;
     s->devices = calloc(2, sizeof *s->devices);
     mvg_http_device *d = &s->devices[0];
-    d->name = mvg_http_snap_str("m1");
-    d->bus = mvg_http_snap_str("lan");
-    d->last_error = mvg_http_snap_str("");
+    d->name = "m1";
+    d->bus = "lan";
     d->online = 1;
     d->polls = 10;
     d->failed_polls = 1;
@@ -53,32 +52,32 @@ static mvg_http_snap *snapshot(void)
     d->rtt_sum_s = 4.25;
     d->npoints = 2;
     d->points = calloc(2, sizeof *d->points);
-    d->points[0] = (mvg_http_point){mvg_http_snap_str("kw"), mvg_http_snap_str("kW"), 12.5, "good",
+    d->points[0] = (mvg_http_point){"kw", "kW", 12.5, "good",
                                     1700000009500};
-    d->points[1] = (mvg_http_point){mvg_http_snap_str("kwh"), mvg_http_snap_str("kWh"), NAN,
+    d->points[1] = (mvg_http_point){"kwh", "kWh", NAN,
                                     "comm_error", 1700000009500};
     mvg_http_device *e = &s->devices[1];
-    e->name = mvg_http_snap_str("m2");
-    e->bus = mvg_http_snap_str("rs485");
-    e->last_error = mvg_http_snap_str("unit 2: timed out");
+    e->name = "m2";
+    e->bus = "rs485";
+    snprintf(e->last_error, sizeof e->last_error, "unit 2: timed out");
     e->polls = 3;
     e->failed_polls = 3;
     e->npoints = 1;
     e->points = calloc(1, sizeof *e->points);
-    e->points[0] = (mvg_http_point){mvg_http_snap_str("t"), mvg_http_snap_str(""), NAN, NULL, 0};
+    e->points[0] = (mvg_http_point){"t", "", NAN, NULL, 0};
     s->noutboxes = 1;
     s->outboxes = calloc(1, sizeof *s->outboxes);
-    s->outboxes[0] = (mvg_http_outbox){mvg_http_snap_str("mqtt"), 7, 1, 1700000004000};
+    s->outboxes[0] = (mvg_http_outbox){"mqtt", 7, 1, 1700000004000};
     s->nprojects = 2;
     s->projects = calloc(2, sizeof *s->projects);
     mvg_http_project *p = &s->projects[0];
-    p->name = mvg_http_snap_str("comp");
+    p->name = "comp";
     p->last_end_ms = 1700000000000;
     p->phase = "baseline";
     p->nstreams = 1;
     p->streams = calloc(1, sizeof *p->streams);
-    p->streams[0] = (mvg_http_stream){mvg_http_snap_str("elec"), 0.95, 1};
-    s->projects[1].name = mvg_http_snap_str("later");
+    p->streams[0] = (mvg_http_stream){"elec", 0.95, 1};
+    s->projects[1].name = "later";
     return s;
 }
 
