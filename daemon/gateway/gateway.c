@@ -295,8 +295,8 @@ void mvg_gateway_free(mvg_gateway *g)
 {
     if (!g)
         return;
-    /* the endpoint first: its snapshots borrow the config's and the live
-     * keeper's strings (http_snap.h), and stopping it ends the last of them */
+    /* the endpoint first: its snapshots borrow the config's strings
+     * (http_snap.h), and stopping it ends the last of them */
     if (g->http)
         g->http_mod->http_stop(g->http);
     mvg_live_free(g->live);

@@ -16,8 +16,7 @@ typedef struct {
     size_t nstreams;
     double coverage[MVG_PROJECT_MAX_STREAMS];
     int valid[MVG_PROJECT_MAX_STREAMS];
-    char names[MVG_PROJECT_MAX_STREAMS][MVG_PRJ_NAME_MAX];
-} last_interval;
+} last_interval; /* the streams in the order of their project's config (project.c) */
 
 struct mvg_live {
     const mvg_config *cfg;
@@ -72,13 +71,11 @@ void mvg_live_note_interval(mvg_live *l, size_t project, const mvg_project_resul
     last_interval *li = &l->intervals[project];
     li->end_ms = res->end_ms;
     li->phase = res->phase;
-    li->nstreams = res->nstreams < MVG_PROJECT_MAX_STREAMS ? res->nstreams
-                                                           : MVG_PROJECT_MAX_STREAMS;
+    size_t n = l->cfg->projects->projects[project].nstreams;
+    li->nstreams = res->nstreams < n ? res->nstreams : n;
     for (size_t s = 0; s < li->nstreams; s++) {
         li->coverage[s] = res->streams[s].coverage;
         li->valid[s] = res->streams[s].valid;
-        memcpy(li->names[s], res->streams[s].name, sizeof li->names[s]);
-        li->names[s][sizeof li->names[s] - 1] = '\0';
     }
 }
 
@@ -115,8 +112,9 @@ static int fill_device(mvg_http_device *out, const mvg_config *cfg, size_t d,
     return 0;
 }
 
-/* The strings of the snapshot are borrowed from cfg and l (http_snap.h):
- * the gateway stops the server before it frees either. */
+/* The strings of the snapshot are borrowed from cfg and from literals
+ * (http_snap.h): never from what the pipeline thread writes while the
+ * snapshot is served; the gateway stops the server before it frees cfg. */
 mvg_http_snap *mvg_live_snapshot(const mvg_live *l, const mvg_status_input *in)
 {
     static const int64_t bounds_ms[] = MVG_POLL_RTT_BOUNDS_MS;
@@ -165,7 +163,9 @@ mvg_http_snap *mvg_live_snapshot(const mvg_live *l, const mvg_status_input *in)
         hp->phase = li->end_ms ? mvg_project_phase_name(li->phase) : NULL;
         hp->nstreams = li->nstreams;
         for (size_t k = 0; k < li->nstreams; k++) {
-            hp->streams[k].name = li->names[k];
+            /* the config's name, not the result's copy: a snapshot being
+             * served borrows it while the next interval is noted */
+            hp->streams[k].name = cfg->projects->projects[p].streams[k].name;
             hp->streams[k].coverage = li->coverage[k];
             hp->streams[k].valid = li->valid[k];
         }

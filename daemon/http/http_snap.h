@@ -8,10 +8,11 @@
  * the HTTP module's thread, which only reads it, so the HTTP thread never
  * touches the daemon's live state and the poll and pipeline loops never
  * wait for a request. It owns its arrays (mvg_http_snap_free frees them);
- * its strings are borrowed from the gateway that built it (its
- * configuration and mvg_live), which stops the server, and with it every
- * snapshot, before it frees them (gateway.c mvg_gateway_free): copying ten
- * thousand point names every second would cost more than all the rest.
+ * its strings are borrowed from the configuration of the gateway that
+ * built it (and from literals), which nothing writes while it runs and
+ * which the gateway frees only after stopping the server, and with it
+ * every snapshot (gateway.c mvg_gateway_free): copying ten thousand point
+ * names every second would cost more than all the rest.
  */
 #ifndef MVG_HTTP_SNAP_H
 #define MVG_HTTP_SNAP_H
