@@ -93,8 +93,62 @@ int mvg_codec_decode(mvg_type type, mvg_order order, const uint16_t *regs, doubl
         *raw = d;
         return 0;
     }
+    case MVG_TYPE_STRING:
+        return -1;
     }
     return -1;
+}
+
+int mvg_codec_decode_bits(mvg_type type, mvg_order order, const uint16_t *regs, uint64_t *bits)
+{
+    uint8_t be[8];
+    if (!regs || !bits || !mvg_type_is_int64(type) || to_big_endian(type, order, regs, be) != 0)
+        return -1;
+    *bits = be_to_u64(be, 8);
+    return 0;
+}
+
+int mvg_codec_encode_bits(mvg_type type, mvg_order order, uint64_t bits, uint16_t *regs)
+{
+    uint8_t be[8];
+    if (!regs || !mvg_type_is_int64(type))
+        return -1;
+    u64_to_be(bits, be, 8);
+    return from_big_endian(type, order, be, regs);
+}
+
+int mvg_codec_decode_text(mvg_order order, const uint16_t *regs, unsigned count, char *out,
+                          size_t outlen)
+{
+    if (!regs || !out || outlen == 0 || count == 0 ||
+        (order != MVG_ORDER_AB && order != MVG_ORDER_BA))
+        return -1;
+    size_t n = 0;
+    for (unsigned i = 0; i < 2 * count && n + 1 < outlen; i++) {
+        uint16_t w = regs[i / 2];
+        int high = (i % 2 == 0) == (order == MVG_ORDER_AB);
+        uint8_t c = high ? (uint8_t)(w >> 8) : (uint8_t)(w & 0xff);
+        if (c == 0)
+            break;
+        out[n++] = c >= 0x20 && c <= 0x7e ? (char)c : '?';
+    }
+    while (n > 0 && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+    return (int)n;
+}
+
+int mvg_codec_encode_text(mvg_order order, const char *text, unsigned count, uint16_t *regs)
+{
+    if (!regs || !text || count == 0 || (order != MVG_ORDER_AB && order != MVG_ORDER_BA))
+        return -1;
+    size_t len = strlen(text);
+    for (unsigned r = 0; r < count; r++) {
+        uint8_t a = 2 * r < len ? (uint8_t)text[2 * r] : 0;
+        uint8_t b = 2 * r + 1 < len && 2 * r < len ? (uint8_t)text[2 * r + 1] : 0;
+        regs[r] = order == MVG_ORDER_AB ? (uint16_t)((a << 8) | b) : (uint16_t)((b << 8) | a);
+    }
+    return 0;
 }
 
 /*

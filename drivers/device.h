@@ -67,6 +67,8 @@ typedef struct {
     double min, max;        /* valid range of the scaled value */
     int has_bit;            /* a bool of a register area that is one bit of it */
     unsigned bit;           /* 0 (least significant) .. 15, with has_bit */
+    int has_count;
+    unsigned count;         /* registers of a string point (1..64), with has_count */
     mvg_cfg_src src;
 } mvg_point_cfg;
 

@@ -7,7 +7,8 @@
 
 const char *const mvg_area_names[] = {"coil", "discrete", "input", "holding", NULL};
 const char *const mvg_type_names[] = {"bool",   "int16",  "uint16",  "int32",  "uint32",
-                                      "int64",  "uint64", "float32", "float64", NULL};
+                                      "int64",  "uint64", "float32", "float64", "string",
+                                      NULL};
 static const char *const order_names[] = {"AB",       "BA",       "ABCD",     "CDAB",     "BADC",
                                           "DCBA",     "ABCDEFGH", "GHEFCDAB", "BADCFEHG", "HGFEDCBA"};
 const char *const mvg_kind_names[] = {"gauge", "counter", NULL};
@@ -92,6 +93,7 @@ unsigned mvg_type_bytes(mvg_type t)
     case MVG_TYPE_BOOL:
     case MVG_TYPE_INT16:
     case MVG_TYPE_UINT16:
+    case MVG_TYPE_STRING:
         return 2;
     case MVG_TYPE_INT32:
     case MVG_TYPE_UINT32:
@@ -125,5 +127,7 @@ int mvg_order_fits_type(mvg_order o, mvg_type t)
     unsigned have = (unsigned)strlen(mvg_order_name(o));
     return want == have;
 }
+
+int mvg_type_is_int64(mvg_type t) { return t == MVG_TYPE_INT64 || t == MVG_TYPE_UINT64; }
 
 int mvg_area_is_bits(mvg_area a) { return a == MVG_AREA_COIL || a == MVG_AREA_DISCRETE; }

@@ -28,7 +28,8 @@ typedef enum {
     MVG_TYPE_INT64,
     MVG_TYPE_UINT64,
     MVG_TYPE_FLOAT32,
-    MVG_TYPE_FLOAT64
+    MVG_TYPE_FLOAT64,
+    MVG_TYPE_STRING /* text in `count` registers, two characters each (point.h) */
 } mvg_type;
 
 /*
@@ -66,14 +67,20 @@ extern const char *const mvg_area_names[];
 extern const char *const mvg_type_names[];
 extern const char *const mvg_kind_names[];
 
-/* Width of a type in 16-bit registers (bool: 1; in bit areas a bool is one bit). */
+/* Width of a type in 16-bit registers (bool: 1; in bit areas a bool is one bit;
+ * a string: 1, the register its order applies to; a string point's width is
+ * its count, mvg_point_width in point.h). */
 unsigned mvg_type_registers(mvg_type t);
-/* Width in bytes of the wire value (bool 2, int16 2, int32 4, ...). */
+/* Width in bytes of the wire value (bool 2, int16 2, int32 4, ...; string 2,
+ * one register). */
 unsigned mvg_type_bytes(mvg_type t);
 /* The order a point of this type gets when the config names none. */
 mvg_order mvg_type_default_order(mvg_type t);
 /* 1 when the order fits the type's width (AB/BA for 16-bit, ...). */
 int mvg_order_fits_type(mvg_order o, mvg_type t);
+/* 1 for int64 and uint64: the types whose values a double cannot all hold,
+ * which samples carry exactly besides (sample.h). */
+int mvg_type_is_int64(mvg_type t);
 /* 1 for coil and discrete inputs. */
 int mvg_area_is_bits(mvg_area a);
 

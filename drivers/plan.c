@@ -13,13 +13,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "point.h"
+
 /* Width of a point in the units of its area: registers, or bits for
  * coil/discrete. 0 when the type cannot live in that area. */
 static unsigned point_width(const mvg_point_cfg *p)
 {
     if (mvg_area_is_bits(p->area))
         return p->type == MVG_TYPE_BOOL ? 1 : 0;
-    return mvg_type_registers(p->type);
+    return mvg_point_width(p);
 }
 
 static unsigned area_limit(mvg_area a)

@@ -14,6 +14,16 @@ int mvg_point_decode(const mvg_point_cfg *p, const uint16_t *regs, const uint8_t
     double raw = NAN;
     int rc = -1;
 
+    if (p && p->type == MVG_TYPE_STRING && !mvg_area_is_bits(p->area)) {
+        /* no number: the text is mvg_point_decode_raw's */
+        if (raw_out)
+            *raw_out = NAN;
+        if (value_out)
+            *value_out = NAN;
+        if (q)
+            *q = regs ? MVG_Q_GOOD : MVG_Q_INVALID;
+        return regs ? 0 : -1;
+    }
     if (p && mvg_area_is_bits(p->area)) {
         if (p->type == MVG_TYPE_BOOL && bits) {
             raw = bits[0] ? 1.0 : 0.0;
@@ -52,6 +62,39 @@ int mvg_point_decode(const mvg_point_cfg *p, const uint16_t *regs, const uint8_t
     if (q)
         *q = quality;
     return 0;
+}
+
+void mvg_point_decode_raw(const mvg_point_cfg *p, const uint16_t *regs, char *text,
+                          size_t textlen, mvg_sample *s)
+{
+    if (!s)
+        return;
+    s->raw_kind = MVG_RAW_NONE;
+    s->raw_u = 0;
+    s->text = NULL;
+    if (!p || !regs || mvg_area_is_bits(p->area))
+        return;
+    uint64_t bits;
+    if (mvg_type_is_int64(p->type) && mvg_codec_decode_bits(p->type, p->order, regs, &bits) == 0) {
+        if (p->type == MVG_TYPE_INT64) {
+            s->raw_kind = MVG_RAW_INT;
+            s->raw_i = (int64_t)bits;
+        } else {
+            s->raw_kind = MVG_RAW_UINT;
+            s->raw_u = bits;
+        }
+    } else if (p->type == MVG_TYPE_STRING && text &&
+               mvg_codec_decode_text(p->order, regs, p->count, text, textlen) >= 0) {
+        s->raw_kind = MVG_RAW_TEXT;
+        s->text = text;
+    }
+}
+
+unsigned mvg_point_width(const mvg_point_cfg *p)
+{
+    if (mvg_area_is_bits(p->area))
+        return 1;
+    return p->type == MVG_TYPE_STRING ? p->count : mvg_type_registers(p->type);
 }
 
 int mvg_point_counter_step(mvg_counter_track *t, const mvg_point_cfg *p, double raw,

@@ -33,6 +33,22 @@ int mvg_point_decode(const mvg_point_cfg *p, const uint16_t *regs, const uint8_t
                      double *raw_out, double *value_out, mvg_quality *q);
 
 /*
+ * The exact raw value a sample carries besides its double (sample.h), for a
+ * point mvg_point_decode decoded from the same regs: an int64 or uint64
+ * point's register value (s->raw_i, s->raw_u), a string point's text
+ * (written into text, of textlen bytes, MVG_TEXT_MAX + 1 for any string;
+ * s->text points at it). Every other point, and a NULL regs, gets kind
+ * MVG_RAW_NONE. A string point decodes with a NaN value and quality good:
+ * its text is its value.
+ */
+void mvg_point_decode_raw(const mvg_point_cfg *p, const uint16_t *regs, char *text,
+                          size_t textlen, mvg_sample *s);
+
+/* A point's width in the units of its area: 1 in a bit area, the string's
+ * count, else the type's registers. */
+unsigned mvg_point_width(const mvg_point_cfg *p);
+
+/*
  * Per-point counter state across polls. Zero-initialise it ({0}) before the
  * first reading; it is a plain value, copy it freely.
  */

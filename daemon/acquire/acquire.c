@@ -19,6 +19,8 @@ struct mvg_acquire {
     uint16_t *regs;              /* MVG_PLAN_MAX_REGS per request */
     uint8_t *bits;               /* MVG_PLAN_MAX_BITS per request */
     mvg_counter_track *counters; /* one per point; NULL when the device has no counter */
+    char *texts;                 /* MVG_TEXT_MAX + 1 per point; NULL when it has no string:
+                                    the samples' text points here until the next poll */
 };
 
 mvg_acquire *mvg_acquire_new(const mvg_device_cfg *dev, char *err, size_t errlen)
@@ -40,7 +42,12 @@ mvg_acquire *mvg_acquire_new(const mvg_device_cfg *dev, char *err, size_t errlen
         has_counter |= dev->points[i].kind == MVG_KIND_COUNTER;
     if (has_counter)
         a->counters = calloc(dev->npoints, sizeof *a->counters);
-    if (!a->regs || !a->bits || (has_counter && !a->counters)) {
+    int has_text = 0;
+    for (size_t i = 0; i < dev->npoints; i++)
+        has_text |= dev->points[i].type == MVG_TYPE_STRING;
+    if (has_text)
+        a->texts = calloc(dev->npoints, MVG_TEXT_MAX + 1);
+    if (!a->regs || !a->bits || (has_counter && !a->counters) || (has_text && !a->texts)) {
         snprintf(err, errlen, "out of memory");
         mvg_acquire_free(a);
         return NULL;
@@ -56,6 +63,7 @@ void mvg_acquire_free(mvg_acquire *a)
     free(a->regs);
     free(a->bits);
     free(a->counters);
+    free(a->texts);
     free(a);
 }
 
@@ -71,6 +79,8 @@ static void fill_points(mvg_acquire *a, size_t r, int rc, uint8_t exc, int64_t t
         mvg_sample *s = &samples[i];
         s->ts_ms = ts;
         s->exception_code = 0;
+        s->raw_kind = MVG_RAW_NONE;
+        s->text = NULL;
         if (rc == MVG_TR_EXCEPTION) {
             s->value = NAN;
             s->quality = MVG_Q_EXCEPTION;
@@ -94,6 +104,11 @@ static void fill_points(mvg_acquire *a, size_t r, int rc, uint8_t exc, int64_t t
         /* An invalid reading (NaN/Inf) carries no number worth passing on. */
         s->value = q == MVG_Q_INVALID ? NAN : value;
         s->quality = q;
+        /* the exact register value (64-bit integers) or text (strings) */
+        if (!bits && q != MVG_Q_INVALID)
+            mvg_point_decode_raw(p, a->regs + slot->offset,
+                                 a->texts ? a->texts + i * (MVG_TEXT_MAX + 1) : NULL,
+                                 MVG_TEXT_MAX + 1, s);
     }
 }
 

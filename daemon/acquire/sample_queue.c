@@ -54,7 +54,13 @@ void mvg_sample_queue_free(mvg_sample_queue *q)
 int mvg_sample_queue_push(mvg_sample_queue *q, size_t device, unsigned generation, int online,
                           const mvg_sample *samples, size_t n)
 {
-    mvg_sample_batch *b = malloc(sizeof *b + n * sizeof b->samples[0]);
+    /* the texts of string points travel in the batch's own allocation,
+     * after the samples, so that a batch stays one free() */
+    size_t text_bytes = 0;
+    for (size_t i = 0; i < n; i++)
+        if (samples[i].raw_kind == MVG_RAW_TEXT && samples[i].text)
+            text_bytes += strlen(samples[i].text) + 1;
+    mvg_sample_batch *b = malloc(sizeof *b + n * sizeof b->samples[0] + text_bytes);
     if (!b) {
         pthread_mutex_lock(&q->mu);
         q->dropped++;
@@ -66,6 +72,18 @@ int mvg_sample_queue_push(mvg_sample_queue *q, size_t device, unsigned generatio
     b->online = online;
     b->n = n;
     memcpy(b->samples, samples, n * sizeof b->samples[0]);
+    char *text = (char *)(b->samples + n);
+    for (size_t i = 0; i < n; i++) {
+        mvg_sample *s = &b->samples[i];
+        if (s->raw_kind != MVG_RAW_TEXT || !s->text) {
+            s->text = NULL;
+            continue;
+        }
+        size_t len = strlen(s->text) + 1;
+        memcpy(text, s->text, len);
+        s->text = text;
+        text += len;
+    }
 
     pthread_mutex_lock(&q->mu);
     if (q->len == q->cap) {

@@ -27,7 +27,8 @@ typedef struct mvg_sample_queue mvg_sample_queue;
 mvg_sample_queue *mvg_sample_queue_new(size_t capacity);
 void mvg_sample_queue_free(mvg_sample_queue *q);
 
-/* Copies the batch in. Returns 0, or -1 when the queue is full (counted). */
+/* Copies the batch in, with the texts of its string samples (the batch
+ * owns its copies). Returns 0, or -1 when the queue is full (counted). */
 int mvg_sample_queue_push(mvg_sample_queue *q, size_t device, unsigned generation, int online,
                           const mvg_sample *samples, size_t n);
 

@@ -23,6 +23,7 @@
 #include "config_publish.h"
 #include "config_read.h"
 #include "config_table.h"
+#include "point.h"
 
 _Static_assert(MVG_CFG_ID_MAX == MVG_NAME_MAX, "mvg_mqtt_cfg.gateway_id holds a gateway id");
 
@@ -235,6 +236,29 @@ static void load_bus(loader *L, const config_setting_t *g, mvg_bus_cfg *b, size_
 /* ---- points ------------------------------------------------------------ */
 
 
+/* A string point: a count of registers, and none of the keys of a number
+ * (its text has no scale, range or counter). A count on another type is a
+ * mistake too: it would be ignored. */
+static void check_string_point(loader *L, const config_setting_t *g, const signed char *rc,
+                               const char *ctx, const mvg_point_cfg *p)
+{
+    const mvg_section *sec = &mvg_config_point_section;
+    if (p->type != MVG_TYPE_STRING) {
+        if (p->has_count)
+            FAIL(L, config_setting_get_member(g, "count"),
+                 "%s: 'count' gives the registers of a string point; a %s has its own width",
+                 ctx, KEY(point, "type")->choices[p->type]);
+        return;
+    }
+    if (mvg_section_rc(sec, rc, "count") == 0)
+        FAIL(L, g, "%s: a string point needs 'count', its registers (1..64)", ctx);
+    static const char *const numeric[] = {"scale", "offset", "min", "max", "kind"};
+    for (size_t i = 0; i < sizeof numeric / sizeof numeric[0]; i++)
+        if (mvg_section_rc(sec, rc, numeric[i]) > 0)
+            FAIL(L, config_setting_get_member(g, numeric[i]),
+                 "%s: '%s' is for numbers; a string point's text has none", ctx, numeric[i]);
+}
+
 /* The rules between a point's keys. Each runs when the keys it needs were
  * read, whatever else is wrong with the point: the user sees every problem
  * in one pass, and none that is only the echo of another (a mistyped type
@@ -253,6 +277,10 @@ static void check_point(loader *L, const config_setting_t *g, const signed char 
             FAIL(L, config_setting_get_member(g, "order"),
                  "%s: order \"%s\" is not one of AB, BA, ABCD, CDAB, BADC, DCBA, ABCDEFGH, "
                  "GHEFCDAB, BADCFEHG, HGFEDCBA", ctx, order);
+        else if (type_ok && !mvg_order_fits_type(o, p->type) && p->type == MVG_TYPE_STRING)
+            FAIL(L, config_setting_get_member(g, "order"),
+                 "%s: a string's order is AB or BA (the two characters of each register), "
+                 "not %s", ctx, order);
         else if (type_ok && !mvg_order_fits_type(o, p->type))
             FAIL(L, config_setting_get_member(g, "order"),
                  "%s: order %s does not fit a %s (%u bytes)", ctx, order, type,
@@ -277,9 +305,11 @@ static void check_point(loader *L, const config_setting_t *g, const signed char 
         FAIL(L, config_setting_get_member(g, "bit"),
              "%s: 'bit' takes one bit of a register: it needs type bool in the holding or input "
              "area, not a %s in %s", ctx, type, KEY(point, "area")->choices[p->area]);
+    if (type_ok)
+        check_string_point(L, g, rc, ctx, p);
     if (area_ok && type_ok && mvg_section_rc(sec, rc, "address") > 0) {
-        unsigned width = mvg_area_is_bits(p->area) ? 1 : mvg_type_registers(p->type);
-        if (p->address + width - 1 > 65535)
+        unsigned width = mvg_point_width(p); /* 0: a string without its count, said above */
+        if (width > 0 && p->address + width - 1 > 65535)
             FAIL(L, config_setting_get_member(g, "address"),
                  "%s: a %s at address %u runs past the end of the address space (65535)", ctx,
                  type, p->address);
@@ -646,7 +676,7 @@ static void check_points(loader *L, const mvg_device_cfg *d)
 {
     for (size_t i = 0; i < d->npoints; i++) {
         const mvg_point_cfg *a = &d->points[i];
-        unsigned wa = mvg_area_is_bits(a->area) ? 1 : mvg_type_registers(a->type);
+        unsigned wa = mvg_point_width(a);
         for (size_t j = 0; j < i; j++) {
             const mvg_point_cfg *b = &d->points[j];
             if (strcmp(a->name, b->name) == 0) {
@@ -662,7 +692,7 @@ static void check_points(loader *L, const mvg_device_cfg *d)
             if (a->area != b->area || (a->has_bit != b->has_bit) ||
                 (a->has_bit && a->bit != b->bit))
                 continue;
-            unsigned wb = mvg_area_is_bits(b->area) ? 1 : mvg_type_registers(b->type);
+            unsigned wb = mvg_point_width(b);
             if (a->address < b->address + wb && b->address < a->address + wa) {
                 mvg_diags_add(L->r.diags, a->src.file, a->src.line,
                               "device '%s': point '%s' (%s %u..%u) overlaps point '%s' (%u..%u, "

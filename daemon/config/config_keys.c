@@ -113,12 +113,17 @@ static const mvg_key point_keys[] = {
      .allowed = "0..65535, and the point's last register ≤ 65535",
      .doc = "**0-based protocol address** of the first register (bit), see below"},
     {"type", MVG_KEY_CHOICE, MVG_KEY_REQUIRED, PT(type), .choices = mvg_type_names,
-     .doc = "wire type; 16-bit types take 1 register, 32-bit 2, 64-bit 4"},
+     .doc = "wire type; 16-bit types take 1 register, 32-bit 2, 64-bit 4, a string `count`"},
+    {"count", MVG_KEY_INT, 0, PT(count), MVG_SEEN(mvg_point_cfg, has_count), .lo = 1, .hi = 64,
+     .def_doc = "none", .allowed = "1..64, required with `type = \"string\"`, only there",
+     .doc = "registers of a string point, two characters each (ASCII; the text ends at the "
+            "first NUL, trailing spaces dropped)"},
     {"order", MVG_KEY_STRING, MVG_KEY_MANUAL, .size = 16,
      .def_doc = "`AB`, `ABCD` or `ABCDEFGH` by width",
-     .allowed = "16-bit: `AB`, `BA`; 32-bit: `ABCD`, `CDAB`, `BADC`, `DCBA`; 64-bit: `ABCDEFGH`, "
-                "`GHEFCDAB`, `BADCFEHG`, `HGFEDCBA`",
-     .doc = "byte order, see below; must fit the type's width"},
+     .allowed = "16-bit and string: `AB`, `BA`; 32-bit: `ABCD`, `CDAB`, `BADC`, `DCBA`; 64-bit: "
+                "`ABCDEFGH`, `GHEFCDAB`, `BADCFEHG`, `HGFEDCBA`",
+     .doc = "byte order, see below; must fit the type's width. A string's is the order of the "
+            "two characters within each register (`AB`: high byte first)"},
     {"scale", MVG_KEY_NUMBER, 0, PT(scale), .min = -1e300, .max = 1e300, .def = "1",
      .allowed = "any finite number except 0", .doc = "value = raw × scale + offset"},
     {"offset", MVG_KEY_NUMBER, 0, PT(offset), .min = -1e300, .max = 1e300, .def = "0",

@@ -28,6 +28,7 @@ typedef struct {
     const config_setting_t *derived_list; /* for "defined later" hints */
     const char *late_name;  /* a derived name used before its definition */
     char late_buf[MVG_NAME_MAX];
+    int text_point;         /* the name was a string point's: text, no number to use */
 } ctx_t;
 
 /* Sets up c's reader for diags and the file of cfg (which may be NULL). */

@@ -156,6 +156,10 @@ static int resolve(const char *name, void *user)
         long pt = find_point(&c->cfg->devices[d], dot + 1);
         if (pt < 0)
             return -1;
+        if (c->cfg->devices[d].points[pt].type == MVG_TYPE_STRING) {
+            c->text_point = 1;
+            return -1;
+        }
         size_t idx = 0;
         for (long i = 0; i < d; i++)
             idx += c->cfg->devices[i].npoints;
@@ -182,9 +186,13 @@ static int check_expr(ctx_t *c, const config_setting_t *s, const char *ctxs, con
 {
     char err[256];
     c->late_name = NULL;
+    c->text_point = 0;
     mvg_expr *e = mvg_expr_compile(src, resolve, c, err, sizeof err);
     if (!e) {
-        if (c->late_name)
+        if (c->text_point)
+            mvg_cfgp_fail(c, s, "%s: %s (a string point has text, no number to compute with)",
+                          ctxs, err);
+        else if (c->late_name)
             mvg_cfgp_fail(c, s, "%s: %s (derived channel '%s' must be defined before it is used)", ctxs,
                  err, c->late_name);
         else
@@ -249,7 +257,13 @@ int mvg_cfgp_parse_ref(ctx_t *c, const config_setting_t *s, const char *ctxs, co
     if (plain) {
         c->derived_visible = c->out->nderived;
         c->late_name = NULL;
+        c->text_point = 0;
         int idx = resolve(name, c);
+        if (c->text_point) {
+            mvg_cfgp_fail(c, s, "%s: '%s' is a string point: it has text, no number to use", ctxs,
+                          name);
+            return -1;
+        }
         if (idx >= 0) {
             snprintf(out->channel, sizeof out->channel, "%s", name);
             if (dots) {

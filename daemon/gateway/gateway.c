@@ -90,6 +90,7 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
                       .reserve_bytes = (int64_t)(pc->store.reserve_mb * 1048576.0)},
             .all_samples = pc->store.all_samples,
             .influx_telemetry = pc->influx.telemetry,
+            .influx_unsigned = pc->influx.version >= 2,
             .telemetry_mode = (int)pc->mqtt.telemetry,
             .telemetry_every = pc->mqtt.telemetry_every,
             .deadband = pc->mqtt.deadband,

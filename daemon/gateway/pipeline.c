@@ -696,7 +696,8 @@ static int add_telemetry(mvg_pipeline *p, const mvg_device_cfg *dev, const mvg_s
     }
     if (p->opts.influx && p->opts.influx_telemetry) {
         size_t len = 0;
-        const char *lines = mvg_influx_lines_samples(p->lp, p->cfg->gateway.id, dev, b, &len);
+        const char *lines = mvg_influx_lines_samples(p->lp, p->cfg->gateway.id, dev, b,
+                                                     p->opts.influx_unsigned, &len);
         if (len)
             outs[n++] = (mvg_store_out){"influx", MVG_OUT_TELEMETRY, "", lines, len, 0};
     }

@@ -43,6 +43,7 @@ typedef struct {
     mvg_store_opts store; /* synchronous, retention and outbox bounds (gateway_id is set here) */
     int all_samples; /* store every point's samples, not only those the engine uses */
     int influx_telemetry; /* InfluxDB gets the samples too, not only interval records */
+    int influx_unsigned;  /* InfluxDB takes unsigned fields (version 2): uint64 raw values as u */
     /* MQTT telemetry: every Nth poll, or on change (a point whose value
      * moved by more than deadband, relative, or whose quality changed), or
      * off. */

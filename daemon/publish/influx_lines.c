@@ -3,8 +3,34 @@
  */
 #include "influx_lines.h"
 
+/* The exact raw value's field (docs/influx.md): each field name keeps one
+ * type in every line, as InfluxDB requires of a measurement. */
+static void raw_field(mvg_lp *lp, const mvg_sample *s, int unsigned_fields)
+{
+    char digits[MVG_SAMPLE_DIGITS];
+    switch (s->raw_kind) {
+    case MVG_RAW_INT:
+        mvg_lp_field_int(lp, "raw", s->raw_i);
+        break;
+    case MVG_RAW_UINT:
+        if (unsigned_fields)
+            mvg_lp_field_uint(lp, "raw_u", s->raw_u);
+        else if (s->raw_u <= (uint64_t)INT64_MAX)
+            mvg_lp_field_int(lp, "raw", (int64_t)s->raw_u);
+        else if (mvg_sample_raw_digits(s, digits) > 0)
+            mvg_lp_field_string(lp, "raw_text", digits); /* above 2^63 - 1: no integer field */
+        break;
+    case MVG_RAW_TEXT:
+        if (s->text)
+            mvg_lp_field_string(lp, "text", s->text);
+        break;
+    default:
+        break;
+    }
+}
+
 const char *mvg_influx_lines_samples(mvg_lp *lp, const char *gateway, const mvg_device_cfg *dev,
-                                     const mvg_sample_batch *b, size_t *len)
+                                     const mvg_sample_batch *b, int unsigned_fields, size_t *len)
 {
     mvg_lp_clear(lp);
     for (size_t i = 0; i < b->n && i < dev->npoints; i++) {
@@ -14,6 +40,7 @@ const char *mvg_influx_lines_samples(mvg_lp *lp, const char *gateway, const mvg_
         mvg_lp_tag(lp, "device", dev->name);
         mvg_lp_tag(lp, "point", dev->points[i].name);
         mvg_lp_field_double(lp, "value", s->value);
+        raw_field(lp, s, unsigned_fields);
         mvg_lp_field_string(lp, "quality", mvg_quality_name(s->quality));
         mvg_lp_end(lp, s->ts_ms);
     }

@@ -160,6 +160,16 @@ int mvg_lp_field_int(mvg_lp *lp, const char *key, int64_t v)
     return put(lp, num, (size_t)n);
 }
 
+int mvg_lp_field_uint(mvg_lp *lp, const char *key, uint64_t v)
+{
+    int rc = field_key(lp, key);
+    if (rc)
+        return rc;
+    char num[32];
+    int n = snprintf(num, sizeof num, "%" PRIu64 "u", v);
+    return put(lp, num, (size_t)n);
+}
+
 int mvg_lp_field_bool(mvg_lp *lp, const char *key, int v)
 {
     int rc = field_key(lp, key);

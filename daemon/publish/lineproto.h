@@ -37,6 +37,8 @@ int mvg_lp_begin(mvg_lp *lp, const char *measurement);
 int mvg_lp_tag(mvg_lp *lp, const char *key, const char *value);
 int mvg_lp_field_double(mvg_lp *lp, const char *key, double v);
 int mvg_lp_field_int(mvg_lp *lp, const char *key, int64_t v);
+/* An unsigned integer field ("42u"): InfluxDB 2 has them, 1.x refuses them. */
+int mvg_lp_field_uint(mvg_lp *lp, const char *key, uint64_t v);
 int mvg_lp_field_bool(mvg_lp *lp, const char *key, int v);
 int mvg_lp_field_string(mvg_lp *lp, const char *key, const char *v);
 /* Ends the line with timestamp ts (in the precision the writer will name).

@@ -26,7 +26,11 @@ void mvg_telemetry_pick_start(mvg_sample *last, size_t n);
 
 /* Sets send[i] (1 or 0) for the n samples s of the device's poll number
  * poll (0 for its first) and returns how many go. last (mode change only,
- * else may be NULL): updated for the points that go. */
+ * else may be NULL): updated for the points that go; a string sample is
+ * kept as a hash of its text (raw_u, text NULL), since its text does not
+ * outlive the poll. A 64-bit integer moves when its exact raw value does
+ * (deadband 0) or its double by more than the deadband; a string when its
+ * text does. */
 size_t mvg_telemetry_pick(const mvg_telemetry_rule *rule, uint64_t poll, const mvg_sample *s,
                           size_t n, mvg_sample *last, unsigned char *send);
 

@@ -44,7 +44,9 @@ const char *mvg_logfmt_batch(const mvg_config *cfg, const mvg_sample_batch *b, c
         const mvg_point_cfg *p = &d->points[i];
         const mvg_sample *s = &b->samples[i];
         put(buf, len, &pos, "%s%s=", i ? ", " : "", p->name);
-        if (isfinite(s->value))
+        if (s->raw_kind == MVG_RAW_TEXT && s->text)
+            put(buf, len, &pos, "\"%s\"", s->text);
+        else if (isfinite(s->value))
             put(buf, len, &pos, "%.10g%s%s", s->value, p->unit[0] ? " " : "", p->unit);
         else
             put(buf, len, &pos, "-");

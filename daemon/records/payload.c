@@ -73,7 +73,17 @@ const char *mvg_payload_telemetry(mvg_jsonw *w, const char *gateway, const mvg_d
         mvg_jsonw_key(w, "ts");
         mvg_jsonw_raw(w, ts, tslen);
         mvg_jsonw_key(w, "value");
-        mvg_jsonw_num(w, s->value);
+        if (s->raw_kind == MVG_RAW_TEXT && s->text)
+            mvg_jsonw_str(w, s->text); /* a string point: its text is its value */
+        else
+            mvg_jsonw_num(w, s->value);
+        char digits[MVG_SAMPLE_DIGITS];
+        int nd = mvg_sample_raw_digits(s, digits);
+        if (nd > 0) {
+            /* a 64-bit integer's register value, exact (the double is not above 2^53) */
+            mvg_jsonw_key(w, "raw");
+            mvg_jsonw_raw(w, digits, (size_t)nd);
+        }
         mvg_jsonw_key(w, "unit");
         mvg_jsonw_str(w, dev->points[i].unit);
         mvg_jsonw_key(w, "quality");

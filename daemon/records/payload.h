@@ -19,7 +19,9 @@
 #include "project.h"
 #include "sample_queue.h"
 
-#define MVG_SCHEMA_TELEMETRY "mvgate/telemetry/1"
+/* Telemetry 2: a 64-bit integer point's sample carries "raw", its exact
+ * register value, and a string point's "value" is its text. */
+#define MVG_SCHEMA_TELEMETRY "mvgate/telemetry/2"
 /* Interval records, by schema version. 3 (written now): version 2 and
  * "definition", the version of the project's definition record in force.
  * 2: every figure that

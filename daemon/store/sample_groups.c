@@ -69,5 +69,11 @@ int mvg_sample_groups_add(mvg_sample_groups *g, long device, long point, const m
         g->any = 1;
     }
     g->group[point] = *s;
+    /* a group feeds the engine, which takes no text; the row's text lives
+     * only as long as the read of that row */
+    if (s->raw_kind == MVG_RAW_TEXT) {
+        g->group[point].raw_kind = MVG_RAW_NONE;
+        g->group[point].text = NULL;
+    }
     return 0;
 }

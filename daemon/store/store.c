@@ -373,6 +373,37 @@ int mvg_store_point_id(mvg_store *st, const char *device, const char *point, int
     return rc;
 }
 
+/* The sample's exact raw value into parameters n (raw) and n + 1
+ * (raw_kind), as schema version 7 keeps them (store_schema.c). */
+static void bind_raw(sqlite3_stmt *q, int n, const mvg_sample *s)
+{
+    char digits[MVG_SAMPLE_DIGITS];
+    switch (s->raw_kind) {
+    case MVG_RAW_INT:
+        sqlite3_bind_int64(q, n, s->raw_i);
+        break;
+    case MVG_RAW_UINT:
+        if (s->raw_u <= (uint64_t)INT64_MAX)
+            sqlite3_bind_int64(q, n, (int64_t)s->raw_u);
+        else if (mvg_sample_raw_digits(s, digits) > 0)
+            sqlite3_bind_text(q, n, digits, -1, SQLITE_TRANSIENT);
+        break;
+    case MVG_RAW_TEXT:
+        if (s->text) {
+            sqlite3_bind_text(q, n, s->text, -1, SQLITE_STATIC);
+            break;
+        }
+        sqlite3_bind_null(q, n);
+        sqlite3_bind_null(q, n + 1);
+        return;
+    default:
+        sqlite3_bind_null(q, n);
+        sqlite3_bind_null(q, n + 1);
+        return;
+    }
+    sqlite3_bind_int(q, n + 1, s->raw_kind);
+}
+
 int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, char *err,
                           size_t errlen)
 {
@@ -384,8 +415,8 @@ int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, ch
     if (auto_begin(st, &own, err, errlen) < 0)
         return -1;
     sqlite3_stmt *q = mvg_store_hot(st,
-                           "INSERT INTO samples(point_id, ts_ms, value, quality, exc)"
-                           " VALUES(?1, ?2, ?3, ?4, ?5)",
+                           "INSERT INTO samples(point_id, ts_ms, value, quality, exc, raw,"
+                           " raw_kind) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                            err, errlen);
     int rc = q ? 0 : -1;
     for (size_t i = 0; i < n && rc == 0; i++) {
@@ -397,6 +428,7 @@ int mvg_store_add_samples(mvg_store *st, const mvg_store_sample *s, size_t n, ch
             sqlite3_bind_null(q, 3);
         sqlite3_bind_int(q, 4, (int)s[i].s.quality);
         sqlite3_bind_int(q, 5, s[i].s.exception_code);
+        bind_raw(q, 6, &s[i].s);
         if (sqlite3_step(q) != SQLITE_DONE)
             rc = mvg_store_dberr(st, err, errlen, "sample insert");
         sqlite3_reset(q);

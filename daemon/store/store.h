@@ -26,7 +26,7 @@
 #include "modbus_types.h"
 #include "outbox.h"
 
-#define MVG_STORE_SCHEMA_VERSION 6
+#define MVG_STORE_SCHEMA_VERSION 7
 
 typedef struct mvg_store mvg_store;
 
@@ -94,7 +94,8 @@ int mvg_store_point_id(mvg_store *st, const char *device, const char *point, int
 
 typedef struct {
     int64_t point_id;           /* from mvg_store_point_id() */
-    mvg_sample s;               /* NaN value is stored as NULL */
+    mvg_sample s;               /* NaN value is stored as NULL; the exact raw value (a 64-bit
+                                   integer, a string's text) as raw with raw_kind */
 } mvg_store_sample;
 
 /* Returns 0 (stored), MVG_STORE_REFUSED (nothing written, counted in
@@ -264,6 +265,7 @@ int mvg_store_foreach_parked(mvg_store *st, const char *publisher, mvg_store_par
 /* Reading for export and replay, in time order, rows with from_ms <= t < to_ms
  * (samples: ts_ms; intervals: start_ms; models: created_ms). A callback
  * returning non-zero stops the walk, and that value is returned. */
+/* A sample's text (a string point's) lives as long as the callback. */
 typedef int (*mvg_store_sample_fn)(void *user, const char *device, const char *point,
                                    const mvg_sample *s);
 typedef int (*mvg_store_record_fn)(void *user, const char *project, int64_t seq_or_version,

@@ -4,6 +4,7 @@
  * walks over samples, records and the chain that export, replay, the
  * report and the status use.
  */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -212,11 +213,41 @@ static sqlite3_stmt *window_query(mvg_store *st, const char *sql, int64_t from_m
     return q;
 }
 
+/* The exact raw value of columns n (raw) and n + 1 (raw_kind), as
+ * store.c's bind_raw wrote them; a row it does not understand (an older
+ * store's NULL, a damaged value) keeps kind NONE: the double is then all
+ * there is. */
+static void column_raw(sqlite3_stmt *q, int n, mvg_sample *s)
+{
+    int kind = sqlite3_column_type(q, n + 1) == SQLITE_INTEGER ? sqlite3_column_int(q, n + 1) : 0;
+    int type = sqlite3_column_type(q, n);
+    if (kind == MVG_RAW_INT && type == SQLITE_INTEGER) {
+        s->raw_kind = MVG_RAW_INT;
+        s->raw_i = sqlite3_column_int64(q, n);
+    } else if (kind == MVG_RAW_UINT && type == SQLITE_INTEGER) {
+        s->raw_kind = MVG_RAW_UINT;
+        s->raw_u = (uint64_t)sqlite3_column_int64(q, n);
+    } else if (kind == MVG_RAW_UINT && type == SQLITE_TEXT) {
+        const char *t = (const char *)sqlite3_column_text(q, n);
+        char *end = NULL;
+        errno = 0;
+        unsigned long long u = t ? strtoull(t, &end, 10) : 0;
+        if (t && *t >= '0' && *t <= '9' && end && *end == '\0' && errno == 0) {
+            s->raw_kind = MVG_RAW_UINT;
+            s->raw_u = (uint64_t)u;
+        }
+    } else if (kind == MVG_RAW_TEXT && type == SQLITE_TEXT) {
+        s->raw_kind = MVG_RAW_TEXT;
+        s->text = (const char *)sqlite3_column_text(q, n);
+    }
+}
+
 int mvg_store_foreach_sample(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_store_sample_fn fn,
                              void *user, char *err, size_t errlen)
 {
     sqlite3_stmt *q = window_query(st,
-                                   "SELECT p.device, p.point, s.ts_ms, s.value, s.quality, s.exc"
+                                   "SELECT p.device, p.point, s.ts_ms, s.value, s.quality, s.exc,"
+                                   " s.raw, s.raw_kind"
                                    " FROM samples s JOIN points p ON p.id = s.point_id"
                                    " WHERE s.ts_ms >= ?1 AND s.ts_ms < ?2 ORDER BY s.ts_ms, s.id",
                                    from_ms, to_ms, err, errlen);
@@ -230,6 +261,7 @@ int mvg_store_foreach_sample(mvg_store *st, int64_t from_ms, int64_t to_ms, mvg_
             .quality = (mvg_quality)sqlite3_column_int(q, 4),
             .exception_code = (uint8_t)sqlite3_column_int(q, 5),
         };
+        column_raw(q, 6, &s);
         if ((rc = fn(user, (const char *)sqlite3_column_text(q, 0),
                      (const char *)sqlite3_column_text(q, 1), &s)) != 0)
             break;

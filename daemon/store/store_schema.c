@@ -104,6 +104,15 @@ static const char schema_v6[] =
     " payload TEXT NOT NULL);"
     "CREATE INDEX IF NOT EXISTS heads_head ON heads(project, head);";
 
+/* Version 7: a sample's exact raw value besides its double (base/sample.h):
+ * raw_kind 1 (int64) with raw the INTEGER; 2 (uint64) with raw the INTEGER
+ * up to 2^63 - 1 and its decimal TEXT above (SQLite integers are signed);
+ * 3 (a string point) with raw the TEXT. NULL for every other sample, and for
+ * the rows of an older store, which kept only the double. */
+static const char schema_v7[] =
+    "ALTER TABLE samples ADD COLUMN raw;"
+    "ALTER TABLE samples ADD COLUMN raw_kind INTEGER;";
+
 int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err, size_t errlen)
 {
     char *msg = NULL;
@@ -150,6 +159,8 @@ int mvg_store_schema_apply(struct sqlite3 *db, const char *gateway_id, char *err
     if (version < 5 && sqlite3_exec(db, schema_v5, NULL, NULL, &msg) != SQLITE_OK)
         goto fail_rollback;
     if (version < 6 && sqlite3_exec(db, schema_v6, NULL, NULL, &msg) != SQLITE_OK)
+        goto fail_rollback;
+    if (version < 7 && sqlite3_exec(db, schema_v7, NULL, NULL, &msg) != SQLITE_OK)
         goto fail_rollback;
     if (version < MVG_STORE_SCHEMA_VERSION) {
         char *set = sqlite3_mprintf("PRAGMA user_version = %d;", MVG_STORE_SCHEMA_VERSION);

@@ -53,8 +53,8 @@ static void bench_interval(void)
         int64_t ts = t0_ms + (int64_t)sec * 1000;
         for (int c = 0; c < NCH; c++) {
             counter[c] += 0.01 + 0.001 * c;
-            mvg_sample smp = {ts, c < 5 ? counter[c] : 50.0 + 10 * sin(sec / 600.0 + c), MVG_Q_GOOD,
-                              0};
+            mvg_sample smp = {.ts_ms = ts, .value = c < 5 ? counter[c] : 50.0 + 10 * sin(sec / 600.0 + c),
+                              .quality = MVG_Q_GOOD};
             mvg_interval_push(agg, (size_t)c, &smp);
         }
         if (sec % 60 == 59)

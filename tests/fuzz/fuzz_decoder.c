@@ -130,6 +130,19 @@ static void fuzz_points(const uint8_t *d, size_t n)
                 } else {
                     check(q == MVG_Q_GOOD || q == MVG_Q_INVALID || q == MVG_Q_OUT_OF_RANGE);
                     check(q != MVG_Q_GOOD || (isfinite(value) && fabs(value) <= 1e6));
+                    if (!mvg_area_is_bits(p.area) && mvg_type_is_int64(p.type)) {
+                        /* the exact value: its bits encode back to the same
+                         * registers, and the double is its rounding */
+                        mvg_sample s;
+                        mvg_point_decode_raw(&p, r, NULL, 0, &s);
+                        uint64_t bits = s.raw_u;
+                        uint16_t back[4];
+                        check(s.raw_kind == (p.type == MVG_TYPE_INT64 ? MVG_RAW_INT : MVG_RAW_UINT));
+                        check(mvg_codec_encode_bits(p.type, p.order, bits, back) == 0 &&
+                              memcmp(back, r, w * sizeof *r) == 0);
+                        check(p.type == MVG_TYPE_INT64 ? raw == (double)(int64_t)bits
+                                                       : raw == (double)bits);
+                    }
                     if (!mvg_area_is_bits(p.area) && !isnan(raw)) {
                         /* A decoded value encodes back to the same registers,
                          * except where many words mean one value (bool,
@@ -152,9 +165,48 @@ static void fuzz_points(const uint8_t *d, size_t n)
     }
 }
 
+/* Any registers as a string point: the text stays inside its buffer,
+ * printable ASCII, without trailing spaces, at most two characters a
+ * register. */
+static void fuzz_text(const uint8_t *d, size_t n)
+{
+    unsigned count = (unsigned)(n / 2 > 64 ? 64 : n / 2);
+    if (count == 0)
+        return;
+    uint16_t *r = malloc(count * sizeof *r);
+    for (unsigned i = 0; i < count; i++)
+        r[i] = (uint16_t)(d[2 * i] << 8 | d[2 * i + 1]);
+    for (int o = MVG_ORDER_AB; o <= MVG_ORDER_BA; o++) {
+        mvg_point_cfg p;
+        memset(&p, 0, sizeof p);
+        p.area = MVG_AREA_HOLDING;
+        p.type = MVG_TYPE_STRING;
+        p.order = (mvg_order)o;
+        p.count = count;
+        p.scale = 1.0;
+        char text[MVG_TEXT_MAX + 1];
+        double raw, value;
+        mvg_quality q;
+        check(mvg_point_decode(&p, r, NULL, &raw, &value, &q) == 0 && q == MVG_Q_GOOD &&
+              isnan(value));
+        mvg_sample s;
+        mvg_point_decode_raw(&p, r, text, sizeof text, &s);
+        check(s.raw_kind == MVG_RAW_TEXT && s.text == text);
+        size_t len = strlen(text);
+        check(len <= 2 * count && (len == 0 || text[len - 1] != ' '));
+        for (size_t i = 0; i < len; i++)
+            check(text[i] >= 0x20 && text[i] <= 0x7e);
+        /* a short buffer cuts, never overruns */
+        char small[5];
+        check(mvg_codec_decode_text(p.order, r, count, small, sizeof small) <= 4);
+    }
+    free(r);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     fuzz_frame(data, size);
     fuzz_points(data, size);
+    fuzz_text(data, size);
     return 0;
 }

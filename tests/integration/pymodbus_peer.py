@@ -54,6 +54,38 @@ EXPECTED = {
 }
 
 
+def text_words(text, count, order):
+    """A string as count registers, two characters each, NUL-padded: AB puts
+    each register's first character in its high byte, BA in its low byte."""
+    raw = text.encode("ascii").ljust(2 * count, b"\0")
+    ws = [int.from_bytes(raw[i:i + 2], "big") for i in range(0, 2 * count, 2)]
+    return ws if order == "AB" else [((w & 0xFF) << 8) | (w >> 8) for w in ws]
+
+
+# Values a double cannot carry and strings (area, address, type, order,
+# count, value): the edges of 64-bit integers, read exactly, and text.
+EXACT = {
+    "u64_max": ("input", 10, "uint64", "ABCDEFGH", None, 2 ** 64 - 1),
+    "i64_min": ("input", 14, "int64", "ABCDEFGH", None, -2 ** 63),
+    "u64_p53_ghef": ("input", 18, "uint64", "GHEFCDAB", None, 2 ** 53 + 1),
+    "u64_p53": ("holding", 40, "uint64", "ABCDEFGH", None, 2 ** 53 + 1),
+    "i64_mp53": ("holding", 44, "int64", "ABCDEFGH", None, -(2 ** 53 + 1)),
+    "model": ("input", 30, "string", "AB", 10, "iEM3155-230"),
+    "serial": ("input", 40, "string", "BA", 4, "SN0042"),
+}
+
+
+def inputs():
+    ir = [0] * 50
+    ir[0:2] = words("f", 50.0)
+    ir[10:14] = words("Q", 2 ** 64 - 1)
+    ir[14:18] = words("q", -2 ** 63)
+    ir[18:22] = swap_words(words("Q", 2 ** 53 + 1))
+    ir[30:40] = text_words("iEM3155-230", 10, "AB")
+    ir[40:44] = text_words("SN0042", 4, "BA")
+    return ir
+
+
 def holding(unit):
     hr = [0] * 50
     hr[0:2] = words("f", 230.5)
@@ -82,7 +114,7 @@ def slave(unit):
     cls = LoggingSlave if os.environ.get("MVG_PEER_LOG") == "1" else ModbusSlaveContext
     return cls(
         hr=Block(0, holding(unit)),
-        ir=Block(0, words("f", 50.0) + [0] * 48),
+        ir=Block(0, inputs()),
         co=Block(0, [0, 0, 1, 1] + [0] * 12),
         di=Block(0, [0, 1] + [0] * 14),
         zero_mode=True,  # or every address is off by one

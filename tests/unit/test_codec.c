@@ -201,6 +201,94 @@ static void test_wrap_span(void **state)
     assert_true(mvg_codec_wrap_span(MVG_TYPE_BOOL) == 0.0);
 }
 
+/* 64-bit integers exactly, in every 64-bit order: the values a double
+ * rounds (2^53 + 1, 2^64 - 1, INT64_MIN + 1), from registers written the
+ * way the wire carries them. */
+static void test_exact_64bit(void **state)
+{
+    (void)state;
+    uint64_t bits = 0;
+    /* 2^53 + 1 = 0x0020000000000001, ABCDEFGH */
+    const uint16_t p53[4] = {0x0020, 0x0000, 0x0000, 0x0001};
+    assert_int_equal(mvg_codec_decode_bits(MVG_TYPE_UINT64, MVG_ORDER_ABCDEFGH, p53, &bits), 0);
+    assert_true(bits == 9007199254740993ULL);
+    double d = 0;
+    assert_int_equal(mvg_codec_decode(MVG_TYPE_UINT64, MVG_ORDER_ABCDEFGH, p53, &d), 0);
+    assert_true(d == 9007199254740992.0); /* what the double makes of it */
+    /* the same value word-swapped (GHEFCDAB: the low register first) */
+    const uint16_t p53_swapped[4] = {0x0001, 0x0000, 0x0000, 0x0020};
+    assert_int_equal(mvg_codec_decode_bits(MVG_TYPE_UINT64, MVG_ORDER_GHEFCDAB, p53_swapped, &bits), 0);
+    assert_true(bits == 9007199254740993ULL);
+    const uint16_t all[4] = {0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF};
+    assert_int_equal(mvg_codec_decode_bits(MVG_TYPE_UINT64, MVG_ORDER_HGFEDCBA, all, &bits), 0);
+    assert_true(bits == UINT64_MAX);
+    assert_int_equal(mvg_codec_decode_bits(MVG_TYPE_INT64, MVG_ORDER_ABCDEFGH, all, &bits), 0);
+    assert_true((int64_t)bits == -1);
+    /* INT64_MIN + 1 = 0x8000000000000001, BADCFEHG (bytes swapped in each register) */
+    const uint16_t m[4] = {0x0080, 0x0000, 0x0000, 0x0100};
+    assert_int_equal(mvg_codec_decode_bits(MVG_TYPE_INT64, MVG_ORDER_BADCFEHG, m, &bits), 0);
+    assert_true((int64_t)bits == INT64_MIN + 1);
+    /* encode_bits is the inverse, for every 64-bit order */
+    static const uint64_t values[] = {0, 1, 9007199254740993ULL, 0x8000000000000001ULL,
+                                      0x0102030405060708ULL, UINT64_MAX};
+    for (int o = MVG_ORDER_ABCDEFGH; o <= MVG_ORDER_HGFEDCBA; o++)
+        for (size_t k = 0; k < sizeof values / sizeof values[0]; k++) {
+            uint16_t regs[4];
+            assert_int_equal(mvg_codec_encode_bits(MVG_TYPE_INT64, (mvg_order)o, values[k], regs), 0);
+            assert_int_equal(mvg_codec_decode_bits(MVG_TYPE_INT64, (mvg_order)o, regs, &bits), 0);
+            assert_true(bits == values[k]);
+        }
+    /* only the 64-bit integer types, only orders that fit */
+    assert_int_equal(mvg_codec_decode_bits(MVG_TYPE_FLOAT64, MVG_ORDER_ABCDEFGH, all, &bits), -1);
+    assert_int_equal(mvg_codec_decode_bits(MVG_TYPE_UINT32, MVG_ORDER_ABCD, all, &bits), -1);
+    assert_int_equal(mvg_codec_decode_bits(MVG_TYPE_UINT64, MVG_ORDER_ABCD, all, &bits), -1);
+    assert_int_equal(mvg_codec_decode_bits(MVG_TYPE_UINT64, MVG_ORDER_ABCDEFGH, NULL, &bits), -1);
+}
+
+/* Strings: two characters a register, AB (high byte first) or BA; the text
+ * ends at the first NUL, padding spaces go, other bytes become '?'. */
+static void test_text(void **state)
+{
+    (void)state;
+    char out[MVG_TEXT_MAX + 1];
+    /* "iEM3155" as an AB string of 5 registers, NUL-padded */
+    const uint16_t ab[5] = {0x6945, 0x4D33, 0x3135, 0x3500, 0x0000};
+    assert_int_equal(mvg_codec_decode_text(MVG_ORDER_AB, ab, 5, out, sizeof out), 7);
+    assert_string_equal(out, "iEM3155");
+    /* the same bytes read BA swap each pair (and meet the NUL sooner) */
+    assert_int_equal(mvg_codec_decode_text(MVG_ORDER_BA, ab, 5, out, sizeof out), 6);
+    assert_string_equal(out, "Ei3M51");
+    /* BA as a meter writes it: low byte first */
+    const uint16_t ba[4] = {0x4E53, 0x3231, 0x2033, 0x2020}; /* "SN123   " */
+    assert_int_equal(mvg_codec_decode_text(MVG_ORDER_BA, ba, 4, out, sizeof out), 5);
+    assert_string_equal(out, "SN123");
+    /* a full string without a NUL: every character, trailing spaces kept out */
+    const uint16_t full[2] = {0x4142, 0x4344};
+    assert_int_equal(mvg_codec_decode_text(MVG_ORDER_AB, full, 2, out, sizeof out), 4);
+    assert_string_equal(out, "ABCD");
+    /* bytes outside printable ASCII, a short buffer */
+    const uint16_t odd[2] = {0x41FF, 0x0A42};
+    assert_int_equal(mvg_codec_decode_text(MVG_ORDER_AB, odd, 2, out, sizeof out), 4);
+    assert_string_equal(out, "A??B");
+    char small[3];
+    assert_int_equal(mvg_codec_decode_text(MVG_ORDER_AB, full, 2, small, sizeof small), 2);
+    assert_string_equal(small, "AB");
+    /* encode is the inverse, padded with NULs */
+    uint16_t regs[5];
+    assert_int_equal(mvg_codec_encode_text(MVG_ORDER_AB, "iEM3155", 5, regs), 0);
+    assert_memory_equal(regs, ab, sizeof ab);
+    assert_int_equal(mvg_codec_encode_text(MVG_ORDER_BA, "SN123", 3, regs), 0);
+    assert_int_equal(regs[0], 0x4E53);
+    assert_int_equal(regs[2], 0x0033);
+    /* orders of other widths, count 0 */
+    assert_int_equal(mvg_codec_decode_text(MVG_ORDER_ABCD, ab, 5, out, sizeof out), -1);
+    assert_int_equal(mvg_codec_decode_text(MVG_ORDER_AB, ab, 0, out, sizeof out), -1);
+    assert_int_equal(mvg_codec_encode_text(MVG_ORDER_CDAB, "x", 1, regs), -1);
+    /* a string is no number */
+    double d;
+    assert_int_equal(mvg_codec_decode(MVG_TYPE_STRING, MVG_ORDER_AB, ab, &d), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -210,6 +298,8 @@ int main(void)
         cmocka_unit_test(test_encode_refuses_what_the_type_cannot_hold),
         cmocka_unit_test(test_round_trip_every_type_and_order),
         cmocka_unit_test(test_wrap_span),
+        cmocka_unit_test(test_exact_64bit),
+        cmocka_unit_test(test_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -810,6 +810,93 @@ static void test_projects_are_checked_against_devices(void **state)
     mvg_diags_free(d);
 }
 
+/* String points: a count of registers, AB or BA; the keys of a number and
+ * a count on another type refused with their lines; a project cannot use a
+ * string point's text as a number. */
+static void test_string_points(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load("str.conf",
+                         HEAD LAN
+                         "devices = ( { name = \"m\"; bus = \"lan\"; points = (\n"
+                         "  { name = \"model\"; area = \"holding\"; address = 100; type = \"string\"; count = 10; },\n"
+                         "  { name = \"sn\"; area = \"input\"; address = 200; type = \"string\"; count = 4; order = \"BA\"; },\n"
+                         "  { name = \"e\"; area = \"holding\"; address = 120; type = \"uint64\"; } ); } );\n",
+                         d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    const mvg_point_cfg *p = &c->devices[0].points[0];
+    assert_int_equal(p->type, MVG_TYPE_STRING);
+    assert_int_equal(p->count, 10);
+    assert_int_equal(p->order, MVG_ORDER_AB);
+    assert_int_equal(c->devices[0].points[1].order, MVG_ORDER_BA);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    d = mvg_diags_new();
+    c = load("strbad.conf",
+             /* 1 */ HEAD
+             /* 2 */ LAN
+             /* 3 */ "devices = ( { name = \"m\"; bus = \"lan\"; points = (\n"
+             /* 4 */ "  { name = \"a\"; area = \"holding\"; address = 0; type = \"string\"; },\n"
+             /* 5 */ "  { name = \"b\"; area = \"holding\"; address = 10; type = \"string\"; count = 65; },\n"
+             /* 6 */ "  { name = \"c\"; area = \"holding\"; address = 20; type = \"string\"; count = 2;\n"
+             /* 7 */ "    order = \"CDAB\"; },\n"
+             /* 8 */ "  { name = \"d\"; area = \"holding\"; address = 30; type = \"string\"; count = 2;\n"
+             /* 9 */ "    scale = 0.1; },\n"
+             /* 10 */ "  { name = \"e\"; area = \"holding\"; address = 40; type = \"uint16\"; count = 2; },\n"
+             /* 11 */ "  { name = \"f\"; area = \"coil\"; address = 0; type = \"string\"; count = 1; },\n"
+             /* 12 */ "  { name = \"g\"; area = \"holding\"; address = 65530; type = \"string\"; count = 8; },\n"
+             /* 13 */ "  { name = \"h\"; area = \"holding\"; address = 50; type = \"string\"; count = 3;\n"
+             /* 14 */ "    kind = \"counter\"; } ); } );\n",
+             d);
+    assert_null(c);
+    expect_diag(d, "strbad.conf", 4, "a string point needs 'count'");
+    expect_diag(d, "strbad.conf", 5, "'count' must be 1..64");
+    expect_diag(d, "strbad.conf", 7, "a string's order is AB or BA");
+    expect_diag(d, "strbad.conf", 9, "'scale' is for numbers");
+    expect_diag(d, "strbad.conf", 10, "'count' gives the registers of a string point");
+    expect_diag(d, "strbad.conf", 11, "a string point in the coil area must be of type bool");
+    expect_diag(d, "strbad.conf", 12, "a string at address 65530 runs past the end");
+    expect_diag(d, "strbad.conf", 14, "'kind' is for numbers");
+    expect_no_diag(d, "a string at address 0 runs past"); /* a's count is missing, not its room */
+    assert_int_equal(mvg_diags_count(d), 8);
+    mvg_diags_free(d);
+
+    /* a string is as wide as its count */
+    d = mvg_diags_new();
+    c = load("strlap.conf",
+             HEAD LAN
+             "devices = ( { name = \"m\"; bus = \"lan\"; points = (\n"
+             "  { name = \"e\"; area = \"holding\"; address = 43; type = \"uint16\"; },\n"
+             "  { name = \"h\"; area = \"holding\"; address = 40; type = \"string\"; count = 4; } ); } );\n",
+             d);
+    assert_null(c);
+    expect_diag(d, "strlap.conf", 5, "point 'h' (holding 40..43) overlaps point 'e'");
+    mvg_diags_free(d);
+
+    d = mvg_diags_new();
+    c = load("strprj.conf",
+             HEAD LAN
+             "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"kwh\"; area = "
+             "\"input\"; address = 0; type = \"uint32\"; kind = \"counter\"; },\n"
+             "  { name = \"sn\"; area = \"input\"; address = 10; type = \"string\"; count = 4; } ); } );\n"
+             "projects = ( { name = \"p\"; technology = \"air_compressor\"; interval_min = 15;\n"
+             "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-08T00:00:00Z\"; };\n"
+             "  reporting = { start = \"2026-01-09T00:00:00Z\"; };\n"
+             "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.sn\";\n"
+             "                model = { type = \"mean\"; }; },\n"
+             "              { name = \"f\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh + m.sn\";\n"
+             "                model = { type = \"mean\"; }; } ); } );\n",
+             d);
+    assert_null(c);
+    expect_diag(d, "strprj.conf", 8, "'m.sn' is a string point");
+    expect_diag(d, "strprj.conf", 10, "a string point has text, no number");
+    mvg_diags_free(d);
+}
+
 /* libconfig 1.5 keeps the low 32 bits of an integer literal without the L
  * suffix (4294967348 reads 52): every integer is taken as written, refused
  * with its range when out of it, in the main file and in included files. */
@@ -922,6 +1009,7 @@ int main(void)
         cmocka_unit_test(test_projects_are_checked_against_devices),
         cmocka_unit_test(test_integer_literals_do_not_wrap),
         cmocka_unit_test(test_empty_point_lists),
+        cmocka_unit_test(test_string_points),
         cmocka_unit_test(test_missing_include_named),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

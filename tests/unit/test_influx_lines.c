@@ -29,7 +29,7 @@ static void test_sample_lines(void **state)
     mvg_lp *lp = mvg_lp_new();
     assert_non_null(lp);
     size_t len = 0;
-    const char *got = mvg_influx_lines_samples(lp, "gw", &dev, b, &len);
+    const char *got = mvg_influx_lines_samples(lp, "gw", &dev, b, 0, &len);
     const char want[] =
         "mvgate_sample,gateway=gw,device=m\\,1,point=kw value=1.5,quality=\"good\" 1000\n"
         "mvgate_sample,gateway=gw,device=m\\,1,point=kwh\\ total quality=\"comm_error\" 1000\n";
@@ -37,9 +37,50 @@ static void test_sample_lines(void **state)
     assert_memory_equal(got, want, len);
     /* the buffer is cleared first: a second poll is not appended */
     b->samples[0].ts_ms = b->samples[1].ts_ms = 2000;
-    got = mvg_influx_lines_samples(lp, "gw", &dev, b, &len);
+    got = mvg_influx_lines_samples(lp, "gw", &dev, b, 0, &len);
     assert_non_null(strstr(got, " 2000\n"));
     assert_null(strstr(got, " 1000\n"));
+    mvg_lp_free(lp);
+}
+
+/* The exact raw values: an int64 as an integer field, a uint64 as an
+ * unsigned one where the server has them (InfluxDB 2), else an integer up
+ * to 2^63 - 1 and a string above; a string point's text as a string. */
+static void test_sample_raw_fields(void **state)
+{
+    (void)state;
+    mvg_point_cfg pts[4] = {{.name = "i"}, {.name = "u"}, {.name = "big"}, {.name = "sn"}};
+    mvg_device_cfg dev = {.name = "m", .points = pts, .npoints = 4};
+    char buf[sizeof(mvg_sample_batch) + 4 * sizeof(mvg_sample)];
+    mvg_sample_batch *b = (mvg_sample_batch *)buf;
+    *b = (mvg_sample_batch){.device = 0, .n = 4};
+    b->samples[0] = (mvg_sample){.ts_ms = 5, .value = -9007199254740992.0, .quality = MVG_Q_GOOD,
+                                 .raw_kind = MVG_RAW_INT, .raw_i = -9007199254740993LL};
+    b->samples[1] = (mvg_sample){.ts_ms = 5, .value = 9007199254740992.0, .quality = MVG_Q_GOOD,
+                                 .raw_kind = MVG_RAW_UINT, .raw_u = 9007199254740993ULL};
+    b->samples[2] = (mvg_sample){.ts_ms = 5, .value = 18446744073709551616.0,
+                                 .quality = MVG_Q_GOOD, .raw_kind = MVG_RAW_UINT,
+                                 .raw_u = UINT64_MAX};
+    b->samples[3] = (mvg_sample){.ts_ms = 5, .value = NAN, .quality = MVG_Q_GOOD,
+                                 .raw_kind = MVG_RAW_TEXT, .text = "SN \"7\""};
+    mvg_lp *lp = mvg_lp_new();
+    assert_non_null(lp);
+    size_t len = 0;
+    const char *got = mvg_influx_lines_samples(lp, "gw", &dev, b, 0, &len);
+    const char v1[] =
+        "mvgate_sample,gateway=gw,device=m,point=i value=-9007199254740992,"
+        "raw=-9007199254740993i,quality=\"good\" 5\n"
+        "mvgate_sample,gateway=gw,device=m,point=u value=9007199254740992,"
+        "raw=9007199254740993i,quality=\"good\" 5\n"
+        "mvgate_sample,gateway=gw,device=m,point=big value=1.8446744073709552e+19,"
+        "raw_text=\"18446744073709551615\",quality=\"good\" 5\n"
+        "mvgate_sample,gateway=gw,device=m,point=sn text=\"SN \\\"7\\\"\",quality=\"good\" 5\n";
+    assert_string_equal(got, v1);
+    assert_int_equal(len, strlen(v1));
+    got = mvg_influx_lines_samples(lp, "gw", &dev, b, 1, &len);
+    assert_non_null(strstr(got, "point=u value=9007199254740992,raw_u=9007199254740993u,"));
+    assert_non_null(strstr(got, "point=big value=1.8446744073709552e+19,raw_u=18446744073709551615u,"));
+    assert_non_null(strstr(got, "point=i value=-9007199254740992,raw=-9007199254740993i,"));
     mvg_lp_free(lp);
 }
 
@@ -137,6 +178,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sample_lines),
+        cmocka_unit_test(test_sample_raw_fields),
         cmocka_unit_test(test_interval_lines),
         cmocka_unit_test(test_interval_lines_per_phase),
     };

@@ -207,6 +207,61 @@ static void test_telemetry_payload_parses_to_the_samples(void **state)
     mvg_jsonw_free(w);
 }
 
+/* Telemetry 2: a 64-bit integer's sample carries its raw value exactly
+ * (2^64 - 1, INT64_MIN, 2^53 + 1: digits a double would round), a string
+ * point's value is its text. */
+static void test_telemetry_payload_exact_raw_and_text(void **state)
+{
+    (void)state;
+    mvg_point_cfg pts[4];
+    memset(pts, 0, sizeof pts);
+    const char *names[] = {"u", "i", "p53", "model"};
+    for (int k = 0; k < 4; k++)
+        snprintf(pts[k].name, sizeof pts[k].name, "%s", names[k]);
+    mvg_device_cfg dev;
+    memset(&dev, 0, sizeof dev);
+    snprintf(dev.name, sizeof dev.name, "m");
+    dev.points = pts;
+    dev.npoints = 4;
+    mvg_sample s[4] = {
+        {.ts_ms = 0, .value = 18446744073709551616.0, .quality = MVG_Q_GOOD,
+         .raw_kind = MVG_RAW_UINT, .raw_u = UINT64_MAX},
+        {.ts_ms = 0, .value = -9223372036854775808.0, .quality = MVG_Q_GOOD,
+         .raw_kind = MVG_RAW_INT, .raw_i = INT64_MIN},
+        {.ts_ms = 0, .value = 9007199254740992.0, .quality = MVG_Q_GOOD,
+         .raw_kind = MVG_RAW_UINT, .raw_u = 9007199254740993ULL},
+        {.ts_ms = 0, .value = NAN, .quality = MVG_Q_GOOD, .raw_kind = MVG_RAW_TEXT,
+         .text = "DTSU666 \"x\""},
+    };
+    mvg_sample_batch *bp = calloc(1, sizeof *bp + sizeof s);
+    assert_non_null(bp);
+    memcpy(bp->samples, s, sizeof s);
+    bp->n = 4;
+    mvg_jsonw *w = mvg_jsonw_new();
+    size_t len = 0;
+    const char *doc = mvg_payload_telemetry(w, "gw", &dev, bp, NULL, &len);
+    assert_non_null(doc);
+    assert_string_equal(MVG_SCHEMA_TELEMETRY, "mvgate/telemetry/2");
+    assert_non_null(strstr(doc, "\"point\":\"u\",\"ts\":\"1970-01-01T00:00:00.000Z\","
+                                "\"value\":1.8446744073709552e+19,\"raw\":18446744073709551615,"));
+    assert_non_null(strstr(doc, "\"raw\":-9223372036854775808,"));
+    assert_non_null(strstr(doc, "\"raw\":9007199254740993,"));
+    assert_non_null(strstr(doc, "\"point\":\"model\",\"ts\":\"1970-01-01T00:00:00.000Z\","
+                                "\"value\":\"DTSU666 \\\"x\\\"\",\"unit\""));
+    /* valid JSON (jansson reads integers as int64 only: as reals here) */
+    json_error_t e;
+    json_t *j = json_loadb(doc, len, JSON_DECODE_INT_AS_REAL, &e);
+    assert_non_null(j);
+    json_t *sa = json_object_get(j, "samples");
+    assert_int_equal(json_array_size(sa), 4);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(sa, 3), "value")),
+                        "DTSU666 \"x\"");
+    assert_null(json_object_get(json_array_get(sa, 3), "raw"));
+    json_decref(j);
+    free(bp);
+    mvg_jsonw_free(w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -215,6 +270,7 @@ int main(void)
         cmocka_unit_test(test_writer_separators_escapes_and_nesting),
         cmocka_unit_test(test_writer_refuses_bad_utf8_and_unbalanced),
         cmocka_unit_test(test_telemetry_payload_parses_to_the_samples),
+        cmocka_unit_test(test_telemetry_payload_exact_raw_and_text),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

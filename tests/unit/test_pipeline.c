@@ -154,7 +154,7 @@ static void telemetry_points(rig *g, const char *publisher, char *out, size_t ca
         json_error_t je;
         json_t *doc = json_loadb(e[i].payload, e[i].len, 0, &je);
         assert_non_null(doc);
-        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/telemetry/1");
+        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/telemetry/2");
         size_t k;
         json_t *s;
         if (out[0])

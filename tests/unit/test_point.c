@@ -324,10 +324,60 @@ static void test_counter_ignores_bad_readings_and_gauges(void **state)
     assert_int_equal(mvg_point_counter_step(&t, &p, 1, NULL), -1);
 }
 
+/* The exact raw value a sample carries: a uint64 2^64 - 1 and an int64
+ * 2^53 + 1 with scale (the double is the scaled value, the raw exact), a
+ * string's text with a NaN value and good quality; nothing for others. */
+static void test_decode_raw(void **state)
+{
+    (void)state;
+    mvg_point_cfg p = pt(MVG_AREA_HOLDING, MVG_TYPE_UINT64, MVG_KIND_COUNTER);
+    uint16_t all[4] = {0xFFFF, 0xFFFF, 0xFFFF, 0xFFFF};
+    char text[MVG_TEXT_MAX + 1];
+    mvg_sample s = {.raw_kind = MVG_RAW_TEXT};
+    mvg_point_decode_raw(&p, all, text, sizeof text, &s);
+    assert_int_equal(s.raw_kind, MVG_RAW_UINT);
+    assert_true(s.raw_u == UINT64_MAX);
+    assert_null(s.text);
+
+    p = pt(MVG_AREA_INPUT, MVG_TYPE_INT64, MVG_KIND_GAUGE);
+    p.scale = 0.001;
+    uint16_t p53[4] = {0x0020, 0x0000, 0x0000, 0x0001};
+    double raw, value;
+    mvg_quality q;
+    assert_int_equal(mvg_point_decode(&p, p53, NULL, &raw, &value, &q), 0);
+    mvg_point_decode_raw(&p, p53, text, sizeof text, &s);
+    assert_int_equal(s.raw_kind, MVG_RAW_INT);
+    assert_true(s.raw_i == 9007199254740993LL);
+    assert_close(value, 9007199254740.993, 0.01);
+
+    p = pt(MVG_AREA_HOLDING, MVG_TYPE_STRING, MVG_KIND_GAUGE);
+    p.count = 4;
+    uint16_t sn[4] = {0x4142, 0x2D31, 0x3233, 0x2000}; /* "AB-123 " */
+    assert_int_equal(mvg_point_decode(&p, sn, NULL, &raw, &value, &q), 0);
+    assert_true(isnan(value));
+    assert_int_equal(q, MVG_Q_GOOD);
+    mvg_point_decode_raw(&p, sn, text, sizeof text, &s);
+    assert_int_equal(s.raw_kind, MVG_RAW_TEXT);
+    assert_ptr_equal(s.text, text);
+    assert_string_equal(s.text, "AB-123");
+    assert_int_equal(mvg_point_width(&p), 4);
+    p.order = MVG_ORDER_BA;
+    mvg_point_decode_raw(&p, sn, text, sizeof text, &s);
+    assert_string_equal(s.text, "BA1-32");
+    /* without a text buffer, or for a float, nothing */
+    mvg_point_decode_raw(&p, sn, NULL, 0, &s);
+    assert_int_equal(s.raw_kind, MVG_RAW_NONE);
+    p = pt(MVG_AREA_HOLDING, MVG_TYPE_FLOAT64, MVG_KIND_GAUGE);
+    mvg_point_decode_raw(&p, all, text, sizeof text, &s);
+    assert_int_equal(s.raw_kind, MVG_RAW_NONE);
+    assert_int_equal(mvg_point_width(&p), 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_scale_and_offset),
+        cmocka_unit_test(test_decode_raw),
         cmocka_unit_test(test_nan_and_inf_are_invalid),
         cmocka_unit_test(test_min_max),
         cmocka_unit_test(test_bits_and_undecodable),

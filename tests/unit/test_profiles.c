@@ -172,16 +172,21 @@ static void test_eastron_sdm230(void **state)
     CHECK("eastron-sdm230", r);
 }
 
-/* Carlo Gavazzi EM24: INT32 low word first, 0.1 V, 0.001 A, 0.1 kWh steps. */
+/* Carlo Gavazzi EM24 ("EM24-DIN PFA, PFB & X models - Communication Protocol",
+ * Table 2.3-1, p. 8): INT32 (low word first) with value weights Volt*10,
+ * Ampere*1000, Watt*10, kWh*10; PF*1000 and Hz*10 INT16. kWh(+) TOT is 003Eh
+ * (0042h is the resettable partial counter). */
 static void test_carlogavazzi_em24(void **state)
 {
     (void)state;
     static const reading r[] = {
-        {"voltage_l1_v", 0, {2305, 0}, 230.5, "V"},
-        {"current_l1_a", 12, {5250, 0}, 5.25, "A"},
-        {"power_total_w", 40, {0xFF9C, 0xFFFF}, -10.0, "W"}, /* -100 */
-        {"frequency_hz", 55, {500}, 50.0, "Hz"},
-        {"import_kwh", 66, {0xE23C, 0x0001}, 12345.2, "kWh"}, /* 123452 */
+        {"voltage_l1_v", 0x0000, {2305, 0}, 230.5, "V"},
+        {"current_l1_a", 0x000C, {5250, 0}, 5.25, "A"},
+        {"power_l1_w", 0x0012, {12345, 0}, 1234.5, "W"},
+        {"power_total_w", 0x0028, {0xFF9C, 0xFFFF}, -10.0, "W"}, /* -100 */
+        {"pf_total", 0x0035, {950}, 0.95, ""},
+        {"frequency_hz", 0x0037, {500}, 50.0, "Hz"},
+        {"import_kwh", 0x003E, {0xE23C, 0x0001}, 12345.2, "kWh"}, /* 123452 */
     };
     CHECK("carlogavazzi-em24", r);
 }

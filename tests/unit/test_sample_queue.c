@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <cmocka.h>
 
 #include "sample_queue.h"
@@ -40,6 +41,33 @@ static void test_fifo_order_and_copy(void **state)
     assert_int_equal(b->online, 0);
     assert_true(b->samples[0].value == 99);
     free(b);
+    mvg_sample_queue_free(q);
+}
+
+/* A string sample's text is copied into the batch (the poll's buffer is
+ * reused by the next poll); a pointer without the kind is not followed. */
+static void test_batch_owns_its_texts(void **state)
+{
+    (void)state;
+    mvg_sample_queue *q = mvg_sample_queue_new(2);
+    char a[16] = "serial 42", b[16] = "fw 1.2";
+    mvg_sample s[3] = {{.ts_ms = 1, .value = NAN, .quality = MVG_Q_GOOD,
+                        .raw_kind = MVG_RAW_TEXT, .text = a},
+                       {.ts_ms = 1, .value = 7, .quality = MVG_Q_GOOD,
+                        .raw_kind = MVG_RAW_UINT, .raw_u = UINT64_MAX},
+                       {.ts_ms = 1, .value = NAN, .quality = MVG_Q_GOOD,
+                        .raw_kind = MVG_RAW_TEXT, .text = b}};
+    assert_int_equal(mvg_sample_queue_push(q, 0, 1, 1, s, 3), 0);
+    strcpy(a, "overwritten");
+    strcpy(b, "gone");
+    mvg_sample_batch *got = mvg_sample_queue_pop(q, 0);
+    assert_non_null(got);
+    assert_string_equal(got->samples[0].text, "serial 42");
+    assert_true(got->samples[1].raw_u == UINT64_MAX);
+    assert_null(got->samples[1].text);
+    assert_string_equal(got->samples[2].text, "fw 1.2");
+    assert_true(got->samples[0].text != a && got->samples[2].text != b);
+    free(got);
     mvg_sample_queue_free(q);
 }
 
@@ -115,6 +143,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_order_and_copy),
+        cmocka_unit_test(test_batch_owns_its_texts),
         cmocka_unit_test(test_full_queue_refuses_and_counts),
         cmocka_unit_test(test_empty_pop_times_out),
         cmocka_unit_test(test_concurrent_producers_lose_nothing_accepted),

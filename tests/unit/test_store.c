@@ -351,6 +351,8 @@ static void test_migration_from_v2(void **state)
     assert_int_equal(
         sqlite3_exec(h,
                      "DROP INDEX outbox_parked;"
+                     "ALTER TABLE samples DROP COLUMN raw_kind;"
+                     "ALTER TABLE samples DROP COLUMN raw;"
                      "ALTER TABLE outbox DROP COLUMN parked_reason;"
                      "ALTER TABLE outbox DROP COLUMN parked_code;"
                      "ALTER TABLE outbox DROP COLUMN parked_ms;"
@@ -395,6 +397,84 @@ static void test_newer_schema_refused(void **state)
     mvg_store_opts ro = {.read_only = 1};
     assert_null(mvg_store_open(missing, &ro, err, sizeof err));
     assert_non_null(strstr(err, "cannot open"));
+}
+
+typedef struct {
+    int n;
+    mvg_sample s[8];
+    char text[8][MVG_TEXT_MAX + 1];
+} sample_log;
+
+static int log_sample(void *user, const char *device, const char *point, const mvg_sample *s)
+{
+    (void)device;
+    (void)point;
+    sample_log *l = user;
+    if (l->n < 8) {
+        l->s[l->n] = *s;
+        if (s->raw_kind == MVG_RAW_TEXT && s->text)
+            snprintf(l->text[l->n], sizeof l->text[l->n], "%s", s->text);
+        l->n++;
+    }
+    return 0;
+}
+
+/* Schema 7 keeps a sample's exact raw value: int64 extremes, a uint64
+ * above 2^63 (SQLite's integers are signed) and below, a string's text,
+ * read back bit for bit; a version-6 store is migrated, its rows read back
+ * with the double alone. */
+static void test_samples_raw_exact(void **state)
+{
+    (void)state;
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    int64_t p = 0;
+    assert_int_equal(mvg_store_point_id(st, "m", "e", &p, err, sizeof err), 0);
+    mvg_store_close(st);
+    sqlite3 *h = NULL;
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h,
+                                  "ALTER TABLE samples DROP COLUMN raw_kind;"
+                                  "ALTER TABLE samples DROP COLUMN raw;"
+                                  "INSERT INTO samples(point_id, ts_ms, value, quality, exc)"
+                                  " VALUES(1, 1, 9007199254740992.0, 0, 0);"
+                                  "PRAGMA user_version = 6;",
+                                  NULL, NULL, NULL),
+                     SQLITE_OK);
+    sqlite3_close(h);
+    st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    assert_int_equal(query_int("PRAGMA user_version"), 7);
+    mvg_store_sample s[5] = {
+        {p, {.ts_ms = 2, .value = -9.2e18, .raw_kind = MVG_RAW_INT, .raw_i = INT64_MIN}},
+        {p, {.ts_ms = 3, .value = 9.2e18, .raw_kind = MVG_RAW_INT, .raw_i = INT64_MAX}},
+        {p, {.ts_ms = 4, .value = 1.8e19, .raw_kind = MVG_RAW_UINT, .raw_u = UINT64_MAX}},
+        {p, {.ts_ms = 5, .value = 9e15, .raw_kind = MVG_RAW_UINT, .raw_u = 9007199254740993ULL}},
+        {p, {.ts_ms = 6, .value = NAN, .raw_kind = MVG_RAW_TEXT, .text = "iEM3155"}},
+    };
+    assert_int_equal(mvg_store_add_samples(st, s, 5, err, sizeof err), 0);
+    sample_log l = {0};
+    assert_int_equal(mvg_store_foreach_sample(st, INT64_MIN, INT64_MAX, log_sample, &l, err,
+                                              sizeof err),
+                     0);
+    assert_int_equal(l.n, 6);
+    assert_int_equal(l.s[0].raw_kind, MVG_RAW_NONE);
+    assert_true(l.s[0].value == 9007199254740992.0);
+    assert_int_equal(l.s[1].raw_kind, MVG_RAW_INT);
+    assert_true(l.s[1].raw_i == INT64_MIN);
+    assert_true(l.s[2].raw_i == INT64_MAX);
+    assert_int_equal(l.s[3].raw_kind, MVG_RAW_UINT);
+    assert_true(l.s[3].raw_u == UINT64_MAX);
+    assert_int_equal(l.s[4].raw_kind, MVG_RAW_UINT);
+    assert_true(l.s[4].raw_u == 9007199254740993ULL);
+    assert_int_equal(l.s[5].raw_kind, MVG_RAW_TEXT);
+    assert_string_equal(l.text[5], "iEM3155");
+    assert_true(isnan(l.s[5].value));
+    /* the uint64 above 2^63 - 1 is its decimal text, readable with sqlite3 */
+    assert_int_equal(query_int("SELECT count(*) FROM samples WHERE raw = '18446744073709551615'"
+                               " AND raw_kind = 2"),
+                     1);
+    mvg_store_close(st);
 }
 
 static void test_samples_retention(void **state)
@@ -623,6 +703,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_chain_records, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v1, setup, teardown),
         cmocka_unit_test_setup_teardown(test_migration_from_v2, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_samples_raw_exact, setup, teardown),
         cmocka_unit_test_setup_teardown(test_samples_retention, setup, teardown),
         cmocka_unit_test_setup_teardown(test_samples_size_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_kill9_loop, setup, teardown),

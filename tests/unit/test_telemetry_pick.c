@@ -69,6 +69,40 @@ static void test_on_change_with_deadband(void **state)
     assert_int_equal(n, 2);
 }
 
+/* Change mode on exact raw values: a 64-bit counter's step of 1 above 2^53
+ * is no step of the double, but it is a change (deadband 0); a string
+ * changes when its text does, and the pick keeps no pointer to the text. */
+static void test_on_change_exact_and_text(void **state)
+{
+    (void)state;
+    mvg_telemetry_rule rule = {MVG_TELEMETRY_CHANGE, 1, 0};
+    mvg_sample last[2];
+    mvg_telemetry_pick_start(last, 2);
+    char text[8] = "v1.0";
+    mvg_sample s[2] = {{.ts_ms = 1, .value = 9007199254740992.0, .quality = MVG_Q_GOOD,
+                        .raw_kind = MVG_RAW_UINT, .raw_u = 9007199254740992ULL},
+                       {.ts_ms = 1, .value = NAN, .quality = MVG_Q_GOOD,
+                        .raw_kind = MVG_RAW_TEXT, .text = text}};
+    unsigned char send[2];
+    assert_int_equal(mvg_telemetry_pick(&rule, 0, s, 2, last, send), 2);
+    assert_null(last[1].text);
+    /* same double, raw + 1; same text in another buffer */
+    s[0].raw_u = 9007199254740993ULL;
+    char again[8] = "v1.0";
+    s[1].text = again;
+    memset(text, 'x', sizeof text - 1);
+    assert_int_equal(mvg_telemetry_pick(&rule, 1, s, 2, last, send), 1);
+    assert_int_equal(send[0], 1);
+    assert_int_equal(send[1], 0);
+    /* nothing moved */
+    assert_int_equal(mvg_telemetry_pick(&rule, 2, s, 2, last, send), 0);
+    /* the text moved */
+    char next[8] = "v1.1";
+    s[1].text = next;
+    assert_int_equal(mvg_telemetry_pick(&rule, 3, s, 2, last, send), 1);
+    assert_int_equal(send[1], 1);
+}
+
 static void test_off(void **state)
 {
     (void)state;
@@ -83,6 +117,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_n),
         cmocka_unit_test(test_on_change_with_deadband),
+        cmocka_unit_test(test_on_change_exact_and_text),
         cmocka_unit_test(test_off),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -72,27 +72,41 @@ static void json_name(FILE *out, const char *s)
     fputc('"', out);
 }
 
+/* A sample's row: value the double (a string point's: its text), raw a
+ * 64-bit integer's exact register value (docs/store.md, "Export"). */
 static int on_sample(void *user, const char *device, const char *point, const mvg_sample *s)
 {
     writer *w = user;
-    char when[40], value[40];
+    char when[40], value[40], raw[MVG_SAMPLE_DIGITS];
     mvg_payload_time(s->ts_ms, when, sizeof when);
     if (isfinite(s->value))
         snprintf(value, sizeof value, "%.17g", s->value);
     else
         value[0] = '\0';
+    int has_raw = mvg_sample_raw_digits(s, raw) > 0;
+    const char *text = s->raw_kind == MVG_RAW_TEXT ? s->text : NULL;
     if (w->fmt == FMT_CSV) {
         if (!w->header_done++)
-            fprintf(w->out, "time,ts_ms,device,point,value,quality,exception_code\n");
-        fprintf(w->out, "%s,%lld,%s,%s,%s,%s,%u\n", when, (long long)s->ts_ms, device, point,
-                value, mvg_quality_name(s->quality), s->exception_code);
+            fprintf(w->out, "time,ts_ms,device,point,value,raw,quality,exception_code\n");
+        fprintf(w->out, "%s,%lld,%s,%s,", when, (long long)s->ts_ms, device, point);
+        if (text)
+            csv_quoted(w->out, text, strlen(text));
+        else
+            fputs(value, w->out);
+        fprintf(w->out, ",%s,%s,%u\n", raw, mvg_quality_name(s->quality), s->exception_code);
     } else {
         fprintf(w->out, "{\"time\":\"%s\",\"ts_ms\":%lld,\"device\":", when, (long long)s->ts_ms);
         json_name(w->out, device);
         fprintf(w->out, ",\"point\":");
         json_name(w->out, point);
-        fprintf(w->out, ",\"value\":%s,\"quality\":\"%s\"", value[0] ? value : "null",
-                mvg_quality_name(s->quality));
+        fprintf(w->out, ",\"value\":");
+        if (text)
+            json_name(w->out, text); /* printable ASCII: the name writer's escapes suffice */
+        else
+            fputs(value[0] ? value : "null", w->out);
+        if (has_raw)
+            fprintf(w->out, ",\"raw\":%s", raw);
+        fprintf(w->out, ",\"quality\":\"%s\"", mvg_quality_name(s->quality));
         if (s->quality == MVG_Q_EXCEPTION)
             fprintf(w->out, ",\"exception_code\":%u", s->exception_code);
         fprintf(w->out, "}\n");

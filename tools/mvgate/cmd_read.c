@@ -6,7 +6,6 @@
  * only. Exit 0 when every value is good, 1 when some are not, 2 for usage
  * or configuration errors.
  */
-#include <jansson.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -19,6 +18,7 @@
 #include "cli_config.h"
 #include "commands.h"
 #include "config.h"
+#include "jsonw.h"
 #include "log.h"
 #include "transport.h"
 
@@ -27,6 +27,7 @@ typedef struct {
     size_t bus;
     const int *selected;   /* per device */
     mvg_sample **samples;  /* per device, npoints each */
+    mvg_acquire **acq;     /* per device: kept until the print, the string samples' texts are its */
     char (*errors)[300];   /* per device: why its poll failed, or "" */
     const mvg_timebase *tb;
 } bus_job;
@@ -61,7 +62,7 @@ static void *poll_bus(void *arg)
         mvg_acquire_poll(a, t, &opts, job->tb, job->samples[d], &res);
         if (res.failed)
             snprintf(job->errors[d], sizeof job->errors[d], "%s", res.last_error);
-        mvg_acquire_free(a);
+        job->acq[d] = a;
     }
     mvg_transport_free(t);
     return NULL;
@@ -77,22 +78,39 @@ static void usage(FILE *out)
                  "Exit 0 when every value is good, 1 when some are not, 2 on errors.\n");
 }
 
+/* A sample's value as the text table shows it: a string's text, a 64-bit
+ * integer's exact register value when the value is that value (scale 1,
+ * offset 0), else the double. */
+static void text_value(const mvg_point_cfg *p, const mvg_sample *s, char *buf, size_t len)
+{
+    char digits[MVG_SAMPLE_DIGITS];
+    if (s->raw_kind == MVG_RAW_TEXT && s->text)
+        snprintf(buf, len, "\"%s\"", s->text);
+    else if (mvg_sample_raw_digits(s, digits) > 0 && p->scale == 1 && p->offset == 0)
+        snprintf(buf, len, "%s", digits);
+    else if (isfinite(s->value))
+        snprintf(buf, len, "%.10g", s->value);
+    else
+        snprintf(buf, len, "-");
+}
+
 static void print_text(const mvg_config *cfg, const int *selected, mvg_sample **samples)
 {
-    printf("%-16s %-24s %18s %-10s %s\n", "device", "point", "value", "unit", "quality");
+    printf("%-16s %-24s %20s %-10s %s\n", "device", "point", "value", "unit", "quality");
     for (size_t d = 0; d < cfg->ndevices; d++) {
         if (!selected[d])
             continue;
         const mvg_device_cfg *dev = &cfg->devices[d];
         for (size_t i = 0; i < dev->npoints; i++) {
             const mvg_sample *s = &samples[d][i];
-            char value[32];
-            if (isfinite(s->value))
-                snprintf(value, sizeof value, "%.10g", s->value);
-            else
-                snprintf(value, sizeof value, "-");
-            printf("%-16s %-24s %18s %-10s %s", dev->name, dev->points[i].name, value,
+            char value[MVG_TEXT_MAX + 3];
+            text_value(&dev->points[i], s, value, sizeof value);
+            printf("%-16s %-24s %20s %-10s %s", dev->name, dev->points[i].name, value,
                    dev->points[i].unit, mvg_quality_name(s->quality));
+            char digits[MVG_SAMPLE_DIGITS];
+            if (mvg_sample_raw_digits(s, digits) > 0 &&
+                (dev->points[i].scale != 1 || dev->points[i].offset != 0))
+                printf(" (raw %s)", digits);
             if (s->quality == MVG_Q_EXCEPTION)
                 printf(" (code %u: %s)", s->exception_code, mvg_exception_name(s->exception_code));
             putchar('\n');
@@ -100,37 +118,65 @@ static void print_text(const mvg_config *cfg, const int *selected, mvg_sample **
     }
 }
 
+/* The JSON document: { device: { point: { value, [raw,] unit, quality } } },
+ * by the streaming writer, which writes a 64-bit integer's raw digits as
+ * they are (jansson's integers stop at 2^63 - 1). */
 static int print_json(const mvg_config *cfg, const int *selected, mvg_sample **samples)
 {
-    json_t *root = json_object();
-    for (size_t d = 0; root && d < cfg->ndevices; d++) {
+    mvg_jsonw *w = mvg_jsonw_new();
+    if (!w) {
+        fprintf(stderr, "mvgate read: out of memory\n");
+        return -1;
+    }
+    mvg_jsonw_obj(w);
+    for (size_t d = 0; d < cfg->ndevices; d++) {
         if (!selected[d])
             continue;
         const mvg_device_cfg *dev = &cfg->devices[d];
-        json_t *jd = json_object();
-        for (size_t i = 0; jd && i < dev->npoints; i++) {
+        mvg_jsonw_key(w, dev->name);
+        mvg_jsonw_obj(w);
+        for (size_t i = 0; i < dev->npoints; i++) {
             const mvg_sample *s = &samples[d][i];
-            /* a value that is not a number (comm error, NaN) is null, never 0 */
-            json_t *v = isfinite(s->value) && s->quality != MVG_Q_COMM_ERROR &&
-                                s->quality != MVG_Q_EXCEPTION
-                            ? json_real(s->value)
-                            : json_null();
-            json_t *jp = json_pack("{s:o, s:s, s:s}", "value", v, "unit", dev->points[i].unit,
-                                   "quality", mvg_quality_name(s->quality));
-            if (jp && s->quality == MVG_Q_EXCEPTION)
-                json_object_set_new(jp, "exception_code", json_integer(s->exception_code));
-            json_object_set_new(jd, dev->points[i].name, jp);
+            int answered = s->quality != MVG_Q_COMM_ERROR && s->quality != MVG_Q_EXCEPTION;
+            mvg_jsonw_key(w, dev->points[i].name);
+            mvg_jsonw_obj(w);
+            /* a value that is not a number (comm error, NaN) is null, never 0; a
+             * string's value is its text */
+            mvg_jsonw_key(w, "value");
+            if (answered && s->raw_kind == MVG_RAW_TEXT && s->text)
+                mvg_jsonw_str(w, s->text);
+            else if (answered)
+                mvg_jsonw_num(w, s->value);
+            else
+                mvg_jsonw_null(w);
+            char digits[MVG_SAMPLE_DIGITS];
+            int nd = mvg_sample_raw_digits(s, digits);
+            if (answered && nd > 0) {
+                mvg_jsonw_key(w, "raw");
+                mvg_jsonw_raw(w, digits, (size_t)nd);
+            }
+            mvg_jsonw_key(w, "unit");
+            mvg_jsonw_str(w, dev->points[i].unit);
+            mvg_jsonw_key(w, "quality");
+            mvg_jsonw_str(w, mvg_quality_name(s->quality));
+            if (s->quality == MVG_Q_EXCEPTION) {
+                mvg_jsonw_key(w, "exception_code");
+                mvg_jsonw_int(w, s->exception_code);
+            }
+            mvg_jsonw_obj_end(w);
         }
-        json_object_set_new(root, dev->name, jd);
+        mvg_jsonw_obj_end(w);
     }
-    char *text = root ? json_dumps(root, JSON_INDENT(2) | JSON_REAL_PRECISION(17)) : NULL;
-    json_decref(root);
+    mvg_jsonw_obj_end(w);
+    size_t len = 0;
+    const char *text = mvg_jsonw_done(w, &len);
     if (!text) {
+        mvg_jsonw_free(w);
         fprintf(stderr, "mvgate read: out of memory\n");
         return -1;
     }
     puts(text);
-    free(text);
+    mvg_jsonw_free(w);
     return 0;
 }
 
@@ -160,11 +206,12 @@ int mvg_cmd_read(int argc, char **argv)
     int rc = 2;
     int *selected = calloc(cfg->ndevices + 1, sizeof *selected);
     mvg_sample **samples = calloc(cfg->ndevices + 1, sizeof *samples);
+    mvg_acquire **acq = calloc(cfg->ndevices + 1, sizeof *acq);
     char(*errors)[300] = calloc(cfg->ndevices + 1, sizeof *errors);
     bus_job *jobs = calloc(cfg->nbuses + 1, sizeof *jobs);
     pthread_t *threads = calloc(cfg->nbuses + 1, sizeof *threads);
     int *started = calloc(cfg->nbuses + 1, sizeof *started);
-    if (!selected || !samples || !errors || !jobs || !threads || !started)
+    if (!selected || !samples || !acq || !errors || !jobs || !threads || !started)
         goto out;
     if (device && mvg_config_find_device(cfg, device) < 0) {
         fprintf(stderr, "mvgate read: %s has no device '%s'\n", path, device);
@@ -179,7 +226,7 @@ int mvg_cmd_read(int argc, char **argv)
     mvg_timebase tb;
     mvg_timebase_init(&tb, 1.0, 0);
     for (size_t b = 0; b < cfg->nbuses; b++) {
-        jobs[b] = (bus_job){cfg, b, selected, samples, errors, &tb};
+        jobs[b] = (bus_job){cfg, b, selected, samples, acq, errors, &tb};
         started[b] = pthread_create(&threads[b], NULL, poll_bus, &jobs[b]) == 0;
         if (!started[b])
             poll_bus(&jobs[b]);
@@ -208,6 +255,9 @@ int mvg_cmd_read(int argc, char **argv)
 out:
     for (size_t d = 0; samples && d < cfg->ndevices; d++)
         free(samples[d]);
+    for (size_t d = 0; acq && d < cfg->ndevices; d++)
+        mvg_acquire_free(acq[d]);
+    free(acq);
     free(samples);
     free(selected);
     free(errors);
