@@ -9,7 +9,8 @@ on SQLite, one on a real PostgreSQL (mvgtest.Postgres). Then:
   figures: every number (and every undefined figure, null) of the two
   documents is equal, the whole record and a window; the hub's report
   validates against docs/schemas/report.schema.json and says which range
-  of the chain it covers; HTML in English and zh-Hant is written;
+  of the chain it covers; the CSV rows are the same; HTML in English and
+  zh-Hant is written;
 - a copy of the SQLite hub database with one chain position deleted: the
   report covers chain 1..k-1 only and says that chain k is missing (the
   records beyond the gap are not used);
@@ -18,6 +19,8 @@ on SQLite, one on a real PostgreSQL (mvgtest.Postgres). Then:
   altered record is not used);
 - bad input: -c and --hub together, an unknown project (exit 2)."""
 
+import csv
+import io
 import json
 import os
 import shutil
@@ -119,6 +122,16 @@ def test_hub_report():
                 same_figures(gw_w, hub_w, "window")
                 assert gw_w["figures"]["periods.window.records"]["value"] < \
                     gw["figures"]["periods.window.records"]["value"]
+
+                # CSV: the same figure and series rows (the text rows name the source)
+                def csv_rows(*args):
+                    r = mvgate("report", "--project", PROJECT, "--format", "csv", *args)
+                    assert r.returncode == 0, r.stderr
+                    rows = list(csv.reader(io.StringIO(r.stdout)))
+                    return [x for x in rows if x[1] not in ("chain.line", "chain.trust")]
+                gw_csv = csv_rows("-c", cfg, "--enrolled", os.path.join(d, "register.txt"))
+                hub_csv = csv_rows("--hub", conf_s)
+                assert gw_csv == hub_csv, [(a, b) for a, b in zip(gw_csv, hub_csv) if a != b][:5]
 
                 # HTML in both languages
                 for lang in ("en", "zh-Hant"):
