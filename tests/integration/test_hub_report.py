@@ -13,7 +13,9 @@ on SQLite, one on a real PostgreSQL (mvgtest.Postgres). Then:
   zh-Hant is written;
 - a copy of the SQLite hub database with one chain position deleted: the
   report covers chain 1..k-1 only and says that chain k is missing (the
-  records beyond the gap are not used);
+  records beyond the gap are not used); a copy with a second "ok" record
+  at one position, stored before the real one and not linked to its
+  predecessor: the report follows the hash links and is the gateway's;
 - an altered record injected with mosquitto_pub: the hub's report says the
   chain does not hold (exit 1) and its figures stay the gateway's (the
   altered record is not used);
@@ -165,6 +167,24 @@ def test_hub_report():
                 assert last < gw["series"]["electricity"][-1]["end"], last
                 assert gap["figures"]["periods.window.records"]["value"] < \
                     gw["figures"]["periods.window.records"]["value"]
+
+                # two "ok" records at one position (a second chain after a lost
+                # store): the range follows the hash links, not the row order
+                link_db = os.path.join(d, "link.db")
+                shutil.copy(db_path, link_db)
+                with sqlite3.connect(link_db) as c:
+                    row = c.execute("SELECT gateway, kind, key_fp, payload, first_ms, first_hub"
+                                    " FROM hub_records WHERE project = ? AND chain = ?",
+                                    (PROJECT, k + 1)).fetchone()
+                    c.execute("INSERT INTO hub_records (id, gateway, project, chain, hash, prev,"
+                              " kind, key_fp, payload, first_ms, first_hub, verdict, next_key)"
+                              " VALUES (-1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'ok', ?)",
+                              (row[0], PROJECT, k, "e" * 64, "f" * 64, row[1], row[2], row[3],
+                               row[4], row[5], row[2]))
+                conf_l = H.hub_conf(d, "hub-l", port, 'backend = "sqlite"; path = "%s";' % link_db)
+                rc, linked, err = report("--hub", conf_l)
+                assert rc == 0, err
+                same_figures(gw, linked, "a second ok record at chain %d" % k)
 
                 # an altered record: not used, and the chain does not hold
                 k_alt = next(kk for kk in sorted(records) if kk[0] == PROJECT and kk[1] > 3

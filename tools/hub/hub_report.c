@@ -23,7 +23,7 @@ struct mvg_hub_report {
     const mvg_cli_enrol *reg;
 };
 
-enum { C_CHAIN, C_KIND, C_VERDICT, C_DETAIL, C_KEY, C_NEXT, C_PAYLOAD };
+enum { C_CHAIN, C_KIND, C_VERDICT, C_DETAIL, C_KEY, C_NEXT, C_PAYLOAD, C_HASH, C_PREV };
 
 static const char *kind_of(const mvg_hub_report *h, size_t i)
 {
@@ -260,7 +260,10 @@ static void find_site(mvg_hub_report *h, mvg_hub_db *db)
     mvg_hub_rows_free(r);
 }
 
-/* Chain 1..N: at each position the row verified ok, up to the first that has none. */
+/* Chain 1..N: at each position the row verified ok whose prev is the hash
+ * of the row taken before it (at chain 1 the first stored), up to the
+ * first position that has none. Following the links keeps the range one
+ * chain where a gateway began a second one after a lost store. */
 static int take_range(mvg_hub_report *h)
 {
     size_t n = mvg_hub_rows_count(h->rows);
@@ -268,13 +271,17 @@ static int take_range(mvg_hub_report *h)
     if (!h->used)
         return -1;
     int64_t expect = 1;
+    const char *link = NULL;
     for (size_t i = 0; i < n; i++) {
         int64_t c = mvg_hub_rows_int(h->rows, i, C_CHAIN);
         const char *v = mvg_hub_rows_text(h->rows, i, C_VERDICT);
+        const char *prev = mvg_hub_rows_text(h->rows, i, C_PREV);
         if (c > expect)
             break;
-        if (c == expect && v && strcmp(v, "ok") == 0) {
+        if (c == expect && v && strcmp(v, "ok") == 0 &&
+            (!link || (prev && strcmp(prev, link) == 0))) {
             h->used[h->nused++] = i;
+            link = mvg_hub_rows_text(h->rows, i, C_HASH);
             expect++;
         }
     }
@@ -298,7 +305,8 @@ mvg_hub_report *mvg_hub_report_open(mvg_hub_db *db, const mvg_cli_enrol *reg, co
     find_site(h, db);
     mvg_hub_param p[] = {MVG_HUB_TEXT(h->gateway), MVG_HUB_TEXT(h->project)};
     h->rows = mvg_hub_db_query(db,
-                               "SELECT chain, kind, verdict, detail, key_fp, next_key, payload"
+                               "SELECT chain, kind, verdict, detail, key_fp, next_key, payload,"
+                               " hash, prev"
                                " FROM hub_records WHERE gateway = $1 AND project = $2"
                                " ORDER BY chain, id",
                                p, 2);
