@@ -147,6 +147,10 @@ static json_t *stream(const mvg_stream_cfg *s)
                                                                : json_null()));
     json_object_set_new(o, "adjustments", adj);
     json_object_set_new(o, "factors", factors(&s->factors));
+    /* the meter's accuracy enters the savings interval (savings.h), so a
+     * verifier recomputing the FSU needs it */
+    json_object_set_new(o, "meter_accuracy",
+                        s->meter_accuracy > 0 ? json_real(s->meter_accuracy) : json_null());
     return o;
 }
 

@@ -6,7 +6,7 @@
  * with value, unit, source and defaulted, and the factors reproduce
  * mvg_convert_apply(); the content digest ignores the volatile members and
  * changes with a factor; config_sha256 is the SHA-256 of the main file's
- * bytes followed by its @include's.
+ * bytes followed by its @include's; the reader gives the project back.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -194,6 +194,89 @@ static void test_record_carries_the_definition(void **state)
     mvg_config_free(g.cfg);
 }
 
+/* The reader gives back what the writer was given: the project's periods,
+ * criteria, streams with their references and factors (the conversions
+ * equal bit for bit), adjustments, the meter accuracy, and the meters. */
+static void test_read_back(void **state)
+{
+    (void)state;
+    rig g;
+    rig_open(&g, "ipmvp_option = \"B\"; technology = \"chiller\";",
+             "co2_kg_per_unit = 0.49; cost_per_unit = 1.35; accuracy_pct = 0.5;"
+             " adjustments = ( { reason = \"new line\"; per_interval = 2.5; } );");
+    char zero[MVG_CHAIN_HEX_LEN];
+    mvg_chain_zero_prev(zero);
+    mvg_payload_link link = {3, "00112233445566778899aabbccddeeff", zero, 0};
+    char *s = mvg_definition_record(&g.in, 2, 1767225600000, &link);
+    assert_non_null(s);
+    char err[300] = "";
+    mvg_definition *d = mvg_definition_parse(s, strlen(s), err, sizeof err);
+    if (!d)
+        fprintf(stderr, "%s\n", err);
+    assert_non_null(d);
+    const mvg_project_cfg *a = g.in.prj, *b = &d->prj;
+    assert_string_equal(d->gateway, "g");
+    assert_int_equal(d->version, 2);
+    assert_int_equal(d->chain, 3);
+    assert_string_equal(d->config_sha256, g.cfg->sha256);
+    assert_string_equal(b->name, "p");
+    assert_string_equal(b->technology, "chiller");
+    assert_int_equal(b->ipmvp_option, 2);
+    assert_int_equal(b->interval_min, 15);
+    assert_true(b->baseline_start_ms == a->baseline_start_ms && b->baseline_end_ms == a->baseline_end_ms);
+    assert_true(b->reporting_start_ms == a->reporting_start_ms && !b->has_reporting_end);
+    assert_false(b->has_installation);
+    assert_true(b->confidence == a->confidence && b->min_interval_coverage == a->min_interval_coverage);
+    assert_true(b->criteria.max_cv_rmse == a->criteria.max_cv_rmse);
+    assert_true(b->criteria.max_abs_nmbe == a->criteria.max_abs_nmbe);
+    assert_int_equal(b->nstreams, 2);
+    for (size_t i = 0; i < 2; i++) {
+        const mvg_stream_cfg *x = &a->streams[i], *y = &b->streams[i];
+        assert_string_equal(x->name, y->name);
+        assert_int_equal(x->type, y->type);
+        assert_string_equal(x->actual.channel, y->actual.channel);
+        assert_int_equal(x->has_model, y->has_model);
+        assert_int_equal(x->model_type, y->model_type);
+        assert_int_equal(x->nx, y->nx);
+        for (size_t k = 0; k < x->nx; k++) {
+            assert_string_equal(x->x[k].channel, y->x[k].channel);
+            assert_int_equal(x->x[k].agg, y->x[k].agg);
+        }
+        assert_true(x->meter_accuracy == y->meter_accuracy);
+        assert_int_equal(x->factors.defaulted, y->factors.defaulted);
+        mvg_conv_result r1, r2;
+        mvg_convert_apply(&x->factors, 4321.125, &r1);
+        mvg_convert_apply(&y->factors, 4321.125, &r2);
+        assert_memory_equal(&r1, &r2, sizeof r1);
+    }
+    assert_true(b->streams[0].meter_accuracy == 0.005);
+    assert_true(b->streams[1].meter_accuracy == 0.0);
+    assert_int_equal(b->streams[0].x[0].agg, MVG_REF_MEAN);
+    assert_int_equal(b->streams[0].nadjust, 1);
+    assert_string_equal(b->streams[0].adjust[0].reason, "new line");
+    assert_true(b->streams[0].adjust[0].amount == 2.5);
+    assert_int_equal(d->nmeters, 2);
+    assert_string_equal(d->meters[0].device, "meter");
+    assert_int_equal(d->meters[0].port, 1502);
+    assert_int_equal(d->meters[0].npoints, 2);
+    assert_true(d->meters[0].points[0].counter);
+    assert_string_equal(d->meters[1].serial_port, "/dev/ttyS1");
+    assert_int_equal(d->meters[1].unit_id, 7);
+    assert_false(d->meters[1].points[0].counter);
+    mvg_definition_free(d);
+    /* not a definition, and a wrong member, are named */
+    const char *model = "{\"schema\":\"mvgate/model/1\"}";
+    assert_null(mvg_definition_parse(model, strlen(model), err, sizeof err));
+    assert_non_null(strstr(err, "not a definition record"));
+    char *bad = strstr(s, "\"interval_min\":15");
+    assert_non_null(bad);
+    memcpy(bad, "\"interval_min\":99", 17);
+    assert_null(mvg_definition_parse(s, strlen(s), err, sizeof err));
+    assert_non_null(strstr(err, "interval_min"));
+    free(s);
+    mvg_config_free(g.cfg);
+}
+
 static void test_absent_keys_are_null(void **state)
 {
     (void)state;
@@ -310,6 +393,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_carries_the_definition),
         cmocka_unit_test(test_absent_keys_are_null),
+        cmocka_unit_test(test_read_back),
         cmocka_unit_test(test_digest_ignores_the_volatile_members),
         cmocka_unit_test(test_config_sha256_covers_the_includes),
         cmocka_unit_test(test_bad_new_keys_are_refused),

@@ -58,7 +58,7 @@ int mvg_report_write_csv(const mvg_report *r, FILE *out, char *err, size_t errle
         num_row(out, f->section, f->key, f->value, f->is_int, f->unit);
     }
     row(out, "project", "project.name", r->prj->name, "");
-    row(out, "project", "project.gateway", r->cfg->gateway.id, "");
+    row(out, "project", "project.gateway", r->src->gateway, "");
     row(out, "chain", "chain.line", r->chain.line, "");
     row(out, "chain", "chain.fingerprint", r->chain.fingerprint, "");
     row(out, "chain", "chain.current_fingerprint", r->chain.current_fingerprint, "");

@@ -195,11 +195,11 @@ static int on_record(void *user, const char *project, int64_t seq, int64_t start
 
 /* ---- model -------------------------------------------------------------- */
 
-static int load_model(mvg_report *r, mvg_store *st, char *err, size_t errlen)
+static int load_model(mvg_report *r, char *err, size_t errlen)
 {
     char *text = NULL;
     int64_t version = 0;
-    if (mvg_store_get_model(st, r->prj->name, &text, &version, err, errlen) != 0)
+    if (r->src->model(r->src->ctx, &text, &version, err, errlen) != 0)
         return -1;
     if (!text)
         return 0;
@@ -419,28 +419,7 @@ static int add_meter(mvg_report *r, size_t *cap, const mvg_ref_cfg *ref, int act
     snprintf(m->channel, sizeof m->channel, "%s", ref->channel);
     snprintf(m->streams, sizeof m->streams, "%s", stream);
     m->role_actual = actual;
-    m->unit = "";
-    const char *dot = strchr(ref->channel, '.');
-    if (dot && ref->channel[0] != '~') {
-        char dev[MVG_NAME_MAX];
-        snprintf(dev, sizeof dev, "%.*s", (int)(dot - ref->channel), ref->channel);
-        long d = mvg_config_find_device(r->cfg, dev);
-        if (d >= 0) {
-            long p = mvg_config_find_point(&r->cfg->devices[d], dot + 1);
-            if (p >= 0) {
-                m->dev = &r->cfg->devices[d];
-                m->pt = &m->dev->points[p];
-                m->unit = m->pt->unit;
-                return 0;
-            }
-        }
-    }
-    const mvg_projects_cfg *pc = r->cfg->projects;
-    for (size_t i = 0; pc && i < pc->nderived; i++)
-        if (strcmp(pc->derived[i].name, ref->channel) == 0) {
-            m->expr = pc->derived[i].expr;
-            m->unit = pc->derived[i].unit;
-        }
+    r->src->describe(r->src->ctx, m);
     return 0;
 }
 
@@ -599,16 +578,8 @@ void mvg_report_free(mvg_report *r)
 
 mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen)
 {
-    const mvg_projects_cfg *pc = req->cfg->projects;
-    const mvg_project_cfg *prj = NULL;
-    for (size_t i = 0; pc && i < pc->nprojects; i++)
-        if (strcmp(pc->projects[i].name, req->project) == 0)
-            prj = &pc->projects[i];
-    if (!prj) {
-        snprintf(err, errlen, "%s: no project '%s' in the configuration", req->cfg->path,
-                 req->project);
-        return NULL;
-    }
+    const mvg_report_source *src = req->src;
+    const mvg_project_cfg *prj = src->prj;
     if (req->from_ms >= req->to_ms) {
         snprintf(err, errlen, "the window is empty: --from must come before --to");
         return NULL;
@@ -618,7 +589,7 @@ mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen
         snprintf(err, errlen, "out of memory");
         return NULL;
     }
-    r->cfg = req->cfg;
+    r->src = src;
     r->prj = prj;
     r->from_ms = req->from_ms;
     r->to_ms = req->to_ms;
@@ -632,10 +603,11 @@ mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen
     }
 
     walk w = {r, prj->name, err, errlen, 0};
-    if (mvg_store_foreach_interval(req->store, INT64_MIN, INT64_MAX, on_record, &w, err, errlen) != 0)
+    if (src->foreach_interval(src->ctx, on_record, &w, err, errlen) != 0)
         goto fail;
     if (r->nrecords == 0) {
-        snprintf(err, errlen, "project '%s' has no interval records in the store yet", prj->name);
+        snprintf(err, errlen, "project '%s' has no interval records %s yet", prj->name,
+                 src->hub ? "verified at the hub" : "in the store");
         goto fail;
     }
     if (r->nwindow == 0) {
@@ -648,10 +620,9 @@ mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen
                  prj->name, req->from_ms == INT64_MIN ? "the start" : a, b);
         goto fail;
     }
-    if (load_model(r, req->store, err, errlen) != 0)
+    if (load_model(r, err, errlen) != 0)
         goto fail;
-    if (mvg_cli_chain_check(req->store, req->cfg, prj->name, req->enrolled, &r->chain, err,
-                            errlen) != 0)
+    if (src->chain(src->ctx, &r->chain, err, errlen) != 0)
         goto fail;
     r->chain_ok = r->chain.verdict == MVG_CHAIN_V_OK;
     for (size_t i = 0; i < r->nstreams; i++) {

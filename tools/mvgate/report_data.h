@@ -1,8 +1,14 @@
 /*
- * report_data.h: the figures of `mvgate report`, gathered once from the
- * configuration, the store and the engine into one plain struct, so that
- * every output format (report_html.c, report_json.c, report_csv.c) writes
- * the same numbers. It owns nothing but its own allocations.
+ * report_data.h: the figures of `mvgate report`, gathered once from a
+ * source of records and the engine into one plain struct, so that every
+ * output format (report_html.c, report_json.c, report_csv.c) writes the
+ * same numbers. It owns nothing but its own allocations.
+ *
+ * The source (mvg_report_source) is where the project, its records and
+ * its chain's verdict come from: the gateway's configuration and store
+ * (report_src_store.c), or the records a hub received and verified, with
+ * the project as its definition record states it (tools/hub/hub_report.c).
+ * Everything else is the one pipeline below, whichever the source.
  *
  * Where the numbers come from:
  * - the interval records of the project, as stored (parsed with jansson);
@@ -59,16 +65,41 @@ typedef struct {
     double cum_savings, cum_low, cum_high;
 } mvg_report_point;
 
-/* A point of the configuration the project reads. */
+/* A channel the project reads: a device's point, or a derived channel. */
 typedef struct {
     char channel[MVG_CHANNEL_NAME_MAX];
-    const mvg_device_cfg *dev;   /* NULL for a derived channel */
-    const mvg_point_cfg *pt;
-    const char *expr;            /* derived: its expression */
-    const char *unit;
+    int is_point;                /* a device's point (the members below); else derived */
+    char device[MVG_NAME_MAX], point[MVG_NAME_MAX], profile[MVG_NAME_MAX];
+    char bus[300];               /* the bus's name, or where the meter is */
+    int unit_id;
+    int counter;                 /* the point is a counter, else a gauge */
+    const char *expr;            /* derived: its expression (the source's); NULL when unknown */
+    char unit[32];
     int role_actual;             /* else independent variable (or flue/VOC input) */
     char streams[160];           /* the streams that use it, comma separated */
 } mvg_report_meter;
+
+/*
+ * A source of a report: what it is about and where its records come from.
+ * The functions are called with ctx; each returns 0, or -1 with err.
+ */
+typedef struct {
+    const char *gateway, *site;   /* site "" when not known */
+    int hub;                      /* 0: the gateway's own store; 1: a hub's verified records */
+    const char *origin;           /* the configuration file, or which hub database */
+    const mvg_project_cfg *prj;
+    void *ctx;
+    /* the project's interval records in time order (fn as the store's) */
+    int (*foreach_interval)(void *ctx, mvg_store_record_fn fn, void *user, char *err,
+                            size_t errlen);
+    /* the current model record: *json malloc'd, NULL when there is none */
+    int (*model)(void *ctx, char **json, int64_t *version, char *err, size_t errlen);
+    /* the verdict on the project's chain, and what the records cover */
+    int (*chain)(void *ctx, mvg_cli_chain_result *out, char *err, size_t errlen);
+    /* fills m's description of m->channel (is_point and its members, or
+     * expr, and unit); leaves it empty for a channel it does not know */
+    void (*describe)(void *ctx, mvg_report_meter *m);
+} mvg_report_source;
 
 typedef struct {
     const mvg_stream_cfg *cfg;
@@ -109,7 +140,7 @@ typedef struct {
 } mvg_report_seen;
 
 typedef struct {
-    const mvg_config *cfg;
+    const mvg_report_source *src;
     const mvg_project_cfg *prj;
     int windowed;
     int64_t from_ms, to_ms;      /* INT64_MIN / INT64_MAX when open */
@@ -134,19 +165,16 @@ typedef struct {
 } mvg_report;
 
 typedef struct {
-    const mvg_config *cfg;
-    mvg_store *store;
-    const char *project;
+    const mvg_report_source *src; /* must outlive the report */
     int64_t from_ms, to_ms;      /* INT64_MIN / INT64_MAX when not given */
     int64_t now_ms;              /* the "generated" time */
-    const mvg_cli_enrol *enrolled; /* the verifier's register; NULL: self-attested */
 } mvg_report_req;
 
 /*
- * Gathers the report. NULL with err on bad input (unknown project, no
- * record in the window, unreadable store or keys, a record that does not
- * parse); the caller exits 2 then. A missing model is not an error: the
- * streams then have has_model 0.
+ * Gathers the report. NULL with err on bad input (no record in the
+ * window, unreadable store or keys, a record that does not parse); the
+ * caller exits 2 then. A missing model is not an error: the streams then
+ * have has_model 0.
  */
 mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen);
 void mvg_report_free(mvg_report *r);
@@ -163,5 +191,19 @@ size_t mvg_report_conv_fields(const mvg_stream_cfg *s, size_t *idx, size_t cap);
 /* The coefficient names of a model in formula order ("b0", "b1", ...,
  * then change points "c" or "c1", "c2"); returns the count. */
 size_t mvg_report_coef_names(const mvg_model *m, char names[][24], size_t cap);
+
+/* ---- the gateway's own store as a source (report_src_store.c) ---- */
+
+typedef struct mvg_report_src_store mvg_report_src_store;
+
+/* The project of cfg, its records in st, its chain checked with the
+ * gateway's key files (held to enrolled when given; NULL: self-attested).
+ * NULL with err when cfg has no such project. All must outlive it. */
+mvg_report_src_store *mvg_report_src_store_new(const mvg_config *cfg, mvg_store *st,
+                                               const char *project,
+                                               const mvg_cli_enrol *enrolled, char *err,
+                                               size_t errlen);
+const mvg_report_source *mvg_report_src_store_get(const mvg_report_src_store *s);
+void mvg_report_src_store_free(mvg_report_src_store *s);
 
 #endif

@@ -149,9 +149,9 @@ static void header(const page *p)
     fputs("</h1>\n<p><b>", p->out);
     esc(p, r->prj->name);
     fputs("</b> \xc2\xb7 ", p->out);
-    esc(p, r->cfg->gateway.site);
+    esc(p, r->src->site);
     fputs(" \xc2\xb7 ", p->out);
-    esc(p, r->cfg->gateway.id);
+    esc(p, r->src->gateway);
     fputs("</p>\n<table class=\"kv\">", p->out);
     mvg_report_fmt_time(r->generated_ms, 1, g, sizeof g);
     fputs("<tr>", p->out);
@@ -245,9 +245,11 @@ static void project(const page *p)
     const struct {
         mvg_text k;
         const char *v;
-    } kv[] = {{MVG_T_GATEWAY, r->cfg->gateway.id}, {MVG_T_SITE, r->cfg->gateway.site},
-              {MVG_T_PROJECT, r->prj->name},       {MVG_T_TECHNOLOGY, r->prj->technology},
-              {MVG_T_CONFIG_FILE, r->cfg->path}};
+    } kv[] = {{MVG_T_GATEWAY, r->src->gateway},
+              {MVG_T_SITE, r->src->site},
+              {MVG_T_PROJECT, r->prj->name},
+              {MVG_T_TECHNOLOGY, r->prj->technology},
+              {r->src->hub ? MVG_T_RECORDS_FROM : MVG_T_CONFIG_FILE, r->src->origin}};
     for (size_t i = 0; i < sizeof kv / sizeof kv[0]; i++) {
         fputs("<tr>", o);
         th(p, kv[i].k);
@@ -275,16 +277,16 @@ static void project(const page *p)
     for (size_t i = 0; i < r->nmeters; i++) {
         const mvg_report_meter *m = &r->meters[i];
         fputs("<tr>", o);
-        if (m->dev) {
+        if (m->is_point) {
             char uid[16];
-            snprintf(uid, sizeof uid, "%d", m->dev->unit_id);
-            td(p, m->dev->name);
-            td(p, r->cfg->buses[m->dev->bus].name);
+            snprintf(uid, sizeof uid, "%d", m->unit_id);
+            td(p, m->device);
+            td(p, m->bus);
             td(p, uid);
-            td(p, m->dev->profile);
-            td(p, m->pt->name);
+            td(p, m->profile);
+            td(p, m->point);
             td(p, m->unit);
-            td_nw(p, T(p, m->pt->kind == MVG_KIND_COUNTER ? MVG_T_COUNTER : MVG_T_GAUGE));
+            td_nw(p, T(p, m->counter ? MVG_T_COUNTER : MVG_T_GAUGE));
         } else {
             fputs("<td colspan=\"4\">", o);
             esc(p, T(p, MVG_T_DERIVED));

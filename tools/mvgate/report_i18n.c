@@ -32,6 +32,7 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_INTERVAL_LEN] = {"Interval", "數據時段長度"},
     [MVG_T_MINUTES] = {"min", "分鐘"},
     [MVG_T_CONFIG_FILE] = {"Configuration", "設定檔"},
+    [MVG_T_RECORDS_FROM] = {"Records received and verified by", "記錄接收及核證"},
     [MVG_T_METERS] = {"Meters and points used", "所用儀錶及測點"},
     [MVG_T_DEVICE] = {"Device", "儀錶"},
     [MVG_T_BUS] = {"Bus", "通訊線路"},

@@ -40,6 +40,7 @@ typedef enum {
     MVG_T_INTERVAL_LEN,
     MVG_T_MINUTES,
     MVG_T_CONFIG_FILE,
+    MVG_T_RECORDS_FROM,
     MVG_T_METERS,
     MVG_T_DEVICE,
     MVG_T_BUS,

@@ -69,13 +69,13 @@ static json_t *meters(const mvg_report *r)
         json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "channel", m->channel, "unit", m->unit,
                               "used_as", m->role_actual ? "actual" : "independent", "streams",
                               m->streams);
-        if (m->dev) {
-            json_object_set_new(o, "device", json_string(m->dev->name));
-            json_object_set_new(o, "point", json_string(m->pt->name));
-            json_object_set_new(o, "bus", json_string(r->cfg->buses[m->dev->bus].name));
-            json_object_set_new(o, "unit_id", json_integer(m->dev->unit_id));
-            json_object_set_new(o, "profile", json_string(m->dev->profile));
-            json_object_set_new(o, "kind", json_string(m->pt->kind == MVG_KIND_COUNTER ? "counter" : "gauge"));
+        if (m->is_point) {
+            json_object_set_new(o, "device", json_string(m->device));
+            json_object_set_new(o, "point", json_string(m->point));
+            json_object_set_new(o, "bus", json_string(m->bus));
+            json_object_set_new(o, "unit_id", json_integer(m->unit_id));
+            json_object_set_new(o, "profile", json_string(m->profile));
+            json_object_set_new(o, "kind", json_string(m->counter ? "counter" : "gauge"));
         } else {
             json_object_set_new(o, "expr", json_string(m->expr ? m->expr : ""));
         }
@@ -167,7 +167,7 @@ int mvg_report_write_json(const mvg_report *r, FILE *out, char *err, size_t errl
         "{s:s, s:o, s:{s:s, s:s}, s:{s:s, s:s, s:i, s:f}, s:{s:o, s:o, s:o, s:o}, s:o, s:o,"
         " s:{s:o, s:o}, s:o, s:{s:b, s:s, s:I, s:s, s:s, s:s, s:s}, s:o, s:o, s:o}",
         "schema", MVG_REPORT_SCHEMA, "generated", when(r->generated_ms), "gateway", "id",
-        r->cfg->gateway.id, "site", r->cfg->gateway.site, "project", "name", r->prj->name,
+        r->src->gateway, "site", r->src->site, "project", "name", r->prj->name,
         "technology", r->prj->technology, "interval_min", r->prj->interval_min, "confidence",
         r->prj->confidence, "window", "from", when_or_null(r->from_ms, r->from_ms != INT64_MIN),
         "to", when_or_null(r->to_ms, r->to_ms != INT64_MAX), "first", when(r->win_first_ms),

@@ -1,0 +1,117 @@
+/*
+ * report_src_store.c: the gateway's configuration and store as the source
+ * of a report (report_data.h): the project as configured, its records as
+ * the daemon stored them, its chain checked by cli_chain.h with the
+ * gateway's key files, and the meters described from the devices and
+ * derived channels of the configuration.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_data.h"
+
+struct mvg_report_src_store {
+    mvg_report_source src;
+    const mvg_config *cfg;
+    mvg_store *st;
+    const mvg_cli_enrol *enrolled;
+};
+
+static int foreach_interval(void *ctx, mvg_store_record_fn fn, void *user, char *err,
+                            size_t errlen)
+{
+    mvg_report_src_store *s = ctx;
+    return mvg_store_foreach_interval(s->st, INT64_MIN, INT64_MAX, fn, user, err, errlen);
+}
+
+static int model(void *ctx, char **json, int64_t *version, char *err, size_t errlen)
+{
+    mvg_report_src_store *s = ctx;
+    return mvg_store_get_model(s->st, s->src.prj->name, json, version, err, errlen);
+}
+
+static int chain(void *ctx, mvg_cli_chain_result *out, char *err, size_t errlen)
+{
+    mvg_report_src_store *s = ctx;
+    return mvg_cli_chain_check(s->st, s->cfg, s->src.prj->name, s->enrolled, out, err, errlen);
+}
+
+static void describe(void *ctx, mvg_report_meter *m)
+{
+    mvg_report_src_store *s = ctx;
+    const mvg_config *cfg = s->cfg;
+    const char *dot = strchr(m->channel, '.');
+    if (dot && m->channel[0] != '~') {
+        char dev[MVG_NAME_MAX];
+        snprintf(dev, sizeof dev, "%.*s", (int)(dot - m->channel), m->channel);
+        long d = mvg_config_find_device(cfg, dev);
+        long p = d >= 0 ? mvg_config_find_point(&cfg->devices[d], dot + 1) : -1;
+        if (p >= 0) {
+            const mvg_device_cfg *dc = &cfg->devices[d];
+            const mvg_point_cfg *pt = &dc->points[p];
+            m->is_point = 1;
+            snprintf(m->device, sizeof m->device, "%s", dc->name);
+            snprintf(m->point, sizeof m->point, "%s", pt->name);
+            snprintf(m->profile, sizeof m->profile, "%s", dc->profile);
+            snprintf(m->bus, sizeof m->bus, "%s", cfg->buses[dc->bus].name);
+            snprintf(m->unit, sizeof m->unit, "%s", pt->unit);
+            m->unit_id = dc->unit_id;
+            m->counter = pt->kind == MVG_KIND_COUNTER;
+            return;
+        }
+    }
+    const mvg_projects_cfg *pc = cfg->projects;
+    for (size_t i = 0; pc && i < pc->nderived; i++)
+        if (strcmp(pc->derived[i].name, m->channel) == 0) {
+            m->expr = pc->derived[i].expr;
+            snprintf(m->unit, sizeof m->unit, "%s", pc->derived[i].unit);
+        }
+}
+
+mvg_report_src_store *mvg_report_src_store_new(const mvg_config *cfg, mvg_store *st,
+                                               const char *project,
+                                               const mvg_cli_enrol *enrolled, char *err,
+                                               size_t errlen)
+{
+    const mvg_projects_cfg *pc = cfg->projects;
+    const mvg_project_cfg *prj = NULL;
+    for (size_t i = 0; pc && i < pc->nprojects; i++)
+        if (strcmp(pc->projects[i].name, project) == 0)
+            prj = &pc->projects[i];
+    if (!prj) {
+        snprintf(err, errlen, "%s: no project '%s' in the configuration", cfg->path, project);
+        return NULL;
+    }
+    mvg_report_src_store *s = calloc(1, sizeof *s);
+    if (!s) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    s->cfg = cfg;
+    s->st = st;
+    s->enrolled = enrolled;
+    s->src = (mvg_report_source){
+        .gateway = cfg->gateway.id,
+        .site = cfg->gateway.site,
+        .hub = 0,
+        .origin = cfg->path,
+        .prj = prj,
+        .ctx = s,
+        .foreach_interval = foreach_interval,
+        .model = model,
+        .chain = chain,
+        .describe = describe,
+    };
+    return s;
+}
+
+const mvg_report_source *mvg_report_src_store_get(const mvg_report_src_store *s)
+{
+    return &s->src;
+}
+
+void mvg_report_src_store_free(mvg_report_src_store *s)
+{
+    free(s);
+}
