@@ -17,6 +17,7 @@ import io
 import json
 import math
 import os
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -132,6 +133,33 @@ def chromium(html, png, pdf):
     # chain (with the method) each start a page
     assert pages >= 8, "%s has %d pages" % (pdf, pages)
     return pages
+
+
+def fingerprints_on_one_line(html, expect):
+    """Lays the report out in Chromium at a narrow width (so long lines wrap) and
+    returns each key fingerprint span's text with the number of line boxes it
+    takes: a fingerprint split over two lines reads as another one."""
+    probe = html + ".probe.html"
+    with open(html, encoding="utf-8") as f:
+        page = f.read()
+    script = ("<script>document.body.setAttribute('data-fp', JSON.stringify("
+              "Array.from(document.querySelectorAll('.fp')).map("
+              "e => [e.textContent, e.getClientRects().length])));</script>")
+    with open(probe, "w", encoding="utf-8") as f:
+        f.write(page.replace("</body>", script + "</body>"))
+    r = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                        "--window-size=360,2000", "--dump-dom", "file://" + probe],
+                       capture_output=True, timeout=60, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    m = re.search(r'data-fp="([^"]*)"', r.stdout)
+    assert m, r.stdout[:500]
+    spans = json.loads(m.group(1).replace("&quot;", '"'))
+    texts = [t for t, _ in spans]
+    assert expect in texts, (expect, texts)
+    for t, lines in spans:
+        assert re.fullmatch(r"[0-9a-f]{32}", t), t
+        assert lines == 1, "fingerprint %s laid out on %d lines" % (t, lines)
+    return len(spans)
 
 
 def test_report():
@@ -269,6 +297,8 @@ def test_report():
                 assert "Measurement and verification report" in text and "The chain holds" in text
                 assert "SELF-ATTESTED" not in text
             pages[lang] = chromium(html, os.path.join(d, lang + ".png"), os.path.join(d, lang + ".pdf"))
+            # the banner, the result line, both key rows and the attestation name it
+            assert fingerprints_on_one_line(html, doc["chain"]["fingerprint"]) >= 4
 
         # ---- without the register the page says the result is self-attested
         html = os.path.join(d, "report-self.html")

@@ -11,6 +11,7 @@
  * text is the figure formatted for people (report_fmt.c). The summary
  * repeats a few figures in a sentence, without the attributes.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -124,8 +125,44 @@ static const char *const CSS =
     ".ok{border:1.5pt solid #2a7d2a;background:#eef8ee;padding:6pt;margin:6pt 0}"
     ".bad{border:2pt solid #b00;background:#fdeaea;color:#900;padding:6pt;margin:6pt 0;font-weight:bold}"
     ".note{border:1pt solid #c90;background:#fff8e5;padding:6pt;margin:6pt 0}"
-    ".mono{font-family:'DejaVu Sans Mono',monospace;font-size:9pt;word-break:break-all}"
+    ".mono{font-family:'DejaVu Sans Mono',monospace;font-size:9pt;overflow-wrap:break-word}"
+    ".fp{white-space:nowrap}"
     ".sign{margin-top:24pt;border-top:0.5pt solid #333;width:60%;padding-top:3pt}";
+
+/* Text that may hold key fingerprints (32 hex digits), escaped, each
+ * fingerprint in a span that never wraps: a verifier compares them digit
+ * by digit with the register, and a fingerprint split over two lines (or
+ * a hyphen added by the renderer) reads as another one. */
+static void esc_part(const page *p, const char *s, size_t n)
+{
+    char *part = strndup(s, n);
+    if (part)
+        esc(p, part);
+    free(part);
+}
+
+static void esc_fp(const page *p, const char *s)
+{
+    size_t i = 0, plain = 0;
+    while (s[i]) {
+        if (!isxdigit((unsigned char)s[i]) || (i > 0 && isalnum((unsigned char)s[i - 1]))) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (isxdigit((unsigned char)s[j]))
+            j++;
+        if (j - i == MVG_CHAIN_FP_LEN - 1 && !isalnum((unsigned char)s[j])) {
+            esc_part(p, s + plain, i - plain);
+            fputs("<span class=\"fp\">", p->out);
+            esc_part(p, s + i, j - i);
+            fputs("</span>", p->out);
+            plain = j;
+        }
+        i = j;
+    }
+    esc_part(p, s + plain, i - plain);
+}
 
 /* Green only when the chain holds under the enrolled key; a chain that
  * holds under the gateway's own key files alone is a note that says so. */
@@ -136,7 +173,7 @@ static void chain_banner(const page *p)
     fprintf(p->out, "<div class=\"%s\">", !r->chain_ok ? "bad" : self ? "note" : "ok");
     esc(p, T(p, !r->chain_ok ? MVG_T_CHAIN_BROKEN : self ? MVG_T_CHAIN_SELF : MVG_T_CHAIN_HOLDS));
     fputs("<br><span class=\"mono\">", p->out);
-    esc(p, r->chain.line);
+    esc_fp(p, r->chain.line);
     fputs("</span></div>\n", p->out);
 }
 
@@ -676,22 +713,22 @@ static void chain(const page *p)
     fputs("<table class=\"kv\"><tbody><tr>", o);
     th(p, MVG_T_CHAIN_RESULT);
     fprintf(o, "<td class=\"mono\" data-k=\"chain.ok\" data-v=\"%d\">", r->chain_ok);
-    esc(p, r->chain.line);
+    esc_fp(p, r->chain.line);
     fputs("</td></tr>\n<tr>", o);
     th(p, MVG_T_CHAIN_RECORDS);
     td_fig(p, F_INT, "chain.records");
     fputs("</tr>\n<tr>", o);
     th(p, MVG_T_KEY_FP);
     fputs("<td class=\"mono\">", o);
-    esc(p, r->chain.fingerprint);
+    esc_fp(p, r->chain.fingerprint);
     fputs("</td></tr>\n<tr>", o);
     th(p, MVG_T_KEY_CURRENT);
     fputs("<td class=\"mono\">", o);
-    esc(p, r->chain.current_fingerprint);
+    esc_fp(p, r->chain.current_fingerprint);
     fputs("</td></tr>\n<tr>", o);
     th(p, MVG_T_CHAIN_TRUST);
     fputs("<td class=\"mono\">", o);
-    esc(p, *r->chain.trust ? r->chain.trust : mvg_cli_enrol_trust_word(r->chain.enrolled));
+    esc_fp(p, *r->chain.trust ? r->chain.trust : mvg_cli_enrol_trust_word(r->chain.enrolled));
     fputs("</td></tr></tbody></table>\n</section>\n", o);
 }
 
