@@ -135,6 +135,17 @@ def chromium(html, png, pdf):
     return pages
 
 
+def half_width_beside_chinese(text):
+    """Half-width punctuation next to a Chinese character: full-width is right
+    there (："，（） and 、 for lists)."""
+    cjk = lambda c: "\u3400" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"  # noqa: E731
+    bad = []
+    for i, c in enumerate(text):
+        if c in ":;,()!?" and ((i > 0 and cjk(text[i - 1])) or (i + 1 < len(text) and cjk(text[i + 1]))):
+            bad.append(text[max(0, i - 8):i + 8])
+    return bad
+
+
 def fingerprints_on_one_line(html, expect):
     """Lays the report out in Chromium at a narrow width (so long lines wrap) and
     returns each key fingerprint span's text with the number of line boxes it
@@ -293,6 +304,12 @@ def test_report():
                 for word in ("量度及核證報告", "基準期", "報告期", "節省量", "不確定性", "核證", "碳排放", "基準模型"):
                     assert word in text, word
                 assert "Baseline period" not in text and "Savings" not in text
+                assert half_width_beside_chinese(text) == [], half_width_beside_chinese(text)
+                # the chain's result and the attestation in words, not the check's English
+                assert "核證通過：共" in text and "records (" not in text, text
+                assert "已登記：網關" in text and "as enrolled" not in text, text
+                for mainland in ("密鑰", "自變量", "生產成本", "測量和驗證", "國際節能效果"):
+                    assert mainland not in raw, mainland
             else:
                 assert "Measurement and verification report" in text and "The chain holds" in text
                 assert "SELF-ATTESTED" not in text

@@ -83,13 +83,16 @@ static void td_fig(const page *p, fig_kind kind, const char *fmt, ...)
     fprintf(p->out, "\" data-v=\"%s\">%s</td>", v, human(f, kind, h, sizeof h));
 }
 
-/* A sentence with {1}..{9} replaced by args (escaped). */
+static void esc_fp(const page *p, const char *s);
+
+/* A sentence with {1}..{9} replaced by args (escaped, fingerprints kept
+ * on one line). */
 static void sentence(const page *p, const char *tmpl, const char *const *args, size_t nargs)
 {
     for (const char *s = tmpl; *s; s++) {
         if (s[0] == '{' && s[1] >= '1' && s[1] <= '9' && s[2] == '}' &&
             (size_t)(s[1] - '1') < nargs) {
-            esc(p, args[s[1] - '1']);
+            esc_fp(p, args[s[1] - '1']);
             s += 2;
         } else {
             fputc(*s, p->out);
@@ -164,6 +167,51 @@ static void esc_fp(const page *p, const char *s)
     esc_part(p, s + plain, i - plain);
 }
 
+/* The chain check's result in the report's language: a holding chain's
+ * counts in words; anything else as the check words it (English), and
+ * said to be so. */
+static void chain_line(const page *p)
+{
+    const mvg_cli_chain_result *c = &p->r->chain;
+    if (p->lang == MVG_LANG_EN || !p->r->chain_ok || c->records == 0) {
+        if (p->lang != MVG_LANG_EN)
+            esc(p, T(p, MVG_T_CHAIN_TOOL_TEXT));
+        esc_fp(p, c->line);
+        return;
+    }
+    char n[5][32];
+    mvg_report_fmt_int((long long)c->records, n[0], sizeof n[0]);
+    mvg_report_fmt_int((long long)c->kinds[0], n[1], sizeof n[1]);
+    mvg_report_fmt_int((long long)c->kinds[1], n[2], sizeof n[2]);
+    mvg_report_fmt_int((long long)c->kinds[2], n[3], sizeof n[3]);
+    mvg_report_fmt_int((long long)c->kinds[4], n[4], sizeof n[4]);
+    const char *args[] = {n[0], n[1], n[2], n[3], n[4], c->fingerprint};
+    sentence(p, T(p, MVG_T_CHAIN_OK_LINE), args, 6);
+    if (c->kinds[3])
+        esc(p, T(p, MVG_T_CHAIN_NEW_AFTER_LOSS));
+    if (c->rotations) {
+        const char *now[] = {c->current_fingerprint};
+        sentence(p, T(p, MVG_T_CHAIN_NOW_KEY), now, 1);
+    }
+}
+
+/* Who vouches for the key: the register, or only the gateway's own files. */
+static void trust_line(const page *p)
+{
+    const mvg_cli_chain_result *c = &p->r->chain;
+    if (!*c->trust) {
+        esc(p, T(p, c->enrolled ? MVG_T_WORD_ENROLLED : MVG_T_WORD_SELF));
+    } else if (p->lang == MVG_LANG_EN) {
+        esc_fp(p, c->trust);
+    } else if (c->enrolled) {
+        const char *args[] = {c->gateway, c->fingerprint, c->enrolled_at};
+        sentence(p, T(p, MVG_T_TRUST_ENROLLED_LINE), args, 3);
+    } else {
+        const char *args[] = {c->fingerprint, c->gateway};
+        sentence(p, T(p, MVG_T_TRUST_SELF_LINE), args, 2);
+    }
+}
+
 /* Green only when the chain holds under the enrolled key; a chain that
  * holds under the gateway's own key files alone is a note that says so. */
 static void chain_banner(const page *p)
@@ -173,7 +221,7 @@ static void chain_banner(const page *p)
     fprintf(p->out, "<div class=\"%s\">", !r->chain_ok ? "bad" : self ? "note" : "ok");
     esc(p, T(p, !r->chain_ok ? MVG_T_CHAIN_BROKEN : self ? MVG_T_CHAIN_SELF : MVG_T_CHAIN_HOLDS));
     fputs("<br><span class=\"mono\">", p->out);
-    esc_fp(p, r->chain.line);
+    chain_line(p);
     fputs("</span></div>\n", p->out);
 }
 
@@ -206,10 +254,11 @@ static void header(const page *p)
             when(r->from_ms, fa, sizeof fa);
         if (r->to_ms != INT64_MAX)
             when(r->to_ms, tb, sizeof tb);
-        snprintf(w, sizeof w, "[%s, %s) \xc2\xb7 %s: %s \xe2\x80\x93 %s", fa, tb,
-                 T(p, MVG_T_SEEN), a, b);
+        snprintf(w, sizeof w, "[%s, %s) \xc2\xb7 %s%s%s \xe2\x80\x93 %s", fa, tb,
+                 T(p, MVG_T_SEEN), T(p, MVG_T_P_COLON), a, b);
     } else {
-        snprintf(w, sizeof w, "%s \xe2\x80\x93 %s (%s)", a, b, T(p, MVG_T_WHOLE_RECORD));
+        snprintf(w, sizeof w, "%s \xe2\x80\x93 %s%s%s%s", a, b, T(p, MVG_T_P_OPEN),
+                 T(p, MVG_T_WHOLE_RECORD), T(p, MVG_T_P_CLOSE));
     }
     td(p, w);
     fputs("</tr><tr>", p->out);
@@ -226,7 +275,7 @@ static void header(const page *p)
         if (!s->has_model && !s->inlet_baseline) {
             fputs("<div class=\"note\">", p->out);
             esc(p, s->cfg->name);
-            fputs(": ", p->out);
+            esc(p, T(p, MVG_T_P_COLON));
             esc(p, T(p, s->model_error[0] ? MVG_T_FIT_FAILED : MVG_T_NO_MODEL));
             if (s->model_error[0]) {
                 fputs(" ", p->out);
@@ -238,14 +287,14 @@ static void header(const page *p)
         if (s->has_model && !s->model.pass) {
             fputs("<div class=\"bad\">", p->out);
             esc(p, s->cfg->name);
-            fputs(": ", p->out);
+            esc(p, T(p, MVG_T_P_COLON));
             esc(p, T(p, MVG_T_FAIL));
             fputs("</div>\n", p->out);
         }
         if (!s->savings_ok) {
             fputs("<p>", p->out);
             esc(p, s->cfg->name);
-            fputs(": ", p->out);
+            esc(p, T(p, MVG_T_P_COLON));
             esc(p, T(p, MVG_T_NO_DATA));
             fputs("</p>\n", p->out);
             continue;
@@ -325,7 +374,8 @@ static void project(const page *p)
         } else {
             fputs("<td colspan=\"4\">", o);
             esc(p, T(p, MVG_T_DERIVED));
-            fputs(": <span class=\"mono\">", o);
+            esc(p, T(p, MVG_T_P_COLON));
+            fputs("<span class=\"mono\">", o);
             esc(p, m->expr ? m->expr : "");
             fputs("</span></td>", o);
             td(p, m->channel);
@@ -351,7 +401,7 @@ static void project(const page *p)
         char xs[600] = "", co2[200], cost[64];
         for (size_t j = 0; j < c->nx; j++) {
             size_t l = strlen(xs);
-            snprintf(xs + l, sizeof xs - l, "%s%s", j ? ", " : "", c->x[j].channel);
+            snprintf(xs + l, sizeof xs - l, "%s%s", j ? T(p, MVG_T_P_LIST) : "", c->x[j].channel);
         }
         mvg_report_fmt_num(c->factors.co2_factor, 4, co2, sizeof co2);
         if (c->type == MVG_STREAM_FUEL)
@@ -361,7 +411,8 @@ static void project(const page *p)
         if (c->factors.defaulted & MVG_CONV_DEF_CO2) {
             /* a verifier must see when the grid factor is not the site's own */
             size_t l = strlen(co2);
-            snprintf(co2 + l, sizeof co2 - l, " (%s)", T(p, MVG_T_DEFAULT_FACTOR));
+            snprintf(co2 + l, sizeof co2 - l, "%s%s%s", T(p, MVG_T_P_OPEN),
+                     T(p, MVG_T_DEFAULT_FACTOR), T(p, MVG_T_P_CLOSE));
         }
         if (c->factors.cost_per_unit == 0.0)
             snprintf(cost, sizeof cost, "%s", T(p, MVG_T_NOT_COSTED));
@@ -407,7 +458,8 @@ static void project(const page *p)
             else if (pc->has_reporting_end)
                 when(pc->reporting_end_ms, b, sizeof b);
             else
-                snprintf(b, sizeof b, "(%s)", T(p, MVG_T_OPEN_END));
+                snprintf(b, sizeof b, "%s%s%s", T(p, MVG_T_P_OPEN), T(p, MVG_T_OPEN_END),
+                         T(p, MVG_T_P_CLOSE));
             snprintf(cfgs, sizeof cfgs, "%s \xe2\x80\x93 %s", a, b);
         }
         if (sn->count) {
@@ -489,8 +541,9 @@ static void model(const page *p)
             when(at_ms, at, sizeof at);
         else
             snprintf(at, sizeof at, "%s", r->fitted_at);
-        snprintf(v, sizeof v, "%s: %lld \xc2\xb7 %s: %s", T(p, MVG_T_MODEL_VERSION),
-                 (long long)r->model_version, T(p, MVG_T_FITTED_AT), at);
+        snprintf(v, sizeof v, "%s%s%lld \xc2\xb7 %s%s%s", T(p, MVG_T_MODEL_VERSION),
+                 T(p, MVG_T_P_COLON), (long long)r->model_version, T(p, MVG_T_FITTED_AT),
+                 T(p, MVG_T_P_COLON), at);
         fputs("<p>", o);
         esc(p, v);
         fputs("</p>\n", o);
@@ -520,11 +573,12 @@ static void model(const page *p)
         fputs("<p>", o);
         esc(p, T(p, MVG_T_FORM));
         if (s->model_given) {
-            fputs(" (", o);
+            esc(p, T(p, MVG_T_P_OPEN));
             esc(p, T(p, MVG_T_GIVEN_MODEL));
-            fputs(")", o);
+            esc(p, T(p, MVG_T_P_CLOSE));
         }
-        fputs(":</p>", o);
+        esc(p, T(p, MVG_T_P_COLON));
+        fputs("</p>", o);
         formula(p, s);
         fputs("<table><thead><tr>", o);
         th(p, MVG_T_COEFFICIENT);
@@ -713,7 +767,7 @@ static void chain(const page *p)
     fputs("<table class=\"kv\"><tbody><tr>", o);
     th(p, MVG_T_CHAIN_RESULT);
     fprintf(o, "<td class=\"mono\" data-k=\"chain.ok\" data-v=\"%d\">", r->chain_ok);
-    esc_fp(p, r->chain.line);
+    chain_line(p);
     fputs("</td></tr>\n<tr>", o);
     th(p, MVG_T_CHAIN_RECORDS);
     td_fig(p, F_INT, "chain.records");
@@ -728,7 +782,7 @@ static void chain(const page *p)
     fputs("</td></tr>\n<tr>", o);
     th(p, MVG_T_CHAIN_TRUST);
     fputs("<td class=\"mono\">", o);
-    esc_fp(p, *r->chain.trust ? r->chain.trust : mvg_cli_enrol_trust_word(r->chain.enrolled));
+    trust_line(p);
     fputs("</td></tr></tbody></table>\n</section>\n", o);
 }
 

@@ -42,16 +42,16 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_KIND] = {"Kind", "類型"},
     [MVG_T_ROLE] = {"Used as", "用途"},
     [MVG_T_ROLE_ACTUAL] = {"measured use", "實際用量"},
-    [MVG_T_ROLE_DRIVER] = {"independent variable", "自變量"},
+    [MVG_T_ROLE_DRIVER] = {"independent variable", "自變數"},
     [MVG_T_COUNTER] = {"counter", "累計值"},
     [MVG_T_GAUGE] = {"gauge", "瞬時值"},
     [MVG_T_DERIVED] = {"derived channel", "推算通道"},
     [MVG_T_STREAMS] = {"Savings streams", "節省類別"},
     [MVG_T_STREAM] = {"Stream", "節省類別"},
     [MVG_T_TYPE] = {"Type", "種類"},
-    [MVG_T_DRIVERS] = {"Independent variables", "自變量"},
+    [MVG_T_DRIVERS] = {"Independent variables", "自變數"},
     [MVG_T_CO2_FACTOR] = {"CO2 factor", "碳排放系數"},
-    [MVG_T_TARIFF] = {"Cost per unit (HK$)", "單位成本（港元）"},
+    [MVG_T_TARIFF] = {"Cost per unit (HK$)", "每單位費用（港元）"},
     [MVG_T_PHASE] = {"Phase", "階段"},
     [MVG_T_CONFIGURED] = {"Configured", "設定"},
     [MVG_T_SEEN] = {"Seen in records", "記錄所見"},
@@ -73,7 +73,7 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_FITTED_AT] = {"Frozen at", "凍結時間"},
     [MVG_T_GIVEN_MODEL] = {"given in the configuration", "於設定檔中給定"},
     [MVG_T_FORM] = {"Form", "模型形式"},
-    [MVG_T_COEFFICIENT] = {"Coefficient", "係數"},
+    [MVG_T_COEFFICIENT] = {"Coefficient", "系數"},
     [MVG_T_ESTIMATE] = {"Estimate", "估計值"},
     [MVG_T_STD_ERROR] = {"Standard error", "標準誤差"},
     [MVG_T_T_STAT] = {"t", "t 值"},
@@ -113,12 +113,12 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_CO2] = {"Carbon emissions (CO2)", "碳排放（二氧化碳）"},
     [MVG_T_POLLUTANT] = {"Air pollutant", "空氣污染物"},
     [MVG_T_WATER] = {"Water", "用水"},
-    [MVG_T_COST] = {"Production cost", "生產成本"},
+    [MVG_T_COST] = {"Cost saved (HK$)", "節省費用（港元）"},
     [MVG_T_AMOUNT] = {"In the stream's unit", "以該類別單位計"},
     [MVG_T_CHART_BASE_TS] = {"Baseline period: actual use and model prediction",
                              "基準期：實際用量與模型預測"},
     [MVG_T_CHART_SCATTER] = {"Baseline period: actual use against the independent variable, with the fitted model",
-                             "基準期：實際用量對自變量散佈圖及擬合模型"},
+                             "基準期：實際用量對自變數散佈圖及擬合模型"},
     [MVG_T_CHART_REP_TS] = {"Reporting period: adjusted baseline and actual use",
                             "報告期：調整後基準與實際用量"},
     [MVG_T_CHART_CUM] = {"Cumulative savings and their uncertainty", "累計節省量及其不確定性"},
@@ -135,10 +135,10 @@ static const char *const table[MVG_T_COUNT][2] = {
                             "記錄鏈不完整：未能證明記錄為網關原本儲存的數據。請勿簽署此報告。"},
     [MVG_T_CHAIN_RESULT] = {"Result of the check", "核證結果"},
     [MVG_T_CHAIN_RECORDS] = {"Signed records checked", "已核證的簽署記錄"},
-    [MVG_T_KEY_FP] = {"Gateway key fingerprint", "網關密鑰指紋"},
-    [MVG_T_KEY_CURRENT] = {"Key signing now", "現時簽署密鑰"},
+    [MVG_T_KEY_FP] = {"Gateway key fingerprint", "網關密碼匙指紋"},
+    [MVG_T_KEY_CURRENT] = {"Key signing now", "現時簽署的密碼匙"},
     [MVG_T_CHAIN_SELF] = {"SELF-ATTESTED: the chain holds under the gateway's own key files, but no register of enrolled keys was given (mvgate report --enrolled), so nothing here shows that the key is the one the gateway was commissioned with. A store re-signed throughout under another key would read the same.",
-                          "自我證明：記錄鏈在網關自身的密鑰檔案下完整，但未提供已登記密鑰名冊（mvgate report --enrolled），故無法證明該密鑰為網關調試時登記的密鑰。以另一密鑰重新簽署的數據庫亦會顯示相同結果。"},
+                          "自我證明：記錄鏈在網關自身的密碼匙檔案下完整，但未提供已登記密碼匙名冊（mvgate report --enrolled），故無法證明該密碼匙為網關調試時登記的密碼匙。以另一密碼匙重新簽署的數據庫亦會顯示相同結果。"},
     [MVG_T_CHAIN_TRUST] = {"Attestation", "證明方式"},
     [MVG_T_METHOD_TEXT] =
         {"Savings follow IPMVP: avoided use = adjusted baseline - actual use, the adjusted baseline being "
@@ -148,13 +148,16 @@ static const char *const table[MVG_T_COUNT][2] = {
          "FSU = t a CV(RMSE) sqrt((n/n')(1 + 2/n')(1/m)) / F, with n' corrected for the residuals' "
          "autocorrelation, a = 1.26, t at the stated confidence with n - p degrees of freedom. "
          "Conversions to TJ, CO2, pollutants, water and HK$ use the factors of the configuration "
-         "(docs/conversions.md). Annualised figures scale the savings by 8760 h over the hours covered.",
-         "節省量按國際節能效果測量和驗證規程（IPMVP）計算：避免用量 = 調整後基準 - 實際用量；"
+         "(docs/conversions.md). Annual figures are normalised savings: the frozen model over the baseline "
+         "year's conditions times the savings fraction (docs/method.md), never the measured savings "
+         "scaled by 8760 h over the hours covered.",
+         "節省量按 IPMVP（國際性能量度及核證規程）計算：避免用量 = 調整後基準 - 實際用量；"
          "調整後基準為已凍結的基準模型在報告期各時段條件下的預測值，只計算數據有效（各通道覆蓋足夠）的時段。"
          "非常規調整另行列出。不確定性按 ASHRAE Guideline 14 的節省量分數不確定性計算："
          "FSU = t a CV(RMSE) sqrt((n/n')(1 + 2/n')(1/m)) / F，其中 n' 已按殘差自相關修正，a = 1.26，"
          "t 按所列置信水平及 n - p 自由度取值。能源（TJ）、碳排放、污染物、用水及港元的換算採用設定檔中的系數"
-         "（見 docs/conversions.md）。年化數字以 8760 小時除以覆蓋時數推算。"},
+         "（見 docs/conversions.md）。年化數字為標準化節省量：已凍結的模型在基準年條件下的預測值乘以節省比率"
+         "（見 docs/method.md），並非以 8760 小時除以覆蓋時數推算實測節省量。"},
     [MVG_T_SAVINGS_SENTENCE] =
         {"{1}: savings of {2} {3} over {4} reporting intervals, {5} of the adjusted baseline; "
          "at {6} confidence the savings lie between {7} and {8} {3}.",
@@ -169,7 +172,7 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_DEFAULT_FACTOR] = {"built-in default, not configured for the site", "內置預設值，未按地點設定"},
     [MVG_T_NOT_COSTED] = {"not costed", "未計成本"},
     [MVG_T_FORM_MEAN] = {"mean (constant use)", "平均值（固定用量）"},
-    [MVG_T_FORM_INTENSITY] = {"intensity (use per unit of the variable)", "強度（每單位自變量用量）"},
+    [MVG_T_FORM_INTENSITY] = {"intensity (use per unit of the variable)", "強度（每單位自變數用量）"},
     [MVG_T_FORM_LINEAR] = {"linear regression", "線性回歸"},
     [MVG_T_FORM_3PC] = {"three-parameter change point, cooling", "三參數轉折點模型（製冷）"},
     [MVG_T_FORM_3PH] = {"three-parameter change point, heating", "三參數轉折點模型（供暖）"},
@@ -182,7 +185,22 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_STYPE_NOX] = {"NOx", "氮氧化物（NOx）"},
     [MVG_T_STYPE_SO2] = {"SO2", "二氧化硫（SO2）"},
     [MVG_T_STYPE_VOC] = {"VOC", "揮發性有機化合物（VOC）"},
-    [MVG_T_STYPE_COST] = {"production cost", "生產成本"},
+    [MVG_T_STYPE_COST] = {"cost", "費用"},
+    [MVG_T_P_COLON] = {": ", "："},
+    [MVG_T_P_OPEN] = {" (", "（"},
+    [MVG_T_P_CLOSE] = {")", "）"},
+    [MVG_T_P_LIST] = {", ", "、"},
+    [MVG_T_CHAIN_OK_LINE] = {"OK: {1} records ({2} interval, {3} model, {4} key rotation, {5} definition), key {6}",
+                             "核證通過：共 {1} 筆記錄（區間記錄 {2} 筆、模型記錄 {3} 筆、密碼匙更換 {4} 次、項目定義 {5} 個），密碼匙 {6}"},
+    [MVG_T_CHAIN_NEW_AFTER_LOSS] = {", new chain after a lost store", "，另有數據庫遺失後重新開始的記錄鏈"},
+    [MVG_T_CHAIN_NOW_KEY] = {", now {1}", "，現時密碼匙 {1}"},
+    [MVG_T_CHAIN_TOOL_TEXT] = {"The check reported: ", "核證工具的原文訊息（英文）："},
+    [MVG_T_TRUST_ENROLLED_LINE] = {"enrolled: gateway {1}, first key {2} as enrolled ({3})",
+                                   "已登記：網關 {1} 的首個密碼匙 {2} 與登記名冊相符（{3}）"},
+    [MVG_T_TRUST_SELF_LINE] = {"self-attested: the chain holds under the gateway's own key files in data_dir (key {1}); nothing here ties that key to gateway {2}: give --enrolled REGISTER to check it against the key enrolled at commissioning",
+                               "自我證明：記錄鏈在網關數據目錄內的密碼匙檔案下完整（密碼匙 {1}），但沒有任何資料把該密碼匙與網關 {2} 聯繫起來：請以 --enrolled 提供登記名冊，與調試時已登記的密碼匙核對"},
+    [MVG_T_WORD_ENROLLED] = {"enrolled", "已登記"},
+    [MVG_T_WORD_SELF] = {"self-attested", "自我證明"},
 };
 
 const char *mvg_lang_tag(mvg_lang l) { return l == MVG_LANG_ZH_HANT ? "zh-Hant" : "en"; }

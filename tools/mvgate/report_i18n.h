@@ -159,6 +159,21 @@ typedef enum {
     MVG_T_FORM_3PH,
     MVG_T_FORM_4P,
     MVG_T_FORM_5P,
+    /* punctuation between the words above and names or figures: full-width
+     * in Chinese (a half-width colon after a Chinese label is a typo there) */
+    MVG_T_P_COLON,
+    MVG_T_P_OPEN,
+    MVG_T_P_CLOSE,
+    MVG_T_P_LIST,
+    /* the chain check's result, in words (cli_chain.h's line is English) */
+    MVG_T_CHAIN_OK_LINE,
+    MVG_T_CHAIN_NEW_AFTER_LOSS,
+    MVG_T_CHAIN_NOW_KEY,
+    MVG_T_CHAIN_TOOL_TEXT,
+    MVG_T_TRUST_ENROLLED_LINE,
+    MVG_T_TRUST_SELF_LINE,
+    MVG_T_WORD_ENROLLED,
+    MVG_T_WORD_SELF,
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
 
