@@ -94,6 +94,26 @@ static double num_of(const json_t *j)
     return json_is_number(j) ? json_number_value(j) : NAN;
 }
 
+static void cum_of(const json_t *c, mvg_report_cum *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(c) || !json_is_integer(json_object_get(c, "m")))
+        return;
+    out->present = 1;
+    out->m = (size_t)json_integer_value(json_object_get(c, "m"));
+    out->covered_hours = num_of(json_object_get(c, "covered_hours"));
+    out->adjusted_baseline = num_of(json_object_get(c, "adjusted_baseline"));
+    out->actual = num_of(json_object_get(c, "actual"));
+    out->avoided = num_of(json_object_get(c, "avoided"));
+    out->adjustment = num_of(json_object_get(c, "adjustment"));
+    out->savings = num_of(json_object_get(c, "savings"));
+    out->savings_fraction = num_of(json_object_get(c, "savings_fraction"));
+    out->fsu = num_of(json_object_get(c, "fsu"));
+    out->savings_low = num_of(json_object_get(c, "savings_low"));
+    out->savings_high = num_of(json_object_get(c, "savings_high"));
+    out->annual_savings = num_of(json_object_get(c, "annual_savings"));
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 typedef struct {
@@ -177,6 +197,7 @@ static int on_record(void *user, const char *project, int64_t seq, int64_t start
                                                         : NAN;
             if (!isfinite(p->adjustment))
                 p->adjustment = 0.0;
+            cum_of(json_object_get(js, "cumulative"), &p->rec_cum);
         }
     }
     json_decref(doc);
@@ -281,6 +302,57 @@ static int totals(const mvg_report_stream *s, size_t m, double base, double act,
     return -1;
 }
 
+/*
+ * A window that holds the reporting period from its start ends on a record
+ * whose cumulative block is the window's figures: take them as signed (the
+ * engine sums interval by interval; totals summed here in another order
+ * differ in the last digits, and a verifier compares digits). The running
+ * figures of the cumulative chart come from each record's block too. A
+ * window that starts inside the reporting period keeps the window totals
+ * computed above (no record holds them).
+ */
+static void take_signed(const mvg_report *r, mvg_report_stream *s)
+{
+    const mvg_report_point *last = NULL;
+    for (size_t i = 0; i < r->nrecords; i++) {
+        const mvg_report_point *p = &s->pts[i];
+        if (p->phase != MVG_RP_REPORTING)
+            continue;
+        if (!p->in_window && p->start_ms < r->to_ms)
+            return; /* the window cuts the reporting period's start */
+        if (p->in_window) {
+            if (!p->rec_cum.present)
+                return;
+            last = p;
+        }
+    }
+    if (!last || last->rec_cum.m != s->sav.m)
+        return;
+    const mvg_report_cum *c = &last->rec_cum;
+    s->as_signed = 1;
+    s->sav.adjusted_baseline = c->adjusted_baseline;
+    s->sav.actual = c->actual;
+    s->sav.savings = c->avoided;
+    s->sav.savings_fraction = c->savings_fraction;
+    s->sav.fsu = c->fsu;
+    s->sav.savings_low = c->savings_low;
+    s->sav.savings_high = c->savings_high;
+    s->fsu_ok = isfinite(c->fsu);
+    s->adjustment = c->adjustment;
+    s->savings = c->savings;
+    s->annual = c->annual_savings;
+    s->hours = c->covered_hours;
+    for (size_t i = 0; i < r->nrecords; i++) {
+        mvg_report_point *p = &s->pts[i];
+        if (p->in_window && p->phase == MVG_RP_REPORTING && p->rec_cum.present &&
+            p->rec_cum.m > 0) {
+            p->cum_savings = p->rec_cum.savings;
+            p->cum_low = p->rec_cum.savings_low;
+            p->cum_high = p->rec_cum.savings_high;
+        }
+    }
+}
+
 static void window_savings(mvg_report *r, mvg_report_stream *s)
 {
     const double conf = r->prj->confidence;
@@ -324,10 +396,11 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
     s->adjustment = adj;
     s->savings = s->sav.savings + adj;
     s->hours = hours;
-    mvg_convert_apply(&s->cfg->factors, s->savings, &s->conv);
     double annual_baseline;
     mvg_project_annual(pred_sum, s->model_given ? 0 : npred, h,
                        m > 0 ? s->sav.savings_fraction : NAN, &annual_baseline, &s->annual);
+    take_signed(r, s);
+    mvg_convert_apply(&s->cfg->factors, s->savings, &s->conv);
     if (isfinite(s->annual))
         mvg_convert_apply(&s->cfg->factors, s->annual, &s->annual_conv);
     else

@@ -42,6 +42,15 @@ typedef enum {
     MVG_RP_COUNT
 } mvg_report_phase;
 
+/* A reporting record's own "cumulative" block (docs/mqtt.md): the figures
+ * from the start of the reporting period to this record, as signed. */
+typedef struct {
+    int present;
+    size_t m;
+    double covered_hours, adjusted_baseline, actual, avoided, adjustment, savings;
+    double savings_fraction, fsu, savings_low, savings_high, annual_savings;
+} mvg_report_cum;
+
 /* One stream in one interval record. */
 typedef struct {
     int64_t start_ms, end_ms;
@@ -57,6 +66,7 @@ typedef struct {
     double savings;           /* reporting with a baseline value: as recorded; else NaN */
     /* running window totals up to this record (reporting records in the window) */
     double cum_savings, cum_low, cum_high;
+    mvg_report_cum rec_cum;   /* reporting: the record's cumulative block */
 } mvg_report_point;
 
 /* A point of the configuration the project reads. */
@@ -83,7 +93,10 @@ typedef struct {
     /* window figures (has_model or inlet_baseline) */
     int savings_ok;              /* at least one reporting point in the window */
     int fsu_ok;                  /* FSU defined */
-    mvg_savings sav;             /* mvg_savings_from_totals over the window */
+    mvg_savings sav;             /* the window's totals: the last record's cumulative block
+                                  * when the window holds the reporting period from its
+                                  * start (as_signed), else mvg_savings_from_totals */
+    int as_signed;
     double adjustment, savings, hours;
     mvg_conv_result conv, annual_conv;
     double annual;
