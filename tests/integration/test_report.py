@@ -314,6 +314,8 @@ def test_report():
                     assert mainland not in raw, mainland
             else:
                 assert "Measurement and verification report" in text and "The chain holds" in text
+                # the model's fit time beside the baseline's end, not alone (issue 17)
+                assert "Baseline period ends" in text and "Fitted and frozen at" in text
                 assert "SELF-ATTESTED" not in text
             pages[lang] = chromium(html, os.path.join(d, lang + ".png"), os.path.join(d, lang + ".pdf"))
             # the banner, the result line, both key rows and the attestation name it
@@ -480,6 +482,12 @@ def test_report_voc():
         assert close(fig["savings.voc.pollutant_kg"], lasts["voc"]["converted"]["pollutant_kg"])
         assert "savings.voc.kwh" not in fig and "savings.fan.kwh" in fig
         assert any(k.startswith("model.voc.") for k in fig)
+        # each point says what it is used as: a VOC unit's inlet and outlet are not
+        # "measured use" (issue 17)
+        roles = {m["channel"]: m["used_as"] for m in doc["meters"]}
+        print("voc report roles:", roles)
+        assert "inlet_concentration" in roles.values() and "outlet_concentration" in roles.values(), roles
+        assert "outlet_flow" in roles.values() or "inlet_flow" in roles.values(), roles
         html = os.path.join(d, "voc.html")
         r = run("--lang", "zh-Hant", "--out", html)
         assert r.returncode == 0, r.stderr
@@ -487,6 +495,8 @@ def test_report_voc():
         check_cells(p, doc["figures"])
         text = "".join(p.text)
         assert "揮發性有機化合物" in text, text[:2000]
+        assert "入口濃度" in text and "出口濃度（排放）" in text, text
+        assert half_width_beside_chinese(text) == [], half_width_beside_chinese(text)
 
 
 if __name__ == "__main__":

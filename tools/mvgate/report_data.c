@@ -469,7 +469,16 @@ static int build_days(mvg_report *r)
 
 /* ---- meters ------------------------------------------------------------- */
 
-static int add_meter(mvg_report *r, size_t *cap, const mvg_ref_cfg *ref, int actual,
+const char *mvg_report_role_name(int i)
+{
+    static const char *const names[MVG_REPORT_ROLES] = {
+        "actual",        "independent",          "concentration",
+        "o2",            "flue_flow",            "inlet_concentration",
+        "inlet_flow",    "outlet_concentration", "outlet_flow"};
+    return i >= 0 && i < MVG_REPORT_ROLES ? names[i] : "?";
+}
+
+static int add_meter(mvg_report *r, size_t *cap, const mvg_ref_cfg *ref, unsigned role,
                      const char *stream)
 {
     for (size_t i = 0; i < r->nmeters; i++) {
@@ -479,7 +488,7 @@ static int add_meter(mvg_report *r, size_t *cap, const mvg_ref_cfg *ref, int act
                 size_t l = strlen(m->streams);
                 snprintf(m->streams + l, sizeof m->streams - l, ", %s", stream);
             }
-            m->role_actual |= actual;
+            m->roles |= role;
             return 0;
         }
     }
@@ -491,7 +500,7 @@ static int add_meter(mvg_report *r, size_t *cap, const mvg_ref_cfg *ref, int act
     memset(m, 0, sizeof *m);
     snprintf(m->channel, sizeof m->channel, "%s", ref->channel);
     snprintf(m->streams, sizeof m->streams, "%s", stream);
-    m->role_actual = actual;
+    m->roles = role;
     m->unit = "";
     const char *dot = strchr(ref->channel, '.');
     if (dot && ref->channel[0] != '~') {
@@ -524,21 +533,21 @@ static int gather_meters(mvg_report *r)
         const mvg_stream_cfg *s = r->streams[i].cfg;
         int rc = 0;
         if (s->has_actual)
-            rc |= add_meter(r, &cap, &s->actual, 1, s->name);
+            rc |= add_meter(r, &cap, &s->actual, MVG_REPORT_ROLE_ACTUAL, s->name);
         if (s->has_flue) {
-            rc |= add_meter(r, &cap, &s->conc, 1, s->name);
+            rc |= add_meter(r, &cap, &s->conc, MVG_REPORT_ROLE_CONC, s->name);
             if (s->has_o2)
-                rc |= add_meter(r, &cap, &s->o2, 1, s->name);
-            rc |= add_meter(r, &cap, &s->flow, 1, s->name);
+                rc |= add_meter(r, &cap, &s->o2, MVG_REPORT_ROLE_O2, s->name);
+            rc |= add_meter(r, &cap, &s->flow, MVG_REPORT_ROLE_FLOW, s->name);
         }
         if (s->type == MVG_STREAM_VOC && !s->has_actual) {
-            rc |= add_meter(r, &cap, &s->in_conc, 1, s->name);
-            rc |= add_meter(r, &cap, &s->in_flow, 1, s->name);
-            rc |= add_meter(r, &cap, &s->out_conc, 1, s->name);
-            rc |= add_meter(r, &cap, &s->out_flow, 1, s->name);
+            rc |= add_meter(r, &cap, &s->in_conc, MVG_REPORT_ROLE_IN_CONC, s->name);
+            rc |= add_meter(r, &cap, &s->in_flow, MVG_REPORT_ROLE_IN_FLOW, s->name);
+            rc |= add_meter(r, &cap, &s->out_conc, MVG_REPORT_ROLE_OUT_CONC, s->name);
+            rc |= add_meter(r, &cap, &s->out_flow, MVG_REPORT_ROLE_OUT_FLOW, s->name);
         }
         for (size_t j = 0; j < s->nx; j++)
-            rc |= add_meter(r, &cap, &s->x[j], 0, s->name);
+            rc |= add_meter(r, &cap, &s->x[j], MVG_REPORT_ROLE_DRIVER, s->name);
         if (rc)
             return -1;
     }

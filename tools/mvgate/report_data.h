@@ -69,6 +69,23 @@ typedef struct {
     mvg_report_cum rec_cum;   /* reporting: the record's cumulative block */
 } mvg_report_point;
 
+/* What a stream uses a point as; a point may serve several. */
+enum {
+    MVG_REPORT_ROLE_ACTUAL = 1 << 0,   /* measured use */
+    MVG_REPORT_ROLE_DRIVER = 1 << 1,   /* independent variable */
+    MVG_REPORT_ROLE_CONC = 1 << 2,     /* flue gas pollutant concentration */
+    MVG_REPORT_ROLE_O2 = 1 << 3,       /* flue gas O2 */
+    MVG_REPORT_ROLE_FLOW = 1 << 4,     /* flue gas flow */
+    MVG_REPORT_ROLE_IN_CONC = 1 << 5,  /* VOC inlet concentration */
+    MVG_REPORT_ROLE_IN_FLOW = 1 << 6,  /* VOC inlet flow */
+    MVG_REPORT_ROLE_OUT_CONC = 1 << 7, /* VOC outlet concentration */
+    MVG_REPORT_ROLE_OUT_FLOW = 1 << 8, /* VOC outlet flow */
+    MVG_REPORT_ROLES = 9
+};
+
+/* The JSON word of role bit i (MVG_REPORT_ROLE_* = 1 << i). */
+const char *mvg_report_role_name(int i);
+
 /* A point of the configuration the project reads. */
 typedef struct {
     char channel[MVG_CHANNEL_NAME_MAX];
@@ -76,7 +93,7 @@ typedef struct {
     const mvg_point_cfg *pt;
     const char *expr;            /* derived: its expression */
     const char *unit;
-    int role_actual;             /* else independent variable (or flue/VOC input) */
+    unsigned roles;              /* MVG_REPORT_ROLE_*: what the streams use it as */
     char streams[160];           /* the streams that use it, comma separated */
 } mvg_report_meter;
 

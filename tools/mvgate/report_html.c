@@ -382,7 +382,14 @@ static void project(const page *p)
             td(p, m->unit);
             td(p, "");
         }
-        td_nw(p, T(p, m->role_actual ? MVG_T_ROLE_ACTUAL : MVG_T_ROLE_DRIVER));
+        fputs("<td class=\"nw\">", o);
+        for (int k = 0, n = 0; k < MVG_REPORT_ROLES; k++)
+            if (m->roles & 1u << k) {
+                if (n++)
+                    esc(p, T(p, MVG_T_P_LIST));
+                esc(p, T(p, (mvg_text)(MVG_T_ROLE_ACTUAL + k)));
+            }
+        fputs("</td>", o);
         td(p, m->streams);
         fputs("</tr>\n", o);
     }
@@ -403,12 +410,18 @@ static void project(const page *p)
             size_t l = strlen(xs);
             snprintf(xs + l, sizeof xs - l, "%s%s", j ? T(p, MVG_T_P_LIST) : "", c->x[j].channel);
         }
-        mvg_report_fmt_num(c->factors.co2_factor, 4, co2, sizeof co2);
+        /* a pollutant or water stream has no CO2 factor: a dash, not "0" */
+        int has_co2 = c->type == MVG_STREAM_FUEL || c->type == MVG_STREAM_ELECTRICITY ||
+                      c->type == MVG_STREAM_HEAT;
+        if (has_co2)
+            mvg_report_fmt_num(c->factors.co2_factor, 4, co2, sizeof co2);
+        else
+            snprintf(co2, sizeof co2, "%s", MVG_REPORT_FMT_NONE);
         if (c->type == MVG_STREAM_FUEL)
             strncat(co2, " kg/TJ", sizeof co2 - strlen(co2) - 1);
         else if (c->type == MVG_STREAM_ELECTRICITY || c->type == MVG_STREAM_HEAT)
             strncat(co2, " kg/kWh", sizeof co2 - strlen(co2) - 1);
-        if (c->factors.defaulted & MVG_CONV_DEF_CO2) {
+        if (has_co2 && (c->factors.defaulted & MVG_CONV_DEF_CO2)) {
             /* a verifier must see when the grid factor is not the site's own */
             size_t l = strlen(co2);
             snprintf(co2 + l, sizeof co2 - l, "%s%s%s", T(p, MVG_T_P_OPEN),
@@ -541,8 +554,13 @@ static void model(const page *p)
             when(at_ms, at, sizeof at);
         else
             snprintf(at, sizeof at, "%s", r->fitted_at);
-        snprintf(v, sizeof v, "%s%s%lld \xc2\xb7 %s%s%s", T(p, MVG_T_MODEL_VERSION),
-                 T(p, MVG_T_P_COLON), (long long)r->model_version, T(p, MVG_T_FITTED_AT),
+        /* the fit happens at the first poll after the baseline's end: both
+         * times, so that "frozen at 00:15" is not read as the period's end */
+        char end[40];
+        when(r->prj->baseline_end_ms, end, sizeof end);
+        snprintf(v, sizeof v, "%s%s%lld \xc2\xb7 %s%s%s \xc2\xb7 %s%s%s",
+                 T(p, MVG_T_MODEL_VERSION), T(p, MVG_T_P_COLON), (long long)r->model_version,
+                 T(p, MVG_T_BASELINE_ENDS), T(p, MVG_T_P_COLON), end, T(p, MVG_T_FITTED_AT),
                  T(p, MVG_T_P_COLON), at);
         fputs("<p>", o);
         esc(p, v);

@@ -13,6 +13,15 @@
 #include "payload.h"
 #include "report_out.h"
 
+/* The first of a meter's roles: "used_as" names one (the schema's enum). */
+static int first_role(unsigned roles)
+{
+    int i = 0;
+    while (i < MVG_REPORT_ROLES - 1 && !(roles & 1u << i))
+        i++;
+    return i;
+}
+
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 static json_t *when(int64_t ms)
@@ -67,7 +76,7 @@ static json_t *meters(const mvg_report *r)
     for (size_t i = 0; i < r->nmeters; i++) {
         const mvg_report_meter *m = &r->meters[i];
         json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "channel", m->channel, "unit", m->unit,
-                              "used_as", m->role_actual ? "actual" : "independent", "streams",
+                              "used_as", mvg_report_role_name(first_role(m->roles)), "streams",
                               m->streams);
         if (m->dev) {
             json_object_set_new(o, "device", json_string(m->dev->name));
