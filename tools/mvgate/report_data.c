@@ -438,6 +438,59 @@ static double period_coverage(const mvg_report *r, const mvg_report_stream *s,
     return expected > 0 ? sum / expected : NAN;
 }
 
+const char *mvg_report_excl_name(mvg_report_excl_why why)
+{
+    return why == MVG_EXCL_LOW_COVERAGE ? "low_coverage"
+           : why == MVG_EXCL_NO_BASELINE ? "no_baseline"
+                                         : "missing";
+}
+
+static int add_excl(mvg_report_stream *s, size_t *cap, int64_t a, int64_t b, size_t n,
+                    mvg_report_excl_why why, double cov)
+{
+    mvg_report_excl *grown = mvg_vec_reserve(s->excl, s->nexcl, cap, sizeof *grown, 16);
+    if (!grown)
+        return -1;
+    s->excl = grown;
+    s->excl[s->nexcl++] = (mvg_report_excl){a, b, n, why, cov};
+    return 0;
+}
+
+/*
+ * The window's reporting intervals, one by one: those counted (a baseline
+ * value: the savings' m), those recorded but not counted and why, and the
+ * spans with no record at all between two records. As in period_coverage
+ * the period is clipped to the records seen: the report cannot tell a
+ * gateway that started late or is still running from one that was down.
+ */
+static int reporting_use(const mvg_report *r, mvg_report_stream *s)
+{
+    size_t cap = 0;
+    int64_t next = INT64_MIN;
+    s->rep_expected = s->rep_used = 0;
+    for (size_t i = 0; i < r->nrecords; i++) {
+        const mvg_report_point *p = &s->pts[i];
+        if (p->phase != MVG_RP_REPORTING || !p->in_window)
+            continue;
+        if (next != INT64_MIN && p->start_ms > next) {
+            size_t n = (size_t)((p->start_ms - next + r->len_ms - 1) / r->len_ms);
+            s->rep_expected += n;
+            if (add_excl(s, &cap, next, p->start_ms, n, MVG_EXCL_MISSING, NAN) != 0)
+                return -1;
+        }
+        next = p->end_ms;
+        s->rep_expected++;
+        if (isfinite(p->adjusted_baseline)) {
+            s->rep_used++;
+            continue;
+        }
+        if (add_excl(s, &cap, p->start_ms, p->end_ms, 1,
+                     p->valid ? MVG_EXCL_NO_BASELINE : MVG_EXCL_LOW_COVERAGE, p->coverage) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int build_days(mvg_report *r)
 {
     if (r->nwindow == 0)
@@ -623,6 +676,11 @@ static void build_figures(mvg_report *r, figs *f)
         const char *n = s->cfg->name, *u = s->cfg->factors.unit;
         fig(f, "coverage", "", s->cov_baseline, 0, "coverage.%s.baseline", n);
         fig(f, "coverage", "", s->cov_reporting, 0, "coverage.%s.reporting", n);
+        fig(f, "coverage", "", (double)s->rep_expected, 1, "coverage.%s.intervals_expected", n);
+        fig(f, "coverage", "", (double)s->rep_used, 1, "coverage.%s.intervals_used", n);
+        fig(f, "coverage", "",
+            s->rep_expected ? (double)s->rep_used / (double)s->rep_expected : NAN, 0,
+            "coverage.%s.used", n);
         if (s->has_model)
             model_figures(f, s);
         if (!s->savings_ok)
@@ -671,8 +729,10 @@ void mvg_report_free(mvg_report *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->nstreams; i++)
+    for (size_t i = 0; i < r->nstreams; i++) {
         free(r->streams[i].pts);
+        free(r->streams[i].excl);
+    }
     free(r->meters);
     free(r->days);
     free(r->figs);
@@ -746,6 +806,10 @@ mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen
         if (r->to_ms < hi)
             hi = r->to_ms;
         s->cov_reporting = period_coverage(r, s, MVG_RP_REPORTING, 1, lo, hi);
+        if (reporting_use(r, s) != 0) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
     }
     if (gather_meters(r) != 0 || build_days(r) != 0) {
         snprintf(err, errlen, "out of memory");

@@ -86,6 +86,23 @@ enum {
 /* The JSON word of role bit i (MVG_REPORT_ROLE_* = 1 << i). */
 const char *mvg_report_role_name(int i);
 
+/* Why a reporting interval of the window is not among the m counted. */
+typedef enum {
+    MVG_EXCL_LOW_COVERAGE, /* a channel covered less than min_interval_coverage */
+    MVG_EXCL_NO_BASELINE,  /* valid, but no baseline value (no model yet) */
+    MVG_EXCL_MISSING       /* no record: the gateway was down or the store lost it */
+} mvg_report_excl_why;
+
+typedef struct {
+    int64_t start_ms, end_ms;   /* a missing span may hold several intervals */
+    size_t intervals;
+    mvg_report_excl_why why;
+    double coverage;            /* the record's (NaN for a missing one) */
+} mvg_report_excl;
+
+/* The JSON word of an exclusion's reason. */
+const char *mvg_report_excl_name(mvg_report_excl_why why);
+
 /* A point of the configuration the project reads. */
 typedef struct {
     char channel[MVG_CHANNEL_NAME_MAX];
@@ -118,6 +135,11 @@ typedef struct {
     mvg_conv_result conv, annual_conv;
     double annual;
     double cov_baseline, cov_reporting;
+    /* the window's reporting intervals: expected (records and the gaps
+     * between them), used (the m counted), and every one not used */
+    size_t rep_expected, rep_used;
+    mvg_report_excl *excl;
+    size_t nexcl;
 } mvg_report_stream;
 
 typedef struct {

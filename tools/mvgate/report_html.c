@@ -751,6 +751,68 @@ static void savings(const page *p)
     fputs("</section>\n", o);
 }
 
+/* The reporting intervals not counted, per stream, with why: a verifier
+ * signs m intervals and must see which were left out. At most
+ * EXCL_SHOWN rows per stream; the JSON report lists them all. */
+#define EXCL_SHOWN 60
+
+static void excluded(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    fputs("<h3>", o);
+    esc(p, T(p, MVG_T_EXCLUDED));
+    fputs("</h3>\n", o);
+    size_t total = 0;
+    for (size_t i = 0; i < r->nstreams; i++)
+        total += r->streams[i].nexcl;
+    if (total == 0) {
+        fputs("<p>", o);
+        esc(p, T(p, MVG_T_EXCL_NONE));
+        fputs("</p>\n", o);
+        return;
+    }
+    fputs("<table class=\"excl\"><thead><tr>", o);
+    th(p, MVG_T_STREAM);
+    th(p, MVG_T_START);
+    th(p, MVG_T_END);
+    th(p, MVG_T_EXCL_WHY);
+    fputs("</tr></thead><tbody>\n", o);
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_report_stream *s = &r->streams[i];
+        for (size_t k = 0; k < s->nexcl && k < EXCL_SHOWN; k++) {
+            const mvg_report_excl *e = &s->excl[k];
+            char a[40], b[40], arg[32];
+            when(e->start_ms, a, sizeof a);
+            when(e->end_ms, b, sizeof b);
+            if (e->why == MVG_EXCL_MISSING)
+                mvg_report_fmt_int((long long)e->intervals, arg, sizeof arg);
+            else
+                mvg_report_fmt_pct(e->coverage, 3, arg, sizeof arg);
+            fprintf(o, "<tr data-excl=\"%s\">", mvg_report_excl_name(e->why));
+            td(p, s->cfg->name);
+            td_nw(p, a);
+            td_nw(p, b);
+            const char *args[] = {arg};
+            fputs("<td>", o);
+            sentence(p, T(p, (mvg_text)(MVG_T_EXCL_LOW_COVERAGE + (int)e->why)), args, 1);
+            fputs("</td></tr>\n", o);
+        }
+    }
+    fputs("</tbody></table>\n", o);
+    for (size_t i = 0; i < r->nstreams; i++)
+        if (r->streams[i].nexcl > EXCL_SHOWN) {
+            char more[32];
+            mvg_report_fmt_int((long long)(r->streams[i].nexcl - EXCL_SHOWN), more, sizeof more);
+            const char *args[] = {more};
+            fputs("<p>", o);
+            esc(p, r->streams[i].cfg->name);
+            esc(p, T(p, MVG_T_P_COLON));
+            sentence(p, T(p, MVG_T_EXCL_MORE), args, 1);
+            fputs("</p>\n", o);
+        }
+}
+
 static int coverage(const page *p)
 {
     const mvg_report *r = p->r;
@@ -760,6 +822,9 @@ static int coverage(const page *p)
     th(p, MVG_T_STREAM);
     th(p, MVG_T_COV_BASELINE);
     th(p, MVG_T_COV_REPORTING);
+    th(p, MVG_T_COV_USED);
+    th(p, MVG_T_COV_EXPECTED);
+    th(p, MVG_T_COV_USED_SHARE);
     fputs("</tr></thead><tbody>\n", o);
     for (size_t i = 0; i < r->nstreams; i++) {
         const char *n = r->streams[i].cfg->name;
@@ -767,11 +832,18 @@ static int coverage(const page *p)
         td(p, n);
         td_fig(p, F_PCT, "coverage.%s.baseline", n);
         td_fig(p, F_PCT, "coverage.%s.reporting", n);
+        /* the intervals behind the savings' m, which the coverage (a mean of
+         * channel coverage) does not show: 99 % coverage may hide two
+         * intervals left out */
+        td_fig(p, F_INT, "coverage.%s.intervals_used", n);
+        td_fig(p, F_INT, "coverage.%s.intervals_expected", n);
+        td_fig(p, F_PCT, "coverage.%s.used", n);
         fputs("</tr>\n", o);
     }
     fputs("</tbody></table>\n", o);
     if (mvg_report_html_coverage_chart(p) != 0)
         return -1;
+    excluded(p);
     fputs("</section>\n", o);
     return 0;
 }

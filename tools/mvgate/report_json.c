@@ -104,6 +104,16 @@ static json_t *stream_doc(const mvg_report_stream *s)
                           "co2_factor", c->factors.co2_factor, "cost_per_unit",
                           c->factors.cost_per_unit);
     json_object_set_new(o, "baseline", json_string(s->inlet_baseline ? "inlet_mass" : "model"));
+    json_t *ex = json_array();
+    for (size_t k = 0; k < s->nexcl; k++) {
+        const mvg_report_excl *e = &s->excl[k];
+        json_array_append_new(ex, json_pack("{s:o, s:o, s:I, s:s, s:o}", "start", when(e->start_ms),
+                                            "end", when(e->end_ms), "intervals",
+                                            (json_int_t)e->intervals, "why",
+                                            mvg_report_excl_name(e->why), "coverage",
+                                            num(e->coverage)));
+    }
+    json_object_set_new(o, "excluded", ex);
     json_object_set_new(o, "model_error",
                         s->model_error[0] && !s->inlet_baseline ? json_string(s->model_error) : json_null());
     if (!s->has_model) {
