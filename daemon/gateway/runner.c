@@ -597,17 +597,20 @@ int mvg_runner_load(mvg_runner *r, const void *buf, size_t len, char *err, size_
     return rc;
 }
 
-/* 1 when var is device's point or a derived channel computed from one
- * (derived channels refer only to those declared before them: no cycle). */
-static int var_reads_device(const mvg_runner *r, size_t var, const char *device, int depth)
+/* 1 when var is a point of device (point NULL: any of its points) or a
+ * derived channel computed from one (derived channels refer only to those
+ * declared before them: no cycle). */
+static int var_reads(const mvg_runner *r, size_t var, const char *device, const char *point,
+                     int depth)
 {
     if (r->vars[var].device)
-        return strcmp(r->vars[var].device, device) == 0;
+        return strcmp(r->vars[var].device, device) == 0 &&
+               (!point || strcmp(r->vars[var].name, point) == 0);
     for (size_t j = 0; depth < 64 && j < r->nder; j++)
         if (r->der[j].var == var)
             for (size_t k = 0; k < r->der[j].ninputs; k++)
                 if (r->der[j].inputs[k] >= 0 &&
-                    var_reads_device(r, (size_t)r->der[j].inputs[k], device, depth + 1))
+                    var_reads(r, (size_t)r->der[j].inputs[k], device, point, depth + 1))
                     return 1;
     return 0;
 }
@@ -618,8 +621,44 @@ int mvg_runner_project_uses_device(const mvg_runner *r, size_t project, size_t d
         return 0;
     const struct proj *p = &r->proj[project];
     for (size_t k = 0; k < p->nch; k++)
-        if (var_reads_device(r, p->ch_var[k], r->cfg->devices[device].name, 0))
+        if (var_reads(r, p->ch_var[k], r->cfg->devices[device].name, NULL, 0))
             return 1;
+    return 0;
+}
+
+/* 1 when the channel that ref names in project p reads the point. */
+static int ref_reads(const mvg_runner *r, const struct proj *p, const mvg_ref_cfg *ref,
+                     const char *device, const char *point)
+{
+    if (!ref->channel[0])
+        return 0;
+    for (size_t k = 0; k < p->nch; k++)
+        if (strcmp(p->names[k], ref->channel) == 0)
+            return var_reads(r, p->ch_var[k], device, point, 0);
+    return 0;
+}
+
+int mvg_runner_project_counts_point(const mvg_runner *r, size_t project, size_t device,
+                                    size_t point)
+{
+    if (project >= r->nproj || device >= r->cfg->ndevices ||
+        point >= r->cfg->devices[device].npoints)
+        return 0;
+    const struct proj *p = &r->proj[project];
+    const mvg_project_cfg *pc = &r->cfg->projects->projects[project];
+    const char *dev = r->cfg->devices[device].name;
+    const char *pt = r->cfg->devices[device].points[point].name;
+    for (size_t i = 0; i < pc->nstreams; i++) {
+        const mvg_stream_cfg *s = &pc->streams[i];
+        /* what the stream counts as its use or emission; its independent
+         * variables (a shared outdoor temperature) and a VOC unit's inlet
+         * (removal, a reported figure) are not counted */
+        if ((s->has_actual && ref_reads(r, p, &s->actual, dev, pt)) ||
+            (s->has_flue && (ref_reads(r, p, &s->conc, dev, pt) ||
+                             ref_reads(r, p, &s->flow, dev, pt))) ||
+            ref_reads(r, p, &s->out_conc, dev, pt) || ref_reads(r, p, &s->out_flow, dev, pt))
+            return 1;
+    }
     return 0;
 }
 

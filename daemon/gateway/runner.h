@@ -57,6 +57,14 @@ int mvg_runner_point_needed(const mvg_runner *r, size_t device, size_t point);
  * channel: the meters its definition record lists. */
 int mvg_runner_project_uses_device(const mvg_runner *r, size_t project, size_t device);
 
+/* 1 when a stream of project counts point as its use or emission (its
+ * actual channel, a flue stream's concentration or flow, a VOC unit's
+ * outlet), directly or through a derived channel; independent variables
+ * are not counted. Two projects counting one point claim the same saving
+ * twice (mvgate check warns). */
+int mvg_runner_project_counts_point(const mvg_runner *r, size_t project, size_t device,
+                                    size_t point);
+
 /* Samples refused: late (inside an interval already emitted; counted by
  * the aggregators, so kept in the engine state across restarts) or out of
  * order (not after their point's previous sample; counted since this

@@ -252,6 +252,42 @@ def test_definition_keys_warned_when_absent():
         assert r.returncode == 0 and "has no measurement_boundary:" in r.stderr, r.stderr
 
 
+def test_double_counted_point_warned():
+    """Two projects that count one meter point as their use claim one saving twice:
+    check passes with a warning at the device naming the point and both projects.
+    An independent variable shared by two projects (one outdoor temperature) is not
+    counted; a derived channel computed from the point is."""
+    dev = ('devices = ( { name = "m"; bus = "lan"; points = (\n'
+           '  { name = "e"; area = "input"; address = 0; type = "float32"; kind = "counter"; unit = "kWh"; },\n'
+           '  { name = "f"; area = "input"; address = 2; type = "float32"; kind = "counter"; unit = "kWh"; },\n'
+           '  { name = "t"; area = "input"; address = 4; type = "float32"; unit = "degC"; } ); } );\n')
+    prj = ('  {{ name = "{name}"; ipmvp_option = "B"; measurement_boundary = "b";\n'
+           '    baseline = {{ start = "2026-01-01"; end = "2026-02-01"; }};\n'
+           '    reporting = {{ start = "2026-02-01"; }};\n'
+           '    streams = ( {{ name = "el"; type = "electricity"; unit = "kWh"; actual = "{actual}";'
+           ' model = {{ type = "linear"; x = [ "m.t" ]; }}; }} ); }}')
+
+    def conf(a, b, derived=""):
+        return (HEAD + LAN + dev + derived + "projects = (\n" + prj.format(name="p1", actual=a)
+                + ",\n" + prj.format(name="p2", actual=b) + " );\n")
+    with TempDir() as t:
+        apart = t.write("apart.conf", conf("m.e", "m.f"))
+        r = check("-c", apart)
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        same = t.write("same.conf", conf("m.e", "m.e"))
+        r = check("-c", same)
+        assert r.returncode == 0 and ": OK: " in r.stdout, r.stdout + r.stderr
+        assert r.stderr == (same + ":3: warning: meter point m.e is counted by project p1 (" + same
+                            + ":8) and by project p2 (" + same + ":12): the same use or emission "
+                            "would be claimed twice\n"), r.stderr
+        der = t.write("derived.conf", conf("m.e", "half", derived='derived = ( { name = "half"; '
+                                           'expr = "m.e / 2"; unit = "kWh"; } );\n'))
+        r = check("-c", der)
+        assert r.returncode == 0, r.stderr
+        assert "warning: meter point m.e is counted by project p1" in r.stderr, r.stderr
+        assert "meter point m.t" not in r.stderr, r.stderr
+
+
 def test_usage():
     r = check()
     assert r.returncode == 2 and "usage: mvgate check" in r.stderr
@@ -271,4 +307,5 @@ if __name__ == "__main__":
     mvgtest.main([test_every_example_passes_with_counts, test_profile_subset_override_and_dir_option,
                   test_bad_file_reports_every_error_with_lines, test_documented_examples_pass,
                   test_syntax_error_and_unreadable_file, test_mqtt_311_warned,
+                  test_definition_keys_warned_when_absent, test_double_counted_point_warned,
                   test_usage])

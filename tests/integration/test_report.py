@@ -17,7 +17,9 @@ import io
 import json
 import math
 import os
+import re
 import shutil
+import signal
 import sqlite3
 import subprocess
 import sys
@@ -134,6 +136,44 @@ def chromium(html, png, pdf):
     return pages
 
 
+def half_width_beside_chinese(text):
+    """Half-width punctuation next to a Chinese character: full-width is right
+    there (："，（） and 、 for lists)."""
+    cjk = lambda c: "\u3400" <= c <= "\u9fff" or "\u3000" <= c <= "\u303f" or "\uff00" <= c <= "\uffef"  # noqa: E731
+    bad = []
+    for i, c in enumerate(text):
+        if c in ":;,()!?" and ((i > 0 and cjk(text[i - 1])) or (i + 1 < len(text) and cjk(text[i + 1]))):
+            bad.append(text[max(0, i - 8):i + 8])
+    return bad
+
+
+def fingerprints_on_one_line(html, expect):
+    """Lays the report out in Chromium at a narrow width (so long lines wrap) and
+    returns each key fingerprint span's text with the number of line boxes it
+    takes: a fingerprint split over two lines reads as another one."""
+    probe = html + ".probe.html"
+    with open(html, encoding="utf-8") as f:
+        page = f.read()
+    script = ("<script>document.body.setAttribute('data-fp', JSON.stringify("
+              "Array.from(document.querySelectorAll('.fp')).map("
+              "e => [e.textContent, e.getClientRects().length])));</script>")
+    with open(probe, "w", encoding="utf-8") as f:
+        f.write(page.replace("</body>", script + "</body>"))
+    r = subprocess.run(["chromium", "--headless", "--no-sandbox", "--disable-gpu",
+                        "--window-size=360,2000", "--dump-dom", "file://" + probe],
+                       capture_output=True, timeout=60, text=True)
+    assert r.returncode == 0, r.stderr[-2000:]
+    m = re.search(r'data-fp="([^"]*)"', r.stdout)
+    assert m, r.stdout[:500]
+    spans = json.loads(m.group(1).replace("&quot;", '"'))
+    texts = [t for t, _ in spans]
+    assert expect in texts, (expect, texts)
+    for t, lines in spans:
+        assert re.fullmatch(r"[0-9a-f]{32}", t), t
+        assert lines == 1, "fingerprint %s laid out on %d lines" % (t, lines)
+    return len(spans)
+
+
 def test_report():
     with T.TempDir() as d:
         anchor = time.time()
@@ -141,7 +181,7 @@ def test_report():
         try:
             cfg = T.fast_gateway_config("compressor", sim.port, d, PROJECT2)
             gw = T.Proc(T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor), name="mvgated")
-            switched = early = False
+            switched = early = paused = resumed = False
             while plant_s(anchor) < ORIGIN_S + 3.5 * 3600:
                 gw.pump(0.02)
                 if not early and plant_s(anchor) >= ORIGIN_S + 1.0 * 3600:
@@ -159,9 +199,18 @@ def test_report():
                 if not switched and plant_s(anchor) >= ORIGIN_S + 2 * 3600:
                     assert sim.control("phase retrofit").startswith("ok")
                     switched = True
+                # the meters stop answering for a while (SIGSTOP): the reporting
+                # intervals they span are recorded but not counted, and listed
+                if not paused and plant_s(anchor) >= ORIGIN_S + 2.5 * 3600:
+                    os.kill(sim.proc.p.pid, signal.SIGSTOP)
+                    paused = True
+                if paused and not resumed and plant_s(anchor) >= ORIGIN_S + 2.75 * 3600:
+                    os.kill(sim.proc.p.pid, signal.SIGCONT)
+                    resumed = True
             time.sleep(1)
             assert gw.stop() == 0, "\n".join(gw.err_lines[-20:])
         finally:
+            os.kill(sim.proc.p.pid, signal.SIGCONT)
             sim.stop()
         assert early
 
@@ -181,14 +230,30 @@ def test_report():
         fig = doc["figures"]
         assert [x["name"] for x in doc["streams"]] == list(STREAMS)
         assert doc["streams"][1]["model"]["coefficients"] == ["b0", "b1", "b2"]
+        # every reporting interval not counted is listed with why; counted + listed
+        # = expected (issue 17: a coverage of 99 % hid two intervals left out)
+        for si, st in enumerate(doc["streams"]):
+            name = st["name"]
+            ex = st["excluded"]
+            uncounted = [x for x in rep if x["streams"][si]["adjusted_baseline"] is None]
+            print("excluded %s: %d listed, %d uncounted records" % (name, len(ex), len(uncounted)))
+            assert any(x["why"] == "low_coverage" for x in ex), ex
+            assert fig["coverage.%s.intervals_used" % name]["value"] == fig["savings.%s.m" % name]["value"]
+            assert (fig["coverage.%s.intervals_expected" % name]["value"]
+                    == fig["coverage.%s.intervals_used" % name]["value"] + sum(x["intervals"] for x in ex))
+            listed = {x["start"] for x in ex if x["why"] != "missing"}
+            assert listed == {x["start"].replace(".000Z", "Z") for x in uncounted} or \
+                listed == {x["start"] for x in uncounted}, (listed, [x["start"] for x in uncounted])
+        # the figures are the signed record's own, to the last digit (issue 17: the
+        # report once summed the records again and differed in the last digits)
         for name, cum in lasts.items():
             for k, c in CUMULATIVE_KEYS.items():
                 key = "savings.%s.%s" % (name, k)
-                assert close(fig[key]["value"], cum[c]), (key, fig[key], cum[c])
+                assert fig[key]["value"] == cum[c], (key, fig[key], cum[c])
             for k in ("kwh", "tj", "co2_t", "cost_hkd"):
-                assert close(fig["savings.%s.%s" % (name, k)]["value"], cum["converted"][k]), (name, k)
-                assert close(fig["annual.%s.%s" % (name, k)]["value"], cum["annual_converted"][k]), (name, k)
-            assert close(fig["annual.%s.savings" % name]["value"], cum["annual_savings"])
+                assert fig["savings.%s.%s" % (name, k)]["value"] == cum["converted"][k], (name, k)
+                assert fig["annual.%s.%s" % (name, k)]["value"] == cum["annual_converted"][k], (name, k)
+            assert fig["annual.%s.savings" % name]["value"] == cum["annual_savings"]
         assert fig["savings.electricity.kwh"]["unit"] == "kWh" and fig["savings.electricity.tj"]["unit"] == "TJ"
         # the chain holds the interval records, the model record and the one
         # definition (no reload changed it); the export's signed heads sit
@@ -259,16 +324,28 @@ def test_report():
             with open(html, encoding="utf-8") as f:
                 raw = f.read()
             assert raw.count("<svg") == 9, raw.count("<svg")  # 4 per stream, 1 for coverage
+            n_excl = sum(len(x["excluded"]) for x in doc["streams"])
+            assert raw.count('<tr data-excl="') == n_excl > 0, (raw.count('<tr data-excl="'), n_excl)
             assert "http://" not in raw.replace('xmlns="http://www.w3.org/2000/svg"', "")
             assert "https://" not in raw and "@import" not in raw and "url(" not in raw
             if lang == "zh-Hant":
                 for word in ("量度及核證報告", "基準期", "報告期", "節省量", "不確定性", "核證", "碳排放", "基準模型"):
                     assert word in text, word
                 assert "Baseline period" not in text and "Savings" not in text
+                assert half_width_beside_chinese(text) == [], half_width_beside_chinese(text)
+                # the chain's result and the attestation in words, not the check's English
+                assert "核證通過：共" in text and "records (" not in text, text
+                assert "已登記：網關" in text and "as enrolled" not in text, text
+                for mainland in ("密鑰", "自變量", "生產成本", "測量和驗證", "國際節能效果"):
+                    assert mainland not in raw, mainland
             else:
                 assert "Measurement and verification report" in text and "The chain holds" in text
+                # the model's fit time beside the baseline's end, not alone (issue 17)
+                assert "Baseline period ends" in text and "Fitted and frozen at" in text
                 assert "SELF-ATTESTED" not in text
             pages[lang] = chromium(html, os.path.join(d, lang + ".png"), os.path.join(d, lang + ".pdf"))
+            # the banner, the result line, both key rows and the attestation name it
+            assert fingerprints_on_one_line(html, doc["chain"]["fingerprint"]) >= 4
 
         # ---- without the register the page says the result is self-attested
         html = os.path.join(d, "report-self.html")
@@ -431,6 +508,12 @@ def test_report_voc():
         assert close(fig["savings.voc.pollutant_kg"], lasts["voc"]["converted"]["pollutant_kg"])
         assert "savings.voc.kwh" not in fig and "savings.fan.kwh" in fig
         assert any(k.startswith("model.voc.") for k in fig)
+        # each point says what it is used as: a VOC unit's inlet and outlet are not
+        # "measured use" (issue 17)
+        roles = {m["channel"]: m["used_as"] for m in doc["meters"]}
+        print("voc report roles:", roles)
+        assert "inlet_concentration" in roles.values() and "outlet_concentration" in roles.values(), roles
+        assert "outlet_flow" in roles.values() or "inlet_flow" in roles.values(), roles
         html = os.path.join(d, "voc.html")
         r = run("--lang", "zh-Hant", "--out", html)
         assert r.returncode == 0, r.stderr
@@ -438,6 +521,8 @@ def test_report_voc():
         check_cells(p, doc["figures"])
         text = "".join(p.text)
         assert "揮發性有機化合物" in text, text[:2000]
+        assert "入口濃度" in text and "出口濃度（排放）" in text, text
+        assert half_width_beside_chinese(text) == [], half_width_beside_chinese(text)
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
  * Linked against mvg_report, the CLI's report library.
  * Expected values are worked out by hand in the comments.
  */
+#include <ctype.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cmocka.h>
 
@@ -271,6 +273,162 @@ static void test_i18n_complete(void **state)
     assert_int_equal(mvg_lang_parse("fr", &l), -1);
 }
 
+/* ---- docs/glossary.md against the table ---- */
+
+#define GLOSS_MAX 64
+
+struct gloss {
+    char en[96], zh[96], avoid[256];
+};
+
+/* One cell of a markdown table row, trimmed; *p moves past its '|'. */
+static void cell(const char **p, char *out, size_t len)
+{
+    const char *s = *p, *e = strchr(s, '|');
+    if (!e)
+        e = s + strlen(s);
+    while (s < e && *s == ' ')
+        s++;
+    const char *t = e;
+    while (t > s && t[-1] == ' ')
+        t--;
+    snprintf(out, len, "%.*s", (int)(t - s), s);
+    *p = *e ? e + 1 : e;
+}
+
+/* The rows of the glossary table, "not used" terms of its closing line
+ * added to avoid_all, the "Kept in English" words to kept. */
+static size_t read_glossary(struct gloss *g, char *avoid_all, size_t alen, char *kept,
+                            size_t klen)
+{
+    FILE *f = fopen(MVG_SOURCE_DIR "/docs/glossary.md", "r");
+    if (!f)
+        fail_msg("cannot open docs/glossary.md");
+    char line[1024];
+    size_t n = 0;
+    int in_table = 0;
+    *avoid_all = *kept = '\0';
+    while (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\n")] = '\0';
+        if (strncmp(line, "| English | zh-Hant |", 21) == 0) {
+            in_table = 1;
+            continue;
+        }
+        if (in_table && strncmp(line, "| ---", 5) == 0)
+            continue;
+        if (in_table && line[0] == '|' && n < GLOSS_MAX) {
+            const char *p = line + 1;
+            char src[256];
+            cell(&p, g[n].en, sizeof g[n].en);
+            cell(&p, g[n].zh, sizeof g[n].zh);
+            cell(&p, g[n].avoid, sizeof g[n].avoid);
+            cell(&p, src, sizeof src);
+            if (!*g[n].en || !*g[n].zh || !*src)
+                fail_msg("docs/glossary.md: row '%s' lacks a cell", line);
+            n++;
+            continue;
+        }
+        in_table = 0;
+        if (strncmp(line, "Not used anywhere", 17) == 0 && strchr(line, ':'))
+            snprintf(avoid_all, alen, "%s", strchr(line, ':') + 1);
+        if (strncmp(line, "Kept in English:", 16) == 0)
+            snprintf(kept, klen, " %s,", line + 16);
+    }
+    fclose(f);
+    return n;
+}
+
+/* word as a whole word of s, ignoring ASCII case */
+static int has_word(const char *s, const char *word)
+{
+    size_t wl = strlen(word);
+    for (const char *p = s; *p; p++) {
+        if (strncasecmp(p, word, wl) != 0)
+            continue;
+        int before = p > s && isalnum((unsigned char)p[-1]);
+        int after = isalnum((unsigned char)p[wl]);
+        if (!before && !after)
+            return 1;
+    }
+    return 0;
+}
+
+/* Any term of a list ("a、b" or "a, b") that s holds, or NULL. */
+static const char *holds_any(const char *s, const char *list, char *term, size_t len)
+{
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        size_t n = 0;
+        while (p[n] && p[n] != ',' && strncmp(p + n, "\xe3\x80\x81", 3) != 0)
+            n++;
+        snprintf(term, len, "%.*s", (int)n, p);
+        while (*term && term[strlen(term) - 1] == ' ')
+            term[strlen(term) - 1] = '\0';
+        if (*term && strstr(s, term))
+            return term;
+        p += n;
+        if (strncmp(p, "\xe3\x80\x81", 3) == 0)
+            p += 3;
+    }
+    return NULL;
+}
+
+/* 1 when the UTF-8 sequence at p (or ending just before end) is CJK: the
+ * ideographs and the CJK and full-width punctuation blocks, all 3 bytes. */
+static int cjk_at(const unsigned char *p)
+{
+    if ((p[0] & 0xf0) != 0xe0 || (p[1] & 0xc0) != 0x80 || (p[2] & 0xc0) != 0x80)
+        return 0;
+    unsigned cp = (unsigned)(p[0] & 0x0f) << 12 | (unsigned)(p[1] & 0x3f) << 6 | (p[2] & 0x3f);
+    return (cp >= 0x3000 && cp <= 0x303f) || (cp >= 0x3400 && cp <= 0x9fff) ||
+           (cp >= 0xff00 && cp <= 0xffef);
+}
+
+static void test_i18n_glossary(void **state)
+{
+    (void)state;
+    struct gloss g[GLOSS_MAX];
+    char avoid_all[512], kept[1024], term[128];
+    size_t n = read_glossary(g, avoid_all, sizeof avoid_all, kept, sizeof kept);
+    assert_true(n >= 15);
+    assert_true(*avoid_all && *kept);
+    for (int k = 0; k < MVG_T_COUNT; k++) {
+        const char *en = mvg_i18n_raw(MVG_LANG_EN, (mvg_text)k);
+        const char *zh = mvg_i18n_raw(MVG_LANG_ZH_HANT, (mvg_text)k);
+        for (size_t i = 0; i < n; i++) {
+            if (has_word(en, g[i].en) && !strstr(zh, g[i].zh))
+                fail_msg("label %d: '%s' says '%s' but its Chinese lacks %s: '%s'", k, en,
+                         g[i].en, g[i].zh, zh);
+            if (holds_any(zh, g[i].avoid, term, sizeof term))
+                fail_msg("label %d: '%s' uses %s (the glossary writes %s)", k, zh, term,
+                         g[i].zh);
+        }
+        if (holds_any(zh, avoid_all, term, sizeof term))
+            fail_msg("label %d: '%s' uses %s, which the glossary does not use", k, zh, term);
+        const unsigned char *z = (const unsigned char *)zh;
+        size_t len = strlen(zh);
+        for (size_t i = 0; i < len; i++) {
+            if (strchr(":;,()!?", z[i]) && z[i] &&
+                ((i >= 3 && cjk_at(z + i - 3)) || (i + 3 < len + 1 && cjk_at(z + i + 1))))
+                fail_msg("label %d: half-width '%c' beside Chinese in '%s'", k, z[i], zh);
+            if (isalpha(z[i]) && (i == 0 || !isalnum(z[i - 1]))) {
+                size_t j = i;
+                while (isalnum(z[j]))
+                    j++;
+                char w[64];
+                snprintf(w, sizeof w, " %.*s,", (int)(j - i), zh + i);
+                /* single letters are symbols of the formulas (t, n, p, a, F) */
+                if (j - i > 1 && !strstr(kept, w))
+                    fail_msg("label %d: English word '%.*s' left in '%s'", k, (int)(j - i),
+                             zh + i, zh);
+                i = j;
+            }
+        }
+    }
+}
+
 /* The engine's own reasons (a 3PC fit on too little coverage, with a
  * sparse segment) come out in Chinese; English and other shapes as is. */
 static void test_i18n_reasons(void **state)
@@ -315,7 +473,8 @@ int main(void)
         cmocka_unit_test(test_fmt_num),     cmocka_unit_test(test_nice_ticks),
         cmocka_unit_test(test_time_ticks),  cmocka_unit_test(test_tick_labels),
         cmocka_unit_test(test_svg_escape_and_chart), cmocka_unit_test(test_svg_decimation),
-        cmocka_unit_test(test_i18n_complete), cmocka_unit_test(test_i18n_reasons),
+        cmocka_unit_test(test_i18n_complete), cmocka_unit_test(test_i18n_glossary),
+        cmocka_unit_test(test_i18n_reasons),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

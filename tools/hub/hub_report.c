@@ -156,6 +156,15 @@ static int chain(void *ctx, mvg_cli_chain_result *out, char *err, size_t errlen)
                      : "");
     out->verdict = bad ? verdict_of(mvg_hub_rows_text(h->rows, first_bad, C_VERDICT))
                        : MVG_CHAIN_V_OK;
+    /* the line's parts, for a report that words them in its language */
+    memcpy(out->kinds, kinds, sizeof out->kinds);
+    out->rotations = (size_t)rot;
+    snprintf(out->gateway, sizeof out->gateway, "%s", h->gateway);
+    out->hub_upto = upto;
+    out->hub_after = after;
+    if (!bad && h->reg)
+        mvg_cli_enrol_lookup((void *)h->reg, h->gateway, out->enrolled_at,
+                             sizeof out->enrolled_at);
     if (!bad)
         mvg_cli_enrol_trust_line(h->reg, h->gateway, out->fingerprint, "the hub's register",
                                  out->trust, sizeof out->trust);

@@ -128,6 +128,12 @@ int mvg_cli_chain_check(mvg_store *st, const mvg_config *cfg, const char *projec
                      rep.records, c.kinds[0], c.kinds[1], c.kinds[2], c.kinds[4],
                      c.kinds[3] ? ", new chain after a lost store" : "", fp,
                      rep.rotations ? ", now " : "", rep.rotations ? rep.last_fingerprint : "");
+        memcpy(out->kinds, c.kinds, sizeof out->kinds);
+        out->rotations = rep.rotations;
+        snprintf(out->gateway, sizeof out->gateway, "%s", rep.gateway);
+        if (out->verdict == MVG_CHAIN_V_OK && reg)
+            mvg_cli_enrol_lookup((void *)reg, rep.gateway, out->enrolled_at,
+                                 sizeof out->enrolled_at);
         if (out->verdict == MVG_CHAIN_V_OK)
             mvg_cli_enrol_trust_line(reg, rep.gateway, fp, "the gateway's own key files in data_dir",
                                      out->trust, sizeof out->trust);

@@ -39,6 +39,13 @@ typedef struct {
     char line[600];                     /* "OK: N records, key F" or the first bad record */
     int enrolled;                       /* 1: the first key was held to a register */
     char trust[900];                    /* mvg_cli_enrol_trust_line, when the chain holds */
+    /* what the two lines say, for a report that words them in its language */
+    size_t kinds[5];                    /* interval, model, key rotation, new chain, definition */
+    size_t rotations;
+    char gateway[128];                  /* the "gateway" of the first record */
+    char enrolled_at[600];              /* the register's entry (with reg and a holding chain) */
+    long long hub_upto;                 /* a hub's report: positions 1..hub_upto used (else 0) */
+    size_t hub_after;                   /* and the records after them, not used */
 } mvg_cli_chain_result;
 
 /* Walks every signed record of project in cfg's store (the whole chain, not

@@ -16,6 +16,7 @@
 #include "diag.h"
 #include "netconn.h"
 #include "project.h"
+#include "runner.h"
 #include "tlsfiles.h"
 
 static void usage(FILE *out)
@@ -24,7 +25,8 @@ static void usage(FILE *out)
                  "Checks a configuration as mvgated loads it: every error as FILE:LINE: message\n"
                  "on stderr (exit 1), or on stdout a summary line and whether data_dir exists\n"
                  "or mvgated will create it (exit 0), with a warning on stderr for each bus\n"
-                 "host that does not resolve here. Usage errors exit 2.\n");
+                 "host that does not resolve here and for each meter point that two projects\n"
+                 "count. Usage errors exit 2.\n");
 }
 
 /* What check can only warn about, since it may differ on the gateway: a bus
@@ -42,6 +44,49 @@ static void warn_hosts(const mvg_config *cfg)
                             "name and the gateway's DNS)\n",
                     b->src.file, b->src.line, b->name, err);
     }
+}
+
+/* Two projects counting one meter point as their use or emission claim the
+ * same saving twice: legal to configure (a sub-meter shared during a
+ * hand-over), but the verifier must hear of it; the hub raises the same
+ * finding as its double-counted alert. Returns the number of warnings. */
+static size_t warn_double_counted(const mvg_config *cfg)
+{
+    size_t nprj = cfg->projects ? cfg->projects->nprojects : 0;
+    if (nprj < 2)
+        return 0;
+    char err[256];
+    mvg_runner *r = mvg_runner_new(cfg, 1.0, err, sizeof err);
+    if (!r) {
+        fprintf(stderr, "mvgate check: cannot build the engine to compare projects: %s\n", err);
+        return 0;
+    }
+    size_t nwarn = 0;
+    for (size_t d = 0; d < cfg->ndevices; d++) {
+        const mvg_device_cfg *dev = &cfg->devices[d];
+        for (size_t p = 0; p < dev->npoints; p++) {
+            size_t first = nprj;
+            for (size_t j = 0; j < nprj; j++) {
+                if (!mvg_runner_project_counts_point(r, j, d, p))
+                    continue;
+                if (first == nprj) {
+                    first = j;
+                    continue;
+                }
+                const mvg_project_cfg *a = &cfg->projects->projects[first];
+                const mvg_project_cfg *b = &cfg->projects->projects[j];
+                fprintf(stderr, "%s:%d: warning: meter point %s.%s is counted by project %s "
+                                "(%s:%d) and by project %s (%s:%d): the same use or emission "
+                                "would be claimed twice\n",
+                        dev->src.file, dev->src.line, dev->name,
+                        dev->points[p].name, a->name, a->src.file, a->src.line, b->name,
+                        b->src.file, b->src.line);
+                nwarn++;
+            }
+        }
+    }
+    mvg_runner_free(r);
+    return nwarn;
 }
 
 /* The summary's word on data_dir: the loader has refused one mvgated could
@@ -105,6 +150,7 @@ int mvg_cmd_check(int argc, char **argv)
     printf("%s: data_dir %s %s\n", path, cfg->gateway.data_dir,
            data_dir_state(cfg->gateway.data_dir));
     warn_hosts(cfg);
+    warn_double_counted(cfg);
     if (cfg->publish->mqtt.enabled && cfg->publish->mqtt.version != 5)
         fprintf(stderr, "%s: warning: mqtt version 3.1.1 cannot tell the gateway that the broker "
                         "refused a publish (an ACL-denied publish is acknowledged as delivered "

@@ -94,6 +94,26 @@ static double num_of(const json_t *j)
     return json_is_number(j) ? json_number_value(j) : NAN;
 }
 
+static void cum_of(const json_t *c, mvg_report_cum *out)
+{
+    memset(out, 0, sizeof *out);
+    if (!json_is_object(c) || !json_is_integer(json_object_get(c, "m")))
+        return;
+    out->present = 1;
+    out->m = (size_t)json_integer_value(json_object_get(c, "m"));
+    out->covered_hours = num_of(json_object_get(c, "covered_hours"));
+    out->adjusted_baseline = num_of(json_object_get(c, "adjusted_baseline"));
+    out->actual = num_of(json_object_get(c, "actual"));
+    out->avoided = num_of(json_object_get(c, "avoided"));
+    out->adjustment = num_of(json_object_get(c, "adjustment"));
+    out->savings = num_of(json_object_get(c, "savings"));
+    out->savings_fraction = num_of(json_object_get(c, "savings_fraction"));
+    out->fsu = num_of(json_object_get(c, "fsu"));
+    out->savings_low = num_of(json_object_get(c, "savings_low"));
+    out->savings_high = num_of(json_object_get(c, "savings_high"));
+    out->annual_savings = num_of(json_object_get(c, "annual_savings"));
+}
+
 /* ---- records ------------------------------------------------------------ */
 
 typedef struct {
@@ -177,6 +197,7 @@ static int on_record(void *user, const char *project, int64_t seq, int64_t start
                                                         : NAN;
             if (!isfinite(p->adjustment))
                 p->adjustment = 0.0;
+            cum_of(json_object_get(js, "cumulative"), &p->rec_cum);
         }
     }
     json_decref(doc);
@@ -281,6 +302,57 @@ static int totals(const mvg_report_stream *s, size_t m, double base, double act,
     return -1;
 }
 
+/*
+ * A window that holds the reporting period from its start ends on a record
+ * whose cumulative block is the window's figures: take them as signed (the
+ * engine sums interval by interval; totals summed here in another order
+ * differ in the last digits, and a verifier compares digits). The running
+ * figures of the cumulative chart come from each record's block too. A
+ * window that starts inside the reporting period keeps the window totals
+ * computed above (no record holds them).
+ */
+static void take_signed(const mvg_report *r, mvg_report_stream *s)
+{
+    const mvg_report_point *last = NULL;
+    for (size_t i = 0; i < r->nrecords; i++) {
+        const mvg_report_point *p = &s->pts[i];
+        if (p->phase != MVG_RP_REPORTING)
+            continue;
+        if (!p->in_window && p->start_ms < r->to_ms)
+            return; /* the window cuts the reporting period's start */
+        if (p->in_window) {
+            if (!p->rec_cum.present)
+                return;
+            last = p;
+        }
+    }
+    if (!last || last->rec_cum.m != s->sav.m)
+        return;
+    const mvg_report_cum *c = &last->rec_cum;
+    s->as_signed = 1;
+    s->sav.adjusted_baseline = c->adjusted_baseline;
+    s->sav.actual = c->actual;
+    s->sav.savings = c->avoided;
+    s->sav.savings_fraction = c->savings_fraction;
+    s->sav.fsu = c->fsu;
+    s->sav.savings_low = c->savings_low;
+    s->sav.savings_high = c->savings_high;
+    s->fsu_ok = isfinite(c->fsu);
+    s->adjustment = c->adjustment;
+    s->savings = c->savings;
+    s->annual = c->annual_savings;
+    s->hours = c->covered_hours;
+    for (size_t i = 0; i < r->nrecords; i++) {
+        mvg_report_point *p = &s->pts[i];
+        if (p->in_window && p->phase == MVG_RP_REPORTING && p->rec_cum.present &&
+            p->rec_cum.m > 0) {
+            p->cum_savings = p->rec_cum.savings;
+            p->cum_low = p->rec_cum.savings_low;
+            p->cum_high = p->rec_cum.savings_high;
+        }
+    }
+}
+
 static void window_savings(mvg_report *r, mvg_report_stream *s)
 {
     const double conf = r->prj->confidence;
@@ -324,10 +396,11 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
     s->adjustment = adj;
     s->savings = s->sav.savings + adj;
     s->hours = hours;
-    mvg_convert_apply(&s->cfg->factors, s->savings, &s->conv);
     double annual_baseline;
     mvg_project_annual(pred_sum, s->model_given ? 0 : npred, h,
                        m > 0 ? s->sav.savings_fraction : NAN, &annual_baseline, &s->annual);
+    take_signed(r, s);
+    mvg_convert_apply(&s->cfg->factors, s->savings, &s->conv);
     if (isfinite(s->annual))
         mvg_convert_apply(&s->cfg->factors, s->annual, &s->annual_conv);
     else
@@ -365,6 +438,59 @@ static double period_coverage(const mvg_report *r, const mvg_report_stream *s,
     return expected > 0 ? sum / expected : NAN;
 }
 
+const char *mvg_report_excl_name(mvg_report_excl_why why)
+{
+    return why == MVG_EXCL_LOW_COVERAGE ? "low_coverage"
+           : why == MVG_EXCL_NO_BASELINE ? "no_baseline"
+                                         : "missing";
+}
+
+static int add_excl(mvg_report_stream *s, size_t *cap, int64_t a, int64_t b, size_t n,
+                    mvg_report_excl_why why, double cov)
+{
+    mvg_report_excl *grown = mvg_vec_reserve(s->excl, s->nexcl, cap, sizeof *grown, 16);
+    if (!grown)
+        return -1;
+    s->excl = grown;
+    s->excl[s->nexcl++] = (mvg_report_excl){a, b, n, why, cov};
+    return 0;
+}
+
+/*
+ * The window's reporting intervals, one by one: those counted (a baseline
+ * value: the savings' m), those recorded but not counted and why, and the
+ * spans with no record at all between two records. As in period_coverage
+ * the period is clipped to the records seen: the report cannot tell a
+ * gateway that started late or is still running from one that was down.
+ */
+static int reporting_use(const mvg_report *r, mvg_report_stream *s)
+{
+    size_t cap = 0;
+    int64_t next = INT64_MIN;
+    s->rep_expected = s->rep_used = 0;
+    for (size_t i = 0; i < r->nrecords; i++) {
+        const mvg_report_point *p = &s->pts[i];
+        if (p->phase != MVG_RP_REPORTING || !p->in_window)
+            continue;
+        if (next != INT64_MIN && p->start_ms > next) {
+            size_t n = (size_t)((p->start_ms - next + r->len_ms - 1) / r->len_ms);
+            s->rep_expected += n;
+            if (add_excl(s, &cap, next, p->start_ms, n, MVG_EXCL_MISSING, NAN) != 0)
+                return -1;
+        }
+        next = p->end_ms;
+        s->rep_expected++;
+        if (isfinite(p->adjusted_baseline)) {
+            s->rep_used++;
+            continue;
+        }
+        if (add_excl(s, &cap, p->start_ms, p->end_ms, 1,
+                     p->valid ? MVG_EXCL_NO_BASELINE : MVG_EXCL_LOW_COVERAGE, p->coverage) != 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int build_days(mvg_report *r)
 {
     if (r->nwindow == 0)
@@ -396,7 +522,16 @@ static int build_days(mvg_report *r)
 
 /* ---- meters ------------------------------------------------------------- */
 
-static int add_meter(mvg_report *r, size_t *cap, const mvg_ref_cfg *ref, int actual,
+const char *mvg_report_role_name(int i)
+{
+    static const char *const names[MVG_REPORT_ROLES] = {
+        "actual",        "independent",          "concentration",
+        "o2",            "flue_flow",            "inlet_concentration",
+        "inlet_flow",    "outlet_concentration", "outlet_flow"};
+    return i >= 0 && i < MVG_REPORT_ROLES ? names[i] : "?";
+}
+
+static int add_meter(mvg_report *r, size_t *cap, const mvg_ref_cfg *ref, unsigned role,
                      const char *stream)
 {
     for (size_t i = 0; i < r->nmeters; i++) {
@@ -406,7 +541,7 @@ static int add_meter(mvg_report *r, size_t *cap, const mvg_ref_cfg *ref, int act
                 size_t l = strlen(m->streams);
                 snprintf(m->streams + l, sizeof m->streams - l, ", %s", stream);
             }
-            m->role_actual |= actual;
+            m->roles |= role;
             return 0;
         }
     }
@@ -418,7 +553,7 @@ static int add_meter(mvg_report *r, size_t *cap, const mvg_ref_cfg *ref, int act
     memset(m, 0, sizeof *m);
     snprintf(m->channel, sizeof m->channel, "%s", ref->channel);
     snprintf(m->streams, sizeof m->streams, "%s", stream);
-    m->role_actual = actual;
+    m->roles = role;
     r->src->describe(r->src->ctx, m);
     return 0;
 }
@@ -430,21 +565,21 @@ static int gather_meters(mvg_report *r)
         const mvg_stream_cfg *s = r->streams[i].cfg;
         int rc = 0;
         if (s->has_actual)
-            rc |= add_meter(r, &cap, &s->actual, 1, s->name);
+            rc |= add_meter(r, &cap, &s->actual, MVG_REPORT_ROLE_ACTUAL, s->name);
         if (s->has_flue) {
-            rc |= add_meter(r, &cap, &s->conc, 1, s->name);
+            rc |= add_meter(r, &cap, &s->conc, MVG_REPORT_ROLE_CONC, s->name);
             if (s->has_o2)
-                rc |= add_meter(r, &cap, &s->o2, 1, s->name);
-            rc |= add_meter(r, &cap, &s->flow, 1, s->name);
+                rc |= add_meter(r, &cap, &s->o2, MVG_REPORT_ROLE_O2, s->name);
+            rc |= add_meter(r, &cap, &s->flow, MVG_REPORT_ROLE_FLOW, s->name);
         }
         if (s->type == MVG_STREAM_VOC && !s->has_actual) {
-            rc |= add_meter(r, &cap, &s->in_conc, 1, s->name);
-            rc |= add_meter(r, &cap, &s->in_flow, 1, s->name);
-            rc |= add_meter(r, &cap, &s->out_conc, 1, s->name);
-            rc |= add_meter(r, &cap, &s->out_flow, 1, s->name);
+            rc |= add_meter(r, &cap, &s->in_conc, MVG_REPORT_ROLE_IN_CONC, s->name);
+            rc |= add_meter(r, &cap, &s->in_flow, MVG_REPORT_ROLE_IN_FLOW, s->name);
+            rc |= add_meter(r, &cap, &s->out_conc, MVG_REPORT_ROLE_OUT_CONC, s->name);
+            rc |= add_meter(r, &cap, &s->out_flow, MVG_REPORT_ROLE_OUT_FLOW, s->name);
         }
         for (size_t j = 0; j < s->nx; j++)
-            rc |= add_meter(r, &cap, &s->x[j], 0, s->name);
+            rc |= add_meter(r, &cap, &s->x[j], MVG_REPORT_ROLE_DRIVER, s->name);
         if (rc)
             return -1;
     }
@@ -520,6 +655,11 @@ static void build_figures(mvg_report *r, figs *f)
         const char *n = s->cfg->name, *u = s->cfg->factors.unit;
         fig(f, "coverage", "", s->cov_baseline, 0, "coverage.%s.baseline", n);
         fig(f, "coverage", "", s->cov_reporting, 0, "coverage.%s.reporting", n);
+        fig(f, "coverage", "", (double)s->rep_expected, 1, "coverage.%s.intervals_expected", n);
+        fig(f, "coverage", "", (double)s->rep_used, 1, "coverage.%s.intervals_used", n);
+        fig(f, "coverage", "",
+            s->rep_expected ? (double)s->rep_used / (double)s->rep_expected : NAN, 0,
+            "coverage.%s.used", n);
         if (s->has_model)
             model_figures(f, s);
         if (!s->savings_ok)
@@ -568,8 +708,10 @@ void mvg_report_free(mvg_report *r)
 {
     if (!r)
         return;
-    for (size_t i = 0; i < r->nstreams; i++)
+    for (size_t i = 0; i < r->nstreams; i++) {
         free(r->streams[i].pts);
+        free(r->streams[i].excl);
+    }
     free(r->meters);
     free(r->days);
     free(r->figs);
@@ -635,6 +777,10 @@ mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen
         if (r->to_ms < hi)
             hi = r->to_ms;
         s->cov_reporting = period_coverage(r, s, MVG_RP_REPORTING, 1, lo, hi);
+        if (reporting_use(r, s) != 0) {
+            snprintf(err, errlen, "out of memory");
+            goto fail;
+        }
     }
     if (gather_meters(r) != 0 || build_days(r) != 0) {
         snprintf(err, errlen, "out of memory");

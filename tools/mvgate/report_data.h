@@ -48,6 +48,15 @@ typedef enum {
     MVG_RP_COUNT
 } mvg_report_phase;
 
+/* A reporting record's own "cumulative" block (docs/mqtt.md): the figures
+ * from the start of the reporting period to this record, as signed. */
+typedef struct {
+    int present;
+    size_t m;
+    double covered_hours, adjusted_baseline, actual, avoided, adjustment, savings;
+    double savings_fraction, fsu, savings_low, savings_high, annual_savings;
+} mvg_report_cum;
+
 /* One stream in one interval record. */
 typedef struct {
     int64_t start_ms, end_ms;
@@ -63,7 +72,42 @@ typedef struct {
     double savings;           /* reporting with a baseline value: as recorded; else NaN */
     /* running window totals up to this record (reporting records in the window) */
     double cum_savings, cum_low, cum_high;
+    mvg_report_cum rec_cum;   /* reporting: the record's cumulative block */
 } mvg_report_point;
+
+/* What a stream uses a point as; a point may serve several. */
+enum {
+    MVG_REPORT_ROLE_ACTUAL = 1 << 0,   /* measured use */
+    MVG_REPORT_ROLE_DRIVER = 1 << 1,   /* independent variable */
+    MVG_REPORT_ROLE_CONC = 1 << 2,     /* flue gas pollutant concentration */
+    MVG_REPORT_ROLE_O2 = 1 << 3,       /* flue gas O2 */
+    MVG_REPORT_ROLE_FLOW = 1 << 4,     /* flue gas flow */
+    MVG_REPORT_ROLE_IN_CONC = 1 << 5,  /* VOC inlet concentration */
+    MVG_REPORT_ROLE_IN_FLOW = 1 << 6,  /* VOC inlet flow */
+    MVG_REPORT_ROLE_OUT_CONC = 1 << 7, /* VOC outlet concentration */
+    MVG_REPORT_ROLE_OUT_FLOW = 1 << 8, /* VOC outlet flow */
+    MVG_REPORT_ROLES = 9
+};
+
+/* The JSON word of role bit i (MVG_REPORT_ROLE_* = 1 << i). */
+const char *mvg_report_role_name(int i);
+
+/* Why a reporting interval of the window is not among the m counted. */
+typedef enum {
+    MVG_EXCL_LOW_COVERAGE, /* a channel covered less than min_interval_coverage */
+    MVG_EXCL_NO_BASELINE,  /* valid, but no baseline value (no model yet) */
+    MVG_EXCL_MISSING       /* no record: the gateway was down or the store lost it */
+} mvg_report_excl_why;
+
+typedef struct {
+    int64_t start_ms, end_ms;   /* a missing span may hold several intervals */
+    size_t intervals;
+    mvg_report_excl_why why;
+    double coverage;            /* the record's (NaN for a missing one) */
+} mvg_report_excl;
+
+/* The JSON word of an exclusion's reason. */
+const char *mvg_report_excl_name(mvg_report_excl_why why);
 
 /* A channel the project reads: a device's point, or a derived channel. */
 typedef struct {
@@ -75,7 +119,7 @@ typedef struct {
     int counter;                 /* the point is a counter, else a gauge */
     const char *expr;            /* derived: its expression (the source's); NULL when unknown */
     char unit[32];
-    int role_actual;             /* else independent variable (or flue/VOC input) */
+    unsigned roles;              /* MVG_REPORT_ROLE_*: what the streams use it as */
     char streams[160];           /* the streams that use it, comma separated */
 } mvg_report_meter;
 
@@ -114,11 +158,19 @@ typedef struct {
     /* window figures (has_model or inlet_baseline) */
     int savings_ok;              /* at least one reporting point in the window */
     int fsu_ok;                  /* FSU defined */
-    mvg_savings sav;             /* mvg_savings_from_totals over the window */
+    mvg_savings sav;             /* the window's totals: the last record's cumulative block
+                                  * when the window holds the reporting period from its
+                                  * start (as_signed), else mvg_savings_from_totals */
+    int as_signed;
     double adjustment, savings, hours;
     mvg_conv_result conv, annual_conv;
     double annual;
     double cov_baseline, cov_reporting;
+    /* the window's reporting intervals: expected (records and the gaps
+     * between them), used (the m counted), and every one not used */
+    size_t rep_expected, rep_used;
+    mvg_report_excl *excl;
+    size_t nexcl;
 } mvg_report_stream;
 
 typedef struct {

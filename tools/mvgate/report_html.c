@@ -11,6 +11,7 @@
  * text is the figure formatted for people (report_fmt.c). The summary
  * repeats a few figures in a sentence, without the attributes.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -82,13 +83,16 @@ static void td_fig(const page *p, fig_kind kind, const char *fmt, ...)
     fprintf(p->out, "\" data-v=\"%s\">%s</td>", v, human(f, kind, h, sizeof h));
 }
 
-/* A sentence with {1}..{9} replaced by args (escaped). */
+static void esc_fp(const page *p, const char *s);
+
+/* A sentence with {1}..{9} replaced by args (escaped, fingerprints kept
+ * on one line). */
 static void sentence(const page *p, const char *tmpl, const char *const *args, size_t nargs)
 {
     for (const char *s = tmpl; *s; s++) {
         if (s[0] == '{' && s[1] >= '1' && s[1] <= '9' && s[2] == '}' &&
             (size_t)(s[1] - '1') < nargs) {
-            esc(p, args[s[1] - '1']);
+            esc_fp(p, args[s[1] - '1']);
             s += 2;
         } else {
             fputc(*s, p->out);
@@ -124,8 +128,98 @@ static const char *const CSS =
     ".ok{border:1.5pt solid #2a7d2a;background:#eef8ee;padding:6pt;margin:6pt 0}"
     ".bad{border:2pt solid #b00;background:#fdeaea;color:#900;padding:6pt;margin:6pt 0;font-weight:bold}"
     ".note{border:1pt solid #c90;background:#fff8e5;padding:6pt;margin:6pt 0}"
-    ".mono{font-family:'DejaVu Sans Mono',monospace;font-size:9pt;word-break:break-all}"
+    ".mono{font-family:'DejaVu Sans Mono',monospace;font-size:9pt;overflow-wrap:break-word}"
+    ".fp{white-space:nowrap}"
     ".sign{margin-top:24pt;border-top:0.5pt solid #333;width:60%;padding-top:3pt}";
+
+/* Text that may hold key fingerprints (32 hex digits), escaped, each
+ * fingerprint in a span that never wraps: a verifier compares them digit
+ * by digit with the register, and a fingerprint split over two lines (or
+ * a hyphen added by the renderer) reads as another one. */
+static void esc_part(const page *p, const char *s, size_t n)
+{
+    char *part = strndup(s, n);
+    if (part)
+        esc(p, part);
+    free(part);
+}
+
+static void esc_fp(const page *p, const char *s)
+{
+    size_t i = 0, plain = 0;
+    while (s[i]) {
+        if (!isxdigit((unsigned char)s[i]) || (i > 0 && isalnum((unsigned char)s[i - 1]))) {
+            i++;
+            continue;
+        }
+        size_t j = i;
+        while (isxdigit((unsigned char)s[j]))
+            j++;
+        if (j - i == MVG_CHAIN_FP_LEN - 1 && !isalnum((unsigned char)s[j])) {
+            esc_part(p, s + plain, i - plain);
+            fputs("<span class=\"fp\">", p->out);
+            esc_part(p, s + i, j - i);
+            fputs("</span>", p->out);
+            plain = j;
+        }
+        i = j;
+    }
+    esc_part(p, s + plain, i - plain);
+}
+
+/* The chain check's result in the report's language: a holding chain's
+ * counts in words; anything else as the check words it (English), and
+ * said to be so. */
+static void chain_line(const page *p)
+{
+    const mvg_cli_chain_result *c = &p->r->chain;
+    if (p->lang == MVG_LANG_EN || !p->r->chain_ok || c->records == 0) {
+        if (p->lang != MVG_LANG_EN)
+            esc(p, T(p, MVG_T_CHAIN_TOOL_TEXT));
+        esc_fp(p, c->line);
+        return;
+    }
+    char n[5][32];
+    mvg_report_fmt_int((long long)c->records, n[0], sizeof n[0]);
+    mvg_report_fmt_int((long long)c->kinds[0], n[1], sizeof n[1]);
+    mvg_report_fmt_int((long long)c->kinds[1], n[2], sizeof n[2]);
+    mvg_report_fmt_int((long long)c->kinds[2], n[3], sizeof n[3]);
+    mvg_report_fmt_int((long long)c->kinds[4], n[4], sizeof n[4]);
+    const char *args[] = {n[0], n[1], n[2], n[3], n[4], c->fingerprint};
+    sentence(p, T(p, MVG_T_CHAIN_OK_LINE), args, 6);
+    if (c->kinds[3])
+        esc(p, T(p, MVG_T_CHAIN_NEW_AFTER_LOSS));
+    if (c->rotations) {
+        const char *now[] = {c->current_fingerprint};
+        sentence(p, T(p, MVG_T_CHAIN_NOW_KEY), now, 1);
+    }
+    if (c->hub_upto > 0) {
+        char upto[32], after[32];
+        mvg_report_fmt_int(c->hub_upto, upto, sizeof upto);
+        mvg_report_fmt_int((long long)c->hub_after, after, sizeof after);
+        const char *a1[] = {upto}, *a2[] = {after};
+        sentence(p, T(p, MVG_T_CHAIN_HUB_RANGE), a1, 1);
+        if (c->hub_after)
+            sentence(p, T(p, MVG_T_CHAIN_HUB_NOT_USED), a2, 1);
+    }
+}
+
+/* Who vouches for the key: the register, or only the gateway's own files. */
+static void trust_line(const page *p)
+{
+    const mvg_cli_chain_result *c = &p->r->chain;
+    if (!*c->trust) {
+        esc(p, T(p, c->enrolled ? MVG_T_WORD_ENROLLED : MVG_T_WORD_SELF));
+    } else if (p->lang == MVG_LANG_EN) {
+        esc_fp(p, c->trust);
+    } else if (c->enrolled) {
+        const char *args[] = {c->gateway, c->fingerprint, c->enrolled_at};
+        sentence(p, T(p, MVG_T_TRUST_ENROLLED_LINE), args, 3);
+    } else {
+        const char *args[] = {c->fingerprint, c->gateway};
+        sentence(p, T(p, MVG_T_TRUST_SELF_LINE), args, 2);
+    }
+}
 
 /* Green only when the chain holds under the enrolled key; a chain that
  * holds under the gateway's own key files alone is a note that says so. */
@@ -136,7 +230,7 @@ static void chain_banner(const page *p)
     fprintf(p->out, "<div class=\"%s\">", !r->chain_ok ? "bad" : self ? "note" : "ok");
     esc(p, T(p, !r->chain_ok ? MVG_T_CHAIN_BROKEN : self ? MVG_T_CHAIN_SELF : MVG_T_CHAIN_HOLDS));
     fputs("<br><span class=\"mono\">", p->out);
-    esc(p, r->chain.line);
+    chain_line(p);
     fputs("</span></div>\n", p->out);
 }
 
@@ -169,10 +263,11 @@ static void header(const page *p)
             when(r->from_ms, fa, sizeof fa);
         if (r->to_ms != INT64_MAX)
             when(r->to_ms, tb, sizeof tb);
-        snprintf(w, sizeof w, "[%s, %s) \xc2\xb7 %s: %s \xe2\x80\x93 %s", fa, tb,
-                 T(p, MVG_T_SEEN), a, b);
+        snprintf(w, sizeof w, "[%s, %s) \xc2\xb7 %s%s%s \xe2\x80\x93 %s", fa, tb,
+                 T(p, MVG_T_SEEN), T(p, MVG_T_P_COLON), a, b);
     } else {
-        snprintf(w, sizeof w, "%s \xe2\x80\x93 %s (%s)", a, b, T(p, MVG_T_WHOLE_RECORD));
+        snprintf(w, sizeof w, "%s \xe2\x80\x93 %s%s%s%s", a, b, T(p, MVG_T_P_OPEN),
+                 T(p, MVG_T_WHOLE_RECORD), T(p, MVG_T_P_CLOSE));
     }
     td(p, w);
     fputs("</tr><tr>", p->out);
@@ -189,7 +284,7 @@ static void header(const page *p)
         if (!s->has_model && !s->inlet_baseline) {
             fputs("<div class=\"note\">", p->out);
             esc(p, s->cfg->name);
-            fputs(": ", p->out);
+            esc(p, T(p, MVG_T_P_COLON));
             esc(p, T(p, s->model_error[0] ? MVG_T_FIT_FAILED : MVG_T_NO_MODEL));
             if (s->model_error[0]) {
                 fputs(" ", p->out);
@@ -201,14 +296,14 @@ static void header(const page *p)
         if (s->has_model && !s->model.pass) {
             fputs("<div class=\"bad\">", p->out);
             esc(p, s->cfg->name);
-            fputs(": ", p->out);
+            esc(p, T(p, MVG_T_P_COLON));
             esc(p, T(p, MVG_T_FAIL));
             fputs("</div>\n", p->out);
         }
         if (!s->savings_ok) {
             fputs("<p>", p->out);
             esc(p, s->cfg->name);
-            fputs(": ", p->out);
+            esc(p, T(p, MVG_T_P_COLON));
             esc(p, T(p, MVG_T_NO_DATA));
             fputs("</p>\n", p->out);
             continue;
@@ -290,14 +385,22 @@ static void project(const page *p)
         } else {
             fputs("<td colspan=\"4\">", o);
             esc(p, T(p, MVG_T_DERIVED));
-            fputs(": <span class=\"mono\">", o);
+            esc(p, T(p, MVG_T_P_COLON));
+            fputs("<span class=\"mono\">", o);
             esc(p, m->expr ? m->expr : "");
             fputs("</span></td>", o);
             td(p, m->channel);
             td(p, m->unit);
             td(p, "");
         }
-        td_nw(p, T(p, m->role_actual ? MVG_T_ROLE_ACTUAL : MVG_T_ROLE_DRIVER));
+        fputs("<td class=\"nw\">", o);
+        for (int k = 0, n = 0; k < MVG_REPORT_ROLES; k++)
+            if (m->roles & 1u << k) {
+                if (n++)
+                    esc(p, T(p, MVG_T_P_LIST));
+                esc(p, T(p, (mvg_text)(MVG_T_ROLE_ACTUAL + k)));
+            }
+        fputs("</td>", o);
         td(p, m->streams);
         fputs("</tr>\n", o);
     }
@@ -316,17 +419,24 @@ static void project(const page *p)
         char xs[600] = "", co2[200], cost[64];
         for (size_t j = 0; j < c->nx; j++) {
             size_t l = strlen(xs);
-            snprintf(xs + l, sizeof xs - l, "%s%s", j ? ", " : "", c->x[j].channel);
+            snprintf(xs + l, sizeof xs - l, "%s%s", j ? T(p, MVG_T_P_LIST) : "", c->x[j].channel);
         }
-        mvg_report_fmt_num(c->factors.co2_factor, 4, co2, sizeof co2);
+        /* a pollutant or water stream has no CO2 factor: a dash, not "0" */
+        int has_co2 = c->type == MVG_STREAM_FUEL || c->type == MVG_STREAM_ELECTRICITY ||
+                      c->type == MVG_STREAM_HEAT;
+        if (has_co2)
+            mvg_report_fmt_num(c->factors.co2_factor, 4, co2, sizeof co2);
+        else
+            snprintf(co2, sizeof co2, "%s", MVG_REPORT_FMT_NONE);
         if (c->type == MVG_STREAM_FUEL)
             strncat(co2, " kg/TJ", sizeof co2 - strlen(co2) - 1);
         else if (c->type == MVG_STREAM_ELECTRICITY || c->type == MVG_STREAM_HEAT)
             strncat(co2, " kg/kWh", sizeof co2 - strlen(co2) - 1);
-        if (c->factors.defaulted & MVG_CONV_DEF_CO2) {
+        if (has_co2 && (c->factors.defaulted & MVG_CONV_DEF_CO2)) {
             /* a verifier must see when the grid factor is not the site's own */
             size_t l = strlen(co2);
-            snprintf(co2 + l, sizeof co2 - l, " (%s)", T(p, MVG_T_DEFAULT_FACTOR));
+            snprintf(co2 + l, sizeof co2 - l, "%s%s%s", T(p, MVG_T_P_OPEN),
+                     T(p, MVG_T_DEFAULT_FACTOR), T(p, MVG_T_P_CLOSE));
         }
         if (c->factors.cost_per_unit == 0.0)
             snprintf(cost, sizeof cost, "%s", T(p, MVG_T_NOT_COSTED));
@@ -372,7 +482,8 @@ static void project(const page *p)
             else if (pc->has_reporting_end)
                 when(pc->reporting_end_ms, b, sizeof b);
             else
-                snprintf(b, sizeof b, "(%s)", T(p, MVG_T_OPEN_END));
+                snprintf(b, sizeof b, "%s%s%s", T(p, MVG_T_P_OPEN), T(p, MVG_T_OPEN_END),
+                         T(p, MVG_T_P_CLOSE));
             snprintf(cfgs, sizeof cfgs, "%s \xe2\x80\x93 %s", a, b);
         }
         if (sn->count) {
@@ -454,8 +565,14 @@ static void model(const page *p)
             when(at_ms, at, sizeof at);
         else
             snprintf(at, sizeof at, "%s", r->fitted_at);
-        snprintf(v, sizeof v, "%s: %lld \xc2\xb7 %s: %s", T(p, MVG_T_MODEL_VERSION),
-                 (long long)r->model_version, T(p, MVG_T_FITTED_AT), at);
+        /* the fit happens at the first poll after the baseline's end: both
+         * times, so that "frozen at 00:15" is not read as the period's end */
+        char end[40];
+        when(r->prj->baseline_end_ms, end, sizeof end);
+        snprintf(v, sizeof v, "%s%s%lld \xc2\xb7 %s%s%s \xc2\xb7 %s%s%s",
+                 T(p, MVG_T_MODEL_VERSION), T(p, MVG_T_P_COLON), (long long)r->model_version,
+                 T(p, MVG_T_BASELINE_ENDS), T(p, MVG_T_P_COLON), end, T(p, MVG_T_FITTED_AT),
+                 T(p, MVG_T_P_COLON), at);
         fputs("<p>", o);
         esc(p, v);
         fputs("</p>\n", o);
@@ -485,11 +602,12 @@ static void model(const page *p)
         fputs("<p>", o);
         esc(p, T(p, MVG_T_FORM));
         if (s->model_given) {
-            fputs(" (", o);
+            esc(p, T(p, MVG_T_P_OPEN));
             esc(p, T(p, MVG_T_GIVEN_MODEL));
-            fputs(")", o);
+            esc(p, T(p, MVG_T_P_CLOSE));
         }
-        fputs(":</p>", o);
+        esc(p, T(p, MVG_T_P_COLON));
+        fputs("</p>", o);
         formula(p, s);
         fputs("<table><thead><tr>", o);
         th(p, MVG_T_COEFFICIENT);
@@ -644,6 +762,68 @@ static void savings(const page *p)
     fputs("</section>\n", o);
 }
 
+/* The reporting intervals not counted, per stream, with why: a verifier
+ * signs m intervals and must see which were left out. At most
+ * EXCL_SHOWN rows per stream; the JSON report lists them all. */
+#define EXCL_SHOWN 60
+
+static void excluded(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    fputs("<h3>", o);
+    esc(p, T(p, MVG_T_EXCLUDED));
+    fputs("</h3>\n", o);
+    size_t total = 0;
+    for (size_t i = 0; i < r->nstreams; i++)
+        total += r->streams[i].nexcl;
+    if (total == 0) {
+        fputs("<p>", o);
+        esc(p, T(p, MVG_T_EXCL_NONE));
+        fputs("</p>\n", o);
+        return;
+    }
+    fputs("<table class=\"excl\"><thead><tr>", o);
+    th(p, MVG_T_STREAM);
+    th(p, MVG_T_START);
+    th(p, MVG_T_END);
+    th(p, MVG_T_EXCL_WHY);
+    fputs("</tr></thead><tbody>\n", o);
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_report_stream *s = &r->streams[i];
+        for (size_t k = 0; k < s->nexcl && k < EXCL_SHOWN; k++) {
+            const mvg_report_excl *e = &s->excl[k];
+            char a[40], b[40], arg[32];
+            when(e->start_ms, a, sizeof a);
+            when(e->end_ms, b, sizeof b);
+            if (e->why == MVG_EXCL_MISSING)
+                mvg_report_fmt_int((long long)e->intervals, arg, sizeof arg);
+            else
+                mvg_report_fmt_pct(e->coverage, 3, arg, sizeof arg);
+            fprintf(o, "<tr data-excl=\"%s\">", mvg_report_excl_name(e->why));
+            td(p, s->cfg->name);
+            td_nw(p, a);
+            td_nw(p, b);
+            const char *args[] = {arg};
+            fputs("<td>", o);
+            sentence(p, T(p, (mvg_text)(MVG_T_EXCL_LOW_COVERAGE + (int)e->why)), args, 1);
+            fputs("</td></tr>\n", o);
+        }
+    }
+    fputs("</tbody></table>\n", o);
+    for (size_t i = 0; i < r->nstreams; i++)
+        if (r->streams[i].nexcl > EXCL_SHOWN) {
+            char more[32];
+            mvg_report_fmt_int((long long)(r->streams[i].nexcl - EXCL_SHOWN), more, sizeof more);
+            const char *args[] = {more};
+            fputs("<p>", o);
+            esc(p, r->streams[i].cfg->name);
+            esc(p, T(p, MVG_T_P_COLON));
+            sentence(p, T(p, MVG_T_EXCL_MORE), args, 1);
+            fputs("</p>\n", o);
+        }
+}
+
 static int coverage(const page *p)
 {
     const mvg_report *r = p->r;
@@ -653,6 +833,9 @@ static int coverage(const page *p)
     th(p, MVG_T_STREAM);
     th(p, MVG_T_COV_BASELINE);
     th(p, MVG_T_COV_REPORTING);
+    th(p, MVG_T_COV_USED);
+    th(p, MVG_T_COV_EXPECTED);
+    th(p, MVG_T_COV_USED_SHARE);
     fputs("</tr></thead><tbody>\n", o);
     for (size_t i = 0; i < r->nstreams; i++) {
         const char *n = r->streams[i].cfg->name;
@@ -660,11 +843,18 @@ static int coverage(const page *p)
         td(p, n);
         td_fig(p, F_PCT, "coverage.%s.baseline", n);
         td_fig(p, F_PCT, "coverage.%s.reporting", n);
+        /* the intervals behind the savings' m, which the coverage (a mean of
+         * channel coverage) does not show: 99 % coverage may hide two
+         * intervals left out */
+        td_fig(p, F_INT, "coverage.%s.intervals_used", n);
+        td_fig(p, F_INT, "coverage.%s.intervals_expected", n);
+        td_fig(p, F_PCT, "coverage.%s.used", n);
         fputs("</tr>\n", o);
     }
     fputs("</tbody></table>\n", o);
     if (mvg_report_html_coverage_chart(p) != 0)
         return -1;
+    excluded(p);
     fputs("</section>\n", o);
     return 0;
 }
@@ -678,22 +868,22 @@ static void chain(const page *p)
     fputs("<table class=\"kv\"><tbody><tr>", o);
     th(p, MVG_T_CHAIN_RESULT);
     fprintf(o, "<td class=\"mono\" data-k=\"chain.ok\" data-v=\"%d\">", r->chain_ok);
-    esc(p, r->chain.line);
+    chain_line(p);
     fputs("</td></tr>\n<tr>", o);
     th(p, MVG_T_CHAIN_RECORDS);
     td_fig(p, F_INT, "chain.records");
     fputs("</tr>\n<tr>", o);
     th(p, MVG_T_KEY_FP);
     fputs("<td class=\"mono\">", o);
-    esc(p, r->chain.fingerprint);
+    esc_fp(p, r->chain.fingerprint);
     fputs("</td></tr>\n<tr>", o);
     th(p, MVG_T_KEY_CURRENT);
     fputs("<td class=\"mono\">", o);
-    esc(p, r->chain.current_fingerprint);
+    esc_fp(p, r->chain.current_fingerprint);
     fputs("</td></tr>\n<tr>", o);
     th(p, MVG_T_CHAIN_TRUST);
     fputs("<td class=\"mono\">", o);
-    esc(p, *r->chain.trust ? r->chain.trust : mvg_cli_enrol_trust_word(r->chain.enrolled));
+    trust_line(p);
     fputs("</td></tr></tbody></table>\n</section>\n", o);
 }
 

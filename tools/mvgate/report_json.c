@@ -13,6 +13,15 @@
 #include "payload.h"
 #include "report_out.h"
 
+/* The first of a meter's roles: "used_as" names one (the schema's enum). */
+static int first_role(unsigned roles)
+{
+    int i = 0;
+    while (i < MVG_REPORT_ROLES - 1 && !(roles & 1u << i))
+        i++;
+    return i;
+}
+
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
 static json_t *when(int64_t ms)
@@ -67,7 +76,7 @@ static json_t *meters(const mvg_report *r)
     for (size_t i = 0; i < r->nmeters; i++) {
         const mvg_report_meter *m = &r->meters[i];
         json_t *o = json_pack("{s:s, s:s, s:s, s:s}", "channel", m->channel, "unit", m->unit,
-                              "used_as", m->role_actual ? "actual" : "independent", "streams",
+                              "used_as", mvg_report_role_name(first_role(m->roles)), "streams",
                               m->streams);
         if (m->is_point) {
             json_object_set_new(o, "device", json_string(m->device));
@@ -95,6 +104,16 @@ static json_t *stream_doc(const mvg_report_stream *s)
                           "co2_factor", c->factors.co2_factor, "cost_per_unit",
                           c->factors.cost_per_unit);
     json_object_set_new(o, "baseline", json_string(s->inlet_baseline ? "inlet_mass" : "model"));
+    json_t *ex = json_array();
+    for (size_t k = 0; k < s->nexcl; k++) {
+        const mvg_report_excl *e = &s->excl[k];
+        json_array_append_new(ex, json_pack("{s:o, s:o, s:I, s:s, s:o}", "start", when(e->start_ms),
+                                            "end", when(e->end_ms), "intervals",
+                                            (json_int_t)e->intervals, "why",
+                                            mvg_report_excl_name(e->why), "coverage",
+                                            num(e->coverage)));
+    }
+    json_object_set_new(o, "excluded", ex);
     json_object_set_new(o, "model_error",
                         s->model_error[0] && !s->inlet_baseline ? json_string(s->model_error) : json_null());
     if (!s->has_model) {
