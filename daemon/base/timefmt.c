@@ -140,6 +140,10 @@ char *mvg_timefmt_format(int64_t ms, unsigned flags, char *buf, size_t len)
         return buf;
     mvg_timefmt_civil c;
     mvg_timefmt_to_civil(ms, &c);
+    if (flags & MVG_TIMEFMT_DATE) {
+        snprintf(buf, len, "%04lld-%02d-%02d", (long long)c.year, c.month, c.day);
+        return buf;
+    }
     int n = snprintf(buf, len, "%04lld-%02d-%02d%c%02d:%02d", (long long)c.year, c.month, c.day,
                      flags & MVG_TIMEFMT_SPACE ? ' ' : 'T', c.hour, c.minute);
     unsigned precision = flags & 3u;

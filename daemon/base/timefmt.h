@@ -34,6 +34,7 @@ int mvg_timefmt_parse(const char *s, int64_t *ms);
 #define MVG_TIMEFMT_MS 2u    /* 2026-01-06T01:05:09.250 */
 #define MVG_TIMEFMT_Z 4u     /* ... then "Z" */
 #define MVG_TIMEFMT_SPACE 8u /* a space between date and time, not "T" */
+#define MVG_TIMEFMT_DATE 16u /* the date alone, 2026-01-06 (the other flags ignored) */
 
 /* Writes ms in the format of flags into buf (truncated to len, always
  * terminated; 32 bytes hold every format of every int64_t). Sub-units are

@@ -53,8 +53,7 @@ static json_t *meter(const mvg_config *cfg, const mvg_device_cfg *d)
     int serial = b && b->type == MVG_BUS_RTU;
     char date[40] = "";
     if (d->has_calibration)
-        mvg_timefmt_format(d->calibration_ms, MVG_TIMEFMT_MIN, date, sizeof date);
-    date[10] = '\0'; /* the date: YYYY-MM-DD */
+        mvg_timefmt_format(d->calibration_ms, MVG_TIMEFMT_DATE, date, sizeof date);
     json_t *points = json_array();
     for (size_t k = 0; points && k < d->npoints; k++)
         json_array_append_new(points, json_pack("{s:s, s:s, s:s}", "name", d->points[k].name,

@@ -60,6 +60,8 @@ typedef struct {
     char host[256];                 /* "" for a serial line */
     int port;
     char serial_port[256];          /* "" for TCP */
+    char accuracy_class[16];        /* "" when not stated */
+    char calibration_date[16];      /* YYYY-MM-DD, "" when not stated */
     mvg_definition_point *points;
     size_t npoints;
 } mvg_definition_meter;

@@ -273,6 +273,8 @@ static void meter(rd *r, const json_t *j, size_t k, mvg_definition_meter *m)
     str(r, j, "transport", where, 0, m->transport, sizeof m->transport);
     str(r, j, "host", where, 1, m->host, sizeof m->host);
     str(r, j, "serial_port", where, 1, m->serial_port, sizeof m->serial_port);
+    str(r, j, "accuracy_class", where, 1, m->accuracy_class, sizeof m->accuracy_class);
+    str(r, j, "calibration_date", where, 1, m->calibration_date, sizeof m->calibration_date);
     m->unit_id = (int)json_integer_value(json_object_get(j, "unit_id"));
     m->port = (int)json_integer_value(json_object_get(j, "port"));
     const json_t *pts = json_object_get(j, "points");

@@ -13,6 +13,7 @@ yet"; bad input exits 2 without writing a file; a tampered record makes the
 report say the chain does not hold and exit 1."""
 
 import csv
+import hashlib
 import io
 import json
 import math
@@ -40,6 +41,9 @@ PROJECT2 = PROJECT.replace("co2_kg_per_unit = 0.49; cost_per_unit = 1.35; } ); }
                   model = { type = "linear"; x = [ "air_flow.volume_m3", "air_flow.pressure_bar" ]; };
                   co2_kg_per_unit = 0.81; cost_per_unit = 0.9; } ); }""")
 assert PROJECT2 != PROJECT
+PROJECT2 = PROJECT2.replace('technology = "air_compressor";', 'technology = "air_compressor";'
+                            ' ipmvp_option = "B"; measurement_boundary = "compressor 1 and its dryer";', 1)
+assert "ipmvp_option" in PROJECT2
 STREAMS = {"electricity": (0.49, 1.35), "elec_2x": (0.81, 0.9)}  # name -> (kg CO2/kWh, HK$/kWh)
 CUMULATIVE_KEYS = {  # report figure -> member of the record's cumulative block
     "m": "m", "hours": "covered_hours", "adjusted_baseline": "adjusted_baseline",
@@ -180,6 +184,13 @@ def test_report():
         sim = T.plant_sim("compressor", 9)
         try:
             cfg = T.fast_gateway_config("compressor", sim.port, d, PROJECT2)
+            # the supply meter's accuracy and calibration, which the report states
+            with open(cfg) as f:
+                text = f.read()
+            dev = '{ name = "comp_power"; bus = "sim";'
+            assert dev in text
+            with open(cfg, "w") as f:
+                f.write(text.replace(dev, dev + ' accuracy_class = "0.5S"; calibration_date = "2025-03-01";', 1))
             gw = T.Proc(T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor), name="mvgated")
             switched = early = paused = resumed = False
             while plant_s(anchor) < ORIGIN_S + 3.5 * 3600:
@@ -229,6 +240,14 @@ def test_report():
             jsonschema.validate(doc, json.load(f))
         fig = doc["figures"]
         assert [x["name"] for x in doc["streams"]] == list(STREAMS)
+        # the IPMVP frame, the configuration's hash and the definition version (issue 17)
+        with open(cfg, "rb") as f:
+            sha = hashlib.sha256(f.read()).hexdigest()
+        prj = doc["project"]
+        assert prj["ipmvp_option"] == "B" and prj["measurement_boundary"] == "compressor 1 and its dryer", prj
+        assert prj["config_sha256"] == sha and prj["definition_version"] == 1, prj
+        meter = {m["channel"]: m for m in doc["meters"]}["comp_power.energy_kwh"]
+        assert meter["accuracy_class"] == "0.5S" and meter["calibration_date"] == "2025-03-01", meter
         assert doc["streams"][1]["model"]["coefficients"] == ["b0", "b1", "b2"]
         # every reporting interval not counted is listed with why; counted + listed
         # = expected (issue 17: a coverage of 99 % hid two intervals left out)
@@ -342,6 +361,7 @@ def test_report():
                 assert "Measurement and verification report" in text and "The chain holds" in text
                 # the model's fit time beside the baseline's end, not alone (issue 17)
                 assert "Baseline period ends" in text and "Fitted and frozen at" in text
+                assert "compressor 1 and its dryer" in text and sha in text and "0.5S" in text
                 assert "SELF-ATTESTED" not in text
             pages[lang] = chromium(html, os.path.join(d, lang + ".png"), os.path.join(d, lang + ".pdf"))
             # the banner, the result line, both key rows and the attestation name it

@@ -118,6 +118,8 @@ static void test_format(void **state)
     assert_string_equal(fmt(t, MVG_TIMEFMT_SEC), "2026-01-06T01:05:09");
     assert_string_equal(fmt(t, MVG_TIMEFMT_SEC | MVG_TIMEFMT_SPACE), "2026-01-06 01:05:09");
     assert_string_equal(fmt(t, MVG_TIMEFMT_MIN | MVG_TIMEFMT_SPACE), "2026-01-06 01:05");
+    assert_string_equal(fmt(t, MVG_TIMEFMT_DATE), "2026-01-06");
+    assert_string_equal(fmt(t, MVG_TIMEFMT_DATE | MVG_TIMEFMT_Z | MVG_TIMEFMT_MS), "2026-01-06");
     assert_string_equal(fmt(0, MVG_TIMEFMT_MS | MVG_TIMEFMT_Z), "1970-01-01T00:00:00.000Z");
     /* before 1970: the floor, so -1 ms is the last millisecond of 1969 */
     assert_string_equal(fmt(-1, MVG_TIMEFMT_MS | MVG_TIMEFMT_Z), "1969-12-31T23:59:59.999Z");

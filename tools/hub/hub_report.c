@@ -197,6 +197,8 @@ static void describe(void *ctx, mvg_report_meter *m)
             snprintf(m->unit, sizeof m->unit, "%s", mt->points[k].unit);
             m->unit_id = mt->unit_id;
             m->counter = mt->points[k].counter;
+            snprintf(m->accuracy_class, sizeof m->accuracy_class, "%s", mt->accuracy_class);
+            snprintf(m->calibration_date, sizeof m->calibration_date, "%s", mt->calibration_date);
             return;
         }
     }
@@ -364,6 +366,8 @@ mvg_hub_report *mvg_hub_report_open(mvg_hub_db *db, const mvg_cli_enrol *reg, co
         .chain = chain,
         .describe = describe,
     };
+    snprintf(h->src.config_sha256, sizeof h->src.config_sha256, "%s", h->def->config_sha256);
+    h->src.definition_version = h->def->version;
     return h;
 fail:
     mvg_hub_report_free(h);

@@ -117,6 +117,8 @@ typedef struct {
     char bus[300];               /* the bus's name, or where the meter is */
     int unit_id;
     int counter;                 /* the point is a counter, else a gauge */
+    char accuracy_class[16];     /* the meter's, "" when not stated */
+    char calibration_date[16];   /* YYYY-MM-DD, "" when not stated */
     const char *expr;            /* derived: its expression (the source's); NULL when unknown */
     char unit[32];
     unsigned roles;              /* MVG_REPORT_ROLE_*: what the streams use it as */
@@ -132,6 +134,10 @@ typedef struct {
     int hub;                      /* 0: the gateway's own store; 1: a hub's verified records */
     const char *origin;           /* the configuration file, or which hub database */
     const mvg_project_cfg *prj;
+    /* what the definition states: the SHA-256 of the configuration the
+     * gateway ran, and the definition record's version ("" and 0: none) */
+    char config_sha256[65];
+    int64_t definition_version;
     void *ctx;
     /* the project's interval records in time order (fn as the store's) */
     int (*foreach_interval)(void *ctx, mvg_store_record_fn fn, void *user, char *err,

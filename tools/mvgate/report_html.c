@@ -356,6 +356,30 @@ static void project(const page *p)
     fputs("<tr>", o);
     th(p, MVG_T_INTERVAL_LEN);
     td(p, il);
+    /* what the project definition states: the IPMVP frame, and which
+     * configuration (its hash) and definition version the figures are of */
+    static const char *const options[] = {NULL, "A", "B", "C", "D"};
+    const char *opt = r->prj->ipmvp_option >= 1 && r->prj->ipmvp_option <= 4
+                          ? options[r->prj->ipmvp_option]
+                          : NULL;
+    char ver[32];
+    snprintf(ver, sizeof ver, "%lld", (long long)r->src->definition_version);
+    const struct {
+        mvg_text k;
+        const char *v;
+        int mono;
+    } def[] = {{MVG_T_IPMVP_OPTION, opt, 0},
+               {MVG_T_BOUNDARY, r->prj->measurement_boundary[0] ? r->prj->measurement_boundary
+                                                                 : NULL, 0},
+               {MVG_T_CONFIG_SHA, r->src->config_sha256[0] ? r->src->config_sha256 : NULL, 1},
+               {MVG_T_DEF_VERSION, r->src->definition_version > 0 ? ver : NULL, 0}};
+    for (size_t i = 0; i < sizeof def / sizeof def[0]; i++) {
+        fputs("</tr><tr>", o);
+        th(p, def[i].k);
+        fputs(def[i].mono ? "<td class=\"mono\">" : "<td>", o);
+        esc(p, def[i].v ? def[i].v : T(p, MVG_T_NOT_STATED));
+        fputs("</td>", o);
+    }
     fputs("</tr></table>\n<h3>", o);
     esc(p, T(p, MVG_T_METERS));
     fputs("</h3>\n<table><thead><tr>", o);
@@ -366,6 +390,8 @@ static void project(const page *p)
     th(p, MVG_T_POINT);
     th(p, MVG_T_UNIT);
     th(p, MVG_T_KIND);
+    th(p, MVG_T_ACCURACY);
+    th(p, MVG_T_CALIBRATED);
     th(p, MVG_T_ROLE);
     th(p, MVG_T_STREAM);
     fputs("</tr></thead><tbody>\n", o);
@@ -382,6 +408,8 @@ static void project(const page *p)
             td(p, m->point);
             td(p, m->unit);
             td_nw(p, T(p, m->counter ? MVG_T_COUNTER : MVG_T_GAUGE));
+            td(p, m->accuracy_class[0] ? m->accuracy_class : MVG_REPORT_FMT_NONE);
+            td_nw(p, m->calibration_date[0] ? m->calibration_date : MVG_REPORT_FMT_NONE);
         } else {
             fputs("<td colspan=\"4\">", o);
             esc(p, T(p, MVG_T_DERIVED));
@@ -391,6 +419,8 @@ static void project(const page *p)
             fputs("</span></td>", o);
             td(p, m->channel);
             td(p, m->unit);
+            td(p, "");
+            td(p, "");
             td(p, "");
         }
         fputs("<td class=\"nw\">", o);

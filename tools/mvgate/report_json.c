@@ -85,6 +85,12 @@ static json_t *meters(const mvg_report *r)
             json_object_set_new(o, "unit_id", json_integer(m->unit_id));
             json_object_set_new(o, "profile", json_string(m->profile));
             json_object_set_new(o, "kind", json_string(m->counter ? "counter" : "gauge"));
+            json_object_set_new(o, "accuracy_class", m->accuracy_class[0]
+                                                         ? json_string(m->accuracy_class)
+                                                         : json_null());
+            json_object_set_new(o, "calibration_date", m->calibration_date[0]
+                                                           ? json_string(m->calibration_date)
+                                                           : json_null());
         } else {
             json_object_set_new(o, "expr", json_string(m->expr ? m->expr : ""));
         }
@@ -198,6 +204,25 @@ int mvg_report_write_json(const mvg_report *r, FILE *out, char *err, size_t errl
         r->chain.current_fingerprint, "attestation", mvg_cli_enrol_trust_word(r->chain.enrolled),
         "trust", r->chain.trust, "figures", figures(r), "series", series(r),
         "coverage_days", days(r));
+    /* what the definition states (null: not stated) */
+    json_t *prj = doc ? json_object_get(doc, "project") : NULL;
+    static const char *const options[] = {"A", "B", "C", "D"};
+    if (prj) {
+        int o = r->prj->ipmvp_option;
+        json_object_set_new(prj, "ipmvp_option",
+                            o >= 1 && o <= 4 ? json_string(options[o - 1]) : json_null());
+        json_object_set_new(prj, "measurement_boundary",
+                            r->prj->measurement_boundary[0]
+                                ? json_string(r->prj->measurement_boundary)
+                                : json_null());
+        json_object_set_new(prj, "config_sha256", r->src->config_sha256[0]
+                                                      ? json_string(r->src->config_sha256)
+                                                      : json_null());
+        json_object_set_new(prj, "definition_version",
+                            r->src->definition_version > 0
+                                ? json_integer((json_int_t)r->src->definition_version)
+                                : json_null());
+    }
     if (!doc) {
         snprintf(err, errlen, "out of memory building the JSON report");
         return -1;

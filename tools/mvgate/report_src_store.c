@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report_data.h"
+#include "timefmt.h"
 
 struct mvg_report_src_store {
     mvg_report_source src;
@@ -58,6 +59,10 @@ static void describe(void *ctx, mvg_report_meter *m)
             snprintf(m->unit, sizeof m->unit, "%s", pt->unit);
             m->unit_id = dc->unit_id;
             m->counter = pt->kind == MVG_KIND_COUNTER;
+            snprintf(m->accuracy_class, sizeof m->accuracy_class, "%s", dc->accuracy_class);
+            if (dc->has_calibration)
+                mvg_timefmt_format(dc->calibration_ms, MVG_TIMEFMT_DATE, m->calibration_date,
+                                   sizeof m->calibration_date);
             return;
         }
     }
@@ -103,6 +108,15 @@ mvg_report_src_store *mvg_report_src_store_new(const mvg_config *cfg, mvg_store 
         .chain = chain,
         .describe = describe,
     };
+    /* the configuration as loaded (its digest, as the definition record
+     * states it) and the newest definition the store holds */
+    snprintf(s->src.config_sha256, sizeof s->src.config_sha256, "%s", cfg->sha256);
+    char digest[65];
+    if (mvg_store_last_definition(st, project, &s->src.definition_version, digest, err,
+                                  errlen) != 0) {
+        free(s);
+        return NULL;
+    }
     return s;
 }
 
