@@ -39,16 +39,6 @@ static void tr_close(void *impl)
     r->quiet_at_ms = 0;
 }
 
-/* The RTU frame's length for mvg_tr_sock_recv_frame; ctx is the function code. */
-static long frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err, size_t errlen)
-{
-    uint8_t fc = *(const uint8_t *)ctx;
-    long want = mvg_rtu_reply_length(buf, len, fc);
-    if (want < 0)
-        snprintf(err, errlen, "unexpected function code 0x%02x (expected 0x%02x)", buf[1], fc);
-    return want;
-}
-
 /* The line ready for a request: a connection that went quiet or was hung
  * up while idle is closed (so that a restarted server costs no failed
  * request), then one is opened within the timeout. 0, or -1 with err. */
@@ -95,7 +85,7 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
 
     uint8_t buf[MVG_RTU_MAX_REPLY];
     size_t len = 0;
-    int got = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline, frame_len, &fc,
+    int got = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline, mvg_rtu_read_frame_len, &fc,
                                      err, errlen);
     if (got != MVG_TR_SOCK_OK && trace)
         mvg_tr_trace_error(trace, unit_id, 1, err, buf, len);
@@ -112,15 +102,6 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     if (rc == MVG_TR_COMM)
         r->quiet_at_ms = sent + 2 * (int64_t)timeout;
     return rc;
-}
-
-static long pdu_frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err,
-                          size_t errlen)
-{
-    long want = mvg_rtu_pdu_reply_length(buf, len, *(const mvg_pdu_len_fn *)ctx);
-    if (want < 0)
-        snprintf(err, errlen, "reply function code 0x%02x does not answer the request", buf[1]);
-    return want;
 }
 
 /* A request of any function, on the same line rules as a read. */
@@ -146,7 +127,7 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
     }
     uint8_t buf[MVG_RTU_MAX_REPLY];
     size_t len = 0;
-    int rc = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline, pdu_frame_len,
+    int rc = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline, mvg_rtu_pdu_frame_len,
                                     &reply_len, err, errlen);
     if (rc != MVG_TR_SOCK_OK && trace)
         mvg_tr_trace_error(trace, unit_id, 1, err, buf, len);
