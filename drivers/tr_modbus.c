@@ -97,8 +97,8 @@ static int set_line_control(tr_modbus *m, char *err, size_t errlen)
         return -1;
     }
     if (m->rts != MVG_RTS_NONE &&
-        modbus_rtu_set_rts(m->ctx, m->rts == MVG_RTS_UP ? MODBUS_RTU_RTS_UP
-                                                        : MODBUS_RTU_RTS_DOWN) == -1) {
+        modbus_rtu_set_rts(m->ctx,
+                           m->rts == MVG_RTS_UP ? MODBUS_RTU_RTS_UP : MODBUS_RTU_RTS_DOWN) == -1) {
         snprintf(err, errlen, "cannot drive RTS (rts = \"%s\"): %s",
                  m->rts == MVG_RTS_UP ? "up" : "down", mvg_tr_strerror(errno, buf, sizeof buf));
         return -1;
@@ -188,9 +188,8 @@ static int exchange(tr_modbus *m, int unit_id, const uint8_t *raw, size_t len, i
         tr_close(m);
         return MVG_TR_RECV_GONE;
     }
-    int rc = mvg_tr_recv_frame(modbus_get_socket(m->ctx), buf, cap, got,
-                               sent + m->timeout_ms, m->timeout_ms, frame_len, ctx, PORT_EOF,
-                               err, errlen);
+    int rc = mvg_tr_recv_frame(modbus_get_socket(m->ctx), buf, cap, got, sent + m->timeout_ms,
+                               m->timeout_ms, frame_len, ctx, PORT_EOF, err, errlen);
     if (rc != MVG_TR_RECV_OK && trace)
         mvg_tr_trace_error(trace, unit_id, 1, err, buf, *got);
     if (rc == MVG_TR_RECV_GONE)
@@ -244,13 +243,12 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
     memcpy(raw + 1, pdu, pdu_len);
     uint8_t buf[MVG_RTU_MAX_REPLY];
     size_t len = 0;
-    if (exchange(m, unit_id, raw, pdu_len + 1, sent, buf, sizeof buf, &len,
-                 mvg_rtu_pdu_frame_len, &reply_len, trace, err, errlen) != MVG_TR_RECV_OK)
+    if (exchange(m, unit_id, raw, pdu_len + 1, sent, buf, sizeof buf, &len, mvg_rtu_pdu_frame_len,
+                 &reply_len, trace, err, errlen) != MVG_TR_RECV_OK)
         return MVG_TR_COMM;
     const uint8_t *inner = NULL;
     size_t inner_len = 0;
-    int bad = mvg_rtu_pdu_reply_check(buf, len, (uint8_t)unit_id, &inner, &inner_len, err,
-                                      errlen);
+    int bad = mvg_rtu_pdu_reply_check(buf, len, (uint8_t)unit_id, &inner, &inner_len, err, errlen);
     if (trace)
         mvg_tr_trace_rx(trace, unit_id, buf, len, bad ? err : NULL);
     if (bad) {

@@ -47,8 +47,8 @@ int mvg_tr_recv_frame(int fd, uint8_t *buf, size_t cap, size_t *len, int64_t dea
             continue;
         if (p == 0) {
             if (*len > 0)
-                snprintf(err, errlen, "timeout after %d ms (%zu of %ld bytes received)",
-                         timeout_ms, *len, want);
+                snprintf(err, errlen, "timeout after %d ms (%zu of %ld bytes received)", timeout_ms,
+                         *len, want);
             else
                 snprintf(err, errlen, "timeout after %d ms", timeout_ms);
             return MVG_TR_RECV_FAILED;

@@ -46,7 +46,8 @@ static int ready(tr_rtt *r, int unit_id, mvg_tr_trace *trace, char *err, size_t 
 {
     char why[160];
     if (r->sock.fd >= 0) {
-        if ((r->quiet_at_ms && mvg_tr_sock_discard(&r->sock, r->quiet_at_ms, why, sizeof why) != 0) ||
+        if ((r->quiet_at_ms &&
+             mvg_tr_sock_discard(&r->sock, r->quiet_at_ms, why, sizeof why) != 0) ||
             mvg_tr_sock_discard(&r->sock, 0, why, sizeof why) != 0)
             tr_close(r);
         r->quiet_at_ms = 0;
@@ -85,18 +86,17 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
 
     uint8_t buf[MVG_RTU_MAX_REPLY];
     size_t len = 0;
-    int got = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline, mvg_rtu_read_frame_len, &fc,
-                                     err, errlen);
+    int got = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline,
+                                     mvg_rtu_read_frame_len, &fc, err, errlen);
     if (got != MVG_TR_SOCK_OK && trace)
         mvg_tr_trace_error(trace, unit_id, 1, err, buf, len);
     if (got == MVG_TR_SOCK_GONE) {
         tr_close(r);
         return MVG_TR_COMM;
     }
-    int rc = got == MVG_TR_SOCK_OK
-                 ? mvg_rtu_parse_reply(buf, len, (uint8_t)unit_id, area, count, regs, bits,
-                                       exception_code, err, errlen)
-                 : MVG_TR_COMM;
+    int rc = got == MVG_TR_SOCK_OK ? mvg_rtu_parse_reply(buf, len, (uint8_t)unit_id, area, count,
+                                                         regs, bits, exception_code, err, errlen)
+                                   : MVG_TR_COMM;
     if (got == MVG_TR_SOCK_OK && trace)
         mvg_tr_trace_rx(trace, unit_id, buf, len, rc == MVG_TR_OK ? NULL : err);
     if (rc == MVG_TR_COMM)
@@ -127,8 +127,8 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
     }
     uint8_t buf[MVG_RTU_MAX_REPLY];
     size_t len = 0;
-    int rc = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline, mvg_rtu_pdu_frame_len,
-                                    &reply_len, err, errlen);
+    int rc = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline,
+                                    mvg_rtu_pdu_frame_len, &reply_len, err, errlen);
     if (rc != MVG_TR_SOCK_OK && trace)
         mvg_tr_trace_error(trace, unit_id, 1, err, buf, len);
     if (rc == MVG_TR_SOCK_GONE) {
@@ -138,8 +138,8 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
     const uint8_t *inner = NULL;
     size_t inner_len = 0;
     if (rc == MVG_TR_SOCK_OK) {
-        int bad = mvg_rtu_pdu_reply_check(buf, len, (uint8_t)unit_id, &inner, &inner_len, err,
-                                          errlen);
+        int bad =
+            mvg_rtu_pdu_reply_check(buf, len, (uint8_t)unit_id, &inner, &inner_len, err, errlen);
         if (trace)
             mvg_tr_trace_rx(trace, unit_id, buf, len, bad ? err : NULL);
         if (!bad) {
