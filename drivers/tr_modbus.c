@@ -3,9 +3,9 @@
  * modbus_t (libmodbus contexts are not thread-safe: one per bus thread, see
  * LIBRARY-NOTES). libmodbus opens and sets up the port, drives RS-485 and
  * RTS and sends each request (its framing and CRC); the reply is read here,
- * from the port's descriptor, against one deadline of timeout_ms per
- * request (tr_recv.c), delimited and checked by rtu_frame.c as on RTU over
- * TCP. libmodbus's own receive bounds a reply only byte by byte (its
+ * from the port's descriptor (libmodbus opens it non-blocking, with VMIN
+ * and VTIME 0), against one deadline of timeout_ms per request
+ * (tr_recv.c), delimited and checked by rtu_frame.c as on RTU over TCP. libmodbus's own receive bounds a reply only byte by byte (its
  * response timeout the first byte, its byte timeout each later one), so a
  * meter that trickles one byte just inside the timeout would hold the bus
  * without bound; and 3.1.6 delimits a reply only for the functions it
