@@ -5,9 +5,10 @@
  * RTS and sends each request (its framing and CRC); the reply is read here,
  * from the port's descriptor (libmodbus opens it non-blocking, with VMIN
  * and VTIME 0), against one deadline of timeout_ms per request
- * (tr_recv.c), delimited and checked by rtu_frame.c as on RTU over TCP. libmodbus's own receive bounds a reply only byte by byte (its
- * response timeout the first byte, its byte timeout each later one), so a
- * meter that trickles one byte just inside the timeout would hold the bus
+ * (tr_recv.c), delimited and checked by rtu_frame.c as on RTU over TCP.
+ * libmodbus's own receive bounds a reply only byte by byte (its response
+ * timeout the first byte, its byte timeout each later one), so a meter
+ * that trickles one byte just inside the timeout would hold the bus
  * without bound; and 3.1.6 delimits a reply only for the functions it
  * knows. (Modbus TCP is tr_mbap.c's, for the same reason and because
  * libmodbus does not check a TCP reply's unit id.)
@@ -165,13 +166,14 @@ static int prepare(tr_modbus *m, int unit_id, mvg_tr_trace *trace, char *err, si
 /*
  * Sends the frame (unit id and PDU, len bytes, without the CRC, which
  * libmodbus adds: modbus_send_raw_request, with its RTS control) and
- * receives the reply into buf by deadline, delimited by frame_len: a
- * MVG_TR_RECV_* code with *got the bytes that arrived, err filled on
- * failure. A failure to send or a port that reads end of file closes the
- * line (traced); a timeout or a frame that cannot be delimited keeps it
- * and sets the quiet window, as for a bad reply.
+ * receives the reply into buf within timeout_ms of *sent (the time it went
+ * out, set here), delimited by frame_len: a MVG_TR_RECV_* code with *got
+ * the bytes that arrived, err filled on failure. A failure to send or a
+ * port that reads end of file closes the line (traced); a timeout or a
+ * frame that cannot be delimited keeps it and sets the quiet window, as
+ * for a bad reply.
  */
-static int exchange(tr_modbus *m, int unit_id, const uint8_t *raw, size_t len, int64_t sent,
+static int exchange(tr_modbus *m, int unit_id, const uint8_t *raw, size_t len, int64_t *sent,
                     uint8_t *buf, size_t cap, size_t *got, mvg_tr_frame_len_fn frame_len,
                     const void *ctx, mvg_tr_trace *trace, char *err, size_t errlen)
 {
@@ -181,6 +183,7 @@ static int exchange(tr_modbus *m, int unit_id, const uint8_t *raw, size_t len, i
         size_t n = mvg_rtu_build_pdu((uint8_t)unit_id, raw + 1, len - 1, frame);
         mvg_tr_trace_tx(trace, unit_id, frame, n);
     }
+    *sent = mvg_tr_recv_sent_ms(); /* after the trace: the logging is not the device's time */
     if (modbus_send_raw_request(m->ctx, raw, (int)len) == -1) {
         describe(m, errno, 0, err, errlen);
         if (trace)
@@ -188,14 +191,14 @@ static int exchange(tr_modbus *m, int unit_id, const uint8_t *raw, size_t len, i
         tr_close(m);
         return MVG_TR_RECV_GONE;
     }
-    int rc = mvg_tr_recv_frame(modbus_get_socket(m->ctx), buf, cap, got, sent + m->timeout_ms,
+    int rc = mvg_tr_recv_frame(modbus_get_socket(m->ctx), buf, cap, got, *sent + m->timeout_ms,
                                m->timeout_ms, frame_len, ctx, PORT_EOF, err, errlen);
     if (rc != MVG_TR_RECV_OK && trace)
         mvg_tr_trace_error(trace, unit_id, 1, err, buf, *got);
     if (rc == MVG_TR_RECV_GONE)
         tr_close(m);
     else if (rc != MVG_TR_RECV_OK)
-        m->quiet_at_ms = sent + 2 * (int64_t)m->timeout_ms;
+        m->quiet_at_ms = *sent + 2 * (int64_t)m->timeout_ms;
     return rc;
 }
 
@@ -207,13 +210,13 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     int prc = prepare(m, unit_id, trace, err, errlen);
     if (prc != MVG_TR_OK)
         return prc;
-    int64_t sent = mvg_clock_mono_ms();
+    int64_t sent = 0;
     uint8_t req[MVG_RTU_READ_REQUEST_LEN];
     mvg_rtu_build_read((uint8_t)unit_id, area, start, count, req);
     uint8_t fc = req[1];
     uint8_t buf[MVG_RTU_MAX_REPLY];
     size_t len = 0;
-    if (exchange(m, unit_id, req, sizeof req - 2, sent, buf, sizeof buf, &len,
+    if (exchange(m, unit_id, req, sizeof req - 2, &sent, buf, sizeof buf, &len,
                  mvg_rtu_read_frame_len, &fc, trace, err, errlen) != MVG_TR_RECV_OK)
         return MVG_TR_COMM;
     int rc = mvg_rtu_parse_reply(buf, len, (uint8_t)unit_id, area, count, regs, bits,
@@ -237,13 +240,13 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
     int prc = prepare(m, unit_id, trace, err, errlen);
     if (prc != MVG_TR_OK)
         return prc;
-    int64_t sent = mvg_clock_mono_ms();
+    int64_t sent = 0;
     uint8_t raw[MVG_RTU_MAX_REPLY];
     raw[0] = (uint8_t)unit_id;
     memcpy(raw + 1, pdu, pdu_len);
     uint8_t buf[MVG_RTU_MAX_REPLY];
     size_t len = 0;
-    if (exchange(m, unit_id, raw, pdu_len + 1, sent, buf, sizeof buf, &len, mvg_rtu_pdu_frame_len,
+    if (exchange(m, unit_id, raw, pdu_len + 1, &sent, buf, sizeof buf, &len, mvg_rtu_pdu_frame_len,
                  &reply_len, trace, err, errlen) != MVG_TR_RECV_OK)
         return MVG_TR_COMM;
     const uint8_t *inner = NULL;

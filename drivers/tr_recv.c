@@ -8,8 +8,11 @@
 #include <stdio.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "netconn.h"
 #include "transport_backend.h"
+
+int64_t mvg_tr_recv_sent_ms(void) { return (mvg_clock_mono_ns() + 999999) / 1000000; }
 
 int mvg_tr_recv_gone(long n, const char *eof, char *err, size_t errlen)
 {

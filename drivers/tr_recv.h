@@ -27,6 +27,12 @@ enum {
     MVG_TR_RECV_GONE = -2    /* end of file or a failed read: the link is gone */
 };
 
+/* The monotonic time in ms at which a request goes out now, rounded up,
+ * for its deadline (it + timeout_ms): never less than timeout_ms away, so
+ * that a timeout is never reported short of the budget (the trace measures
+ * it from the request in tenths of a millisecond). */
+int64_t mvg_tr_recv_sent_ms(void);
+
 /*
  * Receives one frame from fd (non-blocking: a socket, or a serial port
  * opened with O_NONBLOCK) into buf (cap bytes) before deadline. frame_len

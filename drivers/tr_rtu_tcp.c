@@ -73,10 +73,10 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     uint8_t req[MVG_RTU_READ_REQUEST_LEN];
     uint8_t fc = mvg_pdu_read_function(area);
     mvg_rtu_build_read((uint8_t)unit_id, area, start, count, req);
-    int64_t sent = mvg_clock_mono_ms();
-    int64_t deadline = sent + timeout;
     if (trace)
         mvg_tr_trace_tx(trace, unit_id, req, sizeof req);
+    int64_t sent = mvg_tr_recv_sent_ms(); /* after the trace: the logging is not the peer's time */
+    int64_t deadline = sent + timeout;
     if (mvg_tr_sock_send(&r->sock, req, sizeof req, deadline, err, errlen) != MVG_TR_SOCK_OK) {
         if (trace)
             mvg_tr_trace_error(trace, unit_id, 1, err, NULL, 0);
@@ -115,10 +115,10 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
         return MVG_TR_COMM;
     uint8_t req[MVG_RTU_MAX_REPLY];
     size_t n = mvg_rtu_build_pdu((uint8_t)unit_id, pdu, pdu_len, req);
-    int64_t sent = mvg_clock_mono_ms();
-    int64_t deadline = sent + timeout;
     if (trace)
         mvg_tr_trace_tx(trace, unit_id, req, n);
+    int64_t sent = mvg_tr_recv_sent_ms();
+    int64_t deadline = sent + timeout;
     if (mvg_tr_sock_send(&r->sock, req, n, deadline, err, errlen) != MVG_TR_SOCK_OK) {
         if (trace)
             mvg_tr_trace_error(trace, unit_id, 1, err, NULL, 0);

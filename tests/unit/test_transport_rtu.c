@@ -192,16 +192,18 @@ static void test_rtu_trickled_reply_times_out(void **state)
     int64_t t0 = tu_now_ms();
     assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 8, regs, &exc, err), MVG_TR_COMM);
     int64_t took = tu_now_ms() - t0;
-    if (took < 290 || took > 600)
+    /* well short of the 2 s the reply takes (libmodbus waited for all of it) */
+    if (took < 290 || took > 1000)
         fail_msg("trickled reply gave up after %lld ms (%s)", (long long)took, err);
     snprintf(want, sizeof want, "%s unit 3: read holding 0+8 (function 3): "
         "timeout after 300 ms (", l->path);
     assert_non_null(strstr(err, want));
     assert_non_null(strstr(err, " of 21 bytes received)"));
 
-    /* The rest of the trickle (2 s in all) is discarded; then the unit answers. */
+    /* The rest of the trickle (2 s in all, longer on a loaded machine) is
+     * discarded; then the unit answers. */
     atomic_store(&l->srv.mode, MTS_NORMAL);
-    tu_sleep_ms(2000 - (int)took + 200);
+    tu_sleep_ms(2000 - (int)took + 1000);
     int seq = atomic_load(&l->srv.requests);
     assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 8, regs, &exc, err), MVG_TR_OK);
     for (unsigned i = 0; i < 8; i++)
