@@ -1,6 +1,7 @@
 /*
- * test_transport_rtu.c: the libmodbus RTU backend on a serial line. The
- * line is a pseudo-terminal made here: the transport opens the slave side
+ * test_transport_rtu.c: the RTU backend of a serial line (libmodbus opens
+ * the port and sends, the reply is read against one deadline). The line
+ * is a pseudo-terminal made here: the transport opens the slave side
  * by its path, as it would /dev/ttyUSB0, and the RTU server of
  * modbus_test_server.h answers on the master side. The test keeps its own
  * slave fd open in raw mode for the whole run, so that the line's settings
