@@ -33,6 +33,16 @@ long mvg_rtu_reply_length(const uint8_t *buf, size_t len, uint8_t fc)
     return 5 + (long)buf[2];
 }
 
+long mvg_rtu_read_frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err,
+                            size_t errlen)
+{
+    uint8_t fc = *(const uint8_t *)ctx;
+    long want = mvg_rtu_reply_length(buf, len, fc);
+    if (want < 0)
+        snprintf(err, errlen, "unexpected function code 0x%02x (expected 0x%02x)", buf[1], fc);
+    return want;
+}
+
 int mvg_rtu_parse_reply(const uint8_t *frame, size_t len, uint8_t unit, mvg_area area,
                         unsigned count, uint16_t *regs, uint8_t *bits, uint8_t *exception_code,
                         char *err, size_t errlen)
@@ -69,6 +79,16 @@ long mvg_rtu_pdu_reply_length(const uint8_t *buf, size_t len, mvg_pdu_len_fn pdu
 {
     long p = pdu_len(len > 1 ? buf + 1 : buf, len > 1 ? len - 1 : 0);
     return p < 0 ? -1 : 1 + p + 2;
+}
+
+long mvg_rtu_pdu_frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err,
+                           size_t errlen)
+{
+    long want = mvg_rtu_pdu_reply_length(buf, len, *(const mvg_pdu_len_fn *)ctx);
+    if (want < 0)
+        snprintf(err, errlen, "reply function code 0x%02x does not answer the request",
+                 len > 1 ? buf[1] : 0);
+    return want;
 }
 
 int mvg_rtu_pdu_reply_check(const uint8_t *frame, size_t len, uint8_t unit, const uint8_t **pdu,

@@ -1,7 +1,8 @@
 /*
  * rtu_frame.h: Modbus RTU framing of read requests and replies, as pure
- * functions on buffers, so that the RTU-over-TCP backend, the unit tests and
- * the fuzz target share one parser. A frame is: unit id, function code,
+ * functions on buffers, so that both RTU backends (over TCP, tr_rtu_tcp.c;
+ * on a serial port, tr_modbus.c), the unit tests and the fuzz target share
+ * one parser. A frame is: unit id, function code,
  * payload (the PDU, pdu.h), CRC-16 (crc16.h) low byte first.
  */
 #ifndef MVG_RTU_FRAME_H
@@ -30,6 +31,12 @@ void mvg_rtu_build_read(uint8_t unit, mvg_area area, unsigned start, unsigned co
  */
 long mvg_rtu_reply_length(const uint8_t *buf, size_t len, uint8_t fc);
 
+/* mvg_rtu_reply_length as the receive loop asks it (mvg_tr_frame_len_fn,
+ * tr_recv.h): ctx points to the request's function code; err names a
+ * function code that is neither it nor its exception. */
+long mvg_rtu_read_frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err,
+                            size_t errlen);
+
 /*
  * Checks a complete reply frame of len bytes against the request (unit,
  * area, count): CRC first (a corrupted byte may be anywhere), then unit id,
@@ -49,6 +56,11 @@ size_t mvg_rtu_build_pdu(uint8_t unit, const uint8_t *pdu, size_t len, uint8_t *
 /* mvg_rtu_reply_length for a request of any function: unit, the PDU as
  * pdu_len delimits it, CRC; -1 when pdu_len cannot. */
 long mvg_rtu_pdu_reply_length(const uint8_t *buf, size_t len, mvg_pdu_len_fn pdu_len);
+
+/* mvg_rtu_pdu_reply_length as the receive loop asks it: ctx points to the
+ * request's mvg_pdu_len_fn. */
+long mvg_rtu_pdu_frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err,
+                           size_t errlen);
 
 /* Checks a whole reply frame: CRC, then unit id. 0 with *pdu and *pdu_len
  * pointing into frame, or -1 with err. */

@@ -20,7 +20,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "clock.h"
 #include "mbap_frame.h"
 #include "tr_socket.h"
 #include "transport_backend.h"
@@ -68,7 +67,7 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
                    char *err, size_t errlen)
 {
     tr_mbap *m = impl;
-    int64_t deadline = mvg_clock_mono_ms() + m->sock.timeout_ms;
+    int64_t deadline = mvg_tr_recv_sent_ms() + m->sock.timeout_ms;
     if (ready(m, unit_id, deadline, trace, err, errlen) != 0)
         return MVG_TR_COMM;
 
@@ -108,7 +107,7 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
                       char *err, size_t errlen)
 {
     tr_mbap *m = impl;
-    int64_t deadline = mvg_clock_mono_ms() + m->sock.timeout_ms;
+    int64_t deadline = mvg_tr_recv_sent_ms() + m->sock.timeout_ms;
     if (ready(m, unit_id, deadline, trace, err, errlen) != 0)
         return MVG_TR_COMM;
     mvg_mbap_pdu_req req = {++m->tid, (uint8_t)unit_id, reply_len};

@@ -39,16 +39,6 @@ static void tr_close(void *impl)
     r->quiet_at_ms = 0;
 }
 
-/* The RTU frame's length for mvg_tr_sock_recv_frame; ctx is the function code. */
-static long frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err, size_t errlen)
-{
-    uint8_t fc = *(const uint8_t *)ctx;
-    long want = mvg_rtu_reply_length(buf, len, fc);
-    if (want < 0)
-        snprintf(err, errlen, "unexpected function code 0x%02x (expected 0x%02x)", buf[1], fc);
-    return want;
-}
-
 /* The line ready for a request: a connection that went quiet or was hung
  * up while idle is closed (so that a restarted server costs no failed
  * request), then one is opened within the timeout. 0, or -1 with err. */
@@ -56,7 +46,8 @@ static int ready(tr_rtt *r, int unit_id, mvg_tr_trace *trace, char *err, size_t 
 {
     char why[160];
     if (r->sock.fd >= 0) {
-        if ((r->quiet_at_ms && mvg_tr_sock_discard(&r->sock, r->quiet_at_ms, why, sizeof why) != 0) ||
+        if ((r->quiet_at_ms &&
+             mvg_tr_sock_discard(&r->sock, r->quiet_at_ms, why, sizeof why) != 0) ||
             mvg_tr_sock_discard(&r->sock, 0, why, sizeof why) != 0)
             tr_close(r);
         r->quiet_at_ms = 0;
@@ -82,10 +73,10 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
     uint8_t req[MVG_RTU_READ_REQUEST_LEN];
     uint8_t fc = mvg_pdu_read_function(area);
     mvg_rtu_build_read((uint8_t)unit_id, area, start, count, req);
-    int64_t sent = mvg_clock_mono_ms();
-    int64_t deadline = sent + timeout;
     if (trace)
         mvg_tr_trace_tx(trace, unit_id, req, sizeof req);
+    int64_t sent = mvg_tr_recv_sent_ms(); /* after the trace: the logging is not the peer's time */
+    int64_t deadline = sent + timeout;
     if (mvg_tr_sock_send(&r->sock, req, sizeof req, deadline, err, errlen) != MVG_TR_SOCK_OK) {
         if (trace)
             mvg_tr_trace_error(trace, unit_id, 1, err, NULL, 0);
@@ -95,32 +86,22 @@ static int tr_read(void *impl, int unit_id, mvg_area area, unsigned start, unsig
 
     uint8_t buf[MVG_RTU_MAX_REPLY];
     size_t len = 0;
-    int got = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline, frame_len, &fc,
-                                     err, errlen);
+    int got = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline,
+                                     mvg_rtu_read_frame_len, &fc, err, errlen);
     if (got != MVG_TR_SOCK_OK && trace)
         mvg_tr_trace_error(trace, unit_id, 1, err, buf, len);
     if (got == MVG_TR_SOCK_GONE) {
         tr_close(r);
         return MVG_TR_COMM;
     }
-    int rc = got == MVG_TR_SOCK_OK
-                 ? mvg_rtu_parse_reply(buf, len, (uint8_t)unit_id, area, count, regs, bits,
-                                       exception_code, err, errlen)
-                 : MVG_TR_COMM;
+    int rc = got == MVG_TR_SOCK_OK ? mvg_rtu_parse_reply(buf, len, (uint8_t)unit_id, area, count,
+                                                         regs, bits, exception_code, err, errlen)
+                                   : MVG_TR_COMM;
     if (got == MVG_TR_SOCK_OK && trace)
         mvg_tr_trace_rx(trace, unit_id, buf, len, rc == MVG_TR_OK ? NULL : err);
     if (rc == MVG_TR_COMM)
         r->quiet_at_ms = sent + 2 * (int64_t)timeout;
     return rc;
-}
-
-static long pdu_frame_len(const uint8_t *buf, size_t len, const void *ctx, char *err,
-                          size_t errlen)
-{
-    long want = mvg_rtu_pdu_reply_length(buf, len, *(const mvg_pdu_len_fn *)ctx);
-    if (want < 0)
-        snprintf(err, errlen, "reply function code 0x%02x does not answer the request", buf[1]);
-    return want;
 }
 
 /* A request of any function, on the same line rules as a read. */
@@ -134,10 +115,10 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
         return MVG_TR_COMM;
     uint8_t req[MVG_RTU_MAX_REPLY];
     size_t n = mvg_rtu_build_pdu((uint8_t)unit_id, pdu, pdu_len, req);
-    int64_t sent = mvg_clock_mono_ms();
-    int64_t deadline = sent + timeout;
     if (trace)
         mvg_tr_trace_tx(trace, unit_id, req, n);
+    int64_t sent = mvg_tr_recv_sent_ms();
+    int64_t deadline = sent + timeout;
     if (mvg_tr_sock_send(&r->sock, req, n, deadline, err, errlen) != MVG_TR_SOCK_OK) {
         if (trace)
             mvg_tr_trace_error(trace, unit_id, 1, err, NULL, 0);
@@ -146,8 +127,8 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
     }
     uint8_t buf[MVG_RTU_MAX_REPLY];
     size_t len = 0;
-    int rc = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline, pdu_frame_len,
-                                    &reply_len, err, errlen);
+    int rc = mvg_tr_sock_recv_frame(&r->sock, buf, sizeof buf, &len, deadline,
+                                    mvg_rtu_pdu_frame_len, &reply_len, err, errlen);
     if (rc != MVG_TR_SOCK_OK && trace)
         mvg_tr_trace_error(trace, unit_id, 1, err, buf, len);
     if (rc == MVG_TR_SOCK_GONE) {
@@ -157,8 +138,8 @@ static int tr_request(void *impl, int unit_id, const uint8_t *pdu, size_t pdu_le
     const uint8_t *inner = NULL;
     size_t inner_len = 0;
     if (rc == MVG_TR_SOCK_OK) {
-        int bad = mvg_rtu_pdu_reply_check(buf, len, (uint8_t)unit_id, &inner, &inner_len, err,
-                                          errlen);
+        int bad =
+            mvg_rtu_pdu_reply_check(buf, len, (uint8_t)unit_id, &inner, &inner_len, err, errlen);
         if (trace)
             mvg_tr_trace_rx(trace, unit_id, buf, len, bad ? err : NULL);
         if (!bad) {

@@ -70,20 +70,7 @@ int mvg_tr_sock_connect(mvg_tr_sock *s, int64_t deadline, char *err, size_t errl
     return -1;
 }
 
-/* What a recv() that returned n < 1 means: 0 when nothing is there yet
- * (or a signal came), 1 with err filled when the connection is gone. */
-static int recv_gone(ssize_t n, char *err, size_t errlen)
-{
-    if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
-        return 0;
-    if (n == 0) {
-        snprintf(err, errlen, "connection closed by peer");
-    } else {
-        char buf[128];
-        snprintf(err, errlen, "%s", mvg_tr_strerror(errno, buf, sizeof buf));
-    }
-    return 1;
-}
+#define PEER_CLOSED "connection closed by peer"
 
 int mvg_tr_sock_discard(mvg_tr_sock *s, int64_t deadline, char *err, size_t errlen)
 {
@@ -101,7 +88,7 @@ int mvg_tr_sock_discard(mvg_tr_sock *s, int64_t deadline, char *err, size_t errl
         ssize_t n = p < 0 ? -1 : recv(s->fd, junk, sizeof junk, MSG_DONTWAIT);
         if (n > 0)
             continue;
-        if (recv_gone(n, err, errlen))
+        if (mvg_tr_recv_gone((long)n, PEER_CLOSED, err, errlen))
             return -1;
     }
     return 0;
@@ -137,39 +124,6 @@ int mvg_tr_sock_recv_frame(mvg_tr_sock *s, uint8_t *buf, size_t cap, size_t *len
                            int64_t deadline, mvg_tr_frame_len_fn frame_len, const void *ctx,
                            char *err, size_t errlen)
 {
-    *len = 0;
-    for (;;) {
-        long want = frame_len(buf, *len, ctx, err, errlen);
-        if (want < 0)
-            return MVG_TR_SOCK_FAILED;
-        if (want > (long)cap)
-            want = (long)cap; /* frame_len keeps within cap; this is the guard */
-        if (*len >= (size_t)want) {
-            /* Bytes past the frame answer no request of ours (one is
-             * outstanding at a time): drop them, as the next discard would. */
-            *len = (size_t)want;
-            return MVG_TR_SOCK_OK;
-        }
-        struct pollfd pfd = {s->fd, POLLIN, 0};
-        int p = poll(&pfd, 1, mvg_tr_sock_remaining(deadline));
-        if (p == -1 && errno == EINTR)
-            continue;
-        if (p == 0) {
-            if (*len > 0)
-                snprintf(err, errlen, "timeout after %d ms (%zu of %ld bytes received)",
-                         s->timeout_ms, *len, want);
-            else
-                snprintf(err, errlen, "timeout after %d ms", s->timeout_ms);
-            return MVG_TR_SOCK_FAILED;
-        }
-        /* As much as has come, not just up to the lower bound: one recv()
-         * usually takes the whole reply, a syscall fewer per request. */
-        ssize_t n = p < 0 ? -1 : recv(s->fd, buf + *len, cap - *len, MSG_DONTWAIT);
-        if (n > 0) {
-            *len += (size_t)n;
-            continue;
-        }
-        if (recv_gone(n, err, errlen))
-            return MVG_TR_SOCK_GONE;
-    }
+    return mvg_tr_recv_frame(s->fd, buf, cap, len, deadline, s->timeout_ms, frame_len, ctx,
+                             PEER_CLOSED, err, errlen);
 }

@@ -2,12 +2,11 @@
  * tr_socket.h: the TCP client socket that the Modbus TCP backend
  * (tr_mbap.c) and the RTU-over-TCP backend (tr_rtu_tcp.c) share. Owns the
  * one rule of a request's deadline: connecting, sending and receiving are
- * each bounded by a monotonic deadline the caller sets once per request,
- * and a reply is read with poll() against that deadline however its bytes
- * trickle in (a per-byte timeout, as libmodbus has, lets a peer that sends
- * one byte just inside it hold the caller without bound). Bytes that come
- * past the frame answer no request (one is outstanding at a time) and are
- * dropped, as the next request's discard drops what arrives later.
+ * each bounded by a monotonic deadline the caller sets once per request;
+ * the reply is read by tr_recv.c's loop against that deadline, as on a
+ * serial port. Bytes that come past the frame answer no request (one is
+ * outstanding at a time) and are dropped, as the next request's discard
+ * drops what arrives later.
  */
 #ifndef MVG_TR_SOCKET_H
 #define MVG_TR_SOCKET_H
@@ -16,6 +15,7 @@
 #include <stdint.h>
 
 #include "device.h"
+#include "tr_recv.h"
 
 typedef struct {
     int fd; /* -1 while closed */
@@ -24,14 +24,10 @@ typedef struct {
     int timeout_ms; /* the bus's, for messages and the default deadline */
 } mvg_tr_sock;
 
-/* How long the frame in buf[0..len) is: see mvg_tr_sock_recv_frame. */
-typedef long (*mvg_tr_frame_len_fn)(const uint8_t *buf, size_t len, const void *ctx, char *err,
-                                    size_t errlen);
-
 enum {
-    MVG_TR_SOCK_OK = 0,
-    MVG_TR_SOCK_FAILED = -1, /* timeout or a frame rejected: the link may be fine */
-    MVG_TR_SOCK_GONE = -2    /* the peer closed or the socket failed */
+    MVG_TR_SOCK_OK = MVG_TR_RECV_OK,
+    MVG_TR_SOCK_FAILED = MVG_TR_RECV_FAILED, /* timeout or a frame rejected: the link may be fine */
+    MVG_TR_SOCK_GONE = MVG_TR_RECV_GONE      /* the peer closed or the socket failed */
 };
 
 /* A closed socket for bus's host and port (default 502). */
@@ -61,15 +57,10 @@ int mvg_tr_sock_discard(mvg_tr_sock *s, int64_t deadline, char *err, size_t errl
 int mvg_tr_sock_send(mvg_tr_sock *s, const uint8_t *buf, size_t len, int64_t deadline, char *err,
                      size_t errlen);
 
-/*
- * Receives one frame into buf (cap bytes) before deadline. frame_len is
- * asked after every read how long the frame is, judging from what has
- * arrived: a lower bound or the exact length (at most cap), or -1 with err
- * filled when the bytes cannot start the frame. Returns MVG_TR_SOCK_OK with
- * *len the frame's length (surplus bytes dropped); MVG_TR_SOCK_FAILED on a rejected frame or when
- * the deadline passes ("timeout after 300 ms (3 of 21 bytes received)");
- * MVG_TR_SOCK_GONE when the connection is gone.
- */
+/* mvg_tr_recv_frame on the socket: MVG_TR_SOCK_OK with *len the frame's
+ * length; MVG_TR_SOCK_FAILED on a rejected frame or when the deadline
+ * passes ("timeout after 300 ms (3 of 21 bytes received)");
+ * MVG_TR_SOCK_GONE when the connection is gone. */
 int mvg_tr_sock_recv_frame(mvg_tr_sock *s, uint8_t *buf, size_t cap, size_t *len,
                            int64_t deadline, mvg_tr_frame_len_fn frame_len, const void *ctx,
                            char *err, size_t errlen);

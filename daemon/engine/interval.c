@@ -63,8 +63,11 @@ struct mvg_interval {
     size_t nopen, capopen;
     mvg_interval_value *out; /* nch, the record handed to the callback */
     /* A forward clock step told by mvg_interval_clock_step(), until the
-     * record it leaves from is emitted (step_ms 0: none). Not part of the
-     * saved state: the step is acted on within the grace of one advance. */
+     * record it leaves from is emitted (step_ms 0: none). Part of the saved
+     * state (an optional last field, absent while step_ms is 0, so a state
+     * without a step keeps the bytes of before): a step seen just before a
+     * crash, whose record is not out yet, still gives the one flagged record
+     * after the restart instead of an empty record per interval it jumped. */
     int64_t step_idx, step_to_idx, step_ms;
 };
 
@@ -535,7 +538,15 @@ static void write_payload(const void *obj, mvg_statefmt_writer *w)
             mvg_statefmt_put_u8(w, a->has_ext);
         }
     }
+    if (agg->step_ms) {
+        mvg_statefmt_put_i64(w, agg->step_idx);
+        mvg_statefmt_put_i64(w, agg->step_to_idx);
+        mvg_statefmt_put_i64(w, agg->step_ms);
+    }
 }
+
+/* Bytes of the optional pending clock step at the end of the payload. */
+#define STEP_BYTES (3 * 8)
 
 /* Bytes of one open interval in the payload, to bound counts before allocating. */
 #define ACC_BYTES (7 * 8 + 4 * 4 + 1)
@@ -663,6 +674,15 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
                   a->covered > (double)agg->len_ms;
         }
     }
+    int64_t step_idx = 0, step_to_idx = 0, step_ms = 0;
+    if (!bad && !r.bad && mvg_statefmt_left(&r) == STEP_BYTES) {
+        /* a pending step: its record is the first not yet emitted or later */
+        step_idx = mvg_statefmt_get_i64(&r);
+        step_to_idx = mvg_statefmt_get_i64(&r);
+        step_ms = mvg_statefmt_get_i64(&r);
+        bad = !have_cursor || step_ms <= 0 || step_ms >= TS_LIMIT || step_idx < cursor ||
+              step_idx > idx_limit || step_to_idx < -idx_limit || step_to_idx > idx_limit;
+    }
     if (bad || r.bad || mvg_statefmt_left(&r) != 0) {
         free_open(open, nopen);
         free(st);
@@ -688,5 +708,8 @@ int mvg_interval_load(mvg_interval *agg, const void *buf, size_t len, char *err,
     agg->capopen = nopen;
     agg->have_cursor = have_cursor;
     agg->cursor = cursor;
+    agg->step_idx = step_idx;
+    agg->step_to_idx = step_to_idx;
+    agg->step_ms = step_ms;
     return 0;
 }

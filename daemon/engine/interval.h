@@ -165,7 +165,8 @@ uint64_t mvg_interval_rejected(const mvg_interval *agg, size_t ch);
 
 /*
  * State serialisation, for restarts. The bytes hold everything (channel
- * specs for a check, open intervals, last samples, counters) in a versioned
+ * specs for a check, open intervals, last samples, counters, a clock step
+ * whose record is not emitted yet) in a versioned
  * little-endian format with a magic, a length and a checksum.
  * mvg_interval_state_size() is the exact size mvg_interval_save() writes.
  * save returns 0 and sets *written, or MVG_INTERVAL_EARG when cap is too small.

@@ -363,11 +363,17 @@ static void load_step(mvg_pipeline *p)
     free(v);
 }
 
+static int put_step(mvg_pipeline *p, char *err, size_t errlen)
+{
+    char v[48];
+    snprintf(v, sizeof v, "%lld %lld", (long long)p->step_to_ms, (long long)p->step_ms);
+    return mvg_store_put_meta(p->store, STEP_META, v, err, errlen);
+}
+
 static void save_step(mvg_pipeline *p)
 {
-    char v[48], err[256];
-    snprintf(v, sizeof v, "%lld %lld", (long long)p->step_to_ms, (long long)p->step_ms);
-    if (mvg_store_put_meta(p->store, STEP_META, v, err, sizeof err) != 0)
+    char err[256];
+    if (put_step(p, err, sizeof err) != 0)
         mvg_log(MVG_LOG_WARN, "clock step: the retention's allowance is not kept over a restart: %s",
                 err);
 }
@@ -1132,14 +1138,33 @@ uint64_t mvg_pipeline_hold(mvg_pipeline *p, int hold)
     return p->held;
 }
 
-void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t to_ms, int64_t skip_ms)
+int mvg_pipeline_clock_step(mvg_pipeline *p, int64_t to_ms, int64_t skip_ms, char *err,
+                            size_t errlen)
 {
     if (skip_ms <= 0)
-        return;
+        return 0;
     mvg_runner_clock_step(p->runner, to_ms - skip_ms, to_ms);
     p->step_to_ms = to_ms;
     p->step_ms += skip_ms;
-    save_step(p);
+    /* Durable now, not only with the step's record a moment later: a
+     * restart from a checkpoint without the step would see the jumped
+     * clock as plain time and emit an empty record per interval the step
+     * skipped. Mid-interval is fine: a checkpoint holds the engine as fed
+     * up to each device's high water, and the restore replays the rest.
+     * Records waiting for the store must come first (a checkpoint never
+     * claims an interval whose record is not stored): they carry the step
+     * in the checkpoint written with them. */
+    int rc = mvg_store_begin(p->store, err, errlen);
+    int began = rc == 0;
+    if (rc == 0)
+        rc = put_step(p, err, errlen);
+    if (rc == 0 && p->npend == 0)
+        rc = write_checkpoint(p, to_ms - skip_ms, err, errlen);
+    if (rc == 0)
+        rc = mvg_store_commit(p->store, err, errlen);
+    else if (began)
+        mvg_store_rollback(p->store);
+    return rc == 0 ? 0 : -1;
 }
 
 int mvg_pipeline_maintain(mvg_pipeline *p, int64_t now_ms, char *err, size_t errlen)

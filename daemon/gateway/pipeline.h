@@ -169,8 +169,14 @@ int mvg_pipeline_put_status(mvg_pipeline *p, const char *json, char *err, size_t
  * before the step by the time that really passed. A backward step needs
  * no call: samples inside emitted intervals are stored but rejected by
  * the engine and counted (engine.rejected) until the clock passes them
- * again. */
-void mvg_pipeline_clock_step(mvg_pipeline *p, int64_t to_ms, int64_t skip_ms);
+ * again. The step is made durable before this returns: the retention's
+ * allowance and, unless records are waiting for the store (they take the
+ * checkpoint with them), an engine checkpoint that holds the step, so
+ * that a crash before the step's record still gives that one flagged
+ * record after the restart. Returns 0, or -1 with err when the store did
+ * not take it (the step then becomes durable with its record). */
+int mvg_pipeline_clock_step(mvg_pipeline *p, int64_t to_ms, int64_t skip_ms, char *err,
+                            size_t errlen);
 /* hold 1: polls are still stored (samples, telemetry) but kept from the
  * engine, and no interval closes; the wall clock cannot be trusted yet
  * (not synchronised at boot). Returns the polls kept from the engine since

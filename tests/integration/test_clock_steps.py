@@ -8,6 +8,12 @@ while its monotonic clock runs on (tests/integration/mvgtest.py FakeClock).
   and its model is fitted from the intervals before and after the steps,
   and the sample retention (400 days, run after a minute) deletes none of
   the samples stamped before the steps;
+- forward by 2 days, then SIGKILL as soon as the step is logged, before
+  the record it flags is written, and a restart (same libfaketime offset
+  file, same --time-anchor: the restarted process reads the same stepped
+  wall clock): the step was saved with a checkpoint before it was logged,
+  so the record that spans it is the one flagged record and no empty
+  record is written for the 1200 plant days it skipped;
 - back by an hour: logged, the samples go on being stored while the
   engine rejects them (engine.rejected in the status), and once the clock
   is right again the records go on without a step flag;
@@ -20,6 +26,7 @@ while its monotonic clock runs on (tests/integration/mvgtest.py FakeClock).
 import calendar
 import json
 import os
+import signal
 import sqlite3
 import sys
 import time
@@ -62,13 +69,34 @@ def engine_rejected(cfg):
     return json.loads(r.stdout)["engine"]["rejected"] if r.stdout else None
 
 
+def launch(args, clock):
+    """mvgated with args under clock's libfaketime, once it has started."""
+    gw = T.Proc(args, env=clock.env(), name="mvgated")
+    gw.wait_line(r"notice: started: ", stream="err", timeout=30)
+    return gw
+
+
 def start(d, clock, project):
     sim = T.plant_sim("compressor", 5)
     cfg = T.fast_gateway_config("compressor", sim.port, d, project)
-    gw = T.Proc(T.accelerated_mvgated(cfg, SCALE, ORIGIN, time.time()), env=clock.env(),
-                name="mvgated")
-    gw.wait_line(r"notice: started: ", stream="err", timeout=15)
+    args = T.accelerated_mvgated(cfg, SCALE, ORIGIN, time.time())
+    gw = launch(args, clock)
+    gw.args = args  # a restart continues the same plant clock (the anchor)
     return sim, cfg, gw
+
+
+def count_records(d, from_ms=None):
+    """Interval records in the store (starting at from_ms or later), counted
+    by SQLite: cheap however many there are (a flood of empty records is
+    what the kill test looks for)."""
+    db = sqlite3.connect(os.path.join(d, "mvgate.db"), timeout=10)
+    try:
+        if from_ms is None:
+            return db.execute("SELECT COUNT(*) FROM intervals").fetchone()[0]
+        return db.execute("SELECT COUNT(*) FROM intervals WHERE start_ms >= ?",
+                          (from_ms,)).fetchone()[0]
+    finally:
+        db.close()
 
 
 def test_forward_steps_in_the_baseline():
@@ -126,6 +154,74 @@ def test_forward_steps_in_the_baseline():
         assert "no valid baseline intervals" not in log and "no baseline model" not in log, log[-3000:]
         rep = [r for r in recs if r["phase"] == "reporting"]
         assert rep and rep[-1]["streams"][0]["model_ready"], rep[-1:] or "no reporting record"
+
+
+def test_step_survives_a_sigkill():
+    """The step is saved before its log line is written, so killing the
+    daemon on that line always finds it in the store: the test does not
+    depend on how fast the daemon or the machine is. Without that (the step
+    only in the checkpoint of the record it flags, written a moment after
+    the line) the restarted engine took the stepped clock for elapsed time
+    and wrote an empty record per 5 minutes of the 1200 plant days."""
+    with T.TempDir() as d:
+        clock = T.FakeClock(d)
+        t_start = time.monotonic()
+        sim, cfg, gw = start(d, clock, T.compressor_project("04:00", "04:30"))
+        gw2 = None
+        try:
+            wait_records(cfg, gw, 3)
+            clock.set("+2d")
+            m = gw.wait_line(STEP_RX % "forward", stream="err", timeout=10)
+            gw.signal(signal.SIGKILL)
+            gw.p.wait()
+            step_from, step_to = ms_of(m.group(2)), ms_of(m.group(3))
+            # the faketime file still says +2d and the anchor is the same:
+            # the restarted daemon reads the same stepped clock
+            gw2 = launch(gw.args, clock)
+            gw2.wait_line(r"engine resumed from its checkpoint", stream="err", timeout=10)
+
+            # three records of the time after the step (a flood, or records
+            # of the skipped days, would come before them: checked below)
+            def going_on():
+                gw2.pump(0.05)
+                return count_records(d, step_to - 5 * 60000) >= 3
+            T.wait_until(going_on, 30, "records after the step", interval=0.3)
+            # its polls are stamped on the stepped clock and none is late
+            assert count_samples(d, "ts_ms >= ?", step_to) > 20
+            assert engine_rejected(cfg) == 0
+            assert gw2.stop() == 0, "\n".join(gw2.err_lines[-20:])
+            elapsed = time.monotonic() - t_start
+        finally:
+            gw.stop()
+            if gw2:
+                gw2.stop()
+            sim.stop()
+        log2 = "\n".join(gw2.err_lines)
+        assert "clock step:" not in log2, log2[-3000:]
+
+        # no flood: the records are those of the plant time that passed
+        # (5-minute intervals at x600: 2 a second, the downtime included)
+        n = count_records(d)
+        assert n <= 2 * elapsed + 4, (n, elapsed)
+        recs = records(cfg)
+        assert [r["seq"] for r in recs] == list(range(1, len(recs) + 1))
+        v = jsonschema.Draft7Validator(schema("interval"))
+        for r in recs:
+            v.validate(r)
+        stepped = [r for r in recs if r["clock_step"]]
+        assert len(stepped) == 1, [(r["seq"], r["clock_step_ms"]) for r in stepped]
+        st = stepped[0]
+        assert abs(st["clock_step_ms"] - 2 * DAY_S * SCALE * 1000) < 0.01 * 2 * DAY_S * SCALE * 1000
+        assert ms_of(st["start"][:19] + "Z") <= step_from < ms_of(st["end"][:19] + "Z") + 5 * 60000
+        # the record after it is the interval the clock landed in: not one
+        # record inside the skipped span
+        after = recs[recs.index(st) + 1:]
+        assert len(after) >= 3, len(after)
+        assert ms_of(after[0]["start"][:19] + "Z") >= step_to - 5 * 60000, (after[0]["start"], m.group(3))
+        inside = [r["seq"] for r in recs
+                  if step_from + 5 * 60000 < ms_of(r["start"][:19] + "Z") < step_to - 5 * 60000]
+        assert not inside, inside[:10]
+        assert after[0]["phase"] == "baseline", after[0]["phase"]
 
 
 def test_back_step_logged_and_counted():
@@ -203,5 +299,6 @@ projects = (
 
 
 if __name__ == "__main__":
-    T.main([test_forward_steps_in_the_baseline, test_back_step_logged_and_counted,
+    T.main([test_forward_steps_in_the_baseline, test_step_survives_a_sigkill,
+            test_back_step_logged_and_counted,
             test_intervals_wait_for_a_synchronised_clock])

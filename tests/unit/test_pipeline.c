@@ -36,6 +36,7 @@
 #include "keys.h"
 #include "diag.h"
 #include "outbox.h"
+#include "payload.h"
 #include "pipeline.h"
 #include "runner.h"
 #include "status.h"
@@ -530,7 +531,8 @@ static void test_clock_step_one_record_and_retention(void **state)
     assert_int_equal(run_minutes(&g, 0, 16), 1); /* [00:00, 00:15) */
     /* the wall clock jumps ten days at 00:16 (960 intervals): one record
      * flagged, then the intervals after the step */
-    mvg_pipeline_clock_step(g.p, t0 + 10 * day + 16 * min, 10 * day);
+    assert_int_equal(mvg_pipeline_clock_step(g.p, t0 + 10 * day + 16 * min, 10 * day, err,
+                                             sizeof err), 0);
     for (int m = 17; m < 45; m++)
         poll(&g, t0 + 10 * day + m * min, 2.0, MVG_Q_GOOD, 140.0 + 2.0 * m);
     assert_int_equal(mvg_pipeline_advance(g.p, t0 + 10 * day + 46 * min, NULL, NULL, err, sizeof err),
@@ -543,7 +545,7 @@ static void test_clock_step_one_record_and_retention(void **state)
     assert_int_equal(samples_before(&g, t0 + 16 * min), before);
 
     /* a step that skips nothing (it undid a step back) changes nothing */
-    mvg_pipeline_clock_step(g.p, t0 + 10 * day + 46 * min, 0);
+    assert_int_equal(mvg_pipeline_clock_step(g.p, t0 + 10 * day + 46 * min, 0, err, sizeof err), 0);
     for (int m = 47; m < 62; m++)
         poll(&g, t0 + 10 * day + m * min, 2.0, MVG_Q_GOOD, 140.0 + 2.0 * m);
     assert_int_equal(mvg_pipeline_advance(g.p, t0 + 10 * day + 62 * min, NULL, NULL, err, sizeof err),
@@ -569,6 +571,53 @@ static void test_clock_step_one_record_and_retention(void **state)
     rig_open(&g, "step", &o, 1);
     assert_int_equal(mvg_pipeline_maintain(g.p, t0 + 10 * day + 62 * min, err, sizeof err), 0);
     assert_int_equal(samples_before(&g, t0 + 16 * min), before);
+    rig_close(&g);
+}
+
+/* A step seen, then a crash before its record (no advance, no record):
+ * the step is in the store's newest checkpoint, so the restarted engine
+ * gives the one flagged record, not 960 empty ones for the ten days. */
+static void test_clock_step_survives_a_crash(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_pipeline_opts o = {.telemetry_mode = MVG_TELEMETRY_OFF};
+    rig_open(&g, "stepcrash", &o, 1);
+    const int64_t t0 = 1767225600000LL, day = 24 * 3600000LL, min = 60000LL;
+    char err[256];
+    assert_int_equal(run_minutes(&g, 0, 16), 1); /* [00:00, 00:15) */
+    assert_int_equal(mvg_pipeline_clock_step(g.p, t0 + 10 * day + 16 * min, 10 * day, err,
+                                             sizeof err), 0);
+    /* polls after the step are stored, then the process dies */
+    for (int m = 17; m < 20; m++)
+        poll(&g, t0 + 10 * day + m * min, 2.0, MVG_Q_GOOD, 140.0 + 2.0 * m);
+    rig_close(&g);
+
+    rig_open(&g, "stepcrash", &o, 1);
+    int64_t replayed = 0;
+    assert_int_equal(mvg_pipeline_restore(g.p, &replayed, err, sizeof err), 1);
+    assert_int_equal(replayed, 3); /* the three polls stored after the checkpoint */
+    for (int m = 20; m < 45; m++)
+        poll(&g, t0 + 10 * day + m * min, 2.0, MVG_Q_GOOD, 140.0 + 2.0 * m);
+    assert_int_equal(mvg_pipeline_advance(g.p, t0 + 10 * day + 46 * min, NULL, NULL, err, sizeof err),
+                     3);
+    records r;
+    stored_records(&g, &r);
+    assert_int_equal(r.n, 4);
+    static const int64_t starts[] = {0, 15, 10 * 24 * 60 + 15, 10 * 24 * 60 + 30};
+    for (size_t i = 0; i < r.n; i++) {
+        json_t *doc = json_loadb(r.bytes[i], r.items[i].len, 0, NULL);
+        assert_non_null(doc);
+        assert_int_equal(json_integer_value(json_object_get(doc, "seq")), (json_int_t)i + 1);
+        assert_int_equal(json_is_true(json_object_get(doc, "clock_step")), i == 1);
+        assert_int_equal(json_integer_value(json_object_get(doc, "clock_step_ms")),
+                         i == 1 ? 10 * day : 0);
+        char want[40];
+        mvg_payload_time(t0 + starts[i] * min, want, sizeof want);
+        assert_string_equal(json_string_value(json_object_get(doc, "start")), want);
+        json_decref(doc);
+        free(r.bytes[i]);
+    }
     rig_close(&g);
 }
 
@@ -707,6 +756,7 @@ int main(void)
         cmocka_unit_test(test_late_sample_rejected_and_reported),
         cmocka_unit_test(test_undefined_figures_null_per_phase),
         cmocka_unit_test(test_clock_step_one_record_and_retention),
+        cmocka_unit_test(test_clock_step_survives_a_crash),
         cmocka_unit_test(test_hold_stores_but_records_nothing),
         cmocka_unit_test(test_records_wait_for_a_failing_store),
         cmocka_unit_test(test_reserve_refuses_samples_keeps_records),

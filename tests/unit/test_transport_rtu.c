@@ -1,6 +1,7 @@
 /*
- * test_transport_rtu.c: the libmodbus RTU backend on a serial line. The
- * line is a pseudo-terminal made here: the transport opens the slave side
+ * test_transport_rtu.c: the RTU backend of a serial line (libmodbus opens
+ * the port and sends, the reply is read against one deadline). The line
+ * is a pseudo-terminal made here: the transport opens the slave side
  * by its path, as it would /dev/ttyUSB0, and the RTU server of
  * modbus_test_server.h answers on the master side. The test keeps its own
  * slave fd open in raw mode for the whole run, so that the line's settings
@@ -176,6 +177,41 @@ static void test_rtu_bad_crc(void **state)
     mvg_transport_free(t);
 }
 
+/* A reply trickled one byte every 100 ms, each byte well inside the 300 ms
+ * timeout (libmodbus's per-byte timeout took the whole 21-byte reply, 2 s,
+ * as good): the request fails when its one deadline passes, naming how much
+ * had come, and the line serves the next request once the trickle is over. */
+static void test_rtu_trickled_reply_times_out(void **state)
+{
+    line *l = *state;
+    mvg_transport *t = open_rtu(l, 300);
+    uint16_t regs[8];
+    uint8_t exc = 0;
+    char err[256] = "", want[300];
+    atomic_store(&l->srv.trickle_ms, 100);
+    atomic_store(&l->srv.mode, MTS_TRICKLE);
+    int64_t t0 = tu_now_ms();
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 8, regs, &exc, err), MVG_TR_COMM);
+    int64_t took = tu_now_ms() - t0;
+    /* well short of the 2 s the reply takes (libmodbus waited for all of it) */
+    if (took < 290 || took > 1000)
+        fail_msg("trickled reply gave up after %lld ms (%s)", (long long)took, err);
+    snprintf(want, sizeof want, "%s unit 3: read holding 0+8 (function 3): "
+        "timeout after 300 ms (", l->path);
+    assert_non_null(strstr(err, want));
+    assert_non_null(strstr(err, " of 21 bytes received)"));
+
+    /* The rest of the trickle (2 s in all, longer on a loaded machine) is
+     * discarded; then the unit answers. */
+    atomic_store(&l->srv.mode, MTS_NORMAL);
+    tu_sleep_ms(2000 - (int)took + 1000);
+    int seq = atomic_load(&l->srv.requests);
+    assert_int_equal(rd(t, 3, MVG_AREA_HOLDING, 0, 8, regs, &exc, err), MVG_TR_OK);
+    for (unsigned i = 0; i < 8; i++)
+        assert_int_equal(regs[i], mts_rtt_holding(i, (unsigned)seq + 1));
+    mvg_transport_free(t);
+}
+
 static void test_rtu_missing_device_file(void **state)
 {
     (void)state;
@@ -203,6 +239,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_rtu_missing_unit_times_out, line_setup, line_teardown),
         cmocka_unit_test_setup_teardown(test_rtu_late_reply_not_misread, line_setup, line_teardown),
         cmocka_unit_test_setup_teardown(test_rtu_bad_crc, line_setup, line_teardown),
+        cmocka_unit_test_setup_teardown(test_rtu_trickled_reply_times_out, line_setup,
+                                        line_teardown),
         cmocka_unit_test(test_rtu_missing_device_file),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
