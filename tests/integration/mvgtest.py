@@ -637,6 +637,21 @@ class RecordKey:
         return text[:-1] + b',"sig":"' + sig + b'"}'
 
 
+def forged(raw):
+    """A gateway's record raw re-signed under a new key (same prev: it claims
+    the position), and that key's fingerprint."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives import serialization
+    sk = Ed25519PrivateKey.generate()
+    pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    fp = hashlib.sha256(pk).hexdigest()[:32]
+    doc = raw[:-98] + b"}"
+    old_fp = json.loads(raw)["key"].encode()
+    doc = doc.replace(b'"key":"' + old_fp + b'"', b'"key":"' + fp.encode() + b'"')
+    sig = base64.b64encode(sk.sign(doc))
+    return doc[:-1] + b',"sig":"' + sig + b'"}', fp
+
+
 def mqtt_publish(port, topic, payload, retain=False):
     subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", "1", "-t", topic,
                     "-s"] + (["-r"] if retain else []), input=payload, check=True)

@@ -14,8 +14,6 @@ simulated compressor, x600, its key rotated half way):
   at-least-once repeats stay raw rows of one record).
 - `mvgate hub enrol` appends a register line and refuses a duplicate."""
 
-import base64
-import hashlib
 import json
 import os
 import signal
@@ -98,18 +96,7 @@ def hub_status(conf):
     return r.returncode, r.stdout
 
 
-def forged(raw):
-    """raw re-signed under a new key (same prev: it claims the position)."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives import serialization
-    sk = Ed25519PrivateKey.generate()
-    pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    fp = hashlib.sha256(pk).hexdigest()[:32]
-    doc = raw[:-98] + b"}"
-    old_fp = json.loads(raw)["key"].encode()
-    doc = doc.replace(b'"key":"' + old_fp + b'"', b'"key":"' + fp.encode() + b'"')
-    sig = base64.b64encode(sk.sign(doc))
-    return doc[:-1] + b',"sig":"' + sig + b'"}', fp
+forged = T.forged
 
 
 def altered(raw):
