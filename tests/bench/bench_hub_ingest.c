@@ -37,6 +37,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,6 +61,15 @@ typedef struct {
 } msg;
 
 static char err[512];
+
+/* CPU seconds (user + system) of this process or of its waited-for children. */
+static double cpu_s(int who)
+{
+    struct rusage u;
+    getrusage(who, &u);
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
 
 static void die(const char *what)
 {
@@ -544,19 +554,23 @@ int main(int argc, char **argv)
     printf("published at QoS 1 in %.2f s (%.0f msg/s), queued by the broker for both sessions\n",
            t_pub, (double)n / t_pub);
 
+    double c0 = cpu_s(RUSAGE_SELF);
     double t_bare = bare_drain(&bare_cfg, n);
+    double bare_cpu = cpu_s(RUSAGE_SELF) - c0;
     double bare_rate = (double)n / t_bare;
-    printf("bare subscriber (store only):      %zu messages in %6.2f s: %8.0f msg/s\n", n, t_bare,
-           bare_rate);
+    printf("bare subscriber (store only):      %zu messages in %6.2f s: %8.0f msg/s "
+           "(CPU %.0f us/msg)\n", n, t_bare, bare_rate, bare_cpu / (double)n * 1e6);
 
     double t_stored, t_verified;
     char hub_log[PATH_MAX];
     snprintf(hub_log, sizeof hub_log, "%s/hub.log", dir);
+    c0 = cpu_s(RUSAGE_CHILDREN);
     hub_drain(bin, hub_conf, hub_db, hub_log, n, records, &t_stored, &t_verified);
+    double hub_cpu = cpu_s(RUSAGE_CHILDREN) - c0;
     double hub_rate = (double)n / t_verified;
     printf("mvgate-hub (store + verify):       %zu messages in %6.2f s: %8.0f msg/s "
-           "(all stored at %.2f s, %zu records verified ok at %.2f s)\n",
-           n, t_verified, hub_rate, t_stored, records, t_verified);
+           "(CPU %.0f us/msg; all stored at %.2f s, %zu records verified ok at %.2f s)\n",
+           n, t_verified, hub_rate, hub_cpu / (double)n * 1e6, t_stored, records, t_verified);
     printf("ratio hub / bare: %.2f (target: at least 0.5)\n", hub_rate / bare_rate);
 
     mh_broker_stop(&b);
