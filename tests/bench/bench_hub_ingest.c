@@ -24,7 +24,8 @@
  *
  * usage: bench_hub_ingest [gateways (1000)] [records per gateway (20)]
  * The hub binary is $MVG_BIN/mvgate-hub, else ../bin/mvgate-hub next to
- * this program.
+ * this program. BENCH_KEEP=1 keeps the temporary directory (the hub's log,
+ * both databases) and prints where it is.
  */
 #include <MQTTAsync.h>
 #include <fcntl.h>
@@ -579,6 +580,9 @@ int main(int argc, char **argv)
         free(m[i].payload);
     }
     free(m);
-    tu_tmpdir_remove(dir);
+    if (!getenv("BENCH_KEEP"))
+        tu_tmpdir_remove(dir);
+    else
+        printf("kept %s\n", dir);
     return 0;
 }
