@@ -475,7 +475,15 @@ int mvg_hub_mqtt_connect(mvg_hub_mqtt *m, const char *filter, int *session_prese
     const unsigned char *b;
     size_t n;
     if (send_packet(m, P_CONNECT << 4, &w) < 0) {
-        mvg_set_err(err, errlen, "mqtt: cannot send CONNECT to %s", m->cfg.uri);
+        /* With TLS 1.3 a listener that wants a client certificate refuses
+         * after the handshake: its alert may come before the CONNECT goes
+         * (or, later, instead of the CONNACK). Say what it was. */
+        unsigned long q = m->ssl ? ERR_peek_last_error() : 0;
+        if (q && ERR_reason_error_string(q))
+            mvg_set_err(err, errlen, "mqtt: TLS connection to %s closed: %s", m->cfg.uri,
+                        ERR_reason_error_string(q));
+        else
+            mvg_set_err(err, errlen, "mqtt: cannot send CONNECT to %s", m->cfg.uri);
         goto fail;
     }
     if (expect(m, P_CONNACK, deadline, &b, &n, err, errlen) < 0)
