@@ -397,10 +397,10 @@ class Mosquitto:
     with set_acl, then restart). tls_port: a second listener with TLS,
     its server certificate from tls_files(tls_dir); require_certificate:
     that listener wants a client certificate signed by the same CA
-    (mutual TLS)."""
+    (mutual TLS). extra: more lines of mosquitto.conf."""
 
     def __init__(self, d, port, users=None, acl=None, tls_port=None, tls_dir=None,
-                 require_certificate=False):
+                 require_certificate=False, extra=""):
         self.port = port
         self.tls_port = tls_port
         # started as root, mosquitto drops to its own user: the directory
@@ -430,8 +430,8 @@ class Mosquitto:
                       "true" if require_certificate else "false"))
         self.conf = write(os.path.join(d, "mosquitto.conf"),
                           "per_listener_settings false\n%slistener %d 127.0.0.1\n%s"
-                          "persistence true\npersistence_location %s/\nlog_dest none\n"
-                          % (auth, port, tls, store))
+                          "persistence true\npersistence_location %s/\nlog_dest none\n%s"
+                          % (auth, port, tls, store, extra))
         self.start()
 
     def set_acl(self, text):
@@ -635,6 +635,21 @@ class RecordKey:
         """text: bytes of a JSON object (ending in '}') without sig."""
         sig = base64.b64encode(self.sk.sign(text)).decode().encode()
         return text[:-1] + b',"sig":"' + sig + b'"}'
+
+
+def forged(raw):
+    """A gateway's record raw re-signed under a new key (same prev: it claims
+    the position), and that key's fingerprint."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from cryptography.hazmat.primitives import serialization
+    sk = Ed25519PrivateKey.generate()
+    pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+    fp = hashlib.sha256(pk).hexdigest()[:32]
+    doc = raw[:-98] + b"}"
+    old_fp = json.loads(raw)["key"].encode()
+    doc = doc.replace(b'"key":"' + old_fp + b'"', b'"key":"' + fp.encode() + b'"')
+    sig = base64.b64encode(sk.sign(doc))
+    return doc[:-1] + b',"sig":"' + sig + b'"}', fp
 
 
 def mqtt_publish(port, topic, payload, retain=False):

@@ -12,14 +12,17 @@ simulated compressor, x600, its key rotated half way):
   one database, one of them SIGKILLed and restarted: every position
   verified, each record once (the two instances both stored messages, and
   at-least-once repeats stay raw rows of one record).
+- A large queued session (8,000 messages of 2.4 kB, 19 MB, queued while
+  the hub was away): the hub subscribes again and stores every one (its
+  CONNECT's Receive Maximum keeps the broker from sending more than its
+  read buffer holds before the SUBACK).
 - `mvgate hub enrol` appends a register line and refuses a duplicate."""
 
-import base64
-import hashlib
 import json
 import os
 import signal
 import sqlite3
+import subprocess
 import sys
 import time
 
@@ -98,18 +101,7 @@ def hub_status(conf):
     return r.returncode, r.stdout
 
 
-def forged(raw):
-    """raw re-signed under a new key (same prev: it claims the position)."""
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
-    from cryptography.hazmat.primitives import serialization
-    sk = Ed25519PrivateKey.generate()
-    pk = sk.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-    fp = hashlib.sha256(pk).hexdigest()[:32]
-    doc = raw[:-98] + b"}"
-    old_fp = json.loads(raw)["key"].encode()
-    doc = doc.replace(b'"key":"' + old_fp + b'"', b'"key":"' + fp.encode() + b'"')
-    sig = base64.b64encode(sk.sign(doc))
-    return doc[:-1] + b',"sig":"' + sig + b'"}', fp
+forged = T.forged
 
 
 def altered(raw):
@@ -250,6 +242,46 @@ def test_postgres_two_hubs_shared():
         pg.stop()
 
 
+def test_large_queued_session():
+    with T.TempDir() as d:
+        port = T.free_port()
+        # no limit of the broker's own on what it sends unacknowledged
+        # (max_inflight_messages 0): the client's Receive Maximum is the
+        # limit, as MQTT 5 has it
+        broker = Mosquitto(d, port, extra="max_queued_messages 0\nmax_queued_bytes 0\n"
+                                          "max_inflight_messages 0\n")
+        db_path = os.path.join(d, "hub.db")
+        T.write(os.path.join(d, "register.txt"), "")
+        conf = hub_conf(d, "hub-q", port, 'backend = "sqlite"; path = "%s";' % db_path)
+        hub = start_hub(conf)
+        try:
+            assert hub.stop() == 0  # a clean stop: the broker keeps the session and queues
+            n = 8000
+            lines = b"".join(b'{"gateway":"gw-q","seq":%05d,"pad":"%s"}\n' % (i, b"x" * 2400)
+                             for i in range(n))
+            r = subprocess.run(["mosquitto_pub", "-h", "127.0.0.1", "-p", str(port), "-q", "1",
+                                "-t", "mvgate/v1/gw-q/telemetry", "-l"], input=lines,
+                               capture_output=True, timeout=120)
+            assert r.returncode == 0, r.stderr
+            t0 = time.monotonic()
+            hub = start_hub(conf)
+
+            def stored():
+                hub.pump(0)
+                with sqlite3.connect(db_path) as c:
+                    return c.execute("SELECT COUNT(*) FROM hub_messages WHERE kind ="
+                                     " 'telemetry'").fetchone()[0]
+            T.wait_until(lambda: stored() >= n, 120, "%d queued messages stored" % n,
+                         interval=0.5)
+            assert stored() == n and not any("did not acknowledge" in l for l in hub.err_lines)
+            print("queued session: %d messages of %d bytes stored in %.1f s"
+                  % (n, len(lines) // n, time.monotonic() - t0))
+            assert hub.stop() == 0, hub.err_lines[-10:]
+        finally:
+            hub.stop()
+            broker.stop()
+
+
 def test_enrol_command():
     with T.TempDir() as d:
         reg = T.write(os.path.join(d, "register.txt"), "# commissioning records\n")
@@ -276,4 +308,5 @@ def test_enrol_command():
 
 
 if __name__ == "__main__":
-    T.main([test_enrol_command, test_sqlite_sigkill_forgery, test_postgres_two_hubs_shared])
+    T.main([test_enrol_command, test_sqlite_sigkill_forgery, test_postgres_two_hubs_shared,
+            test_large_queued_session])

@@ -15,6 +15,7 @@
 struct mvg_hub_db {
     const mvg_hub_db_backend_ops *ops;
     void *conn;
+    int depth;                  /* begun and not yet committed (hub_db.h: they nest) */
     char err[512];
 };
 
@@ -134,10 +135,24 @@ mvg_hub_rows *mvg_hub_db_query(mvg_hub_db *db, const char *sql, const mvg_hub_pa
 
 const char *mvg_hub_db_error(const mvg_hub_db *db) { return db->err; }
 
-int mvg_hub_db_begin(mvg_hub_db *db) { return mvg_hub_db_exec(db, "BEGIN", NULL, 0) < 0 ? -1 : 0; }
+int mvg_hub_db_begin(mvg_hub_db *db)
+{
+    if (db->depth++ > 0)
+        return 0; /* inside the caller's transaction: part of it */
+    if (mvg_hub_db_exec(db, "BEGIN", NULL, 0) < 0) {
+        db->depth = 0;
+        return -1;
+    }
+    return 0;
+}
 
 int mvg_hub_db_commit(mvg_hub_db *db)
 {
+    if (db->depth > 1) {
+        db->depth--; /* the outermost commit commits it all */
+        return 0;
+    }
+    db->depth = 0;
     return mvg_hub_db_exec(db, "COMMIT", NULL, 0) < 0 ? -1 : 0;
 }
 
@@ -145,7 +160,8 @@ void mvg_hub_db_rollback(mvg_hub_db *db)
 {
     char keep[sizeof db->err];
     memcpy(keep, db->err, sizeof keep); /* the error that made us roll back */
-    mvg_hub_db_exec(db, "ROLLBACK", NULL, 0);
+    mvg_hub_db_exec(db, "ROLLBACK", NULL, 0); /* also after a COMMIT that failed */
+    db->depth = 0;
     memcpy(db->err, keep, sizeof keep);
 }
 

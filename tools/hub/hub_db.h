@@ -55,7 +55,12 @@ long mvg_hub_db_exec(mvg_hub_db *db, const char *sql, const mvg_hub_param *p, in
 /* A query: its rows (all fetched), or NULL with the error. */
 mvg_hub_rows *mvg_hub_db_query(mvg_hub_db *db, const char *sql, const mvg_hub_param *p, int np);
 const char *mvg_hub_db_error(const mvg_hub_db *db);
-/* BEGIN / COMMIT / ROLLBACK: 0 or -1. */
+/* BEGIN / COMMIT / ROLLBACK: 0 or -1. They nest: a begin inside a
+ * transaction joins it, and its commit only counts, so that a step that
+ * keeps its own writes together (a verdict and what it adds up) can run
+ * inside a batch that keeps everything together; the outermost commit
+ * commits. A rollback at any depth rolls the whole transaction back, and
+ * the outer commit then fails (no transaction). */
 int mvg_hub_db_begin(mvg_hub_db *db);
 int mvg_hub_db_commit(mvg_hub_db *db);
 void mvg_hub_db_rollback(mvg_hub_db *db);

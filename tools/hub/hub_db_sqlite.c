@@ -3,14 +3,33 @@
  * synchronous=FULL: the hub acknowledges a message to the broker only after
  * its commit, so a commit must survive a power cut, not only a crash.
  * $N parameters are bound by name, since SQLite numbers named parameters
- * in order of appearance.
+ * in order of appearance. The hub runs a few statements over and over
+ * (several per message received, several per record verified), so the
+ * connection keeps them prepared: compiling one costs as much as running
+ * it.
  */
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "diag.h"
 #include "hub_db.h"
+
+/* The prepared statements by their text: the hub's statements are string
+ * literals, but the text is compared, so one built at run time (the
+ * schema's) is only a miss. Beyond CACHE_MAX a statement is prepared and
+ * finalized per call, as before. */
+#define CACHE_MAX 48
+
+typedef struct {
+    sqlite3 *db;
+    size_t n;
+    struct {
+        char *sql;
+        sqlite3_stmt *st;
+    } cache[CACHE_MAX];
+} sq_conn;
 
 static void *sq_open(const mvg_hub_db_cfg *cfg, char *err, size_t errlen)
 {
@@ -31,10 +50,65 @@ static void *sq_open(const mvg_hub_db_cfg *cfg, char *err, size_t errlen)
         sqlite3_close(db);
         return NULL;
     }
-    return db;
+    sq_conn *c = calloc(1, sizeof *c);
+    if (!c) {
+        mvg_set_err(err, errlen, "sqlite: out of memory");
+        sqlite3_close(db);
+        return NULL;
+    }
+    c->db = db;
+    return c;
 }
 
-static void sq_close(void *conn) { sqlite3_close(conn); }
+static void sq_close(void *conn)
+{
+    sq_conn *c = conn;
+    if (!c)
+        return;
+    for (size_t i = 0; i < c->n; i++) {
+        sqlite3_finalize(c->cache[i].st);
+        free(c->cache[i].sql);
+    }
+    sqlite3_close(c->db);
+    free(c);
+}
+
+/* The statement of sql, from the cache or prepared (*cached: whether it
+ * stays there); NULL on a compile error. */
+static sqlite3_stmt *statement(sq_conn *c, const char *sql, int *cached)
+{
+    for (size_t i = 0; i < c->n; i++)
+        if (strcmp(c->cache[i].sql, sql) == 0) {
+            *cached = 1;
+            return c->cache[i].st;
+        }
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        sqlite3_finalize(st);
+        return NULL;
+    }
+    *cached = 0;
+    char *copy = c->n < CACHE_MAX ? strdup(sql) : NULL;
+    if (copy) {
+        c->cache[c->n].sql = copy;
+        c->cache[c->n].st = st;
+        c->n++;
+        *cached = 1;
+    }
+    return st;
+}
+
+/* A statement after its run: a cached one reset for the next, with its
+ * parameters let go (they point into the caller's memory). */
+static void done(sqlite3_stmt *st, int cached)
+{
+    if (!cached) {
+        sqlite3_finalize(st);
+        return;
+    }
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+}
 
 static int bind(sqlite3_stmt *st, const mvg_hub_param *p, int np)
 {
@@ -68,36 +142,38 @@ static int bind(sqlite3_stmt *st, const mvg_hub_param *p, int np)
 static long sq_run(void *conn, const char *sql, const mvg_hub_param *p, int np,
                    mvg_hub_rows *rows, char *err, size_t errlen)
 {
-    sqlite3 *db = conn;
-    sqlite3_stmt *st = NULL;
-    if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK || bind(st, p, np) < 0) {
-        mvg_set_err(err, errlen, "sqlite: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
+    sq_conn *c = conn;
+    int cached = 0;
+    sqlite3_stmt *st = statement(c, sql, &cached);
+    if (!st || bind(st, p, np) < 0) {
+        mvg_set_err(err, errlen, "sqlite: %s", sqlite3_errmsg(c->db));
+        if (st)
+            done(st, cached);
         return -1;
     }
     if (rows)
         rows->ncols = (size_t)sqlite3_column_count(st);
     int rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        for (int c = 0; rows && c < (int)rows->ncols; c++) {
-            int t = sqlite3_column_type(st, c);
-            const void *data = t == SQLITE_BLOB ? sqlite3_column_blob(st, c)
-                                                : (const void *)sqlite3_column_text(st, c);
-            size_t len = (size_t)sqlite3_column_bytes(st, c);
+        for (int k = 0; rows && k < (int)rows->ncols; k++) {
+            int t = sqlite3_column_type(st, k);
+            const void *data = t == SQLITE_BLOB ? sqlite3_column_blob(st, k)
+                                                : (const void *)sqlite3_column_text(st, k);
+            size_t len = (size_t)sqlite3_column_bytes(st, k);
             if (mvg_hub_rows_push(rows, data, len, t == SQLITE_NULL) < 0) {
                 mvg_set_err(err, errlen, "sqlite: out of memory");
-                sqlite3_finalize(st);
+                done(st, cached);
                 return -1;
             }
         }
     }
     if (rc != SQLITE_DONE) {
-        mvg_set_err(err, errlen, "sqlite: %s", sqlite3_errmsg(db));
-        sqlite3_finalize(st);
+        mvg_set_err(err, errlen, "sqlite: %s", sqlite3_errmsg(c->db));
+        done(st, cached);
         return -1;
     }
-    sqlite3_finalize(st);
-    return sqlite3_changes(db);
+    done(st, cached);
+    return sqlite3_changes(c->db);
 }
 
 const mvg_hub_db_backend_ops mvg_hub_db_sqlite_ops = {

@@ -139,17 +139,21 @@ static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
                          MVG_HUB_TEXT(prev),   MVG_HUB_TEXT(word),
                          MVG_HUB_TEXT(key),    MVG_HUB_BLOB(m->payload, m->len),
                          MVG_HUB_INT(m->received_ms), MVG_HUB_TEXT(hub_id)};
-    if (mvg_hub_db_exec(db,
-                        "INSERT INTO hub_records (gateway, project, chain, hash, prev, kind,"
-                        " key_fp, payload, first_ms, first_hub)"
-                        " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
-                        " ON CONFLICT (gateway, project, chain, hash) DO NOTHING",
-                        p, 10) < 0)
-        return -1;
+    /* a new record says its id; a repeat (the conflict) is looked up */
     mvg_hub_rows *r = mvg_hub_db_query(db,
-                                       "SELECT id FROM hub_records WHERE gateway = $1 AND"
-                                       " project = $2 AND chain = $3 AND hash = $4",
-                                       p, 4);
+                                       "INSERT INTO hub_records (gateway, project, chain, hash,"
+                                       " prev, kind, key_fp, payload, first_ms, first_hub)"
+                                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                                       " ON CONFLICT (gateway, project, chain, hash) DO NOTHING"
+                                       " RETURNING id",
+                                       p, 10);
+    if (r && mvg_hub_rows_count(r) == 0) {
+        mvg_hub_rows_free(r);
+        r = mvg_hub_db_query(db,
+                             "SELECT id FROM hub_records WHERE gateway = $1 AND"
+                             " project = $2 AND chain = $3 AND hash = $4",
+                             p, 4);
+    }
     if (!r)
         return -1;
     *record_id = mvg_hub_rows_count(r) ? mvg_hub_rows_int(r, 0, 0) : 0;

@@ -30,6 +30,13 @@ enum {
 };
 
 #define RBUF_MAX (16u << 20) /* the largest packet we accept */
+/* Receive Maximum in CONNECT: the QoS 1 messages the broker may have sent
+ * us unacknowledged. Without it the broker assumes 65,535, and with a
+ * large queued session it sends that many right after CONNACK, before the
+ * SUBACK that mvg_hub_mqtt_connect() waits for: 65,535 records of 2 kB
+ * overflow the read buffer (RBUF_MAX) and the connection fails at every
+ * attempt. 1024 is a few of the main loop's batches. */
+#define RECEIVE_MAX 1024
 
 struct mvg_hub_mqtt {
     mvg_hub_mqtt_cfg cfg;
@@ -454,10 +461,12 @@ int mvg_hub_mqtt_connect(mvg_hub_mqtt *m, const char *filter, int *session_prese
         flags |= 0x40;
     put_u8(&w, flags);
     put_u16(&w, (unsigned)m->cfg.keepalive_s);
-    /* properties: session expiry interval (0x11) */
-    put_u8(&w, 5);
+    /* properties: session expiry interval (0x11), receive maximum (0x21) */
+    put_u8(&w, 5 + 3);
     put_u8(&w, 0x11);
     put_u32(&w, (uint32_t)m->cfg.session_expiry_s);
+    put_u8(&w, 0x21);
+    put_u16(&w, RECEIVE_MAX);
     put_str(&w, m->cfg.client_id);
     if (m->cfg.username[0])
         put_str(&w, m->cfg.username);
@@ -466,7 +475,15 @@ int mvg_hub_mqtt_connect(mvg_hub_mqtt *m, const char *filter, int *session_prese
     const unsigned char *b;
     size_t n;
     if (send_packet(m, P_CONNECT << 4, &w) < 0) {
-        mvg_set_err(err, errlen, "mqtt: cannot send CONNECT to %s", m->cfg.uri);
+        /* With TLS 1.3 a listener that wants a client certificate refuses
+         * after the handshake: its alert may come before the CONNECT goes
+         * (or, later, instead of the CONNACK). Say what it was. */
+        unsigned long q = m->ssl ? ERR_peek_last_error() : 0;
+        if (q && ERR_reason_error_string(q))
+            mvg_set_err(err, errlen, "mqtt: TLS connection to %s closed: %s", m->cfg.uri,
+                        ERR_reason_error_string(q));
+        else
+            mvg_set_err(err, errlen, "mqtt: cannot send CONNECT to %s", m->cfg.uri);
         goto fail;
     }
     if (expect(m, P_CONNACK, deadline, &b, &n, err, errlen) < 0)
