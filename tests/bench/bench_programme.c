@@ -18,9 +18,11 @@
  * records are written by the bench's own bulk statement (signing and
  * verifying 11.5 million records is tests/bench/bench_hub's business).
  *
- * Usage: bench_programme [PROJECTS [DAYS [DIR]]] (default 328, 365, a temp
- * dir under /tmp; the database takes about 2 kB a record on DIR's disk,
- * some 25 GB at full size, and is removed at the end).
+ * Usage: bench_programme [PROJECTS [DAYS [DIR [reuse]]]] (default 328, 365, a temp
+ * dir under /tmp, removed at the end; a DIR given keeps DIR/hub.db, to
+ * look at with `mvgate programme`, and "reuse" measures again on it
+ * without writing it anew). The database takes about 2 kB a record
+ * on the disk, some 24 GB at full size.
  */
 #include <math.h>
 #include <sqlite3.h>
@@ -349,22 +351,26 @@ int main(int argc, char **argv)
         return 2;
     }
     if (!dir || nprj < 1 || days < 1) {
-        fprintf(stderr, "usage: bench_programme [PROJECTS [DAYS [DIR]]]\n");
+        fprintf(stderr, "usage: bench_programme [PROJECTS [DAYS [DIR [reuse]]]]\n");
         return 2;
     }
     char path[400];
     snprintf(path, sizeof path, "%s/hub.db", dir);
-    unlink(path);
+    int reuse = argc > 4 && strcmp(argv[4], "reuse") == 0 && access(path, R_OK) == 0;
+    if (!reuse)
+        unlink(path);
     int64_t from, to;
     if (mvg_programme_year("2025-26", &from, &to) != 0)
         return 1;
     double t0 = tu_now_s();
     long records = 0;
-    fprintf(stderr, "bench_programme: writing %zu projects x %d days of 15-minute records...\n",
-            nprj, days);
     double payload = 0;
-    if (generate(path, nprj, days, from, &records, &payload) < 0)
-        return 1;
+    if (!reuse) {
+        fprintf(stderr, "bench_programme: writing %zu projects x %d days of 15-minute records...\n",
+                nprj, days);
+        if (generate(path, nprj, days, from, &records, &payload) < 0)
+            return 1;
+    }
     double tgen = tu_now_s() - t0;
     char err[512];
     mvg_hub_db_cfg cfg = {.backend = MVG_HUB_DB_SQLITE};
@@ -395,17 +401,18 @@ int main(int argc, char **argv)
     printf("  total %.3f s (target < 10 s): %.6g TJ +- %.3g, %.6g t CO2, HK$ %.6g\n",
            tbuild + th + tj + tc, p->measured[MVG_PU_TJ], p->half[MVG_PU_TJ],
            p->measured[MVG_PU_CO2_T], p->measured[MVG_PU_HKD]);
-    int ok = p->records == records - 2 * (long)nprj;
+    int ok = reuse || p->records == records - 2 * (long)nprj;
     mvg_programme_free(p);
     mvg_hub_db_close(db);
-    char wal[420];
-    unlink(path);
-    snprintf(wal, sizeof wal, "%s-wal", path);
-    unlink(wal);
-    snprintf(wal, sizeof wal, "%s-shm", path);
-    unlink(wal);
-    if (argc <= 3)
+    if (argc <= 3) { /* a DIR given keeps the database, to look at */
+        char wal[420];
+        unlink(path);
+        snprintf(wal, sizeof wal, "%s-wal", path);
+        unlink(wal);
+        snprintf(wal, sizeof wal, "%s-shm", path);
+        unlink(wal);
         rmdir(dir);
+    }
     if (!ok) {
         fprintf(stderr, "bench_programme: the window does not hold every interval record\n");
         return 1;
