@@ -41,6 +41,14 @@ static void td(const page *g, const char *s)
 }
 
 /* A figure's cell: the number for people, its exact value for machines. */
+/* A short cell that must not wrap (a CJK word broken per character reads badly). */
+static void td_nw(const page *g, const char *s)
+{
+    fputs("<td class=\"nw\">", g->out);
+    esc(g, s);
+    fputs("</td>", g->out);
+}
+
 static void td_num(const page *g, const char *key, double v)
 {
     char b[64];
@@ -76,7 +84,7 @@ static void section(const page *g, const char *id, mvg_text title, int first)
 
 static const mvg_text unit_label[MVG_PU_COUNT] = {MVG_T_ENERGY_TJ, MVG_T_CO2,    MVG_T_PRG_VOC,
                                                   MVG_T_PRG_SO2,   MVG_T_PRG_NOX, MVG_T_PRG_WASTEWATER,
-                                                  MVG_T_COST};
+                                                  MVG_T_PRG_COST};
 
 /* "2025-04-01 00:00" of a time in Hong Kong time */
 static char *hkt(int64_t ms, char *b, size_t len)
@@ -280,7 +288,7 @@ static int technologies(const page *g)
             sum[j][k] += x->measured[k];
     }
     section(g, "technologies", MVG_T_PRG_SEC_TECH, 0);
-    fputs("<table><thead><tr>", g->out);
+    fputs("<table style=\"font-size:8.5pt\"><thead><tr>", g->out);
     th(g, T(g, MVG_T_TECHNOLOGY));
     th(g, T(g, MVG_T_PRG_PROJECTS_N));
     for (int k = 0; k < MVG_PU_COUNT; k++) {
@@ -308,7 +316,8 @@ static void projects(const page *g)
 {
     const mvg_programme *p = g->p;
     section(g, "projects", MVG_T_PRG_SEC_PROJECTS, 0);
-    fputs("<table><thead><tr>", g->out);
+    /* twelve columns on an A4 page: a smaller type */
+    fputs("<table style=\"font-size:8.5pt\"><thead><tr>", g->out);
     th(g, T(g, MVG_T_GATEWAY));
     th(g, T(g, MVG_T_PROJECT));
     th(g, T(g, MVG_T_TECHNOLOGY));
@@ -329,13 +338,17 @@ static void projects(const page *g)
         const mvg_prg_project *x = &p->projects[i];
         char key[400], b[40];
         fputs("<tr>", g->out);
-        td(g, x->gateway);
+        td_nw(g, x->gateway);
         td(g, x->project);
         td(g, x->technology[0] ? x->technology : MVG_REPORT_FMT_NONE);
         mvg_text st = strcmp(x->status, "bad") == 0        ? MVG_T_PRG_BAD
                       : strcmp(x->status, "verified") == 0 ? MVG_T_PRG_VERIFIED
                                                            : MVG_T_PRG_UNVERIFIED;
-        fprintf(g->out, "<td data-k=\"%s/%s.status\">", x->gateway, x->project);
+        fputs("<td class=\"nw\" data-k=\"", g->out);
+        esc(g, x->gateway);
+        fputc('/', g->out);
+        esc(g, x->project);
+        fputs(".status\">", g->out);
         esc(g, T(g, st));
         fputs("</td>", g->out);
         td_int(g, (long long)x->ok_records);

@@ -197,6 +197,7 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_PRG_SO2] = {"SO2", "二氧化硫"},
     [MVG_T_PRG_NOX] = {"NOx", "氮氧化物"},
     [MVG_T_PRG_WASTEWATER] = {"Water and wastewater", "用水及污水"},
+    [MVG_T_PRG_COST] = {"Cost savings", "節省成本"},
     [MVG_T_PRG_STATUS] = {"Verification", "核證狀況"},
     [MVG_T_PRG_VERIFIED] = {"verified", "已核證"},
     [MVG_T_PRG_BAD] = {"BAD RECORDS", "有問題記錄"},

@@ -174,6 +174,7 @@ typedef enum {
     MVG_T_PRG_SO2,
     MVG_T_PRG_NOX,
     MVG_T_PRG_WASTEWATER,
+    MVG_T_PRG_COST,
     MVG_T_PRG_STATUS,
     MVG_T_PRG_VERIFIED,
     MVG_T_PRG_BAD,
