@@ -17,7 +17,10 @@ wastewater plants, x600, each its own key, all enrolled):
   records, 2026-27 none; a --from that is not a Hong Kong midnight is
   refused (exit 2);
 - a record altered and injected with mosquitto_pub: its project is "bad",
-  exit 1, the totals unchanged (a bad record counts nothing)."""
+  exit 1, the totals unchanged (a bad record counts nothing);
+- PostgreSQL, two hub instances on one shared subscription and database,
+  both verifying: every record is in the totals once (the tallies are
+  added by the instance whose verdict it is)."""
 
 import csv
 import io
@@ -136,13 +139,13 @@ def programme(conf, *args):
     return T.run([T.binary("mvgate"), "programme", "-c", conf] + list(args), timeout=60)
 
 
-def run_plants(d, port):
-    """The three gateways for 2 plant hours (retrofit at 1 h), enrolled in
-    d/register.txt; returns [(cfg, project)]."""
+def run_plants(d, port, plants=PLANTS):
+    """The gateways of plants for 2 plant hours (retrofit at 1 h), enrolled
+    in d/register.txt; returns [(cfg, project)]."""
     anchor = time.time()
     sims, gws, cfgs = [], [], []
     try:
-        for i, (plant, prj, name) in enumerate(PLANTS):
+        for i, (plant, prj, name) in enumerate(plants):
             sim = T.plant_sim(plant, 11 + i)
             sims.append(sim)
             gd = os.path.join(d, plant)
@@ -153,7 +156,7 @@ mqtt = { uri = "tcp://127.0.0.1:%d"; telemetry = "every"; telemetry_every = 50; 
             gws.append(T.Proc(T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor), name="mvgated-" + plant))
             cfgs.append((cfg, name))
         lines = []
-        for (cfg, _), gd in zip(cfgs, [os.path.join(d, p[0]) for p in PLANTS]):
+        for (cfg, _), gd in zip(cfgs, [os.path.join(d, p[0]) for p in plants]):
             T.wait_until(lambda: os.path.exists(os.path.join(gd, "gateway.pub")), 10, "a gateway key")
             r = T.mvgate("key", "show", "-c", cfg)
             assert r.returncode == 0, r.stderr
@@ -325,5 +328,61 @@ def test_programme():
             broker.stop()
 
 
+def chain_count(cfgs):
+    n = 0
+    for cfg, _ in cfgs:
+        r = T.mvgate("export", "-c", cfg, "--format", "jsonl", "--what", "chain")
+        n += sum(1 for l in r.stdout.splitlines() if l.strip() and json.loads(l)["kind"] != "head")
+    return n
+
+
+def test_programme_postgres():
+    pg = T.Postgres()
+    try:
+        with T.TempDir() as d:
+            port = T.free_port()
+            broker = Mosquitto(d, port)
+            T.write(os.path.join(d, "register.txt"), "")
+            db = 'backend = "postgresql"; conninfo = "%s";' % pg.conninfo()
+            confs = [T.hub_conf(d, n, port, db, 'shared_group = "hubs";') for n in ("hub-1", "hub-2")]
+            hubs = [T.start_hub(c) for c in confs]
+            try:
+                cfgs = run_plants(d, port, [PLANTS[0], PLANTS[2]])
+                for h in hubs:
+                    h.signal(__import__("signal").SIGHUP)
+                    h.wait_line(r"register re-read: 2 enrolled", timeout=10, stream="err")
+                n = chain_count(cfgs)
+
+                def count_ok():
+                    for h in hubs:
+                        h.pump(0)
+                    return int(pg.psql("SELECT COUNT(*) FROM hub_records WHERE verdict = 'ok'")[0][0])
+                T.wait_until(lambda: count_ok() >= n, 30, "%d records verified" % n, interval=0.2)
+                deciders = {r[0] for r in pg.psql("SELECT DISTINCT verified_by FROM hub_records")}
+                want = expected(cfgs)
+                r = programme(confs[1], "--format", "json")
+                assert r.returncode == 0, r.stderr
+                doc = json.loads(r.stdout)
+                tot = doc["totals"]
+                assert tot["records"] == sum(w["records"] for w in want.values()), tot
+                for k in UNITS:
+                    s = sum(w["measured"][k] for w in want.values())
+                    assert close(tot["measured"][k], s), (k, tot["measured"][k], s)
+                oks = {p["project"]: p["verified_records"] for p in doc["projects"]}
+                by_db = dict((p, int(c)) for p, c in pg.psql(
+                    "SELECT project, COUNT(*) FROM hub_records WHERE verdict = 'ok' GROUP BY project"))
+                assert oks == by_db, (oks, by_db)
+                for h in hubs:
+                    assert h.stop() == 0, h.err_lines[-10:]
+                print("postgresql: %d records verified by %s, %d in the totals" % (
+                    n, sorted(deciders), tot["records"]))
+            finally:
+                for h in hubs:
+                    h.stop()
+                broker.stop()
+    finally:
+        pg.stop()
+
+
 if __name__ == "__main__":
-    T.main([test_programme])
+    T.main([test_programme, test_programme_postgres])
