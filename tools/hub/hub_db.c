@@ -66,6 +66,20 @@ static const char *const schema[] = {
     " gateway TEXT NOT NULL, project TEXT NOT NULL, head_id BIGINT NOT NULL,"
     " head_ms BIGINT NOT NULL, head_every_s BIGINT NOT NULL, head_chain BIGINT NOT NULL,"
     " PRIMARY KEY (gateway, project))",
+    /* the programme's running sums, kept by the verification sweep (hub_tally.h) */
+    "CREATE TABLE IF NOT EXISTS hub_tally_projects ("
+    " gateway TEXT NOT NULL, project TEXT NOT NULL, ok_records BIGINT NOT NULL,"
+    " ok_chain_max BIGINT NOT NULL, unread BIGINT NOT NULL, PRIMARY KEY (gateway, project))",
+    "CREATE TABLE IF NOT EXISTS hub_tally_days ("
+    " gateway TEXT NOT NULL, project TEXT NOT NULL, stream TEXT NOT NULL, day BIGINT NOT NULL,"
+    " type TEXT NOT NULL, records BIGINT NOT NULL, m BIGINT NOT NULL,"
+    " coverage DOUBLE PRECISION NOT NULL, adjusted_baseline DOUBLE PRECISION NOT NULL,"
+    " actual DOUBLE PRECISION NOT NULL, adjustment DOUBLE PRECISION NOT NULL,"
+    " savings DOUBLE PRECISION NOT NULL, kwh DOUBLE PRECISION NOT NULL,"
+    " tj DOUBLE PRECISION NOT NULL, co2_t DOUBLE PRECISION NOT NULL,"
+    " pollutant_kg DOUBLE PRECISION NOT NULL, water_m3 DOUBLE PRECISION NOT NULL,"
+    " cost_hkd DOUBLE PRECISION NOT NULL, first_ms BIGINT NOT NULL, last_ms BIGINT NOT NULL,"
+    " last_id BIGINT NOT NULL, PRIMARY KEY (gateway, project, stream, day))",
 };
 
 static int create_schema(mvg_hub_db *db)

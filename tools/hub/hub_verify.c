@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "chain.h"
+#include "hub_tally.h"
 
 static void decide(mvg_hub_decision *d, mvg_chain_verdict v, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -209,6 +210,35 @@ static int judge(mvg_hub_db *db, const mvg_cli_enrol *reg, const mvg_hub_vrec *x
     return 0;
 }
 
+/*
+ * Stores the decision on record id and, when this statement is the one
+ * that filled the verdict with "ok", adds the record to the programme's
+ * tallies (hub_tally.h) in the same transaction: so a record is added once,
+ * by the instance that decided it, and never lost between the two. 0, or
+ * -1 on a database error (rolled back).
+ */
+static int store_verdict(mvg_hub_db *db, const mvg_hub_vrec *x, const char *project, int64_t id,
+                         const mvg_hub_decision *d, const char *hub_id, int64_t now_ms)
+{
+    if (mvg_hub_db_begin(db) < 0)
+        return -1;
+    mvg_hub_param p[] = {MVG_HUB_TEXT(d->verdict), MVG_HUB_TEXT(d->detail),
+                         MVG_HUB_TEXT(d->next_key[0] ? d->next_key : NULL),
+                         MVG_HUB_INT(now_ms), MVG_HUB_TEXT(hub_id), MVG_HUB_INT(id)};
+    long n = mvg_hub_db_exec(db,
+                             "UPDATE hub_records SET verdict = $1, detail = $2,"
+                             " next_key = $3, verified_ms = $4, verified_by = $5"
+                             " WHERE id = $6 AND verdict IS NULL",
+                             p, 6);
+    if (n < 0 || (n == 1 && strcmp(d->verdict, "ok") == 0 &&
+                  mvg_hub_tally_verified(db, x, project, id) < 0) ||
+        mvg_hub_db_commit(db) < 0) {
+        mvg_hub_db_rollback(db);
+        return -1;
+    }
+    return 0;
+}
+
 long mvg_hub_verify_sweep(mvg_hub_db *db, const mvg_cli_enrol *reg, const char *hub_id,
                           int64_t now_ms)
 {
@@ -237,15 +267,7 @@ long mvg_hub_verify_sweep(mvg_hub_db *db, const mvg_cli_enrol *reg, const char *
             }
             if (!d.decided)
                 continue;
-            mvg_hub_param p[] = {MVG_HUB_TEXT(d.verdict), MVG_HUB_TEXT(d.detail),
-                                 MVG_HUB_TEXT(d.next_key[0] ? d.next_key : NULL),
-                                 MVG_HUB_INT(now_ms), MVG_HUB_TEXT(hub_id), MVG_HUB_INT(id)};
-            long n = mvg_hub_db_exec(db,
-                                     "UPDATE hub_records SET verdict = $1, detail = $2,"
-                                     " next_key = $3, verified_ms = $4, verified_by = $5"
-                                     " WHERE id = $6 AND verdict IS NULL",
-                                     p, 6);
-            if (n < 0) {
+            if (store_verdict(db, &x, mvg_hub_rows_text(r, i, 2), id, &d, hub_id, now_ms) < 0) {
                 mvg_hub_rows_free(r);
                 return -1;
             }

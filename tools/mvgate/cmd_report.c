@@ -13,16 +13,14 @@
  * written but the chain does not hold; 2 on bad input (usage, config,
  * unknown project, empty window, unwritable --out), nothing written.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/time.h>
-#include <unistd.h>
 
 #include "cli_args.h"
 #include "cli_config.h"
+#include "cli_outfile.h"
 #include "commands.h"
 #include "hub_config.h"
 #include "hub_db.h"
@@ -65,57 +63,17 @@ static int write_report(const mvg_report *r, report_format fmt, mvg_lang lang, F
     }
 }
 
-/* Writes to a temporary file next to path, then renames it into place;
- * on any failure the temporary file is removed and path is untouched. */
-static int write_to_file(const mvg_report *r, report_format fmt, mvg_lang lang, const char *path,
-                         char *err, size_t errlen)
+/* The report to a stream, for cli_outfile.h. */
+typedef struct {
+    const mvg_report *r;
+    report_format fmt;
+    mvg_lang lang;
+} report_job;
+
+static int write_job(FILE *out, void *arg, char *err, size_t errlen)
 {
-    size_t n = strlen(path);
-    char *tmp = malloc(n + 16);
-    if (!tmp) {
-        snprintf(err, errlen, "out of memory");
-        return -1;
-    }
-    snprintf(tmp, n + 16, "%s.tmp-XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    /* mkstemp makes the file 0600; a report is for others to read */
-    if (fchmod(fd, 0644) != 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    FILE *f = fdopen(fd, "w");
-    if (!f) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        close(fd);
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    int rc = write_report(r, fmt, lang, f, err, errlen);
-    if (rc == 0 && (fflush(f) != 0 || fsync(fileno(f)) != 0)) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        rc = -1;
-    }
-    if (fclose(f) != 0 && rc == 0) {
-        snprintf(err, errlen, "cannot write %s: %s", path, strerror(errno));
-        rc = -1;
-    }
-    if (rc == 0 && rename(tmp, path) != 0) {
-        snprintf(err, errlen, "cannot rename to %s: %s", path, strerror(errno));
-        rc = -1;
-    }
-    if (rc != 0)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    const report_job *j = arg;
+    return write_report(j->r, j->fmt, j->lang, out, err, errlen);
 }
 
 /* The source the report reads: the gateway's store (-c) or the hub's
@@ -254,16 +212,9 @@ int mvg_cmd_report(int argc, char **argv)
         fprintf(stderr, "mvgate report: %s\n", err);
         goto out;
     }
-    int w;
-    if (outpath) {
-        w = write_to_file(r, fmt, lang, outpath, err, sizeof err);
-    } else {
-        w = write_report(r, fmt, lang, stdout, err, sizeof err);
-        if (w == 0 && fflush(stdout) != 0) {
-            snprintf(err, sizeof err, "write error on stdout: %s", strerror(errno));
-            w = -1;
-        }
-    }
+    report_job job = {r, fmt, lang};
+    int w = outpath ? mvg_cli_write_file(outpath, write_job, &job, err, sizeof err)
+                    : mvg_cli_write_stdout(write_job, &job, err, sizeof err);
     if (w != 0) {
         fprintf(stderr, "mvgate report: %s\n", err);
         goto out;

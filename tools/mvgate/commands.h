@@ -20,6 +20,7 @@ int mvg_cmd_replay(int argc, char **argv);  /* recompute stored records from the
 int mvg_cmd_report(int argc, char **argv);  /* the verification report of a project */
 int mvg_cmd_store(int argc, char **argv);   /* store recover: salvage a damaged store */
 int mvg_cmd_hub(int argc, char **argv);     /* the hub: enrol a gateway, status */
+int mvg_cmd_programme(int argc, char **argv); /* the programme report from the hub */
 int mvg_cmd_config_doc(int argc, char **argv); /* hidden: docs/config.md's key tables */
 
 #endif

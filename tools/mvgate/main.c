@@ -39,6 +39,9 @@ static const struct command commands[] = {
      "store recover -c FILE [--out PATH]   salvage a damaged store into a new database"},
     {"hub", mvg_cmd_hub,
      "hub enrol GATEWAY FINGERPRINT -c HUB.CONF | hub status -c HUB.CONF   the hub's register, verdicts"},
+    {"programme", mvg_cmd_programme,
+     "programme -c HUB.CONF [--year 2025-26 | --from T --to T] [--format html|json|csv]\n"
+     "         [--lang en|zh-Hant] [--out FILE]   the programme's verified savings (hub)"},
     {"config-doc", mvg_cmd_config_doc,
      "config-doc                     the key tables of docs/config.md and docs/hub.md (maintainers)"},
 };

@@ -221,6 +221,19 @@ static void trust_line(const page *p)
     }
 }
 
+void mvg_report_html_open(FILE *out, mvg_lang lang, const char *title, const char *subject)
+{
+    fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
+                 "<meta name=\"generator\" content=\"mvgate %s\">\n<title>",
+            mvg_lang_tag(lang), MVG_VERSION);
+    mvg_svg_escape(out, title);
+    if (subject) {
+        fputs(" \xe2\x80\x94 ", out);
+        mvg_svg_escape(out, subject);
+    }
+    fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n", CSS);
+}
+
 /* Green only when the chain holds under the enrolled key; a chain that
  * holds under the gateway's own key files alone is a note that says so. */
 static void chain_banner(const page *p)
@@ -936,13 +949,7 @@ int mvg_report_write_html(const mvg_report *r, mvg_lang lang, FILE *out, char *e
                           size_t errlen)
 {
     page p = {r, lang, out};
-    fprintf(out, "<!DOCTYPE html>\n<html lang=\"%s\">\n<head>\n<meta charset=\"utf-8\">\n"
-                 "<meta name=\"generator\" content=\"mvgate %s\">\n<title>",
-            mvg_lang_tag(lang), MVG_VERSION);
-    esc(&p, T(&p, MVG_T_TITLE));
-    fputs(" \xe2\x80\x94 ", out);
-    esc(&p, r->prj->name);
-    fprintf(out, "</title>\n<style>%s</style>\n</head>\n<body>\n", CSS);
+    mvg_report_html_open(out, lang, T(&p, MVG_T_TITLE), r->prj->name);
     header(&p);
     project(&p);
     model(&p);

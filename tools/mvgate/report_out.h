@@ -22,4 +22,10 @@ int mvg_report_write_csv(const mvg_report *r, FILE *out, char *err, size_t errle
 int mvg_report_write_html(const mvg_report *r, mvg_lang lang, FILE *out, char *err,
                           size_t errlen);
 
+/* The page's opening up to <body>: doctype, lang, title ("TITLE — SUBJECT",
+ * subject may be NULL) and the report's print style (A4, sections on new
+ * pages, tables, figures, the ok/bad/note boxes), for every HTML document
+ * mvgate writes (the report, `mvgate programme`). */
+void mvg_report_html_open(FILE *out, mvg_lang lang, const char *title, const char *subject);
+
 #endif
