@@ -196,7 +196,7 @@ static const char *const table[MVG_T_COUNT][2] = {
          "不確定性無法界定（沒有基準模型、沒有節省量或數據點不足）。"},
     [MVG_T_SIGN_OFF] = {"Checked by (M&V engineer), date", "核證工程師簽署及日期"},
     [MVG_T_DEFAULT_FACTOR] = {"built-in default, not configured for the site", "內置預設值，未按地點設定"},
-    [MVG_T_NOT_COSTED] = {"not costed", "未計成本"},
+    [MVG_T_NOT_COSTED] = {"not costed", "未計費用"},
     [MVG_T_FORM_MEAN] = {"mean (constant use)", "平均值（固定用量）"},
     [MVG_T_FORM_INTENSITY] = {"intensity (use per unit of the variable)", "強度（每單位自變數用量）"},
     [MVG_T_FORM_LINEAR] = {"linear regression", "線性回歸"},
@@ -220,7 +220,7 @@ static const char *const table[MVG_T_COUNT][2] = {
                              "核證通過：共 {1} 筆記錄（區間記錄 {2} 筆、模型記錄 {3} 筆、密碼匙更換 {4} 次、項目定義 {5} 個），密碼匙 {6}"},
     [MVG_T_CHAIN_NEW_AFTER_LOSS] = {", new chain after a lost store", "，另有數據庫遺失後重新開始的記錄鏈"},
     [MVG_T_CHAIN_NOW_KEY] = {", now {1}", "，現時密碼匙 {1}"},
-    [MVG_T_CHAIN_HUB_RANGE] = {"; verified at the hub: chain 1..{1}", "；核證中心已核證記錄鏈第 1 至 {1} 筆"},
+    [MVG_T_CHAIN_HUB_RANGE] = {"; verified at the hub: chain 1..{1}", "；樞紐已核證記錄鏈第 1 至 {1} 筆"},
     [MVG_T_CHAIN_HUB_NOT_USED] = {"; not used: {1} record(s) after it", "；其後 {1} 筆記錄未有採用"},
     [MVG_T_CHAIN_TOOL_TEXT] = {"The check reported: ", "核證工具的原文訊息（英文）："},
     [MVG_T_TRUST_ENROLLED_LINE] = {"enrolled: gateway {1}, first key {2} as enrolled ({3})",
@@ -229,7 +229,6 @@ static const char *const table[MVG_T_COUNT][2] = {
                                "自我證明：記錄鏈在網關數據目錄內的密碼匙檔案下完整（密碼匙 {1}），但沒有任何資料把該密碼匙與網關 {2} 聯繫起來：請以 --enrolled 提供登記名冊，與調試時已登記的密碼匙核對"},
     [MVG_T_WORD_ENROLLED] = {"enrolled", "已登記"},
     [MVG_T_WORD_SELF] = {"self-attested", "自我證明"},
-    [MVG_T_STYPE_COST] = {"production cost", "生產成本"},
     [MVG_T_PRG_TITLE] = {"Programme report: verified savings of the demonstration projects", "計劃報告：示範項目的已核證節省量"},
     [MVG_T_PRG_YEAR] = {"Programme year", "計劃年度"},
     [MVG_T_PRG_TIMES_HKT] = {"Days and months are in Hong Kong time (UTC+08:00); programme years run from 1 April to 31 March.", "日期及月份以香港時間（UTC+08:00）計算；計劃年度由4月1日至翌年3月31日。"},
@@ -244,7 +243,7 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_PRG_SO2] = {"SO2", "二氧化硫"},
     [MVG_T_PRG_NOX] = {"NOx", "氮氧化物"},
     [MVG_T_PRG_WASTEWATER] = {"Water and wastewater", "用水及污水"},
-    [MVG_T_PRG_COST] = {"Cost savings", "節省成本"},
+    [MVG_T_PRG_COST] = {"Cost savings", "節省費用"},
     [MVG_T_PRG_STATUS] = {"Verification", "核證狀況"},
     [MVG_T_PRG_VERIFIED] = {"verified", "已核證"},
     [MVG_T_PRG_BAD] = {"BAD RECORDS", "有問題記錄"},
@@ -266,7 +265,7 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_PRG_CHART_MONTHS] = {"Measured savings per month", "每月實測節省量"},
     [MVG_T_PRG_CHART_CUM] = {"Cumulative measured savings", "累計實測節省量"},
     [MVG_T_PRG_MONTH_AXIS] = {"Month (Hong Kong time)", "月份（香港時間）"},
-    [MVG_T_PRG_METHOD_TEXT] = {"Only records the hub verified (signature, chain position, enrolled key) are counted. Measured savings are the converted savings of the verified reporting-period intervals in the window, summed per project and over the programme. Annualised figures are those of each project's last verified record in the window (its normalised annual savings), never scaled from hours. Each project's savings interval is computed for the window at the programme's confidence as ASHRAE Guideline 14 does (the engine's own function, with the project's verified baseline model), and the programme's uncertainty combines the projects' intervals as independent: the square root of the sum of their squares, as LBNL's RMV2.0 combined a portfolio's.", "只計算樞紐已核證的記錄（簽署、記錄鏈位置、已登記密鑰）。實測節省量為時段內已核證報告期數據的換算節省量，按項目及全計劃加總。年度化數字取自各項目在時段內最後一筆已核證記錄（其標準化年度節省量），從不按小時推算。各項目的節省量區間按ASHRAE Guideline 14於計劃置信水平計算（使用引擎本身的函數及該項目已核證的基準模型）；計劃的不確定性把各項目的區間視為互相獨立合併：即各區間平方和的平方根，與LBNL RMV2.0曾採用的項目組合合併方法相同。"},
+    [MVG_T_PRG_METHOD_TEXT] = {"Only records the hub verified (signature, chain position, enrolled key) are counted. Measured savings are the converted savings of the verified reporting-period intervals in the window, summed per project and over the programme. Annualised figures are those of each project's last verified record in the window (its normalised annual savings), never scaled from hours. Each project's savings interval is computed for the window at the programme's confidence as ASHRAE Guideline 14 does (the engine's own function, with the project's verified baseline model), and the programme's uncertainty combines the projects' intervals as independent: the square root of the sum of their squares, as LBNL's RMV2.0 combined a portfolio's.", "只計算樞紐已核證的記錄（簽署、記錄鏈位置、已登記密碼匙）。實測節省量為時段內已核證報告期數據的換算節省量，按項目及全計劃加總。年度化數字取自各項目在時段內最後一筆已核證記錄（其標準化年度節省量），從不按小時推算。各項目的節省量區間按ASHRAE Guideline 14於計劃置信水平計算（使用引擎本身的函數及該項目已核證的基準模型）；計劃的不確定性把各項目的區間視為互相獨立合併：即各區間平方和的平方根，與LBNL RMV2.0曾採用的項目組合合併方法相同。"},
 };
 
 const char *mvg_lang_tag(mvg_lang l) { return l == MVG_LANG_ZH_HANT ? "zh-Hant" : "en"; }
