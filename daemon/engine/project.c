@@ -59,6 +59,12 @@ typedef struct {
      * the rows are freed; 0 rows for a model given in the config) */
     uint64_t annual_n;
     double annual_pred_sum;
+    /* annual_basis "calendar": the start time of each collected row, and
+     * the predictions over the baseline rows per class of operation
+     * (calendar.h), taken at the fit like annual_pred_sum */
+    int64_t *rt;
+    uint64_t cls_n[MVG_CAL_MAX_CLASSES];
+    double cls_sum[MVG_CAL_MAX_CLASSES];
     /* derived, not saved: the annual check failed on the previous record */
     int annual_err_prev;
 } stream_state;
@@ -74,6 +80,11 @@ struct mvg_project {
      * are decided on record times less this, so a step neither closes the
      * baseline nor shortens any period (docs/daemon.md "Clock steps"). */
     int64_t step_shift_ms;
+    /* annual_basis "calendar": the classes of operation and the intervals
+     * of each in the normal year (derived from the config) */
+    int calendar;
+    size_t ncls;
+    uint64_t year_n[MVG_CAL_MAX_CLASSES];
     size_t ns;
     stream_state s[MVG_PROJECT_MAX_STREAMS];
 };
@@ -132,6 +143,19 @@ mvg_project *mvg_project_new(const mvg_project_cfg *cfg, const char *const *chan
     p->len_ms = (int64_t)cfg->interval_min * 60000;
     p->last_end_ms = INT64_MIN;
     p->ns = cfg->nstreams;
+    if (cfg->annual_basis == MVG_ANNUAL_CALENDAR) {
+        char e3[200];
+        if (!cfg->operating.cal ||
+            mvg_calendar_year_counts(&cfg->operating, cfg->calendar_year, p->len_ms, p->year_n,
+                                     e3, sizeof e3) != 0) {
+            snprintf(err, errlen, "project '%s': %s", cfg->name,
+                     cfg->operating.cal ? e3 : "annual_basis \"calendar\" without a calendar");
+            free(p);
+            return NULL;
+        }
+        p->calendar = 1;
+        p->ncls = mvg_calendar_nclasses(&cfg->operating);
+    }
     char e2[400];
     for (size_t i = 0; i < p->ns; i++) {
         stream_state *s = &p->s[i];
@@ -182,6 +206,8 @@ void mvg_project_free(mvg_project *p)
     for (size_t i = 0; i < p->ns; i++)
         for (size_t j = 0; j <= MVG_MODEL_MAX_X; j++)
             free(p->s[i].col[j]);
+    for (size_t i = 0; i < p->ns; i++)
+        free(p->s[i].rt);
     free(p);
 }
 
@@ -245,7 +271,7 @@ static double mean_of(const bound_ref *b, const mvg_interval_record *rec, double
     return ref_value(&m, rec, 1, cov);
 }
 
-static int append_row(stream_state *s, double y, const double *x)
+static int append_row(stream_state *s, double y, const double *x, int with_time, int64_t t)
 {
     size_t nx = s->cfg->nx;
     if (s->nrows == s->cap) {
@@ -256,8 +282,16 @@ static int append_row(stream_state *s, double y, const double *x)
                 return -1;
             s->col[j] = c;
         }
+        if (with_time) {
+            int64_t *rt = realloc(s->rt, cap * sizeof *rt);
+            if (!rt)
+                return -1;
+            s->rt = rt;
+        }
         s->cap = cap;
     }
+    if (with_time)
+        s->rt[s->nrows] = t;
     s->col[0][s->nrows] = y;
     for (size_t j = 0; j < nx; j++)
         s->col[1 + j][s->nrows] = x[j];
@@ -266,11 +300,16 @@ static int append_row(stream_state *s, double y, const double *x)
 }
 
 /* The frozen model's predictions summed over the baseline rows it was
- * fitted on: the baseline period's conditions, for the annual figures. */
-static void baseline_predictions(stream_state *s)
+ * fitted on: the baseline period's conditions, for the annual figures;
+ * with a calendar also per class of operation of each row's time. */
+static void baseline_predictions(const mvg_project *p, stream_state *s)
 {
     double sum = 0.0, x[MVG_MODEL_MAX_X];
     uint64_t n = 0;
+    for (size_t k = 0; k < MVG_CAL_MAX_CLASSES; k++) {
+        s->cls_n[k] = 0;
+        s->cls_sum[k] = 0.0;
+    }
     for (size_t k = 0; k < s->nrows && s->col[0]; k++) {
         for (size_t j = 0; j < s->cfg->nx; j++)
             x[j] = s->col[1 + j][k];
@@ -278,6 +317,11 @@ static void baseline_predictions(stream_state *s)
         if (isfinite(y)) {
             sum += y;
             n++;
+            if (p->calendar && s->rt) {
+                size_t c = mvg_calendar_class(&p->cfg->operating, s->rt[k]);
+                s->cls_n[c]++;
+                s->cls_sum[c] += y;
+            }
         }
     }
     s->annual_n = n;
@@ -325,7 +369,7 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
         if (rc == 0) {
             s->model_ready = 1;
             s->why[0] = '\0';
-            baseline_predictions(s);
+            baseline_predictions(p, s);
         } else {
             size_t l = strlen(failed);
             snprintf(failed + l, sizeof failed - l, "%s%s: %s", l ? "; " : "", sc->name, s->why);
@@ -339,6 +383,8 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
             free(s->col[j]);
             s->col[j] = NULL;
         }
+        free(s->rt);
+        s->rt = NULL;
         s->cap = 0;
     }
     if (failed[0]) {
@@ -387,7 +433,8 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
 
     if (phase == MVG_PHASE_BASELINE && r->valid && !s->model_ready && sc->has_model &&
         !p->fitted)
-        append_row(s, actual, r->x); /* on ENOMEM the row is lost; the coverage shows it */
+        append_row(s, actual, r->x, p->calendar, rec->start_ms - p->step_shift_ms);
+    /* on ENOMEM the row is lost; the coverage shows it */
 
     /* Outside the reporting period nothing of this is defined: NaN (null in
      * the records, left out of the InfluxDB lines), never 0. */
@@ -486,11 +533,29 @@ static void annual_figures(const mvg_project *p, stream_state *s, mvg_stream_res
     const mvg_stream_cfg *sc = s->cfg;
     r->annual_basis = NULL;
     r->annual_exceeds_baseline = r->annual_error_began = 0;
-    mvg_project_annual(s->annual_pred_sum, s->model_ready ? s->annual_n : 0, hours_of(p),
-                       s->m > 0 ? r->savings_fraction : NAN, &r->annual_baseline,
-                       &r->annual_savings);
-    if (isfinite(r->annual_savings))
-        r->annual_basis = "baseline year";
+    r->annual_missing_class = -1;
+    double fraction = s->m > 0 ? r->savings_fraction : NAN;
+    if (p->calendar) {
+        r->annual_ncls = p->ncls;
+        for (size_t k = 0; k < p->ncls; k++) {
+            r->annual_year_n[k] = p->year_n[k];
+            r->annual_cls_n[k] = s->model_ready ? s->cls_n[k] : 0;
+            r->annual_cls_mean[k] = r->annual_cls_n[k] ? s->cls_sum[k] / (double)s->cls_n[k] : NAN;
+        }
+        if (s->model_ready && s->annual_n > 0)
+            r->annual_missing_class = mvg_project_annual_calendar(
+                p->year_n, s->cls_n, s->cls_sum, p->ncls, fraction, &r->annual_baseline,
+                &r->annual_savings);
+        else
+            r->annual_baseline = r->annual_savings = NAN;
+        if (isfinite(r->annual_savings))
+            r->annual_basis = "calendar";
+    } else {
+        mvg_project_annual(s->annual_pred_sum, s->model_ready ? s->annual_n : 0, hours_of(p),
+                           fraction, &r->annual_baseline, &r->annual_savings);
+        if (isfinite(r->annual_savings))
+            r->annual_basis = "baseline year";
+    }
     if (isfinite(r->annual_savings))
         mvg_convert_apply(&sc->factors, r->annual_savings, &r->annual_conv);
     else
@@ -512,6 +577,29 @@ void mvg_project_annual(double pred_sum, uint64_t n, double interval_h, double f
                       : NAN;
     *annual_baseline = base;
     *annual_savings = isfinite(base) && isfinite(fraction) ? fraction * base : NAN;
+}
+
+long mvg_project_annual_calendar(const uint64_t *year_n, const uint64_t *cls_n,
+                                 const double *cls_sum, size_t ncls, double fraction,
+                                 double *annual_baseline, double *annual_savings)
+{
+    double base = 0.0;
+    long missing = -1;
+    for (size_t k = 0; k < ncls; k++) {
+        if (year_n[k] == 0)
+            continue;
+        if (cls_n[k] == 0) {
+            if (missing < 0)
+                missing = (long)k;
+            continue;
+        }
+        base += (double)year_n[k] * (cls_sum[k] / (double)cls_n[k]);
+    }
+    if (missing >= 0 || !isfinite(base))
+        base = NAN;
+    *annual_baseline = base;
+    *annual_savings = isfinite(base) && isfinite(fraction) ? fraction * base : NAN;
+    return missing;
 }
 
 /* The project's net total (project.h): the quantities that add up across
@@ -584,6 +672,11 @@ int mvg_project_update(mvg_project *p, const mvg_interval_record *rec, mvg_proje
     r->phase = phase;
     r->fitted_now = fitted_now;
     r->confidence = p->cfg->confidence;
+    if (p->calendar) {
+        r->calendar = p->cfg->calendar;
+        r->calendar_year = p->cfg->calendar_year;
+        r->operating = &p->cfg->operating;
+    }
     r->nstreams = p->ns;
     for (size_t i = 0; i < p->ns; i++) {
         stream_state *s = &p->s[i];
@@ -703,7 +796,7 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
      * the clock step shift alone (8 bytes), or, once a fitted model has
      * baseline predictions, the shift (even 0) and per stream the count and
      * sum of those predictions (8 + 16 per stream). */
-    int annual = 0;
+    int annual = p->calendar; /* a calendar project writes every optional field */
     for (size_t i = 0; i < p->ns; i++)
         annual |= p->s[i].annual_n > 0;
     if (p->step_shift_ms || annual)
@@ -711,6 +804,19 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
     for (size_t i = 0; annual && i < p->ns; i++) {
         mvg_statefmt_put_u64(w, p->s[i].annual_n);
         mvg_statefmt_put_f64(w, p->s[i].annual_pred_sum);
+    }
+    /* annual_basis "calendar": per stream the time of every stored row and
+     * the per-class predictions (there are no states of such a project
+     * from before, so this part is always there) */
+    for (size_t i = 0; p->calendar && i < p->ns; i++) {
+        const stream_state *s = &p->s[i];
+        size_t stored = s->col[0] && s->rt ? s->nrows : 0;
+        for (size_t k = 0; k < stored; k++)
+            mvg_statefmt_put_u64(w, (uint64_t)s->rt[k]);
+        for (size_t k = 0; k < MVG_CAL_MAX_CLASSES; k++) {
+            mvg_statefmt_put_u64(w, s->cls_n[k]);
+            mvg_statefmt_put_f64(w, s->cls_sum[k]);
+        }
     }
 }
 
@@ -808,20 +914,47 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
             *d[k] = mvg_statefmt_get_f64(&r);
     }
     size_t left = r.bad ? 0 : mvg_statefmt_left(&r);
-    if (left == 8 || left == 8 + 16 * t->ns)
+    size_t cal_bytes = 0;
+    t->calendar = p->calendar;
+    t->ncls = p->ncls;
+    memcpy(t->year_n, p->year_n, sizeof t->year_n);
+    for (size_t i = 0; p->calendar && i < t->ns; i++)
+        cal_bytes += 8 * (t->s[i].col[0] ? t->s[i].nrows : 0) + 16 * MVG_CAL_MAX_CLASSES;
+    if (p->calendar && left != 8 + 16 * t->ns + cal_bytes)
+        r.bad = 1;
+    if (!r.bad && (left == 8 || left == 8 + 16 * t->ns || p->calendar))
         t->step_shift_ms = (int64_t)mvg_statefmt_get_u64(&r);
-    for (size_t i = 0; left == 8 + 16 * t->ns && i < t->ns; i++) {
+    for (size_t i = 0; !r.bad && (left == 8 + 16 * t->ns || p->calendar) && i < t->ns; i++) {
         t->s[i].annual_n = mvg_statefmt_get_u64(&r);
         t->s[i].annual_pred_sum = mvg_statefmt_get_f64(&r);
+    }
+    for (size_t i = 0; !r.bad && p->calendar && i < t->ns; i++) {
+        stream_state *s = &t->s[i];
+        size_t stored = s->col[0] ? s->nrows : 0;
+        if (stored) {
+            s->rt = malloc(stored * sizeof *s->rt);
+            if (!s->rt) {
+                r.bad = 1;
+                break;
+            }
+        }
+        for (size_t k = 0; k < stored; k++)
+            s->rt[k] = (int64_t)mvg_statefmt_get_u64(&r);
+        for (size_t k = 0; k < MVG_CAL_MAX_CLASSES; k++) {
+            s->cls_n[k] = mvg_statefmt_get_u64(&r);
+            s->cls_sum[k] = mvg_statefmt_get_f64(&r);
+        }
     }
     if (r.bad || mvg_statefmt_left(&r) != 0) {
         mvg_project_free(t);
         snprintf(err, errlen, "project '%s': state is malformed", p->cfg->name);
         return -1;
     }
-    for (size_t i = 0; i < p->ns; i++)
+    for (size_t i = 0; i < p->ns; i++) {
         for (size_t j = 0; j <= MVG_MODEL_MAX_X; j++)
             free(p->s[i].col[j]);
+        free(p->s[i].rt);
+    }
     *p = *t;
     free(t);
     return 0;
@@ -863,6 +996,26 @@ uint64_t mvg_project_fingerprint(const mvg_project_cfg *c)
     }
     fp_i64(&h, c->reporting_start_ms);
     fp_f64(&h, c->min_interval_coverage);
+    /* the classes of the baseline rows are taken at the fit: a project on
+     * another calendar or pattern is rebuilt (hashed only for a calendar
+     * project, so that the others keep their fingerprints) */
+    if (c->annual_basis == MVG_ANNUAL_CALENDAR) {
+        fp_i64(&h, c->annual_basis);
+        fp_str(&h, c->calendar);
+        fp_i64(&h, c->calendar_year);
+        fp_i64(&h, c->operating.rest_days);
+        fp_i64(&h, (int64_t)c->operating.nshifts);
+        for (size_t k = 0; k < c->operating.nshifts; k++) {
+            fp_i64(&h, c->operating.shift_start[k]);
+            fp_i64(&h, c->operating.shift_end[k]);
+        }
+        const mvg_calendar *cal = c->operating.cal;
+        if (cal) {
+            fp_i64(&h, cal->utc_offset_min);
+            fp_add(&h, cal->holidays, cal->nholidays * sizeof *cal->holidays);
+            fp_add(&h, cal->workdays, cal->nworkdays * sizeof *cal->workdays);
+        }
+    }
     return h;
 }
 
@@ -955,11 +1108,19 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
     size_t ncol = d->cfg->nx + 1;
     double *col[1 + MVG_MODEL_MAX_X] = {NULL};
     size_t stored = s->col[0] ? s->nrows : 0; /* the rows are freed after the fit */
+    int64_t *rt = NULL;
+    if (stored && s->rt && to->calendar) {
+        rt = malloc(stored * sizeof *rt);
+        if (!rt)
+            return -1;
+        memcpy(rt, s->rt, stored * sizeof *rt);
+    }
     for (size_t k = 0; k < ncol && stored; k++) {
         col[k] = malloc(stored * sizeof(double));
         if (!col[k]) {
             for (size_t q = 0; q < k; q++)
                 free(col[q]);
+            free(rt);
             return -1;
         }
         memcpy(col[k], s->col[k], stored * sizeof(double));
@@ -968,6 +1129,10 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
         free(d->col[k]);
         d->col[k] = col[k];
     }
+    free(d->rt);
+    d->rt = rt;
+    memcpy(d->cls_n, s->cls_n, sizeof d->cls_n);
+    memcpy(d->cls_sum, s->cls_sum, sizeof d->cls_sum);
     d->nrows = s->nrows;
     d->cap = stored;
     d->model_ready = s->model_ready;

@@ -240,6 +240,85 @@ static void test_voc_needs_a_model(void **state)
     mvg_diags_free(d);
 }
 
+/* The operating calendar keys: the shipped calendars found by name (here
+ * through MVG_DATA_DIR), their days read, and every mistake reported at
+ * its line: an unknown calendar, a normal year it does not cover, shifts
+ * that overlap, a weekday misspelt, a calendar key without the basis. */
+#define STREAM_E                                                                              \
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\"; " \
+    "model = { type = \"mean\"; }; } ); },\n"
+#define STREAM_LAST                                                                           \
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\"; " \
+    "model = { type = \"mean\"; }; } ); } );\n"
+#define PERIODS                                                                               \
+    "  baseline = { start = \"2025-01-01\"; end = \"2025-02-01\"; }; reporting = { start = "   \
+    "\"2025-02-01\"; };\n"
+static void test_operating_calendar_keys(void **state)
+{
+    (void)state;
+    setenv("MVG_DATA_DIR", MVG_SOURCE_DIR "/config", 1);
+    const char *good = "projects = ( { name = \"p\";\n" PERIODS
+                       "  annual_basis = \"calendar\"; calendar = \"cn\"; rest_days = [\"sun\"];\n"
+                       "  shifts = [\"08:00-16:00\", \"16:00-24:00\"];\n" STREAM_E
+                       "  { name = \"q\";\n" PERIODS STREAM_LAST;
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load(M_DEVICES, good, d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    const mvg_project_cfg *p = &c->projects->projects[0];
+    assert_int_equal(p->annual_basis, MVG_ANNUAL_CALENDAR);
+    assert_int_equal(p->calendar_year, 2025); /* the year of the reporting start */
+    assert_int_equal(p->operating.rest_days, 1u);
+    assert_int_equal(p->operating.nshifts, 2);
+    assert_int_equal(p->operating.shift_start[1], 16 * 60);
+    assert_int_equal(p->operating.shift_end[1], 0); /* 24:00 */
+    const mvg_calendar *cal = p->operating.cal;
+    assert_non_null(cal);
+    assert_int_equal(cal->utc_offset_min, 480);
+    assert_int_equal(cal->first_year, 2024);
+    assert_int_equal(cal->last_year, 2026);
+    /* 2024: 28 days off, 8 worked weekend days; 2025: 28 and 5; 2026: 33 and 6 */
+    assert_int_equal(cal->nholidays, 28 + 28 + 33);
+    assert_int_equal(cal->nworkdays, 8 + 5 + 6);
+    /* the second project keeps the baseline year */
+    assert_int_equal(c->projects->projects[1].annual_basis, MVG_ANNUAL_BASELINE_YEAR);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    const char *bad =
+        "projects = ( { name = \"a\";\n" PERIODS                                  /* 6, 7 */
+        "  annual_basis = \"calendar\"; calendar = \"mars\";\n" STREAM_E          /* 8, 9 */
+        "  { name = \"b\";\n" PERIODS                                             /* 10, 11 */
+        "  annual_basis = \"calendar\"; calendar = \"hk\"; calendar_year = 2030;\n" /* 12 */
+        STREAM_E                                                                  /* 13 */
+        "  { name = \"c\";\n" PERIODS                                             /* 14, 15 */
+        "  annual_basis = \"calendar\"; calendar = \"hk\";\n"                     /* 16 */
+        "  shifts = [\"08:00-20:00\", \"19:00-23:00\"]; rest_days = [\"sunday\"];\n" /* 17 */
+        STREAM_E                                                                  /* 18 */
+        "  { name = \"e\";\n" PERIODS                                             /* 19, 20 */
+        "  calendar = \"hk\";\n" STREAM_E                                         /* 21, 22 */
+        "  { name = \"f\";\n" PERIODS                                             /* 23, 24 */
+        "  annual_basis = \"calendar\";\n" STREAM_LAST;                           /* 25, 26 */
+    d = mvg_diags_new();
+    assert_null(load(M_DEVICES, bad, d));
+    static const struct {
+        int line;
+        const char *fragment;
+    } wanted[] = {
+        {8, "project 'a': calendar \"mars\" not found (looked for mars.conf in "},
+        {12, "project 'b': calendar \"hk\" covers 2024-2026, not the normal year 2030"},
+        {17, "project 'c': shifts[1] overlaps shifts[0]"},
+        {17, "project 'c': rest_days[0] must be one of sun, mon, tue, wed, thu, fri, sat"},
+        {21, "project 'e': 'calendar' applies only with annual_basis = \"calendar\""},
+        {25, "project 'f': annual_basis = \"calendar\" needs 'calendar'"},
+    };
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
+        expect_diag(d, wanted[i].line, wanted[i].fragment);
+    mvg_diags_free(d);
+    unsetenv("MVG_DATA_DIR");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +327,7 @@ int main(void)
         cmocka_unit_test(test_values_read_by_the_tables),
         cmocka_unit_test(test_rules_of_the_tables_report_in_their_wording),
         cmocka_unit_test(test_voc_needs_a_model),
+        cmocka_unit_test(test_operating_calendar_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

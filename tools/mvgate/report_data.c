@@ -289,6 +289,13 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
     double base = 0.0, act = 0.0, adj = 0.0, hours = 0.0, pred_sum = 0.0;
     size_t m = 0;
     uint64_t npred = 0;
+    /* annual_basis "calendar": the baseline's predictions per class of
+     * operation, as the engine takes them (project.h) */
+    const mvg_operating *op = r->prj->annual_basis == MVG_ANNUAL_CALENDAR && r->prj->operating.cal
+                                  ? &r->prj->operating
+                                  : NULL;
+    uint64_t cls_n[MVG_CAL_MAX_CLASSES] = {0};
+    double cls_sum[MVG_CAL_MAX_CLASSES] = {0};
     for (size_t i = 0; i < r->nrecords; i++) {
         mvg_report_point *p = &s->pts[i];
         if (s->has_model)
@@ -297,6 +304,11 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
         if (p->phase == MVG_RP_BASELINE && p->valid && isfinite(p->prediction)) {
             pred_sum += p->prediction;
             npred++;
+            if (op) {
+                size_t k = mvg_calendar_class(op, p->start_ms);
+                cls_n[k]++;
+                cls_sum[k] += p->prediction;
+            }
         }
         if (!p->in_window || p->phase != MVG_RP_REPORTING)
             continue;
@@ -326,8 +338,18 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
     s->hours = hours;
     mvg_convert_apply(&s->cfg->factors, s->savings, &s->conv);
     double annual_baseline;
-    mvg_project_annual(pred_sum, s->model_given ? 0 : npred, h,
-                       m > 0 ? s->sav.savings_fraction : NAN, &annual_baseline, &s->annual);
+    uint64_t year_n[MVG_CAL_MAX_CLASSES];
+    char e[160];
+    if (op && !s->model_given &&
+        mvg_calendar_year_counts(op, r->prj->calendar_year, r->len_ms, year_n, e, sizeof e) == 0)
+        mvg_project_annual_calendar(year_n, cls_n, cls_sum, mvg_calendar_nclasses(op),
+                                    m > 0 ? s->sav.savings_fraction : NAN, &annual_baseline,
+                                    &s->annual);
+    else if (op)
+        s->annual = NAN; /* a given model, or a year the calendar does not cover */
+    else
+        mvg_project_annual(pred_sum, s->model_given ? 0 : npred, h,
+                           m > 0 ? s->sav.savings_fraction : NAN, &annual_baseline, &s->annual);
     if (isfinite(s->annual))
         mvg_convert_apply(&s->cfg->factors, s->annual, &s->annual_conv);
     else
