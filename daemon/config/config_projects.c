@@ -323,5 +323,6 @@ void mvg_config_projects_free(mvg_projects_cfg *p)
         free(p->files[i]);
     free(p->files);
     mvg_cfgp_calendars_free(p);
+    mvg_cfgp_tariffs_free(p);
     free(p);
 }

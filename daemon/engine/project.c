@@ -65,6 +65,18 @@ typedef struct {
     int64_t *rt;
     uint64_t cls_n[MVG_CAL_MAX_CLASSES];
     double cls_sum[MVG_CAL_MAX_CLASSES];
+    /* a tariff (mvg_stream_cfg.tariff): the savings priced interval by
+     * interval [HK$]; the billing month of the peaks and the peaks so far
+     * of the adjusted baseline and the measured demand [kW]; the demand
+     * charge savings of the months closed [HK$] and the months seen; the
+     * demand interval being summed (its index, kWh of both, intervals) */
+    double tar_energy_cost;
+    int64_t tar_month;
+    double tar_peak_base, tar_peak_act, tar_closed_cost;
+    uint64_t tar_months;
+    int64_t tar_blk;
+    double tar_blk_base, tar_blk_act;
+    uint64_t tar_blk_n;
     /* derived, not saved: the annual check failed on the previous record */
     int annual_err_prev;
 } stream_state;
@@ -83,6 +95,7 @@ struct mvg_project {
     /* annual_basis "calendar": the classes of operation and the intervals
      * of each in the normal year (derived from the config) */
     int calendar;
+    int tariffs; /* some stream has a tariff */
     size_t ncls;
     uint64_t year_n[MVG_CAL_MAX_CLASSES];
     size_t ns;
@@ -194,6 +207,18 @@ mvg_project *mvg_project_new(const mvg_project_cfg *cfg, const char *const *chan
         if (sc->model_given) {
             s->model = sc->model;
             s->model_ready = 1;
+        }
+        if (sc->tariff) {
+            int64_t dms = (int64_t)sc->demand_interval_min * 60000;
+            if (sc->type != MVG_STREAM_ELECTRICITY || dms < p->len_ms || dms % p->len_ms != 0) {
+                snprintf(err, errlen, "project '%s': stream '%s': a tariff needs an electricity "
+                         "stream and a demand interval that is a multiple of the project's",
+                         cfg->name, sc->name);
+                mvg_project_free(p);
+                return NULL;
+            }
+            p->tariffs = 1;
+            s->tar_month = s->tar_blk = INT64_MIN;
         }
     }
     return p;
@@ -396,6 +421,83 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
 
 static double hours_of(const mvg_project *p) { return (double)p->len_ms / 3600000.0; }
 
+/* The demand charge savings of the month whose peaks s holds [HK$]. */
+static double month_demand_cost(const stream_state *s)
+{
+    return (s->tar_peak_base - s->tar_peak_act) * s->cfg->demand_charge;
+}
+
+/* A counted reporting interval of a stream with a tariff (project.h):
+ * its savings at the price of its period, and its energy into the demand
+ * interval it belongs to; a complete demand interval (every one of its
+ * project intervals counted) is one demand reading of its billing month,
+ * base and measured; a new month closes the previous one. */
+static void tariff_interval(const mvg_project *p, stream_state *s, const mvg_interval_record *rec,
+                            double base, double actual, mvg_stream_result *r)
+{
+    const mvg_stream_cfg *sc = s->cfg;
+    const mvg_tariff *t = sc->tariff;
+    int k = mvg_tariff_period_of(t, rec->start_ms);
+    double price = k >= 0 ? t->periods[k].ratio * sc->energy_price : NAN;
+    r->tou_period = k >= 0 ? t->periods[k].name : NULL;
+    r->price = price;
+    r->conv.cost_hkd = r->savings * sc->kwh_per_unit * price;
+    s->tar_energy_cost += r->conv.cost_hkd;
+
+    int64_t dms = (int64_t)sc->demand_interval_min * 60000;
+    int64_t blk = rec->start_ms >= 0 ? rec->start_ms / dms : (rec->start_ms - dms + 1) / dms;
+    if (blk != s->tar_blk) {
+        s->tar_blk = blk;
+        s->tar_blk_base = s->tar_blk_act = 0.0;
+        s->tar_blk_n = 0;
+    }
+    s->tar_blk_base += base;
+    s->tar_blk_act += actual;
+    if (++s->tar_blk_n < (uint64_t)(dms / p->len_ms))
+        return;
+    double h = (double)dms / 3600000.0;
+    double kw_base = s->tar_blk_base * sc->kwh_per_unit / h;
+    double kw_act = s->tar_blk_act * sc->kwh_per_unit / h;
+    int64_t month = mvg_tariff_month(t, blk * dms);
+    if (month != s->tar_month) {
+        if (s->tar_month != INT64_MIN)
+            s->tar_closed_cost += month_demand_cost(s);
+        s->tar_month = month;
+        s->tar_peak_base = kw_base;
+        s->tar_peak_act = kw_act;
+        s->tar_months++;
+    } else {
+        if (kw_base > s->tar_peak_base)
+            s->tar_peak_base = kw_base;
+        if (kw_act > s->tar_peak_act)
+            s->tar_peak_act = kw_act;
+    }
+}
+
+/* The tariff's figures of the totals, and the stream's cost_hkd by them. */
+static void tariff_totals(const stream_state *s, mvg_stream_result *r)
+{
+    r->has_tariff = 1;
+    r->billing_month = s->tar_month;
+    r->billing_months = s->tar_months;
+    r->cum_energy_cost = s->tar_energy_cost;
+    int month = s->tar_month != INT64_MIN;
+    r->peak_kw_baseline = month ? s->tar_peak_base : NAN;
+    r->peak_kw_actual = month ? s->tar_peak_act : NAN;
+    r->peak_kw_savings = month ? s->tar_peak_base - s->tar_peak_act : NAN;
+    r->demand_cost_month = month ? month_demand_cost(s) : NAN;
+    r->cum_demand_cost = s->tar_closed_cost + (month ? month_demand_cost(s) : 0.0);
+    if (s->m > 0)
+        r->cum_conv.cost_hkd = r->cum_energy_cost + r->cum_demand_cost;
+    /* annual: the annual savings at the reporting period's mean price of
+     * the savings, and a year of the mean month's demand charge savings */
+    double mean_price = r->cum_savings != 0.0 ? r->cum_energy_cost / r->cum_savings : NAN;
+    if (isfinite(r->annual_savings))
+        r->annual_conv.cost_hkd =
+            r->annual_savings * mean_price +
+            (s->tar_months ? 12.0 * r->cum_demand_cost / (double)s->tar_months : 0.0);
+}
+
 static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_record *rec,
                             mvg_phase phase, mvg_stream_result *r)
 {
@@ -403,6 +505,8 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
     const double h = hours_of(p);
     double cov = 1.0, in_mass = NAN;
     r->removal = r->cum_removal = NAN;
+    r->price = NAN; /* a tariff's, in a counted reporting interval only */
+    r->tou_period = NULL;
     double actual;
     if (sc->has_actual) {
         actual = ref_value(&s->actual, rec, 0, &cov);
@@ -462,6 +566,8 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
         if (isfinite(base)) {
             r->savings = r->avoided + adj;
             mvg_convert_apply(&sc->factors, r->savings, &r->conv);
+            if (sc->tariff)
+                tariff_interval(p, s, rec, base, actual, r);
             s->m++;
             s->covered_h += h;
             s->cum_base += base;
@@ -512,6 +618,8 @@ static void stream_totals(const mvg_project *p, stream_state *s, mvg_stream_resu
     }
     mvg_convert_apply(&sc->factors, r->cum_savings, &r->cum_conv);
     annual_figures(p, s, r);
+    if (sc->tariff)
+        tariff_totals(s, r);
     if (sc->type == MVG_STREAM_VOC) {
         r->cum_removal = s->cum_in - s->cum_out;
         r->removal_efficiency = s->cum_in > 0.0 ? 1.0 - s->cum_out / s->cum_in : NAN;
@@ -796,7 +904,7 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
      * the clock step shift alone (8 bytes), or, once a fitted model has
      * baseline predictions, the shift (even 0) and per stream the count and
      * sum of those predictions (8 + 16 per stream). */
-    int annual = p->calendar; /* a calendar project writes every optional field */
+    int annual = p->calendar || p->tariffs; /* these write every optional field */
     for (size_t i = 0; i < p->ns; i++)
         annual |= p->s[i].annual_n > 0;
     if (p->step_shift_ms || annual)
@@ -817,6 +925,22 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
             mvg_statefmt_put_u64(w, s->cls_n[k]);
             mvg_statefmt_put_f64(w, s->cls_sum[k]);
         }
+    }
+    /* a stream with a tariff: its accumulators (10 fields) */
+    for (size_t i = 0; i < p->ns; i++) {
+        const stream_state *s = &p->s[i];
+        if (!s->cfg->tariff)
+            continue;
+        mvg_statefmt_put_f64(w, s->tar_energy_cost);
+        mvg_statefmt_put_u64(w, (uint64_t)s->tar_month);
+        mvg_statefmt_put_f64(w, s->tar_peak_base);
+        mvg_statefmt_put_f64(w, s->tar_peak_act);
+        mvg_statefmt_put_f64(w, s->tar_closed_cost);
+        mvg_statefmt_put_u64(w, s->tar_months);
+        mvg_statefmt_put_u64(w, (uint64_t)s->tar_blk);
+        mvg_statefmt_put_f64(w, s->tar_blk_base);
+        mvg_statefmt_put_f64(w, s->tar_blk_act);
+        mvg_statefmt_put_u64(w, s->tar_blk_n);
     }
 }
 
@@ -916,15 +1040,19 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
     size_t left = r.bad ? 0 : mvg_statefmt_left(&r);
     size_t cal_bytes = 0;
     t->calendar = p->calendar;
+    t->tariffs = p->tariffs;
     t->ncls = p->ncls;
     memcpy(t->year_n, p->year_n, sizeof t->year_n);
     for (size_t i = 0; p->calendar && i < t->ns; i++)
         cal_bytes += 8 * (t->s[i].col[0] ? t->s[i].nrows : 0) + 16 * MVG_CAL_MAX_CLASSES;
-    if (p->calendar && left != 8 + 16 * t->ns + cal_bytes)
+    for (size_t i = 0; i < t->ns; i++)
+        cal_bytes += t->s[i].cfg->tariff ? 80 : 0;
+    int full = p->calendar || p->tariffs;
+    if (full && left != 8 + 16 * t->ns + cal_bytes)
         r.bad = 1;
-    if (!r.bad && (left == 8 || left == 8 + 16 * t->ns || p->calendar))
+    if (!r.bad && (left == 8 || left == 8 + 16 * t->ns || full))
         t->step_shift_ms = (int64_t)mvg_statefmt_get_u64(&r);
-    for (size_t i = 0; !r.bad && (left == 8 + 16 * t->ns || p->calendar) && i < t->ns; i++) {
+    for (size_t i = 0; !r.bad && (left == 8 + 16 * t->ns || full) && i < t->ns; i++) {
         t->s[i].annual_n = mvg_statefmt_get_u64(&r);
         t->s[i].annual_pred_sum = mvg_statefmt_get_f64(&r);
     }
@@ -944,6 +1072,21 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
             s->cls_n[k] = mvg_statefmt_get_u64(&r);
             s->cls_sum[k] = mvg_statefmt_get_f64(&r);
         }
+    }
+    for (size_t i = 0; !r.bad && i < t->ns; i++) {
+        stream_state *s = &t->s[i];
+        if (!s->cfg->tariff)
+            continue;
+        s->tar_energy_cost = mvg_statefmt_get_f64(&r);
+        s->tar_month = (int64_t)mvg_statefmt_get_u64(&r);
+        s->tar_peak_base = mvg_statefmt_get_f64(&r);
+        s->tar_peak_act = mvg_statefmt_get_f64(&r);
+        s->tar_closed_cost = mvg_statefmt_get_f64(&r);
+        s->tar_months = mvg_statefmt_get_u64(&r);
+        s->tar_blk = (int64_t)mvg_statefmt_get_u64(&r);
+        s->tar_blk_base = mvg_statefmt_get_f64(&r);
+        s->tar_blk_act = mvg_statefmt_get_f64(&r);
+        s->tar_blk_n = mvg_statefmt_get_u64(&r);
     }
     if (r.bad || mvg_statefmt_left(&r) != 0) {
         mvg_project_free(t);
@@ -1068,6 +1211,27 @@ uint64_t mvg_stream_fingerprint(const mvg_stream_cfg *s, mvg_channel_fp_fn chann
         fp_ref(&h, &s->out_conc, channel_fp, user);
         fp_ref(&h, &s->out_flow, channel_fp, user);
     }
+    /* the tariff's accumulators price every interval as it comes: another
+     * tariff or price is a rebuild (hashed only with a tariff, so that the
+     * other streams keep their fingerprints) */
+    if (s->tariff) {
+        const mvg_tariff *t = s->tariff;
+        fp_str(&h, s->tariff_name);
+        fp_f64(&h, s->energy_price);
+        fp_f64(&h, s->demand_charge);
+        fp_f64(&h, s->kwh_per_unit);
+        fp_i64(&h, s->demand_interval_min);
+        fp_i64(&h, t->utc_offset_min);
+        for (size_t k = 0; k < t->nperiods; k++) {
+            const mvg_tariff_period *q = &t->periods[k];
+            fp_f64(&h, q->ratio);
+            fp_i64(&h, q->months);
+            for (size_t w = 0; w < q->nwin; w++) {
+                fp_i64(&h, q->win_start[w]);
+                fp_i64(&h, q->win_end[w]);
+            }
+        }
+    }
     return h;
 }
 
@@ -1149,5 +1313,15 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
     d->annual_n = s->annual_n; /* the model over the baseline's conditions */
     d->annual_pred_sum = s->annual_pred_sum;
     d->annual_err_prev = s->annual_err_prev;
+    d->tar_energy_cost = s->tar_energy_cost;
+    d->tar_month = s->tar_month;
+    d->tar_peak_base = s->tar_peak_base;
+    d->tar_peak_act = s->tar_peak_act;
+    d->tar_closed_cost = s->tar_closed_cost;
+    d->tar_months = s->tar_months;
+    d->tar_blk = s->tar_blk;
+    d->tar_blk_base = s->tar_blk_base;
+    d->tar_blk_act = s->tar_blk_act;
+    d->tar_blk_n = s->tar_blk_n;
     return 0;
 }

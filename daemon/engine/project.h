@@ -24,6 +24,7 @@
 #include "convert.h"
 #include "interval.h"
 #include "model.h"
+#include "tariff.h"
 
 #define MVG_PROJECT_MAX_STREAMS 8
 #define MVG_PRJ_NAME_MAX 64 /* = MVG_NAME_MAX of config.h (checked there) */
@@ -102,6 +103,16 @@ typedef struct {
     /* relative accuracy of the stream's meter (0.005 for +-0.5 %), combined
      * with the model's FSU in quadrature (savings.h); 0: not combined */
     double meter_accuracy;
+    /* electricity priced by a time-of-use tariff (docs/conversions.md
+     * "Tariffs"): NULL for cost_per_unit. The tariff is owned by the
+     * mvg_projects_cfg; energy_price is HK$ per kWh of the flat period
+     * (ratio 1), demand_charge HK$ per kW of the billing month's peak
+     * demand, measured over demand_interval_min (a multiple of the
+     * project's interval); kwh_per_unit converts the stream's unit. */
+    const mvg_tariff *tariff;
+    char tariff_name[256];
+    double energy_price, demand_charge, kwh_per_unit;
+    int demand_interval_min;
     mvg_prj_src src;
 } mvg_stream_cfg;
 
@@ -148,6 +159,9 @@ struct mvg_projects_cfg {
     size_t nprojects;
     char **files;               /* owned copies of the source file names */
     size_t nfiles;
+    mvg_tariff **tariffs;       /* the tariffs the streams name, owned */
+    char **tariff_keys;
+    size_t ntariffs;
     mvg_calendar **calendars;   /* the calendars the projects name, owned */
     char **calendar_keys;       /* the name each was configured by */
     size_t ncalendars;
@@ -234,6 +248,24 @@ typedef struct {
     double removal;              /* this interval [kg], any phase */
     double cum_removal;          /* over the counted reporting intervals [kg] */
     double removal_efficiency;   /* voc: 1 - cum outlet / cum inlet; else NaN */
+    /* A stream with a tariff (has_tariff): this interval's period (NULL
+     * outside the reporting period) and price [HK$/kWh]; the billing month
+     * of the last complete demand interval (INT64_MIN before one) and its
+     * peak demand so far of the adjusted baseline and of the measured use
+     * [kW], their difference, and that times the demand charge [HK$];
+     * cumulative: the savings priced interval by interval, the demand
+     * charge savings of every month so far, and the months. The stream's
+     * cost_hkd figures are these (conv: the interval's priced savings;
+     * cum_conv: energy + demand; annual_conv: the annual savings at the
+     * reporting period's mean price, plus 12 months of the mean monthly
+     * demand charge savings). */
+    int has_tariff;
+    const char *tou_period;
+    double price;
+    int64_t billing_month;
+    double peak_kw_baseline, peak_kw_actual, peak_kw_savings, demand_cost_month;
+    double cum_energy_cost, cum_demand_cost;
+    uint64_t billing_months;
 } mvg_stream_result;
 
 typedef struct {

@@ -14,6 +14,7 @@
 #include "calendar.h"
 #include "convert.h"
 #include "model_json.h"
+#include "tariff.h"
 #include "timefmt.h"
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(17))
@@ -172,6 +173,42 @@ static void cumulative_v4_calendar(json_t *o, const mvg_project_result *res,
         json_object_set_new(o, "annual_calendar", annual_calendar(res, r));
 }
 
+/* Schema 4, demand and cost (issue 14 item 7): an electricity stream
+ * priced by a time-of-use tariff. Per interval its period and price, and
+ * the billing month's peak demand so far of the adjusted baseline and the
+ * measured use with the demand charge savings of that month; null without
+ * a tariff. */
+static json_t *tariff_interval(const mvg_stream_result *r)
+{
+    if (!r->has_tariff)
+        return json_null();
+    char month[16];
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "period",
+                     r->tou_period ? json_string(r->tou_period) : json_null(), "price",
+                     num(r->price), "billing_month",
+                     r->billing_month != INT64_MIN
+                         ? json_string(mvg_tariff_month_name(r->billing_month, month, sizeof month))
+                         : json_null(),
+                     "peak_kw_baseline", num(r->peak_kw_baseline), "peak_kw_actual",
+                     num(r->peak_kw_actual), "peak_kw_savings", num(r->peak_kw_savings),
+                     "demand_charge_savings", num(r->demand_cost_month));
+}
+
+/* ... and in the cumulative block the two parts of its cost_hkd: the
+ * savings priced interval by interval, and the demand charge savings of
+ * every billing month so far. */
+static void cumulative_v4_cost(json_t *o, const mvg_stream_result *r)
+{
+    if (!o)
+        return;
+    json_object_set_new(o, "cost",
+                        r->has_tariff
+                            ? json_pack("{s:o, s:o, s:I}", "energy_hkd", num(r->cum_energy_cost),
+                                        "demand_hkd", num(r->cum_demand_cost), "billing_months",
+                                        (json_int_t)r->billing_months)
+                            : json_null());
+}
+
 static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result *r, int version)
 {
     int current = version >= 3;
@@ -188,6 +225,8 @@ static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result
         cumulative_current(o, r);
     if (version >= 4)
         cumulative_v4_calendar(o, res, r);
+    if (version >= 4)
+        cumulative_v4_cost(o, r);
     return o;
 }
 
@@ -235,6 +274,8 @@ static json_t *stream(const mvg_project_result *res, size_t i, int with_interval
         json_object_set_new(o, "converted", conv(&r->conv));
         if (current)
             json_object_set_new(o, "removal", num(r->removal));
+        if (version >= 4)
+            json_object_set_new(o, "tariff", tariff_interval(r));
         if (res->phase == MVG_PHASE_BASELINE)
             json_object_set_new(o, "baseline_rows", json_integer((json_int_t)r->baseline_rows));
     }

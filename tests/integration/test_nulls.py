@@ -55,6 +55,8 @@ def as_schema_3(rec):
     rec["schema"] = "mvgate/interval/3"
     for s in rec["streams"]:
         s["cumulative"].pop("annual_calendar")
+        s["cumulative"].pop("cost")
+        s.pop("tariff")
 
 
 def as_schema_1(rec):
@@ -81,7 +83,8 @@ def as_schema_1(rec):
     rec.pop("net", None)
     s.pop("removal", None)
     # nor the operating calendar (schema 4)
-    for k in ("annual_baseline", "annual_basis", "annual_error", "removal", "annual_calendar"):
+    s.pop("tariff", None)
+    for k in ("annual_baseline", "annual_basis", "annual_error", "removal", "annual_calendar", "cost"):
         cum.pop(k, None)
     if cum["covered_hours"]:
         a = cum["savings"] * 8760.0 / cum["covered_hours"]

@@ -26,6 +26,7 @@
 #include "payload.h"
 #include "project.h"
 #include "runner.h"
+#include "timefmt.h"
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
 #define H (3600000LL)
@@ -215,6 +216,12 @@ static void test_undefined_figures_per_phase(void **state)
                                        "cumulative");
         assert_true(json_is_null(json_object_get(cum4, "annual_calendar")));
         json_object_del(cum4, "annual_calendar");
+        /* and without a tariff the demand and cost members, null */
+        assert_true(json_is_null(json_object_get(cum4, "cost")));
+        json_object_del(cum4, "cost");
+        json_t *s4 = json_array_get(json_object_get(doc4, "streams"), 0);
+        assert_true(json_is_null(json_object_get(s4, "tariff")));
+        json_object_del(s4, "tariff");
         json_object_set_new(doc4, "schema", json_string("mvgate/interval/3"));
         assert_true(json_equal(doc4, doc3));
         json_decref(doc3);
@@ -893,6 +900,119 @@ static void test_annual_calendar_rule(void **state)
     assert_true(isnan(base) && isnan(sav));
 }
 
+/* Guangdong's time-of-use periods as shipped (config/tariffs/guangdong.conf). */
+#define GD_TARIFF MVG_SOURCE_DIR "/config/tariffs/guangdong.conf"
+
+static const char *TARIFF_PROJECT =
+    "projects = ( { name = \"p\"; interval_min = 60;\n"
+    "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-02T00:00:00Z\"; };\n"
+    "  reporting = { start = \"2026-03-30T00:00:00Z\"; };\n"
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+    "    model = { type = \"linear\"; x = [ \"m.prod\" ]; coefficients = [ 10.0, 2.0 ];\n"
+    "              n = 500; cv_rmse = 0.05; nmbe = 0.0; };\n"
+    "    tariff = \"" GD_TARIFF "\"; energy_price = 1.0; demand_charge = 50.0; } ); } );\n";
+
+/* One reporting hour at local (+08:00) time `local`: prod t, kwh used. */
+static mvg_project_result feed_at(rig *g, const char *local, double kwh, double prod)
+{
+    int64_t t;
+    assert_int_equal(mvg_timefmt_parse(local, &t), 0);
+    return feed(g, t, kwh, prod, 1);
+}
+
+/*
+ * Demand and time-of-use cost, hand worked. The model is 10 + 2 prod kWh
+ * an hour; the flat price HK$1.00, Guangdong's ratios 0.38 valley, 1.7
+ * peak, 2.125 critical peak (July-September 11-12 h, 15-17 h), a demand
+ * charge of HK$50 per kW of the month's peak; hourly demand.
+ *   31 Mar 03:00 valley  base 10 used  9: saves 1 x 0.38 = 0.38; peaks 10 / 9
+ *   31 Mar 10:00 peak    base 20 used 16: saves 4 x 1.7  = 6.80; peaks 20 / 16
+ *   31 Mar 20:00 flat    base 26 used 25: saves 1 x 1.0  = 1.00; peaks 26 / 25:
+ *                        March saves 1 kW of peak demand (the peaks of the
+ *                        baseline and of the use need not be the same hour), HK$50
+ *    1 Apr 11:00 peak    base 20 used 15: saves 5 x 1.7  = 8.50; April: 5 kW, HK$250
+ *    1 Jul 11:00 critical base 20 used 18: saves 2 x 2.125 = 4.25; July: 2 kW, HK$100
+ * Energy HK$20.93, demand HK$400 over 3 months: cost_hkd 420.93.
+ */
+static void test_demand_and_time_of_use(void **state)
+{
+    (void)state;
+    rig g;
+    rig_open(&g, TARIFF_PROJECT);
+    mvg_project_result r = feed_at(&g, "2026-03-31T03:00:00+08:00", 9, 0);
+    const mvg_stream_result *s = &r.streams[0];
+    assert_int_equal(r.phase, MVG_PHASE_REPORTING);
+    assert_string_equal(s->tou_period, "valley");
+    NEAR(s->price, 0.38);
+    NEAR(s->conv.cost_hkd, 0.38);
+    r = feed_at(&g, "2026-03-31T10:00:00+08:00", 16, 5);
+    assert_string_equal(s->tou_period, "peak");
+    NEAR(s->conv.cost_hkd, 6.8);
+    NEAR(s->peak_kw_savings, 4.0);
+    NEAR(s->demand_cost_month, 200.0);
+    r = feed_at(&g, "2026-03-31T20:00:00+08:00", 25, 8);
+    assert_string_equal(s->tou_period, "flat");
+    NEAR(s->peak_kw_baseline, 26.0);
+    NEAR(s->peak_kw_actual, 25.0);
+    NEAR(s->peak_kw_savings, 1.0);
+    NEAR(s->demand_cost_month, 50.0);
+    r = feed_at(&g, "2026-04-01T11:00:00+08:00", 15, 5);
+    assert_string_equal(s->tou_period, "peak"); /* April: no critical peak */
+    NEAR(s->cum_demand_cost, 50.0 + 250.0);
+    r = feed_at(&g, "2026-07-01T11:00:00+08:00", 18, 5);
+    assert_string_equal(s->tou_period, "critical peak");
+    NEAR(s->price, 2.125);
+    NEAR(s->conv.cost_hkd, 4.25);
+    NEAR(s->demand_cost_month, 100.0);
+    NEAR(s->cum_energy_cost, 20.93);
+    NEAR(s->cum_demand_cost, 400.0);
+    NEAR(s->cum_conv.cost_hkd, 420.93);
+    assert_int_equal(s->billing_months, 3);
+    NEAR(r.net.cost_hkd, 420.93); /* the net total takes the tariff's figure */
+
+    mvg_payload_link link = {0, "", "", 0};
+    mvg_interval_value ch[4] = {{0}};
+    int64_t t;
+    mvg_timefmt_parse("2026-07-01T11:00:00+08:00", &t);
+    mvg_interval_record rec = record(&g, ch, t, 18, 5, 1, 0);
+    char *txt = mvg_payload_interval("g", "p", 5, &rec, g.names, &r, &link);
+    json_t *doc = json_loads(txt, 0, NULL);
+    assert_non_null(doc);
+    json_t *s0 = json_array_get(json_object_get(doc, "streams"), 0);
+    json_t *tj = json_object_get(s0, "tariff");
+    assert_string_equal(json_string_value(json_object_get(tj, "period")), "critical peak");
+    assert_string_equal(json_string_value(json_object_get(tj, "billing_month")), "2026-07");
+    NEAR(json_real_value(json_object_get(tj, "peak_kw_savings")), 2.0);
+    NEAR(json_real_value(json_object_get(tj, "demand_charge_savings")), 100.0);
+    json_t *cost = json_object_get(json_object_get(s0, "cumulative"), "cost");
+    NEAR(json_real_value(json_object_get(cost, "energy_hkd")), 20.93);
+    NEAR(json_real_value(json_object_get(cost, "demand_hkd")), 400.0);
+    assert_int_equal(json_integer_value(json_object_get(cost, "billing_months")), 3);
+    json_decref(doc);
+    free(txt);
+
+    /* the accumulators survive a save and load */
+    size_t cap = mvg_project_state_size(g.p), len = 0;
+    void *buf = malloc(cap);
+    char err[256];
+    assert_int_equal(mvg_project_save(g.p, buf, cap, &len, err, sizeof err), 0);
+    mvg_project *q = mvg_project_new(mvg_project_config(g.p), g.names, g.nch, err, sizeof err);
+    assert_non_null(q);
+    assert_int_equal(mvg_project_load(q, buf, len, err, sizeof err), 0);
+    free(buf);
+    mvg_project *orig = g.p;
+    g.p = q;
+    mvg_project_result a = feed_at(&g, "2026-07-01T15:00:00+08:00", 17, 5);
+    g.p = orig;
+    mvg_project_result b = feed_at(&g, "2026-07-01T15:00:00+08:00", 17, 5);
+    NEAR(a.streams[0].cum_conv.cost_hkd, b.streams[0].cum_conv.cost_hkd);
+    /* 15:00 used 17 kWh: the month's measured peak stays 18 kW */
+    NEAR(b.streams[0].cum_demand_cost, 400.0);
+    NEAR(b.streams[0].cum_energy_cost, 20.93 + 3.0 * 2.125);
+    mvg_project_free(q);
+    rig_close(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -906,6 +1026,7 @@ int main(void)
         cmocka_unit_test(test_annual_over_the_calendar),
         cmocka_unit_test(test_annual_calendar_class_without_baseline),
         cmocka_unit_test(test_annual_calendar_rule),
+        cmocka_unit_test(test_demand_and_time_of_use),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
