@@ -65,18 +65,10 @@ typedef struct {
     int64_t *rt;
     uint64_t cls_n[MVG_CAL_MAX_CLASSES];
     double cls_sum[MVG_CAL_MAX_CLASSES];
-    /* a tariff (mvg_stream_cfg.tariff): the savings priced interval by
-     * interval [HK$]; the billing month of the peaks and the peaks so far
-     * of the adjusted baseline and the measured demand [kW]; the demand
-     * charge savings of the months closed [HK$] and the months seen; the
-     * demand interval being summed (its index, kWh of both, intervals) */
-    double tar_energy_cost;
-    int64_t tar_month;
-    double tar_peak_base, tar_peak_act, tar_closed_cost;
-    uint64_t tar_months;
-    int64_t tar_blk;
-    double tar_blk_base, tar_blk_act;
-    uint64_t tar_blk_n;
+    /* a tariff (mvg_stream_cfg.tariff): how the stream uses it (derived
+     * from the config) and what its priced intervals add up to (saved) */
+    mvg_tariff_use tar_use;
+    mvg_tariff_acc tar;
     /* derived, not saved: the annual check failed on the previous record */
     int annual_err_prev;
 } stream_state;
@@ -218,7 +210,9 @@ mvg_project *mvg_project_new(const mvg_project_cfg *cfg, const char *const *chan
                 return NULL;
             }
             p->tariffs = 1;
-            s->tar_month = s->tar_blk = INT64_MIN;
+            s->tar_use = (mvg_tariff_use){sc->tariff, sc->energy_price, sc->demand_charge,
+                                          sc->kwh_per_unit, dms, p->len_ms};
+            mvg_tariff_acc_init(&s->tar);
         }
     }
     return p;
@@ -421,81 +415,36 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
 
 static double hours_of(const mvg_project *p) { return (double)p->len_ms / 3600000.0; }
 
-/* The demand charge savings of the month whose peaks s holds [HK$]. */
-static double month_demand_cost(const stream_state *s)
+/* A counted reporting interval of a stream with a tariff: priced, and
+ * into its demand interval (tariff.h). */
+static void tariff_interval(stream_state *s, const mvg_interval_record *rec, double base,
+                            double actual, mvg_stream_result *r)
 {
-    return (s->tar_peak_base - s->tar_peak_act) * s->cfg->demand_charge;
-}
-
-/* A counted reporting interval of a stream with a tariff (project.h):
- * its savings at the price of its period, and its energy into the demand
- * interval it belongs to; a complete demand interval (every one of its
- * project intervals counted) is one demand reading of its billing month,
- * base and measured; a new month closes the previous one. */
-static void tariff_interval(const mvg_project *p, stream_state *s, const mvg_interval_record *rec,
-                            double base, double actual, mvg_stream_result *r)
-{
-    const mvg_stream_cfg *sc = s->cfg;
-    const mvg_tariff *t = sc->tariff;
-    int k = mvg_tariff_period_of(t, rec->start_ms);
-    double price = k >= 0 ? t->periods[k].ratio * sc->energy_price : NAN;
-    r->tou_period = k >= 0 ? t->periods[k].name : NULL;
-    r->price = price;
-    r->conv.cost_hkd = r->savings * sc->kwh_per_unit * price;
-    s->tar_energy_cost += r->conv.cost_hkd;
-
-    int64_t dms = (int64_t)sc->demand_interval_min * 60000;
-    int64_t blk = rec->start_ms >= 0 ? rec->start_ms / dms : (rec->start_ms - dms + 1) / dms;
-    if (blk != s->tar_blk) {
-        s->tar_blk = blk;
-        s->tar_blk_base = s->tar_blk_act = 0.0;
-        s->tar_blk_n = 0;
-    }
-    s->tar_blk_base += base;
-    s->tar_blk_act += actual;
-    if (++s->tar_blk_n < (uint64_t)(dms / p->len_ms))
-        return;
-    double h = (double)dms / 3600000.0;
-    double kw_base = s->tar_blk_base * sc->kwh_per_unit / h;
-    double kw_act = s->tar_blk_act * sc->kwh_per_unit / h;
-    int64_t month = mvg_tariff_month(t, blk * dms);
-    if (month != s->tar_month) {
-        if (s->tar_month != INT64_MIN)
-            s->tar_closed_cost += month_demand_cost(s);
-        s->tar_month = month;
-        s->tar_peak_base = kw_base;
-        s->tar_peak_act = kw_act;
-        s->tar_months++;
-    } else {
-        if (kw_base > s->tar_peak_base)
-            s->tar_peak_base = kw_base;
-        if (kw_act > s->tar_peak_act)
-            s->tar_peak_act = kw_act;
-    }
+    int k;
+    r->price = mvg_tariff_acc_add(&s->tar, &s->tar_use, rec->start_ms, base, actual, r->savings,
+                                  &k, &r->conv.cost_hkd);
+    r->tou_period = k >= 0 ? s->cfg->tariff->periods[k].name : NULL;
 }
 
 /* The tariff's figures of the totals, and the stream's cost_hkd by them. */
 static void tariff_totals(const stream_state *s, mvg_stream_result *r)
 {
+    const mvg_tariff_acc *a = &s->tar;
+    int month = a->month != INT64_MIN;
     r->has_tariff = 1;
-    r->billing_month = s->tar_month;
-    r->billing_months = s->tar_months;
-    r->cum_energy_cost = s->tar_energy_cost;
-    int month = s->tar_month != INT64_MIN;
-    r->peak_kw_baseline = month ? s->tar_peak_base : NAN;
-    r->peak_kw_actual = month ? s->tar_peak_act : NAN;
-    r->peak_kw_savings = month ? s->tar_peak_base - s->tar_peak_act : NAN;
-    r->demand_cost_month = month ? month_demand_cost(s) : NAN;
-    r->cum_demand_cost = s->tar_closed_cost + (month ? month_demand_cost(s) : 0.0);
+    r->billing_month = a->month;
+    r->billing_months = a->months;
+    r->cum_energy_cost = a->energy_cost;
+    r->peak_kw_baseline = month ? a->peak_base : NAN;
+    r->peak_kw_actual = month ? a->peak_act : NAN;
+    r->peak_kw_savings = month ? a->peak_base - a->peak_act : NAN;
+    r->demand_cost_month = mvg_tariff_acc_month_cost(a, &s->tar_use);
+    r->cum_demand_cost = mvg_tariff_acc_demand_cost(a, &s->tar_use);
     if (s->m > 0)
         r->cum_conv.cost_hkd = r->cum_energy_cost + r->cum_demand_cost;
-    /* annual: the annual savings at the reporting period's mean price of
-     * the savings, and a year of the mean month's demand charge savings */
-    double mean_price = r->cum_savings != 0.0 ? r->cum_energy_cost / r->cum_savings : NAN;
     if (isfinite(r->annual_savings))
         r->annual_conv.cost_hkd =
-            r->annual_savings * mean_price +
-            (s->tar_months ? 12.0 * r->cum_demand_cost / (double)s->tar_months : 0.0);
+            mvg_tariff_acc_annual_cost(a, &s->tar_use, r->annual_savings, r->cum_savings);
 }
 
 static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_record *rec,
@@ -567,7 +516,7 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
             r->savings = r->avoided + adj;
             mvg_convert_apply(&sc->factors, r->savings, &r->conv);
             if (sc->tariff)
-                tariff_interval(p, s, rec, base, actual, r);
+                tariff_interval(s, rec, base, actual, r);
             s->m++;
             s->covered_h += h;
             s->cum_base += base;
@@ -931,16 +880,17 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
         const stream_state *s = &p->s[i];
         if (!s->cfg->tariff)
             continue;
-        mvg_statefmt_put_f64(w, s->tar_energy_cost);
-        mvg_statefmt_put_u64(w, (uint64_t)s->tar_month);
-        mvg_statefmt_put_f64(w, s->tar_peak_base);
-        mvg_statefmt_put_f64(w, s->tar_peak_act);
-        mvg_statefmt_put_f64(w, s->tar_closed_cost);
-        mvg_statefmt_put_u64(w, s->tar_months);
-        mvg_statefmt_put_u64(w, (uint64_t)s->tar_blk);
-        mvg_statefmt_put_f64(w, s->tar_blk_base);
-        mvg_statefmt_put_f64(w, s->tar_blk_act);
-        mvg_statefmt_put_u64(w, s->tar_blk_n);
+        const mvg_tariff_acc *a = &s->tar;
+        mvg_statefmt_put_f64(w, a->energy_cost);
+        mvg_statefmt_put_u64(w, (uint64_t)a->month);
+        mvg_statefmt_put_f64(w, a->peak_base);
+        mvg_statefmt_put_f64(w, a->peak_act);
+        mvg_statefmt_put_f64(w, a->closed_cost);
+        mvg_statefmt_put_u64(w, a->months);
+        mvg_statefmt_put_u64(w, (uint64_t)a->blk);
+        mvg_statefmt_put_f64(w, a->blk_base);
+        mvg_statefmt_put_f64(w, a->blk_act);
+        mvg_statefmt_put_u64(w, a->blk_n);
     }
 }
 
@@ -1077,16 +1027,18 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
         stream_state *s = &t->s[i];
         if (!s->cfg->tariff)
             continue;
-        s->tar_energy_cost = mvg_statefmt_get_f64(&r);
-        s->tar_month = (int64_t)mvg_statefmt_get_u64(&r);
-        s->tar_peak_base = mvg_statefmt_get_f64(&r);
-        s->tar_peak_act = mvg_statefmt_get_f64(&r);
-        s->tar_closed_cost = mvg_statefmt_get_f64(&r);
-        s->tar_months = mvg_statefmt_get_u64(&r);
-        s->tar_blk = (int64_t)mvg_statefmt_get_u64(&r);
-        s->tar_blk_base = mvg_statefmt_get_f64(&r);
-        s->tar_blk_act = mvg_statefmt_get_f64(&r);
-        s->tar_blk_n = mvg_statefmt_get_u64(&r);
+        mvg_tariff_acc *a = &s->tar;
+        s->tar_use = p->s[i].tar_use;
+        a->energy_cost = mvg_statefmt_get_f64(&r);
+        a->month = (int64_t)mvg_statefmt_get_u64(&r);
+        a->peak_base = mvg_statefmt_get_f64(&r);
+        a->peak_act = mvg_statefmt_get_f64(&r);
+        a->closed_cost = mvg_statefmt_get_f64(&r);
+        a->months = mvg_statefmt_get_u64(&r);
+        a->blk = (int64_t)mvg_statefmt_get_u64(&r);
+        a->blk_base = mvg_statefmt_get_f64(&r);
+        a->blk_act = mvg_statefmt_get_f64(&r);
+        a->blk_n = mvg_statefmt_get_u64(&r);
     }
     if (r.bad || mvg_statefmt_left(&r) != 0) {
         mvg_project_free(t);
@@ -1313,15 +1265,6 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
     d->annual_n = s->annual_n; /* the model over the baseline's conditions */
     d->annual_pred_sum = s->annual_pred_sum;
     d->annual_err_prev = s->annual_err_prev;
-    d->tar_energy_cost = s->tar_energy_cost;
-    d->tar_month = s->tar_month;
-    d->tar_peak_base = s->tar_peak_base;
-    d->tar_peak_act = s->tar_peak_act;
-    d->tar_closed_cost = s->tar_closed_cost;
-    d->tar_months = s->tar_months;
-    d->tar_blk = s->tar_blk;
-    d->tar_blk_base = s->tar_blk_base;
-    d->tar_blk_act = s->tar_blk_act;
-    d->tar_blk_n = s->tar_blk_n;
+    d->tar = s->tar; /* the tariff's totals (tar_use is to's own) */
     return 0;
 }

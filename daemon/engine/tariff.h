@@ -37,6 +37,57 @@ typedef struct {
     mvg_tariff_period periods[MVG_TARIFF_MAX_PERIODS];
 } mvg_tariff;
 
+/* How a stream uses a tariff: its price of the flat period [HK$/kWh],
+ * demand charge [HK$/kW per billing month], kWh per unit of its amounts,
+ * the demand interval and the project's interval (a divisor of it). */
+typedef struct {
+    const mvg_tariff *tariff;
+    double energy_price, demand_charge, kwh_per_unit;
+    int64_t demand_ms, interval_ms;
+} mvg_tariff_use;
+
+/* What a stream's priced intervals add up to (the rule of
+ * docs/conversions.md "Tariffs", shared by the engine and `mvgate
+ * report`): the savings priced interval by interval, the billing month of
+ * the peaks and the peaks so far of the adjusted baseline and the
+ * measured demand [kW], the demand charge savings of the months closed and
+ * the months seen, and the demand interval being summed. Plain values: the
+ * engine saves them field by field. */
+typedef struct {
+    double energy_cost;
+    int64_t month;          /* INT64_MIN before the first complete demand interval */
+    double peak_base, peak_act, closed_cost;
+    uint64_t months;
+    int64_t blk;            /* the demand interval being summed; INT64_MIN none */
+    double blk_base, blk_act;
+    uint64_t blk_n;
+} mvg_tariff_acc;
+
+void mvg_tariff_acc_init(mvg_tariff_acc *a);
+
+/*
+ * One counted interval starting at start_ms: its savings [stream unit]
+ * priced at its period (returned, HK$/kWh; *period its index, -1 and NaN
+ * when no period holds it), and its adjusted baseline and measured use
+ * into the demand interval it belongs to; a complete demand interval
+ * (every project interval of it counted, in order) is a demand reading of
+ * its billing month; a new month closes the previous one. *cost gets the
+ * interval's priced savings [HK$].
+ */
+double mvg_tariff_acc_add(mvg_tariff_acc *a, const mvg_tariff_use *u, int64_t start_ms,
+                          double base, double actual, double savings, int *period, double *cost);
+
+/* The demand charge savings of the current month [HK$] (NaN before one),
+ * and of every month so far. */
+double mvg_tariff_acc_month_cost(const mvg_tariff_acc *a, const mvg_tariff_use *u);
+double mvg_tariff_acc_demand_cost(const mvg_tariff_acc *a, const mvg_tariff_use *u);
+
+/* The annual HK$ of annual_savings: at the mean price of the cumulative
+ * savings (energy cost / cum_savings), plus twelve mean months of demand
+ * charge savings. NaN when annual_savings is not finite. */
+double mvg_tariff_acc_annual_cost(const mvg_tariff_acc *a, const mvg_tariff_use *u,
+                                  double annual_savings, double cum_savings);
+
 /* The index of the period of the interval starting at UTC t_ms (its local
  * month and time of day), or -1 when no period holds it. */
 int mvg_tariff_period_of(const mvg_tariff *t, int64_t t_ms);

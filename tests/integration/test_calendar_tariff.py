@@ -19,6 +19,7 @@ projects on the same meters:
 Every record is valid against docs/schemas/interval.schema.json and
 `mvgate replay` rebuilds them all."""
 
+import json
 import os
 import sys
 import time
@@ -152,6 +153,19 @@ def test_calendar_and_tariff_in_the_records():
         near(cost["demand_hkd"], (peak_base - peak_act) * CHARGE, "demand charge savings")
         near(cost["energy_hkd"], energy, "energy cost")
         near(last["cumulative"]["converted"]["cost_hkd"], energy + cost["demand_hkd"], "cost_hkd")
+        # the annual HK$: the annual savings at the mean price, 12 months of demand savings
+        c = last["cumulative"]
+        near(c["annual_converted"]["cost_hkd"],
+             c["annual_savings"] * energy / c["savings"] + 12 * cost["demand_hkd"], "annual cost")
+
+        # mvgate report prices the same intervals by the same rule
+        r = T.run([T.binary("mvgate"), "report", "-c", cfg, "--project", "cal-flat", "--format",
+                   "json", "--to", flat[-1]["end"]])
+        assert r.returncode == 0, r.stderr
+        fig = {k: v["value"] for k, v in json.loads(r.stdout)["figures"].items()}
+        near(fig["savings.electricity.cost_hkd"], c["converted"]["cost_hkd"], "report cost")
+        near(fig["annual.electricity.cost_hkd"], c["annual_converted"]["cost_hkd"], "report annual cost")
+        near(fig["annual.electricity.savings"], c["annual_savings"], "report annual savings")
 
         for prj in ("cal-cn", "cal-flat"):
             r = T.run([T.binary("mvgate"), "replay", "-c", cfg, "--project", prj,

@@ -64,7 +64,7 @@ size_t mvg_report_conv_fields(const mvg_stream_cfg *s, size_t *idx, size_t cap)
     case MVG_STREAM_COST:
         break;
     }
-    if (s->type == MVG_STREAM_COST || s->factors.cost_per_unit != 0.0)
+    if (s->type == MVG_STREAM_COST || s->factors.cost_per_unit != 0.0 || s->tariff)
         want[n++] = 6;
     if (n > cap)
         n = cap;
@@ -296,6 +296,13 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
                                   : NULL;
     uint64_t cls_n[MVG_CAL_MAX_CLASSES] = {0};
     double cls_sum[MVG_CAL_MAX_CLASSES] = {0};
+    /* a tariff: the window's intervals priced and their demand, as the
+     * engine adds them (tariff.h) */
+    const mvg_stream_cfg *sc = s->cfg;
+    mvg_tariff_use tu = {sc->tariff, sc->energy_price, sc->demand_charge, sc->kwh_per_unit,
+                         (int64_t)sc->demand_interval_min * 60000, r->len_ms};
+    mvg_tariff_acc ta;
+    mvg_tariff_acc_init(&ta);
     for (size_t i = 0; i < r->nrecords; i++) {
         mvg_report_point *p = &s->pts[i];
         if (s->has_model)
@@ -318,6 +325,12 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
             hours += h;
             base += p->adjusted_baseline;
             act += p->actual;
+            if (sc->tariff && isfinite(p->savings)) {
+                int k;
+                double cost;
+                mvg_tariff_acc_add(&ta, &tu, p->start_ms, p->adjusted_baseline, p->actual,
+                                   p->savings, &k, &cost);
+            }
         }
         if (!can || m == 0)
             continue;
@@ -337,6 +350,8 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
     s->savings = s->sav.savings + adj;
     s->hours = hours;
     mvg_convert_apply(&s->cfg->factors, s->savings, &s->conv);
+    if (sc->tariff && m > 0)
+        s->conv.cost_hkd = ta.energy_cost + mvg_tariff_acc_demand_cost(&ta, &tu);
     double annual_baseline;
     uint64_t year_n[MVG_CAL_MAX_CLASSES];
     char e[160];
@@ -354,6 +369,8 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
         mvg_convert_apply(&s->cfg->factors, s->annual, &s->annual_conv);
     else
         mvg_convert_undefined(&s->annual_conv);
+    if (sc->tariff && isfinite(s->annual))
+        s->annual_conv.cost_hkd = mvg_tariff_acc_annual_cost(&ta, &tu, s->annual, s->savings);
 }
 
 /*
