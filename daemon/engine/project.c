@@ -484,10 +484,11 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
     if (sc->type == MVG_STREAM_VOC && r->valid)
         r->removal = in_mass - actual;
 
+    /* On ENOMEM the row is lost; the coverage shows it. The row's time is
+     * the record's as stamped, as the report and the tariff take it. */
     if (phase == MVG_PHASE_BASELINE && r->valid && !s->model_ready && sc->has_model &&
         !p->fitted)
-        append_row(s, actual, r->x, p->calendar, rec->start_ms - p->step_shift_ms);
-    /* on ENOMEM the row is lost; the coverage shows it */
+        append_row(s, actual, r->x, p->calendar, rec->start_ms);
 
     /* Outside the reporting period nothing of this is defined: NaN (null in
      * the records, left out of the InfluxDB lines), never 0. */
