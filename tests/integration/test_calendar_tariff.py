@@ -84,7 +84,10 @@ def test_calendar_and_tariff_in_the_records():
                 if not retrofit and plant_s(anchor) >= ORIGIN_S + 3600:
                     assert sim.control("phase retrofit").startswith("ok")
                     retrofit = True
+            gw.stop()  # so that the exports and the replay see the same records
+            gw = None
             recs = [r["record"] for r in export(cfg)]
+            chain = [r.get("record", r) for r in export(cfg, "chain")]
         finally:
             if gw:
                 gw.stop()
@@ -167,11 +170,44 @@ def test_calendar_and_tariff_in_the_records():
         near(fig["annual.electricity.cost_hkd"], c["annual_converted"]["cost_hkd"], "report annual cost")
         near(fig["annual.electricity.savings"], c["annual_savings"], "report annual savings")
 
+        # the definition records name the calendar and the tariff, and the
+        # Python walk of docs/mqtt.md recomputes every HK$ figure from them
+        dv = jsonschema.Draft7Validator(T.schema("definition"))
+        defs = {}
+        for doc in chain:
+            if doc.get("schema", "").startswith("mvgate/definition/") and doc["project"] == "cal-flat":
+                errors = list(dv.iter_errors(doc))
+                assert not errors, errors[0].message
+                defs[doc["version"]] = doc
+        assert defs, "no definition record of cal-flat"
+        d1 = defs[max(defs)]
+        assert d1["annual"] == {"basis": "calendar", "calendar": os.path.join(d, "flat.conf"),
+                                "year": 2026, "utc_offset_min": 480, "rest_days": [], "shifts": []}, d1["annual"]
+        tj = d1["streams"][0]["tariff"]
+        assert tj["energy_price"] == 1.0 and tj["demand_charge"] == CHARGE and tj["demand_interval_min"] == 15
+        assert [p["name"] for p in tj["periods"]] == ["critical peak", "peak", "flat", "valley"], tj
+        with open(os.path.join(T.SRC, "docs", "mqtt.md")) as f:
+            md = f.read()
+        start = md.index("```python\n", md.index("## Signed records")) + len("```python\n")
+        walk = {}
+        exec(compile(md[start:md.index("# from `mvgate export", start)], "walk", "exec"), walk)
+        definitions = {k: {s["name"]: s["factors"] for s in v["streams"]} for k, v in defs.items()}
+        tariffs = {k: {s["name"]: s.get("tariff") for s in v["streams"]} for k, v in defs.items()}
+        n = sum(walk["check_converted"](rec, definitions, tariffs) for rec in flat)
+        assert n > 0
+        wrong = json.loads(json.dumps(flat[-1]))
+        wrong["streams"][0]["cumulative"]["cost"]["demand_hkd"] += 1.0
+        try:
+            walk["check_converted"](wrong, definitions, tariffs)
+            raise RuntimeError("a demand charge that is not the record's passed")
+        except AssertionError as e:
+            assert "cost_hkd" in str(e), e
+
         for prj in ("cal-cn", "cal-flat"):
             r = T.run([T.binary("mvgate"), "replay", "-c", cfg, "--project", prj,
                        "--time-scale", str(SCALE)])
             assert r.returncode == 0, r.stdout + r.stderr
-            assert "%d records match" % len(by[prj]) in r.stdout, r.stdout
+            assert "%d records match" % len(by[prj]) in r.stdout, (len(by[prj]), r.stdout, r.stderr)
 
 
 if __name__ == "__main__":
