@@ -52,6 +52,26 @@ mvg_prj_src mvg_cfgp_src_of(ctx_t *c, const config_setting_t *s);
 /* One savings stream of project prj. */
 void mvg_cfgp_parse_stream(ctx_t *c, const config_setting_t *g, const char *pctx,
                            const mvg_project_cfg *prj, size_t idx, mvg_stream_cfg *st);
+/* The data file of name in the folders of kind ("calendars", "tariffs"):
+ * 1 with path, or 0 with the folders searched (config_calendar.c). */
+int mvg_cfgp_data_file(const ctx_t *c, const char *kind, const char *name, char *path,
+                       size_t len, char *searched, size_t slen);
+/* The operating calendar keys of project g into prj (after its periods). */
+void mvg_cfgp_parse_operating(ctx_t *c, const config_setting_t *g, const char *ctxs,
+                              mvg_project_cfg *prj);
+void mvg_cfgp_calendars_free(mvg_projects_cfg *p);
+/* A stream's tariff keys as its table read them (config_streams.c). */
+typedef struct {
+    int has_tariff, has_energy_price, has_demand_interval;
+    const char *tariff;
+    double energy_price, demand_charge;
+    int demand_interval_min;
+} mvg_cfgp_tariff_keys;
+/* The rules between a stream's tariff keys, and its tariff (config_tariff.c). */
+void mvg_cfgp_parse_tariff(ctx_t *c, const config_setting_t *g, const char *ctxs,
+                           const mvg_project_cfg *prj, const mvg_cfgp_tariff_keys *k,
+                           mvg_stream_cfg *st);
+void mvg_cfgp_tariffs_free(mvg_projects_cfg *p);
 /* Adds "FILE:LINE: message" for s and counts an error. */
 void mvg_cfgp_fail(ctx_t *c, const config_setting_t *s, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));

@@ -106,6 +106,7 @@ static void parse_criteria(ctx_t *c, const config_setting_t *cr, const char *ctx
 static const int hour_divisors[] = {1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 0};
 static const char *const ipmvp_options[] = {"A", "B", "C", "D", NULL};
 static const int ipmvp_values[] = {1, 2, 3, 4}; /* 0: not given */
+static const char *const annual_bases[] = {"baseline year", "calendar", NULL};
 #define PRJ(f) MVG_FIELD(mvg_project_cfg, f)
 static const mvg_key project_keys[] = {
     {"name", MVG_KEY_STRING, MVG_KEY_REQUIRED | MVG_KEY_NONEMPTY | MVG_KEY_MANUAL, PRJ(name),
@@ -147,6 +148,25 @@ static const mvg_key project_keys[] = {
      .def_doc = "none (`mvgate check` warns)",
      .doc = "free text: what the meters enclose (e.g. `\"compressor room: 3 compressors, "
             "dryer\"`); published in the project definition record, null when not given"},
+    {"annual_basis", MVG_KEY_CHOICE, 0, PRJ(annual_basis), .choices = annual_bases,
+     .def = "baseline year",
+     .doc = "the normal year of the annual figures: the baseline's own conditions repeated to "
+            "a year, or a year of the site's operating `calendar` (docs/method.md \"Annual "
+            "figures\")"},
+    {"calendar", MVG_KEY_STRING, MVG_KEY_NONEMPTY, PRJ(calendar), .def_doc = "none",
+     .allowed = "`\"hk\"`, `\"cn\"` ([calendars](#calendars)), or a file path with a `/`",
+     .applies = "annual_basis = \"calendar\"",
+     .doc = "the public holidays (and make-up working days) of the normal year"},
+    {"calendar_year", MVG_KEY_INT, 0, PRJ(calendar_year), .lo = 1970, .hi = 9999,
+     .def_doc = "the local year of the reporting start", .applies = "annual_basis = \"calendar\"",
+     .doc = "the calendar year that is the normal year; the calendar must cover it"},
+    {"rest_days", MVG_KEY_OTHER, 0, .type_doc = "list of strings", .def_doc = "`[\"sat\", \"sun\"]`",
+     .allowed = "`sun` ... `sat`; `[]` for none", .applies = "annual_basis = \"calendar\"",
+     .doc = "the weekdays the site rests on (a make-up working day of the calendar works)"},
+    {"shifts", MVG_KEY_OTHER, 0, .type_doc = "list of strings", .def_doc = "none: a working day is one class",
+     .allowed = "1..4 windows `\"HH:MM-HH:MM\"` that do not overlap; `\"22:00-06:00\"` runs past midnight",
+     .applies = "annual_basis = \"calendar\"",
+     .doc = "the shifts of a working day; the rest of a working day is \"off shift\""},
     {"criteria", MVG_KEY_OTHER, 0, .type_doc = "group", .def_doc = "see below",
      .allowed = "[criteria](#criteria)", .doc = "ASHRAE 14 acceptance of the baseline models"},
     {"streams", MVG_KEY_OTHER, MVG_KEY_REQUIRED, .type_doc = "list", .allowed = "1..8 groups",
@@ -217,6 +237,7 @@ static void parse_project(ctx_t *c, const config_setting_t *g, int idx, mvg_proj
     if (cr)
         parse_criteria(c, cr, ctxs, &prj->criteria);
     check_periods(c, g, ctxs, prj);
+    mvg_cfgp_parse_operating(c, g, ctxs, prj);
 
     const config_setting_t *sl = config_setting_get_member(g, "streams");
     if (!sl)
@@ -301,5 +322,7 @@ void mvg_config_projects_free(mvg_projects_cfg *p)
     for (size_t i = 0; i < p->nfiles; i++)
         free(p->files[i]);
     free(p->files);
+    mvg_cfgp_calendars_free(p);
+    mvg_cfgp_tariffs_free(p);
     free(p);
 }

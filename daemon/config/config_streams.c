@@ -400,6 +400,9 @@ typedef struct {
     char type[32], unit[64], fuel[32];
     const char *actual, *conc, *o2, *flow;
     double accuracy_pct;
+    const char *tariff;
+    double energy_price, demand_charge;
+    int demand_interval_min;
 } stream_row;
 
 #define SR(f) MVG_FIELD(stream_row, f)
@@ -441,6 +444,21 @@ static const mvg_key stream_keys[] = {
     {"accuracy_pct", MVG_KEY_NUMBER, 0, SR(accuracy_pct), .min = 0, .max = 50, .def = "0",
      .doc = "the meter's accuracy (percent of reading), combined with the model's FSU in "
             "quadrature (docs/method.md); 0: not combined"},
+    {"tariff", MVG_KEY_TEXT, MVG_KEY_NONEMPTY, SR(tariff), .def_doc = "none (`cost_per_unit`)",
+     .allowed = "`\"guangdong\"` ([tariffs](#tariffs)), or a file path with a `/`",
+     .applies = "electricity",
+     .doc = "time-of-use periods that price each interval's savings, with the demand charge"},
+    {"energy_price", MVG_KEY_NUMBER, 0, SR(energy_price), .min = 0, .max = 1e6,
+     .def_doc = "required with `tariff`", .applies = "with `tariff`",
+     .doc = "HK$ per kWh of the tariff's flat period (ratio 1); the other periods by their ratio"},
+    {"demand_charge", MVG_KEY_NUMBER, 0, SR(demand_charge), .min = 0, .max = 1e6, .def = "0",
+     .applies = "with `tariff`",
+     .doc = "HK$ per kW of the billing month's peak demand (the demand charge; per kVA: divide "
+            "by the power factor)"},
+    {"demand_interval_min", MVG_KEY_INT, 0, SR(demand_interval_min), .lo = 1, .hi = 60,
+     .def_doc = "the project's `interval_min`", .applies = "with `tariff`",
+     .allowed = "a multiple of `interval_min` that divides the hour",
+     .doc = "the window the demand meter averages over (HK utilities: 30 minutes)"},
 };
 const mvg_section mvg_config_streams_section = {
     .name = "streams",
@@ -568,6 +586,14 @@ void mvg_cfgp_parse_stream(ctx_t *c, const config_setting_t *g, const char *pctx
     }
     check_measurement(c, g, ctxs, prj, &row, st);
     st->meter_accuracy = row.accuracy_pct / 100.0;
+    mvg_cfgp_tariff_keys tk = {mvg_section_rc(sec, rc, "tariff") > 0,
+                               mvg_section_rc(sec, rc, "energy_price") > 0,
+                               mvg_section_rc(sec, rc, "demand_interval_min") > 0,
+                               row.tariff,
+                               row.energy_price,
+                               row.demand_charge,
+                               row.demand_interval_min};
+    mvg_cfgp_parse_tariff(c, g, ctxs, prj, &tk, st);
 
     const config_setting_t *m = config_setting_get_member(g, "model");
     /* Pollutants too: the saving is the old system's modelled emission minus

@@ -59,6 +59,16 @@ typedef struct {
      * the rows are freed; 0 rows for a model given in the config) */
     uint64_t annual_n;
     double annual_pred_sum;
+    /* annual_basis "calendar": the start time of each collected row, and
+     * the predictions over the baseline rows per class of operation
+     * (calendar.h), taken at the fit like annual_pred_sum */
+    int64_t *rt;
+    uint64_t cls_n[MVG_CAL_MAX_CLASSES];
+    double cls_sum[MVG_CAL_MAX_CLASSES];
+    /* a tariff (mvg_stream_cfg.tariff): how the stream uses it (derived
+     * from the config) and what its priced intervals add up to (saved) */
+    mvg_tariff_use tar_use;
+    mvg_tariff_acc tar;
     /* derived, not saved: the annual check failed on the previous record */
     int annual_err_prev;
 } stream_state;
@@ -74,6 +84,12 @@ struct mvg_project {
      * are decided on record times less this, so a step neither closes the
      * baseline nor shortens any period (docs/daemon.md "Clock steps"). */
     int64_t step_shift_ms;
+    /* annual_basis "calendar": the classes of operation and the intervals
+     * of each in the normal year (derived from the config) */
+    int calendar;
+    int tariffs; /* some stream has a tariff */
+    size_t ncls;
+    uint64_t year_n[MVG_CAL_MAX_CLASSES];
     size_t ns;
     stream_state s[MVG_PROJECT_MAX_STREAMS];
 };
@@ -132,6 +148,19 @@ mvg_project *mvg_project_new(const mvg_project_cfg *cfg, const char *const *chan
     p->len_ms = (int64_t)cfg->interval_min * 60000;
     p->last_end_ms = INT64_MIN;
     p->ns = cfg->nstreams;
+    if (cfg->annual_basis == MVG_ANNUAL_CALENDAR) {
+        char e3[200];
+        if (!cfg->operating.cal ||
+            mvg_calendar_year_counts(&cfg->operating, cfg->calendar_year, p->len_ms, p->year_n,
+                                     e3, sizeof e3) != 0) {
+            snprintf(err, errlen, "project '%s': %s", cfg->name,
+                     cfg->operating.cal ? e3 : "annual_basis \"calendar\" without a calendar");
+            free(p);
+            return NULL;
+        }
+        p->calendar = 1;
+        p->ncls = mvg_calendar_nclasses(&cfg->operating);
+    }
     char e2[400];
     for (size_t i = 0; i < p->ns; i++) {
         stream_state *s = &p->s[i];
@@ -171,6 +200,20 @@ mvg_project *mvg_project_new(const mvg_project_cfg *cfg, const char *const *chan
             s->model = sc->model;
             s->model_ready = 1;
         }
+        if (sc->tariff) {
+            int64_t dms = (int64_t)sc->demand_interval_min * 60000;
+            if (sc->type != MVG_STREAM_ELECTRICITY || dms < p->len_ms || dms % p->len_ms != 0) {
+                snprintf(err, errlen, "project '%s': stream '%s': a tariff needs an electricity "
+                         "stream and a demand interval that is a multiple of the project's",
+                         cfg->name, sc->name);
+                mvg_project_free(p);
+                return NULL;
+            }
+            p->tariffs = 1;
+            s->tar_use = (mvg_tariff_use){sc->tariff, sc->energy_price, sc->demand_charge,
+                                          sc->kwh_per_unit, dms, p->len_ms};
+            mvg_tariff_acc_init(&s->tar);
+        }
     }
     return p;
 }
@@ -182,6 +225,8 @@ void mvg_project_free(mvg_project *p)
     for (size_t i = 0; i < p->ns; i++)
         for (size_t j = 0; j <= MVG_MODEL_MAX_X; j++)
             free(p->s[i].col[j]);
+    for (size_t i = 0; i < p->ns; i++)
+        free(p->s[i].rt);
     free(p);
 }
 
@@ -245,7 +290,7 @@ static double mean_of(const bound_ref *b, const mvg_interval_record *rec, double
     return ref_value(&m, rec, 1, cov);
 }
 
-static int append_row(stream_state *s, double y, const double *x)
+static int append_row(stream_state *s, double y, const double *x, int with_time, int64_t t)
 {
     size_t nx = s->cfg->nx;
     if (s->nrows == s->cap) {
@@ -256,8 +301,16 @@ static int append_row(stream_state *s, double y, const double *x)
                 return -1;
             s->col[j] = c;
         }
+        if (with_time) {
+            int64_t *rt = realloc(s->rt, cap * sizeof *rt);
+            if (!rt)
+                return -1;
+            s->rt = rt;
+        }
         s->cap = cap;
     }
+    if (with_time)
+        s->rt[s->nrows] = t;
     s->col[0][s->nrows] = y;
     for (size_t j = 0; j < nx; j++)
         s->col[1 + j][s->nrows] = x[j];
@@ -266,11 +319,16 @@ static int append_row(stream_state *s, double y, const double *x)
 }
 
 /* The frozen model's predictions summed over the baseline rows it was
- * fitted on: the baseline period's conditions, for the annual figures. */
-static void baseline_predictions(stream_state *s)
+ * fitted on: the baseline period's conditions, for the annual figures;
+ * with a calendar also per class of operation of each row's time. */
+static void baseline_predictions(const mvg_project *p, stream_state *s)
 {
     double sum = 0.0, x[MVG_MODEL_MAX_X];
     uint64_t n = 0;
+    for (size_t k = 0; k < MVG_CAL_MAX_CLASSES; k++) {
+        s->cls_n[k] = 0;
+        s->cls_sum[k] = 0.0;
+    }
     for (size_t k = 0; k < s->nrows && s->col[0]; k++) {
         for (size_t j = 0; j < s->cfg->nx; j++)
             x[j] = s->col[1 + j][k];
@@ -278,6 +336,11 @@ static void baseline_predictions(stream_state *s)
         if (isfinite(y)) {
             sum += y;
             n++;
+            if (p->calendar && s->rt) {
+                size_t c = mvg_calendar_class(&p->cfg->operating, s->rt[k]);
+                s->cls_n[c]++;
+                s->cls_sum[c] += y;
+            }
         }
     }
     s->annual_n = n;
@@ -325,7 +388,7 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
         if (rc == 0) {
             s->model_ready = 1;
             s->why[0] = '\0';
-            baseline_predictions(s);
+            baseline_predictions(p, s);
         } else {
             size_t l = strlen(failed);
             snprintf(failed + l, sizeof failed - l, "%s%s: %s", l ? "; " : "", sc->name, s->why);
@@ -339,6 +402,8 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
             free(s->col[j]);
             s->col[j] = NULL;
         }
+        free(s->rt);
+        s->rt = NULL;
         s->cap = 0;
     }
     if (failed[0]) {
@@ -350,6 +415,38 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
 
 static double hours_of(const mvg_project *p) { return (double)p->len_ms / 3600000.0; }
 
+/* A counted reporting interval of a stream with a tariff: priced, and
+ * into its demand interval (tariff.h). */
+static void tariff_interval(stream_state *s, const mvg_interval_record *rec, double base,
+                            double actual, mvg_stream_result *r)
+{
+    int k;
+    r->price = mvg_tariff_acc_add(&s->tar, &s->tar_use, rec->start_ms, base, actual, r->savings,
+                                  &k, &r->conv.cost_hkd);
+    r->tou_period = k >= 0 ? s->cfg->tariff->periods[k].name : NULL;
+}
+
+/* The tariff's figures of the totals, and the stream's cost_hkd by them. */
+static void tariff_totals(const stream_state *s, mvg_stream_result *r)
+{
+    const mvg_tariff_acc *a = &s->tar;
+    int month = a->month != INT64_MIN;
+    r->has_tariff = 1;
+    r->billing_month = a->month;
+    r->billing_months = a->months;
+    r->cum_energy_cost = a->energy_cost;
+    r->peak_kw_baseline = month ? a->peak_base : NAN;
+    r->peak_kw_actual = month ? a->peak_act : NAN;
+    r->peak_kw_savings = month ? a->peak_base - a->peak_act : NAN;
+    r->demand_cost_month = mvg_tariff_acc_month_cost(a, &s->tar_use);
+    r->cum_demand_cost = mvg_tariff_acc_demand_cost(a, &s->tar_use);
+    if (s->m > 0)
+        r->cum_conv.cost_hkd = r->cum_energy_cost + r->cum_demand_cost;
+    if (isfinite(r->annual_savings))
+        r->annual_conv.cost_hkd =
+            mvg_tariff_acc_annual_cost(a, &s->tar_use, r->annual_savings, r->cum_savings);
+}
+
 static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_record *rec,
                             mvg_phase phase, mvg_stream_result *r)
 {
@@ -357,6 +454,8 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
     const double h = hours_of(p);
     double cov = 1.0, in_mass = NAN;
     r->removal = r->cum_removal = NAN;
+    r->price = NAN; /* a tariff's, in a counted reporting interval only */
+    r->tou_period = NULL;
     double actual;
     if (sc->has_actual) {
         actual = ref_value(&s->actual, rec, 0, &cov);
@@ -385,9 +484,11 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
     if (sc->type == MVG_STREAM_VOC && r->valid)
         r->removal = in_mass - actual;
 
+    /* On ENOMEM the row is lost; the coverage shows it. The row's time is
+     * the record's as stamped, as the report and the tariff take it. */
     if (phase == MVG_PHASE_BASELINE && r->valid && !s->model_ready && sc->has_model &&
         !p->fitted)
-        append_row(s, actual, r->x); /* on ENOMEM the row is lost; the coverage shows it */
+        append_row(s, actual, r->x, p->calendar, rec->start_ms);
 
     /* Outside the reporting period nothing of this is defined: NaN (null in
      * the records, left out of the InfluxDB lines), never 0. */
@@ -415,6 +516,8 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
         if (isfinite(base)) {
             r->savings = r->avoided + adj;
             mvg_convert_apply(&sc->factors, r->savings, &r->conv);
+            if (sc->tariff)
+                tariff_interval(s, rec, base, actual, r);
             s->m++;
             s->covered_h += h;
             s->cum_base += base;
@@ -465,6 +568,8 @@ static void stream_totals(const mvg_project *p, stream_state *s, mvg_stream_resu
     }
     mvg_convert_apply(&sc->factors, r->cum_savings, &r->cum_conv);
     annual_figures(p, s, r);
+    if (sc->tariff)
+        tariff_totals(s, r);
     if (sc->type == MVG_STREAM_VOC) {
         r->cum_removal = s->cum_in - s->cum_out;
         r->removal_efficiency = s->cum_in > 0.0 ? 1.0 - s->cum_out / s->cum_in : NAN;
@@ -486,11 +591,29 @@ static void annual_figures(const mvg_project *p, stream_state *s, mvg_stream_res
     const mvg_stream_cfg *sc = s->cfg;
     r->annual_basis = NULL;
     r->annual_exceeds_baseline = r->annual_error_began = 0;
-    mvg_project_annual(s->annual_pred_sum, s->model_ready ? s->annual_n : 0, hours_of(p),
-                       s->m > 0 ? r->savings_fraction : NAN, &r->annual_baseline,
-                       &r->annual_savings);
-    if (isfinite(r->annual_savings))
-        r->annual_basis = "baseline year";
+    r->annual_missing_class = -1;
+    double fraction = s->m > 0 ? r->savings_fraction : NAN;
+    if (p->calendar) {
+        r->annual_ncls = p->ncls;
+        for (size_t k = 0; k < p->ncls; k++) {
+            r->annual_year_n[k] = p->year_n[k];
+            r->annual_cls_n[k] = s->model_ready ? s->cls_n[k] : 0;
+            r->annual_cls_mean[k] = r->annual_cls_n[k] ? s->cls_sum[k] / (double)s->cls_n[k] : NAN;
+        }
+        if (s->model_ready && s->annual_n > 0)
+            r->annual_missing_class = mvg_project_annual_calendar(
+                p->year_n, s->cls_n, s->cls_sum, p->ncls, fraction, &r->annual_baseline,
+                &r->annual_savings);
+        else
+            r->annual_baseline = r->annual_savings = NAN;
+        if (isfinite(r->annual_savings))
+            r->annual_basis = "calendar";
+    } else {
+        mvg_project_annual(s->annual_pred_sum, s->model_ready ? s->annual_n : 0, hours_of(p),
+                           fraction, &r->annual_baseline, &r->annual_savings);
+        if (isfinite(r->annual_savings))
+            r->annual_basis = "baseline year";
+    }
     if (isfinite(r->annual_savings))
         mvg_convert_apply(&sc->factors, r->annual_savings, &r->annual_conv);
     else
@@ -512,6 +635,29 @@ void mvg_project_annual(double pred_sum, uint64_t n, double interval_h, double f
                       : NAN;
     *annual_baseline = base;
     *annual_savings = isfinite(base) && isfinite(fraction) ? fraction * base : NAN;
+}
+
+long mvg_project_annual_calendar(const uint64_t *year_n, const uint64_t *cls_n,
+                                 const double *cls_sum, size_t ncls, double fraction,
+                                 double *annual_baseline, double *annual_savings)
+{
+    double base = 0.0;
+    long missing = -1;
+    for (size_t k = 0; k < ncls; k++) {
+        if (year_n[k] == 0)
+            continue;
+        if (cls_n[k] == 0) {
+            if (missing < 0)
+                missing = (long)k;
+            continue;
+        }
+        base += (double)year_n[k] * (cls_sum[k] / (double)cls_n[k]);
+    }
+    if (missing >= 0 || !isfinite(base))
+        base = NAN;
+    *annual_baseline = base;
+    *annual_savings = isfinite(base) && isfinite(fraction) ? fraction * base : NAN;
+    return missing;
 }
 
 /* The project's net total (project.h): the quantities that add up across
@@ -584,6 +730,11 @@ int mvg_project_update(mvg_project *p, const mvg_interval_record *rec, mvg_proje
     r->phase = phase;
     r->fitted_now = fitted_now;
     r->confidence = p->cfg->confidence;
+    if (p->calendar) {
+        r->calendar = p->cfg->calendar;
+        r->calendar_year = p->cfg->calendar_year;
+        r->operating = &p->cfg->operating;
+    }
     r->nstreams = p->ns;
     for (size_t i = 0; i < p->ns; i++) {
         stream_state *s = &p->s[i];
@@ -703,7 +854,7 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
      * the clock step shift alone (8 bytes), or, once a fitted model has
      * baseline predictions, the shift (even 0) and per stream the count and
      * sum of those predictions (8 + 16 per stream). */
-    int annual = 0;
+    int annual = p->calendar || p->tariffs; /* these write every optional field */
     for (size_t i = 0; i < p->ns; i++)
         annual |= p->s[i].annual_n > 0;
     if (p->step_shift_ms || annual)
@@ -711,6 +862,36 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
     for (size_t i = 0; annual && i < p->ns; i++) {
         mvg_statefmt_put_u64(w, p->s[i].annual_n);
         mvg_statefmt_put_f64(w, p->s[i].annual_pred_sum);
+    }
+    /* annual_basis "calendar": per stream the time of every stored row and
+     * the per-class predictions (there are no states of such a project
+     * from before, so this part is always there) */
+    for (size_t i = 0; p->calendar && i < p->ns; i++) {
+        const stream_state *s = &p->s[i];
+        size_t stored = s->col[0] && s->rt ? s->nrows : 0;
+        for (size_t k = 0; k < stored; k++)
+            mvg_statefmt_put_u64(w, (uint64_t)s->rt[k]);
+        for (size_t k = 0; k < MVG_CAL_MAX_CLASSES; k++) {
+            mvg_statefmt_put_u64(w, s->cls_n[k]);
+            mvg_statefmt_put_f64(w, s->cls_sum[k]);
+        }
+    }
+    /* a stream with a tariff: its accumulators (10 fields) */
+    for (size_t i = 0; i < p->ns; i++) {
+        const stream_state *s = &p->s[i];
+        if (!s->cfg->tariff)
+            continue;
+        const mvg_tariff_acc *a = &s->tar;
+        mvg_statefmt_put_f64(w, a->energy_cost);
+        mvg_statefmt_put_u64(w, (uint64_t)a->month);
+        mvg_statefmt_put_f64(w, a->peak_base);
+        mvg_statefmt_put_f64(w, a->peak_act);
+        mvg_statefmt_put_f64(w, a->closed_cost);
+        mvg_statefmt_put_u64(w, a->months);
+        mvg_statefmt_put_u64(w, (uint64_t)a->blk);
+        mvg_statefmt_put_f64(w, a->blk_base);
+        mvg_statefmt_put_f64(w, a->blk_act);
+        mvg_statefmt_put_u64(w, a->blk_n);
     }
 }
 
@@ -808,20 +989,68 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
             *d[k] = mvg_statefmt_get_f64(&r);
     }
     size_t left = r.bad ? 0 : mvg_statefmt_left(&r);
-    if (left == 8 || left == 8 + 16 * t->ns)
+    size_t cal_bytes = 0;
+    t->calendar = p->calendar;
+    t->tariffs = p->tariffs;
+    t->ncls = p->ncls;
+    memcpy(t->year_n, p->year_n, sizeof t->year_n);
+    for (size_t i = 0; p->calendar && i < t->ns; i++)
+        cal_bytes += 8 * (t->s[i].col[0] ? t->s[i].nrows : 0) + 16 * MVG_CAL_MAX_CLASSES;
+    for (size_t i = 0; i < t->ns; i++)
+        cal_bytes += t->s[i].cfg->tariff ? 80 : 0;
+    int full = p->calendar || p->tariffs;
+    if (full && left != 8 + 16 * t->ns + cal_bytes)
+        r.bad = 1;
+    if (!r.bad && (left == 8 || left == 8 + 16 * t->ns || full))
         t->step_shift_ms = (int64_t)mvg_statefmt_get_u64(&r);
-    for (size_t i = 0; left == 8 + 16 * t->ns && i < t->ns; i++) {
+    for (size_t i = 0; !r.bad && (left == 8 + 16 * t->ns || full) && i < t->ns; i++) {
         t->s[i].annual_n = mvg_statefmt_get_u64(&r);
         t->s[i].annual_pred_sum = mvg_statefmt_get_f64(&r);
+    }
+    for (size_t i = 0; !r.bad && p->calendar && i < t->ns; i++) {
+        stream_state *s = &t->s[i];
+        size_t stored = s->col[0] ? s->nrows : 0;
+        if (stored) {
+            s->rt = malloc(stored * sizeof *s->rt);
+            if (!s->rt) {
+                r.bad = 1;
+                break;
+            }
+        }
+        for (size_t k = 0; k < stored; k++)
+            s->rt[k] = (int64_t)mvg_statefmt_get_u64(&r);
+        for (size_t k = 0; k < MVG_CAL_MAX_CLASSES; k++) {
+            s->cls_n[k] = mvg_statefmt_get_u64(&r);
+            s->cls_sum[k] = mvg_statefmt_get_f64(&r);
+        }
+    }
+    for (size_t i = 0; !r.bad && i < t->ns; i++) {
+        stream_state *s = &t->s[i];
+        if (!s->cfg->tariff)
+            continue;
+        mvg_tariff_acc *a = &s->tar;
+        s->tar_use = p->s[i].tar_use;
+        a->energy_cost = mvg_statefmt_get_f64(&r);
+        a->month = (int64_t)mvg_statefmt_get_u64(&r);
+        a->peak_base = mvg_statefmt_get_f64(&r);
+        a->peak_act = mvg_statefmt_get_f64(&r);
+        a->closed_cost = mvg_statefmt_get_f64(&r);
+        a->months = mvg_statefmt_get_u64(&r);
+        a->blk = (int64_t)mvg_statefmt_get_u64(&r);
+        a->blk_base = mvg_statefmt_get_f64(&r);
+        a->blk_act = mvg_statefmt_get_f64(&r);
+        a->blk_n = mvg_statefmt_get_u64(&r);
     }
     if (r.bad || mvg_statefmt_left(&r) != 0) {
         mvg_project_free(t);
         snprintf(err, errlen, "project '%s': state is malformed", p->cfg->name);
         return -1;
     }
-    for (size_t i = 0; i < p->ns; i++)
+    for (size_t i = 0; i < p->ns; i++) {
         for (size_t j = 0; j <= MVG_MODEL_MAX_X; j++)
             free(p->s[i].col[j]);
+        free(p->s[i].rt);
+    }
     *p = *t;
     free(t);
     return 0;
@@ -863,6 +1092,26 @@ uint64_t mvg_project_fingerprint(const mvg_project_cfg *c)
     }
     fp_i64(&h, c->reporting_start_ms);
     fp_f64(&h, c->min_interval_coverage);
+    /* the classes of the baseline rows are taken at the fit: a project on
+     * another calendar or pattern is rebuilt (hashed only for a calendar
+     * project, so that the others keep their fingerprints) */
+    if (c->annual_basis == MVG_ANNUAL_CALENDAR) {
+        fp_i64(&h, c->annual_basis);
+        fp_str(&h, c->calendar);
+        fp_i64(&h, c->calendar_year);
+        fp_i64(&h, c->operating.rest_days);
+        fp_i64(&h, (int64_t)c->operating.nshifts);
+        for (size_t k = 0; k < c->operating.nshifts; k++) {
+            fp_i64(&h, c->operating.shift_start[k]);
+            fp_i64(&h, c->operating.shift_end[k]);
+        }
+        const mvg_calendar *cal = c->operating.cal;
+        if (cal) {
+            fp_i64(&h, cal->utc_offset_min);
+            fp_add(&h, cal->holidays, cal->nholidays * sizeof *cal->holidays);
+            fp_add(&h, cal->workdays, cal->nworkdays * sizeof *cal->workdays);
+        }
+    }
     return h;
 }
 
@@ -915,6 +1164,27 @@ uint64_t mvg_stream_fingerprint(const mvg_stream_cfg *s, mvg_channel_fp_fn chann
         fp_ref(&h, &s->out_conc, channel_fp, user);
         fp_ref(&h, &s->out_flow, channel_fp, user);
     }
+    /* the tariff's accumulators price every interval as it comes: another
+     * tariff or price is a rebuild (hashed only with a tariff, so that the
+     * other streams keep their fingerprints) */
+    if (s->tariff) {
+        const mvg_tariff *t = s->tariff;
+        fp_str(&h, s->tariff_name);
+        fp_f64(&h, s->energy_price);
+        fp_f64(&h, s->demand_charge);
+        fp_f64(&h, s->kwh_per_unit);
+        fp_i64(&h, s->demand_interval_min);
+        fp_i64(&h, t->utc_offset_min);
+        for (size_t k = 0; k < t->nperiods; k++) {
+            const mvg_tariff_period *q = &t->periods[k];
+            fp_f64(&h, q->ratio);
+            fp_i64(&h, q->months);
+            for (size_t w = 0; w < q->nwin; w++) {
+                fp_i64(&h, q->win_start[w]);
+                fp_i64(&h, q->win_end[w]);
+            }
+        }
+    }
     return h;
 }
 
@@ -955,11 +1225,19 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
     size_t ncol = d->cfg->nx + 1;
     double *col[1 + MVG_MODEL_MAX_X] = {NULL};
     size_t stored = s->col[0] ? s->nrows : 0; /* the rows are freed after the fit */
+    int64_t *rt = NULL;
+    if (stored && s->rt && to->calendar) {
+        rt = malloc(stored * sizeof *rt);
+        if (!rt)
+            return -1;
+        memcpy(rt, s->rt, stored * sizeof *rt);
+    }
     for (size_t k = 0; k < ncol && stored; k++) {
         col[k] = malloc(stored * sizeof(double));
         if (!col[k]) {
             for (size_t q = 0; q < k; q++)
                 free(col[q]);
+            free(rt);
             return -1;
         }
         memcpy(col[k], s->col[k], stored * sizeof(double));
@@ -968,6 +1246,10 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
         free(d->col[k]);
         d->col[k] = col[k];
     }
+    free(d->rt);
+    d->rt = rt;
+    memcpy(d->cls_n, s->cls_n, sizeof d->cls_n);
+    memcpy(d->cls_sum, s->cls_sum, sizeof d->cls_sum);
     d->nrows = s->nrows;
     d->cap = stored;
     d->model_ready = s->model_ready;
@@ -984,5 +1266,6 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
     d->annual_n = s->annual_n; /* the model over the baseline's conditions */
     d->annual_pred_sum = s->annual_pred_sum;
     d->annual_err_prev = s->annual_err_prev;
+    d->tar = s->tar; /* the tariff's totals (tar_use is to's own) */
     return 0;
 }

@@ -20,9 +20,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "calendar.h"
 #include "convert.h"
 #include "interval.h"
 #include "model.h"
+#include "tariff.h"
 
 #define MVG_PROJECT_MAX_STREAMS 8
 #define MVG_PRJ_NAME_MAX 64 /* = MVG_NAME_MAX of config.h (checked there) */
@@ -101,8 +103,25 @@ typedef struct {
     /* relative accuracy of the stream's meter (0.005 for +-0.5 %), combined
      * with the model's FSU in quadrature (savings.h); 0: not combined */
     double meter_accuracy;
+    /* electricity priced by a time-of-use tariff (docs/conversions.md
+     * "Tariffs"): NULL for cost_per_unit. The tariff is owned by the
+     * mvg_projects_cfg; energy_price is HK$ per kWh of the flat period
+     * (ratio 1), demand_charge HK$ per kW of the billing month's peak
+     * demand, measured over demand_interval_min (a multiple of the
+     * project's interval); kwh_per_unit converts the stream's unit. */
+    const mvg_tariff *tariff;
+    char tariff_name[256];
+    double energy_price, demand_charge, kwh_per_unit;
+    int demand_interval_min;
     mvg_prj_src src;
 } mvg_stream_cfg;
+
+/* The normal year the annual figures are evaluated over (docs/method.md
+ * "Annual figures"). */
+typedef enum {
+    MVG_ANNUAL_BASELINE_YEAR, /* the baseline period's own conditions repeated to 8760 h */
+    MVG_ANNUAL_CALENDAR       /* a calendar year of the site's operating calendar */
+} mvg_annual_basis;
 
 typedef struct {
     char name[MVG_PRJ_NAME_MAX];
@@ -123,6 +142,13 @@ typedef struct {
     char measurement_boundary[256]; /* free text; "" when not given */
     mvg_stream_cfg *streams;
     size_t nstreams;
+    /* the normal year: with MVG_ANNUAL_CALENDAR, the calendar year
+     * calendar_year of operating (operating.cal owned by the
+     * mvg_projects_cfg; calendar is the name as configured) */
+    mvg_annual_basis annual_basis;
+    char calendar[256];
+    int calendar_year;
+    mvg_operating operating;
     mvg_prj_src src;
 } mvg_project_cfg;
 
@@ -133,6 +159,12 @@ struct mvg_projects_cfg {
     size_t nprojects;
     char **files;               /* owned copies of the source file names */
     size_t nfiles;
+    mvg_tariff **tariffs;       /* the tariffs the streams name, owned */
+    char **tariff_keys;
+    size_t ntariffs;
+    mvg_calendar **calendars;   /* the calendars the projects name, owned */
+    char **calendar_keys;       /* the name each was configured by */
+    size_t ncalendars;
 };
 
 /* ---- the running project ---------------------------------------------- */
@@ -191,7 +223,17 @@ typedef struct {
      * non-routine adjustments are not annualised. */
     double annual_baseline;      /* sum of model(x_i) / n * intervals per year [unit per year] */
     double annual_savings;       /* savings_fraction * annual_baseline [unit per year] */
-    const char *annual_basis;    /* "baseline year", or NULL when the annual figures are NaN */
+    const char *annual_basis;    /* "baseline year" or "calendar"; NULL when the annual figures are NaN */
+    /* annual_basis "calendar" (annual_ncls 0 otherwise): per class of
+     * operation (calendar.h) its intervals in the normal year, the
+     * baseline rows of the class and the mean prediction over them; the
+     * annual baseline is the sum over the classes of year_n x mean. A class
+     * of the year without baseline rows leaves the figures NaN and its
+     * index in annual_missing_class (else -1). */
+    size_t annual_ncls;
+    uint64_t annual_year_n[MVG_CAL_MAX_CLASSES], annual_cls_n[MVG_CAL_MAX_CLASSES];
+    double annual_cls_mean[MVG_CAL_MAX_CLASSES];
+    long annual_missing_class;
     mvg_conv_result annual_conv; /* conversions of annual_savings (per year) */
     /* nox, so2, voc: an annual reduction larger than the annual baseline
      * emission cannot be (more removed than the old system emitted): the
@@ -206,6 +248,24 @@ typedef struct {
     double removal;              /* this interval [kg], any phase */
     double cum_removal;          /* over the counted reporting intervals [kg] */
     double removal_efficiency;   /* voc: 1 - cum outlet / cum inlet; else NaN */
+    /* A stream with a tariff (has_tariff): this interval's period (NULL
+     * outside the reporting period) and price [HK$/kWh]; the billing month
+     * of the last complete demand interval (INT64_MIN before one) and its
+     * peak demand so far of the adjusted baseline and of the measured use
+     * [kW], their difference, and that times the demand charge [HK$];
+     * cumulative: the savings priced interval by interval, the demand
+     * charge savings of every month so far, and the months. The stream's
+     * cost_hkd figures are these (conv: the interval's priced savings;
+     * cum_conv: energy + demand; annual_conv: the annual savings at the
+     * reporting period's mean price, plus 12 months of the mean monthly
+     * demand charge savings). */
+    int has_tariff;
+    const char *tou_period;
+    double price;
+    int64_t billing_month;
+    double peak_kw_baseline, peak_kw_actual, peak_kw_savings, demand_cost_month;
+    double cum_energy_cost, cum_demand_cost;
+    uint64_t billing_months;
 } mvg_stream_result;
 
 typedef struct {
@@ -214,6 +274,11 @@ typedef struct {
     int fitted_now;          /* the models were frozen on this record: fitted, or a model
                                 given in the config put in force, at the end of the baseline */
     double confidence;
+    /* annual_basis "calendar": the calendar (as configured), the normal
+     * year and the pattern the classes come from (the config's); NULL/0 else */
+    const char *calendar;
+    int calendar_year;
+    const mvg_operating *operating;
     size_t nstreams;
     mvg_stream_result streams[MVG_PROJECT_MAX_STREAMS];
     /* The project's net total across its streams, in the quantities that
@@ -228,6 +293,20 @@ typedef struct {
 } mvg_project_result;
 
 typedef struct mvg_project mvg_project;
+
+/*
+ * The normalised annual figures over a calendar's normal year (the rule of
+ * docs/method.md "Annual figures", basis "calendar"): the annual baseline
+ * is the sum over the classes of operation k of year_n[k] (the intervals of
+ * class k in the normal year) times cls_sum[k] / cls_n[k] (the frozen
+ * model's mean prediction over the baseline intervals of class k); the
+ * annual savings fraction times that. A class with intervals in the year
+ * but no baseline rows has no condition to evaluate the model at: both
+ * figures NaN, and its index returned (else -1).
+ */
+long mvg_project_annual_calendar(const uint64_t *year_n, const uint64_t *cls_n,
+                                 const double *cls_sum, size_t ncls, double fraction,
+                                 double *annual_baseline, double *annual_savings);
 
 /*
  * The normalised annual figures (the rule of docs/method.md "Annual

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,55 @@ static json_t *model(const mvg_stream_cfg *s)
     return o;
 }
 
+static json_t *window(int start, int end)
+{
+    char w[48];
+    snprintf(w, sizeof w, "%02d:%02d-%02d:%02d", start / 60, start % 60,
+             end ? end / 60 : 24, end ? end % 60 : 0);
+    return json_string(w);
+}
+
+/* A stream's tariff (docs/conversions.md "Tariffs"): what prices its
+ * cost_hkd, so that a verifier can recompute it. Only for a stream with
+ * one: the records of the others stay as they were. */
+static json_t *tariff(const mvg_stream_cfg *s)
+{
+    const mvg_tariff *t = s->tariff;
+    json_t *ps = json_array();
+    for (size_t k = 0; ps && k < t->nperiods; k++) {
+        const mvg_tariff_period *q = &t->periods[k];
+        json_t *hours = json_array(), *months = q->months ? json_array() : json_null();
+        for (size_t w = 0; hours && w < q->nwin; w++)
+            json_array_append_new(hours, window(q->win_start[w], q->win_end[w]));
+        for (int m = 1; q->months && months && m <= 12; m++)
+            if (q->months & (1u << m))
+                json_array_append_new(months, json_integer(m));
+        json_array_append_new(ps, json_pack("{s:s, s:f, s:o, s:o}", "name", q->name, "ratio",
+                                            q->ratio, "hours", hours, "months", months));
+    }
+    return json_pack("{s:s, s:i, s:f, s:f, s:i, s:o}", "name", s->tariff_name, "utc_offset_min",
+                     t->utc_offset_min, "energy_price", s->energy_price, "demand_charge",
+                     s->demand_charge, "demand_interval_min", s->demand_interval_min, "periods", ps);
+}
+
+/* The operating calendar of the normal year (docs/method.md "Annual
+ * figures"): only with annual_basis "calendar". */
+static json_t *annual(const mvg_project_cfg *p)
+{
+    static const char *const wd[] = {"sun", "mon", "tue", "wed", "thu", "fri", "sat"};
+    json_t *rest = json_array(), *shifts = json_array();
+    for (int w = 0; rest && w < 7; w++)
+        if (p->operating.rest_days & (1u << w))
+            json_array_append_new(rest, json_string(wd[w]));
+    for (size_t k = 0; shifts && k < p->operating.nshifts; k++)
+        json_array_append_new(shifts,
+                              window(p->operating.shift_start[k], p->operating.shift_end[k]));
+    const mvg_calendar *cal = p->operating.cal;
+    return json_pack("{s:s, s:s, s:i, s:i, s:o, s:o}", "basis", "calendar", "calendar",
+                     p->calendar, "year", p->calendar_year, "utc_offset_min",
+                     cal ? cal->utc_offset_min : 0, "rest_days", rest, "shifts", shifts);
+}
+
 static json_t *stream(const mvg_stream_cfg *s)
 {
     json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o}", "name", s->name, "type",
@@ -150,6 +200,8 @@ static json_t *stream(const mvg_stream_cfg *s)
      * verifier recomputing the FSU needs it */
     json_object_set_new(o, "meter_accuracy",
                         s->meter_accuracy > 0 ? json_real(s->meter_accuracy) : json_null());
+    if (s->tariff)
+        json_object_set_new(o, "tariff", tariff(s));
     return o;
 }
 
@@ -217,7 +269,7 @@ static json_t *content(const mvg_definition_in *in)
             json_array_append_new(meters, meter(in->cfg, &in->cfg->devices[d]));
     for (size_t i = 0; streams && i < p->nstreams; i++)
         json_array_append_new(streams, stream(&p->streams[i]));
-    return json_pack(
+    json_t *doc = json_pack(
         "{s:s, s:s, s:s, s:o, s:i, s:o, s:o, s:o, s:f, s:f, s:o, s:o, s:o, s:o, s:s}", "schema",
         MVG_SCHEMA_DEFINITION, "gateway", in->gateway, "project", p->name, "technology",
         str_or_null(p->technology), "interval_min", p->interval_min, "periods", periods(p),
@@ -228,6 +280,9 @@ static json_t *content(const mvg_definition_in *in)
         p->confidence, "min_interval_coverage", p->min_interval_coverage, "criteria",
         criteria(&p->criteria), "meters", meters, "derived", derived(in->cfg->projects, p),
         "streams", streams, "config_sha256", in->cfg->sha256);
+    if (doc && p->annual_basis == MVG_ANNUAL_CALENDAR)
+        json_object_set_new(doc, "annual", annual(p));
+    return doc;
 }
 
 void mvg_definition_digest(const mvg_definition_in *in, char out[MVG_CHAIN_HEX_LEN])

@@ -11,8 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "calendar.h"
 #include "convert.h"
 #include "model_json.h"
+#include "tariff.h"
 #include "timefmt.h"
 
 #define DUMP_FLAGS (JSON_COMPACT | JSON_REAL_PRECISION(17))
@@ -135,8 +137,91 @@ static void cumulative_current(json_t *o, const mvg_stream_result *r)
     json_object_set_new(o, "removal", num(r->cum_removal));
 }
 
-static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result *r, int current)
+/* Schema 4, operating calendar (issue 14 item 2): what the normalised
+ * annual figures of basis "calendar" were built from: the calendar and
+ * the normal year, and per class of operation its intervals and hours in
+ * that year, the baseline intervals of the class and the model's mean
+ * prediction over them; error names a class of the year the baseline has
+ * no interval of. null for the basis "baseline year". */
+static json_t *annual_calendar(const mvg_project_result *res, const mvg_stream_result *r)
 {
+    if (!res->calendar || !res->operating || r->annual_ncls == 0)
+        return json_null();
+    double interval_h = (double)(res->end_ms - res->start_ms) / 3600000.0;
+    json_t *cls = json_array();
+    for (size_t k = 0; cls && k < r->annual_ncls; k++) {
+        char name[48];
+        mvg_calendar_class_name(res->operating, k, name, sizeof name);
+        json_array_append_new(
+            cls, json_pack("{s:s, s:I, s:o, s:I, s:o}", "class", name, "year_intervals",
+                           (json_int_t)r->annual_year_n[k], "year_hours",
+                           num((double)r->annual_year_n[k] * interval_h), "baseline_intervals",
+                           (json_int_t)r->annual_cls_n[k], "baseline_mean",
+                           num(r->annual_cls_mean[k])));
+    }
+    json_t *err = json_null();
+    if (r->annual_missing_class >= 0) {
+        char name[48], msg[200];
+        size_t k = (size_t)r->annual_missing_class;
+        mvg_calendar_class_name(res->operating, k, name, sizeof name);
+        snprintf(msg, sizeof msg,
+                 "the normal year has %.0f h of '%s' and the baseline no interval of it",
+                 (double)r->annual_year_n[k] * interval_h, name);
+        err = json_string(msg);
+    }
+    return json_pack("{s:s, s:i, s:o, s:o}", "calendar", res->calendar, "year",
+                     res->calendar_year, "classes", cls, "error", err);
+}
+
+/* The members schema 4 adds to the cumulative block for the operating
+ * calendar (a block of its own: the other additions of schema 4 have
+ * theirs). */
+static void cumulative_v4_calendar(json_t *o, const mvg_project_result *res,
+                                   const mvg_stream_result *r)
+{
+    if (o)
+        json_object_set_new(o, "annual_calendar", annual_calendar(res, r));
+}
+
+/* Schema 4, demand and cost (issue 14 item 7): an electricity stream
+ * priced by a time-of-use tariff. Per interval its period and price, and
+ * the billing month's peak demand so far of the adjusted baseline and the
+ * measured use with the demand charge savings of that month; null without
+ * a tariff. */
+static json_t *tariff_interval(const mvg_stream_result *r)
+{
+    if (!r->has_tariff)
+        return json_null();
+    char month[16];
+    return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "period",
+                     r->tou_period ? json_string(r->tou_period) : json_null(), "price",
+                     num(r->price), "billing_month",
+                     r->billing_month != INT64_MIN
+                         ? json_string(mvg_tariff_month_name(r->billing_month, month, sizeof month))
+                         : json_null(),
+                     "peak_kw_baseline", num(r->peak_kw_baseline), "peak_kw_actual",
+                     num(r->peak_kw_actual), "peak_kw_savings", num(r->peak_kw_savings),
+                     "demand_charge_savings", num(r->demand_cost_month));
+}
+
+/* ... and in the cumulative block the two parts of its cost_hkd: the
+ * savings priced interval by interval, and the demand charge savings of
+ * every billing month so far. */
+static void cumulative_v4_cost(json_t *o, const mvg_stream_result *r)
+{
+    if (!o)
+        return;
+    json_object_set_new(o, "cost",
+                        r->has_tariff
+                            ? json_pack("{s:o, s:o, s:I}", "energy_hkd", num(r->cum_energy_cost),
+                                        "demand_hkd", num(r->cum_demand_cost), "billing_months",
+                                        (json_int_t)r->billing_months)
+                            : json_null());
+}
+
+static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result *r, int version)
+{
+    int current = version >= 3;
     json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "m", (json_int_t)r->m, "covered_hours", num(r->covered_hours),
                      "adjusted_baseline", num(r->cum_adjusted_baseline), "actual",
@@ -148,6 +233,10 @@ static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result
                      num(r->annual_savings), "annual_converted", conv(&r->annual_conv));
     if (current)
         cumulative_current(o, r);
+    if (version >= 4)
+        cumulative_v4_calendar(o, res, r);
+    if (version >= 4)
+        cumulative_v4_cost(o, r);
     return o;
 }
 
@@ -169,9 +258,11 @@ static json_t *net(const mvg_project_result *res)
     return o;
 }
 
-/* current: the members of schema 3 (payload.h), not those of 1 and 2. */
-static json_t *stream(const mvg_project_result *res, size_t i, int with_interval, int current)
+/* version: the schema's (payload.h); 3 and on have the members of 3, 4
+ * and on those of 4. */
+static json_t *stream(const mvg_project_result *res, size_t i, int with_interval, int version)
 {
+    int current = version >= 3;
     const mvg_stream_result *r = &res->streams[i];
     json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", r->name, "type",
                           mvg_convert_stream_name(r->type), "unit", r->unit, "model_ready",
@@ -193,10 +284,12 @@ static json_t *stream(const mvg_project_result *res, size_t i, int with_interval
         json_object_set_new(o, "converted", conv(&r->conv));
         if (current)
             json_object_set_new(o, "removal", num(r->removal));
+        if (version >= 4)
+            json_object_set_new(o, "tariff", tariff_interval(r));
         if (res->phase == MVG_PHASE_BASELINE)
             json_object_set_new(o, "baseline_rows", json_integer((json_int_t)r->baseline_rows));
     }
-    json_object_set_new(o, "cumulative", cumulative(res, r, current));
+    json_object_set_new(o, "cumulative", cumulative(res, r, version));
     json_object_set_new(o, "removal_efficiency", num(r->removal_efficiency));
     return o;
 }
@@ -223,7 +316,7 @@ static char *interval(const char *schema, const char *gateway, const char *proje
     int version = mvg_payload_interval_version(schema), current = version >= 3;
     json_t *streams = json_array(), *chans = json_array();
     for (size_t i = 0; streams && i < res->nstreams; i++)
-        json_array_append_new(streams, stream(res, i, 1, current));
+        json_array_append_new(streams, stream(res, i, 1, version));
     for (size_t i = 0; chans && i < rec->nch; i++) {
         const mvg_interval_value *v = &rec->ch[i];
         json_array_append_new(
@@ -288,7 +381,9 @@ int mvg_payload_interval_version(const char *schema)
         return 1;
     if (strcmp(v, "2") == 0)
         return 2;
-    return strcmp(v, "3") == 0 ? 3 : -1;
+    if (strcmp(v, "3") == 0)
+        return 3;
+    return strcmp(v, "4") == 0 ? 4 : -1;
 }
 
 /* The annual figure of schemas 1 and 2 (before issue 14): the measured
@@ -330,6 +425,8 @@ char *mvg_payload_interval_as(int version, const mvg_project_cfg *prj, const cha
 {
     if (version == MVG_SCHEMA_INTERVAL_VERSION)
         return mvg_payload_interval(gateway, project, seq, rec, channels, res, link);
+    if (version == 3) /* the figures of 4 without its members */
+        return interval("mvgate/interval/3", gateway, project, seq, rec, channels, res, link);
     if ((version != 1 && version != 2) || !prj)
         return NULL;
     mvg_project_result *old = malloc(sizeof *old);
@@ -360,7 +457,7 @@ char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,
 {
     json_t *streams = json_array();
     for (size_t i = 0; streams && i < res->nstreams; i++)
-        json_array_append_new(streams, stream(res, i, 0, 1));
+        json_array_append_new(streams, stream(res, i, 0, 3)); /* totals/1: the members of interval/3 */
     return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o}", "schema",
                           MVG_SCHEMA_TOTALS, "gateway", gateway, "project", project, "seq",
                           (json_int_t)seq, "as_of", jtime(res->end_ms), "phase",

@@ -22,7 +22,9 @@
 /* Telemetry 2: a 64-bit integer point's sample carries "raw", its exact
  * register value, and a string point's "value" is its text. */
 #define MVG_SCHEMA_TELEMETRY "mvgate/telemetry/2"
-/* Interval records, by schema version. 3 (written now): version 2 and
+/* Interval records, by schema version. 4 (written now): version 3 and, in
+ * "cumulative", "annual_calendar" (the normal year of an operating
+ * calendar, docs/mqtt.md "Operating calendar"). 3: version 2 and
  * "definition", the version of the project's definition record in force.
  * 2: every figure that
  * is undefined in the interval's phase is null: outside the reporting
@@ -39,8 +41,8 @@
  * "removal"; its annual_savings is the normalised figure (docs/method.md
  * "Annual figures"). Records of 1 and 2 are rebuilt with the old annual
  * rule (legacy_annual in payload.c) and without those members. */
-#define MVG_SCHEMA_INTERVAL "mvgate/interval/3"
-#define MVG_SCHEMA_INTERVAL_VERSION 3
+#define MVG_SCHEMA_INTERVAL "mvgate/interval/4"
+#define MVG_SCHEMA_INTERVAL_VERSION 4
 #define MVG_SCHEMA_TOTALS "mvgate/totals/1"
 #define MVG_SCHEMA_MODEL "mvgate/model/1"
 
@@ -74,12 +76,12 @@ char *mvg_payload_interval(const char *gateway, const char *project, int64_t seq
                            const mvg_project_result *res, const mvg_payload_link *link);
 
 /* The version N of an interval record's schema "mvgate/interval/N" when it
- * is one mvg_payload_interval_as() writes (1, 2 or 3), else -1. */
+ * is one mvg_payload_interval_as() writes (1 to 4), else -1. */
 int mvg_payload_interval_version(const char *schema);
 
 /* The interval record as schema version `version` wrote it (replay compares
- * a stored record under the rules it was written by): 3 is
- * mvg_payload_interval(); 2 has no "definition"; 1 needs the project's configuration (prj) for the
+ * a stored record under the rules it was written by): 4 is
+ * mvg_payload_interval(); 3 has none of the members of 4; 2 has no "definition"; 1 needs the project's configuration (prj) for the
  * conversions its rule wrote. NULL for another version, or out of memory. */
 char *mvg_payload_interval_as(int version, const mvg_project_cfg *prj, const char *gateway,
                               const char *project, int64_t seq, const mvg_interval_record *rec,

@@ -50,6 +50,15 @@ def rewrite(db, seq, edit):
     db.commit()
 
 
+def as_schema_3(rec):
+    """The record as a gateway before schema 4 wrote it."""
+    rec["schema"] = "mvgate/interval/3"
+    for s in rec["streams"]:
+        s["cumulative"].pop("annual_calendar")
+        s["cumulative"].pop("cost")
+        s.pop("tariff")
+
+
 def as_schema_1(rec):
     """The record as a gateway before schema 2 wrote it (no one-off
     adjustment in this project, so the savings it wrote were 0)."""
@@ -73,7 +82,9 @@ def as_schema_1(rec):
     # factor and no cost (SHORT_PROJECT), in convert.c's order of operations
     rec.pop("net", None)
     s.pop("removal", None)
-    for k in ("annual_baseline", "annual_basis", "annual_error", "removal"):
+    # nor the operating calendar (schema 4)
+    s.pop("tariff", None)
+    for k in ("annual_baseline", "annual_basis", "annual_error", "removal", "annual_calendar", "cost"):
         cum.pop(k, None)
     if cum["covered_hours"]:
         a = cum["savings"] * 8760.0 / cum["covered_hours"]
@@ -131,7 +142,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     for k, rs in by_kind.items():
         for rec in rs:
             s = rec["streams"][0]
-            assert rec["schema"] == "mvgate/interval/3", rec["schema"]
+            assert rec["schema"] == "mvgate/interval/4", rec["schema"]
             defined = k == "valid"
             for f in FIGURES:
                 assert (s[f] is not None) == defined, (rec["seq"], k, f, s[f])
@@ -213,6 +224,8 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     old_base, old_inst, old_bad = (by_kind[k][0]["seq"] for k in ("baseline", "installation", "invalid"))
     for seq in (old_base, old_inst, old_bad):
         rewrite(db, seq, as_schema_1)
+    # a record of schema 3: 4 without the operating calendar's member
+    rewrite(db, by_kind["valid"][0]["seq"], as_schema_3)
     r = replay(cfg)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "%d records match" % len(recs) in r.stdout, r.stdout

@@ -208,7 +208,8 @@ static void test_rules_of_the_tables_report_in_their_wording(void **state)
         {10, "reporting: 'start' = \"soon\" is not an ISO 8601 time"},
         {11, "criteria: 'min_points_per_segment' must be 1..1e+06, not 0"},
         {13, "stream 'e': unknown key 'colour' (known: name, type, unit, fuel, actual, model, conc, "
-             "flow, o2, inlet, outlet, adjustments, factors, accuracy_pct, cost_per_unit"},
+             "flow, o2, inlet, outlet, adjustments, factors, accuracy_pct, tariff, energy_price, "
+             "demand_charge, demand_interval_min, cost_per_unit"},
         {13, "stream 'e': 'o2_ref' applies to nox and so2 streams"},
         {12, "stream 'e': 'model' is missing (e.g. model = { type = \"linear\";"},
         {14, "stream 'n': 'flow' is missing"},
@@ -240,6 +241,162 @@ static void test_voc_needs_a_model(void **state)
     mvg_diags_free(d);
 }
 
+/* The operating calendar keys: the shipped calendars found by name (here
+ * through MVG_DATA_DIR), their days read, and every mistake reported at
+ * its line: an unknown calendar, a normal year it does not cover, shifts
+ * that overlap, a weekday misspelt, a calendar key without the basis. */
+#define STREAM_E                                                                              \
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\"; " \
+    "model = { type = \"mean\"; }; } ); },\n"
+#define STREAM_LAST                                                                           \
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\"; " \
+    "model = { type = \"mean\"; }; } ); } );\n"
+#define PERIODS                                                                               \
+    "  baseline = { start = \"2025-01-01\"; end = \"2025-02-01\"; }; reporting = { start = "   \
+    "\"2025-02-01\"; };\n"
+static void test_operating_calendar_keys(void **state)
+{
+    (void)state;
+    setenv("MVG_DATA_DIR", MVG_SOURCE_DIR "/config", 1);
+    const char *good = "projects = ( { name = \"p\";\n" PERIODS
+                       "  annual_basis = \"calendar\"; calendar = \"cn\"; rest_days = [\"sun\"];\n"
+                       "  shifts = [\"08:00-16:00\", \"16:00-24:00\"];\n" STREAM_E
+                       "  { name = \"q\";\n" PERIODS STREAM_LAST;
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load(M_DEVICES, good, d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    const mvg_project_cfg *p = &c->projects->projects[0];
+    assert_int_equal(p->annual_basis, MVG_ANNUAL_CALENDAR);
+    assert_int_equal(p->calendar_year, 2025); /* the year of the reporting start */
+    assert_int_equal(p->operating.rest_days, 1u);
+    assert_int_equal(p->operating.nshifts, 2);
+    assert_int_equal(p->operating.shift_start[1], 16 * 60);
+    assert_int_equal(p->operating.shift_end[1], 0); /* 24:00 */
+    const mvg_calendar *cal = p->operating.cal;
+    assert_non_null(cal);
+    assert_int_equal(cal->utc_offset_min, 480);
+    assert_int_equal(cal->first_year, 2024);
+    assert_int_equal(cal->last_year, 2026);
+    /* 2024: 28 days off, 8 worked weekend days; 2025: 28 and 5; 2026: 33 and 6 */
+    assert_int_equal(cal->nholidays, 28 + 28 + 33);
+    assert_int_equal(cal->nworkdays, 8 + 5 + 6);
+    /* the second project keeps the baseline year */
+    assert_int_equal(c->projects->projects[1].annual_basis, MVG_ANNUAL_BASELINE_YEAR);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    const char *bad =
+        "projects = ( { name = \"a\";\n" PERIODS                                  /* 6, 7 */
+        "  annual_basis = \"calendar\"; calendar = \"mars\";\n" STREAM_E          /* 8, 9 */
+        "  { name = \"b\";\n" PERIODS                                             /* 10, 11 */
+        "  annual_basis = \"calendar\"; calendar = \"hk\"; calendar_year = 2030;\n" /* 12 */
+        STREAM_E                                                                  /* 13 */
+        "  { name = \"c\";\n" PERIODS                                             /* 14, 15 */
+        "  annual_basis = \"calendar\"; calendar = \"hk\";\n"                     /* 16 */
+        "  shifts = [\"08:00-20:00\", \"19:00-23:00\"]; rest_days = [\"sunday\"];\n" /* 17 */
+        STREAM_E                                                                  /* 18 */
+        "  { name = \"e\";\n" PERIODS                                             /* 19, 20 */
+        "  calendar = \"hk\";\n" STREAM_E                                         /* 21, 22 */
+        "  { name = \"f\";\n" PERIODS                                             /* 23, 24 */
+        "  annual_basis = \"calendar\";\n" STREAM_LAST;                           /* 25, 26 */
+    d = mvg_diags_new();
+    assert_null(load(M_DEVICES, bad, d));
+    static const struct {
+        int line;
+        const char *fragment;
+    } wanted[] = {
+        {8, "project 'a': calendar \"mars\" not found (looked for mars.conf in "},
+        {12, "project 'b': calendar \"hk\" covers 2024-2026, not the normal year 2030"},
+        {17, "project 'c': shifts[1] overlaps shifts[0]"},
+        {17, "project 'c': rest_days[0] must be one of sun, mon, tue, wed, thu, fri, sat"},
+        {21, "project 'e': 'calendar' applies only with annual_basis = \"calendar\""},
+        {25, "project 'f': annual_basis = \"calendar\" needs 'calendar'"},
+    };
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
+        expect_diag(d, wanted[i].line, wanted[i].fragment);
+    mvg_diags_free(d);
+    unsetenv("MVG_DATA_DIR");
+}
+
+/* A stream's tariff: the shipped Guangdong periods found by name, and
+ * every mistake at its line: the tariff of a water stream, a tariff with
+ * cost_per_unit, one without energy_price, an unknown one, a demand
+ * window that is not a multiple of the interval, a tariff key without a
+ * tariff, and a tariff file whose periods leave minutes unpriced. */
+static void test_tariff_keys(void **state)
+{
+    (void)state;
+    setenv("MVG_DATA_DIR", MVG_SOURCE_DIR "/config", 1);
+    const char *good =
+        "projects = ( { name = \"p\";\n" PERIODS
+        "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"MWh\"; actual = \"m.kwh\";\n"
+        "    model = { type = \"mean\"; }; tariff = \"guangdong\"; energy_price = 0.8;\n"
+        "    demand_charge = 40; demand_interval_min = 30; } ); } );\n";
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load(M_DEVICES, good, d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    const mvg_stream_cfg *st = &c->projects->projects[0].streams[0];
+    assert_non_null(st->tariff);
+    assert_int_equal(st->tariff->nperiods, 4);
+    assert_string_equal(st->tariff->periods[0].name, "critical peak");
+    assert_int_equal(st->tariff->periods[0].months, (1u << 7) | (1u << 8) | (1u << 9));
+    assert_true(st->tariff->periods[3].ratio == 0.38);
+    assert_true(st->kwh_per_unit == 1000.0 && st->energy_price == 0.8 && st->demand_charge == 40);
+    assert_int_equal(st->demand_interval_min, 30);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    char gap[] = "/tmp/mvg-test-tariff-XXXXXX";
+    int fd = mkstemp(gap);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs("tariff = { name = \"gap\"; utc_offset = \"+08:00\"; source = \"test\"; };\n"
+          "periods = ( { name = \"day\"; ratio = 1.0; hours = [\"08:00-20:00\"]; } );\n", f);
+    fclose(f);
+    char bad[4096];
+    snprintf(bad, sizeof bad,
+             "projects = ( { name = \"a\";\n" PERIODS                                  /* 6, 7 */
+             "  streams = ( { name = \"w\"; type = \"water\"; unit = \"m3\"; actual = \"m.kwh\";\n" /* 8 */
+             "    model = { type = \"mean\"; }; tariff = \"guangdong\"; },\n"           /* 9 */
+             "   { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n" /* 10 */
+             "    model = { type = \"mean\"; }; tariff = \"guangdong\"; cost_per_unit = 1.2; },\n" /* 11 */
+             "   { name = \"f\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n" /* 12 */
+             "    model = { type = \"mean\"; }; tariff = \"mars\"; energy_price = 1; },\n" /* 13 */
+             "   { name = \"g\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n" /* 14 */
+             "    model = { type = \"mean\"; }; demand_charge = 5; },\n"               /* 15 */
+             "   { name = \"h\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n" /* 16 */
+             "    model = { type = \"mean\"; }; tariff = \"guangdong\"; energy_price = 1;\n" /* 17 */
+             "    demand_interval_min = 20; },\n"                                     /* 18 */
+             "   { name = \"i\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n" /* 19 */
+             "    model = { type = \"mean\"; }; tariff = \"%s\"; energy_price = 1; } ); } );\n", /* 20 */
+             gap);
+    d = mvg_diags_new();
+    assert_null(load(M_DEVICES, bad, d));
+    unlink(gap);
+    static const struct {
+        int line;
+        const char *fragment;
+    } wanted[] = {
+        {9, "stream 'w': 'tariff' applies to electricity streams only"},
+        {11, "stream 'e': 'tariff' and 'cost_per_unit' are two prices: keep one"},
+        {11, "stream 'e': a tariff needs 'energy_price'"},
+        {13, "stream 'f': tariff \"mars\" not found (looked for mars.conf in "},
+        {15, "stream 'g': 'demand_charge' applies only with 'tariff'"},
+        {18, "stream 'h': demand_interval_min 20 must divide the hour and be a multiple of the "
+             "project's interval_min 15"},
+        {2, "tariff \"/tmp/mvg-test-tariff-"},
+        {2, "no period holds 00:00 in month 1"},
+    };
+    for (size_t i = 0; i < sizeof wanted / sizeof wanted[0]; i++)
+        expect_diag(d, wanted[i].line, wanted[i].fragment);
+    mvg_diags_free(d);
+    unsetenv("MVG_DATA_DIR");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -248,6 +405,8 @@ int main(void)
         cmocka_unit_test(test_values_read_by_the_tables),
         cmocka_unit_test(test_rules_of_the_tables_report_in_their_wording),
         cmocka_unit_test(test_voc_needs_a_model),
+        cmocka_unit_test(test_operating_calendar_keys),
+        cmocka_unit_test(test_tariff_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

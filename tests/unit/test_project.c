@@ -26,6 +26,7 @@
 #include "payload.h"
 #include "project.h"
 #include "runner.h"
+#include "timefmt.h"
 
 #define T0 1767225600000LL /* 2026-01-01T00:00:00Z */
 #define H (3600000LL)
@@ -201,8 +202,31 @@ static void test_undefined_figures_per_phase(void **state)
         assert_non_null(v2);
         json_t *doc = json_loads(v2, 0, NULL);
         assert_non_null(doc);
-        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/3");
+        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/4");
+        assert_int_equal(mvg_payload_interval_version("mvgate/interval/4"), 4);
         assert_int_equal(mvg_payload_interval_version("mvgate/interval/3"), 3);
+        /* 3 is 4 without the members 4 added (here, without a calendar,
+         * each stream's annual_calendar, null) */
+        char *old3 = mvg_payload_interval_as(3, mvg_project_config(g.p), "g", "p", h + 1, &rec,
+                                             g.names, &res, &link);
+        json_t *doc3 = old3 ? json_loads(old3, 0, NULL) : NULL;
+        assert_non_null(doc3);
+        json_t *doc4 = json_deep_copy(doc);
+        json_t *cum4 = json_object_get(json_array_get(json_object_get(doc4, "streams"), 0),
+                                       "cumulative");
+        assert_true(json_is_null(json_object_get(cum4, "annual_calendar")));
+        json_object_del(cum4, "annual_calendar");
+        /* and without a tariff the demand and cost members, null */
+        assert_true(json_is_null(json_object_get(cum4, "cost")));
+        json_object_del(cum4, "cost");
+        json_t *s4 = json_array_get(json_object_get(doc4, "streams"), 0);
+        assert_true(json_is_null(json_object_get(s4, "tariff")));
+        json_object_del(s4, "tariff");
+        json_object_set_new(doc4, "schema", json_string("mvgate/interval/3"));
+        assert_true(json_equal(doc4, doc3));
+        json_decref(doc3);
+        json_decref(doc4);
+        free(old3);
         assert_int_equal(mvg_payload_interval_version("mvgate/interval/2"), 2);
         /* schema 3 names the definition in force; 2 is the same without it */
         assert_int_equal(json_integer_value(json_object_get(doc, "definition")), (int64_t)h + 1);
@@ -257,9 +281,9 @@ static void test_undefined_figures_per_phase(void **state)
     assert_true(fabs(s->cum_adjustment - (3 * 1.5 + 20.0)) < 1e-9);
     assert_true(fabs(s->cum_savings - (cum_avoided + 3 * 1.5 + 20.0)) < 1e-9);
     assert_int_equal(mvg_payload_interval_version("mvgate/interval/1"), 1);
-    assert_int_equal(mvg_payload_interval_version("mvgate/interval/4"), -1);
+    assert_int_equal(mvg_payload_interval_version("mvgate/interval/5"), -1);
     assert_int_equal(mvg_payload_interval_version("mvgate/totals/1"), -1);
-    assert_null(mvg_payload_interval_as(4, mvg_project_config(g.p), "g", "p", 9, NULL, g.names, &r,
+    assert_null(mvg_payload_interval_as(5, mvg_project_config(g.p), "g", "p", 9, NULL, g.names, &r,
                                         NULL));
     rig_close(&g);
 }
@@ -707,6 +731,288 @@ static void test_annual_rule(void **state)
     assert_true(isfinite(base) && isnan(sav));
 }
 
+
+/* Hong Kong's calendar as shipped (config/calendars/hk.conf). */
+#define HK_CALENDAR MVG_SOURCE_DIR "/config/calendars/hk.conf"
+
+/* A baseline of two local days of HK: 1 January 2026 (a holiday, the plant
+ * idle, prod 0) and Friday 2 January (prod 5 t an hour); then reporting. */
+static const char *CALENDAR_PROJECT =
+    "projects = ( { name = \"p\"; interval_min = 60;\n"
+    "  baseline = { start = \"2026-01-01T00:00:00+08:00\"; end = \"2026-01-03T00:00:00+08:00\"; };\n"
+    "  reporting = { start = \"2026-01-03T00:00:00+08:00\"; };\n"
+    "  annual_basis = \"calendar\"; calendar = \"" HK_CALENDAR "\";%s\n"
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+    "    model = { type = \"linear\"; x = [ \"m.prod\" ]; }; cost_per_unit = 1.0; } ); } );\n";
+
+#define HK0 (T0 - 8 * H) /* 2026-01-01T00:00:00+08:00 */
+
+static void open_calendar(rig *g, const char *extra)
+{
+    char cfg[2048];
+    snprintf(cfg, sizeof cfg, CALENDAR_PROJECT, extra);
+    rig_open(g, cfg);
+}
+
+/* Hour h of the baseline: 10 kWh +-0.1 on the holiday, 20 +-0.1 on the
+ * Friday (the noise cancels within each day, so the fitted line goes
+ * through 10 at prod 0 and 20 at prod 5). */
+static mvg_project_result feed_calendar_hour(rig *g, int h)
+{
+    double noise = h % 2 ? 0.1 : -0.1;
+    return h < 24 ? feed(g, HK0 + h * H, 10 + noise, 0, 1) : feed(g, HK0 + h * H, 20 + noise, 5, 1);
+}
+
+/*
+ * The normal year of HK 2026 (the year of the reporting start), hand
+ * worked: 365 days from a Thursday, 104 Saturdays and Sundays; of the 17
+ * general holidays 3 fall on a Saturday (4 April, 26 September, 26
+ * December), so 14 more rest days: 118 rest days and 247 working days,
+ * 2,832 and 5,928 hourly intervals. The model predicts 10 kWh for the
+ * baseline's rest day and 20 for its working day: the annual baseline is
+ * 5,928 x 20 + 2,832 x 10 = 146,880 kWh (the baseline year's rule would
+ * say 15 x 8,760 = 131,400). A reporting hour of 18 kWh at prod 5 saves
+ * 10 %: 14,688 kWh a year.
+ */
+static void test_annual_over_the_calendar(void **state)
+{
+    (void)state;
+    rig g, k;
+    open_calendar(&g, "");
+    open_calendar(&k, "");
+    for (int h = 0; h < 48; h++) {
+        feed_calendar_hour(&g, h);
+        if (h < 30)
+            feed_calendar_hour(&k, h);
+    }
+    /* the rows and their times survive a save and load in the baseline */
+    size_t cap = mvg_project_state_size(k.p), len = 0;
+    void *buf = malloc(cap);
+    char err[256];
+    assert_int_equal(mvg_project_save(k.p, buf, cap, &len, err, sizeof err), 0);
+    mvg_project *q = mvg_project_new(mvg_project_config(k.p), k.names, k.nch, err, sizeof err);
+    assert_non_null(q);
+    assert_int_equal(mvg_project_load(q, buf, len, err, sizeof err), 0);
+    free(buf);
+    mvg_project *kp = k.p;
+    k.p = q;
+    for (int h = 30; h < 48; h++)
+        feed_calendar_hour(&k, h);
+
+    mvg_project_result r = feed(&g, HK0 + 48 * H, 18, 5, 1), rk = feed(&k, HK0 + 48 * H, 18, 5, 1);
+    assert_int_equal(r.phase, MVG_PHASE_REPORTING);
+    const mvg_stream_result *s = &r.streams[0];
+    NEAR(s->adjusted_baseline, 20.0);
+    NEAR(s->savings_fraction, 0.1);
+    assert_int_equal(s->annual_ncls, 2);
+    assert_int_equal(s->annual_year_n[0], 5928);
+    assert_int_equal(s->annual_year_n[1], 2832);
+    assert_int_equal(s->annual_cls_n[0], 24);
+    assert_int_equal(s->annual_cls_n[1], 24);
+    NEAR(s->annual_cls_mean[0], 20.0);
+    NEAR(s->annual_cls_mean[1], 10.0);
+    NEAR(s->annual_baseline, 146880.0);
+    NEAR(s->annual_savings, 14688.0);
+    NEAR(s->annual_conv.cost_hkd, 14688.0);
+    assert_string_equal(s->annual_basis, "calendar");
+    assert_int_equal(s->annual_missing_class, -1);
+    NEAR(rk.streams[0].annual_baseline, 146880.0);
+    NEAR(rk.streams[0].annual_savings, s->annual_savings);
+
+    /* the record says what the figure is made of */
+    mvg_payload_link link = {0, "", "", 0};
+    mvg_interval_value ch[4] = {{0}};
+    mvg_interval_record rec = record(&g, ch, HK0 + 48 * H, 18, 5, 1, 0);
+    char *txt = mvg_payload_interval("g", "p", 49, &rec, g.names, &r, &link);
+    json_t *doc = json_loads(txt, 0, NULL);
+    assert_non_null(doc);
+    json_t *cum = json_object_get(json_array_get(json_object_get(doc, "streams"), 0), "cumulative");
+    assert_string_equal(json_string_value(json_object_get(cum, "annual_basis")), "calendar");
+    json_t *ac = json_object_get(cum, "annual_calendar");
+    assert_string_equal(json_string_value(json_object_get(ac, "calendar")), HK_CALENDAR);
+    assert_int_equal(json_integer_value(json_object_get(ac, "year")), 2026);
+    assert_true(json_is_null(json_object_get(ac, "error")));
+    json_t *c0 = json_array_get(json_object_get(ac, "classes"), 0);
+    json_t *c1 = json_array_get(json_object_get(ac, "classes"), 1);
+    assert_string_equal(json_string_value(json_object_get(c0, "class")), "working day");
+    assert_string_equal(json_string_value(json_object_get(c1, "class")), "rest day");
+    assert_int_equal(json_integer_value(json_object_get(c0, "year_intervals")), 5928);
+    NEAR(json_real_value(json_object_get(c1, "year_hours")), 2832.0);
+    assert_int_equal(json_integer_value(json_object_get(c1, "baseline_intervals")), 24);
+    NEAR(json_real_value(json_object_get(c0, "baseline_mean")), 20.0);
+    /* schema 3 has none of it */
+    char *v3 = mvg_payload_interval_as(3, mvg_project_config(g.p), "g", "p", 49, &rec, g.names,
+                                       &r, &link);
+    assert_null(strstr(v3, "annual_calendar"));
+    free(v3);
+    json_decref(doc);
+    free(txt);
+    mvg_project_free(q);
+    k.p = kp;
+    rig_close(&k);
+    rig_close(&g);
+}
+
+/* A day shift and a baseline of the holiday alone: the normal year's
+ * 247 x 12 = 2,964 h of the shift have no baseline interval to evaluate
+ * the model at; the annual figures are null and the record says why. */
+static void test_annual_calendar_class_without_baseline(void **state)
+{
+    (void)state;
+    rig g;
+    open_calendar(&g, " shifts = [ \"08:00-20:00\" ];");
+    for (int h = 0; h < 24; h++) /* some work on the holiday, so that the line fits */
+        feed(&g, HK0 + h * H, 10 + h % 3 + (h % 2 ? 0.1 : -0.1), h % 3, 1);
+    char err[256];
+    assert_int_equal(mvg_project_fit_now(g.p, err, sizeof err), 0); /* before the Friday */
+    mvg_project_result r = feed(&g, HK0 + 48 * H, 18, 5, 1);
+    const mvg_stream_result *s = &r.streams[0];
+    assert_int_equal(s->annual_ncls, 3);
+    assert_int_equal(s->annual_year_n[0], 2964);
+    assert_int_equal(s->annual_cls_n[0], 0);
+    assert_int_equal(s->annual_cls_n[2], 24);
+    assert_int_equal(s->annual_missing_class, 0);
+    assert_true(isnan(s->annual_baseline) && isnan(s->annual_savings) && !s->annual_basis);
+    mvg_payload_link link = {0, "", "", 0};
+    mvg_interval_value ch[4] = {{0}};
+    mvg_interval_record rec = record(&g, ch, HK0 + 48 * H, 18, 5, 1, 0);
+    char *txt = mvg_payload_interval("g", "p", 49, &rec, g.names, &r, &link);
+    assert_non_null(strstr(txt, "the normal year has 2964 h of 'shift 08:00-20:00' and the "
+                                "baseline no interval of it"));
+    free(txt);
+    rig_close(&g);
+}
+
+/* The calendar rule, by hand: 3 classes with 100, 50 and 0 intervals in the
+ * year, mean predictions 2 and 1 (the third has no baseline rows but no
+ * intervals either): 100 x 2 + 50 x 1 = 250, 20 % of it saved. */
+static void test_annual_calendar_rule(void **state)
+{
+    (void)state;
+    const uint64_t year_n[3] = {100, 50, 0}, cls_n[3] = {4, 2, 0};
+    const double cls_sum[3] = {8.0, 2.0, 0.0};
+    double base, sav;
+    assert_int_equal(mvg_project_annual_calendar(year_n, cls_n, cls_sum, 3, 0.2, &base, &sav), -1);
+    NEAR(base, 250.0);
+    NEAR(sav, 50.0);
+    const uint64_t cls_n2[3] = {4, 0, 0};
+    assert_int_equal(mvg_project_annual_calendar(year_n, cls_n2, cls_sum, 3, 0.2, &base, &sav), 1);
+    assert_true(isnan(base) && isnan(sav));
+}
+
+/* Guangdong's time-of-use periods as shipped (config/tariffs/guangdong.conf). */
+#define GD_TARIFF MVG_SOURCE_DIR "/config/tariffs/guangdong.conf"
+
+static const char *TARIFF_PROJECT =
+    "projects = ( { name = \"p\"; interval_min = 60;\n"
+    "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-02T00:00:00Z\"; };\n"
+    "  reporting = { start = \"2026-03-30T00:00:00Z\"; };\n"
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+    "    model = { type = \"linear\"; x = [ \"m.prod\" ]; coefficients = [ 10.0, 2.0 ];\n"
+    "              n = 500; cv_rmse = 0.05; nmbe = 0.0; };\n"
+    "    tariff = \"" GD_TARIFF "\"; energy_price = 1.0; demand_charge = 50.0; } ); } );\n";
+
+/* One reporting hour at local (+08:00) time `local`: prod t, kwh used. */
+static mvg_project_result feed_at(rig *g, const char *local, double kwh, double prod)
+{
+    int64_t t;
+    assert_int_equal(mvg_timefmt_parse(local, &t), 0);
+    return feed(g, t, kwh, prod, 1);
+}
+
+/*
+ * Demand and time-of-use cost, hand worked. The model is 10 + 2 prod kWh
+ * an hour; the flat price HK$1.00, Guangdong's ratios 0.38 valley, 1.7
+ * peak, 2.125 critical peak (July-September 11-12 h, 15-17 h), a demand
+ * charge of HK$50 per kW of the month's peak; hourly demand.
+ *   31 Mar 03:00 valley  base 10 used  9: saves 1 x 0.38 = 0.38; peaks 10 / 9
+ *   31 Mar 10:00 peak    base 20 used 16: saves 4 x 1.7  = 6.80; peaks 20 / 16
+ *   31 Mar 20:00 flat    base 26 used 25: saves 1 x 1.0  = 1.00; peaks 26 / 25:
+ *                        March saves 1 kW of peak demand (the peaks of the
+ *                        baseline and of the use need not be the same hour), HK$50
+ *    1 Apr 11:00 peak    base 20 used 15: saves 5 x 1.7  = 8.50; April: 5 kW, HK$250
+ *    1 Jul 11:00 critical base 20 used 18: saves 2 x 2.125 = 4.25; July: 2 kW, HK$100
+ * Energy HK$20.93, demand HK$400 over 3 months: cost_hkd 420.93.
+ */
+static void test_demand_and_time_of_use(void **state)
+{
+    (void)state;
+    rig g;
+    rig_open(&g, TARIFF_PROJECT);
+    mvg_project_result r = feed_at(&g, "2026-03-31T03:00:00+08:00", 9, 0);
+    const mvg_stream_result *s = &r.streams[0];
+    assert_int_equal(r.phase, MVG_PHASE_REPORTING);
+    assert_string_equal(s->tou_period, "valley");
+    NEAR(s->price, 0.38);
+    NEAR(s->conv.cost_hkd, 0.38);
+    r = feed_at(&g, "2026-03-31T10:00:00+08:00", 16, 5);
+    assert_string_equal(s->tou_period, "peak");
+    NEAR(s->conv.cost_hkd, 6.8);
+    NEAR(s->peak_kw_savings, 4.0);
+    NEAR(s->demand_cost_month, 200.0);
+    r = feed_at(&g, "2026-03-31T20:00:00+08:00", 25, 8);
+    assert_string_equal(s->tou_period, "flat");
+    NEAR(s->peak_kw_baseline, 26.0);
+    NEAR(s->peak_kw_actual, 25.0);
+    NEAR(s->peak_kw_savings, 1.0);
+    NEAR(s->demand_cost_month, 50.0);
+    r = feed_at(&g, "2026-04-01T11:00:00+08:00", 15, 5);
+    assert_string_equal(s->tou_period, "peak"); /* April: no critical peak */
+    NEAR(s->cum_demand_cost, 50.0 + 250.0);
+    r = feed_at(&g, "2026-07-01T11:00:00+08:00", 18, 5);
+    assert_string_equal(s->tou_period, "critical peak");
+    NEAR(s->price, 2.125);
+    NEAR(s->conv.cost_hkd, 4.25);
+    NEAR(s->demand_cost_month, 100.0);
+    NEAR(s->cum_energy_cost, 20.93);
+    NEAR(s->cum_demand_cost, 400.0);
+    NEAR(s->cum_conv.cost_hkd, 420.93);
+    assert_int_equal(s->billing_months, 3);
+    NEAR(r.net.cost_hkd, 420.93); /* the net total takes the tariff's figure */
+
+    mvg_payload_link link = {0, "", "", 0};
+    mvg_interval_value ch[4] = {{0}};
+    int64_t t;
+    mvg_timefmt_parse("2026-07-01T11:00:00+08:00", &t);
+    mvg_interval_record rec = record(&g, ch, t, 18, 5, 1, 0);
+    char *txt = mvg_payload_interval("g", "p", 5, &rec, g.names, &r, &link);
+    json_t *doc = json_loads(txt, 0, NULL);
+    assert_non_null(doc);
+    json_t *s0 = json_array_get(json_object_get(doc, "streams"), 0);
+    json_t *tj = json_object_get(s0, "tariff");
+    assert_string_equal(json_string_value(json_object_get(tj, "period")), "critical peak");
+    assert_string_equal(json_string_value(json_object_get(tj, "billing_month")), "2026-07");
+    NEAR(json_real_value(json_object_get(tj, "peak_kw_savings")), 2.0);
+    NEAR(json_real_value(json_object_get(tj, "demand_charge_savings")), 100.0);
+    json_t *cost = json_object_get(json_object_get(s0, "cumulative"), "cost");
+    NEAR(json_real_value(json_object_get(cost, "energy_hkd")), 20.93);
+    NEAR(json_real_value(json_object_get(cost, "demand_hkd")), 400.0);
+    assert_int_equal(json_integer_value(json_object_get(cost, "billing_months")), 3);
+    json_decref(doc);
+    free(txt);
+
+    /* the accumulators survive a save and load */
+    size_t cap = mvg_project_state_size(g.p), len = 0;
+    void *buf = malloc(cap);
+    char err[256];
+    assert_int_equal(mvg_project_save(g.p, buf, cap, &len, err, sizeof err), 0);
+    mvg_project *q = mvg_project_new(mvg_project_config(g.p), g.names, g.nch, err, sizeof err);
+    assert_non_null(q);
+    assert_int_equal(mvg_project_load(q, buf, len, err, sizeof err), 0);
+    free(buf);
+    mvg_project *orig = g.p;
+    g.p = q;
+    mvg_project_result a = feed_at(&g, "2026-07-01T15:00:00+08:00", 17, 5);
+    g.p = orig;
+    mvg_project_result b = feed_at(&g, "2026-07-01T15:00:00+08:00", 17, 5);
+    NEAR(a.streams[0].cum_conv.cost_hkd, b.streams[0].cum_conv.cost_hkd);
+    /* 15:00 used 17 kWh: the month's measured peak stays 18 kW */
+    NEAR(b.streams[0].cum_demand_cost, 400.0);
+    NEAR(b.streams[0].cum_energy_cost, 20.93 + 3.0 * 2.125);
+    mvg_project_free(q);
+    rig_close(&g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -717,6 +1023,10 @@ int main(void)
         cmocka_unit_test(test_reload_matching_rule),
         cmocka_unit_test(test_pollutants_against_the_old_system),
         cmocka_unit_test(test_annual_rule),
+        cmocka_unit_test(test_annual_over_the_calendar),
+        cmocka_unit_test(test_annual_calendar_class_without_baseline),
+        cmocka_unit_test(test_annual_calendar_rule),
+        cmocka_unit_test(test_demand_and_time_of_use),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

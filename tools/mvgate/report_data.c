@@ -64,7 +64,7 @@ size_t mvg_report_conv_fields(const mvg_stream_cfg *s, size_t *idx, size_t cap)
     case MVG_STREAM_COST:
         break;
     }
-    if (s->type == MVG_STREAM_COST || s->factors.cost_per_unit != 0.0)
+    if (s->type == MVG_STREAM_COST || s->factors.cost_per_unit != 0.0 || s->tariff)
         want[n++] = 6;
     if (n > cap)
         n = cap;
@@ -361,6 +361,20 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
     double base = 0.0, act = 0.0, adj = 0.0, hours = 0.0, pred_sum = 0.0;
     size_t m = 0;
     uint64_t npred = 0;
+    /* annual_basis "calendar": the baseline's predictions per class of
+     * operation, as the engine takes them (project.h) */
+    const mvg_operating *op = r->prj->annual_basis == MVG_ANNUAL_CALENDAR && r->prj->operating.cal
+                                  ? &r->prj->operating
+                                  : NULL;
+    uint64_t cls_n[MVG_CAL_MAX_CLASSES] = {0};
+    double cls_sum[MVG_CAL_MAX_CLASSES] = {0};
+    /* a tariff: the window's intervals priced and their demand, as the
+     * engine adds them (tariff.h) */
+    const mvg_stream_cfg *sc = s->cfg;
+    mvg_tariff_use tu = {sc->tariff, sc->energy_price, sc->demand_charge, sc->kwh_per_unit,
+                         (int64_t)sc->demand_interval_min * 60000, r->len_ms};
+    mvg_tariff_acc ta;
+    mvg_tariff_acc_init(&ta);
     for (size_t i = 0; i < r->nrecords; i++) {
         mvg_report_point *p = &s->pts[i];
         if (s->has_model)
@@ -369,6 +383,11 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
         if (p->phase == MVG_RP_BASELINE && p->valid && isfinite(p->prediction)) {
             pred_sum += p->prediction;
             npred++;
+            if (op) {
+                size_t k = mvg_calendar_class(op, p->start_ms);
+                cls_n[k]++;
+                cls_sum[k] += p->prediction;
+            }
         }
         if (!p->in_window || p->phase != MVG_RP_REPORTING)
             continue;
@@ -378,6 +397,12 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
             hours += h;
             base += p->adjusted_baseline;
             act += p->actual;
+            if (sc->tariff && isfinite(p->savings)) {
+                int k;
+                double cost;
+                mvg_tariff_acc_add(&ta, &tu, p->start_ms, p->adjusted_baseline, p->actual,
+                                   p->savings, &k, &cost);
+            }
         }
         if (!can || m == 0)
             continue;
@@ -397,14 +422,28 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
     s->savings = s->sav.savings + adj;
     s->hours = hours;
     double annual_baseline;
-    mvg_project_annual(pred_sum, s->model_given ? 0 : npred, h,
-                       m > 0 ? s->sav.savings_fraction : NAN, &annual_baseline, &s->annual);
+    uint64_t year_n[MVG_CAL_MAX_CLASSES];
+    char e[160];
+    if (op && !s->model_given &&
+        mvg_calendar_year_counts(op, r->prj->calendar_year, r->len_ms, year_n, e, sizeof e) == 0)
+        mvg_project_annual_calendar(year_n, cls_n, cls_sum, mvg_calendar_nclasses(op),
+                                    m > 0 ? s->sav.savings_fraction : NAN, &annual_baseline,
+                                    &s->annual);
+    else if (op)
+        s->annual = NAN; /* a given model, or a year the calendar does not cover */
+    else
+        mvg_project_annual(pred_sum, s->model_given ? 0 : npred, h,
+                           m > 0 ? s->sav.savings_fraction : NAN, &annual_baseline, &s->annual);
     take_signed(r, s);
     mvg_convert_apply(&s->cfg->factors, s->savings, &s->conv);
+    if (sc->tariff && m > 0)
+        s->conv.cost_hkd = ta.energy_cost + mvg_tariff_acc_demand_cost(&ta, &tu);
     if (isfinite(s->annual))
         mvg_convert_apply(&s->cfg->factors, s->annual, &s->annual_conv);
     else
         mvg_convert_undefined(&s->annual_conv);
+    if (sc->tariff && isfinite(s->annual))
+        s->annual_conv.cost_hkd = mvg_tariff_acc_annual_cost(&ta, &tu, s->annual, s->savings);
 }
 
 /*
