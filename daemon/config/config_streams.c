@@ -40,6 +40,8 @@ static int read_array(ctx_t *c, const config_setting_t *a, const char *ctxs, con
 typedef struct {
     char type[16];
     double n, cv_rmse, rho, nmbe, r2;
+    int exclude_outliers;
+    double range_margin;
 } model_row;
 
 #define MR(f) MVG_FIELD(model_row, f)
@@ -66,6 +68,15 @@ static const mvg_key model_keys[] = {
      .allowed = "≤ 1", .doc = "its R²"},
     {"rho", MVG_KEY_NUMBER, 0, MR(rho), .min = -1, .max = 1, .def = "0",
      .doc = "lag-1 autocorrelation of its residuals"},
+    {"exclude_outliers", MVG_KEY_BOOL, 0, MR(exclude_outliers), .def = "false",
+     .allowed = "a fitted model (no `coefficients`)",
+     .doc = "refit once without the baseline rows the outlier rule flags (residual more than 3 "
+            "IQR from the median, docs/method.md \"Screening\"); false: flagged and counted, "
+            "still fitted"},
+    {"range_margin", MVG_KEY_NUMBER, 0, MR(range_margin), .min = 0, .max = 10, .def = "0",
+     .allowed = "0..10, a fitted model (no `coefficients`)",
+     .doc = "a reporting interval is flagged as extrapolated when an x lies outside the "
+            "baseline's range widened by this fraction of the range's width on each side"},
 };
 const mvg_section mvg_config_model_section = {"model", MVG_KEYS(model_keys)};
 
@@ -133,6 +144,16 @@ static void parse_model(ctx_t *c, const config_setting_t *m, const char *ctxs,
     }
     const config_setting_t *co = config_setting_get_member(m, "coefficients");
     const config_setting_t *cps = config_setting_get_member(m, "change_points");
+    st->exclude_outliers = row.exclude_outliers;
+    st->range_margin = row.range_margin;
+    /* screening acts on the baseline rows of a fit made here */
+    static const char *const screen_keys[] = {"exclude_outliers", "range_margin"};
+    for (size_t i = 0; co && i < 2; i++)
+        if (config_setting_get_member(m, screen_keys[i]))
+            mvg_cfgp_fail(c, config_setting_get_member(m, screen_keys[i]),
+                          "%s: '%s' applies to a model fitted from the baseline, not one given "
+                          "by its 'coefficients'",
+                          sub, screen_keys[i]);
     if (!co) {
         if (cps)
             mvg_cfgp_fail(c, cps, "%s: 'change_points' given without 'coefficients'", sub);

@@ -694,6 +694,126 @@ static void test_pollutants_against_the_old_system(void **state)
 
 /* The shared rule, by hand: 3 intervals of 15 min predicting 1, 2 and 3 kWh
  * (mean 2 kWh, 35,040 intervals a year) at a savings fraction of 10 %. */
+/* Screening (docs/method.md "Screening"), on 20 baseline hours of kwh = 10
+ * + 2 prod exactly, prod cycling 1..5, but for one hour 40 kWh too high.
+ * The outlier rule flags that hour and no other (its residual is about
+ * 36 against fences a few kWh wide). Without exclude_outliers it stays in
+ * the fit (b0 above 10); with it the one refit over the 19 exact rows is
+ * the truth, 10 + 2 prod, n 19. The range of prod over the rows fitted is
+ * 1..5; a margin of 0.25 of its width 4 admits 0..6: a reporting hour at
+ * prod 6 is inside, one at 6.5 is flagged and counted in m_extrapolated,
+ * and the count survives a save and load of the project state. */
+static const char *SCREEN_TEMPLATE =
+    "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+    "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-01T20:00:00Z\"; };\n"
+    "  reporting = { start = \"2026-01-01T20:00:00Z\"; };\n"
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+    "    model = { type = \"linear\"; x = [ \"m.prod\" ]; %s }; } ); } );\n";
+
+static void screen_baseline(rig *g, const char *keys)
+{
+    char cfg[1024];
+    snprintf(cfg, sizeof cfg, SCREEN_TEMPLATE, keys);
+    rig_open(g, cfg);
+    for (int h = 0; h < 20; h++) {
+        double prod = 1.0 + h % 5;
+        feed(g, T0 + h * H, 10.0 + 2.0 * prod + (h == 7 ? 40.0 : 0.0), prod, 1.0);
+    }
+}
+
+static void test_screening(void **state)
+{
+    (void)state;
+    rig g;
+    screen_baseline(&g, "");
+    mvg_project_result r = feed(&g, T0 + 20 * H, 22.0, 6.5, 1.0); /* fits, then reporting */
+    assert_true(r.fitted_now);
+    const mvg_stream_screening *z = mvg_project_screening(g.p, 0);
+    assert_true(z->screened && z->has_range);
+    assert_int_equal(z->fences.n, 20);
+    assert_int_equal(z->fences.n_outliers, 1);
+    assert_int_equal(z->n_excluded, 0);
+    const mvg_model *m = mvg_project_model(g.p, 0, NULL);
+    assert_int_equal(m->n, 20);
+    assert_true(m->coef[0] > 11.0); /* the spike is in the fit */
+    /* no margin: 6.5 is outside 1..5 */
+    assert_true(r.streams[0].extrapolated && r.streams[0].x_outside == 1);
+    assert_int_equal(r.streams[0].m_extrapolated, 1);
+    rig_close(&g);
+
+    screen_baseline(&g, "exclude_outliers = true; range_margin = 0.25;");
+    r = feed(&g, T0 + 20 * H, 22.0, 6.0, 1.0);
+    z = mvg_project_screening(g.p, 0);
+    assert_int_equal(z->fences.n_outliers, 1);
+    assert_int_equal(z->n_excluded, 1);
+    m = mvg_project_model(g.p, 0, NULL);
+    assert_int_equal(m->n, 19);
+    assert_true(fabs(m->coef[0] - 10.0) < 1e-9 && fabs(m->coef[1] - 2.0) < 1e-9);
+    assert_true(z->range.min[0] == 1.0 && z->range.max[0] == 5.0);
+    assert_false(r.streams[0].extrapolated); /* 6 is on the widened edge */
+    assert_true(fabs(r.streams[0].adjusted_baseline - 22.0) < 1e-9);
+    r = feed(&g, T0 + 21 * H, 23.0, 6.5, 1.0);
+    assert_true(r.streams[0].extrapolated);
+    assert_int_equal(r.streams[0].m_extrapolated, 1);
+    assert_int_equal(r.streams[0].m, 2);
+    /* a poorly covered hour is not counted, whatever its x */
+    r = feed(&g, T0 + 22 * H, 23.0, 9.0, 0.5);
+    assert_false(r.streams[0].extrapolated);
+    assert_int_equal(r.streams[0].m_extrapolated, 1);
+
+    /* the screening and the count are part of the state */
+    size_t len = mvg_project_state_size(g.p), wrote = 0;
+    unsigned char *buf = malloc(len);
+    char err[256];
+    assert_int_equal(mvg_project_save(g.p, buf, len, &wrote, err, sizeof err), 0);
+    rig h;
+    screen_baseline(&h, "exclude_outliers = true; range_margin = 0.25;");
+    assert_int_equal(mvg_project_load(h.p, buf, wrote, err, sizeof err), 0);
+    free(buf);
+    z = mvg_project_screening(h.p, 0);
+    assert_int_equal(z->n_excluded, 1);
+    assert_true(z->has_range && z->range.max[0] == 5.0);
+    r = feed(&h, T0 + 23 * H, 23.0, 0.0, 1.0); /* 0 is on the lower edge */
+    assert_int_equal(r.streams[0].m_extrapolated, 1);
+    r = feed(&h, T0 + 24 * H, 23.0, -0.1, 1.0);
+    assert_int_equal(r.streams[0].m_extrapolated, 2);
+    rig_close(&h);
+    rig_close(&g);
+}
+
+static void test_screening_config(void **state)
+{
+    (void)state;
+    /* a given model has no baseline rows to screen */
+    char path[] = "/tmp/mvg-test-project-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(DEVICES, f);
+    fputs("projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+          "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-01T20:00:00Z\"; };\n"
+          "  reporting = { start = \"2026-01-01T20:00:00Z\"; };\n"
+          "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+          "    model = { type = \"linear\"; x = [ \"m.prod\" ]; coefficients = [ 1.0, 2.0 ];\n"
+          "      range_margin = 0.1; }; } ); } );\n", f);
+    fclose(f);
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *cfg = mvg_config_load(path, NULL, d);
+    unlink(path);
+    assert_null(cfg);
+    char *text = NULL;
+    size_t tl = 0;
+    FILE *mf = open_memstream(&text, &tl);
+    mvg_diags_print(d, mf);
+    fclose(mf);
+    if (!strstr(text, ":11: "))
+        fprintf(stderr, "%s", text);
+    assert_non_null(strstr(text, ":11: "));
+    assert_non_null(strstr(text, "'range_margin' applies to a model fitted from the baseline"));
+    free(text);
+    mvg_diags_free(d);
+}
+
 static void test_annual_rule(void **state)
 {
     (void)state;
@@ -717,6 +837,8 @@ int main(void)
         cmocka_unit_test(test_reload_matching_rule),
         cmocka_unit_test(test_pollutants_against_the_old_system),
         cmocka_unit_test(test_annual_rule),
+        cmocka_unit_test(test_screening),
+        cmocka_unit_test(test_screening_config),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
