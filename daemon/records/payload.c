@@ -125,8 +125,36 @@ static void cumulative_current(json_t *o, const mvg_stream_result *r)
     json_object_set_new(o, "removal", num(r->cum_removal));
 }
 
-static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result *r, int current)
+/* Screening (schema 4, docs/mqtt.md "Screening"): the counted reporting
+ * intervals whose x lay outside the baseline's range, of m. */
+static void cumulative_screening(json_t *o, const mvg_stream_result *r)
 {
+    if (o)
+        json_object_set_new(o, "m_extrapolated", json_integer((json_int_t)r->m_extrapolated));
+}
+
+/* Screening (schema 4): whether this interval's x lay outside the
+ * baseline's range (null without a range: a model given in the config, or
+ * none yet) and which of them, one flag per member of x. */
+static void interval_screening(json_t *o, const mvg_stream_result *r)
+{
+    if (!o)
+        return;
+    if (!r->has_range) {
+        json_object_set_new(o, "extrapolated", json_null());
+        json_object_set_new(o, "x_outside", json_null());
+        return;
+    }
+    json_t *a = json_array();
+    for (size_t k = 0; a && k < r->nx; k++)
+        json_array_append_new(a, json_boolean((r->x_outside >> k) & 1u));
+    json_object_set_new(o, "extrapolated", json_boolean(r->x_outside != 0));
+    json_object_set_new(o, "x_outside", a);
+}
+
+static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result *r, int version)
+{
+    int current = version >= 3;
     json_t *o = json_pack("{s:I, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
                      "m", (json_int_t)r->m, "covered_hours", num(r->covered_hours),
                      "adjusted_baseline", num(r->cum_adjusted_baseline), "actual",
@@ -138,6 +166,8 @@ static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result
                      num(r->annual_savings), "annual_converted", conv(&r->annual_conv));
     if (current)
         cumulative_current(o, r);
+    if (version >= 4)
+        cumulative_screening(o, r);
     return o;
 }
 
@@ -159,9 +189,11 @@ static json_t *net(const mvg_project_result *res)
     return o;
 }
 
-/* current: the members of schema 3 (payload.h), not those of 1 and 2. */
-static json_t *stream(const mvg_project_result *res, size_t i, int with_interval, int current)
+/* version: the interval schema's (payload.h); 3 and later have the
+ * members of 3, 4 and later those of 4. */
+static json_t *stream(const mvg_project_result *res, size_t i, int with_interval, int version)
 {
+    int current = version >= 3;
     const mvg_stream_result *r = &res->streams[i];
     json_t *o = json_pack("{s:s, s:s, s:s, s:b, s:b}", "name", r->name, "type",
                           mvg_convert_stream_name(r->type), "unit", r->unit, "model_ready",
@@ -183,10 +215,12 @@ static json_t *stream(const mvg_project_result *res, size_t i, int with_interval
         json_object_set_new(o, "converted", conv(&r->conv));
         if (current)
             json_object_set_new(o, "removal", num(r->removal));
+        if (version >= 4)
+            interval_screening(o, r);
         if (res->phase == MVG_PHASE_BASELINE)
             json_object_set_new(o, "baseline_rows", json_integer((json_int_t)r->baseline_rows));
     }
-    json_object_set_new(o, "cumulative", cumulative(res, r, current));
+    json_object_set_new(o, "cumulative", cumulative(res, r, version));
     json_object_set_new(o, "removal_efficiency", num(r->removal_efficiency));
     return o;
 }
@@ -213,7 +247,7 @@ static char *interval(const char *schema, const char *gateway, const char *proje
     int version = mvg_payload_interval_version(schema), current = version >= 3;
     json_t *streams = json_array(), *chans = json_array();
     for (size_t i = 0; streams && i < res->nstreams; i++)
-        json_array_append_new(streams, stream(res, i, 1, current));
+        json_array_append_new(streams, stream(res, i, 1, version));
     for (size_t i = 0; chans && i < rec->nch; i++) {
         const mvg_interval_value *v = &rec->ch[i];
         json_array_append_new(
@@ -278,7 +312,9 @@ int mvg_payload_interval_version(const char *schema)
         return 1;
     if (strcmp(v, "2") == 0)
         return 2;
-    return strcmp(v, "3") == 0 ? 3 : -1;
+    if (strcmp(v, "3") == 0)
+        return 3;
+    return strcmp(v, "4") == 0 ? 4 : -1;
 }
 
 /* The annual figure of schemas 1 and 2 (before issue 14): the measured
@@ -320,6 +356,8 @@ char *mvg_payload_interval_as(int version, const mvg_project_cfg *prj, const cha
 {
     if (version == MVG_SCHEMA_INTERVAL_VERSION)
         return mvg_payload_interval(gateway, project, seq, rec, channels, res, link);
+    if (version == 3) /* the figures of 4 without its screening members */
+        return interval("mvgate/interval/3", gateway, project, seq, rec, channels, res, link);
     if ((version != 1 && version != 2) || !prj)
         return NULL;
     mvg_project_result *old = malloc(sizeof *old);
@@ -350,7 +388,7 @@ char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,
 {
     json_t *streams = json_array();
     for (size_t i = 0; streams && i < res->nstreams; i++)
-        json_array_append_new(streams, stream(res, i, 0, 1));
+        json_array_append_new(streams, stream(res, i, 0, MVG_SCHEMA_INTERVAL_VERSION));
     return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o}", "schema",
                           MVG_SCHEMA_TOTALS, "gateway", gateway, "project", project, "seq",
                           (json_int_t)seq, "as_of", jtime(res->end_ms), "phase",
@@ -364,9 +402,49 @@ static const char *agg_suffix(mvg_ref_agg a)
     return (unsigned)a < 5 ? names[a] : "";
 }
 
+/* A stream's screening in the model record (schema 2, docs/mqtt.md
+ * "Screening"): the outlier rule's fences and counts, whether the flagged
+ * rows were left out, and the x range of the rows fitted with the margin
+ * the reporting intervals are checked by; null for a model given in the
+ * config (no baseline rows). */
+static json_t *model_screening(const mvg_stream_cfg *sc, const mvg_stream_screening *z,
+                               const char *const *xn)
+{
+    if (sc->model_given || !z)
+        return json_null();
+    json_t *o = json_pack("{s:s, s:b, s:b}", "rule", MVG_SCREEN_RULE, "screened", z->screened,
+                          "exclude_outliers", sc->exclude_outliers);
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "n", json_integer((json_int_t)z->fences.n));
+    json_object_set_new(o, "median", num(z->fences.median));
+    json_object_set_new(o, "q1", num(z->fences.q1));
+    json_object_set_new(o, "q3", num(z->fences.q3));
+    json_object_set_new(o, "low", num(z->fences.low));
+    json_object_set_new(o, "high", num(z->fences.high));
+    json_object_set_new(o, "outliers", json_integer((json_int_t)z->fences.n_outliers));
+    json_object_set_new(o, "excluded", json_integer((json_int_t)z->n_excluded));
+    json_t *rg = json_array();
+    for (size_t k = 0; rg && z->has_range && k < z->range.nx; k++)
+        json_array_append_new(rg, json_pack("{s:s, s:o, s:o}", "x", xn[k], "min",
+                                            num(z->range.min[k]), "max", num(z->range.max[k])));
+    json_object_set_new(o, "range", z->has_range ? rg : (json_decref(rg), json_null()));
+    json_object_set_new(o, "range_margin", json_real(sc->range_margin));
+    return o;
+}
+
 char *mvg_payload_model(const char *gateway, const mvg_project *prj, int64_t version,
                         int64_t fitted_at_ms, const mvg_payload_link *link)
 {
+    return mvg_payload_model_as(MVG_SCHEMA_MODEL_VERSION, gateway, prj, version, fitted_at_ms,
+                                link);
+}
+
+char *mvg_payload_model_as(int schema_version, const char *gateway, const mvg_project *prj,
+                           int64_t version, int64_t fitted_at_ms, const mvg_payload_link *link)
+{
+    if (schema_version != 1 && schema_version != MVG_SCHEMA_MODEL_VERSION)
+        return NULL;
     const mvg_project_cfg *pc = mvg_project_config(prj);
     json_t *streams = json_array();
     for (size_t i = 0; streams && i < mvg_project_stream_count(prj); i++) {
@@ -387,10 +465,13 @@ char *mvg_payload_model(const char *gateway, const mvg_project *prj, int64_t ver
             json_object_set_new(o, "model", mvg_model_to_json(m, xn));
         else
             json_object_set_new(o, "error", json_string(why && *why ? why : "no model"));
+        if (schema_version >= 2)
+            json_object_set_new(o, "screening",
+                                model_screening(sc, mvg_project_screening(prj, i), xn));
         json_array_append_new(streams, o);
     }
     return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:f, s:o, s:I, s:s, s:s}", "schema",
-                          MVG_SCHEMA_MODEL, "gateway", gateway, "project", pc->name, "version",
+                          schema_version == 1 ? "mvgate/model/1" : MVG_SCHEMA_MODEL, "gateway", gateway, "project", pc->name, "version",
                           (json_int_t)version, "fitted_at", jtime(fitted_at_ms), "confidence",
                           pc->confidence, "streams", streams, "chain", (json_int_t)link->chain,
                           "key", link->key, "prev", link->prev));

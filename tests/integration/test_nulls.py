@@ -75,6 +75,10 @@ def as_schema_1(rec):
     s.pop("removal", None)
     for k in ("annual_baseline", "annual_basis", "annual_error", "removal"):
         cum.pop(k, None)
+    # nor the screening members (schema 4)
+    s.pop("extrapolated", None)
+    s.pop("x_outside", None)
+    cum.pop("m_extrapolated", None)
     if cum["covered_hours"]:
         a = cum["savings"] * 8760.0 / cum["covered_hours"]
         cum["annual_savings"] = a
@@ -82,6 +86,16 @@ def as_schema_1(rec):
                                    "pollutant_kg": 0.0, "water_m3": 0.0, "cost_hkd": a * 0.0}
     if cum["annual_savings"] is None:  # what does not apply to electricity stayed 0
         cum["annual_converted"].update(pollutant_kg=0.0, water_m3=0.0)
+
+
+def as_schema_3(rec):
+    """The record as a gateway before the screening (schema 4) wrote it."""
+    rec["schema"] = "mvgate/interval/3"
+    s = rec["streams"][0]
+    assert s["extrapolated"] is not None, s  # a fitted model has a baseline range
+    s.pop("extrapolated")
+    s.pop("x_outside")
+    s["cumulative"].pop("m_extrapolated")
 
 
 def test_undefined_figures_are_null():
@@ -131,7 +145,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     for k, rs in by_kind.items():
         for rec in rs:
             s = rec["streams"][0]
-            assert rec["schema"] == "mvgate/interval/3", rec["schema"]
+            assert rec["schema"] == "mvgate/interval/4", rec["schema"]
             defined = k == "valid"
             for f in FIGURES:
                 assert (s[f] is not None) == defined, (rec["seq"], k, f, s[f])
@@ -213,6 +227,9 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     old_base, old_inst, old_bad = (by_kind[k][0]["seq"] for k in ("baseline", "installation", "invalid"))
     for seq in (old_base, old_inst, old_bad):
         rewrite(db, seq, as_schema_1)
+    # and a counted reporting record as schema 3 wrote it: no screening members
+    old_rep = valid[-1]["seq"]
+    rewrite(db, old_rep, as_schema_3)
     r = replay(cfg)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "%d records match" % len(recs) in r.stdout, r.stdout

@@ -201,8 +201,32 @@ static void test_undefined_figures_per_phase(void **state)
         assert_non_null(v2);
         json_t *doc = json_loads(v2, 0, NULL);
         assert_non_null(doc);
-        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/3");
+        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/4");
+        assert_int_equal(mvg_payload_interval_version("mvgate/interval/4"), 4);
         assert_int_equal(mvg_payload_interval_version("mvgate/interval/3"), 3);
+        /* 4 adds the screening: a given model has no baseline range (null);
+         * 3 is 4 without those members */
+        json_t *st4 = json_array_get(json_object_get(doc, "streams"), 0);
+        assert_true(json_is_null(json_object_get(st4, "extrapolated")));
+        assert_true(json_is_null(json_object_get(st4, "x_outside")));
+        assert_non_null(json_object_get(json_object_get(st4, "cumulative"), "m_extrapolated"));
+        char *old3 = mvg_payload_interval_as(3, mvg_project_config(g.p), "g", "p", h + 1, &rec,
+                                             g.names, &res, &link);
+        json_t *doc3 = old3 ? json_loads(old3, 0, NULL) : NULL;
+        assert_non_null(doc3);
+        json_t *st3 = json_array_get(json_object_get(doc3, "streams"), 0);
+        assert_null(json_object_get(st3, "extrapolated"));
+        assert_null(json_object_get(json_object_get(st3, "cumulative"), "m_extrapolated"));
+        json_t *doc4 = json_deep_copy(doc);
+        st4 = json_array_get(json_object_get(doc4, "streams"), 0);
+        json_object_del(st4, "extrapolated");
+        json_object_del(st4, "x_outside");
+        json_object_del(json_object_get(st4, "cumulative"), "m_extrapolated");
+        json_object_set_new(doc4, "schema", json_string("mvgate/interval/3"));
+        assert_true(json_equal(doc4, doc3));
+        json_decref(doc4);
+        json_decref(doc3);
+        free(old3);
         assert_int_equal(mvg_payload_interval_version("mvgate/interval/2"), 2);
         /* schema 3 names the definition in force; 2 is the same without it */
         assert_int_equal(json_integer_value(json_object_get(doc, "definition")), (int64_t)h + 1);
@@ -257,9 +281,9 @@ static void test_undefined_figures_per_phase(void **state)
     assert_true(fabs(s->cum_adjustment - (3 * 1.5 + 20.0)) < 1e-9);
     assert_true(fabs(s->cum_savings - (cum_avoided + 3 * 1.5 + 20.0)) < 1e-9);
     assert_int_equal(mvg_payload_interval_version("mvgate/interval/1"), 1);
-    assert_int_equal(mvg_payload_interval_version("mvgate/interval/4"), -1);
+    assert_int_equal(mvg_payload_interval_version("mvgate/interval/5"), -1);
     assert_int_equal(mvg_payload_interval_version("mvgate/totals/1"), -1);
-    assert_null(mvg_payload_interval_as(4, mvg_project_config(g.p), "g", "p", 9, NULL, g.names, &r,
+    assert_null(mvg_payload_interval_as(5, mvg_project_config(g.p), "g", "p", 9, NULL, g.names, &r,
                                         NULL));
     rig_close(&g);
 }
@@ -752,8 +776,39 @@ static void test_screening(void **state)
     assert_true(z->range.min[0] == 1.0 && z->range.max[0] == 5.0);
     assert_false(r.streams[0].extrapolated); /* 6 is on the widened edge */
     assert_true(fabs(r.streams[0].adjusted_baseline - 22.0) < 1e-9);
-    r = feed(&g, T0 + 21 * H, 23.0, 6.5, 1.0);
+    mvg_interval_value ch[4] = {{0}};
+    mvg_interval_record rec = record(&g, ch, T0 + 21 * H, 23.0, 6.5, 1.0, 0);
+    char err[256];
+    assert_int_equal(mvg_project_update(g.p, &rec, &r, err, sizeof err), 0);
     assert_true(r.streams[0].extrapolated);
+    /* the interval record flags it, the model record shows the screening */
+    mvg_payload_link link = {1, "", "", 1};
+    char *txt = mvg_payload_interval("g", "p", 2, &rec, g.names, &r, &link);
+    json_t *doc = json_loads(txt, 0, NULL);
+    free(txt);
+    json_t *st = json_array_get(json_object_get(doc, "streams"), 0);
+    assert_true(json_is_true(json_object_get(st, "extrapolated")));
+    assert_true(json_is_true(json_array_get(json_object_get(st, "x_outside"), 0)));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "cumulative"),
+                                                        "m_extrapolated")), 1);
+    json_decref(doc);
+    txt = mvg_payload_model("g", g.p, 1, T0 + 20 * H, &link);
+    doc = json_loads(txt, 0, NULL);
+    free(txt);
+    assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/model/2");
+    json_t *z2 = json_object_get(json_array_get(json_object_get(doc, "streams"), 0), "screening");
+    assert_int_equal(json_integer_value(json_object_get(z2, "outliers")), 1);
+    assert_int_equal(json_integer_value(json_object_get(z2, "excluded")), 1);
+    assert_true(json_is_true(json_object_get(z2, "exclude_outliers")));
+    json_t *rg = json_array_get(json_object_get(z2, "range"), 0);
+    assert_string_equal(json_string_value(json_object_get(rg, "x")), "m.prod");
+    assert_true(json_real_value(json_object_get(rg, "max")) == 5.0);
+    json_decref(doc);
+    txt = mvg_payload_model_as(1, "g", g.p, 1, T0 + 20 * H, &link);
+    doc = json_loads(txt, 0, NULL);
+    free(txt);
+    assert_null(json_object_get(json_array_get(json_object_get(doc, "streams"), 0), "screening"));
+    json_decref(doc);
     assert_int_equal(r.streams[0].m_extrapolated, 1);
     assert_int_equal(r.streams[0].m, 2);
     /* a poorly covered hour is not counted, whatever its x */
@@ -764,7 +819,6 @@ static void test_screening(void **state)
     /* the screening and the count are part of the state */
     size_t len = mvg_project_state_size(g.p), wrote = 0;
     unsigned char *buf = malloc(len);
-    char err[256];
     assert_int_equal(mvg_project_save(g.p, buf, len, &wrote, err, sizeof err), 0);
     rig h;
     screen_baseline(&h, "exclude_outliers = true; range_margin = 0.25;");
