@@ -221,6 +221,7 @@ typedef struct {
     double cost_per_unit, co2_kg_per_unit, co2_kg_per_tj, kg_per_unit, ncv_tj_per_gg,
         enthalpy_kj_per_kg, o2_ref;
     int flow_basis;
+    char grid[64];
 } factors_row;
 
 static const char *const flow_bases[] = {"measured", "reference", NULL};
@@ -238,6 +239,11 @@ static const mvg_key factors_keys[] = {
      .applies = "electricity, heat",
      .def_doc = "electricity 0.5703 kg/kWh (mainland China grid: **set your utility's**); heat 0",
      .doc = "kg CO2 per stream unit (the grid factor)"},
+    {"grid", MVG_KEY_STRING, MVG_KEY_NAME, FR(grid), .applies = "electricity",
+     .def_doc = "none", .allowed = "a name of `config/factors/grid.conf`",
+     .doc = "the grid factor from the table of published factors by grid and year "
+            "(docs/conversions.md), e.g. `\"csg-2022\"`; its publication becomes the factor's "
+            "source in the definition record; not with `co2_kg_per_unit`"},
     {"co2_kg_per_tj", MVG_KEY_NUMBER, 0, FR(co2_kg_per_tj), .min = 0, .max = 1e6, FUEL_ONLY,
      .def_doc = "56,100 (natural gas), 74,100 (diesel), 63,100 (LPG)", .doc = "kg CO2 per TJ (IPCC)"},
     {"kg_per_unit", MVG_KEY_NUMBER, 0, FR(kg_per_unit), .min = 1e-6, .max = 1e6, FUEL_ONLY,
@@ -256,6 +262,44 @@ static const mvg_key factors_keys[] = {
             "expressed at `o2_ref`"},
 };
 const mvg_section mvg_config_factors_section = {"factors", MVG_KEYS(factors_keys)};
+
+/* The grid factor table's entry name (config_grid.h) into f: its value
+ * and its publication as the source. The table is read at the first use. */
+static void grid_factor(ctx_t *c, const config_setting_t *g, const char *ctxs, const char *name,
+                        int with_number, mvg_conv_factors *f)
+{
+    const config_setting_t *at = config_setting_get_member(g, "grid");
+    if (with_number) {
+        mvg_cfgp_fail(c, at, "%s: 'grid' and 'co2_kg_per_unit' both give the grid factor: keep one",
+                      ctxs);
+        return;
+    }
+    if (!c->grid && !c->grid_failed) {
+        if (c->grid_path)
+            c->grid = mvg_grid_load(c->grid_path, c->r.diags);
+        c->grid_failed = c->grid == NULL;
+        if (c->grid_failed && c->grid_path)
+            c->r.errors++; /* the table's own problems were reported with its lines */
+    }
+    if (!c->grid) {
+        mvg_cfgp_fail(c, at,
+                      "%s: grid \"%s\": no grid factor table (factors/grid.conf beside the "
+                      "profiles folder)%s",
+                      ctxs, name, c->grid_path ? " that loads" : " was found");
+        return;
+    }
+    const mvg_grid_entry *e = mvg_grid_find(c->grid, name);
+    if (!e) {
+        char names[1024];
+        mvg_cfgp_fail(c, at, "%s: unknown grid \"%s\" (%s has: %s)", ctxs, name, c->grid_path,
+                      mvg_grid_names(c->grid, names, sizeof names));
+        return;
+    }
+    f->co2_factor = e->kg_co2_per_kwh;
+    f->defaulted &= ~(unsigned)MVG_CONV_DEF_CO2;
+    snprintf(f->co2_source, sizeof f->co2_source, "grid table \"%s\" (%s, %lld): %s", e->name,
+             e->region, e->year, e->source);
+}
 
 /* The factor keys of g (the stream group itself, whose other keys the
  * stream's table checks, or its `factors` group: own_group): read, refused
@@ -297,6 +341,8 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
         {"o2_ref", flue, "applies to nox and so2 streams", &f->o2_ref_pct, row.o2_ref,
          MVG_CONV_DEF_O2_REF},
         {"flow_basis", flue, "applies to nox and so2 streams", NULL, 0, MVG_CONV_DEF_FLOW},
+        {"grid", t == MVG_STREAM_ELECTRICITY,
+         "applies to electricity streams (a heat stream's factor is its source's)", NULL, 0, 0},
     };
     for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
         if (mvg_section_rc(sec, rc, rules[i].key) <= 0)
@@ -307,6 +353,10 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
         } else if (rules[i].dst) {
             *rules[i].dst = rules[i].v;
             f->defaulted &= ~rules[i].bit;
+            if (rules[i].dst == &f->co2_factor)
+                f->co2_source[0] = '\0'; /* a number of the configuration's own */
+        } else if (strcmp(rules[i].key, "grid") == 0) {
+            grid_factor(c, g, ctxs, row.grid, mvg_section_rc(sec, rc, "co2_kg_per_unit") > 0, f);
         } else {
             f->flow_basis = (mvg_flow_basis)row.flow_basis;
             f->defaulted &= ~rules[i].bit;

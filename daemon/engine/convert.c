@@ -292,6 +292,8 @@ size_t mvg_convert_factors_used(const mvg_conv_factors *f, mvg_conv_factor_use *
         out[n++] = use("tj_per_kwh", TJ_PER_KWH, "TJ/kWh", 1, SRC_TJ);
         out[n++] = use("co2_kg_per_unit", f->co2_factor, "kg CO2/kWh", (d & MVG_CONV_DEF_CO2) != 0,
                        f->type == MVG_STREAM_ELECTRICITY ? SRC_GRID : SRC_HEAT_CO2);
+        if (!(d & MVG_CONV_DEF_CO2) && f->co2_source[0])
+            out[n - 1].source = f->co2_source; /* a grid table entry's publication */
         break;
     }
     case MVG_STREAM_FUEL:

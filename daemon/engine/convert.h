@@ -69,6 +69,10 @@ typedef struct {
     double o2_ref_pct;           /* reference O2 for corrected concentrations */
     mvg_flow_basis flow_basis;
     unsigned defaulted;          /* MVG_CONV_DEF_* bits */
+    /* The source of a configured co2_factor when it was taken from the
+     * grid factor table (config_grid.h: the entry and its publication);
+     * "" for a number given in the configuration. */
+    char co2_source[640];
 } mvg_conv_factors;
 
 /*
