@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -89,22 +90,35 @@ const char *mvg_payload_telemetry(mvg_jsonw *w, const char *gateway, const mvg_d
     return mvg_jsonw_done(w, len);
 }
 
-static json_t *conv(const mvg_conv_result *c)
+/* Tonnes beside kilograms (schema 4): the scheme reports pollutants in
+ * t, and a reader should not have to divide. After pollutant_kg. */
+static void conv_tonnes(json_t *o, const mvg_conv_result *c)
+{
+    if (o)
+        json_object_set_new(o, "pollutant_t", num(c->pollutant_kg / 1000.0));
+}
+
+static json_t *conv(const mvg_conv_result *c, int version)
 {
     json_t *o = json_object();
     for (size_t i = 0; o && i < mvg_convert_nfields; i++) {
         const mvg_conv_field *f = &mvg_convert_fields[i];
         json_object_set_new(o, f->name, num(*(const double *)((const char *)c + f->offset)));
+        if (version >= 4 && f->offset == offsetof(mvg_conv_result, pollutant_kg))
+            conv_tonnes(o, c);
     }
     return o;
 }
 
-static json_t *conv_units(void)
+static json_t *conv_units(int version)
 {
     json_t *o = json_object();
-    for (size_t i = 0; o && i < mvg_convert_nfields; i++)
+    for (size_t i = 0; o && i < mvg_convert_nfields; i++) {
         json_object_set_new(o, mvg_convert_fields[i].name,
                             json_string(mvg_convert_fields[i].unit ? mvg_convert_fields[i].unit : "stream unit"));
+        if (version >= 4 && mvg_convert_fields[i].offset == offsetof(mvg_conv_result, pollutant_kg))
+            json_object_set_new(o, "pollutant_t", json_string("t"));
+    }
     return o;
 }
 
@@ -162,8 +176,8 @@ static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result
                      num(r->cum_adjustment), "savings", num(r->cum_savings), "savings_fraction",
                      num(r->savings_fraction), "fsu", num(r->fsu), "confidence",
                      num(res->confidence), "savings_low", num(r->savings_low), "savings_high",
-                     num(r->savings_high), "converted", conv(&r->cum_conv), "annual_savings",
-                     num(r->annual_savings), "annual_converted", conv(&r->annual_conv));
+                     num(r->savings_high), "converted", conv(&r->cum_conv, version), "annual_savings",
+                     num(r->annual_savings), "annual_converted", conv(&r->annual_conv, version));
     if (current)
         cumulative_current(o, r);
     if (version >= 4)
@@ -212,7 +226,7 @@ static json_t *stream(const mvg_project_result *res, size_t i, int with_interval
         json_object_set_new(o, "avoided", num(r->avoided));
         json_object_set_new(o, "adjustment", num(r->adjustment));
         json_object_set_new(o, "savings", num(r->savings));
-        json_object_set_new(o, "converted", conv(&r->conv));
+        json_object_set_new(o, "converted", conv(&r->conv, version));
         if (current)
             json_object_set_new(o, "removal", num(r->removal));
         if (version >= 4)
@@ -265,7 +279,7 @@ static char *interval(const char *schema, const char *gateway, const char *proje
             schema, "gateway", gateway, "project", project, "seq", (json_int_t)seq, "start",
             jtime(rec->start_ms), "end", jtime(rec->end_ms), "phase",
             mvg_project_phase_name(res->phase), "partial", rec->partial, "fitted_now",
-            res->fitted_now, "units", conv_units(), "streams", streams, "channels", chans, "chain",
+            res->fitted_now, "units", conv_units(version), "streams", streams, "channels", chans, "chain",
             (json_int_t)link->chain, "key", link->key, "prev", link->prev));
     json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:I, s:b}",
                             "schema", schema, "gateway", gateway, "project", project,
@@ -280,7 +294,7 @@ static char *interval(const char *schema, const char *gateway, const char *proje
                                                    ? json_integer((json_int_t)link->definition)
                                                    : json_null());
     if (doc) {
-        json_object_set_new(doc, "units", conv_units());
+        json_object_set_new(doc, "units", conv_units(version));
         json_object_set_new(doc, "streams", streams);
         if (current) /* schema 3: the project's net total, after the streams */
             json_object_set_new(doc, "net", net(res));
@@ -392,7 +406,8 @@ char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,
     return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o}", "schema",
                           MVG_SCHEMA_TOTALS, "gateway", gateway, "project", project, "seq",
                           (json_int_t)seq, "as_of", jtime(res->end_ms), "phase",
-                          mvg_project_phase_name(res->phase), "units", conv_units(), "streams",
+                          mvg_project_phase_name(res->phase), "units",
+                          conv_units(MVG_SCHEMA_INTERVAL_VERSION), "streams",
                           streams, "net", net(res)));
 }
 

@@ -39,7 +39,9 @@
  * rule (legacy_annual in payload.c) and without those members.
  * Schema 4 adds the screening (docs/mqtt.md "Screening"): per stream
  * "extrapolated" and "x_outside" (an x outside the baseline's range), in
- * "cumulative" "m_extrapolated"; records of 3 are rebuilt without them. */
+ * "cumulative" "m_extrapolated"; and "pollutant_t" (tonnes) after
+ * "pollutant_kg" in "units" and every converted block; records of 3 are
+ * rebuilt without them. */
 #define MVG_SCHEMA_INTERVAL "mvgate/interval/4"
 #define MVG_SCHEMA_INTERVAL_VERSION 4
 #define MVG_SCHEMA_TOTALS "mvgate/totals/1"

@@ -54,6 +54,7 @@ def as_schema_1(rec):
     """The record as a gateway before schema 2 wrote it (no one-off
     adjustment in this project, so the savings it wrote were 0)."""
     rec["schema"] = "mvgate/interval/1"
+    drop_tonnes(rec)
     # schema 1 had no clock step members (they came with schema 2)
     rec.pop("clock_step", None)
     rec.pop("clock_step_ms", None)
@@ -88,9 +89,20 @@ def as_schema_1(rec):
         cum["annual_converted"].update(pollutant_kg=0.0, water_m3=0.0)
 
 
+def drop_tonnes(rec):
+    """Schema 4's pollutant_t (pollutant_kg / 1000) out of the units and every converted block."""
+    rec["units"].pop("pollutant_t")
+    for s in rec["streams"]:
+        cum = s["cumulative"]
+        for block in (s["converted"], cum["converted"], cum["annual_converted"]):
+            t, kg = block.pop("pollutant_t"), block["pollutant_kg"]
+            assert t == (None if kg is None else kg / 1000.0), (kg, t)
+
+
 def as_schema_3(rec):
     """The record as a gateway before the screening (schema 4) wrote it."""
     rec["schema"] = "mvgate/interval/3"
+    drop_tonnes(rec)
     s = rec["streams"][0]
     assert s["extrapolated"] is not None, s  # a fitted model has a baseline range
     s.pop("extrapolated")

@@ -222,6 +222,20 @@ static void test_undefined_figures_per_phase(void **state)
         json_object_del(st4, "extrapolated");
         json_object_del(st4, "x_outside");
         json_object_del(json_object_get(st4, "cumulative"), "m_extrapolated");
+        /* and the tonnes beside the kilograms: pollutant_kg / 1000 */
+        json_t *cum4 = json_object_get(st4, "cumulative");
+        json_t *blocks[] = {json_object_get(doc4, "units"), json_object_get(st4, "converted"),
+                            json_object_get(cum4, "converted"),
+                            json_object_get(cum4, "annual_converted")};
+        assert_string_equal(json_string_value(json_object_get(blocks[0], "pollutant_t")), "t");
+        for (size_t b = 0; b < 4; b++) {
+            json_t *t = json_object_get(blocks[b], "pollutant_t");
+            assert_non_null(t);
+            if (b > 0 && json_is_number(t))
+                assert_true(json_number_value(t) ==
+                            json_number_value(json_object_get(blocks[b], "pollutant_kg")) / 1000.0);
+            json_object_del(blocks[b], "pollutant_t");
+        }
         json_object_set_new(doc4, "schema", json_string("mvgate/interval/3"));
         assert_true(json_equal(doc4, doc3));
         json_decref(doc4);
@@ -240,6 +254,7 @@ static void test_undefined_figures_per_phase(void **state)
         assert_null(json_object_get(doc2, "net"));
         json_object_del(doc, "definition");
         json_object_del(doc, "net");
+        json_object_del(json_object_get(doc, "units"), "pollutant_t"); /* schema 4 */
         json_object_del(doc, "streams");
         json_object_del(doc2, "streams");
         json_object_set_new(doc, "schema", json_string("mvgate/interval/2"));
