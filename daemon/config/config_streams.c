@@ -219,7 +219,7 @@ static void parse_model(ctx_t *c, const config_setting_t *m, const char *ctxs,
 
 typedef struct {
     double cost_per_unit, co2_kg_per_unit, co2_kg_per_tj, kg_per_unit, ncv_tj_per_gg,
-        enthalpy_kj_per_kg, o2_ref;
+        enthalpy_kj_per_kg, o2_ref, flow_h2o_pct, flow_temp_c, flow_kpa;
     int flow_basis;
     char grid[64];
 } factors_row;
@@ -260,6 +260,15 @@ static const mvg_key factors_keys[] = {
      .values = flow_basis_values, FLUE_ONLY, .def_doc = "`\"measured\"`",
      .doc = "`measured`: the flow at the measured O2 (usual); `reference`: a flow already "
             "expressed at `o2_ref`"},
+    {"flow_h2o_pct", MVG_KEY_NUMBER, 0, FR(flow_h2o_pct), .min = 0, .max = 60, FLUE_ONLY,
+     .def_doc = "0 (a dry flow)",
+     .doc = "water vapour in the flow meter's gas (vol % of the wet gas): a wet flow is made dry "
+            "like the concentrations (mg/Nm3 dry) before the mass is taken"},
+    {"flow_temp_c", MVG_KEY_NUMBER, 0, FR(flow_temp_c), .min = -50, .max = 1200, FLUE_ONLY,
+     .def_doc = "0 (a flow in Nm3/h)",
+     .doc = "temperature of a flow measured at actual conditions (m3/h), normalised to 0 degC"},
+    {"flow_kpa", MVG_KEY_NUMBER, 0, FR(flow_kpa), .min = 10, .max = 1000, FLUE_ONLY,
+     .def_doc = "101.325", .doc = "absolute pressure of that flow, normalised to 101.325 kPa"},
 };
 const mvg_section mvg_config_factors_section = {"factors", MVG_KEYS(factors_keys)};
 
@@ -341,6 +350,12 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
         {"o2_ref", flue, "applies to nox and so2 streams", &f->o2_ref_pct, row.o2_ref,
          MVG_CONV_DEF_O2_REF},
         {"flow_basis", flue, "applies to nox and so2 streams", NULL, 0, MVG_CONV_DEF_FLOW},
+        {"flow_h2o_pct", flue, "applies to nox and so2 streams", &f->flow_h2o_pct,
+         row.flow_h2o_pct, MVG_CONV_DEF_FLOW_STATE},
+        {"flow_temp_c", flue, "applies to nox and so2 streams", &f->flow_temp_c, row.flow_temp_c,
+         MVG_CONV_DEF_FLOW_STATE},
+        {"flow_kpa", flue, "applies to nox and so2 streams", &f->flow_kpa, row.flow_kpa,
+         MVG_CONV_DEF_FLOW_STATE},
         {"grid", t == MVG_STREAM_ELECTRICITY,
          "applies to electricity streams (a heat stream's factor is its source's)", NULL, 0, 0},
     };

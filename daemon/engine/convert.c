@@ -123,6 +123,9 @@ int mvg_convert_defaults(mvg_stream_type type, mvg_fuel fuel, const char *unit,
     f->fuel = fuel;
     f->flow_basis = MVG_FLOW_MEASURED;
     f->o2_ref_pct = DEF_O2_REF_PCT;
+    f->flow_h2o_pct = 0.0;
+    f->flow_temp_c = 0.0;
+    f->flow_kpa = 101.325;
     f->defaulted = MVG_CONV_DEF_COST;
     if (!unit || strlen(unit) >= sizeof f->unit) {
         snprintf(err, errlen, "stream unit missing or too long");
@@ -156,7 +159,7 @@ int mvg_convert_defaults(mvg_stream_type type, mvg_fuel fuel, const char *unit,
         break;
     case MVG_STREAM_NOX:
     case MVG_STREAM_SO2:
-        f->defaulted |= MVG_CONV_DEF_O2_REF | MVG_CONV_DEF_FLOW;
+        f->defaulted |= MVG_CONV_DEF_O2_REF | MVG_CONV_DEF_FLOW | MVG_CONV_DEF_FLOW_STATE;
         if (!unit_is(unit, "kg"))
             want = "kg";
         break;
@@ -311,6 +314,13 @@ size_t mvg_convert_factors_used(const mvg_conv_factors *f, mvg_conv_factor_use *
         out[n++] = use("o2_ref", f->o2_ref_pct, "%", (d & MVG_CONV_DEF_O2_REF) != 0, SRC_O2);
         out[n] = use("flow_basis", NAN, "", (d & MVG_CONV_DEF_FLOW) != 0, SRC_FLOW);
         out[n++].text = f->flow_basis == MVG_FLOW_MEASURED ? "measured" : "reference";
+        /* the flow's state: published once configured (a dry normal flow,
+         * the default, is what definitions before these keys described) */
+        if (!(d & MVG_CONV_DEF_FLOW_STATE)) {
+            out[n++] = use("flow_h2o_pct", f->flow_h2o_pct, "% H2O", 0, NULL);
+            out[n++] = use("flow_temp_c", f->flow_temp_c, "degC", 0, NULL);
+            out[n++] = use("flow_kpa", f->flow_kpa, "kPa", 0, NULL);
+        }
         break;
     case MVG_STREAM_WATER:
     case MVG_STREAM_VOC:
@@ -332,6 +342,13 @@ double mvg_convert_o2_corrected(double c_mg_nm3, double o2_pct, double o2_ref_pc
         o2_ref_pct >= 21.0)
         return NAN;
     return c_mg_nm3 * (21.0 - o2_ref_pct) / (21.0 - o2_pct);
+}
+
+double mvg_convert_flow_normal(double q, double h2o_pct, double t_c, double p_kpa)
+{
+    /* Each factor is exactly 1 at the defaults, so a dry normal flow is
+     * passed through bit for bit. */
+    return q * (1.0 - h2o_pct / 100.0) * (273.15 / (273.15 + t_c)) * (p_kpa / 101.325);
 }
 
 double mvg_convert_flue_mass_kg(double c_mg_nm3, double o2_pct, double o2_ref_pct,

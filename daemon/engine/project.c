@@ -455,6 +455,9 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
         actual = ref_value(&s->actual, rec, 0, &cov);
     } else if (sc->has_flue) {
         double c = mean_of(&s->conc, rec, &cov), q = mean_of(&s->flow, rec, &cov);
+        /* the meter's flow on the concentrations' basis: dry, 0 degC, 101.325 kPa */
+        q = mvg_convert_flow_normal(q, sc->factors.flow_h2o_pct, sc->factors.flow_temp_c,
+                                    sc->factors.flow_kpa);
         double o2 = sc->has_o2 ? mean_of(&s->o2, rec, &cov) : NAN;
         actual = mvg_convert_flue_mass_kg(c, o2, sc->factors.o2_ref_pct, q, sc->factors.flow_basis,
                                           h);
@@ -1069,6 +1072,10 @@ uint64_t mvg_stream_fingerprint(const mvg_stream_cfg *s, mvg_channel_fp_fn chann
     if (s->has_flue) {
         fp_ref(&h, &s->conc, channel_fp, user);
         fp_ref(&h, &s->flow, channel_fp, user);
+        /* the flow's state changes the amounts themselves (mvg_convert_flow_normal) */
+        fp_f64(&h, s->factors.flow_h2o_pct);
+        fp_f64(&h, s->factors.flow_temp_c);
+        fp_f64(&h, s->factors.flow_kpa);
         fp_i64(&h, s->has_o2);
         if (s->has_o2)
             fp_ref(&h, &s->o2, channel_fp, user);

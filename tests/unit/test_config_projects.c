@@ -155,7 +155,8 @@ static void test_values_read_by_the_tables(void **state)
              "    accuracy_pct = 0.5;\n"
              "    adjustments = ( { reason = \"once\"; once_at = \"2026-01-03T00:30:00Z\"; amount = -4; } ); },\n"
              "   { name = \"n\"; type = \"nox\"; unit = \"kg\"; conc = \"m.t\"; flow = \"m.kwh\"; o2 = \"m.t\";\n"
-             "     flow_basis = \"reference\"; model = { type = \"mean\"; }; } ); } );\n",
+             "     flow_basis = \"reference\"; flow_h2o_pct = 12; flow_temp_c = 180; flow_kpa = 100;\n"
+             "     model = { type = \"mean\"; }; } ); } );\n",
              tech);
     mvg_diags *d = mvg_diags_new();
     mvg_config *c = load(M_DEVICES, body, d);
@@ -177,6 +178,10 @@ static void test_values_read_by_the_tables(void **state)
     assert_true(e->adjust[0].once_at_ms == 1767313800000LL + 86400000LL);
     const mvg_stream_cfg *n = &j->streams[1];
     assert_int_equal(n->factors.flow_basis, MVG_FLOW_REFERENCE); /* a factor key in the stream */
+    assert_true(n->factors.flow_h2o_pct == 12.0 && n->factors.flow_temp_c == 180.0 &&
+                n->factors.flow_kpa == 100.0);
+    assert_false(n->factors.defaulted & MVG_CONV_DEF_FLOW_STATE);
+    assert_true(j->streams[0].factors.flow_kpa == 101.325); /* the default of any stream */
     assert_true(n->has_flue && n->has_o2);
     mvg_config_free(c);
     mvg_diags_free(d);
