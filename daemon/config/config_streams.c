@@ -222,7 +222,11 @@ typedef struct {
         enthalpy_kj_per_kg, o2_ref, flow_h2o_pct, flow_temp_c, flow_kpa;
     int flow_basis;
     char grid[64];
+    int volume_at;
 } factors_row;
+
+static const char *const volume_refs[] = {"0C", "20C", NULL};
+static const int volume_ref_values[] = {0, 20};
 
 static const char *const flow_bases[] = {"measured", "reference", NULL};
 static const int flow_basis_values[] = {MVG_FLOW_MEASURED, MVG_FLOW_REFERENCE};
@@ -269,6 +273,12 @@ static const mvg_key factors_keys[] = {
      .doc = "temperature of a flow measured at actual conditions (m3/h), normalised to 0 degC"},
     {"flow_kpa", MVG_KEY_NUMBER, 0, FR(flow_kpa), .min = 10, .max = 1000, FLUE_ONLY,
      .def_doc = "101.325", .doc = "absolute pressure of that flow, normalised to 101.325 kPa"},
+    {"volume_at", MVG_KEY_CHOICE, 0, FR(volume_at), .choices = volume_refs,
+     .values = volume_ref_values, .applies = "fuel: natural gas in Nm3",
+     .def_doc = "`\"0C\"`",
+     .doc = "the temperature the gas volumes are stated at (101.325 kPa): `0C` (Nm3) or `20C` "
+            "(the reference of mainland China's natural gas standards); the built-in density "
+            "follows (0.75 kg/Nm3 at 0 degC, 0.699 at 20 degC)"},
 };
 const mvg_section mvg_config_factors_section = {"factors", MVG_KEYS(factors_keys)};
 
@@ -356,9 +366,12 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
          MVG_CONV_DEF_FLOW_STATE},
         {"flow_kpa", flue, "applies to nox and so2 streams", &f->flow_kpa, row.flow_kpa,
          MVG_CONV_DEF_FLOW_STATE},
+        {"volume_at", t == MVG_STREAM_FUEL, "applies to fuel streams (natural gas by volume)",
+         NULL, 0, 0},
         {"grid", t == MVG_STREAM_ELECTRICITY,
          "applies to electricity streams (a heat stream's factor is its source's)", NULL, 0, 0},
     };
+    int volume_at = -1;
     for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
         if (mvg_section_rc(sec, rc, rules[i].key) <= 0)
             continue;
@@ -370,6 +383,8 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
             f->defaulted &= ~rules[i].bit;
             if (rules[i].dst == &f->co2_factor)
                 f->co2_source[0] = '\0'; /* a number of the configuration's own */
+        } else if (strcmp(rules[i].key, "volume_at") == 0) {
+            volume_at = row.volume_at; /* after kg_per_unit, whichever came first */
         } else if (strcmp(rules[i].key, "grid") == 0) {
             grid_factor(c, g, ctxs, row.grid, mvg_section_rc(sec, rc, "co2_kg_per_unit") > 0, f);
         } else {
@@ -377,6 +392,9 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
             f->defaulted &= ~rules[i].bit;
         }
     }
+    char e[160];
+    if (volume_at >= 0 && mvg_convert_volume_ref(f, volume_at, e, sizeof e) != 0)
+        mvg_cfgp_fail(c, config_setting_get_member(g, "volume_at"), "%s: 'volume_at' %s", ctxs, e);
 }
 
 /* ---- adjustments --------------------------------------------------------- */

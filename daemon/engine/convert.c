@@ -247,6 +247,8 @@ static const char SRC_EF[] = "IPCC 2006 Guidelines, Vol. 2, Ch. 1, Table 1.4";
 static const char SRC_NCV[] = "IPCC 2006 Guidelines, Vol. 2, Ch. 1, Table 1.2";
 static const char SRC_EXACT_MASS[] = "exact (a mass unit)";
 static const char SRC_NG_DENSITY[] = "typical pipeline gas at 0 degC and 101.325 kPa";
+static const char SRC_NG_DENSITY_20[] =
+    "typical pipeline gas at 0 degC and 101.325 kPa, at 20 degC by the ideal gas law (x 273.15 / 293.15)";
 static const char SRC_DIESEL_DENSITY[] = "EN 590 automotive diesel at 15 degC";
 static const char SRC_LPG_DENSITY[] = "liquid propane/butane mixes at 15 degC";
 static const char SRC_STEAM[] = "IAPWS-IF97: saturated steam at 10 bar abs minus feedwater at 80 degC";
@@ -267,6 +269,8 @@ static const char *density_source(const mvg_conv_factors *f)
 {
     if (unit_is(f->unit, "kg") || unit_is(f->unit, "t"))
         return SRC_EXACT_MASS;
+    if (f->fuel == MVG_FUEL_NATURAL_GAS && f->volume_ref_c == 20)
+        return SRC_NG_DENSITY_20;
     return f->fuel == MVG_FUEL_NATURAL_GAS ? SRC_NG_DENSITY
            : f->fuel == MVG_FUEL_DIESEL    ? SRC_DIESEL_DENSITY
                                            : SRC_LPG_DENSITY;
@@ -342,6 +346,24 @@ double mvg_convert_o2_corrected(double c_mg_nm3, double o2_pct, double o2_ref_pc
         o2_ref_pct >= 21.0)
         return NAN;
     return c_mg_nm3 * (21.0 - o2_ref_pct) / (21.0 - o2_pct);
+}
+
+int mvg_convert_volume_ref(mvg_conv_factors *f, int ref_c, char *err, size_t errlen)
+{
+    int gas_volume = f->type == MVG_STREAM_FUEL && f->fuel == MVG_FUEL_NATURAL_GAS &&
+                     (unit_is(f->unit, "Nm3") || unit_is(f->unit, "m3"));
+    if (!gas_volume) {
+        snprintf(err, errlen, "applies to natural gas measured by volume (Nm3)");
+        return -1;
+    }
+    if (ref_c != 0 && ref_c != 20) {
+        snprintf(err, errlen, "volumes are stated at 0 or 20 degC, not %d", ref_c);
+        return -1;
+    }
+    if (f->volume_ref_c == 0 && ref_c == 20 && (f->defaulted & MVG_CONV_DEF_MASS))
+        f->kg_per_unit *= 273.15 / 293.15;
+    f->volume_ref_c = ref_c;
+    return 0;
 }
 
 double mvg_convert_flow_normal(double q, double h2o_pct, double t_c, double p_kpa)

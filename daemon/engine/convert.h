@@ -75,6 +75,9 @@ typedef struct {
      * gas; 0: a dry flow), temperature and absolute pressure. The defaults
      * (0, 0, 101.325) are a flow already dry and normal. */
     double flow_h2o_pct, flow_temp_c, flow_kpa;
+    /* gas fuels by volume: the temperature the volumes are stated at (0:
+     * Nm3 at 0 degC; 20: 20 degC), both at 101.325 kPa */
+    int volume_ref_c;
     unsigned defaulted;          /* MVG_CONV_DEF_* bits */
     /* The source of a configured co2_factor when it was taken from the
      * grid factor table (config_grid.h: the entry and its publication);
@@ -143,6 +146,15 @@ void mvg_convert_undefined(mvg_conv_result *out);
 
 /* C_ref = C * (21 - O2_ref) / (21 - O2); NaN when O2 >= 21 or inputs are not finite. */
 double mvg_convert_o2_corrected(double c_mg_nm3, double o2_pct, double o2_ref_pct);
+
+/*
+ * States that a gas fuel's volumes are at ref_c degC (0 or 20) and 101.325
+ * kPa: a built-in density (at 0 degC) is scaled by 273.15 / (273.15 +
+ * ref_c) (ideal gas); a configured kg_per_unit is taken as stated at that
+ * reference. Returns 0, or -1 with err for a stream that is not a gas fuel
+ * by volume, or another temperature.
+ */
+int mvg_convert_volume_ref(mvg_conv_factors *f, int ref_c, char *err, size_t errlen);
 
 /*
  * A flue-gas flow q as the meter reports it (wet with h2o_pct % of water

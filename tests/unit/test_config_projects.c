@@ -332,6 +332,27 @@ static void test_grid_factor_by_name(void **state)
         d));
     expect_diag(d, 10, "'grid' applies to electricity streams");
     mvg_diags_free(d);
+    /* gas volumes at 20 degC: the built-in density follows (convert.c) */
+    d = mvg_diags_new();
+    c = load_with_profiles(
+        profiles,
+        "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+        "  baseline = { start = \"2026-01-01\"; end = \"2026-01-02\"; };\n"
+        "  reporting = { start = \"2026-01-02\"; };\n"
+        "  streams = ( { name = \"g\"; type = \"fuel\"; fuel = \"natural_gas\"; unit = \"Nm3\";\n"
+        "    actual = \"m.kwh\"; model = { type = \"mean\"; }; volume_at = \"20C\"; } ); } );\n",
+        d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    f = &c->projects->projects[0].streams[0].factors;
+    assert_true(f->volume_ref_c == 20 && fabs(f->kg_per_unit - 0.75 * 273.15 / 293.15) < 1e-15);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+    d = mvg_diags_new();
+    assert_null(load_with_profiles(profiles, GRID_PROJECT("    volume_at = \"20C\";"), d));
+    expect_diag(d, 11, "'volume_at' applies to fuel streams");
+    mvg_diags_free(d);
 
     /* a table with a bad entry: its own file and line */
     char dir[] = "/tmp/mvg-test-grid-XXXXXX";

@@ -171,6 +171,41 @@ static void test_flue_gas(void **state)
     assert_true(seen && n <= MVG_CONV_FACTORS_MAX);
 }
 
+/* Gas volumes at 20 degC (101.325 kPa), by hand: the built-in 0.75 kg/Nm3
+ * at 0 degC is 0.75 x 273.15 / 293.15 = 0.698832 kg/m3 at 20 degC, so 100
+ * m3 are 69.8832 kg and 69.8832e-6 Gg x 48.0 TJ/Gg = 0.00335439 TJ. A given
+ * density is taken as stated at the reference; a liquid has no such rule. */
+static void test_gas_volume_reference(void **state)
+{
+    (void)state;
+    mvg_conv_factors f;
+    mvg_conv_result r;
+    char err[160];
+    defaults_for(MVG_STREAM_FUEL, MVG_FUEL_NATURAL_GAS, "Nm3", &f);
+    assert_int_equal(mvg_convert_volume_ref(&f, 20, err, sizeof err), 0);
+    REL(f.kg_per_unit, 0.75 * 273.15 / 293.15);
+    mvg_convert_apply(&f, 100.0, &r);
+    assert_true(fabs(r.tj - 0.00335439) < 1e-8);
+    mvg_conv_factor_use u[MVG_CONV_FACTORS_MAX];
+    size_t n = mvg_convert_factors_used(&f, u);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        seen |= strcmp(u[i].name, "kg_per_unit") == 0 && u[i].source &&
+                strstr(u[i].source, "20 degC") != NULL;
+    assert_true(seen);
+    assert_int_equal(mvg_convert_volume_ref(&f, 20, err, sizeof err), 0); /* not scaled twice */
+    REL(f.kg_per_unit, 0.75 * 273.15 / 293.15);
+    defaults_for(MVG_STREAM_FUEL, MVG_FUEL_NATURAL_GAS, "Nm3", &f);
+    f.kg_per_unit = 0.72; /* the supplier's analysis, at 20 degC */
+    f.defaulted &= ~(unsigned)MVG_CONV_DEF_MASS;
+    assert_int_equal(mvg_convert_volume_ref(&f, 20, err, sizeof err), 0);
+    REL(f.kg_per_unit, 0.72);
+    assert_int_equal(mvg_convert_volume_ref(&f, 15, err, sizeof err), -1);
+    defaults_for(MVG_STREAM_FUEL, MVG_FUEL_DIESEL, "L", &f);
+    assert_int_equal(mvg_convert_volume_ref(&f, 20, err, sizeof err), -1);
+    assert_non_null(strstr(err, "natural gas"));
+}
+
 static void test_voc(void **state)
 {
     (void)state;
@@ -276,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_heat_water_cost), cmocka_unit_test(test_flue_gas),
         cmocka_unit_test(test_voc),             cmocka_unit_test(test_bad_units),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_gas_volume_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
