@@ -55,7 +55,8 @@ static void rig_open_on(rig *g, const char *devices, const char *projects)
     fputs(projects, f);
     fclose(f);
     mvg_diags *d = mvg_diags_new();
-    g->cfg = mvg_config_load(path, NULL, d);
+    mvg_config_opts o = {.profile_dir = MVG_SOURCE_DIR "/config/profiles"}; /* the grid table beside */
+    g->cfg = mvg_config_load(path, &o, d);
     unlink(path);
     if (!g->cfg)
         mvg_diags_print(d, stderr);
@@ -492,6 +493,11 @@ static const carry_case CARRY_CASES[] = {
      " co2_kg_per_unit = 0.3;", "1.0", 1, 1, 1, 1},
     {"the confidence", "p", " confidence = 0.95;", "2026-01-01T12:00:00Z", "", LINEAR, "1.0", "",
      "1.0", 1, 1, 1, 1},
+    {"a grid factor by name", "p", "", "2026-01-01T12:00:00Z", "", LINEAR, "1.0",
+     " grid = \"csg-2022\";", "1.0", 1, 1, 1, 1},
+    {"e's screening keys", "p", "", "2026-01-01T12:00:00Z", "",
+     "{ type = \"linear\"; x = [ \"m.prod\" ]; exclude_outliers = true; range_margin = 0.1; }",
+     "1.0", "", "1.0", 1, 1, 1, 1},
     {"an adjustment", "p", "", "2026-01-01T12:00:00Z", "", LINEAR, "1.0",
      " adjustments = ( { reason = \"r\"; per_interval = 1.0; } );", "1.0", 1, 1, 1, 1},
     {"the reporting end", "p", "", "2026-01-01T12:00:00Z", " end = \"2027-01-01T00:00:00Z\";",
@@ -883,6 +889,23 @@ static void test_screening_config(void **state)
     mvg_diags_free(d);
 }
 
+/* The flow's state changes a flue stream's amounts: its fingerprint moves
+ * with it (docs/daemon.md "Reload"); the cost does not. */
+static void test_flow_state_in_fingerprint(void **state)
+{
+    (void)state;
+    mvg_stream_cfg a;
+    memset(&a, 0, sizeof a);
+    a.type = MVG_STREAM_NOX;
+    a.has_flue = 1;
+    a.factors.flow_kpa = 101.325;
+    mvg_stream_cfg b = a;
+    b.factors.cost_per_unit = 9.0;
+    assert_true(mvg_stream_fingerprint(&a, NULL, NULL) == mvg_stream_fingerprint(&b, NULL, NULL));
+    b.factors.flow_h2o_pct = 12.0;
+    assert_true(mvg_stream_fingerprint(&a, NULL, NULL) != mvg_stream_fingerprint(&b, NULL, NULL));
+}
+
 static void test_annual_rule(void **state)
 {
     (void)state;
@@ -908,6 +931,7 @@ int main(void)
         cmocka_unit_test(test_annual_rule),
         cmocka_unit_test(test_screening),
         cmocka_unit_test(test_screening_config),
+        cmocka_unit_test(test_flow_state_in_fingerprint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
