@@ -439,11 +439,11 @@ static json_t *model_screening(const mvg_stream_cfg *sc, const mvg_stream_screen
     json_object_set_new(o, "high", num(z->fences.high));
     json_object_set_new(o, "outliers", json_integer((json_int_t)z->fences.n_outliers));
     json_object_set_new(o, "excluded", json_integer((json_int_t)z->n_excluded));
-    json_t *rg = json_array();
+    json_t *rg = z->has_range ? json_array() : json_null();
     for (size_t k = 0; rg && z->has_range && k < z->range.nx; k++)
         json_array_append_new(rg, json_pack("{s:s, s:o, s:o}", "x", xn[k], "min",
                                             num(z->range.min[k]), "max", num(z->range.max[k])));
-    json_object_set_new(o, "range", z->has_range ? rg : (json_decref(rg), json_null()));
+    json_object_set_new(o, "range", rg);
     json_object_set_new(o, "range_margin", json_real(sc->range_margin));
     return o;
 }
