@@ -419,6 +419,22 @@ static size_t profile_dirs(const loader *L, char dirs[PROFILE_DIRS][MVG_PATH_MAX
     return ndirs;
 }
 
+/* The grid factor table (config_grid.h): factors/grid.conf beside the
+ * profiles folder of the first profile search directory that has one (the
+ * source tree's config/factors, the installed share/mvgate/factors), so
+ * that the table travels with the profiles. NULL when none has it. */
+static const char *grid_table_path(const loader *L, char *out, size_t len)
+{
+    char dirs[PROFILE_DIRS][MVG_PATH_MAX + 16];
+    size_t ndirs = profile_dirs(L, dirs);
+    for (size_t i = 0; i < ndirs; i++) {
+        int n = snprintf(out, len, "%s/../factors/grid.conf", dirs[i]);
+        if (n > 0 && (size_t)n < len && access(out, R_OK) == 0)
+            return out;
+    }
+    return NULL;
+}
+
 /*
  * The optional identify block of a profile: how `mvgate scan` recognises
  * the meter. vendor and product are looked for in the Read Device
@@ -804,8 +820,10 @@ static void load_all(loader *L, const config_setting_t *root)
         L->r.errors++;
     /* The M&V sections refer to devices and points: check them only once
      * those are sound, or every reference would be reported again. */
+    char grid[MVG_PATH_MAX + 64];
     if (L->r.errors == 0 &&
-        mvg_config_projects_load(root, cfg, L->r.diags, &cfg->projects) != 0)
+        mvg_config_projects_load(root, cfg, grid_table_path(L, grid, sizeof grid), L->r.diags,
+                                 &cfg->projects) != 0)
         L->r.errors++;
 }
 

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "config_grid.h"
 #include "config_projects.h"
 #include "config_read.h"
 #include "config_table.h"
@@ -27,6 +28,9 @@ typedef struct {
     size_t ndeclared;       /* declared derived channels (the rest are implicit) */
     const config_setting_t *derived_list; /* for "defined later" hints */
     const char *late_name;  /* a derived name used before its definition */
+    const char *grid_path;  /* the grid factor table (config_grid.h), NULL when none was found */
+    mvg_grid_table *grid; /* loaded at the first `grid` key; grid_failed: it did not load */
+    int grid_failed;
     char late_buf[MVG_NAME_MAX];
     int text_point;         /* the name was a string point's: text, no number to use */
 } ctx_t;

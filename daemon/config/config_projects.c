@@ -262,7 +262,7 @@ static void parse_project(ctx_t *c, const config_setting_t *g, int idx, mvg_proj
 }
 
 int mvg_config_projects_load(const config_setting_t *root, const mvg_config *cfg,
-                             mvg_diags *diags, mvg_projects_cfg **out)
+                             const char *grid_path, mvg_diags *diags, mvg_projects_cfg **out)
 {
     *out = NULL;
     const config_setting_t *ds = config_setting_get_member(root, "derived");
@@ -271,6 +271,7 @@ int mvg_config_projects_load(const config_setting_t *root, const mvg_config *cfg
         return 0;
     ctx_t c;
     mvg_cfgp_init(&c, cfg, diags);
+    c.grid_path = grid_path;
     c.out = calloc(1, sizeof *c.out);
     if (!c.out) {
         mvg_diags_add(diags, NULL, 0, "out of memory loading projects");
@@ -298,6 +299,7 @@ int mvg_config_projects_load(const config_setting_t *root, const mvg_config *cfg
             }
         }
     }
+    mvg_grid_free(c.grid); /* the streams keep copies of what they took */
     if (c.r.errors) {
         mvg_config_projects_free(c.out);
         return -1;

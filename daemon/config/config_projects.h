@@ -19,11 +19,13 @@
 
 /*
  * root: the libconfig root setting. cfg: the already-checked devices (for
- * reference checks). Returns 0 and sets *out (NULL when the file has neither
- * section), or -1 after adding every problem to diags as FILE:LINE: message.
+ * reference checks). grid_path: the grid factor table a stream's `grid`
+ * selects from (config_grid.h; NULL when none was found). Returns 0 and
+ * sets *out (NULL when the file has neither section), or -1 after adding
+ * every problem to diags as FILE:LINE: message.
  */
 int mvg_config_projects_load(const config_setting_t *root, const mvg_config *cfg,
-                             mvg_diags *diags, mvg_projects_cfg **out);
+                             const char *grid_path, mvg_diags *diags, mvg_projects_cfg **out);
 void mvg_config_projects_free(mvg_projects_cfg *p);
 
 #endif

@@ -40,6 +40,8 @@ static int read_array(ctx_t *c, const config_setting_t *a, const char *ctxs, con
 typedef struct {
     char type[16];
     double n, cv_rmse, rho, nmbe, r2;
+    int exclude_outliers;
+    double range_margin;
 } model_row;
 
 #define MR(f) MVG_FIELD(model_row, f)
@@ -66,6 +68,15 @@ static const mvg_key model_keys[] = {
      .allowed = "≤ 1", .doc = "its R²"},
     {"rho", MVG_KEY_NUMBER, 0, MR(rho), .min = -1, .max = 1, .def = "0",
      .doc = "lag-1 autocorrelation of its residuals"},
+    {"exclude_outliers", MVG_KEY_BOOL, 0, MR(exclude_outliers), .def = "false",
+     .allowed = "a fitted model (no `coefficients`)",
+     .doc = "refit once without the baseline rows the outlier rule flags (residual more than 3 "
+            "IQR from the median, docs/method.md \"Screening\"); false: flagged and counted, "
+            "still fitted"},
+    {"range_margin", MVG_KEY_NUMBER, 0, MR(range_margin), .min = 0, .max = 10, .def = "0",
+     .allowed = "0..10, a fitted model (no `coefficients`)",
+     .doc = "a reporting interval is flagged as extrapolated when an x lies outside the "
+            "baseline's range widened by this fraction of the range's width on each side"},
 };
 const mvg_section mvg_config_model_section = {"model", MVG_KEYS(model_keys)};
 
@@ -133,6 +144,16 @@ static void parse_model(ctx_t *c, const config_setting_t *m, const char *ctxs,
     }
     const config_setting_t *co = config_setting_get_member(m, "coefficients");
     const config_setting_t *cps = config_setting_get_member(m, "change_points");
+    st->exclude_outliers = row.exclude_outliers;
+    st->range_margin = row.range_margin;
+    /* screening acts on the baseline rows of a fit made here */
+    static const char *const screen_keys[] = {"exclude_outliers", "range_margin"};
+    for (size_t i = 0; co && i < 2; i++)
+        if (config_setting_get_member(m, screen_keys[i]))
+            mvg_cfgp_fail(c, config_setting_get_member(m, screen_keys[i]),
+                          "%s: '%s' applies to a model fitted from the baseline, not one given "
+                          "by its 'coefficients'",
+                          sub, screen_keys[i]);
     if (!co) {
         if (cps)
             mvg_cfgp_fail(c, cps, "%s: 'change_points' given without 'coefficients'", sub);
@@ -198,9 +219,14 @@ static void parse_model(ctx_t *c, const config_setting_t *m, const char *ctxs,
 
 typedef struct {
     double cost_per_unit, co2_kg_per_unit, co2_kg_per_tj, kg_per_unit, ncv_tj_per_gg,
-        enthalpy_kj_per_kg, o2_ref;
+        enthalpy_kj_per_kg, o2_ref, flow_h2o_pct, flow_temp_c, flow_kpa;
     int flow_basis;
+    char grid[64];
+    int volume_at;
 } factors_row;
+
+static const char *const volume_refs[] = {"0C", "20C", NULL};
+static const int volume_ref_values[] = {0, 20};
 
 static const char *const flow_bases[] = {"measured", "reference", NULL};
 static const int flow_basis_values[] = {MVG_FLOW_MEASURED, MVG_FLOW_REFERENCE};
@@ -217,6 +243,11 @@ static const mvg_key factors_keys[] = {
      .applies = "electricity, heat",
      .def_doc = "electricity 0.5703 kg/kWh (mainland China grid: **set your utility's**); heat 0",
      .doc = "kg CO2 per stream unit (the grid factor)"},
+    {"grid", MVG_KEY_STRING, MVG_KEY_NAME, FR(grid), .applies = "electricity",
+     .def_doc = "none", .allowed = "a name of `config/factors/grid.conf`",
+     .doc = "the grid factor from the table of published factors by grid and year "
+            "(docs/conversions.md), e.g. `\"csg-2022\"`; its publication becomes the factor's "
+            "source in the definition record; not with `co2_kg_per_unit`"},
     {"co2_kg_per_tj", MVG_KEY_NUMBER, 0, FR(co2_kg_per_tj), .min = 0, .max = 1e6, FUEL_ONLY,
      .def_doc = "56,100 (natural gas), 74,100 (diesel), 63,100 (LPG)", .doc = "kg CO2 per TJ (IPCC)"},
     {"kg_per_unit", MVG_KEY_NUMBER, 0, FR(kg_per_unit), .min = 1e-6, .max = 1e6, FUEL_ONLY,
@@ -233,8 +264,61 @@ static const mvg_key factors_keys[] = {
      .values = flow_basis_values, FLUE_ONLY, .def_doc = "`\"measured\"`",
      .doc = "`measured`: the flow at the measured O2 (usual); `reference`: a flow already "
             "expressed at `o2_ref`"},
+    {"flow_h2o_pct", MVG_KEY_NUMBER, 0, FR(flow_h2o_pct), .min = 0, .max = 60, FLUE_ONLY,
+     .def_doc = "0 (a dry flow)",
+     .doc = "water vapour in the flow meter's gas (vol % of the wet gas): a wet flow is made dry "
+            "like the concentrations (mg/Nm3 dry) before the mass is taken"},
+    {"flow_temp_c", MVG_KEY_NUMBER, 0, FR(flow_temp_c), .min = -50, .max = 1200, FLUE_ONLY,
+     .def_doc = "0 (a flow in Nm3/h)",
+     .doc = "temperature of a flow measured at actual conditions (m3/h), normalised to 0 degC"},
+    {"flow_kpa", MVG_KEY_NUMBER, 0, FR(flow_kpa), .min = 10, .max = 1000, FLUE_ONLY,
+     .def_doc = "101.325", .doc = "absolute pressure of that flow, normalised to 101.325 kPa"},
+    {"volume_at", MVG_KEY_CHOICE, 0, FR(volume_at), .choices = volume_refs,
+     .values = volume_ref_values, .applies = "fuel: natural gas in Nm3",
+     .def_doc = "`\"0C\"`",
+     .doc = "the temperature the gas volumes are stated at (101.325 kPa): `0C` (Nm3) or `20C` "
+            "(the reference of mainland China's natural gas standards); the built-in density "
+            "follows (0.75 kg/Nm3 at 0 degC, 0.699 at 20 degC)"},
 };
 const mvg_section mvg_config_factors_section = {"factors", MVG_KEYS(factors_keys)};
+
+/* The grid factor table's entry name (config_grid.h) into f: its value
+ * and its publication as the source. The table is read at the first use. */
+static void grid_factor(ctx_t *c, const config_setting_t *g, const char *ctxs, const char *name,
+                        int with_number, mvg_conv_factors *f)
+{
+    const config_setting_t *at = config_setting_get_member(g, "grid");
+    if (with_number) {
+        mvg_cfgp_fail(c, at, "%s: 'grid' and 'co2_kg_per_unit' both give the grid factor: keep one",
+                      ctxs);
+        return;
+    }
+    if (!c->grid && !c->grid_failed) {
+        if (c->grid_path)
+            c->grid = mvg_grid_load(c->grid_path, c->r.diags);
+        c->grid_failed = c->grid == NULL;
+        if (c->grid_failed && c->grid_path)
+            c->r.errors++; /* the table's own problems were reported with its lines */
+    }
+    if (!c->grid) {
+        mvg_cfgp_fail(c, at,
+                      "%s: grid \"%s\": no grid factor table (factors/grid.conf beside the "
+                      "profiles folder)%s",
+                      ctxs, name, c->grid_path ? " that loads" : " was found");
+        return;
+    }
+    const mvg_grid_entry *e = mvg_grid_find(c->grid, name);
+    if (!e) {
+        char names[1024];
+        mvg_cfgp_fail(c, at, "%s: unknown grid \"%s\" (%s has: %s)", ctxs, name, c->grid_path,
+                      mvg_grid_names(c->grid, names, sizeof names));
+        return;
+    }
+    f->co2_factor = e->kg_co2_per_kwh;
+    f->defaulted &= ~(unsigned)MVG_CONV_DEF_CO2;
+    snprintf(f->co2_source, sizeof f->co2_source, "grid table \"%s\" (%s, %lld): %s", e->name,
+             e->region, e->year, e->source);
+}
 
 /* The factor keys of g (the stream group itself, whose other keys the
  * stream's table checks, or its `factors` group: own_group): read, refused
@@ -276,7 +360,18 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
         {"o2_ref", flue, "applies to nox and so2 streams", &f->o2_ref_pct, row.o2_ref,
          MVG_CONV_DEF_O2_REF},
         {"flow_basis", flue, "applies to nox and so2 streams", NULL, 0, MVG_CONV_DEF_FLOW},
+        {"flow_h2o_pct", flue, "applies to nox and so2 streams", &f->flow_h2o_pct,
+         row.flow_h2o_pct, MVG_CONV_DEF_FLOW_STATE},
+        {"flow_temp_c", flue, "applies to nox and so2 streams", &f->flow_temp_c, row.flow_temp_c,
+         MVG_CONV_DEF_FLOW_STATE},
+        {"flow_kpa", flue, "applies to nox and so2 streams", &f->flow_kpa, row.flow_kpa,
+         MVG_CONV_DEF_FLOW_STATE},
+        {"volume_at", t == MVG_STREAM_FUEL, "applies to fuel streams (natural gas by volume)",
+         NULL, 0, 0},
+        {"grid", t == MVG_STREAM_ELECTRICITY,
+         "applies to electricity streams (a heat stream's factor is its source's)", NULL, 0, 0},
     };
+    int volume_at = -1;
     for (size_t i = 0; i < sizeof rules / sizeof *rules; i++) {
         if (mvg_section_rc(sec, rc, rules[i].key) <= 0)
             continue;
@@ -286,11 +381,20 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
         } else if (rules[i].dst) {
             *rules[i].dst = rules[i].v;
             f->defaulted &= ~rules[i].bit;
+            if (rules[i].dst == &f->co2_factor)
+                f->co2_source[0] = '\0'; /* a number of the configuration's own */
+        } else if (strcmp(rules[i].key, "volume_at") == 0) {
+            volume_at = row.volume_at; /* after kg_per_unit, whichever came first */
+        } else if (strcmp(rules[i].key, "grid") == 0) {
+            grid_factor(c, g, ctxs, row.grid, mvg_section_rc(sec, rc, "co2_kg_per_unit") > 0, f);
         } else {
             f->flow_basis = (mvg_flow_basis)row.flow_basis;
             f->defaulted &= ~rules[i].bit;
         }
     }
+    char e[160];
+    if (volume_at >= 0 && mvg_convert_volume_ref(f, volume_at, e, sizeof e) != 0)
+        mvg_cfgp_fail(c, config_setting_get_member(g, "volume_at"), "%s: 'volume_at' %s", ctxs, e);
 }
 
 /* ---- adjustments --------------------------------------------------------- */

@@ -123,6 +123,9 @@ int mvg_convert_defaults(mvg_stream_type type, mvg_fuel fuel, const char *unit,
     f->fuel = fuel;
     f->flow_basis = MVG_FLOW_MEASURED;
     f->o2_ref_pct = DEF_O2_REF_PCT;
+    f->flow_h2o_pct = 0.0;
+    f->flow_temp_c = 0.0;
+    f->flow_kpa = 101.325;
     f->defaulted = MVG_CONV_DEF_COST;
     if (!unit || strlen(unit) >= sizeof f->unit) {
         snprintf(err, errlen, "stream unit missing or too long");
@@ -156,7 +159,7 @@ int mvg_convert_defaults(mvg_stream_type type, mvg_fuel fuel, const char *unit,
         break;
     case MVG_STREAM_NOX:
     case MVG_STREAM_SO2:
-        f->defaulted |= MVG_CONV_DEF_O2_REF | MVG_CONV_DEF_FLOW;
+        f->defaulted |= MVG_CONV_DEF_O2_REF | MVG_CONV_DEF_FLOW | MVG_CONV_DEF_FLOW_STATE;
         if (!unit_is(unit, "kg"))
             want = "kg";
         break;
@@ -244,6 +247,8 @@ static const char SRC_EF[] = "IPCC 2006 Guidelines, Vol. 2, Ch. 1, Table 1.4";
 static const char SRC_NCV[] = "IPCC 2006 Guidelines, Vol. 2, Ch. 1, Table 1.2";
 static const char SRC_EXACT_MASS[] = "exact (a mass unit)";
 static const char SRC_NG_DENSITY[] = "typical pipeline gas at 0 degC and 101.325 kPa";
+static const char SRC_NG_DENSITY_20[] =
+    "typical pipeline gas at 0 degC and 101.325 kPa, at 20 degC by the ideal gas law (x 273.15 / 293.15)";
 static const char SRC_DIESEL_DENSITY[] = "EN 590 automotive diesel at 15 degC";
 static const char SRC_LPG_DENSITY[] = "liquid propane/butane mixes at 15 degC";
 static const char SRC_STEAM[] = "IAPWS-IF97: saturated steam at 10 bar abs minus feedwater at 80 degC";
@@ -264,6 +269,8 @@ static const char *density_source(const mvg_conv_factors *f)
 {
     if (unit_is(f->unit, "kg") || unit_is(f->unit, "t"))
         return SRC_EXACT_MASS;
+    if (f->fuel == MVG_FUEL_NATURAL_GAS && f->volume_ref_c == 20)
+        return SRC_NG_DENSITY_20;
     return f->fuel == MVG_FUEL_NATURAL_GAS ? SRC_NG_DENSITY
            : f->fuel == MVG_FUEL_DIESEL    ? SRC_DIESEL_DENSITY
                                            : SRC_LPG_DENSITY;
@@ -292,6 +299,8 @@ size_t mvg_convert_factors_used(const mvg_conv_factors *f, mvg_conv_factor_use *
         out[n++] = use("tj_per_kwh", TJ_PER_KWH, "TJ/kWh", 1, SRC_TJ);
         out[n++] = use("co2_kg_per_unit", f->co2_factor, "kg CO2/kWh", (d & MVG_CONV_DEF_CO2) != 0,
                        f->type == MVG_STREAM_ELECTRICITY ? SRC_GRID : SRC_HEAT_CO2);
+        if (!(d & MVG_CONV_DEF_CO2) && f->co2_source[0])
+            out[n - 1].source = f->co2_source; /* a grid table entry's publication */
         break;
     }
     case MVG_STREAM_FUEL:
@@ -309,6 +318,13 @@ size_t mvg_convert_factors_used(const mvg_conv_factors *f, mvg_conv_factor_use *
         out[n++] = use("o2_ref", f->o2_ref_pct, "%", (d & MVG_CONV_DEF_O2_REF) != 0, SRC_O2);
         out[n] = use("flow_basis", NAN, "", (d & MVG_CONV_DEF_FLOW) != 0, SRC_FLOW);
         out[n++].text = f->flow_basis == MVG_FLOW_MEASURED ? "measured" : "reference";
+        /* the flow's state: published once configured (a dry normal flow,
+         * the default, is what definitions before these keys described) */
+        if (!(d & MVG_CONV_DEF_FLOW_STATE)) {
+            out[n++] = use("flow_h2o_pct", f->flow_h2o_pct, "% H2O", 0, NULL);
+            out[n++] = use("flow_temp_c", f->flow_temp_c, "degC", 0, NULL);
+            out[n++] = use("flow_kpa", f->flow_kpa, "kPa", 0, NULL);
+        }
         break;
     case MVG_STREAM_WATER:
     case MVG_STREAM_VOC:
@@ -330,6 +346,31 @@ double mvg_convert_o2_corrected(double c_mg_nm3, double o2_pct, double o2_ref_pc
         o2_ref_pct >= 21.0)
         return NAN;
     return c_mg_nm3 * (21.0 - o2_ref_pct) / (21.0 - o2_pct);
+}
+
+int mvg_convert_volume_ref(mvg_conv_factors *f, int ref_c, char *err, size_t errlen)
+{
+    int gas_volume = f->type == MVG_STREAM_FUEL && f->fuel == MVG_FUEL_NATURAL_GAS &&
+                     (unit_is(f->unit, "Nm3") || unit_is(f->unit, "m3"));
+    if (!gas_volume) {
+        snprintf(err, errlen, "applies to natural gas measured by volume (Nm3)");
+        return -1;
+    }
+    if (ref_c != 0 && ref_c != 20) {
+        snprintf(err, errlen, "volumes are stated at 0 or 20 degC, not %d", ref_c);
+        return -1;
+    }
+    if (f->volume_ref_c == 0 && ref_c == 20 && (f->defaulted & MVG_CONV_DEF_MASS))
+        f->kg_per_unit *= 273.15 / 293.15;
+    f->volume_ref_c = ref_c;
+    return 0;
+}
+
+double mvg_convert_flow_normal(double q, double h2o_pct, double t_c, double p_kpa)
+{
+    /* Each factor is exactly 1 at the defaults, so a dry normal flow is
+     * passed through bit for bit. */
+    return q * (1.0 - h2o_pct / 100.0) * (273.15 / (273.15 + t_c)) * (p_kpa / 101.325);
 }
 
 double mvg_convert_flue_mass_kg(double c_mg_nm3, double o2_pct, double o2_ref_pct,

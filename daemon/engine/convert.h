@@ -41,7 +41,8 @@ enum {
     MVG_CONV_DEF_MASS = 1u << 3,
     MVG_CONV_DEF_ENTHALPY = 1u << 4,
     MVG_CONV_DEF_O2_REF = 1u << 5,
-    MVG_CONV_DEF_FLOW = 1u << 6
+    MVG_CONV_DEF_FLOW = 1u << 6,
+    MVG_CONV_DEF_FLOW_STATE = 1u << 7 /* flow_h2o_pct, flow_temp_c, flow_kpa */
 };
 
 typedef enum {
@@ -68,7 +69,20 @@ typedef struct {
     /* NOx / SO2 */
     double o2_ref_pct;           /* reference O2 for corrected concentrations */
     mvg_flow_basis flow_basis;
+    /* The state the flow meter reports the flue gas in, normalised to the
+     * concentrations' basis (dry, 0 degC, 101.325 kPa) before the mass is
+     * taken (mvg_convert_flow_normal): its moisture (vol % H2O of the wet
+     * gas; 0: a dry flow), temperature and absolute pressure. The defaults
+     * (0, 0, 101.325) are a flow already dry and normal. */
+    double flow_h2o_pct, flow_temp_c, flow_kpa;
+    /* gas fuels by volume: the temperature the volumes are stated at (0:
+     * Nm3 at 0 degC; 20: 20 degC), both at 101.325 kPa */
+    int volume_ref_c;
     unsigned defaulted;          /* MVG_CONV_DEF_* bits */
+    /* The source of a configured co2_factor when it was taken from the
+     * grid factor table (config_grid.h: the entry and its publication);
+     * "" for a number given in the configuration. */
+    char co2_source[640];
 } mvg_conv_factors;
 
 /*
@@ -134,8 +148,27 @@ void mvg_convert_undefined(mvg_conv_result *out);
 double mvg_convert_o2_corrected(double c_mg_nm3, double o2_pct, double o2_ref_pct);
 
 /*
+ * States that a gas fuel's volumes are at ref_c degC (0 or 20) and 101.325
+ * kPa: a built-in density (at 0 degC) is scaled by 273.15 / (273.15 +
+ * ref_c) (ideal gas); a configured kg_per_unit is taken as stated at that
+ * reference. Returns 0, or -1 with err for a stream that is not a gas fuel
+ * by volume, or another temperature.
+ */
+int mvg_convert_volume_ref(mvg_conv_factors *f, int ref_c, char *err, size_t errlen);
+
+/*
+ * A flue-gas flow q as the meter reports it (wet with h2o_pct % of water
+ * vapour by volume, at t_c degC and p_kpa absolute) as a dry flow at 0
+ * degC and 101.325 kPa, the basis of the concentrations (mg/Nm3 dry):
+ * q x (1 - h2o/100) x 273.15 / (273.15 + t) x p / 101.325. NaN when an
+ * input is not finite.
+ */
+double mvg_convert_flow_normal(double q, double h2o_pct, double t_c, double p_kpa);
+
+/*
  * Pollutant mass in kg over hours from a concentration (mg/Nm3, dry, as
- * measured at o2_pct) and a flue-gas flow (Nm3/h) on the given basis.
+ * measured at o2_pct) and a flue-gas flow (Nm3/h, dry and normal: see
+ * mvg_convert_flow_normal) on the given basis.
  */
 double mvg_convert_flue_mass_kg(double c_mg_nm3, double o2_pct, double o2_ref_pct,
                                 double q_nm3_h, mvg_flow_basis basis, double hours);

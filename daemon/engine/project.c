@@ -18,6 +18,11 @@
  * - Annual figures are normalised: the model over the baseline's
  *   conditions repeated to a year, times the savings fraction
  *   (docs/method.md "Annual figures"), never measured x 8760 / hours.
+ * - Screening (screen.h, docs/method.md "Screening"): a fit's outliers are
+ *   flagged and counted always, left out (one refit) only when the stream
+ *   says so; the x range of the rows fitted is kept, and a reporting
+ *   interval outside it is flagged and counted, not dropped: its saving
+ *   is still the model's, and the flag says how far to trust it.
  */
 #include "project.h"
 
@@ -71,6 +76,10 @@ typedef struct {
     mvg_tariff_acc tar;
     /* derived, not saved: the annual check failed on the previous record */
     int annual_err_prev;
+    /* screening of the fit, and the counted reporting intervals whose x
+     * were outside the baseline range (saved after the annual sums) */
+    mvg_stream_screening scr;
+    uint64_t m_extrap;
 } stream_state;
 
 struct mvg_project {
@@ -245,6 +254,11 @@ const mvg_model *mvg_project_model(const mvg_project *p, size_t i, const char **
     return p->s[i].model_ready ? &p->s[i].model : NULL;
 }
 
+const mvg_stream_screening *mvg_project_screening(const mvg_project *p, size_t i)
+{
+    return p && i < p->ns ? &p->s[i].scr : NULL;
+}
+
 /* ---- per interval ------------------------------------------------------- */
 
 static mvg_phase phase_of(const mvg_project_cfg *c, int64_t s, int64_t e)
@@ -356,6 +370,86 @@ static double expected_baseline_intervals(const mvg_project *p)
     return expected >= 1.0 ? expected : 1.0;
 }
 
+/* The stream's form fitted to n rows (y, x columns). */
+static int fit_rows(const mvg_stream_cfg *sc, const double *y, const double *const *xs, size_t n,
+                    double cov, const mvg_model_criteria *crit, mvg_model *out, char *why,
+                    size_t whylen)
+{
+    if (sc->model_type == MVG_MODEL_AUTO)
+        return mvg_model_fit_auto(y, xs, sc->nx, n, cov, crit, out, NULL, NULL, why, whylen);
+    return mvg_model_fit(sc->model_type, y, xs, sc->nx, n, cov, crit, out, why, whylen);
+}
+
+/*
+ * The screening of a fresh fit (screen.h): the residuals' outliers flagged
+ * and counted; with exclude_outliers one refit without them, never
+ * iterated (a second pass would flag the tails of the cleaned residuals
+ * in turn, and eat into any baseline); then the range of each x over the
+ * rows of the frozen model. The coverage of the refit counts the rows it
+ * kept. Returns 0, or -1 with s->why when the refit failed (the stream
+ * then has no model, as for any failed fit). Out of memory: not screened,
+ * the range taken over every row.
+ */
+static int screen_fit(stream_state *s, const mvg_model_criteria *crit, double expected)
+{
+    const mvg_stream_cfg *sc = s->cfg;
+    mvg_stream_screening *z = &s->scr;
+    size_t n = s->nrows, nx = sc->nx;
+    memset(z, 0, sizeof *z);
+    const double *xs[MVG_MODEL_MAX_X];
+    for (size_t j = 0; j < nx; j++)
+        xs[j] = s->col[1 + j];
+    double *e = malloc(n * sizeof *e);
+    unsigned char *flag = calloc(n, 1);
+    int rc = 0;
+    if (e && flag) {
+        mvg_screen_residuals(&s->model, s->col[0], xs, n, e);
+        z->screened = mvg_screen_outliers(e, n, &z->fences, flag) == 0;
+    }
+    if (z->screened && sc->exclude_outliers && z->fences.n_outliers > 0) {
+        size_t k = n - z->fences.n_outliers;
+        double *cols[1 + MVG_MODEL_MAX_X] = {NULL};
+        int oom = 0;
+        for (size_t j = 0; j <= nx; j++)
+            oom |= (cols[j] = malloc((k ? k : 1) * sizeof(double))) == NULL;
+        if (!oom) {
+            for (size_t i = 0, q = 0; i < n; i++) {
+                if (flag[i])
+                    continue;
+                for (size_t j = 0; j <= nx; j++)
+                    cols[j][q] = s->col[j][i];
+                q++;
+            }
+            const double *kx[MVG_MODEL_MAX_X];
+            for (size_t j = 0; j < nx; j++)
+                kx[j] = cols[1 + j];
+            double cov = (double)k / expected;
+            mvg_model refit;
+            char why[150];
+            rc = fit_rows(sc, cols[0], kx, k, cov > 1.0 ? 1.0 : cov, crit, &refit, why,
+                          sizeof why);
+            if (rc == 0) {
+                s->model = refit;
+                z->n_excluded = z->fences.n_outliers;
+            } else {
+                snprintf(s->why, sizeof s->why, "refit without %zu outliers: %s",
+                         z->fences.n_outliers, why);
+            }
+        } else {
+            z->screened = 0; /* out of memory: the first fit stands, unscreened */
+        }
+        for (size_t j = 0; j <= nx; j++)
+            free(cols[j]);
+    }
+    if (nx > 0) {
+        mvg_screen_range_of(xs, nx, n, z->n_excluded ? flag : NULL, &z->range);
+        z->has_range = 1;
+    }
+    free(e);
+    free(flag);
+    return rc;
+}
+
 int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
 {
     char failed[400] = "";
@@ -378,13 +472,12 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
         if (s->nrows == 0) {
             snprintf(s->why, sizeof s->why, "no valid baseline intervals");
             rc = -1;
-        } else if (sc->model_type == MVG_MODEL_AUTO) {
-            rc = mvg_model_fit_auto(s->col[0], xs, sc->nx, s->nrows, cov, &crit, &s->model, NULL,
-                                    NULL, s->why, sizeof s->why);
         } else {
-            rc = mvg_model_fit(sc->model_type, s->col[0], xs, sc->nx, s->nrows, cov, &crit,
-                               &s->model, s->why, sizeof s->why);
+            rc = fit_rows(sc, s->col[0], xs, s->nrows, cov, &crit, &s->model, s->why,
+                          sizeof s->why);
         }
+        if (rc == 0)
+            rc = screen_fit(s, &crit, expected);
         if (rc == 0) {
             s->model_ready = 1;
             s->why[0] = '\0';
@@ -461,6 +554,9 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
         actual = ref_value(&s->actual, rec, 0, &cov);
     } else if (sc->has_flue) {
         double c = mean_of(&s->conc, rec, &cov), q = mean_of(&s->flow, rec, &cov);
+        /* the meter's flow on the concentrations' basis: dry, 0 degC, 101.325 kPa */
+        q = mvg_convert_flow_normal(q, sc->factors.flow_h2o_pct, sc->factors.flow_temp_c,
+                                    sc->factors.flow_kpa);
         double o2 = sc->has_o2 ? mean_of(&s->o2, rec, &cov) : NAN;
         actual = mvg_convert_flue_mass_kg(c, o2, sc->factors.o2_ref_pct, q, sc->factors.flow_basis,
                                           h);
@@ -513,7 +609,13 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
         /* An interval without a baseline value (not covered enough, or no
          * model) has no savings: the adjustment alone is not its savings,
          * and the cumulative totals below take the adjustment anyway. */
+        if (r->valid && s->scr.has_range)
+            r->x_outside = mvg_screen_outside(&s->scr.range, r->x, sc->range_margin);
         if (isfinite(base)) {
+            if (r->x_outside) {
+                r->extrapolated = 1;
+                s->m_extrap++;
+            }
             r->savings = r->avoided + adj;
             mvg_convert_apply(&sc->factors, r->savings, &r->conv);
             if (sc->tariff)
@@ -540,6 +642,8 @@ static void stream_totals(const mvg_project *p, stream_state *s, mvg_stream_resu
     r->model_pass = s->model_ready && s->model.pass;
     r->baseline_rows = s->nrows; /* kept as a count after the rows are freed */
     r->m = (size_t)s->m;
+    r->has_range = s->scr.has_range;
+    r->m_extrapolated = (size_t)s->m_extrap;
     r->covered_hours = s->covered_h;
     r->cum_adjusted_baseline = s->cum_base;
     r->cum_actual = s->cum_actual;
@@ -818,6 +922,58 @@ static void get_model(mvg_statefmt_reader *r, mvg_model *m)
         m->seg_n[i] = (size_t)mvg_statefmt_get_u64(r);
 }
 
+/* A stream's screening: flags, counts, fences, the range of each of the
+ * stream's x (NaN without one) and the extrapolated count. */
+static size_t screen_state_size(const mvg_stream_cfg *sc) { return 96 + 16 * sc->nx; }
+
+static void put_screening(mvg_statefmt_writer *w, const stream_state *s)
+{
+    const mvg_stream_screening *z = &s->scr;
+    mvg_statefmt_put_u64(w, (uint64_t)(z->screened ? 1 : 0) | (uint64_t)(z->has_range ? 2 : 0));
+    mvg_statefmt_put_u64(w, z->fences.n);
+    mvg_statefmt_put_u64(w, z->fences.n_outliers);
+    mvg_statefmt_put_u64(w, z->n_excluded);
+    const double f[] = {z->fences.median, z->fences.q1,  z->fences.q3,
+                        z->fences.iqr,    z->fences.low, z->fences.high};
+    for (size_t k = 0; k < 6; k++)
+        mvg_statefmt_put_f64(w, f[k]);
+    mvg_statefmt_put_u64(w, s->cfg->nx);
+    for (size_t j = 0; j < s->cfg->nx; j++) {
+        mvg_statefmt_put_f64(w, z->has_range ? z->range.min[j] : NAN);
+        mvg_statefmt_put_f64(w, z->has_range ? z->range.max[j] : NAN);
+    }
+    mvg_statefmt_put_u64(w, s->m_extrap);
+}
+
+static void get_screening(mvg_statefmt_reader *r, stream_state *s)
+{
+    mvg_stream_screening *z = &s->scr;
+    memset(z, 0, sizeof *z);
+    uint64_t fl = mvg_statefmt_get_u64(r);
+    z->screened = (fl & 1) != 0;
+    z->has_range = (fl & 2) != 0;
+    z->fences.n = (size_t)mvg_statefmt_get_u64(r);
+    z->fences.n_outliers = (size_t)mvg_statefmt_get_u64(r);
+    z->n_excluded = (size_t)mvg_statefmt_get_u64(r);
+    double *f[] = {&z->fences.median, &z->fences.q1,  &z->fences.q3,
+                   &z->fences.iqr,    &z->fences.low, &z->fences.high};
+    for (size_t k = 0; k < 6; k++)
+        *f[k] = mvg_statefmt_get_f64(r);
+    if (mvg_statefmt_get_u64(r) != s->cfg->nx || fl > 3) {
+        r->bad = 1;
+        return;
+    }
+    z->range.nx = z->has_range ? s->cfg->nx : 0;
+    for (size_t j = 0; j < s->cfg->nx; j++) {
+        double lo = mvg_statefmt_get_f64(r), hi = mvg_statefmt_get_f64(r);
+        if (z->has_range) {
+            z->range.min[j] = lo;
+            z->range.max[j] = hi;
+        }
+    }
+    s->m_extrap = mvg_statefmt_get_u64(r);
+}
+
 static void write_state(const void *obj, mvg_statefmt_writer *w)
 {
     const mvg_project *p = obj;
@@ -854,15 +1010,24 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
      * the clock step shift alone (8 bytes), or, once a fitted model has
      * baseline predictions, the shift (even 0) and per stream the count and
      * sum of those predictions (8 + 16 per stream). */
-    int annual = p->calendar || p->tariffs; /* these write every optional field */
-    for (size_t i = 0; i < p->ns; i++)
+    /* Then, once a fit was screened, the annual sums (even 0) and per
+     * stream the screening (screen_state_size() bytes); a project with a
+     * calendar or a tariff writes every optional field, then its own. */
+    int full = p->calendar || p->tariffs;
+    int annual = full, screen = full;
+    for (size_t i = 0; i < p->ns; i++) {
         annual |= p->s[i].annual_n > 0;
+        screen |= p->s[i].scr.screened || p->s[i].scr.has_range || p->s[i].m_extrap > 0;
+    }
+    annual |= screen;
     if (p->step_shift_ms || annual)
         mvg_statefmt_put_u64(w, (uint64_t)p->step_shift_ms);
     for (size_t i = 0; annual && i < p->ns; i++) {
         mvg_statefmt_put_u64(w, p->s[i].annual_n);
         mvg_statefmt_put_f64(w, p->s[i].annual_pred_sum);
     }
+    for (size_t i = 0; screen && i < p->ns; i++)
+        put_screening(w, &p->s[i]);
     /* annual_basis "calendar": per stream the time of every stored row and
      * the per-class predictions (there are no states of such a project
      * from before, so this part is always there) */
@@ -988,7 +1153,9 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
         for (size_t k = 0; k < sizeof d / sizeof *d; k++)
             *d[k] = mvg_statefmt_get_f64(&r);
     }
-    size_t left = r.bad ? 0 : mvg_statefmt_left(&r);
+    size_t left = r.bad ? 0 : mvg_statefmt_left(&r), annual = 8 + 16 * t->ns, screen = annual;
+    for (size_t i = 0; i < t->ns; i++)
+        screen += screen_state_size(t->s[i].cfg);
     size_t cal_bytes = 0;
     t->calendar = p->calendar;
     t->tariffs = p->tariffs;
@@ -999,14 +1166,16 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
     for (size_t i = 0; i < t->ns; i++)
         cal_bytes += t->s[i].cfg->tariff ? 80 : 0;
     int full = p->calendar || p->tariffs;
-    if (full && left != 8 + 16 * t->ns + cal_bytes)
+    if (full && left != screen + cal_bytes)
         r.bad = 1;
-    if (!r.bad && (left == 8 || left == 8 + 16 * t->ns || full))
+    if (!r.bad && (left == 8 || left == annual || left == screen || full))
         t->step_shift_ms = (int64_t)mvg_statefmt_get_u64(&r);
-    for (size_t i = 0; !r.bad && (left == 8 + 16 * t->ns || full) && i < t->ns; i++) {
+    for (size_t i = 0; !r.bad && (left == annual || left == screen || full) && i < t->ns; i++) {
         t->s[i].annual_n = mvg_statefmt_get_u64(&r);
         t->s[i].annual_pred_sum = mvg_statefmt_get_f64(&r);
     }
+    for (size_t i = 0; !r.bad && (left == screen || full) && i < t->ns; i++)
+        get_screening(&r, &t->s[i]);
     for (size_t i = 0; !r.bad && p->calendar && i < t->ns; i++) {
         stream_state *s = &t->s[i];
         size_t stored = s->col[0] ? s->nrows : 0;
@@ -1154,6 +1323,10 @@ uint64_t mvg_stream_fingerprint(const mvg_stream_cfg *s, mvg_channel_fp_fn chann
     if (s->has_flue) {
         fp_ref(&h, &s->conc, channel_fp, user);
         fp_ref(&h, &s->flow, channel_fp, user);
+        /* the flow's state changes the amounts themselves (mvg_convert_flow_normal) */
+        fp_f64(&h, s->factors.flow_h2o_pct);
+        fp_f64(&h, s->factors.flow_temp_c);
+        fp_f64(&h, s->factors.flow_kpa);
         fp_i64(&h, s->has_o2);
         if (s->has_o2)
             fp_ref(&h, &s->o2, channel_fp, user);
@@ -1267,5 +1440,7 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
     d->annual_pred_sum = s->annual_pred_sum;
     d->annual_err_prev = s->annual_err_prev;
     d->tar = s->tar; /* the tariff's totals (tar_use is to's own) */
+    d->scr = s->scr; /* the screening of the fit the model came from */
+    d->m_extrap = s->m_extrap;
     return 0;
 }

@@ -25,6 +25,7 @@
 #include "interval.h"
 #include "model.h"
 #include "tariff.h"
+#include "screen.h"
 
 #define MVG_PROJECT_MAX_STREAMS 8
 #define MVG_PRJ_NAME_MAX 64 /* = MVG_NAME_MAX of config.h (checked there) */
@@ -113,6 +114,13 @@ typedef struct {
     char tariff_name[256];
     double energy_price, demand_charge, kwh_per_unit;
     int demand_interval_min;
+    /* screening (screen.h, docs/method.md "Screening"): outliers of the
+     * fit's residuals are always flagged; left out of the fit (one refit
+     * without them) only with exclude_outliers. A reporting interval whose
+     * x lies outside the baseline's range widened by range_margin (a
+     * fraction of each x's width) is flagged as extrapolated. */
+    int exclude_outliers;
+    double range_margin;        /* >= 0; default 0: the baseline's own range */
     mvg_prj_src src;
 } mvg_stream_cfg;
 
@@ -266,6 +274,16 @@ typedef struct {
     double peak_kw_baseline, peak_kw_actual, peak_kw_savings, demand_cost_month;
     double cum_energy_cost, cum_demand_cost;
     uint64_t billing_months;
+    /* Screening (screen.h): has_range when the model was fitted here (a
+     * model given in the config has no baseline range to check against).
+     * x_outside: bit j when x[j] of this valid reporting interval lies
+     * outside the baseline's range widened by the stream's range_margin;
+     * extrapolated: such an interval was counted (it has a baseline
+     * value); m_extrapolated: those counted so far, of m. */
+    int has_range;
+    unsigned x_outside;
+    int extrapolated;
+    size_t m_extrapolated;
 } mvg_stream_result;
 
 typedef struct {
@@ -353,6 +371,21 @@ size_t mvg_project_stream_count(const mvg_project *p);
  * why (may be NULL) gets the fit error when it failed, else "". */
 const mvg_model *mvg_project_model(const mvg_project *p, size_t i, const char **why);
 const mvg_project_cfg *mvg_project_config(const mvg_project *p);
+
+/* The screening of stream i's fit (screen.h): the outlier rule's fences
+ * over the residuals of the first fit and how many rows it flagged, how
+ * many of them were left out (a refit without them: exclude_outliers),
+ * and the range of each x over the rows the frozen model was fitted on. */
+typedef struct {
+    int screened;            /* the rule was applied (a fit here over >= 4 rows) */
+    mvg_screen_fences fences;
+    size_t n_excluded;       /* 0, or fences.n_outliers with exclude_outliers */
+    int has_range;           /* range holds the fitted rows' range */
+    mvg_screen_range range;
+} mvg_stream_screening;
+
+/* NULL when i is out of range; before the fit every member is 0. */
+const mvg_stream_screening *mvg_project_screening(const mvg_project *p, size_t i);
 
 /*
  * State serialisation (accumulators, collected rows, frozen models): exact,

@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -101,22 +102,35 @@ const char *mvg_payload_telemetry(mvg_jsonw *w, const char *gateway, const mvg_d
     return mvg_jsonw_done(w, len);
 }
 
-static json_t *conv(const mvg_conv_result *c)
+/* Tonnes beside kilograms (schema 4): the scheme reports pollutants in
+ * t, and a reader should not have to divide. After pollutant_kg. */
+static void conv_tonnes(json_t *o, const mvg_conv_result *c)
+{
+    if (o)
+        json_object_set_new(o, "pollutant_t", num(c->pollutant_kg / 1000.0));
+}
+
+static json_t *conv(const mvg_conv_result *c, int version)
 {
     json_t *o = json_object();
     for (size_t i = 0; o && i < mvg_convert_nfields; i++) {
         const mvg_conv_field *f = &mvg_convert_fields[i];
         json_object_set_new(o, f->name, num(*(const double *)((const char *)c + f->offset)));
+        if (version >= 4 && f->offset == offsetof(mvg_conv_result, pollutant_kg))
+            conv_tonnes(o, c);
     }
     return o;
 }
 
-static json_t *conv_units(void)
+static json_t *conv_units(int version)
 {
     json_t *o = json_object();
-    for (size_t i = 0; o && i < mvg_convert_nfields; i++)
+    for (size_t i = 0; o && i < mvg_convert_nfields; i++) {
         json_object_set_new(o, mvg_convert_fields[i].name,
                             json_string(mvg_convert_fields[i].unit ? mvg_convert_fields[i].unit : "stream unit"));
+        if (version >= 4 && mvg_convert_fields[i].offset == offsetof(mvg_conv_result, pollutant_kg))
+            json_object_set_new(o, "pollutant_t", json_string("t"));
+    }
     return o;
 }
 
@@ -217,6 +231,32 @@ static void cumulative_v4_cost(json_t *o, const mvg_stream_result *r)
                                         "demand_hkd", num(r->cum_demand_cost), "billing_months",
                                         (json_int_t)r->billing_months)
                             : json_null());
+
+/* Screening (schema 4, docs/mqtt.md "Screening"): the counted reporting
+ * intervals whose x lay outside the baseline's range, of m. */
+static void cumulative_screening(json_t *o, const mvg_stream_result *r)
+{
+    if (o)
+        json_object_set_new(o, "m_extrapolated", json_integer((json_int_t)r->m_extrapolated));
+}
+
+/* Screening (schema 4): whether this interval's x lay outside the
+ * baseline's range (null without a range: a model given in the config, or
+ * none yet) and which of them, one flag per member of x. */
+static void interval_screening(json_t *o, const mvg_stream_result *r)
+{
+    if (!o)
+        return;
+    if (!r->has_range) {
+        json_object_set_new(o, "extrapolated", json_null());
+        json_object_set_new(o, "x_outside", json_null());
+        return;
+    }
+    json_t *a = json_array();
+    for (size_t k = 0; a && k < r->nx; k++)
+        json_array_append_new(a, json_boolean((r->x_outside >> k) & 1u));
+    json_object_set_new(o, "extrapolated", json_boolean(r->x_outside != 0));
+    json_object_set_new(o, "x_outside", a);
 }
 
 static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result *r, int version)
@@ -229,14 +269,16 @@ static json_t *cumulative(const mvg_project_result *res, const mvg_stream_result
                      num(r->cum_adjustment), "savings", num(r->cum_savings), "savings_fraction",
                      num(r->savings_fraction), "fsu", num(r->fsu), "confidence",
                      num(res->confidence), "savings_low", num(r->savings_low), "savings_high",
-                     num(r->savings_high), "converted", conv(&r->cum_conv), "annual_savings",
-                     num(r->annual_savings), "annual_converted", conv(&r->annual_conv));
+                     num(r->savings_high), "converted", conv(&r->cum_conv, version), "annual_savings",
+                     num(r->annual_savings), "annual_converted", conv(&r->annual_conv, version));
     if (current)
         cumulative_current(o, r);
     if (version >= 4)
         cumulative_v4_calendar(o, res, r);
     if (version >= 4)
         cumulative_v4_cost(o, r);
+    if (version >= 4)
+        cumulative_screening(o, r);
     return o;
 }
 
@@ -258,8 +300,8 @@ static json_t *net(const mvg_project_result *res)
     return o;
 }
 
-/* version: the schema's (payload.h); 3 and on have the members of 3, 4
- * and on those of 4. */
+/* version: the interval schema's (payload.h); 3 and later have the
+ * members of 3, 4 and later those of 4. */
 static json_t *stream(const mvg_project_result *res, size_t i, int with_interval, int version)
 {
     int current = version >= 3;
@@ -281,11 +323,13 @@ static json_t *stream(const mvg_project_result *res, size_t i, int with_interval
         json_object_set_new(o, "avoided", num(r->avoided));
         json_object_set_new(o, "adjustment", num(r->adjustment));
         json_object_set_new(o, "savings", num(r->savings));
-        json_object_set_new(o, "converted", conv(&r->conv));
+        json_object_set_new(o, "converted", conv(&r->conv, version));
         if (current)
             json_object_set_new(o, "removal", num(r->removal));
         if (version >= 4)
             json_object_set_new(o, "tariff", tariff_interval(r));
+        if (version >= 4)
+            interval_screening(o, r);
         if (res->phase == MVG_PHASE_BASELINE)
             json_object_set_new(o, "baseline_rows", json_integer((json_int_t)r->baseline_rows));
     }
@@ -334,7 +378,7 @@ static char *interval(const char *schema, const char *gateway, const char *proje
             schema, "gateway", gateway, "project", project, "seq", (json_int_t)seq, "start",
             jtime(rec->start_ms), "end", jtime(rec->end_ms), "phase",
             mvg_project_phase_name(res->phase), "partial", rec->partial, "fitted_now",
-            res->fitted_now, "units", conv_units(), "streams", streams, "channels", chans, "chain",
+            res->fitted_now, "units", conv_units(version), "streams", streams, "channels", chans, "chain",
             (json_int_t)link->chain, "key", link->key, "prev", link->prev));
     json_t *doc = json_pack("{s:s, s:s, s:s, s:I, s:o, s:o, s:s, s:b, s:b, s:I, s:b}",
                             "schema", schema, "gateway", gateway, "project", project,
@@ -349,7 +393,7 @@ static char *interval(const char *schema, const char *gateway, const char *proje
                                                    ? json_integer((json_int_t)link->definition)
                                                    : json_null());
     if (doc) {
-        json_object_set_new(doc, "units", conv_units());
+        json_object_set_new(doc, "units", conv_units(version));
         json_object_set_new(doc, "streams", streams);
         if (current) /* schema 3: the project's net total, after the streams */
             json_object_set_new(doc, "net", net(res));
@@ -457,11 +501,12 @@ char *mvg_payload_totals(const char *gateway, const char *project, int64_t seq,
 {
     json_t *streams = json_array();
     for (size_t i = 0; streams && i < res->nstreams; i++)
-        json_array_append_new(streams, stream(res, i, 0, 3)); /* totals/1: the members of interval/3 */
+        json_array_append_new(streams, stream(res, i, 0, MVG_SCHEMA_INTERVAL_VERSION));
     return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:s, s:o, s:o, s:o}", "schema",
                           MVG_SCHEMA_TOTALS, "gateway", gateway, "project", project, "seq",
                           (json_int_t)seq, "as_of", jtime(res->end_ms), "phase",
-                          mvg_project_phase_name(res->phase), "units", conv_units(), "streams",
+                          mvg_project_phase_name(res->phase), "units",
+                          conv_units(MVG_SCHEMA_INTERVAL_VERSION), "streams",
                           streams, "net", net(res)));
 }
 
@@ -471,9 +516,49 @@ static const char *agg_suffix(mvg_ref_agg a)
     return (unsigned)a < 5 ? names[a] : "";
 }
 
+/* A stream's screening in the model record (schema 2, docs/mqtt.md
+ * "Screening"): the outlier rule's fences and counts, whether the flagged
+ * rows were left out, and the x range of the rows fitted with the margin
+ * the reporting intervals are checked by; null for a model given in the
+ * config (no baseline rows). */
+static json_t *model_screening(const mvg_stream_cfg *sc, const mvg_stream_screening *z,
+                               const char *const *xn)
+{
+    if (sc->model_given || !z)
+        return json_null();
+    json_t *o = json_pack("{s:s, s:b, s:b}", "rule", MVG_SCREEN_RULE, "screened", z->screened,
+                          "exclude_outliers", sc->exclude_outliers);
+    if (!o)
+        return NULL;
+    json_object_set_new(o, "n", json_integer((json_int_t)z->fences.n));
+    json_object_set_new(o, "median", num(z->fences.median));
+    json_object_set_new(o, "q1", num(z->fences.q1));
+    json_object_set_new(o, "q3", num(z->fences.q3));
+    json_object_set_new(o, "low", num(z->fences.low));
+    json_object_set_new(o, "high", num(z->fences.high));
+    json_object_set_new(o, "outliers", json_integer((json_int_t)z->fences.n_outliers));
+    json_object_set_new(o, "excluded", json_integer((json_int_t)z->n_excluded));
+    json_t *rg = z->has_range ? json_array() : json_null();
+    for (size_t k = 0; rg && z->has_range && k < z->range.nx; k++)
+        json_array_append_new(rg, json_pack("{s:s, s:o, s:o}", "x", xn[k], "min",
+                                            num(z->range.min[k]), "max", num(z->range.max[k])));
+    json_object_set_new(o, "range", rg);
+    json_object_set_new(o, "range_margin", json_real(sc->range_margin));
+    return o;
+}
+
 char *mvg_payload_model(const char *gateway, const mvg_project *prj, int64_t version,
                         int64_t fitted_at_ms, const mvg_payload_link *link)
 {
+    return mvg_payload_model_as(MVG_SCHEMA_MODEL_VERSION, gateway, prj, version, fitted_at_ms,
+                                link);
+}
+
+char *mvg_payload_model_as(int schema_version, const char *gateway, const mvg_project *prj,
+                           int64_t version, int64_t fitted_at_ms, const mvg_payload_link *link)
+{
+    if (schema_version != 1 && schema_version != MVG_SCHEMA_MODEL_VERSION)
+        return NULL;
     const mvg_project_cfg *pc = mvg_project_config(prj);
     json_t *streams = json_array();
     for (size_t i = 0; streams && i < mvg_project_stream_count(prj); i++) {
@@ -494,10 +579,13 @@ char *mvg_payload_model(const char *gateway, const mvg_project *prj, int64_t ver
             json_object_set_new(o, "model", mvg_model_to_json(m, xn));
         else
             json_object_set_new(o, "error", json_string(why && *why ? why : "no model"));
+        if (schema_version >= 2)
+            json_object_set_new(o, "screening",
+                                model_screening(sc, mvg_project_screening(prj, i), xn));
         json_array_append_new(streams, o);
     }
     return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:f, s:o, s:I, s:s, s:s}", "schema",
-                          MVG_SCHEMA_MODEL, "gateway", gateway, "project", pc->name, "version",
+                          schema_version == 1 ? "mvgate/model/1" : MVG_SCHEMA_MODEL, "gateway", gateway, "project", pc->name, "version",
                           (json_int_t)version, "fitted_at", jtime(fitted_at_ms), "confidence",
                           pc->confidence, "streams", streams, "chain", (json_int_t)link->chain,
                           "key", link->key, "prev", link->prev));

@@ -40,11 +40,21 @@
  * "cumulative" "annual_baseline", "annual_basis", "annual_error" and
  * "removal"; its annual_savings is the normalised figure (docs/method.md
  * "Annual figures"). Records of 1 and 2 are rebuilt with the old annual
- * rule (legacy_annual in payload.c) and without those members. */
+ * rule (legacy_annual in payload.c) and without those members.
+ * Schema 4 adds the screening (docs/mqtt.md "Screening"): per stream
+ * "extrapolated" and "x_outside" (an x outside the baseline's range), in
+ * "cumulative" "m_extrapolated"; and "pollutant_t" (tonnes) after
+ * "pollutant_kg" in "units" and every converted block; records of 3 are
+ * rebuilt without them. */
 #define MVG_SCHEMA_INTERVAL "mvgate/interval/4"
 #define MVG_SCHEMA_INTERVAL_VERSION 4
 #define MVG_SCHEMA_TOTALS "mvgate/totals/1"
-#define MVG_SCHEMA_MODEL "mvgate/model/1"
+/* Model records: 2 adds per stream "screening" (docs/mqtt.md
+ * "Screening"); replay rebuilds a stored 1 without it. */
+#define MVG_SCHEMA_MODEL "mvgate/model/2"
+#define MVG_SCHEMA_MODEL_VERSION 2
+/* The outlier rule as the model record names it (screen.h). */
+#define MVG_SCREEN_RULE "CalTRACK 2.0 methods 2.3.6: a residual more than 3 interquartile ranges from the median"
 
 /* ISO 8601 UTC with milliseconds ("2026-01-06T01:05:00.000Z"). */
 const char *mvg_payload_time(int64_t ms, char *buf, size_t len);
@@ -96,6 +106,9 @@ char *mvg_payload_identity(const char *gateway, const char *key_b64, const char 
  * (one entry per stream; a stream whose fit failed carries its error). */
 char *mvg_payload_model(const char *gateway, const mvg_project *prj, int64_t version,
                         int64_t fitted_at_ms, const mvg_payload_link *link);
+/* The same as model schema schema_version (1 or 2) wrote it; NULL for another. */
+char *mvg_payload_model_as(int schema_version, const char *gateway, const mvg_project *prj,
+                           int64_t version, int64_t fitted_at_ms, const mvg_payload_link *link);
 
 #define MVG_SCHEMA_KEY "mvgate/key/1"
 /* A key rotation in project's chain: signed by the outgoing key (link->key),

@@ -44,10 +44,12 @@ def options_by_command():
             rows.append(("config", "c"))
         if "MVG_ARG_WINDOW(" in text:
             rows += [("from", None), ("to", None)]
-        # a row chosen per command: is_fit ? (mvg_arg){"A", ...} : (mvg_arg){"B", ...}
-        pick = re.search(r'is_fit \? \(mvg_arg\)\{"([a-z-]+)".*?: \(mvg_arg\)\{"([a-z-]+)"', text, re.S)
+        # a row chosen per command: is_fit ? (mvg_arg){"A", ...} : (mvg_arg){"B", ...},
+        # or fit's alone: is_fit ? (mvg_arg){"A", ...} : (mvg_arg)MVG_ARG_END
+        picks = re.findall(r'is_fit \? \(mvg_arg\)\{"([a-z-]+)"[^?]*?: \(mvg_arg\)(?:\{"([a-z-]+)"|MVG_ARG_END)',
+                           text, re.S)
         for c in cmds:
-            not_here = {pick.group(2) if c == "fit" else pick.group(1)} if pick else set()
+            not_here = {p[1] if c == "fit" else p[0] for p in picks} - {""}
             out[c] = [r for r in rows if r[0] not in not_here]
     return out
 

@@ -451,7 +451,77 @@ def test_meter_accuracy():
         assert s["fsu"] > s["fsu_model"] and s["meter_accuracy"] == 0.005, s
 
 
+def quantile7(v, q):
+    """Type 7 quantile (numpy's default) of the sorted list v."""
+    h = (len(v) - 1) * q
+    lo = int(math.floor(h))
+    return v[lo] if lo + 1 >= len(v) else v[lo] + (h - lo) * (v[lo + 1] - v[lo])
+
+
+def line_fit(x, y):
+    n = len(x)
+    mx, my = sum(x) / n, sum(y) / n
+    b1 = sum((a - mx) * (b - my) for a, b in zip(x, y)) / sum((a - mx) ** 2 for a in x)
+    return my - b1 * mx, b1
+
+
+def test_outliers():
+    """The outlier rule (CalTRACK 2.3.6 on the residuals, docs/method.md
+    "Screening") against a computation here: a spike up and a drop-out down
+    in 60 noisy hourly rows are flagged with their times; they stay in the
+    fit unless --exclude-outliers, which refits once without them."""
+    g = lcg(7)
+    x = [1.0 + (i * 7) % 11 for i in range(60)]
+    y = [12.0 + 3.0 * a + 0.4 * next(g) for a in x]
+    y[9] += 60.0
+    y[41] -= 45.0
+    b0, b1 = line_fit(x, y)
+    e = [b - (b0 + b1 * a) for a, b in zip(x, y)]
+    s = sorted(e)
+    med, q1, q3 = quantile7(s, 0.5), quantile7(s, 0.25), quantile7(s, 0.75)
+    lo, hi = med - 3 * (q3 - q1), med + 3 * (q3 - q1)
+    flagged = [i for i, r in enumerate(e) if r < lo or r > hi]
+    assert flagged == [9, 41], flagged
+    ts = ["2026-03-02T%02d:00:00Z" % i if i < 24 else "2026-03-03T%02d:00:00Z" % (i - 24)
+          if i < 48 else "2026-03-04T%02d:00:00Z" % (i - 48) for i in range(60)]
+    with mvgtest.TempDir() as d:
+        csv = write_csv(os.path.join(d, "b.csv"), ["timestamp", "kwh", "prod"],
+                        [(t, "%.17g" % b, a) for t, b, a in zip(ts, y, x)])
+        r = fit(["--model", "linear", "--csv", csv, "--y", "kwh", "--x", "prod", "--json"])
+        assert r.returncode == 0, r.stderr
+        m = json.loads(r.stdout)
+        o = m["outliers"]
+        assert o["screened"] and o["count"] == 2 and not o["excluded"] and o["n"] == 60, o
+        for k, v in (("median", med), ("q1", q1), ("q3", q3), ("low", lo), ("high", hi)):
+            check("outliers." + k, o[k], v, rel=1e-7)
+        assert [row["row"] for row in o["rows"]] == [10, 42], o["rows"]
+        assert o["rows"][0]["timestamp"].startswith("2026-03-02T09:00"), o["rows"]
+        check("residual", o["rows"][0]["residual"], e[9], rel=1e-7)
+        assert m["n"] == 60, m["n"]
+        check("b0 kept", m["coefficients"][0], b0, rel=1e-7)
+        r = fit(["--model", "linear", "--csv", csv, "--y", "kwh", "--x", "prod"])
+        assert "2 of 60 rows, kept in the fit" in r.stdout and "row 42 2026-03-03T17:00" in r.stdout, r.stdout
+        r = fit(["--model", "linear", "--csv", csv, "--y", "kwh", "--x", "prod", "--json",
+                 "--exclude-outliers"])
+        assert r.returncode == 0, r.stderr
+        m = json.loads(r.stdout)
+        keep = [i for i in range(60) if i not in flagged]
+        c0, c1 = line_fit([x[i] for i in keep], [y[i] for i in keep])
+        assert m["n"] == 58 and m["outliers"]["excluded"], m
+        check("b0 refit", m["coefficients"][0], c0, rel=1e-7)
+        check("b1 refit", m["coefficients"][1], c1, rel=1e-7)
+        # the rows are missing from the span: the coverage says so
+        check("coverage", m["coverage"], 58.0 / 60.0, rel=1e-9)
+        # savings reads the model back with its outliers member
+        model = os.path.join(d, "m.json")
+        mvgtest.write(model, r.stdout)
+        r = mvgtest.run([MVGATE, "savings", "--model", model, "--csv", csv, "--y", "kwh",
+                         "--x", "prod", "--json"])
+        assert r.returncode == 0, r.stderr
+
+
 if __name__ == "__main__":
     mvgtest.main([test_linear_json, test_intensity_and_verdict, test_auto_and_savings,
                   test_timestamps_order_and_coverage, test_bad_inputs, test_degree_days_daily,
-                  test_towt_cli, test_categorical_columns, test_meter_accuracy])
+                  test_towt_cli, test_categorical_columns, test_meter_accuracy,
+                  test_outliers])

@@ -50,19 +50,11 @@ def rewrite(db, seq, edit):
     db.commit()
 
 
-def as_schema_3(rec):
-    """The record as a gateway before schema 4 wrote it."""
-    rec["schema"] = "mvgate/interval/3"
-    for s in rec["streams"]:
-        s["cumulative"].pop("annual_calendar")
-        s["cumulative"].pop("cost")
-        s.pop("tariff")
-
-
 def as_schema_1(rec):
     """The record as a gateway before schema 2 wrote it (no one-off
     adjustment in this project, so the savings it wrote were 0)."""
     rec["schema"] = "mvgate/interval/1"
+    drop_tonnes(rec)
     # schema 1 had no clock step members (they came with schema 2)
     rec.pop("clock_step", None)
     rec.pop("clock_step_ms", None)
@@ -86,6 +78,10 @@ def as_schema_1(rec):
     s.pop("tariff", None)
     for k in ("annual_baseline", "annual_basis", "annual_error", "removal", "annual_calendar", "cost"):
         cum.pop(k, None)
+    # nor the screening members (schema 4)
+    s.pop("extrapolated", None)
+    s.pop("x_outside", None)
+    cum.pop("m_extrapolated", None)
     if cum["covered_hours"]:
         a = cum["savings"] * 8760.0 / cum["covered_hours"]
         cum["annual_savings"] = a
@@ -93,6 +89,31 @@ def as_schema_1(rec):
                                    "pollutant_kg": 0.0, "water_m3": 0.0, "cost_hkd": a * 0.0}
     if cum["annual_savings"] is None:  # what does not apply to electricity stayed 0
         cum["annual_converted"].update(pollutant_kg=0.0, water_m3=0.0)
+
+
+def drop_tonnes(rec):
+    """Schema 4's pollutant_t (pollutant_kg / 1000) out of the units and every converted block."""
+    rec["units"].pop("pollutant_t")
+    for s in rec["streams"]:
+        cum = s["cumulative"]
+        for block in (s["converted"], cum["converted"], cum["annual_converted"]):
+            t, kg = block.pop("pollutant_t"), block["pollutant_kg"]
+            assert t == (None if kg is None else kg / 1000.0), (kg, t)
+
+
+def as_schema_3(rec):
+    """The record as a gateway before schema 4 wrote it: no screening members,
+    no tonnes, no operating calendar or tariff members."""
+    rec["schema"] = "mvgate/interval/3"
+    drop_tonnes(rec)
+    assert rec["streams"][0]["extrapolated"] is not None, rec  # a fitted model has a baseline range
+    for s in rec["streams"]:
+        s.pop("extrapolated")
+        s.pop("x_outside")
+        s.pop("tariff")
+        cum = s["cumulative"]
+        for k in ("m_extrapolated", "annual_calendar", "cost"):
+            cum.pop(k)
 
 
 def test_undefined_figures_are_null():
@@ -224,8 +245,9 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     old_base, old_inst, old_bad = (by_kind[k][0]["seq"] for k in ("baseline", "installation", "invalid"))
     for seq in (old_base, old_inst, old_bad):
         rewrite(db, seq, as_schema_1)
-    # a record of schema 3: 4 without the operating calendar's member
-    rewrite(db, by_kind["valid"][0]["seq"], as_schema_3)
+    # and a counted reporting record as schema 3 wrote it: no screening members
+    old_rep = valid[-1]["seq"]
+    rewrite(db, old_rep, as_schema_3)
     r = replay(cfg)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "%d records match" % len(recs) in r.stdout, r.stdout

@@ -53,7 +53,7 @@ def check_installed(d, files):
                  "/usr/lib/sysusers.d/mvgate.conf",
                  "/usr/share/doc/mvgate/README.md", "/usr/share/doc/mvgate/docs/daemon.md"):
         assert path in files, path
-    for sub in ("profiles", "examples", "templates"):
+    for sub in ("profiles", "factors", "examples", "templates"):
         assert glob.glob("/usr/share/mvgate/%s/*.conf" % sub), sub
 
     r = T.run(["systemd-analyze", "verify", UNIT])

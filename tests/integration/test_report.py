@@ -302,6 +302,11 @@ def test_report():
             assert close(fig["model.%s.nmbe" % name]["value"], m["nmbe"], 1e-9)
             assert fig["model.%s.n" % name]["value"] == m["n"]
             assert fig["model.%s.pass" % name]["value"] == int(m["ashrae14"]["pass"])
+            # the screening of the fit (model/2), and the window's extrapolated intervals
+            z = ms["screening"]
+            assert fig["model.%s.outliers" % name]["value"] == z["outliers"], (name, z)
+            assert fig["model.%s.outliers_excluded" % name]["value"] == z["excluded"] == 0, (name, z)
+            assert fig["savings.%s.extrapolated" % name]["value"] == lasts[name]["m_extrapolated"], name
 
         # ---- CSV: the same figures as rows, and the interval series
         r = report(cfg, "--format", "csv")

@@ -281,6 +281,13 @@ class OtherPlantsTest(unittest.TestCase):
             self.assertLess(st["retrofit"]["gas_meter.gas_nm3h"] / st["retrofit"]["steam_meter.steam_th"],
                             st["baseline"]["gas_meter.gas_nm3h"] / st["baseline"]["steam_meter.steam_th"])
             self.assertLess(st["retrofit"]["flue_cems.nox_mgnm3"], 0.5 * st["baseline"]["flue_cems.nox_mgnm3"])
+            # the flow is dry, as the concentrations are (docs/simulator.md):
+            # 8.5 Nm3 of dry flue gas per Nm3 of gas at stoichiometry plus
+            # 9.5 of air per unit of excess air, not the 10.5 wet
+            for v in st.values():
+                lam = 21.0 / (21.0 - v["flue_cems.o2_pct"])
+                self.assertAlmostEqual(v["flue_cems.flue_nm3h"] / v["gas_meter.gas_nm3h"],
+                                       8.5 + 9.5 * (lam - 1.0), delta=0.05)
         finally:
             for s in sims.values():
                 self.assertEqual(s.stop(), 0)

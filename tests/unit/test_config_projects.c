@@ -16,6 +16,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <sys/stat.h>
+
 #include <cmocka.h>
 
 #include "config.h"
@@ -27,7 +29,8 @@ static const char *HEAD =
     "gateway = { id = \"g\"; site = \"s\"; data_dir = \"/tmp\"; };\n"
     "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; } );\n";
 
-/* Loads HEAD, devices and body from a temporary file; diags in d. */
+/* Loads HEAD, devices and body from a temporary file; diags in d. The
+ * profiles (and the grid factor table beside them) are the source tree's. */
 static mvg_config *load(const char *devices, const char *body, mvg_diags *d)
 {
     char path[] = "/tmp/mvg-test-config-projects-XXXXXX";
@@ -36,7 +39,8 @@ static mvg_config *load(const char *devices, const char *body, mvg_diags *d)
     FILE *f = fdopen(fd, "w");
     fprintf(f, "%s%s%s", HEAD, devices, body);
     fclose(f);
-    mvg_config *c = mvg_config_load(path, NULL, d);
+    mvg_config_opts o = {.profile_dir = MVG_SOURCE_DIR "/config/profiles"};
+    mvg_config *c = mvg_config_load(path, &o, d);
     unlink(path);
     return c;
 }
@@ -151,7 +155,8 @@ static void test_values_read_by_the_tables(void **state)
              "    accuracy_pct = 0.5;\n"
              "    adjustments = ( { reason = \"once\"; once_at = \"2026-01-03T00:30:00Z\"; amount = -4; } ); },\n"
              "   { name = \"n\"; type = \"nox\"; unit = \"kg\"; conc = \"m.t\"; flow = \"m.kwh\"; o2 = \"m.t\";\n"
-             "     flow_basis = \"reference\"; model = { type = \"mean\"; }; } ); } );\n",
+             "     flow_basis = \"reference\"; flow_h2o_pct = 12; flow_temp_c = 180; flow_kpa = 100;\n"
+             "     model = { type = \"mean\"; }; } ); } );\n",
              tech);
     mvg_diags *d = mvg_diags_new();
     mvg_config *c = load(M_DEVICES, body, d);
@@ -173,6 +178,10 @@ static void test_values_read_by_the_tables(void **state)
     assert_true(e->adjust[0].once_at_ms == 1767313800000LL + 86400000LL);
     const mvg_stream_cfg *n = &j->streams[1];
     assert_int_equal(n->factors.flow_basis, MVG_FLOW_REFERENCE); /* a factor key in the stream */
+    assert_true(n->factors.flow_h2o_pct == 12.0 && n->factors.flow_temp_c == 180.0 &&
+                n->factors.flow_kpa == 100.0);
+    assert_false(n->factors.defaulted & MVG_CONV_DEF_FLOW_STATE);
+    assert_true(j->streams[0].factors.flow_kpa == 101.325); /* the default of any stream */
     assert_true(n->has_flue && n->has_o2);
     mvg_config_free(c);
     mvg_diags_free(d);
@@ -395,6 +404,141 @@ static void test_tariff_keys(void **state)
         expect_diag(d, wanted[i].line, wanted[i].fragment);
     mvg_diags_free(d);
     unsetenv("MVG_DATA_DIR");
+/* Grid factors by name (config/factors/grid.conf beside the profiles of
+ * the search path). By hand: csg-2022 is 0.3869 kg CO2/kWh, so 1000 kWh
+ * saved are 0.3869 t CO2 (0.5703 t with the old national default: 47 %
+ * more); its publication is the factor's source in the definition record. */
+static mvg_config *load_with_profiles(const char *profiles, const char *body, mvg_diags *d)
+{
+    char path[] = "/tmp/mvg-test-config-projects-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "%s%s%s", HEAD, M_DEVICES, body);
+    fclose(f);
+    mvg_config_opts o = {.profile_dir = profiles};
+    mvg_config *c = mvg_config_load(path, &o, d);
+    unlink(path);
+    return c;
+}
+
+#define GRID_PROJECT(stream)                                                                     \
+    "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n" /* 6 */                \
+    "  baseline = { start = \"2026-01-01\"; end = \"2026-01-02\"; };\n"                            \
+    "  reporting = { start = \"2026-01-02\"; };\n"                                                 \
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n" \
+    "    model = { type = \"mean\"; };\n" /* 10 */                                                 \
+    stream " } ); } );\n" /* 11 */
+
+static void test_grid_factor_by_name(void **state)
+{
+    (void)state;
+    const char *profiles = MVG_SOURCE_DIR "/config/profiles";
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load_with_profiles(profiles, GRID_PROJECT("    grid = \"csg-2022\";"), d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    const mvg_conv_factors *f = &c->projects->projects[0].streams[0].factors;
+    assert_true(f->co2_factor == 0.3869);
+    assert_false(f->defaulted & MVG_CONV_DEF_CO2);
+    assert_non_null(strstr(f->co2_source, "grid table \"csg-2022\""));
+    assert_non_null(strstr(f->co2_source, "0.3869 kgCO2/kWh"));
+    mvg_conv_result r;
+    mvg_convert_apply(f, 1000.0, &r);
+    assert_true(fabs(r.co2_t - 0.3869) < 1e-12);
+    mvg_conv_factor_use u[MVG_CONV_FACTORS_MAX];
+    size_t n = mvg_convert_factors_used(f, u);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(u[i].name, "co2_kg_per_unit") == 0) {
+            assert_ptr_equal(u[i].source, f->co2_source);
+            assert_false(u[i].defaulted);
+            seen = 1;
+        }
+    assert_true(seen);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    static const struct {
+        const char *stream, *fragment;
+        int line;
+    } bad[] = {
+        {"    grid = \"csg-2099\";", "unknown grid \"csg-2099\"", 11},
+        {"    grid = \"csg-2022\"; co2_kg_per_unit = 0.4;", "both give the grid factor", 11},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        d = mvg_diags_new();
+        char body[1024];
+        snprintf(body, sizeof body, GRID_PROJECT("%s"), bad[i].stream);
+        assert_null(load_with_profiles(profiles, body, d));
+        expect_diag(d, bad[i].line, bad[i].fragment);
+        mvg_diags_free(d);
+    }
+    /* a fuel stream's CO2 is its fuel's */
+    d = mvg_diags_new();
+    assert_null(load_with_profiles(
+        profiles,
+        "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+        "  baseline = { start = \"2026-01-01\"; end = \"2026-01-02\"; };\n"
+        "  reporting = { start = \"2026-01-02\"; };\n"
+        "  streams = ( { name = \"g\"; type = \"fuel\"; fuel = \"natural_gas\"; unit = \"Nm3\";\n"
+        "    actual = \"m.kwh\"; model = { type = \"mean\"; }; grid = \"csg-2022\"; } ); } );\n",
+        d));
+    expect_diag(d, 10, "'grid' applies to electricity streams");
+    mvg_diags_free(d);
+    /* gas volumes at 20 degC: the built-in density follows (convert.c) */
+    d = mvg_diags_new();
+    c = load_with_profiles(
+        profiles,
+        "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+        "  baseline = { start = \"2026-01-01\"; end = \"2026-01-02\"; };\n"
+        "  reporting = { start = \"2026-01-02\"; };\n"
+        "  streams = ( { name = \"g\"; type = \"fuel\"; fuel = \"natural_gas\"; unit = \"Nm3\";\n"
+        "    actual = \"m.kwh\"; model = { type = \"mean\"; }; volume_at = \"20C\"; } ); } );\n",
+        d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    f = &c->projects->projects[0].streams[0].factors;
+    assert_true(f->volume_ref_c == 20 && fabs(f->kg_per_unit - 0.75 * 273.15 / 293.15) < 1e-15);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+    d = mvg_diags_new();
+    assert_null(load_with_profiles(profiles, GRID_PROJECT("    volume_at = \"20C\";"), d));
+    expect_diag(d, 11, "'volume_at' applies to fuel streams");
+    mvg_diags_free(d);
+
+    /* a table with a bad entry: its own file and line */
+    char dir[] = "/tmp/mvg-test-grid-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char sub[128], file[160];
+    snprintf(sub, sizeof sub, "%s/profiles", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(sub, sizeof sub, "%s/factors", dir);
+    assert_int_equal(mkdir(sub, 0700), 0);
+    snprintf(file, sizeof file, "%s/grid.conf", sub);
+    FILE *g = fopen(file, "w");
+    fputs("grid = (\n  { name = \"x-2022\"; year = 2022; region = \"r\"; source = \"s\";\n"
+          "    kg_co2_per_kwh = 5.0; } );\n", g);
+    fclose(g);
+    snprintf(sub, sizeof sub, "%s/profiles", dir);
+    d = mvg_diags_new();
+    assert_null(load_with_profiles(sub, GRID_PROJECT("    grid = \"x-2022\";"), d));
+    int named = 0;
+    for (size_t i = 0; i < mvg_diags_count(d); i++)
+        named |= strstr(mvg_diags_get(d, i), "grid.conf:3: ") != NULL &&
+                 strstr(mvg_diags_get(d, i), "kg_co2_per_kwh") != NULL;
+    if (!named)
+        mvg_diags_print(d, stderr);
+    assert_true(named);
+    mvg_diags_free(d);
+    unlink(file);
+    snprintf(sub, sizeof sub, "%s/factors", dir);
+    rmdir(sub);
+    snprintf(sub, sizeof sub, "%s/profiles", dir);
+    rmdir(sub);
+    rmdir(dir);
 }
 
 int main(void)
@@ -407,6 +551,7 @@ int main(void)
         cmocka_unit_test(test_voc_needs_a_model),
         cmocka_unit_test(test_operating_calendar_keys),
         cmocka_unit_test(test_tariff_keys),
+        cmocka_unit_test(test_grid_factor_by_name),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -143,6 +143,67 @@ static void test_flue_gas(void **state)
     REL(f.o2_ref_pct, 3.0);
     mvg_convert_apply(&f, 0.25, &r);
     REL(r.pollutant_kg, 0.25);
+
+    /* A wet flow at actual conditions made dry and normal, by hand: 10,000
+     * m3/h with 12 % H2O at 180 degC and 100 kPa is 10,000 x 0.88 x 273.15
+     * / 453.15 x 100 / 101.325 = 5,235.10 Nm3/h dry; at 150 mg/Nm3 (dry)
+     * over 1 h that is 0.78527 kg, where the wet flow taken as dry would
+     * give 1.5 kg. The defaults (0 %, 0 degC, 101.325 kPa) pass a flow
+     * through unchanged, bit for bit. */
+    double q = mvg_convert_flow_normal(10000.0, 12.0, 180.0, 100.0);
+    assert_true(fabs(q - 5235.1036) < 1e-3);
+    assert_true(fabs(mvg_convert_flue_mass_kg(150.0, 5.0, 3.0, q, MVG_FLOW_MEASURED, 1.0) -
+                     0.785266) < 1e-6);
+    assert_true(mvg_convert_flow_normal(1234.5678, f.flow_h2o_pct, f.flow_temp_c, f.flow_kpa) ==
+                1234.5678);
+    assert_true(isnan(mvg_convert_flow_normal(NAN, 0.0, 0.0, 101.325)));
+    /* published in the definition only once configured */
+    mvg_conv_factor_use u[MVG_CONV_FACTORS_MAX];
+    size_t n = mvg_convert_factors_used(&f, u);
+    for (size_t i = 0; i < n; i++)
+        assert_true(strncmp(u[i].name, "flow_h2o", 8) != 0);
+    f.flow_h2o_pct = 12.0;
+    f.defaulted &= ~(unsigned)MVG_CONV_DEF_FLOW_STATE;
+    n = mvg_convert_factors_used(&f, u);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        seen |= strcmp(u[i].name, "flow_h2o_pct") == 0 && u[i].value == 12.0;
+    assert_true(seen && n <= MVG_CONV_FACTORS_MAX);
+}
+
+/* Gas volumes at 20 degC (101.325 kPa), by hand: the built-in 0.75 kg/Nm3
+ * at 0 degC is 0.75 x 273.15 / 293.15 = 0.698832 kg/m3 at 20 degC, so 100
+ * m3 are 69.8832 kg and 69.8832e-6 Gg x 48.0 TJ/Gg = 0.00335439 TJ. A given
+ * density is taken as stated at the reference; a liquid has no such rule. */
+static void test_gas_volume_reference(void **state)
+{
+    (void)state;
+    mvg_conv_factors f;
+    mvg_conv_result r;
+    char err[160];
+    defaults_for(MVG_STREAM_FUEL, MVG_FUEL_NATURAL_GAS, "Nm3", &f);
+    assert_int_equal(mvg_convert_volume_ref(&f, 20, err, sizeof err), 0);
+    REL(f.kg_per_unit, 0.75 * 273.15 / 293.15);
+    mvg_convert_apply(&f, 100.0, &r);
+    assert_true(fabs(r.tj - 0.00335439) < 1e-8);
+    mvg_conv_factor_use u[MVG_CONV_FACTORS_MAX];
+    size_t n = mvg_convert_factors_used(&f, u);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        seen |= strcmp(u[i].name, "kg_per_unit") == 0 && u[i].source &&
+                strstr(u[i].source, "20 degC") != NULL;
+    assert_true(seen);
+    assert_int_equal(mvg_convert_volume_ref(&f, 20, err, sizeof err), 0); /* not scaled twice */
+    REL(f.kg_per_unit, 0.75 * 273.15 / 293.15);
+    defaults_for(MVG_STREAM_FUEL, MVG_FUEL_NATURAL_GAS, "Nm3", &f);
+    f.kg_per_unit = 0.72; /* the supplier's analysis, at 20 degC */
+    f.defaulted &= ~(unsigned)MVG_CONV_DEF_MASS;
+    assert_int_equal(mvg_convert_volume_ref(&f, 20, err, sizeof err), 0);
+    REL(f.kg_per_unit, 0.72);
+    assert_int_equal(mvg_convert_volume_ref(&f, 15, err, sizeof err), -1);
+    defaults_for(MVG_STREAM_FUEL, MVG_FUEL_DIESEL, "L", &f);
+    assert_int_equal(mvg_convert_volume_ref(&f, 20, err, sizeof err), -1);
+    assert_non_null(strstr(err, "natural gas"));
 }
 
 static void test_voc(void **state)
@@ -250,6 +311,7 @@ int main(void)
         cmocka_unit_test(test_heat_water_cost), cmocka_unit_test(test_flue_gas),
         cmocka_unit_test(test_voc),             cmocka_unit_test(test_bad_units),
         cmocka_unit_test(test_names),
+        cmocka_unit_test(test_gas_volume_reference),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

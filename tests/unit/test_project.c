@@ -56,7 +56,8 @@ static void rig_open_on(rig *g, const char *devices, const char *projects)
     fputs(projects, f);
     fclose(f);
     mvg_diags *d = mvg_diags_new();
-    g->cfg = mvg_config_load(path, NULL, d);
+    mvg_config_opts o = {.profile_dir = MVG_SOURCE_DIR "/config/profiles"}; /* the grid table beside */
+    g->cfg = mvg_config_load(path, &o, d);
     unlink(path);
     if (!g->cfg)
         mvg_diags_print(d, stderr);
@@ -205,27 +206,50 @@ static void test_undefined_figures_per_phase(void **state)
         assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/4");
         assert_int_equal(mvg_payload_interval_version("mvgate/interval/4"), 4);
         assert_int_equal(mvg_payload_interval_version("mvgate/interval/3"), 3);
-        /* 3 is 4 without the members 4 added (here, without a calendar,
-         * each stream's annual_calendar, null) */
+        /* 3 is 4 without the members 4 added: without a calendar each
+         * stream's annual_calendar (null); the screening (a given model has
+         * no baseline range: null) */
+        json_t *st4 = json_array_get(json_object_get(doc, "streams"), 0);
+        assert_true(json_is_null(json_object_get(st4, "extrapolated")));
+        assert_true(json_is_null(json_object_get(st4, "x_outside")));
+        assert_non_null(json_object_get(json_object_get(st4, "cumulative"), "m_extrapolated"));
         char *old3 = mvg_payload_interval_as(3, mvg_project_config(g.p), "g", "p", h + 1, &rec,
                                              g.names, &res, &link);
         json_t *doc3 = old3 ? json_loads(old3, 0, NULL) : NULL;
         assert_non_null(doc3);
+        json_t *st3 = json_array_get(json_object_get(doc3, "streams"), 0);
+        assert_null(json_object_get(st3, "extrapolated"));
+        assert_null(json_object_get(json_object_get(st3, "cumulative"), "m_extrapolated"));
         json_t *doc4 = json_deep_copy(doc);
-        json_t *cum4 = json_object_get(json_array_get(json_object_get(doc4, "streams"), 0),
-                                       "cumulative");
+        st4 = json_array_get(json_object_get(doc4, "streams"), 0);
+        json_t *cum4 = json_object_get(st4, "cumulative");
         assert_true(json_is_null(json_object_get(cum4, "annual_calendar")));
         json_object_del(cum4, "annual_calendar");
         /* and without a tariff the demand and cost members, null */
         assert_true(json_is_null(json_object_get(cum4, "cost")));
         json_object_del(cum4, "cost");
-        json_t *s4 = json_array_get(json_object_get(doc4, "streams"), 0);
-        assert_true(json_is_null(json_object_get(s4, "tariff")));
-        json_object_del(s4, "tariff");
+        assert_true(json_is_null(json_object_get(st4, "tariff")));
+        json_object_del(st4, "tariff");
+        json_object_del(st4, "extrapolated");
+        json_object_del(st4, "x_outside");
+        json_object_del(cum4, "m_extrapolated");
+        /* and the tonnes beside the kilograms: pollutant_kg / 1000 */
+        json_t *blocks[] = {json_object_get(doc4, "units"), json_object_get(st4, "converted"),
+                            json_object_get(cum4, "converted"),
+                            json_object_get(cum4, "annual_converted")};
+        assert_string_equal(json_string_value(json_object_get(blocks[0], "pollutant_t")), "t");
+        for (size_t b = 0; b < 4; b++) {
+            json_t *t = json_object_get(blocks[b], "pollutant_t");
+            assert_non_null(t);
+            if (b > 0 && json_is_number(t))
+                assert_true(json_number_value(t) ==
+                            json_number_value(json_object_get(blocks[b], "pollutant_kg")) / 1000.0);
+            json_object_del(blocks[b], "pollutant_t");
+        }
         json_object_set_new(doc4, "schema", json_string("mvgate/interval/3"));
         assert_true(json_equal(doc4, doc3));
-        json_decref(doc3);
         json_decref(doc4);
+        json_decref(doc3);
         free(old3);
         assert_int_equal(mvg_payload_interval_version("mvgate/interval/2"), 2);
         /* schema 3 names the definition in force; 2 is the same without it */
@@ -240,6 +264,7 @@ static void test_undefined_figures_per_phase(void **state)
         assert_null(json_object_get(doc2, "net"));
         json_object_del(doc, "definition");
         json_object_del(doc, "net");
+        json_object_del(json_object_get(doc, "units"), "pollutant_t"); /* schema 4 */
         json_object_del(doc, "streams");
         json_object_del(doc2, "streams");
         json_object_set_new(doc, "schema", json_string("mvgate/interval/2"));
@@ -477,6 +502,11 @@ static const carry_case CARRY_CASES[] = {
      " co2_kg_per_unit = 0.3;", "1.0", 1, 1, 1, 1},
     {"the confidence", "p", " confidence = 0.95;", "2026-01-01T12:00:00Z", "", LINEAR, "1.0", "",
      "1.0", 1, 1, 1, 1},
+    {"a grid factor by name", "p", "", "2026-01-01T12:00:00Z", "", LINEAR, "1.0",
+     " grid = \"csg-2022\";", "1.0", 1, 1, 1, 1},
+    {"e's screening keys", "p", "", "2026-01-01T12:00:00Z", "",
+     "{ type = \"linear\"; x = [ \"m.prod\" ]; exclude_outliers = true; range_margin = 0.1; }",
+     "1.0", "", "1.0", 1, 1, 1, 1},
     {"an adjustment", "p", "", "2026-01-01T12:00:00Z", "", LINEAR, "1.0",
      " adjustments = ( { reason = \"r\"; per_interval = 1.0; } );", "1.0", 1, 1, 1, 1},
     {"the reporting end", "p", "", "2026-01-01T12:00:00Z", " end = \"2027-01-01T00:00:00Z\";",
@@ -718,6 +748,173 @@ static void test_pollutants_against_the_old_system(void **state)
 
 /* The shared rule, by hand: 3 intervals of 15 min predicting 1, 2 and 3 kWh
  * (mean 2 kWh, 35,040 intervals a year) at a savings fraction of 10 %. */
+/* Screening (docs/method.md "Screening"), on 20 baseline hours of kwh = 10
+ * + 2 prod exactly, prod cycling 1..5, but for one hour 40 kWh too high.
+ * The outlier rule flags that hour and no other (its residual is about
+ * 36 against fences a few kWh wide). Without exclude_outliers it stays in
+ * the fit (b0 above 10); with it the one refit over the 19 exact rows is
+ * the truth, 10 + 2 prod, n 19. The range of prod over the rows fitted is
+ * 1..5; a margin of 0.25 of its width 4 admits 0..6: a reporting hour at
+ * prod 6 is inside, one at 6.5 is flagged and counted in m_extrapolated,
+ * and the count survives a save and load of the project state. */
+static const char *SCREEN_TEMPLATE =
+    "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+    "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-01T20:00:00Z\"; };\n"
+    "  reporting = { start = \"2026-01-01T20:00:00Z\"; };\n"
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+    "    model = { type = \"linear\"; x = [ \"m.prod\" ]; %s }; } ); } );\n";
+
+static void screen_baseline(rig *g, const char *keys)
+{
+    char cfg[1024];
+    snprintf(cfg, sizeof cfg, SCREEN_TEMPLATE, keys);
+    rig_open(g, cfg);
+    for (int h = 0; h < 20; h++) {
+        double prod = 1.0 + h % 5;
+        feed(g, T0 + h * H, 10.0 + 2.0 * prod + (h == 7 ? 40.0 : 0.0), prod, 1.0);
+    }
+}
+
+static void test_screening(void **state)
+{
+    (void)state;
+    rig g;
+    screen_baseline(&g, "");
+    mvg_project_result r = feed(&g, T0 + 20 * H, 22.0, 6.5, 1.0); /* fits, then reporting */
+    assert_true(r.fitted_now);
+    const mvg_stream_screening *z = mvg_project_screening(g.p, 0);
+    assert_true(z->screened && z->has_range);
+    assert_int_equal(z->fences.n, 20);
+    assert_int_equal(z->fences.n_outliers, 1);
+    assert_int_equal(z->n_excluded, 0);
+    const mvg_model *m = mvg_project_model(g.p, 0, NULL);
+    assert_int_equal(m->n, 20);
+    assert_true(m->coef[0] > 11.0); /* the spike is in the fit */
+    /* no margin: 6.5 is outside 1..5 */
+    assert_true(r.streams[0].extrapolated && r.streams[0].x_outside == 1);
+    assert_int_equal(r.streams[0].m_extrapolated, 1);
+    rig_close(&g);
+
+    screen_baseline(&g, "exclude_outliers = true; range_margin = 0.25;");
+    r = feed(&g, T0 + 20 * H, 22.0, 6.0, 1.0);
+    z = mvg_project_screening(g.p, 0);
+    assert_int_equal(z->fences.n_outliers, 1);
+    assert_int_equal(z->n_excluded, 1);
+    m = mvg_project_model(g.p, 0, NULL);
+    assert_int_equal(m->n, 19);
+    assert_true(fabs(m->coef[0] - 10.0) < 1e-9 && fabs(m->coef[1] - 2.0) < 1e-9);
+    assert_true(z->range.min[0] == 1.0 && z->range.max[0] == 5.0);
+    assert_false(r.streams[0].extrapolated); /* 6 is on the widened edge */
+    assert_true(fabs(r.streams[0].adjusted_baseline - 22.0) < 1e-9);
+    mvg_interval_value ch[4] = {{0}};
+    mvg_interval_record rec = record(&g, ch, T0 + 21 * H, 23.0, 6.5, 1.0, 0);
+    char err[256];
+    assert_int_equal(mvg_project_update(g.p, &rec, &r, err, sizeof err), 0);
+    assert_true(r.streams[0].extrapolated);
+    /* the interval record flags it, the model record shows the screening */
+    mvg_payload_link link = {1, "", "", 1};
+    char *txt = mvg_payload_interval("g", "p", 2, &rec, g.names, &r, &link);
+    json_t *doc = json_loads(txt, 0, NULL);
+    free(txt);
+    json_t *st = json_array_get(json_object_get(doc, "streams"), 0);
+    assert_true(json_is_true(json_object_get(st, "extrapolated")));
+    assert_true(json_is_true(json_array_get(json_object_get(st, "x_outside"), 0)));
+    assert_int_equal(json_integer_value(json_object_get(json_object_get(st, "cumulative"),
+                                                        "m_extrapolated")), 1);
+    json_decref(doc);
+    txt = mvg_payload_model("g", g.p, 1, T0 + 20 * H, &link);
+    doc = json_loads(txt, 0, NULL);
+    free(txt);
+    assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/model/2");
+    json_t *z2 = json_object_get(json_array_get(json_object_get(doc, "streams"), 0), "screening");
+    assert_int_equal(json_integer_value(json_object_get(z2, "outliers")), 1);
+    assert_int_equal(json_integer_value(json_object_get(z2, "excluded")), 1);
+    assert_true(json_is_true(json_object_get(z2, "exclude_outliers")));
+    json_t *rg = json_array_get(json_object_get(z2, "range"), 0);
+    assert_string_equal(json_string_value(json_object_get(rg, "x")), "m.prod");
+    assert_true(json_real_value(json_object_get(rg, "max")) == 5.0);
+    json_decref(doc);
+    txt = mvg_payload_model_as(1, "g", g.p, 1, T0 + 20 * H, &link);
+    doc = json_loads(txt, 0, NULL);
+    free(txt);
+    assert_null(json_object_get(json_array_get(json_object_get(doc, "streams"), 0), "screening"));
+    json_decref(doc);
+    assert_int_equal(r.streams[0].m_extrapolated, 1);
+    assert_int_equal(r.streams[0].m, 2);
+    /* a poorly covered hour is not counted, whatever its x */
+    r = feed(&g, T0 + 22 * H, 23.0, 9.0, 0.5);
+    assert_false(r.streams[0].extrapolated);
+    assert_int_equal(r.streams[0].m_extrapolated, 1);
+
+    /* the screening and the count are part of the state */
+    size_t len = mvg_project_state_size(g.p), wrote = 0;
+    unsigned char *buf = malloc(len);
+    assert_int_equal(mvg_project_save(g.p, buf, len, &wrote, err, sizeof err), 0);
+    rig h;
+    screen_baseline(&h, "exclude_outliers = true; range_margin = 0.25;");
+    assert_int_equal(mvg_project_load(h.p, buf, wrote, err, sizeof err), 0);
+    free(buf);
+    z = mvg_project_screening(h.p, 0);
+    assert_int_equal(z->n_excluded, 1);
+    assert_true(z->has_range && z->range.max[0] == 5.0);
+    r = feed(&h, T0 + 23 * H, 23.0, 0.0, 1.0); /* 0 is on the lower edge */
+    assert_int_equal(r.streams[0].m_extrapolated, 1);
+    r = feed(&h, T0 + 24 * H, 23.0, -0.1, 1.0);
+    assert_int_equal(r.streams[0].m_extrapolated, 2);
+    rig_close(&h);
+    rig_close(&g);
+}
+
+static void test_screening_config(void **state)
+{
+    (void)state;
+    /* a given model has no baseline rows to screen */
+    char path[] = "/tmp/mvg-test-project-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fputs(DEVICES, f);
+    fputs("projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+          "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-01T20:00:00Z\"; };\n"
+          "  reporting = { start = \"2026-01-01T20:00:00Z\"; };\n"
+          "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+          "    model = { type = \"linear\"; x = [ \"m.prod\" ]; coefficients = [ 1.0, 2.0 ];\n"
+          "      range_margin = 0.1; }; } ); } );\n", f);
+    fclose(f);
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *cfg = mvg_config_load(path, NULL, d);
+    unlink(path);
+    assert_null(cfg);
+    char *text = NULL;
+    size_t tl = 0;
+    FILE *mf = open_memstream(&text, &tl);
+    mvg_diags_print(d, mf);
+    fclose(mf);
+    if (!strstr(text, ":11: "))
+        fprintf(stderr, "%s", text);
+    assert_non_null(strstr(text, ":11: "));
+    assert_non_null(strstr(text, "'range_margin' applies to a model fitted from the baseline"));
+    free(text);
+    mvg_diags_free(d);
+}
+
+/* The flow's state changes a flue stream's amounts: its fingerprint moves
+ * with it (docs/daemon.md "Reload"); the cost does not. */
+static void test_flow_state_in_fingerprint(void **state)
+{
+    (void)state;
+    mvg_stream_cfg a;
+    memset(&a, 0, sizeof a);
+    a.type = MVG_STREAM_NOX;
+    a.has_flue = 1;
+    a.factors.flow_kpa = 101.325;
+    mvg_stream_cfg b = a;
+    b.factors.cost_per_unit = 9.0;
+    assert_true(mvg_stream_fingerprint(&a, NULL, NULL) == mvg_stream_fingerprint(&b, NULL, NULL));
+    b.factors.flow_h2o_pct = 12.0;
+    assert_true(mvg_stream_fingerprint(&a, NULL, NULL) != mvg_stream_fingerprint(&b, NULL, NULL));
+}
+
 static void test_annual_rule(void **state)
 {
     (void)state;
@@ -1027,6 +1224,9 @@ int main(void)
         cmocka_unit_test(test_annual_calendar_class_without_baseline),
         cmocka_unit_test(test_annual_calendar_rule),
         cmocka_unit_test(test_demand_and_time_of_use),
+        cmocka_unit_test(test_screening),
+        cmocka_unit_test(test_screening_config),
+        cmocka_unit_test(test_flow_state_in_fingerprint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,7 +235,8 @@ static void run_case_restarting(const template_case *tc, const double *restart_h
     char path[256];
     build_config(tc, path, sizeof path);
     mvg_diags *d = mvg_diags_new();
-    mvg_config *cfg = mvg_config_load(path, NULL, d);
+    mvg_config_opts o = {.profile_dir = MVG_SOURCE_DIR "/config/profiles"}; /* and the grid table beside them */
+    mvg_config *cfg = mvg_config_load(path, &o, d);
     if (!cfg)
         mvg_diags_print(d, stderr);
     assert_non_null(cfg);

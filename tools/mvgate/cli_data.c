@@ -166,6 +166,10 @@ int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*us
                            "hourly|daily", help->aggregate_or_accuracy}
                : (mvg_arg){"accuracy-pct", 0, MVG_ARG_POSITIVE, &a->accuracy_pct, NULL, 0, "A",
                            help->aggregate_or_accuracy},
+        /* fit only: savings' table ends one entry earlier */
+        is_fit ? (mvg_arg){"exclude-outliers", 0, MVG_ARG_FLAG, &a->exclude_outliers, NULL, 0,
+                           NULL, help->exclude_outliers}
+               : (mvg_arg)MVG_ARG_END,
         MVG_ARG_END,
     };
     int exit_code = mvg_cli_args(command, argc, argv, args, 0, NULL, usage);

@@ -51,6 +51,7 @@ typedef struct {
     const char *utc_offset, *holidays, *shift, *mode;
     int weekend;
     double accuracy_pct; /* 0: not given */
+    int exclude_outliers; /* fit: refit once without the rows screen.h flags */
 } mvg_cli_fit_args;
 
 extern const char *const mvg_cli_aggregates[]; /* "hourly", "daily", NULL */
@@ -79,6 +80,7 @@ typedef struct {
     /* fit's --aggregate, savings' --accuracy-pct */
     const char *aggregate_or_accuracy;
     const char *utc_offset, *weekend, *holidays, *shift, *mode;
+    const char *exclude_outliers; /* fit only */
 } mvg_cli_fit_help;
 
 int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*usage)(FILE *),

@@ -15,6 +15,8 @@
 #include "commands.h"
 #include "model.h"
 #include "model_json.h"
+#include "screen.h"
+#include "timefmt.h"
 #include "towt.h"
 
 static void usage(FILE *out)
@@ -24,7 +26,9 @@ static void usage(FILE *out)
             "[--json]\n"
             "                  [--aggregate hourly|daily] [--utc-offset +HH:MM] [--weekend]\n"
             "                  [--holidays FILE] [--shift HH:MM-HH:MM] [--mode COL]\n"
-            "Fits a baseline model to a CSV and prints its ASHRAE 14 statistics.\n");
+            "                  [--exclude-outliers]\n"
+            "Fits a baseline model to a CSV and prints its ASHRAE 14 statistics and\n"
+            "the rows the outlier rule flags (CalTRACK 2.3.6 on the residuals).\n");
 }
 
 static const mvg_cli_fit_help fit_help = {
@@ -49,6 +53,9 @@ static const mvg_cli_fit_help fit_help = {
     .shift = "add a 0/1 column: local time inside W (HH:MM-HH:MM; 22:00-06:00 wraps)",
     .mode = "add a 0/1 column for each value of COL but the lowest (an\n"
             "operating mode read from a point)",
+    .exclude_outliers = "fit once more without the rows flagged as outliers (a\n"
+                        "residual more than 3 IQR from the median); without it they\n"
+                        "are listed and stay in the fit",
 };
 
 static const char *fmt_pct(double v, char *buf, size_t len)
@@ -176,6 +183,204 @@ static json_t *towt_json(const mvg_towt *t, const mvg_model *m, const char *cons
     return j;
 }
 
+/* One fit of the chosen form to the rows of d (auto: every candidate,
+ * TOWT among them where it applies), as the first fit and the refit
+ * without outliers share it. */
+typedef struct {
+    mvg_model_type type;
+    mvg_cli_data *d;
+    const mvg_model_criteria *crit;
+    const mvg_towt_opts *to;
+    int towt_ok, quiet;
+    mvg_model *m;
+    /* out */
+    mvg_towt *tw;
+    mvg_model_candidate cd[MVG_MODEL_MAX_CANDIDATES];
+    size_t nc;
+    int towt_tried;
+    double towt_adj;
+    char towt_why[300];
+} fit_run;
+
+static int fit_once(fit_run *f, char *err, size_t errlen)
+{
+    mvg_cli_data *d = f->d;
+    const double *const *xs = (const double *const *)d->x;
+    size_t nx = d->nx;
+    mvg_model mt;
+    f->tw = NULL;
+    f->nc = 0;
+    f->towt_tried = 0;
+    f->towt_adj = NAN;
+    f->towt_why[0] = '\0';
+    if (f->type == MVG_MODEL_TOWT) {
+        f->tw = mvg_towt_fit(f->to, d->t, d->y, d->x[0], xs + 1, nx - 1, d->n, d->coverage,
+                             f->crit, f->m, err, errlen);
+        return f->tw ? 0 : -1;
+    }
+    if (f->type != MVG_MODEL_AUTO)
+        return mvg_model_fit(f->type, d->y, xs, nx, d->n, d->coverage, f->crit, f->m, err,
+                             errlen);
+    int frc = mvg_model_fit_auto(d->y, xs, nx, d->n, d->coverage, f->crit, f->m, f->cd, &f->nc,
+                                 err, errlen);
+    if (f->towt_ok) {
+        /* TOWT is a candidate where it applies: hourly rows with times */
+        char terr[300] = "";
+        mvg_towt *t = mvg_towt_fit(f->to, d->t, d->y, d->x[0], xs + 1, nx - 1, d->n, d->coverage,
+                                   f->crit, &mt, terr, sizeof terr);
+        if (t && (frc != 0 || mt.adj_r2 > f->m->adj_r2)) {
+            *f->m = mt;
+            f->tw = t;
+            frc = 0;
+        } else
+            mvg_towt_free(t);
+        f->towt_tried = 1;
+        f->towt_adj = t ? mt.adj_r2 : NAN;
+        snprintf(f->towt_why, sizeof f->towt_why, "%s", t ? "" : terr);
+        if (!f->quiet)
+            printf("auto: towt candidate %s%s\n",
+                   t ? (f->tw ? "chosen" : "fitted, lower adjusted R2") : "not fitted: ",
+                   t ? "" : terr);
+    }
+    return frc;
+}
+
+/* The outlier screening of the first fit (screen.h): the fences, and
+ * each flagged row with its time, y and residual as the fit saw it. */
+typedef struct {
+    int screened, excluded;
+    mvg_screen_fences fences;
+    unsigned char *flag; /* per row of the first fit */
+    size_t n;
+    size_t *row;          /* the flagged rows (0-based, in fit order) */
+    int64_t *t;
+    double *y, *resid;
+} screening;
+
+static void screening_free(screening *s)
+{
+    free(s->flag);
+    free(s->row);
+    free(s->t);
+    free(s->y);
+    free(s->resid);
+}
+
+static int screen_rows(const mvg_cli_data *d, const mvg_model *m, const mvg_towt *tw,
+                       screening *s)
+{
+    double *e = malloc((d->n ? d->n : 1) * sizeof *e);
+    s->flag = calloc(d->n ? d->n : 1, 1);
+    if (!e || !s->flag) {
+        free(e);
+        return -1;
+    }
+    if (tw) { /* TOWT's value needs the time */
+        double extra[MVG_MODEL_MAX_X];
+        for (size_t i = 0; i < d->n; i++) {
+            for (size_t j = 1; j < d->nx; j++)
+                extra[j - 1] = d->x[j][i];
+            e[i] = d->y[i] - mvg_towt_predict(tw, d->t[i], d->x[0][i], extra);
+        }
+    } else {
+        mvg_screen_residuals(m, d->y, (const double *const *)d->x, d->n, e);
+    }
+    s->n = d->n;
+    s->screened = mvg_screen_outliers(e, d->n, &s->fences, s->flag) == 0;
+    size_t k = s->fences.n_outliers;
+    s->row = malloc((k ? k : 1) * sizeof *s->row);
+    s->t = malloc((k ? k : 1) * sizeof *s->t);
+    s->y = malloc((k ? k : 1) * sizeof *s->y);
+    s->resid = malloc((k ? k : 1) * sizeof *s->resid);
+    if (!s->row || !s->t || !s->y || !s->resid) {
+        free(e);
+        return -1;
+    }
+    for (size_t i = 0, q = 0; i < d->n && q < k; i++)
+        if (s->flag[i]) {
+            s->row[q] = i;
+            s->t[q] = d->t ? d->t[i] : 0;
+            s->y[q] = d->y[i];
+            s->resid[q++] = e[i];
+        }
+    free(e);
+    return 0;
+}
+
+/* Leaves out the flagged rows of d; the coverage counts the rows kept. */
+static void drop_rows(mvg_cli_data *d, const unsigned char *flag)
+{
+    size_t q = 0, n = d->n;
+    for (size_t i = 0; i < n; i++) {
+        if (flag[i])
+            continue;
+        d->y[q] = d->y[i];
+        for (size_t j = 0; j < d->nx; j++)
+            d->x[j][q] = d->x[j][i];
+        if (d->t)
+            d->t[q] = d->t[i];
+        q++;
+    }
+    d->coverage *= n ? (double)q / (double)n : 1.0;
+    d->n = q;
+}
+
+#define SCREEN_SHOWN 20
+
+static void print_screening(const screening *s, int has_time)
+{
+    if (!s->screened) {
+        printf("\noutliers: not screened (fewer than 4 residuals)\n");
+        return;
+    }
+    const mvg_screen_fences *f = &s->fences;
+    printf("\noutliers (CalTRACK 2.0 methods 2.3.6 on the residuals: outside median %.6g -+ 3 "
+           "IQR %.6g = [%.6g, %.6g]): %zu of %zu rows%s\n",
+           f->median, f->iqr, f->low, f->high, f->n_outliers, f->n,
+           !f->n_outliers ? "" : s->excluded ? ", left out: the model above is the refit without them"
+                                             : ", kept in the fit (--exclude-outliers leaves them out)");
+    for (size_t q = 0; q < f->n_outliers && q < SCREEN_SHOWN; q++) {
+        char when[40] = "";
+        if (has_time)
+            mvg_timefmt_format(s->t[q], MVG_TIMEFMT_Z, when, sizeof when);
+        printf("  row %zu%s%s   y %.6g   residual %.6g\n", s->row[q] + 1, has_time ? " " : "",
+               when, s->y[q], s->resid[q]);
+    }
+    if (f->n_outliers > SCREEN_SHOWN)
+        printf("  ... %zu more (--json lists every one)\n", f->n_outliers - SCREEN_SHOWN);
+}
+
+static json_t *screening_json(const screening *s, int has_time)
+{
+    const mvg_screen_fences *f = &s->fences;
+    json_t *o = json_object();
+    json_t *rows = json_array();
+    for (size_t q = 0; rows && q < f->n_outliers; q++) {
+        json_t *r = json_object();
+        json_object_set_new(r, "row", json_integer((json_int_t)(s->row[q] + 1)));
+        if (has_time) {
+            char when[40];
+            json_object_set_new(r, "timestamp", json_string(mvg_timefmt_format(
+                                                    s->t[q], MVG_TIMEFMT_Z, when, sizeof when)));
+        }
+        json_object_set_new(r, "y", json_real(s->y[q]));
+        json_object_set_new(r, "residual", json_real(s->resid[q]));
+        json_array_append_new(rows, r);
+    }
+    json_object_set_new(o, "rule", json_string("CalTRACK 2.0 methods 2.3.6: a residual more than 3 "
+                                               "interquartile ranges from the median"));
+    json_object_set_new(o, "screened", json_boolean(s->screened));
+    json_object_set_new(o, "n", json_integer((json_int_t)f->n));
+    const char *k[] = {"median", "q1", "q3", "low", "high"};
+    const double v[] = {f->median, f->q1, f->q3, f->low, f->high};
+    for (size_t i = 0; i < 5; i++)
+        json_object_set_new(o, k[i], isfinite(v[i]) ? json_real(v[i]) : json_null());
+    json_object_set_new(o, "count", json_integer((json_int_t)f->n_outliers));
+    json_object_set_new(o, "excluded", json_boolean(s->excluded));
+    json_object_set_new(o, "rows", rows);
+    return o;
+}
+
 int mvg_cmd_fit(int argc, char **argv)
 {
     mvg_cli_fit_args a;
@@ -197,6 +402,7 @@ int mvg_cmd_fit(int argc, char **argv)
     mvg_cli_data d;
     mvg_towt *tw = NULL;
     mvg_towt_opts to = {0, 0, 1};
+    screening scr = {0};
     if (mvg_cli_data_load(a.csv, a.ycol, a.xcols, a.nx + (a.mode != NULL), &d, err, sizeof err) !=
             0 ||
         mvg_cli_data_catvars(&d, &a, names, &off, err, sizeof err) != 0) {
@@ -227,47 +433,42 @@ int mvg_cmd_fit(int argc, char **argv)
                 a.csv);
         goto out;
     }
-    mvg_model m, mt;
-    mvg_model_candidate cd[MVG_MODEL_MAX_CANDIDATES];
-    size_t nc = 0;
-    const double *const *xs = (const double *const *)d.x;
+    mvg_model m;
+    fit_run fr = {.type = type, .d = &d, .crit = &crit, .to = &to, .towt_ok = towt_ok,
+                  .quiet = a.json, .m = &m};
     to.step_ms = d.step_ms;
     to.utc_offset_min = off;
-    int frc, towt_tried = 0;
-    double towt_adj = NAN;
-    char towt_why[300] = "";
-    if (type == MVG_MODEL_TOWT) {
-        tw = mvg_towt_fit(&to, d.t, d.y, d.x[0], xs + 1, nx - 1, d.n, d.coverage, &crit, &m, err,
-                          sizeof err);
-        frc = tw ? 0 : -1;
-    } else if (type == MVG_MODEL_AUTO) {
-        frc = mvg_model_fit_auto(d.y, xs, nx, d.n, d.coverage, &crit, &m, cd, &nc, err, sizeof err);
-        if (towt_ok) {
-            /* TOWT is a candidate where it applies: hourly rows with times */
-            char terr[300] = "";
-            mvg_towt *t = mvg_towt_fit(&to, d.t, d.y, d.x[0], xs + 1, nx - 1, d.n, d.coverage,
-                                       &crit, &mt, terr, sizeof terr);
-            if (t && (frc != 0 || mt.adj_r2 > m.adj_r2)) {
-                m = mt;
-                tw = t;
-                frc = 0;
-            } else
-                mvg_towt_free(t);
-            towt_tried = 1;
-            towt_adj = t ? mt.adj_r2 : NAN;
-            snprintf(towt_why, sizeof towt_why, "%s", t ? "" : terr);
-            if (!a.json)
-                printf("auto: towt candidate %s%s\n",
-                       t ? (tw ? "chosen" : "fitted, lower adjusted R2") : "not fitted: ",
-                       t ? "" : terr);
-        }
-    } else {
-        frc = mvg_model_fit(type, d.y, xs, nx, d.n, d.coverage, &crit, &m, err, sizeof err);
-    }
+    int frc = fit_once(&fr, err, sizeof err);
     if (frc != 0) {
         fprintf(stderr, "mvgate fit: %s: %s\n", a.csv, err);
         goto out;
     }
+    tw = fr.tw;
+    /* screening (docs/method.md "Screening"): flagged always, left out by
+     * one refit only when asked */
+    if (screen_rows(&d, &m, tw, &scr) != 0) {
+        fprintf(stderr, "mvgate fit: out of memory\n");
+        goto out;
+    }
+    if (a.exclude_outliers && scr.fences.n_outliers > 0) {
+        drop_rows(&d, scr.flag);
+        mvg_towt_free(tw);
+        tw = fr.tw = NULL;
+        fr.quiet = 1; /* the candidates' lines were printed for the first fit */
+        frc = fit_once(&fr, err, sizeof err);
+        tw = fr.tw;
+        if (frc != 0) {
+            fprintf(stderr, "mvgate fit: %s: refit without %zu outliers: %s\n", a.csv,
+                    scr.fences.n_outliers, err);
+            goto out;
+        }
+        scr.excluded = 1;
+    }
+    mvg_model_candidate *cd = fr.cd;
+    size_t nc = fr.nc;
+    int towt_tried = fr.towt_tried;
+    double towt_adj = fr.towt_adj;
+    const char *towt_why = fr.towt_why;
     if (!a.json) {
         if (d.has_time)
             printf("rows %s by timestamp; step %.4g min; coverage %.1f %%\n",
@@ -277,6 +478,7 @@ int mvg_cmd_fit(int argc, char **argv)
             print_towt(tw, &m, names);
         else
             print_table(&m, names, a.confidence, cd, nc);
+        print_screening(&scr, d.has_time);
         rc = 0;
         goto out;
     }
@@ -286,6 +488,7 @@ int mvg_cmd_fit(int argc, char **argv)
         goto out;
     }
     json_object_set_new(o_, "confidence", json_real(a.confidence));
+    json_object_set_new(o_, "outliers", screening_json(&scr, d.has_time));
     if (type == MVG_MODEL_AUTO) {
         json_t *ca = json_array();
         for (size_t i = 0; i < nc; i++) {
@@ -315,6 +518,7 @@ int mvg_cmd_fit(int argc, char **argv)
     rc = dr == 0 ? 0 : 2;
 out:
     mvg_towt_free(tw);
+    screening_free(&scr);
     mvg_cli_data_free(&d);
     return rc;
 }

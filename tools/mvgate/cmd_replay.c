@@ -195,19 +195,22 @@ static void compare_model(replay *r, size_t project, int64_t fitted_at_ms)
 {
     int64_t version = ++r->models_fitted;
     mvg_payload_link link = {0, "", "", 0};
-    char *json = mvg_payload_model(r->cfg->gateway.id, mvg_runner_project(r->runner, project),
-                                   version, fitted_at_ms, &link);
     char label[64];
     snprintf(label, sizeof label, "model version %lld", (long long)version);
     if (version > (int64_t)r->nmodels) {
         r->models_mismatched++;
         if (r->shown++ < MAX_SHOWN)
             printf("%s: replay froze a model the store does not hold\n", label);
-        free(json);
         return;
     }
     json_error_t je;
     json_t *a = json_loads(r->models[version - 1], 0, &je);
+    /* rebuilt under the schema the stored record names: model/1 has no screening */
+    const char *schema = a ? json_string_value(json_object_get(a, "schema")) : NULL;
+    int sv = schema && strcmp(schema, "mvgate/model/1") == 0 ? 1 : MVG_SCHEMA_MODEL_VERSION;
+    char *json = mvg_payload_model_as(sv, r->cfg->gateway.id,
+                                      mvg_runner_project(r->runner, project), version,
+                                      fitted_at_ms, &link);
     json_t *b = json ? json_loads(json, 0, &je) : NULL;
     free(json);
     char path[512] = "";

@@ -182,6 +182,7 @@ static int on_record(void *user, const char *project, int64_t seq, int64_t start
         if (!js)
             continue; /* a stream added to the config later: no data in this record */
         p->valid = json_is_true(json_object_get(js, "valid"));
+        p->extrapolated = json_is_true(json_object_get(js, "extrapolated"));
         p->coverage = num_of(json_object_get(js, "coverage"));
         p->actual = num_of(json_object_get(js, "actual"));
         json_t *xs = json_object_get(js, "x");
@@ -262,6 +263,11 @@ static int load_model(mvg_report *r, char *err, size_t errlen)
             }
             s->has_model = 1;
             s->model_given = json_is_true(json_object_get(it, "given"));
+            json_t *z = json_object_get(it, "screening"); /* model schema 2 */
+            if (json_is_true(json_object_get(z, "screened"))) {
+                s->outliers = num_of(json_object_get(z, "outliers"));
+                s->outliers_excluded = num_of(json_object_get(z, "excluded"));
+            }
         }
     }
     json_decref(doc);
@@ -393,6 +399,7 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
             continue;
         adj += p->adjustment;
         if (isfinite(p->adjusted_baseline)) {
+            s->extrapolated += (size_t)p->extrapolated;
             m++;
             hours += h;
             base += p->adjusted_baseline;
@@ -680,6 +687,8 @@ static void model_figures(figs *f, const mvg_report_stream *s)
     fig(f, "model", "", m->nmbe, 0, "model.%s.nmbe", n);
     fig(f, "model", "", m->rho, 0, "model.%s.rho", n);
     fig(f, "model", "", (double)m->pass, 1, "model.%s.pass", n);
+    fig(f, "model", "", s->outliers, 1, "model.%s.outliers", n);
+    fig(f, "model", "", s->outliers_excluded, 1, "model.%s.outliers_excluded", n);
 }
 
 static void build_figures(mvg_report *r, figs *f)
@@ -705,6 +714,7 @@ static void build_figures(mvg_report *r, figs *f)
             continue;
         fig(f, "savings", "", (double)s->sav.m, 1, "savings.%s.m", n);
         fig(f, "savings", "h", s->hours, 0, "savings.%s.hours", n);
+        fig(f, "savings", "", (double)s->extrapolated, 1, "savings.%s.extrapolated", n);
         fig(f, "savings", u, s->sav.adjusted_baseline, 0, "savings.%s.adjusted_baseline", n);
         fig(f, "savings", u, s->sav.actual, 0, "savings.%s.actual", n);
         fig(f, "savings", u, s->sav.savings, 0, "savings.%s.avoided", n);
@@ -781,6 +791,7 @@ mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen
     for (size_t i = 0; i < r->nstreams; i++) {
         r->streams[i].cfg = &prj->streams[i];
         r->streams[i].inlet_baseline = !prj->streams[i].has_model;
+        r->streams[i].outliers = r->streams[i].outliers_excluded = NAN; /* until model/2 says */
     }
 
     walk w = {r, prj->name, err, errlen, 0};

@@ -70,6 +70,7 @@ typedef struct {
     double prediction;        /* the stored model at x (baseline and reporting; NaN without) */
     double adjustment;        /* reporting: as recorded, 0 when none (it is summed) */
     double savings;           /* reporting with a baseline value: as recorded; else NaN */
+    int extrapolated;         /* the record flags an x outside the baseline range (schema 4) */
     /* running window totals up to this record (reporting records in the window) */
     double cum_savings, cum_low, cum_high;
     mvg_report_cum rec_cum;   /* reporting: the record's cumulative block */
@@ -177,6 +178,11 @@ typedef struct {
     size_t rep_expected, rep_used;
     mvg_report_excl *excl;
     size_t nexcl;
+    /* screening: the model record's outliers and how many of them were
+     * left out (NaN before model schema 2), and the counted reporting
+     * intervals of the window whose record flags an extrapolation */
+    double outliers, outliers_excluded;
+    size_t extrapolated;
 } mvg_report_stream;
 
 typedef struct {

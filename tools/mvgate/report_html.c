@@ -698,6 +698,12 @@ static void model(const page *p)
         th(p, MVG_T_AUTOCORR);
         td_fig(p, F_NUM, "model.%s.rho", n);
         fputs("</tr><tr>", o);
+        th(p, MVG_T_OUTLIERS);
+        td_fig(p, F_INT, "model.%s.outliers", n);
+        fputs("</tr><tr>", o);
+        th(p, MVG_T_OUTLIERS_EXCLUDED);
+        td_fig(p, F_INT, "model.%s.outliers_excluded", n);
+        fputs("</tr><tr>", o);
         th(p, MVG_T_THRESHOLDS);
         char thr[160], a[32], b[32];
         snprintf(thr, sizeof thr, "CV(RMSE) \xe2\x89\xa4 %s, |NMBE| \xe2\x89\xa4 %s",
@@ -789,6 +795,7 @@ static void savings(const page *p)
             {MVG_T_HIGH, "high", u, F_NUM},
             {MVG_T_REPORTING_POINTS, "m", "", F_INT},
             {MVG_T_COVERED_HOURS, "hours", "h", F_NUM},
+            {MVG_T_EXTRAPOLATED, "extrapolated", "", F_INT},
         };
         for (size_t k = 0; k < sizeof rows / sizeof rows[0]; k++) {
             char lab[200];

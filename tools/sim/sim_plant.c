@@ -397,7 +397,10 @@ static const char *const chil_show[] = {"load_kw", "cop", "part_load"};
  * 85.5 % at full load, O2 about 4.6 %, NOx 135-180 mg/Nm3. Retrofit low-NOx
  * burner with O2 trim: 88.5 %, O2 about 3 %, NOx 24-32 mg/Nm3. Natural gas
  * NCV 36 MJ/Nm3; flue gas about 10.5 Nm3 per Nm3 of gas at stoichiometry
- * plus 9.5 Nm3 per unit of excess air. */
+ * (CH4 + 2 O2 + 7.52 N2 -> CO2 + 2 H2O + 7.52 N2), 8.5 of it dry, plus 9.5
+ * Nm3 of air per unit of excess air. The analyser reports mg/Nm3 dry, so
+ * the flow it reports is the dry one: a wet flow with dry concentrations
+ * made the NOx mass about 17 % high (issue 14). */
 static double boil_demand(mvg_sim_plant *p, double t)
 {
     static const knot wk[] = {{0, 2.8},  {6.0, 2.8},  {7.0, 6.5}, {12.0, 7.0}, {13.0, 6.0},
@@ -426,7 +429,7 @@ static void boil_eval(mvg_sim_plant *p, double t)
     p->rate[B_GASTOT] = gas / 3600.0;
     p->val[B_O2] = o2;
     p->val[B_NOX] = nox;
-    p->val[B_FLUE] = gas * (10.5 + 9.5 * (lambda - 1.0));
+    p->val[B_FLUE] = gas * (8.5 + 9.5 * (lambda - 1.0)); /* dry, like the concentrations */
     p->val[B_TFLUE] = base ? 175.0 + 45.0 * lr : 135.0 + 30.0 * lr;
     p->val[B_CO] = base ? 25.0 + 15.0 * (1.0 - lr) : 15.0 + 10.0 * (1.0 - lr);
     p->val[B_STEAM] = steam;
