@@ -231,6 +231,7 @@ static void cumulative_v4_cost(json_t *o, const mvg_stream_result *r)
                                         "demand_hkd", num(r->cum_demand_cost), "billing_months",
                                         (json_int_t)r->billing_months)
                             : json_null());
+}
 
 /* Screening (schema 4, docs/mqtt.md "Screening"): the counted reporting
  * intervals whose x lay outside the baseline's range, of m. */

@@ -404,6 +404,8 @@ static void test_tariff_keys(void **state)
         expect_diag(d, wanted[i].line, wanted[i].fragment);
     mvg_diags_free(d);
     unsetenv("MVG_DATA_DIR");
+}
+
 /* Grid factors by name (config/factors/grid.conf beside the profiles of
  * the search path). By hand: csg-2022 is 0.3869 kg CO2/kWh, so 1000 kWh
  * saved are 0.3869 t CO2 (0.5703 t with the old national default: 47 %
