@@ -223,7 +223,15 @@ g, h = (leaves(json.load(open(f))) for f in sys.argv[1:])
 same = sum(1 for k in g if k in h and g[k] == h[k])
 print("demo: the hub report and the gateway report: %d of %d figures equal" % (same, len(g)))
 ' "$work/gateway-report.json" "$work/hub-report.json"
-    # programme report: mvgate programme -c "$work/hub.conf" --format html --out "$out/programme.html" (and --lang zh-Hant --out "$out/programme.zh-Hant.html")
+    # The programme report (docs/hub.md, "Programme report"): the hub's
+    # verified records added up for the programme year the plant week is in.
+    for lang in en zh-Hant; do
+        suffix=$([ "$lang" = en ] || echo ".$lang")
+        build/bin/mvgate programme -c "$work/hub.conf" --year 2025-26 --lang "$lang" \
+            --out "$out/programme$suffix.html"
+    done
+    build/bin/mvgate programme -c "$work/hub.conf" --year 2025-26 --format csv |
+        grep '^totals,measured' | sed 's/^/demo: programme: /'
 fi
 
 echo "demo: done. The reports (docs/report.md, docs/hub.md), to open in a browser:"

@@ -295,8 +295,19 @@ def test_fleet():
                         (proj, f, hub_sum[proj][f], figs[f])
             assert hub_sum["comp-vsd"]["kwh"] > 0 and hub_sum["water-recycling"]["water_m3"] != 0
             programme = {f: sum(v[f] for v in hub_sum.values()) for f in FIGURES}
-            # TODO(issue 13 item 4): compare `mvgate programme -c hub.conf
-            # --format json` totals with `programme` here once it exists.
+            # the programme's measured totals (mvgate programme, from the
+            # shared PostgreSQL) are the sums of the gateways' own records
+            r = T.run([T.binary("mvgate"), "programme", "-c", confs[0], "--format", "json"])
+            assert r.returncode == 0, r.stdout + r.stderr
+            tot = json.loads(r.stdout)["totals"]
+            got = {f: tot["measured"][f] or 0.0 for f in ("tj", "co2_t", "water_m3", "cost_hkd")}
+            got["pollutant_t"] = sum(tot["measured"][k] or 0.0 for k in ("voc_t", "so2_t", "nox_t"))
+            want = dict((f, programme[f]) for f in ("tj", "co2_t", "water_m3", "cost_hkd"))
+            want["pollutant_t"] = programme["pollutant_kg"] / 1000.0
+            print("fleet: programme totals", got)
+            for f, w in want.items():
+                assert abs(got[f] - w) <= 1e-9 * max(1.0, abs(w)), (f, got[f], w)
+            assert tot["projects_bad"] == 0 and tot["projects"] >= len(fleet), tot
 
             # a forgery: the next position of one gateway's chain re-signed
             # under another key, injected beside the real record
