@@ -205,6 +205,16 @@ def test_programme():
                 with sqlite3.connect(db_path) as c:
                     return c.execute("SELECT COUNT(*) FROM hub_records WHERE verdict = 'ok'").fetchone()[0]
             T.wait_until(lambda: count_ok() >= nchain, 30, "%d records verified" % nchain, interval=0.2)
+
+            # the gateways' clean stops become offline alarms at the hub's next
+            # alert pass: wait for them, the programme lists them per project
+            def offline():
+                hub.pump(0)
+                with sqlite3.connect(db_path) as c:
+                    return c.execute("SELECT COUNT(DISTINCT gateway) FROM hub_alerts WHERE"
+                                     " kind = 'offline' AND cleared_ms IS NULL").fetchone()[0]
+            T.wait_until(lambda: offline() >= len(cfgs), 30, "the gateways' offline alarms",
+                         interval=0.2)
             want = expected(cfgs)
 
             # ---- JSON: totals are the gateways' own records
