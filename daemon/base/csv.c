@@ -316,3 +316,30 @@ int mvg_csv_timestamps(const mvg_csv *c, int64_t **out, char *err, size_t errlen
     *out = v;
     return 1;
 }
+
+/* ---- writing ---------------------------------------------------------- */
+
+void mvg_csv_put_field(FILE *out, const char *s)
+{
+    if (!strpbrk(s, ",\"\r\n")) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+void mvg_csv_put_row(FILE *out, const char *const *fields, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (i)
+            fputc(',', out);
+        mvg_csv_put_field(out, fields[i]);
+    }
+    fputs("\r\n", out);
+}

@@ -1,6 +1,7 @@
 /*
  * csv.h: CSV tables with a header row, for the operator CLI's fit and
- * savings commands. It owns the parsed cells (text) and converts named
+ * savings commands, and the writing of CSV rows for the reports: one home
+ * for the format's quoting both ways. It owns the parsed cells (text) and converts named
  * columns to numbers on request, so that only the columns a command uses
  * must be numeric. RFC 4180 quoting ("a,b", "say ""hi"""), LF or CRLF line
  * ends, blank lines skipped. Errors name the file, its line and the column:
@@ -11,6 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 typedef struct mvg_csv mvg_csv;
 
@@ -46,5 +48,11 @@ int mvg_csv_numbers(const mvg_csv *c, const char *name, double **out, char *err,
  * such column, -1 with err (line and column) for a bad timestamp.
  */
 int mvg_csv_timestamps(const mvg_csv *c, int64_t **out, char *err, size_t errlen);
+
+/* Writes one field, RFC 4180: quoted when it holds a comma, a quote or a
+ * line break, quotes doubled. */
+void mvg_csv_put_field(FILE *out, const char *s);
+/* Writes the n fields of one row, comma separated, ended by CRLF. */
+void mvg_csv_put_row(FILE *out, const char *const *fields, size_t n);
 
 #endif

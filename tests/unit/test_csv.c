@@ -154,12 +154,38 @@ static void test_load_file(void **state)
     assert_non_null(strstr(err, "No such file"));
 }
 
+/* Writing: quoted only when needed, quotes doubled, CRLF after a row; what
+ * is written reads back as it was. */
+static void test_write(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    const char *row1[] = {"section", "key", "value", "unit"};
+    const char *row2[] = {"a,b", "say \"hi\"", "two\nlines", ""};
+    mvg_csv_put_row(f, row1, 4);
+    mvg_csv_put_row(f, row2, 4);
+    fclose(f);
+    assert_string_equal(buf, "section,key,value,unit\r\n"
+                             "\"a,b\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
+    char err[256];
+    mvg_csv *c = mvg_csv_parse("w.csv", buf, len, err, sizeof err);
+    assert_non_null(c);
+    assert_int_equal(mvg_csv_rows(c), 1);
+    for (size_t i = 0; i < 4; i++)
+        assert_string_equal(mvg_csv_cell(c, 0, i), row2[i]);
+    mvg_csv_free(c);
+    free(buf);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_basic),    cmocka_unit_test(test_quotes),
         cmocka_unit_test(test_errors),   cmocka_unit_test(test_iso8601),
-        cmocka_unit_test(test_load_file),
+        cmocka_unit_test(test_load_file), cmocka_unit_test(test_write),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -8,36 +8,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "csv.h"
+
 #include "programme_out.h"
 #include "timefmt.h"
-
-/* One field, quoted when it must be (RFC 4180). */
-static void field(FILE *out, const char *s)
-{
-    if (strpbrk(s, ",\"\r\n")) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
-}
 
 static void row(FILE *out, const char *section, const char *key, const char *value,
                 const char *unit)
 {
-    field(out, section);
-    fputc(',', out);
-    field(out, key);
-    fputc(',', out);
-    field(out, value);
-    fputc(',', out);
-    field(out, unit);
-    fputs("\r\n", out);
+    const char *f[] = {section, key, value, unit};
+    mvg_csv_put_row(out, f, 4);
 }
 
 static void num_row(FILE *out, const char *section, const char *key, double v, const char *unit)
