@@ -25,6 +25,33 @@ const char *mvg_payload_time(int64_t ms, char *buf, size_t len)
     return mvg_timefmt_format(ms, MVG_TIMEFMT_MS | MVG_TIMEFMT_Z, buf, len);
 }
 
+void mvg_payload_sample_members(mvg_jsonw *w, const mvg_sample *s, const char *unit,
+                                int answered)
+{
+    mvg_jsonw_key(w, "value");
+    if (answered && s->raw_kind == MVG_RAW_TEXT && s->text)
+        mvg_jsonw_str(w, s->text); /* a string point: its text is its value */
+    else if (answered)
+        mvg_jsonw_num(w, s->value); /* NaN: null, never 0 */
+    else
+        mvg_jsonw_null(w);
+    char digits[MVG_SAMPLE_DIGITS];
+    int nd = mvg_sample_raw_digits(s, digits);
+    if (answered && nd > 0) {
+        /* a 64-bit integer's register value, exact (the double is not above 2^53) */
+        mvg_jsonw_key(w, "raw");
+        mvg_jsonw_raw(w, digits, (size_t)nd);
+    }
+    mvg_jsonw_key(w, "unit");
+    mvg_jsonw_str(w, unit);
+    mvg_jsonw_key(w, "quality");
+    mvg_jsonw_str(w, mvg_quality_name(s->quality));
+    if (s->quality == MVG_Q_EXCEPTION) {
+        mvg_jsonw_key(w, "exception_code");
+        mvg_jsonw_int(w, s->exception_code);
+    }
+}
+
 /* A number, or null when it is not one. */
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -75,26 +102,7 @@ const char *mvg_payload_telemetry(mvg_jsonw *w, const char *gateway, const mvg_d
         mvg_jsonw_str(w, dev->points[i].name);
         mvg_jsonw_key(w, "ts");
         mvg_jsonw_raw(w, ts, tslen);
-        mvg_jsonw_key(w, "value");
-        if (s->raw_kind == MVG_RAW_TEXT && s->text)
-            mvg_jsonw_str(w, s->text); /* a string point: its text is its value */
-        else
-            mvg_jsonw_num(w, s->value);
-        char digits[MVG_SAMPLE_DIGITS];
-        int nd = mvg_sample_raw_digits(s, digits);
-        if (nd > 0) {
-            /* a 64-bit integer's register value, exact (the double is not above 2^53) */
-            mvg_jsonw_key(w, "raw");
-            mvg_jsonw_raw(w, digits, (size_t)nd);
-        }
-        mvg_jsonw_key(w, "unit");
-        mvg_jsonw_str(w, dev->points[i].unit);
-        mvg_jsonw_key(w, "quality");
-        mvg_jsonw_str(w, mvg_quality_name(s->quality));
-        if (s->quality == MVG_Q_EXCEPTION) {
-            mvg_jsonw_key(w, "exception_code");
-            mvg_jsonw_int(w, s->exception_code);
-        }
+        mvg_payload_sample_members(w, s, dev->points[i].unit, 1);
         mvg_jsonw_obj_end(w);
     }
     mvg_jsonw_arr_end(w);

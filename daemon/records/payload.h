@@ -59,6 +59,14 @@
 /* ISO 8601 UTC with milliseconds ("2026-01-06T01:05:00.000Z"). */
 const char *mvg_payload_time(int64_t ms, char *buf, size_t len);
 
+/* A sample's members as telemetry and `mvgate read --json` write them:
+ * "value" (its text for a string point; null when not answered or not a
+ * number), "raw" (a 64-bit integer's exact register value), "unit",
+ * "quality" and, for a Modbus exception, "exception_code". answered 0 (a
+ * poll that got no reply) writes value null and no raw. */
+void mvg_payload_sample_members(mvg_jsonw *w, const mvg_sample *s, const char *unit,
+                                int answered);
+
 /* The telemetry of one poll, written by w (a poll-rate payload: no
  * allocation per value; the text is w's until its next use, *len its
  * length); only: which points to include (NULL: all). NULL when out of

@@ -20,6 +20,7 @@
 #include "config.h"
 #include "jsonw.h"
 #include "log.h"
+#include "payload.h"
 #include "transport.h"
 
 typedef struct {
@@ -140,29 +141,8 @@ static int print_json(const mvg_config *cfg, const int *selected, mvg_sample **s
             int answered = s->quality != MVG_Q_COMM_ERROR && s->quality != MVG_Q_EXCEPTION;
             mvg_jsonw_key(w, dev->points[i].name);
             mvg_jsonw_obj(w);
-            /* a value that is not a number (comm error, NaN) is null, never 0; a
-             * string's value is its text */
-            mvg_jsonw_key(w, "value");
-            if (answered && s->raw_kind == MVG_RAW_TEXT && s->text)
-                mvg_jsonw_str(w, s->text);
-            else if (answered)
-                mvg_jsonw_num(w, s->value);
-            else
-                mvg_jsonw_null(w);
-            char digits[MVG_SAMPLE_DIGITS];
-            int nd = mvg_sample_raw_digits(s, digits);
-            if (answered && nd > 0) {
-                mvg_jsonw_key(w, "raw");
-                mvg_jsonw_raw(w, digits, (size_t)nd);
-            }
-            mvg_jsonw_key(w, "unit");
-            mvg_jsonw_str(w, dev->points[i].unit);
-            mvg_jsonw_key(w, "quality");
-            mvg_jsonw_str(w, mvg_quality_name(s->quality));
-            if (s->quality == MVG_Q_EXCEPTION) {
-                mvg_jsonw_key(w, "exception_code");
-                mvg_jsonw_int(w, s->exception_code);
-            }
+            /* a value that is not a number (comm error, NaN) is null, never 0 */
+            mvg_payload_sample_members(w, s, dev->points[i].unit, answered);
             mvg_jsonw_obj_end(w);
         }
         mvg_jsonw_obj_end(w);
