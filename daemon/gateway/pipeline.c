@@ -255,9 +255,25 @@ static int write_definition(mvg_pipeline *p, size_t i, int64_t now_ms, char *err
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    size_t npoints = 0;
     for (size_t d = 0; d < p->cfg->ndevices; d++)
+        npoints += p->cfg->devices[d].npoints;
+    /* one block: a row pointer per device, then a flag per point */
+    unsigned char **counts = malloc(p->cfg->ndevices * sizeof *counts + npoints + 1);
+    if (!counts) {
+        free(uses);
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    unsigned char *flag = (unsigned char *)(counts + p->cfg->ndevices);
+    for (size_t d = 0; d < p->cfg->ndevices; d++) {
         uses[d] = (unsigned char)mvg_runner_project_uses_device(p->runner, i, d);
-    mvg_definition_in in = {p->cfg->gateway.id, p->cfg, pc, uses};
+        counts[d] = flag;
+        for (size_t k = 0; k < p->cfg->devices[d].npoints; k++)
+            *flag++ = (unsigned char)mvg_runner_project_counts_point(p->runner, i, d, k);
+    }
+    mvg_definition_in in = {p->cfg->gateway.id, p->cfg, pc, uses,
+                            (const unsigned char *const *)counts};
     char digest[MVG_CHAIN_HEX_LEN], last[MVG_CHAIN_HEX_LEN];
     int64_t version = 0;
     mvg_definition_digest(&in, digest);
@@ -289,6 +305,7 @@ static int write_definition(mvg_pipeline *p, size_t i, int64_t now_ms, char *err
     p->definition[i] = version;
     free(json);
     free(uses);
+    free(counts);
     return rc;
 }
 

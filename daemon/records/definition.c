@@ -282,6 +282,20 @@ static json_t *content(const mvg_definition_in *in)
         "streams", streams, "config_sha256", in->cfg->sha256);
     if (doc && p->annual_basis == MVG_ANNUAL_CALENDAR)
         json_object_set_new(doc, "annual", annual(p));
+    /* the points the project counts: what a hub compares across projects
+     * for a double count (an independent variable two projects share is
+     * no double count) */
+    json_t *counts = doc && in->counts ? json_array() : NULL;
+    for (size_t d = 0; counts && d < in->cfg->ndevices; d++)
+        for (size_t k = 0; in->counts[d] && k < in->cfg->devices[d].npoints; k++)
+            if (in->counts[d][k]) {
+                char ch[2 * MVG_NAME_MAX + 2];
+                snprintf(ch, sizeof ch, "%s.%s", in->cfg->devices[d].name,
+                         in->cfg->devices[d].points[k].name);
+                json_array_append_new(counts, json_string(ch));
+            }
+    if (counts)
+        json_object_set_new(doc, "counts", counts);
     return doc;
 }
 

@@ -31,6 +31,10 @@ typedef struct {
     const mvg_config *cfg;          /* the devices and buses the meters are */
     const mvg_project_cfg *prj;
     const unsigned char *uses;      /* per device of cfg: 1 when the project reads it */
+    /* per device of cfg and per point of it: 1 when the project counts the
+     * point as a use or emission (mvg_runner_project_counts_point, the one
+     * rule of a double count); NULL: the record states no "counts" */
+    const unsigned char *const *counts;
 } mvg_definition_in;
 
 /* The digest of the definition's content: the SHA-256 of the record built

@@ -173,6 +173,8 @@ def check(d, cfg, full, late):
     assert d1["ipmvp_option"] == "B" and d1["measurement_boundary"].startswith("compressor room")
     meters = {m["device"]: m for m in d1["meters"]}
     assert set(meters) == {"comp_power", "air_flow"}, meters.keys()
+    # what the project counts: its use, not the flow meter it reads as an x
+    assert d1["counts"] == ["comp_power.energy_kwh"], d1["counts"]
     assert meters["comp_power"]["accuracy_class"] == "0.5S"
     assert meters["comp_power"]["calibration_date"] == "2025-03-01"
     assert meters["air_flow"]["accuracy_class"] is None and meters["air_flow"]["calibration_date"] is None

@@ -213,6 +213,31 @@ def scenario(d, port, confs, hubs):
                        cleared(a["double-counted"]), "the double count cleared")
     assert [(a["project"], a["chain_from"]) for a in kinds["definition-change"]] == [("p2", 2)]
 
+    # definitions that state "counts" (what the gateway's engine counts as use or
+    # emission): two projects reading one meter, each counting another point of
+    # it (a sub-meter's channel, a temperature as an x), count nothing twice;
+    # when both count one point, the alert names it
+    m5 = dict(meter, device="m5", host="10.0.0.9")
+    p5, p6 = Chain("gw-a", "p5"), Chain("gw-a", "p6")
+
+    def counted(version, points):
+        return definition(version, [m5]) + ',"counts":%s' % json.dumps(points)
+    pub(port, p5.topic("definition"), p5.next("definition", counted(1, ["m5.e"]), k))
+    pub(port, p6.topic("definition"), p6.next("definition", counted(1, ["m5.t"]), k))
+    pub(port, p6.topic("definition"), p6.next("definition", counted(2, ["m5.t", "m5.f"]), k))
+    kinds = wait_alert(confs[0], lambda a: any(x["project"] == "p6" and x["chain_from"] == 2
+                                               for x in a.get("definition-change", [])),
+                       "p6's second definition decided")
+    assert not [x for x in kinds.get("double-counted", []) if x["project"] in ("p5", "p6")
+                and x["state"] == "open"], kinds["double-counted"]
+    pub(port, p6.topic("definition"), p6.next("definition", counted(3, ["m5.t", "m5.e"]), k))
+    kinds = wait_alert(confs[0], lambda a: any(x["project"] in ("p5", "p6") and
+                                               x["state"] == "open"
+                                               for x in a.get("double-counted", [])),
+                       "the point counted twice")
+    dc = [x for x in kinds["double-counted"] if x["project"] in ("p5", "p6")]
+    assert len(dc) == 1 and "point e" in dc[0]["detail"] and "10.0.0.9" in dc[0]["detail"], dc
+
     # each alert once: one row per identity, one log line per raise and clear
     rc, all_docs = alerts(confs[0])
     keys = [(a["kind"], a["gateway"], a["project"], a["chain_from"], a["detail"])

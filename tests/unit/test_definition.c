@@ -89,7 +89,7 @@ static void rig_open(rig *g, const char *prj_keys, const char *el_keys)
     g->cfg = load(prj_keys, el_keys);
     g->uses[0] = g->uses[1] = 1; /* the project reads meter and oat, not spare */
     g->uses[2] = 0;
-    g->in = (mvg_definition_in){"g", g->cfg, &g->cfg->projects->projects[0], g->uses};
+    g->in = (mvg_definition_in){"g", g->cfg, &g->cfg->projects->projects[0], g->uses, NULL};
 }
 
 static json_t *record(const rig *g, int64_t version, int64_t created)

@@ -610,14 +610,48 @@ static int meter_cmp(const void *a, const void *b)
     return k ? k : strcmp(x->project, y->project);
 }
 
-/* The meters of one definition record into *ms (grown). 0 or -1 (memory). */
-static int add_meters(json_t *doc, const char *gw, const char *project, meter **ms, size_t *n,
-                      size_t *cap, json_t *keep)
+/* The meter of the definition record's meters list named device, or NULL. */
+static json_t *meter_named(json_t *list, const char *device)
 {
-    json_t *list = json_object_get(doc, "meters"), *m;
+    json_t *m;
     size_t i;
     json_array_foreach(list, i, m)
     {
+        const char *d = json_string_value(json_object_get(m, "device"));
+        if (d && strcmp(d, device) == 0)
+            return m;
+    }
+    return NULL;
+}
+
+/*
+ * What one definition record counts, into *ms (grown): with its "counts"
+ * (the points the gateway's engine counts as use or emission,
+ * mvg_runner_project_counts_point: the rule `mvgate check` warns by) each
+ * counted point of a meter; a record without it (written before), each
+ * meter it names. 0 or -1 (memory).
+ */
+static int add_meters(json_t *doc, const char *gw, const char *project, meter **ms, size_t *n,
+                      size_t *cap, json_t *keep)
+{
+    json_t *list = json_object_get(doc, "meters"), *counts = json_object_get(doc, "counts"), *m;
+    size_t i, nitems = json_is_array(counts) ? json_array_size(counts) : json_array_size(list);
+    for (i = 0; i < nitems; i++) {
+        const char *point = NULL;
+        char dev[300];
+        if (json_is_array(counts)) {
+            const char *ch = json_string_value(json_array_get(counts, i));
+            const char *dot = ch ? strchr(ch, '.') : NULL;
+            if (!dot)
+                continue;
+            snprintf(dev, sizeof dev, "%.*s", (int)(dot - ch), ch);
+            m = meter_named(list, dev);
+            point = dot + 1;
+            if (!m)
+                continue;
+        } else {
+            m = json_array_get(list, i);
+        }
         /* the definition record's meter (records/definition.c): a TCP meter by
          * host, port and unit id, a serial one by its port's device and unit
          * id, both within the gateway (private addresses and tty names repeat
@@ -633,11 +667,14 @@ static int add_meters(json_t *doc, const char *gw, const char *project, meter **
         *ms = grown;
         meter *x = &(*ms)[(*n)++];
         long long u = json_is_integer(unit) ? (long long)json_integer_value(unit) : 0;
+        int w;
         if (host)
-            snprintf(x->key, sizeof x->key, "%s %s:%lld unit %lld", gw, host,
-                     json_is_integer(port) ? (long long)json_integer_value(port) : 0, u);
+            w = snprintf(x->key, sizeof x->key, "%s %s:%lld unit %lld", gw, host,
+                         json_is_integer(port) ? (long long)json_integer_value(port) : 0, u);
         else
-            snprintf(x->key, sizeof x->key, "%s %s unit %lld", gw, tty, u);
+            w = snprintf(x->key, sizeof x->key, "%s %s unit %lld", gw, tty, u);
+        if (point && w > 0 && (size_t)w < sizeof x->key)
+            snprintf(x->key + w, sizeof x->key - (size_t)w, " point %s", point);
         x->gateway = gw;
         x->project = project;
         x->device = json_string_value(json_object_get(m, "device"));
