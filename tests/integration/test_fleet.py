@@ -131,7 +131,9 @@ def sums(docs):
         acc = out.setdefault(x["project"], dict.fromkeys(FIGURES, 0.0))
         for s in x["streams"]:
             for f in FIGURES:
-                acc[f] += s.get("converted", {}).get(f, 0.0)
+                # null: an interval not counted (low coverage, no model yet) adds nothing
+                v = s.get("converted", {}).get(f)
+                acc[f] += v if v is not None else 0.0
     return out
 
 
