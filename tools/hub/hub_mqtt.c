@@ -421,8 +421,9 @@ static int expect(mvg_hub_mqtt *m, int want, int64_t deadline, const unsigned ch
     int type, flags;
     int r = read_packet(m, deadline, &type, &flags, body, blen);
     if (r <= 0) {
-        mvg_set_err(err, errlen, "mqtt: %s:%s %s", m->host, m->port,
-                    r == 0 ? "did not answer in time" : "closed the connection");
+        mvg_set_err(err, errlen, "mqtt: %s:%s %s%s", m->host, m->port,
+                    r == 0 ? "did not answer in time" : "closed the connection",
+                    m->ssl ? " (TLS)" : "");
         return -1;
     }
     if (type != want) {
@@ -478,12 +479,23 @@ int mvg_hub_mqtt_connect(mvg_hub_mqtt *m, const char *filter, int *session_prese
         /* With TLS 1.3 a listener that wants a client certificate refuses
          * after the handshake: its alert may come before the CONNECT goes
          * (or, later, instead of the CONNACK). Say what it was. */
+        int e = errno;
         unsigned long q = m->ssl ? ERR_peek_last_error() : 0;
         if (q && ERR_reason_error_string(q))
             mvg_set_err(err, errlen, "mqtt: TLS connection to %s closed: %s", m->cfg.uri,
                         ERR_reason_error_string(q));
+        else if (m->ssl)
+            /* Without an alert queued (the peer's reset came first) say so:
+             * the usual cause is a listener that wants a client certificate. */
+            mvg_set_err(err, errlen,
+                        "mqtt: TLS connection to %s closed before CONNECT was sent: %s%s",
+                        m->cfg.uri, e ? strerror(e) : "no reason given",
+                        m->cfg.cert_file[0] ? ""
+                                            : " (no cert_file: does the listener want a"
+                                              " client certificate?)");
         else
-            mvg_set_err(err, errlen, "mqtt: cannot send CONNECT to %s", m->cfg.uri);
+            mvg_set_err(err, errlen, "mqtt: cannot send CONNECT to %s: %s", m->cfg.uri,
+                        e ? strerror(e) : "connection closed");
         goto fail;
     }
     if (expect(m, P_CONNACK, deadline, &b, &n, err, errlen) < 0)
