@@ -201,21 +201,13 @@ static int month_chart(const page *g, mvg_prg_unit u, const char *color)
     snprintf(cap, sizeof cap, "%s \xe2\x80\x94 %s", T(g, MVG_T_PRG_CHART_MONTHS), yl);
     mvg_svg_series s = {T(g, MVG_T_PRG_MEASURED), MVG_SVG_BARS, x, y, NULL, p->nmonths, color, 0};
     mvg_svg_chart ch = {T(g, MVG_T_PRG_MONTH_AXIS), yl, 1, 1, 0, 86400000.0 * 22, cap};
-    fputs("<figure><figcaption>", g->out);
-    esc(g, cap);
-    fputs("</figcaption>\n", g->out);
-    if (mvg_svg_write(g->out, &ch, &s, 1) != 0) {
-        fputs("<p>", g->out);
-        esc(g, T(g, MVG_T_NO_DATA));
-        fputs("</p>", g->out);
-    }
-    fputs("</figure>\n", g->out);
+    mvg_svg_figure(g->out, cap, T(g, MVG_T_NO_DATA), &ch, &s, 1);
     free(x);
     free(y);
     return 0;
 }
 
-/* The cumulative measured energy savings, month by month. */
+/* The cumulative measured CO2 savings, month by month. */
 static int cumulative_chart(const page *g)
 {
     const mvg_programme *p = g->p;
@@ -237,15 +229,7 @@ static int cumulative_chart(const page *g)
     snprintf(cap, sizeof cap, "%s \xe2\x80\x94 %s", T(g, MVG_T_PRG_CHART_CUM), yl);
     mvg_svg_series s = {T(g, MVG_T_PRG_MEASURED), MVG_SVG_LINE, x, y, NULL, p->nmonths, "#2a7d2a", 0};
     mvg_svg_chart ch = {T(g, MVG_T_PRG_MONTH_AXIS), yl, 1, 1, 0, 0, cap};
-    fputs("<figure><figcaption>", g->out);
-    esc(g, cap);
-    fputs("</figcaption>\n", g->out);
-    if (mvg_svg_write(g->out, &ch, &s, 1) != 0) {
-        fputs("<p>", g->out);
-        esc(g, T(g, MVG_T_NO_DATA));
-        fputs("</p>", g->out);
-    }
-    fputs("</figure>\n", g->out);
+    mvg_svg_figure(g->out, cap, T(g, MVG_T_NO_DATA), &ch, &s, 1);
     free(x);
     free(y);
     return 0;

@@ -83,15 +83,7 @@ static void figure(const page *p, mvg_text title, const char *stream, const mvg_
     snprintf(aria, sizeof aria, "%s \xe2\x80\x94 %s", T(p, title), stream);
     mvg_svg_chart c = *ch;
     c.aria = aria;
-    fputs("<figure><figcaption>", p->out);
-    esc(p, aria);
-    fputs("</figcaption>\n", p->out);
-    if (mvg_svg_write(p->out, &c, s, ns) != 0) {
-        fputs("<p>", p->out);
-        esc(p, T(p, MVG_T_NO_DATA));
-        fputs("</p>", p->out);
-    }
-    fputs("</figure>\n", p->out);
+    mvg_svg_figure(p->out, aria, T(p, MVG_T_NO_DATA), &c, s, ns);
 }
 
 int mvg_report_html_baseline_charts(const page *p)

@@ -476,3 +476,17 @@ int mvg_svg_write(FILE *out, const mvg_svg_chart *c, const mvg_svg_series *s, si
     fputs("</svg>\n", out);
     return ferror(out) ? -1 : 0;
 }
+
+void mvg_svg_figure(FILE *out, const char *caption, const char *no_data, const mvg_svg_chart *c,
+                    const mvg_svg_series *s, size_t ns)
+{
+    fputs("<figure><figcaption>", out);
+    mvg_svg_escape(out, caption);
+    fputs("</figcaption>\n", out);
+    if (mvg_svg_write(out, c, s, ns) != 0) {
+        fputs("<p>", out);
+        mvg_svg_escape(out, no_data);
+        fputs("</p>", out);
+    }
+    fputs("</figure>\n", out);
+}

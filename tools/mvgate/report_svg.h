@@ -76,4 +76,9 @@ int mvg_svg_write(FILE *out, const mvg_svg_chart *c, const mvg_svg_series *s, si
 /* XML-escaped text (&, <, >, ") to out. */
 void mvg_svg_escape(FILE *out, const char *s);
 
+/* The chart as an HTML figure: caption (escaped) over the SVG, or no_data
+ * in a paragraph when the series have nothing to draw. */
+void mvg_svg_figure(FILE *out, const char *caption, const char *no_data, const mvg_svg_chart *c,
+                    const mvg_svg_series *s, size_t ns);
+
 #endif
