@@ -161,13 +161,23 @@ static void test_eastron_sdm120(void **state)
     CHECK("eastron-sdm120", r);
 }
 
+/* Eastron SDM230 ("SDM230-LoRa Protocol" 06-2018 V1.0, p. 1, the
+ * "SDM230-Modbus Input Register" table): 3000N = start address N-1 in hex,
+ * float32 in V, A, W, degrees, Hz, kWh and kVArh. */
 static void test_eastron_sdm230(void **state)
 {
     (void)state;
     static const reading r[] = {
-        {"voltage_v", 0, {0x4366, 0x8000}, 230.5, "V"},
-        {"frequency_hz", 70, {0x4248, 0x0000}, 50.0, "Hz"},
-        {"total_kwh", 342, {0x449A, 0x5000}, 1234.5, "kWh"},
+        {"voltage_v", 0x00, {0x4366, 0x8000}, 230.5, "V"},           /* 30001 */
+        {"current_a", 0x06, {0x40A8, 0x0000}, 5.25, "A"},            /* 30007 */
+        {"power_w", 0x0C, {0x44BB, 0x8000}, 1500.0, "W"},            /* 30013 */
+        {"pf", 0x1E, {0x3F73, 0x3333}, 0.95, ""},                    /* 30031 */
+        {"phase_angle_deg", 0x24, {0xC148, 0x0000}, -12.5, "deg"},   /* 30037 */
+        {"frequency_hz", 0x46, {0x4248, 0x0000}, 50.0, "Hz"},        /* 30071 */
+        {"import_kwh", 0x48, {0x449A, 0x5000}, 1234.5, "kWh"},       /* 30073 */
+        {"export_kvarh", 0x4E, {0x3FC0, 0x0000}, 1.5, "kvarh"},      /* 30079 */
+        {"total_kwh", 0x156, {0x449A, 0x5000}, 1234.5, "kWh"},       /* 30343 */
+        {"total_kvarh", 0x158, {0x4228, 0x0000}, 42.0, "kvarh"},     /* 30345 */
     };
     CHECK("eastron-sdm230", r);
 }
