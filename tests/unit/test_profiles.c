@@ -201,16 +201,26 @@ static void test_carlogavazzi_em24(void **state)
     CHECK("carlogavazzi-em24", r);
 }
 
-/* ABB B-series: big-endian integers, energy 0.01 kWh in 64 bits. */
+/* ABB B-series: the EQ-meter mapping as ABB prints it in the A43/A44 User
+ * Manual 2CMC48001M0201 rev. C (the B23/B24 manual's own tables could not
+ * be read): the register words of its communication examples, p. 168
+ * (energy read at 5000h) and p. 170 (instantaneous values), with the values
+ * ABB decodes them to; big-endian, energy 0,01 kWh in 64 bits (p. 108),
+ * powers signed 32-bit W with 2 decimals (p. 112). */
 static void test_abb_b_series(void **state)
 {
     (void)state;
     static const reading r[] = {
-        {"import_kwh", 0x5000, {0, 0, 0x0001, 0xE240}, 1234.56, "kWh"}, /* 123456 */
-        {"voltage_l1_v", 0x5B00, {0, 2305}, 230.5, "V"},
-        {"current_l1_a", 0x5B0C, {0, 525}, 5.25, "A"},
-        {"power_total_w", 0x5B14, {0xFFFF, 0xFC18}, -10.0, "W"}, /* -1000 */
-        {"frequency_hz", 0x5B2C, {5000}, 50.0, "Hz"},
+        {"import_kwh", 0x5000, {0, 0, 0x000D, 0x1290}, 8567.20, "kWh"}, /* p. 168 */
+        {"export_kwh", 0x5004, {0, 0, 0x0003, 0x1209}, 2012.25, "kWh"}, /* p. 168 */
+        {"current_l1_a", 0x5B0C, {0x0000, 0x0065}, 1.01, "A"},         /* p. 170 */
+        {"power_total_w", 0x5B14, {0x0001, 0xE8E4}, 1251.56, "W"},      /* p. 170 */
+        {"power_l1_w", 0x5B16, {0x0000, 0x5AE2}, 232.66, "W"},          /* p. 170 */
+        {"power_l2_w", 0x5B18, {0xFFFF, 0xFC18}, -10.0, "W"},           /* signed, p. 112 */
+        {"frequency_hz", 0x5B2C, {0x1383}, 49.95, "Hz"},                /* p. 170 */
+        {"pf_total", 0x5B3A, {0x03CC}, 0.972, ""},                      /* p. 170 */
+        {"pf_l3", 0x5B3D, {0x0322}, 0.802, ""},                         /* pp. 112, 170 */
+        {"voltage_l1_v", 0x5B00, {0x0000, 0x0FCA}, 404.2, "V"}, /* p. 170 word, 0,1 V */
     };
     CHECK("abb-b-series", r);
 }
