@@ -222,6 +222,7 @@ typedef struct {
         enthalpy_kj_per_kg, o2_ref, flow_h2o_pct, flow_temp_c, flow_kpa;
     int flow_basis;
     char grid[64];
+    char o2_standard[64];
     int volume_at;
 } factors_row;
 
@@ -260,6 +261,11 @@ static const mvg_key factors_keys[] = {
      .doc = "net enthalpy delivered, steam minus feedwater"},
     {"o2_ref", MVG_KEY_NUMBER, 0, FR(o2_ref), .min = 0, .max = 20.9, FLUE_ONLY, .def_doc = "3",
      .doc = "reference O2 (%) of the corrected concentrations"},
+    {"o2_ref_standard", MVG_KEY_STRING, MVG_KEY_NAME, FR(o2_standard), FLUE_ONLY,
+     .def_doc = "none", .allowed = "`\"gb13271-coal\"`, `\"gb13271-oil-gas\"`",
+     .doc = "the reference O2 of an emission standard by name (docs/conversions.md \"Reference "
+            "O2\"): GB 13271-2014 Table 4 for boilers; its source goes into the definition "
+            "record; not with `o2_ref`"},
     {"flow_basis", MVG_KEY_CHOICE, 0, FR(flow_basis), .choices = flow_bases,
      .values = flow_basis_values, FLUE_ONLY, .def_doc = "`\"measured\"`",
      .doc = "`measured`: the flow at the measured O2 (usual); `reference`: a flow already "
@@ -320,6 +326,30 @@ static void grid_factor(ctx_t *c, const config_setting_t *g, const char *ctxs, c
              e->region, e->year, e->source);
 }
 
+/* The reference O2 of the emission standard called name (convert.h) into
+ * f, with the standard as its source. */
+static void o2_standard(ctx_t *c, const config_setting_t *g, const char *ctxs, const char *name,
+                        int with_number, mvg_conv_factors *f)
+{
+    const config_setting_t *at = config_setting_get_member(g, "o2_ref_standard");
+    if (with_number) {
+        mvg_cfgp_fail(c, at, "%s: 'o2_ref_standard' and 'o2_ref' both give the reference O2: keep one",
+                      ctxs);
+        return;
+    }
+    const mvg_o2_standard *s = mvg_convert_o2_standard(name);
+    if (!s) {
+        char names[256];
+        mvg_cfgp_fail(c, at, "%s: unknown o2_ref_standard \"%s\" (known: %s)", ctxs, name,
+                      mvg_convert_o2_standard_names(names, sizeof names));
+        return;
+    }
+    f->o2_ref_pct = s->o2_pct;
+    f->defaulted &= ~(unsigned)MVG_CONV_DEF_O2_REF;
+    snprintf(f->o2_ref_source, sizeof f->o2_ref_source, "%s (o2_ref_standard \"%s\")",
+             s->source, s->name);
+}
+
 /* The factor keys of g (the stream group itself, whose other keys the
  * stream's table checks, or its `factors` group: own_group): read, refused
  * on a stream type they do not apply to, and put in force. */
@@ -368,6 +398,7 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
          MVG_CONV_DEF_FLOW_STATE},
         {"volume_at", t == MVG_STREAM_FUEL, "applies to fuel streams (natural gas by volume)",
          NULL, 0, 0},
+        {"o2_ref_standard", flue, "applies to nox and so2 streams", NULL, 0, 0},
         {"grid", t == MVG_STREAM_ELECTRICITY,
          "applies to electricity streams (a heat stream's factor is its source's)", NULL, 0, 0},
     };
@@ -385,6 +416,8 @@ static void parse_factors(ctx_t *c, const config_setting_t *g, const char *ctxs,
                 f->co2_source[0] = '\0'; /* a number of the configuration's own */
         } else if (strcmp(rules[i].key, "volume_at") == 0) {
             volume_at = row.volume_at; /* after kg_per_unit, whichever came first */
+        } else if (strcmp(rules[i].key, "o2_ref_standard") == 0) {
+            o2_standard(c, g, ctxs, row.o2_standard, mvg_section_rc(sec, rc, "o2_ref") > 0, f);
         } else if (strcmp(rules[i].key, "grid") == 0) {
             grid_factor(c, g, ctxs, row.grid, mvg_section_rc(sec, rc, "co2_kg_per_unit") > 0, f);
         } else {

@@ -253,6 +253,47 @@ static const char SRC_DIESEL_DENSITY[] = "EN 590 automotive diesel at 15 degC";
 static const char SRC_LPG_DENSITY[] = "liquid propane/butane mixes at 15 degC";
 static const char SRC_STEAM[] = "IAPWS-IF97: saturated steam at 10 bar abs minus feedwater at 80 degC";
 static const char SRC_O2[] = "reference O2 for liquid and gaseous fuels in boilers, EU IED 2010/75/EU Annex V";
+/* Reference O2 by standard. GB 13271-2014 (锅炉大气污染物排放标准, emission
+ * standard of air pollutants for boilers), 5.2 and Table 4: measured
+ * concentrations are converted to the reference O2 by
+ * rho = rho' x (21 - O2ref) / (21 - O2measured) (mvg_convert_o2_corrected).
+ * The values are those the standard's Table 4 gives as reported by Zhang
+ * Shanshan, "Analysis of the influence of the reference oxygen content on
+ * the emission of contaminants", Environment and Development 2018(7), p. 117
+ * (DOI 10.16647/j.cnki.cn15-1369/X.2018.07.068); the standard's own text was
+ * not read (docs/conversions.md). */
+static const mvg_o2_standard o2_standards[] = {
+    {"gb13271-coal", 9.0,
+     "GB 13271-2014, 5.2 and Table 4: reference O2 of coal-fired boilers 9 % (as reported by "
+     "Environment and Development 2018(7) p. 117, DOI 10.16647/j.cnki.cn15-1369/X.2018.07.068)"},
+    {"gb13271-oil-gas", 3.5,
+     "GB 13271-2014, 5.2 and Table 4: reference O2 of oil- and gas-fired boilers 3.5 % (as "
+     "reported by Environment and Development 2018(7) p. 117, DOI "
+     "10.16647/j.cnki.cn15-1369/X.2018.07.068)"},
+};
+
+const mvg_o2_standard *mvg_convert_o2_standard(const char *name)
+{
+    for (size_t i = 0; name && i < sizeof o2_standards / sizeof *o2_standards; i++)
+        if (strcmp(o2_standards[i].name, name) == 0)
+            return &o2_standards[i];
+    return NULL;
+}
+
+const char *mvg_convert_o2_standard_names(char *buf, size_t len)
+{
+    size_t at = 0;
+    if (len)
+        buf[0] = '\0';
+    for (size_t i = 0; i < sizeof o2_standards / sizeof *o2_standards && at < len; i++) {
+        int n = snprintf(buf + at, len - at, "%s%s", i ? ", " : "", o2_standards[i].name);
+        if (n < 0)
+            break;
+        at += (size_t)n;
+    }
+    return buf;
+}
+
 static const char SRC_FLOW[] = "built-in default: the flow as measured";
 static const char SRC_COST[] = "none: not costed (0)";
 static const char SRC_COST_SELF[] = "identity: the stream is measured in HK$";
@@ -316,6 +357,8 @@ size_t mvg_convert_factors_used(const mvg_conv_factors *f, mvg_conv_factor_use *
     case MVG_STREAM_NOX:
     case MVG_STREAM_SO2:
         out[n++] = use("o2_ref", f->o2_ref_pct, "%", (d & MVG_CONV_DEF_O2_REF) != 0, SRC_O2);
+        if (!(d & MVG_CONV_DEF_O2_REF) && f->o2_ref_source[0])
+            out[n - 1].source = f->o2_ref_source; /* a named standard's */
         out[n] = use("flow_basis", NAN, "", (d & MVG_CONV_DEF_FLOW) != 0, SRC_FLOW);
         out[n++].text = f->flow_basis == MVG_FLOW_MEASURED ? "measured" : "reference";
         /* the flow's state: published once configured (a dry normal flow,

@@ -83,7 +83,26 @@ typedef struct {
      * grid factor table (config_grid.h: the entry and its publication);
      * "" for a number given in the configuration. */
     char co2_source[640];
+    /* The source of a configured o2_ref_pct when it was taken from a named
+     * emission standard (o2_ref_standard, mvg_convert_o2_standard); "" for
+     * a number given in the configuration. */
+    char o2_ref_source[256];
 } mvg_conv_factors;
+
+/* A reference O2 that an emission standard fixes for a kind of combustion
+ * plant, selected by name (`o2_ref_standard = "gb13271-oil-gas"`): the
+ * value and the document it is taken from (docs/conversions.md
+ * "Reference O2"). The table is this module's, like the defaults. */
+typedef struct {
+    const char *name;
+    double o2_pct;
+    const char *source;
+} mvg_o2_standard;
+
+/* The standard called name, or NULL. */
+const mvg_o2_standard *mvg_convert_o2_standard(const char *name);
+/* The standards' names, comma separated, into buf (for "unknown standard"). */
+const char *mvg_convert_o2_standard_names(char *buf, size_t len);
 
 /*
  * Fills f with the defaults for a stream of type measured in unit (and fuel,

@@ -432,6 +432,57 @@ static mvg_config *load_with_profiles(const char *profiles, const char *body, mv
     "    model = { type = \"mean\"; };\n" /* 10 */                                                 \
     stream " } ); } );\n" /* 11 */
 
+/* The reference O2 of a standard by name (convert.c's table): GB 13271's
+ * 3.5 % for a gas-fired boiler, with the standard as the source. */
+#define FLUE_PROJECT(stream)                                                                     \
+    "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n" /* 6 */                \
+    "  baseline = { start = \"2026-01-01\"; end = \"2026-01-02\"; };\n"                            \
+    "  reporting = { start = \"2026-01-02\"; };\n"                                                 \
+    "  streams = ( { name = \"n\"; type = \"nox\"; unit = \"kg\"; conc = \"m.t\"; flow = \"m.kwh\";\n" \
+    "    o2 = \"m.t\"; model = { type = \"mean\"; };\n" /* 10 */                                      \
+    stream " } ); } );\n" /* 11 */
+
+static void test_o2_ref_standard(void **state)
+{
+    (void)state;
+    const char *profiles = MVG_SOURCE_DIR "/config/profiles";
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c =
+        load_with_profiles(profiles, FLUE_PROJECT("    o2_ref_standard = \"gb13271-oil-gas\";"), d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    const mvg_conv_factors *f = &c->projects->projects[0].streams[0].factors;
+    assert_true(f->o2_ref_pct == 3.5);
+    assert_false(f->defaulted & MVG_CONV_DEF_O2_REF);
+    assert_non_null(strstr(f->o2_ref_source, "GB 13271-2014"));
+    assert_non_null(strstr(f->o2_ref_source, "\"gb13271-oil-gas\""));
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    static const struct {
+        const char *stream, *fragment;
+        int line;
+    } bad[] = {
+        {"    o2_ref_standard = \"gb13271\";",
+         "unknown o2_ref_standard \"gb13271\" (known: gb13271-coal, gb13271-oil-gas)", 11},
+        {"    o2_ref_standard = \"gb13271-coal\"; o2_ref = 6;", "both give the reference O2", 11},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        d = mvg_diags_new();
+        char body[1024];
+        snprintf(body, sizeof body, FLUE_PROJECT("%s"), bad[i].stream);
+        assert_null(load_with_profiles(profiles, body, d));
+        expect_diag(d, bad[i].line, bad[i].fragment);
+        mvg_diags_free(d);
+    }
+    /* an electricity stream has no reference O2 */
+    d = mvg_diags_new();
+    assert_null(load_with_profiles(profiles, GRID_PROJECT("    o2_ref_standard = \"gb13271-coal\";"), d));
+    expect_diag(d, 11, "'o2_ref_standard' applies to nox and so2 streams");
+    mvg_diags_free(d);
+}
+
 static void test_grid_factor_by_name(void **state)
 {
     (void)state;
@@ -554,6 +605,7 @@ int main(void)
         cmocka_unit_test(test_operating_calendar_keys),
         cmocka_unit_test(test_tariff_keys),
         cmocka_unit_test(test_grid_factor_by_name),
+        cmocka_unit_test(test_o2_ref_standard),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -171,6 +172,56 @@ static void test_flue_gas(void **state)
     assert_true(seen && n <= MVG_CONV_FACTORS_MAX);
 }
 
+/* Reference O2 by standard (GB 13271-2014 Table 4), by hand with the
+ * standard's formula rho = rho' x (21 - O2ref) / (21 - O2measured):
+ * - a gas-fired boiler (3.5 %), NOx 150 mg/m3 measured at 6 % O2:
+ *   150 x 17.5 / 15 = 175 mg/m3; with a flow already expressed at the
+ *   reference (flow_basis reference), 5,000 m3/h for 1 h: 175 x 5,000 x
+ *   1e-6 = 0.875 kg; as measured: 150 x 5,000 x 1e-6 = 0.75 kg;
+ * - a coal-fired boiler (9 %), SO2 200 mg/m3 at 12 % O2: 200 x 12 / 9 =
+ *   266.67 mg/m3, and at 9 % itself unchanged. */
+static void test_o2_standards(void **state)
+{
+    (void)state;
+    const mvg_o2_standard *gas = mvg_convert_o2_standard("gb13271-oil-gas");
+    const mvg_o2_standard *coal = mvg_convert_o2_standard("gb13271-coal");
+    assert_non_null(gas);
+    assert_non_null(coal);
+    REL(gas->o2_pct, 3.5);
+    REL(coal->o2_pct, 9.0);
+    assert_non_null(strstr(gas->source, "GB 13271-2014"));
+    assert_non_null(strstr(coal->source, "Table 4"));
+    assert_null(mvg_convert_o2_standard("gb13271"));
+    assert_null(mvg_convert_o2_standard(NULL));
+    char names[128];
+    assert_string_equal(mvg_convert_o2_standard_names(names, sizeof names),
+                        "gb13271-coal, gb13271-oil-gas");
+
+    REL(mvg_convert_o2_corrected(150.0, 6.0, gas->o2_pct), 175.0);
+    REL(mvg_convert_flue_mass_kg(150.0, 6.0, gas->o2_pct, 5000.0, MVG_FLOW_REFERENCE, 1.0), 0.875);
+    REL(mvg_convert_flue_mass_kg(150.0, 6.0, gas->o2_pct, 5000.0, MVG_FLOW_MEASURED, 1.0), 0.75);
+    REL(mvg_convert_o2_corrected(200.0, 12.0, coal->o2_pct), 200.0 * 12.0 / 9.0);
+    REL(mvg_convert_o2_corrected(200.0, 9.0, coal->o2_pct), 200.0);
+
+    /* the standard, once put in force, is the factor's published source */
+    mvg_conv_factors f;
+    defaults_for(MVG_STREAM_NOX, 0, "kg", &f);
+    f.o2_ref_pct = gas->o2_pct;
+    f.defaulted &= ~(unsigned)MVG_CONV_DEF_O2_REF;
+    snprintf(f.o2_ref_source, sizeof f.o2_ref_source, "%s", gas->source);
+    mvg_conv_factor_use u[MVG_CONV_FACTORS_MAX];
+    size_t n = mvg_convert_factors_used(&f, u);
+    int seen = 0;
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(u[i].name, "o2_ref") == 0) {
+            REL(u[i].value, 3.5);
+            assert_false(u[i].defaulted);
+            assert_ptr_equal(u[i].source, f.o2_ref_source);
+            seen = 1;
+        }
+    assert_true(seen);
+}
+
 /* Gas volumes at 20 degC (101.325 kPa), by hand: the built-in 0.75 kg/Nm3
  * at 0 degC is 0.75 x 273.15 / 293.15 = 0.698832 kg/m3 at 20 degC, so 100
  * m3 are 69.8832 kg and 69.8832e-6 Gg x 48.0 TJ/Gg = 0.00335439 TJ. A given
@@ -312,6 +363,7 @@ int main(void)
         cmocka_unit_test(test_voc),             cmocka_unit_test(test_bad_units),
         cmocka_unit_test(test_names),
         cmocka_unit_test(test_gas_volume_reference),
+        cmocka_unit_test(test_o2_standards),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

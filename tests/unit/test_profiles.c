@@ -161,13 +161,23 @@ static void test_eastron_sdm120(void **state)
     CHECK("eastron-sdm120", r);
 }
 
+/* Eastron SDM230 ("SDM230-LoRa Protocol" 06-2018 V1.0, p. 1, the
+ * "SDM230-Modbus Input Register" table): 3000N = start address N-1 in hex,
+ * float32 in V, A, W, degrees, Hz, kWh and kVArh. */
 static void test_eastron_sdm230(void **state)
 {
     (void)state;
     static const reading r[] = {
-        {"voltage_v", 0, {0x4366, 0x8000}, 230.5, "V"},
-        {"frequency_hz", 70, {0x4248, 0x0000}, 50.0, "Hz"},
-        {"total_kwh", 342, {0x449A, 0x5000}, 1234.5, "kWh"},
+        {"voltage_v", 0x00, {0x4366, 0x8000}, 230.5, "V"},           /* 30001 */
+        {"current_a", 0x06, {0x40A8, 0x0000}, 5.25, "A"},            /* 30007 */
+        {"power_w", 0x0C, {0x44BB, 0x8000}, 1500.0, "W"},            /* 30013 */
+        {"pf", 0x1E, {0x3F73, 0x3333}, 0.95, ""},                    /* 30031 */
+        {"phase_angle_deg", 0x24, {0xC148, 0x0000}, -12.5, "deg"},   /* 30037 */
+        {"frequency_hz", 0x46, {0x4248, 0x0000}, 50.0, "Hz"},        /* 30071 */
+        {"import_kwh", 0x48, {0x449A, 0x5000}, 1234.5, "kWh"},       /* 30073 */
+        {"export_kvarh", 0x4E, {0x3FC0, 0x0000}, 1.5, "kvarh"},      /* 30079 */
+        {"total_kwh", 0x156, {0x449A, 0x5000}, 1234.5, "kWh"},       /* 30343 */
+        {"total_kvarh", 0x158, {0x4228, 0x0000}, 42.0, "kvarh"},     /* 30345 */
     };
     CHECK("eastron-sdm230", r);
 }
@@ -191,16 +201,26 @@ static void test_carlogavazzi_em24(void **state)
     CHECK("carlogavazzi-em24", r);
 }
 
-/* ABB B-series: big-endian integers, energy 0.01 kWh in 64 bits. */
+/* ABB B-series: the EQ-meter mapping as ABB prints it in the A43/A44 User
+ * Manual 2CMC48001M0201 rev. C (the B23/B24 manual's own tables could not
+ * be read): the register words of its communication examples, p. 168
+ * (energy read at 5000h) and p. 170 (instantaneous values), with the values
+ * ABB decodes them to; big-endian, energy 0,01 kWh in 64 bits (p. 108),
+ * powers signed 32-bit W with 2 decimals (p. 112). */
 static void test_abb_b_series(void **state)
 {
     (void)state;
     static const reading r[] = {
-        {"import_kwh", 0x5000, {0, 0, 0x0001, 0xE240}, 1234.56, "kWh"}, /* 123456 */
-        {"voltage_l1_v", 0x5B00, {0, 2305}, 230.5, "V"},
-        {"current_l1_a", 0x5B0C, {0, 525}, 5.25, "A"},
-        {"power_total_w", 0x5B14, {0xFFFF, 0xFC18}, -10.0, "W"}, /* -1000 */
-        {"frequency_hz", 0x5B2C, {5000}, 50.0, "Hz"},
+        {"import_kwh", 0x5000, {0, 0, 0x000D, 0x1290}, 8567.20, "kWh"}, /* p. 168 */
+        {"export_kwh", 0x5004, {0, 0, 0x0003, 0x1209}, 2012.25, "kWh"}, /* p. 168 */
+        {"current_l1_a", 0x5B0C, {0x0000, 0x0065}, 1.01, "A"},         /* p. 170 */
+        {"power_total_w", 0x5B14, {0x0001, 0xE8E4}, 1251.56, "W"},      /* p. 170 */
+        {"power_l1_w", 0x5B16, {0x0000, 0x5AE2}, 232.66, "W"},          /* p. 170 */
+        {"power_l2_w", 0x5B18, {0xFFFF, 0xFC18}, -10.0, "W"},           /* signed, p. 112 */
+        {"frequency_hz", 0x5B2C, {0x1383}, 49.95, "Hz"},                /* p. 170 */
+        {"pf_total", 0x5B3A, {0x03CC}, 0.972, ""},                      /* p. 170 */
+        {"pf_l3", 0x5B3D, {0x0322}, 0.802, ""},                         /* pp. 112, 170 */
+        {"voltage_l1_v", 0x5B00, {0x0000, 0x0FCA}, 404.2, "V"}, /* p. 170 word, 0,1 V */
     };
     CHECK("abb-b-series", r);
 }
