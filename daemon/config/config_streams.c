@@ -288,17 +288,28 @@ static const mvg_key factors_keys[] = {
 };
 const mvg_section mvg_config_factors_section = {"factors", MVG_KEYS(factors_keys)};
 
+/* A factor given both by the name of a table entry and as a number: the
+ * one rule for every such pair (grid / co2_kg_per_unit, o2_ref_standard /
+ * o2_ref). 1 (and the error at `at`) when both are there. */
+static int by_name_and_number(ctx_t *c, const config_setting_t *at, const char *ctxs,
+                              int with_number, const char *name_key, const char *number_key,
+                              const char *what)
+{
+    if (!with_number)
+        return 0;
+    mvg_cfgp_fail(c, at, "%s: '%s' and '%s' both give the %s: keep one", ctxs, name_key,
+                  number_key, what);
+    return 1;
+}
+
 /* The grid factor table's entry name (config_grid.h) into f: its value
  * and its publication as the source. The table is read at the first use. */
 static void grid_factor(ctx_t *c, const config_setting_t *g, const char *ctxs, const char *name,
                         int with_number, mvg_conv_factors *f)
 {
     const config_setting_t *at = config_setting_get_member(g, "grid");
-    if (with_number) {
-        mvg_cfgp_fail(c, at, "%s: 'grid' and 'co2_kg_per_unit' both give the grid factor: keep one",
-                      ctxs);
+    if (by_name_and_number(c, at, ctxs, with_number, "grid", "co2_kg_per_unit", "grid factor"))
         return;
-    }
     if (!c->grid && !c->grid_failed) {
         if (c->grid_path)
             c->grid = mvg_grid_load(c->grid_path, c->r.diags);
@@ -332,11 +343,8 @@ static void o2_standard(ctx_t *c, const config_setting_t *g, const char *ctxs, c
                         int with_number, mvg_conv_factors *f)
 {
     const config_setting_t *at = config_setting_get_member(g, "o2_ref_standard");
-    if (with_number) {
-        mvg_cfgp_fail(c, at, "%s: 'o2_ref_standard' and 'o2_ref' both give the reference O2: keep one",
-                      ctxs);
+    if (by_name_and_number(c, at, ctxs, with_number, "o2_ref_standard", "o2_ref", "reference O2"))
         return;
-    }
     const mvg_o2_standard *s = mvg_convert_o2_standard(name);
     if (!s) {
         char names[256];

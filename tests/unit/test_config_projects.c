@@ -442,6 +442,19 @@ static mvg_config *load_with_profiles(const char *profiles, const char *body, mv
     "    o2 = \"m.t\"; model = { type = \"mean\"; };\n" /* 10 */                                      \
     stream " } ); } );\n" /* 11 */
 
+/* A project made from tmpl (GRID_PROJECT("%s") or FLUE_PROJECT("%s")) with
+ * stream's text is refused with fragment at line. */
+static void expect_stream_refused(const char *profiles, const char *tmpl, const char *stream,
+                                  int line, const char *fragment)
+{
+    mvg_diags *d = mvg_diags_new();
+    char body[1024];
+    assert_true((size_t)snprintf(body, sizeof body, tmpl, stream) < sizeof body);
+    assert_null(load_with_profiles(profiles, body, d));
+    expect_diag(d, line, fragment);
+    mvg_diags_free(d);
+}
+
 static void test_o2_ref_standard(void **state)
 {
     (void)state;
@@ -468,14 +481,9 @@ static void test_o2_ref_standard(void **state)
          "unknown o2_ref_standard \"gb13271\" (known: gb13271-coal, gb13271-oil-gas)", 11},
         {"    o2_ref_standard = \"gb13271-coal\"; o2_ref = 6;", "both give the reference O2", 11},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        d = mvg_diags_new();
-        char body[1024];
-        snprintf(body, sizeof body, FLUE_PROJECT("%s"), bad[i].stream);
-        assert_null(load_with_profiles(profiles, body, d));
-        expect_diag(d, bad[i].line, bad[i].fragment);
-        mvg_diags_free(d);
-    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        expect_stream_refused(profiles, FLUE_PROJECT("%s"), bad[i].stream, bad[i].line,
+                              bad[i].fragment);
     /* an electricity stream has no reference O2 */
     d = mvg_diags_new();
     assert_null(load_with_profiles(profiles, GRID_PROJECT("    o2_ref_standard = \"gb13271-coal\";"), d));
@@ -520,14 +528,9 @@ static void test_grid_factor_by_name(void **state)
         {"    grid = \"csg-2099\";", "unknown grid \"csg-2099\"", 11},
         {"    grid = \"csg-2022\"; co2_kg_per_unit = 0.4;", "both give the grid factor", 11},
     };
-    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
-        d = mvg_diags_new();
-        char body[1024];
-        snprintf(body, sizeof body, GRID_PROJECT("%s"), bad[i].stream);
-        assert_null(load_with_profiles(profiles, body, d));
-        expect_diag(d, bad[i].line, bad[i].fragment);
-        mvg_diags_free(d);
-    }
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        expect_stream_refused(profiles, GRID_PROJECT("%s"), bad[i].stream, bad[i].line,
+                              bad[i].fragment);
     /* a fuel stream's CO2 is its fuel's */
     d = mvg_diags_new();
     assert_null(load_with_profiles(
