@@ -20,6 +20,7 @@
 #include "config.h"
 #include "diag.h"
 #include "gateway.h"
+#include "lapack_dl.h"
 #include "log.h"
 #include "logfmt.h"
 #include "publishers.h"
@@ -35,6 +36,13 @@
 #define MAINTAIN_EVERY_MS 60000
 
 static volatile sig_atomic_t got_stop, got_reload;
+
+/* The engine's LAPACK (engine/lapack.h): loaded at the first fit, so that
+ * a gateway maps LAPACK and its Fortran runtime only once it fits. */
+const mvg_lapack *mvg_lapack_get(char *err, size_t errlen)
+{
+    return mvg_lapack_dl_get(MVG_LAPACK_DL_SONAME, err, errlen);
+}
 
 static void on_signal(int sig)
 {

@@ -17,8 +17,10 @@ set(CPACK_PACKAGE_DESCRIPTION
 set(CPACK_DEBIAN_PACKAGE_SECTION net)
 set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
-# systemd-sysusers (postinst) and the unit's options.
-set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd (>= 252)")
+# systemd-sysusers (postinst) and the unit's options; liblapacke, which
+# mvgated loads with dlopen at its first fit (daemon/gateway/lapack_dl.h),
+# so that dpkg-shlibdeps does not see it in mvgated (mvgate links it).
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "systemd (>= 252), liblapacke")
 set(CPACK_STRIP_FILES ON)
 # Install with DESTDIR and the real prefix, so that the unit written at
 # install time (systemd/install_unit.cmake) names /usr/sbin/mvgated and not

@@ -1,13 +1,14 @@
 /*
- * lsq.c: least squares by Householder QR (LAPACKE dgeqrf/dormqr/dtrtrs),
- * covariance from R^-1 (dtrtri). See lsq.h for the contract.
+ * lsq.c: least squares by Householder QR (LAPACK dgeqrf/dormqr/dtrtrs),
+ * covariance from R^-1 (dtrtri), through the program's LAPACK table
+ * (lapack.h). See lsq.h for the contract.
  */
 #include "lsq.h"
 
 #include "diag.h"
+#include "lapack.h"
 
 #include <float.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,29 +26,30 @@
 /* Least-squares solve with a factorised (scaled) design: b = R^-1 Q^T r. */
 /* v = R^-1 v (trans 'N') or R^-T v ('T'), R the upper triangle of the
  * n x p factor qr; v has p entries. */
-static int r_solve(const double *qr, size_t n, size_t p, char trans, double *v)
+static int r_solve(const mvg_lapack *la, const double *qr, size_t n, size_t p, char trans,
+                   double *v)
 {
-    return LAPACKE_dtrtrs(LAPACK_COL_MAJOR, 'U', trans, 'N', (lapack_int)p, 1, qr, (lapack_int)n,
-                          v, (lapack_int)p) == 0
+    return la->dtrtrs(MVG_LAPACK_COL_MAJOR, 'U', trans, 'N', (int)p, 1, qr, (int)n, v, (int)p) == 0
                ? 0
                : -1;
 }
 
 /* v = Q^T v (trans 'T') or Q v ('N'), Q the reflectors in qr and tau; v
  * has n entries. */
-static int q_apply(const double *qr, const double *tau, size_t n, size_t p, char trans, double *v)
+static int q_apply(const mvg_lapack *la, const double *qr, const double *tau, size_t n, size_t p,
+                   char trans, double *v)
 {
-    return LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', trans, (lapack_int)n, 1, (lapack_int)p, qr,
-                          (lapack_int)n, tau, v, (lapack_int)n) == 0
+    return la->dormqr(MVG_LAPACK_COL_MAJOR, 'L', trans, (int)n, 1, (int)p, qr, (int)n, tau, v,
+                      (int)n) == 0
                ? 0
                : -1;
 }
 
-static int qr_solve(const double *qr, const double *tau, size_t n, size_t p, const double *rhs,
-                    double *tmp, double *b)
+static int qr_solve(const mvg_lapack *la, const double *qr, const double *tau, size_t n, size_t p,
+                    const double *rhs, double *tmp, double *b)
 {
     memcpy(tmp, rhs, n * sizeof *tmp);
-    if (q_apply(qr, tau, n, p, 'T', tmp) != 0 || r_solve(qr, n, p, 'N', tmp) != 0)
+    if (q_apply(la, qr, tau, n, p, 'T', tmp) != 0 || r_solve(la, qr, n, p, 'N', tmp) != 0)
         return -1;
     memcpy(b, tmp, p * sizeof *b);
     return 0;
@@ -103,6 +105,9 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
                 return -1;
             }
 
+    const mvg_lapack *la = mvg_lapack_get(err, errlen);
+    if (!la)
+        return -1;
     int rc = -1;
     double *w = malloc(n * p * sizeof *w);
     double *qr = malloc(n * p * sizeof *qr);
@@ -156,7 +161,7 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
     }
 
     memcpy(qr, w, n * p * sizeof *qr);
-    if (LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)p, qr, (lapack_int)n, tau) != 0) {
+    if (la->dgeqrf(MVG_LAPACK_COL_MAJOR, (int)n, (int)p, qr, (int)n, tau) != 0) {
         mvg_set_err(err, errlen, "least squares: QR factorisation failed");
         goto cleanup;
     }
@@ -170,7 +175,7 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
             goto cleanup;
         }
 
-    if (qr_solve(qr, tau, n, p, yv, tmp, b) != 0) {
+    if (qr_solve(la, qr, tau, n, p, yv, tmp, b) != 0) {
         mvg_set_err(err, errlen, "least squares: triangular solve failed");
         goto cleanup;
     }
@@ -206,13 +211,13 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
         for (size_t j = 0; j < p; j++)
             u[j] = (intercept && j > 0) ? (g[j] - mean[j] * g[0]) / scale[j] : g[j] / scale[j];
         /* and Q^T f = [f1; f2] */
-        if (r_solve(qr, n, p, 'T', u) != 0 || q_apply(qr, tau, n, p, 'T', f) != 0)
+        if (r_solve(la, qr, n, p, 'T', u) != 0 || q_apply(la, qr, tau, n, p, 'T', f) != 0)
             goto solve_failed;
         for (size_t j = 0; j < p; j++) {
             db[j] = f[j] - u[j]; /* f1 - h1 */
             f[j] = u[j];         /* [h1; f2], rotated back below into dr */
         }
-        if (r_solve(qr, n, p, 'N', db) != 0 || q_apply(qr, tau, n, p, 'N', f) != 0)
+        if (r_solve(la, qr, n, p, 'N', db) != 0 || q_apply(la, qr, tau, n, p, 'N', f) != 0)
             goto solve_failed;
         double d[MVG_LSQ_MAX_P];
         to_orig(db, p, intercept, 0.0, mean, scale, d);
@@ -246,7 +251,7 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
     for (size_t j = 0; j < p; j++)
         for (size_t i = 0; i <= j; i++)
             rinv[j * p + i] = qr[j * n + i];
-    if (LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'U', 'N', (lapack_int)p, rinv, (lapack_int)p) != 0) {
+    if (la->dtrtri(MVG_LAPACK_COL_MAJOR, 'U', 'N', (int)p, rinv, (int)p) != 0) {
         mvg_set_err(err, errlen, "least squares: the R factor could not be inverted");
         goto cleanup;
     }
@@ -290,7 +295,8 @@ cleanup:
 int mvg_lsq_sse_inplace(double *a, size_t n, size_t p, double *y, double *sse)
 {
     double tau[MVG_LSQ_MAX_P];
-    if (p == 0 || p > MVG_LSQ_MAX_P || n <= p)
+    const mvg_lapack *la = mvg_lapack_get(NULL, 0);
+    if (!la || p == 0 || p > MVG_LSQ_MAX_P || n <= p)
         return -1;
     for (size_t j = 0; j < p; j++) {
         double *col = a + j * n;
@@ -303,12 +309,12 @@ int mvg_lsq_sse_inplace(double *a, size_t n, size_t p, double *y, double *sse)
         for (size_t i = 0; i < n; i++)
             col[i] /= s;
     }
-    if (LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)p, a, (lapack_int)n, tau) != 0)
+    if (la->dgeqrf(MVG_LAPACK_COL_MAJOR, (int)n, (int)p, a, (int)n, tau) != 0)
         return -1;
     for (size_t j = 0; j < p; j++)
         if (fabs(a[j * n + j]) < RANK_TOL)
             return -2;
-    if (q_apply(a, tau, n, p, 'T', y) != 0)
+    if (q_apply(la, a, tau, n, p, 'T', y) != 0)
         return -1;
     /* Q^T y below the first p entries is the residual in the rotated basis. */
     double s = 0;

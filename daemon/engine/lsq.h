@@ -1,7 +1,7 @@
 /*
- * lsq.h: ordinary least squares by Householder QR through LAPACKE (never the
- * normal equations). It owns nothing but the arithmetic: the caller gives a
- * column-major design matrix and gets coefficients, their standard errors
+ * lsq.h: ordinary least squares by Householder QR through LAPACK (the
+ * program's table, lapack.h; never the normal equations). It owns nothing
+ * but the arithmetic: the caller gives a column-major design matrix and gets coefficients, their standard errors
  * (from (R^T R)^-1 times s^2, R inverted with dtrtri), the residual sum of
  * squares, the residual SD and R2. Columns are centered (when column 0 is the
  * intercept) and scaled to unit norm before the factorisation, and the
@@ -32,7 +32,8 @@ typedef struct {
  * centered and R2 is the centered one. df: residual degrees of freedom for s
  * and the standard errors; 0 means n - p (callers whose model has extra
  * parameters, such as change points, pass a smaller df).
- * Returns 0; -1 with err for bad arguments or non-finite data; -2 with err
+ * Returns 0; -1 with err for bad arguments, non-finite data or no LAPACK
+ * (mvg_lapack_get's reason, e.g. the library could not be loaded); -2 with err
  * and *bad_col (when bad_col is not NULL) set to the first column that is a
  * linear combination of the previous ones (rank deficiency).
  */
@@ -41,8 +42,9 @@ int mvg_lsq_fit(const double *a, size_t n, size_t p, const double *y, int interc
 
 /*
  * Residual sum of squares only, for searches that fit many designs (change
- * points). Destroys a (n x p, column-major) and y (n). Returns 0, or -2 when
- * the design is rank deficient (the SSE is then meaningless).
+ * points). Destroys a (n x p, column-major) and y (n). Returns 0, -1 for bad
+ * arguments or no LAPACK, or -2 when the design is rank deficient (the SSE
+ * is then meaningless).
  */
 int mvg_lsq_sse_inplace(double *a, size_t n, size_t p, double *y, double *sse);
 
