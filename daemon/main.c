@@ -14,7 +14,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 
 #include "clock.h"
 #include "config.h"
@@ -23,6 +22,7 @@
 #include "lapack_dl.h"
 #include "log.h"
 #include "logfmt.h"
+#include "notify.h"
 #include "publishers.h"
 #include "sample_queue.h"
 #include "status.h"
@@ -408,12 +408,12 @@ static void hold_for_clock(mvg_gateway *g, const options *o, int *held)
         mvg_log(MVG_LOG_WARN, "the wall clock is not synchronised (adjtimex: STA_UNSYNC): polls "
                               "are stored but no interval is recorded until it is "
                               "(gateway.require_synced_clock)");
-        sd_notify(0, "STATUS=waiting for a synchronised clock");
+        mvg_notify("STATUS=waiting for a synchronised clock");
     } else if (!hold && *held) {
         mvg_log(MVG_LOG_NOTICE, "the wall clock is synchronised: intervals are recorded from now "
                                 "on; %llu polls stored meanwhile were kept out of them",
                 (unsigned long long)n);
-        sd_notify(0, "STATUS=running");
+        mvg_notify("STATUS=running");
     }
     *held = hold;
 }
@@ -422,13 +422,13 @@ static void reload(const options *o, mvg_gateway **running, unsigned *generation
                    const mvg_timebase *tb, mvg_sample_queue *q)
 {
     char err[512];
-    sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading %s",
+    mvg_notifyf("RELOADING=1\nMONOTONIC_USEC=%lld\nSTATUS=reloading %s",
                (long long)mvg_clock_mono_ms() * 1000, o->config_path);
     mvg_log(MVG_LOG_NOTICE, "reloading %s", o->config_path);
     mvg_gateway *next = build_gateway(o, *generation + 1, err, sizeof err);
     if (!next) {
         mvg_log(MVG_LOG_ERR, "reload failed (%s); the running configuration stays in force", err);
-        sd_notify(0, "READY=1\nSTATUS=reload failed; running the previous configuration");
+        mvg_notify("READY=1\nSTATUS=reload failed; running the previous configuration");
         return;
     }
     int moved = mvg_gateway_adopt_state(next, *running, err, sizeof err);
@@ -448,7 +448,7 @@ static void reload(const options *o, mvg_gateway **running, unsigned *generation
     *generation += 1;
     summary(next, "reloaded");
     malloc_trim(0);
-    sd_notify(0, "READY=1\nSTATUS=running");
+    mvg_notify("READY=1\nSTATUS=running");
 }
 
 int main(int argc, char **argv)
@@ -495,10 +495,10 @@ int main(int argc, char **argv)
      * node) is freed by now, but glibc keeps the freed heap: hand it back,
      * so that the resident size is what polling needs. */
     malloc_trim(0);
-    sd_notify(0, "READY=1\nSTATUS=running");
+    mvg_notify("READY=1\nSTATUS=running");
 
-    uint64_t wd_usec = 0;
-    int64_t wd_every = sd_watchdog_enabled(0, &wd_usec) > 0 ? (int64_t)(wd_usec / 2000) : 0;
+    /* fed at half the interval systemd asks for (WatchdogSec) */
+    int64_t wd_every = (int64_t)(mvg_notify_watchdog_usec() / 2000);
     int64_t wd_last = 0, status_last = 0, http_last = 0, maintain_last = mvg_clock_mono_ms();
     int64_t started_ms = mvg_clock_real_ms();
     mvg_log_once store_log = {0}, maintain_log = {0}, status_log = {0}, head_log = {0};
@@ -595,11 +595,11 @@ int main(int argc, char **argv)
         /* feed the watchdog only while this loop turns and no poller is stuck */
         if (wd_every > 0 && now - wd_last >= wd_every &&
             mvg_gateway_alive(g, now, mvg_gateway_worst_poll_ms(g) + 2000)) {
-            sd_notify(0, "WATCHDOG=1");
+            mvg_notify("WATCHDOG=1");
             wd_last = now;
         }
     }
-    sd_notify(0, "STOPPING=1\nSTATUS=stopping");
+    mvg_notify("STOPPING=1\nSTATUS=stopping");
     mvg_log(MVG_LOG_NOTICE, "stopping");
     if (g && mvg_gateway_heads(g, mvg_timebase_now(&tb), mvg_clock_mono_ms(), 1, err,
                                sizeof err) < 0)

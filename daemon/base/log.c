@@ -1,5 +1,5 @@
 /*
- * log.c: stderr or journal logging. The two settings below are written once
+ * log.c: stderr logging, plain or with the journal's priority prefixes. The two settings below are written once
  * by mvg_log_setup() from main before threads exist (the one exception to
  * "no global mutable state outside main", as in OpenBSD ntpd's log.c).
  */
@@ -11,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <systemd/sd-journal.h>
 #include <unistd.h>
 
 #include "clock.h"
@@ -76,8 +75,10 @@ void mvg_log(mvg_log_level level, const char *fmt, ...)
     va_end(ap);
 
     if (log_sink == MVG_LOG_SINK_JOURNAL) {
-        /* the journal knows no level past debug */
-        sd_journal_print(level == MVG_LOG_TRACE ? (int)MVG_LOG_DEBUG : (int)level, "%s", msg);
+        /* journald reads a "<N>" prefix on a line of its stream as the
+         * line's syslog priority (sd-daemon(3)); it stamps the time itself.
+         * The levels are syslog's; the journal knows none past debug. */
+        fprintf(stderr, "<%d>%s\n", level == MVG_LOG_TRACE ? (int)MVG_LOG_DEBUG : (int)level, msg);
     } else {
         char when[32];
         mvg_timefmt_format(mvg_clock_real_ms(), MVG_TIMEFMT_MS | MVG_TIMEFMT_Z, when, sizeof when);

@@ -1,7 +1,8 @@
 /*
- * log.h: the one logging API of mvgate. Messages go to stderr in the
- * foreground and to the systemd journal when running under systemd
- * (JOURNAL_STREAM or an explicit choice). The sink is chosen once, in main,
+ * log.h: the one logging API of mvgate. Messages go to stderr: with a time
+ * stamp and the level's name in the foreground, with the journal's "<N>"
+ * priority prefix (sd-daemon(3)) when stderr is the journal's stream under
+ * systemd (JOURNAL_STREAM or an explicit choice). The sink is chosen once, in main,
  * before any thread starts; after that the module only reads it, so it is
  * safe to call from every thread. errno is preserved across calls.
  */

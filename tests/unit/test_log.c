@@ -3,7 +3,8 @@
  * when it starts, not again while the same key repeats, once more (with the
  * count of the previous one) when it becomes another problem, and once
  * when it ends, with how often it happened. The lines are read back from
- * stderr, where the stderr sink writes them.
+ * stderr, where the stderr sink writes them, and where the journal sink
+ * writes them with journald's priority prefixes.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -117,11 +118,36 @@ static void test_trace_level(void **state)
     assert_non_null(strstr(text, "trace: bus a tx 01"));
 }
 
+/* Under the journal, every line is the message after its syslog priority
+ * as journald reads it ("<N>", sd-daemon(3)): no time, no level name;
+ * trace goes as debug, the highest the journal knows. */
+static void test_journal_priority_prefix(void **state)
+{
+    (void)state;
+    char text[4096];
+    int saved;
+    mvg_log_setup(MVG_LOG_SINK_JOURNAL, MVG_LOG_DEBUG);
+    mvg_log_set_trace(1);
+    FILE *f = capture_begin(&saved);
+    mvg_log(MVG_LOG_ERR, "store: disk full");
+    mvg_log(MVG_LOG_WARN, "mqtt: connection lost");
+    mvg_log(MVG_LOG_NOTICE, "started");
+    mvg_log(MVG_LOG_INFO, "m1: 3 points");
+    mvg_log(MVG_LOG_DEBUG, "plan: 4 requests");
+    mvg_log(MVG_LOG_TRACE, "bus a tx 01");
+    capture_end(f, saved, text, sizeof text);
+    mvg_log_set_trace(0);
+    mvg_log_setup(MVG_LOG_SINK_STDERR, MVG_LOG_INFO);
+    assert_string_equal(text, "<3>store: disk full\n<4>mqtt: connection lost\n<5>started\n"
+                              "<6>m1: 3 points\n<7>plan: 4 requests\n<7>bus a tx 01\n");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_once_per_change),
         cmocka_unit_test(test_trace_level),
+        cmocka_unit_test(test_journal_priority_prefix),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -13,7 +13,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <systemd/sd-daemon.h>
 
 #include "cli_args.h"
 #include "hub_alert.h"
@@ -25,6 +24,7 @@
 #include "hub_mqtt.h"
 #include "hub_verify.h"
 #include "log.h"
+#include "notify.h"
 
 #define BATCH_MAX 256
 /* The alert pass's period: it reads whole tables (gaps, heads, status). */
@@ -213,7 +213,7 @@ int main(int argc, char **argv)
     mvg_log(MVG_LOG_INFO, "hub %s: %s database, %zu enrolled gateway(s), subscribing to %s at %s",
             cfg.id, cfg.db.backend == MVG_HUB_DB_POSTGRESQL ? "postgresql" : "sqlite", reg.n,
             filter, cfg.mqtt.uri);
-    sd_notify(0, "READY=1\nSTATUS=starting");
+    mvg_notify("READY=1\nSTATUS=starting");
 
     static held batch[BATCH_MAX];
     int connected = 0, rc = 0;
@@ -261,7 +261,7 @@ int main(int argc, char **argv)
             mvg_log_once_clear(&conn_log, MVG_LOG_NOTICE, "mqtt: connected to %s", cfg.mqtt.uri);
             mvg_log(MVG_LOG_INFO, "mqtt: subscribed to %s (%s)", filter,
                     present ? "session resumed" : "new session");
-            sd_notify(0, "STATUS=running");
+            mvg_notify("STATUS=running");
         }
         size_t n = 0;
         mvg_hub_msg m;
@@ -300,7 +300,7 @@ int main(int argc, char **argv)
             next_try = mvg_clock_mono_ms() + backoff;
         }
     }
-    sd_notify(0, "STOPPING=1");
+    mvg_notify("STOPPING=1");
     mvg_hub_mqtt_disconnect(mq);
     verify_sweep(db, &reg, cfg.id);
     alert_pass(db, &cfg, &reg, mq, 0, &gap_mark, &db_log);
