@@ -29,6 +29,11 @@
 /* How often an idle publisher looks for parked entries whose retry time
  * has come or that an operator asked to resend. */
 #define UNPARK_EVERY_MS 1000
+/* What one read-ahead fetch may hold: the count bound alone (4 x the
+ * window, 256..4096 entries) held that many telemetry documents of a large
+ * poll at once, many kB each. 128 kB still feeds a 32-message window
+ * hundreds of 300-byte entries per query. */
+#define FETCH_BYTES (128 * 1024)
 
 /* ---- paho callbacks: record under mu, wake the thread ---- */
 
@@ -495,6 +500,7 @@ mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, c
         goto fail;
     if (!(p->ob = mvg_outbox_open(db_path, "mqtt", err, errlen)))
         goto fail;
+    mvg_outbox_set_fetch_bytes(p->ob, FETCH_BYTES);
     /* every start and reload sends what was refused before once more */
     int64_t unparked = mvg_outbox_unpark(p->ob, INT64_MAX, err, errlen);
     if (unparked < 0)

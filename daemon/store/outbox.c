@@ -19,6 +19,7 @@ struct mvg_outbox {
     sqlite3_stmt *ack;
     sqlite3_stmt *park;
     int64_t resend_seen;        /* the operator's resend generation last acted on; -1: none yet */
+    size_t fetch_bytes;         /* a fetch stops once it holds this much; 0: no bound */
 };
 
 static const char fetch_sql[] =
@@ -94,6 +95,12 @@ void mvg_outbox_entries_free(mvg_outbox_entry *e, size_t n)
     }
 }
 
+void mvg_outbox_set_fetch_bytes(mvg_outbox *ob, size_t bytes)
+{
+    if (ob)
+        ob->fetch_bytes = bytes;
+}
+
 int mvg_outbox_fetch(mvg_outbox *ob, int64_t after_id, size_t max, mvg_outbox_entry *out,
                      size_t *n, char *err, size_t errlen)
 {
@@ -104,6 +111,7 @@ int mvg_outbox_fetch(mvg_outbox *ob, int64_t after_id, size_t max, mvg_outbox_en
     sqlite3_bind_text(q, 1, ob->publisher, -1, SQLITE_STATIC);
     sqlite3_bind_int64(q, 2, after_id);
     sqlite3_bind_int64(q, 3, (sqlite3_int64)(max > INT64_MAX ? INT64_MAX : max));
+    size_t held = 0;
     int rc;
     while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
         mvg_outbox_entry *e = &out[*n];
@@ -126,6 +134,11 @@ int mvg_outbox_fetch(mvg_outbox *ob, int64_t after_id, size_t max, mvg_outbox_en
         e->retained = sqlite3_column_int(q, 4);
         e->created_ms = sqlite3_column_int64(q, 5);
         (*n)++;
+        held += e->len + strlen(e->topic);
+        if (ob->fetch_bytes && held >= ob->fetch_bytes) {
+            rc = SQLITE_DONE;
+            break;
+        }
     }
     sqlite3_reset(q);
     if (rc != SQLITE_DONE) {

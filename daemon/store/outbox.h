@@ -56,6 +56,13 @@ void mvg_outbox_close(mvg_outbox *ob);
 int mvg_outbox_fetch(mvg_outbox *ob, int64_t after_id, size_t max, mvg_outbox_entry *out,
                      size_t *n, char *err, size_t errlen);
 void mvg_outbox_entries_free(mvg_outbox_entry *e, size_t n);
+/* Bounds what one fetch holds in memory: it stops after the entry that
+ * brings its payloads and topics to bytes or more (so it always returns at
+ * least one entry, however large), else after max entries. 0 (the
+ * default): max alone. For a publisher that reads ahead of its window: a
+ * count bound alone holds max of the largest entries (telemetry of a
+ * 10,000-point poll, many kB each) at once. */
+void mvg_outbox_set_fetch_bytes(mvg_outbox *ob, size_t bytes);
 
 /* Marks entry id delivered (acknowledged). Idempotent. Returns 0 or -1. */
 int mvg_outbox_ack(mvg_outbox *ob, int64_t id, char *err, size_t errlen);

@@ -2,6 +2,7 @@
  * test_outbox.c: the publisher side of the outbox on its own connection:
  * fetch in id order after a cursor, per publisher, payloads referenced from
  * interval records, idempotent ack, stats and the size bound's drop order;
+ * a fetch bounded by bytes (at least one entry, the cursor continues);
  * refused entries parked (kept, not fetched, counted, listed) and unparked
  * by the retry time and by an operator's resend request; drops
  * acknowledged.
@@ -307,10 +308,66 @@ static void test_ack_drops(void **state)
     mvg_store_close(st);
 }
 
+/* 10 telemetry entries of 1,000 bytes (topic "telemetry/mN", 12 bytes):
+ * with a bound of 2,500 bytes a fetch stops after the entry that reaches
+ * it (3 entries), the cursor takes the rest in the same order; an entry
+ * larger than the bound still comes, alone; 0 lifts the bound. */
+static void test_fetch_bytes_bound(void **state)
+{
+    (void)state;
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    mvg_outbox *ob = mvg_outbox_open(db, "mqtt", err, sizeof err);
+    assert_non_null(ob);
+    char big[1001];
+    memset(big, 'x', 1000);
+    big[1000] = '\0';
+    for (int i = 0; i < 10; i++) {
+        char topic[32];
+        snprintf(topic, sizeof topic, "telemetry/m%d", i);
+        mvg_store_out tel = {"mqtt", MVG_OUT_TELEMETRY, topic, big, 1000, 0};
+        assert_int_equal(mvg_store_add_outbox(st, &tel, 1, err, sizeof err), 0);
+    }
+    mvg_outbox_entry e[16];
+    size_t n = 0, got = 0;
+    int64_t after = 0, last = 0;
+    mvg_outbox_set_fetch_bytes(ob, 2500);
+    int fetches = 0;
+    for (;;) {
+        assert_int_equal(mvg_outbox_fetch(ob, after, 16, e, &n, err, sizeof err), 0);
+        if (n == 0)
+            break;
+        fetches++;
+        assert_int_equal(n, got < 9 ? 3 : 1);
+        for (size_t k = 0; k < n; k++) {
+            assert_true(e[k].id > last);
+            last = e[k].id;
+            assert_int_equal(e[k].len, 1000);
+        }
+        got += n;
+        after = e[n - 1].id;
+        mvg_outbox_entries_free(e, n);
+    }
+    assert_int_equal(got, 10);
+    assert_int_equal(fetches, 4);
+
+    mvg_outbox_set_fetch_bytes(ob, 10); /* smaller than any entry: one each */
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 16, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 1);
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_set_fetch_bytes(ob, 0);
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 16, e, &n, err, sizeof err), 0);
+    assert_int_equal(n, 10);
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_close(ob);
+    mvg_store_close(st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_fetch_ack_stats, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_fetch_bytes_bound, setup, teardown),
         cmocka_unit_test_setup_teardown(test_bound_drop_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_ack_many, setup, teardown),
         cmocka_unit_test_setup_teardown(test_park_unpark, setup, teardown),
