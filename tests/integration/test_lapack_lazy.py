@@ -3,7 +3,8 @@ on a run of the simulated compressor plant (x600) with a project whose
 baseline ends at 01:00 plant time, /proc/PID/maps of the running daemon
 has no LAPACKE, LAPACK, BLAS or Fortran runtime while the baseline is
 collected (intervals already recorded), and has LAPACKE after the model
-was fitted, with the fitted model logged."""
+was fitted, with the fitted model logged; restarted, with the model in its
+saved state, it maps none of them again."""
 
 import os
 import sys
@@ -41,6 +42,13 @@ def test_lapack_mapped_at_the_first_fit():
             assert m.group(1).startswith("linear"), m.group(0)
             after = mapped(gw.pid)
             assert any("liblapacke.so.3" in p for p in after), after
+            assert gw.stop() == 0, "\n".join(gw.err_lines[-20:])
+            # restarted with the model in its saved state: no fit, no LAPACK
+            gw = T.Proc(T.accelerated_mvgated(cfg, SCALE, ORIGIN, anchor), name="mvgated")
+            gw.wait_line(r"comp-vsd \S+ (installation|reporting) electricity: ", stream="err",
+                         timeout=20)
+            restarted = mapped(gw.pid)
+            assert restarted == [], restarted
             assert gw.stop() == 0, "\n".join(gw.err_lines[-20:])
         finally:
             if gw:
