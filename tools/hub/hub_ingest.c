@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "chain.h"
+#include "hub_tally.h"
+#include "hub_verify.h"
 
 enum {
     K_CHAINED = 0x1,   /* a signed record of a project's chain: verified by position */
@@ -111,10 +113,19 @@ static void schema_word(const char *schema, char *out, size_t len)
     }
 }
 
-/* The record row of a chained message: *record_id, or 0 with *note. */
+/*
+ * The record row of a chained message: *record_id, or 0 with *note. With
+ * reg, the record is verified as it arrives (hub_verify.h) and a decided
+ * verdict goes into the row's insert, so that a record whose predecessor
+ * is already decided, nearly every one, costs one row write instead of a
+ * write, the sweep's read and an update; and a new row decided "ok" is
+ * added to the tallies here, in the same transaction, by the instance
+ * whose insert stored it. One that waits is left to the sweep, as is a
+ * repeat of a stored row (the conflict).
+ */
 static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m, json_t *doc,
-                      const char *hub_id, int64_t *record_id, const char **note,
-                      int64_t *chain, const char **key_fp)
+                      const char *hub_id, const mvg_cli_enrol *reg, int64_t *record_id,
+                      const char **note, int64_t *chain, const char **key_fp)
 {
     char word[32];
     schema_word(jstr(doc, "schema"), word, sizeof word);
@@ -134,20 +145,38 @@ static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
     }
     char hash[MVG_CHAIN_HEX_LEN];
     mvg_chain_hash_hex(m->payload, m->len, hash);
-    mvg_hub_param p[] = {MVG_HUB_TEXT(gw),     MVG_HUB_TEXT(project),
-                         MVG_HUB_INT(*chain),  MVG_HUB_TEXT(hash),
-                         MVG_HUB_TEXT(prev),   MVG_HUB_TEXT(word),
-                         MVG_HUB_TEXT(key),    MVG_HUB_BLOB(m->payload, m->len),
-                         MVG_HUB_INT(m->received_ms), MVG_HUB_TEXT(hub_id)};
+    mvg_hub_vrec x = {.gateway = gw, .kind = word, .key_fp = key, .prev = prev, .chain = *chain,
+                      .payload = m->payload, .len = m->len, .doc = doc};
+    mvg_hub_decision d = {0};
+    if (reg && mvg_hub_verify_judge(db, reg, &x, project, 0, &d) < 0)
+        return -1;
+    mvg_hub_param p[] = {MVG_HUB_TEXT(gw),
+                         MVG_HUB_TEXT(project),
+                         MVG_HUB_INT(*chain),
+                         MVG_HUB_TEXT(hash),
+                         MVG_HUB_TEXT(prev),
+                         MVG_HUB_TEXT(word),
+                         MVG_HUB_TEXT(key),
+                         MVG_HUB_BLOB(m->payload, m->len),
+                         MVG_HUB_INT(m->received_ms),
+                         MVG_HUB_TEXT(hub_id),
+                         MVG_HUB_TEXT(d.decided ? d.verdict : NULL),
+                         MVG_HUB_TEXT(d.decided ? d.detail : NULL),
+                         MVG_HUB_TEXT(d.decided && d.next_key[0] ? d.next_key : NULL),
+                         d.decided ? MVG_HUB_INT(m->received_ms) : MVG_HUB_TEXT(NULL),
+                         MVG_HUB_TEXT(d.decided ? hub_id : NULL)};
     /* a new record says its id; a repeat (the conflict) is looked up */
     mvg_hub_rows *r = mvg_hub_db_query(db,
                                        "INSERT INTO hub_records (gateway, project, chain, hash,"
-                                       " prev, kind, key_fp, payload, first_ms, first_hub)"
-                                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                                       " prev, kind, key_fp, payload, first_ms, first_hub,"
+                                       " verdict, detail, next_key, verified_ms, verified_by)"
+                                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                                       " $12, $13, $14, $15)"
                                        " ON CONFLICT (gateway, project, chain, hash) DO NOTHING"
                                        " RETURNING id",
-                                       p, 10);
-    if (r && mvg_hub_rows_count(r) == 0) {
+                                       p, 15);
+    int inserted = r && mvg_hub_rows_count(r) == 1;
+    if (r && !inserted) {
         mvg_hub_rows_free(r);
         r = mvg_hub_db_query(db,
                              "SELECT id FROM hub_records WHERE gateway = $1 AND"
@@ -158,6 +187,9 @@ static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
         return -1;
     *record_id = mvg_hub_rows_count(r) ? mvg_hub_rows_int(r, 0, 0) : 0;
     mvg_hub_rows_free(r);
+    if (inserted && d.decided && strcmp(d.verdict, "ok") == 0 &&
+        mvg_hub_tally_verified(db, &x, project, *record_id) < 0)
+        return -1;
     return 0;
 }
 
@@ -214,7 +246,8 @@ static int add_head(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m, j
                            p, 6) < 0 ? -1 : 0;
 }
 
-int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id, const mvg_hub_in *m)
+int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id,
+                   const mvg_cli_enrol *reg, const mvg_hub_in *m)
 {
     topic_parts t;
     int split = split_topic(m->topic, prefix, &t);
@@ -231,7 +264,7 @@ int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id, const
             note = "not JSON";
     }
     if (doc && (t.flags & K_CHAINED) && !note) {
-        if (add_record(db, &t, m, doc, hub_id, &record_id, &note, &chain, &key_fp) < 0)
+        if (add_record(db, &t, m, doc, hub_id, reg, &record_id, &note, &chain, &key_fp) < 0)
             goto out;
         /* a rotation carries the next key: kept so it can verify once the
          * chain has handed over to it */

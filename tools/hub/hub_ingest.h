@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cli_enrol.h"
 #include "hub_db.h"
 
 /* The level after the prefix that is the hub's own, not a gateway's:
@@ -34,8 +35,11 @@ typedef struct {
     int64_t received_ms;
 } mvg_hub_in;
 
-/* Stores m (prefix: the gateways' topic prefix, hub_id: this instance):
- * 0, or -1 with the database's error (the caller rolls back). */
-int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id, const mvg_hub_in *m);
+/* Stores m (prefix: the gateways' topic prefix, hub_id: this instance) and
+ * verifies a chained record as it comes against reg, the register (NULL:
+ * left to the sweep, hub_verify.h): 0, or -1 with the database's error
+ * (the caller rolls back). */
+int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id,
+                   const mvg_cli_enrol *reg, const mvg_hub_in *m);
 
 #endif

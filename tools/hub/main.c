@@ -95,7 +95,7 @@ static int store_batch(mvg_hub_db *db, const mvg_hub_cfg *cfg, const mvg_cli_enr
     int64_t now = mvg_clock_real_ms();
     for (size_t i = 0; i < n; i++) {
         mvg_hub_in in = {b[i].topic, b[i].payload, b[i].len, b[i].retained, now};
-        if (mvg_hub_ingest(db, cfg->mqtt.topic_prefix, cfg->id, &in) < 0) {
+        if (mvg_hub_ingest(db, cfg->mqtt.topic_prefix, cfg->id, reg, &in) < 0) {
             mvg_hub_db_rollback(db);
             return -1;
         }
