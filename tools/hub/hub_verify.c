@@ -81,8 +81,11 @@ void mvg_hub_verify_decide(const mvg_hub_vrec *x, const mvg_hub_vfacts *f, mvg_h
     memset(d, 0, sizeof *d);
     /* The byte rule first: it needs only the key the record names. */
     static const unsigned char no_pk[MVG_CHAIN_PK_BYTES];
-    mvg_chain_sig_status s = mvg_chain_check_sig(x->payload, x->len, f->have_pk ? f->pk : no_pk,
-                                                 NULL);
+    const unsigned char *pk = f->have_pk ? f->pk : no_pk;
+    /* checked beforehand only counts under the very key in force here */
+    mvg_chain_sig_status s = x->sig_pk && memcmp(x->sig_pk, pk, MVG_CHAIN_PK_BYTES) == 0
+                                 ? x->sig_status
+                                 : mvg_chain_check_sig(x->payload, x->len, pk, NULL);
     if (s == MVG_CHAIN_NO_SIG) {
         decide(d, MVG_CHAIN_V_BAD_SIGNATURE, "no well-formed final sig member");
         return;

@@ -45,6 +45,10 @@ typedef struct {
     /* the bytes parsed, when the caller has them (ingest), else NULL: so
      * that a record is parsed once, not again by the decision and tally */
     json_t *doc;
+    /* the signature already checked under the public key sig_pk (another
+     * thread, hub_precheck.h): sig_status; NULL: not checked yet */
+    const unsigned char *sig_pk;
+    mvg_chain_sig_status sig_status;
 } mvg_hub_vrec;
 
 /* What the decision depends on besides the record; each fact only where
