@@ -10,6 +10,7 @@
 #include "chain.h"
 #include "diag.h"
 #include "hub_db.h"
+#include "hub_verify.h"
 
 /* The keys known, by fingerprint: open addressing, at most half full. */
 typedef struct {
@@ -99,12 +100,7 @@ static int find_pk(void *user, const char *fp, unsigned char pk[MVG_CHAIN_PK_BYT
     pthread_mutex_unlock(&p->keys_mu);
     if (found)
         return 1;
-    mvg_hub_param q[] = {MVG_HUB_TEXT(fp)};
-    mvg_hub_rows *r =
-        mvg_hub_db_query(l->db, "SELECT pk FROM hub_keys WHERE fingerprint = $1", q, 1);
-    const char *b64 = mvg_hub_rows_count(r) == 1 ? mvg_hub_rows_text(r, 0, 0) : NULL;
-    found = b64 && mvg_chain_pk_from_b64(b64, strlen(b64), pk) == 0;
-    mvg_hub_rows_free(r);
+    found = mvg_hub_verify_find_pk(l->db, fp, pk) == 1;
     if (found) {
         pthread_mutex_lock(&p->keys_mu);
         remember(p, pk);

@@ -25,8 +25,7 @@ static void decide(mvg_hub_decision *d, mvg_chain_verdict v, const char *fmt, ..
     va_end(ap);
 }
 
-/* The public key of fingerprint fp: 1 found, 0 not (yet), -1 db error. */
-static int find_pk(mvg_hub_db *db, const char *fp, unsigned char pk[MVG_CHAIN_PK_BYTES])
+int mvg_hub_verify_find_pk(mvg_hub_db *db, const char *fp, unsigned char pk[MVG_CHAIN_PK_BYTES])
 {
     mvg_hub_param p[] = {MVG_HUB_TEXT(fp)};
     mvg_hub_rows *r = mvg_hub_db_query(db, "SELECT pk FROM hub_keys WHERE fingerprint = $1", p, 1);
@@ -165,7 +164,7 @@ int mvg_hub_verify_judge(mvg_hub_db *db, const mvg_cli_enrol *reg, const mvg_hub
     char where[600] = "";
     mvg_hub_rows *pred = NULL;
     if (x->chain == 1) {
-        f.have_pk = find_pk(db, x->key_fp, f.pk);
+        f.have_pk = mvg_hub_verify_find_pk(db, x->key_fp, f.pk);
         if (f.have_pk < 0)
             return -1;
         const mvg_cli_enrol_entry *e = mvg_cli_enrol_find(reg, x->gateway);

@@ -76,6 +76,10 @@ typedef struct {
 /* The decision on x given f (no I/O): d->decided 0 while it must wait. */
 void mvg_hub_verify_decide(const mvg_hub_vrec *x, const mvg_hub_vfacts *f, mvg_hub_decision *d);
 
+/* The public key of fingerprint fp in hub_keys: 1 found, 0 not (yet), -1
+ * db error. */
+int mvg_hub_verify_find_pk(mvg_hub_db *db, const char *fp, unsigned char pk[MVG_CHAIN_PK_BYTES]);
+
 /* The facts about x (of project; id its hub_records row, or 0 when it is
  * not stored yet: every stored record is then before it) from the tables
  * and the register, then the decision: 0, or -1 on a database error. */
