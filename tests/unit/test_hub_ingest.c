@@ -71,7 +71,7 @@ static int teardown(void **state)
  * made here), its hash kept. Caller frees. */
 static char *model(int64_t chain, size_t *len)
 {
-    char zero[MVG_CHAIN_HEX_LEN], text[600];
+    char zero[MVG_CHAIN_HEX_LEN], text[1024];
     mvg_chain_zero_prev(zero);
     snprintf(text, sizeof text,
              "{\"schema\":\"mvgate/model/1\",\"gateway\":\"gw-1\",\"project\":\"p\","
