@@ -6,7 +6,9 @@
  * 1 is "restarted" (and so is what continues it), chain n against the key
  * its predecessor leaves in force, a key record's handover, the signature
  * over the bytes, and waiting while the predecessor or the public key is
- * not there. Records are signed here with real keys (chain.c).
+ * not there; a signature checked beforehand (the precheck thread) counts
+ * only under the key in force. Records are signed here with real keys
+ * (chain.c).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -262,12 +264,46 @@ static void test_key_handover(void **state)
     free(s);
 }
 
+/* A signature checked on another thread is taken only when it was
+ * checked under the very key in force: under another key the record is
+ * checked again, so a wrong precheck cannot make a verdict. */
+static void test_prechecked(void **state)
+{
+    (void)state;
+    char h[MVG_CHAIN_HEX_LEN];
+    memset(h, 'e', 64);
+    h[64] = '\0';
+    mvg_hub_vrec x = record("interval", 4, h, &k1, NULL);
+    mvg_hub_vfacts f = facts(&k1, &k1);
+    f.pred_verdict = "ok";
+    f.pred_next_key = k1.fp;
+    mvg_hub_decision d;
+    /* checked under k1, said bad: taken as it is (no check again) */
+    x.sig_pk = k1.pk;
+    x.sig_status = MVG_CHAIN_BAD_SIG;
+    mvg_hub_verify_decide(&x, &f, &d);
+    assert_string_equal(d.verdict, "altered");
+    /* said bad under k2, not the key in force: checked again, good */
+    x.sig_pk = k2.pk;
+    mvg_hub_verify_decide(&x, &f, &d);
+    assert_string_equal(d.verdict, "ok");
+    /* said good under k2 for bytes k2 did not sign: still checked under k1 */
+    char *p = (char *)x.payload;
+    char *seq = strstr(p, "\"seq\":4");
+    assert_non_null(seq);
+    seq[6] = '5';
+    x.sig_status = MVG_CHAIN_OK;
+    mvg_hub_verify_decide(&x, &f, &d);
+    assert_string_equal(d.verdict, "altered");
+    release(&x);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_chain1_enrolment),     cmocka_unit_test(test_restarted),
         cmocka_unit_test(test_chain_n_key_in_force), cmocka_unit_test(test_bytes),
-        cmocka_unit_test(test_key_handover),
+        cmocka_unit_test(test_key_handover),         cmocka_unit_test(test_prechecked),
     };
     return cmocka_run_group_tests(tests, setup, NULL);
 }

@@ -229,7 +229,8 @@ static int check_versions(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *coun
     mvg_hub_rows *r = mvg_hub_db_query(
         db,
         "SELECT r.id, r.gateway, r.project, r.chain, r.kind, r.payload FROM hub_records r"
-        " WHERE r.kind IN ('model', 'definition') AND r.verdict = 'ok' AND"
+        " WHERE r.kind IN ('model', 'definition') AND r.kind <> 'interval' AND"
+        " r.verdict = 'ok' AND"
         " NOT EXISTS (SELECT 1 FROM hub_alerts a WHERE a.record_id = r.id) AND"
         " EXISTS (SELECT 1 FROM hub_records o WHERE o.gateway = r.gateway AND"
         " o.project = r.project AND o.kind = r.kind AND o.verdict = 'ok' AND o.id <> r.id)",
@@ -690,7 +691,8 @@ static int check_meters(mvg_hub_db *db, const mvg_hub_alert_ctx *c, long *count)
     /* the current definition of each project: its highest version */
     mvg_hub_rows *r = mvg_hub_db_query(db,
                                        "SELECT gateway, project, payload FROM hub_records"
-                                       " WHERE kind = 'definition' AND verdict = 'ok'"
+                                       " WHERE kind = 'definition' AND kind <> 'interval'"
+                                       " AND verdict = 'ok'"
                                        " ORDER BY gateway, project, id",
                                        NULL, 0);
     if (!r)

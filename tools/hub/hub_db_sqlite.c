@@ -6,7 +6,9 @@
  * in order of appearance. The hub runs a few statements over and over
  * (several per message received, several per record verified), so the
  * connection keeps them prepared: compiling one costs as much as running
- * it.
+ * it; and with each its parameters' positions, looked up by name once at
+ * prepare rather than at every call (a lookup per parameter per call was
+ * a few per cent of the hub's CPU, bench_hub_ingest).
  */
 #include <sqlite3.h>
 #include <stdio.h>
@@ -21,14 +23,21 @@
  * schema's) is only a miss. Beyond CACHE_MAX a statement is prepared and
  * finalized per call, as before. */
 #define CACHE_MAX 48
+/* hub_db_pg.c takes as many; a statement with more is refused */
+#define PARAMS_MAX 32
+
+/* A prepared statement and where its $1..$N are (0: not used). */
+typedef struct {
+    char *sql;
+    sqlite3_stmt *st;
+    int idx[PARAMS_MAX];
+} sq_stmt;
 
 typedef struct {
     sqlite3 *db;
     size_t n;
-    struct {
-        char *sql;
-        sqlite3_stmt *st;
-    } cache[CACHE_MAX];
+    sq_stmt cache[CACHE_MAX];
+    sq_stmt once;               /* a statement beyond the cache, for one call */
 } sq_conn;
 
 static void *sq_open(const mvg_hub_db_cfg *cfg, char *err, size_t errlen)
@@ -73,14 +82,24 @@ static void sq_close(void *conn)
     free(c);
 }
 
+/* The positions of st's $1..$N. */
+static void resolve(sq_stmt *s)
+{
+    for (int i = 0; i < PARAMS_MAX; i++) {
+        char name[16];
+        snprintf(name, sizeof name, "$%d", i + 1);
+        s->idx[i] = sqlite3_bind_parameter_index(s->st, name);
+    }
+}
+
 /* The statement of sql, from the cache or prepared (*cached: whether it
  * stays there); NULL on a compile error. */
-static sqlite3_stmt *statement(sq_conn *c, const char *sql, int *cached)
+static sq_stmt *statement(sq_conn *c, const char *sql, int *cached)
 {
     for (size_t i = 0; i < c->n; i++)
         if (strcmp(c->cache[i].sql, sql) == 0) {
             *cached = 1;
-            return c->cache[i].st;
+            return &c->cache[i];
         }
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(c->db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -88,14 +107,16 @@ static sqlite3_stmt *statement(sq_conn *c, const char *sql, int *cached)
         return NULL;
     }
     *cached = 0;
+    sq_stmt *s = &c->once;
     char *copy = c->n < CACHE_MAX ? strdup(sql) : NULL;
     if (copy) {
-        c->cache[c->n].sql = copy;
-        c->cache[c->n].st = st;
-        c->n++;
+        s = &c->cache[c->n++];
+        s->sql = copy;
         *cached = 1;
     }
-    return st;
+    s->st = st;
+    resolve(s);
+    return s;
 }
 
 /* A statement after its run: a cached one reset for the next, with its
@@ -110,12 +131,13 @@ static void done(sqlite3_stmt *st, int cached)
     sqlite3_clear_bindings(st);
 }
 
-static int bind(sqlite3_stmt *st, const mvg_hub_param *p, int np)
+static int bind(const sq_stmt *s, const mvg_hub_param *p, int np)
 {
+    sqlite3_stmt *st = s->st;
+    if (np > PARAMS_MAX)
+        return -1;
     for (int i = 0; i < np; i++) {
-        char name[16];
-        snprintf(name, sizeof name, "$%d", i + 1);
-        int idx = sqlite3_bind_parameter_index(st, name);
+        int idx = s->idx[i];
         if (idx == 0)
             continue; /* the statement does not use it */
         int rc = SQLITE_OK;
@@ -144,13 +166,15 @@ static long sq_run(void *conn, const char *sql, const mvg_hub_param *p, int np,
 {
     sq_conn *c = conn;
     int cached = 0;
-    sqlite3_stmt *st = statement(c, sql, &cached);
-    if (!st || bind(st, p, np) < 0) {
-        mvg_set_err(err, errlen, "sqlite: %s", sqlite3_errmsg(c->db));
-        if (st)
-            done(st, cached);
+    sq_stmt *s = statement(c, sql, &cached);
+    if (!s || bind(s, p, np) < 0) {
+        mvg_set_err(err, errlen, "sqlite: %s",
+                    s && np > PARAMS_MAX ? "too many parameters" : sqlite3_errmsg(c->db));
+        if (s)
+            done(s->st, cached);
         return -1;
     }
+    sqlite3_stmt *st = s->st;
     if (rows)
         rows->ncols = (size_t)sqlite3_column_count(st);
     int rc;

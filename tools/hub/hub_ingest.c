@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "chain.h"
+#include "hub_tally.h"
+#include "hub_verify.h"
 
 enum {
     K_CHAINED = 0x1,   /* a signed record of a project's chain: verified by position */
@@ -111,11 +113,21 @@ static void schema_word(const char *schema, char *out, size_t len)
     }
 }
 
-/* The record row of a chained message: *record_id, or 0 with *note. */
-static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m, json_t *doc,
-                      const char *hub_id, int64_t *record_id, const char **note,
-                      int64_t *chain, const char **key_fp)
+/*
+ * The record row of a chained message: *record_id, or 0 with *note. With
+ * reg, the record is verified as it arrives (hub_verify.h) and a decided
+ * verdict goes into the row's insert, so that a record whose predecessor
+ * is already decided, nearly every one, costs one row write instead of a
+ * write, the sweep's read and an update; and a new row decided "ok" is
+ * added to the tallies here, in the same transaction, by the instance
+ * whose insert stored it. One that waits is left to the sweep, as is a
+ * repeat of a stored row (the conflict).
+ */
+static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
+                      const mvg_hub_prep *pr, const char *hub_id, const mvg_cli_enrol *reg,
+                      int64_t *record_id, const char **note, int64_t *chain, const char **key_fp)
 {
+    json_t *doc = pr->doc;
     char word[32];
     schema_word(jstr(doc, "schema"), word, sizeof word);
     const char *gw = jstr(doc, "gateway"), *project = jstr(doc, "project");
@@ -132,22 +144,41 @@ static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
         *note = "wrong topic";
         return 0;
     }
-    char hash[MVG_CHAIN_HEX_LEN];
-    mvg_chain_hash_hex(m->payload, m->len, hash);
-    mvg_hub_param p[] = {MVG_HUB_TEXT(gw),     MVG_HUB_TEXT(project),
-                         MVG_HUB_INT(*chain),  MVG_HUB_TEXT(hash),
-                         MVG_HUB_TEXT(prev),   MVG_HUB_TEXT(word),
-                         MVG_HUB_TEXT(key),    MVG_HUB_BLOB(m->payload, m->len),
-                         MVG_HUB_INT(m->received_ms), MVG_HUB_TEXT(hub_id)};
+    const char *hash = pr->hash;
+    mvg_hub_vrec x = {.gateway = gw, .kind = word, .key_fp = key, .prev = prev, .chain = *chain,
+                      .payload = m->payload, .len = m->len, .doc = doc,
+                      .sig_pk = pr->sig_checked ? pr->sig_pk : NULL,
+                      .sig_status = pr->sig_status};
+    mvg_hub_decision d = {0};
+    if (reg && mvg_hub_verify_judge(db, reg, &x, project, 0, &d) < 0)
+        return -1;
+    mvg_hub_param p[] = {MVG_HUB_TEXT(gw),
+                         MVG_HUB_TEXT(project),
+                         MVG_HUB_INT(*chain),
+                         MVG_HUB_TEXT(hash),
+                         MVG_HUB_TEXT(prev),
+                         MVG_HUB_TEXT(word),
+                         MVG_HUB_TEXT(key),
+                         MVG_HUB_BLOB(m->payload, m->len),
+                         MVG_HUB_INT(m->received_ms),
+                         MVG_HUB_TEXT(hub_id),
+                         MVG_HUB_TEXT(d.decided ? d.verdict : NULL),
+                         MVG_HUB_TEXT(d.decided ? d.detail : NULL),
+                         MVG_HUB_TEXT(d.decided && d.next_key[0] ? d.next_key : NULL),
+                         d.decided ? MVG_HUB_INT(m->received_ms) : MVG_HUB_TEXT(NULL),
+                         MVG_HUB_TEXT(d.decided ? hub_id : NULL)};
     /* a new record says its id; a repeat (the conflict) is looked up */
     mvg_hub_rows *r = mvg_hub_db_query(db,
                                        "INSERT INTO hub_records (gateway, project, chain, hash,"
-                                       " prev, kind, key_fp, payload, first_ms, first_hub)"
-                                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)"
+                                       " prev, kind, key_fp, payload, first_ms, first_hub,"
+                                       " verdict, detail, next_key, verified_ms, verified_by)"
+                                       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11,"
+                                       " $12, $13, $14, $15)"
                                        " ON CONFLICT (gateway, project, chain, hash) DO NOTHING"
                                        " RETURNING id",
-                                       p, 10);
-    if (r && mvg_hub_rows_count(r) == 0) {
+                                       p, 15);
+    int inserted = r && mvg_hub_rows_count(r) == 1;
+    if (r && !inserted) {
         mvg_hub_rows_free(r);
         r = mvg_hub_db_query(db,
                              "SELECT id FROM hub_records WHERE gateway = $1 AND"
@@ -158,6 +189,9 @@ static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
         return -1;
     *record_id = mvg_hub_rows_count(r) ? mvg_hub_rows_int(r, 0, 0) : 0;
     mvg_hub_rows_free(r);
+    if (inserted && d.decided && strcmp(d.verdict, "ok") == 0 &&
+        mvg_hub_tally_verified(db, &x, project, *record_id) < 0)
+        return -1;
     return 0;
 }
 
@@ -190,9 +224,10 @@ static int add_status(mvg_hub_db *db, const topic_parts *t, json_t *doc, int64_t
 }
 
 /* A head record into hub_heads, for the alert pass to check. */
-static int add_head(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m, json_t *doc,
-                    const char **note, const char **key_fp)
+static int add_head(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
+                    const mvg_hub_prep *pr, const char **note, const char **key_fp)
 {
+    json_t *doc = pr->doc;
     char word[32];
     schema_word(jstr(doc, "schema"), word, sizeof word);
     const char *gw = jstr(doc, "gateway"), *project = jstr(doc, "project");
@@ -202,10 +237,8 @@ static int add_head(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m, j
         *note = "wrong topic";
         return 0;
     }
-    char hash[MVG_CHAIN_HEX_LEN];
-    mvg_chain_hash_hex(m->payload, m->len, hash);
     mvg_hub_param p[] = {MVG_HUB_TEXT(gw),         MVG_HUB_TEXT(project),
-                         MVG_HUB_TEXT(hash),       MVG_HUB_INT(m->received_ms),
+                         MVG_HUB_TEXT(pr->hash),       MVG_HUB_INT(m->received_ms),
                          MVG_HUB_TEXT(*key_fp),    MVG_HUB_BLOB(m->payload, m->len)};
     return mvg_hub_db_exec(db,
                            "INSERT INTO hub_heads (gateway, project, hash, received_ms, key_fp,"
@@ -214,7 +247,56 @@ static int add_head(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m, j
                            p, 6) < 0 ? -1 : 0;
 }
 
-int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id, const mvg_hub_in *m)
+void mvg_hub_ingest_prepare(const char *prefix, const mvg_hub_in *m, mvg_hub_pk_fn find_pk,
+                            void *user, mvg_hub_prep *out)
+{
+    memset(out, 0, sizeof *out);
+    topic_parts t;
+    if (split_topic(m->topic, prefix, &t) != 0 ||
+        !(t.flags & (K_CHAINED | K_IDENTITY | K_STATUS | K_HEAD)))
+        return;
+    out->parsed = 1;
+    out->doc = json_loadb(m->payload, m->len, 0, NULL);
+    if (!json_is_object(out->doc)) {
+        json_decref(out->doc);
+        out->doc = NULL;
+        return;
+    }
+    if (t.flags & K_IDENTITY)
+        out->carried_key = jstr(out->doc, "key");
+    else if (strcmp(t.kind, "key") == 0)
+        out->carried_key = jstr(out->doc, "new_key");
+    if (!(t.flags & (K_CHAINED | K_HEAD)))
+        return;
+    mvg_chain_hash_hex(m->payload, m->len, out->hash);
+    const char *fp = jstr(out->doc, "key");
+    if ((t.flags & K_CHAINED) && fp && find_pk && find_pk(user, fp, out->sig_pk) == 1) {
+        out->sig_status = mvg_chain_check_sig(m->payload, m->len, out->sig_pk, NULL);
+        out->sig_checked = 1;
+    }
+}
+
+void mvg_hub_prep_clear(mvg_hub_prep *p)
+{
+    if (!p)
+        return;
+    json_decref(p->doc);
+    memset(p, 0, sizeof *p);
+}
+
+int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id,
+                   const mvg_cli_enrol *reg, const mvg_hub_in *m)
+{
+    mvg_hub_prep pr;
+    mvg_hub_ingest_prepare(prefix, m, NULL, NULL, &pr);
+    int rc = mvg_hub_ingest_prepared(db, prefix, hub_id, reg, m, &pr);
+    mvg_hub_prep_clear(&pr);
+    return rc;
+}
+
+int mvg_hub_ingest_prepared(mvg_hub_db *db, const char *prefix, const char *hub_id,
+                            const mvg_cli_enrol *reg, const mvg_hub_in *m,
+                            const mvg_hub_prep *pr)
 {
     topic_parts t;
     int split = split_topic(m->topic, prefix, &t);
@@ -223,34 +305,30 @@ int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id, const
     /* the hub's own alerts come back through the subscription: kept, not noted */
     const char *note = ours || split == -2 ? NULL : "not a gateway topic";
     const char *key_fp = NULL;
-    json_t *doc = NULL;
-    int rc = -1;
-    if (ours && (t.flags & (K_CHAINED | K_IDENTITY | K_STATUS | K_HEAD))) {
-        doc = json_loadb(m->payload, m->len, 0, NULL);
-        if (!json_is_object(doc))
-            note = "not JSON";
-    }
+    json_t *doc = pr->doc;
+    if (pr->parsed && !doc)
+        note = "not JSON";
     if (doc && (t.flags & K_CHAINED) && !note) {
-        if (add_record(db, &t, m, doc, hub_id, &record_id, &note, &chain, &key_fp) < 0)
-            goto out;
+        if (add_record(db, &t, m, pr, hub_id, reg, &record_id, &note, &chain, &key_fp) < 0)
+            return -1;
         /* a rotation carries the next key: kept so it can verify once the
          * chain has handed over to it */
         if (record_id && strcmp(t.kind, "key") == 0 &&
             add_key(db, jstr(doc, "new_key"), t.gateway, m->received_ms) < 0)
-            goto out;
+            return -1;
     }
     if (doc && (t.flags & K_IDENTITY) && !note) {
         const char *gw = jstr(doc, "gateway");
         if (!gw || strcmp(gw, t.gateway) != 0)
             note = "wrong topic";
         else if (add_key(db, jstr(doc, "key"), t.gateway, m->received_ms) < 0)
-            goto out;
+            return -1;
     }
     if (doc && (t.flags & K_STATUS) && !note &&
         add_status(db, &t, doc, m->received_ms, &note) < 0)
-        goto out;
-    if (doc && (t.flags & K_HEAD) && !note && add_head(db, &t, m, doc, &note, &key_fp) < 0)
-        goto out;
+        return -1;
+    if (doc && (t.flags & K_HEAD) && !note && add_head(db, &t, m, pr, &note, &key_fp) < 0)
+        return -1;
     mvg_hub_param p[] = {MVG_HUB_INT(m->received_ms),
                          MVG_HUB_TEXT(hub_id),
                          MVG_HUB_TEXT(m->topic),
@@ -263,14 +341,9 @@ int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id, const
                          MVG_HUB_TEXT(key_fp),
                          record_id ? MVG_HUB_INT(record_id) : MVG_HUB_TEXT(NULL),
                          MVG_HUB_TEXT(note)};
-    if (mvg_hub_db_exec(db,
+    return mvg_hub_db_exec(db,
                         "INSERT INTO hub_messages (received_ms, hub, topic, retained, payload,"
                         " gateway, kind, project, chain, key_fp, record_id, note)"
                         " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
-                        p, 12) < 0)
-        goto out;
-    rc = 0;
-out:
-    json_decref(doc);
-    return rc;
+                        p, 12) < 0 ? -1 : 0;
 }

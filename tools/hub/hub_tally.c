@@ -40,6 +40,15 @@ int mvg_hub_tally_extract(const char *payload, size_t len, int64_t record_id,
         mvg_set_err(err, errlen, "not JSON: %s", je.text);
         return -1;
     }
+    int n = mvg_hub_tally_extract_doc(doc, record_id, rows, err, errlen);
+    json_decref(doc);
+    return n;
+}
+
+int mvg_hub_tally_extract_doc(const json_t *doc, int64_t record_id,
+                              mvg_hub_tally_row rows[MVG_HUB_TALLY_MAX_STREAMS], char *err,
+                              size_t errlen)
+{
     int n = -1;
     const char *phase = json_string_value(json_object_get(doc, "phase"));
     const char *start = json_string_value(json_object_get(doc, "start"));
@@ -96,7 +105,6 @@ int mvg_hub_tally_extract(const char *payload, size_t len, int64_t record_id,
     }
     n = (int)json_array_size(streams);
 out:
-    json_decref(doc);
     return n;
 }
 
@@ -178,7 +186,8 @@ int mvg_hub_tally_verified(mvg_hub_db *db, const mvg_hub_vrec *x, const char *pr
     mvg_hub_tally_row rows[MVG_HUB_TALLY_MAX_STREAMS];
     if (strcmp(x->kind, "interval") == 0) {
         char err[160];
-        n = mvg_hub_tally_extract(x->payload, x->len, id, rows, err, sizeof err);
+        n = x->doc ? mvg_hub_tally_extract_doc(x->doc, id, rows, err, sizeof err)
+                   : mvg_hub_tally_extract(x->payload, x->len, id, rows, err, sizeof err);
     }
     if (mvg_hub_tally_count(db, x->gateway, project, 1, x->chain, n < 0) < 0)
         return -1;

@@ -25,6 +25,7 @@
 #ifndef MVG_HUB_TALLY_H
 #define MVG_HUB_TALLY_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -72,6 +73,10 @@ int64_t mvg_hub_tally_day_start(int64_t day);
 int mvg_hub_tally_extract(const char *payload, size_t len, int64_t record_id,
                           mvg_hub_tally_row rows[MVG_HUB_TALLY_MAX_STREAMS], char *err,
                           size_t errlen);
+/* The same from the record already parsed (doc: its JSON object). */
+int mvg_hub_tally_extract_doc(const json_t *doc, int64_t record_id,
+                              mvg_hub_tally_row rows[MVG_HUB_TALLY_MAX_STREAMS], char *err,
+                              size_t errlen);
 
 /* Adds rows (sums of one day each) to gateway/project's day rows: 0, or -1
  * with the database's error. */
@@ -89,7 +94,8 @@ int mvg_hub_tally_count(mvg_hub_db *db, const char *gateway, const char *project
  * and an interval record's rows. A record whose bytes do not give rows is
  * counted as unread and its rows skipped (the programme report shows the
  * count, so a record is never silently left out). 0, or
- * -1 on a database error.
+ * -1 on a database error. The record's parsed form (x->doc) is used when
+ * there, else its bytes are parsed.
  */
 int mvg_hub_tally_verified(mvg_hub_db *db, const mvg_hub_vrec *x, const char *project,
                            int64_t id);

@@ -25,8 +25,7 @@ static void decide(mvg_hub_decision *d, mvg_chain_verdict v, const char *fmt, ..
     va_end(ap);
 }
 
-/* The public key of fingerprint fp: 1 found, 0 not (yet), -1 db error. */
-static int find_pk(mvg_hub_db *db, const char *fp, unsigned char pk[MVG_CHAIN_PK_BYTES])
+int mvg_hub_verify_find_pk(mvg_hub_db *db, const char *fp, unsigned char pk[MVG_CHAIN_PK_BYTES])
 {
     mvg_hub_param p[] = {MVG_HUB_TEXT(fp)};
     mvg_hub_rows *r = mvg_hub_db_query(db, "SELECT pk FROM hub_keys WHERE fingerprint = $1", p, 1);
@@ -61,13 +60,14 @@ static int handover(const mvg_hub_vrec *x, char to[MVG_CHAIN_FP_LEN], mvg_hub_de
         return strcmp(x->kind, "key") == 0 ? (decide(d, MVG_CHAIN_V_ALTERED,
                                                      "a key record without a new key"), -1)
                                            : 0;
-    json_t *doc = json_loadb(x->payload, x->len, 0, NULL);
+    json_t *doc = x->doc ? x->doc : json_loadb(x->payload, x->len, 0, NULL);
     const char *nk = json_string_value(json_object_get(doc, "new_key"));
     unsigned char pk[MVG_CHAIN_PK_BYTES];
     char fp[MVG_CHAIN_FP_LEN] = "";
     if (nk && mvg_chain_pk_from_b64(nk, strlen(nk), pk) == 0)
         mvg_chain_fingerprint(pk, fp);
-    json_decref(doc);
+    if (doc != x->doc)
+        json_decref(doc);
     if (strcmp(fp, to) != 0) {
         decide(d, MVG_CHAIN_V_ALTERED, "its new_key is not the key of its new_fingerprint %s", to);
         return -1;
@@ -80,8 +80,11 @@ void mvg_hub_verify_decide(const mvg_hub_vrec *x, const mvg_hub_vfacts *f, mvg_h
     memset(d, 0, sizeof *d);
     /* The byte rule first: it needs only the key the record names. */
     static const unsigned char no_pk[MVG_CHAIN_PK_BYTES];
-    mvg_chain_sig_status s = mvg_chain_check_sig(x->payload, x->len, f->have_pk ? f->pk : no_pk,
-                                                 NULL);
+    const unsigned char *pk = f->have_pk ? f->pk : no_pk;
+    /* checked beforehand only counts under the very key in force here */
+    mvg_chain_sig_status s = x->sig_pk && memcmp(x->sig_pk, pk, MVG_CHAIN_PK_BYTES) == 0
+                                 ? x->sig_status
+                                 : mvg_chain_check_sig(x->payload, x->len, pk, NULL);
     if (s == MVG_CHAIN_NO_SIG) {
         decide(d, MVG_CHAIN_V_BAD_SIGNATURE, "no well-formed final sig member");
         return;
@@ -154,18 +157,16 @@ void mvg_hub_verify_decide(const mvg_hub_vrec *x, const mvg_hub_vfacts *f, mvg_h
     snprintf(d->next_key, sizeof d->next_key, "%s", ho > 0 ? to : in_force);
 }
 
-/* The facts about x from the tables and the register, then the decision:
- * -1 only on a database error. */
-static int judge(mvg_hub_db *db, const mvg_cli_enrol *reg, const mvg_hub_vrec *x, int64_t id,
-                 const char *project, mvg_hub_decision *d)
+int mvg_hub_verify_judge(mvg_hub_db *db, const mvg_cli_enrol *reg, const mvg_hub_vrec *x,
+                         const char *project, int64_t id, mvg_hub_decision *d)
 {
     mvg_hub_vfacts f = {0};
     char where[600] = "";
     mvg_hub_rows *pred = NULL;
-    f.have_pk = find_pk(db, x->key_fp, f.pk);
-    if (f.have_pk < 0)
-        return -1;
     if (x->chain == 1) {
+        f.have_pk = mvg_hub_verify_find_pk(db, x->key_fp, f.pk);
+        if (f.have_pk < 0)
+            return -1;
         const mvg_cli_enrol_entry *e = mvg_cli_enrol_find(reg, x->gateway);
         if (e) {
             f.enrolled_fp = e->fingerprint;
@@ -182,7 +183,8 @@ static int judge(mvg_hub_db *db, const mvg_cli_enrol *reg, const mvg_hub_vrec *x
                 return -1;
         } else if (strcmp(x->kind, "newchain") != 0) {
             /* an ok chain 1 stored before this one: this one begins again */
-            mvg_hub_param p[] = {MVG_HUB_TEXT(x->gateway), MVG_HUB_TEXT(project), MVG_HUB_INT(id)};
+            mvg_hub_param p[] = {MVG_HUB_TEXT(x->gateway), MVG_HUB_TEXT(project),
+                                 MVG_HUB_INT(id > 0 ? id : INT64_MAX)};
             f.chain1_before = any_row(db,
                                       "SELECT 1 FROM hub_records WHERE gateway = $1 AND"
                                       " project = $2 AND chain = 1 AND id < $3 AND"
@@ -192,17 +194,24 @@ static int judge(mvg_hub_db *db, const mvg_cli_enrol *reg, const mvg_hub_vrec *x
                 return -1;
         }
     } else {
-        mvg_hub_param p[] = {MVG_HUB_TEXT(x->gateway), MVG_HUB_TEXT(project),
-                             MVG_HUB_INT(x->chain - 1), MVG_HUB_TEXT(x->prev)};
+        /* the key and the predecessor in one statement: this runs for
+         * nearly every record, and a statement costs more than its rows */
+        mvg_hub_param p[] = {MVG_HUB_TEXT(x->key_fp), MVG_HUB_TEXT(x->gateway),
+                             MVG_HUB_TEXT(project), MVG_HUB_INT(x->chain - 1),
+                             MVG_HUB_TEXT(x->prev)};
         pred = mvg_hub_db_query(db,
-                                "SELECT verdict, next_key FROM hub_records WHERE"
-                                " gateway = $1 AND project = $2 AND chain = $3 AND hash = $4",
-                                p, 4);
+                                "SELECT (SELECT pk FROM hub_keys WHERE fingerprint = $1),"
+                                " r.verdict, r.next_key FROM (SELECT 1) AS one"
+                                " LEFT JOIN hub_records r ON r.gateway = $2 AND"
+                                " r.project = $3 AND r.chain = $4 AND r.hash = $5",
+                                p, 5);
         if (!pred)
             return -1;
         if (mvg_hub_rows_count(pred)) {
-            f.pred_verdict = mvg_hub_rows_text(pred, 0, 0);
-            f.pred_next_key = mvg_hub_rows_text(pred, 0, 1);
+            const char *b64 = mvg_hub_rows_text(pred, 0, 0);
+            f.have_pk = b64 && mvg_chain_pk_from_b64(b64, strlen(b64), f.pk) == 0;
+            f.pred_verdict = mvg_hub_rows_text(pred, 0, 1);
+            f.pred_next_key = mvg_hub_rows_text(pred, 0, 2);
         }
     }
     mvg_hub_verify_decide(x, &f, d);
@@ -261,7 +270,7 @@ long mvg_hub_verify_sweep(mvg_hub_db *db, const mvg_cli_enrol *reg, const char *
                               .key_fp = mvg_hub_rows_text(r, i, 7)};
             x.payload = mvg_hub_rows_blob(r, i, 8, &x.len);
             mvg_hub_decision d;
-            if (judge(db, reg, &x, id, mvg_hub_rows_text(r, i, 2), &d) < 0) {
+            if (mvg_hub_verify_judge(db, reg, &x, mvg_hub_rows_text(r, i, 2), id, &d) < 0) {
                 mvg_hub_rows_free(r);
                 return -1;
             }

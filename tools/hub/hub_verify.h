@@ -20,12 +20,16 @@
  * chain.h's words ("altered", "bad signature", "unknown key", "not
  * enrolled", "restarted": a chain 1 without a new-chain record after an
  * ok chain 1 stored before it, and every record that continues it).
- * The decision itself (mvg_hub_verify_decide) is pure: the sweep gathers
- * the facts it needs from the tables and the register.
+ * The decision itself (mvg_hub_verify_decide) is pure: the sweep, and
+ * ingest for a record as it arrives (hub_ingest.h: most records find their
+ * predecessor decided, so the verdict goes into the record's own row and
+ * the sweep is left with what waits), gather the facts it needs from the
+ * tables and the register (mvg_hub_verify_judge).
  */
 #ifndef MVG_HUB_VERIFY_H
 #define MVG_HUB_VERIFY_H
 
+#include <jansson.h>
 #include <stdint.h>
 
 #include "chain.h"
@@ -38,6 +42,13 @@ typedef struct {
     int64_t chain;
     const char *payload;
     size_t len;
+    /* the bytes parsed, when the caller has them (ingest), else NULL: so
+     * that a record is parsed once, not again by the decision and tally */
+    json_t *doc;
+    /* the signature already checked under the public key sig_pk (another
+     * thread, hub_precheck.h): sig_status; NULL: not checked yet */
+    const unsigned char *sig_pk;
+    mvg_chain_sig_status sig_status;
 } mvg_hub_vrec;
 
 /* What the decision depends on besides the record; each fact only where
@@ -64,6 +75,16 @@ typedef struct {
 
 /* The decision on x given f (no I/O): d->decided 0 while it must wait. */
 void mvg_hub_verify_decide(const mvg_hub_vrec *x, const mvg_hub_vfacts *f, mvg_hub_decision *d);
+
+/* The public key of fingerprint fp in hub_keys: 1 found, 0 not (yet), -1
+ * db error. */
+int mvg_hub_verify_find_pk(mvg_hub_db *db, const char *fp, unsigned char pk[MVG_CHAIN_PK_BYTES]);
+
+/* The facts about x (of project; id its hub_records row, or 0 when it is
+ * not stored yet: every stored record is then before it) from the tables
+ * and the register, then the decision: 0, or -1 on a database error. */
+int mvg_hub_verify_judge(mvg_hub_db *db, const mvg_cli_enrol *reg, const mvg_hub_vrec *x,
+                         const char *project, int64_t id, mvg_hub_decision *d);
 
 /* One sweep over the records without a verdict, repeated while it
  * decides some: the number decided, or -1 with the database's error.

@@ -1,8 +1,10 @@
 /*
  * main.c of mvgate-hub, the verifier's central side: options, signals,
  * systemd notification and the loop. The loop receives a batch of
- * messages, stores them and verifies what they complete (hub_ingest.h,
- * hub_verify.h) in one transaction, and only after the commit
+ * messages and hands it to the precheck thread to be parsed and its
+ * signatures checked (hub_precheck.h) while it stores the batch before and
+ * verifies what that one completes (hub_ingest.h, hub_verify.h) in one
+ * transaction, and only after the commit
  * acknowledges each to the broker (hub_mqtt.h), so a hub killed at any
  * point loses nothing: what was not acknowledged comes again from its
  * persistent session. Between batches it sweeps again for what waited (an
@@ -22,6 +24,7 @@
 #include "hub_db.h"
 #include "hub_ingest.h"
 #include "hub_mqtt.h"
+#include "hub_precheck.h"
 #include "hub_verify.h"
 #include "log.h"
 #include "notify.h"
@@ -80,6 +83,15 @@ static int hold(held *h, const mvg_hub_msg *m)
     return 0;
 }
 
+/* A batch as received (msg), as ingest takes it (in) and prepared by the
+ * precheck thread (prep). */
+typedef struct {
+    held msg[BATCH_MAX];
+    mvg_hub_in in[BATCH_MAX];
+    mvg_hub_prep prep[BATCH_MAX];
+    size_t n;
+} batch;
+
 /* The batch in one transaction with the verification of what it brought:
  * 0 committed, -1 not (nothing acknowledged). One commit per batch, as a
  * subscriber that only stores makes: with synchronous=FULL each commit
@@ -88,23 +100,49 @@ static int hold(held *h, const mvg_hub_msg *m)
  * in the transaction, and a batch rolled back is verified again when it
  * comes again. */
 static int store_batch(mvg_hub_db *db, const mvg_hub_cfg *cfg, const mvg_cli_enrol *reg,
-                       const held *b, size_t n)
+                       const batch *b)
 {
     if (mvg_hub_db_begin(db) < 0)
         return -1;
-    int64_t now = mvg_clock_real_ms();
-    for (size_t i = 0; i < n; i++) {
-        mvg_hub_in in = {b[i].topic, b[i].payload, b[i].len, b[i].retained, now};
-        if (mvg_hub_ingest(db, cfg->mqtt.topic_prefix, cfg->id, &in) < 0) {
+    for (size_t i = 0; i < b->n; i++)
+        if (mvg_hub_ingest_prepared(db, cfg->mqtt.topic_prefix, cfg->id, reg, &b->in[i],
+                                    &b->prep[i]) < 0) {
             mvg_hub_db_rollback(db);
             return -1;
         }
-    }
-    if (mvg_hub_verify_sweep(db, reg, cfg->id, now) < 0 || mvg_hub_db_commit(db) < 0) {
+    if (mvg_hub_verify_sweep(db, reg, cfg->id, mvg_clock_real_ms()) < 0 ||
+        mvg_hub_db_commit(db) < 0) {
         mvg_hub_db_rollback(db);
         return -1;
     }
     return 0;
+}
+
+/* A prepared batch stored, acknowledged after its commit while the
+ * connection holds (*r >= 0; a failed store or ack sets *r to -1), and let
+ * go: 0 stored, -1 not. */
+static int land(mvg_hub_db *db, const mvg_hub_cfg *cfg, const mvg_cli_enrol *reg,
+                mvg_hub_mqtt *mq, batch *b, int *r, mvg_log_once *db_log)
+{
+    int rc = store_batch(db, cfg, reg, b);
+    if (rc == 0) {
+        mvg_log_once_clear(db_log, MVG_LOG_NOTICE, "database: storing again");
+        for (size_t i = 0; i < b->n && *r >= 0; i++)
+            if (b->msg[i].qos > 0 && mvg_hub_mqtt_ack(mq, b->msg[i].id) < 0)
+                *r = -1;
+    } else {
+        /* not acknowledged: a new session delivers them again */
+        mvg_log_once_hit(db_log, MVG_LOG_ERR, mvg_hub_db_error(db),
+                         "database: %s; %zu message(s) not acknowledged", mvg_hub_db_error(db),
+                         b->n);
+        mvg_hub_mqtt_disconnect(mq);
+        *r = -1;
+    }
+    for (size_t i = 0; i < b->n; i++)
+        mvg_hub_prep_clear(&b->prep[i]);
+    held_free(b->msg, b->n);
+    b->n = 0;
+    return rc;
 }
 
 /* A verification sweep in one transaction: with synchronous=FULL each
@@ -193,8 +231,12 @@ int main(int argc, char **argv)
         return 1;
     }
     mvg_hub_mqtt *mq = mvg_hub_mqtt_new(&cfg.mqtt, err, sizeof err);
-    if (!mq) {
+    mvg_hub_precheck *pc = mq ? mvg_hub_precheck_new(&cfg.db, cfg.mqtt.topic_prefix, err,
+                                                     sizeof err)
+                              : NULL;
+    if (!pc) {
         mvg_log(MVG_LOG_ERR, "%s", err);
+        mvg_hub_mqtt_free(mq);
         mvg_hub_db_close(db);
         mvg_cli_enrol_free(&reg);
         return 1;
@@ -215,7 +257,9 @@ int main(int argc, char **argv)
             filter, cfg.mqtt.uri);
     mvg_notify("READY=1\nSTATUS=starting");
 
-    static held batch[BATCH_MAX];
+    static batch slots[2];
+    int fill = 0;
+    batch *flight = NULL; /* given to the precheck thread, stored at the next turn */
     int connected = 0, rc = 0;
     int64_t backoff = 500, next_try = 0, next_sweep = 0, next_alerts = 0, gap_mark = 0;
     mvg_log_once conn_log = {0}, db_log = {0};
@@ -263,36 +307,49 @@ int main(int argc, char **argv)
                     present ? "session resumed" : "new session");
             mvg_notify("STATUS=running");
         }
-        size_t n = 0;
+        /* Pipelined: the batch received now is prepared on the precheck
+         * thread while this one stores the one before (bench_hub_ingest). */
+        batch *b = &slots[fill];
         mvg_hub_msg m;
-        int wait = (int)((next_sweep < next_alerts ? next_sweep : next_alerts) -
-                         mvg_clock_mono_ms());
+        int wait = flight ? 0
+                          : (int)((next_sweep < next_alerts ? next_sweep : next_alerts) -
+                                  mvg_clock_mono_ms());
         int r = mvg_hub_mqtt_next(mq, &m, wait > 0 ? wait : 0, err, sizeof err);
         while (r == 1) {
-            if (hold(&batch[n], &m) < 0)
+            if (hold(&b->msg[b->n], &m) < 0)
                 break;
-            n++;
-            if (n == BATCH_MAX)
+            b->n++;
+            if (b->n == BATCH_MAX)
                 break;
             r = mvg_hub_mqtt_next(mq, &m, 0, err, sizeof err);
         }
-        if (n > 0) {
-            if (store_batch(db, &cfg, &reg, batch, n) == 0) {
-                mvg_log_once_clear(&db_log, MVG_LOG_NOTICE, "database: storing again");
-                for (size_t i = 0; i < n && r >= 0; i++)
-                    if (batch[i].qos > 0 && mvg_hub_mqtt_ack(mq, batch[i].id) < 0)
-                        r = -1;
-                /* verified with it: the next sweep is for what waits */
-                next_sweep = mvg_clock_mono_ms() + cfg.verify_interval_ms;
-            } else {
-                /* not acknowledged: a new session delivers them again */
-                mvg_log_once_hit(&db_log, MVG_LOG_ERR, mvg_hub_db_error(db),
-                                 "database: %s; %zu message(s) not acknowledged",
-                                 mvg_hub_db_error(db), n);
-                mvg_hub_mqtt_disconnect(mq);
-                r = -1;
-            }
-            held_free(batch, n);
+        int64_t got = mvg_clock_real_ms();
+        for (size_t i = 0; i < b->n; i++)
+            b->in[i] = (mvg_hub_in){b->msg[i].topic, b->msg[i].payload, b->msg[i].len,
+                                    b->msg[i].retained, got};
+        batch *prev = flight;
+        flight = NULL;
+        if (prev)
+            mvg_hub_precheck_wait(pc);
+        if (b->n > 0) {
+            /* the thread is idle here (waited for above); were it not, the
+             * batch is prepared on this one */
+            if (mvg_hub_precheck_give(pc, b->in, b->prep, b->n) < 0)
+                for (size_t i = 0; i < b->n; i++)
+                    mvg_hub_ingest_prepare(cfg.mqtt.topic_prefix, &b->in[i], NULL, NULL,
+                                           &b->prep[i]);
+            flight = b;
+            fill ^= 1;
+        }
+        if (prev && land(db, &cfg, &reg, mq, prev, &r, &db_log) == 0)
+            next_sweep = mvg_clock_mono_ms() + cfg.verify_interval_ms; /* verified with it */
+        if (flight)
+            mvg_hub_precheck_help(pc, db);
+        if (r < 0 && flight) {
+            /* the connection is gone: what it brought is stored, not acknowledged */
+            mvg_hub_precheck_wait(pc);
+            land(db, &cfg, &reg, mq, flight, &r, &db_log);
+            flight = NULL;
         }
         if (r < 0 && !stop_flag) {
             mvg_log_once_hit(&conn_log, MVG_LOG_WARN, err, "%s", err);
@@ -301,6 +358,12 @@ int main(int argc, char **argv)
         }
     }
     mvg_notify("STOPPING=1");
+    if (flight) {
+        int r = connected ? 0 : -1;
+        mvg_hub_precheck_wait(pc);
+        land(db, &cfg, &reg, mq, flight, &r, &db_log);
+    }
+    mvg_hub_precheck_free(pc);
     mvg_hub_mqtt_disconnect(mq);
     verify_sweep(db, &reg, cfg.id);
     alert_pass(db, &cfg, &reg, mq, 0, &gap_mark, &db_log);

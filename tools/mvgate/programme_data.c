@@ -161,7 +161,8 @@ static int definitions(gather *g, mvg_hub_db *db, char *err, size_t errlen)
         mvg_hub_param p[] = {MVG_HUB_TEXT(kinds[k])};
         mvg_hub_rows *r = query(db,
                                 "SELECT gateway, project, payload FROM hub_records"
-                                " WHERE kind = $1 AND verdict = 'ok' ORDER BY id",
+                                " WHERE kind = $1 AND kind <> 'interval' AND"
+                                " verdict = 'ok' ORDER BY id", /* hub_db.c's index */
                                 p, 1, err, errlen);
         if (!r)
             return -1;
