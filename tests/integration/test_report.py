@@ -307,6 +307,43 @@ def test_report():
             assert fig["model.%s.outliers" % name]["value"] == z["outliers"], (name, z)
             assert fig["model.%s.outliers_excluded" % name]["value"] == z["excluded"] == 0, (name, z)
             assert fig["savings.%s.extrapolated" % name]["value"] == lasts[name]["m_extrapolated"], name
+            # baseline conditions: each x's range as the model record states it,
+            # and the valid baseline intervals of the store (issue 17)
+            assert len(z["range"]) == len(m["x"]) >= 1, z
+            for j, rg in enumerate(z["range"]):
+                assert fig["baseline.%s.x%d.min" % (name, j + 1)]["value"] == rg["min"], (name, rg)
+                assert fig["baseline.%s.x%d.max" % (name, j + 1)]["value"] == rg["max"], (name, rg)
+                assert rg["min"] < rg["max"], rg
+            assert fig["baseline.%s.range_margin" % name]["value"] == z["range_margin"] == 0
+            si = list(STREAMS).index(name)
+            base_valid = sum(1 for x in recs if x["phase"] == "baseline" and x["streams"][si]["valid"])
+            assert fig["baseline.%s.intervals" % name]["value"] == base_valid >= 20, base_valid
+            assert close(fig["baseline.%s.hours" % name]["value"], base_valid * 5 / 60)
+            # the thresholds beside the verdict, with the engine's source for hourly rows
+            assert fig["model.%s.max_cv_rmse" % name]["value"] == 0.30
+            assert fig["model.%s.max_abs_nmbe" % name]["value"] == 0.10
+        for st in doc["streams"]:
+            assert st["thresholds_source"] == "ASHRAE Guideline 14-2014, section 4.3.2.4", st
+        # coefficient units: per interval for the intercept, per unit of each x
+        # (the flow a counter of m3, the pressure a gauge in bar)
+        assert fig["model.electricity.b0"]["unit"] == "kWh/(5 min)"
+        assert fig["model.electricity.b1"]["unit"] == fig["model.electricity.b1.se"]["unit"] == "kWh/m3"
+        assert fig["model.elec_2x.b2"]["unit"] == "kWh/(5 min\u00b7bar)"
+        assert fig["baseline.elec_2x.x2.min"]["unit"] == "bar"
+        # every factor as the definition record publishes it: value, unit, source, default
+        defn = [e["record"] for e in export(cfg, "chain") if e["kind"] == "definition"][-1]
+        for si, st in enumerate(doc["streams"]):
+            published = defn["streams"][si]["factors"]
+            assert [(f["name"], f["unit"], f["source"], f["defaulted"]) for f in st["factors"]] == \
+                [(f["name"], f["unit"], f["source"], f["defaulted"]) for f in published], (st["factors"], published)
+            for f in published:
+                assert fig["factors.%s.%s" % (st["name"], f["name"])]["value"] == f["value"], f
+            co2, tariff = STREAMS[st["name"]]
+            assert fig["factors.%s.co2_kg_per_unit" % st["name"]]["value"] == co2
+            assert fig["factors.%s.cost_per_unit" % st["name"]]["value"] == tariff
+            by = {f["name"]: f for f in st["factors"]}
+            assert by["co2_kg_per_unit"]["source"] == "configuration" and not by["co2_kg_per_unit"]["defaulted"]
+            assert by["tj_per_kwh"]["defaulted"] and by["tj_per_kwh"]["source"] == "definition (1 kWh = 3.6 MJ)"
 
         # ---- CSV: the same figures as rows, and the interval series
         r = report(cfg, "--format", "csv")
@@ -348,12 +385,17 @@ def test_report():
             with open(html, encoding="utf-8") as f:
                 raw = f.read()
             assert raw.count("<svg") == 9, raw.count("<svg")  # 4 per stream, 1 for coverage
+            # the factor table: one row per factor, the defaulted ones marked
+            assert raw.count("<tr data-factor=") == sum(len(x["factors"]) for x in doc["streams"]) == 8
+            assert raw.count('class="dflt"') == sum(f["defaulted"] for x in doc["streams"] for f in x["factors"]) == 4
+            assert "ASHRAE Guideline 14-2014, section 4.3.2.4" in text
             n_excl = sum(len(x["excluded"]) for x in doc["streams"])
             assert raw.count('<tr data-excl="') == n_excl > 0, (raw.count('<tr data-excl="'), n_excl)
             assert "http://" not in raw.replace('xmlns="http://www.w3.org/2000/svg"', "")
             assert "https://" not in raw and "@import" not in raw and "url(" not in raw
             if lang == "zh-Hant":
-                for word in ("量度及核證報告", "基準期", "報告期", "節省量", "不確定性", "核證", "碳排放", "基準模型"):
+                for word in ("量度及核證報告", "基準期", "報告期", "節省量", "不確定性", "核證", "碳排放", "基準模型",
+                             "基準期狀況", "換算系數", "門檻來源每小時數據：ASHRAE", "已按地點設定"):
                     assert word in text, word
                 assert "Baseline period" not in text and "Savings" not in text
                 assert half_width_beside_chinese(text) == [], half_width_beside_chinese(text)
@@ -368,6 +410,8 @@ def test_report():
                 assert "Baseline period ends" in text and "Fitted and frozen at" in text
                 assert "compressor 1 and its dryer" in text and sha in text and "0.5S" in text
                 assert "SELF-ATTESTED" not in text
+                assert "Baseline conditions" in text and "Conversion factors" in text
+                assert "hourly data: ASHRAE Guideline 14-2014, section 4.3.2.4" in text
             pages[lang] = chromium(html, os.path.join(d, lang + ".png"), os.path.join(d, lang + ".pdf"))
             # the banner, the result line, both key rows and the attestation name it
             assert fingerprints_on_one_line(html, doc["chain"]["fingerprint"]) >= 4

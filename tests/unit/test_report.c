@@ -19,6 +19,7 @@
 #include <cmocka.h>
 
 #include "model.h"
+#include "report_data.h"
 #include "report_fmt.h"
 #include "report_i18n.h"
 #include "report_svg.h"
@@ -467,6 +468,72 @@ static void test_i18n_reasons(void **state)
     assert_ptr_equal(mvg_i18n_reason(MVG_LANG_ZH_HANT, longer, buf, sizeof buf), longer);
 }
 
+/* The unit of each coefficient: the stream's unit per model row for an
+ * intercept, per unit of a counter's amount, per row and unit of a
+ * gauge's level, the variable's unit for a change point. */
+static void test_coef_units(void **state)
+{
+    (void)state;
+    mvg_project_cfg prj;
+    memset(&prj, 0, sizeof prj);
+    prj.interval_min = 15;
+    mvg_stream_cfg sc;
+    memset(&sc, 0, sizeof sc);
+    snprintf(sc.factors.unit, sizeof sc.factors.unit, "kWh");
+    mvg_report r;
+    memset(&r, 0, sizeof r);
+    r.prj = &prj;
+    mvg_report_stream *s = &r.streams[0];
+    s->cfg = &sc;
+    s->model.type = MVG_MODEL_LINEAR;
+    s->model.granularity = MVG_GRAN_HOURLY;
+    s->model.nx = 2;
+    s->model.ncoef = 3;
+    snprintf(s->xunit[0], sizeof s->xunit[0], "m3");
+    snprintf(s->xunit[1], sizeof s->xunit[1], "degC");
+    s->xgauge[1] = 1;
+    char u[96];
+    mvg_report_coef_unit(&r, s, 0, u, sizeof u);
+    assert_string_equal(u, "kWh/(15 min)");
+    mvg_report_coef_unit(&r, s, 1, u, sizeof u);
+    assert_string_equal(u, "kWh/m3");
+    mvg_report_coef_unit(&r, s, 2, u, sizeof u);
+    assert_string_equal(u, "kWh/(15 min\xc2\xb7" "degC)");
+    mvg_report_coef_unit(&r, s, 3, u, sizeof u); /* past the coefficients */
+    assert_string_equal(u, "");
+    /* daily rows: per day; a heating change point in the variable's unit */
+    s->model.type = MVG_MODEL_3PH;
+    s->model.granularity = MVG_GRAN_DAILY;
+    s->model.nx = 1;
+    s->model.ncoef = 2;
+    s->model.ncp = 1;
+    snprintf(s->xunit[0], sizeof s->xunit[0], "degC");
+    s->xgauge[0] = 1;
+    mvg_report_coef_unit(&r, s, 0, u, sizeof u);
+    assert_string_equal(u, "kWh/d");
+    mvg_report_coef_unit(&r, s, 1, u, sizeof u);
+    assert_string_equal(u, "kWh/(d\xc2\xb7" "degC)");
+    mvg_report_coef_unit(&r, s, 2, u, sizeof u);
+    assert_string_equal(u, "degC");
+    /* intensity: its one coefficient is the slope; degree days per day */
+    s->model.type = MVG_MODEL_INTENSITY;
+    s->model.ncoef = 1;
+    s->model.ncp = 0;
+    s->xgauge[0] = 0;
+    snprintf(s->xunit[0], sizeof s->xunit[0], "t");
+    mvg_report_coef_unit(&r, s, 0, u, sizeof u);
+    assert_string_equal(u, "kWh/t");
+    s->model.type = MVG_MODEL_HDD;
+    s->model.ncoef = 2;
+    s->model.ncp = 1;
+    snprintf(s->xunit[0], sizeof s->xunit[0], "degC");
+    mvg_report_coef_unit(&r, s, 1, u, sizeof u);
+    assert_string_equal(u, "kWh/(degC\xc2\xb7" "d)");
+    s->model.type = MVG_MODEL_TOWT;
+    mvg_report_coef_unit(&r, s, 0, u, sizeof u);
+    assert_string_equal(u, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -474,7 +541,7 @@ int main(void)
         cmocka_unit_test(test_time_ticks),  cmocka_unit_test(test_tick_labels),
         cmocka_unit_test(test_svg_escape_and_chart), cmocka_unit_test(test_svg_decimation),
         cmocka_unit_test(test_i18n_complete), cmocka_unit_test(test_i18n_glossary),
-        cmocka_unit_test(test_i18n_reasons),
+        cmocka_unit_test(test_i18n_reasons), cmocka_unit_test(test_coef_units),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -268,6 +268,17 @@ static int load_model(mvg_report *r, char *err, size_t errlen)
                 s->outliers = num_of(json_object_get(z, "outliers"));
                 s->outliers_excluded = num_of(json_object_get(z, "excluded"));
             }
+            /* the baseline's conditions as the record states them: one
+             * range per x, in the model's x order */
+            const json_t *rg = json_object_get(z, "range");
+            if (json_is_array(rg) && json_array_size(rg) == s->model.nx) {
+                s->has_range = 1;
+                for (size_t j = 0; j < s->model.nx; j++) {
+                    s->xmin[j] = num_of(json_object_get(json_array_get(rg, j), "min"));
+                    s->xmax[j] = num_of(json_object_get(json_array_get(rg, j), "max"));
+                }
+                s->range_margin = num_of(json_object_get(z, "range_margin"));
+            }
         }
     }
     json_decref(doc);
@@ -385,6 +396,7 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
         mvg_report_point *p = &s->pts[i];
         if (s->has_model)
             p->prediction = p->nx == s->model.nx ? mvg_model_predict(&s->model, p->x) : NAN;
+        s->base_valid += p->phase == MVG_RP_BASELINE && p->valid;
         /* the baseline's conditions, for the normalised annual figure */
         if (p->phase == MVG_RP_BASELINE && p->valid && isfinite(p->prediction)) {
             pred_sum += p->prediction;
@@ -632,6 +644,76 @@ static int gather_meters(mvg_report *r)
     return 0;
 }
 
+/* Each x's unit from the meter that supplies it, and the factors of the
+ * stream's conversions from the engine's own list. */
+static void describe_streams(mvg_report *r)
+{
+    for (size_t i = 0; i < r->nstreams; i++) {
+        mvg_report_stream *s = &r->streams[i];
+        const mvg_stream_cfg *c = s->cfg;
+        for (size_t j = 0; j < c->nx && j < MVG_MODEL_MAX_X; j++)
+            for (size_t k = 0; k < r->nmeters; k++)
+                if (strcmp(r->meters[k].channel, c->x[j].channel) == 0) {
+                    snprintf(s->xunit[j], sizeof s->xunit[j], "%s", r->meters[k].unit);
+                    s->xgauge[j] = r->meters[k].is_point && !r->meters[k].counter;
+                }
+        s->nfactors = mvg_convert_factors_used(&c->factors, s->factors);
+        /* a tariff prices the stream: its prices instead of a cost per unit */
+        if (!c->tariff)
+            continue;
+        if (s->nfactors && strcmp(s->factors[s->nfactors - 1].name, "cost_per_unit") == 0)
+            s->nfactors--;
+        mvg_conv_factor_use e = {"energy_price", c->energy_price, NULL, "HK$/kWh", NULL, 0};
+        mvg_conv_factor_use d = {"demand_charge", c->demand_charge, NULL, "HK$/kW", NULL, 0};
+        s->factors[s->nfactors++] = e;
+        s->factors[s->nfactors++] = d;
+    }
+}
+
+void mvg_report_coef_unit(const mvg_report *r, const mvg_report_stream *s, size_t k, char *buf,
+                          size_t len)
+{
+    const mvg_model *m = &s->model;
+    const char *u = s->cfg->factors.unit;
+    const char *xu = s->xunit[0][0] ? s->xunit[0] : s->xnames[0];
+    buf[0] = '\0';
+    if (m->type == MVG_MODEL_TOWT || k >= m->ncoef + m->ncp)
+        return;
+    if (k >= m->ncoef) { /* a change point, or a degree-day form's balance point */
+        snprintf(buf, len, "%s", xu);
+        return;
+    }
+    /* a model row: the project's interval, or the day or month the rows
+     * were aggregated to */
+    char row[32];
+    if (m->granularity == MVG_GRAN_DAILY)
+        snprintf(row, sizeof row, "d");
+    else if (m->granularity == MVG_GRAN_MONTHLY)
+        snprintf(row, sizeof row, "month");
+    else
+        snprintf(row, sizeof row, "%d min", r->prj->interval_min);
+    int has_b0 = m->type != MVG_MODEL_INTENSITY;
+    if (has_b0 && k == 0) {
+        snprintf(buf, len, strchr(row, ' ') ? "%s/(%s)" : "%s/%s", u, row);
+        return;
+    }
+    if (m->type == MVG_MODEL_HDD || m->type == MVG_MODEL_CDD || m->type == MVG_MODEL_HDD_CDD) {
+        snprintf(buf, len, "%s/(%s\xc2\xb7" "d)", u, xu); /* per degree-day */
+        return;
+    }
+    /* a slope: on x_j for the linear form, on the one x otherwise; per
+     * unit of an amount per row (a counter's m3), or per row and unit of
+     * a level (a gauge's bar) */
+    size_t j = m->type == MVG_MODEL_LINEAR ? k - 1 : 0;
+    if (j >= MVG_MODEL_MAX_X)
+        return;
+    const char *xj = s->xunit[j][0] ? s->xunit[j] : s->xnames[j];
+    if (s->xgauge[j])
+        snprintf(buf, len, "%s/(%s\xc2\xb7%s)", u, row, xj);
+    else
+        snprintf(buf, len, "%s/%s", u, xj);
+}
+
 /* ---- the flat figure list ------------------------------------------------ */
 
 typedef struct {
@@ -671,12 +753,14 @@ static void model_figures(figs *f, const mvg_report_stream *s)
     char names[MVG_MODEL_MAX_COEF + 2][24];
     size_t nn = mvg_report_coef_names(m, names, MVG_MODEL_MAX_COEF + 2);
     for (size_t k = 0; k < nn; k++) {
+        char cu[96];
+        mvg_report_coef_unit(f->r, s, k, cu, sizeof cu);
         if (k < m->ncoef) {
-            fig(f, "model", "", m->coef[k], 0, "model.%s.%s", n, names[k]);
-            fig(f, "model", "", m->std_err[k], 0, "model.%s.%s.se", n, names[k]);
+            fig(f, "model", cu, m->coef[k], 0, "model.%s.%s", n, names[k]);
+            fig(f, "model", cu, m->std_err[k], 0, "model.%s.%s.se", n, names[k]);
             fig(f, "model", "", m->t_stat[k], 0, "model.%s.%s.t", n, names[k]);
         } else {
-            fig(f, "model", "", m->cp[k - m->ncoef], 0, "model.%s.%s", n, names[k]);
+            fig(f, "model", cu, m->cp[k - m->ncoef], 0, "model.%s.%s", n, names[k]);
         }
     }
     fig(f, "model", "", (double)m->n, 1, "model.%s.n", n);
@@ -689,6 +773,29 @@ static void model_figures(figs *f, const mvg_report_stream *s)
     fig(f, "model", "", (double)m->pass, 1, "model.%s.pass", n);
     fig(f, "model", "", s->outliers, 1, "model.%s.outliers", n);
     fig(f, "model", "", s->outliers_excluded, 1, "model.%s.outliers_excluded", n);
+    /* the thresholds the verdict was given by (the project's criteria) */
+    fig(f, "model", "", f->r->prj->criteria.max_cv_rmse, 0, "model.%s.max_cv_rmse", n);
+    fig(f, "model", "", f->r->prj->criteria.max_abs_nmbe, 0, "model.%s.max_abs_nmbe", n);
+}
+
+/* The baseline's conditions (the record's x ranges, the valid intervals
+ * and their hours) and the conversions' factors, one figure each. */
+static void condition_figures(figs *f, const mvg_report_stream *s)
+{
+    const char *n = s->cfg->name;
+    double h = (double)f->r->len_ms / 3600000.0;
+    fig(f, "baseline", "", (double)s->base_valid, 1, "baseline.%s.intervals", n);
+    fig(f, "baseline", "h", (double)s->base_valid * h, 0, "baseline.%s.hours", n);
+    for (size_t j = 0; s->has_range && j < s->model.nx; j++) {
+        fig(f, "baseline", s->xunit[j], s->xmin[j], 0, "baseline.%s.x%zu.min", n, j + 1);
+        fig(f, "baseline", s->xunit[j], s->xmax[j], 0, "baseline.%s.x%zu.max", n, j + 1);
+    }
+    if (s->has_range)
+        fig(f, "baseline", "", s->range_margin, 0, "baseline.%s.range_margin", n);
+    for (size_t k = 0; k < s->nfactors; k++)
+        if (!s->factors[k].text)
+            fig(f, "factors", s->factors[k].unit, s->factors[k].value, 0, "factors.%s.%s", n,
+                s->factors[k].name);
 }
 
 static void build_figures(mvg_report *r, figs *f)
@@ -710,6 +817,7 @@ static void build_figures(mvg_report *r, figs *f)
             "coverage.%s.used", n);
         if (s->has_model)
             model_figures(f, s);
+        condition_figures(f, s);
         if (!s->savings_ok)
             continue;
         fig(f, "savings", "", (double)s->sav.m, 1, "savings.%s.m", n);
@@ -836,6 +944,8 @@ mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    describe_streams(r);
+    r->criteria_source = mvg_model_criteria_source(&prj->criteria);
     figs f = {r, 0, 0};
     build_figures(r, &f);
     if (f.oom) {
