@@ -273,6 +273,20 @@ def test_report():
                 assert fig["savings.%s.%s" % (name, k)]["value"] == cum["converted"][k], (name, k)
                 assert fig["annual.%s.%s" % (name, k)]["value"] == cum["annual_converted"][k], (name, k)
             assert fig["annual.%s.savings" % name]["value"] == cum["annual_savings"]
+            # the savings' interval carried through the conversions (issue 17):
+            # the record's bounds of the avoided use plus the adjustments, by the
+            # same factors; per year the annual figure times 1 -+ FSU
+            co2, tariff = STREAMS[name]
+            lo, hi = cum["savings_low"] + cum["adjustment"], cum["savings_high"] + cum["adjustment"]
+            alo, ahi = cum["annual_savings"] * (1 - cum["fsu"]), cum["annual_savings"] * (1 + cum["fsu"])
+            assert lo < cum["savings"] < hi and alo < cum["annual_savings"] < ahi, (lo, hi, alo, ahi)
+            for sec, b, v in (("savings", "low", lo), ("savings", "high", hi), ("annual", "low", alo), ("annual", "high", ahi)):
+                assert fig["%s.%s.savings.%s" % (sec, name, b)]["value"] == v, (sec, name, b)
+                assert fig["%s.%s.kwh.%s" % (sec, name, b)]["value"] == v
+                assert close(fig["%s.%s.tj.%s" % (sec, name, b)]["value"], v * 3.6e-6)
+                assert close(fig["%s.%s.co2_t.%s" % (sec, name, b)]["value"], v * co2 / 1000)
+                assert close(fig["%s.%s.cost_hkd.%s" % (sec, name, b)]["value"], v * tariff)
+                assert fig["%s.%s.co2_t.%s" % (sec, name, b)]["unit"] == "t"
         assert fig["savings.electricity.kwh"]["unit"] == "kWh" and fig["savings.electricity.tj"]["unit"] == "TJ"
         # the chain holds the interval records, the model record and the one
         # definition (no reload changed it); the export's signed heads sit
@@ -459,6 +473,9 @@ def test_report():
             assert close(S("fsu"), want_fsu, 1e-9), (name, S("fsu"), want_fsu)
             assert close(S("low"), (base - act) * (1 - want_fsu), 1e-9)
             assert close(S("high"), (base - act) * (1 + want_fsu), 1e-9)
+            assert close(S("co2_t.low"), ((base - act) * (1 - want_fsu) + adj) * co2 / 1000, 1e-9)
+            assert close(S("cost_hkd.high"), ((base - act) * (1 + want_fsu) + adj) * tariff, 1e-9)
+            assert close(wf["annual.%s.co2_t.high" % name], wf["annual.%s.savings" % name] * (1 + want_fsu) * co2 / 1000, 1e-9)
         for k in ("savings.electricity.savings", "savings.electricity.m", "savings.electricity.fsu"):
             assert wf[k] != fig[k]["value"], k
         assert wf["model.electricity.b1"] == fig["model.electricity.b1"]["value"]

@@ -463,6 +463,33 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
         mvg_convert_undefined(&s->annual_conv);
     if (sc->tariff && isfinite(s->annual))
         s->annual_conv.cost_hkd = mvg_tariff_acc_annual_cost(&ta, &tu, s->annual, s->savings);
+    /* the savings' interval, converted and priced as the savings are */
+    int unc = s->fsu_ok && m > 0;
+    s->savings_low = unc ? s->sav.savings_low + s->adjustment : NAN;
+    s->savings_high = unc ? s->sav.savings_high + s->adjustment : NAN;
+    s->annual_low = unc ? s->annual * (1.0 - s->sav.fsu) : NAN;
+    s->annual_high = unc ? s->annual * (1.0 + s->sav.fsu) : NAN;
+    const double demand = sc->tariff && m > 0 ? mvg_tariff_acc_demand_cost(&ta, &tu) : NAN;
+    const double price = sc->tariff ? mvg_tariff_acc_mean_price(&ta, s->savings) : NAN;
+    const struct {
+        double v;
+        mvg_conv_result *out;
+        int annual;
+    } bounds[] = {{s->savings_low, &s->conv_low, 0},
+                  {s->savings_high, &s->conv_high, 0},
+                  {s->annual_low, &s->annual_conv_low, 1},
+                  {s->annual_high, &s->annual_conv_high, 1}};
+    for (size_t k = 0; k < sizeof bounds / sizeof bounds[0]; k++) {
+        if (!isfinite(bounds[k].v)) {
+            mvg_convert_undefined(bounds[k].out);
+            continue;
+        }
+        mvg_convert_apply(&sc->factors, bounds[k].v, bounds[k].out);
+        if (sc->tariff)
+            bounds[k].out->cost_hkd =
+                bounds[k].annual ? mvg_tariff_acc_annual_cost(&ta, &tu, bounds[k].v, s->savings)
+                                 : bounds[k].v * price + demand;
+    }
 }
 
 /*
@@ -833,19 +860,30 @@ static void build_figures(mvg_report *r, figs *f)
         fig(f, "savings", "", s->fsu_ok ? s->sav.fsu : NAN, 0, "savings.%s.fsu", n);
         fig(f, "savings", u, s->fsu_ok ? s->sav.savings_low : NAN, 0, "savings.%s.low", n);
         fig(f, "savings", u, s->fsu_ok ? s->sav.savings_high : NAN, 0, "savings.%s.high", n);
+        fig(f, "savings", u, s->savings_low, 0, "savings.%s.savings.low", n);
+        fig(f, "savings", u, s->savings_high, 0, "savings.%s.savings.high", n);
+        fig(f, "annual", u, s->annual, 0, "annual.%s.savings", n);
+        fig(f, "annual", u, s->annual_low, 0, "annual.%s.savings.low", n);
+        fig(f, "annual", u, s->annual_high, 0, "annual.%s.savings.high", n);
+        /* each conversion: the figure, then its interval's bounds */
+        const struct {
+            const char *section, *suffix;
+            const mvg_conv_result *c;
+        } convs[] = {{"savings", "", &s->conv},
+                     {"savings", ".low", &s->conv_low},
+                     {"savings", ".high", &s->conv_high},
+                     {"annual", "", &s->annual_conv},
+                     {"annual", ".low", &s->annual_conv_low},
+                     {"annual", ".high", &s->annual_conv_high}};
         size_t idx[8];
         size_t nf = mvg_report_conv_fields(s->cfg, idx, 8);
-        for (size_t k = 0; k < nf; k++) {
-            const mvg_conv_field *cf = &mvg_convert_fields[idx[k]];
-            double v = *(const double *)((const char *)&s->conv + cf->offset);
-            fig(f, "savings", cf->unit, v, 0, "savings.%s.%s", n, cf->name);
-        }
-        fig(f, "annual", u, s->annual, 0, "annual.%s.savings", n);
-        for (size_t k = 0; k < nf; k++) {
-            const mvg_conv_field *cf = &mvg_convert_fields[idx[k]];
-            double v = *(const double *)((const char *)&s->annual_conv + cf->offset);
-            fig(f, "annual", cf->unit, v, 0, "annual.%s.%s", n, cf->name);
-        }
+        for (size_t c = 0; c < sizeof convs / sizeof convs[0]; c++)
+            for (size_t k = 0; k < nf; k++) {
+                const mvg_conv_field *cf = &mvg_convert_fields[idx[k]];
+                double v = *(const double *)((const char *)convs[c].c + cf->offset);
+                fig(f, convs[c].section, cf->unit, v, 0, "%s.%s.%s%s", convs[c].section, n,
+                    cf->name, convs[c].suffix);
+            }
     }
     fig(f, "chain", "", (double)r->chain.records, 1, "chain.records");
     fig(f, "chain", "", (double)r->chain_ok, 1, "chain.ok");

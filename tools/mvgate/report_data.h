@@ -173,6 +173,16 @@ typedef struct {
     double adjustment, savings, hours;
     mvg_conv_result conv, annual_conv;
     double annual;
+    /* The interval of the savings at the confidence, carried through the
+     * conversions: savings_low/high are the avoided use's bounds plus the
+     * adjustments (which the model's uncertainty does not reach), converted
+     * by the same factors; a tariff prices them at the window's mean price
+     * (mvg_tariff_acc_mean_price) plus the demand charge savings. The
+     * annual figure's interval is annual x (1 -+ FSU): it is the window's
+     * savings fraction times the annual baseline, and the FSU is that
+     * fraction's relative uncertainty. NaN where the FSU is undefined. */
+    double savings_low, savings_high, annual_low, annual_high;
+    mvg_conv_result conv_low, conv_high, annual_conv_low, annual_conv_high;
     double cov_baseline, cov_reporting;
     /* the window's reporting intervals: expected (records and the gaps
      * between them), used (the m counted), and every one not used */

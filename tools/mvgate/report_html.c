@@ -859,35 +859,38 @@ static void savings(const page *p)
             fputs("</div>\n", o);
             continue;
         }
-        fputs("<table><thead><tr>", o);
-        th(p, MVG_T_QUANTITY);
-        th(p, MVG_T_UNIT);
-        th(p, MVG_T_WINDOW_TOTAL);
-        th(p, MVG_T_ANNUALISED);
-        fputs("</tr></thead><tbody>\n", o);
-        static const mvg_text conv_label[] = {MVG_T_AMOUNT, MVG_T_ENERGY, MVG_T_ENERGY_TJ,
-                                              MVG_T_CO2,    MVG_T_POLLUTANT, MVG_T_WATER,
+        /* each quantity over the window and per year (normalised), each
+         * with its interval at the confidence */
+        static const mvg_text head[] = {MVG_T_QUANTITY,    MVG_T_UNIT,       MVG_T_WINDOW_TOTAL,
+                                        MVG_T_BOUND_LOW,   MVG_T_BOUND_HIGH, MVG_T_ANNUALISED,
+                                        MVG_T_BOUND_LOW,   MVG_T_BOUND_HIGH};
+        table_head(p, head, sizeof head / sizeof head[0]);
+        static const mvg_text conv_label[] = {MVG_T_SAVINGS, MVG_T_ENERGY,    MVG_T_ENERGY_TJ,
+                                              MVG_T_CO2,     MVG_T_POLLUTANT, MVG_T_WATER,
                                               MVG_T_COST};
-        fputs("<tr><th>", o);
-        esc(p, T(p, MVG_T_SAVINGS));
-        fputs("</th>", o);
-        td(p, u);
-        td_fig(p, F_NUM, "savings.%s.savings", n);
-        td_fig(p, F_NUM, "annual.%s.savings", n);
-        fputs("</tr>\n", o);
         size_t idx[8];
-        size_t nf = mvg_report_conv_fields(s->cfg, idx, 8);
+        size_t nf = mvg_report_conv_fields(s->cfg, idx, 7) + 1;
+        memmove(idx + 1, idx, (nf - 1) * sizeof idx[0]);
+        idx[0] = 0; /* the savings in the stream's unit first */
         for (size_t k = 0; k < nf; k++) {
-            const mvg_conv_field *cf = &mvg_convert_fields[idx[k]];
+            const char *name = idx[k] ? mvg_convert_fields[idx[k]].name : "savings";
             fputs("<tr><th>", o);
             esc(p, T(p, conv_label[idx[k]]));
             fputs("</th>", o);
-            td(p, cf->unit);
-            td_fig(p, F_NUM, "savings.%s.%s", n, cf->name);
-            td_fig(p, F_NUM, "annual.%s.%s", n, cf->name);
+            td(p, idx[k] ? mvg_convert_fields[idx[k]].unit : u);
+            for (size_t c = 0; c < 6; c++) {
+                char key[160];
+                snprintf(key, sizeof key, "%s.%s.%s%s", c < 3 ? "savings" : "annual", n, name,
+                         c % 3 == 0 ? "" : c % 3 == 1 ? ".low" : ".high");
+                td_fig(p, F_NUM, "%s", key);
+            }
             fputs("</tr>\n", o);
         }
-        fputs("</tbody></table>\n<table class=\"kv\"><tbody>\n", o);
+        fputs("</tbody></table>\n<p>", o);
+        char cf[32];
+        const char *cargs[] = {mvg_report_fmt_pct(r->prj->confidence, 3, cf, sizeof cf)};
+        sentence(p, T(p, s->cfg->tariff ? MVG_T_BOUNDS_NOTE_TARIFF : MVG_T_BOUNDS_NOTE), cargs, 1);
+        fputs("</p>\n<table class=\"kv\"><tbody>\n", o);
         const struct {
             mvg_text k;
             const char *key, *unit;

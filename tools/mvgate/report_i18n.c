@@ -310,6 +310,23 @@ static const char *const table[MVG_T_COUNT][2] = {
                                "每月最高需量每千瓦需量費（電價表）"},
     [MVG_T_FLOW_MEASURED] = {"as measured (dry flow at the measured O2)", "實測流量（按實測含氧量的乾煙氣流量）"},
     [MVG_T_FLOW_REFERENCE] = {"at the reference O2", "已折算至基準含氧量"},
+    [MVG_T_BOUND_LOW] = {"Lower bound", "下限"},
+    [MVG_T_BOUND_HIGH] = {"Upper bound", "上限"},
+    [MVG_T_BOUNDS_NOTE] =
+        {"The bounds are the savings' interval at the {1} confidence level (the avoided use's "
+         "bounds plus the non-routine adjustments) converted by the same factors; the annual "
+         "interval is the normalised annual figure times one minus and one plus the FSU.",
+         "上下限為 {1} 置信水平下節省量的區間（避免用量的上下限加非常規調整），以相同系數換算；"
+         "全年區間為標準化全年數值乘以一減及一加 FSU。"},
+    [MVG_T_BOUNDS_NOTE_TARIFF] =
+        {"The bounds are the savings' interval at the {1} confidence level (the avoided use's "
+         "bounds plus the non-routine adjustments) converted by the same factors; the HK$ bounds "
+         "price it at the window's mean tariff price and add the demand charge savings, which "
+         "carry no model uncertainty; the annual interval is the normalised annual figure times "
+         "one minus and one plus the FSU.",
+         "上下限為 {1} 置信水平下節省量的區間（避免用量的上下限加非常規調整），以相同系數換算；"
+         "港元上下限按報告時段的平均電價表價格計算，另加不含模型不確定性的需量費節省；"
+         "全年區間為標準化全年數值乘以一減及一加 FSU。"},
 };
 
 const char *mvg_lang_tag(mvg_lang l) { return l == MVG_LANG_ZH_HANT ? "zh-Hant" : "en"; }

@@ -275,6 +275,10 @@ typedef enum {
     MVG_T_F_DEMAND_CHARGE,
     MVG_T_FLOW_MEASURED,
     MVG_T_FLOW_REFERENCE,
+    MVG_T_BOUND_LOW,
+    MVG_T_BOUND_HIGH,
+    MVG_T_BOUNDS_NOTE,
+    MVG_T_BOUNDS_NOTE_TARIFF,
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
 
