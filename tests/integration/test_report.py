@@ -45,6 +45,8 @@ PROJECT2 = PROJECT2.replace('technology = "air_compressor";', 'technology = "air
                             ' ipmvp_option = "B"; measurement_boundary = "compressor 1 and its dryer";', 1)
 assert "ipmvp_option" in PROJECT2
 STREAMS = {"electricity": (0.49, 1.35), "elec_2x": (0.81, 0.9)}  # name -> (kg CO2/kWh, HK$/kWh)
+T_GAP = {"en": "Not counted", "zh-Hant": "不計算"}  # the charts' legends
+T_EXTRAP = {"en": "Extrapolated interval", "zh-Hant": "外推時段"}
 CUMULATIVE_KEYS = {  # report figure -> member of the record's cumulative block
     "m": "m", "hours": "covered_hours", "adjusted_baseline": "adjusted_baseline",
     "actual": "actual", "avoided": "avoided", "adjustment": "adjustment", "savings": "savings",
@@ -399,6 +401,25 @@ def test_report():
             with open(html, encoding="utf-8") as f:
                 raw = f.read()
             assert raw.count("<svg") == 9, raw.count("<svg")  # 4 per stream, 1 for coverage
+            # charts: the reporting intervals not counted shaded (spans that run on
+            # merged), the counted ones with an x outside the baseline's range
+            # marked; each in the legend only when there is one (issue 17 item 3)
+            sec = raw[raw.index('<section id="reporting">'):]
+            sec = sec[:sec.index("</section>")]
+            svgs = re.findall(r"<svg.*?</svg>", sec, re.S)
+            assert len(svgs) == 4, len(svgs)
+            for si, st in enumerate(doc["streams"]):
+                ts = svgs[2 * si]
+                spans = re.findall(r'<g fill="#777" fill-opacity="0.18">(.*?)</g>', ts)
+                n_rects = spans[0].count("<rect") if spans else 0
+                assert 1 <= n_rects <= len(st["excluded"]), (n_rects, st["excluded"])
+                assert (T_GAP[lang] in ts) == (n_rects > 0)
+                want_x = sum(1 for x in rep if x["streams"][si]["extrapolated"] and
+                             x["streams"][si]["adjusted_baseline"] is not None)
+                marks = re.findall(r'<g fill="#b00">(.*?)</g>', ts)
+                assert (marks[0].count("<circle") if marks else 0) == want_x, (st["name"], want_x)
+                assert (T_EXTRAP[lang] in ts) == (want_x > 0)
+                print("chart %s: %d gap spans, %d extrapolated marks" % (st["name"], n_rects, want_x))
             # the factor table: one row per factor, the defaulted ones marked
             assert raw.count("<tr data-factor=") == sum(len(x["factors"]) for x in doc["streams"]) == 8
             assert raw.count('class="dflt"') == sum(f["defaulted"] for x in doc["streams"] for f in x["factors"]) == 4

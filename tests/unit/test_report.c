@@ -174,6 +174,37 @@ static void test_svg_escape_and_chart(void **state)
     free(buf);
 }
 
+/* A span is a full-height shaded column over the plot (x 78..702, y
+ * 14..234 of the 720 x 320 chart): over [1, 2] of an axis 0..4 it starts
+ * at 78 + 1/4 x 624 = 234 and is 156 wide; it widens the x axis (a gap
+ * after the last point: 0..4 from points at 0..2 and a span to 4) but
+ * not the y axis, and it has a legend entry. */
+static void test_svg_spans(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    double x[3] = {0.0, 1.0, 2.0}, y[3] = {1.0, 2.0, 3.0};
+    double g0[1] = {1.0}, g1[1] = {4.0};
+    mvg_svg_series s[2] = {{"line", MVG_SVG_LINE, x, y, NULL, 3, "#000", 0},
+                           {"gap", MVG_SVG_SPANS, g0, NULL, g1, 1, "#777", 0}};
+    mvg_svg_chart c = {"x", "y", 0, 0, 0, 0, "spans"};
+    assert_int_equal(mvg_svg_write(f, &c, s, 2), 0);
+    fclose(f);
+    /* x axis 0..4 (ticks 0, 0.5, ... 4), the span from 1 to 4: x 234, width 468 */
+    assert_non_null(strstr(buf, "<g fill=\"#777\" fill-opacity=\"0.18\"><rect x=\"234.0\" "
+                                "y=\"14.0\" width=\"468.0\" height=\"220.0\"/></g>"));
+    assert_non_null(strstr(buf, ">gap</text>"));
+    /* the y axis is the line's 1..3 in steps of 0.5, not widened by the span */
+    assert_non_null(strstr(buf, "text-anchor=\"end\">1.0</text>"));
+    assert_non_null(strstr(buf, "text-anchor=\"end\">3.0</text>"));
+    assert_null(strstr(buf, "text-anchor=\"end\">0.5</text>"));
+    assert_null(strstr(buf, "text-anchor=\"end\">3.5</text>"));
+    free(buf);
+}
+
 /* A year of 15-minute points is reduced to a few per pixel column, and the
  * drawn envelope still reaches the data's extremes. */
 static void test_svg_decimation(void **state)
@@ -539,7 +570,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fmt_num),     cmocka_unit_test(test_nice_ticks),
         cmocka_unit_test(test_time_ticks),  cmocka_unit_test(test_tick_labels),
-        cmocka_unit_test(test_svg_escape_and_chart), cmocka_unit_test(test_svg_decimation),
+        cmocka_unit_test(test_svg_escape_and_chart), cmocka_unit_test(test_svg_decimation), cmocka_unit_test(test_svg_spans),
         cmocka_unit_test(test_i18n_complete), cmocka_unit_test(test_i18n_glossary),
         cmocka_unit_test(test_i18n_reasons), cmocka_unit_test(test_coef_units),
     };

@@ -327,6 +327,9 @@ static const char *const table[MVG_T_COUNT][2] = {
          "上下限為 {1} 置信水平下節省量的區間（避免用量的上下限加非常規調整），以相同系數換算；"
          "港元上下限按報告時段的平均電價表價格計算，另加不含模型不確定性的需量費節省；"
          "全年區間為標準化全年數值乘以一減及一加 FSU。"},
+    [MVG_T_GAP_BASE] = {"No valid data", "沒有有效數據"},
+    [MVG_T_GAP_REP] = {"Not counted", "不計算"},
+    [MVG_T_EXTRAP_POINT] = {"Extrapolated interval", "外推時段"},
 };
 
 const char *mvg_lang_tag(mvg_lang l) { return l == MVG_LANG_ZH_HANT ? "zh-Hant" : "en"; }

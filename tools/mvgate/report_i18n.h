@@ -279,6 +279,9 @@ typedef enum {
     MVG_T_BOUND_HIGH,
     MVG_T_BOUNDS_NOTE,
     MVG_T_BOUNDS_NOTE_TARIFF,
+    MVG_T_GAP_BASE,
+    MVG_T_GAP_REP,
+    MVG_T_EXTRAP_POINT,
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
 
