@@ -868,22 +868,21 @@ static void savings(const page *p)
         static const mvg_text conv_label[] = {MVG_T_SAVINGS, MVG_T_ENERGY,    MVG_T_ENERGY_TJ,
                                               MVG_T_CO2,     MVG_T_POLLUTANT, MVG_T_WATER,
                                               MVG_T_COST};
-        size_t idx[8];
-        size_t nf = mvg_report_conv_fields(s->cfg, idx, 7) + 1;
-        memmove(idx + 1, idx, (nf - 1) * sizeof idx[0]);
-        idx[0] = 0; /* the savings in the stream's unit first */
+        /* the savings in the stream's unit (row 0), then each conversion */
+        size_t idx[8] = {0};
+        size_t nf = 1 + mvg_report_conv_fields(s->cfg, idx + 1, 7);
+        static const struct {
+            const char *section, *suffix;
+        } cols[] = {{"savings", ""}, {"savings", ".low"}, {"savings", ".high"},
+                    {"annual", ""},  {"annual", ".low"},  {"annual", ".high"}};
         for (size_t k = 0; k < nf; k++) {
             const char *name = idx[k] ? mvg_convert_fields[idx[k]].name : "savings";
             fputs("<tr><th>", o);
             esc(p, T(p, conv_label[idx[k]]));
             fputs("</th>", o);
             td(p, idx[k] ? mvg_convert_fields[idx[k]].unit : u);
-            for (size_t c = 0; c < 6; c++) {
-                char key[160];
-                snprintf(key, sizeof key, "%s.%s.%s%s", c < 3 ? "savings" : "annual", n, name,
-                         c % 3 == 0 ? "" : c % 3 == 1 ? ".low" : ".high");
-                td_fig(p, F_NUM, "%s", key);
-            }
+            for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
+                td_fig(p, F_NUM, "%s.%s.%s%s", cols[c].section, n, name, cols[c].suffix);
             fputs("</tr>\n", o);
         }
         fputs("</tbody></table>\n<p>", o);
