@@ -446,6 +446,8 @@ def test_report():
                 assert "compressor 1 and its dryer" in text and sha in text and "0.5S" in text
                 assert "SELF-ATTESTED" not in text
                 assert "Baseline conditions" in text and "Conversion factors" in text
+                # the method names the factor table, not a file of the repository (issue 17)
+                assert "sources under Conversion factors" in text and "docs/conversions.md" not in text
                 assert "hourly data: ASHRAE Guideline 14-2014, section 4.3.2.4" in text
             pages[lang] = chromium(html, os.path.join(d, lang + ".png"), os.path.join(d, lang + ".pdf"))
             # the banner, the result line, both key rows and the attestation name it

@@ -175,16 +175,17 @@ static const char *const table[MVG_T_COUNT][2] = {
          "apart. The uncertainty is ASHRAE Guideline 14's fractional savings uncertainty, "
          "FSU = t a CV(RMSE) sqrt((n/n')(1 + 2/n')(1/m)) / F, with n' corrected for the residuals' "
          "autocorrelation, a = 1.26, t at the stated confidence with n - p degrees of freedom. "
-         "Conversions to TJ, CO2, pollutants, water and HK$ use the factors of the configuration "
-         "(docs/conversions.md). Annual figures are normalised savings: the frozen model over the baseline "
+         "Conversions to TJ, CO2, pollutants, water and HK$ use the factors listed with their values, "
+         "units and sources under Conversion factors, and carry the savings' interval with them. "
+         "Annual figures are normalised savings: the frozen model over the baseline "
          "year's conditions times the savings fraction (docs/method.md), never the measured savings "
          "scaled by 8760 h over the hours covered.",
          "節省量按 IPMVP（國際性能量度及核證規程）計算：避免用量 = 調整後基準 - 實際用量；"
          "調整後基準為已凍結的基準模型在報告期各時段條件下的預測值，只計算數據有效（各通道覆蓋足夠）的時段。"
          "非常規調整另行列出。不確定性按 ASHRAE Guideline 14 的節省量分數不確定性計算："
          "FSU = t a CV(RMSE) sqrt((n/n')(1 + 2/n')(1/m)) / F，其中 n' 已按殘差自相關修正，a = 1.26，"
-         "t 按所列置信水平及 n - p 自由度取值。能源（TJ）、碳排放、污染物、用水及港元的換算採用設定檔中的系數"
-         "（見 docs/conversions.md）。年化數字為標準化節省量：已凍結的模型在基準年條件下的預測值乘以節省比率"
+         "t 按所列置信水平及 n - p 自由度取值。能源（TJ）、碳排放、污染物、用水及港元的換算採用「換算系數」"
+         "一節所列的系數（連同數值、單位及來源），節省量的區間亦以相同系數換算。年化數字為標準化節省量：已凍結的模型在基準年條件下的預測值乘以節省比率"
          "（見 docs/method.md），並非以 8760 小時除以覆蓋時數推算實測節省量。"},
     [MVG_T_SAVINGS_SENTENCE] =
         {"{1}: savings of {2} {3} over {4} reporting intervals, {5} of the adjusted baseline; "
