@@ -437,6 +437,9 @@ def test_report():
                 # the chain's result and the attestation in words, not the check's English
                 assert "核證通過：共" in text and "records (" not in text, text
                 assert "已登記：網關" in text and "as enrolled" not in text, text
+                # the built-in factors' sources in Chinese too, not the engine's English
+                assert "定義（1 kWh = 3.6 MJ）" in text and "definition (1 kWh" not in text
+                assert "unit conversion of" not in text
                 for mainland in ("密鑰", "自變量", "生產成本", "測量和驗證", "國際節能效果"):
                     assert mainland not in raw, mainland
             else:

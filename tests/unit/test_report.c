@@ -18,6 +18,7 @@
 
 #include <cmocka.h>
 
+#include "convert.h"
 #include "model.h"
 #include "report_data.h"
 #include "report_fmt.h"
@@ -565,6 +566,57 @@ static void test_coef_units(void **state)
     assert_string_equal(u, "");
 }
 
+/* Every source the engine gives a built-in factor has its Chinese: each
+ * stream type's defaults (and steam, gas at 20 degC, each fuel) walked
+ * through mvg_convert_factors_used, the sources looked up. */
+static void test_i18n_sources(void **state)
+{
+    (void)state;
+    static const struct {
+        mvg_stream_type type;
+        mvg_fuel fuel;
+        const char *unit;
+        int ref20;
+    } cases[] = {
+        {MVG_STREAM_ELECTRICITY, MVG_FUEL_NATURAL_GAS, "kWh", 0},
+        {MVG_STREAM_HEAT, MVG_FUEL_NATURAL_GAS, "kWh", 0},
+        {MVG_STREAM_HEAT, MVG_FUEL_NATURAL_GAS, "t", 0},
+        {MVG_STREAM_FUEL, MVG_FUEL_NATURAL_GAS, "Nm3", 0},
+        {MVG_STREAM_FUEL, MVG_FUEL_NATURAL_GAS, "Nm3", 1},
+        {MVG_STREAM_FUEL, MVG_FUEL_DIESEL, "L", 0},
+        {MVG_STREAM_FUEL, MVG_FUEL_LPG, "kg", 0},
+        {MVG_STREAM_NOX, MVG_FUEL_NATURAL_GAS, "kg", 0},
+        {MVG_STREAM_WATER, MVG_FUEL_NATURAL_GAS, "m3", 0},
+        {MVG_STREAM_COST, MVG_FUEL_NATURAL_GAS, "HK$", 0},
+    };
+    size_t seen = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mvg_conv_factors f;
+        char err[160];
+        assert_int_equal(mvg_convert_defaults(cases[i].type, cases[i].fuel, cases[i].unit, &f, err,
+                                              sizeof err),
+                         0);
+        if (cases[i].ref20)
+            assert_int_equal(mvg_convert_volume_ref(&f, 20, err, sizeof err), 0);
+        mvg_conv_factor_use u[MVG_CONV_FACTORS_MAX];
+        size_t n = mvg_convert_factors_used(&f, u);
+        for (size_t k = 0; k < n; k++) {
+            if (!u[k].source)
+                continue;
+            seen++;
+            assert_ptr_equal(mvg_i18n_source(MVG_LANG_EN, u[k].source), u[k].source);
+            const char *zh = mvg_i18n_source(MVG_LANG_ZH_HANT, u[k].source);
+            if (zh == u[k].source)
+                fail_msg("%s of %s: no Chinese for the source '%s'", u[k].name, cases[i].unit,
+                         u[k].source);
+        }
+    }
+    assert_true(seen >= 20);
+    /* a configured source (a grid table entry's publication) stays as it is */
+    const char *pub = "CLP Power Hong Kong, Sustainability Report 2024";
+    assert_ptr_equal(mvg_i18n_source(MVG_LANG_ZH_HANT, pub), pub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -573,6 +625,7 @@ int main(void)
         cmocka_unit_test(test_svg_escape_and_chart), cmocka_unit_test(test_svg_decimation), cmocka_unit_test(test_svg_spans),
         cmocka_unit_test(test_i18n_complete), cmocka_unit_test(test_i18n_glossary),
         cmocka_unit_test(test_i18n_reasons), cmocka_unit_test(test_coef_units),
+        cmocka_unit_test(test_i18n_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

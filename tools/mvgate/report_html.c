@@ -406,7 +406,7 @@ static void factor_table(const page *p)
                 td_fig(p, F_NUM, "factors.%s.%s", s->cfg->name, u->name);
             td(p, u->unit);
             td(p, T(p, u->defaulted ? MVG_T_DEFAULT_FACTOR : MVG_T_FROM_CONFIG));
-            td(p, u->source ? u->source : T(p, MVG_T_CONFIG_FILE));
+            td(p, u->source ? mvg_i18n_source(p->lang, u->source) : T(p, MVG_T_CONFIG_FILE));
             fputs("</tr>\n", o);
         }
     }

@@ -331,6 +331,32 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_GAP_BASE] = {"No valid data", "沒有有效數據"},
     [MVG_T_GAP_REP] = {"Not counted", "不計算"},
     [MVG_T_EXTRAP_POINT] = {"Extrapolated interval", "外推時段"},
+    [MVG_T_SRC_TJ] = {"definition (1 kWh = 3.6 MJ)", "定義（1 kWh = 3.6 MJ）"},
+    [MVG_T_SRC_UNIT] = {"unit conversion of the stream's unit", "按該類別的單位換算"},
+    [MVG_T_SRC_GRID] = {"mainland China national grid average, MEE notice of February 2023",
+                        "內地全國電網平均排放系數，生態環境部 2023 年 2 月通知"},
+    [MVG_T_SRC_HEAT_CO2] = {"none: 0 until the heat source is configured", "無：未設定熱源前為 0"},
+    [MVG_T_SRC_EF] = {"IPCC 2006 Guidelines, Vol. 2, Ch. 1, Table 1.4",
+                      "IPCC 2006 年指南第 2 卷第 1 章表 1.4"},
+    [MVG_T_SRC_NCV] = {"IPCC 2006 Guidelines, Vol. 2, Ch. 1, Table 1.2",
+                       "IPCC 2006 年指南第 2 卷第 1 章表 1.2"},
+    [MVG_T_SRC_EXACT_MASS] = {"exact (a mass unit)", "準確值（質量單位）"},
+    [MVG_T_SRC_NG_DENSITY] = {"typical pipeline gas at 0 degC and 101.325 kPa",
+                              "一般管道天然氣，0 °C 及 101.325 kPa"},
+    [MVG_T_SRC_NG_DENSITY_20] =
+        {"typical pipeline gas at 0 degC and 101.325 kPa, at 20 degC by the ideal gas law "
+         "(x 273.15 / 293.15)",
+         "一般管道天然氣，0 °C 及 101.325 kPa，按理想氣體定律折算至 20 °C（× 273.15 / 293.15）"},
+    [MVG_T_SRC_DIESEL_DENSITY] = {"EN 590 automotive diesel at 15 degC", "EN 590 車用柴油，15 °C"},
+    [MVG_T_SRC_LPG_DENSITY] = {"liquid propane/butane mixes at 15 degC", "液態丙烷及丁烷混合物，15 °C"},
+    [MVG_T_SRC_STEAM] = {"IAPWS-IF97: saturated steam at 10 bar abs minus feedwater at 80 degC",
+                         "IAPWS-IF97：10 bar 絕對壓力飽和蒸汽減 80 °C 給水"},
+    [MVG_T_SRC_O2] = {"reference O2 for liquid and gaseous fuels in boilers, EU IED 2010/75/EU Annex V",
+                      "鍋爐燃用液體及氣體燃料的基準含氧量，歐盟工業排放指令 2010/75/EU 附件 V"},
+    [MVG_T_SRC_FLOW] = {"built-in default: the flow as measured", "內置預設值：按實測流量"},
+    [MVG_T_SRC_COST] = {"none: not costed (0)", "無：未計費用（0）"},
+    [MVG_T_SRC_COST_SELF] = {"identity: the stream is measured in HK$", "恆等：該類別以港元計量"},
+    [MVG_T_SRC_STEAM_KWH] = {"1000 x enthalpy_kj_per_kg / 3600", "1000 × 蒸汽淨焓值（kJ/kg）/ 3600"},
 };
 
 const char *mvg_lang_tag(mvg_lang l) { return l == MVG_LANG_ZH_HANT ? "zh-Hant" : "en"; }
@@ -378,4 +404,14 @@ const char *mvg_i18n_reason(mvg_lang lang, const char *reason, char *buf, size_t
     else
         return reason;
     return buf;
+}
+
+const char *mvg_i18n_source(mvg_lang lang, const char *source)
+{
+    if (lang == MVG_LANG_EN || !source)
+        return source;
+    for (int k = MVG_T_SRC_TJ; k <= MVG_T_SRC_STEAM_KWH; k++)
+        if (strcmp(source, table[k][0]) == 0)
+            return table[k][1];
+    return source;
 }

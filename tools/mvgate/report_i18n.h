@@ -282,6 +282,23 @@ typedef enum {
     MVG_T_GAP_BASE,
     MVG_T_GAP_REP,
     MVG_T_EXTRAP_POINT,
+    MVG_T_SRC_TJ, /* the built-in factors' sources (mvg_i18n_source) */
+    MVG_T_SRC_UNIT,
+    MVG_T_SRC_GRID,
+    MVG_T_SRC_HEAT_CO2,
+    MVG_T_SRC_EF,
+    MVG_T_SRC_NCV,
+    MVG_T_SRC_EXACT_MASS,
+    MVG_T_SRC_NG_DENSITY,
+    MVG_T_SRC_NG_DENSITY_20,
+    MVG_T_SRC_DIESEL_DENSITY,
+    MVG_T_SRC_LPG_DENSITY,
+    MVG_T_SRC_STEAM,
+    MVG_T_SRC_O2,
+    MVG_T_SRC_FLOW,
+    MVG_T_SRC_COST,
+    MVG_T_SRC_COST_SELF,
+    MVG_T_SRC_STEAM_KWH,
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
 
@@ -295,5 +312,10 @@ const char *mvg_i18n_reason(mvg_lang lang, const char *reason, char *buf, size_t
 
 /* For the completeness test: the raw table entry, NULL where missing. */
 const char *mvg_i18n_raw(mvg_lang lang, mvg_text key);
+
+/* The source of a built-in factor (as mvg_convert_factors_used words it)
+ * in lang: the engine's English, or its Chinese from the table; any other
+ * source (a configured one, a grid table entry's publication) as it is. */
+const char *mvg_i18n_source(mvg_lang lang, const char *source);
 
 #endif
