@@ -612,6 +612,15 @@ static void test_i18n_sources(void **state)
         }
     }
     assert_true(seen >= 20);
+    /* and the thresholds' source of each granularity */
+    for (int g = MVG_GRAN_HOURLY; g <= MVG_GRAN_MONTHLY; g++) {
+        mvg_model_criteria c;
+        mvg_model_criteria_for((mvg_granularity)g, &c);
+        const char *src = mvg_model_criteria_source(&c);
+        assert_non_null(src);
+        if (mvg_i18n_source(MVG_LANG_ZH_HANT, src) == src)
+            fail_msg("no Chinese for the thresholds' source '%s'", src);
+    }
     /* a configured source (a grid table entry's publication) stays as it is */
     const char *pub = "CLP Power Hong Kong, Sustainability Report 2024";
     assert_ptr_equal(mvg_i18n_source(MVG_LANG_ZH_HANT, pub), pub);

@@ -707,7 +707,7 @@ static void thresholds_source(const page *p)
     if (r->criteria_source) {
         esc(p, T(p, (mvg_text)(MVG_T_GRAN_HOURLY + (int)r->prj->criteria.granularity)));
         esc(p, T(p, MVG_T_P_COLON));
-        esc(p, r->criteria_source);
+        esc(p, mvg_i18n_source(p->lang, r->criteria_source));
     } else {
         esc(p, T(p, MVG_T_CONFIG_FILE));
     }

@@ -356,6 +356,14 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_SRC_FLOW] = {"built-in default: the flow as measured", "內置預設值：按實測流量"},
     [MVG_T_SRC_COST] = {"none: not costed (0)", "無：未計費用（0）"},
     [MVG_T_SRC_COST_SELF] = {"identity: the stream is measured in HK$", "恆等：該類別以港元計量"},
+    [MVG_T_SRC_CRIT_HOURLY] = {"ASHRAE Guideline 14-2014, section 4.3.2.4",
+                               "ASHRAE Guideline 14-2014 第 4.3.2.4 節"},
+    [MVG_T_SRC_CRIT_DAILY] =
+        {"California NMEC practice for CalTRACK 2.0 daily baselines (CalTRACK methods 4.3.2.1 "
+         "leaves CV(RMSE) to the procurer)",
+         "加州 NMEC 對 CalTRACK 2.0 每日基準的做法（CalTRACK 方法 4.3.2.1 把 CV(RMSE) 上限留給採購方決定）"},
+    [MVG_T_SRC_CRIT_MONTHLY] = {"ASHRAE Guideline 14-2014, sections 4.3.2.4 / 5.3.2.4",
+                                "ASHRAE Guideline 14-2014 第 4.3.2.4 及 5.3.2.4 節"},
     [MVG_T_SRC_STEAM_KWH] = {"1000 x enthalpy_kj_per_kg / 3600", "1000 × 蒸汽淨焓值（kJ/kg）/ 3600"},
 };
 

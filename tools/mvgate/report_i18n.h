@@ -298,6 +298,9 @@ typedef enum {
     MVG_T_SRC_FLOW,
     MVG_T_SRC_COST,
     MVG_T_SRC_COST_SELF,
+    MVG_T_SRC_CRIT_HOURLY, /* the thresholds' sources (mvg_model_criteria_source) */
+    MVG_T_SRC_CRIT_DAILY,
+    MVG_T_SRC_CRIT_MONTHLY,
     MVG_T_SRC_STEAM_KWH,
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
@@ -314,7 +317,7 @@ const char *mvg_i18n_reason(mvg_lang lang, const char *reason, char *buf, size_t
 const char *mvg_i18n_raw(mvg_lang lang, mvg_text key);
 
 /* The source of a built-in factor (as mvg_convert_factors_used words it)
- * in lang: the engine's English, or its Chinese from the table; any other
+ * or of the thresholds (mvg_model_criteria_source) in lang: the engine's English, or its Chinese from the table; any other
  * source (a configured one, a grid table entry's publication) as it is. */
 const char *mvg_i18n_source(mvg_lang lang, const char *source);
 
