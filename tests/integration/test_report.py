@@ -617,6 +617,12 @@ def test_report_voc():
         assert fig["savings.voc.fsu"] is not None and fig["savings.fan.fsu"] is not None
         assert lasts["voc"]["removal"] > lasts["voc"]["savings"] > 0, lasts["voc"]
         assert close(fig["savings.voc.pollutant_kg"], lasts["voc"]["converted"]["pollutant_kg"])
+        # tonnes beside kilograms, as the records write them, and their bounds (issue 17)
+        assert fig["savings.voc.pollutant_t"] == lasts["voc"]["converted"]["pollutant_t"] == \
+            fig["savings.voc.pollutant_kg"] / 1000, (fig["savings.voc.pollutant_t"], lasts["voc"]["converted"])
+        assert doc["figures"]["savings.voc.pollutant_t"]["unit"] == "t"
+        assert close(fig["annual.voc.pollutant_t"], lasts["voc"]["annual_converted"]["pollutant_t"])
+        assert fig["savings.voc.pollutant_t.low"] < fig["savings.voc.pollutant_t"] < fig["savings.voc.pollutant_t.high"]
         assert "savings.voc.kwh" not in fig and "savings.fan.kwh" in fig
         assert any(k.startswith("model.voc.") for k in fig)
         # each point says what it is used as: a VOC unit's inlet and outlet are not

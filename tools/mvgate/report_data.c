@@ -41,7 +41,7 @@ static mvg_report_phase phase_parse(const char *s)
     return MVG_RP_OTHER;
 }
 
-size_t mvg_report_conv_fields(const mvg_stream_cfg *s, size_t *idx, size_t cap)
+size_t mvg_report_convs(const mvg_stream_cfg *s, mvg_report_conv *out, size_t cap)
 {
     /* indexes into mvg_convert_fields: 1 kwh, 2 tj, 3 co2_t, 4 pollutant_kg, 5 water_m3, 6 cost */
     size_t want[6], n = 0;
@@ -66,10 +66,23 @@ size_t mvg_report_conv_fields(const mvg_stream_cfg *s, size_t *idx, size_t cap)
     }
     if (s->type == MVG_STREAM_COST || s->factors.cost_per_unit != 0.0 || s->tariff)
         want[n++] = 6;
-    if (n > cap)
-        n = cap;
-    memcpy(idx, want, n * sizeof *idx);
-    return n;
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < cap; i++) {
+        const mvg_conv_field *f = &mvg_convert_fields[want[i]];
+        out[k++] = (mvg_report_conv){want[i], f->name, f->unit, 1.0};
+        if (want[i] == 4 && k < cap) /* the records' tonnes, after the kilograms */
+            out[k++] = (mvg_report_conv){want[i], "pollutant_t", "t", 1000.0};
+    }
+    return k;
+}
+
+double mvg_report_conv_value(const mvg_report_conv *c, const mvg_conv_result *r)
+{
+    const mvg_conv_field *f = &mvg_convert_fields[c->field];
+    double v = *(const double *)((const char *)r + f->offset);
+    /* kg / 1000 as the records divide it (kg * 0.001 may differ in the
+     * last digit) */
+    return v / c->per;
 }
 
 size_t mvg_report_coef_names(const mvg_model *m, char names[][24], size_t cap)
@@ -875,15 +888,12 @@ static void build_figures(mvg_report *r, figs *f)
                      {"annual", "", &s->annual_conv},
                      {"annual", ".low", &s->annual_conv_low},
                      {"annual", ".high", &s->annual_conv_high}};
-        size_t idx[8];
-        size_t nf = mvg_report_conv_fields(s->cfg, idx, 8);
+        mvg_report_conv cv[8];
+        size_t nf = mvg_report_convs(s->cfg, cv, 8);
         for (size_t c = 0; c < sizeof convs / sizeof convs[0]; c++)
-            for (size_t k = 0; k < nf; k++) {
-                const mvg_conv_field *cf = &mvg_convert_fields[idx[k]];
-                double v = *(const double *)((const char *)convs[c].c + cf->offset);
-                fig(f, convs[c].section, cf->unit, v, 0, "%s.%s.%s%s", convs[c].section, n,
-                    cf->name, convs[c].suffix);
-            }
+            for (size_t k = 0; k < nf; k++)
+                fig(f, convs[c].section, cv[k].unit, mvg_report_conv_value(&cv[k], convs[c].c), 0,
+                    "%s.%s.%s%s", convs[c].section, n, cv[k].name, convs[c].suffix);
     }
     fig(f, "chain", "", (double)r->chain.records, 1, "chain.records");
     fig(f, "chain", "", (double)r->chain_ok, 1, "chain.ok");

@@ -279,9 +279,23 @@ const mvg_report_fig *mvg_report_fig_find(const mvg_report *r, const char *key);
 
 const char *mvg_report_phase_name(mvg_report_phase p); /* "baseline", ... */
 
-/* The conversion fields a stream's type carries, as in the records
- * (index into mvg_convert_fields); returns how many were written. */
-size_t mvg_report_conv_fields(const mvg_stream_cfg *s, size_t *idx, size_t cap);
+/* One converted quantity a stream's type carries, as in the records: a
+ * field of mvg_conv_result (field: its index into mvg_convert_fields) in
+ * its unit, or the pollutant mass in tonnes that the interval records
+ * write beside the kilograms (pollutant_t = pollutant_kg / 1000,
+ * docs/conversions.md). */
+typedef struct {
+    size_t field;
+    const char *name, *unit;
+    double per; /* the field divided by per (1, or 1000 for tonnes) */
+} mvg_report_conv;
+
+/* The converted quantities of stream s, in the records' order; returns
+ * how many were written. */
+size_t mvg_report_convs(const mvg_stream_cfg *s, mvg_report_conv *out, size_t cap);
+
+/* The quantity c of the conversions r. */
+double mvg_report_conv_value(const mvg_report_conv *c, const mvg_conv_result *r);
 
 /* The coefficient names of a model in formula order ("b0", "b1", ...,
  * then change points "c" or "c1", "c2"); returns the count. */

@@ -869,20 +869,19 @@ static void savings(const page *p)
                                               MVG_T_CO2,     MVG_T_POLLUTANT, MVG_T_WATER,
                                               MVG_T_COST};
         /* the savings in the stream's unit (row 0), then each conversion */
-        size_t idx[8] = {0};
-        size_t nf = 1 + mvg_report_conv_fields(s->cfg, idx + 1, 7);
+        mvg_report_conv cv[8] = {{0, "savings", u, 1.0}};
+        size_t nf = 1 + mvg_report_convs(s->cfg, cv + 1, 7);
         static const struct {
             const char *section, *suffix;
         } cols[] = {{"savings", ""}, {"savings", ".low"}, {"savings", ".high"},
                     {"annual", ""},  {"annual", ".low"},  {"annual", ".high"}};
         for (size_t k = 0; k < nf; k++) {
-            const char *name = idx[k] ? mvg_convert_fields[idx[k]].name : "savings";
             fputs("<tr><th>", o);
-            esc(p, T(p, conv_label[idx[k]]));
+            esc(p, T(p, conv_label[k ? cv[k].field : 0]));
             fputs("</th>", o);
-            td(p, idx[k] ? mvg_convert_fields[idx[k]].unit : u);
+            td(p, cv[k].unit);
             for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
-                td_fig(p, F_NUM, "%s.%s.%s%s", cols[c].section, n, name, cols[c].suffix);
+                td_fig(p, F_NUM, "%s.%s.%s%s", cols[c].section, n, cv[k].name, cols[c].suffix);
             fputs("</tr>\n", o);
         }
         fputs("</tbody></table>\n<p>", o);
