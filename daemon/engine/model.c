@@ -58,16 +58,32 @@ int mvg_model_type_parse(const char *s, mvg_model_type *out)
  *    25 % and NMBE +-0.5 %;
  *  - monthly: ASHRAE Guideline 14-2014, same sections, monthly data:
  *    CV(RMSE) 15 %, NMBE +-5 %.
- * docs/method.md, "Verdict", cites the same rows.
+ * docs/method.md, "Verdict", cites the same rows; the source member is
+ * what the report cites beside the thresholds.
  */
 static const struct {
     const char *name;
     double max_cv_rmse, max_abs_nmbe;
+    const char *source; /* what outputs cite beside the granularity (mvg_model_criteria_source) */
 } gran_table[] = {
-    [MVG_GRAN_HOURLY] = {"hourly", 0.30, 0.10},
-    [MVG_GRAN_DAILY] = {"daily", 0.25, 0.005},
-    [MVG_GRAN_MONTHLY] = {"monthly", 0.15, 0.05},
+    [MVG_GRAN_HOURLY] = {"hourly", 0.30, 0.10,
+                         "ASHRAE Guideline 14-2014, section 4.3.2.4"},
+    [MVG_GRAN_DAILY] = {"daily", 0.25, 0.005,
+                        "California NMEC practice for CalTRACK 2.0 daily baselines (CalTRACK "
+                        "methods 4.3.2.1 leaves CV(RMSE) to the procurer)"},
+    [MVG_GRAN_MONTHLY] = {"monthly", 0.15, 0.05,
+                          "ASHRAE Guideline 14-2014, sections 4.3.2.4 / 5.3.2.4"},
 };
+
+const char *mvg_model_criteria_source(const mvg_model_criteria *c)
+{
+    if ((unsigned)c->granularity >= sizeof gran_table / sizeof gran_table[0])
+        return NULL;
+    if (c->max_cv_rmse != gran_table[c->granularity].max_cv_rmse ||
+        c->max_abs_nmbe != gran_table[c->granularity].max_abs_nmbe)
+        return NULL; /* configured thresholds: the configuration is their source */
+    return gran_table[c->granularity].source;
+}
 
 const char *mvg_granularity_name(mvg_granularity g)
 {

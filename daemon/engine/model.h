@@ -68,6 +68,11 @@ void mvg_model_criteria_default(mvg_model_criteria *c);
  * limits as the default. */
 void mvg_model_criteria_for(mvg_granularity g, mvg_model_criteria *c);
 
+/* Where c's CV(RMSE) and NMBE thresholds come from: the table's source for
+ * c's granularity when they are that row's (a static string), NULL when they
+ * are not (configured). */
+const char *mvg_model_criteria_source(const mvg_model_criteria *c);
+
 /* Coefficients of a form with nx variables (change points not counted) and
  * its change points in *ncp; 0 for auto (no fixed form). */
 size_t mvg_model_form_size(mvg_model_type t, size_t nx, size_t *ncp);

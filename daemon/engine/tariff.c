@@ -105,12 +105,16 @@ double mvg_tariff_acc_add(mvg_tariff_acc *a, const mvg_tariff_use *u, int64_t st
     return price;
 }
 
+double mvg_tariff_acc_mean_price(const mvg_tariff_acc *a, double cum_savings)
+{
+    return cum_savings != 0.0 && isfinite(cum_savings) ? a->energy_cost / cum_savings : NAN;
+}
+
 double mvg_tariff_acc_annual_cost(const mvg_tariff_acc *a, const mvg_tariff_use *u,
                                   double annual_savings, double cum_savings)
 {
     if (!isfinite(annual_savings))
         return NAN;
-    double mean_price = cum_savings != 0.0 ? a->energy_cost / cum_savings : NAN;
-    return annual_savings * mean_price +
+    return annual_savings * mvg_tariff_acc_mean_price(a, cum_savings) +
            (a->months ? 12.0 * mvg_tariff_acc_demand_cost(a, u) / (double)a->months : 0.0);
 }

@@ -82,6 +82,13 @@ double mvg_tariff_acc_add(mvg_tariff_acc *a, const mvg_tariff_use *u, int64_t st
 double mvg_tariff_acc_month_cost(const mvg_tariff_acc *a, const mvg_tariff_use *u);
 double mvg_tariff_acc_demand_cost(const mvg_tariff_acc *a, const mvg_tariff_use *u);
 
+/* The mean price of the savings priced so far [HK$ per stream unit]: the
+ * energy cost over cum_savings (NaN when that is 0 or not finite). The
+ * annual figure is priced at it, and so are the bounds of the savings'
+ * interval (`mvgate report`), whose spread no single interval's price
+ * holds. */
+double mvg_tariff_acc_mean_price(const mvg_tariff_acc *a, double cum_savings);
+
 /* The annual HK$ of annual_savings: at the mean price of the cumulative
  * savings (energy cost / cum_savings), plus twelve mean months of demand
  * charge savings. NaN when annual_savings is not finite. */

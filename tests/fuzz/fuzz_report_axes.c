@@ -62,10 +62,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         return 0;
     double xs[4] = {(double)a, (double)a + 1.0, d[2], d[3]};
     double ys[4] = {d[4], d[5], d[6], d[7]};
-    mvg_svg_series s[2] = {{"a<b", MVG_SVG_LINE, xs, ys, NULL, 4, "#000", 0},
-                           {"band", MVG_SVG_BAND, xs, ys, ys, 4, "#111", 0}};
+    /* spans from the times to the values: any order, NaN, huge */
+    mvg_svg_series s[3] = {{"a<b", MVG_SVG_LINE, xs, ys, NULL, 4, "#000", 0},
+                           {"band", MVG_SVG_BAND, xs, ys, ys, 4, "#111", 0},
+                           {"gap", MVG_SVG_SPANS, xs, NULL, ys, 4, "#777", 0}};
     mvg_svg_chart c = {"x", "y", data[0] & 1, data[0] & 2, data[0] & 4, 1.0, "fuzz"};
-    mvg_svg_write(f, &c, s, 2);
+    mvg_svg_write(f, &c, s, (data[0] & 8) ? 3 : 2);
     fclose(f);
     free(out);
     return 0;

@@ -169,6 +169,19 @@ def test_calendar_and_tariff_in_the_records():
         near(fig["savings.electricity.cost_hkd"], c["converted"]["cost_hkd"], "report cost")
         near(fig["annual.electricity.cost_hkd"], c["annual_converted"]["cost_hkd"], "report annual cost")
         near(fig["annual.electricity.savings"], c["annual_savings"], "report annual savings")
+        # its HK$ bounds: the savings' interval at the window's mean price, plus
+        # the demand charge savings; per year as the annual figure is priced
+        lo = c["savings_low"] + c["adjustment"]
+        hi = c["savings_high"] + c["adjustment"]
+        near(fig["savings.electricity.savings.low"], lo, "report savings low")
+        near(fig["savings.electricity.cost_hkd.low"], lo * energy / c["savings"] + cost["demand_hkd"], "report cost low")
+        near(fig["savings.electricity.cost_hkd.high"], hi * energy / c["savings"] + cost["demand_hkd"], "report cost high")
+        alo = c["annual_savings"] * (1 - c["fsu"])
+        near(fig["annual.electricity.savings.low"], alo, "report annual low")
+        near(fig["annual.electricity.cost_hkd.low"], alo * energy / c["savings"] + 12 * cost["demand_hkd"],
+             "report annual cost low")
+        assert fig["savings.electricity.cost_hkd.low"] < fig["savings.electricity.cost_hkd"] < \
+            fig["savings.electricity.cost_hkd.high"], fig
 
         # the definition records name the calendar and the tariff, and the
         # Python walk of docs/mqtt.md recomputes every HK$ figure from them

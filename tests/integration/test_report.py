@@ -45,6 +45,8 @@ PROJECT2 = PROJECT2.replace('technology = "air_compressor";', 'technology = "air
                             ' ipmvp_option = "B"; measurement_boundary = "compressor 1 and its dryer";', 1)
 assert "ipmvp_option" in PROJECT2
 STREAMS = {"electricity": (0.49, 1.35), "elec_2x": (0.81, 0.9)}  # name -> (kg CO2/kWh, HK$/kWh)
+T_GAP = {"en": "Not counted", "zh-Hant": "不計算"}  # the charts' legends
+T_EXTRAP = {"en": "Extrapolated interval", "zh-Hant": "外推時段"}
 CUMULATIVE_KEYS = {  # report figure -> member of the record's cumulative block
     "m": "m", "hours": "covered_hours", "adjusted_baseline": "adjusted_baseline",
     "actual": "actual", "avoided": "avoided", "adjustment": "adjustment", "savings": "savings",
@@ -273,6 +275,20 @@ def test_report():
                 assert fig["savings.%s.%s" % (name, k)]["value"] == cum["converted"][k], (name, k)
                 assert fig["annual.%s.%s" % (name, k)]["value"] == cum["annual_converted"][k], (name, k)
             assert fig["annual.%s.savings" % name]["value"] == cum["annual_savings"]
+            # the savings' interval carried through the conversions (issue 17):
+            # the record's bounds of the avoided use plus the adjustments, by the
+            # same factors; per year the annual figure times 1 -+ FSU
+            co2, tariff = STREAMS[name]
+            lo, hi = cum["savings_low"] + cum["adjustment"], cum["savings_high"] + cum["adjustment"]
+            alo, ahi = cum["annual_savings"] * (1 - cum["fsu"]), cum["annual_savings"] * (1 + cum["fsu"])
+            assert lo < cum["savings"] < hi and alo < cum["annual_savings"] < ahi, (lo, hi, alo, ahi)
+            for sec, b, v in (("savings", "low", lo), ("savings", "high", hi), ("annual", "low", alo), ("annual", "high", ahi)):
+                assert fig["%s.%s.savings.%s" % (sec, name, b)]["value"] == v, (sec, name, b)
+                assert fig["%s.%s.kwh.%s" % (sec, name, b)]["value"] == v
+                assert close(fig["%s.%s.tj.%s" % (sec, name, b)]["value"], v * 3.6e-6)
+                assert close(fig["%s.%s.co2_t.%s" % (sec, name, b)]["value"], v * co2 / 1000)
+                assert close(fig["%s.%s.cost_hkd.%s" % (sec, name, b)]["value"], v * tariff)
+                assert fig["%s.%s.co2_t.%s" % (sec, name, b)]["unit"] == "t"
         assert fig["savings.electricity.kwh"]["unit"] == "kWh" and fig["savings.electricity.tj"]["unit"] == "TJ"
         # the chain holds the interval records, the model record and the one
         # definition (no reload changed it); the export's signed heads sit
@@ -307,6 +323,43 @@ def test_report():
             assert fig["model.%s.outliers" % name]["value"] == z["outliers"], (name, z)
             assert fig["model.%s.outliers_excluded" % name]["value"] == z["excluded"] == 0, (name, z)
             assert fig["savings.%s.extrapolated" % name]["value"] == lasts[name]["m_extrapolated"], name
+            # baseline conditions: each x's range as the model record states it,
+            # and the valid baseline intervals of the store (issue 17)
+            assert len(z["range"]) == len(m["x"]) >= 1, z
+            for j, rg in enumerate(z["range"]):
+                assert fig["baseline.%s.x%d.min" % (name, j + 1)]["value"] == rg["min"], (name, rg)
+                assert fig["baseline.%s.x%d.max" % (name, j + 1)]["value"] == rg["max"], (name, rg)
+                assert rg["min"] < rg["max"], rg
+            assert fig["baseline.%s.range_margin" % name]["value"] == z["range_margin"] == 0
+            si = list(STREAMS).index(name)
+            base_valid = sum(1 for x in recs if x["phase"] == "baseline" and x["streams"][si]["valid"])
+            assert fig["baseline.%s.intervals" % name]["value"] == base_valid >= 20, base_valid
+            assert close(fig["baseline.%s.hours" % name]["value"], base_valid * 5 / 60)
+            # the thresholds beside the verdict, with the engine's source for hourly rows
+            assert fig["model.%s.max_cv_rmse" % name]["value"] == 0.30
+            assert fig["model.%s.max_abs_nmbe" % name]["value"] == 0.10
+        for st in doc["streams"]:
+            assert st["thresholds_source"] == "ASHRAE Guideline 14-2014, section 4.3.2.4", st
+        # coefficient units: per interval for the intercept, per unit of each x
+        # (the flow a counter of m3, the pressure a gauge in bar)
+        assert fig["model.electricity.b0"]["unit"] == "kWh/(5 min)"
+        assert fig["model.electricity.b1"]["unit"] == fig["model.electricity.b1.se"]["unit"] == "kWh/m3"
+        assert fig["model.elec_2x.b2"]["unit"] == "kWh/(5 min\u00b7bar)"
+        assert fig["baseline.elec_2x.x2.min"]["unit"] == "bar"
+        # every factor as the definition record publishes it: value, unit, source, default
+        defn = [e["record"] for e in export(cfg, "chain") if e["kind"] == "definition"][-1]
+        for si, st in enumerate(doc["streams"]):
+            published = defn["streams"][si]["factors"]
+            assert [(f["name"], f["unit"], f["source"], f["defaulted"]) for f in st["factors"]] == \
+                [(f["name"], f["unit"], f["source"], f["defaulted"]) for f in published], (st["factors"], published)
+            for f in published:
+                assert fig["factors.%s.%s" % (st["name"], f["name"])]["value"] == f["value"], f
+            co2, tariff = STREAMS[st["name"]]
+            assert fig["factors.%s.co2_kg_per_unit" % st["name"]]["value"] == co2
+            assert fig["factors.%s.cost_per_unit" % st["name"]]["value"] == tariff
+            by = {f["name"]: f for f in st["factors"]}
+            assert by["co2_kg_per_unit"]["source"] == "configuration" and not by["co2_kg_per_unit"]["defaulted"]
+            assert by["tj_per_kwh"]["defaulted"] and by["tj_per_kwh"]["source"] == "definition (1 kWh = 3.6 MJ)"
 
         # ---- CSV: the same figures as rows, and the interval series
         r = report(cfg, "--format", "csv")
@@ -348,18 +401,44 @@ def test_report():
             with open(html, encoding="utf-8") as f:
                 raw = f.read()
             assert raw.count("<svg") == 9, raw.count("<svg")  # 4 per stream, 1 for coverage
+            # charts: the reporting intervals not counted shaded (spans that run on
+            # merged), the counted ones with an x outside the baseline's range
+            # marked; each in the legend only when there is one (issue 17 item 3)
+            sec = raw[raw.index('<section id="reporting">'):]
+            sec = sec[:sec.index("</section>")]
+            svgs = re.findall(r"<svg.*?</svg>", sec, re.S)
+            assert len(svgs) == 4, len(svgs)
+            for si, st in enumerate(doc["streams"]):
+                ts = svgs[2 * si]
+                spans = re.findall(r'<g fill="#777" fill-opacity="0.18">(.*?)</g>', ts)
+                n_rects = spans[0].count("<rect") if spans else 0
+                assert 1 <= n_rects <= len(st["excluded"]), (n_rects, st["excluded"])
+                assert (T_GAP[lang] in ts) == (n_rects > 0)
+                want_x = sum(1 for x in rep if x["streams"][si]["extrapolated"] and
+                             x["streams"][si]["adjusted_baseline"] is not None)
+                marks = re.findall(r'<g fill="#b00">(.*?)</g>', ts)
+                assert (marks[0].count("<circle") if marks else 0) == want_x, (st["name"], want_x)
+                assert (T_EXTRAP[lang] in ts) == (want_x > 0)
+                print("chart %s: %d gap spans, %d extrapolated marks" % (st["name"], n_rects, want_x))
+            # the factor table: one row per factor, the defaulted ones marked
+            assert raw.count("<tr data-factor=") == sum(len(x["factors"]) for x in doc["streams"]) == 8
+            assert raw.count('class="dflt"') == sum(f["defaulted"] for x in doc["streams"] for f in x["factors"]) == 4
             n_excl = sum(len(x["excluded"]) for x in doc["streams"])
             assert raw.count('<tr data-excl="') == n_excl > 0, (raw.count('<tr data-excl="'), n_excl)
             assert "http://" not in raw.replace('xmlns="http://www.w3.org/2000/svg"', "")
             assert "https://" not in raw and "@import" not in raw and "url(" not in raw
             if lang == "zh-Hant":
-                for word in ("量度及核證報告", "基準期", "報告期", "節省量", "不確定性", "核證", "碳排放", "基準模型"):
+                for word in ("量度及核證報告", "基準期", "報告期", "節省量", "不確定性", "核證", "碳排放", "基準模型",
+                             "基準期狀況", "換算系數", "門檻來源每小時數據：ASHRAE Guideline 14-2014 第 4.3.2.4 節", "已按地點設定"):
                     assert word in text, word
                 assert "Baseline period" not in text and "Savings" not in text
                 assert half_width_beside_chinese(text) == [], half_width_beside_chinese(text)
                 # the chain's result and the attestation in words, not the check's English
                 assert "核證通過：共" in text and "records (" not in text, text
                 assert "已登記：網關" in text and "as enrolled" not in text, text
+                # the built-in factors' sources in Chinese too, not the engine's English
+                assert "定義（1 kWh = 3.6 MJ）" in text and "definition (1 kWh" not in text
+                assert "unit conversion of" not in text
                 for mainland in ("密鑰", "自變量", "生產成本", "測量和驗證", "國際節能效果"):
                     assert mainland not in raw, mainland
             else:
@@ -368,6 +447,10 @@ def test_report():
                 assert "Baseline period ends" in text and "Fitted and frozen at" in text
                 assert "compressor 1 and its dryer" in text and sha in text and "0.5S" in text
                 assert "SELF-ATTESTED" not in text
+                assert "Baseline conditions" in text and "Conversion factors" in text
+                # the method names the factor table, not a file of the repository (issue 17)
+                assert "sources under Conversion factors" in text and "docs/conversions.md" not in text
+                assert "hourly data: ASHRAE Guideline 14-2014, section 4.3.2.4" in text
             pages[lang] = chromium(html, os.path.join(d, lang + ".png"), os.path.join(d, lang + ".pdf"))
             # the banner, the result line, both key rows and the attestation name it
             assert fingerprints_on_one_line(html, doc["chain"]["fingerprint"]) >= 4
@@ -415,6 +498,9 @@ def test_report():
             assert close(S("fsu"), want_fsu, 1e-9), (name, S("fsu"), want_fsu)
             assert close(S("low"), (base - act) * (1 - want_fsu), 1e-9)
             assert close(S("high"), (base - act) * (1 + want_fsu), 1e-9)
+            assert close(S("co2_t.low"), ((base - act) * (1 - want_fsu) + adj) * co2 / 1000, 1e-9)
+            assert close(S("cost_hkd.high"), ((base - act) * (1 + want_fsu) + adj) * tariff, 1e-9)
+            assert close(wf["annual.%s.co2_t.high" % name], wf["annual.%s.savings" % name] * (1 + want_fsu) * co2 / 1000, 1e-9)
         for k in ("savings.electricity.savings", "savings.electricity.m", "savings.electricity.fsu"):
             assert wf[k] != fig[k]["value"], k
         assert wf["model.electricity.b1"] == fig["model.electricity.b1"]["value"]
@@ -531,6 +617,12 @@ def test_report_voc():
         assert fig["savings.voc.fsu"] is not None and fig["savings.fan.fsu"] is not None
         assert lasts["voc"]["removal"] > lasts["voc"]["savings"] > 0, lasts["voc"]
         assert close(fig["savings.voc.pollutant_kg"], lasts["voc"]["converted"]["pollutant_kg"])
+        # tonnes beside kilograms, as the records write them, and their bounds (issue 17)
+        assert fig["savings.voc.pollutant_t"] == lasts["voc"]["converted"]["pollutant_t"] == \
+            fig["savings.voc.pollutant_kg"] / 1000, (fig["savings.voc.pollutant_t"], lasts["voc"]["converted"])
+        assert doc["figures"]["savings.voc.pollutant_t"]["unit"] == "t"
+        assert close(fig["annual.voc.pollutant_t"], lasts["voc"]["annual_converted"]["pollutant_t"])
+        assert fig["savings.voc.pollutant_t.low"] < fig["savings.voc.pollutant_t"] < fig["savings.voc.pollutant_t.high"]
         assert "savings.voc.kwh" not in fig and "savings.fan.kwh" in fig
         assert any(k.startswith("model.voc.") for k in fig)
         # each point says what it is used as: a VOC unit's inlet and outlet are not

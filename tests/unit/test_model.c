@@ -720,8 +720,19 @@ static void test_granularity_criteria(void **state)
     assert_near(c.max_cv_rmse, 0.15, 0);
     assert_near(c.max_abs_nmbe, 0.05, 0);
     assert_int_equal(c.granularity, MVG_GRAN_MONTHLY);
+    /* the source the report cites: the row's, unless the thresholds were
+     * configured away from it */
+    assert_string_equal(mvg_model_criteria_source(&c), "ASHRAE Guideline 14-2014, sections 4.3.2.4 / 5.3.2.4");
     mvg_model_criteria_default(&c);
     assert_int_equal(c.granularity, MVG_GRAN_HOURLY);
+    assert_string_equal(mvg_model_criteria_source(&c), "ASHRAE Guideline 14-2014, section 4.3.2.4");
+    mvg_model_criteria_for(MVG_GRAN_DAILY, &c);
+    assert_non_null(strstr(mvg_model_criteria_source(&c), "CalTRACK 2.0"));
+    c.max_cv_rmse = 0.20;
+    assert_null(mvg_model_criteria_source(&c));
+    mvg_model_criteria_default(&c);
+    c.max_abs_nmbe = 0.05;
+    assert_null(mvg_model_criteria_source(&c));
     mvg_granularity g;
     assert_int_equal(mvg_granularity_parse("daily", &g), 0);
     assert_int_equal(g, MVG_GRAN_DAILY);

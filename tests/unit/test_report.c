@@ -18,7 +18,9 @@
 
 #include <cmocka.h>
 
+#include "convert.h"
 #include "model.h"
+#include "report_data.h"
 #include "report_fmt.h"
 #include "report_i18n.h"
 #include "report_svg.h"
@@ -170,6 +172,37 @@ static void test_svg_escape_and_chart(void **state)
     }
     assert_int_equal(moves, 2);
     assert_int_equal(lines, 0);
+    free(buf);
+}
+
+/* A span is a full-height shaded column over the plot (x 78..702, y
+ * 14..234 of the 720 x 320 chart): over [1, 2] of an axis 0..4 it starts
+ * at 78 + 1/4 x 624 = 234 and is 156 wide; it widens the x axis (a gap
+ * after the last point: 0..4 from points at 0..2 and a span to 4) but
+ * not the y axis, and it has a legend entry. */
+static void test_svg_spans(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    assert_non_null(f);
+    double x[3] = {0.0, 1.0, 2.0}, y[3] = {1.0, 2.0, 3.0};
+    double g0[1] = {1.0}, g1[1] = {4.0};
+    mvg_svg_series s[2] = {{"line", MVG_SVG_LINE, x, y, NULL, 3, "#000", 0},
+                           {"gap", MVG_SVG_SPANS, g0, NULL, g1, 1, "#777", 0}};
+    mvg_svg_chart c = {"x", "y", 0, 0, 0, 0, "spans"};
+    assert_int_equal(mvg_svg_write(f, &c, s, 2), 0);
+    fclose(f);
+    /* x axis 0..4 (ticks 0, 0.5, ... 4), the span from 1 to 4: x 234, width 468 */
+    assert_non_null(strstr(buf, "<g fill=\"#777\" fill-opacity=\"0.18\"><rect x=\"234.0\" "
+                                "y=\"14.0\" width=\"468.0\" height=\"220.0\"/></g>"));
+    assert_non_null(strstr(buf, ">gap</text>"));
+    /* the y axis is the line's 1..3 in steps of 0.5, not widened by the span */
+    assert_non_null(strstr(buf, "text-anchor=\"end\">1.0</text>"));
+    assert_non_null(strstr(buf, "text-anchor=\"end\">3.0</text>"));
+    assert_null(strstr(buf, "text-anchor=\"end\">0.5</text>"));
+    assert_null(strstr(buf, "text-anchor=\"end\">3.5</text>"));
     free(buf);
 }
 
@@ -467,14 +500,141 @@ static void test_i18n_reasons(void **state)
     assert_ptr_equal(mvg_i18n_reason(MVG_LANG_ZH_HANT, longer, buf, sizeof buf), longer);
 }
 
+/* The unit of each coefficient: the stream's unit per model row for an
+ * intercept, per unit of a counter's amount, per row and unit of a
+ * gauge's level, the variable's unit for a change point. */
+static void test_coef_units(void **state)
+{
+    (void)state;
+    mvg_project_cfg prj;
+    memset(&prj, 0, sizeof prj);
+    prj.interval_min = 15;
+    mvg_stream_cfg sc;
+    memset(&sc, 0, sizeof sc);
+    snprintf(sc.factors.unit, sizeof sc.factors.unit, "kWh");
+    mvg_report r;
+    memset(&r, 0, sizeof r);
+    r.prj = &prj;
+    mvg_report_stream *s = &r.streams[0];
+    s->cfg = &sc;
+    s->model.type = MVG_MODEL_LINEAR;
+    s->model.granularity = MVG_GRAN_HOURLY;
+    s->model.nx = 2;
+    s->model.ncoef = 3;
+    snprintf(s->xunit[0], sizeof s->xunit[0], "m3");
+    snprintf(s->xunit[1], sizeof s->xunit[1], "degC");
+    s->xgauge[1] = 1;
+    char u[96];
+    mvg_report_coef_unit(&r, s, 0, u, sizeof u);
+    assert_string_equal(u, "kWh/(15 min)");
+    mvg_report_coef_unit(&r, s, 1, u, sizeof u);
+    assert_string_equal(u, "kWh/m3");
+    mvg_report_coef_unit(&r, s, 2, u, sizeof u);
+    assert_string_equal(u, "kWh/(15 min\xc2\xb7" "degC)");
+    mvg_report_coef_unit(&r, s, 3, u, sizeof u); /* past the coefficients */
+    assert_string_equal(u, "");
+    /* daily rows: per day; a heating change point in the variable's unit */
+    s->model.type = MVG_MODEL_3PH;
+    s->model.granularity = MVG_GRAN_DAILY;
+    s->model.nx = 1;
+    s->model.ncoef = 2;
+    s->model.ncp = 1;
+    snprintf(s->xunit[0], sizeof s->xunit[0], "degC");
+    s->xgauge[0] = 1;
+    mvg_report_coef_unit(&r, s, 0, u, sizeof u);
+    assert_string_equal(u, "kWh/d");
+    mvg_report_coef_unit(&r, s, 1, u, sizeof u);
+    assert_string_equal(u, "kWh/(d\xc2\xb7" "degC)");
+    mvg_report_coef_unit(&r, s, 2, u, sizeof u);
+    assert_string_equal(u, "degC");
+    /* intensity: its one coefficient is the slope; degree days per day */
+    s->model.type = MVG_MODEL_INTENSITY;
+    s->model.ncoef = 1;
+    s->model.ncp = 0;
+    s->xgauge[0] = 0;
+    snprintf(s->xunit[0], sizeof s->xunit[0], "t");
+    mvg_report_coef_unit(&r, s, 0, u, sizeof u);
+    assert_string_equal(u, "kWh/t");
+    s->model.type = MVG_MODEL_HDD;
+    s->model.ncoef = 2;
+    s->model.ncp = 1;
+    snprintf(s->xunit[0], sizeof s->xunit[0], "degC");
+    mvg_report_coef_unit(&r, s, 1, u, sizeof u);
+    assert_string_equal(u, "kWh/(degC\xc2\xb7" "d)");
+    s->model.type = MVG_MODEL_TOWT;
+    mvg_report_coef_unit(&r, s, 0, u, sizeof u);
+    assert_string_equal(u, "");
+}
+
+/* Every source the engine gives a built-in factor has its Chinese: each
+ * stream type's defaults (and steam, gas at 20 degC, each fuel) walked
+ * through mvg_convert_factors_used, the sources looked up. */
+static void test_i18n_sources(void **state)
+{
+    (void)state;
+    static const struct {
+        mvg_stream_type type;
+        mvg_fuel fuel;
+        const char *unit;
+        int ref20;
+    } cases[] = {
+        {MVG_STREAM_ELECTRICITY, MVG_FUEL_NATURAL_GAS, "kWh", 0},
+        {MVG_STREAM_HEAT, MVG_FUEL_NATURAL_GAS, "kWh", 0},
+        {MVG_STREAM_HEAT, MVG_FUEL_NATURAL_GAS, "t", 0},
+        {MVG_STREAM_FUEL, MVG_FUEL_NATURAL_GAS, "Nm3", 0},
+        {MVG_STREAM_FUEL, MVG_FUEL_NATURAL_GAS, "Nm3", 1},
+        {MVG_STREAM_FUEL, MVG_FUEL_DIESEL, "L", 0},
+        {MVG_STREAM_FUEL, MVG_FUEL_LPG, "kg", 0},
+        {MVG_STREAM_NOX, MVG_FUEL_NATURAL_GAS, "kg", 0},
+        {MVG_STREAM_WATER, MVG_FUEL_NATURAL_GAS, "m3", 0},
+        {MVG_STREAM_COST, MVG_FUEL_NATURAL_GAS, "HK$", 0},
+    };
+    size_t seen = 0;
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        mvg_conv_factors f;
+        char err[160];
+        assert_int_equal(mvg_convert_defaults(cases[i].type, cases[i].fuel, cases[i].unit, &f, err,
+                                              sizeof err),
+                         0);
+        if (cases[i].ref20)
+            assert_int_equal(mvg_convert_volume_ref(&f, 20, err, sizeof err), 0);
+        mvg_conv_factor_use u[MVG_CONV_FACTORS_MAX];
+        size_t n = mvg_convert_factors_used(&f, u);
+        for (size_t k = 0; k < n; k++) {
+            if (!u[k].source)
+                continue;
+            seen++;
+            assert_ptr_equal(mvg_i18n_source(MVG_LANG_EN, u[k].source), u[k].source);
+            const char *zh = mvg_i18n_source(MVG_LANG_ZH_HANT, u[k].source);
+            if (zh == u[k].source)
+                fail_msg("%s of %s: no Chinese for the source '%s'", u[k].name, cases[i].unit,
+                         u[k].source);
+        }
+    }
+    assert_true(seen >= 20);
+    /* and the thresholds' source of each granularity */
+    for (int g = MVG_GRAN_HOURLY; g <= MVG_GRAN_MONTHLY; g++) {
+        mvg_model_criteria c;
+        mvg_model_criteria_for((mvg_granularity)g, &c);
+        const char *src = mvg_model_criteria_source(&c);
+        assert_non_null(src);
+        if (mvg_i18n_source(MVG_LANG_ZH_HANT, src) == src)
+            fail_msg("no Chinese for the thresholds' source '%s'", src);
+    }
+    /* a configured source (a grid table entry's publication) stays as it is */
+    const char *pub = "CLP Power Hong Kong, Sustainability Report 2024";
+    assert_ptr_equal(mvg_i18n_source(MVG_LANG_ZH_HANT, pub), pub);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fmt_num),     cmocka_unit_test(test_nice_ticks),
         cmocka_unit_test(test_time_ticks),  cmocka_unit_test(test_tick_labels),
-        cmocka_unit_test(test_svg_escape_and_chart), cmocka_unit_test(test_svg_decimation),
+        cmocka_unit_test(test_svg_escape_and_chart), cmocka_unit_test(test_svg_decimation), cmocka_unit_test(test_svg_spans),
         cmocka_unit_test(test_i18n_complete), cmocka_unit_test(test_i18n_glossary),
-        cmocka_unit_test(test_i18n_reasons),
+        cmocka_unit_test(test_i18n_reasons), cmocka_unit_test(test_coef_units),
+        cmocka_unit_test(test_i18n_sources),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

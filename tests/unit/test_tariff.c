@@ -107,6 +107,10 @@ static void test_accumulator(void **state)
     assert_int_equal(a.months, 2);
     NEAR(mvg_tariff_acc_annual_cost(&a, &u, 1000.0, 8.0), 1000.0 * 25.0 / 8.0 + 600.0);
     assert_true(isnan(mvg_tariff_acc_annual_cost(&a, &u, NAN, 8.0)));
+    /* the mean price the annual figure (and the report's bounds) are priced at */
+    NEAR(mvg_tariff_acc_mean_price(&a, 8.0), 25.0 / 8.0);
+    assert_true(isnan(mvg_tariff_acc_mean_price(&a, 0.0)));
+    assert_true(isnan(mvg_tariff_acc_mean_price(&a, NAN)));
 }
 
 int main(void)

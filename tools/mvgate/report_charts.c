@@ -10,16 +10,19 @@
 #include "report_fmt.h"
 #include "report_html.h"
 
-/* The columns of one stream's charts: time and up to five series. */
+/* The columns of one stream's charts: time and up to six series, and the
+ * spans of time (g0 to g1) a chart shades as gaps. */
 typedef struct {
-    double *t, *a, *b, *c, *d, *e;
+    double *t, *a, *b, *c, *d, *e, *f;
     size_t n;
+    double *g0, *g1;
+    size_t ng;
 } cols;
 
 static int cols_alloc(cols *c, size_t n)
 {
     memset(c, 0, sizeof *c);
-    double **col[] = {&c->t, &c->a, &c->b, &c->c, &c->d, &c->e};
+    double **col[] = {&c->t, &c->a, &c->b, &c->c, &c->d, &c->e, &c->f, &c->g0, &c->g1};
     int ok = 1;
     for (size_t i = 0; i < sizeof col / sizeof col[0]; i++)
         ok &= (*col[i] = calloc(n ? n : 1, sizeof(double))) != NULL;
@@ -28,7 +31,7 @@ static int cols_alloc(cols *c, size_t n)
 
 static void cols_free(cols *c)
 {
-    double *col[] = {c->t, c->a, c->b, c->c, c->d, c->e};
+    double *col[] = {c->t, c->a, c->b, c->c, c->d, c->e, c->f, c->g0, c->g1};
     for (size_t i = 0; i < sizeof col / sizeof col[0]; i++)
         free(col[i]);
 }
@@ -60,19 +63,63 @@ static int reporting_row(const mvg_report_point *pt, cols *c, size_t row)
     c->c[row] = pt->cum_savings;
     c->d[row] = pt->cum_high;
     c->e[row] = pt->cum_low;
+    /* a counted interval whose x lies outside the baseline's range */
+    c->f[row] = pt->extrapolated && isfinite(pt->adjusted_baseline) ? pt->actual : NAN;
     return 1;
+}
+
+/* A span to shade from t to t_end; one span for a gap that runs on. */
+static void add_span(cols *c, double t, double t_end)
+{
+    if (c->ng > 0 && c->g1[c->ng - 1] == t) {
+        c->g1[c->ng - 1] = t_end;
+        return;
+    }
+    c->g0[c->ng] = t;
+    c->g1[c->ng++] = t_end;
+}
+
+/* A stretch with no record: a row of NaN at t (every line breaks there)
+ * and its span. */
+static void gap(cols *c, double t, double t_end)
+{
+    double *col[] = {c->a, c->b, c->c, c->d, c->e, c->f};
+    c->t[c->n] = t;
+    for (size_t i = 0; i < sizeof col / sizeof col[0]; i++)
+        col[i][c->n] = NAN;
+    c->n++;
+    add_span(c, t, t_end);
 }
 
 /* The columns of stream s's chart, one row per point that row takes. 0,
  * or -1 when out of memory (nothing to free then). */
 static int gather(const mvg_report *r, const mvg_report_stream *s, row_fn row, cols *c)
 {
-    if (cols_alloc(c, r->nrecords) != 0) {
+    /* a row per record and at most one gap before each */
+    if (cols_alloc(c, 2 * r->nrecords) != 0) {
         cols_free(c);
         return -1;
     }
-    for (size_t k = 0; k < r->nrecords; k++)
-        c->n += (size_t)row(&s->pts[k], c, c->n);
+    double last_end = NAN;
+    for (size_t k = 0; k < r->nrecords; k++) {
+        const mvg_report_point *pt = &s->pts[k];
+        size_t at = c->n;
+        if (!row(pt, c, at))
+            continue;
+        /* no record between the last row's end and this start: a gap (the
+         * line must not be drawn straight across it) */
+        if (isfinite(last_end) && (double)pt->start_ms > last_end) {
+            gap(c, last_end, (double)pt->start_ms);
+            row(pt, c, c->n);
+        }
+        c->n++;
+        last_end = (double)pt->end_ms;
+        /* a record not counted (low coverage, or no baseline value in the
+         * reporting period) is shaded as a gap too */
+        int counted = pt->phase == MVG_RP_REPORTING ? isfinite(pt->adjusted_baseline) : pt->valid;
+        if (!counted)
+            add_span(c, (double)pt->start_ms, (double)pt->end_ms);
+    }
     return 0;
 }
 
@@ -98,12 +145,16 @@ int mvg_report_html_baseline_charts(const page *p)
             return -1;
         char yl[120], xl[200];
         snprintf(yl, sizeof yl, "%s [%s]", T(p, MVG_T_ACTUAL), s->cfg->factors.unit);
-        mvg_svg_series ts[2] = {
+        mvg_svg_series ts[3] = {
             {T(p, MVG_T_ACTUAL), MVG_SVG_LINE, c.t, c.a, NULL, c.n, "#1f4e9a", 0},
             {T(p, MVG_T_PREDICTION), MVG_SVG_LINE, c.t, c.b, NULL, c.n, "#d2691e", 1},
+            {T(p, MVG_T_GAP_BASE), MVG_SVG_SPANS, c.g0, NULL, c.g1, c.ng, "#777", 0},
         };
+        size_t nts = s->has_model ? 2 : 1;
+        if (c.ng)
+            ts[nts++] = ts[2];
         mvg_svg_chart ch = {T(p, MVG_T_TIME_AXIS), yl, 1, 0, 0, 0, NULL};
-        figure(p, MVG_T_CHART_BASE_TS, s->cfg->name, &ch, ts, s->has_model ? 2 : 1);
+        figure(p, MVG_T_CHART_BASE_TS, s->cfg->name, &ch, ts, nts);
         if (s->cfg->nx > 0) {
             /* the fitted model along the first variable, the others at their
              * baseline means (exact for one-variable models) */
@@ -165,12 +216,24 @@ int mvg_report_html_reporting_charts(const page *p)
         snprintf(yl, sizeof yl, "%s [%s]", T(p, MVG_T_SAVINGS), s->cfg->factors.unit);
         char yl2[120];
         snprintf(yl2, sizeof yl2, "%s [%s]", T(p, MVG_T_ACTUAL), s->cfg->factors.unit);
-        mvg_svg_series ts[2] = {
+        /* the intervals not counted shaded, the extrapolated ones marked:
+         * each in the legend only when the window has one */
+        size_t nx = 0;
+        for (size_t k = 0; k < c.n; k++)
+            nx += isfinite(c.f[k]);
+        mvg_svg_series ts[4] = {
             {T(p, MVG_T_ADJ_BASELINE), MVG_SVG_LINE, c.t, c.a, NULL, c.n, "#d2691e", 1},
             {T(p, MVG_T_ACTUAL), MVG_SVG_LINE, c.t, c.b, NULL, c.n, "#1f4e9a", 0},
         };
+        size_t nts = 2;
+        if (nx)
+            ts[nts++] = (mvg_svg_series){T(p, MVG_T_EXTRAP_POINT), MVG_SVG_POINTS, c.t, c.f,
+                                         NULL, c.n, "#b00", 0};
+        if (c.ng)
+            ts[nts++] = (mvg_svg_series){T(p, MVG_T_GAP_REP), MVG_SVG_SPANS, c.g0, NULL, c.g1,
+                                         c.ng, "#777", 0};
         mvg_svg_chart ch = {T(p, MVG_T_TIME_AXIS), yl2, 1, 0, 0, 0, NULL};
-        figure(p, MVG_T_CHART_REP_TS, s->cfg->name, &ch, ts, 2);
+        figure(p, MVG_T_CHART_REP_TS, s->cfg->name, &ch, ts, nts);
         char band_label[160];
         char cf[32];
         snprintf(band_label, sizeof band_label, "%s (%s)", T(p, MVG_T_UNC_BAND),

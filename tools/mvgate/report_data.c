@@ -41,7 +41,7 @@ static mvg_report_phase phase_parse(const char *s)
     return MVG_RP_OTHER;
 }
 
-size_t mvg_report_conv_fields(const mvg_stream_cfg *s, size_t *idx, size_t cap)
+size_t mvg_report_convs(const mvg_stream_cfg *s, mvg_report_conv *out, size_t cap)
 {
     /* indexes into mvg_convert_fields: 1 kwh, 2 tj, 3 co2_t, 4 pollutant_kg, 5 water_m3, 6 cost */
     size_t want[6], n = 0;
@@ -66,10 +66,23 @@ size_t mvg_report_conv_fields(const mvg_stream_cfg *s, size_t *idx, size_t cap)
     }
     if (s->type == MVG_STREAM_COST || s->factors.cost_per_unit != 0.0 || s->tariff)
         want[n++] = 6;
-    if (n > cap)
-        n = cap;
-    memcpy(idx, want, n * sizeof *idx);
-    return n;
+    size_t k = 0;
+    for (size_t i = 0; i < n && k < cap; i++) {
+        const mvg_conv_field *f = &mvg_convert_fields[want[i]];
+        out[k++] = (mvg_report_conv){want[i], f->name, f->unit, 1.0};
+        if (want[i] == 4 && k < cap) /* the records' tonnes, after the kilograms */
+            out[k++] = (mvg_report_conv){want[i], "pollutant_t", "t", 1000.0};
+    }
+    return k;
+}
+
+double mvg_report_conv_value(const mvg_report_conv *c, const mvg_conv_result *r)
+{
+    const mvg_conv_field *f = &mvg_convert_fields[c->field];
+    double v = *(const double *)((const char *)r + f->offset);
+    /* kg / 1000 as the records divide it (kg * 0.001 may differ in the
+     * last digit) */
+    return v / c->per;
 }
 
 size_t mvg_report_coef_names(const mvg_model *m, char names[][24], size_t cap)
@@ -268,6 +281,17 @@ static int load_model(mvg_report *r, char *err, size_t errlen)
                 s->outliers = num_of(json_object_get(z, "outliers"));
                 s->outliers_excluded = num_of(json_object_get(z, "excluded"));
             }
+            /* the baseline's conditions as the record states them: one
+             * range per x, in the model's x order */
+            const json_t *rg = json_object_get(z, "range");
+            if (json_is_array(rg) && json_array_size(rg) == s->model.nx) {
+                s->has_range = 1;
+                for (size_t j = 0; j < s->model.nx; j++) {
+                    s->xmin[j] = num_of(json_object_get(json_array_get(rg, j), "min"));
+                    s->xmax[j] = num_of(json_object_get(json_array_get(rg, j), "max"));
+                }
+                s->range_margin = num_of(json_object_get(z, "range_margin"));
+            }
         }
     }
     json_decref(doc);
@@ -385,6 +409,7 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
         mvg_report_point *p = &s->pts[i];
         if (s->has_model)
             p->prediction = p->nx == s->model.nx ? mvg_model_predict(&s->model, p->x) : NAN;
+        s->base_valid += p->phase == MVG_RP_BASELINE && p->valid;
         /* the baseline's conditions, for the normalised annual figure */
         if (p->phase == MVG_RP_BASELINE && p->valid && isfinite(p->prediction)) {
             pred_sum += p->prediction;
@@ -451,6 +476,33 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
         mvg_convert_undefined(&s->annual_conv);
     if (sc->tariff && isfinite(s->annual))
         s->annual_conv.cost_hkd = mvg_tariff_acc_annual_cost(&ta, &tu, s->annual, s->savings);
+    /* the savings' interval, converted and priced as the savings are */
+    int unc = s->fsu_ok && m > 0;
+    s->savings_low = unc ? s->sav.savings_low + s->adjustment : NAN;
+    s->savings_high = unc ? s->sav.savings_high + s->adjustment : NAN;
+    s->annual_low = unc ? s->annual * (1.0 - s->sav.fsu) : NAN;
+    s->annual_high = unc ? s->annual * (1.0 + s->sav.fsu) : NAN;
+    const double demand = sc->tariff && m > 0 ? mvg_tariff_acc_demand_cost(&ta, &tu) : NAN;
+    const double price = sc->tariff ? mvg_tariff_acc_mean_price(&ta, s->savings) : NAN;
+    const struct {
+        double v;
+        mvg_conv_result *out;
+        int annual;
+    } bounds[] = {{s->savings_low, &s->conv_low, 0},
+                  {s->savings_high, &s->conv_high, 0},
+                  {s->annual_low, &s->annual_conv_low, 1},
+                  {s->annual_high, &s->annual_conv_high, 1}};
+    for (size_t k = 0; k < sizeof bounds / sizeof bounds[0]; k++) {
+        if (!isfinite(bounds[k].v)) {
+            mvg_convert_undefined(bounds[k].out);
+            continue;
+        }
+        mvg_convert_apply(&sc->factors, bounds[k].v, bounds[k].out);
+        if (sc->tariff)
+            bounds[k].out->cost_hkd =
+                bounds[k].annual ? mvg_tariff_acc_annual_cost(&ta, &tu, bounds[k].v, s->savings)
+                                 : bounds[k].v * price + demand;
+    }
 }
 
 /*
@@ -632,6 +684,76 @@ static int gather_meters(mvg_report *r)
     return 0;
 }
 
+/* Each x's unit from the meter that supplies it, and the factors of the
+ * stream's conversions from the engine's own list. */
+static void describe_streams(mvg_report *r)
+{
+    for (size_t i = 0; i < r->nstreams; i++) {
+        mvg_report_stream *s = &r->streams[i];
+        const mvg_stream_cfg *c = s->cfg;
+        for (size_t j = 0; j < c->nx && j < MVG_MODEL_MAX_X; j++)
+            for (size_t k = 0; k < r->nmeters; k++)
+                if (strcmp(r->meters[k].channel, c->x[j].channel) == 0) {
+                    snprintf(s->xunit[j], sizeof s->xunit[j], "%s", r->meters[k].unit);
+                    s->xgauge[j] = r->meters[k].is_point && !r->meters[k].counter;
+                }
+        s->nfactors = mvg_convert_factors_used(&c->factors, s->factors);
+        /* a tariff prices the stream: its prices instead of a cost per unit */
+        if (!c->tariff)
+            continue;
+        if (s->nfactors && strcmp(s->factors[s->nfactors - 1].name, "cost_per_unit") == 0)
+            s->nfactors--;
+        mvg_conv_factor_use e = {"energy_price", c->energy_price, NULL, "HK$/kWh", NULL, 0};
+        mvg_conv_factor_use d = {"demand_charge", c->demand_charge, NULL, "HK$/kW", NULL, 0};
+        s->factors[s->nfactors++] = e;
+        s->factors[s->nfactors++] = d;
+    }
+}
+
+void mvg_report_coef_unit(const mvg_report *r, const mvg_report_stream *s, size_t k, char *buf,
+                          size_t len)
+{
+    const mvg_model *m = &s->model;
+    const char *u = s->cfg->factors.unit;
+    const char *xu = s->xunit[0][0] ? s->xunit[0] : s->xnames[0];
+    buf[0] = '\0';
+    if (m->type == MVG_MODEL_TOWT || k >= m->ncoef + m->ncp)
+        return;
+    if (k >= m->ncoef) { /* a change point, or a degree-day form's balance point */
+        snprintf(buf, len, "%s", xu);
+        return;
+    }
+    /* a model row: the project's interval, or the day or month the rows
+     * were aggregated to */
+    char row[32];
+    if (m->granularity == MVG_GRAN_DAILY)
+        snprintf(row, sizeof row, "d");
+    else if (m->granularity == MVG_GRAN_MONTHLY)
+        snprintf(row, sizeof row, "month");
+    else
+        snprintf(row, sizeof row, "%d min", r->prj->interval_min);
+    int has_b0 = m->type != MVG_MODEL_INTENSITY;
+    if (has_b0 && k == 0) {
+        snprintf(buf, len, strchr(row, ' ') ? "%s/(%s)" : "%s/%s", u, row);
+        return;
+    }
+    if (m->type == MVG_MODEL_HDD || m->type == MVG_MODEL_CDD || m->type == MVG_MODEL_HDD_CDD) {
+        snprintf(buf, len, "%s/(%s\xc2\xb7" "d)", u, xu); /* per degree-day */
+        return;
+    }
+    /* a slope: on x_j for the linear form, on the one x otherwise; per
+     * unit of an amount per row (a counter's m3), or per row and unit of
+     * a level (a gauge's bar) */
+    size_t j = m->type == MVG_MODEL_LINEAR ? k - 1 : 0;
+    if (j >= MVG_MODEL_MAX_X)
+        return;
+    const char *xj = s->xunit[j][0] ? s->xunit[j] : s->xnames[j];
+    if (s->xgauge[j])
+        snprintf(buf, len, "%s/(%s\xc2\xb7%s)", u, row, xj);
+    else
+        snprintf(buf, len, "%s/%s", u, xj);
+}
+
 /* ---- the flat figure list ------------------------------------------------ */
 
 typedef struct {
@@ -671,12 +793,14 @@ static void model_figures(figs *f, const mvg_report_stream *s)
     char names[MVG_MODEL_MAX_COEF + 2][24];
     size_t nn = mvg_report_coef_names(m, names, MVG_MODEL_MAX_COEF + 2);
     for (size_t k = 0; k < nn; k++) {
+        char cu[96];
+        mvg_report_coef_unit(f->r, s, k, cu, sizeof cu);
         if (k < m->ncoef) {
-            fig(f, "model", "", m->coef[k], 0, "model.%s.%s", n, names[k]);
-            fig(f, "model", "", m->std_err[k], 0, "model.%s.%s.se", n, names[k]);
+            fig(f, "model", cu, m->coef[k], 0, "model.%s.%s", n, names[k]);
+            fig(f, "model", cu, m->std_err[k], 0, "model.%s.%s.se", n, names[k]);
             fig(f, "model", "", m->t_stat[k], 0, "model.%s.%s.t", n, names[k]);
         } else {
-            fig(f, "model", "", m->cp[k - m->ncoef], 0, "model.%s.%s", n, names[k]);
+            fig(f, "model", cu, m->cp[k - m->ncoef], 0, "model.%s.%s", n, names[k]);
         }
     }
     fig(f, "model", "", (double)m->n, 1, "model.%s.n", n);
@@ -689,6 +813,29 @@ static void model_figures(figs *f, const mvg_report_stream *s)
     fig(f, "model", "", (double)m->pass, 1, "model.%s.pass", n);
     fig(f, "model", "", s->outliers, 1, "model.%s.outliers", n);
     fig(f, "model", "", s->outliers_excluded, 1, "model.%s.outliers_excluded", n);
+    /* the thresholds the verdict was given by (the project's criteria) */
+    fig(f, "model", "", f->r->prj->criteria.max_cv_rmse, 0, "model.%s.max_cv_rmse", n);
+    fig(f, "model", "", f->r->prj->criteria.max_abs_nmbe, 0, "model.%s.max_abs_nmbe", n);
+}
+
+/* The baseline's conditions (the record's x ranges, the valid intervals
+ * and their hours) and the conversions' factors, one figure each. */
+static void condition_figures(figs *f, const mvg_report_stream *s)
+{
+    const char *n = s->cfg->name;
+    double h = (double)f->r->len_ms / 3600000.0;
+    fig(f, "baseline", "", (double)s->base_valid, 1, "baseline.%s.intervals", n);
+    fig(f, "baseline", "h", (double)s->base_valid * h, 0, "baseline.%s.hours", n);
+    for (size_t j = 0; s->has_range && j < s->model.nx; j++) {
+        fig(f, "baseline", s->xunit[j], s->xmin[j], 0, "baseline.%s.x%zu.min", n, j + 1);
+        fig(f, "baseline", s->xunit[j], s->xmax[j], 0, "baseline.%s.x%zu.max", n, j + 1);
+    }
+    if (s->has_range)
+        fig(f, "baseline", "", s->range_margin, 0, "baseline.%s.range_margin", n);
+    for (size_t k = 0; k < s->nfactors; k++)
+        if (!s->factors[k].text)
+            fig(f, "factors", s->factors[k].unit, s->factors[k].value, 0, "factors.%s.%s", n,
+                s->factors[k].name);
 }
 
 static void build_figures(mvg_report *r, figs *f)
@@ -710,6 +857,7 @@ static void build_figures(mvg_report *r, figs *f)
             "coverage.%s.used", n);
         if (s->has_model)
             model_figures(f, s);
+        condition_figures(f, s);
         if (!s->savings_ok)
             continue;
         fig(f, "savings", "", (double)s->sav.m, 1, "savings.%s.m", n);
@@ -725,19 +873,27 @@ static void build_figures(mvg_report *r, figs *f)
         fig(f, "savings", "", s->fsu_ok ? s->sav.fsu : NAN, 0, "savings.%s.fsu", n);
         fig(f, "savings", u, s->fsu_ok ? s->sav.savings_low : NAN, 0, "savings.%s.low", n);
         fig(f, "savings", u, s->fsu_ok ? s->sav.savings_high : NAN, 0, "savings.%s.high", n);
-        size_t idx[8];
-        size_t nf = mvg_report_conv_fields(s->cfg, idx, 8);
-        for (size_t k = 0; k < nf; k++) {
-            const mvg_conv_field *cf = &mvg_convert_fields[idx[k]];
-            double v = *(const double *)((const char *)&s->conv + cf->offset);
-            fig(f, "savings", cf->unit, v, 0, "savings.%s.%s", n, cf->name);
-        }
+        fig(f, "savings", u, s->savings_low, 0, "savings.%s.savings.low", n);
+        fig(f, "savings", u, s->savings_high, 0, "savings.%s.savings.high", n);
         fig(f, "annual", u, s->annual, 0, "annual.%s.savings", n);
-        for (size_t k = 0; k < nf; k++) {
-            const mvg_conv_field *cf = &mvg_convert_fields[idx[k]];
-            double v = *(const double *)((const char *)&s->annual_conv + cf->offset);
-            fig(f, "annual", cf->unit, v, 0, "annual.%s.%s", n, cf->name);
-        }
+        fig(f, "annual", u, s->annual_low, 0, "annual.%s.savings.low", n);
+        fig(f, "annual", u, s->annual_high, 0, "annual.%s.savings.high", n);
+        /* each conversion: the figure, then its interval's bounds */
+        const struct {
+            const char *section, *suffix;
+            const mvg_conv_result *c;
+        } convs[] = {{"savings", "", &s->conv},
+                     {"savings", ".low", &s->conv_low},
+                     {"savings", ".high", &s->conv_high},
+                     {"annual", "", &s->annual_conv},
+                     {"annual", ".low", &s->annual_conv_low},
+                     {"annual", ".high", &s->annual_conv_high}};
+        mvg_report_conv cv[8];
+        size_t nf = mvg_report_convs(s->cfg, cv, 8);
+        for (size_t c = 0; c < sizeof convs / sizeof convs[0]; c++)
+            for (size_t k = 0; k < nf; k++)
+                fig(f, convs[c].section, cv[k].unit, mvg_report_conv_value(&cv[k], convs[c].c), 0,
+                    "%s.%s.%s%s", convs[c].section, n, cv[k].name, convs[c].suffix);
     }
     fig(f, "chain", "", (double)r->chain.records, 1, "chain.records");
     fig(f, "chain", "", (double)r->chain_ok, 1, "chain.ok");
@@ -836,6 +992,8 @@ mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen
         snprintf(err, errlen, "out of memory");
         goto fail;
     }
+    describe_streams(r);
+    r->criteria_source = mvg_model_criteria_source(&prj->criteria);
     figs f = {r, 0, 0};
     build_figures(r, &f);
     if (f.oom) {

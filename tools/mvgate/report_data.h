@@ -32,6 +32,7 @@
 
 #include "cli_chain.h"
 #include "config.h"
+#include "convert.h"
 #include "config_projects.h"
 #include "model.h"
 #include "model_json.h"
@@ -172,6 +173,16 @@ typedef struct {
     double adjustment, savings, hours;
     mvg_conv_result conv, annual_conv;
     double annual;
+    /* The interval of the savings at the confidence, carried through the
+     * conversions: savings_low/high are the avoided use's bounds plus the
+     * adjustments (which the model's uncertainty does not reach), converted
+     * by the same factors; a tariff prices them at the window's mean price
+     * (mvg_tariff_acc_mean_price) plus the demand charge savings. The
+     * annual figure's interval is annual x (1 -+ FSU): it is the window's
+     * savings fraction times the annual baseline, and the FSU is that
+     * fraction's relative uncertainty. NaN where the FSU is undefined. */
+    double savings_low, savings_high, annual_low, annual_high;
+    mvg_conv_result conv_low, conv_high, annual_conv_low, annual_conv_high;
     double cov_baseline, cov_reporting;
     /* the window's reporting intervals: expected (records and the gaps
      * between them), used (the m counted), and every one not used */
@@ -183,6 +194,23 @@ typedef struct {
      * intervals of the window whose record flags an extrapolation */
     double outliers, outliers_excluded;
     size_t extrapolated;
+    /* Baseline conditions: the range of each x over the rows the model was
+     * fitted on, as the model record's screening states it (has_range 0
+     * for a model given in the config or a record before model schema 2),
+     * the margin reporting intervals are checked by, and the baseline
+     * intervals of the store that are valid for the stream (base_valid). */
+    int has_range;
+    double xmin[MVG_MODEL_MAX_X], xmax[MVG_MODEL_MAX_X];
+    double range_margin;
+    size_t base_valid;
+    char xunit[MVG_MODEL_MAX_X][32]; /* each x's unit, as its meter states it ("" unknown) */
+    int xgauge[MVG_MODEL_MAX_X];      /* x is a meter's gauge (a level, not an amount per interval) */
+    /* the factors the stream's conversions use, as the engine lists them
+     * (mvg_convert_factors_used: value, unit, source, default); a stream
+     * priced by a tariff has its energy price and demand charge instead of
+     * the cost per unit (source NULL: the configuration) */
+    mvg_conv_factor_use factors[MVG_CONV_FACTORS_MAX + 2];
+    size_t nfactors;
 } mvg_report_stream;
 
 typedef struct {
@@ -215,6 +243,9 @@ typedef struct {
     mvg_report_seen seen[MVG_RP_COUNT];
     int has_model_record;
     int64_t model_version;
+    /* where the project's CV(RMSE) and NMBE thresholds come from: the
+     * engine's table row for their granularity, NULL when configured */
+    const char *criteria_source;
     char fitted_at[40];
     mvg_cli_chain_result chain;
     int chain_ok;
@@ -248,13 +279,35 @@ const mvg_report_fig *mvg_report_fig_find(const mvg_report *r, const char *key);
 
 const char *mvg_report_phase_name(mvg_report_phase p); /* "baseline", ... */
 
-/* The conversion fields a stream's type carries, as in the records
- * (index into mvg_convert_fields); returns how many were written. */
-size_t mvg_report_conv_fields(const mvg_stream_cfg *s, size_t *idx, size_t cap);
+/* One converted quantity a stream's type carries, as in the records: a
+ * field of mvg_conv_result (field: its index into mvg_convert_fields) in
+ * its unit, or the pollutant mass in tonnes that the interval records
+ * write beside the kilograms (pollutant_t = pollutant_kg / 1000,
+ * docs/conversions.md). */
+typedef struct {
+    size_t field;
+    const char *name, *unit;
+    double per; /* the field divided by per (1, or 1000 for tonnes) */
+} mvg_report_conv;
+
+/* The converted quantities of stream s, in the records' order; returns
+ * how many were written. */
+size_t mvg_report_convs(const mvg_stream_cfg *s, mvg_report_conv *out, size_t cap);
+
+/* The quantity c of the conversions r. */
+double mvg_report_conv_value(const mvg_report_conv *c, const mvg_conv_result *r);
 
 /* The coefficient names of a model in formula order ("b0", "b1", ...,
  * then change points "c" or "c1", "c2"); returns the count. */
 size_t mvg_report_coef_names(const mvg_model *m, char names[][24], size_t cap);
+
+/* The unit of coefficient or change point k (formula order, as
+ * mvg_report_coef_names) of s's model: the stream's unit per model row
+ * for an intercept ("kWh/(5 min)", "kWh/d"), per unit of the variable for
+ * a slope ("kWh/m3"), the variable's unit for a change point; "" when the
+ * form's coefficients have no single unit (TOWT). */
+void mvg_report_coef_unit(const mvg_report *r, const mvg_report_stream *s, size_t k, char *buf,
+                          size_t len);
 
 /* ---- the gateway's own store as a source (report_src_store.c) ---- */
 

@@ -34,6 +34,15 @@ static void th(const page *p, mvg_text k)
     fputs("</th>", p->out);
 }
 
+/* A table's opening and its header row of labels. */
+static void table_head(const page *p, const mvg_text *k, size_t n)
+{
+    fputs("<table><thead><tr>", p->out);
+    for (size_t i = 0; i < n; i++)
+        th(p, k[i]);
+    fputs("</tr></thead><tbody>\n", p->out);
+}
+
 static void td(const page *p, const char *s)
 {
     fputs("<td>", p->out);
@@ -344,6 +353,66 @@ void mvg_report_html_section(const page *p, const char *id, mvg_text title)
     fputs("</h2>\n", p->out);
 }
 
+/* The label of a factor the engine lists (mvg_convert_factors_used), by
+ * its config key. */
+static mvg_text factor_label(const char *name)
+{
+    static const struct {
+        const char *name;
+        mvg_text k;
+    } labels[] = {
+        {"co2_kg_per_unit", MVG_T_F_CO2},       {"co2_kg_per_tj", MVG_T_F_CO2},
+        {"kg_per_unit", MVG_T_F_DENSITY},       {"ncv_tj_per_gg", MVG_T_F_NCV},
+        {"tj_per_kwh", MVG_T_F_TJ},             {"kwh_per_unit", MVG_T_F_KWH},
+        {"enthalpy_kj_per_kg", MVG_T_F_ENTHALPY}, {"o2_ref", MVG_T_F_O2},
+        {"flow_basis", MVG_T_F_FLOW_BASIS},     {"flow_h2o_pct", MVG_T_F_H2O},
+        {"flow_temp_c", MVG_T_F_TEMP},          {"flow_kpa", MVG_T_F_KPA},
+        {"cost_per_unit", MVG_T_F_COST},        {"energy_price", MVG_T_F_ENERGY_PRICE},
+        {"demand_charge", MVG_T_F_DEMAND_CHARGE},
+    };
+    for (size_t i = 0; i < sizeof labels / sizeof labels[0]; i++)
+        if (strcmp(labels[i].name, name) == 0)
+            return labels[i].k;
+    return MVG_T_FACTOR;
+}
+
+/* Every factor the conversions use, per stream: value, unit, source, and
+ * whether it is the built-in default (a verifier must see when the grid
+ * factor or a density is not the site's own). */
+static void factor_table(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    fputs("<h3>", o);
+    esc(p, T(p, MVG_T_FACTORS));
+    fputs("</h3>\n", o);
+    static const mvg_text head[] = {MVG_T_STREAM, MVG_T_FACTOR,       MVG_T_VALUE,
+                                    MVG_T_UNIT,   MVG_T_FACTOR_STATE, MVG_T_SOURCE};
+    table_head(p, head, sizeof head / sizeof head[0]);
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_report_stream *s = &r->streams[i];
+        for (size_t k = 0; k < s->nfactors; k++) {
+            const mvg_conv_factor_use *u = &s->factors[k];
+            char lab[200];
+            snprintf(lab, sizeof lab, "%s%s%s%s", T(p, factor_label(u->name)), T(p, MVG_T_P_OPEN),
+                     u->name, T(p, MVG_T_P_CLOSE));
+            fprintf(o, "<tr data-factor=\"%s\"%s>", u->name, u->defaulted ? " class=\"dflt\"" : "");
+            td(p, s->cfg->name);
+            td(p, lab);
+            if (u->text)
+                td(p, T(p, strcmp(u->text, "reference") == 0 ? MVG_T_FLOW_REFERENCE
+                                                              : MVG_T_FLOW_MEASURED));
+            else
+                td_fig(p, F_NUM, "factors.%s.%s", s->cfg->name, u->name);
+            td(p, u->unit);
+            td(p, T(p, u->defaulted ? MVG_T_DEFAULT_FACTOR : MVG_T_FROM_CONFIG));
+            td(p, u->source ? mvg_i18n_source(p->lang, u->source) : T(p, MVG_T_CONFIG_FILE));
+            fputs("</tr>\n", o);
+        }
+    }
+    fputs("</tbody></table>\n", o);
+}
+
 static void project(const page *p)
 {
     const mvg_report *r = p->r;
@@ -454,47 +523,23 @@ static void project(const page *p)
     th(p, MVG_T_TYPE);
     th(p, MVG_T_UNIT);
     th(p, MVG_T_DRIVERS);
-    th(p, MVG_T_CO2_FACTOR);
-    th(p, MVG_T_TARIFF);
     fputs("</tr></thead><tbody>\n", o);
     for (size_t i = 0; i < r->nstreams; i++) {
         const mvg_stream_cfg *c = r->streams[i].cfg;
-        char xs[600] = "", co2[200], cost[64];
+        char xs[600] = "";
         for (size_t j = 0; j < c->nx; j++) {
             size_t l = strlen(xs);
             snprintf(xs + l, sizeof xs - l, "%s%s", j ? T(p, MVG_T_P_LIST) : "", c->x[j].channel);
         }
-        /* a pollutant or water stream has no CO2 factor: a dash, not "0" */
-        int has_co2 = c->type == MVG_STREAM_FUEL || c->type == MVG_STREAM_ELECTRICITY ||
-                      c->type == MVG_STREAM_HEAT;
-        if (has_co2)
-            mvg_report_fmt_num(c->factors.co2_factor, 4, co2, sizeof co2);
-        else
-            snprintf(co2, sizeof co2, "%s", MVG_REPORT_FMT_NONE);
-        if (c->type == MVG_STREAM_FUEL)
-            strncat(co2, " kg/TJ", sizeof co2 - strlen(co2) - 1);
-        else if (c->type == MVG_STREAM_ELECTRICITY || c->type == MVG_STREAM_HEAT)
-            strncat(co2, " kg/kWh", sizeof co2 - strlen(co2) - 1);
-        if (has_co2 && (c->factors.defaulted & MVG_CONV_DEF_CO2)) {
-            /* a verifier must see when the grid factor is not the site's own */
-            size_t l = strlen(co2);
-            snprintf(co2 + l, sizeof co2 - l, "%s%s%s", T(p, MVG_T_P_OPEN),
-                     T(p, MVG_T_DEFAULT_FACTOR), T(p, MVG_T_P_CLOSE));
-        }
-        if (c->factors.cost_per_unit == 0.0)
-            snprintf(cost, sizeof cost, "%s", T(p, MVG_T_NOT_COSTED));
-        else
-            mvg_report_fmt_num(c->factors.cost_per_unit, 4, cost, sizeof cost);
         fputs("<tr>", o);
         td(p, c->name);
         td_nw(p, T(p, (mvg_text)(MVG_T_STYPE_ELECTRICITY + (int)c->type)));
         td(p, c->factors.unit);
         td(p, xs);
-        td(p, co2);
-        td(p, cost);
         fputs("</tr>\n", o);
     }
     fputs("</tbody></table>\n", o);
+    factor_table(p);
 
     /* periods */
     fputs("<h3>", o);
@@ -595,6 +640,80 @@ static void formula(const page *p, const mvg_report_stream *s)
     fputs("]</p>\n", o);
 }
 
+/* A row of a label / figure table: the label's key (or a symbol kept as
+ * it is, lit), and the figure's key after "section.stream.". */
+typedef struct {
+    mvg_text k;
+    const char *lit;
+    const char *key;
+    fig_kind kind;
+} kv_row;
+
+static void kv_rows(const page *p, const char *section, const char *stream, const kv_row *rows,
+                    size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        fputs("<tr><th>", p->out);
+        esc(p, rows[i].lit ? rows[i].lit : T(p, rows[i].k));
+        fputs("</th>", p->out);
+        td_fig(p, rows[i].kind, "%s.%s.%s", section, stream, rows[i].key);
+        fputs("</tr>\n", p->out);
+    }
+}
+
+/* The baseline's conditions: the valid intervals and their hours, and the
+ * range of each independent variable over the rows fitted, as the model
+ * record states it, with the margin the reporting intervals are held to
+ * (an interval beyond it is flagged extrapolated). */
+static void conditions(const page *p, const mvg_report_stream *s)
+{
+    FILE *o = p->out;
+    const char *n = s->cfg->name;
+    fputs("<table class=\"kv\"><thead><tr><th colspan=\"2\">", o);
+    esc(p, T(p, MVG_T_CONDITIONS));
+    fputs("</th></tr></thead><tbody>\n", o);
+    static const kv_row rows[] = {
+        {MVG_T_BASE_INTERVALS, NULL, "intervals", F_INT},
+        {MVG_T_BASE_HOURS, NULL, "hours", F_NUM},
+        {MVG_T_RANGE_MARGIN, NULL, "range_margin", F_PCT},
+    };
+    kv_rows(p, "baseline", n, rows, s->has_range ? 3 : 2);
+    fputs("</tbody></table>\n", o);
+    if (!s->has_range) {
+        fputs("<p>", o);
+        esc(p, T(p, MVG_T_NO_RANGE));
+        fputs("</p>\n", o);
+        return;
+    }
+    static const mvg_text head[] = {MVG_T_VARIABLE, MVG_T_UNIT, MVG_T_RANGE_MIN, MVG_T_RANGE_MAX};
+    table_head(p, head, sizeof head / sizeof head[0]);
+    for (size_t j = 0; j < s->model.nx; j++) {
+        fputs("<tr>", o);
+        td(p, s->xnames[j]);
+        td(p, s->xunit[j]);
+        td_fig(p, F_NUM, "baseline.%s.x%zu.min", n, j + 1);
+        td_fig(p, F_NUM, "baseline.%s.x%zu.max", n, j + 1);
+        fputs("</tr>\n", o);
+    }
+    fputs("</tbody></table>\n", o);
+}
+
+/* Where the thresholds come from: the engine's table row for their
+ * granularity (its source, as the engine cites it), or the configuration. */
+static void thresholds_source(const page *p)
+{
+    const mvg_report *r = p->r;
+    fputs("<td>", p->out);
+    if (r->criteria_source) {
+        esc(p, T(p, (mvg_text)(MVG_T_GRAN_HOURLY + (int)r->prj->criteria.granularity)));
+        esc(p, T(p, MVG_T_P_COLON));
+        esc(p, mvg_i18n_source(p->lang, r->criteria_source));
+    } else {
+        esc(p, T(p, MVG_T_CONFIG_FILE));
+    }
+    fputs("</td>", p->out);
+}
+
 static void model(const page *p)
 {
     const mvg_report *r = p->r;
@@ -626,6 +745,7 @@ static void model(const page *p)
         fputs("<h3>", o);
         esc(p, n);
         fputs("</h3>\n", o);
+        conditions(p, s);
         if (!s->has_model) {
             fputs("<div class=\"note\">", o);
             if (s->inlet_baseline) {
@@ -652,26 +772,28 @@ static void model(const page *p)
         esc(p, T(p, MVG_T_P_COLON));
         fputs("</p>", o);
         formula(p, s);
-        fputs("<table><thead><tr>", o);
-        th(p, MVG_T_COEFFICIENT);
-        th(p, MVG_T_ESTIMATE);
-        th(p, MVG_T_STD_ERROR);
-        th(p, MVG_T_T_STAT);
-        fputs("</tr></thead><tbody>\n", o);
+        static const mvg_text head[] = {MVG_T_COEFFICIENT, MVG_T_ESTIMATE, MVG_T_UNIT,
+                                        MVG_T_STD_ERROR, MVG_T_T_STAT};
+        table_head(p, head, sizeof head / sizeof head[0]);
         char names[MVG_MODEL_MAX_COEF + 2][24];
         size_t nn = mvg_report_coef_names(m, names, MVG_MODEL_MAX_COEF + 2);
         for (size_t k = 0; k < nn; k++) {
+            char cu[96];
+            mvg_report_coef_unit(r, s, k, cu, sizeof cu);
             fputs("<tr>", o);
             if (k < m->ncoef) {
                 td(p, names[k]);
                 td_fig(p, F_NUM, "model.%s.%s", n, names[k]);
+                td_nw(p, cu);
                 td_fig(p, F_NUM, "model.%s.%s.se", n, names[k]);
                 td_fig(p, F_NUM, "model.%s.%s.t", n, names[k]);
             } else {
                 char lab[64];
-                snprintf(lab, sizeof lab, "%s (%s)", names[k], T(p, MVG_T_CHANGE_POINT));
+                snprintf(lab, sizeof lab, "%s%s%s%s", names[k], T(p, MVG_T_P_OPEN),
+                         T(p, MVG_T_CHANGE_POINT), T(p, MVG_T_P_CLOSE));
                 td(p, lab);
                 td_fig(p, F_NUM, "model.%s.%s", n, names[k]);
+                td_nw(p, cu);
                 td(p, "");
                 td(p, "");
             }
@@ -680,36 +802,23 @@ static void model(const page *p)
         fputs("</tbody></table>\n<table class=\"kv\"><thead><tr><th colspan=\"2\">", o);
         esc(p, T(p, MVG_T_FIT_STATS));
         fputs("</th></tr></thead><tbody>\n<tr>", o);
-        th(p, MVG_T_N_POINTS);
-        td_fig(p, F_INT, "model.%s.n", n);
-        fputs("</tr><tr>", o);
-        th(p, MVG_T_N_PARAMS);
-        td_fig(p, F_INT, "model.%s.p", n);
-        fputs("</tr><tr><th>R\xc2\xb2</th>", o);
-        td_fig(p, F_NUM, "model.%s.r2", n);
-        fputs("</tr><tr>", o);
-        th(p, MVG_T_ADJ_R2);
-        td_fig(p, F_NUM, "model.%s.adj_r2", n);
-        fputs("</tr><tr><th>CV(RMSE)</th>", o);
-        td_fig(p, F_PCT, "model.%s.cv_rmse", n);
-        fputs("</tr><tr><th>NMBE</th>", o);
-        td_fig(p, F_PCT, "model.%s.nmbe", n);
-        fputs("</tr><tr>", o);
-        th(p, MVG_T_AUTOCORR);
-        td_fig(p, F_NUM, "model.%s.rho", n);
-        fputs("</tr><tr>", o);
-        th(p, MVG_T_OUTLIERS);
-        td_fig(p, F_INT, "model.%s.outliers", n);
-        fputs("</tr><tr>", o);
-        th(p, MVG_T_OUTLIERS_EXCLUDED);
-        td_fig(p, F_INT, "model.%s.outliers_excluded", n);
-        fputs("</tr><tr>", o);
-        th(p, MVG_T_THRESHOLDS);
-        char thr[160], a[32], b[32];
-        snprintf(thr, sizeof thr, "CV(RMSE) \xe2\x89\xa4 %s, |NMBE| \xe2\x89\xa4 %s",
-                 mvg_report_fmt_pct(r->prj->criteria.max_cv_rmse, 3, a, sizeof a),
-                 mvg_report_fmt_pct(r->prj->criteria.max_abs_nmbe, 3, b, sizeof b));
-        td(p, thr);
+        static const kv_row stats[] = {
+            {MVG_T_N_POINTS, NULL, "n", F_INT},
+            {MVG_T_N_PARAMS, NULL, "p", F_INT},
+            {MVG_T_COUNT, "R\xc2\xb2", "r2", F_NUM},
+            {MVG_T_ADJ_R2, NULL, "adj_r2", F_NUM},
+            {MVG_T_COUNT, "CV(RMSE)", "cv_rmse", F_PCT},
+            {MVG_T_COUNT, "NMBE", "nmbe", F_PCT},
+            {MVG_T_AUTOCORR, NULL, "rho", F_NUM},
+            {MVG_T_OUTLIERS, NULL, "outliers", F_INT},
+            {MVG_T_OUTLIERS_EXCLUDED, NULL, "outliers_excluded", F_INT},
+            {MVG_T_MAX_CV, NULL, "max_cv_rmse", F_PCT},
+            {MVG_T_MAX_NMBE, NULL, "max_abs_nmbe", F_PCT},
+        };
+        kv_rows(p, "model", n, stats, sizeof stats / sizeof stats[0]);
+        fputs("<tr>", o);
+        th(p, MVG_T_THRESH_SOURCE);
+        thresholds_source(p);
         fputs("</tr><tr>", o);
         th(p, MVG_T_VERDICT);
         fprintf(o, "<td class=\"%s\" data-k=\"model.%s.pass\" data-v=\"%d\">", m->pass ? "" : "bad",
@@ -750,35 +859,36 @@ static void savings(const page *p)
             fputs("</div>\n", o);
             continue;
         }
-        fputs("<table><thead><tr>", o);
-        th(p, MVG_T_QUANTITY);
-        th(p, MVG_T_UNIT);
-        th(p, MVG_T_WINDOW_TOTAL);
-        th(p, MVG_T_ANNUALISED);
-        fputs("</tr></thead><tbody>\n", o);
-        static const mvg_text conv_label[] = {MVG_T_AMOUNT, MVG_T_ENERGY, MVG_T_ENERGY_TJ,
-                                              MVG_T_CO2,    MVG_T_POLLUTANT, MVG_T_WATER,
+        /* each quantity over the window and per year (normalised), each
+         * with its interval at the confidence */
+        static const mvg_text head[] = {MVG_T_QUANTITY,    MVG_T_UNIT,       MVG_T_WINDOW_TOTAL,
+                                        MVG_T_BOUND_LOW,   MVG_T_BOUND_HIGH, MVG_T_ANNUALISED,
+                                        MVG_T_BOUND_LOW,   MVG_T_BOUND_HIGH};
+        table_head(p, head, sizeof head / sizeof head[0]);
+        static const mvg_text conv_label[] = {MVG_T_SAVINGS, MVG_T_ENERGY,    MVG_T_ENERGY_TJ,
+                                              MVG_T_CO2,     MVG_T_POLLUTANT, MVG_T_WATER,
                                               MVG_T_COST};
-        fputs("<tr><th>", o);
-        esc(p, T(p, MVG_T_SAVINGS));
-        fputs("</th>", o);
-        td(p, u);
-        td_fig(p, F_NUM, "savings.%s.savings", n);
-        td_fig(p, F_NUM, "annual.%s.savings", n);
-        fputs("</tr>\n", o);
-        size_t idx[8];
-        size_t nf = mvg_report_conv_fields(s->cfg, idx, 8);
+        /* the savings in the stream's unit (row 0), then each conversion */
+        mvg_report_conv cv[8] = {{0, "savings", u, 1.0}};
+        size_t nf = 1 + mvg_report_convs(s->cfg, cv + 1, 7);
+        static const struct {
+            const char *section, *suffix;
+        } cols[] = {{"savings", ""}, {"savings", ".low"}, {"savings", ".high"},
+                    {"annual", ""},  {"annual", ".low"},  {"annual", ".high"}};
         for (size_t k = 0; k < nf; k++) {
-            const mvg_conv_field *cf = &mvg_convert_fields[idx[k]];
             fputs("<tr><th>", o);
-            esc(p, T(p, conv_label[idx[k]]));
+            esc(p, T(p, conv_label[k ? cv[k].field : 0]));
             fputs("</th>", o);
-            td(p, cf->unit);
-            td_fig(p, F_NUM, "savings.%s.%s", n, cf->name);
-            td_fig(p, F_NUM, "annual.%s.%s", n, cf->name);
+            td(p, cv[k].unit);
+            for (size_t c = 0; c < sizeof cols / sizeof cols[0]; c++)
+                td_fig(p, F_NUM, "%s.%s.%s%s", cols[c].section, n, cv[k].name, cols[c].suffix);
             fputs("</tr>\n", o);
         }
-        fputs("</tbody></table>\n<table class=\"kv\"><tbody>\n", o);
+        fputs("</tbody></table>\n<p>", o);
+        char cf[32];
+        const char *cargs[] = {mvg_report_fmt_pct(r->prj->confidence, 3, cf, sizeof cf)};
+        sentence(p, T(p, s->cfg->tariff ? MVG_T_BOUNDS_NOTE_TARIFF : MVG_T_BOUNDS_NOTE), cargs, 1);
+        fputs("</p>\n<table class=\"kv\"><tbody>\n", o);
         const struct {
             mvg_text k;
             const char *key, *unit;

@@ -65,8 +65,6 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_STREAM] = {"Stream", "節省類別"},
     [MVG_T_TYPE] = {"Type", "種類"},
     [MVG_T_DRIVERS] = {"Independent variables", "自變數"},
-    [MVG_T_CO2_FACTOR] = {"CO2 factor", "碳排放系數"},
-    [MVG_T_TARIFF] = {"Cost per unit (HK$)", "每單位費用（港元）"},
     [MVG_T_PHASE] = {"Phase", "階段"},
     [MVG_T_CONFIGURED] = {"Configured", "設定"},
     [MVG_T_SEEN] = {"Seen in records", "記錄所見"},
@@ -104,7 +102,6 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_FAIL] = {"does NOT meet ASHRAE Guideline 14: the baseline is not fit for verification",
                     "不符合 ASHRAE Guideline 14：基準不適用於核證"},
     [MVG_T_REASONS] = {"Reasons", "原因"},
-    [MVG_T_THRESHOLDS] = {"Thresholds", "門檻"},
     [MVG_T_ACTUAL] = {"Actual", "實際用量"},
     [MVG_T_PREDICTION] = {"Model prediction", "模型預測"},
     [MVG_T_FITTED_CURVE] = {"Fitted model", "擬合模型"},
@@ -178,16 +175,17 @@ static const char *const table[MVG_T_COUNT][2] = {
          "apart. The uncertainty is ASHRAE Guideline 14's fractional savings uncertainty, "
          "FSU = t a CV(RMSE) sqrt((n/n')(1 + 2/n')(1/m)) / F, with n' corrected for the residuals' "
          "autocorrelation, a = 1.26, t at the stated confidence with n - p degrees of freedom. "
-         "Conversions to TJ, CO2, pollutants, water and HK$ use the factors of the configuration "
-         "(docs/conversions.md). Annual figures are normalised savings: the frozen model over the baseline "
+         "Conversions to TJ, CO2, pollutants, water and HK$ use the factors listed with their values, "
+         "units and sources under Conversion factors, and carry the savings' interval with them. "
+         "Annual figures are normalised savings: the frozen model over the baseline "
          "year's conditions times the savings fraction (docs/method.md), never the measured savings "
          "scaled by 8760 h over the hours covered.",
          "節省量按 IPMVP（國際性能量度及核證規程）計算：避免用量 = 調整後基準 - 實際用量；"
          "調整後基準為已凍結的基準模型在報告期各時段條件下的預測值，只計算數據有效（各通道覆蓋足夠）的時段。"
          "非常規調整另行列出。不確定性按 ASHRAE Guideline 14 的節省量分數不確定性計算："
          "FSU = t a CV(RMSE) sqrt((n/n')(1 + 2/n')(1/m)) / F，其中 n' 已按殘差自相關修正，a = 1.26，"
-         "t 按所列置信水平及 n - p 自由度取值。能源（TJ）、碳排放、污染物、用水及港元的換算採用設定檔中的系數"
-         "（見 docs/conversions.md）。年化數字為標準化節省量：已凍結的模型在基準年條件下的預測值乘以節省比率"
+         "t 按所列置信水平及 n - p 自由度取值。能源（TJ）、碳排放、污染物、用水及港元的換算採用「換算系數」"
+         "一節所列的系數（連同數值、單位及來源），節省量的區間亦以相同系數換算。年化數字為標準化節省量：已凍結的模型在基準年條件下的預測值乘以節省比率"
          "（見 docs/method.md），並非以 8760 小時除以覆蓋時數推算實測節省量。"},
     [MVG_T_SAVINGS_SENTENCE] =
         {"{1}: savings of {2} {3} over {4} reporting intervals, {5} of the adjusted baseline; "
@@ -201,7 +199,6 @@ static const char *const table[MVG_T_COUNT][2] = {
          "不確定性無法界定（沒有基準模型、沒有節省量或數據點不足）。"},
     [MVG_T_SIGN_OFF] = {"Checked by (M&V engineer), date", "核證工程師簽署及日期"},
     [MVG_T_DEFAULT_FACTOR] = {"built-in default, not configured for the site", "內置預設值，未按地點設定"},
-    [MVG_T_NOT_COSTED] = {"not costed", "未計費用"},
     [MVG_T_FORM_MEAN] = {"mean (constant use)", "平均值（固定用量）"},
     [MVG_T_FORM_INTENSITY] = {"intensity (use per unit of the variable)", "強度（每單位自變數用量）"},
     [MVG_T_FORM_LINEAR] = {"linear regression", "線性回歸"},
@@ -271,6 +268,103 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_PRG_CHART_CUM] = {"Cumulative measured savings", "累計實測節省量"},
     [MVG_T_PRG_MONTH_AXIS] = {"Month (Hong Kong time)", "月份（香港時間）"},
     [MVG_T_PRG_METHOD_TEXT] = {"Only records the hub verified (signature, chain position, enrolled key) are counted. Measured savings are the converted savings of the verified reporting-period intervals in the window, summed per project and over the programme. Annualised figures are those of each project's last verified record in the window (its normalised annual savings), never scaled from hours. Each project's savings interval is computed for the window at the programme's confidence as ASHRAE Guideline 14 does (the engine's own function, with the project's verified baseline model), and the programme's uncertainty combines the projects' intervals as independent: the square root of the sum of their squares, as LBNL's RMV2.0 combined a portfolio's.", "只計算樞紐已核證的記錄（簽署、記錄鏈位置、已登記密碼匙）。實測節省量為時段內已核證報告期數據的換算節省量，按項目及全計劃加總。年度化數字取自各項目在時段內最後一筆已核證記錄（其標準化年度節省量），從不按小時推算。各項目的節省量區間按ASHRAE Guideline 14於計劃置信水平計算（使用引擎本身的函數及該項目已核證的基準模型）；計劃的不確定性把各項目的區間視為互相獨立合併：即各區間平方和的平方根，與LBNL RMV2.0曾採用的項目組合合併方法相同。"},
+    [MVG_T_CONDITIONS] = {"Baseline conditions", "基準期狀況"},
+    [MVG_T_BASE_INTERVALS] = {"Valid intervals in the baseline period", "基準期有效數據時段"},
+    [MVG_T_BASE_HOURS] = {"Hours they cover", "所涵蓋小時數"},
+    [MVG_T_VARIABLE] = {"Independent variable", "自變數"},
+    [MVG_T_RANGE_MIN] = {"Lowest in the baseline", "基準期最低值"},
+    [MVG_T_RANGE_MAX] = {"Highest in the baseline", "基準期最高值"},
+    [MVG_T_RANGE_MARGIN] =
+        {"Margin beyond the range before a reporting interval counts as extrapolated "
+         "(share of each range)",
+         "報告期時段被視為外推前可超出範圍的幅度（佔各範圍的比例）"},
+    [MVG_T_NO_RANGE] =
+        {"The model record states no range of the independent variables (a model given in "
+         "the configuration, or a record before model schema 2).",
+         "模型記錄未有註明自變數範圍（設定檔所給定的模型，或模型記錄格式第 2 版以前的記錄）。"},
+    [MVG_T_MAX_CV] = {"Highest CV(RMSE) accepted", "CV(RMSE) 上限"},
+    [MVG_T_MAX_NMBE] = {"Highest |NMBE| accepted", "|NMBE| 上限"},
+    [MVG_T_THRESH_SOURCE] = {"Source of the thresholds", "門檻來源"},
+    [MVG_T_GRAN_HOURLY] = {"hourly data", "每小時數據"},
+    [MVG_T_GRAN_DAILY] = {"daily data", "每日數據"},
+    [MVG_T_GRAN_MONTHLY] = {"monthly data", "每月數據"},
+    [MVG_T_FACTORS] = {"Conversion factors", "換算系數"},
+    [MVG_T_FACTOR] = {"Factor", "系數"},
+    [MVG_T_VALUE] = {"Value", "數值"},
+    [MVG_T_SOURCE] = {"Source", "來源"},
+    [MVG_T_FACTOR_STATE] = {"Default or configured", "預設值或設定值"},
+    [MVG_T_FROM_CONFIG] = {"configured for the site", "已按地點設定"},
+    [MVG_T_F_CO2] = {"CO2 emission factor", "碳排放系數"},
+    [MVG_T_F_DENSITY] = {"Mass per unit (density)", "每單位質量（密度）"},
+    [MVG_T_F_NCV] = {"Net calorific value (NCV)", "淨發熱量（NCV）"},
+    [MVG_T_F_TJ] = {"Energy per kWh", "每千瓦時能量"},
+    [MVG_T_F_KWH] = {"Energy per unit", "每單位能量"},
+    [MVG_T_F_ENTHALPY] = {"Net enthalpy of the steam", "蒸汽淨焓值"},
+    [MVG_T_F_O2] = {"Reference O2", "基準含氧量"},
+    [MVG_T_F_FLOW_BASIS] = {"Flue gas flow basis", "煙氣流量基準"},
+    [MVG_T_F_H2O] = {"Moisture of the metered flue gas", "所計量煙氣的濕度"},
+    [MVG_T_F_TEMP] = {"Temperature of the metered flue gas", "所計量煙氣的溫度"},
+    [MVG_T_F_KPA] = {"Pressure of the metered flue gas", "所計量煙氣的壓力"},
+    [MVG_T_F_COST] = {"Cost per unit", "每單位費用"},
+    [MVG_T_F_ENERGY_PRICE] = {"Energy price of the flat period (tariff)", "平段電價（電價表）"},
+    [MVG_T_F_DEMAND_CHARGE] = {"Demand charge per kW of the month's peak (tariff)",
+                               "每月最高需量每千瓦需量費（電價表）"},
+    [MVG_T_FLOW_MEASURED] = {"as measured (dry flow at the measured O2)", "實測流量（按實測含氧量的乾煙氣流量）"},
+    [MVG_T_FLOW_REFERENCE] = {"at the reference O2", "已折算至基準含氧量"},
+    [MVG_T_BOUND_LOW] = {"Lower bound", "下限"},
+    [MVG_T_BOUND_HIGH] = {"Upper bound", "上限"},
+    [MVG_T_BOUNDS_NOTE] =
+        {"The bounds are the savings' interval at the {1} confidence level (the avoided use's "
+         "bounds plus the non-routine adjustments) converted by the same factors; the annual "
+         "interval is the normalised annual figure times one minus and one plus the FSU.",
+         "上下限為 {1} 置信水平下節省量的區間（避免用量的上下限加非常規調整），以相同系數換算；"
+         "全年區間為標準化全年數值乘以一減及一加 FSU。"},
+    [MVG_T_BOUNDS_NOTE_TARIFF] =
+        {"The bounds are the savings' interval at the {1} confidence level (the avoided use's "
+         "bounds plus the non-routine adjustments) converted by the same factors; the HK$ bounds "
+         "price it at the window's mean tariff price and add the demand charge savings, which "
+         "carry no model uncertainty; the annual interval is the normalised annual figure times "
+         "one minus and one plus the FSU.",
+         "上下限為 {1} 置信水平下節省量的區間（避免用量的上下限加非常規調整），以相同系數換算；"
+         "港元上下限按報告時段的平均電價表價格計算，另加不含模型不確定性的需量費節省；"
+         "全年區間為標準化全年數值乘以一減及一加 FSU。"},
+    [MVG_T_GAP_BASE] = {"No valid data", "沒有有效數據"},
+    [MVG_T_GAP_REP] = {"Not counted", "不計算"},
+    [MVG_T_EXTRAP_POINT] = {"Extrapolated interval", "外推時段"},
+    [MVG_T_SRC_TJ] = {"definition (1 kWh = 3.6 MJ)", "定義（1 kWh = 3.6 MJ）"},
+    [MVG_T_SRC_UNIT] = {"unit conversion of the stream's unit", "按該類別的單位換算"},
+    [MVG_T_SRC_GRID] = {"mainland China national grid average, MEE notice of February 2023",
+                        "內地全國電網平均排放系數，生態環境部 2023 年 2 月通知"},
+    [MVG_T_SRC_HEAT_CO2] = {"none: 0 until the heat source is configured", "無：未設定熱源前為 0"},
+    [MVG_T_SRC_EF] = {"IPCC 2006 Guidelines, Vol. 2, Ch. 1, Table 1.4",
+                      "IPCC 2006 年指南第 2 卷第 1 章表 1.4"},
+    [MVG_T_SRC_NCV] = {"IPCC 2006 Guidelines, Vol. 2, Ch. 1, Table 1.2",
+                       "IPCC 2006 年指南第 2 卷第 1 章表 1.2"},
+    [MVG_T_SRC_EXACT_MASS] = {"exact (a mass unit)", "準確值（質量單位）"},
+    [MVG_T_SRC_NG_DENSITY] = {"typical pipeline gas at 0 degC and 101.325 kPa",
+                              "一般管道天然氣，0 °C 及 101.325 kPa"},
+    [MVG_T_SRC_NG_DENSITY_20] =
+        {"typical pipeline gas at 0 degC and 101.325 kPa, at 20 degC by the ideal gas law "
+         "(x 273.15 / 293.15)",
+         "一般管道天然氣，0 °C 及 101.325 kPa，按理想氣體定律折算至 20 °C（× 273.15 / 293.15）"},
+    [MVG_T_SRC_DIESEL_DENSITY] = {"EN 590 automotive diesel at 15 degC", "EN 590 車用柴油，15 °C"},
+    [MVG_T_SRC_LPG_DENSITY] = {"liquid propane/butane mixes at 15 degC", "液態丙烷及丁烷混合物，15 °C"},
+    [MVG_T_SRC_STEAM] = {"IAPWS-IF97: saturated steam at 10 bar abs minus feedwater at 80 degC",
+                         "IAPWS-IF97：10 bar 絕對壓力飽和蒸汽減 80 °C 給水"},
+    [MVG_T_SRC_O2] = {"reference O2 for liquid and gaseous fuels in boilers, EU IED 2010/75/EU Annex V",
+                      "鍋爐燃用液體及氣體燃料的基準含氧量，歐盟工業排放指令 2010/75/EU 附件 V"},
+    [MVG_T_SRC_FLOW] = {"built-in default: the flow as measured", "內置預設值：按實測流量"},
+    [MVG_T_SRC_COST] = {"none: not costed (0)", "無：未計費用（0）"},
+    [MVG_T_SRC_COST_SELF] = {"identity: the stream is measured in HK$", "恆等：該類別以港元計量"},
+    [MVG_T_SRC_CRIT_HOURLY] = {"ASHRAE Guideline 14-2014, section 4.3.2.4",
+                               "ASHRAE Guideline 14-2014 第 4.3.2.4 節"},
+    [MVG_T_SRC_CRIT_DAILY] =
+        {"California NMEC practice for CalTRACK 2.0 daily baselines (CalTRACK methods 4.3.2.1 "
+         "leaves CV(RMSE) to the procurer)",
+         "加州 NMEC 對 CalTRACK 2.0 每日基準的做法（CalTRACK 方法 4.3.2.1 把 CV(RMSE) 上限留給採購方決定）"},
+    [MVG_T_SRC_CRIT_MONTHLY] = {"ASHRAE Guideline 14-2014, sections 4.3.2.4 / 5.3.2.4",
+                                "ASHRAE Guideline 14-2014 第 4.3.2.4 及 5.3.2.4 節"},
+    [MVG_T_SRC_STEAM_KWH] = {"1000 x enthalpy_kj_per_kg / 3600", "1000 × 蒸汽淨焓值（kJ/kg）/ 3600"},
 };
 
 const char *mvg_lang_tag(mvg_lang l) { return l == MVG_LANG_ZH_HANT ? "zh-Hant" : "en"; }
@@ -318,4 +412,14 @@ const char *mvg_i18n_reason(mvg_lang lang, const char *reason, char *buf, size_t
     else
         return reason;
     return buf;
+}
+
+const char *mvg_i18n_source(mvg_lang lang, const char *source)
+{
+    if (lang == MVG_LANG_EN || !source)
+        return source;
+    for (int k = MVG_T_SRC_TJ; k <= MVG_T_SRC_STEAM_KWH; k++)
+        if (strcmp(source, table[k][0]) == 0)
+            return table[k][1];
+    return source;
 }

@@ -73,8 +73,6 @@ typedef enum {
     MVG_T_STREAM,
     MVG_T_TYPE,
     MVG_T_DRIVERS,
-    MVG_T_CO2_FACTOR,
-    MVG_T_TARIFF,
     MVG_T_PHASE,
     MVG_T_CONFIGURED,
     MVG_T_SEEN,
@@ -108,7 +106,6 @@ typedef enum {
     MVG_T_PASS,
     MVG_T_FAIL,
     MVG_T_REASONS,
-    MVG_T_THRESHOLDS,
     MVG_T_ACTUAL,
     MVG_T_PREDICTION,
     MVG_T_FITTED_CURVE,
@@ -172,7 +169,6 @@ typedef enum {
     MVG_T_SAVINGS_SENTENCE_NOUNC,
     MVG_T_SIGN_OFF,
     MVG_T_DEFAULT_FACTOR,
-    MVG_T_NOT_COSTED,
     MVG_T_STYPE_ELECTRICITY, /* in mvg_stream_type order */
     MVG_T_STYPE_FUEL,
     MVG_T_STYPE_HEAT,
@@ -243,6 +239,69 @@ typedef enum {
     MVG_T_PRG_CHART_CUM,
     MVG_T_PRG_MONTH_AXIS,
     MVG_T_PRG_METHOD_TEXT,
+    MVG_T_CONDITIONS,
+    MVG_T_BASE_INTERVALS,
+    MVG_T_BASE_HOURS,
+    MVG_T_VARIABLE,
+    MVG_T_RANGE_MIN,
+    MVG_T_RANGE_MAX,
+    MVG_T_RANGE_MARGIN,
+    MVG_T_NO_RANGE,
+    MVG_T_MAX_CV,
+    MVG_T_MAX_NMBE,
+    MVG_T_THRESH_SOURCE,
+    MVG_T_GRAN_HOURLY, /* in mvg_granularity order */
+    MVG_T_GRAN_DAILY,
+    MVG_T_GRAN_MONTHLY,
+    MVG_T_FACTORS,
+    MVG_T_FACTOR,
+    MVG_T_VALUE,
+    MVG_T_SOURCE,
+    MVG_T_FACTOR_STATE,
+    MVG_T_FROM_CONFIG,
+    MVG_T_F_CO2,
+    MVG_T_F_DENSITY,
+    MVG_T_F_NCV,
+    MVG_T_F_TJ,
+    MVG_T_F_KWH,
+    MVG_T_F_ENTHALPY,
+    MVG_T_F_O2,
+    MVG_T_F_FLOW_BASIS,
+    MVG_T_F_H2O,
+    MVG_T_F_TEMP,
+    MVG_T_F_KPA,
+    MVG_T_F_COST,
+    MVG_T_F_ENERGY_PRICE,
+    MVG_T_F_DEMAND_CHARGE,
+    MVG_T_FLOW_MEASURED,
+    MVG_T_FLOW_REFERENCE,
+    MVG_T_BOUND_LOW,
+    MVG_T_BOUND_HIGH,
+    MVG_T_BOUNDS_NOTE,
+    MVG_T_BOUNDS_NOTE_TARIFF,
+    MVG_T_GAP_BASE,
+    MVG_T_GAP_REP,
+    MVG_T_EXTRAP_POINT,
+    MVG_T_SRC_TJ, /* the built-in factors' sources (mvg_i18n_source) */
+    MVG_T_SRC_UNIT,
+    MVG_T_SRC_GRID,
+    MVG_T_SRC_HEAT_CO2,
+    MVG_T_SRC_EF,
+    MVG_T_SRC_NCV,
+    MVG_T_SRC_EXACT_MASS,
+    MVG_T_SRC_NG_DENSITY,
+    MVG_T_SRC_NG_DENSITY_20,
+    MVG_T_SRC_DIESEL_DENSITY,
+    MVG_T_SRC_LPG_DENSITY,
+    MVG_T_SRC_STEAM,
+    MVG_T_SRC_O2,
+    MVG_T_SRC_FLOW,
+    MVG_T_SRC_COST,
+    MVG_T_SRC_COST_SELF,
+    MVG_T_SRC_CRIT_HOURLY, /* the thresholds' sources (mvg_model_criteria_source) */
+    MVG_T_SRC_CRIT_DAILY,
+    MVG_T_SRC_CRIT_MONTHLY,
+    MVG_T_SRC_STEAM_KWH,
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
 
@@ -256,5 +315,10 @@ const char *mvg_i18n_reason(mvg_lang lang, const char *reason, char *buf, size_t
 
 /* For the completeness test: the raw table entry, NULL where missing. */
 const char *mvg_i18n_raw(mvg_lang lang, mvg_text key);
+
+/* The source of a built-in factor (as mvg_convert_factors_used words it)
+ * or of the thresholds (mvg_model_criteria_source) in lang: the engine's English, or its Chinese from the table; any other
+ * source (a configured one, a grid table entry's publication) as it is. */
+const char *mvg_i18n_source(mvg_lang lang, const char *source);
 
 #endif

@@ -99,7 +99,23 @@ static json_t *meters(const mvg_report *r)
     return a;
 }
 
-static json_t *stream_doc(const mvg_report_stream *s)
+/* The factors of the stream's conversions: what each is and where it comes
+ * from; the values are figures (factors.S.NAME). */
+static json_t *factors_doc(const mvg_report_stream *s)
+{
+    json_t *a = json_array();
+    for (size_t k = 0; a && k < s->nfactors; k++) {
+        const mvg_conv_factor_use *u = &s->factors[k];
+        json_array_append_new(a, json_pack("{s:s, s:s, s:s, s:b, s:o}", "name", u->name, "unit",
+                                           u->unit, "source",
+                                           u->source ? u->source : "configuration", "defaulted",
+                                           u->defaulted,
+                                           "text", u->text ? json_string(u->text) : json_null()));
+    }
+    return a;
+}
+
+static json_t *stream_doc(const mvg_report *r, const mvg_report_stream *s)
 {
     const mvg_stream_cfg *c = s->cfg;
     json_t *xs = json_array();
@@ -110,6 +126,9 @@ static json_t *stream_doc(const mvg_report_stream *s)
                           "co2_factor", c->factors.co2_factor, "cost_per_unit",
                           c->factors.cost_per_unit);
     json_object_set_new(o, "baseline", json_string(s->inlet_baseline ? "inlet_mass" : "model"));
+    json_object_set_new(o, "factors", factors_doc(s));
+    json_object_set_new(o, "thresholds_source",
+                        json_string(r->criteria_source ? r->criteria_source : "configuration"));
     json_t *ex = json_array();
     for (size_t k = 0; k < s->nexcl; k++) {
         const mvg_report_excl *e = &s->excl[k];
@@ -187,7 +206,7 @@ int mvg_report_write_json(const mvg_report *r, FILE *out, char *err, size_t errl
 {
     json_t *streams = json_array();
     for (size_t i = 0; i < r->nstreams; i++)
-        json_array_append_new(streams, stream_doc(&r->streams[i]));
+        json_array_append_new(streams, stream_doc(r, &r->streams[i]));
     json_t *doc = json_pack(
         "{s:s, s:o, s:{s:s, s:s}, s:{s:s, s:s, s:i, s:f}, s:{s:o, s:o, s:o, s:o}, s:o, s:o,"
         " s:{s:o, s:o}, s:o, s:{s:b, s:s, s:I, s:s, s:s, s:s, s:s}, s:o, s:o, s:o}",

@@ -191,6 +191,14 @@ static void range_of(const mvg_svg_chart *c, const mvg_svg_series *s, size_t ns,
     *xhi = *yhi = -INFINITY;
     for (size_t i = 0; i < ns; i++)
         for (size_t k = 0; k < s[i].n; k++) {
+            if (s[i].style == MVG_SVG_SPANS) {
+                /* a gap is part of the period shown, not of the values */
+                if (isfinite(s[i].x[k]) && isfinite(s[i].y2[k])) {
+                    *xlo = fmin(*xlo, s[i].x[k]);
+                    *xhi = fmax(*xhi, s[i].y2[k]);
+                }
+                continue;
+            }
             double x = s[i].x[k], y = s[i].y[k];
             if (!isfinite(x))
                 continue;
@@ -308,6 +316,21 @@ static void band(FILE *out, const frame *f, const mvg_svg_series *s)
     }
 }
 
+/* Spans as full-height columns, clipped to the plot. */
+static void spans(FILE *out, const frame *f, const mvg_svg_series *s)
+{
+    fprintf(out, "<g fill=\"%s\" fill-opacity=\"0.18\">", s->color);
+    for (size_t k = 0; k < s->n; k++) {
+        if (!isfinite(s->x[k]) || !isfinite(s->y2[k]))
+            continue;
+        double a = fmax(px(f, s->x[k]), ML), b = fmin(px(f, s->y2[k]), W - MR);
+        if (b > a)
+            fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\"/>", a, MT,
+                    b - a, H - MB - MT);
+    }
+    fputs("</g>\n", out);
+}
+
 int mvg_svg_write(FILE *out, const mvg_svg_chart *c, const mvg_svg_series *s, size_t ns)
 {
     double xlo, xhi, ylo, yhi;
@@ -405,13 +428,16 @@ int mvg_svg_write(FILE *out, const mvg_svg_chart *c, const mvg_svg_series *s, si
             (MT + H - MB) / 2);
     mvg_svg_escape(out, c->ylabel ? c->ylabel : "");
     fputs("</text>\n", out);
-    /* data: bands first, so lines stay on top */
+    /* data: bands and spans first, so lines stay on top */
     for (int pass = 0; pass < 2; pass++)
         for (size_t i = 0; i < ns; i++) {
             const mvg_svg_series *e = &s[i];
-            if ((e->style == MVG_SVG_BAND) != (pass == 0))
+            int under = e->style == MVG_SVG_BAND || e->style == MVG_SVG_SPANS;
+            if (under != (pass == 0))
                 continue;
-            if (e->style == MVG_SVG_BAND)
+            if (e->style == MVG_SVG_SPANS)
+                spans(out, &f, e);
+            else if (e->style == MVG_SVG_BAND)
                 band(out, &f, e);
             else if (e->style == MVG_SVG_LINE)
                 polyline(out, &f, e);
@@ -462,7 +488,10 @@ int mvg_svg_write(FILE *out, const mvg_svg_chart *c, const mvg_svg_series *s, si
             fprintf(out, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"%s\"/>", lx + 11, ly - 4, e->color);
         else
             fprintf(out, "<rect x=\"%.1f\" y=\"%.1f\" width=\"22\" height=\"9\" fill=\"%s\"%s/>", lx,
-                    ly - 9, e->color, e->style == MVG_SVG_BAND ? " fill-opacity=\"0.25\"" : "");
+                    ly - 9, e->color,
+                    e->style == MVG_SVG_BAND    ? " fill-opacity=\"0.25\""
+                    : e->style == MVG_SVG_SPANS ? " fill-opacity=\"0.18\""
+                                                : "");
         fprintf(out, "<text x=\"%.1f\" y=\"%.1f\">", lx + 27, ly);
         mvg_svg_escape(out, e->label ? e->label : "");
         fputs("</text>\n", out);

@@ -48,13 +48,23 @@ char *mvg_svg_tick_label(double v, double step, int pct, char *buf, size_t len);
 /* A time tick's label: "HH:MM" below a day step, else "MM-DD". */
 char *mvg_svg_time_label(int64_t ms, int64_t step_ms, char *buf, size_t len);
 
-typedef enum { MVG_SVG_LINE, MVG_SVG_POINTS, MVG_SVG_BAND, MVG_SVG_BARS } mvg_svg_style;
+/* SPANS: shaded columns the chart's full height from x[k] to y2[k] (x
+ * units; y unused): the stretches of x where data is missing or not
+ * counted. They widen the time axis to the period they cover, not the
+ * value axis. */
+typedef enum {
+    MVG_SVG_LINE,
+    MVG_SVG_POINTS,
+    MVG_SVG_BAND,
+    MVG_SVG_BARS,
+    MVG_SVG_SPANS
+} mvg_svg_style;
 
 typedef struct {
     const char *label;     /* legend text */
     mvg_svg_style style;
     const double *x, *y;   /* n values; NaN breaks a line / skips a point */
-    const double *y2;      /* BAND: the upper edge (y the lower) */
+    const double *y2;      /* BAND: the upper edge (y the lower); SPANS: each span's end on x */
     size_t n;
     const char *color;     /* CSS colour */
     int dashed;
