@@ -163,7 +163,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     for k, rs in by_kind.items():
         for rec in rs:
             s = rec["streams"][0]
-            assert rec["schema"] == "mvgate/interval/4", rec["schema"]
+            assert rec["schema"] == "mvgate/interval/5", rec["schema"]
             defined = k == "valid"
             for f in FIGURES:
                 assert (s[f] is not None) == defined, (rec["seq"], k, f, s[f])
