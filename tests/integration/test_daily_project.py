@@ -11,7 +11,9 @@ n = 6 days); every day record is valid against the interval schema; each
 complete day is what its interval records add up to (use summed, outdoor
 temperature averaged) and its adjusted baseline is the model's at the
 day's temperature; the savings count days; the chain of signed records
-verifies with `mvgate verify`.
+verifies with `mvgate verify`, `mvgate replay` recomputes every record
+from the stored samples, and the definition record says where the days
+begin.
 """
 
 import json
@@ -83,6 +85,14 @@ def test_daily_project_fits_and_verifies():
         v = mvgate("verify", "--pubkey", key, "--export", chain)
         assert v.returncode == 0, v.stdout + v.stderr
         assert "OK: " in v.stdout, v.stdout
+        # the stored samples recompute every record, days included
+        rp = T.run([T.binary("mvgate"), "replay", "-c", cfg, "--project", "chiller-daily",
+                    "--time-scale", str(SCALE)])
+        assert rp.returncode == 0, rp.stdout + rp.stderr
+        defs = [x["record"] for x in export(cfg, "chain") if x["kind"] == "definition"]
+        assert defs and defs[0]["days"] == {
+            "granularity": "daily", "utc_offset_min": 480,
+            "complete": "every interval valid and in one phase"}, defs[:1]
 
     validator = jsonschema.Draft7Validator(schema("interval"))
     for rec in recs:
