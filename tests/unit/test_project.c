@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "logfmt.h"
 #include "payload.h"
 #include "project.h"
 #include "runner.h"
@@ -1315,6 +1316,13 @@ static void test_daily_project(void **state)
     assert_true(fabs(s->day_adjusted_baseline - 336.0) < 1e-9);
     assert_true(fabs(s->day_avoided - 48.0) < 1e-9);
     assert_true(fabs(s->covered_hours - 24.0) < 1e-12);
+    char line[600];
+    mvg_logfmt_stream("p", &r, 0, line, sizeof line);
+    if (!strstr(line, "; day 2026-01-12T16:00Z: actual 288, adjusted baseline 336, avoided 48 kWh | "
+                      "cumulative 48 kWh over 1 days"))
+        fprintf(stderr, "%s\n", line);
+    assert_non_null(strstr(line, "; day 2026-01-12T16:00Z: actual 288, adjusted baseline 336, "
+                                 "avoided 48 kWh | cumulative 48 kWh over 1 days"));
     mvg_payload_link link = {0, "", "", 1};
     mvg_interval_value ch[4] = {{0}};
     mvg_interval_record rec = record(&g, ch, R0 + 23 * H, 12, 2, 1, 0);
@@ -1344,6 +1352,8 @@ static void test_daily_project(void **state)
     assert_int_equal(s->day.valid, 23);
     assert_true(isnan(s->day_adjusted_baseline));
     assert_int_equal(s->m, 1);
+    mvg_logfmt_stream("p", &r, 0, line, sizeof line);
+    assert_non_null(strstr(line, "; day 2026-01-13T16:00Z not counted (23 of 24 intervals valid)"));
 
     /* day 2: saved and loaded after 10 hours; both go on alike */
     for (int h = 0; h < 10; h++)
