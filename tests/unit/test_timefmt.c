@@ -31,7 +31,7 @@ static void refused(const char *s)
 {
     int64_t ms = 12345;
     if (mvg_timefmt_parse(s, &ms) == 0)
-        fail_msg("'%s' accepted", s);
+        fail_msg("'%s' accepted", s ? s : "(null)"); /* NULL is one of the cases */
     assert_true(ms == 12345); /* nothing stored */
 }
 
