@@ -47,6 +47,54 @@ static int digits(const char **s, int n, int *v)
     return 0;
 }
 
+/* zone = "Z" | ("+" | "-") hh [ [ ":" ] mm ], hours 00-23, at *s; nothing
+ * (no zone) is offset 0. Advances *s past it. The one reading of an offset,
+ * for times and for offsets given alone (mvg_timefmt_parse_offset). */
+static int zone(const char **sp, int *off_min)
+{
+    const char *s = *sp;
+    *off_min = 0;
+    if (*s == 'Z') {
+        s++;
+    } else if (*s == '+' || *s == '-') {
+        int sign = *s == '-' ? -1 : 1, oh, om = 0;
+        s++;
+        if (digits(&s, 2, &oh))
+            return -1;
+        if (*s == ':') {
+            s++;
+            if (digits(&s, 2, &om))
+                return -1;
+        } else if (isdigit((unsigned char)*s) && digits(&s, 2, &om)) {
+            return -1;
+        }
+        if (oh > 23 || om > 59)
+            return -1;
+        *off_min = sign * (oh * 60 + om);
+    }
+    *sp = s;
+    return 0;
+}
+
+int mvg_timefmt_parse_offset(const char *s, int *minutes)
+{
+    int off;
+    if (!s || !minutes)
+        return -1;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s != 'Z' && *s != '+' && *s != '-')
+        return -1;
+    if (zone(&s, &off) != 0)
+        return -1;
+    while (isspace((unsigned char)*s))
+        s++;
+    if (*s != '\0' || off < MVG_TIMEFMT_OFFSET_MIN || off > MVG_TIMEFMT_OFFSET_MAX)
+        return -1;
+    *minutes = off;
+    return 0;
+}
+
 int mvg_timefmt_parse(const char *s, int64_t *ms)
 {
     int y, mo, d, h = 0, mi = 0, se = 0, frac_ms = 0, frac_any = 0;
@@ -85,24 +133,8 @@ int mvg_timefmt_parse(const char *s, int64_t *ms)
         }
     }
     int off_min = 0;
-    if (*s == 'Z') {
-        s++;
-    } else if (*s == '+' || *s == '-') {
-        int sign = *s == '-' ? -1 : 1, oh, om = 0;
-        s++;
-        if (digits(&s, 2, &oh))
-            return -1;
-        if (*s == ':') {
-            s++;
-            if (digits(&s, 2, &om))
-                return -1;
-        } else if (isdigit((unsigned char)*s) && digits(&s, 2, &om)) {
-            return -1;
-        }
-        if (oh > 23 || om > 59)
-            return -1;
-        off_min = sign * (oh * 60 + om);
-    }
+    if (zone(&s, &off_min) != 0)
+        return -1;
     while (isspace((unsigned char)*s))
         s++;
     if (*s != '\0')

@@ -28,6 +28,17 @@
  */
 int mvg_timefmt_parse(const char *s, int64_t *ms);
 
+/*
+ * Parses a UTC offset given alone (a site's, a calendar's, a tariff's, the
+ * CLI's --utc-offset): the zone of the grammar above ("Z", "+08:00",
+ * "+0800", "+08", "-05:30"), spaces allowed around it, within the offsets
+ * in use on Earth, -12:00 to +14:00 (a site at +23:00 is a typo, not a
+ * place). Returns 0 and *minutes east of UTC, or -1 (nothing stored).
+ */
+#define MVG_TIMEFMT_OFFSET_MIN (-12 * 60)
+#define MVG_TIMEFMT_OFFSET_MAX (14 * 60)
+int mvg_timefmt_parse_offset(const char *s, int *minutes);
+
 /* Formats: one precision, and optionally the separator and the zone. */
 #define MVG_TIMEFMT_MIN 0u   /* 2026-01-06T01:05 */
 #define MVG_TIMEFMT_SEC 1u   /* 2026-01-06T01:05:09 */

@@ -142,17 +142,6 @@ static long read_days(ctx_t *c, const config_setting_t *list, const char *what, 
     return n;
 }
 
-static int parse_offset(const char *s, int *min)
-{
-    int h, m;
-    char sign, tail;
-    if (!s || sscanf(s, "%c%2d:%2d%c", &sign, &h, &m, &tail) != 3 || (sign != '+' && sign != '-') ||
-        strlen(s) != 6 || h > 14 || m > 59)
-        return -1;
-    *min = (sign == '-' ? -1 : 1) * (h * 60 + m);
-    return 0;
-}
-
 static void calendar_free(mvg_calendar *cal)
 {
     if (!cal)
@@ -200,8 +189,10 @@ static mvg_calendar *read_calendar(ctx_t *c, const char *path, const char *name)
     long long fy = 0, ly = 0;
     mvg_cfgr_string(&c->r, info, "name", "calendar", cal->name, sizeof cal->name);
     if (mvg_cfgr_string(&c->r, info, "utc_offset", "calendar", off, sizeof off) <= 0 ||
-        parse_offset(off, &cal->utc_offset_min) != 0)
-        mvg_cfgp_fail(c, info, "calendar \"%s\": 'utc_offset' must be \"+hh:mm\" or \"-hh:mm\"",
+        mvg_timefmt_parse_offset(off, &cal->utc_offset_min) != 0)
+        mvg_cfgp_fail(c, info,
+                      "calendar \"%s\": 'utc_offset' must be an offset such as \"+08:00\" "
+                      "(-12:00 to +14:00)",
                       name);
     if (mvg_cfgr_int(&c->r, info, "first_year", "calendar", 1970, 9999, &fy) <= 0 ||
         mvg_cfgr_int(&c->r, info, "last_year", "calendar", 1970, 9999, &ly) <= 0 || ly < fy)

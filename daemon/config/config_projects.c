@@ -19,7 +19,9 @@
 
 #include "config_prj.h"
 #include "config_read.h"
+#include "dayrow.h"
 #include "expr.h"
+#include "timefmt.h"
 
 /* ---- periods: baseline, installation, reporting -------------------------- */
 
@@ -107,6 +109,8 @@ static const int hour_divisors[] = {1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30, 60, 0}
 static const char *const ipmvp_options[] = {"A", "B", "C", "D", NULL};
 static const int ipmvp_values[] = {1, 2, 3, 4}; /* 0: not given */
 static const char *const annual_bases[] = {"baseline year", "calendar", NULL};
+static const char *const granularities[] = {"interval", "daily", NULL};
+static const int granularity_values[] = {MVG_PRJ_GRAN_INTERVAL, MVG_PRJ_GRAN_DAILY};
 #define PRJ(f) MVG_FIELD(mvg_project_cfg, f)
 static const mvg_key project_keys[] = {
     {"name", MVG_KEY_STRING, MVG_KEY_REQUIRED | MVG_KEY_NONEMPTY | MVG_KEY_MANUAL, PRJ(name),
@@ -119,6 +123,15 @@ static const mvg_key project_keys[] = {
      .hint = "a divisor of the hour (1, 2, 3, 4, 5, 6, 10, 12, 15, 20, 30 or 60)",
      .doc = "length of the project's intervals (model rows, savings records); boundaries are "
             "wall-clock aligned (multiples of the interval)"},
+    {"granularity", MVG_KEY_CHOICE, 0, PRJ(granularity), .choices = granularities,
+     .values = granularity_values, .def = "interval",
+     .doc = "the rows the baseline is fitted on and the savings are counted by: the intervals, "
+            "or local days made of them (docs/method.md \"Daily projects\"); a daily project "
+            "takes the daily ASHRAE 14 thresholds and FSU factor"},
+    {"utc_offset", MVG_KEY_STRING, 0, PRJ(utc_offset), .def = "Z",
+     .allowed = "an offset such as `\"+08:00\"` ([Times](#times)), a multiple of `interval_min`",
+     .applies = "granularity = \"daily\"",
+     .doc = "the site's offset from UTC: where its local days begin (no daylight saving)"},
     {"baseline", MVG_KEY_OTHER, MVG_KEY_REQUIRED, .type_doc = "group",
      .hint = "baseline = { start = \"...\"; end = \"...\"; }",
      .allowed = "[periods](#periods): `start` and `end`",
@@ -202,6 +215,40 @@ static void check_periods(ctx_t *c, const config_setting_t *g, const char *ctxs,
              prj->has_installation ? "installation" : "baseline");
 }
 
+/* The offset, and what a daily project needs of its interval (dayrow.h's
+ * rule). 0, or -1 after reporting. */
+static int check_granularity(ctx_t *c, const config_setting_t *g, const char *ctxs,
+                             mvg_project_cfg *prj)
+{
+    const config_setting_t *off = config_setting_get_member(g, "utc_offset");
+    if (off && prj->granularity != MVG_PRJ_GRAN_DAILY) {
+        mvg_cfgp_fail(c, off, "%s: 'utc_offset' applies only with granularity = \"daily\"", ctxs);
+        return -1;
+    }
+    if (mvg_timefmt_parse_offset(prj->utc_offset, &prj->utc_offset_min) != 0) {
+        mvg_cfgp_fail(c, off, "%s: utc_offset '%s' must be an offset such as \"+08:00\" "
+                              "(-12:00 to +14:00)",
+                      ctxs, prj->utc_offset);
+        return -1;
+    }
+    if (prj->granularity != MVG_PRJ_GRAN_DAILY)
+        return 0;
+    mvg_dayrow_cfg dc = {(int64_t)prj->interval_min * 60000, prj->utc_offset_min, 0, 0u};
+    char err[200];
+    if (mvg_dayrow_cfg_check(&dc, err, sizeof err) != 0) {
+        mvg_cfgp_fail(c, off ? off : g, "%s: %s", ctxs, err);
+        return -1;
+    }
+    if (prj->annual_basis == MVG_ANNUAL_CALENDAR) {
+        mvg_cfgp_fail(c, config_setting_get_member(g, "annual_basis"),
+                      "%s: annual_basis = \"calendar\" classes intervals by shift; a daily "
+                      "project has days (use the baseline year)",
+                      ctxs);
+        return -1;
+    }
+    return 0;
+}
+
 static void parse_project(ctx_t *c, const config_setting_t *g, int idx, mvg_project_cfg *prj)
 {
     const mvg_section *sec = &mvg_config_projects_section;
@@ -231,7 +278,11 @@ static void parse_project(ctx_t *c, const config_setting_t *g, int idx, mvg_proj
             mvg_cfgp_fail(c, config_setting_get_member(g, "name"), "%s: defined twice", ctxs);
             return;
         }
-    mvg_model_criteria_default(&prj->criteria);
+    if (check_granularity(c, g, ctxs, prj) != 0)
+        return;
+    mvg_model_criteria_for(prj->granularity == MVG_PRJ_GRAN_DAILY ? MVG_GRAN_DAILY
+                                                                  : MVG_GRAN_HOURLY,
+                           &prj->criteria);
     prj->criteria.confidence = prj->confidence;
     const config_setting_t *cr = config_setting_get_member(g, "criteria");
     if (cr)
@@ -257,7 +308,14 @@ static void parse_project(ctx_t *c, const config_setting_t *g, int idx, mvg_proj
         return;
     for (size_t i = 0; i < n; i++) {
         prj->nstreams = i + 1; /* so that free() sees what was allocated */
-        mvg_cfgp_parse_stream(c, config_setting_get_elem(sl, (unsigned)i), ctxs, prj, i, &prj->streams[i]);
+        const config_setting_t *se = config_setting_get_elem(sl, (unsigned)i);
+        mvg_cfgp_parse_stream(c, se, ctxs, prj, i, &prj->streams[i]);
+        const config_setting_t *tar = config_setting_get_member(se, "tariff");
+        if (prj->granularity == MVG_PRJ_GRAN_DAILY && tar)
+            mvg_cfgp_fail(c, tar,
+                          "%s: stream '%s': a tariff prices each interval's savings; a daily "
+                          "project has savings per day (use cost_per_unit)",
+                          ctxs, prj->streams[i].name);
     }
 }
 

@@ -17,17 +17,7 @@
 
 #include "config_prj.h"
 #include "tariff.h"
-
-static int parse_offset(const char *s, int *min)
-{
-    int h, m;
-    char sign, tail;
-    if (!s || strlen(s) != 6 || sscanf(s, "%c%2d:%2d%c", &sign, &h, &m, &tail) != 3 ||
-        (sign != '+' && sign != '-') || h > 14 || m > 59)
-        return -1;
-    *min = (sign == '-' ? -1 : 1) * (h * 60 + m);
-    return 0;
-}
+#include "timefmt.h"
 
 /* "HH:MM-HH:MM" into minutes; an end of 24:00 is 0 (tariff.h). */
 static int parse_window(const char *s, int *start, int *end)
@@ -140,8 +130,10 @@ static mvg_tariff *read_tariff(ctx_t *c, const char *path, const char *name)
     char off[16] = "", src[600] = "";
     mvg_cfgr_string(&c->r, info, "name", "tariff", t->name, sizeof t->name);
     if (mvg_cfgr_string(&c->r, info, "utc_offset", "tariff", off, sizeof off) <= 0 ||
-        parse_offset(off, &t->utc_offset_min) != 0)
-        mvg_cfgp_fail(c, info, "tariff \"%s\": 'utc_offset' must be \"+hh:mm\" or \"-hh:mm\"", name);
+        mvg_timefmt_parse_offset(off, &t->utc_offset_min) != 0)
+        mvg_cfgp_fail(c, info,
+                      "tariff \"%s\": 'utc_offset' must be an offset such as \"+08:00\" "
+                      "(-12:00 to +14:00)", name);
     if (mvg_cfgr_string(&c->r, info, "source", "tariff", src, sizeof src) <= 0 || !src[0])
         mvg_cfgp_fail(c, info, "tariff \"%s\": 'source' is missing (say where the periods come "
                                "from)",

@@ -32,6 +32,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dayrow.h"
 #include "savings.h"
 #include "statefmt.h"
 
@@ -80,6 +81,10 @@ typedef struct {
      * were outside the baseline range (saved after the annual sums) */
     mvg_stream_screening scr;
     uint64_t m_extrap;
+    /* a daily project (dayrow.h): how this stream's x make a day (derived
+     * from the config) and the day open so far (saved) */
+    mvg_dayrow_cfg day_cfg;
+    mvg_dayrow_acc day;
 } stream_state;
 
 struct mvg_project {
@@ -97,6 +102,7 @@ struct mvg_project {
      * of each in the normal year (derived from the config) */
     int calendar;
     int tariffs; /* some stream has a tariff */
+    int daily;   /* granularity "daily": the rows and the savings are days */
     size_t ncls;
     uint64_t year_n[MVG_CAL_MAX_CLASSES];
     size_t ns;
@@ -157,6 +163,13 @@ mvg_project *mvg_project_new(const mvg_project_cfg *cfg, const char *const *chan
     p->len_ms = (int64_t)cfg->interval_min * 60000;
     p->last_end_ms = INT64_MIN;
     p->ns = cfg->nstreams;
+    p->daily = cfg->granularity == MVG_PRJ_GRAN_DAILY;
+    if (p->daily && (cfg->annual_basis == MVG_ANNUAL_CALENDAR)) {
+        snprintf(err, errlen, "project '%s': a daily project's annual basis is its baseline year",
+                 cfg->name);
+        free(p);
+        return NULL;
+    }
     if (cfg->annual_basis == MVG_ANNUAL_CALENDAR) {
         char e3[200];
         if (!cfg->operating.cal ||
@@ -208,6 +221,20 @@ mvg_project *mvg_project_new(const mvg_project_cfg *cfg, const char *const *chan
         if (sc->model_given) {
             s->model = sc->model;
             s->model_ready = 1;
+        }
+        if (p->daily) {
+            s->day_cfg = (mvg_dayrow_cfg){p->len_ms, cfg->utc_offset_min, sc->nx, 0u};
+            for (size_t j = 0; j < sc->nx; j++) {
+                mvg_ref_agg a = sc->x[j].agg;
+                if (a == MVG_REF_SUM || (a == MVG_REF_AUTO && sc->x[j].is_counter))
+                    s->day_cfg.x_sum |= 1u << j;
+            }
+            if (mvg_dayrow_cfg_check(&s->day_cfg, e2, sizeof e2) != 0 || sc->tariff) {
+                snprintf(err, errlen, "project '%s': %s", cfg->name,
+                         sc->tariff ? "a tariff prices intervals, a daily project has days" : e2);
+                mvg_project_free(p);
+                return NULL;
+            }
         }
         if (sc->tariff) {
             int64_t dms = (int64_t)sc->demand_interval_min * 60000;
@@ -366,7 +393,8 @@ static double expected_baseline_intervals(const mvg_project *p)
     const mvg_project_cfg *c = p->cfg;
     int64_t last = p->last_end_ms - p->step_shift_ms;
     int64_t end = last < c->baseline_end_ms ? last : c->baseline_end_ms;
-    double expected = (double)(end - c->baseline_start_ms) / (double)p->len_ms;
+    double expected = (double)(end - c->baseline_start_ms) /
+                      (double)(p->daily ? MVG_DAY_MS : p->len_ms);
     return expected >= 1.0 ? expected : 1.0;
 }
 
@@ -507,6 +535,8 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
 }
 
 static double hours_of(const mvg_project *p) { return (double)p->len_ms / 3600000.0; }
+/* The hours of one model row: an interval, or a day. */
+static double row_hours(const mvg_project *p) { return p->daily ? 24.0 : hours_of(p); }
 
 /* A counted reporting interval of a stream with a tariff: priced, and
  * into its demand interval (tariff.h). */
@@ -538,6 +568,74 @@ static void tariff_totals(const stream_state *s, mvg_stream_result *r)
     if (isfinite(r->annual_savings))
         r->annual_conv.cost_hkd =
             mvg_tariff_acc_annual_cost(a, &s->tar_use, r->annual_savings, r->cum_savings);
+}
+
+/* The non-routine adjustments of one reporting interval (r->valid set). */
+static double interval_adjustment(const mvg_stream_cfg *sc, const mvg_interval_record *rec,
+                                  int valid)
+{
+    double adj = 0.0;
+    for (size_t k = 0; k < sc->nadjust; k++) {
+        const mvg_adjust_cfg *a = &sc->adjust[k];
+        if (a->once)
+            adj += a->once_at_ms >= rec->start_ms && a->once_at_ms < rec->end_ms ? a->amount : 0.0;
+        else if (valid)
+            adj += a->amount;
+    }
+    return adj;
+}
+
+/*
+ * A daily project's interval (docs/method.md "Daily projects"): the
+ * interval's own figures stay in r (actual, x, valid), its savings are
+ * undefined (NaN): the model's rows are days. The interval goes into the
+ * stream's day; when it is the day's last, r->day gets the day, a
+ * complete baseline day becomes a model row, and a complete reporting day
+ * gets the model's adjusted baseline and counts (m counts days). The
+ * adjustments stay per interval: configured per interval, they add to
+ * the cumulative adjustment as in an interval project.
+ */
+static void stream_day(mvg_project *p, stream_state *s, const mvg_interval_record *rec,
+                       mvg_phase phase, double in_mass, mvg_stream_result *r)
+{
+    const mvg_stream_cfg *sc = s->cfg;
+    r->adjusted_baseline = r->avoided = r->adjustment = r->savings = NAN;
+    mvg_convert_undefined(&r->conv);
+    r->day_adjusted_baseline = r->day_avoided = NAN;
+    mvg_convert_undefined(&r->day_conv);
+    if (phase == MVG_PHASE_REPORTING) {
+        r->adjustment = interval_adjustment(sc, rec, r->valid);
+        s->cum_adjust += r->adjustment;
+    }
+    if (!mvg_dayrow_add(&s->day, &s->day_cfg, rec->start_ms, r->valid, (int)phase, r->actual,
+                        sc->type == MVG_STREAM_VOC ? in_mass : 0.0, r->x, &r->day))
+        return;
+    r->day_closed = 1;
+    const mvg_dayrow *d = &r->day;
+    if (!d->complete)
+        return;
+    if (d->phase == MVG_PHASE_BASELINE && !s->model_ready && sc->has_model && !p->fitted)
+        append_row(s, d->y, d->x, 0, d->start_ms); /* ENOMEM: the row is lost, coverage shows it */
+    if (d->phase != MVG_PHASE_REPORTING || !sc->has_model || !s->model_ready)
+        return;
+    double base = mvg_model_predict(&s->model, d->x);
+    if (!isfinite(base))
+        return;
+    r->day_adjusted_baseline = base;
+    r->day_avoided = base - d->y;
+    mvg_convert_apply(&sc->factors, r->day_avoided, &r->day_conv);
+    if (s->scr.has_range)
+        r->day_x_outside = mvg_screen_outside(&s->scr.range, d->x, sc->range_margin);
+    if (r->day_x_outside)
+        s->m_extrap++;
+    s->m++;
+    s->covered_h += 24.0;
+    s->cum_base += base;
+    s->cum_actual += d->y;
+    if (sc->type == MVG_STREAM_VOC) {
+        s->cum_in += d->aux;
+        s->cum_out += d->y;
+    }
 }
 
 static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_record *rec,
@@ -580,6 +678,11 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
     if (sc->type == MVG_STREAM_VOC && r->valid)
         r->removal = in_mass - actual;
 
+    r->day_closed = 0;
+    if (p->daily) {
+        stream_day(p, s, rec, phase, in_mass, r);
+        return;
+    }
     /* On ENOMEM the row is lost; the coverage shows it. The row's time is
      * the record's as stamped, as the report and the tariff take it. */
     if (phase == MVG_PHASE_BASELINE && r->valid && !s->model_ready && sc->has_model &&
@@ -591,15 +694,7 @@ static void stream_interval(mvg_project *p, stream_state *s, const mvg_interval_
     r->adjusted_baseline = r->avoided = r->adjustment = r->savings = NAN;
     mvg_convert_undefined(&r->conv);
     if (phase == MVG_PHASE_REPORTING) {
-        double adj = 0.0;
-        for (size_t k = 0; k < sc->nadjust; k++) {
-            const mvg_adjust_cfg *a = &sc->adjust[k];
-            if (a->once)
-                adj += a->once_at_ms >= rec->start_ms && a->once_at_ms < rec->end_ms ? a->amount
-                                                                                     : 0.0;
-            else if (r->valid)
-                adj += a->amount;
-        }
+        double adj = interval_adjustment(sc, rec, r->valid);
         double base = NAN;
         if (r->valid && sc->has_model && s->model_ready)
             base = mvg_model_predict(&s->model, r->x);
@@ -713,7 +808,7 @@ static void annual_figures(const mvg_project *p, stream_state *s, mvg_stream_res
         if (isfinite(r->annual_savings))
             r->annual_basis = "calendar";
     } else {
-        mvg_project_annual(s->annual_pred_sum, s->model_ready ? s->annual_n : 0, hours_of(p),
+        mvg_project_annual(s->annual_pred_sum, s->model_ready ? s->annual_n : 0, row_hours(p),
                            fraction, &r->annual_baseline, &r->annual_savings);
         if (isfinite(r->annual_savings))
             r->annual_basis = "baseline year";
@@ -833,6 +928,7 @@ int mvg_project_update(mvg_project *p, const mvg_interval_record *rec, mvg_proje
     r->end_ms = rec->end_ms;
     r->phase = phase;
     r->fitted_now = fitted_now;
+    r->daily = p->daily;
     r->confidence = p->cfg->confidence;
     if (p->calendar) {
         r->calendar = p->cfg->calendar;
@@ -1013,7 +1109,7 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
     /* Then, once a fit was screened, the annual sums (even 0) and per
      * stream the screening (screen_state_size() bytes); a project with a
      * calendar or a tariff writes every optional field, then its own. */
-    int full = p->calendar || p->tariffs;
+    int full = p->calendar || p->tariffs || p->daily;
     int annual = full, screen = full;
     for (size_t i = 0; i < p->ns; i++) {
         annual |= p->s[i].annual_n > 0;
@@ -1058,6 +1154,30 @@ static void write_state(const void *obj, mvg_statefmt_writer *w)
         mvg_statefmt_put_f64(w, a->blk_act);
         mvg_statefmt_put_u64(w, a->blk_n);
     }
+    /* a daily project: per stream its open day (there are no states of
+     * such a project from before: always there) */
+    for (size_t i = 0; p->daily && i < p->ns; i++) {
+        const mvg_dayrow_acc *a = &p->s[i].day;
+        mvg_statefmt_put_u64(w, (uint64_t)a->open);
+        mvg_statefmt_put_u64(w, (uint64_t)a->start_ms);
+        mvg_statefmt_put_u64(w, a->fed);
+        mvg_statefmt_put_u64(w, a->valid);
+        mvg_statefmt_put_u64(w, (uint64_t)(int64_t)a->phase);
+        mvg_statefmt_put_u64(w, a->stale);
+        mvg_statefmt_put_f64(w, a->y);
+        mvg_statefmt_put_f64(w, a->aux);
+        for (size_t j = 0; j < p->s[i].cfg->nx; j++)
+            mvg_statefmt_put_f64(w, a->x[j]);
+    }
+}
+
+/* The bytes of a daily project's open days in its state. */
+static size_t day_state_size(const mvg_project *p)
+{
+    size_t n = 0;
+    for (size_t i = 0; p->daily && i < p->ns; i++)
+        n += 64 + 8 * p->s[i].cfg->nx;
+    return n;
 }
 
 size_t mvg_project_state_size(const mvg_project *p)
@@ -1144,8 +1264,15 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
                 s->col[j][k] = mvg_statefmt_get_f64(&r);
         }
         s->model_ready = (int)mvg_statefmt_get_u64(&r);
-        if (s->model_ready)
+        if (s->model_ready) {
             get_model(&r, &s->model);
+            /* not in the state: the fit takes it from the project's
+             * criteria (a daily project's are daily), a given model has its
+             * own; without it a restored daily model had the hourly FSU
+             * factor */
+            s->model.granularity = s->cfg->model_given ? s->cfg->model.granularity
+                                                       : p->cfg->criteria.granularity;
+        }
         mvg_statefmt_get_str(&r, s->why, sizeof s->why);
         s->m = mvg_statefmt_get_u64(&r);
         double *d[] = {&s->covered_h, &s->cum_base, &s->cum_actual,
@@ -1165,7 +1292,9 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
         cal_bytes += 8 * (t->s[i].col[0] ? t->s[i].nrows : 0) + 16 * MVG_CAL_MAX_CLASSES;
     for (size_t i = 0; i < t->ns; i++)
         cal_bytes += t->s[i].cfg->tariff ? 80 : 0;
-    int full = p->calendar || p->tariffs;
+    t->daily = p->daily;
+    cal_bytes += day_state_size(p);
+    int full = p->calendar || p->tariffs || p->daily;
     if (full && left != screen + cal_bytes)
         r.bad = 1;
     if (!r.bad && (left == 8 || left == annual || left == screen || full))
@@ -1209,6 +1338,20 @@ int mvg_project_load(mvg_project *p, const void *buf, size_t len, char *err, siz
         a->blk_base = mvg_statefmt_get_f64(&r);
         a->blk_act = mvg_statefmt_get_f64(&r);
         a->blk_n = mvg_statefmt_get_u64(&r);
+    }
+    for (size_t i = 0; !r.bad && t->daily && i < t->ns; i++) {
+        mvg_dayrow_acc *a = &t->s[i].day;
+        t->s[i].day_cfg = p->s[i].day_cfg;
+        a->open = mvg_statefmt_get_u64(&r) != 0;
+        a->start_ms = (int64_t)mvg_statefmt_get_u64(&r);
+        a->fed = (uint32_t)mvg_statefmt_get_u64(&r);
+        a->valid = (uint32_t)mvg_statefmt_get_u64(&r);
+        a->phase = (int)(int64_t)mvg_statefmt_get_u64(&r);
+        a->stale = mvg_statefmt_get_u64(&r);
+        a->y = mvg_statefmt_get_f64(&r);
+        a->aux = mvg_statefmt_get_f64(&r);
+        for (size_t j = 0; j < t->s[i].cfg->nx; j++)
+            a->x[j] = mvg_statefmt_get_f64(&r);
     }
     if (r.bad || mvg_statefmt_left(&r) != 0) {
         mvg_project_free(t);
@@ -1261,6 +1404,12 @@ uint64_t mvg_project_fingerprint(const mvg_project_cfg *c)
     }
     fp_i64(&h, c->reporting_start_ms);
     fp_f64(&h, c->min_interval_coverage);
+    /* a daily project's rows are days from its offset (hashed only for a
+     * daily one, so that the others keep their fingerprints) */
+    if (c->granularity == MVG_PRJ_GRAN_DAILY) {
+        fp_i64(&h, c->granularity);
+        fp_i64(&h, c->utc_offset_min);
+    }
     /* the classes of the baseline rows are taken at the fit: a project on
      * another calendar or pattern is rebuilt (hashed only for a calendar
      * project, so that the others keep their fingerprints) */
@@ -1393,6 +1542,10 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
 {
     if (i >= to->ns || j >= from->ns || to->s[i].cfg->nx != from->s[j].cfg->nx)
         return -1;
+    /* rows of intervals are not rows of days, nor days of another offset */
+    if (to->daily != from->daily ||
+        (to->daily && to->cfg->utc_offset_min != from->cfg->utc_offset_min))
+        return -1;
     stream_state *d = &to->s[i];
     const stream_state *s = &from->s[j];
     size_t ncol = d->cfg->nx + 1;
@@ -1442,5 +1595,6 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
     d->tar = s->tar; /* the tariff's totals (tar_use is to's own) */
     d->scr = s->scr; /* the screening of the fit the model came from */
     d->m_extrap = s->m_extrap;
+    d->day = s->day; /* the day open so far (day_cfg is to's own) */
     return 0;
 }

@@ -22,6 +22,7 @@
 
 #include "calendar.h"
 #include "convert.h"
+#include "dayrow.h"
 #include "interval.h"
 #include "model.h"
 #include "tariff.h"
@@ -131,10 +132,20 @@ typedef enum {
     MVG_ANNUAL_CALENDAR       /* a calendar year of the site's operating calendar */
 } mvg_annual_basis;
 
+/* What the project's model rows and savings records are (docs/method.md
+ * "Daily projects"): its intervals, or local days made of them (dayrow.h). */
+typedef enum {
+    MVG_PRJ_GRAN_INTERVAL,
+    MVG_PRJ_GRAN_DAILY
+} mvg_prj_granularity;
+
 typedef struct {
     char name[MVG_PRJ_NAME_MAX];
     char technology[MVG_PRJ_NAME_MAX];
     int interval_min;           /* 1..60, default 15 */
+    mvg_prj_granularity granularity; /* default MVG_PRJ_GRAN_INTERVAL */
+    char utc_offset[16];        /* as configured; "Z" by default */
+    int utc_offset_min;         /* where the site's local days begin (daily) */
     int64_t baseline_start_ms, baseline_end_ms;
     int has_installation;
     int64_t installation_start_ms, installation_end_ms;
@@ -284,11 +295,24 @@ typedef struct {
     unsigned x_outside;
     int extrapolated;
     size_t m_extrapolated;
+    /* A daily project (granularity "daily", docs/method.md "Daily
+     * projects"): the interval's adjusted_baseline, avoided and savings
+     * are NaN and m counts days. On the interval that ends a local day,
+     * day_closed is 1 and day holds the day (dayrow.h); a complete
+     * reporting day with a model has its adjusted baseline and avoided
+     * use (else NaN) and day_x_outside (bit j: the day's x[j] outside the
+     * baseline's range, the day counted as extrapolated). */
+    int day_closed;
+    mvg_dayrow day;
+    double day_adjusted_baseline, day_avoided;
+    mvg_conv_result day_conv; /* conversions of day_avoided (all NaN without) */
+    unsigned day_x_outside;
 } mvg_stream_result;
 
 typedef struct {
     int64_t start_ms, end_ms;
     mvg_phase phase;
+    int daily;               /* granularity "daily": savings per day (mvg_stream_result.day) */
     int fitted_now;          /* the models were frozen on this record: fitted, or a model
                                 given in the config put in force, at the end of the baseline */
     double confidence;
@@ -427,7 +451,8 @@ uint64_t mvg_project_reporting_points(const mvg_project *p, size_t i);
 /* Copies from's project-level progress into to. */
 void mvg_project_copy_progress(mvg_project *to, const mvg_project *from);
 /* Copies stream j of from (rows, model, totals) into stream i of to; both
- * must have the same number of x. Returns 0, or -1 (out of memory, or
+ * must have the same number of x, and the projects the same granularity
+ * (and, daily, the same utc_offset). Returns 0, or -1 (out of memory, or
  * the streams do not fit: to is then unchanged). */
 int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, size_t j);
 

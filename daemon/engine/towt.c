@@ -284,6 +284,92 @@ const mvg_towt_mode *mvg_towt_mode_info(const mvg_towt *m, int occupied)
     return &m->mode[occupied ? 1 : 0];
 }
 
+double mvg_towt_bin(const mvg_towt *m, size_t b, int *occupied)
+{
+    if (b >= m->nbins)
+        return NAN;
+    if (occupied)
+        *occupied = m->occ[b];
+    return m->seen[b] ? m->alpha[b] : NAN;
+}
+
+/* 0 when the opts are a model's (the step divides an hour, a site's offset). */
+static int check_opts(const mvg_towt_opts *o, char *err, size_t errlen)
+{
+    if (!(o->step_ms >= 60000 && o->step_ms <= 3600000 && 3600000 % o->step_ms == 0)) {
+        mvg_set_err(err, errlen,
+                    "towt: rows %lld ms apart: the model needs hourly or sub-hourly rows whose "
+                    "interval divides an hour",
+                    (long long)o->step_ms);
+        return -1;
+    }
+    return 0;
+}
+
+mvg_towt *mvg_towt_from_tables(const mvg_towt_opts *o, const double *alpha,
+                               const unsigned char *occ, size_t nbins,
+                               const mvg_towt_mode *modes, size_t nextra, char *err,
+                               size_t errlen)
+{
+    if (!o || !alpha || !occ || !modes) {
+        mvg_set_err(err, errlen, "towt: no tables");
+        return NULL;
+    }
+    if (check_opts(o, err, errlen) != 0)
+        return NULL;
+    if (nbins != (size_t)(WEEK_MS / o->step_ms)) {
+        mvg_set_err(err, errlen, "towt: %zu bins, a week of %lld ms rows has %lld", nbins,
+                    (long long)o->step_ms, (long long)(WEEK_MS / o->step_ms));
+        return NULL;
+    }
+    if (nextra > MVG_TOWT_MAX_EXTRA) {
+        mvg_set_err(err, errlen, "towt: %zu extra columns, at most %d", nextra, MVG_TOWT_MAX_EXTRA);
+        return NULL;
+    }
+    for (int k = 0; k < 2; k++) {
+        const mvg_towt_mode *md = &modes[k];
+        int ok = md->nknots <= MVG_TOWT_MAX_KNOTS && (md->rows == 0 || md->nextra == nextra);
+        for (size_t i = 0; ok && md->rows && i < md->nknots; i++)
+            ok = isfinite(md->knots[i]) && (i == 0 || md->knots[i] > md->knots[i - 1]);
+        for (size_t i = 0; ok && md->rows && i <= md->nknots; i++)
+            ok = isfinite(md->slope[i]);
+        for (size_t i = 0; ok && md->rows && i < nextra; i++)
+            ok = isfinite(md->extra[i]);
+        if (!ok) {
+            mvg_set_err(err, errlen,
+                        "towt: the %s mode's tables are not at most %d ascending endpoints, finite slopes "
+                        "(one more) and %zu extra coefficients",
+                        k ? "occupied" : "unoccupied", MVG_TOWT_MAX_KNOTS, nextra);
+            return NULL;
+        }
+    }
+    mvg_towt *m = calloc(1, sizeof *m);
+    if (!m || !(m->occ = calloc(nbins, 1)) || !(m->seen = calloc(nbins, 1)) ||
+        !(m->alpha = calloc(nbins, sizeof *m->alpha))) {
+        mvg_towt_free(m);
+        mvg_set_err(err, errlen, "towt: out of memory for %zu bins", nbins);
+        return NULL;
+    }
+    m->o = *o;
+    m->nbins = nbins;
+    m->nextra = nextra;
+    m->mode[0] = modes[0];
+    m->mode[1] = modes[1];
+    for (size_t b = 0; b < nbins; b++) {
+        if (occ[b] > 1 || (isfinite(alpha[b]) && modes[occ[b]].rows == 0)) {
+            mvg_set_err(err, errlen, "towt: bin %zu is in the %s mode, which has no rows", b,
+                        occ[b] ? "occupied" : "unoccupied");
+            mvg_towt_free(m);
+            return NULL;
+        }
+        m->occ[b] = occ[b];
+        m->nocc += occ[b];
+        m->seen[b] = isfinite(alpha[b]) != 0;
+        m->alpha[b] = m->seen[b] ? alpha[b] : 0.0;
+    }
+    return m;
+}
+
 static int check(const mvg_towt_opts *o, const int64_t *t, const double *y, const double *temp,
                  const double *const *extra, size_t nextra, size_t n, char *err, size_t errlen)
 {
@@ -295,13 +381,8 @@ static int check(const mvg_towt_opts *o, const int64_t *t, const double *y, cons
         mvg_set_err(err, errlen, "towt: %zu extra columns, at most %d", nextra, MVG_TOWT_MAX_EXTRA);
         return -1;
     }
-    if (!(o->step_ms >= 60000 && o->step_ms <= 3600000 && 3600000 % o->step_ms == 0)) {
-        mvg_set_err(err, errlen,
-                    "towt: rows %lld ms apart: the model needs hourly or sub-hourly rows whose "
-                    "interval divides an hour",
-                    (long long)o->step_ms);
+    if (check_opts(o, err, errlen) != 0)
         return -1;
-    }
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && t[i] <= t[i - 1]) {
             mvg_set_err(err, errlen, "towt: rows not in time order at row %zu", i);

@@ -73,4 +73,20 @@ typedef struct {
 size_t mvg_towt_bins(const mvg_towt *m, size_t *occupied);
 const mvg_towt_mode *mvg_towt_mode_info(const mvg_towt *m, int occupied);
 
+/* Bin b's coefficient, NaN when the baseline had no rows in it (and for
+ * b out of range); *occupied (may be NULL) its mode. */
+double mvg_towt_bin(const mvg_towt *m, size_t b, int *occupied);
+
+/*
+ * A model from its tables, as mvg_towt_bin() and mvg_towt_mode_info() give
+ * them (a model written out and read back): alpha[b] per bin (NaN: no
+ * rows), occ[b] its mode, nbins the week in steps of o->step_ms, modes[0]
+ * unoccupied and [1] occupied, each with nextra extra coefficients when it
+ * has rows. Returns the model, or NULL with err naming what is wrong.
+ */
+mvg_towt *mvg_towt_from_tables(const mvg_towt_opts *o, const double *alpha,
+                               const unsigned char *occ, size_t nbins,
+                               const mvg_towt_mode *modes, size_t nextra, char *err,
+                               size_t errlen);
+
 #endif

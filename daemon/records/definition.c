@@ -282,6 +282,15 @@ static json_t *content(const mvg_definition_in *in)
         "streams", streams, "config_sha256", in->cfg->sha256);
     if (doc && p->annual_basis == MVG_ANNUAL_CALENDAR)
         json_object_set_new(doc, "annual", annual(p));
+    /* a daily project: where its days begin, which a verifier needs to
+     * group the interval records into the days the model was fitted on
+     * (absent otherwise, so the records of interval projects stay as
+     * they were) */
+    if (doc && p->granularity == MVG_PRJ_GRAN_DAILY)
+        json_object_set_new(doc, "days",
+                            json_pack("{s:s, s:i, s:s}", "granularity", "daily",
+                                      "utc_offset_min", p->utc_offset_min, "complete",
+                                      "every interval valid and in one phase"));
     /* the points the project counts: what a hub compares across projects
      * for a double count (an independent variable two projects share is
      * no double count) */

@@ -82,10 +82,22 @@ const char *mvg_logfmt_stream(const char *project, const mvg_project_result *res
         put(buf, len, &pos, "; no baseline model, no savings");
         return buf;
     }
-    put(buf, len, &pos, ", adjusted baseline %.4g, savings %.4g %s", r->adjusted_baseline,
-        r->savings, r->unit);
-    put(buf, len, &pos, " | cumulative %.6g %s over %zu intervals (%.1f%%", r->cum_savings, r->unit,
-        r->m, 100.0 * r->savings_fraction);
+    if (!res->daily) {
+        put(buf, len, &pos, ", adjusted baseline %.4g, savings %.4g %s", r->adjusted_baseline,
+            r->savings, r->unit);
+    } else if (!r->day_closed) {
+        return buf; /* a daily project's savings come with the day's last interval */
+    } else if (!r->day.complete) {
+        put(buf, len, &pos, "; day %s not counted (%u of %u intervals valid)",
+            minutes_utc(r->day.start_ms, when, sizeof when), r->day.valid, r->day.intervals);
+        return buf;
+    } else {
+        put(buf, len, &pos, "; day %s: actual %.6g, adjusted baseline %.6g, avoided %.6g %s",
+            minutes_utc(r->day.start_ms, when, sizeof when), r->day.y, r->day_adjusted_baseline,
+            r->day_avoided, r->unit);
+    }
+    put(buf, len, &pos, " | cumulative %.6g %s over %zu %s (%.1f%%", r->cum_savings, r->unit,
+        r->m, res->daily ? "days" : "intervals", 100.0 * r->savings_fraction);
     if (isfinite(r->fsu))
         put(buf, len, &pos, ", +/- %.1f%% at %.0f%%: %.6g .. %.6g", 100.0 * r->fsu,
             100.0 * res->confidence, r->savings_low, r->savings_high);

@@ -6,10 +6,12 @@
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "model_json.h"
 #include "diag.h"
+#include "timefmt.h"
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
@@ -149,8 +151,11 @@ static int get_nums(const json_t *j, const char *key, size_t n, int required, in
     return 0;
 }
 
-int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_XNAME_MAX],
-                        char *err, size_t errlen)
+/* The statistics of a model; a TOWT model's (towt: 1) have no
+ * coefficients of their own (its tables are read by the caller) and its p
+ * counts the bins with rows. */
+static int from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_XNAME_MAX], int towt,
+                     char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
     if (!json_is_object(j)) {
@@ -198,9 +203,10 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
         mvg_set_err(err, errlen, "model JSON: 'nx' is %zu but 'x' names %zu columns", nx, m->nx);
         return -1;
     }
-    if (m->type == MVG_MODEL_TOWT) {
-        mvg_set_err(err, errlen, "model JSON: a 'towt' model is not read back (its tables are "
-                                 "not part of this object)");
+    if ((m->type == MVG_MODEL_TOWT) != towt) {
+        mvg_set_err(err, errlen, towt ? "model JSON: not a 'towt' model"
+                                      : "model JSON: a 'towt' model is read with its tables "
+                                        "(mvg_model_towt_from_json)");
         return -1;
     }
     size_t ncp = 0;
@@ -210,13 +216,14 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
         mvg_set_err(err, errlen, "model JSON: 'granularity' must be hourly, daily or monthly");
         return -1;
     }
-    if (m->type != MVG_MODEL_MEAN && m->type != MVG_MODEL_LINEAR && m->nx != 1) {
+    if (m->type != MVG_MODEL_MEAN && m->type != MVG_MODEL_LINEAR && !towt && m->nx != 1) {
         mvg_set_err(err, errlen, "model JSON: a '%s' model takes exactly one x, 'x' has %zu",
                 mvg_model_type_name(m->type), m->nx);
         return -1;
     }
-    if (m->type == MVG_MODEL_LINEAR && m->nx == 0) {
-        mvg_set_err(err, errlen, "model JSON: a 'linear' model needs at least one x");
+    if ((m->type == MVG_MODEL_LINEAR || towt) && m->nx == 0) {
+        mvg_set_err(err, errlen, "model JSON: a '%s' model needs at least one x",
+                    mvg_model_type_name(m->type));
         return -1;
     }
     m->ncp = ncp;
@@ -233,7 +240,7 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
     if (get_count(j, "n", 1, &m->n, err, errlen) != 0 ||
         get_count(j, "p", 1, &m->p, err, errlen) != 0)
         return -1;
-    if (m->p != m->ncoef + ncp) {
+    if (!towt && m->p != m->ncoef + ncp) {
         mvg_set_err(err, errlen, "model JSON: 'p' is %zu, a '%s' model with %zu x has %zu", m->p,
                 mvg_model_type_name(m->type), m->nx, m->ncoef + ncp);
         return -1;
@@ -297,4 +304,102 @@ int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_
         }
     }
     return 0;
+}
+
+int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_XNAME_MAX],
+                        char *err, size_t errlen)
+{
+    return from_json(j, m, xnames, 0, err, errlen);
+}
+
+/* One mode of j's "towt.modes" into md: 0, or -1 with err. */
+static int towt_mode(const json_t *mo, int k, size_t nextra, mvg_towt_mode *md, char *err,
+                     size_t errlen)
+{
+    memset(md, 0, sizeof *md);
+    const json_t *occ = json_object_get(mo, "occupied"), *kn = json_object_get(mo, "knots");
+    if (!json_is_object(mo) || !json_is_boolean(occ) || json_is_true(occ) != k ||
+        !json_is_array(kn) || json_array_size(kn) > MVG_TOWT_MAX_KNOTS) {
+        mvg_set_err(err, errlen,
+                    "model JSON: 'towt.modes'[%d] must be {\"occupied\": %s, \"rows\", "
+                    "\"knots\" (at most %d), \"slopes\", \"extra\"}",
+                    k, k ? "true" : "false", MVG_TOWT_MAX_KNOTS);
+        return -1;
+    }
+    if (get_count(mo, "rows", 1, &md->rows, err, errlen) != 0)
+        return -1;
+    md->nknots = json_array_size(kn);
+    md->nextra = md->rows ? nextra : 0;
+    size_t ns = md->rows ? md->nknots + 1 : 0;
+    if (get_nums(mo, "knots", md->nknots, 1, 0, md->knots, err, errlen) ||
+        get_nums(mo, "slopes", ns, 1, 0, md->slope, err, errlen) ||
+        get_nums(mo, "extra", md->nextra, 1, 0, md->extra, err, errlen))
+        return -1;
+    return 0;
+}
+
+int mvg_model_towt_from_json(const json_t *j, mvg_model *m,
+                             char (*xnames)[MVG_MODEL_XNAME_MAX], mvg_towt **out, char *err,
+                             size_t errlen)
+{
+    *out = NULL;
+    if (from_json(j, m, xnames, 1, err, errlen) != 0)
+        return -1;
+    const json_t *tw = json_object_get(j, "towt");
+    const json_t *modes = json_object_get(tw, "modes"), *occ = json_object_get(tw, "occupied");
+    size_t nbins = 0, step = 0, nocc = 0;
+    if (!json_is_object(tw) || !json_is_array(modes) || json_array_size(modes) != 2 ||
+        !json_is_array(occ)) {
+        mvg_set_err(err, errlen, "model JSON: 'towt' must hold 'bins', 'step_ms', "
+                                 "'utc_offset_min', 'modes' (2), 'alpha' and 'occupied'");
+        return -1;
+    }
+    json_int_t off = json_integer_value(json_object_get(tw, "utc_offset_min"));
+    if (get_count(tw, "bins", 1, &nbins, err, errlen) ||
+        get_count(tw, "step_ms", 1, &step, err, errlen) ||
+        get_count(tw, "occupied_bins", 0, &nocc, err, errlen) < 0)
+        return -1;
+    if (!json_is_integer(json_object_get(tw, "utc_offset_min")) || off < MVG_TIMEFMT_OFFSET_MIN ||
+        off > MVG_TIMEFMT_OFFSET_MAX) {
+        mvg_set_err(err, errlen, "model JSON: 'towt.utc_offset_min' must be an integer of %d..%d",
+                    MVG_TIMEFMT_OFFSET_MIN, MVG_TIMEFMT_OFFSET_MAX);
+        return -1;
+    }
+    if (nbins == 0 || nbins > 7 * 1440 || json_array_size(occ) != nbins) {
+        mvg_set_err(err, errlen, "model JSON: 'towt.occupied' must have one boolean per bin "
+                                 "(1..10080 bins)");
+        return -1;
+    }
+    mvg_towt_mode md[2];
+    for (int k = 0; k < 2; k++)
+        if (towt_mode(json_array_get(modes, (size_t)k), k, m->nx - 1, &md[k], err, errlen) != 0)
+            return -1;
+    double *alpha = malloc(nbins * sizeof *alpha);
+    unsigned char *oc = malloc(nbins);
+    int rc = -1;
+    if (!alpha || !oc) {
+        mvg_set_err(err, errlen, "model JSON: out of memory for %zu bins", nbins);
+        goto out;
+    }
+    if (get_nums(tw, "alpha", nbins, 1, 1, alpha, err, errlen) != 0)
+        goto out;
+    for (size_t b = 0; b < nbins; b++) {
+        const json_t *v = json_array_get(occ, b);
+        if (!json_is_boolean(v)) {
+            mvg_set_err(err, errlen, "model JSON: 'towt.occupied'[%zu] must be a boolean", b);
+            goto out;
+        }
+        oc[b] = json_is_true(v);
+    }
+    mvg_towt_opts o = {(int64_t)step, (int)off, 1};
+    char e[200];
+    *out = mvg_towt_from_tables(&o, alpha, oc, nbins, md, m->nx - 1, e, sizeof e);
+    if (!*out)
+        mvg_set_err(err, errlen, "model JSON: %s", e);
+    else
+        rc = 0;
+out:
+    free(alpha);
+    free(oc);
+    return rc;
 }

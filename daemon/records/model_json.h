@@ -14,6 +14,7 @@
 #include <jansson.h>
 
 #include "model.h"
+#include "towt.h"
 
 #define MVG_MODEL_XNAME_MAX 128
 
@@ -27,5 +28,17 @@ json_t *mvg_model_to_json(const mvg_model *m, const char *const *xnames);
  */
 int mvg_model_from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_XNAME_MAX],
                         char *err, size_t errlen);
+
+/*
+ * A TOWT model as `mvgate fit --model towt --json` writes it: its
+ * statistics (as above, x[0] the temperature and the others its extra
+ * columns; p counts the bins with rows) and, under "towt", its tables
+ * (step_ms, utc_offset_min, per bin "alpha" (null: no rows) and
+ * "occupied", and the two modes). Returns 0 and *out (mvg_towt_free it),
+ * or -1 with err naming the key.
+ */
+int mvg_model_towt_from_json(const json_t *j, mvg_model *m,
+                             char (*xnames)[MVG_MODEL_XNAME_MAX], mvg_towt **out, char *err,
+                             size_t errlen);
 
 #endif

@@ -309,8 +309,31 @@ static json_t *net(const mvg_project_result *res)
     return o;
 }
 
+/* Schema 5: the day a daily project's interval ends (null on the others,
+ * and in every record of an interval project). */
+static json_t *day_block(const mvg_stream_result *r, int version)
+{
+    if (!r->day_closed)
+        return json_null();
+    const mvg_dayrow *d = &r->day;
+    json_t *x = json_array(), *out = json_array();
+    for (size_t k = 0; k < d->nx; k++) {
+        json_array_append_new(x, num(d->x[k]));
+        json_array_append_new(out, json_boolean((r->day_x_outside >> k) & 1u));
+    }
+    int counted = isfinite(r->day_adjusted_baseline);
+    return json_pack("{s:o, s:o, s:b, s:i, s:i, s:i, s:o, s:o, s:o, s:o, s:o, s:o, s:o}", "start",
+                     jtime(d->start_ms), "end", jtime(d->end_ms), "complete", d->complete,
+                     "intervals", (int)d->intervals, "fed", (int)d->fed, "valid", (int)d->valid,
+                     "actual", num(d->y), "x", x, "adjusted_baseline",
+                     num(r->day_adjusted_baseline), "avoided", num(r->day_avoided), "converted",
+                     conv(&r->day_conv, version), "extrapolated",
+                     counted ? json_boolean(r->day_x_outside != 0) : json_null(), "x_outside",
+                     counted ? out : (json_decref(out), json_null()));
+}
+
 /* version: the interval schema's (payload.h); 3 and later have the
- * members of 3, 4 and later those of 4. */
+ * members of 3, 4 and later those of 4, 5 those of 5. */
 static json_t *stream(const mvg_project_result *res, size_t i, int with_interval, int version)
 {
     int current = version >= 3;
@@ -339,6 +362,8 @@ static json_t *stream(const mvg_project_result *res, size_t i, int with_interval
             json_object_set_new(o, "tariff", tariff_interval(r));
         if (version >= 4)
             interval_screening(o, r);
+        if (version >= 5)
+            json_object_set_new(o, "day", day_block(r, version));
         if (res->phase == MVG_PHASE_BASELINE)
             json_object_set_new(o, "baseline_rows", json_integer((json_int_t)r->baseline_rows));
     }
@@ -401,6 +426,8 @@ static char *interval(const char *schema, const char *gateway, const char *proje
         json_object_set_new(doc, "definition", link->definition > 0
                                                    ? json_integer((json_int_t)link->definition)
                                                    : json_null());
+    if (doc && version >= 5) /* schema 5: what the model rows and savings are */
+        json_object_set_new(doc, "granularity", json_string(res->daily ? "daily" : "interval"));
     if (doc) {
         json_object_set_new(doc, "units", conv_units(version));
         json_object_set_new(doc, "streams", streams);
@@ -436,7 +463,9 @@ int mvg_payload_interval_version(const char *schema)
         return 2;
     if (strcmp(v, "3") == 0)
         return 3;
-    return strcmp(v, "4") == 0 ? 4 : -1;
+    if (strcmp(v, "4") == 0)
+        return 4;
+    return strcmp(v, "5") == 0 ? 5 : -1;
 }
 
 /* The annual figure of schemas 1 and 2 (before issue 14): the measured
@@ -478,8 +507,9 @@ char *mvg_payload_interval_as(int version, const mvg_project_cfg *prj, const cha
 {
     if (version == MVG_SCHEMA_INTERVAL_VERSION)
         return mvg_payload_interval(gateway, project, seq, rec, channels, res, link);
-    if (version == 3) /* the figures of 4 without its members */
-        return interval("mvgate/interval/3", gateway, project, seq, rec, channels, res, link);
+    if (version == 3 || version == 4) /* the figures of now without the later members */
+        return interval(version == 3 ? "mvgate/interval/3" : "mvgate/interval/4", gateway,
+                        project, seq, rec, channels, res, link);
     if ((version != 1 && version != 2) || !prj)
         return NULL;
     mvg_project_result *old = malloc(sizeof *old);

@@ -45,9 +45,13 @@
  * "extrapolated" and "x_outside" (an x outside the baseline's range), in
  * "cumulative" "m_extrapolated"; and "pollutant_t" (tonnes) after
  * "pollutant_kg" in "units" and every converted block; records of 3 are
- * rebuilt without them. */
-#define MVG_SCHEMA_INTERVAL "mvgate/interval/4"
-#define MVG_SCHEMA_INTERVAL_VERSION 4
+ * rebuilt without them.
+ * Schema 5 adds "granularity" ("interval" or "daily", after "definition")
+ * and per stream "day": the local day a daily project's interval ends,
+ * with its figures (docs/mqtt.md "Daily projects"), null otherwise;
+ * records of 4 are rebuilt without them. */
+#define MVG_SCHEMA_INTERVAL "mvgate/interval/5"
+#define MVG_SCHEMA_INTERVAL_VERSION 5
 #define MVG_SCHEMA_TOTALS "mvgate/totals/1"
 /* Model records: 2 adds per stream "screening" (docs/mqtt.md
  * "Screening"); replay rebuilds a stored 1 without it. */

@@ -2,7 +2,9 @@
  * fuzz_model_json.c: arbitrary bytes as a model JSON (daemon/records/model_json.c).
  * Invariant: a model that is accepted is consistent (p = coefficients +
  * change points, n > p, increasing change points) and survives a second
- * round trip unchanged in its coefficients.
+ * round trip unchanged in its coefficients. A TOWT model read with its
+ * tables (mvg_model_towt_from_json) has n > p and predicts without a
+ * crash at any time.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -32,6 +34,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             if (r.coef[k] != m.coef[k])
                 abort();
         json_decref(o);
+    }
+    mvg_towt *tw = NULL;
+    if (mvg_model_towt_from_json(j, &m, xn, &tw, err, sizeof err) == 0) {
+        if (!tw || m.n <= m.p || m.nx < 1)
+            abort();
+        double extra[MVG_MODEL_MAX_X] = {0};
+        for (int64_t t = -7 * 86400000LL; t < 14 * 86400000LL; t += 3599999)
+            (void)mvg_towt_predict(tw, t, 20.0, extra);
+        mvg_towt_free(tw);
+    } else if (tw) {
+        abort();
     }
     json_decref(j);
     return 0;

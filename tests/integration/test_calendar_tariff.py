@@ -98,7 +98,7 @@ def test_calendar_and_tariff_in_the_records():
             assert not errors, (rec["project"], rec["seq"], errors[0].message)
         by = {}
         for rec in recs:
-            assert rec["schema"] == "mvgate/interval/4", rec["schema"]
+            assert rec["schema"] == "mvgate/interval/5", rec["schema"]
             by.setdefault(rec["project"], []).append(rec)
 
         # cal-cn: the rest days of the mainland's 2026 have no baseline interval

@@ -252,6 +252,30 @@ def test_definition_keys_warned_when_absent():
         assert r.returncode == 0 and "has no measurement_boundary:" in r.stderr, r.stderr
 
 
+def test_daily_boundary_off_midnight_warned():
+    """A daily project's period boundary off local midnight cuts a day that is
+    then not counted: check passes and says which boundary, at the project's line."""
+    dev = ('devices = ( { name = "m"; bus = "lan"; accuracy_class = "1"; calibration_date = "2025-03-01";'
+           ' points = ( { name = "e"; area = "input"; address = 0; type = "float32"; kind = "counter";'
+           ' unit = "kWh"; } ); } );\n')
+    prj = ('projects = ( {{ name = "p"; ipmvp_option = "C"; measurement_boundary = "the site";'
+           ' granularity = "daily"; utc_offset = "+08:00";\n'
+           '  baseline = {{ start = "{b}"; end = "2026-02-01T00:00+08:00"; }};\n'
+           '  reporting = {{ start = "2026-02-01T00:00+08:00"; }};\n'
+           '  streams = ( {{ name = "el"; type = "electricity"; unit = "kWh"; actual = "m.e";'
+           ' model = {{ type = "mean"; }}; }} ); }} );\n')
+    with TempDir() as t:
+        good = t.write("good.conf", HEAD + LAN + dev + prj.format(b="2026-01-01T00:00+08:00"))
+        r = check("-c", good)
+        assert r.returncode == 0 and r.stderr == "", r.stderr
+        off = t.write("off.conf", HEAD + LAN + dev + prj.format(b="2026-01-01"))
+        r = check("-c", off)
+        assert r.returncode == 0 and ": OK: " in r.stdout, r.stdout + r.stderr
+        assert r.stderr == (off + ":4: warning: project p: the baseline start 2026-01-01T00:00Z is"
+                            " not a local midnight (utc_offset +08:00): the day it cuts is not"
+                            " complete and is not counted\n"), r.stderr
+
+
 def test_double_counted_point_warned():
     """Two projects that count one meter point as their use claim one saving twice:
     check passes with a warning at the device naming the point and both projects.
@@ -307,5 +331,6 @@ if __name__ == "__main__":
     mvgtest.main([test_every_example_passes_with_counts, test_profile_subset_override_and_dir_option,
                   test_bad_file_reports_every_error_with_lines, test_documented_examples_pass,
                   test_syntax_error_and_unreadable_file, test_mqtt_311_warned,
-                  test_definition_keys_warned_when_absent, test_double_counted_point_warned,
+                  test_definition_keys_warned_when_absent, test_daily_boundary_off_midnight_warned,
+                  test_double_counted_point_warned,
                   test_usage])

@@ -366,6 +366,32 @@ def test_towt_cli():
         check("occupied slope 1", occ["slopes"][0], 1.0, 1e-8, 1e-8)
         check("occupied slope 2", occ["slopes"][1], 4.0, 1e-8, 1e-8)
         assert j["p"] == 168 + 4 and j["ashrae14"]["pass"] is True, j
+        # mvgate savings reads the model back with its tables: on the
+        # baseline rows nothing is saved; on rows using 10 % less, 10 %
+        mj = mvgtest.write(os.path.join(d, "towt.json"), r.stdout)
+        assert len(j["towt"]["alpha"]) == 168 and j["towt"]["occupied"].count(True) == 50
+        r = mvgtest.run([MVGATE, "savings", "--model", mj] + base + ["--json"])
+        assert r.returncode == 0, r.stderr
+        sv = json.loads(r.stdout)
+        assert sv["m"] == 3 * 168, sv
+        check("towt savings on the baseline", sv["savings"], 0.0, abs_=1e-6)
+        less = write_csv(os.path.join(d, "less.csv"), ["timestamp", "kwh", "temp"],
+                         [(t, round(0.9 * y, 9), x) for t, y, x in rows])
+        r = mvgtest.run([MVGATE, "savings", "--model", mj, "--csv", less, "--y", "kwh", "--x",
+                         "temp", "--json"])
+        assert r.returncode == 0, r.stderr
+        sv = json.loads(r.stdout)
+        check("towt savings fraction", sv["savings_fraction"], 0.1, 1e-8)
+        assert sv["fsu"] is not None and sv["fsu"] > 0, sv
+        # a bin without baseline rows has no prediction; a damaged table is refused
+        jj = json.loads(open(mj).read())
+        jj["towt"]["alpha"][0] = None
+        holed = mvgtest.write(os.path.join(d, "holed.json"), json.dumps(jj))
+        expect_exit2(["savings", "--model", holed] + base,
+                     "row 1 (", "its time-of-week bin had no baseline rows")
+        jj["towt"]["occupied"][3] = 1
+        bad = mvgtest.write(os.path.join(d, "bad.json"), json.dumps(jj))
+        expect_exit2(["savings", "--model", bad] + base, "'towt.occupied'[3] must be a boolean")
         r = fit(["--model", "towt"] + base)
         assert "time-of-week bins 168 (occupied 50)" in r.stdout, r.stdout
         r = fit(["--model", "auto"] + base + ["--json"])

@@ -50,10 +50,18 @@ def rewrite(db, seq, edit):
     db.commit()
 
 
+def drop_days(rec):
+    """Schema 5's granularity and per stream day (null in an interval project) out."""
+    assert rec.pop("granularity") == "interval", rec
+    for s in rec["streams"]:
+        assert s.pop("day") is None, s
+
+
 def as_schema_1(rec):
     """The record as a gateway before schema 2 wrote it (no one-off
     adjustment in this project, so the savings it wrote were 0)."""
     rec["schema"] = "mvgate/interval/1"
+    drop_days(rec)
     drop_tonnes(rec)
     # schema 1 had no clock step members (they came with schema 2)
     rec.pop("clock_step", None)
@@ -105,6 +113,7 @@ def as_schema_3(rec):
     """The record as a gateway before schema 4 wrote it: no screening members,
     no tonnes, no operating calendar or tariff members."""
     rec["schema"] = "mvgate/interval/3"
+    drop_days(rec)
     drop_tonnes(rec)
     assert rec["streams"][0]["extrapolated"] is not None, rec  # a fitted model has a baseline range
     for s in rec["streams"]:
@@ -163,7 +172,7 @@ influx = { url = "http://127.0.0.1:%d"; db = "mvgate"; batch_lines = 500; };
     for k, rs in by_kind.items():
         for rec in rs:
             s = rec["streams"][0]
-            assert rec["schema"] == "mvgate/interval/4", rec["schema"]
+            assert rec["schema"] == "mvgate/interval/5", rec["schema"]
             defined = k == "valid"
             for f in FIGURES:
                 assert (s[f] is not None) == defined, (rec["seq"], k, f, s[f])

@@ -285,6 +285,22 @@ static void test_absent_keys_are_null(void **state)
     json_t *doc = record(&g, 1, 0);
     assert_true(json_is_null(json_object_get(doc, "ipmvp_option")));
     assert_true(json_is_null(json_object_get(doc, "measurement_boundary")));
+    assert_null(json_object_get(doc, "days")); /* an interval project's record as before */
+    json_decref(doc);
+    mvg_config_free(g.cfg);
+}
+
+/* A daily project's record says where its days begin. */
+static void test_daily_project_days(void **state)
+{
+    (void)state;
+    rig g;
+    rig_open(&g, "granularity = \"daily\"; utc_offset = \"-05:30\";", "");
+    json_t *doc = record(&g, 1, 0);
+    json_t *days = json_object_get(doc, "days");
+    assert_non_null(days);
+    assert_string_equal(json_string_value(json_object_get(days, "granularity")), "daily");
+    assert_int_equal(json_integer_value(json_object_get(days, "utc_offset_min")), -330);
     json_decref(doc);
     mvg_config_free(g.cfg);
 }
@@ -393,6 +409,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_record_carries_the_definition),
         cmocka_unit_test(test_absent_keys_are_null),
+        cmocka_unit_test(test_daily_project_days),
         cmocka_unit_test(test_read_back),
         cmocka_unit_test(test_digest_ignores_the_volatile_members),
         cmocka_unit_test(test_config_sha256_covers_the_includes),

@@ -75,6 +75,35 @@ static void extract_other(void **state)
     assert_int_equal(mvg_hub_tally_extract(no_start, strlen(no_start), 1, r, err, sizeof err), -1);
 }
 
+/* A daily project's record (interval schema 5): the interval has no
+ * baseline value; the one that ends a counted day carries the day's, and
+ * the tally counts the day: its adjusted baseline, actual, avoided use as
+ * the savings and its converted block; the interval's adjustment apart. */
+static void extract_daily(void **state)
+{
+    (void)state;
+    static const char rec[] =
+        "{\"phase\":\"reporting\",\"start\":\"2026-01-05T15:00:00.000Z\",\"streams\":["
+        "{\"name\":\"e\",\"type\":\"electricity\",\"coverage\":1.0,\"actual\":12.0,"
+        "\"adjusted_baseline\":null,\"savings\":null,\"adjustment\":0.5,"
+        "\"converted\":{\"kwh\":null},"
+        "\"day\":{\"complete\":true,\"actual\":288.0,\"adjusted_baseline\":336.0,"
+        "\"avoided\":48.0,\"converted\":{\"kwh\":48.0,\"cost_hkd\":60.0}}},"
+        "{\"name\":\"f\",\"type\":\"electricity\",\"coverage\":1.0,\"actual\":12.0,"
+        "\"adjusted_baseline\":null,\"savings\":null,\"adjustment\":0.0,"
+        "\"day\":{\"complete\":false,\"actual\":200.0,\"adjusted_baseline\":null,"
+        "\"avoided\":null}}]}";
+    char err[160];
+    mvg_hub_tally_row r[MVG_HUB_TALLY_MAX_STREAMS];
+    assert_int_equal(mvg_hub_tally_extract(rec, sizeof rec - 1, 9, r, err, sizeof err), 2);
+    assert_int_equal(r[0].m, 1);
+    assert_true(r[0].adjusted_baseline == 336.0 && r[0].actual == 288.0);
+    assert_true(r[0].savings == 48.0 && r[0].adjustment == 0.5);
+    assert_true(r[0].conv[MVG_HUB_TC_KWH] == 48.0 && r[0].conv[MVG_HUB_TC_COST_HKD] == 60.0);
+    assert_int_equal(r[1].m, 0); /* an incomplete day counts nothing */
+    assert_true(r[1].actual == 0.0 && r[1].savings == 0.0);
+}
+
 static mvg_hub_tally_row row(int64_t day, int64_t start, int64_t id, double sav)
 {
     mvg_hub_tally_row r = {.day = day, .records = 1, .m = 1, .coverage = 1.0, .savings = sav,
@@ -133,6 +162,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(extract_reporting),
         cmocka_unit_test(extract_other),
+        cmocka_unit_test(extract_daily),
         cmocka_unit_test(sums_in_sqlite),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -417,7 +417,7 @@ static void test_undefined_figures_null_per_phase(void **state)
     for (size_t i = 0; i < r.n; i++) {
         json_t *doc = json_loadb(r.bytes[i], r.items[i].len, 0, NULL);
         assert_non_null(doc);
-        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/4");
+        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/5");
         /* the definition record written at the first start is in force */
         assert_int_equal(json_integer_value(json_object_get(doc, "definition")), 1);
         const char *phase = json_string_value(json_object_get(doc, "phase"));

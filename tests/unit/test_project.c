@@ -23,6 +23,7 @@
 
 #include "config.h"
 #include "diag.h"
+#include "logfmt.h"
 #include "payload.h"
 #include "project.h"
 #include "runner.h"
@@ -109,6 +110,20 @@ static mvg_project_result feed_step(rig *g, int64_t start, double kwh, double pr
 static mvg_project_result feed(rig *g, int64_t start, double kwh, double prod, double coverage)
 {
     return feed_step(g, start, kwh, prod, coverage, 0);
+}
+
+/* A new project of g's config with g's state saved and loaded into it. */
+static mvg_project *restored_copy(const rig *g)
+{
+    size_t cap = mvg_project_state_size(g->p), len = 0;
+    void *buf = malloc(cap);
+    char err[256];
+    assert_int_equal(mvg_project_save(g->p, buf, cap, &len, err, sizeof err), 0);
+    mvg_project *q = mvg_project_new(mvg_project_config(g->p), g->names, g->nch, err, sizeof err);
+    assert_non_null(q);
+    assert_int_equal(mvg_project_load(q, buf, len, err, sizeof err), 0);
+    free(buf);
+    return q;
 }
 
 static const char *PHASED =
@@ -203,9 +218,29 @@ static void test_undefined_figures_per_phase(void **state)
         assert_non_null(v2);
         json_t *doc = json_loads(v2, 0, NULL);
         assert_non_null(doc);
-        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/4");
+        assert_string_equal(json_string_value(json_object_get(doc, "schema")), "mvgate/interval/5");
         assert_int_equal(mvg_payload_interval_version("mvgate/interval/4"), 4);
+        assert_int_equal(mvg_payload_interval_version("mvgate/interval/5"), 5);
         assert_int_equal(mvg_payload_interval_version("mvgate/interval/3"), 3);
+        /* 4 is 5 without the members 5 added: the granularity, and per
+         * stream the day (null in an interval project) */
+        assert_string_equal(json_string_value(json_object_get(doc, "granularity")), "interval");
+        assert_true(json_is_null(
+            json_object_get(json_array_get(json_object_get(doc, "streams"), 0), "day")));
+        char *old4 = mvg_payload_interval_as(4, mvg_project_config(g.p), "g", "p", h + 1, &rec,
+                                             g.names, &res, &link);
+        json_t *doc4v = old4 ? json_loads(old4, 0, NULL) : NULL;
+        assert_non_null(doc4v);
+        json_t *doc5 = json_deep_copy(doc);
+        json_object_del(doc5, "granularity");
+        json_object_del(json_array_get(json_object_get(doc5, "streams"), 0), "day");
+        json_object_set_new(doc5, "schema", json_string("mvgate/interval/4"));
+        assert_true(json_equal(doc5, doc4v));
+        json_decref(doc5);
+        json_decref(doc4v);
+        free(old4);
+        json_object_del(doc, "granularity");
+        json_object_del(json_array_get(json_object_get(doc, "streams"), 0), "day");
         /* 3 is 4 without the members 4 added: without a calendar each
          * stream's annual_calendar (null); the screening (a given model has
          * no baseline range: null) */
@@ -306,9 +341,9 @@ static void test_undefined_figures_per_phase(void **state)
     assert_true(fabs(s->cum_adjustment - (3 * 1.5 + 20.0)) < 1e-9);
     assert_true(fabs(s->cum_savings - (cum_avoided + 3 * 1.5 + 20.0)) < 1e-9);
     assert_int_equal(mvg_payload_interval_version("mvgate/interval/1"), 1);
-    assert_int_equal(mvg_payload_interval_version("mvgate/interval/5"), -1);
+    assert_int_equal(mvg_payload_interval_version("mvgate/interval/6"), -1);
     assert_int_equal(mvg_payload_interval_version("mvgate/totals/1"), -1);
-    assert_null(mvg_payload_interval_as(5, mvg_project_config(g.p), "g", "p", 9, NULL, g.names, &r,
+    assert_null(mvg_payload_interval_as(6, mvg_project_config(g.p), "g", "p", 9, NULL, g.names, &r,
                                         NULL));
     rig_close(&g);
 }
@@ -865,21 +900,16 @@ static void test_screening(void **state)
     rig_close(&g);
 }
 
-static void test_screening_config(void **state)
+/* What the loader says of DEVICES then projects, a config it must refuse
+ * (malloc'd). */
+static char *refused(const char *projects)
 {
-    (void)state;
-    /* a given model has no baseline rows to screen */
     char path[] = "/tmp/mvg-test-project-XXXXXX";
     int fd = mkstemp(path);
     assert_true(fd >= 0);
     FILE *f = fdopen(fd, "w");
     fputs(DEVICES, f);
-    fputs("projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
-          "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-01T20:00:00Z\"; };\n"
-          "  reporting = { start = \"2026-01-01T20:00:00Z\"; };\n"
-          "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
-          "    model = { type = \"linear\"; x = [ \"m.prod\" ]; coefficients = [ 1.0, 2.0 ];\n"
-          "      range_margin = 0.1; }; } ); } );\n", f);
+    fputs(projects, f);
     fclose(f);
     mvg_diags *d = mvg_diags_new();
     mvg_config *cfg = mvg_config_load(path, NULL, d);
@@ -890,12 +920,25 @@ static void test_screening_config(void **state)
     FILE *mf = open_memstream(&text, &tl);
     mvg_diags_print(d, mf);
     fclose(mf);
+    mvg_diags_free(d);
+    return text;
+}
+
+static void test_screening_config(void **state)
+{
+    (void)state;
+    /* a given model has no baseline rows to screen */
+    char *text = refused("projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+          "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-01T20:00:00Z\"; };\n"
+          "  reporting = { start = \"2026-01-01T20:00:00Z\"; };\n"
+          "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+          "    model = { type = \"linear\"; x = [ \"m.prod\" ]; coefficients = [ 1.0, 2.0 ];\n"
+          "      range_margin = 0.1; }; } ); } );\n");
     if (!strstr(text, ":11: "))
         fprintf(stderr, "%s", text);
     assert_non_null(strstr(text, ":11: "));
     assert_non_null(strstr(text, "'range_margin' applies to a model fitted from the baseline"));
     free(text);
-    mvg_diags_free(d);
 }
 
 /* The flow's state changes a flue stream's amounts: its fingerprint moves
@@ -983,14 +1026,7 @@ static void test_annual_over_the_calendar(void **state)
             feed_calendar_hour(&k, h);
     }
     /* the rows and their times survive a save and load in the baseline */
-    size_t cap = mvg_project_state_size(k.p), len = 0;
-    void *buf = malloc(cap);
-    char err[256];
-    assert_int_equal(mvg_project_save(k.p, buf, cap, &len, err, sizeof err), 0);
-    mvg_project *q = mvg_project_new(mvg_project_config(k.p), k.names, k.nch, err, sizeof err);
-    assert_non_null(q);
-    assert_int_equal(mvg_project_load(q, buf, len, err, sizeof err), 0);
-    free(buf);
+    mvg_project *q = restored_copy(&k);
     mvg_project *kp = k.p;
     k.p = q;
     for (int h = 30; h < 48; h++)
@@ -1210,6 +1246,172 @@ static void test_demand_and_time_of_use(void **state)
     rig_close(&g);
 }
 
+/* A daily project (docs/method.md "Daily projects"), worked by hand: Hong
+ * Kong local days (+08:00, 16:00Z to 16:00Z), hourly intervals, kWh a
+ * counter, prod a counter (an amount: summed over the day). Baseline day
+ * d = 0..11: prod 1 + d % 4 t an hour, kWh 10 + 2 prod an hour, and
+ * d % 3 - 1 kWh more in its first hour, so the day is
+ * Y_d = 24 (10 + 2 p_d) + (d % 3 - 1) against X_d = 24 p_d. The day
+ * noise sums to 0 against every level of p_d (12 = lcm(3, 4)), so OLS gives
+ * exactly Y = 240 + 2 X, with residuals (not a perfect fit).
+ * Reporting: 8 + 2 prod an hour, 48 kWh a day below the model: day 0
+ * (p 2) 336 predicted, 288 used; day 1 (p 3) lacks an hour: not counted;
+ * day 2 (p 3) 384 predicted, 336 used, after a save and load mid-day.
+ * Annual: mean prediction over the baseline days 240 + 2 x 60 = 360,
+ * x 365 days = 131,400 kWh; fraction 96 / 720; annual savings 17,520. */
+static const char *DAILY =
+    "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+    "  granularity = \"daily\"; utc_offset = \"+08:00\";\n"
+    "  baseline = { start = \"2026-01-01T00:00:00+08:00\"; end = \"2026-01-13T00:00:00+08:00\"; };\n"
+    "  reporting = { start = \"2026-01-13T00:00:00+08:00\"; };\n"
+    "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+    "    model = { type = \"linear\"; x = [ \"m.prod\" ]; }; } ); } );\n";
+
+static mvg_project_result feed_day_hour(rig *g, int64_t day0, int h, double kwh, double prod,
+                                        double coverage)
+{
+    return feed(g, day0 + h * H, kwh, prod, coverage);
+}
+
+static void test_daily_project(void **state)
+{
+    (void)state;
+    rig g;
+    rig_open(&g, DAILY);
+    const int64_t D0 = T0 - 8 * H; /* 2026-01-01T00:00+08:00 */
+    mvg_project_result r;
+    for (int d = 0; d < 12; d++) {
+        double p = 1 + d % 4;
+        for (int h = 0; h < 24; h++) {
+            r = feed_day_hour(&g, D0 + d * 24 * H, h, 10 + 2 * p + (h == 0 ? d % 3 - 1 : 0), p, 1);
+            const mvg_stream_result *s = &r.streams[0];
+            assert_int_equal(r.phase, MVG_PHASE_BASELINE);
+            assert_true(r.daily);
+            assert_int_equal(s->day_closed, h == 23);
+            assert_true(isnan(s->savings));
+        }
+        const mvg_dayrow *day = &r.streams[0].day;
+        assert_true(day->complete);
+        assert_int_equal(day->start_ms, D0 + d * 24 * H);
+        assert_true(fabs(day->y - (24 * (10 + 2 * p) + (d % 3 - 1))) < 1e-9);
+        assert_true(fabs(day->x[0] - 24 * p) < 1e-9);
+        assert_int_equal(r.streams[0].baseline_rows, (size_t)d + 1);
+    }
+    const int64_t R0 = D0 + 12 * 24 * H;
+    for (int h = 0; h < 24; h++) {
+        r = feed_day_hour(&g, R0, h, 12, 2, 1);
+        if (h == 0) {
+            assert_true(r.fitted_now);
+            const mvg_model *m = mvg_project_model(g.p, 0, NULL);
+            assert_non_null(m);
+            assert_int_equal(m->granularity, MVG_GRAN_DAILY);
+            assert_int_equal(m->n, 12);
+            assert_true(fabs(m->coef[0] - 240.0) < 1e-9 && fabs(m->coef[1] - 2.0) < 1e-9);
+            assert_true(m->cv_rmse > 0.0);
+        }
+        assert_int_equal(r.streams[0].m, h == 23 ? 1 : 0);
+    }
+    const mvg_stream_result *s = &r.streams[0];
+    assert_true(s->day_closed && s->day.complete);
+    assert_true(fabs(s->day_adjusted_baseline - 336.0) < 1e-9);
+    assert_true(fabs(s->day_avoided - 48.0) < 1e-9);
+    assert_true(fabs(s->covered_hours - 24.0) < 1e-12);
+    char line[600];
+    mvg_logfmt_stream("p", &r, 0, line, sizeof line);
+    if (!strstr(line, "; day 2026-01-12T16:00Z: actual 288, adjusted baseline 336, avoided 48 kWh | "
+                      "cumulative 48 kWh over 1 days"))
+        fprintf(stderr, "%s\n", line);
+    assert_non_null(strstr(line, "; day 2026-01-12T16:00Z: actual 288, adjusted baseline 336, "
+                                 "avoided 48 kWh | cumulative 48 kWh over 1 days"));
+    mvg_payload_link link = {0, "", "", 1};
+    mvg_interval_value ch[4] = {{0}};
+    mvg_interval_record rec = record(&g, ch, R0 + 23 * H, 12, 2, 1, 0);
+    char *txt = mvg_payload_interval("g", "p", 1, &rec, g.names, &r, &link);
+    json_t *doc = json_loads(txt, 0, NULL);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(json_object_get(doc, "granularity")), "daily");
+    json_t *st = json_array_get(json_object_get(doc, "streams"), 0);
+    json_t *dj = json_object_get(st, "day");
+    assert_true(json_is_object(dj));
+    assert_true(json_is_null(json_object_get(st, "savings")));
+    assert_true(json_is_true(json_object_get(dj, "complete")));
+    assert_int_equal(json_integer_value(json_object_get(dj, "valid")), 24);
+    assert_true(fabs(json_number_value(json_object_get(dj, "adjusted_baseline")) - 336.0) < 1e-9);
+    assert_true(fabs(json_number_value(json_object_get(dj, "actual")) - 288.0) < 1e-9);
+    assert_true(fabs(json_number_value(json_object_get(json_object_get(dj, "converted"), "kwh")) -
+                     48.0) < 1e-9);
+    assert_string_equal(json_string_value(json_object_get(dj, "start")), "2026-01-12T16:00:00.000Z");
+    json_decref(doc);
+    free(txt);
+
+    /* day 1: hour 5 not covered: the day is reported, not counted */
+    for (int h = 0; h < 24; h++)
+        r = feed_day_hour(&g, R0 + 24 * H, h, 14, 3, h == 5 ? 0.0 : 1.0);
+    s = &r.streams[0];
+    assert_true(s->day_closed && !s->day.complete);
+    assert_int_equal(s->day.valid, 23);
+    assert_true(isnan(s->day_adjusted_baseline));
+    assert_int_equal(s->m, 1);
+    mvg_logfmt_stream("p", &r, 0, line, sizeof line);
+    assert_non_null(strstr(line, "; day 2026-01-13T16:00Z not counted (23 of 24 intervals valid)"));
+
+    /* day 2: saved and loaded after 10 hours; both go on alike */
+    for (int h = 0; h < 10; h++)
+        feed_day_hour(&g, R0 + 48 * H, h, 14, 3, 1);
+    mvg_project *q = restored_copy(&g);
+    mvg_project *orig = g.p;
+    mvg_project_result a, b;
+    for (int h = 10; h < 24; h++) {
+        g.p = q;
+        a = feed_day_hour(&g, R0 + 48 * H, h, 14, 3, 1);
+        g.p = orig;
+        b = feed_day_hour(&g, R0 + 48 * H, h, 14, 3, 1);
+    }
+    mvg_project_free(q);
+    assert_int_equal(memcmp(&a.streams[0], &b.streams[0], sizeof a.streams[0]), 0);
+    s = &b.streams[0];
+    assert_true(s->day.complete);
+    assert_true(fabs(s->day_adjusted_baseline - 384.0) < 1e-9);
+    assert_int_equal(s->m, 2);
+    assert_true(fabs(s->cum_avoided - 96.0) < 1e-9);
+    assert_true(fabs(s->annual_baseline - 131400.0) < 1e-6);
+    assert_true(fabs(s->annual_savings - 17520.0) < 1e-6);
+    assert_true(isfinite(s->fsu));
+    rig_close(&g);
+}
+
+/* What a daily project refuses, with the file and line. */
+static void test_daily_config_refusals(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *keys, *want;
+    } cases[] = {
+        {"granularity = \"daily\"; utc_offset = \"+05:45\";",
+         "345 min is not a multiple of the 60 min interval"},
+        {"granularity = \"daily\"; utc_offset = \"+8\";", "utc_offset '+8' must be an offset"},
+        {"utc_offset = \"+08:00\";", "'utc_offset' applies only with granularity = \"daily\""},
+        {"granularity = \"weekly\";", "granularity"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char cfg[2048];
+        snprintf(cfg, sizeof cfg,
+                 "projects = ( { name = \"p\"; interval_min = 60; %s\n"
+                 "  baseline = { start = \"2026-01-01\"; end = \"2026-01-13\"; };\n"
+                 "  reporting = { start = \"2026-01-13\"; };\n"
+                 "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; "
+                 "actual = \"m.kwh\";\n"
+                 "    model = { type = \"linear\"; x = [ \"m.prod\" ]; }; } ); } );\n",
+                 cases[i].keys);
+        char *text = refused(cfg);
+        if (!strstr(text, cases[i].want) || !strstr(text, ":6:"))
+            fprintf(stderr, "case %zu: %s\n", i, text);
+        assert_non_null(strstr(text, cases[i].want));
+        assert_non_null(strstr(text, ":6:")); /* the project's line */
+        free(text);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1227,6 +1429,8 @@ int main(void)
         cmocka_unit_test(test_screening),
         cmocka_unit_test(test_screening_config),
         cmocka_unit_test(test_flow_state_in_fingerprint),
+        cmocka_unit_test(test_daily_project),
+        cmocka_unit_test(test_daily_config_refusals),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

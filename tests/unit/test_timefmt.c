@@ -31,7 +31,7 @@ static void refused(const char *s)
 {
     int64_t ms = 12345;
     if (mvg_timefmt_parse(s, &ms) == 0)
-        fail_msg("'%s' accepted", s);
+        fail_msg("'%s' accepted", s ? s : "(null)"); /* NULL is one of the cases */
     assert_true(ms == 12345); /* nothing stored */
 }
 
@@ -183,12 +183,44 @@ static void test_round_trip(void **state)
     }
 }
 
+/* One reading of an offset for the config, the CLI and the engine's local
+ * days: the zone grammar of times, alone, within -12:00..+14:00. */
+static void test_parse_offset(void **state)
+{
+    (void)state;
+    int m = 12345;
+    assert_int_equal(mvg_timefmt_parse_offset("+08:00", &m), 0);
+    assert_int_equal(m, 480);
+    assert_int_equal(mvg_timefmt_parse_offset("-05:30", &m), 0);
+    assert_int_equal(m, -330);
+    assert_int_equal(mvg_timefmt_parse_offset("+0545", &m), 0);
+    assert_int_equal(m, 345);
+    assert_int_equal(mvg_timefmt_parse_offset(" +14 ", &m), 0);
+    assert_int_equal(m, 840);
+    assert_int_equal(mvg_timefmt_parse_offset("Z", &m), 0);
+    assert_int_equal(m, 0);
+    assert_int_equal(mvg_timefmt_parse_offset("-12:00", &m), 0);
+    assert_int_equal(m, -720);
+    m = 7;
+    static const char *const bad[] = {"", "08:00", "+8:00", "+08:0", "+08:60", "+14:01",
+                                      "-12:01", "+23:00", "+08:00x", "UTC", "+08:00Z", "z"};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        assert_int_equal(mvg_timefmt_parse_offset(bad[i], &m), -1);
+        assert_int_equal(m, 7);
+    }
+    assert_int_equal(mvg_timefmt_parse_offset(NULL, &m), -1);
+    /* the same zone inside a time */
+    int64_t ms;
+    assert_int_equal(mvg_timefmt_parse("1970-01-01T08:00+08:00", &ms), 0);
+    assert_int_equal(ms, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_forms),   cmocka_unit_test(test_parse_refusals),
         cmocka_unit_test(test_format),        cmocka_unit_test(test_civil),
-        cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_round_trip), cmocka_unit_test(test_parse_offset),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -158,6 +158,40 @@ static void test_quarter_hour_extra(void **state)
     assert_non_null(m);
     assert_true(isnan(mvg_towt_predict(m, T0 + 7 * 86400000LL - 900000, 25.0, &one)));
     assert_false(isnan(mvg_towt_predict(m, T0 + 7 * 86400000LL - 4 * 900000 - 1, 25.0, &one)));
+
+    /* its tables make the same model again (mvgate savings reads a model
+     * back so): every bin, both modes, the extra column, the empty bins */
+    static double alpha[672];
+    static unsigned char occ[672];
+    size_t nb = mvg_towt_bins(m, NULL);
+    for (size_t b = 0; b < nb; b++) {
+        int oc = 0;
+        alpha[b] = mvg_towt_bin(m, b, &oc);
+        occ[b] = (unsigned char)oc;
+    }
+    assert_true(isnan(alpha[671]));
+    mvg_towt_mode md[2] = {*mvg_towt_mode_info(m, 0), *mvg_towt_mode_info(m, 1)};
+    mvg_towt *r = mvg_towt_from_tables(&o, alpha, occ, nb, md, 1, err, sizeof err);
+    if (!r)
+        print_error("%s\n", err);
+    assert_non_null(r);
+    for (size_t i = 0; i < 2 * 672; i += 7) {
+        double z = (double)(i % 2), a = mvg_towt_predict(m, T0 + (int64_t)i * 900000, 18.0 + i % 9, &z);
+        double b = mvg_towt_predict(r, T0 + (int64_t)i * 900000, 18.0 + i % 9, &z);
+        assert_true(isnan(a) ? isnan(b) : a == b);
+    }
+    mvg_towt_free(r);
+    /* refused: a week of other steps, a slope not finite, a bin in a mode without rows */
+    assert_null(mvg_towt_from_tables(&o, alpha, occ, 168, md, 1, err, sizeof err));
+    assert_non_null(strstr(err, "168 bins, a week of 900000 ms rows has 672"));
+    mvg_towt_mode bad[2] = {md[0], md[1]};
+    bad[1].slope[0] = NAN;
+    assert_null(mvg_towt_from_tables(&o, alpha, occ, nb, bad, 1, err, sizeof err));
+    assert_non_null(strstr(err, "occupied mode's tables"));
+    bad[1] = md[1];
+    bad[1].rows = 0;
+    assert_null(mvg_towt_from_tables(&o, alpha, occ, nb, bad, 1, err, sizeof err));
+    assert_non_null(strstr(err, "which has no rows"));
     mvg_towt_free(m);
 }
 

@@ -90,13 +90,22 @@ int mvg_hub_tally_extract_doc(const json_t *doc, int64_t record_id,
         /* counted: the interval has a baseline value (docs/mqtt.md,
          * "Undefined figures"); its savings include the adjustment */
         double base = num(s, "adjusted_baseline");
+        /* a daily project (interval schema 5): the interval has no
+         * baseline value; the record that ends a counted day carries the
+         * day's, whose savings are its avoided use (the adjustments stay
+         * per interval, above) */
+        const json_t *day = json_object_get(s, "day"), *src = s;
+        if (json_is_object(day) && isfinite(num(day, "adjusted_baseline"))) {
+            src = day;
+            base = num(day, "adjusted_baseline");
+        }
         if (isfinite(base)) {
             r->m = 1;
             r->adjusted_baseline = base;
-            double act = num(s, "actual"), sav = num(s, "savings");
+            double act = num(src, "actual"), sav = num(src, src == day ? "avoided" : "savings");
             r->actual = isfinite(act) ? act : 0.0;
             r->savings = isfinite(sav) ? sav : 0.0;
-            const json_t *conv = json_object_get(s, "converted");
+            const json_t *conv = json_object_get(src, "converted");
             for (int c = 0; c < MVG_HUB_TC_COUNT; c++) {
                 double v = num(conv, mvg_hub_tally_conv_names[c]);
                 r->conv[c] = isfinite(v) ? v : 0.0;

@@ -186,17 +186,6 @@ int mvg_cli_fit_args_parse(int argc, char **argv, const char *command, void (*us
 }
 
 /* A "+08:00" / "-05:30" / "Z" offset through the one time parser. */
-static int parse_offset(const char *s, int *min)
-{
-    char buf[48];
-    int64_t ms;
-    if (snprintf(buf, sizeof buf, "1970-01-01T00:00%s", s) >= (int)sizeof buf ||
-        (s[0] != '+' && s[0] != '-' && s[0] != 'Z') || mvg_timefmt_parse(buf, &ms) != 0)
-        return -1;
-    *min = (int)(-ms / 60000);
-    return 0;
-}
-
 /* "HH:MM" as minutes after midnight, through the time parser; 24:00 is 1440. */
 static int parse_clock(const char *s, size_t len, int *min)
 {
@@ -257,7 +246,7 @@ int mvg_cli_data_catvars(mvg_cli_data *d, const mvg_cli_fit_args *a, const char 
                          int *utc_offset_min, char *err, size_t errlen)
 {
     *utc_offset_min = 0;
-    if (a->utc_offset && parse_offset(a->utc_offset, utc_offset_min) != 0) {
+    if (a->utc_offset && mvg_timefmt_parse_offset(a->utc_offset, utc_offset_min) != 0) {
         snprintf(err, errlen, "--utc-offset '%s': not an offset such as +08:00 or Z",
                  a->utc_offset);
         return -1;

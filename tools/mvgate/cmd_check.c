@@ -17,6 +17,7 @@
 #include "netconn.h"
 #include "project.h"
 #include "runner.h"
+#include "timefmt.h"
 #include "tlsfiles.h"
 
 static void usage(FILE *out)
@@ -27,6 +28,38 @@ static void usage(FILE *out)
                  "or mvgated will create it (exit 0), with a warning on stderr for each bus\n"
                  "host that does not resolve here and for each meter point that two projects\n"
                  "count. Usage errors exit 2.\n");
+}
+
+/* A daily project's period boundary off local midnight cuts a day, which
+ * is then not complete and not counted (dayrow.h): allowed, but said. */
+static void warn_daily_boundaries(const mvg_config *cfg)
+{
+    size_t nprj = cfg->projects ? cfg->projects->nprojects : 0;
+    for (size_t i = 0; i < nprj; i++) {
+        const mvg_project_cfg *prj = &cfg->projects->projects[i];
+        if (prj->granularity != MVG_PRJ_GRAN_DAILY)
+            continue;
+        mvg_dayrow_cfg dc = {(int64_t)prj->interval_min * 60000, prj->utc_offset_min, 0, 0u};
+        const struct {
+            const char *name;
+            int has;
+            int64_t t;
+        } b[] = {{"baseline start", 1, prj->baseline_start_ms},
+                 {"baseline end", 1, prj->baseline_end_ms},
+                 {"reporting start", 1, prj->reporting_start_ms},
+                 {"reporting end", prj->has_reporting_end, prj->reporting_end_ms}};
+        for (size_t k = 0; k < sizeof b / sizeof b[0]; k++) {
+            if (!b[k].has || mvg_dayrow_day_start(&dc, b[k].t) == b[k].t)
+                continue;
+            char when[32];
+            fprintf(stderr,
+                    "%s:%d: warning: project %s: the %s %s is not a local midnight (utc_offset "
+                    "%s): the day it cuts is not complete and is not counted\n",
+                    prj->src.file, prj->src.line, prj->name, b[k].name,
+                    mvg_timefmt_format(b[k].t, MVG_TIMEFMT_MIN | MVG_TIMEFMT_Z, when, sizeof when),
+                    prj->utc_offset);
+        }
+    }
 }
 
 /* What check can only warn about, since it may differ on the gateway: a bus
@@ -167,6 +200,7 @@ int mvg_cmd_check(int argc, char **argv)
                     !prj->ipmvp_option && !prj->measurement_boundary[0] ? " and no " : "",
                     prj->measurement_boundary[0] ? "" : "measurement_boundary");
     }
+    warn_daily_boundaries(cfg);
     mvg_config_free(cfg);
     return 0;
 }

@@ -179,6 +179,16 @@ static json_t *towt_json(const mvg_towt *t, const mvg_model *m, const char *cons
         json_array_append_new(modes, mo);
     }
     json_object_set_new(tw, "modes", modes);
+    /* per bin: what mvgate savings reads the model back from */
+    json_t *alpha = json_array(), *occb = json_array();
+    for (size_t b = 0; b < mvg_towt_bins(t, NULL); b++) {
+        int oc = 0;
+        double a = mvg_towt_bin(t, b, &oc);
+        json_array_append_new(alpha, isfinite(a) ? json_real(a) : json_null());
+        json_array_append_new(occb, json_boolean(oc));
+    }
+    json_object_set_new(tw, "alpha", alpha);
+    json_object_set_new(tw, "occupied", occb);
     json_object_set_new(j, "towt", tw);
     return j;
 }

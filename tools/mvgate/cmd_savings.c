@@ -15,6 +15,7 @@
 #include "commands.h"
 #include "model_json.h"
 #include "savings.h"
+#include "timefmt.h"
 
 static void usage(FILE *out)
 {
@@ -45,6 +46,40 @@ static const mvg_cli_fit_help savings_help = {
 
 static json_t *num(double v) { return isfinite(v) ? json_real(v) : json_null(); }
 
+/* A TOWT model's savings: each row's prediction at its time, temperature
+ * (x[0]) and extra columns, summed, then the rule of every model
+ * (mvg_savings_from_totals). A row whose time-of-week bin had no baseline
+ * rows has no prediction: refused, naming it, as a non-finite row is. */
+static int towt_savings(const mvg_towt *tw, const mvg_model *m, const mvg_cli_data *d,
+                        double confidence, mvg_savings *s, char *err, size_t errlen)
+{
+    memset(s, 0, sizeof *s);
+    s->adjusted_baseline = s->actual = NAN;
+    if (!d->has_time) {
+        snprintf(err, errlen, "a towt model needs the 'timestamp' column");
+        return -1;
+    }
+    long double base = 0, act = 0;
+    for (size_t i = 0; i < d->n; i++) {
+        double extra[MVG_MODEL_MAX_X];
+        for (size_t j = 1; j < d->nx; j++)
+            extra[j - 1] = d->x[j][i];
+        double e = mvg_towt_predict(tw, d->t[i], d->x[0][i], extra);
+        if (!isfinite(e) || !isfinite(d->y[i])) {
+            char when[32];
+            snprintf(err, errlen, "row %zu (%s): %s", i + 1,
+                     mvg_timefmt_format(d->t[i], MVG_TIMEFMT_MIN | MVG_TIMEFMT_Z, when,
+                                        sizeof when),
+                     isfinite(d->y[i]) ? "its time-of-week bin had no baseline rows: no prediction"
+                                       : "the actual is not a finite number");
+            return -1;
+        }
+        base += e;
+        act += d->y[i];
+    }
+    return mvg_savings_from_totals(m, d->n, (double)base, (double)act, confidence, s, err, errlen);
+}
+
 int mvg_cmd_savings(int argc, char **argv)
 {
     mvg_cli_fit_args a;
@@ -60,10 +95,15 @@ int mvg_cmd_savings(int argc, char **argv)
     mvg_model m;
     char xnames[MVG_MODEL_MAX_X][MVG_MODEL_XNAME_MAX];
     char err[1024] = "";
-    int rc = mvg_model_from_json(mj, &m, xnames, err, sizeof err);
+    mvg_towt *tw = NULL; /* a TOWT model's tables */
+    const char *type = json_string_value(json_object_get(mj, "model"));
+    int rc = type && strcmp(type, "towt") == 0
+                 ? mvg_model_towt_from_json(mj, &m, xnames, &tw, err, sizeof err)
+                 : mvg_model_from_json(mj, &m, xnames, err, sizeof err);
     json_decref(mj);
     if (rc != 0) {
         fprintf(stderr, "mvgate savings: %s: %s\n", a.model, err);
+        mvg_towt_free(tw);
         return 2;
     }
     int cats = a.weekend || a.holidays || a.shift || a.mode;
@@ -74,6 +114,7 @@ int mvg_cmd_savings(int argc, char **argv)
     } else if (!cats && a.nx != m.nx) {
         fprintf(stderr, "mvgate savings: %zu --x columns given, the %s model in %s uses %zu\n",
                 a.nx, mvg_model_type_name(m.type), a.model, m.nx);
+        mvg_towt_free(tw);
         return 2;
     }
     mvg_cli_data d;
@@ -84,12 +125,14 @@ int mvg_cmd_savings(int argc, char **argv)
         mvg_cli_data_catvars(&d, &a, names, &off, err, sizeof err) != 0) {
         fprintf(stderr, "mvgate savings: %s\n", err);
         mvg_cli_data_free(&d);
+        mvg_towt_free(tw);
         return 2;
     }
     if (d.nx != m.nx) {
         fprintf(stderr, "mvgate savings: %zu x columns given, the %s model in %s uses %zu\n", d.nx,
                 mvg_model_type_name(m.type), a.model, m.nx);
         mvg_cli_data_free(&d);
+        mvg_towt_free(tw);
         return 2;
     }
     /* a daily model predicts days: interval rows are summed into days first */
@@ -97,17 +140,23 @@ int mvg_cmd_savings(int argc, char **argv)
         mvg_cli_data_aggregate(&d, 86400000, off, err, sizeof err) != 0) {
         fprintf(stderr, "mvgate savings: %s: %s\n", a.csv, err);
         mvg_cli_data_free(&d);
+        mvg_towt_free(tw);
         return 2;
     }
     if (d.n == 0) {
         fprintf(stderr, "mvgate savings: %s: no data rows\n", a.csv);
         mvg_cli_data_free(&d);
+        mvg_towt_free(tw);
         return 2;
     }
     mvg_savings s;
     char fsu_err[256] = "";
-    rc = mvg_savings_compute(&m, d.y, (const double *const *)d.x, d.nx, d.n, a.confidence, &s,
-                             fsu_err, sizeof fsu_err);
+    if (tw)
+        rc = towt_savings(tw, &m, &d, a.confidence, &s, fsu_err, sizeof fsu_err);
+    else
+        rc = mvg_savings_compute(&m, d.y, (const double *const *)d.x, d.nx, d.n, a.confidence,
+                                 &s, fsu_err, sizeof fsu_err);
+    mvg_towt_free(tw);
     mvg_cli_data_free(&d);
     if (rc == 0 && a.accuracy_pct > 0 &&
         mvg_savings_add_meter(&s, a.accuracy_pct / 100.0, fsu_err, sizeof fsu_err) != 0) {
