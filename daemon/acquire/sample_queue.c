@@ -51,38 +51,54 @@ void mvg_sample_queue_free(mvg_sample_queue *q)
     free(q);
 }
 
-int mvg_sample_queue_push(mvg_sample_queue *q, size_t device, unsigned generation, int online,
-                          const mvg_sample *samples, size_t n)
+mvg_sample_batch *mvg_sample_batch_new(size_t n)
+{
+    mvg_sample_batch *b = malloc(sizeof *b + n * sizeof b->samples[0]);
+    if (b)
+        b->n = n;
+    return b;
+}
+
+static void count_drop(mvg_sample_queue *q)
+{
+    pthread_mutex_lock(&q->mu);
+    q->dropped++;
+    pthread_mutex_unlock(&q->mu);
+}
+
+int mvg_sample_queue_put(mvg_sample_queue *q, mvg_sample_batch *b)
 {
     /* the texts of string points travel in the batch's own allocation,
      * after the samples, so that a batch stays one free() */
     size_t text_bytes = 0;
-    for (size_t i = 0; i < n; i++)
-        if (samples[i].raw_kind == MVG_RAW_TEXT && samples[i].text)
-            text_bytes += strlen(samples[i].text) + 1;
-    mvg_sample_batch *b = malloc(sizeof *b + n * sizeof b->samples[0] + text_bytes);
-    if (!b) {
-        pthread_mutex_lock(&q->mu);
-        q->dropped++;
-        pthread_mutex_unlock(&q->mu);
-        return -1;
-    }
-    b->device = device;
-    b->generation = generation;
-    b->online = online;
-    b->n = n;
-    memcpy(b->samples, samples, n * sizeof b->samples[0]);
-    char *text = (char *)(b->samples + n);
-    for (size_t i = 0; i < n; i++) {
-        mvg_sample *s = &b->samples[i];
-        if (s->raw_kind != MVG_RAW_TEXT || !s->text) {
-            s->text = NULL;
-            continue;
+    for (size_t i = 0; i < b->n; i++)
+        if (b->samples[i].raw_kind == MVG_RAW_TEXT && b->samples[i].text)
+            text_bytes += strlen(b->samples[i].text) + 1;
+    if (text_bytes) {
+        size_t n = b->n;
+        /* the texts are the poll's, not b's: moving b leaves them be */
+        mvg_sample_batch *grown = realloc(b, sizeof *b + n * sizeof b->samples[0] + text_bytes);
+        if (!grown) {
+            free(b);
+            count_drop(q);
+            return -1;
         }
-        size_t len = strlen(s->text) + 1;
-        memcpy(text, s->text, len);
-        s->text = text;
-        text += len;
+        b = grown;
+        char *text = (char *)(b->samples + n);
+        for (size_t i = 0; i < n; i++) {
+            mvg_sample *s = &b->samples[i];
+            if (s->raw_kind != MVG_RAW_TEXT || !s->text) {
+                s->text = NULL;
+                continue;
+            }
+            size_t len = strlen(s->text) + 1;
+            memcpy(text, s->text, len);
+            s->text = text;
+            text += len;
+        }
+    } else {
+        for (size_t i = 0; i < b->n; i++)
+            b->samples[i].text = NULL;
     }
 
     pthread_mutex_lock(&q->mu);
@@ -97,6 +113,21 @@ int mvg_sample_queue_push(mvg_sample_queue *q, size_t device, unsigned generatio
     pthread_cond_signal(&q->nonempty);
     pthread_mutex_unlock(&q->mu);
     return 0;
+}
+
+int mvg_sample_queue_push(mvg_sample_queue *q, size_t device, unsigned generation, int online,
+                          const mvg_sample *samples, size_t n)
+{
+    mvg_sample_batch *b = mvg_sample_batch_new(n);
+    if (!b) {
+        count_drop(q);
+        return -1;
+    }
+    b->device = device;
+    b->generation = generation;
+    b->online = online;
+    memcpy(b->samples, samples, n * sizeof b->samples[0]);
+    return mvg_sample_queue_put(q, b);
 }
 
 mvg_sample_batch *mvg_sample_queue_pop(mvg_sample_queue *q, int timeout_ms)

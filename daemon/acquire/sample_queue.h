@@ -27,8 +27,19 @@ typedef struct mvg_sample_queue mvg_sample_queue;
 mvg_sample_queue *mvg_sample_queue_new(size_t capacity);
 void mvg_sample_queue_free(mvg_sample_queue *q);
 
-/* Copies the batch in, with the texts of its string samples (the batch
- * owns its copies). Returns 0, or -1 when the queue is full (counted). */
+/* A batch of n samples for a poller to poll into (device, generation,
+ * online and samples are the caller's to fill), then to hand over with
+ * mvg_sample_queue_put: the samples are written once, where the consumer
+ * reads them. NULL when out of memory. Free with free(). */
+mvg_sample_batch *mvg_sample_batch_new(size_t n);
+
+/* Takes b over, copying the texts of its string samples into it (they
+ * point into the poll's buffers until then). Returns 0, or -1 when the
+ * queue is full or memory ran out (b freed, counted as dropped). */
+int mvg_sample_queue_put(mvg_sample_queue *q, mvg_sample_batch *b);
+
+/* Copies the batch in (mvg_sample_batch_new, then mvg_sample_queue_put).
+ * Returns 0, or -1 when the queue is full (counted). */
 int mvg_sample_queue_push(mvg_sample_queue *q, size_t device, unsigned generation, int online,
                           const mvg_sample *samples, size_t n);
 

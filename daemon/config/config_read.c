@@ -167,42 +167,133 @@ static long long lit_libconfig_value(const int_lit *l, long long *exact, int *ra
     return (int)strtol(buf, NULL, 10);
 }
 
+/* One literal of an indexed line: where it is, the key it follows, and its
+ * value as libconfig stores it and as written. */
 typedef struct {
-    long long stored;
-    const char *key;
-    int want_l;
-    int hits, keyed;
-    long long exact;
-    int range;
-    char text[64];
-} lit_match;
+    size_t off, len;       /* in the line */
+    size_t keyoff, keylen; /* keylen 0: it follows no key */
+    long long stored, exact;
+    int suffix_l, range;
+    const config_setting_t *owner; /* the setting it was found for; NULL: none yet */
+} lit_rec;
 
-static int match_lit(const int_lit *l, void *arg)
+struct mvg_cfgr_lits {
+    int line;              /* the line indexed (1-based); 0: none */
+    lit_rec *v;            /* sorted by stored value, suffix, then position */
+    size_t n, cap;
+    int oom;
+};
+
+typedef struct {
+    mvg_cfgr_lits *x;
+    const char *line;
+} lits_scan;
+
+static int lits_add(const int_lit *l, void *arg)
 {
-    lit_match *m = arg;
-    if (l->suffix_l != m->want_l)
-        return 0;
-    long long exact;
-    int range;
-    if (lit_libconfig_value(l, &exact, &range) != m->stored)
-        return 0;
-    int keyed = m->key && l->key && strlen(m->key) == l->keylen &&
-                strncmp(m->key, l->key, l->keylen) == 0;
-    if (m->hits && m->keyed && !keyed)
-        return 0;
-    /* Among literals that are not the key's, a wrapped one wins: an element
-     * of [52, 4294967348] is refused rather than read as 52. */
-    int wrapped = range || exact != m->stored;
-    if (m->hits == 0 || (keyed && !m->keyed) || (!keyed && wrapped)) {
-        m->exact = exact;
-        m->range = range;
-        size_t n = l->len < sizeof m->text - 1 ? l->len : sizeof m->text - 1;
-        memcpy(m->text, l->text, n);
-        m->text[n] = '\0';
+    mvg_cfgr_lits *x = ((lits_scan *)arg)->x;
+    const char *line = ((lits_scan *)arg)->line;
+    lit_rec *grown = mvg_vec_reserve(x->v, x->n, &x->cap, sizeof *x->v, 16);
+    if (!grown) {
+        x->oom = 1;
+        return 1;
     }
-    m->hits++;
-    m->keyed |= keyed;
-    return keyed;
+    x->v = grown;
+    lit_rec *r = &x->v[x->n++];
+    r->off = (size_t)(l->text - line);
+    r->len = l->len;
+    r->keyoff = l->key ? (size_t)(l->key - line) : 0;
+    r->keylen = l->key ? l->keylen : 0;
+    r->suffix_l = l->suffix_l;
+    r->stored = lit_libconfig_value(l, &r->exact, &r->range);
+    r->owner = NULL;
+    return 0;
+}
+
+static int lit_cmp(const lit_rec *a, long long stored, int suffix_l)
+{
+    if (a->stored != stored)
+        return a->stored < stored ? -1 : 1;
+    return a->suffix_l - suffix_l;
+}
+
+static int lit_order(const void *pa, const void *pb)
+{
+    const lit_rec *a = pa, *b = pb;
+    int c = lit_cmp(a, b->stored, b->suffix_l);
+    if (c)
+        return c;
+    return a->off < b->off ? -1 : a->off > b->off;
+}
+
+/* Indexes the literals of line (number no) into x, once: a scan of the line
+ * and a sort. 0, or -1 when out of memory (x then empty). */
+static int lits_index(mvg_cfgr_lits *x, const char *line, int no)
+{
+    if (x->line == no && no > 0)
+        return 0;
+    x->n = 0;
+    x->oom = 0;
+    x->line = 0;
+    lits_scan arg = {x, line};
+    scan_int_literals(line, lits_add, &arg);
+    if (x->oom) {
+        x->n = 0;
+        return -1;
+    }
+    if (x->n > 1)
+        qsort(x->v, x->n, sizeof *x->v, lit_order);
+    x->line = no;
+    return 0;
+}
+
+/* The literal libconfig read as `stored` for setting s, among the line's
+ * literals of that value and suffix, in the order written: the one s took
+ * before; else the first not yet taken that follows s's key (for a list
+ * element, that follows no key), which s then takes, so that two points of
+ * one line with `address = 52` and `address = 4294967348` each get their
+ * own; else the last one that wrapped (an element of [52, 4294967348]
+ * whose partner was taken is refused rather than read as 52); else the
+ * first. NULL when the line has none. */
+static const lit_rec *lits_find(mvg_cfgr_lits *x, const char *line, long long stored,
+                                int suffix_l, const config_setting_t *s)
+{
+    size_t lo = 0, hi = x->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (lit_cmp(&x->v[mid], stored, suffix_l) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    const char *key = config_setting_name(s);
+    size_t klen = key ? strlen(key) : 0;
+    lit_rec *first = NULL, *wrapped = NULL, *mine = NULL;
+    for (size_t i = lo; i < x->n && lit_cmp(&x->v[i], stored, suffix_l) == 0; i++) {
+        lit_rec *l = &x->v[i];
+        if (l->owner == s)
+            return l;
+        int follows = klen ? l->keylen == klen && strncmp(line + l->keyoff, key, klen) == 0
+                           : l->keylen == 0;
+        if (!mine && follows && !l->owner)
+            mine = l;
+        if (!first)
+            first = l;
+        if (l->range || l->exact != l->stored)
+            wrapped = l;
+    }
+    if (mine) {
+        mine->owner = s;
+        return mine;
+    }
+    return wrapped ? wrapped : first;
+}
+
+static void lits_free(mvg_cfgr_lits *x)
+{
+    if (x)
+        free(x->v);
+    free(x);
 }
 
 /* Line `line` (1-based) of file into buf; 0, or -1 when it cannot be read. */
@@ -235,8 +326,10 @@ void mvg_cfgr_src_free(mvg_cfgr_src *src)
         free(src->f[i].name);
         free(src->f[i].text);
         free(src->f[i].line);
+        lits_free(src->f[i].lits);
         src->f[i].name = src->f[i].text = NULL;
         src->f[i].line = NULL;
+        src->f[i].lits = NULL;
         src->f[i].nlines = 0;
     }
 }
@@ -276,6 +369,8 @@ static long src_load(mvg_cfgr_src *src, const char *file)
     free(src->f[k].name);
     free(src->f[k].text);
     free(src->f[k].line);
+    lits_free(src->f[k].lits);
+    src->f[k].lits = NULL;
     src->f[k].name = strdup(file);
     src->f[k].text = text;
     src->f[k].line = line;
@@ -287,16 +382,29 @@ static long src_load(mvg_cfgr_src *src, const char *file)
     return (long)k;
 }
 
-/* Line `line` (1-based) of file: from r's kept sources when it has them,
- * else read into buf. NULL when it cannot be read. */
-static const char *line_of(const mvg_cfgr *r, const char *file, int line, char *buf, size_t cap)
+/* Line `line` (1-based) of file, with the index of its literals in *lits:
+ * from r's kept sources when it has them, else read into buf and indexed
+ * into tmp. NULL when it cannot be read or indexed. */
+static const char *line_of(const mvg_cfgr *r, const char *file, int line, char *buf, size_t cap,
+                           mvg_cfgr_lits *tmp, mvg_cfgr_lits **lits)
 {
-    if (!r->src)
-        return source_line(file, line, buf, cap) == 0 ? buf : NULL;
-    long k = src_load(r->src, file);
-    if (k < 0 || line < 1 || (size_t)line > r->src->f[k].nlines)
-        return NULL;
-    return r->src->f[k].text + r->src->f[k].line[line - 1];
+    const char *text;
+    if (!r->src) {
+        if (source_line(file, line, buf, cap) != 0)
+            return NULL;
+        text = buf;
+        *lits = tmp;
+        line = 0; /* tmp is indexed afresh */
+    } else {
+        long k = src_load(r->src, file);
+        if (k < 0 || line < 1 || (size_t)line > r->src->f[k].nlines)
+            return NULL;
+        text = r->src->f[k].text + r->src->f[k].line[line - 1];
+        if (!r->src->f[k].lits && !(r->src->f[k].lits = calloc(1, sizeof(mvg_cfgr_lits))))
+            return NULL;
+        *lits = r->src->f[k].lits;
+    }
+    return lits_index(*lits, text, line) == 0 ? text : NULL;
 }
 
 int mvg_cfgr_int_value(const mvg_cfgr *r, const config_setting_t *s, long long *v, char *text,
@@ -311,19 +419,23 @@ int mvg_cfgr_int_value(const mvg_cfgr *r, const config_setting_t *s, long long *
     char fbuf[1024];
     const char *file = mvg_cfgr_file(r, config_setting_source_file(s), fbuf, sizeof fbuf);
     char buf[4096];
-    const char *line = file ? line_of(r, file, (int)config_setting_source_line(s), buf, sizeof buf)
+    mvg_cfgr_lits tmp = {0}, *lits = NULL;
+    const char *line = file ? line_of(r, file, (int)config_setting_source_line(s), buf, sizeof buf,
+                                      &tmp, &lits)
                             : NULL;
-    if (!line)
-        return 0; /* not from a file we can read again: libconfig's value is all there is */
-    lit_match m = {.stored = stored, .key = config_setting_name(s), .want_l = t == CONFIG_TYPE_INT64};
-    scan_int_literals(line, match_lit, &m);
-    if (!m.hits)
-        return 0;
-    snprintf(text, cap, "%s", m.text);
-    if (m.range)
-        return -1;
-    *v = m.exact;
-    return 0;
+    /* not from a file we can read again (or no memory to index it):
+     * libconfig's value is all there is */
+    const lit_rec *l = line ? lits_find(lits, line, stored, t == CONFIG_TYPE_INT64, s) : NULL;
+    int rc = 0;
+    if (l) {
+        snprintf(text, cap, "%.*s", (int)(l->len < 63 ? l->len : 63), line + l->off);
+        if (l->range)
+            rc = -1;
+        else
+            *v = l->exact;
+    }
+    free(tmp.v);
+    return rc;
 }
 
 int mvg_cfgr_int(mvg_cfgr *r, const config_setting_t *g, const char *key, const char *ctx,

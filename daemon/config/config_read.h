@@ -31,13 +31,20 @@ typedef struct mvg_cfgr_s {
     struct mvg_cfgr_src *src;
 } mvg_cfgr;
 
-/* A few source files in memory, split into NUL-terminated lines. */
+/* The integer literals of one source line, indexed by value (config_read.c). */
+typedef struct mvg_cfgr_lits mvg_cfgr_lits;
+
+/* A few source files in memory, split into NUL-terminated lines. Each file
+ * keeps the index of the line last asked for: a device of 1,000 points
+ * written on one line is scanned once, not once per literal (a 100,000-point
+ * file took half a minute to load that way). */
 #define MVG_CFGR_SRC_FILES 8
 typedef struct mvg_cfgr_src {
     struct {
         char *name, *text;
         size_t *line;   /* offsets of the lines in text */
         size_t nlines;
+        mvg_cfgr_lits *lits; /* NULL until a literal of this file is looked up */
     } f[MVG_CFGR_SRC_FILES];
     size_t next;        /* the slot to reuse when all are taken */
 } mvg_cfgr_src;

@@ -12,6 +12,11 @@ prints the figures. Samples are logged at info level, so the daemon runs at
   usage: bench_footprint.py [--devices 100] [--points 100] [--buses 4] [--seconds 30]
                             [--mqtt] [--telemetry every|off|N] [--influx] [--project] [--http]
 
+It prints the time `mvgate check` takes to read and check the same file,
+the start-up (exec to every poller running and, with --mqtt, to the first
+poll's telemetry at a subscriber). Beyond 247 devices each bus numbers its
+units from 1 (the simulator serves 1..247).
+
 --mqtt publishes to a real mosquitto on 127.0.0.1 with a subscriber reading
 every message (as the verification dashboard would), telemetry every poll
 unless --telemetry says otherwise; --influx writes to a real influxd as well;
@@ -25,6 +30,7 @@ the one docs/performance.md heads with: every real site publishes.
 
 import argparse
 import os
+import select
 import subprocess
 import sys
 import tempfile
@@ -84,7 +90,13 @@ def main():
                     help="also print the N mappings with the most resident kB (where the RSS is)")
     a = ap.parse_args()
 
-    sim = T.Proc([T.binary("mvgate-sim"), "--bulk-devices", str(a.devices), "--bulk-points", str(a.points),
+    # The simulator serves unit ids 1..247: beyond that many devices, each
+    # bus numbers its own from 1 (1,000 devices over 10 buses: 1..100 each)
+    per_bus = a.devices > 247
+    sim_units = -(-a.devices // a.buses) if per_bus else a.devices
+    if sim_units > 247:
+        ap.error("%d devices over %d buses need unit ids up to %d: at most 247" % (a.devices, a.buses, sim_units))
+    sim = T.Proc([T.binary("mvgate-sim"), "--bulk-devices", str(sim_units), "--bulk-points", str(a.points),
                   "--port", "0", "--control-port", "0"], name="mvgate-sim")
     sim.port = int(sim.wait_line(r"^ready tcp=(\d+)", timeout=10).group(1))
     d = tempfile.mkdtemp(prefix="mvgate-bench-")
@@ -120,18 +132,33 @@ def main():
         for u in range(1, a.devices + 1):
             pts = ", ".join('{ name = "p%d"; area = "holding"; address = %d; type = "float32"; unit = "kW"; }'
                             % (k, 2 * k) for k in range(a.points))
+            bus, unit = ((u - 1) % a.buses, (u - 1) // a.buses + 1) if per_bus else (u % a.buses, u)
             devs.append('{ name = "d%d"; bus = "b%d"; unit_id = %d; interval_ms = 1000; points = ( %s ); }'
-                        % (u, u % a.buses, u, pts))
+                        % (u, bus, unit, pts))
         cfg = T.write(os.path.join(d, "bench.conf"),
                       'gateway = { id = "bench"; site = "bench"; data_dir = "%s"; require_synced_clock = false; };\nbuses = ( %s );\ndevices = ( %s );\n%s'
                       % (d, buses, ",\n".join(devs), extra))
+        # the configuration alone, read and checked as the daemon does
+        t = time.monotonic()
+        subprocess.run([T.binary("mvgate"), "check", "-c", cfg], check=True, stdout=subprocess.DEVNULL)
+        check_s = time.monotonic() - t
+        first = (subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-q", "1", "-C", "1",
+                                   "-t", "mvgate/+/+/telemetry/#"], stdout=subprocess.PIPE)
+                 if a.mqtt and a.telemetry != "off" else None)
         spawned = time.monotonic()
         gw = T.Proc([T.binary("mvgated"), "-c", cfg, "--log-level", "notice"], name="mvgated")
         try:
             # "started" is logged once the configuration is loaded, the store
             # open and every poller running: the first polls are under way
-            gw.wait_line(r"started", stream="err", timeout=20)
+            gw.wait_line(r"started", stream="err", timeout=120)
             startup = time.monotonic() - spawned
+            first_s = None
+            if first:  # the first poll's telemetry at the subscriber
+                if select.select([first.stdout], [], [], 60)[0]:
+                    first.stdout.readline()
+                    first_s = time.monotonic() - spawned
+                first.kill()
+                first.wait()
             time.sleep(5)  # settle: connections up, first polls done
             perf = (subprocess.Popen(["perf", "record", "-q", "--call-graph", "dwarf,16384", "-F", "400", "-o", a.perf, "-p", str(gw.pid)],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if a.perf else None)
@@ -173,7 +200,9 @@ def main():
         print("footprint: mvgated polling %d points (%d devices x %d float32) at 1 s over %d TCP connections; %s"
               % (npoints, a.devices, a.points, a.buses, ", ".join(pubs) or "no publisher, no project"))
         steady = int(st["VmRSS"].split()[0])
-        print("  start-up (exec to pollers running): %.2f s" % startup)
+        print("  configuration read and checked (mvgate check): %.2f s" % check_s)
+        print("  start-up (exec to pollers running): %.2f s%s" % (
+            startup, "; to the first poll's telemetry at the subscriber: %.2f s" % first_s if first_s else ""))
         print("  RSS now %s, peak during window %d kB, high-water mark %s (%.2f x the steady RSS)"
               % (st["VmRSS"], peak_rss, st["VmHWM"], int(st["VmHWM"].split()[0]) / steady))
         print("  of the RSS: private %d kB (heap, stacks, written pages), shared library and file pages %d kB;"

@@ -960,6 +960,101 @@ static void test_integer_literals_do_not_wrap(void **state)
     mvg_diags_free(d);
 }
 
+/* The literals of a line are indexed once (config_read.c): every edge of
+ * that index, each value checked as written. */
+static void test_integer_literal_edges(void **state)
+{
+    (void)state;
+    /* 2^31, 2^63 - 1, negative, hex and L-suffixed literals kept exactly */
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load("edges.conf", HEAD LAN
+        "devices = ( { name = \"m\"; bus = \"lan\"; unit_id = 0xF7; points = (\n"
+        "  { name = \"a\"; area = \"holding\"; address = 0x10; type = \"int32\"; min = -2147483649; max = 2147483648; },\n"
+        "  { name = \"b\"; area = \"holding\"; address = 20L; type = \"int64\"; min = -9223372036854775807L; max = 9223372036854775807; },\n"
+        "  { name = \"c\"; area = \"holding\"; address = 30; type = \"uint32\"; max = 0xFFFFFFFFFF; } ); } );\n",
+        d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    const mvg_point_cfg *p = c->devices[0].points;
+    assert_int_equal(c->devices[0].unit_id, 247);
+    assert_int_equal(p[0].address, 16);
+    assert_true(p[0].min == -2147483649.0);
+    assert_true(p[0].max == 2147483648.0);
+    assert_int_equal(p[1].address, 20);
+    assert_true(p[1].min == -9223372036854775807.0);
+    assert_true(p[1].max == 9223372036854775807.0);
+    assert_true(p[2].max == 1099511627775.0);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    /* beyond 64 bits (2^63, hex and L forms too), 2^31 as an address */
+    d = mvg_diags_new();
+    assert_null(load("edges64.conf", HEAD LAN
+        /* 3 */ "devices = ( { name = \"m\"; bus = \"lan\"; points = (\n"
+        /* 4 */ "  { name = \"a\"; area = \"holding\"; address = 2147483648; type = \"int16\"; },\n"
+        /* 5 */ "  { name = \"b\"; area = \"holding\"; address = 2; type = \"int16\"; max = 9223372036854775808; },\n"
+        /* 6 */ "  { name = \"c\"; area = \"holding\"; address = 3; type = \"int16\"; min = -9223372036854775809L; },\n"
+        /* 7 */ "  { name = \"e\"; area = \"holding\"; address = 4; type = \"int16\"; max = 0x10000000000000000; } ); } );\n",
+        d));
+    expect_diag(d, "edges64.conf", 4, "'address' must be 0..65535, not 2147483648");
+    expect_diag(d, "edges64.conf", 5, "'max' must be");
+    expect_diag(d, "edges64.conf", 5, "not 9223372036854775808");
+    expect_diag(d, "edges64.conf", 6, "not -9223372036854775809");
+    expect_diag(d, "edges64.conf", 7, "not 0x10000000000000000");
+    mvg_diags_free(d);
+
+    /* one line of 500 points (about 45 kB): a literal that wraps to the
+     * value of another point's on the same line is still refused, and the
+     * other, written as 52, is still read as 52 */
+    size_t cap = 64 * 1024, n = 0;
+    char *text = malloc(cap);
+    assert_non_null(text);
+    n += (size_t)snprintf(text + n, cap - n, "%s%sdevices = ( { name = \"m\"; bus = \"lan\"; points = ( ", HEAD, LAN);
+    for (int k = 0; k < 500; k++)
+        n += (size_t)snprintf(text + n, cap - n,
+                              "{ name = \"p%d\"; area = \"holding\"; address = %lld; type = \"int16\"; }, ",
+                              k, k == 10 ? 52LL : k == 499 ? 4294967348LL : 100LL + k);
+    n += (size_t)snprintf(text + n, cap - n, "{ name = \"last\"; area = \"input\"; address = 52; type = \"int16\"; } ); } );\n");
+    assert_true(n < cap);
+    d = mvg_diags_new();
+    assert_null(load("long.conf", text, d));
+    expect_diag(d, "long.conf", 3, "device 'm': point 'p499': 'address' must be 0..65535, not 4294967348");
+    assert_int_equal(mvg_diags_count(d), 1);
+    mvg_diags_free(d);
+    /* the same line without the wrapped literal loads, 52 read as 52 */
+    char *wrap = strstr(text, "4294967348");
+    assert_non_null(wrap);
+    memcpy(wrap, "    599   ", 10);
+    c = load("long2.conf", text, d = mvg_diags_new());
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->devices[0].npoints, 501);
+    assert_int_equal(c->devices[0].points[10].address, 52);
+    assert_int_equal(c->devices[0].points[499].address, 599);
+    assert_int_equal(c->devices[0].points[500].address, 52);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+    free(text);
+
+    /* the last line of a file without a newline, in an @included file */
+    char sub[300];
+    snprintf(sub, sizeof sub, "%s/edgeinc", dir);
+    assert_int_equal(mkdir(sub, 0755), 0);
+    write_file("edgeinc/store.conf", "# store\nstore = { retention_days = 4294967297 }");
+    assert_null(load("edgeinc.conf", HEAD LAN
+        "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"a\"; area = \"holding\"; address = 1; type = \"int16\"; } ); } );\n"
+        "@include \"edgeinc/store.conf\"", d = mvg_diags_new()));
+    expect_diag(d, "edgeinc/store.conf", 2, "not 4294967297");
+    mvg_diags_free(d);
+    assert_null(load("eof.conf", HEAD LAN
+        "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"a\"; area = \"holding\"; address = 1; type = \"int16\"; } ); } );\n"
+        "store = { retention_days = -4294967297 }", d = mvg_diags_new()));
+    expect_diag(d, "eof.conf", 4, "not -4294967297");
+    mvg_diags_free(d);
+}
+
 /* A device or profile that polls nothing is refused. */
 static void test_empty_point_lists(void **state)
 {
@@ -1008,6 +1103,7 @@ int main(void)
         cmocka_unit_test(test_data_dir),
         cmocka_unit_test(test_projects_are_checked_against_devices),
         cmocka_unit_test(test_integer_literals_do_not_wrap),
+        cmocka_unit_test(test_integer_literal_edges),
         cmocka_unit_test(test_empty_point_lists),
         cmocka_unit_test(test_string_points),
         cmocka_unit_test(test_missing_include_named),

@@ -139,11 +139,46 @@ static void test_concurrent_producers_lose_nothing_accepted(void **state)
     mvg_sample_queue_free(q);
 }
 
+/* The pollers' path: a batch polled into, then handed over: its texts
+ * copied in, and a full queue frees it and counts it. */
+static void test_batch_filled_in_place(void **state)
+{
+    (void)state;
+    mvg_sample_queue *q = mvg_sample_queue_new(1);
+    char text[16] = "meter 7";
+    mvg_sample_batch *b = mvg_sample_batch_new(2);
+    assert_non_null(b);
+    assert_int_equal(b->n, 2);
+    b->device = 5;
+    b->generation = 2;
+    b->online = 1;
+    b->samples[0] = (mvg_sample){.ts_ms = 3, .value = 2.5, .quality = MVG_Q_GOOD, .text = text};
+    b->samples[1] = (mvg_sample){.ts_ms = 3, .value = NAN, .quality = MVG_Q_GOOD,
+                                 .raw_kind = MVG_RAW_TEXT, .text = text};
+    assert_int_equal(mvg_sample_queue_put(q, b), 0);
+    strcpy(text, "reused");
+    mvg_sample_batch *full = mvg_sample_batch_new(1);
+    assert_non_null(full);
+    full->samples[0] = (mvg_sample){.ts_ms = 4, .value = 1, .quality = MVG_Q_GOOD};
+    assert_int_equal(mvg_sample_queue_put(q, full), -1); /* freed: ASan would see a leak */
+    assert_int_equal(mvg_sample_queue_dropped(q), 1);
+    mvg_sample_batch *got = mvg_sample_queue_pop(q, 0);
+    assert_non_null(got);
+    assert_int_equal(got->device, 5);
+    assert_int_equal(got->generation, 2);
+    assert_true(got->samples[0].value == 2.5);
+    assert_null(got->samples[0].text); /* not a text sample: not followed */
+    assert_string_equal(got->samples[1].text, "meter 7");
+    free(got);
+    mvg_sample_queue_free(q);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fifo_order_and_copy),
         cmocka_unit_test(test_batch_owns_its_texts),
+        cmocka_unit_test(test_batch_filled_in_place),
         cmocka_unit_test(test_full_queue_refuses_and_counts),
         cmocka_unit_test(test_empty_pop_times_out),
         cmocka_unit_test(test_concurrent_producers_lose_nothing_accepted),
