@@ -161,6 +161,16 @@ static void factors(rd *r, const json_t *a, const char *where, mvg_conv_factors 
                 if (!defaulted)
                     f->defaulted &= ~rows[i].bit;
             }
+        /* A configured factor whose record names a publication (a grid
+         * table entry, a named O2 standard) keeps it: the writer says
+         * "configuration" only for a number of the configuration's own. */
+        const char *src = json_string_value(json_object_get(it, "source"));
+        if (!defaulted && src && strcmp(src, "configuration") != 0) {
+            if (strncmp(n, "co2_kg_per_", 11) == 0)
+                snprintf(f->co2_source, sizeof f->co2_source, "%s", src);
+            else if (strcmp(n, "o2_ref") == 0)
+                snprintf(f->o2_ref_source, sizeof f->o2_ref_source, "%s", src);
+        }
     }
 }
 

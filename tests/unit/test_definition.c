@@ -4,9 +4,10 @@
  * measurement_boundary, accuracy_class, calibration_date) land in it, what
  * is not given is null, every factor a stream's conversions use is there
  * with value, unit, source and defaulted, and the factors reproduce
- * mvg_convert_apply(); the content digest ignores the volatile members and
- * changes with a factor; config_sha256 is the SHA-256 of the main file's
- * bytes followed by its @include's; the reader gives the project back.
+ * mvg_convert_apply(); the reader gives the project back, the sources of
+ * factors taken from publications included; the content digest ignores the
+ * volatile members and changes with a factor; config_sha256 is the SHA-256
+ * of the main file's bytes followed by its @include's.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -277,6 +278,78 @@ static void test_read_back(void **state)
     mvg_config_free(g.cfg);
 }
 
+/* A factor taken from a publication (a grid table entry, a named O2
+ * standard) keeps that publication as its source through the record: the
+ * hub's report names it, not "configuration". */
+static void test_read_back_keeps_factor_sources(void **state)
+{
+    (void)state;
+    static const char *body =
+        "gateway = { id = \"g\"; site = \"s\"; data_dir = \"/tmp\"; };\n"
+        "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; port = 1502; } );\n"
+        "devices = ( { name = \"m\"; bus = \"lan\"; points = (\n"
+        "    { name = \"kwh\"; area = \"input\"; address = 0; type = \"float64\"; kind = \"counter\"; unit = \"kWh\"; },\n"
+        "    { name = \"nox\"; area = \"input\"; address = 4; type = \"float64\"; unit = \"mg/Nm3\"; },\n"
+        "    { name = \"o2\"; area = \"input\"; address = 8; type = \"float64\"; unit = \"%\"; },\n"
+        "    { name = \"flow\"; area = \"input\"; address = 12; type = \"float64\"; unit = \"Nm3/h\"; } ); } );\n"
+        "projects = ( { name = \"p\"; interval_min = 15;\n"
+        "  baseline = { start = \"2026-01-01\"; end = \"2026-02-01\"; };\n"
+        "  reporting = { start = \"2026-02-01\"; };\n"
+        "  streams = ( { name = \"el\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+        "                model = { type = \"mean\"; }; grid = \"csg-2022\"; },\n"
+        "              { name = \"nox\"; type = \"nox\"; unit = \"kg\"; conc = \"m.nox\"; o2 = \"m.o2\";\n"
+        "                flow = \"m.flow\"; model = { type = \"mean\"; };\n"
+        "                o2_ref_standard = \"gb13271-oil-gas\"; } ); } );\n";
+    char path[] = "/tmp/mvg-test-definition-XXXXXX";
+    write_tmp(path, body);
+    mvg_diags *dg = mvg_diags_new();
+    mvg_config_opts o = {.profile_dir = MVG_SOURCE_DIR "/config/profiles"};
+    mvg_config *c = mvg_config_load(path, &o, dg);
+    if (!c)
+        mvg_diags_print(dg, stderr);
+    mvg_diags_free(dg);
+    unlink(path);
+    assert_non_null(c);
+    unsigned char uses[1] = {1};
+    mvg_definition_in in = {"g", c, &c->projects->projects[0], uses, NULL};
+    char zero[MVG_CHAIN_HEX_LEN];
+    mvg_chain_zero_prev(zero);
+    mvg_payload_link link = {3, "00112233445566778899aabbccddeeff", zero, 0};
+    char *s = mvg_definition_record(&in, 1, 1767225600000, &link);
+    assert_non_null(s);
+    char err[300] = "";
+    mvg_definition *d = mvg_definition_parse(s, strlen(s), err, sizeof err);
+    if (!d)
+        fprintf(stderr, "%s\n", err);
+    assert_non_null(d);
+    static const char *const names[] = {"co2_kg_per_unit", "o2_ref"};
+    for (size_t k = 0; k < 2; k++) {
+        const mvg_conv_factors *fa = &c->projects->projects[0].streams[k].factors;
+        const mvg_conv_factors *fb = &d->prj.streams[k].factors;
+        mvg_conv_factor_use ua[MVG_CONV_FACTORS_MAX], ub[MVG_CONV_FACTORS_MAX];
+        size_t na = mvg_convert_factors_used(fa, ua), nb = mvg_convert_factors_used(fb, ub);
+        assert_int_equal(na, nb);
+        int seen = 0;
+        for (size_t i = 0; i < na; i++) {
+            assert_string_equal(ua[i].name, ub[i].name);
+            assert_int_equal(ua[i].defaulted, ub[i].defaulted);
+            assert_true((ua[i].source == NULL) == (ub[i].source == NULL));
+            if (ua[i].source)
+                assert_string_equal(ua[i].source, ub[i].source);
+            if (strcmp(ua[i].name, names[k]) == 0) {
+                assert_false(ub[i].defaulted);
+                assert_non_null(ub[i].source);
+                assert_non_null(strstr(ub[i].source, k == 0 ? "csg-2022" : "GB 13271-2014"));
+                seen = 1;
+            }
+        }
+        assert_true(seen);
+    }
+    mvg_definition_free(d);
+    free(s);
+    mvg_config_free(c);
+}
+
 static void test_absent_keys_are_null(void **state)
 {
     (void)state;
@@ -411,6 +484,7 @@ int main(void)
         cmocka_unit_test(test_absent_keys_are_null),
         cmocka_unit_test(test_daily_project_days),
         cmocka_unit_test(test_read_back),
+        cmocka_unit_test(test_read_back_keeps_factor_sources),
         cmocka_unit_test(test_digest_ignores_the_volatile_members),
         cmocka_unit_test(test_config_sha256_covers_the_includes),
         cmocka_unit_test(test_bad_new_keys_are_refused),
