@@ -89,6 +89,19 @@ def test_daily_project_fits_and_verifies():
         rp = T.run([T.binary("mvgate"), "replay", "-c", cfg, "--project", "chiller-daily",
                     "--time-scale", str(SCALE)])
         assert rp.returncode == 0, rp.stdout + rp.stderr
+        # the report counts days as the records do: its figures are the last
+        # record's cumulative block, its points the days the records close
+        rj = os.path.join(d, "report.json")
+        r = T.run([T.binary("mvgate"), "report", "-c", cfg, "--project", "chiller-daily",
+                   "--format", "json", "--out", rj])
+        assert r.returncode == 0, r.stdout + r.stderr
+        with open(rj) as f:
+            report = json.load(f)
+        with open(os.path.join(T.SRC, "docs", "schemas", "report.schema.json")) as f:
+            jsonschema.validate(report, json.load(f))
+        rh = T.run([T.binary("mvgate"), "report", "-c", cfg, "--project", "chiller-daily",
+                    "--format", "html", "--out", os.path.join(d, "report.html")])
+        assert rh.returncode == 0, rh.stdout + rh.stderr
         defs = [x["record"] for x in export(cfg, "chain") if x["kind"] == "definition"]
         assert defs and defs[0]["days"] == {
             "granularity": "daily", "utc_offset_min": 480,
@@ -142,6 +155,27 @@ def test_daily_project_fits_and_verifies():
     assert last["m"] == REPORT_DAYS and abs(last["avoided"] - cum) < 1e-6 * abs(cum), last
     assert last["avoided"] > 0, last  # the retrofit chiller uses less
     assert last["annual_basis"] == "baseline year", last
+
+    fig = report["figures"]
+    for k, c in {"m": "m", "hours": "covered_hours", "adjusted_baseline": "adjusted_baseline",
+                 "actual": "actual", "avoided": "avoided", "savings": "savings",
+                 "fsu": "fsu", "low": "savings_low", "high": "savings_high"}.items():
+        key = "savings.electricity.%s" % k
+        assert fig[key]["value"] == last[c], (key, fig[key], last[c])
+    assert fig["savings.electricity.hours"]["value"] == 24 * REPORT_DAYS
+    assert fig["annual.electricity.savings"]["value"] == last["annual_savings"]
+    assert fig["coverage.electricity.intervals_used"]["value"] == REPORT_DAYS
+    # the report's points are the days: one per day a record closes, each
+    # with the day's figures
+    closed = {ms(s["day"]["start"]): s["day"] for _, s in days}
+    pts = report["series"]["electricity"]
+    assert len(pts) == len(closed), (len(pts), len(closed))
+    for p in pts:
+        day = closed[ms(p["start"])]
+        assert ms(p["end"]) - ms(p["start"]) == DAY * 1000, p
+        assert p["actual"] == day["actual"], (p, day)
+        assert p["adjusted_baseline"] == day["adjusted_baseline"], (p, day)
+    assert report["project"]["granularity"] == "daily", report["project"]
 
 
 if __name__ == "__main__":

@@ -11,7 +11,9 @@
 #include <string.h>
 
 #include "convert.h"
+#include "dayrow.h"
 #include "payload.h"
+#include "timefmt.h"
 #include "vec.h"
 
 #define DAY_MS 86400000LL
@@ -152,6 +154,30 @@ static int grow_points(mvg_report *r, size_t *cap)
     return 0;
 }
 
+/* A stream's "day" block (schema 5: the record closes a day of a daily
+ * project), or nothing. */
+static void day_of(const json_t *d, mvg_report_point *p)
+{
+    if (!json_is_object(d))
+        return;
+    int64_t a, b;
+    if (mvg_timefmt_parse(json_string_value(json_object_get(d, "start")), &a) != 0 ||
+        mvg_timefmt_parse(json_string_value(json_object_get(d, "end")), &b) != 0)
+        return;
+    p->day.present = 1;
+    p->day.start_ms = a;
+    p->day.end_ms = b;
+    p->day.complete = json_is_true(json_object_get(d, "complete"));
+    p->day.extrapolated = json_is_true(json_object_get(d, "extrapolated"));
+    p->day.actual = num_of(json_object_get(d, "actual"));
+    p->day.adjusted_baseline = num_of(json_object_get(d, "adjusted_baseline"));
+    p->day.avoided = num_of(json_object_get(d, "avoided"));
+    const json_t *xs = json_object_get(d, "x");
+    p->day.nx = json_array_size(xs) < MVG_MODEL_MAX_X ? json_array_size(xs) : MVG_MODEL_MAX_X;
+    for (size_t j = 0; j < p->day.nx; j++)
+        p->day.x[j] = num_of(json_array_get(xs, j));
+}
+
 static int on_record(void *user, const char *project, int64_t seq, int64_t start_ms,
                      int64_t end_ms, const char *payload, size_t len)
 {
@@ -213,6 +239,7 @@ static int on_record(void *user, const char *project, int64_t seq, int64_t start
                 p->adjustment = 0.0;
             cum_of(json_object_get(js, "cumulative"), &p->rec_cum);
         }
+        day_of(json_object_get(js, "day"), p);
     }
     json_decref(doc);
     mvg_report_seen *sn = &r->seen[phase];
@@ -225,6 +252,65 @@ static int on_record(void *user, const char *project, int64_t seq, int64_t start
         r->win_last_ms = end_ms;
     }
     r->nrecords++;
+    return 0;
+}
+
+/*
+ * A daily project's rows are days (docs/method.md "Daily projects"): its
+ * savings, FSU and charts are the days the records close, not the
+ * intervals, whose savings the engine leaves undefined. Each stream's
+ * points become its days, in place: a day point is the closing record's
+ * "day" block with the day's interval adjustments summed and its
+ * coverage the intervals' summed over the intervals a day holds; it is in
+ * the window when its closing record is, and carries that record's
+ * cumulative block (the figures as signed). The intervals after the last
+ * closed day belong to no day yet and are counted apart. Every stream
+ * closes its days on the same records (the project's day boundary).
+ */
+static int fold_days(mvg_report *r, char *err, size_t errlen)
+{
+    const double per_day = (double)MVG_DAY_MS / (double)r->len_ms;
+    size_t ndays = 0;
+    for (size_t i = 0; i < r->nstreams; i++) {
+        mvg_report_point *pts = r->streams[i].pts;
+        size_t j = 0;
+        double cov = 0.0, adj = 0.0;
+        size_t open = 0;
+        for (size_t k = 0; k < r->nrecords; k++) {
+            const mvg_report_point src = pts[k];
+            if (isfinite(src.coverage))
+                cov += src.coverage;
+            adj += src.adjustment;
+            open++;
+            if (!src.day.present)
+                continue;
+            open = 0;
+            mvg_report_point *d = &pts[j++]; /* j <= k: earlier points are done */
+            *d = src;
+            d->start_ms = src.day.start_ms;
+            d->end_ms = src.day.end_ms;
+            d->valid = src.day.complete;
+            d->coverage = cov / per_day;
+            d->actual = src.day.actual;
+            d->nx = src.day.nx;
+            memcpy(d->x, src.day.x, sizeof d->x);
+            d->adjusted_baseline = src.day.adjusted_baseline;
+            d->savings = isfinite(d->adjusted_baseline) ? src.day.avoided : NAN;
+            d->extrapolated = src.day.extrapolated;
+            d->adjustment = adj;
+            cov = adj = 0.0;
+        }
+        if (i > 0 && j != ndays) {
+            snprintf(err, errlen, "project '%s': stream %s closes %zu days, stream %s %zu",
+                     r->prj->name, r->streams[0].cfg->name, ndays, r->streams[i].cfg->name, j);
+            return -1;
+        }
+        ndays = j;
+        r->open_intervals = open;
+    }
+    r->nrecords = ndays;
+    r->len_ms = MVG_DAY_MS;
+    r->daily = 1;
     return 0;
 }
 
@@ -968,6 +1054,8 @@ mvg_report *mvg_report_build(const mvg_report_req *req, char *err, size_t errlen
                  prj->name, req->from_ms == INT64_MIN ? "the start" : a, b);
         goto fail;
     }
+    if (prj->granularity == MVG_PRJ_GRAN_DAILY && fold_days(r, err, errlen) != 0)
+        goto fail;
     if (load_model(r, err, errlen) != 0)
         goto fail;
     if (src->chain(src->ctx, &r->chain, err, errlen) != 0)

@@ -75,6 +75,15 @@ typedef struct {
     /* running window totals up to this record (reporting records in the window) */
     double cum_savings, cum_low, cum_high;
     mvg_report_cum rec_cum;   /* reporting: the record's cumulative block */
+    /* a daily project's record that closes a day: its "day" block (schema
+     * 5), until the report folds the intervals into days */
+    struct {
+        int present, complete, extrapolated;
+        int64_t start_ms, end_ms;
+        double actual, adjusted_baseline, avoided;
+        double x[MVG_MODEL_MAX_X];
+        size_t nx;
+    } day;
 } mvg_report_point;
 
 /* What a stream uses a point as; a point may serve several. */
@@ -237,7 +246,9 @@ typedef struct {
     int windowed;
     int64_t from_ms, to_ms;      /* INT64_MIN / INT64_MAX when open */
     int64_t generated_ms;
-    int64_t len_ms;              /* the project's interval */
+    int64_t len_ms;              /* the project's interval; a day for a daily project */
+    int daily;                   /* granularity "daily": the points are the days */
+    size_t open_intervals;       /* daily: intervals after the last closed day */
     int64_t win_first_ms, win_last_ms; /* the window's records */
     size_t nrecords, nwindow;
     mvg_report_seen seen[MVG_RP_COUNT];

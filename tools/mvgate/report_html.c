@@ -842,11 +842,29 @@ static void model(const page *p)
     fputs("</section>\n", o);
 }
 
+/* A daily project says that its figures count days, from which local
+ * midnight, and how many intervals wait for their day to close. */
+static void daily_note(const page *p)
+{
+    const mvg_report *r = p->r;
+    if (!r->daily)
+        return;
+    int off = r->prj->utc_offset_min, a = off < 0 ? -off : off;
+    char zone[24], open[24];
+    snprintf(zone, sizeof zone, "00:00 UTC%c%02d:%02d", off < 0 ? '-' : '+', a / 60, a % 60);
+    snprintf(open, sizeof open, "%zu", r->open_intervals);
+    const char *args[] = {zone, open};
+    fputs("<div class=\"note\">", p->out);
+    sentence(p, T(p, MVG_T_DAILY_NOTE), args, 2);
+    fputs("</div>\n", p->out);
+}
+
 static void savings(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
     mvg_report_html_section(p, "savings", MVG_T_SEC_SAVINGS);
+    daily_note(p);
     for (size_t i = 0; i < r->nstreams; i++) {
         const mvg_report_stream *s = &r->streams[i];
         const char *n = s->cfg->name, *u = s->cfg->factors.unit;
@@ -989,6 +1007,7 @@ static int coverage(const page *p)
     const mvg_report *r = p->r;
     FILE *o = p->out;
     mvg_report_html_section(p, "coverage", MVG_T_SEC_COVERAGE);
+    daily_note(p);
     fputs("<table><thead><tr>", o);
     th(p, MVG_T_STREAM);
     th(p, MVG_T_COV_BASELINE);

@@ -174,7 +174,9 @@ static const char *const table[MVG_T_COUNT][2] = {
          "over the valid intervals (every channel covered). Non-routine adjustments are added and shown "
          "apart. The uncertainty is ASHRAE Guideline 14's fractional savings uncertainty, "
          "FSU = t a CV(RMSE) sqrt((n/n')(1 + 2/n')(1/m)) / F, with n' corrected for the residuals' "
-         "autocorrelation, a = 1.26, t at the stated confidence with n - p degrees of freedom. "
+         "autocorrelation, a the empirical factor of the data's granularity (1.26 for hourly and 15-minute "
+         "intervals; for daily and monthly data a polynomial in the reporting period's months, as "
+         "docs/method.md gives it), t at the stated confidence with n - p degrees of freedom. "
          "Conversions to TJ, CO2, pollutants, water and HK$ use the factors listed with their values, "
          "units and sources under Conversion factors, and carry the savings' interval with them. "
          "Annual figures are normalised savings: the frozen model over the baseline "
@@ -183,7 +185,8 @@ static const char *const table[MVG_T_COUNT][2] = {
          "節省量按 IPMVP（國際性能量度及核證規程）計算：避免用量 = 調整後基準 - 實際用量；"
          "調整後基準為已凍結的基準模型在報告期各時段條件下的預測值，只計算數據有效（各通道覆蓋足夠）的時段。"
          "非常規調整另行列出。不確定性按 ASHRAE Guideline 14 的節省量分數不確定性計算："
-         "FSU = t a CV(RMSE) sqrt((n/n')(1 + 2/n')(1/m)) / F，其中 n' 已按殘差自相關修正，a = 1.26，"
+         "FSU = t a CV(RMSE) sqrt((n/n')(1 + 2/n')(1/m)) / F，其中 n' 已按殘差自相關修正，a 為按數據時段長度而定的經驗系數"
+         "（每小時及 15 分鐘時段為 1.26；每日及每月數據為報告期月數的多項式，見 docs/method.md），"
          "t 按所列置信水平及 n - p 自由度取值。能源（TJ）、碳排放、污染物、用水及港元的換算採用「換算系數」"
          "一節所列的系數（連同數值、單位及來源），節省量的區間亦以相同系數換算。年化數字為標準化節省量：已凍結的模型在基準年條件下的預測值乘以節省比率"
          "（見 docs/method.md），並非以 8760 小時除以覆蓋時數推算實測節省量。"},
@@ -365,6 +368,13 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_SRC_CRIT_MONTHLY] = {"ASHRAE Guideline 14-2014, sections 4.3.2.4 / 5.3.2.4",
                                 "ASHRAE Guideline 14-2014 第 4.3.2.4 及 5.3.2.4 節"},
     [MVG_T_SRC_STEAM_KWH] = {"1000 x enthalpy_kj_per_kg / 3600", "1000 × 蒸汽淨焓值（kJ/kg）/ 3600"},
+    [MVG_T_DAILY_NOTE] =
+        {"A daily project (granularity \"daily\", days from {1}): the model's rows, the savings, "
+         "their uncertainty and the counts below are local days; a day counts when every one of "
+         "its intervals is valid and in one phase. {2} intervals after the last closed day belong "
+         "to no day yet.",
+         "每日項目（每日由 {1} 起計）：模型的數據行、節省量、其不確定性及下列計數均以當地日數計算；"
+         "某日所有時段均有效且屬同一階段方予計算。最後一個已完結日之後的 {2} 個時段尚未歸入任何一日。"},
 };
 
 const char *mvg_lang_tag(mvg_lang l) { return l == MVG_LANG_ZH_HANT ? "zh-Hant" : "en"; }

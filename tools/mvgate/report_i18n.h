@@ -302,6 +302,7 @@ typedef enum {
     MVG_T_SRC_CRIT_DAILY,
     MVG_T_SRC_CRIT_MONTHLY,
     MVG_T_SRC_STEAM_KWH,
+    MVG_T_DAILY_NOTE, /* a daily project: the points and counts are days */
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
 

@@ -227,6 +227,9 @@ int mvg_report_write_json(const mvg_report *r, FILE *out, char *err, size_t errl
     json_t *prj = doc ? json_object_get(doc, "project") : NULL;
     static const char *const options[] = {"A", "B", "C", "D"};
     if (prj) {
+        json_object_set_new(prj, "granularity", json_string(r->daily ? "daily" : "interval"));
+        json_object_set_new(prj, "open_intervals",
+                            r->daily ? json_integer((json_int_t)r->open_intervals) : json_null());
         int o = r->prj->ipmvp_option;
         json_object_set_new(prj, "ipmvp_option",
                             o >= 1 && o <= 4 ? json_string(options[o - 1]) : json_null());
