@@ -81,6 +81,10 @@ typedef struct {
      * were outside the baseline range (saved after the annual sums) */
     mvg_stream_screening scr;
     uint64_t m_extrap;
+    /* an auto fit's candidates (model.h), for the model record written
+     * with the fit; not saved (a restored model has none to show) */
+    mvg_model_candidate cand[MVG_MODEL_MAX_CANDIDATES];
+    size_t ncand;
     /* a daily project (dayrow.h): how this stream's x make a day (derived
      * from the config) and the day open so far (saved) */
     mvg_dayrow_cfg day_cfg;
@@ -281,6 +285,12 @@ const mvg_model *mvg_project_model(const mvg_project *p, size_t i, const char **
     return p->s[i].model_ready ? &p->s[i].model : NULL;
 }
 
+const mvg_model_candidate *mvg_project_candidates(const mvg_project *p, size_t i, size_t *n)
+{
+    *n = p && i < p->ns ? p->s[i].ncand : 0;
+    return *n ? p->s[i].cand : NULL;
+}
+
 const mvg_stream_screening *mvg_project_screening(const mvg_project *p, size_t i)
 {
     return p && i < p->ns ? &p->s[i].scr : NULL;
@@ -398,13 +408,17 @@ static double expected_baseline_intervals(const mvg_project *p)
     return expected >= 1.0 ? expected : 1.0;
 }
 
-/* The stream's form fitted to n rows (y, x columns). */
-static int fit_rows(const mvg_stream_cfg *sc, const double *y, const double *const *xs, size_t n,
+/* The stream's form fitted to n rows (y, x columns); an auto fit keeps its
+ * candidates in s (the last fit's: a refit without outliers chooses the
+ * frozen model). */
+static int fit_rows(stream_state *s, const double *y, const double *const *xs, size_t n,
                     double cov, const mvg_model_criteria *crit, mvg_model *out, char *why,
                     size_t whylen)
 {
+    const mvg_stream_cfg *sc = s->cfg;
     if (sc->model_type == MVG_MODEL_AUTO)
-        return mvg_model_fit_auto(y, xs, sc->nx, n, cov, crit, out, NULL, NULL, why, whylen);
+        return mvg_model_fit_auto(y, xs, sc->nx, n, cov, crit, out, s->cand, &s->ncand, why,
+                                  whylen);
     return mvg_model_fit(sc->model_type, y, xs, sc->nx, n, cov, crit, out, why, whylen);
 }
 
@@ -454,7 +468,7 @@ static int screen_fit(stream_state *s, const mvg_model_criteria *crit, double ex
             double cov = (double)k / expected;
             mvg_model refit;
             char why[150];
-            rc = fit_rows(sc, cols[0], kx, k, cov > 1.0 ? 1.0 : cov, crit, &refit, why,
+            rc = fit_rows(s, cols[0], kx, k, cov > 1.0 ? 1.0 : cov, crit, &refit, why,
                           sizeof why);
             if (rc == 0) {
                 s->model = refit;
@@ -501,7 +515,7 @@ int mvg_project_fit_now(mvg_project *p, char *err, size_t errlen)
             snprintf(s->why, sizeof s->why, "no valid baseline intervals");
             rc = -1;
         } else {
-            rc = fit_rows(sc, s->col[0], xs, s->nrows, cov, &crit, &s->model, s->why,
+            rc = fit_rows(s, s->col[0], xs, s->nrows, cov, &crit, &s->model, s->why,
                           sizeof s->why);
         }
         if (rc == 0)
@@ -1594,6 +1608,8 @@ int mvg_project_copy_stream(mvg_project *to, size_t i, const mvg_project *from, 
     d->annual_err_prev = s->annual_err_prev;
     d->tar = s->tar; /* the tariff's totals (tar_use is to's own) */
     d->scr = s->scr; /* the screening of the fit the model came from */
+    memcpy(d->cand, s->cand, sizeof d->cand);
+    d->ncand = s->ncand;
     d->m_extrap = s->m_extrap;
     d->day = s->day; /* the day open so far (day_cfg is to's own) */
     return 0;

@@ -411,6 +411,11 @@ typedef struct {
 /* NULL when i is out of range; before the fit every member is 0. */
 const mvg_stream_screening *mvg_project_screening(const mvg_project *p, size_t i);
 
+/* The candidates of stream i's auto fit as fitted here (model.h), *n of
+ * them; NULL and 0 for another form, before the fit, and for a model
+ * restored from the state. */
+const mvg_model_candidate *mvg_project_candidates(const mvg_project *p, size_t i, size_t *n);
+
 /*
  * State serialisation (accumulators, collected rows, frozen models): exact,
  * versioned, little-endian, with a magic, the project's identity (name,

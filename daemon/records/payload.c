@@ -593,6 +593,22 @@ char *mvg_payload_model(const char *gateway, const mvg_project *prj, int64_t ver
                                 link);
 }
 
+/* An auto fit's candidates in the order fitted: each form, whether it was
+ * fitted and qualified, its adjusted R2 (what the choice compares), why it
+ * was not (the engine's words) and the one chosen. */
+static json_t *model_candidates(const mvg_model_candidate *c, size_t n, const mvg_model *chosen)
+{
+    json_t *a = json_array();
+    for (size_t k = 0; a && k < n; k++)
+        json_array_append_new(
+            a, json_pack("{s:s, s:b, s:b, s:o, s:o, s:b}", "model",
+                         mvg_model_type_name(c[k].type), "fitted", c[k].fitted, "qualified",
+                         c[k].qualified, "adj_r2", num(c[k].fitted ? c[k].adj_r2 : NAN), "why",
+                         c[k].why[0] ? json_string(c[k].why) : json_null(), "chosen",
+                         chosen && c[k].qualified && c[k].type == chosen->type));
+    return a;
+}
+
 char *mvg_payload_model_as(int schema_version, const char *gateway, const mvg_project *prj,
                            int64_t version, int64_t fitted_at_ms, const mvg_payload_link *link)
 {
@@ -621,6 +637,10 @@ char *mvg_payload_model_as(int schema_version, const char *gateway, const mvg_pr
         if (schema_version >= 2)
             json_object_set_new(o, "screening",
                                 model_screening(sc, mvg_project_screening(prj, i), xn));
+        size_t nc = 0;
+        const mvg_model_candidate *cd = mvg_project_candidates(prj, i, &nc);
+        if (schema_version >= 2 && nc > 0)
+            json_object_set_new(o, "candidates", model_candidates(cd, nc, m));
         json_array_append_new(streams, o);
     }
     return dump(json_pack("{s:s, s:s, s:s, s:I, s:o, s:f, s:o, s:I, s:s, s:s}", "schema",

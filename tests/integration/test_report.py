@@ -567,7 +567,7 @@ projects = (
         outlet = { conc = "voc_out.voc_mgnm3"; flow = "exhaust.flow_nm3h"; };
         model = { type = "linear"; x = [ "voc_in.voc_mgnm3 * exhaust.flow_nm3h / 1000000" ]; }; },
       { name = "fan"; type = "electricity"; unit = "kWh"; actual = "exhaust.fan_kwh";
-        model = { type = "mean"; }; co2_kg_per_unit = 0.39; cost_per_unit = 1.2;
+        model = { type = "auto"; x = [ "exhaust.fan_kw:mean" ]; }; co2_kg_per_unit = 0.39; cost_per_unit = 1.2;
         accuracy_pct = 1.0; }
     ); }
 );
@@ -606,7 +606,15 @@ def test_report_voc():
             jsonschema.validate(doc, json.load(f))
         st = {x["name"]: x for x in doc["streams"]}
         assert st["voc"]["baseline"] == "model" and st["voc"]["model"]["form"] == "linear"
-        assert st["fan"]["baseline"] == "model" and st["fan"]["model"]["form"] == "mean"
+        assert st["fan"]["baseline"] == "model"
+        # an auto fit shows its candidates as the model record lists them (issue 17)
+        models = [x["record"] for x in export(cfg, "models")]
+        rec_cands = next(s for s in models[-1]["streams"] if s["name"] == "fan")["candidates"]
+        assert st["fan"]["candidates"] == rec_cands, (st["fan"]["candidates"], rec_cands)
+        assert [c["model"] for c in rec_cands if c["chosen"]] == [st["fan"]["model"]["form"]], rec_cands
+        assert {c["model"] for c in rec_cands} >= {"mean", "linear", "3pc", "5p"}, rec_cands
+        assert all(c["why"] for c in rec_cands if not c["qualified"]), rec_cands
+        assert st["voc"]["candidates"] == [], st["voc"]
         fig = {k: v["value"] for k, v in doc["figures"].items()}
         for name, cum in lasts.items():
             for k, c in CUMULATIVE_KEYS.items():
@@ -638,6 +646,7 @@ def test_report_voc():
         check_cells(p, doc["figures"])
         text = "".join(p.text)
         assert "揮發性有機化合物" in text, text[:2000]
+        assert "自動擬合的候選模型" in text and "選用" in text, text[:2000]
         assert "入口濃度" in text and "出口濃度（排放）" in text, text
         assert half_width_beside_chinese(text) == [], half_width_beside_chinese(text)
 

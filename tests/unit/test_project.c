@@ -900,6 +900,82 @@ static void test_screening(void **state)
     rig_close(&g);
 }
 
+/* An auto fit keeps its candidates for the model record written with the
+ * fit: every form tried, the one chosen, why the others were not; a model
+ * of another form, and one restored from the state, list none. */
+static void test_auto_candidates(void **state)
+{
+    (void)state;
+    rig g;
+    char cfg[1024];
+    snprintf(cfg, sizeof cfg, SCREEN_TEMPLATE, "");
+    char *t = strstr(cfg, "type = \"linear\"");
+    assert_non_null(t);
+    memcpy(t, "type = \"auto\";  ", 16); /* same length: "linear\"" -> "auto\";  " */
+    rig_open(&g, cfg);
+    for (int h = 0; h < 20; h++) {
+        double prod = 1.0 + h % 5;
+        feed(&g, T0 + h * H, 10.0 + 2.0 * prod + 0.01 * (h % 3), prod, 1.0);
+    }
+    mvg_project_result r = feed(&g, T0 + 20 * H, 22.0, 3.0, 1.0);
+    assert_true(r.fitted_now);
+    const mvg_model *m = mvg_project_model(g.p, 0, NULL);
+    assert_non_null(m);
+    size_t n = 0;
+    const mvg_model_candidate *c = mvg_project_candidates(g.p, 0, &n);
+    assert_int_equal(n, 6); /* mean, linear, 3pc, 3ph, 4p, 5p: hourly, one x */
+    int chosen = -1;
+    for (size_t k = 0; k < n; k++)
+        if (c[k].qualified && c[k].type == m->type)
+            chosen = (int)k;
+    assert_true(chosen >= 0);
+    assert_int_equal(c[0].type, MVG_MODEL_MEAN);
+    mvg_payload_link link = {1, "", "", 1};
+    char *txt = mvg_payload_model("g", g.p, 1, T0 + 20 * H, &link);
+    json_t *doc = json_loads(txt, 0, NULL);
+    free(txt);
+    json_t *a = json_object_get(json_array_get(json_object_get(doc, "streams"), 0), "candidates");
+    assert_int_equal(json_array_size(a), 6);
+    size_t nchosen = 0;
+    for (size_t k = 0; k < 6; k++) {
+        json_t *x = json_array_get(a, k);
+        assert_string_equal(json_string_value(json_object_get(x, "model")),
+                            mvg_model_type_name(c[k].type));
+        assert_int_equal(json_is_true(json_object_get(x, "qualified")), c[k].qualified);
+        /* a form not taken says why; a qualified one has no reason */
+        assert_int_equal(json_is_string(json_object_get(x, "why")), !c[k].qualified);
+        nchosen += json_is_true(json_object_get(x, "chosen"));
+        if (json_is_true(json_object_get(x, "chosen")))
+            assert_int_equal((int)k, chosen);
+    }
+    assert_int_equal(nchosen, 1);
+    json_decref(doc);
+    /* restored from the state: the model, not the candidates */
+    char err[256];
+    size_t len = mvg_project_state_size(g.p), wrote = 0;
+    unsigned char *buf = malloc(len);
+    assert_int_equal(mvg_project_save(g.p, buf, len, &wrote, err, sizeof err), 0);
+    rig h;
+    rig_open(&h, cfg);
+    assert_int_equal(mvg_project_load(h.p, buf, wrote, err, sizeof err), 0);
+    free(buf);
+    assert_non_null(mvg_project_model(h.p, 0, NULL));
+    assert_null(mvg_project_candidates(h.p, 0, &n));
+    assert_int_equal(n, 0);
+    rig_close(&h);
+    rig_close(&g);
+    /* a linear model lists none */
+    screen_baseline(&g, "");
+    feed(&g, T0 + 20 * H, 22.0, 3.0, 1.0);
+    assert_null(mvg_project_candidates(g.p, 0, &n));
+    txt = mvg_payload_model("g", g.p, 1, T0 + 20 * H, &link);
+    doc = json_loads(txt, 0, NULL);
+    free(txt);
+    assert_null(json_object_get(json_array_get(json_object_get(doc, "streams"), 0), "candidates"));
+    json_decref(doc);
+    rig_close(&g);
+}
+
 /* What the loader says of DEVICES then projects, a config it must refuse
  * (malloc'd). */
 static char *refused(const char *projects)
@@ -1427,6 +1503,7 @@ int main(void)
         cmocka_unit_test(test_annual_calendar_rule),
         cmocka_unit_test(test_demand_and_time_of_use),
         cmocka_unit_test(test_screening),
+        cmocka_unit_test(test_auto_candidates),
         cmocka_unit_test(test_screening_config),
         cmocka_unit_test(test_flow_state_in_fingerprint),
         cmocka_unit_test(test_daily_project),

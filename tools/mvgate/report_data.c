@@ -316,6 +316,30 @@ static int fold_days(mvg_report *r, char *err, size_t errlen)
 
 /* ---- model -------------------------------------------------------------- */
 
+/* The candidates of an auto fit as the model record lists them. */
+static void candidates_of(const json_t *a, mvg_report_stream *s)
+{
+    s->ncand = 0;
+    size_t k;
+    const json_t *it;
+    json_array_foreach(a, k, it)
+    {
+        if (s->ncand == MVG_MODEL_MAX_CANDIDATES)
+            break;
+        const char *m = json_string_value(json_object_get(it, "model"));
+        const char *why = json_string_value(json_object_get(it, "why"));
+        if (!m)
+            continue;
+        size_t i = s->ncand++;
+        snprintf(s->cand[i].model, sizeof s->cand[i].model, "%s", m);
+        snprintf(s->cand[i].why, sizeof s->cand[i].why, "%s", why ? why : "");
+        s->cand[i].fitted = json_is_true(json_object_get(it, "fitted"));
+        s->cand[i].qualified = json_is_true(json_object_get(it, "qualified"));
+        s->cand[i].chosen = json_is_true(json_object_get(it, "chosen"));
+        s->cand[i].adj_r2 = num_of(json_object_get(it, "adj_r2"));
+    }
+}
+
 static int load_model(mvg_report *r, char *err, size_t errlen)
 {
     char *text = NULL;
@@ -346,6 +370,7 @@ static int load_model(mvg_report *r, char *err, size_t errlen)
             mvg_report_stream *s = &r->streams[i];
             if (strcmp(n, s->cfg->name) != 0)
                 continue;
+            candidates_of(json_object_get(it, "candidates"), s); /* failed or not */
             json_t *jm = json_object_get(it, "model");
             if (!json_is_object(jm)) {
                 /* the fit failed or the stream has no model: the record says why */

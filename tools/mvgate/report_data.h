@@ -220,6 +220,15 @@ typedef struct {
      * the cost per unit (source NULL: the configuration) */
     mvg_conv_factor_use factors[MVG_CONV_FACTORS_MAX + 2];
     size_t nfactors;
+    /* an auto fit's candidates as the model record lists them (model
+     * schema 2, written with the fit), ncand 0 when it lists none */
+    struct {
+        char model[16];
+        int fitted, qualified, chosen;
+        double adj_r2;
+        char why[160];
+    } cand[MVG_MODEL_MAX_CANDIDATES];
+    size_t ncand;
 } mvg_report_stream;
 
 typedef struct {

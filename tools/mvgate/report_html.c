@@ -698,6 +698,36 @@ static void conditions(const page *p, const mvg_report_stream *s)
     fputs("</tbody></table>\n", o);
 }
 
+/* An auto fit's candidates as the model record lists them: form,
+ * adjusted R2, outcome and why a form was not taken. */
+static void candidates(const page *p, const mvg_report_stream *s)
+{
+    if (s->ncand == 0)
+        return;
+    FILE *o = p->out;
+    fputs("<p>", o);
+    esc(p, T(p, MVG_T_CANDIDATES));
+    fputs("</p>\n", o);
+    static const mvg_text head[] = {MVG_T_FORM, MVG_T_ADJ_R2, MVG_T_CAND_STATUS, MVG_T_REASONS};
+    table_head(p, head, sizeof head / sizeof head[0]);
+    for (size_t k = 0; k < s->ncand; k++) {
+        char r2[32], tr[256];
+        mvg_report_fmt_num(s->cand[k].adj_r2, 4, r2, sizeof r2);
+        mvg_text st = s->cand[k].chosen      ? MVG_T_CAND_CHOSEN
+                      : s->cand[k].qualified ? MVG_T_CAND_QUALIFIED
+                      : s->cand[k].fitted    ? MVG_T_CAND_DISQUALIFIED
+                                             : MVG_T_CAND_NOT_FITTED;
+        fprintf(o, "<tr%s data-candidate=\"%s.%s\">", s->cand[k].chosen ? " class=\"chosen\"" : "",
+                s->cfg->name, s->cand[k].model);
+        td(p, s->cand[k].model);
+        td_nw(p, isfinite(s->cand[k].adj_r2) ? r2 : "\xe2\x80\x94");
+        td(p, T(p, st));
+        td(p, s->cand[k].why[0] ? mvg_i18n_reason(p->lang, s->cand[k].why, tr, sizeof tr) : "");
+        fputs("</tr>\n", o);
+    }
+    fputs("</tbody></table>\n", o);
+}
+
 /* Where the thresholds come from: the engine's table row for their
  * granularity (its source, as the engine cites it), or the configuration. */
 static void thresholds_source(const page *p)
@@ -759,6 +789,7 @@ static void model(const page *p)
                 esc(p, T(p, MVG_T_NO_MODEL));
             }
             fputs("</div>\n", o);
+            candidates(p, s);
             continue;
         }
         const mvg_model *m = &s->model;
@@ -838,6 +869,7 @@ static void model(const page *p)
             fputs("</ul></td></tr>\n", o);
         }
         fputs("</tbody></table>\n", o);
+        candidates(p, s);
     }
     fputs("</section>\n", o);
 }

@@ -375,6 +375,15 @@ static const char *const table[MVG_T_COUNT][2] = {
          "to no day yet.",
          "每日項目（每日由 {1} 起計）：模型的數據行、節省量、其不確定性及下列計數均以當地日數計算；"
          "某日所有時段均有效且屬同一階段方予計算。最後一個已完結日之後的 {2} 個時段尚未歸入任何一日。"},
+    [MVG_T_CANDIDATES] =
+        {"Candidates of the auto fit: every form tried; the qualified form of highest adjusted "
+         "R\xc2\xb2 is chosen (CalTRACK's rule)",
+         "自動擬合的候選模型：所有試用的模型形式；取合格者中調整後 R\xc2\xb2 最高者（CalTRACK 的規則）"},
+    [MVG_T_CAND_STATUS] = {"Outcome", "結果"},
+    [MVG_T_CAND_CHOSEN] = {"chosen", "選用"},
+    [MVG_T_CAND_QUALIFIED] = {"qualified", "合格"},
+    [MVG_T_CAND_NOT_FITTED] = {"not fitted", "未能擬合"},
+    [MVG_T_CAND_DISQUALIFIED] = {"disqualified", "不合格"},
 };
 
 const char *mvg_lang_tag(mvg_lang l) { return l == MVG_LANG_ZH_HANT ? "zh-Hant" : "en"; }

@@ -303,6 +303,12 @@ typedef enum {
     MVG_T_SRC_CRIT_MONTHLY,
     MVG_T_SRC_STEAM_KWH,
     MVG_T_DAILY_NOTE, /* a daily project: the points and counts are days */
+    MVG_T_CANDIDATES, /* an auto fit's candidates (model record) */
+    MVG_T_CAND_STATUS,
+    MVG_T_CAND_CHOSEN,
+    MVG_T_CAND_QUALIFIED,
+    MVG_T_CAND_NOT_FITTED,
+    MVG_T_CAND_DISQUALIFIED,
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
 

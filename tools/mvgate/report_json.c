@@ -141,6 +141,15 @@ static json_t *stream_doc(const mvg_report *r, const mvg_report_stream *s)
     json_object_set_new(o, "excluded", ex);
     json_object_set_new(o, "model_error",
                         s->model_error[0] && !s->inlet_baseline ? json_string(s->model_error) : json_null());
+    json_t *cands = json_array();
+    for (size_t k = 0; k < s->ncand; k++)
+        json_array_append_new(
+            cands, json_pack("{s:s, s:b, s:b, s:o, s:o, s:b}", "model", s->cand[k].model,
+                             "fitted", s->cand[k].fitted, "qualified", s->cand[k].qualified,
+                             "adj_r2", num(s->cand[k].adj_r2), "why",
+                             s->cand[k].why[0] ? json_string(s->cand[k].why) : json_null(),
+                             "chosen", s->cand[k].chosen));
+    json_object_set_new(o, "candidates", cands);
     if (!s->has_model) {
         json_object_set_new(o, "model", json_null());
         return o;
