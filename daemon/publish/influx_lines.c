@@ -3,6 +3,8 @@
  */
 #include "influx_lines.h"
 
+#include <math.h>
+
 /* The exact raw value's field (docs/influx.md): each field name keeps one
  * type in every line, as InfluxDB requires of a measurement. */
 static void raw_field(mvg_lp *lp, const mvg_sample *s, int unsigned_fields)
@@ -47,6 +49,33 @@ const char *mvg_influx_lines_samples(mvg_lp *lp, const char *gateway, const mvg_
     return mvg_lp_data(lp, len);
 }
 
+/* A daily project's day, on the interval record that closes it: the
+ * day's figures as the record's "day" block has them (docs/influx.md
+ * mvgate_day), at the day's end. */
+static void day_line(mvg_lp *lp, const char *gateway, const char *project, int64_t seq,
+                     const mvg_stream_result *r)
+{
+    const mvg_dayrow *d = &r->day;
+    const int counted = isfinite(r->day_adjusted_baseline);
+    mvg_lp_begin(lp, "mvgate_day");
+    mvg_lp_tag(lp, "gateway", gateway);
+    mvg_lp_tag(lp, "project", project);
+    mvg_lp_tag(lp, "stream", r->name);
+    mvg_lp_field_int(lp, "seq", seq);
+    mvg_lp_field_bool(lp, "complete", d->complete);
+    mvg_lp_field_int(lp, "intervals", (int64_t)d->intervals);
+    mvg_lp_field_int(lp, "valid_intervals", (int64_t)d->valid);
+    mvg_lp_field_double(lp, "actual", d->y);
+    mvg_lp_field_double(lp, "adjusted_baseline", r->day_adjusted_baseline);
+    mvg_lp_field_double(lp, "avoided", r->day_avoided);
+    mvg_lp_field_double(lp, "tj", r->day_conv.tj);
+    mvg_lp_field_double(lp, "co2_t", r->day_conv.co2_t);
+    mvg_lp_field_double(lp, "cost_hkd", r->day_conv.cost_hkd);
+    if (counted)
+        mvg_lp_field_bool(lp, "extrapolated", r->day_x_outside != 0);
+    mvg_lp_end(lp, d->end_ms);
+}
+
 const char *mvg_influx_lines_interval(mvg_lp *lp, const char *gateway, const char *project,
                                       int64_t seq, const mvg_project_result *res, size_t *len)
 {
@@ -70,6 +99,8 @@ const char *mvg_influx_lines_interval(mvg_lp *lp, const char *gateway, const cha
         mvg_lp_field_double(lp, "cum_co2_t", r->cum_conv.co2_t);
         mvg_lp_field_double(lp, "cum_cost_hkd", r->cum_conv.cost_hkd);
         mvg_lp_end(lp, res->end_ms);
+        if (r->day_closed)
+            day_line(lp, gateway, project, seq, r);
     }
     return mvg_lp_data(lp, len);
 }

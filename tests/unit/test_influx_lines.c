@@ -124,6 +124,67 @@ static void test_interval_lines(void **state)
     mvg_lp_free(lp);
 }
 
+/* A daily project's interval that closes a day carries a second line,
+ * mvgate_day, at the day's end: the day's figures; undefined ones (an
+ * incomplete day has no adjusted baseline) are absent, extrapolated only
+ * on a counted day. An interval that closes no day has none. */
+static void test_day_lines(void **state)
+{
+    (void)state;
+    static mvg_project_result res;
+    memset(&res, 0, sizeof res);
+    res.end_ms = 1767283200000LL; /* 2026-01-01T16:00Z: Hong Kong midnight */
+    res.phase = MVG_PHASE_REPORTING;
+    res.nstreams = 2;
+    for (size_t i = 0; i < 2; i++) {
+        mvg_stream_result *a = &res.streams[i];
+        strcpy(a->name, i ? "gas" : "el");
+        a->valid = 1;
+        a->coverage = 1;
+        a->actual = 100;
+        a->adjusted_baseline = a->savings = a->fsu = NAN;
+        a->cum_savings = 0;
+        a->cum_conv = (mvg_conv_result){.tj = NAN, .co2_t = NAN, .cost_hkd = NAN};
+        a->day_closed = 1;
+        a->day.start_ms = res.end_ms - 86400000LL;
+        a->day.end_ms = res.end_ms;
+        a->day.intervals = 24;
+    }
+    mvg_stream_result *e = &res.streams[0], *g = &res.streams[1];
+    e->day.complete = 1;
+    e->day.valid = 24;
+    e->day.y = 2400;
+    e->day_adjusted_baseline = 3000;
+    e->day_avoided = 600;
+    e->day_conv = (mvg_conv_result){.tj = 0.00216, .co2_t = 0.3, .cost_hkd = 810};
+    e->day_x_outside = 1;
+    g->day.complete = 0;
+    g->day.valid = 23;
+    g->day.y = 50;
+    g->day_adjusted_baseline = g->day_avoided = NAN;
+    g->day_conv = (mvg_conv_result){.tj = NAN, .co2_t = NAN, .cost_hkd = NAN};
+    mvg_lp *lp = mvg_lp_new();
+    assert_non_null(lp);
+    size_t len = 0;
+    const char *got = mvg_influx_lines_interval(lp, "gw", "p", 7, &res, &len);
+    const char want[] =
+        "mvgate_interval,gateway=gw,project=p,stream=el seq=7i,phase=\"reporting\",valid=true,"
+        "coverage=1,actual=100,cum_savings=0 1767283200000\n"
+        "mvgate_day,gateway=gw,project=p,stream=el seq=7i,complete=true,intervals=24i,valid_intervals=24i,"
+        "actual=2400,adjusted_baseline=3000,avoided=600,tj=0.00216,co2_t=0.3,cost_hkd=810,"
+        "extrapolated=true 1767283200000\n"
+        "mvgate_interval,gateway=gw,project=p,stream=gas seq=7i,phase=\"reporting\",valid=true,"
+        "coverage=1,actual=100,cum_savings=0 1767283200000\n"
+        "mvgate_day,gateway=gw,project=p,stream=gas seq=7i,complete=false,intervals=24i,"
+        "valid_intervals=23i,actual=50 1767283200000\n";
+    assert_int_equal(len, strlen(want));
+    assert_memory_equal(got, want, len);
+    res.streams[0].day_closed = res.streams[1].day_closed = 0;
+    got = mvg_influx_lines_interval(lp, "gw", "p", 8, &res, &len);
+    assert_null(strstr(got, "mvgate_day"));
+    mvg_lp_free(lp);
+}
+
 /* One stream in each phase as the engine leaves it (project.h): the
  * figures undefined there are NaN and their fields are absent from the
  * line; the cumulative ones (0 before the first counted interval) stay. */
@@ -181,6 +242,7 @@ int main(void)
         cmocka_unit_test(test_sample_raw_fields),
         cmocka_unit_test(test_interval_lines),
         cmocka_unit_test(test_interval_lines_per_phase),
+        cmocka_unit_test(test_day_lines),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
