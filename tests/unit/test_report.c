@@ -498,6 +498,41 @@ static void test_i18n_reasons(void **state)
     /* a reason that only starts like a known one stays as it is */
     const char *longer = "coverage 0.5 < 0.9 of the baseline";
     assert_ptr_equal(mvg_i18n_reason(MVG_LANG_ZH_HANT, longer, buf, sizeof buf), longer);
+
+    /* an auto fit's reasons for the forms it did not take (the report's
+     * candidates table): use falling with x disqualifies the heating and
+     * cooling slopes; without x the x-forms are not fitted */
+    for (int i = 0; i < 40; i++)
+        ys[i] = 50.0 - 0.5 * xs[i] + 0.05 * ((i * 7) % 5);
+    mvg_model_candidate c[MVG_MODEL_MAX_CANDIDATES];
+    size_t nc = 0, slopes = 0, untried = 0;
+    assert_int_equal(mvg_model_fit_auto(ys, x, 1, 40, 1.0, &crit, &m, c, &nc, err, sizeof err), 0);
+    mvg_model_fit_auto(ys, NULL, 0, 40, 1.0, &crit, &m, c + nc, &(size_t){0}, err, sizeof err);
+    for (size_t k = 0; k < MVG_MODEL_MAX_CANDIDATES && k < nc + 6; k++) {
+        if (!c[k].why[0])
+            continue;
+        const char *zh = mvg_i18n_reason(MVG_LANG_ZH_HANT, c[k].why, buf, sizeof buf);
+        if (strstr(c[k].why, "slope")) {
+            slopes++;
+            assert_null(strstr(zh, "slope"));
+            assert_true(strstr(zh, "供暖斜率") || strstr(zh, "製冷斜率"));
+        }
+        if (strstr(c[k].why, " x")) {
+            untried++;
+            assert_non_null(strstr(zh, "自變數"));
+        }
+    }
+    assert_true(slopes >= 2);
+    assert_true(untried >= 1);
+    const char *ns = "heating slope b1 not significant (t 1.20 < 1.30, p >= 0.10)";
+    assert_string_equal(mvg_i18n_reason(MVG_LANG_ZH_HANT, ns, buf, sizeof buf),
+                        "供暖斜率 b1 不顯著（t 1.20 < 1.30，p ≥ 0.10）");
+    const char *neg = "cooling slope b2 -0.5 <= 0: use does not rise as x rises";
+    assert_string_equal(mvg_i18n_reason(MVG_LANG_ZH_HANT, neg, buf, sizeof buf),
+                        "製冷斜率 b2 = -0.5 ≤ 0：用量並未隨自變數上升而上升");
+    assert_string_equal(mvg_i18n_reason(MVG_LANG_ZH_HANT, "change-point forms need exactly one x, 2 given",
+                                        buf, sizeof buf),
+                        "轉折點模型須有剛好一個自變數（現有 2 個）");
 }
 
 /* The unit of each coefficient: the stream's unit per model row for an

@@ -414,6 +414,34 @@ const char *mvg_i18n(mvg_lang lang, mvg_text key)
     return s ? s : "?";
 }
 
+/* "heating slope b1 -0.2 <= 0: use does not rise as x falls" and
+ * "cooling slope b2 not significant (t 1.20 < 1.30, p >= 0.10)" in
+ * Chinese; 0 for another shape. */
+static int slope_reason(const char *reason, char *buf, size_t len)
+{
+    char kind[16], coef[8], v[32], t[32], tq[32];
+    int used = -1;
+    if (sscanf(reason, "%15s slope %7s %31s <= 0: use does not rise as x %*[a-z]%n", kind, coef,
+               v, &used) == 3 &&
+        used >= 0 && reason[used] == '\0') {
+        int heat = strcmp(kind, "heating") == 0;
+        if (!heat && strcmp(kind, "cooling") != 0)
+            return 0;
+        snprintf(buf, len, "%s斜率 %s = %s ≤ 0：用量並未隨自變數%s而上升", heat ? "供暖" : "製冷",
+                 coef, v, heat ? "下降" : "上升");
+        return 1;
+    }
+    used = -1;
+    if (sscanf(reason, "%15s slope %7s not significant (t %31s < %31[^,], p >= 0.10)%n", kind,
+               coef, t, tq, &used) == 4 &&
+        used >= 0 && reason[used] == '\0' && (strcmp(kind, "heating") == 0 || strcmp(kind, "cooling") == 0)) {
+        snprintf(buf, len, "%s斜率 %s 不顯著（t %s < %s，p ≥ 0.10）",
+                 strcmp(kind, "heating") == 0 ? "供暖" : "製冷", coef, t, tq);
+        return 1;
+    }
+    return 0;
+}
+
 const char *mvg_i18n_reason(mvg_lang lang, const char *reason, char *buf, size_t len)
 {
     if (lang == MVG_LANG_EN)
@@ -428,6 +456,14 @@ const char *mvg_i18n_reason(mvg_lang lang, const char *reason, char *buf, size_t
                  4 &&
              reason[used] == '\0')
         snprintf(buf, len, "第 %u 段（共 %u 段）只有 %u 個數據點，少於 %u 個", s, n, pts, min);
+    /* an auto fit's candidates (model.c mvg_model_fit_auto, implausible) */
+    else if (strcmp(reason, "needs at least one x") == 0)
+        snprintf(buf, len, "需要至少一個自變數");
+    else if (sscanf(reason, "change-point forms need exactly one x, %u given%n", &n, &used) == 1 &&
+             used >= 0 && reason[used] == '\0')
+        snprintf(buf, len, "轉折點模型須有剛好一個自變數（現有 %u 個）", n);
+    else if (slope_reason(reason, buf, len))
+        ;
     else
         return reason;
     return buf;
