@@ -323,6 +323,14 @@ def test_report():
             assert fig["model.%s.outliers" % name]["value"] == z["outliers"], (name, z)
             assert fig["model.%s.outliers_excluded" % name]["value"] == z["excluded"] == 0, (name, z)
             assert fig["savings.%s.extrapolated" % name]["value"] == lasts[name]["m_extrapolated"], name
+            # listed one by one with their x (issue 17 item 1)
+            si = [x["name"] for x in doc["streams"]].index(name)
+            st = doc["streams"][si]
+            want = [(x["start"], x["streams"][si]["x"]) for x in rep
+                    if x["streams"][si]["extrapolated"] and x["streams"][si]["adjusted_baseline"] is not None]
+            got = [(x["start"], x["x"]) for x in st["extrapolated_intervals"]]
+            assert [x for _, x in got] == [x for _, x in want], (name, got, want)
+            assert len(got) == lasts[name]["m_extrapolated"], (name, len(got))
             # baseline conditions: each x's range as the model record states it,
             # and the valid baseline intervals of the store (issue 17)
             assert len(z["range"]) == len(m["x"]) >= 1, z
@@ -420,6 +428,10 @@ def test_report():
                 assert (marks[0].count("<circle") if marks else 0) == want_x, (st["name"], want_x)
                 assert (T_EXTRAP[lang] in ts) == (want_x > 0)
                 print("chart %s: %d gap spans, %d extrapolated marks" % (st["name"], n_rects, want_x))
+            cov = raw[raw.index('<section id="coverage">'):]
+            cov = cov[:cov.index("</section>")]
+            n_x = sum(len(x["extrapolated_intervals"]) for x in doc["streams"])
+            assert cov.count('<tr data-extrap="1">') == min(n_x, 60 * len(doc["streams"])), (n_x, lang)
             # the factor table: one row per factor, the defaulted ones marked
             assert raw.count("<tr data-factor=") == sum(len(x["factors"]) for x in doc["streams"]) == 8
             assert raw.count('class="dflt"') == sum(f["defaulted"] for x in doc["streams"] for f in x["factors"]) == 4

@@ -64,7 +64,7 @@ static int reporting_row(const mvg_report_point *pt, cols *c, size_t row)
     c->d[row] = pt->cum_high;
     c->e[row] = pt->cum_low;
     /* a counted interval whose x lies outside the baseline's range */
-    c->f[row] = pt->extrapolated && isfinite(pt->adjusted_baseline) ? pt->actual : NAN;
+    c->f[row] = mvg_report_point_extrapolated(pt) ? pt->actual : NAN;
     return 1;
 }
 

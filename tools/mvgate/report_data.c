@@ -314,6 +314,12 @@ static int fold_days(mvg_report *r, char *err, size_t errlen)
     return 0;
 }
 
+int mvg_report_point_extrapolated(const mvg_report_point *p)
+{
+    return p->in_window && p->phase == MVG_RP_REPORTING && isfinite(p->adjusted_baseline) &&
+           p->extrapolated;
+}
+
 /* ---- model -------------------------------------------------------------- */
 
 /* The candidates of an auto fit as the model record lists them. */
@@ -535,7 +541,7 @@ static void window_savings(mvg_report *r, mvg_report_stream *s)
             continue;
         adj += p->adjustment;
         if (isfinite(p->adjusted_baseline)) {
-            s->extrapolated += (size_t)p->extrapolated;
+            s->extrapolated += (size_t)mvg_report_point_extrapolated(p);
             m++;
             hours += h;
             base += p->adjusted_baseline;

@@ -86,6 +86,11 @@ typedef struct {
     } day;
 } mvg_report_point;
 
+/* A reporting point of the window that is counted (it has a baseline
+ * value) although its record flags an x outside the baseline's range: an
+ * extrapolated interval (day, for a daily project) the report lists. */
+int mvg_report_point_extrapolated(const mvg_report_point *p);
+
 /* What a stream uses a point as; a point may serve several. */
 enum {
     MVG_REPORT_ROLE_ACTUAL = 1 << 0,   /* measured use */

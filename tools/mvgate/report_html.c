@@ -1034,6 +1034,80 @@ static void excluded(const page *p)
         }
 }
 
+/* The counted intervals whose x lie outside the baseline's range, per
+ * stream, with each x against the range: the savings there rest on the
+ * model beyond the conditions it was fitted on. At most EXCL_SHOWN rows
+ * per stream; the JSON report lists them all. */
+static void extrapolated(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    fputs("<h3>", o);
+    esc(p, T(p, MVG_T_EXTRAP_LIST));
+    fputs("</h3>\n", o);
+    size_t total = 0;
+    for (size_t i = 0; i < r->nstreams; i++)
+        total += r->streams[i].extrapolated;
+    if (total == 0) {
+        fputs("<p>", o);
+        esc(p, T(p, MVG_T_EXTRAP_NONE));
+        fputs("</p>\n", o);
+        return;
+    }
+    fputs("<table class=\"excl\"><thead><tr>", o);
+    th(p, MVG_T_STREAM);
+    th(p, MVG_T_START);
+    th(p, MVG_T_END);
+    th(p, MVG_T_EXTRAP_X);
+    fputs("</tr></thead><tbody>\n", o);
+    for (size_t i = 0; i < r->nstreams; i++) {
+        const mvg_report_stream *s = &r->streams[i];
+        size_t shown = 0;
+        for (size_t k = 0; k < r->nrecords && shown < EXCL_SHOWN; k++) {
+            const mvg_report_point *pt = &s->pts[k];
+            if (!mvg_report_point_extrapolated(pt))
+                continue;
+            shown++;
+            char a[40], b[40], xs[512] = "";
+            when(pt->start_ms, a, sizeof a);
+            when(pt->end_ms, b, sizeof b);
+            for (size_t j = 0; j < pt->nx; j++) {
+                char v[32], lo[32], hi[32];
+                mvg_report_fmt_num(pt->x[j], 4, v, sizeof v);
+                size_t l = strlen(xs);
+                if (s->has_range && j < s->model.nx) {
+                    mvg_report_fmt_num(s->xmin[j], 4, lo, sizeof lo);
+                    mvg_report_fmt_num(s->xmax[j], 4, hi, sizeof hi);
+                    snprintf(xs + l, sizeof xs - l, "%s%s %s (%s \xe2\x80\x93 %s)", l ? "; " : "",
+                             s->cfg->x[j].channel, v, lo, hi);
+                } else {
+                    snprintf(xs + l, sizeof xs - l, "%s%s %s", l ? "; " : "", s->cfg->x[j].channel,
+                             v);
+                }
+            }
+            fputs("<tr data-extrap=\"1\">", o);
+            td(p, s->cfg->name);
+            td_nw(p, a);
+            td_nw(p, b);
+            td(p, xs);
+            fputs("</tr>\n", o);
+        }
+    }
+    fputs("</tbody></table>\n", o);
+    for (size_t i = 0; i < r->nstreams; i++)
+        if (r->streams[i].extrapolated > EXCL_SHOWN) {
+            char more[32];
+            mvg_report_fmt_int((long long)(r->streams[i].extrapolated - EXCL_SHOWN), more,
+                               sizeof more);
+            const char *args[] = {more};
+            fputs("<p>", o);
+            esc(p, r->streams[i].cfg->name);
+            esc(p, T(p, MVG_T_P_COLON));
+            sentence(p, T(p, MVG_T_EXTRAP_MORE), args, 1);
+            fputs("</p>\n", o);
+        }
+}
+
 static int coverage(const page *p)
 {
     const mvg_report *r = p->r;
@@ -1066,6 +1140,7 @@ static int coverage(const page *p)
     if (mvg_report_html_coverage_chart(p) != 0)
         return -1;
     excluded(p);
+    extrapolated(p);
     fputs("</section>\n", o);
     return 0;
 }

@@ -384,6 +384,13 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_CAND_QUALIFIED] = {"qualified", "合格"},
     [MVG_T_CAND_NOT_FITTED] = {"not fitted", "未能擬合"},
     [MVG_T_CAND_DISQUALIFIED] = {"disqualified", "不合格"},
+    [MVG_T_EXTRAP_LIST] = {"Counted intervals outside the baseline range (extrapolated)",
+                           "超出基準範圍的計入時段（外推）"},
+    [MVG_T_EXTRAP_NONE] = {"No counted interval of the window lies outside the baseline range.",
+                           "報告時段內沒有超出基準範圍的計入時段。"},
+    [MVG_T_EXTRAP_X] = {"Independent variables (baseline range)", "自變數（基準範圍）"},
+    [MVG_T_EXTRAP_MORE] = {"{1} more in the JSON report (streams[].extrapolated_intervals).",
+                           "另有 {1} 項外推時段，見 JSON 報告（streams[].extrapolated_intervals）。"},
 };
 
 const char *mvg_lang_tag(mvg_lang l) { return l == MVG_LANG_ZH_HANT ? "zh-Hant" : "en"; }

@@ -309,6 +309,10 @@ typedef enum {
     MVG_T_CAND_QUALIFIED,
     MVG_T_CAND_NOT_FITTED,
     MVG_T_CAND_DISQUALIFIED,
+    MVG_T_EXTRAP_LIST, /* the counted intervals outside the baseline's range, one by one */
+    MVG_T_EXTRAP_NONE,
+    MVG_T_EXTRAP_X,
+    MVG_T_EXTRAP_MORE,
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
 

@@ -139,6 +139,18 @@ static json_t *stream_doc(const mvg_report *r, const mvg_report_stream *s)
                                             num(e->coverage)));
     }
     json_object_set_new(o, "excluded", ex);
+    json_t *xa = json_array();
+    for (size_t k = 0; k < r->nrecords; k++) {
+        const mvg_report_point *p = &s->pts[k];
+        if (!mvg_report_point_extrapolated(p))
+            continue;
+        json_t *px = json_array();
+        for (size_t j = 0; j < p->nx; j++)
+            json_array_append_new(px, num(p->x[j]));
+        json_array_append_new(xa, json_pack("{s:o, s:o, s:o}", "start", when(p->start_ms), "end",
+                                            when(p->end_ms), "x", px));
+    }
+    json_object_set_new(o, "extrapolated_intervals", xa);
     json_object_set_new(o, "model_error",
                         s->model_error[0] && !s->inlet_baseline ? json_string(s->model_error) : json_null());
     json_t *cands = json_array();
