@@ -543,6 +543,30 @@ def test_report():
         assert r.returncode == 2 and "no project 'nope'" in r.stderr, r.stderr
         assert "cannot" in report(cfg, "--out", os.path.join(d, "no", "r.html")).stderr
 
+        # ---- a meter point another project counts too: the report names it
+        # (issue 17 item 6), as `mvgate check` warns of it
+        with open(cfg) as f:
+            text = f.read()
+        end = text.rindex("\n);")
+        dup = (text[:end] + ',\n  { name = "dup"; interval_min = 5;\n'
+               '    baseline = { start = "2026-01-01"; end = "2026-01-02"; };\n'
+               '    reporting = { start = "2026-01-02"; };\n'
+               '    streams = ( { name = "el"; type = "electricity"; unit = "kWh";'
+               ' actual = "comp_power.energy_kwh"; model = { type = "mean"; }; } ); }' + text[end:])
+        cfg_dup = T.write(os.path.join(d, "dup.conf"), dup)
+        r = T.run([T.binary("mvgate"), "report", "-c", cfg_dup, "--project", "comp-vsd", "--format", "json"])
+        assert r.returncode == 0, r.stderr
+        meters = {m["channel"]: m for m in json.loads(r.stdout)["meters"]}
+        assert meters["comp_power.energy_kwh"]["also_counted_by"] == "dup", meters
+        assert all(m["also_counted_by"] == "" for c, m in meters.items() if c != "comp_power.energy_kwh"), meters
+        assert all(m["also_counted_by"] == "" for m in doc["meters"]), doc["meters"]
+        r = T.run([T.binary("mvgate"), "report", "-c", cfg_dup, "--project", "comp-vsd", "--lang", "zh-Hant",
+                   "--out", os.path.join(d, "dup.html")])
+        assert r.returncode == 0, r.stderr
+        with open(os.path.join(d, "dup.html"), encoding="utf-8") as f:
+            raw_dup = f.read()
+        assert raw_dup.count('data-double-count="1"') == 1 and "重複申報" in raw_dup, raw_dup[:500]
+
         # ---- a tampered record: the report still renders, says so, exits 1
         db = sqlite3.connect(os.path.join(d, "mvgate.db"))
         seq = rep[-3]["seq"]

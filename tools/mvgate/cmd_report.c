@@ -28,6 +28,7 @@
 #include "report_data.h"
 #include "report_i18n.h"
 #include "report_out.h"
+#include "runner.h"
 
 typedef enum { FMT_HTML, FMT_JSON, FMT_CSV } report_format;
 
@@ -86,8 +87,14 @@ typedef struct {
     mvg_hub_db *db;
     mvg_hub_report *hub_src;
     mvg_cli_enrol reg;
+    mvg_runner *runner; /* the projects bound, for which of them count a point */
     char origin[MVG_CFG_FILE_MAX + 64];
 } report_source;
+
+static int counts_point(void *ctx, size_t project, size_t device, size_t point)
+{
+    return mvg_runner_project_counts_point(ctx, project, device, point);
+}
 
 static void close_source(report_source *s)
 {
@@ -97,6 +104,7 @@ static void close_source(report_source *s)
     mvg_hub_report_free(s->hub_src);
     mvg_hub_db_close(s->db);
     mvg_cli_enrol_free(&s->reg);
+    mvg_runner_free(s->runner);
 }
 
 static const mvg_report_source *open_gateway(report_source *s, const char *path,
@@ -117,6 +125,11 @@ static const mvg_report_source *open_gateway(report_source *s, const char *path,
         fprintf(stderr, "mvgate report: %s\n", err);
         return NULL;
     }
+    /* bound as mvgated binds them (a configuration `check` accepts binds);
+     * without it the report names no point counted twice */
+    s->runner = mvg_runner_new(s->cfg, 1.0, err, sizeof err);
+    if (s->runner)
+        mvg_report_src_store_set_counts(s->store_src, counts_point, s->runner);
     return mvg_report_src_store_get(s->store_src);
 }
 

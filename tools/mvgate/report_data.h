@@ -139,6 +139,10 @@ typedef struct {
     char unit[32];
     unsigned roles;              /* MVG_REPORT_ROLE_*: what the streams use it as */
     char streams[160];           /* the streams that use it, comma separated */
+    /* the other projects that count this point as their use or emission
+     * too (comma separated, "" none or not known): the same use claimed
+     * twice, as `mvgate check` warns */
+    char also_counted_by[200];
 } mvg_report_meter;
 
 /*
@@ -347,5 +351,16 @@ mvg_report_src_store *mvg_report_src_store_new(const mvg_config *cfg, mvg_store 
                                                size_t errlen);
 const mvg_report_source *mvg_report_src_store_get(const mvg_report_src_store *s);
 void mvg_report_src_store_free(mvg_report_src_store *s);
+
+/* Whether project (its index in the configuration) counts point p of
+ * device d as its use or emission: the gateway's rule
+ * (mvg_runner_project_counts_point), handed in by the command so that
+ * this library does not link the gateway. */
+typedef int (*mvg_report_counts_fn)(void *ctx, size_t project, size_t device, size_t point);
+
+/* With counts set, each meter point also names the other projects that
+ * count it (mvg_report_meter.also_counted_by). */
+void mvg_report_src_store_set_counts(mvg_report_src_store *s, mvg_report_counts_fn counts,
+                                     void *ctx);
 
 #endif

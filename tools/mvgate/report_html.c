@@ -516,7 +516,18 @@ static void project(const page *p)
         td(p, m->streams);
         fputs("</tr>\n", o);
     }
-    fputs("</tbody></table>\n<h3>", o);
+    fputs("</tbody></table>\n", o);
+    /* a point two projects count: the same use or emission claimed twice */
+    for (size_t i = 0; i < r->nmeters; i++) {
+        const mvg_report_meter *m = &r->meters[i];
+        if (!m->also_counted_by[0])
+            continue;
+        const char *args[] = {m->channel, m->also_counted_by};
+        fputs("<div class=\"note bad\" data-double-count=\"1\">", o);
+        sentence(p, T(p, MVG_T_DOUBLE_COUNTED), args, 2);
+        fputs("</div>\n", o);
+    }
+    fputs("<h3>", o);
     esc(p, T(p, MVG_T_STREAMS));
     fputs("</h3>\n<table><thead><tr>", o);
     th(p, MVG_T_STREAM);

@@ -313,6 +313,7 @@ typedef enum {
     MVG_T_EXTRAP_NONE,
     MVG_T_EXTRAP_X,
     MVG_T_EXTRAP_MORE,
+    MVG_T_DOUBLE_COUNTED, /* a meter point another project counts too */
     MVG_T_COUNT /* not a string: the number of keys */
 } mvg_text;
 

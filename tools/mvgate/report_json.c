@@ -94,6 +94,7 @@ static json_t *meters(const mvg_report *r)
         } else {
             json_object_set_new(o, "expr", json_string(m->expr ? m->expr : ""));
         }
+        json_object_set_new(o, "also_counted_by", json_string(m->also_counted_by));
         json_array_append_new(a, o);
     }
     return a;

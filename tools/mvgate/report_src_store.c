@@ -17,7 +17,27 @@ struct mvg_report_src_store {
     const mvg_config *cfg;
     mvg_store *st;
     const mvg_cli_enrol *enrolled;
+    /* which projects count a point (report_data.h), NULL when not known
+     * (the report then names none) */
+    mvg_report_counts_fn counts;
+    void *counts_ctx;
+    size_t prj_index;
 };
+
+/* The other projects that count point p of device d when this one does. */
+static void also_counted(const mvg_report_src_store *s, size_t d, size_t p, mvg_report_meter *m)
+{
+    const mvg_projects_cfg *pc = s->cfg->projects;
+    if (!s->counts || !s->counts(s->counts_ctx, s->prj_index, d, p))
+        return;
+    for (size_t j = 0; j < pc->nprojects; j++) {
+        if (j == s->prj_index || !s->counts(s->counts_ctx, j, d, p))
+            continue;
+        size_t l = strlen(m->also_counted_by);
+        snprintf(m->also_counted_by + l, sizeof m->also_counted_by - l, "%s%s", l ? ", " : "",
+                 pc->projects[j].name);
+    }
+}
 
 static int foreach_interval(void *ctx, mvg_store_record_fn fn, void *user, char *err,
                             size_t errlen)
@@ -63,6 +83,7 @@ static void describe(void *ctx, mvg_report_meter *m)
             if (dc->has_calibration)
                 mvg_timefmt_format(dc->calibration_ms, MVG_TIMEFMT_DATE, m->calibration_date,
                                    sizeof m->calibration_date);
+            also_counted(s, (size_t)d, (size_t)p, m);
             return;
         }
     }
@@ -96,6 +117,7 @@ mvg_report_src_store *mvg_report_src_store_new(const mvg_config *cfg, mvg_store 
     s->cfg = cfg;
     s->st = st;
     s->enrolled = enrolled;
+    s->prj_index = (size_t)(prj - pc->projects);
     s->src = (mvg_report_source){
         .gateway = cfg->gateway.id,
         .site = cfg->gateway.site,
@@ -114,7 +136,7 @@ mvg_report_src_store *mvg_report_src_store_new(const mvg_config *cfg, mvg_store 
     char digest[65];
     if (mvg_store_last_definition(st, project, &s->src.definition_version, digest, err,
                                   errlen) != 0) {
-        free(s);
+        mvg_report_src_store_free(s);
         return NULL;
     }
     return s;
@@ -128,4 +150,11 @@ const mvg_report_source *mvg_report_src_store_get(const mvg_report_src_store *s)
 void mvg_report_src_store_free(mvg_report_src_store *s)
 {
     free(s);
+}
+
+void mvg_report_src_store_set_counts(mvg_report_src_store *s, mvg_report_counts_fn counts,
+                                     void *ctx)
+{
+    s->counts = counts;
+    s->counts_ctx = ctx;
 }
