@@ -186,6 +186,33 @@ def test_hub_report():
                 assert rc == 0, err
                 same_figures(gw, linked, "a second ok record at chain %d" % k)
 
+                # another project of the gateway whose verified definition counts
+                # the same meter point: the report names it, as the gateway's
+                # report does from its configuration (issue 17 item 6)
+                assert all(m["also_counted_by"] == "" for m in gw["meters"]), gw["meters"]
+                dup_db = os.path.join(d, "dup.db")
+                shutil.copy(db_path, dup_db)
+                with sqlite3.connect(dup_db) as c:
+                    row = c.execute("SELECT gateway, key_fp, payload, first_ms, first_hub"
+                                    " FROM hub_records WHERE project = ? AND kind = 'definition'"
+                                    " AND verdict = 'ok' ORDER BY id DESC",
+                                    (PROJECT,)).fetchone()
+                    own = json.loads(row[2])
+                    assert "comp_power.energy_kwh" in own["counts"], own.get("counts")
+                    other = dict(own, project="dup", counts=["comp_power.energy_kwh"])
+                    c.execute("INSERT INTO hub_records (id, gateway, project, chain, hash, prev,"
+                              " kind, key_fp, payload, first_ms, first_hub, verdict, next_key)"
+                              " VALUES (-2, ?, 'dup', 1, ?, ?, 'definition', ?, ?, ?, ?, 'ok', NULL)",
+                              (row[0], "d" * 64, "0" * 64, row[1],
+                               json.dumps(other).encode(), row[3], row[4]))
+                conf_d = H.hub_conf(d, "hub-d", port, 'backend = "sqlite"; path = "%s";' % dup_db)
+                rc, dup, err = report("--hub", conf_d)
+                assert rc == 0, err
+                meters = {m["channel"]: m for m in dup["meters"]}
+                assert meters["comp_power.energy_kwh"]["also_counted_by"] == "dup", dup["meters"]
+                assert all(m["also_counted_by"] == "" for c, m in meters.items()
+                           if c != "comp_power.energy_kwh"), dup["meters"]
+
                 # an altered record: not used, and the chain does not hold
                 k_alt = next(kk for kk in sorted(records) if kk[0] == PROJECT and kk[1] > 3
                              and b'"mvgate/interval/' in records[kk][:40])

@@ -18,6 +18,11 @@ struct mvg_hub_report {
     size_t *used;                /* row indexes of chain 1..nused, the ok one of each */
     size_t nused;
     mvg_definition *def;
+    /* the points this project's definition counts, and the gateway's other
+     * projects' newest verified definitions with theirs (their "counts",
+     * the gateway's rule of a double count); NULL when not known */
+    json_t *own_counts;
+    mvg_hub_rows *others;
     char gateway[128], project[128], site[128];
     char origin[1100];
     const mvg_cli_enrol *reg;
@@ -171,6 +176,44 @@ static int chain(void *ctx, mvg_cli_chain_result *out, char *err, size_t errlen)
     return 0;
 }
 
+/* Whether a definition record's "counts" names channel. */
+static int counts_has(const json_t *counts, const char *channel)
+{
+    size_t i;
+    const json_t *c;
+    json_array_foreach(counts, i, c)
+    {
+        const char *s = json_string_value(c);
+        if (s && strcmp(s, channel) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* The other projects of the gateway that count channel when this one does:
+ * each project's newest verified definition (the rows come by project,
+ * then id). */
+static void also_counted(const mvg_hub_report *h, mvg_report_meter *m)
+{
+    if (!h->own_counts || !h->others || !counts_has(h->own_counts, m->channel))
+        return;
+    size_t n = mvg_hub_rows_count(h->others);
+    for (size_t i = 0; i < n; i++) {
+        const char *prj = mvg_hub_rows_text(h->others, i, 0);
+        if (i + 1 < n && strcmp(prj, mvg_hub_rows_text(h->others, i + 1, 0)) == 0)
+            continue; /* an older definition of the same project */
+        size_t len = 0;
+        const char *b = mvg_hub_rows_blob(h->others, i, 1, &len);
+        json_t *doc = b ? json_loadb(b, len, 0, NULL) : NULL;
+        if (doc && counts_has(json_object_get(doc, "counts"), m->channel)) {
+            size_t l = strlen(m->also_counted_by);
+            snprintf(m->also_counted_by + l, sizeof m->also_counted_by - l, "%s%s",
+                     l ? ", " : "", prj);
+        }
+        json_decref(doc);
+    }
+}
+
 /* A point of a meter the definition lists, or a derived channel of it. */
 static void describe(void *ctx, mvg_report_meter *m)
 {
@@ -199,6 +242,7 @@ static void describe(void *ctx, mvg_report_meter *m)
             m->counter = mt->points[k].counter;
             snprintf(m->accuracy_class, sizeof m->accuracy_class, "%s", mt->accuracy_class);
             snprintf(m->calibration_date, sizeof m->calibration_date, "%s", mt->calibration_date);
+            also_counted(h, m);
             return;
         }
     }
@@ -341,6 +385,10 @@ mvg_hub_report *mvg_hub_report_open(mvg_hub_db *db, const mvg_cli_enrol *reg, co
         const char *b = mvg_hub_rows_blob(h->rows, h->used[i], C_PAYLOAD, &len);
         char e[400];
         h->def = mvg_definition_parse(b, len, e, sizeof e);
+        json_t *doc = h->def ? json_loadb(b, len, 0, NULL) : NULL;
+        if (doc && json_is_array(json_object_get(doc, "counts")))
+            h->own_counts = json_incref(json_object_get(doc, "counts"));
+        json_decref(doc);
         if (!h->def) {
             snprintf(err, errlen, "gateway %s project %s chain %lld: %s", h->gateway, h->project,
                      (long long)mvg_hub_rows_int(h->rows, h->used[i], C_CHAIN), e);
@@ -354,6 +402,12 @@ mvg_hub_report *mvg_hub_report_open(mvg_hub_db *db, const mvg_cli_enrol *reg, co
                  h->gateway, h->project, h->nused);
         goto fail;
     }
+    /* a missing table of the others only leaves double counts unnamed */
+    h->others = mvg_hub_db_query(db,
+                                 "SELECT project, payload FROM hub_records WHERE gateway = $1"
+                                 " AND project <> $2 AND kind = 'definition' AND verdict = 'ok'"
+                                 " ORDER BY project, id",
+                                 p, 2);
     h->src = (mvg_report_source){
         .gateway = h->gateway,
         .site = h->site,
@@ -384,6 +438,8 @@ void mvg_hub_report_free(mvg_hub_report *h)
     if (!h)
         return;
     mvg_hub_rows_free(h->rows);
+    mvg_hub_rows_free(h->others);
+    json_decref(h->own_counts);
     free(h->used);
     mvg_definition_free(h->def);
     free(h);
