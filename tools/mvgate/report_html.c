@@ -988,28 +988,64 @@ static void savings(const page *p)
  * EXCL_SHOWN rows per stream; the JSON report lists them all. */
 #define EXCL_SHOWN 60
 
-static void excluded(const page *p)
+/* A list of intervals per stream (excluded, extrapolated): its heading,
+ * and the sentence "none" when total is 0 (then 0), else the table's
+ * head with the stream, start, end and last column (1). */
+static int interval_list_head(const page *p, mvg_text title, mvg_text none, size_t total,
+                              mvg_text last)
 {
-    const mvg_report *r = p->r;
     FILE *o = p->out;
     fputs("<h3>", o);
-    esc(p, T(p, MVG_T_EXCLUDED));
+    esc(p, T(p, title));
     fputs("</h3>\n", o);
-    size_t total = 0;
-    for (size_t i = 0; i < r->nstreams; i++)
-        total += r->streams[i].nexcl;
     if (total == 0) {
         fputs("<p>", o);
-        esc(p, T(p, MVG_T_EXCL_NONE));
+        esc(p, T(p, none));
         fputs("</p>\n", o);
-        return;
+        return 0;
     }
     fputs("<table class=\"excl\"><thead><tr>", o);
     th(p, MVG_T_STREAM);
     th(p, MVG_T_START);
     th(p, MVG_T_END);
-    th(p, MVG_T_EXCL_WHY);
+    th(p, last);
     fputs("</tr></thead><tbody>\n", o);
+    return 1;
+}
+
+/* Under a list: "stream: N more in the JSON report" for each stream whose
+ * count(i) rows did not all fit (more: the sentence with {1}). */
+static void interval_list_more(const page *p, size_t (*count)(const mvg_report_stream *),
+                               mvg_text more)
+{
+    const mvg_report *r = p->r;
+    for (size_t i = 0; i < r->nstreams; i++) {
+        size_t n = count(&r->streams[i]);
+        if (n <= EXCL_SHOWN)
+            continue;
+        char m[32];
+        mvg_report_fmt_int((long long)(n - EXCL_SHOWN), m, sizeof m);
+        const char *args[] = {m};
+        fputs("<p>", p->out);
+        esc(p, r->streams[i].cfg->name);
+        esc(p, T(p, MVG_T_P_COLON));
+        sentence(p, T(p, more), args, 1);
+        fputs("</p>\n", p->out);
+    }
+}
+
+static size_t n_excluded(const mvg_report_stream *s) { return s->nexcl; }
+static size_t n_extrapolated(const mvg_report_stream *s) { return s->extrapolated; }
+
+static void excluded(const page *p)
+{
+    const mvg_report *r = p->r;
+    FILE *o = p->out;
+    size_t total = 0;
+    for (size_t i = 0; i < r->nstreams; i++)
+        total += r->streams[i].nexcl;
+    if (!interval_list_head(p, MVG_T_EXCLUDED, MVG_T_EXCL_NONE, total, MVG_T_EXCL_WHY))
+        return;
     for (size_t i = 0; i < r->nstreams; i++) {
         const mvg_report_stream *s = &r->streams[i];
         for (size_t k = 0; k < s->nexcl && k < EXCL_SHOWN; k++) {
@@ -1032,17 +1068,7 @@ static void excluded(const page *p)
         }
     }
     fputs("</tbody></table>\n", o);
-    for (size_t i = 0; i < r->nstreams; i++)
-        if (r->streams[i].nexcl > EXCL_SHOWN) {
-            char more[32];
-            mvg_report_fmt_int((long long)(r->streams[i].nexcl - EXCL_SHOWN), more, sizeof more);
-            const char *args[] = {more};
-            fputs("<p>", o);
-            esc(p, r->streams[i].cfg->name);
-            esc(p, T(p, MVG_T_P_COLON));
-            sentence(p, T(p, MVG_T_EXCL_MORE), args, 1);
-            fputs("</p>\n", o);
-        }
+    interval_list_more(p, n_excluded, MVG_T_EXCL_MORE);
 }
 
 /* The counted intervals whose x lie outside the baseline's range, per
@@ -1053,24 +1079,11 @@ static void extrapolated(const page *p)
 {
     const mvg_report *r = p->r;
     FILE *o = p->out;
-    fputs("<h3>", o);
-    esc(p, T(p, MVG_T_EXTRAP_LIST));
-    fputs("</h3>\n", o);
     size_t total = 0;
     for (size_t i = 0; i < r->nstreams; i++)
         total += r->streams[i].extrapolated;
-    if (total == 0) {
-        fputs("<p>", o);
-        esc(p, T(p, MVG_T_EXTRAP_NONE));
-        fputs("</p>\n", o);
+    if (!interval_list_head(p, MVG_T_EXTRAP_LIST, MVG_T_EXTRAP_NONE, total, MVG_T_EXTRAP_X))
         return;
-    }
-    fputs("<table class=\"excl\"><thead><tr>", o);
-    th(p, MVG_T_STREAM);
-    th(p, MVG_T_START);
-    th(p, MVG_T_END);
-    th(p, MVG_T_EXTRAP_X);
-    fputs("</tr></thead><tbody>\n", o);
     for (size_t i = 0; i < r->nstreams; i++) {
         const mvg_report_stream *s = &r->streams[i];
         size_t shown = 0;
@@ -1105,18 +1118,7 @@ static void extrapolated(const page *p)
         }
     }
     fputs("</tbody></table>\n", o);
-    for (size_t i = 0; i < r->nstreams; i++)
-        if (r->streams[i].extrapolated > EXCL_SHOWN) {
-            char more[32];
-            mvg_report_fmt_int((long long)(r->streams[i].extrapolated - EXCL_SHOWN), more,
-                               sizeof more);
-            const char *args[] = {more};
-            fputs("<p>", o);
-            esc(p, r->streams[i].cfg->name);
-            esc(p, T(p, MVG_T_P_COLON));
-            sentence(p, T(p, MVG_T_EXTRAP_MORE), args, 1);
-            fputs("</p>\n", o);
-        }
+    interval_list_more(p, n_extrapolated, MVG_T_EXTRAP_MORE);
 }
 
 static int coverage(const page *p)

@@ -387,7 +387,7 @@ static const char *const table[MVG_T_COUNT][2] = {
     [MVG_T_DOUBLE_COUNTED] =
         {"Meter point {1} is counted by this project and by project {2} as well: the same use "
          "or emission would be claimed twice (mvgate check warns of it).",
-         "計量點 {1} 同時計入本項目及項目 {2}：同一用量或排放會被重複申報（mvgate check 會就此發出警告）。"},
+         "計量點 {1} 同時計入本項目及項目 {2}：同一用量或排放會被重複申報（mvgate 的設定檢查會就此發出警告）。"},
     [MVG_T_EXTRAP_LIST] = {"Counted intervals outside the baseline range (extrapolated)",
                            "超出基準範圍的計入時段（外推）"},
     [MVG_T_EXTRAP_NONE] = {"No counted interval of the window lies outside the baseline range.",
