@@ -156,6 +156,18 @@ static size_t cp_extra(mvg_model_type t, size_t nx)
     return cp_hinges(t) > 0 && nx > 1 ? nx - 1 : 0;
 }
 
+void mvg_model_nx_range(mvg_model_type t, size_t *lo, size_t *hi)
+{
+    size_t h = cp_hinges(t);
+    *lo = t == MVG_MODEL_MEAN ? 0 : 1;
+    *hi = MVG_MODEL_MAX_X;
+    if (h > 0 && MVG_MODEL_MAX_COEF - h < MVG_MODEL_MAX_X)
+        *hi = MVG_MODEL_MAX_COEF - h; /* b0 + h hinges + (nx - 1) linear terms */
+    else if (t == MVG_MODEL_INTENSITY || t == MVG_MODEL_HDD || t == MVG_MODEL_CDD ||
+             t == MVG_MODEL_HDD_CDD)
+        *hi = 1;
+}
+
 int mvg_model_coef_x(const mvg_model *m, size_t k)
 {
     if (k >= m->ncoef || m->type == MVG_MODEL_MEAN || m->type == MVG_MODEL_TOWT)
@@ -422,15 +434,15 @@ static int check_input(mvg_model_type type, const double *y, const double *const
     case MVG_MODEL_3PH:
     case MVG_MODEL_4P:
     case MVG_MODEL_5P: {
-        size_t ncp;
-        if (nx == 0) {
+        size_t lo, hi;
+        mvg_model_nx_range(type, &lo, &hi);
+        if (nx < lo) {
             mvg_set_err(err, errlen, "%s model needs at least one x (the change-point variable "
                         "first)", tn);
             return -1;
         }
-        if (mvg_model_form_size(type, nx, &ncp) > MVG_MODEL_MAX_COEF) {
-            mvg_set_err(err, errlen, "%s model: %zu x give more than %d coefficients", tn, nx,
-                        MVG_MODEL_MAX_COEF);
+        if (nx > hi) {
+            mvg_set_err(err, errlen, "%s model takes at most %zu x, %zu given", tn, hi, nx);
             return -1;
         }
         break;

@@ -156,6 +156,13 @@ int mvg_model_fit_auto(const double *y, const double *const *x, size_t nx, size_
  * for forms fitted outside model.c (towt.h). */
 void mvg_model_judge(mvg_model *m, const mvg_model_criteria *c);
 
+/* How many x form t takes: *lo..*hi (mean 0..MAX_X, as it tests the x it
+ * leaves out; intensity and the degree-day forms exactly one; linear, auto,
+ * TOWT one or more; the change-point forms one or more, as many as their
+ * coefficients fit in MVG_MODEL_MAX_COEF). One home for the JSON reader
+ * and the configuration. */
+void mvg_model_nx_range(mvg_model_type t, size_t *lo, size_t *hi);
+
 /* The x that coefficient k of m multiplies (linearly, through a hinge or a
  * degree-day sum): 0.. nx-1, or -1 for an intercept (or no such
  * coefficient). One home for the report's coefficient units. */
