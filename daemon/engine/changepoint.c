@@ -429,9 +429,15 @@ int mvg_changepoint_search_with(mvg_model_type t, const double *y, const double 
     rc = 0;
     goto cleanup;
 none:
-    mvg_set_err(err, errlen,
-            "singular design at every candidate change point: x has too few distinct values "
-            "between its 10th and 90th percentiles");
+    if (sse) /* the caller's design has further columns: one more cause */
+        mvg_set_err(err, errlen,
+                    "singular design at every candidate change point: x1 has too few distinct "
+                    "values between its 10th and 90th percentiles, or a further x is constant or "
+                    "a linear combination of the others and the hinge columns");
+    else
+        mvg_set_err(err, errlen,
+                "singular design at every candidate change point: x has too few distinct values "
+                "between its 10th and 90th percentiles");
 cleanup:
     free(rows);
     free(sorted);
