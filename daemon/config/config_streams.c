@@ -52,8 +52,10 @@ static const mvg_key model_keys[] = {
             "valid one"},
     {"x", MVG_KEY_OTHER, 0, .type_doc = "array of references", .def_doc = "`[]`",
      .allowed = "0..12",
-     .doc = "independent variables: none for `mean`; exactly one for `intensity`, `3pc`, `3ph`, "
-            "`4p`, `5p`; one or more for `linear` and `auto`"},
+     .doc = "independent variables: none for `mean`; exactly one for `intensity`; one or more "
+            "for `linear` and `auto`; one or more for `3pc`, `3ph`, `4p`, `5p` (at most 11 for "
+            "`4p` and `5p`): the first is the change-point variable (temperature), any further "
+            "ones enter linearly (e.g. production load)"},
     {"coefficients", MVG_KEY_OTHER, 0, .type_doc = "array of numbers", .def_doc = "none",
      .allowed = "see below", .doc = "a model fitted elsewhere: used as given, never refitted"},
     {"change_points", MVG_KEY_OTHER, 0, .type_doc = "array of numbers", .def_doc = "none",
@@ -133,13 +135,23 @@ static void parse_model(ctx_t *c, const config_setting_t *m, const char *ctxs,
         mvg_cfgp_fail(c, m, "%s: a 'mean' model takes no x", sub);
         return;
     }
-    if (t != MVG_MODEL_MEAN && st->nx == 0) {
-        mvg_cfgp_fail(c, m, "%s: a '%s' model needs at least one x", sub, mvg_model_type_name(t));
+    /* how many x a form takes is the engine's rule (mvg_model_nx_range) */
+    size_t lo, hi;
+    mvg_model_nx_range(t, &lo, &hi);
+    int cp_form = t == MVG_MODEL_3PC || t == MVG_MODEL_3PH || t == MVG_MODEL_4P || t == MVG_MODEL_5P;
+    if (t != MVG_MODEL_MEAN && st->nx < lo) {
+        mvg_cfgp_fail(c, m, "%s: a '%s' model needs at least one x%s", sub, mvg_model_type_name(t),
+                      cp_form ? " (the change-point variable first, then any linear ones)" : "");
         return;
     }
-    if (t != MVG_MODEL_MEAN && t != MVG_MODEL_LINEAR && t != MVG_MODEL_AUTO && st->nx != 1) {
+    if (hi == 1 && st->nx != 1) {
         mvg_cfgp_fail(c, m, "%s: a '%s' model takes exactly one x, not %zu", sub, mvg_model_type_name(t),
              st->nx);
+        return;
+    }
+    if (st->nx > hi) {
+        mvg_cfgp_fail(c, m, "%s: a '%s' model takes at most %zu x, not %zu", sub,
+                      mvg_model_type_name(t), hi, st->nx);
         return;
     }
     const config_setting_t *co = config_setting_get_member(m, "coefficients");

@@ -2,7 +2,9 @@
  * changepoint.c: the change-point search of the baseline models
  * (changepoint.h): a grid over candidate values, then golden-section
  * refinement of the SSE, each candidate's SSE from prefix sums over the rows
- * sorted by x. Pure: no clock, no I/O, no global state.
+ * sorted by x, or from the caller's function for a design with further
+ * columns (mvg_changepoint_search_with). Pure: no clock, no I/O, no global
+ * state.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -39,6 +41,8 @@ typedef struct {
     const double *xs;     /* x sorted ascending */
     const long double *ps; /* (n+1) x PS_N prefix sums over the sorted rows */
     double xm;            /* mean of x, subtracted before summing */
+    mvg_changepoint_sse_fn fn; /* the caller's SSE, or NULL for the prefix sums' */
+    void *fn_ctx;
 } search_ctx;
 
 /* Rows of the sorted x below c (strict: x < c), by binary search. */
@@ -104,9 +108,10 @@ static hinge_sums upper_hinge(const search_ctx *s, double c)
  * QR fit would find ill-conditioned in practice. */
 #define SUMS_RANK_TOL 1e-14
 
-/* SSE of the OLS fit at change points cp; +inf when the design is singular
- * or ill-conditioned there (e.g. a hinge column that is zero on every row). */
-static double sse_at(search_ctx *s, const double *cp)
+/* SSE of the one-x OLS fit at change points cp from the prefix sums; +inf
+ * when the design is singular or ill-conditioned there (e.g. a hinge column
+ * that is zero on every row). */
+static double sse_sums(search_ctx *s, const double *cp)
 {
     hinge_sums h[2];
     size_t m = 0;
@@ -159,6 +164,18 @@ static double sse_at(search_ctx *s, const double *cp)
     if (!isfinite(sse))
         return INFINITY;
     return sse > 0 ? sse : 0.0;
+}
+
+/* SSE of a candidate: the caller's when given one, else the sums'. A 5P's
+ * change points must be ordered either way (c1 <= c2). */
+static double sse_at(search_ctx *s, const double *cp)
+{
+    if (!s->fn)
+        return sse_sums(s, cp);
+    if (s->t == MVG_MODEL_5P && !(cp[0] <= cp[1]))
+        return INFINITY;
+    double v = s->fn(s->fn_ctx, cp);
+    return isfinite(v) ? v : INFINITY;
 }
 
 static int cmp_double(const void *pa, const void *pb)
@@ -289,6 +306,13 @@ static void line_search(search_ctx *s, const double *sorted, const double *cp, s
 int mvg_changepoint_search(mvg_model_type t, const double *y, const double *x, size_t n,
                            double *cp_out, char *err, size_t errlen)
 {
+    return mvg_changepoint_search_with(t, y, x, n, NULL, NULL, cp_out, err, errlen);
+}
+
+int mvg_changepoint_search_with(mvg_model_type t, const double *y, const double *x, size_t n,
+                                mvg_changepoint_sse_fn sse, void *ctx, double *cp_out, char *err,
+                                size_t errlen)
+{
     int rc = -1;
     xy_row *rows = malloc(n * sizeof *rows);
     double *sorted = malloc(n * sizeof *sorted);
@@ -318,7 +342,7 @@ int mvg_changepoint_search(mvg_model_type t, const double *y, const double *x, s
         b[PS_UV] = a[PS_UV] + u * v;
         b[PS_VV] = a[PS_VV] + v * v;
     }
-    search_ctx s = {t, n, sorted, ps, xm};
+    search_ctx s = {t, n, sorted, ps, xm, sse, ctx};
     double lo = sorted[(size_t)floor(0.1 * (double)(n - 1))];
     double hi = sorted[(size_t)ceil(0.9 * (double)(n - 1))];
     double best[2] = {NAN, NAN}, bestv = INFINITY;
@@ -405,9 +429,15 @@ int mvg_changepoint_search(mvg_model_type t, const double *y, const double *x, s
     rc = 0;
     goto cleanup;
 none:
-    mvg_set_err(err, errlen,
-            "singular design at every candidate change point: x has too few distinct values "
-            "between its 10th and 90th percentiles");
+    if (sse) /* the caller's design has further columns: one more cause */
+        mvg_set_err(err, errlen,
+                    "singular design at every candidate change point: x1 has too few distinct "
+                    "values between its 10th and 90th percentiles, or a further x is constant or "
+                    "a linear combination of the others and the hinge columns");
+    else
+        mvg_set_err(err, errlen,
+                "singular design at every candidate change point: x has too few distinct values "
+                "between its 10th and 90th percentiles");
 cleanup:
     free(rows);
     free(sorted);

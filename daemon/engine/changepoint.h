@@ -1,7 +1,10 @@
 /*
  * changepoint.h: the change-point search of the 3PC, 3PH, 4P and 5P
- * baseline forms (model.h fits them). It owns nothing: the rows come in,
- * the change point(s) go out.
+ * baseline forms (model.h fits them): the candidate grid and its
+ * refinement. It owns nothing: the rows come in, the change point(s) go
+ * out. The SSE of a candidate is its own (prefix sums) for the one-x forms,
+ * or the caller's (mvg_changepoint_sse_fn) when the form has further
+ * linear variables, whose design only the caller knows.
  */
 #ifndef MVG_CHANGEPOINT_H
 #define MVG_CHANGEPOINT_H
@@ -16,5 +19,17 @@
  * or -1 with err filled when no candidate gives a non-singular design. */
 int mvg_changepoint_search(mvg_model_type t, const double *y, const double *x, size_t n,
                            double *cp_out, char *err, size_t errlen);
+
+/* The SSE of the OLS fit at change points cp (one or two), +inf when the
+ * design is singular there; ctx is the caller's. */
+typedef double (*mvg_changepoint_sse_fn)(void *ctx, const double *cp);
+
+/* The same search with the SSE of every candidate from sse(ctx, cp): the
+ * change points are searched over x (the change-point variable) as above;
+ * the design behind sse may hold further columns (model.c's forms with
+ * more than one x). */
+int mvg_changepoint_search_with(mvg_model_type t, const double *y, const double *x, size_t n,
+                                mvg_changepoint_sse_fn sse, void *ctx, double *cp_out, char *err,
+                                size_t errlen);
 
 #endif

@@ -2,7 +2,8 @@
  * model.c: the baseline models of the M&V engine (model.h). It owns the
  * forms (mean, intensity, linear, 3PC, 3PH, 4P, 5P), the final
  * least-squares fit at the change points that changepoint.c finds through lsq.c (QR, never normal equations),
- * the ASHRAE Guideline 14 statistics and verdict, the auto selection
+ * the further linear variables of a change-point form (x[1..], after the
+ * hinges), the ASHRAE Guideline 14 statistics and verdict, the auto selection
  * (CalTRACK's rule: highest adjusted R2 among the physically plausible
  * candidates) and prediction. Pure: no clock, no I/O, no global state.
  *
@@ -133,6 +134,56 @@ void mvg_model_criteria_default(mvg_model_criteria *c)
 
 static double pos(double v) { return v > 0 ? v : 0.0; }
 
+/* The hinge columns of a change-point form (1 or 2), 0 for other forms. */
+static size_t cp_hinges(mvg_model_type t)
+{
+    switch (t) {
+    case MVG_MODEL_3PC:
+    case MVG_MODEL_3PH:
+        return 1;
+    case MVG_MODEL_4P:
+    case MVG_MODEL_5P:
+        return 2;
+    default:
+        return 0;
+    }
+}
+
+/* The further linear variables of a change-point form (x[1..]): their
+ * coefficients follow the hinge slopes. */
+static size_t cp_extra(mvg_model_type t, size_t nx)
+{
+    return cp_hinges(t) > 0 && nx > 1 ? nx - 1 : 0;
+}
+
+void mvg_model_nx_range(mvg_model_type t, size_t *lo, size_t *hi)
+{
+    size_t h = cp_hinges(t);
+    *lo = t == MVG_MODEL_MEAN ? 0 : 1;
+    *hi = MVG_MODEL_MAX_X;
+    if (h > 0 && MVG_MODEL_MAX_COEF - h < MVG_MODEL_MAX_X)
+        *hi = MVG_MODEL_MAX_COEF - h; /* b0 + h hinges + (nx - 1) linear terms */
+    else if (t == MVG_MODEL_INTENSITY || t == MVG_MODEL_HDD || t == MVG_MODEL_CDD ||
+             t == MVG_MODEL_HDD_CDD)
+        *hi = 1;
+}
+
+int mvg_model_coef_x(const mvg_model *m, size_t k)
+{
+    if (k >= m->ncoef || m->type == MVG_MODEL_MEAN || m->type == MVG_MODEL_TOWT)
+        return -1;
+    if (m->type == MVG_MODEL_INTENSITY)
+        return 0;
+    if (k == 0)
+        return -1; /* b0 */
+    if (m->type == MVG_MODEL_LINEAR)
+        return (int)(k - 1);
+    size_t h = cp_hinges(m->type);
+    if (h == 0 || k <= h)
+        return 0; /* a hinge slope, or a degree-day form's */
+    return (int)(k - h); /* x[1..] after the hinges */
+}
+
 size_t mvg_model_form_size(mvg_model_type t, size_t nx, size_t *ncp)
 {
     *ncp = 0;
@@ -145,13 +196,13 @@ size_t mvg_model_form_size(mvg_model_type t, size_t nx, size_t *ncp)
     case MVG_MODEL_3PC:
     case MVG_MODEL_3PH:
         *ncp = 1;
-        return 2;
+        return 2 + cp_extra(t, nx);
     case MVG_MODEL_4P:
         *ncp = 1;
-        return 3;
+        return 3 + cp_extra(t, nx);
     case MVG_MODEL_5P:
         *ncp = 2;
-        return 3;
+        return 3 + cp_extra(t, nx);
     case MVG_MODEL_HDD:
     case MVG_MODEL_CDD:
         *ncp = 1; /* the balance point counts in p, as a change point does */
@@ -211,6 +262,20 @@ static void build_design(mvg_model_type t, const double *const *x, size_t nx, si
     default:
         break;
     }
+    /* a change-point form's further x enter linearly, after the hinges */
+    size_t h = cp_hinges(t);
+    for (size_t j = 0; j < cp_extra(t, nx); j++)
+        memcpy(a + (1 + h + j) * n, x[j + 1], n * sizeof *a);
+}
+
+/* sum c_k x[k] over a change-point form's further x (0 for other forms) */
+static double extra_terms(const mvg_model *m, const double *x)
+{
+    size_t h = cp_hinges(m->type);
+    double v = 0;
+    for (size_t j = 0; j < cp_extra(m->type, m->nx); j++)
+        v += m->coef[1 + h + j] * x[j + 1];
+    return v;
 }
 
 double mvg_model_predict(const mvg_model *m, const double *x)
@@ -228,13 +293,15 @@ double mvg_model_predict(const mvg_model *m, const double *x)
         return v;
     }
     case MVG_MODEL_3PC:
-        return b[0] + b[1] * pos(x[0] - m->cp[0]);
+        return b[0] + b[1] * pos(x[0] - m->cp[0]) + extra_terms(m, x);
     case MVG_MODEL_3PH:
-        return b[0] + b[1] * pos(m->cp[0] - x[0]);
+        return b[0] + b[1] * pos(m->cp[0] - x[0]) + extra_terms(m, x);
     case MVG_MODEL_4P:
-        return b[0] + b[1] * pos(m->cp[0] - x[0]) + b[2] * pos(x[0] - m->cp[0]);
+        return b[0] + b[1] * pos(m->cp[0] - x[0]) + b[2] * pos(x[0] - m->cp[0]) +
+               extra_terms(m, x);
     case MVG_MODEL_5P:
-        return b[0] + b[1] * pos(m->cp[0] - x[0]) + b[2] * pos(x[0] - m->cp[1]);
+        return b[0] + b[1] * pos(m->cp[0] - x[0]) + b[2] * pos(x[0] - m->cp[1]) +
+               extra_terms(m, x);
     case MVG_MODEL_HDD: /* x[0]: the day's mean temperature (CalTRACK 3.3.5) */
         return b[0] + b[1] * pos(m->cp[0] - x[0]);
     case MVG_MODEL_CDD:
@@ -363,11 +430,24 @@ static int check_input(mvg_model_type type, const double *y, const double *const
             return -1;
         }
         break;
-    case MVG_MODEL_INTENSITY:
     case MVG_MODEL_3PC:
     case MVG_MODEL_3PH:
     case MVG_MODEL_4P:
-    case MVG_MODEL_5P:
+    case MVG_MODEL_5P: {
+        size_t lo, hi;
+        mvg_model_nx_range(type, &lo, &hi);
+        if (nx < lo) {
+            mvg_set_err(err, errlen, "%s model needs at least one x (the change-point variable "
+                        "first)", tn);
+            return -1;
+        }
+        if (nx > hi) {
+            mvg_set_err(err, errlen, "%s model takes at most %zu x, %zu given", tn, hi, nx);
+            return -1;
+        }
+        break;
+    }
+    case MVG_MODEL_INTENSITY:
     case MVG_MODEL_HDD:
     case MVG_MODEL_CDD:
     case MVG_MODEL_HDD_CDD:
@@ -393,6 +473,47 @@ static int check_input(mvg_model_type type, const double *y, const double *const
             }
     }
     return 0;
+}
+
+/* The design and work space of one change-point search with further x:
+ * every candidate's SSE is the QR one of the full design (lsq.c). */
+typedef struct {
+    mvg_model_type t;
+    const double *y;
+    const double *const *x;
+    size_t nx, n, k;
+    double *a, *yw; /* n x k and n, overwritten by each candidate */
+} cp_search;
+
+static double cp_search_sse(void *ctx, const double *cp)
+{
+    cp_search *s = ctx;
+    double sse;
+    build_design(s->t, s->x, s->nx, s->n, cp, s->a);
+    memcpy(s->yw, s->y, s->n * sizeof *s->yw);
+    return mvg_lsq_sse_inplace(s->a, s->n, s->k, s->yw, &sse) == 0 ? sse : INFINITY;
+}
+
+/* The change point(s) of form t: the one-x search of changepoint.c, or, with
+ * further x, the same grid and refinement with each candidate's SSE from
+ * the full design (intercept, hinges, the further x). */
+static int search_cp(mvg_model_type t, const double *y, const double *const *x, size_t nx,
+                     size_t n, double *cp, char *err, size_t errlen)
+{
+    if (nx <= 1)
+        return mvg_changepoint_search(t, y, x[0], n, cp, err, errlen);
+    size_t ncp;
+    cp_search s = {t, y, x, nx, n, mvg_model_form_size(t, nx, &ncp), NULL, NULL};
+    s.a = malloc(n * s.k * sizeof *s.a);
+    s.yw = malloc(n * sizeof *s.yw);
+    int rc = -1;
+    if (!s.a || !s.yw)
+        mvg_set_err(err, errlen, "%s model: out of memory for %zu rows", mvg_model_type_name(t), n);
+    else
+        rc = mvg_changepoint_search_with(t, y, x[0], n, cp_search_sse, &s, cp, err, errlen);
+    free(s.a);
+    free(s.yw);
+    return rc;
 }
 
 /* The fit of form type, at the change points cp_fixed when not NULL, else
@@ -450,7 +571,7 @@ static int fit_form(mvg_model_type type, const double *y, const double *const *x
         m.cp[0] = cp_fixed[0];
         if (ncp > 1)
             m.cp[1] = cp_fixed[1];
-    } else if (ncp > 0 && mvg_changepoint_search(type, y, x[0], n, m.cp, err, errlen) != 0)
+    } else if (ncp > 0 && search_cp(type, y, x, nx, n, m.cp, err, errlen) != 0)
         return -1;
 
     int rc = -1;
@@ -623,8 +744,8 @@ int mvg_model_fit_auto(const double *y, const double *const *x, size_t nx, size_
         size_t fnx = nx; /* the mean model tests the x it leaves out */
         if (t == MVG_MODEL_LINEAR && nx == 0) {
             snprintf(cd.why, sizeof cd.why, "needs at least one x");
-        } else if (t >= MVG_MODEL_3PC && nx != 1) {
-            snprintf(cd.why, sizeof cd.why, "change-point forms need exactly one x, %zu given", nx);
+        } else if (t >= MVG_MODEL_3PC && nx == 0) {
+            snprintf(cd.why, sizeof cd.why, "change-point forms need at least one x");
         } else if (mvg_model_fit(t, y, x, fnx, n, coverage, crit, &cur, cd.why, sizeof cd.why) ==
                    0) {
             cd.fitted = 1;

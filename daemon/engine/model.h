@@ -24,6 +24,10 @@ typedef enum {
     MVG_MODEL_MEAN,      /* E = b0 */
     MVG_MODEL_INTENSITY, /* E = b1*x */
     MVG_MODEL_LINEAR,    /* E = b0 + sum bi*xi */
+    /* The change-point forms take x[0] as the change-point variable; any
+     * further x[1..] enter linearly after the hinges: a 3PC with two x is
+     * E = b0 + b1*(x1-c)+ + b2*x2 (ASHRAE Guideline 14 change-point models
+     * with additional variables). */
     MVG_MODEL_3PC,       /* E = b0 + b1*(x-c)+ */
     MVG_MODEL_3PH,       /* E = b0 + b1*(x-c)-, i.e. b0 + b1*max(c-x,0), b1 > 0 for heating */
     MVG_MODEL_4P,        /* E = b0 + b1*(x-c)- + b2*(x-c)+ */
@@ -99,7 +103,8 @@ typedef struct {
 
 /*
  * Fits a model of type to n observations. x holds nx columns: x[j][i] is
- * variable j at row i (change-point forms use x[0] only). A mean model may
+ * variable j at row i (change-point forms: x[0] the change-point variable,
+ * x[1..] linear terms). A mean model may
  * be given x columns it does not use: each is tested (slope of y on it, t
  * against the two-sided 90 % quantile, as CalTRACK tests slopes) and a
  * significant one fails the verdict, since a form without the variable
@@ -136,7 +141,7 @@ typedef struct {
 
 /*
  * Auto fit: fits mean, linear (2P or multivariable), 3pc, 3ph, 4p and 5p
- * (change-point forms only when nx == 1), and for daily criteria with one
+ * (change-point forms when nx >= 1, x[0] the change-point variable), and for daily criteria with one
  * x hdd, cdd and hdd-cdd (degreeday.h; their qualification is theirs), disqualifies physically wrong or
  * insignificant (p >= 0.10, as CalTRACK) heating/cooling slopes and segments
  * with fewer than crit->min_points_per_segment points, and keeps the qualified candidate
@@ -150,6 +155,18 @@ int mvg_model_fit_auto(const double *y, const double *const *x, size_t nx, size_
 /* The verdict of a fitted model's statistics against c (reasons and pass);
  * for forms fitted outside model.c (towt.h). */
 void mvg_model_judge(mvg_model *m, const mvg_model_criteria *c);
+
+/* How many x form t takes: *lo..*hi (mean 0..MAX_X, as it tests the x it
+ * leaves out; intensity and the degree-day forms exactly one; linear, auto,
+ * TOWT one or more; the change-point forms one or more, as many as their
+ * coefficients fit in MVG_MODEL_MAX_COEF). One home for the JSON reader
+ * and the configuration. */
+void mvg_model_nx_range(mvg_model_type t, size_t *lo, size_t *hi);
+
+/* The x that coefficient k of m multiplies (linearly, through a hinge or a
+ * degree-day sum): 0.. nx-1, or -1 for an intercept (or no such
+ * coefficient). One home for the report's coefficient units. */
+int mvg_model_coef_x(const mvg_model *m, size_t k);
 
 /* The model's value at one row of independent variables (x[j]); NaN for
  * TOWT, whose value needs the time (towt.h). */

@@ -1,7 +1,8 @@
 /*
  * model_json.c: mvg_model <-> JSON (model_json.h). Owns the key names and
  * the validation of a model read back from JSON: the form's coefficient
- * and change-point counts, n > p, the x count, the order of change points.
+ * and change-point counts, n > p, the x count (the engine's range per form:
+ * a change-point form takes one x or more), the order of change points.
  */
 #include <math.h>
 #include <stdarg.h>
@@ -216,12 +217,19 @@ static int from_json(const json_t *j, mvg_model *m, char (*xnames)[MVG_MODEL_XNA
         mvg_set_err(err, errlen, "model JSON: 'granularity' must be hourly, daily or monthly");
         return -1;
     }
-    if (m->type != MVG_MODEL_MEAN && m->type != MVG_MODEL_LINEAR && !towt && m->nx != 1) {
+    size_t lo, hi;
+    mvg_model_nx_range(m->type, &lo, &hi);
+    if (hi == 1 && m->nx != 1) {
         mvg_set_err(err, errlen, "model JSON: a '%s' model takes exactly one x, 'x' has %zu",
                 mvg_model_type_name(m->type), m->nx);
         return -1;
     }
-    if ((m->type == MVG_MODEL_LINEAR || towt) && m->nx == 0) {
+    if (m->nx > hi) {
+        mvg_set_err(err, errlen, "model JSON: a '%s' model takes at most %zu x, 'x' has %zu",
+                    mvg_model_type_name(m->type), hi, m->nx);
+        return -1;
+    }
+    if (lo > 0 && m->nx == 0) {
         mvg_set_err(err, errlen, "model JSON: a '%s' model needs at least one x",
                     mvg_model_type_name(m->type));
         return -1;

@@ -546,8 +546,43 @@ def test_outliers():
         assert r.returncode == 0, r.stderr
 
 
+def test_change_point_with_load():
+    """A 3pc with a further x (the chiller: temperature first, then the
+    load): the change point where the data put it, the coefficients those
+    of an exact least squares on 1, (t - c)+ and load at that c, auto
+    choosing it, and savings reading the model back (two x)."""
+    rows = []
+    for i in range(60):
+        t = 5 + 0.37 * i
+        load = 100 + 37 * ((i * 7) % 11)
+        rows.append((t, load, 10 + 2 * max(t - 18, 0) + 0.5 * load + 0.3 * math.sin(i)))
+    with mvgtest.TempDir() as d:
+        csv = write_csv(os.path.join(d, "c.csv"), ["t", "load", "kwh"], rows)
+        args = ["--csv", csv, "--y", "kwh", "--x", "t", "--x", "load", "--json"]
+        r = fit(["--model", "3pc"] + args)
+        assert r.returncode == 0, r.stderr
+        j = json.loads(r.stdout)
+        assert j["model"] == "3pc" and j["nx"] == 2 and j["p"] == 4, j
+        c = j["change_points"][0]
+        assert abs(c - 18) < 0.2, c
+        b = ols([[max(t - c, 0) for t, _, _ in rows], [l for _, l, _ in rows]],
+                [k for _, _, k in rows])
+        for k in range(3):
+            check("b%d" % k, j["coefficients"][k], b[k], 1e-8)
+        r = fit(["--model", "auto"] + args)
+        assert r.returncode == 0, r.stderr
+        assert json.loads(r.stdout)["model"] == "3pc", r.stdout
+        model = os.path.join(d, "m.json")
+        r = fit(["--model", "3pc"] + args)
+        mvgtest.write(model, r.stdout)
+        r = mvgtest.run([MVGATE, "savings", "--model", model, "--csv", csv, "--y", "kwh",
+                         "--x", "t", "--x", "load", "--json"])
+        assert r.returncode == 0, r.stderr
+        check("savings on the baseline itself", json.loads(r.stdout)["savings"], 0.0, abs_=1e-7)
+
+
 if __name__ == "__main__":
     mvgtest.main([test_linear_json, test_intensity_and_verdict, test_auto_and_savings,
                   test_timestamps_order_and_coverage, test_bad_inputs, test_degree_days_daily,
                   test_towt_cli, test_categorical_columns, test_meter_accuracy,
-                  test_outliers])
+                  test_outliers, test_change_point_with_load])

@@ -250,6 +250,35 @@ static void test_voc_needs_a_model(void **state)
     mvg_diags_free(d);
 }
 
+/* A change-point form takes one x or more: temperature and a load;
+ * none is refused at the model's line with the wording that says why. */
+static void test_change_point_form_x(void **state)
+{
+    (void)state;
+    static const char *const fmt =
+        "projects = ( { name = \"p\";\n"                                               /* 6 */
+        "  baseline = { start = \"2026-01-01\"; end = \"2026-01-02\"; };\n"            /* 7 */
+        "  reporting = { start = \"2026-01-02\"; };\n"                                 /* 8 */
+        "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+        "    model = { type = \"3pc\"; x = [ %s ]; }; } ); } );\n";                     /* 10 */
+    char body[1024];
+    mvg_diags *d = mvg_diags_new();
+    snprintf(body, sizeof body, fmt, "");
+    assert_null(load(M_DEVICES, body, d));
+    expect_diag(d, 10, "stream 'e': model: a '3pc' model needs at least one x (the change-point variable "
+                       "first, then any linear ones)");
+    mvg_diags_free(d);
+    d = mvg_diags_new();
+    snprintf(body, sizeof body, fmt, "\"m.t\", \"m.kwh\"");
+    mvg_config *c = load(M_DEVICES, body, d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    assert_int_equal(c->projects->projects[0].streams[0].nx, 2);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+}
+
 /* The operating calendar keys: the shipped calendars found by name (here
  * through MVG_DATA_DIR), their days read, and every mistake reported at
  * its line: an unknown calendar, a normal year it does not cover, shifts
@@ -605,6 +634,7 @@ int main(void)
         cmocka_unit_test(test_values_read_by_the_tables),
         cmocka_unit_test(test_rules_of_the_tables_report_in_their_wording),
         cmocka_unit_test(test_voc_needs_a_model),
+        cmocka_unit_test(test_change_point_form_x),
         cmocka_unit_test(test_operating_calendar_keys),
         cmocka_unit_test(test_tariff_keys),
         cmocka_unit_test(test_grid_factor_by_name),

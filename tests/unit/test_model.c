@@ -559,8 +559,9 @@ static void test_auto_picks_form(void **state)
     assert_true(m.type == MVG_MODEL_LINEAR);
 }
 
-/* With two x only mean and linear are candidates; the linear one is the
- * OLS fit of both. */
+/* With two x the change-point forms are candidates too (x1 the
+ * change-point variable, x2 linear); on linear data the linear form, the
+ * OLS fit of both, wins. */
 static void test_auto_two_x(void **state)
 {
     (void)state;
@@ -581,15 +582,152 @@ static void test_auto_two_x(void **state)
     assert_int_equal(m.type, MVG_MODEL_LINEAR);
     assert_int_equal(m.nx, 2);
     assert_true(cd[0].qualified && cd[1].qualified);
-    for (size_t i = 2; i < 6; i++) {
-        assert_false(cd[i].fitted);
-        assert_non_null(strstr(cd[i].why, "exactly one x, 2 given"));
-    }
+    for (size_t i = 2; i < 6; i++)
+        assert_true(cd[i].fitted);
     assert_int_equal(mvg_model_fit(MVG_MODEL_LINEAR, y, xs, 2, 80, 1.0, NULL, &lin, err, sizeof err), 0);
     for (size_t j = 0; j < 3; j++)
         assert_true(m.coef[j] == lin.coef[j]);
     assert_near(m.coef[1], 0.8, 0.02);
     assert_near(m.coef[2], 2.5, 0.1);
+}
+
+/* ---- change-point forms with further linear variables -------------------- */
+
+/* The chiller case: T_i = 5 + 0.37 i (5 .. 26.83), a load L_i that does not
+ * follow T, y = 10 + 2 (T - 18)+ + 0.5 L exactly. */
+#define XN 60
+static void chiller_rows(double *t, double *l, double *y, const double *e)
+{
+    for (size_t i = 0; i < XN; i++) {
+        t[i] = 5 + 0.37 * (double)i;
+        l[i] = 100 + 37 * (double)((i * 7) % 11);
+        y[i] = 10 + 2 * fmax(t[i] - 18, 0) + 0.5 * l[i] + (e ? e[i] : 0);
+    }
+}
+
+static void test_3pc_extra_x(void **state)
+{
+    (void)state;
+    double t[XN], l[XN], y[XN];
+    chiller_rows(t, l, y, NULL);
+    const double *xs[2] = {t, l};
+    mvg_model m;
+    char err[256] = "";
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y, xs, 2, XN, 1.0, NULL, &m, err, sizeof err), 0);
+    assert_int_equal(m.nx, 2);
+    assert_int_equal(m.ncoef, 3); /* b0, b1 on (T-c)+, b2 on L */
+    assert_int_equal(m.ncp, 1);
+    assert_int_equal(m.p, 4);
+    assert_near(m.coef[0], 10, 1e-6);
+    assert_near(m.coef[1], 2, 1e-6);
+    assert_near(m.coef[2], 0.5, 1e-6);
+    assert_near(m.cp[0], 18, 1e-6);
+    assert_near(m.r2, 1, 1e-12);
+    /* T > 18 from i = 36 (18.32): 24 rows above the change point */
+    assert_int_equal(m.seg_n[0], 36);
+    assert_int_equal(m.seg_n[1], 24);
+    /* fresh rows: 10 + 2 * 12 + 0.5 * 150 = 109; below c only b0 + 0.5 L */
+    double r1[2] = {30, 150}, r2[2] = {10, 40};
+    assert_near(mvg_model_predict(&m, r1), 109, 1e-6);
+    assert_near(mvg_model_predict(&m, r2), 30, 1e-6);
+    assert_int_equal(mvg_model_coef_x(&m, 0), -1);
+    assert_int_equal(mvg_model_coef_x(&m, 1), 0);
+    assert_int_equal(mvg_model_coef_x(&m, 2), 1);
+}
+
+/* With noise the statistics are those of the OLS fit of the full design at
+ * the change point found: the final fit at that c by hand (a linear model
+ * on 1, (T - c)+, L) gives the same coefficients, standard errors and SSE,
+ * and p counts the change point. */
+static void test_3pc_extra_x_stats(void **state)
+{
+    (void)state;
+    double t[XN], l[XN], y[XN], e[XN], h[XN];
+    noise(e, XN, 0.8, 31);
+    chiller_rows(t, l, y, e);
+    const double *xs[2] = {t, l};
+    mvg_model m, lin;
+    char err[256] = "";
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y, xs, 2, XN, 1.0, NULL, &m, err, sizeof err), 0);
+    assert_near(m.cp[0], 18, 0.5);
+    for (size_t i = 0; i < XN; i++)
+        h[i] = fmax(t[i] - m.cp[0], 0);
+    const double *hs[2] = {h, l};
+    assert_int_equal(mvg_model_fit(MVG_MODEL_LINEAR, y, hs, 2, XN, 1.0, NULL, &lin, err, sizeof err),
+                     0);
+    double dof_ratio = sqrt((double)(XN - 3) / (double)(XN - 4)); /* s with one more parameter */
+    for (size_t j = 0; j < 3; j++) {
+        assert_near(m.coef[j], lin.coef[j], 1e-9 * (1 + fabs(lin.coef[j])));
+        assert_near(m.std_err[j], lin.std_err[j] * dof_ratio, 1e-9 * lin.std_err[j]);
+    }
+    assert_near(m.sse, lin.sse, 1e-9 * lin.sse);
+    assert_near(m.adj_r2, 1 - (1 - m.r2) * (XN - 1) / (XN - 4.0), 1e-12);
+    assert_near(m.cv_rmse, sqrt(m.sse / (XN - 4.0)) / m.ybar, 1e-12);
+    /* no search finds a lower SSE than the one at c: a fine grid of c */
+    for (double c = t[6]; c <= t[53]; c += 0.01) {
+        for (size_t i = 0; i < XN; i++)
+            h[i] = fmax(t[i] - c, 0);
+        mvg_model g;
+        if (mvg_model_fit(MVG_MODEL_LINEAR, y, hs, 2, XN, 1.0, NULL, &g, err, sizeof err) == 0)
+            assert_true(m.sse <= g.sse * (1 + 1e-12));
+    }
+}
+
+/* A 5P with one further x: T_i = 0.35 i (0 .. 34.65), L_i a load,
+ * y = 50 + 3 (12 - T)+ + 2 (T - 22)+ + 0.8 L exactly. */
+static void test_5p_extra_x(void **state)
+{
+    (void)state;
+    enum { N = 100 };
+    double t[N], l[N], y[N];
+    for (size_t i = 0; i < N; i++) {
+        t[i] = 0.35 * (double)i;
+        l[i] = 20 + (double)((i * 13) % 17);
+        y[i] = 50 + 3 * fmax(12 - t[i], 0) + 2 * fmax(t[i] - 22, 0) + 0.8 * l[i];
+    }
+    const double *xs[2] = {t, l};
+    mvg_model m;
+    char err[256] = "";
+    assert_int_equal(mvg_model_fit(MVG_MODEL_5P, y, xs, 2, N, 1.0, NULL, &m, err, sizeof err), 0);
+    assert_int_equal(m.ncoef, 4);
+    assert_int_equal(m.p, 6);
+    assert_near(m.coef[0], 50, 1e-6);
+    assert_near(m.coef[1], 3, 1e-6);
+    assert_near(m.coef[2], 2, 1e-6);
+    assert_near(m.coef[3], 0.8, 1e-6);
+    assert_near(m.cp[0], 12, 1e-6);
+    assert_near(m.cp[1], 22, 1e-6);
+    /* 50 + 3 * 7 + 0 + 0.8 * 30 = 95; 50 + 0 + 2 * 8 + 0.8 * 10 = 74 */
+    double r1[2] = {5, 30}, r2[2] = {30, 10};
+    assert_near(mvg_model_predict(&m, r1), 95, 1e-6);
+    assert_near(mvg_model_predict(&m, r2), 74, 1e-6);
+    assert_int_equal(mvg_model_coef_x(&m, 3), 1);
+}
+
+/* auto on the chiller data (with noise) keeps the 3PC with the load; the
+ * linear form on T and L cannot follow the hinge. */
+static void test_auto_extra_x(void **state)
+{
+    (void)state;
+    double t[XN], l[XN], y[XN], e[XN];
+    noise(e, XN, 0.5, 5);
+    chiller_rows(t, l, y, e);
+    const double *xs[2] = {t, l};
+    mvg_model m;
+    mvg_model_candidate cd[MVG_MODEL_MAX_CANDIDATES];
+    size_t nc = 0;
+    char err[512] = "";
+    assert_int_equal(mvg_model_fit_auto(y, xs, 2, XN, 1.0, NULL, &m, cd, &nc, err, sizeof err), 0);
+    assert_int_equal(nc, 6);
+    assert_int_equal(m.type, MVG_MODEL_3PC);
+    assert_int_equal(m.nx, 2);
+    assert_near(m.coef[1], 2, 0.1);
+    assert_near(m.coef[2], 0.5, 0.01);
+    assert_true(cd[2].qualified);
+    assert_true(cd[2].adj_r2 > cd[1].adj_r2);
+    /* with no x at all the change-point forms say why they are left out */
+    mvg_model_fit_auto(y, NULL, 0, XN, 1.0, NULL, &m, cd, &nc, err, sizeof err);
+    assert_string_equal(cd[2].why, "change-point forms need at least one x");
 }
 
 static void test_auto_disqualifies_wrong_sign(void **state)
@@ -652,8 +790,14 @@ static void test_errors(void **state)
     assert_non_null(strstr(err, "y at row 4 is not a finite number"));
 
     err[0] = '\0';
+    /* a 4P's two hinges sum to x - c: a further x = 2 x is collinear with them */
     assert_int_equal(mvg_model_fit(MVG_MODEL_4P, y, xs, 2, 10, 1.0, NULL, &m, err, sizeof err), -1);
-    assert_non_null(strstr(err, "exactly one x, 2 given"));
+    assert_non_null(strstr(err, "singular design at every candidate change point"));
+    assert_non_null(strstr(err, "a further x is constant or a linear combination"));
+
+    err[0] = '\0';
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y, NULL, 0, 10, 1.0, NULL, &m, err, sizeof err), -1);
+    assert_non_null(strstr(err, "3pc model needs at least one x"));
 
     /* a mean model given an x fits (and tests the x: test_mean_left_out) */
     err[0] = '\0';
@@ -785,6 +929,10 @@ int main(void)
         cmocka_unit_test(test_verdict_reasons),
         cmocka_unit_test(test_auto_picks_form),
         cmocka_unit_test(test_auto_two_x),
+        cmocka_unit_test(test_3pc_extra_x),
+        cmocka_unit_test(test_3pc_extra_x_stats),
+        cmocka_unit_test(test_5p_extra_x),
+        cmocka_unit_test(test_auto_extra_x),
         cmocka_unit_test(test_auto_disqualifies_wrong_sign),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_mean_left_out),

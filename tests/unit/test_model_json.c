@@ -85,6 +85,46 @@ static void expect_reject(const char *text, const char *needle)
     assert_non_null(strstr(err, needle));
 }
 
+/* A 3PC with a further x (the chiller: temperature and load) reloads with
+ * its three coefficients and predicts the same. */
+static void test_round_trip_extra_x(void **state)
+{
+    (void)state;
+    double t[60], l[60], y[60];
+    for (size_t i = 0; i < 60; i++) {
+        t[i] = 5 + 0.37 * (double)i;
+        l[i] = 100 + 37 * (double)((i * 7) % 11);
+        y[i] = 10 + 2 * fmax(t[i] - 18, 0) + 0.5 * l[i] + 0.3 * sin((double)i);
+    }
+    const double *xs[2] = {t, l};
+    mvg_model m, r;
+    char err[256] = "";
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y, xs, 2, 60, 1.0, NULL, &m, err, sizeof err), 0);
+    const char *names[2] = {"oat", "load"};
+    json_t *j = mvg_model_to_json(&m, names);
+    assert_non_null(j);
+    char *text = json_dumps(j, JSON_REAL_PRECISION(17));
+    json_decref(j);
+    json_error_t je;
+    j = json_loads(text, 0, &je);
+    free(text);
+    assert_non_null(j);
+    char xn[MVG_MODEL_MAX_X][MVG_MODEL_XNAME_MAX];
+    assert_int_equal(mvg_model_from_json(j, &r, xn, err, sizeof err), 0);
+    json_decref(j);
+    assert_string_equal(xn[1], "load");
+    assert_int_equal(r.type, MVG_MODEL_3PC);
+    assert_int_equal(r.nx, 2);
+    assert_int_equal(r.ncoef, 3);
+    assert_int_equal(r.p, 4);
+    for (size_t k = 0; k < 3; k++)
+        assert_true(r.coef[k] == m.coef[k] && r.std_err[k] == m.std_err[k]);
+    assert_true(r.cp[0] == m.cp[0]);
+    double row[2] = {25, 180};
+    assert_true(mvg_model_predict(&r, row) == mvg_model_predict(&m, row));
+    assert_true(fabs(mvg_model_predict(&r, row) - (10 + 2 * 7 + 0.5 * 180)) < 0.5);
+}
+
 static void test_rejects(void **state)
 {
     (void)state;
@@ -99,7 +139,18 @@ static void test_rejects(void **state)
                   "'p' is 4");
     expect_reject("{\"model\":\"5p\"," BASE ",\"p\":5,\"coefficients\":[1,2,3],\"change_points\":[9,5]}",
                   "increasing");
+    /* a 3pc with two x has b0, b1 and the second x's coefficient */
     expect_reject("{\"model\":\"3pc\",\"x\":[\"t\",\"u\"],\"n\":50,\"cv_rmse\":0.1,\"p\":3,"
+                  "\"coefficients\":[1,2],\"change_points\":[5]}",
+                  "'coefficients' has 2 values, this model needs 3");
+    expect_reject("{\"model\":\"3pc\",\"x\":[],\"n\":50,\"cv_rmse\":0.1,\"p\":3,"
+                  "\"coefficients\":[1,2],\"change_points\":[5]}",
+                  "'3pc' model needs at least one x");
+    expect_reject("{\"model\":\"5p\",\"x\":[\"a\",\"b\",\"c\",\"d\",\"e\",\"f\",\"g\",\"h\",\"i\","
+                  "\"j\",\"k\",\"l\"],\"n\":50,\"cv_rmse\":0.1,\"p\":3,\"coefficients\":[1,2],"
+                  "\"change_points\":[5,6]}",
+                  "at most 11 x");
+    expect_reject("{\"model\":\"cdd\",\"x\":[\"t\",\"u\"],\"n\":50,\"cv_rmse\":0.1,\"p\":3,"
                   "\"coefficients\":[1,2],\"change_points\":[5]}",
                   "exactly one x");
     expect_reject("{\"model\":\"linear\",\"x\":[\"t\"],\"n\":2,\"cv_rmse\":0.1,\"p\":2,\"coefficients\":[1,2]}",
@@ -125,6 +176,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_round_trip_extra_x),
         cmocka_unit_test(test_rejects),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -900,6 +900,57 @@ static void test_screening(void **state)
     rig_close(&g);
 }
 
+/* A project's 3pc on temperature and load (the chiller): fitted at the end
+ * of the baseline with both x, x[0] the change-point variable; a reporting
+ * interval's adjusted baseline is the model at that interval's T and L. */
+static void test_change_point_with_load(void **state)
+{
+    (void)state;
+    static const char *const devices =
+        "gateway = { id = \"g\"; site = \"s\"; data_dir = \"/tmp\"; };\n"
+        "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; } );\n"
+        "devices = ( { name = \"m\"; bus = \"lan\"; points = (\n"
+        "  { name = \"kwh\"; area = \"input\"; address = 0; type = \"uint32\"; unit = \"kWh\"; kind = \"counter\"; },\n"
+        "  { name = \"t\"; area = \"input\"; address = 2; type = \"uint32\"; kind = \"counter\"; },\n"
+        "  { name = \"load\"; area = \"input\"; address = 4; type = \"uint32\"; unit = \"t\"; kind = \"counter\"; } ); } );\n";
+    static const char *const projects =
+        "projects = ( { name = \"p\"; technology = \"t\"; interval_min = 60;\n"
+        "  baseline = { start = \"2026-01-01T00:00:00Z\"; end = \"2026-01-03T12:00:00Z\"; };\n"
+        "  reporting = { start = \"2026-01-03T12:00:00Z\"; };\n"
+        "  streams = ( { name = \"e\"; type = \"electricity\"; unit = \"kWh\"; actual = \"m.kwh\";\n"
+        "    model = { type = \"3pc\"; x = [ \"m.t\", \"m.load\" ]; }; } ); } );\n";
+    rig g;
+    rig_open_on(&g, devices, projects);
+    mvg_project_result r;
+    for (int h = 0; h <= 60; h++) {
+        /* 60 baseline hours (T 5 .. 26.83), then one reporting hour */
+        double t = h < 60 ? 5 + 0.37 * h : 30, l = h < 60 ? 100 + 37 * ((h * 7) % 11) : 150;
+        double kwh = 10 + 2 * fmax(t - 18, 0) + 0.5 * l + 0.01 * ((h * 5) % 3 - 1);
+        mvg_interval_value ch[3] = {{0}};
+        for (size_t k = 0; k < g.nch; k++)
+            ch[k] = (mvg_interval_value){.value = strstr(g.names[k], "kwh") ? kwh
+                                                  : strstr(g.names[k], "load") ? l
+                                                                               : t,
+                                         .coverage = 1, .n_good = 60};
+        mvg_interval_record rec = {T0 + h * H, T0 + (h + 1) * H, g.nch, ch, 0, 0};
+        char err[256];
+        assert_int_equal(mvg_project_update(g.p, &rec, &r, err, sizeof err), 0);
+    }
+    assert_true(r.fitted_now);
+    const mvg_model *m = mvg_project_model(g.p, 0, NULL);
+    assert_non_null(m);
+    assert_int_equal(m->type, MVG_MODEL_3PC);
+    assert_int_equal(m->nx, 2);
+    assert_int_equal(m->ncoef, 3);
+    assert_true(fabs(m->cp[0] - 18) < 0.1);
+    assert_true(fabs(m->coef[1] - 2) < 0.01 && fabs(m->coef[2] - 0.5) < 0.001);
+    /* the reporting hour at T 30, L 150: 10 + 2 * 12 + 0.5 * 150 = 109 */
+    double x[2] = {30, 150};
+    assert_true(r.streams[0].adjusted_baseline == mvg_model_predict(m, x));
+    assert_true(fabs(r.streams[0].adjusted_baseline - 109) < 0.1);
+    rig_close(&g);
+}
+
 /* An auto fit keeps its candidates for the model record written with the
  * fit: every form tried, the one chosen, why the others were not; a model
  * of another form, and one restored from the state, list none. */
@@ -1503,6 +1554,7 @@ int main(void)
         cmocka_unit_test(test_annual_calendar_rule),
         cmocka_unit_test(test_demand_and_time_of_use),
         cmocka_unit_test(test_screening),
+        cmocka_unit_test(test_change_point_with_load),
         cmocka_unit_test(test_auto_candidates),
         cmocka_unit_test(test_screening_config),
         cmocka_unit_test(test_flow_state_in_fingerprint),

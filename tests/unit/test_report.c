@@ -504,11 +504,12 @@ static void test_i18n_reasons(void **state)
      * cooling slopes; without x the x-forms are not fitted */
     for (int i = 0; i < 40; i++)
         ys[i] = 50.0 - 0.5 * xs[i] + 0.05 * ((i * 7) % 5);
-    mvg_model_candidate c[MVG_MODEL_MAX_CANDIDATES];
-    size_t nc = 0, slopes = 0, untried = 0;
+    /* room for both fits' candidates: the no-x fit's follow the first's */
+    mvg_model_candidate c[2 * MVG_MODEL_MAX_CANDIDATES];
+    size_t nc = 0, nc0 = 0, slopes = 0, untried = 0;
     assert_int_equal(mvg_model_fit_auto(ys, x, 1, 40, 1.0, &crit, &m, c, &nc, err, sizeof err), 0);
-    mvg_model_fit_auto(ys, NULL, 0, 40, 1.0, &crit, &m, c + nc, &(size_t){0}, err, sizeof err);
-    for (size_t k = 0; k < MVG_MODEL_MAX_CANDIDATES && k < nc + 6; k++) {
+    mvg_model_fit_auto(ys, NULL, 0, 40, 1.0, &crit, &m, c + nc, &nc0, err, sizeof err);
+    for (size_t k = 0; k < nc + nc0; k++) {
         if (!c[k].why[0])
             continue;
         const char *zh = mvg_i18n_reason(MVG_LANG_ZH_HANT, c[k].why, buf, sizeof buf);
@@ -533,6 +534,9 @@ static void test_i18n_reasons(void **state)
     assert_string_equal(mvg_i18n_reason(MVG_LANG_ZH_HANT, "change-point forms need exactly one x, 2 given",
                                         buf, sizeof buf),
                         "轉折點模型須有剛好一個自變數（現有 2 個）");
+    assert_string_equal(mvg_i18n_reason(MVG_LANG_ZH_HANT, "change-point forms need at least one x",
+                                        buf, sizeof buf),
+                        "轉折點模型需要至少一個自變數");
 }
 
 /* The unit of each coefficient: the stream's unit per model row for an
@@ -582,6 +586,24 @@ static void test_coef_units(void **state)
     assert_string_equal(u, "kWh/(d\xc2\xb7" "degC)");
     mvg_report_coef_unit(&r, s, 2, u, sizeof u);
     assert_string_equal(u, "degC");
+    /* a 3PC with a further x (a load in t per row): b2 is per t, the
+     * change point after it in the temperature's unit */
+    s->model.type = MVG_MODEL_3PC;
+    s->model.nx = 2;
+    s->model.ncoef = 3;
+    snprintf(s->xunit[1], sizeof s->xunit[1], "t");
+    s->xgauge[1] = 0;
+    mvg_report_coef_unit(&r, s, 1, u, sizeof u);
+    assert_string_equal(u, "kWh/(d\xc2\xb7" "degC)");
+    mvg_report_coef_unit(&r, s, 2, u, sizeof u);
+    assert_string_equal(u, "kWh/t");
+    mvg_report_coef_unit(&r, s, 3, u, sizeof u);
+    assert_string_equal(u, "degC");
+    char names[MVG_MODEL_MAX_COEF + 2][24];
+    assert_int_equal(mvg_report_coef_names(&s->model, names, MVG_MODEL_MAX_COEF + 2), 4);
+    assert_string_equal(names[2], "b2");
+    assert_string_equal(names[3], "c");
+    s->model.nx = 1;
     /* intensity: its one coefficient is the slope; degree days per day */
     s->model.type = MVG_MODEL_INTENSITY;
     s->model.ncoef = 1;

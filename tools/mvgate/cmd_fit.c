@@ -40,8 +40,9 @@ static const mvg_cli_fit_help fit_help = {
            "coverage (rows / expected at the median step) enters the verdict",
     .y = "the energy use column",
     .x = "an independent variable (repeat for several; one for\n"
-         "intensity and change-point forms, the temperature first for\n"
-         "towt and the degree-day forms, none for mean)",
+         "intensity and the degree-day forms, the temperature first for\n"
+         "towt and change-point forms, whose further x are linear, none\n"
+         "for mean)",
     .confidence = "two-sided level for the coefficient intervals (default 0.90)",
     .json = "print the model as JSON (input of mvgate savings --model)",
     .aggregate_or_accuracy = "sum y and average x over local hours or days first (needs\n"

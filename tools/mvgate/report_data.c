@@ -858,12 +858,14 @@ void mvg_report_coef_unit(const mvg_report *r, const mvg_report_stream *s, size_
         snprintf(buf, len, "%s/(%s\xc2\xb7" "d)", u, xu); /* per degree-day */
         return;
     }
-    /* a slope: on x_j for the linear form, on the one x otherwise; per
-     * unit of an amount per row (a counter's m3), or per row and unit of
-     * a level (a gauge's bar) */
-    size_t j = m->type == MVG_MODEL_LINEAR ? k - 1 : 0;
-    if (j >= MVG_MODEL_MAX_X)
+    /* a slope: on the x the engine says the coefficient multiplies (x_j
+     * of the linear form, a change-point form's further x, else the one
+     * x); per unit of an amount per row (a counter's m3), or per row and
+     * unit of a level (a gauge's bar) */
+    int jx = mvg_model_coef_x(m, k);
+    if (jx < 0 || jx >= MVG_MODEL_MAX_X)
         return;
+    size_t j = (size_t)jx;
     const char *xj = s->xunit[j][0] ? s->xunit[j] : s->xnames[j];
     if (s->xgauge[j])
         snprintf(buf, len, "%s/(%s\xc2\xb7%s)", u, row, xj);

@@ -646,6 +646,14 @@ static void formula(const page *p, const mvg_report_stream *s)
         esc(p, x0);
         fputs(" \xe2\x88\x92 c2, 0)", o);
     }
+    /* a change-point form's further x, linear after its hinges */
+    for (size_t k = 1; m->type != MVG_MODEL_LINEAR && k < m->ncoef; k++) {
+        int j = mvg_model_coef_x(m, k);
+        if (j <= 0 || j >= MVG_MODEL_MAX_X)
+            continue;
+        fprintf(o, " + b%zu \xc3\x97 ", k);
+        esc(p, s->xnames[j]);
+    }
     fprintf(o, " &#160; [%s: ", mvg_model_type_name(m->type));
     esc(p, T(p, (mvg_text)(MVG_T_FORM_MEAN + (int)m->type)));
     fputs("]</p>\n", o);

@@ -470,6 +470,9 @@ const char *mvg_i18n_reason(mvg_lang lang, const char *reason, char *buf, size_t
     /* an auto fit's candidates (model.c mvg_model_fit_auto, implausible) */
     else if (strcmp(reason, "needs at least one x") == 0)
         snprintf(buf, len, "需要至少一個自變數");
+    else if (strcmp(reason, "change-point forms need at least one x") == 0)
+        snprintf(buf, len, "轉折點模型需要至少一個自變數");
+    /* the wording before change-point forms took further x, in older records */
     else if (sscanf(reason, "change-point forms need exactly one x, %u given%n", &n, &used) == 1 &&
              used >= 0 && reason[used] == '\0')
         snprintf(buf, len, "轉折點模型須有剛好一個自變數（現有 %u 個）", n);
