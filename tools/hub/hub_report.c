@@ -22,7 +22,7 @@ struct mvg_hub_report {
      * projects' newest verified definitions with theirs (their "counts",
      * the gateway's rule of a double count); NULL when not known */
     json_t *own_counts;
-    mvg_hub_rows *others;
+    json_t *other_counts; /* project name -> its "counts" */
     char gateway[128], project[128], site[128];
     char origin[1100];
     const mvg_cli_enrol *reg;
@@ -190,28 +190,50 @@ static int counts_has(const json_t *counts, const char *channel)
     return 0;
 }
 
-/* The other projects of the gateway that count channel when this one does:
- * each project's newest verified definition (the rows come by project,
- * then id). */
+/* The other projects of the gateway that count channel when this one does. */
 static void also_counted(const mvg_hub_report *h, mvg_report_meter *m)
 {
-    if (!h->own_counts || !h->others || !counts_has(h->own_counts, m->channel))
+    if (!h->own_counts || !counts_has(h->own_counts, m->channel))
         return;
-    size_t n = mvg_hub_rows_count(h->others);
-    for (size_t i = 0; i < n; i++) {
-        const char *prj = mvg_hub_rows_text(h->others, i, 0);
-        if (i + 1 < n && strcmp(prj, mvg_hub_rows_text(h->others, i + 1, 0)) == 0)
-            continue; /* an older definition of the same project */
+    const char *prj;
+    json_t *counts;
+    json_object_foreach(h->other_counts, prj, counts)
+    {
+        if (!counts_has(counts, m->channel))
+            continue;
+        size_t l = strlen(m->also_counted_by);
+        snprintf(m->also_counted_by + l, sizeof m->also_counted_by - l, "%s%s", l ? ", " : "",
+                 prj);
+    }
+}
+
+/* The "counts" of each other project of the gateway, from its newest
+ * verified definition record (rows by project, then id: the last of a
+ * project wins), read once; NULL when the query fails (double counts are
+ * then left unnamed). */
+static json_t *other_counts(mvg_hub_db *db, const mvg_hub_param *p)
+{
+    mvg_hub_rows *r = mvg_hub_db_query(db,
+                                       "SELECT project, payload FROM hub_records WHERE"
+                                       " gateway = $1 AND project <> $2 AND kind = 'definition'"
+                                       " AND verdict = 'ok' ORDER BY project, id",
+                                       p, 2);
+    if (!r)
+        return NULL;
+    json_t *o = json_object();
+    for (size_t i = 0, n = mvg_hub_rows_count(r); o && i < n; i++) {
         size_t len = 0;
-        const char *b = mvg_hub_rows_blob(h->others, i, 1, &len);
+        const char *b = mvg_hub_rows_blob(r, i, 1, &len);
         json_t *doc = b ? json_loadb(b, len, 0, NULL) : NULL;
-        if (doc && counts_has(json_object_get(doc, "counts"), m->channel)) {
-            size_t l = strlen(m->also_counted_by);
-            snprintf(m->also_counted_by + l, sizeof m->also_counted_by - l, "%s%s",
-                     l ? ", " : "", prj);
-        }
+        json_t *c = json_object_get(doc, "counts");
+        if (json_is_array(c))
+            json_object_set(o, mvg_hub_rows_text(r, i, 0), c);
+        else
+            json_object_del(o, mvg_hub_rows_text(r, i, 0)); /* the newest states none */
         json_decref(doc);
     }
+    mvg_hub_rows_free(r);
+    return o;
 }
 
 /* A point of a meter the definition lists, or a derived channel of it. */
@@ -402,12 +424,7 @@ mvg_hub_report *mvg_hub_report_open(mvg_hub_db *db, const mvg_cli_enrol *reg, co
                  h->gateway, h->project, h->nused);
         goto fail;
     }
-    /* a missing table of the others only leaves double counts unnamed */
-    h->others = mvg_hub_db_query(db,
-                                 "SELECT project, payload FROM hub_records WHERE gateway = $1"
-                                 " AND project <> $2 AND kind = 'definition' AND verdict = 'ok'"
-                                 " ORDER BY project, id",
-                                 p, 2);
+    h->other_counts = other_counts(db, p);
     h->src = (mvg_report_source){
         .gateway = h->gateway,
         .site = h->site,
@@ -438,7 +455,7 @@ void mvg_hub_report_free(mvg_hub_report *h)
     if (!h)
         return;
     mvg_hub_rows_free(h->rows);
-    mvg_hub_rows_free(h->others);
+    json_decref(h->other_counts);
     json_decref(h->own_counts);
     free(h->used);
     mvg_definition_free(h->def);
