@@ -53,23 +53,31 @@ typedef struct {
 /* RTS while sending on an RS-485 line driven by RTS (libmodbus's modes). */
 enum { MVG_RTS_NONE, MVG_RTS_UP, MVG_RTS_DOWN };
 
+/*
+ * A point, packed: a gateway of 100,000 points holds 100,000 of these for
+ * its lifetime. Its strings live in the configuration's string pool
+ * (config.h: as long as the mvg_config, each distinct string once), the
+ * enums and small numbers in the narrowest type their range allows (the
+ * config loader checks the ranges), the widest fields first so that no
+ * padding is left between them.
+ */
 typedef struct {
-    char name[MVG_NAME_MAX];
-    mvg_area area;
-    unsigned address;       /* 0-based protocol address */
-    mvg_type type;
-    mvg_order order;
+    const char *name;       /* never NULL in a loaded configuration */
+    const char *unit;       /* "kWh", "m3/min", "mg/Nm3": 15 characters at most; "" when none */
     double scale;           /* default 1 */
     double offset;          /* default 0 */
-    char unit[16];          /* "kWh", "m3/min", "mg/Nm3": 15 characters at most */
-    mvg_kind kind;          /* default gauge */
-    int has_min, has_max;
     double min, max;        /* valid range of the scaled value */
-    int has_bit;            /* a bool of a register area that is one bit of it */
-    unsigned bit;           /* 0 (least significant) .. 15, with has_bit */
-    int has_count;
-    unsigned count;         /* registers of a string point (1..64), with has_count */
     mvg_cfg_src src;
+    uint16_t address;       /* 0-based protocol address, 0..65535 */
+    uint8_t area;           /* mvg_area */
+    uint8_t type;           /* mvg_type */
+    uint8_t order;          /* mvg_order */
+    uint8_t kind;           /* mvg_kind; default gauge */
+    uint8_t bit;            /* 0 (least significant) .. 15, with has_bit */
+    uint8_t count;          /* registers of a string point (1..64), with has_count */
+    uint8_t has_min, has_max;
+    uint8_t has_bit;        /* a bool of a register area that is one bit of it */
+    uint8_t has_count;
 } mvg_point_cfg;
 
 typedef struct {

@@ -91,8 +91,8 @@ int mvg_plan_build(const mvg_point_cfg *points, size_t npoints, unsigned max_gap
                      mvg_type_name(p->type), mvg_area_name(p->area));
             goto cleanup;
         }
-        /* Addresses are 16-bit: the last register/bit is 65535. */
-        if (p->address > 65535u || p->address + w > 65536u) {
+        /* Addresses are 16-bit (the field too): the last register/bit is 65535. */
+        if ((unsigned)p->address + w > 65536u) {
             snprintf(err, errlen, "point %s: %s %u..%u runs past address 65535", p->name,
                      mvg_area_name(p->area), p->address, p->address + w - 1);
             goto cleanup;

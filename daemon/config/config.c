@@ -24,6 +24,7 @@
 #include "config_read.h"
 #include "config_table.h"
 #include "point.h"
+#include "strpool.h"
 
 _Static_assert(MVG_CFG_ID_MAX == MVG_NAME_MAX, "mvg_mqtt_cfg.gateway_id holds a gateway id");
 
@@ -34,12 +35,17 @@ _Static_assert(MVG_CFG_ID_MAX == MVG_NAME_MAX, "mvg_mqtt_cfg.gateway_id holds a 
 #define MVG_REL_PROFILE_DIR "../share/mvgate/profiles"
 #endif
 
-/* Loader-owned storage behind mvg_config.priv: the interned file names the
- * src fields point at. */
+/* Loader-owned storage behind mvg_config.priv: the string pool that the
+ * src fields' file names and the points' names and units point into. Its
+ * strings live as long as the mvg_config; copies of a point (a profile's
+ * into each device) share them. */
 typedef struct {
-    char **files;
-    size_t nfiles;
+    mvg_strpool *strings;
 } cfg_priv;
+
+/* A point's strings are pointers into the pool, its small fields packed
+ * (device.h): 176 bytes a point when they were arrays inside it. */
+_Static_assert(sizeof(mvg_point_cfg) <= 80, "mvg_point_cfg is packed (device.h)");
 
 /* A loaded profile file: its points, kept for the devices that use it. */
 typedef struct {
@@ -69,20 +75,8 @@ static const char *intern(loader *L, const char *file)
     if (!file)
         file = L->cfg->path;
     file = mvg_cfgr_file(&L->r, file, buf, sizeof buf);
-    for (size_t i = 0; i < L->priv->nfiles; i++)
-        if (strcmp(L->priv->files[i], file) == 0)
-            return L->priv->files[i];
-    char **f = realloc(L->priv->files, (L->priv->nfiles + 1) * sizeof *f);
-    char *dup = strdup(file);
-    if (!f || !dup) {
-        free(dup);
-        if (f)
-            L->priv->files = f;
-        return L->cfg->path;
-    }
-    L->priv->files = f;
-    f[L->priv->nfiles++] = dup;
-    return dup;
+    const char *kept = mvg_strpool_intern(L->priv->strings, file);
+    return kept ? kept : L->cfg->path;
 }
 
 static mvg_cfg_src src_of(loader *L, const config_setting_t *s)
@@ -827,17 +821,31 @@ static void load_all(loader *L, const config_setting_t *root)
         L->r.errors++;
 }
 
-mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_diags *diags)
+/* An empty configuration with its string pool; NULL when out of memory. */
+static mvg_config *new_config(void)
 {
     mvg_config *cfg = calloc(1, sizeof *cfg);
     cfg_priv *priv = calloc(1, sizeof *priv);
-    if (!cfg || !priv) {
+    mvg_strpool *strings = mvg_strpool_new();
+    if (!cfg || !priv || !strings) {
         free(cfg);
         free(priv);
+        mvg_strpool_free(strings);
+        return NULL;
+    }
+    priv->strings = strings;
+    cfg->priv = priv;
+    return cfg;
+}
+
+mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_diags *diags)
+{
+    mvg_config *cfg = new_config();
+    if (!cfg) {
         mvg_diags_add(diags, path, 0, "out of memory");
         return NULL;
     }
-    cfg->priv = priv;
+    cfg_priv *priv = cfg->priv;
     if (strlen(path) >= sizeof cfg->path) {
         mvg_diags_add(diags, NULL, 0, "config path too long: %s", path);
         mvg_config_free(cfg);
@@ -845,7 +853,8 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
     }
     snprintf(cfg->path, sizeof cfg->path, "%s", path);
     mvg_cfgr_src src = {0}; /* the files read once for their integer literals */
-    loader L = {.r = {diags, 0, cfg->path, NULL, opts, &src}, .cfg = cfg, .priv = priv, .opts = opts};
+    loader L = {.r = {diags, 0, cfg->path, NULL, opts, &src, priv->strings}, .cfg = cfg,
+                .priv = priv, .opts = opts};
     snprintf(L.dir, sizeof L.dir, "%s", path);
     char *slash = strrchr(L.dir, '/');
     if (slash)
@@ -879,6 +888,7 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
         mvg_config_free(cfg);
         return NULL;
     }
+    mvg_strpool_seal(priv->strings); /* read-only from here on */
     return cfg;
 }
 
@@ -891,20 +901,18 @@ mvg_profile_info *mvg_config_profiles(const char *config_path, const mvg_config_
                                       size_t *n, mvg_diags *diags)
 {
     *n = 0;
-    mvg_config *cfg = calloc(1, sizeof *cfg);
-    cfg_priv *priv = calloc(1, sizeof *priv);
+    mvg_config *cfg = new_config();
     mvg_profile_info *out = NULL;
     char **names = NULL;
     size_t nnames = 0;
-    if (!cfg || !priv) {
-        free(cfg);
-        free(priv);
+    if (!cfg) {
         mvg_diags_add(diags, NULL, 0, "out of memory");
         return NULL;
     }
-    cfg->priv = priv;
+    cfg_priv *priv = cfg->priv;
     snprintf(cfg->path, sizeof cfg->path, "%s", config_path ? config_path : "profiles");
-    loader L = {.r = {diags, 0, NULL, NULL, opts, NULL}, .cfg = cfg, .priv = priv, .opts = opts};
+    loader L = {.r = {diags, 0, NULL, NULL, opts, NULL, priv->strings}, .cfg = cfg, .priv = priv,
+                .opts = opts};
     if (config_path) {
         snprintf(L.dir, sizeof L.dir, "%s", config_path);
         char *slash = strrchr(L.dir, '/');
@@ -985,10 +993,8 @@ void mvg_config_free(mvg_config *cfg)
     mvg_config_projects_free(cfg->projects);
     free(cfg->publish);
     cfg_priv *priv = cfg->priv;
-    for (size_t i = 0; priv && i < priv->nfiles; i++)
-        free(priv->files[i]);
     if (priv)
-        free(priv->files);
+        mvg_strpool_free(priv->strings);
     free(priv);
     free(cfg);
 }

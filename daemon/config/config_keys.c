@@ -101,7 +101,8 @@ const mvg_section mvg_config_bus_section = {"buses", MVG_KEYS(bus_keys)};
 #define PT(f) MVG_FIELD(mvg_point_cfg, f)
 
 static const mvg_key point_keys[] = {
-    {"name", MVG_KEY_STRING, MVG_KEY_REQUIRED | MVG_KEY_IDENT | MVG_KEY_MANUAL, PT(name),
+    {"name", MVG_KEY_STRING, MVG_KEY_REQUIRED | MVG_KEY_IDENT | MVG_KEY_MANUAL | MVG_KEY_POOLED,
+     MVG_POOLED(mvg_point_cfg, name, MVG_NAME_MAX),
      .allowed = "1..63 of `A-Za-z0-9_`, unique in the device",
      .doc = "the point; `device.point` in references"},
     {"area", MVG_KEY_CHOICE, MVG_KEY_REQUIRED, PT(area), .choices = mvg_area_names,
@@ -128,7 +129,7 @@ static const mvg_key point_keys[] = {
      .allowed = "any finite number except 0", .doc = "value = raw × scale + offset"},
     {"offset", MVG_KEY_NUMBER, 0, PT(offset), .min = -1e300, .max = 1e300, .def = "0",
      .allowed = "any finite number", .doc = ""},
-    {"unit", MVG_KEY_STRING, 0, PT(unit), .def = "",
+    {"unit", MVG_KEY_STRING, MVG_KEY_POOLED, MVG_POOLED(mvg_point_cfg, unit, 16), .def = "",
      .doc = "engineering unit, carried with the value; its time base also sets how a gauge "
             "integrates (below)"},
     {"kind", MVG_KEY_CHOICE, 0, PT(kind), .choices = mvg_kind_names, .def = "gauge", .doc = "see below"},

@@ -29,6 +29,9 @@ typedef struct mvg_cfgr_s {
      * is read once, not once per integer; the caller frees it
      * (mvg_cfgr_src_free). NULL: each literal's line is read from disk. */
     struct mvg_cfgr_src *src;
+    /* Where MVG_KEY_POOLED strings go (config_table.h): the configuration's
+     * string pool. NULL: a pooled key is reported as out of memory. */
+    struct mvg_strpool *pool;
 } mvg_cfgr;
 
 /* The integer literals of one source line, indexed by value (config_read.c). */

@@ -3,6 +3,7 @@
  */
 #include "config_table.h"
 #include "secret.h"
+#include "strpool.h"
 #include "timefmt.h"
 
 #include <errno.h>
@@ -75,7 +76,10 @@ void mvg_section_defaults(const mvg_section *s, void *out)
             break;
         }
         case MVG_KEY_STRING:
-            snprintf(f, k->size, "%s", k->def);
+            if (k->flags & MVG_KEY_POOLED)
+                memcpy(f, &k->def, sizeof k->def); /* constant: lives as long as the pool */
+            else
+                snprintf(f, k->size, "%s", k->def);
             break;
         case MVG_KEY_CHOICE:
             for (int c = 0; k->choices[c]; c++)
@@ -118,7 +122,16 @@ static int read_string(mvg_cfgr *r, const mvg_key *k, const config_setting_t *g,
         return -1;
     }
     /* kept even when unreadable: the rules between keys still see it given */
-    snprintf(field, k->size, "%s", buf);
+    if (k->flags & MVG_KEY_POOLED) {
+        const char *kept = r->pool ? mvg_strpool_intern(r->pool, buf) : NULL;
+        if (!kept) {
+            mvg_cfgr_fail(r, s, "%s: '%s': out of memory", ctx, k->name);
+            return -1;
+        }
+        memcpy(field, &kept, sizeof kept);
+    } else {
+        snprintf(field, k->size, "%s", buf);
+    }
     if ((k->flags & MVG_KEY_READABLE) && buf[0] && access(buf, R_OK) != 0) {
         mvg_cfgr_fail(r, s, "%s: '%s' %s cannot be read: %s", ctx, k->name, buf, strerror(errno));
         return -1;
@@ -229,10 +242,8 @@ int mvg_key_read(mvg_cfgr *r, const mvg_key *k, const config_setting_t *g, const
     case MVG_KEY_OTHER:
         break;
     }
-    if (rc > 0 && k->seen && out) {
-        int one = 1;
-        memcpy((char *)out + k->seen - 1, &one, sizeof one);
-    }
+    if (rc > 0 && k->seen && out)
+        store_int((char *)out + k->seen - 1, k->seen_size, 1);
     return rc;
 }
 

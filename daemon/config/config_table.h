@@ -22,7 +22,7 @@ typedef enum {
     MVG_KEY_INT,    /* an integer field of any size (char .. long long) */
     MVG_KEY_NUMBER, /* double */
     MVG_KEY_BOOL,   /* int */
-    MVG_KEY_STRING, /* char[size] */
+    MVG_KEY_STRING, /* char[size]; with MVG_KEY_POOLED a const char * (MVG_POOLED) */
     MVG_KEY_CHOICE, /* one of choices: stores values[i] (or i) into an integer field */
     MVG_KEY_TIME,   /* int64_t: a time by mvg_timefmt_parse (timefmt.h), in ms since the epoch */
     MVG_KEY_TEXT,   /* const char *: the string as given, pointing into the libconfig tree (valid
@@ -41,13 +41,20 @@ typedef enum {
 #define MVG_KEY_INT_TOO 0x80u  /* a choice that also takes an integer lo..hi, stored as is */
 #define MVG_KEY_SECRET 0x100u  /* a secret file: read now by the publishers' rule (secret.h) */
 #define MVG_KEY_CUT 0x200u     /* a string longer than its field is cut, not refused */
+/* A string kept in the reader's string pool (mvg_cfgr.pool): the field is a
+ * const char * and size the longest string + 1, as for char[size]; the
+ * default points at the row's def. For fields that a large configuration
+ * has by the 100,000 (point names, units): a fixed array costs its whole
+ * size in every point, the pool the characters once. */
+#define MVG_KEY_POOLED 0x400u
 
 typedef struct {
     const char *name;
     mvg_key_type type;
     unsigned flags;
     size_t offset, size;        /* the field; size 0: no field (OTHER) */
-    size_t seen;                /* offsetof()+1 of an int set to 1 when given; 0: none */
+    size_t seen;                /* offsetof()+1 of an integer set to 1 when given; 0: none */
+    size_t seen_size;           /* its size (an int, or a uint8_t in a packed struct) */
     long long lo, hi;           /* INT (and INT_TOO) */
     double min, max;            /* NUMBER */
     const char *const *choices; /* CHOICE, NULL-terminated */
@@ -74,7 +81,12 @@ struct mvg_section {
 #define MVG_KEYS(table) table, sizeof table / sizeof table[0], NULL
 /* The field of struct T a row fills. */
 #define MVG_FIELD(T, f) .offset = offsetof(T, f), .size = sizeof(((T *)0)->f)
-#define MVG_SEEN(T, f) .seen = offsetof(T, f) + 1
+#define MVG_SEEN(T, f) .seen = offsetof(T, f) + 1, .seen_size = sizeof(((T *)0)->f)
+/* The const char * field of a MVG_KEY_POOLED row, for strings of at most
+ * cap - 1 characters (a field of another type does not compile). */
+#define MVG_POOLED(T, f, cap)                                                                     \
+    .offset = offsetof(T, f) + 0 * sizeof(char[_Generic(((T *)0)->f, const char *: 1)]),          \
+    .size = (cap)
 
 /* The sections with a table, in the order of docs/config.md; NULL-terminated. */
 extern const mvg_section *const mvg_config_sections[];

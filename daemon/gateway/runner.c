@@ -170,7 +170,7 @@ static uint64_t point_fp(const mvg_device_cfg *dev, const mvg_point_cfg *p, cons
                           x->wrap_span, x->unit_s};
     fp_add(&h, dev->name, strlen(dev->name) + 1);
     fp_add(&h, p->name, strlen(p->name) + 1);
-    fp_add(&h, p->unit, strnlen(p->unit, sizeof p->unit));
+    fp_add(&h, p->unit, strlen(p->unit)); /* without its NUL, as when it was a char[16] */
     fp_add(&h, ints, sizeof ints);
     fp_add(&h, dbl, sizeof dbl);
     return h;

@@ -59,8 +59,11 @@ static void make_points(mvg_point_cfg *p)
         p[k].type = MVG_TYPE_BOOL;
         p[k].address = i * 2;
     }
+    static char names[NPOINTS][8]; /* a point holds a pointer to its name */
     for (size_t i = 0; i < NPOINTS; i++) {
-        snprintf(p[i].name, sizeof p[i].name, "p%zu", i);
+        snprintf(names[i], sizeof names[i], "p%zu", i);
+        p[i].name = names[i];
+        p[i].unit = "";
         if (p[i].scale == 0.0)
             p[i].scale = 1.0;
     }

@@ -102,8 +102,11 @@ int main(int argc, char **argv)
     mvg_acquire **acq = calloc((size_t)devices, sizeof *acq);
     mvg_sample *samples = calloc((size_t)points, sizeof *samples);
     char err[256];
-    for (int k = 0; k < points; k++) {
-        snprintf(pts[k].name, sizeof pts[k].name, "p%d", k);
+    char (*names)[12] = calloc((size_t)points, sizeof *names); /* a point points at its name */
+    for (int k = 0; k < points && names; k++) {
+        snprintf(names[k], sizeof names[k], "p%d", k);
+        pts[k].name = names[k];
+        pts[k].unit = "";
         pts[k].area = MVG_AREA_HOLDING;
         pts[k].address = 2u * (unsigned)k;
         pts[k].type = MVG_TYPE_FLOAT32;
@@ -214,6 +217,7 @@ int main(int argc, char **argv)
     free(acq);
     free(devs);
     free(pts);
+    free(names);
     free(samples);
     kill(sim, SIGTERM);
     waitpid(sim, NULL, 0);

@@ -1084,6 +1084,66 @@ static void test_missing_include_named(void **state)
     mvg_diags_free(d);
 }
 
+/* A point's name and unit are pointers into the configuration's string
+ * pool: equal strings are one copy (the same unit of every meter, the same
+ * point name in every device), a point without a unit has "", the packed
+ * fields keep their whole ranges, and the length rules still answer with
+ * the file and line. */
+static void test_point_strings_pooled(void **state)
+{
+    (void)state;
+    mvg_diags *d = mvg_diags_new();
+    mvg_config *c = load("pool.conf",
+                         HEAD LAN
+                         "devices = ( { name = \"d1\"; bus = \"lan\"; unit_id = 1; points = (\n"
+                         "  { name = \"p0\"; area = \"holding\"; address = 65534; type = \"float32\"; "
+                         "unit = \"kW\"; },\n"
+                         "  { name = \"p1\"; area = \"holding\"; address = 0; type = \"string\"; "
+                         "count = 64; },\n"
+                         "  { name = \"p2\"; area = \"input\"; address = 7; type = \"bool\"; bit = 15; "
+                         "unit = \"mg/Nm3 per hour\"; } ); },\n"
+                         "  { name = \"d2\"; bus = \"lan\"; unit_id = 2; points = (\n"
+                         "  { name = \"p0\"; area = \"holding\"; address = 0; type = \"float32\"; "
+                         "unit = \"kW\"; } ); } );\n",
+                         d);
+    if (!c)
+        mvg_diags_print(d, stderr);
+    assert_non_null(c);
+    const mvg_point_cfg *a = c->devices[0].points, *b = c->devices[1].points;
+    assert_string_equal(a[0].name, "p0");
+    assert_string_equal(a[0].unit, "kW");
+    assert_ptr_equal(a[0].unit, b[0].unit);
+    assert_ptr_equal(a[0].name, b[0].name);
+    assert_string_equal(a[1].unit, "");
+    assert_string_equal(a[2].unit, "mg/Nm3 per hour"); /* 15 characters, the most */
+    assert_int_equal(a[0].address, 65534);
+    assert_int_equal(a[1].count, 64);
+    assert_true(a[1].has_count);
+    assert_int_equal(a[2].bit, 15);
+    assert_true(a[2].has_bit);
+    assert_false(a[0].has_bit);
+    assert_int_equal(a[2].area, MVG_AREA_INPUT);
+    assert_int_equal(a[2].type, MVG_TYPE_BOOL);
+    assert_ptr_equal(a[0].src.file, c->devices[1].src.file); /* file names pooled too */
+    assert_int_equal(a[2].src.line, 6);
+    mvg_config_free(c);
+    mvg_diags_free(d);
+
+    d = mvg_diags_new();
+    c = load("long.conf",
+             HEAD LAN
+             "devices = ( { name = \"d1\"; bus = \"lan\"; points = (\n"
+             "  { name = \"p0\"; area = \"holding\"; address = 0; type = \"int16\"; "
+             "unit = \"mg/Nm3 per hours\"; },\n"
+             "  { name = \"p123456789012345678901234567890123456789012345678901234567890123\"; "
+             "area = \"holding\"; address = 1; type = \"int16\"; } ); } );\n",
+             d);
+    assert_null(c);
+    expect_diag(d, "long.conf", 4, "'unit' is longer than 15 characters");
+    expect_diag(d, "long.conf", 5, "must be 1..63 letters, digits or '_'");
+    mvg_diags_free(d);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1107,6 +1167,7 @@ int main(void)
         cmocka_unit_test(test_empty_point_lists),
         cmocka_unit_test(test_string_points),
         cmocka_unit_test(test_missing_include_named),
+        cmocka_unit_test(test_point_strings_pooled),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

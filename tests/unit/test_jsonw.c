@@ -154,12 +154,12 @@ static void test_telemetry_payload_parses_to_the_samples(void **state)
     (void)state;
     mvg_point_cfg pts[3];
     memset(pts, 0, sizeof pts);
-    snprintf(pts[0].name, sizeof pts[0].name, "power_kw");
-    snprintf(pts[0].unit, sizeof pts[0].unit, "kW");
-    snprintf(pts[1].name, sizeof pts[1].name, "temp");
-    snprintf(pts[1].unit, sizeof pts[1].unit, "\xc2\xb0" "C");
-    snprintf(pts[2].name, sizeof pts[2].name, "freq");
-    snprintf(pts[2].unit, sizeof pts[2].unit, "Hz");
+    pts[0].name = "power_kw";
+    pts[0].unit = "kW";
+    pts[1].name = "temp";
+    pts[1].unit = "\xc2\xb0" "C";
+    pts[2].name = "freq";
+    pts[2].unit = "Hz";
     mvg_device_cfg dev;
     memset(&dev, 0, sizeof dev);
     snprintf(dev.name, sizeof dev.name, "comp_power");
@@ -216,8 +216,10 @@ static void test_telemetry_payload_exact_raw_and_text(void **state)
     mvg_point_cfg pts[4];
     memset(pts, 0, sizeof pts);
     const char *names[] = {"u", "i", "p53", "model"};
-    for (int k = 0; k < 4; k++)
-        snprintf(pts[k].name, sizeof pts[k].name, "%s", names[k]);
+    for (int k = 0; k < 4; k++) {
+        pts[k].name = names[k];
+        pts[k].unit = "";
+    }
     mvg_device_cfg dev;
     memset(&dev, 0, sizeof dev);
     snprintf(dev.name, sizeof dev.name, "m");

@@ -16,11 +16,20 @@
 
 #include "plan.h"
 
+/* "pADDRESS": a point's name is a pointer (into the configuration's pool
+ * in the daemon), so the names live here, one per address. */
+static const char *addr_name(unsigned address)
+{
+    static char names[65536][8];
+    snprintf(names[address], sizeof names[address], "p%u", address);
+    return names[address];
+}
+
 static mvg_point_cfg pt(mvg_area area, unsigned address, mvg_type type)
 {
     mvg_point_cfg p;
     memset(&p, 0, sizeof p);
-    snprintf(p.name, sizeof p.name, "p%u", address);
+    p.name = addr_name(address);
     p.area = area;
     p.address = address;
     p.type = type;
@@ -270,7 +279,7 @@ static void test_address_space_end(void **state)
 
     mvg_point_cfg bad[] = {pt(MVG_AREA_HOLDING, 0, MVG_TYPE_UINT16),
                            pt(MVG_AREA_HOLDING, 65535, MVG_TYPE_UINT32)};
-    snprintf(bad[1].name, sizeof bad[1].name, "energy");
+    bad[1].name = "energy";
     assert_int_equal(mvg_plan_build(bad, 2, 8, &pl, err, sizeof err), -1);
     assert_non_null(strstr(err, "energy"));
     assert_non_null(strstr(err, "65535"));

@@ -21,7 +21,8 @@ static mvg_point_cfg pt(mvg_area area, mvg_type type, mvg_kind kind)
 {
     mvg_point_cfg p;
     memset(&p, 0, sizeof p);
-    strcpy(p.name, "p");
+    p.name = "p";
+    p.unit = "";
     p.area = area;
     p.type = type;
     p.order = mvg_type_default_order(type);
