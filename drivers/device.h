@@ -86,11 +86,13 @@ typedef struct {
     int unit_id;            /* 0..247 (255 accepted for TCP gateways) */
     int interval_ms;        /* default 1000 */
     unsigned max_gap;       /* registers (or bits) a read may bridge; default 8 */
-    char profile[MVG_NAME_MAX]; /* "" when none */
-    char profile_source[800];   /* the profile's maker, model and manual, "" when none */
+    /* Strings in the configuration's string pool, as a point's are: the
+     * devices of one profile share its source. */
+    const char *profile;        /* "" when none */
+    const char *profile_source; /* the profile's maker, model and manual, "" when none */
     /* What the project definition record says of the meter (records/
      * definition.h); the drivers do not use them. */
-    char accuracy_class[16];    /* "0.5S", "1", ...; "" when not given */
+    const char *accuracy_class; /* "0.5S", "1", ...; "" when not given */
     int has_calibration;
     int64_t calibration_ms;     /* the date of its last calibration (midnight UTC) */
     mvg_point_cfg *points;

@@ -79,6 +79,17 @@ static const char *intern(loader *L, const char *file)
     return kept ? kept : L->cfg->path;
 }
 
+/* The pool's copy of a string the loader makes (not a key's, which the
+ * table interns); "" when out of memory, after saying so. */
+static const char *intern_text(loader *L, const char *s)
+{
+    const char *kept = mvg_strpool_intern(L->priv->strings, s);
+    if (!kept)
+        mvg_diags_add(L->r.diags, L->cfg->path, 0, "out of memory");
+    L->r.errors += !kept;
+    return kept ? kept : "";
+}
+
 static mvg_cfg_src src_of(loader *L, const config_setting_t *s)
 {
     mvg_cfg_src src = {intern(L, config_setting_source_file(s)), (int)config_setting_source_line(s)};
@@ -626,7 +637,7 @@ static const profile_t *device_points(loader *L, const config_setting_t *g, mvg_
         if (!named)
             FAIL(L, pname, "%s: profile \"%s\" is not a valid profile name", ctx, d->profile);
         if (pr) {
-            snprintf(d->profile_source, sizeof d->profile_source, "%s", pr->source);
+            d->profile_source = intern_text(L, pr->source);
             int count = subset ? config_setting_length(subset) : (int)pr->npoints;
             if (subset && !config_setting_is_array(subset) && !config_setting_is_list(subset)) {
                 FAIL(L, subset, "%s: 'profile_points' must be a list of names: [ \"a\", \"b\" ]",
@@ -722,6 +733,7 @@ static void load_device(loader *L, const config_setting_t *g, mvg_device_cfg *d,
     char ctx[MVG_NAME_MAX + 32];
     d->src = src_of(L, g);
     d->bus = (size_t)-1;
+    d->profile_source = "";
     if (open_element(L, g, &mvg_config_device_section, "device", "name = ...; bus = ...;", index,
                      d, d->name, ctx, sizeof ctx) != 0)
         return;

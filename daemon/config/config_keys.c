@@ -163,13 +163,15 @@ static const mvg_key device_keys[] = {
      .doc = "registers (bits) of unused space a single read may bridge to merge two points into "
             "one request; 0 merges only adjacent points. Lower it when a device answers an "
             "exception for unmapped registers"},
-    {"profile", MVG_KEY_STRING, MVG_KEY_MANUAL, DEV(profile),
+    {"profile", MVG_KEY_STRING, MVG_KEY_MANUAL | MVG_KEY_POOLED,
+     MVG_POOLED(mvg_device_cfg, profile, MVG_NAME_MAX), .def = "", .def_doc = "none",
      .allowed = "a profile name (`A-Za-z0-9_-`)",
      .doc = "take the points from `<name>.conf` in the profile search path ([profiles](#profiles))"},
     {"profile_points", MVG_KEY_OTHER, 0, .type_doc = "array of strings", .def_doc = "all",
      .allowed = "names of the profile's points",
      .doc = "take only these points of the profile; needs `profile`"},
-    {"accuracy_class", MVG_KEY_STRING, MVG_KEY_NONEMPTY, DEV(accuracy_class), .def_doc = "none",
+    {"accuracy_class", MVG_KEY_STRING, MVG_KEY_NONEMPTY | MVG_KEY_POOLED,
+     MVG_POOLED(mvg_device_cfg, accuracy_class, 16), .def = "", .def_doc = "none",
      .doc = "the meter's accuracy class as its certificate states it (e.g. `\"0.5S\"`, `\"1\"`); "
             "published in the project definition record, not used for the savings"},
     {"calibration_date", MVG_KEY_TIME, 0, DEV(calibration_ms),

@@ -516,6 +516,8 @@ static void test_profiles(void **state)
     assert_int_equal(c->devices[0].npoints, 3);
     assert_string_equal(c->devices[0].profile, "meter-a");
     assert_string_equal(c->devices[0].profile_source, "Acme A1, A1 Modbus map (1.0)");
+    /* one copy of the source for the devices of a profile */
+    assert_ptr_equal(c->devices[1].profile_source, c->devices[0].profile_source);
     assert_int_equal(c->devices[1].npoints, 2);
     assert_string_equal(c->devices[1].points[0].name, "kwh");
     assert_string_equal(c->devices[1].points[1].name, "v");
@@ -1126,6 +1128,10 @@ static void test_point_strings_pooled(void **state)
     assert_int_equal(a[2].type, MVG_TYPE_BOOL);
     assert_ptr_equal(a[0].src.file, c->devices[1].src.file); /* file names pooled too */
     assert_int_equal(a[2].src.line, 6);
+    /* a device's strings: "" when not given, as a point's unit */
+    assert_string_equal(c->devices[0].profile, "");
+    assert_string_equal(c->devices[0].profile_source, "");
+    assert_string_equal(c->devices[0].accuracy_class, "");
     mvg_config_free(c);
     mvg_diags_free(d);
 
