@@ -3,7 +3,12 @@
  * checked from a libconfig file (with device profiles pulled from
  * config/profiles). The loader owns the mvg_config tree it returns; every
  * other module only reads it. Every element remembers the file and line it
- * came from so that later checks (and the daemon) can point at it.
+ * came from so that later checks (and the daemon) can point at it. The
+ * strings that a large configuration has by the thousand (the points'
+ * names and units, the devices' profiles, the file names of src) point
+ * into the configuration's string pool: valid until mvg_config_free, and
+ * shared by every copy of a point, so that whatever keeps one must keep
+ * the configuration too (as a reload keeps the old one until the new runs).
  */
 #ifndef MVG_CONFIG_H
 #define MVG_CONFIG_H
@@ -34,7 +39,7 @@ typedef struct mvg_config {
     size_t ndevices;
     struct mvg_projects_cfg *projects; /* NULL when the file has no derived/projects */
     struct mvg_publish_cfg *publish;   /* never NULL after a load: defaults when absent */
-    void *priv;             /* loader-owned storage (file names, ...) */
+    void *priv;             /* loader-owned storage: the string pool (strpool.h) */
     /* SHA-256 of the bytes loaded: the file and its @includes
      * (config_digest.h), in lowercase hex */
     char sha256[65];

@@ -15,6 +15,7 @@
 #include "config_prj.h"
 #include "config_read.h"
 #include "expr.h"
+#include "strpool.h"
 
 _Static_assert(MVG_PRJ_NAME_MAX == MVG_NAME_MAX, "project names follow config names");
 
@@ -42,18 +43,10 @@ static const char *intern_file(ctx_t *c, const char *file)
         file = "config"; /* read from a string: keep the line numbers useful */
     char buf[2 * MVG_PATH_MAX];
     file = mvg_cfgr_file(&c->r, file, buf, sizeof buf);
-    for (size_t i = 0; i < c->out->nfiles; i++)
-        if (strcmp(c->out->files[i], file) == 0)
-            return c->out->files[i];
-    char **f = realloc(c->out->files, (c->out->nfiles + 1) * sizeof *f);
-    if (!f)
+    if (!c->out->files && !(c->out->files = mvg_strpool_new()))
         return "config";
-    c->out->files = f;
-    char *dup = strdup(file);
-    if (!dup)
-        return "config";
-    f[c->out->nfiles++] = dup;
-    return dup;
+    const char *kept = mvg_strpool_intern(c->out->files, file);
+    return kept ? kept : "config";
 }
 
 mvg_prj_src mvg_cfgp_src_of(ctx_t *c, const config_setting_t *s)

@@ -21,6 +21,7 @@
 #include "config_read.h"
 #include "dayrow.h"
 #include "expr.h"
+#include "strpool.h"
 #include "timefmt.h"
 
 /* ---- periods: baseline, installation, reporting -------------------------- */
@@ -379,9 +380,7 @@ void mvg_config_projects_free(mvg_projects_cfg *p)
         free(p->projects[i].streams);
     }
     free(p->projects);
-    for (size_t i = 0; i < p->nfiles; i++)
-        free(p->files[i]);
-    free(p->files);
+    mvg_strpool_free(p->files);
     mvg_cfgp_calendars_free(p);
     mvg_cfgp_tariffs_free(p);
     free(p);

@@ -176,8 +176,7 @@ struct mvg_projects_cfg {
     size_t nderived;
     mvg_project_cfg *projects;
     size_t nprojects;
-    char **files;               /* owned copies of the source file names */
-    size_t nfiles;
+    struct mvg_strpool *files;  /* the source file names src points at (strpool.h), owned */
     mvg_tariff **tariffs;       /* the tariffs the streams name, owned */
     char **tariff_keys;
     size_t ntariffs;
