@@ -795,6 +795,39 @@ static void test_search_sums_match_qr(void **state)
     }
 }
 
+/* Above MVG_CPSUMS_MAX_Z (8) further x the sums do not apply: a 3PC with
+ * nine further x is searched by the QR per candidate, so the default fit
+ * and the one asked for by QR are the same to the last bit, and the exact
+ * data's change point is found. */
+static void test_many_x_fall_back_to_qr(void **state)
+{
+    (void)state;
+    enum { N = 80, NX = 10 };
+    double x[NX][N], y[N];
+    for (size_t j = 1; j < NX; j++)
+        noise(x[j], N, 10, 100 + (unsigned)j); /* loads that follow nothing */
+    for (size_t i = 0; i < N; i++) {
+        x[0][i] = 5 + 0.3 * (double)i;
+        y[i] = 10 + 2 * fmax(x[0][i] - 18, 0);
+        for (size_t j = 1; j < NX; j++)
+            y[i] += 0.1 * (double)j * x[j][i];
+    }
+    const double *xs[NX];
+    for (size_t j = 0; j < NX; j++)
+        xs[j] = x[j];
+    mvg_model_criteria qr;
+    mvg_model_criteria_default(&qr);
+    qr.cp_sse_by_qr = 1;
+    mvg_model a, b;
+    char err[512] = "";
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y, xs, NX, N, 1.0, NULL, &a, err, sizeof err), 0);
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y, xs, NX, N, 1.0, &qr, &b, err, sizeof err), 0);
+    assert_true(a.cp[0] == b.cp[0]);
+    assert_true(a.sse == b.sse);
+    assert_near(a.cp[0], 18, 1e-6);
+    assert_near(a.coef[1], 2, 1e-6);
+}
+
 static void test_auto_disqualifies_wrong_sign(void **state)
 {
     (void)state;
@@ -999,6 +1032,7 @@ int main(void)
         cmocka_unit_test(test_5p_extra_x),
         cmocka_unit_test(test_auto_extra_x),
         cmocka_unit_test(test_search_sums_match_qr),
+        cmocka_unit_test(test_many_x_fall_back_to_qr),
         cmocka_unit_test(test_auto_disqualifies_wrong_sign),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_mean_left_out),
