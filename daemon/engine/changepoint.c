@@ -2,15 +2,17 @@
  * changepoint.c: the change-point search of the baseline models
  * (changepoint.h): a grid over candidate values, then golden-section
  * refinement of the SSE, each candidate's SSE from prefix sums over the rows
- * sorted by x, or from the caller's function for a design with further
- * columns (mvg_changepoint_search_with). Pure: no clock, no I/O, no global
- * state.
+ * sorted by x (cpsums.h; with or without further columns), or from the
+ * caller's function (mvg_changepoint_search_with: the QR of the full design
+ * per candidate, model.c's reference and fallback). Pure: no clock, no
+ * I/O, no global state.
  */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "changepoint.h"
+#include "cpsums.h"
 #include "diag.h"
 
 /* Grid sizes of the change-point search: enough that the refinement starts
@@ -22,156 +24,20 @@
 #define GOLDEN_ITERS 60
 #define REFINE_BASINS 3
 
-/*
- * The SSE of a candidate comes from prefix sums over the rows sorted by x,
- * not from a QR of the n-row design: the hinge columns (c1-x)+ and (x-c2)+
- * are linear in x on the rows where they are non-zero (a prefix and a
- * suffix of the sorted rows), so every entry of the cross products is a
- * combination of prefix sums of 1, u, u^2, v, uv, v^2 at two split indices
- * (u, v: x and y minus their means, to keep the sums small and the
- * cancellation in SSE = Syy - q'Q^-1 q harmless; long double for the same
- * reason). O(log n) per candidate instead of O(n). The final fit at the
- * change points found is the QR one, which decides every reported number.
- */
-enum { PS_U, PS_UU, PS_V, PS_UV, PS_VV, PS_N };
-
 typedef struct {
     mvg_model_type t;
     size_t n;
-    const double *xs;     /* x sorted ascending */
-    const long double *ps; /* (n+1) x PS_N prefix sums over the sorted rows */
-    double xm;            /* mean of x, subtracted before summing */
-    mvg_changepoint_sse_fn fn; /* the caller's SSE, or NULL for the prefix sums' */
+    const mvg_cpsums *sums;    /* the rows sorted by x, and each candidate's SSE */
+    mvg_changepoint_sse_fn fn; /* the caller's SSE, or NULL for the sums' */
     void *fn_ctx;
 } search_ctx;
-
-/* Rows of the sorted x below c (strict: x < c), by binary search. */
-static size_t count_below(const double *xs, size_t n, double c)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (xs[mid] < c)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* Rows of the sorted x at or below c. */
-static size_t count_upto(const double *xs, size_t n, double c)
-{
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (xs[mid] <= c)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    return lo;
-}
-
-/* A hinge column's sums over its non-zero rows: sum h, sum h^2, sum h*v. */
-typedef struct {
-    size_t cnt;
-    long double h, hh, hv;
-} hinge_sums;
-
-/* Rows [0, L) with h = d - u: the heating hinge (c-x)+. */
-static hinge_sums lower_hinge(const search_ctx *s, double c)
-{
-    size_t L = count_below(s->xs, s->n, c);
-    const long double *p = s->ps + L * PS_N;
-    long double d = (long double)c - s->xm, nl = (long double)L;
-    hinge_sums r = {L, d * nl - p[PS_U], d * d * nl - 2 * d * p[PS_U] + p[PS_UU],
-                    d * p[PS_V] - p[PS_UV]};
-    return r;
-}
-
-/* Rows [R, n) with h = u - d: the cooling hinge (x-c)+. */
-static hinge_sums upper_hinge(const search_ctx *s, double c)
-{
-    size_t R = count_upto(s->xs, s->n, c);
-    const long double *p = s->ps + R * PS_N, *t = s->ps + s->n * PS_N;
-    long double d = (long double)c - s->xm, nr = (long double)(s->n - R);
-    long double su = t[PS_U] - p[PS_U], suu = t[PS_UU] - p[PS_UU], sv = t[PS_V] - p[PS_V],
-                suv = t[PS_UV] - p[PS_UV];
-    hinge_sums r = {s->n - R, su - d * nr, suu - 2 * d * su + d * d * nr, suv - d * sv};
-    return r;
-}
-
-/* Below this share of a hinge column's sum of squares left after removing
- * the intercept (or of the 2x2 determinant), a candidate is treated as
- * singular: well above the rounding of the sums, far below any design the
- * QR fit would find ill-conditioned in practice. */
-#define SUMS_RANK_TOL 1e-14
-
-/* SSE of the one-x OLS fit at change points cp from the prefix sums; +inf
- * when the design is singular or ill-conditioned there (e.g. a hinge column
- * that is zero on every row). */
-static double sse_sums(search_ctx *s, const double *cp)
-{
-    hinge_sums h[2];
-    size_t m = 0;
-    switch (s->t) {
-    case MVG_MODEL_3PC:
-        h[m++] = upper_hinge(s, cp[0]);
-        break;
-    case MVG_MODEL_3PH:
-        h[m++] = lower_hinge(s, cp[0]);
-        break;
-    case MVG_MODEL_4P:
-        h[m++] = lower_hinge(s, cp[0]);
-        h[m++] = upper_hinge(s, cp[0]);
-        break;
-    case MVG_MODEL_5P:
-        /* the hinges' rows are disjoint (no cross term) only when c1 <= c2 */
-        if (!(cp[0] <= cp[1]))
-            return INFINITY;
-        h[m++] = lower_hinge(s, cp[0]);
-        h[m++] = upper_hinge(s, cp[1]);
-        break;
-    default:
-        return INFINITY;
-    }
-    const long double *t = s->ps + s->n * PS_N;
-    long double nn = (long double)s->n, sv = t[PS_V];
-    long double syy = t[PS_VV] - sv * sv / nn;
-    /* Intercept eliminated: Q, q are the hinge columns' cross products
-     * about their means. */
-    long double q[2], Q[2][2];
-    for (size_t j = 0; j < m; j++) {
-        if (h[j].cnt == 0 || !(h[j].hh > 0))
-            return INFINITY;
-        q[j] = h[j].hv - h[j].h * sv / nn;
-        for (size_t k = 0; k <= j; k++)
-            Q[j][k] = Q[k][j] = (j == k ? h[j].hh : 0.0L) - h[j].h * h[k].h / nn;
-        if (!(Q[j][j] > SUMS_RANK_TOL * h[j].hh))
-            return INFINITY;
-    }
-    long double expl;
-    if (m == 1) {
-        expl = q[0] * q[0] / Q[0][0];
-    } else {
-        long double det = Q[0][0] * Q[1][1] - Q[0][1] * Q[0][1];
-        if (!(det > SUMS_RANK_TOL * Q[0][0] * Q[1][1]))
-            return INFINITY;
-        expl = (Q[1][1] * q[0] * q[0] - 2 * Q[0][1] * q[0] * q[1] + Q[0][0] * q[1] * q[1]) / det;
-    }
-    double sse = (double)(syy - expl);
-    if (!isfinite(sse))
-        return INFINITY;
-    return sse > 0 ? sse : 0.0;
-}
 
 /* SSE of a candidate: the caller's when given one, else the sums'. A 5P's
  * change points must be ordered either way (c1 <= c2). */
 static double sse_at(search_ctx *s, const double *cp)
 {
     if (!s->fn)
-        return sse_sums(s, cp);
+        return mvg_cpsums_sse(s->sums, cp);
     if (s->t == MVG_MODEL_5P && !(cp[0] <= cp[1]))
         return INFINITY;
     double v = s->fn(s->fn_ctx, cp);
@@ -184,28 +50,18 @@ static int cmp_double(const void *pa, const void *pb)
     return (a > b) - (a < b);
 }
 
-typedef struct {
-    double x, y;
-} xy_row;
-
-static int cmp_row(const void *pa, const void *pb)
-{
-    double a = ((const xy_row *)pa)->x, b = ((const xy_row *)pb)->x;
-    return (a > b) - (a < b);
-}
-
 /*
  * Candidate values for one change point inside [a, b]: up to g values,
  * half spaced by rank among the sorted x inside the range (dense data,
  * dense candidates), half evenly in value, sorted and de-duplicated.
  * Returns their count (0 when no x lies in the range).
  */
-static size_t candidates(const double *sorted, size_t n, double a, double b, size_t g,
-                         double *out)
+static size_t candidates(const mvg_cpsums *sums, double a, double b, size_t g, double *out)
 {
     if (!(b >= a))
         return 0;
-    size_t ilo = count_below(sorted, n, a), ihi = count_upto(sorted, n, b);
+    const double *sorted = mvg_cpsums_sorted_x(sums);
+    size_t ilo = mvg_cpsums_count_below(sums, a), ihi = mvg_cpsums_count_upto(sums, b);
     if (ihi <= ilo)
         return 0;
     ihi--; /* inclusive */
@@ -274,11 +130,11 @@ static void golden(search_ctx *s, const double *cp, size_t idx, double a, double
  * grid (the SSE need not be unimodal over the whole range). Updates
  * best/bestv.
  */
-static void line_search(search_ctx *s, const double *sorted, const double *cp, size_t idx,
-                        double a, double b, size_t gsize, double *best, double *bestv)
+static void line_search(search_ctx *s, const double *cp, size_t idx, double a, double b,
+                        size_t gsize, double *best, double *bestv)
 {
     double grid[GRID_1CP], f[GRID_1CP];
-    size_t g = candidates(sorted, s->n, a, b, gsize < GRID_1CP ? gsize : GRID_1CP, grid);
+    size_t g = candidates(s->sums, a, b, gsize < GRID_1CP ? gsize : GRID_1CP, grid);
     double t[2] = {cp[0], cp[1]};
     for (size_t i = 0; i < g; i++) {
         t[idx] = grid[i];
@@ -303,53 +159,29 @@ static void line_search(search_ctx *s, const double *sorted, const double *cp, s
     }
 }
 
-int mvg_changepoint_search(mvg_model_type t, const double *y, const double *x, size_t n,
-                           double *cp_out, char *err, size_t errlen)
-{
-    return mvg_changepoint_search_with(t, y, x, n, NULL, NULL, cp_out, err, errlen);
-}
-
-int mvg_changepoint_search_with(mvg_model_type t, const double *y, const double *x, size_t n,
-                                mvg_changepoint_sse_fn sse, void *ctx, double *cp_out, char *err,
-                                size_t errlen)
+/*
+ * The search behind the three entry points: each candidate's SSE from
+ * sse(ctx, cp) when sse is given, else from the prefix sums over y, x and
+ * the k further columns z.
+ */
+static int search(mvg_model_type t, const double *y, const double *x, const double *const *z,
+                  size_t k, size_t n, mvg_changepoint_sse_fn sse, void *ctx, double *cp_out,
+                  char *err, size_t errlen)
 {
     int rc = -1;
-    xy_row *rows = malloc(n * sizeof *rows);
-    double *sorted = malloc(n * sizeof *sorted);
-    long double *ps = malloc((n + 1) * PS_N * sizeof *ps);
-    if (!rows || !sorted || !ps) {
-        mvg_set_err(err, errlen, "change-point search: out of memory for %zu rows", n);
-        goto cleanup;
-    }
-    long double xsum = 0, ysum = 0;
-    for (size_t i = 0; i < n; i++) {
-        rows[i].x = x[i];
-        rows[i].y = y[i];
-        xsum += x[i];
-        ysum += y[i];
-    }
-    qsort(rows, n, sizeof *rows, cmp_row);
-    double xm = (double)(xsum / n), ym = (double)(ysum / n);
-    memset(ps, 0, PS_N * sizeof *ps);
-    for (size_t i = 0; i < n; i++) {
-        const long double *a = ps + i * PS_N;
-        long double *b = ps + (i + 1) * PS_N;
-        long double u = (long double)rows[i].x - xm, v = (long double)rows[i].y - ym;
-        sorted[i] = rows[i].x;
-        b[PS_U] = a[PS_U] + u;
-        b[PS_UU] = a[PS_UU] + u * u;
-        b[PS_V] = a[PS_V] + v;
-        b[PS_UV] = a[PS_UV] + u * v;
-        b[PS_VV] = a[PS_VV] + v * v;
-    }
-    search_ctx s = {t, n, sorted, ps, xm, sse, ctx};
+    /* the QR path uses the sums only for the sorted x */
+    mvg_cpsums *sums = mvg_cpsums_new(t, y, x, z, sse ? 0 : k, n, err, errlen);
+    if (!sums)
+        return -1;
+    const double *sorted = mvg_cpsums_sorted_x(sums);
+    search_ctx s = {t, n, sums, sse, ctx};
     double lo = sorted[(size_t)floor(0.1 * (double)(n - 1))];
     double hi = sorted[(size_t)ceil(0.9 * (double)(n - 1))];
     double best[2] = {NAN, NAN}, bestv = INFINITY;
 
     if (t != MVG_MODEL_5P) {
         double c[2] = {lo, 0};
-        line_search(&s, sorted, c, 0, lo, hi, GRID_1CP, best, &bestv);
+        line_search(&s, c, 0, lo, hi, GRID_1CP, best, &bestv);
         if (!isfinite(bestv))
             goto none;
     } else {
@@ -359,7 +191,7 @@ int mvg_changepoint_search_with(mvg_model_type t, const double *y, const double 
             mvg_set_err(err, errlen, "change-point search: out of memory");
             goto cleanup;
         }
-        size_t g = candidates(sorted, n, lo, hi, GRID_2CP, grid);
+        size_t g = candidates(sums, lo, hi, GRID_2CP, grid);
         for (size_t i = 0; i < g; i++)
             for (size_t j = 0; j < g; j++) {
                 double c[2] = {grid[i], grid[j]};
@@ -416,10 +248,10 @@ int mvg_changepoint_search_with(mvg_model_type t, const double *y, const double 
             double before = bestv;
             double c[2] = {best[0], best[1]};
             double eps = 1e-9 * (fabs(hi) + fabs(lo) + 1e-300);
-            line_search(&s, sorted, c, 0, lo, c[1] - eps, GRID_1CP, best, &bestv);
+            line_search(&s, c, 0, lo, c[1] - eps, GRID_1CP, best, &bestv);
             c[0] = best[0];
             c[1] = best[1];
-            line_search(&s, sorted, c, 1, c[0] + eps, hi, GRID_1CP, best, &bestv);
+            line_search(&s, c, 1, c[0] + eps, hi, GRID_1CP, best, &bestv);
             if (!(bestv < before * (1 - 1e-12)))
                 break;
         }
@@ -429,7 +261,7 @@ int mvg_changepoint_search_with(mvg_model_type t, const double *y, const double 
     rc = 0;
     goto cleanup;
 none:
-    if (sse) /* the caller's design has further columns: one more cause */
+    if (sse || k > 0) /* the design has further columns: one more cause */
         mvg_set_err(err, errlen,
                     "singular design at every candidate change point: x1 has too few distinct "
                     "values between its 10th and 90th percentiles, or a further x is constant or "
@@ -439,9 +271,27 @@ none:
                 "singular design at every candidate change point: x has too few distinct values "
                 "between its 10th and 90th percentiles");
 cleanup:
-    free(rows);
-    free(sorted);
-    free(ps);
+    mvg_cpsums_free(sums);
     return rc;
+}
+
+int mvg_changepoint_search(mvg_model_type t, const double *y, const double *x, size_t n,
+                           double *cp_out, char *err, size_t errlen)
+{
+    return search(t, y, x, NULL, 0, n, NULL, NULL, cp_out, err, errlen);
+}
+
+int mvg_changepoint_search_z(mvg_model_type t, const double *y, const double *x,
+                             const double *const *z, size_t k, size_t n, double *cp_out,
+                             char *err, size_t errlen)
+{
+    return search(t, y, x, z, k, n, NULL, NULL, cp_out, err, errlen);
+}
+
+int mvg_changepoint_search_with(mvg_model_type t, const double *y, const double *x, size_t n,
+                                mvg_changepoint_sse_fn sse, void *ctx, double *cp_out, char *err,
+                                size_t errlen)
+{
+    return search(t, y, x, NULL, 0, n, sse, ctx, cp_out, err, errlen);
 }
 

@@ -2,9 +2,10 @@
  * changepoint.h: the change-point search of the 3PC, 3PH, 4P and 5P
  * baseline forms (model.h fits them): the candidate grid and its
  * refinement. It owns nothing: the rows come in, the change point(s) go
- * out. The SSE of a candidate is its own (prefix sums) for the one-x forms,
- * or the caller's (mvg_changepoint_sse_fn) when the form has further
- * linear variables, whose design only the caller knows.
+ * out. The SSE of a candidate comes from prefix sums (cpsums.h), with or
+ * without further linear columns, or from the caller (mvg_changepoint_sse_fn:
+ * model.c's QR of the full design, for more further columns than the sums
+ * carry, and as the reference the sums are tested against).
  */
 #ifndef MVG_CHANGEPOINT_H
 #define MVG_CHANGEPOINT_H
@@ -19,6 +20,14 @@
  * or -1 with err filled when no candidate gives a non-singular design. */
 int mvg_changepoint_search(mvg_model_type t, const double *y, const double *x, size_t n,
                            double *cp_out, char *err, size_t errlen);
+
+/* The same search with k further columns z[0..k-1] entering the design
+ * linearly after the hinges ([1, hinge(s), z]), each candidate's SSE from
+ * the prefix sums (cpsums.h): k at most MVG_CPSUMS_MAX_Z, else -1 with
+ * err. k = 0 is mvg_changepoint_search. */
+int mvg_changepoint_search_z(mvg_model_type t, const double *y, const double *x,
+                             const double *const *z, size_t k, size_t n, double *cp_out,
+                             char *err, size_t errlen);
 
 /* The SSE of the OLS fit at change points cp (one or two), +inf when the
  * design is singular there; ctx is the caller's. */

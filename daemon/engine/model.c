@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "changepoint.h"
+#include "cpsums.h"
 #include "degreeday.h"
 #include "lsq.h"
 #include "diag.h"
@@ -475,8 +476,9 @@ static int check_input(mvg_model_type type, const double *y, const double *const
     return 0;
 }
 
-/* The design and work space of one change-point search with further x:
- * every candidate's SSE is the QR one of the full design (lsq.c). */
+/* The design and work space of the QR path of a change-point search with
+ * further x: every candidate's SSE is the QR one of the full design
+ * (lsq.c). */
 typedef struct {
     mvg_model_type t;
     const double *y;
@@ -496,12 +498,16 @@ static double cp_search_sse(void *ctx, const double *cp)
 
 /* The change point(s) of form t: the one-x search of changepoint.c, or, with
  * further x, the same grid and refinement with each candidate's SSE from
- * the full design (intercept, hinges, the further x). */
+ * the prefix sums of the full design (intercept, hinges, the further x),
+ * or from its QR when asked (by_qr) or when the sums do not carry that
+ * many further x. */
 static int search_cp(mvg_model_type t, const double *y, const double *const *x, size_t nx,
-                     size_t n, double *cp, char *err, size_t errlen)
+                     size_t n, int by_qr, double *cp, char *err, size_t errlen)
 {
     if (nx <= 1)
         return mvg_changepoint_search(t, y, x[0], n, cp, err, errlen);
+    if (!by_qr && nx - 1 <= MVG_CPSUMS_MAX_Z)
+        return mvg_changepoint_search_z(t, y, x[0], x + 1, nx - 1, n, cp, err, errlen);
     size_t ncp;
     cp_search s = {t, y, x, nx, n, mvg_model_form_size(t, nx, &ncp), NULL, NULL};
     s.a = malloc(n * s.k * sizeof *s.a);
@@ -571,7 +577,7 @@ static int fit_form(mvg_model_type type, const double *y, const double *const *x
         m.cp[0] = cp_fixed[0];
         if (ncp > 1)
             m.cp[1] = cp_fixed[1];
-    } else if (ncp > 0 && search_cp(type, y, x, nx, n, m.cp, err, errlen) != 0)
+    } else if (ncp > 0 && search_cp(type, y, x, nx, n, crit->cp_sse_by_qr, m.cp, err, errlen) != 0)
         return -1;
 
     int rc = -1;

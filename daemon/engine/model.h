@@ -64,6 +64,13 @@ typedef struct {
     double min_coverage;      /* fraction of the baseline period backed by data; default 0.90 */
     size_t min_points_per_segment; /* change-point segments; default 10 */
     double confidence;        /* for t-statistics/intervals; default 0.90 */
+    /* How the change-point search of a form with further x scores a
+     * candidate: 0 (default) from prefix sums (cpsums.h, up to
+     * MVG_CPSUMS_MAX_Z further x; a QR per candidate above that), 1 by a
+     * QR of the full design per candidate, the reference the tests and
+     * benchmarks compare the sums with. The fit at the change points
+     * found is the QR one either way. */
+    int cp_sse_by_qr;
 } mvg_model_criteria;
 
 /* The hourly criteria (the gateway's interval models). */

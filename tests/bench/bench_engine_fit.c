@@ -7,8 +7,12 @@
  * temperature with daily swing, production with noise), deterministic.
  * Each fit runs through the linked LAPACKE (the CLI's) and through the one
  * mvgated loads at its first fit (lapack_dl.h), side by side, after the
- * load's own time.
- * Usage: bench_engine_fit [ROWS]
+ * load's own time. Then the change-point forms with a further x (hourly
+ * temperature and a load, HOURLY rows, a year by default) through both
+ * scorings of a search candidate, side by side: the prefix sums (the
+ * default) and a QR of the full design per candidate (the reference,
+ * mvg_model_criteria.cp_sse_by_qr), with the change points each found.
+ * Usage: bench_engine_fit [ROWS [HOURLY]]
  */
 #include <math.h>
 #include <stdio.h>
@@ -76,6 +80,65 @@ static double noise(unsigned long *s)
 {
     *s = (*s * 1103515245UL + 12345UL) & 0x7fffffffUL;
     return 2.0 * (double)*s / 2147483647.0 - 1.0;
+}
+
+/* 3pc, 5p and auto on HOURLY rows of temperature and a load, each through
+ * the prefix sums and through a QR per candidate, the linked LAPACKE. */
+static void bench_extra_x(size_t n)
+{
+    double *y = malloc(n * sizeof *y), *t = malloc(n * sizeof *t), *l = malloc(n * sizeof *l);
+    if (!y || !t || !l) {
+        printf("  further x: out of memory\n");
+        goto done;
+    }
+    unsigned long s = 7;
+    for (size_t i = 0; i < n; i++) {
+        double day = (double)i / 24.0;
+        t[i] = 22 + 9 * sin(2 * M_PI * (day - 100) / 365) + 4 * sin(2 * M_PI * day) +
+               2 * noise(&s);
+        l[i] = 60 + 30 * sin(2 * M_PI * (double)(i % 24) / 24.0) + 15 * noise(&s);
+        y[i] = 300 + 4 * fmax(12 - t[i], 0) + 9 * fmax(t[i] - 24, 0) + 0.8 * l[i] +
+               10 * noise(&s);
+    }
+    const double *xs[2] = {t, l};
+    static const struct {
+        const char *name;
+        mvg_model_type t;
+    } runs[] = {{"3pc", MVG_MODEL_3PC}, {"5p", MVG_MODEL_5P}, {"auto", MVG_MODEL_AUTO}};
+    printf("change-point forms with a further x on %zu hourly rows (temperature, load): "
+           "prefix sums | QR per candidate\n", n);
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; r++) {
+        mvg_model m[2];
+        double dt[2];
+        char err[512];
+        int rc = 0;
+        for (int k = 0; k < 2 && rc == 0; k++) {
+            mvg_model_criteria c;
+            mvg_model_criteria_default(&c);
+            c.cp_sse_by_qr = k;
+            double t0 = tu_now_s();
+            rc = runs[r].t == MVG_MODEL_AUTO
+                     ? mvg_model_fit_auto(y, xs, 2, n, 1.0, &c, &m[k], NULL, NULL, err, sizeof err)
+                     : mvg_model_fit(runs[r].t, y, xs, 2, n, 1.0, &c, &m[k], err, sizeof err);
+            dt[k] = tu_now_s() - t0;
+        }
+        if (rc != 0) {
+            printf("  %-5s failed: %s\n", runs[r].name, err);
+            continue;
+        }
+        double dc = 0;
+        for (size_t c = 0; c < m[0].ncp; c++)
+            dc = fmax(dc, fabs(m[0].cp[c] - m[1].cp[c]));
+        printf("  %-5s %8.1f ms | %8.1f ms   (chosen %s | %s", runs[r].name, 1e3 * dt[0],
+               1e3 * dt[1], mvg_model_type_name(m[0].type), mvg_model_type_name(m[1].type));
+        for (size_t c = 0; c < m[0].ncp; c++)
+            printf(", c%zu %.6f | %.6f", c + 1, m[0].cp[c], m[1].cp[c]);
+        printf(", max |dc| %.1e, SSE %.10g | %.10g)\n", dc, m[0].sse, m[1].sse);
+    }
+done:
+    free(y);
+    free(t);
+    free(l);
 }
 
 int main(int argc, char **argv)
@@ -154,6 +217,8 @@ int main(int argc, char **argv)
     double dt = (tu_now_s() - t0) / 20;
     printf("  savings over %zu rows: %.2f ms (%.1f M rows/s)\n", n, 1e3 * dt, n / dt / 1e6);
     bench_interval();
+    tu_lapack_use(tables[0], NULL);
+    bench_extra_x(argc > 2 ? (size_t)strtoul(argv[2], NULL, 10) : 8760);
     free(y);
     for (int j = 0; j < 5; j++)
         free(x[j]);

@@ -730,6 +730,104 @@ static void test_auto_extra_x(void **state)
     assert_string_equal(cd[2].why, "change-point forms need at least one x");
 }
 
+/*
+ * The two scorings of a candidate in the search with further x (prefix
+ * sums, the default; a QR of the full design per candidate, the reference
+ * and fallback) pick the same change points and the same form on a
+ * chiller-like year in small: hourly temperature with a seasonal and a
+ * daily swing, a load following the working day, y a 5P-like response in
+ * temperature plus the load plus noise. "The same" is to 1e-6 in c: where
+ * the SSE is flat around its minimum the two scorings' last-bit rounding
+ * can stop the golden section a few 1e-8 apart; the SSE there agrees to
+ * 1e-12 (the final fit is the QR one either way).
+ */
+static void test_search_sums_match_qr(void **state)
+{
+    (void)state;
+    enum { N = 720 };
+    double t[N], l[N], l2[N], y[N], e[N];
+    noise(e, N, 6, 77);
+    for (size_t i = 0; i < N; i++) {
+        double day = (double)i / 24.0;
+        t[i] = 20 + 9 * sin(2 * M_PI * day / 30.0) + 4 * sin(2 * M_PI * day) + 0.5 * e[(i * 7) % N];
+        l[i] = 60 + 30 * sin(2 * M_PI * (double)(i % 24) / 24.0) + 2 * e[(i * 11) % N];
+        l2[i] = (double)((i * 13) % 29);
+        y[i] = 300 + 4 * fmax(14 - t[i], 0) + 9 * fmax(t[i] - 24, 0) + 0.8 * l[i] + 0.2 * l2[i] +
+               e[i];
+    }
+    const double *xs[3] = {t, l, l2};
+    mvg_model_criteria sums, qr;
+    mvg_model_criteria_default(&sums);
+    qr = sums;
+    qr.cp_sse_by_qr = 1;
+    static const mvg_model_type forms[] = {MVG_MODEL_3PC, MVG_MODEL_3PH, MVG_MODEL_4P,
+                                           MVG_MODEL_5P};
+    char err[512] = "";
+    for (size_t nx = 2; nx <= 3; nx++)
+        for (size_t f = 0; f < 4; f++) {
+            mvg_model a, b;
+            assert_int_equal(mvg_model_fit(forms[f], y, xs, nx, N, 1.0, &sums, &a, err, sizeof err), 0);
+            assert_int_equal(mvg_model_fit(forms[f], y, xs, nx, N, 1.0, &qr, &b, err, sizeof err), 0);
+            for (size_t c = 0; c < a.ncp; c++)
+                assert_near(a.cp[c], b.cp[c], 1e-6);
+            assert_near(a.sse, b.sse, 1e-12 * b.sse);
+            for (size_t s = 0; s < a.nseg; s++)
+                assert_int_equal(a.seg_n[s], b.seg_n[s]);
+        }
+    /* the 5P with the load finds the truth's change points */
+    mvg_model m5, a, b;
+    assert_int_equal(mvg_model_fit(MVG_MODEL_5P, y, xs, 2, N, 1.0, &sums, &m5, err, sizeof err), 0);
+    assert_near(m5.cp[0], 14, 0.5);
+    assert_near(m5.cp[1], 24, 0.5);
+    mvg_model_candidate ca[MVG_MODEL_MAX_CANDIDATES], cb[MVG_MODEL_MAX_CANDIDATES];
+    size_t na = 0, nb = 0;
+    assert_int_equal(mvg_model_fit_auto(y, xs, 2, N, 1.0, &sums, &a, ca, &na, err, sizeof err), 0);
+    assert_int_equal(mvg_model_fit_auto(y, xs, 2, N, 1.0, &qr, &b, cb, &nb, err, sizeof err), 0);
+    assert_int_equal(a.type, MVG_MODEL_5P);
+    assert_int_equal(b.type, a.type);
+    assert_near(a.cp[0], b.cp[0], 1e-6);
+    assert_near(a.cp[1], b.cp[1], 1e-6);
+    assert_int_equal(na, nb);
+    for (size_t c = 0; c < na; c++) {
+        assert_int_equal(ca[c].type, cb[c].type);
+        assert_int_equal(ca[c].qualified, cb[c].qualified);
+        assert_near(ca[c].adj_r2, cb[c].adj_r2, 1e-12);
+    }
+}
+
+/* Above MVG_CPSUMS_MAX_Z (8) further x the sums do not apply: a 3PC with
+ * nine further x is searched by the QR per candidate, so the default fit
+ * and the one asked for by QR are the same to the last bit, and the exact
+ * data's change point is found. */
+static void test_many_x_fall_back_to_qr(void **state)
+{
+    (void)state;
+    enum { N = 80, NX = 10 };
+    double x[NX][N], y[N];
+    for (size_t j = 1; j < NX; j++)
+        noise(x[j], N, 10, 100 + (unsigned)j); /* loads that follow nothing */
+    for (size_t i = 0; i < N; i++) {
+        x[0][i] = 5 + 0.3 * (double)i;
+        y[i] = 10 + 2 * fmax(x[0][i] - 18, 0);
+        for (size_t j = 1; j < NX; j++)
+            y[i] += 0.1 * (double)j * x[j][i];
+    }
+    const double *xs[NX];
+    for (size_t j = 0; j < NX; j++)
+        xs[j] = x[j];
+    mvg_model_criteria qr;
+    mvg_model_criteria_default(&qr);
+    qr.cp_sse_by_qr = 1;
+    mvg_model a, b;
+    char err[512] = "";
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y, xs, NX, N, 1.0, NULL, &a, err, sizeof err), 0);
+    assert_int_equal(mvg_model_fit(MVG_MODEL_3PC, y, xs, NX, N, 1.0, &qr, &b, err, sizeof err), 0);
+    assert_true(a.cp[0] == b.cp[0]);
+    assert_true(a.sse == b.sse);
+    assert_near(a.cp[0], 18, 1e-6);
+    assert_near(a.coef[1], 2, 1e-6);
+}
+
 static void test_auto_disqualifies_wrong_sign(void **state)
 {
     (void)state;
@@ -933,6 +1031,8 @@ int main(void)
         cmocka_unit_test(test_3pc_extra_x_stats),
         cmocka_unit_test(test_5p_extra_x),
         cmocka_unit_test(test_auto_extra_x),
+        cmocka_unit_test(test_search_sums_match_qr),
+        cmocka_unit_test(test_many_x_fall_back_to_qr),
         cmocka_unit_test(test_auto_disqualifies_wrong_sign),
         cmocka_unit_test(test_errors),
         cmocka_unit_test(test_mean_left_out),
