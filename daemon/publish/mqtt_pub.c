@@ -64,14 +64,25 @@ static void pub_fail(slot_ctx *sc, int code, int reason, int packet_type, const 
                 s->state = SLOT_REJECTED;
                 s->reason = reason;
             }
-            mvg_mqtt_set_error(p, "mqtt: broker refused outbox entry %lld: %s (reason 0x%02x)",
-                               (long long)s->id,
-                               MQTTReasonCode_toString((enum MQTTReasonCodes)reason), reason);
+            if (s->lane)
+                mvg_mqtt_set_error(p, "mqtt: broker refused telemetry %s: %s (reason 0x%02x)",
+                                   s->lane->topic,
+                                   MQTTReasonCode_toString((enum MQTTReasonCodes)reason), reason);
+            else
+                mvg_mqtt_set_error(p, "mqtt: broker refused outbox entry %lld: %s (reason 0x%02x)",
+                                   (long long)s->id,
+                                   MQTTReasonCode_toString((enum MQTTReasonCodes)reason), reason);
         } else if (p->state == ST_UP) {
             p->state = ST_LOST;
             p->st.connected = 0;
-            mvg_mqtt_set_error(p, "mqtt: publish of outbox entry %lld failed: %s (code %d)",
-                      (long long)s->id, msg && *msg ? msg : MQTTAsync_strerror(code), code);
+            if (s->lane)
+                mvg_mqtt_set_error(p, "mqtt: publish of telemetry %s failed: %s (code %d)",
+                                   s->lane->topic, msg && *msg ? msg : MQTTAsync_strerror(code),
+                                   code);
+            else
+                mvg_mqtt_set_error(p, "mqtt: publish of outbox entry %lld failed: %s (code %d)",
+                                   (long long)s->id, msg && *msg ? msg : MQTTAsync_strerror(code),
+                                   code);
         }
     }
     mvg_mqtt_done(p);
