@@ -130,7 +130,8 @@ int mvg_sample_queue_push(mvg_sample_queue *q, size_t device, unsigned generatio
     return mvg_sample_queue_put(q, b);
 }
 
-mvg_sample_batch *mvg_sample_queue_pop(mvg_sample_queue *q, int timeout_ms)
+size_t mvg_sample_queue_pop_many(mvg_sample_queue *q, int timeout_ms, mvg_sample_batch **out,
+                                 size_t max)
 {
     struct timespec until;
     mvg_clock_mono_deadline(timeout_ms, &until);
@@ -139,14 +140,20 @@ mvg_sample_batch *mvg_sample_queue_pop(mvg_sample_queue *q, int timeout_ms)
         if (pthread_cond_timedwait(&q->nonempty, &q->mu, &until) == ETIMEDOUT)
             break;
     }
-    mvg_sample_batch *b = NULL;
-    if (q->len > 0) {
-        b = q->ring[q->head];
+    size_t n = 0;
+    while (q->len > 0 && n < max) {
+        out[n++] = q->ring[q->head];
         q->head = (q->head + 1) % q->cap;
         q->len--;
     }
     pthread_mutex_unlock(&q->mu);
-    return b;
+    return n;
+}
+
+mvg_sample_batch *mvg_sample_queue_pop(mvg_sample_queue *q, int timeout_ms)
+{
+    mvg_sample_batch *b = NULL;
+    return mvg_sample_queue_pop_many(q, timeout_ms, &b, 1) ? b : NULL;
 }
 
 uint64_t mvg_sample_queue_dropped(mvg_sample_queue *q)

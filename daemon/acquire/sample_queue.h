@@ -47,6 +47,13 @@ int mvg_sample_queue_push(mvg_sample_queue *q, size_t device, unsigned generatio
  * free()) or NULL on timeout. */
 mvg_sample_batch *mvg_sample_queue_pop(mvg_sample_queue *q, int timeout_ms);
 
+/* Waits up to timeout_ms for the first batch, then takes it and every
+ * batch already waiting behind it, up to max, oldest first, into out.
+ * Returns how many (0 on timeout); the caller frees each. The consumer
+ * can then store a burst of polls in one transaction instead of one each. */
+size_t mvg_sample_queue_pop_many(mvg_sample_queue *q, int timeout_ms, mvg_sample_batch **out,
+                                 size_t max);
+
 uint64_t mvg_sample_queue_dropped(mvg_sample_queue *q);
 size_t mvg_sample_queue_depth(mvg_sample_queue *q);
 

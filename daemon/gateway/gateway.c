@@ -15,9 +15,16 @@
 #include "live.h"
 #include "log.h"
 #include "publishers.h"
+#include "telemetry_lane.h"
 #include "timefmt.h"
 
 #include "poller.h"
+
+/* What the telemetry lane may hold for the publisher (telemetry_lane.h):
+ * a second of a 100,000-point gateway's telemetry is about 10 MB, taken
+ * poll by poll as the publisher's window frees; beyond this (the broker
+ * does not keep up) the outbox takes over. */
+#define LANE_BYTES (2u << 20)
 
 struct mvg_gateway {
     mvg_config *cfg;
@@ -26,6 +33,7 @@ struct mvg_gateway {
                             * head period runs in monotonic time at that speed */
     mvg_runner *runner;
     mvg_pipeline *pipeline;
+    mvg_lane *lane;       /* MQTT telemetry from the pipeline to the publisher, when configured */
     mvg_poller **pollers; /* one per bus, NULL until started */
     size_t npollers;
     const mvg_publishers_api *mqtt_mod, *influx_mod; /* their modules, when configured */
@@ -79,6 +87,11 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
         g->runner = mvg_runner_new(cfg, time_scale, err, errlen);
     if (g->runner) {
         const mvg_publish_cfg *pc = cfg->publish;
+        if (pc->mqtt.enabled && !(g->lane = mvg_lane_new(LANE_BYTES))) {
+            snprintf(err, errlen, "out of memory");
+            mvg_gateway_free(g);
+            return NULL;
+        }
         mvg_pipeline_opts po = {
             .mqtt = pc->mqtt.enabled,
             .influx = pc->influx.enabled,
@@ -96,6 +109,7 @@ mvg_gateway *mvg_gateway_new(mvg_config *cfg, unsigned generation, double time_s
             .deadband = pc->mqtt.deadband,
             .check_store = generation == 1,
             .new_chain = new_chain,
+            .lane = g->lane,
         };
         g->pipeline = mvg_pipeline_open(cfg, g->runner, &po, err, errlen);
     }
@@ -192,7 +206,7 @@ static int start_publishers(mvg_gateway *g, char *err, size_t errlen)
     if (pc->mqtt.enabled &&
         (!(g->mqtt_mod = mvg_publishers_load(mvg_publishers_mqtt_module(pc->mqtt.uri), err,
                                              errlen)) ||
-         !(g->mqtt = g->mqtt_mod->mqtt_start(&pc->mqtt, db, err, errlen))))
+         !(g->mqtt = g->mqtt_mod->mqtt_start(&pc->mqtt, db, g->lane, err, errlen))))
         return -1;
     if (pc->influx.enabled &&
         (!(g->influx_mod = mvg_publishers_load(MVG_PUBMOD_INFLUX, err, errlen)) ||
@@ -312,7 +326,9 @@ void mvg_gateway_free(mvg_gateway *g)
         g->mqtt_mod->mqtt_stop(g->mqtt);
     if (g->influx)
         g->influx_mod->influx_stop(g->influx);
+    /* after the publisher: the pipeline keeps what the lane handed back */
     mvg_pipeline_close(g->pipeline);
+    mvg_lane_free(g->lane);
     mvg_runner_free(g->runner);
     mvg_config_free(g->cfg);
     free(g);

@@ -24,6 +24,7 @@
 #include "statefmt.h"
 #include "status.h"
 #include "store.h"
+#include "telemetry_lane.h"
 #include "telemetry_pick.h"
 #include "vec.h"
 
@@ -82,6 +83,11 @@ struct mvg_pipeline {
     mvg_sample **last_sent;/* per device: what MQTT telemetry last carried (change mode only) */
     unsigned char *changed;/* scratch: points to send */
     mvg_store_sample *rows;
+    /* Telemetry the lane handed back (telemetry_lane.h), oldest first:
+     * written to the outbox in the current transaction (freed at its
+     * commit), or not yet because a transaction failed (tried again
+     * first at the next one). */
+    mvg_lane_entry *back_written, *back_unwritten;
     size_t rows_cap;
     pending *pend;
     size_t npend, pend_cap;
@@ -109,6 +115,32 @@ static void free_ids(mvg_pipeline *p)
     free(p->point_ids);
 }
 
+static void take_returned(mvg_pipeline *p);
+static int store_returned(mvg_pipeline *p, char *err, size_t errlen);
+static void returned_done(mvg_pipeline *p, int ok);
+
+/* At the stop: the telemetry the stopped publisher handed back goes to the
+ * outbox, for the next start to send. */
+static void keep_returned(mvg_pipeline *p)
+{
+    char err[256] = "";
+    take_returned(p);
+    int rc = mvg_store_begin(p->store, err, sizeof err);
+    if (rc == 0) {
+        rc = store_returned(p, err, sizeof err);
+        rc = rc == 0 ? mvg_store_commit(p->store, err, sizeof err) : rc;
+        if (rc != 0)
+            mvg_store_rollback(p->store);
+        returned_done(p, rc == 0);
+    }
+    size_t lost = 0;
+    for (mvg_lane_entry *e = p->back_unwritten; e; e = e->next)
+        lost++;
+    if (lost)
+        mvg_log(MVG_LOG_ERR, "stopping: %zu telemetry messages the broker did not acknowledge"
+                " could not be kept in the outbox: %s", lost, err[0] ? err : "refused");
+}
+
 void mvg_pipeline_close(mvg_pipeline *p)
 {
     if (!p)
@@ -131,6 +163,9 @@ void mvg_pipeline_close(mvg_pipeline *p)
     for (size_t i = 0; i < p->npend; i++)
         free(p->pend[i].ch);
     free(p->pend);
+    if (p->store && p->opts.lane)
+        keep_returned(p);
+    mvg_lane_entries_free(p->back_unwritten);
     mvg_lp_free(p->lp);
     free(p->definition);
     mvg_jsonw_free(p->jw);
@@ -692,8 +727,52 @@ int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t e
 
 /* ---- polls ------------------------------------------------------------- */
 
+/* The telemetry the lane handed back goes to the outbox, oldest first,
+ * in the current transaction, before any telemetry after it. 0 or -1. */
+static void take_returned(mvg_pipeline *p)
+{
+    mvg_lane_entry **end = &p->back_unwritten;
+    while (*end)
+        end = &(*end)->next;
+    *end = mvg_lane_returned(p->opts.lane);
+}
+
+static int store_returned(mvg_pipeline *p, char *err, size_t errlen)
+{
+    take_returned(p);
+    mvg_lane_entry *list = p->back_unwritten, **end;
+    p->back_unwritten = NULL;
+    if (!list)
+        return 0;
+    int rc = 0;
+    for (mvg_lane_entry *e = list; e && rc == 0; e = e->next) {
+        mvg_store_out o = {"mqtt", MVG_OUT_TELEMETRY, e->topic, e->payload, e->len, 0};
+        rc = mvg_store_add_outbox(p->store, &o, 1, err, errlen);
+    }
+    /* kept until the commit: a transaction that fails writes them again */
+    end = &p->back_written;
+    while (*end)
+        end = &(*end)->next;
+    *end = list;
+    return rc;
+}
+
+/* After the commit (ok 1) or the rollback (0) of a transaction that
+ * wrote handed-back telemetry. */
+static void returned_done(mvg_pipeline *p, int ok)
+{
+    if (ok) {
+        mvg_lane_entries_free(p->back_written);
+    } else {
+        /* nothing written yet can be in back_unwritten: it was emptied */
+        p->back_unwritten = p->back_written;
+    }
+    p->back_written = NULL;
+}
+
 /* The poll's telemetry entries: MQTT (the points the telemetry mode
- * picks) and InfluxDB (every point, when asked for). */
+ * picks: by the lane while it is open, else in the outbox) and InfluxDB
+ * (every point, when asked for). */
 static int add_telemetry(mvg_pipeline *p, const mvg_device_cfg *dev, const mvg_sample_batch *b,
                          char *err, size_t errlen)
 {
@@ -714,7 +793,12 @@ static int add_telemetry(mvg_pipeline *p, const mvg_device_cfg *dev, const mvg_s
                 return -1;
             }
             r = mvg_mqtt_topics_route(MVG_MQTT_TELEMETRY, dev->name);
-            outs[n++] = mqtt_out(&r, json, len);
+            if (!p->opts.lane || mvg_lane_offer(p->opts.lane, r.topic, json, len) != 1) {
+                /* what the lane held when it closed goes first */
+                if (p->opts.lane && store_returned(p, err, errlen) < 0)
+                    return -1;
+                outs[n++] = mqtt_out(&r, json, len);
+            }
         }
     }
     if (p->opts.influx && p->opts.influx_telemetry) {
@@ -727,45 +811,87 @@ static int add_telemetry(mvg_pipeline *p, const mvg_device_cfg *dev, const mvg_s
     return n ? mvg_store_add_outbox(p->store, outs, n, err, errlen) : 0;
 }
 
-int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, size_t errlen)
+static int batch_matches(const mvg_pipeline *p, const mvg_sample_batch *b)
 {
-    if (b->device >= p->cfg->ndevices || b->n != p->cfg->devices[b->device].npoints) {
-        snprintf(err, errlen, "a poll that does not match the configuration");
-        return -1;
-    }
-    const mvg_device_cfg *dev = &p->cfg->devices[b->device];
+    return b->device < p->cfg->ndevices && b->n == p->cfg->devices[b->device].npoints;
+}
+
+/* The samples of b the store keeps (the points with an id), into p->rows. */
+static size_t kept_rows(mvg_pipeline *p, const mvg_sample_batch *b)
+{
     size_t n = 0;
     for (size_t i = 0; i < b->n; i++)
         if (p->point_ids[b->device][i])
             p->rows[n++] = (mvg_store_sample){p->point_ids[b->device][i], b->samples[i]};
-    /* a poll with nothing to keep costs no transaction */
-    int rc = n || p->opts.mqtt || p->opts.influx ? mvg_store_begin(p->store, err, errlen) : 1;
-    if (rc == 0) {
-        /* refused for the reserve: nothing written, the telemetry is
-         * refused the same way (counted by the store) */
+    return n;
+}
+
+/* Samples and telemetry of the matching polls, in one transaction: 0,
+ * or -1 (nothing of them written). */
+static int store_polls(mvg_pipeline *p, const mvg_sample_batch *const *bs, size_t nb, char *err,
+                       size_t errlen)
+{
+    int wanted = p->opts.mqtt || p->opts.influx;
+    for (size_t i = 0; i < nb && !wanted; i++)
+        wanted = batch_matches(p, bs[i]) && kept_rows(p, bs[i]) > 0;
+    /* polls with nothing to keep cost no transaction */
+    if (!wanted)
+        return 0;
+    int rc = mvg_store_begin(p->store, err, errlen);
+    if (rc != 0)
+        return rc < 0 ? -1 : 0;
+    if (p->opts.lane)
+        rc = store_returned(p, err, errlen);
+    for (size_t i = 0; i < nb && rc == 0; i++) {
+        const mvg_sample_batch *b = bs[i];
+        if (!batch_matches(p, b))
+            continue;
+        size_t n = kept_rows(p, b);
+        /* refused for the reserve (MVG_STORE_REFUSED): nothing written,
+         * the telemetry is refused the same way (counted by the store) */
         rc = n ? mvg_store_add_samples(p->store, p->rows, n, err, errlen) : 0;
         if (rc >= 0)
-            rc = add_telemetry(p, dev, b, err, errlen);
-        if (rc == 0)
-            rc = mvg_store_commit(p->store, err, errlen);
-        if (rc != 0)
-            mvg_store_rollback(p->store);
+            rc = add_telemetry(p, &p->cfg->devices[b->device], b, err, errlen);
     }
-    p->samples_failing = rc < 0;
-    if (rc < 0)
+    if (rc == 0)
+        rc = mvg_store_commit(p->store, err, errlen);
+    if (rc != 0)
+        mvg_store_rollback(p->store);
+    returned_done(p, rc == 0);
+    return rc == 0 ? 0 : -1;
+}
+
+int mvg_pipeline_batches(mvg_pipeline *p, const mvg_sample_batch *const *bs, size_t nb,
+                         char *err, size_t errlen)
+{
+    p->samples_failing = store_polls(p, bs, nb, err, errlen) < 0;
+    if (p->samples_failing)
         snprintf(p->why, sizeof p->why, "%s", err);
     room_update(p);
-    rc = 0;
-    if (p->hold) {
-        p->held++;
-        return rc;
+    int rc = 0;
+    for (size_t i = 0; i < nb; i++) {
+        const mvg_sample_batch *b = bs[i];
+        if (!batch_matches(p, b)) {
+            snprintf(err, errlen, "a poll that does not match the configuration");
+            rc = -1;
+            continue;
+        }
+        if (p->hold) {
+            p->held++;
+            continue;
+        }
+        /* the engine still gets the poll: a full disk must not stop the savings */
+        mvg_runner_push(p->runner, b->device, b->samples, b->n);
+        for (size_t j = 0; j < b->n; j++)
+            if (b->samples[j].ts_ms > p->high_water[b->device])
+                p->high_water[b->device] = b->samples[j].ts_ms;
     }
-    /* the engine still gets the poll: a full disk must not stop the savings */
-    mvg_runner_push(p->runner, b->device, b->samples, b->n);
-    for (size_t i = 0; i < b->n; i++)
-        if (b->samples[i].ts_ms > p->high_water[b->device])
-            p->high_water[b->device] = b->samples[i].ts_ms;
     return rc;
+}
+
+int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, size_t errlen)
+{
+    return mvg_pipeline_batches(p, &b, 1, err, errlen);
 }
 
 /* ---- intervals --------------------------------------------------------- */

@@ -56,6 +56,9 @@ typedef struct {
      * each project's chain again with a signed new-chain record
      * (mvgated --new-chain, docs/store.md "Damage and loss"). */
     int new_chain;
+    /* MQTT telemetry to the publisher by memory while it is caught up
+     * (telemetry_lane.h); NULL: always through the outbox. */
+    struct mvg_lane *lane;
     /* A full or failing disk (docs/store.md "Full disk"): the interval
      * results whose records the store did not take wait in memory, in
      * order, and are written again every retry_ms (0: 1000) until they go
@@ -96,6 +99,13 @@ int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t e
  * gets the poll. Returns 0, or -1 for a poll that does not match the
  * configuration. */
 int mvg_pipeline_batch(mvg_pipeline *p, const mvg_sample_batch *b, char *err, size_t errlen);
+
+/* mvg_pipeline_batch for nb polls in arrival order, their samples and
+ * telemetry in ONE transaction (a burst of polls from many devices costs
+ * one commit, not one each). A poll that does not match the
+ * configuration is skipped (-1 with err, the others still go in). */
+int mvg_pipeline_batches(mvg_pipeline *p, const mvg_sample_batch *const *bs, size_t nb,
+                         char *err, size_t errlen);
 
 /* Emits the intervals that ended before now_ms and makes each durable
  * (record, the model frozen with it, outbox entries, checkpoint in one

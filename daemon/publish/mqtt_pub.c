@@ -64,14 +64,25 @@ static void pub_fail(slot_ctx *sc, int code, int reason, int packet_type, const 
                 s->state = SLOT_REJECTED;
                 s->reason = reason;
             }
-            mvg_mqtt_set_error(p, "mqtt: broker refused outbox entry %lld: %s (reason 0x%02x)",
-                               (long long)s->id,
-                               MQTTReasonCode_toString((enum MQTTReasonCodes)reason), reason);
+            if (s->lane)
+                mvg_mqtt_set_error(p, "mqtt: broker refused telemetry %s: %s (reason 0x%02x)",
+                                   s->lane->topic,
+                                   MQTTReasonCode_toString((enum MQTTReasonCodes)reason), reason);
+            else
+                mvg_mqtt_set_error(p, "mqtt: broker refused outbox entry %lld: %s (reason 0x%02x)",
+                                   (long long)s->id,
+                                   MQTTReasonCode_toString((enum MQTTReasonCodes)reason), reason);
         } else if (p->state == ST_UP) {
             p->state = ST_LOST;
             p->st.connected = 0;
-            mvg_mqtt_set_error(p, "mqtt: publish of outbox entry %lld failed: %s (code %d)",
-                      (long long)s->id, msg && *msg ? msg : MQTTAsync_strerror(code), code);
+            if (s->lane)
+                mvg_mqtt_set_error(p, "mqtt: publish of telemetry %s failed: %s (code %d)",
+                                   s->lane->topic, msg && *msg ? msg : MQTTAsync_strerror(code),
+                                   code);
+            else
+                mvg_mqtt_set_error(p, "mqtt: publish of outbox entry %lld failed: %s (code %d)",
+                                   (long long)s->id, msg && *msg ? msg : MQTTAsync_strerror(code),
+                                   code);
         }
     }
     mvg_mqtt_done(p);
@@ -111,6 +122,22 @@ static unsigned collect_acks(mvg_mqtt_pub *p)
         slot *s = &p->slots[i];
         if (s->state != SLOT_ACKED && s->state != SLOT_REJECTED)
             continue;
+        if (s->lane) {
+            /* the lane's: nothing to write when acknowledged; a refused
+             * one goes back with the lane closed, to be parked in the
+             * outbox as every refused entry is */
+            if (s->state == SLOT_ACKED) {
+                mvg_lane_entry_free(s->lane);
+                p->st.delivered++;
+            } else {
+                mvg_lane_close(p->lane, s->lane);
+            }
+            s->lane = NULL;
+            s->state = SLOT_FREE;
+            p->used--;
+            n++;
+            continue;
+        }
         if (p->npend == 0)
             p->pend_since = mvg_clock_mono_ms();
         /* 0: acknowledged; else refused: the reason code, or 1 when not sendable */
@@ -195,9 +222,29 @@ void mvg_mqtt_flush_acks(mvg_mqtt_pub *p)
     write_acks(p);
 }
 
+/* What is sent: an outbox entry (id > 0) or a lane entry (lane). */
+typedef struct {
+    int64_t id;
+    mvg_lane_entry *lane;
+    const char *topic;
+    const char *payload;
+    size_t len;
+    int retained;
+} outgoing;
+
+static void describe(const outgoing *o, char *buf, size_t len)
+{
+    if (o->lane)
+        snprintf(buf, len, "telemetry %s", o->topic);
+    else
+        snprintf(buf, len, "outbox entry %lld", (long long)o->id);
+}
+
 /* One entry on the wire. Under mu, dropped around the paho call (its
- * callback may run before the call returns: the slot is SENDING by then). */
-static int send_entry(mvg_mqtt_pub *p, const mvg_outbox_entry *e)
+ * callback may run before the call returns: the slot is SENDING by then).
+ * 0, or -1 when it did not go (the window is full or the session broke;
+ * a lane entry that did not go is back in the lane, closed). */
+static int send_one(mvg_mqtt_pub *p, const outgoing *e)
 {
     unsigned i = 0;
     while (i < p->nslots && p->slots[i].state != SLOT_FREE)
@@ -205,25 +252,27 @@ static int send_entry(mvg_mqtt_pub *p, const mvg_outbox_entry *e)
     if (i == p->nslots)
         return -1;
     slot *s = &p->slots[i];
-    char topic[TOPIC_MAX];
+    char topic[TOPIC_MAX], what[TOPIC_MAX + 32];
     int tl = e->topic && *e->topic
                  ? snprintf(topic, sizeof topic, "%s/%s/%s", p->prefix, p->gateway, e->topic)
                  : snprintf(topic, sizeof topic, "%s/%s", p->prefix, p->gateway);
     if (tl < 0 || (size_t)tl >= sizeof topic || e->len > 268435455u) {
         /* Cannot ever be sent: parked (kept, shown), so it does not block the outbox. */
-        mvg_mqtt_set_error(p, "mqtt: outbox entry %lld not sendable (topic or payload too long)",
-                  (long long)e->id);
-                s->id = e->id;
+        describe(e, what, sizeof what);
+        mvg_mqtt_set_error(p, "mqtt: %s not sendable (topic or payload too long)", what);
+        s->id = e->id;
+        s->lane = e->lane;
         s->state = SLOT_REJECTED;
         s->reason = 0;
         p->used++;
         return 0;
     }
     s->id = e->id;
+    s->lane = e->lane;
     s->state = SLOT_SENDING;
     p->used++;
     MQTTAsync_message m = MQTTAsync_message_initializer;
-    m.payload = e->payload;
+    m.payload = (void *)e->payload;
     m.payloadlen = (int)e->len;
     m.qos = p->cfg.qos;
     m.retained = e->retained ? 1 : 0;
@@ -241,12 +290,15 @@ static int send_entry(mvg_mqtt_pub *p, const mvg_outbox_entry *e)
     int rc = MQTTAsync_sendMessage(cli, topic, &m, &ro);
     pthread_mutex_lock(&p->mu);
     if (rc != MQTTASYNC_SUCCESS) {
+        if (s->lane)
+            mvg_lane_close(p->lane, s->lane);
+        s->lane = NULL;
         s->state = SLOT_FREE;
         p->used--;
         if (p->state == ST_UP) {
             p->state = ST_LOST;
-            mvg_mqtt_set_error(p, "mqtt: publish of outbox entry %lld: %s", (long long)e->id,
-                      MQTTAsync_strerror(rc));
+            describe(e, what, sizeof what);
+            mvg_mqtt_set_error(p, "mqtt: publish of %s: %s", what, MQTTAsync_strerror(rc));
         }
         return -1;
     }
@@ -254,6 +306,48 @@ static int send_entry(mvg_mqtt_pub *p, const mvg_outbox_entry *e)
         s->state = SLOT_SENT;
     p->st.sent++;
     return 0;
+}
+
+static int send_entry(mvg_mqtt_pub *p, const mvg_outbox_entry *e)
+{
+    outgoing o = {e->id, NULL, e->topic, e->payload, e->len, e->retained};
+    return send_one(p, &o);
+}
+
+/* With the outbox drained: the lane opens (if nothing handed back waits
+ * for the pipeline) and its entries fill the window. Under mu. Returns
+ * how many went. */
+static unsigned send_lane(mvg_mqtt_pub *p)
+{
+    unsigned n = 0;
+    if (!p->lane || !mvg_lane_open(p->lane))
+        return 0;
+    while (p->state == ST_UP && p->used < p->nslots) {
+        mvg_lane_entry *e = mvg_lane_take(p->lane);
+        if (!e)
+            break;
+        outgoing o = {0, e, e->topic, e->payload, e->len, 0};
+        if (send_one(p, &o) < 0)
+            break;
+        n++;
+    }
+    return n;
+}
+
+void mvg_mqtt_close_lane(mvg_mqtt_pub *p)
+{
+    if (!p->lane)
+        return;
+    mvg_lane_entry *unacked = NULL;
+    for (unsigned i = 0; i < p->nslots; i++) {
+        slot *s = &p->slots[i];
+        if (!s->lane)
+            continue;
+        s->lane->next = unacked;
+        unacked = s->lane;
+        s->lane = NULL;
+    }
+    mvg_lane_close(p->lane, unacked);
 }
 
 /* One turn while connected: collect acks, fill the window in id order
@@ -282,6 +376,7 @@ static int pump(mvg_mqtt_pub *p)
             p->npre = n;
             if (n == 0) {
                 drained = 1;
+                work += send_lane(p);
                 break;
             }
             p->last_fetched = p->pre[n - 1].id;
@@ -438,8 +533,8 @@ static void pub_free(mvg_mqtt_pub *p)
     free(p);
 }
 
-mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, char *err,
-                                 size_t errlen)
+mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path,
+                                 struct mvg_lane *lane, char *err, size_t errlen)
 {
     if (!cfg || !db_path) {
         snprintf(err, errlen, "mqtt: configuration and database path are required");
@@ -459,6 +554,7 @@ mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, c
         return NULL;
     }
     p->cfg = *cfg;
+    p->lane = lane;
     /* the timing that is not configuration: 0 takes the built-in values */
     if (!p->cfg.connect_timeout_s)
         p->cfg.connect_timeout_s = 10;

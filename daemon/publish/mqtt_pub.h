@@ -7,7 +7,8 @@
  * it (QoS 1/2: PUBACK/PUBCOMP; QoS 0: written to the socket). On connection
  * loss every unacknowledged entry is fetched again and re-sent in id order,
  * so delivery is at least once, in order, with duplicates bounded by the
- * window. It publishes a retained birth on <prefix>/<gateway>/status and
+ * window; telemetry goes by memory while the outbox has nothing more to
+ * send (telemetry_lane.h). It publishes a retained birth on <prefix>/<gateway>/status and
  * leaves a retained last will there. Details: docs/mqtt.md.
  */
 #ifndef MVG_MQTT_PUB_H
@@ -39,14 +40,18 @@ typedef struct mvg_mqtt_pub mvg_mqtt_pub;
 
 /* Reads the password file, opens the outbox of db_path and starts the
  * publisher thread, which connects in the background (a broker that is down
- * is retried with backoff; it is not an error here). cfg is copied. NULL
- * with err when a file cannot be read or the outbox cannot be opened. */
-mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path, char *err,
-                                 size_t errlen);
+ * is retried with backoff; it is not an error here). cfg is copied. lane
+ * (or NULL): telemetry by memory while the outbox is drained
+ * (telemetry_lane.h); it must outlive the publisher. NULL with err when a
+ * file cannot be read or the outbox cannot be opened. */
+struct mvg_lane;
+mvg_mqtt_pub *mvg_mqtt_pub_start(const mvg_mqtt_cfg *cfg, const char *db_path,
+                                 struct mvg_lane *lane, char *err, size_t errlen);
 
 /* Publishes a retained "offline" status when connected, disconnects, joins
  * the thread and frees everything. Unacknowledged entries stay in the
- * outbox for the next start. NULL is a no-op. */
+ * outbox for the next start; the lane's are handed back to it (closed).
+ * NULL is a no-op. */
 void mvg_mqtt_pub_stop(mvg_mqtt_pub *p);
 
 /* Wakes the publisher: new entries are in the outbox. Never blocks beyond

@@ -22,6 +22,7 @@
 #include "log.h"
 #include "mqtt_pub.h"
 #include "outbox.h"
+#include "telemetry_lane.h"
 
 enum { SLOT_FREE, SLOT_SENDING, SLOT_SENT, SLOT_ACKED, SLOT_REJECTED };
 enum { ST_DOWN, ST_CONNECTING, ST_UP, ST_FAILED, ST_LOST };
@@ -57,7 +58,8 @@ struct mqtt_conn {
 };
 
 typedef struct {
-    int64_t id;
+    int64_t id;                 /* the outbox entry's, 0 for one of the lane */
+    mvg_lane_entry *lane;       /* the lane's entry (owned until acknowledged), or NULL */
     int state;
     int reason;                 /* SLOT_REJECTED: the broker's reason code; 0: not sendable */
 } slot;
@@ -69,6 +71,10 @@ struct mvg_mqtt_pub {
     char *will_payload;
     int tls;
     mvg_outbox *ob;
+    /* Telemetry by memory while the outbox has nothing more to send
+     * (telemetry_lane.h); NULL when none. Opened by the thread, closed
+     * at every teardown with the lane's entries still in flight. */
+    mvg_lane *lane;
 
     pthread_t thread;
     pthread_mutex_t mu;
@@ -123,8 +129,8 @@ char *mvg_mqtt_status_json(const mvg_mqtt_pub *p, const char *state, int with_ts
 int mvg_mqtt_send_status(mvg_mqtt_pub *p, const char *state, int wait);
 /* Starts a connection attempt on a new client (state CONNECTING). Under mu. */
 int mvg_mqtt_connect_start(mvg_mqtt_pub *p);
-/* Ends the current connection (what was acknowledged is written first).
- * Under mu. */
+/* Ends the current connection (what was acknowledged is written first;
+ * the lane closes with what of it was not). Under mu. */
 void mvg_mqtt_teardown(mvg_mqtt_pub *p);
 /* Clean stop: "offline" replaces the birth, DISCONNECT, teardown. Under mu. */
 void mvg_mqtt_shutdown(mvg_mqtt_pub *p);
@@ -138,5 +144,8 @@ void mvg_mqtt_explain_tls(mvg_mqtt_pub *p);
 
 /* Writes what the broker acknowledged or refused to the outbox. Under mu. */
 void mvg_mqtt_flush_acks(mvg_mqtt_pub *p);
+/* Closes the lane, handing back to it the lane's entries in the window
+ * (none of them acknowledged: call after mvg_mqtt_flush_acks). Under mu. */
+void mvg_mqtt_close_lane(mvg_mqtt_pub *p);
 
 #endif

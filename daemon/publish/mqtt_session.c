@@ -337,6 +337,7 @@ int mvg_mqtt_connect_start(mvg_mqtt_pub *p)
 void mvg_mqtt_teardown(mvg_mqtt_pub *p)
 {
     mvg_mqtt_flush_acks(p);
+    mvg_mqtt_close_lane(p);
     mqtt_conn *c = p->conn;
     p->conn = NULL;
     p->gen++; /* from here on, callbacks of c are ignored */

@@ -18,12 +18,13 @@
 #include "influx_pub.h"
 #include "mqtt_pub.h"
 
-#define MVG_PUBLISHERS_API_VERSION 4 /* 3: a module per client, the TLS files check; 4: http */
+#define MVG_PUBLISHERS_API_VERSION 5 /* 3: a module per client, the TLS files check; 4: http;
+                                        5: the telemetry lane */
 
 typedef struct {
     int version; /* MVG_PUBLISHERS_API_VERSION */
-    mvg_mqtt_pub *(*mqtt_start)(const mvg_mqtt_cfg *cfg, const char *db_path, char *err,
-                                size_t errlen);
+    mvg_mqtt_pub *(*mqtt_start)(const mvg_mqtt_cfg *cfg, const char *db_path,
+                                struct mvg_lane *lane, char *err, size_t errlen);
     void (*mqtt_stop)(mvg_mqtt_pub *p);
     void (*mqtt_kick)(mvg_mqtt_pub *p);
     void (*mqtt_get_stats)(mvg_mqtt_pub *p, mvg_mqtt_stats *st);

@@ -41,6 +41,19 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
 import mvgtest as T  # noqa: E402
 
 
+def telemetry_seen(d):
+    """The telemetry messages the subscriber has printed so far, and their
+    payload bytes."""
+    n = size = 0
+    with open(os.path.join(d, "sub.txt")) as f:
+        for line in f:
+            topic, _, length = line.partition(" ")
+            if "/telemetry/" in topic and length.strip().isdigit():
+                n += 1
+                size += int(length)
+    return n, size
+
+
 def proc_stat(pid):
     with open("/proc/%d/stat" % pid) as f:
         fields = f.read().rsplit(")", 1)[1].split()
@@ -106,8 +119,11 @@ def main():
         if a.mqtt:
             port = T.free_port()
             broker = T.Mosquitto(d, port)
-            sub = subprocess.Popen(["mosquitto_sub", "-h", "127.0.0.1", "-p", str(port), "-q", "1",
-                                    "-t", "mvgate/#"], stdout=subprocess.DEVNULL)
+            # one line per message (its topic), counted over the window: the
+            # CPU figure is only worth something with the telemetry arriving
+            sub_log = open(os.path.join(d, "sub.txt"), "w")
+            sub = subprocess.Popen(["stdbuf", "-oL", "mosquitto_sub", "-h", "127.0.0.1", "-p", str(port),
+                                    "-q", "1", "-F", "%t %l", "-t", "mvgate/#"], stdout=sub_log)
             tel = ('telemetry = "%s";' % a.telemetry if a.telemetry in ("every", "off", "change")
                    else 'telemetry = "every"; telemetry_every = %d;' % int(a.telemetry))
             extra += 'mqtt = { uri = "tcp://127.0.0.1:%d"; %s };\n' % (port, tel)
@@ -164,6 +180,7 @@ def main():
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) if a.perf else None)
             cpu0, _ = proc_stat(gw.pid)
             t0 = time.monotonic()
+            tel0 = telemetry_seen(d) if a.mqtt else (0, 0)
             peak_rss = 0
             scraped = 0
             while time.monotonic() - t0 < a.seconds:
@@ -177,6 +194,7 @@ def main():
                 _, st = proc_stat(gw.pid)
                 peak_rss = max(peak_rss, int(st["VmRSS"].split()[0]))
             cpu1, st = proc_stat(gw.pid)
+            tel1 = telemetry_seen(d) if a.mqtt else (0, 0)
             rollup = {}
             with open("/proc/%d/smaps_rollup" % gw.pid) as f:
                 for line in f:
@@ -209,6 +227,11 @@ def main():
               " PSS %d kB" % (rollup["Private_Clean"] + rollup["Private_Dirty"],
                               rollup["Shared_Clean"] + rollup["Shared_Dirty"], rollup["Pss"]))
         print("  CPU %.2f s over %.1f s = %.2f %% of one core" % (cpu1 - cpu0, wall, 100 * (cpu1 - cpu0) / wall))
+        if a.mqtt:
+            n, size = tel1[0] - tel0[0], tel1[1] - tel0[1]
+            print("  telemetry at the subscriber over the window: %d messages, %.0f per second"
+                  " (%d devices polled each second), %.0f kB/s" % (n, n / wall, a.devices,
+                                                                    size / 1024 / wall))
         if a.http:
             print("  HTTP: %.0f kB of /metrics and /api/live per second" % (scraped / 1024 / a.seconds))
         for rss, private, name in mappings[:a.smaps]:

@@ -2,8 +2,10 @@
 """Sample-to-broker latency through the whole daemon, on loopback.
 
 mvgate-sim (compressor plant, real time) -> mvgated (poll every 100 ms,
-MQTT telemetry on every poll, QoS 1) -> the store (each poll committed to
-SQLite before it is published) -> the publisher -> a real mosquitto ->
+MQTT telemetry on every poll, QoS 1) -> the pipeline (each poll's samples
+committed to SQLite; its telemetry handed to the publisher by memory while
+the publisher is caught up, else stored in the outbox first) -> the
+publisher -> a real mosquitto ->
 mosquitto_sub, which stamps each message on receipt (-F %U). A sample's
 latency is its receipt time minus its own timestamp, which mvgated takes
 when the meter's answer arrives; so the figure covers queue, store commit,

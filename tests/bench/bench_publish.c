@@ -230,7 +230,7 @@ static mvg_mqtt_pub *start_pub(int port, int window, int qos, const char *db)
     snprintf(c.uri, sizeof c.uri, "tcp://127.0.0.1:%d", port);
     c.inflight = window;
     c.qos = qos;
-    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err);
     if (!p) {
         fprintf(stderr, "bench_publish: %s\n", err);
         exit(1);

@@ -4,7 +4,9 @@
  * full drain (every entry exactly once, in order, right topics and retain
  * flags, outbox empty, birth and offline status), a broker stopped and
  * restarted while publishing (nothing lost, order kept, duplicates bounded
- * by the windows), mutual TLS and a wrong CA, and configuration errors.
+ * by the windows), telemetry by the lane (opened once the outbox is
+ * drained, closed by a lost broker and a stop, handing back everything
+ * unacknowledged), mutual TLS and a wrong CA, and configuration errors.
  * The will test runs first: it forks, which is only safe before this
  * process has started paho's threads.
  */
@@ -25,6 +27,7 @@
 #include "mqtt_harness.h"
 #include "mqtt_pub.h"
 #include "store.h"
+#include "telemetry_lane.h"
 
 /* paho's own leaks are suppressed by mqtt_harness.c. */
 
@@ -150,7 +153,7 @@ static void test_will_after_sigkill(void **state)
         close(pfd[0]);
         mvg_mqtt_cfg c = cfg_for(port);
         c.keepalive_s = 2;
-        mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+        mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err);
         mvg_mqtt_stats s = {0};
         for (int i = 0; p && i < 1000 && s.delivered < 5; i++) {
             tu_sleep_ms(5);
@@ -233,7 +236,7 @@ static void drain(int version, int qos)
     mvg_mqtt_cfg c = cfg_for(port);
     c.version = version;
     c.qos = qos;
-    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err);
     assert_non_null(p);
     wait_delivered(p, 550, 10000);
     /* Birth + 550 entries. */
@@ -273,6 +276,135 @@ static void drain(int version, int qos)
     assert_non_null(strstr(off.payload, "\"state\":\"offline\""));
     assert_int_equal(off.retained, 1);
     assert_int_equal(mh_sub_count(sub), 552 + nex2);
+    mh_sub_stop(sub);
+    mvg_store_close(st);
+    mh_broker_stop(&b);
+}
+
+/* Waits until the lane is open (want 1) or closed (0). */
+static void wait_lane(mvg_lane *l, int want, int timeout_ms)
+{
+    int64_t until = tu_now_us() + (int64_t)timeout_ms * 1000;
+    while (mvg_lane_is_open(l) != want && tu_now_us() < until)
+        tu_sleep_ms(5);
+    assert_int_equal(mvg_lane_is_open(l), want);
+}
+
+static int lane_offer(mvg_lane *l, int k)
+{
+    char json[64];
+    int n = snprintf(json, sizeof json, "{\"schema\":\"mvgate/telemetry/2\",\"k\":%d}", k);
+    return mvg_lane_offer(l, "telemetry/d1", json, (size_t)n);
+}
+
+static size_t count_list(mvg_lane_entry *e)
+{
+    size_t n = 0;
+    for (; e; e = e->next)
+        n++;
+    return n;
+}
+
+/* The lane opens only once the outbox is drained (its 55 entries go first,
+ * by the outbox); then telemetry goes by memory, in order, and nothing of
+ * it touches the outbox. The broker stopped: the lane closes, offers are
+ * refused (the pipeline then writes to the outbox), and every accepted
+ * entry was either acknowledged or handed back. At a stop with entries
+ * queued, the same: delivered + handed back = accepted. */
+static void test_lane(void **state)
+{
+    (void)state;
+    mh_broker b;
+    int port = tu_free_port();
+    assert_int_equal(mh_broker_start(&b, dir, port, 0, NULL), 0);
+    mh_sub *sub = mh_sub_start(port, "test-lane", "mvgate/v1/#", 0);
+    assert_non_null(sub);
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    static expect ex[64];
+    size_t nex = fill(st, 50, ex, 0);
+    mvg_lane *l = mvg_lane_new(1 << 20);
+    assert_non_null(l);
+    assert_int_equal(lane_offer(l, 0), 0); /* closed before the publisher opens it */
+
+    mvg_mqtt_cfg c = cfg_for(port);
+    c.version = 5;
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, l, err, sizeof err);
+    assert_non_null(p);
+    wait_delivered(p, nex, 10000);
+    wait_lane(l, 1, 5000);
+    for (int k = 1; k <= 300; k++) {
+        assert_int_equal(lane_offer(l, k), 1);
+        if (k % 10 == 0)
+            mvg_mqtt_pub_kick(p);
+    }
+    mvg_mqtt_pub_kick(p);
+    wait_delivered(p, nex + 300, 10000);
+    /* birth, the outbox's entries in order, then the lane's in order */
+    assert_int_equal(mh_sub_wait(sub, 1 + nex + 300, 5000), 1 + nex + 300);
+    check_in_order(sub, ex, nex, 1);
+    for (int k = 1; k <= 300; k++) {
+        mh_msg m = mh_sub_get(sub, nex + (size_t)k);
+        assert_string_equal(m.topic, "mvgate/v1/gw1/telemetry/d1");
+        char want[64];
+        snprintf(want, sizeof want, "\"k\":%d}", k);
+        assert_non_null(strstr(m.payload, want));
+        assert_int_equal(m.retained, 0);
+    }
+    assert_int_equal(depth(st), 0);
+    mvg_outbox_stats os;
+    assert_int_equal(mvg_store_outbox_stats(st, "mqtt", &os, err, sizeof err), 0);
+    assert_int_equal(os.depth, 0);
+    mvg_mqtt_stats s;
+    mvg_mqtt_pub_get_stats(p, &s);
+    assert_int_equal(s.delivered, nex + 300);
+
+    /* the broker goes: the lane closes with whatever was not acknowledged */
+    mh_broker_stop(&b);
+    wait_lane(l, 0, 10000);
+    assert_int_equal(lane_offer(l, 301), 0);
+    mvg_lane_entries_free(mvg_lane_returned(l));
+
+    /* back: the lane opens again once the outbox is drained; a stop right
+     * after a burst hands back what was not acknowledged */
+    assert_int_equal(mh_broker_start(&b, dir, port, 0, NULL), 0);
+    wait_lane(l, 1, 10000);
+    int accepted = 0;
+    for (int k = 1000; k < 3000; k++) {
+        int rc = lane_offer(l, k);
+        assert_true(rc == 0 || rc == 1);
+        accepted += rc;
+        if (k % 50 == 0)
+            mvg_mqtt_pub_kick(p);
+    }
+    assert_true(accepted > 0);
+    mvg_mqtt_pub_stop(p);
+    assert_false(mvg_lane_is_open(l));
+    /* delivered counts lane entries acknowledged since "before" */
+    mvg_lane_entry *back = mvg_lane_returned(l);
+    size_t nback = count_list(back);
+    mvg_lane_entries_free(back);
+    /* nothing lost: every accepted entry that did not come back was
+     * acknowledged, so it reaches the subscriber; one that came back may
+     * have reached it too (its acknowledgement was on its way) */
+    size_t got = 0;
+    int64_t until = tu_now_us() + 5000000;
+    do {
+        got = 0;
+        for (size_t i = 0; i < mh_sub_count(sub); i++) {
+            mh_msg m = mh_sub_get(sub, i);
+            const char *k = strstr(m.payload, "\"k\":");
+            if (k && atoi(k + 4) >= 1000)
+                got++;
+        }
+        if (got + nback >= (size_t)accepted)
+            break;
+        tu_sleep_ms(20);
+    } while (tu_now_us() < until);
+    assert_true(got + nback >= (size_t)accepted);
+    assert_true(got <= (size_t)accepted);
+    assert_null(mvg_lane_take(l));
+    mvg_lane_free(l);
     mh_sub_stop(sub);
     mvg_store_close(st);
     mh_broker_stop(&b);
@@ -323,7 +455,7 @@ static void test_broker_restart(void **state)
     mvg_mqtt_cfg c = cfg_for(port);
     c.version = 5;
     c.inflight = WINDOW;
-    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err);
     assert_non_null(p);
     mvg_mqtt_stats s;
     for (;;) {
@@ -430,7 +562,7 @@ static void test_mutual_tls(void **state)
     SET(c.ca_file, other);
     SET(c.cert_file, cert);
     SET(c.key_file, key);
-    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err);
     assert_non_null(p);
     mvg_mqtt_stats s;
     for (int i = 0; i < 400; i++) {
@@ -451,7 +583,7 @@ static void test_mutual_tls(void **state)
     /* No client certificate: the broker requires one. */
     SET(c.ca_file, ca);
     c.cert_file[0] = c.key_file[0] = '\0';
-    p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    p = mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err);
     assert_non_null(p);
     for (int i = 0; i < 400; i++) {
         mvg_mqtt_pub_get_stats(p, &s);
@@ -467,7 +599,7 @@ static void test_mutual_tls(void **state)
     /* The right CA and our certificate: everything arrives. */
     SET(c.cert_file, cert);
     SET(c.key_file, key);
-    p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    p = mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err);
     assert_non_null(p);
     wait_delivered(p, nex, 10000);
     assert_int_equal(depth(st), 0);
@@ -520,7 +652,7 @@ static void test_auth_and_acl_v5(void **state)
     c.version = 5;
     SET(c.username, "gw1");
     SET(c.password_file, pwbad);
-    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err);
     assert_non_null(p);
     mvg_mqtt_stats s;
     for (int i = 0; i < 400; i++) {
@@ -539,7 +671,7 @@ static void test_auth_and_acl_v5(void **state)
 
     SET(c.password_file, pw);
     c.refused_retry_s = 2;
-    p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    p = mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err);
     assert_non_null(p);
     for (int i = 0; i < 1000; i++) {
         mvg_mqtt_pub_get_stats(p, &s);
@@ -613,13 +745,13 @@ static void test_config_errors(void **state)
     mvg_mqtt_cfg c = cfg_for(1883);
     SET(c.username, "gw1");
     SET(c.password_file, "/nonexistent/mqtt.pass");
-    assert_null(mvg_mqtt_pub_start(&c, db, err, sizeof err));
+    assert_null(mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err));
     assert_string_equal(err,
                         "mqtt: password_file /nonexistent/mqtt.pass: No such file or directory");
 
     /* A broker that is not there is not a start error: it is retried. */
     c = cfg_for(tu_free_port());
-    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err);
     assert_non_null(p);
     mvg_mqtt_stats s;
     for (int i = 0; i < 300; i++) {
@@ -642,6 +774,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_drain_v5_qos0, setup, teardown),
         cmocka_unit_test_setup_teardown(test_drain_v5_qos2, setup, teardown),
         cmocka_unit_test_setup_teardown(test_broker_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lane, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mutual_tls, setup, teardown),
         cmocka_unit_test_setup_teardown(test_auth_and_acl_v5, setup, teardown),
     };

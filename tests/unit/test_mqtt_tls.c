@@ -78,7 +78,7 @@ static mvg_mqtt_cfg cfg_for(const tls_case *tc, const int *tports, int port)
 static mvg_mqtt_stats run_case(const tls_case *tc, const int *tports, int port)
 {
     mvg_mqtt_cfg c = cfg_for(tc, tports, port);
-    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, err, sizeof err);
+    mvg_mqtt_pub *p = mvg_mqtt_pub_start(&c, db, NULL, err, sizeof err);
     assert_non_null(p);
     mvg_mqtt_stats s;
     int64_t until = tu_now_ms() + 5000;

@@ -13,6 +13,10 @@
  * pipeline (clock not synchronised) stores polls and records nothing.
  * A store that takes no writes keeps the records waiting, in order, and
  * a store below its reserve refuses samples but takes records.
+ * With a telemetry lane, telemetry goes by the lane while it is open and
+ * nothing of it is stored; what the lane hands back goes to the outbox
+ * before later telemetry, and at the close; polls stored together skip
+ * one that does not match the configuration and keep the others.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -41,6 +45,7 @@
 #include "runner.h"
 #include "status.h"
 #include "store.h"
+#include "telemetry_lane.h"
 
 static char dir[128];
 
@@ -169,6 +174,115 @@ static void telemetry_points(rig *g, const char *publisher, char *out, size_t ca
     }
     mvg_outbox_entries_free(e, n);
     mvg_outbox_close(ob);
+}
+
+/* The kw value of each MQTT telemetry entry in the outbox, in id order,
+ * as "10;11;..." */
+static void telemetry_kw(rig *g, char *out, size_t cap)
+{
+    char err[256];
+    mvg_outbox *ob = mvg_outbox_open(mvg_pipeline_db_path(g->p), "mqtt", err, sizeof err);
+    assert_non_null(ob);
+    mvg_outbox_entry e[64];
+    size_t n = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 64, e, &n, err, sizeof err), 0);
+    out[0] = '\0';
+    for (size_t i = 0; i < n; i++) {
+        if (e[i].cls != MVG_OUT_TELEMETRY)
+            continue;
+        json_t *doc = json_loadb(e[i].payload, e[i].len, 0, NULL);
+        assert_non_null(doc);
+        json_t *s0 = json_array_get(json_object_get(doc, "samples"), 0);
+        size_t len = strlen(out);
+        snprintf(out + len, cap - len, "%s%g", len ? ";" : "",
+                 json_number_value(json_object_get(s0, "value")));
+        json_decref(doc);
+    }
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_close(ob);
+}
+
+/* The kw value of a lane entry. */
+static double lane_kw(const mvg_lane_entry *e)
+{
+    assert_string_equal(e->topic, "telemetry/m");
+    json_t *doc = json_loadb(e->payload, e->len, 0, NULL);
+    assert_non_null(doc);
+    double v = json_number_value(
+        json_object_get(json_array_get(json_object_get(doc, "samples"), 0), "value"));
+    json_decref(doc);
+    return v;
+}
+
+static void test_telemetry_by_the_lane(void **state)
+{
+    (void)state;
+    rig g;
+    mvg_lane *l = mvg_lane_new(1 << 20);
+    mvg_pipeline_opts o = {.mqtt = 1, .telemetry_mode = MVG_TELEMETRY_EVERY, .telemetry_every = 1,
+                           .lane = l};
+    rig_open(&g, "lane", &o, 0);
+    char got[512];
+    poll(&g, 1000, 10, MVG_Q_GOOD, 100); /* closed: the outbox */
+    assert_int_equal(mvg_lane_open(l), 1);
+    poll(&g, 2000, 11, MVG_Q_GOOD, 101); /* by the lane */
+    poll(&g, 3000, 12, MVG_Q_GOOD, 102);
+    telemetry_kw(&g, got, sizeof got);
+    assert_string_equal(got, "10");
+    mvg_lane_entry *flying = mvg_lane_take(l); /* 11 in flight, 12 queued */
+    assert_true(lane_kw(flying) == 11);
+    /* the connection lost: 11 and 12 come back and go before 13 */
+    mvg_lane_close(l, flying);
+    poll(&g, 4000, 13, MVG_Q_GOOD, 103);
+    telemetry_kw(&g, got, sizeof got);
+    assert_string_equal(got, "10;11;12;13");
+
+    /* three polls at once, one of a device the configuration does not
+     * have: it is refused, the other two are stored and reach the engine */
+    char buf[3][sizeof(mvg_sample_batch) + 2 * sizeof(mvg_sample)];
+    const mvg_sample_batch *bs[3];
+    for (int i = 0; i < 3; i++) {
+        mvg_sample_batch *b = (mvg_sample_batch *)buf[i];
+        b->device = i == 1 ? 5 : 0;
+        b->generation = 1;
+        b->online = 1;
+        b->n = 2;
+        b->samples[0] = (mvg_sample){.ts_ms = 5000 + 1000 * i, .value = 14 + i, .quality = MVG_Q_GOOD};
+        b->samples[1] = (mvg_sample){.ts_ms = 5000 + 1000 * i, .value = 104 + i, .quality = MVG_Q_GOOD};
+        bs[i] = b;
+    }
+    char err[256] = "";
+    assert_int_equal(mvg_pipeline_batches(g.p, bs, 3, err, sizeof err), -1);
+    assert_string_equal(err, "a poll that does not match the configuration");
+    telemetry_kw(&g, got, sizeof got);
+    assert_string_equal(got, "10;11;12;13;14;16");
+
+    /* open again: 17 by the lane; handed back at the stop, it is kept */
+    assert_int_equal(mvg_lane_open(l), 1);
+    poll(&g, 8000, 17, MVG_Q_GOOD, 107);
+    telemetry_kw(&g, got, sizeof got);
+    assert_string_equal(got, "10;11;12;13;14;16");
+    mvg_lane_close(l, NULL);
+    mvg_pipeline_close(g.p);
+    g.p = NULL;
+    char ddir[300], db[400];
+    snprintf(ddir, sizeof ddir, "%s/lane", dir);
+    assert_int_equal(mvg_store_path(ddir, db, sizeof db), 0);
+    mvg_outbox *ob = mvg_outbox_open(db, "mqtt", err, sizeof err);
+    assert_non_null(ob);
+    mvg_outbox_entry e[16];
+    size_t n = 0;
+    assert_int_equal(mvg_outbox_fetch(ob, 0, 16, e, &n, err, sizeof err), 0);
+    size_t tel = 0;
+    for (size_t i = 0; i < n; i++)
+        tel += e[i].cls == MVG_OUT_TELEMETRY;
+    assert_int_equal(tel, 7);
+    assert_non_null(strstr(e[n - 1].payload, "\"value\":17"));
+    mvg_outbox_entries_free(e, n);
+    mvg_outbox_close(ob);
+    mvg_runner_free(g.runner);
+    mvg_config_free(g.cfg);
+    mvg_lane_free(l);
 }
 
 static void test_telemetry_every_n(void **state)
@@ -749,6 +863,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_telemetry_every_n),
+        cmocka_unit_test(test_telemetry_by_the_lane),
         cmocka_unit_test(test_telemetry_on_change_with_deadband),
         cmocka_unit_test(test_telemetry_off_and_influx_lines),
         cmocka_unit_test(test_samples_kept_for_the_engine_or_all),

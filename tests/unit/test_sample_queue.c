@@ -1,7 +1,8 @@
 /*
  * test_sample_queue.c: the bounded queue between pollers and the pipeline:
- * order, copies, refusal (and count) when full, timeout when empty, and
- * concurrent producers losing nothing that was accepted.
+ * order, copies, refusal (and count) when full, timeout when empty,
+ * taking what waits at once (up to a bound, oldest first), and concurrent
+ * producers losing nothing that was accepted.
  */
 #include <math.h>
 #include <pthread.h>
@@ -89,6 +90,31 @@ static void test_full_queue_refuses_and_counts(void **state)
     assert_int_equal(b->device, 3); /* the ring wrapped around */
     free(b);
     mvg_sample_queue_free(q); /* empty */
+}
+
+/* Five waiting: a first take of at most 3 gets the oldest three, the next
+ * the other two (not waiting for more), then an empty queue times out. */
+static void test_pop_many_takes_what_waits(void **state)
+{
+    (void)state;
+    mvg_sample_queue *q = mvg_sample_queue_new(8);
+    mvg_sample s = {.ts_ms = 1, .value = 1, .quality = MVG_Q_GOOD};
+    for (size_t d = 0; d < 5; d++)
+        assert_int_equal(mvg_sample_queue_push(q, d, 1, 1, &s, 1), 0);
+    mvg_sample_batch *out[4] = {0};
+    assert_int_equal(mvg_sample_queue_pop_many(q, 0, out, 3), 3);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(out[i]->device, i);
+        free(out[i]);
+    }
+    assert_int_equal(mvg_sample_queue_depth(q), 2);
+    assert_int_equal(mvg_sample_queue_pop_many(q, 1000, out, 4), 2);
+    assert_int_equal(out[0]->device, 3);
+    assert_int_equal(out[1]->device, 4);
+    free(out[0]);
+    free(out[1]);
+    assert_int_equal(mvg_sample_queue_pop_many(q, 10, out, 4), 0);
+    mvg_sample_queue_free(q);
 }
 
 static void test_empty_pop_times_out(void **state)
@@ -181,6 +207,7 @@ int main(void)
         cmocka_unit_test(test_batch_filled_in_place),
         cmocka_unit_test(test_full_queue_refuses_and_counts),
         cmocka_unit_test(test_empty_pop_times_out),
+        cmocka_unit_test(test_pop_many_takes_what_waits),
         cmocka_unit_test(test_concurrent_producers_lose_nothing_accepted),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
