@@ -56,9 +56,8 @@ mvg_outbox *mvg_outbox_open(const char *db_path, const char *publisher, char *er
         goto fail;
     if (sqlite3_prepare_v2(ob->db, fetch_sql, -1, &ob->fetch, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(ob->db,
-                           /* the row goes at once: keeping it (delivered = 1)
-                            * until the next prune wrote every entry twice more */
-                           "DELETE FROM outbox WHERE id = ?1 AND publisher = ?2 AND delivered = 0",
+                           "UPDATE outbox SET delivered = 1, payload = NULL"
+                           " WHERE id = ?1 AND publisher = ?2 AND delivered = 0",
                            -1, &ob->ack, NULL) != SQLITE_OK ||
         sqlite3_prepare_v2(ob->db,
                            "UPDATE outbox SET parked_ms = ?3, parked_code = ?4, parked_reason = ?5"

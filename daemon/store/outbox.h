@@ -64,11 +64,9 @@ void mvg_outbox_entries_free(mvg_outbox_entry *e, size_t n);
  * 10,000-point poll, many kB each) at once. */
 void mvg_outbox_set_fetch_bytes(mvg_outbox *ob, size_t bytes);
 
-/* Entry id is delivered (acknowledged): its row is deleted (AUTOINCREMENT
- * ids are never given again, so no cursor skips a later entry).
- * Idempotent. Returns 0 or -1. */
+/* Marks entry id delivered (acknowledged). Idempotent. Returns 0 or -1. */
 int mvg_outbox_ack(mvg_outbox *ob, int64_t id, char *err, size_t errlen);
-/* Acks n entries in one transaction (a publisher with many
+/* Marks n entries delivered in one transaction (a publisher with many
  * acknowledgements per turn pays one commit, not n). Idempotent; all or
  * none. Returns 0 or -1. */
 int mvg_outbox_ack_many(mvg_outbox *ob, const int64_t *ids, size_t n, char *err, size_t errlen);
