@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <libconfig.h>
 #include <limits.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "config_projects.h"
 #include "config_publish.h"
 #include "config_read.h"
+#include "config_scan.h"
 #include "config_table.h"
 #include "point.h"
 #include "strpool.h"
@@ -764,7 +766,8 @@ static void load_device(loader *L, const config_setting_t *g, mvg_device_cfg *d,
 
 /* ---- whole file -------------------------------------------------------- */
 
-static void load_all(loader *L, const config_setting_t *root)
+/* The top-level keys, the gateway and the buses: what a device refers to. */
+static void load_head(loader *L, const config_setting_t *root)
 {
     static const char *const top[] = {"gateway", "buses",  "devices", "derived",
                                       "projects", "store", "mqtt",    "influx", "http", NULL};
@@ -796,16 +799,19 @@ static void load_all(loader *L, const config_setting_t *root)
                      cfg->buses[k].src.line);
         cfg->nbuses++;
     }
+}
 
-    const config_setting_t *devices = get_list(L, root, "devices", "top level", 1);
-    int nd = devices ? config_setting_length(devices) : 0;
-    if (devices && nd == 0)
-        FAIL(L, devices, "'devices' is empty: the gateway needs at least one device");
-    cfg->devices = calloc((size_t)nd + 1, sizeof *cfg->devices);
-    for (int i = 0; cfg->devices && i < nd; i++) {
-        const config_setting_t *g = config_setting_get_elem(devices, (unsigned)i);
+/* The elements of list as the next devices of cfg->devices (which has room
+ * for them), each checked against every device before it, those of earlier
+ * chunks included. */
+static void load_devices(loader *L, const config_setting_t *list)
+{
+    mvg_config *cfg = L->cfg;
+    int n = config_setting_length(list);
+    for (int i = 0; cfg->devices && i < n; i++) {
+        const config_setting_t *g = config_setting_get_elem(list, (unsigned)i);
         mvg_device_cfg *d = &cfg->devices[cfg->ndevices++];
-        load_device(L, g, d, (size_t)i);
+        load_device(L, g, d, cfg->ndevices - 1);
         for (size_t k = 0; k + 1 < cfg->ndevices; k++) {
             const mvg_device_cfg *o = &cfg->devices[k];
             if (d->name[0] && strcmp(o->name, d->name) == 0)
@@ -817,7 +823,12 @@ static void load_all(loader *L, const config_setting_t *root)
                      d->name, d->unit_id, cfg->buses[d->bus].name, o->name, o->src.line);
         }
     }
+}
 
+/* The publishing and M&V sections, which come after every device. */
+static void load_tail(loader *L, const config_setting_t *root)
+{
+    mvg_config *cfg = L->cfg;
     cfg->publish = calloc(1, sizeof *cfg->publish);
     if (!cfg->publish)
         FAIL(L, root, "out of memory");
@@ -831,6 +842,92 @@ static void load_all(loader *L, const config_setting_t *root)
         mvg_config_projects_load(root, cfg, grid_table_path(L, grid, sizeof grid), L->r.diags,
                                  &cfg->projects) != 0)
         L->r.errors++;
+}
+
+/* The whole file's tree at once. */
+static void load_all(loader *L, const config_setting_t *root)
+{
+    mvg_config *cfg = L->cfg;
+    load_head(L, root);
+    const config_setting_t *devices = get_list(L, root, "devices", "top level", 1);
+    int nd = devices ? config_setting_length(devices) : 0;
+    if (devices && nd == 0)
+        FAIL(L, devices, "'devices' is empty: the gateway needs at least one device");
+    cfg->devices = calloc((size_t)nd + 1, sizeof *cfg->devices);
+    if (devices)
+        load_devices(L, devices);
+    load_tail(L, root);
+}
+
+/* A libconfig tree of text parsed as the main file's (its settings named
+ * after it, @include relative to its directory); 0, or -1 when it does not
+ * parse. */
+static int parse_text(loader *L, config_t *c, const char *text)
+{
+    config_init(c);
+    config_set_options(c, CONFIG_OPTION_AUTOCONVERT);
+    config_set_include_dir(c, L->dir);
+    if (config_read_string(c, text) != CONFIG_TRUE) {
+        config_destroy(c);
+        return -1;
+    }
+    mvg_cfgr_name_source(config_root_setting(c), L->cfg->path);
+    return 0;
+}
+
+/*
+ * The file with its devices parsed a chunk at a time (config_scan.h): the
+ * rest of the file first, with the list's elements blanked, then each chunk
+ * of devices, its tree destroyed before the next is parsed, so libconfig
+ * never holds every point at once (the high-water mark of a 100,000-point
+ * gateway was 4 times its steady RSS). The checks run in load_all's order.
+ * Returns 0, or -1 when this way cannot give load_all's answer (the text
+ * does not scan or a part does not parse): the caller then discards what
+ * was reported and reads the whole file.
+ */
+static int load_chunked(loader *L, size_t chunk_bytes)
+{
+    size_t len = 0;
+    const char *text = mvg_cfgr_src_text(L->r.src, L->cfg->path, &len);
+    mvg_cfgscan sc;
+    if (!text || mvg_cfgscan_devices(text, len, chunk_bytes, &sc) != 0)
+        return -1;
+    int rc = -1;
+    config_t c;
+    char *blanked = mvg_cfgscan_blanked(text, len, &sc);
+    int parsed = blanked && parse_text(L, &c, blanked) == 0;
+    free(blanked);
+    if (!parsed)
+        goto out;
+    const config_setting_t *root = config_root_setting(&c);
+    load_head(L, root);
+    L->cfg->devices = calloc(sc.nelems + 1, sizeof *L->cfg->devices);
+    if (!L->cfg->devices)
+        goto destroy;
+    for (size_t i = 0; i < sc.nchunks; i++) {
+        char *chunk = mvg_cfgscan_chunk_text(text, &sc.chunks[i]);
+        config_t cc;
+        parsed = chunk && parse_text(L, &cc, chunk) == 0;
+        free(chunk);
+        if (!parsed)
+            goto destroy;
+        const config_setting_t *list = config_lookup(&cc, "devices");
+        int fits = list && L->cfg->ndevices + (size_t)config_setting_length(list) <= sc.nelems;
+        if (fits)
+            load_devices(L, list);
+        config_destroy(&cc);
+        if (!fits)
+            goto destroy;
+    }
+    if (L->cfg->ndevices != sc.nelems)
+        goto destroy;
+    load_tail(L, root);
+    rc = 0;
+destroy:
+    config_destroy(&c);
+out:
+    mvg_cfgscan_free(&sc);
+    return rc;
 }
 
 /* An empty configuration with its string pool; NULL when out of memory. */
@@ -850,7 +947,11 @@ static mvg_config *new_config(void)
     return cfg;
 }
 
-mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_diags *diags)
+/* mvg_config_load, the devices read a chunk at a time unless chunk_bytes is
+ * SIZE_MAX; *refused set when that way cannot give the answer (nothing in
+ * diags is then the file's). */
+static mvg_config *load(const char *path, const mvg_config_opts *opts, mvg_diags *diags,
+                        size_t chunk_bytes, int *refused)
 {
     mvg_config *cfg = new_config();
     if (!cfg) {
@@ -873,35 +974,58 @@ mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_d
         *slash = '\0';
     else
         snprintf(L.dir, sizeof L.dir, ".");
-
-    config_t c;
-    config_init(&c);
-    config_set_options(&c, CONFIG_OPTION_AUTOCONVERT);
-    config_set_include_dir(&c, L.dir); /* @include is relative to the file, not the cwd */
     L.r.include_dir = L.dir;
-    if (config_read_file(&c, path) != CONFIG_TRUE) {
-        mvg_cfgr_read_error(&L.r, &c, path, "");
+
+    if (chunk_bytes != SIZE_MAX) {
+        *refused = load_chunked(&L, chunk_bytes) != 0;
+    } else {
+        config_t c;
+        config_init(&c);
+        config_set_options(&c, CONFIG_OPTION_AUTOCONVERT);
+        config_set_include_dir(&c, L.dir); /* @include is relative to the file, not the cwd */
+        if (config_read_file(&c, path) != CONFIG_TRUE) {
+            mvg_cfgr_read_error(&L.r, &c, path, ""); /* counts the error */
+        } else {
+            load_all(&L, config_root_setting(&c));
+        }
         config_destroy(&c);
-        mvg_config_free(cfg);
-        return NULL;
     }
-    load_all(&L, config_root_setting(&c));
     mvg_cfgr_src_free(&src);
     for (size_t i = 0; i < L.nprofiles; i++)
         free(L.profiles[i].points);
     free(L.profiles);
-    config_destroy(&c);
     char derr[MVG_PATH_MAX + 64];
-    if (!L.r.errors && mvg_config_digest(path, L.dir, cfg->sha256, derr, sizeof derr) != 0) {
+    if (!L.r.errors && !*refused &&
+        mvg_config_digest(path, L.dir, cfg->sha256, derr, sizeof derr) != 0) {
         mvg_diags_add(diags, path, 0, "%s", derr);
         L.r.errors++;
     }
-    if (L.r.errors) {
+    if (L.r.errors || *refused) {
         mvg_config_free(cfg);
         return NULL;
     }
     mvg_strpool_seal(priv->strings); /* read-only from here on */
     return cfg;
+}
+
+mvg_config *mvg_config_load(const char *path, const mvg_config_opts *opts, mvg_diags *diags)
+{
+    size_t chunk = opts && opts->devices_chunk ? opts->devices_chunk : MVG_CONFIG_DEVICES_CHUNK;
+    int refused = 0;
+    if (chunk != SIZE_MAX) {
+        /* Its own list, so that a refusal leaves nothing in the caller's. */
+        mvg_diags *mine = mvg_diags_new();
+        if (mine) {
+            mvg_config *cfg = load(path, opts, mine, chunk, &refused);
+            for (size_t i = 0; !refused && i < mvg_diags_count(mine); i++)
+                mvg_diags_add(diags, NULL, 0, "%s", mvg_diags_get(mine, i));
+            mvg_diags_free(mine);
+            if (!refused)
+                return cfg;
+            refused = 0;
+        }
+    }
+    return load(path, opts, diags, SIZE_MAX, &refused);
 }
 
 static int cmp_names(const void *a, const void *b)

@@ -55,7 +55,15 @@ typedef struct mvg_config_opts {
      * about 1.4 MB of resident pages (docs/performance.md). */
     int (*tls_check)(const char *ca, const char *cert, const char *key, int *which, char *err,
                      size_t errlen);
+    /* Bytes of the devices list that libconfig parses at a time
+     * (config_scan.h): 0 is MVG_CONFIG_DEVICES_CHUNK; SIZE_MAX parses the
+     * whole file at once. The result is the same either way. */
+    size_t devices_chunk;
 } mvg_config_opts;
+
+/* About 100 devices of 10 points a chunk: the parse tree of one chunk is a
+ * few MB, against about 100 MB for a 100,000-point file whole. */
+#define MVG_CONFIG_DEVICES_CHUNK ((size_t)256 * 1024)
 
 /*
  * Loads and checks path. On success returns the config and leaves diags

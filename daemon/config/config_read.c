@@ -331,6 +331,8 @@ void mvg_cfgr_src_free(mvg_cfgr_src *src)
         src->f[i].line = NULL;
         src->f[i].lits = NULL;
         src->f[i].nlines = 0;
+        src->f[i].len = 0;
+        src->f[i].pinned = 0;
     }
 }
 
@@ -366,6 +368,13 @@ static long src_load(mvg_cfgr_src *src, const char *file)
     }
     text[len] = '\0';
     size_t k = src->next++ % MVG_CFGR_SRC_FILES;
+    for (size_t tries = 1; src->f[k].pinned && tries < MVG_CFGR_SRC_FILES; tries++)
+        k = src->next++ % MVG_CFGR_SRC_FILES;
+    if (src->f[k].pinned) {
+        free(line);
+        free(text);
+        return -1;
+    }
     free(src->f[k].name);
     free(src->f[k].text);
     free(src->f[k].line);
@@ -375,11 +384,36 @@ static long src_load(mvg_cfgr_src *src, const char *file)
     src->f[k].text = text;
     src->f[k].line = line;
     src->f[k].nlines = nlines;
-    if (!src->f[k].name) {
-        mvg_cfgr_src_free(src);
+    src->f[k].len = len;
+    if (!src->f[k].name) { /* this slot only: another may be pinned */
+        free(src->f[k].text);
+        free(src->f[k].line);
+        src->f[k].text = NULL;
+        src->f[k].line = NULL;
+        src->f[k].nlines = src->f[k].len = 0;
         return -1;
     }
     return (long)k;
+}
+
+const char *mvg_cfgr_src_text(mvg_cfgr_src *src, const char *file, size_t *len)
+{
+    long k = src_load(src, file);
+    if (k < 0)
+        return NULL;
+    src->f[k].pinned = 1;
+    *len = src->f[k].len;
+    return src->f[k].text;
+}
+
+void mvg_cfgr_name_source(config_setting_t *s, const char *file)
+{
+    /* libconfig's own struct (libconfig.h): it has no setter for the file */
+    if (!s->file)
+        s->file = file;
+    int n = config_setting_is_aggregate(s) ? config_setting_length(s) : 0;
+    for (int i = 0; i < n; i++)
+        mvg_cfgr_name_source(config_setting_get_elem(s, (unsigned)i), file);
 }
 
 /* Line `line` (1-based) of file, with the index of its literals in *lits:

@@ -47,12 +47,27 @@ typedef struct mvg_cfgr_src {
         char *name, *text;
         size_t *line;   /* offsets of the lines in text */
         size_t nlines;
+        size_t len;     /* bytes of text, its final NUL not counted */
+        int pinned;     /* handed out by mvg_cfgr_src_text: never reused */
         mvg_cfgr_lits *lits; /* NULL until a literal of this file is looked up */
     } f[MVG_CFGR_SRC_FILES];
     size_t next;        /* the slot to reuse when all are taken */
 } mvg_cfgr_src;
 
 void mvg_cfgr_src_free(mvg_cfgr_src *src);
+
+/* The text of file as src keeps it (each line end a NUL), read now unless it
+ * already is, *len its length; kept in place until mvg_cfgr_src_free, so the
+ * loader scans the file it reads the literals of, once (config_scan.h).
+ * NULL when it cannot be read. */
+const char *mvg_cfgr_src_text(mvg_cfgr_src *src, const char *file, size_t *len);
+
+/* Names file as the source of every setting under s that libconfig parsed
+ * from a string (which it gives no file): the loader parses the devices of
+ * the main file from strings, and every diagnostic, the settings' src and
+ * the reading of integer literals must still name that file. file must
+ * outlive the settings. */
+void mvg_cfgr_name_source(config_setting_t *s, const char *file);
 
 /* The name to report for file (a libconfig source or error file): file
  * itself, or include_dir/file for a relative @included file. May return buf. */
