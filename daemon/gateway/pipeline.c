@@ -727,8 +727,7 @@ int mvg_pipeline_restore(mvg_pipeline *p, int64_t *replayed, char *err, size_t e
 
 /* ---- polls ------------------------------------------------------------- */
 
-/* The telemetry the lane handed back goes to the outbox, oldest first,
- * in the current transaction, before any telemetry after it. 0 or -1. */
+/* What the lane handed back since the last look, after what waits. */
 static void take_returned(mvg_pipeline *p)
 {
     mvg_lane_entry **end = &p->back_unwritten;
@@ -737,6 +736,8 @@ static void take_returned(mvg_pipeline *p)
     *end = mvg_lane_returned(p->opts.lane);
 }
 
+/* The telemetry the lane handed back goes to the outbox, oldest first,
+ * in the current transaction, before any telemetry after it. 0 or -1. */
 static int store_returned(mvg_pipeline *p, char *err, size_t errlen)
 {
     take_returned(p);
