@@ -7,7 +7,7 @@ set -eu
 PACKAGES="
 build-essential cmake pkg-config clang libclang-rt-14-dev dpkg-dev
 libmodbus-dev libconfig-dev libjansson-dev liblapacke-dev libsqlite3-dev
-libsodium-dev libcurl4-openssl-dev libpaho-mqtt-dev zlib1g-dev
+libsodium-dev libcurl4-openssl-dev libevent-dev libpaho-mqtt-dev zlib1g-dev
 libmicrohttpd-dev
 libcmocka-dev libssl-dev openssl
 python3 python3-pymodbus python3-serial python3-serial-asyncio python3-jsonschema python3-cryptography

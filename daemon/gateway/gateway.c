@@ -209,7 +209,8 @@ static int start_publishers(mvg_gateway *g, char *err, size_t errlen)
          !(g->mqtt = g->mqtt_mod->mqtt_start(&pc->mqtt, db, g->lane, err, errlen))))
         return -1;
     if (pc->influx.enabled &&
-        (!(g->influx_mod = mvg_publishers_load(MVG_PUBMOD_INFLUX, err, errlen)) ||
+        (!(g->influx_mod = mvg_publishers_load(mvg_publishers_influx_module(pc->influx.url), err,
+                                               errlen)) ||
          !(g->influx = g->influx_mod->influx_start(&pc->influx, db, err, errlen))))
         return -1;
     /* the endpoint serves snapshots only (live.h): it starts with none */

@@ -1,16 +1,18 @@
 /*
- * influx_pub.c: the InfluxDB writer thread. It owns the curl handle (reused
- * for keep-alive), the secrets read at start, the batch in flight and the
- * publisher statistics; the outbox connection is its own (outbox.h).
+ * influx_pub.c: the InfluxDB writer thread. It owns the HTTP client
+ * (http_post.h: libevent's or libcurl's, whichever the module links), the
+ * request it sends (URL, headers, authorisation), the secrets read at start,
+ * the batch in flight and the publisher statistics; the outbox connection is
+ * its own (outbox.h).
  */
 #define _DEFAULT_SOURCE
 #include "influx_pub.h"
 
 #include <ctype.h>
-#include <curl/curl.h>
 #include <errno.h>
 #include <jansson.h>
 #include <pthread.h>
+#include <sodium.h>
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -20,6 +22,7 @@
 #include <zlib.h>
 
 #include "clock.h"
+#include "http_post.h"
 #include "log.h"
 #include "outbox.h"
 #include "secret.h"
@@ -34,17 +37,16 @@ struct mvg_influx_pub {
     mvg_influx_cfg cfg;         /* as started, without the secret files' names */
     char *url_full;             /* the write URL with its query string */
     char *secret;               /* v1 password or v2 token */
-    char *auth_header;          /* "Authorization: Token ..." (v2) */
+    char *auth_header;          /* "Authorization: Token ..." (v2) or "... Basic ..." (v1) */
     mvg_outbox *ob;
-    CURL *curl;
-    struct curl_slist *headers;
-    char curl_err[CURL_ERROR_SIZE];
+    mvg_http_post *http;
+    mvg_http_post_result res;   /* the last POST's answer */
 
     /* the batch in flight */
     int64_t *ids;
     size_t nids, ids_cap;
     size_t nlines;
-    buf_t body, gz, resp;
+    buf_t body, gz;
     int64_t cursor;             /* last id acked or parked */
     size_t lim_lines, lim_bytes;/* batch limits: the configured ones, halved by a 413 */
     /* A 400 refuses lines somewhere in a batch: the batch is halved until
@@ -106,22 +108,6 @@ static void set_error(mvg_influx_pub *p, int status, const char *fmt, ...)
 
 /* ---- HTTP ---- */
 
-static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
-{
-    buf_t *b = ud;
-    size_t n = size * nmemb;
-    if (b->len < 4096) /* only the error text matters; keep it bounded */
-        buf_add(b, data, n < 4096 - b->len ? n : 4096 - b->len);
-    return n;
-}
-
-static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
-{
-    (void)dt, (void)dn, (void)ut, (void)un;
-    mvg_influx_pub *p = ud;
-    return atomic_load(&p->stopping) ? 1 : 0;
-}
-
 static int gzip_body(mvg_influx_pub *p)
 {
     z_stream zs;
@@ -147,31 +133,21 @@ static int gzip_body(mvg_influx_pub *p)
 }
 
 /* POSTs the batch. Returns the HTTP status, or 0 when there was no answer
- * (p->curl_err says why). */
+ * (p->res.err says why); p->res has the rest of the answer. */
 static long post_batch(mvg_influx_pub *p)
 {
     const buf_t *b = &p->body;
     if (p->cfg.gzip) {
         if (gzip_body(p) < 0) {
-            snprintf(p->curl_err, sizeof p->curl_err, "gzip compression failed");
+            p->res = (mvg_http_post_result){.err = "gzip compression failed"};
             return 0;
         }
         b = &p->gz;
     }
-    p->resp.len = 0;
-    if (p->resp.p)
-        p->resp.p[0] = '\0';
-    p->curl_err[0] = '\0';
-    curl_easy_setopt(p->curl, CURLOPT_POSTFIELDS, b->p);
-    curl_easy_setopt(p->curl, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)b->len);
-    CURLcode rc = curl_easy_perform(p->curl);
-    if (rc != CURLE_OK) {
-        if (!p->curl_err[0])
-            snprintf(p->curl_err, sizeof p->curl_err, "%s", curl_easy_strerror(rc));
+    mvg_http_post_send(p->http, b->p, b->len, &p->res);
+    long status = p->res.status;
+    if (!status)
         return 0;
-    }
-    long status = 0;
-    curl_easy_getinfo(p->curl, CURLINFO_RESPONSE_CODE, &status);
     pthread_mutex_lock(&p->mu);
     p->st.bytes_sent += b->len;
     pthread_mutex_unlock(&p->mu);
@@ -179,16 +155,16 @@ static long post_batch(mvg_influx_pub *p)
 }
 
 /* The "error" member of InfluxDB's JSON answer, else the raw answer. */
-static void server_error(const buf_t *resp, char *out, size_t outlen)
+static void server_error(const mvg_http_post_result *resp, char *out, size_t outlen)
 {
     out[0] = '\0';
-    if (!resp->len)
+    if (!resp->body_len)
         return;
-    json_t *j = json_loadb(resp->p, resp->len, 0, NULL);
+    json_t *j = json_loadb(resp->body, resp->body_len, 0, NULL);
     const char *e = j ? json_string_value(json_object_get(j, "error")) : NULL;
     if (!e && j)
         e = json_string_value(json_object_get(j, "message")); /* v2 */
-    snprintf(out, outlen, "%s", e ? e : resp->p);
+    snprintf(out, outlen, "%.*s", (int)(outlen ? outlen - 1 : 0), e ? e : resp->body);
     json_decref(j);
     size_t n = strlen(out);
     while (n && isspace((unsigned char)out[n - 1]))
@@ -411,7 +387,7 @@ static void *writer_main(void *arg)
             have_batch = 0;
         } else if (status == 400 || status == 422 || status == 413) {
             /* 413 here: one entry alone is too large, it can never pass. */
-            server_error(&p->resp, srv, sizeof srv);
+            server_error(&p->res, srv, sizeof srv);
             char line[512];
             mvg_influx_find_bad_line(p->body.p, p->body.len, srv, line, sizeof line);
             if (park_entry(p, status, srv, line) < 0) {
@@ -430,14 +406,14 @@ static void *writer_main(void *arg)
         } else {
             int slow = status == 401 || status == 403 || status == 404;
             if (status) {
-                server_error(&p->resp, srv, sizeof srv);
+                server_error(&p->res, srv, sizeof srv);
                 set_error(p, (int)status, "influx: HTTP %ld%s: %s", status,
                           status == 404   ? " (database or bucket missing?)"
                           : slow          ? " (credentials refused)"
                                           : "",
                           srv);
             } else {
-                set_error(p, 0, "influx: %s: %s", p->cfg.url, p->curl_err);
+                set_error(p, 0, "influx: %s: %s", p->cfg.url, p->res.err);
             }
             /* once per change of problem, not once per attempt */
             char last[sizeof p->st.last_error];
@@ -446,9 +422,8 @@ static void *writer_main(void *arg)
             pthread_mutex_unlock(&p->mu);
             mvg_log_once_hit(&p->fail_log, MVG_LOG_WARN, last, "%s; retrying", last);
             int delay = slow ? p->cfg.backoff_max_ms : backoff;
-            curl_off_t after_s = 0; /* Retry-After of a 429 or 503 */
-            if (status && curl_easy_getinfo(p->curl, CURLINFO_RETRY_AFTER, &after_s) == CURLE_OK &&
-                after_s > 0)
+            long after_s = status ? p->res.retry_after_s : 0; /* of a 429 or 503 */
+            if (after_s > 0)
                 delay = after_s * 1000 > p->cfg.backoff_max_ms ? p->cfg.backoff_max_ms
                         : after_s * 1000 > delay             ? (int)(after_s * 1000)
                                                              : delay;
@@ -466,9 +441,7 @@ static void pub_free(mvg_influx_pub *p)
 {
     if (!p)
         return;
-    if (p->curl)
-        curl_easy_cleanup(p->curl);
-    curl_slist_free_all(p->headers);
+    mvg_http_post_free(p->http);
     mvg_outbox_close(p->ob);
     mvg_secret_free(p->secret);
     if (p->auth_header) {
@@ -479,21 +452,26 @@ static void pub_free(mvg_influx_pub *p)
     free(p->ids);
     free(p->body.p);
     free(p->gz.p);
-    free(p->resp.p);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->cv);
     free(p);
 }
 
-/* Appends "&key=escaped(value)" (or "?..." first) to the URL buffer. */
-static int url_param(CURL *c, buf_t *u, const char *key, const char *value)
+/* Appends "&key=value" (or "?..." first) to the URL buffer, the value
+ * percent-encoded but for RFC 3986's unreserved characters. */
+static int url_param(buf_t *u, const char *key, const char *value)
 {
-    char *esc = curl_easy_escape(c, value, 0);
-    if (!esc)
-        return -1;
     int rc = buf_add(u, strchr(u->p, '?') ? "&" : "?", 1) | buf_add(u, key, strlen(key)) |
-             buf_add(u, "=", 1) | buf_add(u, esc, strlen(esc));
-    curl_free(esc);
+             buf_add(u, "=", 1);
+    for (const unsigned char *c = (const unsigned char *)value; *c && !rc; c++) {
+        char esc[4];
+        int unreserved = (*c >= 'A' && *c <= 'Z') || (*c >= 'a' && *c <= 'z') ||
+                         (*c >= '0' && *c <= '9') || strchr("-._~", *c);
+        if (unreserved)
+            rc = buf_add(u, (const char *)c, 1);
+        else
+            rc = buf_add(u, esc, (size_t)snprintf(esc, sizeof esc, "%%%02X", *c));
+    }
     return rc ? -1 : 0;
 }
 
@@ -506,19 +484,41 @@ static int build_url(mvg_influx_pub *p)
     const char *path = p->cfg.version == 2 ? "/api/v2/write" : "/write";
     int rc = buf_add(&u, p->cfg.url, n) | buf_add(&u, path, strlen(path));
     if (p->cfg.version == 2) {
-        rc |= url_param(p->curl, &u, "org", p->cfg.org) |
-              url_param(p->curl, &u, "bucket", p->cfg.bucket);
+        rc |= url_param(&u, "org", p->cfg.org) | url_param(&u, "bucket", p->cfg.bucket);
     } else {
-        rc |= url_param(p->curl, &u, "db", p->cfg.db);
+        rc |= url_param(&u, "db", p->cfg.db);
         if (p->cfg.rp[0])
-            rc |= url_param(p->curl, &u, "rp", p->cfg.rp);
+            rc |= url_param(&u, "rp", p->cfg.rp);
     }
-    rc |= url_param(p->curl, &u, "precision", "ms");
+    rc |= url_param(&u, "precision", "ms");
     if (rc) {
         free(u.p);
         return -1;
     }
     p->url_full = u.p;
+    return 0;
+}
+
+/* v1's "Authorization: Basic base64(user:password)", sent with every
+ * request (InfluxDB does not ask first). */
+static int basic_auth(mvg_influx_pub *p)
+{
+    size_t ulen = strlen(p->cfg.username), plen = strlen(p->secret), n = ulen + 1 + plen;
+    unsigned char *cred = malloc(n);
+    size_t b64 = sodium_base64_ENCODED_LEN(n, sodium_base64_VARIANT_ORIGINAL);
+    size_t hlen = sizeof "Authorization: Basic " + b64;
+    p->auth_header = malloc(hlen);
+    if (!cred || !p->auth_header) {
+        free(cred);
+        return -1;
+    }
+    memcpy(cred, p->cfg.username, ulen);
+    cred[ulen] = ':';
+    memcpy(cred + ulen + 1, p->secret, plen);
+    int k = snprintf(p->auth_header, hlen, "Authorization: Basic ");
+    sodium_bin2base64(p->auth_header + k, hlen - (size_t)k, cred, n, sodium_base64_VARIANT_ORIGINAL);
+    sodium_memzero(cred, n);
+    free(cred);
     return 0;
 }
 
@@ -564,80 +564,48 @@ mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_p
             goto fail;
         size_t n = strlen(p->secret) + sizeof "Authorization: Token ";
         p->auth_header = malloc(n);
-        if (!p->auth_header) {
-            snprintf(err, errlen, "influx: out of memory");
-            goto fail;
-        }
+        if (!p->auth_header)
+            goto oom;
         snprintf(p->auth_header, n, "Authorization: Token %s", p->secret);
     } else if (p->cfg.username[0]) {
         p->secret = mvg_secret_read("influx: password_file", cfg->password_file, err, errlen);
         if (!p->secret)
             goto fail;
+        if (basic_auth(p) < 0)
+            goto oom;
     }
-
-    if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-        snprintf(err, errlen, "influx: curl_global_init failed");
+    if (build_url(p) < 0)
+        goto oom;
+    const char *headers[] = {"Content-Type: text/plain; charset=utf-8",
+                             p->cfg.gzip ? "Content-Encoding: gzip" : p->auth_header,
+                             p->cfg.gzip ? p->auth_header : NULL, NULL};
+    mvg_http_post_cfg hc = {
+        .url = p->url_full,
+        .headers = headers,
+        .timeout_ms = p->cfg.timeout_ms,
+        .connect_timeout_ms = p->cfg.timeout_ms < 5000 ? p->cfg.timeout_ms : 5000,
+        .stopping = &p->stopping,
+    };
+    char why[256];
+    if (!(p->http = mvg_http_post_new(&hc, why, sizeof why))) {
+        snprintf(err, errlen, "influx: %s", why);
         goto fail;
-    }
-    p->curl = curl_easy_init();
-    if (!p->curl) {
-        curl_global_cleanup();
-        snprintf(err, errlen, "influx: curl_easy_init failed");
-        goto fail;
-    }
-    if (build_url(p) < 0) {
-        snprintf(err, errlen, "influx: cannot build the write URL");
-        goto fail_curl;
-    }
-    /* "Expect:" stops curl from waiting for 100-continue before big bodies. */
-    p->headers = curl_slist_append(NULL, "Content-Type: text/plain; charset=utf-8");
-    p->headers = curl_slist_append(p->headers, "Expect:");
-    if (p->cfg.gzip)
-        p->headers = curl_slist_append(p->headers, "Content-Encoding: gzip");
-    if (p->auth_header)
-        p->headers = curl_slist_append(p->headers, p->auth_header);
-    if (!p->headers) {
-        snprintf(err, errlen, "influx: out of memory");
-        goto fail_curl;
-    }
-    CURL *c = p->curl;
-    curl_easy_setopt(c, CURLOPT_URL, p->url_full);
-    curl_easy_setopt(c, CURLOPT_POST, 1L);
-    curl_easy_setopt(c, CURLOPT_HTTPHEADER, p->headers);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, (long)p->cfg.timeout_ms);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     (long)(p->cfg.timeout_ms < 5000 ? p->cfg.timeout_ms : 5000));
-    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, p->curl_err);
-    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
-    curl_easy_setopt(c, CURLOPT_WRITEDATA, &p->resp);
-    curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
-    curl_easy_setopt(c, CURLOPT_XFERINFODATA, p);
-    curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "mvgate");
-    if (cfg->version == 1 && p->cfg.username[0]) {
-        curl_easy_setopt(c, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        curl_easy_setopt(c, CURLOPT_USERNAME, p->cfg.username);
-        curl_easy_setopt(c, CURLOPT_PASSWORD, p->secret);
     }
 
     p->ob = mvg_outbox_open(db_path, "influx", err, errlen);
     if (!p->ob)
-        goto fail_curl;
+        goto fail;
     if (pthread_create(&p->thread, NULL, writer_main, p) != 0) {
         snprintf(err, errlen, "influx: cannot start the writer thread");
-        goto fail_curl;
+        goto fail;
     }
     p->thread_started = 1;
     mvg_log(MVG_LOG_INFO, "influx: writing to %s (v%d%s)", p->cfg.url, p->cfg.version,
             p->cfg.gzip ? ", gzip" : "");
     return p;
 
-fail_curl:
-    curl_easy_cleanup(p->curl);
-    p->curl = NULL;
-    curl_global_cleanup();
+oom:
+    snprintf(err, errlen, "influx: out of memory");
 fail:
     pub_free(p);
     return NULL;
@@ -653,9 +621,6 @@ void mvg_influx_pub_stop(mvg_influx_pub *p)
     pthread_mutex_unlock(&p->mu);
     if (p->thread_started)
         pthread_join(p->thread, NULL);
-    curl_easy_cleanup(p->curl);
-    p->curl = NULL;
-    curl_global_cleanup();
     pub_free(p);
 }
 

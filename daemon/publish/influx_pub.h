@@ -3,8 +3,9 @@
  * drains the store's "influx" outbox (its own SQLite connection, see
  * outbox.h) into an InfluxDB server over HTTP: entries are taken in id
  * order, concatenated into one line-protocol body up to the batch limits,
- * POSTed (v1 /write or v2 /api/v2/write, precision ms) on one reused curl
- * handle, and acked only after the server answered 204.
+ * POSTed (v1 /write or v2 /api/v2/write, precision ms) on one kept-alive
+ * connection (http_post.h: libevent's client for http://, libcurl's for
+ * https://), and acked only after the server answered 204.
  *
  * Delivery: at least once, in order. A failed batch (network error, 5xx,
  * 429) is resent as it was, with exponential backoff, never skipped and
@@ -56,11 +57,13 @@ typedef struct mvg_influx_pub mvg_influx_pub;
 
 /* Reads the secret files, opens the outbox of the database at
  * db_path and starts the writer thread. Call from the main thread before
- * other threads use libcurl (it calls curl_global_init). NULL with err. */
+ * other threads use libcurl (libcurl's client calls curl_global_init). NULL
+ * with err. */
 mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_path, char *err,
                                      size_t errlen);
 /* Stops the thread (an HTTP request in progress is abandoned within about a
- * second, curl's progress callback period; its batch stays in the outbox)
+ * second, curl's progress callback period and evhttp's tick (100 ms); its
+ * batch stays in the outbox)
  * and frees everything. NULL is a no-op. */
 void mvg_influx_pub_stop(mvg_influx_pub *p);
 /* New entries are in the outbox: look now (does not cut a backoff short). */

@@ -23,6 +23,7 @@ static const char *const module_file[] = {
     [MVG_PUBMOD_MQTT] = "mvgate-mqtt.so",
     [MVG_PUBMOD_MQTT_TLS] = "mvgate-mqtt-tls.so",
     [MVG_PUBMOD_INFLUX] = "mvgate-influx.so",
+    [MVG_PUBMOD_INFLUX_TLS] = "mvgate-influx-tls.so",
     [MVG_PUBMOD_HTTP] = "mvgate-http.so",
 };
 
@@ -30,7 +31,8 @@ static const char *const module_file[] = {
 static int serves(const mvg_publishers_api *api, mvg_pubmod which)
 {
     switch (which) {
-    case MVG_PUBMOD_INFLUX: return api->influx_start != NULL;
+    case MVG_PUBMOD_INFLUX:
+    case MVG_PUBMOD_INFLUX_TLS: return api->influx_start != NULL;
     case MVG_PUBMOD_HTTP: return api->http_start != NULL;
     default: return api->mqtt_start != NULL;
     }
@@ -39,6 +41,12 @@ static int serves(const mvg_publishers_api *api, mvg_pubmod which)
 mvg_pubmod mvg_publishers_mqtt_module(const char *uri)
 {
     return mvg_mqtt_uri_is_tls(uri) ? MVG_PUBMOD_MQTT_TLS : MVG_PUBMOD_MQTT;
+}
+
+mvg_pubmod mvg_publishers_influx_module(const char *url)
+{
+    /* the scheme as the configuration loader checked it (config_publish.c) */
+    return strncmp(url, "https://", 8) == 0 ? MVG_PUBMOD_INFLUX_TLS : MVG_PUBMOD_INFLUX;
 }
 
 static const mvg_publishers_api *try_open(const char *path, char *why, size_t len)

@@ -3,8 +3,10 @@
  * as the daemon reaches them: through a table of functions in a module per
  * client, loaded only for a configured section: mvgate-mqtt.so
  * (paho-mqtt3a, no TLS), mvgate-mqtt-tls.so (paho-mqtt3as and OpenSSL, for
- * an ssl:// or mqtts:// broker), mvgate-influx.so (libcurl, and with it
- * GnuTLS, Kerberos, LDAP and p11-kit) and mvgate-http.so (libmicrohttpd,
+ * an ssl:// or mqtts:// broker), mvgate-influx.so (libevent's HTTP client,
+ * for an http:// InfluxDB), mvgate-influx-tls.so (libcurl, and with it
+ * OpenSSL, GnuTLS, Kerberos, LDAP and p11-kit, for https://) and
+ * mvgate-http.so (libmicrohttpd,
  * for an `http` section: http_server.h). Each brings one to four MB of resident library pages
  * that a gateway without it should not carry (docs/performance.md). A
  * module, once loaded, stays loaded (paho keeps threads of its own).
@@ -47,10 +49,18 @@ typedef struct {
  * (the others NULL). */
 #define MVG_PUBLISHERS_SYMBOL "mvg_publishers_api_v1"
 
-typedef enum { MVG_PUBMOD_MQTT, MVG_PUBMOD_MQTT_TLS, MVG_PUBMOD_INFLUX, MVG_PUBMOD_HTTP } mvg_pubmod;
+typedef enum {
+    MVG_PUBMOD_MQTT,
+    MVG_PUBMOD_MQTT_TLS,
+    MVG_PUBMOD_INFLUX,
+    MVG_PUBMOD_INFLUX_TLS,
+    MVG_PUBMOD_HTTP
+} mvg_pubmod;
 
 /* The module that serves an MQTT broker at uri: with TLS or without. */
 mvg_pubmod mvg_publishers_mqtt_module(const char *uri);
+/* The module that writes to the InfluxDB at url (http:// or https://). */
+mvg_pubmod mvg_publishers_influx_module(const char *url);
 
 /*
  * Loads a module (again: the same table): from the directory named by

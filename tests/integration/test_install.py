@@ -28,7 +28,8 @@ def test_install_layout_and_unit():
                     "lib/sysusers.d/mvgate.conf", "share/doc/mvgate/README.md", "share/doc/mvgate/LICENSE",
                     "share/doc/mvgate/docs/daemon.md"):
             assert os.path.exists(os.path.join(prefix, rel)), rel
-        for mod in ("mvgate-mqtt.so", "mvgate-mqtt-tls.so", "mvgate-influx.so", "mvgate-http.so"):
+        for mod in ("mvgate-mqtt.so", "mvgate-mqtt-tls.so", "mvgate-influx.so", "mvgate-influx-tls.so",
+                    "mvgate-http.so"):
             assert glob.glob(os.path.join(prefix, "lib*/**/mvgate/" + mod), recursive=True), \
                 "publisher module %s not installed" % mod
         assert glob.glob(os.path.join(prefix, "share/mvgate/profiles/*.conf")), "no profiles installed"

@@ -49,7 +49,8 @@ def check_installed(d, files):
         assert os.path.isfile(path), path
     for path in ("/usr/bin/mvgate", "/usr/sbin/mvgated", "/usr/bin/mvgate-sim",
                  "/usr/lib/mvgate/mvgate-mqtt.so", "/usr/lib/mvgate/mvgate-mqtt-tls.so",
-                 "/usr/lib/mvgate/mvgate-influx.so", "/usr/lib/mvgate/mvgate-http.so",
+                 "/usr/lib/mvgate/mvgate-influx.so", "/usr/lib/mvgate/mvgate-influx-tls.so",
+                 "/usr/lib/mvgate/mvgate-http.so",
                  "/usr/lib/sysusers.d/mvgate.conf",
                  "/usr/share/doc/mvgate/README.md", "/usr/share/doc/mvgate/docs/daemon.md"):
         assert path in files, path
@@ -105,7 +106,7 @@ def test_package_installs_verifies_and_purges():
         debs = glob.glob(os.path.join(d, "mvgate_*.deb"))
         assert len(debs) == 1, os.listdir(d)
         depends = T.run(["dpkg-deb", "-f", debs[0], "Depends"]).stdout
-        for lib in ("libmodbus5", "libconfig9", "libsqlite3-0", "libcurl4", "libpaho-mqtt",
+        for lib in ("libmodbus5", "libconfig9", "libsqlite3-0", "libcurl4", "libevent-extra-2.1-7", "libpaho-mqtt",
                     "liblapacke"):
             assert lib in depends, (lib, depends)
         files = []

@@ -3,7 +3,9 @@
  * throwaway server on free ports: delivery of awkward names with gzip, a
  * server stopped and restarted mid-way, a 400 partial write) and against a
  * tiny HTTP server of the test's own (the v2 request shape, basic auth, the
- * resend of a failed batch unchanged and in order).
+ * resend of a failed batch unchanged and in order). Built twice: on
+ * libevent's HTTP client (test_influx_pub) and on libcurl's
+ * (test_influx_pub_tls, MVG_INFLUX_CLIENT_CURL), http_post.h.
  */
 #define _DEFAULT_SOURCE
 #include <setjmp.h>
@@ -552,6 +554,10 @@ typedef struct {
     int lfd, port;
     int status[MAXREQ];         /* answer to request i; 0 (or beyond): 204 */
     int retry_after[MAXREQ];    /* Retry-After (s) sent with it; 0: none */
+    int date_after;             /* send Retry-After as an HTTP-date, not seconds */
+    int close_after;            /* close each connection after its answer, unannounced */
+    int drop_reused;            /* close a connection at its second request, unanswered */
+    atomic_int nconn;           /* connections accepted */
     int64_t at_ms[MAXREQ];      /* when it arrived (monotonic) */
     atomic_int nreq;
     char *target[MAXREQ];       /* "POST /path?query" */
@@ -600,6 +606,7 @@ static void tiny_conn(tiny_t *t, int fd)
 {
     char *buf = malloc(4 << 20);
     size_t len = 0;
+    int served = 0; /* requests answered on this connection */
     while (!atomic_load(&t->stop)) {
         struct pollfd pf = {fd, POLLIN, 0};
         if (poll(&pf, 1, 50) <= 0)
@@ -621,6 +628,8 @@ static void tiny_conn(tiny_t *t, int fd)
             *eoh = '\r';
             continue;
         }
+        if (t->drop_reused && served++)
+            break;
         int i = atomic_load(&t->nreq);
         if (i < MAXREQ) {
             t->target[i] = strndup(buf, strcspn(buf, "\r\n") - strlen(" HTTP/1.1"));
@@ -641,9 +650,15 @@ static void tiny_conn(tiny_t *t, int fd)
             t->at_ms[i] = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
         }
         atomic_store(&t->nreq, i + 1);
-        char resp[256], ra[32] = "";
-        if (retry_after)
+        char resp[256], ra[64] = "";
+        if (retry_after && t->date_after) {
+            time_t at = time(NULL) + retry_after + 1; /* +1: the date has no fraction */
+            struct tm tm;
+            strftime(ra, sizeof ra, "Retry-After: %a, %d %b %Y %H:%M:%S GMT\r\n",
+                     gmtime_r(&at, &tm));
+        } else if (retry_after) {
             snprintf(ra, sizeof ra, "Retry-After: %d\r\n", retry_after);
+        }
         if (status == 204)
             snprintf(resp, sizeof resp, "HTTP/1.1 204 No Content\r\n\r\n");
         else
@@ -651,7 +666,7 @@ static void tiny_conn(tiny_t *t, int fd)
                      "HTTP/1.1 %d X\r\n%sContent-Type: application/json\r\nContent-Length: 22\r\n\r\n"
                      "{\"error\":\"try again\"}\n",
                      status, ra);
-        if (send(fd, resp, strlen(resp), MSG_NOSIGNAL) < 0)
+        if (send(fd, resp, strlen(resp), MSG_NOSIGNAL) < 0 || t->close_after)
             break;
         memmove(buf, buf + hlen + blen, len - hlen - blen);
         len -= hlen + blen;
@@ -668,8 +683,10 @@ static void *tiny_main(void *arg)
         if (poll(&pf, 1, 50) <= 0)
             continue;
         int fd = accept(t->lfd, NULL, NULL);
-        if (fd >= 0)
+        if (fd >= 0) {
+            atomic_fetch_add(&t->nconn, 1);
             tiny_conn(t, fd);
+        }
     }
     return NULL;
 }
@@ -803,11 +820,11 @@ static void test_retry_in_order(void **state)
 
 /* 413: the same entries go again in halved batches; one entry alone too
  * large is parked. 429 with Retry-After: the wait is honoured. */
-static void test_too_large_and_retry_after(void **state)
+static void too_large_and_retry_after(int date_after)
 {
-    (void)state;
     tiny_t t;
     memset(&t, 0, sizeof t);
+    t.date_after = date_after;
     t.status[0] = 413;
     t.status[1] = 429;
     t.retry_after[1] = 1;
@@ -860,6 +877,73 @@ static void test_too_large_and_retry_after(void **state)
     tiny_free(&t);
 }
 
+static void test_too_large_and_retry_after(void **state)
+{
+    (void)state;
+    too_large_and_retry_after(0);
+}
+
+/* Retry-After as an HTTP-date (RFC 9110 10.2.3) is honoured as well. */
+static void test_retry_after_date(void **state)
+{
+    (void)state;
+    too_large_and_retry_after(1);
+}
+
+/* A server (or a proxy in front of it) that closes kept-alive connections
+ * between requests, without saying so: every batch arrives once, on a new
+ * connection each, and none counts as a failure. */
+static void server_closes(int drop_reused)
+{
+    tiny_t t;
+    memset(&t, 0, sizeof t);
+    t.close_after = !drop_reused;
+    t.drop_reused = drop_reused;
+    tiny_start(&t);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", t.port);
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    mvg_influx_cfg cfg = section(url, 1, "gw");
+    cfg.poll_ms = 50;
+    mvg_influx_pub *p = mvg_influx_pub_start(&cfg, db, err, sizeof err);
+    assert_non_null(p);
+    char line[64];
+    for (int i = 0; i < 4; i++) {
+        snprintf(line, sizeof line, "m v=%di %d\n", i, 1000 + i);
+        add_raw(st, line);
+        mvg_influx_pub_kick(p);
+        wait_drained(5000);
+        tu_sleep_ms(100); /* the close reaches the client while it is idle */
+    }
+    mvg_influx_stats ps;
+    stats_when_counted(p, 4, 0, &ps);
+    mvg_influx_pub_stop(p);
+    mvg_store_close(st);
+    tiny_stop(&t);
+    assert_int_equal(ps.delivered, 4);
+    assert_int_equal(ps.batches, 4);
+    assert_int_equal(ps.failures, 0);
+    assert_int_equal(ps.retries, 0);
+    assert_int_equal(atomic_load(&t.nreq), 4);
+    assert_int_equal(atomic_load(&t.nconn), 4);
+    tiny_free(&t);
+}
+
+static void test_server_closes_idle(void **state)
+{
+    (void)state;
+    server_closes(0);
+}
+
+/* The race of it: the close comes as the next request goes out on the
+ * kept-alive connection. That request is sent again at once on a new one. */
+static void test_server_closes_at_reuse(void **state)
+{
+    (void)state;
+    server_closes(1);
+}
+
 /* The section's rules (version, what each version needs, the url's scheme)
  * are the config loader's and are tested there (test_config.c
  * test_publish_rules); what the writer still meets at start is a secret
@@ -873,6 +957,13 @@ static void test_bad_config(void **state)
     SET(cfg.token_file, "/nonexistent/token");
     assert_null(mvg_influx_pub_start(&cfg, db, err, sizeof err));
     assert_non_null(strstr(err, "/nonexistent/token"));
+#ifndef MVG_INFLUX_CLIENT_CURL
+    /* libevent's client: plain HTTP only; the daemon loads libcurl's
+     * module for https:// (publishers.h), so this says which one */
+    cfg = section("https://127.0.0.1:1", 1, "gw");
+    assert_null(mvg_influx_pub_start(&cfg, db, err, sizeof err));
+    assert_non_null(strstr(err, "mvgate-influx-tls.so"));
+#endif
 }
 
 int main(void)
@@ -884,6 +975,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_v2_request_shape, setup, teardown),
         cmocka_unit_test_setup_teardown(test_retry_in_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_too_large_and_retry_after, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_retry_after_date, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_closes_idle, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_server_closes_at_reuse, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rejected_400, setup, teardown),
         cmocka_unit_test_setup_teardown(test_refused_in_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_db_resumes, setup, teardown),
