@@ -14,6 +14,8 @@
  *
  * The writer builds the URL, its query string and every header itself
  * (authorisation included), so that both clients send the same request.
+ * evhttp writes to its socket without MSG_NOSIGNAL: the process must
+ * ignore SIGPIPE, as mvgated does (daemon/main.c).
  */
 #ifndef MVG_HTTP_POST_H
 #define MVG_HTTP_POST_H

@@ -71,6 +71,7 @@ int main(int argc, char **argv)
         if (tu_tmpdir_make(dir, sizeof dir, "bench-influx") != 0)
             return 1;
     }
+    signal(SIGPIPE, SIG_IGN); /* as mvgated (http_post.h) */
     curl_global_init(CURL_GLOBAL_DEFAULT);
     ih_server srv;
     if (ih_configure(&srv, dir) != 0 || ih_run(&srv) != 0) {
