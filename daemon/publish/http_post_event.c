@@ -11,12 +11,16 @@
 
 #include <errno.h>
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "clock.h"
@@ -170,6 +174,14 @@ static int attempt(mvg_http_post *h, const void *body, size_t len, mvg_http_post
         return -1;
     }
     h->req = req;
+    /* evhttp writes the header and the body apart: with Nagle's algorithm
+     * the body waits for the server's delayed ACK of the header, 40 ms a
+     * request (libcurl sets TCP_NODELAY too). The socket of a new
+     * connection exists once evhttp_make_request has started its connect. */
+    evutil_socket_t fd = bufferevent_getfd(evhttp_connection_get_bufferevent(h->conn));
+    int one = 1;
+    if (fd >= 0)
+        setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     struct timeval tv = {0, TICK_MS * 1000};
     event_add(h->tick, &tv);
     while (h->req)

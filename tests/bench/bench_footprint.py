@@ -84,6 +84,13 @@ def smaps(pid):
     return sorted(((r, p, n) for n, (r, p) in per.items()), reverse=True)
 
 
+def influx_points(influx):
+    """The mvgate_sample points in the server so far."""
+    res = influx.query('SELECT count("value") FROM "mvgate_sample"')["results"][0]
+    series = res.get("series")
+    return series[0]["values"][0][1] if series else 0
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--devices", type=int, default=100)
@@ -181,6 +188,7 @@ def main():
             cpu0, _ = proc_stat(gw.pid)
             t0 = time.monotonic()
             tel0 = telemetry_seen(d) if a.mqtt else (0, 0)
+            lines0 = influx_points(influx) if influx else 0
             peak_rss = 0
             scraped = 0
             while time.monotonic() - t0 < a.seconds:
@@ -195,6 +203,7 @@ def main():
                 peak_rss = max(peak_rss, int(st["VmRSS"].split()[0]))
             cpu1, st = proc_stat(gw.pid)
             tel1 = telemetry_seen(d) if a.mqtt else (0, 0)
+            lines1 = influx_points(influx) if influx else 0
             rollup = {}
             with open("/proc/%d/smaps_rollup" % gw.pid) as f:
                 for line in f:
@@ -232,6 +241,10 @@ def main():
             print("  telemetry at the subscriber over the window: %d messages, %.0f per second"
                   " (%d devices polled each second), %.0f kB/s" % (n, n / wall, a.devices,
                                                                     size / 1024 / wall))
+        if influx:
+            n = lines1 - lines0
+            print("  InfluxDB: %d sample points written over the window, %.0f per second"
+                  " (%d points polled each second)" % (n, n / wall, npoints))
         if a.http:
             print("  HTTP: %.0f kB of /metrics and /api/live per second" % (scraped / 1024 / a.seconds))
         for rss, private, name in mappings[:a.smaps]:
