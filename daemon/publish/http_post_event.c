@@ -167,13 +167,18 @@ static int attempt(mvg_http_post *h, const void *body, size_t len, mvg_http_post
     h->why = EVREQ_HTTP_EOF;
     h->why_errno = 0;
     h->deadline_ms = mvg_clock_mono_ms() + h->timeout_ms;
+    /* in flight before it is made: a connect that fails at once ends it
+     * inside evhttp_make_request, through on_done */
+    h->req = req;
     if (evhttp_make_request(h->conn, req, EVHTTP_REQ_POST, h->path) != 0) {
-        /* libevent freed the request */
+        /* Not queued. Whether libevent freed it depends on where it
+         * failed (a strdup, the socket), so it is left alone: a few
+         * hundred bytes lost on a failure this rare, not a double free. */
+        h->req = NULL;
         snprintf(res->err, sizeof res->err, "cannot send the request");
         h->kept_alive = 0;
         return -1;
     }
-    h->req = req;
     /* evhttp writes the header and the body apart: with Nagle's algorithm
      * the body waits for the server's delayed ACK of the header, 40 ms a
      * request (libcurl sets TCP_NODELAY too). The socket of a new
