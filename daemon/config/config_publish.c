@@ -222,6 +222,9 @@ static const mvg_key influx_keys[] = {
      .doc = "line-protocol lines per request"},
     {"timeout_ms", MVG_KEY_INT, 0, IN(timeout_ms), .lo = 100, .hi = 600000, .def = "10000",
      .doc = "HTTP request timeout"},
+    {"ca_file", MVG_KEY_STRING, MVG_KEY_READABLE, IN(ca_file),
+     .allowed = "readable PEM file of one or more certificates; an `https://` `url`",
+     .doc = "CA certificate(s) to verify the server, instead of the system's (`https://`)"},
     {"telemetry", MVG_KEY_BOOL, 0, IN(telemetry), .def = "true",
      .doc = "write raw samples too (false: results only)"},
 };
@@ -250,6 +253,14 @@ static void check_influx(mvg_cfgr *r, const config_setting_t *g, const signed ch
                       "%s: 'username' needs 'password_file'", ctx);
     if (o->version == 2 && (!o->org[0] || !o->bucket[0] || !o->token_file[0]))
         mvg_cfgr_fail(r, g, "%s: version 2 needs 'org', 'bucket' and 'token_file'", ctx);
+    const config_setting_t *ca = config_setting_get_member(g, "ca_file");
+    if (ca && http)
+        mvg_cfgr_fail(r, ca, "%s: 'ca_file' needs an https:// 'url', not \"%s\"", ctx, o->url);
+    /* a CA file that could be read parses (the MQTT TLS files' check) */
+    const char *files[3] = {mvg_section_rc(&mvg_config_influx_section, rc, "ca_file") > 0
+                                ? o->ca_file : NULL, NULL, NULL};
+    if (https && files[0])
+        check_tls_files(r, g, ctx, files);
 }
 
 /* ---- http -------------------------------------------------------------- */

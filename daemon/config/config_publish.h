@@ -76,6 +76,7 @@ typedef struct {
     int batch_lines;
     int timeout_ms;             /* whole request */
     int telemetry;              /* write samples too */
+    char ca_file[MVG_CFG_FILE_MAX]; /* https://: the CA to verify the server; "": the system's */
     /* The writer's tuning, not keys: 0 for its built-in values. */
     size_t batch_bytes;         /* 0: 1 MiB (before compression) */
     int backoff_min_ms;         /* 0: 500 */

@@ -31,6 +31,7 @@ typedef struct {
     int timeout_ms;               /* a whole request, connect included */
     int connect_timeout_ms;       /* libcurl's; evhttp's connect has timeout_ms */
     const atomic_int *stopping;   /* a request in flight ends when it turns 1 */
+    const char *ca_file;          /* https://: the CA to verify the server; NULL: the system's */
 } mvg_http_post_cfg;
 
 /* What one POST got back. status 0: no answer, err says why. */

@@ -94,6 +94,8 @@ mvg_http_post *mvg_http_post_new(const mvg_http_post_cfg *cfg, char *err, size_t
     curl_easy_setopt(c, CURLOPT_XFERINFODATA, h);
     curl_easy_setopt(c, CURLOPT_TCP_KEEPALIVE, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "mvgate");
+    if (cfg->ca_file && cfg->ca_file[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, cfg->ca_file);
     return h;
 }
 

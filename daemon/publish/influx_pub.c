@@ -585,6 +585,7 @@ mvg_influx_pub *mvg_influx_pub_start(const mvg_influx_cfg *cfg, const char *db_p
         .timeout_ms = p->cfg.timeout_ms,
         .connect_timeout_ms = p->cfg.timeout_ms < 5000 ? p->cfg.timeout_ms : 5000,
         .stopping = &p->stopping,
+        .ca_file = p->cfg.ca_file[0] ? p->cfg.ca_file : NULL,
     };
     char why[256];
     if (!(p->http = mvg_http_post_new(&hc, why, sizeof why))) {

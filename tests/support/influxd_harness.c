@@ -32,6 +32,11 @@ static size_t reply_write(char *d, size_t s, size_t n, void *ud)
 
 long ih_http(const char *url, const char *post, char **body)
 {
+    return ih_http_ca(url, post, body, NULL);
+}
+
+long ih_http_ca(const char *url, const char *post, char **body, const char *ca)
+{
     CURL *c = curl_easy_init();
     if (!c)
         return 0;
@@ -41,6 +46,8 @@ long ih_http(const char *url, const char *post, char **body)
     curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, 5000L);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, reply_write);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+    if (ca && ca[0])
+        curl_easy_setopt(c, CURLOPT_CAINFO, ca);
     if (post)
         curl_easy_setopt(c, CURLOPT_POSTFIELDS, post);
     long status = 0;
@@ -54,7 +61,8 @@ long ih_http(const char *url, const char *post, char **body)
     return status;
 }
 
-int ih_configure(ih_server *s, const char *dir)
+static int configure(ih_server *s, const char *dir, const char *cert, const char *key,
+                     const char *ca)
 {
     memset(s, 0, sizeof *s);
     snprintf(s->dir, sizeof s->dir, "%s", dir);
@@ -62,7 +70,8 @@ int ih_configure(ih_server *s, const char *dir)
     s->bind_port = tu_free_port();
     if (s->http_port <= 0 || s->bind_port <= 0 || s->http_port == s->bind_port)
         return -1;
-    snprintf(s->url, sizeof s->url, "http://127.0.0.1:%d", s->http_port);
+    snprintf(s->url, sizeof s->url, "%s://127.0.0.1:%d", cert ? "https" : "http", s->http_port);
+    snprintf(s->ca, sizeof s->ca, "%s", ca ? ca : "");
     char conf[192];
     snprintf(conf, sizeof conf, "%s/influxd.conf", s->dir);
     FILE *f = fopen(conf, "w");
@@ -73,17 +82,31 @@ int ih_configure(ih_server *s, const char *dir)
             "[meta]\n  dir = \"%s/meta\"\n"
             "[data]\n  dir = \"%s/data\"\n  wal-dir = \"%s/wal\"\n  query-log-enabled = false\n"
             "[monitor]\n  store-enabled = false\n"
-            "[http]\n  bind-address = \"127.0.0.1:%d\"\n  log-enabled = false\n"
-            "[logging]\n  level = \"warn\"\n",
+            "[http]\n  bind-address = \"127.0.0.1:%d\"\n  log-enabled = false\n",
             s->bind_port, s->dir, s->dir, s->dir, s->http_port);
+    if (cert)
+        fprintf(f, "  https-enabled = true\n  https-certificate = \"%s\"\n"
+                   "  https-private-key = \"%s\"\n", cert, key);
+    fprintf(f, "[logging]\n  level = \"warn\"\n");
     return fclose(f) == 0 ? 0 : -1;
+}
+
+int ih_configure(ih_server *s, const char *dir)
+{
+    return configure(s, dir, NULL, NULL, NULL);
+}
+
+int ih_configure_tls(ih_server *s, const char *dir, const char *cert, const char *key,
+                     const char *ca)
+{
+    return configure(s, dir, cert, key, ca);
 }
 
 static int ping(const ih_server *s)
 {
     char u[96];
     snprintf(u, sizeof u, "%s/ping", s->url);
-    return ih_http(u, NULL, NULL) == 204;
+    return ih_http_ca(u, NULL, NULL, s->ca) == 204;
 }
 
 int ih_run(ih_server *s)
@@ -128,5 +151,5 @@ int ih_create_db(const ih_server *s, const char *name)
     char u[96], q[160];
     snprintf(u, sizeof u, "%s/query", s->url);
     snprintf(q, sizeof q, "q=CREATE DATABASE %s", name);
-    return ih_http(u, q, NULL) == 200 ? 0 : -1;
+    return ih_http_ca(u, q, NULL, s->ca) == 200 ? 0 : -1;
 }

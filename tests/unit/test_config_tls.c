@@ -1,5 +1,6 @@
 /*
- * test_config_tls.c: the mqtt section's TLS files are checked by the
+ * test_config_tls.c: the mqtt section's TLS files (and the influx
+ * section's CA file) are checked by the
  * loader (daemon/base/tlsfiles.h), so `mvgate check` and mvgated refuse
  * at FILE:LINE, with OpenSSL's reason, what the first handshake would
  * refuse: a key that is not the certificate's, a certificate, key or CA
@@ -34,19 +35,16 @@ static int teardown(void **state)
     return tu_tmpdir_remove(dir);
 }
 
-/* Line 1 the gateway, 2 the bus, 3 the device; the mqtt section on line 4,
- * its TLS files one a line: ca_file 5, cert_file 6, key_file 7. */
-static int load_mqtt(const char *ca, const char *cert, const char *key, char *diags, size_t n)
+/* Line 1 the gateway, 2 the bus, 3 the device; from line 4 the section. */
+static int load_section(const char *section, char *diags, size_t n)
 {
     char text[2048], path[300];
     snprintf(text, sizeof text,
              "gateway = { id = \"gw-1\"; site = \"acme\"; data_dir = \"/var/lib/mvgate\"; };\n"
              "buses = ( { name = \"lan\"; type = \"tcp\"; host = \"127.0.0.1\"; } );\n"
              "devices = ( { name = \"m\"; bus = \"lan\"; points = ( { name = \"v\"; "
-             "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n"
-             "mqtt = { uri = \"mqtts://127.0.0.1:8883\";\n"
-             "  ca_file = \"%s/%s\";\n  cert_file = \"%s/%s\";\n  key_file = \"%s/%s\"; };\n",
-             dir, ca, dir, cert, dir, key);
+             "area = \"input\"; address = 0; type = \"int16\"; } ); } );\n%s",
+             section);
     snprintf(path, sizeof path, "%s/tls.conf", dir);
     assert_int_equal(tu_write_file(path, text), 0);
     mvg_diags *d = mvg_diags_new();
@@ -61,6 +59,28 @@ static int load_mqtt(const char *ca, const char *cert, const char *key, char *di
     mvg_config_free(c);
     mvg_diags_free(d);
     return count;
+}
+
+/* The mqtt section on line 4, its TLS files one a line: ca_file 5,
+ * cert_file 6, key_file 7. */
+static int load_mqtt(const char *ca, const char *cert, const char *key, char *diags, size_t n)
+{
+    char section[1024];
+    snprintf(section, sizeof section,
+             "mqtt = { uri = \"mqtts://127.0.0.1:8883\";\n"
+             "  ca_file = \"%s/%s\";\n  cert_file = \"%s/%s\";\n  key_file = \"%s/%s\"; };\n",
+             dir, ca, dir, cert, dir, key);
+    return load_section(section, diags, n);
+}
+
+/* The influx section on line 4, its ca_file on line 5. */
+static int load_influx(const char *url, const char *ca, char *diags, size_t n)
+{
+    char section[1024];
+    snprintf(section, sizeof section,
+             "influx = { url = \"%s\"; db = \"mvgate\";\n  ca_file = \"%s/%s\"; };\n", url,
+             dir, ca);
+    return load_section(section, diags, n);
 }
 
 /* The one diagnostic is at line of tls.conf and ends in text. */
@@ -121,10 +141,28 @@ static void test_tls_files_parse_and_match(void **state)
     assert_non_null(strstr(diags, "tls.conf:5: "));
 }
 
+/* The influx section's ca_file: by the same rule, and for https:// only. */
+static void test_influx_ca_file(void **state)
+{
+    (void)state;
+    char diags[4096], want[1024];
+    assert_int_equal(load_influx("https://127.0.0.1:8086", "ca.crt", diags, sizeof diags), 0);
+    assert_int_equal(load_influx("https://127.0.0.1:8086", "client.key", diags, sizeof diags), 1);
+    snprintf(want, sizeof want,
+             "influx: 'ca_file' %s/client.key holds no PEM certificate (no start line)", dir);
+    expect_one(diags, 5, want);
+    assert_int_equal(load_influx("http://127.0.0.1:8086", "ca.crt", diags, sizeof diags), 1);
+    expect_one(diags, 5, "influx: 'ca_file' needs an https:// 'url', not \"http://127.0.0.1:8086\"");
+    assert_int_equal(load_influx("https://127.0.0.1:8086", "none.crt", diags, sizeof diags), 1);
+    assert_non_null(strstr(diags, "tls.conf:5: "));
+    assert_non_null(strstr(diags, "none.crt"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tls_files_parse_and_match),
+        cmocka_unit_test(test_influx_ca_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

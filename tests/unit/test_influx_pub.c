@@ -5,7 +5,8 @@
  * tiny HTTP server of the test's own (the v2 request shape, basic auth, the
  * resend of a failed batch unchanged and in order). Built twice: on
  * libevent's HTTP client (test_influx_pub) and on libcurl's
- * (test_influx_pub_tls, MVG_INFLUX_CLIENT_CURL), http_post.h.
+ * (test_influx_pub_tls, MVG_INFLUX_CLIENT_CURL), http_post.h; the latter
+ * also writes to an https:// influxd with a certificate of its own CA.
  */
 #define _DEFAULT_SOURCE
 #include <setjmp.h>
@@ -35,6 +36,7 @@
 #include <zlib.h>
 
 #include "influxd_harness.h"
+#include "mqtt_harness.h" /* mh_certs_make: a CA, a server certificate, another CA */
 #include "testutil.h"
 
 #include "influx_pub.h"
@@ -126,7 +128,7 @@ static json_t *query1(const ih_server *s, const char *dbname, const char *q, int
     curl_free(eq);
     curl_free(ed);
     char *body = NULL;
-    long st = ih_http(u, NULL, &body);
+    long st = ih_http_ca(u, NULL, &body, s->ca);
     free(u);
     assert_int_equal(st, 200);
     json_t *j = json_loads(body, 0, NULL);
@@ -545,6 +547,68 @@ static void test_missing_db_resumes(void **state)
     mvg_store_close(st);
     influxd_kill(&s);
 }
+
+#ifdef MVG_INFLUX_CLIENT_CURL
+/* ---- https:// to a real influxd (libcurl's client only) ---- */
+
+/* A server whose certificate our own CA signed: refused against another
+ * CA, with libcurl's reason and nothing lost; delivered against ca_file. */
+static void test_https_ca_file(void **state)
+{
+    (void)state;
+    if (access(IH_INFLUXD, X_OK) != 0)
+        skip();
+    char certs[128], d[128], ca[192], other[192], crt[192], key[192];
+    snprintf(certs, sizeof certs, "%s/certs", dir);
+    snprintf(d, sizeof d, "%s/influxd", dir);
+    assert_int_equal(mkdir(certs, 0755), 0);
+    assert_int_equal(mkdir(d, 0755), 0);
+    assert_int_equal(mh_certs_make(certs), 0);
+    snprintf(ca, sizeof ca, "%s/ca.crt", certs);
+    snprintf(other, sizeof other, "%s/other.crt", certs);
+    snprintf(crt, sizeof crt, "%s/server.crt", certs);
+    snprintf(key, sizeof key, "%s/server.key", certs);
+    ih_server s;
+    assert_int_equal(ih_configure_tls(&s, d, crt, key, ca), 0);
+    influxd_run(&s);
+    assert_int_equal(ih_create_db(&s, "gw"), 0);
+    assert_int_equal(strncmp(s.url, "https://", 8), 0);
+
+    mvg_store *st = mvg_store_open(db, NULL, err, sizeof err);
+    assert_non_null(st);
+    add_sample_entries(st, 0, 5); /* 50 lines */
+    mvg_influx_cfg cfg = section(s.url, 1, "gw");
+    SET(cfg.ca_file, other);
+    cfg.poll_ms = 50;
+    cfg.backoff_min_ms = 20;
+    cfg.backoff_max_ms = 100;
+    mvg_influx_pub *p = mvg_influx_pub_start(&cfg, db, err, sizeof err);
+    assert_non_null(p);
+    mvg_influx_stats ps;
+    mvg_influx_pub_get_stats(p, &ps);
+    for (int w = 0; w < 5000 && ps.failures < 2; w += 20) {
+        tu_sleep_ms(20);
+        mvg_influx_pub_get_stats(p, &ps);
+    }
+    mvg_influx_pub_stop(p);
+    assert_true(ps.failures >= 2);
+    assert_int_equal(ps.delivered, 0);
+    assert_non_null(strstr(ps.last_error, "certificate")); /* "SSL certificate problem: ..." */
+    assert_int_equal(outbox_depth(), 5);
+
+    SET(cfg.ca_file, ca);
+    p = mvg_influx_pub_start(&cfg, db, err, sizeof err);
+    assert_non_null(p);
+    wait_drained(10000);
+    stats_when_counted(p, 5, 0, &ps);
+    mvg_influx_pub_stop(p);
+    assert_int_equal(ps.failures, 0);
+    assert_int_equal(ps.last_status, 204);
+    assert_int_equal(query_count(&s, "gw", "SELECT count(\"value\") FROM \"mvgate_sample\""), 50);
+    mvg_store_close(st);
+    influxd_kill(&s);
+}
+#endif
 
 /* ---- a tiny HTTP server of the test's own ---- */
 
@@ -983,6 +1047,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_refused_in_a_batch, setup, teardown),
         cmocka_unit_test_setup_teardown(test_missing_db_resumes, setup, teardown),
         cmocka_unit_test_setup_teardown(test_deliver_restart, setup, teardown),
+#ifdef MVG_INFLUX_CLIENT_CURL
+        cmocka_unit_test_setup_teardown(test_https_ca_file, setup, teardown),
+#endif
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
     curl_global_cleanup();
