@@ -20,8 +20,9 @@
 #include "influx_pub.h"
 #include "mqtt_pub.h"
 
-#define MVG_PUBLISHERS_API_VERSION 5 /* 3: a module per client, the TLS files check; 4: http;
-                                        5: the telemetry lane */
+#define MVG_PUBLISHERS_API_VERSION 6 /* 3: a module per client, the TLS files check; 4: http;
+                                        5: the telemetry lane; 6: the influx section's ca_file,
+                                        the InfluxDB module for https:// apart */
 
 typedef struct {
     int version; /* MVG_PUBLISHERS_API_VERSION */
