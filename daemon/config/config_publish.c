@@ -241,7 +241,7 @@ static void check_influx(mvg_cfgr *r, const config_setting_t *g, const signed ch
 {
     const char *ctx = "influx";
     int http = strncmp(o->url, "http://", 7) == 0 && o->url[7];
-    int https = strncmp(o->url, "https://", 8) == 0 && o->url[8];
+    int https = mvg_influx_url_is_tls(o->url) && o->url[8];
     if (mvg_section_rc(&mvg_config_influx_section, rc, "url") > 0 && !http && !https)
         mvg_cfgr_fail(r, config_setting_get_member(g, "url"),
                       "%s: 'url' \"%s\" must start with http:// or https:// and name a host", ctx,

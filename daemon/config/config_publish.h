@@ -140,4 +140,11 @@ static inline int mvg_mqtt_uri_is_tls(const char *uri)
            strncmp(uri, "wss://", 6) == 0;
 }
 
+/* The same for the influx section's url: https:// (the loader's check,
+ * ca_file's rule, the choice of the InfluxDB module). */
+static inline int mvg_influx_url_is_tls(const char *url)
+{
+    return strncmp(url, "https://", 8) == 0;
+}
+
 #endif

@@ -111,7 +111,8 @@ void mvg_http_post_send(mvg_http_post *h, const void *body, size_t len, mvg_http
     CURLcode rc = curl_easy_perform(h->curl);
     h->res = NULL;
     if (rc != CURLE_OK) {
-        snprintf(res->err, sizeof res->err, "%s", h->curl_err[0] ? h->curl_err : curl_easy_strerror(rc));
+        snprintf(res->err, sizeof res->err, "%s",
+                 h->curl_err[0] ? h->curl_err : curl_easy_strerror(rc));
         return;
     }
     curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &res->status);

@@ -152,7 +152,8 @@ static int attempt(mvg_http_post *h, const void *body, size_t len, mvg_http_post
     }
     evhttp_request_set_error_cb(req, on_error);
     struct evkeyvalq *out = evhttp_request_get_output_headers(req);
-    int bad = evhttp_add_header(out, "Host", h->host) | evhttp_add_header(out, "User-Agent", "mvgate");
+    int bad = evhttp_add_header(out, "Host", h->host) |
+              evhttp_add_header(out, "User-Agent", "mvgate");
     for (size_t i = 0; i < h->nheaders; i++)
         bad |= evhttp_add_header(out, h->names[i], h->values[i]);
     /* by reference: the body stays the caller's until this returns */

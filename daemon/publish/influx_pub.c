@@ -516,7 +516,8 @@ static int basic_auth(mvg_influx_pub *p)
     cred[ulen] = ':';
     memcpy(cred + ulen + 1, p->secret, plen);
     int k = snprintf(p->auth_header, hlen, "Authorization: Basic ");
-    sodium_bin2base64(p->auth_header + k, hlen - (size_t)k, cred, n, sodium_base64_VARIANT_ORIGINAL);
+    sodium_bin2base64(p->auth_header + k, hlen - (size_t)k, cred, n,
+                      sodium_base64_VARIANT_ORIGINAL);
     sodium_memzero(cred, n);
     free(cred);
     return 0;

@@ -45,8 +45,7 @@ mvg_pubmod mvg_publishers_mqtt_module(const char *uri)
 
 mvg_pubmod mvg_publishers_influx_module(const char *url)
 {
-    /* the scheme as the configuration loader checked it (config_publish.c) */
-    return strncmp(url, "https://", 8) == 0 ? MVG_PUBMOD_INFLUX_TLS : MVG_PUBMOD_INFLUX;
+    return mvg_influx_url_is_tls(url) ? MVG_PUBMOD_INFLUX_TLS : MVG_PUBMOD_INFLUX;
 }
 
 static const mvg_publishers_api *try_open(const char *path, char *why, size_t len)
