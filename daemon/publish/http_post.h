@@ -43,12 +43,9 @@ typedef struct {
     char err[256];
 } mvg_http_post_result;
 
-/* 1 when this build of the client can reach url ("http://", and
- * "https://" for libcurl's). */
-int mvg_http_post_supports(const char *url);
-
 /* The client for cfg (the strings are copied). NULL with err on a URL this
- * build cannot reach, or out of memory. */
+ * build cannot reach (libevent's: anything but http://; libcurl's: anything
+ * but http:// and https://), or out of memory. */
 mvg_http_post *mvg_http_post_new(const mvg_http_post_cfg *cfg, char *err, size_t errlen);
 
 /* POSTs len bytes of body (not copied: kept until it returns). */

@@ -18,7 +18,7 @@ struct mvg_http_post {
     char curl_err[CURL_ERROR_SIZE];
 };
 
-int mvg_http_post_supports(const char *url)
+static int supports(const char *url)
 {
     return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
 }
@@ -44,7 +44,7 @@ static int on_progress(void *ud, curl_off_t dt, curl_off_t dn, curl_off_t ut, cu
 
 mvg_http_post *mvg_http_post_new(const mvg_http_post_cfg *cfg, char *err, size_t errlen)
 {
-    if (!mvg_http_post_supports(cfg->url)) {
+    if (!supports(cfg->url)) {
         snprintf(err, errlen, "%s: not an http:// or https:// URL", cfg->url);
         return NULL;
     }

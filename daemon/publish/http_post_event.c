@@ -48,7 +48,7 @@ struct mvg_http_post {
     int why_errno;
 };
 
-int mvg_http_post_supports(const char *url)
+static int supports(const char *url)
 {
     return strncmp(url, "http://", 7) == 0;
 }
@@ -257,7 +257,7 @@ static int split_url(mvg_http_post *h, const char *url, char **host, int *port, 
 
 mvg_http_post *mvg_http_post_new(const mvg_http_post_cfg *cfg, char *err, size_t errlen)
 {
-    if (!mvg_http_post_supports(cfg->url)) {
+    if (!supports(cfg->url)) {
         snprintf(err, errlen, "%s: this module writes to http:// URLs only (https:// is "
                  "mvgate-influx-tls.so's)", cfg->url);
         return NULL;
