@@ -6,7 +6,7 @@ set -eu
 
 PACKAGES="
 build-essential cmake pkg-config clang libclang-rt-14-dev dpkg-dev
-libmodbus-dev libconfig-dev libjansson-dev liblapacke-dev libsqlite3-dev
+libmodbus-dev libconfig-dev libjansson-dev libyajl-dev liblapacke-dev libsqlite3-dev
 libsodium-dev libcurl4-openssl-dev libevent-dev libpaho-mqtt-dev zlib1g-dev
 libmicrohttpd-dev
 libcmocka-dev libssl-dev openssl

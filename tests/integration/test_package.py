@@ -107,7 +107,7 @@ def test_package_installs_verifies_and_purges():
         assert len(debs) == 1, os.listdir(d)
         depends = T.run(["dpkg-deb", "-f", debs[0], "Depends"]).stdout
         for lib in ("libmodbus5", "libconfig9", "libsqlite3-0", "libcurl4", "libevent-extra-2.1-7", "libpaho-mqtt",
-                    "liblapacke"):
+                    "liblapacke", "libyajl2"):
             assert lib in depends, (lib, depends)
         files = []
         try:

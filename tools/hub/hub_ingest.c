@@ -3,7 +3,6 @@
  */
 #include "hub_ingest.h"
 
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -98,7 +97,11 @@ static int add_key(mvg_hub_db *db, const char *b64, const char *gateway, int64_t
                            p, 4) < 0 ? -1 : 0;
 }
 
-static const char *jstr(json_t *o, const char *k) { return json_string_value(json_object_get(o, k)); }
+/* A top-level string member of doc, or NULL. */
+static const char *jstr(const mvg_hub_doc *doc, const char *k)
+{
+    return mvg_hub_doc_get_str(doc, mvg_hub_doc_root(doc), k);
+}
 
 /* The record's kind word from its schema "mvgate/<word>/N". */
 static void schema_word(const char *schema, char *out, size_t len)
@@ -127,13 +130,13 @@ static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
                       const mvg_hub_prep *pr, const char *hub_id, const mvg_cli_enrol *reg,
                       int64_t *record_id, const char **note, int64_t *chain, const char **key_fp)
 {
-    json_t *doc = pr->doc;
+    const mvg_hub_doc *doc = pr->doc;
     char word[32];
     schema_word(jstr(doc, "schema"), word, sizeof word);
     const char *gw = jstr(doc, "gateway"), *project = jstr(doc, "project");
     const char *key = jstr(doc, "key"), *prev = jstr(doc, "prev");
-    json_t *c = json_object_get(doc, "chain");
-    *chain = json_is_integer(c) ? json_integer_value(c) : 0;
+    if (!mvg_hub_doc_int(doc, mvg_hub_doc_get(doc, mvg_hub_doc_root(doc), "chain"), chain))
+        *chain = 0;
     *key_fp = key;
     if (!gw || !project || !key || !prev || *chain <= 0) {
         *note = "not a chained record";
@@ -199,7 +202,7 @@ static int add_record(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
  * later than the one stored replaces it, and state_ms is when it changed
  * (so two instances receiving one will keep one time: the alert's
  * episode). A will has no ts_ms: that is how it is told from a clean stop. */
-static int add_status(mvg_hub_db *db, const topic_parts *t, json_t *doc, int64_t now,
+static int add_status(mvg_hub_db *db, const topic_parts *t, const mvg_hub_doc *doc, int64_t now,
                       const char **note)
 {
     const char *gw = jstr(doc, "gateway"), *state = jstr(doc, "state");
@@ -210,7 +213,9 @@ static int add_status(mvg_hub_db *db, const topic_parts *t, json_t *doc, int64_t
     if (!state)
         return 0;
     int offline = strcmp(state, "offline") == 0 || strcmp(state, "stopped") == 0;
-    int will = offline && !json_object_get(doc, "ts_ms") && !json_object_get(doc, "time");
+    mvg_hub_node top = mvg_hub_doc_root(doc);
+    int will = offline && mvg_hub_doc_get(doc, top, "ts_ms") == MVG_HUB_DOC_NONE &&
+               mvg_hub_doc_get(doc, top, "time") == MVG_HUB_DOC_NONE;
     mvg_hub_param p[] = {MVG_HUB_TEXT(gw), MVG_HUB_TEXT(offline ? "offline" : "online"),
                          MVG_HUB_INT(will), MVG_HUB_INT(now)};
     return mvg_hub_db_exec(db,
@@ -227,7 +232,7 @@ static int add_status(mvg_hub_db *db, const topic_parts *t, json_t *doc, int64_t
 static int add_head(mvg_hub_db *db, const topic_parts *t, const mvg_hub_in *m,
                     const mvg_hub_prep *pr, const char **note, const char **key_fp)
 {
-    json_t *doc = pr->doc;
+    const mvg_hub_doc *doc = pr->doc;
     char word[32];
     schema_word(jstr(doc, "schema"), word, sizeof word);
     const char *gw = jstr(doc, "gateway"), *project = jstr(doc, "project");
@@ -256,12 +261,9 @@ void mvg_hub_ingest_prepare(const char *prefix, const mvg_hub_in *m, mvg_hub_pk_
         !(t.flags & (K_CHAINED | K_IDENTITY | K_STATUS | K_HEAD)))
         return;
     out->parsed = 1;
-    out->doc = json_loadb(m->payload, m->len, 0, NULL);
-    if (!json_is_object(out->doc)) {
-        json_decref(out->doc);
-        out->doc = NULL;
+    out->doc = mvg_hub_doc_parse(m->payload, m->len, NULL, 0);
+    if (!out->doc)
         return;
-    }
     if (t.flags & K_IDENTITY)
         out->carried_key = jstr(out->doc, "key");
     else if (strcmp(t.kind, "key") == 0)
@@ -280,7 +282,7 @@ void mvg_hub_prep_clear(mvg_hub_prep *p)
 {
     if (!p)
         return;
-    json_decref(p->doc);
+    mvg_hub_doc_free(p->doc);
     memset(p, 0, sizeof *p);
 }
 
@@ -305,7 +307,7 @@ int mvg_hub_ingest_prepared(mvg_hub_db *db, const char *prefix, const char *hub_
     /* the hub's own alerts come back through the subscription: kept, not noted */
     const char *note = ours || split == -2 ? NULL : "not a gateway topic";
     const char *key_fp = NULL;
-    json_t *doc = pr->doc;
+    const mvg_hub_doc *doc = pr->doc;
     if (pr->parsed && !doc)
         note = "not JSON";
     if (doc && (t.flags & K_CHAINED) && !note) {

@@ -21,11 +21,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <jansson.h>
-
 #include "chain.h"
 #include "cli_enrol.h"
 #include "hub_db.h"
+#include "hub_doc.h"
 
 /* The level after the prefix that is the hub's own, not a gateway's:
  * <prefix>/hub/alerts/... carries its alerts (hub_alert.h), so no gateway
@@ -52,7 +51,7 @@ int mvg_hub_ingest(mvg_hub_db *db, const char *prefix, const char *hub_id,
  * beforehand. Most of the CPU a message costs, so it can be done on
  * another thread (hub_precheck.h) while the main one stores. */
 typedef struct {
-    json_t *doc;                /* the payload parsed, when its kind needs it; NULL: not
+    mvg_hub_doc *doc;           /* the payload parsed, when its kind needs it; NULL: not
                                    parsed or not JSON */
     int parsed;                 /* its kind needed the parse (so doc NULL: not JSON) */
     char hash[MVG_CHAIN_HEX_LEN];   /* a chained or head record's SHA-256, else "" */

@@ -3,7 +3,6 @@
  */
 #include "hub_tally.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -23,59 +22,52 @@ int64_t mvg_hub_tally_day(int64_t ms)
 
 int64_t mvg_hub_tally_day_start(int64_t day) { return day * 86400000 - MVG_HUB_TALLY_TZ_MS; }
 
-/* A number member, or NaN when absent or null. */
-static double num(const json_t *o, const char *k)
-{
-    const json_t *v = json_object_get(o, k);
-    return json_is_number(v) ? json_number_value(v) : NAN;
-}
-
 int mvg_hub_tally_extract(const char *payload, size_t len, int64_t record_id,
                           mvg_hub_tally_row rows[MVG_HUB_TALLY_MAX_STREAMS], char *err,
                           size_t errlen)
 {
-    json_error_t je;
-    json_t *doc = json_loadb(payload, len, 0, &je);
+    char why[200];
+    mvg_hub_doc *doc = mvg_hub_doc_parse(payload, len, why, sizeof why);
     if (!doc) {
-        mvg_set_err(err, errlen, "not JSON: %s", je.text);
+        mvg_set_err(err, errlen, "not JSON: %s", why);
         return -1;
     }
     int n = mvg_hub_tally_extract_doc(doc, record_id, rows, err, errlen);
-    json_decref(doc);
+    mvg_hub_doc_free(doc);
     return n;
 }
 
-int mvg_hub_tally_extract_doc(const json_t *doc, int64_t record_id,
+int mvg_hub_tally_extract_doc(const mvg_hub_doc *doc, int64_t record_id,
                               mvg_hub_tally_row rows[MVG_HUB_TALLY_MAX_STREAMS], char *err,
                               size_t errlen)
 {
-    int n = -1;
-    const char *phase = json_string_value(json_object_get(doc, "phase"));
-    const char *start = json_string_value(json_object_get(doc, "start"));
-    const json_t *streams = json_object_get(doc, "streams");
+    mvg_hub_node top = mvg_hub_doc_root(doc);
+    const char *phase = mvg_hub_doc_get_str(doc, top, "phase");
+    const char *start = mvg_hub_doc_get_str(doc, top, "start");
+    mvg_hub_node streams = mvg_hub_doc_get(doc, top, "streams");
     int64_t start_ms;
-    if (!phase || !start || mvg_timefmt_parse(start, &start_ms) != 0 || !json_is_array(streams)) {
+    if (!phase || !start || mvg_timefmt_parse(start, &start_ms) != 0 ||
+        mvg_hub_doc_type_of(doc, streams) != MVG_HUB_DOC_ARRAY) {
         mvg_set_err(err, errlen, "an interval record without phase, start or streams");
-        goto out;
+        return -1;
     }
-    if (strcmp(phase, "reporting") != 0) {
-        n = 0;
-        goto out;
-    }
-    if (json_array_size(streams) > MVG_HUB_TALLY_MAX_STREAMS) {
+    if (strcmp(phase, "reporting") != 0)
+        return 0;
+    size_t n = mvg_hub_doc_count(doc, streams);
+    if (n > MVG_HUB_TALLY_MAX_STREAMS) {
         mvg_set_err(err, errlen, "more than %d streams", MVG_HUB_TALLY_MAX_STREAMS);
-        goto out;
+        return -1;
     }
-    size_t i;
-    const json_t *s;
-    json_array_foreach(streams, i, s) {
+    size_t i = 0;
+    for (mvg_hub_node s = mvg_hub_doc_first(doc, streams); s != MVG_HUB_DOC_NONE;
+         s = mvg_hub_doc_next(doc, s), i++) {
         mvg_hub_tally_row *r = &rows[i];
         memset(r, 0, sizeof *r);
-        const char *name = json_string_value(json_object_get(s, "name"));
-        const char *type = json_string_value(json_object_get(s, "type"));
+        const char *name = mvg_hub_doc_get_str(doc, s, "name");
+        const char *type = mvg_hub_doc_get_str(doc, s, "type");
         if (!name || !type || strlen(name) >= sizeof r->stream || strlen(type) >= sizeof r->type) {
             mvg_set_err(err, errlen, "stream %zu without a name or type", i);
-            goto out;
+            return -1;
         }
         snprintf(r->stream, sizeof r->stream, "%s", name);
         snprintf(r->type, sizeof r->type, "%s", type);
@@ -83,38 +75,38 @@ int mvg_hub_tally_extract_doc(const json_t *doc, int64_t record_id,
         r->records = 1;
         r->first_ms = r->last_ms = start_ms;
         r->last_id = record_id;
-        double cov = num(s, "coverage");
+        /* a number member reads NaN when absent, null or out of range */
+        double cov = mvg_hub_doc_get_num(doc, s, "coverage");
         r->coverage = isfinite(cov) ? cov : 0.0;
-        double adj = num(s, "adjustment");
+        double adj = mvg_hub_doc_get_num(doc, s, "adjustment");
         r->adjustment = isfinite(adj) ? adj : 0.0;
         /* counted: the interval has a baseline value (docs/mqtt.md,
          * "Undefined figures"); its savings include the adjustment */
-        double base = num(s, "adjusted_baseline");
+        double base = mvg_hub_doc_get_num(doc, s, "adjusted_baseline");
         /* a daily project (interval schema 5): the interval has no
          * baseline value; the record that ends a counted day carries the
          * day's, whose savings are its avoided use (the adjustments stay
          * per interval, above) */
-        const json_t *day = json_object_get(s, "day"), *src = s;
-        if (json_is_object(day) && isfinite(num(day, "adjusted_baseline"))) {
+        mvg_hub_node day = mvg_hub_doc_get(doc, s, "day"), src = s;
+        if (isfinite(mvg_hub_doc_get_num(doc, day, "adjusted_baseline"))) {
             src = day;
-            base = num(day, "adjusted_baseline");
+            base = mvg_hub_doc_get_num(doc, day, "adjusted_baseline");
         }
         if (isfinite(base)) {
             r->m = 1;
             r->adjusted_baseline = base;
-            double act = num(src, "actual"), sav = num(src, src == day ? "avoided" : "savings");
+            double act = mvg_hub_doc_get_num(doc, src, "actual");
+            double sav = mvg_hub_doc_get_num(doc, src, src == day ? "avoided" : "savings");
             r->actual = isfinite(act) ? act : 0.0;
             r->savings = isfinite(sav) ? sav : 0.0;
-            const json_t *conv = json_object_get(src, "converted");
+            mvg_hub_node conv = mvg_hub_doc_get(doc, src, "converted");
             for (int c = 0; c < MVG_HUB_TC_COUNT; c++) {
-                double v = num(conv, mvg_hub_tally_conv_names[c]);
+                double v = mvg_hub_doc_get_num(doc, conv, mvg_hub_tally_conv_names[c]);
                 r->conv[c] = isfinite(v) ? v : 0.0;
             }
         }
     }
-    n = (int)json_array_size(streams);
-out:
-    return n;
+    return (int)n;
 }
 
 int mvg_hub_tally_add(mvg_hub_db *db, const char *gateway, const char *project,

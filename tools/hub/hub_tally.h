@@ -25,11 +25,11 @@
 #ifndef MVG_HUB_TALLY_H
 #define MVG_HUB_TALLY_H
 
-#include <jansson.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "hub_db.h"
+#include "hub_doc.h"
 #include "hub_verify.h"
 
 #define MVG_HUB_TALLY_TZ_MS (8 * 3600000LL) /* Hong Kong time: UTC+8, no DST */
@@ -74,7 +74,7 @@ int mvg_hub_tally_extract(const char *payload, size_t len, int64_t record_id,
                           mvg_hub_tally_row rows[MVG_HUB_TALLY_MAX_STREAMS], char *err,
                           size_t errlen);
 /* The same from the record already parsed (doc: its JSON object). */
-int mvg_hub_tally_extract_doc(const json_t *doc, int64_t record_id,
+int mvg_hub_tally_extract_doc(const mvg_hub_doc *doc, int64_t record_id,
                               mvg_hub_tally_row rows[MVG_HUB_TALLY_MAX_STREAMS], char *err,
                               size_t errlen);
 

@@ -3,7 +3,6 @@
  */
 #include "hub_verify.h"
 
-#include <jansson.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,14 +59,14 @@ static int handover(const mvg_hub_vrec *x, char to[MVG_CHAIN_FP_LEN], mvg_hub_de
         return strcmp(x->kind, "key") == 0 ? (decide(d, MVG_CHAIN_V_ALTERED,
                                                      "a key record without a new key"), -1)
                                            : 0;
-    json_t *doc = x->doc ? x->doc : json_loadb(x->payload, x->len, 0, NULL);
-    const char *nk = json_string_value(json_object_get(doc, "new_key"));
+    mvg_hub_doc *own = x->doc ? NULL : mvg_hub_doc_parse(x->payload, x->len, NULL, 0);
+    const mvg_hub_doc *doc = x->doc ? x->doc : own;
+    const char *nk = mvg_hub_doc_get_str(doc, mvg_hub_doc_root(doc), "new_key");
     unsigned char pk[MVG_CHAIN_PK_BYTES];
     char fp[MVG_CHAIN_FP_LEN] = "";
     if (nk && mvg_chain_pk_from_b64(nk, strlen(nk), pk) == 0)
         mvg_chain_fingerprint(pk, fp);
-    if (doc != x->doc)
-        json_decref(doc);
+    mvg_hub_doc_free(own);
     if (strcmp(fp, to) != 0) {
         decide(d, MVG_CHAIN_V_ALTERED, "its new_key is not the key of its new_fingerprint %s", to);
         return -1;

@@ -29,12 +29,12 @@
 #ifndef MVG_HUB_VERIFY_H
 #define MVG_HUB_VERIFY_H
 
-#include <jansson.h>
 #include <stdint.h>
 
 #include "chain.h"
 #include "cli_enrol.h"
 #include "hub_db.h"
+#include "hub_doc.h"
 
 /* A record as the decision sees it (its bytes and the index columns). */
 typedef struct {
@@ -44,7 +44,7 @@ typedef struct {
     size_t len;
     /* the bytes parsed, when the caller has them (ingest), else NULL: so
      * that a record is parsed once, not again by the decision and tally */
-    json_t *doc;
+    const mvg_hub_doc *doc;
     /* the signature already checked under the public key sig_pk (another
      * thread, hub_precheck.h): sig_status; NULL: not checked yet */
     const unsigned char *sig_pk;
