@@ -4,8 +4,9 @@
  * database (the parse, the SHA-256, a signature checked under a key known
  * beforehand, the key an identity carries), and a chained record verified
  * as it arrives: its verdict in its own row and its count in the tally,
- * once, when its predecessor is decided; left to the sweep (no verdict)
- * when it comes before its predecessor, and decided by the sweep then.
+ * once, when its predecessor is decided, and its bytes kept once, in its
+ * record row; left to the sweep (no verdict) when it comes before its
+ * predecessor, and decided by the sweep then.
  * Records are signed here with a real key (chain.c).
  */
 #include <setjmp.h>
@@ -186,6 +187,36 @@ static void test_verdict_at_ingest(void **state)
     assert_int_equal(mvg_hub_verify_sweep(db, &reg, "hub-a", 3000), 1);
     expect(4, "ok", 4);
     assert_int_equal(mvg_hub_verify_sweep(db, &reg, "hub-a", 3000), 0);
+
+    /* every message a row, a record's bytes once: in its record row, the
+     * raw row pointing there; a message that is no record keeps its own */
+    static const char other[] = "{\"not\":\"chained\"}";
+    put(PREFIX "/gw-1/model/p", other, sizeof other - 1);
+    mvg_hub_rows *r = mvg_hub_db_query(db,
+                                       "SELECT m.payload, m.record_id, r.payload, m.note"
+                                       " FROM hub_messages m LEFT JOIN hub_records r"
+                                       " ON r.id = m.record_id ORDER BY m.id",
+                                       NULL, 0);
+    assert_non_null(r);
+    assert_int_equal(mvg_hub_rows_count(r), 7);
+    static const int chain_of[7] = {0, 1, 2, 2, 4, 3, 0};
+    for (size_t i = 0; i < 7; i++) {
+        size_t n = 99, rn = 0;
+        const char *own = mvg_hub_rows_blob(r, i, 0, &n);
+        const char *kept = mvg_hub_rows_blob(r, i, 2, &rn);
+        int c = chain_of[i];
+        if (c == 0) {
+            assert_null(mvg_hub_rows_text(r, i, 1));
+            assert_int_equal(n, i == 0 ? strlen(ident) : sizeof other - 1);
+            assert_memory_equal(own, i == 0 ? ident : other, n);
+        } else {
+            assert_int_equal(n, 0);
+            assert_int_equal(rn, len[c]);
+            assert_memory_equal(kept, rec[c], rn);
+        }
+    }
+    assert_string_equal(mvg_hub_rows_text(r, 6, 3), "not a chained record");
+    mvg_hub_rows_free(r);
     for (int c = 1; c <= 4; c++)
         free(rec[c]);
 }

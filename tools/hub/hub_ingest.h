@@ -1,7 +1,9 @@
 /*
  * hub_ingest.h: one received message into the hub's tables (hub_db.h), in
  * the caller's transaction: the raw row with its exact bytes, and for what
- * the topic names, the index columns and the derived rows. What a topic
+ * the topic names, the index columns and the derived rows (a chained
+ * record's bytes once, in its record row, the raw row pointing there).
+ * What a topic
  * level after the gateway means is one table of kinds (hub_ingest.c): a
  * chained record (interval, model, key, newchain, definition) becomes a
  * hub_records row keyed by its own signed gateway, project, chain and the
