@@ -2,8 +2,13 @@
  * test_hub_db.c: the hub's storage interface (tools/hub/hub_db.h) on its
  * SQLite backend: transactions nest (a begin inside one joins it, its
  * commit only counts, the outermost commit commits, a rollback at any
- * depth rolls all back and the outer commit then fails), and a statement
- * run many times (kept prepared) binds its parameters afresh each time.
+ * depth rolls all back and the outer commit then fails), a statement
+ * run many times (kept prepared) binds its parameters afresh each time,
+ * and a transaction that does not wait for the disk: refused inside
+ * another, run with synchronous=NORMAL and no checkpoint of its own, the
+ * connection back to FULL after its commit or rollback, and its WAL
+ * checkpointed by a sync on another connection, on the sync thread too
+ * (hub_syncer.h).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,17 +20,20 @@
 
 #include "testutil.h"
 
+#include <sys/stat.h>
+
 #include "hub_db.h"
+#include "hub_syncer.h"
 
 static char dir[256];
 static mvg_hub_db *db;
+static mvg_hub_db_cfg cfg = {.backend = MVG_HUB_DB_SQLITE};
 
 static int setup(void **state)
 {
     (void)state;
     if (tu_tmpdir_make(dir, sizeof dir, "hub-db"))
         return -1;
-    mvg_hub_db_cfg cfg = {.backend = MVG_HUB_DB_SQLITE};
     snprintf(cfg.path, sizeof cfg.path, "%s/hub.db", dir);
     char err[256];
     db = mvg_hub_db_open(&cfg, err, sizeof err);
@@ -126,12 +134,106 @@ static void test_statement_again(void **state)
     put("k99");
 }
 
+static long pragma(mvg_hub_db *h, const char *sql)
+{
+    mvg_hub_rows *r = mvg_hub_db_query(h, sql, NULL, 0);
+    assert_non_null(r);
+    long n = (long)mvg_hub_rows_int(r, 0, 0);
+    mvg_hub_rows_free(r);
+    return n;
+}
+
+static long long file_size(const char *suffix)
+{
+    char path[sizeof cfg.path + 8];
+    snprintf(path, sizeof path, "%s%s", cfg.path, suffix);
+    struct stat st;
+    return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* Rows enough for a WAL beyond the checkpoint threshold (4 MB). */
+static void put_many(const char *tag)
+{
+    static char big[4000];
+    memset(big, 'x', sizeof big - 1);
+    for (int i = 0; i < 1200; i++) {
+        char fp[32];
+        snprintf(fp, sizeof fp, "%s%04d", tag, i);
+        mvg_hub_param p[] = {MVG_HUB_TEXT(fp), MVG_HUB_TEXT(big), MVG_HUB_INT(1)};
+        assert_int_equal(mvg_hub_db_exec(db,
+                                         "INSERT INTO hub_keys (fingerprint, pk, first_ms)"
+                                         " VALUES ($1, $2, $3)",
+                                         p, 3),
+                         1);
+    }
+}
+
+static void test_commit_nowait(void **state)
+{
+    (void)state;
+    assert_int_equal(pragma(db, "PRAGMA synchronous"), 2); /* FULL */
+    assert_int_equal(mvg_hub_db_begin(db), 0);
+    assert_int_equal(mvg_hub_db_begin_nowait(db), -1); /* not inside another */
+    assert_non_null(strstr(mvg_hub_db_error(db), "inside"));
+    mvg_hub_db_rollback(db);
+    assert_int_equal(pragma(db, "PRAGMA synchronous"), 2);
+
+    assert_int_equal(mvg_hub_db_begin_nowait(db), 0);
+    put("n1");
+    mvg_hub_db_rollback(db);
+    assert_int_equal(pragma(db, "PRAGMA synchronous"), 2);
+    assert_int_equal(pragma(db, "PRAGMA wal_autocheckpoint"), 1000);
+
+    /* a transaction beyond the checkpoint threshold: no checkpoint at its
+     * commit, the database file as it was, the rows there for others */
+    mvg_hub_db *other = mvg_hub_db_open(&cfg, NULL, 0);
+    assert_non_null(other);
+    assert_int_equal(mvg_hub_db_sync(other, NULL, 0), 0);
+    long long db0 = file_size("");
+    long n0 = count();
+    assert_int_equal(mvg_hub_db_begin_nowait(db), 0);
+    assert_int_equal(pragma(db, "PRAGMA synchronous"), 1); /* NORMAL */
+    assert_int_equal(pragma(db, "PRAGMA wal_autocheckpoint"), 0);
+    put_many("w");
+    assert_int_equal(mvg_hub_db_commit(db), 0);
+    assert_int_equal(pragma(db, "PRAGMA synchronous"), 2);
+    assert_int_equal(pragma(db, "PRAGMA wal_autocheckpoint"), 1000);
+    assert_int_equal(pragma(other, "SELECT COUNT(*) FROM hub_keys"), n0 + 1200);
+    assert_true(file_size("-wal") > 4 * 1024 * 1024);
+    assert_true(file_size("") == db0);
+    /* the sync, on the other connection, moves the WAL into the file */
+    char err[256] = "";
+    assert_int_equal(mvg_hub_db_sync(other, err, sizeof err), 0);
+    assert_true(file_size("") > db0 + 4 * 1024 * 1024);
+    mvg_hub_db_close(other);
+
+    /* the same through the sync thread, with its own connection */
+    char e[256];
+    mvg_hub_syncer *sy = mvg_hub_syncer_new(&cfg, e, sizeof e);
+    assert_non_null(sy);
+    assert_int_equal(mvg_hub_syncer_busy(sy), 0);
+    assert_int_equal(mvg_hub_syncer_wait(sy, e, sizeof e), 0); /* none given */
+    db0 = file_size("");
+    assert_int_equal(mvg_hub_db_begin_nowait(db), 0);
+    put_many("s");
+    assert_int_equal(mvg_hub_db_commit(db), 0);
+    assert_int_equal(mvg_hub_syncer_give(sy), 0);
+    assert_int_equal(mvg_hub_syncer_busy(sy), 1);
+    assert_int_equal(mvg_hub_syncer_give(sy), -1); /* one at a time */
+    assert_int_equal(mvg_hub_syncer_wait(sy, e, sizeof e), 0);
+    assert_int_equal(mvg_hub_syncer_busy(sy), 0);
+    assert_true(file_size("") > db0 + 4 * 1024 * 1024);
+    mvg_hub_syncer_free(sy);
+    mvg_hub_syncer_free(NULL);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_nested_commit),
         cmocka_unit_test(test_inner_rollback),
         cmocka_unit_test(test_statement_again),
+        cmocka_unit_test(test_commit_nowait),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -16,6 +16,7 @@ struct mvg_hub_db {
     const mvg_hub_db_backend_ops *ops;
     void *conn;
     int depth;                  /* begun and not yet committed (hub_db.h: they nest) */
+    int nowait;                 /* the transaction's commit does not wait for the disk */
     char err[512];
 };
 
@@ -161,12 +162,39 @@ mvg_hub_rows *mvg_hub_db_query(mvg_hub_db *db, const char *sql, const mvg_hub_pa
 
 const char *mvg_hub_db_error(const mvg_hub_db *db) { return db->err; }
 
+/* After a transaction that did not wait: the connection's commits wait
+ * for the disk again. */
+static int waits_again(mvg_hub_db *db)
+{
+    if (!db->nowait)
+        return 0;
+    db->nowait = 0;
+    return db->ops->commits_wait ? db->ops->commits_wait(db->conn, 1, db->err, sizeof db->err)
+                                 : 0;
+}
+
 int mvg_hub_db_begin(mvg_hub_db *db)
 {
     if (db->depth++ > 0)
         return 0; /* inside the caller's transaction: part of it */
     if (mvg_hub_db_exec(db, "BEGIN", NULL, 0) < 0) {
         db->depth = 0;
+        return -1;
+    }
+    return 0;
+}
+
+int mvg_hub_db_begin_nowait(mvg_hub_db *db)
+{
+    if (db->depth > 0) {
+        snprintf(db->err, sizeof db->err, "a transaction that does not wait, begun inside one");
+        return -1;
+    }
+    if (db->ops->commits_wait && db->ops->commits_wait(db->conn, 0, db->err, sizeof db->err) < 0)
+        return -1;
+    db->nowait = 1;
+    if (mvg_hub_db_begin(db) < 0) {
+        waits_again(db);
         return -1;
     }
     return 0;
@@ -179,7 +207,10 @@ int mvg_hub_db_commit(mvg_hub_db *db)
         return 0;
     }
     db->depth = 0;
-    return mvg_hub_db_exec(db, "COMMIT", NULL, 0) < 0 ? -1 : 0;
+    int rc = mvg_hub_db_exec(db, "COMMIT", NULL, 0) < 0 ? -1 : 0;
+    if (rc == 0 && waits_again(db) < 0)
+        return -1; /* committed, but the next commits would not wait */
+    return rc;
 }
 
 void mvg_hub_db_rollback(mvg_hub_db *db)
@@ -188,7 +219,13 @@ void mvg_hub_db_rollback(mvg_hub_db *db)
     memcpy(keep, db->err, sizeof keep); /* the error that made us roll back */
     mvg_hub_db_exec(db, "ROLLBACK", NULL, 0); /* also after a COMMIT that failed */
     db->depth = 0;
+    waits_again(db);
     memcpy(db->err, keep, sizeof keep);
+}
+
+int mvg_hub_db_sync(mvg_hub_db *db, char *err, size_t errlen)
+{
+    return db->ops->sync ? db->ops->sync(db->conn, err, errlen) : 0;
 }
 
 size_t mvg_hub_rows_count(const mvg_hub_rows *r) { return r ? r->n : 0; }

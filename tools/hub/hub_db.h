@@ -64,6 +64,20 @@ const char *mvg_hub_db_error(const mvg_hub_db *db);
 int mvg_hub_db_begin(mvg_hub_db *db);
 int mvg_hub_db_commit(mvg_hub_db *db);
 void mvg_hub_db_rollback(mvg_hub_db *db);
+/* As mvg_hub_db_begin (outside a transaction only: -1 inside one), for a
+ * transaction whose commit does not wait for the disk: what it commits is
+ * there for every connection at once and survives the process's crash,
+ * but a power cut may lose it, whole, until a mvg_hub_db_sync begun after
+ * the commit returns 0; nor does its commit move the WAL into the database
+ * file (SQLite), which mvg_hub_db_sync does then. So that the hub can
+ * store its next batch while the disk takes this one: it acknowledges a
+ * batch only after its sync, on a connection and thread of their own
+ * (hub_syncer.h). Every other commit waits for the disk itself. */
+int mvg_hub_db_begin_nowait(mvg_hub_db *db);
+/* Until everything committed to the database so far, on any connection,
+ * is on the disk, and (SQLite) the WAL moved into the database file when it
+ * has grown, without holding up a writer: 0, or -1 with err. */
+int mvg_hub_db_sync(mvg_hub_db *db, char *err, size_t errlen);
 
 size_t mvg_hub_rows_count(const mvg_hub_rows *r);
 /* Column col of row i: NULL for SQL NULL; a blob's bytes with *len. */
@@ -90,6 +104,11 @@ typedef struct {
     /* rows NULL: discard rows; returns changed rows or -1 (err filled) */
     long (*run)(void *conn, const char *sql, const mvg_hub_param *p, int np, mvg_hub_rows *rows,
                 char *err, size_t errlen);
+    /* whether the connection's next transactions' commits wait for the
+     * disk (on: the default); NULL: they always do */
+    int (*commits_wait)(void *conn, int on, char *err, size_t errlen);
+    /* until what any connection committed is on the disk: 0 or -1 */
+    int (*sync)(void *conn, char *err, size_t errlen);
     /* the schema's types: an auto-incremented key, a blob */
     const char *serial_key, *blob_type;
 } mvg_hub_db_backend_ops;

@@ -9,11 +9,26 @@
  * it; and with each its parameters' positions, looked up by name once at
  * prepare rather than at every call (a lookup per parameter per call was
  * a few per cent of the hub's CPU, bench_hub_ingest).
+ *
+ * A transaction that does not wait for the disk (mvg_hub_db_begin_nowait)
+ * runs with synchronous=NORMAL and no automatic checkpoint: its commit
+ * writes the WAL and returns. mvg_hub_db_sync, on another connection (and
+ * thread: hub_syncer.h), syncs the WAL file and, once it holds more than
+ * SQLite's own threshold, checkpoints it PASSIVE (copying what no reader
+ * needs, never waiting for the writer). NORMAL is as safe from corruption
+ * as FULL (SQLite syncs the WAL before each checkpoint); what it risks,
+ * the last commits in a power cut, is what the sync ends. The checkpoint
+ * was the larger part of the writer's commits (bench_hub_ingest).
  */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "diag.h"
 #include "hub_db.h"
@@ -25,6 +40,8 @@
 #define CACHE_MAX 48
 /* hub_db_pg.c takes as many; a statement with more is refused */
 #define PARAMS_MAX 32
+/* SQLite's default wal_autocheckpoint, in bytes of WAL */
+#define CHECKPOINT_BYTES (1000 * 4096)
 
 /* A prepared statement and where its $1..$N are (0: not used). */
 typedef struct {
@@ -35,6 +52,7 @@ typedef struct {
 
 typedef struct {
     sqlite3 *db;
+    char wal[PATH_MAX];         /* the WAL file */
     size_t n;
     sq_stmt cache[CACHE_MAX];
     sq_stmt once;               /* a statement beyond the cache, for one call */
@@ -66,6 +84,7 @@ static void *sq_open(const mvg_hub_db_cfg *cfg, char *err, size_t errlen)
         return NULL;
     }
     c->db = db;
+    snprintf(c->wal, sizeof c->wal, "%s-wal", sqlite3_db_filename(db, "main"));
     return c;
 }
 
@@ -200,11 +219,54 @@ static long sq_run(void *conn, const char *sql, const mvg_hub_param *p, int np,
     return sqlite3_changes(c->db);
 }
 
+static int sq_commits_wait(void *conn, int on, char *err, size_t errlen)
+{
+    sq_conn *c = conn;
+    char *msg = NULL;
+    if (sqlite3_exec(c->db, on ? "PRAGMA synchronous=FULL" : "PRAGMA synchronous=NORMAL", NULL,
+                     NULL, &msg) != SQLITE_OK ||
+        sqlite3_wal_autocheckpoint(c->db, on ? 1000 : 0) != SQLITE_OK) {
+        mvg_set_err(err, errlen, "sqlite: %s", msg ? msg : sqlite3_errmsg(c->db));
+        sqlite3_free(msg);
+        return -1;
+    }
+    return 0;
+}
+
+static int sq_sync(void *conn, char *err, size_t errlen)
+{
+    const sq_conn *c = conn;
+    /* opened each time: a checkpoint may have restarted the file */
+    int fd = open(c->wal, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (errno == ENOENT)
+            return 0; /* no WAL: everything is in the database file, synced */
+        mvg_set_err(err, errlen, "sqlite: cannot open %s: %s", c->wal, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    int rc = fdatasync(fd);
+    if (rc < 0)
+        mvg_set_err(err, errlen, "sqlite: cannot sync %s: %s", c->wal, strerror(errno));
+    else if (fstat(fd, &st) == 0 && st.st_size > CHECKPOINT_BYTES &&
+             sqlite3_wal_checkpoint_v2(c->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL) !=
+                 SQLITE_OK &&
+             sqlite3_errcode(c->db) != SQLITE_BUSY) {
+        /* busy: another checkpoint is running, which does the same */
+        mvg_set_err(err, errlen, "sqlite: checkpoint of %s: %s", c->wal, sqlite3_errmsg(c->db));
+        rc = -1;
+    }
+    close(fd);
+    return rc < 0 ? -1 : 0;
+}
+
 const mvg_hub_db_backend_ops mvg_hub_db_sqlite_ops = {
     .name = "sqlite",
     .open = sq_open,
     .close = sq_close,
     .run = sq_run,
+    .commits_wait = sq_commits_wait,
+    .sync = sq_sync,
     .serial_key = "INTEGER PRIMARY KEY",
     .blob_type = "BLOB",
 };

@@ -6,9 +6,9 @@
  * "send puback before processing"), so a hub killed between receipt and
  * commit would lose a message the broker counts as delivered. Here the
  * caller acknowledges a message itself (mvg_hub_mqtt_ack) after its row is
- * committed; a message not acknowledged stays in the broker's session
- * (clean start 0, a session expiry interval) and comes again, DUP set,
- * after a reconnect. One subscription, QoS 1, optionally shared
+ * committed and on the disk; a message not acknowledged stays in the
+ * broker's session (clean start 0, a session expiry interval) and comes
+ * again, DUP set, after a reconnect. One subscription, QoS 1, optionally shared
  * ($share/<group>/...). Not thread-safe: one thread owns a session.
  */
 #ifndef MVG_HUB_MQTT_H

@@ -4,12 +4,14 @@
  * messages and hands it to the precheck thread to be parsed and its
  * signatures checked (hub_precheck.h) while it stores the batch before and
  * verifies what that one completes (hub_ingest.h, hub_verify.h) in one
- * transaction, and only after the commit
- * acknowledges each to the broker (hub_mqtt.h), so a hub killed at any
- * point loses nothing: what was not acknowledged comes again from its
- * persistent session. Between batches it sweeps again for what waited (an
- * enrolment, a key). SIGTERM/SIGINT stop it (session kept), SIGHUP re-reads
- * the register of enrolled gateways.
+ * transaction, and only once the commit is on the disk acknowledges each
+ * to the broker (hub_mqtt.h), so a hub killed at any point, or a power
+ * cut, loses nothing: what was not acknowledged comes again from its
+ * persistent session. The commit does not wait for the disk: a thread
+ * waits for it (hub_syncer.h) while this one stores the next batch, and
+ * the acknowledgements follow at the next turn. Between batches it sweeps
+ * again for what waited (an enrolment, a key). SIGTERM/SIGINT stop it
+ * (session kept), SIGHUP re-reads the register of enrolled gateways.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +27,7 @@
 #include "hub_ingest.h"
 #include "hub_mqtt.h"
 #include "hub_precheck.h"
+#include "hub_syncer.h"
 #include "hub_verify.h"
 #include "log.h"
 #include "notify.h"
@@ -92,17 +95,25 @@ typedef struct {
     size_t n;
 } batch;
 
+/* The QoS 1 messages of a batch committed, not yet on the disk: they
+ * are acknowledged once its sync is done. */
+typedef struct {
+    uint16_t id[BATCH_MAX];
+    size_t n;
+} unsynced;
+
 /* The batch in one transaction with the verification of what it brought:
  * 0 committed, -1 not (nothing acknowledged). One commit per batch, as a
- * subscriber that only stores makes: with synchronous=FULL each commit
- * waits for the disk, and a sweep committed by itself after each batch
- * doubled that (bench_hub_ingest). The verdicts need nothing that is not
- * in the transaction, and a batch rolled back is verified again when it
- * comes again. */
+ * subscriber that only stores makes: each commit is one more write of the
+ * disk, and a sweep committed by itself after each batch doubled that
+ * (bench_hub_ingest). The commit does not wait for the disk: the batch is
+ * acknowledged after its sync (settle). The verdicts need nothing that is
+ * not in the transaction, and a batch rolled back is verified again when
+ * it comes again. */
 static int store_batch(mvg_hub_db *db, const mvg_hub_cfg *cfg, const mvg_cli_enrol *reg,
                        const batch *b)
 {
-    if (mvg_hub_db_begin(db) < 0)
+    if (mvg_hub_db_begin_nowait(db) < 0)
         return -1;
     for (size_t i = 0; i < b->n; i++)
         if (mvg_hub_ingest_prepared(db, cfg->mqtt.topic_prefix, cfg->id, reg, &b->in[i],
@@ -118,18 +129,42 @@ static int store_batch(mvg_hub_db *db, const mvg_hub_cfg *cfg, const mvg_cli_enr
     return 0;
 }
 
-/* A prepared batch stored, acknowledged after its commit while the
- * connection holds (*r >= 0; a failed store or ack sets *r to -1), and let
- * go: 0 stored, -1 not. */
+/* The batch committed last, once its sync is done: acknowledged while the
+ * connection holds (*r >= 0; a failed ack sets *r to -1). A sync that
+ * failed acknowledges nothing and drops the connection, so that a new
+ * session delivers the batch again (stored again as repeats). */
+static void settle(mvg_hub_syncer *sy, mvg_hub_mqtt *mq, unsynced *u, int *r,
+                   mvg_log_once *db_log)
+{
+    char err[512];
+    if (mvg_hub_syncer_wait(sy, err, sizeof err) < 0) {
+        mvg_log_once_hit(db_log, MVG_LOG_ERR, err, "database: %s; %zu message(s) not acknowledged",
+                         err, u->n);
+        mvg_hub_mqtt_disconnect(mq);
+        *r = -1;
+    }
+    for (size_t i = 0; i < u->n && *r >= 0; i++)
+        if (mvg_hub_mqtt_ack(mq, u->id[i]) < 0)
+            *r = -1;
+    u->n = 0;
+}
+
+/* A prepared batch stored and let go: 0 stored, -1 not. The batch before
+ * it is settled first, then this one's sync begins, its messages waiting
+ * in *u for their acknowledgement (none while the connection is gone: a
+ * new session delivers them again). */
 static int land(mvg_hub_db *db, const mvg_hub_cfg *cfg, const mvg_cli_enrol *reg,
-                mvg_hub_mqtt *mq, batch *b, int *r, mvg_log_once *db_log)
+                mvg_hub_mqtt *mq, mvg_hub_syncer *sy, unsynced *u, batch *b, int *r,
+                mvg_log_once *db_log)
 {
     int rc = store_batch(db, cfg, reg, b);
     if (rc == 0) {
         mvg_log_once_clear(db_log, MVG_LOG_NOTICE, "database: storing again");
+        settle(sy, mq, u, r, db_log);
         for (size_t i = 0; i < b->n && *r >= 0; i++)
-            if (b->msg[i].qos > 0 && mvg_hub_mqtt_ack(mq, b->msg[i].id) < 0)
-                *r = -1;
+            if (b->msg[i].qos > 0)
+                u->id[u->n++] = b->msg[i].id;
+        mvg_hub_syncer_give(sy); /* idle: settled above */
     } else {
         /* not acknowledged: a new session delivers them again */
         mvg_log_once_hit(db_log, MVG_LOG_ERR, mvg_hub_db_error(db),
@@ -137,6 +172,7 @@ static int land(mvg_hub_db *db, const mvg_hub_cfg *cfg, const mvg_cli_enrol *reg
                          b->n);
         mvg_hub_mqtt_disconnect(mq);
         *r = -1;
+        settle(sy, mq, u, r, db_log); /* the batch before: nor that one */
     }
     for (size_t i = 0; i < b->n; i++)
         mvg_hub_prep_clear(&b->prep[i]);
@@ -234,8 +270,10 @@ int main(int argc, char **argv)
     mvg_hub_precheck *pc = mq ? mvg_hub_precheck_new(&cfg.db, cfg.mqtt.topic_prefix, err,
                                                      sizeof err)
                               : NULL;
-    if (!pc) {
+    mvg_hub_syncer *sy = pc ? mvg_hub_syncer_new(&cfg.db, err, sizeof err) : NULL;
+    if (!sy) {
         mvg_log(MVG_LOG_ERR, "%s", err);
+        mvg_hub_precheck_free(pc);
         mvg_hub_mqtt_free(mq);
         mvg_hub_db_close(db);
         mvg_cli_enrol_free(&reg);
@@ -260,6 +298,7 @@ int main(int argc, char **argv)
     static batch slots[2];
     int fill = 0;
     batch *flight = NULL; /* given to the precheck thread, stored at the next turn */
+    static unsynced acks; /* the batch stored last, acknowledged after its sync */
     int connected = 0, rc = 0;
     int64_t backoff = 500, next_try = 0, next_sweep = 0, next_alerts = 0, gap_mark = 0;
     mvg_log_once conn_log = {0}, db_log = {0};
@@ -314,6 +353,12 @@ int main(int argc, char **argv)
         int wait = flight ? 0
                           : (int)((next_sweep < next_alerts ? next_sweep : next_alerts) -
                                   mvg_clock_mono_ms());
+        if (!flight && mvg_hub_syncer_busy(sy)) {
+            /* nothing more to store: the last batch is acknowledged before
+             * the wait, not at the next one (a failure shows at the read) */
+            int ok = 0;
+            settle(sy, mq, &acks, &ok, &db_log);
+        }
         int r = mvg_hub_mqtt_next(mq, &m, wait > 0 ? wait : 0, err, sizeof err);
         while (r == 1) {
             if (hold(&b->msg[b->n], &m) < 0)
@@ -341,14 +386,14 @@ int main(int argc, char **argv)
             flight = b;
             fill ^= 1;
         }
-        if (prev && land(db, &cfg, &reg, mq, prev, &r, &db_log) == 0)
+        if (prev && land(db, &cfg, &reg, mq, sy, &acks, prev, &r, &db_log) == 0)
             next_sweep = mvg_clock_mono_ms() + cfg.verify_interval_ms; /* verified with it */
         if (flight)
             mvg_hub_precheck_help(pc, db);
         if (r < 0 && flight) {
             /* the connection is gone: what it brought is stored, not acknowledged */
             mvg_hub_precheck_wait(pc);
-            land(db, &cfg, &reg, mq, flight, &r, &db_log);
+            land(db, &cfg, &reg, mq, sy, &acks, flight, &r, &db_log);
             flight = NULL;
         }
         if (r < 0 && !stop_flag) {
@@ -358,11 +403,13 @@ int main(int argc, char **argv)
         }
     }
     mvg_notify("STOPPING=1");
+    int r = connected ? 0 : -1;
     if (flight) {
-        int r = connected ? 0 : -1;
         mvg_hub_precheck_wait(pc);
-        land(db, &cfg, &reg, mq, flight, &r, &db_log);
+        land(db, &cfg, &reg, mq, sy, &acks, flight, &r, &db_log);
     }
+    settle(sy, mq, &acks, &r, &db_log);
+    mvg_hub_syncer_free(sy);
     mvg_hub_precheck_free(pc);
     mvg_hub_mqtt_disconnect(mq);
     verify_sweep(db, &reg, cfg.id);
