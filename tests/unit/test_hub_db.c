@@ -3,7 +3,8 @@
  * SQLite backend: transactions nest (a begin inside one joins it, its
  * commit only counts, the outermost commit commits, a rollback at any
  * depth rolls all back and the outer commit then fails), a statement
- * run many times (kept prepared) binds its parameters afresh each time,
+ * run many times (kept prepared) binds its parameters afresh each time
+ * (a REAL as the very double),
  * and a transaction that does not wait for the disk: refused inside
  * another, run with synchronous=NORMAL and no checkpoint of its own, the
  * connection back to FULL after its commit or rollback, and its WAL
@@ -107,6 +108,8 @@ static void test_inner_rollback(void **state)
     assert_int_equal(count(), n0 + 1);
 }
 
+static long pragma(mvg_hub_db *h, const char *sql);
+
 static void test_statement_again(void **state)
 {
     (void)state;
@@ -132,6 +135,13 @@ static void test_statement_again(void **state)
                      -1);
     assert_non_null(strstr(mvg_hub_db_error(db), "UNIQUE"));
     put("k99");
+    /* a REAL parameter is stored as the very double */
+    assert_true(mvg_hub_db_exec(db, "CREATE TABLE reals (x REAL)", NULL, 0) >= 0);
+    const double x = 0.1 + 0.2, tiny = 3.0374999999999997e-6;
+    mvg_hub_param rp[] = {MVG_HUB_REAL(x), MVG_HUB_REAL(tiny)};
+    assert_int_equal(mvg_hub_db_exec(db, "INSERT INTO reals VALUES ($1), ($2)", rp, 2), 2);
+    assert_int_equal(pragma(db, "SELECT COUNT(*) FROM reals WHERE x = 0.30000000000000004"
+                                " OR x = 3.0374999999999997e-6"), 2);
 }
 
 static long pragma(mvg_hub_db *h, const char *sql)

@@ -26,7 +26,13 @@
 typedef struct mvg_hub_db mvg_hub_db;
 typedef struct mvg_hub_rows mvg_hub_rows;
 
-typedef enum { MVG_HUB_P_NULL, MVG_HUB_P_TEXT, MVG_HUB_P_INT, MVG_HUB_P_BLOB } mvg_hub_ptype;
+typedef enum {
+    MVG_HUB_P_NULL,
+    MVG_HUB_P_TEXT,
+    MVG_HUB_P_INT,
+    MVG_HUB_P_REAL,
+    MVG_HUB_P_BLOB
+} mvg_hub_ptype;
 
 /* A statement's parameter $i is p[i-1]. */
 typedef struct {
@@ -34,6 +40,7 @@ typedef struct {
     const char *s;              /* TEXT (NUL-terminated), BLOB (len bytes) */
     size_t len;
     int64_t i;
+    double d;                   /* REAL: read back exactly by both backends */
 } mvg_hub_param;
 
 /* A text parameter; NULL is SQL NULL. */
@@ -43,6 +50,7 @@ static inline mvg_hub_param mvg_hub_text(const char *s)
 }
 #define MVG_HUB_TEXT(x) mvg_hub_text(x)
 #define MVG_HUB_INT(x) ((mvg_hub_param){.type = MVG_HUB_P_INT, .i = (x)})
+#define MVG_HUB_REAL(x) ((mvg_hub_param){.type = MVG_HUB_P_REAL, .d = (x)})
 #define MVG_HUB_BLOB(p, n) ((mvg_hub_param){.type = MVG_HUB_P_BLOB, .s = (p), .len = (n)})
 
 /* Opens (and creates the tables of) the configured database: NULL with err. */

@@ -45,7 +45,7 @@ static long pg_run(void *conn, const char *sql, const mvg_hub_param *p, int np,
     PGconn *c = conn;
     const char *values[32];
     int lengths[32], formats[32];
-    char ints[32][24];
+    char ints[32][32];          /* an INT's or a REAL's text */
     if (np > 32) {
         mvg_set_err(err, errlen, "postgresql: too many parameters");
         return -1;
@@ -62,6 +62,11 @@ static long pg_run(void *conn, const char *sql, const mvg_hub_param *p, int np,
             break;
         case MVG_HUB_P_INT:
             snprintf(ints[i], sizeof ints[i], "%lld", (long long)p[i].i);
+            values[i] = ints[i];
+            break;
+        case MVG_HUB_P_REAL:
+            /* 17 significant digits: read back as the same double */
+            snprintf(ints[i], sizeof ints[i], "%.17g", p[i].d);
             values[i] = ints[i];
             break;
         case MVG_HUB_P_BLOB:

@@ -140,18 +140,14 @@ int mvg_hub_tally_add(mvg_hub_db *db, const char *gateway, const char *project,
         " THEN excluded.last_ms ELSE hub_tally_days.last_ms END";
     for (size_t i = 0; i < n; i++) {
         const mvg_hub_tally_row *r = &rows[i];
-        /* doubles as text at full precision: both backends read them back exactly */
-        char d[11][32];
         const double v[11] = {r->coverage, r->adjusted_baseline, r->actual, r->adjustment,
                               r->savings, r->conv[0], r->conv[1], r->conv[2], r->conv[3],
                               r->conv[4], r->conv[5]};
         mvg_hub_param p[21] = {MVG_HUB_TEXT(gateway), MVG_HUB_TEXT(project),
                                MVG_HUB_TEXT(r->stream), MVG_HUB_INT(r->day),
                                MVG_HUB_TEXT(r->type), MVG_HUB_INT(r->records), MVG_HUB_INT(r->m)};
-        for (int k = 0; k < 11; k++) {
-            snprintf(d[k], sizeof d[k], "%.17g", v[k]);
-            p[7 + k] = MVG_HUB_TEXT(d[k]);
-        }
+        for (int k = 0; k < 11; k++)
+            p[7 + k] = MVG_HUB_REAL(v[k]);
         p[18] = MVG_HUB_INT(r->first_ms);
         p[19] = MVG_HUB_INT(r->last_ms);
         p[20] = MVG_HUB_INT(r->last_id);
