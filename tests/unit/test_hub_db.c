@@ -9,7 +9,7 @@
  * another, run with synchronous=NORMAL and no checkpoint of its own, the
  * connection back to FULL after its commit or rollback, and its WAL
  * checkpointed by a sync on another connection, on the sync thread too
- * (hub_syncer.h).
+ * (hub_syncer.h), and emptied once beyond 64 MB.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -161,12 +161,12 @@ static long long file_size(const char *suffix)
     return stat(path, &st) == 0 ? (long long)st.st_size : -1;
 }
 
-/* Rows enough for a WAL beyond the checkpoint threshold (4 MB). */
-static void put_many(const char *tag)
+/* n rows of 4 kB: 1,200 make a WAL beyond the checkpoint threshold (4 MB). */
+static void put_many(const char *tag, int n)
 {
     static char big[4000];
     memset(big, 'x', sizeof big - 1);
-    for (int i = 0; i < 1200; i++) {
+    for (int i = 0; i < n; i++) {
         char fp[32];
         snprintf(fp, sizeof fp, "%s%04d", tag, i);
         mvg_hub_param p[] = {MVG_HUB_TEXT(fp), MVG_HUB_TEXT(big), MVG_HUB_INT(1)};
@@ -204,7 +204,7 @@ static void test_commit_nowait(void **state)
     assert_int_equal(mvg_hub_db_begin_nowait(db), 0);
     assert_int_equal(pragma(db, "PRAGMA synchronous"), 1); /* NORMAL */
     assert_int_equal(pragma(db, "PRAGMA wal_autocheckpoint"), 0);
-    put_many("w");
+    put_many("w", 1200);
     assert_int_equal(mvg_hub_db_commit(db), 0);
     assert_int_equal(pragma(db, "PRAGMA synchronous"), 2);
     assert_int_equal(pragma(db, "PRAGMA wal_autocheckpoint"), 1000);
@@ -225,7 +225,7 @@ static void test_commit_nowait(void **state)
     assert_int_equal(mvg_hub_syncer_wait(sy, e, sizeof e), 0); /* none given */
     db0 = file_size("");
     assert_int_equal(mvg_hub_db_begin_nowait(db), 0);
-    put_many("s");
+    put_many("s", 1200);
     assert_int_equal(mvg_hub_db_commit(db), 0);
     assert_int_equal(mvg_hub_syncer_give(sy), 0);
     assert_int_equal(mvg_hub_syncer_busy(sy), 1);
@@ -235,6 +235,20 @@ static void test_commit_nowait(void **state)
     assert_true(file_size("") > db0 + 4 * 1024 * 1024);
     mvg_hub_syncer_free(sy);
     mvg_hub_syncer_free(NULL);
+
+    /* a WAL the PASSIVE checkpoints did not empty, beyond 64 MB: the sync
+     * waits for the writer and empties it (TRUNCATE) */
+    long n1 = count();
+    assert_int_equal(mvg_hub_db_begin_nowait(db), 0);
+    put_many("b", 17000);
+    assert_int_equal(mvg_hub_db_commit(db), 0);
+    assert_true(file_size("-wal") > 64 * 1024 * 1024);
+    other = mvg_hub_db_open(&cfg, NULL, 0);
+    assert_non_null(other);
+    assert_int_equal(mvg_hub_db_sync(other, err, sizeof err), 0);
+    assert_int_equal(file_size("-wal"), 0);
+    assert_int_equal(pragma(other, "SELECT COUNT(*) FROM hub_keys"), n1 + 17000);
+    mvg_hub_db_close(other);
 }
 
 int main(void)
