@@ -373,7 +373,11 @@ static int retainable(mvg_chain_kind k)
  * back in the chain, in the broker's order. They are among the project's
  * leading model and key records: those that the project's first live
  * record (its first other record) does not follow, directly or through a
- * contiguous run of them. Marks them in head. */
+ * contiguous run of them. But one from further on (a model record above
+ * the first live record's position) that comes after a record the walk
+ * starts with is no retained past: it came early, ahead of records the
+ * broker refused or held back (the gateway parks those and goes on), and
+ * the walk takes it at its position. Marks them in head. */
 static void mark_head(const mvg_chain_item *items, size_t n, const parsed *ps,
                       const char *project, unsigned char *head)
 {
@@ -393,6 +397,18 @@ static void mark_head(const mvg_chain_item *items, size_t n, const parsed *ps,
         else if (follow <= 0 || ps[i].chain != follow)
             head[i] = 1; /* (the same chain as one walked: a repeat, for the walk) */
     }
+    /* ahead of the live records, after a record the walk starts with: the
+     * walk's (it takes it at its position) */
+    size_t first = live;
+    for (size_t i = 0; i < live; i++)
+        if (!head[i] && strcmp(ps[i].project, project) == 0 &&
+            check_form(&items[i], &ps[i], i, &scratch) == MVG_CHAIN_V_OK) {
+            first = i;
+            break;
+        }
+    for (size_t i = first + 1; i < live; i++)
+        if (head[i] && strcmp(ps[i].project, project) == 0 && ps[i].chain > ps[live].chain)
+            head[i] = 0;
 }
 
 /* One retained record checked with the key in force at its position. */
@@ -499,122 +515,199 @@ static mvg_chain_verdict walk_heads(const mvg_chain_item *items, size_t n, const
     return MVG_CHAIN_V_OK;
 }
 
-static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parsed *ps,
-                              proj_state *st, const unsigned char *head, const walk_opts *o,
-                              size_t *nst, mvg_chain_report *r)
+/* The walk's state besides the projects': in a capture, the records that
+ * came ahead of a gap whose records come later in the input (their
+ * indexes, in input order), taken when their project's chain reaches
+ * them. Few at a time: those the broker delivered ahead of parked ones. */
+typedef struct {
+    size_t *ids;
+    size_t n;
+    int deferred;               /* the item stepped last was deferred */
+    int final;                  /* the input walked: a gap left is missing */
+} walk_state;
+
+/*
+ * One item of the walk, i: accepted (its project's state moved on), skipped
+ * (a capture's repeat, or deferred), or the verdict that stops the walk.
+ */
+static mvg_chain_verdict step(const mvg_chain_item *items, size_t n, const parsed *ps,
+                              proj_state *st, size_t i, const walk_opts *o, size_t *nst,
+                              walk_state *w, mvg_chain_report *r)
 {
     char zero[MVG_CHAIN_HEX_LEN];
     mvg_chain_zero_prev(zero);
     int capture = o->capture;
-    for (size_t i = 0; i < n; i++) {
-        const parsed *p = &ps[i];
-        const mvg_chain_item *it = &items[i];
-        if (head[i])
-            continue; /* checked by walk_heads */
-        mvg_chain_verdict v = check_form(it, p, i, r);
-        if (v != MVG_CHAIN_V_OK)
-            return v;
-        proj_state *s = find_state(st, *nst, p->project);
-        if (!s && (v = new_state(st, nst, p, i, o, r, &s)) != MVG_CHAIN_V_OK)
-            return v;
-        const unsigned char *want = s->pk;
-        mvg_chain_sig_status sig = mvg_chain_check_sig(it->bytes, it->len, want, NULL);
-        if (sig == MVG_CHAIN_NO_SIG)
-            return fail(r, MVG_CHAIN_V_BAD_SIGNATURE, i, p,
-                        "no final \"sig\" member holding a base64 64-byte signature");
-        /* a gap first: a dropped key record leaves the next record signed by
-         * a key not yet introduced, and what is wrong is the gap */
-        if (s->started && p->chain > s->last_chain + 1) {
-            int64_t lo = s->last_chain + 1, hi = p->chain - 1;
-            for (size_t k = i + 1; k < n; k++)
-                if (ps[k].chain >= lo && ps[k].chain <= hi &&
-                    strcmp(ps[k].project, p->project) == 0)
-                    return fail(r, MVG_CHAIN_V_REORDERED, i, p, "comes before chain %lld",
-                                (long long)ps[k].chain);
-            return fail(r, MVG_CHAIN_V_MISSING, i, p,
-                        "(chain %lld..%lld): not in the input before it", (long long)lo,
-                        (long long)hi);
-        }
-        if (strcmp(p->key, s->fp) != 0) {
-            /* an identical repeat of an earlier record signed before a rotation */
-            for (size_t j = 0; s->started && j < i; j++)
-                if (same_bytes(&items[j], it)) {
-                    if (capture) {
-                        r->duplicates_skipped++;
-                        goto next;
-                    }
-                    return fail(r, MVG_CHAIN_V_DUPLICATED, i, p, "identical to item %zu", j + 1);
+    const parsed *p = &ps[i];
+    const mvg_chain_item *it = &items[i];
+    mvg_chain_verdict v = check_form(it, p, i, r);
+    if (v != MVG_CHAIN_V_OK)
+        return v;
+    proj_state *s = find_state(st, *nst, p->project);
+    if (!s && (v = new_state(st, nst, p, i, o, r, &s)) != MVG_CHAIN_V_OK)
+        return v;
+    const unsigned char *want = s->pk;
+    mvg_chain_sig_status sig = mvg_chain_check_sig(it->bytes, it->len, want, NULL);
+    if (sig == MVG_CHAIN_NO_SIG)
+        return fail(r, MVG_CHAIN_V_BAD_SIGNATURE, i, p,
+                    "no final \"sig\" member holding a base64 64-byte signature");
+    /* a gap first: a dropped key record leaves the next record signed by
+     * a key not yet introduced, and what is wrong is the gap */
+    if (s->started && p->chain > s->last_chain + 1) {
+        int64_t lo = s->last_chain + 1, hi = p->chain - 1;
+        for (size_t k = i + 1; k < n; k++)
+            if (ps[k].chain >= lo && ps[k].chain <= hi &&
+                strcmp(ps[k].project, p->project) == 0) {
+                /* A capture's order is the broker's: a record the
+                 * gateway sent while earlier ones were refused and
+                 * parked arrives ahead of them, and is taken at its
+                 * position. An export's order is the store's. */
+                if (capture && !w->final) {
+                    w->ids[w->n++] = i;
+                    w->deferred = 1;
+                    return MVG_CHAIN_V_OK;
                 }
-            return fail(r, MVG_CHAIN_V_UNKNOWN_KEY, i, p, "signed by key %s, expected %s", p->key,
-                        s->fp);
-        }
-        if (sig != MVG_CHAIN_OK)
-            return fail(r, MVG_CHAIN_V_ALTERED, i, p,
-                        "the signature does not match the record's bytes");
-        if (p->kind == MVG_CHAIN_KEY && !p->new_key_ok)
-            return fail(r, MVG_CHAIN_V_ALTERED, i, p,
-                        "the key record's new_key is not a public key whose fingerprint is its"
-                        " new_fingerprint");
-        if (p->kind == MVG_CHAIN_NEWCHAIN) {
-            if (p->chain != 1 || strcmp(p->prev, zero) != 0)
-                return fail(r, MVG_CHAIN_V_ALTERED, i, p,
-                            "a new-chain record must be chain 1 with a prev of 64 zeros");
-            if (s->started) { /* the project's chain begins again here */
-                s->last_chain = 0;
-                memcpy(s->last_hash, zero, sizeof zero);
+                return fail(r, MVG_CHAIN_V_REORDERED, i, p, "comes before chain %lld",
+                            (long long)ps[k].chain);
             }
-            if (r->newchains < MVG_CHAIN_NOTES_MAX)
-                snprintf(r->newchain_notes[r->newchains], sizeof r->newchain_notes[0],
-                         "project %s: new chain under key %s: store restarted on %s (previous"
-                         " store: %s)",
-                         p->project, p->key, *p->created ? p->created : "?",
-                         *p->previous ? p->previous : "?");
-            r->newchains++;
-        }
-        char hash[MVG_CHAIN_HEX_LEN];
-        mvg_chain_hash_hex(it->bytes, it->len, hash);
-        if (!s->started) {
-            if (p->chain == 1 && strcmp(p->prev, zero) != 0)
-                return fail(r, MVG_CHAIN_V_ALTERED, i, p, "the first record's prev is not 64 zeros");
-        } else if (p->chain <= s->last_chain) {
-            for (size_t j = 0; j < i; j++)
-                if (ps[j].chain == p->chain && strcmp(ps[j].project, p->project) == 0 &&
-                    same_bytes(&items[j], it)) {
-                    if (capture) {
-                        r->duplicates_skipped++;
-                        goto next;
-                    }
-                    return fail(r, MVG_CHAIN_V_DUPLICATED, i, p, "identical to item %zu", j + 1);
-                }
-            if (p->chain == 1)
-                return fail(r, MVG_CHAIN_V_RESTARTED, i, p,
-                            "the chain begins again at 1 after chain %lld without a signed"
-                            " new-chain record: the store was emptied or rolled back and the"
-                            " gateway went on silently",
-                            (long long)s->last_chain);
-            return fail(r, MVG_CHAIN_V_REORDERED, i, p, "after chain %lld",
-                        (long long)s->last_chain);
-        } else if (strcmp(p->prev, s->last_hash) != 0) {
-            const parsed *before = &ps[s->last_index];
-            return fail(r, MVG_CHAIN_V_ALTERED, s->last_index, before,
-                        "its hash no longer matches the prev of chain %lld", (long long)p->chain);
-        }
-        s->started = 1;
-        s->last_chain = p->chain;
-        s->last_index = i;
-        memcpy(s->last_hash, hash, sizeof hash);
-        if (p->kind == MVG_CHAIN_KEY) {
-            memcpy(s->pk, p->new_pk, sizeof s->pk);
-            mvg_chain_fingerprint(s->pk, s->fp);
-            r->rotations++;
-        }
-        mvg_chain_fingerprint(s->pk, r->last_fingerprint);
-        r->records++;
-        if (o->accept)
-            o->accept(o->accept_user, i, p->project, p->chain, p->kind, hash, s->pk);
-    next:;
+        return fail(r, MVG_CHAIN_V_MISSING, i, p,
+                    "(chain %lld..%lld): not in the input before it", (long long)lo,
+                    (long long)hi);
     }
+    if (strcmp(p->key, s->fp) != 0) {
+        /* an identical repeat of an earlier record signed before a rotation */
+        for (size_t j = 0; s->started && j < i; j++)
+            if (same_bytes(&items[j], it)) {
+                if (capture) {
+                    r->duplicates_skipped++;
+                    return MVG_CHAIN_V_OK; /* skipped */
+                }
+                return fail(r, MVG_CHAIN_V_DUPLICATED, i, p, "identical to item %zu", j + 1);
+            }
+        return fail(r, MVG_CHAIN_V_UNKNOWN_KEY, i, p, "signed by key %s, expected %s", p->key,
+                    s->fp);
+    }
+    if (sig != MVG_CHAIN_OK)
+        return fail(r, MVG_CHAIN_V_ALTERED, i, p,
+                    "the signature does not match the record's bytes");
+    if (p->kind == MVG_CHAIN_KEY && !p->new_key_ok)
+        return fail(r, MVG_CHAIN_V_ALTERED, i, p,
+                    "the key record's new_key is not a public key whose fingerprint is its"
+                    " new_fingerprint");
+    if (p->kind == MVG_CHAIN_NEWCHAIN) {
+        if (p->chain != 1 || strcmp(p->prev, zero) != 0)
+            return fail(r, MVG_CHAIN_V_ALTERED, i, p,
+                        "a new-chain record must be chain 1 with a prev of 64 zeros");
+        if (s->started) { /* the project's chain begins again here */
+            s->last_chain = 0;
+            memcpy(s->last_hash, zero, sizeof zero);
+        }
+        /* a note too long for its room is cut: it stays a note */
+        if (r->newchains < MVG_CHAIN_NOTES_MAX &&
+            snprintf(r->newchain_notes[r->newchains], sizeof r->newchain_notes[0],
+                     "project %s: new chain under key %s: store restarted on %s (previous"
+                     " store: %s)",
+                     p->project, p->key, *p->created ? p->created : "?",
+                     *p->previous ? p->previous : "?") < 0)
+            r->newchain_notes[r->newchains][0] = '\0';
+        r->newchains++;
+    }
+    char hash[MVG_CHAIN_HEX_LEN];
+    mvg_chain_hash_hex(it->bytes, it->len, hash);
+    if (!s->started) {
+        if (p->chain == 1 && strcmp(p->prev, zero) != 0)
+            return fail(r, MVG_CHAIN_V_ALTERED, i, p, "the first record's prev is not 64 zeros");
+    } else if (p->chain <= s->last_chain) {
+        for (size_t j = 0; j < i; j++)
+            if (ps[j].chain == p->chain && strcmp(ps[j].project, p->project) == 0 &&
+                same_bytes(&items[j], it)) {
+                if (capture) {
+                    r->duplicates_skipped++;
+                    return MVG_CHAIN_V_OK; /* skipped */
+                }
+                return fail(r, MVG_CHAIN_V_DUPLICATED, i, p, "identical to item %zu", j + 1);
+            }
+        if (p->chain == 1)
+            return fail(r, MVG_CHAIN_V_RESTARTED, i, p,
+                        "the chain begins again at 1 after chain %lld without a signed"
+                        " new-chain record: the store was emptied or rolled back and the"
+                        " gateway went on silently",
+                        (long long)s->last_chain);
+        return fail(r, MVG_CHAIN_V_REORDERED, i, p, "after chain %lld",
+                    (long long)s->last_chain);
+    } else if (strcmp(p->prev, s->last_hash) != 0) {
+        const parsed *before = &ps[s->last_index];
+        return fail(r, MVG_CHAIN_V_ALTERED, s->last_index, before,
+                    "its hash no longer matches the prev of chain %lld", (long long)p->chain);
+    }
+    s->started = 1;
+    s->last_chain = p->chain;
+    s->last_index = i;
+    memcpy(s->last_hash, hash, sizeof hash);
+    if (p->kind == MVG_CHAIN_KEY) {
+        memcpy(s->pk, p->new_pk, sizeof s->pk);
+        mvg_chain_fingerprint(s->pk, s->fp);
+        r->rotations++;
+    }
+    mvg_chain_fingerprint(s->pk, r->last_fingerprint);
+    r->records++;
+    if (o->accept)
+        o->accept(o->accept_user, i, p->project, p->chain, p->kind, hash, s->pk);
     return MVG_CHAIN_V_OK;
+}
+
+/* Takes out of the deferred the first record of project s that its chain
+ * has reached (the next position, or one walked already: a repeat, or a
+ * record that differs from the one there): its index, or n. */
+static size_t take_deferred(const parsed *ps, size_t n, walk_state *w, const proj_state *s)
+{
+    for (size_t k = 0; k < w->n; k++) {
+        size_t d = w->ids[k];
+        if (strcmp(ps[d].project, s->name) == 0 && ps[d].chain <= s->last_chain + 1) {
+            memmove(&w->ids[k], &w->ids[k + 1], (w->n - k - 1) * sizeof *w->ids);
+            w->n--;
+            return d;
+        }
+    }
+    return n;
+}
+
+/* Steps item i, then the deferred records its project's chain reaches. */
+static mvg_chain_verdict step_on(const mvg_chain_item *items, size_t n, const parsed *ps,
+                                 proj_state *st, size_t i, const walk_opts *o, size_t *nst,
+                                 walk_state *w, mvg_chain_report *r)
+{
+    w->deferred = 0;
+    mvg_chain_verdict v = step(items, n, ps, st, i, o, nst, w, r);
+    proj_state *s = v == MVG_CHAIN_V_OK && !w->deferred && w->n
+                        ? find_state(st, *nst, ps[i].project)
+                        : NULL;
+    for (size_t d; s && v == MVG_CHAIN_V_OK && (d = take_deferred(ps, n, w, s)) < n;)
+        v = step(items, n, ps, st, d, o, nst, w, r);
+    return v;
+}
+
+static mvg_chain_verdict walk(const mvg_chain_item *items, size_t n, const parsed *ps,
+                              proj_state *st, const unsigned char *head, const walk_opts *o,
+                              size_t *nst, mvg_chain_report *r)
+{
+    walk_state w = {.ids = calloc(n + 1, sizeof(size_t))};
+    if (!w.ids)
+        return fail(r, MVG_CHAIN_V_ALTERED, 0, NULL, "out of memory");
+    mvg_chain_verdict v = MVG_CHAIN_V_OK;
+    for (size_t i = 0; i < n && v == MVG_CHAIN_V_OK; i++)
+        if (!head[i]) /* the head: checked by walk_heads */
+            v = step_on(items, n, ps, st, i, o, nst, &w, r);
+    /* deferred records whose gap the input never filled: their verdict
+     * now (the gap's first position is missing), in input order */
+    w.final = 1;
+    while (v == MVG_CHAIN_V_OK && w.n > 0) {
+        size_t d = w.ids[0];
+        memmove(&w.ids[0], &w.ids[1], (w.n - 1) * sizeof *w.ids);
+        w.n--;
+        v = step_on(items, n, ps, st, d, o, nst, &w, r);
+    }
+    free(w.ids);
+    return v;
 }
 
 mvg_chain_verdict mvg_chain_verify_enrolled(const mvg_chain_item *items, size_t n,

@@ -149,8 +149,10 @@ typedef struct {
  * returns its verdict (report filled); MVG_CHAIN_V_OK when all are good.
  * capture (items as a subscriber received them): an identical repeat of a
  * record already seen (MQTT at-least-once) is counted and skipped instead
- * of failing, and the retained records at the head of a project's items
- * are checked apart (mvg_chain_verify_enrolled). */
+ * of failing, the retained records at the head of a project's items
+ * are checked apart (mvg_chain_verify_enrolled), and a record that came
+ * ahead of a gap whose records come later (the broker delivered it before
+ * records the gateway had parked) is taken at its position, not reordered. */
 mvg_chain_verdict mvg_chain_verify(const mvg_chain_item *items, size_t n,
                                    const unsigned char pk[MVG_CHAIN_PK_BYTES], int capture,
                                    mvg_chain_report *report);

@@ -562,6 +562,58 @@ static void test_capture_retained_model(void **state)
     drop(&c);
 }
 
+/* A capture's order is the broker's: the model, sent while the interval
+ * records before it were refused and parked, arrives ahead of them (and
+ * again, retained, when the subscriber reconnects); the walk takes it at
+ * its position, where an export's walk finds it reordered. What overtakes
+ * a gap the input never fills leaves that gap missing, and a different
+ * record at a position the chain has reached is refused. */
+static void test_capture_overtaken(void **state)
+{
+    (void)state;
+    unsigned char pk[32], sk[64];
+    keypair(pk, sk, 9);
+    fixture c;
+    build(&c, pk, sk);
+    char *recs[N + 2];
+    size_t lens[N + 2];
+    static const int order[] = {1, MODEL_AT, 2, 3, 4, MODEL_AT, 6, 7, 8, 9, 10};
+    size_t n = sizeof order / sizeof order[0];
+    for (size_t i = 0; i < n; i++)
+        recs[i] = c.rec[order[i] - 1], lens[i] = c.len[order[i] - 1];
+    mvg_chain_report r;
+    assert_int_equal(run(recs, lens, n, pk, 1, &r), MVG_CHAIN_V_OK);
+    assert_int_equal(r.records, N);
+    assert_int_equal(r.duplicates_skipped, 1);
+    assert_int_equal(r.retained_skipped, 0);
+    expect(run(recs, lens, n, pk, 0, &r), MVG_CHAIN_V_REORDERED, &r, MODEL_AT,
+           "comes before chain 2");
+    /* overtaking a gap that stays open: the gap's first position missing */
+    static const int open_gap[] = {1, 2, MODEL_AT, 3};
+    for (size_t i = 0; i < 4; i++)
+        recs[i] = c.rec[open_gap[i] - 1], lens[i] = c.len[open_gap[i] - 1];
+    expect(run(recs, lens, 4, pk, 1, &r), MVG_CHAIN_V_MISSING, &r, MODEL_AT,
+           "missing (chain 4..4)");
+    /* a record that differs from the one walked at its position: another
+     * chain 4, signed with the same key, after the walk has passed it */
+    char prev[MVG_CHAIN_HEX_LEN], text[512];
+    mvg_chain_hash_hex(c.rec[2], c.len[2], prev);
+    snprintf(text, sizeof text,
+             "{\"schema\":\"mvgate/interval/1\",\"project\":\"p\",\"seq\":4,"
+             "\"value\":99.5,\"chain\":4,\"key\":\"%s\",\"prev\":\"%s\"}",
+             c.fp, prev);
+    size_t olen = 0;
+    char *other = mvg_chain_sign(text, strlen(text), sk, &olen);
+    assert_non_null(other);
+    static const int fork[] = {1, 2, MODEL_AT, 3, 4};
+    for (size_t i = 0; i < 5; i++)
+        recs[i] = c.rec[fork[i] - 1], lens[i] = c.len[fork[i] - 1];
+    recs[5] = other, lens[5] = olen;
+    expect(run(recs, lens, 6, pk, 1, &r), MVG_CHAIN_V_REORDERED, &r, 4, "after chain 5");
+    free(other);
+    drop(&c);
+}
+
 /* The definition record at chain 1, the model at 5, intervals around
  * them: a late subscriber gets the retained definition and model, then
  * chain 8..10; each retained record is checked, a definition under another
@@ -730,6 +782,7 @@ int main(void)
         cmocka_unit_test(test_new_chain),
         cmocka_unit_test(test_handover),
         cmocka_unit_test(test_capture_retained_model),
+        cmocka_unit_test(test_capture_overtaken),
         cmocka_unit_test(test_capture_retained_definition),
         cmocka_unit_test(test_key_files),
     };
