@@ -75,7 +75,7 @@ int mvg_hub_tally_extract_doc(const mvg_hub_doc *doc, int64_t record_id,
         r->records = 1;
         r->first_ms = r->last_ms = start_ms;
         r->last_id = record_id;
-        /* a number member reads NaN when absent, null or out of range */
+        /* a number member reads as not finite when absent, null or out of range */
         double cov = mvg_hub_doc_get_num(doc, s, "coverage");
         r->coverage = isfinite(cov) ? cov : 0.0;
         double adj = mvg_hub_doc_get_num(doc, s, "adjustment");
