@@ -285,11 +285,11 @@ static const yajl_callbacks events = {
 mvg_hub_doc *mvg_hub_doc_parse(const char *bytes, size_t len, char *err, size_t errlen)
 {
     mvg_hub_doc *d = calloc(1, sizeof *d);
-    /* about one node per 10 bytes of a record; the arena holds at most the
-     * text and a NUL per node */
     builder *b = malloc(sizeof *b);
     yajl_handle h = NULL;
     if (d) {
+        /* room for a node per 8 bytes (a record has about one per 10) and
+         * for the text with a NUL per node: grown only for odd documents */
         d->cap = len / 8 + 16;
         d->room = len + len / 4 + 64;
         d->nodes = malloc(d->cap * sizeof *d->nodes);
